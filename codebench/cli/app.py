@@ -1,0 +1,111 @@
+"""The root command group, shared options and error handling."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from codebench import __version__
+from codebench.errors import CodebenchError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Context:
+    """Per-invocation state: where the project is."""
+
+    def __init__(self, project_path: Path | None) -> None:
+        self.project_path = project_path
+
+    def open(self, *, create: bool = False) -> Any:
+        from codebench.project import Project
+
+        return Project.open(self.project_path, create=create)
+
+
+def handle_errors(func: F) -> F:
+    """Turn :class:`CodebenchError` into a one-line ``Error:`` and exit status 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CodebenchError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def coder_option(required: bool = True) -> Callable[[F], F]:
+    return click.option(
+        "--coder",
+        envvar="CODEBENCH_CODER",
+        required=required,
+        help="Coder name (or set CODEBENCH_CODER).",
+    )
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True, help="Output format."
+    )
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-p",
+    "--project",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="CODEBENCH_PROJECT",
+    help="Project file (default: ./codebench.db, or $CODEBENCH_PROJECT).",
+)
+@click.version_option(__version__, prog_name="codebench")
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None) -> None:
+    """codebench: code interview transcripts against a codebook, in the terminal.
+
+    Run without a command to open the coding workbench on the project.
+
+    \b
+    Examples:
+      codebench demo                      # try it on the bundled demo project
+      codebench init && codebench import transcripts/
+      codebench segments 01-riverside-ceo
+    """
+    ctx.obj = Context(project)
+    if ctx.invoked_subcommand is None:
+        from codebench.cli.tui_cmd import open_tui
+
+        open_tui(ctx.obj, coder=None, transcript=None)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(prog_name="codebench")
+    except BrokenPipeError:  # e.g. `codebench segments x | head`
+        sys.stderr.close()
+        os._exit(0)
+
+
+def register() -> None:
+    """Attach every command module's commands to :data:`cli`."""
+    from codebench.cli import codebook_cmds, coding_cmds, project_cmds, tui_cmd
+
+    for module in (project_cmds, codebook_cmds, coding_cmds, tui_cmd):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+register()

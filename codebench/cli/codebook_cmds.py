@@ -1,0 +1,119 @@
+"""Codebook commands: show the tree, export it, import into a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from codebench.cli.app import Context, handle_errors, pass_ctx
+
+
+@click.group()
+def codebook() -> None:
+    """Show, export and import the project's codebook."""
+
+
+@codebook.command()
+@click.option("--counts/--no-counts", default=True, help="Show the number of codings per code.")
+@click.option("--full", is_flag=True, help="Show definitions and guidance under each code.")
+@click.option("--file", "file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show a codebook file instead of the project's codebook.")
+@pass_ctx
+@handle_errors
+def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None:
+    """Print the codebook as a tree.
+
+    \b
+    Examples:
+      codebench codebook show
+      codebench codebook show --file codebooks/mutuals.yaml --full
+    """
+    from rich.console import Console
+
+    from codebench.codebook import load_codebook
+    from codebench.render import codebook_tree
+
+    if file_path is not None:
+        book, tally = load_codebook(file_path), None
+    else:
+        with ctx.open() as project:
+            book = project.codebook()
+            tally = _counts(project) if counts else None
+    Console().print(codebook_tree(book, counts=tally, full=full))
+
+
+@codebook.command(name="export")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json", "md", "qdc"]), default=None,
+              help="Output format (default: from the file extension, else yaml).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+@pass_ctx
+@handle_errors
+def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
+    """Export the codebook as YAML, JSON, Markdown or REFI-QDA .qdc.
+
+    \b
+    Examples:
+      codebench codebook export --format md -o codebook.md
+      codebench codebook export -o codebook.yaml
+    """
+    from codebench.codebook import dump_json, dump_markdown, dump_yaml
+    from codebench.fileio import write_atomic
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output else ""
+        fmt = {"yml": "yaml", "markdown": "md"}.get(suffix, suffix) if suffix in {"yaml", "yml", "json", "md", "markdown", "qdc"} else "yaml"
+    with ctx.open() as project:
+        book = project.codebook()
+        tally = _counts(project)
+        if fmt == "qdc":
+            from codebench.exchange.codebook_qdc import export_qdc
+
+            data: bytes | str = export_qdc(project)
+        elif fmt == "json":
+            data = dump_json(book, counts=tally)
+        elif fmt == "md":
+            data = dump_markdown(book, counts=tally)
+        else:
+            data = dump_yaml(book)
+    if output is None:
+        click.echo(data.decode("utf-8") if isinstance(data, bytes) else data, nl=False)
+    else:
+        write_atomic(output, data)
+        click.echo(f"Codebook written to {output}", err=True)
+
+
+@codebook.command(name="import")
+@click.argument("file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_ctx
+@handle_errors
+def import_cmd(ctx: Context, file_path: Path) -> None:
+    """Add a codebook file's codes to the project (YAML, JSON or REFI-QDA .qdc).
+
+    Codes already in the project are matched by GUID, then by name path, and updated.
+
+    \b
+    Example:
+      codebench codebook import shared-codebook.qdc
+    """
+    project = ctx.open(create=True)
+    with project:
+        if file_path.suffix.lower() == ".qdc":
+            from codebench.exchange.codebook_qdc import import_qdc
+
+            result = import_qdc(project, file_path)
+        else:
+            from codebench.codebook import load_codebook
+
+            result = project.load_codebook(load_codebook(file_path))
+    click.echo(f"{result['added']} codes added, {result['updated']} updated")
+
+
+def _counts(project: object) -> dict[str, int]:
+    from codebench.store import codes as code_sql
+
+    by_id = code_sql.coding_counts(project.db)  # type: ignore[attr-defined]
+    return {c.guid: by_id.get(c.id, 0) for c in project.codes()}  # type: ignore[attr-defined]
+
+
+COMMANDS = [codebook]

@@ -1,0 +1,72 @@
+"""Scriptable coding: code/uncode a segment, import codings from CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
+
+
+@click.command(name="code-segment")
+@coder_option()
+@click.argument("transcript")
+@click.argument("segment", type=int)
+@click.argument("code")
+@pass_ctx
+@handle_errors
+def code_segment(ctx: Context, coder: str, transcript: str, segment: int, code: str) -> None:
+    """Apply CODE (number or name) to a whole SEGMENT (ordinal) of TRANSCRIPT.
+
+    \b
+    Example:
+      codebench code-segment --coder alice 01-riverside-ceo 12 04.1
+    """
+    with ctx.open() as project:
+        c = project.code(code)
+        added = project.code_segments(coder, transcript, [segment], c)
+        click.echo(f"{'coded' if added else 'already coded'}: segment {segment} with {c.label}")
+
+
+@click.command(name="uncode-segment")
+@coder_option()
+@click.argument("transcript")
+@click.argument("segment", type=int)
+@click.argument("code")
+@pass_ctx
+@handle_errors
+def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code: str) -> None:
+    """Remove CODE from SEGMENT of TRANSCRIPT (every coding of it that overlaps the segment).
+
+    \b
+    Example:
+      codebench uncode-segment --coder alice 01-riverside-ceo 12 04.1
+    """
+    with ctx.open() as project:
+        c = project.code(code)
+        removed = project.uncode_segments(coder, transcript, [segment], c)
+        click.echo(f"removed {removed} coding(s) of {c.label} from segment {segment}")
+
+
+@click.command(name="import-codings")
+@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_ctx
+@handle_errors
+def import_codings(ctx: Context, csv_path: Path) -> None:
+    """Apply codings from a CSV with columns coder, transcript, segment, code[, memo].
+
+    The file is applied whole or not at all; re-importing it changes nothing.
+
+    \b
+    Example:
+      codebench import-codings codings.csv
+    """
+    from codebench.coding_csv import import_codings_csv
+
+    with ctx.open() as project:
+        result = import_codings_csv(project, csv_path)
+    click.echo(f"{result.rows} rows: {result.added} codings added, {result.memos} memos added")
+
+
+COMMANDS = [code_segment, uncode_segment, import_codings]

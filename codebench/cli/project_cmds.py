@@ -1,0 +1,197 @@
+"""Project commands: init, demo, import, transcripts, segments, coders, status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from codebench.cli.app import Context, coder_option, format_option, handle_errors, pass_ctx
+from codebench.cli.render import console, emit
+
+
+@click.command()
+@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Codebook file (YAML/JSON); default: the bundled 21-node mutuals codebook.")
+@click.option("--empty", is_flag=True, help="Start with no codebook.")
+@pass_ctx
+@handle_errors
+def init(ctx: Context, codebook_path: Path | None, empty: bool) -> None:
+    """Create a project file, with a codebook.
+
+    \b
+    Examples:
+      codebench init
+      codebench -p study.db init --codebook my-codebook.yaml
+    """
+    from codebench.codebook import default_codebook_path, load_codebook
+    from codebench.project import Project
+
+    book = None if empty else load_codebook(codebook_path or default_codebook_path())
+    with Project.init(ctx.project_path, book) as project:
+        n = len(project.codes())
+        click.echo(f"Project {project.path} ready with {n} codes.")
+
+
+@click.command()
+@click.option("--path", "demo_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("codebench-demo.db"),
+              show_default=True, help="Where to create the demo project.")
+@coder_option(required=False)
+@click.option("--no-tui", is_flag=True, help="Only build the demo project; do not open the workbench.")
+@handle_errors
+def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
+    """Build the bundled demo project (if missing) and open the workbench on it.
+
+    \b
+    Example:
+      codebench demo --coder alice
+    """
+    from codebench.demo_project import build_demo
+
+    created = build_demo(demo_path)
+    if created:
+        click.echo(f"Demo project written to {demo_path}.", err=True)
+    if no_tui:
+        click.echo(str(demo_path))
+        return
+    from codebench.cli.tui_cmd import open_tui
+
+    open_tui(Context(demo_path), coder=coder, transcript=None)
+
+
+@click.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--unit", type=click.Choice(["sentence", "turn", "paragraph"]), default="sentence", show_default=True,
+              help="Segment unit.")
+@click.option("--attributes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV of attributes (first column: transcript name).")
+@click.option("--lang", default="en", show_default=True, help="Language for sentence splitting.")
+@click.option("--spacy-model", help="An installed trained spaCy pipeline to split sentences (never downloaded).")
+@click.option("--interviewer", "interviewers", multiple=True, help="Speaker name to treat as the interviewer (repeatable).")
+@click.option("--interviewer-codable", is_flag=True, help="Make interviewer turns codable.")
+@pass_ctx
+@handle_errors
+def import_cmd(ctx: Context, paths: tuple[Path, ...], unit: str, attributes: Path | None, lang: str,
+               spacy_model: str | None, interviewers: tuple[str, ...], interviewer_codable: bool) -> None:
+    """Import transcripts (.txt .md .docx .vtt .srt .rtf files or folders).
+
+    \b
+    Examples:
+      codebench import transcripts/ --attributes transcripts/attributes.csv
+      codebench import interview.docx --unit turn
+    """
+    from rich.progress import Progress
+
+    from codebench.ingest.importer import collect_files
+
+    project = ctx.open(create=True)
+    files, _ = collect_files(paths)
+    with Progress(transient=True, console=console(), disable=len(files) < 2) as progress:
+        task = progress.add_task("Importing", total=len(files))
+        report = project.import_files(
+            paths, unit=unit, attributes=attributes, language=lang, model=spacy_model,
+            interviewers=interviewers, interviewer_codable=interviewer_codable,
+            progress=lambda name: progress.advance(task),
+        )
+    for name in report.imported:
+        click.echo(f"imported  {name}")
+    for name in report.unchanged:
+        click.echo(f"unchanged {name} (already imported)")
+    if attributes is not None and report.attributes_set:
+        click.echo(f"attributes set for {report.attributes_set} transcript(s)")
+    if report.attributes_skipped:
+        click.echo(f"attributes skipped for {len(report.attributes_skipped)} transcript(s) not in the project: "
+                   + ", ".join(report.attributes_skipped))
+    for _path, message in report.failed:
+        click.echo(f"Error: {message}", err=True)
+    click.echo(f"{len(report.imported)} imported, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
+               f"{report.segments} segments, {report.words} words")
+    project.close()
+    if report.failed:
+        raise SystemExit(1)
+
+
+@click.command()
+@format_option("table", "json", "csv")
+@pass_ctx
+@handle_errors
+def transcripts(ctx: Context, fmt: str) -> None:
+    """List transcripts with attributes, segment counts and coders' status.
+
+    \b
+    Example:
+      codebench transcripts --format csv > transcripts.csv
+    """
+    with ctx.open() as project:
+        from codebench.listing import transcript_rows
+
+        rows = transcript_rows(project)
+    emit(rows, fmt, title="Transcripts")
+
+
+@click.command()
+@click.argument("transcript")
+@format_option("table", "json", "csv")
+@click.option("--coder", "coders", multiple=True, help="Show only these coders' codes (repeatable).")
+@pass_ctx
+@handle_errors
+def segments(ctx: Context, transcript: str, fmt: str, coders: tuple[str, ...]) -> None:
+    """List a transcript's segments: ordinal, speaker, text and codes per coder.
+
+    \b
+    Example:
+      codebench segments 01-riverside-ceo --format json
+    """
+    with ctx.open() as project:
+        from codebench.listing import segment_rows
+
+        rows = segment_rows(project, transcript, coders=list(coders) or None)
+    emit(rows, fmt, title=transcript, columns=["ordinal", "speaker", "codable", "text", "codes"])
+
+
+@click.command()
+@format_option("table", "json", "csv")
+@pass_ctx
+@handle_errors
+def coders(ctx: Context, fmt: str) -> None:
+    """List coders with their codings and transcripts done.
+
+    \b
+    Example:
+      codebench coders --format json
+    """
+    with ctx.open() as project:
+        from codebench.listing import coder_rows
+
+        rows = coder_rows(project)
+    emit(rows, fmt, title="Coders", columns=["name", "kind", "codings", "transcripts_done", "transcripts_in_progress"])
+
+
+@click.command()
+@coder_option()
+@click.argument("transcript")
+@click.argument("state", required=False, type=click.Choice(["not-started", "in-progress", "done"]))
+@pass_ctx
+@handle_errors
+def status(ctx: Context, coder: str, transcript: str, state: str | None) -> None:
+    """Show or set a coder's status on a transcript.
+
+    \b
+    Examples:
+      codebench status --coder alice 01-riverside-ceo
+      codebench status --coder alice 01-riverside-ceo done
+    """
+    with ctx.open() as project:
+        name = project.transcript(transcript).name
+        if state is None:
+            click.echo(project.status(coder, name) if _known_coder(project, coder) else "not-started")
+        else:
+            project.set_status(coder, transcript, state)
+            click.echo(f"{coder}: {project.transcript(transcript).name} is {state}")
+
+
+def _known_coder(project: object, name: str) -> bool:
+    return any(c.name.casefold() == name.casefold() for c in project.coders())  # type: ignore[attr-defined]
+
+
+COMMANDS = [init, demo, import_cmd, transcripts, segments, coders, status]

@@ -1,0 +1,38 @@
+"""``codebench tui``: open the coding workbench (Textual loads only here)."""
+
+from __future__ import annotations
+
+import click
+
+from codebench.cli.app import Context, handle_errors, pass_ctx
+
+
+def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None:
+    """Open the project and run the Textual app until the user quits."""
+    from codebench.tui.app import make_app
+
+    project = ctx.open()
+    try:
+        app = make_app(project, coder=coder, transcript=transcript)
+        app.run()
+    finally:
+        project.close()
+
+
+@click.command()
+@click.option("--coder", envvar="CODEBENCH_CODER", help="Your coder name (else remembered, or asked on first run).")
+@click.argument("transcript", required=False)
+@pass_ctx
+@handle_errors
+def tui(ctx: Context, coder: str | None, transcript: str | None) -> None:
+    """Open the coding workbench (the default when no command is given).
+
+    \b
+    Examples:
+      codebench tui --coder alice
+      codebench tui --coder alice 01-riverside-ceo
+    """
+    open_tui(ctx, coder=coder, transcript=transcript)
+
+
+COMMANDS = [tui]

@@ -1,0 +1,37 @@
+"""Rich renderables for core objects (the only core module that imports rich).
+
+Kept apart from the computations so reports and listings stay plain data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codebench.codebook import Codebook
+
+
+def codebook_tree(book: Codebook, *, counts: dict[str, int] | None = None, full: bool = False) -> Any:
+    """The codebook as a :class:`rich.tree.Tree` with colour swatches and counts."""
+    from rich.text import Text
+    from rich.tree import Tree
+
+    tree = Tree(Text(book.name, style="bold"))
+
+    def add(node: Tree, codes: list) -> None:
+        for code in codes:
+            label = Text()
+            label.append("■ ", style=code.colour or "white")
+            label.append(code.number + " " if code.number else "", style="bold")
+            label.append(code.name)
+            if counts is not None:
+                label.append(f"  ({counts.get(code.guid, 0)})", style="dim")
+            branch = node.add(label)
+            if full:
+                for title, value in (("Definition", code.description), ("Use when", code.inclusion),
+                                     ("Not when", code.exclusion), ("Example", code.example)):
+                    if value:
+                        branch.add(Text.assemble((f"{title}: ", "italic dim"), value))
+            add(branch, code.children)
+
+    add(tree, book.codes)
+    return tree

@@ -1,0 +1,68 @@
+"""The append-only event log: every change a user makes, in order.
+
+Undo/redo, audit trails and merges read it. Rows are never updated or
+deleted (triggers enforce it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+from codebench.ids import new_guid, now
+from codebench.models import Event
+from codebench.store import rows
+
+
+def log(
+    db: sqlite_utils.Database,
+    action: str,
+    payload: dict[str, Any],
+    *,
+    coder_id: int | None = None,
+    transcript_id: int | None = None,
+    guid: str | None = None,
+    at: str | None = None,
+) -> int:
+    """Append one event; call inside the transaction that made the change."""
+    cursor = db.execute(
+        "INSERT INTO events (guid, at, coder_id, transcript_id, action, payload) VALUES (?, ?, ?, ?, ?, ?)",
+        [guid or new_guid(), at or now(), coder_id, transcript_id, action, json.dumps(payload, ensure_ascii=False, sort_keys=True)],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def list_events(
+    db: sqlite_utils.Database,
+    *,
+    coder_id: int | None = None,
+    actions: tuple[str, ...] = (),
+    after_id: int = 0,
+    limit: int | None = None,
+) -> list[Event]:
+    """Events in log order, optionally for one coder and some actions."""
+    where = ["id > ?"]
+    params: list[Any] = [after_id]
+    if coder_id is not None:
+        where.append("coder_id = ?")
+        params.append(coder_id)
+    if actions:
+        where.append(f"action IN ({', '.join('?' for _ in actions)})")
+        params.extend(actions)
+    sql = f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [rows.event(r) for r in db.query(sql, params)]
+
+
+def last_event_id(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+
+def event_guids(db: sqlite_utils.Database) -> set[str]:
+    return {r[0] for r in db.execute("SELECT guid FROM events")}

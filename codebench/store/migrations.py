@@ -1,0 +1,225 @@
+"""The project schema, as an ordered list of migrations (all DDL lives here).
+
+Each migration runs in its own transaction through sqlite-utils'
+:class:`~sqlite_utils.migrations.Migrations`. Before any pending migration
+runs on a file that already holds data, a backup copy is written beside it
+(``NAME.backup-<schema>-<time>.db``) so a failed or unwanted upgrade never
+costs the user their coding. A file whose applied migrations we do not know
+came from a newer codebench and is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from codebench.errors import ProjectError
+from codebench.store._sqlite import load_sqlite_utils
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+Migrations = load_sqlite_utils().migrations.Migrations
+
+MIGRATION_SET = "codebench"
+migrations = Migrations(MIGRATION_SET)
+
+
+@migrations(name="0001_core")
+def _core(db: sqlite_utils.Database) -> None:
+    """Tables for every concept of the data model."""
+    db.executescript(
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE coders (
+            id INTEGER PRIMARY KEY,
+            guid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL DEFAULT 'human' CHECK (kind IN ('human', 'consensus')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE codes (
+            id INTEGER PRIMARY KEY,
+            guid TEXT NOT NULL UNIQUE,
+            parent_id INTEGER REFERENCES codes(id),
+            position INTEGER NOT NULL DEFAULT 0,
+            number TEXT,
+            name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+            description TEXT NOT NULL DEFAULT '',
+            inclusion TEXT NOT NULL DEFAULT '',
+            exclusion TEXT NOT NULL DEFAULT '',
+            example TEXT NOT NULL DEFAULT '',
+            colour TEXT,
+            shortcut TEXT,
+            archived INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE transcripts (
+            id INTEGER PRIMARY KEY,
+            guid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL UNIQUE,
+            source_name TEXT NOT NULL,
+            source_format TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT 'en',
+            unit TEXT NOT NULL DEFAULT 'sentence',
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE attributes (
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (transcript_id, key)
+        );
+        CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            speaker TEXT,
+            codable INTEGER NOT NULL DEFAULT 1,
+            turn INTEGER NOT NULL,
+            paragraph INTEGER NOT NULL,
+            timestamp REAL,
+            UNIQUE (transcript_id, ordinal),
+            CHECK (start_char < end_char)
+        );
+        CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            coder_id INTEGER NOT NULL REFERENCES coders(id),
+            code_id INTEGER NOT NULL REFERENCES codes(id),
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            start_char INTEGER NOT NULL,
+            end_char INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (coder_id, code_id, transcript_id, start_char, end_char),
+            CHECK (start_char < end_char)
+        );
+        CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            guid TEXT NOT NULL UNIQUE,
+            author_id INTEGER REFERENCES coders(id),
+            transcript_id INTEGER REFERENCES transcripts(id) ON DELETE CASCADE,
+            segment_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+            code_id INTEGER REFERENCES codes(id),
+            coding_id INTEGER REFERENCES codings(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE coder_status (
+            coder_id INTEGER NOT NULL REFERENCES coders(id),
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('not-started', 'in-progress', 'done')),
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (coder_id, transcript_id)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            guid TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL,
+            coder_id INTEGER REFERENCES coders(id),
+            transcript_id INTEGER REFERENCES transcripts(id) ON DELETE SET NULL,
+            action TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}'
+        );
+        """
+    )
+
+
+@migrations(name="0002_indexes_and_guards")
+def _indexes_and_guards(db: sqlite_utils.Database) -> None:
+    """Indexes for the per-code, per-coder and per-transcript queries; integrity triggers."""
+    db.executescript(
+        """
+        CREATE UNIQUE INDEX codes_sibling_name ON codes (coalesce(parent_id, 0), name);
+        CREATE UNIQUE INDEX codes_number ON codes (number) WHERE number IS NOT NULL;
+        CREATE INDEX codes_parent ON codes (parent_id, position);
+        CREATE INDEX segments_span ON segments (transcript_id, start_char);
+        CREATE INDEX codings_code ON codings (code_id, transcript_id);
+        CREATE INDEX codings_transcript_coder ON codings (transcript_id, coder_id, start_char);
+        CREATE INDEX codings_coder ON codings (coder_id, code_id);
+        CREATE INDEX memos_transcript ON memos (transcript_id);
+        CREATE INDEX memos_coding ON memos (coding_id);
+        CREATE INDEX events_coder ON events (coder_id, id);
+        CREATE INDEX attributes_key ON attributes (key, value);
+
+        -- Offsets index the stored text, so it must never change.
+        CREATE TRIGGER transcripts_text_immutable
+        BEFORE UPDATE OF text, sha256 ON transcripts
+        BEGIN
+            SELECT RAISE(ABORT, 'transcript text is immutable');
+        END;
+        -- The event log is append-only.
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN
+            SELECT RAISE(ABORT, 'the event log is append-only');
+        END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        BEGIN
+            SELECT RAISE(ABORT, 'the event log is append-only');
+        END;
+        """
+    )
+
+
+def known_names() -> list[str]:
+    """Names of every migration this version of codebench knows, in order."""
+    return [m.name for m in migrations._migrations]
+
+
+def applied_names(db: sqlite_utils.Database) -> list[str]:
+    """Names of migrations already applied to ``db``."""
+    return [m.name for m in migrations.applied(db)]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The number of known migrations applied (0 for a new file)."""
+    return len(applied_names(db))
+
+
+def migrate(db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None) -> Path | None:
+    """Apply pending migrations, backing the file up first. Returns the backup path, if any."""
+    applied = applied_names(db)
+    unknown = [name for name in applied if name not in known_names()]
+    if unknown:
+        raise ProjectError(
+            f"{path}: written by a newer codebench (schema step {unknown[-1]!r} is unknown); "
+            "upgrade codebench to open it"
+        )
+    pending = migrations.pending(db)
+    if stop_before is not None:
+        names = [m.name for m in pending]
+        pending = pending[: names.index(stop_before)] if stop_before in names else pending
+    if not pending:
+        return None
+    backup = None
+    if applied and str(path) != ":memory:":
+        backup = _backup(db, Path(path), len(applied))
+    migrations.apply(db, stop_before=stop_before)
+    db.conn.execute(f"PRAGMA user_version = {schema_version(db)}")
+    return backup
+
+
+def _backup(db: sqlite_utils.Database, path: Path, version: int) -> Path:
+    """Copy the whole database (WAL included) to a sibling file with SQLite's backup API."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.backup-v{version}-{stamp}{path.suffix or '.db'}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.stem}.backup-v{version}-{stamp}-{counter}{path.suffix or '.db'}")
+        counter += 1
+    dest = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    return target

@@ -1,0 +1,100 @@
+"""SQL for transcripts, their attributes and segments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+from codebench.models import Segment, Transcript
+from codebench.store import rows
+
+#: SQLite's default limit on bound parameters per statement.
+MAX_VARIABLES = 999
+
+
+def attributes_of(db: sqlite_utils.Database, transcript_id: int | None = None) -> dict[int, dict[str, str]]:
+    sql = "SELECT transcript_id, key, value FROM attributes"
+    params: list[Any] = []
+    if transcript_id is not None:
+        sql += " WHERE transcript_id = ?"
+        params.append(transcript_id)
+    out: dict[int, dict[str, str]] = {}
+    for tid, key, value in db.execute(sql + " ORDER BY key", params):
+        out.setdefault(tid, {})[key] = value
+    return out
+
+
+def list_transcripts(db: sqlite_utils.Database) -> list[Transcript]:
+    attrs = attributes_of(db)
+    return [
+        rows.transcript(r, attrs.get(r["id"], {}))
+        for r in db.query("SELECT id, guid, name, sha256, source_name, source_format, language, unit, imported_at FROM transcripts ORDER BY name")
+    ]
+
+
+def find_transcript(db: sqlite_utils.Database, column: str, value: Any) -> Transcript | None:
+    assert column in {"id", "name", "sha256", "guid", "source_name"}
+    found = list(
+        db.query(
+            f"SELECT id, guid, name, sha256, source_name, source_format, language, unit, imported_at FROM transcripts WHERE {column} = ?",
+            [value],
+        )
+    )
+    if not found:
+        return None
+    row = found[0]
+    return rows.transcript(row, attributes_of(db, row["id"]).get(row["id"], {}))
+
+
+def transcript_text(db: sqlite_utils.Database, transcript_id: int) -> str:
+    row = db.execute("SELECT text FROM transcripts WHERE id = ?", [transcript_id]).fetchone()
+    return row[0] if row else ""
+
+
+def insert_transcript(db: sqlite_utils.Database, values: dict[str, Any]) -> int:
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cursor = db.execute(f"INSERT INTO transcripts ({columns}) VALUES ({marks})", list(values.values()))
+    return int(cursor.lastrowid or 0)
+
+
+def insert_segments(db: sqlite_utils.Database, transcript_id: int, segments: Iterable[Sequence[Any]]) -> None:
+    """Bulk insert ``(ordinal, start, end, speaker, codable, turn, paragraph, timestamp)`` tuples."""
+    db.conn.executemany(
+        "INSERT INTO segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ((transcript_id, *s) for s in segments),
+    )
+
+
+def set_attributes(db: sqlite_utils.Database, transcript_id: int, values: dict[str, str]) -> None:
+    db.conn.executemany(
+        "INSERT INTO attributes (transcript_id, key, value) VALUES (?, ?, ?)"
+        " ON CONFLICT (transcript_id, key) DO UPDATE SET value = excluded.value",
+        [(transcript_id, k, v) for k, v in values.items()],
+    )
+
+
+def list_segments(db: sqlite_utils.Database, transcript_id: int, *, with_text: bool = True) -> list[Segment]:
+    text = transcript_text(db, transcript_id) if with_text else ""
+    return [
+        rows.segment(r, text)
+        for r in db.query(f"SELECT {rows.SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY ordinal", [transcript_id])
+    ]
+
+
+def segment_counts(db: sqlite_utils.Database) -> dict[int, tuple[int, int]]:
+    """``{transcript_id: (segments, codable segments)}``."""
+    return {
+        r[0]: (r[1], r[2])
+        for r in db.execute("SELECT transcript_id, count(*), sum(codable) FROM segments GROUP BY transcript_id")
+    }
+
+
+def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> None:
+    db.execute("DELETE FROM transcripts WHERE id = ?", [transcript_id])
