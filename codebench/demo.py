@@ -40,4 +40,4 @@ def demo_attributes() -> Path | None:
 def demo_codings() -> list[Path]:
     """Coders' demo codings (``transcripts/codings/*.csv``), if any ship."""
     folder = data_dir("transcripts") / "codings"
-    return sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    return sorted(p for p in folder.glob("*.csv") if p.name != "done.csv") if folder.is_dir() else []

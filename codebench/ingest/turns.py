@@ -10,8 +10,9 @@ Supported, and mixed freely within a file:
 
 A line that starts no turn continues the current one; a blank line starts a
 new paragraph within it. A ``Word:`` prefix counts as a speaker only when it
-is used as one at least twice in the file, is a Q/A marker, or names the
-interviewer, so an ordinary sentence such as "Yes: we did." stays text.
+is used as one at least twice in the file, is a Q/A marker, names the
+interviewer, or is capitalised like a name and followed by a capitalised
+sentence, so an ordinary sentence such as "Yes: we did." stays text.
 """
 
 from __future__ import annotations
@@ -87,9 +88,15 @@ def parse_text_turns(text: str, interviewers: tuple[str, ...] = ()) -> list[Turn
         if header:
             counts[header.group("name").strip().casefold()] += 1
 
-    def accepted(name: str) -> bool:
+    def accepted(name: str, rest: str = "") -> bool:
         folded = name.casefold()
-        return counts[folded] >= 2 or folded in QA or is_interviewer(name, interviewers)
+        if counts[folded] >= 2 or folded in QA or is_interviewer(name, interviewers):
+            return True
+        # A speaker who talks once still counts when the label is capitalised
+        # like a name and what follows starts like a new sentence.
+        words = name.split()
+        first = rest.lstrip("*\"“‘' ")[:1]
+        return all(w[:1].isupper() for w in words) and (not first or first.isupper() or first.isdigit())
 
     turns: list[Turn] = []
     current: Turn | None = None
@@ -115,7 +122,7 @@ def parse_text_turns(text: str, interviewers: tuple[str, ...] = ()) -> list[Turn
             start(header.group("name").strip(), "", parse_time(header.group("ts")))
             continue
         label = _label_of(line)
-        if label and accepted(label[0]):
+        if label and accepted(label[0], label[1]):
             start(label[0], label[1], label[2])
             continue
         if not line.strip():
