@@ -10,8 +10,11 @@ becomes a transcript with shifted offsets.
 from __future__ import annotations
 
 import codecs
+import re
 
 from codebench.errors import ImportFailed
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 
 #: Files larger than this are refused: no real interview transcript is this big.
 MAX_BYTES = 20 * 1024 * 1024
@@ -82,5 +85,4 @@ def _control_ratio(text: str) -> float:
     sample = text[:20000]
     if not sample:
         return 0.0
-    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\t\f\v")
-    return bad / len(sample)
+    return len(_CONTROL.findall(sample)) / len(sample)
