@@ -1,0 +1,1 @@
+"""Exchange: REFI-QDA interchange, JSONL dumps and team merges (no UI imports)."""

@@ -1,0 +1,540 @@
+"""Reading REFI-QDA files: liberal in what we accept, safe about how.
+
+Real exports deviate from the spec in many small ways (see
+``docs/interchange.md``): namespace spellings, upper-case or braced GUIDs,
+``Sources/`` vs ``sources/``, ``plainTextPath`` without ``internal://``,
+missing names and users, an empty ``<Sets/>``.  The reader accepts all of
+those, normalises them (GUIDs lower-case without braces, colours
+``#RRGGBB``) and records everything it could not import in
+:attr:`RefiProject.skipped` with counts, never dropping data silently.
+
+Safety is not negotiable: archives go through :class:`QdpxArchive` and XML
+through defusedxml with DTDs forbidden (:mod:`.xmlparse`), so entity bombs
+and external entities are refused with a :class:`RefiError`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import replace
+from pathlib import PurePosixPath
+from typing import BinaryIO, NamedTuple
+from xml.etree.ElementTree import Element
+
+from .archive import ArchiveLimits, QdpxArchive
+from .errors import RefiError
+from .model import (
+    VARIABLE_TYPES,
+    RefiCase,
+    RefiCodebook,
+    RefiCoding,
+    RefiNote,
+    RefiProject,
+    RefiSelection,
+    RefiTextSource,
+    RefiUser,
+    RefiVariable,
+    walk_codes,
+)
+from .offsets import resolve_offsets
+from .textfile import decode_text, newline_style
+from .xmlparse import (
+    CODEBOOK_NAMESPACES,
+    PROJECT_NAMESPACES,
+    XmlDoc,
+    check_root,
+    parse_datetime,
+    parse_xml,
+    read_codes,
+    read_sets,
+    split_tag,
+)
+
+__all__ = ["read_codebook", "read_project"]
+
+_NON_TEXT_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
+_Source = str | os.PathLike[str] | bytes | BinaryIO
+
+
+class _Loaded(NamedTuple):
+    """A source's text (None if unavailable) and how it was stored."""
+
+    text: str | None
+    encoding: str
+    has_bom: bool
+    newline: str
+
+
+_NO_TEXT = _Loaded(None, "", False, "")
+
+
+class _ProjectReader:
+    """One pass over a parsed ``project.qde``; see :func:`read_project`."""
+
+    def __init__(
+        self, root: Element, label: str, archive: QdpxArchive | None, file_label: str | None = None
+    ) -> None:
+        ns = check_root(root, label, ("Project",), PROJECT_NAMESPACES)
+        self.doc = XmlDoc(root, label, ns)
+        self.file_label = file_label or label
+        self.archive = archive
+        self.note_targets: defaultdict[str, list[str]] = defaultdict(list)
+        self.user_refs: set[str] = set()
+        self.variables: dict[str, RefiVariable] = {}
+
+    # -- small helpers ----------------------------------------------------
+
+    def note_refs(self, el: Element, owner: str) -> None:
+        for ref in self.doc.children(el, "NoteRef"):
+            note = self.doc.guid(ref.get("targetGUID"), "note reference")
+            if note is not None and owner not in self.note_targets[note]:
+                self.note_targets[note].append(owner)
+
+    def user(self, value: str | None) -> str | None:
+        guid = self.doc.guid(value, "user reference")
+        if guid is not None:
+            self.user_refs.add(guid)
+        return guid
+
+    def variable_values(self, el: Element) -> dict[str, str]:
+        doc = self.doc
+        values: dict[str, str] = {}
+        for vv in doc.children(el, "VariableValue"):
+            ref = doc.child(vv, "VariableRef")
+            guid = doc.guid(
+                ref.get("targetGUID") if ref is not None else None, "variable reference"
+            )
+            if guid is None:
+                doc.warnings["variable value(s) without a VariableRef were dropped"] += 1
+                continue
+            variable = self.variables.get(guid)
+            if variable is None:
+                doc.warnings[
+                    "variable value(s) refer to undeclared variables; declared as Text"
+                ] += 1
+                variable = self.variables[guid] = RefiVariable(guid=guid, name=guid)
+            value = ""
+            for sub in vv:
+                local = split_tag(sub.tag)[1]
+                if local != "VariableRef" and local.endswith("Value"):
+                    value = sub.text or ""
+                    if local != "TextValue":
+                        value = value.strip()
+                    break
+            values[variable.name] = value
+        return values
+
+    def load_text(self, path: str | None, inline: Element | None) -> tuple[_Loaded, str | None]:
+        """The text of a TextSource or Note, and why it is missing if it is."""
+        if inline is not None:
+            text = inline.text or ""
+            return _Loaded(text, "inline", False, newline_style(text)), None
+        if not path:
+            return _NO_TEXT, "no plainTextPath and no PlainTextContent"
+        if self.archive is None:
+            return _NO_TEXT, "bare .qde (no archive holding the source files)"
+        member = self.archive.resolve_source_path(path)
+        if member is None:
+            return _NO_TEXT, "plainTextPath not found in the archive"
+        decoded = decode_text(self.archive.read(member))
+        if decoded.problem:
+            self.doc.plain_warnings.append(f"{member}: {decoded.problem}")
+        return _Loaded(decoded.text, decoded.encoding, decoded.has_bom, decoded.newline), None
+
+    # -- sections ---------------------------------------------------------------
+
+    def read(self) -> RefiProject:
+        doc, root = self.doc, self.doc.root
+        users: list[RefiUser] = []
+        users_el = doc.child(root, "Users")
+        for index, el in enumerate(doc.children(users_el, "User") if users_el is not None else []):
+            users.append(
+                RefiUser(
+                    guid=doc.required_guid(el, "user", f"user\x1f{index}\x1f{el.get('name')}"),
+                    name=el.get("name") or "",
+                    id=el.get("id"),
+                )
+            )
+        codebook = doc.child(root, "CodeBook")
+        codes = read_codes(
+            doc, doc.child(codebook, "Codes") if codebook is not None else None, self.note_refs
+        )
+        code_guids = {code.guid for code, _p, _d in walk_codes(codes)}
+
+        variables_el = doc.child(root, "Variables")
+        for index, el in enumerate(
+            doc.children(variables_el, "Variable") if variables_el is not None else []
+        ):
+            kind = (el.get("typeOfVariable") or "Text").strip()
+            if kind not in VARIABLE_TYPES:
+                doc.warnings["variable(s) had an unknown typeOfVariable; read as Text"] += 1
+                kind = "Text"
+            variable = RefiVariable(
+                guid=doc.required_guid(el, "variable", f"variable\x1f{index}\x1f{el.get('name')}"),
+                name=el.get("name") or "",
+                type=kind,
+                description=doc.text(el, "Description"),
+            )
+            self.variables[variable.guid] = variable
+
+        sources, selections = self.read_sources(code_guids)
+        source_guids = {s.guid for s in sources}
+        selection_guids = {s.guid for s in selections}
+        coding_guids = {c.guid for s in selections for c in s.codings} | {
+            c.guid for s in sources for c in s.codings
+        }
+        cases = self.read_cases(source_guids, selection_guids, code_guids)
+        notes = self.read_notes()
+        note_guids = {note.guid for note in notes}
+
+        for kind, tag in (("Links", "Link"), ("Graphs", "Graph")):
+            container = doc.child(root, kind)
+            count = len(doc.children(container, tag)) if container is not None else 0
+            if count:
+                doc.skipped.append(
+                    f"{count} {tag}(s) not imported (codebench has no {tag.lower()}s)"
+                )
+
+        def keep(kind: str, guid: str) -> bool:
+            return guid in {"code": code_guids, "source": source_guids, "note": note_guids}[kind]
+
+        sets = read_sets(doc, doc.child(root, "Sets"), keep)
+
+        project_refs: list[str] = []
+        for ref in doc.children(root, "NoteRef"):
+            guid = doc.guid(ref.get("targetGUID"), "note reference")
+            if guid is not None and guid in note_guids:
+                project_refs.append(guid)
+
+        known_targets = code_guids | source_guids | selection_guids | coding_guids | note_guids
+        lost = 0
+        final_notes = []
+        for note in notes:
+            targets = [t for t in self.note_targets.get(note.guid, []) if t in known_targets]
+            lost += len(self.note_targets.get(note.guid, [])) - len(targets)
+            final_notes.append(replace(note, targets=targets))
+        dangling = sum(1 for guid in self.note_targets if guid not in note_guids)
+        if lost:
+            doc.skipped.append(f"{lost} note attachment(s) to objects that were not imported")
+        if dangling:
+            doc.warnings["NoteRef(s) point at notes that do not exist"] += dangling
+
+        declared = {user.guid for user in users}
+        undeclared = sorted(self.user_refs - declared)
+        if undeclared:
+            doc.warnings["user(s) referenced but not declared; added without a name"] += len(
+                undeclared
+            )
+            users.extend(RefiUser(guid=guid) for guid in undeclared)
+
+        guids = (
+            [u.guid for u in users]
+            + sorted(code_guids)
+            + [s.guid for s in sources]
+            + [s.guid for s in selections]
+            + [n.guid for n in notes]
+            + [c.guid for c in cases]
+        )
+        duplicates = sum(count - 1 for count in Counter(guids).values() if count > 1)
+        if duplicates:
+            doc.warnings["GUID(s) are used by more than one object"] += duplicates
+
+        name = root.get("name") or PurePosixPath(self.file_label).stem or "Untitled"
+        return RefiProject(
+            name=name,
+            origin=root.get("origin"),
+            users=users,
+            codes=codes,
+            variables=list(self.variables.values()),
+            cases=cases,
+            sources=sources,
+            selections=selections,
+            notes=final_notes,
+            sets=sets,
+            description=doc.text(root, "Description"),
+            note_refs=project_refs,
+            creating_user=doc.guid(root.get("creatingUserGUID"), "user reference"),
+            created=parse_datetime(root.get("creationDateTime")),
+            skipped=doc.skipped,
+            warnings=doc.warning_lines(),
+        )
+
+    def read_codings(self, parent: Element, code_guids: set[str], owner: str) -> list[RefiCoding]:
+        doc = self.doc
+        codings: list[RefiCoding] = []
+        for index, el in enumerate(doc.children(parent, "Coding")):
+            ref = doc.child(el, "CodeRef")
+            code = doc.guid(ref.get("targetGUID") if ref is not None else None, "code reference")
+            if code is None or code not in code_guids:
+                doc.warnings["coding(s) refer to codes missing from the codebook; dropped"] += 1
+                continue
+            guid = doc.required_guid(el, "coding", f"coding\x1f{owner}\x1f{index}\x1f{code}")
+            self.note_refs(el, guid)
+            codings.append(
+                RefiCoding(
+                    guid=guid,
+                    code_guid=code,
+                    creating_user=self.user(el.get("creatingUser")),
+                    created=parse_datetime(el.get("creationDateTime")),
+                )
+            )
+        return codings
+
+    def read_sources(
+        self, code_guids: set[str]
+    ) -> tuple[list[RefiTextSource], list[RefiSelection]]:
+        doc = self.doc
+        sources: list[RefiTextSource] = []
+        selections: list[RefiSelection] = []
+        container = doc.child(doc.root, "Sources")
+        if container is None:
+            return sources, selections
+        non_text: dict[str, Counter[str]] = defaultdict(Counter)
+        missing: dict[str, list[str]] = defaultdict(list)
+        rich = bad_positions = 0
+        for index, el in enumerate(container):
+            ns, local = split_tag(el.tag)
+            if ns != doc.ns:
+                continue
+            if local in _NON_TEXT_SOURCES:
+                tally = non_text[local]
+                tally["source"] += 1
+                for sub in el.iter():
+                    sub_local = split_tag(sub.tag)[1]
+                    if sub is not el and sub_local.endswith(
+                        ("Selection", "Transcript", "Coding", "NoteRef")
+                    ):
+                        tally[sub_local] += 1
+                continue
+            if local != "TextSource":
+                doc.warnings[f"unknown <{local}> element(s) in Sources ignored"] += 1
+                continue
+            path = el.get("plainTextPath")
+            guid = doc.required_guid(el, "text source", f"source\x1f{index}\x1f{path}")
+            name = (
+                el.get("name")
+                or (PurePosixPath((path or "").replace("internal://", "")).name if path else "")
+                or guid
+            )
+            loaded, reason = self.load_text(path, doc.child(el, "PlainTextContent"))
+            if reason:
+                missing[reason].append(name)
+            if el.get("richTextPath"):
+                rich += 1
+            self.note_refs(el, guid)
+            source = RefiTextSource(
+                guid=guid,
+                name=name,
+                text=loaded.text,
+                plain_text_path=path,
+                rich_text_path=el.get("richTextPath"),
+                creating_user=self.user(el.get("creatingUser")),
+                created=parse_datetime(el.get("creationDateTime")),
+                description=doc.text(el, "Description"),
+                variables=self.variable_values(el),
+                codings=self.read_codings(el, code_guids, guid),
+                encoding=loaded.encoding,
+                has_bom=loaded.has_bom,
+                newline=loaded.newline,
+            )
+            sources.append(source)
+            for sel_index, sel in enumerate(doc.children(el, "PlainTextSelection")):
+                try:
+                    start = int((sel.get("startPosition") or "").strip())
+                    end = int((sel.get("endPosition") or "").strip())
+                except ValueError:
+                    bad_positions += 1
+                    continue
+                sel_guid = doc.required_guid(
+                    sel, "selection", f"selection\x1f{guid}\x1f{sel_index}"
+                )
+                self.note_refs(sel, sel_guid)
+                selections.append(
+                    RefiSelection(
+                        guid=sel_guid,
+                        source_guid=guid,
+                        start=start,
+                        end=end,
+                        name=sel.get("name") or "",
+                        description=doc.text(sel, "Description"),
+                        creating_user=self.user(sel.get("creatingUser")),
+                        created=parse_datetime(sel.get("creationDateTime")),
+                        codings=self.read_codings(sel, code_guids, sel_guid),
+                        raw_start=start,
+                        raw_end=end,
+                    )
+                )
+        for kind, tally in sorted(non_text.items()):
+            parts = [f"{count} {what}" for what, count in sorted(tally.items()) if what != "source"]
+            detail = f", with {', '.join(parts)}" if parts else ""
+            doc.skipped.append(f"{tally['source']} {kind}(s) not imported (not text){detail}")
+        for reason, names in missing.items():
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            doc.skipped.append(f"{len(names)} text source(s) have no text: {reason} ({shown})")
+        if rich:
+            doc.skipped.append(
+                f"rich-text renditions (richTextPath) of {rich} source(s) not read; "
+                "their plain text is imported"
+            )
+        if bad_positions:
+            doc.skipped.append(f"{bad_positions} PlainTextSelection(s) with non-integer positions")
+        return sources, selections
+
+    def read_cases(
+        self, sources: set[str], selections: set[str], codes: set[str]
+    ) -> list[RefiCase]:
+        doc = self.doc
+        container = doc.child(doc.root, "Cases")
+        cases: list[RefiCase] = []
+        dropped = 0
+        for index, el in enumerate(
+            doc.children(container, "Case") if container is not None else []
+        ):
+            refs: dict[str, list[str]] = {}
+            for tag, known in (
+                ("SourceRef", sources),
+                ("SelectionRef", selections),
+                ("CodeRef", codes),
+            ):
+                refs[tag] = []
+                for ref in doc.children(el, tag):
+                    guid = doc.guid(ref.get("targetGUID"), "case reference")
+                    if guid in known:
+                        refs[tag].append(guid)
+                    elif guid is not None:
+                        dropped += 1
+            cases.append(
+                RefiCase(
+                    guid=doc.required_guid(el, "case", f"case\x1f{index}\x1f{el.get('name')}"),
+                    name=el.get("name") or "",
+                    description=doc.text(el, "Description"),
+                    variables=self.variable_values(el),
+                    source_guids=refs["SourceRef"],
+                    code_guids=refs["CodeRef"],
+                    selection_guids=refs["SelectionRef"],
+                )
+            )
+        if dropped:
+            doc.skipped.append(
+                f"{dropped} case member(s) pointing at objects that were not imported"
+            )
+        return cases
+
+    def read_notes(self) -> list[RefiNote]:
+        doc = self.doc
+        container = doc.child(doc.root, "Notes")
+        notes: list[RefiNote] = []
+        for index, el in enumerate(
+            doc.children(container, "Note") if container is not None else []
+        ):
+            guid = doc.required_guid(el, "note", f"note\x1f{index}\x1f{el.get('name')}")
+            loaded, reason = self.load_text(
+                el.get("plainTextPath"), doc.child(el, "PlainTextContent")
+            )
+            self.note_refs(el, guid)
+            if reason and el.get("plainTextPath"):
+                doc.skipped.append(f"text of note {el.get('name') or guid!r} not found: {reason}")
+            notes.append(
+                RefiNote(
+                    guid=guid,
+                    name=el.get("name") or "",
+                    text=loaded.text or "",
+                    description=doc.text(el, "Description"),
+                    creating_user=self.user(el.get("creatingUser")),
+                    created=parse_datetime(el.get("creationDateTime")),
+                )
+            )
+        return notes
+
+
+def _load(
+    source: _Source, label: str | None, limits: ArchiveLimits
+) -> tuple[str, bytes | None, bool]:
+    """(label, bytes if not a zip, is_zip) without trusting the file name."""
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+        return label or "<data>", data, zipfile.is_zipfile(io.BytesIO(data))
+    if isinstance(source, (str, os.PathLike)):
+        name = label or os.path.basename(os.fspath(source))
+        if not os.path.isfile(source):
+            raise RefiError(f"{name}: no such file")
+        if zipfile.is_zipfile(source):
+            return name, None, True
+        if os.path.getsize(source) > limits.max_total_bytes:
+            raise RefiError(
+                f"{name}: larger than the limit of {limits.max_total_bytes} bytes; refused"
+            )
+        with open(source, "rb") as handle:
+            return name, handle.read(), False
+    data = source.read(limits.max_total_bytes + 1)
+    name = label or getattr(source, "name", "<stream>")
+    if len(data) > limits.max_total_bytes:
+        raise RefiError(f"{name}: larger than the limit of {limits.max_total_bytes} bytes; refused")
+    return name, data, zipfile.is_zipfile(io.BytesIO(data))
+
+
+def read_project(
+    source: _Source,
+    *,
+    offsets: str = "auto",
+    limits: ArchiveLimits | None = None,
+    label: str | None = None,
+) -> RefiProject:
+    """Read a ``.qdpx`` archive or a bare ``.qde`` into a :class:`RefiProject`.
+
+    *offsets* is ``"auto"`` (detect, see :mod:`.offsets`), ``"codepoints"``,
+    ``"utf16"`` or ``"codepoints-lf"``.  Selections come back with
+    ``start``/``end`` in code points of each source's normalised text;
+    ``project.offset_detection.summary()`` tells the user how well that fits.
+    Raises :class:`RefiError` for anything unsafe or unreadable.
+    """
+    limits = limits or ArchiveLimits()
+    name, data, is_zip = _load(source, label, limits)
+    if is_zip:
+        archive_source: _Source = data if data is not None else source
+        with QdpxArchive(archive_source, label=name, limits=limits) as archive:
+            member = archive.project_member()
+            root = parse_xml(archive.read(member), f"{name}: {member}")
+            project = _ProjectReader(root, f"{name}: {member}", archive, name).read()
+    else:
+        assert data is not None
+        project = _ProjectReader(parse_xml(data, name), name, None).read()
+    return resolve_offsets(project, offsets)
+
+
+def _codebook_of(project: RefiProject) -> RefiCodebook:
+    """A project's codebook: its codes and the code members of its sets
+    (a codebook set can only hold codes)."""
+    sets = [
+        replace(code_set, source_guids=[], note_guids=[])
+        for code_set in project.sets
+        if code_set.code_guids
+    ]
+    return RefiCodebook(codes=project.codes, origin=project.origin, sets=sets)
+
+
+def read_codebook(
+    source: _Source, *, label: str | None = None, limits: ArchiveLimits | None = None
+) -> RefiCodebook:
+    """Read a ``.qdc`` codebook (also accepts a ``.qde``/``.qdpx`` project,
+    returning its codebook and code sets)."""
+    limits = limits or ArchiveLimits()
+    name, data, is_zip = _load(source, label, limits)
+    if is_zip:
+        project = read_project(data if data is not None else source, label=name, limits=limits)
+        return _codebook_of(project)
+    assert data is not None
+    root = parse_xml(data, name)
+    ns = check_root(root, name, ("CodeBook", "Project"), CODEBOOK_NAMESPACES)
+    if split_tag(root.tag)[1] == "Project":
+        return _codebook_of(_ProjectReader(root, name, None).read())
+    doc = XmlDoc(root, name, ns)
+    codes = read_codes(doc, doc.child(root, "Codes"), None)
+    known = {code.guid for code, _p, _d in walk_codes(codes)}
+    sets = read_sets(
+        doc, doc.child(root, "Sets"), lambda kind, guid: kind == "code" and guid in known
+    )
+    return RefiCodebook(codes=codes, origin=root.get("origin"), sets=sets)
