@@ -1,0 +1,201 @@
+"""All coefficients for many binary codes at once.
+
+For a 0/1 code, a unit is fully described (for every multi-coder
+coefficient) by two numbers: how many coders rated it (m) and how many of
+them applied the code (s).  With C coders there are at most (C+1)(C+2)/2 such
+patterns, so one ``bincount`` of ``m * (C+1) + s`` over all codes and units
+gives a ``(codes, patterns)`` frequency matrix, and each coefficient is then a
+``(codes, patterns) @ (patterns, features)`` product through the same
+``_stats`` code that the single functions use -- the batch cannot drift from
+them.  Pairwise Cohen's kappa needs coder identities: its 2 x 2 tables come
+from three batched matrix products of the 0/1 "applied" and "rated" masks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypedDict
+
+import numpy as np
+import numpy.typing as npt
+
+from codebench.agreement import _stats
+from codebench.agreement.coefficients import to_estimate, with_fleiss_note
+from codebench.agreement.diagnostics import CodeSummary, summary_diagnostics
+from codebench.agreement.estimate import Estimate
+
+BINARY_CATEGORIES = np.array([0.0, 1.0])
+
+
+class CodeReport(TypedDict):
+    """Everything the agreement report needs about one code."""
+
+    code: str | int
+    n_units: int  # columns of the matrix
+    n_rated_units: int  # units with >= 1 rating
+    n_pairable_units: int  # units with >= 2 ratings (enter alpha, AC1, BP, %)
+    n_complete_units: int  # units rated by every coder (enter Fleiss' kappa)
+    n_ratings: int
+    n_applied: int  # ratings equal to 1
+    prevalence: float | None  # n_applied / n_ratings
+    rated_by_coder: list[int]  # units each coder rated (0 or 1)
+    applied_by_coder: list[int]  # units each coder applied the code to
+    percent_agreement: Estimate
+    krippendorff_alpha: Estimate  # nominal
+    fleiss_kappa: Estimate
+    gwet_ac1: Estimate  # q = 2
+    brennan_prediger: Estimate  # q = 2
+    cohen_kappa: dict[tuple[int, int], Estimate]  # every coder pair (i < j)
+    diagnostics: list[str]
+
+
+def _validate(data: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    arr = np.asarray(data, dtype=np.float64)
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim != 3:
+        raise ValueError(
+            f"binary_report needs a (codes, coders, units) array, got shape {arr.shape}"
+        )
+    return arr
+
+
+def _patterns(n_coders: int) -> npt.NDArray[np.int64]:
+    """(m - s, s) count vectors for every key m*(C+1)+s (invalid s > m -> zeros)."""
+    base = n_coders + 1
+    m, s = np.divmod(np.arange(base * base), base)
+    valid = s <= m
+    return np.stack([np.where(valid, m - s, 0), np.where(valid, s, 0)], axis=1).astype(np.int64)
+
+
+def _estimates(
+    stat: _stats.PercentAgreement
+    | _stats.ChanceUniform
+    | _stats.GwetAC1
+    | _stats.FleissKappa
+    | _stats.KrippendorffAlpha,
+    freq: npt.NDArray[np.float64],
+    patterns: npt.NDArray[np.int64],
+) -> list[Estimate]:
+    values, codes = stat.finalize(freq @ stat.features(patterns))
+    return [to_estimate(stat, float(v), int(c)) for v, c in zip(values, codes)]
+
+
+def binary_report(
+    data: npt.ArrayLike,
+    codes: Sequence[str] | None = None,
+    coder_names: Sequence[str] | None = None,
+    min_units: int = 30,
+) -> list[CodeReport]:
+    """Every coefficient and count for each code of a 0/1/NaN array.
+
+    ``data`` has shape ``(codes, coders, units)`` (a single ``(coders,
+    units)`` matrix is taken as one code); 1 = code applied, 0 = rated and not
+    applied, NaN = not rated.  ``codes`` / ``coder_names`` only label the
+    output and the diagnostic messages.  AC1 and Brennan-Prediger use q = 2.
+    Returns one :class:`CodeReport` dict per code, in input order.
+    """
+    arr = _validate(data)
+    n_codes, n_coders, n_units = arr.shape
+    base = n_coders + 1
+    freq = np.zeros((n_codes, base * base))
+    gram = np.zeros((3, n_codes, n_coders, n_coders))
+    # One code at a time: (coders, units) temporaries stay small and are
+    # reused by the allocator, which is ~3x faster than whole-array passes
+    # that page-fault in hundreds of MB.
+    for k in range(n_codes):
+        block = arr[k]
+        rated = ~np.isnan(block)
+        applied = block == 1.0
+        if np.count_nonzero(applied) + np.count_nonzero(block == 0.0) != np.count_nonzero(rated):
+            raise ValueError("binary_report accepts only 0, 1 and NaN")
+        m = rated.sum(axis=0, dtype=np.intp)
+        s = applied.sum(axis=0, dtype=np.intp)
+        freq[k] = np.bincount(m * base + s, minlength=base * base)
+        gram[:, k] = _gram(rated, applied)
+    patterns = _patterns(n_coders)
+
+    stats = {
+        "percent_agreement": _stats.PercentAgreement(),
+        "krippendorff_alpha": _stats.KrippendorffAlpha("nominal", BINARY_CATEGORIES),
+        "fleiss_kappa": _stats.FleissKappa(n_coders),
+        "gwet_ac1": _stats.GwetAC1(2),
+        "brennan_prediger": _stats.ChanceUniform(2),
+    }
+    results = {name: _estimates(stat, freq, patterns) for name, stat in stats.items()}
+    xx, xr, rr = gram
+    kappas = _pairwise_kappa(xx, xr, rr)
+
+    m_key = np.arange(base * base) // base
+    s_key = np.arange(base * base) % base
+    reports: list[CodeReport] = []
+    for k in range(n_codes):
+        n_ratings = int(freq[k] @ m_key)
+        n_applied = int(freq[k] @ s_key)
+        report: CodeReport = {
+            "code": codes[k] if codes is not None else k,
+            "n_units": int(n_units),
+            "n_rated_units": int(freq[k][m_key >= 1].sum()),
+            "n_pairable_units": int(freq[k][m_key >= 2].sum()),
+            "n_complete_units": int(freq[k][m_key == n_coders].sum()) if n_coders else 0,
+            "n_ratings": n_ratings,
+            "n_applied": n_applied,
+            "prevalence": n_applied / n_ratings if n_ratings else None,
+            "rated_by_coder": [int(rr[k, i, i]) for i in range(n_coders)],
+            "applied_by_coder": [int(xx[k, i, i]) for i in range(n_coders)],
+            **{name: results[name][k] for name in stats},  # type: ignore[typeddict-item]
+            "cohen_kappa": kappas[k],
+            "diagnostics": [],
+        }
+        report["fleiss_kappa"] = with_fleiss_note(
+            report["fleiss_kappa"],
+            report["n_complete_units"],
+            report["n_rated_units"] - report["n_complete_units"],
+        )
+        report["diagnostics"] = summary_diagnostics(
+            CodeSummary.from_report(report), coder_names=coder_names, min_units=min_units
+        )
+        reports.append(report)
+    return reports
+
+
+def _gram(rated: npt.NDArray[np.bool_], applied: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Coder-by-coder dot products X.X', X.R', R.R' of one code (X applied, R rated).
+
+    float32 BLAS is exact here because every partial sum is an integer < 2**24.
+    """
+    dtype = np.float32 if rated.shape[1] < (1 << 24) else np.float64
+    x = applied.astype(dtype)
+    r = rated.astype(dtype)
+    return np.stack([x @ x.T, x @ r.T, r @ r.T]).astype(np.float64)
+
+
+def _pairwise_kappa(
+    xx: npt.NDArray[np.float64], xr: npt.NDArray[np.float64], rr: npt.NDArray[np.float64]
+) -> list[dict[tuple[int, int], Estimate]]:
+    """Cohen's kappa for every coder pair of every code from the Gram matrices.
+
+    For coders i, j: n11 = X_i.X_j, n1. = X_i.R_j, n.1 = R_i.X_j, N = R_i.R_j.
+    """
+    n_codes, n_coders, _ = xx.shape
+    pairs = [(i, j) for i in range(n_coders) for j in range(i + 1, n_coders)]
+    out: list[dict[tuple[int, int], Estimate]] = [{} for _ in range(n_codes)]
+    if not pairs:
+        return out
+    ii = np.array([p[0] for p in pairs])
+    jj = np.array([p[1] for p in pairs])
+    total = rr[:, ii, jj]
+    n11 = xx[:, ii, jj]
+    row1 = xr[:, ii, jj]  # coder i applied, coder j rated
+    col1 = xr[:, jj, ii]  # coder j applied, coder i rated
+    agree = total - row1 - col1 + 2.0 * n11  # n00 + n11
+    sums = np.stack([total, agree, total - row1, row1, total - col1, col1], axis=-1)
+    stat = _stats.CohenKappa(2)
+    values, codes = stat.finalize(sums.reshape(-1, 6))
+    values = values.reshape(n_codes, len(pairs))
+    codes = codes.reshape(n_codes, len(pairs))
+    for k in range(n_codes):
+        out[k] = {
+            p: to_estimate(stat, float(values[k, t]), int(codes[k, t])) for t, p in enumerate(pairs)
+        }
+    return out
