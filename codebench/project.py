@@ -202,6 +202,9 @@ class Project:
                 if "UNIQUE" in str(error):
                     raise CodebookError(f"codebook clashes with codes already in the project ({error})") from None
                 raise
+            if coder_sql.get_meta(self.db, "codebook.name") is None:
+                coder_sql.set_meta(self.db, "codebook.name", book.name)
+                coder_sql.set_meta(self.db, "codebook.description", book.description)
             event_sql.log(self.db, "codebook.load", {"name": book.name, "added": added, "updated": updated}, coder_id=coder_id)
         return {"added": added, "updated": updated}
 
