@@ -93,3 +93,109 @@ def coding_counts(db: sqlite_utils.Database, *, coder_ids: list[int] | None = No
         params.append(transcript_id)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     return {r[0]: r[1] for r in db.execute(f"SELECT code_id, count(*) FROM codings {clause} GROUP BY code_id", params)}
+
+
+# --------------------------------------------------------------------- codebook edits
+# Used by :mod:`codebench.codebook_edits`; every function runs inside the caller's transaction.
+
+
+def code_by_number(db: sqlite_utils.Database, number: str) -> Code | None:
+    """The code (archived or not) carrying ``number``, if any."""
+    found = list(db.query(f"SELECT {rows.CODE_COLUMNS} FROM codes WHERE number = ?", [number]))
+    return rows.code(found[0]) if found else None
+
+
+def sibling_named(
+    db: sqlite_utils.Database, parent_id: int | None, name: str, *, exclude_id: int | None = None
+) -> Code | None:
+    """A code under ``parent_id`` whose name equals ``name`` ignoring case (archived included)."""
+    for row in db.query(
+        f"SELECT {rows.CODE_COLUMNS} FROM codes WHERE parent_id IS ? AND id IS NOT ?",
+        [parent_id, exclude_id],
+    ):
+        if row["name"].casefold() == name.casefold():
+            return rows.code(row)
+    return None
+
+
+def child_codes(db: sqlite_utils.Database, parent_id: int | None) -> list[Code]:
+    """Direct children of ``parent_id`` (``None``: top level), archived included, by position."""
+    return [
+        rows.code(r)
+        for r in db.query(
+            f"SELECT {rows.CODE_COLUMNS} FROM codes WHERE parent_id IS ? ORDER BY position, id", [parent_id]
+        )
+    ]
+
+
+def descendant_ids(db: sqlite_utils.Database, code_id: int) -> list[int]:
+    """Ids of every code below ``code_id`` (children, grandchildren, …), not the code itself."""
+    return [
+        r[0]
+        for r in db.execute(
+            "WITH RECURSIVE below(id) AS (SELECT id FROM codes WHERE parent_id = ?"
+            " UNION SELECT c.id FROM codes AS c JOIN below ON c.parent_id = below.id)"
+            " SELECT id FROM below",
+            [code_id],
+        )
+    ]
+
+
+def set_positions(db: sqlite_utils.Database, code_ids: list[int]) -> None:
+    """Number siblings 0, 1, 2, … in the order given."""
+    db.conn.executemany("UPDATE codes SET position = ? WHERE id = ?", [(i, cid) for i, cid in enumerate(code_ids)])
+
+
+def set_archived(db: sqlite_utils.Database, code_ids: list[int], archived: bool) -> None:
+    db.conn.executemany("UPDATE codes SET archived = ? WHERE id = ?", [(int(archived), cid) for cid in code_ids])
+
+
+def codings_of_code(db: sqlite_utils.Database, code_id: int) -> list[dict[str, Any]]:
+    """Every coding of ``code_id`` keyed by GUIDs (coder, transcript) and offsets, for audit payloads."""
+    return [
+        {"coder": r[0], "transcript": r[1], "start": r[2], "end": r[3]}
+        for r in db.execute(
+            "SELECT k.guid, t.guid, c.start_char, c.end_char FROM codings AS c"
+            " JOIN coders AS k ON k.id = c.coder_id JOIN transcripts AS t ON t.id = c.transcript_id"
+            " WHERE c.code_id = ? ORDER BY t.id, c.start_char, c.end_char, k.id",
+            [code_id],
+        )
+    ]
+
+
+_DUPLICATE = (
+    "EXISTS (SELECT 1 FROM codings AS o WHERE o.code_id = ? AND o.coder_id = c.coder_id"
+    " AND o.transcript_id = c.transcript_id AND o.start_char = c.start_char AND o.end_char = c.end_char)"
+)
+
+
+def count_merge(db: sqlite_utils.Database, from_code: int, to_code: int) -> tuple[int, int]:
+    """``(codings, duplicates)``: how many codings ``from_code`` has, and how many ``to_code`` already has."""
+    row = db.execute(
+        f"SELECT count(*), coalesce(sum({_DUPLICATE}), 0) FROM codings AS c WHERE c.code_id = ?",
+        [to_code, from_code],
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def merge_codings(db: sqlite_utils.Database, from_code: int, to_code: int) -> tuple[int, int]:
+    """Recode every coding of ``from_code`` as ``to_code``; returns ``(moved, duplicates_dropped)``.
+
+    A coding that ``to_code`` already has (same coder, transcript and span) is
+    dropped; memos attached to it are re-attached to the surviving coding
+    first, so no memo is lost. Memos on the code itself follow it to ``to_code``.
+    """
+    db.execute(
+        "UPDATE memos SET coding_id = (SELECT o.id FROM codings AS c JOIN codings AS o"
+        " ON o.code_id = ? AND o.coder_id = c.coder_id AND o.transcript_id = c.transcript_id"
+        " AND o.start_char = c.start_char AND o.end_char = c.end_char WHERE c.id = memos.coding_id)"
+        " WHERE coding_id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ? AND " + _DUPLICATE + ")",
+        [to_code, from_code, to_code],
+    )
+    dropped = db.execute(
+        f"DELETE FROM codings WHERE id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ? AND {_DUPLICATE})",
+        [from_code, to_code],
+    ).rowcount
+    moved = db.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", [to_code, from_code]).rowcount
+    db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [to_code, from_code])
+    return int(moved), int(dropped)

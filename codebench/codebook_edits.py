@@ -1,0 +1,459 @@
+"""Editing the codebook inside a project: add, edit, move, merge, archive, restore.
+
+Each function is one user action: one transaction and one event in the log
+(``code.add``, ``code.edit``, ``code.move``, ``code.merge``, ``code.archive``,
+``code.restore``). Payloads name codes by GUID and carry the values before and
+after the change, so the log alone tells who changed what. Codes keep their
+GUID for life: renaming or moving a code never changes it, so codings, merges
+between project files and REFI-QDA exports still match.
+
+Codes are never deleted: archiving hides a code (and the codes below it) from
+the picker and the tree but keeps its codings; merging recodes one code's
+codings as another's and archives the emptied code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from codebench.codebook import COLOUR
+from codebench.errors import CodebookError
+from codebench.ids import new_guid, stable_guid
+from codebench.models import Code, Coder
+from codebench.store import codes as code_sql
+from codebench.store import events as event_sql
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+#: Fields :func:`edit_code` may change.
+EDITABLE_FIELDS = (
+    "name",
+    "number",
+    "description",
+    "inclusion",
+    "exclusion",
+    "example",
+    "colour",
+    "shortcut",
+)
+TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
+
+CodeRef = Code | str | int
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What :func:`merge_codes` would do, for the confirmation prompt."""
+
+    source: Code
+    target: Code
+    codings: int
+    """Codings of ``source`` that will be recoded (duplicates included)."""
+    duplicates: int
+    """Of those, codings ``target`` already has (same coder and span): dropped, not doubled."""
+    children: int
+    """Direct sub-codes of ``source`` that will move under ``target``."""
+
+    @property
+    def moved(self) -> int:
+        return self.codings - self.duplicates
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def coding_counts(project: Project, *, coder: str | Coder | None = None) -> dict[int, int]:
+    """Codings per code id (all coders, or one coder's)."""
+    coder_ids = [project.coder(coder).id] if coder is not None else None
+    return code_sql.coding_counts(project.db, coder_ids=coder_ids)
+
+
+def descendants(project: Project, code: CodeRef) -> list[Code]:
+    """Every code below ``code`` (archived included)."""
+    return [
+        project.code_by_id(i) for i in code_sql.descendant_ids(project.db, _fresh(project, code).id)
+    ]
+
+
+def suggest_number(project: Project, parent: CodeRef | None) -> str | None:
+    """The next free number for a new code under ``parent``.
+
+    Children of ``13`` with ``13.1``…``13.4`` get ``13.5``; top-level codes
+    ``01``…``21`` get ``22`` (zero-padded like their siblings). ``None`` when
+    the parent has no number to extend.
+    """
+    parent_code = _fresh(project, parent) if parent is not None else None
+    siblings = code_sql.child_codes(project.db, parent_code.id if parent_code else None)
+    if parent_code is not None:
+        if not parent_code.number:
+            return None
+        prefix = parent_code.number + "."
+        width = 1
+    else:
+        prefix = ""
+        width = max((len(c.number) for c in siblings if c.number and c.number.isdigit()), default=2)
+    taken = [
+        int(c.number[len(prefix) :])
+        for c in siblings
+        if c.number and c.number.startswith(prefix) and c.number[len(prefix) :].isdigit()
+    ]
+    n = max(taken, default=0) + 1
+    while code_sql.code_by_number(project.db, f"{prefix}{n:0{width}d}") is not None:
+        n += 1
+    return f"{prefix}{n:0{width}d}"
+
+
+def merge_preview(project: Project, source: CodeRef, target: CodeRef) -> MergePreview:
+    """Check a merge is allowed and count what it will change (nothing is written)."""
+    src, dst = _fresh(project, source), _fresh(project, target)
+    _check_merge(project, src, dst)
+    codings, duplicates = code_sql.count_merge(project.db, src.id, dst.id)
+    children = len(code_sql.child_codes(project.db, src.id))
+    return MergePreview(src, dst, codings, duplicates, children)
+
+
+# ---------------------------------------------------------------------------- edits
+
+
+def add_code(
+    project: Project,
+    coder: str | Coder,
+    name: str,
+    *,
+    parent: CodeRef | None = None,
+    number: str | None = None,
+    description: str = "",
+    inclusion: str = "",
+    exclusion: str = "",
+    example: str = "",
+    colour: str | None = None,
+) -> Code:
+    """Add a code under ``parent`` (``None``: top level), after its last sibling.
+
+    ``number=None`` picks the next free number (:func:`suggest_number`);
+    ``number=""`` adds the code without a number. The GUID is derived from the
+    name path, as the codebook loader does, unless that GUID is taken (by an
+    archived or renamed code), in which case it is random.
+    """
+    k = project.coder(coder, create=True)
+    with project.transaction():
+        parent_code = _fresh(project, parent) if parent is not None else None
+        if parent_code is not None and parent_code.archived:
+            raise CodebookError(
+                f"cannot add under {parent_code.label!r}: it is archived (restore it first)"
+            )
+        parent_id = parent_code.id if parent_code else None
+        name = _check_name(project, name, parent_id)
+        if number is None:
+            number = suggest_number(project, parent_code)
+        values: dict[str, Any] = {
+            "name": name,
+            "number": _check_number(project, number),
+            **{
+                f: (v or "").strip()
+                for f, v in zip(TEXT_FIELDS, (description, inclusion, exclusion, example))
+            },
+            "colour": _check_colour(colour),
+        }
+        path = [c.name for c in project.code_path(parent_code)] if parent_code else []
+        guid = stable_guid("code", *path, name)
+        if code_sql.code_by_guid(project.db, guid) is not None:
+            guid = new_guid()
+        code_id = code_sql.insert_code(project.db, {"guid": guid, "parent_id": parent_id, **values})
+        event_sql.log(
+            project.db,
+            "code.add",
+            {"guid": guid, "parent": parent_code.guid if parent_code else None, "after": values},
+            coder_id=k.id,
+        )
+    return project.code_by_id(code_id)
+
+
+def edit_code(project: Project, coder: str | Coder, code: CodeRef, **fields: Any) -> Code:
+    """Change a code's name, number, guidance texts, colour or shortcut.
+
+    Only fields that actually change are written and logged (``before`` and
+    ``after``); an edit that changes nothing writes no event. The GUID never
+    changes.
+    """
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise CodebookError(
+            f"cannot edit {', '.join(unknown)} (editable: {', '.join(EDITABLE_FIELDS)})"
+        )
+    k = project.coder(coder, create=True)
+    with project.transaction():
+        current = _fresh(project, code)
+        values: dict[str, Any] = {}
+        for field, value in fields.items():
+            if field == "name":
+                value = _check_name(project, value, current.parent_id, exclude_id=current.id)
+            elif field == "number":
+                value = _check_number(project, value, exclude_id=current.id)
+            elif field == "colour":
+                value = _check_colour(value)
+            elif field == "shortcut":
+                value = (value or "").strip() or None
+            else:
+                value = (value or "").strip()
+            if value != getattr(current, field):
+                values[field] = value
+        if not values:
+            return current
+        code_sql.update_code(project.db, current.id, values)
+        event_sql.log(
+            project.db,
+            "code.edit",
+            {
+                "guid": current.guid,
+                "before": {f: getattr(current, f) for f in values},
+                "after": values,
+            },
+            coder_id=k.id,
+        )
+    return project.code_by_id(current.id)
+
+
+def move_code(
+    project: Project,
+    coder: str | Coder,
+    code: CodeRef,
+    new_parent: CodeRef | None,
+    position: int | None = None,
+) -> Code:
+    """Move a code (with everything below it) under ``new_parent`` (``None``: top level).
+
+    ``position`` is its index among the new siblings (``None``: last). Moving
+    a code under itself or under one of its own sub-codes is refused. The code
+    keeps its number and GUID; edit the number if the new place calls for one.
+    """
+    k = project.coder(coder, create=True)
+    with project.transaction():
+        current = _fresh(project, code)
+        parent_code = _fresh(project, new_parent) if new_parent is not None else None
+        if parent_code is not None:
+            if parent_code.id == current.id or parent_code.id in code_sql.descendant_ids(
+                project.db, current.id
+            ):
+                raise CodebookError(
+                    f"cannot move {current.label!r} under {parent_code.label!r}: a code cannot sit below itself"
+                )
+            if parent_code.archived:
+                raise CodebookError(
+                    f"cannot move {current.label!r} under {parent_code.label!r}: it is archived (restore it first)"
+                )
+        parent_id = parent_code.id if parent_code else None
+        if parent_id != current.parent_id:
+            clash = code_sql.sibling_named(
+                project.db, parent_id, current.name, exclude_id=current.id
+            )
+            if clash is not None:
+                where = f"under {parent_code.label!r}" if parent_code else "at the top level"
+                raise CodebookError(
+                    f"cannot move {current.label!r}: there is already a code named {clash.name!r} {where}"
+                )
+        old_parent = (
+            project.code_by_id(current.parent_id) if current.parent_id is not None else None
+        )
+        siblings_now = [c.id for c in code_sql.child_codes(project.db, current.parent_id)]
+        old_siblings = [i for i in siblings_now if i != current.id]
+        new_siblings = [
+            c.id for c in code_sql.child_codes(project.db, parent_id) if c.id != current.id
+        ]
+        index = len(new_siblings) if position is None else max(0, min(position, len(new_siblings)))
+        if parent_id == current.parent_id and siblings_now.index(current.id) == index:
+            return current  # already there: nothing to record
+        new_siblings.insert(index, current.id)
+        code_sql.update_code(project.db, current.id, {"parent_id": parent_id})
+        if parent_id != current.parent_id:
+            code_sql.set_positions(project.db, old_siblings)
+        code_sql.set_positions(project.db, new_siblings)
+        event_sql.log(
+            project.db,
+            "code.move",
+            {
+                "guid": current.guid,
+                "before": {
+                    "parent": old_parent.guid if old_parent else None,
+                    "position": current.position,
+                },
+                "after": {"parent": parent_code.guid if parent_code else None, "position": index},
+            },
+            coder_id=k.id,
+        )
+    return project.code_by_id(current.id)
+
+
+def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: CodeRef) -> int:
+    """Fold ``source`` into ``target``; returns how many codings were recoded.
+
+    Every coding of ``source`` becomes a coding of ``target`` (a coding
+    ``target`` already has for the same coder and span is dropped rather than
+    doubled, and its memos move to the surviving coding). Sub-codes of
+    ``source`` move under ``target`` with their own codings. ``source`` is
+    then archived, so its GUID and history remain. Front ends must confirm
+    first (see :func:`merge_preview`).
+    """
+    k = project.coder(coder, create=True)
+    with project.transaction():
+        src, dst = _fresh(project, source), _fresh(project, target)
+        _check_merge(project, src, dst)
+        children = code_sql.child_codes(project.db, src.id)
+        for child in children:
+            clash = code_sql.sibling_named(project.db, dst.id, child.name)
+            if clash is not None:
+                raise CodebookError(
+                    f"cannot merge: {dst.label!r} already has a sub-code named {clash.name!r}, and so does"
+                    f" {src.label!r} (rename or merge one of them first)"
+                )
+        before = code_sql.codings_of_code(project.db, src.id)
+        moved, dropped = code_sql.merge_codings(project.db, src.id, dst.id)
+        kept = [c.id for c in code_sql.child_codes(project.db, dst.id)]
+        for child in children:
+            code_sql.update_code(project.db, child.id, {"parent_id": dst.id})
+        code_sql.set_positions(project.db, kept + [c.id for c in children])
+        code_sql.set_archived(project.db, [src.id], True)
+        event_sql.log(
+            project.db,
+            "code.merge",
+            {
+                "source": src.guid,
+                "target": dst.guid,
+                "codings": before,
+                "moved": moved,
+                "duplicates": dropped,
+                "children": [c.guid for c in children],
+                "before": {"archived": src.archived},
+                "after": {"archived": True},
+            },
+            coder_id=k.id,
+        )
+    return moved
+
+
+def archive_code(project: Project, coder: str | Coder, code: CodeRef) -> Code:
+    """Archive a code and every code below it; their codings stay in the project.
+
+    Archived codes disappear from the picker and the codebook tree (unless
+    archived codes are shown) and cannot be applied; restore brings them back.
+    """
+    k = project.coder(coder, create=True)
+    with project.transaction():
+        current = _fresh(project, code)
+        if current.archived:
+            raise CodebookError(f"{current.label!r} is already archived")
+        below = [project.code_by_id(i) for i in code_sql.descendant_ids(project.db, current.id)]
+        changed = [current, *(c for c in below if not c.archived)]
+        code_sql.set_archived(project.db, [c.id for c in changed], True)
+        event_sql.log(
+            project.db,
+            "code.archive",
+            {
+                "guid": current.guid,
+                "codes": [c.guid for c in changed],
+                "before": {"archived": False},
+                "after": {"archived": True},
+            },
+            coder_id=k.id,
+        )
+    return project.code_by_id(current.id)
+
+
+def restore_code(project: Project, coder: str | Coder, code: CodeRef) -> Code:
+    """Bring an archived code (and the archived codes below it) back into use.
+
+    Refused while its parent is archived: restore the parent first.
+    """
+    k = project.coder(coder, create=True)
+    with project.transaction():
+        current = _fresh(project, code)
+        if not current.archived:
+            raise CodebookError(f"{current.label!r} is not archived")
+        if current.parent_id is not None:
+            parent = project.code_by_id(current.parent_id)
+            if parent.archived:
+                raise CodebookError(
+                    f"cannot restore {current.label!r}: its parent {parent.label!r} is archived (restore it first)"
+                )
+        below = [project.code_by_id(i) for i in code_sql.descendant_ids(project.db, current.id)]
+        changed = [current, *(c for c in below if c.archived)]
+        code_sql.set_archived(project.db, [c.id for c in changed], False)
+        event_sql.log(
+            project.db,
+            "code.restore",
+            {
+                "guid": current.guid,
+                "codes": [c.guid for c in changed],
+                "before": {"archived": True},
+                "after": {"archived": False},
+            },
+            coder_id=k.id,
+        )
+    return project.code_by_id(current.id)
+
+
+# ---------------------------------------------------------------------------- checks
+
+
+def _fresh(project: Project, ref: CodeRef) -> Code:
+    """The code as stored now (a ``Code`` passed in may be stale)."""
+    if isinstance(ref, Code):
+        return project.code_by_id(ref.id)
+    return project.code(ref)
+
+
+def _check_name(
+    project: Project, name: str | None, parent_id: int | None, *, exclude_id: int | None = None
+) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise CodebookError("a code needs a name")
+    clash = code_sql.sibling_named(project.db, parent_id, name, exclude_id=exclude_id)
+    if clash is not None:
+        where = "at the top level"
+        if parent_id is not None:
+            where = f"under {project.code_by_id(parent_id).label!r}"
+        archived = " (archived)" if clash.archived else ""
+        raise CodebookError(f"there is already a code named {clash.name!r}{archived} {where}")
+    return name
+
+
+def _check_number(
+    project: Project, number: str | None, *, exclude_id: int | None = None
+) -> str | None:
+    number = (number or "").strip() or None
+    if number is None:
+        return None
+    if any(ch.isspace() for ch in number):
+        raise CodebookError(f"code number {number!r} must not contain spaces")
+    clash = code_sql.code_by_number(project.db, number)
+    if clash is not None and clash.id != exclude_id:
+        archived = " (archived)" if clash.archived else ""
+        raise CodebookError(f"code number {number!r} is already used by {clash.name!r}{archived}")
+    return number
+
+
+def _check_colour(colour: str | None) -> str | None:
+    colour = (colour or "").strip() or None
+    if colour is None:
+        return None
+    if not colour.startswith("#"):
+        colour = "#" + colour
+    if not COLOUR.match(colour):
+        raise CodebookError(f"colour {colour!r} is not #RRGGBB")
+    return colour.upper()
+
+
+def _check_merge(project: Project, src: Code, dst: Code) -> None:
+    if src.id == dst.id:
+        raise CodebookError("cannot merge a code into itself")
+    if dst.archived:
+        raise CodebookError(f"cannot merge into {dst.label!r}: it is archived (restore it first)")
+    if src.archived:
+        raise CodebookError(f"{src.label!r} is archived (restore it before merging)")
+    if dst.id in code_sql.descendant_ids(project.db, src.id):
+        raise CodebookError(
+            f"cannot merge {src.label!r} into its own sub-code {dst.label!r} (move {dst.label!r} out first)"
+        )
