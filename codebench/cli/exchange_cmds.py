@@ -1,0 +1,128 @@
+"""Exchange commands: merge coders' project files, export and import JSONL dumps.
+
+``export`` is a group so each format is a subcommand (``export jsonl``;
+the REFI-QDA module adds ``export qdpx`` to :data:`export_group`).
+``codebench import`` already imports transcripts, so a dump comes back in
+with ``import-jsonl``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from codebench.cli.app import Context, handle_errors, pass_ctx
+
+
+@click.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Say what the merge would change; write nothing.")
+@handle_errors
+def merge(target: Path, sources: tuple[Path, ...], dry_run: bool) -> None:
+    """Merge coders' project files (SOURCE…) into TARGET, by GUIDs and text hashes.
+
+    Codes match by GUID, transcripts by the hash of their text, coders by
+    name; codings, memos, statuses and events are added once (merging the
+    same file twice changes nothing). A source holding a transcript whose
+    name is in TARGET with different text is refused and changes nothing.
+    Codebook differences are reported; TARGET's values are kept. Sources
+    are opened read-only. TARGET is created if it does not exist.
+
+    \b
+    Examples:
+      codebench merge team.db alice.db bob.db
+      codebench merge team.db carol.db --dry-run
+    """
+    from codebench.exchange.merge import merge as merge_files
+    from codebench.project import Project
+
+    if target.exists():
+        with Project.open(target) as project:
+            report = merge_files(project, list(sources), dry_run=dry_run)
+    elif dry_run:
+        with tempfile.TemporaryDirectory(prefix="codebench-merge-") as folder, \
+                Project.open(Path(folder) / target.name, create=True) as project:
+            report = merge_files(project, list(sources), dry_run=True)
+            report.target = target
+    else:
+        with Project.open(target, create=True) as project:
+            report = merge_files(project, list(sources))
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.group(name="export")
+def export_group() -> None:
+    """Export the whole project (JSONL dump; REFI-QDA project)."""
+
+
+@export_group.command(name="jsonl")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file, atomically (default: stdout).")
+@pass_ctx
+@handle_errors
+def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
+    """Dump the project as JSONL: one JSON record per line, keyed by GUIDs.
+
+    The same project always gives the same bytes, so dumps diff cleanly
+    under version control; `codebench import-jsonl` rebuilds the project
+    exactly.
+
+    \b
+    Examples:
+      codebench -p study.db export jsonl -o study.jsonl
+      codebench export jsonl | gzip > archive.jsonl.gz
+    """
+    from codebench.exchange.jsonl import export_jsonl, write_stdout
+
+    with ctx.open() as project:
+        if output is None:
+            write_stdout(project)
+            return
+        counts = export_jsonl(project, output)
+    total = sum(counts.values())
+    click.echo(f"Wrote {total} records to {output} "
+               f"({counts['transcript']} transcripts, {counts['coding']} codings, {counts['event']} events).", err=True)
+
+
+@click.command(name="import-jsonl")
+@click.argument("file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Say what the import would change; write nothing.")
+@pass_ctx
+@handle_errors
+def import_jsonl_cmd(ctx: Context, file_path: Path, dry_run: bool) -> None:
+    """Load a JSONL dump (from `codebench export jsonl`) into the project.
+
+    An empty or new project is rebuilt exactly; a project that already has
+    data gets the dump merged into it, as `codebench merge` would. A
+    malformed line stops the import with its line number, and nothing is
+    written.
+
+    \b
+    Examples:
+      codebench -p restored.db import-jsonl study.jsonl
+      codebench -p team.db import-jsonl alice.jsonl --dry-run
+    """
+    from codebench.exchange.jsonl import import_jsonl
+    from codebench.project import Project, default_project_path
+
+    path = ctx.project_path or default_project_path()
+    if path.exists() or not dry_run:
+        with Project.open(path, create=True) as project:
+            result = import_jsonl(file_path, project, dry_run=dry_run)
+    else:
+        with tempfile.TemporaryDirectory(prefix="codebench-jsonl-") as folder, \
+                Project.open(Path(folder) / path.name, create=True) as project:
+            result = import_jsonl(file_path, project, dry_run=True)
+    for line in result.lines():
+        click.echo(line)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+COMMANDS = [merge, export_group, import_jsonl_cmd]

@@ -1,0 +1,461 @@
+"""SQL for moving whole projects: reading tables keyed by GUIDs, inserting explicit values.
+
+Used by :mod:`codebench.exchange.merge` (another project file attached
+read-only as a second schema) and :mod:`codebench.exchange.jsonl` (a dump
+keyed by GUIDs and natural keys instead of row ids). Every write runs inside
+the caller's transaction. Row-id translations between two files are passed
+to SQLite as one JSON object (``{"source id": target id}``) read through
+``json_each``, so the big tables (codings, events) are copied by one
+``INSERT … SELECT`` each without temporary tables.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import urllib.parse
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+#: The schema alias an attached source project is known by.
+SOURCE = "merge_src"
+
+#: Tables a project's content lives in (``_sqlite_migrations`` and ``sqlite_sequence`` are bookkeeping).
+CONTENT_TABLES = (
+    "meta", "coders", "codes", "transcripts", "attributes", "segments",
+    "codings", "memos", "coder_status", "events",
+)
+
+_SCHEMAS = {"main", SOURCE}
+
+
+def _schema(schema: str) -> str:
+    if schema not in _SCHEMAS:
+        raise ValueError(f"unknown schema {schema!r}")
+    return schema
+
+
+def _table(table: str) -> str:
+    if table not in CONTENT_TABLES:
+        raise ValueError(f"unknown table {table!r}")
+    return table
+
+
+def _changes(db: sqlite_utils.Database) -> int:
+    """Rows changed by the last statement (``cursor.rowcount`` is -1 for ``WITH … INSERT``)."""
+    return int(db.conn.execute("SELECT changes()").fetchone()[0])
+
+
+def _id_map(mapping: Mapping[int, int]) -> str:
+    return json.dumps({str(k): v for k, v in mapping.items()})
+
+
+@contextlib.contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+    """Run several reads against one consistent state of the file (a deferred read transaction).
+
+    In WAL mode this never blocks a coder writing to the same file; the
+    reads simply do not see commits made after the first of them.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    db.conn.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        if db.conn.in_transaction:
+            db.conn.execute("COMMIT")
+
+
+@contextlib.contextmanager
+def large_cache(db: sqlite_utils.Database, mib: int = 256) -> Iterator[None]:
+    """Let the page cache grow to ``mib`` MiB for a bulk load, then restore it.
+
+    With SQLite's default 2 MiB cache, a transaction inserting hundreds of
+    thousands of rows spills dirty pages to the WAL and reads them back
+    (random GUIDs make the events index the worst case): a larger cache
+    halves the time of a big merge. Memory is only taken as pages are used.
+    """
+    previous = int(db.conn.execute("PRAGMA main.cache_size").fetchone()[0])
+    db.conn.execute(f"PRAGMA main.cache_size = {-int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        db.conn.execute(f"PRAGMA main.cache_size = {previous}")
+
+
+@contextlib.contextmanager
+def deferred_checkpoint(db: sqlite_utils.Database) -> Iterator[None]:
+    """Hold WAL checkpoints back during several bulk transactions, then run one at the end.
+
+    Each commit would otherwise copy its pages into the database file (and
+    sync it); a merge of five large files rewrites the same index pages five
+    times. One checkpoint at the end writes them once (about 30% faster).
+    The WAL file grows meanwhile; ``TRUNCATE`` resets it afterwards, unless
+    another connection is reading, in which case a later checkpoint does.
+    """
+    previous = int(db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    db.conn.execute("PRAGMA wal_autocheckpoint = 0")
+    try:
+        yield
+    finally:
+        db.conn.execute(f"PRAGMA wal_autocheckpoint = {previous}")
+        if not db.conn.in_transaction:
+            db.conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)").fetchall()
+
+
+# --------------------------------------------------------------------- attaching a source file
+
+
+def attach_readonly(db: sqlite_utils.Database, path: Path) -> None:
+    """Attach the project file at ``path`` read-only as schema :data:`SOURCE`.
+
+    Raises :class:`sqlite3.DatabaseError` if SQLite cannot open it. The URI's
+    ``mode=ro`` means nothing this connection does can modify the file.
+    """
+    uri = "file:" + urllib.parse.quote(str(Path(path).resolve())) + "?mode=ro"
+    db.conn.execute(f"ATTACH DATABASE ? AS {SOURCE}", [uri])
+    attached = {row[1]: row[2] for row in db.conn.execute("PRAGMA database_list")}
+    if Path(attached.get(SOURCE, "")).resolve() != Path(path).resolve():
+        detach(db)
+        raise sqlite3.DatabaseError("this SQLite build does not accept URI file names in ATTACH")
+
+
+def detach(db: sqlite_utils.Database) -> None:
+    """Detach :data:`SOURCE` if attached."""
+    names = {row[1] for row in db.conn.execute("PRAGMA database_list")}
+    if SOURCE in names:
+        db.conn.execute(f"DETACH DATABASE {SOURCE}")
+
+
+def application_id(db: sqlite_utils.Database, schema: str = SOURCE) -> int:
+    return int(db.conn.execute(f"PRAGMA {_schema(schema)}.application_id").fetchone()[0])
+
+
+def applied_migrations(db: sqlite_utils.Database, schema: str = SOURCE) -> list[str] | None:
+    """Names of the codebench migrations applied in ``schema``; ``None`` if it has no migrations table."""
+    s = _schema(schema)
+    found = db.conn.execute(
+        f"SELECT 1 FROM {s}.sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+    ).fetchone()
+    if not found:
+        return None
+    return [
+        r[0]
+        for r in db.conn.execute(
+            f"SELECT name FROM {s}._sqlite_migrations WHERE migration_set = 'codebench' ORDER BY rowid"
+        )
+    ]
+
+
+# --------------------------------------------------------------------- reading whole tables
+
+
+def fetch_rows(db: sqlite_utils.Database, table: str, schema: str = "main", *, columns: str = "*",
+               order_by: str = "rowid") -> list[dict[str, Any]]:
+    """Every row of ``schema.table`` as dicts (for the small tables: coders, codes, transcripts, …)."""
+    cursor = db.conn.execute(f"SELECT {columns} FROM {_schema(schema)}.{_table(table)} ORDER BY {order_by}")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]
+
+
+def count_rows(db: sqlite_utils.Database, table: str, schema: str = "main") -> int:
+    return int(db.conn.execute(f"SELECT count(*) FROM {_schema(schema)}.{_table(table)}").fetchone()[0])
+
+
+def table_counts(db: sqlite_utils.Database, schema: str = "main") -> dict[str, int]:
+    """Row counts of every content table."""
+    return {table: count_rows(db, table, schema) for table in CONTENT_TABLES}
+
+
+def table_digest(db: sqlite_utils.Database, table: str, schema: str = "main") -> list[tuple[Any, ...]]:
+    """Every row of a table, sorted: for comparing a table before and after an operation."""
+    return sorted(
+        db.conn.execute(f"SELECT * FROM {_schema(schema)}.{_table(table)}").fetchall(),
+        key=lambda row: tuple((v is None, str(type(v)), v if v is not None else 0) for v in row),
+    )
+
+
+def segment_bounds(db: sqlite_utils.Database, transcript_id: int, schema: str = "main") -> list[tuple[int, int, int]]:
+    """``(ordinal, start, end)`` of a transcript's segments."""
+    return [
+        tuple(r)
+        for r in db.conn.execute(
+            f"SELECT ordinal, start_char, end_char FROM {_schema(schema)}.segments WHERE transcript_id = ? ORDER BY ordinal",
+            [transcript_id],
+        )
+    ]
+
+
+def segment_key(db: sqlite_utils.Database, segment_id: int, schema: str = "main") -> tuple[int, int] | None:
+    """``(transcript_id, ordinal)`` of a segment."""
+    row = db.conn.execute(
+        f"SELECT transcript_id, ordinal FROM {_schema(schema)}.segments WHERE id = ?", [segment_id]
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def segment_id(db: sqlite_utils.Database, transcript_id: int, ordinal: int, schema: str = "main") -> int | None:
+    row = db.conn.execute(
+        f"SELECT id FROM {_schema(schema)}.segments WHERE transcript_id = ? AND ordinal = ?", [transcript_id, ordinal]
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def coding_key(db: sqlite_utils.Database, coding_id: int, schema: str = "main") -> tuple[int, int, int, int, int] | None:
+    """``(coder_id, code_id, transcript_id, start, end)`` of a coding."""
+    row = db.conn.execute(
+        f"SELECT coder_id, code_id, transcript_id, start_char, end_char FROM {_schema(schema)}.codings WHERE id = ?",
+        [coding_id],
+    ).fetchone()
+    return tuple(row) if row else None  # type: ignore[return-value]
+
+
+def coding_id(db: sqlite_utils.Database, key: Sequence[int], schema: str = "main") -> int | None:
+    row = db.conn.execute(
+        f"SELECT id FROM {_schema(schema)}.codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
+        " AND start_char = ? AND end_char = ?",
+        list(key),
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def coding_exists(db: sqlite_utils.Database, key: Sequence[int], schema: str = "main") -> bool:
+    return coding_id(db, key, schema) is not None
+
+
+def event_guid_exists(db: sqlite_utils.Database, guid: str, schema: str = "main") -> bool:
+    return db.conn.execute(f"SELECT 1 FROM {_schema(schema)}.events WHERE guid = ?", [guid]).fetchone() is not None
+
+
+def new_source_events(db: sqlite_utils.Database, actions: Sequence[str]) -> list[dict[str, Any]]:
+    """Events of the attached source, with ``actions``, whose GUIDs the target does not have."""
+    marks = ", ".join("?" for _ in actions)
+    cursor = db.conn.execute(
+        f"SELECT e.guid, e.coder_id, e.action, e.payload FROM {SOURCE}.events AS e"
+        f" WHERE e.action IN ({marks}) AND NOT EXISTS (SELECT 1 FROM main.events AS m WHERE m.guid = e.guid)"
+        " ORDER BY e.id",
+        list(actions),
+    )
+    return [dict(zip(("guid", "coder_id", "action", "payload"), row)) for row in cursor]
+
+
+# --------------------------------------------------------------------- copying from an attached source
+
+
+def copy_transcript(db: sqlite_utils.Database, source_id: int) -> int:
+    """Copy one transcript row (text, GUID and all) from the source; returns the new id."""
+    cursor = db.conn.execute(
+        f"INSERT INTO main.transcripts (guid, name, text, sha256, source_name, source_format, language, unit, imported_at)"
+        f" SELECT guid, name, text, sha256, source_name, source_format, language, unit, imported_at"
+        f" FROM {SOURCE}.transcripts WHERE id = ?",
+        [source_id],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def copy_segments(db: sqlite_utils.Database, source_id: int, target_id: int) -> int:
+    cursor = db.conn.execute(
+        f"INSERT INTO main.segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp)"
+        f" SELECT ?, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp"
+        f" FROM {SOURCE}.segments WHERE transcript_id = ? ORDER BY ordinal",
+        [target_id, source_id],
+    )
+    return cursor.rowcount
+
+
+def copy_codings(db: sqlite_utils.Database, coders: Mapping[int, int], codes: Mapping[int, int],
+                 transcripts: Mapping[int, int]) -> int:
+    """Copy every source coding, translating ids; identical codings are skipped. Returns how many were added.
+
+    ``CROSS JOIN`` keeps the source table as the outer loop: one sequential
+    scan (in row order), with the small id maps looked up through automatic
+    indexes, instead of a walk of the source's coder index.
+    """
+    db.conn.execute(
+        f"""
+        WITH k AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?)),
+             c AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?)),
+             t AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?))
+        INSERT INTO main.codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)
+        SELECT k.dst, c.dst, t.dst, s.start_char, s.end_char, s.created_at
+        FROM {SOURCE}.codings AS s CROSS JOIN k CROSS JOIN c CROSS JOIN t
+        WHERE k.src = s.coder_id AND c.src = s.code_id AND t.src = s.transcript_id
+        ON CONFLICT DO NOTHING
+        """,
+        [_id_map(coders), _id_map(codes), _id_map(transcripts)],
+    )
+    return _changes(db)
+
+
+def copy_events(db: sqlite_utils.Database, coders: Mapping[int, int], transcripts: Mapping[int, int]) -> int:
+    """Append the source's events the target lacks (by GUID), in the source's log order."""
+    db.conn.execute(
+        f"""
+        WITH k AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?)),
+             t AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?))
+        INSERT INTO main.events (guid, at, coder_id, transcript_id, action, payload)
+        SELECT e.guid, e.at, k.dst, t.dst, e.action, e.payload
+        FROM {SOURCE}.events AS e
+        LEFT JOIN k ON k.src = e.coder_id
+        LEFT JOIN t ON t.src = e.transcript_id
+        WHERE NOT EXISTS (SELECT 1 FROM main.events AS m WHERE m.guid = e.guid)
+        ORDER BY e.id
+        """,
+        [_id_map(coders), _id_map(transcripts)],
+    )
+    return _changes(db)
+
+
+# --------------------------------------------------------------------- inserting explicit values
+
+
+def insert_row(db: sqlite_utils.Database, table: str, values: Mapping[str, Any]) -> int:
+    """Insert one row with exactly ``values``; returns its rowid."""
+    columns = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    cursor = db.conn.execute(f"INSERT INTO main.{_table(table)} ({columns}) VALUES ({marks})", list(values.values()))
+    return int(cursor.lastrowid or 0)
+
+
+def insert_many(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """``executemany`` insert of tuples in ``columns`` order; returns the row count."""
+    marks = ", ".join("?" for _ in columns)
+    cursor = db.conn.executemany(
+        f"INSERT INTO main.{_table(table)} ({', '.join(columns)}) VALUES ({marks})", rows
+    )
+    return cursor.rowcount
+
+
+def update_row(db: sqlite_utils.Database, table: str, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    """``UPDATE table SET values WHERE key`` (every key column must match)."""
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    where = " AND ".join(f"{column} = ?" for column in key)
+    db.conn.execute(
+        f"UPDATE main.{_table(table)} SET {assignments} WHERE {where}", [*values.values(), *key.values()]
+    )
+
+
+# --------------------------------------------------------------------- reading keyed by GUIDs (JSONL export)
+
+
+def iter_query(db: sqlite_utils.Database, sql: str) -> Iterator[tuple[Any, ...]]:
+    yield from db.conn.execute(sql)
+
+
+def keyed_rows(db: sqlite_utils.Database, kind: str) -> Iterator[tuple[Any, ...]]:
+    """Rows of one record kind with row ids replaced by GUIDs, in a deterministic order.
+
+    The columns of each kind are listed in :data:`KEYED_COLUMNS`.
+    """
+    return iter_query(db, _KEYED_SQL[kind])
+
+
+#: The columns :func:`keyed_rows` yields for each kind.
+KEYED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "meta": ("key", "value"),
+    "coder": ("guid", "name", "kind", "created_at"),
+    "code": ("guid", "parent", "position", "number", "name", "description", "inclusion", "exclusion",
+             "example", "colour", "shortcut", "archived", "created_at"),
+    "transcript": ("guid", "name", "text", "sha256", "source_name", "source_format", "language", "unit",
+                   "imported_at"),
+    "attribute": ("transcript", "key", "value"),
+    "segment": ("transcript", "ordinal", "start", "end", "speaker", "codable", "turn", "paragraph", "timestamp"),
+    "coding": ("transcript", "start", "end", "code", "coder", "created_at"),
+    "memo": ("guid", "author", "transcript", "segment_transcript", "segment_ordinal", "code", "coding_coder",
+             "coding_code", "coding_transcript", "coding_start", "coding_end", "text", "created_at", "updated_at"),
+    "status": ("coder", "transcript", "status", "updated_at"),
+    "event": ("guid", "at", "coder", "transcript", "action", "payload"),
+}
+
+_KEYED_SQL = {
+    "meta": "SELECT key, value FROM meta ORDER BY key",
+    "coder": "SELECT guid, name, kind, created_at FROM coders ORDER BY guid",
+    "code": (
+        "SELECT c.guid, p.guid, c.position, c.number, c.name, c.description, c.inclusion, c.exclusion,"
+        " c.example, c.colour, c.shortcut, c.archived, c.created_at"
+        " FROM codes AS c LEFT JOIN codes AS p ON p.id = c.parent_id ORDER BY c.position, c.guid"
+    ),
+    "transcript": (
+        "SELECT guid, name, text, sha256, source_name, source_format, language, unit, imported_at"
+        " FROM transcripts ORDER BY guid"
+    ),
+    "attribute": (
+        "SELECT t.guid, a.key, a.value FROM attributes AS a JOIN transcripts AS t ON t.id = a.transcript_id"
+        " ORDER BY t.guid, a.key"
+    ),
+    "segment": (
+        "SELECT t.guid, s.ordinal, s.start_char, s.end_char, s.speaker, s.codable, s.turn, s.paragraph, s.timestamp"
+        " FROM segments AS s JOIN transcripts AS t ON t.id = s.transcript_id ORDER BY t.guid, s.ordinal"
+    ),
+    "coding": (
+        "SELECT t.guid, c.start_char, c.end_char, d.guid, k.guid, c.created_at FROM codings AS c"
+        " JOIN transcripts AS t ON t.id = c.transcript_id JOIN codes AS d ON d.id = c.code_id"
+        " JOIN coders AS k ON k.id = c.coder_id ORDER BY t.guid, c.start_char, c.end_char, d.guid, k.guid"
+    ),
+    "memo": (
+        "SELECT m.guid, a.guid, t.guid, st.guid, s.ordinal, d.guid, ck.guid, cd.guid, ct.guid,"
+        " g.start_char, g.end_char, m.text, m.created_at, m.updated_at FROM memos AS m"
+        " LEFT JOIN coders AS a ON a.id = m.author_id"
+        " LEFT JOIN transcripts AS t ON t.id = m.transcript_id"
+        " LEFT JOIN segments AS s ON s.id = m.segment_id LEFT JOIN transcripts AS st ON st.id = s.transcript_id"
+        " LEFT JOIN codes AS d ON d.id = m.code_id"
+        " LEFT JOIN codings AS g ON g.id = m.coding_id LEFT JOIN coders AS ck ON ck.id = g.coder_id"
+        " LEFT JOIN codes AS cd ON cd.id = g.code_id LEFT JOIN transcripts AS ct ON ct.id = g.transcript_id"
+        " ORDER BY m.guid"
+    ),
+    "status": (
+        "SELECT k.guid, t.guid, s.status, s.updated_at FROM coder_status AS s"
+        " JOIN coders AS k ON k.id = s.coder_id JOIN transcripts AS t ON t.id = s.transcript_id"
+        " ORDER BY k.guid, t.guid"
+    ),
+    "event": (
+        "SELECT e.guid, e.at, k.guid, t.guid, e.action, e.payload FROM events AS e"
+        " LEFT JOIN coders AS k ON k.id = e.coder_id LEFT JOIN transcripts AS t ON t.id = e.transcript_id"
+        " ORDER BY e.id"
+    ),
+}
+
+
+def guid_ids(db: sqlite_utils.Database, table: str) -> dict[str, int]:
+    """``{guid: id}`` for a table with a ``guid`` column (coders, codes, transcripts)."""
+    if table not in {"coders", "codes", "transcripts", "memos"}:
+        raise ValueError(table)
+    return {r[0]: r[1] for r in db.conn.execute(f"SELECT guid, id FROM main.{table}")}
+
+
+def segment_ids(db: sqlite_utils.Database) -> dict[tuple[int, int], int]:
+    """``{(transcript_id, ordinal): segment id}`` for the whole project."""
+    return {(r[0], r[1]): r[2] for r in db.conn.execute("SELECT transcript_id, ordinal, id FROM main.segments")}
+
+
+# --------------------------------------------------------------------- whole-file copies
+
+
+def backup_to(db: sqlite_utils.Database, dest: Path) -> None:
+    """Copy the whole database (committed state, WAL included) to ``dest`` with SQLite's backup API."""
+    target = sqlite3.connect(str(dest))
+    try:
+        db.conn.backup(target)
+    finally:
+        target.close()
+
+
+def copy_readonly_file(path: Path, dest: Path) -> None:
+    """Copy the SQLite file at ``path``, opened read-only, to ``dest`` (``path`` is never written)."""
+    uri = "file:" + urllib.parse.quote(str(Path(path).resolve())) + "?mode=ro"
+    source = sqlite3.connect(uri, uri=True)
+    try:
+        target = sqlite3.connect(str(dest))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
