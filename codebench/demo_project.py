@@ -7,6 +7,7 @@ from pathlib import Path
 from codebench.codebook import default_codebook_path, load_codebook
 from codebench.demo import demo_attributes, demo_codings, demo_transcripts
 from codebench.errors import CodebenchError
+from codebench.store.connection import checkpoint
 
 
 def build_demo(path: Path) -> bool:
@@ -31,7 +32,7 @@ def build_demo(path: Path) -> bool:
         for csv_path in demo_codings():
             import_codings_csv(project, csv_path)
         _mark_done(project)
-        project.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        checkpoint(project.db)
     finally:
         project.close()
     tmp.replace(path)

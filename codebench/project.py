@@ -382,9 +382,29 @@ class Project:
             values["code_id"] = self.code(code).id
         with self.transaction():
             memo_id = coding_sql.insert_memo(self.db, values)
-            payload = {k2: v for k2, v in values.items() if k2 != "author_id"}
-            event_sql.log(self.db, "memo.add", payload, coder_id=k.id, transcript_id=values.get("transcript_id"))
+            event_sql.log(self.db, "memo.add", self._memo_payload(values), coder_id=k.id, transcript_id=values.get("transcript_id"))
         return memo_id
+
+    def _memo_payload(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A memo's target by GUIDs and natural keys: row ids mean nothing in another file."""
+        payload: dict[str, Any] = {"guid": values["guid"], "text": values["text"]}
+        if values.get("transcript_id") is not None:
+            payload["transcript"] = self.transcript(int(values["transcript_id"])).guid
+        if values.get("segment_id") is not None:
+            payload["segment"] = transcript_sql.segment_ordinal(self.db, int(values["segment_id"]))
+        if values.get("code_id") is not None:
+            payload["code"] = self.code_by_id(int(values["code_id"])).guid
+        if values.get("coding_id") is not None:
+            coding = coding_sql.get_coding(self.db, int(values["coding_id"]))
+            if coding is not None:
+                coder = coder_sql.coder_by_id(self.db, coding.coder_id)
+                payload["coding"] = {
+                    "coder": coder.guid if coder else None,
+                    "code": self.code_by_id(coding.code_id).guid,
+                    "start": coding.start,
+                    "end": coding.end,
+                }
+        return payload
 
     def update_memo(self, author: str | Coder, memo_id: int, text: str) -> None:
         k = self.coder(author, create=True)

@@ -24,6 +24,11 @@ def insert_coding(db: sqlite_utils.Database, coder_id: int, code_id: int, transc
     return int(cursor.lastrowid) if cursor.rowcount else None
 
 
+def get_coding(db: sqlite_utils.Database, coding_id: int) -> Coding | None:
+    found = list(db.query(f"SELECT {rows.CODING_COLUMNS} FROM codings WHERE id = ?", [coding_id]))
+    return rows.coding(found[0]) if found else None
+
+
 def delete_coding(db: sqlite_utils.Database, coding_id: int) -> None:
     db.execute("DELETE FROM codings WHERE id = ?", [coding_id])
 

@@ -102,3 +102,8 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
         raise
     else:
         conn.execute("COMMIT")
+
+
+def checkpoint(db: sqlite_utils.Database) -> None:
+    """Fold the WAL back into the main file (before handing a file to someone)."""
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -98,3 +98,8 @@ def segment_counts(db: sqlite_utils.Database) -> dict[int, tuple[int, int]]:
 
 def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> None:
     db.execute("DELETE FROM transcripts WHERE id = ?", [transcript_id])
+
+
+def segment_ordinal(db: sqlite_utils.Database, segment_id: int) -> int | None:
+    row = db.execute("SELECT ordinal FROM segments WHERE id = ?", [segment_id]).fetchone()
+    return int(row[0]) if row else None
