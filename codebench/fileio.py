@@ -25,6 +25,10 @@ def write_atomic_with(path: Path | str, writer: Callable[[IO[bytes]], object]) -
             writer(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp makes the file private (0600); give it the permissions a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
         try:

@@ -1,0 +1,111 @@
+"""`codebench report KIND`: theme tables, matrices, quotes and the whole HTML report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from codebench.cli.app import Context, handle_errors, pass_ctx
+
+KINDS = ("frequencies", "by-attribute", "matrix", "cooccurrence", "quotes", "codebook", "progress", "html")
+FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
+MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers")
+
+
+@click.command(name="report", short_help="Theme tables, co-occurrence, quotes and the HTML report.")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.option("--coder", "coders", multiple=True, metavar="NAME",
+              help="Whose codings: a coder's name, 'all' (every human coder) or 'consensus'; repeatable. "
+                   "Default: the consensus coder if there is one, else all coders pooled.")
+@click.option("--attribute", "attributes", multiple=True, metavar="KEY",
+              help="by-attribute: the attribute to break down by (role, organisation, …). html: which to include.")
+@click.option("--presence", is_flag=True, help="matrix: 1/0 for whether the code occurs, not coded-segment counts.")
+@click.option("--transpose", is_flag=True, help="matrix: transcripts as rows (with their attributes), codes as columns.")
+@click.option("--normalise", "--normalize", "normalise", type=click.Choice(["jaccard", "c", "overlap"]),
+              help="cooccurrence: add a normalised matrix (Jaccard, ATLAS.ti's c-coefficient, or overlap).")
+@click.option("--code", "codes", multiple=True, metavar="CODE", help="quotes (and html): a code number or name; repeatable.")
+@click.option("--context", is_flag=True, help="quotes: add the segment before and after each passage.")
+@click.option("--no-subcodes", is_flag=True, help="quotes: only the codes named, not their sub-codes.")
+@click.option("--rollup/--no-rollup", default=True, show_default=True,
+              help="Count sub-codes into their parents (a segment counts once).")
+@click.option("--measure", type=click.Choice(MEASURES), default="segments", show_default=True,
+              help="frequencies: the measure the bar chart shows.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from -o's extension, else a table).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (atomically).")
+@pass_ctx
+@handle_errors
+def report(ctx: Context, kind: str, coders: tuple[str, ...], attributes: tuple[str, ...], presence: bool, transpose: bool,
+           normalise: str | None, codes: tuple[str, ...], context: bool, no_subcodes: bool, rollup: bool, measure: str,
+           fmt: str | None, output: Path | None) -> None:
+    """Report on the coding: KIND is one of frequencies, by-attribute, matrix,
+    cooccurrence, quotes, codebook, progress, or html (the whole report on one page).
+
+    \b
+    Examples:
+      codebench report frequencies
+      codebench report by-attribute --attribute role -o by-role.xlsx
+      codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
+      codebench report quotes --code 12 --context -o quotes-12.docx
+      codebench report matrix --presence --transpose --format csv-wide -o cases.csv
+      codebench report html -o report.html
+    """
+    from codebench.errors import CodebenchError
+    from codebench.reports import writers
+
+    if fmt is None and output is None and kind == "html":
+        fmt = "html"
+    fmt = writers.infer_format(output, fmt)
+    if output is None and fmt in writers.BINARY:
+        raise CodebenchError(f"{fmt} output needs a file: add -o FILE")
+    with ctx.open() as project:
+        result = build(project, kind, coders=list(coders) or None, attributes=list(attributes), presence=presence,
+                       normalise=normalise, codes=list(codes), context=context, subcodes=not no_subcodes, rollup=rollup)
+        view = {"rollup": rollup, "measure": measure, "transpose": transpose}
+        if output is not None:
+            writers.write(result, output, fmt, **view)
+            click.echo(f"Wrote {output} ({kind}, {fmt})", err=True)
+        elif fmt == "table":
+            from rich.console import Console
+
+            from codebench.reports.render_rich import renderables
+
+            console = Console()
+            for item in renderables(result, **view):
+                console.print(item)
+        else:
+            data = writers.render(result, fmt, **view)
+            assert isinstance(data, str)
+            sys.stdout.write(data)
+
+
+def build(project: Any, kind: str, *, coders: list[str] | None, attributes: list[str], presence: bool, normalise: str | None,
+          codes: list[str], context: bool, subcodes: bool, rollup: bool) -> Any:
+    """Compute the report ``kind`` (one library call per kind)."""
+    from codebench import reports
+    from codebench.errors import CodebenchError
+
+    if kind == "frequencies":
+        return reports.frequencies(project, coders)
+    if kind == "by-attribute":
+        if len(attributes) != 1:
+            known = ", ".join(reports.attribute_keys(project)) or "none yet"
+            raise CodebenchError(f"by-attribute needs one --attribute (attributes: {known})")
+        return reports.by_attribute(project, attributes[0], coders, rollup=rollup)
+    if kind == "matrix":
+        return reports.code_matrix(project, coders, presence=presence, rollup=rollup)
+    if kind == "cooccurrence":
+        return reports.cooccurrence(project, coders, normalise=normalise)
+    if kind == "quotes":
+        return reports.quotes(project, codes or None, coders, context=context, subcodes=subcodes)
+    if kind == "codebook":
+        return reports.codebook_document(project, coders)
+    if kind == "progress":
+        return reports.coding_progress(project)
+    return reports.full_report(project, coders, attributes=attributes or None, quote_codes=codes or None, context=context,
+                               normalise=normalise or "jaccard", rollup=rollup)
+
+
+COMMANDS = [report]

@@ -1,0 +1,170 @@
+"""Reports as one self-contained HTML page: tables, inline SVG charts, no network.
+
+Styles are inline in the page, charts are inline SVG (:mod:`.svg`), and
+nothing is loaded from anywhere, so the file opens the same offline, by
+e-mail or from a shared drive. Heat-table cells are shaded by their value.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from codebench.reports.by_attribute import ByAttributeReport
+from codebench.reports.codebook_doc import CodebookReport
+from codebench.reports.cooccurrence import CooccurrenceReport
+from codebench.reports.frequencies import FrequencyReport
+from codebench.reports.full import FullReport
+from codebench.reports.matrix import MatrixReport
+from codebench.reports.quotes import QuoteReport
+from codebench.reports.render_rich import (
+    BAR_MEASURES,
+    attribution,
+    counts_line,
+    format_cell,
+    guidance,
+)
+from codebench.reports.svg import bar_chart, shade
+from codebench.reports.tables import Table, reading_tables
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 72rem;
+       padding: 0 1rem; color: #1f2328; line-height: 1.45; }
+h1 { margin-bottom: 0.2rem; } .meta { color: #57606a; margin-top: 0; }
+section { margin: 2.5rem 0; }
+table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #d0d7de; padding: 0.25rem 0.6rem; vertical-align: top; }
+th { text-align: left; background: #f6f8fa; position: sticky; top: 0; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.scroll { overflow-x: auto; }
+.note { color: #57606a; font-size: 0.85rem; }
+svg.chart { max-width: 50rem; font-size: 12px; }
+svg.chart text { fill: #1f2328; } svg.chart .chart-title { font-weight: bold; }
+blockquote { margin: 0.8rem 0 0.2rem; padding: 0.2rem 1rem; border-left: 4px solid #4e79a7; background: #f6f8fa; }
+blockquote .context { color: #57606a; font-style: italic; }
+.attribution { color: #57606a; font-size: 0.85rem; margin: 0 0 0.4rem 1.2rem; }
+.memo { font-size: 0.85rem; margin: 0 0 0.8rem 1.2rem; }
+dl.code dt { font-weight: 600; } dl.code dd { margin: 0 0 0.4rem 1.5rem; }
+.counts { color: #57606a; font-size: 0.85rem; }
+"""
+
+
+def html_document(report: Any, *, title: str | None = None, **view: Any) -> str:
+    """``report`` (any report, or the whole :class:`FullReport`) as a complete HTML page."""
+    if isinstance(report, FullReport):
+        heading = title or report.title
+        meta = f"{report.project} · {report.generated} · {report.selection.label}"
+        body = "".join(section(part, rollup=report.rollup) for part in report.parts())
+    else:
+        heading = title or _title(report)
+        meta = ""
+        body = section(report, **view)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(heading)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>{escape(heading)}</h1>\n" + (f'<p class="meta">{escape(meta)}</p>\n' if meta else "") + body + "</body>\n</html>\n"
+    )
+
+
+def section(report: Any, **view: Any) -> str:
+    """One report as an HTML ``<section>``."""
+    anchor = escape(getattr(report, "kind", "report") + (f"-{report.attribute}" if isinstance(report, ByAttributeReport) else ""))
+    if isinstance(report, QuoteReport):
+        inner = quotes_html(report)
+    elif isinstance(report, CodebookReport):
+        inner = codebook_html(report)
+    else:
+        inner = ""
+        if isinstance(report, FrequencyReport):
+            inner += frequency_chart(report, measure=view.get("measure", "segments"), rollup=view.get("rollup", True))
+        for table in reading_tables(report, **view):
+            inner += table_html(table, heat=_heat(report, table))
+    return f'<section id="{anchor}">\n{inner}</section>\n'
+
+
+def frequency_chart(report: FrequencyReport, *, measure: str = "segments", rollup: bool = True) -> str:
+    bars = [(("\u2003" * row.code.depth) + row.code.label, getattr(row.counts(rollup), measure) or 0, row.code.colour)
+            for row in report.rows]
+    bars = [b for b in bars if b[1]]
+    fmt = "{:.1f}" if measure == "percent" else "{:,.0f}"
+    return bar_chart(bars, title=f"{BAR_MEASURES[measure]} by code", value_format=fmt) if bars else ""
+
+
+def table_html(table: Table, heat: dict[tuple[int, str], float] | None = None) -> str:
+    columns = table.display_columns()
+    head = "".join(f'<th{_num(c.kind)} scope="col">{escape(c.label)}</th>' for c in columns)
+    body = []
+    for i, row in enumerate(table.rows):
+        cells = []
+        for column in columns:
+            text = escape(format_cell(row.get(column.key), column.kind))
+            if column.key == table.indent and row.get("_depth"):
+                text = "\u2003" * int(row["_depth"]) + text
+            style = shade(heat.get((i, column.key))) if heat else ""
+            attribute = f' style="{style}"' if style else ""
+            cells.append(f"<td{_num(column.kind)}{attribute}>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in table.notes)
+    return (f"<h2>{escape(table.title)}</h2>\n<div class=\"scroll\"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
+            + "\n".join(body) + f"\n</tbody>\n</table></div>\n{notes}\n")
+
+
+def quotes_html(report: QuoteReport) -> str:
+    out = [f"<h2>Quotes ({escape(report.selection.label)})</h2>\n"]
+    for code, found in report.by_code():
+        out.append(f"<h3>{escape(code.label)}</h3>\n")
+        if not found:
+            out.append('<p class="note">No coded passages.</p>\n')
+        for quote in found:
+            inner = ""
+            if quote.before:
+                inner += f'<p class="context">… {escape(quote.before)}</p>'
+            inner += "".join(f"<p>{escape(p.strip())}</p>" for p in quote.text.split("\n") if p.strip())
+            if quote.after:
+                inner += f'<p class="context">… {escape(quote.after)}</p>'
+            out.append(f"<blockquote>{inner}</blockquote>\n<p class=\"attribution\">{escape(attribution(quote))}</p>\n")
+            for memo in quote.memos:
+                who = f" ({escape(memo.author)})" if memo.author else ""
+                out.append(f'<p class="memo"><strong>Memo{who}:</strong> {escape(memo.text)}</p>\n')
+    out.append("".join(f'<p class="note">{escape(n)}</p>' for n in report.notes))
+    return "".join(out)
+
+
+def codebook_html(report: CodebookReport) -> str:
+    out = [f"<h2>{escape(report.name)}</h2>\n"]
+    if report.description:
+        out.append(f"<p>{escape(report.description)}</p>\n")
+    for entry in report.entries:
+        level = min(3 + entry.code.depth, 6)
+        out.append(f"<h{level}>{escape(entry.code.label)}</h{level}>\n<p class=\"counts\">{escape(counts_line(entry))}</p>\n")
+        items = "".join(f"<dt>{escape(t)}</dt><dd>{escape(v)}</dd>" for t, v in guidance(entry))
+        if items:
+            out.append(f'<dl class="code">{items}</dl>\n')
+    out.append("".join(f'<p class="note">{escape(n)}</p>' for n in report.notes))
+    return "".join(out)
+
+
+def _heat(report: Any, table: Table) -> dict[tuple[int, str], float] | None:
+    """Shading for matrix-like tables: by-attribute %, co-occurrence and code × transcript values."""
+    if isinstance(report, ByAttributeReport):
+        return {(i, f"g{g}"): (cell.percent or 0) / 100 for i, row in enumerate(report.rows) for g, cell in enumerate(row.cells)}
+    if isinstance(report, (CooccurrenceReport, MatrixReport)) and table.name in ("cooccurrence", "matrix"):
+        keys = [c.key for c in table.columns if c.key[:1] in "ct" and c.key[1:].isdigit()]
+        values = [(i, k, row.get(k)) for i, row in enumerate(table.rows) for k in keys]
+        top = max((v for _, _, v in values if isinstance(v, (int, float))), default=0) or 1
+        return {(i, k): v / top for i, k, v in values if isinstance(v, (int, float))}
+    return None
+
+
+def _num(kind: str) -> str:
+    return ' class="num"' if kind != "text" else ""
+
+
+def _title(report: Any) -> str:
+    tables = reading_tables(report) if not isinstance(report, (QuoteReport, CodebookReport)) else []
+    if tables:
+        return tables[0].title
+    if isinstance(report, CodebookReport):
+        return report.name
+    return f"Quotes ({report.selection.label})"

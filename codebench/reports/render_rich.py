@@ -1,0 +1,227 @@
+"""Reports for the terminal: rich tables, bar charts of frequencies, quotes.
+
+The only report module that imports rich (lazily, inside functions).
+:func:`render_text` renders to plain text at a fixed width, which is what
+``--format table -o FILE`` writes and what the golden tests compare.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from codebench.reports.codebook_doc import CodebookReport
+from codebench.reports.frequencies import FrequencyReport
+from codebench.reports.full import FullReport
+from codebench.reports.quotes import QuoteReport
+from codebench.reports.tables import Table, reading_tables
+
+#: Narrowest the indented name column of a table gets before the numbers give way.
+NAME_WIDTH = 16
+#: Widest bar of a frequency chart, in characters.
+BAR_WIDTH = 40
+#: Measures a frequency bar chart can show, with their axis titles.
+BAR_MEASURES = {
+    "segments": "Coded segments",
+    "codings": "Codings",
+    "transcripts": "Transcripts",
+    "percent": "% of transcripts",
+    "words": "Words coded",
+    "speakers": "Speakers",
+}
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def renderables(report: Any, **view: Any) -> list[Any]:
+    """Rich renderables for ``report``, top to bottom."""
+    if isinstance(report, FullReport):
+        from rich.text import Text
+
+        out: list[Any] = [Text(report.title, style="bold underline"),
+                          Text(f"{report.project} · {report.generated} · {report.selection.label}", style="dim")]
+        for part in report.parts():
+            out.extend(renderables(part, rollup=report.rollup))
+        return out
+    if isinstance(report, QuoteReport):
+        return quote_renderables(report)
+    if isinstance(report, CodebookReport):
+        return codebook_renderables(report)
+    out = []
+    for table in reading_tables(report, **view):
+        out.append(rich_table(table))
+        out.append(notes_text(table.notes))
+    if isinstance(report, FrequencyReport):
+        out.insert(1, frequency_bars(report, measure=view.get("measure", "segments"), rollup=view.get("rollup", True)))
+    return out
+
+
+def render_text(report: Any, *, width: int = 100, **view: Any) -> str:
+    """``report`` as plain text, laid out for a terminal ``width`` columns wide."""
+    from rich.console import Console
+
+    console = Console(record=True, width=width, file=io.StringIO(), color_system=None, force_terminal=False)
+    for item in renderables(report, **view):
+        console.print(item)
+    return console.export_text()
+
+
+def rich_table(table: Table) -> Any:
+    """A :class:`rich.table.Table` for one report table."""
+    from rich import box
+    from rich.table import Table as RichTable
+
+    out = RichTable(title=table.title, title_justify="left", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, collapse_padding=True,
+                    pad_edge=False)
+    columns = table.display_columns()
+    for column in columns:
+        numeric = column.kind != "text"
+        longest = max((len(str(row.get(column.key) or "")) for row in table.rows), default=0)
+        out.add_column(column.short or column.label, justify="right" if numeric else "left", overflow="fold", no_wrap=column.key == "code",
+                       min_width=4 if numeric else min(longest, NAME_WIDTH) if column.key == table.indent else None)
+    for row in table.rows:
+        cells = []
+        for column in columns:
+            text = format_cell(row.get(column.key), column.kind)
+            if column.key == table.indent:
+                text = "  " * int(row.get("_depth", 0)) + text
+            cells.append(_escape(text))
+        out.add_row(*cells)
+    return out
+
+
+def notes_text(notes: list[str]) -> Any:
+    from rich.text import Text
+
+    return Text("\n".join(notes) + "\n", style="dim")
+
+
+def frequency_bars(report: FrequencyReport, *, measure: str = "segments", rollup: bool = True) -> Any:
+    """A horizontal bar chart of one frequency measure (codes with a non-zero value)."""
+    if measure not in BAR_MEASURES:
+        raise ValueError(f"unknown measure {measure!r}")
+    values = [(row.code, getattr(row.counts(rollup), measure) or 0) for row in report.rows]
+    kind = "percent" if measure == "percent" else "int"
+    return BarChart(f"{BAR_MEASURES[measure]} by code", [(c, v) for c, v in values if v], kind)
+
+
+class BarChart:
+    """Labelled horizontal bars that fit the console: labels take up to a third of the width."""
+
+    def __init__(self, title: str, values: list[tuple[Any, float]], kind: str = "int") -> None:
+        self.title = title
+        self.values = values
+        self.kind = kind
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.text import Text
+
+        width = options.max_width
+        numbers = [format_cell(v, self.kind) for _, v in self.values]
+        number_width = max((len(n) for n in numbers), default=1)
+        labels = [("  " * code.depth) + code.label for code, _ in self.values]
+        label_width = min(max((len(label) for label in labels), default=10), max(12, 2 * width // 5))
+        bar_width = max(5, min(BAR_WIDTH, width - label_width - number_width - 3))
+        top = max((v for _, v in self.values), default=0)
+        yield Text(self.title, style="bold")
+        if not self.values:
+            yield Text("(nothing coded yet)", style="dim")
+        for (code, value), label, number in zip(self.values, labels, numbers):
+            shown = label if len(label) <= label_width else label[: label_width - 1] + "…"
+            line = Text(shown.ljust(label_width) + " ")
+            drawn = bar(value, top, bar_width)
+            line.append(drawn, style=code.colour or "cyan")
+            line.append(" " * (bar_width - len(drawn) + 1) + number.rjust(number_width))
+            yield line
+
+
+def bar(value: float, top: float, width: int = BAR_WIDTH) -> str:
+    """A bar of block characters, ``width`` long at ``top``, in eighths of a character."""
+    if top <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(8 * width * value / top))
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def quote_renderables(report: QuoteReport) -> list[Any]:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    out: list[Any] = [Text(f"Quotes ({report.selection.label})", style="bold")]
+    for code, found in report.by_code():
+        out.append(Text(f"\n{code.label} — {len(found)} passage{'s' if len(found) != 1 else ''}", style="bold"))
+        for quote in found:
+            block = Text()
+            if quote.before:
+                block.append(f"… {quote.before}\n", style="dim")
+            block.append(quote.text, style="italic")
+            if quote.after:
+                block.append(f"\n… {quote.after}", style="dim")
+            out.append(Padding(block, (1, 0, 0, 4)))
+            out.append(Padding(Text(attribution(quote), style="dim"), (0, 0, 0, 4)))
+            for memo in quote.memos:
+                out.append(Padding(Text(f"Memo{f' ({memo.author})' if memo.author else ''}: {memo.text}"), (0, 0, 0, 4)))
+    out.append(notes_text(["", *report.notes]))
+    return out
+
+
+def attribution(quote: Any) -> str:
+    """``"— Ann Lee, int1, segment 4 · role: manager · coded by alice"``."""
+    who = f"{quote.speaker}, " if quote.speaker else ""
+    attributes = "; ".join(f"{k}: {v}" for k, v in sorted(quote.attributes.items()))
+    parts = [f"— {who}{quote.location}"]
+    if attributes:
+        parts.append(attributes)
+    parts.append("coded by " + ", ".join(quote.coders))
+    return " · ".join(parts)
+
+
+def codebook_renderables(report: CodebookReport) -> list[Any]:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    out: list[Any] = [Text(report.name, style="bold underline")]
+    if report.description:
+        out.append(Text(report.description))
+    for entry in report.entries:
+        indent = 2 * entry.code.depth
+        out.append(Padding(Text(entry.code.label, style="bold"), (1, 0, 0, indent)))
+        out.append(Padding(Text(counts_line(entry), style="dim"), (0, 0, 0, indent)))
+        for title, value in guidance(entry):
+            out.append(Padding(Text.assemble((f"{title}: ", "italic"), value), (0, 0, 0, indent)))
+    out.append(notes_text(["", *report.notes]))
+    return out
+
+
+def counts_line(entry: Any) -> str:
+    """``"12 coded segments (20 with sub-codes) · 15 codings · 3 transcripts"``."""
+    own, total = entry.own, entry.total
+    segments = f"{own.segments} coded segment{'s' if own.segments != 1 else ''}"
+    if entry.code.has_children:
+        segments += f" ({total.segments} with sub-codes)"
+    return f"{segments} · {own.codings} coding{'s' if own.codings != 1 else ''} · {own.transcripts} transcript{'s' if own.transcripts != 1 else ''}"
+
+
+def guidance(entry: Any) -> list[tuple[str, str]]:
+    """The non-empty guidance fields of a codebook entry, titled."""
+    fields = (("Definition", entry.description), ("Use when", entry.inclusion), ("Do not use when", entry.exclusion),
+              ("Example", entry.example))
+    return [(title, value) for title, value in fields if value]
+
+
+def format_cell(value: Any, kind: str) -> str:
+    """A cell as text: thousands separators, one decimal for %, "–" for missing."""
+    if value is None or value == "":
+        return "–" if kind != "text" else ""
+    if kind == "int" and isinstance(value, int):
+        return f"{value:,}"
+    if kind == "percent" and isinstance(value, (int, float)):
+        return f"{value:.1f}"
+    if kind == "float" and isinstance(value, (int, float)):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

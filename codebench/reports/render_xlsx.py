@@ -1,0 +1,109 @@
+"""Reports as Excel workbooks: one sheet per table, frozen headers, set widths.
+
+Numbers stay numbers (percentages as fractions formatted ``0.0%``), the
+header row and the columns naming each row stay in view when scrolling,
+and a last sheet, "Notes", says whose codings were counted and how.
+Uses openpyxl's write-only mode, which streams rows instead of building a
+cell object graph, so a 10,000-row table still saves in well under a second.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from codebench.reports.tables import Table, data_tables
+
+#: Excel's limits on sheet names.
+_SHEET_NAME_LENGTH = 31
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+#: Column width bounds, in characters.
+MIN_WIDTH, MAX_WIDTH = 6, 60
+#: Rows sampled to size columns.
+_SAMPLE_ROWS = 200
+
+
+def xlsx_bytes(report: Any, **view: Any) -> bytes:
+    """The workbook for ``report`` as bytes."""
+    return tables_xlsx(data_tables(report, **view), notes=_notes(report))
+
+
+def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes:
+    """A workbook with one sheet per table (plus a Notes sheet)."""
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    used: set[str] = set()
+    for table in tables:
+        sheet = book.create_sheet(_sheet_name(table.name, used))
+        widths = _widths(table)
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = f"{get_column_letter(min(table.keys, 3) + 1)}2"
+        header = []
+        for column in table.columns:
+            cell = WriteOnlyCell(sheet, value=column.label)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        long_text = {c.key for c, w in zip(table.columns, widths) if c.kind == "text" and w >= MAX_WIDTH}
+        for row in table.rows:
+            cells = []
+            for column in table.columns:
+                value = row.get(column.key)
+                if column.kind == "percent" and isinstance(value, (int, float)):
+                    cell = WriteOnlyCell(sheet, value=value / 100)
+                    cell.number_format = "0.0%"
+                elif column.kind == "float" and isinstance(value, float):
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.number_format = "0.0000"
+                else:
+                    cell = WriteOnlyCell(sheet, value=value)
+                    if column.key in long_text:
+                        cell.alignment = wrap
+                cells.append(cell)
+            sheet.append(cells)
+    if notes:
+        sheet = book.create_sheet(_sheet_name("Notes", used))
+        sheet.column_dimensions["A"].width = 120
+        for note in notes:
+            sheet.append([note])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _notes(report: Any) -> list[str]:
+    notes = list(getattr(report, "notes", []))
+    title = getattr(report, "title", None)
+    return ([title] if title else []) + notes
+
+
+def _widths(table: Table) -> list[float]:
+    widths = []
+    for column in table.columns:
+        longest = len(column.label)
+        for row in table.rows[:_SAMPLE_ROWS]:
+            value = row.get(column.key)
+            text = f"{value:.1f}" if isinstance(value, float) else str(value if value is not None else "")
+            longest = max(longest, len(text) + 2 * int(row.get("_depth", 0) if column.key == table.indent else 0))
+        widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, longest + 2))))
+    return widths
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """A valid, unique sheet name from ``name``."""
+    base = _BAD_SHEET_CHARS.sub(" ", name).strip().capitalize()[:_SHEET_NAME_LENGTH] or "Sheet"
+    candidate, counter = base, 2
+    while candidate.casefold() in used:
+        suffix = f" {counter}"
+        candidate = base[: _SHEET_NAME_LENGTH - len(suffix)] + suffix
+        counter += 1
+    used.add(candidate.casefold())
+    return candidate

@@ -1,0 +1,493 @@
+"""Coded units: which segments carry which codes, the base of every count.
+
+A segment is *coded* with a code when one of the selected coders' codings
+of that code overlaps it, so a coding across two sentences codes both, and
+a segment two coders coded counts once. :func:`build_units` maps every
+coding to the segments it overlaps with binary searches over the sorted
+segment starts (numpy, no per-coding Python), and keeps
+
+- ``coded``: a boolean matrix, one row per coded segment and one column per
+  code, from which segment counts, per-transcript counts, speakers and
+  co-occurrence are column sums and one matrix product;
+- ``full``: the cells a coding covers completely, and the clipped spans of
+  the rest, so "words coded" counts the words inside the coded passages
+  (each word once), not whole sentences around a coded phrase;
+- ``codings``: codings per transcript and code.
+
+Rolling up to parents ORs a code's column into its ancestors' (counts are
+summed), so a parent's figures count each segment once whichever of its
+sub-codes coded it.
+
+Reading is the expensive part, so the work is split over two threads and
+two connections: a worker reads the segments and half of the codings, then
+counts words; this thread reads the other half, places both halves, puts
+them together and numbers the speakers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from codebench.models import Code, Transcript
+from codebench.reports.facts import SegmentFacts, complete_facts, lookup, read_facts, take
+from codebench.reports.model import CodeRef
+from codebench.reports.scope import CoderSelection
+from codebench.store import aggregates
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from codebench.project import Project
+    from codebench.store.aggregates import SegmentColumns
+
+#: Rows of the coded matrix multiplied at once for co-occurrence.
+_CHUNK_ROWS = 1 << 16
+
+
+@dataclass
+class CodedUnits:
+    """The coded segments of a project for one coder selection (numpy arrays)."""
+
+    project: Project
+    selection: CoderSelection
+    #: Columns: every code (archived too) in tree order.
+    codes: list[Code]
+    #: Parent column of each column (``-1`` for top-level codes).
+    parent: np.ndarray
+    #: Transcripts in report order (the project's, by name).
+    transcripts: list[Transcript]
+    facts: SegmentFacts
+    #: Report index of each segment's transcript.
+    segment_transcript: np.ndarray
+    #: Segment index of each row of :attr:`coded`.
+    rows: np.ndarray
+    coded: np.ndarray
+    full: np.ndarray
+    #: Partly covered cells: column, row, start, end (offsets in the transcript).
+    pieces: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    #: Codings per transcript (report order) × code.
+    codings: np.ndarray
+    #: Codings that overlap no segment (counted as codings, not as segments).
+    unplaced: int = 0
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ shape
+    @property
+    def segments(self) -> SegmentColumns:
+        return self.facts.segments
+
+    def depth(self) -> list[int]:
+        """Depth of each code (0 for top level)."""
+        depths: list[int] = []
+        for i in range(len(self.codes)):
+            p = int(self.parent[i])
+            depths.append(0 if p < 0 else depths[p] + 1)
+        return depths
+
+    def has_children(self) -> list[bool]:
+        flags = [False] * len(self.codes)
+        for p in self.parent:
+            if p >= 0:
+                flags[int(p)] = True
+        return flags
+
+    def column_of(self, code_id: int) -> int:
+        """The column of the code with id ``code_id``."""
+        index = self._memo("columns", lambda: {c.id: i for i, c in enumerate(self.codes)})
+        return int(index[code_id])
+
+    def report_codes(self) -> list[CodeRef]:
+        """The codes a report lists, in tree order: every active code, and archived ones still in use."""
+        depths = self.depth()
+        children = self.has_children()
+        used = self.codings_per_code(rollup=True)
+        colours: list[str | None] = []
+        for i, code in enumerate(self.codes):  # sub-codes without a colour take their parent's
+            p = int(self.parent[i])
+            colours.append(code.colour or (colours[p] if p >= 0 else None))
+        return [
+            replace(CodeRef.of(code, depths[i], children[i]), colour=colours[i])
+            for i, code in enumerate(self.codes)
+            if not code.archived or used[i] > 0
+        ]
+
+    # ------------------------------------------------------------------ matrices
+    def coded_matrix(self, rollup: bool = False) -> np.ndarray:
+        """Boolean rows × codes; with ``rollup`` parents also carry their sub-codes."""
+        if not rollup:
+            return self.coded
+        return self._memo("coded_rolled", lambda: self._roll(self.coded))
+
+    def full_matrix(self, rollup: bool = False) -> np.ndarray:
+        if not rollup:
+            return self.full
+        return self._memo("full_rolled", lambda: self._roll(self.full))
+
+    def codings_matrix(self, rollup: bool = False) -> np.ndarray:
+        """Codings per transcript × code (rolled up: summed over sub-codes)."""
+        if not rollup:
+            return self.codings
+        return self._memo("codings_rolled", lambda: self._roll(self.codings))
+
+    def in_scope(self) -> np.ndarray:
+        """Transcripts the selected coders have coded, or marked in progress or done.
+
+        Percentages of transcripts use these as the denominator: a transcript
+        nobody has started says nothing about how common a theme is.
+        """
+
+        def compute() -> np.ndarray:
+            import numpy as np
+
+            scope = self.codings.sum(axis=1) > 0
+            index = {t.id: i for i, t in enumerate(self.transcripts)}
+            chosen = set(self.selection.ids)
+            for (coder_id, transcript_id), status in self.project.statuses().items():
+                if coder_id in chosen and status != "not-started" and transcript_id in index:
+                    scope[index[transcript_id]] = True
+            return np.asarray(scope, dtype=bool)
+
+        return self._memo("in_scope", compute)
+
+    def segments_per_transcript(self, rollup: bool = False) -> np.ndarray:
+        """Coded segments per transcript (report order) × code."""
+
+        def compute() -> np.ndarray:
+            import numpy as np
+
+            matrix = self.coded_matrix(rollup)
+            out = np.zeros((len(self.transcripts), len(self.codes)), dtype=np.int64)
+            if not self.rows.shape[0]:
+                return out
+            owner = self.segment_transcript[self.rows]
+            starts = np.flatnonzero(np.concatenate(([True], owner[1:] != owner[:-1])))
+            out[owner[starts]] = np.add.reduceat(matrix, starts, axis=0, dtype=np.int64)
+            return out
+
+        return self._memo(f"seg_per_t_{rollup}", compute)
+
+    # ------------------------------------------------------------------ per code
+    def segments_per_code(self, rollup: bool = False) -> np.ndarray:
+        import numpy as np
+
+        return np.count_nonzero(self.coded_matrix(rollup), axis=0).astype(np.int64)
+
+    def codings_per_code(self, rollup: bool = False) -> np.ndarray:
+        return self.codings_matrix(rollup).sum(axis=0)
+
+    def transcripts_per_code(self, rollup: bool = False) -> np.ndarray:
+        """Transcripts with at least one coding of the code."""
+        return (self.codings_matrix(rollup) > 0).sum(axis=0)
+
+    def speakers_per_code(self, rollup: bool = False) -> np.ndarray:
+        """Distinct speakers (a name within one transcript) with a coded segment."""
+        import numpy as np
+
+        order, starts = self._memo("speaker_runs", self._speaker_runs)
+        if not starts.shape[0]:
+            return np.zeros(len(self.codes), dtype=np.int64)
+        voiced = self.coded_matrix(rollup)[order]
+        return np.count_nonzero(np.logical_or.reduceat(voiced, starts, axis=0), axis=0).astype(np.int64)
+
+    def _speaker_runs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Voiced rows ordered by speaker group, and where each group starts."""
+        import numpy as np
+
+        facts = self._facts(speakers=True)
+        assert facts.speaker_group is not None
+        group = facts.speaker_group[self.rows]
+        voiced = np.flatnonzero(group >= 0)
+        order = voiced[np.argsort(group[voiced], kind="stable")]
+        ordered = group[order]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if ordered.shape[0] else ordered
+        return order, starts
+
+    def words_per_code(self, rollup: bool = False) -> np.ndarray:
+        """Words inside the coded passages; a word counts once, when it begins inside one."""
+        return self._memo(f"words_{rollup}", lambda: self._words(rollup))
+
+    def cooccurrence(self, rollup: bool = False) -> np.ndarray:
+        """Codes × codes: segments coded with both (the diagonal: with the code)."""
+        import numpy as np
+
+        matrix = self.coded_matrix(rollup)
+        n = len(self.codes)
+        out = np.zeros((n, n), dtype=np.float64)
+        for start in range(0, matrix.shape[0], _CHUNK_ROWS):
+            block = matrix[start : start + _CHUNK_ROWS].astype(np.float64)
+            out += block.T @ block
+        return np.rint(out).astype(np.int64)
+
+    # ------------------------------------------------------------------ internals
+    def _memo(self, key: str, compute: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def _facts(self, *, speakers: bool = False, words: bool = False) -> SegmentFacts:
+        """:attr:`facts`, reading speakers or words now if the build skipped them."""
+        if (speakers and self.facts.speaker_group is None) or (words and self.facts.words is None):
+            complete_facts(self.project.db, self.facts, self.transcripts, speakers=speakers, words=words)
+        return self.facts
+
+    def _roll(self, matrix: np.ndarray) -> np.ndarray:
+        """Fold each column into its ancestors' (OR for booleans, + for counts)."""
+        out = matrix.copy()
+        boolean = out.dtype == bool
+        for child in range(len(self.codes) - 1, -1, -1):  # tree order reversed: children first
+            p = int(self.parent[child])
+            if p < 0:
+                continue
+            if boolean:
+                out[:, p] |= out[:, child]
+            else:
+                out[:, p] += out[:, child]
+        return out
+
+    def _words(self, rollup: bool) -> np.ndarray:
+        import numpy as np
+
+        n_codes = len(self.codes)
+        if not n_codes or not self.rows.shape[0]:
+            return np.zeros(n_codes, dtype=np.int64)
+        facts = self._facts(words=True)
+        assert facts.words is not None and facts.word_starts is not None and facts.offsets is not None
+        full = self.full_matrix(rollup)
+        row_words = facts.words[self.rows]
+        words = np.array([np.dot(row_words, full[:, c]) for c in range(n_codes)], dtype=np.int64)
+        col, row, lo, hi = self.pieces
+        if not col.shape[0]:
+            return words
+        base = facts.offsets[self.segment_transcript[self.rows[row]]]
+        lo, hi = base + lo, base + hi
+        if rollup:
+            parts = [(col, row, lo, hi)]
+            up = self.parent[col]
+            while (up >= 0).any():
+                keep = up >= 0
+                col, row, lo, hi = up[keep], row[keep], lo[keep], hi[keep]
+                parts.append((col, row, lo, hi))
+                up = self.parent[col]
+            col, row, lo, hi = (np.concatenate(x) for x in zip(*parts))
+        partial = ~full[row, col]
+        col, lo, hi = col[partial], lo[partial], hi[partial]
+        if col.shape[0]:
+            words += _words_in_union(col, lo, hi, facts.word_starts, int(facts.offsets[-1]) + 1, n_codes)
+        return words
+
+
+def build_units(
+    project: Project,
+    selection: CoderSelection,
+    *,
+    speakers: bool = False,
+    words: bool = False,
+    code_ids: list[int] | None = None,
+) -> CodedUnits:
+    """Map the selected coders' codings onto segments (see the module docstring).
+
+    ``speakers`` and ``words`` read those facts now, alongside the codings;
+    otherwise they are read when first asked for.
+    """
+    db = project.db
+    codes = project.codes(include_archived=True)
+    transcripts = project.transcripts()
+    frame = _Frame.of(codes, transcripts)
+    with aggregates.side_reader(db) as other, ThreadPoolExecutor(max_workers=1) as pool:
+        if other is None:
+            cod = aggregates.coding_columns(db, selection.ids, code_ids=code_ids)
+            facts = read_facts(db, transcripts, speakers, words)
+            return _assemble(project, selection, codes, transcripts, frame, facts, [_place(frame, facts.segments, cod)])
+        # The worker reads the segments (with speaker names), half the codings, then counts words;
+        # this thread reads the other half, places both halves and numbers the speakers.
+        packing = aggregates.coding_packing(db)
+        mine, theirs = _halves(selection.ids, code_ids, [c.id for c in codes])
+        segments_read = pool.submit(read_facts, other, transcripts, speakers, False, False)
+        their_codings = pool.submit(aggregates.coding_columns, other, theirs[0], code_ids=theirs[1], packing=packing)
+        words_read = pool.submit(lambda: complete_facts(other, segments_read.result(), transcripts, speakers=False, words=words))
+        my_codings = aggregates.coding_columns(db, mine[0], code_ids=mine[1], packing=packing)
+        facts = segments_read.result()
+        my_half = _place(frame, facts.segments, my_codings)
+        their_half = _place(frame, facts.segments, their_codings.result())
+        units = _assemble(project, selection, codes, transcripts, frame, facts, [my_half, their_half])
+        complete_facts(db, facts, transcripts, speakers=speakers, words=False)
+        words_read.result()
+    return units
+
+
+def _halves(
+    coder_ids: list[int], code_ids: list[int] | None, all_codes: list[int]
+) -> tuple[tuple[list[int], list[int] | None], tuple[list[int], list[int] | None]]:
+    """Split a codings read in two: by coder when there are several, else by code."""
+    if len(coder_ids) > 1:
+        return (coder_ids[::2], code_ids), (coder_ids[1::2], code_ids)
+    pool = sorted(code_ids) if code_ids is not None else sorted(all_codes)
+    middle = len(pool) // 2
+    return (coder_ids, pool[:middle]), (coder_ids, pool[middle:])
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """Database id → column (codes) and → report index (transcripts)."""
+
+    col_of: np.ndarray
+    t_of: np.ndarray
+    n_codes: int
+    n_transcripts: int
+
+    @classmethod
+    def of(cls, codes: list[Code], transcripts: list[Transcript]) -> _Frame:
+        return cls(lookup([c.id for c in codes]), lookup([t.id for t in transcripts]), len(codes), len(transcripts))
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Where some codings fall: one entry per (coding, overlapped segment) cell."""
+
+    codings: np.ndarray
+    seg_of: np.ndarray
+    cols: np.ndarray
+    whole: np.ndarray
+    #: Clipped spans (offsets in the transcript) of the cells not wholly covered.
+    part_lo: np.ndarray
+    part_hi: np.ndarray
+    unplaced: int
+
+
+def _place(frame: _Frame, seg: SegmentColumns, cod: Any) -> _Placed:
+    """Find the segments each coding overlaps (two binary searches per coding, in numpy)."""
+    import numpy as np
+
+    n_codes, n_seg = frame.n_codes, len(seg)
+    code_col = take(frame.col_of, cod.code_id)
+    coding_t = take(frame.t_of, cod.transcript_id)
+    known = (code_col >= 0) & (coding_t >= 0)
+    codings = np.bincount(coding_t[known] * n_codes + code_col[known], minlength=frame.n_transcripts * n_codes)
+
+    # Positions as keys (transcript id << bits | offset): one comparison orders both.
+    bits = cod.offset_bits
+    seg_start = (seg.transcript_id << bits) | seg.start
+    seg_end = (seg.transcript_id << bits) | seg.end
+    first = np.searchsorted(seg_start, cod.start_key, side="right") - 1
+    if n_seg:
+        # The segment before the start overlaps it only if it ends after it (an earlier transcript never does).
+        inside = (first >= 0) & (seg_end[np.maximum(first, 0)] > cod.start_key)
+    else:
+        inside = np.zeros(len(cod), dtype=bool)
+    first = np.where(inside, first, first + 1)
+    # Most codings end inside the segment they start in; search only for the rest.
+    within = inside & (cod.end_key <= seg_end[np.minimum(first, n_seg - 1)]) if n_seg else inside
+    last = first.copy()
+    rest = np.flatnonzero(~within)
+    last[rest] = np.searchsorted(seg_start, cod.end_key[rest], side="left") - 1
+    spans = np.where(known, np.maximum(last - first + 1, 0), 0)
+    unplaced = int(((spans == 0) & known).sum())
+
+    if spans.max(initial=0) <= 1:
+        which = np.flatnonzero(spans)
+        seg_of = first[which]
+    else:
+        which = np.repeat(np.arange(spans.shape[0]), spans)
+        step = np.arange(which.shape[0]) - np.repeat(np.cumsum(spans) - spans, spans)
+        seg_of = np.repeat(first, spans) + step
+    c_start, c_end = cod.start_key[which], cod.end_key[which]
+    s_start, s_end = seg_start[seg_of], seg_end[seg_of]
+    whole = (c_start <= s_start) & (c_end >= s_end)
+    part = ~whole
+    low = (1 << bits) - 1
+    return _Placed(
+        codings=codings,
+        seg_of=seg_of,
+        cols=code_col[which],
+        whole=whole,
+        part_lo=np.maximum(c_start[part], s_start[part]) & low,
+        part_hi=np.minimum(c_end[part], s_end[part]) & low,
+        unplaced=unplaced,
+    )
+
+
+def _assemble(
+    project: Project,
+    selection: CoderSelection,
+    codes: list[Code],
+    transcripts: list[Transcript],
+    frame: _Frame,
+    facts: SegmentFacts,
+    placed: list[_Placed],
+) -> CodedUnits:
+    """Build :class:`CodedUnits` from placed codings (read in one part or several)."""
+    import numpy as np
+
+    seg = facts.segments
+    n_codes, n_seg = frame.n_codes, len(seg)
+    seg_of = np.concatenate([p.seg_of for p in placed])
+    cols = np.concatenate([p.cols for p in placed])
+    whole = np.concatenate([p.whole for p in placed])
+    marked = np.zeros(n_seg, dtype=bool)
+    marked[seg_of] = True
+    rows = np.flatnonzero(marked)
+    row_of = np.cumsum(marked) - 1
+    cell_rows = row_of[seg_of]
+    coded = np.zeros((rows.shape[0], n_codes), dtype=bool, order="F")
+    coded[cell_rows, cols] = True
+    full = np.zeros_like(coded)
+    full[cell_rows[whole], cols[whole]] = True
+    part = ~whole
+    pieces = (cols[part], cell_rows[part], np.concatenate([p.part_lo for p in placed]), np.concatenate([p.part_hi for p in placed]))
+    parent = np.array(
+        [int(frame.col_of[c.parent_id]) if c.parent_id is not None and c.parent_id < frame.col_of.shape[0] else -1 for c in codes],
+        dtype=np.int64,
+    )
+    return CodedUnits(
+        project=project,
+        selection=selection,
+        codes=codes,
+        parent=parent,
+        transcripts=transcripts,
+        facts=facts,
+        segment_transcript=take(frame.t_of, seg.transcript_id),
+        rows=rows,
+        coded=coded,
+        full=full,
+        pieces=pieces,
+        codings=np.sum([p.codings for p in placed], axis=0).reshape(frame.n_transcripts, n_codes),
+        unplaced=sum(p.unplaced for p in placed),
+    )
+
+
+def _words_in_union(col: np.ndarray, lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, span: int, n_codes: int) -> np.ndarray:
+    """Words beginning inside the union of the spans of each column."""
+    import numpy as np
+
+    key_lo = col * span + lo
+    key_hi = col * span + hi
+    order = np.argsort(key_lo, kind="stable")
+    key_lo, key_hi, col = key_lo[order], key_hi[order], col[order]
+    reach = np.maximum.accumulate(key_hi)
+    new_run = np.concatenate(([True], key_lo[1:] >= reach[:-1]))
+    run_lo = key_lo[new_run]
+    run_hi = reach[np.concatenate((new_run[1:], [True]))]
+    run_col = col[new_run]
+    base = run_col * span
+    words = np.searchsorted(starts, run_hi - base) - np.searchsorted(starts, run_lo - base)
+    return np.bincount(run_col, weights=words, minlength=n_codes).astype(np.int64)
+
+
+def units_for(
+    project: Project,
+    coders: Sequence[str] | CoderSelection | None,
+    units: CodedUnits | None = None,
+    *,
+    speakers: bool = False,
+    words: bool = False,
+) -> CodedUnits:
+    """``units`` if given, else :func:`build_units` for the ``--coder`` values ``coders``."""
+    if units is not None:
+        return units
+    from codebench.reports.scope import select_coders
+
+    selection = coders if isinstance(coders, CoderSelection) else select_coders(project, coders)
+    return build_units(project, selection, speakers=speakers, words=words)

@@ -1,0 +1,151 @@
+"""Writing reports out: pick a format, render, and write the file atomically.
+
+Formats: ``table`` (rich text for the terminal), ``csv`` (tidy/long),
+``csv-wide``, ``xlsx``, ``md``, ``html`` (self-contained), ``docx``,
+``json``, and ``png``/``svg`` charts. The format follows from the output
+file's extension unless given. Every file goes through
+:func:`codebench.fileio.write_atomic_with`, so a failed export never leaves
+a half-written file over a good one.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from codebench.errors import CodebenchError
+from codebench.fileio import write_atomic
+from codebench.reports.by_attribute import ByAttributeReport
+from codebench.reports.cooccurrence import CooccurrenceReport
+from codebench.reports.frequencies import FrequencyReport
+from codebench.reports.full import FullReport
+from codebench.reports.tables import Table, data_tables, long_table
+
+FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
+EXTENSIONS = {
+    ".txt": "table", ".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+    ".docx": "docx", ".json": "json", ".png": "png", ".svg": "svg",
+}
+#: Formats that are bytes and need an output file (not the terminal).
+BINARY = ("xlsx", "docx", "png")
+#: Reports with a chart.
+CHARTED = (FrequencyReport, ByAttributeReport, CooccurrenceReport)
+
+
+def infer_format(path: Path | str | None, fmt: str | None = None) -> str:
+    """``fmt`` if given, else from the extension of ``path``, else ``table``."""
+    if fmt:
+        if fmt not in FORMATS:
+            raise CodebenchError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")
+        return fmt
+    if path is None:
+        return "table"
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXTENSIONS:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise CodebenchError(f"cannot tell the format from {Path(path).name!r} (extensions: {known}); pass --format")
+    return EXTENSIONS[suffix]
+
+
+def formats_for(report: Any) -> tuple[str, ...]:
+    """The formats ``report`` can be written in."""
+    if isinstance(report, FullReport):
+        return ("table", "xlsx", "md", "html", "docx", "json")
+    charts = ("png", "svg") if isinstance(report, CHARTED) else ()
+    return (*(f for f in FORMATS if f not in ("png", "svg")), *charts)
+
+
+def render(report: Any, fmt: str, **view: Any) -> bytes | str:
+    """``report`` in format ``fmt`` (text for text formats, bytes for binary ones)."""
+    if fmt not in formats_for(report):
+        raise CodebenchError(f"a {report.kind} report cannot be written as {fmt} (use {', '.join(formats_for(report))})")
+    if fmt == "table":
+        from codebench.reports.render_rich import render_text
+
+        return render_text(report, **view)
+    if fmt == "csv":
+        return tables_csv([long_table(report, **view)])
+    if fmt == "csv-wide":
+        return tables_csv(data_tables(report, **view))
+    if fmt == "json":
+        return to_json(report)
+    if fmt == "md":
+        from codebench.reports.render_markdown import markdown
+
+        return markdown(report, **view)
+    if fmt == "html":
+        from codebench.reports.render_html import html_document
+
+        return html_document(report, **view)
+    if fmt == "xlsx":
+        from codebench.reports.render_xlsx import xlsx_bytes
+
+        return xlsx_bytes(report, **view)
+    if fmt == "docx":
+        from codebench.reports.render_docx import docx_bytes
+
+        return docx_bytes(report, **view)
+    from codebench.reports.render_charts import chart_bytes
+
+    data = chart_bytes(report, fmt, **view)
+    return data.decode("utf-8") if fmt == "svg" else data
+
+
+def write(report: Any, path: Path | str, fmt: str | None = None, **view: Any) -> str:
+    """Render ``report`` and write it to ``path`` atomically; returns the format used."""
+    fmt = infer_format(path, fmt)
+    data = render(report, fmt, **view)
+    if fmt in ("csv", "csv-wide") and isinstance(data, str):
+        data = "\ufeff" + data  # a byte-order mark, so Excel reads the file as UTF-8
+    write_atomic(path, data)
+    return fmt
+
+
+# ---------------------------------------------------------------------- CSV
+def tables_csv(tables: list[Table]) -> str:
+    """One table as CSV; several with identical columns stacked under a ``table`` column."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    stacked = len(tables) > 1
+    if stacked and len({tuple(c.label for c in t.columns) for t in tables}) > 1:
+        raise CodebenchError("these tables have different columns; write them as xlsx or one per file")
+    if tables:
+        header = [c.label for c in tables[0].columns]
+        writer.writerow(["Table", *header] if stacked else header)
+    for table in tables:
+        for row in table.rows:
+            cells = [_csv_cell(row.get(c.key)) for c in table.columns]
+            writer.writerow([table.title, *cells] if stacked else cells)
+    return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+# ---------------------------------------------------------------------- JSON
+def to_json(report: Any) -> str:
+    """The report's data as JSON: its fields, plus ``kind`` and ``notes``."""
+    return json.dumps(jsonable(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses to dicts (with ``notes`` and a code's ``label``), recursively."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith("_")}
+        for extra in ("notes", "label", "location"):
+            attribute = getattr(type(value), extra, None)
+            if isinstance(attribute, property):
+                out[extra] = jsonable(getattr(value, extra))
+        if "kind" in out:
+            out = {"kind": out.pop("kind"), **out}
+        return out
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value

@@ -1,0 +1,354 @@
+"""The reports screen: theme frequencies with a bar chart, codes by attribute, co-occurrence.
+
+Three tabs over one computation: the selected coders' codings are mapped
+onto segments once (in a worker thread, see
+:func:`codebench.reports.build_units`) and every table on the screen reads
+from that. ``e`` exports the table on the active tab in a chosen format
+through :mod:`codebench.reports.writers` (atomic writes), also in a worker.
+All figures come from the headless core; this screen only lays them out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import (
+    Button,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from codebench.errors import CodebenchError
+
+if TYPE_CHECKING:
+    from codebench.models import Coder
+    from codebench.project import Project
+    from codebench.reports.tables import Table
+
+#: Tabs, in order: (id, title).
+TABS = (("frequencies", "Frequencies"), ("by-attribute", "By attribute"), ("cooccurrence", "Co-occurrence"))
+#: Coder-scope choices that are not a coder's name.
+DEFAULT_SCOPE = "(default)"
+ALL_SCOPE = "all"
+CONSENSUS_SCOPE = "consensus"
+#: File extension for each export format.
+EXTENSION = {"csv": "csv", "csv-wide": "csv", "xlsx": "xlsx", "md": "md", "html": "html", "docx": "docx", "json": "json",
+             "png": "png", "svg": "svg", "table": "txt"}
+
+
+class ExportModal(ModalScreen["tuple[str, Path] | None"]):
+    """Choose a format and a file for the shown table; returns ``(format, path)`` or ``None``."""
+
+    DEFAULT_CSS = """
+    ExportModal { align: center middle; }
+    ExportModal > #export-box { width: 70; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
+    ExportModal #export-title { text-style: bold; margin-bottom: 1; }
+    ExportModal Select, ExportModal Input { margin-bottom: 1; }
+    ExportModal #export-buttons { height: 3; align-horizontal: right; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", tooltip="Close without exporting", id="reports.export.cancel"),
+    ]
+
+    def __init__(self, kind: str, formats: tuple[str, ...], folder: Path) -> None:
+        super().__init__()
+        self.kind = kind
+        self.formats = [f for f in formats if f != "table"]
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        first = "xlsx" if "xlsx" in self.formats else self.formats[0]
+        with Vertical(id="export-box"):
+            yield Label(f"Export the {self.kind} table", id="export-title")
+            yield Select([(f, f) for f in self.formats], value=first, allow_blank=False, id="export-format")
+            yield Input(str(self.folder / f"{self.kind}.{EXTENSION[first]}"), id="export-path")
+            with Horizontal(id="export-buttons"):
+                yield Button("Export", variant="primary", id="export-go")
+                yield Button("Cancel", id="export-cancel")
+
+    @on(Select.Changed, "#export-format")
+    def _format_changed(self, event: Select.Changed) -> None:
+        path_input = self.query_one("#export-path", Input)
+        current = Path(path_input.value or f"{self.kind}.txt")
+        path_input.value = str(current.with_suffix("." + EXTENSION[str(event.value)]))
+
+    @on(Input.Submitted, "#export-path")
+    @on(Button.Pressed, "#export-go")
+    def _go(self) -> None:
+        fmt = str(self.query_one("#export-format", Select).value)
+        path = self.query_one("#export-path", Input).value.strip()
+        if not path:
+            self.notify("Give a file name", severity="warning")
+            return
+        self.dismiss((fmt, Path(path).expanduser()))
+
+    @on(Button.Pressed, "#export-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReportsScreen(Screen[None]):
+    """Frequencies (with a bar chart), codes by attribute, co-occurrence; export what is shown."""
+
+    DEFAULT_CSS = """
+    ReportsScreen { layout: vertical; }
+    ReportsScreen #reports-controls { height: 3; padding: 0 1; background: $boost; }
+    ReportsScreen #reports-controls Label { padding: 1 1 0 0; }
+    ReportsScreen #reports-scope { width: 32; }
+    ReportsScreen #reports-tabs { height: 1fr; }
+    ReportsScreen TabPane { padding: 0; }
+    ReportsScreen #frequency-table { height: 1fr; }
+    ReportsScreen #frequency-chart-box { height: 1fr; border-top: solid $primary-darken-2; }
+    ReportsScreen #frequency-chart { padding: 0 1; }
+    ReportsScreen .tab-controls { height: 3; padding: 0 1; }
+    ReportsScreen .tab-controls Label { padding: 1 1 0 0; }
+    ReportsScreen #attribute-select, ReportsScreen #normalise-select { width: 32; }
+    ReportsScreen #attribute-table, ReportsScreen #cooccurrence-table { height: 1fr; }
+    ReportsScreen #reports-status { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Back", tooltip="Leave the reports", id="reports.close"),
+        Binding("1", "tab('frequencies')", "Frequencies", tooltip="Theme frequencies and bar chart", id="reports.frequencies"),
+        Binding("2", "tab('by-attribute')", "By attribute", tooltip="Codes by a transcript attribute", id="reports.by_attribute"),
+        Binding("3", "tab('cooccurrence')", "Co-occurrence", tooltip="Codes applied to the same segments", id="reports.cooccurrence"),
+        Binding("e", "export", "Export", tooltip="Write the shown table to a file", id="reports.export"),
+        Binding("s", "toggle_rollup", "Sub-codes", tooltip="Count sub-codes into their parents, or not", id="reports.rollup"),
+        Binding("r", "refresh", "Refresh", tooltip="Recompute from the latest codings", id="reports.refresh"),
+    ]
+
+    def __init__(self, project: Project, coder: Coder) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        self.rollup = True
+        self.scope: str = DEFAULT_SCOPE
+        self.attribute: str | None = None
+        self.normalise: str | None = "jaccard"
+        self.units: Any = None
+        self.reports: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="reports-controls"):
+            yield Label("Coders")
+            yield Select(self._scope_options(), value=DEFAULT_SCOPE, allow_blank=False, id="reports-scope")
+        with TabbedContent(id="reports-tabs"):
+            with TabPane("Frequencies", id="frequencies"):
+                yield DataTable(id="frequency-table", zebra_stripes=True, cursor_type="row")
+                with VerticalScroll(id="frequency-chart-box"):
+                    yield Static(id="frequency-chart")
+            with TabPane("By attribute", id="by-attribute"):
+                with Horizontal(classes="tab-controls"):
+                    yield Label("Attribute")
+                    yield Select([], id="attribute-select", prompt="(no attributes)")
+                yield DataTable(id="attribute-table", zebra_stripes=True, cursor_type="row")
+            with TabPane("Co-occurrence", id="cooccurrence"):
+                with Horizontal(classes="tab-controls"):
+                    yield Label("Normalise")
+                    yield Select([("counts only", "none"), ("Jaccard", "jaccard"), ("c-coefficient", "c"), ("overlap", "overlap")],
+                                 value="jaccard", allow_blank=False, id="normalise-select")
+                yield DataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="row")
+        yield Static("Computing…", id="reports-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        from codebench.reports import attribute_keys
+
+        keys = attribute_keys(self.project)
+        select = self.query_one("#attribute-select", Select)
+        select.set_options([(k, k) for k in keys])
+        if keys:
+            self.attribute = "role" if "role" in keys else keys[0]
+            select.value = self.attribute
+        self.compute()
+
+    def _scope_options(self) -> list[tuple[str, str]]:
+        coders = self.project.coders()
+        options = [("default: consensus, else all", DEFAULT_SCOPE), ("all coders (pooled)", ALL_SCOPE)]
+        if any(c.kind == "consensus" for c in coders):
+            options.append(("consensus", CONSENSUS_SCOPE))
+        for c in coders:
+            if c.kind == "human":
+                options.append((f"{c.name} (you)" if c.id == self.coder.id else c.name, c.name))
+        return options
+
+    # ------------------------------------------------------------------ computing
+    def compute(self) -> None:
+        """Read the codings again and recompute every tab."""
+        self.query_one("#reports-status", Static).update("Computing…")
+        self.refresh_reports(reread=True)
+
+    def recompute_views(self) -> None:
+        """Recompute the tables from the codings already read (attribute, normalisation or roll-up changed)."""
+        self.refresh_reports(reread=False)
+
+    @work(thread=True, exclusive=True, group="reports")
+    def refresh_reports(self, reread: bool) -> None:
+        """Map codings onto segments for the chosen coders (if asked, or not yet done) and compute the tabs' reports."""
+        from textual.worker import get_current_worker
+
+        from codebench.reports import build_units, select_coders
+
+        worker = get_current_worker()
+        try:
+            units = self.units
+            if reread or units is None:
+                names = None if self.scope == DEFAULT_SCOPE else [self.scope]
+                units = build_units(self.project, select_coders(self.project, names), speakers=True, words=True)
+            reports = self._reports(units)
+        except CodebenchError as error:
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._failed, str(error))
+            return
+        if not worker.is_cancelled:  # a newer request replaced this one
+            self.app.call_from_thread(self._show, units, reports)
+
+    def _reports(self, units: Any) -> dict[str, Any]:
+        from codebench.reports import by_attribute, cooccurrence
+        from codebench.reports.frequencies import frequencies_from
+
+        found: dict[str, Any] = {"frequencies": frequencies_from(units)}
+        if self.attribute:
+            found["by-attribute"] = by_attribute(self.project, self.attribute, units=units, rollup=self.rollup)
+        found["cooccurrence"] = cooccurrence(self.project, units=units, normalise=self.normalise)
+        return found
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#reports-status", Static).update(message)
+        self.notify(message, severity="error")
+
+    def _show(self, units: Any, reports: dict[str, Any]) -> None:
+        from codebench.reports.render_rich import frequency_bars
+        from codebench.reports.tables import data_tables, reading_tables
+
+        self.units = units
+        self.reports = reports
+        view = {"rollup": self.rollup}
+        freq = reports["frequencies"]
+        self._fill("#frequency-table", reading_tables(freq, **view)[0])
+        self.query_one("#frequency-chart", Static).update(frequency_bars(freq, rollup=self.rollup))
+        if "by-attribute" in reports:
+            self._fill("#attribute-table", reading_tables(reports["by-attribute"])[0])
+        else:
+            self.query_one("#attribute-table", DataTable).clear(columns=True)
+        tables = data_tables(reports["cooccurrence"])
+        self._fill("#cooccurrence-table", _used_only(tables[-1]))
+        self._update_status()
+
+    def _fill(self, selector: str, table: Table) -> None:
+        from codebench.reports.render_rich import format_cell
+
+        grid = self.query_one(selector, DataTable)
+        grid.clear(columns=True)
+        columns = table.display_columns()
+        for column in columns:
+            grid.add_column(column.short or column.label, key=column.key)
+        for row in table.rows:
+            cells = []
+            for column in columns:
+                text = format_cell(row.get(column.key), column.kind)
+                if column.key == table.indent:
+                    text = "  " * int(row.get("_depth", 0)) + text
+                cells.append(text)
+            grid.add_row(*cells)
+
+    def _update_status(self) -> None:
+        tab = self.query_one(TabbedContent).active or "frequencies"
+        report = self.reports.get(tab)
+        notes = list(report.notes) if report is not None else ["Pick an attribute (transcripts have none yet)."]
+        roll = "sub-codes counted into parents" if self.rollup else "each code on its own"
+        self.query_one("#reports-status", Static).update(f"{roll} (s) · e exports this table\n" + " ".join(notes))
+
+    # ------------------------------------------------------------------ controls
+    @on(Select.Changed, "#reports-scope")
+    def _scope_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.BLANK and event.value != self.scope:
+            self.scope = str(event.value)
+            self.units = None
+            self.compute()
+
+    @on(Select.Changed, "#attribute-select")
+    def _attribute_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.BLANK and event.value != self.attribute:
+            self.attribute = str(event.value)
+            self.recompute_views()
+
+    @on(Select.Changed, "#normalise-select")
+    def _normalise_changed(self, event: Select.Changed) -> None:
+        value = None if event.value in ("none", Select.BLANK) else str(event.value)
+        if value != self.normalise:
+            self.normalise = value
+            self.recompute_views()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        if self.reports:
+            self._update_status()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_toggle_rollup(self) -> None:
+        self.rollup = not self.rollup
+        self.recompute_views()
+
+    def action_refresh(self) -> None:
+        self.compute()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    # ------------------------------------------------------------------ export
+    def action_export(self) -> None:
+        from codebench.reports.writers import formats_for
+
+        tab = self.query_one(TabbedContent).active or "frequencies"
+        report = self.reports.get(tab)
+        if report is None:
+            self.notify("Nothing to export yet", severity="warning")
+            return
+        kind = f"by-{report.attribute}" if tab == "by-attribute" else tab
+        folder = self.project.path.parent if self.project.path.name != ":memory:" else Path.cwd()
+
+        def chosen(result: tuple[str, Path] | None) -> None:
+            if result is not None:
+                self.export(report, result[0], result[1])
+
+        self.app.push_screen(ExportModal(kind, formats_for(report), folder), chosen)
+
+    @work(thread=True, group="reports-export")
+    def export(self, report: Any, fmt: str, path: Path) -> None:
+        """Write ``report`` to ``path`` (atomically) and say so."""
+        from codebench.reports.writers import write
+
+        try:
+            write(report, path, fmt, rollup=self.rollup)
+        except (CodebenchError, OSError) as error:
+            self.app.call_from_thread(self.notify, f"Export failed: {error}", severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Wrote {path}", title="Exported")
+
+
+def _used_only(table: Table) -> Table:
+    """A co-occurrence square reduced to the codes that were applied at all."""
+    from codebench.reports.tables import Table as Grid
+
+    keep = [i for i, row in enumerate(table.rows) if row.get(f"c{i}")]
+    head = [c for c in table.columns if not (c.key[:1] == "c" and c.key[1:].isdigit())]
+    columns = head + [table.columns[len(head) + i] for i in keep]
+    rows = [table.rows[i] for i in keep]
+    return Grid(table.name, table.title, columns, rows, table.keys, table.notes, table.indent)

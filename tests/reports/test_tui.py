@@ -1,0 +1,99 @@
+"""The reports screen, driven with Pilot on the small project."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.app import App
+from textual.widgets import DataTable, Input, Select, Static
+
+from codebench.models import Coder
+from codebench.project import Project
+from codebench.reports.render_rich import BarChart
+from codebench.tui.screens.reports import ExportModal, ReportsScreen
+
+SIZE = (140, 45)
+
+
+class Host(App[None]):
+    """A bare app that opens the reports screen, as the workbench does."""
+
+    def __init__(self, project: Project, coder: Coder) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+
+    def on_mount(self) -> None:
+        self.push_screen(ReportsScreen(self.project, self.coder))
+
+
+def cells(table: DataTable, first: str) -> list[str]:
+    for key in table.rows:
+        row = [str(c) for c in table.get_row(key)]
+        if row[0] == first:
+            return row
+    raise AssertionError(f"no row {first!r}")
+
+
+def test_reports_screen(small: Project, tmp_path: Path) -> None:
+    app = Host(small, small.coder("alice"))
+
+    async def script() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ReportsScreen)
+            freq = screen.query_one("#frequency-table", DataTable)
+            assert freq.row_count == len(small.codes())
+            assert cells(freq, "08")[2:] == ["3", "4", "2", "66.7", "12", "2"]
+            assert cells(freq, "04")[2] == "1"  # sub-codes rolled in
+            chart = screen.query_one("#frequency-chart", Static).content
+            assert isinstance(chart, BarChart) and chart.title == "Coded segments by code" and len(chart.values) == 12
+
+            await pilot.press("s")  # each code on its own
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert cells(freq, "04")[2] == "0"
+            await pilot.press("s")
+            await app.workers.wait_for_complete()
+
+            await pilot.press("2")
+            await pilot.pause()
+            by_attr = screen.query_one("#attribute-table", DataTable)
+            assert [str(c.label) for c in by_attr.columns.values()][2:] == ["manager (n=2)", "staff (n=1)"]
+            assert cells(by_attr, "11")[2:] == ["2 (100%)", "–"]
+            screen.query_one("#attribute-select", Select).value = "organisation"
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert [str(c.label) for c in by_attr.columns.values()][2:] == ["Riverside (n=2)", "Westmoor (n=1)"]
+
+            await pilot.press("3")
+            await pilot.pause()
+            cooc = screen.query_one("#cooccurrence-table", DataTable)
+            assert cooc.row_count == 8  # codes applied at all
+            assert cells(cooc, "12")[2:] == ["0.00", "0.00", "0.00", "0.00", "0.25", "1.00", "0.33", "0.00"]
+
+            screen.query_one("#reports-scope", Select).value = "alice"
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert cells(freq, "08")[2:4] == ["2", "2"]
+
+            await pilot.press("e")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, ExportModal)
+            modal.query_one("#export-format", Select).value = "csv"
+            await pilot.pause()
+            path_input = modal.query_one("#export-path", Input)
+            assert path_input.value.endswith("cooccurrence.csv")
+            path_input.value = str(tmp_path / "cooc.csv")
+            await pilot.click("#export-go")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, ReportsScreen)
+
+    asyncio.run(script())
+    assert (tmp_path / "cooc.csv").read_text(encoding="utf-8-sig").startswith("Code A,Name A,Code B,Name B,Segments with both,jaccard")
