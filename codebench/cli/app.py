@@ -101,9 +101,17 @@ def main() -> None:
 
 def register() -> None:
     """Attach every command module's commands to :data:`cli`."""
-    from codebench.cli import codebook_cmds, coding_cmds, exchange_cmds, project_cmds, report_cmds, tui_cmd
+    from codebench.cli import (
+        agreement_cmds,
+        codebook_cmds,
+        coding_cmds,
+        exchange_cmds,
+        project_cmds,
+        report_cmds,
+        tui_cmd,
+    )
 
-    for module in (project_cmds, codebook_cmds, coding_cmds, tui_cmd, exchange_cmds, report_cmds):
+    for module in (project_cmds, codebook_cmds, coding_cmds, tui_cmd, exchange_cmds, agreement_cmds, report_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

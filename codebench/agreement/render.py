@@ -1,0 +1,361 @@
+"""The agreement report as rich renderables (the ``--format table`` output).
+
+Imports rich lazily, inside the functions, so importing the module keeps the
+core free of UI libraries.  Colour bands follow Krippendorff (2004) for alpha
+(>= .800 reliable, .667-.800 tentative, below unreliable) and Landis & Koch
+(1977) labels for kappa; the legend under the table names both.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BAND_STYLE = {"reliable": "bold green", "tentative": "yellow", "unreliable": "red"}
+LK_STYLE = {
+    "poor": "red",
+    "slight": "red",
+    "fair": "dark_orange",
+    "moderate": "yellow",
+    "substantial": "green",
+    "almost perfect": "bold green",
+}
+LEGEND = (
+    "alpha bands (Krippendorff 2004): >= 0.800 reliable · 0.667-0.800 tentative conclusions only · "
+    "< 0.667 unreliable.  kappa labels (Landis & Koch 1977): < 0 poor · 0-0.20 slight · 0.21-0.40 fair · "
+    "0.41-0.60 moderate · 0.61-0.80 substantial · 0.81-1 almost perfect."
+)
+
+
+def fmt(value: float | None, digits: int = 3) -> str:
+    """A coefficient for display; undefined -> an en dash."""
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def fmt_ci(item: dict[str, Any]) -> str:
+    ci = item.get("ci")
+    if not ci:
+        return ""
+    return f" [{ci['low']:.2f}, {ci['high']:.2f}]"
+
+
+def code_label(entry: dict[str, Any], width: int = 34) -> str:
+    text = f"{entry['number']} {entry['name']}" if entry.get("number") else entry["name"]
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def renderables(report: dict[str, Any], *, details: bool = True, width: int = 120) -> list[Any]:
+    """Everything ``codebench agreement`` prints, as a list of rich renderables."""
+    if report.get("mode") == "against-consensus":
+        from rich.rule import Rule
+        from rich.text import Text
+
+        out: list[Any] = []
+        for comparison in report["comparisons"]:
+            coder = comparison["coders"][0]["name"]
+            out.append(Rule(f"{coder} vs {report['consensus']} (consensus)"))
+            out.extend(renderables(comparison, details=details, width=width))
+        for item in report.get("skipped", []):
+            out.append(Text(f"{item['coder']}: skipped ({item['reason']}).", style="dim"))
+        return out
+    parts: list[Any] = [_header(report), codes_table(report, width), _legend(), overall_table(report)]
+    if details:
+        if len(report["per_transcript"]) > 1:
+            parts.append(transcripts_table(report))
+        if len(report["per_pair"]) > 1:
+            parts.append(pairs_table(report))
+        if report["confusions"]:
+            parts.append(confusions_table(report))
+    parts.append(diagnostics_text(report))
+    return parts
+
+
+def _header(report: dict[str, Any]) -> Any:
+    from rich.text import Text
+
+    s = report["settings"]
+    coders = ", ".join(c["name"] for c in report["coders"])
+    units = report["units"]
+    text = Text()
+    text.append("Inter-coder agreement", style="bold")
+    text.append(f"  {report['project']}\n", style="dim")
+    text.append(f"Coders: {coders} · unit: {s['unit']}")
+    text.append(f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)")
+    if s["min_overlap"] is not None:
+        text.append(f" · min overlap {s['min_overlap']:g}")
+    if s["level"]:
+        text.append(" · top-level codes")
+    if s["bootstrap"]:
+        text.append(f" · {int(s['ci_level'] * 100)}% bootstrap CI ({s['bootstrap']} resamples of units)")
+    return text
+
+
+def _legend() -> Any:
+    from rich.text import Text
+
+    text = Text(style="dim")
+    text.append("alpha: ")
+    for label, lo in (("reliable", ">= 0.800"), ("tentative", "0.667-0.800"), ("unreliable", "< 0.667")):
+        text.append(f"{label} {lo}", style=BAND_STYLE[label])
+        text.append("  ")
+    text.append("(Krippendorff 2004) · kappa labels: Landis & Koch (1977)")
+    return text
+
+
+def _ci_text(item: dict[str, Any]) -> str:
+    ci = item.get("ci")
+    return f"\n{ci['low']:.2f}–{ci['high']:.2f}" if ci else ""
+
+
+def _alpha_cell(item: dict[str, Any], band: str | None) -> Any:
+    from rich.text import Text
+
+    if item["value"] is None:
+        return Text("undefined", style="dim italic")
+    text = Text(fmt(item["value"]), style=BAND_STYLE.get(band or "", ""))
+    text.append(_ci_text(item), style="dim")
+    return text
+
+
+def _kappa_cell(item: dict[str, Any]) -> Any:
+    from rich.text import Text
+
+    if item["value"] is None:
+        return Text("undefined", style="dim italic")
+    text = Text(fmt(item["value"]))
+    text.append(_ci_text(item), style="dim")
+    return text
+
+
+def _lk_cell(label: str | None) -> Any:
+    from rich.text import Text
+
+    return Text(label or "–", style=LK_STYLE.get(label or "", "dim"))
+
+
+def _table(title: str) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+
+
+def codes_table(report: dict[str, Any], width: int = 120) -> Any:
+    """Per-code table; intervals sit under their values so it fits 80 columns."""
+    two = len(report["coders"]) == 2
+    same_units = len({c["pairable_units"] for c in report["codes"]}) <= 1
+    wide = width >= 132
+    medium = width >= 108
+    counted = report["units"]["counted_in"]
+    units_note = f" ({report['codes'][0]['pairable_units']} {counted} each)" if same_units and report["codes"] else ""
+    table = _table("Agreement per code" + units_note)
+    table.add_column("Code", no_wrap=True, overflow="ellipsis", max_width=44 if wide else 28 if medium else 14)
+    if not same_units:
+        table.add_column("Units", justify="right", no_wrap=True)
+    table.add_column("Prev.", justify="right", no_wrap=True)
+    table.add_column("α alpha", no_wrap=True)
+    table.add_column("κ Cohen" if two else "κ Fleiss", no_wrap=True)
+    table.add_column("Landis–Koch", min_width=11)
+    table.add_column("AC1", justify="right", no_wrap=True)
+    if wide:
+        table.add_column("BP", justify="right", no_wrap=True)
+    if medium:
+        table.add_column("Agree%", justify="right", no_wrap=True)
+    table.add_column("Dis", justify="right", no_wrap=True)
+    for c in report["codes"]:
+        pa = c["percent_agreement"]["value"]
+        cells: list[Any] = [code_label(c, 80)]
+        if not same_units:
+            cells.append(str(c["pairable_units"]))
+        cells += [
+            "–" if c["prevalence"] is None else f"{c['prevalence']:.1%}",
+            _alpha_cell(c["krippendorff_alpha"], c["bands"]["krippendorff"]),
+            _kappa_cell(c["kappa"]),
+            _lk_cell(c["bands"]["landis_koch"]),
+            fmt(c["gwet_ac1"]["value"], 2),
+        ]
+        if wide:
+            cells.append(fmt(c["brennan_prediger"]["value"], 2))
+        if medium:
+            cells.append("–" if pa is None else f"{pa * 100:.1f}")
+        cells.append(str(c["disagreements"]))
+        table.add_row(*cells)
+    return table
+
+
+def overall_table(report: dict[str, Any]) -> Any:
+    from rich.console import Group
+    from rich.text import Text
+
+    from codebench.agreement.report import krippendorff_band, landis_koch
+
+    overall = report["overall"]
+    table = _table("Overall")
+    for column in ("", "Agree%", "α alpha", "κ", "Landis–Koch", "AC1", "BP", "Over"):
+        table.add_column(column, no_wrap=column != "Over")
+    macro, pooled = overall["macro"], overall["pooled"]
+
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{v * 100:.1f}"
+
+    for label, src, basis in (
+        ("Macro mean", macro, f"{macro['krippendorff_alpha']['codes']}/{overall['codes']} codes"),
+        ("Pooled", pooled, f"{pooled['decisions']} decisions"),
+    ):
+        alpha = src["krippendorff_alpha"]["value"]
+        kappa = src["kappa"]["value"]
+        table.add_row(
+            label,
+            pct(src["percent_agreement"]["value"]),
+            Text(fmt(alpha), style=BAND_STYLE.get(krippendorff_band(alpha) or "", "")),
+            fmt(kappa),
+            _lk_cell(landis_koch(kappa)),
+            fmt(src["gwet_ac1"]["value"], 2),
+            fmt(src["brennan_prediger"]["value"], 2),
+            basis,
+        )
+    sets = overall["set_alpha"]
+    line = Text("Set-valued alpha over the whole codebook (the set of codes each coder gave a unit): ")
+    for key, name in (("masi", "MASI"), ("jaccard", "Jaccard")):
+        value = sets[key]["value"]
+        line.append(f"{name} ")
+        line.append(fmt(value) if value is not None else f"undefined ({sets[key]['reason']})",
+                    style=BAND_STYLE.get(krippendorff_band(value) or "", ""))
+        line.append("  ")
+    return Group(table, line)
+
+
+def transcripts_table(report: dict[str, Any]) -> Any:
+    table = _table("Per transcript (pooled over codes)")
+    for column in ("Transcript", "Units", "Agree%", "α pooled", "κ pooled", "AC1", "α macro", "Set α MASI"):
+        table.add_column(column, overflow="fold")
+    for row in report["per_transcript"]:
+        pa = row["percent_agreement"]["value"]
+        table.add_row(
+            row["transcript"], str(row["units"]), "–" if pa is None else f"{pa * 100:.1f}",
+            fmt(row["krippendorff_alpha"]["value"]), fmt(row["kappa"]["value"]), fmt(row["gwet_ac1"]["value"]),
+            fmt(row["macro_alpha"]["value"]), fmt(row["set_alpha_masi"]["value"]),
+        )
+    return table
+
+
+def pairs_table(report: dict[str, Any]) -> Any:
+    table = _table("Per coder pair")
+    for column in ("Coders", "Units", "Agree%", "κ pooled", "α pooled", "κ macro", "Set α MASI"):
+        table.add_column(column, overflow="fold")
+    for row in report["per_pair"]:
+        pa = row["percent_agreement"]["value"]
+        table.add_row(
+            " × ".join(row["coders"]), str(row["units"]), "–" if pa is None else f"{pa * 100:.1f}",
+            fmt(row["cohen_kappa"]["value"]), fmt(row["krippendorff_alpha"]["value"]),
+            fmt(row["macro_kappa"]["value"]), fmt(row["set_alpha_masi"]["value"]),
+        )
+    return table
+
+
+def confusions_table(report: dict[str, Any], top: int = 10) -> Any:
+    table = _table("Most confused codes (one coder used A where the other used B instead)")
+    table.add_column("Code A", overflow="fold")
+    table.add_column("Code B", overflow="fold")
+    table.add_column("Units", justify="right")
+    table.add_column("Who (units)", overflow="fold")
+    for item in report["confusions"][:top]:
+        a = item["code_a"]["number"] or item["code_a"]["name"]
+        b = item["code_b"]["number"] or item["code_b"]["name"]
+        who = "; ".join(
+            part
+            for p in item["by_pair"]
+            for part, n in (
+                (f"{p['first']} {a} / {p['second']} {b}: {p['first_a_second_b']}", p["first_a_second_b"]),
+                (f"{p['first']} {b} / {p['second']} {a}: {p['first_b_second_a']}", p["first_b_second_a"]),
+            )
+            if n
+        )
+        table.add_row(code_label(item["code_a"], 30), code_label(item["code_b"], 30), str(item["units"]), who)
+    return table
+
+
+GROUPED = (
+    (
+        "Extreme prevalence:",
+        (
+            "Extreme prevalence (< 5 % or > 95 % of ratings apply the code; kappa-type "
+            "coefficients are unstable there)"
+        ),
+    ),
+    (
+        "Kappa paradox:",
+        (
+            "Kappa paradox (AC1 and kappa differ by more than 0.2: with a rare code kappa's chance "
+            "agreement is near 1, so a few disagreements pull it down; report both with the prevalence)"
+        ),
+    ),
+)
+
+
+def _short(note: str) -> str:
+    """The figures of a grouped diagnostic: "4.6%" or "AC1 0.97 vs kappa 0.29"."""
+    if note.startswith("Extreme prevalence:"):
+        return note.split(":", 1)[1].split(" of ratings", 1)[0].strip()
+    if note.startswith("Kappa paradox:"):
+        head = note.split(":", 1)[1].split(". When", 1)[0].strip()
+        return head.replace(" but ", " vs ").replace("Fleiss' kappa", "κ").replace("AC1 = ", "AC1 ").replace("= ", "")
+    return note
+
+
+def diagnostics_text(report: dict[str, Any]) -> Any:
+    from rich.text import Text
+
+    text = Text()
+    overall = report["overall"]
+    lines: list[tuple[str, str]] = []
+    for note in report.get("notes", []):
+        lines.append(("Note", note))
+    for item in report["transcripts"]["excluded"]:
+        lines.append(("Left out", f"{item['transcript']}: {item['reason']}"))
+    if report["transcripts"]["untouched"]:
+        lines.append(("Left out", f"{report['transcripts']['untouched']} transcript(s) no compared coder has started"))
+    for note in overall["diagnostics"]:
+        lines.append(("Overall", note))
+    grouped: dict[str, list[str]] = {prefix: [] for prefix, _ in GROUPED}
+    for c in report["codes"]:
+        if c["applied"] == 0:
+            continue  # summarised in the overall diagnostics
+        tag = c["number"] or c["name"]
+        for note in c["diagnostics"]:
+            prefix = next((p for p, _ in GROUPED if note.startswith(p)), None)
+            if prefix is None:
+                lines.append((tag, note))
+            else:
+                grouped[prefix].append(f"{tag} ({_short(note)})")
+    for prefix, title in GROUPED:
+        if grouped[prefix]:
+            lines.append((title, ", ".join(grouped[prefix])))
+    if not lines:
+        return Text("No diagnostics.", style="dim")
+    text.append("Diagnostics\n", style="bold")
+    for head, body in lines:
+        text.append(f"  {head}: ", style="bold" if head in ("Note", "Left out") else "bold yellow")
+        text.append(body + "\n")
+    text.append(LEGEND, style="dim")
+    return text
+
+
+def print_report(report: dict[str, Any], console: Any | None = None) -> None:
+    """Print the report to ``console`` (default: a new rich console on stdout)."""
+    from rich.console import Console
+
+    console = console or Console()
+    for part in renderables(report, width=console.width):
+        console.print(part)
+        console.print()
+
+
+def report_text(report: dict[str, Any], width: int = 160) -> str:
+    """The table output as plain text (for ``--format table -o FILE``)."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    print_report(report, console)
+    return console.export_text()

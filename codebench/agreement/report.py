@@ -1,0 +1,484 @@
+"""The agreement report as plain data (the JSON schema in docs/agreement.md).
+
+:func:`agreement_report` reads a project and returns a dict of lists, strings,
+numbers and ``None``: per code, overall (macro mean, pooled, set-valued
+alpha), per transcript, per coder pair, code confusions and diagnostics.  The
+CLI prints or writes it (``render``/``formats``), the TUI shows it.  An
+undefined coefficient is ``{"value": null, "reason": "..."}``, never 0 or 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from codebench import __version__
+from codebench.agreement.bootstrap import Interval
+from codebench.agreement.estimate import Estimate
+from codebench.agreement.units import Units, extract_units, resolve_coders
+from codebench.agreement.weighted import (
+    binary_bootstrap,
+    binary_set_alpha,
+    set_alphas_by_coders,
+    weighted_binary_report,
+)
+from codebench.errors import CodebenchError
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+SCHEMA = "codebench.agreement/1"
+COEFFICIENTS = ("percent_agreement", "krippendorff_alpha", "kappa", "fleiss_kappa", "gwet_ac1", "brennan_prediger")
+KRIPPENDORFF_BANDS = ((0.800, "reliable"), (0.667, "tentative"), (float("-inf"), "unreliable"))
+LANDIS_KOCH = (
+    (0.0, "poor"),
+    (0.20, "slight"),
+    (0.40, "fair"),
+    (0.60, "moderate"),
+    (0.80, "substantial"),
+    (float("inf"), "almost perfect"),
+)
+TOP_CONFUSIONS = 15
+
+
+# ---------------------------------------------------------------------- labels
+
+
+def krippendorff_band(value: float | None) -> str | None:
+    """Krippendorff (2004): >= .800 reliable, .667-.800 tentative conclusions only, below: unreliable."""
+    if value is None:
+        return None
+    for floor, label in KRIPPENDORFF_BANDS:
+        if value >= floor - 1e-12:
+            return label
+    return "unreliable"  # pragma: no cover
+
+
+def landis_koch(value: float | None) -> str | None:
+    """Landis & Koch (1977) strength-of-agreement label for a kappa-type value."""
+    if value is None:
+        return None
+    if value < 0:
+        return "poor"
+    for ceiling, label in LANDIS_KOCH[1:]:
+        if value <= ceiling + 1e-12:
+            return label
+    return "almost perfect"  # pragma: no cover
+
+
+def estimate_json(est: Estimate, ci: Interval | None = None, *, with_ci: bool = False) -> dict[str, Any]:
+    """``{"value", "reason", "note"}`` (plus ``"ci"``) with no NaN anywhere."""
+    value = est.value if est.value is not None and np.isfinite(est.value) else None
+    out: dict[str, Any] = {
+        "value": value,
+        "reason": est.reason if value is None else None,
+        "note": est.note,
+    }
+    if value is None and out["reason"] is None:
+        out["reason"] = "not computable"
+    if with_ci:
+        out["ci"] = interval_json(ci) if value is not None else None
+    return out
+
+
+def interval_json(ci: Interval | None) -> dict[str, Any] | None:
+    if ci is None:
+        return None
+    return {
+        "low": ci.low,
+        "high": ci.high,
+        "level": ci.level,
+        "replicates": ci.n_requested,
+        "valid_replicates": ci.n_valid,
+    }
+
+
+# ---------------------------------------------------------------------- sections
+
+
+class _Seeds:
+    """One independent, reproducible random stream per bootstrap."""
+
+    def __init__(self, seed: int | None) -> None:
+        self._seq = np.random.SeedSequence(seed)
+
+    def next(self) -> np.random.Generator:
+        return np.random.default_rng(self._seq.spawn(1)[0])
+
+
+def _label(code: Any) -> dict[str, Any]:
+    return {"number": code.number, "name": code.name, "guid": code.guid}
+
+
+def _headline_kappa(rep: Any, n_coders: int) -> tuple[str, Estimate]:
+    if n_coders == 2:
+        return "cohen", rep["cohen_kappa"][(0, 1)]
+    return "fleiss", rep["fleiss_kappa"]
+
+
+def _disagreement_units(block: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None) -> int:
+    rated = ~np.isnan(block)
+    m = rated.sum(axis=0)
+    s = (block == 1.0).sum(axis=0)
+    differ = (m >= 2) & (s > 0) & (s < m)
+    return int(differ.sum() if weights is None else weights[differ].sum())
+
+
+def code_sections(
+    units: Units, *, bootstrap: int = 1000, seed: int | None = None, ci_level: float = 0.95
+) -> list[dict[str, Any]]:
+    """One entry per compared code: counts, every coefficient, CIs for alpha and kappa, bands, diagnostics."""
+    names = [c.name for c in units.coders]
+    n_coders = len(names)
+    reports = weighted_binary_report(
+        units.data, units.weights, codes=[c.label for c in units.codes], coder_names=names
+    )
+    seeds = _Seeds(seed)
+    pairs = list(combinations(range(n_coders), 2))
+    out: list[dict[str, Any]] = []
+    for k, (code, rep) in enumerate(zip(units.codes, reports)):
+        block = units.data[k]
+
+        def ci(statistic: str, matrix: npt.NDArray[np.float64], est: Estimate) -> Interval | None:
+            if not bootstrap or est.value is None:
+                return None
+            return binary_bootstrap(statistic, matrix, units.weights, n=bootstrap, seed=seeds.next(), level=ci_level)
+
+        alpha = rep["krippendorff_alpha"]
+        which, kappa = _headline_kappa(rep, n_coders)
+        pair_items = []
+        pair_ci: dict[tuple[int, int], Interval | None] = {}
+        for i, j in pairs:
+            est = rep["cohen_kappa"][(i, j)]
+            pair_ci[(i, j)] = ci("kappa", block[[i, j]], est)
+            pair_items.append({"coders": [names[i], names[j]], **estimate_json(est, pair_ci[(i, j)], with_ci=True)})
+        kappa_ci = pair_ci[(0, 1)] if which == "cohen" else ci("fleiss", block, kappa)
+        alpha_json = estimate_json(alpha, ci("alpha", block, alpha), with_ci=True)
+        kappa_json = {"statistic": which, **estimate_json(kappa, kappa_ci, with_ci=True)}
+        out.append(
+            {
+                **_label(code),
+                "units": rep["n_units"],
+                "rated_units": rep["n_rated_units"],
+                "pairable_units": rep["n_pairable_units"],
+                "complete_units": rep["n_complete_units"],
+                "ratings": rep["n_ratings"],
+                "applied": rep["n_applied"],
+                "prevalence": rep["prevalence"],
+                "disagreements": _disagreement_units(block, units.weights),
+                "rated_by_coder": dict(zip(names, rep["rated_by_coder"])),
+                "applied_by_coder": dict(zip(names, rep["applied_by_coder"])),
+                "percent_agreement": estimate_json(rep["percent_agreement"]),
+                "krippendorff_alpha": alpha_json,
+                "kappa": kappa_json,
+                "cohen_kappa": pair_items,
+                "fleiss_kappa": estimate_json(rep["fleiss_kappa"]),
+                "gwet_ac1": estimate_json(rep["gwet_ac1"]),
+                "brennan_prediger": estimate_json(rep["brennan_prediger"]),
+                "bands": {
+                    "krippendorff": krippendorff_band(alpha_json["value"]),
+                    "landis_koch": landis_koch(kappa_json["value"]),
+                },
+                "diagnostics": list(rep["diagnostics"]),
+            }
+        )
+    return out
+
+
+def _pooled(data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None, names: Sequence[str]) -> dict[str, Any]:
+    """Every coefficient over all code x unit decisions at once."""
+    n_codes, n_coders, n_units = data.shape
+    flat = data.transpose(1, 0, 2).reshape(n_coders, n_codes * n_units)
+    w = None if weights is None else np.tile(weights, n_codes)
+    rep = weighted_binary_report(flat[None], w, coder_names=list(names))[0]
+    which, kappa = _headline_kappa(rep, n_coders)
+    return {
+        "decisions": rep["n_units"],
+        "percent_agreement": estimate_json(rep["percent_agreement"]),
+        "krippendorff_alpha": estimate_json(rep["krippendorff_alpha"]),
+        "kappa": {"statistic": which, **estimate_json(kappa)},
+        "fleiss_kappa": estimate_json(rep["fleiss_kappa"]),
+        "gwet_ac1": estimate_json(rep["gwet_ac1"]),
+        "brennan_prediger": estimate_json(rep["brennan_prediger"]),
+        "cohen_kappa": [
+            {"coders": [names[i], names[j]], **estimate_json(est)} for (i, j), est in rep["cohen_kappa"].items()
+        ],
+    }
+
+
+def _macro(codes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Unweighted mean of each coefficient over the codes where it is defined."""
+    out: dict[str, Any] = {}
+    for name in COEFFICIENTS:
+        values = [c[name]["value"] for c in codes if c[name]["value"] is not None]
+        out[name] = {
+            "value": float(np.mean(values)) if values else None,
+            "reason": None if values else "undefined for every code",
+            "codes": len(values),
+            "undefined": len(codes) - len(values),
+        }
+    return out
+
+
+def _weighted_count(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None) -> int:
+    return int(mask.sum() if weights is None else weights[mask].sum())
+
+
+def _per_transcript(units: Units) -> list[dict[str, Any]]:
+    names = [c.name for c in units.coders]
+    rows = []
+    for t, sl in zip(units.transcripts, units.transcript_slices()):
+        data = units.data[:, :, sl]
+        w = None if units.weights is None else units.weights[sl]
+        n = data.shape[2] if w is None else int(w.sum())
+        pooled = _pooled(data, w, names)
+        per_code = weighted_binary_report(data, w, coder_names=names)
+        alphas = [r["krippendorff_alpha"].value for r in per_code if r["krippendorff_alpha"].value is not None]
+        rows.append(
+            {
+                "transcript": t.name,
+                "units": n,
+                "percent_agreement": pooled["percent_agreement"],
+                "krippendorff_alpha": pooled["krippendorff_alpha"],
+                "kappa": pooled["kappa"],
+                "gwet_ac1": pooled["gwet_ac1"],
+                "macro_alpha": {
+                    "value": float(np.mean(alphas)) if alphas else None,
+                    "reason": None if alphas else "alpha is undefined for every code in this transcript",
+                    "codes": len(alphas),
+                },
+                "set_alpha_masi": estimate_json(binary_set_alpha(data, w, "masi")),
+            }
+        )
+    return rows
+
+
+def _pair_tables(data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None) -> npt.NDArray[np.float64]:
+    """Pooled 2 x 2 tables of every coder pair: ``[i, j] = (n11, n10, n01, n00)`` over decisions both rated.
+
+    Three coder-by-coder products over all code x unit decisions (applied and
+    rated masks) instead of one pooled report per pair.
+    """
+    n_codes, n_coders, n_units = data.shape
+    w = np.ones(n_units) if weights is None else weights.astype(np.float64)
+    xx = np.zeros((n_coders, n_coders))
+    xr = np.zeros((n_coders, n_coders))
+    rr = np.zeros((n_coders, n_coders))
+    for k in range(n_codes):
+        x = (data[k] == 1.0).astype(np.float64)
+        r = (~np.isnan(data[k])).astype(np.float64)
+        xw = x * w
+        xx += xw @ x.T
+        xr += xw @ r.T
+        rr += (r * w) @ r.T
+    n11 = xx
+    n10 = xr - xx  # i applied, j rated and did not apply
+    n01 = xr.T - xx
+    n00 = rr - n11 - n10 - n01
+    return np.stack([n11, n10, n01, n00], axis=-1)
+
+
+def _per_pair(units: Units, codes: list[dict[str, Any]], set_alphas: list[dict[str, Estimate]]) -> list[dict[str, Any]]:
+    names = [c.name for c in units.coders]
+    tables = _pair_tables(units.data, units.weights)
+    # The four kinds of pooled decision of a pair, as a 2 x 4 matrix weighted by their counts:
+    # the pair's pooled coefficients exactly (units rated by one of the two do not enter them).
+    patterns = np.array([[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0]])
+    rows = []
+    for (i, j), sets in zip(combinations(range(len(names)), 2), set_alphas):
+        counts = np.rint(tables[i, j]).astype(np.int64)
+        pooled = weighted_binary_report(patterns[None], counts, coder_names=[names[i], names[j]])[0]
+        both = ~np.isnan(units.data[0, i]) & ~np.isnan(units.data[0, j]) if units.data.shape[0] else np.zeros(units.n_units, bool)
+        kappas = [
+            p["value"] for c in codes for p in c["cohen_kappa"] if p["coders"] == [names[i], names[j]] and p["value"] is not None
+        ]
+        rows.append(
+            {
+                "coders": [names[i], names[j]],
+                "units": _weighted_count(both, units.weights),
+                "percent_agreement": estimate_json(pooled["percent_agreement"]),
+                "cohen_kappa": estimate_json(pooled["cohen_kappa"][(0, 1)]),
+                "krippendorff_alpha": estimate_json(pooled["krippendorff_alpha"]),
+                "macro_kappa": {
+                    "value": float(np.mean(kappas)) if kappas else None,
+                    "reason": None if kappas else "kappa is undefined for every code",
+                    "codes": len(kappas),
+                },
+                "set_alpha_masi": estimate_json(sets["masi"]),
+            }
+        )
+    return rows
+
+
+def _confusions(units: Units, top: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
+    """Code pairs most often applied by one coder where another applied the other code instead."""
+    n_codes = len(units.codes)
+    names = [c.name for c in units.coders]
+    w = np.ones(units.n_units) if units.weights is None else units.weights.astype(np.float64)
+    directed: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    total = np.zeros((n_codes, n_codes))
+    for i, j in combinations(range(len(names)), 2):
+        xi = units.data[:, i, :]
+        xj = units.data[:, j, :]
+        both = ~np.isnan(xi[0]) & ~np.isnan(xj[0]) if n_codes else np.zeros(units.n_units, bool)
+        only_i = ((xi == 1.0) & (xj == 0.0) & both).astype(np.float64)
+        only_j = ((xj == 1.0) & (xi == 0.0) & both).astype(np.float64)
+        conf = (only_i * w) @ only_j.T  # [a, b]: i applied a (j did not), j applied b (i did not)
+        directed[(i, j)] = conf
+        total += conf + conf.T
+    items = []
+    upper = np.argwhere(np.triu(total, 1) > 0)
+    for a, b in upper:
+        items.append((total[a, b], int(a), int(b)))
+    items.sort(key=lambda x: (-x[0], x[1], x[2]))
+    out = []
+    for count, a, b in items[:top]:
+        out.append(
+            {
+                "code_a": _label(units.codes[a]),
+                "code_b": _label(units.codes[b]),
+                "units": int(np.rint(count)),
+                "by_pair": [
+                    {
+                        "first": names[i],
+                        "second": names[j],
+                        "first_a_second_b": int(np.rint(conf[a, b])),
+                        "first_b_second_a": int(np.rint(conf[b, a])),
+                    }
+                    for (i, j), conf in directed.items()
+                    if conf[a, b] or conf[b, a]
+                ],
+            }
+        )
+    return out
+
+
+def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]:
+    notes: list[str] = []
+    if units.n_units == 0:
+        notes.append("No units to compare: no transcript is marked done by every compared coder "
+                     "(mark transcripts done, or use --include-unfinished).")
+        return notes
+    applied_any = (units.data == 1.0).any(axis=(0, 2)) if units.data.size else np.zeros(len(units.coders), bool)
+    for coder, used in zip(units.coders, applied_any):
+        if not used:
+            notes.append(f"{coder.name} applied no compared code to any compared unit.")
+    unused = [c["number"] or c["name"] for c in codes if c["applied"] == 0]
+    if unused:
+        notes.append(f"{len(unused)} code(s) no coder used: {', '.join(unused)} (their coefficients are undefined).")
+    low = [c["number"] or c["name"] for c in codes if c["bands"]["krippendorff"] == "unreliable"]
+    if low:
+        notes.append(f"{len(low)} code(s) below alpha 0.667 (unreliable, Krippendorff 2004): {', '.join(low)}.")
+    return notes
+
+
+def build_report(
+    units: Units, *, bootstrap: int = 1000, seed: int | None = None, ci_level: float = 0.95, project_name: str = ""
+) -> dict[str, Any]:
+    """The whole report for already-extracted units (see docs/agreement.md, "JSON schema")."""
+    if bootstrap < 0:
+        raise CodebenchError("--bootstrap must be 0 (off) or a number of replicates")
+    names = [c.name for c in units.coders]
+    codes = code_sections(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level)
+    # Set-valued alpha of all coders and of every pair share one pass over the distinct code sets.
+    groups = [tuple(range(len(names))), *combinations(range(len(names)), 2)]
+    set_alphas = set_alphas_by_coders(units.data, units.weights, groups, ("masi",))
+    jaccard = set_alphas_by_coders(units.data, units.weights, groups[:1], ("jaccard",))[0]
+    set_alphas[0] = {**set_alphas[0], **jaccard}
+    counts = "characters" if units.kind == "character" else f"{units.kind}s"
+    return {
+        "schema": SCHEMA,
+        "mode": "coders",
+        "codebench_version": __version__,
+        "project": project_name,
+        "settings": {
+            "unit": units.kind,
+            "min_overlap": units.min_overlap,
+            "level": units.level,
+            "include_unfinished": units.include_unfinished,
+            "bootstrap": bootstrap,
+            "seed": seed,
+            "ci_level": ci_level,
+        },
+        "coders": [{"name": c.name, "kind": c.kind} for c in units.coders],
+        "units": {
+            "kind": units.kind,
+            "counted_in": counts,
+            "total": units.total_weight,
+            "missing_by_coder": dict(zip(names, units.missing_by_coder())),
+        },
+        "transcripts": {
+            "compared": [t.name for t in units.transcripts],
+            "excluded": [{"transcript": t.name, "reason": why} for t, why in units.excluded],
+            "untouched": units.untouched,
+        },
+        "notes": list(units.notes),
+        "codes": codes,
+        "overall": {
+            "codes": len(codes),
+            "macro": _macro(codes),
+            "pooled": _pooled(units.data, units.weights, names),
+            "set_alpha": {d: estimate_json(est) for d, est in set_alphas[0].items()},
+            "diagnostics": _overall_diagnostics(units, codes),
+        },
+        "per_transcript": _per_transcript(units),
+        "per_pair": _per_pair(units, codes, set_alphas[1:]),
+        "confusions": _confusions(units),
+    }
+
+
+def agreement_report(
+    project: Project,
+    *,
+    unit: str = "segment",
+    coders: Sequence[str] | None = None,
+    codes: Sequence[str] | None = None,
+    min_overlap: float | None = None,
+    level: int | None = None,
+    include_unfinished: bool = False,
+    bootstrap: int = 1000,
+    seed: int | None = None,
+    ci_level: float = 0.95,
+    against_consensus: bool = False,
+    consensus_name: str = "consensus",
+) -> dict[str, Any]:
+    """Read the project and build the report (``mode: "coders"``).
+
+    With ``against_consensus`` the result has ``mode: "against-consensus"``
+    and one full report per human coder compared with the consensus coder
+    under ``comparisons``.
+    """
+    options = {
+        "unit": unit, "codes": codes, "min_overlap": min_overlap, "level": level, "include_unfinished": include_unfinished,
+    }
+    name = project.path.name
+    if not against_consensus:
+        units = extract_units(project, coders=coders, **options)  # type: ignore[arg-type]
+        return build_report(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name)
+    from codebench.agreement.consensus import consensus_coder
+
+    gold = consensus_coder(project, consensus_name, create=False)
+    humans = [h for h in resolve_coders(project, coders) if h.id != gold.id]
+    if not humans:
+        raise CodebenchError("no human coder to compare with the consensus coder")
+    comparisons = []
+    skipped = []
+    for human in humans:
+        units = extract_units(project, coders=[human, gold], done_if_coded=[gold.id], **options)  # type: ignore[arg-type]
+        if units.n_units == 0:
+            skipped.append({"coder": human.name, "reason": "no transcript both done by this coder and coded by the consensus"})
+            continue
+        comparisons.append(build_report(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name))
+    return {
+        "schema": SCHEMA,
+        "mode": "against-consensus",
+        "codebench_version": __version__,
+        "project": name,
+        "consensus": gold.name,
+        "comparisons": comparisons,
+        "skipped": skipped,
+    }

@@ -1,0 +1,540 @@
+"""From coded transcripts to the ``(codes, coders, units)`` array the statistics need.
+
+A *unit* is what each coder is judged to have coded or not:
+
+* ``segment`` (default): every codable segment of the compared transcripts;
+* ``turn``: the codable segments of one speaker turn, taken together;
+* ``character``: every character of the codable segments (NVivo-style).
+  Characters are not materialised one by one: the text is cut into *runs*
+  over which no coder's state changes, each weighted by its length
+  (see :mod:`codebench.agreement.weighted`).
+
+For code c, coder k *coded* a unit when k's codings of c overlap it; with
+``min_overlap`` the codings (merged, so overlapping ones are not counted
+twice) must cover at least that fraction of the unit's characters.
+
+Which units are *rated* (0/1) and which are *missing* (NaN): by default only
+transcripts that every compared coder marked done are used, and every coder
+rated every unit of them.  With ``include_unfinished`` every transcript a
+compared coder touched is used, and a coder who has not marked a transcript
+done rated it only up to the last segment they coded; later units are
+missing, not "absent" (a coder who stopped reading did not decide that the
+code does not apply there).
+
+The array-level core, :func:`coverage_matrix`, takes plain numpy arrays so the
+benchmark and other callers can use it without a project.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from codebench.errors import CodebenchError
+from codebench.models import Code, Coder, Transcript
+from codebench.store import agreement_sql
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+UNIT_KINDS = ("segment", "turn", "character")
+
+IntArray = npt.NDArray[np.int64]
+
+
+# ---------------------------------------------------------------------- array core
+
+
+def merge_intervals(
+    group: npt.ArrayLike, start: npt.ArrayLike, end: npt.ArrayLike
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Union of the intervals ``[start, end)`` within each group.
+
+    Returns ``(group, start, end)`` of the merged intervals, sorted by group
+    then start.  Overlapping or touching intervals of one group become one.
+    """
+    g = np.asarray(group, dtype=np.int64)
+    s = np.asarray(start, dtype=np.int64)
+    e = np.asarray(end, dtype=np.int64)
+    if g.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    span = int(max(e.max(), s.max())) + 1
+    shifted_s = g * span + s
+    shifted_e = g * span + e
+    if shifted_s.size > 1 and not np.all(shifted_s[1:] >= shifted_s[:-1]):
+        order = np.argsort(shifted_s, kind="stable")
+        shifted_s = shifted_s[order]
+        shifted_e = shifted_e[order]
+    reach = np.maximum.accumulate(shifted_e)
+    new = np.empty(shifted_s.shape[0], dtype=bool)
+    new[0] = True
+    np.greater(shifted_s[1:], reach[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    ms = shifted_s[first]
+    me = np.maximum.reduceat(shifted_e, first)
+    mg = ms // span
+    return mg, ms - mg * span, me - mg * span
+
+
+def coverage_matrix(
+    atom_starts: npt.ArrayLike,
+    atom_ends: npt.ArrayLike,
+    n_groups: int,
+    group: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    *,
+    min_overlap: float | None = None,
+    atom_unit: npt.ArrayLike | None = None,
+    n_units: int | None = None,
+) -> npt.NDArray[np.bool_]:
+    """Which units each group's intervals cover: a ``(n_groups, n_units)`` bool matrix.
+
+    ``atom_starts``/``atom_ends`` are sorted, non-overlapping spans (segments,
+    in one coordinate space across transcripts); ``atom_unit`` maps each atom
+    to its unit (non-decreasing; default: each atom is a unit).  A group is a
+    (code, coder) pair and its intervals are that coder's codings of the code.
+    A unit is covered when the merged intervals overlap it at all
+    (``min_overlap=None``) or cover at least ``min_overlap`` of its atoms'
+    characters.
+    """
+    a_start = np.asarray(atom_starts, dtype=np.int64)
+    a_end = np.asarray(atom_ends, dtype=np.int64)
+    if atom_unit is None:
+        unit_of = None
+        n_out = a_start.shape[0] if n_units is None else n_units
+    else:
+        unit_of = np.asarray(atom_unit, dtype=np.int64)
+        n_out = (int(unit_of[-1]) + 1 if unit_of.size else 0) if n_units is None else n_units
+    out = np.zeros((n_groups, n_out), dtype=bool)
+    g, s, e = merge_intervals(group, start, end)
+    if g.size == 0 or a_start.size == 0:
+        return out
+    first = np.searchsorted(a_end, s, side="right")
+    last = np.searchsorted(a_start, e, side="left")
+    count = np.maximum(last - first, 0)
+    total = int(count.sum())
+    if total == 0:
+        return out
+    rep = np.repeat(np.arange(count.shape[0]), count)
+    offsets = np.cumsum(count) - count
+    atom = first[rep] + (np.arange(total) - offsets[rep])
+    unit = atom if unit_of is None else unit_of[atom]
+    grp = g[rep]
+    if min_overlap is None:
+        out[grp, unit] = True
+        return out
+    covered = np.minimum(e[rep], a_end[atom]) - np.maximum(s[rep], a_start[atom])
+    keys = grp * max(n_out, 1) + unit  # non-decreasing: groups, then intervals by start
+    bounds = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    cover = np.add.reduceat(covered, bounds)
+    key_unit = unit[bounds]
+    lengths = a_end - a_start
+    unit_len = lengths if unit_of is None else np.bincount(unit_of, weights=lengths, minlength=n_out)
+    keep = cover >= min_overlap * unit_len[key_unit] - 1e-9
+    out[grp[bounds][keep], key_unit[keep]] = True
+    return out
+
+
+def character_runs(
+    atom_starts: IntArray,
+    atom_ends: IntArray,
+    n_groups: int,
+    group: IntArray,
+    start: IntArray,
+    end: IntArray,
+    extra_cuts: Iterable[int] = (),
+) -> tuple[npt.NDArray[np.bool_], IntArray, IntArray]:
+    """Character units as weighted runs.
+
+    Works in *codable coordinates* (the characters of the atoms laid end to
+    end, gaps between segments removed).  Returns ``(covered (n_groups,
+    runs), run_starts, run_lengths)`` with run starts in codable coordinates;
+    ``extra_cuts`` are codable positions where a run must end (transcript
+    ends, the points past which a coder's ratings are missing).
+    """
+    lengths = atom_ends - atom_starts
+    before = np.concatenate([[0], np.cumsum(lengths)])
+    total = int(before[-1])
+
+    def codable(x: IntArray) -> IntArray:
+        i = np.searchsorted(atom_starts, x, side="right") - 1
+        inside = np.clip(x - atom_starts[np.maximum(i, 0)], 0, lengths[np.maximum(i, 0)])
+        return np.where(i < 0, 0, before[np.maximum(i, 0)] + inside)
+
+    g, s, e = merge_intervals(group, start, end)
+    cs, ce = codable(s), codable(e)
+    keep = ce > cs
+    g, cs, ce = g[keep], cs[keep], ce[keep]
+    cuts = np.unique(np.concatenate([[0, total], cs, ce, np.fromiter(extra_cuts, dtype=np.int64)]))
+    cuts = cuts[(cuts >= 0) & (cuts <= total)]
+    run_starts = cuts[:-1]
+    run_lengths = np.diff(cuts)
+    out = np.zeros((n_groups, run_starts.shape[0]), dtype=bool)
+    if g.size:
+        first = np.searchsorted(cuts, cs, side="left")
+        last = np.searchsorted(cuts, ce, side="left")
+        count = last - first
+        rep = np.repeat(np.arange(count.shape[0]), count)
+        offsets = np.cumsum(count) - count
+        run = first[rep] + (np.arange(int(count.sum())) - offsets[rep])
+        out[g[rep], run] = True
+    return out, run_starts, run_lengths
+
+
+# ---------------------------------------------------------------------- project level
+
+
+@dataclass
+class Units:
+    """The compared units and everyone's 0/1/NaN ratings of every compared code."""
+
+    kind: str
+    data: npt.NDArray[np.float64]
+    """``(codes, coders, units)``: 1 coded, 0 rated and not coded, NaN missing."""
+    weights: IntArray | None
+    """Characters per unit for character runs; ``None`` for segments and turns."""
+    codes: list[Code]
+    coders: list[Coder]
+    transcripts: list[Transcript]
+    unit_transcript: IntArray
+    """Index into :attr:`transcripts` of each unit (units are grouped by transcript)."""
+    unit_start: IntArray
+    """Transcript offset where the unit starts (for character runs: the run's first character)."""
+    unit_end: IntArray
+    unit_segment: IntArray
+    """Ordinal of the (first) segment of each unit."""
+    excluded: list[tuple[Transcript, str]] = field(default_factory=list)
+    untouched: int = 0
+    """Transcripts no compared coder has coded or given a status."""
+    notes: list[str] = field(default_factory=list)
+    min_overlap: float | None = None
+    level: int | None = None
+    include_unfinished: bool = False
+
+    @property
+    def n_units(self) -> int:
+        return int(self.data.shape[2])
+
+    @property
+    def total_weight(self) -> int:
+        """Number of expanded units (characters for character runs)."""
+        return int(self.weights.sum()) if self.weights is not None else self.n_units
+
+    def transcript_slices(self) -> list[slice]:
+        """The unit range of each transcript (units are grouped by transcript)."""
+        bounds = np.searchsorted(self.unit_transcript, np.arange(len(self.transcripts) + 1))
+        return [slice(int(bounds[i]), int(bounds[i + 1])) for i in range(len(self.transcripts))]
+
+    def missing_by_coder(self) -> list[int]:
+        """Units (weighted) each coder did not rate."""
+        if self.data.shape[0] == 0:
+            return [0] * len(self.coders)
+        missing = np.isnan(self.data[0])
+        w = np.ones(self.n_units, dtype=np.int64) if self.weights is None else self.weights
+        return [int(w[missing[k]].sum()) for k in range(len(self.coders))]
+
+
+def resolve_coders(project: Project, names: Sequence[str] | None) -> list[Coder]:
+    """The named coders, or every human coder who has coded or has a transcript status."""
+    if names:
+        coders = [project.coder(n) for n in names]
+        seen: set[int] = set()
+        unique = [c for c in coders if not (c.id in seen or seen.add(c.id))]  # type: ignore[func-returns-value]
+        return unique
+    humans = [c for c in project.coders() if c.kind == "human"]
+    if not humans:
+        raise CodebenchError("no human coders in this project yet")
+    # A human coder who never coded nor set a status (say, someone who only adjudicates)
+    # would otherwise leave no transcript "done by every coder".
+    coded = agreement_sql.coded_transcripts(project.db, [c.id for c in humans])
+    with_status = {k for (k, _t) in project.statuses()}
+    active = [c for c in humans if coded[c.id] or c.id in with_status]
+    return active if len(active) >= 2 else humans
+
+
+def resolve_codes(project: Project, refs: Sequence[str] | None, level: int | None) -> tuple[list[Code], dict[int, int]]:
+    """The compared codes and a map from every code id to the compared code's index.
+
+    With ``level=1`` the compared codes are top-level codes and every code
+    maps to its top-level ancestor.
+    """
+    if level not in (None, 1):
+        raise CodebenchError(f"--level must be 1 (top-level codes), got {level}")
+    everything = project.codes(include_archived=True)
+    by_id = {c.id: c for c in everything}
+
+    def top(code: Code) -> Code:
+        while code.parent_id is not None and code.parent_id in by_id:
+            code = by_id[code.parent_id]
+        return code
+
+    if refs:
+        picked = [project.code(r) for r in refs]
+    else:
+        picked = project.codes()
+        if level == 1:
+            picked = [c for c in picked if c.parent_id is None or c.parent_id not in by_id]
+    if level == 1:
+        picked = [top(c) for c in picked]
+    compared: list[Code] = []
+    for c in picked:
+        if all(c.id != x.id for x in compared):
+            compared.append(c)
+    index = {c.id: i for i, c in enumerate(compared)}
+    mapping: dict[int, int] = {}
+    for c in everything:
+        target = top(c) if level == 1 else c
+        if target.id in index:
+            mapping[c.id] = index[target.id]
+    return compared, mapping
+
+
+def _select_transcripts(
+    project: Project,
+    coders: Sequence[Coder],
+    include_unfinished: bool,
+    done_if_coded: set[int],
+) -> tuple[list[Transcript], dict[int, set[int]], list[tuple[Transcript, str]], int]:
+    """Compared transcripts, who is "done" on each, the excluded ones with reasons, and the untouched count."""
+    statuses = project.statuses()
+    coded = agreement_sql.coded_transcripts(project.db, [c.id for c in coders])
+    done: dict[int, set[int]] = {}
+    chosen: list[Transcript] = []
+    excluded: list[tuple[Transcript, str]] = []
+    untouched = 0
+    for t in project.transcripts():
+        state = {c.id: statuses.get((c.id, t.id), "not-started") for c in coders}
+        finished = {
+            c.id for c in coders if state[c.id] == "done" or (c.id in done_if_coded and t.id in coded[c.id])
+        }
+        touched = any(state[c.id] != "not-started" or t.id in coded[c.id] for c in coders)
+        if len(finished) == len(coders) or (include_unfinished and touched):
+            chosen.append(t)
+            done[t.id] = finished
+        elif touched:
+            waiting = ", ".join(
+                f"{c.name} ({state[c.id]}{', has codings' if t.id in coded[c.id] and state[c.id] == 'not-started' else ''})"
+                for c in coders
+                if c.id not in finished
+            )
+            excluded.append((t, f"not marked done by {waiting}"))
+        else:
+            untouched += 1
+    return chosen, done, excluded, untouched
+
+
+def extract_units(
+    project: Project,
+    *,
+    unit: str = "segment",
+    coders: Sequence[str | Coder] | None = None,
+    codes: Sequence[str] | None = None,
+    min_overlap: float | None = None,
+    level: int | None = None,
+    include_unfinished: bool = False,
+    done_if_coded: Iterable[int] = (),
+    min_coders: int = 2,
+) -> Units:
+    """Build the compared units and ratings from a project (see the module docstring).
+
+    ``done_if_coded`` lists coder ids (the consensus coder) that count as done
+    on every transcript they have codings in.
+    """
+    if unit not in UNIT_KINDS:
+        raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNIT_KINDS)})")
+    if min_overlap is not None and not 0.0 < min_overlap <= 1.0:
+        raise CodebenchError(f"--min-overlap must be a fraction in (0, 1], got {min_overlap}")
+    coder_list = _coder_list(project, coders)
+    if len(coder_list) < min_coders:
+        names = ", ".join(c.name for c in coder_list) or "none"
+        raise CodebenchError(f"agreement needs at least {min_coders} coders (have: {names}); pass --coders a,b")
+    code_list, code_index = resolve_codes(project, codes, level)
+    if not code_list:
+        raise CodebenchError("no codes to compare")
+    chosen, done, excluded, untouched = _select_transcripts(
+        project, coder_list, include_unfinished, set(done_if_coded)
+    )
+    notes = _notes(unit, min_overlap, level, include_unfinished)
+    if unit == "character":
+        min_overlap = None
+
+    n_codes, n_coders = len(code_list), len(coder_list)
+    t_ids = [t.id for t in chosen]
+    atoms = _Atoms.load(project, t_ids)
+    group, c_start, c_end = _codings(project, coder_list, t_ids, code_index, atoms)
+    # Units of atoms (global index) up to which each unfinished coder rated each transcript.
+    reached = _reached(project, coder_list, t_ids, done, atoms) if include_unfinished else {}
+
+    weights: IntArray | None = None
+    if unit == "character":
+        covered, run_starts, run_lengths = character_runs(
+            atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end, extra_cuts=atoms.before[:-1].tolist()
+        )
+        unit_atom = np.searchsorted(atoms.before, run_starts, side="right") - 1
+        u_start = atoms.start[unit_atom] + (run_starts - atoms.before[unit_atom])
+        u_end = u_start + run_lengths
+        weights = run_lengths.astype(np.int64)
+    elif unit == "turn":
+        new_turn = np.ones(atoms.n, dtype=bool)
+        if atoms.n > 1:
+            new_turn[1:] = (atoms.t[1:] != atoms.t[:-1]) | (atoms.turn[1:] != atoms.turn[:-1])
+        atom_unit = np.cumsum(new_turn) - 1
+        firsts = np.flatnonzero(new_turn)
+        lasts = np.concatenate([firsts[1:] - 1, [atoms.n - 1]]) if firsts.size else firsts
+        covered = coverage_matrix(
+            atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end,
+            min_overlap=min_overlap, atom_unit=atom_unit, n_units=firsts.shape[0],
+        )
+        unit_atom = firsts
+        u_start, u_end = atoms.start[firsts], atoms.end[lasts]
+    else:
+        covered = coverage_matrix(atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end, min_overlap=min_overlap)
+        unit_atom = np.arange(atoms.n)
+        u_start, u_end = atoms.start, atoms.end
+
+    n_units = covered.shape[1]
+    data = covered.reshape(n_codes, n_coders, n_units).astype(np.float64)
+    unit_t = atoms.t[unit_atom] if n_units else np.zeros(0, dtype=np.int64)
+    if reached:
+        # A unit is rated when its first atom is at or before the last atom the coder reached.
+        bounds = np.searchsorted(unit_t, np.arange(len(t_ids) + 1))
+        for (k, ti), last_atom in reached.items():
+            lo, hi = int(bounds[ti]), int(bounds[ti + 1])
+            stop = lo + int(np.searchsorted(unit_atom[lo:hi], last_atom, side="right"))
+            data[:, k, stop:hi] = np.nan
+    return Units(
+        kind=unit,
+        data=data,
+        weights=weights,
+        codes=code_list,
+        coders=coder_list,
+        transcripts=chosen,
+        unit_transcript=np.asarray(unit_t, dtype=np.int64),
+        unit_start=np.asarray(u_start, dtype=np.int64),
+        unit_end=np.asarray(u_end, dtype=np.int64),
+        unit_segment=atoms.ordinal[unit_atom] if n_units else np.zeros(0, dtype=np.int64),
+        excluded=excluded,
+        untouched=untouched,
+        notes=notes,
+        min_overlap=min_overlap,
+        level=level,
+        include_unfinished=include_unfinished,
+    )
+
+
+def _coder_list(project: Project, coders: Sequence[str | Coder] | None) -> list[Coder]:
+    if not coders:
+        return resolve_coders(project, None)
+    out: list[Coder] = []
+    for ref in coders:
+        coder = ref if isinstance(ref, Coder) else project.coder(ref)
+        if all(coder.id != c.id for c in out):
+            out.append(coder)
+    return out
+
+
+def _notes(unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool) -> list[str]:
+    notes: list[str] = []
+    if include_unfinished:
+        notes.append(
+            "--include-unfinished: a transcript a coder has not marked done counts for that coder only up "
+            "to the last segment they coded; later units are missing for them (not 'code absent')."
+        )
+    if unit == "character":
+        notes.append(
+            "Character units: every character of the codable segments is a unit (NVivo-style) and counts "
+            "are characters. Characters are not independent, so bootstrap intervals are too narrow."
+        )
+        if min_overlap is not None:
+            notes.append("--min-overlap does not apply to character units and was ignored.")
+    if level == 1:
+        notes.append("--level 1: codings of a sub-code count as codings of its top-level code.")
+    return notes
+
+
+@dataclass
+class _Atoms:
+    """The codable segments of the compared transcripts, in one coordinate space."""
+
+    t: IntArray  # index of the transcript
+    ordinal: IntArray
+    start: IntArray  # transcript offsets
+    end: IntArray
+    turn: IntArray
+    gs: IntArray  # global offsets (transcript i shifted by base[i])
+    ge: IntArray
+    before: IntArray  # codable characters before each atom (length n + 1)
+    base: IntArray  # per transcript
+    span: IntArray  # per transcript
+
+    @property
+    def n(self) -> int:
+        return int(self.t.shape[0])
+
+    @classmethod
+    def load(cls, project: Project, t_ids: Sequence[int]) -> _Atoms:
+        rows = agreement_sql.segment_rows(project.db, t_ids)
+        position = {tid: i for i, tid in enumerate(t_ids)}
+        span = np.ones(len(t_ids), dtype=np.int64)
+        for tid, _o, _s, end, _c, _turn in rows:
+            i = position[tid]
+            span[i] = max(span[i], end + 1)
+        base = np.concatenate([[0], np.cumsum(span)[:-1]]).astype(np.int64) if len(t_ids) else span
+        codable = np.array([r for r in rows if r[4]], dtype=np.int64).reshape(-1, 6)
+        t = np.array([position[x] for x in codable[:, 0]], dtype=np.int64)
+        starts, ends = codable[:, 2], codable[:, 3]
+        gs = starts + base[t] if t.size else starts
+        ge = ends + base[t] if t.size else ends
+        before = np.concatenate([[0], np.cumsum(ends - starts)]).astype(np.int64)
+        return cls(t, codable[:, 1], starts, ends, codable[:, 5], gs, ge, before, base, span)
+
+
+def _codings(
+    project: Project, coders: Sequence[Coder], t_ids: Sequence[int], code_index: dict[int, int], atoms: _Atoms
+) -> tuple[IntArray, IntArray, IntArray]:
+    """``(group, start, end)`` of the compared codings, in global offsets; group = code * coders + coder."""
+    rows = agreement_sql.coding_rows(project.db, [c.id for c in coders], t_ids, list(code_index))
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    arr = np.array(rows, dtype=np.int64)
+    position = {tid: i for i, tid in enumerate(t_ids)}
+    coder_pos = {c.id: i for i, c in enumerate(coders)}
+    code_idx = np.array([code_index[c] for c in arr[:, 1]], dtype=np.int64)
+    coder_idx = np.array([coder_pos[k] for k in arr[:, 0]], dtype=np.int64)
+    t_idx = np.array([position[t] for t in arr[:, 2]], dtype=np.int64)
+    span = atoms.span[t_idx]
+    start = np.clip(arr[:, 3], 0, span) + atoms.base[t_idx]
+    end = np.clip(arr[:, 4], 0, span) + atoms.base[t_idx]
+    return code_idx * len(coders) + coder_idx, start, end
+
+
+def _reached(
+    project: Project, coders: Sequence[Coder], t_ids: Sequence[int], done: dict[int, set[int]], atoms: _Atoms
+) -> dict[tuple[int, int], int]:
+    """``{(coder index, transcript index): last atom reached}`` for coders not done on a transcript.
+
+    The last atom reached is the last codable segment starting before the end
+    of the coder's last coding there (any code); ``first atom - 1`` when the
+    coder has no coding there.
+    """
+    last = agreement_sql.last_coded_offsets(project.db, [c.id for c in coders], t_ids)
+    out: dict[tuple[int, int], int] = {}
+    for ti, tid in enumerate(t_ids):
+        lo = int(np.searchsorted(atoms.t, ti, side="left"))
+        hi = int(np.searchsorted(atoms.t, ti, side="right"))
+        for k, coder in enumerate(coders):
+            if coder.id in done.get(tid, set()):
+                continue
+            end = last.get((coder.id, tid))
+            if end is None:
+                out[(k, ti)] = lo - 1
+            else:
+                out[(k, ti)] = lo + int(np.searchsorted(atoms.start[lo:hi], end, side="left")) - 1
+    return out

@@ -1,0 +1,438 @@
+"""Binary-code coefficients over *weighted* units, and a fast set-valued alpha.
+
+Character units (NVivo-style comparison) would make one column per character
+of every transcript: millions of columns that mostly repeat their neighbour.
+Instead :mod:`codebench.agreement.units` cuts the text into *runs*, maximal
+stretches over which no coder's coding state changes, and gives each run its
+length as a weight.  Every coefficient here is a ratio of sums over units, so
+a run of weight w contributes exactly what w identical columns would: the
+results equal those on the expanded matrix (the tests check it), at a cost
+that depends on the number of codings, not on the length of the text.
+
+With ``weights=None`` the functions hand over to the tested unweighted ones
+(:func:`~codebench.agreement.batch.binary_report`,
+:func:`~codebench.agreement.bootstrap.bootstrap_ci`).
+
+:func:`binary_set_alpha` is Krippendorff's alpha with a MASI or Jaccard
+distance for the codebook-wide "set of codes per unit" rating, computed from
+the same 0/1/NaN array with numpy (one distinct-set table, one gather per
+coder pair) instead of one Python loop per unit; it equals
+:func:`~codebench.agreement.sets.set_alpha` on the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from codebench.agreement import _stats
+from codebench.agreement.batch import (
+    BINARY_CATEGORIES,
+    CodeReport,
+    _estimates,
+    _pairwise_kappa,
+    _patterns,
+    _validate,
+    binary_report,
+)
+from codebench.agreement.bootstrap import Interval, bootstrap_ci
+from codebench.agreement.coefficients import with_fleiss_note
+from codebench.agreement.diagnostics import CodeSummary, summary_diagnostics
+from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION, Estimate
+
+_MAX_WEIGHT_CELLS = 20_000_000
+
+
+def _as_weights(weights: npt.ArrayLike | None, n_units: int) -> npt.NDArray[np.int64] | None:
+    if weights is None:
+        return None
+    w = np.asarray(weights)
+    if w.shape != (n_units,):
+        raise ValueError(f"weights must have one entry per unit ({n_units}), got shape {w.shape}")
+    whole = np.issubdtype(w.dtype, np.integer) or bool(np.array_equal(w, np.round(w)))
+    if w.size and (not whole or w.min() < 0):
+        raise ValueError("weights must be non-negative whole numbers (unit multiplicities)")
+    return w.astype(np.int64)
+
+
+def weighted_binary_report(
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
+    codes: Sequence[str] | None = None,
+    coder_names: Sequence[str] | None = None,
+    min_units: int = 30,
+) -> list[CodeReport]:
+    """:func:`binary_report` where unit u stands for ``weights[u]`` identical units.
+
+    All counts in the result (units, ratings, applied, ...) are weighted, i.e.
+    they count the expanded units (characters, for character units).
+    """
+    arr = _validate(data)
+    w = _as_weights(weights, arr.shape[2])
+    if w is None:
+        return binary_report(arr, codes=codes, coder_names=coder_names, min_units=min_units)
+    n_codes, n_coders, _ = arr.shape
+    base = n_coders + 1
+    wf = w.astype(np.float64)
+    freq = np.zeros((n_codes, base * base))
+    gram = np.zeros((3, n_codes, n_coders, n_coders))
+    for k in range(n_codes):
+        block = arr[k]
+        rated = ~np.isnan(block)
+        applied = block == 1.0
+        if np.count_nonzero(applied) + np.count_nonzero(block == 0.0) != np.count_nonzero(rated):
+            raise ValueError("weighted_binary_report accepts only 0, 1 and NaN")
+        m = rated.sum(axis=0, dtype=np.intp)
+        s = applied.sum(axis=0, dtype=np.intp)
+        freq[k] = np.bincount(m * base + s, weights=wf, minlength=base * base)
+        x = applied.astype(np.float64)
+        r = rated.astype(np.float64)
+        xw = x * wf
+        rw = r * wf
+        gram[:, k] = np.stack([xw @ x.T, xw @ r.T, rw @ r.T])
+    patterns = _patterns(n_coders)
+    stats: dict[
+        str,
+        _stats.PercentAgreement | _stats.ChanceUniform | _stats.GwetAC1 | _stats.FleissKappa | _stats.KrippendorffAlpha,
+    ] = {
+        "percent_agreement": _stats.PercentAgreement(),
+        "krippendorff_alpha": _stats.KrippendorffAlpha("nominal", BINARY_CATEGORIES),
+        "fleiss_kappa": _stats.FleissKappa(n_coders),
+        "gwet_ac1": _stats.GwetAC1(2),
+        "brennan_prediger": _stats.ChanceUniform(2),
+    }
+    results = {name: _estimates(stat, freq, patterns) for name, stat in stats.items()}
+    xx, xr, rr = gram
+    kappas = _pairwise_kappa(xx, xr, rr)
+    m_key = np.arange(base * base) // base
+    s_key = np.arange(base * base) % base
+    reports: list[CodeReport] = []
+    for k in range(n_codes):
+        n_ratings = int(np.rint(freq[k] @ m_key))
+        n_applied = int(np.rint(freq[k] @ s_key))
+        report: CodeReport = {
+            "code": codes[k] if codes is not None else k,
+            "n_units": int(w.sum()),
+            "n_rated_units": int(np.rint(freq[k][m_key >= 1].sum())),
+            "n_pairable_units": int(np.rint(freq[k][m_key >= 2].sum())),
+            "n_complete_units": int(np.rint(freq[k][m_key == n_coders].sum())) if n_coders else 0,
+            "n_ratings": n_ratings,
+            "n_applied": n_applied,
+            "prevalence": n_applied / n_ratings if n_ratings else None,
+            "rated_by_coder": [int(np.rint(rr[k, i, i])) for i in range(n_coders)],
+            "applied_by_coder": [int(np.rint(xx[k, i, i])) for i in range(n_coders)],
+            **{name: results[name][k] for name in stats},  # type: ignore[typeddict-item]
+            "cohen_kappa": kappas[k],
+            "diagnostics": [],
+        }
+        report["fleiss_kappa"] = with_fleiss_note(
+            report["fleiss_kappa"],
+            report["n_complete_units"],
+            report["n_rated_units"] - report["n_complete_units"],
+        )
+        report["diagnostics"] = summary_diagnostics(
+            CodeSummary.from_report(report), coder_names=coder_names, min_units=min_units
+        )
+        reports.append(report)
+    return reports
+
+
+_MULTI = {
+    "alpha": "krippendorff_alpha",
+    "krippendorff_alpha": "krippendorff_alpha",
+    "fleiss": "fleiss_kappa",
+    "fleiss_kappa": "fleiss_kappa",
+    "percent": "percent_agreement",
+    "percent_agreement": "percent_agreement",
+    "ac1": "gwet_ac1",
+    "gwet_ac1": "gwet_ac1",
+    "bp": "brennan_prediger",
+    "brennan_prediger": "brennan_prediger",
+}
+
+
+def _multi_stat(name: str, n_coders: int) -> _stats.KrippendorffAlpha | _stats.FleissKappa | _stats.PercentAgreement | _stats.GwetAC1 | _stats.ChanceUniform:
+    if name == "krippendorff_alpha":
+        return _stats.KrippendorffAlpha("nominal", BINARY_CATEGORIES)
+    if name == "fleiss_kappa":
+        return _stats.FleissKappa(n_coders)
+    if name == "gwet_ac1":
+        return _stats.GwetAC1(2)
+    if name == "brennan_prediger":
+        return _stats.ChanceUniform(2)
+    return _stats.PercentAgreement()
+
+
+def binary_bootstrap(
+    statistic: str,
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
+    n: int = 1000,
+    seed: int | np.random.Generator | None = None,
+    level: float = 0.95,
+) -> Interval | None:
+    """Percentile bootstrap of a coefficient of one binary ``(coders, units)`` matrix.
+
+    ``statistic`` is ``"alpha"``, ``"kappa"`` (Cohen's; pass 2 coders),
+    ``"fleiss"``, ``"ac1"``, ``"bp"`` or ``"percent"``.  Without weights this is
+    exactly :func:`bootstrap_ci`.  With weights, the expanded units are
+    resampled: the unit patterns are built in the same order as
+    :func:`bootstrap_ci` builds them, with weighted frequencies, so with unit
+    weights both give the very same interval for the same seed.
+    """
+    arr = np.asarray(data, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"binary_bootstrap needs a (coders, units) matrix, got shape {arr.shape}")
+    w = _as_weights(weights, arr.shape[1])
+    if w is None:
+        return bootstrap_ci(statistic, arr, n=n, seed=seed, level=level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    rng = np.random.default_rng(seed)
+    rated = ~np.isnan(arr)
+    applied = arr == 1.0
+    if statistic in ("kappa", "cohen", "cohen_kappa"):
+        if arr.shape[0] != 2:
+            raise ValueError(f"Cohen's kappa compares exactly 2 coders, got {arr.shape[0]}")
+        both = rated[0] & rated[1]
+        a = applied[0].astype(np.int64)
+        b = applied[1].astype(np.int64)
+        keys = a * 3 + b
+        freq = np.bincount(keys[both], weights=w[both].astype(np.float64), minlength=9)
+        uniq = np.flatnonzero(freq)
+        patterns = np.stack([uniq // 3, uniq % 3], axis=1).astype(np.int64)
+        freq = freq[uniq]
+        observed = np.unique(np.concatenate([a[both], b[both]]))
+        if observed.size < 2:
+            return None  # one category throughout: kappa undefined on every replicate
+        stat: _stats.CohenKappa | _stats.KrippendorffAlpha | _stats.FleissKappa | _stats.PercentAgreement | _stats.GwetAC1 | _stats.ChanceUniform = _stats.CohenKappa(2)
+    else:
+        if statistic not in _MULTI:
+            raise ValueError(f"unknown statistic {statistic!r}; choose from kappa, {', '.join(sorted(_MULTI))}")
+        base = arr.shape[0] + 1
+        n1 = applied.sum(axis=0, dtype=np.int64)
+        n0 = rated.sum(axis=0, dtype=np.int64) - n1
+        keys = n0 + n1 * base
+        freq = np.bincount(keys, weights=w.astype(np.float64), minlength=base * base)
+        freq[0] = 0.0
+        uniq = np.flatnonzero(freq)
+        patterns = np.stack([uniq % base, uniq // base], axis=1).astype(np.int64)
+        freq = freq[uniq]
+        stat = _multi_stat(_MULTI[statistic], arr.shape[0])
+    if patterns.shape[0] == 0:
+        return None
+    keep = stat.usable(patterns)
+    patterns, freq = patterns[keep], freq[keep]
+    total = int(np.rint(freq.sum()))
+    if total == 0:
+        return None
+    features = stat.features(patterns)
+    values = np.empty(n)
+    chunk = max(1, _MAX_WEIGHT_CELLS // max(1, patterns.shape[0]))
+    for start in range(0, n, chunk):
+        size = min(chunk, n - start)
+        draws = rng.multinomial(total, freq / freq.sum(), size=size).astype(np.float64)
+        vals, codes = stat.finalize(draws @ features)
+        values[start : start + size] = np.where(codes == 0, vals, np.nan)
+    valid = values[np.isfinite(values)]
+    if valid.size == 0:
+        return None
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(valid, [tail, 1.0 - tail])
+    return Interval(float(low), float(high), int(valid.size), int(n), float(level))
+
+
+def _set_ids(sets: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Index of each row's distinct set, and the distinct sets as a (V, codes) bool matrix."""
+    n_codes = sets.shape[1]
+    if n_codes <= 62:
+        keys = sets.astype(np.int64) @ (np.int64(1) << np.arange(n_codes, dtype=np.int64))
+        uniq, ids = np.unique(keys, return_inverse=True)
+        table = ((uniq[:, None] >> np.arange(n_codes, dtype=np.int64)) & 1).astype(bool)
+        return ids.astype(np.intp), table
+    packed = np.packbits(sets, axis=1)
+    uniq_rows, ids = np.unique(packed, axis=0, return_inverse=True)
+    table = np.unpackbits(uniq_rows, axis=1, count=n_codes).astype(bool)
+    return ids.reshape(-1).astype(np.intp), table
+
+
+def _distance_from_counts(
+    inter: npt.NDArray[np.float64], size_a: npt.NDArray[np.float64], size_b: npt.NDArray[np.float64], distance: str
+) -> npt.NDArray[np.float64]:
+    """Jaccard or MASI distance from |a & b|, |a| and |b| (broadcasting)."""
+    union = size_a + size_b - inter
+    jac = np.divide(inter, union, out=np.ones(np.broadcast(inter, union).shape), where=union > 0)
+    if distance == "jaccard":
+        return 1.0 - jac
+    if distance != "masi":
+        raise ValueError(f"distance must be 'masi' or 'jaccard', got {distance!r}")
+    a_in_b = inter == size_a
+    b_in_a = inter == size_b
+    mono = np.where(
+        a_in_b & b_in_a, 1.0, np.where(a_in_b | b_in_a, 2.0 / 3.0, np.where(inter > 0, 1.0 / 3.0, 0.0))
+    )
+    return 1.0 - jac * mono
+
+
+def set_distances(table: npt.NDArray[np.bool_], distance: str) -> npt.NDArray[np.float64]:
+    """Pairwise Jaccard or MASI distances between the distinct sets (rows of ``table``)."""
+    t = table.astype(np.float64)
+    size = t.sum(axis=1)
+    return _distance_from_counts(t @ t.T, size[:, None], size[None, :], distance)
+
+
+def _expected_disagreement(
+    table: npt.NDArray[np.bool_], n_c: npt.NDArray[np.float64], distances: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """``n' D n`` over the distinct sets for each column n of ``n_c`` and each distance.
+
+    Both distances depend only on ``(|a|, |b|, |a & b|)``: they are tabulated
+    once for every such triple and gathered block by block (D is never held
+    whole), with the intersections from a float32 matrix product (exact:
+    counts < 2**24).  Cost O(V^2) for V distinct sets, memory O(V).  Returns
+    shape ``(len(distances), n_c.shape[1])``.
+    """
+    n_sets, n_codes = table.shape
+    t = table.astype(np.float32)
+    size = table.sum(axis=1).astype(np.int64)
+    side = n_codes + 1
+    grid = np.arange(side, dtype=np.float64)
+    lookups = [
+        _distance_from_counts(grid[None, None, :], grid[:, None, None], grid[None, :, None], d).reshape(-1)
+        for d in distances
+    ]  # index (|a| * side + |b|) * side + |a & b|
+    block = max(1, 4_000_000 // max(1, n_sets))
+    col_base = size * side
+    totals = np.zeros((len(distances), n_c.shape[1]))
+    # D is symmetric: each row block meets only the columns from its own start onwards;
+    # the part right of its diagonal block counts twice.
+    for lo in range(0, n_sets, block):
+        hi = min(n_sets, lo + block)
+        key = (t[lo:hi] @ t[lo:].T).astype(np.int64)
+        key += (size[lo:hi, None] * side * side) + col_base[None, lo:]
+        rows = n_c[lo:hi]
+        for i, lookup in enumerate(lookups):
+            dist = lookup.take(key)
+            whole = np.einsum("rk,rk->k", rows, dist @ n_c[lo:])
+            diagonal = np.einsum("rk,rk->k", rows, dist[:, : hi - lo] @ rows)
+            totals[i] += 2.0 * whole - diagonal
+    return totals
+
+
+def binary_set_alpha(
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
+    distance: Literal["masi", "jaccard"] = "masi",
+) -> Estimate:
+    """Set-valued alpha where coder k's rating of unit u is the set of codes c with ``data[c, k, u] == 1``.
+
+    ``data`` is ``(codes, coders, units)`` 0/1/NaN; a coder's rating of a unit
+    is missing when any of its code entries is NaN.  Same value as
+    :func:`~codebench.agreement.sets.set_alpha` on the corresponding sets.
+    """
+    return binary_set_alphas(data, weights, (distance,))[distance]
+
+
+def binary_set_alphas(
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None = None,
+    distances: Sequence[str] = ("masi", "jaccard"),
+) -> dict[str, Estimate]:
+    """:func:`binary_set_alpha` for several distances in one pass (shared set table and intersections)."""
+    arr = _validate(data)
+    return set_alphas_by_coders(arr, weights, [tuple(range(arr.shape[1]))], distances)[0]
+
+
+def set_alphas_by_coders(
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    coder_sets: Sequence[Sequence[int]],
+    distances: Sequence[str] = ("masi", "jaccard"),
+) -> list[dict[str, Estimate]]:
+    """Set-valued alpha of several groups of coders (e.g. all of them and every pair) in one pass.
+
+    Equal to :func:`binary_set_alpha` on ``data[:, list(group), :]`` for each
+    group; the distinct-set table and the expensive expected-disagreement
+    pass are shared.
+    """
+    for distance in distances:
+        if distance not in ("masi", "jaccard"):
+            raise ValueError(f"distance must be 'masi' or 'jaccard', got {distance!r}")
+    arr = _validate(data)
+    n_codes, n_coders, n_units = arr.shape
+    w = _as_weights(weights, n_units)
+    wf = np.ones(n_units) if w is None else w.astype(np.float64)
+    rated = ~np.isnan(arr).any(axis=0) if n_codes else np.ones((n_coders, n_units), dtype=bool)
+    groups = [list(g) for g in coder_sets]
+    pairable = [(rated[g].sum(axis=0) >= 2) & (wf > 0) for g in groups]
+    keep = np.logical_or.reduce(pairable) if groups else np.zeros(n_units, dtype=bool)
+    out: list[dict[str, Estimate] | None] = [
+        None if p.any() else {d: Estimate(None, NO_PAIRABLE) for d in distances} for p in pairable
+    ]
+    if not keep.any():
+        return [o for o in out if o is not None]
+    sub_rated = rated[:, keep]
+    sub_w = wf[keep]
+    flat = (arr[:, :, keep] == 1.0).transpose(1, 2, 0).reshape(-1, n_codes)  # (coders * U', codes)
+    mask = sub_rated.reshape(-1)
+    ids_rated, table = _set_ids(flat[mask])
+    ids = np.full(mask.shape[0], -1, dtype=np.intp)
+    ids[mask] = ids_rated
+    ids = ids.reshape(n_coders, -1)
+    size = table.sum(axis=1).astype(np.float64)
+    n_sets = table.shape[0]
+    active = [g for g, o in enumerate(out) if o is None]
+    n_c = np.zeros((n_sets, len(active)))
+    observed_keys: list[npt.NDArray[np.int64]] = []
+    observed_coef: list[npt.NDArray[np.float64]] = []
+    observed_group: list[npt.NDArray[np.int64]] = []
+    for col, g in enumerate(active):
+        members = groups[g]
+        in_group = sub_rated[members]
+        m = in_group.sum(axis=0).astype(np.float64)
+        ok = pairable[g][keep]
+        unit_w = np.where(ok, sub_w, 0.0)
+        for row, k in enumerate(members):
+            sel = in_group[row] & ok
+            n_c[:, col] += np.bincount(ids[k, sel], weights=unit_w[sel], minlength=n_sets)
+        scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                both = sub_rated[i] & sub_rated[j] & ok
+                a, b = ids[i, both], ids[j, both]
+                differ = a != b
+                observed_keys.append(np.minimum(a[differ], b[differ]).astype(np.int64) * n_sets + np.maximum(a[differ], b[differ]))
+                observed_coef.append(scale[both][differ])
+                observed_group.append(np.full(int(differ.sum()), col, dtype=np.int64))
+    # Observed disagreement: sum over coder pairs of 2 d(a, b) w_u / (m_u - 1), aggregated by
+    # distinct (set a, set b, group) so each distance is evaluated once.
+    observed = np.zeros((len(distances), len(active)))
+    if observed_keys:
+        keys = np.concatenate(observed_keys)
+        group_of = np.concatenate(observed_group)
+        uniq, inverse = np.unique(keys * len(active) + group_of, return_inverse=True)
+        coef = np.bincount(inverse.reshape(-1), weights=np.concatenate(observed_coef), minlength=uniq.shape[0])
+        pair_key, col_of = np.divmod(uniq, len(active))
+        a, b = np.divmod(pair_key, n_sets)
+        inter = np.count_nonzero(table[a] & table[b], axis=1).astype(np.float64)
+        for i, d in enumerate(distances):
+            observed[i] = np.bincount(col_of, weights=coef * _distance_from_counts(inter, size[a], size[b], d), minlength=len(active))
+    expected = _expected_disagreement(table, n_c, distances)
+    for col, g in enumerate(active):
+        n = n_c[:, col].sum()
+        if np.count_nonzero(n_c[:, col]) <= 1:
+            out[g] = {d: Estimate(None, NO_VARIATION) for d in distances}
+            continue
+        result: dict[str, Estimate] = {}
+        for i, d in enumerate(distances):
+            e = expected[i, col]
+            result[d] = (
+                Estimate(None, NO_VARIATION) if e == 0 else Estimate(float(1.0 - (n - 1.0) * observed[i, col] / e))
+            )
+        out[g] = result
+    return [o for o in out if o is not None]

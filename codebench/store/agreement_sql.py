@@ -1,0 +1,123 @@
+"""SQL for the agreement report and the consensus workflow.
+
+Bulk reads shaped for numpy: the agreement code turns these row tuples into
+arrays once, instead of building a dataclass per coding. Nothing here writes;
+adjudication writes through :class:`~codebench.project.Project`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+#: Stay under SQLite's default limit on bound parameters per statement.
+_CHUNK = 900
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    ids = list(ids)
+    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)] or [[]]
+
+
+def _marks(ids: Sequence[int]) -> str:
+    return ", ".join("?" for _ in ids) if ids else "NULL"
+
+
+def segment_rows(db: sqlite_utils.Database, transcript_ids: Sequence[int]) -> list[tuple[int, int, int, int, int, int]]:
+    """``(transcript_id, ordinal, start, end, codable, turn)`` of every segment, by transcript then ordinal."""
+    out: list[tuple[int, int, int, int, int, int]] = []
+    for chunk in _chunks(transcript_ids):
+        if not chunk:
+            continue
+        out.extend(
+            db.execute(
+                "SELECT transcript_id, ordinal, start_char, end_char, codable, turn FROM segments"
+                f" WHERE transcript_id IN ({_marks(chunk)}) ORDER BY transcript_id, ordinal",
+                chunk,
+            ).fetchall()
+        )
+    return out
+
+
+def coding_rows(
+    db: sqlite_utils.Database,
+    coder_ids: Sequence[int],
+    transcript_ids: Sequence[int],
+    code_ids: Sequence[int] | None = None,
+) -> list[tuple[int, int, int, int, int]]:
+    """``(coder_id, code_id, transcript_id, start, end)`` of the given coders' codings in the given transcripts."""
+    if not coder_ids or not transcript_ids or (code_ids is not None and not code_ids):
+        return []
+    out: list[tuple[int, int, int, int, int]] = []
+    coder_list = list(coder_ids)
+    code_clause = ""
+    code_params: list[Any] = []
+    if code_ids is not None and len(code_ids) <= _CHUNK // 2:
+        code_clause = f" AND code_id IN ({_marks(code_ids)})"
+        code_params = list(code_ids)
+    wanted = set(code_ids) if code_ids is not None and not code_clause else None
+    for chunk in _chunks(transcript_ids):
+        rows = db.execute(
+            "SELECT coder_id, code_id, transcript_id, start_char, end_char FROM codings"
+            f" WHERE coder_id IN ({_marks(coder_list)}) AND transcript_id IN ({_marks(chunk)}){code_clause}",
+            [*coder_list, *chunk, *code_params],
+        ).fetchall()
+        if wanted is not None:
+            rows = [r for r in rows if r[1] in wanted]
+        out.extend(rows)
+    return out
+
+
+def last_coded_offsets(
+    db: sqlite_utils.Database, coder_ids: Sequence[int], transcript_ids: Sequence[int]
+) -> dict[tuple[int, int], int]:
+    """``{(coder_id, transcript_id): end offset of the coder's last coding}`` (any code)."""
+    if not coder_ids or not transcript_ids:
+        return {}
+    out: dict[tuple[int, int], int] = {}
+    for chunk in _chunks(transcript_ids):
+        for coder_id, transcript_id, end in db.execute(
+            "SELECT coder_id, transcript_id, max(end_char) FROM codings"
+            f" WHERE coder_id IN ({_marks(coder_ids)}) AND transcript_id IN ({_marks(chunk)})"
+            " GROUP BY coder_id, transcript_id",
+            [*coder_ids, *chunk],
+        ):
+            out[(coder_id, transcript_id)] = int(end)
+    return out
+
+
+def coded_transcripts(db: sqlite_utils.Database, coder_ids: Sequence[int]) -> dict[int, set[int]]:
+    """``{coder_id: transcript ids the coder has at least one coding in}``."""
+    out: dict[int, set[int]] = {c: set() for c in coder_ids}
+    if not coder_ids:
+        return out
+    for coder_id, transcript_id in db.execute(
+        f"SELECT DISTINCT coder_id, transcript_id FROM codings WHERE coder_id IN ({_marks(coder_ids)})",
+        list(coder_ids),
+    ):
+        out[coder_id].add(transcript_id)
+    return out
+
+
+def decision_payloads(db: sqlite_utils.Database, action: str = "consensus.decide") -> list[tuple[int, int | None, str]]:
+    """``(event id, decider coder_id, payload JSON)`` of every adjudication, oldest first."""
+    return db.execute(
+        "SELECT id, coder_id, payload FROM events WHERE action = ? ORDER BY id", [action]
+    ).fetchall()
+
+
+def unit_codings(
+    db: sqlite_utils.Database, transcript_id: int, start: int, end: int, coder_ids: Sequence[int]
+) -> list[tuple[int, int, int, int]]:
+    """``(coder_id, code_id, start, end)`` of the coders' codings overlapping ``start``-``end``."""
+    if not coder_ids:
+        return []
+    return db.execute(
+        "SELECT coder_id, code_id, start_char, end_char FROM codings"
+        f" WHERE transcript_id = ? AND coder_id IN ({_marks(coder_ids)}) AND start_char < ? AND end_char > ?"
+        " ORDER BY coder_id, code_id, start_char",
+        [transcript_id, *coder_ids, end, start],
+    ).fetchall()

@@ -1,0 +1,192 @@
+"""The review screen, driven with the keyboard through Textual's Pilot; assertions on the database."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import DataTable, SelectionList, Static
+
+from codebench.agreement.consensus import DECIDE
+from codebench.codebook import default_codebook_path, load_codebook
+from codebench.models import Coder
+from codebench.project import Project
+from codebench.tui.screens.review import EditCodesModal, ReviewScreen
+
+INTERVIEW = (
+    "Interviewer: How did the spin-out go?\n"
+    "Ann Lee: It was hard. We lost two managers. But staff morale rose!\n\n"
+    "We also started a new clinic.\n"
+    "Interviewer: Anything else?\n"
+    "Ann Lee: The council still tells us what to do. We fight it every week.\n"
+)
+
+
+class _Host(App[None]):
+    """A bare app that opens the review screen on mount."""
+
+    def __init__(self, project: Project, coder: Coder) -> None:
+        super().__init__()
+        self.review = ReviewScreen(project, coder)
+
+    def on_mount(self) -> None:
+        self.push_screen(self.review)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    p = Project.init(tmp_path / "p.db", load_codebook(default_codebook_path()))
+    source = tmp_path / "t1.txt"
+    source.write_text(INTERVIEW, encoding="utf-8")
+    p.import_files([source])
+    p.code_segments("alice", "t1", [1, 2], "08")
+    p.code_segments("bob", "t1", [1], "08")
+    p.code_segments("alice", "t1", [2], "04.1")
+    p.code_segments("bob", "t1", [2], "04.2")
+    p.code_segments("alice", "t1", [6], "10")
+    p.code_segments("bob", "t1", [7], "10")
+    for k in ("alice", "bob"):
+        p.set_status(k, "t1", "done")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def pat(project: Project) -> Coder:
+    return project.coder("pat", create=True)
+
+
+Script = Callable[[_Host, Pilot], Awaitable[None]]
+
+
+def drive(project: Project, coder: Coder, script: Script) -> _Host:
+    async def main() -> _Host:
+        app = _Host(project, coder)
+        async with app.run_test(size=(150, 45)) as pilot:
+            app.animation_level = "none"
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await script(app, pilot)
+            await pilot.pause()
+        return app
+
+    return asyncio.run(main())
+
+
+def text_of(app: _Host, selector: str) -> str:
+    console = Console(file=io.StringIO(), width=200, record=True)
+    console.print(app.review.query_one(selector, Static).content)
+    return console.export_text()
+
+
+def consensus_codes(p: Project, ordinal: int) -> set[str]:
+    seg = p.segment("t1", ordinal)
+    return {
+        p.code_by_id(c.code_id).number
+        for c in p.codings(transcript="t1", coders=["consensus"])
+        if c.start < seg.end and c.end > seg.start
+    }
+
+
+async def open_code(app: _Host, pilot: Pilot, number: str) -> None:
+    table = app.review.query_one("#review-table", DataTable)
+    code_id = app.review.project.code(number).id
+    table.move_cursor(row=table.get_row_index(str(code_id)))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def test_table_then_adjudicate_with_keys(project: Project, pat: Coder) -> None:
+    async def script(app: _Host, pilot: Pilot) -> None:
+        screen = app.review
+        table = screen.query_one("#review-table", DataTable)
+        assert table.row_count == len(project.codes())
+        assert "5 disagreements, 0 decided" in text_of(app, "#review-status")
+        await open_code(app, pilot, "10")
+        assert screen.in_detail and screen.current.ordinal == 6
+        assert "A: alice" in text_of(app, "#review-a") and "10 Commissioning" in text_of(app, "#review-a")
+        assert "(no codes)" in text_of(app, "#review-b")
+        assert "The council still tells us what to do." in text_of(app, "#review-segment")
+        definition = text_of(app, "#review-code")
+        assert "Definition:" in definition and "Use when:" in definition
+        assert "disagreement 1 of 2" in text_of(app, "#review-header")
+        await pilot.press("b")  # accept bob's (empty) coding of segment 6
+        assert consensus_codes(project, 6) == set()
+        assert screen.current.ordinal == 7  # moved on to the next undecided one
+        await pilot.press("o")  # both: bob applied 10 at 7
+        assert consensus_codes(project, 7) == {"10"}
+        assert "decided 2/2" in text_of(app, "#review-header")
+        await pilot.press("escape")
+        assert not screen.in_detail
+        row = table.get_row(str(project.code("10").id))
+        assert str(row[-1]) == "2/2"
+        # The 04.1/04.2 confusion: accept A, then fix it with edit.
+        await open_code(app, pilot, "04.1")
+        assert "Also in dispute here" in text_of(app, "#review-code")
+        await pilot.press("a")
+        assert consensus_codes(project, 2) == {"04.1", "08"}
+        await pilot.press("e")
+        assert isinstance(app.screen, EditCodesModal)
+        picker = app.screen.query_one(SelectionList)
+        assert set(picker.selected) == {project.code("04.1").id, project.code("08").id}
+        picker.deselect(project.code("04.1").id)
+        picker.select(project.code("04.2").id)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert consensus_codes(project, 2) == {"04.2", "08"}
+        # Escape in the editor changes nothing.
+        await pilot.press("e")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert consensus_codes(project, 2) == {"04.2", "08"}
+
+    drive(project, pat, script)
+    events = project.events(actions=(DECIDE,))
+    assert [(e.payload["choice"], e.payload["segment"]) for e in events] == [
+        ("accept_b", 6), ("both", 7), ("accept_a", 2), ("edit", 2),
+    ]
+    assert all(e.coder_id == pat.id and e.payload["decider"] == "pat" for e in events)
+    assert project.coder("consensus").kind == "consensus"
+
+
+def test_progress_is_kept_across_restarts(project: Project, pat: Coder) -> None:
+    async def decide_one(app: _Host, pilot: Pilot) -> None:
+        await open_code(app, pilot, "10")
+        await pilot.press("n")
+
+    drive(project, pat, decide_one)
+
+    async def reopen(app: _Host, pilot: Pilot) -> None:
+        screen = app.review
+        assert "5 disagreements, 1 decided" in text_of(app, "#review-status")
+        table = screen.query_one("#review-table", DataTable)
+        assert str(table.get_row(str(project.code("10").id))[-1]) == "1/2"
+        await open_code(app, pilot, "10")
+        assert screen.current.ordinal == 7  # opens on the first undecided disagreement
+        await pilot.press("k")
+        assert screen.current.ordinal == 6
+        assert "Decided: kept neither (pat)" in text_of(app, "#review-header")
+        # Keys that decide do nothing on the table view.
+        await pilot.press("escape")
+        await pilot.press("a")
+        assert len(project.events(actions=(DECIDE,))) == 1
+
+    drive(project, pat, reopen)
+
+
+def test_bindings_have_ids(project: Project, pat: Coder) -> None:
+    ids = {b.id for b in ReviewScreen.BINDINGS}  # type: ignore[union-attr]
+    assert {"review.accept_a", "review.accept_b", "review.both", "review.neither", "review.edit"} <= ids
+    assert all(b.id for b in ReviewScreen.BINDINGS)  # type: ignore[union-attr]
+    keys = {b.id: b.key for b in ReviewScreen.BINDINGS}  # type: ignore[union-attr]
+    assert (keys["review.accept_a"], keys["review.accept_b"], keys["review.both"], keys["review.neither"], keys["review.edit"]) == (
+        "a", "b", "o", "n", "e",
+    )
