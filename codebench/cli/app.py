@@ -107,11 +107,12 @@ def register() -> None:
         coding_cmds,
         exchange_cmds,
         project_cmds,
+        refi_cmds,
         report_cmds,
         tui_cmd,
     )
 
-    for module in (project_cmds, codebook_cmds, coding_cmds, tui_cmd, exchange_cmds, agreement_cmds, report_cmds):
+    for module in (project_cmds, codebook_cmds, coding_cmds, tui_cmd, exchange_cmds, refi_cmds, agreement_cmds, report_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,121 @@
+"""REFI-QDA project commands: ``export qdpx`` and ``import-project``.
+
+``qdpx`` joins the ``export`` group of :mod:`codebench.cli.exchange_cmds`
+(so this module must be registered after that one); the codebook's ``.qdc``
+import and export live under ``codebench codebook``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+
+from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.exchange_cmds import export_group
+
+
+@export_group.command(name="qdpx")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .qdpx file to write (replaced atomically).",
+)
+@click.option(
+    "--coder",
+    "coders",
+    multiple=True,
+    help="Export only this coder's codings and memos (repeat for several; default: all coders).",
+)
+@pass_ctx
+@handle_errors
+def qdpx(ctx: Context, output: Path, coders: tuple[str, ...]) -> None:
+    """Export the project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA…
+
+    Codes keep their GUIDs; coders become users, transcripts text sources,
+    codings selections, attributes case variables and memos notes. Every
+    GUID is stable, so exporting twice gives the same file.
+
+    \b
+    Examples:
+      codebench export qdpx -o study.qdpx
+      codebench export qdpx -o alice.qdpx --coder alice
+    """
+    from codebench.exchange.refi_project import export_qdpx
+
+    with ctx.open() as project:
+        summary = export_qdpx(project, output, coders=list(coders) or None)
+    for line in summary.lines():
+        click.echo(line)
+
+
+@click.command(name="import-project")
+@click.argument("file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--offsets",
+    type=click.Choice(["auto", "codepoints", "utf16", "codepoints-lf"]),
+    default="auto",
+    show_default=True,
+    help="How the file counts selection positions (auto: detect from the text).",
+)
+@click.option(
+    "--unit",
+    type=click.Choice(["sentence", "turn", "paragraph"]),
+    default="sentence",
+    show_default=True,
+    help="Segment unit for new transcripts.",
+)
+@click.option(
+    "--language", default="en", show_default=True, help="Language for sentence splitting."
+)
+@click.option("--dry-run", is_flag=True, help="Say what the import would change; write nothing.")
+@pass_ctx
+@handle_errors
+def import_project(
+    ctx: Context, file_path: Path, offsets: str, unit: str, language: str, dry_run: bool
+) -> None:
+    """Import a REFI-QDA project (.qdpx, or a bare .qde) into the project.
+
+    Users become coders, codes are matched by GUID then name path, text
+    sources become transcripts (text kept exactly; an identical transcript
+    already present is reused), selections become codings, case variables
+    attributes and notes memos. Non-text sources are listed as skipped. One
+    transaction: a file that cannot be read changes nothing. The project is
+    created if it does not exist.
+
+    \b
+    Examples:
+      codebench -p nvivo.db import-project export.qdpx
+      codebench import-project atlas.qde --offsets codepoints --dry-run
+    """
+    from codebench.exchange.refi_project import ImportReport, import_qdpx
+    from codebench.project import Project, default_project_path
+
+    path = ctx.project_path or default_project_path()
+
+    def run(target: Path, *, create: bool = False) -> ImportReport:
+        with Project.open(target, create=create) as project:
+            return import_qdpx(
+                project, file_path, offsets=offsets, dry_run=dry_run, unit=unit, language=language
+            )
+
+    if path.exists():
+        report = run(path)
+    elif dry_run:
+        with tempfile.TemporaryDirectory(prefix="codebench-refi-") as folder:
+            report = run(Path(folder) / path.name, create=True)
+    else:
+        try:
+            report = run(path, create=True)
+        except BaseException:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)  # we created it: leave nothing behind
+            raise
+    for line in report.lines():
+        click.echo(line)
+
+
+COMMANDS = [import_project]

@@ -1,0 +1,439 @@
+"""The store side of a REFI-QDA project import: every write, in the caller's transaction.
+
+:func:`codebench.exchange.refi_project.import_qdpx` reads the file, plans
+which texts are new and segments them (slow, so outside the write lock),
+then opens one transaction and hands over to :class:`ProjectImporter`, which
+maps users, codes, text sources, selections, case variables and notes onto
+coders, codes, transcripts, codings, attributes and memos, logging events
+as the rest of codebench does. Nothing here commits: a raised error rolls
+the whole import back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from codebench.exchange.codebook_qdc import InterchangeError, merge_codes
+from codebench.ids import now
+from codebench.ids import stable_guid as codebench_guid
+from codebench.store import coders as coder_sql
+from codebench.store import codings as coding_sql
+from codebench.store import events as event_sql
+from codebench.store import refi_sql
+from codebench.store import transcripts as transcript_sql
+
+if TYPE_CHECKING:
+    from codebench.exchange.refi import RefiProject, RefiTextSource
+    from codebench.exchange.refi_project import ImportReport
+    from codebench.ingest.segment import SegmentSpan
+    from codebench.project import Project
+
+__all__ = ["SOURCE_FORMAT", "UNATTRIBUTED", "CodingTarget", "ProjectImporter", "SourcePlan"]
+
+#: Coder that codings with no creating user are attributed to (when the file has several users).
+UNATTRIBUTED = "imported"
+#: ``source_format`` of transcripts that came from a REFI-QDA project.
+SOURCE_FORMAT = "refi-qda"
+
+
+def stamp(value: datetime | None) -> str | None:
+    """A datetime as codebench stores it (ISO 8601, milliseconds)."""
+    return value.isoformat(timespec="milliseconds") if value is not None else None
+
+
+@dataclass
+class SourcePlan:
+    """One text source to import: its normalised text, hash and (if new) segments."""
+
+    source: RefiTextSource
+    text: str
+    sha256: str
+    segments: list[SegmentSpan] | None = None
+
+
+@dataclass
+class CodingTarget:
+    """Where a REFI selection or coding landed: transcript, span and coding keys."""
+
+    transcript_id: int
+    start: int
+    end: int
+    keys: list[tuple[int, int]] = field(default_factory=list)  # (coder_id, code_id)
+
+
+class ProjectImporter:
+    """One import's writes, all inside the caller's transaction."""
+
+    def __init__(
+        self,
+        project: Project,
+        refi: RefiProject,
+        report: ImportReport,
+        label: str,
+        unit: str,
+        language: str,
+    ) -> None:
+        self.project, self.db, self.refi, self.report = project, project.db, refi, report
+        self.label, self.unit, self.language = label, unit, language
+        self.users: dict[str, int] = {}
+        self.codes: dict[str, int] = {}
+        self.transcripts: dict[str, int] = {}
+        self.new_transcripts: set[int] = set()
+        self.selections: dict[str, CodingTarget] = {}
+        self.coding_keys: dict[str, tuple[int, int, int, int, int]] = {}
+        self._fallback: int | None = None
+
+    def run(self, plans: list[SourcePlan], fresh: dict[str, SourcePlan]) -> None:
+        self.import_users()
+        merged = merge_codes(self.project, self.refi.codes)
+        self.codes = merged.ids
+        self.report.codes_added, self.report.codes_updated = merged.added, merged.updated
+        self.report.warnings += merged.warnings
+        if merged.added or merged.updated:
+            event_sql.log(
+                self.db,
+                "codebook.import",
+                {
+                    "file": self.label,
+                    "format": "qdpx",
+                    "added": merged.added,
+                    "updated": merged.updated,
+                },
+            )
+        self.import_transcripts(plans, fresh)
+        self.import_codings()
+        self.import_memos()
+        r = self.report
+        event_sql.log(
+            self.db,
+            "project.import",
+            {
+                "file": self.label,
+                "origin": self.refi.origin,
+                "offsets": r.offset_convention,
+                "coders": len(r.coders_added),
+                "codes": r.codes_added,
+                "transcripts": len(r.transcripts_added),
+                "codings": r.codings_added,
+                "memos": r.memos_added,
+            },
+        )
+
+    # -- coders ------------------------------------------------------------------------
+    def import_users(self) -> None:
+        for user in self.refi.users:
+            name = (user.name or "").strip() or (user.id or "").strip() or f"user-{user.guid[:8]}"
+            coder = refi_sql.coder_by_guid(self.db, user.guid) or coder_sql.coder_by_name(
+                self.db, name
+            )
+            if coder is not None:
+                if coder.id not in self.users.values():
+                    self.report.coders_matched += 1
+                self.users[user.guid] = coder.id
+                continue
+            kind = "consensus" if name.casefold() == "consensus" else "human"
+            coder_id = coder_sql.insert_coder(self.db, name, kind, user.guid)
+            event_sql.log(
+                self.db,
+                "coder.add",
+                {"name": name, "kind": kind, "source": self.label},
+                coder_id=coder_id,
+            )
+            self.users[user.guid] = coder_id
+            self.report.coders_added.append(name)
+
+    def coder_for(self, *users: str | None) -> int:
+        """The first known user among ``users``; else the only user; else :data:`UNATTRIBUTED`."""
+        for user in users:
+            if user is not None and user in self.users:
+                return self.users[user]
+        if len(self.users) == 1:
+            return next(iter(self.users.values()))
+        if self._fallback is None:
+            coder = coder_sql.coder_by_name(self.db, UNATTRIBUTED)
+            if coder is None:
+                guid = codebench_guid("coder", UNATTRIBUTED)
+                self._fallback = coder_sql.insert_coder(self.db, UNATTRIBUTED, "human", guid)
+                event_sql.log(
+                    self.db,
+                    "coder.add",
+                    {"name": UNATTRIBUTED, "kind": "human", "source": self.label},
+                    coder_id=self._fallback,
+                )
+                self.report.coders_added.append(UNATTRIBUTED)
+            else:
+                self._fallback = coder.id
+        return self._fallback
+
+    # -- transcripts --------------------------------------------------------------------------------
+    def import_transcripts(self, plans: list[SourcePlan], fresh: dict[str, SourcePlan]) -> None:
+        imported_names: set[str] = set()
+        for plan in plans:
+            source = plan.source
+            existing = transcript_sql.find_transcript(self.db, "sha256", plan.sha256)
+            if existing is not None:
+                self.transcripts[source.guid] = existing.id
+                if existing.id not in self.new_transcripts:
+                    self.report.transcripts_reused.append(existing.name)
+                continue
+            segments = fresh[plan.sha256].segments or []
+            guid, name = source.guid, source.name
+            clash = transcript_sql.find_transcript(self.db, "guid", guid)
+            if clash is not None and clash.id not in self.new_transcripts:
+                raise InterchangeError(
+                    f"{self.label}: text source {name!r} has the GUID of transcript {clash.name!r} but a different text; "
+                    "refused, because its codings would land at shifted offsets"
+                )
+            if clash is not None:
+                guid = codebench_guid("transcript", plan.sha256)
+            clash = transcript_sql.find_transcript(self.db, "name", name)
+            if clash is not None and clash.id not in self.new_transcripts:
+                raise InterchangeError(
+                    f"{self.label}: a different transcript named {name!r} is already in the project (its text differs); "
+                    "refused, because codings would land at shifted offsets (import into a new project instead)"
+                )
+            if clash is not None:
+                base, n = name, 2
+                while name in imported_names or transcript_sql.find_transcript(
+                    self.db, "name", name
+                ):
+                    name, n = f"{base} ({n})", n + 1
+                self.report.warnings.append(
+                    f"two text sources are named {base!r}; the second was imported as {name!r}"
+                )
+            transcript_id = transcript_sql.insert_transcript(
+                self.db,
+                {
+                    "guid": guid,
+                    "name": name,
+                    "text": plan.text,
+                    "sha256": plan.sha256,
+                    "source_name": self.label,
+                    "source_format": SOURCE_FORMAT,
+                    "language": self.language,
+                    "unit": self.unit,
+                    "imported_at": stamp(source.created) or now(),
+                },
+            )
+            transcript_sql.insert_segments(
+                self.db,
+                transcript_id,
+                (
+                    (
+                        s.ordinal,
+                        s.start,
+                        s.end,
+                        s.speaker,
+                        int(s.codable),
+                        s.turn,
+                        s.paragraph,
+                        s.timestamp,
+                    )
+                    for s in segments
+                ),
+            )
+            event_sql.log(
+                self.db,
+                "transcript.import",
+                {
+                    "name": name,
+                    "sha256": plan.sha256,
+                    "source": self.label,
+                    "format": SOURCE_FORMAT,
+                    "unit": self.unit,
+                    "segments": len(segments),
+                },
+                transcript_id=transcript_id,
+            )
+            imported_names.add(name)
+            self.new_transcripts.add(transcript_id)
+            self.transcripts[source.guid] = transcript_id
+            self.report.transcripts_added.append(name)
+            self.report.segments += len(segments)
+        for source in self.refi.sources:
+            target = self.transcripts.get(source.guid)
+            values = {
+                k: v
+                for k, v in self.refi.source_attributes(source.guid).items()
+                if k.strip() and v != ""
+            }
+            if target is not None and values:
+                transcript_sql.set_attributes(self.db, target, values)
+                self.report.attributes_set += len(values)
+
+    # -- codings --------------------------------------------------------------------------------------
+    def import_codings(self) -> None:
+        from codebench.exchange.refi import RefiSelection
+
+        planned: dict[tuple[int, int], dict[tuple[int, int, int], str | None]] = defaultdict(dict)
+        lengths = {s.guid: len(s.normalized_text or "") for s in self.refi.sources}
+        whole = [
+            RefiSelection(
+                guid=f"source:{s.guid}",
+                source_guid=s.guid,
+                start=0,
+                end=lengths[s.guid],
+                codings=s.codings,
+            )
+            for s in self.refi.sources
+            if s.codings
+        ]
+        no_text = empty = 0
+        for selection in [*self.refi.selections, *whole]:
+            transcript_id = self.transcripts.get(selection.source_guid)
+            if transcript_id is None:
+                no_text += len(selection.codings)
+                continue
+            target = CodingTarget(transcript_id, selection.start, selection.end)
+            self.selections[selection.guid] = target
+            if selection.start >= selection.end:
+                empty += len(selection.codings)
+                continue
+            for coding in selection.codings:
+                coder_id = self.coder_for(selection.creating_user, coding.creating_user)
+                code_id = self.codes[coding.code_guid]
+                target.keys.append((coder_id, code_id))
+                self.coding_keys[coding.guid] = (
+                    coder_id,
+                    code_id,
+                    transcript_id,
+                    selection.start,
+                    selection.end,
+                )
+                planned[(coder_id, transcript_id)].setdefault(
+                    (code_id, selection.start, selection.end), stamp(coding.created)
+                )
+        if no_text:
+            self.report.skipped.append(
+                f"{no_text} coding(s) on text sources without text not imported"
+            )
+        if empty:
+            self.report.skipped.append(
+                f"{empty} coding(s) of empty selections (start = end) not imported"
+            )
+        guid_of = {c.id: c.guid for c in self.project.codes(include_archived=True)}
+        transcript_guid = {t.id: t.guid for t in self.project.transcripts()}
+        for (coder_id, transcript_id), spans in planned.items():
+            present = (
+                set()
+                if transcript_id in self.new_transcripts
+                else refi_sql.coding_keys(self.db, transcript_id)
+            )
+            rows = [
+                (coder_id, code_id, transcript_id, start, end, created)
+                for (code_id, start, end), created in spans.items()
+                if (coder_id, code_id, start, end) not in present
+            ]
+            self.report.codings_existing += len(spans) - len(rows)
+            if not rows:
+                continue
+            self.report.codings_added += refi_sql.insert_codings(self.db, rows)
+            records = [
+                {
+                    "code": guid_of[code_id],
+                    "transcript": transcript_guid[transcript_id],
+                    "start": start,
+                    "end": end,
+                }
+                for _k, code_id, _t, start, end, _c in rows
+            ]
+            event_sql.log(
+                self.db,
+                "coding.add",
+                {"codings": records, "source": self.label},
+                coder_id=coder_id,
+                transcript_id=transcript_id,
+            )
+
+    # -- memos -----------------------------------------------------------------------------------------
+    def import_memos(self) -> None:
+        loose = several = blank = 0
+        segments: dict[int, dict[tuple[int, int], int]] = {}
+        for note in self.refi.notes:
+            if refi_sql.memo_by_guid(self.db, note.guid) is not None:
+                self.report.memos_existing += 1
+                continue
+            text = note.text if note.text.strip() else note.name
+            if not text.strip():
+                blank += 1
+                continue
+            values: dict[str, Any] = {
+                "guid": note.guid,
+                "author_id": self.users.get(note.creating_user or ""),
+                "text": text,
+            }
+            created = stamp(note.created)
+            if created:
+                values.update(created_at=created, updated_at=created)
+            attached, how = self._attachment(note.targets, segments)
+            loose += how == "loose"
+            several += how == "several"
+            values.update(attached)
+            coding_sql.insert_memo(self.db, values)
+            event_sql.log(
+                self.db,
+                "memo.add",
+                # The same GUID-keyed payload as Project.add_memo writes.
+                self.project._memo_payload(values),
+                coder_id=values["author_id"],
+                transcript_id=values.get("transcript_id"),
+            )
+            self.report.memos_added += 1
+        if loose:
+            self.report.warnings.append(
+                f"{loose} note(s) on selections without codings were attached to their transcript"
+            )
+        if several:
+            self.report.warnings.append(
+                f"{several} note(s) attached to several objects were attached to the first only"
+            )
+        if blank:
+            self.report.skipped.append(f"{blank} empty note(s) not imported")
+
+    def _attachment(
+        self, targets: list[str], segments: dict[int, dict[tuple[int, int], int]]
+    ) -> tuple[dict[str, Any], str]:
+        """Memo columns for a note's targets (coding > selection > source > code), and
+        ``"several"`` when some targets were left out or ``"loose"`` when a selection
+        without codings that is no segment left only its transcript to attach to."""
+        codings = [self.coding_keys[t] for t in targets if t in self.coding_keys]
+        selections = [self.selections[t] for t in targets if t in self.selections]
+        sources = [self.transcripts[t] for t in targets if t in self.transcripts]
+        codes = [self.codes[t] for t in targets if t in self.codes]
+        how = (
+            "several" if len(codings) + len(selections) + len(sources) > 1 or len(codes) > 1 else ""
+        )
+        if codings:
+            coder_id, code_id, transcript_id, start, end = codings[0]
+            coding = refi_sql.coding_id(self.db, coder_id, code_id, transcript_id, start, end)
+            return {"coding_id": coding, "transcript_id": transcript_id, "code_id": code_id}, how
+        if selections:
+            target = selections[0]
+            if target.transcript_id not in segments:
+                segments[target.transcript_id] = refi_sql.segment_ids_by_span(
+                    self.db, target.transcript_id
+                )
+            spans = segments[target.transcript_id]
+            segment_id = spans.get((target.start, target.end))
+            if segment_id is not None:
+                return {"segment_id": segment_id, "transcript_id": target.transcript_id}, how
+            if target.keys:
+                coder_id, code_id = target.keys[0]
+                coding = refi_sql.coding_id(
+                    self.db, coder_id, code_id, target.transcript_id, target.start, target.end
+                )
+                return {
+                    "coding_id": coding,
+                    "transcript_id": target.transcript_id,
+                    "code_id": code_id,
+                }, how
+            return {"transcript_id": target.transcript_id}, how or "loose"
+        out: dict[str, Any] = {}
+        if sources:
+            out["transcript_id"] = sources[0]
+        if codes:
+            out["code_id"] = codes[0]
+        return out, how
