@@ -358,7 +358,11 @@ def _zip_info(name: str) -> zipfile.ZipInfo:
 def _write_zip(plan: ExportPlan, fileobj: BinaryIO) -> None:
     with zipfile.ZipFile(fileobj, "w") as archive:
         with archive.open(_zip_info("project.qde"), "w") as member:
-            _emit_project(plan, member)  # streamed straight into the archive
+            # The XML writer makes millions of tiny writes; buffer them before
+            # they reach the compressor.
+            buffered = io.BufferedWriter(member, buffer_size=1 << 20)  # type: ignore[arg-type]
+            _emit_project(plan, buffered)  # streamed straight into the archive
+            buffered.flush()
         for source in plan.project.sources:
             data = plan.texts[source.guid].encode("utf-8")
             archive.writestr(_zip_info(f"sources/{source_member_name(source)}"), data)
