@@ -10,6 +10,8 @@ warnings and skipped items that ends up on the model.
 
 from __future__ import annotations
 
+import re
+
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -110,6 +112,8 @@ def parse_bool(value: str | None, default: bool) -> bool:
     return default
 
 
+_CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
 class XmlDoc:
     """Namespace-aware element access plus the warning/skip ledger."""
 
@@ -141,7 +145,11 @@ class XmlDoc:
         return (found.text or "") if found is not None else ""
 
     def guid(self, value: str | None, what: str) -> str | None:
-        if value is None or not value.strip():
+        if value is None:
+            return None
+        if len(value) == 36 and value == value.lower() and _CANONICAL.match(value):
+            return value  # already canonical: the common case, so skip the general path
+        if not value.strip():
             return None
         if not is_guid(value.strip()):
             self.warnings[f"{what} GUID(s) were not valid GUIDs; replaced by derived GUIDs"] += 1
