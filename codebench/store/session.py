@@ -1,0 +1,58 @@
+"""SQL the coding workbench needs beyond the general store modules.
+
+Small, indexed look-ups that keep a keystroke in the TUI well inside one
+frame on projects holding a million codings.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+from codebench.models import Event
+from codebench.store import rows
+
+
+def latest_event(db: sqlite_utils.Database, coder_id: int, actions: tuple[str, ...]) -> Event | None:
+    """The coder's newest event among ``actions`` (uses the ``events_coder`` index)."""
+    marks = ", ".join("?" for _ in actions)
+    found = list(
+        db.query(
+            f"SELECT * FROM events WHERE coder_id = ? AND action IN ({marks}) ORDER BY id DESC LIMIT 1",
+            [coder_id, *actions],
+        )
+    )
+    return rows.event(found[0]) if found else None
+
+
+def transcript_exists(db: sqlite_utils.Database, transcript_id: int) -> bool:
+    return db.execute("SELECT 1 FROM transcripts WHERE id = ?", [transcript_id]).fetchone() is not None
+
+
+def memo_targets(db: sqlite_utils.Database, transcript_id: int) -> list[dict[str, Any]]:
+    """Memos on a transcript with where they sit: the segment, or the coding's span and code."""
+    return [
+        dict(r)
+        for r in db.query(
+            """SELECT m.id, m.author_id, m.segment_id, m.coding_id, m.text,
+                      c.start_char AS coding_start, c.end_char AS coding_end, c.code_id AS coding_code
+               FROM memos m LEFT JOIN codings c ON c.id = m.coding_id
+               WHERE m.transcript_id = ? ORDER BY m.id""",
+            [transcript_id],
+        )
+    ]
+
+
+def bulk_insert_codings(db: sqlite_utils.Database, records: list[tuple[int, int, int, int, int, str]]) -> None:
+    """Insert ``(coder_id, code_id, transcript_id, start, end, created_at)`` rows without events.
+
+    For benchmarks and bulk fixtures only: user actions go through
+    :func:`codebench.coding.apply_changes`, which logs them.
+    """
+    db.conn.executemany(
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        records,
+    )

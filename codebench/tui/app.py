@@ -1,0 +1,187 @@
+"""The workbench application and the factory the CLI, tests and benchmarks share.
+
+``make_app(project, coder=..., transcript=...)`` resolves who is coding
+(argument, ``$CODEBENCH_CODER``, the name remembered in the project, or a
+first-run prompt), loads the user's keymap and returns a
+:class:`CodebenchApp` ready to ``run()`` or ``run_test()``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from codebench.errors import CodebenchError
+
+if TYPE_CHECKING:
+    from codebench.coding import History
+    from codebench.models import Coder
+    from codebench.project import Project
+
+LAST_CODER = "tui.last_coder"
+
+
+class CodebenchApp(App[None]):
+    """Project screen → coding screen, with help, command palette and codebook editor on top."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "codebench"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("f2", "codebook", "Codebook editor", show=False, id="app.codebook"),
+    ]
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        coder: str | None = None,
+        transcript: str | None = None,
+        keymap: dict[str, str] | None = None,
+        keymap_error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.project = project
+        self.coder_name = coder
+        self.coder: Coder | None = None
+        self.start_transcript = transcript
+        self.user_keymap = keymap or {}
+        self.keymap_error = keymap_error
+        self._history: History | None = None
+
+    # ------------------------------------------------------------------ start-up
+    def on_mount(self) -> None:
+        if self.user_keymap:
+            self.set_keymap(self.user_keymap)
+        if self.keymap_error:
+            self.notify(self.keymap_error, title="Keymap ignored", severity="warning", timeout=8)
+        if self.coder_name:
+            self._set_coder(self.coder_name)
+            return
+        from codebench.tui.screens.coder import CoderModal
+
+        try:
+            known = [c.name for c in self.project.coders() if c.kind == "human"]
+        except sqlite3.Error:
+            known = []
+        self.push_screen(CoderModal(known), self._coder_chosen)
+
+    def _coder_chosen(self, name: str | None) -> None:
+        if not name:
+            self.exit()
+            return
+        self._set_coder(name)
+
+    def _set_coder(self, name: str) -> None:
+        from codebench.tui.screens.project_screen import ProjectScreen
+
+        try:
+            self.coder = self.project.coder(name, create=True)
+            if self.project.setting(LAST_CODER) != self.coder.name:
+                self.project.set_setting(LAST_CODER, self.coder.name)
+        except (CodebenchError, sqlite3.Error) as error:
+            self.notify(f"Cannot use coder {name!r}: {error}", severity="error")
+            if self.coder is None:
+                self.call_later(self.exit)
+            return
+        self.sub_title = f"{self.project.path.name} · {self.coder.name}"
+        self.push_screen(ProjectScreen(self.project, self.coder))
+        if self.start_transcript:
+            self.open_transcript(self.start_transcript)
+
+    @property
+    def history(self) -> History:
+        """The coder's undo/redo history, shared by every transcript opened this session."""
+        if self._history is None:
+            from codebench.coding import History
+
+            assert self.coder is not None
+            self._history = History.load(self.project, self.coder)
+        return self._history
+
+    # ------------------------------------------------------------------ navigation
+    def open_transcript(self, ref: str) -> None:
+        """Open the coding screen on a transcript (by name); problems become notifications."""
+        from codebench.tui.screens.coding import CodingScreen
+
+        assert self.coder is not None
+        try:
+            transcript = self.project.transcript(ref)
+            screen = CodingScreen(self.project, self.coder, transcript, self.history)
+        except (CodebenchError, sqlite3.Error) as error:
+            self.notify(str(error), title="Cannot open transcript", severity="error")
+            return
+        self.push_screen(screen)
+
+    def action_help(self) -> None:
+        from codebench.tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
+            self.push_screen(HelpScreen())
+
+    def action_codebook(self) -> None:
+        """Open the codebook editor (written separately; absent builds get a notice)."""
+        if self.coder is None:
+            return
+        try:
+            from codebench.tui.screens.codebook import CodebookScreen
+        except ImportError:
+            self.notify("The codebook editor is not available yet (use `codebench codebook`).", severity="warning")
+            return
+        try:
+            screen = CodebookScreen(self.project, self.coder)
+        except (CodebenchError, sqlite3.Error) as error:
+            self.notify(str(error), title="Cannot open the codebook", severity="error")
+            return
+        self.push_screen(screen)
+
+    # ------------------------------------------------------------------ command palette
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action bound on the current screen, by its description, plus Textual's own."""
+        seen: set[str] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not active.enabled or not binding.description or binding.action in seen:
+                continue
+            if binding.action in ("command_palette", "app.command_palette"):
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(
+                binding.description,
+                f"key {self.get_key_display(binding)}",
+                partial(self.run_action, binding.action, active.node),
+            )
+        yield from super().get_system_commands(screen)
+
+
+def make_app(project: Project, coder: str | None = None, transcript: str | None = None) -> CodebenchApp:
+    """Build the workbench for ``project``.
+
+    The coder is ``coder``, else ``$CODEBENCH_CODER``, else the last coder
+    who used this project's workbench, else asked on the first screen.
+    """
+    from codebench.tui.keymap import load_keymap
+
+    name = coder or os.environ.get("CODEBENCH_CODER") or None
+    if not name:
+        try:
+            name = project.setting(LAST_CODER)
+        except sqlite3.Error:
+            name = None
+    keymap: dict[str, str] = {}
+    error: str | None = None
+    try:
+        keymap = load_keymap()
+    except CodebenchError as problem:
+        error = str(problem)
+    return CodebenchApp(project, coder=name, transcript=transcript, keymap=keymap, keymap_error=error)

@@ -1,0 +1,362 @@
+"""The coding screen: the transcript, the codebook with definitions, and a status bar.
+
+Every binding here maps to one method of :class:`~codebench.session.CodingSession`,
+which commits the action before the view redraws the segments it touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Tree
+
+from codebench.errors import CodebenchError
+from codebench.models import Code
+from codebench.session import CodingSession, Outcome, segment_label
+from codebench.tui.guard import report_errors
+from codebench.tui.screens.memo import MemoModal
+from codebench.tui.screens.picker import CodePickerModal
+from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+from codebench.tui.widgets.status_bar import StatusBar
+from codebench.tui.widgets.transcript_view import TranscriptView
+
+if TYPE_CHECKING:
+    from codebench.coding import History
+    from codebench.models import Coder, Transcript
+    from codebench.project import Project
+
+
+class CodingScreen(Screen[None]):
+    """Code one transcript."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c,enter", "pick_code", "Code", id="coding.pick"),
+        Binding("full_stop", "repeat_codes", "Apply last codes again", show=False, id="coding.repeat"),
+        Binding("x", "remove_code", "Remove", id="coding.remove"),
+        Binding("u", "undo", "Undo", id="coding.undo"),
+        Binding("ctrl+r", "redo", "Redo", id="coding.redo"),
+        Binding("m", "memo", "Memo", id="coding.memo"),
+        Binding("M", "memo_coding", "Memo on a coding", show=False, id="coding.memo_coding"),
+        Binding("slash", "search", "Search", id="coding.search"),
+        Binding("n", "next_match(1)", "Next match", show=False, id="coding.next_match"),
+        Binding("N", "next_match(-1)", "Previous match", show=False, id="coding.prev_match"),
+        Binding("right_square_bracket", "next_uncoded(1)", "Next uncoded", id="coding.next_uncoded"),
+        Binding("left_square_bracket", "next_uncoded(-1)", "Previous uncoded", show=False, id="coding.prev_uncoded"),
+        Binding("g", "goto_code", "Jump to next segment with a code", show=False, id="coding.goto_code"),
+        Binding("D", "toggle_done", "Done", id="coding.done"),
+        Binding("o", "toggle_others", "Show/hide others' codings", show=False, id="coding.others"),
+        Binding("b", "app.codebook", "Codebook editor", show=False, id="coding.codebook"),
+        Binding("q,escape", "back", "Back", id="coding.back"),
+    ]
+
+    def __init__(self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.session = CodingSession(project, coder, transcript, history)
+        self.last_codes: list[Code] = []
+        self.last_message = ""
+        #: What ``n``/``N`` repeat: ("search", text) or ("code", code id).
+        self.last_jump: tuple[str, Any] | None = None
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="coding-body"):
+            yield TranscriptView(self.session, id="transcript")
+            with Vertical(id="sidebar"):
+                yield CodebookTree(self.session, id="codebook")
+                with VerticalScroll(id="code-detail-scroll"):
+                    yield CodeDetail(id="code-detail")
+        yield Input(placeholder="search the transcript, Enter to find, esc to cancel", id="search")
+        yield StatusBar(id="status")
+        yield Footer()
+
+    @property
+    def view(self) -> TranscriptView:
+        return self.query_one(TranscriptView)
+
+    @property
+    def tree(self) -> CodebookTree:
+        return self.query_one(CodebookTree)
+
+    def on_mount(self) -> None:
+        self.view.border_title = self.session.transcript.name
+        self.view.focus()
+        self.query_one("#search", Input).display = False
+        first_code = next((c for c in self.session.codes if not c.archived), None)
+        self.query_one(CodeDetail).show(first_code, self.session.counts.get(first_code.id, 0) if first_code else 0)
+        self.update_status()
+        self.call_after_refresh(self.view.scroll_to_cursor)
+
+    def on_screen_resume(self) -> None:
+        """Coming back from the codebook editor: pick up renamed, added or archived codes."""
+        try:
+            codes = self.project.codes(include_archived=True)
+        except Exception as error:  # noqa: BLE001 - shown, never a traceback
+            self.notify(f"Cannot read the codebook: {error}", severity="error")
+            return
+        if codes != self.session.codes:
+            self.session.reload_codes(codes)
+            self.tree.rebuild()
+            self.view.refresh_all()
+
+    # ------------------------------------------------------------------ status
+    def update_status(self) -> None:
+        session = self.session
+        view = self.view
+        coded, codable = session.progress()
+        selection = view.selection
+        seg = session.segments[view.cursor] if session.segments else None
+        position = f"seg {seg.ordinal}/{len(session.segments) - 1}" if seg else "empty transcript"
+        if len(selection) > 1:
+            position += f" · {len(selection)} selected"
+        self.query_one(StatusBar).show(
+            coder=session.coder.name,
+            transcript=session.transcript.name,
+            coded=coded,
+            codable=codable,
+            status=session.status,
+            position=position,
+            last=self.last_message,
+            others=session.others is not None,
+            visual=view.visual is not None,
+        )
+
+    def _done(self, outcome: Outcome, codes: list[Code] | None = None) -> None:
+        """Redraw after an action and report it."""
+        self.view.refresh_segments(outcome.changed)
+        if outcome.changed:
+            self.tree.update_counts({c.id for c in codes} if codes else None)
+        self.last_message = outcome.message
+        if not outcome.ok and outcome.message:
+            self.notify(outcome.message, severity="warning", timeout=2)
+        self.update_status()
+
+    @on(TranscriptView.CursorMoved)
+    def _cursor_moved(self) -> None:
+        self.update_status()
+
+    # ------------------------------------------------------------------ applying and removing
+    def _selection_label(self) -> str:
+        view = self.view
+        if view.visual is not None:
+            return "the selected words"
+        return segment_label([self.session.segments[i].ordinal for i in view.selection])
+
+    def _picker(self, codes: list[Code], title: str, callback: Callable[[list[Code] | None], None], *, multi: bool = True, recent: bool = True) -> None:
+        self.app.push_screen(
+            CodePickerModal(
+                codes,
+                recent=self.session.recent_codes() if recent else (),
+                title=title,
+                colours=self.session.colours,
+                multi=multi,
+            ),
+            callback,
+        )
+
+    def action_pick_code(self) -> None:
+        if not self.session.segments:
+            return
+        self._picker(self.session.codes, f"Apply to {self._selection_label()}", self.apply_codes)
+
+    @report_errors
+    def apply_codes(self, codes: list[Code] | None) -> None:
+        """Apply codes to the visual span, or else to the selected segments."""
+        if not codes:
+            return
+        view = self.view
+        self.last_codes = list(codes)
+        if view.visual is not None:
+            start, end = view.visual_chars()
+            outcome = self.session.apply_span(codes, start, end)
+            view.exit_visual()
+        else:
+            outcome = self.session.apply(codes, list(view.selection))
+        self._done(outcome, codes)
+
+    def action_repeat_codes(self) -> None:
+        if not self.last_codes:
+            self.notify("No codes applied yet: press c to choose one", severity="warning", timeout=2)
+            return
+        self.apply_codes(self.last_codes)
+
+    def action_remove_code(self) -> None:
+        view = self.view
+        present = self.session.codes_on(view.selection)
+        if not present:
+            self.notify(f"No codes of yours on {self._selection_label()}", severity="warning", timeout=2)
+            return
+        self._picker(present, f"Remove from {self._selection_label()}", self.remove_codes, recent=False)
+
+    @report_errors
+    def remove_codes(self, codes: list[Code] | None) -> None:
+        if not codes:
+            return
+        self._done(self.session.remove(codes, list(self.view.selection)), codes)
+
+    @report_errors
+    def action_undo(self) -> None:
+        self._done(self.session.undo())
+
+    @report_errors
+    def action_redo(self) -> None:
+        self._done(self.session.redo())
+
+    @on(Tree.NodeSelected, "#codebook")
+    def _code_clicked(self, event: Tree.NodeSelected[Code]) -> None:
+        """A click (or Enter) on a code in the tree applies it to the selection."""
+        event.stop()
+        code = event.node.data
+        if code is not None:
+            self.apply_codes([code])
+        self.view.focus()
+
+    @on(Tree.NodeHighlighted, "#codebook")
+    def _code_highlighted(self, event: Tree.NodeHighlighted[Code]) -> None:
+        code = event.node.data
+        if code is not None:
+            self.query_one(CodeDetail).show(code, self.session.counts.get(code.id, 0))
+
+    # ------------------------------------------------------------------ memos
+    def action_memo(self) -> None:
+        index = self.view.cursor
+        if not self.session.segments:
+            return
+        existing = self.session.own_memo(index)
+        seg = self.session.segments[index]
+        self.app.push_screen(
+            MemoModal(f"Memo on segment {seg.ordinal}", existing["text"] if existing else "", _quote(seg.text)),
+            lambda text: self._save_memo(index, text, None),
+        )
+
+    def action_memo_coding(self) -> None:
+        index = self.view.cursor
+        present = self.session.codes_on([index])
+        if not present:
+            self.notify("No codes of yours on this segment to write a memo on", severity="warning", timeout=2)
+            return
+
+        def chosen(codes: list[Code] | None) -> None:
+            if not codes:
+                return
+            code = codes[0]
+            existing = self.session.own_memo(index, code)
+            seg = self.session.segments[index]
+            self.app.push_screen(
+                MemoModal(f"Memo on {code.label} at segment {seg.ordinal}", existing["text"] if existing else "", _quote(seg.text)),
+                lambda text: self._save_memo(index, text, code),
+            )
+
+        self._picker(present, "Memo on which coding?", chosen, multi=False, recent=False)
+
+    @report_errors
+    def _save_memo(self, index: int, text: str | None, code: Code | None) -> None:
+        if text is None:
+            return
+        outcome = self.session.save_memo(index, text, code)
+        self.view.refresh_all()
+        self._done(outcome)
+
+    # ------------------------------------------------------------------ finding
+    def action_search(self) -> None:
+        field = self.query_one("#search", Input)
+        field.display = True
+        field.value = ""
+        field.focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        field = self.query_one("#search", Input)
+        field.display = False
+        self.view.focus()
+        text = event.value.strip()
+        self.view.query = text
+        self.view.refresh_all()
+        if not text:
+            self.last_jump = None
+            return
+        self.last_jump = ("search", text)
+        self._jump(self.session.search(text, self.view.cursor, 1), f"“{text}” not found")
+
+    def action_next_match(self, step: int) -> None:
+        if self.last_jump is None:
+            self.notify("Nothing to repeat: / searches, g jumps to a code", timeout=2)
+            return
+        kind, value = self.last_jump
+        if kind == "search":
+            self._jump(self.session.search(value, self.view.cursor, step), f"“{value}” not found")
+        else:
+            code = self.session.code_by_id[value]
+            self._jump(self.session.next_with_code(value, self.view.cursor, step), f"no more segments with {code.label}")
+
+    def action_next_uncoded(self, step: int) -> None:
+        self._jump(self.session.next_uncoded(self.view.cursor, step), "no uncoded segment " + ("below" if step > 0 else "above"))
+
+    def action_goto_code(self) -> None:
+        def chosen(codes: list[Code] | None) -> None:
+            if not codes:
+                return
+            self.last_jump = ("code", codes[0].id)
+            self._jump(self.session.next_with_code(codes[0].id, self.view.cursor, 1), f"no segment below with {codes[0].label}")
+
+        self._picker(self.session.codes, "Jump to the next segment with …", chosen, multi=False)
+
+    def _jump(self, index: int | None, missing: str) -> None:
+        if index is None:
+            self.notify(missing, severity="warning", timeout=2)
+            return
+        self.view.move_to(index)
+
+    # ------------------------------------------------------------------ status, blind mode, leaving
+    @report_errors
+    def action_toggle_done(self) -> None:
+        self._done(self.session.toggle_done())
+
+    def action_toggle_others(self) -> None:
+        if self.session.others is not None:
+            self.session.show_others(False)
+            self._others_changed()
+        else:
+            self._load_others()
+
+    @work(thread=True, exclusive=True, group="others")
+    def _load_others(self) -> None:
+        try:
+            self.session.show_others(True)
+        except CodebenchError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self._others_changed)
+
+    def _others_changed(self) -> None:
+        shown = self.session.others is not None
+        self.view.border_subtitle = "others' codings shown" if shown else ""
+        self.view.set_class(shown, "-others")
+        self.view.refresh_all()
+        self.last_message = "showing other coders' codings" if shown else "blind: only your codings"
+        self.update_status()
+
+    def action_back(self) -> None:
+        view = self.view
+        search = self.query_one("#search", Input)
+        if search.display:
+            search.display = False
+            view.focus()
+        elif view.visual is not None:
+            view.exit_visual()
+        elif len(view.selection) > 1:
+            view.move_to(view.cursor)
+        else:
+            self.dismiss(None)
+
+
+def _quote(text: str, width: int = 300) -> str:
+    text = " ".join(text.split())
+    return "“" + (text if len(text) <= width else text[: width - 1] + "…") + "”"

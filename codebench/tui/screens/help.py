@@ -1,0 +1,125 @@
+"""The ``?`` screen: every binding (as remapped by the user's keymap) and what the marks mean."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+QUICK_START = """\
+[b]Coding a transcript[/b]
+  1. [b]j[/b]/[b]k[/b] (or ↓/↑) move between segments; [b]shift+↓[/b]/[b]shift+↑[/b] select several.
+  2. [b]c[/b] (or Enter) opens the code picker: type a number ([i]04[/i], [i]13.2[/i]) or part of a name ([i]innov[/i]), Enter applies.
+     Tab marks several codes at once. [b].[/b] applies the last codes again.
+  3. [b]x[/b] removes a code, [b]u[/b] undoes, [b]ctrl+r[/b] redoes. Everything is saved as you go.
+  4. [b]][/b] jumps to the next segment you have not coded yet. [b]D[/b] marks the transcript done.
+  To code only some words: [b]v[/b], then [b]l[/b]/[b]h[/b] move the end, [b]L[/b]/[b]H[/b] move the start, [b]c[/b] codes the words.
+  Click a segment to select it; click a code in the codebook to apply it. [b]ctrl+p[/b] lists every command.
+"""
+
+LEGEND = """\
+[b]Marks in the transcript[/b]
+  [reverse] 04 [/]  a code on the whole segment (its colour)     [b]~04[/b]  a code on some words (underlined in the text)
+  [i]b:04[/i]  another coder's code (only when others' codings are shown: [b]o[/b])
+  ✎  a memo on the segment or on one of its codings      ▌  selected segments       dimmed text: interviewer (not codable)
+"""
+
+
+def binding_groups() -> list[tuple[str, list[BindingType]]]:
+    """Where bindings live, in the order the help screen lists them."""
+    from codebench.tui.app import CodebenchApp
+    from codebench.tui.screens.coding import CodingScreen
+    from codebench.tui.screens.memo import MemoModal
+    from codebench.tui.screens.picker import CodePickerModal
+    from codebench.tui.screens.project_screen import ProjectScreen
+    from codebench.tui.widgets.codebook_tree import CodebookTree
+    from codebench.tui.widgets.transcript_view import TranscriptView
+
+    return [
+        ("Coding screen", list(CodingScreen.BINDINGS)),
+        ("Moving and selecting in the transcript", [b for b in TranscriptView.BINDINGS if "visual_" not in _action(b)]),
+        ("Coding some words (after v)", [b for b in TranscriptView.BINDINGS if "visual_" in _action(b)]),
+        ("Codebook tree (tab to focus it)", list(CodebookTree.BINDINGS)),
+        ("Code picker", list(CodePickerModal.BINDINGS)),
+        ("Memo", list(MemoModal.BINDINGS)),
+        ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
+        ("Everywhere", list(CodebenchApp.BINDINGS)),
+    ]
+
+
+def _action(binding: BindingType) -> str:
+    return binding.action if isinstance(binding, Binding) else binding[1]
+
+
+def _as_binding(binding: BindingType) -> Binding:
+    if isinstance(binding, Binding):
+        return binding
+    key, action, *rest = binding
+    return Binding(key, action, rest[0] if rest else "")
+
+
+def effective_keys(binding: Binding, keymap: dict[str, str]) -> list[str]:
+    """The keys a binding answers to, after the user's keymap."""
+    keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+    return [k.strip() for k in keys.split(",") if k.strip()]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding of the workbench, grouped by where it applies."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "close", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(Text.from_markup("[b]codebench — keys[/b]   (esc closes)"), id="help-title")
+            yield Static(Text.from_markup(QUICK_START))
+            yield Static(self._tables())
+            yield Static(Text.from_markup(LEGEND))
+            yield Static(
+                Text.from_markup(
+                    "[dim]Remap keys in ~/.config/codebench/keymap.toml (or $CODEBENCH_CONFIG) with lines like\n"
+                    '  "coding.undo" = "z"   — the ids are in the right-hand column.[/]'
+                )
+            )
+
+    def _tables(self) -> Group:
+        keymap: dict[str, str] = dict(getattr(self.app, "_keymap", {}))
+        tables = []
+        for title, bindings in binding_groups():
+            table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 2), expand=False)
+            table.add_column("keys", style="bold", min_width=18)
+            table.add_column("action", min_width=34)
+            table.add_column("id", style="dim")
+            for binding in self._unique(bindings):
+                keys = effective_keys(binding, keymap)
+                shown = ", ".join(self.app.get_key_display(binding.with_key(k)) for k in keys)
+                table.add_row(shown, binding.description or binding.action, binding.id or "")
+            tables.append(table)
+            tables.append(Text(""))
+        return Group(*tables)
+
+    @staticmethod
+    def _unique(bindings: Iterable[BindingType]) -> list[Binding]:
+        seen: dict[str, Binding] = {}
+        for raw in bindings:
+            binding = _as_binding(raw)
+            key = binding.id or f"{binding.action}:{binding.key}"
+            if key in seen:
+                merged = seen[key]
+                seen[key] = merged.with_key(f"{merged.key},{binding.key}")
+            else:
+                seen[key] = binding
+        return list(seen.values())
+
+    def action_close(self) -> None:
+        self.dismiss(None)

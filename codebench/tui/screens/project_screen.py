@@ -1,0 +1,189 @@
+"""The project screen: transcripts with their attributes, this coder's status and progress."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import Key
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from codebench.errors import CodebenchError
+
+if TYPE_CHECKING:
+    from codebench.models import Coder
+    from codebench.project import Project
+
+#: Attributes shown first, when transcripts have them; others follow by name.
+PREFERRED_ATTRIBUTES = ("role", "organisation", "sector", "stage")
+STATUS_STYLE = {"done": "bold green", "in-progress": "yellow", "not-started": "dim"}
+
+
+class ProjectScreen(Screen[None]):
+    """Pick a transcript to code. Typing filters the list; Enter opens the highlighted one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open transcript", id="project.open"),
+        Binding("escape", "clear_or_quit", "Clear filter / quit", id="project.clear"),
+        Binding("q", "app.quit", "Quit", id="project.quit"),
+        Binding("backspace", "backspace", "Delete filter text", show=False, id="project.backspace"),
+    ]
+
+    def __init__(self, project: Project, coder: Coder) -> None:
+        super().__init__()
+        self.project = project
+        self.coder = coder
+        self.filter_text = ""
+        self.rows: list[dict[str, Any]] = []
+        self.progress: dict[int, tuple[int, int]] = {}
+        self.attribute_keys: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="project-title")
+        yield Static(id="project-filter")
+        yield DataTable(id="transcripts", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#project-title", Static).update(
+            Text.assemble(
+                (" codebench ", "bold reverse"),
+                f"  {self.project.path.name}  ·  coder ",
+                (self.coder.name, "bold"),
+                "  ·  Enter opens a transcript, type to filter, ? for help",
+            )
+        )
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self.rows:
+            self.reload()
+
+    # ------------------------------------------------------------------ data
+    def reload(self) -> None:
+        """Read transcripts, counts and statuses (cheap); progress comes from a worker."""
+        try:
+            transcripts = self.project.transcripts()
+            counts = self.project.segment_counts()
+            statuses = self.project.statuses()
+        except (CodebenchError, Exception) as error:  # noqa: BLE001 - shown to the user, never a traceback
+            self.app.notify(f"Cannot read the project: {error}", severity="error")
+            return
+        keys = sorted({k for t in transcripts for k in t.attributes})
+        self.attribute_keys = [k for k in PREFERRED_ATTRIBUTES if k in keys] + [k for k in keys if k not in PREFERRED_ATTRIBUTES]
+        self.rows = [
+            {
+                "transcript": t,
+                "segments": counts.get(t.id, (0, 0))[0],
+                "codable": counts.get(t.id, (0, 0))[1],
+                "status": statuses.get((self.coder.id, t.id), "not-started"),
+            }
+            for t in transcripts
+        ]
+        self._fill()
+        self._load_progress()
+
+    @work(thread=True, exclusive=True, group="progress")
+    def _load_progress(self) -> None:
+        """Per-transcript progress scans the codings table; on a big project it runs off the UI thread.
+
+        It reads through the app's own connection (opened with
+        ``check_same_thread=False``). Opening a second connection in this
+        process is avoided on purpose: ``open_database`` reads the file header
+        with a plain file handle, and closing that handle drops the POSIX locks
+        SQLite holds for the app's connection, which lets another process
+        delete the WAL under us.
+        """
+        from codebench.listing import progress
+
+        try:
+            figures = progress(self.project, self.coder.name)
+        except Exception as error:  # noqa: BLE001 - reported in the UI
+            self.app.call_from_thread(self.app.notify, f"Cannot compute progress: {error}", severity="warning")
+            return
+        self.app.call_from_thread(self._progress_ready, figures)
+
+    def _progress_ready(self, figures: dict[int, tuple[int, int]]) -> None:
+        self.progress = figures
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one(DataTable)
+        selected = self.selected_name()
+        table.clear(columns=True)
+        table.add_column("Transcript", key="name")
+        table.add_column("Segments", key="segments")
+        table.add_column("Status", key="status")
+        table.add_column("Coded", key="coded")
+        for key in self.attribute_keys:
+            table.add_column(key.replace("_", " ").capitalize(), key=f"attr:{key}")
+        words = self.filter_text.casefold().split()
+        for row in self.rows:
+            t = row["transcript"]
+            haystack = " ".join([t.name, *t.attributes.values(), row["status"]]).casefold()
+            if not all(w in haystack for w in words):
+                continue
+            coded, codable = self.progress.get(t.id, (None, row["codable"]))
+            coded_text = "…" if coded is None else (f"{round(100 * coded / codable)}%" if codable else "–")
+            table.add_row(
+                t.name,
+                Text(f"{row['segments']}", justify="right"),
+                Text(row["status"].replace("-", " "), style=STATUS_STYLE.get(row["status"], "")),
+                Text(coded_text, justify="right"),
+                *[t.attributes.get(k, "") for k in self.attribute_keys],
+                key=t.name,
+            )
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+        prompt = self.query_one("#project-filter", Static)
+        shown = table.row_count
+        if self.filter_text:
+            prompt.update(Text.assemble(" Filter: ", (self.filter_text, "bold"), "▏", (f"   {shown} of {len(self.rows)} · esc clears", "dim")))
+        else:
+            prompt.update(Text(f" {len(self.rows)} transcripts · type to filter", style="dim"))
+
+    def selected_name(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:  # noqa: BLE001 - empty or shrinking table
+            return None
+        return str(key.value) if key.value is not None else None
+
+    # ------------------------------------------------------------------ actions
+    def action_open(self) -> None:
+        name = self.selected_name()
+        if name is None:
+            self.app.notify("No transcript matches the filter", severity="warning")
+            return
+        self.app.open_transcript(name)  # type: ignore[attr-defined]
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_clear_or_quit(self) -> None:
+        if self.filter_text:
+            self.filter_text = ""
+            self._fill()
+        else:
+            self.app.exit()
+
+    def action_backspace(self) -> None:
+        if self.filter_text:
+            self.filter_text = self.filter_text[:-1]
+            self._fill()
+
+    def on_key(self, event: Key) -> None:
+        """Printable keys that no binding claimed go to the filter."""
+        if event.is_printable and event.character and event.character not in "?q":
+            self.filter_text += event.character
+            event.stop()
+            self._fill()

@@ -1,0 +1,99 @@
+"""The codebook beside the transcript: a tree with per-code counts, and the highlighted code's guidance."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
+
+from codebench.models import Code
+
+if TYPE_CHECKING:
+    from codebench.session import CodingSession
+
+
+class CodebookTree(Tree[Code]):
+    """Codes in tree order; each label shows a colour swatch and how many segments here carry it.
+
+    Enter or a click on a code posts :class:`Tree.NodeSelected`; the coding
+    screen applies that code to the selection.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Apply code", id="codebook.apply"),
+        Binding("space", "toggle_node", "Expand/collapse", show=False, id="codebook.toggle"),
+    ]
+
+    def __init__(self, session: CodingSession, *, id: str | None = None) -> None:
+        super().__init__("Codebook", id=id)
+        self.session = session
+        self.show_root = False
+        self.auto_expand = False
+        self.guide_depth = 2
+        self._code_nodes: dict[int, TreeNode[Code]] = {}
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Re-create the nodes from the session's codes (after codebook edits)."""
+        self.clear()
+        self._code_nodes = {}
+        for code in self.session.codes:
+            if code.archived:
+                continue
+            parent = self._code_nodes.get(code.parent_id) if code.parent_id is not None else None
+            node = (parent or self.root).add(self._label(code), data=code, expand=True)
+            self._code_nodes[code.id] = node
+        for node in self._code_nodes.values():
+            if not node.children:
+                node.allow_expand = False
+
+    def _label(self, code: Code) -> Text:
+        colour = self.session.colour(code.id) or "#888888"
+        label = Text()
+        label.append("■ ", style=colour)
+        if code.number:
+            label.append(code.number + " ", style="bold")
+        label.append(code.name)
+        count = self.session.counts.get(code.id, 0)
+        if count:
+            label.append(f"  {count}", style="bold")
+        return label
+
+    def update_counts(self, code_ids: list[int] | set[int] | None = None) -> None:
+        """Refresh the labels of these codes (all when ``None``)."""
+        for code_id in self._code_nodes if code_ids is None else code_ids:
+            node = self._code_nodes.get(code_id)
+            if node is not None and node.data is not None:
+                node.set_label(self._label(node.data))
+
+    def select_code(self, code_id: int) -> None:
+        node = self._code_nodes.get(code_id)
+        if node is not None:
+            self.move_cursor(node)
+
+
+class CodeDetail(Static):
+    """Definition, inclusion and exclusion guidance and an example of one code."""
+
+    def show(self, code: Code | None, count: int = 0) -> None:
+        if code is None:
+            self.update("[dim]Highlight a code in the tree to read its definition.[/]")
+            return
+        text = Text()
+        text.append(code.label, style="bold")
+        text.append(f"   {count} segment{'s' if count != 1 else ''} here\n", style="dim")
+        for title, body in (
+            ("", code.description),
+            ("Use when: ", code.inclusion),
+            ("Not when: ", code.exclusion),
+            ("Example: ", code.example),
+        ):
+            if body:
+                text.append("\n")
+                if title:
+                    text.append(title, style="bold")
+                text.append(body.strip() + "\n", style="italic" if title == "Example: " else "")
+        self.update(text)
