@@ -136,3 +136,27 @@ def test_two_connections_write_without_lost_updates(tmp_path: Path, write_transc
     assert len(a.codings()) == 6 and len(b.codings()) == 6
     a.close()
     b.close()
+
+
+def test_opening_a_second_handle_keeps_this_process_locks(tmp_path: Path) -> None:
+    """POSIX locks are per process: a stray open()/close() of the file would drop them.
+
+    Without its shared lock on the database file, another process that opens
+    and closes the project believes it is the last user and deletes the WAL
+    under our feet, and our later commits vanish.
+    """
+    import subprocess
+    import sys
+
+    path = tmp_path / "locks.db"
+    first = Project.init(path)
+    first.set_setting("before", "1")
+    second = Project.open(path)  # a second handle in the same process
+    touch = f"import sqlite3; c = sqlite3.connect({str(path)!r}); c.execute('SELECT count(*) FROM meta').fetchone(); c.close()"
+    subprocess.run([sys.executable, "-c", touch], check=True)
+    first.set_setting("after", "2")
+    read = f"import sqlite3; c = sqlite3.connect({str(path)!r}); print(dict(c.execute('SELECT key, value FROM meta')))"
+    seen = subprocess.run([sys.executable, "-c", read], capture_output=True, text=True, check=True).stdout
+    assert "'after': '2'" in seen
+    second.close()
+    first.close()

@@ -46,10 +46,6 @@ def open_database(path: Path | str, *, create: bool = False, migrate: bool = Tru
             )
         if path.exists() and path.is_dir():
             raise ProjectError(f"{path}: is a folder, not a project file")
-        if path.exists() and path.stat().st_size > 0:
-            with path.open("rb") as handle:
-                if handle.read(16) != b"SQLite format 3\x00":
-                    raise ProjectError(f"{path}: not a codebench project (not an SQLite file)")
     try:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -58,7 +54,14 @@ def open_database(path: Path | str, *, create: bool = False, migrate: bool = Tru
         raise ProjectError(f"{path}: cannot open ({error})") from error
     db = sqlite_utils.Database(conn, execute_plugins=False)
     try:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        # Let SQLite judge the header: opening the file with Python and closing
+        # it again would drop every POSIX lock this process holds on it.
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            if "not a database" in str(error) or "encrypted" in str(error):
+                raise ProjectError(f"{path}: not a codebench project (not an SQLite file)") from None
+            raise
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
             raise ProjectError(f"{path}: not a codebench project (an SQLite file of another application)")
