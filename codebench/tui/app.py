@@ -37,6 +37,8 @@ class CodebenchApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("f2", "codebook", "Codebook editor", show=False, id="app.codebook"),
+        Binding("f3", "review", "Agreement review", id="app.review"),
+        Binding("f4", "reports", "Reports", id="app.reports"),
     ]
 
     def __init__(
@@ -130,18 +132,31 @@ class CodebenchApp(App[None]):
             self.push_screen(HelpScreen())
 
     def action_codebook(self) -> None:
-        """Open the codebook editor (written separately; absent builds get a notice)."""
-        if self.coder is None:
+        """Open the codebook editor."""
+        from codebench.tui.screens.codebook import CodebookScreen
+
+        self._open(CodebookScreen, "Cannot open the codebook")
+
+    def action_review(self) -> None:
+        """Open the agreement review: per-code agreement, then adjudication into the consensus."""
+        from codebench.tui.screens.review import ReviewScreen
+
+        self._open(ReviewScreen, "Cannot open the review")
+
+    def action_reports(self) -> None:
+        """Open the reports screen: frequencies, by attribute, co-occurrence, export."""
+        from codebench.tui.screens.reports import ReportsScreen
+
+        self._open(ReportsScreen, "Cannot open the reports")
+
+    def _open(self, screen_class: type[Screen], title: str) -> None:
+        """Push ``screen_class(project, coder)`` unless it is already on top; errors become notices."""
+        if self.coder is None or isinstance(self.screen, screen_class):
             return
         try:
-            from codebench.tui.screens.codebook import CodebookScreen
-        except ImportError:
-            self.notify("The codebook editor is not available yet (use `codebench codebook`).", severity="warning")
-            return
-        try:
-            screen = CodebookScreen(self.project, self.coder)
+            screen = screen_class(self.project, self.coder)  # type: ignore[call-arg]
         except (CodebenchError, sqlite3.Error) as error:
-            self.notify(str(error), title="Cannot open the codebook", severity="error")
+            self.notify(str(error), title=title, severity="error")
             return
         self.push_screen(screen)
 

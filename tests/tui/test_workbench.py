@@ -452,20 +452,19 @@ def test_bad_keymap_is_a_notification(tui_project: Project, tmp_path: Path) -> N
     run(coding_app(tui_project), script)
 
 
-def test_codebook_screen_opens_or_is_explained(tui_project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
+def test_codebook_review_and_reports_screens_open_from_the_workbench(tui_project: Project) -> None:
+    from codebench.tui.screens.codebook import CodebookScreen
+    from codebench.tui.screens.reports import ReportsScreen
+    from codebench.tui.screens.review import ReviewScreen
 
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
-        await pilot.press("b")
-        await pilot.pause()
-        assert not isinstance(app.screen, CodingScreen)
-        app.pop_screen()
-        await pilot.pause()
-        monkeypatch.setitem(sys.modules, "codebench.tui.screens.codebook", None)
-        await pilot.press("f2")
-        await pilot.pause()
-        assert isinstance(app.screen, CodingScreen)
-        assert any("codebook editor" in n.message for n in app._notifications)
+        for key, screen_class in (("b", CodebookScreen), ("f3", ReviewScreen), ("f4", ReportsScreen)):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, screen_class), key
+            app.pop_screen()
+            await pilot.pause()
+            assert isinstance(app.screen, CodingScreen)
 
     run(coding_app(tui_project), script)
 
