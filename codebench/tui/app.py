@@ -8,12 +8,15 @@ first-run prompt), loads the user's keymap and returns a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+from collections import deque
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -58,6 +61,83 @@ class CodebenchApp(App[None]):
         self.user_keymap = keymap or {}
         self.keymap_error = keymap_error
         self._history: History | None = None
+        self._key_queue: deque[events.Key] = deque()
+        self._released_keys: set[int] = set()
+        self._key_busy = False
+        self._key_tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ key order
+    #: Longest wait for one step of a key's handling before moving on (s).
+    KEY_SETTLE_TIMEOUT = 0.5
+
+    async def on_event(self, event: events.Event) -> None:
+        """Handle keys one at a time, in order, across screen changes.
+
+        Textual forwards each key to the focused widget's queue, from where it
+        bubbles up to the screen and back to the app (which runs the key's
+        binding), and meanwhile goes on forwarding the next keys. A fast
+        typist's ``c04⏎`` then races the code picker that ``c`` opens: the
+        digits reach the old screen and are lost. So while one key is being
+        handled, later keys wait in a queue; each is released once the one
+        before it has passed every queue on its way and any screen it opened
+        has mounted and taken focus.
+        """
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if id(event) in self._released_keys:
+            self._released_keys.discard(id(event))
+        elif self._key_busy:
+            self._key_queue.append(event)
+            return
+        self._key_busy = True
+        screen = self.screen
+        target = self.focused or screen
+        try:
+            await super().on_event(event)
+        finally:
+            task = asyncio.create_task(self._settle_then_release(target, screen))
+            self._key_tasks.add(task)
+            task.add_done_callback(self._key_tasks.discard)
+
+    async def _settle_then_release(self, target: object, screen: Screen) -> None:
+        try:
+            node: object | None = target
+            while node is not None:
+                await self._barrier(node)
+                node = None if node is screen else getattr(node, "parent", None)
+            await self._barrier(self)  # the app runs non-priority bindings
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.KEY_SETTLE_TIMEOUT
+            while self.screen is not screen and loop.time() < deadline:
+                current = self.screen
+                if current.is_mounted and (current.focused is not None or not current.focus_chain):
+                    break
+                await asyncio.sleep(0.002)
+        except Exception:  # noqa: BLE001 - ordering is best effort; typing must never stop
+            pass
+        finally:
+            if self._key_queue and self.is_running:
+                following = self._key_queue.popleft()
+                self._released_keys.add(id(following))
+                self.post_message(following)
+            else:
+                self._key_queue.clear()
+                self._key_busy = False
+
+    async def _barrier(self, node: object) -> None:
+        """Wait until ``node`` has handled everything already in its queue."""
+        handled: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def done() -> None:
+            if not handled.done():
+                handled.set_result(None)
+
+        try:
+            if node.call_later(done):  # type: ignore[attr-defined]
+                await asyncio.wait_for(handled, self.KEY_SETTLE_TIMEOUT)
+        except (asyncio.TimeoutError, AttributeError):
+            pass
 
     # ------------------------------------------------------------------ start-up
     def on_mount(self) -> None:

@@ -452,6 +452,27 @@ def test_bad_keymap_is_a_notification(tui_project: Project, tmp_path: Path) -> N
     run(coding_app(tui_project), script)
 
 
+def test_keys_typed_in_a_burst_keep_their_order(tui_project: Project, tui_path: Path) -> None:
+    """``c12⏎ j c07⏎ j cinnov⏎`` sent at once, as a fast typist or a paste delivers it."""
+    from textual import events
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        first = seg_span(app, screen(app).view.cursor)
+        for key in "c 1 2 enter j c 0 7 enter j c i n n o v enter".split():
+            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(committed(tui_path)) == 3:
+                break
+        cursor = screen(app).view.cursor
+        assert isinstance(app.screen, CodingScreen)
+        assert [number for number, _s, _e in committed(tui_path)] == ["07", "12", "12"]
+        assert ("12", *first) in committed(tui_path)
+        assert ("12", *seg_span(app, cursor)) in committed(tui_path)
+
+    run(coding_app(tui_project), script)
+
+
 def test_codebook_review_and_reports_screens_open_from_the_workbench(tui_project: Project) -> None:
     from codebench.tui.screens.codebook import CodebookScreen
     from codebench.tui.screens.reports import ReportsScreen
