@@ -241,7 +241,13 @@ class Units:
 
 
 def resolve_coders(project: Project, names: Sequence[str] | None) -> list[Coder]:
-    """The named coders, or every human coder who has coded or has a transcript status."""
+    """The named coders, or by default the human coders who have finished work.
+
+    By default: every human coder who has marked at least one transcript
+    done, when there are two or more; else every human coder who has coded or
+    has a transcript status. So a new coder who has just started does not
+    empty the comparison of the coders who have finished.
+    """
     if names:
         coders = [project.coder(n) for n in names]
         seen: set[int] = set()
@@ -254,6 +260,10 @@ def resolve_coders(project: Project, names: Sequence[str] | None) -> list[Coder]
     # would otherwise leave no transcript "done by every coder".
     coded = agreement_sql.coded_transcripts(project.db, [c.id for c in humans])
     with_status = {k for (k, _t) in project.statuses()}
+    finished = {k for (k, _t), state in project.statuses().items() if state == "done"}
+    done = [c for c in humans if c.id in finished]
+    if len(done) >= 2:
+        return done
     active = [c for c in humans if coded[c.id] or c.id in with_status]
     return active if len(active) >= 2 else humans
 

@@ -327,3 +327,19 @@ def test_weighted_statistics_equal_the_expanded_matrix() -> None:
             assert (a is None) == (b is None)
             if a is not None:
                 assert (a.low, a.high, a.n_valid) == (b.low, b.high, b.n_valid)
+
+
+def test_default_coders_are_those_who_finished_work(project, write_transcript) -> None:
+    """A coder who has only just started does not empty the comparison of two who finished."""
+    from codebench.agreement.units import resolve_coders
+
+    path = write_transcript("t.txt", "Interviewer: Why?\nAnn Lee: One. Two. Three.\n")
+    assert project.import_files([path]).ok
+    for name in ("amy", "ben", "cal"):
+        project.code_segments(name, "t", [1], "01")
+    project.set_status("amy", "t", "done")
+    project.set_status("ben", "t", "done")
+    project.set_status("cal", "t", "in-progress")
+    assert [c.name for c in resolve_coders(project, None)] == ["amy", "ben"]
+    project.set_status("ben", "t", "in-progress")
+    assert [c.name for c in resolve_coders(project, None)] == ["amy", "ben", "cal"]
