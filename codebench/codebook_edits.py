@@ -344,20 +344,7 @@ def archive_code(project: Project, coder: str | Coder, code: CodeRef) -> Code:
         current = _fresh(project, code)
         if current.archived:
             raise CodebookError(f"{current.label!r} is already archived")
-        below = [project.code_by_id(i) for i in code_sql.descendant_ids(project.db, current.id)]
-        changed = [current, *(c for c in below if not c.archived)]
-        code_sql.set_archived(project.db, [c.id for c in changed], True)
-        event_sql.log(
-            project.db,
-            "code.archive",
-            {
-                "guid": current.guid,
-                "codes": [c.guid for c in changed],
-                "before": {"archived": False},
-                "after": {"archived": True},
-            },
-            coder_id=k.id,
-        )
+        _set_subtree_archived(project, k, current, True, "code.archive")
     return project.code_by_id(current.id)
 
 
@@ -377,21 +364,32 @@ def restore_code(project: Project, coder: str | Coder, code: CodeRef) -> Code:
                 raise CodebookError(
                     f"cannot restore {current.label!r}: its parent {parent.label!r} is archived (restore it first)"
                 )
-        below = [project.code_by_id(i) for i in code_sql.descendant_ids(project.db, current.id)]
-        changed = [current, *(c for c in below if c.archived)]
-        code_sql.set_archived(project.db, [c.id for c in changed], False)
-        event_sql.log(
-            project.db,
-            "code.restore",
-            {
-                "guid": current.guid,
-                "codes": [c.guid for c in changed],
-                "before": {"archived": True},
-                "after": {"archived": False},
-            },
-            coder_id=k.id,
-        )
+        _set_subtree_archived(project, k, current, False, "code.restore")
     return project.code_by_id(current.id)
+
+
+def _set_subtree_archived(project: Project, k: Coder, current: Code, archived: bool, event: str) -> None:
+    """Flip ``current`` and the codes below it that are not yet in the ``archived`` state, and log it.
+
+    Archive and restore are the same subtree walk in opposite directions;
+    codes already in the target state are left out of the change and of the
+    event, so undoing it touches only what this edit changed. Runs inside the
+    caller's transaction, after the caller's checks.
+    """
+    below = [project.code_by_id(i) for i in code_sql.descendant_ids(project.db, current.id)]
+    changed = [current, *(c for c in below if c.archived != archived)]
+    code_sql.set_archived(project.db, [c.id for c in changed], archived)
+    event_sql.log(
+        project.db,
+        event,
+        {
+            "guid": current.guid,
+            "codes": [c.guid for c in changed],
+            "before": {"archived": not archived},
+            "after": {"archived": archived},
+        },
+        coder_id=k.id,
+    )
 
 
 # ---------------------------------------------------------------------------- checks

@@ -26,6 +26,14 @@ from codebench.agreement.estimate import Estimate
 
 BINARY_CATEGORIES = np.array([0.0, 1.0])
 
+_BinaryStat = (
+    _stats.PercentAgreement
+    | _stats.ChanceUniform
+    | _stats.GwetAC1
+    | _stats.FleissKappa
+    | _stats.KrippendorffAlpha
+)
+
 
 class CodeReport(TypedDict):
     """Everything the agreement report needs about one code."""
@@ -69,11 +77,7 @@ def _patterns(n_coders: int) -> npt.NDArray[np.int64]:
 
 
 def _estimates(
-    stat: _stats.PercentAgreement
-    | _stats.ChanceUniform
-    | _stats.GwetAC1
-    | _stats.FleissKappa
-    | _stats.KrippendorffAlpha,
+    stat: _BinaryStat,
     freq: npt.NDArray[np.float64],
     patterns: npt.NDArray[np.int64],
 ) -> list[Estimate]:
@@ -104,24 +108,68 @@ def binary_report(
     # reused by the allocator, which is ~3x faster than whole-array passes
     # that page-fault in hundreds of MB.
     for k in range(n_codes):
-        block = arr[k]
-        rated = ~np.isnan(block)
-        applied = block == 1.0
-        if np.count_nonzero(applied) + np.count_nonzero(block == 0.0) != np.count_nonzero(rated):
-            raise ValueError("binary_report accepts only 0, 1 and NaN")
-        m = rated.sum(axis=0, dtype=np.intp)
-        s = applied.sum(axis=0, dtype=np.intp)
-        freq[k] = np.bincount(m * base + s, minlength=base * base)
+        rated, applied, keys = code_masks(arr[k], "binary_report")
+        freq[k] = np.bincount(keys, minlength=base * base)
         gram[:, k] = _gram(rated, applied)
-    patterns = _patterns(n_coders)
+    return assemble_reports(freq, gram, int(n_units), codes, coder_names, min_units)
 
-    stats = {
+
+def code_masks(
+    block: npt.NDArray[np.float64], caller: str
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
+    """The rated and applied masks of one ``(coders, units)`` code, and each unit's pattern key.
+
+    The key ``m * (C+1) + s`` (m raters, s appliers) indexes the frequency
+    row that every multi-coder coefficient reads; the weighted and
+    unweighted reports both build it here so their pattern layout cannot
+    drift apart.  ``caller`` names the public function in the error.
+    """
+    rated = ~np.isnan(block)
+    applied = block == 1.0
+    if np.count_nonzero(applied) + np.count_nonzero(block == 0.0) != np.count_nonzero(rated):
+        raise ValueError(f"{caller} accepts only 0, 1 and NaN")
+    m = rated.sum(axis=0, dtype=np.intp)
+    s = applied.sum(axis=0, dtype=np.intp)
+    return rated, applied, m * (block.shape[0] + 1) + s
+
+
+def binary_stats(n_coders: int) -> dict[str, _BinaryStat]:
+    """The multi-coder coefficients of a 0/1 code, keyed by their :class:`CodeReport` field.
+
+    One definition, so the report, its weighted twin and the weighted
+    bootstrap all use the same q = 2 / nominal settings.
+    """
+    return {
         "percent_agreement": _stats.PercentAgreement(),
         "krippendorff_alpha": _stats.KrippendorffAlpha("nominal", BINARY_CATEGORIES),
         "fleiss_kappa": _stats.FleissKappa(n_coders),
         "gwet_ac1": _stats.GwetAC1(2),
         "brennan_prediger": _stats.ChanceUniform(2),
     }
+
+
+def assemble_reports(
+    freq: npt.NDArray[np.float64],
+    gram: npt.NDArray[np.float64],
+    n_units: int,
+    codes: Sequence[str] | None,
+    coder_names: Sequence[str] | None,
+    min_units: int,
+) -> list[CodeReport]:
+    """One :class:`CodeReport` per code from its pattern frequencies and Gram matrices.
+
+    ``freq`` is ``(codes, (C+1)**2)`` (keyed as :func:`code_masks` keys
+    units) and ``gram`` stacks X.X', X.R', R.R' per code; whether they were
+    counted plainly or with unit weights does not matter past this point, so
+    the weighted and unweighted reports share it.  Counts are rounded to the
+    nearest integer, which is exact for unweighted sums and removes float
+    noise from weighted ones.
+    """
+    n_codes = freq.shape[0]
+    n_coders = gram.shape[2]
+    base = n_coders + 1
+    patterns = _patterns(n_coders)
+    stats = binary_stats(n_coders)
     results = {name: _estimates(stat, freq, patterns) for name, stat in stats.items()}
     xx, xr, rr = gram
     kappas = _pairwise_kappa(xx, xr, rr)
@@ -130,19 +178,19 @@ def binary_report(
     s_key = np.arange(base * base) % base
     reports: list[CodeReport] = []
     for k in range(n_codes):
-        n_ratings = int(freq[k] @ m_key)
-        n_applied = int(freq[k] @ s_key)
+        n_ratings = int(np.rint(freq[k] @ m_key))
+        n_applied = int(np.rint(freq[k] @ s_key))
         report: CodeReport = {
             "code": codes[k] if codes is not None else k,
-            "n_units": int(n_units),
-            "n_rated_units": int(freq[k][m_key >= 1].sum()),
-            "n_pairable_units": int(freq[k][m_key >= 2].sum()),
-            "n_complete_units": int(freq[k][m_key == n_coders].sum()) if n_coders else 0,
+            "n_units": n_units,
+            "n_rated_units": int(np.rint(freq[k][m_key >= 1].sum())),
+            "n_pairable_units": int(np.rint(freq[k][m_key >= 2].sum())),
+            "n_complete_units": int(np.rint(freq[k][m_key == n_coders].sum())) if n_coders else 0,
             "n_ratings": n_ratings,
             "n_applied": n_applied,
             "prevalence": n_applied / n_ratings if n_ratings else None,
-            "rated_by_coder": [int(rr[k, i, i]) for i in range(n_coders)],
-            "applied_by_coder": [int(xx[k, i, i]) for i in range(n_coders)],
+            "rated_by_coder": [int(np.rint(rr[k, i, i])) for i in range(n_coders)],
+            "applied_by_coder": [int(np.rint(xx[k, i, i])) for i in range(n_coders)],
             **{name: results[name][k] for name in stats},  # type: ignore[typeddict-item]
             "cohen_kappa": kappas[k],
             "diagnostics": [],

@@ -182,14 +182,31 @@ def bootstrap_ci(
     Returns ``None`` when no replicate is defined.  Same ``seed`` -> same
     interval.
     """
+    check_bootstrap_args(n, level)
+    return percentile_interval(replicate_values(statistic, data, n=n, seed=seed), level)
+
+
+def check_bootstrap_args(n: int, level: float) -> None:
+    """Reject a replicate count or confidence level no interval can be built from.
+
+    Checked before any resampling, so a bad argument fails fast in both the
+    unweighted and the weighted bootstrap with the same message.
+    """
     if not 0.0 < level < 1.0:
         raise ValueError(f"level must be in (0, 1), got {level}")
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    values = replicate_values(statistic, data, n=n, seed=seed)
+
+
+def percentile_interval(values: npt.NDArray[np.float64], level: float) -> Interval | None:
+    """The equal-tailed percentile interval of the defined replicates (NaN = undefined).
+
+    Shared by every bootstrap here so that they count undefined replicates
+    and place the tails identically; ``None`` when no replicate is defined.
+    """
     valid = values[np.isfinite(values)]
     if valid.size == 0:
         return None
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(valid, [tail, 1.0 - tail])
-    return Interval(float(low), float(high), int(valid.size), int(n), float(level))
+    return Interval(float(low), float(high), int(valid.size), int(values.size), float(level))

@@ -30,17 +30,19 @@ import numpy.typing as npt
 
 from codebench.agreement import _stats
 from codebench.agreement.batch import (
-    BINARY_CATEGORIES,
     CodeReport,
-    _estimates,
-    _pairwise_kappa,
-    _patterns,
     _validate,
+    assemble_reports,
     binary_report,
+    binary_stats,
+    code_masks,
 )
-from codebench.agreement.bootstrap import Interval, bootstrap_ci
-from codebench.agreement.coefficients import with_fleiss_note
-from codebench.agreement.diagnostics import CodeSummary, summary_diagnostics
+from codebench.agreement.bootstrap import (
+    Interval,
+    bootstrap_ci,
+    check_bootstrap_args,
+    percentile_interval,
+)
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION, Estimate
 
 _MAX_WEIGHT_CELLS = 20_000_000
@@ -80,64 +82,14 @@ def weighted_binary_report(
     freq = np.zeros((n_codes, base * base))
     gram = np.zeros((3, n_codes, n_coders, n_coders))
     for k in range(n_codes):
-        block = arr[k]
-        rated = ~np.isnan(block)
-        applied = block == 1.0
-        if np.count_nonzero(applied) + np.count_nonzero(block == 0.0) != np.count_nonzero(rated):
-            raise ValueError("weighted_binary_report accepts only 0, 1 and NaN")
-        m = rated.sum(axis=0, dtype=np.intp)
-        s = applied.sum(axis=0, dtype=np.intp)
-        freq[k] = np.bincount(m * base + s, weights=wf, minlength=base * base)
+        rated, applied, keys = code_masks(arr[k], "weighted_binary_report")
+        freq[k] = np.bincount(keys, weights=wf, minlength=base * base)
         x = applied.astype(np.float64)
         r = rated.astype(np.float64)
         xw = x * wf
         rw = r * wf
         gram[:, k] = np.stack([xw @ x.T, xw @ r.T, rw @ r.T])
-    patterns = _patterns(n_coders)
-    stats: dict[
-        str,
-        _stats.PercentAgreement | _stats.ChanceUniform | _stats.GwetAC1 | _stats.FleissKappa | _stats.KrippendorffAlpha,
-    ] = {
-        "percent_agreement": _stats.PercentAgreement(),
-        "krippendorff_alpha": _stats.KrippendorffAlpha("nominal", BINARY_CATEGORIES),
-        "fleiss_kappa": _stats.FleissKappa(n_coders),
-        "gwet_ac1": _stats.GwetAC1(2),
-        "brennan_prediger": _stats.ChanceUniform(2),
-    }
-    results = {name: _estimates(stat, freq, patterns) for name, stat in stats.items()}
-    xx, xr, rr = gram
-    kappas = _pairwise_kappa(xx, xr, rr)
-    m_key = np.arange(base * base) // base
-    s_key = np.arange(base * base) % base
-    reports: list[CodeReport] = []
-    for k in range(n_codes):
-        n_ratings = int(np.rint(freq[k] @ m_key))
-        n_applied = int(np.rint(freq[k] @ s_key))
-        report: CodeReport = {
-            "code": codes[k] if codes is not None else k,
-            "n_units": int(w.sum()),
-            "n_rated_units": int(np.rint(freq[k][m_key >= 1].sum())),
-            "n_pairable_units": int(np.rint(freq[k][m_key >= 2].sum())),
-            "n_complete_units": int(np.rint(freq[k][m_key == n_coders].sum())) if n_coders else 0,
-            "n_ratings": n_ratings,
-            "n_applied": n_applied,
-            "prevalence": n_applied / n_ratings if n_ratings else None,
-            "rated_by_coder": [int(np.rint(rr[k, i, i])) for i in range(n_coders)],
-            "applied_by_coder": [int(np.rint(xx[k, i, i])) for i in range(n_coders)],
-            **{name: results[name][k] for name in stats},  # type: ignore[typeddict-item]
-            "cohen_kappa": kappas[k],
-            "diagnostics": [],
-        }
-        report["fleiss_kappa"] = with_fleiss_note(
-            report["fleiss_kappa"],
-            report["n_complete_units"],
-            report["n_rated_units"] - report["n_complete_units"],
-        )
-        report["diagnostics"] = summary_diagnostics(
-            CodeSummary.from_report(report), coder_names=coder_names, min_units=min_units
-        )
-        reports.append(report)
-    return reports
+    return assemble_reports(freq, gram, int(w.sum()), codes, coder_names, min_units)
 
 
 _MULTI = {
@@ -152,18 +104,6 @@ _MULTI = {
     "bp": "brennan_prediger",
     "brennan_prediger": "brennan_prediger",
 }
-
-
-def _multi_stat(name: str, n_coders: int) -> _stats.KrippendorffAlpha | _stats.FleissKappa | _stats.PercentAgreement | _stats.GwetAC1 | _stats.ChanceUniform:
-    if name == "krippendorff_alpha":
-        return _stats.KrippendorffAlpha("nominal", BINARY_CATEGORIES)
-    if name == "fleiss_kappa":
-        return _stats.FleissKappa(n_coders)
-    if name == "gwet_ac1":
-        return _stats.GwetAC1(2)
-    if name == "brennan_prediger":
-        return _stats.ChanceUniform(2)
-    return _stats.PercentAgreement()
 
 
 def binary_bootstrap(
@@ -189,10 +129,7 @@ def binary_bootstrap(
     w = _as_weights(weights, arr.shape[1])
     if w is None:
         return bootstrap_ci(statistic, arr, n=n, seed=seed, level=level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must be in (0, 1), got {level}")
-    if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+    check_bootstrap_args(n, level)
     rng = np.random.default_rng(seed)
     rated = ~np.isnan(arr)
     applied = arr == 1.0
@@ -223,7 +160,7 @@ def binary_bootstrap(
         uniq = np.flatnonzero(freq)
         patterns = np.stack([uniq % base, uniq // base], axis=1).astype(np.int64)
         freq = freq[uniq]
-        stat = _multi_stat(_MULTI[statistic], arr.shape[0])
+        stat = binary_stats(arr.shape[0])[_MULTI[statistic]]
     if patterns.shape[0] == 0:
         return None
     keep = stat.usable(patterns)
@@ -239,12 +176,7 @@ def binary_bootstrap(
         draws = rng.multinomial(total, freq / freq.sum(), size=size).astype(np.float64)
         vals, codes = stat.finalize(draws @ features)
         values[start : start + size] = np.where(codes == 0, vals, np.nan)
-    valid = values[np.isfinite(values)]
-    if valid.size == 0:
-        return None
-    tail = (1.0 - level) / 2.0
-    low, high = np.quantile(valid, [tail, 1.0 - tail])
-    return Interval(float(low), float(high), int(valid.size), int(n), float(level))
+    return percentile_interval(values, level)
 
 
 def _set_ids(sets: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:

@@ -8,13 +8,14 @@ The only report module that imports rich (lazily, inside functions).
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from codebench.reports.codebook_doc import CodebookReport
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
-from codebench.reports.tables import Table, reading_tables
+from codebench.reports.tables import Column, Table, reading_tables
 
 #: Narrowest the indented name column of a table gets before the numbers give way.
 NAME_WIDTH = 16
@@ -79,13 +80,7 @@ def rich_table(table: Table) -> Any:
         out.add_column(column.short or column.label, justify="right" if numeric else "left", overflow="fold", no_wrap=column.key == "code",
                        min_width=4 if numeric else min(longest, NAME_WIDTH) if column.key == table.indent else None)
     for row in table.rows:
-        cells = []
-        for column in columns:
-            text = format_cell(row.get(column.key), column.kind)
-            if column.key == table.indent:
-                text = "  " * int(row.get("_depth", 0)) + text
-            cells.append(_escape(text))
-        out.add_row(*cells)
+        out.add_row(*(_escape(text) for text in display_cells(table, row, columns)))
     return out
 
 
@@ -219,6 +214,23 @@ def format_cell(value: Any, kind: str) -> str:
     if kind == "float" and isinstance(value, (int, float)):
         return f"{value:.2f}"
     return str(value)
+
+
+def display_cells(table: Table, row: dict[str, Any], columns: Sequence[Column]) -> list[str]:
+    """One row's cells as shown: each formatted, the tree column indented by the row's depth.
+
+    The terminal report and the workbench's reports screen draw the same
+    tables; building the cell text in one place keeps them showing the same
+    numbers and the same code tree. Plain text: the caller escapes markup
+    if its widget needs that.
+    """
+    cells = []
+    for column in columns:
+        text = format_cell(row.get(column.key), column.kind)
+        if column.key == table.indent:
+            text = "  " * int(row.get("_depth", 0)) + text
+        cells.append(text)
+    return cells
 
 
 def _escape(text: str) -> str:

@@ -236,48 +236,57 @@ def speaker_ids(columns: SegmentColumns) -> tuple[np.ndarray, list[str]]:
     return in_table_order[columns.order], names
 
 
+#: Ids bound per ``IN (…)`` list, well under SQLite's limit on bound parameters.
+_ID_CHUNK = 500
+
+
+def _id_chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    """``ids`` in slices small enough to bind as one ``IN (…)`` list."""
+    ids = list(ids)
+    for i in range(0, len(ids), _ID_CHUNK):
+        yield ids[i : i + _ID_CHUNK]
+
+
+def _marks(chunk: Sequence[int]) -> str:
+    return ", ".join("?" for _ in chunk)
+
+
 def transcript_texts(db: sqlite_utils.Database | sqlite3.Connection, transcript_ids: Sequence[int] | None = None) -> dict[int, str]:
     """``{transcript_id: text}`` for the given transcripts (default: all)."""
     if transcript_ids is None:
         return {r[0]: r[1] for r in db.execute("SELECT id, text FROM transcripts")}
     out: dict[int, str] = {}
-    ids = list(transcript_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        out.update(
-            {r[0]: r[1] for r in db.execute(f"SELECT id, text FROM transcripts WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)}
-        )
+    for chunk in _id_chunks(transcript_ids):
+        out.update({r[0]: r[1] for r in db.execute(f"SELECT id, text FROM transcripts WHERE id IN ({_marks(chunk)})", chunk)})
+    return out
+
+
+def _memos_by(db: sqlite_utils.Database, column: str, ids: Sequence[int], where: str = "") -> dict[int, list[tuple[str, str]]]:
+    """``{m.<column>: [(author name, memo text), …]}`` for memos whose ``column`` is in ``ids``.
+
+    Coding memos and segment memos are the same query keyed by a different
+    column; ``where`` narrows it further (segment memos exclude those that
+    belong to a coding). Memos keep their creation order.
+    """
+    out: dict[int, list[tuple[str, str]]] = {}
+    for chunk in _id_chunks(ids):
+        for key, author, text in db.execute(
+            f"SELECT m.{column}, coalesce(k.name, ''), m.text FROM memos m LEFT JOIN coders k ON k.id = m.author_id"
+            f" WHERE {where}m.{column} IN ({_marks(chunk)}) ORDER BY m.id",
+            chunk,
+        ):
+            out.setdefault(key, []).append((author, text))
     return out
 
 
 def coding_memos(db: sqlite_utils.Database, coding_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """``{coding_id: [(author name, memo text), …]}`` for memos attached to codings."""
-    out: dict[int, list[tuple[str, str]]] = {}
-    ids = list(coding_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        for coding_id, author, text in db.execute(
-            "SELECT m.coding_id, coalesce(k.name, ''), m.text FROM memos m LEFT JOIN coders k ON k.id = m.author_id"
-            f" WHERE m.coding_id IN ({', '.join('?' for _ in chunk)}) ORDER BY m.id",
-            chunk,
-        ):
-            out.setdefault(coding_id, []).append((author, text))
-    return out
+    return _memos_by(db, "coding_id", coding_ids)
 
 
 def segment_memos(db: sqlite_utils.Database, segment_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
     """``{segment_id: [(author name, memo text), …]}`` for memos attached to segments."""
-    out: dict[int, list[tuple[str, str]]] = {}
-    ids = list(segment_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        for segment_id, author, text in db.execute(
-            "SELECT m.segment_id, coalesce(k.name, ''), m.text FROM memos m LEFT JOIN coders k ON k.id = m.author_id"
-            f" WHERE m.coding_id IS NULL AND m.segment_id IN ({', '.join('?' for _ in chunk)}) ORDER BY m.id",
-            chunk,
-        ):
-            out.setdefault(segment_id, []).append((author, text))
-    return out
+    return _memos_by(db, "segment_id", segment_ids, where="m.coding_id IS NULL AND ")
 
 
 def codings_per_code(db: sqlite_utils.Database) -> dict[int, int]:

@@ -17,19 +17,13 @@ from codebench.agreement.report import agreement_report
 from codebench.errors import CodebenchError, NotFound
 from codebench.project import Project
 
-INTERVIEW = (
-    "Interviewer: How did the spin-out go?\n"
-    "Ann Lee: It was hard. We lost two managers. But staff morale rose!\n\n"
-    "We also started a new clinic.\n"
-    "Interviewer: Anything else?\n"
-    "Ann Lee: The council still tells us what to do. We fight it every week.\n"
-)
+# The segments of the interview (tests/agreement/conftest.py) that a coder can code.
 CODABLE = [1, 2, 3, 4, 6, 7]
 
 
 @pytest.fixture
-def study(project: Project, write_transcript) -> Project:
-    project.import_files([write_transcript("t1.txt", INTERVIEW)])
+def study(project: Project, write_interview) -> Project:
+    project.import_files([write_interview("t1")])
     p = project
     # alice and bob agree on 08 at 1; confuse 04.1/04.2 at 2; differ on 10 at 6 and 7; agree on 02 at 4.
     p.code_segments("alice", "t1", [1, 2], "08")

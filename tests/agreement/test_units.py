@@ -22,27 +22,20 @@ from codebench.agreement.weighted import binary_bootstrap, binary_set_alpha, wei
 from codebench.errors import CodebenchError
 from codebench.project import Project
 
-# Segments (ordinal: text) of INTERVIEW; 0 and 5 are interviewer turns (not codable).
+# The interview and its segment ordinals are in tests/agreement/conftest.py:
 #  1 'It was hard.'  2 'We lost two managers.'  3 'But staff morale rose!'   (turn 1)
 #  4 'We also started a new clinic.'                                          (turn 1)
 #  6 'The council still tells us what to do.'  7 'We fight it every week.'   (turn 3)
-INTERVIEW = (
-    "Interviewer: How did the spin-out go?\n"
-    "Ann Lee: It was hard. We lost two managers. But staff morale rose!\n\n"
-    "We also started a new clinic.\n"
-    "Interviewer: Anything else?\n"
-    "Ann Lee: The council still tells us what to do. We fight it every week.\n"
-)
 CODABLE = [1, 2, 3, 4, 6, 7]
 
 
 @pytest.fixture
-def study(project: Project, write_transcript) -> Project:
+def study(project: Project, write_interview) -> Project:
     """Three copies of the interview (t1, t2, t3) and coders alice and bob."""
     paths = []
     for name in ("t1", "t2", "t3"):
         # Same turns, distinct text (transcripts must differ).
-        paths.append(write_transcript(f"{name}.txt", INTERVIEW.replace("hard", f"hard ({name})")))
+        paths.append(write_interview(name, tag=name))
     report = project.import_files(paths)
     assert report.ok, report.failed
     project.coder("alice", create=True)

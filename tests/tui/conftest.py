@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from textual.app import App
+from textual.pilot import Pilot
 
 from codebench.codebook import default_codebook_path, load_codebook
 from codebench.project import Project
@@ -52,3 +56,60 @@ def tui_project(tui_path: Path) -> Iterator[Project]:
     project = Project.open(tui_path)
     yield project
     project.close()
+
+
+@pytest.fixture
+def text_project(tmp_path: Path) -> Iterator[Callable[[str, str], Project]]:
+    """A factory: a project with the default codebook and one transcript imported from ``text``.
+
+    The screen tests each need one small, hand-written interview whose
+    segments they can name by ordinal; building it is the same for all of
+    them, and the project is closed when the test ends.
+    """
+    opened: list[Project] = []
+
+    def make(filename: str, text: str) -> Project:
+        project = Project.init(tmp_path / "p.db", load_codebook(default_codebook_path()))
+        opened.append(project)
+        source = tmp_path / filename
+        source.write_text(text, encoding="utf-8")
+        project.import_files([source])
+        return project
+
+    yield make
+    for project in opened:
+        project.close()
+
+
+AppT = TypeVar("AppT", bound=App[None])
+#: A test's keyboard script, played against the running app.
+Script = Callable[[AppT, Pilot], Awaitable[None]]
+
+
+@pytest.fixture
+def run_headless() -> Callable[..., App[None]]:
+    """Build an app in a fresh event loop, run it headless, play a script against it, return the app.
+
+    Shared so every screen test settles the app the same way (no animation,
+    a pause before and after the script); ``wait_for_workers`` also lets a
+    screen that loads in a worker finish loading before the script starts.
+    """
+
+    def run(
+        make_app: Callable[[], AppT], script: Script[AppT], *, size: tuple[int, int], wait_for_workers: bool = False
+    ) -> AppT:
+        async def main() -> AppT:
+            app = make_app()
+            async with app.run_test(size=size) as pilot:
+                app.animation_level = "none"
+                await pilot.pause()
+                if wait_for_workers:
+                    await app.workers.wait_for_complete()
+                    await pilot.pause()
+                await script(app, pilot)
+                await pilot.pause()
+            return app
+
+        return asyncio.run(main())
+
+    return run

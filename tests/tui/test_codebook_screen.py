@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import pytest
 from rich.console import Console
@@ -13,7 +11,6 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea, Tree
 
-from codebench.codebook import default_codebook_path, load_codebook
 from codebench.models import Coder
 from codebench.project import Project
 from codebench.tui.screens.codebook import CodebookScreen
@@ -45,13 +42,8 @@ class _Host(App[None]):
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    p = Project.init(tmp_path / "p.db", load_codebook(default_codebook_path()))
-    source = tmp_path / "ann.txt"
-    source.write_text(TRANSCRIPT, encoding="utf-8")
-    p.import_files([source])
-    yield p
-    p.close()
+def project(text_project: Callable[[str, str], Project]) -> Project:
+    return text_project("ann.txt", TRANSCRIPT)
 
 
 @pytest.fixture
@@ -60,21 +52,13 @@ def coder(project: Project) -> Coder:
 
 
 Script = Callable[[_Host, Pilot], Awaitable[None]]
+Drive = Callable[[Project, Coder, Script], _Host]
 
 
-def drive(project: Project, coder: Coder, script: Script) -> _Host:
+@pytest.fixture
+def drive(run_headless: Callable[..., _Host]) -> Drive:
     """Run the host app headless, play ``script`` against it, and return the app."""
-
-    async def main() -> _Host:
-        app = _Host(project, coder)
-        async with app.run_test(size=(130, 45)) as pilot:
-            app.animation_level = "none"
-            await pilot.pause()
-            await script(app, pilot)
-            await pilot.pause()
-        return app
-
-    return asyncio.run(main())
+    return lambda project, coder, script: run_headless(lambda: _Host(project, coder), script, size=(130, 45))
 
 
 async def highlight(app: _Host, pilot: Pilot, number: str) -> None:
@@ -98,7 +82,7 @@ def messages(app: App) -> list[str]:
 # ------------------------------------------------------------------ browsing
 
 
-def test_browse_tree_and_definitions(project: Project, coder: Coder) -> None:
+def test_browse_tree_and_definitions(project: Project, coder: Coder, drive: Drive) -> None:
     t = project.transcripts()[0]
     project.code_segments("alice", t, [2, 3], "02")
     project.code_segments("bob", t, [2], "02")
@@ -132,7 +116,7 @@ def test_browse_tree_and_definitions(project: Project, coder: Coder) -> None:
     drive(project, coder, script)
 
 
-def test_back_dismisses_with_whether_anything_changed(project: Project, coder: Coder) -> None:
+def test_back_dismisses_with_whether_anything_changed(project: Project, coder: Coder, drive: Drive) -> None:
     async def untouched(app: _Host, pilot: Pilot) -> None:
         await pilot.press("q")
         assert app.results == [False]
@@ -150,7 +134,7 @@ def test_back_dismisses_with_whether_anything_changed(project: Project, coder: C
 # ------------------------------------------------------------------ add
 
 
-def test_add_child_with_suggested_number(project: Project, coder: Coder) -> None:
+def test_add_child_with_suggested_number(project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13")
         await pilot.press("a")
@@ -176,7 +160,7 @@ def test_add_child_with_suggested_number(project: Project, coder: Coder) -> None
     assert event.payload["guid"] == code.guid and event.coder_id == project.coder("alice").id
 
 
-def test_add_sibling_and_top_level(project: Project, coder: Coder) -> None:
+def test_add_sibling_and_top_level(project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13.1")
         await pilot.press("a")
@@ -198,7 +182,7 @@ def test_add_sibling_and_top_level(project: Project, coder: Coder) -> None:
     assert project.code("22").name == "Workforce" and project.code("22").parent_id is None
 
 
-def test_add_duplicate_name_shows_error_and_keeps_the_form(project: Project, coder: Coder) -> None:
+def test_add_duplicate_name_shows_error_and_keeps_the_form(project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13")
         await pilot.press("a")
@@ -215,7 +199,7 @@ def test_add_duplicate_name_shows_error_and_keeps_the_form(project: Project, cod
     assert not project.events(actions=("code.add",))
 
 
-def test_add_with_empty_name_is_refused_in_the_form(project: Project, coder: Coder) -> None:
+def test_add_with_empty_name_is_refused_in_the_form(project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await pilot.press("a", "ctrl+s")
         assert isinstance(app.screen, CodeFormModal)
@@ -229,7 +213,7 @@ def test_add_with_empty_name_is_refused_in_the_form(project: Project, coder: Cod
 # ------------------------------------------------------------------ edit
 
 
-def test_rename_and_edit_guidance(project: Project, coder: Coder) -> None:
+def test_rename_and_edit_guidance(project: Project, coder: Coder, drive: Drive) -> None:
     guid = project.code("04").guid
 
     async def script(app: _Host, pilot: Pilot) -> None:
@@ -257,7 +241,7 @@ def test_rename_and_edit_guidance(project: Project, coder: Coder) -> None:
     assert event.payload["before"]["name"].startswith("Ethos")
 
 
-def test_edit_clashing_number_notifies(project: Project, coder: Coder) -> None:
+def test_edit_clashing_number_notifies(project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "04")
         await pilot.press("r", "tab", "home", "ctrl+k", "0", "5", "ctrl+s")
@@ -272,7 +256,7 @@ def test_edit_clashing_number_notifies(project: Project, coder: Coder) -> None:
 # ------------------------------------------------------------------ move
 
 
-def test_move_under_another_code_and_to_top_level(project: Project, coder: Coder) -> None:
+def test_move_under_another_code_and_to_top_level(project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13.2")
         await pilot.press("M")
@@ -290,7 +274,7 @@ def test_move_under_another_code_and_to_top_level(project: Project, coder: Coder
     assert [m.payload["after"]["parent"] for m in moves] == [project.code("12").guid, None]
 
 
-def test_move_picker_offers_no_descendants(project: Project, coder: Coder) -> None:
+def test_move_picker_offers_no_descendants(project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13")
         await pilot.press("M")
@@ -309,7 +293,7 @@ def test_move_picker_offers_no_descendants(project: Project, coder: Coder) -> No
 # ------------------------------------------------------------------ merge
 
 
-def test_merge_needs_confirmation_and_recodes(project: Project, coder: Coder) -> None:
+def test_merge_needs_confirmation_and_recodes(project: Project, coder: Coder, drive: Drive) -> None:
     t = project.transcripts()[0]
     project.code_segments("alice", t, [2, 3], "13.2")
     project.code_segments("bob", t, [4], "13.2")
@@ -346,7 +330,7 @@ def test_merge_needs_confirmation_and_recodes(project: Project, coder: Coder) ->
     assert event.payload["moved"] == 2 and event.payload["duplicates"] == 1
 
 
-def test_merge_refusal_is_a_notification(project: Project, coder: Coder) -> None:
+def test_merge_refusal_is_a_notification(project: Project, coder: Coder, drive: Drive) -> None:
     project.code_segments("alice", project.transcripts()[0], [2], "05.1")
 
     async def script(app: _Host, pilot: Pilot) -> None:
@@ -367,7 +351,7 @@ def test_merge_refusal_is_a_notification(project: Project, coder: Coder) -> None
 # ------------------------------------------------------------------ archive
 
 
-def test_archive_hides_then_toggle_shows_and_restore(project: Project, coder: Coder) -> None:
+def test_archive_hides_then_toggle_shows_and_restore(project: Project, coder: Coder, drive: Drive) -> None:
     t = project.transcripts()[0]
     project.code_segments("alice", t, [2], "06")
 
@@ -398,8 +382,7 @@ def test_archive_hides_then_toggle_shows_and_restore(project: Project, coder: Co
 
 
 def test_restore_under_archived_parent_is_refused_with_notification(
-    project: Project, coder: Coder
-) -> None:
+    project: Project, coder: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "04")
         await pilot.press("A", "H")

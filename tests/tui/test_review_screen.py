@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 import pytest
 from rich.console import Console
@@ -14,7 +12,6 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, SelectionList, Static
 
 from codebench.agreement.consensus import DECIDE
-from codebench.codebook import default_codebook_path, load_codebook
 from codebench.models import Coder
 from codebench.project import Project
 from codebench.tui.screens.review import EditCodesModal, ReviewScreen
@@ -40,11 +37,8 @@ class _Host(App[None]):
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    p = Project.init(tmp_path / "p.db", load_codebook(default_codebook_path()))
-    source = tmp_path / "t1.txt"
-    source.write_text(INTERVIEW, encoding="utf-8")
-    p.import_files([source])
+def project(text_project: Callable[[str, str], Project]) -> Project:
+    p = text_project("t1.txt", INTERVIEW)
     p.code_segments("alice", "t1", [1, 2], "08")
     p.code_segments("bob", "t1", [1], "08")
     p.code_segments("alice", "t1", [2], "04.1")
@@ -53,8 +47,7 @@ def project(tmp_path: Path) -> Iterator[Project]:
     p.code_segments("bob", "t1", [7], "10")
     for k in ("alice", "bob"):
         p.set_status(k, "t1", "done")
-    yield p
-    p.close()
+    return p
 
 
 @pytest.fixture
@@ -63,21 +56,15 @@ def pat(project: Project) -> Coder:
 
 
 Script = Callable[[_Host, Pilot], Awaitable[None]]
+Drive = Callable[[Project, Coder, Script], _Host]
 
 
-def drive(project: Project, coder: Coder, script: Script) -> _Host:
-    async def main() -> _Host:
-        app = _Host(project, coder)
-        async with app.run_test(size=(150, 45)) as pilot:
-            app.animation_level = "none"
-            await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-            await script(app, pilot)
-            await pilot.pause()
-        return app
-
-    return asyncio.run(main())
+@pytest.fixture
+def drive(run_headless: Callable[..., _Host]) -> Drive:
+    """Run the host app headless once the agreement has loaded, play ``script``, return the app."""
+    return lambda project, coder, script: run_headless(
+        lambda: _Host(project, coder), script, size=(150, 45), wait_for_workers=True
+    )
 
 
 def text_of(app: _Host, selector: str) -> str:
@@ -103,7 +90,7 @@ async def open_code(app: _Host, pilot: Pilot, number: str) -> None:
     await pilot.pause()
 
 
-def test_table_then_adjudicate_with_keys(project: Project, pat: Coder) -> None:
+def test_table_then_adjudicate_with_keys(project: Project, pat: Coder, drive: Drive) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         screen = app.review
         table = screen.query_one("#review-table", DataTable)
@@ -157,7 +144,7 @@ def test_table_then_adjudicate_with_keys(project: Project, pat: Coder) -> None:
     assert project.coder("consensus").kind == "consensus"
 
 
-def test_progress_is_kept_across_restarts(project: Project, pat: Coder) -> None:
+def test_progress_is_kept_across_restarts(project: Project, pat: Coder, drive: Drive) -> None:
     async def decide_one(app: _Host, pilot: Pilot) -> None:
         await open_code(app, pilot, "10")
         await pilot.press("n")

@@ -250,7 +250,7 @@ class ReportsScreen(Screen[None]):
         self._update_status()
 
     def _fill(self, selector: str, table: Table) -> None:
-        from codebench.reports.render_rich import format_cell
+        from codebench.reports.render_rich import display_cells
 
         grid = self.query_one(selector, DataTable)
         grid.clear(columns=True)
@@ -258,13 +258,7 @@ class ReportsScreen(Screen[None]):
         for column in columns:
             grid.add_column(column.short or column.label, key=column.key)
         for row in table.rows:
-            cells = []
-            for column in columns:
-                text = format_cell(row.get(column.key), column.kind)
-                if column.key == table.indent:
-                    text = "  " * int(row.get("_depth", 0)) + text
-                cells.append(text)
-            grid.add_row(*cells)
+            grid.add_row(*display_cells(table, row, columns))
 
     def _update_status(self) -> None:
         tab = self.query_one(TabbedContent).active or "frequencies"

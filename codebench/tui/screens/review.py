@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from codebench.models import Code, Coder
     from codebench.project import Project
 
-BAND_STYLE = {"reliable": "bold green", "tentative": "yellow", "unreliable": "red"}
 CHOICE_TEXT = {
     "accept_a": "accepted {a}",
     "accept_b": "accepted {b}",
@@ -251,6 +250,9 @@ class ReviewScreen(Screen[None]):
         )
 
     def _fill_table(self) -> None:
+        # The agreement report's colours; imported lazily like the rest of agreement.
+        from codebench.agreement.render import BAND_STYLE
+
         table = self.query_one("#review-table", DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
