@@ -19,7 +19,7 @@ from codebench.errors import CodebenchError, ImportFailed
 from codebench.ids import now, stable_guid
 from codebench.ingest.layout import Layout, layout_turns
 from codebench.ingest.readers import FORMATS, read_turns
-from codebench.ingest.segment import UNITS, segment_layouts
+from codebench.ingest.segment import UNITS, iter_segment_layouts
 from codebench.store import events as event_sql
 from codebench.store import transcripts as transcript_sql
 
@@ -128,7 +128,8 @@ def import_paths(
             continue
         seen_in_batch[p.sha256] = p
         unique.append(p)
-    segmented = segment_layouts([p.layout for p in unique], unit, language, model) if unique else []
+    segmented = iter_segment_layouts([p.layout for p in unique], unit, language, model) if unique else iter(())
+    # Segments arrive transcript by transcript; each is stored as soon as it is ready.
     for p, segments in zip(unique, segmented):
         try:
             _store(project, p, segments, unit, language)

@@ -10,7 +10,7 @@ about half a second.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -60,23 +60,37 @@ PARALLEL_MIN_CHARS = 1_500_000
 
 
 def sentence_offsets(texts: Sequence[str], lang: str = "en", model: str | None = None, batch_size: int = 512) -> list[list[tuple[int, int]]]:
-    """Sentence ``(start, end)`` offsets for each text, batched through ``nlp.pipe``.
+    """Sentence ``(start, end)`` offsets for each text, batched through ``nlp.pipe``."""
+    return list(iter_sentence_offsets(texts, lang, model, batch_size))
+
+
+def iter_sentence_offsets(
+    texts: Sequence[str], lang: str = "en", model: str | None = None, batch_size: int = 512
+) -> Iterator[list[tuple[int, int]]]:
+    """Sentence offsets for each text, in order, as soon as each is ready.
 
     Large batches are split across a fork pool whose workers return only
     offsets: spaCy's own ``n_process`` ships whole Docs back and is many
-    times slower than one process, while offsets are cheap to send.
+    times slower than one process, while offsets are cheap to send. Results
+    arrive chunk by chunk, so the caller can store finished transcripts
+    while the workers split the rest.
     """
     workers = _worker_count()
     if workers > 1 and sum(map(len, texts)) >= PARALLEL_MIN_CHARS:
         import multiprocessing
 
         pipeline(lang, model)  # load once in the parent; forked workers inherit it
-        chunk = -(-len(texts) // (workers * 4))
-        pieces = [list(texts[i : i + chunk]) for i in range(0, len(texts), chunk)]
+        chunk = -(-len(texts) // (workers * 8))
+        pieces = [(list(texts[i : i + chunk]), lang, model, batch_size) for i in range(0, len(texts), chunk)]
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            results = pool.starmap(_offsets_one_process, [(piece, lang, model, batch_size) for piece in pieces])
-        return [spans for part in results for spans in part]
-    return _offsets_one_process(texts, lang, model, batch_size)
+            for part in pool.imap(_offsets_chunk, pieces):
+                yield from part
+        return
+    yield from _offsets_one_process(texts, lang, model, batch_size)
+
+
+def _offsets_chunk(args: tuple[list[str], str, str | None, int]) -> list[list[tuple[int, int]]]:
+    return _offsets_one_process(*args)
 
 
 def _worker_count() -> int:
@@ -123,13 +137,19 @@ def segment_layouts(
     layouts: Sequence[Layout], unit: str = "sentence", lang: str = "en", model: str | None = None
 ) -> list[list[SegmentSpan]]:
     """Segments for several transcripts at once (one spaCy stream for all)."""
+    return list(iter_segment_layouts(layouts, unit, lang, model))
+
+
+def iter_segment_layouts(
+    layouts: Sequence[Layout], unit: str = "sentence", lang: str = "en", model: str | None = None
+) -> Iterator[list[SegmentSpan]]:
+    """Each transcript's segments, in order, as soon as its sentences are split."""
     if unit not in UNITS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNITS)})")
-    sentences: Iterable[list[tuple[int, int]]] = iter(())
+    sentences: Iterator[list[tuple[int, int]]] = iter(())
     if unit == "sentence":
         texts = [layout.text[p.start : p.end] for layout in layouts for p in layout.paragraphs]
-        sentences = iter(sentence_offsets(texts, lang, model))
-    result: list[list[SegmentSpan]] = []
+        sentences = iter_sentence_offsets(texts, lang, model)
     for layout in layouts:
         spans: list[SegmentSpan] = []
         if unit == "turn":
@@ -147,8 +167,7 @@ def segment_layouts(
                 for start, end in next(sentences):
                     absolute = p.start + start
                     spans.append(_span(len(spans), absolute, p.start + end, p, _time_at(p, absolute)))
-        result.append(spans)
-    return result
+        yield spans
 
 
 def _span(ordinal: int, start: int, end: int, p: Any, timestamp: float | None) -> SegmentSpan:
