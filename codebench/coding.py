@@ -9,7 +9,7 @@ rebuilt from the log alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -26,26 +26,39 @@ HISTORY_ACTIONS = (*CODING_ACTIONS, "undo", "redo")
 
 
 def apply_changes(
-    project: Project, action: str, coder: str | Coder, changes: Sequence[tuple[Any, Any, int, int]], *, log: bool = True, meta: dict | None = None
+    project: Project,
+    action: str,
+    coder: str | Coder,
+    changes: Sequence[tuple[Any, Any, int, int]],
+    *,
+    log: bool = True,
+    meta: dict | None = None,
+    lengths: Mapping[int, int] | None = None,
 ) -> list[int]:
     """Add or remove codings as one transaction; returns the affected coding ids.
 
     ``changes`` are ``(code, transcript, start, end)``. Adding an existing
     coding or removing a missing one is skipped; the event lists only what
     actually changed (and no event is written if nothing did).
+
+    ``lengths`` (transcript id → length of its text) spares reading a
+    transcript's text to bounds-check the spans; the workbench passes the
+    length it already knows (a transcript's text never changes). Codes,
+    transcripts and the coder may be given as objects, which skips looking
+    them up.
     """
     if action not in CODING_ACTIONS:
         raise ValueError(action)
     k = project.coder(coder, create=(action == "coding.add"))
     resolved = []
-    lengths: dict[int, int] = {}
+    known: dict[int, int] = dict(lengths or {})
     for code_ref, transcript_ref, start, end in changes:
         code = project.code(code_ref)
         transcript = project.transcript(transcript_ref)
-        if transcript.id not in lengths:
-            lengths[transcript.id] = len(project.text(transcript))
-        if not (0 <= start < end <= lengths[transcript.id]):
-            raise CodebenchError(f"span {start}–{end} is outside transcript {transcript.name!r} (0–{lengths[transcript.id]})")
+        if transcript.id not in known:
+            known[transcript.id] = len(project.text(transcript))
+        if not (0 <= start < end <= known[transcript.id]):
+            raise CodebenchError(f"span {start}–{end} is outside transcript {transcript.name!r} (0–{known[transcript.id]})")
         if code.archived and action == "coding.add":
             raise CodebenchError(f"code {code.label!r} is archived")
         resolved.append((code, transcript, start, end))

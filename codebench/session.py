@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 Span = tuple[int, int]
 
+#: WAL pages (4 KiB each) before SQLite checkpoints inside a commit while the
+#: workbench defers checkpoints to idle moments (an action writes about ten).
+DEFERRED_CHECKPOINT_PAGES = 10_000
+
 
 @dataclass
 class Outcome:
@@ -86,7 +90,8 @@ class CodingSession:
         self.coder = coder
         self.transcript = transcript
         with friendly_errors(project, transcript):
-            self.segments: list[Segment] = project.segments(transcript)
+            self.segments: list[Segment]
+            self.segments, self.text_length = session_sql.segments_with_length(project.db, transcript.id)
             self.codes: list[Code] = project.codes(include_archived=True)
             self.history = history if history is not None else History.load(project, coder)
             self.status = project.status(coder, transcript)
@@ -107,6 +112,8 @@ class CodingSession:
         #: Segment index → memos shown there (``dict`` rows of :func:`memo_targets`).
         self.memo_marks: dict[int, list[dict[str, Any]]] = {}
         self._folded: list[str] | None = None
+        #: The auto-checkpoint threshold to restore, while :meth:`defer_checkpoints` holds it raised.
+        self._autocheckpoint: int | None = None
         self._load_codings()
         self.load_memos()
 
@@ -118,9 +125,10 @@ class CodingSession:
             for index in overlapping_segments(self.segments, self.starts, coding.start, coding.end):
                 self.own[index].setdefault(coding.code_id, set()).add((coding.start, coding.end))
         for index, codes in enumerate(self.own):
-            self.counts.update(codes.keys())
-            if codes and self.segments[index].codable:
-                self.coded += 1
+            if codes:
+                self.counts.update(codes.keys())
+                if self.segments[index].codable:
+                    self.coded += 1
 
     def load_memos(self) -> None:
         """(Re)read the memo markers: own memos, plus others' when blind mode is off."""
@@ -296,7 +304,13 @@ class CodingSession:
 
     def _change(self, action: str, changes: Sequence[tuple[Code, Span]]) -> Outcome:
         with friendly_errors(self.project, self.transcript):
-            ids = apply_changes(self.project, action, self.coder, [(code, self.transcript, s, e) for code, (s, e) in changes])
+            ids = apply_changes(
+                self.project,
+                action,
+                self.coder,
+                [(code, self.transcript, s, e) for code, (s, e) in changes],
+                lengths={self.transcript.id: self.text_length},
+            )
             if not ids:
                 return Outcome("", ok=False)
             event = session_sql.latest_event(self.project.db, self.coder.id, CODING_ACTIONS)
@@ -398,6 +412,34 @@ class CodingSession:
             return None
         start, end = spans[0]
         return coding_sql.find_coding(self.project.db, self.coder.id, code.id, self.transcript.id, start, end)
+
+    # ------------------------------------------------------------------ WAL checkpoints
+    def defer_checkpoints(self, pages: int = DEFERRED_CHECKPOINT_PAGES) -> None:
+        """Keep SQLite's WAL auto-checkpoint out of the actions' commits; call :meth:`checkpoint` when idle.
+
+        SQLite copies the WAL back into the project file inside whichever
+        commit takes it past 1,000 pages: about every hundred actions on a
+        large project, and with the file sync that commit can take 100 ms
+        or more on a busy disk. The workbench raises the threshold and
+        checkpoints when the coder pauses instead; the raised threshold
+        (``pages``, about 1,000 actions) is only a backstop.
+        """
+        with friendly_errors(self.project, self.transcript):
+            previous = session_sql.wal_autocheckpoint(self.project.db, pages)
+        if self._autocheckpoint is None:
+            self._autocheckpoint = previous
+
+    def restore_checkpoints(self) -> None:
+        """Put the auto-checkpoint threshold back as it was before :meth:`defer_checkpoints`."""
+        if self._autocheckpoint is not None:
+            with friendly_errors(self.project, self.transcript):
+                session_sql.wal_autocheckpoint(self.project.db, self._autocheckpoint)
+            self._autocheckpoint = None
+
+    def checkpoint(self) -> tuple[int, int, int]:
+        """Copy the WAL into the project file now (passive: never waits for other connections)."""
+        with friendly_errors(self.project, self.transcript):
+            return session_sql.checkpoint(self.project.db)
 
     def project_text_slice(self, start: int, end: int) -> str:
         """Text of the span, taken from the segments already in memory."""

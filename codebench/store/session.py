@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
-from codebench.models import Event
+from codebench.models import Event, Segment
 from codebench.store import rows
 
 
@@ -25,6 +25,36 @@ def latest_event(db: sqlite_utils.Database, coder_id: int, actions: tuple[str, .
         )
     )
     return rows.event(found[0]) if found else None
+
+
+def segments_with_length(db: sqlite_utils.Database, transcript_id: int) -> tuple[list[Segment], int]:
+    """The transcript's segments (with their text) and the length of its whole text.
+
+    The same segments as :func:`codebench.store.transcripts.list_segments`,
+    built from plain tuples (about twice as fast on a 5,000-segment
+    transcript); the length lets each coding action bounds-check its spans
+    without reading the text again (the text never changes).
+    """
+    row = db.execute("SELECT text FROM transcripts WHERE id = ?", [transcript_id]).fetchone()
+    text = row[0] if row and row[0] else ""
+    found = db.execute(f"SELECT {rows.SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY ordinal", [transcript_id])
+    segments = [
+        Segment(
+            id=sid,
+            transcript_id=tid,
+            ordinal=ordinal,
+            start=start,
+            end=end,
+            speaker=speaker,
+            codable=bool(codable),
+            turn=turn,
+            paragraph=paragraph,
+            timestamp=timestamp,
+            text=text[start:end] if text else "",
+        )
+        for sid, tid, ordinal, start, end, speaker, codable, turn, paragraph, timestamp in found
+    ]
+    return segments, len(text)
 
 
 def transcript_exists(db: sqlite_utils.Database, transcript_id: int) -> bool:
@@ -56,3 +86,24 @@ def bulk_insert_codings(db: sqlite_utils.Database, records: list[tuple[int, int,
         " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         records,
     )
+
+
+def wal_autocheckpoint(db: sqlite_utils.Database, pages: int | None = None) -> int:
+    """This connection's WAL auto-checkpoint threshold (in pages); set it when ``pages`` is given.
+
+    Returns the threshold in force before the call.
+    """
+    previous = int(db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    if pages is not None:
+        db.conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}").fetchall()
+    return previous
+
+
+def checkpoint(db: sqlite_utils.Database) -> tuple[int, int, int]:
+    """A ``PASSIVE`` checkpoint on this connection: SQLite's ``(busy, wal frames, frames checkpointed)``.
+
+    Passive: it copies what it can without waiting for other connections'
+    readers or writers (a file that is not in WAL mode answers ``(0, -1, -1)``).
+    """
+    found = db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return (int(found[0]), int(found[1]), int(found[2])) if found else (0, -1, -1)

@@ -6,7 +6,12 @@ which commits the action before the view redraws the segments it touched.
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import sqlite3
 from collections.abc import Callable
+from functools import partial
+from time import monotonic
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
@@ -14,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Tree
+from textual.widgets import Input, Tree
 
 from codebench.errors import CodebenchError
 from codebench.models import Code
@@ -23,6 +28,7 @@ from codebench.tui.guard import report_errors
 from codebench.tui.screens.memo import MemoModal
 from codebench.tui.screens.picker import CodePickerModal
 from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.status_bar import StatusBar
 from codebench.tui.widgets.transcript_view import TranscriptView
 
@@ -30,6 +36,16 @@ if TYPE_CHECKING:
     from codebench.coding import History
     from codebench.models import Coder, Transcript
     from codebench.project import Project
+
+
+#: Seconds between looks at whether the coder has paused (for housekeeping).
+MAINTENANCE_EVERY = 0.5
+#: Seconds without a keystroke that count as a pause: the WAL is checkpointed, the heap tidied.
+IDLE_AFTER = 1.0
+#: At most one full garbage collection this often (seconds), and only after some activity.
+TIDY_EVERY = 30.0
+#: Seconds the collector may stay paused for building the screen, should it never be drawn.
+BUILD_GRACE = 10.0
 
 
 class CodingScreen(Screen[None]):
@@ -58,9 +74,18 @@ class CodingScreen(Screen[None]):
     def __init__(self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None) -> None:
         super().__init__()
         self.project = project
-        self.session = CodingSession(project, coder, transcript, history)
+        self._heap = _QuietHeap()
+        try:
+            self.session = CodingSession(project, coder, transcript, history)
+        except BaseException:
+            self._heap.settle(collect=False)
+            raise
         self.last_codes: list[Code] = []
         self.last_message = ""
+        #: Whether anything was committed since the last WAL checkpoint.
+        self._wrote = False
+        self._last_activity = monotonic()
+        self._active_since_tidy = False
         #: What ``n``/``N`` repeat: ("search", text) or ("code", code id).
         self.last_jump: tuple[str, Any] | None = None
 
@@ -74,7 +99,7 @@ class CodingScreen(Screen[None]):
                     yield CodeDetail(id="code-detail")
         yield Input(placeholder="search the transcript, Enter to find, esc to cancel", id="search")
         yield StatusBar(id="status")
-        yield Footer()
+        yield BindingsFooter()
 
     @property
     def view(self) -> TranscriptView:
@@ -92,6 +117,31 @@ class CodingScreen(Screen[None]):
         self.query_one(CodeDetail).show(first_code, self.session.counts.get(first_code.id, 0) if first_code else 0)
         self.update_status()
         self.call_after_refresh(self.view.scroll_to_cursor)
+        self.call_after_refresh(self._heap.settle)
+        self._defer_checkpoints()
+        self.set_interval(MAINTENANCE_EVERY, self._maintain, name="coding-maintenance")
+
+    def on_unmount(self) -> None:
+        self._heap.release()
+        # Leaving: checkpoint what is left and put SQLite's own threshold back
+        # (should that fail, SQLite checkpoints on its own later).
+        if self._wrote:
+            _quietly(self.session.checkpoint)
+        _quietly(self.session.restore_checkpoints)
+
+    # ------------------------------------------------------------------ housekeeping off the keystroke path
+    def _defer_checkpoints(self) -> None:
+        _quietly(self.session.defer_checkpoints)
+
+    def _maintain(self) -> None:
+        """When the coder pauses: checkpoint the WAL after writes, and now and then tidy the heap."""
+        if monotonic() - self._last_activity < IDLE_AFTER:
+            return
+        if self._wrote:
+            # Busy or locked: try again at the next pause.
+            self._wrote = not _quietly(self.session.checkpoint)
+        if self.is_current and (self._active_since_tidy or self._heap.refrozen) and self._heap.tidy():
+            self._active_since_tidy = False
 
     def on_screen_resume(self) -> None:
         """Coming back from the codebook editor: pick up renamed, added or archived codes."""
@@ -100,6 +150,7 @@ class CodingScreen(Screen[None]):
         except Exception as error:  # noqa: BLE001 - shown, never a traceback
             self.notify(f"Cannot read the codebook: {error}", severity="error")
             return
+        self._wrote = True  # the screen on top (codebook editor, review) may have written
         if codes != self.session.codes:
             self.session.reload_codes(codes)
             self.tree.rebuild()
@@ -107,6 +158,8 @@ class CodingScreen(Screen[None]):
 
     # ------------------------------------------------------------------ status
     def update_status(self) -> None:
+        self._last_activity = monotonic()
+        self._active_since_tidy = True
         session = self.session
         view = self.view
         coded, codable = session.progress()
@@ -129,6 +182,7 @@ class CodingScreen(Screen[None]):
 
     def _done(self, outcome: Outcome, codes: list[Code] | None = None) -> None:
         """Redraw after an action and report it."""
+        self._wrote = True
         self.view.refresh_segments(outcome.changed)
         if outcome.changed:
             self.tree.update_counts({c.id for c in codes} if codes else None)
@@ -355,6 +409,99 @@ class CodingScreen(Screen[None]):
             view.move_to(view.cursor)
         else:
             self.dismiss(None)
+
+
+class _QuietHeap:
+    """Keep Python's cyclic garbage collector from stalling the screen.
+
+    Building the screen allocates some hundred thousand objects, which sets
+    off collections worth about a third of the opening time; and once it is
+    open, every full collection walks the whole heap (the app, the
+    transcript's segments, the line index: about 100 ms on these machines),
+    which is what the slowest keystrokes were waiting for. So the collector
+    pauses while the screen is built; once it is drawn, the young garbage
+    is collected and the surviving objects are frozen (:func:`gc.freeze`),
+    so later collections look only at objects made after that, and each
+    automatic full collection freezes its survivors in turn. Frozen objects
+    that later become garbage in reference cycles wait for :meth:`tidy`, a
+    full collection when the coder pauses (at most every
+    :data:`TIDY_EVERY` seconds). Leaving the screen unfreezes everything,
+    and it is collected as usual.
+    """
+
+    def __init__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        self.settled = False
+        self.frozen = False
+        self.tidying = False
+        #: Whether an automatic collection froze objects since the last tidy.
+        self.refrozen = False
+        self.last_tidy = monotonic()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.settled = True  # built outside the app's loop: leave the collector alone
+            return
+        gc.disable()
+        # Should the screen never be shown, the collector still comes back.
+        loop.call_later(BUILD_GRACE, partial(self.settle, collect=False))
+
+    def settle(self, *, collect: bool = True) -> None:
+        """Collect what the build left behind, freeze the rest and let the collector run again."""
+        if self.settled:
+            return
+        self.settled = True
+        if collect:
+            gc.collect(1)
+            gc.freeze()
+            self.frozen = True
+            gc.callbacks.append(self._collected)
+        if self.was_enabled:
+            gc.enable()
+
+    def _collected(self, phase: str, info: dict[str, int]) -> None:
+        """After an automatic full collection, freeze its survivors so the next one stays small."""
+        if phase == "stop" and info.get("generation") == 2 and not self.tidying:
+            gc.freeze()
+            self.refrozen = True
+
+    def tidy(self) -> bool:
+        """While the coder pauses: collect everything once (frozen objects too), then freeze again.
+
+        Frozen objects that became garbage in reference cycles (a closed
+        picker, say) are reclaimed here; at most every :data:`TIDY_EVERY`
+        seconds. Returns whether it ran.
+        """
+        if not self.frozen or monotonic() - self.last_tidy < TIDY_EVERY:
+            return False
+        self.tidying = True
+        try:
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
+        finally:
+            self.tidying = False
+            self.refrozen = False
+            self.last_tidy = monotonic()
+        return True
+
+    def release(self) -> None:
+        """The screen is gone: its objects may be collected again."""
+        self.settle(collect=False)
+        if self._collected in gc.callbacks:
+            gc.callbacks.remove(self._collected)
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
+
+
+def _quietly(step: Callable[[], object]) -> bool:
+    """Run a housekeeping step; a database problem only means it did not happen (returns ``False``)."""
+    try:
+        step()
+    except (CodebenchError, sqlite3.Error):
+        return False
+    return True
 
 
 def _quote(text: str, width: int = 300) -> str:

@@ -7,7 +7,14 @@ from textual.widgets import Static
 
 
 class StatusBar(Static):
-    """Coder, transcript, progress, position, mode flags and the last action."""
+    """Coder, transcript, progress, position, mode flags and the last action.
+
+    One line whose size the stylesheet fixes, so an update repaints this
+    line only (``layout=False``) instead of laying the whole screen out
+    again on every keystroke; an unchanged line is not repainted at all.
+    """
+
+    _shown: tuple[object, ...] | None = None
 
     def show(
         self,
@@ -22,6 +29,10 @@ class StatusBar(Static):
         others: bool,
         visual: bool,
     ) -> None:
+        key = (coder, transcript, coded, codable, status, position, last, others, visual)
+        if key == self._shown:
+            return
+        self._shown = key
         percent = round(100 * coded / codable) if codable else 0
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {coder} ", style="bold reverse")
@@ -35,4 +46,4 @@ class StatusBar(Static):
             text.append(" ")
         if last:
             text.append(f"│ {last}", style="italic")
-        self.update(text)
+        self.update(text, layout=False)

@@ -101,6 +101,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._headers: list[int] = []
         self._stripes: dict[int, list[list[tuple[str, Style]]]] = {}
         self._styles: dict[str, Style] = {}
+        self._base_style: Style | None = None
         self._words: list[tuple[int, int]] = []
         first = session.next_uncoded(-1, 1)
         if first is not None:
@@ -176,25 +177,39 @@ class TranscriptView(ScrollView, can_focus=True):
         return style
 
     # ------------------------------------------------------------------ rendering
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's base style walks the DOM for inherited colours; work it
+        # out once per paint rather than once (or twice) per line.
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
+    @property
+    def _base(self) -> Style:
+        base = self._base_style
+        return base if base is not None else self.rich_style
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if not self._tops or width != self._layout_width:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         line = y + int(self.scroll_y)
         if line >= self.virtual_size.height:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         index = self.segment_at_line(line)
         offset = line - self._tops[index]
         header = self._headers[index]
         if offset < header:
             if offset == header - 1:
                 return self._render_header(index, width)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base)
         return self._render_text_line(index, offset - header, width)
 
     def _render_header(self, index: int, width: int) -> Strip:
         seg = self.session.segments[index]
-        base = self.rich_style
+        base = self._base
         style = base + self._style("transcript--speaker")
         if not seg.codable:
             style += self._style("transcript--muted")
@@ -208,7 +223,7 @@ class TranscriptView(ScrollView, can_focus=True):
     def _render_text_line(self, index: int, row: int, width: int) -> Strip:
         session = self.session
         seg = session.segments[index]
-        base = self.rich_style
+        base = self._base
         selected = index in self.selection
         if index == self.cursor:
             base += self._style("transcript--cursor")
