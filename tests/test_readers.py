@@ -9,7 +9,7 @@ import pytest
 
 from codebench.errors import ImportFailed
 from codebench.ingest.decode import decode_bytes
-from codebench.ingest.importer import parse_file
+from codebench.ingest.prepare import parse_file
 from codebench.ingest.readers import read_turns
 
 

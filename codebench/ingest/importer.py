@@ -1,4 +1,4 @@
-"""Importing transcript files: parse every file, segment them in one batch, store each.
+"""Importing transcript files: prepare each file (parse and segment), store each.
 
 Each file is one unit of work: it is parsed, segmented and stored in its own
 transaction, so a bad file never leaves half a transcript behind and never
@@ -9,7 +9,6 @@ canonical text, same sha256).
 from __future__ import annotations
 
 import csv
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from codebench.errors import CodebenchError, ImportFailed
 from codebench.ids import now, stable_guid
-from codebench.ingest.layout import Layout, layout_turns
-from codebench.ingest.readers import FORMATS, read_turns
-from codebench.ingest.segment import UNITS, iter_segment_layouts
+from codebench.ingest.prepare import Failed, Options, Prepared, Unchanged, iter_prepared
+from codebench.ingest.readers import FORMATS
+from codebench.ingest.segment import UNITS
 from codebench.store import events as event_sql
 from codebench.store import transcripts as transcript_sql
 
@@ -44,15 +43,6 @@ class ImportReport:
         return not self.failed
 
 
-@dataclass
-class _Parsed:
-    path: Path
-    name: str
-    fmt: str
-    layout: Layout
-    sha256: str
-
-
 def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     """Expand folders into importable files; report missing paths."""
     files: list[Path] = []
@@ -70,21 +60,6 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, st
         else:
             problems.append((str(path), f"{path}: no such file or folder"))
     return files, problems
-
-
-def parse_file(path: Path, interviewers: tuple[str, ...] = (), interviewer_codable: bool = False) -> _Parsed:
-    """Read one file into its canonical layout (no database access)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ImportFailed(f"{path}: cannot read ({error.strerror})") from None
-    if not data.strip():
-        raise ImportFailed(f"{path.name}: empty file")
-    turns, fmt = read_turns(path, data, interviewers)
-    layout = layout_turns(turns, interviewers, interviewer_codable)
-    if not layout.text.strip():
-        raise ImportFailed(f"{path.name}: no transcript text found")
-    return _Parsed(path, path.stem, fmt, layout, hashlib.sha256(layout.text.encode("utf-8")).hexdigest())
 
 
 def import_paths(
@@ -105,41 +80,29 @@ def import_paths(
     report = ImportReport()
     files, problems = collect_files(paths)
     report.failed.extend(problems)
-    parsed: list[_Parsed] = []
-    for path in files:
-        try:
-            parsed.append(parse_file(path, interviewers, interviewer_codable))
-        except ImportFailed as error:
-            report.failed.append((str(path), str(error)))
-            if progress:
-                progress(path.name)
-    existing = {t.sha256: t for t in project.transcripts()}
-    fresh = [p for p in parsed if p.sha256 not in existing]
-    for p in parsed:
-        if p.sha256 in existing:
-            report.unchanged.append(existing[p.sha256].name)
-            if progress:
-                progress(p.path.name)
-    seen_in_batch: dict[str, _Parsed] = {}
-    unique: list[_Parsed] = []
-    for p in fresh:
-        if p.sha256 in seen_in_batch:
-            report.unchanged.append(p.name)
-            continue
-        seen_in_batch[p.sha256] = p
-        unique.append(p)
-    segmented = iter_segment_layouts([p.layout for p in unique], unit, language, model) if unique else iter(())
-    # Segments arrive transcript by transcript; each is stored as soon as it is ready.
-    for p, segments in zip(unique, segmented):
-        try:
-            _store(project, p, segments, unit, language)
-            report.imported.append(p.name)
-            report.segments += len(segments)
-            report.words += len(p.layout.text.split())
-        except CodebenchError as error:
-            report.failed.append((str(p.path), str(error)))
+    existing = {t.sha256: t.name for t in project.transcripts()}
+    options = Options(unit, language, model, interviewers, interviewer_codable)
+    stored: set[str] = set()
+    # Files arrive prepared, in order, while later ones are still being
+    # prepared (in worker processes for large imports); each is stored at once.
+    for outcome in iter_prepared(files, options, frozenset(existing)):
+        if isinstance(outcome, Failed):
+            report.failed.append((str(outcome.path), outcome.message))
+        elif isinstance(outcome, Unchanged):
+            report.unchanged.append(existing[outcome.sha256])
+        elif outcome.sha256 in stored:
+            report.unchanged.append(outcome.name)  # the same interview twice in one import
+        else:
+            try:
+                _store(project, outcome, unit, language)
+                stored.add(outcome.sha256)
+                report.imported.append(outcome.name)
+                report.segments += len(outcome.segments)
+                report.words += outcome.words
+            except CodebenchError as error:
+                report.failed.append((str(outcome.path), str(error)))
         if progress:
-            progress(p.path.name)
+            progress(outcome.path.name)
     if attributes is not None:
         try:
             report.attributes_set, report.attributes_skipped = import_attributes(project, attributes)
@@ -148,7 +111,7 @@ def import_paths(
     return report
 
 
-def _store(project: Project, p: _Parsed, segments: list, unit: str, language: str) -> None:
+def _store(project: Project, p: Prepared, unit: str, language: str) -> None:
     db = project.db
     clash = transcript_sql.find_transcript(db, "name", p.name)
     if clash is not None:
@@ -161,7 +124,7 @@ def _store(project: Project, p: _Parsed, segments: list, unit: str, language: st
             {
                 "guid": stable_guid("transcript", p.sha256),
                 "name": p.name,
-                "text": p.layout.text,
+                "text": p.text,
                 "sha256": p.sha256,
                 "source_name": p.path.name,
                 "source_format": p.fmt,
@@ -170,15 +133,11 @@ def _store(project: Project, p: _Parsed, segments: list, unit: str, language: st
                 "imported_at": now(),
             },
         )
-        transcript_sql.insert_segments(
-            db,
-            transcript_id,
-            ((s.ordinal, s.start, s.end, s.speaker, int(s.codable), s.turn, s.paragraph, s.timestamp) for s in segments),
-        )
+        transcript_sql.insert_segments(db, transcript_id, p.segments)
         event_sql.log(
             db,
             "transcript.import",
-            {"name": p.name, "sha256": p.sha256, "source": p.path.name, "format": p.fmt, "unit": unit, "segments": len(segments)},
+            {"name": p.name, "sha256": p.sha256, "source": p.path.name, "format": p.fmt, "unit": unit, "segments": len(p.segments)},
             transcript_id=transcript_id,
         )
 

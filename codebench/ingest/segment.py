@@ -75,7 +75,7 @@ def iter_sentence_offsets(
     arrive chunk by chunk, so the caller can store finished transcripts
     while the workers split the rest.
     """
-    workers = _worker_count()
+    workers = worker_count()
     if workers > 1 and sum(map(len, texts)) >= PARALLEL_MIN_CHARS:
         import multiprocessing
 
@@ -93,11 +93,15 @@ def _offsets_chunk(args: tuple[list[str], str, str | None, int]) -> list[list[tu
     return _offsets_one_process(*args)
 
 
-def _worker_count() -> int:
-    """Cores to use (``CODEBENCH_WORKERS`` overrides); 1 where fork is unavailable."""
+def worker_count() -> int:
+    """Processes to split work across (``CODEBENCH_WORKERS`` overrides).
+
+    1 where fork is unavailable, and inside a pool's worker: a worker is a
+    daemon process, which may not start workers of its own.
+    """
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
         return 1
     setting = os.environ.get("CODEBENCH_WORKERS")
     if setting and setting.isdigit():
@@ -106,22 +110,28 @@ def _worker_count() -> int:
 
 
 def _offsets_one_process(texts: Sequence[str], lang: str, model: str | None, batch_size: int) -> list[list[tuple[int, int]]]:
+    import numpy
     from spacy.attrs import IDX, LENGTH, SENT_START
 
     nlp = pipeline(lang, model)
     out: list[list[tuple[int, int]]] = []
     for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size)):
-        if len(doc) == 0:
+        count = len(doc)
+        if count == 0:
             out.append([])
             continue
-        # Read boundaries from one array instead of iterating ``doc.sents``,
-        # which builds a Python object per token and dominates the run time.
-        table = doc.to_array([IDX, LENGTH, SENT_START]).tolist()
-        starts = [i for i, row in enumerate(table) if row[2] == 1 or i == 0]
+        # Read boundaries from one token array with whole-array operations:
+        # iterating ``doc.sents`` (or the tokens) builds a Python object per
+        # token and costs more than the splitting itself.
+        table = doc.to_array([IDX, LENGTH, SENT_START])
+        firsts = numpy.flatnonzero(table[:, 2] == 1)
+        if firsts.size == 0 or firsts[0] != 0:
+            firsts = numpy.concatenate(([0], firsts))
+        lasts = numpy.append(firsts[1:], count) - 1
+        starts = table[firsts, 0].tolist()
+        ends = (table[lasts, 0] + table[lasts, 1]).tolist()
         spans = []
-        for n, first in enumerate(starts):
-            last = (starts[n + 1] if n + 1 < len(starts) else len(table)) - 1
-            start, end = table[first][0], table[last][0] + table[last][1]
+        for start, end in zip(starts, ends):
             # spaCy can leave whitespace tokens at a sentence's edges; trim to the words
             while start < end and text[start].isspace():
                 start += 1
