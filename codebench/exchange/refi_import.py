@@ -44,6 +44,29 @@ def stamp(value: datetime | None) -> str | None:
     return value.isoformat(timespec="milliseconds") if value is not None else None
 
 
+class StampCache:
+    """:func:`stamp`, formatted once per datetime *object*.
+
+    The reader hands out one object per distinct timestamp string, and an
+    import formats one per coding, so most calls are repeats. Objects are
+    matched by identity, not equality (equal instants in different time
+    zones format differently), and kept referenced so an id is never reused.
+    """
+
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[datetime, str | None]] = {}
+
+    def __call__(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        hit = self._done.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = stamp(value)
+        self._done[id(value)] = (value, text)
+        return text
+
+
 @dataclass
 class SourcePlan:
     """One text source to import: its normalised text, hash and (if new) segments."""
@@ -82,6 +105,7 @@ class ProjectImporter:
         self.codes: dict[str, int] = {}
         self.transcripts: dict[str, int] = {}
         self.new_transcripts: set[int] = set()
+        #: Where selections and codings landed, for notes (filled only when the file has notes).
         self.selections: dict[str, CodingTarget] = {}
         self.coding_keys: dict[str, tuple[int, int, int, int, int]] = {}
         self._fallback: int | None = None
@@ -266,56 +290,11 @@ class ProjectImporter:
 
     # -- codings --------------------------------------------------------------------------------------
     def import_codings(self) -> None:
-        from codebench.exchange.refi import RefiSelection
-
-        planned: dict[tuple[int, int], dict[tuple[int, int, int], str | None]] = defaultdict(dict)
-        lengths = {s.guid: len(s.normalized_text or "") for s in self.refi.sources}
-        whole = [
-            RefiSelection(
-                guid=f"source:{s.guid}",
-                source_guid=s.guid,
-                start=0,
-                end=lengths[s.guid],
-                codings=s.codings,
-            )
-            for s in self.refi.sources
-            if s.codings
-        ]
-        no_text = empty = 0
-        for selection in [*self.refi.selections, *whole]:
-            transcript_id = self.transcripts.get(selection.source_guid)
-            if transcript_id is None:
-                no_text += len(selection.codings)
-                continue
-            target = CodingTarget(transcript_id, selection.start, selection.end)
-            self.selections[selection.guid] = target
-            if selection.start >= selection.end:
-                empty += len(selection.codings)
-                continue
-            for coding in selection.codings:
-                coder_id = self.coder_for(selection.creating_user, coding.creating_user)
-                code_id = self.codes[coding.code_guid]
-                target.keys.append((coder_id, code_id))
-                self.coding_keys[coding.guid] = (
-                    coder_id,
-                    code_id,
-                    transcript_id,
-                    selection.start,
-                    selection.end,
-                )
-                planned[(coder_id, transcript_id)].setdefault(
-                    (code_id, selection.start, selection.end), stamp(coding.created)
-                )
-        if no_text:
-            self.report.skipped.append(
-                f"{no_text} coding(s) on text sources without text not imported"
-            )
-        if empty:
-            self.report.skipped.append(
-                f"{empty} coding(s) of empty selections (start = end) not imported"
-            )
+        """Codings of every selection (and of whole sources), new ones inserted in one batch."""
+        planned = self._plan_codings()
         guid_of = {c.id: c.guid for c in self.project.codes(include_archived=True)}
         transcript_guid = {t.id: t.guid for t in self.project.transcripts()}
+        batch: list[tuple[int, int, int, int, int, str | None]] = []
         for (coder_id, transcript_id), spans in planned.items():
             present = (
                 set()
@@ -330,7 +309,7 @@ class ProjectImporter:
             self.report.codings_existing += len(spans) - len(rows)
             if not rows:
                 continue
-            self.report.codings_added += refi_sql.insert_codings(self.db, rows)
+            batch += rows
             records = [
                 {
                     "code": guid_of[code_id],
@@ -347,6 +326,66 @@ class ProjectImporter:
                 coder_id=coder_id,
                 transcript_id=transcript_id,
             )
+        if batch:
+            self.report.codings_added += refi_sql.insert_codings(self.db, batch)
+
+    def _plan_codings(self) -> dict[tuple[int, int], dict[tuple[int, int, int], str | None]]:
+        """``{(coder, transcript): {(code, start, end): created}}``, first coding of a
+        key winning; records where each selection and coding landed (for notes)."""
+        from codebench.exchange.refi import RefiSelection
+
+        planned: dict[tuple[int, int], dict[tuple[int, int, int], str | None]] = defaultdict(dict)
+        lengths = {s.guid: len(s.normalized_text or "") for s in self.refi.sources}
+        whole = [
+            RefiSelection(
+                guid=f"source:{s.guid}",
+                source_guid=s.guid,
+                start=0,
+                end=lengths[s.guid],
+                codings=s.codings,
+            )
+            for s in self.refi.sources
+            if s.codings
+        ]
+        stamps = StampCache()
+        codes, coding_keys = self.codes, self.coding_keys
+        # Where selections and codings landed matters only to notes attached to them.
+        track = bool(self.refi.notes)
+        coders: dict[tuple[str | None, str | None], int] = {}  # coder_for, once per pair
+        no_text = empty = 0
+        for selection in [*self.refi.selections, *whole]:
+            transcript_id = self.transcripts.get(selection.source_guid)
+            if transcript_id is None:
+                no_text += len(selection.codings)
+                continue
+            start, end = selection.start, selection.end
+            target = CodingTarget(transcript_id, start, end) if track else None
+            if target is not None:
+                self.selections[selection.guid] = target
+            if start >= end:
+                empty += len(selection.codings)
+                continue
+            for coding in selection.codings:
+                users = (selection.creating_user, coding.creating_user)
+                coder_id = coders.get(users)
+                if coder_id is None:
+                    coder_id = coders[users] = self.coder_for(*users)
+                code_id = codes[coding.code_guid]
+                if target is not None:
+                    target.keys.append((coder_id, code_id))
+                    coding_keys[coding.guid] = (coder_id, code_id, transcript_id, start, end)
+                spans = planned[(coder_id, transcript_id)]
+                if (code_id, start, end) not in spans:
+                    spans[(code_id, start, end)] = stamps(coding.created)
+        if no_text:
+            self.report.skipped.append(
+                f"{no_text} coding(s) on text sources without text not imported"
+            )
+        if empty:
+            self.report.skipped.append(
+                f"{empty} coding(s) of empty selections (start = end) not imported"
+            )
+        return planned
 
     # -- memos -----------------------------------------------------------------------------------------
     def import_memos(self) -> None:

@@ -34,21 +34,28 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codebench.errors import CodebenchError
 from codebench.exchange.codebook_qdc import InterchangeError, refi_codes, refi_errors
+from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.ids import GUID_NAMESPACE
 from codebench.exchange.refi_import import ProjectImporter, SourcePlan
+from codebench.exchange.refi_segment import SourceSegmenter
 from codebench.store import codings as coding_sql
 from codebench.store import refi_sql
+from codebench.store import transcripts as transcript_sql
 
 #: The REFI layer's namespace for derived GUIDs (see :func:`derived_guid`).
 _NAMESPACE = GUID_NAMESPACE.bytes
-from codebench.store import transcripts as transcript_sql
+#: The RFC 4122 variant digit for each hex digit a SHA-1 puts in that place.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 if TYPE_CHECKING:
+    import sqlite_utils
+
     from codebench.exchange.refi import ArchiveLimits, RefiProject, RefiSelection
     from codebench.models import Coder
     from codebench.project import Project
@@ -56,7 +63,10 @@ if TYPE_CHECKING:
 __all__ = ["ExportSummary", "ImportReport", "build_refi_project", "export_qdpx", "import_qdpx"]
 
 
+@lru_cache(maxsize=4096)
 def _when(value: str | None) -> datetime | None:
+    """A stored timestamp as a datetime (None if absent or unreadable); cached,
+    because an export parses one per coding and codings share their times."""
     if not value:
         return None
     try:
@@ -76,12 +86,10 @@ def derived_guid(*parts: object) -> str:
 
 
 def _guid_from_key(key: str) -> str:
-    """uuid5 of an already joined key under the REFI namespace."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE + key.encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """uuid5 of an already joined key under the REFI namespace: the first 16
+    bytes of the SHA-1, with the version digit set to 5 and the variant bits to 10."""
+    h = hashlib.sha1(_NAMESPACE + key.encode("utf-8")).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 @dataclass
@@ -119,7 +127,6 @@ def build_refi_project(
     from codebench import __version__
     from codebench.exchange.refi import (
         RefiCase,
-        RefiCoding,
         RefiNote,
         RefiProject,
         RefiSelection,
@@ -148,29 +155,9 @@ def build_refi_project(
             RefiTextSource(guid=t.guid, name=t.name, text=texts[t.id], created=_when(t.imported_at))
         )
 
-    selections: dict[str, RefiSelection] = {}
-    coding_guid: dict[int, str] = {}
-    groups: dict[tuple[str, str, int, int], list[RefiCoding]] = defaultdict(list)
-    for row_id, coder, code, transcript, start, end, stamp in refi_sql.export_codings(
+    selections, coding_guid = _coding_selections(
         db, [k.id for k in chosen] if coders is not None else None
-    ):
-        span = f"\x1f{transcript}\x1f{start}\x1f{end}"
-        guid = coding_guid[row_id] = _guid_from_key(f"coding\x1f{coder}\x1f{code}{span}")
-        groups[(coder, transcript, start, end)].append(
-            RefiCoding(guid=guid, code_guid=code, creating_user=coder, created=_when(stamp))
-        )
-    for (coder, transcript, start, end), codings in groups.items():
-        guid = _guid_from_key(f"selection\x1f{coder}\x1f{transcript}\x1f{start}\x1f{end}")
-        created = min((c.created for c in codings if c.created is not None), default=None)
-        selections[guid] = RefiSelection(
-            guid=guid,
-            source_guid=transcript,
-            start=start,
-            end=end,
-            creating_user=coder,
-            created=created,
-            codings=codings,
-        )
+    )
 
     notes, note_refs = [], []
     for memo in coding_sql.list_memos(db):
@@ -235,17 +222,61 @@ def build_refi_project(
     )
 
 
+def _coding_selections(
+    db: sqlite_utils.Database, coder_ids: list[int] | None
+) -> tuple[dict[str, RefiSelection], dict[int, str]]:
+    """One selection per coder and span holding that coder's codings of it, keyed
+    by GUID, and each coding row's derived GUID (memos on codings need it)."""
+    from codebench.exchange.refi import RefiCoding, RefiSelection
+
+    coding_guid: dict[int, str] = {}
+    groups: dict[tuple[str, str, int, int], list[RefiCoding]] = defaultdict(list)
+    for row_id, coder, code, transcript, start, end, stamp in refi_sql.export_codings(
+        db, coder_ids
+    ):
+        guid = coding_guid[row_id] = _guid_from_key(
+            f"coding\x1f{coder}\x1f{code}\x1f{transcript}\x1f{start}\x1f{end}"
+        )
+        groups[(coder, transcript, start, end)].append(
+            RefiCoding(guid=guid, code_guid=code, creating_user=coder, created=_when(stamp))
+        )
+    selections: dict[str, RefiSelection] = {}
+    for (coder, transcript, start, end), codings in groups.items():
+        guid = _guid_from_key(f"selection\x1f{coder}\x1f{transcript}\x1f{start}\x1f{end}")
+        if len(codings) == 1:
+            created = codings[0].created
+        else:
+            created = min((c.created for c in codings if c.created is not None), default=None)
+        selections[guid] = RefiSelection(
+            guid=guid,
+            source_guid=transcript,
+            start=start,
+            end=end,
+            creating_user=coder,
+            created=created,
+            codings=codings,
+        )
+    return selections, coding_guid
+
+
 def export_qdpx(
     project: Project, path: Path | str, *, coders: Iterable[str | Coder] | None = None
 ) -> ExportSummary:
     """Write the project as a REFI-QDA ``.qdpx`` at ``path`` (atomically; schema-valid)."""
+    # Hundreds of thousands of objects, none in cycles (see refi.collector),
+    # all freed by the time the collector runs again.
+    with collector_paused():
+        return _export(project, Path(path), coders)
+
+
+def _export(project: Project, path: Path, coders: Iterable[str | Coder] | None) -> ExportSummary:
     from codebench.exchange.refi import write_project
 
     refi = build_refi_project(project, coders=coders)
     with refi_errors():
         write_project(refi, path)
     return ExportSummary(
-        path=Path(path),
+        path=path,
         users=len(refi.users),
         codes=sum(1 for _ in refi.iter_codes()),
         transcripts=len(refi.sources),
@@ -330,13 +361,49 @@ def import_qdpx(
     any error leaves the project unchanged, and ``dry_run=True`` rolls back
     after doing everything, so the report says what would change.
     """
-    from codebench.exchange.refi import read_project
-    from codebench.ingest.plain import source_layout
-    from codebench.ingest.segment import UNITS, segment_layouts
+    from codebench.ingest.segment import UNITS
 
     if unit not in UNITS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNITS)})")
+    # The file's million objects live until the end and form no cycles (see
+    # refi.collector): the collector waits until they are freed.
     path = Path(path)
+    size = path.stat().st_size if path.is_file() else 0
+    with collector_paused(), SourceSegmenter(unit, language, size) as segmenter:
+        return _import(project, path, offsets, dry_run, segmenter, limits)
+
+
+def _import(
+    project: Project,
+    path: Path,
+    offsets: str,
+    dry_run: bool,
+    segmenter: SourceSegmenter,
+    limits: ArchiveLimits | None,
+) -> ImportReport:
+    refi, report = _read(path, offsets, dry_run, limits)
+    plans, fresh = _plan_sources(project, refi, report)
+    # Segmenting is slow, so it happens before the write transaction.
+    segments = segmenter.segment([plan.text for plan in fresh.values()])
+    for plan, spans in zip(fresh.values(), segments):
+        plan.segments = spans
+    unit, language = segmenter.unit, segmenter.language
+    try:
+        with project.transaction():
+            ProjectImporter(project, refi, report, path.name, unit, language).run(plans, fresh)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _read(
+    path: Path, offsets: str, dry_run: bool, limits: ArchiveLimits | None
+) -> tuple[RefiProject, ImportReport]:
+    """The file as a REFI project, and the report begun with what reading found."""
+    from codebench.exchange.refi import read_project
+
     with refi_errors():
         refi = read_project(path, offsets=offsets, limits=limits)
     report = ImportReport(
@@ -348,6 +415,13 @@ def import_qdpx(
         skipped=list(refi.skipped),
         warnings=list(refi.warnings),
     )
+    return refi, report
+
+
+def _plan_sources(
+    project: Project, refi: RefiProject, report: ImportReport
+) -> tuple[list[SourcePlan], dict[str, SourcePlan]]:
+    """Every text source to import, and those whose text is new to the project (by hash)."""
     plans: list[SourcePlan] = []
     for source in refi.sources:
         text = source.normalized_text
@@ -364,15 +438,4 @@ def import_qdpx(
             and transcript_sql.find_transcript(project.db, "sha256", plan.sha256) is None
         ):
             fresh[plan.sha256] = plan
-    if fresh:
-        layouts = [source_layout(plan.text) for plan in fresh.values()]
-        for plan, segments in zip(fresh.values(), segment_layouts(layouts, unit, language)):
-            plan.segments = segments
-    try:
-        with project.transaction():
-            ProjectImporter(project, refi, report, path.name, unit, language).run(plans, fresh)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
-    return report
+    return plans, fresh

@@ -81,13 +81,15 @@ def coding_keys(db: sqlite_utils.Database, transcript_id: int) -> set[tuple[int,
 def insert_codings(db: sqlite_utils.Database, values: Iterable[Sequence[Any]]) -> int:
     """Bulk insert ``(coder_id, code_id, transcript_id, start, end, created_at)``; existing ones are skipped.
 
-    Returns how many rows were inserted.
+    Returns how many rows were inserted. Rows without ``created_at`` get the
+    time of this call (one clock reading for the batch, not one per row).
     """
     before = db.conn.total_changes
+    fallback = now()
     db.conn.executemany(
         "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
         " VALUES (?, ?, ?, ?, ?, coalesce(?, ?)) ON CONFLICT DO NOTHING",
-        ((*v[:5], v[5], now()) for v in values),
+        ((*v[:6], fallback) for v in values),
     )
     return db.conn.total_changes - before
 

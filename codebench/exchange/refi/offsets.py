@@ -85,6 +85,9 @@ class PositionMapper:
             UTF16: len(text) + len(self._low_surrogates),
             CODEPOINTS_LF: len(self.normalized),
         }
+        #: No CRLF and no astral character: every convention reads positions
+        #: alike (only clamped), so scores need computing once, not per convention.
+        self.conventions_agree = not self._dropped_lf and not self._low_surrogates
 
     def to_normalized(self, position: int, convention: str) -> tuple[int, bool]:
         """Return ``(normalised position, clamped)``.
@@ -129,6 +132,8 @@ def _mappers(project: RefiProject) -> dict[str, PositionMapper]:
 def _score(
     selections: list[RefiSelection], mappers: dict[str, PositionMapper], convention: str
 ) -> int:
+    """How many selections start and end on a word boundary read with ``convention``
+    (a clamped or reversed span does not count)."""
     score = 0
     for selection in selections:
         mapper = mappers[selection.source_guid]
@@ -140,6 +145,48 @@ def _score(
         if on_word_boundary(mapper.normalized, start) and on_word_boundary(mapper.normalized, end):
             score += 1
     return score
+
+
+def _score_agreeing(selections: list[RefiSelection], text: str) -> int:
+    """:func:`_score` for a text on which every convention reads positions alike
+    (:attr:`PositionMapper.conventions_agree`): positions are used as written."""
+    score, length = 0, len(text)
+    for selection in selections:
+        start, end = _raw(selection)
+        if (
+            0 <= start <= end <= length
+            and on_word_boundary(text, start)
+            and on_word_boundary(text, end)
+        ):
+            score += 1
+    return score
+
+
+def _scores(
+    selections: list[RefiSelection],
+    mappers: dict[str, PositionMapper],
+    conventions: tuple[str, ...],
+) -> dict[str, int]:
+    """Every convention's score over every selection, exactly; a source on which
+    the conventions agree is scored once and counted for each of them."""
+    if selections:
+        for name in conventions:
+            if name not in CONVENTIONS:  # as PositionMapper.to_normalized would say
+                raise RefiError(f"unknown offset convention {name!r}; use one of {CONVENTIONS}")
+    scores = dict.fromkeys(conventions, 0)
+    by_source: dict[str, list[RefiSelection]] = {}
+    for selection in selections:
+        by_source.setdefault(selection.source_guid, []).append(selection)
+    for guid, group in by_source.items():
+        mapper = mappers[guid]
+        if mapper.conventions_agree:
+            agreed = _score_agreeing(group, mapper.normalized)
+            for name in conventions:
+                scores[name] += agreed
+        else:
+            for name in conventions:
+                scores[name] += _score(group, mappers, name)
+    return scores
 
 
 def detect_offset_convention(
@@ -154,7 +201,7 @@ def detect_offset_convention(
     """
     mappers = _mappers(project)
     measurable = [sel for sel in project.selections if sel.source_guid in mappers]
-    scores = {name: _score(measurable, mappers, name) for name in conventions}
+    scores = _scores(measurable, mappers, conventions)
     total = len(measurable)
     origin = (project.origin or "").strip().lower()
     if origin.startswith("codebench"):
@@ -170,6 +217,21 @@ def detect_offset_convention(
     if sum(1 for name in conventions if scores[name] == scores[best]) > 1:
         reason = "tie between conventions; spec convention preferred"
     return OffsetDetection(best, scores, total, reason=reason)
+
+
+def _with_span(
+    selection: RefiSelection, start: int, end: int, raw_start: int, raw_end: int
+) -> RefiSelection:
+    """``selection`` with these positions; the object itself when it already has
+    them (the common case: copying 100,000 frozen selections is slow)."""
+    if (selection.start, selection.end, selection.raw_start, selection.raw_end) == (
+        start,
+        end,
+        raw_start,
+        raw_end,
+    ):
+        return selection
+    return replace(selection, start=start, end=end, raw_start=raw_start, raw_end=raw_end)
 
 
 def apply_offset_convention(
@@ -199,15 +261,16 @@ def apply_offset_convention(
                 )
             )
             continue
+        if mapper.conventions_agree and 0 <= raw_start <= raw_end <= len(mapper.normalized):
+            converted.append(_with_span(selection, raw_start, raw_end, raw_start, raw_end))
+            continue  # what to_normalized gives for every convention: positions as written
         start, clamp_a = mapper.to_normalized(raw_start, convention)
         end, clamp_b = mapper.to_normalized(raw_end, convention)
         clamped += clamp_a or clamp_b
         if start > end:
             start, end = end, start
             swapped += 1
-        converted.append(
-            replace(selection, start=start, end=end, raw_start=raw_start, raw_end=raw_end)
-        )
+        converted.append(_with_span(selection, start, end, raw_start, raw_end))
     warnings = list(project.warnings)
     if clamped:
         warnings.append(f"{clamped} selection(s) reached past their text and were clamped to it")

@@ -9,8 +9,10 @@ those, normalises them (GUIDs lower-case without braces, colours
 :attr:`RefiProject.skipped` with counts, never dropping data silently.
 
 Safety is not negotiable: archives go through :class:`QdpxArchive` and XML
-through defusedxml with DTDs forbidden (:mod:`.xmlparse`), so entity bombs
-and external entities are refused with a :class:`RefiError`.
+through expat with defusedxml's refusals of DTDs, entities and external
+references (:mod:`.xmlparse`), so entity bombs and external entities are
+refused with a :class:`RefiError`.  The ``<Sources>`` section, nearly all
+of a large file, is read by :mod:`.sources`.
 """
 
 from __future__ import annotations
@@ -18,28 +20,27 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import replace
 from pathlib import PurePosixPath
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
 from .archive import ArchiveLimits, QdpxArchive
+from .collector import collector_paused
 from .errors import RefiError
 from .model import (
     VARIABLE_TYPES,
     RefiCase,
     RefiCodebook,
-    RefiCoding,
     RefiNote,
     RefiProject,
-    RefiSelection,
-    RefiTextSource,
     RefiUser,
     RefiVariable,
     walk_codes,
 )
 from .offsets import resolve_offsets
+from .sources import Loaded, SourcesReader
 from .textfile import decode_text, newline_style
 from .xmlparse import (
     CODEBOOK_NAMESPACES,
@@ -55,20 +56,9 @@ from .xmlparse import (
 
 __all__ = ["read_codebook", "read_project"]
 
-_NON_TEXT_SOURCES = ("PictureSource", "PDFSource", "AudioSource", "VideoSource")
 _Source = str | os.PathLike[str] | bytes | BinaryIO
 
-
-class _Loaded(NamedTuple):
-    """A source's text (None if unavailable) and how it was stored."""
-
-    text: str | None
-    encoding: str
-    has_bom: bool
-    newline: str
-
-
-_NO_TEXT = _Loaded(None, "", False, "")
+_NO_TEXT = Loaded(None, "", False, "")
 
 
 class _ProjectReader:
@@ -84,16 +74,21 @@ class _ProjectReader:
         self.note_targets: defaultdict[str, list[str]] = defaultdict(list)
         self.user_refs: set[str] = set()
         self.variables: dict[str, RefiVariable] = {}
+        self._note_ref = self.doc.q("NoteRef")
 
     # -- small helpers ----------------------------------------------------
 
     def note_refs(self, el: Element, owner: str) -> None:
-        for ref in self.doc.children(el, "NoteRef"):
+        """Record that the notes referenced inside ``el`` are attached to ``owner``."""
+        for ref in el.findall(self._note_ref):
             note = self.doc.guid(ref.get("targetGUID"), "note reference")
             if note is not None and owner not in self.note_targets[note]:
                 self.note_targets[note].append(owner)
 
     def user(self, value: str | None) -> str | None:
+        """A user reference as a GUID, remembered so undeclared users can be added."""
+        if value in self.user_refs:
+            return value  # seen before, so canonical (the usual case: one user, many codings)
         guid = self.doc.guid(value, "user reference")
         if guid is not None:
             self.user_refs.add(guid)
@@ -127,11 +122,11 @@ class _ProjectReader:
             values[variable.name] = value
         return values
 
-    def load_text(self, path: str | None, inline: Element | None) -> tuple[_Loaded, str | None]:
+    def load_text(self, path: str | None, inline: Element | None) -> tuple[Loaded, str | None]:
         """The text of a TextSource or Note, and why it is missing if it is."""
         if inline is not None:
             text = inline.text or ""
-            return _Loaded(text, "inline", False, newline_style(text)), None
+            return Loaded(text, "inline", False, newline_style(text)), None
         if not path:
             return _NO_TEXT, "no plainTextPath and no PlainTextContent"
         if self.archive is None:
@@ -142,7 +137,7 @@ class _ProjectReader:
         decoded = decode_text(self.archive.read(member))
         if decoded.problem:
             self.doc.plain_warnings.append(f"{member}: {decoded.problem}")
-        return _Loaded(decoded.text, decoded.encoding, decoded.has_bom, decoded.newline), None
+        return Loaded(decoded.text, decoded.encoding, decoded.has_bom, decoded.newline), None
 
     # -- sections ---------------------------------------------------------------
 
@@ -180,12 +175,9 @@ class _ProjectReader:
             )
             self.variables[variable.guid] = variable
 
-        sources, selections = self.read_sources(code_guids)
+        sources, selections = SourcesReader(self, code_guids).read()
         source_guids = {s.guid for s in sources}
         selection_guids = {s.guid for s in selections}
-        coding_guids = {c.guid for s in selections for c in s.codings} | {
-            c.guid for s in sources for c in s.codings
-        }
         cases = self.read_cases(source_guids, selection_guids, code_guids)
         notes = self.read_notes()
         note_guids = {note.guid for note in notes}
@@ -209,7 +201,12 @@ class _ProjectReader:
             if guid is not None and guid in note_guids:
                 project_refs.append(guid)
 
-        known_targets = code_guids | source_guids | selection_guids | coding_guids | note_guids
+        known_targets: set[str] = set()
+        if notes:  # what notes may be attached to (codings: 200,000 GUIDs in a big file)
+            coding_guids = {c.guid for s in selections for c in s.codings} | {
+                c.guid for s in sources for c in s.codings
+            }
+            known_targets = code_guids | source_guids | selection_guids | coding_guids | note_guids
         lost = 0
         final_notes = []
         for note in notes:
@@ -238,7 +235,7 @@ class _ProjectReader:
             + [n.guid for n in notes]
             + [c.guid for c in cases]
         )
-        duplicates = sum(count - 1 for count in Counter(guids).values() if count > 1)
+        duplicates = len(guids) - len(set(guids))  # one less than its count per repeated GUID
         if duplicates:
             doc.warnings["GUID(s) are used by more than one object"] += duplicates
 
@@ -261,127 +258,6 @@ class _ProjectReader:
             skipped=doc.skipped,
             warnings=doc.warning_lines(),
         )
-
-    def read_codings(self, parent: Element, code_guids: set[str], owner: str) -> list[RefiCoding]:
-        doc = self.doc
-        codings: list[RefiCoding] = []
-        for index, el in enumerate(doc.children(parent, "Coding")):
-            ref = doc.child(el, "CodeRef")
-            code = doc.guid(ref.get("targetGUID") if ref is not None else None, "code reference")
-            if code is None or code not in code_guids:
-                doc.warnings["coding(s) refer to codes missing from the codebook; dropped"] += 1
-                continue
-            guid = doc.required_guid(el, "coding", f"coding\x1f{owner}\x1f{index}\x1f{code}")
-            self.note_refs(el, guid)
-            codings.append(
-                RefiCoding(
-                    guid=guid,
-                    code_guid=code,
-                    creating_user=self.user(el.get("creatingUser")),
-                    created=parse_datetime(el.get("creationDateTime")),
-                )
-            )
-        return codings
-
-    def read_sources(
-        self, code_guids: set[str]
-    ) -> tuple[list[RefiTextSource], list[RefiSelection]]:
-        doc = self.doc
-        sources: list[RefiTextSource] = []
-        selections: list[RefiSelection] = []
-        container = doc.child(doc.root, "Sources")
-        if container is None:
-            return sources, selections
-        non_text: dict[str, Counter[str]] = defaultdict(Counter)
-        missing: dict[str, list[str]] = defaultdict(list)
-        rich = bad_positions = 0
-        for index, el in enumerate(container):
-            ns, local = split_tag(el.tag)
-            if ns != doc.ns:
-                continue
-            if local in _NON_TEXT_SOURCES:
-                tally = non_text[local]
-                tally["source"] += 1
-                for sub in el.iter():
-                    sub_local = split_tag(sub.tag)[1]
-                    if sub is not el and sub_local.endswith(
-                        ("Selection", "Transcript", "Coding", "NoteRef")
-                    ):
-                        tally[sub_local] += 1
-                continue
-            if local != "TextSource":
-                doc.warnings[f"unknown <{local}> element(s) in Sources ignored"] += 1
-                continue
-            path = el.get("plainTextPath")
-            guid = doc.required_guid(el, "text source", f"source\x1f{index}\x1f{path}")
-            name = (
-                el.get("name")
-                or (PurePosixPath((path or "").replace("internal://", "")).name if path else "")
-                or guid
-            )
-            loaded, reason = self.load_text(path, doc.child(el, "PlainTextContent"))
-            if reason:
-                missing[reason].append(name)
-            if el.get("richTextPath"):
-                rich += 1
-            self.note_refs(el, guid)
-            source = RefiTextSource(
-                guid=guid,
-                name=name,
-                text=loaded.text,
-                plain_text_path=path,
-                rich_text_path=el.get("richTextPath"),
-                creating_user=self.user(el.get("creatingUser")),
-                created=parse_datetime(el.get("creationDateTime")),
-                description=doc.text(el, "Description"),
-                variables=self.variable_values(el),
-                codings=self.read_codings(el, code_guids, guid),
-                encoding=loaded.encoding,
-                has_bom=loaded.has_bom,
-                newline=loaded.newline,
-            )
-            sources.append(source)
-            for sel_index, sel in enumerate(doc.children(el, "PlainTextSelection")):
-                try:
-                    start = int((sel.get("startPosition") or "").strip())
-                    end = int((sel.get("endPosition") or "").strip())
-                except ValueError:
-                    bad_positions += 1
-                    continue
-                sel_guid = doc.required_guid(
-                    sel, "selection", f"selection\x1f{guid}\x1f{sel_index}"
-                )
-                self.note_refs(sel, sel_guid)
-                selections.append(
-                    RefiSelection(
-                        guid=sel_guid,
-                        source_guid=guid,
-                        start=start,
-                        end=end,
-                        name=sel.get("name") or "",
-                        description=doc.text(sel, "Description"),
-                        creating_user=self.user(sel.get("creatingUser")),
-                        created=parse_datetime(sel.get("creationDateTime")),
-                        codings=self.read_codings(sel, code_guids, sel_guid),
-                        raw_start=start,
-                        raw_end=end,
-                    )
-                )
-        for kind, tally in sorted(non_text.items()):
-            parts = [f"{count} {what}" for what, count in sorted(tally.items()) if what != "source"]
-            detail = f", with {', '.join(parts)}" if parts else ""
-            doc.skipped.append(f"{tally['source']} {kind}(s) not imported (not text){detail}")
-        for reason, names in missing.items():
-            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-            doc.skipped.append(f"{len(names)} text source(s) have no text: {reason} ({shown})")
-        if rich:
-            doc.skipped.append(
-                f"rich-text renditions (richTextPath) of {rich} source(s) not read; "
-                "their plain text is imported"
-            )
-        if bad_positions:
-            doc.skipped.append(f"{bad_positions} PlainTextSelection(s) with non-integer positions")
-        return sources, selections
 
     def read_cases(
         self, sources: set[str], selections: set[str], codes: set[str]
@@ -493,16 +369,24 @@ def read_project(
     """
     limits = limits or ArchiveLimits()
     name, data, is_zip = _load(source, label, limits)
+    # A million objects, none in cycles (see .collector); the XML tree is
+    # freed by the time the collector runs again.
+    with collector_paused():
+        return resolve_offsets(_read_model(source, name, data, is_zip, limits), offsets)
+
+
+def _read_model(
+    source: _Source, name: str, data: bytes | None, is_zip: bool, limits: ArchiveLimits
+) -> RefiProject:
+    """The project as written (positions not yet converted)."""
     if is_zip:
         archive_source: _Source = data if data is not None else source
         with QdpxArchive(archive_source, label=name, limits=limits) as archive:
             member = archive.project_member()
             root = parse_xml(archive.read(member), f"{name}: {member}")
-            project = _ProjectReader(root, f"{name}: {member}", archive, name).read()
-    else:
-        assert data is not None
-        project = _ProjectReader(parse_xml(data, name), name, None).read()
-    return resolve_offsets(project, offsets)
+            return _ProjectReader(root, f"{name}: {member}", archive, name).read()
+    assert data is not None
+    return _ProjectReader(parse_xml(data, name), name, None).read()
 
 
 def _codebook_of(project: RefiProject) -> RefiCodebook:

@@ -9,8 +9,10 @@ is deterministic: the same model always gives the same bytes (fixed zip
 timestamps and attributes, stable ordering), so exports can be diffed and
 checksummed.
 
-XML is produced element by element through :class:`xml.sax.saxutils.XMLGenerator`
-(which does the escaping); no XML is built by string concatenation.
+XML is produced element by element through :class:`.xmlout.XmlEmitter`, which
+escapes every attribute value and text node in one place (with the rules of
+:class:`xml.sax.saxutils.XMLGenerator`, whose output it reproduces byte for
+byte) and encodes in large blocks; callers never concatenate markup.
 
 What is written:
 
@@ -26,12 +28,12 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
-from xml.sax.saxutils import XMLGenerator
 
+from .collector import collector_paused
 from .errors import RefiError
 from .exportcheck import (
     ExportPlan,
@@ -48,9 +50,9 @@ from .model import (
     RefiCoding,
     RefiProject,
     RefiTextSource,
-    normalize_newlines,
     walk_codes,
 )
+from .xmlout import XmlEmitter as _Emitter
 
 __all__ = [
     "CODEBOOK_NS",
@@ -71,58 +73,6 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 DEFAULT_ORIGIN = "codebench"
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-# -- low-level emitter ------------------------------------------------------------
-
-
-class _Emitter:
-    """Indented element-by-element XML output on top of XMLGenerator."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._gen = XMLGenerator(stream, encoding="utf-8", short_empty_elements=True)
-        self._has_children: list[bool] = []
-
-    def start_document(self) -> None:
-        self._gen.startDocument()
-
-    def end_document(self) -> None:
-        self._gen.ignorableWhitespace("\n")
-        self._gen.endDocument()
-
-    def _indent(self) -> None:
-        if not self._has_children:
-            return  # the root: startDocument already ended its line
-        self._has_children[-1] = True
-        self._gen.ignorableWhitespace("\n" + "  " * len(self._has_children))
-
-    def start(self, tag: str, attrs: dict[str, str | None]) -> None:
-        self._indent()
-        self._gen.startElement(tag, {k: v for k, v in attrs.items() if v is not None})
-        self._has_children.append(False)
-
-    def end(self, tag: str) -> None:
-        if self._has_children.pop():
-            self._gen.ignorableWhitespace("\n" + "  " * len(self._has_children))
-        self._gen.endElement(tag)
-
-    @contextmanager
-    def element(self, tag: str, attrs: dict[str, str | None] | None = None) -> Iterator[None]:
-        self.start(tag, attrs or {})
-        yield
-        self.end(tag)
-
-    def leaf(self, tag: str, attrs: dict[str, str | None]) -> None:
-        self.start(tag, attrs)
-        self.end(tag)
-
-    def text(self, tag: str, content: str) -> None:
-        """``<tag>content</tag>``; line ends written as LF (XML parsers
-        normalise them anyway, so this is what any reader would see)."""
-        self._indent()
-        self._gen.startElement(tag, {})
-        self._gen.characters(normalize_newlines(content))
-        self._gen.endElement(tag)
 
 
 # -- small formatting helpers ---------------------------------------------------------
@@ -211,16 +161,25 @@ def _emit_notes_refs(out: _Emitter, plan: ExportPlan, guid: str) -> None:
         out.leaf("NoteRef", {"targetGUID": note})
 
 
+@lru_cache(maxsize=4096)
+def _datetime_attr(value: datetime | None) -> str | None:
+    """:func:`format_datetime`, once per distinct time: codings made in one
+    session share their timestamps, and there are hundreds of thousands."""
+    return format_datetime(value)
+
+
 def _emit_codings(out: _Emitter, plan: ExportPlan, codings: list[RefiCoding]) -> None:
+    notes = plan.notes_by_target
     for coding in codings:
         attrs = {
             "guid": coding.guid,
             "creatingUser": coding.creating_user,
-            "creationDateTime": format_datetime(coding.created),
+            "creationDateTime": _datetime_attr(coding.created),
         }
-        with out.element("Coding", attrs):
-            out.leaf("CodeRef", {"targetGUID": coding.code_guid})
-            _emit_notes_refs(out, plan, coding.guid)
+        leaves = [("CodeRef", {"targetGUID": coding.code_guid})]
+        if coding.guid in notes:
+            leaves += [("NoteRef", {"targetGUID": note}) for note in notes[coding.guid]]
+        out.with_leaves("Coding", attrs, leaves)
 
 
 def _emit_values(out: _Emitter, plan: ExportPlan, values: dict[str, str]) -> None:
@@ -296,7 +255,7 @@ def _emit_project(plan: ExportPlan, stream: BinaryIO) -> None:
                                 "startPosition": str(selection.start),
                                 "endPosition": str(selection.end),
                                 "creatingUser": selection.creating_user,
-                                "creationDateTime": format_datetime(selection.created),
+                                "creationDateTime": _datetime_attr(selection.created),
                             }
                             with out.element("PlainTextSelection", sel_attrs):
                                 if selection.description:
@@ -383,11 +342,12 @@ def write_project(project: RefiProject, path: str | os.PathLike[str]) -> None:
     *path* and renames it into place, so a failed export never leaves a
     half-written archive behind.
     """
-    plan = ExportPlan(project)
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with collector_paused():  # see .collector
+        plan = ExportPlan(project)
     try:
-        with open(temporary, "wb") as handle:
+        with open(temporary, "wb") as handle, collector_paused():
             _write_zip(plan, handle)
         os.replace(temporary, target)
     except OSError as exc:
