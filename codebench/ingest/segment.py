@@ -110,28 +110,14 @@ def worker_count() -> int:
 
 
 def _offsets_one_process(texts: Sequence[str], lang: str, model: str | None, batch_size: int) -> list[list[tuple[int, int]]]:
-    import numpy
-    from spacy.attrs import IDX, LENGTH, SENT_START
-
     nlp = pipeline(lang, model)
     out: list[list[tuple[int, int]]] = []
     for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size)):
-        count = len(doc)
-        if count == 0:
-            out.append([])
-            continue
-        # Read boundaries from one token array with whole-array operations:
-        # iterating ``doc.sents`` (or the tokens) builds a Python object per
-        # token and costs more than the splitting itself.
-        table = doc.to_array([IDX, LENGTH, SENT_START])
-        firsts = numpy.flatnonzero(table[:, 2] == 1)
-        if firsts.size == 0 or firsts[0] != 0:
-            firsts = numpy.concatenate(([0], firsts))
-        lasts = numpy.append(firsts[1:], count) - 1
-        starts = table[firsts, 0].tolist()
-        ends = (table[lasts, 0] + table[lasts, 1]).tolist()
         spans = []
-        for start, end in zip(starts, ends):
+        # ``start_char``/``end_char`` are read from the Doc's C arrays; only
+        # ``Span.text`` would rebuild strings, so it is never asked for.
+        for sentence in doc.sents:
+            start, end = sentence.start_char, sentence.end_char
             # spaCy can leave whitespace tokens at a sentence's edges; trim to the words
             while start < end and text[start].isspace():
                 start += 1
