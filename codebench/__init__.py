@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from codebench.errors import CodebenchError
     from codebench.project import Project
 
-__all__ = ["Codebook", "CodebenchError", "Project", "__version__", "load_codebook"]
+__all__ = ["CodebenchError", "Codebook", "Project", "__version__", "load_codebook"]
 
 _LAZY = {
     "Project": "codebench.project",

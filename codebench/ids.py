@@ -31,4 +31,4 @@ def normalise_guid(value: str) -> str:
 
 def now() -> str:
     """UTC timestamp in ISO 8601 with milliseconds, as stored everywhere."""
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="milliseconds")

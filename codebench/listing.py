@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from codebench.models import Segment
-
 from codebench.store import codings as coding_sql
 from codebench.store import progress as progress_sql
 

@@ -13,15 +13,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 from codebench.codebook import Codebook, CodeSpec
-from codebench.errors import CodebookError, CodebenchError, NotFound
+from codebench.errors import CodebenchError, CodebookError, NotFound
 from codebench.ids import new_guid, stable_guid
 from codebench.models import STATUSES, Code, Coder, Coding, Memo, Segment, Transcript
 from codebench.store import coders as coder_sql

@@ -23,7 +23,7 @@ MAX_BYTES = 20 * 1024 * 1024
 def normalise_newlines(text: str) -> str:
     """CRLF and lone CR become LF; a leading BOM is dropped."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text[1:] if text.startswith("\ufeff") else text
+    return text.removeprefix("\ufeff")
 
 
 def decode_bytes(data: bytes, name: str) -> str:

@@ -136,7 +136,7 @@ class CodebenchApp(App[None]):
         try:
             if node.call_later(done):  # type: ignore[attr-defined]
                 await asyncio.wait_for(handled, self.KEY_SETTLE_TIMEOUT)
-        except (asyncio.TimeoutError, AttributeError):
+        except (TimeoutError, AttributeError):
             pass
 
     # ------------------------------------------------------------------ start-up
