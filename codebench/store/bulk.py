@@ -1,18 +1,15 @@
-"""SQL for moving whole projects: reading tables keyed by GUIDs, inserting explicit values.
+"""SQL for moving whole projects: reading whole tables, inserting explicit values, bulk-load settings.
 
 Used by :mod:`codebench.exchange.merge` (another project file attached
-read-only as a second schema) and :mod:`codebench.exchange.jsonl` (a dump
-keyed by GUIDs and natural keys instead of row ids). Every write runs inside
-the caller's transaction. Row-id translations between two files are passed
-to SQLite as one JSON object (``{"source id": target id}``) read through
-``json_each``, so the big tables (codings, events) are copied by one
-``INSERT … SELECT`` each without temporary tables.
+read-only as schema :data:`SOURCE`; the statements that copy from it live in
+:mod:`codebench.store.merge_sql`) and :mod:`codebench.exchange.jsonl` (a
+dump keyed by GUIDs and natural keys instead of row ids). Every write runs
+inside the caller's transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -34,25 +31,18 @@ CONTENT_TABLES = (
 _SCHEMAS = {"main", SOURCE}
 
 
-def _schema(schema: str) -> str:
+def schema_name(schema: str) -> str:
+    """``schema`` if it is one the store reads (``main`` or :data:`SOURCE`); guards names put into SQL."""
     if schema not in _SCHEMAS:
         raise ValueError(f"unknown schema {schema!r}")
     return schema
 
 
-def _table(table: str) -> str:
+def table_name(table: str) -> str:
+    """``table`` if it is a content table; guards names put into SQL."""
     if table not in CONTENT_TABLES:
         raise ValueError(f"unknown table {table!r}")
     return table
-
-
-def _changes(db: sqlite_utils.Database) -> int:
-    """Rows changed by the last statement (``cursor.rowcount`` is -1 for ``WITH … INSERT``)."""
-    return int(db.conn.execute("SELECT changes()").fetchone()[0])
-
-
-def _id_map(mapping: Mapping[int, int]) -> str:
-    return json.dumps({str(k): v for k, v in mapping.items()})
 
 
 @contextlib.contextmanager
@@ -91,6 +81,27 @@ def large_cache(db: sqlite_utils.Database, mib: int = 256) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def foreign_keys_unenforced(db: sqlite_utils.Database) -> Iterator[None]:
+    """Switch SQLite's per-row foreign-key checks off for the transactions run inside, then back on.
+
+    For bulk copies whose references are correct by construction: a merge
+    writes only ids taken from its row-id maps, and checks once that every
+    id those maps lead to exists (:func:`codebench.store.merge_sql.check_ids_exist`).
+    Per-row checks would look up the parents of each of a million codings
+    again (about 7% of a large merge). SQLite ignores the pragma inside a
+    transaction, so this must be entered and left outside one.
+    """
+    if db.conn.in_transaction:
+        raise RuntimeError("foreign-key enforcement can only change outside a transaction")
+    previous = int(db.conn.execute("PRAGMA foreign_keys").fetchone()[0])
+    db.conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.conn.execute(f"PRAGMA foreign_keys = {previous}")
+
+
+@contextlib.contextmanager
 def deferred_checkpoint(db: sqlite_utils.Database) -> Iterator[None]:
     """Hold WAL checkpoints back during several bulk transactions, then run one at the end.
 
@@ -110,63 +121,19 @@ def deferred_checkpoint(db: sqlite_utils.Database) -> Iterator[None]:
             db.conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)").fetchall()
 
 
-# --------------------------------------------------------------------- attaching a source file
-
-
-def attach_readonly(db: sqlite_utils.Database, path: Path) -> None:
-    """Attach the project file at ``path`` read-only as schema :data:`SOURCE`.
-
-    Raises :class:`sqlite3.DatabaseError` if SQLite cannot open it. The URI's
-    ``mode=ro`` means nothing this connection does can modify the file.
-    """
-    uri = "file:" + urllib.parse.quote(str(Path(path).resolve())) + "?mode=ro"
-    db.conn.execute(f"ATTACH DATABASE ? AS {SOURCE}", [uri])
-    attached = {row[1]: row[2] for row in db.conn.execute("PRAGMA database_list")}
-    if Path(attached.get(SOURCE, "")).resolve() != Path(path).resolve():
-        detach(db)
-        raise sqlite3.DatabaseError("this SQLite build does not accept URI file names in ATTACH")
-
-
-def detach(db: sqlite_utils.Database) -> None:
-    """Detach :data:`SOURCE` if attached."""
-    names = {row[1] for row in db.conn.execute("PRAGMA database_list")}
-    if SOURCE in names:
-        db.conn.execute(f"DETACH DATABASE {SOURCE}")
-
-
-def application_id(db: sqlite_utils.Database, schema: str = SOURCE) -> int:
-    return int(db.conn.execute(f"PRAGMA {_schema(schema)}.application_id").fetchone()[0])
-
-
-def applied_migrations(db: sqlite_utils.Database, schema: str = SOURCE) -> list[str] | None:
-    """Names of the codebench migrations applied in ``schema``; ``None`` if it has no migrations table."""
-    s = _schema(schema)
-    found = db.conn.execute(
-        f"SELECT 1 FROM {s}.sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
-    ).fetchone()
-    if not found:
-        return None
-    return [
-        r[0]
-        for r in db.conn.execute(
-            f"SELECT name FROM {s}._sqlite_migrations WHERE migration_set = 'codebench' ORDER BY rowid"
-        )
-    ]
-
-
 # --------------------------------------------------------------------- reading whole tables
 
 
 def fetch_rows(db: sqlite_utils.Database, table: str, schema: str = "main", *, columns: str = "*",
                order_by: str = "rowid") -> list[dict[str, Any]]:
     """Every row of ``schema.table`` as dicts (for the small tables: coders, codes, transcripts, …)."""
-    cursor = db.conn.execute(f"SELECT {columns} FROM {_schema(schema)}.{_table(table)} ORDER BY {order_by}")
+    cursor = db.conn.execute(f"SELECT {columns} FROM {schema_name(schema)}.{table_name(table)} ORDER BY {order_by}")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
 
 
 def count_rows(db: sqlite_utils.Database, table: str, schema: str = "main") -> int:
-    return int(db.conn.execute(f"SELECT count(*) FROM {_schema(schema)}.{_table(table)}").fetchone()[0])
+    return int(db.conn.execute(f"SELECT count(*) FROM {schema_name(schema)}.{table_name(table)}").fetchone()[0])
 
 
 def table_counts(db: sqlite_utils.Database, schema: str = "main") -> dict[str, int]:
@@ -177,140 +144,18 @@ def table_counts(db: sqlite_utils.Database, schema: str = "main") -> dict[str, i
 def table_digest(db: sqlite_utils.Database, table: str, schema: str = "main") -> list[tuple[Any, ...]]:
     """Every row of a table, sorted: for comparing a table before and after an operation."""
     return sorted(
-        db.conn.execute(f"SELECT * FROM {_schema(schema)}.{_table(table)}").fetchall(),
+        db.conn.execute(f"SELECT * FROM {schema_name(schema)}.{table_name(table)}").fetchall(),
         key=lambda row: tuple((v is None, str(type(v)), v if v is not None else 0) for v in row),
     )
 
 
-def segment_bounds(db: sqlite_utils.Database, transcript_id: int, schema: str = "main") -> list[tuple[int, int, int]]:
-    """``(ordinal, start, end)`` of a transcript's segments."""
-    return [
-        tuple(r)
-        for r in db.conn.execute(
-            f"SELECT ordinal, start_char, end_char FROM {_schema(schema)}.segments WHERE transcript_id = ? ORDER BY ordinal",
-            [transcript_id],
-        )
-    ]
-
-
-def segment_key(db: sqlite_utils.Database, segment_id: int, schema: str = "main") -> tuple[int, int] | None:
-    """``(transcript_id, ordinal)`` of a segment."""
-    row = db.conn.execute(
-        f"SELECT transcript_id, ordinal FROM {_schema(schema)}.segments WHERE id = ?", [segment_id]
-    ).fetchone()
-    return (row[0], row[1]) if row else None
-
-
-def segment_id(db: sqlite_utils.Database, transcript_id: int, ordinal: int, schema: str = "main") -> int | None:
-    row = db.conn.execute(
-        f"SELECT id FROM {_schema(schema)}.segments WHERE transcript_id = ? AND ordinal = ?", [transcript_id, ordinal]
-    ).fetchone()
-    return int(row[0]) if row else None
-
-
-def coding_key(db: sqlite_utils.Database, coding_id: int, schema: str = "main") -> tuple[int, int, int, int, int] | None:
-    """``(coder_id, code_id, transcript_id, start, end)`` of a coding."""
-    row = db.conn.execute(
-        f"SELECT coder_id, code_id, transcript_id, start_char, end_char FROM {_schema(schema)}.codings WHERE id = ?",
-        [coding_id],
-    ).fetchone()
-    return tuple(row) if row else None  # type: ignore[return-value]
-
-
 def coding_id(db: sqlite_utils.Database, key: Sequence[int], schema: str = "main") -> int | None:
     row = db.conn.execute(
-        f"SELECT id FROM {_schema(schema)}.codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
+        f"SELECT id FROM {schema_name(schema)}.codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
         " AND start_char = ? AND end_char = ?",
         list(key),
     ).fetchone()
     return int(row[0]) if row else None
-
-
-def coding_exists(db: sqlite_utils.Database, key: Sequence[int], schema: str = "main") -> bool:
-    return coding_id(db, key, schema) is not None
-
-
-def event_guid_exists(db: sqlite_utils.Database, guid: str, schema: str = "main") -> bool:
-    return db.conn.execute(f"SELECT 1 FROM {_schema(schema)}.events WHERE guid = ?", [guid]).fetchone() is not None
-
-
-def new_source_events(db: sqlite_utils.Database, actions: Sequence[str]) -> list[dict[str, Any]]:
-    """Events of the attached source, with ``actions``, whose GUIDs the target does not have."""
-    marks = ", ".join("?" for _ in actions)
-    cursor = db.conn.execute(
-        f"SELECT e.guid, e.coder_id, e.action, e.payload FROM {SOURCE}.events AS e"
-        f" WHERE e.action IN ({marks}) AND NOT EXISTS (SELECT 1 FROM main.events AS m WHERE m.guid = e.guid)"
-        " ORDER BY e.id",
-        list(actions),
-    )
-    return [dict(zip(("guid", "coder_id", "action", "payload"), row)) for row in cursor]
-
-
-# --------------------------------------------------------------------- copying from an attached source
-
-
-def copy_transcript(db: sqlite_utils.Database, source_id: int) -> int:
-    """Copy one transcript row (text, GUID and all) from the source; returns the new id."""
-    cursor = db.conn.execute(
-        f"INSERT INTO main.transcripts (guid, name, text, sha256, source_name, source_format, language, unit, imported_at)"
-        f" SELECT guid, name, text, sha256, source_name, source_format, language, unit, imported_at"
-        f" FROM {SOURCE}.transcripts WHERE id = ?",
-        [source_id],
-    )
-    return int(cursor.lastrowid or 0)
-
-
-def copy_segments(db: sqlite_utils.Database, source_id: int, target_id: int) -> int:
-    cursor = db.conn.execute(
-        f"INSERT INTO main.segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp)"
-        f" SELECT ?, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp"
-        f" FROM {SOURCE}.segments WHERE transcript_id = ? ORDER BY ordinal",
-        [target_id, source_id],
-    )
-    return cursor.rowcount
-
-
-def copy_codings(db: sqlite_utils.Database, coders: Mapping[int, int], codes: Mapping[int, int],
-                 transcripts: Mapping[int, int]) -> int:
-    """Copy every source coding, translating ids; identical codings are skipped. Returns how many were added.
-
-    ``CROSS JOIN`` keeps the source table as the outer loop: one sequential
-    scan (in row order), with the small id maps looked up through automatic
-    indexes, instead of a walk of the source's coder index.
-    """
-    db.conn.execute(
-        f"""
-        WITH k AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?)),
-             c AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?)),
-             t AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?))
-        INSERT INTO main.codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)
-        SELECT k.dst, c.dst, t.dst, s.start_char, s.end_char, s.created_at
-        FROM {SOURCE}.codings AS s CROSS JOIN k CROSS JOIN c CROSS JOIN t
-        WHERE k.src = s.coder_id AND c.src = s.code_id AND t.src = s.transcript_id
-        ON CONFLICT DO NOTHING
-        """,
-        [_id_map(coders), _id_map(codes), _id_map(transcripts)],
-    )
-    return _changes(db)
-
-
-def copy_events(db: sqlite_utils.Database, coders: Mapping[int, int], transcripts: Mapping[int, int]) -> int:
-    """Append the source's events the target lacks (by GUID), in the source's log order."""
-    db.conn.execute(
-        f"""
-        WITH k AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?)),
-             t AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?))
-        INSERT INTO main.events (guid, at, coder_id, transcript_id, action, payload)
-        SELECT e.guid, e.at, k.dst, t.dst, e.action, e.payload
-        FROM {SOURCE}.events AS e
-        LEFT JOIN k ON k.src = e.coder_id
-        LEFT JOIN t ON t.src = e.transcript_id
-        WHERE NOT EXISTS (SELECT 1 FROM main.events AS m WHERE m.guid = e.guid)
-        ORDER BY e.id
-        """,
-        [_id_map(coders), _id_map(transcripts)],
-    )
-    return _changes(db)
 
 
 # --------------------------------------------------------------------- inserting explicit values
@@ -320,7 +165,7 @@ def insert_row(db: sqlite_utils.Database, table: str, values: Mapping[str, Any])
     """Insert one row with exactly ``values``; returns its rowid."""
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
-    cursor = db.conn.execute(f"INSERT INTO main.{_table(table)} ({columns}) VALUES ({marks})", list(values.values()))
+    cursor = db.conn.execute(f"INSERT INTO main.{table_name(table)} ({columns}) VALUES ({marks})", list(values.values()))
     return int(cursor.lastrowid or 0)
 
 
@@ -328,7 +173,7 @@ def insert_many(db: sqlite_utils.Database, table: str, columns: Sequence[str], r
     """``executemany`` insert of tuples in ``columns`` order; returns the row count."""
     marks = ", ".join("?" for _ in columns)
     cursor = db.conn.executemany(
-        f"INSERT INTO main.{_table(table)} ({', '.join(columns)}) VALUES ({marks})", rows
+        f"INSERT INTO main.{table_name(table)} ({', '.join(columns)}) VALUES ({marks})", rows
     )
     return cursor.rowcount
 
@@ -338,7 +183,7 @@ def update_row(db: sqlite_utils.Database, table: str, key: Mapping[str, Any], va
     assignments = ", ".join(f"{column} = ?" for column in values)
     where = " AND ".join(f"{column} = ?" for column in key)
     db.conn.execute(
-        f"UPDATE main.{_table(table)} SET {assignments} WHERE {where}", [*values.values(), *key.values()]
+        f"UPDATE main.{table_name(table)} SET {assignments} WHERE {where}", [*values.values(), *key.values()]
     )
 
 

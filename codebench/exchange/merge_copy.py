@@ -1,0 +1,184 @@
+"""Merge steps for the rows that hang off the matched ones: codings, statuses, memos, events.
+
+They run after :mod:`codebench.exchange.merge_match` has built the id maps.
+Codings and events, the big tables, are copied in bulk by
+:mod:`codebench.store.merge_sql` (one ``INSERT … SELECT`` each); statuses and
+memos are few and resolved row by row by the rules in
+:mod:`codebench.exchange.merge`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from codebench.exchange.merge_match import MergeContext
+from codebench.store import bulk, merge_sql
+
+#: Status order for ties: a later entry is more advanced.
+STATUS_RANK = {"not-started": 0, "in-progress": 1, "done": 2}
+
+_STATUS_COLUMNS = ("coder_id", "transcript_id", "status", "updated_at")
+
+
+# --------------------------------------------------------------------- codings
+
+
+def copy_codings(ctx: MergeContext) -> None:
+    """Add the source's codings the target lacks; report codings the source's log removed but the target keeps."""
+    removals = merge_sql.new_source_events(ctx.db, ["coding.remove"])
+    total = bulk.count_rows(ctx.db, "codings", bulk.SOURCE)
+    added = merge_sql.copy_codings(ctx.db, ctx.coders, ctx.codes, ctx.transcripts)
+    ctx.report.added["codings"] += added
+    ctx.report.unchanged["codings"] += total - added
+    kept = _removed_in_source_but_kept(ctx, removals)
+    if kept:
+        ctx.report.conflicts.append(
+            f"{kept} coding(s) that {ctx.src_name}'s log records as removed are still here "
+            "(merge only adds; remove them here if that is intended)"
+        )
+
+
+def _removed_in_source_but_kept(ctx: MergeContext, removals: list[dict[str, Any]]) -> int:
+    """Codings that new ``coding.remove`` events of the source name, absent there but present here.
+
+    Records that cannot be read (not an object, unknown GUIDs, a coder not in
+    the source) are skipped: the count only informs the report.
+    """
+    if not removals:
+        return 0
+    codes = {r["guid"]: r["id"] for r in bulk.fetch_rows(ctx.db, "codes", bulk.SOURCE, columns="id, guid")}
+    transcripts = {r["guid"]: r["id"] for r in bulk.fetch_rows(ctx.db, "transcripts", bulk.SOURCE, columns="id, guid")}
+    pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
+    for event in removals:
+        coder = event["coder_id"]
+        if coder not in ctx.coders:
+            continue
+        for record in _removed_records(event["payload"]):
+            code = codes.get(_key(record.get("code")))
+            transcript = transcripts.get(_key(record.get("transcript")))
+            start, end = record.get("start"), record.get("end")
+            if code is None or transcript is None or not _scalar(start) or not _scalar(end):
+                continue
+            source = (coder, code, transcript, start, end)
+            target = (ctx.coders[coder], ctx.codes[code], ctx.transcripts[transcript], start, end)
+            pairs.append((source, target))
+    return merge_sql.removed_but_kept(ctx.db, pairs)
+
+
+def _removed_records(payload: str) -> list[dict[str, Any]]:
+    """The ``codings`` objects of a ``coding.remove`` payload; anything malformed reads as none."""
+    try:
+        records = json.loads(payload).get("codings", [])
+    except (ValueError, AttributeError, TypeError):
+        return []
+    if not isinstance(records, list):
+        return []
+    return [record for record in records if isinstance(record, dict)]
+
+
+def _key(value: Any) -> Any:
+    """``value`` if it can be a dictionary key (a GUID string), else ``None``."""
+    return value if isinstance(value, str) else None
+
+
+def _scalar(value: Any) -> bool:
+    """Whether a payload offset can be compared with a stored one (JSON arrays and objects cannot)."""
+    return value is None or isinstance(value, (str, int, float))
+
+
+# --------------------------------------------------------------------- statuses
+
+
+def merge_statuses(ctx: MergeContext) -> None:
+    """Add statuses the target lacks; where both have one, the newer (then the more advanced) wins."""
+    report = ctx.report
+    target = {(r["coder_id"], r["transcript_id"]): r for r in bulk.fetch_rows(ctx.db, "coder_status")}
+    names = {r["id"]: r["name"] for r in bulk.fetch_rows(ctx.db, "coders", columns="id, name")}
+    new_rows = []
+    for s in bulk.fetch_rows(ctx.db, "coder_status", bulk.SOURCE, order_by="coder_id, transcript_id"):
+        key = (ctx.coders[s["coder_id"]], ctx.transcripts[s["transcript_id"]])
+        here = target.get(key)
+        values = {"status": s["status"], "updated_at": s["updated_at"]}
+        if here is None:
+            new_rows.append((*key, s["status"], s["updated_at"]))
+        elif here["status"] == s["status"]:
+            report.unchanged["statuses"] += 1
+        elif _status_wins(s, here):
+            bulk.update_row(ctx.db, "coder_status", {"coder_id": key[0], "transcript_id": key[1]}, values)
+            report.updated["statuses"] += 1
+            report.notes.append(
+                f"status of {names[key[0]]} on {ctx.transcript_names[s['transcript_id']]!r}: "
+                f"{here['status']} → {s['status']} (newer in {ctx.src_name})"
+            )
+        else:
+            report.conflicts.append(
+                f"status of {names[key[0]]} on {ctx.transcript_names[s['transcript_id']]!r}: {here['status']} here, "
+                f"{s['status']} in {ctx.src_name} (older); kept {here['status']}"
+            )
+    # Source keys are unique, so the new rows never collide with the updated ones: insert them in one go.
+    report.added["statuses"] += bulk.insert_many(ctx.db, "coder_status", _STATUS_COLUMNS, new_rows)
+
+
+def _status_wins(source: dict[str, Any], target: dict[str, Any]) -> bool:
+    """The source's status replaces the target's if it is newer, or as new and more advanced."""
+    return (source["updated_at"], STATUS_RANK.get(source["status"], -1)) > (
+        target["updated_at"],
+        STATUS_RANK.get(target["status"], -1),
+    )
+
+
+# --------------------------------------------------------------------- memos
+
+
+def merge_memos(ctx: MergeContext) -> None:
+    """Add memos the target lacks (by GUID); where both have one, the more recently edited text wins."""
+    report = ctx.report
+    target = {m["guid"]: m for m in bulk.fetch_rows(ctx.db, "memos")}
+    for s in bulk.fetch_rows(ctx.db, "memos", bulk.SOURCE, order_by="id"):
+        here = target.get(s["guid"])
+        if here is None:
+            bulk.insert_row(ctx.db, "memos", _memo_values(ctx, s))
+            report.added["memos"] += 1
+        elif here["text"] == s["text"]:
+            report.unchanged["memos"] += 1
+        elif s["updated_at"] > here["updated_at"]:
+            bulk.update_row(ctx.db, "memos", {"guid": s["guid"]}, {"text": s["text"], "updated_at": s["updated_at"]})
+            report.updated["memos"] += 1
+        else:
+            report.conflicts.append(
+                f"memo {s['guid']}: edited here more recently than in {ctx.src_name}; kept this file's text"
+            )
+
+
+def _memo_values(ctx: MergeContext, s: dict[str, Any]) -> dict[str, Any]:
+    """A new memo's row, its anchors (author, transcript, segment, code, coding) translated to target ids."""
+    values: dict[str, Any] = {key: s[key] for key in ("guid", "text", "created_at", "updated_at")}
+    values["author_id"] = ctx.coders.get(s["author_id"]) if s["author_id"] is not None else None
+    values["transcript_id"] = ctx.transcripts.get(s["transcript_id"]) if s["transcript_id"] is not None else None
+    values["code_id"] = ctx.codes.get(s["code_id"]) if s["code_id"] is not None else None
+    values["segment_id"] = None
+    if s["segment_id"] is not None:
+        key = merge_sql.segment_key(ctx.db, s["segment_id"], bulk.SOURCE)
+        if key is not None:
+            values["segment_id"] = merge_sql.segment_id(ctx.db, ctx.transcripts[key[0]], key[1])
+        if values["segment_id"] is None:
+            ctx.report.notes.append(f"memo {s['guid']}: its segment is not in {ctx.tgt_name}; kept on the transcript")
+    values["coding_id"] = None
+    if s["coding_id"] is not None:
+        key5 = merge_sql.coding_key(ctx.db, s["coding_id"], bulk.SOURCE)
+        if key5 is not None:
+            mapped = (ctx.coders[key5[0]], ctx.codes[key5[1]], ctx.transcripts[key5[2]], key5[3], key5[4])
+            values["coding_id"] = bulk.coding_id(ctx.db, mapped)
+    return values
+
+
+# --------------------------------------------------------------------- events
+
+
+def copy_events(ctx: MergeContext) -> None:
+    """Append the source's events the target lacks (by GUID), in the source's log order."""
+    total = bulk.count_rows(ctx.db, "events", bulk.SOURCE)
+    added = merge_sql.copy_events(ctx.db, ctx.coders, ctx.transcripts)
+    ctx.report.added["events"] += added
+    ctx.report.unchanged["events"] += total - added

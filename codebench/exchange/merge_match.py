@@ -1,0 +1,315 @@
+"""Merge steps for the small tables: match the source's rows to the target's and build the id maps.
+
+Transcripts (by text hash), coders (by GUID, then name), codes (by GUID,
+then name under the same parent), settings and attributes. Each step fills
+the :class:`MergeContext`'s maps from source row ids to target row ids,
+which :mod:`codebench.exchange.merge_copy` then uses to copy the big tables
+in bulk. Rules and their reasons are in :mod:`codebench.exchange.merge`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codebench.exchange.merge_report import MergeRefused, SourceReport
+from codebench.store import bulk, merge_sql
+from codebench.store import codes as code_sql
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+#: Settings that belong to one laptop's front end, never merged.
+_LOCAL_SETTINGS = ("tui.",)
+
+_CODE_FIELDS = ("name", "number", "description", "inclusion", "exclusion", "example", "colour", "shortcut", "archived")
+
+
+@dataclass
+class MergeContext:
+    """One source file being merged into the target: the report it fills and the id maps built on the way."""
+
+    db: sqlite_utils.Database
+    #: The source file as named by the user (reports and refusals quote it).
+    path: Path
+    target_path: Path
+    report: SourceReport
+    #: Source row id → target row id.
+    coders: dict[int, int] = field(default_factory=dict)
+    codes: dict[int, int] = field(default_factory=dict)
+    transcripts: dict[int, int] = field(default_factory=dict)
+    #: Source transcript id → its name (for report lines).
+    transcript_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def src_name(self) -> str:
+        return self.path.name
+
+    @property
+    def tgt_name(self) -> str:
+        return self.target_path.name
+
+
+# --------------------------------------------------------------------- transcripts
+
+
+def match_transcripts(ctx: MergeContext) -> None:
+    """Match transcripts by text hash and add the new ones with their segments.
+
+    Runs first: a transcript named as one in the target but with other text
+    refuses the whole file (its codings would land at shifted offsets).
+    """
+    report = ctx.report
+    columns = "id, guid, name, sha256"
+    source = bulk.fetch_rows(ctx.db, "transcripts", bulk.SOURCE, columns=columns, order_by="name")
+    target = bulk.fetch_rows(ctx.db, "transcripts", columns=columns)
+    by_sha = {t["sha256"]: t for t in target}
+    by_name = {t["name"]: t for t in target}
+    by_guid = {t["guid"]: t for t in target}
+    refusals, to_add = [], []
+    for s in source:
+        ctx.transcript_names[s["id"]] = s["name"]
+        here = by_sha.get(s["sha256"])
+        if here is not None:
+            ctx.transcripts[s["id"]] = here["id"]
+            if here["name"] != s["name"]:
+                report.conflicts.append(
+                    f"transcript {here['name']!r} is named {s['name']!r} in {ctx.src_name} (same text); kept {here['name']!r}"
+                )
+            if here["guid"] != s["guid"]:
+                report.notes.append(f"transcript {here['name']!r} has another GUID in {ctx.src_name} (same text); matched by text")
+            continue
+        clash = by_name.get(s["name"]) or by_guid.get(s["guid"])
+        if clash is not None:
+            refusals.append(
+                f"transcript {s['name']!r} in {ctx.path} has different text from {clash['name']!r} in "
+                f"{ctx.tgt_name} (sha256 {s['sha256'][:12]}… vs {clash['sha256'][:12]}…)"
+            )
+            continue
+        to_add.append(s)
+    if refusals:
+        raise MergeRefused(
+            "; ".join(refusals)
+            + ". Codings index the text, so they would land at shifted offsets. Import the same file in both"
+            " projects (or rename one transcript) and merge again."
+        )
+    _compare_segmentation(ctx, source)
+    report.unchanged["transcripts"] += len(source) - len(to_add)
+    for s in to_add:
+        new_id = merge_sql.copy_transcript(ctx.db, s["id"])
+        ctx.transcripts[s["id"]] = new_id
+        report.added["segments"] += merge_sql.copy_segments(ctx.db, s["id"], new_id)
+        report.added["transcripts"] += 1
+        report.added_names.setdefault("transcripts", []).append(s["name"])
+
+
+def _compare_segmentation(ctx: MergeContext, source: list[dict[str, Any]]) -> None:
+    """Count the segments of matched transcripts as unchanged, or report that they are segmented differently.
+
+    Reads both sides' segment bounds in one query each (not two per transcript).
+    """
+    matched = [s for s in source if s["id"] in ctx.transcripts]
+    mine_all = merge_sql.segment_bounds(ctx.db, [ctx.transcripts[s["id"]] for s in matched])
+    theirs_all = merge_sql.segment_bounds(ctx.db, [s["id"] for s in matched], bulk.SOURCE)
+    segments_here = 0
+    for s in matched:
+        mine = mine_all[ctx.transcripts[s["id"]]]
+        theirs = theirs_all[s["id"]]
+        if mine == theirs:
+            segments_here += len(mine)
+        else:
+            ctx.report.conflicts.append(
+                f"transcript {s['name']!r} is segmented differently in {ctx.src_name} ({len(theirs)} segments, "
+                f"{len(mine)} here); kept this file's segments (codings are character spans, unaffected)"
+            )
+    ctx.report.unchanged["segments"] += segments_here
+
+
+# --------------------------------------------------------------------- settings
+
+
+def merge_settings(ctx: MergeContext) -> None:
+    """Add settings the target lacks; a different value is reported and the target's kept."""
+    target = {r["key"]: r["value"] for r in bulk.fetch_rows(ctx.db, "meta")}
+    for s in bulk.fetch_rows(ctx.db, "meta", bulk.SOURCE, order_by="key"):
+        if s["key"].startswith(_LOCAL_SETTINGS):
+            continue
+        value = target.get(s["key"])
+        if value is None:
+            bulk.insert_row(ctx.db, "meta", {"key": s["key"], "value": s["value"]})
+            ctx.report.added["settings"] += 1
+        elif value == s["value"]:
+            ctx.report.unchanged["settings"] += 1
+        else:
+            ctx.report.conflicts.append(
+                f"setting {s['key']!r}: {_short(value)} here, {_short(s['value'])} in {ctx.src_name}; kept this file's"
+            )
+
+
+# --------------------------------------------------------------------- coders
+
+
+def match_coders(ctx: MergeContext) -> None:
+    """Match coders by GUID, then by name ignoring case; add the others."""
+    source = bulk.fetch_rows(ctx.db, "coders", bulk.SOURCE, order_by="id")
+    target = bulk.fetch_rows(ctx.db, "coders")
+    by_guid = {k["guid"]: k for k in target}
+    by_name = {k["name"].casefold(): k for k in target}
+    for s in source:
+        here = by_guid.get(s["guid"]) or by_name.get(s["name"].casefold())
+        if here is None:
+            values = {key: s[key] for key in ("guid", "name", "kind", "created_at")}
+            ctx.coders[s["id"]] = bulk.insert_row(ctx.db, "coders", values)
+            ctx.report.added["coders"] += 1
+            ctx.report.added_names.setdefault("coders", []).append(s["name"])
+            continue
+        ctx.coders[s["id"]] = here["id"]
+        diffs = [f"{key} {here[key]!r} here, {s[key]!r} in {ctx.src_name}" for key in ("name", "kind") if here[key] != s[key]]
+        if diffs:
+            ctx.report.conflicts.append(f"coder {here['name']!r}: {'; '.join(diffs)}; kept this file's")
+        else:
+            ctx.report.unchanged["coders"] += 1
+
+
+# --------------------------------------------------------------------- codes
+
+
+def match_codes(ctx: MergeContext) -> None:
+    """Match codes by GUID, then by name under the same parent; add the others under their parents.
+
+    Parents come before children (:func:`tree_order`), so a new child finds
+    its parent's target id in the map.
+    """
+    report = ctx.report
+    source = tree_order(bulk.fetch_rows(ctx.db, "codes", bulk.SOURCE))
+    target = bulk.fetch_rows(ctx.db, "codes")
+    by_guid = {c["guid"]: c for c in target}
+    by_id = {c["id"]: c for c in target}
+    by_path = {(c["parent_id"], c["name"].casefold()): c for c in target}
+    numbers = {c["number"]: c for c in target if c["number"] is not None}
+    claimed: dict[int, str] = {}
+    for s in source:
+        parent = ctx.codes.get(s["parent_id"]) if s["parent_id"] is not None else None
+        here = by_guid.get(s["guid"])
+        if here is not None:
+            ctx.codes[s["id"]] = here["id"]
+            claimed[here["id"]] = s["guid"]
+            diffs = [
+                f"{key} {_short(here[key])} here, {_short(s[key])} in {ctx.src_name}"
+                for key in _CODE_FIELDS
+                if here[key] != s[key]
+            ]
+            if here["parent_id"] != parent:
+                where_here = _label(by_id[here["parent_id"]]) if here["parent_id"] in by_id else "top level"
+                where_src = _label(by_id[parent]) if parent in by_id else "top level"
+                diffs.append(f"under {where_here!r} here, {where_src!r} in {ctx.src_name}")
+            if diffs:
+                report.conflicts.append(f"code {_label(here)!r}: {'; '.join(diffs)}; kept this file's")
+            else:
+                report.unchanged["codes"] += 1
+            continue
+        here = by_path.get((parent, s["name"].casefold()))
+        if here is not None:
+            if here["id"] in claimed and claimed[here["id"]] != s["guid"]:
+                raise MergeRefused(
+                    f"code {s['name']!r} (GUID {s['guid']}) in {ctx.path} has the name of a different code in "
+                    f"{ctx.tgt_name} ({_label(here)!r}, GUID {here['guid']}); rename one of them and merge again"
+                )
+            ctx.codes[s["id"]] = here["id"]
+            claimed[here["id"]] = s["guid"]
+            report.conflicts.append(
+                f"code {_label(here)!r} matched by name: GUID {s['guid']} in {ctx.src_name}, {here['guid']} here"
+            )
+            continue
+        values = {key: s[key] for key in ("guid", *_CODE_FIELDS, "created_at")}
+        if s["number"] is not None and s["number"] in numbers:
+            values["number"] = None
+            report.conflicts.append(
+                f"code {s['name']!r} added without its number {s['number']}: {_label(numbers[s['number']])!r} has it here"
+            )
+        values["parent_id"] = parent
+        values["position"] = code_sql.next_position(ctx.db, parent)
+        new_id = bulk.insert_row(ctx.db, "codes", values)
+        row = {**values, "id": new_id}
+        ctx.codes[s["id"]] = new_id
+        claimed[new_id] = s["guid"]
+        by_guid[s["guid"]] = by_id[new_id] = by_path[(parent, s["name"].casefold())] = row
+        if values["number"] is not None:
+            numbers[values["number"]] = row
+        report.added["codes"] += 1
+        report.added_names.setdefault("codes", []).append(_label(row))
+
+
+# --------------------------------------------------------------------- attributes
+
+
+def merge_attributes(ctx: MergeContext) -> None:
+    """Add attributes the target's transcripts lack; a different value is reported and the target's kept."""
+    target = {(a["transcript_id"], a["key"]): a["value"] for a in bulk.fetch_rows(ctx.db, "attributes")}
+    rows = []
+    for a in bulk.fetch_rows(ctx.db, "attributes", bulk.SOURCE, order_by="transcript_id, key"):
+        t_id = ctx.transcripts[a["transcript_id"]]
+        value = target.get((t_id, a["key"]))
+        if value is None:
+            rows.append((t_id, a["key"], a["value"]))
+        elif value == a["value"]:
+            ctx.report.unchanged["attributes"] += 1
+        else:
+            name = ctx.transcript_names[a["transcript_id"]]
+            ctx.report.conflicts.append(
+                f"transcript {name!r} attribute {a['key']!r}: {value!r} here, {a['value']!r} in {ctx.src_name}; kept this file's"
+            )
+    ctx.report.added["attributes"] += bulk.insert_many(ctx.db, "attributes", ("transcript_id", "key", "value"), rows)
+
+
+# --------------------------------------------------------------------- integrity
+
+
+def check_maps(ctx: MergeContext) -> None:
+    """Check that every target id the maps lead to exists (raises :class:`sqlite3.IntegrityError` if not).
+
+    The merge runs with per-row foreign-key checks off (see
+    :func:`codebench.exchange.merge.merge`); every reference it writes comes
+    from these maps, so this one check covers them all.
+    """
+    merge_sql.check_ids_exist(ctx.db, "coders", ctx.coders.values())
+    merge_sql.check_ids_exist(ctx.db, "codes", ctx.codes.values())
+    merge_sql.check_ids_exist(ctx.db, "transcripts", ctx.transcripts.values())
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def tree_order(rows: list[dict[str, Any]], *, key: str = "id", parent: str = "parent_id") -> list[dict[str, Any]]:
+    """Code rows with parents before children, siblings by (position, GUID); orphans last."""
+    ordered = sorted(rows, key=lambda r: (r["position"], r["guid"]))
+    children: dict[Any, list[dict[str, Any]]] = {}
+    for row in ordered:
+        children.setdefault(row[parent], []).append(row)
+    out: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+
+    def visit(node: Any) -> None:
+        for row in children.get(node, []):
+            if row[key] not in seen:
+                seen.add(row[key])
+                out.append(row)
+                visit(row[key])
+
+    visit(None)
+    for row in ordered:  # parents missing or in a cycle: still listed, deterministically
+        if row[key] not in seen:
+            seen.add(row[key])
+            out.append(row)
+            visit(row[key])
+    return out
+
+
+def _label(code: dict[str, Any]) -> str:
+    return f"{code['number']} {code['name']}" if code.get("number") else str(code["name"])
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 2] + "…'"
