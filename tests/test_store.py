@@ -109,12 +109,9 @@ def test_codings_are_unique_and_indexed(interview: Project) -> None:
     again = interview.code_segments("alice", t, [1], "03")
     assert len(first) == 1 and again == []
     assert interview.db.execute("SELECT count(*) FROM codings").fetchone()[0] == 1
-    plan = " ".join(
-        r[3] for r in interview.db.execute(
-            "EXPLAIN QUERY PLAN SELECT * FROM codings WHERE code_id = 1 AND transcript_id = 1"
-        )
-    )
-    assert "USING INDEX" in plan
+    for where in ("code_id = 1 AND transcript_id = 1", "coder_id = 1 AND code_id = 1", "transcript_id = 1 AND coder_id = 1"):
+        plan = " ".join(r[3] for r in interview.db.execute(f"EXPLAIN QUERY PLAN SELECT * FROM codings WHERE {where}"))
+        assert "USING INDEX" in plan, (where, plan)
 
 
 def test_foreign_keys_enforced(interview: Project) -> None:
