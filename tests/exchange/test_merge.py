@@ -22,20 +22,6 @@ from codebench.store import bulk
 from codebench.store.connection import open_database
 from codebench.store.migrations import migrate
 
-INT1 = (
-    "Interviewer: How did the spin-out go?\n"
-    "Ann Lee: It was hard. We lost two managers. But staff morale rose!\n\n"
-    "We also started a new clinic.\n"
-    "Interviewer: Anything else?\n"
-    "Ann Lee: The council still tells us what to do.\n"
-)
-INT2 = (
-    "Interviewer: What changed for staff?\n"
-    "Bo Chan: We got a vote on the board. People speak up now.\n"
-    "Interviewer: And money?\n"
-    "Bo Chan: Tight. We bid for every contract going.\n"
-)
-
 
 def snapshot(project: Project) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every content table, sorted (ids included)."""
@@ -44,12 +30,6 @@ def snapshot(project: Project) -> dict[str, list[tuple[Any, ...]]]:
 
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture
-def files(tmp_path: Path, write_transcript):
-    """Two interview files every coder imports (same text, so the same sha256)."""
-    return [write_transcript("int1.txt", INT1), write_transcript("int2.txt", INT2)]
 
 
 @pytest.fixture
@@ -212,13 +192,13 @@ def test_merged_events_keep_their_coder_and_transcript(team, alice) -> None:
 # --------------------------------------------------------------------- conflicts
 
 
-def test_same_transcript_name_with_different_text_is_refused(team, alice, tmp_path: Path, write_transcript) -> None:
+def test_same_transcript_name_with_different_text_is_refused(team, alice, files, tmp_path: Path) -> None:
     merge(team, [alice])
     before = snapshot(team)
     other = tmp_path / "other"
     other.mkdir()
     changed = other / "int1.txt"
-    changed.write_text(INT1.replace("two managers", "three managers"), encoding="utf-8")
+    changed.write_text(files[0].read_text(encoding="utf-8").replace("two managers", "three managers"), encoding="utf-8")
     carol = tmp_path / "carol.db"
     with Project.init(carol, load_codebook(default_codebook_path())) as c:
         c.import_files([changed])
@@ -234,9 +214,9 @@ def test_same_transcript_name_with_different_text_is_refused(team, alice, tmp_pa
     assert "carol" not in {k.name for k in team.coders()}
 
 
-def test_a_refused_source_does_not_stop_the_others(team, alice, bob, tmp_path: Path) -> None:
+def test_a_refused_source_does_not_stop_the_others(team, alice, bob, files, tmp_path: Path) -> None:
     changed = tmp_path / "int1.txt"
-    changed.write_text(INT1 + "Extra line.\n", encoding="utf-8")
+    changed.write_text(files[0].read_text(encoding="utf-8") + "Extra line.\n", encoding="utf-8")
     carol = tmp_path / "carol.db"
     with Project.init(carol, load_codebook(default_codebook_path())) as c:
         c.import_files([changed])

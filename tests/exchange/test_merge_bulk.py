@@ -22,25 +22,6 @@ from codebench.project import Project
 from codebench.store import bulk, merge_sql
 from codebench.store import events as event_sql
 
-INT1 = (
-    "Interviewer: How did the spin-out go?\n"
-    "Ann Lee: It was hard. We lost two managers. But staff morale rose!\n\n"
-    "We also started a new clinic.\n"
-    "Interviewer: Anything else?\n"
-    "Ann Lee: The council still tells us what to do.\n"
-)
-INT2 = (
-    "Interviewer: What changed for staff?\n"
-    "Bo Chan: We got a vote on the board. People speak up now.\n"
-    "Interviewer: And money?\n"
-    "Bo Chan: Tight. We bid for every contract going.\n"
-)
-
-
-@pytest.fixture
-def files(write_transcript) -> list[Path]:
-    return [write_transcript("int1.txt", INT1), write_transcript("int2.txt", INT2)]
-
 
 @pytest.fixture
 def alice(tmp_path: Path, files: list[Path]) -> Path:
