@@ -22,7 +22,7 @@ def load_sqlite_utils() -> ModuleType:
         sys.modules[name] = None  # type: ignore[assignment]
     try:
         import sqlite_utils
-        import sqlite_utils.migrations  # noqa: F401
+        import sqlite_utils.migrations
     finally:
         for name in blocked:
             if sys.modules.get(name, 0) is None:

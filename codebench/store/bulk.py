@@ -64,6 +64,17 @@ def read_snapshot(db: sqlite_utils.Database) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _pragma_set(db: sqlite_utils.Database, name: str, value: int) -> Iterator[None]:
+    """Set the integer pragma ``name`` for the block, then put back what it was."""
+    previous = int(db.conn.execute(f"PRAGMA {name}").fetchone()[0])
+    db.conn.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        db.conn.execute(f"PRAGMA {name} = {previous}")
+
+
+@contextlib.contextmanager
 def large_cache(db: sqlite_utils.Database, mib: int = 256) -> Iterator[None]:
     """Let the page cache grow to ``mib`` MiB for a bulk load, then restore it.
 
@@ -72,12 +83,8 @@ def large_cache(db: sqlite_utils.Database, mib: int = 256) -> Iterator[None]:
     (random GUIDs make the events index the worst case): a larger cache
     halves the time of a big merge. Memory is only taken as pages are used.
     """
-    previous = int(db.conn.execute("PRAGMA main.cache_size").fetchone()[0])
-    db.conn.execute(f"PRAGMA main.cache_size = {-int(mib) * 1024}")
-    try:
+    with _pragma_set(db, "main.cache_size", -int(mib) * 1024):
         yield
-    finally:
-        db.conn.execute(f"PRAGMA main.cache_size = {previous}")
 
 
 @contextlib.contextmanager
@@ -93,12 +100,8 @@ def foreign_keys_unenforced(db: sqlite_utils.Database) -> Iterator[None]:
     """
     if db.conn.in_transaction:
         raise RuntimeError("foreign-key enforcement can only change outside a transaction")
-    previous = int(db.conn.execute("PRAGMA foreign_keys").fetchone()[0])
-    db.conn.execute("PRAGMA foreign_keys = OFF")
-    try:
+    with _pragma_set(db, "foreign_keys", 0):
         yield
-    finally:
-        db.conn.execute(f"PRAGMA foreign_keys = {previous}")
 
 
 @contextlib.contextmanager
@@ -111,12 +114,10 @@ def deferred_checkpoint(db: sqlite_utils.Database) -> Iterator[None]:
     The WAL file grows meanwhile; ``TRUNCATE`` resets it afterwards, unless
     another connection is reading, in which case a later checkpoint does.
     """
-    previous = int(db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
-    db.conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
-        yield
+        with _pragma_set(db, "wal_autocheckpoint", 0):
+            yield
     finally:
-        db.conn.execute(f"PRAGMA wal_autocheckpoint = {previous}")
         if not db.conn.in_transaction:
             db.conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)").fetchall()
 

@@ -12,7 +12,6 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from codebench.errors import ProjectError

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as _dt
 import sqlite3
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from codebench.errors import ProjectError

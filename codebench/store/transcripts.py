@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -82,10 +80,13 @@ def set_attributes(db: sqlite_utils.Database, transcript_id: int, values: dict[s
 
 def list_segments(db: sqlite_utils.Database, transcript_id: int, *, with_text: bool = True) -> list[Segment]:
     text = transcript_text(db, transcript_id) if with_text else ""
-    return [
-        rows.segment(r, text)
-        for r in db.query(f"SELECT {rows.SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY ordinal", [transcript_id])
-    ]
+    return segments_in(db, transcript_id, text)
+
+
+def segments_in(db: sqlite_utils.Database, transcript_id: int, text: str) -> list[Segment]:
+    """The transcript's segments in order, their text cut from ``text`` (the transcript's, or "")."""
+    found = db.execute(f"SELECT {rows.SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY ordinal", [transcript_id])
+    return [rows.segment(r, text) for r in found]
 
 
 def segment_counts(db: sqlite_utils.Database) -> dict[int, tuple[int, int]]:
