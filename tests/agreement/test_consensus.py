@@ -17,7 +17,7 @@ from codebench.agreement.report import agreement_report
 from codebench.errors import CodebenchError, NotFound
 from codebench.project import Project
 
-# The segments of the interview (tests/agreement/conftest.py) that a coder can code.
+# The segments of the interview (tests/conftest.py) that a coder can code.
 CODABLE = [1, 2, 3, 4, 6, 7]
 
 

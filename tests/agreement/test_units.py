@@ -22,7 +22,7 @@ from codebench.agreement.weighted import binary_bootstrap, binary_set_alpha, wei
 from codebench.errors import CodebenchError
 from codebench.project import Project
 
-# The interview and its segment ordinals are in tests/agreement/conftest.py:
+# The interview and its segment ordinals are in tests/conftest.py:
 #  1 'It was hard.'  2 'We lost two managers.'  3 'But staff morale rose!'   (turn 1)
 #  4 'We also started a new clinic.'                                          (turn 1)
 #  6 'The council still tells us what to do.'  7 'We fight it every week.'   (turn 3)

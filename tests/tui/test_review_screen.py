@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -15,14 +16,6 @@ from codebench.agreement.consensus import DECIDE
 from codebench.models import Coder
 from codebench.project import Project
 from codebench.tui.screens.review import EditCodesModal, ReviewScreen
-
-INTERVIEW = (
-    "Interviewer: How did the spin-out go?\n"
-    "Ann Lee: It was hard. We lost two managers. But staff morale rose!\n\n"
-    "We also started a new clinic.\n"
-    "Interviewer: Anything else?\n"
-    "Ann Lee: The council still tells us what to do. We fight it every week.\n"
-)
 
 
 class _Host(App[None]):
@@ -37,8 +30,10 @@ class _Host(App[None]):
 
 
 @pytest.fixture
-def project(text_project: Callable[[str, str], Project]) -> Project:
-    p = text_project("t1.txt", INTERVIEW)
+def project(project: Project, write_interview: Callable[..., Path]) -> Project:
+    """The interview of tests/conftest.py, coded by alice and bob, both done."""
+    p = project
+    assert p.import_files([write_interview("t1")]).ok
     p.code_segments("alice", "t1", [1, 2], "08")
     p.code_segments("bob", "t1", [1], "08")
     p.code_segments("alice", "t1", [2], "04.1")
