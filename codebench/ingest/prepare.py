@@ -14,6 +14,7 @@ import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from codebench.errors import ImportFailed
@@ -21,6 +22,7 @@ from codebench.ingest.layout import Layout, layout_turns
 from codebench.ingest.readers import read_turns
 from codebench.ingest.segment import (
     PARALLEL_MIN_CHARS,
+    forked_imap,
     iter_segment_layouts,
     pipeline,
     worker_count,
@@ -124,14 +126,10 @@ def iter_prepared(paths: Sequence[Path], options: Options, known: frozenset[str]
     """
     workers = worker_count()
     if workers > 1 and len(paths) > 1 and _total_bytes(paths) >= PARALLEL_MIN_CHARS:
-        import multiprocessing
-
         if options.unit == "sentence":
             pipeline(options.language, options.model)  # load (or fail) once, before the workers fork
         chunk = max(1, len(paths) // (workers * 16))
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_remember, initargs=(options, known)) as pool:
-            yield from pool.imap(_prepare_in_worker, paths, chunk)
+        yield from forked_imap(partial(prepare_file, options=options, known=known), paths, chunk)
         return
     for path in paths:
         yield prepare_file(path, options, known)
@@ -145,17 +143,3 @@ def _total_bytes(paths: Sequence[Path]) -> int:
         except OSError:
             pass  # reported as a failed file when it is prepared
     return total
-
-
-#: What every worker of the current pool prepares with (set once per worker).
-_worker_setup: tuple[Options, frozenset[str]] = (Options(), frozenset())
-
-
-def _remember(options: Options, known: frozenset[str]) -> None:
-    global _worker_setup
-    _worker_setup = (options, known)
-
-
-def _prepare_in_worker(path: Path) -> Outcome:
-    options, known = _worker_setup
-    return prepare_file(path, options, known)

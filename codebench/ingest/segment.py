@@ -10,15 +10,18 @@ about half a second.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from codebench.errors import CodebenchError
 from codebench.ingest.layout import Layout
 
 UNITS = ("sentence", "turn", "paragraph")
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -77,20 +80,30 @@ def iter_sentence_offsets(
     """
     workers = worker_count()
     if workers > 1 and sum(map(len, texts)) >= PARALLEL_MIN_CHARS:
-        import multiprocessing
-
         pipeline(lang, model)  # load once in the parent; forked workers inherit it
         chunk = -(-len(texts) // (workers * 8))
         pieces = [(list(texts[i : i + chunk]), lang, model, batch_size) for i in range(0, len(texts), chunk)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part in pool.imap(_offsets_chunk, pieces):
-                yield from part
+        for part in forked_imap(_offsets_chunk, pieces):
+            yield from part
         return
     yield from _offsets_one_process(texts, lang, model, batch_size)
 
 
 def _offsets_chunk(args: tuple[list[str], str, str | None, int]) -> list[list[tuple[int, int]]]:
     return _offsets_one_process(*args)
+
+
+def forked_imap(function: Callable[[T], R], items: Iterable[T], chunksize: int = 1) -> Iterator[R]:
+    """``function`` over ``items`` in a fork pool of :func:`worker_count` processes, results in order.
+
+    Forked workers inherit what the parent has loaded (the spaCy pipeline
+    above all), so only items and results cross between processes. The
+    pool is closed when the caller stops iterating.
+    """
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(worker_count()) as pool:
+        yield from pool.imap(function, items, chunksize)
 
 
 def worker_count() -> int:
