@@ -8,7 +8,7 @@ prevalence and coder error rates of ``bench_agreement.make_codes``, 10 % of
 the ratings missing) and times, best of 3:
 
 (a) the per-code report: unit extraction from the coding spans
-    (:func:`codebench.agreement.units.coverage_matrix`) plus every
+    (:func:`codebench.agreement.reliability_data.coverage_matrix`) plus every
     coefficient, pairwise kappa, diagnostics and the JSON-ready entries of
     :func:`codebench.agreement.report.code_sections` (no bootstrap) -- the
     figure the issue asks to keep under 1 s;
@@ -38,14 +38,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_agreement import make_codes
 
+from codebench.agreement.reliability_data import Units, character_runs, coverage_matrix
 from codebench.agreement.report import build_report, code_sections
-from codebench.agreement.units import Units, character_runs, coverage_matrix
 from codebench.models import Code, Coder, Transcript
 
 try:
     import krippendorff
 except ImportError:  # pragma: no cover - the bench needs the test extras
-    sys.exit("bench_agreement_report.py needs the `krippendorff` package (pip install krippendorff)")
+    sys.exit(
+        "bench_agreement_report.py needs the `krippendorff` package (pip install krippendorff)"
+    )
 
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
@@ -75,16 +77,35 @@ def synthetic(n_codes: int, n_coders: int, n_units: int, n_transcripts: int):
 
 def make_units(data, starts, ends, transcript_of, n_transcripts) -> Units:
     n_codes, n_coders, _ = data.shape
-    codes = [Code(id=k + 1, guid=f"code-{k}", name=f"Code {k + 1}", number=f"{k + 1:02d}") for k in range(n_codes)]
+    codes = [
+        Code(id=k + 1, guid=f"code-{k}", name=f"Code {k + 1}", number=f"{k + 1:02d}")
+        for k in range(n_codes)
+    ]
     coders = [Coder(id=k + 1, guid=f"coder-{k}", name=f"coder{k + 1}") for k in range(n_coders)]
     transcripts = [
-        Transcript(id=t + 1, guid=f"t-{t}", name=f"t{t + 1:03d}", sha256="", source_name="", source_format="txt",
-                   language="en", unit="sentence", imported_at="")
+        Transcript(
+            id=t + 1,
+            guid=f"t-{t}",
+            name=f"t{t + 1:03d}",
+            sha256="",
+            source_name="",
+            source_format="txt",
+            language="en",
+            unit="sentence",
+            imported_at="",
+        )
         for t in range(n_transcripts)
     ]
     return Units(
-        kind="segment", data=data, weights=None, codes=codes, coders=coders, transcripts=transcripts,
-        unit_transcript=transcript_of.astype(np.int64), unit_start=starts, unit_end=ends,
+        kind="segment",
+        data=data,
+        weights=None,
+        codes=codes,
+        coders=coders,
+        transcripts=transcripts,
+        unit_transcript=transcript_of.astype(np.int64),
+        unit_start=starts,
+        unit_end=ends,
         unit_segment=np.arange(starts.shape[0]),
     )
 
@@ -108,7 +129,9 @@ def main() -> None:
     print("times are the best of 3 runs\n")
 
     def extract(min_overlap: float | None = None) -> np.ndarray:
-        covered = coverage_matrix(starts, ends, n_groups, group, c_start, c_end, min_overlap=min_overlap)
+        covered = coverage_matrix(
+            starts, ends, n_groups, group, c_start, c_end, min_overlap=min_overlap
+        )
         data = covered.reshape(args.codes, args.coders, args.units).astype(np.float64)
         data[:, missing] = np.nan
         return data
@@ -144,16 +167,28 @@ def main() -> None:
     print("(a) per-code report: extraction from coding spans + every coefficient, no bootstrap")
     print(f"    ours                               {t_codes:7.3f} s   (target < 1 s)")
     print(f"    krippendorff package, alpha only    {t_pkg:7.3f} s   (21 matrices, same run)")
-    print(f"    ratio ours / package               {t_codes / t_pkg:7.3f}   ({t_pkg / t_codes:.1f}x faster, computing more)\n")
+    print(
+        f"    ratio ours / package               {t_codes / t_pkg:7.3f}   ({t_pkg / t_codes:.1f}x faster, computing more)\n"
+    )
     rated = ~np.isnan(truth).any(axis=0)
-    combos = np.unique(((truth == 1).transpose(1, 2, 0)[rated] * (1 << np.arange(args.codes))).sum(axis=1)).shape[0]
-    print("(b) whole report (per code, macro, pooled, set alpha, per transcript, per pair, confusions)")
-    print(f"    set-valued alpha costs O(V^2) in the V = {combos:,} distinct code combinations coders gave a segment")
-    print(f"    ours                               {t_whole:7.3f} s   = {t_whole / t_pkg:.2f}x the package's alpha-only time\n")
+    combos = np.unique(
+        ((truth == 1).transpose(1, 2, 0)[rated] * (1 << np.arange(args.codes))).sum(axis=1)
+    ).shape[0]
+    print(
+        "(b) whole report (per code, macro, pooled, set alpha, per transcript, per pair, confusions)"
+    )
+    print(
+        f"    set-valued alpha costs O(V^2) in the V = {combos:,} distinct code combinations coders gave a segment"
+    )
+    print(
+        f"    ours                               {t_whole:7.3f} s   = {t_whole / t_pkg:.2f}x the package's alpha-only time\n"
+    )
     print("(c) extraction alone")
     print(f"    any overlap                        {t_extract:7.3f} s")
     print(f"    --min-overlap 0.5                  {t_overlap:7.3f} s")
-    print(f"    character runs                     {t_chars:7.3f} s   ({runs:,} runs for {int((ends - starts).sum()):,} characters)")
+    print(
+        f"    character runs                     {t_chars:7.3f} s   ({runs:,} runs for {int((ends - starts).sum()):,} characters)"
+    )
 
 
 if __name__ == "__main__":

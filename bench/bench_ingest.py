@@ -31,12 +31,20 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def corpus_sentences() -> list[str]:
-    text = " ".join(p.read_text(encoding="utf-8") for p in sorted((REPO / "transcripts").glob("*.txt")))
-    text = re.sub(r"\[[0-9:]+\]|\b[A-Z][a-z]+ [A-Z][a-z]+:|Interviewer:|INTERVIEWER:|[A-Z]+ [A-Z]+:|\bQ:|\bA:", " ", text)
+    text = " ".join(
+        p.read_text(encoding="utf-8") for p in sorted((REPO / "transcripts").glob("*.txt"))
+    )
+    text = re.sub(
+        r"\[[0-9:]+\]|\b[A-Z][a-z]+ [A-Z][a-z]+:|Interviewer:|INTERVIEWER:|[A-Z]+ [A-Z]+:|\bQ:|\bA:",
+        " ",
+        text,
+    )
     return [s.strip() for s in re.split(r"(?<=[.?!])\s+", text) if len(s.split()) > 2]
 
 
-def build_files(folder: Path, words: int, files: int, seed: int = 7) -> tuple[list[Path], list[str], int]:
+def build_files(
+    folder: Path, words: int, files: int, seed: int = 7
+) -> tuple[list[Path], list[str], int]:
     rng = random.Random(seed)
     sentences = corpus_sentences()
     per_file = words // files + 1
@@ -61,16 +69,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--files", type=int, default=400)
-    parser.add_argument("--repeat", type=int, default=3, help="alternating runs of each side; medians are compared")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="alternating runs of each side; medians are compared"
+    )
     args = parser.parse_args()
 
     import spacy
 
-    from codebench.codebook import default_codebook_path, load_codebook
+    from codebench.codebook.format import default_codebook_path, load_codebook
     from codebench.ingest.segment import pipeline, worker_count
     from codebench.project import Project
 
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; codebench workers: {worker_count()}")
+    print(
+        f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; codebench workers: {worker_count()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         paths, turns, words = build_files(folder, args.words, args.files)
@@ -85,20 +97,30 @@ def main() -> None:
             sentences = sum(len(list(doc.sents)) for doc in nlp.pipe(turns, batch_size=512))
             baselines.append(time.perf_counter() - start)
 
-            project = Project.init(folder / f"bench-{run}.db", load_codebook(default_codebook_path()))
+            project = Project.init(
+                folder / f"bench-{run}.db", load_codebook(default_codebook_path())
+            )
             start = time.perf_counter()
             report = project.import_files(paths)
             ours.append(time.perf_counter() - start)
             assert report.ok and len(report.imported) == len(paths), report.failed
             assert report.segments == sentences, (report.segments, sentences)
             project.close()
-            print(f"run {run + 1}: spaCy alone {baselines[-1]:5.2f} s, codebench {ours[-1]:5.2f} s, ratio {baselines[-1] / ours[-1]:.2f}")
+            print(
+                f"run {run + 1}: spaCy alone {baselines[-1]:5.2f} s, codebench {ours[-1]:5.2f} s, ratio {baselines[-1] / ours[-1]:.2f}"
+            )
 
     baseline, mine = statistics.median(baselines), statistics.median(ours)
     base_rate, our_rate = words / baseline, words / mine
-    print(f"baseline  spaCy blank('en') + sentencizer, nlp.pipe, 1 process: {baseline:6.2f} s  {base_rate:12,.0f} words/s  ({sentences:,} sentences)")
-    print(f"codebench read + parse + segment + store (SQLite, 1 txn/file):   {mine:6.2f} s  {our_rate:12,.0f} words/s  ({report.segments:,} segments)")
-    print(f"ratio codebench / baseline (medians of {args.repeat}): {our_rate / base_rate:.2f}  (target >= 0.8)")
+    print(
+        f"baseline  spaCy blank('en') + sentencizer, nlp.pipe, 1 process: {baseline:6.2f} s  {base_rate:12,.0f} words/s  ({sentences:,} sentences)"
+    )
+    print(
+        f"codebench read + parse + segment + store (SQLite, 1 txn/file):   {mine:6.2f} s  {our_rate:12,.0f} words/s  ({report.segments:,} segments)"
+    )
+    print(
+        f"ratio codebench / baseline (medians of {args.repeat}): {our_rate / base_rate:.2f}  (target >= 0.8)"
+    )
 
 
 if __name__ == "__main__":

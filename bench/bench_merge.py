@@ -32,42 +32,103 @@ import tempfile
 import time
 from pathlib import Path
 
-from codebench.codebook import default_codebook_path, load_codebook
+from codebench.codebook.format import default_codebook_path, load_codebook
 from codebench.exchange.jsonl import export_jsonl, import_jsonl
-from codebench.exchange.merge import merge
+from codebench.exchange.merge.run import merge
 from codebench.ids import new_guid, stable_guid
 from codebench.project import Project
 from codebench.store import bulk
 
 WORDS = [
-    "staff", "board", "council", "contract", "mutual", "service", "members", "surplus", "trust", "care",
-    "community", "budget", "clinic", "leisure", "nurse", "manager", "vote", "risk", "growth", "partner",
-    "funding", "tender", "outcome", "value", "team",
+    "staff",
+    "board",
+    "council",
+    "contract",
+    "mutual",
+    "service",
+    "members",
+    "surplus",
+    "trust",
+    "care",
+    "community",
+    "budget",
+    "clinic",
+    "leisure",
+    "nurse",
+    "manager",
+    "vote",
+    "risk",
+    "growth",
+    "partner",
+    "funding",
+    "tender",
+    "outcome",
+    "value",
+    "team",
 ]
 
 
 def build_base(path: Path, transcripts: int, seed: int = 11) -> None:
     """A project with the bundled codebook and ``transcripts`` synthetic interviews (~100 segments each)."""
     rng = random.Random(seed)
-    with Project.init(path, load_codebook(default_codebook_path())) as project, project.transaction():
+    with (
+        Project.init(path, load_codebook(default_codebook_path())) as project,
+        project.transaction(),
+    ):
         for i in range(transcripts):
             parts, segments, pos = [], [], 0
             for ordinal in range(100):
-                sentence = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize() + ". "
+                sentence = (
+                    " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize()
+                    + ". "
+                )
                 parts.append(sentence)
-                segments.append((ordinal, pos, pos + len(sentence) - 1, "Pat" if ordinal % 4 else "Interviewer",
-                                 int(ordinal % 4 != 0), ordinal // 4, ordinal // 8, None))
+                segments.append(
+                    (
+                        ordinal,
+                        pos,
+                        pos + len(sentence) - 1,
+                        "Pat" if ordinal % 4 else "Interviewer",
+                        int(ordinal % 4 != 0),
+                        ordinal // 4,
+                        ordinal // 8,
+                        None,
+                    )
+                )
                 pos += len(sentence)
             text = "".join(parts)
             sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            t_id = bulk.insert_row(project.db, "transcripts", {
-                "guid": stable_guid("transcript", sha), "name": f"interview-{i:03d}", "text": text, "sha256": sha,
-                "source_name": f"interview-{i:03d}.txt", "source_format": "txt", "language": "en", "unit": "sentence",
-                "imported_at": "2025-01-01T00:00:00.000+00:00",
-            })
-            bulk.insert_many(project.db, "segments", ("transcript_id", "ordinal", "start_char", "end_char", "speaker",
-                                                      "codable", "turn", "paragraph", "timestamp"),
-                             [(t_id, *s) for s in segments])
+            t_id = bulk.insert_row(
+                project.db,
+                "transcripts",
+                {
+                    "guid": stable_guid("transcript", sha),
+                    "name": f"interview-{i:03d}",
+                    "text": text,
+                    "sha256": sha,
+                    "source_name": f"interview-{i:03d}.txt",
+                    "source_format": "txt",
+                    "language": "en",
+                    "unit": "sentence",
+                    "imported_at": "2025-01-01T00:00:00.000+00:00",
+                },
+            )
+            bulk.insert_many(
+                project.db,
+                "segments",
+                (
+                    "transcript_id",
+                    "ordinal",
+                    "start_char",
+                    "end_char",
+                    "speaker",
+                    "codable",
+                    "turn",
+                    "paragraph",
+                    "timestamp",
+                ),
+                [(t_id, *s) for s in segments],
+            )
 
 
 def add_coder(path: Path, name: str, codings: int, seed: int, per_event: int = 10) -> None:
@@ -77,7 +138,10 @@ def add_coder(path: Path, name: str, codings: int, seed: int, per_event: int = 1
         coder = project.coder(name, create=True)
         codes = [(c.id, c.guid) for c in project.codes()]
         transcripts = [(t.id, t.guid) for t in project.transcripts()]
-        segs = {t_id: [(s.start, s.end) for s in project.segments(t_id) if s.codable] for t_id, _ in transcripts}
+        segs = {
+            t_id: [(s.start, s.end) for s in project.segments(t_id) if s.codable]
+            for t_id, _ in transcripts
+        }
         keys: set[tuple[int, int, int, int]] = set()
         per = codings // len(transcripts)
         for t_id, _ in transcripts:
@@ -92,18 +156,43 @@ def add_coder(path: Path, name: str, codings: int, seed: int, per_event: int = 1
         guid_of_t = dict(transcripts)
         stamp = "2025-02-01T10:00:00.000+00:00"
         with project.transaction():
-            bulk.insert_many(project.db, "codings", ("coder_id", "code_id", "transcript_id", "start_char", "end_char",
-                                                     "created_at"), [(coder.id, *k, stamp) for k in rows])
+            bulk.insert_many(
+                project.db,
+                "codings",
+                ("coder_id", "code_id", "transcript_id", "start_char", "end_char", "created_at"),
+                [(coder.id, *k, stamp) for k in rows],
+            )
             events = []
             for i in range(0, len(rows), per_event):
                 chunk = rows[i : i + per_event]
-                payload = {"codings": [{"code": guid_of_code[c], "transcript": guid_of_t[t], "start": s, "end": e}
-                                       for c, t, s, e in chunk]}
-                events.append((new_guid(), stamp, coder.id, chunk[0][1], "coding.add",
-                               json.dumps(payload, ensure_ascii=False, sort_keys=True)))
-            bulk.insert_many(project.db, "events", ("guid", "at", "coder_id", "transcript_id", "action", "payload"), events)
-            bulk.insert_many(project.db, "coder_status", ("coder_id", "transcript_id", "status", "updated_at"),
-                             [(coder.id, t_id, "done", stamp) for t_id, _ in transcripts])
+                payload = {
+                    "codings": [
+                        {"code": guid_of_code[c], "transcript": guid_of_t[t], "start": s, "end": e}
+                        for c, t, s, e in chunk
+                    ]
+                }
+                events.append(
+                    (
+                        new_guid(),
+                        stamp,
+                        coder.id,
+                        chunk[0][1],
+                        "coding.add",
+                        json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                    )
+                )
+            bulk.insert_many(
+                project.db,
+                "events",
+                ("guid", "at", "coder_id", "transcript_id", "action", "payload"),
+                events,
+            )
+            bulk.insert_many(
+                project.db,
+                "coder_status",
+                ("coder_id", "transcript_id", "status", "updated_at"),
+                [(coder.id, t_id, "done", stamp) for t_id, _ in transcripts],
+            )
 
 
 def baseline_copy(source: Path, folder: Path) -> float:
@@ -158,9 +247,15 @@ def main() -> None:
     parser.add_argument("--coders", type=int, default=5)
     parser.add_argument("--transcripts", type=int, default=200)
     parser.add_argument("--codings", type=int, default=200_000, help="Codings per coder's file.")
-    parser.add_argument("--codings-per-event", type=int, default=10,
-                        help="Codings listed in each coding.add event (1: one event per coding).")
-    parser.add_argument("--workdir", type=Path, help="Keep the coders' files here and reuse them on later runs.")
+    parser.add_argument(
+        "--codings-per-event",
+        type=int,
+        default=10,
+        help="Codings listed in each coding.add event (1: one event per coding).",
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="Keep the coders' files here and reuse them on later runs."
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-merge-") as tmp:
@@ -174,9 +269,17 @@ def main() -> None:
             build_base(base, args.transcripts)
             for i, path in enumerate(files):
                 shutil.copy(base, path)
-                add_coder(path, f"coder{i + 1}", args.codings, seed=100 + i, per_event=args.codings_per_event)
-        print(f"built {args.coders} files of {args.transcripts} transcripts and {args.codings:,} codings "
-              f"in {time.perf_counter() - t0:.1f} s ({files[0].stat().st_size / 1e6:.0f} MB each)")
+                add_coder(
+                    path,
+                    f"coder{i + 1}",
+                    args.codings,
+                    seed=100 + i,
+                    per_event=args.codings_per_event,
+                )
+        print(
+            f"built {args.coders} files of {args.transcripts} transcripts and {args.codings:,} codings "
+            f"in {time.perf_counter() - t0:.1f} s ({files[0].stat().st_size / 1e6:.0f} MB each)"
+        )
 
         baseline = baseline_copy(files[0], folder)
         print(f"{'baseline: INSERT … SELECT of one file codings':<44} {baseline:7.2f} s")
@@ -184,9 +287,16 @@ def main() -> None:
         dump = folder / "coder1.jsonl"
         with Project.open(files[0]) as project:
             timed("export jsonl (one file)", lambda: export_jsonl(project, dump), baseline, 10)
-        print(f"{'':<44} {dump.stat().st_size / 1e6:7.0f} MB, {sum(1 for _ in dump.open()):,} lines")
+        print(
+            f"{'':<44} {dump.stat().st_size / 1e6:7.0f} MB, {sum(1 for _ in dump.open()):,} lines"
+        )
         with Project.init(folder / "from-jsonl.db") as project:
-            timed("import jsonl into an empty project", lambda: import_jsonl(dump, project), baseline, 10)
+            timed(
+                "import jsonl into an empty project",
+                lambda: import_jsonl(dump, project),
+                baseline,
+                10,
+            )
 
         with Project.init(folder / "team.db") as team:
             report = None
@@ -196,16 +306,28 @@ def main() -> None:
                 report = merge(team, files)
 
             cpu = time.process_time()
-            seconds = timed(f"merge {args.coders} files into an empty project", first, baseline * args.coders, 10)
+            seconds = timed(
+                f"merge {args.coders} files into an empty project",
+                first,
+                baseline * args.coders,
+                10,
+            )
             print(f"{'':<44} {time.process_time() - cpu:7.2f} s of CPU in this process")
             assert report is not None and report.ok
-            timed(f"merge the same {args.coders} files again (no change)", lambda: merge(team, files),
-                  baseline * args.coders)
+            timed(
+                f"merge the same {args.coders} files again (no change)",
+                lambda: merge(team, files),
+                baseline * args.coders,
+            )
             n = team.db.execute("SELECT count(*) FROM codings").fetchone()[0]
         appended = baseline_append(files, folder)
-        print(f"{f'baseline: append {args.coders} files codings':<44} {appended:7.2f} s"
-              f"   (merge: {seconds / appended:.1f}× this)")
-        print(f"{n:,} codings in the merged project; merge ratios are to {args.coders}× the one-file baseline")
+        print(
+            f"{f'baseline: append {args.coders} files codings':<44} {appended:7.2f} s"
+            f"   (merge: {seconds / appended:.1f}× this)"
+        )
+        print(
+            f"{n:,} codings in the merged project; merge ratios are to {args.coders}× the one-file baseline"
+        )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_merge import add_coder, build_base  # noqa: E402
+from bench_merge import add_coder, build_base
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from codebench.exchange.jsonl import export_jsonl, import_jsonl
-    from codebench.exchange.refi_project import export_qdpx, import_qdpx
+    from codebench.exchange.qdpx.project import export_qdpx, import_qdpx
     from codebench.project import Project
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,11 +61,17 @@ def main() -> None:
             qdpx_import = time.perf_counter() - start
             imported = len(target.codings())
 
-    print(f"project: {args.transcripts} transcripts, {codings:,} codings; re-imported {imported:,} codings ({report.__class__.__name__})")
+    print(
+        f"project: {args.transcripts} transcripts, {codings:,} codings; re-imported {imported:,} codings ({report.__class__.__name__})"
+    )
     print(f"baseline export jsonl  {jsonl_export:6.2f} s")
-    print(f"export qdpx            {qdpx_export:6.2f} s  x{qdpx_export / jsonl_export:5.1f} baseline  (target < 10 s)")
+    print(
+        f"export qdpx            {qdpx_export:6.2f} s  x{qdpx_export / jsonl_export:5.1f} baseline  (target < 10 s)"
+    )
     print(f"baseline import-jsonl  {jsonl_import:6.2f} s")
-    print(f"import-project qdpx    {qdpx_import:6.2f} s  x{qdpx_import / jsonl_import:5.1f} baseline  (target < 10 s)")
+    print(
+        f"import-project qdpx    {qdpx_import:6.2f} s  x{qdpx_import / jsonl_import:5.1f} baseline  (target < 10 s)"
+    )
 
 
 if __name__ == "__main__":

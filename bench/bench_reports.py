@@ -35,14 +35,35 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from codebench.codebook import default_codebook_path, load_codebook
+from codebench.codebook.format import default_codebook_path, load_codebook
 from codebench.project import Project
 
 TRANSCRIPTS = 2_000
 SEGMENTS = 125
 CODINGS = 1_000_000
-ROLES = ("senior manager", "frontline staff", "commissioner", "service user", "union representative")
-WORDS = ["staff", "council", "mutual", "service", "board", "members", "trust", "care", "money", "contract", "risk", "pension", "team", "clinic"]
+ROLES = (
+    "senior manager",
+    "frontline staff",
+    "commissioner",
+    "service user",
+    "union representative",
+)
+WORDS = [
+    "staff",
+    "council",
+    "mutual",
+    "service",
+    "board",
+    "members",
+    "trust",
+    "care",
+    "money",
+    "contract",
+    "risk",
+    "pension",
+    "team",
+    "clinic",
+]
 STAMP = "2025-01-01T00:00:00.000+00:00"
 
 
@@ -57,8 +78,10 @@ def build(path: Path, seed: int = 5) -> None:
     conn.execute("PRAGMA synchronous = OFF")
     codes = [r[0] for r in conn.execute("SELECT id FROM codes ORDER BY id")]
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO coders (guid, name, kind, created_at) VALUES (?, ?, 'human', ?)",
-                     [("bench-alice", "alice", STAMP), ("bench-bob", "bob", STAMP)])
+    conn.executemany(
+        "INSERT INTO coders (guid, name, kind, created_at) VALUES (?, ?, 'human', ?)",
+        [("bench-alice", "alice", STAMP), ("bench-bob", "bob", STAMP)],
+    )
     alice, bob = (r[0] for r in conn.execute("SELECT id FROM coders ORDER BY name"))
     per_coder = CODINGS // TRANSCRIPTS // 2
     transcripts, attributes, segments, codings = [], [], [], []
@@ -68,14 +91,29 @@ def build(path: Path, seed: int = 5) -> None:
             interviewer = i % 5 == 0
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) + "."
             spans.append((position, position + len(text), interviewer))
-            segments.append((t, i, position, position + len(text), "Interviewer" if interviewer else f"Participant {t}",
-                             0 if interviewer else 1, 2 * (i // 5) + (0 if interviewer else 1), i // 5))
+            segments.append(
+                (
+                    t,
+                    i,
+                    position,
+                    position + len(text),
+                    "Interviewer" if interviewer else f"Participant {t}",
+                    0 if interviewer else 1,
+                    2 * (i // 5) + (0 if interviewer else 1),
+                    i // 5,
+                )
+            )
             pieces.append(text)
             position += len(text) + 1
         text = " ".join(pieces)
         digest = hashlib.sha256(text.encode()).hexdigest()
-        transcripts.append((t, f"bench-{t}", f"t{t:04d}", text, digest, f"t{t:04d}.txt", "txt", STAMP))
-        attributes += [(t, "role", ROLES[t % len(ROLES)]), (t, "organisation", f"organisation {t % 20:02d}")]
+        transcripts.append(
+            (t, f"bench-{t}", f"t{t:04d}", text, digest, f"t{t:04d}.txt", "txt", STAMP)
+        )
+        attributes += [
+            (t, "role", ROLES[t % len(ROLES)]),
+            (t, "organisation", f"organisation {t % 20:02d}"),
+        ]
         codable = [s for s in spans if not s[2]]
 
         def pick(codable: list[tuple[int, int, bool]] = codable) -> tuple[int, int, int]:
@@ -97,17 +135,33 @@ def build(path: Path, seed: int = 5) -> None:
         bob_keys: set[tuple[int, int, int]] = set()
         while len(bob_keys) < per_coder:  # bob takes alice's coding 70 % of the time
             bob_keys.add(agreed.pop() if agreed and rng.random() < 0.7 else pick())
-        codings += [(coder, code, t, start, end, STAMP) for coder, keys in ((alice, alice_keys), (bob, bob_keys))
-                    for code, start, end in sorted(keys)]
-    conn.executemany("INSERT INTO transcripts (id, guid, name, text, sha256, source_name, source_format, imported_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", transcripts)
-    conn.executemany("INSERT INTO attributes (transcript_id, key, value) VALUES (?, ?, ?)", attributes)
-    conn.executemany("INSERT INTO segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", segments)
-    conn.executemany("INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?)", codings)
-    conn.executemany("INSERT INTO coder_status (coder_id, transcript_id, status, updated_at) VALUES (?, ?, 'done', ?)",
-                     [(k, t, STAMP) for k in (alice, bob) for t in range(1, TRANSCRIPTS + 1)])
+        codings += [
+            (coder, code, t, start, end, STAMP)
+            for coder, keys in ((alice, alice_keys), (bob, bob_keys))
+            for code, start, end in sorted(keys)
+        ]
+    conn.executemany(
+        "INSERT INTO transcripts (id, guid, name, text, sha256, source_name, source_format, imported_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        transcripts,
+    )
+    conn.executemany(
+        "INSERT INTO attributes (transcript_id, key, value) VALUES (?, ?, ?)", attributes
+    )
+    conn.executemany(
+        "INSERT INTO segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        segments,
+    )
+    conn.executemany(
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        codings,
+    )
+    conn.executemany(
+        "INSERT INTO coder_status (coder_id, transcript_id, status, updated_at) VALUES (?, ?, 'done', ?)",
+        [(k, t, STAMP) for k in (alice, bob) for t in range(1, TRANSCRIPTS + 1)],
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -132,8 +186,12 @@ def timed(function: Callable[[], object], runs: int) -> tuple[float, float, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--path", type=Path, default=Path(tempfile.gettempdir()) / "codebench-bench-reports.db")
-    parser.add_argument("--rebuild", action="store_true", help="Build the project again even if it exists.")
+    parser.add_argument(
+        "--path", type=Path, default=Path(tempfile.gettempdir()) / "codebench-bench-reports.db"
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="Build the project again even if it exists."
+    )
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
@@ -149,11 +207,15 @@ def main() -> None:
     project = Project.open(args.path)
     n_codings = project.db.execute("SELECT count(*) FROM codings").fetchone()[0]
     n_segments = project.db.execute("SELECT count(*) FROM segments").fetchone()[0]
-    print(f"{n_codings:,} codings, {len(project.transcripts()):,} transcripts, {n_segments:,} segments, "
-          f"{len(project.codes())} codes, coders: {', '.join(c.name for c in project.coders())} (pooled)")
+    print(
+        f"{n_codings:,} codings, {len(project.transcripts()):,} transcripts, {n_segments:,} segments, "
+        f"{len(project.codes())} codes, coders: {', '.join(c.name for c in project.coders())} (pooled)"
+    )
 
     def baseline() -> object:
-        return project.db.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id").fetchall()
+        return project.db.execute(
+            "SELECT code_id, count(*) FROM codings GROUP BY code_id"
+        ).fetchall()
 
     frequency_table = reports.frequencies(project)
     matrix = reports.code_matrix(project)
@@ -162,11 +224,31 @@ def main() -> None:
         ("plain SQL GROUP BY code_id (baseline)", baseline, None),
         ("frequencies (all measures, rolled up)", lambda: reports.frequencies(project), 0.5),
         ("by-attribute (role)", lambda: reports.by_attribute(project, "role"), 0.5),
-        ("co-occurrence (+ Jaccard)", lambda: reports.cooccurrence(project, normalise="jaccard"), 0.5),
-        ("XLSX export of the frequency table", lambda: write_atomic(out, xlsx_bytes(frequency_table)), 1.0),
-        ("  codings mapped onto segments alone", lambda: reports.build_units(project, reports.select_coders(project)), None),
-        ("  frequencies computed and saved as XLSX", lambda: write_atomic(out, xlsx_bytes(reports.frequencies(project))), None),
-        ("  XLSX of the 35 × 2,000 code matrix", lambda: write_atomic(out, xlsx_bytes(matrix)), None),
+        (
+            "co-occurrence (+ Jaccard)",
+            lambda: reports.cooccurrence(project, normalise="jaccard"),
+            0.5,
+        ),
+        (
+            "XLSX export of the frequency table",
+            lambda: write_atomic(out, xlsx_bytes(frequency_table)),
+            1.0,
+        ),
+        (
+            "  codings mapped onto segments alone",
+            lambda: reports.build_units(project, reports.select_coders(project)),
+            None,
+        ),
+        (
+            "  frequencies computed and saved as XLSX",
+            lambda: write_atomic(out, xlsx_bytes(reports.frequencies(project))),
+            None,
+        ),
+        (
+            "  XLSX of the 35 × 2,000 code matrix",
+            lambda: write_atomic(out, xlsx_bytes(matrix)),
+            None,
+        ),
     ]
     load_before = os.getloadavg()[0]
     results = []
@@ -175,14 +257,24 @@ def main() -> None:
         results.append((name, median, best, cpu, target))
     base_median, base_best = results[0][1], results[0][2]
     buffer = io.StringIO()
-    print(f"\n{'':40} {'median':>8} {'best':>8} {'CPU':>8} {'× base (median/best)':>22} {'target':>12}", file=buffer)
+    print(
+        f"\n{'':40} {'median':>8} {'best':>8} {'CPU':>8} {'× base (median/best)':>22} {'target':>12}",
+        file=buffer,
+    )
     for name, median, best, cpu, target in results:
-        verdict = "" if target is None else f"< {target:g} s " + ("ok" if best < target else "missed")
+        verdict = (
+            "" if target is None else f"< {target:g} s " + ("ok" if best < target else "missed")
+        )
         ratio = f"{median / base_median:.1f}× / {best / base_best:.1f}×"
-        print(f"{name:40} {median:7.3f}s {best:7.3f}s {cpu:7.3f}s {ratio:>22} {verdict:>12}", file=buffer)
+        print(
+            f"{name:40} {median:7.3f}s {best:7.3f}s {cpu:7.3f}s {ratio:>22} {verdict:>12}",
+            file=buffer,
+        )
     print(buffer.getvalue())
-    print(f"load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
-          "'ok' judges the best run, which other load inflates least")
+    print(
+        f"load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; "
+        "'ok' judges the best run, which other load inflates least"
+    )
     project.close()
 
 

@@ -32,11 +32,11 @@ from pathlib import Path
 
 from textual import events
 
-from codebench.codebook import default_codebook_path, load_codebook
+from codebench.codebook.format import default_codebook_path, load_codebook
+from codebench.coding.session import CodingSession
 from codebench.project import Project
-from codebench.session import CodingSession
 from codebench.store import codings as coding_sql
-from codebench.store import session as session_sql
+from codebench.store import workbench as session_sql
 from codebench.store.connection import checkpoint
 from codebench.tui.app import make_app
 from codebench.tui.widgets.transcript_view import TranscriptView
@@ -70,7 +70,9 @@ def write_transcript(folder: Path, name: str, segments: int) -> Path:
 def build(folder: Path) -> Path:
     path = folder / "bench.db"
     project = Project.init(path, load_codebook(default_codebook_path()))
-    report = project.import_files([write_transcript(folder, "small", 50), write_transcript(folder, "large", 5000)])
+    report = project.import_files(
+        [write_transcript(folder, "small", 50), write_transcript(folder, "large", 5000)]
+    )
     assert report.ok, report.failed
     project.close()
     return path
@@ -95,12 +97,16 @@ def add_bulk_codings(path: Path, total: int) -> None:
     with Project.open(path) as project:
         coders = [project.coder(f"coder{i:02d}", create=True).id for i in range(20)]
         codes = [c.id for c in project.codes()]
-        segments = [(t.id, s.start, s.end) for t in project.transcripts() for s in project.segments(t)]
+        segments = [
+            (t.id, s.start, s.end) for t in project.transcripts() for s in project.segments(t)
+        ]
         rng = random.Random(1)
         rows = set()
         while len(rows) < total:
             tid, start, end = rng.choice(segments)
-            rows.add((rng.choice(coders), rng.choice(codes), tid, start, end, "2025-01-01T00:00:00"))
+            rows.add(
+                (rng.choice(coders), rng.choice(codes), tid, start, end, "2025-01-01T00:00:00")
+            )
         with project.transaction():
             session_sql.bulk_insert_codings(project.db, list(rows))
         checkpoint(project.db)
@@ -175,7 +181,9 @@ async def time_keystrokes(path: Path, actions: int) -> tuple[list[float], list[f
                 timings.append(time.perf_counter() - start)
                 commits.append(committed_at[0] - start)
                 done += 1
-            assert len(session.own) and sum(1 for codes in session.own if code_id in codes) >= actions
+            assert (
+                len(session.own) and sum(1 for codes in session.own if code_id in codes) >= actions
+            )
         return timings, commits
 
 
@@ -217,8 +225,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--actions", type=int, default=500)
-    parser.add_argument("--opens", type=int, default=5, help="runs of each open (median and best reported)")
-    parser.add_argument("--keystroke-runs", type=int, default=3, help="keystroke runs, each on a fresh copy of the big project")
+    parser.add_argument(
+        "--opens", type=int, default=5, help="runs of each open (median and best reported)"
+    )
+    parser.add_argument(
+        "--keystroke-runs",
+        type=int,
+        default=3,
+        help="keystroke runs, each on a fresh copy of the big project",
+    )
     args = parser.parse_args()
     total = 100_000 if args.quick else 1_000_000
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,17 +247,25 @@ def main() -> None:
                 f"  (runs: {', '.join(f'{t:.0f}' for t in times)} ms)"
             )
         current, peak, rss = asyncio.run(memory(path))
-        print(f"memory, 5,000-segment transcript open: tracemalloc current {current:.1f} MiB, peak {peak:.1f} MiB; process max RSS {rss:.0f} MiB")
+        print(
+            f"memory, 5,000-segment transcript open: tracemalloc current {current:.1f} MiB, peak {peak:.1f} MiB; process max RSS {rss:.0f} MiB"
+        )
         start = time.perf_counter()
         add_bulk_codings(path, total)
         print(f"bulk-inserted {total:,} codings in {time.perf_counter() - start:.1f} s")
         bare = time_bare_inserts(fresh_copy(path, folder / "bare.db"), args.actions)
-        print(f"baseline: bare committed single-row insert over {len(bare)} inserts ({total:,} codings in project): {spread(bare)}")
+        print(
+            f"baseline: bare committed single-row insert over {len(bare)} inserts ({total:,} codings in project): {spread(bare)}"
+        )
         medians = []
         for run in range(args.keystroke_runs):
-            timings, commits = asyncio.run(time_keystrokes(fresh_copy(path, folder / "keys.db"), args.actions))
+            timings, commits = asyncio.run(
+                time_keystrokes(fresh_copy(path, folder / "keys.db"), args.actions)
+            )
             medians.append((statistics.median(timings), pct(timings, 0.99)))
-            print(f"keystroke run {run + 1}: → committed + redrawn over {len(timings)} actions ({total:,} codings in project): {spread(timings)}")
+            print(
+                f"keystroke run {run + 1}: → committed + redrawn over {len(timings)} actions ({total:,} codings in project): {spread(timings)}"
+            )
             print(f"                 of which → committed: {spread(commits)}")
         if len(medians) > 1:
             print(

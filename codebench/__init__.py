@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from codebench.codebook import Codebook, load_codebook
+    from codebench.codebook.format import Codebook, load_codebook
     from codebench.errors import CodebenchError
     from codebench.project import Project
 
@@ -25,8 +25,8 @@ __all__ = ["CodebenchError", "Codebook", "Project", "__version__", "load_codeboo
 
 _LAZY = {
     "Project": "codebench.project",
-    "Codebook": "codebench.codebook",
-    "load_codebook": "codebench.codebook",
+    "Codebook": "codebench.codebook.format",
+    "load_codebook": "codebench.codebook.format",
     "CodebenchError": "codebench.errors",
 }
 

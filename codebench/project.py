@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
-from codebench.codebook import Codebook, CodeSpec
+from codebench.codebook.format import Codebook, CodeSpec
 from codebench.errors import CodebenchError, CodebookError, NotFound
 from codebench.ids import new_guid, stable_guid
 from codebench.models import STATUSES, Code, Coder, Coding, Memo, Segment, Transcript
@@ -26,6 +26,8 @@ from codebench.store import coders as coder_sql
 from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
 from codebench.store import events as event_sql
+from codebench.store import memos as memo_sql
+from codebench.store import settings as settings_sql
 from codebench.store import transcripts as transcript_sql
 from codebench.store.connection import open_database, write_transaction
 
@@ -60,7 +62,9 @@ class Project:
             project = cls.open(target)
             if codebook is not None and project.codes(include_archived=True):
                 project.close()
-                raise CodebookError(f"{target}: project already has a codebook (use `codebench codebook import`)")
+                raise CodebookError(
+                    f"{target}: project already has a codebook (use `codebench codebook import`)"
+                )
         else:
             project = cls.open(target, create=True)
         if codebook is not None:
@@ -82,11 +86,11 @@ class Project:
 
     # ------------------------------------------------------------------ settings
     def setting(self, key: str) -> str | None:
-        return coder_sql.get_meta(self.db, key)
+        return settings_sql.get_meta(self.db, key)
 
     def set_setting(self, key: str, value: str) -> None:
         with self.transaction():
-            coder_sql.set_meta(self.db, key, value)
+            settings_sql.set_meta(self.db, key, value)
 
     # ------------------------------------------------------------------ coders
     def coders(self) -> list[Coder]:
@@ -106,7 +110,9 @@ class Project:
             known = ", ".join(c.name for c in self.coders()) or "none yet"
             raise NotFound(f"no coder named {name!r} (coders: {known})")
         with self.transaction():
-            coder_id = coder_sql.insert_coder(self.db, name, kind, stable_guid("coder", name.casefold()))
+            coder_id = coder_sql.insert_coder(
+                self.db, name, kind, stable_guid("coder", name.casefold())
+            )
             event_sql.log(self.db, "coder.add", {"name": name, "kind": kind}, coder_id=coder_id)
         found = coder_sql.coder_by_id(self.db, coder_id)
         assert found is not None
@@ -169,6 +175,7 @@ class Project:
         coder_id = self.coder(actor, create=True).id if actor else None
         added = updated = 0
         with self.transaction():
+
             def visit(nodes: list[CodeSpec], parent_id: int | None) -> None:
                 nonlocal added, updated
                 for position, spec in enumerate(nodes):
@@ -198,12 +205,19 @@ class Project:
                 visit(book.codes, None)
             except Exception as error:
                 if "UNIQUE" in str(error):
-                    raise CodebookError(f"codebook clashes with codes already in the project ({error})") from None
+                    raise CodebookError(
+                        f"codebook clashes with codes already in the project ({error})"
+                    ) from None
                 raise
-            if coder_sql.get_meta(self.db, "codebook.name") is None:
-                coder_sql.set_meta(self.db, "codebook.name", book.name)
-                coder_sql.set_meta(self.db, "codebook.description", book.description)
-            event_sql.log(self.db, "codebook.load", {"name": book.name, "added": added, "updated": updated}, coder_id=coder_id)
+            if settings_sql.get_meta(self.db, "codebook.name") is None:
+                settings_sql.set_meta(self.db, "codebook.name", book.name)
+                settings_sql.set_meta(self.db, "codebook.description", book.description)
+            event_sql.log(
+                self.db,
+                "codebook.load",
+                {"name": book.name, "added": added, "updated": updated},
+                coder_id=coder_id,
+            )
         return {"added": added, "updated": updated}
 
     def codebook(self, *, include_archived: bool = False) -> Codebook:
@@ -213,14 +227,24 @@ class Project:
         roots: list[CodeSpec] = []
         for code in codes:
             spec = CodeSpec(
-                name=code.name, number=code.number, guid=code.guid, description=code.description,
-                inclusion=code.inclusion, exclusion=code.exclusion, example=code.example,
-                colour=code.colour, shortcut=code.shortcut,
+                name=code.name,
+                number=code.number,
+                guid=code.guid,
+                description=code.description,
+                inclusion=code.inclusion,
+                exclusion=code.exclusion,
+                example=code.example,
+                colour=code.colour,
+                shortcut=code.shortcut,
             )
             specs[code.id] = spec
             parent = specs.get(code.parent_id) if code.parent_id is not None else None
             (parent.children if parent else roots).append(spec)
-        return Codebook(name=self.setting("codebook.name") or "Codebook", description=self.setting("codebook.description") or "", codes=roots)
+        return Codebook(
+            name=self.setting("codebook.name") or "Codebook",
+            description=self.setting("codebook.description") or "",
+            codes=roots,
+        )
 
     # ------------------------------------------------------------------ transcripts
     def transcripts(self) -> list[Transcript]:
@@ -255,7 +279,9 @@ class Project:
     def segment(self, transcript: str | int | Transcript, ordinal: int) -> Segment:
         segs = self.segments(transcript)
         if not 0 <= ordinal < len(segs):
-            raise NotFound(f"transcript {self.transcript(transcript).name!r} has no segment {ordinal} (0–{len(segs) - 1})")
+            raise NotFound(
+                f"transcript {self.transcript(transcript).name!r} has no segment {ordinal} (0–{len(segs) - 1})"
+            )
         return segs[ordinal]
 
     def import_files(self, paths: Sequence[Path | str], **options: Any) -> Any:
@@ -268,7 +294,12 @@ class Project:
         t = self.transcript(transcript)
         with self.transaction():
             transcript_sql.set_attributes(self.db, t.id, values)
-            event_sql.log(self.db, "attributes.set", {"transcript": t.name, "values": values}, transcript_id=t.id)
+            event_sql.log(
+                self.db,
+                "attributes.set",
+                {"transcript": t.name, "values": values},
+                transcript_id=t.id,
+            )
 
     def segment_counts(self) -> dict[int, tuple[int, int]]:
         return transcript_sql.segment_counts(self.db)
@@ -289,28 +320,56 @@ class Project:
         )
 
     def add_codings(
-        self, coder: str | Coder, code: str | int | Code, transcript: str | int | Transcript, spans: Sequence[tuple[int, int]]
+        self,
+        coder: str | Coder,
+        code: str | int | Code,
+        transcript: str | int | Transcript,
+        spans: Sequence[tuple[int, int]],
     ) -> list[int]:
         """Apply ``code`` to each span; one action (one transaction, one event). Returns new ids."""
-        return self._change_codings("coding.add", coder, [(code, transcript, s, e) for s, e in spans])
+        return self._change_codings(
+            "coding.add", coder, [(code, transcript, s, e) for s, e in spans]
+        )
 
     def remove_codings(
-        self, coder: str | Coder, code: str | int | Code, transcript: str | int | Transcript, spans: Sequence[tuple[int, int]]
+        self,
+        coder: str | Coder,
+        code: str | int | Code,
+        transcript: str | int | Transcript,
+        spans: Sequence[tuple[int, int]],
     ) -> int:
         """Remove ``code`` from each span (exact spans); one action. Returns how many were removed."""
-        return len(self._change_codings("coding.remove", coder, [(code, transcript, s, e) for s, e in spans]))
+        return len(
+            self._change_codings(
+                "coding.remove", coder, [(code, transcript, s, e) for s, e in spans]
+            )
+        )
 
-    def code_segments(self, coder: str | Coder, transcript: str | int | Transcript, ordinals: Sequence[int], code: str | int | Code) -> list[int]:
+    def code_segments(
+        self,
+        coder: str | Coder,
+        transcript: str | int | Transcript,
+        ordinals: Sequence[int],
+        code: str | int | Code,
+    ) -> list[int]:
         """Apply ``code`` to whole segments (by ordinal)."""
         segs = self.segments(transcript)
         spans = []
         for ordinal in ordinals:
             if not 0 <= ordinal < len(segs):
-                raise NotFound(f"transcript {self.transcript(transcript).name!r} has no segment {ordinal} (0–{len(segs) - 1})")
+                raise NotFound(
+                    f"transcript {self.transcript(transcript).name!r} has no segment {ordinal} (0–{len(segs) - 1})"
+                )
             spans.append((segs[ordinal].start, segs[ordinal].end))
         return self.add_codings(coder, code, transcript, spans)
 
-    def uncode_segments(self, coder: str | Coder, transcript: str | int | Transcript, ordinals: Sequence[int], code: str | int | Code) -> int:
+    def uncode_segments(
+        self,
+        coder: str | Coder,
+        transcript: str | int | Transcript,
+        ordinals: Sequence[int],
+        code: str | int | Code,
+    ) -> int:
         """Remove ``code`` from whole segments: every coding of it by this coder overlapping them."""
         t = self.transcript(transcript)
         c = self.code(code)
@@ -319,14 +378,29 @@ class Project:
         spans: set[tuple[int, int]] = set()
         for ordinal in ordinals:
             if not 0 <= ordinal < len(segs):
-                raise NotFound(f"transcript {t.name!r} has no segment {ordinal} (0–{len(segs) - 1})")
+                raise NotFound(
+                    f"transcript {t.name!r} has no segment {ordinal} (0–{len(segs) - 1})"
+                )
             seg = segs[ordinal]
-            for coding in coding_sql.list_codings(self.db, transcript_id=t.id, coder_ids=[k.id], code_ids=[c.id], overlapping=(seg.start, seg.end)):
+            for coding in coding_sql.list_codings(
+                self.db,
+                transcript_id=t.id,
+                coder_ids=[k.id],
+                code_ids=[c.id],
+                overlapping=(seg.start, seg.end),
+            ):
                 spans.add((coding.start, coding.end))
         return self.remove_codings(k, c, t, sorted(spans))
 
-    def _change_codings(self, action: str, coder: str | Coder, changes: Sequence[tuple[Any, Any, int, int]], *, log: bool = True) -> list[int]:
-        from codebench.coding import apply_changes
+    def _change_codings(
+        self,
+        action: str,
+        coder: str | Coder,
+        changes: Sequence[tuple[Any, Any, int, int]],
+        *,
+        log: bool = True,
+    ) -> list[int]:
+        from codebench.coding.actions import apply_changes
 
         return apply_changes(self, action, coder, changes, log=log)
 
@@ -334,7 +408,9 @@ class Project:
     def status(self, coder: str | Coder, transcript: str | int | Transcript) -> str:
         return coder_sql.get_status(self.db, self.coder(coder).id, self.transcript(transcript).id)
 
-    def set_status(self, coder: str | Coder, transcript: str | int | Transcript, status: str) -> None:
+    def set_status(
+        self, coder: str | Coder, transcript: str | int | Transcript, status: str
+    ) -> None:
         if status not in STATUSES:
             raise CodebenchError(f"unknown status {status!r} (use {', '.join(STATUSES)})")
         k = self.coder(coder, create=True)
@@ -342,14 +418,22 @@ class Project:
         with self.transaction():
             previous = coder_sql.get_status(self.db, k.id, t.id)
             coder_sql.set_status(self.db, k.id, t.id, status)
-            event_sql.log(self.db, "status.set", {"transcript": t.guid, "status": status, "previous": previous}, coder_id=k.id, transcript_id=t.id)
+            event_sql.log(
+                self.db,
+                "status.set",
+                {"transcript": t.guid, "status": status, "previous": previous},
+                coder_id=k.id,
+                transcript_id=t.id,
+            )
 
     def statuses(self) -> dict[tuple[int, int], str]:
         return coder_sql.statuses(self.db)
 
     # ------------------------------------------------------------------ memos
-    def memos(self, *, transcript: str | int | Transcript | None = None, author: str | Coder | None = None) -> list[Memo]:
-        return coding_sql.list_memos(
+    def memos(
+        self, *, transcript: str | int | Transcript | None = None, author: str | Coder | None = None
+    ) -> list[Memo]:
+        return memo_sql.list_memos(
             self.db,
             transcript_id=self.transcript(transcript).id if transcript is not None else None,
             author_id=self.coder(author).id if author is not None else None,
@@ -371,7 +455,9 @@ class Project:
         k = self.coder(author, create=True)
         values: dict[str, Any] = {"guid": new_guid(), "author_id": k.id, "text": text}
         if coding is not None:
-            values.update(coding_id=coding.id, transcript_id=coding.transcript_id, code_id=coding.code_id)
+            values.update(
+                coding_id=coding.id, transcript_id=coding.transcript_id, code_id=coding.code_id
+            )
         if segment is not None:
             values.update(segment_id=segment.id, transcript_id=segment.transcript_id)
         if transcript is not None:
@@ -379,8 +465,14 @@ class Project:
         if code is not None:
             values["code_id"] = self.code(code).id
         with self.transaction():
-            memo_id = coding_sql.insert_memo(self.db, values)
-            event_sql.log(self.db, "memo.add", self._memo_payload(values), coder_id=k.id, transcript_id=values.get("transcript_id"))
+            memo_id = memo_sql.insert_memo(self.db, values)
+            event_sql.log(
+                self.db,
+                "memo.add",
+                self._memo_payload(values),
+                coder_id=k.id,
+                transcript_id=values.get("transcript_id"),
+            )
         return memo_id
 
     def _memo_payload(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -406,21 +498,38 @@ class Project:
 
     def update_memo(self, author: str | Coder, memo_id: int, text: str) -> None:
         k = self.coder(author, create=True)
-        memo = coding_sql.get_memo(self.db, memo_id)
+        memo = memo_sql.get_memo(self.db, memo_id)
         if memo is None:
             raise NotFound(f"no memo {memo_id}")
         with self.transaction():
             if text.strip():
-                coding_sql.update_memo(self.db, memo_id, text)
-                event_sql.log(self.db, "memo.edit", {"guid": memo.guid, "text": text, "previous": memo.text}, coder_id=k.id, transcript_id=memo.transcript_id)
+                memo_sql.update_memo(self.db, memo_id, text)
+                event_sql.log(
+                    self.db,
+                    "memo.edit",
+                    {"guid": memo.guid, "text": text, "previous": memo.text},
+                    coder_id=k.id,
+                    transcript_id=memo.transcript_id,
+                )
             else:
-                coding_sql.delete_memo(self.db, memo_id)
-                event_sql.log(self.db, "memo.delete", {"guid": memo.guid, "previous": memo.text}, coder_id=k.id, transcript_id=memo.transcript_id)
+                memo_sql.delete_memo(self.db, memo_id)
+                event_sql.log(
+                    self.db,
+                    "memo.delete",
+                    {"guid": memo.guid, "previous": memo.text},
+                    coder_id=k.id,
+                    transcript_id=memo.transcript_id,
+                )
 
     # ------------------------------------------------------------------ events
-    def events(self, *, coder: str | Coder | None = None, actions: tuple[str, ...] = (), after_id: int = 0) -> list:
+    def events(
+        self, *, coder: str | Coder | None = None, actions: tuple[str, ...] = (), after_id: int = 0
+    ) -> list:
         return event_sql.list_events(
-            self.db, coder_id=self.coder(coder).id if coder is not None else None, actions=actions, after_id=after_id
+            self.db,
+            coder_id=self.coder(coder).id if coder is not None else None,
+            actions=actions,
+            after_id=after_id,
         )
 
 

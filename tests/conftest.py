@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codebench.codebook import default_codebook_path, load_codebook
+from codebench.codebook.format import default_codebook_path, load_codebook
 from codebench.project import Project
 
 REPO = Path(__file__).resolve().parents[1]

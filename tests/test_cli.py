@@ -87,7 +87,13 @@ def test_bad_files_fail_individually(db: Path, tmp_path: Path) -> None:
     for name in ("empty.txt", "binary.txt", "broken.docx"):
         assert name in result.output
     assert count(db, "SELECT count(*) FROM transcripts") == 1
-    assert count(db, "SELECT count(*) FROM segments WHERE transcript_id NOT IN (SELECT id FROM transcripts)") == 0
+    assert (
+        count(
+            db,
+            "SELECT count(*) FROM segments WHERE transcript_id NOT IN (SELECT id FROM transcripts)",
+        )
+        == 0
+    )
 
 
 def test_unsupported_file_and_missing_path(db: Path, tmp_path: Path) -> None:
@@ -110,26 +116,53 @@ def test_code_uncode_segment_and_status(db: Path, tmp_path: Path) -> None:
     assert count(db, "SELECT count(*) FROM codings") == 1
     bad = run(db, "code-segment", "--coder", "alice", "01-riverside-ceo", "9999", "04", ok=False)
     assert bad.exit_code == 1 and "no segment 9999" in bad.output
-    unknown = run(db, "code-segment", "--coder", "alice", "01-riverside-ceo", "3", "zebra", ok=False)
+    unknown = run(
+        db, "code-segment", "--coder", "alice", "01-riverside-ceo", "3", "zebra", ok=False
+    )
     assert "no code 'zebra'" in unknown.output
     assert run(db, "status", "--coder", "alice", "01-riverside-ceo").output.strip() == "not-started"
     run(db, "status", "--coder", "alice", "01-riverside-ceo", "done")
     assert run(db, "status", "--coder", "alice", "01-riverside-ceo").output.strip() == "done"
     coders = json.loads(run(db, "coders", "--format", "json").output)
-    assert coders == [{"name": "alice", "kind": "human", "codings": 1, "transcripts_done": 1, "transcripts_in_progress": 0}]
-    assert count(db, "SELECT count(*) FROM events WHERE action IN ('coding.add', 'coding.remove', 'status.set')") == 4
+    assert coders == [
+        {
+            "name": "alice",
+            "kind": "human",
+            "codings": 1,
+            "transcripts_done": 1,
+            "transcripts_in_progress": 0,
+        }
+    ]
+    assert (
+        count(
+            db,
+            "SELECT count(*) FROM events WHERE action IN ('coding.add', 'coding.remove', 'status.set')",
+        )
+        == 4
+    )
 
 
 def test_import_codings_csv_is_atomic_and_idempotent(db: Path, tmp_path: Path) -> None:
     run(db, "import", str(SAMPLES / "01-riverside-ceo.txt"))
     good = tmp_path / "good.csv"
-    good.write_text("coder,transcript,segment,code,memo\nalice,01-riverside-ceo,3,01,\nbob,01-riverside-ceo,3,02,unsure\nalice,01-riverside-ceo.txt,4,01,\n")
+    good.write_text(
+        "coder,transcript,segment,code,memo\nalice,01-riverside-ceo,3,01,\nbob,01-riverside-ceo,3,02,unsure\nalice,01-riverside-ceo.txt,4,01,\n"
+    )
     result = run(db, "import-codings", str(good))
     assert "3 codings added, 1 memos added" in result.output
-    assert run(db, "import-codings", str(good)).output.strip().endswith("0 codings added, 0 memos added")
-    assert count(db, "SELECT count(*) FROM codings") == 3 and count(db, "SELECT count(*) FROM memos") == 1
+    assert (
+        run(db, "import-codings", str(good))
+        .output.strip()
+        .endswith("0 codings added, 0 memos added")
+    )
+    assert (
+        count(db, "SELECT count(*) FROM codings") == 3
+        and count(db, "SELECT count(*) FROM memos") == 1
+    )
     bad = tmp_path / "bad.csv"
-    bad.write_text("coder,transcript,segment,code\ncarol,01-riverside-ceo,5,01\ncarol,01-riverside-ceo,6,99\n")
+    bad.write_text(
+        "coder,transcript,segment,code\ncarol,01-riverside-ceo,5,01\ncarol,01-riverside-ceo,6,99\n"
+    )
     failed = run(db, "import-codings", str(bad), ok=False)
     assert failed.exit_code == 1 and f"{bad}:3" in failed.output and "no code '99'" in failed.output
     assert count(db, "SELECT count(*) FROM codings") == 3
@@ -164,13 +197,21 @@ def test_codebook_show_and_export(db: Path, tmp_path: Path) -> None:
 
 
 def test_python_m_and_help_are_fast() -> None:
-    out = subprocess.run([sys.executable, "-m", "codebench", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "codebench", "--help"], capture_output=True, text=True, check=True
+    )
     assert "codebench" in out.stdout and "import" in out.stdout
     check = subprocess.run(
-        [sys.executable, "-c", "import sys; from codebench.cli import cli\n"
-         "try:\n    cli(['--help'])\nexcept SystemExit: pass\n"
-         "print(sorted(m for m in ('spacy', 'textual', 'numpy', 'openpyxl', 'docx') if m in sys.modules))"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from codebench.cli import cli\n"
+            "try:\n    cli(['--help'])\nexcept SystemExit: pass\n"
+            "print(sorted(m for m in ('spacy', 'textual', 'numpy', 'openpyxl', 'docx') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert check.stdout.strip().endswith("[]")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from codebench.codebook import (
+from codebench.codebook.format import (
     default_codebook_path,
     dump_json,
     dump_markdown,
@@ -48,7 +48,9 @@ def test_default_codebook_has_the_21_nodes_in_order() -> None:
     assert [(c.number, c.name) for c in book.codes] == TOP_LEVEL
     children = {c.number: [k.name for k in c.children] for c in book.codes}
     assert len(children["04"]) >= 2 and len(children["13"]) >= 4
-    assert any("Service" in n for n in children["13"]) and any("Process" in n for n in children["13"])
+    assert any("Service" in n for n in children["13"]) and any(
+        "Process" in n for n in children["13"]
+    )
     for code, _parent, _depth in book.walk():
         for field in ("description", "inclusion", "exclusion", "example"):
             assert getattr(code, field).strip(), (code.label(), field)
@@ -71,9 +73,15 @@ def _codes(*entries: dict) -> dict:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (_codes({"number": "01", "name": "A"}, {"number": "01", "name": "B"}), "duplicate code number '01'"),
+        (
+            _codes({"number": "01", "name": "A"}, {"number": "01", "name": "B"}),
+            "duplicate code number '01'",
+        ),
         (_codes({"name": "A"}, {"name": "a"}), "duplicate code name 'a' at the top level"),
-        (_codes({"name": "A", "children": [{"name": "X"}, {"name": "X"}]}), "duplicate code name 'X' under 'A'"),
+        (
+            _codes({"name": "A", "children": [{"name": "X"}, {"name": "X"}]}),
+            "duplicate code name 'X' under 'A'",
+        ),
         (_codes({"name": "A"}, {"name": "B", "parent": "Nope"}), "unknown parent 'Nope'"),
         (_codes({"name": "A", "parent": "B"}, {"name": "B", "parent": "A"}), "cycle"),
         (_codes({"number": "01"}), "missing 'name'"),
@@ -91,7 +99,9 @@ def test_validation_errors_name_the_entry(data: object, message: str) -> None:
 
 
 def test_flat_parent_references_build_the_tree() -> None:
-    book = parse_codebook(_codes({"number": "01", "name": "A"}, {"number": "01.1", "name": "A1", "parent": "01"}))
+    book = parse_codebook(
+        _codes({"number": "01", "name": "A"}, {"number": "01.1", "name": "A1", "parent": "01"})
+    )
     assert [c.name for c in book.codes] == ["A"]
     assert [c.name for c in book.codes[0].children] == ["A1"]
 
@@ -126,6 +136,10 @@ def test_json_and_markdown_exports() -> None:
 
 def test_user_codebook_in_same_format_works(tmp_path: Path) -> None:
     path = tmp_path / "mine.yml"
-    path.write_text(yaml.safe_dump({"name": "Mine", "codes": [{"number": "1", "name": "Only", "description": "d"}]}))
+    path.write_text(
+        yaml.safe_dump(
+            {"name": "Mine", "codes": [{"number": "1", "name": "Only", "description": "d"}]}
+        )
+    )
     book = load_codebook(path)
     assert book.name == "Mine" and len(book) == 1

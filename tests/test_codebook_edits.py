@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from codebench import codebook_edits as edits
-from codebench.codebook import default_codebook_path, load_codebook
+from codebench.codebook import edits as edits
+from codebench.codebook.format import default_codebook_path, load_codebook
 from codebench.errors import CodebookError
 from codebench.ids import stable_guid
 from codebench.project import Project

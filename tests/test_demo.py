@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codebench.demo_project import build_demo
+from codebench.demo.build import build_demo
 from codebench.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,7 +25,13 @@ def test_build_demo_project(tmp_path: Path) -> None:
         assert len(project.transcripts()) >= 8
         assert len([c for c in project.codes() if c.parent_id is None]) == 21
         roles = {t.attributes.get("role") for t in project.transcripts()}
-        assert {"senior manager", "frontline staff", "commissioner", "service user", "union representative"} <= roles
+        assert {
+            "senior manager",
+            "frontline staff",
+            "commissioner",
+            "service user",
+            "union representative",
+        } <= roles
     assert not list(tmp_path.glob(".demo.db.building*"))
 
 
@@ -33,23 +39,45 @@ def test_build_demo_project(tmp_path: Path) -> None:
 def test_wheel_carries_the_demo_data(tmp_path: Path) -> None:
     """Build the wheel, install it into a bare folder, and build the demo from it."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(REPO)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
     )
     wheel = next((tmp_path / "dist").glob("codebench-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "codebench/_demo/codebooks/mutuals.yaml" in names
     assert "codebench/_demo/transcripts/attributes.csv" in names
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = (
-        "import json, codebench.demo as d, codebench.demo_project as p, pathlib\n"
+        "import json, codebench.demo.files as d, codebench.demo.build as p, pathlib\n"
         "p.build_demo(pathlib.Path('demo.db'))\n"
         "from codebench.project import Project\n"
         "pr = Project.open('demo.db')\n"
         "print(json.dumps([str(d.data_dir('transcripts')), len(pr.transcripts())]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     folder, transcripts = json.loads(out.stdout)
     assert folder.startswith(str(target)) and transcripts >= 8

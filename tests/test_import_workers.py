@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codebench.codebook import default_codebook_path, load_codebook
+from codebench.codebook.format import default_codebook_path, load_codebook
 from codebench.ingest import prepare, segment
 from codebench.project import Project
 
@@ -18,12 +18,17 @@ def _snapshot(project: Project) -> dict[str, tuple[str, str, list[tuple]]]:
     """Every transcript's text, format and segments, by name."""
     out = {}
     for t in project.transcripts():
-        segments = [(s.ordinal, s.start, s.end, s.speaker, s.codable, s.timestamp) for s in project.segments(t.name)]
+        segments = [
+            (s.ordinal, s.start, s.end, s.speaker, s.codable, s.timestamp)
+            for s in project.segments(t.name)
+        ]
         out[t.name] = (t.sha256, t.source_format, segments)
     return out
 
 
-def _import(folder: Path, db: Path, *, workers: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Project, object]:
+def _import(
+    folder: Path, db: Path, *, workers: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Project, object]:
     monkeypatch.setenv("CODEBENCH_WORKERS", workers)
     project = Project.init(db, load_codebook(default_codebook_path()))
     return project, project.import_files([folder])
@@ -36,36 +41,54 @@ def folder(tmp_path: Path) -> Path:
     shutil.copytree(SAMPLES, target)
     (target / "attributes.csv").unlink()
     (target / "broken.txt").write_bytes(b"\x00\x01\x02 binary \xff\xfe" * 50)
-    shutil.copy(target / sorted(p.name for p in target.glob("*.txt") if p.name != "broken.txt")[0], target / "zz-copy.txt")
+    shutil.copy(
+        target / sorted(p.name for p in target.glob("*.txt") if p.name != "broken.txt")[0],
+        target / "zz-copy.txt",
+    )
     return target
 
 
-def test_pool_stores_the_same_as_one_process(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_stores_the_same_as_one_process(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     one, serial = _import(folder, tmp_path / "one.db", workers="1", monkeypatch=monkeypatch)
     monkeypatch.setattr(prepare, "PARALLEL_MIN_CHARS", 0)  # pool even for the small samples
     many, pooled = _import(folder, tmp_path / "many.db", workers="2", monkeypatch=monkeypatch)
     assert pooled.imported == serial.imported and len(pooled.imported) >= 8
     assert pooled.unchanged == serial.unchanged == ["zz-copy"]
-    assert [p for p, _ in pooled.failed] == [p for p, _ in serial.failed] == [str(folder / "broken.txt")]
+    assert (
+        [p for p, _ in pooled.failed]
+        == [p for p, _ in serial.failed]
+        == [str(folder / "broken.txt")]
+    )
     assert pooled.segments == serial.segments > 500
     assert pooled.words == serial.words
     assert _snapshot(many) == _snapshot(one)
 
 
-def test_pool_reimport_is_a_no_op(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_reimport_is_a_no_op(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(prepare, "PARALLEL_MIN_CHARS", 0)
     project, first = _import(folder, tmp_path / "p.db", workers="2", monkeypatch=monkeypatch)
     events = len(project.events())
     again = project.import_files([folder])
     # the copy is reported under the name its text is stored as
     assert again.imported == [] and again.failed == first.failed
-    assert len(again.unchanged) == len(first.imported) + 1 and set(again.unchanged) == set(first.imported)
+    assert len(again.unchanged) == len(first.imported) + 1 and set(again.unchanged) == set(
+        first.imported
+    )
     assert len(project.events()) == events
 
 
-def test_one_large_text_splits_its_sentences_in_the_pool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_large_text_splits_its_sentences_in_the_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A single file bypasses the file pool; its paragraphs go to the sentence pool instead."""
-    text = "".join(f"Ann: Sentence {i} is here. And another one follows it!\n\nBob: Why {i}? Because.\n" for i in range(300))
+    text = "".join(
+        f"Ann: Sentence {i} is here. And another one follows it!\n\nBob: Why {i}? Because.\n"
+        for i in range(300)
+    )
     path = tmp_path / "long.txt"
     path.write_text(text, encoding="utf-8")
     one, _ = _import(path, tmp_path / "one.db", workers="1", monkeypatch=monkeypatch)

@@ -29,9 +29,15 @@ def test_name_prefix_with_continuation_paragraphs() -> None:
 
 
 def test_uppercase_names_and_qa() -> None:
-    assert turns_of("b.txt", "INTERVIEWER: Why?\nJOANNE PRICE: Pensions.\n")[1] == ("JOANNE PRICE", "Pensions.")
+    assert turns_of("b.txt", "INTERVIEWER: Why?\nJOANNE PRICE: Pensions.\n")[1] == (
+        "JOANNE PRICE",
+        "Pensions.",
+    )
     assert turns_of("c.txt", "Q: Why?\nA: Because.\nQ: And?\nA: That is all.\n") == [
-        ("Q", "Why?"), ("A", "Because."), ("Q", "And?"), ("A", "That is all."),
+        ("Q", "Why?"),
+        ("A", "Because."),
+        ("Q", "And?"),
+        ("A", "That is all."),
     ]
 
 
@@ -43,21 +49,32 @@ def test_a_sentence_with_a_colon_is_not_a_speaker() -> None:
 def test_otter_style_headers() -> None:
     text = "Speaker 1  0:02\nHello there.\n\nMark Ellison  0:15\nWe run six centres.\nAnd pools.\n\nSpeaker 1  1:02:11\nThanks.\n"
     turns, _ = read_turns(Path("o.txt"), text.encode())
-    assert [(t.speaker, t.timestamp) for t in turns] == [("Speaker 1", 2.0), ("Mark Ellison", 15.0), ("Speaker 1", 3731.0)]
+    assert [(t.speaker, t.timestamp) for t in turns] == [
+        ("Speaker 1", 2.0),
+        ("Mark Ellison", 15.0),
+        ("Speaker 1", 3731.0),
+    ]
     assert turns[1].paragraphs == ["We run six centres. And pools."]
 
 
 def test_bracketed_timestamps() -> None:
     text = "[00:00:05] Interviewer: Hi.\n[00:01:23] Dev Mistry: Hello. I teach.\n[00:02:00] Interviewer: Ok.\n"
     turns, _ = read_turns(Path("t.txt"), text.encode())
-    assert [(t.speaker, t.timestamp) for t in turns] == [("Interviewer", 5.0), ("Dev Mistry", 83.0), ("Interviewer", 120.0)]
+    assert [(t.speaker, t.timestamp) for t in turns] == [
+        ("Interviewer", 5.0),
+        ("Dev Mistry", 83.0),
+        ("Interviewer", 120.0),
+    ]
 
 
 def test_markdown_bold_labels_and_heading() -> None:
     text = "# Interview 7: Title\n\n**Interviewer:** Hi.\n\n**Sunita Rao:** Hello.\n\nMore.\n\n**Interviewer:** Bye.\n"
     turns, _ = read_turns(Path("m.md"), text.encode())
     assert [(t.speaker, t.paragraphs) for t in turns] == [
-        (None, ["Interview 7: Title"]), ("Interviewer", ["Hi."]), ("Sunita Rao", ["Hello.", "More."]), ("Interviewer", ["Bye."]),
+        (None, ["Interview 7: Title"]),
+        ("Interviewer", ["Hi."]),
+        ("Sunita Rao", ["Hello.", "More."]),
+        ("Interviewer", ["Bye."]),
     ]
     assert turns[0].codable is False
 
@@ -80,14 +97,20 @@ def test_vtt_voice_tags_names_and_continued_cues() -> None:
 
 def test_srt_cues() -> None:
     text = "1\n00:00:01,000 --> 00:00:03,000\nInterviewer: Why stay in-house?\n\n2\n00:00:03,500 --> 00:00:06,000\nRuth: Risk.\n\n3\n00:00:06,000 --> 00:00:08,000\nAnd pensions.\n"
-    assert turns_of("s.srt", text) == [("Interviewer", "Why stay in-house?"), ("Ruth", "Risk. And pensions.")]
+    assert turns_of("s.srt", text) == [
+        ("Interviewer", "Why stay in-house?"),
+        ("Ruth", "Risk. And pensions."),
+    ]
 
 
 def test_docx_bold_speaker_names() -> None:
     import docx
 
     document = docx.Document()
-    for speaker, words in (("Interviewer:", " Could you explain?"), ("Simon Ashworth:", " Block contracts.")):
+    for speaker, words in (
+        ("Interviewer:", " Could you explain?"),
+        ("Simon Ashworth:", " Block contracts."),
+    ):
         para = document.add_paragraph()
         para.add_run(speaker).bold = True
         para.add_run(words)
@@ -108,8 +131,8 @@ def test_rtf() -> None:
 @pytest.mark.parametrize(
     "data",
     [
-        "Interviewer: Café?\r\nAnn: Oui.\r\n".encode("utf-8"),
-        b"\xef\xbb\xbf" + "Interviewer: Café?\nAnn: Oui.\n".encode("utf-8"),
+        "Interviewer: Café?\r\nAnn: Oui.\r\n".encode(),
+        b"\xef\xbb\xbf" + "Interviewer: Café?\nAnn: Oui.\n".encode(),
         "Interviewer: Café?\nAnn: Oui.\n".encode("utf-16"),
         "Interviewer: Café?\rAnn: Oui.\r".encode("cp1252"),
     ],
@@ -148,4 +171,8 @@ def test_canonical_layout_and_codable_flags(tmp_path: Path) -> None:
     path.write_text("Interviewer: Why?\nAnn: Because. Really.\n\nMore.\n")
     parsed = parse_file(path)
     assert parsed.layout.text == "Interviewer: Why?\n\nAnn: Because. Really.\nMore."
-    assert [(p.speaker, p.codable) for p in parsed.layout.paragraphs] == [("Interviewer", False), ("Ann", True), ("Ann", True)]
+    assert [(p.speaker, p.codable) for p in parsed.layout.paragraphs] == [
+        ("Interviewer", False),
+        ("Ann", True),
+        ("Ann", True),
+    ]

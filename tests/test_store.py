@@ -23,7 +23,17 @@ def test_new_project_has_pragmas_and_identity(tmp_path: Path) -> None:
     assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
     assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations.known_names())
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"codes", "transcripts", "segments", "coders", "codings", "memos", "coder_status", "events", "attributes"} <= tables
+    assert {
+        "codes",
+        "transcripts",
+        "segments",
+        "coders",
+        "codings",
+        "memos",
+        "coder_status",
+        "events",
+        "attributes",
+    } <= tables
     db.close()
 
 
@@ -109,8 +119,15 @@ def test_codings_are_unique_and_indexed(interview: Project) -> None:
     again = interview.code_segments("alice", t, [1], "03")
     assert len(first) == 1 and again == []
     assert interview.db.execute("SELECT count(*) FROM codings").fetchone()[0] == 1
-    for where in ("code_id = 1 AND transcript_id = 1", "coder_id = 1 AND code_id = 1", "transcript_id = 1 AND coder_id = 1"):
-        plan = " ".join(r[3] for r in interview.db.execute(f"EXPLAIN QUERY PLAN SELECT * FROM codings WHERE {where}"))
+    for where in (
+        "code_id = 1 AND transcript_id = 1",
+        "coder_id = 1 AND code_id = 1",
+        "transcript_id = 1 AND coder_id = 1",
+    ):
+        plan = " ".join(
+            r[3]
+            for r in interview.db.execute(f"EXPLAIN QUERY PLAN SELECT * FROM codings WHERE {where}")
+        )
         assert "USING INDEX" in plan, (where, plan)
 
 
@@ -122,11 +139,13 @@ def test_foreign_keys_enforced(interview: Project) -> None:
 
 
 def test_two_connections_write_without_lost_updates(tmp_path: Path, write_transcript) -> None:
-    from codebench.codebook import default_codebook_path, load_codebook
+    from codebench.codebook.format import default_codebook_path, load_codebook
 
     path = tmp_path / "shared.db"
     a = Project.init(path, load_codebook(default_codebook_path()))
-    a.import_files([write_transcript("t.txt", "Ann: One. Two. Three. Four. Five. Six.\nBob: Seven. Eight.\n")])
+    a.import_files(
+        [write_transcript("t.txt", "Ann: One. Two. Three. Four. Five. Six.\nBob: Seven. Eight.\n")]
+    )
     b = Project.open(path)
     for i in range(6):
         (a if i % 2 else b).code_segments("alice" if i % 2 else "bob", "t", [i], "01")
@@ -153,7 +172,9 @@ def test_opening_a_second_handle_keeps_this_process_locks(tmp_path: Path) -> Non
     subprocess.run([sys.executable, "-c", touch], check=True)
     first.set_setting("after", "2")
     read = f"import sqlite3; c = sqlite3.connect({str(path)!r}); print(dict(c.execute('SELECT key, value FROM meta')))"
-    seen = subprocess.run([sys.executable, "-c", read], capture_output=True, text=True, check=True).stdout
+    seen = subprocess.run(
+        [sys.executable, "-c", read], capture_output=True, text=True, check=True
+    ).stdout
     assert "'after': '2'" in seen
     second.close()
     first.close()

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from codebench.coding import apply_changes
+from codebench.coding.actions import apply_changes
 from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Transcript
 from codebench.store import agreement_sql
@@ -89,7 +89,9 @@ class Disagreement:
         return (self.transcript.guid, self.start, self.end, self.code.guid)
 
 
-def consensus_coder(project: Project, name: str = DEFAULT_CONSENSUS, *, create: bool = True) -> Coder:
+def consensus_coder(
+    project: Project, name: str = DEFAULT_CONSENSUS, *, create: bool = True
+) -> Coder:
     """The consensus coder called ``name`` (created with kind ``consensus`` on request)."""
     try:
         coder = project.coder(name)
@@ -100,11 +102,15 @@ def consensus_coder(project: Project, name: str = DEFAULT_CONSENSUS, *, create: 
             ) from None
         return project.coder(name, create=True, kind="consensus")
     if coder.kind != "consensus":
-        raise CodebenchError(f"{coder.name!r} is a human coder; choose another name for the consensus coder")
+        raise CodebenchError(
+            f"{coder.name!r} is a human coder; choose another name for the consensus coder"
+        )
     return coder
 
 
-def default_pair(project: Project, coders: Sequence[str | Coder] | None = None) -> tuple[Coder, Coder]:
+def default_pair(
+    project: Project, coders: Sequence[str | Coder] | None = None
+) -> tuple[Coder, Coder]:
     """The two compared coders: those given, else the first two human coders."""
     if coders:
         picked = [c if isinstance(c, Coder) else project.coder(c) for c in coders]
@@ -113,7 +119,9 @@ def default_pair(project: Project, coders: Sequence[str | Coder] | None = None) 
     if len(picked) < 2 or picked[0].id == picked[1].id:
         raise CodebenchError("adjudication compares two coders: pass --coders a,b")
     if len(picked) > 2 and coders:
-        raise CodebenchError("adjudication compares exactly two coders at a time: pass --coders a,b")
+        raise CodebenchError(
+            "adjudication compares exactly two coders at a time: pass --coders a,b"
+        )
     return picked[0], picked[1]
 
 
@@ -128,7 +136,9 @@ def decisions(project: Project, consensus: Coder) -> dict[tuple[str, int, int], 
         key = (payload["transcript"], int(payload["start"]), int(payload["end"]))
         out[key] = Decision(
             event_id=event_id,
-            decider=names.get(coder_id, "") if coder_id is not None else payload.get("decider", "?"),
+            decider=names.get(coder_id, "")
+            if coder_id is not None
+            else payload.get("decider", "?"),
             choice=payload["choice"],
             scope=frozenset(payload.get("scope", [])),
             result=frozenset(payload.get("result", [])),
@@ -150,10 +160,12 @@ def list_disagreements(
     only that code's disagreements.  Each carries the decision that settled
     it, if any.
     """
-    from codebench.agreement.units import extract_units
+    from codebench.agreement.reliability_data import extract_units
 
     a, b = default_pair(project, coders)
-    units = extract_units(project, unit="segment", coders=[a, b], include_unfinished=include_unfinished)
+    units = extract_units(
+        project, unit="segment", coders=[a, b], include_unfinished=include_unfinished
+    )
     wanted = project.code(code) if code is not None else None
     try:
         gold: Coder | None = consensus_coder(project, consensus_name, create=False)
@@ -210,10 +222,14 @@ def progress(disagreements: Sequence[Disagreement]) -> dict[int, tuple[int, int]
     return out
 
 
-def _codes_on(project: Project, transcript: Transcript, start: int, end: int, coder: Coder) -> dict[int, list[tuple[int, int]]]:
+def _codes_on(
+    project: Project, transcript: Transcript, start: int, end: int, coder: Coder
+) -> dict[int, list[tuple[int, int]]]:
     """``{code id: [spans]}`` of ``coder``'s codings overlapping the segment."""
     out: dict[int, list[tuple[int, int]]] = {}
-    for _k, code_id, s, e in agreement_sql.unit_codings(project.db, transcript.id, start, end, [coder.id]):
+    for _k, code_id, s, e in agreement_sql.unit_codings(
+        project.db, transcript.id, start, end, [coder.id]
+    ):
         out.setdefault(code_id, []).append((s, e))
     return out
 
@@ -296,7 +312,9 @@ def adjudicate(
             "result": sorted(guid[c] for c in result),
             "decider": who.name,
         }
-        event_id = event_sql.log(project.db, DECIDE, payload, coder_id=who.id, transcript_id=transcript.id)
+        event_id = event_sql.log(
+            project.db, DECIDE, payload, coder_id=who.id, transcript_id=transcript.id
+        )
     return Decision(
         event_id=event_id,
         decider=who.name,
@@ -319,17 +337,21 @@ def seed_consensus(
     Idempotent; one transaction and one ``consensus.seed`` event (only when
     something was added).  Returns the number of codings added.
     """
-    from codebench.agreement.units import extract_units
+    from codebench.agreement.reliability_data import extract_units
 
     a, b = default_pair(project, coders)
     who = project.coder(decider, create=True)
     gold = consensus_coder(project, consensus_name)
-    units = extract_units(project, unit="segment", coders=[a, b], include_unfinished=include_unfinished)
+    units = extract_units(
+        project, unit="segment", coders=[a, b], include_unfinished=include_unfinished
+    )
     settled = decisions(project, gold)
     agreed = (units.data[:, 0, :] == 1.0) & (units.data[:, 1, :] == 1.0)
     existing = {
         (row[2], row[1], row[3], row[4])  # transcript, code, start, end
-        for row in agreement_sql.coding_rows(project.db, [gold.id], [t.id for t in units.transcripts])
+        for row in agreement_sql.coding_rows(
+            project.db, [gold.id], [t.id for t in units.transcripts]
+        )
     }
     planned: list[tuple[Code, Transcript, int, int]] = []
     for k, u in zip(*np.nonzero(agreed)):
@@ -342,11 +364,19 @@ def seed_consensus(
     if not planned:
         return 0
     with project.transaction():
-        added = len(apply_changes(project, "coding.add", gold, planned, meta={"consensus_seed": True}))
+        added = len(
+            apply_changes(project, "coding.add", gold, planned, meta={"consensus_seed": True})
+        )
         event_sql.log(
             project.db,
             SEED,
-            {"consensus": gold.guid, "consensus_name": gold.name, "coders": [a.name, b.name], "added": added, "decider": who.name},
+            {
+                "consensus": gold.guid,
+                "consensus_name": gold.name,
+                "coders": [a.name, b.name],
+                "added": added,
+                "decider": who.name,
+            },
             coder_id=who.id,
         )
     return added

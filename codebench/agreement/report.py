@@ -19,7 +19,7 @@ import numpy.typing as npt
 from codebench import __version__
 from codebench.agreement.bootstrap import Interval
 from codebench.agreement.estimate import Estimate
-from codebench.agreement.units import Units, extract_units, resolve_coders
+from codebench.agreement.reliability_data import Units, extract_units, resolve_coders
 from codebench.agreement.weighted import (
     binary_bootstrap,
     binary_set_alpha,
@@ -32,7 +32,14 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 SCHEMA = "codebench.agreement/1"
-COEFFICIENTS = ("percent_agreement", "krippendorff_alpha", "kappa", "fleiss_kappa", "gwet_ac1", "brennan_prediger")
+COEFFICIENTS = (
+    "percent_agreement",
+    "krippendorff_alpha",
+    "kappa",
+    "fleiss_kappa",
+    "gwet_ac1",
+    "brennan_prediger",
+)
 KRIPPENDORFF_BANDS = ((0.800, "reliable"), (0.667, "tentative"), (float("-inf"), "unreliable"))
 LANDIS_KOCH = (
     (0.0, "poor"),
@@ -70,7 +77,9 @@ def landis_koch(value: float | None) -> str | None:
     return "almost perfect"  # pragma: no cover
 
 
-def estimate_json(est: Estimate, ci: Interval | None = None, *, with_ci: bool = False) -> dict[str, Any]:
+def estimate_json(
+    est: Estimate, ci: Interval | None = None, *, with_ci: bool = False
+) -> dict[str, Any]:
     """``{"value", "reason", "note"}`` (plus ``"ci"``) with no NaN anywhere."""
     value = est.value if est.value is not None and np.isfinite(est.value) else None
     out: dict[str, Any] = {
@@ -120,7 +129,9 @@ def _headline_kappa(rep: Any, n_coders: int) -> tuple[str, Estimate]:
     return "fleiss", rep["fleiss_kappa"]
 
 
-def _disagreement_units(block: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None) -> int:
+def _disagreement_units(
+    block: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
+) -> int:
     rated = ~np.isnan(block)
     m = rated.sum(axis=0)
     s = (block == 1.0).sum(axis=0)
@@ -146,7 +157,9 @@ def code_sections(
         def ci(statistic: str, matrix: npt.NDArray[np.float64], est: Estimate) -> Interval | None:
             if not bootstrap or est.value is None:
                 return None
-            return binary_bootstrap(statistic, matrix, units.weights, n=bootstrap, seed=seeds.next(), level=ci_level)
+            return binary_bootstrap(
+                statistic, matrix, units.weights, n=bootstrap, seed=seeds.next(), level=ci_level
+            )
 
         alpha = rep["krippendorff_alpha"]
         which, kappa = _headline_kappa(rep, n_coders)
@@ -155,7 +168,12 @@ def code_sections(
         for i, j in pairs:
             est = rep["cohen_kappa"][(i, j)]
             pair_ci[(i, j)] = ci("kappa", block[[i, j]], est)
-            pair_items.append({"coders": [names[i], names[j]], **estimate_json(est, pair_ci[(i, j)], with_ci=True)})
+            pair_items.append(
+                {
+                    "coders": [names[i], names[j]],
+                    **estimate_json(est, pair_ci[(i, j)], with_ci=True),
+                }
+            )
         kappa_ci = pair_ci[(0, 1)] if which == "cohen" else ci("fleiss", block, kappa)
         alpha_json = estimate_json(alpha, ci("alpha", block, alpha), with_ci=True)
         kappa_json = {"statistic": which, **estimate_json(kappa, kappa_ci, with_ci=True)}
@@ -189,7 +207,9 @@ def code_sections(
     return out
 
 
-def _pooled(data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None, names: Sequence[str]) -> dict[str, Any]:
+def _pooled(
+    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None, names: Sequence[str]
+) -> dict[str, Any]:
     """Every coefficient over all code x unit decisions at once."""
     n_codes, n_coders, n_units = data.shape
     flat = data.transpose(1, 0, 2).reshape(n_coders, n_codes * n_units)
@@ -205,7 +225,8 @@ def _pooled(data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
         "gwet_ac1": estimate_json(rep["gwet_ac1"]),
         "brennan_prediger": estimate_json(rep["brennan_prediger"]),
         "cohen_kappa": [
-            {"coders": [names[i], names[j]], **estimate_json(est)} for (i, j), est in rep["cohen_kappa"].items()
+            {"coders": [names[i], names[j]], **estimate_json(est)}
+            for (i, j), est in rep["cohen_kappa"].items()
         ],
     }
 
@@ -237,7 +258,11 @@ def _per_transcript(units: Units) -> list[dict[str, Any]]:
         n = data.shape[2] if w is None else int(w.sum())
         pooled = _pooled(data, w, names)
         per_code = weighted_binary_report(data, w, coder_names=names)
-        alphas = [r["krippendorff_alpha"].value for r in per_code if r["krippendorff_alpha"].value is not None]
+        alphas = [
+            r["krippendorff_alpha"].value
+            for r in per_code
+            if r["krippendorff_alpha"].value is not None
+        ]
         rows.append(
             {
                 "transcript": t.name,
@@ -248,7 +273,9 @@ def _per_transcript(units: Units) -> list[dict[str, Any]]:
                 "gwet_ac1": pooled["gwet_ac1"],
                 "macro_alpha": {
                     "value": float(np.mean(alphas)) if alphas else None,
-                    "reason": None if alphas else "alpha is undefined for every code in this transcript",
+                    "reason": None
+                    if alphas
+                    else "alpha is undefined for every code in this transcript",
                     "codes": len(alphas),
                 },
                 "set_alpha_masi": estimate_json(binary_set_alpha(data, w, "masi")),
@@ -257,7 +284,9 @@ def _per_transcript(units: Units) -> list[dict[str, Any]]:
     return rows
 
 
-def _pair_tables(data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None) -> npt.NDArray[np.float64]:
+def _pair_tables(
+    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
+) -> npt.NDArray[np.float64]:
     """Pooled 2 x 2 tables of every coder pair: ``[i, j] = (n11, n10, n01, n00)`` over decisions both rated.
 
     Three coder-by-coder products over all code x unit decisions (applied and
@@ -282,7 +311,9 @@ def _pair_tables(data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] |
     return np.stack([n11, n10, n01, n00], axis=-1)
 
 
-def _per_pair(units: Units, codes: list[dict[str, Any]], set_alphas: list[dict[str, Estimate]]) -> list[dict[str, Any]]:
+def _per_pair(
+    units: Units, codes: list[dict[str, Any]], set_alphas: list[dict[str, Estimate]]
+) -> list[dict[str, Any]]:
     names = [c.name for c in units.coders]
     tables = _pair_tables(units.data, units.weights)
     # The four kinds of pooled decision of a pair, as a 2 x 4 matrix weighted by their counts:
@@ -292,9 +323,16 @@ def _per_pair(units: Units, codes: list[dict[str, Any]], set_alphas: list[dict[s
     for (i, j), sets in zip(combinations(range(len(names)), 2), set_alphas):
         counts = np.rint(tables[i, j]).astype(np.int64)
         pooled = weighted_binary_report(patterns[None], counts, coder_names=[names[i], names[j]])[0]
-        both = ~np.isnan(units.data[0, i]) & ~np.isnan(units.data[0, j]) if units.data.shape[0] else np.zeros(units.n_units, bool)
+        both = (
+            ~np.isnan(units.data[0, i]) & ~np.isnan(units.data[0, j])
+            if units.data.shape[0]
+            else np.zeros(units.n_units, bool)
+        )
         kappas = [
-            p["value"] for c in codes for p in c["cohen_kappa"] if p["coders"] == [names[i], names[j]] and p["value"] is not None
+            p["value"]
+            for c in codes
+            for p in c["cohen_kappa"]
+            if p["coders"] == [names[i], names[j]] and p["value"] is not None
         ]
         rows.append(
             {
@@ -360,24 +398,39 @@ def _confusions(units: Units, top: int = TOP_CONFUSIONS) -> list[dict[str, Any]]
 def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]:
     notes: list[str] = []
     if units.n_units == 0:
-        notes.append("No units to compare: no transcript is marked done by every compared coder "
-                     "(mark transcripts done, or use --include-unfinished).")
+        notes.append(
+            "No units to compare: no transcript is marked done by every compared coder "
+            "(mark transcripts done, or use --include-unfinished)."
+        )
         return notes
-    applied_any = (units.data == 1.0).any(axis=(0, 2)) if units.data.size else np.zeros(len(units.coders), bool)
+    applied_any = (
+        (units.data == 1.0).any(axis=(0, 2))
+        if units.data.size
+        else np.zeros(len(units.coders), bool)
+    )
     for coder, used in zip(units.coders, applied_any):
         if not used:
             notes.append(f"{coder.name} applied no compared code to any compared unit.")
     unused = [c["number"] or c["name"] for c in codes if c["applied"] == 0]
     if unused:
-        notes.append(f"{len(unused)} code(s) no coder used: {', '.join(unused)} (their coefficients are undefined).")
+        notes.append(
+            f"{len(unused)} code(s) no coder used: {', '.join(unused)} (their coefficients are undefined)."
+        )
     low = [c["number"] or c["name"] for c in codes if c["bands"]["krippendorff"] == "unreliable"]
     if low:
-        notes.append(f"{len(low)} code(s) below alpha 0.667 (unreliable, Krippendorff 2004): {', '.join(low)}.")
+        notes.append(
+            f"{len(low)} code(s) below alpha 0.667 (unreliable, Krippendorff 2004): {', '.join(low)}."
+        )
     return notes
 
 
 def build_report(
-    units: Units, *, bootstrap: int = 1000, seed: int | None = None, ci_level: float = 0.95, project_name: str = ""
+    units: Units,
+    *,
+    bootstrap: int = 1000,
+    seed: int | None = None,
+    ci_level: float = 0.95,
+    project_name: str = "",
 ) -> dict[str, Any]:
     """The whole report for already-extracted units (see docs/agreement.md, "JSON schema")."""
     if bootstrap < 0:
@@ -453,12 +506,18 @@ def agreement_report(
     under ``comparisons``.
     """
     options = {
-        "unit": unit, "codes": codes, "min_overlap": min_overlap, "level": level, "include_unfinished": include_unfinished,
+        "unit": unit,
+        "codes": codes,
+        "min_overlap": min_overlap,
+        "level": level,
+        "include_unfinished": include_unfinished,
     }
     name = project.path.name
     if not against_consensus:
         units = extract_units(project, coders=coders, **options)  # type: ignore[arg-type]
-        return build_report(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name)
+        return build_report(
+            units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name
+        )
     from codebench.agreement.consensus import consensus_coder
 
     gold = consensus_coder(project, consensus_name, create=False)
@@ -470,9 +529,18 @@ def agreement_report(
     for human in humans:
         units = extract_units(project, coders=[human, gold], done_if_coded=[gold.id], **options)  # type: ignore[arg-type]
         if units.n_units == 0:
-            skipped.append({"coder": human.name, "reason": "no transcript both done by this coder and coded by the consensus"})
+            skipped.append(
+                {
+                    "coder": human.name,
+                    "reason": "no transcript both done by this coder and coded by the consensus",
+                }
+            )
             continue
-        comparisons.append(build_report(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name))
+        comparisons.append(
+            build_report(
+                units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name
+            )
+        )
     return {
         "schema": SCHEMA,
         "mode": "against-consensus",

@@ -2,7 +2,7 @@
 
 Character units (NVivo-style comparison) would make one column per character
 of every transcript: millions of columns that mostly repeat their neighbour.
-Instead :mod:`codebench.agreement.units` cuts the text into *runs*, maximal
+Instead :mod:`codebench.agreement.reliability_data` cuts the text into *runs*, maximal
 stretches over which no coder's coding state changes, and gives each run its
 length as a weight.  Every coefficient here is a ratio of sums over units, so
 a run of weight w contributes exactly what w identical columns would: the
@@ -147,10 +147,19 @@ def binary_bootstrap(
         observed = np.unique(np.concatenate([a[both], b[both]]))
         if observed.size < 2:
             return None  # one category throughout: kappa undefined on every replicate
-        stat: _stats.CohenKappa | _stats.KrippendorffAlpha | _stats.FleissKappa | _stats.PercentAgreement | _stats.GwetAC1 | _stats.ChanceUniform = _stats.CohenKappa(2)
+        stat: (
+            _stats.CohenKappa
+            | _stats.KrippendorffAlpha
+            | _stats.FleissKappa
+            | _stats.PercentAgreement
+            | _stats.GwetAC1
+            | _stats.ChanceUniform
+        ) = _stats.CohenKappa(2)
     else:
         if statistic not in _MULTI:
-            raise ValueError(f"unknown statistic {statistic!r}; choose from kappa, {', '.join(sorted(_MULTI))}")
+            raise ValueError(
+                f"unknown statistic {statistic!r}; choose from kappa, {', '.join(sorted(_MULTI))}"
+            )
         base = arr.shape[0] + 1
         n1 = applied.sum(axis=0, dtype=np.int64)
         n0 = rated.sum(axis=0, dtype=np.int64) - n1
@@ -194,7 +203,10 @@ def _set_ids(sets: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDA
 
 
 def _distance_from_counts(
-    inter: npt.NDArray[np.float64], size_a: npt.NDArray[np.float64], size_b: npt.NDArray[np.float64], distance: str
+    inter: npt.NDArray[np.float64],
+    size_a: npt.NDArray[np.float64],
+    size_b: npt.NDArray[np.float64],
+    distance: str,
 ) -> npt.NDArray[np.float64]:
     """Jaccard or MASI distance from |a & b|, |a| and |b| (broadcasting)."""
     union = size_a + size_b - inter
@@ -206,7 +218,9 @@ def _distance_from_counts(
     a_in_b = inter == size_a
     b_in_a = inter == size_b
     mono = np.where(
-        a_in_b & b_in_a, 1.0, np.where(a_in_b | b_in_a, 2.0 / 3.0, np.where(inter > 0, 1.0 / 3.0, 0.0))
+        a_in_b & b_in_a,
+        1.0,
+        np.where(a_in_b | b_in_a, 2.0 / 3.0, np.where(inter > 0, 1.0 / 3.0, 0.0)),
     )
     return 1.0 - jac * mono
 
@@ -235,7 +249,9 @@ def _expected_disagreement(
     side = n_codes + 1
     grid = np.arange(side, dtype=np.float64)
     lookups = [
-        _distance_from_counts(grid[None, None, :], grid[:, None, None], grid[None, :, None], d).reshape(-1)
+        _distance_from_counts(
+            grid[None, None, :], grid[:, None, None], grid[None, :, None], d
+        ).reshape(-1)
         for d in distances
     ]  # index (|a| * side + |b|) * side + |a & b|
     block = max(1, 4_000_000 // max(1, n_sets))
@@ -338,7 +354,10 @@ def set_alphas_by_coders(
                 both = sub_rated[i] & sub_rated[j] & ok
                 a, b = ids[i, both], ids[j, both]
                 differ = a != b
-                observed_keys.append(np.minimum(a[differ], b[differ]).astype(np.int64) * n_sets + np.maximum(a[differ], b[differ]))
+                observed_keys.append(
+                    np.minimum(a[differ], b[differ]).astype(np.int64) * n_sets
+                    + np.maximum(a[differ], b[differ])
+                )
                 observed_coef.append(scale[both][differ])
                 observed_group.append(np.full(int(differ.sum()), col, dtype=np.int64))
     # Observed disagreement: sum over coder pairs of 2 d(a, b) w_u / (m_u - 1), aggregated by
@@ -348,12 +367,18 @@ def set_alphas_by_coders(
         keys = np.concatenate(observed_keys)
         group_of = np.concatenate(observed_group)
         uniq, inverse = np.unique(keys * len(active) + group_of, return_inverse=True)
-        coef = np.bincount(inverse.reshape(-1), weights=np.concatenate(observed_coef), minlength=uniq.shape[0])
+        coef = np.bincount(
+            inverse.reshape(-1), weights=np.concatenate(observed_coef), minlength=uniq.shape[0]
+        )
         pair_key, col_of = np.divmod(uniq, len(active))
         a, b = np.divmod(pair_key, n_sets)
         inter = np.count_nonzero(table[a] & table[b], axis=1).astype(np.float64)
         for i, d in enumerate(distances):
-            observed[i] = np.bincount(col_of, weights=coef * _distance_from_counts(inter, size[a], size[b], d), minlength=len(active))
+            observed[i] = np.bincount(
+                col_of,
+                weights=coef * _distance_from_counts(inter, size[a], size[b], d),
+                minlength=len(active),
+            )
     expected = _expected_disagreement(table, n_c, distances)
     for col, g in enumerate(active):
         n = n_c[:, col].sum()
@@ -364,7 +389,9 @@ def set_alphas_by_coders(
         for i, d in enumerate(distances):
             e = expected[i, col]
             result[d] = (
-                Estimate(None, NO_VARIATION) if e == 0 else Estimate(float(1.0 - (n - 1.0) * observed[i, col] / e))
+                Estimate(None, NO_VARIATION)
+                if e == 0
+                else Estimate(float(1.0 - (n - 1.0) * observed[i, col] / e))
             )
         out[g] = result
     return [o for o in out if o is not None]

@@ -20,28 +20,86 @@ def _split(value: str | None) -> list[str] | None:
 
 
 @click.command(name="agreement")
-@click.option("--coders", help="Comma-separated coders to compare (default: every human coder who has coded).")
-@click.option("--codes", help="Comma-separated codes (numbers or names) to compare (default: the whole codebook).")
-@click.option("--unit", type=click.Choice(["segment", "turn", "character"]), default="segment", show_default=True,
-              help="What a unit is: a codable segment, a speaker turn, or a character (NVivo-style).")
-@click.option("--min-overlap", type=click.FloatRange(0.0, 1.0, min_open=True), default=None,
-              help="Share of a unit a coder's codings must cover for it to count as coded (default: any overlap).")
-@click.option("--level", type=click.Choice(["1"]), default=None, help="1: compare top-level codes (sub-codes count as their parent).")
-@click.option("--include-unfinished", is_flag=True,
-              help="Use every transcript the coders touched; units past a coder's last coding count as missing.")
-@click.option("--bootstrap", type=click.IntRange(min=0), default=1000, show_default=True,
-              help="Bootstrap resamples for the alpha and kappa intervals (0: none).")
-@click.option("--seed", type=int, default=None, help="Random seed for the bootstrap (same seed, same intervals).")
-@click.option("--against-consensus", is_flag=True, help="Compare each coder with the consensus coder instead.")
-@click.option("--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder.")
-@click.option("--format", "fmt", type=click.Choice(list(REPORT_FORMATS)), default="table", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (atomically) instead of stdout.")
+@click.option(
+    "--coders", help="Comma-separated coders to compare (default: every human coder who has coded)."
+)
+@click.option(
+    "--codes",
+    help="Comma-separated codes (numbers or names) to compare (default: the whole codebook).",
+)
+@click.option(
+    "--unit",
+    type=click.Choice(["segment", "turn", "character"]),
+    default="segment",
+    show_default=True,
+    help="What a unit is: a codable segment, a speaker turn, or a character (NVivo-style).",
+)
+@click.option(
+    "--min-overlap",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=None,
+    help="Share of a unit a coder's codings must cover for it to count as coded (default: any overlap).",
+)
+@click.option(
+    "--level",
+    type=click.Choice(["1"]),
+    default=None,
+    help="1: compare top-level codes (sub-codes count as their parent).",
+)
+@click.option(
+    "--include-unfinished",
+    is_flag=True,
+    help="Use every transcript the coders touched; units past a coder's last coding count as missing.",
+)
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the alpha and kappa intervals (0: none).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Random seed for the bootstrap (same seed, same intervals).",
+)
+@click.option(
+    "--against-consensus", is_flag=True, help="Compare each coder with the consensus coder instead."
+)
+@click.option(
+    "--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(list(REPORT_FORMATS)),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of stdout.",
+)
 @pass_ctx
 @handle_errors
 def agreement(
-    ctx: Context, coders: str | None, codes: str | None, unit: str, min_overlap: float | None, level: str | None,
-    include_unfinished: bool, bootstrap: int, seed: int | None, against_consensus: bool, consensus_name: str,
-    fmt: str, output: Path | None,
+    ctx: Context,
+    coders: str | None,
+    codes: str | None,
+    unit: str,
+    min_overlap: float | None,
+    level: str | None,
+    include_unfinished: bool,
+    bootstrap: int,
+    seed: int | None,
+    against_consensus: bool,
+    consensus_name: str,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Inter-coder agreement per code, overall, per transcript and per coder pair.
 
@@ -83,7 +141,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     from codebench.fileio import write_atomic
 
     if fmt == "table":
-        from codebench.agreement.render import print_report, report_text
+        from codebench.agreement.render_rich import print_report, report_text
 
         if output is None:
             print_report(report)
@@ -106,16 +164,37 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
 
 @click.command(name="disagreements")
 @click.option("--code", help="Only this code (number or name).")
-@click.option("--coders", help="The two coders to compare, comma-separated (default: the first two human coders).")
-@click.option("--include-unfinished", is_flag=True, help="Also transcripts not yet marked done (up to each coder's last coding).")
+@click.option(
+    "--coders",
+    help="The two coders to compare, comma-separated (default: the first two human coders).",
+)
+@click.option(
+    "--include-unfinished",
+    is_flag=True,
+    help="Also transcripts not yet marked done (up to each coder's last coding).",
+)
 @click.option("--undecided", is_flag=True, help="Only disagreements not yet adjudicated.")
-@click.option("--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="Output format.")
+@click.option(
+    "--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
 @pass_ctx
 @handle_errors
 def disagreements(
-    ctx: Context, code: str | None, coders: str | None, include_unfinished: bool, undecided: bool,
-    consensus_name: str, fmt: str,
+    ctx: Context,
+    code: str | None,
+    coders: str | None,
+    include_unfinished: bool,
+    undecided: bool,
+    consensus_name: str,
+    fmt: str,
 ) -> None:
     """List the segments where two coders differ, with the text and who applied what.
 
@@ -128,7 +207,11 @@ def disagreements(
 
     with ctx.open() as project:
         items = list_disagreements(
-            project, _split(coders), code, include_unfinished=include_unfinished, consensus_name=consensus_name
+            project,
+            _split(coders),
+            code,
+            include_unfinished=include_unfinished,
+            consensus_name=consensus_name,
         )
     if undecided:
         items = [d for d in items if not d.decided]
@@ -147,7 +230,7 @@ def disagreements(
         for d in items
     ]
     if fmt != "table":
-        from codebench.cli.render import emit
+        from codebench.cli.output import emit
 
         emit(rows, fmt)
         return
@@ -164,7 +247,12 @@ def _disagreement_table(items: list) -> None:
         console.print("No disagreements on the compared transcripts.")
         return
     a, b = items[0].coder_a.name, items[0].coder_b.name
-    table = Table(title=f"Disagreements between {a} and {b}", header_style="bold", show_lines=True, title_justify="left")
+    table = Table(
+        title=f"Disagreements between {a} and {b}",
+        header_style="bold",
+        show_lines=True,
+        title_justify="left",
+    )
     any_decided = any(d.decided for d in items)
     table.add_column("Code", no_wrap=True)
     table.add_column("Where", overflow="fold", max_width=22)
@@ -173,15 +261,31 @@ def _disagreement_table(items: list) -> None:
     table.add_column(b, ratio=1)
     if any_decided:
         table.add_column("Decided", ratio=1)
+
     def codes(cs: tuple, mark: int) -> str:
-        return ", ".join(f"[bold]{escape(c.number or c.name)}[/]" if c.id == mark else escape(c.number or c.name) for c in cs) or "—"
+        return (
+            ", ".join(
+                f"[bold]{escape(c.number or c.name)}[/]"
+                if c.id == mark
+                else escape(c.number or c.name)
+                for c in cs
+            )
+            or "—"
+        )
 
     for d in items:
         where = f"{d.transcript.name}\n#{d.ordinal}" + (f" {d.speaker}" if d.speaker else "")
-        cells = [escape(d.code.number or d.code.name), escape(where), escape(d.text),
-                 codes(d.codes_a, d.code.id), codes(d.codes_b, d.code.id)]
+        cells = [
+            escape(d.code.number or d.code.name),
+            escape(where),
+            escape(d.text),
+            codes(d.codes_a, d.code.id),
+            codes(d.codes_b, d.code.id),
+        ]
         if any_decided:
-            cells.append(escape(f"{d.decision.choice} ({d.decision.decider})") if d.decision else "")
+            cells.append(
+                escape(f"{d.decision.choice} ({d.decision.decider})") if d.decision else ""
+            )
         table.add_row(*cells)
     console.print(table)
     decided = sum(1 for d in items if d.decided)
@@ -196,12 +300,21 @@ def _disagreement_table(items: list) -> None:
 @click.argument("choice", type=click.Choice(["accept_a", "accept_b", "both", "neither", "edit"]))
 @click.option("--coders", help="The two coders A,B (default: the first two human coders).")
 @click.option("--pick", help="For edit: the comma-separated codes the segment gets.")
-@click.option("--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder.")
+@click.option(
+    "--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder."
+)
 @pass_ctx
 @handle_errors
 def adjudicate_cmd(
-    ctx: Context, coder: str, transcript: str, segment: int, code: str, choice: str, coders: str | None,
-    pick: str | None, consensus_name: str,
+    ctx: Context,
+    coder: str,
+    transcript: str,
+    segment: int,
+    code: str,
+    choice: str,
+    coders: str | None,
+    pick: str | None,
+    consensus_name: str,
 ) -> None:
     """Settle a disagreement: the consensus coder's codes on SEGMENT become A's, B's, both, neither, or picked.
 
@@ -216,11 +329,19 @@ def adjudicate_cmd(
 
     with ctx.open() as project:
         decision = adjudicate(
-            project, coder, (transcript, segment), code, choice, consensus_name,
-            coders=_split(coders), codes=_split(pick) if choice == "edit" else None,
+            project,
+            coder,
+            (transcript, segment),
+            code,
+            choice,
+            consensus_name,
+            coders=_split(coders),
+            codes=_split(pick) if choice == "edit" else None,
         )
         labels = sorted(project.code(g).label for g in decision.result)
-    click.echo(f"{consensus_name}: segment {segment} now has {', '.join(labels) or 'no codes'} ({choice} by {coder})")
+    click.echo(
+        f"{consensus_name}: segment {segment} now has {', '.join(labels) or 'no codes'} ({choice} by {coder})"
+    )
 
 
 COMMANDS = [agreement, disagreements, adjudicate_cmd]

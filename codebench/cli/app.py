@@ -55,7 +55,12 @@ def coder_option(required: bool = True) -> Callable[[F], F]:
 
 def format_option(*choices: str) -> Callable[[F], F]:
     return click.option(
-        "--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True, help="Output format."
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
     )
 
 
@@ -112,7 +117,16 @@ def register() -> None:
         tui_cmd,
     )
 
-    for module in (project_cmds, codebook_cmds, coding_cmds, tui_cmd, exchange_cmds, refi_cmds, agreement_cmds, report_cmds):
+    for module in (
+        project_cmds,
+        codebook_cmds,
+        coding_cmds,
+        tui_cmd,
+        exchange_cmds,
+        refi_cmds,
+        agreement_cmds,
+        report_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -17,8 +17,12 @@ def codebook() -> None:
 @codebook.command()
 @click.option("--counts/--no-counts", default=True, help="Show the number of codings per code.")
 @click.option("--full", is_flag=True, help="Show definitions and guidance under each code.")
-@click.option("--file", "file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Show a codebook file instead of the project's codebook.")
+@click.option(
+    "--file",
+    "file_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Show a codebook file instead of the project's codebook.",
+)
 @pass_ctx
 @handle_errors
 def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None:
@@ -31,8 +35,8 @@ def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None
     """
     from rich.console import Console
 
-    from codebench.codebook import load_codebook
-    from codebench.render import codebook_tree
+    from codebench.codebook.format import load_codebook
+    from codebench.codebook.render import codebook_tree
 
     if file_path is not None:
         book, tally = load_codebook(file_path), None
@@ -44,9 +48,19 @@ def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None
 
 
 @codebook.command(name="export")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json", "md", "qdc"]), default=None,
-              help="Output format (default: from the file extension, else yaml).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: stdout).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json", "md", "qdc"]),
+    default=None,
+    help="Output format (default: from the file extension, else yaml).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (default: stdout).",
+)
 @pass_ctx
 @handle_errors
 def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
@@ -57,17 +71,21 @@ def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
       codebench codebook export --format md -o codebook.md
       codebench codebook export -o codebook.yaml
     """
-    from codebench.codebook import dump_json, dump_markdown, dump_yaml
+    from codebench.codebook.format import dump_json, dump_markdown, dump_yaml
     from codebench.fileio import write_atomic
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
-        fmt = {"yml": "yaml", "markdown": "md"}.get(suffix, suffix) if suffix in {"yaml", "yml", "json", "md", "markdown", "qdc"} else "yaml"
+        fmt = (
+            {"yml": "yaml", "markdown": "md"}.get(suffix, suffix)
+            if suffix in {"yaml", "yml", "json", "md", "markdown", "qdc"}
+            else "yaml"
+        )
     with ctx.open() as project:
         book = project.codebook()
         tally = _counts(project)
         if fmt == "qdc":
-            from codebench.exchange.codebook_qdc import export_qdc
+            from codebench.exchange.qdpx.codebook import export_qdc
 
             data: bytes | str = export_qdc(project)
         elif fmt == "json":
@@ -99,11 +117,11 @@ def import_cmd(ctx: Context, file_path: Path) -> None:
     project = ctx.open(create=True)
     with project:
         if file_path.suffix.lower() == ".qdc":
-            from codebench.exchange.codebook_qdc import import_qdc
+            from codebench.exchange.qdpx.codebook import import_qdc
 
             result = import_qdc(project, file_path)
         else:
-            from codebench.codebook import load_codebook
+            from codebench.codebook.format import load_codebook
 
             result = project.load_codebook(load_codebook(file_path))
     click.echo(f"{result['added']} codes added, {result['updated']} updated")

@@ -62,7 +62,7 @@ def import_codings(ctx: Context, csv_path: Path) -> None:
     Example:
       codebench import-codings codings.csv
     """
-    from codebench.coding_csv import import_codings_csv
+    from codebench.coding.csv_import import import_codings_csv
 
     with ctx.open() as project:
         result = import_codings_csv(project, csv_path)

@@ -36,15 +36,17 @@ def merge(target: Path, sources: tuple[Path, ...], dry_run: bool) -> None:
       codebench merge team.db alice.db bob.db
       codebench merge team.db carol.db --dry-run
     """
-    from codebench.exchange.merge import merge as merge_files
+    from codebench.exchange.merge.run import merge as merge_files
     from codebench.project import Project
 
     if target.exists():
         with Project.open(target) as project:
             report = merge_files(project, list(sources), dry_run=dry_run)
     elif dry_run:
-        with tempfile.TemporaryDirectory(prefix="codebench-merge-") as folder, \
-                Project.open(Path(folder) / target.name, create=True) as project:
+        with (
+            tempfile.TemporaryDirectory(prefix="codebench-merge-") as folder,
+            Project.open(Path(folder) / target.name, create=True) as project,
+        ):
             report = merge_files(project, list(sources), dry_run=True)
             report.target = target
     else:
@@ -62,8 +64,12 @@ def export_group() -> None:
 
 
 @export_group.command(name="jsonl")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file, atomically (default: stdout).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file, atomically (default: stdout).",
+)
 @pass_ctx
 @handle_errors
 def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
@@ -86,8 +92,11 @@ def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
             return
         counts = export_jsonl(project, output)
     total = sum(counts.values())
-    click.echo(f"Wrote {total} records to {output} "
-               f"({counts['transcript']} transcripts, {counts['coding']} codings, {counts['event']} events).", err=True)
+    click.echo(
+        f"Wrote {total} records to {output} "
+        f"({counts['transcript']} transcripts, {counts['coding']} codings, {counts['event']} events).",
+        err=True,
+    )
 
 
 @click.command(name="import-jsonl")
@@ -116,8 +125,10 @@ def import_jsonl_cmd(ctx: Context, file_path: Path, dry_run: bool) -> None:
         with Project.open(path, create=True) as project:
             result = import_jsonl(file_path, project, dry_run=dry_run)
     else:
-        with tempfile.TemporaryDirectory(prefix="codebench-jsonl-") as folder, \
-                Project.open(Path(folder) / path.name, create=True) as project:
+        with (
+            tempfile.TemporaryDirectory(prefix="codebench-jsonl-") as folder,
+            Project.open(Path(folder) / path.name, create=True) as project,
+        ):
             result = import_jsonl(file_path, project, dry_run=True)
     for line in result.lines():
         click.echo(line)

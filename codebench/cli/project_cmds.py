@@ -7,12 +7,16 @@ from pathlib import Path
 import click
 
 from codebench.cli.app import Context, coder_option, format_option, handle_errors, pass_ctx
-from codebench.cli.render import console, emit
+from codebench.cli.output import console, emit
 
 
 @click.command()
-@click.option("--codebook", "codebook_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Codebook file (YAML/JSON); default: the bundled 21-node mutuals codebook.")
+@click.option(
+    "--codebook",
+    "codebook_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Codebook file (YAML/JSON); default: the bundled 21-node mutuals codebook.",
+)
 @click.option("--empty", is_flag=True, help="Start with no codebook.")
 @pass_ctx
 @handle_errors
@@ -24,7 +28,7 @@ def init(ctx: Context, codebook_path: Path | None, empty: bool) -> None:
       codebench init
       codebench -p study.db init --codebook my-codebook.yaml
     """
-    from codebench.codebook import default_codebook_path, load_codebook
+    from codebench.codebook.format import default_codebook_path, load_codebook
     from codebench.project import Project
 
     book = None if empty else load_codebook(codebook_path or default_codebook_path())
@@ -34,10 +38,18 @@ def init(ctx: Context, codebook_path: Path | None, empty: bool) -> None:
 
 
 @click.command()
-@click.option("--path", "demo_path", type=click.Path(dir_okay=False, path_type=Path), default=Path("codebench-demo.db"),
-              show_default=True, help="Where to create the demo project.")
+@click.option(
+    "--path",
+    "demo_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("codebench-demo.db"),
+    show_default=True,
+    help="Where to create the demo project.",
+)
 @coder_option(required=False)
-@click.option("--no-tui", is_flag=True, help="Only build the demo project; do not open the workbench.")
+@click.option(
+    "--no-tui", is_flag=True, help="Only build the demo project; do not open the workbench."
+)
 @handle_errors
 def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
     """Build the bundled demo project (if missing) and open the workbench on it.
@@ -46,7 +58,7 @@ def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
     Example:
       codebench demo --coder alice
     """
-    from codebench.demo_project import build_demo
+    from codebench.demo.build import build_demo
 
     created = build_demo(demo_path)
     if created:
@@ -61,18 +73,42 @@ def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
 
 @click.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--unit", type=click.Choice(["sentence", "turn", "paragraph"]), default="sentence", show_default=True,
-              help="Segment unit.")
-@click.option("--attributes", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV of attributes (first column: transcript name).")
+@click.option(
+    "--unit",
+    type=click.Choice(["sentence", "turn", "paragraph"]),
+    default="sentence",
+    show_default=True,
+    help="Segment unit.",
+)
+@click.option(
+    "--attributes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV of attributes (first column: transcript name).",
+)
 @click.option("--lang", default="en", show_default=True, help="Language for sentence splitting.")
-@click.option("--spacy-model", help="An installed trained spaCy pipeline to split sentences (never downloaded).")
-@click.option("--interviewer", "interviewers", multiple=True, help="Speaker name to treat as the interviewer (repeatable).")
+@click.option(
+    "--spacy-model",
+    help="An installed trained spaCy pipeline to split sentences (never downloaded).",
+)
+@click.option(
+    "--interviewer",
+    "interviewers",
+    multiple=True,
+    help="Speaker name to treat as the interviewer (repeatable).",
+)
 @click.option("--interviewer-codable", is_flag=True, help="Make interviewer turns codable.")
 @pass_ctx
 @handle_errors
-def import_cmd(ctx: Context, paths: tuple[Path, ...], unit: str, attributes: Path | None, lang: str,
-               spacy_model: str | None, interviewers: tuple[str, ...], interviewer_codable: bool) -> None:
+def import_cmd(
+    ctx: Context,
+    paths: tuple[Path, ...],
+    unit: str,
+    attributes: Path | None,
+    lang: str,
+    spacy_model: str | None,
+    interviewers: tuple[str, ...],
+    interviewer_codable: bool,
+) -> None:
     """Import transcripts (.txt .md .docx .vtt .srt .rtf files or folders).
 
     \b
@@ -89,8 +125,13 @@ def import_cmd(ctx: Context, paths: tuple[Path, ...], unit: str, attributes: Pat
     with Progress(transient=True, console=console(), disable=len(files) < 2) as progress:
         task = progress.add_task("Importing", total=len(files))
         report = project.import_files(
-            paths, unit=unit, attributes=attributes, language=lang, model=spacy_model,
-            interviewers=interviewers, interviewer_codable=interviewer_codable,
+            paths,
+            unit=unit,
+            attributes=attributes,
+            language=lang,
+            model=spacy_model,
+            interviewers=interviewers,
+            interviewer_codable=interviewer_codable,
             progress=lambda name: progress.advance(task),
         )
     for name in report.imported:
@@ -100,12 +141,16 @@ def import_cmd(ctx: Context, paths: tuple[Path, ...], unit: str, attributes: Pat
     if attributes is not None and report.attributes_set:
         click.echo(f"attributes set for {report.attributes_set} transcript(s)")
     if report.attributes_skipped:
-        click.echo(f"attributes skipped for {len(report.attributes_skipped)} transcript(s) not in the project: "
-                   + ", ".join(report.attributes_skipped))
+        click.echo(
+            f"attributes skipped for {len(report.attributes_skipped)} transcript(s) not in the project: "
+            + ", ".join(report.attributes_skipped)
+        )
     for _path, message in report.failed:
         click.echo(f"Error: {message}", err=True)
-    click.echo(f"{len(report.imported)} imported, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
-               f"{report.segments} segments, {report.words} words")
+    click.echo(
+        f"{len(report.imported)} imported, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
+        f"{report.segments} segments, {report.words} words"
+    )
     project.close()
     if report.failed:
         raise SystemExit(1)
@@ -123,7 +168,7 @@ def transcripts(ctx: Context, fmt: str) -> None:
       codebench transcripts --format csv > transcripts.csv
     """
     with ctx.open() as project:
-        from codebench.listing import transcript_rows
+        from codebench.coding.listing import transcript_rows
 
         rows = transcript_rows(project)
     emit(rows, fmt, title="Transcripts")
@@ -132,7 +177,9 @@ def transcripts(ctx: Context, fmt: str) -> None:
 @click.command()
 @click.argument("transcript")
 @format_option("table", "json", "csv")
-@click.option("--coder", "coders", multiple=True, help="Show only these coders' codes (repeatable).")
+@click.option(
+    "--coder", "coders", multiple=True, help="Show only these coders' codes (repeatable)."
+)
 @pass_ctx
 @handle_errors
 def segments(ctx: Context, transcript: str, fmt: str, coders: tuple[str, ...]) -> None:
@@ -143,7 +190,7 @@ def segments(ctx: Context, transcript: str, fmt: str, coders: tuple[str, ...]) -
       codebench segments 01-riverside-ceo --format json
     """
     with ctx.open() as project:
-        from codebench.listing import segment_rows
+        from codebench.coding.listing import segment_rows
 
         rows = segment_rows(project, transcript, coders=list(coders) or None)
     emit(rows, fmt, title=transcript, columns=["ordinal", "speaker", "codable", "text", "codes"])
@@ -161,10 +208,15 @@ def coders(ctx: Context, fmt: str) -> None:
       codebench coders --format json
     """
     with ctx.open() as project:
-        from codebench.listing import coder_rows
+        from codebench.coding.listing import coder_rows
 
         rows = coder_rows(project)
-    emit(rows, fmt, title="Coders", columns=["name", "kind", "codings", "transcripts_done", "transcripts_in_progress"])
+    emit(
+        rows,
+        fmt,
+        title="Coders",
+        columns=["name", "kind", "codings", "transcripts_done", "transcripts_in_progress"],
+    )
 
 
 @click.command()
@@ -184,7 +236,9 @@ def status(ctx: Context, coder: str, transcript: str, state: str | None) -> None
     with ctx.open() as project:
         name = project.transcript(transcript).name
         if state is None:
-            click.echo(project.status(coder, name) if _known_coder(project, coder) else "not-started")
+            click.echo(
+                project.status(coder, name) if _known_coder(project, coder) else "not-started"
+            )
         else:
             project.set_status(coder, transcript, state)
             click.echo(f"{coder}: {project.transcript(transcript).name} is {state}")

@@ -44,7 +44,7 @@ def qdpx(ctx: Context, output: Path, coders: tuple[str, ...]) -> None:
       codebench export qdpx -o study.qdpx
       codebench export qdpx -o alice.qdpx --coder alice
     """
-    from codebench.exchange.refi_project import export_qdpx
+    from codebench.exchange.qdpx.project import export_qdpx
 
     with ctx.open() as project:
         summary = export_qdpx(project, output, coders=list(coders) or None)
@@ -91,7 +91,7 @@ def import_project(
       codebench -p nvivo.db import-project export.qdpx
       codebench import-project atlas.qde --offsets codepoints --dry-run
     """
-    from codebench.exchange.refi_project import ImportReport, import_qdpx
+    from codebench.exchange.qdpx.project import ImportReport, import_qdpx
     from codebench.project import Project, default_project_path
 
     path = ctx.project_path or default_project_path()

@@ -10,36 +10,110 @@ import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
 
-KINDS = ("frequencies", "by-attribute", "matrix", "cooccurrence", "quotes", "codebook", "progress", "html")
+KINDS = (
+    "frequencies",
+    "by-attribute",
+    "matrix",
+    "cooccurrence",
+    "quotes",
+    "codebook",
+    "progress",
+    "html",
+)
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
 MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers")
 
 
 @click.command(name="report", short_help="Theme tables, co-occurrence, quotes and the HTML report.")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--coder", "coders", multiple=True, metavar="NAME",
-              help="Whose codings: a coder's name, 'all' (every human coder) or 'consensus'; repeatable. "
-                   "Default: the consensus coder if there is one, else all coders pooled.")
-@click.option("--attribute", "attributes", multiple=True, metavar="KEY",
-              help="by-attribute: the attribute to break down by (role, organisation, …). html: which to include.")
-@click.option("--presence", is_flag=True, help="matrix: 1/0 for whether the code occurs, not coded-segment counts.")
-@click.option("--transpose", is_flag=True, help="matrix: transcripts as rows (with their attributes), codes as columns.")
-@click.option("--normalise", "--normalize", "normalise", type=click.Choice(["jaccard", "c", "overlap"]),
-              help="cooccurrence: add a normalised matrix (Jaccard, ATLAS.ti's c-coefficient, or overlap).")
-@click.option("--code", "codes", multiple=True, metavar="CODE", help="quotes (and html): a code number or name; repeatable.")
-@click.option("--context", is_flag=True, help="quotes: add the segment before and after each passage.")
-@click.option("--no-subcodes", is_flag=True, help="quotes: only the codes named, not their sub-codes.")
-@click.option("--rollup/--no-rollup", default=True, show_default=True,
-              help="Count sub-codes into their parents (a segment counts once).")
-@click.option("--measure", type=click.Choice(MEASURES), default="segments", show_default=True,
-              help="frequencies: the measure the bar chart shows.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), help="Output format (default: from -o's extension, else a table).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (atomically).")
+@click.option(
+    "--coder",
+    "coders",
+    multiple=True,
+    metavar="NAME",
+    help="Whose codings: a coder's name, 'all' (every human coder) or 'consensus'; repeatable. "
+    "Default: the consensus coder if there is one, else all coders pooled.",
+)
+@click.option(
+    "--attribute",
+    "attributes",
+    multiple=True,
+    metavar="KEY",
+    help="by-attribute: the attribute to break down by (role, organisation, …). html: which to include.",
+)
+@click.option(
+    "--presence",
+    is_flag=True,
+    help="matrix: 1/0 for whether the code occurs, not coded-segment counts.",
+)
+@click.option(
+    "--transpose",
+    is_flag=True,
+    help="matrix: transcripts as rows (with their attributes), codes as columns.",
+)
+@click.option(
+    "--normalise",
+    "--normalize",
+    "normalise",
+    type=click.Choice(["jaccard", "c", "overlap"]),
+    help="cooccurrence: add a normalised matrix (Jaccard, ATLAS.ti's c-coefficient, or overlap).",
+)
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    metavar="CODE",
+    help="quotes (and html): a code number or name; repeatable.",
+)
+@click.option(
+    "--context", is_flag=True, help="quotes: add the segment before and after each passage."
+)
+@click.option(
+    "--no-subcodes", is_flag=True, help="quotes: only the codes named, not their sub-codes."
+)
+@click.option(
+    "--rollup/--no-rollup",
+    default=True,
+    show_default=True,
+    help="Count sub-codes into their parents (a segment counts once).",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(MEASURES),
+    default="segments",
+    show_default=True,
+    help="frequencies: the measure the bar chart shows.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format (default: from -o's extension, else a table).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically).",
+)
 @pass_ctx
 @handle_errors
-def report(ctx: Context, kind: str, coders: tuple[str, ...], attributes: tuple[str, ...], presence: bool, transpose: bool,
-           normalise: str | None, codes: tuple[str, ...], context: bool, no_subcodes: bool, rollup: bool, measure: str,
-           fmt: str | None, output: Path | None) -> None:
+def report(
+    ctx: Context,
+    kind: str,
+    coders: tuple[str, ...],
+    attributes: tuple[str, ...],
+    presence: bool,
+    transpose: bool,
+    normalise: str | None,
+    codes: tuple[str, ...],
+    context: bool,
+    no_subcodes: bool,
+    rollup: bool,
+    measure: str,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
     """Report on the coding: KIND is one of frequencies, by-attribute, matrix,
     cooccurrence, quotes, codebook, progress, or html (the whole report on one page).
 
@@ -61,8 +135,18 @@ def report(ctx: Context, kind: str, coders: tuple[str, ...], attributes: tuple[s
     if output is None and fmt in writers.BINARY:
         raise CodebenchError(f"{fmt} output needs a file: add -o FILE")
     with ctx.open() as project:
-        result = build(project, kind, coders=list(coders) or None, attributes=list(attributes), presence=presence,
-                       normalise=normalise, codes=list(codes), context=context, subcodes=not no_subcodes, rollup=rollup)
+        result = build(
+            project,
+            kind,
+            coders=list(coders) or None,
+            attributes=list(attributes),
+            presence=presence,
+            normalise=normalise,
+            codes=list(codes),
+            context=context,
+            subcodes=not no_subcodes,
+            rollup=rollup,
+        )
         view = {"rollup": rollup, "measure": measure, "transpose": transpose}
         if output is not None:
             writers.write(result, output, fmt, **view)
@@ -81,8 +165,19 @@ def report(ctx: Context, kind: str, coders: tuple[str, ...], attributes: tuple[s
             sys.stdout.write(data)
 
 
-def build(project: Any, kind: str, *, coders: list[str] | None, attributes: list[str], presence: bool, normalise: str | None,
-          codes: list[str], context: bool, subcodes: bool, rollup: bool) -> Any:
+def build(
+    project: Any,
+    kind: str,
+    *,
+    coders: list[str] | None,
+    attributes: list[str],
+    presence: bool,
+    normalise: str | None,
+    codes: list[str],
+    context: bool,
+    subcodes: bool,
+    rollup: bool,
+) -> Any:
     """Compute the report ``kind`` (one library call per kind)."""
     from codebench import reports
     from codebench.errors import CodebenchError
@@ -104,8 +199,15 @@ def build(project: Any, kind: str, *, coders: list[str] | None, attributes: list
         return reports.codebook_document(project, coders)
     if kind == "progress":
         return reports.coding_progress(project)
-    return reports.full_report(project, coders, attributes=attributes or None, quote_codes=codes or None, context=context,
-                               normalise=normalise or "jaccard", rollup=rollup)
+    return reports.full_report(
+        project,
+        coders,
+        attributes=attributes or None,
+        quote_codes=codes or None,
+        context=context,
+        normalise=normalise or "jaccard",
+        rollup=rollup,
+    )
 
 
 COMMANDS = [report]

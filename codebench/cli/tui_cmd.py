@@ -20,7 +20,11 @@ def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None
 
 
 @click.command()
-@click.option("--coder", envvar="CODEBENCH_CODER", help="Your coder name (else remembered, or asked on first run).")
+@click.option(
+    "--coder",
+    envvar="CODEBENCH_CODER",
+    help="Your coder name (else remembered, or asked on first run).",
+)
 @click.argument("transcript", required=False)
 @pass_ctx
 @handle_errors

@@ -14,7 +14,7 @@ as a JSON object).
 :func:`import_jsonl` into an empty project rebuilds it exactly: exporting the
 rebuilt project gives the same bytes, events and timestamps included. Into a
 project that already holds data, the dump is rebuilt in a temporary project
-and merged (:func:`codebench.exchange.merge.merge`). A malformed line stops
+and merged (:func:`codebench.exchange.merge.run.merge`). A malformed line stops
 the import with an error naming the file and line, and nothing is written.
 """
 
@@ -37,14 +37,25 @@ from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
 
 if TYPE_CHECKING:
-    from codebench.exchange.merge import MergeReport
+    from codebench.exchange.merge.run import MergeReport
     from codebench.project import Project
 
 FORMAT = "codebench-jsonl"
 VERSION = 1
 
 #: Record kinds in the order an export writes them (and an import needs them).
-KINDS = ("meta", "coder", "code", "transcript", "attribute", "segment", "coding", "memo", "status", "event")
+KINDS = (
+    "meta",
+    "coder",
+    "code",
+    "transcript",
+    "attribute",
+    "segment",
+    "coding",
+    "memo",
+    "status",
+    "event",
+)
 
 
 class JsonlError(CodebenchError):
@@ -60,7 +71,9 @@ def iter_records(project: Project) -> Iterator[dict[str, Any]]:
     yield {"type": "header", "format": FORMAT, "version": VERSION, "schema": applied_names(db)}
     for kind in KINDS:
         columns = bulk.KEYED_COLUMNS[kind]
-        rows: Iterator[dict[str, Any]] = (dict(zip(columns, row)) for row in bulk.keyed_rows(db, kind))
+        rows: Iterator[dict[str, Any]] = (
+            dict(zip(columns, row)) for row in bulk.keyed_rows(db, kind)
+        )
         if kind == "code":
             rows = iter(_codes_in_tree_order(list(rows)))
         shape = _SHAPE.get(kind)
@@ -106,7 +119,7 @@ def export_jsonl(project: Project, out: Path | str | IO[bytes]) -> Counter[str]:
 
 
 def _codes_in_tree_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from codebench.exchange.merge import tree_order
+    from codebench.exchange.merge.run import tree_order
 
     return tree_order(rows, key="guid", parent="parent")
 
@@ -122,7 +135,10 @@ def _shape_segment(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shape_memo(row: dict[str, Any]) -> dict[str, Any]:
-    out = {key: row[key] for key in ("guid", "author", "transcript", "code", "text", "created_at", "updated_at")}
+    out = {
+        key: row[key]
+        for key in ("guid", "author", "transcript", "code", "text", "created_at", "updated_at")
+    }
     out["segment"] = (
         {"transcript": row["segment_transcript"], "ordinal": row["segment_ordinal"]}
         if row["segment_ordinal"] is not None
@@ -130,8 +146,11 @@ def _shape_memo(row: dict[str, Any]) -> dict[str, Any]:
     )
     out["coding"] = (
         {
-            "coder": row["coding_coder"], "code": row["coding_code"], "transcript": row["coding_transcript"],
-            "start": row["coding_start"], "end": row["coding_end"],
+            "coder": row["coding_coder"],
+            "code": row["coding_code"],
+            "transcript": row["coding_transcript"],
+            "start": row["coding_start"],
+            "end": row["coding_end"],
         }
         if row["coding_start"] is not None
         else None
@@ -157,7 +176,12 @@ def _canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
 
-_SHAPE = {"code": _shape_code, "segment": _shape_segment, "memo": _shape_memo, "event": _shape_event}
+_SHAPE = {
+    "code": _shape_code,
+    "segment": _shape_segment,
+    "memo": _shape_memo,
+    "event": _shape_event,
+}
 
 
 # --------------------------------------------------------------------- import
@@ -190,7 +214,7 @@ def import_jsonl(path: Path | str, project: Project, *, dry_run: bool = False) -
 
     An empty project is rebuilt exactly (one transaction). A project with
     data gets the dump merged into it, by the rules of
-    :func:`codebench.exchange.merge.merge`. With ``dry_run`` nothing is
+    :func:`codebench.exchange.merge.run.merge`. With ``dry_run`` nothing is
     written; the result says what would be.
     """
     source = Path(path)
@@ -207,12 +231,16 @@ def import_jsonl(path: Path | str, project: Project, *, dry_run: bool = False) -
         except _DryRun:
             pass
         return result
-    from codebench.exchange.merge import merge
+    from codebench.exchange.merge.run import merge
     from codebench.project import Project
 
     with tempfile.TemporaryDirectory(prefix="codebench-jsonl-") as folder:
         scratch_path = Path(folder) / (source.stem + ".db")
-        with Project.open(scratch_path, create=True) as scratch, bulk.large_cache(scratch.db), scratch.transaction():
+        with (
+            Project.open(scratch_path, create=True) as scratch,
+            bulk.large_cache(scratch.db),
+            scratch.transaction(),
+        ):
             _Loader(scratch, records).load()
         result.merge = merge(project, [scratch_path], dry_run=dry_run)
     for report in result.merge.sources:
@@ -229,7 +257,9 @@ class _Records:
     """A parsed dump: per kind, ``(line number, record)`` pairs in file order."""
 
     path: Path
-    by_kind: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    by_kind: dict[str, list[tuple[int, dict[str, Any]]]] = field(
+        default_factory=lambda: {k: [] for k in KINDS}
+    )
 
     def counts(self) -> Counter[str]:
         return Counter({kind: len(items) for kind, items in self.by_kind.items()})
@@ -241,28 +271,71 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "meta": {"key": (_S,), "value": (_S,)},
     "coder": {"guid": (_S,), "name": (_S,), "kind": (_S,), "created_at": (_S,)},
     "code": {
-        "guid": (_S,), "parent": (_S, _N), "position": (_I,), "number": (_S, _N), "name": (_S,),
-        "description": (_S,), "inclusion": (_S,), "exclusion": (_S,), "example": (_S,), "colour": (_S, _N),
-        "shortcut": (_S, _N), "archived": (_B,), "created_at": (_S,),
+        "guid": (_S,),
+        "parent": (_S, _N),
+        "position": (_I,),
+        "number": (_S, _N),
+        "name": (_S,),
+        "description": (_S,),
+        "inclusion": (_S,),
+        "exclusion": (_S,),
+        "example": (_S,),
+        "colour": (_S, _N),
+        "shortcut": (_S, _N),
+        "archived": (_B,),
+        "created_at": (_S,),
     },
     "transcript": {
-        "guid": (_S,), "name": (_S,), "text": (_S,), "sha256": (_S,), "source_name": (_S,), "source_format": (_S,),
-        "language": (_S,), "unit": (_S,), "imported_at": (_S,),
+        "guid": (_S,),
+        "name": (_S,),
+        "text": (_S,),
+        "sha256": (_S,),
+        "source_name": (_S,),
+        "source_format": (_S,),
+        "language": (_S,),
+        "unit": (_S,),
+        "imported_at": (_S,),
     },
     "attribute": {"transcript": (_S,), "key": (_S,), "value": (_S,)},
     "segment": {
-        "transcript": (_S,), "ordinal": (_I,), "start": (_I,), "end": (_I,), "speaker": (_S, _N), "codable": (_B,),
-        "turn": (_I,), "paragraph": (_I,), "timestamp": (float, _I, _N),
+        "transcript": (_S,),
+        "ordinal": (_I,),
+        "start": (_I,),
+        "end": (_I,),
+        "speaker": (_S, _N),
+        "codable": (_B,),
+        "turn": (_I,),
+        "paragraph": (_I,),
+        "timestamp": (float, _I, _N),
     },
-    "coding": {"transcript": (_S,), "start": (_I,), "end": (_I,), "code": (_S,), "coder": (_S,), "created_at": (_S,)},
+    "coding": {
+        "transcript": (_S,),
+        "start": (_I,),
+        "end": (_I,),
+        "code": (_S,),
+        "coder": (_S,),
+        "created_at": (_S,),
+    },
     "memo": {
-        "guid": (_S,), "author": (_S, _N), "transcript": (_S, _N), "segment": (dict, _N), "code": (_S, _N),
-        "coding": (dict, _N), "text": (_S,), "created_at": (_S,), "updated_at": (_S,),
+        "guid": (_S,),
+        "author": (_S, _N),
+        "transcript": (_S, _N),
+        "segment": (dict, _N),
+        "code": (_S, _N),
+        "coding": (dict, _N),
+        "text": (_S,),
+        "created_at": (_S,),
+        "updated_at": (_S,),
     },
     "status": {"coder": (_S,), "transcript": (_S,), "status": (_S,), "updated_at": (_S,)},
     "event": {
-        "guid": (_S,), "at": (_S,), "coder": (_S, _N), "transcript": (_S, _N), "action": (_S,),
-        "payload": (dict,), "payload_text": (_S,),
+        "guid": (_S,),
+        "at": (_S,),
+        "coder": (_S, _N),
+        "transcript": (_S, _N),
+        "action": (_S,),
+        "payload": (dict,),
+        "payload_text": (_S,),
     },
 }
 
@@ -283,12 +356,19 @@ def read_jsonl(path: Path) -> _Records:
                 record = _parse_line(path, number, line)
                 kind = record.pop("type")
                 if kind == "header":
-                    _check_header(path, number, record, first=not seen_header and not any(records.by_kind.values()))
+                    _check_header(
+                        path,
+                        number,
+                        record,
+                        first=not seen_header and not any(records.by_kind.values()),
+                    )
                     seen_header = True
                     continue
                 records.by_kind[kind].append((number, record))
         except UnicodeDecodeError as error:
-            raise JsonlError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+            raise JsonlError(
+                f"{path}: not UTF-8 text ({error.reason} at byte {error.start})"
+            ) from None
     if not seen_header:
         raise JsonlError(f"{path}: not a codebench JSONL dump (no header line)")
     return records
@@ -297,8 +377,13 @@ def read_jsonl(path: Path) -> _Records:
 _decode = json.JSONDecoder().decode
 
 #: Per kind: the exact key set of a well-formed record (``type`` included), for the fast path.
-_KEYSETS: dict[str, frozenset[str]] = {kind: frozenset({"type", *fields}) for kind, fields in _FIELDS.items()}
-_KEYSETS_EVENT = (frozenset(_KEYSETS["event"] - {"payload_text"}), frozenset(_KEYSETS["event"] - {"payload"}))
+_KEYSETS: dict[str, frozenset[str]] = {
+    kind: frozenset({"type", *fields}) for kind, fields in _FIELDS.items()
+}
+_KEYSETS_EVENT = (
+    frozenset(_KEYSETS["event"] - {"payload_text"}),
+    frozenset(_KEYSETS["event"] - {"payload"}),
+)
 
 
 def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
@@ -313,7 +398,9 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
         return record
     allowed = _FIELDS.get(kind) if isinstance(kind, str) else None
     if allowed is None or not isinstance(kind, str):
-        raise JsonlError(f"{path}:{number}: unknown record type {kind!r} (expected one of: header, {', '.join(KINDS)})")
+        raise JsonlError(
+            f"{path}:{number}: unknown record type {kind!r} (expected one of: header, {', '.join(KINDS)})"
+        )
     keys = record.keys()
     if not (keys == _KEYSETS[kind] or (kind == "event" and keys in _KEYSETS_EVENT)):
         _explain_keys(path, number, kind, record)
@@ -322,7 +409,9 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
         if key != "type" and type(value) not in allowed[key]:
             types = allowed[key]
             expected = " or ".join("null" if t is _N else t.__name__ for t in types)
-            raise JsonlError(f"{path}:{number}: {kind} field {key!r} must be {expected}, not {json.dumps(value)[:40]}")
+            raise JsonlError(
+                f"{path}:{number}: {kind} field {key!r} must be {expected}, not {json.dumps(value)[:40]}"
+            )
     return record
 
 
@@ -346,11 +435,15 @@ def _check_header(path: Path, number: int, record: dict[str, Any], *, first: boo
     if record.get("format") != FORMAT:
         raise JsonlError(f"{where}: not a codebench JSONL dump (format {record.get('format')!r})")
     if record.get("version") != VERSION:
-        raise JsonlError(f"{where}: dump version {record.get('version')!r} is not supported (this codebench reads {VERSION})")
+        raise JsonlError(
+            f"{where}: dump version {record.get('version')!r} is not supported (this codebench reads {VERSION})"
+        )
     schema = record.get("schema") or []
     unknown = [name for name in schema if name not in known_names()]
     if unknown:
-        raise JsonlError(f"{where}: written by a newer codebench (schema step {unknown[-1]!r}); upgrade codebench to import it")
+        raise JsonlError(
+            f"{where}: written by a newer codebench (schema step {unknown[-1]!r}); upgrade codebench to import it"
+        )
 
 
 class _Loader:
@@ -380,38 +473,77 @@ class _Loader:
         try:
             self._load()
         except sqlite3.IntegrityError as error:
-            raise JsonlError(f"{self.path}: inconsistent dump ({error}); nothing imported") from None
+            raise JsonlError(
+                f"{self.path}: inconsistent dump ({error}); nothing imported"
+            ) from None
 
     def _load(self) -> None:
         db, kinds = self.db, self.by_kind
         _unique(self, kinds["meta"], lambda r: r["key"], "meta key")
-        bulk.insert_many(db, "meta", ("key", "value"), ((r["key"], r["value"]) for _, r in kinds["meta"]))
+        bulk.insert_many(
+            db, "meta", ("key", "value"), ((r["key"], r["value"]) for _, r in kinds["meta"])
+        )
         for number, r in kinds["coder"]:
             if r["guid"] in self.coders:
                 raise self.fail(number, f"coder GUID {r['guid']!r} appears twice")
-            self.coders[r["guid"]] = bulk.insert_row(db, "coders", {k: r[k] for k in ("guid", "name", "kind", "created_at")})
+            self.coders[r["guid"]] = bulk.insert_row(
+                db, "coders", {k: r[k] for k in ("guid", "name", "kind", "created_at")}
+            )
         self._load_codes()
         for number, r in kinds["transcript"]:
             if hashlib.sha256(r["text"].encode("utf-8")).hexdigest() != r["sha256"]:
-                raise self.fail(number, f"transcript {r['name']!r}: its text does not match its sha256")
+                raise self.fail(
+                    number, f"transcript {r['name']!r}: its text does not match its sha256"
+                )
             if r["guid"] in self.transcripts:
                 raise self.fail(number, f"transcript GUID {r['guid']!r} appears twice")
-            self.transcripts[r["guid"]] = bulk.insert_row(db, "transcripts", {k: r[k] for k in _FIELDS["transcript"]})
+            self.transcripts[r["guid"]] = bulk.insert_row(
+                db, "transcripts", {k: r[k] for k in _FIELDS["transcript"]}
+            )
         _unique(self, kinds["attribute"], lambda r: (r["transcript"], r["key"]), "attribute")
-        bulk.insert_many(db, "attributes", ("transcript_id", "key", "value"), [
-            (self.ref(self.transcripts, r["transcript"], n, "transcript"), r["key"], r["value"]) for n, r in kinds["attribute"]
-        ])
+        bulk.insert_many(
+            db,
+            "attributes",
+            ("transcript_id", "key", "value"),
+            [
+                (self.ref(self.transcripts, r["transcript"], n, "transcript"), r["key"], r["value"])
+                for n, r in kinds["attribute"]
+            ],
+        )
         _unique(self, kinds["segment"], lambda r: (r["transcript"], r["ordinal"]), "segment")
         segment_rows = []
         for n, r in kinds["segment"]:
             if not r["start"] < r["end"]:
                 raise self.fail(n, f"segment span {r['start']}–{r['end']} is empty or reversed")
-            segment_rows.append((
-                self.ref(self.transcripts, r["transcript"], n, "transcript"), r["ordinal"], r["start"], r["end"],
-                r["speaker"], int(r["codable"]), r["turn"], r["paragraph"], r["timestamp"],
-            ))
-        bulk.insert_many(db, "segments", ("transcript_id", "ordinal", "start_char", "end_char", "speaker", "codable",
-                                          "turn", "paragraph", "timestamp"), segment_rows)
+            segment_rows.append(
+                (
+                    self.ref(self.transcripts, r["transcript"], n, "transcript"),
+                    r["ordinal"],
+                    r["start"],
+                    r["end"],
+                    r["speaker"],
+                    int(r["codable"]),
+                    r["turn"],
+                    r["paragraph"],
+                    r["timestamp"],
+                )
+            )
+        bulk.insert_many(
+            db,
+            "segments",
+            (
+                "transcript_id",
+                "ordinal",
+                "start_char",
+                "end_char",
+                "speaker",
+                "codable",
+                "turn",
+                "paragraph",
+                "timestamp",
+            ),
+            segment_rows,
+        )
         del segment_rows
         self._load_codings()
         self._load_memos()
@@ -420,29 +552,49 @@ class _Loader:
         for n, r in kinds["status"]:
             if r["status"] not in STATUSES:
                 raise self.fail(n, f"unknown status {r['status']!r} (use {', '.join(STATUSES)})")
-            status_rows.append((self.ref(self.coders, r["coder"], n, "coder"),
-                                self.ref(self.transcripts, r["transcript"], n, "transcript"), r["status"], r["updated_at"]))
-        bulk.insert_many(db, "coder_status", ("coder_id", "transcript_id", "status", "updated_at"), status_rows)
+            status_rows.append(
+                (
+                    self.ref(self.coders, r["coder"], n, "coder"),
+                    self.ref(self.transcripts, r["transcript"], n, "transcript"),
+                    r["status"],
+                    r["updated_at"],
+                )
+            )
+        bulk.insert_many(
+            db, "coder_status", ("coder_id", "transcript_id", "status", "updated_at"), status_rows
+        )
         _unique(self, kinds["event"], lambda r: r["guid"], "event GUID")
-        bulk.insert_many(db, "events", ("guid", "at", "coder_id", "transcript_id", "action", "payload"), [
-            (r["guid"], r["at"], self.ref(self.coders, r["coder"], n, "coder"),
-             self.ref(self.transcripts, r["transcript"], n, "transcript"), r["action"],
-             _canonical(r["payload"]) if "payload" in r else r["payload_text"])
-            for n, r in kinds["event"]
-        ])
+        bulk.insert_many(
+            db,
+            "events",
+            ("guid", "at", "coder_id", "transcript_id", "action", "payload"),
+            [
+                (
+                    r["guid"],
+                    r["at"],
+                    self.ref(self.coders, r["coder"], n, "coder"),
+                    self.ref(self.transcripts, r["transcript"], n, "transcript"),
+                    r["action"],
+                    _canonical(r["payload"]) if "payload" in r else r["payload_text"],
+                )
+                for n, r in kinds["event"]
+            ],
+        )
 
     def _load_codes(self) -> None:
         items = self.by_kind["code"]
         numbers = {r["guid"]: n for n, r in items}
         if len(numbers) != len(items):
             _unique(self, items, lambda r: r["guid"], "code GUID")
-        from codebench.exchange.merge import tree_order
+        from codebench.exchange.merge.run import tree_order
 
         for r in tree_order([r for _, r in items], key="guid", parent="parent"):
             n = numbers[r["guid"]]
             parent = r["parent"]
             if parent is not None and parent not in self.codes:
-                what = "a code that comes later in a cycle" if parent in numbers else "an unknown code"
+                what = (
+                    "a code that comes later in a cycle" if parent in numbers else "an unknown code"
+                )
                 raise self.fail(n, f"code {r['name']!r}: its parent {parent!r} is {what}")
             values = {k: r[k] for k in _FIELDS["code"] if k != "parent"}
             values["archived"] = int(r["archived"])
@@ -452,16 +604,25 @@ class _Loader:
     def _load_codings(self) -> None:
         rows, seen = [], set()
         for n, r in self.by_kind["coding"]:
-            key = (self.ref(self.coders, r["coder"], n, "coder"), self.ref(self.codes, r["code"], n, "code"),
-                   self.ref(self.transcripts, r["transcript"], n, "transcript"), r["start"], r["end"])
+            key = (
+                self.ref(self.coders, r["coder"], n, "coder"),
+                self.ref(self.codes, r["code"], n, "code"),
+                self.ref(self.transcripts, r["transcript"], n, "transcript"),
+                r["start"],
+                r["end"],
+            )
             if not r["start"] < r["end"]:
                 raise self.fail(n, f"coding span {r['start']}–{r['end']} is empty or reversed")
             if key in seen:
                 raise self.fail(n, "the same coding appears twice")
             seen.add(key)
             rows.append((*key, r["created_at"]))
-        bulk.insert_many(self.db, "codings", ("coder_id", "code_id", "transcript_id", "start_char", "end_char",
-                                              "created_at"), rows)
+        bulk.insert_many(
+            self.db,
+            "codings",
+            ("coder_id", "code_id", "transcript_id", "start_char", "end_char", "created_at"),
+            rows,
+        )
 
     def _load_memos(self) -> None:
         items = self.by_kind["memo"]
@@ -480,18 +641,27 @@ class _Loader:
                 t_id = self.ref(self.transcripts, seg.get("transcript"), n, "transcript")
                 values["segment_id"] = segments.get((t_id, seg.get("ordinal")))  # type: ignore[arg-type]
                 if values["segment_id"] is None:
-                    raise self.fail(n, f"memo {r['guid']}: no segment {seg.get('ordinal')!r} in that transcript")
+                    raise self.fail(
+                        n, f"memo {r['guid']}: no segment {seg.get('ordinal')!r} in that transcript"
+                    )
             if r["coding"] is not None:
                 c = r["coding"]
-                key = (self.ref(self.coders, c.get("coder"), n, "coder"), self.ref(self.codes, c.get("code"), n, "code"),
-                       self.ref(self.transcripts, c.get("transcript"), n, "transcript"), c.get("start"), c.get("end"))
+                key = (
+                    self.ref(self.coders, c.get("coder"), n, "coder"),
+                    self.ref(self.codes, c.get("code"), n, "code"),
+                    self.ref(self.transcripts, c.get("transcript"), n, "transcript"),
+                    c.get("start"),
+                    c.get("end"),
+                )
                 values["coding_id"] = bulk.coding_id(self.db, key)  # type: ignore[arg-type]
                 if values["coding_id"] is None:
                     raise self.fail(n, f"memo {r['guid']}: its coding is not in the dump")
             bulk.insert_row(self.db, "memos", values)
 
 
-def _unique(loader: _Loader, items: list[tuple[int, dict[str, Any]]], key: Any, what: str) -> set[Any]:
+def _unique(
+    loader: _Loader, items: list[tuple[int, dict[str, Any]]], key: Any, what: str
+) -> set[Any]:
     seen: set[Any] = set()
     for number, record in items:
         k = key(record)

@@ -29,7 +29,9 @@ def normalise_newlines(text: str) -> str:
 def decode_bytes(data: bytes, name: str) -> str:
     """Decode transcript bytes, raising :class:`ImportFailed` naming ``name``."""
     if len(data) > MAX_BYTES:
-        raise ImportFailed(f"{name}: file too large ({len(data) / 1e6:.0f} MB; the limit is {MAX_BYTES // 2**20} MiB)")
+        raise ImportFailed(
+            f"{name}: file too large ({len(data) / 1e6:.0f} MB; the limit is {MAX_BYTES // 2**20} MiB)"
+        )
     if data.startswith(codecs.BOM_UTF8):
         text = _strict(data[3:], "utf-8", name)
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

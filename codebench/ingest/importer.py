@@ -50,10 +50,19 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, st
     for path in paths:
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS and not p.name.startswith((".", "~$"))
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in FORMATS
+                and not p.name.startswith((".", "~$"))
             )
             if not found:
-                problems.append((str(path), f"{path}: no transcript files (.txt, .md, .docx, .vtt, .srt, .rtf) in this folder"))
+                problems.append(
+                    (
+                        str(path),
+                        f"{path}: no transcript files (.txt, .md, .docx, .vtt, .srt, .rtf) in this folder",
+                    )
+                )
             files.extend(found)
         elif path.is_file():
             files.append(path)
@@ -105,7 +114,9 @@ def import_paths(
             progress(outcome.path.name)
     if attributes is not None:
         try:
-            report.attributes_set, report.attributes_skipped = import_attributes(project, attributes)
+            report.attributes_set, report.attributes_skipped = import_attributes(
+                project, attributes
+            )
         except CodebenchError as error:
             report.failed.append((str(attributes), str(error)))
     return report
@@ -137,7 +148,14 @@ def _store(project: Project, p: Prepared, unit: str, language: str) -> None:
         event_sql.log(
             db,
             "transcript.import",
-            {"name": p.name, "sha256": p.sha256, "source": p.path.name, "format": p.fmt, "unit": unit, "segments": len(p.segments)},
+            {
+                "name": p.name,
+                "sha256": p.sha256,
+                "source": p.path.name,
+                "format": p.fmt,
+                "unit": unit,
+                "segments": len(p.segments),
+            },
             transcript_id=transcript_id,
         )
 
@@ -159,7 +177,10 @@ def import_attributes(project: Project, path: Path) -> tuple[int, list[str]]:
         if not reader.fieldnames:
             raise ImportFailed(f"{path}: empty attributes file")
         fields = [f.strip() for f in reader.fieldnames]
-        key = next((f for f in fields if f.casefold() in {"transcript", "name", "file", "document"}), fields[0])
+        key = next(
+            (f for f in fields if f.casefold() in {"transcript", "name", "file", "document"}),
+            fields[0],
+        )
         rows = []
         skipped: list[str] = []
         for line, row in enumerate(reader, start=2):

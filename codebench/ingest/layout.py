@@ -35,7 +35,9 @@ class Layout:
     paragraphs: list[ParagraphSpan]
 
 
-def layout_turns(turns: list[Turn], interviewers: tuple[str, ...] = (), interviewer_codable: bool = False) -> Layout:
+def layout_turns(
+    turns: list[Turn], interviewers: tuple[str, ...] = (), interviewer_codable: bool = False
+) -> Layout:
     """Build the canonical text and paragraph spans for ``turns``."""
     parts: list[str] = []
     spans: list[ParagraphSpan] = []
@@ -63,9 +65,20 @@ def layout_turns(turns: list[Turn], interviewers: tuple[str, ...] = (), intervie
             pos += len(prefix)
             cues: tuple[tuple[int, float], ...] = ()
             if para_index == 0 and turn.cue_times:
-                cues = tuple((pos + _squeezed_offset(paragraph, off), t) for off, t in turn.cue_times)
+                cues = tuple(
+                    (pos + _squeezed_offset(paragraph, off), t) for off, t in turn.cue_times
+                )
             spans.append(
-                ParagraphSpan(turn_index, paragraph_index, pos, pos + len(text), turn.speaker, codable, turn.timestamp, cues)
+                ParagraphSpan(
+                    turn_index,
+                    paragraph_index,
+                    pos,
+                    pos + len(text),
+                    turn.speaker,
+                    codable,
+                    turn.timestamp,
+                    cues,
+                )
             )
             parts.append(text)
             pos += len(text)

@@ -86,7 +86,9 @@ class Failed:
 Outcome = Prepared | Unchanged | Failed
 
 
-def parse_file(path: Path, interviewers: tuple[str, ...] = (), interviewer_codable: bool = False) -> Parsed:
+def parse_file(
+    path: Path, interviewers: tuple[str, ...] = (), interviewer_codable: bool = False
+) -> Parsed:
     """Read one file into its canonical layout (no database access)."""
     try:
         data = path.read_bytes()
@@ -98,7 +100,9 @@ def parse_file(path: Path, interviewers: tuple[str, ...] = (), interviewer_codab
     layout = layout_turns(turns, interviewers, interviewer_codable)
     if not layout.text.strip():
         raise ImportFailed(f"{path.name}: no transcript text found")
-    return Parsed(path, path.stem, fmt, layout, hashlib.sha256(layout.text.encode("utf-8")).hexdigest())
+    return Parsed(
+        path, path.stem, fmt, layout, hashlib.sha256(layout.text.encode("utf-8")).hexdigest()
+    )
 
 
 def prepare_file(path: Path, options: Options, known: frozenset[str] = frozenset()) -> Outcome:
@@ -109,15 +113,20 @@ def prepare_file(path: Path, options: Options, known: frozenset[str] = frozenset
         return Failed(path, str(error))
     if parsed.sha256 in known:
         return Unchanged(path, parsed.sha256)
-    (segments,) = iter_segment_layouts([parsed.layout], options.unit, options.language, options.model)
+    (segments,) = iter_segment_layouts(
+        [parsed.layout], options.unit, options.language, options.model
+    )
     rows: list[SegmentRow] = [
-        (s.ordinal, s.start, s.end, s.speaker, int(s.codable), s.turn, s.paragraph, s.timestamp) for s in segments
+        (s.ordinal, s.start, s.end, s.speaker, int(s.codable), s.turn, s.paragraph, s.timestamp)
+        for s in segments
     ]
     text = parsed.layout.text
     return Prepared(path, parsed.name, parsed.fmt, text, parsed.sha256, rows, len(text.split()))
 
 
-def iter_prepared(paths: Sequence[Path], options: Options, known: frozenset[str] = frozenset()) -> Iterator[Outcome]:
+def iter_prepared(
+    paths: Sequence[Path], options: Options, known: frozenset[str] = frozenset()
+) -> Iterator[Outcome]:
     """Each file's outcome, in the order of ``paths``, as soon as it is ready.
 
     Large imports run in a fork pool (``CODEBENCH_WORKERS`` sets its size);
@@ -127,7 +136,9 @@ def iter_prepared(paths: Sequence[Path], options: Options, known: frozenset[str]
     workers = worker_count()
     if workers > 1 and len(paths) > 1 and _total_bytes(paths) >= PARALLEL_MIN_CHARS:
         if options.unit == "sentence":
-            pipeline(options.language, options.model)  # load (or fail) once, before the workers fork
+            pipeline(
+                options.language, options.model
+            )  # load (or fail) once, before the workers fork
         chunk = max(1, len(paths) // (workers * 16))
         yield from forked_imap(partial(prepare_file, options=options, known=known), paths, chunk)
         return

@@ -16,18 +16,33 @@ from codebench.ingest.decode import decode_bytes, normalise_newlines
 from codebench.ingest.turns import Turn, parse_text_turns, parse_time
 
 #: File suffixes codebench imports, and the format name stored for each.
-FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".docx": "docx", ".vtt": "vtt", ".srt": "srt", ".rtf": "rtf"}
+FORMATS = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".docx": "docx",
+    ".vtt": "vtt",
+    ".srt": "srt",
+    ".rtf": "rtf",
+}
 
 _VOICE = re.compile(r"^<v(?:\.[\w.]+)?\s+([^>]+)>(.*?)(?:</v>)?$", re.DOTALL)
-_CUE_LABEL = re.compile(r"^(?:-\s*)?([A-Za-z\u00C0-\u024F][\w'’.\-]*(?:[ \t]+[\w'’.\-]+){0,3})[ \t]*:[ \t]+(.*)$", re.DOTALL)
+_CUE_LABEL = re.compile(
+    r"^(?:-\s*)?([A-Za-z\u00C0-\u024F][\w'’.\-]*(?:[ \t]+[\w'’.\-]+){0,3})[ \t]*:[ \t]+(.*)$",
+    re.DOTALL,
+)
 _TAGS = re.compile(r"</?[^>]+>")
 
 
-def read_turns(path: Path, data: bytes, interviewers: tuple[str, ...] = ()) -> tuple[list[Turn], str]:
+def read_turns(
+    path: Path, data: bytes, interviewers: tuple[str, ...] = ()
+) -> tuple[list[Turn], str]:
     """Parse ``data`` (the bytes of ``path``) into turns according to its suffix."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise ImportFailed(f"{path.name}: unsupported file type {path.suffix or '(none)'!r} (use .txt, .md, .docx, .vtt, .srt or .rtf)")
+        raise ImportFailed(
+            f"{path.name}: unsupported file type {path.suffix or '(none)'!r} (use .txt, .md, .docx, .vtt, .srt or .rtf)"
+        )
     reader: Callable[[bytes, str, tuple[str, ...]], list[Turn]] = _READERS[fmt]
     turns = reader(data, path.name, interviewers)
     if not turns or not any(p.strip() for t in turns for p in t.paragraphs):
@@ -87,7 +102,7 @@ def _read_docx(data: bytes, name: str, interviewers: tuple[str, ...]) -> list[Tu
         label = lead.strip().rstrip(":").strip()
         if label and len(label) <= 40 and len(label.split()) <= 4:
             bold_found = True
-            rest = text[text.find(lead) + len(lead):] if lead in text else text[len(lead):]
+            rest = text[text.find(lead) + len(lead) :] if lead in text else text[len(lead) :]
             rest = rest.lstrip()
             if rest.startswith(":"):
                 rest = rest[1:].lstrip()
@@ -142,7 +157,14 @@ def _read_subtitles(fmt: str) -> Callable[[bytes, str, tuple[str, ...]], list[Tu
                 turn.paragraphs[0] += " " + body
                 turn.cue_times.append((offset, start or 0.0))
             else:
-                turns.append(Turn(speaker=speaker, paragraphs=[body], timestamp=start, cue_times=[(0, start or 0.0)]))
+                turns.append(
+                    Turn(
+                        speaker=speaker,
+                        paragraphs=[body],
+                        timestamp=start,
+                        cue_times=[(0, start or 0.0)],
+                    )
+                )
         return turns
 
     return read

@@ -45,7 +45,9 @@ def pipeline(lang: str = "en", model: str | None = None) -> Any:
 
     if model:
         if not spacy.util.is_package(model) and not os.path.isdir(model):
-            raise CodebenchError(f"spaCy pipeline {model!r} is not installed (codebench never downloads models)")
+            raise CodebenchError(
+                f"spaCy pipeline {model!r} is not installed (codebench never downloads models)"
+            )
         nlp = spacy.load(model, exclude=["ner", "lemmatizer", "textcat"])
         if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
             nlp.add_pipe("sentencizer")
@@ -62,7 +64,9 @@ def pipeline(lang: str = "en", model: str | None = None) -> Any:
 PARALLEL_MIN_CHARS = 1_500_000
 
 
-def sentence_offsets(texts: Sequence[str], lang: str = "en", model: str | None = None, batch_size: int = 512) -> list[list[tuple[int, int]]]:
+def sentence_offsets(
+    texts: Sequence[str], lang: str = "en", model: str | None = None, batch_size: int = 512
+) -> list[list[tuple[int, int]]]:
     """Sentence ``(start, end)`` offsets for each text, batched through ``nlp.pipe``."""
     return list(iter_sentence_offsets(texts, lang, model, batch_size))
 
@@ -82,7 +86,10 @@ def iter_sentence_offsets(
     if workers > 1 and sum(map(len, texts)) >= PARALLEL_MIN_CHARS:
         pipeline(lang, model)  # load once in the parent; forked workers inherit it
         chunk = -(-len(texts) // (workers * 8))
-        pieces = [(list(texts[i : i + chunk]), lang, model, batch_size) for i in range(0, len(texts), chunk)]
+        pieces = [
+            (list(texts[i : i + chunk]), lang, model, batch_size)
+            for i in range(0, len(texts), chunk)
+        ]
         for part in forked_imap(_offsets_chunk, pieces):
             yield from part
         return
@@ -114,7 +121,10 @@ def worker_count() -> int:
     """
     import multiprocessing
 
-    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+    if (
+        "fork" not in multiprocessing.get_all_start_methods()
+        or multiprocessing.current_process().daemon
+    ):
         return 1
     setting = os.environ.get("CODEBENCH_WORKERS")
     if setting and setting.isdigit():
@@ -122,7 +132,9 @@ def worker_count() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
-def _offsets_one_process(texts: Sequence[str], lang: str, model: str | None, batch_size: int) -> list[list[tuple[int, int]]]:
+def _offsets_one_process(
+    texts: Sequence[str], lang: str, model: str | None, batch_size: int
+) -> list[list[tuple[int, int]]]:
     nlp = pipeline(lang, model)
     out: list[list[tuple[int, int]]] = []
     for text, doc in zip(texts, nlp.pipe(texts, batch_size=batch_size)):
@@ -175,7 +187,9 @@ def iter_segment_layouts(
                     continue
                 for start, end in next(sentences):
                     absolute = p.start + start
-                    spans.append(_span(len(spans), absolute, p.start + end, p, _time_at(p, absolute)))
+                    spans.append(
+                        _span(len(spans), absolute, p.start + end, p, _time_at(p, absolute))
+                    )
         yield spans
 
 

@@ -29,9 +29,24 @@ LABEL_LINE = re.compile(
 )
 HEADER_LINE = re.compile(rf"^[ \t]*(?P<name>{_NAME})[ \t]{{2,}}(?P<ts>{_TIME})[ \t]*$")
 QA = {"q", "a"}
-INTERVIEWER = re.compile(r"^(interviewer|int|iv|q|researcher|moderator|facilitator)\b", re.IGNORECASE)
+INTERVIEWER = re.compile(
+    r"^(interviewer|int|iv|q|researcher|moderator|facilitator)\b", re.IGNORECASE
+)
 #: Words that look like labels but introduce ordinary text.
-NOT_SPEAKERS = {"note", "notes", "date", "time", "location", "place", "re", "subject", "tel", "email", "http", "https"}
+NOT_SPEAKERS = {
+    "note",
+    "notes",
+    "date",
+    "time",
+    "location",
+    "place",
+    "re",
+    "subject",
+    "tel",
+    "email",
+    "http",
+    "https",
+}
 
 
 @dataclass
@@ -96,7 +111,9 @@ def parse_text_turns(text: str, interviewers: tuple[str, ...] = ()) -> list[Turn
         # like a name and what follows starts like a new sentence.
         words = name.split()
         first = rest.lstrip("*\"“‘' ")[:1]
-        return all(w[:1].isupper() for w in words) and (not first or first.isupper() or first.isdigit())
+        return all(w[:1].isupper() for w in words) and (
+            not first or first.isupper() or first.isdigit()
+        )
 
     turns: list[Turn] = []
     current: Turn | None = None

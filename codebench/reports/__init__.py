@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from codebench.reports.by_attribute import attribute_keys, by_attribute
 from codebench.reports.codebook_doc import codebook_document
+from codebench.reports.coded_units import CodedUnits, build_units
 from codebench.reports.cooccurrence import cooccurrence
 from codebench.reports.frequencies import frequencies
 from codebench.reports.full import full_report
@@ -28,7 +29,6 @@ from codebench.reports.matrix import code_matrix
 from codebench.reports.progress import coding_progress
 from codebench.reports.quotes import quotes
 from codebench.reports.scope import CoderSelection, select_coders
-from codebench.reports.units import CodedUnits, build_units
 
 __all__ = [
     "CodedUnits",

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codebench.errors import NotFound
-from codebench.reports.model import CodeRef, percent
+from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.scope import CoderSelection
-from codebench.reports.units import CodedUnits, units_for
+from codebench.reports.types import CodeRef, percent
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -70,7 +70,9 @@ class ByAttributeReport:
             ),
         ]
         if self.rollup:
-            notes.append("Parent codes include their sub-codes (a transcript or segment counts once).")
+            notes.append(
+                "Parent codes include their sub-codes (a transcript or segment counts once)."
+            )
         return notes
 
 
@@ -98,10 +100,12 @@ def by_attribute(
     attribute = match[0]
     scope = units.in_scope()
     values = [t.attributes.get(attribute, "").strip() or NOT_SET for t in units.transcripts]
-    names = sorted({v for v, s in zip(values, scope) if s}, key=lambda v: (v == NOT_SET, v.casefold()))
-    member = np.array([[v == name and bool(s) for v, s in zip(values, scope)] for name in names], dtype=bool).reshape(
-        len(names), len(values)
+    names = sorted(
+        {v for v, s in zip(values, scope) if s}, key=lambda v: (v == NOT_SET, v.casefold())
     )
+    member = np.array(
+        [[v == name and bool(s) for v, s in zip(values, scope)] for name in names], dtype=bool
+    ).reshape(len(names), len(values))
     codings = units.codings_matrix(rollup)
     present = (codings > 0).astype(np.int64)
     segments = units.segments_per_transcript(rollup)
@@ -114,8 +118,12 @@ def by_attribute(
     for ref in units.report_codes():
         c = units.column_of(ref.id)
         cells = [
-            GroupCounts(int(group_transcripts[g, c]), percent(int(group_transcripts[g, c]), int(sizes[g])),
-                        int(group_segments[g, c]), int(group_codings[g, c]))
+            GroupCounts(
+                int(group_transcripts[g, c]),
+                percent(int(group_transcripts[g, c]), int(sizes[g])),
+                int(group_segments[g, c]),
+                int(group_codings[g, c]),
+            )
             for g in range(len(names))
         ]
         rows.append(ByAttributeRow(ref, cells))

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.frequencies import CodeCounts, frequencies_from
-from codebench.reports.model import CodeRef
 from codebench.reports.scope import CoderSelection
-from codebench.reports.units import CodedUnits, units_for
+from codebench.reports.types import CodeRef
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -42,11 +42,17 @@ class CodebookReport:
 
     @property
     def notes(self) -> list[str]:
-        return [self.selection.note, f"Counts so far, over {self.transcripts_in_scope} transcripts started or coded."]
+        return [
+            self.selection.note,
+            f"Counts so far, over {self.transcripts_in_scope} transcripts started or coded.",
+        ]
 
 
 def codebook_document(
-    project: Project, coders: Sequence[str] | CoderSelection | None = None, *, units: CodedUnits | None = None
+    project: Project,
+    coders: Sequence[str] | CoderSelection | None = None,
+    *,
+    units: CodedUnits | None = None,
 ) -> CodebookReport:
     """The codebook with its guidance and current counts."""
     units = units_for(project, coders, units, speakers=True, words=True)
@@ -65,4 +71,6 @@ def codebook_document(
         for row in freq.rows
     ]
     book = project.codebook()
-    return CodebookReport(book.name, book.description, units.selection, freq.transcripts_in_scope, entries)
+    return CodebookReport(
+        book.name, book.description, units.selection, freq.transcripts_in_scope, entries
+    )

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codebench.errors import CodebenchError
-from codebench.reports.model import CodeRef
+from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.scope import CoderSelection
-from codebench.reports.units import CodedUnits, units_for
+from codebench.reports.types import CodeRef
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -80,7 +80,9 @@ def cooccurrence(
 ) -> CooccurrenceReport:
     """Codes × codes by shared segments (see the module docstring)."""
     if normalise is not None and normalise not in NORMALISATIONS:
-        raise CodebenchError(f"unknown normalisation {normalise!r} (use {', '.join(NORMALISATIONS)})")
+        raise CodebenchError(
+            f"unknown normalisation {normalise!r} (use {', '.join(NORMALISATIONS)})"
+        )
     units = units_for(project, coders, units)
     matrix = units.cooccurrence()
     codes = units.report_codes()
@@ -88,7 +90,13 @@ def cooccurrence(
     counts = [[int(matrix[a, b]) for b in columns] for a in columns]
     values = None
     if normalise:
-        values = [[_normalised(normalise, counts[i][i], counts[j][j], counts[i][j]) for j in range(len(codes))] for i in range(len(codes))]
+        values = [
+            [
+                _normalised(normalise, counts[i][i], counts[j][j], counts[i][j])
+                for j in range(len(codes))
+            ]
+            for i in range(len(codes))
+        ]
     return CooccurrenceReport(units.selection, codes, counts, normalise, values)
 
 

@@ -43,7 +43,9 @@ class SegmentFacts:
     offsets: np.ndarray | None = None
 
 
-def read_facts(db: Any, transcripts: list[Transcript], speakers: bool, words: bool, complete: bool = True) -> SegmentFacts:
+def read_facts(
+    db: Any, transcripts: list[Transcript], speakers: bool, words: bool, complete: bool = True
+) -> SegmentFacts:
     """The segments (with speaker names if ``speakers``); with ``complete``, speaker ids and words too."""
     facts = SegmentFacts(aggregates.segment_columns(db, speakers=speakers))
     if complete:
@@ -51,14 +53,18 @@ def read_facts(db: Any, transcripts: list[Transcript], speakers: bool, words: bo
     return facts
 
 
-def complete_facts(db: Any, facts: SegmentFacts, transcripts: list[Transcript], *, speakers: bool, words: bool) -> None:
+def complete_facts(
+    db: Any, facts: SegmentFacts, transcripts: list[Transcript], *, speakers: bool, words: bool
+) -> None:
     """Read speakers and word counts into ``facts`` (whichever are asked for and missing)."""
     import numpy as np
 
     seg = facts.segments
     if speakers and facts.speaker_group is None:
         # Read again if the names were not read: sorted on unique keys, the rows line up.
-        names, known = aggregates.speaker_ids(seg if seg.names is not None else aggregates.segment_columns(db, speakers=True))
+        names, known = aggregates.speaker_ids(
+            seg if seg.names is not None else aggregates.segment_columns(db, speakers=True)
+        )
         key = np.where(names >= 0, seg.transcript_id * (len(known) + 1) + names, -1)
         voiced = key >= 0
         group = np.full(key.shape[0], -1, dtype=np.int64)
@@ -79,7 +85,9 @@ def complete_facts(db: Any, facts: SegmentFacts, transcripts: list[Transcript], 
         owner = take(t_of, seg.transcript_id)
         base = np.where(owner >= 0, offsets[np.maximum(owner, 0)], 0)
         facts.words = np.where(
-            owner >= 0, np.searchsorted(starts, base + seg.end) - np.searchsorted(starts, base + seg.start), 0
+            owner >= 0,
+            np.searchsorted(starts, base + seg.end) - np.searchsorted(starts, base + seg.start),
+            0,
         ).astype(np.int64)
         facts.word_starts, facts.offsets = starts, offsets
 

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codebench.reports.model import CodeRef, percent
+from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.scope import CoderSelection
-from codebench.reports.units import CodedUnits, units_for
+from codebench.reports.types import CodeRef, percent
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -79,7 +79,12 @@ class FrequencyReport:
         return notes
 
 
-def frequencies(project: Project, coders: Sequence[str] | CoderSelection | None = None, *, units: CodedUnits | None = None) -> FrequencyReport:
+def frequencies(
+    project: Project,
+    coders: Sequence[str] | CoderSelection | None = None,
+    *,
+    units: CodedUnits | None = None,
+) -> FrequencyReport:
     """Compute theme frequencies (see the module docstring)."""
     return frequencies_from(units_for(project, coders, units, speakers=True, words=True))
 
@@ -102,7 +107,8 @@ def frequencies_from(units: CodedUnits) -> FrequencyReport:
         counts = []
         for rollup in (False, True):
             segs, codings, transcripts, words, speakers = (int(a[column]) for a in figures[rollup])
-            counts.append(CodeCounts(segs, codings, transcripts, percent(transcripts, scope), words, speakers))
+            counts.append(
+                CodeCounts(segs, codings, transcripts, percent(transcripts, scope), words, speakers)
+            )
         rows.append(FrequencyRow(ref, counts[0], counts[1]))
     return FrequencyReport(units.selection, scope, len(units.transcripts), rows, units.unplaced)
-

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codebench.reports.by_attribute import ByAttributeReport, by_attribute
+from codebench.reports.coded_units import units_for
 from codebench.reports.cooccurrence import CooccurrenceReport, cooccurrence
 from codebench.reports.frequencies import FrequencyReport, frequencies_from
 from codebench.reports.matrix import MatrixReport, code_matrix
 from codebench.reports.progress import ProgressReport, coding_progress
 from codebench.reports.quotes import QuoteReport, quotes
 from codebench.reports.scope import CoderSelection
-from codebench.reports.units import units_for
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -96,8 +96,12 @@ def full_report(
     if len(in_scope) <= MAX_MATRIX_TRANSCRIPTS:
         matrix = code_matrix(project, units=units, rollup=rollup)
     else:
-        extra.append(f"The code × transcript matrix is left out ({len(in_scope)} transcripts); export it with `codebench report matrix`.")
-    quote_report = quotes(project, quote_codes, units.selection, context=context) if quote_codes else None
+        extra.append(
+            f"The code × transcript matrix is left out ({len(in_scope)} transcripts); export it with `codebench report matrix`."
+        )
+    quote_report = (
+        quotes(project, quote_codes, units.selection, context=context) if quote_codes else None
+    )
     book = project.codebook()
     return FullReport(
         title=title or book.name,

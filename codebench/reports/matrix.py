@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codebench.reports.model import CodeRef
+from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.scope import CoderSelection
-from codebench.reports.units import CodedUnits, units_for
+from codebench.reports.types import CodeRef
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -47,7 +47,10 @@ class MatrixReport:
             if self.presence
             else "coded segments (segments a coding of the code overlaps)"
         )
-        notes = [self.selection.note, f"Cells: {what}. Columns: the transcripts these coders have started or coded."]
+        notes = [
+            self.selection.note,
+            f"Cells: {what}. Columns: the transcripts these coders have started or coded.",
+        ]
         if self.rollup:
             notes.append("Parent codes include their sub-codes.")
         return notes
@@ -65,8 +68,19 @@ def code_matrix(
     units = units_for(project, coders, units)
     scope = units.in_scope()
     columns = [i for i, inside in enumerate(scope) if inside]
-    data = (units.codings_matrix(rollup) > 0).astype("int64") if presence else units.segments_per_transcript(rollup)
+    data = (
+        (units.codings_matrix(rollup) > 0).astype("int64")
+        if presence
+        else units.segments_per_transcript(rollup)
+    )
     codes = units.report_codes()
     values = [[int(data[t, units.column_of(ref.id)]) for t in columns] for ref in codes]
-    transcripts = [TranscriptRef(units.transcripts[t].id, units.transcripts[t].name, dict(units.transcripts[t].attributes)) for t in columns]
+    transcripts = [
+        TranscriptRef(
+            units.transcripts[t].id,
+            units.transcripts[t].name,
+            dict(units.transcripts[t].attributes),
+        )
+        for t in columns
+    ]
     return MatrixReport(units.selection, codes, transcripts, values, presence, rollup)

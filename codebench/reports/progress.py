@@ -1,6 +1,6 @@
 """Coding progress: per coder and transcript, the status and the share coded.
 
-"Coded" follows :func:`codebench.listing.progress`, the definition the CLI
+"Coded" follows :func:`codebench.coding.listing.progress`, the definition the CLI
 and the workbench show: the share of a transcript's codable segments that
 carry at least one of the coder's codings.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codebench.listing import progress as coded_codable
+from codebench.coding.listing import progress as coded_codable
 from codebench.models import Coder
-from codebench.reports.model import percent
+from codebench.reports.types import percent
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -42,7 +42,9 @@ class ProgressReport:
 
     @property
     def notes(self) -> list[str]:
-        return ["% coded: the share of a transcript's codable segments that carry at least one of the coder's codings."]
+        return [
+            "% coded: the share of a transcript's codable segments that carry at least one of the coder's codings."
+        ]
 
     def done(self, coder_index: int) -> int:
         return sum(1 for r in self.rows if r.cells[coder_index].status == "done")
@@ -58,6 +60,13 @@ def coding_progress(project: Project) -> ProgressReport:
         cells = []
         for c in coders:
             coded, codable = counts[c.id].get(t.id, (0, 0))
-            cells.append(ProgressCell(statuses.get((c.id, t.id), "not-started"), coded, codable, percent(coded, codable)))
+            cells.append(
+                ProgressCell(
+                    statuses.get((c.id, t.id), "not-started"),
+                    coded,
+                    codable,
+                    percent(coded, codable),
+                )
+            )
         rows.append(ProgressRow(t.name, dict(t.attributes), cells))
     return ProgressReport(coders, rows)

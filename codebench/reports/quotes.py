@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from codebench.listing import overlapping_segments
+from codebench.coding.listing import overlapping_segments
 from codebench.models import Code, Coding, Segment
-from codebench.reports.model import CodeRef
 from codebench.reports.scope import CoderSelection, select_coders
+from codebench.reports.types import CodeRef
 from codebench.store import aggregates
 
 if TYPE_CHECKING:
@@ -116,7 +116,19 @@ def quotes(
                 continue
             segments = project.segments(transcript)
             text = project.text(transcript)
-            found.extend(_passages(project, transcript.name, transcript.attributes, text, segments, mine, refs, names, context))
+            found.extend(
+                _passages(
+                    project,
+                    transcript.name,
+                    transcript.attributes,
+                    text,
+                    segments,
+                    mine,
+                    refs,
+                    names,
+                    context,
+                )
+            )
     rank = {t.name: i for i, t in enumerate(project.transcripts())}
     found.sort(key=lambda q: (order[q.code.id], rank[q.transcript], q.start, q.end))
     return QuoteReport(selection, chosen, found, context, subcodes)
@@ -132,7 +144,12 @@ def _code_refs(codes: list[Code]) -> dict[int, CodeRef]:
     return refs
 
 
-def _wanted(project: Project, all_codes: list[Code], codes: Iterable[str | int | Code] | None, subcodes: bool) -> set[int]:
+def _wanted(
+    project: Project,
+    all_codes: list[Code],
+    codes: Iterable[str | int | Code] | None,
+    subcodes: bool,
+) -> set[int]:
     if codes is None:
         return {c.id for c in all_codes}
     wanted = {project.code(ref).id for ref in codes}

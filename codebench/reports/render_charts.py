@@ -21,7 +21,9 @@ DPI = 200
 DEFAULT_COLOUR = "#4e79a7"
 
 
-def chart_bytes(report: Any, fmt: str, *, measure: str = "segments", rollup: bool = True, **_: Any) -> bytes:
+def chart_bytes(
+    report: Any, fmt: str, *, measure: str = "segments", rollup: bool = True, **_: Any
+) -> bytes:
     """The chart for ``report`` as PNG or SVG bytes."""
     plt = _pyplot()
     if isinstance(report, FrequencyReport):
@@ -30,14 +32,26 @@ def chart_bytes(report: Any, fmt: str, *, measure: str = "segments", rollup: boo
         labels = [r.code.label for r in report.rows]
         values = [[c.percent or 0.0 for c in r.cells] for r in report.rows]
         columns = [f"{g.value}\n(n={g.transcripts})" for g in report.groups]
-        figure = _heatmap(plt, labels, columns, values, f"% of transcripts by {report.attribute}", "{:.0f}")
+        figure = _heatmap(
+            plt, labels, columns, values, f"% of transcripts by {report.attribute}", "{:.0f}"
+        )
     elif isinstance(report, CooccurrenceReport):
         used = [i for i in range(len(report.codes)) if report.counts[i][i]]
         matrix = report.values if report.values is not None else report.counts
         values = [[float(matrix[i][j] or 0) for j in used] for i in used]
-        what = NORMALISATIONS[report.normalise].split(":")[0] if report.normalise else "segments coded with both"
-        figure = _heatmap(plt, [report.codes[i].label for i in used], [report.codes[i].short for i in used], values,
-                          f"Co-occurrence ({what})", "{:.2f}" if report.values is not None else "{:.0f}")
+        what = (
+            NORMALISATIONS[report.normalise].split(":")[0]
+            if report.normalise
+            else "segments coded with both"
+        )
+        figure = _heatmap(
+            plt,
+            [report.codes[i].label for i in used],
+            [report.codes[i].short for i in used],
+            values,
+            f"Co-occurrence ({what})",
+            "{:.2f}" if report.values is not None else "{:.0f}",
+        )
     else:
         raise TypeError(f"no chart for a {getattr(report, 'kind', type(report).__name__)} report")
     out = io.BytesIO()
@@ -45,7 +59,9 @@ def chart_bytes(report: Any, fmt: str, *, measure: str = "segments", rollup: boo
         if fmt == "svg":
             figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
         else:
-            figure.savefig(out, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+            figure.savefig(
+                out, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None}
+            )
     finally:
         plt.close(figure)
     return out.getvalue()
@@ -64,7 +80,9 @@ def _pyplot() -> Any:
 def _frequency_figure(plt: Any, report: FrequencyReport, measure: str, rollup: bool) -> Any:
     found = [(row.code, getattr(row.counts(rollup), measure) or 0) for row in report.rows]
     rows: list[tuple[Any, float]] = [(code, value) for code, value in found if value] or [(None, 0)]
-    labels = [("    " * code.depth + code.label) if code else "(nothing coded yet)" for code, _ in rows]
+    labels = [
+        ("    " * code.depth + code.label) if code else "(nothing coded yet)" for code, _ in rows
+    ]
     values = [value for _, value in rows]
     colours = [(code.colour if code and code.colour else DEFAULT_COLOUR) for code, _ in rows]
     figure, axes = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.2))
@@ -73,28 +91,52 @@ def _frequency_figure(plt: Any, report: FrequencyReport, measure: str, rollup: b
     axes.set_yticks(positions, labels=labels, fontsize=8)
     axes.invert_yaxis()
     axes.set_xlabel(BAR_MEASURES[measure])
-    axes.set_title(f"{BAR_MEASURES[measure]} by code ({report.selection.label})", fontsize=10, loc="left")
+    axes.set_title(
+        f"{BAR_MEASURES[measure]} by code ({report.selection.label})", fontsize=10, loc="left"
+    )
     for spine in ("top", "right"):
         axes.spines[spine].set_visible(False)
     top = max(values) or 1
     for y, value in zip(positions, values):
-        axes.text(value + top * 0.01, y, f"{value:.1f}" if measure == "percent" else f"{value:,}", va="center", fontsize=7)
+        axes.text(
+            value + top * 0.01,
+            y,
+            f"{value:.1f}" if measure == "percent" else f"{value:,}",
+            va="center",
+            fontsize=7,
+        )
     return figure
 
 
-def _heatmap(plt: Any, rows: list[str], columns: list[str], values: list[list[float]], title: str, fmt: str) -> Any:
+def _heatmap(
+    plt: Any, rows: list[str], columns: list[str], values: list[list[float]], title: str, fmt: str
+) -> Any:
     height = 0.28 * max(len(rows), 1) + 1.6
     width = max(5.0, 0.7 * len(columns) + 4.0)
     figure, axes = plt.subplots(figsize=(width, height))
     data = values or [[0.0]]
     image = axes.imshow(data, cmap="Blues", aspect="auto", vmin=0)
-    axes.set_xticks(range(len(columns)), labels=columns, fontsize=7, rotation=45 if len(columns) > 6 else 0, ha="right" if len(columns) > 6 else "center")
+    axes.set_xticks(
+        range(len(columns)),
+        labels=columns,
+        fontsize=7,
+        rotation=45 if len(columns) > 6 else 0,
+        ha="right" if len(columns) > 6 else "center",
+    )
     axes.set_yticks(range(len(rows)), labels=rows, fontsize=7)
     top = max((v for row in data for v in row), default=0) or 1
     for i, row in enumerate(values):
         for j, value in enumerate(row):
             if value:
-                axes.text(j, i, fmt.format(value), ha="center", va="center", fontsize=6, color="white" if value > top * 0.6 else "black")
+                axes.text(
+                    j,
+                    i,
+                    fmt.format(value),
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if value > top * 0.6 else "black",
+                )
     axes.set_title(title, fontsize=10, loc="left")
     figure.colorbar(image, ax=axes, shrink=0.6)
     return figure

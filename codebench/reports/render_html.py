@@ -63,13 +63,19 @@ def html_document(report: Any, *, title: str | None = None, **view: Any) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(heading)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        f"<h1>{escape(heading)}</h1>\n" + (f'<p class="meta">{escape(meta)}</p>\n' if meta else "") + body + "</body>\n</html>\n"
+        f"<h1>{escape(heading)}</h1>\n"
+        + (f'<p class="meta">{escape(meta)}</p>\n' if meta else "")
+        + body
+        + "</body>\n</html>\n"
     )
 
 
 def section(report: Any, **view: Any) -> str:
     """One report as an HTML ``<section>``."""
-    anchor = escape(getattr(report, "kind", "report") + (f"-{report.attribute}" if isinstance(report, ByAttributeReport) else ""))
+    anchor = escape(
+        getattr(report, "kind", "report")
+        + (f"-{report.attribute}" if isinstance(report, ByAttributeReport) else "")
+    )
     if isinstance(report, QuoteReport):
         inner = quotes_html(report)
     elif isinstance(report, CodebookReport):
@@ -77,18 +83,30 @@ def section(report: Any, **view: Any) -> str:
     else:
         inner = ""
         if isinstance(report, FrequencyReport):
-            inner += frequency_chart(report, measure=view.get("measure", "segments"), rollup=view.get("rollup", True))
+            inner += frequency_chart(
+                report, measure=view.get("measure", "segments"), rollup=view.get("rollup", True)
+            )
         for table in reading_tables(report, **view):
             inner += table_html(table, heat=_heat(report, table))
     return f'<section id="{anchor}">\n{inner}</section>\n'
 
 
-def frequency_chart(report: FrequencyReport, *, measure: str = "segments", rollup: bool = True) -> str:
-    bars = [(("\u2003" * row.code.depth) + row.code.label, getattr(row.counts(rollup), measure) or 0, row.code.colour)
-            for row in report.rows]
+def frequency_chart(
+    report: FrequencyReport, *, measure: str = "segments", rollup: bool = True
+) -> str:
+    bars = [
+        (
+            ("\u2003" * row.code.depth) + row.code.label,
+            getattr(row.counts(rollup), measure) or 0,
+            row.code.colour,
+        )
+        for row in report.rows
+    ]
     bars = [b for b in bars if b[1]]
     fmt = "{:.1f}" if measure == "percent" else "{:,.0f}"
-    return bar_chart(bars, title=f"{BAR_MEASURES[measure]} by code", value_format=fmt) if bars else ""
+    return (
+        bar_chart(bars, title=f"{BAR_MEASURES[measure]} by code", value_format=fmt) if bars else ""
+    )
 
 
 def table_html(table: Table, heat: dict[tuple[int, str], float] | None = None) -> str:
@@ -106,8 +124,11 @@ def table_html(table: Table, heat: dict[tuple[int, str], float] | None = None) -
             cells.append(f"<td{_num(column.kind)}{attribute}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f'<p class="note">{escape(n)}</p>' for n in table.notes)
-    return (f"<h2>{escape(table.title)}</h2>\n<div class=\"scroll\"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n"
-            + "\n".join(body) + f"\n</tbody>\n</table></div>\n{notes}\n")
+    return (
+        f'<h2>{escape(table.title)}</h2>\n<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(body)
+        + f"\n</tbody>\n</table></div>\n{notes}\n"
+    )
 
 
 def quotes_html(report: QuoteReport) -> str:
@@ -120,10 +141,14 @@ def quotes_html(report: QuoteReport) -> str:
             inner = ""
             if quote.before:
                 inner += f'<p class="context">… {escape(quote.before)}</p>'
-            inner += "".join(f"<p>{escape(p.strip())}</p>" for p in quote.text.split("\n") if p.strip())
+            inner += "".join(
+                f"<p>{escape(p.strip())}</p>" for p in quote.text.split("\n") if p.strip()
+            )
             if quote.after:
                 inner += f'<p class="context">… {escape(quote.after)}</p>'
-            out.append(f"<blockquote>{inner}</blockquote>\n<p class=\"attribution\">{escape(attribution(quote))}</p>\n")
+            out.append(
+                f'<blockquote>{inner}</blockquote>\n<p class="attribution">{escape(attribution(quote))}</p>\n'
+            )
             for memo in quote.memos:
                 who = f" ({escape(memo.author)})" if memo.author else ""
                 out.append(f'<p class="memo"><strong>Memo{who}:</strong> {escape(memo.text)}</p>\n')
@@ -137,7 +162,9 @@ def codebook_html(report: CodebookReport) -> str:
         out.append(f"<p>{escape(report.description)}</p>\n")
     for entry in report.entries:
         level = min(3 + entry.code.depth, 6)
-        out.append(f"<h{level}>{escape(entry.code.label)}</h{level}>\n<p class=\"counts\">{escape(counts_line(entry))}</p>\n")
+        out.append(
+            f'<h{level}>{escape(entry.code.label)}</h{level}>\n<p class="counts">{escape(counts_line(entry))}</p>\n'
+        )
         items = "".join(f"<dt>{escape(t)}</dt><dd>{escape(v)}</dd>" for t, v in guidance(entry))
         if items:
             out.append(f'<dl class="code">{items}</dl>\n')
@@ -148,8 +175,15 @@ def codebook_html(report: CodebookReport) -> str:
 def _heat(report: Any, table: Table) -> dict[tuple[int, str], float] | None:
     """Shading for matrix-like tables: by-attribute %, co-occurrence and code × transcript values."""
     if isinstance(report, ByAttributeReport):
-        return {(i, f"g{g}"): (cell.percent or 0) / 100 for i, row in enumerate(report.rows) for g, cell in enumerate(row.cells)}
-    if isinstance(report, (CooccurrenceReport, MatrixReport)) and table.name in ("cooccurrence", "matrix"):
+        return {
+            (i, f"g{g}"): (cell.percent or 0) / 100
+            for i, row in enumerate(report.rows)
+            for g, cell in enumerate(row.cells)
+        }
+    if isinstance(report, (CooccurrenceReport, MatrixReport)) and table.name in (
+        "cooccurrence",
+        "matrix",
+    ):
         keys = [c.key for c in table.columns if c.key[:1] in "ct" and c.key[1:].isdigit()]
         values = [(i, k, row.get(k)) for i, row in enumerate(table.rows) for k in keys]
         top = max((v for _, _, v in values if isinstance(v, (int, float))), default=0) or 1

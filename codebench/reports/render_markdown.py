@@ -21,7 +21,12 @@ def markdown(report: Any, **view: Any) -> str:
 
 def _blocks(report: Any, level: int, **view: Any) -> list[str]:
     if isinstance(report, FullReport):
-        out = [f"{'#' * level} {report.title}", "", f"*{report.project} · {report.generated} · {report.selection.label}*", ""]
+        out = [
+            f"{'#' * level} {report.title}",
+            "",
+            f"*{report.project} · {report.generated} · {report.selection.label}*",
+            "",
+        ]
         for part in report.parts():
             out += _blocks(part, level + 1, rollup=report.rollup)
         return out
@@ -73,7 +78,10 @@ def quote_blocks(report: QuoteReport, level: int = 1) -> list[str]:
                 out += [">", f"> *… {_escape(quote.after)}*"]
             out += ["", _escape(attribution(quote)), ""]
             for memo in quote.memos:
-                out += [f"**Memo{f' ({_escape(memo.author)})' if memo.author else ''}:** {_escape(memo.text)}", ""]
+                out += [
+                    f"**Memo{f' ({_escape(memo.author)})' if memo.author else ''}:** {_escape(memo.text)}",
+                    "",
+                ]
     out += ["*" + _escape(" ".join(report.notes)) + "*", ""]
     return out
 
@@ -83,7 +91,12 @@ def codebook_blocks(report: CodebookReport, level: int = 1) -> list[str]:
     if report.description:
         out += [_escape(report.description), ""]
     for entry in report.entries:
-        out += [f"{'#' * min(level + 1 + entry.code.depth, 6)} {_escape(entry.code.label)}", "", f"*{counts_line(entry)}*", ""]
+        out += [
+            f"{'#' * min(level + 1 + entry.code.depth, 6)} {_escape(entry.code.label)}",
+            "",
+            f"*{counts_line(entry)}*",
+            "",
+        ]
         for title, value in guidance(entry):
             out += [f"**{title}.** {_escape(value)}", ""]
     out += ["*" + _escape(" ".join(report.notes)) + "*", ""]

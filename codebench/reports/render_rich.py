@@ -38,8 +38,10 @@ def renderables(report: Any, **view: Any) -> list[Any]:
     if isinstance(report, FullReport):
         from rich.text import Text
 
-        out: list[Any] = [Text(report.title, style="bold underline"),
-                          Text(f"{report.project} · {report.generated} · {report.selection.label}", style="dim")]
+        out: list[Any] = [
+            Text(report.title, style="bold underline"),
+            Text(f"{report.project} · {report.generated} · {report.selection.label}", style="dim"),
+        ]
         for part in report.parts():
             out.extend(renderables(part, rollup=report.rollup))
         return out
@@ -52,7 +54,12 @@ def renderables(report: Any, **view: Any) -> list[Any]:
         out.append(rich_table(table))
         out.append(notes_text(table.notes))
     if isinstance(report, FrequencyReport):
-        out.insert(1, frequency_bars(report, measure=view.get("measure", "segments"), rollup=view.get("rollup", True)))
+        out.insert(
+            1,
+            frequency_bars(
+                report, measure=view.get("measure", "segments"), rollup=view.get("rollup", True)
+            ),
+        )
     return out
 
 
@@ -60,7 +67,9 @@ def render_text(report: Any, *, width: int = 100, **view: Any) -> str:
     """``report`` as plain text, laid out for a terminal ``width`` columns wide."""
     from rich.console import Console
 
-    console = Console(record=True, width=width, file=io.StringIO(), color_system=None, force_terminal=False)
+    console = Console(
+        record=True, width=width, file=io.StringIO(), color_system=None, force_terminal=False
+    )
     for item in renderables(report, **view):
         console.print(item)
     return console.export_text()
@@ -71,14 +80,30 @@ def rich_table(table: Table) -> Any:
     from rich import box
     from rich.table import Table as RichTable
 
-    out = RichTable(title=table.title, title_justify="left", title_style="bold", header_style="bold", box=box.SIMPLE_HEAD, collapse_padding=True,
-                    pad_edge=False)
+    out = RichTable(
+        title=table.title,
+        title_justify="left",
+        title_style="bold",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
     columns = table.display_columns()
     for column in columns:
         numeric = column.kind != "text"
         longest = max((len(str(row.get(column.key) or "")) for row in table.rows), default=0)
-        out.add_column(column.short or column.label, justify="right" if numeric else "left", overflow="fold", no_wrap=column.key == "code",
-                       min_width=4 if numeric else min(longest, NAME_WIDTH) if column.key == table.indent else None)
+        out.add_column(
+            column.short or column.label,
+            justify="right" if numeric else "left",
+            overflow="fold",
+            no_wrap=column.key == "code",
+            min_width=4
+            if numeric
+            else min(longest, NAME_WIDTH)
+            if column.key == table.indent
+            else None,
+        )
     for row in table.rows:
         out.add_row(*(_escape(text) for text in display_cells(table, row, columns)))
     return out
@@ -90,7 +115,9 @@ def notes_text(notes: list[str]) -> Any:
     return Text("\n".join(notes) + "\n", style="dim")
 
 
-def frequency_bars(report: FrequencyReport, *, measure: str = "segments", rollup: bool = True) -> Any:
+def frequency_bars(
+    report: FrequencyReport, *, measure: str = "segments", rollup: bool = True
+) -> Any:
     """A horizontal bar chart of one frequency measure (codes with a non-zero value)."""
     if measure not in BAR_MEASURES:
         raise ValueError(f"unknown measure {measure!r}")
@@ -114,7 +141,9 @@ class BarChart:
         numbers = [format_cell(v, self.kind) for _, v in self.values]
         number_width = max((len(n) for n in numbers), default=1)
         labels = [("  " * code.depth) + code.label for code, _ in self.values]
-        label_width = min(max((len(label) for label in labels), default=10), max(12, 2 * width // 5))
+        label_width = min(
+            max((len(label) for label in labels), default=10), max(12, 2 * width // 5)
+        )
         bar_width = max(5, min(BAR_WIDTH, width - label_width - number_width - 3))
         top = max((v for _, v in self.values), default=0)
         yield Text(self.title, style="bold")
@@ -143,7 +172,12 @@ def quote_renderables(report: QuoteReport) -> list[Any]:
 
     out: list[Any] = [Text(f"Quotes ({report.selection.label})", style="bold")]
     for code, found in report.by_code():
-        out.append(Text(f"\n{code.label} — {len(found)} passage{'s' if len(found) != 1 else ''}", style="bold"))
+        out.append(
+            Text(
+                f"\n{code.label} — {len(found)} passage{'s' if len(found) != 1 else ''}",
+                style="bold",
+            )
+        )
         for quote in found:
             block = Text()
             if quote.before:
@@ -154,7 +188,12 @@ def quote_renderables(report: QuoteReport) -> list[Any]:
             out.append(Padding(block, (1, 0, 0, 4)))
             out.append(Padding(Text(attribution(quote), style="dim"), (0, 0, 0, 4)))
             for memo in quote.memos:
-                out.append(Padding(Text(f"Memo{f' ({memo.author})' if memo.author else ''}: {memo.text}"), (0, 0, 0, 4)))
+                out.append(
+                    Padding(
+                        Text(f"Memo{f' ({memo.author})' if memo.author else ''}: {memo.text}"),
+                        (0, 0, 0, 4),
+                    )
+                )
     out.append(notes_text(["", *report.notes]))
     return out
 
@@ -198,8 +237,12 @@ def counts_line(entry: Any) -> str:
 
 def guidance(entry: Any) -> list[tuple[str, str]]:
     """The non-empty guidance fields of a codebook entry, titled."""
-    fields = (("Definition", entry.description), ("Use when", entry.inclusion), ("Do not use when", entry.exclusion),
-              ("Example", entry.example))
+    fields = (
+        ("Definition", entry.description),
+        ("Use when", entry.inclusion),
+        ("Do not use when", entry.exclusion),
+        ("Example", entry.example),
+    )
     return [(title, value) for title, value in fields if value]
 
 

@@ -52,7 +52,9 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
             cell.font = bold
             header.append(cell)
         sheet.append(header)
-        long_text = {c.key for c, w in zip(table.columns, widths) if c.kind == "text" and w >= MAX_WIDTH}
+        long_text = {
+            c.key for c, w in zip(table.columns, widths) if c.kind == "text" and w >= MAX_WIDTH
+        }
         for row in table.rows:
             cells = []
             for column in table.columns:
@@ -91,8 +93,15 @@ def _widths(table: Table) -> list[float]:
         longest = len(column.label)
         for row in table.rows[:_SAMPLE_ROWS]:
             value = row.get(column.key)
-            text = f"{value:.1f}" if isinstance(value, float) else str(value if value is not None else "")
-            longest = max(longest, len(text) + 2 * int(row.get("_depth", 0) if column.key == table.indent else 0))
+            text = (
+                f"{value:.1f}"
+                if isinstance(value, float)
+                else str(value if value is not None else "")
+            )
+            longest = max(
+                longest,
+                len(text) + 2 * int(row.get("_depth", 0) if column.key == table.indent else 0),
+            )
         widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, longest + 2))))
     return widths
 

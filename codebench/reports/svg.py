@@ -11,7 +11,9 @@ from html import escape
 DEFAULT_COLOUR = "#4e79a7"
 
 
-def bar_chart(bars: list[tuple[str, float, str | None]], *, title: str, value_format: str = "{:,.0f}") -> str:
+def bar_chart(
+    bars: list[tuple[str, float, str | None]], *, title: str, value_format: str = "{:,.0f}"
+) -> str:
     """A horizontal bar chart: ``(label, value, colour)`` per bar, top to bottom."""
     label_width, bar_width, row, gap = 330, 360, 20, 4
     width = label_width + bar_width + 70
@@ -19,18 +21,22 @@ def bar_chart(bars: list[tuple[str, float, str | None]], *, title: str, value_fo
     top = max((v for _, v, _ in bars), default=0) or 1
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
-        f'<title>{escape(title)}</title>',
+        f"<title>{escape(title)}</title>",
         f'<text x="0" y="16" class="chart-title">{escape(title)}</text>',
     ]
     for i, (label, value, colour) in enumerate(bars):
         y = 30 + i * row
         length = bar_width * value / top
         shown = label if len(label) <= 48 else label[:47] + "…"
-        parts.append(f'<text x="{label_width - 8}" y="{y + row - gap - 4}" text-anchor="end">{escape(shown)}</text>')
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + row - gap - 4}" text-anchor="end">{escape(shown)}</text>'
+        )
         parts.append(
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{row - gap}" fill="{escape(colour or DEFAULT_COLOUR)}"/>'
         )
-        parts.append(f'<text x="{label_width + length + 6:.1f}" y="{y + row - gap - 4}">{escape(value_format.format(value))}</text>')
+        parts.append(
+            f'<text x="{label_width + length + 6:.1f}" y="{y + row - gap - 4}">{escape(value_format.format(value))}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 

@@ -22,9 +22,9 @@ from codebench.reports.cooccurrence import NORMALISATIONS, CooccurrenceReport
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.matrix import MatrixReport
-from codebench.reports.model import CodeRef
 from codebench.reports.progress import ProgressReport
 from codebench.reports.quotes import QuoteReport
+from codebench.reports.types import CodeRef
 
 #: Column kinds: how writers format and align a cell.
 KINDS = ("text", "int", "percent", "float")
@@ -64,7 +64,11 @@ class Table:
 
 
 def code_columns() -> list[Column]:
-    return [Column("code", "Code"), Column("name", "Name"), Column("level", "Level", "int", display=False)]
+    return [
+        Column("code", "Code"),
+        Column("name", "Name"),
+        Column("level", "Level", "int", display=False),
+    ]
 
 
 def code_cells(code: CodeRef) -> dict[str, Any]:
@@ -107,10 +111,30 @@ def melt(table: Table, measure: str = "measure", value: str = "value") -> Table:
     rows = []
     for row in table.rows:
         for column in table.columns[table.keys :]:
-            rows.append({**{k.key: row.get(k.key) for k in keys}, measure: column.label, value: row.get(column.key)})
-    kind = "float" if any(c.kind in ("float", "percent") for c in table.columns[table.keys :]) else "int"
-    return Table(table.name, table.title, [*keys, Column(measure, measure.replace("_", " ").capitalize()), Column(value, value.capitalize(), kind)],
-                 rows, table.keys, list(table.notes))
+            rows.append(
+                {
+                    **{k.key: row.get(k.key) for k in keys},
+                    measure: column.label,
+                    value: row.get(column.key),
+                }
+            )
+    kind = (
+        "float"
+        if any(c.kind in ("float", "percent") for c in table.columns[table.keys :])
+        else "int"
+    )
+    return Table(
+        table.name,
+        table.title,
+        [
+            *keys,
+            Column(measure, measure.replace("_", " ").capitalize()),
+            Column(value, value.capitalize(), kind),
+        ],
+        rows,
+        table.keys,
+        list(table.notes),
+    )
 
 
 # ---------------------------------------------------------------------- frequencies
@@ -128,14 +152,30 @@ def _frequency_data(report: FrequencyReport, *, rollup: bool = True, **_: Any) -
     rows = []
     for row in report.rows:
         counts = row.counts(rollup)
-        rows.append({**code_cells(row.code), **{c.key: getattr(counts, c.key) for c in FREQUENCY_COLUMNS}})
+        rows.append(
+            {**code_cells(row.code), **{c.key: getattr(counts, c.key) for c in FREQUENCY_COLUMNS}}
+        )
     notes = list(report.notes)
     if rollup:
-        notes.append("Parent codes include their sub-codes: a segment, transcript, word or speaker counts once; codings are summed.")
+        notes.append(
+            "Parent codes include their sub-codes: a segment, transcript, word or speaker counts once; codings are summed."
+        )
     else:
-        notes.append("Each code is counted on its own (sub-codes are not included in their parents).")
+        notes.append(
+            "Each code is counted on its own (sub-codes are not included in their parents)."
+        )
     title = f"Theme frequencies ({report.selection.label})"
-    return [Table("frequencies", title, [*code_columns(), *FREQUENCY_COLUMNS], rows, keys=3, notes=notes, indent="name")]
+    return [
+        Table(
+            "frequencies",
+            title,
+            [*code_columns(), *FREQUENCY_COLUMNS],
+            rows,
+            keys=3,
+            notes=notes,
+            indent="name",
+        )
+    ]
 
 
 def _frequency_long(report: FrequencyReport, **_: Any) -> Table:
@@ -143,15 +183,37 @@ def _frequency_long(report: FrequencyReport, **_: Any) -> Table:
     for row in report.rows:
         for scope, counts in (("code", row.own), ("with sub-codes", row.total)):
             for c in FREQUENCY_COLUMNS:
-                rows.append({"code": row.code.number or "", "name": row.code.name, "level": row.code.depth,
-                             "counted": scope, "measure": c.key, "value": getattr(counts, c.key)})
-    columns = [*code_columns(), Column("counted", "Counted"), Column("measure", "Measure"), Column("value", "Value", "float")]
-    return Table("frequencies", f"Theme frequencies ({report.selection.label})", columns, rows, keys=3, notes=list(report.notes))
+                rows.append(
+                    {
+                        "code": row.code.number or "",
+                        "name": row.code.name,
+                        "level": row.code.depth,
+                        "counted": scope,
+                        "measure": c.key,
+                        "value": getattr(counts, c.key),
+                    }
+                )
+    columns = [
+        *code_columns(),
+        Column("counted", "Counted"),
+        Column("measure", "Measure"),
+        Column("value", "Value", "float"),
+    ]
+    return Table(
+        "frequencies",
+        f"Theme frequencies ({report.selection.label})",
+        columns,
+        rows,
+        keys=3,
+        notes=list(report.notes),
+    )
 
 
 # ---------------------------------------------------------------------- by attribute
 def _group_columns(report: ByAttributeReport, kind: str) -> list[Column]:
-    return [Column(f"g{i}", f"{g.value} (n={g.transcripts})", kind) for i, g in enumerate(report.groups)]
+    return [
+        Column(f"g{i}", f"{g.value} (n={g.transcripts})", kind) for i, g in enumerate(report.groups)
+    ]
 
 
 def _by_attribute_data(report: ByAttributeReport, **_: Any) -> list[Table]:
@@ -161,10 +223,23 @@ def _by_attribute_data(report: ByAttributeReport, **_: Any) -> list[Table]:
         ("percent", "percent", "% of the group's transcripts"),
         ("segments", "int", "coded segments"),
     ):
-        rows = [{**code_cells(r.code), **{f"g{i}": getattr(c, field_name) for i, c in enumerate(r.cells)}} for r in report.rows]
+        rows = [
+            {
+                **code_cells(r.code),
+                **{f"g{i}": getattr(c, field_name) for i, c in enumerate(r.cells)},
+            }
+            for r in report.rows
+        ]
         tables.append(
-            Table(f"by {report.attribute} {field_name}", f"Codes by {report.attribute}: {what} ({report.selection.label})",
-                  [*code_columns(), *_group_columns(report, kind)], rows, keys=3, notes=list(report.notes), indent="name")
+            Table(
+                f"by {report.attribute} {field_name}",
+                f"Codes by {report.attribute}: {what} ({report.selection.label})",
+                [*code_columns(), *_group_columns(report, kind)],
+                rows,
+                keys=3,
+                notes=list(report.notes),
+                indent="name",
+            )
         )
     return tables
 
@@ -177,22 +252,55 @@ def _by_attribute_reading(report: ByAttributeReport, **_: Any) -> list[Table]:
             cells[f"g{i}"] = f"{c.transcripts} ({_pct(c.percent)})" if c.transcripts else "–"
         rows.append({**code_cells(r.code), **cells})
     title = f"Codes by {report.attribute}: transcripts with the code (% of group) ({report.selection.label})"
-    return [Table(f"by {report.attribute}", title, [*code_columns(), *_group_columns(report, "text")], rows, keys=3,
-                  notes=list(report.notes), indent="name")]
+    return [
+        Table(
+            f"by {report.attribute}",
+            title,
+            [*code_columns(), *_group_columns(report, "text")],
+            rows,
+            keys=3,
+            notes=list(report.notes),
+            indent="name",
+        )
+    ]
 
 
 def _by_attribute_long(report: ByAttributeReport, **_: Any) -> Table:
-    columns = [*code_columns(), Column("attribute", "Attribute"), Column("value", "Value"),
-               Column("group_transcripts", "Transcripts in group", "int"), Column("transcripts", "Transcripts with code", "int"),
-               Column("percent", "% of group", "percent"), Column("segments", "Coded segments", "int"), Column("codings", "Codings", "int")]
+    columns = [
+        *code_columns(),
+        Column("attribute", "Attribute"),
+        Column("value", "Value"),
+        Column("group_transcripts", "Transcripts in group", "int"),
+        Column("transcripts", "Transcripts with code", "int"),
+        Column("percent", "% of group", "percent"),
+        Column("segments", "Coded segments", "int"),
+        Column("codings", "Codings", "int"),
+    ]
     rows = []
     for r in report.rows:
         for g, c in zip(report.groups, r.cells):
-            rows.append({"code": r.code.number or "", "name": r.code.name, "level": r.code.depth, "attribute": report.attribute,
-                         "value": g.value, "group_transcripts": g.transcripts, "transcripts": c.transcripts,
-                         "percent": c.percent, "segments": c.segments, "codings": c.codings})
-    return Table(f"by {report.attribute}", f"Codes by {report.attribute} ({report.selection.label})", columns, rows, keys=5,
-                 notes=list(report.notes))
+            rows.append(
+                {
+                    "code": r.code.number or "",
+                    "name": r.code.name,
+                    "level": r.code.depth,
+                    "attribute": report.attribute,
+                    "value": g.value,
+                    "group_transcripts": g.transcripts,
+                    "transcripts": c.transcripts,
+                    "percent": c.percent,
+                    "segments": c.segments,
+                    "codings": c.codings,
+                }
+            )
+    return Table(
+        f"by {report.attribute}",
+        f"Codes by {report.attribute} ({report.selection.label})",
+        columns,
+        rows,
+        keys=5,
+        notes=list(report.notes),
+    )
 
 
 # ---------------------------------------------------------------------- matrix
@@ -200,16 +308,28 @@ def _matrix_data(report: MatrixReport, *, transpose: bool = False, **_: Any) -> 
     title = f"Code × transcript matrix: {'presence (0/1)' if report.presence else 'coded segments'} ({report.selection.label})"
     if transpose:
         keys = sorted({k for t in report.transcripts for k in t.attributes})
-        columns = [Column("transcript", "Transcript"), *[Column(f"a:{k}", k) for k in keys],
-                   *[Column(f"c{i}", c.label, "int") for i, c in enumerate(report.codes)]]
+        columns = [
+            Column("transcript", "Transcript"),
+            *[Column(f"a:{k}", k) for k in keys],
+            *[Column(f"c{i}", c.label, "int") for i, c in enumerate(report.codes)],
+        ]
         rows = []
         for j, t in enumerate(report.transcripts):
-            row: dict[str, Any] = {"transcript": t.name, **{f"a:{k}": t.attributes.get(k, "") for k in keys}}
+            row: dict[str, Any] = {
+                "transcript": t.name,
+                **{f"a:{k}": t.attributes.get(k, "") for k in keys},
+            }
             row.update({f"c{i}": report.values[i][j] for i in range(len(report.codes))})
             rows.append(row)
         return [Table("matrix", title, columns, rows, keys=1 + len(keys), notes=list(report.notes))]
-    columns = [*code_columns(), *[Column(f"t{j}", t.name, "int") for j, t in enumerate(report.transcripts)]]
-    rows = [{**code_cells(c), **{f"t{j}": report.values[i][j] for j in range(len(report.transcripts))}} for i, c in enumerate(report.codes)]
+    columns = [
+        *code_columns(),
+        *[Column(f"t{j}", t.name, "int") for j, t in enumerate(report.transcripts)],
+    ]
+    rows = [
+        {**code_cells(c), **{f"t{j}": report.values[i][j] for j in range(len(report.transcripts))}}
+        for i, c in enumerate(report.codes)
+    ]
     return [Table("matrix", title, columns, rows, keys=3, notes=list(report.notes), indent="name")]
 
 
@@ -222,17 +342,42 @@ def _matrix_long(report: MatrixReport, **_: Any) -> Table:
 
 # ---------------------------------------------------------------------- co-occurrence
 def _cooccurrence_data(report: CooccurrenceReport, **_: Any) -> list[Table]:
-    tables = [_square(report, report.counts, "cooccurrence", f"Co-occurrence: segments coded with both ({report.selection.label})", "int")]
+    tables = [
+        _square(
+            report,
+            report.counts,
+            "cooccurrence",
+            f"Co-occurrence: segments coded with both ({report.selection.label})",
+            "int",
+        )
+    ]
     if report.normalise and report.values is not None:
         name = NORMALISATIONS[report.normalise].split(":")[0]
-        tables.append(_square(report, report.values, f"cooccurrence {report.normalise}", f"Co-occurrence, {name} ({report.selection.label})", "float"))
+        tables.append(
+            _square(
+                report,
+                report.values,
+                f"cooccurrence {report.normalise}",
+                f"Co-occurrence, {name} ({report.selection.label})",
+                "float",
+            )
+        )
     return tables
 
 
-def _square(report: CooccurrenceReport, values: list[list[Any]], name: str, title: str, kind: str, only: list[int] | None = None) -> Table:
+def _square(
+    report: CooccurrenceReport,
+    values: list[list[Any]],
+    name: str,
+    title: str,
+    kind: str,
+    only: list[int] | None = None,
+) -> Table:
     picked = only if only is not None else list(range(len(report.codes)))
     columns = [*code_columns(), *[Column(f"c{j}", report.codes[j].short, kind) for j in picked]]
-    rows = [{**code_cells(report.codes[i]), **{f"c{j}": values[i][j] for j in picked}} for i in picked]
+    rows = [
+        {**code_cells(report.codes[i]), **{f"c{j}": values[i][j] for j in picked}} for i in picked
+    ]
     return Table(name, title, columns, rows, keys=3, notes=list(report.notes), indent="name")
 
 
@@ -242,70 +387,171 @@ def _cooccurrence_reading(report: CooccurrenceReport, **_: Any) -> list[Table]:
     if len(used) <= MAX_READABLE_CODES:
         values = report.values if report.values is not None else report.counts
         kind = "float" if report.values is not None else "int"
-        tables.append(_square(report, values, "cooccurrence", f"Co-occurrence ({report.selection.label})", kind, only=used))
+        tables.append(
+            _square(
+                report,
+                values,
+                "cooccurrence",
+                f"Co-occurrence ({report.selection.label})",
+                kind,
+                only=used,
+            )
+        )
     pairs = report.pairs()
-    columns = [Column("a", "Code"), Column("b", "Co-occurs with"), Column("segments", "Segments with both", "int")]
+    columns = [
+        Column("a", "Code"),
+        Column("b", "Co-occurs with"),
+        Column("segments", "Segments with both", "int"),
+    ]
     if report.values is not None:
-        columns.append(Column("value", NORMALISATIONS[report.normalise or "jaccard"].split(":")[0].split(" (")[0], "float"))
-    rows = [{"a": a.label, "b": b.label, "segments": n, "value": v} for a, b, n, v in pairs[:MAX_PAIRS]]
+        columns.append(
+            Column(
+                "value",
+                NORMALISATIONS[report.normalise or "jaccard"].split(":")[0].split(" (")[0],
+                "float",
+            )
+        )
+    rows = [
+        {"a": a.label, "b": b.label, "segments": n, "value": v} for a, b, n, v in pairs[:MAX_PAIRS]
+    ]
     notes = list(report.notes)
     if len(pairs) > MAX_PAIRS:
-        notes.append(f"The {MAX_PAIRS} most frequent of {len(pairs)} co-occurring pairs; export CSV or XLSX for the full matrix.")
-    tables.append(Table("cooccurring pairs", f"Codes that co-occur ({report.selection.label})", columns, rows, keys=2, notes=notes))
+        notes.append(
+            f"The {MAX_PAIRS} most frequent of {len(pairs)} co-occurring pairs; export CSV or XLSX for the full matrix."
+        )
+    tables.append(
+        Table(
+            "cooccurring pairs",
+            f"Codes that co-occur ({report.selection.label})",
+            columns,
+            rows,
+            keys=2,
+            notes=notes,
+        )
+    )
     return tables
 
 
 def _cooccurrence_long(report: CooccurrenceReport, **_: Any) -> Table:
-    columns = [Column("code_a", "Code A"), Column("name_a", "Name A"), Column("code_b", "Code B"), Column("name_b", "Name B"),
-               Column("segments", "Segments with both", "int")]
+    columns = [
+        Column("code_a", "Code A"),
+        Column("name_a", "Name A"),
+        Column("code_b", "Code B"),
+        Column("name_b", "Name B"),
+        Column("segments", "Segments with both", "int"),
+    ]
     if report.values is not None:
         columns.append(Column(report.normalise or "value", report.normalise or "value", "float"))
     rows = []
     for i, a in enumerate(report.codes):
         for j, b in enumerate(report.codes):
-            row = {"code_a": a.number or "", "name_a": a.name, "code_b": b.number or "", "name_b": b.name, "segments": report.counts[i][j]}
+            row = {
+                "code_a": a.number or "",
+                "name_a": a.name,
+                "code_b": b.number or "",
+                "name_b": b.name,
+                "segments": report.counts[i][j],
+            }
             if report.values is not None:
                 row[report.normalise or "value"] = report.values[i][j]
             rows.append(row)
-    return Table("cooccurrence", f"Co-occurrence ({report.selection.label})", columns, rows, keys=4, notes=list(report.notes))
+    return Table(
+        "cooccurrence",
+        f"Co-occurrence ({report.selection.label})",
+        columns,
+        rows,
+        keys=4,
+        notes=list(report.notes),
+    )
 
 
 # ---------------------------------------------------------------------- quotes
 def _quote_data(report: QuoteReport, **_: Any) -> list[Table]:
     keys = sorted({k for q in report.quotes for k in q.attributes})
-    columns = [Column("code", "Code"), Column("name", "Name"), Column("transcript", "Transcript"),
-               Column("first_segment", "First segment", "int"), Column("last_segment", "Last segment", "int"),
-               Column("speaker", "Speaker"), Column("coders", "Coders"), Column("text", "Quote"), Column("memos", "Memos"),
-               *([Column("before", "Before"), Column("after", "After")] if report.context else []),
-               *[Column(f"a:{k}", k) for k in keys]]
+    columns = [
+        Column("code", "Code"),
+        Column("name", "Name"),
+        Column("transcript", "Transcript"),
+        Column("first_segment", "First segment", "int"),
+        Column("last_segment", "Last segment", "int"),
+        Column("speaker", "Speaker"),
+        Column("coders", "Coders"),
+        Column("text", "Quote"),
+        Column("memos", "Memos"),
+        *([Column("before", "Before"), Column("after", "After")] if report.context else []),
+        *[Column(f"a:{k}", k) for k in keys],
+    ]
     rows = []
     for q in report.quotes:
-        row: dict[str, Any] = {"code": q.code.number or "", "name": q.code.name, "transcript": q.transcript,
-                               "first_segment": q.first_segment, "last_segment": q.last_segment, "speaker": q.speaker or "",
-                               "coders": ", ".join(q.coders), "text": q.text,
-                               "memos": " | ".join(f"{m.author}: {m.text}" if m.author else m.text for m in q.memos),
-                               "before": q.before or "", "after": q.after or ""}
+        row: dict[str, Any] = {
+            "code": q.code.number or "",
+            "name": q.code.name,
+            "transcript": q.transcript,
+            "first_segment": q.first_segment,
+            "last_segment": q.last_segment,
+            "speaker": q.speaker or "",
+            "coders": ", ".join(q.coders),
+            "text": q.text,
+            "memos": " | ".join(f"{m.author}: {m.text}" if m.author else m.text for m in q.memos),
+            "before": q.before or "",
+            "after": q.after or "",
+        }
         row.update({f"a:{k}": q.attributes.get(k, "") for k in keys})
         rows.append(row)
-    return [Table("quotes", f"Quotes ({report.selection.label})", columns, rows, keys=5, notes=list(report.notes))]
+    return [
+        Table(
+            "quotes",
+            f"Quotes ({report.selection.label})",
+            columns,
+            rows,
+            keys=5,
+            notes=list(report.notes),
+        )
+    ]
 
 
 # ---------------------------------------------------------------------- codebook
 def _codebook_data(report: CodebookReport, **_: Any) -> list[Table]:
-    columns = [*code_columns(), Column("description", "Definition"), Column("inclusion", "Use when"), Column("exclusion", "Do not use when"),
-               Column("example", "Example"), Column("segments", "Coded segments", "int"), Column("codings", "Codings", "int"),
-               Column("transcripts", "Transcripts", "int"), Column("total_segments", "Coded segments incl. sub-codes", "int")]
-    rows = [{**code_cells(e.code), "description": e.description, "inclusion": e.inclusion, "exclusion": e.exclusion,
-             "example": e.example, "segments": e.own.segments, "codings": e.own.codings, "transcripts": e.own.transcripts,
-             "total_segments": e.total.segments} for e in report.entries]
-    return [Table("codebook", report.name, columns, rows, keys=3, notes=list(report.notes), indent="name")]
+    columns = [
+        *code_columns(),
+        Column("description", "Definition"),
+        Column("inclusion", "Use when"),
+        Column("exclusion", "Do not use when"),
+        Column("example", "Example"),
+        Column("segments", "Coded segments", "int"),
+        Column("codings", "Codings", "int"),
+        Column("transcripts", "Transcripts", "int"),
+        Column("total_segments", "Coded segments incl. sub-codes", "int"),
+    ]
+    rows = [
+        {
+            **code_cells(e.code),
+            "description": e.description,
+            "inclusion": e.inclusion,
+            "exclusion": e.exclusion,
+            "example": e.example,
+            "segments": e.own.segments,
+            "codings": e.own.codings,
+            "transcripts": e.own.transcripts,
+            "total_segments": e.total.segments,
+        }
+        for e in report.entries
+    ]
+    return [
+        Table(
+            "codebook", report.name, columns, rows, keys=3, notes=list(report.notes), indent="name"
+        )
+    ]
 
 
 # ---------------------------------------------------------------------- progress
 def _progress_data(report: ProgressReport, **_: Any) -> list[Table]:
     columns = [Column("transcript", "Transcript")]
     for c in report.coders:
-        columns += [Column(f"{c.name}:status", f"{c.name} status"), Column(f"{c.name}:percent", f"{c.name} % coded", "percent")]
+        columns += [
+            Column(f"{c.name}:status", f"{c.name} status"),
+            Column(f"{c.name}:percent", f"{c.name} % coded", "percent"),
+        ]
     rows = []
     for r in report.rows:
         row: dict[str, Any] = {"transcript": r.transcript}
@@ -317,23 +563,44 @@ def _progress_data(report: ProgressReport, **_: Any) -> list[Table]:
 
 
 def _progress_reading(report: ProgressReport, **_: Any) -> list[Table]:
-    columns = [Column("transcript", "Transcript"), *[Column(f"k{i}", c.name) for i, c in enumerate(report.coders)]]
+    columns = [
+        Column("transcript", "Transcript"),
+        *[Column(f"k{i}", c.name) for i, c in enumerate(report.coders)],
+    ]
     rows = []
     for r in report.rows:
         row: dict[str, Any] = {"transcript": r.transcript}
         for i, cell in enumerate(r.cells):
             row[f"k{i}"] = f"{cell.status} · {_pct(cell.percent)}"
         rows.append(row)
-    done = ", ".join(f"{c.name} {report.done(i)}/{len(report.rows)} done" for i, c in enumerate(report.coders))
+    done = ", ".join(
+        f"{c.name} {report.done(i)}/{len(report.rows)} done" for i, c in enumerate(report.coders)
+    )
     notes = [*report.notes, *([done] if done else [])]
     return [Table("progress", "Coding progress", columns, rows, keys=1, notes=notes)]
 
 
 def _progress_long(report: ProgressReport, **_: Any) -> Table:
-    columns = [Column("transcript", "Transcript"), Column("coder", "Coder"), Column("status", "Status"),
-               Column("coded", "Coded segments", "int"), Column("codable", "Codable segments", "int"), Column("percent", "% coded", "percent")]
-    rows = [{"transcript": r.transcript, "coder": c.name, "status": cell.status, "coded": cell.coded, "codable": cell.codable,
-             "percent": cell.percent} for r in report.rows for c, cell in zip(report.coders, r.cells)]
+    columns = [
+        Column("transcript", "Transcript"),
+        Column("coder", "Coder"),
+        Column("status", "Status"),
+        Column("coded", "Coded segments", "int"),
+        Column("codable", "Codable segments", "int"),
+        Column("percent", "% coded", "percent"),
+    ]
+    rows = [
+        {
+            "transcript": r.transcript,
+            "coder": c.name,
+            "status": cell.status,
+            "coded": cell.coded,
+            "codable": cell.codable,
+            "percent": cell.percent,
+        }
+        for r in report.rows
+        for c, cell in zip(report.coders, r.cells)
+    ]
     return Table("progress", "Coding progress", columns, rows, keys=2, notes=list(report.notes))
 
 

@@ -27,8 +27,17 @@ from codebench.reports.tables import Table, data_tables, long_table
 
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
 EXTENSIONS = {
-    ".txt": "table", ".csv": "csv", ".xlsx": "xlsx", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
-    ".docx": "docx", ".json": "json", ".png": "png", ".svg": "svg",
+    ".txt": "table",
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".json": "json",
+    ".png": "png",
+    ".svg": "svg",
 }
 #: Formats that are bytes and need an output file (not the terminal).
 BINARY = ("xlsx", "docx", "png")
@@ -47,7 +56,9 @@ def infer_format(path: Path | str | None, fmt: str | None = None) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in EXTENSIONS:
         known = ", ".join(sorted(EXTENSIONS))
-        raise CodebenchError(f"cannot tell the format from {Path(path).name!r} (extensions: {known}); pass --format")
+        raise CodebenchError(
+            f"cannot tell the format from {Path(path).name!r} (extensions: {known}); pass --format"
+        )
     return EXTENSIONS[suffix]
 
 
@@ -62,7 +73,9 @@ def formats_for(report: Any) -> tuple[str, ...]:
 def render(report: Any, fmt: str, **view: Any) -> bytes | str:
     """``report`` in format ``fmt`` (text for text formats, bytes for binary ones)."""
     if fmt not in formats_for(report):
-        raise CodebenchError(f"a {report.kind} report cannot be written as {fmt} (use {', '.join(formats_for(report))})")
+        raise CodebenchError(
+            f"a {report.kind} report cannot be written as {fmt} (use {', '.join(formats_for(report))})"
+        )
     if fmt == "table":
         from codebench.reports.render_rich import render_text
 
@@ -112,7 +125,9 @@ def tables_csv(tables: list[Table]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     stacked = len(tables) > 1
     if stacked and len({tuple(c.label for c in t.columns) for t in tables}) > 1:
-        raise CodebenchError("these tables have different columns; write them as xlsx or one per file")
+        raise CodebenchError(
+            "these tables have different columns; write them as xlsx or one per file"
+        )
     if tables:
         header = [c.label for c in tables[0].columns]
         writer.writerow(["Table", *header] if stacked else header)
@@ -136,7 +151,11 @@ def to_json(report: Any) -> str:
 def jsonable(value: Any) -> Any:
     """Dataclasses to dicts (with ``notes`` and a code's ``label``), recursively."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith("_")}
+        out = {
+            f.name: jsonable(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("_")
+        }
         for extra in ("notes", "label", "location"):
             attribute = getattr(type(value), extra, None)
             if isinstance(attribute, property):

@@ -97,7 +97,9 @@ def side_reader(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection | None
     conn = None
     if path and not db.conn.in_transaction:
         try:
-            conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            conn = sqlite3.connect(
+                f"{Path(path).as_uri()}?mode=ro", uri=True, check_same_thread=False
+            )
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             prepare_scan(conn)
@@ -135,7 +137,9 @@ def coding_packing(db: sqlite_utils.Database | sqlite3.Connection) -> Packing:
     o_bits = max(_max_text_length(db).bit_length(), 1)
     if t_bits + c_bits + 2 * o_bits <= 63:
         return Packing("one", o_bits, c_bits)
-    return Packing("two" if max(t_bits, c_bits) + OFFSET_BITS <= 63 else "plain", OFFSET_BITS, c_bits)
+    return Packing(
+        "two" if max(t_bits, c_bits) + OFFSET_BITS <= 63 else "plain", OFFSET_BITS, c_bits
+    )
 
 
 def coding_columns(
@@ -168,26 +172,50 @@ def coding_columns(
     if packing.layout == "one":
         o_bits, c_bits = packing.offset_bits, packing.code_bits
         (packed,) = int_columns(
-            db, [f"(((((transcript_id << {o_bits}) | start_char) << {c_bits}) | code_id) << {o_bits}) | end_char"], tail, params
+            db,
+            [
+                f"(((((transcript_id << {o_bits}) | start_char) << {c_bits}) | code_id) << {o_bits}) | end_char"
+            ],
+            tail,
+            params,
         )
         start_key = packed >> (o_bits + c_bits)
         end_key = ((start_key >> o_bits) << o_bits) | (packed & ((1 << o_bits) - 1))
-        columns = CodingColumns(start_key, end_key, (packed >> o_bits) & ((1 << c_bits) - 1), o_bits)
+        columns = CodingColumns(
+            start_key, end_key, (packed >> o_bits) & ((1 << c_bits) - 1), o_bits
+        )
     elif packing.layout == "two":
         a, b = int_columns(
-            db, [f"(transcript_id << {OFFSET_BITS}) | start_char", f"(code_id << {OFFSET_BITS}) | end_char"], tail, params
+            db,
+            [
+                f"(transcript_id << {OFFSET_BITS}) | start_char",
+                f"(code_id << {OFFSET_BITS}) | end_char",
+            ],
+            tail,
+            params,
         )
         end_key = ((a >> OFFSET_BITS) << OFFSET_BITS) | (b & ((1 << OFFSET_BITS) - 1))
         columns = CodingColumns(a, end_key, b >> OFFSET_BITS)
     else:
-        t, s, e, k = int_columns(db, ["transcript_id", "start_char", "end_char", "code_id"], tail, params)
+        t, s, e, k = int_columns(
+            db, ["transcript_id", "start_char", "end_char", "code_id"], tail, params
+        )
         return CodingColumns((t << OFFSET_BITS) | s, (t << OFFSET_BITS) | e, k)
-    if len(columns) and not bool((columns.start_key < columns.end_key).all()):  # a span past its text: never pack it
-        return coding_columns(db, coder_ids, code_ids=code_ids, packing=Packing("plain", OFFSET_BITS, packing.code_bits))
+    if len(columns) and not bool(
+        (columns.start_key < columns.end_key).all()
+    ):  # a span past its text: never pack it
+        return coding_columns(
+            db,
+            coder_ids,
+            code_ids=code_ids,
+            packing=Packing("plain", OFFSET_BITS, packing.code_bits),
+        )
     return columns
 
 
-def segment_columns(db: sqlite_utils.Database | sqlite3.Connection, *, speakers: bool = False) -> SegmentColumns:
+def segment_columns(
+    db: sqlite_utils.Database | sqlite3.Connection, *, speakers: bool = False
+) -> SegmentColumns:
     """Every segment of the project as arrays, sorted by (transcript id, start).
 
     With ``speakers``, the names come in the same scan (turn them into ids
@@ -196,18 +224,26 @@ def segment_columns(db: sqlite_utils.Database | sqlite3.Connection, *, speakers:
     import numpy as np
 
     prepare_scan(db)
-    columns = [f"group_concat((transcript_id << {OFFSET_BITS}) | start_char)", "group_concat((end_char << 1) | codable)"]
+    columns = [
+        f"group_concat((transcript_id << {OFFSET_BITS}) | start_char)",
+        "group_concat((end_char << 1) | codable)",
+    ]
     if speakers:
         columns.append("group_concat(coalesce(speaker, ''), ?)")
-    row = db.execute(f"SELECT count(*), {', '.join(columns)} FROM segments", [UNIT_SEPARATOR] if speakers else []).fetchone()
+    row = db.execute(
+        f"SELECT count(*), {', '.join(columns)} FROM segments", [UNIT_SEPARATOR] if speakers else []
+    ).fetchone()
     count = int(row[0])
     a, b = _parse(row[1], count), _parse(row[2], count)
     names = None
     if speakers:
         names = row[3].split(UNIT_SEPARATOR) if count else []
         if len(names) != count:  # a name holds the separator: read the rows one by one
-            rows = db.execute("SELECT (transcript_id << ?) | start_char, (end_char << 1) | codable, coalesce(speaker, '')"
-                              " FROM segments", [OFFSET_BITS]).fetchall()
+            rows = db.execute(
+                "SELECT (transcript_id << ?) | start_char, (end_char << 1) | codable, coalesce(speaker, '')"
+                " FROM segments",
+                [OFFSET_BITS],
+            ).fetchall()
             a = np.array([r[0] for r in rows], dtype=np.int64)
             b = np.array([r[1] for r in rows], dtype=np.int64)
             names = [r[2] for r in rows]
@@ -251,17 +287,28 @@ def _marks(chunk: Sequence[int]) -> str:
     return ", ".join("?" for _ in chunk)
 
 
-def transcript_texts(db: sqlite_utils.Database | sqlite3.Connection, transcript_ids: Sequence[int] | None = None) -> dict[int, str]:
+def transcript_texts(
+    db: sqlite_utils.Database | sqlite3.Connection, transcript_ids: Sequence[int] | None = None
+) -> dict[int, str]:
     """``{transcript_id: text}`` for the given transcripts (default: all)."""
     if transcript_ids is None:
         return {r[0]: r[1] for r in db.execute("SELECT id, text FROM transcripts")}
     out: dict[int, str] = {}
     for chunk in _id_chunks(transcript_ids):
-        out.update({r[0]: r[1] for r in db.execute(f"SELECT id, text FROM transcripts WHERE id IN ({_marks(chunk)})", chunk)})
+        out.update(
+            {
+                r[0]: r[1]
+                for r in db.execute(
+                    f"SELECT id, text FROM transcripts WHERE id IN ({_marks(chunk)})", chunk
+                )
+            }
+        )
     return out
 
 
-def _memos_by(db: sqlite_utils.Database, column: str, ids: Sequence[int], where: str = "") -> dict[int, list[tuple[str, str]]]:
+def _memos_by(
+    db: sqlite_utils.Database, column: str, ids: Sequence[int], where: str = ""
+) -> dict[int, list[tuple[str, str]]]:
     """``{m.<column>: [(author name, memo text), …]}`` for memos whose ``column`` is in ``ids``.
 
     Coding memos and segment memos are the same query keyed by a different
@@ -279,22 +326,33 @@ def _memos_by(db: sqlite_utils.Database, column: str, ids: Sequence[int], where:
     return out
 
 
-def coding_memos(db: sqlite_utils.Database, coding_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+def coding_memos(
+    db: sqlite_utils.Database, coding_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
     """``{coding_id: [(author name, memo text), …]}`` for memos attached to codings."""
     return _memos_by(db, "coding_id", coding_ids)
 
 
-def segment_memos(db: sqlite_utils.Database, segment_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+def segment_memos(
+    db: sqlite_utils.Database, segment_ids: Sequence[int]
+) -> dict[int, list[tuple[str, str]]]:
     """``{segment_id: [(author name, memo text), …]}`` for memos attached to segments."""
     return _memos_by(db, "segment_id", segment_ids, where="m.coding_id IS NULL AND ")
 
 
 def codings_per_code(db: sqlite_utils.Database) -> dict[int, int]:
     """``{code_id: codings}`` by every coder: the plain indexed ``GROUP BY``."""
-    return {r[0]: r[1] for r in db.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")}
+    return {
+        r[0]: r[1] for r in db.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id")
+    }
 
 
-def int_columns(db: sqlite_utils.Database | sqlite3.Connection, expressions: Sequence[str], tail: str, params: Sequence[Any] = ()) -> list[np.ndarray]:
+def int_columns(
+    db: sqlite_utils.Database | sqlite3.Connection,
+    expressions: Sequence[str],
+    tail: str,
+    params: Sequence[Any] = (),
+) -> list[np.ndarray]:
     """Evaluate integer ``expressions`` over the rows of ``tail`` (``FROM … WHERE …``).
 
     Returns one int64 array per expression, rows in the same order in every

@@ -26,7 +26,9 @@ def _marks(ids: Sequence[int]) -> str:
     return ", ".join("?" for _ in ids) if ids else "NULL"
 
 
-def segment_rows(db: sqlite_utils.Database, transcript_ids: Sequence[int]) -> list[tuple[int, int, int, int, int, int]]:
+def segment_rows(
+    db: sqlite_utils.Database, transcript_ids: Sequence[int]
+) -> list[tuple[int, int, int, int, int, int]]:
     """``(transcript_id, ordinal, start, end, codable, turn)`` of every segment, by transcript then ordinal."""
     out: list[tuple[int, int, int, int, int, int]] = []
     for chunk in _chunks(transcript_ids):
@@ -102,7 +104,9 @@ def coded_transcripts(db: sqlite_utils.Database, coder_ids: Sequence[int]) -> di
     return out
 
 
-def decision_payloads(db: sqlite_utils.Database, action: str = "consensus.decide") -> list[tuple[int, int | None, str]]:
+def decision_payloads(
+    db: sqlite_utils.Database, action: str = "consensus.decide"
+) -> list[tuple[int, int | None, str]]:
     """``(event id, decider coder_id, payload JSON)`` of every adjudication, oldest first."""
     return db.execute(
         "SELECT id, coder_id, payload FROM events WHERE action = ? ORDER BY id", [action]

@@ -1,6 +1,6 @@
 """SQL for moving whole projects: reading whole tables, inserting explicit values, bulk-load settings.
 
-Used by :mod:`codebench.exchange.merge` (another project file attached
+Used by :mod:`codebench.exchange.merge.run` (another project file attached
 read-only as schema :data:`SOURCE`; the statements that copy from it live in
 :mod:`codebench.store.merge_sql`) and :mod:`codebench.exchange.jsonl` (a
 dump keyed by GUIDs and natural keys instead of row ids). Every write runs
@@ -24,8 +24,16 @@ SOURCE = "merge_src"
 
 #: Tables a project's content lives in (``_sqlite_migrations`` and ``sqlite_sequence`` are bookkeeping).
 CONTENT_TABLES = (
-    "meta", "coders", "codes", "transcripts", "attributes", "segments",
-    "codings", "memos", "coder_status", "events",
+    "meta",
+    "coders",
+    "codes",
+    "transcripts",
+    "attributes",
+    "segments",
+    "codings",
+    "memos",
+    "coder_status",
+    "events",
 )
 
 _SCHEMAS = {"main", SOURCE}
@@ -125,16 +133,28 @@ def deferred_checkpoint(db: sqlite_utils.Database) -> Iterator[None]:
 # --------------------------------------------------------------------- reading whole tables
 
 
-def fetch_rows(db: sqlite_utils.Database, table: str, schema: str = "main", *, columns: str = "*",
-               order_by: str = "rowid") -> list[dict[str, Any]]:
+def fetch_rows(
+    db: sqlite_utils.Database,
+    table: str,
+    schema: str = "main",
+    *,
+    columns: str = "*",
+    order_by: str = "rowid",
+) -> list[dict[str, Any]]:
     """Every row of ``schema.table`` as dicts (for the small tables: coders, codes, transcripts, …)."""
-    cursor = db.conn.execute(f"SELECT {columns} FROM {schema_name(schema)}.{table_name(table)} ORDER BY {order_by}")
+    cursor = db.conn.execute(
+        f"SELECT {columns} FROM {schema_name(schema)}.{table_name(table)} ORDER BY {order_by}"
+    )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
 
 
 def count_rows(db: sqlite_utils.Database, table: str, schema: str = "main") -> int:
-    return int(db.conn.execute(f"SELECT count(*) FROM {schema_name(schema)}.{table_name(table)}").fetchone()[0])
+    return int(
+        db.conn.execute(
+            f"SELECT count(*) FROM {schema_name(schema)}.{table_name(table)}"
+        ).fetchone()[0]
+    )
 
 
 def table_counts(db: sqlite_utils.Database, schema: str = "main") -> dict[str, int]:
@@ -142,7 +162,9 @@ def table_counts(db: sqlite_utils.Database, schema: str = "main") -> dict[str, i
     return {table: count_rows(db, table, schema) for table in CONTENT_TABLES}
 
 
-def table_digest(db: sqlite_utils.Database, table: str, schema: str = "main") -> list[tuple[Any, ...]]:
+def table_digest(
+    db: sqlite_utils.Database, table: str, schema: str = "main"
+) -> list[tuple[Any, ...]]:
     """Every row of a table, sorted: for comparing a table before and after an operation."""
     return sorted(
         db.conn.execute(f"SELECT * FROM {schema_name(schema)}.{table_name(table)}").fetchall(),
@@ -166,11 +188,15 @@ def insert_row(db: sqlite_utils.Database, table: str, values: Mapping[str, Any])
     """Insert one row with exactly ``values``; returns its rowid."""
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
-    cursor = db.conn.execute(f"INSERT INTO main.{table_name(table)} ({columns}) VALUES ({marks})", list(values.values()))
+    cursor = db.conn.execute(
+        f"INSERT INTO main.{table_name(table)} ({columns}) VALUES ({marks})", list(values.values())
+    )
     return int(cursor.lastrowid or 0)
 
 
-def insert_many(db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def insert_many(
+    db: sqlite_utils.Database, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
     """``executemany`` insert of tuples in ``columns`` order; returns the row count."""
     marks = ", ".join("?" for _ in columns)
     cursor = db.conn.executemany(
@@ -179,12 +205,15 @@ def insert_many(db: sqlite_utils.Database, table: str, columns: Sequence[str], r
     return cursor.rowcount
 
 
-def update_row(db: sqlite_utils.Database, table: str, key: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+def update_row(
+    db: sqlite_utils.Database, table: str, key: Mapping[str, Any], values: Mapping[str, Any]
+) -> None:
     """``UPDATE table SET values WHERE key`` (every key column must match)."""
     assignments = ", ".join(f"{column} = ?" for column in values)
     where = " AND ".join(f"{column} = ?" for column in key)
     db.conn.execute(
-        f"UPDATE main.{table_name(table)} SET {assignments} WHERE {where}", [*values.values(), *key.values()]
+        f"UPDATE main.{table_name(table)} SET {assignments} WHERE {where}",
+        [*values.values(), *key.values()],
     )
 
 
@@ -207,15 +236,61 @@ def keyed_rows(db: sqlite_utils.Database, kind: str) -> Iterator[tuple[Any, ...]
 KEYED_COLUMNS: dict[str, tuple[str, ...]] = {
     "meta": ("key", "value"),
     "coder": ("guid", "name", "kind", "created_at"),
-    "code": ("guid", "parent", "position", "number", "name", "description", "inclusion", "exclusion",
-             "example", "colour", "shortcut", "archived", "created_at"),
-    "transcript": ("guid", "name", "text", "sha256", "source_name", "source_format", "language", "unit",
-                   "imported_at"),
+    "code": (
+        "guid",
+        "parent",
+        "position",
+        "number",
+        "name",
+        "description",
+        "inclusion",
+        "exclusion",
+        "example",
+        "colour",
+        "shortcut",
+        "archived",
+        "created_at",
+    ),
+    "transcript": (
+        "guid",
+        "name",
+        "text",
+        "sha256",
+        "source_name",
+        "source_format",
+        "language",
+        "unit",
+        "imported_at",
+    ),
     "attribute": ("transcript", "key", "value"),
-    "segment": ("transcript", "ordinal", "start", "end", "speaker", "codable", "turn", "paragraph", "timestamp"),
+    "segment": (
+        "transcript",
+        "ordinal",
+        "start",
+        "end",
+        "speaker",
+        "codable",
+        "turn",
+        "paragraph",
+        "timestamp",
+    ),
     "coding": ("transcript", "start", "end", "code", "coder", "created_at"),
-    "memo": ("guid", "author", "transcript", "segment_transcript", "segment_ordinal", "code", "coding_coder",
-             "coding_code", "coding_transcript", "coding_start", "coding_end", "text", "created_at", "updated_at"),
+    "memo": (
+        "guid",
+        "author",
+        "transcript",
+        "segment_transcript",
+        "segment_ordinal",
+        "code",
+        "coding_coder",
+        "coding_code",
+        "coding_transcript",
+        "coding_start",
+        "coding_end",
+        "text",
+        "created_at",
+        "updated_at",
+    ),
     "status": ("coder", "transcript", "status", "updated_at"),
     "event": ("guid", "at", "coder", "transcript", "action", "payload"),
 }
@@ -278,7 +353,10 @@ def guid_ids(db: sqlite_utils.Database, table: str) -> dict[str, int]:
 
 def segment_ids(db: sqlite_utils.Database) -> dict[tuple[int, int], int]:
     """``{(transcript_id, ordinal): segment id}`` for the whole project."""
-    return {(r[0], r[1]): r[2] for r in db.conn.execute("SELECT transcript_id, ordinal, id FROM main.segments")}
+    return {
+        (r[0], r[1]): r[2]
+        for r in db.conn.execute("SELECT transcript_id, ordinal, id FROM main.segments")
+    }
 
 
 # --------------------------------------------------------------------- whole-file copies

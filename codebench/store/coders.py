@@ -1,4 +1,4 @@
-"""SQL for coders, their per-transcript status, and project settings."""
+"""SQL for coders and their per-transcript status."""
 
 from __future__ import annotations
 
@@ -28,14 +28,16 @@ def coder_by_id(db: sqlite_utils.Database, coder_id: int) -> Coder | None:
 
 def insert_coder(db: sqlite_utils.Database, name: str, kind: str, guid: str) -> int:
     cursor = db.execute(
-        "INSERT INTO coders (guid, name, kind, created_at) VALUES (?, ?, ?, ?)", [guid, name, kind, now()]
+        "INSERT INTO coders (guid, name, kind, created_at) VALUES (?, ?, ?, ?)",
+        [guid, name, kind, now()],
     )
     return int(cursor.lastrowid or 0)
 
 
 def get_status(db: sqlite_utils.Database, coder_id: int, transcript_id: int) -> str:
     row = db.execute(
-        "SELECT status FROM coder_status WHERE coder_id = ? AND transcript_id = ?", [coder_id, transcript_id]
+        "SELECT status FROM coder_status WHERE coder_id = ? AND transcript_id = ?",
+        [coder_id, transcript_id],
     ).fetchone()
     return row[0] if row else "not-started"
 
@@ -56,14 +58,3 @@ def statuses(db: sqlite_utils.Database, coder_id: int | None = None) -> dict[tup
         sql += " WHERE coder_id = ?"
         params.append(coder_id)
     return {(r[0], r[1]): r[2] for r in db.execute(sql, params)}
-
-
-def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
-
-
-def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
-    db.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]
-    )

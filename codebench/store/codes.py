@@ -11,13 +11,25 @@ from codebench.ids import now
 from codebench.models import Code
 from codebench.store import rows
 
-EDITABLE = ("name", "number", "description", "inclusion", "exclusion", "example", "colour", "shortcut")
+EDITABLE = (
+    "name",
+    "number",
+    "description",
+    "inclusion",
+    "exclusion",
+    "example",
+    "colour",
+    "shortcut",
+)
 
 
 def list_codes(db: sqlite_utils.Database, *, include_archived: bool = False) -> list[Code]:
     """Every code in tree order (parents before children, siblings by position)."""
     where = "" if include_archived else "WHERE archived = 0"
-    all_rows = [rows.code(r) for r in db.query(f"SELECT {rows.CODE_COLUMNS} FROM codes {where} ORDER BY position, id")]
+    all_rows = [
+        rows.code(r)
+        for r in db.query(f"SELECT {rows.CODE_COLUMNS} FROM codes {where} ORDER BY position, id")
+    ]
     by_parent: dict[int | None, list[Code]] = {}
     for code in all_rows:
         by_parent.setdefault(code.parent_id, []).append(code)
@@ -77,10 +89,18 @@ def update_code(db: sqlite_utils.Database, code_id: int, values: dict[str, Any])
 
 
 def children_of(db: sqlite_utils.Database, code_id: int) -> list[int]:
-    return [r[0] for r in db.execute("SELECT id FROM codes WHERE parent_id = ? ORDER BY position", [code_id])]
+    return [
+        r[0]
+        for r in db.execute("SELECT id FROM codes WHERE parent_id = ? ORDER BY position", [code_id])
+    ]
 
 
-def coding_counts(db: sqlite_utils.Database, *, coder_ids: list[int] | None = None, transcript_id: int | None = None) -> dict[int, int]:
+def coding_counts(
+    db: sqlite_utils.Database,
+    *,
+    coder_ids: list[int] | None = None,
+    transcript_id: int | None = None,
+) -> dict[int, int]:
     """Number of codings per code id, optionally for some coders / one transcript."""
     where, params = [], []
     if coder_ids is not None:
@@ -90,11 +110,16 @@ def coding_counts(db: sqlite_utils.Database, *, coder_ids: list[int] | None = No
         where.append("transcript_id = ?")
         params.append(transcript_id)
     clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return {r[0]: r[1] for r in db.execute(f"SELECT code_id, count(*) FROM codings {clause} GROUP BY code_id", params)}
+    return {
+        r[0]: r[1]
+        for r in db.execute(
+            f"SELECT code_id, count(*) FROM codings {clause} GROUP BY code_id", params
+        )
+    }
 
 
 # --------------------------------------------------------------------- codebook edits
-# Used by :mod:`codebench.codebook_edits`; every function runs inside the caller's transaction.
+# Used by :mod:`codebench.codebook.edits`; every function runs inside the caller's transaction.
 
 
 def code_by_number(db: sqlite_utils.Database, number: str) -> Code | None:
@@ -121,7 +146,8 @@ def child_codes(db: sqlite_utils.Database, parent_id: int | None) -> list[Code]:
     return [
         rows.code(r)
         for r in db.query(
-            f"SELECT {rows.CODE_COLUMNS} FROM codes WHERE parent_id IS ? ORDER BY position, id", [parent_id]
+            f"SELECT {rows.CODE_COLUMNS} FROM codes WHERE parent_id IS ? ORDER BY position, id",
+            [parent_id],
         )
     ]
 
@@ -141,11 +167,15 @@ def descendant_ids(db: sqlite_utils.Database, code_id: int) -> list[int]:
 
 def set_positions(db: sqlite_utils.Database, code_ids: list[int]) -> None:
     """Number siblings 0, 1, 2, … in the order given."""
-    db.conn.executemany("UPDATE codes SET position = ? WHERE id = ?", [(i, cid) for i, cid in enumerate(code_ids)])
+    db.conn.executemany(
+        "UPDATE codes SET position = ? WHERE id = ?", [(i, cid) for i, cid in enumerate(code_ids)]
+    )
 
 
 def set_archived(db: sqlite_utils.Database, code_ids: list[int], archived: bool) -> None:
-    db.conn.executemany("UPDATE codes SET archived = ? WHERE id = ?", [(int(archived), cid) for cid in code_ids])
+    db.conn.executemany(
+        "UPDATE codes SET archived = ? WHERE id = ?", [(int(archived), cid) for cid in code_ids]
+    )
 
 
 def codings_of_code(db: sqlite_utils.Database, code_id: int) -> list[dict[str, Any]]:
@@ -187,13 +217,17 @@ def merge_codings(db: sqlite_utils.Database, from_code: int, to_code: int) -> tu
         "UPDATE memos SET coding_id = (SELECT o.id FROM codings AS c JOIN codings AS o"
         " ON o.code_id = ? AND o.coder_id = c.coder_id AND o.transcript_id = c.transcript_id"
         " AND o.start_char = c.start_char AND o.end_char = c.end_char WHERE c.id = memos.coding_id)"
-        " WHERE coding_id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ? AND " + _DUPLICATE + ")",
+        " WHERE coding_id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ? AND "
+        + _DUPLICATE
+        + ")",
         [to_code, from_code, to_code],
     )
     dropped = db.execute(
         f"DELETE FROM codings WHERE id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ? AND {_DUPLICATE})",
         [from_code, to_code],
     ).rowcount
-    moved = db.execute("UPDATE codings SET code_id = ? WHERE code_id = ?", [to_code, from_code]).rowcount
+    moved = db.execute(
+        "UPDATE codings SET code_id = ? WHERE code_id = ?", [to_code, from_code]
+    ).rowcount
     db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [to_code, from_code])
     return int(moved), int(dropped)

@@ -1,4 +1,4 @@
-"""SQL for codings (spans of a transcript a coder tagged with a code) and memos."""
+"""SQL for codings: spans of a transcript a coder tagged with a code."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 from codebench.ids import now
-from codebench.models import Coding, Memo
+from codebench.models import Coding
 from codebench.store import rows
 
 
-def insert_coding(db: sqlite_utils.Database, coder_id: int, code_id: int, transcript_id: int, start: int, end: int, created_at: str | None = None) -> int | None:
+def insert_coding(
+    db: sqlite_utils.Database,
+    coder_id: int,
+    code_id: int,
+    transcript_id: int,
+    start: int,
+    end: int,
+    created_at: str | None = None,
+) -> int | None:
     """Insert a coding; returns its id, or ``None`` if the identical coding exists."""
     cursor = db.execute(
         "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at) VALUES (?, ?, ?, ?, ?, ?)"
@@ -31,7 +39,9 @@ def delete_coding(db: sqlite_utils.Database, coding_id: int) -> None:
     db.execute("DELETE FROM codings WHERE id = ?", [coding_id])
 
 
-def find_coding(db: sqlite_utils.Database, coder_id: int, code_id: int, transcript_id: int, start: int, end: int) -> Coding | None:
+def find_coding(
+    db: sqlite_utils.Database, coder_id: int, code_id: int, transcript_id: int, start: int, end: int
+) -> Coding | None:
     found = list(
         db.query(
             f"SELECT {rows.CODING_COLUMNS} FROM codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
@@ -68,7 +78,10 @@ def list_codings(
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     return [
         rows.coding(r)
-        for r in db.query(f"SELECT {rows.CODING_COLUMNS} FROM codings {clause} ORDER BY transcript_id, start_char, end_char, code_id", params)
+        for r in db.query(
+            f"SELECT {rows.CODING_COLUMNS} FROM codings {clause} ORDER BY transcript_id, start_char, end_char, code_id",
+            params,
+        )
     ]
 
 
@@ -85,39 +98,6 @@ def recode(db: sqlite_utils.Database, from_code: int, to_code: int) -> int:
 
 
 def count_codings(db: sqlite_utils.Database, code_id: int) -> int:
-    return int(db.execute("SELECT count(*) FROM codings WHERE code_id = ?", [code_id]).fetchone()[0])
-
-
-def insert_memo(db: sqlite_utils.Database, values: dict[str, Any]) -> int:
-    values = {**values}
-    stamp = now()
-    values.setdefault("created_at", stamp)
-    values.setdefault("updated_at", stamp)
-    columns = ", ".join(values)
-    cursor = db.execute(f"INSERT INTO memos ({columns}) VALUES ({', '.join('?' for _ in values)})", list(values.values()))
-    return int(cursor.lastrowid or 0)
-
-
-def update_memo(db: sqlite_utils.Database, memo_id: int, text: str) -> None:
-    db.execute("UPDATE memos SET text = ?, updated_at = ? WHERE id = ?", [text, now(), memo_id])
-
-
-def delete_memo(db: sqlite_utils.Database, memo_id: int) -> None:
-    db.execute("DELETE FROM memos WHERE id = ?", [memo_id])
-
-
-def list_memos(db: sqlite_utils.Database, *, transcript_id: int | None = None, author_id: int | None = None) -> list[Memo]:
-    where, params = [], []
-    if transcript_id is not None:
-        where.append("transcript_id = ?")
-        params.append(transcript_id)
-    if author_id is not None:
-        where.append("author_id = ?")
-        params.append(author_id)
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    return [rows.memo(r) for r in db.query(f"SELECT {rows.MEMO_COLUMNS} FROM memos {clause} ORDER BY id", params)]
-
-
-def get_memo(db: sqlite_utils.Database, memo_id: int) -> Memo | None:
-    found = list(db.query(f"SELECT {rows.MEMO_COLUMNS} FROM memos WHERE id = ?", [memo_id]))
-    return rows.memo(found[0]) if found else None
+    return int(
+        db.execute("SELECT count(*) FROM codings WHERE code_id = ?", [code_id]).fetchone()[0]
+    )

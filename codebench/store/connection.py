@@ -27,7 +27,9 @@ APPLICATION_ID = int.from_bytes(b"CBNH", "big")
 BUSY_TIMEOUT_MS = 5000
 
 
-def open_database(path: Path | str, *, create: bool = False, migrate: bool = True) -> sqlite_utils.Database:
+def open_database(
+    path: Path | str, *, create: bool = False, migrate: bool = True
+) -> sqlite_utils.Database:
     """Open (and optionally create) the project file at ``path``.
 
     Refuses files that are not SQLite, SQLite files that belong to another
@@ -59,11 +61,15 @@ def open_database(path: Path | str, *, create: bool = False, migrate: bool = Tru
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         except sqlite3.DatabaseError as error:
             if "not a database" in str(error) or "encrypted" in str(error):
-                raise ProjectError(f"{path}: not a codebench project (not an SQLite file)") from None
+                raise ProjectError(
+                    f"{path}: not a codebench project (not an SQLite file)"
+                ) from None
             raise
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
-            raise ProjectError(f"{path}: not a codebench project (an SQLite file of another application)")
+            raise ProjectError(
+                f"{path}: not a codebench project (an SQLite file of another application)"
+            )
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         if str(path) != ":memory:":

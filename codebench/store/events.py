@@ -30,7 +30,14 @@ def log(
     """Append one event; call inside the transaction that made the change."""
     cursor = db.execute(
         "INSERT INTO events (guid, at, coder_id, transcript_id, action, payload) VALUES (?, ?, ?, ?, ?, ?)",
-        [guid or new_guid(), at or now(), coder_id, transcript_id, action, json.dumps(payload, ensure_ascii=False, sort_keys=True)],
+        [
+            guid or new_guid(),
+            at or now(),
+            coder_id,
+            transcript_id,
+            action,
+            json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        ],
     )
     return int(cursor.lastrowid or 0)
 

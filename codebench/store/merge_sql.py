@@ -1,6 +1,6 @@
 """SQL for merging another project file, attached read-only as :data:`SOURCE`, into ``main``.
 
-Used by :mod:`codebench.exchange.merge`. Every write runs inside the
+Used by :mod:`codebench.exchange.merge.run`. Every write runs inside the
 caller's transaction. The two big tables (codings, events) are copied by one
 ``INSERT … SELECT`` each, with the source as the outer loop in row order, so
 target row ids are given out in the source's order, exactly as a row-by-row
@@ -125,22 +125,30 @@ def segment_bounds(
     return bounds
 
 
-def segment_key(db: sqlite_utils.Database, segment_id: int, schema: str = "main") -> tuple[int, int] | None:
+def segment_key(
+    db: sqlite_utils.Database, segment_id: int, schema: str = "main"
+) -> tuple[int, int] | None:
     """``(transcript_id, ordinal)`` of a segment."""
     row = db.conn.execute(
-        f"SELECT transcript_id, ordinal FROM {schema_name(schema)}.segments WHERE id = ?", [segment_id]
+        f"SELECT transcript_id, ordinal FROM {schema_name(schema)}.segments WHERE id = ?",
+        [segment_id],
     ).fetchone()
     return (row[0], row[1]) if row else None
 
 
-def segment_id(db: sqlite_utils.Database, transcript_id: int, ordinal: int, schema: str = "main") -> int | None:
+def segment_id(
+    db: sqlite_utils.Database, transcript_id: int, ordinal: int, schema: str = "main"
+) -> int | None:
     row = db.conn.execute(
-        f"SELECT id FROM {schema_name(schema)}.segments WHERE transcript_id = ? AND ordinal = ?", [transcript_id, ordinal]
+        f"SELECT id FROM {schema_name(schema)}.segments WHERE transcript_id = ? AND ordinal = ?",
+        [transcript_id, ordinal],
     ).fetchone()
     return int(row[0]) if row else None
 
 
-def coding_key(db: sqlite_utils.Database, coding_id: int, schema: str = "main") -> tuple[int, int, int, int, int] | None:
+def coding_key(
+    db: sqlite_utils.Database, coding_id: int, schema: str = "main"
+) -> tuple[int, int, int, int, int] | None:
     """``(coder_id, code_id, transcript_id, start, end)`` of a coding."""
     row = db.conn.execute(
         f"SELECT coder_id, code_id, transcript_id, start_char, end_char FROM {schema_name(schema)}.codings WHERE id = ?",
@@ -177,10 +185,14 @@ def check_ids_exist(db: sqlite_utils.Database, table: str, ids: Iterable[int]) -
         [json.dumps(wanted)],
     ).fetchone()[0]
     if found != len(wanted):
-        raise sqlite3.IntegrityError(f"FOREIGN KEY constraint failed (a merged row would refer to a missing {table} row)")
+        raise sqlite3.IntegrityError(
+            f"FOREIGN KEY constraint failed (a merged row would refer to a missing {table} row)"
+        )
 
 
-def removed_but_kept(db: sqlite_utils.Database, pairs: Sequence[tuple[Sequence[Any], Sequence[Any]]]) -> int:
+def removed_but_kept(
+    db: sqlite_utils.Database, pairs: Sequence[tuple[Sequence[Any], Sequence[Any]]]
+) -> int:
     """How many distinct target codings are still here although the source no longer has them.
 
     ``pairs`` holds ``(source key, target key)``, each key ``(coder_id,
@@ -239,7 +251,9 @@ class _Translations:
     joins: list[str] = field(default_factory=list)
     params: list[str] = field(default_factory=list)
 
-    def add(self, alias: str, column: str, mapping: Mapping[int, int], *, optional: bool = False) -> None:
+    def add(
+        self, alias: str, column: str, mapping: Mapping[int, int], *, optional: bool = False
+    ) -> None:
         """Translate ``alias.column`` through ``mapping``.
 
         A required id (``optional=False``) behaves as an inner join: rows
@@ -258,7 +272,9 @@ class _Translations:
                 self.conditions.append(inside)
             return
         name = f"map_{column}"
-        self.ctes.append(f"{name} AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?))")
+        self.ctes.append(
+            f"{name} AS MATERIALIZED (SELECT CAST(key AS INTEGER) AS src, value AS dst FROM json_each(?))"
+        )
         self.params.append(json.dumps({str(k): v for k, v in mapping.items()}))
         self.values[column] = f"{name}.dst"
         if optional:
@@ -300,8 +316,12 @@ def copy_segments(db: sqlite_utils.Database, source_id: int, target_id: int) -> 
     return cursor.rowcount
 
 
-def copy_codings(db: sqlite_utils.Database, coders: Mapping[int, int], codes: Mapping[int, int],
-                 transcripts: Mapping[int, int]) -> int:
+def copy_codings(
+    db: sqlite_utils.Database,
+    coders: Mapping[int, int],
+    codes: Mapping[int, int],
+    transcripts: Mapping[int, int],
+) -> int:
     """Copy every source coding whose ids are mapped, translating them; identical codings are skipped.
 
     Returns how many were added. The source is read ``NOT INDEXED``, in row
@@ -315,9 +335,9 @@ def copy_codings(db: sqlite_utils.Database, coders: Mapping[int, int], codes: Ma
         f"""
         {tr.with_clause()}
         INSERT INTO main.codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)
-        SELECT {tr.values['coder_id']}, {tr.values['code_id']}, {tr.values['transcript_id']},
+        SELECT {tr.values["coder_id"]}, {tr.values["code_id"]}, {tr.values["transcript_id"]},
                s.start_char, s.end_char, s.created_at
-        FROM {SOURCE}.codings AS s NOT INDEXED {' '.join(tr.joins)}
+        FROM {SOURCE}.codings AS s NOT INDEXED {" ".join(tr.joins)}
         {tr.where()}
         ORDER BY s.id
         ON CONFLICT DO NOTHING
@@ -343,7 +363,9 @@ def _new_event_ids(db: sqlite_utils.Database) -> Iterator[str]:
         db.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def copy_events(db: sqlite_utils.Database, coders: Mapping[int, int], transcripts: Mapping[int, int]) -> int:
+def copy_events(
+    db: sqlite_utils.Database, coders: Mapping[int, int], transcripts: Mapping[int, int]
+) -> int:
     """Append the source's events the target lacks (by GUID), in the source's log order; returns how many.
 
     An event whose coder or transcript is not in the maps keeps NULL there.
@@ -356,8 +378,8 @@ def copy_events(db: sqlite_utils.Database, coders: Mapping[int, int], transcript
             f"""
             {tr.with_clause()}
             INSERT INTO main.events (guid, at, coder_id, transcript_id, action, payload)
-            SELECT e.guid, e.at, {tr.values['coder_id']}, {tr.values['transcript_id']}, e.action, e.payload
-            FROM {new_ids} AS n CROSS JOIN {SOURCE}.events AS e {' '.join(tr.joins)}
+            SELECT e.guid, e.at, {tr.values["coder_id"]}, {tr.values["transcript_id"]}, e.action, e.payload
+            FROM {new_ids} AS n CROSS JOIN {SOURCE}.events AS e {" ".join(tr.joins)}
             WHERE e.id = n.id
             ORDER BY n.id
             """,

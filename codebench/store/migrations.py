@@ -193,7 +193,9 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return len(applied_names(db))
 
 
-def migrate(db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None) -> Path | None:
+def migrate(
+    db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None
+) -> Path | None:
     """Apply pending migrations, backing the file up first. Returns the backup path, if any."""
     applied = applied_names(db)
     unknown = [name for name in applied if name not in known_names()]
@@ -222,7 +224,9 @@ def _backup(db: sqlite_utils.Database, path: Path, version: int) -> Path:
     target = path.with_name(f"{path.stem}.backup-v{version}-{stamp}{path.suffix or '.db'}")
     counter = 1
     while target.exists():
-        target = path.with_name(f"{path.stem}.backup-v{version}-{stamp}-{counter}{path.suffix or '.db'}")
+        target = path.with_name(
+            f"{path.stem}.backup-v{version}-{stamp}-{counter}{path.suffix or '.db'}"
+        )
         counter += 1
     dest = sqlite3.connect(str(target))
     try:

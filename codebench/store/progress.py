@@ -9,7 +9,9 @@ if TYPE_CHECKING:
 
 
 def codings_per_coder(db: sqlite_utils.Database) -> dict[int, int]:
-    return {r[0]: r[1] for r in db.execute("SELECT coder_id, count(*) FROM codings GROUP BY coder_id")}
+    return {
+        r[0]: r[1] for r in db.execute("SELECT coder_id, count(*) FROM codings GROUP BY coder_id")
+    }
 
 
 def coded_codable(db: sqlite_utils.Database, coder_id: int) -> dict[int, tuple[int, int]]:

@@ -1,6 +1,6 @@
 """SQL for REFI-QDA import and export: bulk reads and writes the glue code needs.
 
-:mod:`codebench.exchange.refi_project` and :mod:`codebench.exchange.codebook_qdc`
+:mod:`codebench.exchange.qdpx.project` and :mod:`codebench.exchange.qdpx.codebook`
 map whole projects at once (hundreds of thousands of codings), so they read
 and write in bulk here instead of row by row through :class:`Project`.
 Every write runs inside the caller's transaction.

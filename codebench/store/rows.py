@@ -9,7 +9,9 @@ from typing import Any
 from codebench.models import Code, Coder, Coding, Event, Memo, Segment, Transcript
 
 CODE_COLUMNS = "id, guid, name, parent_id, position, number, description, inclusion, exclusion, example, colour, shortcut, archived"
-SEGMENT_COLUMNS = "id, transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp"
+SEGMENT_COLUMNS = (
+    "id, transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp"
+)
 CODING_COLUMNS = "id, coder_id, code_id, transcript_id, start_char, end_char, created_at"
 MEMO_COLUMNS = "id, guid, author_id, text, transcript_id, segment_id, code_id, coding_id, created_at, updated_at"
 

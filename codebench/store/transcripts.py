@@ -15,7 +15,9 @@ from codebench.store import rows
 MAX_VARIABLES = 999
 
 
-def attributes_of(db: sqlite_utils.Database, transcript_id: int | None = None) -> dict[int, dict[str, str]]:
+def attributes_of(
+    db: sqlite_utils.Database, transcript_id: int | None = None
+) -> dict[int, dict[str, str]]:
     sql = "SELECT transcript_id, key, value FROM attributes"
     params: list[Any] = []
     if transcript_id is not None:
@@ -31,7 +33,9 @@ def list_transcripts(db: sqlite_utils.Database) -> list[Transcript]:
     attrs = attributes_of(db)
     return [
         rows.transcript(r, attrs.get(r["id"], {}))
-        for r in db.query("SELECT id, guid, name, sha256, source_name, source_format, language, unit, imported_at FROM transcripts ORDER BY name")
+        for r in db.query(
+            "SELECT id, guid, name, sha256, source_name, source_format, language, unit, imported_at FROM transcripts ORDER BY name"
+        )
     ]
 
 
@@ -57,11 +61,15 @@ def transcript_text(db: sqlite_utils.Database, transcript_id: int) -> str:
 def insert_transcript(db: sqlite_utils.Database, values: dict[str, Any]) -> int:
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
-    cursor = db.execute(f"INSERT INTO transcripts ({columns}) VALUES ({marks})", list(values.values()))
+    cursor = db.execute(
+        f"INSERT INTO transcripts ({columns}) VALUES ({marks})", list(values.values())
+    )
     return int(cursor.lastrowid or 0)
 
 
-def insert_segments(db: sqlite_utils.Database, transcript_id: int, segments: Iterable[Sequence[Any]]) -> None:
+def insert_segments(
+    db: sqlite_utils.Database, transcript_id: int, segments: Iterable[Sequence[Any]]
+) -> None:
     """Bulk insert ``(ordinal, start, end, speaker, codable, turn, paragraph, timestamp)`` tuples."""
     db.conn.executemany(
         "INSERT INTO segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp)"
@@ -78,14 +86,19 @@ def set_attributes(db: sqlite_utils.Database, transcript_id: int, values: dict[s
     )
 
 
-def list_segments(db: sqlite_utils.Database, transcript_id: int, *, with_text: bool = True) -> list[Segment]:
+def list_segments(
+    db: sqlite_utils.Database, transcript_id: int, *, with_text: bool = True
+) -> list[Segment]:
     text = transcript_text(db, transcript_id) if with_text else ""
     return segments_in(db, transcript_id, text)
 
 
 def segments_in(db: sqlite_utils.Database, transcript_id: int, text: str) -> list[Segment]:
     """The transcript's segments in order, their text cut from ``text`` (the transcript's, or "")."""
-    found = db.execute(f"SELECT {rows.SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY ordinal", [transcript_id])
+    found = db.execute(
+        f"SELECT {rows.SEGMENT_COLUMNS} FROM segments WHERE transcript_id = ? ORDER BY ordinal",
+        [transcript_id],
+    )
     return [rows.segment(r, text) for r in found]
 
 
@@ -93,7 +106,9 @@ def segment_counts(db: sqlite_utils.Database) -> dict[int, tuple[int, int]]:
     """``{transcript_id: (segments, codable segments)}``."""
     return {
         r[0]: (r[1], r[2])
-        for r in db.execute("SELECT transcript_id, count(*), sum(codable) FROM segments GROUP BY transcript_id")
+        for r in db.execute(
+            "SELECT transcript_id, count(*), sum(codable) FROM segments GROUP BY transcript_id"
+        )
     }
 
 

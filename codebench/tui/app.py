@@ -24,7 +24,7 @@ from textual.screen import Screen
 from codebench.errors import CodebenchError
 
 if TYPE_CHECKING:
-    from codebench.coding import History
+    from codebench.coding.actions import History
     from codebench.models import Coder
     from codebench.project import Project
 
@@ -148,7 +148,7 @@ class CodebenchApp(App[None]):
         if self.coder_name:
             self._set_coder(self.coder_name)
             return
-        from codebench.tui.screens.coder import CoderModal
+        from codebench.tui.modals.coder import CoderModal
 
         try:
             known = [c.name for c in self.project.coders() if c.kind == "human"]
@@ -163,7 +163,7 @@ class CodebenchApp(App[None]):
         self._set_coder(name)
 
     def _set_coder(self, name: str) -> None:
-        from codebench.tui.screens.project_screen import ProjectScreen
+        from codebench.tui.screens.project import ProjectScreen
 
         try:
             self.coder = self.project.coder(name, create=True)
@@ -183,7 +183,7 @@ class CodebenchApp(App[None]):
     def history(self) -> History:
         """The coder's undo/redo history, shared by every transcript opened this session."""
         if self._history is None:
-            from codebench.coding import History
+            from codebench.coding.actions import History
 
             assert self.coder is not None
             self._history = History.load(self.project, self.coder)
@@ -259,7 +259,9 @@ class CodebenchApp(App[None]):
         yield from super().get_system_commands(screen)
 
 
-def make_app(project: Project, coder: str | None = None, transcript: str | None = None) -> CodebenchApp:
+def make_app(
+    project: Project, coder: str | None = None, transcript: str | None = None
+) -> CodebenchApp:
     """Build the workbench for ``project``.
 
     The coder is ``coder``, else ``$CODEBENCH_CODER``, else the last coder
@@ -279,4 +281,6 @@ def make_app(project: Project, coder: str | None = None, transcript: str | None 
         keymap = load_keymap()
     except CodebenchError as problem:
         error = str(problem)
-    return CodebenchApp(project, coder=name, transcript=transcript, keymap=keymap, keymap_error=error)
+    return CodebenchApp(
+        project, coder=name, transcript=transcript, keymap=keymap, keymap_error=error
+    )

@@ -26,7 +26,9 @@ def report_errors(method: F) -> F:
         except CodebenchError as error:
             self.app.notify(str(error), title="Not saved", severity="error", timeout=6)
         except sqlite3.Error as error:
-            self.app.notify(f"database error: {error}", title="Not saved", severity="error", timeout=6)
+            self.app.notify(
+                f"database error: {error}", title="Not saved", severity="error", timeout=6
+            )
         return None
 
     return wrapper  # type: ignore[return-value]

@@ -41,12 +41,12 @@ def load_keymap(path: Path | None = None) -> dict[str, str]:
         raise CodebenchError(f"{path}: cannot read keymap ({error})") from error
     table = data.get("keymap", data)
     if not isinstance(table, dict):
-        raise CodebenchError(f"{path}: [keymap] must be a table of binding id = \"keys\"")
+        raise CodebenchError(f'{path}: [keymap] must be a table of binding id = "keys"')
     keymap: dict[str, str] = {}
     for binding_id, keys in table.items():
         if isinstance(keys, list):
             keys = ",".join(str(k) for k in keys)
         if not isinstance(keys, str) or not keys.strip():
-            raise CodebenchError(f"{path}: keys for {binding_id!r} must be a string like \"j,down\"")
+            raise CodebenchError(f'{path}: keys for {binding_id!r} must be a string like "j,down"')
         keymap[str(binding_id)] = keys
     return keymap

@@ -52,15 +52,25 @@ def consensus_codes(p: Project, ordinal: int, name: str = "consensus") -> set[st
 def test_disagreements_list_who_applied_what(study: Project) -> None:
     items = list_disagreements(study, ["alice", "bob"])
     found = [(d.code.number, d.ordinal, d.applied_by.name) for d in items]
-    assert found == [("04.1", 2, "alice"), ("04.2", 2, "bob"), ("08", 2, "alice"), ("10", 6, "alice"), ("10", 7, "bob")]
+    assert found == [
+        ("04.1", 2, "alice"),
+        ("04.2", 2, "bob"),
+        ("08", 2, "alice"),
+        ("10", 6, "alice"),
+        ("10", 7, "bob"),
+    ]
     d = items[0]
     assert d.text == "We lost two managers." and d.speaker == "Ann Lee"
-    assert {c.number for c in d.codes_a} == {"04.1", "08"} and {c.number for c in d.codes_b} == {"04.2"}
+    assert {c.number for c in d.codes_a} == {"04.1", "08"} and {c.number for c in d.codes_b} == {
+        "04.2"
+    }
     assert not any(x.decided for x in items)
     only = list_disagreements(study, ["alice", "bob"], "10")
     assert [x.ordinal for x in only] == [6, 7]
     # The default pair is the two human coders who coded (pat only adjudicates).
-    assert [(x.coder_a.name, x.coder_b.name) for x in list_disagreements(study)][:1] == [("alice", "bob")]
+    assert [(x.coder_a.name, x.coder_b.name) for x in list_disagreements(study)][:1] == [
+        ("alice", "bob")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -72,7 +82,9 @@ def test_disagreements_list_who_applied_what(study: Project) -> None:
         ("neither", set()),
     ],
 )
-def test_each_choice_writes_the_right_codes(study: Project, choice: str, expected: set[str]) -> None:
+def test_each_choice_writes_the_right_codes(
+    study: Project, choice: str, expected: set[str]
+) -> None:
     d = list_disagreements(study, ["alice", "bob"], "04.1")[0]
     decision = adjudicate(study, "pat", d, d.code, choice)
     assert consensus_codes(study, 2) == expected
@@ -92,7 +104,11 @@ def test_each_choice_writes_the_right_codes(study: Project, choice: str, expecte
     assert {study.code(g).number for g in decision.scope} == {"04.1", "04.2", "08"}
     # One decision settles every disagreement on the segment (04.1, 04.2 and 08 at 2).
     items = list_disagreements(study, ["alice", "bob"])
-    assert [(x.code.number, x.ordinal) for x in items if x.decided] == [("04.1", 2), ("04.2", 2), ("08", 2)]
+    assert [(x.code.number, x.ordinal) for x in items if x.decided] == [
+        ("04.1", 2),
+        ("04.2", 2),
+        ("08", 2),
+    ]
     assert progress(items)[study.code("10").id] == (0, 2)
 
 
@@ -148,7 +164,9 @@ def test_agreement_with_the_consensus_coder(study: Project) -> None:
     for d in list_disagreements(study, ["alice", "bob"]):
         if not d.decided:
             adjudicate(study, "pat", d, d.code, "accept_a")
-    report = agreement_report(study, against_consensus=True, bootstrap=0, codes=["08", "10", "04.1", "04.2"])
+    report = agreement_report(
+        study, against_consensus=True, bootstrap=0, codes=["08", "10", "04.1", "04.2"]
+    )
     assert report["mode"] == "against-consensus"
     by_coder = {c["coders"][0]["name"]: c for c in report["comparisons"]}
     assert set(by_coder) == {"alice", "bob"}
@@ -156,12 +174,19 @@ def test_agreement_with_the_consensus_coder(study: Project) -> None:
     for entry in by_coder["alice"]["codes"]:
         assert entry["kappa"]["value"] in (1.0, None)
         assert entry["percent_agreement"]["value"] == 1.0
+
     # Bob vs consensus equals bob vs alice, computed independently.
     def vec(coder: str, code: str) -> list[int]:
-        ordinals = {o for c in study.codings(transcript="t1", coders=[coder], codes=[code])
-                    for o in CODABLE if study.segment("t1", o).start == c.start}
+        ordinals = {
+            o
+            for c in study.codings(transcript="t1", coders=[coder], codes=[code])
+            for o in CODABLE
+            if study.segment("t1", o).start == c.start
+        }
         return [int(o in ordinals) for o in CODABLE]
 
     bob_10 = next(c for c in by_coder["bob"]["codes"] if c["number"] == "10")
-    assert bob_10["kappa"]["value"] == pytest.approx(cohen_kappa_score(vec("bob", "10"), vec("alice", "10")), abs=1e-12)
+    assert bob_10["kappa"]["value"] == pytest.approx(
+        cohen_kappa_score(vec("bob", "10"), vec("alice", "10")), abs=1e-12
+    )
     assert by_coder["bob"]["transcripts"]["compared"] == ["t1"]

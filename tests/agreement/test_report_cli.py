@@ -33,7 +33,11 @@ CODERS = ["alice", "bob", "cara"]
 # transcript -> coder -> code -> codable segment ordinals coded
 SPEC: dict[str, dict[str, dict[str, list[int]]]] = {
     "t1": {
-        "alice": {"02": [1, 2], "08": [3, 5, 6], "10": [9, 10, 11]},  # 11 is an interviewer turn: ignored
+        "alice": {
+            "02": [1, 2],
+            "08": [3, 5, 6],
+            "10": [9, 10, 11],
+        },  # 11 is an interviewer turn: ignored
         "bob": {"02": [1], "08": [3, 5], "10": [9, 10, 13, 11], "13.2": []},
         "cara": {"02": [1, 2, 4], "08": [3, 6], "10": [9, 11]},
     },
@@ -116,16 +120,24 @@ def textbook_set_alpha(units: list[list[frozenset]]) -> float:
     """Krippendorff's alpha with a set distance, straight from the definition (all units complete)."""
     values = [v for unit in units for v in unit]
     n = len(values)
-    observed = sum(
-        sum(masi(a, b) for i, a in enumerate(unit) for j, b in enumerate(unit) if i != j) / (len(unit) - 1)
-        for unit in units
-    ) / n
-    expected = sum(masi(a, b) for i, a in enumerate(values) for j, b in enumerate(values) if i != j) / (n * (n - 1))
+    observed = (
+        sum(
+            sum(masi(a, b) for i, a in enumerate(unit) for j, b in enumerate(unit) if i != j)
+            / (len(unit) - 1)
+            for unit in units
+        )
+        / n
+    )
+    expected = sum(
+        masi(a, b) for i, a in enumerate(values) for j, b in enumerate(values) if i != j
+    ) / (n * (n - 1))
     return 1 - observed / expected
 
 
 def report_json(db: Path, *args: str) -> dict:
-    return json.loads(run(db, "agreement", "--codes", ",".join(CODES), "--format", "json", *args).output)
+    return json.loads(
+        run(db, "agreement", "--codes", ",".join(CODES), "--format", "json", *args).output
+    )
 
 
 def test_json_matches_independent_computations(study: Project) -> None:
@@ -133,7 +145,9 @@ def test_json_matches_independent_computations(study: Project) -> None:
     assert report["schema"] == "codebench.agreement/1"
     assert [c["name"] for c in report["coders"]] == CODERS
     assert report["transcripts"]["compared"] == ["t1", "t2"]
-    assert report["transcripts"]["excluded"] == [{"transcript": "t3", "reason": "not marked done by cara (not-started, has codings)"}]
+    assert report["transcripts"]["excluded"] == [
+        {"transcript": "t3", "reason": "not marked done by cara (not-started, has codings)"}
+    ]
     n_units = len(codable(study, "t1")) * 2
     assert report["units"]["total"] == n_units
     by_number = {c["number"]: c for c in report["codes"]}
@@ -155,7 +169,9 @@ def test_json_matches_independent_computations(study: Project) -> None:
             assert pair["value"] == pytest.approx(cohen_kappa_score(m[i], m[j]), abs=1e-12)
         assert entry["percent_agreement"]["value"] == pytest.approx(percent_agreement(m), abs=1e-12)
         assert entry["gwet_ac1"]["value"] == pytest.approx(gwet_ac1(m), abs=1e-12)
-        assert entry["brennan_prediger"]["value"] == pytest.approx(2 * percent_agreement(m) - 1, abs=1e-12)
+        assert entry["brennan_prediger"]["value"] == pytest.approx(
+            2 * percent_agreement(m) - 1, abs=1e-12
+        )
         differ = int(sum(0 < s < 3 for s in m.sum(axis=0)))
         assert entry["disagreements"] == differ
 
@@ -163,7 +179,10 @@ def test_json_matches_independent_computations(study: Project) -> None:
     overall = report["overall"]
     alphas = [by_number[c]["krippendorff_alpha"]["value"] for c in ("02", "08", "10")]
     assert overall["macro"]["krippendorff_alpha"] == {
-        "value": pytest.approx(np.mean(alphas), abs=1e-12), "reason": None, "codes": 3, "undefined": 1,
+        "value": pytest.approx(np.mean(alphas), abs=1e-12),
+        "reason": None,
+        "codes": 3,
+        "undefined": 1,
     }
     pooled = np.concatenate([vectors(study, c) for c in CODES], axis=1)
     assert overall["pooled"]["decisions"] == n_units * len(CODES)
@@ -171,39 +190,67 @@ def test_json_matches_independent_computations(study: Project) -> None:
         krippendorff.alpha(reliability_data=pooled, level_of_measurement="nominal"), abs=1e-12
     )
     units = [
-        [frozenset(c for c in CODES if vectors(study, c)[k, u]) for k in range(3)] for u in range(n_units)
+        [frozenset(c for c in CODES if vectors(study, c)[k, u]) for k in range(3)]
+        for u in range(n_units)
     ]
-    assert overall["set_alpha"]["masi"]["value"] == pytest.approx(textbook_set_alpha(units), abs=1e-12)
+    assert overall["set_alpha"]["masi"]["value"] == pytest.approx(
+        textbook_set_alpha(units), abs=1e-12
+    )
 
     # Per transcript: pooled alpha over that transcript's decisions.
     for row in report["per_transcript"]:
-        m = np.concatenate([vectors(study, c, transcripts=(row["transcript"],)) for c in CODES], axis=1)
+        m = np.concatenate(
+            [vectors(study, c, transcripts=(row["transcript"],)) for c in CODES], axis=1
+        )
         assert row["units"] == len(codable(study, row["transcript"]))
         assert row["krippendorff_alpha"]["value"] == pytest.approx(
             krippendorff.alpha(reliability_data=m, level_of_measurement="nominal"), abs=1e-12
         )
     # Per pair: pooled Cohen's kappa and the macro mean of the per-code kappas.
-    assert [r["coders"] for r in report["per_pair"]] == [["alice", "bob"], ["alice", "cara"], ["bob", "cara"]]
+    assert [r["coders"] for r in report["per_pair"]] == [
+        ["alice", "bob"],
+        ["alice", "cara"],
+        ["bob", "cara"],
+    ]
     for row in report["per_pair"]:
         i, j = (CODERS.index(name) for name in row["coders"])
-        assert row["cohen_kappa"]["value"] == pytest.approx(cohen_kappa_score(pooled[i], pooled[j]), abs=1e-12)
-        assert row["krippendorff_alpha"]["value"] == pytest.approx(
-            krippendorff.alpha(reliability_data=pooled[[i, j]], level_of_measurement="nominal"), abs=1e-12
+        assert row["cohen_kappa"]["value"] == pytest.approx(
+            cohen_kappa_score(pooled[i], pooled[j]), abs=1e-12
         )
-        assert row["percent_agreement"]["value"] == pytest.approx(float(np.mean(pooled[i] == pooled[j])), abs=1e-12)
+        assert row["krippendorff_alpha"]["value"] == pytest.approx(
+            krippendorff.alpha(reliability_data=pooled[[i, j]], level_of_measurement="nominal"),
+            abs=1e-12,
+        )
+        assert row["percent_agreement"]["value"] == pytest.approx(
+            float(np.mean(pooled[i] == pooled[j])), abs=1e-12
+        )
         assert row["units"] == n_units
-        per_code = [cohen_kappa_score(vectors(study, c)[i], vectors(study, c)[j]) for c in ("02", "08", "10")]
+        per_code = [
+            cohen_kappa_score(vectors(study, c)[i], vectors(study, c)[j])
+            for c in ("02", "08", "10")
+        ]
         assert row["macro_kappa"]["value"] == pytest.approx(np.mean(per_code), abs=1e-12)
 
 
 def test_two_coders_report_cohen_kappa_as_the_kappa(study: Project) -> None:
     report = report_json(study.path, "--coders", "alice,bob", "--bootstrap", "0")
-    assert report["transcripts"]["compared"] == ["t1", "t2", "t3"]  # both finished t3 (only cara had not)
+    assert report["transcripts"]["compared"] == [
+        "t1",
+        "t2",
+        "t3",
+    ]  # both finished t3 (only cara had not)
     m = vectors(study, "02", transcripts=("t1", "t2", "t3"), coders=["alice", "bob"])
     entry = next(c for c in report["codes"] if c["number"] == "02")
     assert entry["kappa"]["statistic"] == "cohen"
     assert entry["kappa"]["value"] == pytest.approx(cohen_kappa_score(m[0], m[1]), abs=1e-12)
-    assert entry["bands"]["landis_koch"] in {"poor", "slight", "fair", "moderate", "substantial", "almost perfect"}
+    assert entry["bands"]["landis_koch"] in {
+        "poor",
+        "slight",
+        "fair",
+        "moderate",
+        "substantial",
+        "almost perfect",
+    }
 
 
 def test_undefined_coefficients_are_null_with_a_reason(study: Project) -> None:
@@ -220,7 +267,9 @@ def test_undefined_coefficients_are_null_with_a_reason(study: Project) -> None:
     assert any("No coder applied this code" in d for d in unused["diagnostics"])
     assert any("13.2" in d for d in report["overall"]["diagnostics"])
     # No NaN or infinity anywhere in the document.
-    text = run(study.path, "agreement", "--format", "json", "--bootstrap", "20", "--seed", "1").output
+    text = run(
+        study.path, "agreement", "--format", "json", "--bootstrap", "20", "--seed", "1"
+    ).output
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
 
 
@@ -239,10 +288,17 @@ def test_bootstrap_intervals_are_seeded(study: Project) -> None:
 
 
 def test_unit_level_and_overlap_options_reach_the_report(study: Project) -> None:
-    report = report_json(study.path, "--unit", "turn", "--level", "1", "--min-overlap", "0.5", "--bootstrap", "0")
+    report = report_json(
+        study.path, "--unit", "turn", "--level", "1", "--min-overlap", "0.5", "--bootstrap", "0"
+    )
     assert report["settings"] == {
-        "unit": "turn", "min_overlap": 0.5, "level": 1, "include_unfinished": False,
-        "bootstrap": 0, "seed": None, "ci_level": 0.95,
+        "unit": "turn",
+        "min_overlap": 0.5,
+        "level": 1,
+        "include_unfinished": False,
+        "bootstrap": 0,
+        "seed": None,
+        "ci_level": 0.95,
     }
     assert [c["number"] for c in report["codes"]] == ["02", "08", "10", "13"]
     chars = report_json(study.path, "--unit", "character", "--bootstrap", "0")
@@ -262,19 +318,31 @@ def test_confusions_name_the_codes_used_instead(project: Project, write_transcri
     project.code_segments("bob", "t", [4], "02")
     for k in ("alice", "bob"):
         project.set_status(k, "t", "done")
-    report = json.loads(run(project.path, "agreement", "--format", "json", "--bootstrap", "0").output)
+    report = json.loads(
+        run(project.path, "agreement", "--format", "json", "--bootstrap", "0").output
+    )
     top = report["confusions"][0]
     assert (top["code_a"]["number"], top["code_b"]["number"], top["units"]) == ("08", "10", 2)
-    assert top["by_pair"] == [{"first": "alice", "second": "bob", "first_a_second_b": 2, "first_b_second_a": 0}]
-    assert all({c["code_a"]["number"], c["code_b"]["number"]} != {"02", "08"} for c in report["confusions"])
+    assert top["by_pair"] == [
+        {"first": "alice", "second": "bob", "first_a_second_b": 2, "first_b_second_a": 0}
+    ]
+    assert all(
+        {c["code_a"]["number"], c["code_b"]["number"]} != {"02", "08"} for c in report["confusions"]
+    )
 
 
 def test_other_formats_and_files(study: Project, tmp_path: Path) -> None:
     table = run(study.path, "agreement", "--codes", "02,08", "--bootstrap", "0").output
     assert "Agreement per code" in table and "Krippendorff 2004" in table and "Landis" in table
-    csv_text = run(study.path, "agreement", "--codes", "02,08", "--format", "csv", "--bootstrap", "0").output
+    csv_text = run(
+        study.path, "agreement", "--codes", "02,08", "--format", "csv", "--bootstrap", "0"
+    ).output
     header = csv_text.splitlines()[0].split(",")
-    assert header[:3] == ["number", "name", "units"] and "alpha" in header and "cohen_kappa_alice_bob" in header
+    assert (
+        header[:3] == ["number", "name", "units"]
+        and "alpha" in header
+        and "cohen_kappa_alice_bob" in header
+    )
     assert len(csv_text.splitlines()) == 3
     md = run(study.path, "agreement", "--format", "md", "--bootstrap", "0").output
     assert md.startswith("# Inter-coder agreement") and "| Code |" in md
@@ -285,7 +353,15 @@ def test_other_formats_and_files(study: Project, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     book = load_workbook(out)
-    assert book.sheetnames == ["Codes", "Overall", "Transcripts", "Pairs", "Confusions", "Diagnostics", "Settings"]
+    assert book.sheetnames == [
+        "Codes",
+        "Overall",
+        "Transcripts",
+        "Pairs",
+        "Confusions",
+        "Diagnostics",
+        "Settings",
+    ]
     assert book["Codes"]["A1"].value == "number"
     target = tmp_path / "agreement.json"
     run(study.path, "agreement", "--format", "json", "-o", str(target), "--bootstrap", "0")
@@ -297,31 +373,70 @@ def test_other_formats_and_files(study: Project, tmp_path: Path) -> None:
 
 
 def test_disagreements_command(study: Project) -> None:
-    out = run(study.path, "disagreements", "--coders", "alice,bob", "--code", "02", "--format", "json").output
+    out = run(
+        study.path, "disagreements", "--coders", "alice,bob", "--code", "02", "--format", "json"
+    ).output
     rows = json.loads(out)
     # t1: alice 1,2 / bob 1 -> segment 2; t2: alice 4 / bob 4,5 -> segment 5; t3 (both done): alice 1-6 / bob 9,10
-    expected = [("t1", 2, "alice"), ("t2", 5, "bob")] + [("t3", o, "alice") for o in (1, 2, 3, 4, 5, 6)]
+    expected = [("t1", 2, "alice"), ("t2", 5, "bob")] + [
+        ("t3", o, "alice") for o in (1, 2, 3, 4, 5, 6)
+    ]
     expected += [("t3", 9, "bob"), ("t3", 10, "bob")]
     assert [(r["transcript"], r["segment"], r["applied_by"]) for r in rows] == expected
     seg2 = study.segment("t1", 2)
     assert rows[0]["text"] == seg2.text and rows[0]["alice"] == "02" and rows[0]["bob"] == "—"
     table = run(study.path, "disagreements", "--coders", "alice,bob", "--code", "02").output
-    assert "Disagreements between alice and bob" in table and "10 disagreement(s), 0 decided." in table
+    assert (
+        "Disagreements between alice and bob" in table and "10 disagreement(s), 0 decided." in table
+    )
     assert run(study.path, "disagreements", "--coders", "alice,bob,cara", ok=False).exit_code != 0
 
 
 def test_adjudicate_command_and_against_consensus(study: Project) -> None:
-    out = run(study.path, "adjudicate", "--coder", "pat", "--coders", "alice,bob", "t1", "2", "02", "accept_a").output
+    out = run(
+        study.path,
+        "adjudicate",
+        "--coder",
+        "pat",
+        "--coders",
+        "alice,bob",
+        "t1",
+        "2",
+        "02",
+        "accept_a",
+    ).output
     assert "consensus: segment 2 now has 02" in out
-    rows = json.loads(run(study.path, "disagreements", "--coders", "alice,bob", "--code", "02", "--format", "json").output)
+    rows = json.loads(
+        run(
+            study.path, "disagreements", "--coders", "alice,bob", "--code", "02", "--format", "json"
+        ).output
+    )
     assert rows[0]["decided"] == "accept_a by pat"
     undecided = json.loads(
-        run(study.path, "disagreements", "--coders", "alice,bob", "--code", "02", "--undecided", "--format", "json").output
+        run(
+            study.path,
+            "disagreements",
+            "--coders",
+            "alice,bob",
+            "--code",
+            "02",
+            "--undecided",
+            "--format",
+            "json",
+        ).output
     )
-    assert [(r["transcript"], r["segment"]) for r in undecided] == [(r["transcript"], r["segment"]) for r in rows[1:]]
-    report = json.loads(run(study.path, "agreement", "--against-consensus", "--format", "json", "--bootstrap", "0").output)
+    assert [(r["transcript"], r["segment"]) for r in undecided] == [
+        (r["transcript"], r["segment"]) for r in rows[1:]
+    ]
+    report = json.loads(
+        run(
+            study.path, "agreement", "--against-consensus", "--format", "json", "--bootstrap", "0"
+        ).output
+    )
     assert report["mode"] == "against-consensus" and report["consensus"] == "consensus"
-    assert [c["coders"][1]["name"] for c in report["comparisons"]] == ["consensus"] * len(report["comparisons"])
+    assert [c["coders"][1]["name"] for c in report["comparisons"]] == ["consensus"] * len(
+        report["comparisons"]
+    )
     assert run(study.path, "agreement", "--against-consensus").exit_code == 0
 
 

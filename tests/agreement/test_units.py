@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codebench.agreement import binary_report, bootstrap_ci, set_alpha
-from codebench.agreement.units import (
+from codebench.agreement.reliability_data import (
     character_runs,
     coverage_matrix,
     extract_units,
@@ -48,7 +48,9 @@ def seg(project: Project, transcript: str, ordinal: int) -> tuple[int, int]:
     return s.start, s.end
 
 
-def test_segment_units_only_codable_segments_of_transcripts_both_coders_finished(study: Project) -> None:
+def test_segment_units_only_codable_segments_of_transcripts_both_coders_finished(
+    study: Project,
+) -> None:
     p = study
     p.code_segments("alice", "t1", [1, 2], "02")
     p.code_segments("bob", "t1", [2], "02")
@@ -61,7 +63,9 @@ def test_segment_units_only_codable_segments_of_transcripts_both_coders_finished
     p.set_status("alice", "t3", "done")  # bob has not finished t3: left out
     units = extract_units(p, codes=["02"])
     assert [t.name for t in units.transcripts] == ["t1", "t2"]
-    assert [(t.name, why) for t, why in units.excluded] == [("t3", "not marked done by bob (not-started)")]
+    assert [(t.name, why) for t, why in units.excluded] == [
+        ("t3", "not marked done by bob (not-started)")
+    ]
     assert units.data.shape == (1, 2, 12)
     assert list(units.unit_segment) == CODABLE * 2
     alice = [1, 1, 0, 0, 0, 0] + [0, 0, 0, 0, 1, 0]
@@ -106,7 +110,9 @@ def test_min_overlap_is_the_share_of_the_unit_covered(study: Project) -> None:
     start, end = seg(p, "t1", 6)  # 'The council still tells us what to do.' (38 chars)
     length = end - start
     p.add_codings("alice", "10", "t1", [(start, start + length * 3 // 10)])  # ~30 %
-    p.add_codings("bob", "10", "t1", [(start, start + length // 4), (start + length // 2, end)])  # 25 % + 50 %
+    p.add_codings(
+        "bob", "10", "t1", [(start, start + length // 4), (start + length // 2, end)]
+    )  # 25 % + 50 %
     for k in ("alice", "bob"):
         p.set_status(k, "t1", "done")
     u6 = CODABLE.index(6)
@@ -152,7 +158,9 @@ def test_include_unfinished_marks_units_past_the_last_coding_missing(study: Proj
     p = study
     p.code_segments("alice", "t1", [1, 7], "02")
     p.set_status("alice", "t1", "done")
-    p.code_segments("bob", "t1", [2], "02")  # bob stopped after segment 3 (coded 2, any code counts)
+    p.code_segments(
+        "bob", "t1", [2], "02"
+    )  # bob stopped after segment 3 (coded 2, any code counts)
     p.code_segments("bob", "t1", [3], "08")
     p.set_status("bob", "t1", "in-progress")
     p.code_segments("bob", "t2", [1], "02")  # only bob touched t2
@@ -203,7 +211,13 @@ def test_character_units_match_a_per_character_expansion(study: Project) -> None
         ("bob", "08"): [(s2 + 2, e2)],
     }
     expanded = np.array(
-        [[[float(any(a <= i < b for a, b in spans[(k, c)])) for i in chars] for k in ("alice", "bob")] for c in ("02", "08")]
+        [
+            [
+                [float(any(a <= i < b for a, b in spans[(k, c)])) for i in chars]
+                for k in ("alice", "bob")
+            ]
+            for c in ("02", "08")
+        ]
     )
     assert units.total_weight == len(chars)
     assert units.n_units < 20  # a handful of runs, not ~200 characters
@@ -252,7 +266,9 @@ def brute_coverage(starts, ends, groups, spans, min_overlap):
     n_groups=st.integers(1, 3),
     min_overlap=st.one_of(st.none(), st.sampled_from([0.1, 0.5, 1.0])),
 )
-def test_coverage_matrix_equals_brute_force(data, n_atoms: int, n_groups: int, min_overlap: float | None) -> None:
+def test_coverage_matrix_equals_brute_force(
+    data, n_atoms: int, n_groups: int, min_overlap: float | None
+) -> None:
     gaps = data.draw(st.lists(st.integers(0, 3), min_size=n_atoms, max_size=n_atoms))
     lengths = data.draw(st.lists(st.integers(1, 6), min_size=n_atoms, max_size=n_atoms))
     starts, ends, pos = [], [], 0
@@ -270,17 +286,34 @@ def test_coverage_matrix_equals_brute_force(data, n_atoms: int, n_groups: int, m
     )
     groups = np.array([s[0] for s in spans], dtype=np.int64)
     got = coverage_matrix(
-        starts, ends, n_groups, groups, [s[1] for s in spans], [s[2] for s in spans], min_overlap=min_overlap
+        starts,
+        ends,
+        n_groups,
+        groups,
+        [s[1] for s in spans],
+        [s[2] for s in spans],
+        min_overlap=min_overlap,
     )
     np.testing.assert_array_equal(got, brute_coverage(starts, ends, n_groups, spans, min_overlap))
     # Character runs: expanding them reproduces per-character coverage.
     covered, _run_starts, run_lengths = character_runs(
-        np.array(starts), np.array(ends), n_groups, groups,
-        np.array([s[1] for s in spans], dtype=np.int64), np.array([s[2] for s in spans], dtype=np.int64),
-        extra_cuts=np.concatenate([[0], np.cumsum(np.array(ends) - np.array(starts))[:-1]]).tolist(),
+        np.array(starts),
+        np.array(ends),
+        n_groups,
+        groups,
+        np.array([s[1] for s in spans], dtype=np.int64),
+        np.array([s[2] for s in spans], dtype=np.int64),
+        extra_cuts=np.concatenate(
+            [[0], np.cumsum(np.array(ends) - np.array(starts))[:-1]]
+        ).tolist(),
     )
     chars = [i for a, b in zip(starts, ends) for i in range(a, b)]
-    per_char = np.array([[any(g == gg and s <= i < e for gg, s, e in spans) for i in chars] for g in range(n_groups)])
+    per_char = np.array(
+        [
+            [any(g == gg and s <= i < e for gg, s, e in spans) for i in chars]
+            for g in range(n_groups)
+        ]
+    )
     np.testing.assert_array_equal(np.repeat(covered, run_lengths, axis=1), per_char)
 
 
@@ -298,15 +331,29 @@ def test_weighted_statistics_equal_the_expanded_matrix() -> None:
         w = rng.integers(0, 4, n_units)
         expanded = np.repeat(d, w, axis=2)
         for ours, theirs in zip(weighted_binary_report(d, w), binary_report(expanded)):
-            for key in ("percent_agreement", "krippendorff_alpha", "fleiss_kappa", "gwet_ac1", "brennan_prediger"):
+            for key in (
+                "percent_agreement",
+                "krippendorff_alpha",
+                "fleiss_kappa",
+                "gwet_ac1",
+                "brennan_prediger",
+            ):
                 assert ours[key].reason == theirs[key].reason
                 assert float(ours[key]) == pytest.approx(float(theirs[key]), abs=1e-9, nan_ok=True)
             for pair, est in ours["cohen_kappa"].items():
-                assert float(est) == pytest.approx(float(theirs["cohen_kappa"][pair]), abs=1e-9, nan_ok=True)
+                assert float(est) == pytest.approx(
+                    float(theirs["cohen_kappa"][pair]), abs=1e-9, nan_ok=True
+                )
             assert ours["n_units"] == theirs["n_units"] and ours["n_applied"] == theirs["n_applied"]
             assert ours["diagnostics"] == theirs["diagnostics"]
-        sets = [[None if np.isnan(d[0, k, u]) else set(np.flatnonzero(d[:, k, u] == 1)) for k in range(n_coders)]
-                for u in range(n_units) for _ in range(w[u])]
+        sets = [
+            [
+                None if np.isnan(d[0, k, u]) else set(np.flatnonzero(d[:, k, u] == 1))
+                for k in range(n_coders)
+            ]
+            for u in range(n_units)
+            for _ in range(w[u])
+        ]
         for distance in ("masi", "jaccard"):
             fast = binary_set_alpha(d, w, distance)
             slow = set_alpha(sets, distance) if sets else fast
@@ -324,7 +371,7 @@ def test_weighted_statistics_equal_the_expanded_matrix() -> None:
 
 def test_default_coders_are_those_who_finished_work(project, write_transcript) -> None:
     """A coder who has only just started does not empty the comparison of two who finished."""
-    from codebench.agreement.units import resolve_coders
+    from codebench.agreement.reliability_data import resolve_coders
 
     path = write_transcript("t.txt", "Interviewer: Why?\nAnn Lee: One. Two. Three.\n")
     assert project.import_files([path]).ok

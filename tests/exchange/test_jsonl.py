@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codebench import codebook_edits
 from codebench.cli import cli
+from codebench.codebook import edits as codebook_edits
 from codebench.exchange.jsonl import JsonlError, export_jsonl, import_jsonl
 from codebench.project import Project
 from codebench.store import bulk
@@ -72,7 +72,9 @@ def test_export_import_export_is_byte_identical(rich: Project, tmp_path: Path) -
             (e.guid, e.at, e.action, e.payload) for e in rich.events()
         ]
         assert rebuilt.text("cafe") == rich.text("cafe")
-        assert [s.timestamp for s in rebuilt.segments("cafe")] == [s.timestamp for s in rich.segments("cafe")]
+        assert [s.timestamp for s in rebuilt.segments("cafe")] == [
+            s.timestamp for s in rich.segments("cafe")
+        ]
         assert rebuilt.status("bob", "cafe") == "in-progress"
         assert sorted(m.text for m in rebuilt.memos()) == sorted(m.text for m in rich.memos())
     assert first == second
@@ -82,12 +84,26 @@ def test_two_exports_of_the_same_project_are_identical(rich: Project, tmp_path: 
     assert dump(rich, tmp_path / "a.jsonl") == dump(rich, tmp_path / "b.jsonl")
 
 
-def test_lines_are_sorted_objects_keyed_by_guids_in_kind_order(rich: Project, tmp_path: Path) -> None:
+def test_lines_are_sorted_objects_keyed_by_guids_in_kind_order(
+    rich: Project, tmp_path: Path
+) -> None:
     lines = dump(rich, tmp_path / "a.jsonl").decode("utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert records[0]["type"] == "header"
     assert all(list(r) == sorted(r) for r in records)
-    order = ["header", "meta", "coder", "code", "transcript", "attribute", "segment", "coding", "memo", "status", "event"]
+    order = [
+        "header",
+        "meta",
+        "coder",
+        "code",
+        "transcript",
+        "attribute",
+        "segment",
+        "coding",
+        "memo",
+        "status",
+        "event",
+    ]
     kinds = [r["type"] for r in records]
     assert kinds == sorted(kinds, key=order.index)
     assert not any("id" in r or "coder_id" in r or "transcript_id" in r for r in records)
@@ -113,7 +129,9 @@ def test_a_diff_shows_only_what_changed(rich: Project, tmp_path: Path) -> None:
     assert sorted(added) == ["coding", "event"] and not set(before) - set(after)
 
 
-def test_a_payload_not_written_by_codebench_round_trips_as_text(project: Project, tmp_path: Path) -> None:
+def test_a_payload_not_written_by_codebench_round_trips_as_text(
+    project: Project, tmp_path: Path
+) -> None:
     project.db.execute(
         "INSERT INTO events (guid, at, action, payload) VALUES ('e-1', '2024-01-01T00:00:00Z', 'legacy', '{\"b\":1, \"a\":2}')"
     )
@@ -144,7 +162,11 @@ def _corrupt(path: Path, line: int, text: str) -> None:
 
 
 def _line_of(path: Path, kind: str, last: bool = False) -> int:
-    numbers = [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if f'"type": "{kind}"' in line]
+    numbers = [
+        i
+        for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if f'"type": "{kind}"' in line
+    ]
     return numbers[-1] if last else numbers[0]
 
 
@@ -154,17 +176,27 @@ def _line_of(path: Path, kind: str, last: bool = False) -> int:
         ("coding", lambda r: "{not json", "not valid JSON"),
         ("coding", lambda r: "[1, 2]", "expected a JSON object"),
         ("coding", lambda r: json.dumps({**r, "type": "codeing"}), "unknown record type"),
-        ("coding", lambda r: json.dumps({k: v for k, v in r.items() if k != "start"}), "needs a 'start'"),
+        (
+            "coding",
+            lambda r: json.dumps({k: v for k, v in r.items() if k != "start"}),
+            "needs a 'start'",
+        ),
         ("coding", lambda r: json.dumps({**r, "start": "7"}), "must be int"),
         ("coding", lambda r: json.dumps({**r, "extra": 1}), "unexpected field"),
         ("coding", lambda r: json.dumps({**r, "code": "no-such-guid"}), "unknown code"),
         ("coding", lambda r: json.dumps({**r, "end": r["start"]}), "empty or reversed"),
-        ("transcript", lambda r: json.dumps({**r, "text": r["text"] + "!"}), "does not match its sha256"),
+        (
+            "transcript",
+            lambda r: json.dumps({**r, "text": r["text"] + "!"}),
+            "does not match its sha256",
+        ),
         ("status", lambda r: json.dumps({**r, "status": "finished"}), "unknown status"),
         ("header", lambda r: json.dumps({**r, "version": 99}), "version 99"),
     ],
 )
-def test_a_malformed_line_is_named_and_nothing_is_written(rich: Project, tmp_path: Path, kind, edit, message) -> None:
+def test_a_malformed_line_is_named_and_nothing_is_written(
+    rich: Project, tmp_path: Path, kind, edit, message
+) -> None:
     path = tmp_path / "a.jsonl"
     export_jsonl(rich, path)
     # The last record of its kind, so earlier lines have already been loaded when it fails.
@@ -181,7 +213,10 @@ def test_a_malformed_line_is_named_and_nothing_is_written(rich: Project, tmp_pat
 
 def test_a_file_that_is_not_a_dump_is_refused(tmp_path: Path, project: Project) -> None:
     path = tmp_path / "x.jsonl"
-    path.write_text('{"type": "coder", "guid": "g", "name": "n", "kind": "human", "created_at": "t"}\n', encoding="utf-8")
+    path.write_text(
+        '{"type": "coder", "guid": "g", "name": "n", "kind": "human", "created_at": "t"}\n',
+        encoding="utf-8",
+    )
     before = bulk.table_counts(project.db)
     with pytest.raises(JsonlError, match="no header"):
         import_jsonl(path, project)
@@ -200,12 +235,14 @@ def test_dry_run_into_an_empty_project_writes_nothing(rich: Project, tmp_path: P
         assert bulk.table_counts(target.db) == {t: 0 for t in bulk.CONTENT_TABLES}
 
 
-def test_import_into_a_project_with_data_merges(rich: Project, project: Project, tmp_path: Path, write_transcript) -> None:
+def test_import_into_a_project_with_data_merges(
+    rich: Project, project: Project, tmp_path: Path, write_transcript
+) -> None:
     # ``project`` and ``rich`` are the same fixture project; build a separate one with the same codebook.
     path = tmp_path / "a.jsonl"
     export_jsonl(rich, path)
     other_path = tmp_path / "other.db"
-    from codebench.codebook import default_codebook_path, load_codebook
+    from codebench.codebook.format import default_codebook_path, load_codebook
 
     with Project.init(other_path, load_codebook(default_codebook_path())) as other:
         before = bulk.table_counts(other.db)
@@ -245,7 +282,9 @@ def test_cli_export_and_import_jsonl(rich: Project, tmp_path: Path) -> None:
 
 def test_cli_import_jsonl_reports_the_bad_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"type": "header", "format": "codebench-jsonl", "version": 1}\n{oops\n', encoding="utf-8")
+    bad.write_text(
+        '{"type": "header", "format": "codebench-jsonl", "version": 1}\n{oops\n', encoding="utf-8"
+    )
     result = CliRunner().invoke(cli, ["-p", str(tmp_path / "p.db"), "import-jsonl", str(bad)])
     assert result.exit_code == 1
     assert "bad.jsonl:2" in result.output

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from codebench import codebook_edits
 from codebench.cli import cli
-from codebench.codebook import default_codebook_path, load_codebook
-from codebench.exchange.merge import MergeReport, merge
+from codebench.codebook import edits as codebook_edits
+from codebench.codebook.format import default_codebook_path, load_codebook
+from codebench.exchange.merge.run import MergeReport, merge
 from codebench.project import Project
 from codebench.store import bulk
 from codebench.store.connection import open_database
@@ -103,7 +103,11 @@ def test_two_coders_files_merge_with_both_coding_sets_and_distinct_coders(team, 
         " ORDER BY 1 DESC LIMIT 1"
     ).fetchone()[0]
     assert shared == 2
-    statuses = {(team.coder(k).name, t.name): team.status(k, t) for k in ("alice", "bob") for t in team.transcripts()}
+    statuses = {
+        (team.coder(k).name, t.name): team.status(k, t)
+        for k in ("alice", "bob")
+        for t in team.transcripts()
+    }
     assert set(statuses.values()) == {"done"}
     # Segments came with the transcripts, in order.
     assert [s.ordinal for s in team.segments("int1")] == list(range(len(team.segments("int1"))))
@@ -179,7 +183,10 @@ def test_events_are_copied_once_by_guid(team, alice, bob) -> None:
     assert len(guids) == len(set(guids))
     assert source_guids <= set(guids)
     merges = [e for e in team.events() if e.action == "project.merge"]
-    assert [e.payload["source"] for e in merges] == ["alice.db", "bob.db"]  # only merges that changed something
+    assert [e.payload["source"] for e in merges] == [
+        "alice.db",
+        "bob.db",
+    ]  # only merges that changed something
 
 
 def test_merged_events_keep_their_coder_and_transcript(team, alice) -> None:
@@ -192,13 +199,18 @@ def test_merged_events_keep_their_coder_and_transcript(team, alice) -> None:
 # --------------------------------------------------------------------- conflicts
 
 
-def test_same_transcript_name_with_different_text_is_refused(team, alice, files, tmp_path: Path) -> None:
+def test_same_transcript_name_with_different_text_is_refused(
+    team, alice, files, tmp_path: Path
+) -> None:
     merge(team, [alice])
     before = snapshot(team)
     other = tmp_path / "other"
     other.mkdir()
     changed = other / "int1.txt"
-    changed.write_text(files[0].read_text(encoding="utf-8").replace("two managers", "three managers"), encoding="utf-8")
+    changed.write_text(
+        files[0].read_text(encoding="utf-8").replace("two managers", "three managers"),
+        encoding="utf-8",
+    )
     carol = tmp_path / "carol.db"
     with Project.init(carol, load_codebook(default_codebook_path())) as c:
         c.import_files([changed])
@@ -209,7 +221,12 @@ def test_same_transcript_name_with_different_text_is_refused(team, alice, files,
     assert not report.ok
     refusal = report.sources[0].refused
     assert refusal is not None
-    assert "int1" in refusal and "carol.db" in refusal and "team.db" in refusal and "different text" in refusal
+    assert (
+        "int1" in refusal
+        and "carol.db" in refusal
+        and "team.db" in refusal
+        and "different text" in refusal
+    )
     assert snapshot(team) == before
     assert "carol" not in {k.name for k in team.coders()}
 
@@ -266,7 +283,9 @@ def test_code_added_in_one_file_is_added_under_its_parent(team, alice, bob) -> N
     assert any(g == new.guid for g, *_ in codings_by_coder(team)["bob"])
 
 
-def test_code_with_the_same_name_but_another_guid_is_matched_by_name(team, alice, tmp_path: Path, files) -> None:
+def test_code_with_the_same_name_but_another_guid_is_matched_by_name(
+    team, alice, tmp_path: Path, files
+) -> None:
     # dave built his codebook by hand: same names, but his own GUIDs.
     book = load_codebook(default_codebook_path())
     for spec in book.codes:
@@ -347,14 +366,20 @@ def test_attribute_differences_keep_the_target_value(team, alice, bob) -> None:
         b.set_attributes("int1", {"sector": "leisure", "stage": "early"})
     merge(team, [alice])
     report = merge(team, [bob])
-    assert team.transcript("int1").attributes == {"sector": "health", "role": "ceo", "stage": "early"}
+    assert team.transcript("int1").attributes == {
+        "sector": "health",
+        "role": "ceo",
+        "stage": "early",
+    }
     assert any("'sector'" in c and "leisure" in c for c in report.sources[0].conflicts)
 
 
 # --------------------------------------------------------------------- dry run and refusals
 
 
-def test_dry_run_leaves_the_target_unchanged_and_reports_what_would_change(team, alice, bob) -> None:
+def test_dry_run_leaves_the_target_unchanged_and_reports_what_would_change(
+    team, alice, bob
+) -> None:
     merge(team, [alice])
     before = snapshot(team)
 
@@ -382,11 +407,15 @@ def test_non_projects_are_refused(team, tmp_path: Path, content: bytes) -> None:
     assert bulk.table_counts(team.db) == {t: 0 for t in bulk.CONTENT_TABLES}
 
 
-def test_a_source_with_an_older_schema_is_merged_from_an_upgraded_copy(team, tmp_path: Path) -> None:
+def test_a_source_with_an_older_schema_is_merged_from_an_upgraded_copy(
+    team, tmp_path: Path
+) -> None:
     old = tmp_path / "old.db"
     db = open_database(old, create=True, migrate=False)
     migrate(db, old, stop_before="0002_indexes_and_guards")
-    db.execute("INSERT INTO coders (guid, name, kind, created_at) VALUES ('g-1', 'erin', 'human', '2024-01-01')")
+    db.execute(
+        "INSERT INTO coders (guid, name, kind, created_at) VALUES ('g-1', 'erin', 'human', '2024-01-01')"
+    )
     db.close()
     before = file_hash(old)
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from codebench import codebook_edits
-from codebench.codebook import default_codebook_path, load_codebook
-from codebench.exchange import merge_match
-from codebench.exchange.merge import merge
+from codebench.codebook import edits as codebook_edits
+from codebench.codebook.format import default_codebook_path, load_codebook
+from codebench.exchange.merge import match as merge_match
+from codebench.exchange.merge.run import merge
 from codebench.project import Project
 from codebench.store import bulk, merge_sql
 from codebench.store import events as event_sql
@@ -84,7 +84,9 @@ def test_id_shift_only_accepts_one_unbroken_run_moved_by_a_constant(mapping, exp
     assert merge_sql.id_shift(mapping) == expected
 
 
-def test_merge_into_a_target_with_other_row_ids_places_every_coding_by_guid(shuffled_team, alice) -> None:
+def test_merge_into_a_target_with_other_row_ids_places_every_coding_by_guid(
+    shuffled_team, alice
+) -> None:
     with Project.open(alice) as a:
         expected = codings_by_guid(a)["alice"]
         source_transcripts = {t.sha256: t.id for t in a.transcripts()}
@@ -122,14 +124,24 @@ def test_json_and_arithmetic_translation_copy_the_same_rows(tmp_path: Path, alic
             merge_sql.attach_readonly(t.db, alice)
             try:
                 with t.transaction():
-                    bulk.insert_row(t.db, "coders", {"guid": "g-copy", "name": "copy", "kind": "human",
-                                                     "created_at": "2025-01-01"})
+                    bulk.insert_row(
+                        t.db,
+                        "coders",
+                        {
+                            "guid": "g-copy",
+                            "name": "copy",
+                            "kind": "human",
+                            "created_at": "2025-01-01",
+                        },
+                    )
                     copy_id = t.coder("copy").id
                     codes = {c: c for c in range(1, 100)}
                     transcripts = {1: 1, 2: 2}
                     if force_json:
                         transcripts[99] = 99  # no such transcript: makes the map non-contiguous
-                    added = merge_sql.copy_codings(t.db, {ids["alice"]: copy_id}, codes, transcripts)
+                    added = merge_sql.copy_codings(
+                        t.db, {ids["alice"]: copy_id}, codes, transcripts
+                    )
             finally:
                 merge_sql.detach(t.db)
             results.append((added, codings_by_guid(t)["copy"]))
@@ -139,7 +151,9 @@ def test_json_and_arithmetic_translation_copy_the_same_rows(tmp_path: Path, alic
 # --------------------------------------------------------------------- foreign keys
 
 
-def test_foreign_key_enforcement_is_back_on_after_every_kind_of_merge(tmp_path: Path, alice) -> None:
+def test_foreign_key_enforcement_is_back_on_after_every_kind_of_merge(
+    tmp_path: Path, alice
+) -> None:
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"not a database")
     with Project.init(tmp_path / "team.db") as team:
@@ -148,7 +162,9 @@ def test_foreign_key_enforcement_is_back_on_after_every_kind_of_merge(tmp_path: 
         assert team.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
-def test_a_map_leading_to_a_missing_row_refuses_the_source(tmp_path: Path, alice, monkeypatch) -> None:
+def test_a_map_leading_to_a_missing_row_refuses_the_source(
+    tmp_path: Path, alice, monkeypatch
+) -> None:
     """The check that stands in for per-row foreign-key checks catches a wrong map before anything is written."""
     real = merge_match.match_coders
 
@@ -156,7 +172,7 @@ def test_a_map_leading_to_a_missing_row_refuses_the_source(tmp_path: Path, alice
         real(ctx)
         ctx.coders = {k: v + 1000 for k, v in ctx.coders.items()}
 
-    monkeypatch.setattr("codebench.exchange.merge.match_coders", broken)
+    monkeypatch.setattr("codebench.exchange.merge.run.match_coders", broken)
     with Project.init(tmp_path / "team.db") as team:
         report = merge(team, [alice])
         assert not report.ok and "FOREIGN KEY" in (report.sources[0].refused or "")
@@ -181,14 +197,27 @@ def test_malformed_removal_events_do_not_stop_a_merge(tmp_path: Path, alice) -> 
     with Project.open(alice) as a:
         code, transcript = a.code("04").guid, a.transcript("int1").guid
         [kept] = [c for c in a.codings(transcript="int1") if c.start == a.segments("int1")[3].start]
-        removed_record = {"code": code, "transcript": transcript, "start": kept.start, "end": kept.end}
+        removed_record = {
+            "code": code,
+            "transcript": transcript,
+            "start": kept.start,
+            "end": kept.end,
+        }
         with a.transaction():
             coder = a.coder("alice").id
             for payload in (
                 {"codings": [1, "x", None]},
                 {"codings": "not a list"},
-                {"codings": [{"code": ["unhashable"], "transcript": transcript, "start": 1, "end": 2}]},
-                {"codings": [{"code": code, "transcript": transcript, "start": [1], "end": {"a": 2}}]},
+                {
+                    "codings": [
+                        {"code": ["unhashable"], "transcript": transcript, "start": 1, "end": 2}
+                    ]
+                },
+                {
+                    "codings": [
+                        {"code": code, "transcript": transcript, "start": [1], "end": {"a": 2}}
+                    ]
+                },
             ):
                 event_sql.log(a.db, "coding.remove", payload, coder_id=coder)
     with Project.init(tmp_path / "team.db") as team:

@@ -20,7 +20,9 @@ from xml.sax.saxutils import XMLGenerator
 import defusedxml.ElementTree as SafeET
 import pytest
 
-from codebench.exchange import refi_segment
+from codebench.exchange.qdpx import segment as refi_segment
+from codebench.exchange.qdpx.import_writes import StampCache, stamp
+from codebench.exchange.qdpx.segment import SourceSegmenter, segment_texts
 from codebench.exchange.refi import (
     CONVENTIONS,
     RefiCoding,
@@ -36,8 +38,6 @@ from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.offsets import _mappers, _score
 from codebench.exchange.refi.xmlout import XmlEmitter
 from codebench.exchange.refi.xmlparse import parse_xml
-from codebench.exchange.refi_import import StampCache, stamp
-from codebench.exchange.refi_segment import SourceSegmenter, segment_texts
 
 NASTY = [
     "",

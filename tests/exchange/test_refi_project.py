@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from codebench.cli import cli
-from codebench.codebook import default_codebook_path, load_codebook
-from codebench.exchange.codebook_qdc import (
+from codebench.codebook.format import default_codebook_path, load_codebook
+from codebench.exchange.qdpx.codebook import (
     InterchangeError,
     code_description,
     export_qdc,
@@ -26,6 +26,7 @@ from codebench.exchange.codebook_qdc import (
     parse_code,
     refi_codes,
 )
+from codebench.exchange.qdpx.project import build_refi_project, export_qdpx, import_qdpx
 from codebench.exchange.refi import (
     RefiCode,
     RefiCodebook,
@@ -33,7 +34,6 @@ from codebench.exchange.refi import (
     read_codebook,
     write_codebook,
 )
-from codebench.exchange.refi_project import build_refi_project, export_qdpx, import_qdpx
 from codebench.ingest.plain import plain_layout, source_layout
 from codebench.models import Code
 from codebench.project import Project
@@ -151,7 +151,14 @@ def snapshot(project: Project) -> dict[str, object]:
         ],
         "coders": sorted((k.guid, k.name, k.kind) for k in coders.values()),
         "transcripts": sorted(
-            (t.guid, t.name, t.sha256, t.imported_at, project.text(t), tuple(sorted(t.attributes.items())))
+            (
+                t.guid,
+                t.name,
+                t.sha256,
+                t.imported_at,
+                project.text(t),
+                tuple(sorted(t.attributes.items())),
+            )
             for t in transcripts.values()
         ),
         "segments": sorted(
@@ -394,8 +401,8 @@ def test_guids_are_identical_across_exports(sample, tmp_path):
 
 
 def test_derived_guid_is_the_layers_stable_guid():
+    from codebench.exchange.qdpx.project import derived_guid
     from codebench.exchange.refi import stable_guid
-    from codebench.exchange.refi_project import derived_guid
 
     for parts in [("coding", "a", "b", "c", 0, 12), ("selection", "é ✓ 😀", 3), ("x",)]:
         assert derived_guid(*parts) == stable_guid(*parts)
@@ -637,7 +644,7 @@ def test_plain_layout_without_speakers_uses_blocks_as_turns():
 def test_foreign_codes_matched_by_name_path_receive_the_codings(interview, tmp_path):
     """A foreign file whose code has another GUID but the same name: the coding lands on the
     project's code, the event names the project's GUID, and the coder can undo it."""
-    from codebench.coding import undo
+    from codebench.coding.actions import undo
     from codebench.exchange.refi import (
         RefiCoding,
         RefiProject,

@@ -38,13 +38,25 @@ INT3 = "Interviewer: What changed?\nCat Orr: Nothing much. We still report to th
 
 
 def build_small(project: Project, write_transcript) -> Project:
-    paths = [write_transcript("int1.txt", INT1), write_transcript("int2.txt", INT2), write_transcript("int3.txt", INT3)]
+    paths = [
+        write_transcript("int1.txt", INT1),
+        write_transcript("int2.txt", INT2),
+        write_transcript("int3.txt", INT3),
+    ]
     report = project.import_files(paths)
     assert report.ok, report.failed
     project.set_attributes("int1", {"role": "manager", "organisation": "Riverside"})
     project.set_attributes("int2", {"role": "staff", "organisation": "Riverside"})
     project.set_attributes("int3", {"role": "manager", "organisation": "Westmoor"})
-    for ordinal, code in ((1, "03"), (2, "08"), (3, "08"), (3, "04.1"), (5, "13.1"), (5, "12"), (6, "11")):
+    for ordinal, code in (
+        (1, "03"),
+        (2, "08"),
+        (3, "08"),
+        (3, "04.1"),
+        (5, "13.1"),
+        (5, "12"),
+        (6, "11"),
+    ):
         project.code_segments("alice", "int1", [ordinal], code)
     for ordinal, code in ((1, "05.2"), (3, "12"), (4, "14.3")):
         project.code_segments("alice", "int2", [ordinal], code)

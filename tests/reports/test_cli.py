@@ -27,21 +27,41 @@ def test_files_by_extension(small_path: Path, tmp_path: Path) -> None:
     from docx import Document
     from openpyxl import load_workbook
 
-    code, _, err = run(small_path, "by-attribute", "--attribute", "role", "-o", str(tmp_path / "by-role.xlsx"))
+    code, _, err = run(
+        small_path, "by-attribute", "--attribute", "role", "-o", str(tmp_path / "by-role.xlsx")
+    )
     assert code == 0 and "by-role.xlsx (by-attribute, xlsx)" in err
     assert load_workbook(tmp_path / "by-role.xlsx").sheetnames[0] == "By role transcripts"
 
-    assert run(small_path, "cooccurrence", "--normalise", "jaccard", "-o", str(tmp_path / "co.csv"))[0] == 0
+    assert (
+        run(small_path, "cooccurrence", "--normalise", "jaccard", "-o", str(tmp_path / "co.csv"))[0]
+        == 0
+    )
     with (tmp_path / "co.csv").open(encoding="utf-8-sig") as handle:
-        assert next(csv.reader(handle)) == ["Code A", "Name A", "Code B", "Name B", "Segments with both", "jaccard"]
+        assert next(csv.reader(handle)) == [
+            "Code A",
+            "Name A",
+            "Code B",
+            "Name B",
+            "Segments with both",
+            "jaccard",
+        ]
 
-    assert run(small_path, "quotes", "--code", "12", "--context", "-o", str(tmp_path / "q.docx"))[0] == 0
-    assert any(p.text == "Innovation is slow here." for p in Document(tmp_path / "q.docx").paragraphs)
+    assert (
+        run(small_path, "quotes", "--code", "12", "--context", "-o", str(tmp_path / "q.docx"))[0]
+        == 0
+    )
+    assert any(
+        p.text == "Innovation is slow here." for p in Document(tmp_path / "q.docx").paragraphs
+    )
 
     assert run(small_path, "html", "-o", str(tmp_path / "report.html"))[0] == 0
     assert (tmp_path / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
-    assert run(small_path, "frequencies", "--measure", "words", "-o", str(tmp_path / "words.svg"))[0] == 0
+    assert (
+        run(small_path, "frequencies", "--measure", "words", "-o", str(tmp_path / "words.svg"))[0]
+        == 0
+    )
     assert "Words" in (tmp_path / "words.svg").read_text(encoding="utf-8")
 
 
@@ -55,7 +75,10 @@ def test_stdout_formats_and_options(small_path: Path) -> None:
     assert code == 0 and [r["Transcript"] for r in rows] == ["int1", "int2", "int3"]
 
     code, out, _ = run(small_path, "frequencies", "--no-rollup", "--format", "md")
-    assert "| 04 | Ethos - mission - cultures (advantages - disadvantages) | 0 | 0 | 0 | 0.0 | 0 | 0 |" in out
+    assert (
+        "| 04 | Ethos - mission - cultures (advantages - disadvantages) | 0 | 0 | 0 | 0.0 | 0 | 0 |"
+        in out
+    )
 
     code, out, _ = run(small_path, "html")
     assert code == 0 and out.startswith("<!DOCTYPE html>")
@@ -66,7 +89,9 @@ def test_stdout_formats_and_options(small_path: Path) -> None:
 
 def test_errors_are_one_line(small_path: Path, tmp_path: Path) -> None:
     code, _, err = run(small_path, "by-attribute")
-    assert code == 1 and "by-attribute needs one --attribute (attributes: organisation, role)" in err
+    assert (
+        code == 1 and "by-attribute needs one --attribute (attributes: organisation, role)" in err
+    )
     code, _, err = run(small_path, "frequencies", "--format", "xlsx")
     assert code == 1 and "xlsx output needs a file: add -o FILE" in err
     code, _, err = run(small_path, "frequencies", "-o", str(tmp_path / "x.pdf"))

@@ -52,7 +52,9 @@ def test_default_is_the_consensus_coder_when_there_is_one(small: Project) -> Non
     assert [c.name for c in selection.coders] == ["agreed"]
     assert selection.note == "Counts use the consensus coding of agreed."
     row = rows_by_number(frequencies(small))["08"]
-    assert row.own == CodeCounts(segments=2, codings=2, transcripts=1, percent=100.0, words=8, speakers=1)
+    assert row.own == CodeCounts(
+        segments=2, codings=2, transcripts=1, percent=100.0, words=8, speakers=1
+    )
 
 
 def test_coder_values_all_consensus_and_names(small: Project) -> None:
@@ -109,7 +111,9 @@ def test_a_parent_counts_a_segment_once_across_sub_codes(small: Project) -> None
     small.code_segments("alice", "int1", [2], "04.2")
     row = rows_by_number(frequencies(small))["04"]
     assert row.own.segments == 0
-    assert row.total == CodeCounts(segments=2, codings=4, transcripts=1, percent=33.3, words=8, speakers=1)
+    assert row.total == CodeCounts(
+        segments=2, codings=4, transcripts=1, percent=33.3, words=8, speakers=1
+    )
 
 
 def test_overlapping_partial_codings_count_each_word_once(small: Project) -> None:
@@ -118,7 +122,9 @@ def test_overlapping_partial_codings_count_each_word_once(small: Project) -> Non
     small.add_codings("alice", "07", "int1", [(start, start + len("We lost two"))])
     small.add_codings("bob", "07", "int1", [(start + 3, start + len("We lost two managers"))])
     row = rows_by_number(frequencies(small))["07"]
-    assert row.own == CodeCounts(segments=1, codings=2, transcripts=1, percent=33.3, words=4, speakers=1)
+    assert row.own == CodeCounts(
+        segments=1, codings=2, transcripts=1, percent=33.3, words=4, speakers=1
+    )
 
 
 def test_a_coding_between_segments_counts_as_a_coding_only(small: Project) -> None:
@@ -135,8 +141,14 @@ def test_every_packing_layout_reads_the_same_codings(small: Project) -> None:
     ids = select_coders(small).ids
     packing = aggregates.coding_packing(small.db)
     assert packing.layout == "one"
-    layouts = [aggregates.coding_columns(small.db, ids, packing=aggregates.Packing(layout, packing.offset_bits, packing.code_bits))
-               for layout in aggregates.LAYOUTS]
+    layouts = [
+        aggregates.coding_columns(
+            small.db,
+            ids,
+            packing=aggregates.Packing(layout, packing.offset_bits, packing.code_bits),
+        )
+        for layout in aggregates.LAYOUTS
+    ]
     first = layouts[0]
     assert len(first) == 16
     for other in layouts[1:]:
@@ -144,7 +156,9 @@ def test_every_packing_layout_reads_the_same_codings(small: Project) -> None:
             assert getattr(first, name).tolist() == getattr(other, name).tolist()
 
 
-def test_units_read_without_a_side_connection_match(small: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_units_read_without_a_side_connection_match(
+    small: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import contextlib
 
     expected = frequencies(small)
@@ -170,7 +184,12 @@ def test_word_starts_follow_str_split() -> None:
             expected.append(int(base) + position)
             position += len(word)
     assert starts.tolist() == expected
-    assert offsets.tolist() == [0, len(texts[0]) + 1, len(texts[0]) + len(texts[1]) + 2, len(texts[0]) + len(texts[1]) + 3]
+    assert offsets.tolist() == [
+        0,
+        len(texts[0]) + 1,
+        len(texts[0]) + len(texts[1]) + 2,
+        len(texts[0]) + len(texts[1]) + 3,
+    ]
 
 
 # ---------------------------------------------------------------------- by attribute
@@ -188,8 +207,10 @@ def test_by_role_by_hand(small: Project) -> None:
     assert cells("12") == [(1, 50.0, 2, 2), (1, 100.0, 1, 1)]
     assert cells("04") == [(1, 50.0, 1, 2), (0, 0.0, 0, 0)]  # rolled up from 04.1
     assert cells("05.2") == [(0, 0.0, 0, 0), (1, 100.0, 2, 2)]
-    assert cells("04") != [(c.transcripts, c.percent, c.segments, c.codings)
-                           for c in rows_by_number(by_attribute(small, "role", rollup=False))["04"].cells]
+    assert cells("04") != [
+        (c.transcripts, c.percent, c.segments, c.codings)
+        for c in rows_by_number(by_attribute(small, "role", rollup=False))["04"].cells
+    ]
 
 
 def test_by_attribute_missing_values_and_unknown_attribute(small: Project) -> None:
@@ -210,7 +231,12 @@ def test_matrix_counts_and_presence(small: Project) -> None:
     assert values["11"] == [1, 0, 1]
     assert values["05"] == [0, 2, 0]
     assert values["01"] == [0, 0, 0]
-    presence = {c.number: v for c, v in zip(code_matrix(small, presence=True).codes, code_matrix(small, presence=True).values)}
+    presence = {
+        c.number: v
+        for c, v in zip(
+            code_matrix(small, presence=True).codes, code_matrix(small, presence=True).values
+        )
+    }
     assert presence["08"] == [1, 1, 0]
     assert presence["05.2"] == [0, 1, 0]
     assert presence["11"] == [1, 0, 1]
@@ -232,7 +258,16 @@ def test_cooccurrence_by_hand(small: Project) -> None:
     def value(a: str, b: str) -> float | None:
         return report.values[index[a]][index[b]]
 
-    assert [count(n, n) for n in ("03", "08", "04.1", "13.1", "12", "11", "05.2", "14.3")] == [1, 3, 1, 1, 3, 2, 2, 1]
+    assert [count(n, n) for n in ("03", "08", "04.1", "13.1", "12", "11", "05.2", "14.3")] == [
+        1,
+        3,
+        1,
+        1,
+        3,
+        2,
+        2,
+        1,
+    ]
     assert count("08", "04.1") == count("04.1", "08") == 1
     assert count("13.1", "12") == count("12", "11") == count("05.2", "08") == 1
     assert count("03", "08") == count("12", "08") == 0
@@ -243,7 +278,11 @@ def test_cooccurrence_by_hand(small: Project) -> None:
     assert value("12", "12") == 1.0
     assert value("01", "01") is None
     assert [(a.number, b.number, n) for a, b, n, _ in report.pairs()] == [
-        ("04.1", "08", 1), ("05.2", "08", 1), ("11", "12", 1), ("12", "13.1", 1)]
+        ("04.1", "08", 1),
+        ("05.2", "08", 1),
+        ("11", "12", 1),
+        ("12", "13.1", 1),
+    ]
     c = cooccurrence(small, normalise="c")
     assert c.values == report.values
     overlap = cooccurrence(small, normalise="overlap")
@@ -257,7 +296,10 @@ def test_cooccurrence_by_hand(small: Project) -> None:
 def test_quotes_for_code_12_with_context(small: Project) -> None:
     report = quotes(small, ["12"], context=True)
     assert [c.number for c in report.codes] == ["12"]
-    got = [(q.transcript, q.first_segment, q.last_segment, q.coders, q.speaker, q.text) for q in report.quotes]
+    got = [
+        (q.transcript, q.first_segment, q.last_segment, q.coders, q.speaker, q.text)
+        for q in report.quotes
+    ]
     assert got == [
         ("int1", 5, 5, ["alice"], "Ann Lee", "We started a new clinic."),
         ("int1", 5, 6, ["bob"], "Ann Lee", "We started a new clinic. The council still decides."),
@@ -268,7 +310,9 @@ def test_quotes_for_code_12_with_context(small: Project) -> None:
     assert first.after == "The council still decides."
     assert second.after is None
     assert (third.before, third.after) == ("The board meets monthly.", "Risk is managed carefully.")
-    assert [(m.author, m.text) for m in first.memos] == [("alice", "New clinic = service innovation")]
+    assert [(m.author, m.text) for m in first.memos] == [
+        ("alice", "New clinic = service innovation")
+    ]
     assert [(m.author, m.text) for m in third.memos] == [("bob", "Contrast with int1")]
     assert first.attributes == {"organisation": "Riverside", "role": "manager"}
     assert first.location == "int1, segment 5"
@@ -278,7 +322,10 @@ def test_quotes_for_code_12_with_context(small: Project) -> None:
 def test_quotes_merge_consecutive_segments_and_list_shared_passages_once(small: Project) -> None:
     small.code_segments("bob", "int2", [3], "12")  # the same passage alice coded
     report = quotes(small, ["08", "12"])
-    got = [(q.code.number, q.transcript, q.first_segment, q.last_segment, q.coders) for q in report.quotes]
+    got = [
+        (q.code.number, q.transcript, q.first_segment, q.last_segment, q.coders)
+        for q in report.quotes
+    ]
     assert got == [
         ("08", "int1", 2, 2, ["bob"]),
         ("08", "int1", 2, 3, ["alice"]),  # alice's codings of 2 and 3 make one passage
@@ -294,10 +341,14 @@ def test_quotes_merge_consecutive_segments_and_list_shared_passages_once(small: 
 def test_quotes_include_sub_codes_unless_told_not_to(small: Project) -> None:
     report = quotes(small, ["13"])
     assert [c.number for c in report.codes] == ["13", "13.1", "13.2", "13.3", "13.4"]
-    assert [(q.code.number, q.transcript, q.first_segment) for q in report.quotes] == [("13.1", "int1", 5)]
+    assert [(q.code.number, q.transcript, q.first_segment) for q in report.quotes] == [
+        ("13.1", "int1", 5)
+    ]
     assert quotes(small, ["13"], subcodes=False).quotes == []
     partial = quotes(small, ["05.2"], ["alice"]).quotes
-    assert [(q.first_segment, q.last_segment, q.text) for q in partial] == [(1, 2, "Staff elect the board. The board meets monthly.")]
+    assert [(q.first_segment, q.last_segment, q.text) for q in partial] == [
+        (1, 2, "Staff elect the board. The board meets monthly.")
+    ]
 
 
 # ---------------------------------------------------------------------- codebook, progress, whole report
@@ -306,7 +357,11 @@ def test_codebook_document_counts(small: Project) -> None:
     entries = {e.code.number: e for e in report.entries}
     assert report.name == "Public service mutuals interview study"
     assert entries["12"].description.startswith(small.code("12").description[:40])
-    assert (entries["12"].own.segments, entries["12"].own.codings, entries["12"].own.transcripts) == (3, 3, 2)
+    assert (
+        entries["12"].own.segments,
+        entries["12"].own.codings,
+        entries["12"].own.transcripts,
+    ) == (3, 3, 2)
     assert (entries["13"].own.segments, entries["13"].total.segments) == (0, 1)
     assert len(report.entries) == len(small.codes())
 
@@ -314,7 +369,10 @@ def test_codebook_document_counts(small: Project) -> None:
 def test_progress_by_hand(small: Project) -> None:
     report = coding_progress(small)
     assert [c.name for c in report.coders] == ["alice", "bob"]
-    got = {r.transcript: [(c.status, c.coded, c.codable, c.percent) for c in r.cells] for r in report.rows}
+    got = {
+        r.transcript: [(c.status, c.coded, c.codable, c.percent) for c in r.cells]
+        for r in report.rows
+    }
     assert got == {
         "int1": [("done", 5, 5, 100.0), ("done", 4, 5, 80.0)],
         "int2": [("done", 4, 4, 100.0), ("done", 1, 4, 25.0)],
@@ -327,7 +385,14 @@ def test_full_report_parts(small: Project) -> None:
     assert [g.attribute for g in report.by_attribute] == ["organisation", "role"]
     assert report.matrix is not None and report.quotes is not None
     assert [p.kind for p in report.parts()] == [
-        "frequencies", "by-attribute", "by-attribute", "cooccurrence", "matrix", "progress", "quotes"]
+        "frequencies",
+        "by-attribute",
+        "by-attribute",
+        "cooccurrence",
+        "matrix",
+        "progress",
+        "quotes",
+    ]
     assert report.cooccurrence.normalise == "jaccard"
     assert report.frequencies == frequencies(small)
 

@@ -41,7 +41,17 @@ def test_frequencies_xlsx(small: Project, tmp_path: Path) -> None:
     sheet = book["Frequencies"]
     assert sheet.freeze_panes == "D2"
     header = [c.value for c in sheet[1]]
-    assert header == ["Code", "Name", "Level", "Segments", "Codings", "Transcripts", "% transcripts", "Words", "Speakers"]
+    assert header == [
+        "Code",
+        "Name",
+        "Level",
+        "Segments",
+        "Codings",
+        "Transcripts",
+        "% transcripts",
+        "Words",
+        "Speakers",
+    ]
     rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["08"][:6] == ("08", "Staff engagement, voice and morale", 0, 3, 4, 2)
     assert rows["08"][6] == pytest.approx(0.667)
@@ -60,7 +70,12 @@ def test_by_attribute_xlsx_has_a_sheet_per_table(small: Project, tmp_path: Path)
     path = tmp_path / "by-role.xlsx"
     writers.write(by_attribute(small, "role"), path)
     book = load_workbook(path)
-    assert book.sheetnames == ["By role transcripts", "By role percent", "By role segments", "Notes"]
+    assert book.sheetnames == [
+        "By role transcripts",
+        "By role percent",
+        "By role segments",
+        "Notes",
+    ]
     sheet = book["By role percent"]
     assert [c.value for c in sheet[1]][3:] == ["manager (n=2)", "staff (n=1)"]
     rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
@@ -96,7 +111,11 @@ def test_csv_long_and_wide(small: Project, tmp_path: Path) -> None:
 
     writers.write(report, tmp_path / "wide.csv", "csv-wide")
     wide = {r["Code"]: r for r in read_csv(tmp_path / "wide.csv")}
-    assert (wide["12"]["Segments"], wide["12"]["Words"], wide["12"]["% transcripts"]) == ("3", "13", "66.7")
+    assert (wide["12"]["Segments"], wide["12"]["Words"], wide["12"]["% transcripts"]) == (
+        "3",
+        "13",
+        "66.7",
+    )
 
 
 def test_cooccurrence_csv_matrix_and_pairs(small: Project, tmp_path: Path) -> None:
@@ -104,11 +123,21 @@ def test_cooccurrence_csv_matrix_and_pairs(small: Project, tmp_path: Path) -> No
     writers.write(report, tmp_path / "pairs.csv")
     pairs = read_csv(tmp_path / "pairs.csv")
     hit = [r for r in pairs if (r["Code A"], r["Code B"]) == ("12", "11")]
-    assert hit == [{"Code A": "12", "Name A": "Innovation strategy and culture", "Code B": "11",
-                    "Name B": "Relationship with the parent body and local authority", "Segments with both": "1", "jaccard": "0.25"}]
+    assert hit == [
+        {
+            "Code A": "12",
+            "Name A": "Innovation strategy and culture",
+            "Code B": "11",
+            "Name B": "Relationship with the parent body and local authority",
+            "Segments with both": "1",
+            "jaccard": "0.25",
+        }
+    ]
     writers.write(report, tmp_path / "matrix.csv", "csv-wide")
     matrix = read_csv(tmp_path / "matrix.csv")
-    assert len(matrix) == 2 * len(report.codes)  # counts stacked over Jaccard, told apart by "Table"
+    assert len(matrix) == 2 * len(
+        report.codes
+    )  # counts stacked over Jaccard, told apart by "Table"
     counts = {r["Code"]: r for r in matrix if r["Table"].startswith("Co-occurrence: segments")}
     assert counts["08"]["04.1"] == "1" and counts["08"]["08"] == "3" and counts["08"]["12"] == "0"
     jaccard = {r["Code"]: r for r in matrix if "Jaccard" in r["Table"]}
@@ -116,7 +145,9 @@ def test_cooccurrence_csv_matrix_and_pairs(small: Project, tmp_path: Path) -> No
 
 
 def test_matrix_csv_transposed_for_r(small: Project, tmp_path: Path) -> None:
-    writers.write(code_matrix(small, presence=True), tmp_path / "cases.csv", "csv-wide", transpose=True)
+    writers.write(
+        code_matrix(small, presence=True), tmp_path / "cases.csv", "csv-wide", transpose=True
+    )
     rows = read_csv(tmp_path / "cases.csv")
     assert [r["Transcript"] for r in rows] == ["int1", "int2", "int3"]
     assert [r["role"] for r in rows] == ["manager", "staff", "manager"]
@@ -126,17 +157,33 @@ def test_matrix_csv_transposed_for_r(small: Project, tmp_path: Path) -> None:
 def test_progress_and_quotes_csv(small: Project, tmp_path: Path) -> None:
     writers.write(coding_progress(small), tmp_path / "progress.csv")
     rows = read_csv(tmp_path / "progress.csv")
-    assert rows[1] == {"Transcript": "int1", "Coder": "bob", "Status": "done", "Coded segments": "4", "Codable segments": "5", "% coded": "80.0"}
+    assert rows[1] == {
+        "Transcript": "int1",
+        "Coder": "bob",
+        "Status": "done",
+        "Coded segments": "4",
+        "Codable segments": "5",
+        "% coded": "80.0",
+    }
     writers.write(quotes(small, ["12"], context=True), tmp_path / "quotes.csv")
     rows = read_csv(tmp_path / "quotes.csv")
-    assert [r["Quote"] for r in rows] == ["We started a new clinic.", "We started a new clinic. The council still decides.", "Innovation is slow here."]
-    assert rows[0]["role"] == "manager" and rows[0]["Memos"] == "alice: New clinic = service innovation"
+    assert [r["Quote"] for r in rows] == [
+        "We started a new clinic.",
+        "We started a new clinic. The council still decides.",
+        "Innovation is slow here.",
+    ]
+    assert (
+        rows[0]["role"] == "manager"
+        and rows[0]["Memos"] == "alice: New clinic = service innovation"
+    )
     assert rows[0]["Before"] == "Interviewer: What about new ideas?"
 
 
 def test_stacking_tables_with_different_columns_is_refused(small: Project) -> None:
     with pytest.raises(CodebenchError, match="different columns"):
-        writers.tables_csv([*writers.data_tables(frequencies(small)), *writers.data_tables(coding_progress(small))])
+        writers.tables_csv(
+            [*writers.data_tables(frequencies(small)), *writers.data_tables(coding_progress(small))]
+        )
 
 
 # ---------------------------------------------------------------------- JSON
@@ -146,12 +193,21 @@ def test_json(small: Project) -> None:
     assert data["selection"]["label"] == "alice + bob"
     assert data["transcripts_in_scope"] == 3
     row = next(r for r in data["rows"] if r["code"]["number"] == "08")
-    assert row["own"] == {"segments": 3, "codings": 4, "transcripts": 2, "percent": 66.7, "words": 12, "speakers": 2}
+    assert row["own"] == {
+        "segments": 3,
+        "codings": 4,
+        "transcripts": 2,
+        "percent": 66.7,
+        "words": 12,
+        "speakers": 2,
+    }
     assert row["code"]["label"] == "08 Staff engagement, voice and morale"
     assert any("Percentages are of the 3 transcripts" in n for n in data["notes"])
     quoted = json.loads(writers.render(quotes(small, ["12"]), "json"))
     assert quoted["quotes"][0]["location"] == "int1, segment 5"
-    assert quoted["quotes"][0]["memos"] == [{"author": "alice", "text": "New clinic = service innovation"}]
+    assert quoted["quotes"][0]["memos"] == [
+        {"author": "alice", "text": "New clinic = service innovation"}
+    ]
 
 
 # ---------------------------------------------------------------------- HTML
@@ -198,7 +254,9 @@ def assert_self_contained(page: str, parser: PageParser) -> None:
 
 
 def test_full_html_report_is_self_contained(small: Project) -> None:
-    page = writers.render(full_report(small, quote_codes=["12"], context=True, generated="2025-01-01"), "html")
+    page = writers.render(
+        full_report(small, quote_codes=["12"], context=True, generated="2025-01-01"), "html"
+    )
     parser = parse_page(page)
     assert_self_contained(page, parser)
     text = " ".join(parser.text)
@@ -209,12 +267,27 @@ def test_full_html_report_is_self_contained(small: Project) -> None:
     assert "We started a new clinic. The council still decides." in text
     assert "Memo (alice):" in text
     ids = [v for n, v in parser.attributes if n == "id"]
-    assert ids == ["frequencies", "by-attribute-organisation", "by-attribute-role", "cooccurrence", "matrix", "progress", "quotes"]
+    assert ids == [
+        "frequencies",
+        "by-attribute-organisation",
+        "by-attribute-role",
+        "cooccurrence",
+        "matrix",
+        "progress",
+        "quotes",
+    ]
 
 
 def test_each_report_renders_valid_html(small: Project) -> None:
-    for report in (frequencies(small), by_attribute(small, "role"), cooccurrence(small, normalise="c"), code_matrix(small),
-                   quotes(small, ["08"]), codebook_document(small), coding_progress(small)):
+    for report in (
+        frequencies(small),
+        by_attribute(small, "role"),
+        cooccurrence(small, normalise="c"),
+        code_matrix(small),
+        quotes(small, ["08"]),
+        codebook_document(small),
+        coding_progress(small),
+    ):
         page = writers.render(report, "html")
         assert_self_contained(page, parse_page(page))
 
@@ -230,9 +303,18 @@ def test_quotes_docx(small: Project, tmp_path: Path) -> None:
     assert ("Title", "Quotes (alice + bob)") in paragraphs
     assert ("Heading 1", "12 Innovation strategy and culture (3)") in paragraphs
     quoted = [t for s, t in paragraphs if s == "Intense Quote"]
-    assert quoted == ["We started a new clinic.", "We started a new clinic. The council still decides.", "Innovation is slow here."]
+    assert quoted == [
+        "We started a new clinic.",
+        "We started a new clinic. The council still decides.",
+        "Innovation is slow here.",
+    ]
     assert ("Quote", "… Interviewer: What about new ideas?") in paragraphs
-    assert any(t.startswith("— Ann Lee, int1, segment 5 · organisation: Riverside; role: manager · coded by alice") for _, t in paragraphs)
+    assert any(
+        t.startswith(
+            "— Ann Lee, int1, segment 5 · organisation: Riverside; role: manager · coded by alice"
+        )
+        for _, t in paragraphs
+    )
     assert "Memo (alice): New clinic = service innovation" in [t for _, t in paragraphs]
 
 
@@ -242,7 +324,9 @@ def test_codebook_and_table_docx(small: Project, tmp_path: Path) -> None:
     writers.write(codebook_document(small), tmp_path / "codebook.docx")
     document = Document(tmp_path / "codebook.docx")
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert "12 Innovation strategy and culture" in headings and "13.1 Service innovation" in headings
+    assert (
+        "12 Innovation strategy and culture" in headings and "13.1 Service innovation" in headings
+    )
     texts = [p.text for p in document.paragraphs]
     assert "3 coded segments · 3 codings · 2 transcripts" in texts
     assert "0 coded segments (1 with sub-codes) · 0 codings · 0 transcripts" in texts
@@ -250,7 +334,16 @@ def test_codebook_and_table_docx(small: Project, tmp_path: Path) -> None:
 
     writers.write(frequencies(small), tmp_path / "freq.docx")
     table = Document(tmp_path / "freq.docx").tables[0]
-    assert [c.text for c in table.rows[0].cells] == ["Code", "Name", "Segments", "Codings", "Transcripts", "% transcripts", "Words", "Speakers"]
+    assert [c.text for c in table.rows[0].cells] == [
+        "Code",
+        "Name",
+        "Segments",
+        "Codings",
+        "Transcripts",
+        "% transcripts",
+        "Words",
+        "Speakers",
+    ]
     row = next(r for r in table.rows if r.cells[0].text == "08")
     assert [c.text for c in row.cells][2:] == ["3", "4", "2", "66.7", "12", "2"]
 
@@ -264,8 +357,11 @@ def test_markdown_table(small: Project) -> None:
 
 @pytest.mark.parametrize("report_name", ["frequencies", "by-attribute", "cooccurrence"])
 def test_charts(small: Project, tmp_path: Path, report_name: str) -> None:
-    report = {"frequencies": lambda: frequencies(small), "by-attribute": lambda: by_attribute(small, "role"),
-              "cooccurrence": lambda: cooccurrence(small)}[report_name]()
+    report = {
+        "frequencies": lambda: frequencies(small),
+        "by-attribute": lambda: by_attribute(small, "role"),
+        "cooccurrence": lambda: cooccurrence(small),
+    }[report_name]()
     writers.write(report, tmp_path / "chart.png")
     assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     writers.write(report, tmp_path / "chart.svg")
@@ -291,7 +387,9 @@ def test_format_follows_the_extension() -> None:
         writers.infer_format("x.pdf")
 
 
-def test_a_failed_export_leaves_the_old_file(small: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_export_leaves_the_old_file(
+    small: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import os
 
     out = tmp_path / "out"
@@ -302,7 +400,9 @@ def test_a_failed_export_leaves_the_old_file(small: Project, tmp_path: Path, mon
     def disk_full(fd: int) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(os, "fsync", disk_full)  # fails after the new bytes went to the temporary file
+    monkeypatch.setattr(
+        os, "fsync", disk_full
+    )  # fails after the new bytes went to the temporary file
     with pytest.raises(OSError, match="disk full"):
         writers.write(frequencies(small), path)
     assert path.read_bytes() == b"the good old file"

@@ -34,7 +34,9 @@ def check(name: str, text: str) -> None:
     if os.environ.get("CODEBENCH_UPDATE_GOLDEN"):
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"missing golden file {path.name}; run with CODEBENCH_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), f"{path.name} differs; run with CODEBENCH_UPDATE_GOLDEN=1 and review"
+    assert text == path.read_text(encoding="utf-8"), (
+        f"{path.name} differs; run with CODEBENCH_UPDATE_GOLDEN=1 and review"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(REPORTS))

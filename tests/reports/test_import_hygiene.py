@@ -29,8 +29,13 @@ print(",".join(loaded))
 
 def test_core_reports_do_not_load_front_end_or_heavy_modules(small: Project) -> None:
     small.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    result = subprocess.run([sys.executable, "-c", SCRIPT, str(small.path)], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[2])
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(small.path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert result.stdout.strip() == ""
 
 
@@ -39,5 +44,7 @@ def test_report_command_module_is_light() -> None:
         "import sys, codebench.cli.report_cmds; "
         "print(','.join(m for m in ('numpy', 'openpyxl', 'docx', 'matplotlib', 'rich') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""

@@ -50,7 +50,11 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             assert cells(freq, "08")[2:] == ["3", "4", "2", "66.7", "12", "2"]
             assert cells(freq, "04")[2] == "1"  # sub-codes rolled in
             chart = screen.query_one("#frequency-chart", Static).content
-            assert isinstance(chart, BarChart) and chart.title == "Coded segments by code" and len(chart.values) == 12
+            assert (
+                isinstance(chart, BarChart)
+                and chart.title == "Coded segments by code"
+                and len(chart.values) == 12
+            )
 
             await pilot.press("s")  # each code on its own
             await app.workers.wait_for_complete()
@@ -62,18 +66,33 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             await pilot.press("2")
             await pilot.pause()
             by_attr = screen.query_one("#attribute-table", DataTable)
-            assert [str(c.label) for c in by_attr.columns.values()][2:] == ["manager (n=2)", "staff (n=1)"]
+            assert [str(c.label) for c in by_attr.columns.values()][2:] == [
+                "manager (n=2)",
+                "staff (n=1)",
+            ]
             assert cells(by_attr, "11")[2:] == ["2 (100%)", "–"]
             screen.query_one("#attribute-select", Select).value = "organisation"
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert [str(c.label) for c in by_attr.columns.values()][2:] == ["Riverside (n=2)", "Westmoor (n=1)"]
+            assert [str(c.label) for c in by_attr.columns.values()][2:] == [
+                "Riverside (n=2)",
+                "Westmoor (n=1)",
+            ]
 
             await pilot.press("3")
             await pilot.pause()
             cooc = screen.query_one("#cooccurrence-table", DataTable)
             assert cooc.row_count == 8  # codes applied at all
-            assert cells(cooc, "12")[2:] == ["0.00", "0.00", "0.00", "0.00", "0.25", "1.00", "0.33", "0.00"]
+            assert cells(cooc, "12")[2:] == [
+                "0.00",
+                "0.00",
+                "0.00",
+                "0.00",
+                "0.25",
+                "1.00",
+                "0.33",
+                "0.00",
+            ]
 
             screen.query_one("#reports-scope", Select).value = "alice"
             await app.workers.wait_for_complete()
@@ -96,4 +115,8 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             assert isinstance(app.screen, ReportsScreen)
 
     asyncio.run(script())
-    assert (tmp_path / "cooc.csv").read_text(encoding="utf-8-sig").startswith("Code A,Name A,Code B,Name B,Segments with both,jaccard")
+    assert (
+        (tmp_path / "cooc.csv")
+        .read_text(encoding="utf-8-sig")
+        .startswith("Code A,Name A,Code B,Name B,Segments with both,jaccard")
+    )

@@ -12,7 +12,7 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
-from codebench.codebook import default_codebook_path, load_codebook
+from codebench.codebook.format import default_codebook_path, load_codebook
 from codebench.project import Project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,9 @@ def tui_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project with the default codebook and two sample interviews (imported once per run)."""
     path = tmp_path_factory.mktemp("tui-template") / "project.db"
     project = Project.init(path, load_codebook(default_codebook_path()))
-    report = project.import_files([SAMPLES / name for name in TUI_TRANSCRIPTS], attributes=SAMPLES / "attributes.csv")
+    report = project.import_files(
+        [SAMPLES / name for name in TUI_TRANSCRIPTS], attributes=SAMPLES / "attributes.csv"
+    )
     assert report.ok, report.failed
     project.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     project.close()
@@ -96,7 +98,11 @@ def run_headless() -> Callable[..., App[None]]:
     """
 
     def run(
-        make_app: Callable[[], AppT], script: Script[AppT], *, size: tuple[int, int], wait_for_workers: bool = False
+        make_app: Callable[[], AppT],
+        script: Script[AppT],
+        *,
+        size: tuple[int, int],
+        wait_for_workers: bool = False,
     ) -> AppT:
         async def main() -> AppT:
             app = make_app()

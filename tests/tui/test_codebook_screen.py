@@ -13,13 +13,13 @@ from textual.widgets import Input, Static, TextArea, Tree
 
 from codebench.models import Coder
 from codebench.project import Project
-from codebench.tui.screens.codebook import CodebookScreen
-from codebench.tui.screens.codebook_modals import (
+from codebench.tui.modals.codebook import (
     CodeFormModal,
     CodePickerModal,
     ConfirmModal,
     rank_codes,
 )
+from codebench.tui.screens.codebook import CodebookScreen
 
 TRANSCRIPT = (
     "Interviewer: Thanks for coming. What do you do?\n\n"
@@ -58,7 +58,9 @@ Drive = Callable[[Project, Coder, Script], _Host]
 @pytest.fixture
 def drive(run_headless: Callable[..., _Host]) -> Drive:
     """Run the host app headless, play ``script`` against it, and return the app."""
-    return lambda project, coder, script: run_headless(lambda: _Host(project, coder), script, size=(130, 45))
+    return lambda project, coder, script: run_headless(
+        lambda: _Host(project, coder), script, size=(130, 45)
+    )
 
 
 async def highlight(app: _Host, pilot: Pilot, number: str) -> None:
@@ -116,7 +118,9 @@ def test_browse_tree_and_definitions(project: Project, coder: Coder, drive: Driv
     drive(project, coder, script)
 
 
-def test_back_dismisses_with_whether_anything_changed(project: Project, coder: Coder, drive: Drive) -> None:
+def test_back_dismisses_with_whether_anything_changed(
+    project: Project, coder: Coder, drive: Drive
+) -> None:
     async def untouched(app: _Host, pilot: Pilot) -> None:
         await pilot.press("q")
         assert app.results == [False]
@@ -182,7 +186,9 @@ def test_add_sibling_and_top_level(project: Project, coder: Coder, drive: Drive)
     assert project.code("22").name == "Workforce" and project.code("22").parent_id is None
 
 
-def test_add_duplicate_name_shows_error_and_keeps_the_form(project: Project, coder: Coder, drive: Drive) -> None:
+def test_add_duplicate_name_shows_error_and_keeps_the_form(
+    project: Project, coder: Coder, drive: Drive
+) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13")
         await pilot.press("a")
@@ -199,7 +205,9 @@ def test_add_duplicate_name_shows_error_and_keeps_the_form(project: Project, cod
     assert not project.events(actions=("code.add",))
 
 
-def test_add_with_empty_name_is_refused_in_the_form(project: Project, coder: Coder, drive: Drive) -> None:
+def test_add_with_empty_name_is_refused_in_the_form(
+    project: Project, coder: Coder, drive: Drive
+) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await pilot.press("a", "ctrl+s")
         assert isinstance(app.screen, CodeFormModal)
@@ -256,7 +264,9 @@ def test_edit_clashing_number_notifies(project: Project, coder: Coder, drive: Dr
 # ------------------------------------------------------------------ move
 
 
-def test_move_under_another_code_and_to_top_level(project: Project, coder: Coder, drive: Drive) -> None:
+def test_move_under_another_code_and_to_top_level(
+    project: Project, coder: Coder, drive: Drive
+) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13.2")
         await pilot.press("M")
@@ -351,7 +361,9 @@ def test_merge_refusal_is_a_notification(project: Project, coder: Coder, drive: 
 # ------------------------------------------------------------------ archive
 
 
-def test_archive_hides_then_toggle_shows_and_restore(project: Project, coder: Coder, drive: Drive) -> None:
+def test_archive_hides_then_toggle_shows_and_restore(
+    project: Project, coder: Coder, drive: Drive
+) -> None:
     t = project.transcripts()[0]
     project.code_segments("alice", t, [2], "06")
 
@@ -382,7 +394,8 @@ def test_archive_hides_then_toggle_shows_and_restore(project: Project, coder: Co
 
 
 def test_restore_under_archived_parent_is_refused_with_notification(
-    project: Project, coder: Coder, drive: Drive) -> None:
+    project: Project, coder: Coder, drive: Drive
+) -> None:
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "04")
         await pilot.press("A", "H")

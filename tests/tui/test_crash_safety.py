@@ -43,14 +43,32 @@ def _wait_for(predicate: Callable[[], bool], timeout: float = 20.0) -> bool:
 def test_kill_9_keeps_every_committed_coding(tui_path: Path, tmp_path: Path) -> None:
     socket = f"codebench-test-{os.getpid()}"
     tmux = ["tmux", "-L", socket]
-    command = shlex.join([sys.executable, "-m", "codebench", "-p", str(tui_path), "tui", "--coder", "alice", CEO])
+    command = shlex.join(
+        [sys.executable, "-m", "codebench", "-p", str(tui_path), "tui", "--coder", "alice", CEO]
+    )
     env = {**os.environ, "TERM": "xterm-256color", "CODEBENCH_CONFIG": str(tmp_path / "config")}
-    subprocess.run([*tmux, "new-session", "-d", "-s", "cb", "-x", "120", "-y", "40", command], check=True, env=env)
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "cb", "-x", "120", "-y", "40", command],
+        check=True,
+        env=env,
+    )
     try:
-        pane_pid = int(subprocess.run([*tmux, "list-panes", "-t", "cb", "-F", "#{pane_pid}"], check=True, capture_output=True, text=True).stdout.split()[0])
+        pane_pid = int(
+            subprocess.run(
+                [*tmux, "list-panes", "-t", "cb", "-F", "#{pane_pid}"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.split()[0]
+        )
 
         def screen() -> str:
-            return subprocess.run([*tmux, "capture-pane", "-p", "-t", "cb"], check=False, capture_output=True, text=True).stdout
+            return subprocess.run(
+                [*tmux, "capture-pane", "-p", "-t", "cb"],
+                check=False,
+                capture_output=True,
+                text=True,
+            ).stdout
 
         def send(*keys: str) -> None:
             for key in keys:
@@ -60,7 +78,9 @@ def test_kill_9_keeps_every_committed_coding(tui_path: Path, tmp_path: Path) -> 
         assert _wait_for(lambda: "coded" in screen(), 30), screen()
         for done in range(1, 5):
             send("c", "0", "4", "Enter")
-            assert _wait_for(lambda done=done: _codings(tui_path) == done), f"coding {done} not committed: {_codings(tui_path)}"
+            assert _wait_for(lambda done=done: _codings(tui_path) == done), (
+                f"coding {done} not committed: {_codings(tui_path)}"
+            )
             send("j")
         os.kill(pane_pid, signal.SIGKILL)
         assert _wait_for(lambda: "coded" not in screen() or not screen().strip(), 5)

@@ -93,7 +93,9 @@ def test_table_then_adjudicate_with_keys(project: Project, pat: Coder, drive: Dr
         assert "5 disagreements, 0 decided" in text_of(app, "#review-status")
         await open_code(app, pilot, "10")
         assert screen.in_detail and screen.current.ordinal == 6
-        assert "A: alice" in text_of(app, "#review-a") and "10 Commissioning" in text_of(app, "#review-a")
+        assert "A: alice" in text_of(app, "#review-a") and "10 Commissioning" in text_of(
+            app, "#review-a"
+        )
         assert "(no codes)" in text_of(app, "#review-b")
         assert "The council still tells us what to do." in text_of(app, "#review-segment")
         definition = text_of(app, "#review-code")
@@ -133,7 +135,10 @@ def test_table_then_adjudicate_with_keys(project: Project, pat: Coder, drive: Dr
     drive(project, pat, script)
     events = project.events(actions=(DECIDE,))
     assert [(e.payload["choice"], e.payload["segment"]) for e in events] == [
-        ("accept_b", 6), ("both", 7), ("accept_a", 2), ("edit", 2),
+        ("accept_b", 6),
+        ("both", 7),
+        ("accept_a", 2),
+        ("edit", 2),
     ]
     assert all(e.coder_id == pat.id and e.payload["decider"] == "pat" for e in events)
     assert project.coder("consensus").kind == "consensus"
@@ -166,9 +171,25 @@ def test_progress_is_kept_across_restarts(project: Project, pat: Coder, drive: D
 
 def test_bindings_have_ids(project: Project, pat: Coder) -> None:
     ids = {b.id for b in ReviewScreen.BINDINGS}  # type: ignore[union-attr]
-    assert {"review.accept_a", "review.accept_b", "review.both", "review.neither", "review.edit"} <= ids
+    assert {
+        "review.accept_a",
+        "review.accept_b",
+        "review.both",
+        "review.neither",
+        "review.edit",
+    } <= ids
     assert all(b.id for b in ReviewScreen.BINDINGS)  # type: ignore[union-attr]
     keys = {b.id: b.key for b in ReviewScreen.BINDINGS}  # type: ignore[union-attr]
-    assert (keys["review.accept_a"], keys["review.accept_b"], keys["review.both"], keys["review.neither"], keys["review.edit"]) == (
-        "a", "b", "o", "n", "e",
+    assert (
+        keys["review.accept_a"],
+        keys["review.accept_b"],
+        keys["review.both"],
+        keys["review.neither"],
+        keys["review.edit"],
+    ) == (
+        "a",
+        "b",
+        "o",
+        "n",
+        "e",
     )

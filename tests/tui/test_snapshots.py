@@ -23,11 +23,14 @@ def _seeded(path: Path) -> Project:
 def test_project_screen(snap_compare, tui_path: Path) -> None:
     project = _seeded(tui_path)
     try:
+
         async def progress_loaded(pilot) -> None:
             await pilot.app.workers.wait_for_complete()
             await pilot.pause()
 
-        assert snap_compare(make_app(project, coder="alice"), terminal_size=SIZE, run_before=progress_loaded)
+        assert snap_compare(
+            make_app(project, coder="alice"), terminal_size=SIZE, run_before=progress_loaded
+        )
     finally:
         project.close()
 
@@ -35,7 +38,9 @@ def test_project_screen(snap_compare, tui_path: Path) -> None:
 def test_coding_screen(snap_compare, tui_path: Path) -> None:
     project = _seeded(tui_path)
     try:
-        assert snap_compare(make_app(project, coder="alice", transcript=CEO), terminal_size=SIZE, press=["J"])
+        assert snap_compare(
+            make_app(project, coder="alice", transcript=CEO), terminal_size=SIZE, press=["J"]
+        )
     finally:
         project.close()
 
@@ -43,7 +48,11 @@ def test_coding_screen(snap_compare, tui_path: Path) -> None:
 def test_code_picker(snap_compare, tui_path: Path) -> None:
     project = _seeded(tui_path)
     try:
-        assert snap_compare(make_app(project, coder="alice", transcript=CEO), terminal_size=SIZE, press=["c", "i", "n", "n", "o", "v"])
+        assert snap_compare(
+            make_app(project, coder="alice", transcript=CEO),
+            terminal_size=SIZE,
+            press=["c", "i", "n", "n", "o", "v"],
+        )
     finally:
         project.close()
 
@@ -51,6 +60,10 @@ def test_code_picker(snap_compare, tui_path: Path) -> None:
 def test_help_screen(snap_compare, tui_path: Path) -> None:
     project = _seeded(tui_path)
     try:
-        assert snap_compare(make_app(project, coder="alice", transcript=CEO), terminal_size=SIZE, press=["question_mark"])
+        assert snap_compare(
+            make_app(project, coder="alice", transcript=CEO),
+            terminal_size=SIZE,
+            press=["question_mark"],
+        )
     finally:
         project.close()

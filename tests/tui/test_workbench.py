@@ -14,12 +14,12 @@ from textual.pilot import Pilot
 
 from codebench.project import Project
 from codebench.tui.app import CodebenchApp, make_app
-from codebench.tui.screens.coder import CoderModal
+from codebench.tui.modals.code_picker import CodePickerModal
+from codebench.tui.modals.coder import CoderModal
+from codebench.tui.modals.memo import MemoModal
 from codebench.tui.screens.coding import CodingScreen
 from codebench.tui.screens.help import HelpScreen, binding_groups
-from codebench.tui.screens.memo import MemoModal
-from codebench.tui.screens.picker import CodePickerModal
-from codebench.tui.screens.project_screen import ProjectScreen
+from codebench.tui.screens.project import ProjectScreen
 from codebench.tui.widgets.codebook_tree import CodebookTree
 from codebench.tui.widgets.transcript_view import TranscriptView
 
@@ -45,7 +45,11 @@ def committed(path: Path, coder: str = "alice") -> list[tuple[str, int, int]]:
         except Exception:  # noqa: BLE001 - coder not created yet
             return []
         numbers = {c.id: c.number or c.name for c in project.codes(include_archived=True)}
-        return sorted((numbers[c.code_id], c.start, c.end) for c in project.codings() if c.coder_id == coder_id)
+        return sorted(
+            (numbers[c.code_id], c.start, c.end)
+            for c in project.codings()
+            if c.coder_id == coder_id
+        )
 
 
 def screen(app: CodebenchApp) -> CodingScreen:
@@ -121,7 +125,9 @@ def test_picker_by_name_and_recent_first(tui_project: Project, tui_path: Path) -
     run(coding_app(tui_project), script)
 
 
-def test_range_selection_with_several_codes_then_remove(tui_project: Project, tui_path: Path) -> None:
+def test_range_selection_with_several_codes_then_remove(
+    tui_project: Project, tui_path: Path
+) -> None:
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         view = app.screen.query_one(TranscriptView)
         first = view.cursor
@@ -130,7 +136,9 @@ def test_range_selection_with_several_codes_then_remove(tui_project: Project, tu
         await pilot.press("c", "0", "4", "tab", "1", "7", "enter")
         await pilot.pause()
         spans = [seg_span(app, i) for i in range(first, first + 3)]
-        assert committed(tui_path) == sorted([("04", *s) for s in spans] + [("17", *s) for s in spans])
+        assert committed(tui_path) == sorted(
+            [("04", *s) for s in spans] + [("17", *s) for s in spans]
+        )
         await pilot.press("x")
         assert isinstance(app.screen, CodePickerModal)
         assert {c.number for c in app.screen.codes} == {"04", "17"}
@@ -187,7 +195,9 @@ def test_word_span_coding(tui_project: Project, tui_path: Path) -> None:
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         view = app.screen.query_one(TranscriptView)
         segments = screen(app).session.segments
-        view.move_to(next(i for i, s in enumerate(segments) if s.codable and len(s.text.split()) > 6))
+        view.move_to(
+            next(i for i, s in enumerate(segments) if s.codable and len(s.text.split()) > 6)
+        )
         seg = segments[view.cursor]
         words = seg.text.split()
         await pilot.press("v", "l", "l", "L")  # words 2..3
@@ -422,15 +432,31 @@ def test_help_lists_every_binding(tui_project: Project) -> None:
 def test_command_palette_offers_the_screen_actions(tui_project: Project) -> None:
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        for title in ("Code", "Remove", "Undo", "Redo", "Memo", "Search", "Next uncoded", "Done", "Help",
-                      "Show/hide others' codings", "Jump to next segment with a code", "Codebook editor"):
+        for title in (
+            "Code",
+            "Remove",
+            "Undo",
+            "Redo",
+            "Memo",
+            "Search",
+            "Next uncoded",
+            "Done",
+            "Help",
+            "Show/hide others' codings",
+            "Jump to next segment with a code",
+            "Codebook editor",
+        ):
             assert title in titles, title
 
     run(coding_app(tui_project), script)
 
 
-def test_keymap_from_config_remaps_a_binding(tui_project: Project, tui_path: Path, tmp_path: Path) -> None:
-    (tmp_path / "config" / "keymap.toml").write_text('[keymap]\n"coding.undo" = "z"\n', encoding="utf-8")
+def test_keymap_from_config_remaps_a_binding(
+    tui_project: Project, tui_path: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "config" / "keymap.toml").write_text(
+        '[keymap]\n"coding.undo" = "z"\n', encoding="utf-8"
+    )
 
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         await pilot.press("c", "0", "4", "enter")
@@ -458,7 +484,25 @@ def test_keys_typed_in_a_burst_keep_their_order(tui_project: Project, tui_path: 
 
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         first = seg_span(app, screen(app).view.cursor)
-        for key in "c 1 2 enter j c 0 7 enter j c i n n o v enter".split():
+        for key in [
+            "c",
+            "1",
+            "2",
+            "enter",
+            "j",
+            "c",
+            "0",
+            "7",
+            "enter",
+            "j",
+            "c",
+            "i",
+            "n",
+            "n",
+            "o",
+            "v",
+            "enter",
+        ]:
             app.post_message(events.Key(key, "\r" if key == "enter" else key))
         for _ in range(100):
             await pilot.pause(0.05)
@@ -479,7 +523,11 @@ def test_codebook_review_and_reports_screens_open_from_the_workbench(tui_project
     from codebench.tui.screens.review import ReviewScreen
 
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
-        for key, screen_class in (("b", CodebookScreen), ("f3", ReviewScreen), ("f4", ReportsScreen)):
+        for key, screen_class in (
+            ("b", CodebookScreen),
+            ("f3", ReviewScreen),
+            ("f4", ReportsScreen),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen_class), key
@@ -513,7 +561,10 @@ def test_locked_database_is_a_notification(tui_project: Project, tui_path: Path)
 def test_deleted_transcript_is_a_notification(tui_project: Project, tui_path: Path) -> None:
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         other = sqlite3.connect(tui_path, isolation_level=None)  # another tool, foreign keys off
-        other.execute("DELETE FROM segments WHERE transcript_id = (SELECT id FROM transcripts WHERE name = ?)", [CEO])
+        other.execute(
+            "DELETE FROM segments WHERE transcript_id = (SELECT id FROM transcripts WHERE name = ?)",
+            [CEO],
+        )
         other.execute("DELETE FROM transcripts WHERE name = ?", [CEO])
         other.close()
         await pilot.press("c", "0", "4", "enter")

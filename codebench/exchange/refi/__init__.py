@@ -16,9 +16,7 @@ Typical use::
 """
 
 from .archive import ArchiveLimits, QdpxArchive
-from .errors import RefiError
-from .ids import is_guid, normalize_guid, stable_guid
-from .model import (
+from .document import (
     VARIABLE_TYPES,
     OffsetDetection,
     RefiCase,
@@ -36,6 +34,8 @@ from .model import (
     normalize_newlines,
     walk_codes,
 )
+from .errors import RefiError
+from .ids import is_guid, normalize_guid, stable_guid
 from .offsets import (
     CODEPOINTS,
     CODEPOINTS_LF,

@@ -17,9 +17,7 @@ from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from .errors import RefiError
-from .ids import is_guid, stable_guid
-from .model import (
+from .document import (
     VARIABLE_TYPES,
     RefiCode,
     RefiCoding,
@@ -30,6 +28,8 @@ from .model import (
     normalize_newlines,
     walk_codes,
 )
+from .errors import RefiError
+from .ids import is_guid, stable_guid
 
 __all__ = [
     "ExportPlan",

@@ -38,8 +38,8 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import replace
 
+from .document import OffsetDetection, RefiProject, RefiSelection, normalize_newlines
 from .errors import RefiError
-from .model import OffsetDetection, RefiProject, RefiSelection, normalize_newlines
 
 __all__ = [
     "CODEPOINTS",

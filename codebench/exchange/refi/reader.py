@@ -28,8 +28,7 @@ from xml.etree.ElementTree import Element
 
 from .archive import ArchiveLimits, QdpxArchive
 from .collector import collector_paused
-from .errors import RefiError
-from .model import (
+from .document import (
     VARIABLE_TYPES,
     RefiCase,
     RefiCodebook,
@@ -39,6 +38,7 @@ from .model import (
     RefiVariable,
     walk_codes,
 )
+from .errors import RefiError
 from .offsets import resolve_offsets
 from .sources import Loaded, SourcesReader
 from .textfile import decode_text, newline_style

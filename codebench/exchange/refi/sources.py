@@ -16,7 +16,7 @@ from pathlib import PurePosixPath
 from typing import NamedTuple, Protocol
 from xml.etree.ElementTree import Element
 
-from .model import RefiCoding, RefiSelection, RefiTextSource
+from .document import RefiCoding, RefiSelection, RefiTextSource
 from .xmlparse import XmlDoc, parse_datetime, split_tag
 
 __all__ = ["Loaded", "ReaderContext", "SourcesReader"]

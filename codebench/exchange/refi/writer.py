@@ -34,6 +34,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .collector import collector_paused
+from .document import (
+    RefiCode,
+    RefiCodebook,
+    RefiCoding,
+    RefiProject,
+    RefiTextSource,
+    walk_codes,
+)
 from .errors import RefiError
 from .exportcheck import (
     ExportPlan,
@@ -43,14 +51,6 @@ from .exportcheck import (
     check_text,
     format_datetime,
     typed_value,
-)
-from .model import (
-    RefiCode,
-    RefiCodebook,
-    RefiCoding,
-    RefiProject,
-    RefiTextSource,
-    walk_codes,
 )
 from .xmlout import XmlEmitter as _Emitter
 

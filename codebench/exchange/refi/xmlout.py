@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
-from .model import normalize_newlines
+from .document import normalize_newlines
 
 __all__ = ["Attrs", "XmlEmitter", "escape_text", "quote_attr"]
 

@@ -22,9 +22,9 @@ from xml.parsers import expat
 import defusedxml
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
+from .document import RefiCode, RefiSet, normalize_colour
 from .errors import RefiError
 from .ids import is_guid, normalize_guid
-from .model import RefiCode, RefiSet, normalize_colour
 
 __all__ = [
     "CODEBOOK_NAMESPACES",

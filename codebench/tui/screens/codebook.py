@@ -1,6 +1,6 @@
 """The codebook editor: browse the code tree with full definitions; add, edit, move, merge, archive.
 
-Every edit goes through :mod:`codebench.codebook_edits` (one transaction and
+Every edit goes through :mod:`codebench.codebook.edits` (one transaction and
 one event each); this screen only gathers input and shows results. It
 dismisses with ``True`` when the codebook changed, so the screen below can
 reload its code tree.
@@ -22,10 +22,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from codebench import codebook_edits as edits
+from codebench.codebook import edits as edits
 from codebench.errors import CodebenchError
 from codebench.models import Code, Coder
-from codebench.tui.screens.codebook_modals import (
+from codebench.tui.modals.codebook import (
     CodeForm,
     CodeFormModal,
     CodePickerModal,

@@ -1,6 +1,6 @@
 """The coding screen: the transcript, the codebook with definitions, and a status bar.
 
-Every binding here maps to one method of :class:`~codebench.session.CodingSession`,
+Every binding here maps to one method of :class:`~codebench.coding.session.CodingSession`,
 which commits the action before the view redraws the segments it touched.
 """
 
@@ -21,19 +21,19 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Tree
 
+from codebench.coding.session import CodingSession, Outcome, segment_label
 from codebench.errors import CodebenchError
 from codebench.models import Code
-from codebench.session import CodingSession, Outcome, segment_label
 from codebench.tui.guard import report_errors
-from codebench.tui.screens.memo import MemoModal
-from codebench.tui.screens.picker import CodePickerModal
+from codebench.tui.modals.code_picker import CodePickerModal
+from codebench.tui.modals.memo import MemoModal
 from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.status_bar import StatusBar
 from codebench.tui.widgets.transcript_view import TranscriptView
 
 if TYPE_CHECKING:
-    from codebench.coding import History
+    from codebench.coding.actions import History
     from codebench.models import Coder, Transcript
     from codebench.project import Project
 
@@ -53,7 +53,9 @@ class CodingScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c,enter", "pick_code", "Code", id="coding.pick"),
-        Binding("full_stop", "repeat_codes", "Apply last codes again", show=False, id="coding.repeat"),
+        Binding(
+            "full_stop", "repeat_codes", "Apply last codes again", show=False, id="coding.repeat"
+        ),
         Binding("x", "remove_code", "Remove", id="coding.remove"),
         Binding("u", "undo", "Undo", id="coding.undo"),
         Binding("ctrl+r", "redo", "Redo", id="coding.redo"),
@@ -62,16 +64,28 @@ class CodingScreen(Screen[None]):
         Binding("slash", "search", "Search", id="coding.search"),
         Binding("n", "next_match(1)", "Next match", show=False, id="coding.next_match"),
         Binding("N", "next_match(-1)", "Previous match", show=False, id="coding.prev_match"),
-        Binding("right_square_bracket", "next_uncoded(1)", "Next uncoded", id="coding.next_uncoded"),
-        Binding("left_square_bracket", "next_uncoded(-1)", "Previous uncoded", show=False, id="coding.prev_uncoded"),
-        Binding("g", "goto_code", "Jump to next segment with a code", show=False, id="coding.goto_code"),
+        Binding(
+            "right_square_bracket", "next_uncoded(1)", "Next uncoded", id="coding.next_uncoded"
+        ),
+        Binding(
+            "left_square_bracket",
+            "next_uncoded(-1)",
+            "Previous uncoded",
+            show=False,
+            id="coding.prev_uncoded",
+        ),
+        Binding(
+            "g", "goto_code", "Jump to next segment with a code", show=False, id="coding.goto_code"
+        ),
         Binding("D", "toggle_done", "Done", id="coding.done"),
         Binding("o", "toggle_others", "Show/hide others' codings", show=False, id="coding.others"),
         Binding("b", "app.codebook", "Codebook editor", show=False, id="coding.codebook"),
         Binding("q,escape", "back", "Back", id="coding.back"),
     ]
 
-    def __init__(self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None) -> None:
+    def __init__(
+        self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None
+    ) -> None:
         super().__init__()
         self.project = project
         self._heap = _QuietHeap()
@@ -114,7 +128,9 @@ class CodingScreen(Screen[None]):
         self.view.focus()
         self.query_one("#search", Input).display = False
         first_code = next((c for c in self.session.codes if not c.archived), None)
-        self.query_one(CodeDetail).show(first_code, self.session.counts.get(first_code.id, 0) if first_code else 0)
+        self.query_one(CodeDetail).show(
+            first_code, self.session.counts.get(first_code.id, 0) if first_code else 0
+        )
         self.update_status()
         self.call_after_refresh(self.view.scroll_to_cursor)
         self.call_after_refresh(self._heap.settle)
@@ -140,7 +156,11 @@ class CodingScreen(Screen[None]):
         if self._wrote:
             # Busy or locked: try again at the next pause.
             self._wrote = not _quietly(self.session.checkpoint)
-        if self.is_current and (self._active_since_tidy or self._heap.refrozen) and self._heap.tidy():
+        if (
+            self.is_current
+            and (self._active_since_tidy or self._heap.refrozen)
+            and self._heap.tidy()
+        ):
             self._active_since_tidy = False
 
     def on_screen_resume(self) -> None:
@@ -202,7 +222,15 @@ class CodingScreen(Screen[None]):
             return "the selected words"
         return segment_label([self.session.segments[i].ordinal for i in view.selection])
 
-    def _picker(self, codes: list[Code], title: str, callback: Callable[[list[Code] | None], None], *, multi: bool = True, recent: bool = True) -> None:
+    def _picker(
+        self,
+        codes: list[Code],
+        title: str,
+        callback: Callable[[list[Code] | None], None],
+        *,
+        multi: bool = True,
+        recent: bool = True,
+    ) -> None:
         self.app.push_screen(
             CodePickerModal(
                 codes,
@@ -236,7 +264,9 @@ class CodingScreen(Screen[None]):
 
     def action_repeat_codes(self) -> None:
         if not self.last_codes:
-            self.notify("No codes applied yet: press c to choose one", severity="warning", timeout=2)
+            self.notify(
+                "No codes applied yet: press c to choose one", severity="warning", timeout=2
+            )
             return
         self.apply_codes(self.last_codes)
 
@@ -244,9 +274,13 @@ class CodingScreen(Screen[None]):
         view = self.view
         present = self.session.codes_on(view.selection)
         if not present:
-            self.notify(f"No codes of yours on {self._selection_label()}", severity="warning", timeout=2)
+            self.notify(
+                f"No codes of yours on {self._selection_label()}", severity="warning", timeout=2
+            )
             return
-        self._picker(present, f"Remove from {self._selection_label()}", self.remove_codes, recent=False)
+        self._picker(
+            present, f"Remove from {self._selection_label()}", self.remove_codes, recent=False
+        )
 
     @report_errors
     def remove_codes(self, codes: list[Code] | None) -> None:
@@ -285,7 +319,11 @@ class CodingScreen(Screen[None]):
         existing = self.session.own_memo(index)
         seg = self.session.segments[index]
         self.app.push_screen(
-            MemoModal(f"Memo on segment {seg.ordinal}", existing["text"] if existing else "", _quote(seg.text)),
+            MemoModal(
+                f"Memo on segment {seg.ordinal}",
+                existing["text"] if existing else "",
+                _quote(seg.text),
+            ),
             lambda text: self._save_memo(index, text, None),
         )
 
@@ -293,7 +331,11 @@ class CodingScreen(Screen[None]):
         index = self.view.cursor
         present = self.session.codes_on([index])
         if not present:
-            self.notify("No codes of yours on this segment to write a memo on", severity="warning", timeout=2)
+            self.notify(
+                "No codes of yours on this segment to write a memo on",
+                severity="warning",
+                timeout=2,
+            )
             return
 
         def chosen(codes: list[Code] | None) -> None:
@@ -303,7 +345,11 @@ class CodingScreen(Screen[None]):
             existing = self.session.own_memo(index, code)
             seg = self.session.segments[index]
             self.app.push_screen(
-                MemoModal(f"Memo on {code.label} at segment {seg.ordinal}", existing["text"] if existing else "", _quote(seg.text)),
+                MemoModal(
+                    f"Memo on {code.label} at segment {seg.ordinal}",
+                    existing["text"] if existing else "",
+                    _quote(seg.text),
+                ),
                 lambda text: self._save_memo(index, text, code),
             )
 
@@ -348,17 +394,26 @@ class CodingScreen(Screen[None]):
             self._jump(self.session.search(value, self.view.cursor, step), f"“{value}” not found")
         else:
             code = self.session.code_by_id[value]
-            self._jump(self.session.next_with_code(value, self.view.cursor, step), f"no more segments with {code.label}")
+            self._jump(
+                self.session.next_with_code(value, self.view.cursor, step),
+                f"no more segments with {code.label}",
+            )
 
     def action_next_uncoded(self, step: int) -> None:
-        self._jump(self.session.next_uncoded(self.view.cursor, step), "no uncoded segment " + ("below" if step > 0 else "above"))
+        self._jump(
+            self.session.next_uncoded(self.view.cursor, step),
+            "no uncoded segment " + ("below" if step > 0 else "above"),
+        )
 
     def action_goto_code(self) -> None:
         def chosen(codes: list[Code] | None) -> None:
             if not codes:
                 return
             self.last_jump = ("code", codes[0].id)
-            self._jump(self.session.next_with_code(codes[0].id, self.view.cursor, 1), f"no segment below with {codes[0].label}")
+            self._jump(
+                self.session.next_with_code(codes[0].id, self.view.cursor, 1),
+                f"no segment below with {codes[0].label}",
+            )
 
         self._picker(self.session.codes, "Jump to the next segment with …", chosen, multi=False)
 

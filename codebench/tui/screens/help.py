@@ -36,17 +36,23 @@ LEGEND = """\
 def binding_groups() -> list[tuple[str, list[BindingType]]]:
     """Where bindings live, in the order the help screen lists them."""
     from codebench.tui.app import CodebenchApp
+    from codebench.tui.modals.code_picker import CodePickerModal
+    from codebench.tui.modals.memo import MemoModal
     from codebench.tui.screens.coding import CodingScreen
-    from codebench.tui.screens.memo import MemoModal
-    from codebench.tui.screens.picker import CodePickerModal
-    from codebench.tui.screens.project_screen import ProjectScreen
+    from codebench.tui.screens.project import ProjectScreen
     from codebench.tui.widgets.codebook_tree import CodebookTree
     from codebench.tui.widgets.transcript_view import TranscriptView
 
     return [
         ("Coding screen", list(CodingScreen.BINDINGS)),
-        ("Moving and selecting in the transcript", [b for b in TranscriptView.BINDINGS if "visual_" not in _action(b)]),
-        ("Coding some words (after v)", [b for b in TranscriptView.BINDINGS if "visual_" in _action(b)]),
+        (
+            "Moving and selecting in the transcript",
+            [b for b in TranscriptView.BINDINGS if "visual_" not in _action(b)],
+        ),
+        (
+            "Coding some words (after v)",
+            [b for b in TranscriptView.BINDINGS if "visual_" in _action(b)],
+        ),
         ("Codebook tree (tab to focus it)", list(CodebookTree.BINDINGS)),
         ("Code picker", list(CodePickerModal.BINDINGS)),
         ("Memo", list(MemoModal.BINDINGS)),
@@ -81,7 +87,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(Text.from_markup("[b]codebench — keys[/b]   (esc closes)"), id="help-title")
+            yield Static(
+                Text.from_markup("[b]codebench — keys[/b]   (esc closes)"), id="help-title"
+            )
             yield Static(Text.from_markup(QUICK_START))
             yield Static(self._tables())
             yield Static(Text.from_markup(LEGEND))
@@ -96,7 +104,14 @@ class HelpScreen(ModalScreen[None]):
         keymap: dict[str, str] = dict(getattr(self.app, "_keymap", {}))
         tables = []
         for title, bindings in binding_groups():
-            table = Table(title=title, title_justify="left", title_style="bold", box=None, padding=(0, 2), expand=False)
+            table = Table(
+                title=title,
+                title_justify="left",
+                title_style="bold",
+                box=None,
+                padding=(0, 2),
+                expand=False,
+            )
             table.add_column("keys", style="bold", min_width=18)
             table.add_column("action", min_width=34)
             table.add_column("id", style="dim")

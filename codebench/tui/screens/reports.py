@@ -38,14 +38,28 @@ if TYPE_CHECKING:
     from codebench.reports.tables import Table
 
 #: Tabs, in order: (id, title).
-TABS = (("frequencies", "Frequencies"), ("by-attribute", "By attribute"), ("cooccurrence", "Co-occurrence"))
+TABS = (
+    ("frequencies", "Frequencies"),
+    ("by-attribute", "By attribute"),
+    ("cooccurrence", "Co-occurrence"),
+)
 #: Coder-scope choices that are not a coder's name.
 DEFAULT_SCOPE = "(default)"
 ALL_SCOPE = "all"
 CONSENSUS_SCOPE = "consensus"
 #: File extension for each export format.
-EXTENSION = {"csv": "csv", "csv-wide": "csv", "xlsx": "xlsx", "md": "md", "html": "html", "docx": "docx", "json": "json",
-             "png": "png", "svg": "svg", "table": "txt"}
+EXTENSION = {
+    "csv": "csv",
+    "csv-wide": "csv",
+    "xlsx": "xlsx",
+    "md": "md",
+    "html": "html",
+    "docx": "docx",
+    "json": "json",
+    "png": "png",
+    "svg": "svg",
+    "table": "txt",
+}
 
 
 class ExportModal(ModalScreen["tuple[str, Path] | None"]):
@@ -60,7 +74,13 @@ class ExportModal(ModalScreen["tuple[str, Path] | None"]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close without exporting", id="reports.export.cancel"),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            tooltip="Close without exporting",
+            id="reports.export.cancel",
+        ),
     ]
 
     def __init__(self, kind: str, formats: tuple[str, ...], folder: Path) -> None:
@@ -73,7 +93,9 @@ class ExportModal(ModalScreen["tuple[str, Path] | None"]):
         first = "xlsx" if "xlsx" in self.formats else self.formats[0]
         with Vertical(id="export-box"):
             yield Label(f"Export the {self.kind} table", id="export-title")
-            yield Select([(f, f) for f in self.formats], value=first, allow_blank=False, id="export-format")
+            yield Select(
+                [(f, f) for f in self.formats], value=first, allow_blank=False, id="export-format"
+            )
             yield Input(str(self.folder / f"{self.kind}.{EXTENSION[first]}"), id="export-path")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
@@ -122,12 +144,44 @@ class ReportsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", tooltip="Leave the reports", id="reports.close"),
-        Binding("1", "tab('frequencies')", "Frequencies", tooltip="Theme frequencies and bar chart", id="reports.frequencies"),
-        Binding("2", "tab('by-attribute')", "By attribute", tooltip="Codes by a transcript attribute", id="reports.by_attribute"),
-        Binding("3", "tab('cooccurrence')", "Co-occurrence", tooltip="Codes applied to the same segments", id="reports.cooccurrence"),
-        Binding("e", "export", "Export", tooltip="Write the shown table to a file", id="reports.export"),
-        Binding("s", "toggle_rollup", "Sub-codes", tooltip="Count sub-codes into their parents, or not", id="reports.rollup"),
-        Binding("r", "refresh", "Refresh", tooltip="Recompute from the latest codings", id="reports.refresh"),
+        Binding(
+            "1",
+            "tab('frequencies')",
+            "Frequencies",
+            tooltip="Theme frequencies and bar chart",
+            id="reports.frequencies",
+        ),
+        Binding(
+            "2",
+            "tab('by-attribute')",
+            "By attribute",
+            tooltip="Codes by a transcript attribute",
+            id="reports.by_attribute",
+        ),
+        Binding(
+            "3",
+            "tab('cooccurrence')",
+            "Co-occurrence",
+            tooltip="Codes applied to the same segments",
+            id="reports.cooccurrence",
+        ),
+        Binding(
+            "e", "export", "Export", tooltip="Write the shown table to a file", id="reports.export"
+        ),
+        Binding(
+            "s",
+            "toggle_rollup",
+            "Sub-codes",
+            tooltip="Count sub-codes into their parents, or not",
+            id="reports.rollup",
+        ),
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            tooltip="Recompute from the latest codings",
+            id="reports.refresh",
+        ),
     ]
 
     def __init__(self, project: Project, coder: Coder) -> None:
@@ -145,7 +199,9 @@ class ReportsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="reports-controls"):
             yield Label("Coders")
-            yield Select(self._scope_options(), value=DEFAULT_SCOPE, allow_blank=False, id="reports-scope")
+            yield Select(
+                self._scope_options(), value=DEFAULT_SCOPE, allow_blank=False, id="reports-scope"
+            )
         with TabbedContent(id="reports-tabs"):
             with TabPane("Frequencies", id="frequencies"):
                 yield DataTable(id="frequency-table", zebra_stripes=True, cursor_type="row")
@@ -159,8 +215,17 @@ class ReportsScreen(Screen[None]):
             with TabPane("Co-occurrence", id="cooccurrence"):
                 with Horizontal(classes="tab-controls"):
                     yield Label("Normalise")
-                    yield Select([("counts only", "none"), ("Jaccard", "jaccard"), ("c-coefficient", "c"), ("overlap", "overlap")],
-                                 value="jaccard", allow_blank=False, id="normalise-select")
+                    yield Select(
+                        [
+                            ("counts only", "none"),
+                            ("Jaccard", "jaccard"),
+                            ("c-coefficient", "c"),
+                            ("overlap", "overlap"),
+                        ],
+                        value="jaccard",
+                        allow_blank=False,
+                        id="normalise-select",
+                    )
                 yield DataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="row")
         yield Static("Computing…", id="reports-status")
         yield Footer()
@@ -178,7 +243,10 @@ class ReportsScreen(Screen[None]):
 
     def _scope_options(self) -> list[tuple[str, str]]:
         coders = self.project.coders()
-        options = [("default: consensus, else all", DEFAULT_SCOPE), ("all coders (pooled)", ALL_SCOPE)]
+        options = [
+            ("default: consensus, else all", DEFAULT_SCOPE),
+            ("all coders (pooled)", ALL_SCOPE),
+        ]
         if any(c.kind == "consensus" for c in coders):
             options.append(("consensus", CONSENSUS_SCOPE))
         for c in coders:
@@ -208,7 +276,9 @@ class ReportsScreen(Screen[None]):
             units = self.units
             if reread or units is None:
                 names = None if self.scope == DEFAULT_SCOPE else [self.scope]
-                units = build_units(self.project, select_coders(self.project, names), speakers=True, words=True)
+                units = build_units(
+                    self.project, select_coders(self.project, names), speakers=True, words=True
+                )
             reports = self._reports(units)
         except CodebenchError as error:
             if not worker.is_cancelled:
@@ -223,7 +293,9 @@ class ReportsScreen(Screen[None]):
 
         found: dict[str, Any] = {"frequencies": frequencies_from(units)}
         if self.attribute:
-            found["by-attribute"] = by_attribute(self.project, self.attribute, units=units, rollup=self.rollup)
+            found["by-attribute"] = by_attribute(
+                self.project, self.attribute, units=units, rollup=self.rollup
+            )
         found["cooccurrence"] = cooccurrence(self.project, units=units, normalise=self.normalise)
         return found
 
@@ -263,9 +335,15 @@ class ReportsScreen(Screen[None]):
     def _update_status(self) -> None:
         tab = self.query_one(TabbedContent).active or "frequencies"
         report = self.reports.get(tab)
-        notes = list(report.notes) if report is not None else ["Pick an attribute (transcripts have none yet)."]
+        notes = (
+            list(report.notes)
+            if report is not None
+            else ["Pick an attribute (transcripts have none yet)."]
+        )
         roll = "sub-codes counted into parents" if self.rollup else "each code on its own"
-        self.query_one("#reports-status", Static).update(f"{roll} (s) · e exports this table\n" + " ".join(notes))
+        self.query_one("#reports-status", Static).update(
+            f"{roll} (s) · e exports this table\n" + " ".join(notes)
+        )
 
     # ------------------------------------------------------------------ controls
     @on(Select.Changed, "#reports-scope")

@@ -41,7 +41,12 @@ CHOICE_TEXT = {
     "neither": "kept neither",
     "edit": "edited",
 }
-GUIDANCE = (("description", "Definition"), ("inclusion", "Use when"), ("exclusion", "Do not use when"), ("example", "Example"))
+GUIDANCE = (
+    ("description", "Definition"),
+    ("inclusion", "Use when"),
+    ("exclusion", "Do not use when"),
+    ("example", "Example"),
+)
 
 
 class EditCodesModal(ModalScreen["list[int] | None"]):
@@ -58,8 +63,16 @@ class EditCodesModal(ModalScreen["list[int] | None"]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "apply", "Apply", tooltip="Give the segment the ticked codes", id="review.edit.apply"),
-        Binding("escape", "cancel", "Cancel", tooltip="Close without deciding", id="review.edit.cancel"),
+        Binding(
+            "ctrl+s",
+            "apply",
+            "Apply",
+            tooltip="Give the segment the ticked codes",
+            id="review.edit.apply",
+        ),
+        Binding(
+            "escape", "cancel", "Cancel", tooltip="Close without deciding", id="review.edit.cancel"
+        ),
     ]
 
     def __init__(self, codes: Sequence[Code], selected: set[int], title: str) -> None:
@@ -70,9 +83,13 @@ class EditCodesModal(ModalScreen["list[int] | None"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
-            yield Static(self.title_text + "\nSpace ticks a code; Ctrl+S applies, Escape cancels.", id="edit-title")
+            yield Static(
+                self.title_text + "\nSpace ticks a code; Ctrl+S applies, Escape cancels.",
+                id="edit-title",
+            )
             yield SelectionList[int](
-                *[Selection(c.label, c.id, c.id in self.selected) for c in self.codes], id="edit-codes"
+                *[Selection(c.label, c.id, c.id in self.selected) for c in self.codes],
+                id="edit-codes",
             )
             with Horizontal(id="edit-buttons"):
                 yield Button("Apply", variant="primary", id="edit-apply")
@@ -111,18 +128,89 @@ class ReviewScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open_code", "Review code", tooltip="Show this code's disagreements", id="review.open"),
-        Binding("a", "decide('accept_a')", "Accept A", tooltip="Consensus takes coder A's codes on this segment", id="review.accept_a"),
-        Binding("b", "decide('accept_b')", "Accept B", tooltip="Consensus takes coder B's codes on this segment", id="review.accept_b"),
-        Binding("o", "decide('both')", "Both", tooltip="Consensus takes every code either coder applied", id="review.both"),
-        Binding("n", "decide('neither')", "Neither", tooltip="Consensus keeps only the codes both applied", id="review.neither"),
-        Binding("e", "edit", "Edit", tooltip="Pick the consensus codes for this segment", id="review.edit"),
-        Binding("j,right", "move(1)", "Next", tooltip="Next disagreement of this code", id="review.next"),
-        Binding("k,left", "move(-1)", "Previous", tooltip="Previous disagreement of this code", id="review.prev"),
-        Binding("u", "next_undecided", "Next undecided", show=False, tooltip="Jump to the next undecided disagreement", id="review.undecided"),
-        Binding("p", "next_pair", "Coder pair", show=False, tooltip="Compare the next pair of coders", id="review.pair"),
-        Binding("r", "reload", "Reload", show=False, tooltip="Recompute agreement and disagreements", id="review.reload"),
-        Binding("escape,q", "back", "Back", tooltip="Back to the table / close the review", id="review.back"),
+        Binding(
+            "enter",
+            "open_code",
+            "Review code",
+            tooltip="Show this code's disagreements",
+            id="review.open",
+        ),
+        Binding(
+            "a",
+            "decide('accept_a')",
+            "Accept A",
+            tooltip="Consensus takes coder A's codes on this segment",
+            id="review.accept_a",
+        ),
+        Binding(
+            "b",
+            "decide('accept_b')",
+            "Accept B",
+            tooltip="Consensus takes coder B's codes on this segment",
+            id="review.accept_b",
+        ),
+        Binding(
+            "o",
+            "decide('both')",
+            "Both",
+            tooltip="Consensus takes every code either coder applied",
+            id="review.both",
+        ),
+        Binding(
+            "n",
+            "decide('neither')",
+            "Neither",
+            tooltip="Consensus keeps only the codes both applied",
+            id="review.neither",
+        ),
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            tooltip="Pick the consensus codes for this segment",
+            id="review.edit",
+        ),
+        Binding(
+            "j,right", "move(1)", "Next", tooltip="Next disagreement of this code", id="review.next"
+        ),
+        Binding(
+            "k,left",
+            "move(-1)",
+            "Previous",
+            tooltip="Previous disagreement of this code",
+            id="review.prev",
+        ),
+        Binding(
+            "u",
+            "next_undecided",
+            "Next undecided",
+            show=False,
+            tooltip="Jump to the next undecided disagreement",
+            id="review.undecided",
+        ),
+        Binding(
+            "p",
+            "next_pair",
+            "Coder pair",
+            show=False,
+            tooltip="Compare the next pair of coders",
+            id="review.pair",
+        ),
+        Binding(
+            "r",
+            "reload",
+            "Reload",
+            show=False,
+            tooltip="Recompute agreement and disagreements",
+            id="review.reload",
+        ),
+        Binding(
+            "escape,q",
+            "back",
+            "Back",
+            tooltip="Back to the table / close the review",
+            id="review.back",
+        ),
     ]
 
     DETAIL_ACTIONS = frozenset({"decide", "edit", "move", "next_undecided"})
@@ -150,7 +238,7 @@ class ReviewScreen(Screen[None]):
         self._segments: dict[int, dict[int, str]] = {}
 
     def _pairs(self, coders: Sequence[str] | None) -> list[tuple[Coder, Coder]]:
-        from codebench.agreement.units import resolve_coders
+        from codebench.agreement.reliability_data import resolve_coders
 
         try:
             people = resolve_coders(self.project, list(coders) if coders else None)
@@ -184,15 +272,22 @@ class ReviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self._title()
         if self.pair is None:
-            self.query_one("#review-status", Static).update("Review needs two human coders who have coded transcripts.")
+            self.query_one("#review-status", Static).update(
+                "Review needs two human coders who have coded transcripts."
+            )
             return
         self.load()
 
     def _title(self) -> None:
-        pair = f"{self.pair[0].name} (A) vs {self.pair[1].name} (B)" if self.pair else "no coder pair"
+        pair = (
+            f"{self.pair[0].name} (A) vs {self.pair[1].name} (B)" if self.pair else "no coder pair"
+        )
         self.query_one("#review-title", Static).update(
-            Text.assemble((" Review ", "bold reverse"), f"  {pair}  ·  consensus: {self.consensus_name}  ·  decider: ",
-                          (self.coder.name, "bold"))
+            Text.assemble(
+                (" Review ", "bold reverse"),
+                f"  {pair}  ·  consensus: {self.consensus_name}  ·  decider: ",
+                (self.coder.name, "bold"),
+            )
         )
 
     @property
@@ -219,7 +314,9 @@ class ReviewScreen(Screen[None]):
         try:
             with Project.open(self.project.path) as reader:
                 report = agreement_report(reader, coders=[pair[0].name, pair[1].name], bootstrap=0)
-                items = list_disagreements(reader, [pair[0].name, pair[1].name], consensus_name=self.consensus_name)
+                items = list_disagreements(
+                    reader, [pair[0].name, pair[1].name], consensus_name=self.consensus_name
+                )
         except Exception as error:  # noqa: BLE001 - shown to the user
             self.app.call_from_thread(self._failed, str(error))
             return
@@ -227,7 +324,9 @@ class ReviewScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.error = message
-        self.query_one("#review-status", Static).update(Text(f"Cannot compute agreement: {message}", style="red"))
+        self.query_one("#review-status", Static).update(
+            Text(f"Cannot compute agreement: {message}", style="red")
+        )
 
     def _loaded(self, report: dict[str, Any], items: list[Disagreement]) -> None:
         self.report = report
@@ -251,13 +350,19 @@ class ReviewScreen(Screen[None]):
 
     def _fill_table(self) -> None:
         # The agreement report's colours; imported lazily like the rest of agreement.
-        from codebench.agreement.render import BAND_STYLE
+        from codebench.agreement.render_rich import BAND_STYLE
 
         table = self.query_one("#review-table", DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
-        for label, key in (("Code", "code"), ("α alpha", "alpha"), ("κ kappa", "kappa"), ("Agreement", "band"),
-                           ("Disagreements", "n"), ("Decided", "decided")):
+        for label, key in (
+            ("Code", "code"),
+            ("α alpha", "alpha"),
+            ("κ kappa", "kappa"),
+            ("Agreement", "band"),
+            ("Disagreements", "n"),
+            ("Decided", "decided"),
+        ):
             table.add_column(label, key=key)
         by_code: dict[int, tuple[int, int]] = {}
         for d in self.items:
@@ -274,11 +379,17 @@ class ReviewScreen(Screen[None]):
             style = "" if total else "dim"
             table.add_row(
                 Text(code.label, style=style),
-                Text("–" if alpha is None else f"{alpha:.3f}", style=BAND_STYLE.get(band or "", "dim")),
+                Text(
+                    "–" if alpha is None else f"{alpha:.3f}",
+                    style=BAND_STYLE.get(band or "", "dim"),
+                ),
                 Text("–" if kappa is None else f"{kappa:.3f}", style=style),
                 Text(band or "undefined", style=BAND_STYLE.get(band or "", "dim")),
                 Text(str(total), style=style),
-                Text(f"{done}/{total}" if total else "–", style="green" if total and done == total else style),
+                Text(
+                    f"{done}/{total}" if total else "–",
+                    style="green" if total and done == total else style,
+                ),
                 key=str(code.id),
             )
         if table.row_count:
@@ -300,7 +411,9 @@ class ReviewScreen(Screen[None]):
         code = self.project.code_by_id(code_id)
         items = [d for d in self.items if d.code.id == code_id]
         if not items:
-            self.app.notify(f"{code.label}: the coders agree on every segment.", title="No disagreements")
+            self.app.notify(
+                f"{code.label}: the coders agree on every segment.", title="No disagreements"
+            )
             return
         self.current_code = code
         undecided = [i for i, d in enumerate(items) if not d.decided]
@@ -372,21 +485,35 @@ class ReviewScreen(Screen[None]):
         decided = sum(1 for x in items if x.decided)
         header = Text()
         header.append(d.code.label, style="bold")
-        header.append(f"   disagreement {self.position + 1} of {len(items)} · decided {decided}/{len(items)}")
-        header.append(f" · all codes {sum(1 for x in self.items if x.decided)}/{len(self.items)}\n", style="dim")
+        header.append(
+            f"   disagreement {self.position + 1} of {len(items)} · decided {decided}/{len(items)}"
+        )
+        header.append(
+            f" · all codes {sum(1 for x in self.items if x.decided)}/{len(self.items)}\n",
+            style="dim",
+        )
         if d.decision is not None:
             what = CHOICE_TEXT[d.decision.choice].format(a=d.coder_a.name, b=d.coder_b.name)
             header.append(f"Decided: {what} ({d.decision.decider})", style="green")
         else:
             header.append("Undecided", style="yellow")
-        header.append("   a accept A · b accept B · o both · n neither · e edit · j/k next/previous", style="dim")
+        header.append(
+            "   a accept A · b accept B · o both · n neither · e edit · j/k next/previous",
+            style="dim",
+        )
         self.query_one("#review-header", Static).update(header)
-        self.query_one("#review-a", Static).update(self._coder_panel(d.coder_a, d.codes_a, d.codes_b, d, "A"))
-        self.query_one("#review-b", Static).update(self._coder_panel(d.coder_b, d.codes_b, d.codes_a, d, "B"))
+        self.query_one("#review-a", Static).update(
+            self._coder_panel(d.coder_a, d.codes_a, d.codes_b, d, "A")
+        )
+        self.query_one("#review-b", Static).update(
+            self._coder_panel(d.coder_b, d.codes_b, d.codes_a, d, "B")
+        )
         self.query_one("#review-segment", Static).update(self._segment_panel(d))
         self.query_one("#review-code", Static).update(self._definition_panel(d))
 
-    def _coder_panel(self, coder: Coder, mine: Sequence[Code], theirs: Sequence[Code], d: Disagreement, side: str) -> Text:
+    def _coder_panel(
+        self, coder: Coder, mine: Sequence[Code], theirs: Sequence[Code], d: Disagreement, side: str
+    ) -> Text:
         text = Text()
         text.append(f"{side}: {coder.name}\n", style="bold")
         if not mine:
@@ -406,7 +533,9 @@ class ReviewScreen(Screen[None]):
         parts.append(head)
         if d.transcript.id not in self._segments:
             try:
-                self._segments[d.transcript.id] = {s.ordinal: s.text for s in self.project.segments(d.transcript)}
+                self._segments[d.transcript.id] = {
+                    s.ordinal: s.text for s in self.project.segments(d.transcript)
+                }
             except CodebenchError:
                 self._segments[d.transcript.id] = {}
         texts = self._segments[d.transcript.id]
@@ -426,8 +555,11 @@ class ReviewScreen(Screen[None]):
             if value:
                 text.append(f"{heading}: ", style="italic dim")
                 text.append(value.strip() + "\n")
-        others = [c for c in {*d.codes_a, *d.codes_b} if c.id != d.code.id
-                  and (c in d.codes_a) != (c in d.codes_b)]
+        others = [
+            c
+            for c in {*d.codes_a, *d.codes_b}
+            if c.id != d.code.id and (c in d.codes_a) != (c in d.codes_b)
+        ]
         if others:
             text.append("\nAlso in dispute here:\n", style="bold")
             for c in sorted(others, key=lambda c: c.label):
@@ -447,7 +579,11 @@ class ReviewScreen(Screen[None]):
         if d is None:
             return
         if d.decision is not None:
-            selected = {c.id for c in self.project.codes(include_archived=True) if c.guid in d.decision.result}
+            selected = {
+                c.id
+                for c in self.project.codes(include_archived=True)
+                if c.guid in d.decision.result
+            }
         else:
             selected = {c.id for c in d.codes_a} & {c.id for c in d.codes_b}
         title = f"Consensus codes for {d.transcript.name} segment {d.ordinal}"
@@ -466,19 +602,26 @@ class ReviewScreen(Screen[None]):
         assert self.pair is not None
         try:
             if not self.seeded:
-                seed_consensus(self.project, self.coder, list(self.pair), consensus_name=self.consensus_name)
+                seed_consensus(
+                    self.project, self.coder, list(self.pair), consensus_name=self.consensus_name
+                )
                 self.seeded = True
-            decision = adjudicate(self.project, self.coder, d, d.code, choice, self.consensus_name, codes=codes)
+            decision = adjudicate(
+                self.project, self.coder, d, d.code, choice, self.consensus_name, codes=codes
+            )
         except CodebenchError as error:
             self.app.notify(str(error), title="Not decided", severity="error")
             return
         except Exception as error:  # noqa: BLE001 - e.g. a locked database; never a traceback
-            self.app.notify(f"Could not save the decision: {error}", title="Not decided", severity="error")
+            self.app.notify(
+                f"Could not save the decision: {error}", title="Not decided", severity="error"
+            )
             return
         # Every disagreement on this segment whose code the decision covered is now decided.
         self.items = [
             replace(x, decision=decision)
-            if (x.transcript.id, x.start, x.end) == (d.transcript.id, d.start, d.end) and x.code.guid in decision.scope
+            if (x.transcript.id, x.start, x.end) == (d.transcript.id, d.start, d.end)
+            and x.code.guid in decision.scope
             else x
             for x in self.items
         ]
@@ -490,5 +633,7 @@ class ReviewScreen(Screen[None]):
         if following:
             self.position = following[0]
         elif all(x.decided for x in items):
-            self.app.notify(f"All {len(items)} disagreements of {d.code.label} are decided.", title="Code done")
+            self.app.notify(
+                f"All {len(items)} disagreements of {d.code.label} are decided.", title="Code done"
+            )
         self._show()

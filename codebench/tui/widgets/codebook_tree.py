@@ -12,7 +12,7 @@ from textual.widgets.tree import TreeNode
 from codebench.models import Code
 
 if TYPE_CHECKING:
-    from codebench.session import CodingSession
+    from codebench.coding.session import CodingSession
 
 
 class CodebookTree(Tree[Code]):

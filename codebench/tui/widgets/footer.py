@@ -32,7 +32,15 @@ class BindingsFooter(Footer):
         """Everything :meth:`Footer.compose` reads, as one comparable value."""
         app = self.app
         keys = tuple(
-            (binding.key, app.get_key_display(binding), binding.description, binding.action, enabled, tooltip, binding.group)
+            (
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                enabled,
+                tooltip,
+                binding.group,
+            )
             for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
             if binding.show
         )
@@ -40,8 +48,23 @@ class BindingsFooter(Footer):
         palette_key = None
         if palette is not None:
             _node, binding, enabled, tooltip = palette
-            palette_key = (binding.key, app.get_key_display(binding), binding.description, binding.action, enabled, tooltip, binding.tooltip)
-        return (keys, palette_key, self.show_command_palette, app.ENABLE_COMMAND_PALETTE, self.compact, self.combine_groups)
+            palette_key = (
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                enabled,
+                tooltip,
+                binding.tooltip,
+            )
+        return (
+            keys,
+            palette_key,
+            self.show_command_palette,
+            app.ENABLE_COMMAND_PALETTE,
+            self.compact,
+            self.combine_groups,
+        )
 
     def compose(self) -> ComposeResult:
         self._shown = self._signature() if self._bindings_ready else None

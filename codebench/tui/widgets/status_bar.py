@@ -37,7 +37,9 @@ class StatusBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {coder} ", style="bold reverse")
         text.append(f" {transcript} ", style="bold")
-        text.append(f"│ {coded}/{codable} coded ({percent}%) │ {status.replace('-', ' ')} │ {position} ")
+        text.append(
+            f"│ {coded}/{codable} coded ({percent}%) │ {status.replace('-', ' ')} │ {position} "
+        )
         if visual:
             text.append(" WORDS: l/h end, L/H start, c code, esc ", style="bold black on #EDC948")
             text.append(" ")

@@ -28,7 +28,7 @@ from textual.strip import Strip
 from codebench.tui.widgets.wrap import word_bounds, wrap_offsets
 
 if TYPE_CHECKING:
-    from codebench.session import CodingSession
+    from codebench.coding.session import CodingSession
 
 STRIPE_WIDTH = 14
 MEMO_MARK = "✎"
@@ -53,8 +53,16 @@ class TranscriptView(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Next", show=False, id="transcript.down"),
         Binding("k,up", "cursor_up", "Previous", show=False, id="transcript.up"),
-        Binding("J,shift+down", "extend_down", "Extend selection down", show=False, id="transcript.extend_down"),
-        Binding("K,shift+up", "extend_up", "Extend selection up", show=False, id="transcript.extend_up"),
+        Binding(
+            "J,shift+down",
+            "extend_down",
+            "Extend selection down",
+            show=False,
+            id="transcript.extend_down",
+        ),
+        Binding(
+            "K,shift+up", "extend_up", "Extend selection up", show=False, id="transcript.extend_up"
+        ),
         Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="transcript.page_down"),
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="transcript.page_up"),
         Binding("home", "first", "First segment", show=False, id="transcript.first"),
@@ -218,7 +226,9 @@ class TranscriptView(ScrollView, can_focus=True):
             minutes, seconds = divmod(int(seg.timestamp), 60)
             name += f"  {minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}"
         pad = " " * (self._prefix_width())
-        return Strip([RichSegment(pad, base), RichSegment(name, style)]).adjust_cell_length(width, base)
+        return Strip([RichSegment(pad, base), RichSegment(name, style)]).adjust_cell_length(
+            width, base
+        )
 
     def _render_text_line(self, index: int, row: int, width: int) -> Strip:
         session = self.session
@@ -236,7 +246,9 @@ class TranscriptView(ScrollView, can_focus=True):
         ordinal = f"{seg.ordinal:>{ordinal_width - 1}} " if row == 0 else " " * ordinal_width
         parts.append(RichSegment(ordinal, base + self._style("transcript--ordinal")))
         memo = index in session.memo_marks and row == 0
-        parts.append(RichSegment(MEMO_MARK if memo else " ", base + self._style("transcript--memo")))
+        parts.append(
+            RichSegment(MEMO_MARK if memo else " ", base + self._style("transcript--memo"))
+        )
         used = 0
         stripe = self._stripe(index)
         if row < len(stripe):
@@ -245,7 +257,9 @@ class TranscriptView(ScrollView, can_focus=True):
                 used += len(text)
         parts.append(RichSegment(" " * (STRIPE_WIDTH - used + 1), base))
         start, end = self._wraps[index][row]
-        parts.extend(self._styled_text(index, seg.text[start:end].replace("\n", " "), start, text_style))
+        parts.extend(
+            self._styled_text(index, seg.text[start:end].replace("\n", " "), start, text_style)
+        )
         return Strip(parts).adjust_cell_length(width, base)
 
     def _styled_text(self, index: int, text: str, offset: int, style: Style) -> list[RichSegment]:
@@ -335,7 +349,9 @@ class TranscriptView(ScrollView, can_focus=True):
                 rest = len(chips) - position
                 if rest > 1 and used + need + 3 > STRIPE_WIDTH:
                     more = f"+{rest}"
-                    current.append(((" " if current else "") + more, self._style("transcript--ordinal")))
+                    current.append(
+                        ((" " if current else "") + more, self._style("transcript--ordinal"))
+                    )
                     break
             if current:
                 current.append((" ", Style()))
@@ -399,11 +415,19 @@ class TranscriptView(ScrollView, can_focus=True):
         self.move_to(self.cursor - 1, extend=True)
 
     def action_page_down(self) -> None:
-        target = self.segment_at_line(self._tops[self.cursor] + max(self.size.height - 2, 1)) if self._tops else 0
+        target = (
+            self.segment_at_line(self._tops[self.cursor] + max(self.size.height - 2, 1))
+            if self._tops
+            else 0
+        )
         self.move_to(max(target, self.cursor + 1))
 
     def action_page_up(self) -> None:
-        target = self.segment_at_line(max(self._tops[self.cursor] - max(self.size.height - 2, 1), 0)) if self._tops else 0
+        target = (
+            self.segment_at_line(max(self._tops[self.cursor] - max(self.size.height - 2, 1), 0))
+            if self._tops
+            else 0
+        )
         self.move_to(min(target, self.cursor - 1))
 
     def action_first(self) -> None:

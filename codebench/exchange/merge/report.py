@@ -13,7 +13,18 @@ from pathlib import Path
 from codebench.errors import CodebenchError
 
 #: What a merge counts, in report order.
-KINDS = ("settings", "coders", "codes", "transcripts", "attributes", "segments", "codings", "memos", "statuses", "events")
+KINDS = (
+    "settings",
+    "coders",
+    "codes",
+    "transcripts",
+    "attributes",
+    "segments",
+    "codings",
+    "memos",
+    "statuses",
+    "events",
+)
 
 #: How many added names a report line lists before "and N more".
 _SHOW = 8
@@ -73,7 +84,7 @@ class SourceReport:
 
 @dataclass
 class MergeReport:
-    """The outcome of :func:`codebench.exchange.merge.merge`: one :class:`SourceReport` per source, in order."""
+    """The outcome of :func:`codebench.exchange.merge.run.merge`: one :class:`SourceReport` per source, in order."""
 
     target: Path
     dry_run: bool = False

@@ -1,10 +1,10 @@
 """Merge steps for the rows that hang off the matched ones: codings, statuses, memos, events.
 
-They run after :mod:`codebench.exchange.merge_match` has built the id maps.
+They run after :mod:`codebench.exchange.merge.match` has built the id maps.
 Codings and events, the big tables, are copied in bulk by
 :mod:`codebench.store.merge_sql` (one ``INSERT … SELECT`` each); statuses and
 memos are few and resolved row by row by the rules in
-:mod:`codebench.exchange.merge`.
+:mod:`codebench.exchange.merge.run`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from codebench.exchange.merge_match import MergeContext
+from codebench.exchange.merge.match import MergeContext
 from codebench.store import bulk, merge_sql
 
 #: Status order for ties: a later entry is more advanced.
@@ -47,8 +47,14 @@ def _removed_in_source_but_kept(ctx: MergeContext, removals: list[dict[str, Any]
     """
     if not removals:
         return 0
-    codes = {r["guid"]: r["id"] for r in bulk.fetch_rows(ctx.db, "codes", bulk.SOURCE, columns="id, guid")}
-    transcripts = {r["guid"]: r["id"] for r in bulk.fetch_rows(ctx.db, "transcripts", bulk.SOURCE, columns="id, guid")}
+    codes = {
+        r["guid"]: r["id"]
+        for r in bulk.fetch_rows(ctx.db, "codes", bulk.SOURCE, columns="id, guid")
+    }
+    transcripts = {
+        r["guid"]: r["id"]
+        for r in bulk.fetch_rows(ctx.db, "transcripts", bulk.SOURCE, columns="id, guid")
+    }
     pairs: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
     for event in removals:
         coder = event["coder_id"]
@@ -93,10 +99,14 @@ def _scalar(value: Any) -> bool:
 def merge_statuses(ctx: MergeContext) -> None:
     """Add statuses the target lacks; where both have one, the newer (then the more advanced) wins."""
     report = ctx.report
-    target = {(r["coder_id"], r["transcript_id"]): r for r in bulk.fetch_rows(ctx.db, "coder_status")}
+    target = {
+        (r["coder_id"], r["transcript_id"]): r for r in bulk.fetch_rows(ctx.db, "coder_status")
+    }
     names = {r["id"]: r["name"] for r in bulk.fetch_rows(ctx.db, "coders", columns="id, name")}
     new_rows = []
-    for s in bulk.fetch_rows(ctx.db, "coder_status", bulk.SOURCE, order_by="coder_id, transcript_id"):
+    for s in bulk.fetch_rows(
+        ctx.db, "coder_status", bulk.SOURCE, order_by="coder_id, transcript_id"
+    ):
         key = (ctx.coders[s["coder_id"]], ctx.transcripts[s["transcript_id"]])
         here = target.get(key)
         values = {"status": s["status"], "updated_at": s["updated_at"]}
@@ -105,7 +115,9 @@ def merge_statuses(ctx: MergeContext) -> None:
         elif here["status"] == s["status"]:
             report.unchanged["statuses"] += 1
         elif _status_wins(s, here):
-            bulk.update_row(ctx.db, "coder_status", {"coder_id": key[0], "transcript_id": key[1]}, values)
+            bulk.update_row(
+                ctx.db, "coder_status", {"coder_id": key[0], "transcript_id": key[1]}, values
+            )
             report.updated["statuses"] += 1
             report.notes.append(
                 f"status of {names[key[0]]} on {ctx.transcript_names[s['transcript_id']]!r}: "
@@ -143,7 +155,12 @@ def merge_memos(ctx: MergeContext) -> None:
         elif here["text"] == s["text"]:
             report.unchanged["memos"] += 1
         elif s["updated_at"] > here["updated_at"]:
-            bulk.update_row(ctx.db, "memos", {"guid": s["guid"]}, {"text": s["text"], "updated_at": s["updated_at"]})
+            bulk.update_row(
+                ctx.db,
+                "memos",
+                {"guid": s["guid"]},
+                {"text": s["text"], "updated_at": s["updated_at"]},
+            )
             report.updated["memos"] += 1
         else:
             report.conflicts.append(
@@ -155,7 +172,9 @@ def _memo_values(ctx: MergeContext, s: dict[str, Any]) -> dict[str, Any]:
     """A new memo's row, its anchors (author, transcript, segment, code, coding) translated to target ids."""
     values: dict[str, Any] = {key: s[key] for key in ("guid", "text", "created_at", "updated_at")}
     values["author_id"] = ctx.coders.get(s["author_id"]) if s["author_id"] is not None else None
-    values["transcript_id"] = ctx.transcripts.get(s["transcript_id"]) if s["transcript_id"] is not None else None
+    values["transcript_id"] = (
+        ctx.transcripts.get(s["transcript_id"]) if s["transcript_id"] is not None else None
+    )
     values["code_id"] = ctx.codes.get(s["code_id"]) if s["code_id"] is not None else None
     values["segment_id"] = None
     if s["segment_id"] is not None:
@@ -163,12 +182,20 @@ def _memo_values(ctx: MergeContext, s: dict[str, Any]) -> dict[str, Any]:
         if key is not None:
             values["segment_id"] = merge_sql.segment_id(ctx.db, ctx.transcripts[key[0]], key[1])
         if values["segment_id"] is None:
-            ctx.report.notes.append(f"memo {s['guid']}: its segment is not in {ctx.tgt_name}; kept on the transcript")
+            ctx.report.notes.append(
+                f"memo {s['guid']}: its segment is not in {ctx.tgt_name}; kept on the transcript"
+            )
     values["coding_id"] = None
     if s["coding_id"] is not None:
         key5 = merge_sql.coding_key(ctx.db, s["coding_id"], bulk.SOURCE)
         if key5 is not None:
-            mapped = (ctx.coders[key5[0]], ctx.codes[key5[1]], ctx.transcripts[key5[2]], key5[3], key5[4])
+            mapped = (
+                ctx.coders[key5[0]],
+                ctx.codes[key5[1]],
+                ctx.transcripts[key5[2]],
+                key5[3],
+                key5[4],
+            )
             values["coding_id"] = bulk.coding_id(ctx.db, mapped)
     return values
 

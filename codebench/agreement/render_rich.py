@@ -57,7 +57,12 @@ def renderables(report: dict[str, Any], *, details: bool = True, width: int = 12
         for item in report.get("skipped", []):
             out.append(Text(f"{item['coder']}: skipped ({item['reason']}).", style="dim"))
         return out
-    parts: list[Any] = [_header(report), codes_table(report, width), _legend(), overall_table(report)]
+    parts: list[Any] = [
+        _header(report),
+        codes_table(report, width),
+        _legend(),
+        overall_table(report),
+    ]
     if details:
         if len(report["per_transcript"]) > 1:
             parts.append(transcripts_table(report))
@@ -79,13 +84,17 @@ def _header(report: dict[str, Any]) -> Any:
     text.append("Inter-coder agreement", style="bold")
     text.append(f"  {report['project']}\n", style="dim")
     text.append(f"Coders: {coders} · unit: {s['unit']}")
-    text.append(f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)")
+    text.append(
+        f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)"
+    )
     if s["min_overlap"] is not None:
         text.append(f" · min overlap {s['min_overlap']:g}")
     if s["level"]:
         text.append(" · top-level codes")
     if s["bootstrap"]:
-        text.append(f" · {int(s['ci_level'] * 100)}% bootstrap CI ({s['bootstrap']} resamples of units)")
+        text.append(
+            f" · {int(s['ci_level'] * 100)}% bootstrap CI ({s['bootstrap']} resamples of units)"
+        )
     return text
 
 
@@ -94,7 +103,11 @@ def _legend() -> Any:
 
     text = Text(style="dim")
     text.append("alpha: ")
-    for label, lo in (("reliable", ">= 0.800"), ("tentative", "0.667-0.800"), ("unreliable", "< 0.667")):
+    for label, lo in (
+        ("reliable", ">= 0.800"),
+        ("tentative", "0.667-0.800"),
+        ("unreliable", "< 0.667"),
+    ):
         text.append(f"{label} {lo}", style=BAND_STYLE[label])
         text.append("  ")
     text.append("(Krippendorff 2004) · kappa labels: Landis & Koch (1977)")
@@ -136,7 +149,9 @@ def _table(title: str) -> Any:
     from rich import box
     from rich.table import Table
 
-    return Table(title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    return Table(
+        title=title, header_style="bold", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False
+    )
 
 
 def codes_table(report: dict[str, Any], width: int = 120) -> Any:
@@ -146,9 +161,15 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
     wide = width >= 132
     medium = width >= 108
     counted = report["units"]["counted_in"]
-    units_note = f" ({report['codes'][0]['pairable_units']} {counted} each)" if same_units and report["codes"] else ""
+    units_note = (
+        f" ({report['codes'][0]['pairable_units']} {counted} each)"
+        if same_units and report["codes"]
+        else ""
+    )
     table = _table("Agreement per code" + units_note)
-    table.add_column("Code", no_wrap=True, overflow="ellipsis", max_width=44 if wide else 28 if medium else 14)
+    table.add_column(
+        "Code", no_wrap=True, overflow="ellipsis", max_width=44 if wide else 28 if medium else 14
+    )
     if not same_units:
         table.add_column("Units", justify="right", no_wrap=True)
     table.add_column("Prev.", justify="right", no_wrap=True)
@@ -214,26 +235,44 @@ def overall_table(report: dict[str, Any]) -> Any:
             basis,
         )
     sets = overall["set_alpha"]
-    line = Text("Set-valued alpha over the whole codebook (the set of codes each coder gave a unit): ")
+    line = Text(
+        "Set-valued alpha over the whole codebook (the set of codes each coder gave a unit): "
+    )
     for key, name in (("masi", "MASI"), ("jaccard", "Jaccard")):
         value = sets[key]["value"]
         line.append(f"{name} ")
-        line.append(fmt(value) if value is not None else f"undefined ({sets[key]['reason']})",
-                    style=BAND_STYLE.get(krippendorff_band(value) or "", ""))
+        line.append(
+            fmt(value) if value is not None else f"undefined ({sets[key]['reason']})",
+            style=BAND_STYLE.get(krippendorff_band(value) or "", ""),
+        )
         line.append("  ")
     return Group(table, line)
 
 
 def transcripts_table(report: dict[str, Any]) -> Any:
     table = _table("Per transcript (pooled over codes)")
-    for column in ("Transcript", "Units", "Agree%", "α pooled", "κ pooled", "AC1", "α macro", "Set α MASI"):
+    for column in (
+        "Transcript",
+        "Units",
+        "Agree%",
+        "α pooled",
+        "κ pooled",
+        "AC1",
+        "α macro",
+        "Set α MASI",
+    ):
         table.add_column(column, overflow="fold")
     for row in report["per_transcript"]:
         pa = row["percent_agreement"]["value"]
         table.add_row(
-            row["transcript"], str(row["units"]), "–" if pa is None else f"{pa * 100:.1f}",
-            fmt(row["krippendorff_alpha"]["value"]), fmt(row["kappa"]["value"]), fmt(row["gwet_ac1"]["value"]),
-            fmt(row["macro_alpha"]["value"]), fmt(row["set_alpha_masi"]["value"]),
+            row["transcript"],
+            str(row["units"]),
+            "–" if pa is None else f"{pa * 100:.1f}",
+            fmt(row["krippendorff_alpha"]["value"]),
+            fmt(row["kappa"]["value"]),
+            fmt(row["gwet_ac1"]["value"]),
+            fmt(row["macro_alpha"]["value"]),
+            fmt(row["set_alpha_masi"]["value"]),
         )
     return table
 
@@ -245,9 +284,13 @@ def pairs_table(report: dict[str, Any]) -> Any:
     for row in report["per_pair"]:
         pa = row["percent_agreement"]["value"]
         table.add_row(
-            " × ".join(row["coders"]), str(row["units"]), "–" if pa is None else f"{pa * 100:.1f}",
-            fmt(row["cohen_kappa"]["value"]), fmt(row["krippendorff_alpha"]["value"]),
-            fmt(row["macro_kappa"]["value"]), fmt(row["set_alpha_masi"]["value"]),
+            " × ".join(row["coders"]),
+            str(row["units"]),
+            "–" if pa is None else f"{pa * 100:.1f}",
+            fmt(row["cohen_kappa"]["value"]),
+            fmt(row["krippendorff_alpha"]["value"]),
+            fmt(row["macro_kappa"]["value"]),
+            fmt(row["set_alpha_masi"]["value"]),
         )
     return table
 
@@ -265,12 +308,20 @@ def confusions_table(report: dict[str, Any], top: int = 10) -> Any:
             part
             for p in item["by_pair"]
             for part, n in (
-                (f"{p['first']} {a} / {p['second']} {b}: {p['first_a_second_b']}", p["first_a_second_b"]),
-                (f"{p['first']} {b} / {p['second']} {a}: {p['first_b_second_a']}", p["first_b_second_a"]),
+                (
+                    f"{p['first']} {a} / {p['second']} {b}: {p['first_a_second_b']}",
+                    p["first_a_second_b"],
+                ),
+                (
+                    f"{p['first']} {b} / {p['second']} {a}: {p['first_b_second_a']}",
+                    p["first_b_second_a"],
+                ),
             )
             if n
         )
-        table.add_row(code_label(item["code_a"], 30), code_label(item["code_b"], 30), str(item["units"]), who)
+        table.add_row(
+            code_label(item["code_a"], 30), code_label(item["code_b"], 30), str(item["units"]), who
+        )
     return table
 
 
@@ -298,7 +349,12 @@ def _short(note: str) -> str:
         return note.split(":", 1)[1].split(" of ratings", 1)[0].strip()
     if note.startswith("Kappa paradox:"):
         head = note.split(":", 1)[1].split(". When", 1)[0].strip()
-        return head.replace(" but ", " vs ").replace("Fleiss' kappa", "κ").replace("AC1 = ", "AC1 ").replace("= ", "")
+        return (
+            head.replace(" but ", " vs ")
+            .replace("Fleiss' kappa", "κ")
+            .replace("AC1 = ", "AC1 ")
+            .replace("= ", "")
+        )
     return note
 
 
@@ -313,7 +369,12 @@ def diagnostics_text(report: dict[str, Any]) -> Any:
     for item in report["transcripts"]["excluded"]:
         lines.append(("Left out", f"{item['transcript']}: {item['reason']}"))
     if report["transcripts"]["untouched"]:
-        lines.append(("Left out", f"{report['transcripts']['untouched']} transcript(s) no compared coder has started"))
+        lines.append(
+            (
+                "Left out",
+                f"{report['transcripts']['untouched']} transcript(s) no compared coder has started",
+            )
+        )
     for note in overall["diagnostics"]:
         lines.append(("Overall", note))
     grouped: dict[str, list[str]] = {prefix: [] for prefix, _ in GROUPED}

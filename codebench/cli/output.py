@@ -9,13 +9,21 @@ from collections.abc import Sequence
 from typing import Any
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None, columns: Sequence[str] | None = None) -> None:
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
+) -> None:
     """Write ``rows`` to stdout as a rich table, JSON array, or CSV."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _flat(row.get(k)) for k in columns})

@@ -20,7 +20,17 @@ from codebench.errors import CodebookError
 from codebench.ids import normalise_guid, stable_guid
 
 TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
-ALLOWED_KEYS = {"number", "name", "guid", "parent", "colour", "color", "shortcut", "children", *TEXT_FIELDS}
+ALLOWED_KEYS = {
+    "number",
+    "name",
+    "guid",
+    "parent",
+    "colour",
+    "color",
+    "shortcut",
+    "children",
+    *TEXT_FIELDS,
+}
 COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 
 
@@ -55,7 +65,9 @@ class Codebook:
     def walk(self) -> Iterator[tuple[CodeSpec, CodeSpec | None, int]]:
         """Depth-first ``(code, parent, depth)`` in file order."""
 
-        def visit(nodes: list[CodeSpec], parent: CodeSpec | None, depth: int) -> Iterator[tuple[CodeSpec, CodeSpec | None, int]]:
+        def visit(
+            nodes: list[CodeSpec], parent: CodeSpec | None, depth: int
+        ) -> Iterator[tuple[CodeSpec, CodeSpec | None, int]]:
             for node in nodes:
                 yield node, parent, depth
                 yield from visit(node.children, node, depth + 1)
@@ -68,7 +80,7 @@ class Codebook:
 
 def default_codebook_path() -> Path:
     """The bundled 21-node public service mutuals codebook."""
-    from codebench.demo import data_dir
+    from codebench.demo.files import data_dir
 
     return data_dir("codebooks") / "mutuals.yaml"
 
@@ -91,7 +103,9 @@ def load_codebook(path: Path | str) -> Codebook:
             data = yaml.safe_load(raw)
     except Exception as error:  # yaml.YAMLError or json.JSONDecodeError: the parser says where
         detail = " ".join(str(error).split())
-        raise CodebookError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} ({detail})") from None
+        raise CodebookError(
+            f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} ({detail})"
+        ) from None
     return parse_codebook(data, source=str(path))
 
 
@@ -137,7 +151,9 @@ def _attach_parents(entries: list[CodeSpec], source: str) -> list[CodeSpec]:
             continue
         parent = lookup.get(node.parent_ref.casefold())
         if parent is None:
-            raise CodebookError(f"{source}: code {node.label()!r}: unknown parent {node.parent_ref!r}")
+            raise CodebookError(
+                f"{source}: code {node.label()!r}: unknown parent {node.parent_ref!r}"
+            )
         parent_of[id(node)] = parent
     for node in entries:
         seen = {id(node)}
@@ -230,7 +246,9 @@ def _check_unique(book: Codebook, source: str) -> None:
                 )
             numbers[code.number] = code.name
         if code.guid in guids:
-            raise CodebookError(f"{source}: duplicate guid {code.guid} ({guids[code.guid]!r} and {code.name!r})")
+            raise CodebookError(
+                f"{source}: duplicate guid {code.guid} ({guids[code.guid]!r} and {code.name!r})"
+            )
         guids[code.guid] = code.name
 
 
@@ -275,7 +293,9 @@ def dump_yaml(book: Codebook) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style or None)
 
     _Dumper.add_representer(str, _str)
-    return yaml.dump(codebook_to_dict(book), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=88)
+    return yaml.dump(
+        codebook_to_dict(book), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=88
+    )
 
 
 def dump_json(book: Codebook, *, counts: dict[str, int] | None = None) -> str:
@@ -292,7 +312,12 @@ def dump_markdown(book: Codebook, *, counts: dict[str, int] | None = None) -> st
         lines.append("")
         if counts is not None:
             lines += [f"*Codings: {counts.get(code.guid, 0)}*", ""]
-        for f, title in (("description", "Definition"), ("inclusion", "Use when"), ("exclusion", "Do not use when"), ("example", "Example")):
+        for f, title in (
+            ("description", "Definition"),
+            ("inclusion", "Use when"),
+            ("exclusion", "Do not use when"),
+            ("example", "Example"),
+        ):
             value = getattr(code, f)
             if value:
                 lines += [f"**{title}.** {value}", ""]

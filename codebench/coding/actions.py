@@ -58,7 +58,9 @@ def apply_changes(
         if transcript.id not in known:
             known[transcript.id] = len(project.text(transcript))
         if not (0 <= start < end <= known[transcript.id]):
-            raise CodebenchError(f"span {start}–{end} is outside transcript {transcript.name!r} (0–{known[transcript.id]})")
+            raise CodebenchError(
+                f"span {start}–{end} is outside transcript {transcript.name!r} (0–{known[transcript.id]})"
+            )
         if code.archived and action == "coding.add":
             raise CodebenchError(f"code {code.label!r} is archived")
         resolved.append((code, transcript, start, end))
@@ -67,17 +69,23 @@ def apply_changes(
     with project.transaction():
         for code, transcript, start, end in resolved:
             if action == "coding.add":
-                new_id = coding_sql.insert_coding(project.db, k.id, code.id, transcript.id, start, end)
+                new_id = coding_sql.insert_coding(
+                    project.db, k.id, code.id, transcript.id, start, end
+                )
                 if new_id is None:
                     continue
                 ids.append(new_id)
             else:
-                existing = coding_sql.find_coding(project.db, k.id, code.id, transcript.id, start, end)
+                existing = coding_sql.find_coding(
+                    project.db, k.id, code.id, transcript.id, start, end
+                )
                 if existing is None:
                     continue
                 coding_sql.delete_coding(project.db, existing.id)
                 ids.append(existing.id)
-            records.append({"code": code.guid, "transcript": transcript.guid, "start": start, "end": end})
+            records.append(
+                {"code": code.guid, "transcript": transcript.guid, "start": start, "end": end}
+            )
         if records and log:
             transcript_ids = {t.id for _, t, _, _ in resolved}
             event_sql.log(
@@ -111,9 +119,17 @@ class History:
             by_guid[event.guid] = event
             self.done.append(event)
             self.undone.clear()
-        elif event.action == "undo" and self.done and self.done[-1].guid == event.payload.get("event"):
+        elif (
+            event.action == "undo"
+            and self.done
+            and self.done[-1].guid == event.payload.get("event")
+        ):
             self.undone.append(self.done.pop())
-        elif event.action == "redo" and self.undone and self.undone[-1].guid == event.payload.get("event"):
+        elif (
+            event.action == "redo"
+            and self.undone
+            and self.undone[-1].guid == event.payload.get("event")
+        ):
             self.done.append(self.undone.pop())
 
     def record(self, event: Event) -> None:
@@ -121,7 +137,9 @@ class History:
         self._replay(event, {})
 
 
-def _revert_records(project: Project, coder: Coder, records: list[dict[str, Any]], action: str) -> None:
+def _revert_records(
+    project: Project, coder: Coder, records: list[dict[str, Any]], action: str
+) -> None:
     """Apply ``action`` to the codings listed in an event payload (inside a transaction)."""
     from codebench.store import codes as code_sql
     from codebench.store import transcripts as transcript_sql
@@ -132,9 +150,13 @@ def _revert_records(project: Project, coder: Coder, records: list[dict[str, Any]
         if code is None or transcript is None:
             raise NotFound("cannot undo: a code or transcript of that action no longer exists")
         if action == "coding.add":
-            coding_sql.insert_coding(project.db, coder.id, code.id, transcript.id, record["start"], record["end"])
+            coding_sql.insert_coding(
+                project.db, coder.id, code.id, transcript.id, record["start"], record["end"]
+            )
         else:
-            existing = coding_sql.find_coding(project.db, coder.id, code.id, transcript.id, record["start"], record["end"])
+            existing = coding_sql.find_coding(
+                project.db, coder.id, code.id, transcript.id, record["start"], record["end"]
+            )
             if existing is not None:
                 coding_sql.delete_coding(project.db, existing.id)
 
@@ -149,7 +171,13 @@ def undo(project: Project, coder: str | Coder, history: History | None = None) -
     inverse = "coding.remove" if target.action == "coding.add" else "coding.add"
     with project.transaction():
         _revert_records(project, k, target.payload["codings"], inverse)
-        event_sql.log(project.db, "undo", {"event": target.guid, "action": target.action}, coder_id=k.id, transcript_id=target.transcript_id)
+        event_sql.log(
+            project.db,
+            "undo",
+            {"event": target.guid, "action": target.action},
+            coder_id=k.id,
+            transcript_id=target.transcript_id,
+        )
     history.undone.append(history.done.pop())
     return target
 
@@ -163,7 +191,13 @@ def redo(project: Project, coder: str | Coder, history: History | None = None) -
     target = history.undone[-1]
     with project.transaction():
         _revert_records(project, k, target.payload["codings"], target.action)
-        event_sql.log(project.db, "redo", {"event": target.guid, "action": target.action}, coder_id=k.id, transcript_id=target.transcript_id)
+        event_sql.log(
+            project.db,
+            "redo",
+            {"event": target.guid, "action": target.action},
+            coder_id=k.id,
+            transcript_id=target.transcript_id,
+        )
     history.done.append(history.undone.pop())
     return target
 

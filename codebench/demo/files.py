@@ -12,7 +12,7 @@ from pathlib import Path
 
 from codebench.errors import CodebenchError
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def data_dir(kind: str) -> Path:
@@ -20,14 +20,18 @@ def data_dir(kind: str) -> Path:
     for candidate in (_PACKAGE / "_demo" / kind, _PACKAGE.parent / kind):
         if candidate.is_dir():
             return candidate
-    raise CodebenchError(f"bundled {kind} not found (looked in {_PACKAGE / '_demo'} and {_PACKAGE.parent})")
+    raise CodebenchError(
+        f"bundled {kind} not found (looked in {_PACKAGE / '_demo'} and {_PACKAGE.parent})"
+    )
 
 
 def demo_transcripts() -> list[Path]:
     """The sample interview files, in name order (attributes and codings excluded)."""
     folder = data_dir("transcripts")
     return sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in {".txt", ".md", ".docx", ".vtt", ".srt", ".rtf"}
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in {".txt", ".md", ".docx", ".vtt", ".srt", ".rtf"}
     )
 
 
@@ -40,4 +44,6 @@ def demo_attributes() -> Path | None:
 def demo_codings() -> list[Path]:
     """Coders' demo codings (``transcripts/codings/*.csv``), if any ship."""
     folder = data_dir("transcripts") / "codings"
-    return sorted(p for p in folder.glob("*.csv") if p.name != "done.csv") if folder.is_dir() else []
+    return (
+        sorted(p for p in folder.glob("*.csv") if p.name != "done.csv") if folder.is_dir() else []
+    )

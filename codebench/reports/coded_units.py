@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.models import Code, Transcript
 from codebench.reports.facts import SegmentFacts, complete_facts, lookup, read_facts, take
-from codebench.reports.model import CodeRef
 from codebench.reports.scope import CoderSelection
+from codebench.reports.types import CodeRef
 from codebench.store import aggregates
 
 if TYPE_CHECKING:
@@ -190,7 +190,9 @@ class CodedUnits:
         if not starts.shape[0]:
             return np.zeros(len(self.codes), dtype=np.int64)
         voiced = self.coded_matrix(rollup)[order]
-        return np.count_nonzero(np.logical_or.reduceat(voiced, starts, axis=0), axis=0).astype(np.int64)
+        return np.count_nonzero(np.logical_or.reduceat(voiced, starts, axis=0), axis=0).astype(
+            np.int64
+        )
 
     def _speaker_runs(self) -> tuple[np.ndarray, np.ndarray]:
         """Voiced rows ordered by speaker group, and where each group starts."""
@@ -202,7 +204,11 @@ class CodedUnits:
         voiced = np.flatnonzero(group >= 0)
         order = voiced[np.argsort(group[voiced], kind="stable")]
         ordered = group[order]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1]))) if ordered.shape[0] else ordered
+        starts = (
+            np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            if ordered.shape[0]
+            else ordered
+        )
         return order, starts
 
     def words_per_code(self, rollup: bool = False) -> np.ndarray:
@@ -230,7 +236,9 @@ class CodedUnits:
     def _facts(self, *, speakers: bool = False, words: bool = False) -> SegmentFacts:
         """:attr:`facts`, reading speakers or words now if the build skipped them."""
         if (speakers and self.facts.speaker_group is None) or (words and self.facts.words is None):
-            complete_facts(self.project.db, self.facts, self.transcripts, speakers=speakers, words=words)
+            complete_facts(
+                self.project.db, self.facts, self.transcripts, speakers=speakers, words=words
+            )
         return self.facts
 
     def _roll(self, matrix: np.ndarray) -> np.ndarray:
@@ -254,7 +262,9 @@ class CodedUnits:
         if not n_codes or not self.rows.shape[0]:
             return np.zeros(n_codes, dtype=np.int64)
         facts = self._facts(words=True)
-        assert facts.words is not None and facts.word_starts is not None and facts.offsets is not None
+        assert (
+            facts.words is not None and facts.word_starts is not None and facts.offsets is not None
+        )
         full = self.full_matrix(rollup)
         row_words = facts.words[self.rows]
         words = np.array([np.dot(row_words, full[:, c]) for c in range(n_codes)], dtype=np.int64)
@@ -275,7 +285,9 @@ class CodedUnits:
         partial = ~full[row, col]
         col, lo, hi = col[partial], lo[partial], hi[partial]
         if col.shape[0]:
-            words += _words_in_union(col, lo, hi, facts.word_starts, int(facts.offsets[-1]) + 1, n_codes)
+            words += _words_in_union(
+                col, lo, hi, facts.word_starts, int(facts.offsets[-1]) + 1, n_codes
+            )
         return words
 
 
@@ -300,19 +312,35 @@ def build_units(
         if other is None:
             cod = aggregates.coding_columns(db, selection.ids, code_ids=code_ids)
             facts = read_facts(db, transcripts, speakers, words)
-            return _assemble(project, selection, codes, transcripts, frame, facts, [_place(frame, facts.segments, cod)])
+            return _assemble(
+                project,
+                selection,
+                codes,
+                transcripts,
+                frame,
+                facts,
+                [_place(frame, facts.segments, cod)],
+            )
         # The worker reads the segments (with speaker names), half the codings, then counts words;
         # this thread reads the other half, places both halves and numbers the speakers.
         packing = aggregates.coding_packing(db)
         mine, theirs = _halves(selection.ids, code_ids, [c.id for c in codes])
         segments_read = pool.submit(read_facts, other, transcripts, speakers, False, False)
-        their_codings = pool.submit(aggregates.coding_columns, other, theirs[0], code_ids=theirs[1], packing=packing)
-        words_read = pool.submit(lambda: complete_facts(other, segments_read.result(), transcripts, speakers=False, words=words))
+        their_codings = pool.submit(
+            aggregates.coding_columns, other, theirs[0], code_ids=theirs[1], packing=packing
+        )
+        words_read = pool.submit(
+            lambda: complete_facts(
+                other, segments_read.result(), transcripts, speakers=False, words=words
+            )
+        )
         my_codings = aggregates.coding_columns(db, mine[0], code_ids=mine[1], packing=packing)
         facts = segments_read.result()
         my_half = _place(frame, facts.segments, my_codings)
         their_half = _place(frame, facts.segments, their_codings.result())
-        units = _assemble(project, selection, codes, transcripts, frame, facts, [my_half, their_half])
+        units = _assemble(
+            project, selection, codes, transcripts, frame, facts, [my_half, their_half]
+        )
         complete_facts(db, facts, transcripts, speakers=speakers, words=False)
         words_read.result()
     return units
@@ -340,7 +368,12 @@ class _Frame:
 
     @classmethod
     def of(cls, codes: list[Code], transcripts: list[Transcript]) -> _Frame:
-        return cls(lookup([c.id for c in codes]), lookup([t.id for t in transcripts]), len(codes), len(transcripts))
+        return cls(
+            lookup([c.id for c in codes]),
+            lookup([t.id for t in transcripts]),
+            len(codes),
+            len(transcripts),
+        )
 
 
 @dataclass(frozen=True)
@@ -365,7 +398,9 @@ def _place(frame: _Frame, seg: SegmentColumns, cod: Any) -> _Placed:
     code_col = take(frame.col_of, cod.code_id)
     coding_t = take(frame.t_of, cod.transcript_id)
     known = (code_col >= 0) & (coding_t >= 0)
-    codings = np.bincount(coding_t[known] * n_codes + code_col[known], minlength=frame.n_transcripts * n_codes)
+    codings = np.bincount(
+        coding_t[known] * n_codes + code_col[known], minlength=frame.n_transcripts * n_codes
+    )
 
     # Positions as keys (transcript id << bits | offset): one comparison orders both.
     bits = cod.offset_bits
@@ -436,9 +471,19 @@ def _assemble(
     full = np.zeros_like(coded)
     full[cell_rows[whole], cols[whole]] = True
     part = ~whole
-    pieces = (cols[part], cell_rows[part], np.concatenate([p.part_lo for p in placed]), np.concatenate([p.part_hi for p in placed]))
+    pieces = (
+        cols[part],
+        cell_rows[part],
+        np.concatenate([p.part_lo for p in placed]),
+        np.concatenate([p.part_hi for p in placed]),
+    )
     parent = np.array(
-        [int(frame.col_of[c.parent_id]) if c.parent_id is not None and c.parent_id < frame.col_of.shape[0] else -1 for c in codes],
+        [
+            int(frame.col_of[c.parent_id])
+            if c.parent_id is not None and c.parent_id < frame.col_of.shape[0]
+            else -1
+            for c in codes
+        ],
         dtype=np.int64,
     )
     return CodedUnits(
@@ -458,7 +503,9 @@ def _assemble(
     )
 
 
-def _words_in_union(col: np.ndarray, lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, span: int, n_codes: int) -> np.ndarray:
+def _words_in_union(
+    col: np.ndarray, lo: np.ndarray, hi: np.ndarray, starts: np.ndarray, span: int, n_codes: int
+) -> np.ndarray:
     """Words beginning inside the union of the spans of each column."""
     import numpy as np
 

@@ -3,8 +3,8 @@
 Transcripts (by text hash), coders (by GUID, then name), codes (by GUID,
 then name under the same parent), settings and attributes. Each step fills
 the :class:`MergeContext`'s maps from source row ids to target row ids,
-which :mod:`codebench.exchange.merge_copy` then uses to copy the big tables
-in bulk. Rules and their reasons are in :mod:`codebench.exchange.merge`.
+which :mod:`codebench.exchange.merge.copy` then uses to copy the big tables
+in bulk. Rules and their reasons are in :mod:`codebench.exchange.merge.run`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codebench.exchange.merge_report import MergeRefused, SourceReport
+from codebench.exchange.merge.report import MergeRefused, SourceReport
 from codebench.store import bulk, merge_sql
 from codebench.store import codes as code_sql
 
@@ -23,7 +23,17 @@ if TYPE_CHECKING:
 #: Settings that belong to one laptop's front end, never merged.
 _LOCAL_SETTINGS = ("tui.",)
 
-_CODE_FIELDS = ("name", "number", "description", "inclusion", "exclusion", "example", "colour", "shortcut", "archived")
+_CODE_FIELDS = (
+    "name",
+    "number",
+    "description",
+    "inclusion",
+    "exclusion",
+    "example",
+    "colour",
+    "shortcut",
+    "archived",
+)
 
 
 @dataclass
@@ -78,7 +88,9 @@ def match_transcripts(ctx: MergeContext) -> None:
                     f"transcript {here['name']!r} is named {s['name']!r} in {ctx.src_name} (same text); kept {here['name']!r}"
                 )
             if here["guid"] != s["guid"]:
-                report.notes.append(f"transcript {here['name']!r} has another GUID in {ctx.src_name} (same text); matched by text")
+                report.notes.append(
+                    f"transcript {here['name']!r} has another GUID in {ctx.src_name} (same text); matched by text"
+                )
             continue
         clash = by_name.get(s["name"]) or by_guid.get(s["guid"])
         if clash is not None:
@@ -165,9 +177,15 @@ def match_coders(ctx: MergeContext) -> None:
             ctx.report.added_names.setdefault("coders", []).append(s["name"])
             continue
         ctx.coders[s["id"]] = here["id"]
-        diffs = [f"{key} {here[key]!r} here, {s[key]!r} in {ctx.src_name}" for key in ("name", "kind") if here[key] != s[key]]
+        diffs = [
+            f"{key} {here[key]!r} here, {s[key]!r} in {ctx.src_name}"
+            for key in ("name", "kind")
+            if here[key] != s[key]
+        ]
         if diffs:
-            ctx.report.conflicts.append(f"coder {here['name']!r}: {'; '.join(diffs)}; kept this file's")
+            ctx.report.conflicts.append(
+                f"coder {here['name']!r}: {'; '.join(diffs)}; kept this file's"
+            )
         else:
             ctx.report.unchanged["coders"] += 1
 
@@ -201,11 +219,15 @@ def match_codes(ctx: MergeContext) -> None:
                 if here[key] != s[key]
             ]
             if here["parent_id"] != parent:
-                where_here = _label(by_id[here["parent_id"]]) if here["parent_id"] in by_id else "top level"
+                where_here = (
+                    _label(by_id[here["parent_id"]]) if here["parent_id"] in by_id else "top level"
+                )
                 where_src = _label(by_id[parent]) if parent in by_id else "top level"
                 diffs.append(f"under {where_here!r} here, {where_src!r} in {ctx.src_name}")
             if diffs:
-                report.conflicts.append(f"code {_label(here)!r}: {'; '.join(diffs)}; kept this file's")
+                report.conflicts.append(
+                    f"code {_label(here)!r}: {'; '.join(diffs)}; kept this file's"
+                )
             else:
                 report.unchanged["codes"] += 1
             continue
@@ -246,7 +268,9 @@ def match_codes(ctx: MergeContext) -> None:
 
 def merge_attributes(ctx: MergeContext) -> None:
     """Add attributes the target's transcripts lack; a different value is reported and the target's kept."""
-    target = {(a["transcript_id"], a["key"]): a["value"] for a in bulk.fetch_rows(ctx.db, "attributes")}
+    target = {
+        (a["transcript_id"], a["key"]): a["value"] for a in bulk.fetch_rows(ctx.db, "attributes")
+    }
     rows = []
     for a in bulk.fetch_rows(ctx.db, "attributes", bulk.SOURCE, order_by="transcript_id, key"):
         t_id = ctx.transcripts[a["transcript_id"]]
@@ -260,7 +284,9 @@ def merge_attributes(ctx: MergeContext) -> None:
             ctx.report.conflicts.append(
                 f"transcript {name!r} attribute {a['key']!r}: {value!r} here, {a['value']!r} in {ctx.src_name}; kept this file's"
             )
-    ctx.report.added["attributes"] += bulk.insert_many(ctx.db, "attributes", ("transcript_id", "key", "value"), rows)
+    ctx.report.added["attributes"] += bulk.insert_many(
+        ctx.db, "attributes", ("transcript_id", "key", "value"), rows
+    )
 
 
 # --------------------------------------------------------------------- integrity
@@ -270,7 +296,7 @@ def check_maps(ctx: MergeContext) -> None:
     """Check that every target id the maps lead to exists (raises :class:`sqlite3.IntegrityError` if not).
 
     The merge runs with per-row foreign-key checks off (see
-    :func:`codebench.exchange.merge.merge`); every reference it writes comes
+    :func:`codebench.exchange.merge.run.merge`); every reference it writes comes
     from these maps, so this one check covers them all.
     """
     merge_sql.check_ids_exist(ctx.db, "coders", ctx.coders.values())
@@ -281,7 +307,9 @@ def check_maps(ctx: MergeContext) -> None:
 # --------------------------------------------------------------------- helpers
 
 
-def tree_order(rows: list[dict[str, Any]], *, key: str = "id", parent: str = "parent_id") -> list[dict[str, Any]]:
+def tree_order(
+    rows: list[dict[str, Any]], *, key: str = "id", parent: str = "parent_id"
+) -> list[dict[str, Any]]:
     """Code rows with parents before children, siblings by (position, GUID); orphans last."""
     ordered = sorted(rows, key=lambda r: (r["position"], r["guid"]))
     children: dict[Any, list[dict[str, Any]]] = {}

@@ -1,6 +1,6 @@
 """The store side of a REFI-QDA project import: every write, in the caller's transaction.
 
-:func:`codebench.exchange.refi_project.import_qdpx` reads the file, plans
+:func:`codebench.exchange.qdpx.project.import_qdpx` reads the file, plans
 which texts are new and segments them (slow, so outside the write lock),
 then opens one transaction and hands over to :class:`ProjectImporter`, which
 maps users, codes, text sources, selections, case variables and notes onto
@@ -16,18 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from codebench.exchange.codebook_qdc import InterchangeError, merge_codes
+from codebench.exchange.qdpx.codebook import InterchangeError, merge_codes
 from codebench.ids import now
 from codebench.ids import stable_guid as codebench_guid
 from codebench.store import coders as coder_sql
-from codebench.store import codings as coding_sql
 from codebench.store import events as event_sql
+from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
 
 if TYPE_CHECKING:
+    from codebench.exchange.qdpx.project import ImportReport
     from codebench.exchange.refi import RefiProject, RefiTextSource
-    from codebench.exchange.refi_project import ImportReport
     from codebench.ingest.segment import SegmentSpan
     from codebench.project import Project
 
@@ -411,7 +411,7 @@ class ProjectImporter:
             loose += how == "loose"
             several += how == "several"
             values.update(attached)
-            coding_sql.insert_memo(self.db, values)
+            memo_sql.insert_memo(self.db, values)
             event_sql.log(
                 self.db,
                 "memo.add",

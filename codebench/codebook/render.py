@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from codebench.codebook import Codebook
+from codebench.codebook.format import Codebook
 
 
-def codebook_tree(book: Codebook, *, counts: dict[str, int] | None = None, full: bool = False) -> Any:
+def codebook_tree(
+    book: Codebook, *, counts: dict[str, int] | None = None, full: bool = False
+) -> Any:
     """The codebook as a :class:`rich.tree.Tree` with colour swatches and counts."""
     from rich.text import Text
     from rich.tree import Tree
@@ -27,8 +29,12 @@ def codebook_tree(book: Codebook, *, counts: dict[str, int] | None = None, full:
                 label.append(f"  ({counts.get(code.guid, 0)})", style="dim")
             branch = node.add(label)
             if full:
-                for title, value in (("Definition", code.description), ("Use when", code.inclusion),
-                                     ("Not when", code.exclusion), ("Example", code.example)):
+                for title, value in (
+                    ("Definition", code.description),
+                    ("Use when", code.inclusion),
+                    ("Not when", code.exclusion),
+                    ("Example", code.example),
+                ):
                     if value:
                         branch.add(Text.assemble((f"{title}: ", "italic dim"), value))
             add(branch, code.children)

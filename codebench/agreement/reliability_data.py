@@ -135,7 +135,9 @@ def coverage_matrix(
     cover = np.add.reduceat(covered, bounds)
     key_unit = unit[bounds]
     lengths = a_end - a_start
-    unit_len = lengths if unit_of is None else np.bincount(unit_of, weights=lengths, minlength=n_out)
+    unit_len = (
+        lengths if unit_of is None else np.bincount(unit_of, weights=lengths, minlength=n_out)
+    )
     keep = cover >= min_overlap * unit_len[key_unit] - 1e-9
     out[grp[bounds][keep], key_unit[keep]] = True
     return out
@@ -268,7 +270,9 @@ def resolve_coders(project: Project, names: Sequence[str] | None) -> list[Coder]
     return active if len(active) >= 2 else humans
 
 
-def resolve_codes(project: Project, refs: Sequence[str] | None, level: int | None) -> tuple[list[Code], dict[int, int]]:
+def resolve_codes(
+    project: Project, refs: Sequence[str] | None, level: int | None
+) -> tuple[list[Code], dict[int, int]]:
     """The compared codes and a map from every code id to the compared code's index.
 
     With ``level=1`` the compared codes are top-level codes and every code
@@ -321,7 +325,9 @@ def _select_transcripts(
     for t in project.transcripts():
         state = {c.id: statuses.get((c.id, t.id), "not-started") for c in coders}
         finished = {
-            c.id for c in coders if state[c.id] == "done" or (c.id in done_if_coded and t.id in coded[c.id])
+            c.id
+            for c in coders
+            if state[c.id] == "done" or (c.id in done_if_coded and t.id in coded[c.id])
         }
         touched = any(state[c.id] != "not-started" or t.id in coded[c.id] for c in coders)
         if len(finished) == len(coders) or (include_unfinished and touched):
@@ -363,7 +369,9 @@ def extract_units(
     coder_list = _coder_list(project, coders)
     if len(coder_list) < min_coders:
         names = ", ".join(c.name for c in coder_list) or "none"
-        raise CodebenchError(f"agreement needs at least {min_coders} coders (have: {names}); pass --coders a,b")
+        raise CodebenchError(
+            f"agreement needs at least {min_coders} coders (have: {names}); pass --coders a,b"
+        )
     code_list, code_index = resolve_codes(project, codes, level)
     if not code_list:
         raise CodebenchError("no codes to compare")
@@ -384,7 +392,13 @@ def extract_units(
     weights: IntArray | None = None
     if unit == "character":
         covered, run_starts, run_lengths = character_runs(
-            atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end, extra_cuts=atoms.before[:-1].tolist()
+            atoms.gs,
+            atoms.ge,
+            n_codes * n_coders,
+            group,
+            c_start,
+            c_end,
+            extra_cuts=atoms.before[:-1].tolist(),
         )
         unit_atom = np.searchsorted(atoms.before, run_starts, side="right") - 1
         u_start = atoms.start[unit_atom] + (run_starts - atoms.before[unit_atom])
@@ -398,13 +412,22 @@ def extract_units(
         firsts = np.flatnonzero(new_turn)
         lasts = np.concatenate([firsts[1:] - 1, [atoms.n - 1]]) if firsts.size else firsts
         covered = coverage_matrix(
-            atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end,
-            min_overlap=min_overlap, atom_unit=atom_unit, n_units=firsts.shape[0],
+            atoms.gs,
+            atoms.ge,
+            n_codes * n_coders,
+            group,
+            c_start,
+            c_end,
+            min_overlap=min_overlap,
+            atom_unit=atom_unit,
+            n_units=firsts.shape[0],
         )
         unit_atom = firsts
         u_start, u_end = atoms.start[firsts], atoms.end[lasts]
     else:
-        covered = coverage_matrix(atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end, min_overlap=min_overlap)
+        covered = coverage_matrix(
+            atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end, min_overlap=min_overlap
+        )
         unit_atom = np.arange(atoms.n)
         u_start, u_end = atoms.start, atoms.end
 
@@ -449,7 +472,9 @@ def _coder_list(project: Project, coders: Sequence[str | Coder] | None) -> list[
     return out
 
 
-def _notes(unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool) -> list[str]:
+def _notes(
+    unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool
+) -> list[str]:
     notes: list[str] = []
     if include_unfinished:
         notes.append(
@@ -506,7 +531,11 @@ class _Atoms:
 
 
 def _codings(
-    project: Project, coders: Sequence[Coder], t_ids: Sequence[int], code_index: dict[int, int], atoms: _Atoms
+    project: Project,
+    coders: Sequence[Coder],
+    t_ids: Sequence[int],
+    code_index: dict[int, int],
+    atoms: _Atoms,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """``(group, start, end)`` of the compared codings, in global offsets; group = code * coders + coder."""
     rows = agreement_sql.coding_rows(project.db, [c.id for c in coders], t_ids, list(code_index))
@@ -526,7 +555,11 @@ def _codings(
 
 
 def _reached(
-    project: Project, coders: Sequence[Coder], t_ids: Sequence[int], done: dict[int, set[int]], atoms: _Atoms
+    project: Project,
+    coders: Sequence[Coder],
+    t_ids: Sequence[int],
+    done: dict[int, set[int]],
+    atoms: _Atoms,
 ) -> dict[tuple[int, int], int]:
     """``{(coder index, transcript index): last atom reached}`` for coders not done on a transcript.
 

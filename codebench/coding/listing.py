@@ -35,13 +35,19 @@ def transcript_rows(project: Project) -> list[dict[str, Any]]:
                 "segments": total,
                 "codable": codable,
                 "attributes": dict(t.attributes),
-                "status": {coders[k]: v for (k, tid), v in sorted(statuses.items()) if tid == t.id and k in coders},
+                "status": {
+                    coders[k]: v
+                    for (k, tid), v in sorted(statuses.items())
+                    if tid == t.id and k in coders
+                },
             }
         )
     return rows
 
 
-def segment_rows(project: Project, transcript: str, coders: list[str] | None = None) -> list[dict[str, Any]]:
+def segment_rows(
+    project: Project, transcript: str, coders: list[str] | None = None
+) -> list[dict[str, Any]]:
     """One row per segment, with the codes each coder applied to it."""
     t = project.transcript(transcript)
     segments = project.segments(t)
@@ -53,7 +59,9 @@ def segment_rows(project: Project, transcript: str, coders: list[str] | None = N
     starts = [seg.start for seg in segments]
     for coding in codings:
         for index in overlapping_segments(segments, starts, coding.start, coding.end):
-            applied[index].setdefault(coder_names[coding.coder_id], set()).add(code_labels[coding.code_id])
+            applied[index].setdefault(coder_names[coding.coder_id], set()).add(
+                code_labels[coding.code_id]
+            )
     return [
         {
             "ordinal": seg.ordinal,
@@ -69,7 +77,9 @@ def segment_rows(project: Project, transcript: str, coders: list[str] | None = N
     ]
 
 
-def overlapping_segments(segments: Sequence[Segment], starts: Sequence[int], start: int, end: int) -> range:
+def overlapping_segments(
+    segments: Sequence[Segment], starts: Sequence[int], start: int, end: int
+) -> range:
     """Indexes of the ordered, non-overlapping ``segments`` (whose ``starts`` are
     given) that overlap the span ``start``–``end``."""
     first = bisect.bisect_right(starts, start) - 1

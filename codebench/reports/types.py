@@ -32,7 +32,16 @@ class CodeRef:
 
     @classmethod
     def of(cls, code: Code, depth: int, has_children: bool) -> CodeRef:
-        return cls(code.id, code.guid, code.number, code.name, depth, has_children, code.archived, code.colour)
+        return cls(
+            code.id,
+            code.guid,
+            code.number,
+            code.name,
+            depth,
+            has_children,
+            code.archived,
+            code.colour,
+        )
 
 
 def percent(part: int, whole: int) -> float | None:

@@ -74,7 +74,9 @@ class ProjectScreen(Screen[None]):
             self.app.notify(f"Cannot read the project: {error}", severity="error")
             return
         keys = sorted({k for t in transcripts for k in t.attributes})
-        self.attribute_keys = [k for k in PREFERRED_ATTRIBUTES if k in keys] + [k for k in keys if k not in PREFERRED_ATTRIBUTES]
+        self.attribute_keys = [k for k in PREFERRED_ATTRIBUTES if k in keys] + [
+            k for k in keys if k not in PREFERRED_ATTRIBUTES
+        ]
         self.rows = [
             {
                 "transcript": t,
@@ -98,12 +100,14 @@ class ProjectScreen(Screen[None]):
         SQLite holds for the app's connection, which lets another process
         delete the WAL under us.
         """
-        from codebench.listing import progress
+        from codebench.coding.listing import progress
 
         try:
             figures = progress(self.project, self.coder.name)
         except Exception as error:  # noqa: BLE001 - reported in the UI
-            self.app.call_from_thread(self.app.notify, f"Cannot compute progress: {error}", severity="warning")
+            self.app.call_from_thread(
+                self.app.notify, f"Cannot compute progress: {error}", severity="warning"
+            )
             return
         self.app.call_from_thread(self._progress_ready, figures)
 
@@ -128,7 +132,9 @@ class ProjectScreen(Screen[None]):
             if not all(w in haystack for w in words):
                 continue
             coded, codable = self.progress.get(t.id, (None, row["codable"]))
-            coded_text = "…" if coded is None else (f"{round(100 * coded / codable)}%" if codable else "–")
+            coded_text = (
+                "…" if coded is None else (f"{round(100 * coded / codable)}%" if codable else "–")
+            )
             table.add_row(
                 t.name,
                 Text(f"{row['segments']}", justify="right"),
@@ -142,7 +148,14 @@ class ProjectScreen(Screen[None]):
         prompt = self.query_one("#project-filter", Static)
         shown = table.row_count
         if self.filter_text:
-            prompt.update(Text.assemble(" Filter: ", (self.filter_text, "bold"), "▏", (f"   {shown} of {len(self.rows)} · esc clears", "dim")))
+            prompt.update(
+                Text.assemble(
+                    " Filter: ",
+                    (self.filter_text, "bold"),
+                    "▏",
+                    (f"   {shown} of {len(self.rows)} · esc clears", "dim"),
+                )
+            )
         else:
             prompt.update(Text(f" {len(self.rows)} transcripts · type to filter", style="dim"))
 

@@ -7,7 +7,7 @@ as plain data; this module maps that data to the store and back:
 REFI-QDA                   codebench
 =========================  ==============================================
 ``User``                   coder (GUID = the coder's GUID)
-``Code`` tree              codes (see :mod:`.codebook_qdc` for number,
+``Code`` tree              codes (see :mod:`.codebook` for number,
                            guidance and archived flag)
 ``TextSource``             transcript (GUID = the transcript's GUID; the
                            text exactly as stored)
@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codebench.errors import CodebenchError
-from codebench.exchange.codebook_qdc import InterchangeError, refi_codes, refi_errors
+from codebench.exchange.qdpx.codebook import InterchangeError, refi_codes, refi_errors
+from codebench.exchange.qdpx.import_writes import ProjectImporter, SourcePlan
+from codebench.exchange.qdpx.segment import SourceSegmenter
 from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.ids import GUID_NAMESPACE
-from codebench.exchange.refi_import import ProjectImporter, SourcePlan
-from codebench.exchange.refi_segment import SourceSegmenter
-from codebench.store import codings as coding_sql
+from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
 
@@ -160,7 +160,7 @@ def build_refi_project(
     )
 
     notes, note_refs = [], []
-    for memo in coding_sql.list_memos(db):
+    for memo in memo_sql.list_memos(db):
         if coders is not None and memo.author_id is not None and memo.author_id not in users:
             continue
         targets: list[str] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from codebench.codebook import COLOUR
+from codebench.codebook.format import COLOUR
 from codebench.errors import CodebookError
 from codebench.ids import new_guid, stable_guid
 from codebench.models import Code, Coder
@@ -368,7 +368,9 @@ def restore_code(project: Project, coder: str | Coder, code: CodeRef) -> Code:
     return project.code_by_id(current.id)
 
 
-def _set_subtree_archived(project: Project, k: Coder, current: Code, archived: bool, event: str) -> None:
+def _set_subtree_archived(
+    project: Project, k: Coder, current: Code, archived: bool, event: str
+) -> None:
     """Flip ``current`` and the codes below it that are not yet in the ``archived`` state, and log it.
 
     Archive and restore are the same subtree walk in opposite directions;

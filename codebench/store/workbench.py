@@ -15,7 +15,9 @@ from codebench.models import Event, Segment
 from codebench.store import rows, transcripts
 
 
-def latest_event(db: sqlite_utils.Database, coder_id: int, actions: tuple[str, ...]) -> Event | None:
+def latest_event(
+    db: sqlite_utils.Database, coder_id: int, actions: tuple[str, ...]
+) -> Event | None:
     """The coder's newest event among ``actions`` (uses the ``events_coder`` index)."""
     marks = ", ".join("?" for _ in actions)
     found = list(
@@ -27,7 +29,9 @@ def latest_event(db: sqlite_utils.Database, coder_id: int, actions: tuple[str, .
     return rows.event(found[0]) if found else None
 
 
-def segments_with_length(db: sqlite_utils.Database, transcript_id: int) -> tuple[list[Segment], int]:
+def segments_with_length(
+    db: sqlite_utils.Database, transcript_id: int
+) -> tuple[list[Segment], int]:
     """The transcript's segments (with their text) and the length of its whole text.
 
     The same segments as :func:`codebench.store.transcripts.list_segments`;
@@ -39,7 +43,9 @@ def segments_with_length(db: sqlite_utils.Database, transcript_id: int) -> tuple
 
 
 def transcript_exists(db: sqlite_utils.Database, transcript_id: int) -> bool:
-    return db.execute("SELECT 1 FROM transcripts WHERE id = ?", [transcript_id]).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM transcripts WHERE id = ?", [transcript_id]).fetchone() is not None
+    )
 
 
 def memo_targets(db: sqlite_utils.Database, transcript_id: int) -> list[dict[str, Any]]:
@@ -56,11 +62,13 @@ def memo_targets(db: sqlite_utils.Database, transcript_id: int) -> list[dict[str
     ]
 
 
-def bulk_insert_codings(db: sqlite_utils.Database, records: list[tuple[int, int, int, int, int, str]]) -> None:
+def bulk_insert_codings(
+    db: sqlite_utils.Database, records: list[tuple[int, int, int, int, int, str]]
+) -> None:
     """Insert ``(coder_id, code_id, transcript_id, start, end, created_at)`` rows without events.
 
     For benchmarks and bulk fixtures only: user actions go through
-    :func:`codebench.coding.apply_changes`, which logs them.
+    :func:`codebench.coding.actions.apply_changes`, which logs them.
     """
     db.conn.executemany(
         "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"

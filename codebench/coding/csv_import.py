@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codebench.coding import apply_changes
+from codebench.coding.actions import apply_changes
 from codebench.errors import CodebenchError, ImportFailed
 from codebench.store import codings as coding_sql
+from codebench.store import memos as memo_sql
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -41,11 +42,17 @@ def import_codings_csv(project: Project, path: Path) -> CodingImportResult:
         fields = [(f or "").strip().casefold() for f in (reader.fieldnames or [])]
         missing = [c for c in REQUIRED if c not in fields]
         if missing:
-            raise ImportFailed(f"{path}: missing column(s) {', '.join(missing)} (need coder, transcript, segment, code[, memo])")
+            raise ImportFailed(
+                f"{path}: missing column(s) {', '.join(missing)} (need coder, transcript, segment, code[, memo])"
+            )
         planned: list[tuple[int, str, object, object, int, int, str]] = []
         segment_cache: dict[int, list] = {}
         for line, raw in enumerate(reader, start=2):
-            row = {(k or "").strip().casefold(): (v or "").strip() for k, v in raw.items() if k is not None}
+            row = {
+                (k or "").strip().casefold(): (v or "").strip()
+                for k, v in raw.items()
+                if k is not None
+            }
             try:
                 if not row["coder"]:
                     raise CodebenchError("empty coder")
@@ -61,14 +68,18 @@ def import_codings_csv(project: Project, path: Path) -> CodingImportResult:
             except CodebenchError as error:
                 raise ImportFailed(f"{path}:{line}: {error}") from None
             seg = segments[ordinal]
-            planned.append((line, row["coder"], code, transcript, seg.start, seg.end, row.get("memo", "")))
+            planned.append(
+                (line, row["coder"], code, transcript, seg.start, seg.end, row.get("memo", ""))
+            )
     by_coder: dict[str, list] = defaultdict(list)
     for _line, coder, code, transcript, start, end, _memo in planned:
         by_coder[coder].append((code, transcript, start, end))
     added = memos = 0
     with project.transaction():
         for coder, changes in by_coder.items():
-            added += len(apply_changes(project, "coding.add", coder, changes, meta={"source": path.name}))
+            added += len(
+                apply_changes(project, "coding.add", coder, changes, meta={"source": path.name})
+            )
         for _line, coder, code, transcript, start, end, memo in planned:
             if not memo:
                 continue
@@ -76,7 +87,13 @@ def import_codings_csv(project: Project, path: Path) -> CodingImportResult:
             coding = coding_sql.find_coding(project.db, k.id, code.id, transcript.id, start, end)  # type: ignore[attr-defined]
             if coding is None:
                 continue
-            existing = [m for m in coding_sql.list_memos(project.db, transcript_id=transcript.id, author_id=k.id) if m.coding_id == coding.id]  # type: ignore[attr-defined]
+            existing = [
+                m
+                for m in memo_sql.list_memos(
+                    project.db, transcript_id=transcript.id, author_id=k.id
+                )
+                if m.coding_id == coding.id
+            ]  # type: ignore[attr-defined]
             if any(m.text == memo for m in existing):
                 continue
             project.add_memo(k, memo, coding=coding)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codebench.codebook import default_codebook_path, load_codebook
-from codebench.demo import demo_attributes, demo_codings, demo_transcripts
+from codebench.codebook.format import default_codebook_path, load_codebook
+from codebench.demo.files import demo_attributes, demo_codings, demo_transcripts
 from codebench.errors import CodebenchError
 from codebench.store.connection import checkpoint
 
@@ -16,7 +16,7 @@ def build_demo(path: Path) -> bool:
     Built into a temporary file and renamed into place, so an interrupted
     build never leaves a half demo that later runs would trust.
     """
-    from codebench.coding_csv import import_codings_csv
+    from codebench.coding.csv_import import import_codings_csv
     from codebench.project import Project
 
     if path.exists():
@@ -28,7 +28,9 @@ def build_demo(path: Path) -> bool:
     try:
         report = project.import_files(demo_transcripts(), attributes=demo_attributes())
         if report.failed:
-            raise CodebenchError("demo transcripts failed to import: " + "; ".join(m for _, m in report.failed))
+            raise CodebenchError(
+                "demo transcripts failed to import: " + "; ".join(m for _, m in report.failed)
+            )
         for csv_path in demo_codings():
             import_codings_csv(project, csv_path)
         _mark_done(project)
@@ -41,7 +43,7 @@ def build_demo(path: Path) -> bool:
 
 def _mark_done(project: object) -> None:
     """Coders' demo codings cover whole transcripts: mark those done, as a coder would."""
-    from codebench.demo import data_dir
+    from codebench.demo.files import data_dir
 
     done_file = data_dir("transcripts") / "codings" / "done.csv"
     if not done_file.exists():

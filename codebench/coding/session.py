@@ -3,7 +3,7 @@
 The TUI asks a :class:`CodingSession` what to draw and tells it what the
 coder did. Every action is committed at once through the core (one
 transaction and one event each, so undo/redo and crash safety come from
-:mod:`codebench.coding`); the session then updates its in-memory index of
+:mod:`codebench.coding.actions`); the session then updates its in-memory index of
 the coder's codings instead of re-reading them, which keeps a keystroke on a
 project of a million codings well inside one frame. No Textual here: the
 same object drives tests and benchmarks.
@@ -18,12 +18,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from codebench.coding import CODING_ACTIONS, History, apply_changes, redo, undo
+from codebench.coding.actions import CODING_ACTIONS, History, apply_changes, redo, undo
+from codebench.coding.listing import overlapping_segments
 from codebench.errors import CodebenchError, NotFound
-from codebench.listing import overlapping_segments
 from codebench.models import Code, Coder, Event, Segment, Transcript
 from codebench.store import codings as coding_sql
-from codebench.store import session as session_sql
+from codebench.store import workbench as session_sql
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -70,28 +70,38 @@ def friendly_errors(project: Project, transcript: Transcript | None = None) -> I
         raise
     except CodebenchError as error:
         if transcript is not None and not session_sql.transcript_exists(project.db, transcript.id):
-            raise NotFound(f"transcript {transcript.name!r} no longer exists in the project") from error
+            raise NotFound(
+                f"transcript {transcript.name!r} no longer exists in the project"
+            ) from error
         raise
     except sqlite3.OperationalError as error:
         if "locked" in str(error) or "busy" in str(error):
-            raise CodebenchError("the project file is busy (another program is writing); nothing was saved, try again") from error
+            raise CodebenchError(
+                "the project file is busy (another program is writing); nothing was saved, try again"
+            ) from error
         raise CodebenchError(f"database error: {error}") from error
     except sqlite3.IntegrityError as error:
         if transcript is not None and not session_sql.transcript_exists(project.db, transcript.id):
-            raise NotFound(f"transcript {transcript.name!r} no longer exists in the project") from error
+            raise NotFound(
+                f"transcript {transcript.name!r} no longer exists in the project"
+            ) from error
         raise CodebenchError(f"not saved: {error}") from error
 
 
 class CodingSession:
     """One coder, one transcript: segments, the coder's codings, memos, history."""
 
-    def __init__(self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None) -> None:
+    def __init__(
+        self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None
+    ) -> None:
         self.project = project
         self.coder = coder
         self.transcript = transcript
         with friendly_errors(project, transcript):
             self.segments: list[Segment]
-            self.segments, self.text_length = session_sql.segments_with_length(project.db, transcript.id)
+            self.segments, self.text_length = session_sql.segments_with_length(
+                project.db, transcript.id
+            )
             self.codes: list[Code] = project.codes(include_archived=True)
             self.history = history if history is not None else History.load(project, coder)
             self.status = project.status(coder, transcript)
@@ -120,7 +130,9 @@ class CodingSession:
     # ------------------------------------------------------------------ loading
     def _load_codings(self) -> None:
         with friendly_errors(self.project, self.transcript):
-            codings = coding_sql.list_codings(self.project.db, transcript_id=self.transcript.id, coder_ids=[self.coder.id])
+            codings = coding_sql.list_codings(
+                self.project.db, transcript_id=self.transcript.id, coder_ids=[self.coder.id]
+            )
         for coding in codings:
             for index in overlapping_segments(self.segments, self.starts, coding.start, coding.end):
                 self.own[index].setdefault(coding.code_id, set()).add((coding.start, coding.end))
@@ -142,7 +154,9 @@ class CodingSession:
             if row["segment_id"] in by_segment_id:
                 targets: Iterable[int] = [by_segment_id[row["segment_id"]]]
             elif row["coding_start"] is not None:
-                targets = overlapping_segments(self.segments, self.starts, row["coding_start"], row["coding_end"])
+                targets = overlapping_segments(
+                    self.segments, self.starts, row["coding_start"], row["coding_end"]
+                )
             else:
                 continue
             for index in targets:
@@ -259,10 +273,14 @@ class CodingSession:
         targets = [i for i in sorted(set(indexes)) if self.segments[i].codable]
         skipped = len(set(indexes)) - len(targets)
         if not targets:
-            return Outcome("interviewer turns are not codable" if skipped else "nothing selected", ok=False)
+            return Outcome(
+                "interviewer turns are not codable" if skipped else "nothing selected", ok=False
+            )
         spans = [(self.segments[i].start, self.segments[i].end) for i in targets]
         outcome = self._change("coding.add", [(code, span) for code in codes for span in spans])
-        outcome.message = f"{_codes_label(codes)} → {segment_label(targets)}" + ("" if outcome.ok else " (already there)")
+        outcome.message = f"{_codes_label(codes)} → {segment_label(targets)}" + (
+            "" if outcome.ok else " (already there)"
+        )
         if skipped:
             outcome.message += f"; skipped {skipped} non-codable"
         return outcome
@@ -271,7 +289,9 @@ class CodingSession:
         """Apply each code to the character span ``start``–``end`` (a sub-segment coding)."""
         outcome = self._change("coding.add", [(code, (start, end)) for code in codes])
         words = self.project_text_slice(start, end)
-        outcome.message = f"{_codes_label(codes)} → “{_shorten(words, 30)}”" + ("" if outcome.ok else " (already there)")
+        outcome.message = f"{_codes_label(codes)} → “{_shorten(words, 30)}”" + (
+            "" if outcome.ok else " (already there)"
+        )
         return outcome
 
     def remove(self, codes: Sequence[Code], indexes: Sequence[int]) -> Outcome:
@@ -285,7 +305,9 @@ class CodingSession:
         if not changes:
             return Outcome("nothing to remove", ok=False)
         outcome = self._change("coding.remove", changes)
-        outcome.message = f"removed {_codes_label(codes)} from {segment_label(sorted(set(indexes)))}"
+        outcome.message = (
+            f"removed {_codes_label(codes)} from {segment_label(sorted(set(indexes)))}"
+        )
         return outcome
 
     def undo(self) -> Outcome:
@@ -399,19 +421,25 @@ class CodingSession:
             else:
                 coding = self._coding_of(index, code)
                 if coding is None:
-                    return Outcome(f"{code.label} is not on segment {self.segments[index].ordinal}", ok=False)
+                    return Outcome(
+                        f"{code.label} is not on segment {self.segments[index].ordinal}", ok=False
+                    )
                 self.project.add_memo(self.coder, text, coding=coding)
                 verb = "memo added"
             self.load_memos()
         target = f" on {code.number or code.name}" if code is not None else ""
-        return Outcome(f"{verb}{target} at {segment_label([self.segments[index].ordinal])}", {index})
+        return Outcome(
+            f"{verb}{target} at {segment_label([self.segments[index].ordinal])}", {index}
+        )
 
     def _coding_of(self, index: int, code: Code) -> Any:
         spans = sorted(self.own[index].get(code.id, ()))
         if not spans:
             return None
         start, end = spans[0]
-        return coding_sql.find_coding(self.project.db, self.coder.id, code.id, self.transcript.id, start, end)
+        return coding_sql.find_coding(
+            self.project.db, self.coder.id, code.id, self.transcript.id, start, end
+        )
 
     # ------------------------------------------------------------------ WAL checkpoints
     def defer_checkpoints(self, pages: int = DEFERRED_CHECKPOINT_PAGES) -> None:
@@ -446,7 +474,9 @@ class CodingSession:
         pieces = []
         for index in overlapping_segments(self.segments, self.starts, start, end):
             seg = self.segments[index]
-            pieces.append(seg.text[max(start, seg.start) - seg.start : min(end, seg.end) - seg.start])
+            pieces.append(
+                seg.text[max(start, seg.start) - seg.start : min(end, seg.end) - seg.start]
+            )
         return " ".join(pieces)
 
 

@@ -16,8 +16,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from codebench.codebook.ranking import rank_codes
 from codebench.models import Code
-from codebench.search import rank_codes
 
 _NUMBERISH = re.compile(r"^[\d.]*$")
 
@@ -175,7 +175,11 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
         self._sync()
         chosen = list(self.marked)
         typed = bool(self.query_one(Input).value.strip())
-        if self.highlighted is not None and (not chosen or typed) and self.highlighted not in chosen:
+        if (
+            self.highlighted is not None
+            and (not chosen or typed)
+            and self.highlighted not in chosen
+        ):
             chosen.append(self.highlighted)
         self._chosen_already = True
         self.dismiss(chosen or None)

@@ -30,11 +30,11 @@ Each source is one transaction, so a refused source changes nothing, and
 merging the same file again changes nothing. Source files are attached
 read-only and never modified.
 
-The work is split by what it touches: :mod:`~codebench.exchange.merge_match`
+The work is split by what it touches: :mod:`~codebench.exchange.merge.match`
 matches the small tables and builds the row-id maps,
-:mod:`~codebench.exchange.merge_copy` copies what hangs off them (codings and
+:mod:`~codebench.exchange.merge.copy` copies what hangs off them (codings and
 events in bulk, by :mod:`codebench.store.merge_sql`), and
-:mod:`~codebench.exchange.merge_report` holds the report. For speed, SQLite's
+:mod:`~codebench.exchange.merge.report` holds the report. For speed, SQLite's
 per-row foreign-key checks are off during a merge: every reference written
 comes from the maps, whose target ids are checked once per source instead.
 """
@@ -49,14 +49,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codebench.errors import CodebenchError
-from codebench.exchange.merge_copy import (
+from codebench.exchange.merge.copy import (
     STATUS_RANK,
     copy_codings,
     copy_events,
     merge_memos,
     merge_statuses,
 )
-from codebench.exchange.merge_match import (
+from codebench.exchange.merge.match import (
     MergeContext,
     check_maps,
     match_coders,
@@ -66,7 +66,7 @@ from codebench.exchange.merge_match import (
     merge_settings,
     tree_order,
 )
-from codebench.exchange.merge_report import KINDS, MergeRefused, MergeReport, SourceReport
+from codebench.exchange.merge.report import KINDS, MergeRefused, MergeReport, SourceReport
 from codebench.store import bulk, merge_sql
 from codebench.store import events as event_sql
 from codebench.store.connection import APPLICATION_ID, open_database
@@ -77,7 +77,15 @@ if TYPE_CHECKING:
 
     from codebench.project import Project
 
-__all__ = ["KINDS", "STATUS_RANK", "MergeRefused", "MergeReport", "SourceReport", "merge", "tree_order"]
+__all__ = [
+    "KINDS",
+    "STATUS_RANK",
+    "MergeRefused",
+    "MergeReport",
+    "SourceReport",
+    "merge",
+    "tree_order",
+]
 
 
 def merge(target: Project, sources: Sequence[Path | str], *, dry_run: bool = False) -> MergeReport:
@@ -102,11 +110,17 @@ def merge(target: Project, sources: Sequence[Path | str], *, dry_run: bool = Fal
             try:
                 with bulk.large_cache(scratch.db), bulk.foreign_keys_unenforced(scratch.db):
                     for path in sources:
-                        report.sources.append(_merge_one(scratch, Path(path), label_target=target.path))
+                        report.sources.append(
+                            _merge_one(scratch, Path(path), label_target=target.path)
+                        )
             finally:
                 scratch.close()
         return report
-    with bulk.large_cache(target.db), bulk.deferred_checkpoint(target.db), bulk.foreign_keys_unenforced(target.db):
+    with (
+        bulk.large_cache(target.db),
+        bulk.deferred_checkpoint(target.db),
+        bulk.foreign_keys_unenforced(target.db),
+    ):
         for path in sources:
             report.sources.append(_merge_one(target, Path(path), label_target=target.path))
     return report
@@ -131,7 +145,9 @@ def _merge_one(target: Project, path: Path, *, label_target: Path) -> SourceRepo
             fresh = SourceReport(path=path, refused=str(refusal))
             return fresh
         except sqlite3.DatabaseError as error:
-            return SourceReport(path=path, refused=f"{path}: cannot merge ({error}); nothing merged")
+            return SourceReport(
+                path=path, refused=f"{path}: cannot merge ({error}); nothing merged"
+            )
     return report
 
 
@@ -159,7 +175,9 @@ def _merge_source(ctx: MergeContext) -> None:
         )
 
 
-def _attach(db: sqlite_utils.Database, path: Path, report: SourceReport, stack: contextlib.ExitStack) -> None:
+def _attach(
+    db: sqlite_utils.Database, path: Path, report: SourceReport, stack: contextlib.ExitStack
+) -> None:
     """Attach ``path`` read-only (an upgraded temporary copy if its schema is older); detach on exit."""
     if not path.exists():
         raise MergeRefused(f"{path}: no such file")
@@ -183,7 +201,9 @@ def _attach(db: sqlite_utils.Database, path: Path, report: SourceReport, stack: 
     known = known_names()
     unknown = [name for name in applied if name not in known]
     if unknown:
-        raise MergeRefused(f"{path}: written by a newer codebench (schema step {unknown[-1]!r}); upgrade codebench to merge it")
+        raise MergeRefused(
+            f"{path}: written by a newer codebench (schema step {unknown[-1]!r}); upgrade codebench to merge it"
+        )
     if applied == known:
         return
     # An older schema: upgrade a temporary copy; the source file itself stays as it is.
@@ -194,4 +214,6 @@ def _attach(db: sqlite_utils.Database, path: Path, report: SourceReport, stack: 
     open_database(copy).close()
     merge_sql.attach_readonly(db, copy)
     stack.callback(merge_sql.detach, db)  # runs before the temporary folder is removed
-    report.notes.append(f"{path.name} has an older schema; merged from an upgraded temporary copy (the file is untouched)")
+    report.notes.append(
+        f"{path.name} has an older schema; merged from an upgraded temporary copy (the file is untouched)"
+    )

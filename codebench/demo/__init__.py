@@ -1,0 +1,1 @@
+"""The bundled demo: its files and the project built from them."""

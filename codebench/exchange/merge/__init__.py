@@ -1,0 +1,1 @@
+"""Team merge: bring coders' project files together by GUIDs and text hashes."""
