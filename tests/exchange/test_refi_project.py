@@ -41,6 +41,9 @@ from codebench.project import Project
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "transcripts"
 REFERENCE = REPO.parent / "shared" / "refi-qda"
+SCHEMAS = (
+    Path(__file__).resolve().parents[1] / "data" / "refi-qda-xsd"
+)  # copied XSDs, see SOURCE.md
 ENTITY_QDE = (
     b'<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY a "aaaa">]>'
     b'<Project xmlns="urn:QDA-XML:project:1.0" name="&a;"/>'
@@ -51,7 +54,10 @@ SAMPLE_FILES = ("01-riverside-ceo.txt", "02-riverside-nurse.vtt", "07-learnwell-
 @pytest.fixture(scope="module")
 def reference() -> Path:
     if not REFERENCE.is_dir():
-        pytest.skip(f"REFI-QDA reference folder {REFERENCE} is absent")
+        pytest.skip(
+            f"the real REFI-QDA exports of other tools are not here ({REFERENCE}): they live in "
+            "../shared/refi-qda beside the repository (see SOURCES.md there), never in the repository"
+        )
     return REFERENCE
 
 
@@ -355,10 +361,10 @@ def test_round_trip_keeps_code_numbers_guidance_and_archived_flag_exactly():
 # ----------------------------------------------------------------------------- schema and stability
 
 
-def test_exports_validate_against_the_official_schemas(sample, reference, tmp_path):
+def test_exports_validate_against_the_official_schemas(sample, tmp_path):
     xmlschema = pytest.importorskip("xmlschema")
-    project_schema = xmlschema.XMLSchema(str(reference / "Project-mrt2019.xsd"))
-    codebook_schema = xmlschema.XMLSchema(str(reference / "Codebook-mrt2019.xsd"))
+    project_schema = xmlschema.XMLSchema(str(SCHEMAS / "Project-mrt2019.xsd"))
+    codebook_schema = xmlschema.XMLSchema(str(SCHEMAS / "Codebook-mrt2019.xsd"))
     path = tmp_path / "sample.qdpx"
     export_qdpx(sample, path)
     with zipfile.ZipFile(path) as archive:

@@ -26,9 +26,16 @@ from codebench.exchange.refi import (
 )
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "refi-qda"
+SCHEMAS = (
+    Path(__file__).resolve().parents[1] / "data" / "refi-qda-xsd"
+)  # copied XSDs, see SOURCE.md
 
 pytestmark = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"REFI-QDA reference folder {REFERENCE} is absent"
+    not REFERENCE.is_dir(),
+    reason=(
+        f"the real REFI-QDA exports of other tools are not here ({REFERENCE}): they live in "
+        "../shared/refi-qda beside the repository (see SOURCES.md there), never in the repository"
+    ),
 )
 
 
@@ -44,7 +51,7 @@ def atlas():
 
 @pytest.fixture(scope="module")
 def project_schema():
-    return xmlschema.XMLSchema(str(REFERENCE / "Project-mrt2019.xsd"))
+    return xmlschema.XMLSchema(str(SCHEMAS / "Project-mrt2019.xsd"))
 
 
 # -- NVivo 12.6 (oltas0517.qdpx) ------------------------------------------------------

@@ -35,8 +35,13 @@ from codebench.exchange.refi import (
 )
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "refi-qda"
+SCHEMAS = (
+    Path(__file__).resolve().parents[1] / "data" / "refi-qda-xsd"
+)  # copied XSDs, see SOURCE.md
 needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"REFI-QDA reference folder {REFERENCE} is absent (XSDs)"
+    not REFERENCE.is_dir(),
+    reason=f"the real REFI-QDA exports of other tools live in ../shared/refi-qda ({REFERENCE}), "
+    "beside the repository (see SOURCES.md there); they are absent",
 )
 
 WHEN = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
@@ -202,16 +207,12 @@ def sample_project() -> RefiProject:
 
 @pytest.fixture(scope="module")
 def project_schema():
-    if not REFERENCE.is_dir():
-        pytest.skip(f"REFI-QDA reference folder {REFERENCE} is absent (XSDs)")
-    return xmlschema.XMLSchema(str(REFERENCE / "Project-mrt2019.xsd"))
+    return xmlschema.XMLSchema(str(SCHEMAS / "Project-mrt2019.xsd"))
 
 
 @pytest.fixture(scope="module")
 def codebook_schema():
-    if not REFERENCE.is_dir():
-        pytest.skip(f"REFI-QDA reference folder {REFERENCE} is absent (XSDs)")
-    return xmlschema.XMLSchema(str(REFERENCE / "Codebook-mrt2019.xsd"))
+    return xmlschema.XMLSchema(str(SCHEMAS / "Codebook-mrt2019.xsd"))
 
 
 # -- schema validity ------------------------------------------------------------------------
