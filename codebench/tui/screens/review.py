@@ -361,10 +361,10 @@ class ReviewScreen(Screen[None]):
         kappa_label = headline_of(len((self.report or {}).get("coders", [])) or 2).label
         for label, key in (
             ("Code", "code"),
-            (ALPHA.label, "alpha"),
-            (band_heading(ALPHA), "alpha-band"),
-            (kappa_label, "kappa"),
-            (band_heading(KAPPA), "kappa-band"),
+            (ALPHA.label, ALPHA.key),
+            (band_heading(ALPHA), f"{ALPHA.key}-band"),
+            (kappa_label, KAPPA.key),
+            (band_heading(KAPPA), f"{KAPPA.key}-band"),
             ("Disagreements", "n"),
             ("Decided", "decided"),
         ):
