@@ -356,3 +356,39 @@ def help_fields() -> dict[str, str]:
         "intervals": _and([c.label for c in COEFFICIENTS if c.interval]),
         "bands": "; ".join(legend()),
     }
+
+
+def reference_markdown() -> str:
+    """The declarations as the two Markdown tables of docs/agreement.md (a test keeps them equal).
+
+    Regenerate with ``python -c "from codebench.agreement.coefficient_registry import
+    reference_markdown as r; print(r(), end='')"``.
+    """
+    lines = [
+        "| JSON key | CSV / XLSX column | label | name | bootstrap name | interval | scale |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for c in COEFFICIENTS:
+        names = ", ".join(f"`{n}`" for n in (c.statistic, *c.aliases) if n) if c.make else "–"
+        scale = c.scale.citation if c.scale else "–"
+        per = " (per coder pair)" if c.pairwise else ""
+        lines.append(
+            f"| `{c.key}` | `{c.column}`{per} | {c.label} | {c.name} | {names} | "
+            f"{'yes' if c.interval else 'no'} | {scale} |"
+        )
+    lines += [
+        "",
+        "| scale | coefficient | JSON `bands` key | CSV / XLSX column | words |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for c in scaled():
+        assert c.scale is not None
+        words = "; ".join(
+            f"{word} {cond}" if cond != "below" else f"{word} below"
+            for cond, word in c.scale.thresholds()
+        )
+        lines.append(
+            f"| {c.scale.citation} | `{c.key}` ({c.label}) | `{c.scale.key}` | "
+            f"`{c.scale.column}` | {words} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -284,6 +284,14 @@ def test_against_consensus_outputs_are_built_from_the_same_declarations(study: P
     assert xlsx_headers(report)["Overall"][:2] == ["coder", "figure"]
 
 
+def test_the_docs_tables_are_the_declarations() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "agreement.md"
+    expected = registry.reference_markdown()
+    assert expected in docs.read_text(encoding="utf-8"), (
+        "docs/agreement.md is out of date; replace its coefficient tables with:\n" + expected
+    )
+
+
 # ---------------------------------------------------------------------- import graph
 def test_the_agreement_package_has_no_import_cycle() -> None:
     """Every import between the package's modules, including imports inside functions."""
