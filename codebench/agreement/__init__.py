@@ -6,7 +6,7 @@ with ``NaN`` for "not rated".  Every coefficient returns an :class:`Estimate`
 ``docs/agreement.md`` for formulas, conventions and references.
 """
 
-from codebench.agreement.batch import CodeReport, binary_report
+from codebench.agreement.batch import CodeReport, binary_report, diagnostics
 from codebench.agreement.bootstrap import Interval, bootstrap_ci, replicate_values
 from codebench.agreement.coefficients import (
     brennan_prediger,
@@ -16,7 +16,7 @@ from codebench.agreement.coefficients import (
     krippendorff_alpha,
     percent_agreement,
 )
-from codebench.agreement.diagnostics import CodeSummary, diagnostics, summary_diagnostics
+from codebench.agreement.diagnostics import CodeSummary, summary_diagnostics
 from codebench.agreement.estimate import Estimate
 from codebench.agreement.sets import jaccard_distance, masi_distance, set_alpha
 

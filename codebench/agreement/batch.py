@@ -13,30 +13,27 @@ from three batched matrix products of the 0/1 "applied" and "rated" masks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypedDict
+from collections.abc import Mapping, Sequence
+from typing import Any, TypedDict, cast
 
 import numpy as np
 import numpy.typing as npt
 
-from codebench.agreement import _stats
+from codebench.agreement import coefficient_registry as registry
+from codebench.agreement.coefficient_registry import Statistic
 from codebench.agreement.coefficients import to_estimate, with_fleiss_note
-from codebench.agreement.diagnostics import CodeSummary, summary_diagnostics
+from codebench.agreement.diagnostics import MIN_UNITS, CodeSummary, summary_diagnostics
 from codebench.agreement.estimate import Estimate
-
-BINARY_CATEGORIES = np.array([0.0, 1.0])
-
-_BinaryStat = (
-    _stats.PercentAgreement
-    | _stats.ChanceUniform
-    | _stats.GwetAC1
-    | _stats.FleissKappa
-    | _stats.KrippendorffAlpha
-)
 
 
 class CodeReport(TypedDict):
-    """Everything the agreement report needs about one code."""
+    """Everything the agreement report needs about one code.
+
+    The coefficient fields are those of ``coefficient_registry.batch()``
+    (plus the pairwise Cohen's kappas) under their ``key``: the report is
+    built from the declarations, and this type spells them out for the
+    type checker (a test checks that the two agree).
+    """
 
     code: str | int
     n_units: int  # columns of the matrix
@@ -55,6 +52,11 @@ class CodeReport(TypedDict):
     brennan_prediger: Estimate  # q = 2
     cohen_kappa: dict[tuple[int, int], Estimate]  # every coder pair (i < j)
     diagnostics: list[str]
+
+
+def field(report: CodeReport, key: str) -> Any:
+    """The field of ``report`` named at run time (a declared coefficient's ``key``)."""
+    return cast("Mapping[str, Any]", report)[key]
 
 
 def _validate(data: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -77,7 +79,7 @@ def _patterns(n_coders: int) -> npt.NDArray[np.int64]:
 
 
 def _estimates(
-    stat: _BinaryStat,
+    stat: Statistic,
     freq: npt.NDArray[np.float64],
     patterns: npt.NDArray[np.int64],
 ) -> list[Estimate]:
@@ -89,7 +91,7 @@ def binary_report(
     data: npt.ArrayLike,
     codes: Sequence[str] | None = None,
     coder_names: Sequence[str] | None = None,
-    min_units: int = 30,
+    min_units: int = MIN_UNITS,
 ) -> list[CodeReport]:
     """Every coefficient and count for each code of a 0/1/NaN array.
 
@@ -133,19 +135,15 @@ def code_masks(
     return rated, applied, m * (block.shape[0] + 1) + s
 
 
-def binary_stats(n_coders: int) -> dict[str, _BinaryStat]:
+def binary_stats(n_coders: int) -> dict[str, Statistic]:
     """The multi-coder coefficients of a 0/1 code, keyed by their :class:`CodeReport` field.
 
-    One definition, so the report, its weighted twin and the weighted
-    bootstrap all use the same q = 2 / nominal settings.
+    Built from the declarations (``coefficient_registry.batch()``) on one design
+    (nominal, q = 2), so the report, its weighted twin and the weighted
+    bootstrap all use the same settings.
     """
-    return {
-        "percent_agreement": _stats.PercentAgreement(),
-        "krippendorff_alpha": _stats.KrippendorffAlpha("nominal", BINARY_CATEGORIES),
-        "fleiss_kappa": _stats.FleissKappa(n_coders),
-        "gwet_ac1": _stats.GwetAC1(2),
-        "brennan_prediger": _stats.ChanceUniform(2),
-    }
+    design = registry.binary_design(n_coders)
+    return {c.key: c.make(design) for c in registry.batch() if c.make is not None}
 
 
 def assemble_reports(
@@ -174,8 +172,9 @@ def assemble_reports(
     xx, xr, rr = gram
     kappas = _pairwise_kappa(xx, xr, rr)
 
-    m_key = np.arange(base * base) // base
-    s_key = np.arange(base * base) % base
+    keys: npt.NDArray[np.int64] = np.arange(base * base, dtype=np.int64)
+    m_key = keys // base
+    s_key = keys % base
     reports: list[CodeReport] = []
     for k in range(n_codes):
         n_ratings = int(np.rint(freq[k] @ m_key))
@@ -212,9 +211,12 @@ def _gram(rated: npt.NDArray[np.bool_], applied: npt.NDArray[np.bool_]) -> npt.N
 
     float32 BLAS is exact here because every partial sum is an integer < 2**24.
     """
-    dtype = np.float32 if rated.shape[1] < (1 << 24) else np.float64
-    x = applied.astype(dtype)
-    r = rated.astype(dtype)
+    x: npt.NDArray[np.float32] | npt.NDArray[np.float64]
+    r: npt.NDArray[np.float32] | npt.NDArray[np.float64]
+    if rated.shape[1] < (1 << 24):
+        x, r = applied.astype(np.float32), rated.astype(np.float32)
+    else:
+        x, r = applied.astype(np.float64), rated.astype(np.float64)
     return np.stack([x @ x.T, x @ r.T, r @ r.T]).astype(np.float64)
 
 
@@ -238,7 +240,9 @@ def _pairwise_kappa(
     col1 = xr[:, jj, ii]  # coder j applied, coder i rated
     agree = total - row1 - col1 + 2.0 * n11  # n00 + n11
     sums = np.stack([total, agree, total - row1, row1, total - col1, col1], axis=-1)
-    stat = _stats.CohenKappa(2)
+    make = registry.COHEN.make
+    assert make is not None
+    stat = make(registry.binary_design(n_coders))
     values, codes = stat.finalize(sums.reshape(-1, 6))
     values = values.reshape(n_codes, len(pairs))
     codes = codes.reshape(n_codes, len(pairs))
@@ -247,3 +251,16 @@ def _pairwise_kappa(
             p: to_estimate(stat, float(values[k, t]), int(codes[k, t])) for t, p in enumerate(pairs)
         }
     return out
+
+
+def diagnostics(
+    data: npt.ArrayLike,
+    coder_names: Sequence[str] | None = None,
+    min_units: int = MIN_UNITS,
+) -> list[str]:
+    """Warnings for one binary code matrix ``(coders, units)`` of 0/1/NaN.
+
+    Lives beside :func:`binary_report`, which computes the counts the warnings
+    read (:mod:`.diagnostics` holds the rules and imports nothing from here).
+    """
+    return binary_report(data, coder_names=coder_names, min_units=min_units)[0]["diagnostics"]

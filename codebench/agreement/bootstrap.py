@@ -26,35 +26,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from codebench.agreement import _stats, coefficients
+from codebench.agreement import coefficient_registry as registry
 from codebench.agreement._encode import count_patterns, encode, pair_patterns
+from codebench.agreement.coefficient_registry import Coefficient, Design, Statistic
 from codebench.agreement.estimate import Estimate
 
 _MAX_WEIGHT_CELLS = 20_000_000
-
-_ALIASES = {
-    "percent": "percent_agreement",
-    "percent_agreement": "percent_agreement",
-    "kappa": "cohen_kappa",
-    "cohen": "cohen_kappa",
-    "cohen_kappa": "cohen_kappa",
-    "fleiss": "fleiss_kappa",
-    "fleiss_kappa": "fleiss_kappa",
-    "alpha": "krippendorff_alpha",
-    "krippendorff_alpha": "krippendorff_alpha",
-    "ac1": "gwet_ac1",
-    "gwet_ac1": "gwet_ac1",
-    "bp": "brennan_prediger",
-    "brennan_prediger": "brennan_prediger",
-}
-_FUNCTIONS = {
-    coefficients.percent_agreement: "percent_agreement",
-    coefficients.cohen_kappa: "cohen_kappa",
-    coefficients.fleiss_kappa: "fleiss_kappa",
-    coefficients.krippendorff_alpha: "krippendorff_alpha",
-    coefficients.gwet_ac1: "gwet_ac1",
-    coefficients.brennan_prediger: "brennan_prediger",
-}
 
 
 @dataclass(frozen=True)
@@ -82,22 +59,36 @@ class Interval:
         return self.n_requested - self.n_valid
 
 
-def _resolve(statistic: Any) -> tuple[str, dict[str, Any]] | None:
-    """Map a name, one of our functions, or a partial of one to (name, kwargs)."""
+def _resolve(statistic: Any) -> tuple[Coefficient, dict[str, Any]] | None:
+    """Map a name, one of our functions, or a partial of one to (coefficient, kwargs)."""
     if isinstance(statistic, str):
-        if statistic not in _ALIASES:
-            raise ValueError(f"unknown statistic {statistic!r}; choose from {sorted(_ALIASES)}")
-        return _ALIASES[statistic], {}
+        return registry.by_name(statistic), {}
     if isinstance(statistic, functools.partial) and not statistic.args:
         inner = _resolve(statistic.func)
         if inner is not None:
             return inner[0], {**inner[1], **statistic.keywords}
         return None
-    try:
-        name = _FUNCTIONS.get(statistic)
-    except TypeError:  # unhashable callable
-        name = None
-    return (name, {}) if name is not None else None
+    coefficient = registry.by_function(statistic)
+    return (coefficient, {}) if coefficient is not None and coefficient.make else None
+
+
+def _statistic(
+    coefficient: Coefficient, data: npt.ArrayLike, kwargs: dict[str, Any]
+) -> tuple[Statistic, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The coefficient's ``_stats`` object and the unit patterns it reads, from the data."""
+    assert coefficient.make is not None
+    if coefficient.pairwise:
+        if kwargs:
+            raise TypeError(f"{coefficient.key} takes no options, got {sorted(kwargs)}")
+        enc = encode(data)
+        patterns, freq = pair_patterns(enc)
+        return coefficient.make(Design(2, enc.categories)), patterns, freq
+    unknown = sorted(set(kwargs) - {"level", "n_categories"})
+    if unknown:
+        raise TypeError(f"{coefficient.key} got unexpected options {unknown}")
+    pats = count_patterns(data)
+    design = Design(pats.n_coders, pats.categories, **kwargs)
+    return coefficient.make(design), pats.counts, pats.freq
 
 
 def replicate_values(
@@ -114,17 +105,8 @@ def replicate_values(
     resolved = _resolve(statistic)
     if resolved is None:
         return _generic_replicates(statistic, data, n, rng)  # type: ignore[arg-type]
-    name, kwargs = resolved
-    if name == "cohen_kappa":
-        if kwargs:
-            raise TypeError(f"cohen_kappa takes no options, got {sorted(kwargs)}")
-        enc = encode(data)
-        patterns, freq = pair_patterns(enc)
-        stat: coefficients.Statistic = _stats.CohenKappa(enc.n_categories)
-    else:
-        pats = count_patterns(data)
-        patterns, freq = pats.counts, pats.freq
-        stat = coefficients.multi_rater_statistic(name, pats, **kwargs)
+    coefficient, kwargs = resolved
+    stat, patterns, freq = _statistic(coefficient, data, kwargs)
     keep = stat.usable(patterns) if patterns.size else np.zeros(0, dtype=bool)
     patterns, freq = patterns[keep], freq[keep]
     total = int(freq.sum())

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from codebench.agreement import _stats
-from codebench.agreement._encode import CountPatterns, count_patterns, encode, pair_patterns
+from codebench.agreement._encode import count_patterns, encode, pair_patterns
 from codebench.agreement.estimate import Estimate
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -68,23 +68,6 @@ def resolve_q(n_observed: int, n_categories: int | None) -> int:
             "(and at least 2 are needed)"
         )
     return int(n_categories)
-
-
-def multi_rater_statistic(
-    name: str, pats: CountPatterns, *, level: Level = "nominal", n_categories: int | None = None
-) -> Statistic:
-    """The ``_stats`` object for a multi-coder coefficient on compressed data."""
-    if name == "percent_agreement":
-        return _stats.PercentAgreement()
-    if name == "krippendorff_alpha":
-        return _stats.KrippendorffAlpha(level, pats.categories)
-    if name == "fleiss_kappa":
-        return _stats.FleissKappa(pats.n_coders)
-    if name == "gwet_ac1":
-        return _stats.GwetAC1(resolve_q(pats.n_categories, n_categories))
-    if name == "brennan_prediger":
-        return _stats.ChanceUniform(resolve_q(pats.n_categories, n_categories))
-    raise ValueError(f"unknown coefficient {name!r}")
 
 
 def percent_agreement(data: npt.ArrayLike) -> Estimate:

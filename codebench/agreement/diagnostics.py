@@ -4,7 +4,10 @@ Coefficients alone mislead in a few well-known situations: too few units,
 extreme prevalence (the "kappa paradox": high raw agreement, low kappa), a
 code nobody used, a coder who never used a code others used.  These helpers
 turn the counts of :func:`~codebench.agreement.batch.binary_report` into
-one-sentence warnings for the report.
+one-sentence warnings for the report (which runs them for every code;
+:func:`~codebench.agreement.batch.diagnostics` runs them on one matrix).
+This module needs only the counts, never the batch report itself, so the
+batch report can import it without a cycle.
 
 Thresholds (documented in docs/agreement.md):
 
@@ -24,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy.typing as npt
+from codebench.agreement.coefficient_registry import AC1, ALPHA, FLEISS
 
 MIN_UNITS = 30
 LOW_PREVALENCE = 0.05
@@ -54,9 +57,9 @@ class CodeSummary:
             n_applied=int(report["n_applied"]),
             rated_by_coder=tuple(report["rated_by_coder"]),
             applied_by_coder=tuple(report["applied_by_coder"]),
-            kappa=report["fleiss_kappa"].value,
-            alpha=report["krippendorff_alpha"].value,
-            ac1=report["gwet_ac1"].value,
+            kappa=report[FLEISS.key].value,
+            alpha=report[ALPHA.key].value,
+            ac1=report[AC1.key].value,
         )
 
 
@@ -108,25 +111,14 @@ def summary_diagnostics(
                 f"Extreme prevalence: {prevalence:.1%} of ratings apply this code. "
                 "Kappa-type coefficients are then unstable and can be low despite high raw agreement."
             )
-    which, kappa = ("Fleiss' kappa", summary.kappa)
+    which, kappa = (FLEISS.name, summary.kappa)
     if kappa is None:
         which, kappa = ("alpha", summary.alpha)
     if kappa is not None and summary.ac1 is not None and abs(summary.ac1 - kappa) > PARADOX_GAP:
         notes.append(
-            f"Kappa paradox: AC1 = {summary.ac1:.2f} but {which} = {kappa:.2f}. When a code is "
-            "rare (or nearly universal), kappa's chance agreement is close to 1, so a few "
-            "disagreements pull it down although coders agree on most units; AC1 assumes less "
-            "chance agreement. Report both with the prevalence."
+            f"Kappa paradox: {AC1.label} = {summary.ac1:.2f} but {which} = {kappa:.2f}. When a "
+            "code is rare (or nearly universal), kappa's chance agreement is close to 1, so a few "
+            f"disagreements pull it down although coders agree on most units; {AC1.label} assumes "
+            "less chance agreement. Report both with the prevalence."
         )
     return notes
-
-
-def diagnostics(
-    data: npt.ArrayLike,
-    coder_names: Sequence[str] | None = None,
-    min_units: int = MIN_UNITS,
-) -> list[str]:
-    """Warnings for one binary code matrix ``(coders, units)`` of 0/1/NaN."""
-    from codebench.agreement.batch import binary_report  # avoid an import cycle
-
-    return binary_report(data, coder_names=coder_names, min_units=min_units)[0]["diagnostics"]

@@ -1,29 +1,48 @@
 """The agreement report as rich renderables (the ``--format table`` output).
 
 Imports rich lazily, inside the functions, so importing the module keeps the
-core free of UI libraries.  Colour bands follow Krippendorff (2004) for alpha
-(>= .800 reliable, .667-.800 tentative, below unreliable) and Landis & Koch
-(1977) labels for kappa; the legend under the table names both.
+core free of UI libraries.  Every heading, band word and legend comes from
+:mod:`.coefficient_registry`: each band column is headed by its coefficient
+and the legend under the table names each scale, so a word cannot be read
+as another coefficient's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-BAND_STYLE = {"reliable": "bold green", "tentative": "yellow", "unreliable": "red"}
-LK_STYLE = {
-    "poor": "red",
-    "slight": "red",
-    "fair": "dark_orange",
-    "moderate": "yellow",
-    "substantial": "green",
-    "almost perfect": "bold green",
-}
-LEGEND = (
-    "alpha bands (Krippendorff 2004): >= 0.800 reliable · 0.667-0.800 tentative conclusions only · "
-    "< 0.667 unreliable.  kappa labels (Landis & Koch 1977): < 0 poor · 0-0.20 slight · 0.21-0.40 fair · "
-    "0.41-0.60 moderate · 0.61-0.80 substantial · 0.81-1 almost perfect."
+from codebench.agreement import coefficient_registry as registry
+from codebench.agreement.coefficient_registry import (
+    AC1,
+    ALPHA,
+    BP,
+    COHEN,
+    FLEISS,
+    KAPPA,
+    PERCENT,
+    Scale,
+    Tone,
 )
+
+#: Terminal style of each band tone (the words and tones are the registry's).
+TONE_STYLE: dict[Tone, str] = {
+    "best": "bold green",
+    "good": "green",
+    "fair": "yellow",
+    "weak": "dark_orange",
+    "bad": "red",
+}
+
+
+def band_style(scale: Scale | None, word: str | None, default: str = "") -> str:
+    """The style of ``word`` on ``scale`` (``default`` for no word or no scale)."""
+    tone = scale.tone(word) if scale is not None else None
+    return TONE_STYLE[tone] if tone is not None else default
+
+
+def band_heading(coefficient: Any) -> str:
+    """The heading of a band column: the coefficient's label ("α band")."""
+    return f"{coefficient.label} band"
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -99,18 +118,19 @@ def _header(report: dict[str, Any]) -> Any:
 
 
 def _legend() -> Any:
+    """One line per scaled coefficient: its band heading, the scale's source and each word."""
     from rich.text import Text
 
     text = Text(style="dim")
-    text.append("alpha: ")
-    for label, lo in (
-        ("reliable", ">= 0.800"),
-        ("tentative", "0.667-0.800"),
-        ("unreliable", "< 0.667"),
-    ):
-        text.append(f"{label} {lo}", style=BAND_STYLE[label])
-        text.append("  ")
-    text.append("(Krippendorff 2004) · kappa labels: Landis & Koch (1977)")
+    for n, c in enumerate(registry.scaled()):
+        assert c.scale is not None
+        text.append(("\n" if n else "") + f"{band_heading(c)}, {c.scale.citation}: ")
+        for k, (condition, word) in enumerate(c.scale.thresholds()):
+            text.append(" · " if k else "")
+            text.append(
+                f"{condition}: {word}" if condition == "below" else f"{condition} {word}",
+                style=band_style(c.scale, word),
+            )
     return text
 
 
@@ -119,30 +139,28 @@ def _ci_text(item: dict[str, Any]) -> str:
     return f"\n{ci['low']:.2f}–{ci['high']:.2f}" if ci else ""
 
 
-def _alpha_cell(item: dict[str, Any], band: str | None) -> Any:
+def _value_cell(
+    item: dict[str, Any], scale: Scale | None = None, *, coloured: bool = True, band: bool = False
+) -> Any:
+    """A value (coloured by its band) with its interval underneath, and its band word if ``band``."""
     from rich.text import Text
 
     if item["value"] is None:
         return Text("undefined", style="dim italic")
-    text = Text(fmt(item["value"]), style=BAND_STYLE.get(band or "", ""))
+    word = scale.band(item["value"]) if scale is not None else None
+    text = Text(fmt(item["value"]), style=band_style(scale, word) if coloured else "")
+    if band and word:
+        text.append(f" {word}", style=band_style(scale, word))
     text.append(_ci_text(item), style="dim")
     return text
 
 
-def _kappa_cell(item: dict[str, Any]) -> Any:
+def _band_cell(scale: Scale | None, value: float | None) -> Any:
+    """The band word of ``value`` on ``scale``, in its colour ("–" when undefined)."""
     from rich.text import Text
 
-    if item["value"] is None:
-        return Text("undefined", style="dim italic")
-    text = Text(fmt(item["value"]))
-    text.append(_ci_text(item), style="dim")
-    return text
-
-
-def _lk_cell(label: str | None) -> Any:
-    from rich.text import Text
-
-    return Text(label or "–", style=LK_STYLE.get(label or "", "dim"))
+    word = scale.band(value) if scale is not None else None
+    return Text(word or "–", style=band_style(scale, word, "dim"))
 
 
 def _table(title: str) -> Any:
@@ -156,7 +174,7 @@ def _table(title: str) -> Any:
 
 def codes_table(report: dict[str, Any], width: int = 120) -> Any:
     """Per-code table; intervals sit under their values so it fits 80 columns."""
-    two = len(report["coders"]) == 2
+    kappa_label = registry.headline_of(len(report["coders"])).label
     same_units = len({c["pairable_units"] for c in report["codes"]}) <= 1
     wide = width >= 132
     medium = width >= 108
@@ -173,29 +191,34 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
     if not same_units:
         table.add_column("Units", justify="right", no_wrap=True)
     table.add_column("Prev.", justify="right", no_wrap=True)
-    table.add_column("α alpha", no_wrap=True)
-    table.add_column("κ Cohen" if two else "κ Fleiss", no_wrap=True)
-    table.add_column("Landis–Koch", min_width=11)
-    table.add_column("AC1", justify="right", no_wrap=True)
+    # Narrow terminals: each band word sits beside its value instead of in a column of its own.
+    apart = medium
+    for label, coefficient in ((ALPHA.label, ALPHA), (kappa_label, KAPPA)):
+        table.add_column(label if apart else f"{label} · band", no_wrap=True)
+        if apart:
+            table.add_column(band_heading(coefficient), min_width=11)
+    table.add_column(AC1.label, justify="right", no_wrap=True)
     if wide:
-        table.add_column("BP", justify="right", no_wrap=True)
+        table.add_column(BP.label, justify="right", no_wrap=True)
     if medium:
-        table.add_column("Agree%", justify="right", no_wrap=True)
+        table.add_column(PERCENT.label, justify="right", no_wrap=True)
     table.add_column("Dis", justify="right", no_wrap=True)
     for c in report["codes"]:
-        pa = c["percent_agreement"]["value"]
+        pa = c[PERCENT.key]["value"]
         cells: list[Any] = [code_label(c, 80)]
         if not same_units:
             cells.append(str(c["pairable_units"]))
-        cells += [
-            "–" if c["prevalence"] is None else f"{c['prevalence']:.1%}",
-            _alpha_cell(c["krippendorff_alpha"], c["bands"]["krippendorff"]),
-            _kappa_cell(c["kappa"]),
-            _lk_cell(c["bands"]["landis_koch"]),
-            fmt(c["gwet_ac1"]["value"], 2),
-        ]
+        cells.append("–" if c["prevalence"] is None else f"{c['prevalence']:.1%}")
+        for coefficient in (ALPHA, KAPPA):
+            item = c[coefficient.key]
+            cells.append(
+                _value_cell(item, coefficient.scale, coloured=coefficient is ALPHA, band=not apart)
+            )
+            if apart:
+                cells.append(_band_cell(coefficient.scale, item["value"]))
+        cells.append(fmt(c[AC1.key]["value"], 2))
         if wide:
-            cells.append(fmt(c["brennan_prediger"]["value"], 2))
+            cells.append(fmt(c[BP.key]["value"], 2))
         if medium:
             cells.append("–" if pa is None else f"{pa * 100:.1f}")
         cells.append(str(c["disagreements"]))
@@ -207,11 +230,18 @@ def overall_table(report: dict[str, Any]) -> Any:
     from rich.console import Group
     from rich.text import Text
 
-    from codebench.agreement.report import krippendorff_band, landis_koch
-
     overall = report["overall"]
     table = _table("Overall")
-    for column in ("", "Agree%", "α alpha", "κ", "Landis–Koch", "AC1", "BP", "Over"):
+    for column in (
+        "",
+        PERCENT.label,
+        ALPHA.label,
+        KAPPA.label,
+        band_heading(KAPPA),
+        AC1.label,
+        BP.label,
+        "Over",
+    ):
         table.add_column(column, no_wrap=column != "Over")
     macro, pooled = overall["macro"], overall["pooled"]
 
@@ -219,58 +249,56 @@ def overall_table(report: dict[str, Any]) -> Any:
         return "–" if v is None else f"{v * 100:.1f}"
 
     for label, src, basis in (
-        ("Macro mean", macro, f"{macro['krippendorff_alpha']['codes']}/{overall['codes']} codes"),
+        ("Macro mean", macro, f"{macro[ALPHA.key]['codes']}/{overall['codes']} codes"),
         ("Pooled", pooled, f"{pooled['decisions']} decisions"),
     ):
-        alpha = src["krippendorff_alpha"]["value"]
-        kappa = src["kappa"]["value"]
+        alpha = src[ALPHA.key]["value"]
+        kappa = src[KAPPA.key]["value"]
         table.add_row(
             label,
-            pct(src["percent_agreement"]["value"]),
-            Text(fmt(alpha), style=BAND_STYLE.get(krippendorff_band(alpha) or "", "")),
+            pct(src[PERCENT.key]["value"]),
+            Text(fmt(alpha), style=band_style(ALPHA.scale, _word(ALPHA.scale, alpha))),
             fmt(kappa),
-            _lk_cell(landis_koch(kappa)),
-            fmt(src["gwet_ac1"]["value"], 2),
-            fmt(src["brennan_prediger"]["value"], 2),
+            _band_cell(KAPPA.scale, kappa),
+            fmt(src[AC1.key]["value"], 2),
+            fmt(src[BP.key]["value"], 2),
             basis,
         )
     sets = overall["set_alpha"]
     line = Text(
-        "Set-valued alpha over the whole codebook (the set of codes each coder gave a unit): "
+        f"Set-valued {ALPHA.label} over the whole codebook (the set of codes each coder gave a unit): "
     )
     for key, name in (("masi", "MASI"), ("jaccard", "Jaccard")):
         value = sets[key]["value"]
         line.append(f"{name} ")
         line.append(
             fmt(value) if value is not None else f"undefined ({sets[key]['reason']})",
-            style=BAND_STYLE.get(krippendorff_band(value) or "", ""),
+            style=band_style(ALPHA.scale, _word(ALPHA.scale, value)),
         )
         line.append("  ")
     return Group(table, line)
 
 
+def _word(scale: Scale | None, value: float | None) -> str | None:
+    return scale.band(value) if scale is not None else None
+
+
 def transcripts_table(report: dict[str, Any]) -> Any:
     table = _table("Per transcript (pooled over codes)")
+    shown = registry.TRANSCRIPT_COEFFICIENTS
     for column in (
         "Transcript",
         "Units",
-        "Agree%",
-        "α pooled",
-        "κ pooled",
-        "AC1",
-        "α macro",
-        "Set α MASI",
+        *[_pooled_heading(c) for c in shown],
+        f"{ALPHA.label} macro",
+        f"Set {ALPHA.label} MASI",
     ):
         table.add_column(column, overflow="fold")
     for row in report["per_transcript"]:
-        pa = row["percent_agreement"]["value"]
         table.add_row(
             row["transcript"],
             str(row["units"]),
-            "–" if pa is None else f"{pa * 100:.1f}",
-            fmt(row["krippendorff_alpha"]["value"]),
-            fmt(row["kappa"]["value"]),
-            fmt(row["gwet_ac1"]["value"]),
+            *[_shown(c, row[c.key]) for c in shown],
             fmt(row["macro_alpha"]["value"]),
             fmt(row["set_alpha_masi"]["value"]),
         )
@@ -279,20 +307,35 @@ def transcripts_table(report: dict[str, Any]) -> Any:
 
 def pairs_table(report: dict[str, Any]) -> Any:
     table = _table("Per coder pair")
-    for column in ("Coders", "Units", "Agree%", "κ pooled", "α pooled", "κ macro", "Set α MASI"):
+    shown = registry.PAIR_COEFFICIENTS
+    for column in (
+        "Coders",
+        "Units",
+        *[_pooled_heading(c) for c in shown],
+        f"{COHEN.label} macro",
+        f"Set {ALPHA.label} MASI",
+    ):
         table.add_column(column, overflow="fold")
     for row in report["per_pair"]:
-        pa = row["percent_agreement"]["value"]
         table.add_row(
             " × ".join(row["coders"]),
             str(row["units"]),
-            "–" if pa is None else f"{pa * 100:.1f}",
-            fmt(row["cohen_kappa"]["value"]),
-            fmt(row["krippendorff_alpha"]["value"]),
+            *[_shown(c, row[c.key]) for c in shown],
             fmt(row["macro_kappa"]["value"]),
             fmt(row["set_alpha_masi"]["value"]),
         )
     return table
+
+
+def _pooled_heading(coefficient: Any) -> str:
+    return coefficient.label if coefficient.percent else f"{coefficient.label} pooled"
+
+
+def _shown(coefficient: Any, item: dict[str, Any]) -> str:
+    value = item["value"]
+    if coefficient.percent:
+        return "–" if value is None else f"{value * 100:.1f}"
+    return fmt(value)
 
 
 def confusions_table(report: dict[str, Any], top: int = 10) -> Any:
@@ -336,23 +379,24 @@ GROUPED = (
     (
         "Kappa paradox:",
         (
-            "Kappa paradox (AC1 and kappa differ by more than 0.2: with a rare code kappa's chance "
-            "agreement is near 1, so a few disagreements pull it down; report both with the prevalence)"
+            f"Kappa paradox ({AC1.label} and kappa differ by more than 0.2: with a rare code "
+            "kappa's chance agreement is near 1, so a few disagreements pull it down; report both "
+            "with the prevalence)"
         ),
     ),
 )
 
 
 def _short(note: str) -> str:
-    """The figures of a grouped diagnostic: "4.6%" or "AC1 0.97 vs kappa 0.29"."""
+    """The figures of a grouped diagnostic: "4.6%" or "AC1 0.97 vs κ 0.29"."""
     if note.startswith("Extreme prevalence:"):
         return note.split(":", 1)[1].split(" of ratings", 1)[0].strip()
     if note.startswith("Kappa paradox:"):
         head = note.split(":", 1)[1].split(". When", 1)[0].strip()
         return (
             head.replace(" but ", " vs ")
-            .replace("Fleiss' kappa", "κ")
-            .replace("AC1 = ", "AC1 ")
+            .replace(FLEISS.name, KAPPA.label)
+            .replace(f"{AC1.label} = ", f"{AC1.label} ")
             .replace("= ", "")
         )
     return note
@@ -397,7 +441,6 @@ def diagnostics_text(report: dict[str, Any]) -> Any:
     for head, body in lines:
         text.append(f"  {head}: ", style="bold" if head in ("Note", "Left out") else "bold yellow")
         text.append(body + "\n")
-    text.append(LEGEND, style="dim")
     return text
 
 

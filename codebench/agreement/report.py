@@ -17,7 +17,10 @@ import numpy as np
 import numpy.typing as npt
 
 from codebench import __version__
+from codebench.agreement import coefficient_registry as registry
+from codebench.agreement.batch import CodeReport, field
 from codebench.agreement.bootstrap import Interval
+from codebench.agreement.coefficient_registry import ALPHA, COHEN, KRIPPENDORFF, Coefficient
 from codebench.agreement.estimate import Estimate
 from codebench.agreement.reliability_data import Units, extract_units, resolve_coders
 from codebench.agreement.weighted import (
@@ -32,49 +35,7 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 SCHEMA = "codebench.agreement/1"
-COEFFICIENTS = (
-    "percent_agreement",
-    "krippendorff_alpha",
-    "kappa",
-    "fleiss_kappa",
-    "gwet_ac1",
-    "brennan_prediger",
-)
-KRIPPENDORFF_BANDS = ((0.800, "reliable"), (0.667, "tentative"), (float("-inf"), "unreliable"))
-LANDIS_KOCH = (
-    (0.0, "poor"),
-    (0.20, "slight"),
-    (0.40, "fair"),
-    (0.60, "moderate"),
-    (0.80, "substantial"),
-    (float("inf"), "almost perfect"),
-)
 TOP_CONFUSIONS = 15
-
-
-# ---------------------------------------------------------------------- labels
-
-
-def krippendorff_band(value: float | None) -> str | None:
-    """Krippendorff (2004): >= .800 reliable, .667-.800 tentative conclusions only, below: unreliable."""
-    if value is None:
-        return None
-    for floor, label in KRIPPENDORFF_BANDS:
-        if value >= floor - 1e-12:
-            return label
-    return "unreliable"  # pragma: no cover
-
-
-def landis_koch(value: float | None) -> str | None:
-    """Landis & Koch (1977) strength-of-agreement label for a kappa-type value."""
-    if value is None:
-        return None
-    if value < 0:
-        return "poor"
-    for ceiling, label in LANDIS_KOCH[1:]:
-        if value <= ceiling + 1e-12:
-            return label
-    return "almost perfect"  # pragma: no cover
 
 
 def estimate_json(
@@ -123,10 +84,12 @@ def _label(code: Any) -> dict[str, Any]:
     return {"number": code.number, "name": code.name, "guid": code.guid}
 
 
-def _headline_kappa(rep: Any, n_coders: int) -> tuple[str, Estimate]:
-    if n_coders == 2:
-        return "cohen", rep["cohen_kappa"][(0, 1)]
-    return "fleiss", rep["fleiss_kappa"]
+def _headline_kappa(rep: CodeReport, n_coders: int) -> tuple[Coefficient, Estimate]:
+    """The coefficient behind the headline kappa and its estimate in a batch report entry."""
+    coefficient = registry.headline_of(n_coders)
+    if coefficient.pairwise:
+        return coefficient, field(rep, coefficient.key)[(0, 1)]
+    return coefficient, field(rep, coefficient.key)
 
 
 def _disagreement_units(
@@ -142,7 +105,7 @@ def _disagreement_units(
 def code_sections(
     units: Units, *, bootstrap: int = 1000, seed: int | None = None, ci_level: float = 0.95
 ) -> list[dict[str, Any]]:
-    """One entry per compared code: counts, every coefficient, CIs for alpha and kappa, bands, diagnostics."""
+    """One entry per compared code: counts, every declared coefficient, intervals, bands, diagnostics."""
     names = [c.name for c in units.coders]
     n_coders = len(names)
     reports = weighted_binary_report(
@@ -154,29 +117,56 @@ def code_sections(
     for k, (code, rep) in enumerate(zip(units.codes, reports)):
         block = units.data[k]
 
-        def ci(statistic: str, matrix: npt.NDArray[np.float64], est: Estimate) -> Interval | None:
-            if not bootstrap or est.value is None:
+        def ci(
+            coefficient: Coefficient, matrix: npt.NDArray[np.float64], est: Estimate, wanted: bool
+        ) -> Interval | None:
+            """The bootstrap interval of ``coefficient`` (None when not ``wanted`` or undefined)."""
+            if not bootstrap or not wanted or est.value is None:
                 return None
+            assert coefficient.statistic is not None
             return binary_bootstrap(
-                statistic, matrix, units.weights, n=bootstrap, seed=seeds.next(), level=ci_level
+                coefficient.statistic,
+                matrix,
+                units.weights,
+                n=bootstrap,
+                seed=seeds.next(),
+                level=ci_level,
             )
 
-        alpha = rep["krippendorff_alpha"]
-        which, kappa = _headline_kappa(rep, n_coders)
-        pair_items = []
+        # Intervals draw their random streams in a fixed order (pairs, the headline kappa, then
+        # the others), so a seed gives the same intervals as it always did.
+        values: dict[str, Any] = {}
         pair_ci: dict[tuple[int, int], Interval | None] = {}
-        for i, j in pairs:
-            est = rep["cohen_kappa"][(i, j)]
-            pair_ci[(i, j)] = ci("kappa", block[[i, j]], est)
-            pair_items.append(
-                {
-                    "coders": [names[i], names[j]],
-                    **estimate_json(est, pair_ci[(i, j)], with_ci=True),
+        for coefficient in sorted(
+            registry.coefficients(), key=lambda c: (not c.pairwise, not c.headline)
+        ):
+            wanted = coefficient.interval
+            if coefficient.pairwise:
+                items = []
+                for i, j in pairs:
+                    est = field(rep, coefficient.key)[(i, j)]
+                    pair_ci[(i, j)] = ci(coefficient, block[[i, j]], est, wanted)
+                    items.append(
+                        {
+                            "coders": [names[i], names[j]],
+                            **estimate_json(est, pair_ci[(i, j)], with_ci=wanted),
+                        }
+                    )
+                values[coefficient.key] = items
+            elif coefficient.headline:
+                which, kappa = _headline_kappa(rep, n_coders)
+                interval = (
+                    pair_ci.get((0, 1)) if which.pairwise else ci(which, block, kappa, wanted)
+                )
+                values[coefficient.key] = {
+                    "statistic": which.statistic,
+                    **estimate_json(kappa, interval, with_ci=wanted),
                 }
-            )
-        kappa_ci = pair_ci[(0, 1)] if which == "cohen" else ci("fleiss", block, kappa)
-        alpha_json = estimate_json(alpha, ci("alpha", block, alpha), with_ci=True)
-        kappa_json = {"statistic": which, **estimate_json(kappa, kappa_ci, with_ci=True)}
+            else:
+                est = field(rep, coefficient.key)
+                values[coefficient.key] = estimate_json(
+                    est, ci(coefficient, block, est, wanted), with_ci=wanted
+                )
         out.append(
             {
                 **_label(code),
@@ -190,21 +180,21 @@ def code_sections(
                 "disagreements": _disagreement_units(block, units.weights),
                 "rated_by_coder": dict(zip(names, rep["rated_by_coder"])),
                 "applied_by_coder": dict(zip(names, rep["applied_by_coder"])),
-                "percent_agreement": estimate_json(rep["percent_agreement"]),
-                "krippendorff_alpha": alpha_json,
-                "kappa": kappa_json,
-                "cohen_kappa": pair_items,
-                "fleiss_kappa": estimate_json(rep["fleiss_kappa"]),
-                "gwet_ac1": estimate_json(rep["gwet_ac1"]),
-                "brennan_prediger": estimate_json(rep["brennan_prediger"]),
-                "bands": {
-                    "krippendorff": krippendorff_band(alpha_json["value"]),
-                    "landis_koch": landis_koch(kappa_json["value"]),
-                },
+                **{c.key: values[c.key] for c in registry.coefficients()},
+                "bands": bands(values),
                 "diagnostics": list(rep["diagnostics"]),
             }
         )
     return out
+
+
+def bands(values: dict[str, Any]) -> dict[str, str | None]:
+    """The word of each scaled coefficient's value on its scale, keyed by the scale."""
+    return {
+        c.scale.key: c.scale.band(values[c.key]["value"])
+        for c in registry.scaled()
+        if c.scale is not None
+    }
 
 
 def _pooled(
@@ -215,26 +205,26 @@ def _pooled(
     flat = data.transpose(1, 0, 2).reshape(n_coders, n_codes * n_units)
     w = None if weights is None else np.tile(weights, n_codes)
     rep = weighted_binary_report(flat[None], w, coder_names=list(names))[0]
-    which, kappa = _headline_kappa(rep, n_coders)
-    return {
-        "decisions": rep["n_units"],
-        "percent_agreement": estimate_json(rep["percent_agreement"]),
-        "krippendorff_alpha": estimate_json(rep["krippendorff_alpha"]),
-        "kappa": {"statistic": which, **estimate_json(kappa)},
-        "fleiss_kappa": estimate_json(rep["fleiss_kappa"]),
-        "gwet_ac1": estimate_json(rep["gwet_ac1"]),
-        "brennan_prediger": estimate_json(rep["brennan_prediger"]),
-        "cohen_kappa": [
+    out: dict[str, Any] = {"decisions": rep["n_units"]}
+    for coefficient in registry.per_code():
+        if coefficient.headline:
+            which, kappa = _headline_kappa(rep, n_coders)
+            out[coefficient.key] = {"statistic": which.statistic, **estimate_json(kappa)}
+        else:
+            out[coefficient.key] = estimate_json(field(rep, coefficient.key))
+    for coefficient in registry.pairwise():
+        out[coefficient.key] = [
             {"coders": [names[i], names[j]], **estimate_json(est)}
-            for (i, j), est in rep["cohen_kappa"].items()
-        ],
-    }
+            for (i, j), est in field(rep, coefficient.key).items()
+        ]
+    return out
 
 
 def _macro(codes: list[dict[str, Any]]) -> dict[str, Any]:
     """Unweighted mean of each coefficient over the codes where it is defined."""
     out: dict[str, Any] = {}
-    for name in COEFFICIENTS:
+    for coefficient in registry.per_code():
+        name = coefficient.key
         values = [c[name]["value"] for c in codes if c[name]["value"] is not None]
         out[name] = {
             "value": float(np.mean(values)) if values else None,
@@ -259,18 +249,13 @@ def _per_transcript(units: Units) -> list[dict[str, Any]]:
         pooled = _pooled(data, w, names)
         per_code = weighted_binary_report(data, w, coder_names=names)
         alphas = [
-            r["krippendorff_alpha"].value
-            for r in per_code
-            if r["krippendorff_alpha"].value is not None
+            field(r, ALPHA.key).value for r in per_code if field(r, ALPHA.key).value is not None
         ]
         rows.append(
             {
                 "transcript": t.name,
                 "units": n,
-                "percent_agreement": pooled["percent_agreement"],
-                "krippendorff_alpha": pooled["krippendorff_alpha"],
-                "kappa": pooled["kappa"],
-                "gwet_ac1": pooled["gwet_ac1"],
+                **{c.key: pooled[c.key] for c in registry.TRANSCRIPT_COEFFICIENTS},
                 "macro_alpha": {
                     "value": float(np.mean(alphas)) if alphas else None,
                     "reason": None
@@ -331,16 +316,19 @@ def _per_pair(
         kappas = [
             p["value"]
             for c in codes
-            for p in c["cohen_kappa"]
+            for p in c[COHEN.key]
             if p["coders"] == [names[i], names[j]] and p["value"] is not None
         ]
         rows.append(
             {
                 "coders": [names[i], names[j]],
                 "units": _weighted_count(both, units.weights),
-                "percent_agreement": estimate_json(pooled["percent_agreement"]),
-                "cohen_kappa": estimate_json(pooled["cohen_kappa"][(0, 1)]),
-                "krippendorff_alpha": estimate_json(pooled["krippendorff_alpha"]),
+                **{
+                    c.key: estimate_json(
+                        field(pooled, c.key)[(0, 1)] if c.pairwise else field(pooled, c.key)
+                    )
+                    for c in registry.PAIR_COEFFICIENTS
+                },
                 "macro_kappa": {
                     "value": float(np.mean(kappas)) if kappas else None,
                     "reason": None if kappas else "kappa is undefined for every code",
@@ -416,10 +404,12 @@ def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]
         notes.append(
             f"{len(unused)} code(s) no coder used: {', '.join(unused)} (their coefficients are undefined)."
         )
-    low = [c["number"] or c["name"] for c in codes if c["bands"]["krippendorff"] == "unreliable"]
+    lowest, above = KRIPPENDORFF.bands[-1], KRIPPENDORFF.bands[-2]
+    low = [c["number"] or c["name"] for c in codes if c["bands"][KRIPPENDORFF.key] == lowest.word]
     if low:
         notes.append(
-            f"{len(low)} code(s) below alpha 0.667 (unreliable, Krippendorff 2004): {', '.join(low)}."
+            f"{len(low)} code(s) below alpha {above.floor:.{KRIPPENDORFF.digits}f} "
+            f"({lowest.word}, {KRIPPENDORFF.citation}): {', '.join(low)}."
         )
     return notes
 

@@ -28,13 +28,12 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from codebench.agreement import _stats
+from codebench.agreement import coefficient_registry as registry
 from codebench.agreement.batch import (
     CodeReport,
     _validate,
     assemble_reports,
     binary_report,
-    binary_stats,
     code_masks,
 )
 from codebench.agreement.bootstrap import (
@@ -43,6 +42,7 @@ from codebench.agreement.bootstrap import (
     check_bootstrap_args,
     percentile_interval,
 )
+from codebench.agreement.coefficient_registry import Statistic
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION, Estimate
 
 _MAX_WEIGHT_CELLS = 20_000_000
@@ -92,20 +92,6 @@ def weighted_binary_report(
     return assemble_reports(freq, gram, int(w.sum()), codes, coder_names, min_units)
 
 
-_MULTI = {
-    "alpha": "krippendorff_alpha",
-    "krippendorff_alpha": "krippendorff_alpha",
-    "fleiss": "fleiss_kappa",
-    "fleiss_kappa": "fleiss_kappa",
-    "percent": "percent_agreement",
-    "percent_agreement": "percent_agreement",
-    "ac1": "gwet_ac1",
-    "gwet_ac1": "gwet_ac1",
-    "bp": "brennan_prediger",
-    "brennan_prediger": "brennan_prediger",
-}
-
-
 def binary_bootstrap(
     statistic: str,
     data: npt.ArrayLike,
@@ -133,9 +119,11 @@ def binary_bootstrap(
     rng = np.random.default_rng(seed)
     rated = ~np.isnan(arr)
     applied = arr == 1.0
-    if statistic in ("kappa", "cohen", "cohen_kappa"):
+    coefficient = registry.by_name(statistic)
+    stat: Statistic
+    if coefficient.pairwise:
         if arr.shape[0] != 2:
-            raise ValueError(f"Cohen's kappa compares exactly 2 coders, got {arr.shape[0]}")
+            raise ValueError(f"{coefficient.name} compares exactly 2 coders, got {arr.shape[0]}")
         both = rated[0] & rated[1]
         a = applied[0].astype(np.int64)
         b = applied[1].astype(np.int64)
@@ -147,19 +135,7 @@ def binary_bootstrap(
         observed = np.unique(np.concatenate([a[both], b[both]]))
         if observed.size < 2:
             return None  # one category throughout: kappa undefined on every replicate
-        stat: (
-            _stats.CohenKappa
-            | _stats.KrippendorffAlpha
-            | _stats.FleissKappa
-            | _stats.PercentAgreement
-            | _stats.GwetAC1
-            | _stats.ChanceUniform
-        ) = _stats.CohenKappa(2)
     else:
-        if statistic not in _MULTI:
-            raise ValueError(
-                f"unknown statistic {statistic!r}; choose from kappa, {', '.join(sorted(_MULTI))}"
-            )
         base = arr.shape[0] + 1
         n1 = applied.sum(axis=0, dtype=np.int64)
         n0 = rated.sum(axis=0, dtype=np.int64) - n1
@@ -169,7 +145,8 @@ def binary_bootstrap(
         uniq = np.flatnonzero(freq)
         patterns = np.stack([uniq % base, uniq // base], axis=1).astype(np.int64)
         freq = freq[uniq]
-        stat = binary_stats(arr.shape[0])[_MULTI[statistic]]
+    assert coefficient.make is not None
+    stat = coefficient.make(registry.binary_design(arr.shape[0]))
     if patterns.shape[0] == 0:
         return None
     keep = stat.usable(patterns)

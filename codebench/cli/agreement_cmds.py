@@ -9,7 +9,41 @@ import click
 from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
 from codebench.errors import CodebenchError
 
-REPORT_FORMATS = ("table", "json", "csv", "md", "xlsx")
+REPORT_FORMATS = ("table", "json", "csv", "md", "html", "docx", "xlsx")
+#: Formats that are bytes: they need ``-o FILE``.
+BINARY_FORMATS = ("xlsx", "docx")
+
+
+class RegistryHelpCommand(click.Command):
+    """A command whose help names the declared coefficients, filled in when the help is shown.
+
+    The help text and option help may hold ``{coefficients}``, ``{intervals}``
+    and ``{bands}``; they are read from the coefficient registry only when
+    this command's help is printed, since the registry imports numpy and
+    ``codebench --help`` must stay instant.
+    """
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from codebench.agreement.coefficient_registry import help_fields
+
+        fields = help_fields()
+
+        def fill(text: str | None) -> str | None:
+            for token, value in fields.items():
+                text = text.replace("{" + token + "}", value) if text else text
+            return text
+
+        options = [p for p in self.params if isinstance(p, click.Option)]
+        saved = (self.help, [p.help for p in options])
+        try:
+            self.help = fill(self.help)
+            for option in options:
+                option.help = fill(option.help)
+            super().format_help(ctx, formatter)
+        finally:
+            self.help = saved[0]
+            for option, text in zip(options, saved[1]):
+                option.help = text
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -19,7 +53,7 @@ def _split(value: str | None) -> list[str] | None:
     return items or None
 
 
-@click.command(name="agreement")
+@click.command(name="agreement", cls=RegistryHelpCommand)
 @click.option(
     "--coders", help="Comma-separated coders to compare (default: every human coder who has coded)."
 )
@@ -56,7 +90,7 @@ def _split(value: str | None) -> list[str] | None:
     type=click.IntRange(min=0),
     default=1000,
     show_default=True,
-    help="Bootstrap resamples for the alpha and kappa intervals (0: none).",
+    help="Bootstrap resamples for the intervals of {intervals} (0: none).",
 )
 @click.option(
     "--seed",
@@ -76,7 +110,7 @@ def _split(value: str | None) -> list[str] | None:
     type=click.Choice(list(REPORT_FORMATS)),
     default="table",
     show_default=True,
-    help="Output format.",
+    help="Output format (xlsx and docx need -o FILE).",
 )
 @click.option(
     "-o",
@@ -103,10 +137,9 @@ def agreement(
 ) -> None:
     """Inter-coder agreement per code, overall, per transcript and per coder pair.
 
-    Per code: percent agreement, Krippendorff's alpha, Cohen's kappa (every
-    pair) or Fleiss' kappa, Gwet's AC1 and Brennan-Prediger, with bootstrap
-    intervals for alpha and kappa, colour bands and diagnostics. Uses the
-    transcripts every compared coder marked done.
+    Per code, every coefficient ({coefficients}), with bootstrap intervals
+    for {intervals}, and diagnostics. Bands: {bands}. Uses the transcripts
+    every compared coder marked done.
 
     \b
     Examples:
@@ -117,8 +150,8 @@ def agreement(
     """
     from codebench.agreement.report import agreement_report
 
-    if fmt == "xlsx" and output is None:
-        raise CodebenchError("--format xlsx writes a file: add -o FILE.xlsx")
+    if fmt in BINARY_FORMATS and output is None:
+        raise CodebenchError(f"--format {fmt} writes a file: add -o FILE.{fmt}")
     with ctx.open() as project:
         report = agreement_report(
             project,
@@ -137,29 +170,18 @@ def agreement(
 
 
 def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
-    from codebench.agreement import formats
-    from codebench.fileio import write_atomic
+    from codebench.agreement import output as agreement_output
 
-    if fmt == "table":
-        from codebench.agreement.render_rich import print_report, report_text
-
-        if output is None:
-            print_report(report)
-            return
-        payload: str | bytes = report_text(report)
-    elif fmt == "json":
-        payload = formats.to_json(report)
-    elif fmt == "csv":
-        payload = formats.to_csv(report)
-    elif fmt == "md":
-        payload = formats.to_markdown(report)
-    else:
-        payload = formats.to_xlsx(report)
-    if output is None:
-        click.echo(payload, nl=False)
-    else:
-        write_atomic(output, payload)
+    if output is not None:
+        agreement_output.write(report, output, fmt)
         click.echo(f"Agreement report written to {output}.", err=True)
+    elif fmt == "table":
+        from codebench.agreement.render_rich import print_report
+
+        print_report(report)
+    else:
+        payload = agreement_output.render(report, fmt)
+        click.echo(payload, nl=False)
 
 
 @click.command(name="disagreements")

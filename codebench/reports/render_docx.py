@@ -32,6 +32,19 @@ def docx_bytes(report: Any, **view: Any) -> bytes:
     return out.getvalue()
 
 
+def tables_docx(title: str, tables: list[Table]) -> bytes:
+    """A .docx document of ``tables`` (for tables that are not one of the reports)."""
+    from docx import Document
+
+    document = Document()
+    document.add_heading(title, level=0)
+    for table in tables:
+        add_table(document, table, level=1)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def _add(document: Any, report: Any, level: int, **view: Any) -> None:
     if isinstance(report, QuoteReport):
         add_quotes(document, report, level)

@@ -59,6 +59,11 @@ def html_document(report: Any, *, title: str | None = None, **view: Any) -> str:
         heading = title or _title(report)
         meta = ""
         body = section(report, **view)
+    return _page(heading, meta, body)
+
+
+def _page(heading: str, meta: str, body: str) -> str:
+    """The self-contained page around ``body``."""
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -68,6 +73,11 @@ def html_document(report: Any, *, title: str | None = None, **view: Any) -> str:
         + body
         + "</body>\n</html>\n"
     )
+
+
+def tables_html(title: str, tables: list[Table]) -> str:
+    """A complete HTML page of ``tables`` (for tables that are not one of the reports)."""
+    return _page(title, "", "<section>\n" + "".join(table_html(t) for t in tables) + "</section>\n")
 
 
 def section(report: Any, **view: Any) -> str:

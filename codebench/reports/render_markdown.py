@@ -40,6 +40,14 @@ def _blocks(report: Any, level: int, **view: Any) -> list[str]:
     return out
 
 
+def tables_markdown(title: str, tables: list[Table]) -> str:
+    """A titled Markdown document of ``tables`` (for tables that are not one of the reports)."""
+    out = [f"# {_escape(title)}", ""]
+    for table in tables:
+        out += table_blocks(table, level=2)
+    return "\n".join(out).rstrip() + "\n"
+
+
 def table_blocks(table: Table, level: int = 2) -> list[str]:
     """A heading, a pipe table and the notes as an italic paragraph."""
     columns = table.display_columns()

@@ -69,6 +69,7 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
                     cell = WriteOnlyCell(sheet, value=value)
                     if column.key in long_text:
                         cell.alignment = wrap
+                _fill(cell, row, column.key)
                 cells.append(cell)
             sheet.append(cells)
     if notes:
@@ -79,6 +80,15 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _fill(cell: Any, row: dict[str, Any], key: str) -> None:
+    """Shade the cell when the row asks for it: ``row["_fill"] = {column key: "RRGGBB"}``."""
+    colour = row.get("_fill", {}).get(key)
+    if colour:
+        from openpyxl.styles import PatternFill  # type: ignore[import-untyped]
+
+        cell.fill = PatternFill("solid", fgColor=colour)
 
 
 def _notes(report: Any) -> list[str]:

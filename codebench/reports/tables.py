@@ -47,7 +47,11 @@ class Column:
 
 @dataclass
 class Table:
-    """A titled grid of rows (dicts keyed by column key)."""
+    """A titled grid of rows (dicts keyed by column key).
+
+    Row keys that start with ``_`` are not cells: ``_depth`` indents the
+    ``indent`` column, ``_fill`` (``{column key: "RRGGBB"}``) shades cells in XLSX.
+    """
 
     name: str
     title: str

@@ -111,11 +111,48 @@ def render(report: Any, fmt: str, **view: Any) -> bytes | str:
 def write(report: Any, path: Path | str, fmt: str | None = None, **view: Any) -> str:
     """Render ``report`` and write it to ``path`` atomically; returns the format used."""
     fmt = infer_format(path, fmt)
-    data = render(report, fmt, **view)
+    write_rendered(path, render(report, fmt, **view), fmt)
+    return fmt
+
+
+def write_rendered(path: Path | str, data: str | bytes, fmt: str) -> None:
+    """Write output already rendered in ``fmt`` to ``path`` atomically."""
     if fmt in ("csv", "csv-wide") and isinstance(data, str):
         data = "\ufeff" + data  # a byte-order mark, so Excel reads the file as UTF-8
     write_atomic(path, data)
-    return fmt
+
+
+# ---------------------------------------------------------------------- bare tables
+#: Formats :func:`render_tables` writes.
+TABLE_FORMATS = ("csv", "xlsx", "md", "html", "docx")
+
+
+def render_tables(tables: list[Table], fmt: str, *, title: str) -> str | bytes:
+    """Tables built outside the report types here (the agreement report's) in ``fmt``.
+
+    The same writers as every report: CSV (the tables must share their
+    columns), XLSX (one sheet per table), and Markdown, HTML or Word (a
+    titled document of the tables with their notes).
+    """
+    if fmt == "csv":
+        return tables_csv(tables)
+    if fmt == "xlsx":
+        from codebench.reports.render_xlsx import tables_xlsx
+
+        return tables_xlsx(tables)
+    if fmt == "md":
+        from codebench.reports.render_markdown import tables_markdown
+
+        return tables_markdown(title, tables)
+    if fmt == "html":
+        from codebench.reports.render_html import tables_html
+
+        return tables_html(title, tables)
+    if fmt == "docx":
+        from codebench.reports.render_docx import tables_docx
+
+        return tables_docx(title, tables)
+    raise CodebenchError(f"tables cannot be written as {fmt} (use {', '.join(TABLE_FORMATS)})")
 
 
 # ---------------------------------------------------------------------- CSV

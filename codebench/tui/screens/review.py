@@ -117,6 +117,7 @@ class ReviewScreen(Screen[None]):
     ReviewScreen { layout: vertical; }
     ReviewScreen #review-title { height: 1; padding: 0 1; background: $boost; }
     ReviewScreen #review-status { height: auto; padding: 0 1; color: $text-muted; }
+    ReviewScreen #review-legend { height: auto; padding: 0 1; }
     ReviewScreen #review-switcher { height: 1fr; }
     ReviewScreen #review-table { height: 1fr; }
     ReviewScreen #review-detail { height: 1fr; }
@@ -254,6 +255,7 @@ class ReviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="review-title")
         yield Static("Computing agreement…", id="review-status")
+        yield Static(id="review-legend")
         with ContentSwitcher(initial="review-table", id="review-switcher"):
             yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="review-detail"):
@@ -349,17 +351,20 @@ class ReviewScreen(Screen[None]):
         )
 
     def _fill_table(self) -> None:
-        # The agreement report's colours; imported lazily like the rest of agreement.
-        from codebench.agreement.render_rich import BAND_STYLE
+        # The agreement report's labels, bands and colours; imported lazily like the rest of agreement.
+        from codebench.agreement.coefficient_registry import ALPHA, KAPPA, headline_of
+        from codebench.agreement.render_rich import band_heading, band_style
 
         table = self.query_one("#review-table", DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
+        kappa_label = headline_of(len((self.report or {}).get("coders", [])) or 2).label
         for label, key in (
             ("Code", "code"),
-            ("α alpha", "alpha"),
-            ("κ kappa", "kappa"),
-            ("Agreement", "band"),
+            (ALPHA.label, ALPHA.key),
+            (band_heading(ALPHA), f"{ALPHA.key}-band"),
+            (kappa_label, KAPPA.key),
+            (band_heading(KAPPA), f"{KAPPA.key}-band"),
             ("Disagreements", "n"),
             ("Decided", "decided"),
         ):
@@ -374,17 +379,21 @@ class ReviewScreen(Screen[None]):
             if code is None:
                 continue
             done, total = by_code.get(code.id, (0, 0))
-            alpha, kappa = entry["krippendorff_alpha"]["value"], entry["kappa"]["value"]
-            band = entry["bands"]["krippendorff"]
             style = "" if total else "dim"
+            cells: list[Text] = [Text(code.label, style=style)]
+            for coefficient in (ALPHA, KAPPA):
+                value = entry[coefficient.key]["value"]
+                scale = coefficient.scale
+                band = entry["bands"][scale.key] if scale is not None else None
+                cells.append(
+                    Text(
+                        "–" if value is None else f"{value:.3f}",
+                        style=band_style(scale, band, "dim") if coefficient is ALPHA else style,
+                    )
+                )
+                cells.append(Text(band or "undefined", style=band_style(scale, band, "dim")))
             table.add_row(
-                Text(code.label, style=style),
-                Text(
-                    "–" if alpha is None else f"{alpha:.3f}",
-                    style=BAND_STYLE.get(band or "", "dim"),
-                ),
-                Text("–" if kappa is None else f"{kappa:.3f}", style=style),
-                Text(band or "undefined", style=BAND_STYLE.get(band or "", "dim")),
+                *cells,
                 Text(str(total), style=style),
                 Text(
                     f"{done}/{total}" if total else "–",
@@ -394,6 +403,13 @@ class ReviewScreen(Screen[None]):
             )
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
+        self._legend()
+
+    def _legend(self) -> None:
+        """Name each band column's scale under the table (the same words as the CLI's legend)."""
+        from codebench.agreement.coefficient_registry import legend
+
+        self.query_one("#review-legend", Static).update(Text("\n".join(legend()), style="dim"))
 
     # ------------------------------------------------------------------ navigation
     def code_items(self) -> list[Disagreement]:
