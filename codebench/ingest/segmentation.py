@@ -9,6 +9,10 @@ The service owns:
   only when the user names one that is installed; never a download. spaCy
   is imported here and nowhere on the CLI's start-up path, because importing
   it takes about a second;
+* **the sentence boundaries**: whatever the pipeline finds is repaired by
+  :func:`codebench.ingest.boundaries.repair_sentences` (quotation marks,
+  titles, list numbers, ellipses), so every sentence segment gets the same
+  rules;
 * **the worker processes** (:mod:`codebench.ingest.workers`,
   ``CODEBENCH_WORKERS``): a :class:`Segmenter` runs work in a fork pool
   whose workers have the pipeline loaded. Ingest prepares whole files there
@@ -28,6 +32,7 @@ from functools import lru_cache, partial
 from typing import Any, Self, TypeVar
 
 from codebench.errors import CodebenchError
+from codebench.ingest.boundaries import repair_sentences
 from codebench.ingest.layout import Layout
 from codebench.ingest.workers import WorkerPool, worker_count
 
@@ -241,7 +246,7 @@ def _offsets_one_process(
                 end -= 1
             if start < end:
                 spans.append((start, end))
-        out.append(spans)
+        out.append(repair_sentences(text, spans))
     return out
 
 
