@@ -145,9 +145,11 @@ _UNIT_END = re.compile(r"\.(?<=\d[^\W\d_]\.)\s")
 def repair_sentences(text: str, spans: list[Span]) -> list[Span]:
     """``spans`` (sentences of ``text``, trimmed, in order) with the boundaries repaired.
 
-    See the module docstring for the rules.
+    See the module docstring for the rules. Most boundaries (a full stop or
+    question mark, a space, a capital) cost a few character tests; only the
+    rare ones go on to the fuller checks.
     """
-    if "." in text:
+    if _UNIT_END.search(text):
         spans = _split_unit_ends(text, spans)
     if len(spans) < 2:
         return spans
@@ -159,9 +161,11 @@ def repair_sentences(text: str, spans: list[Span]) -> list[Span]:
         if (
             end <= start
             or next_start >= next_end
-            or _only_marks(text, start, end)
-            or _only_marks(text, next_start, next_end)
-            or _continues(text, start, end, next_start)
+            or (text[end - 1] == "." and _word_before_stop(text, start, end) in TITLES)
+            or (
+                (end - start <= 5 or next_end - next_start <= 3 or not text[next_start].isupper())
+                and _continues(text, start, end, next_start, next_end)
+            )
         ):
             end = next_end  # one sentence
             continue
@@ -192,26 +196,39 @@ def _move_marks(text: str, start: int, end: int, next_start: int, next_end: int)
     return end, next_start
 
 
+def _word_before_stop(text: str, start: int, end: int) -> str:
+    """The word before the full stop at ``end - 1``, lower-cased; ``""`` if it is long.
+
+    Only short words can be titles or abbreviations, so the search for the
+    word's start looks back a few characters only.
+    """
+    low = max(start, end - 9)
+    space = text.rfind(" ", low, end - 1)
+    if space < 0:
+        if low > start:
+            return ""
+        space = start - 1
+    return text[space + 1 : end - 1].lstrip(_STRIP_OPENERS).lower()
+
+
 def _only_marks(text: str, start: int, end: int) -> bool:
     """Whether ``start:end`` is a few quotes or brackets and nothing else (never a sentence)."""
     return end - start <= 3 and all(c in _OPENERS or c in _CLOSERS for c in text[start:end])
 
 
-def _continues(text: str, start: int, end: int, next_start: int) -> bool:
-    """Whether the sentence ``start:end`` runs on into the one at ``next_start``."""
+def _continues(text: str, start: int, end: int, next_start: int, next_end: int) -> bool:
+    """Whether the sentence ``start:end`` runs on into the one at ``next_start`` (titles aside)."""
+    if _only_marks(text, start, end) or _only_marks(text, next_start, next_end):
+        return True
     last = text[end - 1]
     first = text[next_start]
     if last in ".)]" and end - start <= 5 and _LIST_MARKER.fullmatch(text, start, end):
         return True
     if last == ".":
-        space = text.rfind(" ", start, end - 1)
-        word = text[max(space + 1, start) : end - 1].lstrip(_STRIP_OPENERS)
-        folded = word.lower() if len(word) <= 6 else ""
-        if folded in TITLES:
+        word = _word_before_stop(text, start, end)
+        if first.isdigit() and word in NUMBER_ABBREVIATIONS:
             return True
-        if first.isdigit() and folded in NUMBER_ABBREVIATIONS:
-            return True
-        if first.islower() and (folded in ABBREVIATIONS or _DOTTED.fullmatch(word)):
+        if first.islower() and (word in ABBREVIATIONS or _DOTTED.fullmatch(word)):
             return True
     if not first.islower():
         return False
