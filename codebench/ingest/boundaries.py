@@ -49,90 +49,29 @@ import re
 Span = tuple[int, int]
 
 _QUOTES = "\"'`“”‘’„‚«»‹›「」『』"
-#: Marks that can open a sentence (quotes by position, brackets always).
+#: Marks that can open a sentence (a quote opens the word it touches).
 _OPENERS = frozenset(_QUOTES + "([{")
-#: Marks that can close a sentence.
+#: Marks that can close a sentence (a quote closes the word it touches).
 _CLOSERS = frozenset(_QUOTES + ")]}")
 _TERMINALS = frozenset(".?!…")
 _STRIP_OPENERS = _QUOTES + "([{"
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Titles before a name: never the end of a sentence (compared case-insensitively).
-TITLES = frozenset(
-    {
-        "mr",
-        "mrs",
-        "ms",
-        "mx",
-        "messrs",
-        "dr",
-        "prof",
-        "st",
-        "sgt",
-        "rev",
-        "revd",
-        "fr",
-        "cllr",
-        "capt",
-        "col",
-        "gen",
-        "lt",
-        "maj",
-        "cpl",
-        "hon",
-        "rt",
-        "insp",
-        "supt",
-        "det",
-        "gov",
-        "sen",
-        "rep",
-        "pres",
-    }
+TITLES = _words(
+    "mr mrs ms mx messrs dr prof st sgt rev revd fr cllr capt col gen lt maj cpl hon "
+    "rt insp supt det gov sen rep pres"
 )
 #: Abbreviations that a sentence beginning in lower case continues; any dotted
 #: abbreviation (``e.g.``, ``a.m.``, ``U.S.``) counts too.
-ABBREVIATIONS = frozenset(
-    {
-        "etc",
-        "approx",
-        "vs",
-        "v",
-        "cf",
-        "incl",
-        "excl",
-        "esp",
-        "ca",
-        "viz",
-        "al",
-        "dept",
-        "govt",
-        "misc",
-        "ref",
-        "nb",
-    }
-)
+ABBREVIATIONS = _words("etc approx vs v cf incl excl esp ca viz al dept govt misc ref nb")
 #: Abbreviations that a number continues (``approx. 10``, ``p. 4``).
-NUMBER_ABBREVIATIONS = frozenset(
-    {
-        "approx",
-        "ca",
-        "nos",
-        "fig",
-        "figs",
-        "p",
-        "pp",
-        "para",
-        "paras",
-        "vol",
-        "ch",
-        "sec",
-        "ref",
-        "tel",
-        "ext",
-        "vs",
-        "v",
-        "art",
-    }
+NUMBER_ABBREVIATIONS = _words(
+    "approx ca nos fig figs p pp para paras vol ch sec ref tel ext vs v art"
 )
 
 _LIST_MARKER = re.compile(r"[(\[]?\d{1,3}[.)\]]")

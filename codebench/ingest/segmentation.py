@@ -140,7 +140,11 @@ class Segmenter:
             raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNITS)})")
         self.unit, self.language, self.model = unit, language, model
         self._preload = worth_preloading(unit, input_bytes)
-        self._pool = WorkerPool(worker_count(), partial(_load_pipeline, unit, language, model))
+        count = worker_count()
+        # Preloading workers leave one core to the parent, which is reading its
+        # input meanwhile (on two cores: one worker, as many processes as cores).
+        workers = max(1, count - 1) if self._preload else count if count > 1 else 0
+        self._pool = WorkerPool(workers, partial(_load_pipeline, unit, language, model))
 
     def __enter__(self) -> Self:
         if self._preload:

@@ -70,7 +70,8 @@ def _nothing() -> None:
 
 
 class WorkerPool:
-    """Up to ``workers`` forked processes; none (everything in-process) when that is 1 or less.
+    """``workers`` forked processes; none (everything in this process) for 0, or where
+    :func:`worker_count` allows no processes (``CODEBENCH_WORKERS=1``, no fork, inside a worker).
 
     Use as a context manager: the processes start on :meth:`start` (or the
     first :meth:`map`) and never outlive the ``with`` block.
@@ -96,7 +97,7 @@ class WorkerPool:
 
     def start(self) -> None:
         """Fork the workers now, so their ``initializer`` runs while the parent goes on."""
-        if self._executor is not None or self._failed or self.workers <= 1 or worker_count() <= 1:
+        if self._executor is not None or self._failed or self.workers < 1 or worker_count() <= 1:
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
