@@ -77,7 +77,7 @@ def main() -> None:
     import spacy
 
     from codebench.codebook.format import default_codebook_path, load_codebook
-    from codebench.ingest.segment import pipeline, worker_count
+    from codebench.ingest.segmentation import pipeline, worker_count
     from codebench.project import Project
 
     print(

@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codebench.ingest.layout import layout_turns
-from codebench.ingest.segment import segment_layouts
+from codebench.ingest.segmentation import segment_layouts
 from codebench.ingest.turns import Turn
 
 WORD = st.text(

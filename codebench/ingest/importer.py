@@ -18,7 +18,7 @@ from codebench.errors import CodebenchError, ImportFailed
 from codebench.ids import now, stable_guid
 from codebench.ingest.prepare import Failed, Options, Prepared, Unchanged, iter_prepared
 from codebench.ingest.readers import FORMATS
-from codebench.ingest.segment import UNITS
+from codebench.ingest.segmentation import UNITS
 from codebench.store import events as event_sql
 from codebench.store import transcripts as transcript_sql
 

@@ -20,11 +20,10 @@ from pathlib import Path
 from codebench.errors import ImportFailed
 from codebench.ingest.layout import Layout, layout_turns
 from codebench.ingest.readers import read_turns
-from codebench.ingest.segment import (
+from codebench.ingest.segmentation import (
     PARALLEL_MIN_CHARS,
-    forked_imap,
+    Segmenter,
     iter_segment_layouts,
-    pipeline,
     worker_count,
 )
 
@@ -129,18 +128,17 @@ def iter_prepared(
 ) -> Iterator[Outcome]:
     """Each file's outcome, in the order of ``paths``, as soon as it is ready.
 
-    Large imports run in a fork pool (``CODEBENCH_WORKERS`` sets its size);
-    a single large file instead splits its own sentences across the pool
-    inside :func:`~codebench.ingest.segment.iter_sentence_offsets`.
+    Large imports run in the segmentation service's worker pool
+    (``CODEBENCH_WORKERS`` sets its size); a single large file instead splits
+    its own sentences across the pool inside
+    :func:`~codebench.ingest.segmentation.iter_sentence_offsets`.
     """
     workers = worker_count()
     if workers > 1 and len(paths) > 1 and _total_bytes(paths) >= PARALLEL_MIN_CHARS:
-        if options.unit == "sentence":
-            pipeline(
-                options.language, options.model
-            )  # load (or fail) once, before the workers fork
         chunk = max(1, len(paths) // (workers * 16))
-        yield from forked_imap(partial(prepare_file, options=options, known=known), paths, chunk)
+        with Segmenter(options.unit, options.language, options.model) as segmenter:
+            work = partial(prepare_file, options=options, known=known)
+            yield from segmenter.map(work, paths, chunk)
         return
     for path in paths:
         yield prepare_file(path, options, known)

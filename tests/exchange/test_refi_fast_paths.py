@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import io
+import os
+import signal
 import sys
 import weakref
 from contextlib import contextmanager
@@ -20,9 +22,7 @@ from xml.sax.saxutils import XMLGenerator
 import defusedxml.ElementTree as SafeET
 import pytest
 
-from codebench.exchange.qdpx import segment as refi_segment
 from codebench.exchange.qdpx.import_writes import StampCache, stamp
-from codebench.exchange.qdpx.segment import SourceSegmenter, segment_texts
 from codebench.exchange.refi import (
     CONVENTIONS,
     RefiCoding,
@@ -38,6 +38,8 @@ from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.offsets import _mappers, _score
 from codebench.exchange.refi.xmlout import XmlEmitter
 from codebench.exchange.refi.xmlparse import parse_xml
+from codebench.ingest import segmentation, workers
+from codebench.ingest.segmentation import Segmenter, segment_texts
 
 NASTY = [
     "",
@@ -283,45 +285,53 @@ TEXTS = [
 ]
 
 
+_real_segment_texts = segmentation.segment_texts
+
+
 @contextmanager
-def _forced_helper(monkeypatch, serve=None):
-    monkeypatch.setattr(refi_segment, "_helper_useful", lambda unit, size: True)
-    if serve is not None:
-        monkeypatch.setattr(refi_segment, "_serve", serve)
-    with SourceSegmenter("sentence", "en", 0) as segmenter:
+def _forced_helper(monkeypatch, work=None):
+    """A segmenter whose worker processes load spaCy while the (pretend) file is read."""
+    monkeypatch.setattr(segmentation, "worth_preloading", lambda unit, size: True)
+    monkeypatch.setenv("CODEBENCH_WORKERS", "2")
+    if work is not None:
+        monkeypatch.setattr(segmentation, "segment_texts", work)
+    with Segmenter("sentence", "en", input_bytes=0) as segmenter:
         yield segmenter
 
 
 def test_helper_segments_exactly_as_in_process(monkeypatch):
     with _forced_helper(monkeypatch) as segmenter:
-        process = segmenter._process
-        assert process is not None
-        assert segmenter.segment(TEXTS) == segment_texts(TEXTS, "sentence", "en")
-    assert process is not None and segmenter._process is None
+        assert segmenter._pool.running
+        assert segmenter.segment_texts(TEXTS) == segment_texts(TEXTS, "sentence", "en")
+    assert not segmenter._pool.running
 
 
-def _die(conn, unit, language):
-    conn.close()
+def _dies_in_a_worker(texts, unit="sentence", language="en", model=None):
+    if workers._in_worker:
+        os._exit(1)
+    return _real_segment_texts(texts, unit, language, model)
 
 
 def test_a_helper_that_dies_leaves_the_work_to_the_parent(monkeypatch):
-    with _forced_helper(monkeypatch, serve=_die) as segmenter:
-        assert segmenter.segment(TEXTS) == segment_texts(TEXTS, "sentence", "en")
+    with _forced_helper(monkeypatch, work=_dies_in_a_worker) as segmenter:
+        assert segmenter._pool.running
+        assert segmenter.segment_texts(TEXTS) == _real_segment_texts(TEXTS, "sentence", "en")
+        assert not segmenter._pool.running  # the broken pool is shut down, not reused
 
 
 def test_an_unused_helper_is_stopped(monkeypatch):
     with _forced_helper(monkeypatch) as segmenter:
-        process = segmenter._process
-        assert process is not None and process.is_alive()
-    with pytest.raises(ValueError):  # closed: the process is gone
-        process.is_alive()
+        processes = list(segmenter._pool._executor._processes.values())
+        assert processes and all(process.is_alive() for process in processes)
+    # ended at once, not left to finish loading spaCy and exit on its own
+    assert [process.exitcode for process in processes] == [-signal.SIGTERM] * len(processes)
 
 
 def test_helper_only_for_big_files_and_sentence_units(monkeypatch):
     monkeypatch.delitem(sys.modules, "spacy", raising=False)  # as in a fresh process
     monkeypatch.setenv("CODEBENCH_WORKERS", "2")
-    assert refi_segment._helper_useful("sentence", refi_segment.HELPER_MIN_BYTES)
-    assert not refi_segment._helper_useful("turn", refi_segment.HELPER_MIN_BYTES)
-    assert not refi_segment._helper_useful("sentence", refi_segment.HELPER_MIN_BYTES - 1)
+    assert segmentation.worth_preloading("sentence", segmentation.PRELOAD_MIN_BYTES)
+    assert not segmentation.worth_preloading("turn", segmentation.PRELOAD_MIN_BYTES)
+    assert not segmentation.worth_preloading("sentence", segmentation.PRELOAD_MIN_BYTES - 1)
     monkeypatch.setenv("CODEBENCH_WORKERS", "1")
-    assert not refi_segment._helper_useful("sentence", refi_segment.HELPER_MIN_BYTES)
+    assert not segmentation.worth_preloading("sentence", segmentation.PRELOAD_MIN_BYTES)

@@ -28,7 +28,7 @@ from codebench.store import transcripts as transcript_sql
 if TYPE_CHECKING:
     from codebench.exchange.qdpx.project import ImportReport
     from codebench.exchange.refi import RefiProject, RefiTextSource
-    from codebench.ingest.segment import SegmentSpan
+    from codebench.ingest.segmentation import SegmentSpan
     from codebench.project import Project
 
 __all__ = ["SOURCE_FORMAT", "UNATTRIBUTED", "CodingTarget", "ProjectImporter", "SourcePlan"]

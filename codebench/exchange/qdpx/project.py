@@ -38,12 +38,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codebench.errors import CodebenchError
 from codebench.exchange.qdpx.codebook import InterchangeError, refi_codes, refi_errors
 from codebench.exchange.qdpx.import_writes import ProjectImporter, SourcePlan
-from codebench.exchange.qdpx.segment import SourceSegmenter
 from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.ids import GUID_NAMESPACE
+from codebench.ingest.segmentation import Segmenter
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
@@ -361,15 +360,14 @@ def import_qdpx(
     any error leaves the project unchanged, and ``dry_run=True`` rolls back
     after doing everything, so the report says what would change.
     """
-    from codebench.ingest.segment import UNITS
-
-    if unit not in UNITS:
-        raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNITS)})")
-    # The file's million objects live until the end and form no cycles (see
-    # refi.collector): the collector waits until they are freed.
     path = Path(path)
     size = path.stat().st_size if path.is_file() else 0
-    with collector_paused(), SourceSegmenter(unit, language, size) as segmenter:
+    # The segmenter checks ``unit`` and, for a large file, has worker processes
+    # load spaCy while the file is read. The file's million objects live until
+    # the end and form no cycles (see refi.collector): the collector waits
+    # until they are freed.
+    segmenter = Segmenter(unit, language, input_bytes=size)
+    with collector_paused(), segmenter:
         return _import(project, path, offsets, dry_run, segmenter, limits)
 
 
@@ -378,13 +376,13 @@ def _import(
     path: Path,
     offsets: str,
     dry_run: bool,
-    segmenter: SourceSegmenter,
+    segmenter: Segmenter,
     limits: ArchiveLimits | None,
 ) -> ImportReport:
     refi, report = _read(path, offsets, dry_run, limits)
     plans, fresh = _plan_sources(project, refi, report)
     # Segmenting is slow, so it happens before the write transaction.
-    segments = segmenter.segment([plan.text for plan in fresh.values()])
+    segments = segmenter.segment_texts([plan.text for plan in fresh.values()])
     for plan, spans in zip(fresh.values(), segments):
         plan.segments = spans
     unit, language = segmenter.unit, segmenter.language
