@@ -119,7 +119,7 @@ def agreement(
 
     if fmt == "xlsx" and output is None:
         raise CodebenchError("--format xlsx writes a file: add -o FILE.xlsx")
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         report = agreement_report(
             project,
             unit=unit,
@@ -205,7 +205,7 @@ def disagreements(
     """
     from codebench.agreement.consensus import list_disagreements
 
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         items = list_disagreements(
             project,
             _split(coders),

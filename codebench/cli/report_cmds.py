@@ -134,7 +134,7 @@ def report(
     fmt = writers.infer_format(output, fmt)
     if output is None and fmt in writers.BINARY:
         raise CodebenchError(f"{fmt} output needs a file: add -o FILE")
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         result = build(
             project,
             kind,
