@@ -322,8 +322,8 @@ def adjudicate_cmd(
 
     \b
     Examples:
-      codebench adjudicate --coder carol 01-riverside-ceo 12 04.1 accept_a
-      codebench adjudicate --coder carol 01-riverside-ceo 12 04.1 edit --pick 04.1,08
+      codebench adjudicate --coder carol 01-riverside-ceo 13 04.1 accept_a
+      codebench adjudicate --coder carol 01-riverside-ceo 13 04.1 edit --pick 04.1,08
     """
     from codebench.agreement.consensus import adjudicate
 
