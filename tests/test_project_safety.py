@@ -261,6 +261,42 @@ def test_a_full_disk_is_one_line_and_nothing_half_written(
     )
 
 
+@pytest.mark.parametrize(
+    ("sqlite_says", "we_say"),
+    [
+        ("database is locked", "locked by another program"),
+        ("database or disk is full", "the disk is full"),
+        ("disk I/O error", "disk I/O error; nothing was saved"),
+        ("attempt to write a readonly database", "is read-only"),
+        ("unable to open database file", "cannot open the project file"),
+        ("database disk image is malformed", "damaged"),
+    ],
+)
+def test_every_failure_of_the_file_is_one_line_naming_it(
+    db: Path, monkeypatch: pytest.MonkeyPatch, sqlite_says: str, we_say: str
+) -> None:
+    """The CLI's handler, fed the error SQLite raises mid-command (disk I/O errors and
+    the like cannot be provoked on demand)."""
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError(sqlite_says)
+
+    monkeypatch.setattr(Project, "code_segments", fail)
+    line = one_error_line(invoke("-p", str(db), "code-segment", "--coder", "bob", CEO, "4", "04"))
+    assert str(db) in line and we_say in line, line
+
+
+def test_a_bug_s_sqlite_error_keeps_its_traceback(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("no such column: nonsense")
+
+    monkeypatch.setattr(Project, "code_segments", fail)
+    with pytest.raises(sqlite3.OperationalError, match="no such column"):
+        invoke("-p", str(db), "code-segment", "--coder", "bob", CEO, "4", "04")
+
+
 # --------------------------------------------------------------------- missing, empty
 
 

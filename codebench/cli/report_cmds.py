@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
+
+if TYPE_CHECKING:
+    from codebench.project import Project
 
 KINDS = (
     "frequencies",
@@ -166,7 +169,7 @@ def report(
 
 
 def build(
-    project: Any,
+    project: Project,
     kind: str,
     *,
     coders: list[str] | None,
