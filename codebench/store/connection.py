@@ -99,6 +99,7 @@ def open_database(
             if problem is not None:
                 raise ProjectError(failures.damaged(path, problem))
         if unwritable is not None:
+            migrations.refuse_newer(db, path)
             if pending:
                 raise ProjectError(
                     f"{path} is read-only ({unwritable}) and needs upgrading to this "
@@ -136,7 +137,11 @@ def _check_file(path: Path, *, create: bool) -> str | None:
             raise ProjectMissing(
                 f"{path}: no project here (run `codebench init` or pass --project PATH)", path
             )
-        return None if os.access(folder, os.W_OK) else "its folder is read-only"
+        if not folder.is_dir():
+            raise ProjectError(f"{path}: cannot create a project here (no folder {folder})")
+        if not os.access(folder, os.W_OK):
+            raise ProjectError(f"{path}: cannot create a project here (its folder is read-only)")
+        return None
     if not create and path.stat().st_size == 0 and _wal_size(path) == 0:
         raise ProjectError(_empty_message(path))
     if not os.access(path, os.R_OK):

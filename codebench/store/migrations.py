@@ -225,10 +225,8 @@ def schema_version(db: sqlite_utils.Database) -> int:
     return len(applied_names(db))
 
 
-def migrate(
-    db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None
-) -> Path | None:
-    """Apply pending migrations, backing the file up first. Returns the backup path, if any."""
+def refuse_newer(db: sqlite_utils.Database, path: Path | str) -> list[str]:
+    """Raise :class:`ProjectError` if a newer codebench wrote ``db``; else return the applied steps."""
     applied = applied_names(db)
     unknown = [name for name in applied if name not in known_names()]
     if unknown:
@@ -236,6 +234,14 @@ def migrate(
             f"{path}: written by a newer codebench (schema step {unknown[-1]!r} is unknown); "
             "upgrade codebench to open it"
         )
+    return applied
+
+
+def migrate(
+    db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None
+) -> Path | None:
+    """Apply pending migrations, backing the file up first. Returns the backup path, if any."""
+    applied = refuse_newer(db, path)
     pending = migrations.pending(db)
     if stop_before is not None:
         names = [m.name for m in pending]
