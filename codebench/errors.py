@@ -16,6 +16,15 @@ class ProjectError(CodebenchError):
     """The project file cannot be opened, created or migrated."""
 
 
+class ProjectMissing(ProjectError):
+    """No project file where one was named (a front end may suggest where one is)."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        #: The path that was named.
+        self.path = path
+
+
 class CodebookError(CodebenchError):
     """A codebook file or codebook edit is invalid."""
 
@@ -26,3 +35,7 @@ class ImportFailed(CodebenchError):
 
 class NotFound(CodebenchError):
     """A transcript, code, coder or segment named by the user does not exist."""
+
+
+class NotCodable(CodebenchError):
+    """A segment marked not codable (an interviewer turn, a header) was asked to be coded."""

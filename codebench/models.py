@@ -120,3 +120,14 @@ class Event:
     transcript_id: int | None
     action: str
     payload: dict
+
+
+@dataclass(frozen=True)
+class TranscriptRemoval:
+    """What removing a transcript took with it (its ``transcript.remove`` event records the same)."""
+
+    name: str
+    #: Codings removed, per coder name.
+    codings: dict[str, int]
+    memos: int
+    segments: int

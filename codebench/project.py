@@ -10,10 +10,11 @@ helpful message otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -21,7 +22,17 @@ if TYPE_CHECKING:
 from codebench.codebook.format import Codebook, CodeSpec
 from codebench.errors import CodebenchError, CodebookError, NotFound
 from codebench.ids import new_guid, stable_guid
-from codebench.models import STATUSES, Code, Coder, Coding, Memo, Segment, Transcript
+from codebench.models import (
+    STATUSES,
+    Code,
+    Coder,
+    Coding,
+    Event,
+    Memo,
+    Segment,
+    Transcript,
+    TranscriptRemoval,
+)
 from codebench.store import coders as coder_sql
 from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
@@ -49,17 +60,26 @@ class Project:
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
-    def open(cls, path: Path | str | None = None, *, create: bool = False) -> Project:
-        """Open the project at ``path`` (default: ``$CODEBENCH_PROJECT`` or ``./codebench.db``)."""
+    def open(
+        cls, path: Path | str | None = None, *, create: bool = False, write: bool = True
+    ) -> Project:
+        """Open the project at ``path`` (default: ``$CODEBENCH_PROJECT`` or ``./codebench.db``).
+
+        ``create`` makes a new project where there is none (a missing or empty
+        file); otherwise such a path is refused. ``write=False`` is for
+        callers that only read: a read-only file or folder then opens
+        read-only instead of being refused, and the integrity check that
+        guards writing is skipped. See :func:`codebench.store.connection.open_database`.
+        """
         target = Path(path) if path is not None else default_project_path()
-        return cls(open_database(target, create=create), target)
+        return cls(open_database(target, create=create, write=write), target)
 
     @classmethod
     def init(cls, path: Path | str | None = None, codebook: Codebook | None = None) -> Project:
         """Create a new project file, optionally loading a codebook into it."""
         target = Path(path) if path is not None else default_project_path()
         if target.exists() and target.stat().st_size > 0:
-            project = cls.open(target)
+            project = cls.open(target, create=True)
             if codebook is not None and project.codes(include_archived=True):
                 project.close()
                 raise CodebookError(
@@ -74,13 +94,13 @@ class Project:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> Project:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def transaction(self) -> Any:
+    def transaction(self) -> contextlib.AbstractContextManager[Any]:
         """One unit of work (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
         return write_transaction(self.db)
 
@@ -301,6 +321,54 @@ class Project:
                 transcript_id=t.id,
             )
 
+    def remove_transcript(
+        self,
+        transcript: str | int | Transcript,
+        *,
+        coder: str | Coder | None = None,
+        force: bool = False,
+    ) -> TranscriptRemoval:
+        """Remove a transcript with its segments, attributes, codings, memos and statuses.
+
+        One action: one transaction and one ``transcript.remove`` event by
+        ``coder`` (the event log keeps the transcript's earlier events, with
+        no transcript). Refused, changing nothing, when coders other than
+        ``coder`` have coded it (any coder, when ``coder`` is not given),
+        unless ``force``: their work goes with it. A removal cannot be
+        undone; the file can be imported again (with none of the codings).
+        """
+        t = self.transcript(transcript)
+        with self.transaction():
+            k = self.coder(coder, create=True) if coder is not None else None
+            counts = transcript_sql.coding_counts_by_coder(self.db, t.id)
+            others = {n: c for n, c in counts.items() if k is None or n != k.name}
+            if others and not force:
+                listing = ", ".join(f"{name} ({n})" for name, n in others.items())
+                raise CodebenchError(
+                    f"transcript {t.name!r} has codings by {listing}; "
+                    "use --force to remove it with their codings"
+                )
+            deleted = transcript_sql.delete_transcript(self.db, t.id)
+            removal = TranscriptRemoval(
+                name=t.name, codings=counts, memos=deleted["memos"], segments=deleted["segments"]
+            )
+            event_sql.log(
+                self.db,
+                "transcript.remove",
+                {
+                    "transcript": t.guid,
+                    "name": t.name,
+                    "sha256": t.sha256,
+                    "source": t.source_name,
+                    "codings": counts,
+                    "memos": removal.memos,
+                    "segments": removal.segments,
+                    "forced": bool(others),
+                },
+                coder_id=k.id if k is not None else None,
+            )
+        return removal
+
     def segment_counts(self) -> dict[int, tuple[int, int]]:
         return transcript_sql.segment_counts(self.db)
 
@@ -351,17 +419,28 @@ class Project:
         transcript: str | int | Transcript,
         ordinals: Sequence[int],
         code: str | int | Code,
+        *,
+        allow_noncodable: bool = False,
     ) -> list[int]:
-        """Apply ``code`` to whole segments (by ordinal)."""
-        segs = self.segments(transcript)
+        """Apply ``code`` to whole segments (by ordinal).
+
+        Segments marked not codable (interviewer turns) are refused, as the
+        workbench refuses them, unless ``allow_noncodable``; one refused
+        segment refuses the whole call.
+        """
+        from codebench.coding.actions import require_codable
+
+        t = self.transcript(transcript)
+        segs = self.segments(t)
         spans = []
         for ordinal in ordinals:
             if not 0 <= ordinal < len(segs):
                 raise NotFound(
-                    f"transcript {self.transcript(transcript).name!r} has no segment {ordinal} (0–{len(segs) - 1})"
+                    f"transcript {t.name!r} has no segment {ordinal} (0–{len(segs) - 1})"
                 )
+            require_codable(segs[ordinal], t, allow_noncodable=allow_noncodable)
             spans.append((segs[ordinal].start, segs[ordinal].end))
-        return self.add_codings(coder, code, transcript, spans)
+        return self.add_codings(coder, code, t, spans)
 
     def uncode_segments(
         self,
@@ -524,7 +603,7 @@ class Project:
     # ------------------------------------------------------------------ events
     def events(
         self, *, coder: str | Coder | None = None, actions: tuple[str, ...] = (), after_id: int = 0
-    ) -> list:
+    ) -> list[Event]:
         return event_sql.list_events(
             self.db,
             coder_id=self.coder(coder).id if coder is not None else None,

@@ -152,7 +152,7 @@ def agreement(
 
     if fmt in BINARY_FORMATS and output is None:
         raise CodebenchError(f"--format {fmt} writes a file: add -o FILE.{fmt}")
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         report = agreement_report(
             project,
             unit=unit,
@@ -227,7 +227,7 @@ def disagreements(
     """
     from codebench.agreement.consensus import list_disagreements
 
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         items = list_disagreements(
             project,
             _split(coders),
@@ -344,8 +344,8 @@ def adjudicate_cmd(
 
     \b
     Examples:
-      codebench adjudicate --coder carol 01-riverside-ceo 12 04.1 accept_a
-      codebench adjudicate --coder carol 01-riverside-ceo 12 04.1 edit --pick 04.1,08
+      codebench adjudicate --coder carol 01-riverside-ceo 13 04.1 accept_a
+      codebench adjudicate --coder carol 01-riverside-ceo 13 04.1 edit --pick 04.1,08
     """
     from codebench.agreement.consensus import adjudicate
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
+
+if TYPE_CHECKING:
+    from codebench.project import Project
 
 
 @click.group()
@@ -41,7 +45,7 @@ def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None
     if file_path is not None:
         book, tally = load_codebook(file_path), None
     else:
-        with ctx.open() as project:
+        with ctx.open(write=False) as project:
             book = project.codebook()
             tally = _counts(project) if counts else None
     Console().print(codebook_tree(book, counts=tally, full=full))
@@ -81,7 +85,7 @@ def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
             if suffix in {"yaml", "yml", "json", "md", "markdown", "qdc"}
             else "yaml"
         )
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         book = project.codebook()
         tally = _counts(project)
         if fmt == "qdc":
@@ -114,8 +118,7 @@ def import_cmd(ctx: Context, file_path: Path) -> None:
     Example:
       codebench codebook import shared-codebook.qdc
     """
-    project = ctx.open(create=True)
-    with project:
+    with ctx.open() as project:
         if file_path.suffix.lower() == ".qdc":
             from codebench.exchange.qdpx.codebook import import_qdc
 
@@ -127,11 +130,11 @@ def import_cmd(ctx: Context, file_path: Path) -> None:
     click.echo(f"{result['added']} codes added, {result['updated']} updated")
 
 
-def _counts(project: object) -> dict[str, int]:
+def _counts(project: Project) -> dict[str, int]:
     from codebench.store import codes as code_sql
 
-    by_id = code_sql.coding_counts(project.db)  # type: ignore[attr-defined]
-    return {c.guid: by_id.get(c.id, 0) for c in project.codes()}  # type: ignore[attr-defined]
+    by_id = code_sql.coding_counts(project.db)
+    return {c.guid: by_id.get(c.id, 0) for c in project.codes()}
 
 
 COMMANDS = [codebook]

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
+from codebench.errors import NotCodable
 
 
 @click.command(name="code-segment")
@@ -14,18 +15,33 @@ from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
 @click.argument("transcript")
 @click.argument("segment", type=int)
 @click.argument("code")
+@click.option(
+    "--allow-noncodable",
+    is_flag=True,
+    help="Code the segment even if it is marked not codable (an interviewer turn).",
+)
 @pass_ctx
 @handle_errors
-def code_segment(ctx: Context, coder: str, transcript: str, segment: int, code: str) -> None:
+def code_segment(
+    ctx: Context, coder: str, transcript: str, segment: int, code: str, allow_noncodable: bool
+) -> None:
     """Apply CODE (number or name) to a whole SEGMENT (ordinal) of TRANSCRIPT.
+
+    Segments marked not codable (interviewer turns; see `codebench segments`)
+    are refused, as in the workbench, unless --allow-noncodable.
 
     \b
     Example:
-      codebench code-segment --coder alice 01-riverside-ceo 12 04.1
+      codebench code-segment --coder alice 01-riverside-ceo 13 04.1
     """
     with ctx.open() as project:
         c = project.code(code)
-        added = project.code_segments(coder, transcript, [segment], c)
+        try:
+            added = project.code_segments(
+                coder, transcript, [segment], c, allow_noncodable=allow_noncodable
+            )
+        except NotCodable as error:
+            raise NotCodable(f"{error}; pass --allow-noncodable to code it anyway") from None
         click.echo(f"{'coded' if added else 'already coded'}: segment {segment} with {c.label}")
 
 
@@ -41,7 +57,7 @@ def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code
 
     \b
     Example:
-      codebench uncode-segment --coder alice 01-riverside-ceo 12 04.1
+      codebench uncode-segment --coder alice 01-riverside-ceo 13 04.1
     """
     with ctx.open() as project:
         c = project.code(code)

@@ -20,8 +20,9 @@ from codebench.cli.app import Context, handle_errors, pass_ctx
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Say what the merge would change; write nothing.")
+@pass_ctx
 @handle_errors
-def merge(target: Path, sources: tuple[Path, ...], dry_run: bool) -> None:
+def merge(ctx: Context, target: Path, sources: tuple[Path, ...], dry_run: bool) -> None:
     """Merge coders' project files (SOURCE…) into TARGET, by GUIDs and text hashes.
 
     Codes match by GUID, transcripts by the hash of their text, coders by
@@ -37,20 +38,19 @@ def merge(target: Path, sources: tuple[Path, ...], dry_run: bool) -> None:
       codebench merge team.db carol.db --dry-run
     """
     from codebench.exchange.merge.run import merge as merge_files
-    from codebench.project import Project
 
     if target.exists():
-        with Project.open(target) as project:
+        with ctx.open_at(target) as project:
             report = merge_files(project, list(sources), dry_run=dry_run)
     elif dry_run:
         with (
             tempfile.TemporaryDirectory(prefix="codebench-merge-") as folder,
-            Project.open(Path(folder) / target.name, create=True) as project,
+            ctx.open_at(Path(folder) / target.name, create=True) as project,
         ):
             report = merge_files(project, list(sources), dry_run=True)
             report.target = target
     else:
-        with Project.open(target, create=True) as project:
+        with ctx.open_at(target, create=True) as project:
             report = merge_files(project, list(sources))
     for line in report.lines():
         click.echo(line)
@@ -86,7 +86,7 @@ def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
     """
     from codebench.exchange.jsonl import export_jsonl, write_stdout
 
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         if output is None:
             write_stdout(project)
             return
@@ -118,16 +118,15 @@ def import_jsonl_cmd(ctx: Context, file_path: Path, dry_run: bool) -> None:
       codebench -p team.db import-jsonl alice.jsonl --dry-run
     """
     from codebench.exchange.jsonl import import_jsonl
-    from codebench.project import Project, default_project_path
 
-    path = ctx.project_path or default_project_path()
+    path = ctx.path
     if path.exists() or not dry_run:
-        with Project.open(path, create=True) as project:
+        with ctx.open_at(path, create=True) as project:
             result = import_jsonl(file_path, project, dry_run=dry_run)
     else:
         with (
             tempfile.TemporaryDirectory(prefix="codebench-jsonl-") as folder,
-            Project.open(Path(folder) / path.name, create=True) as project,
+            ctx.open_at(Path(folder) / path.name, create=True) as project,
         ):
             result = import_jsonl(file_path, project, dry_run=True)
     for line in result.lines():

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from codebench.cli.app import Context, coder_option, format_option, handle_errors, pass_ctx
 from codebench.cli.output import console, emit
+
+if TYPE_CHECKING:
+    from codebench.project import Project
 
 
 @click.command()
@@ -109,7 +113,10 @@ def import_cmd(
     interviewers: tuple[str, ...],
     interviewer_codable: bool,
 ) -> None:
-    """Import transcripts (.txt .md .docx .vtt .srt .rtf files or folders).
+    """Import transcripts (.txt .md .docx .vtt .srt .rtf files or folders) into the project.
+
+    The project must exist (`codebench init` makes one), so a mistyped
+    --project never becomes a new project without a codebook.
 
     \b
     Examples:
@@ -120,7 +127,7 @@ def import_cmd(
 
     from codebench.ingest.importer import collect_files
 
-    project = ctx.open(create=True)
+    project = ctx.open()
     files, _ = collect_files(paths)
     with Progress(transient=True, console=console(), disable=len(files) < 2) as progress:
         task = progress.add_task("Importing", total=len(files))
@@ -167,7 +174,7 @@ def transcripts(ctx: Context, fmt: str) -> None:
     Example:
       codebench transcripts --format csv > transcripts.csv
     """
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         from codebench.coding.listing import transcript_rows
 
         rows = transcript_rows(project)
@@ -189,7 +196,7 @@ def segments(ctx: Context, transcript: str, fmt: str, coders: tuple[str, ...]) -
     Example:
       codebench segments 01-riverside-ceo --format json
     """
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         from codebench.coding.listing import segment_rows
 
         rows = segment_rows(project, transcript, coders=list(coders) or None)
@@ -207,7 +214,7 @@ def coders(ctx: Context, fmt: str) -> None:
     Example:
       codebench coders --format json
     """
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         from codebench.coding.listing import coder_rows
 
         rows = coder_rows(project)
@@ -233,7 +240,7 @@ def status(ctx: Context, coder: str, transcript: str, state: str | None) -> None
       codebench status --coder alice 01-riverside-ceo
       codebench status --coder alice 01-riverside-ceo done
     """
-    with ctx.open() as project:
+    with ctx.open(write=state is not None) as project:
         name = project.transcript(transcript).name
         if state is None:
             click.echo(
@@ -244,8 +251,37 @@ def status(ctx: Context, coder: str, transcript: str, state: str | None) -> None
             click.echo(f"{coder}: {project.transcript(transcript).name} is {state}")
 
 
-def _known_coder(project: object, name: str) -> bool:
-    return any(c.name.casefold() == name.casefold() for c in project.coders())  # type: ignore[attr-defined]
+def _known_coder(project: Project, name: str) -> bool:
+    return any(c.name.casefold() == name.casefold() for c in project.coders())
 
 
-COMMANDS = [init, demo, import_cmd, transcripts, segments, coders, status]
+@click.command(name="remove-transcript")
+@click.argument("transcript")
+@coder_option(required=False)
+@click.option("--force", is_flag=True, help="Remove it even though other coders have coded it.")
+@pass_ctx
+@handle_errors
+def remove_transcript(ctx: Context, transcript: str, coder: str | None, force: bool) -> None:
+    """Remove TRANSCRIPT with its segments, attributes, codings, memos and statuses.
+
+    One logged action (a `transcript.remove` event by --coder). Refused when
+    coders other than --coder have coded it (any coder, without --coder),
+    unless --force. It cannot be undone; the file can be imported again.
+
+    \b
+    Examples:
+      codebench remove-transcript --coder alice 09-draft-notes
+      codebench remove-transcript 09-draft-notes --force
+    """
+    with ctx.open() as project:
+        removal = project.remove_transcript(transcript, coder=coder, force=force)
+    codings = sum(removal.codings.values())
+    by = ", ".join(f"{name} {n}" for name, n in removal.codings.items())
+    click.echo(
+        f"removed {removal.name}: {removal.segments} segments, {codings} codings"
+        + (f" ({by})" if by else "")
+        + f", {removal.memos} memos"
+    )
+
+
+COMMANDS = [init, demo, import_cmd, transcripts, segments, coders, status, remove_transcript]

@@ -46,7 +46,7 @@ def qdpx(ctx: Context, output: Path, coders: tuple[str, ...]) -> None:
     """
     from codebench.exchange.qdpx.project import export_qdpx
 
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         summary = export_qdpx(project, output, coders=list(coders) or None)
     for line in summary.lines():
         click.echo(line)
@@ -92,12 +92,11 @@ def import_project(
       codebench import-project atlas.qde --offsets codepoints --dry-run
     """
     from codebench.exchange.qdpx.project import ImportReport, import_qdpx
-    from codebench.project import Project, default_project_path
 
-    path = ctx.project_path or default_project_path()
+    path = ctx.path
 
     def run(target: Path, *, create: bool = False) -> ImportReport:
-        with Project.open(target, create=create) as project:
+        with ctx.open_at(target, create=create) as project:
             return import_qdpx(
                 project, file_path, offsets=offsets, dry_run=dry_run, unit=unit, language=language
             )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
+
+if TYPE_CHECKING:
+    from codebench.project import Project
 
 KINDS = (
     "frequencies",
@@ -134,7 +137,7 @@ def report(
     fmt = writers.infer_format(output, fmt)
     if output is None and fmt in writers.BINARY:
         raise CodebenchError(f"{fmt} output needs a file: add -o FILE")
-    with ctx.open() as project:
+    with ctx.open(write=False) as project:
         result = build(
             project,
             kind,
@@ -166,7 +169,7 @@ def report(
 
 
 def build(
-    project: Any,
+    project: Project,
     kind: str,
     *,
     coders: list[str] | None,

@@ -9,10 +9,10 @@ from codebench.cli.app import Context, handle_errors, pass_ctx
 
 def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None:
     """Open the project and run the Textual app until the user quits."""
-    from codebench.tui.app import make_app
-
-    project = ctx.open()
+    project = ctx.open()  # first: a missing project is reported before Textual loads
     try:
+        from codebench.tui.app import make_app
+
         app = make_app(project, coder=coder, transcript=transcript)
         app.run()
     finally:

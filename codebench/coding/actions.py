@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from codebench.errors import CodebenchError, NotFound
-from codebench.models import Coder, Event
+from codebench.errors import CodebenchError, NotCodable, NotFound
+from codebench.models import Coder, Event, Segment, Transcript
 from codebench.store import codings as coding_sql
 from codebench.store import events as event_sql
 
@@ -23,6 +23,26 @@ if TYPE_CHECKING:
 
 CODING_ACTIONS = ("coding.add", "coding.remove")
 HISTORY_ACTIONS = (*CODING_ACTIONS, "undo", "redo")
+#: Events that end the history of what they removed (by any coder): it cannot be undone.
+BARRIER_ACTIONS = ("transcript.remove",)
+
+
+def require_codable(
+    segment: Segment, transcript: Transcript | str, *, allow_noncodable: bool = False
+) -> None:
+    """Refuse to code a segment marked not codable, as the workbench does; every coding path calls this.
+
+    Interviewer turns and headers are imported as not codable so that
+    agreement and reports count only what participants said; a script
+    coding one by ordinal is almost always off by a segment. Raises
+    :class:`~codebench.errors.NotCodable` (one line naming the segment) unless
+    ``allow_noncodable``; a front end with an override may add how to use it.
+    """
+    if segment.codable or allow_noncodable:
+        return
+    name = transcript.name if isinstance(transcript, Transcript) else transcript
+    who = f"{segment.speaker}'s turn" if segment.speaker else "not speech"
+    raise NotCodable(f"segment {segment.ordinal} of transcript {name!r} is not codable ({who})")
 
 
 def apply_changes(
@@ -110,12 +130,16 @@ class History:
         k = project.coder(coder)
         history = cls()
         by_guid: dict[str, Event] = {}
-        for event in event_sql.list_events(project.db, coder_id=k.id, actions=HISTORY_ACTIONS):
+        own = event_sql.list_events(project.db, coder_id=k.id, actions=HISTORY_ACTIONS)
+        barriers = event_sql.list_events(project.db, actions=BARRIER_ACTIONS)
+        for event in sorted([*own, *barriers], key=lambda e: e.id):
             history._replay(event, by_guid)
         return history
 
     def _replay(self, event: Event, by_guid: dict[str, Event]) -> None:
-        if event.action in CODING_ACTIONS:
+        if event.action in BARRIER_ACTIONS:
+            self._forget_transcript(event.payload.get("transcript"))
+        elif event.action in CODING_ACTIONS:
             by_guid[event.guid] = event
             self.done.append(event)
             self.undone.clear()
@@ -135,6 +159,24 @@ class History:
     def record(self, event: Event) -> None:
         """Note a new action performed in this session."""
         self._replay(event, {})
+
+    def _forget_transcript(self, guid: object) -> None:
+        """Drop actions that touched a removed transcript: their codings went with it.
+
+        Undoing one would fail (its transcript is gone), and would then block
+        every older action behind it.
+        """
+        if not isinstance(guid, str):
+            return
+
+        def touches(event: Event) -> bool:
+            records = event.payload.get("codings", [])
+            return isinstance(records, list) and any(
+                isinstance(r, dict) and r.get("transcript") == guid for r in records
+            )
+
+        self.done = [e for e in self.done if not touches(e)]
+        self.undone = [e for e in self.undone if not touches(e)]
 
 
 def _revert_records(

@@ -24,6 +24,7 @@ from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Event, Segment, Transcript
 from codebench.store import codings as coding_sql
 from codebench.store import workbench as session_sql
+from codebench.store.connection import checkpoint
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -467,7 +468,7 @@ class CodingSession:
     def checkpoint(self) -> tuple[int, int, int]:
         """Copy the WAL into the project file now (passive: never waits for other connections)."""
         with friendly_errors(self.project, self.transcript):
-            return session_sql.checkpoint(self.project.db)
+            return checkpoint(self.project.db)
 
     def project_text_slice(self, start: int, end: int) -> str:
         """Text of the span, taken from the segments already in memory."""

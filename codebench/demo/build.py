@@ -34,7 +34,7 @@ def build_demo(path: Path) -> bool:
         for csv_path in demo_codings():
             import_codings_csv(project, csv_path)
         _mark_done(project)
-        checkpoint(project.db)
+        checkpoint(project.db, truncate=True)
     finally:
         project.close()
     tmp.replace(path)

@@ -103,11 +103,13 @@ def import_paths(
             report.unchanged.append(outcome.name)  # the same interview twice in one import
         else:
             try:
-                _store(project, outcome, unit, language)
-                stored.add(outcome.sha256)
-                report.imported.append(outcome.name)
-                report.segments += len(outcome.segments)
-                report.words += outcome.words
+                if _store(project, outcome, unit, language):
+                    stored.add(outcome.sha256)
+                    report.imported.append(outcome.name)
+                    report.segments += len(outcome.segments)
+                    report.words += outcome.words
+                else:  # another process imported the same text meanwhile
+                    report.unchanged.append(outcome.name)
             except CodebenchError as error:
                 report.failed.append((str(outcome.path), str(error)))
         if progress:
@@ -122,14 +124,21 @@ def import_paths(
     return report
 
 
-def _store(project: Project, p: Prepared, unit: str, language: str) -> None:
+def _store(project: Project, p: Prepared, unit: str, language: str) -> bool:
+    """Store one prepared file; ``False`` if the same text is already there.
+
+    The checks run inside the write transaction: another process importing
+    the same files may have stored this one since the import began.
+    """
     db = project.db
-    clash = transcript_sql.find_transcript(db, "name", p.name)
-    if clash is not None:
-        raise ImportFailed(
-            f"{p.path.name}: a different transcript named {p.name!r} is already in the project (rename the file to import it)"
-        )
     with project.transaction():
+        if transcript_sql.find_transcript(db, "sha256", p.sha256) is not None:
+            return False
+        clash = transcript_sql.find_transcript(db, "name", p.name)
+        if clash is not None:
+            raise ImportFailed(
+                f"{p.path.name}: a different transcript named {p.name!r} is already in the project (rename the file to import it)"
+            )
         transcript_id = transcript_sql.insert_transcript(
             db,
             {
@@ -158,6 +167,7 @@ def _store(project: Project, p: Prepared, unit: str, language: str) -> None:
             },
             transcript_id=transcript_id,
         )
+    return True
 
 
 def import_attributes(project: Project, path: Path) -> tuple[int, list[str]]:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codebench.store.connection import checkpoint
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -127,7 +129,7 @@ def deferred_checkpoint(db: sqlite_utils.Database) -> Iterator[None]:
             yield
     finally:
         if not db.conn.in_transaction:
-            db.conn.execute("PRAGMA main.wal_checkpoint(TRUNCATE)").fetchall()
+            checkpoint(db, truncate=True)
 
 
 # --------------------------------------------------------------------- reading whole tables

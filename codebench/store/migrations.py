@@ -178,6 +178,33 @@ def _drop_redundant_coder_index(db: sqlite_utils.Database) -> None:
     db.executescript("DROP INDEX IF EXISTS codings_coder;")
 
 
+@migrations(name="0004_events_outlive_transcripts")
+def _events_outlive_transcripts(db: sqlite_utils.Database) -> None:
+    """Let a transcript be removed: its events stay, their ``transcript_id`` set to NULL.
+
+    ``events.transcript_id`` is ``ON DELETE SET NULL``, which SQLite carries
+    out as an UPDATE, and ``events_no_update`` refused every UPDATE, so no
+    transcript with an event could ever be deleted. The trigger now allows
+    exactly that one change (a transcript id becoming NULL, every other
+    column as it was); any other update is still refused.
+    """
+    db.executescript(
+        """
+        DROP TRIGGER events_no_update;
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        WHEN NOT (
+            NEW.transcript_id IS NULL AND OLD.transcript_id IS NOT NULL
+            AND NEW.id IS OLD.id AND NEW.guid IS OLD.guid AND NEW.at IS OLD.at
+            AND NEW.coder_id IS OLD.coder_id AND NEW.action IS OLD.action
+            AND NEW.payload IS OLD.payload
+        )
+        BEGIN
+            SELECT RAISE(ABORT, 'the event log is append-only');
+        END;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]
@@ -188,15 +215,18 @@ def applied_names(db: sqlite_utils.Database) -> list[str]:
     return [m.name for m in migrations.applied(db)]
 
 
+def pending_names(db: sqlite_utils.Database) -> list[str]:
+    """Names of known migrations not yet applied to ``db``."""
+    return [m.name for m in migrations.pending(db)]
+
+
 def schema_version(db: sqlite_utils.Database) -> int:
     """The number of known migrations applied (0 for a new file)."""
     return len(applied_names(db))
 
 
-def migrate(
-    db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None
-) -> Path | None:
-    """Apply pending migrations, backing the file up first. Returns the backup path, if any."""
+def refuse_newer(db: sqlite_utils.Database, path: Path | str) -> list[str]:
+    """Raise :class:`ProjectError` if a newer codebench wrote ``db``; else return the applied steps."""
     applied = applied_names(db)
     unknown = [name for name in applied if name not in known_names()]
     if unknown:
@@ -204,6 +234,14 @@ def migrate(
             f"{path}: written by a newer codebench (schema step {unknown[-1]!r} is unknown); "
             "upgrade codebench to open it"
         )
+    return applied
+
+
+def migrate(
+    db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None
+) -> Path | None:
+    """Apply pending migrations, backing the file up first. Returns the backup path, if any."""
+    applied = refuse_newer(db, path)
     pending = migrations.pending(db)
     if stop_before is not None:
         names = [m.name for m in pending]

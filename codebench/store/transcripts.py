@@ -112,10 +112,47 @@ def segment_counts(db: sqlite_utils.Database) -> dict[int, tuple[int, int]]:
     }
 
 
-def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> None:
-    db.execute("DELETE FROM transcripts WHERE id = ?", [transcript_id])
-
-
 def segment_ordinal(db: sqlite_utils.Database, segment_id: int) -> int | None:
     row = db.execute("SELECT ordinal FROM segments WHERE id = ?", [segment_id]).fetchone()
     return int(row[0]) if row else None
+
+
+def coding_counts_by_coder(db: sqlite_utils.Database, transcript_id: int) -> dict[str, int]:
+    """``{coder name: codings}`` on the transcript, for every coder who has coded it."""
+    return {
+        name: int(n)
+        for name, n in db.execute(
+            "SELECT k.name, count(*) FROM codings c JOIN coders k ON k.id = c.coder_id"
+            " WHERE c.transcript_id = ? GROUP BY k.name ORDER BY k.name",
+            [transcript_id],
+        )
+    }
+
+
+def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> dict[str, int]:
+    """Delete a transcript and every row that hangs off it; returns rows deleted per table.
+
+    Call inside the caller's transaction. The dependents are deleted here
+    rather than left to ``ON DELETE CASCADE``, so the result does not depend
+    on whether this connection enforces foreign keys. Events keep their
+    place in the append-only log with ``transcript_id`` set to NULL.
+    """
+    where_memo = (
+        "transcript_id = :t OR coding_id IN (SELECT id FROM codings WHERE transcript_id = :t)"
+        " OR segment_id IN (SELECT id FROM segments WHERE transcript_id = :t)"
+    )
+    statements = {
+        "memos": f"DELETE FROM memos WHERE {where_memo}",
+        "codings": "DELETE FROM codings WHERE transcript_id = :t",
+        "coder_status": "DELETE FROM coder_status WHERE transcript_id = :t",
+        "attributes": "DELETE FROM attributes WHERE transcript_id = :t",
+        "segments": "DELETE FROM segments WHERE transcript_id = :t",
+        "transcripts": "DELETE FROM transcripts WHERE id = :t",
+    }
+    deleted: dict[str, int] = {}
+    db.conn.execute(
+        "UPDATE events SET transcript_id = NULL WHERE transcript_id = ?", [transcript_id]
+    )
+    for table, sql in statements.items():
+        deleted[table] = db.conn.execute(sql, {"t": transcript_id}).rowcount
+    return deleted

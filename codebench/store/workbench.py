@@ -86,13 +86,3 @@ def wal_autocheckpoint(db: sqlite_utils.Database, pages: int | None = None) -> i
     if pages is not None:
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}").fetchall()
     return previous
-
-
-def checkpoint(db: sqlite_utils.Database) -> tuple[int, int, int]:
-    """A ``PASSIVE`` checkpoint on this connection: SQLite's ``(busy, wal frames, frames checkpointed)``.
-
-    Passive: it copies what it can without waiting for other connections'
-    readers or writers (a file that is not in WAL mode answers ``(0, -1, -1)``).
-    """
-    found = db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return (int(found[0]), int(found[1]), int(found[2])) if found else (0, -1, -1)

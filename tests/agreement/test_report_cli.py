@@ -70,8 +70,8 @@ def study(project: Project, write_transcript) -> Project:
         for coder, by_code in by_coder.items():
             project.coder(coder, create=True)
             for code, ordinals in by_code.items():
-                if ordinals:
-                    project.code_segments(coder, t, ordinals, code)
+                if ordinals:  # some are interviewer turns on purpose (see SPEC)
+                    project.code_segments(coder, t, ordinals, code, allow_noncodable=True)
             if t != "t3" or coder != "cara":
                 project.set_status(coder, t, "done")
     return project

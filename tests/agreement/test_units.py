@@ -73,7 +73,7 @@ def test_segment_units_only_codable_segments_of_transcripts_both_coders_finished
     assert units.data[0].tolist() == [alice, bob]
     assert units.weights is None
     # A coding on an interviewer segment never creates a unit.
-    p.code_segments("alice", "t1", [0], "02")
+    p.code_segments("alice", "t1", [0], "02", allow_noncodable=True)
     assert extract_units(p, codes=["02"]).data.shape == (1, 2, 12)
 
 

@@ -32,7 +32,7 @@ def rich(interview: Project, write_transcript) -> Project:
     p.set_attributes("cafe", {"sector": "hospitality"})
     p.code_segments("alice", "int1", [1, 2], "04")
     p.code_segments("bob", "int1", [1], "04")
-    p.code_segments("bob", "cafe", [1, 3], "17")
+    p.code_segments("bob", "cafe", [1, 3], "17", allow_noncodable=True)  # 3: an interviewer turn
     p.add_codings("alice", "08", "int1", [(5, 20)])
     p.uncode_segments("bob", "cafe", [3], "17")
     new = codebook_edits.add_code(p, "alice", "Cafés and catering", parent="16", colour="#112233")

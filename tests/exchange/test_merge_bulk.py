@@ -32,7 +32,7 @@ def alice(tmp_path: Path, files: list[Path]) -> Path:
         own = codebook_edits.add_code(p, "alice", "Alice's own code", parent="05")
         p.code_segments("alice", "int1", [1, 3], "04")
         p.code_segments("alice", "int2", [1], "05.2")
-        p.code_segments("alice", "int2", [3], own.guid)
+        p.code_segments("alice", "int2", [3], own.guid, allow_noncodable=True)  # interviewer
     return path
 
 

@@ -70,10 +70,10 @@ def build_sample(path: Path) -> Project:
     )
     assert report.ok, report.failed
     first, second, third = project.transcripts()
-    project.code_segments("alice", first, [1, 2, 3], "04")
+    project.code_segments("alice", first, [1, 2, 3], "04", allow_noncodable=True)  # 1: interviewer
     project.code_segments("alice", first, [2], "04.1")
     project.code_segments("bob", first, [2, 5], "04")
-    project.code_segments("bob", second, [0, 4], "13")
+    project.code_segments("bob", second, [0, 4], "13", allow_noncodable=True)  # 0: interviewer
     seg = project.segments(third)[3]
     project.add_codings("alice", "02", third, [(seg.start, seg.start + 12)])  # a sub-segment span
     project.add_memo("alice", "Whole interview feels rehearsed.", transcript=first)
@@ -581,6 +581,8 @@ def test_qdc_into_a_new_project_restores_the_codebook(project, tmp_path):
     )
     assert result.exit_code == 0, result.output
     target = tmp_path / "fresh.db"
+    # `codebook import` refuses a project that does not exist (a mistyped -p): init one first.
+    assert invoke("-p", str(target), "init", "--empty").exit_code == 0
     result = invoke("-p", str(target), "codebook", "import", str(path))
     assert result.exit_code == 0, result.output
     with Project.open(target) as fresh:

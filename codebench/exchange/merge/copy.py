@@ -37,6 +37,38 @@ def copy_codings(ctx: MergeContext) -> None:
             f"{kept} coding(s) that {ctx.src_name}'s log records as removed are still here "
             "(merge only adds; remove them here if that is intended)"
         )
+    transcripts = _transcripts_removed_in_source_but_kept(ctx)
+    if transcripts:
+        ctx.report.conflicts.append(
+            f"{len(transcripts)} transcript(s) that {ctx.src_name}'s log records as removed are "
+            f"still here: {', '.join(transcripts)} (merge only adds; "
+            "`codebench remove-transcript` removes them here if that is intended)"
+        )
+
+
+def _transcripts_removed_in_source_but_kept(ctx: MergeContext) -> list[str]:
+    """Names (here) of transcripts a new ``transcript.remove`` event of the source names by
+    text hash, that the source no longer holds and the target still does."""
+    events = merge_sql.new_source_events(ctx.db, ["transcript.remove"])
+    if not events:
+        return []
+    in_source = {
+        r["sha256"] for r in bulk.fetch_rows(ctx.db, "transcripts", bulk.SOURCE, columns="sha256")
+    }
+    here = {
+        r["sha256"]: r["name"]
+        for r in bulk.fetch_rows(ctx.db, "transcripts", columns="sha256, name")
+    }
+    names: list[str] = []
+    for event in events:
+        try:
+            sha = json.loads(event["payload"]).get("sha256")
+        except (ValueError, AttributeError, TypeError):
+            continue
+        kept = isinstance(sha, str) and sha not in in_source and sha in here
+        if kept and here[sha] not in names:
+            names.append(here[sha])
+    return names
 
 
 def _removed_in_source_but_kept(ctx: MergeContext, removals: list[dict[str, Any]]) -> int:

@@ -24,8 +24,11 @@ Conflicts are resolved by simple, documented rules and reported:
 * a memo: the more recent ``updated_at`` wins;
 * attributes and segmentation of a transcript both files have: target wins.
 
-Merging only adds: a coding or memo removed in a source but still in the
-target stays (removals the source's log records are counted in the report).
+Merging only adds: a coding, memo or transcript removed in a source but
+still in the target stays (removals the source's log records are counted in
+the report); a source's ``transcript.remove`` events are copied like any
+other, with no transcript. A source whose pages fail ``PRAGMA quick_check``
+is refused before anything is read from it.
 Each source is one transaction, so a refused source changes nothing, and
 merging the same file again changes nothing. Source files are attached
 read-only and never modified.
@@ -67,9 +70,9 @@ from codebench.exchange.merge.match import (
     tree_order,
 )
 from codebench.exchange.merge.report import KINDS, MergeRefused, MergeReport, SourceReport
-from codebench.store import bulk, merge_sql
+from codebench.store import bulk, failures, merge_sql
 from codebench.store import events as event_sql
-from codebench.store.connection import APPLICATION_ID, open_database
+from codebench.store.connection import APPLICATION_ID, integrity_problem, open_database
 from codebench.store.migrations import known_names
 
 if TYPE_CHECKING:
@@ -198,6 +201,12 @@ def _attach(
         raise MergeRefused(f"{path}: cannot read ({error})") from None
     if app_id != APPLICATION_ID or applied is None:
         raise MergeRefused(f"{path}: not a codebench project")
+    try:
+        problem = integrity_problem(db, bulk.SOURCE)
+    except sqlite3.DatabaseError as error:
+        raise MergeRefused(f"{path}: cannot read ({error})") from None
+    if problem is not None:
+        raise MergeRefused(failures.damaged(path, problem, outcome="nothing was merged from it"))
     known = known_names()
     unknown = [name for name in applied if name not in known]
     if unknown:
