@@ -7,6 +7,14 @@ from pathlib import Path
 import click
 
 from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
+from codebench.cli.output import (
+    check_binary_stdout,
+    console,
+    is_stdout,
+    output_option,
+    say,
+    write_output,
+)
 from codebench.errors import CodebenchError
 
 REPORT_FORMATS = ("table", "json", "csv", "md", "xlsx")
@@ -78,12 +86,7 @@ def _split(value: str | None) -> list[str] | None:
     show_default=True,
     help="Output format.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of stdout.",
-)
+@output_option("Write to this file (atomically) instead of stdout.")
 @pass_ctx
 @handle_errors
 def agreement(
@@ -118,7 +121,9 @@ def agreement(
     from codebench.agreement.report import agreement_report
 
     if fmt == "xlsx" and output is None:
-        raise CodebenchError("--format xlsx writes a file: add -o FILE.xlsx")
+        raise CodebenchError("--format xlsx writes a file: add -o FILE.xlsx (or -o - for a pipe)")
+    if fmt == "xlsx" and is_stdout(output):
+        check_binary_stdout("xlsx output")
     with ctx.open() as project:
         report = agreement_report(
             project,
@@ -138,13 +143,15 @@ def agreement(
 
 def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     from codebench.agreement import formats
-    from codebench.fileio import write_atomic
+    from codebench.safety import json_safe, visible_controls
 
+    if is_stdout(output):
+        output = None
     if fmt == "table":
         from codebench.agreement.render_rich import print_report, report_text
 
         if output is None:
-            print_report(report)
+            print_report(report, console())
             return
         payload: str | bytes = report_text(report)
     elif fmt == "json":
@@ -155,11 +162,11 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
         payload = formats.to_markdown(report)
     else:
         payload = formats.to_xlsx(report)
-    if output is None:
-        click.echo(payload, nl=False)
-    else:
-        write_atomic(output, payload)
-        click.echo(f"Agreement report written to {output}.", err=True)
+    if isinstance(payload, str):
+        payload = json_safe(payload) if fmt == "json" else visible_controls(payload)
+    write_output(output or "-", payload, what="xlsx output")
+    if output is not None:
+        say(f"Agreement report written to {output}.", err=True)
 
 
 @click.command(name="disagreements")
@@ -238,17 +245,16 @@ def disagreements(
 
 
 def _disagreement_table(items: list) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    out = console()
     if not items:
-        console.print("No disagreements on the compared transcripts.")
+        out.print("No disagreements on the compared transcripts.")
         return
     a, b = items[0].coder_a.name, items[0].coder_b.name
     table = Table(
-        title=f"Disagreements between {a} and {b}",
+        title=f"Disagreements between {escape(a)} and {escape(b)}",
         header_style="bold",
         show_lines=True,
         title_justify="left",
@@ -257,8 +263,8 @@ def _disagreement_table(items: list) -> None:
     table.add_column("Code", no_wrap=True)
     table.add_column("Where", overflow="fold", max_width=22)
     table.add_column("Text", ratio=3, min_width=24)
-    table.add_column(a, ratio=1)
-    table.add_column(b, ratio=1)
+    table.add_column(escape(a), ratio=1)
+    table.add_column(escape(b), ratio=1)
     if any_decided:
         table.add_column("Decided", ratio=1)
 
@@ -287,9 +293,9 @@ def _disagreement_table(items: list) -> None:
                 escape(f"{d.decision.choice} ({d.decision.decider})") if d.decision else ""
             )
         table.add_row(*cells)
-    console.print(table)
+    out.print(table)
     decided = sum(1 for d in items if d.decided)
-    console.print(f"{len(items)} disagreement(s), {decided} decided.")
+    out.print(f"{len(items)} disagreement(s), {decided} decided.")
 
 
 @click.command(name="adjudicate")
@@ -339,7 +345,7 @@ def adjudicate_cmd(
             codes=_split(pick) if choice == "edit" else None,
         )
         labels = sorted(project.code(g).label for g in decision.result)
-    click.echo(
+    say(
         f"{consensus_name}: segment {segment} now has {', '.join(labels) or 'no codes'} ({choice} by {coder})"
     )
 

@@ -44,6 +44,7 @@ from codebench.exchange.qdpx.import_writes import ProjectImporter, SourcePlan
 from codebench.exchange.qdpx.segment import SourceSegmenter
 from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.ids import GUID_NAMESPACE
+from codebench.fileio import remove_stale_temporaries
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
@@ -273,6 +274,7 @@ def _export(project: Project, path: Path, coders: Iterable[str | Coder] | None) 
     from codebench.exchange.refi import write_project
 
     refi = build_refi_project(project, coders=coders)
+    remove_stale_temporaries(path)  # of earlier exports that were killed
     with refi_errors():
         write_project(refi, path)
     return ExportSummary(
