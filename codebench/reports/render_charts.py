@@ -23,6 +23,8 @@ from codebench.reports.render_rich import BAR_MEASURES
 from codebench.safety import visible_controls
 
 DPI = 200
+#: Control pictures (U+2400–U+2421) drawn as U+FFFD in charts.
+_NO_PICTURES = {code: "\ufffd" for code in range(0x2400, 0x2422)}
 DEFAULT_COLOUR = "#4e79a7"
 
 
@@ -78,8 +80,13 @@ def chart_bytes(
 
 
 def _label(text: str) -> str:
-    """``text`` as a literal chart label: controls made visible, ``$`` not mathematics."""
-    return visible_controls(str(text)).replace("$", r"\$")
+    """``text`` as a literal chart label: controls shown as ``�``, ``$`` not mathematics.
+
+    The chart fonts have no control pictures (``␛``), so every control
+    character becomes the replacement character, which they do have.
+    """
+    shown = visible_controls(str(text)).translate(_NO_PICTURES)
+    return shown.replace("$", r"\$")
 
 
 def _pyplot() -> Any:
