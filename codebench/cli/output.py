@@ -108,19 +108,31 @@ def _safe_console_class() -> type:
 
 # ---------------------------------------------------------------------- -o
 def output_option(help: str, *, required: bool = False) -> Callable[[F], F]:
-    """``-o/--output FILE``; ``-`` means standard output (``./-`` is a file named ``-``)."""
+    """``-o/--output FILE``; ``-`` means standard output (``./-`` is a file named ``-``).
+
+    The command receives a :class:`~pathlib.Path`, or the string :data:`STDOUT`
+    for ``-`` (a ``Path`` would turn ``./-`` into ``-`` too); test it with
+    :func:`is_stdout`.
+    """
     return click.option(
         "-o",
         "--output",
         required=required,
-        type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+        type=click.Path(dir_okay=False, allow_dash=True),
+        callback=_output_value,
         help=f"{help} '-' writes to standard output.",
     )
 
 
+def _output_value(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None or value == STDOUT:
+        return value
+    return Path(value)
+
+
 def is_stdout(output: Path | str | None) -> bool:
-    """Whether ``-o`` named standard output."""
-    return output is not None and str(output) == STDOUT
+    """Whether ``-o`` named standard output (the bare ``-``, not a path ``./-``)."""
+    return isinstance(output, str) and output == STDOUT
 
 
 def check_binary_stdout(what: str) -> None:
