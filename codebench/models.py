@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from codebench.safety import style_colour
+
 CODER_KINDS = ("human", "consensus")
 STATUSES = ("not-started", "in-progress", "done")
 
@@ -40,6 +42,13 @@ class Code:
     colour: str | None = None
     shortcut: str | None = None
     archived: bool = False
+
+    def __post_init__(self) -> None:
+        # The colour is drawn as a style (terminal, workbench, charts, SVG). A value
+        # that is not #RRGGBB (a hand-edited or hostile dump) would be parsed as a
+        # style, a link or a crash there, so a code built from it has no colour.
+        if self.colour is not None and style_colour(self.colour) is None:
+            object.__setattr__(self, "colour", None)
 
     @property
     def label(self) -> str:

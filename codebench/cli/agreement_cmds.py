@@ -7,6 +7,14 @@ from pathlib import Path
 import click
 
 from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
+from codebench.cli.output import (
+    check_binary_stdout,
+    console,
+    is_stdout,
+    output_option,
+    say,
+    write_output,
+)
 from codebench.errors import CodebenchError
 
 REPORT_FORMATS = ("table", "json", "csv", "md", "html", "docx", "xlsx")
@@ -112,12 +120,7 @@ def _split(value: str | None) -> list[str] | None:
     show_default=True,
     help="Output format (xlsx and docx need -o FILE).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically) instead of stdout.",
-)
+@output_option("Write to this file (atomically) instead of stdout.")
 @pass_ctx
 @handle_errors
 def agreement(
@@ -151,7 +154,11 @@ def agreement(
     from codebench.agreement.report import agreement_report
 
     if fmt in BINARY_FORMATS and output is None:
-        raise CodebenchError(f"--format {fmt} writes a file: add -o FILE.{fmt}")
+        raise CodebenchError(
+            f"--format {fmt} writes a file: add -o FILE.{fmt} (or -o - for a pipe)"
+        )
+    if fmt in BINARY_FORMATS and is_stdout(output):
+        check_binary_stdout(f"{fmt} output")
     with ctx.open(write=False) as project:
         report = agreement_report(
             project,
@@ -171,17 +178,22 @@ def agreement(
 
 def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     from codebench.agreement import output as agreement_output
+    from codebench.safety import json_safe, visible_controls
 
+    if is_stdout(output):
+        output = None
     if output is not None:
         agreement_output.write(report, output, fmt)
-        click.echo(f"Agreement report written to {output}.", err=True)
+        say(f"Agreement report written to {output}.", err=True)
     elif fmt == "table":
         from codebench.agreement.render_rich import print_report
 
-        print_report(report)
+        print_report(report, console())
     else:
         payload = agreement_output.render(report, fmt)
-        click.echo(payload, nl=False)
+        if isinstance(payload, str):
+            payload = json_safe(payload) if fmt == "json" else visible_controls(payload)
+        write_output("-", payload, what=f"{fmt} output")
 
 
 @click.command(name="disagreements")
@@ -260,17 +272,16 @@ def disagreements(
 
 
 def _disagreement_table(items: list) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    out = console()
     if not items:
-        console.print("No disagreements on the compared transcripts.")
+        out.print("No disagreements on the compared transcripts.")
         return
     a, b = items[0].coder_a.name, items[0].coder_b.name
     table = Table(
-        title=f"Disagreements between {a} and {b}",
+        title=f"Disagreements between {escape(a)} and {escape(b)}",
         header_style="bold",
         show_lines=True,
         title_justify="left",
@@ -279,8 +290,8 @@ def _disagreement_table(items: list) -> None:
     table.add_column("Code", no_wrap=True)
     table.add_column("Where", overflow="fold", max_width=22)
     table.add_column("Text", ratio=3, min_width=24)
-    table.add_column(a, ratio=1)
-    table.add_column(b, ratio=1)
+    table.add_column(escape(a), ratio=1)
+    table.add_column(escape(b), ratio=1)
     if any_decided:
         table.add_column("Decided", ratio=1)
 
@@ -309,9 +320,9 @@ def _disagreement_table(items: list) -> None:
                 escape(f"{d.decision.choice} ({d.decision.decider})") if d.decision else ""
             )
         table.add_row(*cells)
-    console.print(table)
+    out.print(table)
     decided = sum(1 for d in items if d.decided)
-    console.print(f"{len(items)} disagreement(s), {decided} decided.")
+    out.print(f"{len(items)} disagreement(s), {decided} decided.")
 
 
 @click.command(name="adjudicate")
@@ -361,7 +372,7 @@ def adjudicate_cmd(
             codes=_split(pick) if choice == "edit" else None,
         )
         labels = sorted(project.code(g).label for g in decision.result)
-    click.echo(
+    say(
         f"{consensus_name}: segment {segment} now has {', '.join(labels) or 'no codes'} ({choice} by {coder})"
     )
 

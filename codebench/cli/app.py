@@ -6,7 +6,8 @@ import functools
 import os
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +15,7 @@ import click
 
 from codebench import __version__
 from codebench.errors import CodebenchError, ProjectMissing
+from codebench.safety import one_line
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -69,14 +71,14 @@ def handle_errors(func: F) -> F:
         except ProjectMissing as error:
             raise click.ClickException(str(error) + _demo_hint(error.path)) from None
         except CodebenchError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(one_line(error)) from None
         except sqlite3.Error as error:
             from codebench.store.failures import describe
 
             message = describe(error, _project_in_play())
             if message is None:
                 raise
-            raise click.ClickException(message) from None
+            raise click.ClickException(one_line(message)) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
 
@@ -124,7 +126,40 @@ def format_option(*choices: str) -> Callable[[F], F]:
 pass_ctx = click.make_pass_decorator(Context)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@contextmanager
+def _printable_errors() -> Iterator[None]:
+    """Make every error message safe to print: one line, no control characters.
+
+    A message quotes what the user typed or what a file held (a file name,
+    a code name, an option); an escape sequence in it would otherwise reach
+    the terminal, and a newline would start a made-up second line.
+    """
+    try:
+        yield
+    except click.ClickException as error:
+        error.message = one_line(error.message)
+        raise
+    except CodebenchError as error:  # raised outside a handle_errors command
+        raise click.ClickException(one_line(error)) from None
+
+
+class SafeGroup(click.Group):
+    """The root group: every error it or a subcommand raises is printed safely."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _printable_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _printable_errors():
+            return super().invoke(ctx)
+
+
+@click.group(
+    cls=SafeGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "-p",
     "--project",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.output import console, is_stdout, output_option, say, write_output
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -37,8 +38,6 @@ def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None
       codebench codebook show
       codebench codebook show --file codebooks/mutuals.yaml --full
     """
-    from rich.console import Console
-
     from codebench.codebook.format import load_codebook
     from codebench.codebook.render import codebook_tree
 
@@ -48,7 +47,7 @@ def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None
         with ctx.open(write=False) as project:
             book = project.codebook()
             tally = _counts(project) if counts else None
-    Console().print(codebook_tree(book, counts=tally, full=full))
+    console().print(codebook_tree(book, counts=tally, full=full))
 
 
 @codebook.command(name="export")
@@ -59,12 +58,7 @@ def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None
     default=None,
     help="Output format (default: from the file extension, else yaml).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (default: stdout).",
-)
+@output_option("Write to this file (default: stdout).")
 @pass_ctx
 @handle_errors
 def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
@@ -76,8 +70,10 @@ def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
       codebench codebook export -o codebook.yaml
     """
     from codebench.codebook.format import dump_json, dump_markdown, dump_yaml
-    from codebench.fileio import write_atomic
+    from codebench.safety import json_safe, visible_controls
 
+    if output is not None and is_stdout(output):
+        output = None
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output else ""
         fmt = (
@@ -93,16 +89,16 @@ def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
 
             data: bytes | str = export_qdc(project)
         elif fmt == "json":
-            data = dump_json(book, counts=tally)
+            data = json_safe(dump_json(book, counts=tally))
         elif fmt == "md":
-            data = dump_markdown(book, counts=tally)
+            data = visible_controls(dump_markdown(book, counts=tally))  # a document to read
         else:
             data = dump_yaml(book)
     if output is None:
-        click.echo(data.decode("utf-8") if isinstance(data, bytes) else data, nl=False)
+        write_output("-", data.decode("utf-8") if isinstance(data, bytes) else data)
     else:
-        write_atomic(output, data)
-        click.echo(f"Codebook written to {output}", err=True)
+        write_output(output, data)
+        say(f"Codebook written to {output}", err=True)
 
 
 @codebook.command(name="import")
@@ -127,7 +123,7 @@ def import_cmd(ctx: Context, file_path: Path) -> None:
             from codebench.codebook.format import load_codebook
 
             result = project.load_codebook(load_codebook(file_path))
-    click.echo(f"{result['added']} codes added, {result['updated']} updated")
+    say(f"{result['added']} codes added, {result['updated']} updated")
 
 
 def _counts(project: Project) -> dict[str, int]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
+from codebench.cli.output import say
 from codebench.errors import NotCodable
 
 
@@ -42,7 +43,7 @@ def code_segment(
             )
         except NotCodable as error:
             raise NotCodable(f"{error}; pass --allow-noncodable to code it anyway") from None
-        click.echo(f"{'coded' if added else 'already coded'}: segment {segment} with {c.label}")
+        say(f"{'coded' if added else 'already coded'}: segment {segment} with {c.label}")
 
 
 @click.command(name="uncode-segment")
@@ -62,7 +63,7 @@ def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code
     with ctx.open() as project:
         c = project.code(code)
         removed = project.uncode_segments(coder, transcript, [segment], c)
-        click.echo(f"removed {removed} coding(s) of {c.label} from segment {segment}")
+        say(f"removed {removed} coding(s) of {c.label} from segment {segment}")
 
 
 @click.command(name="import-codings")
@@ -82,7 +83,7 @@ def import_codings(ctx: Context, csv_path: Path) -> None:
 
     with ctx.open() as project:
         result = import_codings_csv(project, csv_path)
-    click.echo(f"{result.rows} rows: {result.added} codings added, {result.memos} memos added")
+    say(f"{result.rows} rows: {result.added} codings added, {result.memos} memos added")
 
 
 COMMANDS = [code_segment, uncode_segment, import_codings]

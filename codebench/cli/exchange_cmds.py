@@ -8,12 +8,13 @@ with ``import-jsonl``.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.output import is_stdout, output_option, say
+from codebench.fileio import private_tempdir
 
 
 @click.command()
@@ -44,7 +45,7 @@ def merge(ctx: Context, target: Path, sources: tuple[Path, ...], dry_run: bool) 
             report = merge_files(project, list(sources), dry_run=dry_run)
     elif dry_run:
         with (
-            tempfile.TemporaryDirectory(prefix="codebench-merge-") as folder,
+            private_tempdir("merge") as folder,
             ctx.open_at(Path(folder) / target.name, create=True) as project,
         ):
             report = merge_files(project, list(sources), dry_run=True)
@@ -53,7 +54,7 @@ def merge(ctx: Context, target: Path, sources: tuple[Path, ...], dry_run: bool) 
         with ctx.open_at(target, create=True) as project:
             report = merge_files(project, list(sources))
     for line in report.lines():
-        click.echo(line)
+        say(line)
     if not report.ok:
         raise SystemExit(1)
 
@@ -64,12 +65,7 @@ def export_group() -> None:
 
 
 @export_group.command(name="jsonl")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file, atomically (default: stdout).",
-)
+@output_option("Write to this file, atomically (default: stdout).")
 @pass_ctx
 @handle_errors
 def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
@@ -87,12 +83,12 @@ def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
     from codebench.exchange.jsonl import export_jsonl, write_stdout
 
     with ctx.open(write=False) as project:
-        if output is None:
+        if output is None or is_stdout(output):
             write_stdout(project)
             return
         counts = export_jsonl(project, output)
     total = sum(counts.values())
-    click.echo(
+    say(
         f"Wrote {total} records to {output} "
         f"({counts['transcript']} transcripts, {counts['coding']} codings, {counts['event']} events).",
         err=True,
@@ -125,12 +121,12 @@ def import_jsonl_cmd(ctx: Context, file_path: Path, dry_run: bool) -> None:
             result = import_jsonl(file_path, project, dry_run=dry_run)
     else:
         with (
-            tempfile.TemporaryDirectory(prefix="codebench-jsonl-") as folder,
+            private_tempdir("jsonl") as folder,
             ctx.open_at(Path(folder) / path.name, create=True) as project,
         ):
             result = import_jsonl(file_path, project, dry_run=True)
     for line in result.lines():
-        click.echo(line)
+        say(line)
     if not result.ok:
         raise SystemExit(1)
 

@@ -1,12 +1,34 @@
-"""Rendering rows for the terminal (rich), or as JSON / CSV for scripts."""
+"""Rendering rows for the terminal (rich), or as JSON / CSV for scripts; where output goes.
+
+Everything printed here is safe to print: table cells are
+:class:`rich.text.Text` (never markup) with control characters made
+visible, CSV cells are formula-safe, and JSON has C1/bidi controls escaped
+(:mod:`codebench.safety`). :func:`console` gives a console that makes any
+control character left in a renderable visible as it is drawn, so a
+renderable built elsewhere cannot print an escape sequence either.
+:func:`is_stdout` and :func:`write_output` make ``-o -`` mean standard
+output for every command that takes ``-o``.
+"""
 
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from codebench.errors import CodebenchError
+from codebench.safety import json_safe, spreadsheet_cell, terminal_safe
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The ``-o`` value that means standard output.
+STDOUT = "-"
 
 
 def emit(
@@ -19,24 +41,31 @@ def emit(
     """Write ``rows`` to stdout as a rich table, JSON array, or CSV."""
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
-        sys.stdout.write(json.dumps(list(rows), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json_safe(json.dumps(list(rows), ensure_ascii=False, indent=2)) + "\n")
     elif fmt == "csv":
-        writer = csv.DictWriter(
-            sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
-        )
-        writer.writeheader()
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([_csv(c) for c in columns])
         for row in rows:
-            writer.writerow({k: _flat(row.get(k)) for k in columns})
+            writer.writerow([_csv(_flat(row.get(c))) for c in columns])
     else:
-        from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=title, show_lines=False, header_style="bold")
+        table = Table(
+            title=Text(terminal_safe(title), style="italic") if title is not None else None,
+            show_lines=False,
+            header_style="bold",
+        )
         for column in columns:
-            table.add_column(column.replace("_", " "), overflow="fold")
+            table.add_column(Text(terminal_safe(column.replace("_", " "))), overflow="fold")
         for row in rows:
-            table.add_row(*[_cell(row.get(c)) for c in columns])
-        Console().print(table)
+            table.add_row(*[Text(terminal_safe(_flat(row.get(c)))) for c in columns])
+        console().print(table)
+
+
+def say(message: Any, *, err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` for a message that quotes names, file names or text (controls made visible)."""
+    click.echo(terminal_safe(message), err=err, nl=nl)
 
 
 def _flat(value: Any) -> Any:
@@ -47,13 +76,96 @@ def _flat(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _cell(value: Any) -> str:
-    from rich.markup import escape
-
-    return escape(str(_flat(value)))
+def _csv(value: Any) -> Any:
+    return "" if value is None else spreadsheet_cell(value)
 
 
-def console() -> Any:
-    from rich.console import Console
+def console(**options: Any) -> Any:
+    """A rich console whose output never carries a control character from the data."""
+    return _safe_console_class()(**options)
 
-    return Console()
+
+@functools.cache
+def _safe_console_class() -> type:
+    from rich.console import Console, ConsoleOptions, RenderableType
+    from rich.segment import Segment
+
+    class SafeConsole(Console):
+        """Makes control characters in drawn text visible (rich passes ESC, CSI, OSC… through)."""
+
+        def render(
+            self, renderable: RenderableType, options: ConsoleOptions | None = None
+        ) -> Iterable[Segment]:
+            for segment in super().render(renderable, options):
+                if segment.control:
+                    yield segment  # rich's own cursor and screen controls
+                else:
+                    safe = terminal_safe(segment.text)
+                    yield segment if safe is segment.text else Segment(safe, segment.style)
+
+    return SafeConsole
+
+
+# ---------------------------------------------------------------------- -o
+def output_option(help: str, *, required: bool = False) -> Callable[[F], F]:
+    """``-o/--output FILE``; ``-`` means standard output (``./-`` is a file named ``-``).
+
+    The command receives a :class:`~pathlib.Path`, or the string :data:`STDOUT`
+    for ``-`` (a ``Path`` would turn ``./-`` into ``-`` too); test it with
+    :func:`is_stdout`.
+    """
+    return click.option(
+        "-o",
+        "--output",
+        required=required,
+        type=click.Path(dir_okay=False, allow_dash=True),
+        callback=_output_value,
+        help=f"{help} '-' writes to standard output.",
+    )
+
+
+def _output_value(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None or value == STDOUT:
+        return value
+    return Path(value)
+
+
+def is_stdout(output: Path | str | None) -> bool:
+    """Whether ``-o`` named standard output (the bare ``-``, not a path ``./-``)."""
+    return isinstance(output, str) and output == STDOUT
+
+
+def check_binary_stdout(what: str) -> None:
+    """Refuse to send a binary format to a terminal (it would print garbage, or worse)."""
+    if sys.stdout.isatty():
+        raise CodebenchError(
+            f"{what} is binary: not written to a terminal (redirect or pipe standard output, "
+            "or give -o FILE)"
+        )
+
+
+def write_output(output: Path | str, data: bytes | str, *, what: str = "this output") -> None:
+    """``data`` to ``output`` (atomically), or to standard output for ``-``."""
+    if is_stdout(output):
+        if isinstance(data, bytes):
+            check_binary_stdout(what)
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data)
+            sys.stdout.flush()
+        return
+    from codebench.fileio import write_atomic
+
+    write_atomic(output, data)
+
+
+def copy_to_stdout(path: Path) -> None:
+    """Stream a finished file to standard output (binary), in blocks."""
+    import shutil
+
+    sys.stdout.flush()
+    with open(path, "rb") as handle:
+        shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
+    sys.stdout.buffer.flush()

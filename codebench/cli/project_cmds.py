@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from codebench.cli.app import Context, coder_option, format_option, handle_errors, pass_ctx
-from codebench.cli.output import console, emit
+from codebench.cli.output import console, emit, say
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -38,7 +38,7 @@ def init(ctx: Context, codebook_path: Path | None, empty: bool) -> None:
     book = None if empty else load_codebook(codebook_path or default_codebook_path())
     with Project.init(ctx.project_path, book) as project:
         n = len(project.codes())
-        click.echo(f"Project {project.path} ready with {n} codes.")
+        say(f"Project {project.path} ready with {n} codes.")
 
 
 @click.command()
@@ -66,9 +66,9 @@ def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
 
     created = build_demo(demo_path)
     if created:
-        click.echo(f"Demo project written to {demo_path}.", err=True)
+        say(f"Demo project written to {demo_path}.", err=True)
     if no_tui:
-        click.echo(str(demo_path))
+        say(str(demo_path))
         return
     from codebench.cli.tui_cmd import open_tui
 
@@ -142,19 +142,19 @@ def import_cmd(
             progress=lambda name: progress.advance(task),
         )
     for name in report.imported:
-        click.echo(f"imported  {name}")
+        say(f"imported  {name}")
     for name in report.unchanged:
-        click.echo(f"unchanged {name} (already imported)")
+        say(f"unchanged {name} (already imported)")
     if attributes is not None and report.attributes_set:
-        click.echo(f"attributes set for {report.attributes_set} transcript(s)")
+        say(f"attributes set for {report.attributes_set} transcript(s)")
     if report.attributes_skipped:
-        click.echo(
+        say(
             f"attributes skipped for {len(report.attributes_skipped)} transcript(s) not in the project: "
             + ", ".join(report.attributes_skipped)
         )
     for _path, message in report.failed:
-        click.echo(f"Error: {message}", err=True)
-    click.echo(
+        say(f"Error: {message}", err=True)
+    say(
         f"{len(report.imported)} imported, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
         f"{report.segments} segments, {report.words} words"
     )
@@ -243,12 +243,10 @@ def status(ctx: Context, coder: str, transcript: str, state: str | None) -> None
     with ctx.open(write=state is not None) as project:
         name = project.transcript(transcript).name
         if state is None:
-            click.echo(
-                project.status(coder, name) if _known_coder(project, coder) else "not-started"
-            )
+            say(project.status(coder, name) if _known_coder(project, coder) else "not-started")
         else:
             project.set_status(coder, transcript, state)
-            click.echo(f"{coder}: {project.transcript(transcript).name} is {state}")
+            say(f"{coder}: {project.transcript(transcript).name} is {state}")
 
 
 def _known_coder(project: Project, name: str) -> bool:

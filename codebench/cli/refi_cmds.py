@@ -7,23 +7,24 @@ import and export live under ``codebench codebook``.
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
 from codebench.cli.exchange_cmds import export_group
+from codebench.cli.output import (
+    check_binary_stdout,
+    copy_to_stdout,
+    is_stdout,
+    output_option,
+    say,
+)
+from codebench.fileio import private_tempdir
 
 
 @export_group.command(name="qdpx")
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The .qdpx file to write (replaced atomically).",
-)
+@output_option("The .qdpx file to write (replaced atomically).", required=True)
 @click.option(
     "--coder",
     "coders",
@@ -46,10 +47,21 @@ def qdpx(ctx: Context, output: Path, coders: tuple[str, ...]) -> None:
     """
     from codebench.exchange.qdpx.project import export_qdpx
 
+    to_stdout = is_stdout(output)
+    if to_stdout:
+        check_binary_stdout("a .qdpx project")
     with ctx.open(write=False) as project:
-        summary = export_qdpx(project, output, coders=list(coders) or None)
+        if not to_stdout:
+            summary = export_qdpx(project, output, coders=list(coders) or None)
+        else:
+            # The archive is written whole to a private temporary file, then copied out.
+            with private_tempdir("qdpx") as folder:
+                staged = folder / "export.qdpx"
+                summary = export_qdpx(project, staged, coders=list(coders) or None)
+                copy_to_stdout(staged)
+            summary.path = Path("standard output")
     for line in summary.lines():
-        click.echo(line)
+        say(line, err=to_stdout)
 
 
 @click.command(name="import-project")
@@ -104,7 +116,7 @@ def import_project(
     if path.exists():
         report = run(path)
     elif dry_run:
-        with tempfile.TemporaryDirectory(prefix="codebench-refi-") as folder:
+        with private_tempdir("refi") as folder:
             report = run(Path(folder) / path.name, create=True)
     else:
         try:
@@ -114,7 +126,7 @@ def import_project(
                 leftover.unlink(missing_ok=True)  # we created it: leave nothing behind
             raise
     for line in report.lines():
-        click.echo(line)
+        say(line)
 
 
 COMMANDS = [import_project]

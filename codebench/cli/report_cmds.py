@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.output import (
+    check_binary_stdout,
+    console,
+    is_stdout,
+    output_option,
+    say,
+    write_output,
+)
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -93,12 +100,7 @@ MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers"
     type=click.Choice(FORMATS),
     help="Output format (default: from -o's extension, else a table).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to this file (atomically).",
-)
+@output_option("Write to this file (atomically).")
 @pass_ctx
 @handle_errors
 def report(
@@ -132,11 +134,19 @@ def report(
     from codebench.errors import CodebenchError
     from codebench.reports import writers
 
+    to_stdout = is_stdout(output)
+    if to_stdout:
+        output = None
     if fmt is None and output is None and kind == "html":
         fmt = "html"
     fmt = writers.infer_format(output, fmt)
-    if output is None and fmt in writers.BINARY:
-        raise CodebenchError(f"{fmt} output needs a file: add -o FILE")
+    if fmt in writers.BINARY:
+        if to_stdout:
+            check_binary_stdout(f"{fmt} output")
+        elif output is None:
+            raise CodebenchError(
+                f"{fmt} output needs a file: add -o FILE (or -o - to write it to a pipe)"
+            )
     with ctx.open(write=False) as project:
         result = build(
             project,
@@ -153,19 +163,15 @@ def report(
         view = {"rollup": rollup, "measure": measure, "transpose": transpose}
         if output is not None:
             writers.write(result, output, fmt, **view)
-            click.echo(f"Wrote {output} ({kind}, {fmt})", err=True)
+            say(f"Wrote {output} ({kind}, {fmt})", err=True)
         elif fmt == "table":
-            from rich.console import Console
-
             from codebench.reports.render_rich import renderables
 
-            console = Console()
+            out = console()
             for item in renderables(result, **view):
-                console.print(item)
+                out.print(item)
         else:
-            data = writers.render(result, fmt, **view)
-            assert isinstance(data, str)
-            sys.stdout.write(data)
+            write_output("-", writers.render(result, fmt, **view), what=f"{fmt} output")
 
 
 def build(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from codebench.errors import CodebenchError
-from codebench.fileio import write_atomic_with
+from codebench.fileio import private_tempdir, write_atomic_with
 from codebench.models import STATUSES
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
@@ -234,7 +233,7 @@ def import_jsonl(path: Path | str, project: Project, *, dry_run: bool = False) -
     from codebench.exchange.merge.run import merge
     from codebench.project import Project
 
-    with tempfile.TemporaryDirectory(prefix="codebench-jsonl-") as folder:
+    with private_tempdir("jsonl") as folder:
         scratch_path = Path(folder) / (source.stem + ".db")
         with (
             Project.open(scratch_path, create=True) as scratch,

@@ -4,7 +4,11 @@ Frequencies: horizontal bars of one measure per code. Codes by attribute:
 a heat map of the % of each group's transcripts. Co-occurrence: a heat map
 of the counts (or the normalised values). matplotlib is imported lazily and
 always with the non-interactive Agg backend, so no display is needed; SVG
-output is made reproducible (fixed hash salt, no date).
+output is made reproducible (fixed hash salt, no date). Every label goes
+through :func:`_label`: matplotlib reads ``$…$`` as mathematical notation
+(an unbalanced ``$`` in a code name would crash the export, a balanced pair
+would typeset as a formula), and the SVG writer copies control characters
+into XML that then cannot be opened.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from codebench.reports.by_attribute import ByAttributeReport
 from codebench.reports.cooccurrence import NORMALISATIONS, CooccurrenceReport
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.render_rich import BAR_MEASURES
+from codebench.safety import visible_controls
 
 DPI = 200
+#: Control pictures (U+2400–U+2421) drawn as U+FFFD in charts.
+_NO_PICTURES = {code: "\ufffd" for code in range(0x2400, 0x2422)}
 DEFAULT_COLOUR = "#4e79a7"
 
 
@@ -29,11 +36,16 @@ def chart_bytes(
     if isinstance(report, FrequencyReport):
         figure = _frequency_figure(plt, report, measure, rollup)
     elif isinstance(report, ByAttributeReport):
-        labels = [r.code.label for r in report.rows]
+        labels = [_label(r.code.label) for r in report.rows]
         values = [[c.percent or 0.0 for c in r.cells] for r in report.rows]
-        columns = [f"{g.value}\n(n={g.transcripts})" for g in report.groups]
+        columns = [f"{_label(g.value)}\n(n={g.transcripts})" for g in report.groups]
         figure = _heatmap(
-            plt, labels, columns, values, f"% of transcripts by {report.attribute}", "{:.0f}"
+            plt,
+            labels,
+            columns,
+            values,
+            _label(f"% of transcripts by {report.attribute}"),
+            "{:.0f}",
         )
     elif isinstance(report, CooccurrenceReport):
         used = [i for i in range(len(report.codes)) if report.counts[i][i]]
@@ -46,8 +58,8 @@ def chart_bytes(
         )
         figure = _heatmap(
             plt,
-            [report.codes[i].label for i in used],
-            [report.codes[i].short for i in used],
+            [_label(report.codes[i].label) for i in used],
+            [_label(report.codes[i].short) for i in used],
             values,
             f"Co-occurrence ({what})",
             "{:.2f}" if report.values is not None else "{:.0f}",
@@ -67,6 +79,16 @@ def chart_bytes(
     return out.getvalue()
 
 
+def _label(text: str) -> str:
+    """``text`` as a literal chart label: controls shown as ``�``, ``$`` not mathematics.
+
+    The chart fonts have no control pictures (``␛``), so every control
+    character becomes the replacement character, which they do have.
+    """
+    shown = visible_controls(str(text)).translate(_NO_PICTURES)
+    return shown.replace("$", r"\$")
+
+
 def _pyplot() -> Any:
     import matplotlib
 
@@ -81,7 +103,8 @@ def _frequency_figure(plt: Any, report: FrequencyReport, measure: str, rollup: b
     found = [(row.code, getattr(row.counts(rollup), measure) or 0) for row in report.rows]
     rows: list[tuple[Any, float]] = [(code, value) for code, value in found if value] or [(None, 0)]
     labels = [
-        ("    " * code.depth + code.label) if code else "(nothing coded yet)" for code, _ in rows
+        ("    " * code.depth + _label(code.label)) if code else "(nothing coded yet)"
+        for code, _ in rows
     ]
     values = [value for _, value in rows]
     colours = [(code.colour if code and code.colour else DEFAULT_COLOUR) for code, _ in rows]
@@ -92,7 +115,9 @@ def _frequency_figure(plt: Any, report: FrequencyReport, measure: str, rollup: b
     axes.invert_yaxis()
     axes.set_xlabel(BAR_MEASURES[measure])
     axes.set_title(
-        f"{BAR_MEASURES[measure]} by code ({report.selection.label})", fontsize=10, loc="left"
+        _label(f"{BAR_MEASURES[measure]} by code ({report.selection.label})"),
+        fontsize=10,
+        loc="left",
     )
     for spine in ("top", "right"):
         axes.spines[spine].set_visible(False)

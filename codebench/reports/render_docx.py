@@ -1,4 +1,9 @@
-"""Reports as Word documents: quotes, the codebook, and any table, for papers and briefings."""
+"""Reports as Word documents: quotes, the codebook, and any table, for papers and briefings.
+
+Every string goes into the document through ``_t``
+(:func:`codebench.safety.xml_safe`): python-docx refuses the control
+characters XML cannot hold, and a report must never crash on a transcript.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.render_rich import attribution, counts_line, format_cell, guidance
 from codebench.reports.tables import Table, reading_tables
+from codebench.safety import xml_safe as _t
 
 #: Tables wider than this many columns are set in a smaller font.
 _WIDE = 8
@@ -21,7 +27,7 @@ def docx_bytes(report: Any, **view: Any) -> bytes:
 
     document = Document()
     if isinstance(report, FullReport):
-        document.add_heading(report.title, level=0)
+        document.add_heading(_t(report.title), level=0)
         _note(document, f"{report.project} · {report.generated} · {report.selection.label}")
         for part in report.parts():
             _add(document, part, level=1, rollup=report.rollup)
@@ -58,7 +64,7 @@ def _add(document: Any, report: Any, level: int, **view: Any) -> None:
 def add_table(document: Any, table: Table, level: int = 1) -> None:
     from docx.shared import Pt
 
-    document.add_heading(table.title, level=level)
+    document.add_heading(_t(table.title), level=level)
     columns = table.display_columns()
     grid = document.add_table(rows=1, cols=len(columns))
     grid.style = "Light Grid Accent 1"
@@ -77,39 +83,39 @@ def add_table(document: Any, table: Table, level: int = 1) -> None:
 
 
 def add_quotes(document: Any, report: QuoteReport, level: int = 0) -> None:
-    document.add_heading(f"Quotes ({report.selection.label})", level=level)
+    document.add_heading(_t(f"Quotes ({report.selection.label})"), level=level)
     for code, found in report.by_code():
-        document.add_heading(f"{code.label} ({len(found)})", level=level + 1)
+        document.add_heading(_t(f"{code.label} ({len(found)})"), level=level + 1)
         if not found:
             _note(document, "No coded passages.")
         for quote in found:
             if quote.before:
-                document.add_paragraph(f"… {quote.before}", style="Quote").runs[0].italic = True
+                document.add_paragraph(_t(f"… {quote.before}"), style="Quote").runs[0].italic = True
             for paragraph in (p.strip() for p in quote.text.split("\n")):
                 if paragraph:
-                    document.add_paragraph(paragraph, style="Intense Quote")
+                    document.add_paragraph(_t(paragraph), style="Intense Quote")
             if quote.after:
-                document.add_paragraph(f"… {quote.after}", style="Quote").runs[0].italic = True
+                document.add_paragraph(_t(f"… {quote.after}"), style="Quote").runs[0].italic = True
             _note(document, attribution(quote))
             for memo in quote.memos:
                 p = document.add_paragraph()
-                p.add_run(f"Memo{f' ({memo.author})' if memo.author else ''}: ").bold = True
-                p.add_run(memo.text)
+                p.add_run(_t(f"Memo{f' ({memo.author})' if memo.author else ''}: ")).bold = True
+                p.add_run(_t(memo.text))
     for note in report.notes:
         _note(document, note)
 
 
 def add_codebook(document: Any, report: CodebookReport, level: int = 0) -> None:
-    document.add_heading(report.name, level=level)
+    document.add_heading(_t(report.name), level=level)
     if report.description:
-        document.add_paragraph(report.description)
+        document.add_paragraph(_t(report.description))
     for entry in report.entries:
-        document.add_heading(entry.code.label, level=min(level + 1 + entry.code.depth, 9))
+        document.add_heading(_t(entry.code.label), level=min(level + 1 + entry.code.depth, 9))
         _note(document, counts_line(entry))
         for title, value in guidance(entry):
             p = document.add_paragraph()
-            p.add_run(f"{title}. ").bold = True
-            p.add_run(value)
+            p.add_run(_t(f"{title}. ")).bold = True
+            p.add_run(_t(value))
     for note in report.notes:
         _note(document, note)
 
@@ -117,7 +123,7 @@ def add_codebook(document: Any, report: CodebookReport, level: int = 0) -> None:
 def _note(document: Any, text: str) -> None:
     from docx.shared import Pt, RGBColor
 
-    run = document.add_paragraph().add_run(text)
+    run = document.add_paragraph().add_run(_t(text))
     run.italic = True
     run.font.size = Pt(9)
     run.font.color.rgb = RGBColor(0x57, 0x60, 0x6A)
@@ -127,7 +133,7 @@ def _cell_text(cell: Any, text: str, size: Any, *, bold: bool = False, right: bo
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     paragraph = cell.paragraphs[0]
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(_t(text))
     run.font.size = size
     run.bold = bold
     if right:

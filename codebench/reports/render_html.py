@@ -7,7 +7,6 @@ e-mail or from a shared drive. Heat-table cells are shaded by their value.
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from codebench.reports.by_attribute import ByAttributeReport
@@ -26,6 +25,7 @@ from codebench.reports.render_rich import (
 )
 from codebench.reports.svg import bar_chart, shade
 from codebench.reports.tables import Table, reading_tables
+from codebench.safety import html_text as _escape
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto; max-width: 72rem;
@@ -67,9 +67,9 @@ def _page(heading: str, meta: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{escape(heading)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        f"<h1>{escape(heading)}</h1>\n"
-        + (f'<p class="meta">{escape(meta)}</p>\n' if meta else "")
+        f"<title>{_escape(heading)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        f"<h1>{_escape(heading)}</h1>\n"
+        + (f'<p class="meta">{_escape(meta)}</p>\n' if meta else "")
         + body
         + "</body>\n</html>\n"
     )
@@ -82,7 +82,7 @@ def tables_html(title: str, tables: list[Table]) -> str:
 
 def section(report: Any, **view: Any) -> str:
     """One report as an HTML ``<section>``."""
-    anchor = escape(
+    anchor = _escape(
         getattr(report, "kind", "report")
         + (f"-{report.attribute}" if isinstance(report, ByAttributeReport) else "")
     )
@@ -121,64 +121,66 @@ def frequency_chart(
 
 def table_html(table: Table, heat: dict[tuple[int, str], float] | None = None) -> str:
     columns = table.display_columns()
-    head = "".join(f'<th{_num(c.kind)} scope="col">{escape(c.label)}</th>' for c in columns)
+    head = "".join(f'<th{_num(c.kind)} scope="col">{_escape(c.label)}</th>' for c in columns)
     body = []
     for i, row in enumerate(table.rows):
         cells = []
         for column in columns:
-            text = escape(format_cell(row.get(column.key), column.kind))
+            text = _escape(format_cell(row.get(column.key), column.kind))
             if column.key == table.indent and row.get("_depth"):
                 text = "\u2003" * int(row["_depth"]) + text
             style = shade(heat.get((i, column.key))) if heat else ""
             attribute = f' style="{style}"' if style else ""
             cells.append(f"<td{_num(column.kind)}{attribute}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in table.notes)
+    notes = "".join(f'<p class="note">{_escape(n)}</p>' for n in table.notes)
     return (
-        f'<h2>{escape(table.title)}</h2>\n<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        f'<h2>{_escape(table.title)}</h2>\n<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(body)
         + f"\n</tbody>\n</table></div>\n{notes}\n"
     )
 
 
 def quotes_html(report: QuoteReport) -> str:
-    out = [f"<h2>Quotes ({escape(report.selection.label)})</h2>\n"]
+    out = [f"<h2>Quotes ({_escape(report.selection.label)})</h2>\n"]
     for code, found in report.by_code():
-        out.append(f"<h3>{escape(code.label)}</h3>\n")
+        out.append(f"<h3>{_escape(code.label)}</h3>\n")
         if not found:
             out.append('<p class="note">No coded passages.</p>\n')
         for quote in found:
             inner = ""
             if quote.before:
-                inner += f'<p class="context">… {escape(quote.before)}</p>'
+                inner += f'<p class="context">… {_escape(quote.before)}</p>'
             inner += "".join(
-                f"<p>{escape(p.strip())}</p>" for p in quote.text.split("\n") if p.strip()
+                f"<p>{_escape(p.strip())}</p>" for p in quote.text.split("\n") if p.strip()
             )
             if quote.after:
-                inner += f'<p class="context">… {escape(quote.after)}</p>'
+                inner += f'<p class="context">… {_escape(quote.after)}</p>'
             out.append(
-                f'<blockquote>{inner}</blockquote>\n<p class="attribution">{escape(attribution(quote))}</p>\n'
+                f'<blockquote>{inner}</blockquote>\n<p class="attribution">{_escape(attribution(quote))}</p>\n'
             )
             for memo in quote.memos:
-                who = f" ({escape(memo.author)})" if memo.author else ""
-                out.append(f'<p class="memo"><strong>Memo{who}:</strong> {escape(memo.text)}</p>\n')
-    out.append("".join(f'<p class="note">{escape(n)}</p>' for n in report.notes))
+                who = f" ({_escape(memo.author)})" if memo.author else ""
+                out.append(
+                    f'<p class="memo"><strong>Memo{who}:</strong> {_escape(memo.text)}</p>\n'
+                )
+    out.append("".join(f'<p class="note">{_escape(n)}</p>' for n in report.notes))
     return "".join(out)
 
 
 def codebook_html(report: CodebookReport) -> str:
-    out = [f"<h2>{escape(report.name)}</h2>\n"]
+    out = [f"<h2>{_escape(report.name)}</h2>\n"]
     if report.description:
-        out.append(f"<p>{escape(report.description)}</p>\n")
+        out.append(f"<p>{_escape(report.description)}</p>\n")
     for entry in report.entries:
         level = min(3 + entry.code.depth, 6)
         out.append(
-            f'<h{level}>{escape(entry.code.label)}</h{level}>\n<p class="counts">{escape(counts_line(entry))}</p>\n'
+            f'<h{level}>{_escape(entry.code.label)}</h{level}>\n<p class="counts">{_escape(counts_line(entry))}</p>\n'
         )
-        items = "".join(f"<dt>{escape(t)}</dt><dd>{escape(v)}</dd>" for t, v in guidance(entry))
+        items = "".join(f"<dt>{_escape(t)}</dt><dd>{_escape(v)}</dd>" for t, v in guidance(entry))
         if items:
             out.append(f'<dl class="code">{items}</dl>\n')
-    out.append("".join(f'<p class="note">{escape(n)}</p>' for n in report.notes))
+    out.append("".join(f'<p class="note">{_escape(n)}</p>' for n in report.notes))
     return "".join(out)
 
 

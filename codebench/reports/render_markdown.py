@@ -9,9 +9,12 @@ from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.render_rich import attribution, counts_line, format_cell, guidance
 from codebench.reports.tables import Table, reading_tables
+from codebench.safety import visible_controls
 
 #: Indent for sub-codes inside a table cell (leading spaces would be dropped).
 _INDENT = "\u00a0\u00a0"
+#: First characters that would start a heading, list, rule or fence at the start of a line.
+_BLOCK_STARTS = frozenset("#+-=~")
 
 
 def markdown(report: Any, **view: Any) -> str:
@@ -22,9 +25,11 @@ def markdown(report: Any, **view: Any) -> str:
 def _blocks(report: Any, level: int, **view: Any) -> list[str]:
     if isinstance(report, FullReport):
         out = [
-            f"{'#' * level} {report.title}",
+            f"{'#' * level} {_escape(report.title)}",
             "",
-            f"*{report.project} · {report.generated} · {report.selection.label}*",
+            "*"
+            + _escape(f"{report.project} · {report.generated} · {report.selection.label}")
+            + "*",
             "",
         ]
         for part in report.parts():
@@ -112,8 +117,18 @@ def codebook_blocks(report: CodebookReport, level: int = 1) -> list[str]:
 
 
 def _escape(text: str) -> str:
-    """Escape what would break a table or start markup: pipes, asterisks, underscores, angle brackets."""
-    out = str(text).replace("\\", "\\\\")
+    """User text as literal Markdown on one line.
+
+    Pipes, asterisks, underscores, angle brackets, backticks and brackets are
+    backslash-escaped (no table breaks, emphasis, HTML or links), as is a
+    leading ``#``, ``+``, ``-``, ``=`` or ``~`` (no headings, lists, rules or
+    fences); control characters are made visible
+    (:func:`codebench.safety.visible_controls`).
+    """
+    out = visible_controls(str(text)).replace("\\", "\\\\")
     for char in "|*_<>`[]":
         out = out.replace(char, "\\" + char)
-    return out.replace("\n", " ")
+    out = out.replace("\n", " ")
+    if out[:1] in _BLOCK_STARTS:
+        out = "\\" + out
+    return out

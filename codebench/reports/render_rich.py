@@ -16,6 +16,7 @@ from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.tables import Column, Table, reading_tables
+from codebench.safety import visible_controls as _v
 
 #: Narrowest the indented name column of a table gets before the numbers give way.
 NAME_WIDTH = 16
@@ -39,8 +40,10 @@ def renderables(report: Any, **view: Any) -> list[Any]:
         from rich.text import Text
 
         out: list[Any] = [
-            Text(report.title, style="bold underline"),
-            Text(f"{report.project} · {report.generated} · {report.selection.label}", style="dim"),
+            Text(_v(report.title), style="bold underline"),
+            Text(
+                _v(f"{report.project} · {report.generated} · {report.selection.label}"), style="dim"
+            ),
         ]
         for part in report.parts():
             out.extend(renderables(part, rollup=report.rollup))
@@ -79,9 +82,10 @@ def rich_table(table: Table) -> Any:
     """A :class:`rich.table.Table` for one report table."""
     from rich import box
     from rich.table import Table as RichTable
+    from rich.text import Text
 
     out = RichTable(
-        title=table.title,
+        title=Text(_v(table.title), style="bold"),
         title_justify="left",
         title_style="bold",
         header_style="bold",
@@ -94,7 +98,7 @@ def rich_table(table: Table) -> Any:
         numeric = column.kind != "text"
         longest = max((len(str(row.get(column.key) or "")) for row in table.rows), default=0)
         out.add_column(
-            column.short or column.label,
+            Text(_v(column.short or column.label)),
             justify="right" if numeric else "left",
             overflow="fold",
             no_wrap=column.key == "code",
@@ -112,7 +116,7 @@ def rich_table(table: Table) -> Any:
 def notes_text(notes: list[str]) -> Any:
     from rich.text import Text
 
-    return Text("\n".join(notes) + "\n", style="dim")
+    return Text(_v("\n".join(notes)) + "\n", style="dim")
 
 
 def frequency_bars(
@@ -140,7 +144,7 @@ class BarChart:
         width = options.max_width
         numbers = [format_cell(v, self.kind) for _, v in self.values]
         number_width = max((len(n) for n in numbers), default=1)
-        labels = [("  " * code.depth) + code.label for code, _ in self.values]
+        labels = [("  " * code.depth) + _v(code.label) for code, _ in self.values]
         label_width = min(
             max((len(label) for label in labels), default=10), max(12, 2 * width // 5)
         )
@@ -170,27 +174,27 @@ def quote_renderables(report: QuoteReport) -> list[Any]:
     from rich.padding import Padding
     from rich.text import Text
 
-    out: list[Any] = [Text(f"Quotes ({report.selection.label})", style="bold")]
+    out: list[Any] = [Text(_v(f"Quotes ({report.selection.label})"), style="bold")]
     for code, found in report.by_code():
         out.append(
             Text(
-                f"\n{code.label} — {len(found)} passage{'s' if len(found) != 1 else ''}",
+                f"\n{_v(code.label)} — {len(found)} passage{'s' if len(found) != 1 else ''}",
                 style="bold",
             )
         )
         for quote in found:
             block = Text()
             if quote.before:
-                block.append(f"… {quote.before}\n", style="dim")
-            block.append(quote.text, style="italic")
+                block.append(f"… {_v(quote.before)}\n", style="dim")
+            block.append(_v(quote.text), style="italic")
             if quote.after:
-                block.append(f"\n… {quote.after}", style="dim")
+                block.append(f"\n… {_v(quote.after)}", style="dim")
             out.append(Padding(block, (1, 0, 0, 4)))
-            out.append(Padding(Text(attribution(quote), style="dim"), (0, 0, 0, 4)))
+            out.append(Padding(Text(_v(attribution(quote)), style="dim"), (0, 0, 0, 4)))
             for memo in quote.memos:
                 out.append(
                     Padding(
-                        Text(f"Memo{f' ({memo.author})' if memo.author else ''}: {memo.text}"),
+                        Text(_v(f"Memo{f' ({memo.author})' if memo.author else ''}: {memo.text}")),
                         (0, 0, 0, 4),
                     )
                 )
@@ -213,15 +217,17 @@ def codebook_renderables(report: CodebookReport) -> list[Any]:
     from rich.padding import Padding
     from rich.text import Text
 
-    out: list[Any] = [Text(report.name, style="bold underline")]
+    out: list[Any] = [Text(_v(report.name), style="bold underline")]
     if report.description:
-        out.append(Text(report.description))
+        out.append(Text(_v(report.description)))
     for entry in report.entries:
         indent = 2 * entry.code.depth
-        out.append(Padding(Text(entry.code.label, style="bold"), (1, 0, 0, indent)))
+        out.append(Padding(Text(_v(entry.code.label), style="bold"), (1, 0, 0, indent)))
         out.append(Padding(Text(counts_line(entry), style="dim"), (0, 0, 0, indent)))
         for title, value in guidance(entry):
-            out.append(Padding(Text.assemble((f"{title}: ", "italic"), value), (0, 0, 0, indent)))
+            out.append(
+                Padding(Text.assemble((f"{title}: ", "italic"), _v(value)), (0, 0, 0, indent))
+            )
     out.append(notes_text(["", *report.notes]))
     return out
 
@@ -264,12 +270,12 @@ def display_cells(table: Table, row: dict[str, Any], columns: Sequence[Column]) 
 
     The terminal report and the workbench's reports screen draw the same
     tables; building the cell text in one place keeps them showing the same
-    numbers and the same code tree. Plain text: the caller escapes markup
-    if its widget needs that.
+    numbers and the same code tree. Plain text with control characters made
+    visible; the caller escapes markup if its widget needs that.
     """
     cells = []
     for column in columns:
-        text = format_cell(row.get(column.key), column.kind)
+        text = _v(format_cell(row.get(column.key), column.kind))
         if column.key == table.indent:
             text = "  " * int(row.get("_depth", 0)) + text
         cells.append(text)

@@ -5,6 +5,11 @@ header row and the columns naming each row stay in view when scrolling,
 and a last sheet, "Notes", says whose codings were counted and how.
 Uses openpyxl's write-only mode, which streams rows instead of building a
 cell object graph, so a 10,000-row table still saves in well under a second.
+
+Every cell goes through :func:`cell_value`: text is written as a string
+cell (never a formula, never an error value like ``#N/A``), with a leading
+``'`` when it would start a formula in a program that re-reads it, control
+characters made visible (XML cannot hold them) and Excel's cell limit kept.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import re
 from typing import Any
 
 from codebench.reports.tables import Table, data_tables
+from codebench.safety import XLSX_CELL_LIMIT, spreadsheet_cell, visible_controls
 
 #: Excel's limits on sheet names.
 _SHEET_NAME_LENGTH = 31
@@ -48,7 +54,7 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
         sheet.freeze_panes = f"{get_column_letter(min(table.keys, 3) + 1)}2"
         header = []
         for column in table.columns:
-            cell = WriteOnlyCell(sheet, value=column.label)
+            cell = _cell(WriteOnlyCell, sheet, column.label)
             cell.font = bold
             header.append(cell)
         sheet.append(header)
@@ -66,7 +72,7 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
                     cell = WriteOnlyCell(sheet, value=value)
                     cell.number_format = "0.0000"
                 else:
-                    cell = WriteOnlyCell(sheet, value=value)
+                    cell = _cell(WriteOnlyCell, sheet, value)
                     if column.key in long_text:
                         cell.alignment = wrap
                 _fill(cell, row, column.key)
@@ -76,7 +82,7 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
         sheet = book.create_sheet(_sheet_name("Notes", used))
         sheet.column_dimensions["A"].width = 120
         for note in notes:
-            sheet.append([note])
+            sheet.append([_cell(WriteOnlyCell, sheet, note)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -89,6 +95,21 @@ def _fill(cell: Any, row: dict[str, Any], key: str) -> None:
         from openpyxl.styles import PatternFill  # type: ignore[import-untyped]
 
         cell.fill = PatternFill("solid", fgColor=colour)
+
+
+def cell_value(value: Any) -> Any:
+    """A value as it goes into a worksheet: numbers as numbers, text formula-safe and sized."""
+    return spreadsheet_cell(value, limit=XLSX_CELL_LIMIT)
+
+
+def _cell(factory: Any, sheet: Any, value: Any) -> Any:
+    """A write-only cell holding ``value``; text is typed as a string, so openpyxl never
+    writes it as a formula (a ``str`` starting with ``=``) or an error (``#N/A``)."""
+    safe = cell_value(value)
+    cell = factory(sheet, value=safe)
+    if isinstance(safe, str):
+        cell.data_type = "s"
+    return cell
 
 
 def _notes(report: Any) -> list[str]:
@@ -118,7 +139,8 @@ def _widths(table: Table) -> list[float]:
 
 def _sheet_name(name: str, used: set[str]) -> str:
     """A valid, unique sheet name from ``name``."""
-    base = _BAD_SHEET_CHARS.sub(" ", name).strip().capitalize()[:_SHEET_NAME_LENGTH] or "Sheet"
+    cleaned = _BAD_SHEET_CHARS.sub(" ", visible_controls(name)).strip().strip("'").strip()
+    base = cleaned.capitalize()[:_SHEET_NAME_LENGTH] or "Sheet"
     candidate, counter = base, 2
     while candidate.casefold() in used:
         suffix = f" {counter}"

@@ -6,7 +6,7 @@ URL at all; charts scale with the page through ``viewBox``.
 
 from __future__ import annotations
 
-from html import escape
+from codebench.safety import html_text as _escape
 
 DEFAULT_COLOUR = "#4e79a7"
 
@@ -20,22 +20,22 @@ def bar_chart(
     height = 30 + len(bars) * row
     top = max((v for _, v, _ in bars), default=0) or 1
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="0" y="16" class="chart-title">{escape(title)}</text>',
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="{_escape(title)}">',
+        f"<title>{_escape(title)}</title>",
+        f'<text x="0" y="16" class="chart-title">{_escape(title)}</text>',
     ]
     for i, (label, value, colour) in enumerate(bars):
         y = 30 + i * row
         length = bar_width * value / top
         shown = label if len(label) <= 48 else label[:47] + "…"
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + row - gap - 4}" text-anchor="end">{escape(shown)}</text>'
+            f'<text x="{label_width - 8}" y="{y + row - gap - 4}" text-anchor="end">{_escape(shown)}</text>'
         )
         parts.append(
-            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{row - gap}" fill="{escape(colour or DEFAULT_COLOUR)}"/>'
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{row - gap}" fill="{_escape(colour or DEFAULT_COLOUR)}"/>'
         )
         parts.append(
-            f'<text x="{label_width + length + 6:.1f}" y="{y + row - gap - 4}">{escape(value_format.format(value))}</text>'
+            f'<text x="{label_width + length + 6:.1f}" y="{y + row - gap - 4}">{_escape(value_format.format(value))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -24,6 +24,7 @@ from codebench.reports.cooccurrence import CooccurrenceReport
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.tables import Table, data_tables, long_table
+from codebench.safety import json_safe, spreadsheet_cell
 
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
 EXTENSIONS = {
@@ -166,23 +167,29 @@ def tables_csv(tables: list[Table]) -> str:
             "these tables have different columns; write them as xlsx or one per file"
         )
     if tables:
-        header = [c.label for c in tables[0].columns]
+        header = [csv_cell(c.label) for c in tables[0].columns]
         writer.writerow(["Table", *header] if stacked else header)
     for table in tables:
+        title = csv_cell(table.title)
         for row in table.rows:
-            cells = [_csv_cell(row.get(c.key)) for c in table.columns]
-            writer.writerow([table.title, *cells] if stacked else cells)
+            cells = [csv_cell(row.get(c.key)) for c in table.columns]
+            writer.writerow([title, *cells] if stacked else cells)
     return out.getvalue()
 
 
-def _csv_cell(value: Any) -> Any:
-    return "" if value is None else value
+def csv_cell(value: Any) -> Any:
+    """One CSV cell: numbers as they are, text formula-safe (:func:`~codebench.safety.spreadsheet_cell`).
+
+    Every CSV this program writes (reports, and the CLI's ``--format csv``
+    listings) goes through here, so none can hold a live formula.
+    """
+    return "" if value is None else spreadsheet_cell(value)
 
 
 # ---------------------------------------------------------------------- JSON
 def to_json(report: Any) -> str:
     """The report's data as JSON: its fields, plus ``kind`` and ``notes``."""
-    return json.dumps(jsonable(report), ensure_ascii=False, indent=2) + "\n"
+    return json_safe(json.dumps(jsonable(report), ensure_ascii=False, indent=2)) + "\n"
 
 
 def jsonable(value: Any) -> Any:

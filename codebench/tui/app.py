@@ -19,9 +19,12 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from codebench.errors import CodebenchError
+from codebench.safety import terminal_safe
 
 if TYPE_CHECKING:
     from codebench.coding.actions import History
@@ -65,6 +68,33 @@ class CodebenchApp(App[None]):
         self._released_keys: set[int] = set()
         self._key_busy = False
         self._key_tasks: set[asyncio.Task[None]] = set()
+
+    # ------------------------------------------------------------------ safe text
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (screens' and widgets' ``notify`` come here) shows its text literally.
+
+        Messages quote code, transcript, coder and file names and error texts:
+        never markup, and control characters made visible.
+        """
+        super().notify(
+            terminal_safe(message),
+            title=terminal_safe(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's title and sub-title (project file and coder names) with controls visible."""
+        return super().format_title(terminal_safe(title), terminal_safe(sub_title))
 
     # ------------------------------------------------------------------ key order
     #: Longest wait for one step of a key's handling before moving on (s).
@@ -114,7 +144,7 @@ class CodebenchApp(App[None]):
                 if current.is_mounted and (current.focused is not None or not current.focus_chain):
                     break
                 await asyncio.sleep(0.002)
-        except Exception:  # noqa: BLE001 - ordering is best effort; typing must never stop
+        except Exception:  # noqa: BLE001, S110 - ordering is best effort; typing must never stop
             pass
         finally:
             if self._key_queue and self.is_running:

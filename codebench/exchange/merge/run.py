@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +69,7 @@ from codebench.exchange.merge.match import (
     tree_order,
 )
 from codebench.exchange.merge.report import KINDS, MergeRefused, MergeReport, SourceReport
+from codebench.fileio import private_tempdir
 from codebench.store import bulk, failures, merge_sql
 from codebench.store import events as event_sql
 from codebench.store.connection import APPLICATION_ID, integrity_problem, open_database
@@ -106,7 +106,7 @@ def merge(target: Project, sources: Sequence[Path | str], *, dry_run: bool = Fal
     if dry_run:
         from codebench.project import Project
 
-        with tempfile.TemporaryDirectory(prefix="codebench-merge-") as folder:
+        with private_tempdir("merge") as folder:
             copy = Path(folder) / "dry-run.db"
             bulk.backup_to(target.db, copy)
             scratch = Project.open(copy)
@@ -217,7 +217,7 @@ def _attach(
         return
     # An older schema: upgrade a temporary copy; the source file itself stays as it is.
     merge_sql.detach(db)
-    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="codebench-merge-"))
+    folder = stack.enter_context(private_tempdir("merge"))
     copy = Path(folder) / path.name
     bulk.copy_readonly_file(path, copy)
     open_database(copy).close()

@@ -42,6 +42,7 @@ from codebench.exchange.qdpx.codebook import InterchangeError, refi_codes, refi_
 from codebench.exchange.qdpx.import_writes import ProjectImporter, SourcePlan
 from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.ids import GUID_NAMESPACE
+from codebench.fileio import remove_stale_temporaries
 from codebench.ingest.segmentation import Segmenter
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
@@ -272,6 +273,7 @@ def _export(project: Project, path: Path, coders: Iterable[str | Coder] | None) 
     from codebench.exchange.refi import write_project
 
     refi = build_refi_project(project, coders=coders)
+    remove_stale_temporaries(path)  # of earlier exports that were killed
     with refi_errors():
         write_project(refi, path)
     return ExportSummary(

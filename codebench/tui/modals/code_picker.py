@@ -18,6 +18,7 @@ from textual.widgets.option_list import Option
 
 from codebench.codebook.ranking import rank_codes
 from codebench.models import Code
+from codebench.tui.literal import literal
 
 _NUMBERISH = re.compile(r"^[\d.]*$")
 
@@ -61,7 +62,7 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static(self.title_text, id="picker-title")
+            yield Static(literal(self.title_text), id="picker-title")
             yield Input(placeholder="number or name: 04, 13.2, innov …", id="picker-input")
             yield OptionList(id="picker-options")
             yield Static(id="picker-detail")
@@ -119,7 +120,7 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
             label.append(" " + code.name)
             if code.id in recent_ids and not query:
                 label.append(" ↺", style="dim")
-            options.add_option(Option(label, id=str(code.id)))
+            options.add_option(Option(literal(label), id=str(code.id)))
         if self.matches:
             options.highlighted = 0
         self._show_detail()
@@ -140,7 +141,7 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
         if code.inclusion:
             text.append("\nUse when: ", style="bold")
             text.append(code.inclusion.strip())
-        detail.update(text)
+        detail.update(literal(text))
 
     @property
     def highlighted(self) -> Code | None:

@@ -31,6 +31,8 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 
 from codebench.models import Code
+from codebench.safety import visible_controls as _v
+from codebench.tui.literal import literal
 
 Placement = Literal["child", "sibling", "top"]
 PLACEMENTS: tuple[Placement, ...] = ("child", "sibling", "top")
@@ -111,20 +113,20 @@ class CodeFormModal(ModalScreen[CodeForm | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
-            yield Static(self._title, id="form-title", markup=False)
+            yield Static(literal(self._title), id="form-title")
             with VerticalScroll(id="fields"):
                 if self.adding:
                     yield Label("Place")
                     with RadioSet(id="placement", compact=True):
                         label = self._anchor.label if self._anchor else ""
                         yield RadioButton(
-                            f"Under {label}",
+                            literal(f"Under {label}"),
                             value=self._placement == "child",
                             id="place-child",
                             disabled=self._anchor is None,
                         )
                         yield RadioButton(
-                            f"Beside {label}",
+                            literal(f"Beside {label}"),
                             value=self._placement == "sibling",
                             id="place-sibling",
                             disabled=self._anchor is None,
@@ -134,7 +136,7 @@ class CodeFormModal(ModalScreen[CodeForm | None]):
                         )
                 yield Label("Name")
                 yield Input(
-                    self._values.get("name", ""),
+                    _v(self._values.get("name", "")),
                     id="name",
                     placeholder="What the code captures",
                     compact=True,
@@ -143,15 +145,18 @@ class CodeFormModal(ModalScreen[CodeForm | None]):
                 number = self._values.get("number")
                 if number is None and self._suggestions is not None:
                     number = self._suggestions.get(self._placement) or ""
-                yield Input(number or "", id="number", placeholder="e.g. 13.5", compact=True)
+                yield Input(_v(number or ""), id="number", placeholder="e.g. 13.5", compact=True)
                 for field, title in TEXT_FIELDS:
                     yield Label(title)
                     yield TextArea(
-                        self._values.get(field, ""), id=field, soft_wrap=True, compact=True
+                        _v(self._values.get(field, "")), id=field, soft_wrap=True, compact=True
                     )
                 yield Label("Colour (#RRGGBB, optional)")
                 yield Input(
-                    self._values.get("colour", ""), id="colour", placeholder="#4DC9B0", compact=True
+                    _v(self._values.get("colour", "")),
+                    id="colour",
+                    placeholder="#4DC9B0",
+                    compact=True,
                 )
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):
@@ -231,7 +236,7 @@ class CodePickerModal(ModalScreen[PickedCode | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static(self._title, id="picker-title", markup=False)
+            yield Static(literal(self._title), id="picker-title")
             yield Input(placeholder="Type a number (13.2) or part of a name", id="query")
             yield OptionList(id="choices")
             yield Static("↑↓ choose · enter pick · esc cancel", id="picker-hint")
@@ -253,13 +258,15 @@ class CodePickerModal(ModalScreen[PickedCode | None]):
                 options.append(Option(Text("⤒ Top level", style="italic"), id=self.TOP))
             for code in self._codes:
                 options.append(
-                    Option(Text("  " * self._depths.get(code.id, 0) + code.label), id=str(code.id))
+                    Option(
+                        literal("  " * self._depths.get(code.id, 0) + code.label), id=str(code.id)
+                    )
                 )
         else:
             if self._allow_top and "top level".startswith(query.casefold()):
                 options.append(Option(Text("⤒ Top level", style="italic"), id=self.TOP))
             for code in rank_codes(query, self._codes):
-                options.append(Option(Text(code.label), id=str(code.id)))
+                options.append(Option(literal(code.label), id=str(code.id)))
         choices.set_options(options)
         choices.highlighted = 0 if options else None
 
@@ -341,7 +348,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):
-            yield Static(self._message, id="confirm-message", markup=False)
+            yield Static(literal(self._message), id="confirm-message")
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self._yes} (y)", variant="warning", id="yes")
                 yield Button(f"{self._no} (n)", id="no")

@@ -11,6 +11,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 
+from codebench.tui.literal import literal
+
 
 class CoderModal(ModalScreen[str | None]):
     """Ask for the coder's name (or pick a known coder); ``None`` if the user gives up."""
@@ -32,7 +34,7 @@ class CoderModal(ModalScreen[str | None]):
             yield Input(placeholder="your name, then Enter", id="coder-name")
             if self.known:
                 yield Static("or choose a coder already in this project:", id="coder-known-title")
-                yield OptionList(*self.known, id="coder-known")
+                yield OptionList(*(literal(name) for name in self.known), id="coder-known")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -10,6 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
+from codebench.safety import visible_controls
+from codebench.tui.literal import literal
+
 
 class MemoModal(ModalScreen[str | None]):
     """Edit memo text; dismisses with the text (empty deletes) or ``None`` when cancelled."""
@@ -27,10 +30,11 @@ class MemoModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="memo"):
-            yield Static(self.title_text, id="memo-title")
+            yield Static(literal(self.title_text), id="memo-title")
             if self.quote:
-                yield Static(self.quote, id="memo-quote", markup=False)
-            yield TextArea(self.initial, id="memo-text", soft_wrap=True)
+                yield Static(literal(self.quote), id="memo-quote")
+            # What is shown is what is saved: a control character shows (and stays) visible.
+            yield TextArea(visible_controls(self.initial), id="memo-text", soft_wrap=True)
             yield Static("ctrl+s save · esc cancel · save empty text to delete", id="memo-hint")
 
     def on_mount(self) -> None:

@@ -22,9 +22,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
-from codebench.codebook import edits as edits
+from codebench.codebook import edits
 from codebench.errors import CodebenchError
 from codebench.models import Code, Coder
+from codebench.tui.literal import literal
 from codebench.tui.modals.codebook import (
     CodeForm,
     CodeFormModal,
@@ -163,7 +164,7 @@ class CodebookScreen(Screen[bool]):
         for code in self._codes:
             parent = self._code_nodes.get(code.parent_id) if code.parent_id is not None else None
             node = (parent or tree.root).add(
-                self._label(code, colours.get(code.id)),
+                literal(self._label(code, colours.get(code.id))),
                 data=code,
                 expand=code.id not in self._collapsed,
             )
@@ -229,7 +230,7 @@ class CodebookScreen(Screen[bool]):
             parts.append(Text(value) if value else Text("—", style="dim"))
         parts.append(Text(""))
         parts.append(Text(f"GUID {code.guid}", style="dim"))
-        panel.update(Group(*parts))
+        panel.update(Group(*(literal(part) for part in parts)))
 
     @on(Tree.NodeHighlighted, "#codebook-tree")
     def _highlighted(self, event: Tree.NodeHighlighted[Code]) -> None:

@@ -25,6 +25,7 @@ from codebench.coding.session import CodingSession, Outcome, segment_label
 from codebench.errors import CodebenchError
 from codebench.models import Code
 from codebench.tui.guard import report_errors
+from codebench.tui.literal import literal
 from codebench.tui.modals.code_picker import CodePickerModal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
@@ -124,7 +125,7 @@ class CodingScreen(Screen[None]):
         return self.query_one(CodebookTree)
 
     def on_mount(self) -> None:
-        self.view.border_title = self.session.transcript.name
+        self.view.border_title = literal(self.session.transcript.name)
         self.view.focus()
         self.query_one("#search", Input).display = False
         first_code = next((c for c in self.session.codes if not c.archived), None)

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from codebench.errors import CodebenchError
+from codebench.tui.literal import literal
 
 if TYPE_CHECKING:
     from codebench.models import Coder
@@ -50,11 +51,13 @@ class ProjectScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#project-title", Static).update(
-            Text.assemble(
-                (" codebench ", "bold reverse"),
-                f"  {self.project.path.name}  ·  coder ",
-                (self.coder.name, "bold"),
-                "  ·  Enter opens a transcript, type to filter, ? for help",
+            literal(
+                Text.assemble(
+                    (" codebench ", "bold reverse"),
+                    f"  {self.project.path.name}  ·  coder ",
+                    (self.coder.name, "bold"),
+                    "  ·  Enter opens a transcript, type to filter, ? for help",
+                )
             )
         )
         self.reload()
@@ -124,7 +127,7 @@ class ProjectScreen(Screen[None]):
         table.add_column("Status", key="status")
         table.add_column("Coded", key="coded")
         for key in self.attribute_keys:
-            table.add_column(key.replace("_", " ").capitalize(), key=f"attr:{key}")
+            table.add_column(literal(key.replace("_", " ").capitalize()), key=f"attr:{key}")
         words = self.filter_text.casefold().split()
         for row in self.rows:
             t = row["transcript"]
@@ -136,11 +139,11 @@ class ProjectScreen(Screen[None]):
                 "…" if coded is None else (f"{round(100 * coded / codable)}%" if codable else "–")
             )
             table.add_row(
-                t.name,
+                literal(t.name),
                 Text(f"{row['segments']}", justify="right"),
                 Text(row["status"].replace("-", " "), style=STATUS_STYLE.get(row["status"], "")),
                 Text(coded_text, justify="right"),
-                *[t.attributes.get(k, "") for k in self.attribute_keys],
+                *[literal(t.attributes.get(k, "")) for k in self.attribute_keys],
                 key=t.name,
             )
         if selected is not None and selected in table.rows:
@@ -149,11 +152,13 @@ class ProjectScreen(Screen[None]):
         shown = table.row_count
         if self.filter_text:
             prompt.update(
-                Text.assemble(
-                    " Filter: ",
-                    (self.filter_text, "bold"),
-                    "▏",
-                    (f"   {shown} of {len(self.rows)} · esc clears", "dim"),
+                literal(
+                    Text.assemble(
+                        " Filter: ",
+                        (self.filter_text, "bold"),
+                        "▏",
+                        (f"   {shown} of {len(self.rows)} · esc clears", "dim"),
+                    )
                 )
             )
         else:

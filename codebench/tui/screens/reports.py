@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -31,6 +32,7 @@ from textual.widgets import (
 )
 
 from codebench.errors import CodebenchError
+from codebench.tui.literal import literal
 
 if TYPE_CHECKING:
     from codebench.models import Coder
@@ -235,15 +237,15 @@ class ReportsScreen(Screen[None]):
 
         keys = attribute_keys(self.project)
         select = self.query_one("#attribute-select", Select)
-        select.set_options([(k, k) for k in keys])
+        select.set_options([(literal(k), k) for k in keys])
         if keys:
             self.attribute = "role" if "role" in keys else keys[0]
             select.value = self.attribute
         self.compute()
 
-    def _scope_options(self) -> list[tuple[str, str]]:
+    def _scope_options(self) -> list[tuple[str | Text, str]]:
         coders = self.project.coders()
-        options = [
+        options: list[tuple[str | Text, str]] = [
             ("default: consensus, else all", DEFAULT_SCOPE),
             ("all coders (pooled)", ALL_SCOPE),
         ]
@@ -251,7 +253,8 @@ class ReportsScreen(Screen[None]):
             options.append(("consensus", CONSENSUS_SCOPE))
         for c in coders:
             if c.kind == "human":
-                options.append((f"{c.name} (you)" if c.id == self.coder.id else c.name, c.name))
+                shown = f"{c.name} (you)" if c.id == self.coder.id else c.name
+                options.append((literal(shown), c.name))
         return options
 
     # ------------------------------------------------------------------ computing
@@ -300,7 +303,7 @@ class ReportsScreen(Screen[None]):
         return found
 
     def _failed(self, message: str) -> None:
-        self.query_one("#reports-status", Static).update(message)
+        self.query_one("#reports-status", Static).update(literal(message))
         self.notify(message, severity="error")
 
     def _show(self, units: Any, reports: dict[str, Any]) -> None:
@@ -328,9 +331,9 @@ class ReportsScreen(Screen[None]):
         grid.clear(columns=True)
         columns = table.display_columns()
         for column in columns:
-            grid.add_column(column.short or column.label, key=column.key)
+            grid.add_column(literal(column.short or column.label), key=column.key)
         for row in table.rows:
-            grid.add_row(*display_cells(table, row, columns))
+            grid.add_row(*(literal(cell) for cell in display_cells(table, row, columns)))
 
     def _update_status(self) -> None:
         tab = self.query_one(TabbedContent).active or "frequencies"
@@ -342,7 +345,7 @@ class ReportsScreen(Screen[None]):
         )
         roll = "sub-codes counted into parents" if self.rollup else "each code on its own"
         self.query_one("#reports-status", Static).update(
-            f"{roll} (s) · e exports this table\n" + " ".join(notes)
+            literal(f"{roll} (s) · e exports this table\n" + " ".join(notes))
         )
 
     # ------------------------------------------------------------------ controls

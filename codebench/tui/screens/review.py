@@ -28,6 +28,7 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Selectio
 from textual.widgets.selection_list import Selection
 
 from codebench.errors import CodebenchError
+from codebench.tui.literal import literal
 
 if TYPE_CHECKING:
     from codebench.agreement.consensus import Disagreement
@@ -84,11 +85,11 @@ class EditCodesModal(ModalScreen["list[int] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
             yield Static(
-                self.title_text + "\nSpace ticks a code; Ctrl+S applies, Escape cancels.",
+                literal(self.title_text + "\nSpace ticks a code; Ctrl+S applies, Escape cancels."),
                 id="edit-title",
             )
             yield SelectionList[int](
-                *[Selection(c.label, c.id, c.id in self.selected) for c in self.codes],
+                *[Selection(literal(c.label), c.id, c.id in self.selected) for c in self.codes],
                 id="edit-codes",
             )
             with Horizontal(id="edit-buttons"):
@@ -285,10 +286,12 @@ class ReviewScreen(Screen[None]):
             f"{self.pair[0].name} (A) vs {self.pair[1].name} (B)" if self.pair else "no coder pair"
         )
         self.query_one("#review-title", Static).update(
-            Text.assemble(
-                (" Review ", "bold reverse"),
-                f"  {pair}  ·  consensus: {self.consensus_name}  ·  decider: ",
-                (self.coder.name, "bold"),
+            literal(
+                Text.assemble(
+                    (" Review ", "bold reverse"),
+                    f"  {pair}  ·  consensus: {self.consensus_name}  ·  decider: ",
+                    (self.coder.name, "bold"),
+                )
             )
         )
 
@@ -327,7 +330,7 @@ class ReviewScreen(Screen[None]):
     def _failed(self, message: str) -> None:
         self.error = message
         self.query_one("#review-status", Static).update(
-            Text(f"Cannot compute agreement: {message}", style="red")
+            literal(Text(f"Cannot compute agreement: {message}", style="red"))
         )
 
     def _loaded(self, report: dict[str, Any], items: list[Disagreement]) -> None:
@@ -380,7 +383,7 @@ class ReviewScreen(Screen[None]):
                 continue
             done, total = by_code.get(code.id, (0, 0))
             style = "" if total else "dim"
-            cells: list[Text] = [Text(code.label, style=style)]
+            cells: list[Text] = [literal(code.label, style=style)]
             for coefficient in (ALPHA, KAPPA):
                 value = entry[coefficient.key]["value"]
                 scale = coefficient.scale
@@ -517,15 +520,15 @@ class ReviewScreen(Screen[None]):
             "   a accept A · b accept B · o both · n neither · e edit · j/k next/previous",
             style="dim",
         )
-        self.query_one("#review-header", Static).update(header)
+        self.query_one("#review-header", Static).update(literal(header))
         self.query_one("#review-a", Static).update(
-            self._coder_panel(d.coder_a, d.codes_a, d.codes_b, d, "A")
+            literal(self._coder_panel(d.coder_a, d.codes_a, d.codes_b, d, "A"))
         )
         self.query_one("#review-b", Static).update(
-            self._coder_panel(d.coder_b, d.codes_b, d.codes_a, d, "B")
+            literal(self._coder_panel(d.coder_b, d.codes_b, d.codes_a, d, "B"))
         )
         self.query_one("#review-segment", Static).update(self._segment_panel(d))
-        self.query_one("#review-code", Static).update(self._definition_panel(d))
+        self.query_one("#review-code", Static).update(literal(self._definition_panel(d)))
 
     def _coder_panel(
         self, coder: Coder, mine: Sequence[Code], theirs: Sequence[Code], d: Disagreement, side: str
@@ -560,7 +563,7 @@ class ReviewScreen(Screen[None]):
         parts.append(Text(d.text, style="bold"))
         if d.ordinal + 1 in texts:
             parts.append(Text(texts[d.ordinal + 1], style="dim"))
-        return Group(*parts)
+        return Group(*(literal(part) for part in parts))
 
     def _definition_panel(self, d: Disagreement) -> Text:
         text = Text()

@@ -10,6 +10,7 @@ from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from codebench.models import Code
+from codebench.tui.literal import literal
 
 if TYPE_CHECKING:
     from codebench.coding.session import CodingSession
@@ -44,7 +45,7 @@ class CodebookTree(Tree[Code]):
             if code.archived:
                 continue
             parent = self._code_nodes.get(code.parent_id) if code.parent_id is not None else None
-            node = (parent or self.root).add(self._label(code), data=code, expand=True)
+            node = (parent or self.root).add(literal(self._label(code)), data=code, expand=True)
             self._code_nodes[code.id] = node
         for node in self._code_nodes.values():
             if not node.children:
@@ -67,7 +68,7 @@ class CodebookTree(Tree[Code]):
         for code_id in self._code_nodes if code_ids is None else code_ids:
             node = self._code_nodes.get(code_id)
             if node is not None and node.data is not None:
-                node.set_label(self._label(node.data))
+                node.set_label(literal(self._label(node.data)))
 
     def select_code(self, code_id: int) -> None:
         node = self._code_nodes.get(code_id)
@@ -96,4 +97,4 @@ class CodeDetail(Static):
                 if title:
                     text.append(title, style="bold")
                 text.append(body.strip() + "\n", style="italic" if title == "Example: " else "")
-        self.update(text)
+        self.update(literal(text))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from codebench.tui.literal import literal
+
 
 class StatusBar(Static):
     """Coder, transcript, progress, position, mode flags and the last action.
@@ -48,4 +50,4 @@ class StatusBar(Static):
             text.append(" ")
         if last:
             text.append(f"│ {last}", style="italic")
-        self.update(text, layout=False)
+        self.update(literal(text), layout=False)

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from codebench.safety import visible_controls as _v
 from codebench.tui.widgets.wrap import word_bounds, wrap_offsets
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ class TranscriptView(ScrollView, can_focus=True):
             minutes, seconds = divmod(int(seg.timestamp), 60)
             name += f"  {minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}"
         pad = " " * (self._prefix_width())
-        return Strip([RichSegment(pad, base), RichSegment(name, style)]).adjust_cell_length(
+        return Strip([RichSegment(pad, base), RichSegment(_v(name), style)]).adjust_cell_length(
             width, base
         )
 
@@ -253,13 +254,13 @@ class TranscriptView(ScrollView, can_focus=True):
         stripe = self._stripe(index)
         if row < len(stripe):
             for text, chip_style in stripe[row]:
-                parts.append(RichSegment(text, base + chip_style))
+                parts.append(RichSegment(_v(text), base + chip_style))
                 used += len(text)
         parts.append(RichSegment(" " * (STRIPE_WIDTH - used + 1), base))
         start, end = self._wraps[index][row]
-        parts.extend(
-            self._styled_text(index, seg.text[start:end].replace("\n", " "), start, text_style)
-        )
+        # Controls made visible one for one (offsets stay valid); a tab is one blank cell.
+        line_text = _v(seg.text[start:end].replace("\n", " ").replace("\t", " "))
+        parts.extend(self._styled_text(index, line_text, start, text_style))
         return Strip(parts).adjust_cell_length(width, base)
 
     def _styled_text(self, index: int, text: str, offset: int, style: Style) -> list[RichSegment]:
