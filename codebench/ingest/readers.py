@@ -13,14 +13,14 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from codebench.errors import ImportFailed
 from codebench.ingest.decode import Decoded, check_size, decode_bytes, normalise_newlines
 from codebench.ingest.turns import Turn, parse_text_turns, parse_time
-from codebench.safetext import safe_file_name, safe_text
+from codebench.safetext import UNSAFE, safe_file_name, safe_text
 
 #: File suffixes codebench imports, and the format name stored for each.
 FORMATS = {
@@ -82,10 +82,18 @@ def read_transcript(
         )
     check_size(len(data), name)
     turns, decoded = _READERS[fmt](data, name, interviewers, encoding)
-    turns = [_safe_turn(t) for t in turns]
+    if UNSAFE.search("".join(_strings(turns))):  # one scan; the usual answer is no
+        turns = [_safe_turn(t) for t in turns]
     if not turns or not any(p.strip() for t in turns for p in t.paragraphs):
         raise ImportFailed(f"{name}: no transcript text found")
     return Transcript(turns, fmt, decoded)
+
+
+def _strings(turns: list[Turn]) -> Iterator[str]:
+    for turn in turns:
+        if turn.speaker is not None:
+            yield turn.speaker
+        yield from turn.paragraphs
 
 
 def _safe_turn(turn: Turn) -> Turn:
