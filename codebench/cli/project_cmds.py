@@ -101,6 +101,11 @@ def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
     help="Speaker name to treat as the interviewer (repeatable).",
 )
 @click.option("--interviewer-codable", is_flag=True, help="Make interviewer turns codable.")
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="Text encoding of files without a byte-order mark (e.g. cp1251); default: detected.",
+)
 @pass_ctx
 @handle_errors
 def import_cmd(
@@ -112,23 +117,28 @@ def import_cmd(
     spacy_model: str | None,
     interviewers: tuple[str, ...],
     interviewer_codable: bool,
+    encoding: str | None,
 ) -> None:
     """Import transcripts (.txt .md .docx .vtt .srt .rtf files or folders) into the project.
 
     The project must exist (`codebench init` makes one), so a mistyped
     --project never becomes a new project without a codebook.
 
+    Text files that are not UTF-8 are decoded with the encoding the evidence
+    favours, and each is listed with the encoding chosen; --encoding forces one.
+
     \b
     Examples:
       codebench import transcripts/ --attributes transcripts/attributes.csv
       codebench import interview.docx --unit turn
+      codebench import russian/ --encoding cp1251
     """
     from rich.progress import Progress
 
     from codebench.ingest.importer import collect_files
 
     project = ctx.open()
-    files, _ = collect_files(paths)
+    files = collect_files(paths).files
     with Progress(transient=True, console=console(), disable=len(files) < 2) as progress:
         task = progress.add_task("Importing", total=len(files))
         report = project.import_files(
@@ -139,12 +149,17 @@ def import_cmd(
             model=spacy_model,
             interviewers=interviewers,
             interviewer_codable=interviewer_codable,
+            encoding=encoding,
             progress=lambda name: progress.advance(task),
         )
     for name in report.imported:
         say(f"imported  {name}")
     for name in report.unchanged:
         say(f"unchanged {name} (already imported)")
+    for name, note in report.encodings:
+        say(f"encoding  {name}: {note}")
+    for message in report.skipped:
+        say(f"skipped   {message}")
     if attributes is not None and report.attributes_set:
         say(f"attributes set for {report.attributes_set} transcript(s)")
     if report.attributes_skipped:
@@ -154,8 +169,9 @@ def import_cmd(
         )
     for _path, message in report.failed:
         say(f"Error: {message}", err=True)
+    skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     say(
-        f"{len(report.imported)} imported, {len(report.unchanged)} unchanged, {len(report.failed)} failed; "
+        f"{len(report.imported)} imported, {len(report.unchanged)} unchanged, {len(report.failed)} failed{skipped}; "
         f"{report.segments} segments, {report.words} words"
     )
     project.close()

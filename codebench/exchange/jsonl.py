@@ -32,6 +32,7 @@ from typing import IO, TYPE_CHECKING, Any
 from codebench.errors import CodebenchError
 from codebench.fileio import private_tempdir, write_atomic_with
 from codebench.models import STATUSES
+from codebench.safetext import safe_text_and_sha256
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
 
@@ -494,6 +495,7 @@ class _Loader:
                 raise self.fail(
                     number, f"transcript {r['name']!r}: its text does not match its sha256"
                 )
+            r["text"], r["sha256"] = safe_text_and_sha256(r["text"], r["sha256"])
             if r["guid"] in self.transcripts:
                 raise self.fail(number, f"transcript GUID {r['guid']!r} appears twice")
             self.transcripts[r["guid"]] = bulk.insert_row(

@@ -8,17 +8,20 @@ canonical text, same sha256).
 
 from __future__ import annotations
 
-import csv
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codebench.csvfile import iter_dicts, read_csv
 from codebench.errors import CodebenchError, ImportFailed
 from codebench.ids import now, stable_guid
+from codebench.ingest.decode import check_encoding_name
 from codebench.ingest.prepare import Failed, Options, Prepared, Unchanged, iter_prepared
 from codebench.ingest.readers import FORMATS
 from codebench.ingest.segmentation import UNITS
+from codebench.safetext import safe_file_name
 from codebench.store import events as event_sql
 from codebench.store import transcripts as transcript_sql
 
@@ -33,6 +36,10 @@ class ImportReport:
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: One-line reasons for files deliberately left out (links out of a folder).
+    skipped: list[str] = field(default_factory=list)
+    #: ``(file, how it was decoded)`` for every file that was not UTF-8.
+    encodings: list[tuple[str, str]] = field(default_factory=list)
     attributes_set: int = 0
     attributes_skipped: list[str] = field(default_factory=list)
     segments: int = 0
@@ -43,32 +50,98 @@ class ImportReport:
         return not self.failed
 
 
-def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Expand folders into importable files; report missing paths."""
-    files: list[Path] = []
-    problems: list[tuple[str, str]] = []
+@dataclass
+class Collected:
+    """The files an import will read, and what was found but not taken."""
+
+    files: list[Path] = field(default_factory=list)
+    #: ``(path, one-line message)`` for paths that could not be searched.
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    #: One-line reasons for entries deliberately not followed.
+    skipped: list[str] = field(default_factory=list)
+
+
+def collect_files(paths: Iterable[Path]) -> Collected:
+    """Expand folders into importable files; report missing paths and unreadable folders.
+
+    Inside a folder, symbolic links are followed only to files inside that
+    same folder: a link out of it (``passwd.txt -> /etc/passwd``) or to
+    another folder is skipped with its reason, so importing a folder never
+    reads what the folder does not hold. A path named directly is the
+    user's choice and is read, link or not.
+    """
+    collected = Collected()
     for path in paths:
+        shown = safe_file_name(path)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in FORMATS
-                and not p.name.startswith((".", "~$"))
-            )
+            found: list[Path] = []
+            _walk_folder(path, found, collected)
             if not found:
-                problems.append(
+                collected.failed.append(
                     (
                         str(path),
-                        f"{path}: no transcript files (.txt, .md, .docx, .vtt, .srt, .rtf) in this folder",
+                        f"{shown}: no transcript files (.txt, .md, .docx, .vtt, .srt, .rtf) in this folder",
                     )
                 )
-            files.extend(found)
+            collected.files.extend(sorted(found))
         elif path.is_file():
-            files.append(path)
+            collected.files.append(path)
         else:
-            problems.append((str(path), f"{path}: no such file or folder"))
-    return files, problems
+            collected.failed.append((str(path), f"{shown}: no such file or folder"))
+    return collected
+
+
+def _importable(name: str) -> bool:
+    return Path(name).suffix.lower() in FORMATS and not name.startswith((".", "~$"))
+
+
+def _walk_folder(root: Path, found: list[Path], collected: Collected) -> None:
+    """Every importable file under ``root``, without following links out of it."""
+    real_root = os.path.realpath(root)
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError as error:
+            message = (
+                f"{safe_file_name(folder)}: cannot read this folder ({error.strerror}); "
+                "the files in it were not imported"
+            )
+            collected.failed.append((str(folder), message))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    _follow_link(path, real_root, found, collected)
+                elif entry.is_dir(follow_symlinks=False):
+                    folders.append(path)
+                elif entry.is_file(follow_symlinks=False) and _importable(entry.name):
+                    found.append(path)
+            except OSError as error:
+                collected.failed.append(
+                    (str(path), f"{safe_file_name(path)}: cannot read ({error.strerror})")
+                )
+
+
+def _follow_link(link: Path, real_root: str, found: list[Path], collected: Collected) -> None:
+    target = os.path.realpath(link)
+    shown = safe_file_name(link)
+    if os.path.isdir(target):
+        collected.skipped.append(f"{shown}: a symbolic link to a folder; not followed")
+    elif not _importable(link.name):
+        return  # not a transcript, whatever it points to
+    elif not os.path.exists(target):
+        collected.skipped.append(f"{shown}: a symbolic link to nothing (broken); skipped")
+    elif os.path.commonpath([real_root, target]) != real_root:
+        collected.skipped.append(
+            f"{shown}: a symbolic link to {safe_file_name(target)}, outside the folder; "
+            "not followed (name the file itself to import it)"
+        )
+    else:
+        found.append(link)
 
 
 def import_paths(
@@ -81,20 +154,41 @@ def import_paths(
     attributes: Path | None = None,
     interviewers: tuple[str, ...] = (),
     interviewer_codable: bool = False,
+    encoding: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ImportReport:
-    """Import files and folders into ``project``; never raises for a bad file."""
+    """Import files and folders into ``project``; never raises for a bad file.
+
+    ``encoding`` forces the text encoding of every file (transcripts and the
+    attributes CSV) that has no byte-order mark. The attributes file is read
+    and checked before any transcript is stored: if it is bad, nothing is
+    imported.
+    """
     if unit not in UNITS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNITS)})")
+    if encoding is not None:
+        encoding = check_encoding_name(encoding)
     report = ImportReport()
-    files, problems = collect_files(paths)
-    report.failed.extend(problems)
+    sheet = None
+    if attributes is not None:
+        try:
+            sheet = read_attribute_sheet(attributes, encoding)
+        except CodebenchError as error:
+            report.failed.append((str(attributes), f"{error} (nothing was imported)"))
+            return report
+        if sheet.encoding_note:
+            report.encodings.append((safe_file_name(attributes.name), sheet.encoding_note))
+    collected = collect_files(paths)
+    report.failed.extend(collected.failed)
+    report.skipped.extend(collected.skipped)
     existing = {t.sha256: t.name for t in project.transcripts()}
-    options = Options(unit, language, model, interviewers, interviewer_codable)
+    options = Options(unit, language, model, interviewers, interviewer_codable, encoding)
     stored: set[str] = set()
     # Files arrive prepared, in order, while later ones are still being
     # prepared (in worker processes for large imports); each is stored at once.
-    for outcome in iter_prepared(files, options, frozenset(existing)):
+    for outcome in iter_prepared(collected.files, options, frozenset(existing)):
+        if not isinstance(outcome, Failed) and outcome.encoding_note:
+            report.encodings.append((safe_file_name(outcome.path.name), outcome.encoding_note))
         if isinstance(outcome, Failed):
             report.failed.append((str(outcome.path), outcome.message))
         elif isinstance(outcome, Unchanged):
@@ -114,11 +208,9 @@ def import_paths(
                 report.failed.append((str(outcome.path), str(error)))
         if progress:
             progress(outcome.path.name)
-    if attributes is not None:
+    if sheet is not None:
         try:
-            report.attributes_set, report.attributes_skipped = import_attributes(
-                project, attributes
-            )
+            report.attributes_set, report.attributes_skipped = apply_attributes(project, sheet)
         except CodebenchError as error:
             report.failed.append((str(attributes), str(error)))
     return report
@@ -137,7 +229,8 @@ def _store(project: Project, p: Prepared, unit: str, language: str) -> bool:
         clash = transcript_sql.find_transcript(db, "name", p.name)
         if clash is not None:
             raise ImportFailed(
-                f"{p.path.name}: a different transcript named {p.name!r} is already in the project (rename the file to import it)"
+                f"{safe_file_name(p.path.name)}: a different transcript named {p.name!r} is "
+                "already in the project (rename the file to import it)"
             )
         transcript_id = transcript_sql.insert_transcript(
             db,
@@ -146,7 +239,7 @@ def _store(project: Project, p: Prepared, unit: str, language: str) -> bool:
                 "name": p.name,
                 "text": p.text,
                 "sha256": p.sha256,
-                "source_name": p.path.name,
+                "source_name": safe_file_name(p.path.name),
                 "source_format": p.fmt,
                 "language": language,
                 "unit": unit,
@@ -160,7 +253,7 @@ def _store(project: Project, p: Prepared, unit: str, language: str) -> bool:
             {
                 "name": p.name,
                 "sha256": p.sha256,
-                "source": p.path.name,
+                "source": safe_file_name(p.path.name),
                 "format": p.fmt,
                 "unit": unit,
                 "segments": len(p.segments),
@@ -170,42 +263,72 @@ def _store(project: Project, p: Prepared, unit: str, language: str) -> bool:
     return True
 
 
-def import_attributes(project: Project, path: Path) -> tuple[int, list[str]]:
-    """Attach attributes from a CSV whose first column (or ``transcript``) names transcripts.
+@dataclass(frozen=True)
+class AttributeSheet:
+    """An attributes CSV, read and checked: which transcript each row names, and its values."""
 
-    The whole file is one transaction. Rows naming transcripts that are not
-    in the project are skipped and returned (an attributes sheet often lists
-    more interviews than one import brings in); a row with no transcript
-    name aborts the file with its line number, and nothing is written.
+    path: Path
+    #: ``(line, transcript name, {attribute: value})``; empty values left out.
+    rows: list[tuple[int, str, dict[str, str]]]
+    encoding_note: str | None = None
+
+
+def read_attribute_sheet(path: Path, encoding: str | None = None) -> AttributeSheet:
+    """Read an attributes CSV whose ``transcript`` column (or first column) names transcripts.
+
+    The column named ``transcript`` (or ``name``, ``file``, ``document``,
+    else the first) names the transcript; every other non-empty cell is an
+    attribute. A row with no transcript name is an error naming its line.
+    Nothing here needs the project, so the file can be checked before any
+    transcript is imported.
     """
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise ImportFailed(f"{path}: cannot read ({error.strerror})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        if not reader.fieldnames:
-            raise ImportFailed(f"{path}: empty attributes file")
-        fields = [f.strip() for f in reader.fieldnames]
-        key = next(
-            (f for f in fields if f.casefold() in {"transcript", "name", "file", "document"}),
-            fields[0],
-        )
-        rows = []
-        skipped: list[str] = []
-        for line, row in enumerate(reader, start=2):
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-            ref = row.get(key, "")
-            if not ref:
-                raise ImportFailed(f"{path}:{line}: no transcript named in column {key!r}")
-            try:
-                transcript = project.transcript(ref)
-            except CodebenchError:
-                skipped.append(ref)
-                continue
-            rows.append((transcript, {k: v for k, v in row.items() if k != key and k and v}))
+    table = read_csv(path, encoding=encoding)
+    shown = safe_file_name(path)
+    fields = [name.strip() for name in table.header]
+    if not any(fields):
+        raise ImportFailed(f"{shown}: empty attributes file (no column names on line 1)")
+    key = next(
+        (f for f in fields if f.casefold() in {"transcript", "name", "file", "document"}),
+        fields[0],
+    )
+    rows: list[tuple[int, str, dict[str, str]]] = []
+    for line, row in iter_dicts(table):
+        ref = row.get(key, "")
+        if not ref:
+            raise ImportFailed(f"{shown}:{line}: no transcript named in column {key!r}")
+        rows.append((line, ref, {k: v for k, v in row.items() if k != key and k and v}))
+    return AttributeSheet(path, rows, table.decoded.note)
+
+
+def apply_attributes(project: Project, sheet: AttributeSheet) -> tuple[int, list[str]]:
+    """Attach a checked sheet's attributes in one transaction.
+
+    Rows naming transcripts that are not in the project are skipped and
+    returned (an attributes sheet often lists more interviews than one
+    import brings in).
+    """
+    planned = []
+    skipped: list[str] = []
+    for _line, ref, values in sheet.rows:
+        try:
+            transcript = project.transcript(ref)
+        except CodebenchError:
+            skipped.append(ref)
+            continue
+        planned.append((transcript, values))
     with project.transaction():
-        for transcript, values in rows:
+        for transcript, values in planned:
             transcript_sql.set_attributes(project.db, transcript.id, values)
-        event_sql.log(project.db, "attributes.import", {"file": path.name, "rows": len(rows)})
-    return len(rows), skipped
+        event_sql.log(
+            project.db,
+            "attributes.import",
+            {"file": safe_file_name(sheet.path.name), "rows": len(planned)},
+        )
+    return len(planned), skipped
+
+
+def import_attributes(
+    project: Project, path: Path, encoding: str | None = None
+) -> tuple[int, list[str]]:
+    """Read, check and attach an attributes CSV (see :func:`read_attribute_sheet`)."""
+    return apply_attributes(project, read_attribute_sheet(path, encoding))

@@ -18,17 +18,23 @@ from functools import partial
 from pathlib import Path
 
 from codebench.errors import ImportFailed
+from codebench.ingest.decode import read_limited
 from codebench.ingest.layout import Layout, layout_turns
-from codebench.ingest.readers import read_turns
+from codebench.ingest.readers import read_transcript
 from codebench.ingest.segmentation import (
     PARALLEL_MIN_CHARS,
     Segmenter,
     iter_segment_layouts,
     worker_count,
 )
+from codebench.safetext import safe_file_name
 
 #: One stored segment: ``(ordinal, start, end, speaker, codable, turn, paragraph, timestamp)``.
 SegmentRow = tuple[int, int, int, str | None, int, int, int, float | None]
+
+#: The longest paragraph sentence splitting takes (spaCy's ``nlp.max_length``
+#: default); a longer one is refused by name rather than failing inside spaCy.
+MAX_SENTENCE_PARAGRAPH = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class Options:
     model: str | None = None
     interviewers: tuple[str, ...] = ()
     interviewer_codable: bool = False
+    #: A text encoding to use for files without a byte-order mark (``--encoding``).
+    encoding: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,8 @@ class Parsed:
     fmt: str
     layout: Layout
     sha256: str
+    #: How the file was decoded when it was not UTF-8 (e.g. ``cp1251 (detected; ...)``).
+    encoding_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class Prepared:
     sha256: str
     segments: list[SegmentRow]
     words: int
+    encoding_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class Unchanged:
 
     path: Path
     sha256: str
+    encoding_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,32 +98,55 @@ Outcome = Prepared | Unchanged | Failed
 
 
 def parse_file(
-    path: Path, interviewers: tuple[str, ...] = (), interviewer_codable: bool = False
+    path: Path,
+    interviewers: tuple[str, ...] = (),
+    interviewer_codable: bool = False,
+    encoding: str | None = None,
 ) -> Parsed:
     """Read one file into its canonical layout (no database access)."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ImportFailed(f"{path}: cannot read ({error.strerror})") from None
+    shown = safe_file_name(path)
+    data = read_limited(path, shown)
     if not data.strip():
-        raise ImportFailed(f"{path.name}: empty file")
-    turns, fmt = read_turns(path, data, interviewers)
-    layout = layout_turns(turns, interviewers, interviewer_codable)
+        raise ImportFailed(f"{safe_file_name(path.name)}: empty file")
+    transcript = read_transcript(path, data, interviewers, encoding)
+    layout = layout_turns(transcript.turns, interviewers, interviewer_codable)
     if not layout.text.strip():
-        raise ImportFailed(f"{path.name}: no transcript text found")
+        raise ImportFailed(f"{safe_file_name(path.name)}: no transcript text found")
     return Parsed(
-        path, path.stem, fmt, layout, hashlib.sha256(layout.text.encode("utf-8")).hexdigest()
+        path,
+        safe_file_name(path.stem),
+        transcript.fmt,
+        layout,
+        hashlib.sha256(layout.text.encode("utf-8")).hexdigest(),
+        transcript.decoded.note if transcript.decoded else None,
     )
 
 
 def prepare_file(path: Path, options: Options, known: frozenset[str] = frozenset()) -> Outcome:
-    """Parse and segment one file; files whose text hash is in ``known`` are not segmented."""
+    """Parse and segment one file; files whose text hash is in ``known`` are not segmented.
+
+    Never raises: a file that cannot be imported, for whatever reason, is a
+    :class:`Failed` with a one-line message, so the files after it still go
+    on (in a worker pool an exception would otherwise end the whole import).
+    """
     try:
-        parsed = parse_file(path, options.interviewers, options.interviewer_codable)
+        return _prepare(path, options, known)
     except ImportFailed as error:
         return Failed(path, str(error))
+    except Exception as error:  # noqa: BLE001 - a defect, but only this file's
+        return Failed(
+            path,
+            f"{safe_file_name(path.name)}: cannot be imported ({type(error).__name__}: "
+            f"{safe_file_name(str(error))[:200]})",
+        )
+
+
+def _prepare(path: Path, options: Options, known: frozenset[str]) -> Outcome:
+    parsed = parse_file(path, options.interviewers, options.interviewer_codable, options.encoding)
     if parsed.sha256 in known:
-        return Unchanged(path, parsed.sha256)
+        return Unchanged(path, parsed.sha256, parsed.encoding_note)
+    if options.unit == "sentence":
+        _check_paragraph_lengths(parsed)
     (segments,) = iter_segment_layouts(
         [parsed.layout], options.unit, options.language, options.model
     )
@@ -120,7 +155,27 @@ def prepare_file(path: Path, options: Options, known: frozenset[str] = frozenset
         for s in segments
     ]
     text = parsed.layout.text
-    return Prepared(path, parsed.name, parsed.fmt, text, parsed.sha256, rows, len(text.split()))
+    return Prepared(
+        path,
+        parsed.name,
+        parsed.fmt,
+        text,
+        parsed.sha256,
+        rows,
+        len(text.split()),
+        parsed.encoding_note,
+    )
+
+
+def _check_paragraph_lengths(parsed: Parsed) -> None:
+    for number, paragraph in enumerate(parsed.layout.paragraphs, start=1):
+        length = paragraph.end - paragraph.start
+        if length > MAX_SENTENCE_PARAGRAPH:
+            raise ImportFailed(
+                f"{safe_file_name(parsed.path.name)}: paragraph {number} is {length:,} characters long; "
+                f"sentence splitting takes at most {MAX_SENTENCE_PARAGRAPH:,} "
+                "(break it into paragraphs, or import with --unit paragraph or --unit turn)"
+            )
 
 
 def iter_prepared(

@@ -1,19 +1,26 @@
 """Readers for each transcript file format, all producing speaker turns.
 
-Each reader takes the file's bytes and returns ``(turns, format)``; the
-layout and segmentation steps after it are shared by every format.
+Each reader takes the file's bytes and returns its turns (and, for text
+formats, how the bytes were decoded); the layout and segmentation steps after
+it are shared by every format. :func:`read_transcript` is the one way in: it
+makes every speaker name and paragraph safe (:func:`codebench.safetext.safe_text`)
+whatever the format, so no reader can let a control character through.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import re
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from codebench.errors import ImportFailed
-from codebench.ingest.decode import decode_bytes, normalise_newlines
+from codebench.ingest.decode import Decoded, check_size, decode_bytes, normalise_newlines
 from codebench.ingest.turns import Turn, parse_text_turns, parse_time
+from codebench.safetext import UNSAFE, safe_file_name, safe_text
 
 #: File suffixes codebench imports, and the format name stored for each.
 FORMATS = {
@@ -32,57 +39,171 @@ _CUE_LABEL = re.compile(
     re.DOTALL,
 )
 _TAGS = re.compile(r"</?[^>]+>")
+#: ``\\uN`` with an unescaped backslash: RTF's Unicode escape (N may be out of range in a bad file).
+_RTF_UNICODE = re.compile(r"(?<!\\)((?:\\\\)*)\\u(-?\d{1,10})")
+
+#: A .docx whose parts unzip to more than this is refused before it is parsed
+#: (a 1.5 MB "zip bomb" can expand to 1.5 GB). Real transcripts, images
+#: included, stay far below it.
+MAX_DOCX_EXPANDED = 100 * 1024 * 1024
+
+#: What a reader returns: the turns, and how the bytes were decoded (None for .docx).
+ReaderResult = tuple[list[Turn], Decoded | None]
+Reader = Callable[[bytes, str, tuple[str, ...], str | None], ReaderResult]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One file read into speaker turns, every string in them safe to store and print."""
+
+    turns: list[Turn]
+    fmt: str
+    #: How the bytes were decoded (None for formats that declare their own, .docx).
+    decoded: Decoded | None
 
 
 def read_turns(
     path: Path, data: bytes, interviewers: tuple[str, ...] = ()
 ) -> tuple[list[Turn], str]:
     """Parse ``data`` (the bytes of ``path``) into turns according to its suffix."""
+    transcript = read_transcript(path, data, interviewers)
+    return transcript.turns, transcript.fmt
+
+
+def read_transcript(
+    path: Path, data: bytes, interviewers: tuple[str, ...] = (), encoding: str | None = None
+) -> Transcript:
+    """Read ``data`` (the bytes of ``path``) by its suffix; ``encoding`` forces a text encoding."""
+    name = safe_file_name(path.name)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ImportFailed(
-            f"{path.name}: unsupported file type {path.suffix or '(none)'!r} (use .txt, .md, .docx, .vtt, .srt or .rtf)"
+            f"{name}: unsupported file type {safe_file_name(path.suffix) or '(none)'!r} (use .txt, .md, .docx, .vtt, .srt or .rtf)"
         )
-    reader: Callable[[bytes, str, tuple[str, ...]], list[Turn]] = _READERS[fmt]
-    turns = reader(data, path.name, interviewers)
+    check_size(len(data), name)
+    turns, decoded = _READERS[fmt](data, name, interviewers, encoding)
+    if UNSAFE.search("".join(_strings(turns))):  # one scan; the usual answer is no
+        turns = [_safe_turn(t) for t in turns]
     if not turns or not any(p.strip() for t in turns for p in t.paragraphs):
-        raise ImportFailed(f"{path.name}: no transcript text found")
-    return turns, fmt
+        raise ImportFailed(f"{name}: no transcript text found")
+    return Transcript(turns, fmt, decoded)
 
 
-def _read_text(data: bytes, name: str, interviewers: tuple[str, ...]) -> list[Turn]:
-    return parse_text_turns(decode_bytes(data, name), interviewers)
+def _strings(turns: list[Turn]) -> Iterator[str]:
+    for turn in turns:
+        if turn.speaker is not None:
+            yield turn.speaker
+        yield from turn.paragraphs
 
 
-def _read_rtf(data: bytes, name: str, interviewers: tuple[str, ...]) -> list[Turn]:
+def _safe_turn(turn: Turn) -> Turn:
+    """The turn with control characters made visible (one for one, so cue offsets hold)."""
+    turn.speaker = safe_text(turn.speaker) if turn.speaker is not None else None
+    turn.paragraphs = [safe_text(p) for p in turn.paragraphs]
+    return turn
+
+
+def _read_text(
+    data: bytes, name: str, interviewers: tuple[str, ...], encoding: str | None
+) -> ReaderResult:
+    decoded = decode_bytes(data, name, encoding)
+    return parse_text_turns(decoded.text, interviewers), decoded
+
+
+def _read_rtf(
+    data: bytes, name: str, interviewers: tuple[str, ...], encoding: str | None
+) -> ReaderResult:
+    """RTF converted to text. ``\\'xx`` escapes follow the document's ``\\ansicpg``
+    (else ``encoding``, else Windows-1252, RTF's default); a ``\\uN`` out of
+    Unicode's range becomes U+FFFD, surrogate pairs are joined and a lone
+    surrogate becomes U+FFFD, so a broken escape never stops the import."""
     from striprtf.striprtf import rtf_to_text
 
-    raw = decode_bytes(data, name)
+    decoded = decode_bytes(data, name, encoding)
+    raw = decoded.text
     if not raw.lstrip().startswith("{\\rtf"):
         raise ImportFailed(f"{name}: not an RTF document")
-    return parse_text_turns(normalise_newlines(rtf_to_text(raw)), interviewers)
+    raw = _RTF_UNICODE.sub(_in_range_unicode_escape, raw)
+    try:
+        text = rtf_to_text(raw, encoding=encoding or "cp1252")
+    except UnicodeDecodeError as error:
+        raise ImportFailed(
+            f"{name}: RTF escapes are not valid {error.encoding} (the document's code page)"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - the converter's own errors on broken input vary
+        raise ImportFailed(f"{name}: not a valid RTF document ({error})") from None
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return parse_text_turns(normalise_newlines(text), interviewers), decoded
 
 
-def _read_docx(data: bytes, name: str, interviewers: tuple[str, ...]) -> list[Turn]:
+def _in_range_unicode_escape(match: re.Match[str]) -> str:
+    value = int(match.group(2))
+    if -32768 <= value <= 65535:
+        return match.group(0)
+    return match.group(1) + "\\u65533"
+
+
+def check_docx_archive(data: bytes, name: str, limit: int = MAX_DOCX_EXPANDED) -> None:
+    """Refuse a .docx whose members unzip to more than ``limit`` bytes, before parsing it.
+
+    The sizes the archive declares are checked first (free); then every
+    member is inflated in 1 MiB pieces and counted, because a hostile archive
+    can declare small sizes and a CRC check only fails after the damage.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+        if sum(member.file_size for member in members) > limit:
+            raise _TooLarge
+        total = 0
+        for member in members:
+            with archive.open(member) as handle:
+                while piece := handle.read(1 << 20):
+                    total += len(piece)
+                    if total > limit:
+                        raise _TooLarge
+    except _TooLarge:
+        raise ImportFailed(
+            f"{name}: unzips to more than {limit // 2**20} MiB; refused (a real transcript is far smaller)"
+        ) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as error:
+        raise ImportFailed(f"{name}: not a valid .docx file ({error})") from None
+    except (EOFError, ValueError, RuntimeError) as error:  # zlib and encrypted-member errors
+        raise ImportFailed(f"{name}: not a valid .docx file ({error})") from None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_docx(
+    data: bytes, name: str, interviewers: tuple[str, ...], encoding: str | None
+) -> ReaderResult:
     """Word documents: a bold run at the start of a paragraph names the speaker.
 
     Paragraphs without a bold lead continue the previous turn; documents
-    without bold names fall back to the plain-text conventions.
+    without bold names fall back to the plain-text conventions. A document
+    with a DOCTYPE is refused: python-docx does not expand XML entities, so
+    the text after an entity reference would silently vanish (and Word
+    never writes one).
     """
-    import zipfile
-
     try:
         import docx
     except ImportError as error:  # pragma: no cover - python-docx is a dependency
         raise ImportFailed(f"{name}: python-docx is not installed") from error
-    if len(data) > 20 * 1024 * 1024:
-        raise ImportFailed(f"{name}: file too large")
+    check_docx_archive(data, name)
     try:
         document = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ImportFailed(f"{name}: not a valid .docx file ({error.__class__.__name__})") from None
-    except Exception as error:  # python-docx raises various errors on corrupt files
+    except Exception as error:  # noqa: BLE001 - python-docx raises various errors on corrupt files
         raise ImportFailed(f"{name}: not a valid .docx file ({error})") from None
+    docinfo = document.element.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ImportFailed(
+            f"{name}: the document declares a DOCTYPE (XML entities), which Word never writes; "
+            "refused, because text after an entity reference would be lost (save it again from a word processor)"
+        )
     turns: list[Turn] = []
     plain_lines: list[str] = []
     bold_found = False
@@ -112,24 +233,29 @@ def _read_docx(data: bytes, name: str, interviewers: tuple[str, ...]) -> list[Tu
         else:
             turns.append(Turn(speaker=None, paragraphs=[text.strip()], codable=None))
     if not bold_found:
-        return parse_text_turns("\n\n".join(plain_lines), interviewers)
+        return parse_text_turns("\n\n".join(plain_lines), interviewers), None
     turns = [t for t in turns if t.paragraphs]
     if turns and turns[0].speaker is None:
         turns[0].codable = False
-    return turns
+    return turns, None
 
 
-def _read_subtitles(fmt: str) -> Callable[[bytes, str, tuple[str, ...]], list[Turn]]:
-    def read(data: bytes, name: str, interviewers: tuple[str, ...]) -> list[Turn]:
+def _read_subtitles(fmt: str) -> Reader:
+    def read(
+        data: bytes, name: str, interviewers: tuple[str, ...], encoding: str | None
+    ) -> ReaderResult:
         """Subtitle cues: ``<v Name>`` or ``Name:`` marks a speaker; cues without
         one continue the previous speaker, and consecutive cues of one speaker
-        merge into one turn. Each cue's start time is kept."""
+        merge into one turn. Each cue's start time is kept. Character
+        references (``&amp;``, ``&lt;``) are unescaped after the tags are
+        removed, so ``&lt;b&gt;`` stays the text ``<b>``."""
         import webvtt
         from webvtt.errors import MalformedFileError
 
-        text = decode_bytes(data, name)
+        decoded = decode_bytes(data, name, encoding)
+        text = decoded.text
         try:
-            captions = list(webvtt.from_buffer(io.StringIO(text), format=fmt))
+            captions = list(webvtt.from_buffer(io.StringIO(text), format=fmt).captions)
         except MalformedFileError as error:
             raise ImportFailed(f"{name}: not a valid {fmt.upper()} file ({error})") from None
         except Exception as error:  # noqa: BLE001 - the parser's own errors vary
@@ -142,8 +268,8 @@ def _read_subtitles(fmt: str) -> Callable[[bytes, str, tuple[str, ...]], list[Tu
             speaker = None
             voice = _VOICE.match(raw)
             if voice:
-                speaker, raw = voice.group(1).strip(), voice.group(2)
-            body = " ".join(_TAGS.sub("", raw).split())
+                speaker, raw = html.unescape(voice.group(1)).strip(), voice.group(2)
+            body = " ".join(html.unescape(_TAGS.sub("", raw)).split())
             if speaker is None:
                 label = _CUE_LABEL.match(body)
                 if label:
@@ -165,12 +291,12 @@ def _read_subtitles(fmt: str) -> Callable[[bytes, str, tuple[str, ...]], list[Tu
                         cue_times=[(0, start or 0.0)],
                     )
                 )
-        return turns
+        return turns, decoded
 
     return read
 
 
-_READERS: dict[str, Callable[[bytes, str, tuple[str, ...]], list[Turn]]] = {
+_READERS: dict[str, Reader] = {
     "txt": _read_text,
     "md": _read_text,
     "rtf": _read_rtf,

@@ -44,6 +44,7 @@ from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.ids import GUID_NAMESPACE
 from codebench.fileio import remove_stale_temporaries
 from codebench.ingest.segmentation import Segmenter
+from codebench.safetext import safe_text
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
@@ -427,6 +428,7 @@ def _plan_sources(
         text = source.normalized_text
         if text is None:
             continue  # reported by the reader
+        text = safe_text(text)  # controls made visible one for one, so selections still fit
         if not text.strip():
             report.skipped.append(f"text source {source.name!r} is empty; not imported")
             continue
