@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from codebench.errors import CodebookError
-from codebench.ids import normalise_guid, stable_guid
+from codebench.ids import fold_guid, stable_guid
 
 TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
 ALLOWED_KEYS = {
@@ -215,7 +215,7 @@ def _parse_code(entry: Any, source: str, where: str) -> CodeSpec:
     spec = CodeSpec(
         name=name,
         number=number,
-        guid=normalise_guid(guid) if guid else "",
+        guid=fold_guid(guid) if guid else "",
         parent_ref=parent_ref,
         colour=colour.upper() if colour else None,
         shortcut=_text(entry.get("shortcut"), source, f"{label}.shortcut") or None,

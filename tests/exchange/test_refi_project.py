@@ -400,12 +400,14 @@ def test_guids_are_identical_across_exports(sample, tmp_path):
     }
 
 
-def test_derived_guid_is_the_layers_stable_guid():
-    from codebench.exchange.qdpx.project import derived_guid
-    from codebench.exchange.refi import stable_guid
+def test_the_export_fast_path_derives_the_layers_refi_guid():
+    # The export's hot loop joins the key itself and calls guid_from_key: same GUIDs.
+    from codebench.exchange.refi import REFI_NAMESPACE, refi_guid
+    from codebench.ids import guid_from_key
 
     for parts in [("coding", "a", "b", "c", 0, 12), ("selection", "é ✓ 😀", 3), ("x",)]:
-        assert derived_guid(*parts) == stable_guid(*parts)
+        key = "\x1f".join(map(str, parts))
+        assert guid_from_key(REFI_NAMESPACE, key) == refi_guid(*parts)
 
 
 def test_export_for_one_coder(sample, tmp_path):

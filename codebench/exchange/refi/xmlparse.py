@@ -24,7 +24,7 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 
 from .document import RefiCode, RefiSet, normalize_colour
 from .errors import RefiError
-from .ids import is_guid, normalize_guid
+from .ids import guid_or_derived, is_guid
 
 __all__ = [
     "CODEBOOK_NAMESPACES",
@@ -253,7 +253,7 @@ class XmlDoc:
             return None
         if not is_guid(value.strip()):
             self.warnings[f"{what} GUID(s) were not valid GUIDs; replaced by derived GUIDs"] += 1
-        return normalize_guid(value)
+        return guid_or_derived(value)
 
     def required_guid(self, el: Element, what: str, fallback: str) -> str:
         value = self.guid(el.get("guid"), what)
@@ -264,7 +264,7 @@ class XmlDoc:
     def derived_guid(self, what: str, fallback: str) -> str:
         """The GUID for an object that has none, from ``fallback`` (its position)."""
         self.warnings[f"{what}(s) had no GUID; derived GUIDs assigned"] += 1
-        return normalize_guid(fallback)
+        return guid_or_derived(fallback)
 
 
 def read_codes(
