@@ -396,10 +396,33 @@ def _read(
         dry_run=dry_run,
         offsets=refi.offset_detection.summary() if refi.offset_detection else "",
         offset_convention=refi.offset_convention,
-        skipped=list(refi.skipped),
+        skipped=[*refi.skipped, *_unmapped(refi)],
         warnings=list(refi.warnings),
     )
     return refi, report
+
+
+def _unmapped(refi: RefiProject) -> list[str]:
+    """What the file holds that has no place in a codebench project, for the
+    report (the reader lists what it could not read; this, what it read but an
+    import drops)."""
+    lines = []
+    unlinked = [case for case in refi.cases if not case.source_guids]
+    if unlinked:
+        values = sum(len(case.variables) for case in unlinked)
+        lines.append(
+            f"{len(unlinked)} case(s) linked to no text source, such as {unlinked[0].name!r}: "
+            f"their {values} variable value(s) were not imported (codebench keeps case "
+            "variables as the attributes of the transcripts a case holds)"
+        )
+    links = sum(len(case.code_guids) + len(case.selection_guids) for case in refi.cases)
+    if links:
+        lines.append(f"{links} case member(s) that are codes or selections not imported")
+    if refi.sets:
+        lines.append(f"{len(refi.sets)} set(s) not imported (codebench has no sets)")
+    if refi.description.strip():
+        lines.append("the project's description was not imported")
+    return lines
 
 
 def _plan_sources(
