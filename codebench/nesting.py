@@ -11,10 +11,16 @@ downstream (the store, exports, the TUI's tree) may then recurse safely.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
-__all__ = ["MAX_CODE_DEPTH", "MAX_DATA_DEPTH", "data_deeper_than", "first_too_deep"]
+__all__ = [
+    "MAX_CODE_DEPTH",
+    "MAX_DATA_DEPTH",
+    "data_deeper_than",
+    "first_row_too_deep",
+    "first_too_deep",
+]
 
 #: Levels of codes a codebook may have (top-level codes are level 1). Real
 #: codebooks use a handful; the cap only has to stay far below the recursion limit.
@@ -25,6 +31,7 @@ MAX_CODE_DEPTH = 64
 MAX_DATA_DEPTH = 64
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Mapping[str, Any])
 
 
 def first_too_deep(
@@ -41,6 +48,22 @@ def first_too_deep(
         if level > limit:
             return node
         stack.extend((child, level + 1) for child in reversed(list(children(node))))
+    return None
+
+
+def first_row_too_deep(rows: Iterable[R], *, key: str, parent: str, limit: int) -> R | None:
+    """The first row below ``limit`` levels, for rows listed parents first.
+
+    ``row[parent]`` names the parent's ``row[key]`` (``None`` at the top); a
+    parent that is not listed counts as the top.
+    """
+    levels: dict[Any, int] = {}
+    for row in rows:
+        up = row[parent]
+        level = levels.get(up, 0) + 1 if up is not None else 1
+        if level > limit:
+            return row
+        levels[row[key]] = level
     return None
 
 
