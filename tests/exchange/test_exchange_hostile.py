@@ -407,3 +407,51 @@ def test_qdc_import_work_grows_linearly_with_flat_codes(tmp_path: Path) -> None:
     # Quadratic work (each code reading all its siblings) gave ratios near 4.
     assert counts[1000] < 2.6 * counts[500], counts
     assert counts["again1000"] < 2.6 * counts["again500"], counts
+
+
+# --------------------------------------------------------------------- edits keep trees shallow
+
+
+def test_codebook_edits_cannot_nest_codes_deeper_than_imports_accept(project: Project) -> None:
+    from codebench.codebook import edits
+
+    parent = None
+    for i in range(MAX_CODE_DEPTH):
+        parent = edits.add_code(project, "ann", f"level {i + 1}", parent=parent)
+    with pytest.raises(CodebookError, match="65 levels deep"):
+        edits.add_code(project, "ann", "one too deep", parent=parent)
+    top = edits.add_code(project, "ann", "Another branch")
+    edits.add_code(project, "ann", "its child", parent=top)
+    with pytest.raises(CodebookError, match="66 levels deep"):  # the child would sit at 66
+        edits.move_code(project, "ann", top, parent)
+    assert project.code("Another branch").parent_id is None
+
+
+def test_the_code_index_stays_what_the_database_holds(project: Project) -> None:
+    """merge_codes looks codes up in memory: after inserts, renames, moves and
+    renumbering through the index, it must answer as a fresh read would."""
+    from codebench.exchange.qdpx.code_index import CodeIndex
+
+    index = CodeIndex(project.db)
+    top = index.insert({"guid": guid(1), "name": "New top", "parent_id": None})
+    child = index.insert({"guid": guid(2), "name": "Child", "parent_id": top, "archived": True})
+    ethos = index.by_number("04")
+    assert ethos is not None
+    index.update(ethos.id, {"parent_id": top, "position": index.next_position(top)})
+    index.update(child, {"name": "Renamed child", "number": "99"})
+    index.update(ethos.id, {"number": None})
+    last = max(project.codes(), key=lambda c: (c.parent_id is None, c.position))
+    index.update(last.id, {"parent_id": top, "position": index.next_position(top)})
+    fresh = CodeIndex(project.db)
+    codes = project.codes(include_archived=True)
+    assert {c.id: index.get(c.id) for c in codes} == {c.id: fresh.get(c.id) for c in codes}
+    for parent in {None, *(c.id for c in codes)}:
+        assert index.next_position(parent) == fresh.next_position(parent)
+    for c in codes:
+        assert index.child_named(c.parent_id, c.name.upper()) == fresh.child_named(
+            c.parent_id, c.name
+        )
+        assert index.by_guid(c.guid) == c
+        if c.number:
+            assert index.by_number(c.number) == c
+    assert index.by_number("04") is None and index.by_number("99") == index.get(child)

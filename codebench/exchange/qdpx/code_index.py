@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import TYPE_CHECKING, Any
 
+from codebench.models import Code
 from codebench.store import codes as code_sql
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from codebench.models import Code
-
 __all__ = ["CodeIndex"]
+
+_CODE_FIELDS = {f.name for f in fields(Code)} - {"id"}
 
 
 class CodeIndex:
@@ -75,10 +76,14 @@ class CodeIndex:
 
     def insert(self, values: dict[str, Any]) -> int:
         """Insert a code (see :func:`codebench.store.codes.insert_code`) and index it."""
+        values = dict(values)
+        if values.get("position") is None:
+            values["position"] = self.next_position(values.get("parent_id"))
         code_id = code_sql.insert_code(self.db, values)
-        code = code_sql.get_code(self.db, code_id)
-        assert code is not None
-        self._add(code)
+        # The row as stored: the columns not given take the schema's defaults,
+        # which are the dataclass's (no query needed to read it back).
+        known = {k: v for k, v in values.items() if k in _CODE_FIELDS}
+        self._add(Code(id=code_id, **{**known, "archived": bool(known.get("archived", False))}))
         return code_id
 
     def update(self, code_id: int, changed: dict[str, Any]) -> None:
