@@ -114,15 +114,25 @@ def import_cmd(ctx: Context, file_path: Path) -> None:
     Example:
       codebench codebook import shared-codebook.qdc
     """
-    with ctx.open() as project:
-        if file_path.suffix.lower() == ".qdc":
+    from codebench.errors import CodebookError
+
+    suffix = file_path.suffix.lower()
+    if suffix in (".qdpx", ".qde"):
+        raise CodebookError(
+            f"{file_path}: a REFI-QDA project, not a codebook; import it with "
+            f"`codebench import-project {file_path.name}` (its codes come with it)"
+        )
+    project = ctx.open()
+    with project:
+        if suffix == ".qdc":
             from codebench.exchange.qdpx.codebook import import_qdc
 
-            result = import_qdc(project, file_path)
-        else:
-            from codebench.codebook.format import load_codebook
+            for line in import_qdc(project, file_path).lines():
+                say(line)
+            return
+        from codebench.codebook.format import load_codebook
 
-            result = project.load_codebook(load_codebook(file_path))
+        result = project.load_codebook(load_codebook(file_path))
     say(f"{result['added']} codes added, {result['updated']} updated")
 
 

@@ -21,6 +21,7 @@ from codebench.codebook.format import COLOUR
 from codebench.errors import CodebookError
 from codebench.ids import new_guid, stable_guid
 from codebench.models import Code, Coder
+from codebench.nesting import MAX_CODE_DEPTH
 from codebench.store import codes as code_sql
 from codebench.store import events as event_sql
 
@@ -146,6 +147,7 @@ def add_code(
             )
         parent_id = parent_code.id if parent_code else None
         name = _check_name(project, name, parent_id)
+        _check_depth(project, parent_code, 1, name)
         if number is None:
             number = suggest_number(project, parent_code)
         values: dict[str, Any] = {
@@ -244,6 +246,7 @@ def move_code(
                 raise CodebookError(
                     f"cannot move {current.label!r} under {parent_code.label!r}: it is archived (restore it first)"
                 )
+            _check_depth(project, parent_code, _height(project, current), current.label)
         parent_id = parent_code.id if parent_code else None
         if parent_id != current.parent_id:
             clash = code_sql.sibling_named(
@@ -395,6 +398,29 @@ def _set_subtree_archived(
 
 
 # ---------------------------------------------------------------------------- checks
+
+
+def _check_depth(project: Project, parent: Code | None, levels: int, label: str) -> None:
+    """Refuse an edit that would put codes more than :data:`MAX_CODE_DEPTH`
+    levels deep: imports refuse such trees, and exports and views recurse."""
+    depth = (len(project.code_path(parent)) if parent is not None else 0) + levels
+    if depth > MAX_CODE_DEPTH:
+        raise CodebookError(
+            f"cannot put {label!r} there: codes would sit {depth} levels deep "
+            f"(at most {MAX_CODE_DEPTH})"
+        )
+
+
+def _height(project: Project, code: Code) -> int:
+    """Levels in ``code``'s subtree, itself included (counted without recursion)."""
+    children: dict[int | None, list[int]] = {}
+    for c in code_sql.list_codes(project.db, include_archived=True):
+        children.setdefault(c.parent_id, []).append(c.id)
+    level, frontier = 0, [code.id]
+    while frontier:
+        level += 1
+        frontier = [child for node in frontier for child in children.get(node, [])]
+    return level
 
 
 def _fresh(project: Project, ref: CodeRef) -> Code:

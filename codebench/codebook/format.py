@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codebench.errors import CodebookError
-from codebench.ids import normalise_guid, stable_guid
+from codebench.ids import fold_guid, stable_guid
+from codebench.nesting import MAX_CODE_DEPTH, data_deeper_than, first_too_deep
 
 TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
 ALLOWED_KEYS = {
@@ -86,27 +87,100 @@ def default_codebook_path() -> Path:
 
 
 def load_codebook(path: Path | str) -> Codebook:
-    """Read and validate a codebook file (``.yaml``, ``.yml`` or ``.json``)."""
+    """Read and validate a codebook file (``.yaml``, ``.yml`` or ``.json``).
+
+    YAML anchors and aliases are refused (a 1 KB file of nested aliases
+    expands to millions of codes), and so is nesting deeper than a codebook
+    can be, each with a one-line :class:`CodebookError` naming the file.
+    """
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise CodebookError(f"{path}: no such codebook file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise CodebookError(f"{path}: cannot read codebook ({error})") from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(raw)
-        else:
-            import yaml
-
-            data = yaml.safe_load(raw)
-    except Exception as error:  # yaml.YAMLError or json.JSONDecodeError: the parser says where
-        detail = " ".join(str(error).split())
+    except OSError as error:
+        raise CodebookError(f"{path}: cannot read codebook ({error.strerror or error})") from None
+    if raw_bytes.startswith(b"PK\x03\x04"):
         raise CodebookError(
-            f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'} ({detail})"
+            f"{path}: a zip archive (a REFI-QDA .qdpx project?), not a YAML or JSON codebook; "
+            f"import a project with `codebench import-project {path.name}`"
+        )
+    try:
+        raw = raw_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CodebookError(
+            f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
+            "a codebook file is YAML, JSON or REFI-QDA .qdc"
         ) from None
+    if raw.lstrip().startswith("<"):
+        raise CodebookError(
+            f"{path}: XML (a REFI-QDA codebook?), not a YAML or JSON codebook; "
+            "REFI-QDA codebooks are imported from a file named .qdc"
+        )
+    if path.suffix.lower() == ".json":
+        data = _decode_json(raw, path)
+    else:
+        data = _decode_yaml(raw, path)
     return parse_codebook(data, source=str(path))
+
+
+#: How deeply a codebook document may nest: each level of codes is a mapping
+#: inside a ``children`` list, under the top mapping and its ``codes`` list.
+MAX_DOCUMENT_DEPTH = 2 * MAX_CODE_DEPTH + 1
+
+
+def _too_deep(where: str) -> CodebookError:
+    return CodebookError(
+        f"{where}: nested deeper than a codebook may be "
+        f"(at most {MAX_CODE_DEPTH} levels of codes); refused"
+    )
+
+
+def _decode_json(raw: str, path: Path) -> Any:
+    try:
+        return json.loads(raw)
+    except RecursionError:  # the decoder recurses per level; nothing is left half-built
+        raise _too_deep(str(path)) from None
+    except ValueError as error:  # the decoder says where
+        raise CodebookError(f"{path}: not valid JSON ({' '.join(str(error).split())})") from None
+
+
+def _decode_yaml(raw: str, path: Path) -> Any:
+    """Safe YAML, after one pass over the parser's events (no recursion) that
+    refuses anchors, aliases and nesting deeper than :data:`MAX_DOCUMENT_DEPTH`."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~5x faster
+    try:
+        _check_yaml_events(yaml.parse(raw, Loader=loader), path)
+        return yaml.load(raw, Loader=loader)
+    except yaml.YAMLError as error:  # the parser says where
+        raise CodebookError(f"{path}: not valid YAML ({' '.join(str(error).split())})") from None
+
+
+def _check_yaml_events(events: Iterable[Any], path: Path) -> None:
+    import yaml
+
+    depth = 0
+    for event in events:
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, yaml.AliasEvent):
+            raise CodebookError(
+                f"{path}: line {line}: YAML alias *{event.anchor} refused (aliases can expand a "
+                "small file into millions of codes); write the entries out in full"
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise CodebookError(
+                f"{path}: line {line}: YAML anchor &{anchor} refused (codebooks may not use "
+                "anchors and aliases); write the entries out in full"
+            )
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DOCUMENT_DEPTH:
+                raise _too_deep(f"{path}: line {line}")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
 
 
 def parse_codebook(data: Any, *, source: str = "codebook") -> Codebook:
@@ -115,6 +189,8 @@ def parse_codebook(data: Any, *, source: str = "codebook") -> Codebook:
         data = {"codes": data}
     if not isinstance(data, dict):
         raise CodebookError(f"{source}: a codebook must be a mapping with a 'codes' list")
+    if data_deeper_than(data, MAX_DOCUMENT_DEPTH):
+        raise _too_deep(source)
     codes = data.get("codes")
     if not isinstance(codes, list) or not codes:
         raise CodebookError(f"{source}: 'codes' must be a non-empty list")
@@ -124,6 +200,12 @@ def parse_codebook(data: Any, *, source: str = "codebook") -> Codebook:
     )
     parsed = [_parse_code(entry, source, f"codes[{i}]") for i, entry in enumerate(codes)]
     book.codes = _attach_parents(parsed, source)
+    deep = first_too_deep(book.codes, lambda code: code.children, MAX_CODE_DEPTH)
+    if deep is not None:
+        raise CodebookError(
+            f"{source}: code {deep.label()!r} sits more than {MAX_CODE_DEPTH} levels deep; "
+            f"refused (a codebook may have at most {MAX_CODE_DEPTH} levels of codes)"
+        )
     _assign_guids(book.codes, ())
     _check_unique(book, source)
     return book
@@ -133,18 +215,23 @@ def _attach_parents(entries: list[CodeSpec], source: str) -> list[CodeSpec]:
     """Resolve flat entries' ``parent:`` (a number, name or guid) into the tree.
 
     Nested ``children`` and flat ``parent`` references may be mixed; an
-    unknown parent or a cycle is an error naming the entry.
+    unknown parent or a cycle (through references or through nesting: a code
+    whose parent is one of its own children) is an error naming the entry.
+    Linear in the number of codes, and without recursion: a flat file can
+    describe a chain thousands of codes long.
     """
     lookup: dict[str, CodeSpec] = {}
-
-    def index(nodes: list[CodeSpec]) -> None:
-        for node in nodes:
-            for key in (node.number, node.name, node.guid):
-                if key:
-                    lookup.setdefault(key.casefold(), node)
-            index(node.children)
-
-    index(entries)
+    #: id(code) -> the code it will sit under (its container, or its parent reference).
+    above: dict[int, CodeSpec] = {}
+    stack = list(reversed(entries))
+    while stack:  # depth-first, file order: the first code with a key wins it
+        node = stack.pop()
+        for key in (node.number, node.name, node.guid):
+            if key:
+                lookup.setdefault(key.casefold(), node)
+        for child in node.children:
+            above[id(child)] = node
+        stack.extend(reversed(node.children))
     parent_of: dict[int, CodeSpec] = {}
     for node in entries:
         if node.parent_ref is None:
@@ -154,15 +241,21 @@ def _attach_parents(entries: list[CodeSpec], source: str) -> list[CodeSpec]:
             raise CodebookError(
                 f"{source}: code {node.label()!r}: unknown parent {node.parent_ref!r}"
             )
-        parent_of[id(node)] = parent
+        parent_of[id(node)] = above[id(node)] = parent
+    # A cycle needs a parent reference, so it passes through an entry: walking up
+    # from each entry, never twice over the same code, finds them all.
+    state: dict[int, int] = {}  # 1: on the current walk, 2: known to reach the top
     for node in entries:
-        seen = {id(node)}
-        current = parent_of.get(id(node))
-        while current is not None:
-            if id(current) in seen:
-                raise CodebookError(f"{source}: code {node.label()!r}: parent chain forms a cycle")
-            seen.add(id(current))
-            current = parent_of.get(id(current))
+        walk: list[CodeSpec] = []
+        current: CodeSpec | None = node
+        while current is not None and id(current) not in state:
+            state[id(current)] = 1
+            walk.append(current)
+            current = above.get(id(current))
+        if current is not None and state[id(current)] == 1:
+            raise CodebookError(f"{source}: code {node.label()!r}: parent chain forms a cycle")
+        for visited in walk:
+            state[id(visited)] = 2
     roots = []
     for node in entries:
         parent = parent_of.get(id(node))
@@ -215,11 +308,14 @@ def _parse_code(entry: Any, source: str, where: str) -> CodeSpec:
     spec = CodeSpec(
         name=name,
         number=number,
-        guid=normalise_guid(guid) if guid else "",
+        guid=fold_guid(guid) if guid else "",
         parent_ref=parent_ref,
         colour=colour.upper() if colour else None,
         shortcut=_text(entry.get("shortcut"), source, f"{label}.shortcut") or None,
-        **{f: _text(entry.get(f), source, f"{label}.{f}") for f in TEXT_FIELDS},
+        description=_text(entry.get("description"), source, f"{label}.description"),
+        inclusion=_text(entry.get("inclusion"), source, f"{label}.inclusion"),
+        exclusion=_text(entry.get("exclusion"), source, f"{label}.exclusion"),
+        example=_text(entry.get("example"), source, f"{label}.example"),
     )
     spec.children = [
         _parse_code(child, source, f"{label}.children[{i}]") for i, child in enumerate(children_raw)

@@ -22,16 +22,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from codebench.codebook.format import COLOUR
 from codebench.errors import CodebenchError
 from codebench.fileio import private_tempdir, write_atomic_with
-from codebench.models import STATUSES
+from codebench.models import CODER_KINDS, STATUSES
+from codebench.nesting import MAX_CODE_DEPTH, MAX_DATA_DEPTH, data_deeper_than, first_row_too_deep
 from codebench.safetext import safe_text_and_sha256
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
@@ -374,7 +378,12 @@ def read_jsonl(path: Path) -> _Records:
     return records
 
 
-_decode = json.JSONDecoder().decode
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+#: Strict JSON: ``NaN`` and ``Infinity`` (which Python's decoder accepts) are refused.
+_decode = json.JSONDecoder(parse_constant=_no_constant).decode
 
 #: Per kind: the exact key set of a well-formed record (``type`` included), for the fast path.
 _KEYSETS: dict[str, frozenset[str]] = {
@@ -391,6 +400,8 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
         record = _decode(line)
     except ValueError as error:
         raise JsonlError(f"{path}:{number}: not valid JSON ({error})") from None
+    except RecursionError:  # the decoder recurses per level; nothing is left half-built
+        raise _too_deep(path, number) from None
     if type(record) is not dict:
         raise JsonlError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
     kind = record.get("type")
@@ -410,9 +421,81 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
             types = allowed[key]
             expected = " or ".join("null" if t is _N else t.__name__ for t in types)
             raise JsonlError(
-                f"{path}:{number}: {kind} field {key!r} must be {expected}, not {json.dumps(value)[:40]}"
+                f"{path}:{number}: {kind} field {key!r} must be {expected}, not {_shown(value)}"
             )
+        if type(value) is int and not _INT_MIN <= value <= _INT_MAX:
+            raise JsonlError(f"{path}:{number}: {kind} field {key!r} is out of range ({value:.3g})")
+    if kind == "event":
+        _check_payload(path, number, line, record)
+    elif kind == "segment" and not math.isfinite(record["timestamp"] or 0):
+        raise JsonlError(f"{path}:{number}: segment field 'timestamp' must be a finite number")
+    elif kind == "memo":
+        _check_memo_anchors(path, number, record)
     return record
+
+
+#: SQLite's integer range: a larger JSON number could not be stored.
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+#: Keys and types of a memo's ``segment`` and ``coding`` anchors.
+_ANCHORS: dict[str, dict[str, type]] = {
+    "segment": {"transcript": str, "ordinal": int},
+    "coding": {"coder": str, "code": str, "transcript": str, "start": int, "end": int},
+}
+
+
+def _shown(value: Any) -> str:
+    try:
+        return json.dumps(value)[:40]
+    except (ValueError, RecursionError):
+        return type(value).__name__
+
+
+def _too_deep(path: Path, number: int) -> JsonlError:
+    return JsonlError(
+        f"{path}:{number}: nested more than {MAX_DATA_DEPTH} levels deep; refused "
+        "(codebench never writes such records)"
+    )
+
+
+def _check_payload(path: Path, number: int, line: str, record: dict[str, Any]) -> None:
+    """An event payload is stored and read back by every consumer of the log,
+    so it may not nest deeper than :data:`MAX_DATA_DEPTH` (nor may JSON kept
+    as ``payload_text``). A line with fewer brackets than that cannot, which
+    spares the walk for most events."""
+    if line.count("[") + line.count("{") <= MAX_DATA_DEPTH:
+        return
+    payload = record.get("payload")
+    if payload is None:
+        try:
+            payload = json.loads(record["payload_text"])
+        except ValueError:
+            return  # not JSON: only ever shown as text
+        except RecursionError:
+            raise _too_deep(path, number) from None
+    if data_deeper_than(payload, MAX_DATA_DEPTH):
+        raise _too_deep(path, number)
+
+
+def _check_memo_anchors(path: Path, number: int, record: dict[str, Any]) -> None:
+    for name, fields in _ANCHORS.items():
+        anchor = record[name]
+        if anchor is None:
+            continue
+        if set(anchor) != set(fields):
+            raise JsonlError(
+                f"{path}:{number}: a memo's {name!r} must have exactly the fields "
+                f"{', '.join(fields)}"
+            )
+        for key, kind in fields.items():
+            value = anchor[key]
+            if type(value) is not kind or (
+                isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX
+            ):
+                raise JsonlError(
+                    f"{path}:{number}: memo {name} field {key!r} must be {kind.__name__}, "
+                    f"not {_shown(value)}"
+                )
 
 
 def _explain_keys(path: Path, number: int, kind: str, record: dict[str, Any]) -> None:
@@ -467,6 +550,35 @@ class _Loader:
             raise self.fail(number, f"unknown {what} {guid!r} (no {what} record with that GUID)")
         return table[guid]
 
+    def check_span(self, number: int, what: str, start: int, end: int, length: int) -> None:
+        """A span must be non-empty and inside its transcript's text (code points)."""
+        if not start < end:
+            raise self.fail(number, f"{what} span {start}–{end} is empty or reversed")
+        if start < 0 or end > length:
+            raise self.fail(
+                number,
+                f"{what} span {start}–{end} lies outside its transcript's text "
+                f"({length} characters)",
+            )
+
+    def check_segment_order(self, items: list[tuple[int, dict[str, Any]]]) -> None:
+        """A transcript's segments, taken by ordinal, must be in text order and
+        never overlap (what every importer produces, and what views rely on)."""
+        by_transcript: dict[str, list[tuple[int, int, int, int]]] = {}
+        for n, r in items:
+            by_transcript.setdefault(r["transcript"], []).append(
+                (r["ordinal"], r["start"], r["end"], n)
+            )
+        for spans in by_transcript.values():
+            spans.sort()
+            for (o1, _s1, e1, _n1), (o2, s2, _e2, n2) in pairwise(spans):
+                if s2 < e1:
+                    raise self.fail(
+                        n2,
+                        f"segment {o2} starts at {s2}, before segment {o1} ends ({e1}): "
+                        "segments must be in text order and not overlap",
+                    )
+
     def load(self) -> None:
         import sqlite3
 
@@ -483,14 +595,33 @@ class _Loader:
         bulk.insert_many(
             db, "meta", ("key", "value"), ((r["key"], r["value"]) for _, r in kinds["meta"])
         )
+        _unique(self, kinds["coder"], lambda r: r["name"], "coder name")
         for number, r in kinds["coder"]:
             if r["guid"] in self.coders:
                 raise self.fail(number, f"coder GUID {r['guid']!r} appears twice")
+            if not r["name"].strip():
+                raise self.fail(number, "a coder needs a name")
+            if r["kind"] not in CODER_KINDS:
+                raise self.fail(
+                    number, f"unknown coder kind {r['kind']!r} (use {', '.join(CODER_KINDS)})"
+                )
             self.coders[r["guid"]] = bulk.insert_row(
                 db, "coders", {k: r[k] for k in ("guid", "name", "kind", "created_at")}
             )
         self._load_codes()
+        from codebench.ingest.segment import UNITS
+
+        _unique(self, kinds["transcript"], lambda r: r["name"], "transcript name")
+        _unique(self, kinds["transcript"], lambda r: r["sha256"], "transcript text (sha256)")
+        lengths: dict[str, int] = {}
         for number, r in kinds["transcript"]:
+            if not r["name"].strip():
+                raise self.fail(number, "a transcript needs a name")
+            if r["unit"] not in UNITS:
+                raise self.fail(
+                    number, f"unknown segment unit {r['unit']!r} (use {', '.join(UNITS)})"
+                )
+            lengths[r["guid"]] = len(r["text"])
             if hashlib.sha256(r["text"].encode("utf-8")).hexdigest() != r["sha256"]:
                 raise self.fail(
                     number, f"transcript {r['name']!r}: its text does not match its sha256"
@@ -514,11 +645,13 @@ class _Loader:
         _unique(self, kinds["segment"], lambda r: (r["transcript"], r["ordinal"]), "segment")
         segment_rows = []
         for n, r in kinds["segment"]:
-            if not r["start"] < r["end"]:
-                raise self.fail(n, f"segment span {r['start']}–{r['end']} is empty or reversed")
+            tid = self.ref(self.transcripts, r["transcript"], n, "transcript")
+            self.check_span(n, "segment", r["start"], r["end"], lengths[r["transcript"]])
+            if r["ordinal"] < 0:
+                raise self.fail(n, f"segment ordinal {r['ordinal']} is negative")
             segment_rows.append(
                 (
-                    self.ref(self.transcripts, r["transcript"], n, "transcript"),
+                    tid,
                     r["ordinal"],
                     r["start"],
                     r["end"],
@@ -529,6 +662,7 @@ class _Loader:
                     r["timestamp"],
                 )
             )
+        self.check_segment_order(kinds["segment"])
         bulk.insert_many(
             db,
             "segments",
@@ -546,7 +680,7 @@ class _Loader:
             segment_rows,
         )
         del segment_rows
-        self._load_codings()
+        self._load_codings(lengths)
         self._load_memos()
         _unique(self, kinds["status"], lambda r: (r["coder"], r["transcript"]), "status")
         status_rows = []
@@ -589,7 +723,22 @@ class _Loader:
             _unique(self, items, lambda r: r["guid"], "code GUID")
         from codebench.exchange.merge.run import tree_order
 
-        for r in tree_order([r for _, r in items], key="guid", parent="parent"):
+        _unique(
+            self,
+            [(n, r) for n, r in items if r["number"] is not None],
+            lambda r: r["number"],
+            "code number",
+        )
+        _unique(self, items, lambda r: (r["parent"], r["name"]), "code name under one parent")
+        ordered = tree_order([r for _, r in items], key="guid", parent="parent")
+        deep = first_row_too_deep(ordered, key="guid", parent="parent", limit=MAX_CODE_DEPTH)
+        if deep is not None:
+            raise self.fail(
+                numbers[deep["guid"]],
+                f"code {deep['name']!r} sits more than {MAX_CODE_DEPTH} levels deep; refused "
+                f"(codebench keeps at most {MAX_CODE_DEPTH} levels of codes)",
+            )
+        for r in ordered:
             n = numbers[r["guid"]]
             parent = r["parent"]
             if parent is not None and parent not in self.codes:
@@ -597,12 +746,16 @@ class _Loader:
                     "a code that comes later in a cycle" if parent in numbers else "an unknown code"
                 )
                 raise self.fail(n, f"code {r['name']!r}: its parent {parent!r} is {what}")
+            if not r["name"].strip():
+                raise self.fail(n, "a code needs a name")
+            if r["colour"] is not None and not COLOUR.match(r["colour"]):
+                raise self.fail(n, f"code {r['name']!r}: colour {r['colour']!r} is not #RRGGBB")
             values = {k: r[k] for k in _FIELDS["code"] if k != "parent"}
             values["archived"] = int(r["archived"])
             values["parent_id"] = self.codes[parent] if parent is not None else None
             self.codes[r["guid"]] = bulk.insert_row(self.db, "codes", values)
 
-    def _load_codings(self) -> None:
+    def _load_codings(self, lengths: dict[str, int]) -> None:
         rows, seen = [], set()
         for n, r in self.by_kind["coding"]:
             key = (
@@ -612,8 +765,7 @@ class _Loader:
                 r["start"],
                 r["end"],
             )
-            if not r["start"] < r["end"]:
-                raise self.fail(n, f"coding span {r['start']}–{r['end']} is empty or reversed")
+            self.check_span(n, "coding", r["start"], r["end"], lengths[r["transcript"]])
             if key in seen:
                 raise self.fail(n, "the same coding appears twice")
             seen.add(key)

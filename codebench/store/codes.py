@@ -37,9 +37,13 @@ def list_codes(db: sqlite_utils.Database, *, include_archived: bool = False) -> 
     present = {c.id for c in all_rows}
 
     def visit(parent: int | None) -> None:
-        for code in by_parent.get(parent, []):
+        """Append the subtree below ``parent`` depth-first (iteratively: a project
+        file from elsewhere may hold a tree deeper than the recursion limit)."""
+        stack = list(reversed(by_parent.get(parent, [])))
+        while stack:
+            code = stack.pop()
             ordered.append(code)
-            visit(code.id)
+            stack.extend(reversed(by_parent.get(code.id, [])))
 
     visit(None)
     # Children of archived parents (when listing active codes only) still show, at the end.

@@ -15,31 +15,13 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 from codebench.ids import now
-from codebench.models import Code, Coder, Memo
+from codebench.models import Coder, Memo
 from codebench.store import rows
 
 
 def coder_by_guid(db: sqlite_utils.Database, guid: str) -> Coder | None:
     found = list(db.query("SELECT * FROM coders WHERE guid = ?", [guid]))
     return rows.coder(found[0]) if found else None
-
-
-def code_by_number(db: sqlite_utils.Database, number: str) -> Code | None:
-    """The code (archived or not) carrying ``number``, if any."""
-    found = list(db.query(f"SELECT {rows.CODE_COLUMNS} FROM codes WHERE number = ?", [number]))
-    return rows.code(found[0]) if found else None
-
-
-def child_named(db: sqlite_utils.Database, parent_id: int | None, name: str) -> Code | None:
-    """The code under ``parent_id`` (``None``: top level) named ``name``, ignoring case."""
-    folded = name.casefold()
-    for row in db.query(
-        f"SELECT {rows.CODE_COLUMNS} FROM codes WHERE parent_id IS ? ORDER BY position, id",
-        [parent_id],
-    ):
-        if row["name"].casefold() == folded:
-            return rows.code(row)
-    return None
 
 
 def transcript_texts(db: sqlite_utils.Database) -> dict[int, str]:

@@ -211,6 +211,122 @@ def test_a_malformed_line_is_named_and_nothing_is_written(
         assert bulk.table_counts(target.db) == {t: 0 for t in bulk.CONTENT_TABLES}
 
 
+def _deep(levels: int) -> object:
+    value: object = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("kind", "edit", "message"),
+    [
+        ("coding", lambda r: json.dumps({**r, "end": 10**6}), "outside its transcript's text"),
+        ("coding", lambda r: json.dumps({**r, "start": -1}), "outside its transcript's text"),
+        ("segment", lambda r: json.dumps({**r, "end": 10**6}), "outside its transcript's text"),
+        (
+            "segment",
+            lambda r: json.dumps({**r, "start": 0}),
+            "must be in text order and not overlap",
+        ),
+        ("segment", lambda r: json.dumps({**r, "ordinal": -1}), "is negative"),
+        ("segment", lambda r: json.dumps({**r, "timestamp": float("nan")}), "NaN is not a JSON"),
+        ("code", lambda r: json.dumps({**r, "colour": "red"}), "is not #RRGGBB"),
+        ("code", lambda r: json.dumps({**r, "name": "  "}), "a code needs a name"),
+        ("code", lambda r: json.dumps({**r, "position": 10**30}), "out of range"),
+        ("coder", lambda r: json.dumps({**r, "kind": "robot"}), "unknown coder kind"),
+        ("transcript", lambda r: json.dumps({**r, "unit": "word"}), "unknown segment unit"),
+        (
+            "memo",
+            lambda r: json.dumps(
+                {
+                    **r,
+                    "coding": {"coder": [1], "code": "c", "transcript": "t", "start": 0, "end": 1},
+                }
+            ),
+            "memo coding field 'coder' must be str",
+        ),
+        ("memo", lambda r: json.dumps({**r, "segment": {"ordinal": 1}}), "exactly the fields"),
+        ("event", lambda r: json.dumps({**r, "payload": {"x": _deep(100)}}), "levels deep"),
+        (
+            "event",
+            lambda r: '{"type": "event", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "levels deep",
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) and len(value) < 40 else None,
+)
+def test_a_record_no_codebench_writes_is_refused_by_line(
+    rich: Project, tmp_path: Path, kind, edit, message
+) -> None:
+    # Each was accepted before (or ended in a traceback: NaN stored, an int too
+    # large for SQLite, an unhashable anchor, a RecursionError).
+    path = tmp_path / "a.jsonl"
+    export_jsonl(rich, path)
+    number = _line_of(path, kind, last=True)
+    record = json.loads(path.read_text(encoding="utf-8").splitlines()[number - 1])
+    _corrupt(path, number, edit(record))
+    with Project.init(tmp_path / "target.db") as target:
+        with pytest.raises(JsonlError) as info:
+            import_jsonl(path, target)
+        assert f"a.jsonl:{number}:" in str(info.value) and "\n" not in str(info.value)
+        assert message in str(info.value)
+        assert bulk.table_counts(target.db) == {t: 0 for t in bulk.CONTENT_TABLES}
+
+
+def _dump_lines(project: Project, path: Path) -> list[str]:
+    export_jsonl(project, path)
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_duplicate_names_are_refused_by_line_not_as_an_inconsistent_dump(
+    rich: Project, tmp_path: Path
+) -> None:
+    path = tmp_path / "a.jsonl"
+    lines = _dump_lines(rich, path)
+    coders = [i for i, line in enumerate(lines) if '"type": "coder"' in line]
+    first, last = json.loads(lines[coders[0]]), json.loads(lines[coders[-1]])
+    lines[coders[-1]] = json.dumps({**last, "name": first["name"]}, sort_keys=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Project.init(tmp_path / "target.db") as target:
+        with pytest.raises(JsonlError, match=rf"a.jsonl:{coders[-1] + 1}: coder name"):
+            import_jsonl(path, target)
+        assert bulk.table_counts(target.db) == {t: 0 for t in bulk.CONTENT_TABLES}
+
+
+@pytest.mark.parametrize("length", [65, 5000])
+def test_a_code_chain_deeper_than_codebench_keeps_is_refused(tmp_path: Path, length: int) -> None:
+    with Project.init(tmp_path / "empty.db") as empty:
+        lines = _dump_lines(empty, tmp_path / "empty.jsonl")  # the header
+    c64_line = len(lines) + 65
+    code = {
+        "archived": False,
+        "colour": None,
+        "created_at": "2024-01-01T00:00:00.000+00:00",
+        "description": "",
+        "example": "",
+        "exclusion": "",
+        "inclusion": "",
+        "number": None,
+        "position": 0,
+        "shortcut": None,
+        "type": "code",
+    }
+    for i in range(length):
+        parent = f"00000000-0000-4000-8000-{i - 1:012d}" if i else None
+        record = {**code, "guid": f"00000000-0000-4000-8000-{i:012d}", "name": f"c{i}"}
+        lines.append(json.dumps({**record, "parent": parent}, sort_keys=True))
+    path = tmp_path / "chain.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Project.init(tmp_path / "target.db") as target:
+        with pytest.raises(JsonlError) as info:  # 5000 was a RecursionError traceback
+            import_jsonl(path, target)
+        assert f"chain.jsonl:{c64_line}: code 'c64' sits more than 64 levels deep" in str(
+            info.value
+        )
+        assert bulk.table_counts(target.db) == {t: 0 for t in bulk.CONTENT_TABLES}
+
+
 def test_a_file_that_is_not_a_dump_is_refused(tmp_path: Path, project: Project) -> None:
     path = tmp_path / "x.jsonl"
     path.write_text(

@@ -325,6 +325,62 @@ def test_status_newer_wins_and_memo_newer_wins(team, alice) -> None:
     assert report.sources[0].updated["memos"] == 1
 
 
+def test_a_memo_whose_text_differs_says_which_text_won(team, alice) -> None:
+    with Project.open(alice) as a:
+        memo_id = a.add_memo("alice", "first thoughts", transcript="int1")
+        guid = a.memos()[0].guid
+    merge(team, [alice])
+    with Project.open(alice) as a:
+        a.update_memo("alice", memo_id, "second thoughts")  # newer in alice.db
+    report = merge(team, [alice]).sources[0]
+    assert any(
+        f"memo {guid}: its text differs here and in alice.db; took alice.db's" in note
+        for note in report.notes
+    ), report.lines()
+    with Project.open(alice) as a:  # the same edit time, another text: kept, and said so
+        a.db.execute("UPDATE memos SET text = 'third thoughts'")
+        a.db.conn.commit()
+    report = merge(team, [alice]).sources[0]
+    assert [m.text for m in team.memos()] == ["second thoughts"]
+    assert any("edited at the same time here and in alice.db" in c for c in report.conflicts)
+
+
+def test_a_duplicate_memo_under_another_guid_is_named_not_added(team, alice, tmp_path) -> None:
+    with Project.open(alice) as a:
+        a.add_memo("alice", "Ask about the board vote.", transcript="int1")
+        first = a.memos()[0].guid
+    carol = tmp_path / "carol.db"
+    bulk.copy_readonly_file(alice, carol)
+    with Project.open(carol) as c:  # the same note written again: a new GUID
+        c.add_memo("alice", "Ask about the board vote.", transcript="int1")
+        second = next(m.guid for m in c.memos() if m.guid != first)
+    merge(team, [alice])
+    report = merge(team, [carol]).sources[0]
+    assert [m.guid for m in team.memos()] == [first]
+    assert any(
+        f"memo {second} in carol.db duplicates memo {first} here" in note for note in report.notes
+    ), report.lines()
+    assert merge(team, [carol]).sources[0].added["memos"] == 0  # and again: still nothing
+
+
+def test_a_source_with_codes_nested_too_deep_is_refused(team, tmp_path) -> None:
+    path = tmp_path / "deep.db"
+    with Project.init(path) as deep:
+        parent = None
+        for i in range(70):
+            cursor = deep.db.execute(
+                "INSERT INTO codes (guid, name, parent_id, position, created_at)"
+                " VALUES (?, ?, ?, 0, '2024-01-01')",
+                [f"00000000-0000-4000-8000-{i:012d}", f"c{i}", parent],
+            )
+            parent = cursor.lastrowid
+        deep.db.conn.commit()
+    before = snapshot(team)
+    report = merge(team, [path]).sources[0]
+    assert report.refused is not None and "'c64' sits more than 64 levels deep" in report.refused
+    assert snapshot(team) == before
+
+
 def test_older_status_in_source_is_reported_and_kept(team, alice) -> None:
     merge(team, [alice])
     team.set_status("alice", "int1", "in-progress")  # the lead reopened it after the merge

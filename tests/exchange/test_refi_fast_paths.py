@@ -32,7 +32,7 @@ from codebench.exchange.refi import (
     RefiTextSource,
     apply_offset_convention,
     detect_offset_convention,
-    stable_guid,
+    refi_guid,
 )
 from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.offsets import _mappers, _score
@@ -199,18 +199,18 @@ EMOJI = "Joy 😀 here. More 🎉 fun there."
 
 def _offsets_project() -> RefiProject:
     sources = [
-        RefiTextSource(guid=stable_guid("s", n), name=f"s{n}", text=text)
+        RefiTextSource(guid=refi_guid("s", n), name=f"s{n}", text=text)
         for n, text in enumerate((PLAIN, CRLF, EMOJI))
     ]
     selections = []
     for source in sources:
         length = len(source.text)
         for start, end in [(0, 5), (6, 10), (3, 8), (0, length), (5, 3), (-2, 4), (2, length + 3)]:
-            guid = stable_guid("sel", source.guid, start, end)
+            guid = refi_guid("sel", source.guid, start, end)
             selections.append(
                 RefiSelection(guid, source.guid, start, end, raw_start=start, raw_end=end)
             )
-    selections.append(RefiSelection(stable_guid("sel", "none"), stable_guid("missing"), 1, 2))
+    selections.append(RefiSelection(refi_guid("sel", "none"), refi_guid("missing"), 1, 2))
     return RefiProject(name="p", sources=sources, selections=selections)
 
 

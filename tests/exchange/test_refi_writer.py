@@ -29,7 +29,7 @@ from codebench.exchange.refi import (
     project_to_qdpx,
     read_codebook,
     read_project,
-    stable_guid,
+    refi_guid,
     write_codebook,
     write_project,
 )
@@ -64,30 +64,28 @@ def sample_project() -> RefiProject:
     """Nested codes, 2 users, 2 non-ASCII sources (astral emoji), selections
     with codings, notes on a source/code/selection/coding/project, cases with
     variables, a set."""
-    dread = RefiCode(stable_guid("code", "dread"), "Dread", colour="#102030")
+    dread = RefiCode(refi_guid("code", "dread"), "Dread", colour="#102030")
     codes = [
         RefiCode(
-            stable_guid("code", "emotions"),
+            refi_guid("code", "emotions"),
             "Emotions",
             is_codable=False,
             colour="#FFAA00",
             description="Feelings voiced by participants.\nTop-level category.",
             children=[
-                RefiCode(stable_guid("code", "joy"), "Joy « joie »", colour="#00FF00"),
-                RefiCode(stable_guid("code", "fear"), "Fear", children=[dread]),
+                RefiCode(refi_guid("code", "joy"), "Joy « joie »", colour="#00FF00"),
+                RefiCode(refi_guid("code", "fear"), "Fear", children=[dread]),
             ],
         ),
-        RefiCode(
-            stable_guid("code", "food"), "Food & drink <café>", description="Anything eaten ☕"
-        ),
+        RefiCode(refi_guid("code", "food"), "Food & drink <café>", description="Anything eaten ☕"),
     ]
-    s1, s2 = stable_guid("source", 1), stable_guid("source", 2)
+    s1, s2 = refi_guid("source", 1), refi_guid("source", 2)
     joy, fear, food = codes[0].children[0].guid, codes[0].children[1].guid, codes[1].guid
 
     def selection(source: str, text: str, fragment: str, coder: str, code: str) -> RefiSelection:
         start, end = span(text, fragment)
         return RefiSelection(
-            guid=stable_guid("selection", coder, code, source, start, end),
+            guid=refi_guid("selection", coder, code, source, start, end),
             source_guid=source,
             start=start,
             end=end,
@@ -96,7 +94,7 @@ def sample_project() -> RefiProject:
             created=WHEN,
             codings=[
                 RefiCoding(
-                    stable_guid("coding", coder, code, source, start, end),
+                    refi_guid("coding", coder, code, source, start, end),
                     code,
                     creating_user=coder,
                     created=WHEN,
@@ -121,13 +119,13 @@ def sample_project() -> RefiProject:
             created=WHEN,
             description="First interview",
             variables={"site": "Lyon"},
-            codings=[RefiCoding(stable_guid("whole", s1), food, creating_user=ANA)],
+            codings=[RefiCoding(refi_guid("whole", s1), food, creating_user=ANA)],
         ),
         RefiTextSource(s2, "Συνέντευξη 2", TEXT_2, creating_user=BERT, created=WHEN),
     ]
     notes = [
         RefiNote(
-            stable_guid("note", "source"),
+            refi_guid("note", "source"),
             "About José",
             "Very open participant.\nFollow up.",
             creating_user=ANA,
@@ -135,46 +133,46 @@ def sample_project() -> RefiProject:
             targets=[s1],
         ),
         RefiNote(
-            stable_guid("note", "code"),
+            refi_guid("note", "code"),
             "Joy definition",
             "Use for explicit joy 😀.",
             creating_user=BERT,
             targets=[joy],
         ),
         RefiNote(
-            stable_guid("note", "selection"),
+            refi_guid("note", "selection"),
             "Party",
             "Irony?",
             creating_user=ANA,
             targets=[selections[2].guid],
         ),
         RefiNote(
-            stable_guid("note", "coding"),
+            refi_guid("note", "coding"),
             "Doubt",
             "Is this really food?",
             creating_user=BERT,
             targets=[selections[1].codings[0].guid],
         ),
         RefiNote(
-            stable_guid("note", "project"), "Project log", "Started May 2024.", creating_user=ANA
+            refi_guid("note", "project"), "Project log", "Started May 2024.", creating_user=ANA
         ),
     ]
     variables = [
-        RefiVariable(stable_guid("variable", "age"), "age", "Integer", "Age in years"),
-        RefiVariable(stable_guid("variable", "role"), "role", "Text"),
-        RefiVariable(stable_guid("variable", "consent"), "consent", "Boolean"),
-        RefiVariable(stable_guid("variable", "site"), "site", "Text"),
+        RefiVariable(refi_guid("variable", "age"), "age", "Integer", "Age in years"),
+        RefiVariable(refi_guid("variable", "role"), "role", "Text"),
+        RefiVariable(refi_guid("variable", "consent"), "consent", "Boolean"),
+        RefiVariable(refi_guid("variable", "site"), "site", "Text"),
     ]
     cases = [
         RefiCase(
-            stable_guid("case", "jose"),
+            refi_guid("case", "jose"),
             "José",
             "Participant 1",
             variables={"age": "34", "role": "infirmière", "consent": "true"},
             source_guids=[s1],
         ),
         RefiCase(
-            stable_guid("case", "eleni"),
+            refi_guid("case", "eleni"),
             "Ελένη",
             variables={"age": "51", "role": "teacher"},
             source_guids=[s2],
@@ -192,7 +190,7 @@ def sample_project() -> RefiProject:
         notes=notes,
         sets=[
             RefiSet(
-                stable_guid("set", "feelings"),
+                refi_guid("set", "feelings"),
                 "Feelings",
                 code_guids=[joy, fear],
                 source_guids=[s1],
@@ -225,7 +223,7 @@ def test_project_export_is_schema_valid(tmp_path, project_schema):
         names = archive.namelist()
         project_schema.validate(io.BytesIO(archive.read("project.qde")))
     assert names[0] == "project.qde"
-    assert sorted(names[1:]) == sorted(f"sources/{stable_guid('source', n)}.txt" for n in (1, 2))
+    assert sorted(names[1:]) == sorted(f"sources/{refi_guid('source', n)}.txt" for n in (1, 2))
 
 
 def test_codebook_export_is_schema_valid(codebook_schema):
@@ -235,7 +233,7 @@ def test_codebook_export_is_schema_valid(codebook_schema):
         "codebench tests",
         sets=[
             RefiSet(
-                stable_guid("set", "x"),
+                refi_guid("set", "x"),
                 "Fear & joy",
                 "two codes",
                 code_guids=[project.codes[0].children[0].guid, project.codes[0].children[1].guid],
@@ -322,7 +320,7 @@ def test_undeclared_variables_are_declared_as_text(project_schema):
         "role": "Text",
         "consent": "Text",
     }
-    assert again.source_attributes(stable_guid("source", 1)) == {
+    assert again.source_attributes(refi_guid("source", 1)) == {
         "age": "34",
         "role": "infirmière",
         "consent": "true",
@@ -340,7 +338,7 @@ def test_notes_land_on_their_targets():
         "Doubt": ["coding"],
         "Project log": [],
     }
-    assert project.note_refs == [stable_guid("note", "project")]
+    assert project.note_refs == [refi_guid("note", "project")]
 
 
 # -- strictness -------------------------------------------------------------------------------
@@ -357,7 +355,7 @@ def test_notes_land_on_their_targets():
         ),
         (
             lambda p: replace(
-                p, selections=[replace(p.selections[0], creating_user=stable_guid("u"))]
+                p, selections=[replace(p.selections[0], creating_user=refi_guid("u"))]
             ),
             "not in the project's users",
         ),
@@ -365,9 +363,7 @@ def test_notes_land_on_their_targets():
             lambda p: replace(
                 p,
                 selections=[
-                    replace(
-                        p.selections[0], codings=[RefiCoding(stable_guid("c"), p.codes[0].guid)]
-                    )
+                    replace(p.selections[0], codings=[RefiCoding(refi_guid("c"), p.codes[0].guid)])
                 ],
             ),
             "is not codable",
@@ -377,7 +373,7 @@ def test_notes_land_on_their_targets():
                 p,
                 selections=[
                     replace(
-                        p.selections[0], codings=[RefiCoding(stable_guid("c"), stable_guid("nope"))]
+                        p.selections[0], codings=[RefiCoding(refi_guid("c"), refi_guid("nope"))]
                     )
                 ],
             ),
@@ -389,7 +385,7 @@ def test_notes_land_on_their_targets():
         ),
         (lambda p: replace(p, name="bad \x01 name"), r"U\+0001"),
         (
-            lambda p: replace(p, notes=[RefiNote(stable_guid("n"), targets=[p.cases[0].guid])]),
+            lambda p: replace(p, notes=[RefiNote(refi_guid("n"), targets=[p.cases[0].guid])]),
             "is a case",
         ),
         (
@@ -420,7 +416,7 @@ def test_failed_export_leaves_no_file(tmp_path):
 
 
 def test_stable_guid_is_deterministic_and_distinct():
-    assert stable_guid("coding", ANA, "c", "t", 1, 5) == stable_guid("coding", ANA, "c", "t", 1, 5)
-    assert stable_guid("a", "bc") != stable_guid("ab", "c")
+    assert refi_guid("coding", ANA, "c", "t", 1, 5) == refi_guid("coding", ANA, "c", "t", 1, 5)
+    assert refi_guid("a", "bc") != refi_guid("ab", "c")
     with pytest.raises(ValueError):
-        stable_guid()
+        refi_guid()

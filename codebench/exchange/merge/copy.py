@@ -108,7 +108,7 @@ def _removed_records(payload: str) -> list[dict[str, Any]]:
     """The ``codings`` objects of a ``coding.remove`` payload; anything malformed reads as none."""
     try:
         records = json.loads(payload).get("codings", [])
-    except (ValueError, AttributeError, TypeError):
+    except (ValueError, AttributeError, TypeError, RecursionError):  # RecursionError: too deep
         return []
     if not isinstance(records, list):
         return []
@@ -176,13 +176,30 @@ def _status_wins(source: dict[str, Any], target: dict[str, Any]) -> bool:
 
 
 def merge_memos(ctx: MergeContext) -> None:
-    """Add memos the target lacks (by GUID); where both have one, the more recently edited text wins."""
+    """Add memos the target lacks (by GUID); where both have one, the more recently edited text wins.
+
+    Every decision between two different texts is reported, saying which
+    won. A source memo with a GUID of its own but the same author, place and
+    text as a memo already here is a duplicate: it is not added, and the
+    report names both.
+    """
     report = ctx.report
     target = {m["guid"]: m for m in bulk.fetch_rows(ctx.db, "memos")}
+    same = {_memo_content(m): m["guid"] for m in target.values()}
     for s in bulk.fetch_rows(ctx.db, "memos", bulk.SOURCE, order_by="id"):
         here = target.get(s["guid"])
         if here is None:
-            bulk.insert_row(ctx.db, "memos", _memo_values(ctx, s))
+            values = _memo_values(ctx, s)
+            twin = same.get(_memo_content(values))
+            if twin is not None:
+                report.notes.append(
+                    f"memo {s['guid']} in {ctx.src_name} duplicates memo {twin} here "
+                    "(same author, place and text); kept this file's, not added"
+                )
+                report.unchanged["memos"] += 1
+                continue
+            bulk.insert_row(ctx.db, "memos", values)
+            same[_memo_content(values)] = s["guid"]
             report.added["memos"] += 1
         elif here["text"] == s["text"]:
             report.unchanged["memos"] += 1
@@ -194,10 +211,31 @@ def merge_memos(ctx: MergeContext) -> None:
                 {"text": s["text"], "updated_at": s["updated_at"]},
             )
             report.updated["memos"] += 1
+            report.notes.append(
+                f"memo {s['guid']}: its text differs here and in {ctx.src_name}; took "
+                f"{ctx.src_name}'s, edited more recently ({s['updated_at']}, here {here['updated_at']})"
+            )
+        elif s["updated_at"] == here["updated_at"]:
+            report.conflicts.append(
+                f"memo {s['guid']}: edited at the same time here and in {ctx.src_name} into "
+                "different texts; kept this file's text"
+            )
         else:
             report.conflicts.append(
                 f"memo {s['guid']}: edited here more recently than in {ctx.src_name}; kept this file's text"
             )
+
+
+def _memo_content(m: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two memos the same note: author, where it is attached, text."""
+    return (
+        m["author_id"],
+        m["transcript_id"],
+        m["segment_id"],
+        m["code_id"],
+        m["coding_id"],
+        m["text"],
+    )
 
 
 def _memo_values(ctx: MergeContext, s: dict[str, Any]) -> dict[str, Any]:

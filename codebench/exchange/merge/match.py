@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codebench.exchange.merge.report import MergeRefused, SourceReport
+from codebench.nesting import MAX_CODE_DEPTH, first_row_too_deep
 from codebench.store import bulk, merge_sql
 from codebench.store import codes as code_sql
 
@@ -201,6 +202,12 @@ def match_codes(ctx: MergeContext) -> None:
     """
     report = ctx.report
     source = tree_order(bulk.fetch_rows(ctx.db, "codes", bulk.SOURCE))
+    deep = first_row_too_deep(source, key="id", parent="parent_id", limit=MAX_CODE_DEPTH)
+    if deep is not None:
+        raise MergeRefused(
+            f"{ctx.path}: code {_label(deep)!r} sits more than {MAX_CODE_DEPTH} levels deep; "
+            f"refused (codebench keeps at most {MAX_CODE_DEPTH} levels of codes)"
+        )
     target = bulk.fetch_rows(ctx.db, "codes")
     by_guid = {c["guid"]: c for c in target}
     by_id = {c["id"]: c for c in target}
@@ -319,11 +326,15 @@ def tree_order(
     seen: set[Any] = set()
 
     def visit(node: Any) -> None:
-        for row in children.get(node, []):
+        """Append the rows below ``node`` depth-first (iteratively: a source file
+        or dump may hold a tree deeper than the recursion limit)."""
+        stack = list(reversed(children.get(node, [])))
+        while stack:
+            row = stack.pop()
             if row[key] not in seen:
                 seen.add(row[key])
                 out.append(row)
-                visit(row[key])
+                stack.extend(reversed(children.get(row[key], [])))
 
     visit(None)
     for row in ordered:  # parents missing or in a cycle: still listed, deterministically

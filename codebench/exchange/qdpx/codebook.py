@@ -36,10 +36,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codebench.errors import CodebenchError, CodebookError
+from codebench.exchange.qdpx.code_index import CodeIndex
 from codebench.models import Code
-from codebench.store import codes as code_sql
 from codebench.store import events as event_sql
-from codebench.store import refi_sql
 
 if TYPE_CHECKING:
     from codebench.exchange.refi import RefiCode
@@ -49,6 +48,7 @@ __all__ = [
     "CodeFields",
     "CodeMerge",
     "InterchangeError",
+    "QdcImport",
     "code_description",
     "export_qdc",
     "import_qdc",
@@ -213,19 +213,33 @@ def merge_codes(project: Project, codes: list[RefiCode]) -> CodeMerge:
     Matching is by GUID, then by name path (see the module docstring). New
     codes keep their REFI GUID. Numbers are applied last, so codes that swap
     numbers do not collide; a number already held by a code the file does not
-    mention is left with that code and reported.
+    mention is left with that code and reported. A GUID given twice (the
+    reader already re-derives them; this guards trees built in code) keeps
+    the first code. The project's codes are looked up in memory
+    (:class:`CodeIndex`), so the merge is linear in the number of codes.
     """
     from codebench.exchange.refi import walk_codes
 
-    db = project.db
+    index = CodeIndex(project.db)
     result = CodeMerge()
     numbers: dict[int, str | None] = {}
+    names: dict[str, str] = {}  # REFI GUID -> name, for the duplicate warning
+    categories: list[str] = []
     for refi, parent_guid, _depth in walk_codes(codes):
+        if refi.guid in names:
+            result.warnings.append(
+                f"code {refi.name!r} has the GUID {refi.guid} of code {names[refi.guid]!r}, "
+                f"which was kept; {refi.name!r} was merged into it"
+            )
+            continue
+        names[refi.guid] = refi.name
+        if not refi.is_codable:
+            categories.append(refi.name)
         fields = parse_code(refi)
         parent_id = result.ids.get(parent_guid) if parent_guid is not None else None
-        existing = code_sql.code_by_guid(db, refi.guid)
+        existing = index.by_guid(refi.guid)
         if existing is None:
-            existing = refi_sql.child_named(db, parent_id, fields.name)
+            existing = index.child_named(parent_id, fields.name)
             if existing is not None and existing.id in result.ids.values():
                 result.warnings.append(
                     f"code {refi.name!r} appears twice under one parent; the two were merged"
@@ -246,70 +260,70 @@ def merge_codes(project: Project, codes: list[RefiCode]) -> CodeMerge:
             values["archived"] = fields.archived
         if existing is None:
             values.update(
-                guid=refi.guid, parent_id=parent_id, position=code_sql.next_position(db, parent_id)
+                guid=refi.guid, parent_id=parent_id, position=index.next_position(parent_id)
             )
-            code_id = code_sql.insert_code(db, values)
+            code_id = index.insert(values)
             result.added += 1
         else:
             code_id = existing.id
             if existing.parent_id != parent_id:
-                if _is_below(db, parent_id, code_id):
+                if _is_below(index, parent_id, code_id):
                     raise CodebookError(
                         f"code {refi.name!r}: the file would make it a descendant of itself"
                     )
-                values.update(parent_id=parent_id, position=code_sql.next_position(db, parent_id))
-            clash = refi_sql.child_named(
-                db, values.get("parent_id", existing.parent_id), fields.name
-            )
+                values.update(parent_id=parent_id, position=index.next_position(parent_id))
+            clash = index.child_named(values.get("parent_id", existing.parent_id), fields.name)
             if clash is not None and clash.id != code_id:
                 raise CodebookError(
                     f"code {refi.name!r}: another code named {clash.name!r} already sits there in the project; "
                     "rename one of them and import again"
                 )
             changed = {k: v for k, v in values.items() if getattr(existing, k) != v}
-            code_sql.update_code(db, code_id, changed)
+            index.update(code_id, changed)
             if changed or (fields.native and fields.number != existing.number):
                 result.updated += 1
         if fields.native:
             numbers[code_id] = fields.number
         result.ids[refi.guid] = code_id
-    _apply_numbers(project, numbers, result.warnings)
+    _apply_numbers(index, numbers, result.warnings)
+    if categories:
+        result.warnings.append(
+            f"{len(categories)} non-codable code(s) (categories such as {categories[0]!r}) were "
+            "imported as ordinary codes: codebench has no non-codable codes"
+        )
     return result
 
 
-def _is_below(db: Any, candidate: int | None, code_id: int) -> bool:
+def _is_below(index: CodeIndex, candidate: int | None, code_id: int) -> bool:
     """Whether ``candidate`` is ``code_id`` or one of its descendants."""
     seen: set[int] = set()
     while candidate is not None and candidate not in seen:
         if candidate == code_id:
             return True
         seen.add(candidate)
-        parent = code_sql.get_code(db, candidate)
-        candidate = parent.parent_id if parent else None
+        candidate = index.parent_of(candidate)
     return False
 
 
-def _apply_numbers(project: Project, numbers: dict[int, str | None], warnings: list[str]) -> None:
-    db = project.db
-    changing: dict[int, str | None] = {}
-    for code_id, number in numbers.items():
-        current = code_sql.get_code(db, code_id)
-        if current is not None and current.number != number:
-            changing[code_id] = number
+def _apply_numbers(index: CodeIndex, numbers: dict[int, str | None], warnings: list[str]) -> None:
+    changing = {
+        code_id: number
+        for code_id, number in numbers.items()
+        if index.get(code_id).number != number
+    }
     for code_id in changing:
-        code_sql.update_code(db, code_id, {"number": None})
+        index.update(code_id, {"number": None})
     for code_id, number in changing.items():
         if number is None:
             continue
-        holder = refi_sql.code_by_number(db, number)
+        holder = index.by_number(number)
         if holder is not None:
-            code = code_sql.get_code(db, code_id)
             warnings.append(
-                f"code {code.name if code else code_id!r}: number {number} is already used by "
+                f"code {index.get(code_id).name!r}: number {number} is already used by "
                 f"{holder.label!r}; imported without a number"
             )
             continue
-        code_sql.update_code(db, code_id, {"number": number})
+        index.update(code_id, {"number": number})
 
 
 # ----------------------------------------------------------------------------- .qdc files
@@ -329,11 +343,30 @@ def export_qdc(project: Project) -> bytes:
         )
 
 
-def import_qdc(project: Project, path: Path | str) -> dict[str, int]:
+@dataclass
+class QdcImport:
+    """What :func:`import_qdc` did."""
+
+    file: str
+    added: int = 0
+    updated: int = 0
+    matched_by_name: int = 0
+    #: Repairs and decisions worth knowing (the reader's and the merge's).
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The report as lines for a terminal."""
+        return [f"{self.added} codes added, {self.updated} updated"] + [
+            f"  warning: {line}" for line in self.warnings
+        ]
+
+
+def import_qdc(project: Project, path: Path | str) -> QdcImport:
     """Add or update the codes of a ``.qdc`` (or a project's codebook) in one transaction.
 
-    Returns ``{"added": n, "updated": m}``; a file that cannot be read, or
-    whose codes clash with the project's, leaves the project unchanged.
+    A file that cannot be read, or whose codes clash with the project's,
+    leaves the project unchanged; the result counts what changed and carries
+    the warnings of the reader and of the merge.
     """
     from codebench.exchange.refi import read_codebook
 
@@ -352,8 +385,10 @@ def import_qdc(project: Project, path: Path | str) -> dict[str, int]:
             "updated": merged.updated,
         }
         event_sql.log(project.db, "codebook.import", payload)
-    return {
-        "added": merged.added,
-        "updated": merged.updated,
-        "matched_by_name": merged.matched_by_name,
-    }
+    return QdcImport(
+        file=path.name,
+        added=merged.added,
+        updated=merged.updated,
+        matched_by_name=merged.matched_by_name,
+        warnings=[*book.warnings, *merged.warnings],
+    )

@@ -349,8 +349,9 @@ class ProjectImporter:
         ]
         stamps = StampCache()
         codes, coding_keys = self.codes, self.coding_keys
-        # Where selections and codings landed matters only to notes attached to them.
-        track = bool(self.refi.notes)
+        # Where selections and codings landed matters only to notes attached to them
+        # (and to selection descriptions, which become memos the same way).
+        track = bool(self.refi.notes) or any(s.description.strip() for s in self.refi.selections)
         coders: dict[tuple[str | None, str | None], int] = {}  # coder_for, once per pair
         no_text = empty = 0
         for selection in [*self.refi.selections, *whole]:
@@ -410,17 +411,8 @@ class ProjectImporter:
             attached, how = self._attachment(note.targets, segments)
             loose += how == "loose"
             several += how == "several"
-            values.update(attached)
-            memo_sql.insert_memo(self.db, values)
-            event_sql.log(
-                self.db,
-                "memo.add",
-                # The same GUID-keyed payload as Project.add_memo writes.
-                self.project._memo_payload(values),
-                coder_id=values["author_id"],
-                transcript_id=values.get("transcript_id"),
-            )
-            self.report.memos_added += 1
+            self._add_memo({**values, **attached})
+        self._import_descriptions(segments)
         if loose:
             self.report.warnings.append(
                 f"{loose} note(s) on selections without codings were attached to their transcript"
@@ -431,6 +423,70 @@ class ProjectImporter:
             )
         if blank:
             self.report.skipped.append(f"{blank} empty note(s) not imported")
+
+    def _add_memo(self, values: dict[str, Any]) -> None:
+        memo_sql.insert_memo(self.db, values)
+        event_sql.log(
+            self.db,
+            "memo.add",
+            # The same GUID-keyed payload as Project.add_memo writes.
+            self.project._memo_payload(values),
+            coder_id=values["author_id"],
+            transcript_id=values.get("transcript_id"),
+        )
+        self.report.memos_added += 1
+
+    def _import_descriptions(self, segments: dict[int, dict[tuple[int, int], int]]) -> None:
+        """Descriptions of selections (how some tools store a comment on a coded
+        passage, a coding memo) and of text sources become memos on the coding or
+        transcript they describe. Their GUIDs derive from the described object's,
+        so importing the file again finds them instead of adding them twice."""
+        from codebench.exchange.refi import refi_guid
+
+        items = [
+            (
+                s.guid,
+                [c.guid for c in s.codings] or [s.guid],
+                s.description,
+                s.creating_user,
+                s.created,
+            )
+            for s in self.refi.selections
+            if s.description.strip()
+        ]
+        items += [
+            (s.guid, [s.guid], s.description, s.creating_user, s.created)
+            for s in self.refi.sources
+            if s.description.strip()
+        ]
+        added = lost = 0
+        for guid, targets, text, user, created in items:
+            if guid not in self.selections and guid not in self.transcripts:
+                lost += 1  # on a source that was not imported
+                continue
+            memo_guid = refi_guid("description", guid)
+            if refi_sql.memo_by_guid(self.db, memo_guid) is not None:
+                self.report.memos_existing += 1
+                continue
+            values: dict[str, Any] = {
+                "guid": memo_guid,
+                "author_id": self.users.get(user or ""),
+                "text": text,
+            }
+            if stamp(created):
+                values.update(created_at=stamp(created), updated_at=stamp(created))
+            attached, _how = self._attachment(targets, segments)
+            self._add_memo({**values, **attached})
+            added += 1
+        if added:
+            self.report.warnings.append(
+                f"{added} description(s) of selections or text sources were imported as memos "
+                "on the codings or transcripts they describe"
+            )
+        if lost:
+            self.report.skipped.append(
+                f"{lost} description(s) of selections or text sources that were not imported"
+            )
 
     def _attachment(
         self, targets: list[str], segments: dict[int, dict[tuple[int, int], int]]

@@ -20,7 +20,7 @@ REFI-QDA                   codebench
 =========================  ==============================================
 
 Exports are deterministic: every GUID is either the object's own or derived
-with :func:`~codebench.exchange.refi.stable_guid`, so exporting twice gives
+with :func:`~codebench.exchange.refi.refi_guid`, so exporting twice gives
 the same file. Imports run in one transaction (a failure, or ``dry_run``,
 leaves the project unchanged) and are idempotent: transcripts are matched by
 the hash of their text, codes by GUID then name path, coders by GUID then
@@ -41,18 +41,14 @@ from typing import TYPE_CHECKING
 from codebench.exchange.qdpx.codebook import InterchangeError, refi_codes, refi_errors
 from codebench.exchange.qdpx.import_writes import ProjectImporter, SourcePlan
 from codebench.exchange.refi.collector import collector_paused
-from codebench.exchange.refi.ids import GUID_NAMESPACE
+from codebench.exchange.refi.ids import REFI_NAMESPACE
 from codebench.fileio import remove_stale_temporaries
+from codebench.ids import guid_from_key
 from codebench.ingest.segmentation import Segmenter
 from codebench.safetext import safe_text
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
-
-#: The REFI layer's namespace for derived GUIDs (see :func:`derived_guid`).
-_NAMESPACE = GUID_NAMESPACE.bytes
-#: The RFC 4122 variant digit for each hex digit a SHA-1 puts in that place.
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -77,20 +73,6 @@ def _when(value: str | None) -> datetime | None:
 
 
 # =============================================================================== export
-
-
-def derived_guid(*parts: object) -> str:
-    """Exactly :func:`codebench.exchange.refi.stable_guid` (uuid5 under the REFI
-    namespace), computed without building :class:`uuid.UUID` objects: an export
-    derives two GUIDs per coding, and this is several times faster."""
-    return _guid_from_key("\x1f".join(map(str, parts)))
-
-
-def _guid_from_key(key: str) -> str:
-    """uuid5 of an already joined key under the REFI namespace: the first 16
-    bytes of the SHA-1, with the version digit set to 5 and the variant bits to 10."""
-    h = hashlib.sha1(_NAMESPACE + key.encode("utf-8")).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 @dataclass
@@ -134,7 +116,7 @@ def build_refi_project(
         RefiTextSource,
         RefiUser,
         RefiVariable,
-        stable_guid,
+        refi_guid,
     )
 
     db = project.db
@@ -172,7 +154,7 @@ def build_refi_project(
             and (span := refi_sql.segment_span(db, memo.segment_id)) is not None
         ):
             transcript = by_tid[span[0]].guid
-            guid = stable_guid("segment", transcript, span[1], span[2])
+            guid = refi_guid("segment", transcript, span[1], span[2])
             selections.setdefault(
                 guid, RefiSelection(guid=guid, source_guid=transcript, start=span[1], end=span[2])
             )
@@ -198,10 +180,10 @@ def build_refi_project(
             note_refs.append(memo.guid)
 
     keys = sorted({key for t in transcripts for key in t.attributes})
-    variables = [RefiVariable(guid=stable_guid("variable", key), name=key) for key in keys]
+    variables = [RefiVariable(guid=refi_guid("variable", key), name=key) for key in keys]
     cases = [
         RefiCase(
-            guid=stable_guid("case", t.guid),
+            guid=refi_guid("case", t.guid),
             name=t.name,
             variables=dict(t.attributes),
             source_guids=[t.guid],
@@ -235,15 +217,17 @@ def _coding_selections(
     for row_id, coder, code, transcript, start, end, stamp in refi_sql.export_codings(
         db, coder_ids
     ):
-        guid = coding_guid[row_id] = _guid_from_key(
-            f"coding\x1f{coder}\x1f{code}\x1f{transcript}\x1f{start}\x1f{end}"
+        guid = coding_guid[row_id] = guid_from_key(
+            REFI_NAMESPACE, f"coding\x1f{coder}\x1f{code}\x1f{transcript}\x1f{start}\x1f{end}"
         )
         groups[(coder, transcript, start, end)].append(
             RefiCoding(guid=guid, code_guid=code, creating_user=coder, created=_when(stamp))
         )
     selections: dict[str, RefiSelection] = {}
     for (coder, transcript, start, end), codings in groups.items():
-        guid = _guid_from_key(f"selection\x1f{coder}\x1f{transcript}\x1f{start}\x1f{end}")
+        guid = guid_from_key(
+            REFI_NAMESPACE, f"selection\x1f{coder}\x1f{transcript}\x1f{start}\x1f{end}"
+        )
         if len(codings) == 1:
             created = codings[0].created
         else:
@@ -413,10 +397,33 @@ def _read(
         dry_run=dry_run,
         offsets=refi.offset_detection.summary() if refi.offset_detection else "",
         offset_convention=refi.offset_convention,
-        skipped=list(refi.skipped),
+        skipped=[*refi.skipped, *_unmapped(refi)],
         warnings=list(refi.warnings),
     )
     return refi, report
+
+
+def _unmapped(refi: RefiProject) -> list[str]:
+    """What the file holds that has no place in a codebench project, for the
+    report (the reader lists what it could not read; this, what it read but an
+    import drops)."""
+    lines = []
+    unlinked = [case for case in refi.cases if not case.source_guids]
+    if unlinked:
+        values = sum(len(case.variables) for case in unlinked)
+        lines.append(
+            f"{len(unlinked)} case(s) linked to no text source, such as {unlinked[0].name!r}: "
+            f"their {values} variable value(s) were not imported (codebench keeps case "
+            "variables as the attributes of the transcripts a case holds)"
+        )
+    links = sum(len(case.code_guids) + len(case.selection_guids) for case in refi.cases)
+    if links:
+        lines.append(f"{links} case member(s) that are codes or selections not imported")
+    if refi.sets:
+        lines.append(f"{len(refi.sets)} set(s) not imported (codebench has no sets)")
+    if refi.description.strip():
+        lines.append("the project's description was not imported")
+    return lines
 
 
 def _plan_sources(

@@ -35,7 +35,7 @@ from .document import (
     walk_codes,
 )
 from .errors import RefiError
-from .ids import is_guid, normalize_guid, stable_guid
+from .ids import REFI_NAMESPACE, guid_or_derived, is_guid, refi_guid
 from .offsets import (
     CODEPOINTS,
     CODEPOINTS_LF,
@@ -55,6 +55,7 @@ __all__ = [
     "CODEPOINTS",
     "CODEPOINTS_LF",
     "CONVENTIONS",
+    "REFI_NAMESPACE",
     "UTF16",
     "VARIABLE_TYPES",
     "ArchiveLimits",
@@ -77,17 +78,17 @@ __all__ = [
     "apply_offset_convention",
     "decode_text",
     "detect_offset_convention",
+    "guid_or_derived",
     "is_guid",
     "normalize_colour",
-    "normalize_guid",
     "normalize_newlines",
     "on_word_boundary",
     "project_to_qde",
     "project_to_qdpx",
     "read_codebook",
     "read_project",
+    "refi_guid",
     "resolve_offsets",
-    "stable_guid",
     "walk_codes",
     "write_codebook",
     "write_project",

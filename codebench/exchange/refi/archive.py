@@ -23,6 +23,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import BinaryIO, Self
@@ -86,12 +87,12 @@ class QdpxArchive:
             self.label = label or os.path.basename(os.fspath(source))
             fileobj = source
         else:
-            self.label = label or getattr(source, "name", "<archive>")
+            self.label = label or str(getattr(source, "name", None) or "<archive>")
             fileobj = source
         try:
             self._zip = zipfile.ZipFile(fileobj)
         except zipfile.BadZipFile as exc:
-            raise RefiError(f"{self.label}: not a valid zip archive ({exc})") from None
+            raise RefiError(f"{self.label}: damaged archive ({exc}); refused") from None
         except OSError as exc:
             raise RefiError(f"{self.label}: cannot open ({exc.strerror or exc})") from None
         self._consumed = 0
@@ -199,7 +200,12 @@ class QdpxArchive:
                             "declared or than the size limit; refused"
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+        except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
+            raise RefiError(
+                f"{self.label}: damaged archive: member {info.filename!r} cannot be read "
+                f"({exc}); refused"
+            ) from None
+        except (zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
             raise RefiError(
                 f"{self.label}: member {info.filename!r} cannot be read ({exc})"
             ) from None

@@ -111,11 +111,14 @@ def walk_codes(
     """Yield ``(code, parent_guid, depth)`` for a code tree, parents first.
 
     Parents come before their children so an importer can create them in
-    order and always find the parent already present.
+    order and always find the parent already present. Iterative, so a deep
+    tree built in code cannot exhaust the recursion limit.
     """
-    for code in codes:
-        yield code, parent_guid, depth
-        yield from walk_codes(code.children, code.guid, depth + 1)
+    stack = [(code, parent_guid, depth) for code in reversed(codes)]
+    while stack:
+        code, parent, level = stack.pop()
+        yield code, parent, level
+        stack.extend((child, code.guid, level + 1) for child in reversed(code.children))
 
 
 @dataclass(frozen=True)
@@ -287,6 +290,8 @@ class RefiCodebook:
     codes: list[RefiCode] = field(default_factory=list)
     origin: str | None = None
     sets: list[RefiSet] = field(default_factory=list)
+    #: Repairs the reader made (dropped colours, duplicate GUIDs re-derived ...).
+    warnings: list[str] = field(default_factory=list, compare=False)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from .document import (
     walk_codes,
 )
 from .errors import RefiError
-from .ids import is_guid, stable_guid
+from .ids import is_guid, refi_guid
 
 __all__ = [
     "ExportPlan",
@@ -73,7 +73,7 @@ def check_text(value: str | None, where: str) -> None:
 def check_guid(guid: str, where: str, seen: dict[str, str]) -> None:
     """The schema's GUID syntax, and uniqueness across the whole file."""
     if not isinstance(guid, str) or not is_guid(guid):
-        raise RefiError(f"{where}: {guid!r} is not a GUID (use stable_guid() to derive one)")
+        raise RefiError(f"{where}: {guid!r} is not a GUID (use refi_guid() to derive one)")
     key = guid.strip("{}").lower()
     if key in seen:
         raise RefiError(f"{where}: GUID {guid} is already used by {seen[key]}")
@@ -179,7 +179,7 @@ class ExportPlan:
             check_text(name, f"{where} variable name")
             check_text(value, f"{where} variable {name!r}")
             if name not in self.variables:
-                variable = RefiVariable(guid=stable_guid("variable", name), name=name)
+                variable = RefiVariable(guid=refi_guid("variable", name), name=name)
                 check_guid(variable.guid, f"variable {name!r}", self.seen)
                 self.variables[name] = variable
             if value != "":

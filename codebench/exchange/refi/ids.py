@@ -7,6 +7,9 @@ compare equal however they were spelt.  Codebench objects that have no GUID
 of their own (a coding is a row, not a GUID-bearing thing) get a *stable*
 GUID derived from their identity, so exporting the same project twice gives
 byte-identical files and re-importing matches objects up again.
+
+Both derive with :func:`codebench.ids.derive_guid` (the one implementation),
+under this layer's own namespace :data:`REFI_NAMESPACE`.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from __future__ import annotations
 import re
 import uuid
 
-__all__ = ["GUID_NAMESPACE", "is_guid", "normalize_guid", "stable_guid"]
+from codebench.ids import derive_guid
 
-#: Fixed namespace for :func:`stable_guid`.  Never change it: every GUID that
+__all__ = ["REFI_NAMESPACE", "guid_or_derived", "is_guid", "refi_guid"]
+
+#: Fixed namespace for :func:`refi_guid`.  Never change it: every GUID that
 #: codebench has ever exported was derived from it.
-GUID_NAMESPACE = uuid.UUID("65a2b4ec-310c-5b2e-aef6-57bed8234c1c")
+REFI_NAMESPACE = uuid.UUID("65a2b4ec-310c-5b2e-aef6-57bed8234c1c")
 
 _GUID_RE = re.compile(
     r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$"
@@ -35,28 +40,29 @@ def is_guid(value: str) -> bool:
     return bool(_SCHEMA_GUID_RE.match(value))
 
 
-def normalize_guid(value: str) -> str:
-    """Return *value* as a lower-case GUID without braces.
+def guid_or_derived(value: str) -> str:
+    """*value* as a lower-case GUID without braces, or a GUID derived from it.
 
-    A value that is not a GUID at all (seen in hand-made files) is mapped to a
-    deterministic uuid5 of the raw string, so every reference spelling the
-    same bad value still points at the same object.
+    A value that is not a GUID at all (seen in hand-made files) is mapped to
+    a deterministic uuid5 of the raw string, so every reference spelling the
+    same bad value still points at the same object. (Compare
+    :func:`codebench.ids.fold_guid`, which keeps such values.)
     """
     raw = value.strip()
     match = _GUID_RE.match(raw)
     if match:
         return match.group(1).lower()
-    return str(uuid.uuid5(GUID_NAMESPACE, "foreign-guid\x1f" + raw))
+    return derive_guid(REFI_NAMESPACE, "foreign-guid", raw)
 
 
-def stable_guid(*parts: object) -> str:
-    """A deterministic GUID for an object identified by *parts*.
+def refi_guid(*parts: object) -> str:
+    """A deterministic GUID for an exported object identified by *parts*,
+    derived under :data:`REFI_NAMESPACE`.
 
-    Example: ``stable_guid("coding", coder, code, transcript, start, end)``.
+    Example: ``refi_guid("coding", coder, code, transcript, start, end)``.
     Parts are joined with a unit separator after ``str()``, so ``("a", "bc")``
     and ``("ab", "c")`` give different GUIDs.
     """
     if not parts:
-        raise ValueError("stable_guid() needs at least one part")
-    key = "\x1f".join(str(part) for part in parts)
-    return str(uuid.uuid5(GUID_NAMESPACE, key))
+        raise ValueError("refi_guid() needs at least one part")
+    return derive_guid(REFI_NAMESPACE, *parts)

@@ -227,18 +227,6 @@ class _ProjectReader:
             )
             users.extend(RefiUser(guid=guid) for guid in undeclared)
 
-        guids = (
-            [u.guid for u in users]
-            + sorted(code_guids)
-            + [s.guid for s in sources]
-            + [s.guid for s in selections]
-            + [n.guid for n in notes]
-            + [c.guid for c in cases]
-        )
-        duplicates = len(guids) - len(set(guids))  # one less than its count per repeated GUID
-        if duplicates:
-            doc.warnings["GUID(s) are used by more than one object"] += duplicates
-
         name = root.get("name") or PurePosixPath(self.file_label).stem or "Untitled"
         return RefiProject(
             name=name,
@@ -326,13 +314,18 @@ class _ProjectReader:
         return notes
 
 
+#: How a zip file starts (a local file header, or the end record of an empty archive).
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+
+
 def _load(
     source: _Source, label: str | None, limits: ArchiveLimits
 ) -> tuple[str, bytes | None, bool]:
     """(label, bytes if not a zip, is_zip) without trusting the file name."""
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
-        return label or "<data>", data, zipfile.is_zipfile(io.BytesIO(data))
+        name = label or "<data>"
+        return name, data, _is_zip(name, data, zipfile.is_zipfile(io.BytesIO(data)))
     if isinstance(source, (str, os.PathLike)):
         name = label or os.path.basename(os.fspath(source))
         if not os.path.isfile(source):
@@ -344,12 +337,25 @@ def _load(
                 f"{name}: larger than the limit of {limits.max_total_bytes} bytes; refused"
             )
         with open(source, "rb") as handle:
-            return name, handle.read(), False
+            data = handle.read()
+        return name, data, _is_zip(name, data, False)
     data = source.read(limits.max_total_bytes + 1)
-    name = label or getattr(source, "name", "<stream>")
+    name = label or str(getattr(source, "name", None) or "<stream>")
     if len(data) > limits.max_total_bytes:
         raise RefiError(f"{name}: larger than the limit of {limits.max_total_bytes} bytes; refused")
-    return name, data, zipfile.is_zipfile(io.BytesIO(data))
+    return name, data, _is_zip(name, data, zipfile.is_zipfile(io.BytesIO(data)))
+
+
+def _is_zip(name: str, data: bytes, readable: bool) -> bool:
+    """Whether ``data`` is a zip; one that starts like a zip but whose directory
+    cannot be found (a truncated download) is refused as a damaged archive,
+    rather than parsed as XML."""
+    if not readable and data.startswith(_ZIP_MAGIC):
+        raise RefiError(
+            f"{name}: damaged archive (it starts like a zip, but its directory at the end is "
+            "missing: truncated or corrupted?); refused"
+        )
+    return readable
 
 
 def read_project(
@@ -397,7 +403,9 @@ def _codebook_of(project: RefiProject) -> RefiCodebook:
         for code_set in project.sets
         if code_set.code_guids
     ]
-    return RefiCodebook(codes=project.codes, origin=project.origin, sets=sets)
+    return RefiCodebook(
+        codes=project.codes, origin=project.origin, sets=sets, warnings=list(project.warnings)
+    )
 
 
 def read_codebook(
@@ -421,4 +429,6 @@ def read_codebook(
     sets = read_sets(
         doc, doc.child(root, "Sets"), lambda kind, guid: kind == "code" and guid in known
     )
-    return RefiCodebook(codes=codes, origin=root.get("origin"), sets=sets)
+    return RefiCodebook(
+        codes=codes, origin=root.get("origin"), sets=sets, warnings=doc.warning_lines()
+    )

@@ -141,6 +141,7 @@ class SourcesReader:
             guid = doc.guid(sel.get("guid"), "selection")
             if guid is None:
                 guid = doc.derived_guid("selection", f"selection\x1f{source_guid}\x1f{sel_index}")
+            guid = doc.claim(guid, "a selection")
             context.note_refs(sel, guid)
             out.append(
                 RefiSelection(
@@ -173,6 +174,7 @@ class SourcesReader:
             guid = doc.guid(el.get("guid"), "coding")
             if guid is None:
                 guid = doc.derived_guid("coding", f"coding\x1f{owner}\x1f{index}\x1f{code}")
+            guid = doc.claim(guid, "a coding")
             context.note_refs(el, guid)
             codings.append(
                 RefiCoding(  # positional: a keyword call costs more, 200,000 times

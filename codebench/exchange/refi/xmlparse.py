@@ -19,12 +19,18 @@ from typing import Any, NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-import defusedxml
-from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+import defusedxml  # type: ignore[import-untyped]
+from defusedxml import (  # type: ignore[import-untyped]
+    DTDForbidden,
+    EntitiesForbidden,
+    ExternalReferenceForbidden,
+)
+
+from codebench.nesting import MAX_CODE_DEPTH
 
 from .document import RefiCode, RefiSet, normalize_colour
 from .errors import RefiError
-from .ids import is_guid, normalize_guid
+from .ids import guid_or_derived, is_guid
 
 __all__ = [
     "CODEBOOK_NAMESPACES",
@@ -200,6 +206,9 @@ def parse_bool(value: str | None, default: bool) -> bool:
     return default
 
 
+#: Duplicate GUIDs a warning spells out (the rest are counted).
+_SHOW_DUPLICATES = 5
+
 _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -218,12 +227,40 @@ class XmlDoc:
         #: Values already known to be canonical GUIDs: users and codes are
         #: referred to once per coding, so most lookups end here.
         self._canonical: set[str] = set()
+        #: GUID -> what first claimed it ("code 'Joy'", "a selection"): see :meth:`claim`.
+        self._owners: dict[str, str] = {}
+        self._duplicates: list[str] = []
 
     def warning_lines(self) -> list[str]:
         """Counted repairs first ("3 code colour(s) were ..."), then one-offs."""
-        return [
-            f"{count} {message}" for message, count in self.warnings.items()
-        ] + self.plain_warnings
+        lines = [f"{count} {message}" for message, count in self.warnings.items()]
+        lines += self.plain_warnings
+        if self._duplicates:
+            shown = "; ".join(self._duplicates[:_SHOW_DUPLICATES])
+            more = len(self._duplicates) - _SHOW_DUPLICATES
+            lines.append(
+                f"{len(self._duplicates)} object(s) reuse a GUID already used earlier in the file; "
+                "the first object keeps the GUID (references to it go there) and each later one "
+                f"was given a derived GUID: {shown}" + (f"; and {more} more" if more > 0 else "")
+            )
+        return lines
+
+    def claim(self, guid: str, label: str) -> str:
+        """``guid`` for the object described by ``label``, unless an earlier object
+        of the file holds it: then a GUID derived from it (the same on every read),
+        and the duplicate is reported. Two objects never share a GUID in the model."""
+        owner = self._owners.get(guid)
+        if owner is None:
+            self._owners[guid] = label
+            return guid
+        n = 1
+        fresh = guid_or_derived(f"duplicate\x1f{guid}\x1f{n}")
+        while fresh in self._owners:
+            n += 1
+            fresh = guid_or_derived(f"duplicate\x1f{guid}\x1f{n}")
+        self._owners[fresh] = label
+        self._duplicates.append(f"{label} has the GUID {guid} of {owner}, which keeps it")
+        return fresh
 
     def q(self, name: str) -> str:
         tag = self._tags.get(name)
@@ -253,31 +290,47 @@ class XmlDoc:
             return None
         if not is_guid(value.strip()):
             self.warnings[f"{what} GUID(s) were not valid GUIDs; replaced by derived GUIDs"] += 1
-        return normalize_guid(value)
+        return guid_or_derived(value)
 
     def required_guid(self, el: Element, what: str, fallback: str) -> str:
+        """The GUID of an object the element defines (derived from ``fallback`` when
+        it has none), claimed for it (see :meth:`claim`)."""
         value = self.guid(el.get("guid"), what)
         if value is None:
-            return self.derived_guid(what, fallback)
-        return value
+            value = self.derived_guid(what, fallback)
+        name = el.get("name")
+        return self.claim(value, f"{what} {name!r}" if name else f"a {what}")
 
     def derived_guid(self, what: str, fallback: str) -> str:
         """The GUID for an object that has none, from ``fallback`` (its position)."""
         self.warnings[f"{what}(s) had no GUID; derived GUIDs assigned"] += 1
-        return normalize_guid(fallback)
+        return guid_or_derived(fallback)
 
 
 def read_codes(
-    doc: XmlDoc,
-    parent: Element | None,
-    note_refs: Callable[[Element, str], None] | None,
-    path: str = "",
+    doc: XmlDoc, parent: Element | None, note_refs: Callable[[Element, str], None] | None
 ) -> list[RefiCode]:
+    """The ``Code`` tree under ``parent``, in file order, read without recursion.
+
+    A tree deeper than :data:`MAX_CODE_DEPTH` levels is refused: nothing
+    downstream (the store, exports, the TUI's tree) has to cope with it.
+    """
     if parent is None:
         return []
+    tag = doc.q("Code")
     codes: list[RefiCode] = []
-    for index, el in enumerate(doc.children(parent, "Code")):
+    # (element, parent's GUID path, index among siblings, siblings list, level)
+    stack: list[tuple[Element, str, int, list[RefiCode], int]] = [
+        (el, "", index, codes, 1) for index, el in reversed(list(enumerate(parent.findall(tag))))
+    ]
+    while stack:
+        el, path, index, siblings, level = stack.pop()
         name = el.get("name") or ""
+        if level > MAX_CODE_DEPTH:
+            raise RefiError(
+                f"{doc.label}: code {name!r} sits more than {MAX_CODE_DEPTH} levels deep; "
+                f"refused (codebench reads at most {MAX_CODE_DEPTH} levels of codes)"
+            )
         guid = doc.required_guid(el, "code", f"code\x1f{path}\x1f{index}\x1f{name}")
         raw_colour = el.get("color")
         colour = normalize_colour(raw_colour)
@@ -285,15 +338,19 @@ def read_codes(
             doc.warnings["code colour(s) were not #RRGGBB and were dropped"] += 1
         if note_refs is not None:
             note_refs(el, guid)
-        codes.append(
-            RefiCode(
-                guid=guid,
-                name=name,
-                is_codable=parse_bool(el.get("isCodable"), True),
-                colour=colour,
-                description=doc.text(el, "Description"),
-                children=read_codes(doc, el, note_refs, f"{path}/{guid}"),
-            )
+        code = RefiCode(
+            guid=guid,
+            name=name,
+            is_codable=parse_bool(el.get("isCodable"), True),
+            colour=colour,
+            description=doc.text(el, "Description"),
+            children=[],
+        )
+        siblings.append(code)
+        children = el.findall(tag)
+        stack.extend(
+            (child, f"{path}/{guid}", i, code.children, level + 1)
+            for i, child in reversed(list(enumerate(children)))
         )
     return codes
 
