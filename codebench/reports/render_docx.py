@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from codebench.reports.codebook_doc import CodebookReport
+from codebench.reports.docx_body import appending
 from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.render_rich import attribution, counts_line, format_cell, guidance
@@ -19,7 +20,7 @@ def docx_bytes(report: Any, **view: Any) -> bytes:
     """``report`` as a .docx document."""
     from docx import Document
 
-    document = Document()
+    document = appending(Document())
     if isinstance(report, FullReport):
         document.add_heading(report.title, level=0)
         _note(document, f"{report.project} · {report.generated} · {report.selection.label}")
