@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -74,7 +74,7 @@ class Project:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> Project:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -136,6 +136,8 @@ class Project:
         if isinstance(ref, int):
             return self.code_by_id(ref)
         text = ref.strip()
+        if not text:
+            raise NotFound("no code given (the code is empty)")
         codes = self.codes(include_archived=True)
         active = [c for c in codes if not c.archived]
         folded = text.casefold()
