@@ -52,11 +52,15 @@ def insert_codings(
 
 
 def added_groups(db: sqlite_utils.Database, after_id: int) -> list[tuple[int, int, int]]:
-    """``(coder_id, transcript_id, codings)`` for the codings added after ``after_id``, in order of first addition."""
+    """``(coder_id, transcript_id, codings)`` for the codings added after ``after_id``, in order of first addition.
+
+    ``NOT INDEXED`` keeps SQLite on the row-id range of the new codings
+    rather than a scan of an index over every coding of the project.
+    """
     return [
         (r[0], r[1], r[2])
         for r in db.conn.execute(
-            "SELECT coder_id, transcript_id, count(*) FROM codings WHERE id > ?"
+            "SELECT coder_id, transcript_id, count(*) FROM codings NOT INDEXED WHERE id > ?"
             " GROUP BY coder_id, transcript_id ORDER BY min(id)",
             [after_id],
         )
@@ -79,8 +83,10 @@ def log_added_codings(
     writes (``{"codings": [{"code", "end", "start", "transcript"}, …],
     "source": …}``, GUIDs for ids, in the order the codings were added), so
     undo, redo and merge read it unchanged. SQLite builds it: the records
-    never become Python objects. The ``+`` keeps SQLite on the (transcript,
-    coder) index rather than scanning every new id for each group.
+    never become Python objects. Each group reads only its own rows through
+    the (transcript, coder) index: without statistics SQLite would rather
+    scan every coding of the coder (the unique index leads with the coder),
+    once per transcript, and the ``+`` keeps it from scanning every new id.
     """
     db.conn.execute(
         """
@@ -90,7 +96,7 @@ def log_added_codings(
         FROM (
             SELECT json_object('code', d.guid, 'end', c.end_char, 'start', c.start_char,
                                'transcript', t.guid) AS record
-            FROM codings AS c
+            FROM codings AS c INDEXED BY codings_transcript_coder
             JOIN codes AS d ON d.id = c.code_id
             JOIN transcripts AS t ON t.id = c.transcript_id
             WHERE c.transcript_id = :transcript AND c.coder_id = :coder AND +c.id > :after
@@ -142,14 +148,16 @@ def staged_memos_to_add(
     left out (re-importing a file adds nothing). Each row is ``(line,
     coding_id, coder_id, code_id, transcript_id, start, end, text, coder
     guid, code guid, transcript guid)``. Fetched whole, so writing the memos
-    never runs under an open read of the table it writes.
+    never runs under an open read of the table it writes. ``CROSS JOIN``
+    makes SQLite walk the staged rows and look each coding up by its key
+    (left to itself it scans every coding of every code for each batch).
     """
     return db.conn.execute(
         f"""
         SELECT s.line, g.id, s.coder_id, s.code_id, s.transcript_id, s.start_char, s.end_char,
                s.text, k.guid, d.guid, t.guid
         FROM {MEMO_STAGE} AS s
-        JOIN codings AS g ON g.coder_id = s.coder_id AND g.code_id = s.code_id
+        CROSS JOIN codings AS g ON g.coder_id = s.coder_id AND g.code_id = s.code_id
              AND g.transcript_id = s.transcript_id AND g.start_char = s.start_char
              AND g.end_char = s.end_char
         JOIN coders AS k ON k.id = s.coder_id
