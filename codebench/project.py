@@ -156,6 +156,8 @@ class Project:
         if isinstance(ref, int):
             return self.code_by_id(ref)
         text = ref.strip()
+        if not text:
+            raise NotFound("no code given (the code is empty)")
         codes = self.codes(include_archived=True)
         active = [c for c in codes if not c.archived]
         folded = text.casefold()

@@ -68,12 +68,19 @@ def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code
 
 @click.command(name="import-codings")
 @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--allow-noncodable",
+    is_flag=True,
+    help="Code segments that are not codable (interviewer turns) instead of refusing the file.",
+)
 @pass_ctx
 @handle_errors
-def import_codings(ctx: Context, csv_path: Path) -> None:
+def import_codings(ctx: Context, csv_path: Path, allow_noncodable: bool) -> None:
     """Apply codings from a CSV with columns coder, transcript, segment, code[, memo].
 
     The file is applied whole or not at all; re-importing it changes nothing.
+    A row coding an interviewer turn (a segment that is not codable) stops
+    the import unless --allow-noncodable is given.
 
     \b
     Example:
@@ -82,7 +89,7 @@ def import_codings(ctx: Context, csv_path: Path) -> None:
     from codebench.coding.csv_import import import_codings_csv
 
     with ctx.open() as project:
-        result = import_codings_csv(project, csv_path)
+        result = import_codings_csv(project, csv_path, allow_noncodable=allow_noncodable)
     say(f"{result.rows} rows: {result.added} codings added, {result.memos} memos added")
 
 

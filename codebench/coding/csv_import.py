@@ -1,27 +1,38 @@
 """Scripted coding from a CSV file (``coder, transcript, segment, code[, memo]``).
 
-The whole file is one transaction: every row is checked first, and a bad row
-aborts the import naming its line, so a half-applied file never muddles a
+The whole file is one transaction: a bad row aborts the import naming its
+line and nothing of the file stays, so a half-applied file never muddles a
 coder's work. Re-importing the same file changes nothing.
+
+The file is streamed: rows are checked and inserted in batches, and each
+transcript's segment bounds, each code and each coder are looked up once,
+not once a row, so a million rows cost about what inserting them costs and
+memory stays well below the file's size (see docs/coding.md). Codings go
+into the log as one ``coding.add`` event per coder and transcript, as the
+REFI-QDA project import logs them, each undoable on its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-from collections import defaultdict
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from codebench.coding.actions import apply_changes
 from codebench.errors import CodebenchError, ImportFailed
-from codebench.store import codings as coding_sql
-from codebench.store import memos as memo_sql
+from codebench.ids import new_guid, now
+from codebench.store import coding_import as import_sql
 
 if TYPE_CHECKING:
     from codebench.project import Project
 
 REQUIRED = ("coder", "transcript", "segment", "code")
+OPTIONAL = ("memo",)
+#: Rows checked and inserted per batch (bounds the memory a big file takes).
+BATCH = 10_000
 
 
 @dataclass
@@ -31,71 +42,269 @@ class CodingImportResult:
     memos: int
 
 
-def import_codings_csv(project: Project, path: Path) -> CodingImportResult:
-    """Apply every row of ``path``; raises :class:`ImportFailed` naming the bad line."""
+@contextlib.contextmanager
+def open_csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
+    """The CSV's records as ``(first line number, fields)``; every reading problem is an :class:`ImportFailed`.
+
+    The one place the importer opens its file, so a shared reader (encoding
+    detection, a field-size limit) can replace it.
+    """
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as error:
         raise ImportFailed(f"{path}: cannot read ({error.strerror})") from None
     with handle:
-        reader = csv.DictReader(handle)
-        fields = [(f or "").strip().casefold() for f in (reader.fieldnames or [])]
-        missing = [c for c in REQUIRED if c not in fields]
+        reader = csv.reader(handle)
+
+        def records() -> Iterator[tuple[int, list[str]]]:
+            while True:
+                line = reader.line_num + 1
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except UnicodeDecodeError:
+                    raise ImportFailed(f"{path}:{line}: not UTF-8 text") from None
+                except csv.Error as error:
+                    raise ImportFailed(f"{path}:{line}: {error}") from None
+                yield line, fields
+
+        yield records()
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each column is, and how many fields a row may have."""
+
+    index: dict[str, int]
+    names: list[str]
+
+    @classmethod
+    def of(cls, path: Path, header: list[str]) -> _Layout:
+        names = [field.strip().casefold() for field in header]
+        missing = [c for c in REQUIRED if c not in names]
         if missing:
             raise ImportFailed(
                 f"{path}: missing column(s) {', '.join(missing)} (need coder, transcript, segment, code[, memo])"
             )
-        planned: list[tuple[int, str, object, object, int, int, str]] = []
-        segment_cache: dict[int, list] = {}
-        for line, raw in enumerate(reader, start=2):
-            row = {
-                (k or "").strip().casefold(): (v or "").strip()
-                for k, v in raw.items()
-                if k is not None
-            }
+        repeated = sorted({n for n in names if n and names.count(n) > 1})
+        if repeated:
+            raise ImportFailed(f"{path}: column(s) {', '.join(repeated)} appear more than once")
+        return cls({n: i for i, n in enumerate(names) if n}, names)
+
+    @property
+    def fewest(self) -> int:
+        """Fields a row needs: up to the last required column (later ones may be left off)."""
+        return 1 + max(self.index[c] for c in REQUIRED)
+
+    def shape_error(self, count: int) -> str | None:
+        """Why a row of ``count`` fields does not fit the header, or ``None`` if it does."""
+        low, high = self.fewest, len(self.names)
+        if low <= count <= high:
+            return None
+        columns = ", ".join(self.names[:low])
+        if high > low:
+            columns += f"[, {', '.join(self.names[low:])}]"
+        expected = f"{low} or {high}" if high == low + 1 else f"{low} to {high}"
+        return f"expected {low if high == low else expected} fields ({columns}), got {count}"
+
+
+def import_codings_csv(
+    project: Project, path: Path, *, allow_noncodable: bool = False
+) -> CodingImportResult:
+    """Apply every row of ``path``; raises :class:`ImportFailed` naming the bad line.
+
+    A row naming a segment that is not codable (an interviewer turn) is
+    refused unless ``allow_noncodable``, as the workbench refuses it.
+    """
+    with open_csv_rows(path) as records, project.transaction():
+        first = next(records, None)
+        if first is None:
+            raise ImportFailed(
+                f"{path}: empty file (need a header: coder, transcript, segment, code[, memo])"
+            )
+        importer = _Importer(project, path, _Layout.of(path, first[1]), allow_noncodable)
+        with import_sql.memo_stage(project.db):
+            before = import_sql.last_coding_id(project.db)
+            rows = importer.insert_rows(records)
+            added = importer.log_codings(before)
+            memos = importer.add_memos()
+    return CodingImportResult(rows=rows, added=added, memos=memos)
+
+
+class _Bounds:
+    """One transcript's segment bounds by ordinal, packed (17 bytes a segment, not about 120
+    as tuples): a file may touch every transcript of a large project."""
+
+    __slots__ = ("codable", "ends", "starts")
+
+    def __init__(self, rows: list[tuple[int, int, bool]]) -> None:
+        self.starts = array("q", (r[0] for r in rows))
+        self.ends = array("q", (r[1] for r in rows))
+        self.codable = bytes(r[2] for r in rows)
+
+
+class _Importer:
+    """One file's import: the lookups made so far and the batch being filled."""
+
+    def __init__(
+        self, project: Project, path: Path, layout: _Layout, allow_noncodable: bool
+    ) -> None:
+        self.project = project
+        self.path = path
+        self.layout = layout
+        self.allow_noncodable = allow_noncodable
+        self.stamp = now()
+        self.coders: dict[str, int] = {}
+        self.codes: dict[str, int] = {}
+        #: What users typed for a transcript → (id, name); bounds are shared per id.
+        self.transcripts: dict[str, tuple[int, str]] = {}
+        self.bounds: dict[int, _Bounds] = {}
+
+    def insert_rows(self, records: Iterator[tuple[int, list[str]]]) -> int:
+        """Check and insert every data row (in batches); returns how many there were."""
+        index = self.layout.index
+        coder_at, transcript_at = index["coder"], index["transcript"]
+        segment_at, code_at = index["segment"], index["code"]
+        memo_at = index.get("memo")
+        fewest, most = self.layout.fewest, len(self.layout.names)
+        codings: list[tuple[int, int, int, int, int, str]] = []
+        memos: list[tuple[int, int, int, int, int, int, str]] = []
+        count = 0
+        for line, fields in records:
+            if not fields:
+                continue  # a blank line
+            count += 1
+            if not fewest <= len(fields) <= most and not self._blank_tail(fields):
+                raise self._error(line, self.layout.shape_error(len(fields)) or "")
             try:
-                if not row["coder"]:
-                    raise CodebenchError("empty coder")
-                transcript = project.transcript(row["transcript"])
-                code = project.code(row["code"])
-                try:
-                    ordinal = int(row["segment"])
-                except ValueError:
-                    raise CodebenchError(f"segment {row['segment']!r} is not a number") from None
-                segments = segment_cache.setdefault(transcript.id, project.segments(transcript))
-                if not 0 <= ordinal < len(segments):
-                    raise CodebenchError(f"transcript {transcript.name!r} has no segment {ordinal}")
+                coder_id = self.coders.get(fields[coder_at]) or self._coder(fields[coder_at])
+                transcript_id, name = self.transcripts.get(
+                    fields[transcript_at]
+                ) or self._transcript(fields[transcript_at])
+                code_id = self.codes.get(fields[code_at]) or self._code(fields[code_at])
+                start, end = self._span(transcript_id, name, fields[segment_at])
             except CodebenchError as error:
-                raise ImportFailed(f"{path}:{line}: {error}") from None
-            seg = segments[ordinal]
-            planned.append(
-                (line, row["coder"], code, transcript, seg.start, seg.end, row.get("memo", ""))
+                raise self._error(line, str(error)) from None
+            codings.append((coder_id, code_id, transcript_id, start, end, self.stamp))
+            if memo_at is not None and memo_at < len(fields):
+                memo = fields[memo_at].strip()
+                if memo:
+                    memos.append((line, coder_id, code_id, transcript_id, start, end, memo))
+            if len(codings) >= BATCH:
+                self._flush(codings, memos)
+        self._flush(codings, memos)
+        return count
+
+    def _blank_tail(self, fields: list[str]) -> bool:
+        """A row longer than the header only by empty fields (a trailing comma) still fits."""
+        most = len(self.layout.names)
+        return len(fields) > most and not any(f.strip() for f in fields[most:])
+
+    def _flush(self, codings: list, memos: list) -> None:
+        import_sql.insert_codings(self.project.db, codings)
+        if memos:
+            import_sql.stage_memos(self.project.db, memos)
+        codings.clear()
+        memos.clear()
+
+    def _error(self, line: int, message: str) -> ImportFailed:
+        return ImportFailed(f"{self.path}:{line}: {message}")
+
+    # ------------------------------------------------------------------ lookups (once each)
+    def _coder(self, raw: str) -> int:
+        if not raw.strip():
+            raise CodebenchError("empty coder")
+        coder_id = self.project.coder(raw, create=True).id
+        self.coders[raw] = coder_id
+        return coder_id
+
+    def _transcript(self, raw: str) -> tuple[int, str]:
+        if not raw.strip():
+            raise CodebenchError("empty transcript")
+        transcript = self.project.transcript(raw)
+        if transcript.id not in self.bounds:
+            self.bounds[transcript.id] = _Bounds(
+                import_sql.segment_bounds(self.project.db, transcript.id)
             )
-    by_coder: dict[str, list] = defaultdict(list)
-    for _line, coder, code, transcript, start, end, _memo in planned:
-        by_coder[coder].append((code, transcript, start, end))
-    added = memos = 0
-    with project.transaction():
-        for coder, changes in by_coder.items():
-            added += len(
-                apply_changes(project, "coding.add", coder, changes, meta={"source": path.name})
+        self.transcripts[raw] = (transcript.id, transcript.name)
+        return transcript.id, transcript.name
+
+    def _code(self, raw: str) -> int:
+        if not raw.strip():
+            raise CodebenchError("empty code")
+        code = self.project.code(raw)
+        if code.archived:
+            raise CodebenchError(f"code {code.label!r} is archived")
+        self.codes[raw] = code.id
+        return code.id
+
+    def _span(self, transcript_id: int, name: str, raw: str) -> tuple[int, int]:
+        text = raw.strip()
+        if not text:
+            raise CodebenchError("empty segment")
+        try:
+            ordinal = int(text)
+        except ValueError:
+            raise CodebenchError(f"segment {text!r} is not a number") from None
+        bounds = self.bounds[transcript_id]
+        if not 0 <= ordinal < len(bounds.starts):
+            raise CodebenchError(f"transcript {name!r} has no segment {ordinal}")
+        if not bounds.codable[ordinal] and not self.allow_noncodable:
+            raise CodebenchError(
+                f"segment {ordinal} of {name} is not codable (interviewer turn); "
+                "use --allow-noncodable to code it anyway"
             )
-        for _line, coder, code, transcript, start, end, memo in planned:
-            if not memo:
-                continue
-            k = project.coder(coder)
-            coding = coding_sql.find_coding(project.db, k.id, code.id, transcript.id, start, end)  # type: ignore[attr-defined]
-            if coding is None:
-                continue
-            existing = [
-                m
-                for m in memo_sql.list_memos(
-                    project.db, transcript_id=transcript.id, author_id=k.id
-                )
-                if m.coding_id == coding.id
-            ]  # type: ignore[attr-defined]
-            if any(m.text == memo for m in existing):
-                continue
-            project.add_memo(k, memo, coding=coding)
-            memos += 1
-    return CodingImportResult(rows=len(planned), added=added, memos=memos)
+        return bounds.starts[ordinal], bounds.ends[ordinal]
+
+    # ------------------------------------------------------------------ after the rows
+    def log_codings(self, before: int) -> int:
+        """One ``coding.add`` event per coder and transcript for what was added; returns how many."""
+        added = 0
+        for coder_id, transcript_id, count in import_sql.added_groups(self.project.db, before):
+            import_sql.log_added_codings(
+                self.project.db,
+                guid=new_guid(),
+                at=now(),
+                coder_id=coder_id,
+                transcript_id=transcript_id,
+                after_id=before,
+                source=self.path.name,
+            )
+            added += count
+        return added
+
+    def add_memos(self) -> int:
+        """Attach the staged memos to their codings, each with its ``memo.add`` event."""
+        added, after = 0, 0
+        while True:
+            batch = import_sql.staged_memos_to_add(self.project.db, after, BATCH)
+            if not batch:
+                return added
+            memos, events = [], []
+            for (
+                line,
+                coding_id,
+                coder_id,
+                code_id,
+                transcript_id,
+                start,
+                end,
+                text,
+                *guids,
+            ) in batch:
+                coder_guid, code_guid, transcript_guid = guids
+                guid, at = new_guid(), now()
+                memos.append((guid, coder_id, transcript_id, code_id, coding_id, text, at, at))
+                payload = {
+                    "guid": guid,
+                    "text": text,
+                    "transcript": transcript_guid,
+                    "code": code_guid,
+                    "coding": {"coder": coder_guid, "code": code_guid, "start": start, "end": end},
+                }
+                events.append((new_guid(), at, coder_id, transcript_id, "memo.add", payload))
+                after = line
+            import_sql.insert_memos(self.project.db, memos)
+            import_sql.log_events(self.project.db, events)
+            added += len(memos)

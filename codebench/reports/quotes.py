@@ -84,8 +84,12 @@ class QuoteReport:
         return notes
 
     def by_code(self) -> list[tuple[CodeRef, list[Quote]]]:
-        """Quotes grouped under each code (codes without quotes included)."""
-        return [(code, [q for q in self.quotes if q.code.id == code.id]) for code in self.codes]
+        """Quotes grouped under each code (codes without quotes included), in one pass over the quotes."""
+        grouped: dict[int, list[Quote]] = {code.id: [] for code in self.codes}
+        for quote in self.quotes:
+            if quote.code.id in grouped:
+                grouped[quote.code.id].append(quote)
+        return [(code, grouped[code.id]) for code in self.codes]
 
 
 def quotes(

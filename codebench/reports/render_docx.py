@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from codebench.reports.codebook_doc import CodebookReport
+from codebench.reports.docx_body import appending
 from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.render_rich import attribution, counts_line, format_cell, guidance
@@ -25,7 +26,7 @@ def docx_bytes(report: Any, **view: Any) -> bytes:
     """``report`` as a .docx document."""
     from docx import Document
 
-    document = Document()
+    document = appending(Document())
     if isinstance(report, FullReport):
         document.add_heading(_t(report.title), level=0)
         _note(document, f"{report.project} · {report.generated} · {report.selection.label}")
