@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 from codebench.codebook.format import Codebook, CodeSpec
+from codebench.codebook.numbers import number_spellings
 from codebench.errors import CodebenchError, CodebookError, NotFound
 from codebench.ids import new_guid, stable_guid
 from codebench.models import (
@@ -162,7 +163,7 @@ class Project:
         active = [c for c in codes if not c.archived]
         folded = text.casefold()
         for pool in (active, codes):
-            for candidate in (text, _pad_number(text)):
+            for candidate in number_spellings(text):
                 hit = [c for c in pool if c.number == candidate]
                 if hit:
                     return hit[0]
@@ -612,11 +613,3 @@ class Project:
             actions=actions,
             after_id=after_id,
         )
-
-
-def _pad_number(text: str) -> str:
-    """``4`` → ``04`` and ``4.1`` → ``04.1``: users drop the leading zero."""
-    head, _, tail = text.partition(".")
-    if head.isdigit() and len(head) == 1:
-        head = "0" + head
-    return f"{head}.{tail}" if tail else head

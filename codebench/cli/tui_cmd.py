@@ -8,15 +8,20 @@ from codebench.cli.app import Context, handle_errors, pass_ctx
 
 
 def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None:
-    """Open the project and run the Textual app until the user quits."""
+    """Open the project and run the Textual app until the user quits.
+
+    A bug that ends the app is one ``Error:`` line naming the crash log, and exit status 1.
+    """
     project = ctx.open()  # first: a missing project is reported before Textual loads
     try:
         from codebench.tui.app import make_app
+        from codebench.tui.crash import run_reporting_crashes
 
-        app = make_app(project, coder=coder, transcript=transcript)
-        app.run()
+        crash = run_reporting_crashes(make_app(project, coder=coder, transcript=transcript))
     finally:
         project.close()
+    if crash is not None:
+        raise click.ClickException(crash.message)
 
 
 @click.command()

@@ -1,24 +1,17 @@
 """Finding codes from what a coder types: a number (``04``, ``13.2``) or part of a name.
 
-Used by the TUI's code picker; pure functions over :class:`Code` lists so
-they are tested without a terminal.
+The one ranking behind every code picker of the TUI (applying codes, the
+codebook editor's move and merge targets); pure functions over :class:`Code`
+lists so they are tested without a terminal. What counts as a typed number
+(``4`` for ``04``) is :mod:`codebench.codebook.numbers`'s to say.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from codebench.codebook.numbers import is_number, number_spellings, wants_children
 from codebench.models import Code
-
-_NUMBERISH = re.compile(r"^\d+(\.\d*)*$")
-
-
-def _padded(number: str) -> str:
-    head, dot, tail = number.partition(".")
-    if head.isdigit() and len(head) == 1:
-        head = "0" + head
-    return f"{head}{dot}{tail}"
 
 
 def _subsequence(needle: str, hay: str) -> int | None:
@@ -54,8 +47,10 @@ def rank_codes(codes: Sequence[Code], query: str, recent: Sequence[Code] = ()) -
 
     An empty query lists the recent codes, then the rest in codebook order.
     A number matches exactly (``4`` finds ``04``), then as a prefix (``13``
-    finds ``13``, ``13.1`` …). Text matches names by words, then
+    finds ``13``, ``13.1`` …); with a trailing dot only the codes below it
+    (``13.`` finds ``13.1`` …, not ``13``). Text matches names by words, then
     descriptions, then loosely (letters in order: ``innov`` ≈ ``inovation``).
+    Archived codes are never offered.
     """
     active = [c for c in codes if not c.archived]
     order = {c.id: i for i, c in enumerate(active)}
@@ -68,13 +63,18 @@ def rank_codes(codes: Sequence[Code], query: str, recent: Sequence[Code] = ()) -
     if not text:
         return sorted(active, key=tie)
     scored: list[tuple[float, tuple[int, int], Code]] = []
-    if _NUMBERISH.match(text):
-        padded = _padded(text.rstrip("."))
+    if is_number(text):
+        spellings = number_spellings(text)
+        children = wants_children(text)
+        exact = set() if children else set(spellings)
+        prefixes = (
+            tuple(s if s.endswith(".") else s + "." for s in spellings) if children else spellings
+        )
         for code in active:
             number = code.number or ""
-            if number in (text, padded):
+            if number in exact:
                 scored.append((0, tie(code), code))
-            elif number.startswith((padded, text)):
+            elif number and number.startswith(prefixes):
                 scored.append((1 + number.count("."), tie(code), code))
         return [c for _, _, c in sorted(scored, key=lambda item: (item[0], order[item[2].id]))]
     for code in active:

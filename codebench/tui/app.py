@@ -12,24 +12,30 @@ import asyncio
 import os
 import sqlite3
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.notifications import SeverityLevel
+from textual.command import CommandListItem, CommandPalette, SimpleProvider
 from textual.screen import Screen
+from textual.widget import AwaitMount
 
 from codebench.errors import CodebenchError
 from codebench.safety import terminal_safe
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from codebench.coding.actions import History
     from codebench.models import Coder
     from codebench.project import Project
+    from codebench.tui.crash import Crash
 
 LAST_CODER = "tui.last_coder"
 
@@ -37,7 +43,8 @@ LAST_CODER = "tui.last_coder"
 class CodebenchApp(App[None]):
     """Project screen → coding screen, with help, command palette and codebook editor on top."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")
+    """Absolute, so subclasses defined elsewhere (tests, embedders) find it too."""
     TITLE = "codebench"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,6 +75,26 @@ class CodebenchApp(App[None]):
         self._released_keys: set[int] = set()
         self._key_busy = False
         self._key_tasks: set[asyncio.Task[None]] = set()
+        self.crash: Crash | None = None
+        """The uncaught exception that ended the app, with its log file (see :mod:`codebench.tui.crash`)."""
+
+    # ------------------------------------------------------------------ crashes
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug ended the app: log the traceback to a file instead of printing it at exit.
+
+        Textual still stops the app (and records the error for tests); the
+        command that ran the app prints :attr:`crash`'s one-line message and
+        exits with status 1.
+        """
+        from codebench.tui.crash import Crash
+
+        if self.crash is None:
+            self.crash = Crash.record(error)
+        super()._handle_exception(error)
+        if self.crash.log is not None:
+            renderables = getattr(self, "_exit_renderables", None)
+            if isinstance(renderables, list):
+                renderables.clear()  # the log has the traceback; the terminal gets one line
 
     # ------------------------------------------------------------------ safe text
     def notify(
@@ -144,8 +171,8 @@ class CodebenchApp(App[None]):
                 if current.is_mounted and (current.focused is not None or not current.focus_chain):
                     break
                 await asyncio.sleep(0.002)
-        except Exception:  # noqa: BLE001, S110 - ordering is best effort; typing must never stop
-            pass
+        except Exception as error:  # noqa: BLE001 - ordering is best effort; typing must never stop
+            self.log.warning(f"key ordering gave up waiting: {error!r}")
         finally:
             if self._key_queue and self.is_running:
                 following = self._key_queue.popleft()
@@ -259,18 +286,52 @@ class CodebenchApp(App[None]):
 
         self._open(ReportsScreen, "Cannot open the reports")
 
-    def _open(self, screen_class: type[Screen], title: str) -> None:
+    def _open(self, screen_class: type[Screen[Any]], title: str) -> None:
         """Push ``screen_class(project, coder)`` unless it is already on top; errors become notices."""
         if self.coder is None or isinstance(self.screen, screen_class):
             return
+        make = cast("Callable[[Project, Coder], Screen[Any]]", screen_class)
         try:
-            screen = screen_class(self.project, self.coder)  # type: ignore[call-arg]
+            screen = make(self.project, self.coder)
         except (CodebenchError, sqlite3.Error) as error:
             self.notify(str(error), title=title, severity="error")
             return
         self.push_screen(screen)
 
     # ------------------------------------------------------------------ command palette
+    # Every palette Textual would open (commands, the theme list, a list of commands) is the
+    # workbench's, whose page keys are guarded (see tui/modals/command_palette.py).
+    def action_command_palette(self) -> None:
+        """Open the command palette."""
+        from codebench.tui.modals.command_palette import CommandPaletteModal
+
+        if self.use_command_palette and not any(
+            isinstance(screen, CommandPalette) for screen in self.screen_stack
+        ):
+            # No fixed id (Textual gives it one): a palette that was just closed may still be
+            # unmounting when ctrl+p opens the next, and two equal ids crash the app.
+            self.push_screen(CommandPaletteModal())
+
+    def search_themes(self) -> None:
+        """The palette's "Theme" command: a palette of the themes."""
+        from textual.theme import ThemeProvider
+
+        from codebench.tui.modals.command_palette import CommandPaletteModal
+
+        self.push_screen(
+            CommandPaletteModal(providers=[ThemeProvider], placeholder="Search for themes…")
+        )
+
+    def search_commands(
+        self, commands: Sequence[CommandListItem], placeholder: str = "Search for commands…"
+    ) -> AwaitMount:
+        """A palette of the given commands."""
+        from codebench.tui.modals.command_palette import CommandPaletteModal
+
+        # An instance where the annotation says a class: Textual's own search_commands does this.
+        provider: Any = SimpleProvider(self.screen, list(commands))
+        return self.push_screen(CommandPaletteModal(providers=[provider], placeholder=placeholder))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every action bound on the current screen, by its description, plus Textual's own."""
         seen: set[str] = set()

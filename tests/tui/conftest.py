@@ -24,11 +24,12 @@ CEO = "01-riverside-ceo"
 
 @pytest.fixture(autouse=True)
 def _no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Tests never read the developer's coder name or keymap."""
+    """Tests never read the developer's coder name or keymap, nor write crash logs in their home."""
     monkeypatch.delenv("CODEBENCH_CODER", raising=False)
     config = tmp_path / "config"
     config.mkdir(exist_ok=True)
     monkeypatch.setenv("CODEBENCH_CONFIG", str(config))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
 
 @pytest.fixture(scope="session")

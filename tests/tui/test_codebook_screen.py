@@ -13,12 +13,9 @@ from textual.widgets import Input, Static, TextArea, Tree
 
 from codebench.models import Coder
 from codebench.project import Project
-from codebench.tui.modals.codebook import (
-    CodeFormModal,
-    CodePickerModal,
-    ConfirmModal,
-    rank_codes,
-)
+from codebench.tui.modals.code_form import CodeFormModal
+from codebench.tui.modals.confirm import ConfirmModal
+from codebench.tui.modals.target_code import TargetCodeModal
 from codebench.tui.screens.codebook import CodebookScreen
 
 TRANSCRIPT = (
@@ -194,7 +191,9 @@ def test_add_duplicate_name_shows_error_and_keeps_the_form(
         await pilot.press("a")
         await pilot.press(*"Service innovation", "enter")
         await pilot.pause()
-        assert any("already a code named 'Service innovation'" in m for m in messages(app))
+        assert any("already a code named 'Service innovation'" in m for m in messages(app)), (
+            messages(app)
+        )
         assert isinstance(app.screen, CodeFormModal)
         assert app.screen.query_one("#name", Input).value == "Service innovation"
         await pilot.press("escape")
@@ -271,7 +270,7 @@ def test_move_under_another_code_and_to_top_level(
         await highlight(app, pilot, "13.2")
         await pilot.press("M")
         picker = app.screen
-        assert isinstance(picker, CodePickerModal)
+        assert isinstance(picker, TargetCodeModal)
         await pilot.press("1", "2", "enter")
         assert app.screen is app.codebook
         assert app.codebook.highlighted.number == "13.2"
@@ -288,10 +287,10 @@ def test_move_picker_offers_no_descendants(project: Project, coder: Coder, drive
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13")
         await pilot.press("M")
-        offered = {c.number for c in app.screen._codes}
+        offered = {c.number for c in app.screen.codes}
         assert not offered & {"13", "13.1", "13.2", "13.3", "13.4"}
         await pilot.press(*"innovation")
-        labels = [str(o.prompt) for o in app.screen.query_one("#choices").options]
+        labels = [str(o.prompt) for o in app.screen.query_one("#target-choices").options]
         assert labels[0].startswith("12 Innovation")
         await pilot.press("escape")
 
@@ -311,7 +310,7 @@ def test_merge_needs_confirmation_and_recodes(project: Project, coder: Coder, dr
 
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "13.2")
-        await pilot.press("g", *"13.3", "enter")
+        await pilot.press("m", *"13.3", "enter")
         confirm = app.screen
         assert isinstance(confirm, ConfirmModal)
         question = str(confirm.query_one("#confirm-message", Static).content)
@@ -321,12 +320,12 @@ def test_merge_needs_confirmation_and_recodes(project: Project, coder: Coder, dr
         assert app.screen is app.codebook
         assert len(project.codings(codes=["13.2"])) == 3  # declined: nothing changed
 
-        await pilot.press("g", *"organis", "enter")  # fuzzy by name: 13.3 Organisational innovation
+        await pilot.press("m", *"organis", "enter")  # fuzzy by name: 13.3 Organisational innovation
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("enter")  # focus starts on Cancel: Enter declines
         assert len(project.codings(codes=["13.2"])) == 3
 
-        await pilot.press("g", *"13.3", "enter", "y")
+        await pilot.press("m", *"13.3", "enter", "y")
         assert app.screen is app.codebook
         assert app.codebook.highlighted.number == "13.3"
         assert any("2 codings recoded" in m for m in messages(app))
@@ -345,7 +344,7 @@ def test_merge_refusal_is_a_notification(project: Project, coder: Coder, drive: 
 
     async def script(app: _Host, pilot: Pilot) -> None:
         await highlight(app, pilot, "05")
-        await pilot.press("g")
+        await pilot.press("m")
         await pilot.press(*"04.1", "enter")
         assert isinstance(app.screen, ConfirmModal)
         question = str(app.screen.query_one("#confirm-message", Static).content)
@@ -409,13 +408,50 @@ def test_restore_under_archived_parent_is_refused_with_notification(
     assert not project.code("04").archived and not project.code("04.1").archived
 
 
-# ------------------------------------------------------------------ picker ranking
+# ------------------------------------------------------------------ list keys
 
 
-def test_rank_codes_by_number_then_name(project: Project) -> None:
-    codes = project.codes()
-    assert rank_codes("4", codes)[0].number == "04"
-    assert rank_codes("13.2", codes)[0].number == "13.2"
-    assert [c.number for c in rank_codes("13.", codes)][:4] == ["13.1", "13.2", "13.3", "13.4"]
-    assert rank_codes("innov", codes)[0].number == "12"
-    assert rank_codes("zzzz", codes) == []
+def test_tree_moves_with_list_keys_and_m_merges(
+    project: Project, coder: Coder, drive: Drive
+) -> None:
+    """``g``/``G`` move in the tree like every list; merging moved from ``g`` to ``m``."""
+
+    async def script(app: _Host, pilot: Pilot) -> None:
+        tree = app.codebook.query_one(Tree)
+        assert tree.cursor_line == 0
+        await pilot.press("G")
+        assert tree.cursor_line == tree.last_line and app.screen is app.codebook
+        await pilot.press("g")
+        assert tree.cursor_line == 0 and app.screen is app.codebook
+        await pilot.press("j", "down", "k")
+        assert tree.cursor_line == 1
+        await pilot.press("m")
+        assert isinstance(app.screen, TargetCodeModal)
+        await pilot.press("escape")
+        assert app.screen is app.codebook
+
+    drive(project, coder, script)
+    assert not project.events(actions=("code.merge",))
+
+
+def test_target_picker_ranks_like_the_code_picker(
+    project: Project, coder: Coder, drive: Drive
+) -> None:
+    from codebench.codebook.ranking import rank_codes
+
+    async def script(app: _Host, pilot: Pilot) -> None:
+        await highlight(app, pilot, "02")
+        await pilot.press("M", *"13.")
+        modal = app.screen
+        assert isinstance(modal, TargetCodeModal)
+        shown = [o.id for o in modal.query_one("#target-choices").options]
+        assert shown == [str(c.id) for c in rank_codes(modal.codes, "13.")]
+        assert [project.code_by_id(int(i)).number for i in shown] == [
+            "13.1",
+            "13.2",
+            "13.3",
+            "13.4",
+        ]
+        await pilot.press("escape")
+
+    drive(project, coder, script)

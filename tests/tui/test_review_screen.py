@@ -15,7 +15,8 @@ from textual.widgets import DataTable, SelectionList, Static
 from codebench.agreement.consensus import DECIDE
 from codebench.models import Coder
 from codebench.project import Project
-from codebench.tui.screens.review import EditCodesModal, ReviewScreen
+from codebench.tui.modals.edit_codes import EditCodesModal
+from codebench.tui.screens.review import ReviewScreen
 
 
 class _Host(App[None]):
@@ -193,3 +194,28 @@ def test_bindings_have_ids(project: Project, pat: Coder) -> None:
         "n",
         "e",
     )
+
+
+def test_table_moves_with_list_keys(project: Project, pat: Coder, drive: Drive) -> None:
+    """j/k/g/G move in the agreement table (they did nothing there); in a code, j/k still step."""
+
+    async def script(app: _Host, pilot: Pilot) -> None:
+        table = app.review.query_one("#review-table", DataTable)
+        table.focus()
+        await pilot.pause()
+        assert table.cursor_row == 0
+        await pilot.press("j", "j")
+        assert table.cursor_row == 2
+        await pilot.press("k")
+        assert table.cursor_row == 1
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await open_code(app, pilot, "10")
+        assert app.review.in_detail and app.review.current.ordinal == 6
+        row = table.cursor_row
+        await pilot.press("j")
+        assert app.review.current.ordinal == 7 and table.cursor_row == row
+
+    drive(project, pat, script)

@@ -310,7 +310,7 @@ def test_search_next_and_previous(tui_project: Project) -> None:
         assert view.cursor == next(i for i in hits if i > found)
         await pilot.press("N")
         assert view.cursor == found
-        assert view.query == "nurse"
+        assert view.search_text == "nurse"
 
     run(coding_app(tui_project), script)
 

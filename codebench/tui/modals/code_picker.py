@@ -1,8 +1,13 @@
-"""The fuzzy code picker: type a number or part of a name, Enter applies."""
+"""The code picker: type a number or part of a name, Enter applies the codes to the selection.
+
+The one picker the coding screen opens (apply, remove, jump to a code, memo
+on a coding); the codebook editor's "move/merge into which code" is
+:class:`~codebench.tui.modals.target_code.TargetCodeModal`. Both rank with
+:func:`codebench.codebook.ranking.rank_codes`.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -16,11 +21,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from codebench.codebook.numbers import is_number
 from codebench.codebook.ranking import rank_codes
 from codebench.models import Code
 from codebench.tui.literal import literal
-
-_NUMBERISH = re.compile(r"^[\d.]*$")
+from codebench.tui.widgets.code_options import code_prompt
+from codebench.tui.widgets.lists import NavOptionList
 
 
 class CodePickerModal(ModalScreen[list[Code] | None]):
@@ -34,7 +40,7 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "apply", "Apply", id="picker.apply"),
-        Binding("tab", "toggle", "Mark several (also space after a number)", id="picker.toggle"),
+        Binding("tab", "mark", "Mark several (also space after a number)", id="picker.toggle"),
         Binding("down,ctrl+n", "move(1)", "Down", show=False, id="picker.down"),
         Binding("up,ctrl+p", "move(-1)", "Up", show=False, id="picker.up"),
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
@@ -64,7 +70,7 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
         with Vertical(id="picker"):
             yield Static(literal(self.title_text), id="picker-title")
             yield Input(placeholder="number or name: 04, 13.2, innov …", id="picker-input")
-            yield OptionList(id="picker-options")
+            yield NavOptionList(id="picker-options")
             yield Static(id="picker-detail")
             hint = "↑↓ choose · enter apply · esc cancel"
             if self.multi:
@@ -87,11 +93,12 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
     @on(Input.Changed, "#picker-input")
     def _query_changed(self, event: Input.Changed) -> None:
         value = event.value
-        if self.multi and value.endswith(" ") and _NUMBERISH.match(value[:-1]):
+        typed = value[:-1]
+        if self.multi and value.endswith(" ") and (not typed or is_number(typed)):
             # Space after a number (or on its own) marks the highlighted code.
-            event.input.value = value[:-1]
+            event.input.value = typed
             self._sync()
-            self.action_toggle()
+            self.action_mark()
             return
         self._sync()
 
@@ -112,15 +119,18 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
         options = self.query_one(OptionList)
         options.clear_options()
         recent_ids = {c.id for c in self.recent}
-        for code in self.matches:
-            label = Text()
-            label.append("✓ " if code in self.marked else "  ", style="bold green")
-            label.append("■ ", style=self.colours.get(code.id) or "#888888")
-            label.append(code.number or "", style="bold")
-            label.append(" " + code.name)
-            if code.id in recent_ids and not query:
-                label.append(" ↺", style="dim")
-            options.add_option(Option(literal(label), id=str(code.id)))
+        options.add_options(
+            Option(
+                code_prompt(
+                    code,
+                    swatch=self.colours.get(code.id) or "#888888",
+                    marked=code in self.marked,
+                    recent=code.id in recent_ids and not query,
+                ),
+                id=str(code.id),
+            )
+            for code in self.matches
+        )
         if self.matches:
             options.highlighted = 0
         self._show_detail()
@@ -158,7 +168,8 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
         else:
             options.action_cursor_up()
 
-    def action_toggle(self) -> None:
+    def action_mark(self) -> None:
+        """Mark (or unmark) the highlighted code, to apply several at once."""
         self._sync()
         code = self.highlighted
         if code is None or not self.multi:

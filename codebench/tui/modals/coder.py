@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 
 from codebench.tui.literal import literal
+from codebench.tui.widgets.lists import NavOptionList
 
 
 class CoderModal(ModalScreen[str | None]):
@@ -34,7 +35,7 @@ class CoderModal(ModalScreen[str | None]):
             yield Input(placeholder="your name, then Enter", id="coder-name")
             if self.known:
                 yield Static("or choose a coder already in this project:", id="coder-known-title")
-                yield OptionList(*(literal(name) for name in self.known), id="coder-known")
+                yield NavOptionList(*(literal(name) for name in self.known), id="coder-known")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -26,14 +26,10 @@ from codebench.codebook import edits
 from codebench.errors import CodebenchError
 from codebench.models import Code, Coder
 from codebench.tui.literal import literal
-from codebench.tui.modals.codebook import (
-    CodeForm,
-    CodeFormModal,
-    CodePickerModal,
-    ConfirmModal,
-    PickedCode,
-    Placement,
-)
+from codebench.tui.modals.code_form import CodeForm, CodeFormModal, Placement
+from codebench.tui.modals.confirm import ConfirmModal
+from codebench.tui.modals.target_code import PickedCode, TargetCodeModal
+from codebench.tui.widgets.lists import NavTree
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -83,7 +79,7 @@ class CodebookScreen(Screen[bool]):
             id="codebook.move",
         ),
         Binding(
-            "g",
+            "m",
             "merge",
             "Merge into…",
             tooltip="Recode this code's codings as another code, then archive it",
@@ -103,8 +99,6 @@ class CodebookScreen(Screen[bool]):
             tooltip="Show or hide archived codes",
             id="codebook.toggle_archived",
         ),
-        Binding("j", "cursor('down')", "Down", show=False, id="codebook.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="codebook.up"),
         Binding(
             "escape,q", "back", "Back", tooltip="Close the codebook editor", id="codebook.back"
         ),
@@ -129,7 +123,7 @@ class CodebookScreen(Screen[bool]):
     def compose(self) -> ComposeResult:
         yield Static("Codebook", id="codebook-title")
         with Horizontal(id="codebook-body"):
-            tree: Tree[Code] = Tree("Codebook", id="codebook-tree")
+            tree: NavTree[Code] = NavTree("Codebook", id="codebook-tree")
             tree.show_root = False
             tree.auto_expand = False
             yield tree
@@ -275,10 +269,6 @@ class CodebookScreen(Screen[bool]):
         return [c for c in self.project.codes() if c.id not in below]
 
     # ------------------------------------------------------------------ actions
-    def action_cursor(self, direction: str) -> None:
-        tree = self.query_one(Tree)
-        tree.action_cursor_down() if direction == "down" else tree.action_cursor_up()
-
     def action_add(
         self, placement: Placement = "child", values: dict[str, str] | None = None
     ) -> None:
@@ -367,7 +357,7 @@ class CodebookScreen(Screen[bool]):
                 self.notify(f"Moved {moved.label} {where}")
 
         self.app.push_screen(
-            CodePickerModal(
+            TargetCodeModal(
                 f"Move {code.label} under…",
                 self._candidates(code),
                 depths=self._depths(),
@@ -410,7 +400,7 @@ class CodebookScreen(Screen[bool]):
                 )
 
         self.app.push_screen(
-            CodePickerModal(
+            TargetCodeModal(
                 f"Merge {code.label} into…", self._candidates(code), depths=self._depths()
             ),
             picked,

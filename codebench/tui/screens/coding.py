@@ -32,6 +32,7 @@ from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.status_bar import StatusBar
 from codebench.tui.widgets.transcript_view import TranscriptView
+from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
     from codebench.coding.actions import History
@@ -121,7 +122,7 @@ class CodingScreen(Screen[None]):
         return self.query_one(TranscriptView)
 
     @property
-    def tree(self) -> CodebookTree:
+    def codebook_tree(self) -> CodebookTree:
         return self.query_one(CodebookTree)
 
     def on_mount(self) -> None:
@@ -174,7 +175,7 @@ class CodingScreen(Screen[None]):
         self._wrote = True  # the screen on top (codebook editor, review) may have written
         if codes != self.session.codes:
             self.session.reload_codes(codes)
-            self.tree.rebuild()
+            self.codebook_tree.rebuild()
             self.view.refresh_all()
 
     # ------------------------------------------------------------------ status
@@ -206,7 +207,7 @@ class CodingScreen(Screen[None]):
         self._wrote = True
         self.view.refresh_segments(outcome.changed)
         if outcome.changed:
-            self.tree.update_counts({c.id for c in codes} if codes else None)
+            self.codebook_tree.update_counts({c.id for c in codes} if codes else None)
         self.last_message = outcome.message
         if not outcome.ok and outcome.message:
             self.notify(outcome.message, severity="warning", timeout=2)
@@ -378,7 +379,7 @@ class CodingScreen(Screen[None]):
         field.display = False
         self.view.focus()
         text = event.value.strip()
-        self.view.query = text
+        self.view.search_text = text
         self.view.refresh_all()
         if not text:
             self.last_jump = None
@@ -441,9 +442,9 @@ class CodingScreen(Screen[None]):
         try:
             self.session.show_others(True)
         except CodebenchError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error")
+            self.app.call_from_thread(self.app.notify, str(error), severity="error")
             return
-        self.app.call_from_thread(self._others_changed)
+        deliver(self._others_changed)
 
     def _others_changed(self) -> None:
         shown = self.session.others is not None

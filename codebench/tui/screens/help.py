@@ -41,6 +41,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
     from codebench.tui.screens.coding import CodingScreen
     from codebench.tui.screens.project import ProjectScreen
     from codebench.tui.widgets.codebook_tree import CodebookTree
+    from codebench.tui.widgets.lists import NavDataTable
     from codebench.tui.widgets.transcript_view import TranscriptView
 
     return [
@@ -57,6 +58,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("Code picker", list(CodePickerModal.BINDINGS)),
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
+        ("Every list and table (when it has focus)", list(NavDataTable.BINDINGS)),
         ("Everywhere", list(CodebenchApp.BINDINGS)),
     ]
 
@@ -102,7 +104,7 @@ class HelpScreen(ModalScreen[None]):
 
     def _tables(self) -> Group:
         keymap: dict[str, str] = dict(getattr(self.app, "_keymap", {}))
-        tables = []
+        tables: list[Table | Text] = []
         for title, bindings in binding_groups():
             table = Table(
                 title=title,

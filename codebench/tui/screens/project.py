@@ -14,6 +14,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
+from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
     from codebench.models import Coder
@@ -39,6 +41,8 @@ class ProjectScreen(Screen[None]):
         self.project = project
         self.coder = coder
         self.filter_text = ""
+        self.filtering = False
+        """Whether a filter is being typed (then every letter goes to it)."""
         self.rows: list[dict[str, Any]] = []
         self.progress: dict[int, tuple[int, int]] = {}
         self.attribute_keys: list[str] = []
@@ -46,7 +50,7 @@ class ProjectScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="project-title")
         yield Static(id="project-filter")
-        yield DataTable(id="transcripts", cursor_type="row", zebra_stripes=True)
+        yield NavDataTable(id="transcripts", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -112,7 +116,7 @@ class ProjectScreen(Screen[None]):
                 self.app.notify, f"Cannot compute progress: {error}", severity="warning"
             )
             return
-        self.app.call_from_thread(self._progress_ready, figures)
+        deliver(self._progress_ready, figures)
 
     def _progress_ready(self, figures: dict[int, tuple[int, int]]) -> None:
         self.progress = figures
@@ -150,7 +154,7 @@ class ProjectScreen(Screen[None]):
             table.move_cursor(row=table.get_row_index(selected))
         prompt = self.query_one("#project-filter", Static)
         shown = table.row_count
-        if self.filter_text:
+        if self.filtering:
             prompt.update(
                 literal(
                     Text.assemble(
@@ -188,8 +192,9 @@ class ProjectScreen(Screen[None]):
         self.action_open()
 
     def action_clear_or_quit(self) -> None:
-        if self.filter_text:
+        if self.filtering:
             self.filter_text = ""
+            self.filtering = False
             self._fill()
         else:
             self.app.exit()
@@ -200,8 +205,24 @@ class ProjectScreen(Screen[None]):
             self._fill()
 
     def on_key(self, event: Key) -> None:
-        """Printable keys that no binding claimed go to the filter."""
-        if event.is_printable and event.character and event.character not in "?q":
+        """Printable keys that no binding claims go to the filter.
+
+        While no filter is being typed, bound keys act (``j``/``k``/``g``/``G``
+        move in the list, ``q`` quits). Once one is (any other letter, or
+        ``/`` to start with a bound one), the list's keys are letters of the
+        filter too: ``org`` needs its ``g``. Escape clears the filter.
+        """
+        if not (event.is_printable and event.character):
+            return
+        bound = self.active_bindings.get(event.key)
+        if (
+            bound is not None
+            and bound.enabled
+            and not (self.filtering and isinstance(bound.node, DataTable))
+        ):
+            return
+        event.stop()
+        if self.filtering or event.character != "/":
             self.filter_text += event.character
-            event.stop()
-            self._fill()
+        self.filtering = True
+        self._fill()

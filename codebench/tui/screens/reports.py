@@ -17,22 +17,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Input,
-    Label,
-    Select,
-    Static,
-    TabbedContent,
-    TabPane,
-)
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Select, Static, TabbedContent, TabPane
 
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
+from codebench.tui.modals.export import ExportModal
+from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
     from codebench.models import Coder
@@ -49,79 +42,6 @@ TABS = (
 DEFAULT_SCOPE = "(default)"
 ALL_SCOPE = "all"
 CONSENSUS_SCOPE = "consensus"
-#: File extension for each export format.
-EXTENSION = {
-    "csv": "csv",
-    "csv-wide": "csv",
-    "xlsx": "xlsx",
-    "md": "md",
-    "html": "html",
-    "docx": "docx",
-    "json": "json",
-    "png": "png",
-    "svg": "svg",
-    "table": "txt",
-}
-
-
-class ExportModal(ModalScreen["tuple[str, Path] | None"]):
-    """Choose a format and a file for the shown table; returns ``(format, path)`` or ``None``."""
-
-    DEFAULT_CSS = """
-    ExportModal { align: center middle; }
-    ExportModal > #export-box { width: 70; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 1 2; }
-    ExportModal #export-title { text-style: bold; margin-bottom: 1; }
-    ExportModal Select, ExportModal Input { margin-bottom: 1; }
-    ExportModal #export-buttons { height: 3; align-horizontal: right; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "escape",
-            "cancel",
-            "Cancel",
-            tooltip="Close without exporting",
-            id="reports.export.cancel",
-        ),
-    ]
-
-    def __init__(self, kind: str, formats: tuple[str, ...], folder: Path) -> None:
-        super().__init__()
-        self.kind = kind
-        self.formats = [f for f in formats if f != "table"]
-        self.folder = folder
-
-    def compose(self) -> ComposeResult:
-        first = "xlsx" if "xlsx" in self.formats else self.formats[0]
-        with Vertical(id="export-box"):
-            yield Label(f"Export the {self.kind} table", id="export-title")
-            yield Select(
-                [(f, f) for f in self.formats], value=first, allow_blank=False, id="export-format"
-            )
-            yield Input(str(self.folder / f"{self.kind}.{EXTENSION[first]}"), id="export-path")
-            with Horizontal(id="export-buttons"):
-                yield Button("Export", variant="primary", id="export-go")
-                yield Button("Cancel", id="export-cancel")
-
-    @on(Select.Changed, "#export-format")
-    def _format_changed(self, event: Select.Changed) -> None:
-        path_input = self.query_one("#export-path", Input)
-        current = Path(path_input.value or f"{self.kind}.txt")
-        path_input.value = str(current.with_suffix("." + EXTENSION[str(event.value)]))
-
-    @on(Input.Submitted, "#export-path")
-    @on(Button.Pressed, "#export-go")
-    def _go(self) -> None:
-        fmt = str(self.query_one("#export-format", Select).value)
-        path = self.query_one("#export-path", Input).value.strip()
-        if not path:
-            self.notify("Give a file name", severity="warning")
-            return
-        self.dismiss((fmt, Path(path).expanduser()))
-
-    @on(Button.Pressed, "#export-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ReportsScreen(Screen[None]):
@@ -206,14 +126,14 @@ class ReportsScreen(Screen[None]):
             )
         with TabbedContent(id="reports-tabs"):
             with TabPane("Frequencies", id="frequencies"):
-                yield DataTable(id="frequency-table", zebra_stripes=True, cursor_type="row")
+                yield NavDataTable(id="frequency-table", zebra_stripes=True, cursor_type="row")
                 with VerticalScroll(id="frequency-chart-box"):
                     yield Static(id="frequency-chart")
             with TabPane("By attribute", id="by-attribute"):
                 with Horizontal(classes="tab-controls"):
                     yield Label("Attribute")
                     yield Select([], id="attribute-select", prompt="(no attributes)")
-                yield DataTable(id="attribute-table", zebra_stripes=True, cursor_type="row")
+                yield NavDataTable(id="attribute-table", zebra_stripes=True, cursor_type="row")
             with TabPane("Co-occurrence", id="cooccurrence"):
                 with Horizontal(classes="tab-controls"):
                     yield Label("Normalise")
@@ -228,7 +148,7 @@ class ReportsScreen(Screen[None]):
                         allow_blank=False,
                         id="normalise-select",
                     )
-                yield DataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="row")
+                yield NavDataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="row")
         yield Static("Computing…", id="reports-status")
         yield Footer()
 
@@ -285,10 +205,10 @@ class ReportsScreen(Screen[None]):
             reports = self._reports(units)
         except CodebenchError as error:
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed, str(error))
+                deliver(self._failed, str(error))
             return
         if not worker.is_cancelled:  # a newer request replaced this one
-            self.app.call_from_thread(self._show, units, reports)
+            deliver(self._show, units, reports)
 
     def _reports(self, units: Any) -> dict[str, Any]:
         from codebench.reports import by_attribute, cooccurrence
@@ -413,9 +333,9 @@ class ReportsScreen(Screen[None]):
         try:
             write(report, path, fmt, rollup=self.rollup)
         except (CodebenchError, OSError) as error:
-            self.app.call_from_thread(self.notify, f"Export failed: {error}", severity="error")
+            self.app.call_from_thread(self.app.notify, f"Export failed: {error}", severity="error")
             return
-        self.app.call_from_thread(self.notify, f"Wrote {path}", title="Exported")
+        self.app.call_from_thread(self.app.notify, f"Wrote {path}", title="Exported")
 
 
 def _used_only(table: Table) -> Table:

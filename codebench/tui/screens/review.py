@@ -23,12 +23,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, ContentSwitcher, DataTable, Footer, SelectionList, Static
-from textual.widgets.selection_list import Selection
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
+from codebench.tui.modals.edit_codes import EditCodesModal
+from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
     from codebench.agreement.consensus import Disagreement
@@ -48,67 +50,6 @@ GUIDANCE = (
     ("exclusion", "Do not use when"),
     ("example", "Example"),
 )
-
-
-class EditCodesModal(ModalScreen["list[int] | None"]):
-    """Pick the codes the consensus gives the segment; returns their ids (``None`` if cancelled)."""
-
-    DEFAULT_CSS = """
-    EditCodesModal { align: center middle; }
-    EditCodesModal > #edit-box {
-        width: 80; max-width: 95%; height: 80%; border: thick $accent; background: $surface; padding: 0 1;
-    }
-    EditCodesModal #edit-title { text-style: bold; height: auto; }
-    EditCodesModal #edit-codes { height: 1fr; }
-    EditCodesModal #edit-buttons { height: 3; align-horizontal: right; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+s",
-            "apply",
-            "Apply",
-            tooltip="Give the segment the ticked codes",
-            id="review.edit.apply",
-        ),
-        Binding(
-            "escape", "cancel", "Cancel", tooltip="Close without deciding", id="review.edit.cancel"
-        ),
-    ]
-
-    def __init__(self, codes: Sequence[Code], selected: set[int], title: str) -> None:
-        super().__init__()
-        self.codes = list(codes)
-        self.selected = set(selected)
-        self.title_text = title
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="edit-box"):
-            yield Static(
-                literal(self.title_text + "\nSpace ticks a code; Ctrl+S applies, Escape cancels."),
-                id="edit-title",
-            )
-            yield SelectionList[int](
-                *[Selection(literal(c.label), c.id, c.id in self.selected) for c in self.codes],
-                id="edit-codes",
-            )
-            with Horizontal(id="edit-buttons"):
-                yield Button("Apply", variant="primary", id="edit-apply")
-                yield Button("Cancel", id="edit-cancel")
-
-    def action_apply(self) -> None:
-        self.dismiss(list(self.query_one(SelectionList).selected))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#edit-apply")
-    def _apply(self) -> None:
-        self.action_apply()
-
-    @on(Button.Pressed, "#edit-cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
 
 
 class ReviewScreen(Screen[None]):
@@ -258,7 +199,7 @@ class ReviewScreen(Screen[None]):
         yield Static("Computing agreement…", id="review-status")
         yield Static(id="review-legend")
         with ContentSwitcher(initial="review-table", id="review-switcher"):
-            yield DataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+            yield NavDataTable(id="review-table", cursor_type="row", zebra_stripes=True)
             with Vertical(id="review-detail"):
                 yield Static(id="review-header")
                 with Horizontal(id="review-body"):
@@ -323,9 +264,9 @@ class ReviewScreen(Screen[None]):
                     reader, [pair[0].name, pair[1].name], consensus_name=self.consensus_name
                 )
         except Exception as error:  # noqa: BLE001 - shown to the user
-            self.app.call_from_thread(self._failed, str(error))
+            deliver(self._failed, str(error))
             return
-        self.app.call_from_thread(self._loaded, report, items)
+        deliver(self._loaded, report, items)
 
     def _failed(self, message: str) -> None:
         self.error = message

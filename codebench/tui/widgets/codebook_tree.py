@@ -6,20 +6,21 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.widgets import Static, Tree
+from textual.widgets import Static
 from textual.widgets.tree import TreeNode
 
 from codebench.models import Code
 from codebench.tui.literal import literal
+from codebench.tui.widgets.lists import NavTree
 
 if TYPE_CHECKING:
     from codebench.coding.session import CodingSession
 
 
-class CodebookTree(Tree[Code]):
+class CodebookTree(NavTree[Code]):
     """Codes in tree order; each label shows a colour swatch and how many segments here carry it.
 
-    Enter or a click on a code posts :class:`Tree.NodeSelected`; the coding
+    Enter or a click on a code posts :class:`~textual.widgets.Tree.NodeSelected`; the coding
     screen applies that code to the selection.
     """
 

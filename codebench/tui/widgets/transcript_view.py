@@ -99,11 +99,12 @@ class TranscriptView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.session = session
         self.cursor = 0
-        self.anchor = 0
+        #: The other end of the selected range (the cursor is one end).
+        self.selection_anchor = 0
         #: Word indexes (first, last) of the visual span in the cursor segment, or ``None``.
         self.visual: tuple[int, int] | None = None
         #: Search text to highlight.
-        self.query = ""
+        self.search_text = ""
         self._layout_width = -1
         self._wraps: list[list[tuple[int, int]]] = []
         self._tops: list[int] = []
@@ -114,13 +115,15 @@ class TranscriptView(ScrollView, can_focus=True):
         self._words: list[tuple[int, int]] = []
         first = session.next_uncoded(-1, 1)
         if first is not None:
-            self.cursor = self.anchor = first
+            self.cursor = self.selection_anchor = first
 
     # ------------------------------------------------------------------ layout
     @property
     def selection(self) -> range:
         """Indexes of the selected segments (the cursor's, or a range)."""
-        return range(min(self.cursor, self.anchor), max(self.cursor, self.anchor) + 1)
+        return range(
+            min(self.cursor, self.selection_anchor), max(self.cursor, self.selection_anchor) + 1
+        )
 
     def _prefix_width(self) -> int:
         return 1 + self._ordinal_width() + 1 + STRIPE_WIDTH + 1
@@ -269,9 +272,9 @@ class TranscriptView(ScrollView, can_focus=True):
         seg = session.segments[index]
         flags = [0] * len(text)
         marked = False
-        if self.query:
+        if self.search_text:
             folded = text.casefold()
-            needle = self.query.casefold()
+            needle = self.search_text.casefold()
             found = folded.find(needle)
             while found >= 0 and len(folded) == len(text):
                 for i in range(found, min(found + len(needle), len(text))):
@@ -329,12 +332,12 @@ class TranscriptView(ScrollView, can_focus=True):
                 chips.append(("~" + label, Style(color=colour, bold=True)))
         if session.others is not None:
             for other in session.others[index]:
-                code = session.code_by_id.get(other.code_id)
-                if code is None:
+                theirs = session.code_by_id.get(other.code_id)
+                if theirs is None:
                     continue
-                colour = session.colour(code.id) or "#888888"
+                colour = session.colour(theirs.id) or "#888888"
                 initial = (session.coder_names.get(other.coder_id, "?")[:1] or "?").lower()
-                label = f"{initial}:{code.number or code.name[:4]}{'' if other.whole else '~'}"
+                label = f"{initial}:{theirs.number or theirs.name[:4]}{'' if other.whole else '~'}"
                 chips.append((label, Style(color=colour, italic=True)))
         lines: list[list[tuple[str, Style]]] = []
         capacity = len(self._wraps[index]) if self._wraps else 1
@@ -393,7 +396,7 @@ class TranscriptView(ScrollView, can_focus=True):
         before = set(self.selection) | {self.cursor}
         self.cursor = index
         if not extend:
-            self.anchor = index
+            self.selection_anchor = index
         if self.visual is not None:
             self.visual = None
         after = set(self.selection) | {self.cursor}
@@ -462,7 +465,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._words = word_bounds(seg.text)
         if not self._words:
             return
-        self.anchor = self.cursor
+        self.selection_anchor = self.cursor
         self.visual = (0, 0)
         self._visual_changed()
 
