@@ -44,8 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from codebench.codebook.format import default_codebook_path, load_codebook
-from codebench.project import Project
+from codebench.codebook.format import default_codebook_path, load_codebook  # noqa: E402 - after the path
+from codebench.project import Project  # noqa: E402
 
 TRANSCRIPTS = 400
 SEGMENTS = 1_000

@@ -122,8 +122,9 @@ def measure(shape: str, codes: list[RefiCode], count: int) -> list[tuple[str, fl
             path = folder / "bench.yaml"
             path.write_text(yaml_text(codes), encoding="utf-8")
             with Project.init(folder / "yaml.db") as project:
-                load = lambda: project.load_codebook(load_codebook(path))
-                results.append(("YAML load + add", timed(load)))
+                results.append(
+                    ("YAML load + add", timed(lambda: project.load_codebook(load_codebook(path))))
+                )
     return results
 
 

@@ -6,7 +6,7 @@ exception that names neither the file nor the line. :func:`read_csv` reads
 the file with the same size limit and encoding evidence as transcripts
 (:mod:`codebench.ingest.decode`), parses it with a field limit that ends in
 a clean error naming the line, and makes every cell safe to store and print
-(:func:`codebench.safetext.safe_text`).
+(:func:`codebench.safety.safe_text`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from codebench.errors import ImportFailed
 from codebench.ingest.decode import Decoded, decode_bytes, read_limited
-from codebench.safetext import safe_file_name, safe_text
+from codebench.safety import safe_file_name, safe_text
 
 #: The longest cell accepted, in characters (the csv module's own default is 131,072).
 FIELD_LIMIT = 1024 * 1024

@@ -60,10 +60,8 @@ def write_atomic_with(path: Path | str, writer: Callable[[IO[bytes]], object]) -
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 

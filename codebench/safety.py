@@ -21,15 +21,23 @@ stay aligned: C0 controls and DEL become their Unicode "control picture"
 embeddings/overrides/isolates, lone surrogates and the non-characters
 U+FFFE/U+FFFF become ``�`` (U+FFFD). Tab and newline are kept.
 
+Text is also made safe once on the way *in* (:func:`safe_text`, used by every
+importer), with a narrower rule that keeps what a transcript may legitimately
+hold (bidirectional marks in right-to-left text), so the stored text needs
+no escaping later and offsets into it stay valid.
+
 No rich, textual or click here: the core, the CLI and the TUI all use it.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import html
+import os
 import re
 from numbers import Number
+from pathlib import PurePath
 from typing import Any
 
 #: Characters shown as something else: C0 (except tab, newline), DEL, C1, bidi controls,
@@ -154,3 +162,46 @@ def style_colour(value: str | None) -> str | None:
     anything they do not know.
     """
     return value if value is not None and _COLOUR.fullmatch(value) else None
+
+
+# --------------------------------------------------------------------------- on the way in
+#: What :func:`safe_text` replaces in text being stored: C0 controls except tab and
+#: newline, DEL, C1 controls and lone surrogates (which cannot be stored as UTF-8).
+STORED_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """``text`` as it is stored: control characters except tab and newline made visible, 1:1.
+
+    Every way text enters a project (the transcript readers, attribute CSVs,
+    REFI-QDA sources, JSONL dumps) passes it through here once. Each control
+    becomes exactly one character (as in :func:`visible_controls`), so offsets
+    into the text (REFI-QDA selections, JSONL codings, subtitle cues) stay
+    valid and the reader sees which control was there.
+    """
+    if STORED_UNSAFE.search(text) is None:
+        return text  # the usual case: no copy
+    return STORED_UNSAFE.sub(_picture, text)
+
+
+def safe_text_and_sha256(text: str, sha256: str | None = None) -> tuple[str, str]:
+    """:func:`safe_text` of ``text`` and the sha256 of the result (what identifies a transcript).
+
+    ``sha256``, the known hash of ``text``, is returned as it is when nothing
+    needed replacing, which saves hashing the text again.
+    """
+    safe = safe_text(text)
+    if safe is text and sha256 is not None:
+        return safe, sha256
+    return safe, hashlib.sha256(safe.encode("utf-8")).hexdigest()
+
+
+def safe_file_name(name: str | PurePath) -> str:
+    """A file name or path as it can be stored and printed.
+
+    Names that are not valid UTF-8 reach Python with the odd bytes smuggled
+    in as lone surrogates; they are shown as ``\\xNN`` escapes (so two such
+    names stay distinct), and control characters are made visible.
+    """
+    raw = os.fsencode(name)
+    return safe_text(raw.decode("utf-8", "backslashreplace"))

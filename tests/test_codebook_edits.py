@@ -74,7 +74,7 @@ def test_add_top_level_and_without_number(project: Project) -> None:
 def test_add_refuses_duplicates_and_bad_values(project: Project) -> None:
     with pytest.raises(CodebookError, match="already a code named 'Service innovation'"):
         edits.add_code(project, "alice", "service INNOVATION", parent="13")
-    with pytest.raises(CodebookError, match="number '04.1' is already used"):
+    with pytest.raises(CodebookError, match=r"number '04\.1' is already used"):
         edits.add_code(project, "alice", "Something", number="04.1")
     with pytest.raises(CodebookError, match="needs a name"):
         edits.add_code(project, "alice", "   ")

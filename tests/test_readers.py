@@ -154,11 +154,11 @@ def test_decode_rejects_binary_empty_and_huge() -> None:
 def test_unsupported_and_corrupt_files(tmp_path: Path) -> None:
     pdf = tmp_path / "x.pdf"
     pdf.write_bytes(b"%PDF-1.4")
-    with pytest.raises(ImportFailed, match="unsupported file type '.pdf'"):
+    with pytest.raises(ImportFailed, match=r"unsupported file type '\.pdf'"):
         parse_file(pdf)
     bad_docx = tmp_path / "bad.docx"
     bad_docx.write_bytes(b"not a zip at all")
-    with pytest.raises(ImportFailed, match="not a valid .docx"):
+    with pytest.raises(ImportFailed, match=r"not a valid \.docx"):
         parse_file(bad_docx)
     bad_vtt = tmp_path / "bad.vtt"
     bad_vtt.write_text("this is not a subtitle file\n")

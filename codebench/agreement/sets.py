@@ -16,7 +16,7 @@ Two empty sets are identical (distance 0).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def masi_distance(a: frozenset[Hashable], b: frozenset[Hashable]) -> float:
 _DISTANCES = {"masi": masi_distance, "jaccard": jaccard_distance}
 
 
-def _as_set(value: object) -> frozenset[Hashable] | None:
+def _as_set(value: Any) -> frozenset[Hashable] | None:
     if value is None:
         return None
     if isinstance(value, (str, bytes)):
@@ -54,16 +54,16 @@ def _as_set(value: object) -> frozenset[Hashable] | None:
         )
     if isinstance(value, float) and np.isnan(value):
         return None
-    return frozenset(value)  # type: ignore[arg-type]
+    return frozenset(value)
 
 
-def _units(sets: object) -> list[list[frozenset[Hashable] | None]]:
+def _units(sets: Any) -> list[list[frozenset[Hashable] | None]]:
     """Normalise the input to a list (units) of lists (coders) of frozensets/None."""
     if isinstance(sets, np.ndarray):
         if sets.ndim != 2:
             raise ValueError(f"a set-rating array must be 2-D (coders, units), got {sets.shape}")
         return [[_as_set(v) for v in column] for column in sets.T]
-    return [[_as_set(v) for v in unit] for unit in sets]  # type: ignore[union-attr]
+    return [[_as_set(v) for v in unit] for unit in sets]
 
 
 def set_alpha(

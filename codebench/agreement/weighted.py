@@ -292,7 +292,9 @@ def set_alphas_by_coders(
     n_codes, n_coders, n_units = arr.shape
     w = _as_weights(weights, n_units)
     wf = np.ones(n_units) if w is None else w.astype(np.float64)
-    rated = ~np.isnan(arr).any(axis=0) if n_codes else np.ones((n_coders, n_units), dtype=bool)
+    rated = np.asarray(
+        ~np.isnan(arr).any(axis=0) if n_codes else np.ones((n_coders, n_units), dtype=bool)
+    )
     groups = [list(g) for g in coder_sets]
     pairable = [(rated[g].sum(axis=0) >= 2) & (wf > 0) for g in groups]
     keep = np.logical_or.reduce(pairable) if groups else np.zeros(n_units, dtype=bool)
@@ -306,9 +308,9 @@ def set_alphas_by_coders(
     flat = (arr[:, :, keep] == 1.0).transpose(1, 2, 0).reshape(-1, n_codes)  # (coders * U', codes)
     mask = sub_rated.reshape(-1)
     ids_rated, table = _set_ids(flat[mask])
-    ids = np.full(mask.shape[0], -1, dtype=np.intp)
-    ids[mask] = ids_rated
-    ids = ids.reshape(n_coders, -1)
+    flat_ids = np.full(mask.shape[0], -1, dtype=np.intp)
+    flat_ids[mask] = ids_rated
+    ids = flat_ids.reshape(n_coders, -1)
     size = table.sum(axis=1).astype(np.float64)
     n_sets = table.shape[0]
     active = [g for g, o in enumerate(out) if o is None]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.app import Context, coder_option, handle_errors, pass_ctx
+from codebench.cli.context import Context, coder_option, handle_errors, pass_ctx
 from codebench.cli.output import (
     check_binary_stdout,
     console,

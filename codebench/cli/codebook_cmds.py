@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say, write_output
 
 if TYPE_CHECKING:

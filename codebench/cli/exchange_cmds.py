@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import is_stdout, output_option, say
 from codebench.fileio import private_tempdir
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from codebench.cli.app import Context, coder_option, format_option, handle_errors, pass_ctx
+from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
 from codebench.cli.output import console, emit, say
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.exchange_cmds import export_group
 from codebench.cli.output import (
     check_binary_stdout,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import (
     check_binary_stdout,
     console,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from codebench.cli.app import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, handle_errors, pass_ctx
 
 
 def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None:

@@ -117,10 +117,7 @@ def load_codebook(path: Path | str) -> Codebook:
             f"{path}: XML (a REFI-QDA codebook?), not a YAML or JSON codebook; "
             "REFI-QDA codebooks are imported from a file named .qdc"
         )
-    if path.suffix.lower() == ".json":
-        data = _decode_json(raw, path)
-    else:
-        data = _decode_yaml(raw, path)
+    data = _decode_json(raw, path) if path.suffix.lower() == ".json" else _decode_yaml(raw, path)
     return parse_codebook(data, source=str(path))
 
 

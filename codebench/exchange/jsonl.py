@@ -36,7 +36,7 @@ from codebench.errors import CodebenchError
 from codebench.fileio import private_tempdir, write_atomic_with
 from codebench.models import CODER_KINDS, STATUSES
 from codebench.nesting import MAX_CODE_DEPTH, MAX_DATA_DEPTH, data_deeper_than, first_row_too_deep
-from codebench.safetext import safe_text_and_sha256
+from codebench.safety import safe_text_and_sha256
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
 
@@ -609,7 +609,7 @@ class _Loader:
                 db, "coders", {k: r[k] for k in ("guid", "name", "kind", "created_at")}
             )
         self._load_codes()
-        from codebench.ingest.segment import UNITS
+        from codebench.ingest.segmentation import UNITS
 
         _unique(self, kinds["transcript"], lambda r: r["name"], "transcript name")
         _unique(self, kinds["transcript"], lambda r: r["sha256"], "transcript text (sha256)")

@@ -18,12 +18,13 @@ chosen:
 
 Text with a NUL anywhere, or more than 1% control characters, is binary and
 refused (SQLite would cut stored text at a NUL); fewer controls are made
-visible later, by :func:`codebench.safetext.safe_text`. Line endings become ``\\n``.
+visible later, by :func:`codebench.safety.safe_text`. Line endings become ``\\n``.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import stat
@@ -76,10 +77,10 @@ def check_encoding_name(name: str) -> str:
     """Python's canonical name for text encoding ``name``; a one-line error if there is none."""
     try:
         canonical = codecs.lookup(name).name
-        try:
-            b"a".decode(name)  # LookupError for bytes-to-bytes codecs such as zlib
-        except UnicodeError:
-            pass  # a text encoding in which one byte is not a character (UTF-16)
+        # LookupError for bytes-to-bytes codecs such as zlib; UnicodeError for a
+        # text encoding in which one byte is not a character (UTF-16), which is fine.
+        with contextlib.suppress(UnicodeError):
+            b"a".decode(name)
     except LookupError:
         raise CodebenchError(
             f"unknown text encoding {name!r} (try utf-8, cp1252, cp1251, koi8-r, cp1253, latin-1)"
@@ -257,10 +258,8 @@ def _break_tie(data: bytes, tied: list[str]) -> list[str]:
     """
     texts: dict[str, str] = {}
     for encoding in tied:
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             texts[encoding] = data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
     if not texts:
         return tied
     fit = {e: _letter_fit(text) if len(texts) > 1 else 0.0 for e, text in texts.items()}

@@ -21,7 +21,7 @@ from codebench.ingest.decode import check_encoding_name
 from codebench.ingest.prepare import Failed, Options, Prepared, Unchanged, iter_prepared
 from codebench.ingest.readers import FORMATS
 from codebench.ingest.segmentation import UNITS
-from codebench.safetext import safe_file_name
+from codebench.safety import safe_file_name
 from codebench.store import events as event_sql
 from codebench.store import transcripts as transcript_sql
 

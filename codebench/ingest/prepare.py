@@ -10,6 +10,7 @@ files in this process, one at a time, so progress still moves file by file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
@@ -27,7 +28,7 @@ from codebench.ingest.segmentation import (
     iter_segment_layouts,
     worker_count,
 )
-from codebench.safetext import safe_file_name
+from codebench.safety import safe_file_name
 
 #: One stored segment: ``(ordinal, start, end, speaker, codable, turn, paragraph, timestamp)``.
 SegmentRow = tuple[int, int, int, str | None, int, int, int, float | None]
@@ -202,8 +203,6 @@ def iter_prepared(
 def _total_bytes(paths: Sequence[Path]) -> int:
     total = 0
     for path in paths:
-        try:
+        with contextlib.suppress(OSError):  # reported as a failed file when it is prepared
             total += os.stat(path).st_size
-        except OSError:
-            pass  # reported as a failed file when it is prepared
     return total

@@ -3,7 +3,7 @@
 Each reader takes the file's bytes and returns its turns (and, for text
 formats, how the bytes were decoded); the layout and segmentation steps after
 it are shared by every format. :func:`read_transcript` is the one way in: it
-makes every speaker name and paragraph safe (:func:`codebench.safetext.safe_text`)
+makes every speaker name and paragraph safe (:func:`codebench.safety.safe_text`)
 whatever the format, so no reader can let a control character through.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from codebench.errors import ImportFailed
 from codebench.ingest.decode import Decoded, check_size, decode_bytes, normalise_newlines
 from codebench.ingest.turns import Turn, parse_text_turns, parse_time
-from codebench.safetext import UNSAFE, safe_file_name, safe_text
+from codebench.safety import STORED_UNSAFE, safe_file_name, safe_text
 
 #: File suffixes codebench imports, and the format name stored for each.
 FORMATS = {
@@ -82,7 +82,7 @@ def read_transcript(
         )
     check_size(len(data), name)
     turns, decoded = _READERS[fmt](data, name, interviewers, encoding)
-    if UNSAFE.search("".join(_strings(turns))):  # one scan; the usual answer is no
+    if STORED_UNSAFE.search("".join(_strings(turns))):  # one scan; the usual answer is no
         turns = [_safe_turn(t) for t in turns]
     if not turns or not any(p.strip() for t in turns for p in t.paragraphs):
         raise ImportFailed(f"{name}: no transcript text found")

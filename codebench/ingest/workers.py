@@ -14,6 +14,7 @@ pool.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
@@ -59,10 +60,8 @@ def _start_worker(initializer: Callable[[], None] | None) -> None:
     _in_worker = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
-        try:
+        with contextlib.suppress(Exception):  # see the docstring
             initializer()
-        except Exception:  # noqa: BLE001, S110 - see the docstring
-            pass
 
 
 def _nothing() -> None:

@@ -37,10 +37,10 @@ def xlsx_bytes(report: Any, **view: Any) -> bytes:
 
 def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes:
     """A workbook with one sheet per table (plus a Notes sheet)."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
-    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
-    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -92,7 +92,7 @@ def _fill(cell: Any, row: dict[str, Any], key: str) -> None:
     """Shade the cell when the row asks for it: ``row["_fill"] = {column key: "RRGGBB"}``."""
     colour = row.get("_fill", {}).get(key)
     if colour:
-        from openpyxl.styles import PatternFill  # type: ignore[import-untyped]
+        from openpyxl.styles import PatternFill
 
         cell.fill = PatternFill("solid", fgColor=colour)
 

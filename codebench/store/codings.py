@@ -27,7 +27,7 @@ def insert_coding(
         " ON CONFLICT DO NOTHING",
         [coder_id, code_id, transcript_id, start, end, created_at or now()],
     )
-    return int(cursor.lastrowid) if cursor.rowcount else None
+    return cursor.lastrowid if cursor.rowcount else None
 
 
 def get_coding(db: sqlite_utils.Database, coding_id: int) -> Coding | None:

@@ -154,7 +154,7 @@ def coding_key(
         f"SELECT coder_id, code_id, transcript_id, start_char, end_char FROM {schema_name(schema)}.codings WHERE id = ?",
         [coding_id],
     ).fetchone()
-    return tuple(row) if row else None  # type: ignore[return-value]
+    return tuple(row) if row else None
 
 
 def new_source_events(db: sqlite_utils.Database, actions: Sequence[str]) -> list[dict[str, Any]]:

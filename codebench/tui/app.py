@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandListItem, CommandPalette, SimpleProvider
 from textual.content import Content
 from textual.notifications import SeverityLevel
-from textual.command import CommandListItem, CommandPalette, SimpleProvider
 from textual.screen import Screen
 from textual.widget import AwaitMount
 

@@ -19,6 +19,10 @@ GOOD = "Interviewer: How did it go?\nAnn Lee: It went well. We grew.\n"
 
 
 def run(db: Path, *args: str):
+    """``codebench import ARGS`` into ``db``, made first with ``codebench init`` as a user would."""
+    if not db.exists():
+        made = CliRunner().invoke(cli, ["-p", str(db), "init"], catch_exceptions=False)
+        assert made.exit_code == 0, made.output
     return CliRunner().invoke(cli, ["-p", str(db), "import", *args], catch_exceptions=False)
 
 

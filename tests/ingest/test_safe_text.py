@@ -10,7 +10,7 @@ from pathlib import Path
 from codebench.exchange.jsonl import export_jsonl, import_jsonl
 from codebench.exchange.qdpx.project import import_qdpx
 from codebench.project import Project
-from codebench.safetext import safe_file_name, safe_text
+from codebench.safety import safe_file_name, safe_text
 
 EVERY_CONTROL = "".join(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
 

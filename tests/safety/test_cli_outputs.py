@@ -95,6 +95,7 @@ def test_file_names_in_import_messages_are_safe(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "ok\x1b]0;pwned\x07.txt").write_text("Ann: Hello there.\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["-p", str(tmp_path / "p.db"), "init"]).exit_code == 0
     result = CliRunner().invoke(cli, ["-p", str(tmp_path / "p.db"), "import", str(folder)])
     assert result.exit_code == 0, result.output
     assert raw_controls(result.stdout) == []

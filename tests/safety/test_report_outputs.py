@@ -165,7 +165,7 @@ def test_docx_opens_and_holds_no_control_characters(rendered) -> None:
 
 
 def test_svg_and_html_are_well_formed_where_xml(rendered) -> None:
-    for (kind, fmt), data in rendered.items():
+    for (_kind, fmt), data in rendered.items():
         if fmt == "svg":
             assert isinstance(data, str)
             ET.fromstring(data.encode("utf-8"))  # matplotlib's SVG parses: no control characters

@@ -53,7 +53,9 @@ def test_palette_pages_before_its_list_is_laid_out(tui_project: Project, key: st
             assert await app._check_bindings(key)
             await pilot.pause()
             assert app.is_running and isinstance(app.screen, CommandPalette)
-            assert commands.highlighted is not None and commands.highlighted > 0 or key == "pageup"
+            assert (
+                commands.highlighted is not None and commands.highlighted > 0
+            ) or key == "pageup"
             await pilot.press("escape")
         assert app.crash is None and app.return_code in (None, 0)
 

@@ -303,7 +303,7 @@ def test_search_next_and_previous(tui_project: Project) -> None:
         assert len(hits) >= 3
         await pilot.press("slash", *"nurse", "enter")
         await pilot.pause()
-        assert view.cursor == next(i for i in hits if i > hits[0] - 1 and i > 0 or True)
+        assert view.cursor == next(i for i in hits if (i > hits[0] - 1 and i > 0) or True)
         found = view.cursor
         assert "nurse" in segments[found].text.lower()
         await pilot.press("n")
@@ -420,7 +420,7 @@ def test_help_lists_every_binding(tui_project: Project) -> None:
         console = Console(width=200, record=True, file=io.StringIO())
         console.print(app.screen._tables())
         text = console.export_text()
-        for _, bindings in binding_groups():
+        for _, bindings in binding_groups(app.BINDINGS):
             for binding in bindings:
                 assert binding.id and binding.id in text, binding
         await pilot.press("escape")

@@ -45,7 +45,7 @@ from codebench.exchange.refi.ids import REFI_NAMESPACE
 from codebench.fileio import remove_stale_temporaries
 from codebench.ids import guid_from_key
 from codebench.ingest.segmentation import Segmenter
-from codebench.safetext import safe_text
+from codebench.safety import safe_text
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql

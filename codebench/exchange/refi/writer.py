@@ -52,6 +52,7 @@ from .exportcheck import (
     format_datetime,
     typed_value,
 )
+from .xmlout import Attrs
 from .xmlout import XmlEmitter as _Emitter
 
 __all__ = [
@@ -238,18 +239,18 @@ def _emit_project(plan: ExportPlan, stream: BinaryIO) -> None:
         if p.sources:
             with out.element("Sources"):
                 for source in p.sources:
-                    attrs = {
+                    source_attrs: Attrs = {
                         "guid": source.guid,
                         "name": source.name,
                         "plainTextPath": f"internal://{source_member_name(source)}",
                         "creatingUser": source.creating_user,
                         "creationDateTime": format_datetime(source.created),
                     }
-                    with out.element("TextSource", attrs):
+                    with out.element("TextSource", source_attrs):
                         if source.description:
                             out.text("Description", source.description)
                         for selection in plan.selections.get(source.guid, []):
-                            sel_attrs = {
+                            sel_attrs: Attrs = {
                                 "guid": selection.guid,
                                 "name": selection.name or None,
                                 "startPosition": str(selection.start),
@@ -268,13 +269,13 @@ def _emit_project(plan: ExportPlan, stream: BinaryIO) -> None:
         if p.notes:
             with out.element("Notes"):
                 for note in p.notes:
-                    attrs = {
+                    note_attrs: Attrs = {
                         "guid": note.guid,
                         "name": note.name or None,
                         "creatingUser": note.creating_user,
                         "creationDateTime": format_datetime(note.created),
                     }
-                    with out.element("Note", attrs):
+                    with out.element("Note", note_attrs):
                         if note.description:
                             out.text("Description", note.description)
                         out.text("PlainTextContent", note.text)
@@ -294,8 +295,8 @@ def _emit_project(plan: ExportPlan, stream: BinaryIO) -> None:
                                 out.leaf(tag, {"targetGUID": guid})
         if p.description:
             out.text("Description", p.description)
-        for note in p.note_refs:
-            out.leaf("NoteRef", {"targetGUID": note})
+        for note_ref in p.note_refs:
+            out.leaf("NoteRef", {"targetGUID": note_ref})
     out.end_document()
 
 
@@ -319,7 +320,7 @@ def _write_zip(plan: ExportPlan, fileobj: BinaryIO) -> None:
         with archive.open(_zip_info("project.qde"), "w") as member:
             # The XML writer makes millions of tiny writes; buffer them before
             # they reach the compressor.
-            buffered = io.BufferedWriter(member, buffer_size=1 << 20)  # type: ignore[arg-type]
+            buffered = io.BufferedWriter(member, buffer_size=1 << 20)
             _emit_project(plan, buffered)  # streamed straight into the archive
             buffered.flush()
         for source in plan.project.sources:

@@ -19,8 +19,8 @@ from typing import Any, NoReturn
 from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
-import defusedxml  # type: ignore[import-untyped]
-from defusedxml import (  # type: ignore[import-untyped]
+import defusedxml
+from defusedxml import (
     DTDForbidden,
     EntitiesForbidden,
     ExternalReferenceForbidden,

@@ -18,8 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from codebench.models import Code
-from codebench.tui.literal import literal
 from codebench.safety import visible_controls as _v
+from codebench.tui.literal import literal
 
 Placement = Literal["child", "sibling", "top"]
 PLACEMENTS: tuple[Placement, ...] = ("child", "sibling", "top")
@@ -133,7 +133,10 @@ class CodeFormModal(ModalScreen[CodeForm | None]):
                     )
                 yield Label("Colour (#RRGGBB, optional)")
                 yield Input(
-                    _v(self._values.get("colour", "")), id="colour", placeholder="#4DC9B0", compact=True
+                    _v(self._values.get("colour", "")),
+                    id="colour",
+                    placeholder="#4DC9B0",
+                    compact=True,
                 )
             yield Static("", id="form-error")
             with Horizontal(id="form-buttons"):

@@ -22,9 +22,9 @@ from textual.widgets.option_list import Option
 
 from codebench.codebook.ranking import rank_codes
 from codebench.models import Code
+from codebench.tui.literal import literal
 from codebench.tui.widgets.code_options import code_prompt
 from codebench.tui.widgets.lists import NavOptionList
-from codebench.tui.literal import literal
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,12 @@ LEGEND = """\
 """
 
 
-def binding_groups() -> list[tuple[str, list[BindingType]]]:
-    """Where bindings live, in the order the help screen lists them."""
-    from codebench.tui.app import CodebenchApp
+def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[BindingType]]]:
+    """Where bindings live, in the order the help screen lists them.
+
+    The app's own bindings are passed in (the app opens this screen, so the
+    screen does not import the app).
+    """
     from codebench.tui.modals.code_picker import CodePickerModal
     from codebench.tui.modals.memo import MemoModal
     from codebench.tui.screens.coding import CodingScreen
@@ -59,7 +62,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
         ("Every list and table (when it has focus)", list(NavDataTable.BINDINGS)),
-        ("Everywhere", list(CodebenchApp.BINDINGS)),
+        ("Everywhere", list(app_bindings)),
     ]
 
 
@@ -105,7 +108,7 @@ class HelpScreen(ModalScreen[None]):
     def _tables(self) -> Group:
         keymap: dict[str, str] = dict(getattr(self.app, "_keymap", {}))
         tables: list[Table | Text] = []
-        for title, bindings in binding_groups():
+        for title, bindings in binding_groups(self.app.BINDINGS):
             table = Table(
                 title=title,
                 title_justify="left",

@@ -66,7 +66,7 @@ def page_options(options: OptionList, direction: int) -> None:
         options.call_after_refresh(page)
 
 
-class NavDataTable(DataTable):  # type: ignore[type-arg]
+class NavDataTable(DataTable):
     """A :class:`DataTable` that also moves with ``j``/``k``/``g``/``G``, and repaints when measured."""
 
     BINDINGS: ClassVar[list[BindingType]] = list_bindings("scroll_top", "scroll_bottom")

@@ -1,0 +1,126 @@
+"""What every command shares: the invocation's project, its options and its error handling.
+
+Command modules import from here, and the root group in :mod:`codebench.cli.app`
+imports the command modules, so the dependency runs one way.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from codebench.errors import CodebenchError, ProjectMissing
+from codebench.safety import one_line
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Where ``codebench demo`` builds its project; suggested when no project is found.
+DEMO_PROJECT = Path("codebench-demo.db")
+
+
+class Context:
+    """Per-invocation state: where the project is, and which project file a command opened."""
+
+    def __init__(self, project_path: Path | None) -> None:
+        self.project_path = project_path
+        #: The project file the command opened last: the one an SQLite failure is about.
+        self.opened: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        """``-p PATH``, else ``$CODEBENCH_PROJECT`` or ``./codebench.db``."""
+        if self.project_path is not None:
+            return self.project_path
+        from codebench.project import default_project_path
+
+        return default_project_path()
+
+    def open(self, *, write: bool = True) -> Project:
+        """Open the ``-p`` project, which must exist; ``write=False`` for commands that only read."""
+        return self.open_at(self.path, write=write)
+
+    def open_at(self, path: Path, *, create: bool = False, write: bool = True) -> Project:
+        """Open the project at ``path`` (``create``: make one there if there is none)."""
+        from codebench.project import Project
+
+        self.opened = path
+        return Project.open(path, create=create, write=write)
+
+
+def handle_errors(func: F) -> F:
+    """Turn a user's or the environment's failure into a one-line ``Error:`` and exit status 1.
+
+    :class:`CodebenchError` prints as it is. SQLite failures about the project
+    file (locked past the busy timeout, disk full, read-only, damaged) are
+    translated here, once for every command, naming the file the command
+    opened; any other SQLite error is a bug and keeps its traceback.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ProjectMissing as error:
+            raise click.ClickException(str(error) + _demo_hint(error.path)) from None
+        except CodebenchError as error:
+            raise click.ClickException(one_line(error)) from None
+        except sqlite3.Error as error:
+            from codebench.store.failures import describe
+
+            message = describe(error, _project_in_play())
+            if message is None:
+                raise
+            raise click.ClickException(one_line(message)) from None
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _project_in_play() -> Path:
+    """The project file the running command opened (else the one ``-p`` names)."""
+    click_ctx = click.get_current_context(silent=True)
+    state = click_ctx.find_object(Context) if click_ctx is not None else None
+    if state is None:
+        from codebench.project import default_project_path
+
+        return default_project_path()
+    return state.opened or state.path
+
+
+def _demo_hint(missing: object) -> str:
+    """Point at the demo project when it is in this folder and was not the path tried."""
+    if DEMO_PROJECT.is_file() and Path(str(missing)) != DEMO_PROJECT:
+        return f"; the demo project is here: `codebench -p {DEMO_PROJECT}`"
+    return ""
+
+
+def coder_option(required: bool = True) -> Callable[[F], F]:
+    return click.option(
+        "--coder",
+        envvar="CODEBENCH_CODER",
+        required=required,
+        help="Coder name (or set CODEBENCH_CODER).",
+    )
+
+
+def format_option(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+pass_ctx = click.make_pass_decorator(Context)
