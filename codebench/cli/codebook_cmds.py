@@ -137,9 +137,9 @@ def import_cmd(ctx: Context, file_path: Path) -> None:
 
 
 def _counts(project: Project) -> dict[str, int]:
-    from codebench.store import codes as code_sql
+    from codebench.codebook.edits import coding_counts
 
-    by_id = code_sql.coding_counts(project.db)
+    by_id = coding_counts(project)
     return {c.guid: by_id.get(c.id, 0) for c in project.codes()}
 
 

@@ -28,17 +28,8 @@ from codebench.store import events as event_sql
 if TYPE_CHECKING:
     from codebench.project import Project
 
-#: Fields :func:`edit_code` may change.
-EDITABLE_FIELDS = (
-    "name",
-    "number",
-    "description",
-    "inclusion",
-    "exclusion",
-    "example",
-    "colour",
-    "shortcut",
-)
+#: Fields :func:`edit_code` may change (the store's list of a code's editable columns).
+EDITABLE_FIELDS = code_sql.EDITABLE
 TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
 
 CodeRef = Code | str | int

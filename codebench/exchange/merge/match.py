@@ -24,17 +24,8 @@ if TYPE_CHECKING:
 #: Settings that belong to one laptop's front end, never merged.
 _LOCAL_SETTINGS = ("tui.",)
 
-_CODE_FIELDS = (
-    "name",
-    "number",
-    "description",
-    "inclusion",
-    "exclusion",
-    "example",
-    "colour",
-    "shortcut",
-    "archived",
-)
+#: A code's fields a merge compares and copies: what an edit may change, and its archived flag.
+_CODE_FIELDS = (*code_sql.EDITABLE, "archived")
 
 
 @dataclass
