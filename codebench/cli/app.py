@@ -32,7 +32,9 @@ def _printable_errors() -> Iterator[None]:
     try:
         yield
     except click.ClickException as error:
-        error.message = one_line(error.message)
+        # Rewritten in place, so the exception keeps its class (a usage error still
+        # prints its usage line and exits 2); click declares the field final.
+        vars(error)["message"] = one_line(error.message)
         raise
     except CodebenchError as error:  # raised outside a handle_errors command
         raise click.ClickException(one_line(error)) from None
