@@ -152,7 +152,12 @@ def _decode_yaml(raw: str, path: Path) -> Any:
         _check_yaml_events(yaml.parse(raw, Loader=loader), path)
         return yaml.load(raw, Loader=loader)
     except yaml.YAMLError as error:  # the parser says where
-        raise CodebookError(f"{path}: not valid YAML ({' '.join(str(error).split())})") from None
+        message = " ".join(str(error).split())
+        if "maximum nesting depth" in message:
+            # libyaml (0.2.6 on) has its own nesting limit, met while it scans ahead
+            # of the events checked above: the same refusal, in the same words.
+            raise _too_deep(f"{path}") from None
+        raise CodebookError(f"{path}: not valid YAML ({message})") from None
 
 
 def _check_yaml_events(events: Iterable[Any], path: Path) -> None:
