@@ -46,7 +46,7 @@ def read_csv(path: Path, *, encoding: str | None = None, field_limit: int = FIEL
     decoded = decode_bytes(read_limited(path, shown), shown, encoding)
     reader = csv.reader(io.StringIO(decoded.text, newline=""))
     records: list[tuple[int, list[str]]] = []
-    with _field_limit(field_limit):
+    with csv_field_limit(field_limit):
         try:
             for cells in reader:
                 records.append((reader.line_num, [safe_text(cell) for cell in cells]))
@@ -77,7 +77,7 @@ def iter_dicts(table: CsvRows) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 @contextmanager
-def _field_limit(limit: int) -> Iterator[None]:
+def csv_field_limit(limit: int) -> Iterator[None]:
     """The csv module's field limit is global: set it for this read, then put it back."""
     previous = csv.field_size_limit(limit)
     try:

@@ -86,3 +86,126 @@ def test_a_code_tree_past_the_recursion_limit_is_one_line_naming_the_project(
     assert "out.qdpx" not in line and "book.yaml" not in line  # outputs are not blamed
     assert not (tmp_path / "out.qdpx").exists() and not (tmp_path / "book.yaml").exists()
     assert not [p for p in tmp_path.iterdir() if "codebench-tmp" in p.name]
+
+
+# ------------------------------------------------ item 13: the codings CSV reader
+ROW = "alice,01-riverside-ceo,3,01"
+HEADER = "coder,transcript,segment,code,memo\n"
+
+
+def _memos(db: Path) -> list[str]:
+    connection = sqlite3.connect(db)
+    try:
+        return [text for (text,) in connection.execute("SELECT text FROM memos ORDER BY id")]
+    finally:
+        connection.close()
+
+
+def test_a_codings_csv_saved_by_excel_in_its_code_page_is_decoded_and_says_so(
+    db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "codings.csv"
+    path.write_bytes((HEADER + ROW + ",Café – naïve\n").encode("cp1252"))
+    result = invoke("-p", str(db), "import-codings", str(path))
+    assert result.exit_code == 0, result.output
+    assert "codings.csv: read as cp1252 (detected" in result.output
+    assert _memos(db)[-1] == "Café – naïve"
+
+
+def test_import_codings_encoding_forces_one_and_an_unknown_one_is_refused(
+    db: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "codings.csv"
+    path.write_bytes((HEADER + ROW + ",Zaříjí\n").encode("cp1250"))
+    result = invoke("-p", str(db), "import-codings", str(path), "--encoding", "cp1250")
+    assert result.exit_code == 0, result.output
+    assert "read as cp1250 (--encoding)" in result.output
+    assert _memos(db)[-1] == "Zaříjí"
+    line = one_error_line(invoke("-p", str(db), "import-codings", str(path), "--encoding", "nope"))
+    assert "unknown text encoding 'nope'" in line
+
+
+def test_a_utf16_codings_csv_with_a_byte_order_mark_is_read(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "codings.csv"
+    path.write_bytes((HEADER + ROW + ",memo\n").encode("utf-16"))
+    result = invoke("-p", str(db), "import-codings", str(path))
+    assert result.exit_code == 0, result.output
+    assert "1 codings added" in result.output
+
+
+def test_codings_csv_cells_have_the_shared_readers_limit(db: Path, tmp_path: Path) -> None:
+    """Cells over the csv module's own 128 KiB limit import; over 1 MiB, one line naming it."""
+    path = tmp_path / "codings.csv"
+    path.write_text(HEADER + ROW + "," + "x" * 200_000 + "\n", encoding="utf-8")
+    result = invoke("-p", str(db), "import-codings", str(path))
+    assert result.exit_code == 0, result.output
+    assert len(_memos(db)[-1]) == 200_000
+    path.write_text(HEADER + ROW + "," + "y" * (1024 * 1024 + 1) + "\n", encoding="utf-8")
+    line = one_error_line(invoke("-p", str(db), "import-codings", str(path)))
+    assert "codings.csv:2: a cell is longer than 1,048,576 characters" in line
+
+
+def test_control_characters_in_a_codings_csv_are_stored_visible(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "codings.csv"
+    path.write_text(
+        HEADER + "\x1b]0;pwned\x07eve,01-riverside-ceo,3,01,memo \x1b[31mred\n", encoding="utf-8"
+    )
+    result = invoke("-p", str(db), "import-codings", str(path))
+    assert result.exit_code == 0, result.output
+    connection = sqlite3.connect(db)
+    names = [name for (name,) in connection.execute("SELECT name FROM coders")]
+    connection.close()
+    assert "␛]0;pwned␇eve" in names
+    assert _memos(db)[-1] == "memo ␛[31mred"
+
+
+# ------------------------------------------- item 13: two processes at once
+def test_a_dump_loaded_into_a_project_another_process_just_filled_is_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: Path
+) -> None:
+    """Both imports saw an empty project; the one that got the lock second merges."""
+    from codebench.exchange import jsonl
+    from codebench.store import bulk
+
+    dump = tmp_path / "dump.jsonl"
+    with Project.open(template, write=False) as source:
+        jsonl.export_jsonl(source, dump)
+    target = tmp_path / "new.db"
+    with Project.open(target, create=True) as project:
+        real = bulk.table_counts
+        calls = {"n": 0}
+
+        def racing(db):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] == 1:  # the check before the lock: the other process is not done yet
+                with Project.open(target) as other:
+                    jsonl.import_jsonl(dump, other)
+                return {}
+            return real(db)
+
+        monkeypatch.setattr(bulk, "table_counts", racing)
+        result = jsonl.import_jsonl(dump, project)
+        monkeypatch.setattr(bulk, "table_counts", real)
+        assert result.merge is not None and result.merge.ok
+        assert project.db.execute("SELECT count(*) FROM codings").fetchone()[0] == 1
+
+
+def test_a_new_project_created_by_two_processes_at_once_opens_in_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second to create the tables finds them made: it waits and carries on."""
+    from codebench.store import migrations
+
+    target = tmp_path / "new.db"
+    first = migrations.migrations._migrations[0]
+    real = first.fn
+
+    def racing(db):  # type: ignore[no-untyped-def]
+        monkeypatch.setattr(first, "fn", real)
+        with Project.open(target, create=True):  # the other process, a moment earlier
+            pass
+        real(db)
+
+    monkeypatch.setattr(first, "fn", racing)
+    with Project.open(target, create=True) as project:
+        assert not migrations.pending_names(project.db)

@@ -229,12 +229,16 @@ def import_jsonl(path: Path | str, project: Project, *, dry_run: bool = False) -
     if not any(bulk.table_counts(project.db).values()):
         try:
             with bulk.large_cache(project.db), project.transaction():
-                _Loader(project, records).load()
-                if dry_run:
-                    raise _DryRun
+                # Asked again under the write lock: another process may have filled
+                # the project meanwhile (two imports of one dump at once), and then
+                # this one merges instead of failing on its rows.
+                if not any(bulk.table_counts(project.db).values()):
+                    _Loader(project, records).load()
+                    if dry_run:
+                        raise _DryRun
+                    return result
         except _DryRun:
-            pass
-        return result
+            return result
     from codebench.exchange.merge.run import merge
     from codebench.project import Project
 
