@@ -209,3 +209,34 @@ def test_a_new_project_created_by_two_processes_at_once_opens_in_both(
     monkeypatch.setattr(first, "fn", racing)
     with Project.open(target, create=True) as project:
         assert not migrations.pending_names(project.db)
+
+
+# ---------------------------------------- item 19: a message that contradicted itself
+def test_init_takes_a_qdc_codebook_and_a_refused_one_leaves_no_project(
+    db: Path, tmp_path: Path
+) -> None:
+    """``init --codebook book.qdc`` used to say "REFI-QDA codebooks are imported from a
+    file named .qdc" about a file named .qdc."""
+    book = tmp_path / "book.qdc"
+    assert invoke("-p", str(db), "codebook", "export", "-o", str(book)).exit_code == 0
+    new = tmp_path / "new.db"
+    result = invoke("-p", str(new), "init", "--codebook", str(book))
+    assert result.exit_code == 0, result.output
+    with Project.open(new, write=False) as project:
+        assert len(project.codes()) == 35
+    line = one_error_line(invoke("-p", str(new), "init", "--codebook", str(book)))
+    assert "already has a codebook" in line
+    deep = tmp_path / "deep.qdc"
+    nested = "".join(
+        f'<Code guid="{n:08d}-0000-4000-8000-000000000000" name="c{n}" isCodable="true">'
+        for n in range(70)
+    )
+    deep.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
+        f"<Codes>{nested}{'</Code>' * 70}</Codes></CodeBook>",
+        encoding="utf-8",
+    )
+    other = tmp_path / "other.db"
+    line = one_error_line(invoke("-p", str(other), "init", "--codebook", str(deep)))
+    assert "deep.qdc" in line and "64 levels" in line
+    assert not list(tmp_path.glob("other.db*"))

@@ -392,3 +392,32 @@ def import_qdc(project: Project, path: Path | str) -> QdcImport:
         matched_by_name=merged.matched_by_name,
         warnings=[*book.warnings, *merged.warnings],
     )
+
+
+def init_from_qdc(target: Path | str | None, path: Path | str) -> tuple[Project, QdcImport]:
+    """A new project whose codebook is the ``.qdc`` at ``path`` (``codebench init --codebook x.qdc``).
+
+    The codebook is read and checked before the project file is made, and a
+    file made here is removed again when its codes cannot be added, so a
+    refused codebook never leaves an empty project behind.
+    """
+    from codebench.exchange.refi import read_codebook
+    from codebench.project import Project, default_project_path
+
+    with refi_errors():
+        read_codebook(Path(path))
+    where = Path(target) if target is not None else default_project_path()
+    existed = where.exists() and where.stat().st_size > 0
+    project = Project.init(where, None)
+    try:
+        if project.codes(include_archived=True):
+            raise CodebookError(
+                f"{where}: project already has a codebook (use `codebench codebook import`)"
+            )
+        return project, import_qdc(project, path)
+    except BaseException:
+        project.close()
+        if not existed:
+            for leftover in (where, Path(f"{where}-wal"), Path(f"{where}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
