@@ -44,7 +44,9 @@ def read_csv(path: Path, *, encoding: str | None = None, field_limit: int = FIEL
     """
     shown = safe_file_name(path)
     decoded = decode_bytes(read_limited(path, shown), shown, encoding)
-    reader = csv.reader(io.StringIO(decoded.text, newline=""))
+    # strict: a quote that is never closed is an error, not a cell that
+    # silently swallows the rest of the file.
+    reader = csv.reader(io.StringIO(decoded.text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     with csv_field_limit(field_limit):
         try:
@@ -56,10 +58,21 @@ def read_csv(path: Path, *, encoding: str | None = None, field_limit: int = FIEL
                 raise ImportFailed(
                     f"{shown}:{line}: a cell is longer than {field_limit:,} characters"
                 ) from None
+            if "unexpected end of data" in str(error):
+                raise ImportFailed(
+                    f"{shown}:{line}: a quoted cell is never closed (a stray '\"'?)"
+                ) from None
             raise ImportFailed(f"{shown}:{line}: not valid CSV ({error})") from None
     if not records:
         raise ImportFailed(f"{shown}: empty file")
     (_, header), *rows = records
+    names = [name.strip().casefold() for name in header]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise ImportFailed(
+            f"{shown}:1: column(s) {', '.join(repeated)} appear more than once "
+            "(which one would count?)"
+        )
     return CsvRows(header, rows, decoded)
 
 

@@ -240,3 +240,112 @@ def test_init_takes_a_qdc_codebook_and_a_refused_one_leaves_no_project(
     line = one_error_line(invoke("-p", str(other), "init", "--codebook", str(deep)))
     assert "deep.qdc" in line and "64 levels" in line
     assert not list(tmp_path.glob("other.db*"))
+
+
+# ------------------------------------------- beyond the list: CSVs that lost data silently
+def _transcript_count(db: Path) -> int:
+    connection = sqlite3.connect(db)
+    try:
+        return int(connection.execute("SELECT count(*) FROM transcripts").fetchone()[0])
+    finally:
+        connection.close()
+
+
+def test_a_quote_never_closed_in_a_codings_csv_is_refused_not_swallowing_the_rest(
+    db: Path, tmp_path: Path
+) -> None:
+    """The csv module's lenient mode made rows 3 and 4 part of row 2's memo: "1 rows"."""
+    path = tmp_path / "codings.csv"
+    path.write_text(
+        HEADER + ROW + ',"oops\n' + "alice,01-riverside-ceo,4,01,\nalice,01-riverside-ceo,5,01,\n",
+        encoding="utf-8",
+    )
+    before = _memos(db)
+    line = one_error_line(invoke("-p", str(db), "import-codings", str(path)))
+    assert "codings.csv:2: a quoted cell is never closed" in line
+    assert _memos(db) == before
+
+
+@pytest.mark.parametrize(
+    ("sheet", "message"),
+    [
+        ('name,role\nnew,x\nother,"never closed\n', "attr.csv:3: a quoted cell is never closed"),
+        ("name,role,Role\nnew,a,b\n", "attr.csv:1: column(s) role appear more than once"),
+        ("name,role\nnew,a\nNEW,b\n", "attr.csv:3: transcript 'NEW' is already on line 2"),
+    ],
+    ids=["unclosed-quote", "repeated-column", "repeated-transcript"],
+)
+def test_an_ambiguous_attributes_csv_is_refused_before_any_transcript_is_stored(
+    db: Path, tmp_path: Path, sheet: str, message: str
+) -> None:
+    (tmp_path / "new.txt").write_text("Ann: new text here.\n", encoding="utf-8")
+    (tmp_path / "attr.csv").write_text(sheet, encoding="utf-8")
+    result = invoke(
+        "-p",
+        str(db),
+        "import",
+        str(tmp_path / "new.txt"),
+        "--attributes",
+        str(tmp_path / "attr.csv"),
+    )
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert _transcript_count(db) == 1
+
+
+def test_an_attributes_csv_with_bom_and_crlf_is_read(db: Path, tmp_path: Path) -> None:
+    (tmp_path / "new.txt").write_text("Ann: new text here.\n", encoding="utf-8")
+    (tmp_path / "attr.csv").write_bytes(b"\xef\xbb\xbfname,role\r\nnew,=cmd\r\n")
+    result = invoke(
+        "-p",
+        str(db),
+        "import",
+        str(tmp_path / "new.txt"),
+        "--attributes",
+        str(tmp_path / "attr.csv"),
+    )
+    assert result.exit_code == 0, result.output
+    with Project.open(db, write=False) as project:
+        assert project.transcript("new").attributes == {"role": "=cmd"}
+
+
+# ------------------------------------------- beyond the list: JSONL numbers and keys
+@pytest.fixture
+def dump_lines(template: Path, tmp_path: Path) -> list[str]:
+    from codebench.exchange.jsonl import export_jsonl
+
+    dump = tmp_path / "dump.jsonl"
+    with Project.open(template, write=False) as source:
+        export_jsonl(source, dump)
+    return dump.read_text(encoding="utf-8").splitlines()
+
+
+def _first_coding(lines: list[str]) -> int:
+    return next(i for i, line in enumerate(lines) if '"type": "coding"' in line)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda line: line[:-1] + ', "start": 0}', 'the key "start" appears twice in one object'),
+        (
+            lambda line: line.replace('"start": ', '"start": 1' + "0" * 5000 + ', "x": ', 1),
+            "a number with more than 4300 digits",
+        ),
+        (lambda line: line.replace('"start": ', '"start": NaN, "x": ', 1), "NaN is not"),
+    ],
+    ids=["repeated-key", "huge-number", "nan"],
+)
+def test_a_jsonl_record_with_a_repeated_key_or_a_huge_number_is_one_line(
+    dump_lines: list[str], tmp_path: Path, edit, message: str
+) -> None:
+    """A repeated key used to be settled silently (the last won); Python's message for a huge
+    number told the user to call ``sys.set_int_max_str_digits()``."""
+    index = _first_coding(dump_lines)
+    lines = dump_lines[:]
+    lines[index] = edit(lines[index])
+    path = tmp_path / "edited.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    line = one_error_line(invoke("-p", str(tmp_path / "new.db"), "import-jsonl", str(path)))
+    assert f"edited.jsonl:{index + 1}: not valid JSON" in line and message in line
+    assert "sys." not in line

@@ -73,7 +73,8 @@ def open_csv_rows(path: Path, encoding: str | None = None) -> Iterator[CsvRecord
     shown = safe_file_name(path)
     handle, note = _open_text(path, shown, encoding)
     with handle, csv_field_limit(FIELD_LIMIT):
-        reader = csv.reader(handle)
+        # strict: a quote never closed is an error, not a memo that swallows the rest of the file
+        reader = csv.reader(handle, strict=True)
 
         def records() -> Iterator[tuple[int, list[str]]]:
             while True:
@@ -88,6 +89,10 @@ def open_csv_rows(path: Path, encoding: str | None = None) -> Iterator[CsvRecord
                     if "field larger" in str(error):
                         raise ImportFailed(
                             f"{shown}:{line}: a cell is longer than {FIELD_LIMIT:,} characters"
+                        ) from None
+                    if "unexpected end of data" in str(error):
+                        raise ImportFailed(
+                            f"{shown}:{line}: a quoted cell is never closed (a stray '\"'?)"
                         ) from None
                     raise ImportFailed(f"{shown}:{line}: not valid CSV ({error})") from None
                 yield line, [safe_text(field) for field in fields]

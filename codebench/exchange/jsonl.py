@@ -386,8 +386,19 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-#: Strict JSON: ``NaN`` and ``Infinity`` (which Python's decoder accepts) are refused.
-_decode = json.JSONDecoder(parse_constant=_no_constant).decode
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different (Python's decoder keeps the last of a repeated one)."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {json.dumps(repeated)[:40]} appears twice in one object")
+    return record
+
+
+#: Strict JSON: ``NaN`` and ``Infinity`` (which Python's decoder accepts) are
+#: refused, and so is a key repeated in one object (which it silently settles).
+_decode = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_unique_keys).decode
 
 #: Per kind: the exact key set of a well-formed record (``type`` included), for the fast path.
 _KEYSETS: dict[str, frozenset[str]] = {
@@ -403,7 +414,10 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     try:
         record = _decode(line)
     except ValueError as error:
-        raise JsonlError(f"{path}:{number}: not valid JSON ({error})") from None
+        detail = str(error)
+        if "integer string conversion" in detail:  # Python's advice is for programmers
+            detail = f"a number with more than {sys.get_int_max_str_digits()} digits"
+        raise JsonlError(f"{path}:{number}: not valid JSON ({detail})") from None
     except RecursionError:  # the decoder recurses per level; nothing is left half-built
         raise _too_deep(path, number) from None
     if type(record) is not dict:

@@ -292,10 +292,17 @@ def read_attribute_sheet(path: Path, encoding: str | None = None) -> AttributeSh
         fields[0],
     )
     rows: list[tuple[int, str, dict[str, str]]] = []
+    first_line: dict[str, int] = {}
     for line, row in iter_dicts(table):
         ref = row.get(key, "")
         if not ref:
             raise ImportFailed(f"{shown}:{line}: no transcript named in column {key!r}")
+        earlier = first_line.setdefault(ref.casefold(), line)
+        if earlier != line:
+            raise ImportFailed(
+                f"{shown}:{line}: transcript {ref!r} is already on line {earlier} "
+                "(one row per transcript, or which values would count?)"
+            )
         rows.append((line, ref, {k: v for k, v in row.items() if k != key and k and v}))
     return AttributeSheet(path, rows, table.decoded.note)
 
