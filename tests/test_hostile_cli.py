@@ -349,3 +349,77 @@ def test_a_jsonl_record_with_a_repeated_key_or_a_huge_number_is_one_line(
     line = one_error_line(invoke("-p", str(tmp_path / "new.db"), "import-jsonl", str(path)))
     assert f"edited.jsonl:{index + 1}: not valid JSON" in line and message in line
     assert "sys." not in line
+
+
+# ------------------------------------------- beyond the list: outputs that cannot be written
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "frequencies", "-o", "{out}/freq.csv"],
+        ["report", "quotes", "-o", "{out}/quotes.docx"],
+        ["export", "jsonl", "-o", "{out}/dump.jsonl"],
+        ["export", "qdpx", "-o", "{out}/project.qdpx"],
+        ["codebook", "export", "-o", "{out}/book.yaml"],
+    ],
+    ids=["report-csv", "report-docx", "jsonl", "qdpx", "codebook"],
+)
+def test_an_output_that_cannot_be_written_is_one_line_naming_it(
+    db: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """Writing under a path that is a file used to end in a PermissionError /
+    NotADirectoryError traceback (the REFI-QDA writer named only the file's name)."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    args = [part.replace("{out}", str(blocker)) for part in command]
+    line = one_error_line(invoke("-p", str(db), *args))
+    assert f"{blocker}/" in line and "cannot write it" in line
+    assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
+
+
+def test_a_rename_that_fails_keeps_the_old_file_and_names_the_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from codebench.errors import OutputFailed
+    from codebench.fileio import write_atomic
+
+    target = tmp_path / "out.csv"
+    target.write_text("old", encoding="utf-8")
+
+    def refuse(_src: object, _dst: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(
+        OutputFailed, match=r"out\.csv: cannot write it \(Operation not permitted\)"
+    ):
+        write_atomic(target, "new")
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_an_output_to_a_named_pipe_writes_to_it_and_never_replaces_it(
+    db: Path, tmp_path: Path
+) -> None:
+    """``-o PIPE`` (or ``/dev/null``) used to get a temporary renamed over it: the pipe
+    (or the device) became a plain file. Tested on a pipe, never on a real device."""
+    import os
+    import stat
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    result = invoke("-p", str(db), "report", "frequencies", "--format", "csv", "-o", str(pipe))
+    if not received:  # unblock the reader if nothing was written to the pipe
+        with open(pipe, "wb"):
+            pass
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert received and b"Code,Name" in received[0]
+    assert not [p for p in tmp_path.iterdir() if "codebench-tmp" in p.name]

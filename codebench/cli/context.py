@@ -62,7 +62,9 @@ def handle_errors(func: F) -> F:
     :class:`CodebenchError` prints as it is. SQLite failures about the project
     file (locked past the busy timeout, disk full, read-only, damaged) are
     translated here, once for every command, naming the file the command
-    opened; any other SQLite error is a bug and keeps its traceback.
+    opened; any other SQLite error is a bug and keeps its traceback. An
+    ``OSError`` about a file (the writers already turn theirs into messages)
+    and data nested past the recursion limit are the last backstops.
     """
 
     @functools.wraps(func)
@@ -82,6 +84,14 @@ def handle_errors(func: F) -> F:
             raise click.ClickException(one_line(message)) from None
         except RecursionError:
             raise click.ClickException(one_line(_too_deep_message())) from None
+        except BrokenPipeError:
+            raise  # the reader of standard output went away: the entry point ends quietly
+        except OSError as error:
+            if error.filename is None:
+                raise  # not about a file: a bug, keep the traceback
+            raise click.ClickException(
+                one_line(f"{error.filename}: {error.strerror or error}")
+            ) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
 
