@@ -423,3 +423,85 @@ def test_an_output_to_a_named_pipe_writes_to_it_and_never_replaces_it(
     assert stat.S_ISFIFO(pipe.stat().st_mode)
     assert received and b"Code,Name" in received[0]
     assert not [p for p in tmp_path.iterdir() if "codebench-tmp" in p.name]
+
+
+# ------------------------------------ item 3, beyond transcripts: every name stored visible
+def _names(db: Path, sql: str) -> list[str]:
+    connection = sqlite3.connect(db)
+    try:
+        return [row[0] for row in connection.execute(sql)]
+    finally:
+        connection.close()
+
+
+def test_controls_in_a_jsonl_dump_are_stored_visible(dump_lines: list[str], tmp_path: Path) -> None:
+    import json
+
+    lines = []
+    for line in dump_lines:
+        record = json.loads(line)
+        if record["type"] in ("code", "coder"):
+            record["name"] = "\x1b]0;t\x07" + record["name"]
+        lines.append(json.dumps(record))
+    path = tmp_path / "ctrl.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    new = tmp_path / "new.db"
+    result = invoke("-p", str(new), "import-jsonl", str(path))
+    assert result.exit_code == 0, result.output
+    for name in _names(new, "SELECT name FROM codes") + _names(new, "SELECT name FROM coders"):
+        assert name.startswith("␛]0;t␇"), name
+
+
+def test_controls_in_a_yaml_codebook_and_in_a_typed_coder_name_are_stored_visible(
+    db: Path, tmp_path: Path
+) -> None:
+    book = tmp_path / "book.yaml"
+    book.write_text(
+        'codes:\n  - name: "\\e]0;t\\aX"\n    description: "a\\x9bb"\n', encoding="utf-8"
+    )
+    new = tmp_path / "new.db"
+    assert invoke("-p", str(new), "init", "--codebook", str(book)).exit_code == 0
+    assert _names(new, "SELECT name || '|' || description FROM codes") == ["␛]0;t␇X|a\ufffdb"]
+    result = invoke("-p", str(db), "code-segment", "--coder", "eve\x1b[2J", CEO, "3", "01")
+    assert result.exit_code == 0, result.output
+    assert "eve␛[2J" in _names(db, "SELECT name FROM coders")
+
+
+def test_controls_xml_lets_through_in_a_qdpx_are_stored_visible(db: Path, tmp_path: Path) -> None:
+    """XML 1.0 cannot hold C0 controls, but C1 ones and ``&#13;`` get through."""
+    import zipfile
+
+    exported = tmp_path / "out.qdpx"
+    assert invoke("-p", str(db), "export", "qdpx", "-o", str(exported)).exit_code == 0
+    with zipfile.ZipFile(exported) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    qde = members["project.qde"].decode("utf-8")
+    qde = qde.replace('name="alice"', 'name="&#x9b;31malice"', 1)
+    qde = qde.replace("<Description>", "<Description>&#x85;x&#13;&#10;", 1)
+    members["project.qde"] = qde.encode("utf-8")
+    hostile = tmp_path / "hostile.qdpx"
+    with zipfile.ZipFile(hostile, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    new = tmp_path / "new.db"
+    result = invoke("-p", str(new), "import-project", str(hostile))
+    assert result.exit_code == 0, result.output
+    assert "\ufffd31malice" in _names(new, "SELECT name FROM coders")
+    described = [d for d in _names(new, "SELECT description FROM codes") if "x\n" in d]
+    assert described and described[0].startswith("\ufffdx\n")
+
+
+def test_a_project_holding_raw_controls_still_exports_to_refi_qda(db: Path, tmp_path: Path) -> None:
+    """A project made before names were made visible at import could not be exported:
+    "contains character U+001B, which XML cannot hold"."""
+    connection = sqlite3.connect(db)
+    with connection:
+        connection.execute("UPDATE codes SET name = 'x\x1b[31m' || name WHERE number = '01'")
+        connection.execute("UPDATE coders SET name = 'a\x07' || name")
+    connection.close()
+    out = tmp_path / "out.qdpx"
+    result = invoke("-p", str(db), "export", "qdpx", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    new = tmp_path / "new.db"
+    assert invoke("-p", str(new), "import-project", str(out)).exit_code == 0
+    assert any(name.startswith("x␛[31m") for name in _names(new, "SELECT name FROM codes"))

@@ -36,7 +36,7 @@ from codebench.errors import CodebenchError
 from codebench.fileio import private_tempdir, write_atomic_with
 from codebench.models import CODER_KINDS, STATUSES
 from codebench.nesting import MAX_CODE_DEPTH, MAX_DATA_DEPTH, data_deeper_than, first_row_too_deep
-from codebench.safety import safe_text_and_sha256
+from codebench.safety import STORED_UNSAFE, safe_text, safe_text_and_sha256
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
 
@@ -443,6 +443,8 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
             )
         if type(value) is int and not _INT_MIN <= value <= _INT_MAX:
             raise JsonlError(f"{path}:{number}: {kind} field {key!r} is out of range ({value:.3g})")
+    if kind not in _LOGGED:
+        _make_safe(kind, record)
     if kind == "event":
         _check_payload(path, number, line, record)
     elif kind == "segment" and not math.isfinite(record["timestamp"] or 0):
@@ -450,6 +452,23 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     elif kind == "memo":
         _check_memo_anchors(path, number, record)
     return record
+
+
+#: Records kept exactly as written: the event log is a record of what happened.
+_LOGGED = frozenset({"event"})
+
+
+def _make_safe(kind: str, record: dict[str, Any]) -> None:
+    """Names, memos and values with control characters made visible, as every reader stores them.
+
+    A transcript's text is left for the loader, which makes it safe together
+    with its hash (:func:`codebench.safety.safe_text_and_sha256`).
+    """
+    for key, value in record.items():
+        if type(value) is str and STORED_UNSAFE.search(value) is not None:
+            if kind == "transcript" and key == "text":
+                continue
+            record[key] = safe_text(value)
 
 
 #: SQLite's integer range: a larger JSON number could not be stored.

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from codebench.errors import CodebenchError, CodebookError
 from codebench.exchange.qdpx.code_index import CodeIndex
 from codebench.models import Code
+from codebench.safety import safe_text
 from codebench.store import events as event_sql
 
 if TYPE_CHECKING:
@@ -91,8 +92,9 @@ def refi_errors() -> Iterator[None]:
 
 
 def refi_code_name(code: Code) -> str:
-    """The REFI name of a code: its label (``"04 Ethos"``)."""
-    return code.label
+    """The REFI name of a code: its label (``"04 Ethos"``), controls made visible (a project
+    made before import made them visible may hold some; XML cannot)."""
+    return safe_text(code.label)
 
 
 def code_description(code: Code) -> str:
@@ -100,14 +102,14 @@ def code_description(code: Code) -> str:
     parts = [code.description] if code.description else []
     parts += [heading + getattr(code, name) for name, heading in SECTIONS if getattr(code, name)]
     if code.number is None and not code.archived and len(parts) == (1 if code.description else 0):
-        return code.description
+        return safe_text(code.description)
     trailer = (
         "[codebench"
         + (f" number {code.number}" if code.number else "")
         + ("; archived" if code.archived else "")
         + "]"
     )
-    return "\n\n".join([*parts, trailer])
+    return safe_text("\n\n".join([*parts, trailer]))
 
 
 def refi_codes(codes: list[Code]) -> list[RefiCode]:
