@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,10 +69,10 @@ def open_csv_rows(path: Path, encoding: str | None = None) -> Iterator[CsvRecord
     (:func:`codebench.safety.safe_text`), as every other way text enters.
     """
     from codebench.csvfile import FIELD_LIMIT, csv_field_limit
-    from codebench.safety import safe_file_name, safe_text
+    from codebench.safety import safe_file_name
 
     shown = safe_file_name(path)
-    handle, note = _open_text(path, shown, encoding)
+    handle, note, clean = _open_text(path, shown, encoding)
     with handle, csv_field_limit(FIELD_LIMIT):
         # strict: a quote never closed is an error, not a memo that swallows the rest of the file
         reader = csv.reader(handle, strict=True)
@@ -95,34 +96,60 @@ def open_csv_rows(path: Path, encoding: str | None = None) -> Iterator[CsvRecord
                             f"{shown}:{line}: a quoted cell is never closed (a stray '\"'?)"
                         ) from None
                     raise ImportFailed(f"{shown}:{line}: not valid CSV ({error})") from None
-                yield line, [safe_text(field) for field in fields]
+                yield line, fields if clean else [_stored(field) for field in fields]
 
         yield CsvRecords(records(), note)
 
 
-def _open_text(path: Path, shown: str, forced: str | None) -> tuple[IO[str], str | None]:
-    """``path`` open as text: streamed when it is UTF-8 throughout, else decoded with evidence."""
+def _stored(cell: str) -> str:
+    """A cell as it is stored: CRLF inside it as LF (as the shared reader has it), then
+    the remaining control characters made visible."""
+    from codebench.safety import safe_text
+
+    return safe_text(cell.replace("\r\n", "\n") if "\r" in cell else cell)
+
+
+#: Bytes of UTF-8 text that :func:`_stored` would change: C0 controls but tab and LF
+#: (CR included), DEL, and the C1 controls' two-byte forms.
+_UNSAFE_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def _open_text(path: Path, shown: str, forced: str | None) -> tuple[IO[str], str | None, bool]:
+    """``path`` open as text, how it was decoded, and whether no cell needs making safe.
+
+    Streamed when it is UTF-8 throughout (checked in one pass over the bytes,
+    which also tells whether any control character is there at all, so a
+    clean file's cells are passed on untouched); else decoded with evidence.
+    """
     import codecs
     import io
 
     from codebench.ingest.decode import decode_bytes, read_limited
+    from codebench.safety import STORED_UNSAFE
 
     if forced is not None:
         decoded = decode_bytes(read_limited(path, shown), shown, forced)
-        return io.StringIO(decoded.text, newline=""), decoded.note
+        clean = STORED_UNSAFE.search(decoded.text) is None
+        return io.StringIO(decoded.text, newline=""), decoded.note, clean
+    clean = True
     try:
         with path.open("rb") as raw:
             decoder = codecs.getincrementaldecoder("utf-8")()
+            last = b""
             while block := raw.read(1 << 20):
                 decoder.decode(block)
+                if clean and _UNSAFE_BYTES.search(last + block) is not None:
+                    clean = False
+                last = block[-1:]
             decoder.decode(b"", final=True)
     except OSError as error:
         raise ImportFailed(f"{shown}: cannot read ({error.strerror})") from None
     except UnicodeDecodeError:
         decoded = decode_bytes(read_limited(path, shown), shown)
-        return io.StringIO(decoded.text, newline=""), decoded.note
+        clean = STORED_UNSAFE.search(decoded.text) is None
+        return io.StringIO(decoded.text, newline=""), decoded.note, clean
     try:
-        return path.open(newline="", encoding="utf-8-sig"), None
+        return path.open(newline="", encoding="utf-8-sig"), None, clean
     except OSError as error:
         raise ImportFailed(f"{shown}: cannot read ({error.strerror})") from None
 
