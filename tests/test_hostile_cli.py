@@ -505,3 +505,66 @@ def test_a_project_holding_raw_controls_still_exports_to_refi_qda(db: Path, tmp_
     new = tmp_path / "new.db"
     assert invoke("-p", str(new), "import-project", str(out)).exit_code == 0
     assert any(name.startswith("x␛[31m") for name in _names(new, "SELECT name FROM codes"))
+
+
+def test_a_crlf_codings_csv_keeps_line_breaks_in_a_memo_as_lf(db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "codings.csv"
+    path.write_bytes(
+        b"coder,transcript,segment,code,memo\r\n" + ROW.encode() + b',"two\r\nlines"\r\n'
+    )
+    result = invoke("-p", str(db), "import-codings", str(path))
+    assert result.exit_code == 0, result.output
+    assert _memos(db)[-1] == "two\nlines"
+
+
+# --------------------------------- beyond the list: a .docx whose transcript is a table
+def _segments(db: Path, name: str) -> list[tuple[str | None, str]]:
+    with Project.open(db, write=False) as project:
+        return [(s.speaker, s.text) for s in project.segments(name)]
+
+
+def test_a_docx_transcript_in_a_table_is_imported_not_silently_dropped(
+    db: Path, tmp_path: Path
+) -> None:
+    """python-docx's paragraphs skip tables: a time | speaker | text table imported as nothing."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Interview 7")
+    table = document.add_table(rows=0, cols=3)
+    for time, speaker, text in [
+        ("00:00:01", "Interviewer", "How did it go?"),
+        ("00:00:05", "Ann Lee", "It was hard. We lost two managers."),
+    ]:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = time, speaker, text
+    inner = table.rows[0].cells[2].add_table(rows=1, cols=2)
+    inner.rows[0].cells[0].text, inner.rows[0].cells[1].text = "Ann Lee", "Nested words."
+    path = tmp_path / "tabled.docx"
+    document.save(str(path))
+    result = invoke("-p", str(db), "import", str(path))
+    assert result.exit_code == 0, result.output
+    assert _segments(db, "tabled") == [
+        (None, "Interview 7"),
+        ("Interviewer", "How did it go?"),
+        ("Ann Lee", "Nested words."),  # the table inside the first row's cell, after that row
+        ("Ann Lee", "It was hard."),
+        ("Ann Lee", "We lost two managers."),
+    ]
+
+
+def test_a_docx_nesting_tables_past_libxml2s_limit_is_one_plain_line(
+    db: Path, tmp_path: Path
+) -> None:
+    import docx
+
+    document = docx.Document()
+    cell = document.add_table(rows=1, cols=1).cell(0, 0)
+    for _ in range(300):
+        cell = cell.add_table(rows=1, cols=1).cell(0, 0)
+    path = tmp_path / "nested.docx"
+    document.save(str(path))
+    result = invoke("-p", str(db), "import", str(path))
+    assert result.exit_code == 1
+    assert "nested.docx: its XML nests more than 256 levels deep" in result.output
+    assert "XML_PARSE_HUGE" not in result.output and "Traceback" not in result.output
