@@ -568,3 +568,21 @@ def test_a_docx_nesting_tables_past_libxml2s_limit_is_one_plain_line(
     assert result.exit_code == 1
     assert "nested.docx: its XML nests more than 256 levels deep" in result.output
     assert "XML_PARSE_HUGE" not in result.output and "Traceback" not in result.output
+
+
+# --------------------------------------------- item 19, beyond the list: "unchanged" of what
+def test_a_file_whose_text_is_another_transcript_says_which(db: Path, tmp_path: Path) -> None:
+    """``unchanged copy (already imported)`` named a transcript that does not exist."""
+    copy = tmp_path / "copy.txt"
+    copy.write_bytes((SAMPLES / f"{CEO}.txt").read_bytes())
+    twice = tmp_path / "twice.txt"
+    twice.write_text("Ann: one text.\n", encoding="utf-8")
+    again = tmp_path / "again.txt"
+    again.write_text("Ann: one text.\n", encoding="utf-8")
+    result = invoke("-p", str(db), "import", str(copy), str(twice), str(again))
+    assert result.exit_code == 0, result.output
+    assert f"unchanged copy.txt: the same text as transcript {CEO} (not imported again)" in (
+        result.output
+    )
+    assert "unchanged again.txt: the same text as transcript twice" in result.output
+    assert "unchanged twice" not in result.output and "unchanged 01" not in result.output

@@ -163,8 +163,16 @@ def import_cmd(
         )
     for name in report.imported:
         say(f"imported  {name}")
+    from collections import Counter
+
+    explained = Counter(name for _file, name in report.same_text)
     for name in report.unchanged:
-        say(f"unchanged {name} (already imported)")
+        if explained[name]:
+            explained[name] -= 1  # said below, with the file it came from
+        else:
+            say(f"unchanged {name} (already imported)")
+    for file, name in report.same_text:
+        say(f"unchanged {file}: the same text as transcript {name} (not imported again)")
     for name, note in report.encodings:
         say(f"encoding  {name}: {note}")
     for message in report.skipped:

@@ -35,6 +35,8 @@ class ImportReport:
 
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: ``(file, transcript)`` for an unchanged file whose text is a transcript of another name.
+    same_text: list[tuple[str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     #: One-line reasons for files deliberately left out (links out of a folder).
     skipped: list[str] = field(default_factory=list)
@@ -183,7 +185,7 @@ def import_paths(
     report.skipped.extend(collected.skipped)
     existing = {t.sha256: t.name for t in project.transcripts()}
     options = Options(unit, language, model, interviewers, interviewer_codable, encoding)
-    stored: set[str] = set()
+    stored: dict[str, str] = {}  # sha256 → the name it was stored under in this import
     # Files arrive prepared, in order, while later ones are still being
     # prepared (in worker processes for large imports); each is stored at once.
     for outcome in iter_prepared(collected.files, options, frozenset(existing)):
@@ -193,12 +195,19 @@ def import_paths(
             report.failed.append((str(outcome.path), outcome.message))
         elif isinstance(outcome, Unchanged):
             report.unchanged.append(existing[outcome.sha256])
+            if existing[outcome.sha256] != outcome.path.stem:
+                report.same_text.append(
+                    (safe_file_name(outcome.path.name), existing[outcome.sha256])
+                )
         elif outcome.sha256 in stored:
-            report.unchanged.append(outcome.name)  # the same interview twice in one import
+            # the same interview twice in one import
+            first = stored[outcome.sha256]
+            report.unchanged.append(first)
+            report.same_text.append((safe_file_name(outcome.path.name), first))
         else:
             try:
                 if _store(project, outcome, unit, language):
-                    stored.add(outcome.sha256)
+                    stored[outcome.sha256] = outcome.name
                     report.imported.append(outcome.name)
                     report.segments += len(outcome.segments)
                     report.words += outcome.words
