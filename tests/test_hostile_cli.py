@@ -586,3 +586,10 @@ def test_a_file_whose_text_is_another_transcript_says_which(db: Path, tmp_path: 
     )
     assert "unchanged again.txt: the same text as transcript twice" in result.output
     assert "unchanged twice" not in result.output and "unchanged 01" not in result.output
+
+
+def test_a_negative_bootstrap_seed_is_a_usage_error_not_a_traceback(db: Path) -> None:
+    result = CliRunner().invoke(cli, ["-p", str(db), "agreement", "--seed", "-1"])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--seed'" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
