@@ -165,13 +165,13 @@ def import_cmd(
         say(f"imported  {name}")
     from collections import Counter
 
-    explained = Counter(name for _file, name in report.same_text)
+    explained = Counter(listed for listed, _file, _name in report.same_text)
     for name in report.unchanged:
         if explained[name]:
             explained[name] -= 1  # said below, with the file it came from
         else:
             say(f"unchanged {name} (already imported)")
-    for file, name in report.same_text:
+    for _listed, file, name in report.same_text:
         say(f"unchanged {file}: the same text as transcript {name} (not imported again)")
     for name, note in report.encodings:
         say(f"encoding  {name}: {note}")

@@ -35,8 +35,9 @@ class ImportReport:
 
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    #: ``(file, transcript)`` for an unchanged file whose text is a transcript of another name.
-    same_text: list[tuple[str, str]] = field(default_factory=list)
+    #: ``(name listed in unchanged, file, transcript)`` for an unchanged file whose text is a
+    #: transcript of another name (one already in the project, or one stored by this import).
+    same_text: list[tuple[str, str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     #: One-line reasons for files deliberately left out (links out of a folder).
     skipped: list[str] = field(default_factory=list)
@@ -194,16 +195,15 @@ def import_paths(
         if isinstance(outcome, Failed):
             report.failed.append((str(outcome.path), outcome.message))
         elif isinstance(outcome, Unchanged):
-            report.unchanged.append(existing[outcome.sha256])
-            if existing[outcome.sha256] != outcome.path.stem:
-                report.same_text.append(
-                    (safe_file_name(outcome.path.name), existing[outcome.sha256])
-                )
+            name = existing[outcome.sha256]
+            report.unchanged.append(name)
+            if name != outcome.path.stem:
+                report.same_text.append((name, safe_file_name(outcome.path.name), name))
         elif outcome.sha256 in stored:
-            # the same interview twice in one import
-            first = stored[outcome.sha256]
-            report.unchanged.append(first)
-            report.same_text.append((safe_file_name(outcome.path.name), first))
+            report.unchanged.append(outcome.name)  # the same interview twice in one import
+            report.same_text.append(
+                (outcome.name, safe_file_name(outcome.path.name), stored[outcome.sha256])
+            )
         else:
             try:
                 if _store(project, outcome, unit, language):
