@@ -44,9 +44,11 @@ def read_csv(path: Path, *, encoding: str | None = None, field_limit: int = FIEL
     """
     shown = safe_file_name(path)
     decoded = decode_bytes(read_limited(path, shown), shown, encoding)
-    reader = csv.reader(io.StringIO(decoded.text, newline=""))
+    # strict: a quote that is never closed is an error, not a cell that
+    # silently swallows the rest of the file.
+    reader = csv.reader(io.StringIO(decoded.text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
-    with _field_limit(field_limit):
+    with csv_field_limit(field_limit):
         try:
             for cells in reader:
                 records.append((reader.line_num, [safe_text(cell) for cell in cells]))
@@ -56,10 +58,21 @@ def read_csv(path: Path, *, encoding: str | None = None, field_limit: int = FIEL
                 raise ImportFailed(
                     f"{shown}:{line}: a cell is longer than {field_limit:,} characters"
                 ) from None
+            if "unexpected end of data" in str(error):
+                raise ImportFailed(
+                    f"{shown}:{line}: a quoted cell is never closed (a stray '\"'?)"
+                ) from None
             raise ImportFailed(f"{shown}:{line}: not valid CSV ({error})") from None
     if not records:
         raise ImportFailed(f"{shown}: empty file")
     (_, header), *rows = records
+    names = [name.strip().casefold() for name in header]
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise ImportFailed(
+            f"{shown}:1: column(s) {', '.join(repeated)} appear more than once "
+            "(which one would count?)"
+        )
     return CsvRows(header, rows, decoded)
 
 
@@ -77,7 +90,7 @@ def iter_dicts(table: CsvRows) -> Iterator[tuple[int, dict[str, str]]]:
 
 
 @contextmanager
-def _field_limit(limit: int) -> Iterator[None]:
+def csv_field_limit(limit: int) -> Iterator[None]:
     """The csv module's field limit is global: set it for this read, then put it back."""
     previous = csv.field_size_limit(limit)
     try:

@@ -33,6 +33,10 @@ class ImportFailed(CodebenchError):
     """A transcript or data file could not be imported."""
 
 
+class OutputFailed(CodebenchError):
+    """An output file could not be written (a folder in the way, permissions, a full disk)."""
+
+
 class NotFound(CodebenchError):
     """A transcript, code, coder or segment named by the user does not exist."""
 

@@ -19,6 +19,7 @@ removes stale ones of earlier runs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -28,6 +29,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
+
+from codebench.errors import OutputFailed
 
 #: Marker in the names of this program's temporaries.
 TEMP_MARK = "codebench-tmp"
@@ -44,8 +47,36 @@ def write_atomic(path: Path | str, data: bytes | str) -> None:
 
 
 def write_atomic_with(path: Path | str, writer: Callable[[IO[bytes]], object]) -> None:
-    """Call ``writer`` on a temporary binary file, then rename it over ``path``."""
+    """Call ``writer`` on a temporary binary file, then rename it over ``path``.
+
+    A file that cannot be written (a folder in the way, no permission, a
+    full disk, an immutable target) is a :class:`~codebench.errors.OutputFailed`
+    naming ``path``, never the temporary, and the old ``path`` stays as it was.
+    A ``path`` that exists and is not a regular file (``/dev/null``, a named
+    pipe) is written to directly.
+    """
     target = Path(path)
+    try:
+        _write_atomic_with(target, writer)
+    except OSError as error:
+        raise OutputFailed(
+            f"{target}: cannot write it ({error.strerror or error}); nothing was written"
+        ) from None
+
+
+def _write_atomic_with(target: Path, writer: Callable[[IO[bytes]], object]) -> None:
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, "it is a folder")
+    if mode is not None and not stat.S_ISREG(mode):
+        # /dev/null, /dev/stdout, a named pipe: written to, never renamed over
+        # (a rename would replace the device with a plain file).
+        with open(target, "wb") as handle:
+            writer(handle)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), dir=target.parent)

@@ -34,6 +34,7 @@ from codebench.models import (
     Transcript,
     TranscriptRemoval,
 )
+from codebench.safety import safe_text
 from codebench.store import coders as coder_sql
 from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
@@ -121,7 +122,7 @@ class Project:
         """The coder called ``name`` (case-insensitive), created on request."""
         if isinstance(name, Coder):
             return name
-        name = name.strip()
+        name = safe_text(name.strip())  # typed, or from a file: stored with controls visible
         if not name:
             raise CodebenchError("a coder needs a name")
         found = coder_sql.coder_by_name(self.db, name)
@@ -535,6 +536,7 @@ class Project:
         if not text.strip():
             raise CodebenchError("a memo needs some text")
         k = self.coder(author, create=True)
+        text = safe_text(text)  # typed or pasted: stored with controls visible
         values: dict[str, Any] = {"guid": new_guid(), "author_id": k.id, "text": text}
         if coding is not None:
             values.update(
@@ -584,6 +586,7 @@ class Project:
         if memo is None:
             raise NotFound(f"no memo {memo_id}")
         with self.transaction():
+            text = safe_text(text)
             if text.strip():
                 memo_sql.update_memo(self.db, memo_id, text)
                 event_sql.log(

@@ -174,12 +174,20 @@ def test_line_numbers_count_physical_lines(interview: Project, tmp_path: Path) -
         import_codings_csv(interview, path)
 
 
-def test_undecodable_file_is_one_line_error(interview: Project, tmp_path: Path) -> None:
+def test_a_latin1_file_is_decoded_with_evidence_and_an_undecodable_one_is_one_line(
+    interview: Project, tmp_path: Path
+) -> None:
+    """Issue 10 item 13: a CSV that is not UTF-8 is decoded as transcripts are (this test
+    used to expect a refusal); bytes that no encoding explains are still one line."""
     path = tmp_path / "latin1.csv"
     path.write_bytes(HEADER.encode() + "alice,int1,1,04,caf\xe9\n".encode("latin-1"))
+    result = import_codings_csv(interview, path)
+    assert result.added == 1 and result.encoding is not None
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(HEADER.encode() + b"alice,int1,1,04,\xff\x00\xfe\n")
     with pytest.raises(ImportFailed) as failed:
-        import_codings_csv(interview, path)
-    assert str(failed.value).startswith(f"{path}:") and "UTF-8" in str(failed.value)
+        import_codings_csv(interview, binary)
+    assert str(failed.value).startswith(f"{binary}:") and "binary" in str(failed.value)
     assert "\n" not in str(failed.value)
 
 

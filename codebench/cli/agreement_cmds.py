@@ -102,7 +102,7 @@ def _split(value: str | None) -> list[str] | None:
 )
 @click.option(
     "--seed",
-    type=int,
+    type=click.IntRange(min=0),  # a negative seed ended in numpy's ValueError traceback
     default=None,
     help="Random seed for the bootstrap (same seed, same intervals).",
 )

@@ -73,14 +73,23 @@ def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code
     is_flag=True,
     help="Code segments that are not codable (interviewer turns) instead of refusing the file.",
 )
+@click.option(
+    "--encoding",
+    metavar="NAME",
+    help="Text encoding of a file without a byte-order mark (e.g. cp1252); default: detected.",
+)
 @pass_ctx
 @handle_errors
-def import_codings(ctx: Context, csv_path: Path, allow_noncodable: bool) -> None:
+def import_codings(
+    ctx: Context, csv_path: Path, allow_noncodable: bool, encoding: str | None
+) -> None:
     """Apply codings from a CSV with columns coder, transcript, segment, code[, memo].
 
     The file is applied whole or not at all; re-importing it changes nothing.
     A row coding an interviewer turn (a segment that is not codable) stops
-    the import unless --allow-noncodable is given.
+    the import unless --allow-noncodable is given. A file that is not UTF-8
+    is decoded with the encoding the evidence favours, which is printed;
+    --encoding forces one.
 
     \b
     Example:
@@ -89,7 +98,11 @@ def import_codings(ctx: Context, csv_path: Path, allow_noncodable: bool) -> None
     from codebench.coding.csv_import import import_codings_csv
 
     with ctx.open() as project:
-        result = import_codings_csv(project, csv_path, allow_noncodable=allow_noncodable)
+        result = import_codings_csv(
+            project, csv_path, allow_noncodable=allow_noncodable, encoding=encoding
+        )
+    if result.encoding is not None:
+        say(f"{csv_path}: read as {result.encoding}")
     say(f"{result.rows} rows: {result.added} codings added, {result.memos} memos added")
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from codebench.errors import CodebenchError, ProjectMissing
+from codebench.nesting import MAX_CODE_DEPTH
 from codebench.safety import one_line
 
 if TYPE_CHECKING:
@@ -61,7 +62,9 @@ def handle_errors(func: F) -> F:
     :class:`CodebenchError` prints as it is. SQLite failures about the project
     file (locked past the busy timeout, disk full, read-only, damaged) are
     translated here, once for every command, naming the file the command
-    opened; any other SQLite error is a bug and keeps its traceback.
+    opened; any other SQLite error is a bug and keeps its traceback. An
+    ``OSError`` about a file (the writers already turn theirs into messages)
+    and data nested past the recursion limit are the last backstops.
     """
 
     @functools.wraps(func)
@@ -79,10 +82,57 @@ def handle_errors(func: F) -> F:
             if message is None:
                 raise
             raise click.ClickException(one_line(message)) from None
+        except RecursionError:
+            raise click.ClickException(one_line(_too_deep_message())) from None
+        except BrokenPipeError:
+            raise  # the reader of standard output went away: the entry point ends quietly
+        except OSError as error:
+            if error.filename is None:
+                raise  # not about a file: a bug, keep the traceback
+            raise click.ClickException(
+                one_line(f"{error.filename}: {error.strerror or error}")
+            ) from None
         except KeyboardInterrupt:
             raise click.Abort() from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _too_deep_message() -> str:
+    """The backstop for data nested past Python's recursion limit, naming the files in play.
+
+    Every reader refuses input nested deeper than :mod:`codebench.nesting`
+    allows, with its own message. A ``RecursionError`` that still gets here
+    comes from data that bypassed the readers (a project file edited by
+    hand, a code tree made with another tool): it is reported against the
+    files the command was given and the project it opened, never as a traceback.
+    """
+    names = [str(path) for path in _files_in_play()]
+    where = ", ".join(names) if names else "the input"
+    return (
+        f"{where}: nested too deeply to process (codebench keeps at most "
+        f"{MAX_CODE_DEPTH} levels of codes); stopped, and nothing half-written was kept"
+    )
+
+
+def _files_in_play() -> list[Path]:
+    """The files the running command was given to read (its path arguments), then its project."""
+    click_ctx = click.get_current_context(silent=True)
+    found: list[Path] = []
+    if click_ctx is None:
+        return found
+    for name, value in click_ctx.params.items():
+        if name == "output":
+            continue  # where it was writing to, not what it was reading
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, Path) and item.is_file() and item not in found:
+                found.append(item)
+    state = click_ctx.find_object(Context)
+    if state is not None:
+        project = state.opened or state.project_path
+        if project is not None and Path(project) not in found:
+            found.append(Path(project))
+    return found
 
 
 def _project_in_play() -> Path:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     "--codebook",
     "codebook_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Codebook file (YAML/JSON); default: the bundled 21-node mutuals codebook.",
+    help="Codebook file (YAML, JSON or REFI-QDA .qdc); default: the bundled 21-node mutuals codebook.",
 )
 @click.option("--empty", is_flag=True, help="Start with no codebook.")
 @pass_ctx
@@ -35,6 +35,15 @@ def init(ctx: Context, codebook_path: Path | None, empty: bool) -> None:
     from codebench.codebook.format import default_codebook_path, load_codebook
     from codebench.project import Project
 
+    if codebook_path is not None and codebook_path.suffix.lower() == ".qdc" and not empty:
+        from codebench.exchange.qdpx.codebook import init_from_qdc
+
+        created, report = init_from_qdc(ctx.project_path, codebook_path)
+        with created:
+            for line in report.lines()[1:]:
+                say(line)
+            say(f"Project {created.path} ready with {len(created.codes())} codes.")
+        return
     book = None if empty else load_codebook(codebook_path or default_codebook_path())
     with Project.init(ctx.project_path, book) as project:
         n = len(project.codes())
@@ -154,8 +163,16 @@ def import_cmd(
         )
     for name in report.imported:
         say(f"imported  {name}")
+    from collections import Counter
+
+    explained = Counter(listed for listed, _file, _name in report.same_text)
     for name in report.unchanged:
-        say(f"unchanged {name} (already imported)")
+        if explained[name]:
+            explained[name] -= 1  # said below, with the file it came from
+        else:
+            say(f"unchanged {name} (already imported)")
+    for _listed, file, name in report.same_text:
+        say(f"unchanged {file}: the same text as transcript {name} (not imported again)")
     for name, note in report.encodings:
         say(f"encoding  {name}: {note}")
     for message in report.skipped:

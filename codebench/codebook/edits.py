@@ -22,6 +22,7 @@ from codebench.errors import CodebookError
 from codebench.ids import new_guid, stable_guid
 from codebench.models import Code, Coder
 from codebench.nesting import MAX_CODE_DEPTH
+from codebench.safety import safe_text
 from codebench.store import codes as code_sql
 from codebench.store import events as event_sql
 
@@ -145,7 +146,7 @@ def add_code(
             "name": name,
             "number": _check_number(project, number),
             **{
-                f: (v or "").strip()
+                f: safe_text((v or "").strip())
                 for f, v in zip(TEXT_FIELDS, (description, inclusion, exclusion, example))
             },
             "colour": _check_colour(colour),
@@ -190,7 +191,7 @@ def edit_code(project: Project, coder: str | Coder, code: CodeRef, **fields: Any
             elif field == "shortcut":
                 value = (value or "").strip() or None
             else:
-                value = (value or "").strip()
+                value = safe_text((value or "").strip())  # a paste may carry controls
             if value != getattr(current, field):
                 values[field] = value
         if not values:
@@ -424,7 +425,7 @@ def _fresh(project: Project, ref: CodeRef) -> Code:
 def _check_name(
     project: Project, name: str | None, parent_id: int | None, *, exclude_id: int | None = None
 ) -> str:
-    name = " ".join((name or "").split())
+    name = safe_text(" ".join((name or "").split()))
     if not name:
         raise CodebookError("a code needs a name")
     clash = code_sql.sibling_named(project.db, parent_id, name, exclude_id=exclude_id)

@@ -19,6 +19,7 @@ from typing import Any
 from codebench.errors import CodebookError
 from codebench.ids import fold_guid, stable_guid
 from codebench.nesting import MAX_CODE_DEPTH, data_deeper_than, first_too_deep
+from codebench.safety import safe_text
 
 TEXT_FIELDS = ("description", "inclusion", "exclusion", "example")
 ALLOWED_KEYS = {
@@ -284,7 +285,7 @@ def _text(value: Any, source: str, where: str) -> str:
         return str(value)
     if not isinstance(value, str):
         raise CodebookError(f"{source}: {where} must be text, not {type(value).__name__}")
-    return value.strip()
+    return safe_text(value.strip())  # control characters made visible, as every reader stores them
 
 
 def _parse_code(entry: Any, source: str, where: str) -> CodeSpec:

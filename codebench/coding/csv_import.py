@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from codebench.errors import CodebenchError, ImportFailed
 from codebench.ids import new_guid, now
@@ -40,21 +41,41 @@ class CodingImportResult:
     rows: int
     added: int
     memos: int
+    #: How the file was decoded when it was not UTF-8 (for the user to check), else ``None``.
+    encoding: str | None = None
+
+
+@dataclass
+class CsvRecords:
+    """An open codings CSV: its records, and how it was decoded when it was not UTF-8."""
+
+    records: Iterator[tuple[int, list[str]]]
+    #: e.g. ``cp1252 (detected; --encoding NAME chooses another)``; ``None`` for UTF-8.
+    encoding: str | None
 
 
 @contextlib.contextmanager
-def open_csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
+def open_csv_rows(path: Path, encoding: str | None = None) -> Iterator[CsvRecords]:
     """The CSV's records as ``(first line number, fields)``; every reading problem is an :class:`ImportFailed`.
 
-    The one place the importer opens its file, so a shared reader (encoding
-    detection, a field-size limit) can replace it.
+    The one place the importer opens its file. A UTF-8 file (the usual
+    case, and any size) is streamed; a file in another encoding (Excel's
+    code page, UTF-16) is decoded whole with the evidence transcripts get
+    (:func:`codebench.ingest.decode.decode_bytes`, so within their size
+    limit), and the result's ``encoding`` says which; ``encoding`` forces one
+    for a file without a byte-order mark. Cells
+    over :data:`codebench.csvfile.FIELD_LIMIT` are refused as the shared
+    reader refuses them, and every cell is made safe to store
+    (:func:`codebench.safety.safe_text`), as every other way text enters.
     """
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as error:
-        raise ImportFailed(f"{path}: cannot read ({error.strerror})") from None
-    with handle:
-        reader = csv.reader(handle)
+    from codebench.csvfile import FIELD_LIMIT, csv_field_limit
+    from codebench.safety import safe_file_name
+
+    shown = safe_file_name(path)
+    handle, note, clean = _open_text(path, shown, encoding)
+    with handle, csv_field_limit(FIELD_LIMIT):
+        # strict: a quote never closed is an error, not a memo that swallows the rest of the file
+        reader = csv.reader(handle, strict=True)
 
         def records() -> Iterator[tuple[int, list[str]]]:
             while True:
@@ -63,13 +84,74 @@ def open_csv_rows(path: Path) -> Iterator[Iterator[tuple[int, list[str]]]]:
                     fields = next(reader)
                 except StopIteration:
                     return
-                except UnicodeDecodeError:
-                    raise ImportFailed(f"{path}:{line}: not UTF-8 text") from None
+                except UnicodeDecodeError:  # only a file that changed since it was checked
+                    raise ImportFailed(f"{shown}: not UTF-8 text") from None
                 except csv.Error as error:
-                    raise ImportFailed(f"{path}:{line}: {error}") from None
-                yield line, fields
+                    if "field larger" in str(error):
+                        raise ImportFailed(
+                            f"{shown}:{line}: a cell is longer than {FIELD_LIMIT:,} characters"
+                        ) from None
+                    if "unexpected end of data" in str(error):
+                        raise ImportFailed(
+                            f"{shown}:{line}: a quoted cell is never closed (a stray '\"'?)"
+                        ) from None
+                    raise ImportFailed(f"{shown}:{line}: not valid CSV ({error})") from None
+                yield line, fields if clean else [_stored(field) for field in fields]
 
-        yield records()
+        yield CsvRecords(records(), note)
+
+
+def _stored(cell: str) -> str:
+    """A cell as it is stored: CRLF inside it as LF (as the shared reader has it), then
+    the remaining control characters made visible."""
+    from codebench.safety import safe_text
+
+    return safe_text(cell.replace("\r\n", "\n") if "\r" in cell else cell)
+
+
+#: Bytes of UTF-8 text that :func:`_stored` would change: C0 controls but tab and LF
+#: (CR included), DEL, and the C1 controls' two-byte forms.
+_UNSAFE_BYTES = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
+
+
+def _open_text(path: Path, shown: str, forced: str | None) -> tuple[IO[str], str | None, bool]:
+    """``path`` open as text, how it was decoded, and whether no cell needs making safe.
+
+    Streamed when it is UTF-8 throughout (checked in one pass over the bytes,
+    which also tells whether any control character is there at all, so a
+    clean file's cells are passed on untouched); else decoded with evidence.
+    """
+    import codecs
+    import io
+
+    from codebench.ingest.decode import decode_bytes, read_limited
+    from codebench.safety import STORED_UNSAFE
+
+    if forced is not None:
+        decoded = decode_bytes(read_limited(path, shown), shown, forced)
+        clean = STORED_UNSAFE.search(decoded.text) is None
+        return io.StringIO(decoded.text, newline=""), decoded.note, clean
+    clean = True
+    try:
+        with path.open("rb") as raw:
+            decoder = codecs.getincrementaldecoder("utf-8")()
+            last = b""
+            while block := raw.read(1 << 20):
+                decoder.decode(block)
+                if clean and _UNSAFE_BYTES.search(last + block) is not None:
+                    clean = False
+                last = block[-1:]
+            decoder.decode(b"", final=True)
+    except OSError as error:
+        raise ImportFailed(f"{shown}: cannot read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        decoded = decode_bytes(read_limited(path, shown), shown)
+        clean = STORED_UNSAFE.search(decoded.text) is None
+        return io.StringIO(decoded.text, newline=""), decoded.note, clean
+    try:
+        return path.open(newline="", encoding="utf-8-sig"), None, clean
+    except OSError as error:
+        raise ImportFailed(f"{shown}: cannot read ({error.strerror})") from None
 
 
 @dataclass(frozen=True)
@@ -110,14 +192,16 @@ class _Layout:
 
 
 def import_codings_csv(
-    project: Project, path: Path, *, allow_noncodable: bool = False
+    project: Project, path: Path, *, allow_noncodable: bool = False, encoding: str | None = None
 ) -> CodingImportResult:
     """Apply every row of ``path``; raises :class:`ImportFailed` naming the bad line.
 
     A row naming a segment that is not codable (an interviewer turn) is
     refused unless ``allow_noncodable``, as the workbench refuses it.
+    ``encoding`` forces the file's encoding (default: UTF-8, else detected).
     """
-    with open_csv_rows(path) as records, project.transaction():
+    with open_csv_rows(path, encoding) as opened, project.transaction():
+        records = opened.records
         first = next(records, None)
         if first is None:
             raise ImportFailed(
@@ -129,7 +213,7 @@ def import_codings_csv(
             rows = importer.insert_rows(records)
             added = importer.log_codings(before)
             memos = importer.add_memos()
-    return CodingImportResult(rows=rows, added=added, memos=memos)
+    return CodingImportResult(rows=rows, added=added, memos=memos, encoding=opened.encoding)
 
 
 class _Bounds:

@@ -36,7 +36,7 @@ from codebench.errors import CodebenchError
 from codebench.fileio import private_tempdir, write_atomic_with
 from codebench.models import CODER_KINDS, STATUSES
 from codebench.nesting import MAX_CODE_DEPTH, MAX_DATA_DEPTH, data_deeper_than, first_row_too_deep
-from codebench.safety import safe_text_and_sha256
+from codebench.safety import STORED_UNSAFE, safe_text, safe_text_and_sha256
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
 
@@ -229,12 +229,16 @@ def import_jsonl(path: Path | str, project: Project, *, dry_run: bool = False) -
     if not any(bulk.table_counts(project.db).values()):
         try:
             with bulk.large_cache(project.db), project.transaction():
-                _Loader(project, records).load()
-                if dry_run:
-                    raise _DryRun
+                # Asked again under the write lock: another process may have filled
+                # the project meanwhile (two imports of one dump at once), and then
+                # this one merges instead of failing on its rows.
+                if not any(bulk.table_counts(project.db).values()):
+                    _Loader(project, records).load()
+                    if dry_run:
+                        raise _DryRun
+                    return result
         except _DryRun:
-            pass
-        return result
+            return result
     from codebench.exchange.merge.run import merge
     from codebench.project import Project
 
@@ -382,8 +386,19 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not a JSON number")
 
 
-#: Strict JSON: ``NaN`` and ``Infinity`` (which Python's decoder accepts) are refused.
-_decode = json.JSONDecoder(parse_constant=_no_constant).decode
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different (Python's decoder keeps the last of a repeated one)."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        raise ValueError(f"the key {json.dumps(repeated)[:40]} appears twice in one object")
+    return record
+
+
+#: Strict JSON: ``NaN`` and ``Infinity`` (which Python's decoder accepts) are
+#: refused, and so is a key repeated in one object (which it silently settles).
+_decode = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_unique_keys).decode
 
 #: Per kind: the exact key set of a well-formed record (``type`` included), for the fast path.
 _KEYSETS: dict[str, frozenset[str]] = {
@@ -399,7 +414,10 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     try:
         record = _decode(line)
     except ValueError as error:
-        raise JsonlError(f"{path}:{number}: not valid JSON ({error})") from None
+        detail = str(error)
+        if "integer string conversion" in detail:  # Python's advice is for programmers
+            detail = f"a number with more than {sys.get_int_max_str_digits()} digits"
+        raise JsonlError(f"{path}:{number}: not valid JSON ({detail})") from None
     except RecursionError:  # the decoder recurses per level; nothing is left half-built
         raise _too_deep(path, number) from None
     if type(record) is not dict:
@@ -425,6 +443,8 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
             )
         if type(value) is int and not _INT_MIN <= value <= _INT_MAX:
             raise JsonlError(f"{path}:{number}: {kind} field {key!r} is out of range ({value:.3g})")
+    if kind not in _LOGGED:
+        _make_safe(kind, record)
     if kind == "event":
         _check_payload(path, number, line, record)
     elif kind == "segment" and not math.isfinite(record["timestamp"] or 0):
@@ -432,6 +452,23 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     elif kind == "memo":
         _check_memo_anchors(path, number, record)
     return record
+
+
+#: Records kept exactly as written: the event log is a record of what happened.
+_LOGGED = frozenset({"event"})
+
+
+def _make_safe(kind: str, record: dict[str, Any]) -> None:
+    """Names, memos and values with control characters made visible, as every reader stores them.
+
+    A transcript's text is left for the loader, which makes it safe together
+    with its hash (:func:`codebench.safety.safe_text_and_sha256`).
+    """
+    for key, value in record.items():
+        if type(value) is str and STORED_UNSAFE.search(value) is not None:
+            if kind == "transcript" and key == "text":
+                continue
+            record[key] = safe_text(value)
 
 
 #: SQLite's integer range: a larger JSON number could not be stored.

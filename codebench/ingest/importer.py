@@ -35,6 +35,9 @@ class ImportReport:
 
     imported: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    #: ``(name listed in unchanged, file, transcript)`` for an unchanged file whose text is a
+    #: transcript of another name (one already in the project, or one stored by this import).
+    same_text: list[tuple[str, str, str]] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
     #: One-line reasons for files deliberately left out (links out of a folder).
     skipped: list[str] = field(default_factory=list)
@@ -183,7 +186,7 @@ def import_paths(
     report.skipped.extend(collected.skipped)
     existing = {t.sha256: t.name for t in project.transcripts()}
     options = Options(unit, language, model, interviewers, interviewer_codable, encoding)
-    stored: set[str] = set()
+    stored: dict[str, str] = {}  # sha256 → the name it was stored under in this import
     # Files arrive prepared, in order, while later ones are still being
     # prepared (in worker processes for large imports); each is stored at once.
     for outcome in iter_prepared(collected.files, options, frozenset(existing)):
@@ -192,13 +195,19 @@ def import_paths(
         if isinstance(outcome, Failed):
             report.failed.append((str(outcome.path), outcome.message))
         elif isinstance(outcome, Unchanged):
-            report.unchanged.append(existing[outcome.sha256])
+            name = existing[outcome.sha256]
+            report.unchanged.append(name)
+            if name != outcome.path.stem:
+                report.same_text.append((name, safe_file_name(outcome.path.name), name))
         elif outcome.sha256 in stored:
             report.unchanged.append(outcome.name)  # the same interview twice in one import
+            report.same_text.append(
+                (outcome.name, safe_file_name(outcome.path.name), stored[outcome.sha256])
+            )
         else:
             try:
                 if _store(project, outcome, unit, language):
-                    stored.add(outcome.sha256)
+                    stored[outcome.sha256] = outcome.name
                     report.imported.append(outcome.name)
                     report.segments += len(outcome.segments)
                     report.words += outcome.words
@@ -292,10 +301,17 @@ def read_attribute_sheet(path: Path, encoding: str | None = None) -> AttributeSh
         fields[0],
     )
     rows: list[tuple[int, str, dict[str, str]]] = []
+    first_line: dict[str, int] = {}
     for line, row in iter_dicts(table):
         ref = row.get(key, "")
         if not ref:
             raise ImportFailed(f"{shown}:{line}: no transcript named in column {key!r}")
+        earlier = first_line.setdefault(ref.casefold(), line)
+        if earlier != line:
+            raise ImportFailed(
+                f"{shown}:{line}: transcript {ref!r} is already on line {earlier} "
+                "(one row per transcript, or which values would count?)"
+            )
         rows.append((line, ref, {k: v for k, v in row.items() if k != key and k and v}))
     return AttributeSheet(path, rows, table.decoded.note)
 

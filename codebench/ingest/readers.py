@@ -16,11 +16,15 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from codebench.errors import ImportFailed
 from codebench.ingest.decode import Decoded, check_size, decode_bytes, normalise_newlines
 from codebench.ingest.turns import Turn, parse_text_turns, parse_time
 from codebench.safety import STORED_UNSAFE, safe_file_name, safe_text
+
+if TYPE_CHECKING:
+    from docx.text.paragraph import Paragraph
 
 #: File suffixes codebench imports, and the format name stored for each.
 FORMATS = {
@@ -176,6 +180,68 @@ class _TooLarge(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class _Row:
+    """A table row of a .docx: its text, and the speaker its first cell names (if it does)."""
+
+    speaker: str | None
+    text: str
+
+
+_TIME_CELL = re.compile(r"^[\[(]?\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?[\])]?$")
+
+
+def _body_blocks(document: Any) -> Iterator[Paragraph | _Row]:
+    """The body's paragraphs and table rows, in document order.
+
+    Transcription services often deliver a transcript as a table (time,
+    speaker, text); python-docx's ``document.paragraphs`` skips tables, so
+    their text used to vanish without a word. Nested tables are read too,
+    without recursion (a hostile document may nest them thousands deep).
+    """
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph as DocxParagraph
+
+    body = document._body
+    for child in body._element.iterchildren():
+        if child.tag == qn("w:p"):
+            yield DocxParagraph(child, body)
+        elif child.tag == qn("w:tbl"):
+            yield from _table_rows(Table(child, body))
+
+
+def _table_rows(table: Any) -> Iterator[_Row]:
+    """Each row of ``table`` as a :class:`_Row`, each followed by the rows of the tables in its cells."""
+    from itertools import chain
+
+    stack: list[Iterator[Any]] = [iter(table.rows)]
+    while stack:
+        row = next(stack[-1], None)
+        if row is None:
+            stack.pop()
+            continue
+        cells, nested, seen = [], [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell is listed once per grid column
+                continue
+            seen.add(id(cell._tc))
+            cells.append(" ".join(cell.text.split()))
+            nested.extend(cell.tables)
+        if nested:
+            stack.append(chain.from_iterable(inner.rows for inner in nested))
+        texts = [text for text in cells if text]
+        if not texts:
+            continue
+        if len(texts) >= 3 and _TIME_CELL.match(texts[0]):
+            texts = texts[1:]  # the time column
+        first = texts[0].rstrip(":").strip()
+        if len(texts) >= 2 and first and len(first) <= 40 and len(first.split()) <= 4:
+            yield _Row(first, " ".join(texts[1:]))
+        else:
+            yield _Row(None, " ".join(texts))
+
+
 def _read_docx(
     data: bytes, name: str, interviewers: tuple[str, ...], encoding: str | None
 ) -> ReaderResult:
@@ -197,6 +263,10 @@ def _read_docx(
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise ImportFailed(f"{name}: not a valid .docx file ({error.__class__.__name__})") from None
     except Exception as error:  # noqa: BLE001 - python-docx raises various errors on corrupt files
+        if "Excessive depth" in str(error):  # libxml2's advice (XML_PARSE_HUGE) is for programmers
+            raise ImportFailed(
+                f"{name}: its XML nests more than 256 levels deep (tables within tables?); refused"
+            ) from None
         raise ImportFailed(f"{name}: not a valid .docx file ({error})") from None
     docinfo = document.element.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
@@ -207,7 +277,18 @@ def _read_docx(
     turns: list[Turn] = []
     plain_lines: list[str] = []
     bold_found = False
-    for para in document.paragraphs:
+    for para in _body_blocks(document):
+        if isinstance(para, _Row):  # a table row: the cells, a speaker when the first names one
+            if para.speaker is not None:
+                plain_lines.append(f"{para.speaker}: {para.text}")
+                turns.append(Turn(speaker=para.speaker, paragraphs=[para.text]))
+            elif para.text:
+                plain_lines.append(para.text)
+                if turns:
+                    turns[-1].paragraphs.append(para.text)
+                else:
+                    turns.append(Turn(speaker=None, paragraphs=[para.text], codable=None))
+            continue
         text = para.text.replace("\r", "")
         plain_lines.append(text)
         if not text.strip():

@@ -251,9 +251,35 @@ def migrate(
     backup = None
     if applied and str(path) != ":memory:":
         backup = _backup(db, Path(path), len(applied))
-    migrations.apply(db, stop_before=stop_before)
+    _apply_racing(db, stop_before)
     db.conn.execute(f"PRAGMA user_version = {schema_version(db)}")
     return backup
+
+
+def _apply_racing(db: sqlite_utils.Database, stop_before: str | None) -> None:
+    """Apply the pending migrations, tolerating another process applying them at the same time.
+
+    Two commands started at once on a new file (two imports into one new
+    project) both find it empty and both create its tables; the second then
+    fails on "table ... already exists". That failure means the other process
+    is doing the same work, so this one waits a moment and carries on with
+    whatever is still pending, for as long as the busy timeout allows.
+    """
+    import time
+
+    from codebench.store.failures import busy_timeout_ms
+
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    while True:
+        try:
+            migrations.apply(db, stop_before=stop_before)
+            return
+        except sqlite3.OperationalError as error:
+            if "already exists" not in str(error) or time.monotonic() > deadline:
+                raise
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            time.sleep(0.05)
 
 
 def _backup(db: sqlite_utils.Database, path: Path, version: int) -> Path:

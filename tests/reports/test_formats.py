@@ -403,7 +403,10 @@ def test_a_failed_export_leaves_the_old_file(
     monkeypatch.setattr(
         os, "fsync", disk_full
     )  # fails after the new bytes went to the temporary file
-    with pytest.raises(OSError, match="disk full"):
+    from codebench.errors import OutputFailed
+
+    # A one-line OutputFailed naming the file since issue 10 (it used to be the bare OSError).
+    with pytest.raises(OutputFailed, match=r"freq\.xlsx: cannot write it \(disk full\)"):
         writers.write(frequencies(small), path)
     assert path.read_bytes() == b"the good old file"
     assert [p.name for p in out.iterdir()] == ["freq.xlsx"]

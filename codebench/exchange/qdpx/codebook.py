@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from codebench.errors import CodebenchError, CodebookError
 from codebench.exchange.qdpx.code_index import CodeIndex
 from codebench.models import Code
+from codebench.safety import safe_text
 from codebench.store import events as event_sql
 
 if TYPE_CHECKING:
@@ -91,8 +92,9 @@ def refi_errors() -> Iterator[None]:
 
 
 def refi_code_name(code: Code) -> str:
-    """The REFI name of a code: its label (``"04 Ethos"``)."""
-    return code.label
+    """The REFI name of a code: its label (``"04 Ethos"``), controls made visible (a project
+    made before import made them visible may hold some; XML cannot)."""
+    return safe_text(code.label)
 
 
 def code_description(code: Code) -> str:
@@ -100,14 +102,14 @@ def code_description(code: Code) -> str:
     parts = [code.description] if code.description else []
     parts += [heading + getattr(code, name) for name, heading in SECTIONS if getattr(code, name)]
     if code.number is None and not code.archived and len(parts) == (1 if code.description else 0):
-        return code.description
+        return safe_text(code.description)
     trailer = (
         "[codebench"
         + (f" number {code.number}" if code.number else "")
         + ("; archived" if code.archived else "")
         + "]"
     )
-    return "\n\n".join([*parts, trailer])
+    return safe_text("\n\n".join([*parts, trailer]))
 
 
 def refi_codes(codes: list[Code]) -> list[RefiCode]:
@@ -392,3 +394,32 @@ def import_qdc(project: Project, path: Path | str) -> QdcImport:
         matched_by_name=merged.matched_by_name,
         warnings=[*book.warnings, *merged.warnings],
     )
+
+
+def init_from_qdc(target: Path | str | None, path: Path | str) -> tuple[Project, QdcImport]:
+    """A new project whose codebook is the ``.qdc`` at ``path`` (``codebench init --codebook x.qdc``).
+
+    The codebook is read and checked before the project file is made, and a
+    file made here is removed again when its codes cannot be added, so a
+    refused codebook never leaves an empty project behind.
+    """
+    from codebench.exchange.refi import read_codebook
+    from codebench.project import Project, default_project_path
+
+    with refi_errors():
+        read_codebook(Path(path))
+    where = Path(target) if target is not None else default_project_path()
+    existed = where.exists() and where.stat().st_size > 0
+    project = Project.init(where, None)
+    try:
+        if project.codes(include_archived=True):
+            raise CodebookError(
+                f"{where}: project already has a codebook (use `codebench codebook import`)"
+            )
+        return project, import_qdc(project, path)
+    except BaseException:
+        project.close()
+        if not existed:
+            for leftover in (where, Path(f"{where}-wal"), Path(f"{where}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise

@@ -135,7 +135,9 @@ def build_refi_project(
                 f"transcript {t.name!r}: its text holds a carriage return; REFI-QDA exports need LF line ends"
             )
         sources.append(
-            RefiTextSource(guid=t.guid, name=t.name, text=texts[t.id], created=_when(t.imported_at))
+            RefiTextSource(
+                guid=t.guid, name=safe_text(t.name), text=texts[t.id], created=_when(t.imported_at)
+            )
         )
 
     selections, coding_guid = _coding_selections(
@@ -165,12 +167,13 @@ def build_refi_project(
             if memo.code_id is not None:
                 targets.append(code_guids[memo.code_id])
         author = users.get(memo.author_id) if memo.author_id is not None else None
-        first_line = memo.text.strip().split("\n", 1)[0]
+        text = safe_text(memo.text)  # a project made before import made controls visible
+        first_line = text.strip().split("\n", 1)[0]
         notes.append(
             RefiNote(
                 guid=memo.guid,
                 name=first_line[:60] + ("…" if len(first_line) > 60 else ""),
-                text=memo.text,
+                text=text,
                 creating_user=author.guid if author else None,
                 created=_when(memo.created_at),
                 targets=targets,
@@ -180,12 +183,12 @@ def build_refi_project(
             note_refs.append(memo.guid)
 
     keys = sorted({key for t in transcripts for key in t.attributes})
-    variables = [RefiVariable(guid=refi_guid("variable", key), name=key) for key in keys]
+    variables = [RefiVariable(guid=refi_guid("variable", key), name=safe_text(key)) for key in keys]
     cases = [
         RefiCase(
             guid=refi_guid("case", t.guid),
-            name=t.name,
-            variables=dict(t.attributes),
+            name=safe_text(t.name),
+            variables={key: safe_text(value) for key, value in t.attributes.items()},
             source_guids=[t.guid],
         )
         for t in transcripts
@@ -194,7 +197,7 @@ def build_refi_project(
     return RefiProject(
         name=project.path.stem,
         origin=f"codebench {__version__}",
-        users=[RefiUser(guid=k.guid, name=k.name) for k in chosen],
+        users=[RefiUser(guid=k.guid, name=safe_text(k.name)) for k in chosen],
         codes=refi_codes(codes),
         variables=variables,
         cases=cases,

@@ -51,6 +51,7 @@ from .xmlparse import (
     parse_xml,
     read_codes,
     read_sets,
+    safe_stored_text,
     split_tag,
 )
 
@@ -305,7 +306,7 @@ class _ProjectReader:
                 RefiNote(
                     guid=guid,
                     name=el.get("name") or "",
-                    text=loaded.text or "",
+                    text=safe_stored_text(loaded.text or ""),
                     description=doc.text(el, "Description"),
                     creating_user=self.user(el.get("creatingUser")),
                     created=parse_datetime(el.get("creationDateTime")),

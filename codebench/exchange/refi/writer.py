@@ -31,7 +31,7 @@ import zipfile
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from .collector import collector_paused
 from .document import (
@@ -315,7 +315,7 @@ def _zip_info(name: str) -> zipfile.ZipInfo:
     return info
 
 
-def _write_zip(plan: ExportPlan, fileobj: BinaryIO) -> None:
+def _write_zip(plan: ExportPlan, fileobj: IO[bytes]) -> None:
     with zipfile.ZipFile(fileobj, "w") as archive:
         with archive.open(_zip_info("project.qde"), "w") as member:
             # The XML writer makes millions of tiny writes; buffer them before
@@ -343,16 +343,15 @@ def write_project(project: RefiProject, path: str | os.PathLike[str]) -> None:
     *path* and renames it into place, so a failed export never leaves a
     half-written archive behind.
     """
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    from codebench.fileio import write_atomic_with
+
     with collector_paused():  # see .collector
         plan = ExportPlan(project)
-    try:
-        with open(temporary, "wb") as handle, collector_paused():
+
+    def write(handle: IO[bytes]) -> None:
+        with collector_paused():
             _write_zip(plan, handle)
-        os.replace(temporary, target)
-    except OSError as exc:
-        raise RefiError(f"{target.name}: cannot write ({exc.strerror or exc})") from None
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+
+    # The one writer of output files: a temporary a later run recognises, a
+    # rename, and one line naming the file when it cannot be written.
+    write_atomic_with(Path(path), write)

@@ -27,6 +27,7 @@ from defusedxml import (
 )
 
 from codebench.nesting import MAX_CODE_DEPTH
+from codebench.safety import STORED_UNSAFE, safe_text
 
 from .document import RefiCode, RefiSet, normalize_colour
 from .errors import RefiError
@@ -156,10 +157,24 @@ class _SafeTreeParser:
         if attrs and not attrs.keys() <= self._plain:
             attrs = {self._names.get(key) or self._name(key): value for key, value in attrs.items()}
             self._plain.update(key for key in attrs if "}" not in key)
+        for key, value in attrs.items():
+            # Names (of codes, users, sources...) are attributes: a control
+            # character XML lets through (C1, or CR as &#13;) is made visible
+            # here, once, as every reader stores text.
+            if STORED_UNSAFE.search(value) is not None:
+                attrs[key] = safe_text(value)
         self._builder.start(self._names.get(tag) or self._name(tag), attrs)
 
     def _end(self, tag: str) -> None:
         self._builder.end(self._names[tag])
+
+
+def safe_stored_text(text: str) -> str:
+    """Element text (a description, a note) as it is stored: line endings as ``\n``, then
+    the remaining control characters made visible (:func:`codebench.safety.safe_text`)."""
+    if STORED_UNSAFE.search(text) is None:
+        return text
+    return safe_text(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def split_tag(tag: str) -> tuple[str, str]:
@@ -275,8 +290,9 @@ class XmlDoc:
         return el.find(self.q(name))
 
     def text(self, el: Element, name: str) -> str:
+        """The text of ``el``'s child ``name`` (a description), made safe to store."""
         found = el.find(self.q(name))
-        return (found.text or "") if found is not None else ""
+        return safe_stored_text(found.text or "") if found is not None else ""
 
     def guid(self, value: str | None, what: str) -> str | None:
         if value is None:
