@@ -42,6 +42,9 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 UNIT_KINDS = ("segment", "turn", "character")
+#: How the report decided which units each coder rated (``Units.design``).
+DESIGN_ASSIGNMENTS = "assignments"
+DESIGN_STATUSES = "statuses"
 
 IntArray = npt.NDArray[np.int64]
 
@@ -218,6 +221,8 @@ class Units:
     min_overlap: float | None = None
     level: int | None = None
     include_unfinished: bool = False
+    design: str = DESIGN_STATUSES
+    """Where missingness came from: ``"assignments"`` or ``"statuses"`` (see the module docstring)."""
 
     @property
     def n_units(self) -> int:
@@ -309,18 +314,46 @@ def resolve_codes(
     return compared, mapping
 
 
+@dataclass
+class _Selection:
+    """The compared transcripts and, per coder and transcript, what that coder rated there."""
+
+    chosen: list[Transcript]
+    excluded: list[tuple[Transcript, str]]
+    untouched: int
+    design: str
+    #: ``{(coder id, transcript id): ordinals or None (every codable segment)}`` of what was
+    #: rated, before ``include_unfinished`` cuts a coder short (``partial``).
+    rated: dict[tuple[int, int], frozenset[int] | None]
+    #: ``(coder id, transcript id)`` rated only up to the coder's last coding (statuses design,
+    #: ``include_unfinished``, not marked done).
+    partial: set[tuple[int, int]]
+
+
 def _select_transcripts(
     project: Project,
     coders: Sequence[Coder],
     include_unfinished: bool,
     done_if_coded: set[int],
-) -> tuple[list[Transcript], dict[int, set[int]], list[tuple[Transcript, str]], int]:
-    """Compared transcripts, who is "done" on each, the excluded ones with reasons, and the untouched count."""
+) -> _Selection:
+    """Which transcripts are compared and what each coder rated in them (see :func:`extract_units`).
+
+    A transcript is compared when at least two compared coders rated some of
+    it, so one coder who finished little does not shrink every other pair's
+    comparison; ``include_unfinished`` also takes every transcript a coder
+    touched, as before.
+    """
+    from codebench.design.assignments import design_map
+
     statuses = project.statuses()
     coded = agreement_sql.coded_transcripts(project.db, [c.id for c in coders])
-    done: dict[int, set[int]] = {}
+    humans = [c.id for c in coders if c.id not in done_if_coded]
+    plan = design_map(project, humans) if humans else {}
+    design = DESIGN_ASSIGNMENTS if plan else DESIGN_STATUSES
     chosen: list[Transcript] = []
     excluded: list[tuple[Transcript, str]] = []
+    rated: dict[tuple[int, int], frozenset[int] | None] = {}
+    partial: set[tuple[int, int]] = set()
     untouched = 0
     for t in project.transcripts():
         state = {c.id: statuses.get((c.id, t.id), "not-started") for c in coders}
@@ -330,19 +363,46 @@ def _select_transcripts(
             if state[c.id] == "done" or (c.id in done_if_coded and t.id in coded[c.id])
         }
         touched = any(state[c.id] != "not-started" or t.id in coded[c.id] for c in coders)
-        if len(finished) == len(coders) or (include_unfinished and touched):
+        here: dict[int, frozenset[int] | None] = {}
+        cut: set[int] = set()
+        for c in coders:
+            if design == DESIGN_ASSIGNMENTS and c.id not in done_if_coded:
+                if (c.id, t.id) in plan and (c.id in finished or include_unfinished):
+                    here[c.id] = plan[(c.id, t.id)]
+            elif c.id in finished:
+                here[c.id] = None
+            elif include_unfinished and design == DESIGN_STATUSES:
+                here[c.id] = None
+                cut.add(c.id)
+        if design == DESIGN_STATUSES:
+            keep = len(finished) >= 2 or (include_unfinished and touched)
+        else:
+            keep = len(here) >= 2 or (include_unfinished and bool(here) and touched)
+        if keep:
             chosen.append(t)
-            done[t.id] = finished
-        elif touched:
+            for k, ordinals in here.items():
+                rated[(k, t.id)] = ordinals
+            partial.update((k, t.id) for k in cut)
+        elif touched or (
+            design == DESIGN_ASSIGNMENTS and any((c.id, t.id) in plan for c in coders)
+        ):
+            if design == DESIGN_ASSIGNMENTS:
+                given = [c for c in coders if (c.id, t.id) in plan or c.id in done_if_coded]
+                if len(given) < 2:
+                    names = ", ".join(c.name for c in given) or "no compared coder"
+                    excluded.append((t, f"assigned to fewer than two compared coders ({names})"))
+                    continue
+                waiting_coders = [c for c in given if c.id not in finished]
+            else:
+                waiting_coders = [c for c in coders if c.id not in finished]
             waiting = ", ".join(
                 f"{c.name} ({state[c.id]}{', has codings' if t.id in coded[c.id] and state[c.id] == 'not-started' else ''})"
-                for c in coders
-                if c.id not in finished
+                for c in waiting_coders
             )
             excluded.append((t, f"not marked done by {waiting}"))
         else:
             untouched += 1
-    return chosen, done, excluded, untouched
+    return _Selection(chosen, excluded, untouched, design, rated, partial)
 
 
 def extract_units(
@@ -375,10 +435,9 @@ def extract_units(
     code_list, code_index = resolve_codes(project, codes, level)
     if not code_list:
         raise CodebenchError("no codes to compare")
-    chosen, done, excluded, untouched = _select_transcripts(
-        project, coder_list, include_unfinished, set(done_if_coded)
-    )
-    notes = _notes(unit, min_overlap, level, include_unfinished)
+    selection = _select_transcripts(project, coder_list, include_unfinished, set(done_if_coded))
+    chosen = selection.chosen
+    notes = _notes(unit, min_overlap, level, include_unfinished, selection.design)
     if unit == "character":
         min_overlap = None
 
@@ -386,8 +445,8 @@ def extract_units(
     t_ids = [t.id for t in chosen]
     atoms = _Atoms.load(project, t_ids)
     group, c_start, c_end = _codings(project, coder_list, t_ids, code_index, atoms)
-    # Units of atoms (global index) up to which each unfinished coder rated each transcript.
-    reached = _reached(project, coder_list, t_ids, done, atoms) if include_unfinished else {}
+    # Which atoms (codable segments) each coder rated: the design, cut short by --include-unfinished.
+    rated_atoms = _rated_atoms(project, coder_list, t_ids, selection, atoms)
 
     weights: IntArray | None = None
     if unit == "character":
@@ -434,13 +493,12 @@ def extract_units(
     n_units = covered.shape[1]
     data = covered.reshape(n_codes, n_coders, n_units).astype(np.float64)
     unit_t = atoms.t[unit_atom] if n_units else np.zeros(0, dtype=np.int64)
-    if reached:
-        # A unit is rated when its first atom is at or before the last atom the coder reached.
-        bounds = np.searchsorted(unit_t, np.arange(len(t_ids) + 1))
-        for (k, ti), last_atom in reached.items():
-            lo, hi = int(bounds[ti]), int(bounds[ti + 1])
-            stop = lo + int(np.searchsorted(unit_atom[lo:hi], last_atom, side="right"))
-            data[:, k, stop:hi] = np.nan
+    if n_units:
+        # A unit is rated when its segment was; a turn when the coder rated any segment of it.
+        lost = ~rated_atoms[:, unit_atom]
+        if unit == "turn":
+            lost = np.logical_and.reduceat(~rated_atoms, unit_atom, axis=1)
+        data[:, lost] = np.nan
     return Units(
         kind=unit,
         data=data,
@@ -452,9 +510,10 @@ def extract_units(
         unit_start=np.asarray(u_start, dtype=np.int64),
         unit_end=np.asarray(u_end, dtype=np.int64),
         unit_segment=atoms.ordinal[unit_atom] if n_units else np.zeros(0, dtype=np.int64),
-        excluded=excluded,
-        untouched=untouched,
+        excluded=selection.excluded,
+        untouched=selection.untouched,
         notes=notes,
+        design=selection.design,
         min_overlap=min_overlap,
         level=level,
         include_unfinished=include_unfinished,
@@ -472,15 +531,32 @@ def _coder_list(project: Project, coders: Sequence[str | Coder] | None) -> list[
     return out
 
 
-def _notes(
-    unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool
-) -> list[str]:
-    notes: list[str] = []
-    if include_unfinished:
-        notes.append(
-            "--include-unfinished: a transcript a coder has not marked done counts for that coder only up "
-            "to the last segment they coded; later units are missing for them (not 'code absent')."
+def design_note(design: str, include_unfinished: bool) -> str:
+    """The sentence every report prints about where missing ratings came from."""
+    if design == DESIGN_ASSIGNMENTS:
+        scope = (
+            "every segment assigned to them (--include-unfinished: done or not)"
+            if include_unfinished
+            else "the segments assigned to them in the transcripts they marked done"
         )
+        return (
+            f"Missing ratings come from the assignments: each coder rated exactly {scope}; "
+            "units not assigned to a coder are missing for them."
+        )
+    rule = (
+        "every transcript they marked done; with --include-unfinished, a transcript they have not "
+        "marked done only up to the last segment they coded, later units missing for them "
+        "(not 'code absent')"
+        if include_unfinished
+        else "every codable segment of the transcripts they marked done, and nothing elsewhere"
+    )
+    return f"No assignments recorded, so missing ratings come from the done statuses: each coder rated {rule}."
+
+
+def _notes(
+    unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool, design: str
+) -> list[str]:
+    notes: list[str] = [design_note(design, include_unfinished)]
     if unit == "character":
         notes.append(
             "Character units: every character of the codable segments is a unit (NVivo-style) and counts "
@@ -554,30 +630,39 @@ def _codings(
     return code_idx * len(coders) + coder_idx, start, end
 
 
-def _reached(
+def _rated_atoms(
     project: Project,
     coders: Sequence[Coder],
     t_ids: Sequence[int],
-    done: dict[int, set[int]],
+    selection: _Selection,
     atoms: _Atoms,
-) -> dict[tuple[int, int], int]:
-    """``{(coder index, transcript index): last atom reached}`` for coders not done on a transcript.
+) -> npt.NDArray[np.bool_]:
+    """``(coders, atoms)``: which codable segments each coder rated.
 
-    The last atom reached is the last codable segment starting before the end
-    of the coder's last coding there (any code); ``first atom - 1`` when the
-    coder has no coding there.
+    From the design: the assigned segments (every one for a whole-transcript
+    assignment, or, without assignments, for a transcript the coder marked
+    done). A coder cut short (``include_unfinished``, no assignments, not
+    done) rated up to the last codable segment starting before the end of
+    their last coding there (any code); none when they have no coding there.
     """
-    last = agreement_sql.last_coded_offsets(project.db, [c.id for c in coders], t_ids)
-    out: dict[tuple[int, int], int] = {}
+    out = np.zeros((len(coders), atoms.n), dtype=bool)
+    cut = [c.id for c in coders if any((c.id, t) in selection.partial for t in t_ids)]
+    last = agreement_sql.last_coded_offsets(project.db, cut, t_ids) if cut else {}
     for ti, tid in enumerate(t_ids):
         lo = int(np.searchsorted(atoms.t, ti, side="left"))
         hi = int(np.searchsorted(atoms.t, ti, side="right"))
         for k, coder in enumerate(coders):
-            if coder.id in done.get(tid, set()):
+            key = (coder.id, tid)
+            if key not in selection.rated:
                 continue
-            end = last.get((coder.id, tid))
-            if end is None:
-                out[(k, ti)] = lo - 1
+            ordinals = selection.rated[key]
+            if ordinals is None:
+                row = np.ones(hi - lo, dtype=bool)
             else:
-                out[(k, ti)] = lo + int(np.searchsorted(atoms.start[lo:hi], end, side="left")) - 1
+                row = np.isin(atoms.ordinal[lo:hi], np.fromiter(ordinals, dtype=np.int64))
+            if key in selection.partial:
+                end = last.get(key)
+                reach = 0 if end is None else int(np.searchsorted(atoms.start[lo:hi], end, "left"))
+                row[reach:] = False
+            out[k, lo:hi] = row
     return out

@@ -443,6 +443,7 @@ def build_report(
             "min_overlap": units.min_overlap,
             "level": units.level,
             "include_unfinished": units.include_unfinished,
+            "design": units.design,
             "bootstrap": bootstrap,
             "seed": seed,
             "ci_level": ci_level,
