@@ -184,6 +184,9 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
         if same_units and report["codes"]
         else ""
     )
+    lead = report["codes"][0].get("headline") if report["codes"] else None
+    if lead is not None and lead["key"] == ALPHA.key:
+        units_note += f" · headline {ALPHA.label}: {len(report['coders'])} coders, missing ratings"
     table = _table("Agreement per code" + units_note)
     table.add_column(
         "Code", no_wrap=True, overflow="ellipsis", max_width=44 if wide else 28 if medium else 14
@@ -211,9 +214,16 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
         cells.append("–" if c["prevalence"] is None else f"{c['prevalence']:.1%}")
         for coefficient in (ALPHA, KAPPA):
             item = c[coefficient.key]
-            cells.append(
-                _value_cell(item, coefficient.scale, coloured=coefficient is ALPHA, band=not apart)
+            cell = _value_cell(
+                item, coefficient.scale, coloured=coefficient is ALPHA, band=not apart
             )
+            if (
+                item.get("n") is not None
+                and item["n"] != c["pairable_units"]
+                and item["value"] is not None
+            ):
+                cell.append(f"\nn={item['n']}", style="dim")  # on other units than the row's
+            cells.append(cell)
             if apart:
                 cells.append(_band_cell(coefficient.scale, item["value"]))
         cells.append(fmt(c[AC1.key]["value"], 2))

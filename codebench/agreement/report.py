@@ -39,15 +39,17 @@ TOP_CONFUSIONS = 15
 
 
 def estimate_json(
-    est: Estimate, ci: Interval | None = None, *, with_ci: bool = False
+    est: Estimate, ci: Interval | None = None, *, with_ci: bool = False, n: int | None = None
 ) -> dict[str, Any]:
-    """``{"value", "reason", "note"}`` (plus ``"ci"``) with no NaN anywhere."""
+    """``{"value", "reason", "note"}`` (plus ``"n"``, the units it stands on, and ``"ci"``), no NaN."""
     value = est.value if est.value is not None and np.isfinite(est.value) else None
     out: dict[str, Any] = {
         "value": value,
         "reason": est.reason if value is None else None,
         "note": est.note,
     }
+    if n is not None:
+        out["n"] = n
     if value is None and out["reason"] is None:
         out["reason"] = "not computable"
     if with_ci:
@@ -149,7 +151,9 @@ def code_sections(
                     items.append(
                         {
                             "coders": [names[i], names[j]],
-                            **estimate_json(est, pair_ci[(i, j)], with_ci=wanted),
+                            **estimate_json(
+                                est, pair_ci[(i, j)], with_ci=wanted, n=_n(rep, coefficient, (i, j))
+                            ),
                         }
                     )
                 values[coefficient.key] = items
@@ -160,13 +164,16 @@ def code_sections(
                 )
                 values[coefficient.key] = {
                     "statistic": which.statistic,
-                    **estimate_json(kappa, interval, with_ci=wanted),
+                    **estimate_json(kappa, interval, with_ci=wanted, n=_n(rep, which, (0, 1))),
                 }
             else:
                 est = field(rep, coefficient.key)
                 values[coefficient.key] = estimate_json(
-                    est, ci(coefficient, block, est, wanted), with_ci=wanted
+                    est, ci(coefficient, block, est, wanted), with_ci=wanted, n=_n(rep, coefficient)
                 )
+        lead = registry.headline_coefficient(
+            n_coders, rep["n_complete_units"], rep["n_pairable_units"]
+        )
         out.append(
             {
                 **_label(code),
@@ -182,10 +189,38 @@ def code_sections(
                 "applied_by_coder": dict(zip(names, rep["applied_by_coder"])),
                 **{c.key: values[c.key] for c in registry.coefficients()},
                 "bands": bands(values),
+                "headline": _headline_json(lead, values),
                 "diagnostics": list(rep["diagnostics"]),
             }
         )
     return out
+
+
+def _n(rep: CodeReport, coefficient: Coefficient, pair: tuple[int, int] = (0, 1)) -> int | None:
+    """The units ``coefficient`` stands on in a batch report entry (a pair's for a pairwise one)."""
+    if coefficient.units is None:
+        return None
+    count = field(rep, coefficient.units)
+    return int(count[pair]) if isinstance(count, dict) else int(count)
+
+
+def _headline_json(lead: Coefficient, values: dict[str, Any]) -> dict[str, Any]:
+    """Which coefficient heads a code's figures, with its value, n and band (see the registry)."""
+    item = values[lead.key]
+    return {
+        "key": lead.key,
+        "label": lead.label
+        if not lead.headline
+        else registry.by_statistic(item["statistic"]).label,
+        "value": item["value"],
+        "n": item.get("n"),
+        "band": lead.scale.band(item["value"]) if lead.scale is not None else None,
+        "why": (
+            "three or more coders with missing ratings: alpha uses every unit rated by two or more"
+            if lead is ALPHA
+            else "kappa: Cohen's for two coders, Fleiss' when every coder rated every unit"
+        ),
+    }
 
 
 def bands(values: dict[str, Any]) -> dict[str, str | None]:

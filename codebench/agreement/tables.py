@@ -88,6 +88,9 @@ def coefficient_cells(entry: dict[str, Any], kinds: dict[str, str]) -> dict[str,
             cells[f"{c.column}_statistic"] = item.get("statistic")
             kinds[f"{c.column}_statistic"] = "text"
         cells[c.column] = _value(item)
+        if "n" in item:
+            cells[f"{c.column}_n"] = item["n"]
+            kinds[f"{c.column}_n"] = _COUNT
         if c.interval and "ci" in item:
             cells[f"{c.column}_ci_low"] = _value(item.get("ci"), "low")
             cells[f"{c.column}_ci_high"] = _value(item.get("ci"), "high")
@@ -132,9 +135,16 @@ def codes_data(report: dict[str, Any]) -> Table:
                 }
             )
             row.update(coefficient_cells(entry, kinds))
+            if "headline" in entry:
+                row["headline"] = entry["headline"]["key"]
+                kinds["headline"] = "text"
             for c in registry.pairwise():
                 for pair in entry[c.key]:
                     row[f"{c.column}_{pair['coders'][0]}_{pair['coders'][1]}"] = pair["value"]
+                    if "n" in pair:
+                        column = f"{c.column}_{pair['coders'][0]}_{pair['coders'][1]}_n"
+                        row[column] = pair["n"]
+                        kinds[column] = _COUNT
             for n in names:
                 row[f"applied_by_{n}"] = entry["applied_by_coder"][n]
                 kinds[f"applied_by_{n}"] = _COUNT
@@ -326,6 +336,7 @@ def codes_reading(rep: dict[str, Any], heading: str = "Agreement per code") -> T
         if c.scale is not None:
             columns.append(Column(c.scale.key, f"{c.label} band"))
     columns.append(Column("disagreements", "Disagreements", _COUNT))
+    columns.append(Column("headline", "Headline"))
     rows = []
     for entry in rep["codes"]:
         row: dict[str, Any] = {
@@ -336,10 +347,18 @@ def codes_reading(rep: dict[str, Any], heading: str = "Agreement per code") -> T
         }
         for c in registry.per_code():
             row[c.key] = _shown(c, entry[c.key])
+            n = entry[c.key].get("n")
+            if row[c.key] is not None and n is not None and n != entry["pairable_units"]:
+                row[c.key] += f" (n = {n})"  # a coefficient on other units than the row's
             if c.scale is not None:
                 row[c.scale.key] = entry["bands"][c.scale.key] or "undefined"
+        lead = entry.get("headline")
+        row["headline"] = f"{lead['label']} (n = {lead['n']})" if lead else None
         rows.append(row)
     notes = [_settings_note(rep), *legend_notes()]
+    notes.append(
+        "Units: those rated by two or more coders; a coefficient on other units shows its own n."
+    )
     if KAPPA in registry.per_code():
         notes.append(f"{KAPPA.label} here is {registry.headline_of(len(rep['coders'])).name}.")
     return Table("codes", heading, columns, rows, keys=1, notes=notes)

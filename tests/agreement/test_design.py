@@ -140,3 +140,50 @@ def test_a_coder_who_finished_one_transcript_does_not_shrink_the_other_pairs(
 
 def codable(p: Project, t: str) -> list[int]:
     return [s.ordinal for s in p.segments(t) if s.codable]
+
+
+def test_with_missing_ratings_the_headline_is_alpha_with_its_n(long_study: Project) -> None:
+    """Issue 12, point 3: Fleiss' kappa on the 4 complete units is 1.00; alpha uses all 164."""
+    p = long_study
+    alice = {1, 2} | {o for o in range(5, LONG + 1) if o % 3 == 0}
+    bob = {1, 2} | {o for o in range(5, LONG + 1) if o % 3 == 0 and o % 5}
+    for coder, ordinals in (("alice", alice), ("bob", bob), ("carol", {1, 2})):
+        p.code_segments(coder, "long", sorted(ordinals), "02")
+        p.set_status(coder, "long", "done")
+    assign(p, "alice", ["long"])
+    assign(p, "bob", ["long"])
+    assign(p, "carol", ["long"], segments=[(1, 4)])
+    report = agreement_report(p, codes=["02"], bootstrap=0)
+    entry = report["codes"][0]
+    assert entry["complete_units"] == 4 and entry["pairable_units"] == LONG
+    assert entry["kappa"]["statistic"] == "fleiss"
+    assert entry["kappa"]["value"] == pytest.approx(1.0) and entry["kappa"]["n"] == 4
+    matrix = np.array([[float(o in s) for o in range(1, LONG + 1)] for s in (alice, bob, {1, 2})])
+    matrix[2, 4:] = np.nan
+    alpha = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+    assert alpha < 0.95
+    assert entry["krippendorff_alpha"]["value"] == pytest.approx(alpha, abs=1e-12)
+    assert entry["krippendorff_alpha"]["n"] == LONG
+    assert entry["headline"]["key"] == "krippendorff_alpha"
+    assert entry["headline"]["n"] == LONG
+    assert entry["headline"]["value"] == pytest.approx(alpha, abs=1e-12)
+    pairs = {tuple(k["coders"]): k["n"] for k in entry["cohen_kappa"]}
+    assert pairs == {("alice", "bob"): LONG, ("alice", "carol"): 4, ("bob", "carol"): 4}
+    # The "too few units" warnings use each coefficient's own n.
+    assert any("Fleiss' kappa uses only the 4 unit(s)" in d for d in entry["diagnostics"])
+    assert any("alice and carol uses only the 4" in d for d in entry["diagnostics"])
+    assert not any("were rated by two or more coders" in d for d in entry["diagnostics"])
+
+    from codebench.agreement.output import render
+
+    table = render(report, "table")
+    assert "headline α" in table and "n=4" in table
+    markdown = render(report, "md")
+    assert "(n = 4)" in markdown and f"α (n = {LONG})" in markdown
+    csv_text = render(report, "csv")
+    assert "kappa_n" in csv_text and "headline" in csv_text
+
+    # Complete data with three coders: the headline stays the kappa.
+    assign(p, "carol", ["long"])
+    complete = agreement_report(p, codes=["02"], bootstrap=0)["codes"][0]
+    assert complete["headline"]["key"] == "kappa" and complete["headline"]["label"] == "Fleiss' κ"
