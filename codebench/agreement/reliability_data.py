@@ -42,6 +42,20 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 UNIT_KINDS = ("segment", "turn", "character")
+#: The default overlap rule for segment units: a segment counts as coded when the coder's codings
+#: of the code (merged) cover at least half of its characters (docs/agreement.md, "Coded", says
+#: why). Turn units keep any overlap by default: a code applied to one sentence of a turn applies
+#: to the turn.
+DEFAULT_MIN_OVERLAP = 0.5
+#: ``min_overlap`` when the caller did not choose: the unit's default rule.
+DEFAULT = "default"
+
+
+def default_overlap(unit: str) -> float | None:
+    """The overlap rule a unit kind uses unless asked otherwise (``None``: any overlap)."""
+    return DEFAULT_MIN_OVERLAP if unit == "segment" else None
+
+
 #: How the report decided which units each coder rated (``Units.design``).
 DESIGN_ASSIGNMENTS = "assignments"
 DESIGN_STATUSES = "statuses"
@@ -411,7 +425,7 @@ def extract_units(
     unit: str = "segment",
     coders: Sequence[str | Coder] | None = None,
     codes: Sequence[str] | None = None,
-    min_overlap: float | None = None,
+    min_overlap: float | str | None = DEFAULT,
     level: int | None = None,
     include_unfinished: bool = False,
     done_if_coded: Iterable[int] = (),
@@ -420,10 +434,17 @@ def extract_units(
     """Build the compared units and ratings from a project (see the module docstring).
 
     ``done_if_coded`` lists coder ids (the consensus coder) that count as done
-    on every transcript they have codings in.
+    on every transcript they have codings in. ``min_overlap`` is the share of
+    a unit the codings must cover; ``None`` counts any overlap; by default
+    the unit's rule (:func:`default_overlap`: half of a segment, any overlap
+    of a turn).
     """
     if unit not in UNIT_KINDS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNIT_KINDS)})")
+    if min_overlap == DEFAULT:
+        min_overlap = default_overlap(unit)
+    if isinstance(min_overlap, str):
+        raise CodebenchError(f"--min-overlap must be a fraction in (0, 1], got {min_overlap!r}")
     if min_overlap is not None and not 0.0 < min_overlap <= 1.0:
         raise CodebenchError(f"--min-overlap must be a fraction in (0, 1], got {min_overlap}")
     coder_list = _coder_list(project, coders)
@@ -553,10 +574,22 @@ def design_note(design: str, include_unfinished: bool) -> str:
     return f"No assignments recorded, so missing ratings come from the done statuses: each coder rated {rule}."
 
 
+def overlap_rule(min_overlap: float | None) -> str:
+    """The overlap rule in words, as every report prints it."""
+    if min_overlap is None:
+        return "Coded: a unit counts as coded for a code when any of the coder's codings of it overlaps the unit."
+    return (
+        f"Coded: a unit counts as coded for a code when the coder's codings of it cover at least "
+        f"{min_overlap:.0%} of the unit's characters (--min-overlap {min_overlap:g}; 0 = any overlap)."
+    )
+
+
 def _notes(
     unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool, design: str
 ) -> list[str]:
     notes: list[str] = [design_note(design, include_unfinished)]
+    if unit != "character":
+        notes.append(overlap_rule(min_overlap))
     if unit == "character":
         notes.append(
             "Character units: every character of the codable segments is a unit (NVivo-style) and counts "

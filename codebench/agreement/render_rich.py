@@ -106,8 +106,9 @@ def _header(report: dict[str, Any]) -> Any:
     text.append(
         f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)"
     )
-    if s["min_overlap"] is not None:
-        text.append(f" · min overlap {s['min_overlap']:g}")
+    if s["unit"] != "character":
+        rule = "any overlap" if s["min_overlap"] is None else f"≥ {s['min_overlap']:.0%} covered"
+        text.append(f" · coded: {rule}")
     if s["level"]:
         text.append(" · top-level codes")
     if s["bootstrap"]:

@@ -22,7 +22,13 @@ from codebench.agreement.batch import CodeReport, field
 from codebench.agreement.bootstrap import Interval
 from codebench.agreement.coefficient_registry import ALPHA, COHEN, KRIPPENDORFF, Coefficient
 from codebench.agreement.estimate import Estimate
-from codebench.agreement.reliability_data import Units, extract_units, resolve_coders
+from codebench.agreement.reliability_data import (
+    DEFAULT,
+    Units,
+    extract_units,
+    overlap_rule,
+    resolve_coders,
+)
 from codebench.agreement.weighted import (
     binary_bootstrap,
     binary_set_alpha,
@@ -476,6 +482,7 @@ def build_report(
         "settings": {
             "unit": units.kind,
             "min_overlap": units.min_overlap,
+            "overlap_rule": overlap_rule(units.min_overlap) if units.kind != "character" else None,
             "level": units.level,
             "include_unfinished": units.include_unfinished,
             "design": units.design,
@@ -516,7 +523,7 @@ def agreement_report(
     unit: str = "segment",
     coders: Sequence[str] | None = None,
     codes: Sequence[str] | None = None,
-    min_overlap: float | None = None,
+    min_overlap: float | str | None = DEFAULT,
     level: int | None = None,
     include_unfinished: bool = False,
     bootstrap: int = 1000,

@@ -154,9 +154,12 @@ def codes_data(report: dict[str, Any]) -> Table:
                 if entry[c.key]["value"] is None
             )
             row["diagnostics"] = " | ".join(entry["diagnostics"])
+            # How the units were rated and coded, on every row so a filtered sheet keeps it.
+            row["design"] = rep["settings"].get("design")
+            row["overlap_rule"] = rep["settings"].get("overlap_rule")
             row["_fill"] = _fills(entry)
             rows.append(row)
-    kinds.update(undefined="text", diagnostics="text")
+    kinds.update(undefined="text", diagnostics="text", design="text", overlap_rule="text")
     keys = 4 if report.get("mode") == "against-consensus" else 2
     return _table("codes", title(report), rows, kinds, keys=keys)
 
@@ -314,6 +317,8 @@ def _settings_note(rep: dict[str, Any]) -> str:
         f"Coders: {coders}. Unit: {s['unit']} ({units['total']} {units['counted_in']} in "
         f"{len(rep['transcripts']['compared'])} transcripts). "
     )
+    if s.get("overlap_rule"):
+        line += s["overlap_rule"] + " "
     if s["bootstrap"]:
         line += (
             f"{int(s['ci_level'] * 100)}% percentile bootstrap intervals from {s['bootstrap']} "

@@ -187,3 +187,67 @@ def test_with_missing_ratings_the_headline_is_alpha_with_its_n(long_study: Proje
     assign(p, "carol", ["long"])
     complete = agreement_report(p, codes=["02"], bootstrap=0)["codes"][0]
     assert complete["headline"]["key"] == "kappa" and complete["headline"]["label"] == "Fleiss' κ"
+
+
+def test_the_overlap_rule_half_a_segment_by_default(long_study: Project) -> None:
+    """Issue 12, point 4: a 1-character spill is no disagreement; 5 characters are not a segment."""
+    from click.testing import CliRunner
+
+    from codebench.cli import cli
+
+    p = long_study
+    s1, s2 = p.segment("long", 1), p.segment("long", 2)
+    # alice codes segment 1 and spills one character into segment 2; bob codes segment 1 exactly.
+    p.add_codings("alice", "02", "long", [(s1.start, s2.start + 1)])
+    p.add_codings("bob", "02", "long", [(s1.start, s1.end)])
+    # In a 163-character segment, alice codes 5 characters; bob does not code it.
+    sentence = (
+        "We talked for a long time about the garden, the budget, the staff rota, the new clinic "
+        "and the council's plans for next year, and then we went home to rest at six.\n"
+    )
+    path = p.path.parent / "wide.txt"
+    path.write_text("Interviewer: Go on.\nAnn Lee: " + sentence)
+    assert p.import_files([path]).ok
+    wide = next(s for s in p.segments("wide") if s.codable)
+    assert wide.end - wide.start == 163
+    p.add_codings("alice", "02", "wide", [(wide.start, wide.start + 5)])
+    for coder in ("alice", "bob"):
+        for t in ("long", "wide"):
+            p.set_status(coder, t, "done")
+
+    units = extract_units(p, codes=["02"], coders=["alice", "bob"])
+    assert units.min_overlap == 0.5
+    first = units.data[0, :, :2].tolist()
+    assert first == [[1, 0], [1, 0]]  # segment 2 is not coded by alice: no disagreement
+    last = units.data[0, :, -1].tolist()
+    assert last == [0, 0]  # 5 characters of the wide segment do not count
+    from codebench.agreement.consensus import list_disagreements
+
+    assert list_disagreements(p, ["alice", "bob"], "02") == []
+    # Any overlap (the old rule) on request: both become disagreements.
+    assert (
+        extract_units(p, codes=["02"], coders=["alice", "bob"], min_overlap=None).data[0, 0].sum()
+        == 3
+    )
+
+    # The rule is printed in every format and carried in the JSON.
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(
+            cli, ["-p", str(p.path), "agreement", "--codes", "02", "--bootstrap", "0", *args]
+        )
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    import json
+
+    report = json.loads(run("--format", "json"))
+    assert report["settings"]["min_overlap"] == 0.5
+    assert "at least 50%" in report["settings"]["overlap_rule"]
+    assert any("at least 50%" in n for n in report["notes"])
+    assert "coded: ≥ 50% covered" in " ".join(run().split())
+    for fmt in ("md", "html", "csv"):
+        assert "at least 50%" in run("--format", fmt), fmt
+    anything = json.loads(run("--format", "json", "--min-overlap", "0"))
+    assert anything["settings"]["min_overlap"] is None
+    assert "any of the coder's codings" in anything["settings"]["overlap_rule"]
+    assert anything["codes"][0]["disagreements"] == 2

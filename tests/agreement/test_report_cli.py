@@ -325,6 +325,8 @@ def test_unit_level_and_overlap_options_reach_the_report(study: Project) -> None
     assert report["settings"] == {
         "unit": "turn",
         "min_overlap": 0.5,
+        "overlap_rule": "Coded: a unit counts as coded for a code when the coder's codings of it "
+        "cover at least 50% of the unit's characters (--min-overlap 0.5; 0 = any overlap).",
         "level": 1,
         "include_unfinished": False,
         "design": "statuses",
