@@ -142,8 +142,11 @@ def agreement(
     """Inter-coder agreement per code, overall, per transcript and per coder pair.
 
     Per code, every coefficient ({coefficients}), with bootstrap intervals
-    for {intervals}, and diagnostics. Bands: {bands}. Uses the transcripts
-    every compared coder marked done.
+    for {intervals}, and diagnostics. Bands: {bands}. Each coder rated what
+    was assigned to them (`codebench assign`) in the transcripts they marked
+    done, or without assignments every transcript they marked done; a
+    transcript counts when two or more compared coders rated it. A segment is
+    coded when a coding covers at least half of it (--min-overlap).
 
     \b
     Examples:
