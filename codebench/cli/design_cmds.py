@@ -1,4 +1,4 @@
-"""Study design commands: assign and unassign transcripts, and see who has what."""
+"""Study design commands: assign and unassign transcripts, see who has what, draw reliability samples."""
 
 from __future__ import annotations
 
@@ -111,4 +111,102 @@ def assignments_cmd(ctx: Context, coder: str | None, fmt: str) -> None:
     emit(rows, fmt, title="Assignments")
 
 
-COMMANDS = [assign_cmd, unassign_cmd, assignments_cmd]
+@click.command(name="sample")
+@click.option(
+    "--fraction",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    required=True,
+    help="Share of the transcripts to draw (of each stratum), e.g. 0.2.",
+)
+@click.option(
+    "--stratify", default=None, help="Draw within each value of this attribute (e.g. role)."
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Random seed (default: drawn and stored).",
+)
+@click.option("--coders", required=True, help="Comma-separated coders who double-code the sample.")
+@click.option("--name", default=None, help="Name of the sample (default: sample-N).")
+@by_option
+@format_option("table", "json")
+@pass_ctx
+@handle_errors
+def sample_cmd(
+    ctx: Context,
+    fraction: float,
+    stratify: str | None,
+    seed: int | None,
+    coders: str,
+    name: str | None,
+    by: str | None,
+    fmt: str,
+) -> None:
+    """Draw a reproducible, stratified sample of transcripts for double coding, and assign it.
+
+    Each stratum (a value of --stratify) gives round(fraction x its size)
+    transcripts, at least one; the draw (seed, strata, transcripts, coders)
+    is stored and printed, and `codebench samples` lists every draw.
+
+    \b
+    Examples:
+      codebench sample --fraction 0.2 --stratify role --seed 7 --coders bob
+      codebench sample --fraction 0.25 --coders bob,carol --name round-1 --format json
+    """
+    from codebench.design.sample import draw_sample
+
+    names = [c.strip() for c in coders.split(",") if c.strip()]
+    with ctx.open() as project:
+        drawn = draw_sample(
+            project, fraction, names, stratify=stratify, seed=seed, name=name, by=by
+        )
+    _print_samples([drawn], fmt)
+
+
+@click.command(name="samples")
+@format_option("table", "json")
+@pass_ctx
+@handle_errors
+def samples_cmd(ctx: Context, fmt: str) -> None:
+    """Every reliability sample drawn: seed, strata, transcripts and coders.
+
+    \b
+    Examples:
+      codebench samples
+      codebench samples --format json
+    """
+    from codebench.design.sample import samples
+
+    with ctx.open(write=False) as project:
+        found = samples(project)
+    if not found and fmt == "table":
+        say("No samples drawn yet (see `codebench sample --help`).")
+        return
+    _print_samples(found, fmt)
+
+
+def _print_samples(items: list, fmt: str) -> None:
+    if fmt == "json":
+        import json
+
+        from codebench.safety import json_safe
+
+        click.echo(
+            json_safe(json.dumps([s.as_json() for s in items], ensure_ascii=False, indent=2))
+        )
+        return
+    for s in items:
+        strat = f"stratified by {s.stratify}" if s.stratify else "not stratified"
+        say(
+            f"{s.name}: {len(s.transcripts)} of {s.population} transcript(s), fraction {s.fraction:g}, "
+            f"{strat}, seed {s.seed}; assigned to {', '.join(s.coders)}"
+        )
+        rows = [
+            {"stratum": st.value, "transcripts": st.population, "drawn": ", ".join(st.drawn)}
+            for st in s.strata
+        ]
+        emit(rows, "table")
+
+
+COMMANDS = [assign_cmd, unassign_cmd, assignments_cmd, sample_cmd, samples_cmd]

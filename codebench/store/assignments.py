@@ -1,4 +1,4 @@
-"""SQL for assignments: which coder was given which transcript (or which of its segments).
+"""SQL for the study design: assignments (who was given which transcript or segments) and samples.
 
 A row with ``first_segment`` and ``last_segment`` NULL gives the whole
 transcript; otherwise it gives the ordinals ``first_segment``..``last_segment``
@@ -75,3 +75,38 @@ def replace_assignment(
             " assigned_by, assigned_at) VALUES (?, ?, ?, ?, ?, ?)",
             [coder_id, transcript_id, first, last, assigned_by, stamp],
         )
+
+
+def insert_sample(
+    db: sqlite_utils.Database,
+    name: str,
+    seed: int,
+    fraction: float,
+    stratify: str | None,
+    draw: str,
+    drawn_by: int | None,
+) -> int:
+    """Record one reliability sample (``draw`` is its JSON). Call inside the caller's transaction."""
+    cursor = db.execute(
+        "INSERT INTO samples (name, seed, fraction, stratify, draw, drawn_by, drawn_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [name, seed, fraction, stratify, draw, drawn_by, now()],
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def sample_names(db: sqlite_utils.Database) -> set[str]:
+    return {r[0] for r in db.execute("SELECT name FROM samples")}
+
+
+def sample_rows(
+    db: sqlite_utils.Database,
+) -> list[tuple[int, str, int, float, str | None, str, int | None, str]]:
+    """``(id, name, seed, fraction, stratify, draw, drawn_by, drawn_at)`` of every sample, oldest first."""
+    return [
+        tuple(r)
+        for r in db.execute(
+            "SELECT id, name, seed, fraction, stratify, draw, drawn_by, drawn_at FROM samples"
+            " ORDER BY id"
+        ).fetchall()
+    ]

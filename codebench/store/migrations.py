@@ -213,6 +213,11 @@ def _assignments(db: sqlite_utils.Database) -> None:
     (ordinals ``first_segment``..``last_segment``, inclusive; both NULL for
     the whole transcript). Several rows may give one coder several ranges of
     one transcript. ``assigned_by`` is the lead who made the assignment.
+
+    ``samples`` records each reliability sample drawn for double coding: its
+    seed, fraction and stratifying attribute, and in ``draw`` (JSON) the
+    strata, the units drawn and the coders they were assigned to, so the draw
+    can be reported and reproduced.
     """
     db.executescript(
         """
@@ -229,6 +234,16 @@ def _assignments(db: sqlite_utils.Database) -> None:
         );
         CREATE UNIQUE INDEX assignments_range ON assignments
             (transcript_id, coder_id, coalesce(first_segment, -1), coalesce(last_segment, -1));
+        CREATE TABLE samples (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            seed INTEGER NOT NULL,
+            fraction REAL NOT NULL CHECK (fraction > 0 AND fraction <= 1),
+            stratify TEXT,
+            draw TEXT NOT NULL,
+            drawn_by INTEGER REFERENCES coders(id),
+            drawn_at TEXT NOT NULL
+        );
         """
     )
 
