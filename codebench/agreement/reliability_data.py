@@ -364,6 +364,8 @@ def _select_transcripts(
     humans = [c.id for c in coders if c.id not in done_if_coded]
     plan = design_map(project, humans) if humans else {}
     design = DESIGN_ASSIGNMENTS if plan else DESIGN_STATUSES
+    #: Coders with at least one assignment; the others keep the done-status rule.
+    assigned = {k for (k, _t) in plan}
     chosen: list[Transcript] = []
     excluded: list[tuple[Transcript, str]] = []
     rated: dict[tuple[int, int], frozenset[int] | None] = {}
@@ -380,42 +382,34 @@ def _select_transcripts(
         here: dict[int, frozenset[int] | None] = {}
         cut: set[int] = set()
         for c in coders:
-            if design == DESIGN_ASSIGNMENTS and c.id not in done_if_coded:
+            if c.id in assigned:
+                # A coder with assignments rated exactly what was assigned to them.
                 if (c.id, t.id) in plan and (c.id in finished or include_unfinished):
                     here[c.id] = plan[(c.id, t.id)]
             elif c.id in finished:
-                here[c.id] = None
-            elif include_unfinished and design == DESIGN_STATUSES:
+                here[c.id] = None  # no assignments: every transcript they marked done
+            elif include_unfinished:
                 here[c.id] = None
                 cut.add(c.id)
-        if design == DESIGN_STATUSES:
-            keep = len(finished) >= 2 or (include_unfinished and touched)
-        else:
-            keep = len(here) >= 2 or (include_unfinished and bool(here) and touched)
-        if keep:
+        if len(set(here) - cut) >= 2 or (include_unfinished and touched and bool(here)):
             chosen.append(t)
             for k, ordinals in here.items():
                 rated[(k, t.id)] = ordinals
             partial.update((k, t.id) for k in cut)
-        elif touched or (
-            design == DESIGN_ASSIGNMENTS and any((c.id, t.id) in plan for c in coders)
-        ):
-            if design == DESIGN_ASSIGNMENTS:
-                given = [c for c in coders if (c.id, t.id) in plan or c.id in done_if_coded]
-                if len(given) < 2:
-                    names = ", ".join(c.name for c in given) or "no compared coder"
-                    excluded.append((t, f"assigned to fewer than two compared coders ({names})"))
-                    continue
-                waiting_coders = [c for c in given if c.id not in finished]
-            else:
-                waiting_coders = [c for c in coders if c.id not in finished]
+            continue
+        given = [c for c in coders if c.id not in assigned or (c.id, t.id) in plan]
+        if not touched and not any((c.id, t.id) in plan for c in coders):
+            untouched += 1
+        elif len(given) < 2:
+            names = ", ".join(c.name for c in given) or "no compared coder"
+            excluded.append((t, f"assigned to fewer than two compared coders ({names})"))
+        else:
             waiting = ", ".join(
                 f"{c.name} ({state[c.id]}{', has codings' if t.id in coded[c.id] and state[c.id] == 'not-started' else ''})"
-                for c in waiting_coders
+                for c in given
+                if c.id not in finished
             )
             excluded.append((t, f"not marked done by {waiting}"))
-        else:
-            untouched += 1
     return _Selection(chosen, excluded, untouched, design, rated, partial)
 
 
@@ -561,8 +555,9 @@ def design_note(design: str, include_unfinished: bool) -> str:
             else "the segments assigned to them in the transcripts they marked done"
         )
         return (
-            f"Missing ratings come from the assignments: each coder rated exactly {scope}; "
-            "units not assigned to a coder are missing for them."
+            f"Missing ratings come from the assignments: each coder with assignments rated exactly "
+            f"{scope}; units not assigned to them are missing for them. A coder without "
+            "assignments rated every transcript they marked done."
         )
     rule = (
         "every transcript they marked done; with --include-unfinished, a transcript they have not "

@@ -251,3 +251,28 @@ def test_the_overlap_rule_half_a_segment_by_default(long_study: Project) -> None
     assert anything["settings"]["min_overlap"] is None
     assert "any of the coder's codings" in anything["settings"]["overlap_rule"]
     assert anything["codes"][0]["disagreements"] == 2
+
+
+def test_a_coder_without_assignments_keeps_the_done_rule(long_study: Project) -> None:
+    """The usual design: alice codes everything (no assignment), bob double-codes a sample."""
+    p = long_study
+    for t in ("long", "s1", "s2"):
+        p.code_segments("alice", t, [1, 2, 3], "02")
+        p.set_status("alice", t, "done")
+    assign(p, "bob", ["s1"])
+    assign(p, "bob", ["long"], segments=[(1, 20)])
+    p.code_segments("bob", "s1", [1, 2], "02")
+    p.code_segments("bob", "s2", [1], "02")  # not bob's: ignored
+    for t in ("long", "s1", "s2"):
+        p.set_status("bob", t, "done")
+    units = extract_units(p, codes=["02"], coders=["alice", "bob"])
+    assert units.design == "assignments"
+    assert [t.name for t in units.transcripts] == ["long", "s1"]
+    assert [(t.name, why) for t, why in units.excluded] == [
+        ("s2", "assigned to fewer than two compared coders (alice)")
+    ]
+    rated = (~np.isnan(units.data[0])).sum(axis=1)
+    assert [int(x) for x in rated] == [LONG + 6, 20 + 6]
+    assert any(
+        "without assignments rated every transcript they marked done" in n for n in units.notes
+    )
