@@ -18,7 +18,8 @@ Thresholds (documented in docs/agreement.md):
   minimums that are usually larger).
 * extreme prevalence: < 5 % or > 95 % of ratings apply the code.
 * kappa paradox: |AC1 - kappa| > 0.2 (kappa = Fleiss' kappa, or alpha when
-  Fleiss' kappa is undefined).
+  Fleiss' kappa is undefined or, with three or more coders and missing
+  ratings, stands on the complete units only).
 """
 
 from __future__ import annotations
@@ -137,7 +138,8 @@ def summary_diagnostics(
                 "Kappa-type coefficients are then unstable and can be low despite high raw agreement."
             )
     which, kappa = (FLEISS.name, summary.kappa)
-    if kappa is None:
+    if kappa is None or (complete is not None and complete < n and len(summary.rated_by_coder) > 2):
+        # Fleiss' kappa undefined, or standing on the complete units only: alpha is the headline.
         which, kappa = ("alpha", summary.alpha)
     if kappa is not None and summary.ac1 is not None and abs(summary.ac1 - kappa) > PARADOX_GAP:
         notes.append(
