@@ -44,6 +44,7 @@ class CodeReport(TypedDict):
     n_applied: int  # ratings equal to 1
     prevalence: float | None  # n_applied / n_ratings
     rated_by_coder: list[int]  # units each coder rated (0 or 1)
+    rated_by_pair: dict[tuple[int, int], int]  # units both coders of a pair rated (Cohen's n)
     applied_by_coder: list[int]  # units each coder applied the code to
     percent_agreement: Estimate
     krippendorff_alpha: Estimate  # nominal
@@ -189,6 +190,11 @@ def assemble_reports(
             "n_applied": n_applied,
             "prevalence": n_applied / n_ratings if n_ratings else None,
             "rated_by_coder": [int(np.rint(rr[k, i, i])) for i in range(n_coders)],
+            "rated_by_pair": {
+                (i, j): int(np.rint(rr[k, i, j]))
+                for i in range(n_coders)
+                for j in range(i + 1, n_coders)
+            },
             "applied_by_coder": [int(np.rint(xx[k, i, i])) for i in range(n_coders)],
             **{name: results[name][k] for name in stats},  # type: ignore[typeddict-item]
             "cohen_kappa": kappas[k],

@@ -184,6 +184,10 @@ class Coefficient:
     percent: bool = False
     #: Further names the bootstrap accepts.
     aliases: tuple[str, ...] = ()
+    #: The batch report's count of the units it is computed on (its ``n``): units rated by two or
+    #: more coders, by every coder (``n_complete_units``), or by both coders of a pair
+    #: (``rated_by_pair``). ``None`` for the headline kappa, whose n is its coefficient's.
+    units: str | None = "n_pairable_units"
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -224,6 +228,7 @@ KAPPA = Coefficient(
     scale=LANDIS_KOCH,
     interval=True,
     headline=True,
+    units=None,
 )
 COHEN = Coefficient(
     key="cohen_kappa",
@@ -236,6 +241,7 @@ COHEN = Coefficient(
     interval=True,
     pairwise=True,
     aliases=("kappa",),
+    units="rated_by_pair",
 )
 FLEISS = Coefficient(
     key="fleiss_kappa",
@@ -245,6 +251,7 @@ FLEISS = Coefficient(
     statistic="fleiss",
     function=functions.fleiss_kappa,
     make=lambda d: _stats.FleissKappa(d.n_coders),
+    units="n_complete_units",
 )
 AC1 = Coefficient(
     key="gwet_ac1",
@@ -325,6 +332,20 @@ def by_function(function: object) -> Coefficient | None:
 def headline_of(n_coders: int) -> Coefficient:
     """The coefficient behind the headline kappa: Cohen's for two coders, else Fleiss'."""
     return COHEN if n_coders == 2 else FLEISS
+
+
+def headline_coefficient(n_coders: int, complete_units: int, pairable_units: int) -> Coefficient:
+    """The coefficient a code's figure is headlined by.
+
+    With three or more coders and missing ratings (some unit rated by two or
+    more coders but not by all) it is Krippendorff's alpha, which uses every
+    pairable unit; Fleiss' kappa would stand on the complete units alone.
+    Otherwise it is the headline kappa (Cohen's for two coders, Fleiss' on
+    complete data).
+    """
+    if n_coders >= 3 and complete_units < pairable_units:
+        return ALPHA
+    return KAPPA
 
 
 def by_statistic(statistic: str) -> Coefficient:

@@ -18,7 +18,8 @@ Thresholds (documented in docs/agreement.md):
   minimums that are usually larger).
 * extreme prevalence: < 5 % or > 95 % of ratings apply the code.
 * kappa paradox: |AC1 - kappa| > 0.2 (kappa = Fleiss' kappa, or alpha when
-  Fleiss' kappa is undefined).
+  Fleiss' kappa is undefined or, with three or more coders and missing
+  ratings, stands on the complete units only).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from codebench.agreement.coefficient_registry import AC1, ALPHA, FLEISS
+from codebench.agreement.coefficient_registry import AC1, ALPHA, COHEN, FLEISS
 
 MIN_UNITS = 30
 LOW_PREVALENCE = 0.05
@@ -47,6 +48,10 @@ class CodeSummary:
     kappa: float | None
     alpha: float | None
     ac1: float | None
+    #: Units every coder rated (Fleiss' kappa's n).
+    n_complete_units: int | None = None
+    #: ``(i, j, units both rated)`` per coder pair (each Cohen's kappa's n).
+    rated_by_pair: tuple[tuple[int, int, int], ...] = ()
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> CodeSummary:
@@ -60,6 +65,10 @@ class CodeSummary:
             kappa=report[FLEISS.key].value,
             alpha=report[ALPHA.key].value,
             ac1=report[AC1.key].value,
+            n_complete_units=int(report["n_complete_units"]),
+            rated_by_pair=tuple(
+                (i, j, int(n)) for (i, j), n in report.get("rated_by_pair", {}).items()
+            ),
         )
 
 
@@ -84,6 +93,23 @@ def summary_diagnostics(
             f"Only {n} unit(s) were rated by two or more coders (fewer than {min_units}): "
             "the coefficients are unstable; report the bootstrap interval."
         )
+    # Each coefficient computed on fewer units than that gets its own warning with its own n.
+    complete = summary.n_complete_units
+    if (
+        complete is not None
+        and 0 < complete < min(n, min_units)
+        and len(summary.rated_by_coder) > 2
+    ):
+        notes.append(
+            f"{FLEISS.name} uses only the {complete} unit(s) every coder rated (fewer than "
+            f"{min_units}, of {n} rated by two or more): read {ALPHA.label}, which uses all {n}."
+        )
+    for i, j, both in summary.rated_by_pair:
+        if 0 < both < min(n, min_units):
+            notes.append(
+                f"{COHEN.name} of {_name(i, coder_names)} and {_name(j, coder_names)} uses only the "
+                f"{both} unit(s) both rated (fewer than {min_units})."
+            )
     if summary.n_ratings and summary.n_applied == 0:
         notes.append(
             "No coder applied this code to any unit: the raw agreement is trivially perfect "
@@ -112,7 +138,8 @@ def summary_diagnostics(
                 "Kappa-type coefficients are then unstable and can be low despite high raw agreement."
             )
     which, kappa = (FLEISS.name, summary.kappa)
-    if kappa is None:
+    if kappa is None or (complete is not None and complete < n and len(summary.rated_by_coder) > 2):
+        # Fleiss' kappa undefined, or standing on the complete units only: alpha is the headline.
         which, kappa = ("alpha", summary.alpha)
     if kappa is not None and summary.ac1 is not None and abs(summary.ac1 - kappa) > PARADOX_GAP:
         notes.append(

@@ -42,6 +42,23 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 UNIT_KINDS = ("segment", "turn", "character")
+#: The default overlap rule for segment units: a segment counts as coded when the coder's codings
+#: of the code (merged) cover at least half of its characters (docs/agreement.md, "Coded", says
+#: why). Turn units keep any overlap by default: a code applied to one sentence of a turn applies
+#: to the turn.
+DEFAULT_MIN_OVERLAP = 0.5
+#: ``min_overlap`` when the caller did not choose: the unit's default rule.
+DEFAULT = "default"
+
+
+def default_overlap(unit: str) -> float | None:
+    """The overlap rule a unit kind uses unless asked otherwise (``None``: any overlap)."""
+    return DEFAULT_MIN_OVERLAP if unit == "segment" else None
+
+
+#: How the report decided which units each coder rated (``Units.design``).
+DESIGN_ASSIGNMENTS = "assignments"
+DESIGN_STATUSES = "statuses"
 
 IntArray = npt.NDArray[np.int64]
 
@@ -218,6 +235,8 @@ class Units:
     min_overlap: float | None = None
     level: int | None = None
     include_unfinished: bool = False
+    design: str = DESIGN_STATUSES
+    """Where missingness came from: ``"assignments"`` or ``"statuses"`` (see the module docstring)."""
 
     @property
     def n_units(self) -> int:
@@ -309,18 +328,48 @@ def resolve_codes(
     return compared, mapping
 
 
+@dataclass
+class _Selection:
+    """The compared transcripts and, per coder and transcript, what that coder rated there."""
+
+    chosen: list[Transcript]
+    excluded: list[tuple[Transcript, str]]
+    untouched: int
+    design: str
+    #: ``{(coder id, transcript id): ordinals or None (every codable segment)}`` of what was
+    #: rated, before ``include_unfinished`` cuts a coder short (``partial``).
+    rated: dict[tuple[int, int], frozenset[int] | None]
+    #: ``(coder id, transcript id)`` rated only up to the coder's last coding (statuses design,
+    #: ``include_unfinished``, not marked done).
+    partial: set[tuple[int, int]]
+
+
 def _select_transcripts(
     project: Project,
     coders: Sequence[Coder],
     include_unfinished: bool,
     done_if_coded: set[int],
-) -> tuple[list[Transcript], dict[int, set[int]], list[tuple[Transcript, str]], int]:
-    """Compared transcripts, who is "done" on each, the excluded ones with reasons, and the untouched count."""
+) -> _Selection:
+    """Which transcripts are compared and what each coder rated in them (see :func:`extract_units`).
+
+    A transcript is compared when at least two compared coders rated some of
+    it, so one coder who finished little does not shrink every other pair's
+    comparison; ``include_unfinished`` also takes every transcript a coder
+    touched, as before.
+    """
+    from codebench.design.assignments import design_map
+
     statuses = project.statuses()
     coded = agreement_sql.coded_transcripts(project.db, [c.id for c in coders])
-    done: dict[int, set[int]] = {}
+    humans = [c.id for c in coders if c.id not in done_if_coded]
+    plan = design_map(project, humans) if humans else {}
+    design = DESIGN_ASSIGNMENTS if plan else DESIGN_STATUSES
+    #: Coders with at least one assignment; the others keep the done-status rule.
+    assigned = {k for (k, _t) in plan}
     chosen: list[Transcript] = []
     excluded: list[tuple[Transcript, str]] = []
+    rated: dict[tuple[int, int], frozenset[int] | None] = {}
+    partial: set[tuple[int, int]] = set()
     untouched = 0
     for t in project.transcripts():
         state = {c.id: statuses.get((c.id, t.id), "not-started") for c in coders}
@@ -330,19 +379,38 @@ def _select_transcripts(
             if state[c.id] == "done" or (c.id in done_if_coded and t.id in coded[c.id])
         }
         touched = any(state[c.id] != "not-started" or t.id in coded[c.id] for c in coders)
-        if len(finished) == len(coders) or (include_unfinished and touched):
+        here: dict[int, frozenset[int] | None] = {}
+        cut: set[int] = set()
+        for c in coders:
+            if c.id in assigned:
+                # A coder with assignments rated exactly what was assigned to them.
+                if (c.id, t.id) in plan and (c.id in finished or include_unfinished):
+                    here[c.id] = plan[(c.id, t.id)]
+            elif c.id in finished:
+                here[c.id] = None  # no assignments: every transcript they marked done
+            elif include_unfinished:
+                here[c.id] = None
+                cut.add(c.id)
+        if len(set(here) - cut) >= 2 or (include_unfinished and touched and bool(here)):
             chosen.append(t)
-            done[t.id] = finished
-        elif touched:
+            for k, ordinals in here.items():
+                rated[(k, t.id)] = ordinals
+            partial.update((k, t.id) for k in cut)
+            continue
+        given = [c for c in coders if c.id not in assigned or (c.id, t.id) in plan]
+        if not touched and not any((c.id, t.id) in plan for c in coders):
+            untouched += 1
+        elif len(given) < 2:
+            names = ", ".join(c.name for c in given) or "no compared coder"
+            excluded.append((t, f"assigned to fewer than two compared coders ({names})"))
+        else:
             waiting = ", ".join(
                 f"{c.name} ({state[c.id]}{', has codings' if t.id in coded[c.id] and state[c.id] == 'not-started' else ''})"
-                for c in coders
+                for c in given
                 if c.id not in finished
             )
             excluded.append((t, f"not marked done by {waiting}"))
-        else:
-            untouched += 1
-    return chosen, done, excluded, untouched
+    return _Selection(chosen, excluded, untouched, design, rated, partial)
 
 
 def extract_units(
@@ -351,7 +419,7 @@ def extract_units(
     unit: str = "segment",
     coders: Sequence[str | Coder] | None = None,
     codes: Sequence[str] | None = None,
-    min_overlap: float | None = None,
+    min_overlap: float | str | None = DEFAULT,
     level: int | None = None,
     include_unfinished: bool = False,
     done_if_coded: Iterable[int] = (),
@@ -360,10 +428,17 @@ def extract_units(
     """Build the compared units and ratings from a project (see the module docstring).
 
     ``done_if_coded`` lists coder ids (the consensus coder) that count as done
-    on every transcript they have codings in.
+    on every transcript they have codings in. ``min_overlap`` is the share of
+    a unit the codings must cover; ``None`` counts any overlap; by default
+    the unit's rule (:func:`default_overlap`: half of a segment, any overlap
+    of a turn).
     """
     if unit not in UNIT_KINDS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNIT_KINDS)})")
+    if min_overlap == DEFAULT:
+        min_overlap = default_overlap(unit)
+    if isinstance(min_overlap, str):
+        raise CodebenchError(f"--min-overlap must be a fraction in (0, 1], got {min_overlap!r}")
     if min_overlap is not None and not 0.0 < min_overlap <= 1.0:
         raise CodebenchError(f"--min-overlap must be a fraction in (0, 1], got {min_overlap}")
     coder_list = _coder_list(project, coders)
@@ -375,10 +450,9 @@ def extract_units(
     code_list, code_index = resolve_codes(project, codes, level)
     if not code_list:
         raise CodebenchError("no codes to compare")
-    chosen, done, excluded, untouched = _select_transcripts(
-        project, coder_list, include_unfinished, set(done_if_coded)
-    )
-    notes = _notes(unit, min_overlap, level, include_unfinished)
+    selection = _select_transcripts(project, coder_list, include_unfinished, set(done_if_coded))
+    chosen = selection.chosen
+    notes = _notes(unit, min_overlap, level, include_unfinished, selection.design)
     if unit == "character":
         min_overlap = None
 
@@ -386,8 +460,8 @@ def extract_units(
     t_ids = [t.id for t in chosen]
     atoms = _Atoms.load(project, t_ids)
     group, c_start, c_end = _codings(project, coder_list, t_ids, code_index, atoms)
-    # Units of atoms (global index) up to which each unfinished coder rated each transcript.
-    reached = _reached(project, coder_list, t_ids, done, atoms) if include_unfinished else {}
+    # Which atoms (codable segments) each coder rated: the design, cut short by --include-unfinished.
+    rated_atoms = _rated_atoms(project, coder_list, t_ids, selection, atoms)
 
     weights: IntArray | None = None
     if unit == "character":
@@ -434,13 +508,12 @@ def extract_units(
     n_units = covered.shape[1]
     data = covered.reshape(n_codes, n_coders, n_units).astype(np.float64)
     unit_t = atoms.t[unit_atom] if n_units else np.zeros(0, dtype=np.int64)
-    if reached:
-        # A unit is rated when its first atom is at or before the last atom the coder reached.
-        bounds = np.searchsorted(unit_t, np.arange(len(t_ids) + 1))
-        for (k, ti), last_atom in reached.items():
-            lo, hi = int(bounds[ti]), int(bounds[ti + 1])
-            stop = lo + int(np.searchsorted(unit_atom[lo:hi], last_atom, side="right"))
-            data[:, k, stop:hi] = np.nan
+    if n_units:
+        # A unit is rated when its segment was; a turn when the coder rated any segment of it.
+        lost = ~rated_atoms[:, unit_atom]
+        if unit == "turn":
+            lost = np.logical_and.reduceat(~rated_atoms, unit_atom, axis=1)
+        data[:, lost] = np.nan
     return Units(
         kind=unit,
         data=data,
@@ -452,9 +525,10 @@ def extract_units(
         unit_start=np.asarray(u_start, dtype=np.int64),
         unit_end=np.asarray(u_end, dtype=np.int64),
         unit_segment=atoms.ordinal[unit_atom] if n_units else np.zeros(0, dtype=np.int64),
-        excluded=excluded,
-        untouched=untouched,
+        excluded=selection.excluded,
+        untouched=selection.untouched,
         notes=notes,
+        design=selection.design,
         min_overlap=min_overlap,
         level=level,
         include_unfinished=include_unfinished,
@@ -472,15 +546,45 @@ def _coder_list(project: Project, coders: Sequence[str | Coder] | None) -> list[
     return out
 
 
-def _notes(
-    unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool
-) -> list[str]:
-    notes: list[str] = []
-    if include_unfinished:
-        notes.append(
-            "--include-unfinished: a transcript a coder has not marked done counts for that coder only up "
-            "to the last segment they coded; later units are missing for them (not 'code absent')."
+def design_note(design: str, include_unfinished: bool) -> str:
+    """The sentence every report prints about where missing ratings came from."""
+    if design == DESIGN_ASSIGNMENTS:
+        scope = (
+            "every segment assigned to them (--include-unfinished: done or not)"
+            if include_unfinished
+            else "the segments assigned to them in the transcripts they marked done"
         )
+        return (
+            f"Missing ratings come from the assignments: each coder with assignments rated exactly "
+            f"{scope}; units not assigned to them are missing for them. A coder without "
+            "assignments rated every transcript they marked done."
+        )
+    rule = (
+        "every transcript they marked done; with --include-unfinished, a transcript they have not "
+        "marked done only up to the last segment they coded, later units missing for them "
+        "(not 'code absent')"
+        if include_unfinished
+        else "every codable segment of the transcripts they marked done, and nothing elsewhere"
+    )
+    return f"No assignments recorded, so missing ratings come from the done statuses: each coder rated {rule}."
+
+
+def overlap_rule(min_overlap: float | None) -> str:
+    """The overlap rule in words, as every report prints it."""
+    if min_overlap is None:
+        return "Coded: a unit counts as coded for a code when any of the coder's codings of it overlaps the unit."
+    return (
+        f"Coded: a unit counts as coded for a code when the coder's codings of it cover at least "
+        f"{min_overlap:.0%} of the unit's characters (--min-overlap {min_overlap:g}; 0 = any overlap)."
+    )
+
+
+def _notes(
+    unit: str, min_overlap: float | None, level: int | None, include_unfinished: bool, design: str
+) -> list[str]:
+    notes: list[str] = [design_note(design, include_unfinished)]
+    if unit != "character":
+        notes.append(overlap_rule(min_overlap))
     if unit == "character":
         notes.append(
             "Character units: every character of the codable segments is a unit (NVivo-style) and counts "
@@ -554,30 +658,39 @@ def _codings(
     return code_idx * len(coders) + coder_idx, start, end
 
 
-def _reached(
+def _rated_atoms(
     project: Project,
     coders: Sequence[Coder],
     t_ids: Sequence[int],
-    done: dict[int, set[int]],
+    selection: _Selection,
     atoms: _Atoms,
-) -> dict[tuple[int, int], int]:
-    """``{(coder index, transcript index): last atom reached}`` for coders not done on a transcript.
+) -> npt.NDArray[np.bool_]:
+    """``(coders, atoms)``: which codable segments each coder rated.
 
-    The last atom reached is the last codable segment starting before the end
-    of the coder's last coding there (any code); ``first atom - 1`` when the
-    coder has no coding there.
+    From the design: the assigned segments (every one for a whole-transcript
+    assignment, or, without assignments, for a transcript the coder marked
+    done). A coder cut short (``include_unfinished``, no assignments, not
+    done) rated up to the last codable segment starting before the end of
+    their last coding there (any code); none when they have no coding there.
     """
-    last = agreement_sql.last_coded_offsets(project.db, [c.id for c in coders], t_ids)
-    out: dict[tuple[int, int], int] = {}
+    out = np.zeros((len(coders), atoms.n), dtype=bool)
+    cut = [c.id for c in coders if any((c.id, t) in selection.partial for t in t_ids)]
+    last = agreement_sql.last_coded_offsets(project.db, cut, t_ids) if cut else {}
     for ti, tid in enumerate(t_ids):
         lo = int(np.searchsorted(atoms.t, ti, side="left"))
         hi = int(np.searchsorted(atoms.t, ti, side="right"))
         for k, coder in enumerate(coders):
-            if coder.id in done.get(tid, set()):
+            key = (coder.id, tid)
+            if key not in selection.rated:
                 continue
-            end = last.get((coder.id, tid))
-            if end is None:
-                out[(k, ti)] = lo - 1
+            ordinals = selection.rated[key]
+            if ordinals is None:
+                row = np.ones(hi - lo, dtype=bool)
             else:
-                out[(k, ti)] = lo + int(np.searchsorted(atoms.start[lo:hi], end, side="left")) - 1
+                row = np.isin(atoms.ordinal[lo:hi], np.fromiter(ordinals, dtype=np.int64))
+            if key in selection.partial:
+                end = last.get(key)
+                reach = 0 if end is None else int(np.searchsorted(atoms.start[lo:hi], end, "left"))
+                row[reach:] = False
+            out[k, lo:hi] = row
     return out

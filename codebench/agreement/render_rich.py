@@ -106,8 +106,9 @@ def _header(report: dict[str, Any]) -> Any:
     text.append(
         f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)"
     )
-    if s["min_overlap"] is not None:
-        text.append(f" · min overlap {s['min_overlap']:g}")
+    if s["unit"] != "character":
+        rule = "any overlap" if s["min_overlap"] is None else f"≥ {s['min_overlap']:.0%} covered"
+        text.append(f" · coded: {rule}")
     if s["level"]:
         text.append(" · top-level codes")
     if s["bootstrap"]:
@@ -184,6 +185,9 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
         if same_units and report["codes"]
         else ""
     )
+    lead = report["codes"][0].get("headline") if report["codes"] else None
+    if lead is not None and lead["key"] == ALPHA.key:
+        units_note += f" · headline {ALPHA.label}: {len(report['coders'])} coders, missing ratings"
     table = _table("Agreement per code" + units_note)
     table.add_column(
         "Code", no_wrap=True, overflow="ellipsis", max_width=44 if wide else 28 if medium else 14
@@ -211,9 +215,16 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
         cells.append("–" if c["prevalence"] is None else f"{c['prevalence']:.1%}")
         for coefficient in (ALPHA, KAPPA):
             item = c[coefficient.key]
-            cells.append(
-                _value_cell(item, coefficient.scale, coloured=coefficient is ALPHA, band=not apart)
+            cell = _value_cell(
+                item, coefficient.scale, coloured=coefficient is ALPHA, band=not apart
             )
+            if (
+                item.get("n") is not None
+                and item["n"] != c["pairable_units"]
+                and item["value"] is not None
+            ):
+                cell.append(f"\nn={item['n']}", style="dim")  # on other units than the row's
+            cells.append(cell)
             if apart:
                 cells.append(_band_cell(coefficient.scale, item["value"]))
         cells.append(fmt(c[AC1.key]["value"], 2))

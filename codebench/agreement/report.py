@@ -22,7 +22,13 @@ from codebench.agreement.batch import CodeReport, field
 from codebench.agreement.bootstrap import Interval
 from codebench.agreement.coefficient_registry import ALPHA, COHEN, KRIPPENDORFF, Coefficient
 from codebench.agreement.estimate import Estimate
-from codebench.agreement.reliability_data import Units, extract_units, resolve_coders
+from codebench.agreement.reliability_data import (
+    DEFAULT,
+    Units,
+    extract_units,
+    overlap_rule,
+    resolve_coders,
+)
 from codebench.agreement.weighted import (
     binary_bootstrap,
     binary_set_alpha,
@@ -39,15 +45,17 @@ TOP_CONFUSIONS = 15
 
 
 def estimate_json(
-    est: Estimate, ci: Interval | None = None, *, with_ci: bool = False
+    est: Estimate, ci: Interval | None = None, *, with_ci: bool = False, n: int | None = None
 ) -> dict[str, Any]:
-    """``{"value", "reason", "note"}`` (plus ``"ci"``) with no NaN anywhere."""
+    """``{"value", "reason", "note"}`` (plus ``"n"``, the units it stands on, and ``"ci"``), no NaN."""
     value = est.value if est.value is not None and np.isfinite(est.value) else None
     out: dict[str, Any] = {
         "value": value,
         "reason": est.reason if value is None else None,
         "note": est.note,
     }
+    if n is not None:
+        out["n"] = n
     if value is None and out["reason"] is None:
         out["reason"] = "not computable"
     if with_ci:
@@ -149,7 +157,9 @@ def code_sections(
                     items.append(
                         {
                             "coders": [names[i], names[j]],
-                            **estimate_json(est, pair_ci[(i, j)], with_ci=wanted),
+                            **estimate_json(
+                                est, pair_ci[(i, j)], with_ci=wanted, n=_n(rep, coefficient, (i, j))
+                            ),
                         }
                     )
                 values[coefficient.key] = items
@@ -160,13 +170,16 @@ def code_sections(
                 )
                 values[coefficient.key] = {
                     "statistic": which.statistic,
-                    **estimate_json(kappa, interval, with_ci=wanted),
+                    **estimate_json(kappa, interval, with_ci=wanted, n=_n(rep, which, (0, 1))),
                 }
             else:
                 est = field(rep, coefficient.key)
                 values[coefficient.key] = estimate_json(
-                    est, ci(coefficient, block, est, wanted), with_ci=wanted
+                    est, ci(coefficient, block, est, wanted), with_ci=wanted, n=_n(rep, coefficient)
                 )
+        lead = registry.headline_coefficient(
+            n_coders, rep["n_complete_units"], rep["n_pairable_units"]
+        )
         out.append(
             {
                 **_label(code),
@@ -182,10 +195,38 @@ def code_sections(
                 "applied_by_coder": dict(zip(names, rep["applied_by_coder"])),
                 **{c.key: values[c.key] for c in registry.coefficients()},
                 "bands": bands(values),
+                "headline": _headline_json(lead, values),
                 "diagnostics": list(rep["diagnostics"]),
             }
         )
     return out
+
+
+def _n(rep: CodeReport, coefficient: Coefficient, pair: tuple[int, int] = (0, 1)) -> int | None:
+    """The units ``coefficient`` stands on in a batch report entry (a pair's for a pairwise one)."""
+    if coefficient.units is None:
+        return None
+    count = field(rep, coefficient.units)
+    return int(count[pair]) if isinstance(count, dict) else int(count)
+
+
+def _headline_json(lead: Coefficient, values: dict[str, Any]) -> dict[str, Any]:
+    """Which coefficient heads a code's figures, with its value, n and band (see the registry)."""
+    item = values[lead.key]
+    return {
+        "key": lead.key,
+        "label": lead.label
+        if not lead.headline
+        else registry.by_statistic(item["statistic"]).label,
+        "value": item["value"],
+        "n": item.get("n"),
+        "band": lead.scale.band(item["value"]) if lead.scale is not None else None,
+        "why": (
+            "three or more coders with missing ratings: alpha uses every unit rated by two or more"
+            if lead is ALPHA
+            else "kappa: Cohen's for two coders, Fleiss' when every coder rated every unit"
+        ),
+    }
 
 
 def bands(values: dict[str, Any]) -> dict[str, str | None]:
@@ -441,8 +482,10 @@ def build_report(
         "settings": {
             "unit": units.kind,
             "min_overlap": units.min_overlap,
+            "overlap_rule": overlap_rule(units.min_overlap) if units.kind != "character" else None,
             "level": units.level,
             "include_unfinished": units.include_unfinished,
+            "design": units.design,
             "bootstrap": bootstrap,
             "seed": seed,
             "ci_level": ci_level,
@@ -480,7 +523,7 @@ def agreement_report(
     unit: str = "segment",
     coders: Sequence[str] | None = None,
     codes: Sequence[str] | None = None,
-    min_overlap: float | None = None,
+    min_overlap: float | str | None = DEFAULT,
     level: int | None = None,
     include_unfinished: bool = False,
     bootstrap: int = 1000,

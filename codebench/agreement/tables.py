@@ -88,6 +88,9 @@ def coefficient_cells(entry: dict[str, Any], kinds: dict[str, str]) -> dict[str,
             cells[f"{c.column}_statistic"] = item.get("statistic")
             kinds[f"{c.column}_statistic"] = "text"
         cells[c.column] = _value(item)
+        if "n" in item:
+            cells[f"{c.column}_n"] = item["n"]
+            kinds[f"{c.column}_n"] = _COUNT
         if c.interval and "ci" in item:
             cells[f"{c.column}_ci_low"] = _value(item.get("ci"), "low")
             cells[f"{c.column}_ci_high"] = _value(item.get("ci"), "high")
@@ -132,9 +135,16 @@ def codes_data(report: dict[str, Any]) -> Table:
                 }
             )
             row.update(coefficient_cells(entry, kinds))
+            if "headline" in entry:
+                row["headline"] = entry["headline"]["key"]
+                kinds["headline"] = "text"
             for c in registry.pairwise():
                 for pair in entry[c.key]:
                     row[f"{c.column}_{pair['coders'][0]}_{pair['coders'][1]}"] = pair["value"]
+                    if "n" in pair:
+                        column = f"{c.column}_{pair['coders'][0]}_{pair['coders'][1]}_n"
+                        row[column] = pair["n"]
+                        kinds[column] = _COUNT
             for n in names:
                 row[f"applied_by_{n}"] = entry["applied_by_coder"][n]
                 kinds[f"applied_by_{n}"] = _COUNT
@@ -144,9 +154,12 @@ def codes_data(report: dict[str, Any]) -> Table:
                 if entry[c.key]["value"] is None
             )
             row["diagnostics"] = " | ".join(entry["diagnostics"])
+            # How the units were rated and coded, on every row so a filtered sheet keeps it.
+            row["design"] = rep["settings"].get("design")
+            row["overlap_rule"] = rep["settings"].get("overlap_rule")
             row["_fill"] = _fills(entry)
             rows.append(row)
-    kinds.update(undefined="text", diagnostics="text")
+    kinds.update(undefined="text", diagnostics="text", design="text", overlap_rule="text")
     keys = 4 if report.get("mode") == "against-consensus" else 2
     return _table("codes", title(report), rows, kinds, keys=keys)
 
@@ -304,6 +317,8 @@ def _settings_note(rep: dict[str, Any]) -> str:
         f"Coders: {coders}. Unit: {s['unit']} ({units['total']} {units['counted_in']} in "
         f"{len(rep['transcripts']['compared'])} transcripts). "
     )
+    if s.get("overlap_rule"):
+        line += s["overlap_rule"] + " "
     if s["bootstrap"]:
         line += (
             f"{int(s['ci_level'] * 100)}% percentile bootstrap intervals from {s['bootstrap']} "
@@ -326,6 +341,7 @@ def codes_reading(rep: dict[str, Any], heading: str = "Agreement per code") -> T
         if c.scale is not None:
             columns.append(Column(c.scale.key, f"{c.label} band"))
     columns.append(Column("disagreements", "Disagreements", _COUNT))
+    columns.append(Column("headline", "Headline"))
     rows = []
     for entry in rep["codes"]:
         row: dict[str, Any] = {
@@ -336,10 +352,18 @@ def codes_reading(rep: dict[str, Any], heading: str = "Agreement per code") -> T
         }
         for c in registry.per_code():
             row[c.key] = _shown(c, entry[c.key])
+            n = entry[c.key].get("n")
+            if row[c.key] is not None and n is not None and n != entry["pairable_units"]:
+                row[c.key] += f" (n = {n})"  # a coefficient on other units than the row's
             if c.scale is not None:
                 row[c.scale.key] = entry["bands"][c.scale.key] or "undefined"
+        lead = entry.get("headline")
+        row["headline"] = f"{lead['label']} (n = {lead['n']})" if lead else None
         rows.append(row)
     notes = [_settings_note(rep), *legend_notes()]
+    notes.append(
+        "Units: those rated by two or more coders; a coefficient on other units shows its own n."
+    )
     if KAPPA in registry.per_code():
         notes.append(f"{KAPPA.label} here is {registry.headline_of(len(rep['coders'])).name}.")
     return Table("codes", heading, columns, rows, keys=1, notes=notes)

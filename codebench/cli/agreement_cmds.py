@@ -78,9 +78,10 @@ def _split(value: str | None) -> list[str] | None:
 )
 @click.option(
     "--min-overlap",
-    type=click.FloatRange(0.0, 1.0, min_open=True),
+    type=click.FloatRange(0.0, 1.0),
     default=None,
-    help="Share of a unit a coder's codings must cover for it to count as coded (default: any overlap).",
+    help="Share of a unit a coder's codings must cover for it to count as coded "
+    "(default: 0.5 of a segment, any overlap of a turn; 0: any overlap).",
 )
 @click.option(
     "--level",
@@ -141,8 +142,11 @@ def agreement(
     """Inter-coder agreement per code, overall, per transcript and per coder pair.
 
     Per code, every coefficient ({coefficients}), with bootstrap intervals
-    for {intervals}, and diagnostics. Bands: {bands}. Uses the transcripts
-    every compared coder marked done.
+    for {intervals}, and diagnostics. Bands: {bands}. Each coder rated what
+    was assigned to them (`codebench assign`) in the transcripts they marked
+    done, or without assignments every transcript they marked done; a
+    transcript counts when two or more compared coders rated it. A segment is
+    coded when a coding covers at least half of it (--min-overlap).
 
     \b
     Examples:
@@ -151,8 +155,10 @@ def agreement(
       codebench agreement --unit character --level 1 --seed 7 --format md
       codebench agreement --against-consensus
     """
+    from codebench.agreement.reliability_data import DEFAULT
     from codebench.agreement.report import agreement_report
 
+    overlap: float | str | None = DEFAULT if min_overlap is None else min_overlap or None
     if fmt in BINARY_FORMATS and output is None:
         raise CodebenchError(
             f"--format {fmt} writes a file: add -o FILE.{fmt} (or -o - for a pipe)"
@@ -165,7 +171,7 @@ def agreement(
             unit=unit,
             coders=_split(coders),
             codes=_split(codes),
-            min_overlap=min_overlap,
+            min_overlap=overlap,  # 0: any overlap
             level=int(level) if level else None,
             include_unfinished=include_unfinished,
             bootstrap=bootstrap,

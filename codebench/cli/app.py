@@ -99,6 +99,7 @@ def register() -> None:
         agreement_cmds,
         codebook_cmds,
         coding_cmds,
+        design_cmds,
         exchange_cmds,
         project_cmds,
         refi_cmds,
@@ -114,6 +115,7 @@ def register() -> None:
         exchange_cmds,
         refi_cmds,
         agreement_cmds,
+        design_cmds,
         report_cmds,
     ):
         for command in module.COMMANDS:

@@ -1,8 +1,12 @@
 """Which coders' codings a report counts, and how several are combined.
 
-Reports default to the consensus coder when the project has one (the
-adjudicated coding is the one to publish); otherwise they pool every human
-coder. Pooling follows one rule everywhere: a segment (or transcript, or
+Reports default to the consensus coder when it is complete: marked done on
+every transcript in scope (those with a human coder's codings). The
+adjudicated coding is then the one to publish. A consensus that is not
+complete (after one adjudication it holds a single segment's codes) would
+turn every count into a count of the few segments settled so far, so
+otherwise reports pool every human coder and say why; ``--coder consensus``
+asks for the consensus however far it has got. Pooling follows one rule everywhere: a segment (or transcript, or
 speaker) counts once however many of the selected coders coded it, while
 codings (the individual applications) are summed.
 """
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from codebench.errors import NotFound
 from codebench.models import Coder
+from codebench.store import agreement_sql
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -46,8 +51,9 @@ class CoderSelection:
 def select_coders(project: Project, names: Sequence[str] | None = None) -> CoderSelection:
     """Resolve ``--coder`` values: names, ``all`` (every human coder) or ``consensus``.
 
-    With none given: the consensus coder if the project has one, else all
-    human coders.
+    With none given: the consensus coder if it is complete (see the module
+    docstring), else all human coders, with a note naming the incomplete
+    consensus.
     """
     coders = project.coders()
     humans = [c for c in coders if c.kind == "human"]
@@ -55,7 +61,22 @@ def select_coders(project: Project, names: Sequence[str] | None = None) -> Coder
     chosen: list[Coder] = []
     asked = [n.strip() for n in names or [] if n.strip()]
     if not asked:
-        chosen = consensus or humans
+        # A person who only adjudicates (a human coder with no codings) adds nothing to a pool.
+        coded = agreement_sql.coded_transcripts(project.db, [c.id for c in humans])
+        humans = [c for c in humans if coded[c.id]] or humans
+        if not consensus:
+            return describe(humans)
+        missing = incomplete_consensus(project, consensus, humans)
+        if not missing:
+            return describe(consensus)
+        selection = describe(humans)
+        done = missing[1] - missing[0]
+        why = (
+            f" The consensus coding ({', '.join(c.name for c in consensus)}) is not used: it is "
+            f"marked done on {done} of the {missing[1]} transcript(s) with codings; mark it done "
+            "where adjudication is finished, or ask for it with --coder consensus."
+        )
+        return CoderSelection(selection.coders, selection.label, selection.note + why)
     for name in asked:
         folded = name.casefold()
         if folded == ALL:
@@ -68,6 +89,23 @@ def select_coders(project: Project, names: Sequence[str] | None = None) -> Coder
             group = [project.coder(name)]
         chosen.extend(c for c in group if c not in chosen)
     return describe(chosen)
+
+
+def incomplete_consensus(
+    project: Project, consensus: Sequence[Coder], humans: Sequence[Coder]
+) -> tuple[int, int] | None:
+    """``(transcripts not done by the consensus, transcripts in scope)``, or ``None`` when complete.
+
+    The transcripts in scope are those a human coder has codings in (every
+    transcript when nobody has coded yet).
+    """
+    coded = agreement_sql.coded_transcripts(project.db, [c.id for c in humans])
+    scope = set().union(*coded.values()) if coded else set()
+    if not scope:
+        scope = {t.id for t in project.transcripts()}
+    statuses = project.statuses()
+    open_ = [t for t in scope if not any(statuses.get((c.id, t)) == "done" for c in consensus)]
+    return (len(open_), len(scope)) if open_ else None
 
 
 def describe(coders: Sequence[Coder]) -> CoderSelection:

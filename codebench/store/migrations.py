@@ -205,6 +205,49 @@ def _events_outlive_transcripts(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0005_assignments")
+def _assignments(db: sqlite_utils.Database) -> None:
+    """Who was given what to code: the study design agreement is computed on.
+
+    One row is a coder given a transcript, or a range of its segments
+    (ordinals ``first_segment``..``last_segment``, inclusive; both NULL for
+    the whole transcript). Several rows may give one coder several ranges of
+    one transcript. ``assigned_by`` is the lead who made the assignment.
+
+    ``samples`` records each reliability sample drawn for double coding: its
+    seed, fraction and stratifying attribute, and in ``draw`` (JSON) the
+    strata, the units drawn and the coders they were assigned to, so the draw
+    can be reported and reproduced.
+    """
+    db.executescript(
+        """
+        CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY,
+            coder_id INTEGER NOT NULL REFERENCES coders(id),
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            first_segment INTEGER,
+            last_segment INTEGER,
+            assigned_by INTEGER REFERENCES coders(id),
+            assigned_at TEXT NOT NULL,
+            CHECK ((first_segment IS NULL) = (last_segment IS NULL)),
+            CHECK (first_segment IS NULL OR first_segment <= last_segment)
+        );
+        CREATE UNIQUE INDEX assignments_range ON assignments
+            (transcript_id, coder_id, coalesce(first_segment, -1), coalesce(last_segment, -1));
+        CREATE TABLE samples (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            seed INTEGER NOT NULL,
+            fraction REAL NOT NULL CHECK (fraction > 0 AND fraction <= 1),
+            stratify TEXT,
+            draw TEXT NOT NULL,
+            drawn_by INTEGER REFERENCES coders(id),
+            drawn_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -145,6 +145,7 @@ def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> dict[str
         "memos": f"DELETE FROM memos WHERE {where_memo}",
         "codings": "DELETE FROM codings WHERE transcript_id = :t",
         "coder_status": "DELETE FROM coder_status WHERE transcript_id = :t",
+        "assignments": "DELETE FROM assignments WHERE transcript_id = :t",
         "attributes": "DELETE FROM attributes WHERE transcript_id = :t",
         "segments": "DELETE FROM segments WHERE transcript_id = :t",
         "transcripts": "DELETE FROM transcripts WHERE id = :t",

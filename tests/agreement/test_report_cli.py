@@ -46,7 +46,7 @@ SPEC: dict[str, dict[str, dict[str, list[int]]]] = {
         "bob": {"02": [4, 5], "08": [1, 2, 3], "10": [14, 15], "13.2": []},
         "cara": {"02": [4], "08": [2], "10": [9, 13, 14, 15]},
     },
-    # cara has not finished t3: it must not count
+    # cara has not finished t3: alice and bob are compared there, cara is missing there
     "t3": {
         "alice": {"02": [1, 2, 3, 4, 5, 6]},
         "bob": {"02": [9, 10]},
@@ -81,11 +81,22 @@ def codable(project: Project, t: str) -> list[int]:
     return [s.ordinal for s in project.segments(t) if s.codable]
 
 
-def vectors(project: Project, code: str, transcripts=("t1", "t2"), coders=CODERS) -> np.ndarray:
-    """coders x units 0/1 built straight from SPEC."""
+def rated(t: str, k: str) -> bool:
+    """Whether coder k marked transcript t done (rated its units); cara did not finish t3."""
+    return not (t == "t3" and k == "cara")
+
+
+def vectors(
+    project: Project, code: str, transcripts=("t1", "t2", "t3"), coders=CODERS
+) -> np.ndarray:
+    """coders x units 0/1 (NaN where the coder did not rate) built straight from SPEC."""
     return np.array(
         [
-            [float(o in SPEC[t][k].get(code, [])) for t in transcripts for o in codable(project, t)]
+            [
+                float(o in SPEC[t][k].get(code, [])) if rated(t, k) else np.nan
+                for t in transcripts
+                for o in codable(project, t)
+            ]
             for k in coders
         ]
     )
@@ -94,6 +105,9 @@ def vectors(project: Project, code: str, transcripts=("t1", "t2"), coders=CODERS
 def percent_agreement(m: np.ndarray) -> float:
     shares = []
     for column in m.T:
+        column = column[~np.isnan(column)]
+        if len(column) < 2:
+            continue
         pairs = list(combinations(column, 2))
         shares.append(sum(a == b for a, b in pairs) / len(pairs))
     return float(np.mean(shares))
@@ -101,9 +115,16 @@ def percent_agreement(m: np.ndarray) -> float:
 
 def gwet_ac1(m: np.ndarray) -> float:
     pa = percent_agreement(m)
-    pi1 = float(np.mean(m.mean(axis=0)))
+    counts = (~np.isnan(m)).sum(axis=0)
+    pi1 = float(np.mean((np.nansum(m, axis=0) / counts)[counts >= 1]))
     pe = (pi1 * (1 - pi1) + (1 - pi1) * pi1) / (2 - 1)  # sum_k pi_k (1 - pi_k) / (q - 1), q = 2
     return (pa - pe) / (1 - pe)
+
+
+def both(m: np.ndarray, i: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """Coders i and j on the units both rated."""
+    keep = ~np.isnan(m[i]) & ~np.isnan(m[j])
+    return m[i][keep], m[j][keep]
 
 
 def masi(a: frozenset, b: frozenset) -> float:
@@ -117,7 +138,7 @@ def masi(a: frozenset, b: frozenset) -> float:
 
 
 def textbook_set_alpha(units: list[list[frozenset]]) -> float:
-    """Krippendorff's alpha with a set distance, straight from the definition (all units complete)."""
+    """Krippendorff's alpha with a set distance, straight from the definition (units with >= 2 ratings)."""
     values = [v for unit in units for v in unit]
     n = len(values)
     observed = (
@@ -141,38 +162,49 @@ def report_json(db: Path, *args: str) -> dict:
 
 
 def test_json_matches_independent_computations(study: Project) -> None:
+    """Every figure against an independent computation; cara, who did not finish t3, is missing there.
+
+    Issue 12, point 2: t3 used to be left out because cara had not finished it,
+    which cut alice and bob's comparison to t1 and t2. Now t3 is compared, cara's
+    units there are missing, and each pair is compared on what both rated.
+    """
     report = report_json(study.path, "--bootstrap", "0")
     assert report["schema"] == "codebench.agreement/1"
     assert [c["name"] for c in report["coders"]] == CODERS
-    assert report["transcripts"]["compared"] == ["t1", "t2"]
-    assert report["transcripts"]["excluded"] == [
-        {"transcript": "t3", "reason": "not marked done by cara (not-started, has codings)"}
-    ]
-    n_units = len(codable(study, "t1")) * 2
+    assert report["transcripts"]["compared"] == ["t1", "t2", "t3"]
+    assert report["transcripts"]["excluded"] == []
+    n_units = len(codable(study, "t1")) * 3
     assert report["units"]["total"] == n_units
+    assert report["units"]["missing_by_coder"] == {"alice": 0, "bob": 0, "cara": n_units // 3}
     by_number = {c["number"]: c for c in report["codes"]}
     assert list(by_number) == CODES
     for code in ("02", "08", "10"):
         m = vectors(study, code)
+        complete = m[:, ~np.isnan(m).any(axis=0)]
         entry = by_number[code]
         assert entry["units"] == n_units
-        assert entry["applied_by_coder"] == {k: int(v) for k, v in zip(CODERS, m.sum(axis=1))}
+        assert entry["complete_units"] == complete.shape[1] == n_units * 2 // 3
+        assert entry["applied_by_coder"] == {
+            k: int(v) for k, v in zip(CODERS, np.nansum(m, axis=1))
+        }
         assert entry["krippendorff_alpha"]["value"] == pytest.approx(
             krippendorff.alpha(reliability_data=m, level_of_measurement="nominal"), abs=1e-12
         )
-        counts, _ = aggregate_raters(m.T.astype(int))
+        counts, _ = aggregate_raters(complete.T.astype(int))
         assert entry["fleiss_kappa"]["value"] == pytest.approx(fleiss_kappa(counts), abs=1e-12)
         assert entry["kappa"]["statistic"] == "fleiss"
         assert entry["kappa"]["value"] == pytest.approx(fleiss_kappa(counts), abs=1e-12)
         for pair in entry["cohen_kappa"]:
             i, j = (CODERS.index(name) for name in pair["coders"])
-            assert pair["value"] == pytest.approx(cohen_kappa_score(m[i], m[j]), abs=1e-12)
+            assert pair["value"] == pytest.approx(cohen_kappa_score(*both(m, i, j)), abs=1e-12)
         assert entry["percent_agreement"]["value"] == pytest.approx(percent_agreement(m), abs=1e-12)
         assert entry["gwet_ac1"]["value"] == pytest.approx(gwet_ac1(m), abs=1e-12)
         assert entry["brennan_prediger"]["value"] == pytest.approx(
             2 * percent_agreement(m) - 1, abs=1e-12
         )
-        differ = int(sum(0 < s < 3 for s in m.sum(axis=0)))
+        rated_n = (~np.isnan(m)).sum(axis=0)
+        applied = np.nansum(m, axis=0)
+        differ = int(sum((r >= 2) & (0 < s < r) for r, s in zip(rated_n, applied)))
         assert entry["disagreements"] == differ
 
     # Overall: macro mean, pooled decisions and set-valued alpha.
@@ -190,7 +222,11 @@ def test_json_matches_independent_computations(study: Project) -> None:
         krippendorff.alpha(reliability_data=pooled, level_of_measurement="nominal"), abs=1e-12
     )
     units = [
-        [frozenset(c for c in CODES if vectors(study, c)[k, u]) for k in range(3)]
+        [
+            frozenset(c for c in CODES if vectors(study, c)[k, u] == 1)
+            for k in range(3)
+            if not np.isnan(vectors(study, CODES[0])[k, u])
+        ]
         for u in range(n_units)
     ]
     assert overall["set_alpha"]["masi"]["value"] == pytest.approx(
@@ -206,7 +242,7 @@ def test_json_matches_independent_computations(study: Project) -> None:
         assert row["krippendorff_alpha"]["value"] == pytest.approx(
             krippendorff.alpha(reliability_data=m, level_of_measurement="nominal"), abs=1e-12
         )
-    # Per pair: pooled Cohen's kappa and the macro mean of the per-code kappas.
+    # Per pair: pooled Cohen's kappa and the macro mean of the per-code kappas, on what both rated.
     assert [r["coders"] for r in report["per_pair"]] == [
         ["alice", "bob"],
         ["alice", "cara"],
@@ -214,21 +250,16 @@ def test_json_matches_independent_computations(study: Project) -> None:
     ]
     for row in report["per_pair"]:
         i, j = (CODERS.index(name) for name in row["coders"])
-        assert row["cohen_kappa"]["value"] == pytest.approx(
-            cohen_kappa_score(pooled[i], pooled[j]), abs=1e-12
-        )
+        a, b = both(pooled, i, j)
+        assert row["cohen_kappa"]["value"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
         assert row["krippendorff_alpha"]["value"] == pytest.approx(
-            krippendorff.alpha(reliability_data=pooled[[i, j]], level_of_measurement="nominal"),
+            krippendorff.alpha(reliability_data=np.array([a, b]), level_of_measurement="nominal"),
             abs=1e-12,
         )
-        assert row["percent_agreement"]["value"] == pytest.approx(
-            float(np.mean(pooled[i] == pooled[j])), abs=1e-12
-        )
-        assert row["units"] == n_units
-        per_code = [
-            cohen_kappa_score(vectors(study, c)[i], vectors(study, c)[j])
-            for c in ("02", "08", "10")
-        ]
+        assert row["percent_agreement"]["value"] == pytest.approx(float(np.mean(a == b)), abs=1e-12)
+        # alice and bob are compared on all three transcripts, cara's pairs on two.
+        assert row["units"] == (n_units if "cara" not in row["coders"] else n_units * 2 // 3)
+        per_code = [cohen_kappa_score(*both(vectors(study, c), i, j)) for c in ("02", "08", "10")]
         assert row["macro_kappa"]["value"] == pytest.approx(np.mean(per_code), abs=1e-12)
 
 
@@ -294,8 +325,11 @@ def test_unit_level_and_overlap_options_reach_the_report(study: Project) -> None
     assert report["settings"] == {
         "unit": "turn",
         "min_overlap": 0.5,
+        "overlap_rule": "Coded: a unit counts as coded for a code when the coder's codings of it "
+        "cover at least 50% of the unit's characters (--min-overlap 0.5; 0 = any overlap).",
         "level": 1,
         "include_unfinished": False,
+        "design": "statuses",
         "bootstrap": 0,
         "seed": None,
         "ci_level": 0.95,
@@ -368,6 +402,7 @@ def test_other_formats_and_files(study: Project, tmp_path: Path) -> None:
     assert json.loads(target.read_text())["schema"] == "codebench.agreement/1"
     assert not list(tmp_path.glob(".agreement.json.*"))  # no temporary file left behind
     text_file = tmp_path / "agreement.txt"
+    run(study.path, "agreement", "-o", str(text_file), "--bootstrap", "0")
     run(study.path, "agreement", "-o", str(text_file), "--bootstrap", "0")
     assert "Agreement per code" in text_file.read_text()
 

@@ -45,15 +45,31 @@ def test_default_pools_every_human_coder(small: Project) -> None:
     assert "a segment, transcript or speaker counts once" in selection.note
 
 
-def test_default_is_the_consensus_coder_when_there_is_one(small: Project) -> None:
+def test_default_is_the_consensus_coder_only_when_it_is_complete(small: Project) -> None:
+    """Issue 12, point 8: one adjudication no longer switches every report to a partial consensus.
+
+    This test once expected the consensus coder as soon as it had any coding;
+    the issue says that was wrong (code 01 dropped from 31 segments to 1).
+    """
     consensus = small.coder("agreed", create=True, kind="consensus")
     small.code_segments(consensus, "int1", [2, 3], "08")
+    partial = select_coders(small)
+    assert [c.name for c in partial.coders] == ["alice", "bob"]
+    assert "is not used: it is marked done on 0 of the 3 transcript(s)" in partial.note
+    assert "--coder consensus" in partial.note
+    pooled = rows_by_number(frequencies(small))["08"]
+    assert pooled.own.segments == 3  # alice + bob, not the consensus's 2
+    assert [c.name for c in select_coders(small, ["consensus"]).coders] == ["agreed"]
+    for t in ("int1", "int2", "int3"):
+        small.set_status(consensus, t, "done")
     selection = select_coders(small)
     assert [c.name for c in selection.coders] == ["agreed"]
     assert selection.note == "Counts use the consensus coding of agreed."
     row = rows_by_number(frequencies(small))["08"]
+    # One of the three transcripts the consensus finished (it was one of one when only its
+    # codings put a transcript in scope).
     assert row.own == CodeCounts(
-        segments=2, codings=2, transcripts=1, percent=100.0, words=8, speakers=1
+        segments=2, codings=2, transcripts=1, percent=33.3, words=8, speakers=1
     )
 
 

@@ -91,6 +91,7 @@ def test_review_and_cli_give_the_same_band_words_under_the_same_scales(
     run_headless(lambda: _Host(project, pat), script, size=(150, 45), wait_for_workers=True)
     assert seen["α band"] == alpha_word
     assert seen["κ band"] == kappa_word
+    assert seen["n"] == str(entry["krippendorff_alpha"]["n"]) == "24"  # the n behind the figures
     assert "Agreement" not in seen  # no band column without its coefficient's name
     for line in legend:
         assert line.strip() in seen["legend"]

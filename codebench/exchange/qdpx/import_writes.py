@@ -17,8 +17,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from codebench.exchange.qdpx.codebook import InterchangeError, merge_codes
+from codebench.exchange.qdpx.design_note import STATUSES as STATUS_VALUES
+from codebench.exchange.qdpx.design_note import parse_design_note
 from codebench.ids import now
 from codebench.ids import stable_guid as codebench_guid
+from codebench.store import assignments as assignment_sql
 from codebench.store import coders as coder_sql
 from codebench.store import events as event_sql
 from codebench.store import memos as memo_sql
@@ -130,6 +133,7 @@ class ProjectImporter:
         self.import_transcripts(plans, fresh)
         self.import_codings()
         self.import_memos()
+        self.import_design()
         r = self.report
         event_sql.log(
             self.db,
@@ -393,6 +397,8 @@ class ProjectImporter:
         loose = several = blank = 0
         segments: dict[int, dict[tuple[int, int], int]] = {}
         for note in self.refi.notes:
+            if parse_design_note(note) is not None:
+                continue  # statuses and assignments, not a memo (see import_design)
             if refi_sql.memo_by_guid(self.db, note.guid) is not None:
                 self.report.memos_existing += 1
                 continue
@@ -423,6 +429,69 @@ class ProjectImporter:
             )
         if blank:
             self.report.skipped.append(f"{blank} empty note(s) not imported")
+
+    def import_design(self) -> None:
+        """Coder statuses and assignments from codebench's design note (see :mod:`.design_note`).
+
+        The note comes from a file, so every entry is checked: unknown users or
+        sources, unknown statuses and malformed ranges are skipped and counted.
+        """
+        bodies = [b for b in map(parse_design_note, self.refi.notes) if b is not None]
+        if not bodies:
+            return
+        counts = transcript_sql.segment_counts(self.db)
+        bad = 0
+        for body in bodies:
+            for item in body.get("statuses") or []:
+                where = self._design_target(item)
+                status = item.get("status") if isinstance(item, dict) else None
+                if where is None or status not in STATUS_VALUES:
+                    bad += 1
+                    continue
+                coder_id, transcript_id = where
+                previous = coder_sql.get_status(self.db, coder_id, transcript_id)
+                if previous == status:
+                    continue
+                coder_sql.set_status(self.db, coder_id, transcript_id, status)
+                event_sql.log(
+                    self.db,
+                    "status.set",
+                    {"transcript": item["source"], "status": status, "previous": previous},
+                    coder_id=coder_id,
+                    transcript_id=transcript_id,
+                )
+                self.report.statuses_set += 1
+            for item in body.get("assignments") or []:
+                where = self._design_target(item)
+                ok, ranges = _ranges(
+                    item.get("segments", "bad") if isinstance(item, dict) else "bad"
+                )
+                if where is None or not ok:
+                    bad += 1
+                    continue
+                coder_id, transcript_id = where
+                n = counts.get(transcript_id, (0, 0))[0]
+                if ranges is not None and any(last >= n for _first, last in ranges):
+                    bad += 1
+                    continue
+                assignment_sql.replace_assignment(self.db, coder_id, transcript_id, ranges, None)
+                self.report.assignments_set += 1
+        if bad:
+            self.report.skipped.append(
+                f"{bad} coder status or assignment entr(ies) naming an unknown user or source, "
+                "or malformed, not imported"
+            )
+
+    def _design_target(self, item: Any) -> tuple[int, int] | None:
+        """``(coder id, transcript id)`` an entry of the design note names, if both were imported."""
+        if not isinstance(item, dict):
+            return None
+        user, source = item.get("user"), item.get("source")
+        if not isinstance(user, str) or not isinstance(source, str):
+            return None
+        if user not in self.users or source not in self.transcripts:
+            return None
+        return self.users[user], self.transcripts[source]
 
     def _add_memo(self, values: dict[str, Any]) -> None:
         memo_sql.insert_memo(self.db, values)
@@ -532,3 +601,22 @@ class ProjectImporter:
         if codes:
             out["code_id"] = codes[0]
         return out, how
+
+
+def _ranges(value: Any) -> tuple[bool, list[tuple[int, int]] | None]:
+    """A design note's ``segments``: ``(True, None)`` whole transcript, ``(True, ranges)``, or ``(False, None)``."""
+    if value is None:
+        return True, None
+    if not isinstance(value, list) or not value:
+        return False, None
+    out: list[tuple[int, int]] = []
+    for pair in value:
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+            or not 0 <= pair[0] <= pair[1]
+        ):
+            return False, None
+        out.append((pair[0], pair[1]))
+    return True, out

@@ -182,6 +182,14 @@ def build_refi_project(
         if not targets:
             note_refs.append(memo.guid)
 
+    # Coder statuses and assignments ride in one project note (a codebench extension).
+    from codebench.exchange.qdpx.design_note import design_note
+
+    design = design_note(db, {k.id: k.guid for k in chosen}, {t.id: t.guid for t in transcripts})
+    if design is not None:
+        notes.append(design)
+        note_refs.append(design.guid)
+
     keys = sorted({key for t in transcripts for key in t.attributes})
     variables = [RefiVariable(guid=refi_guid("variable", key), name=safe_text(key)) for key in keys]
     cases = [
@@ -300,6 +308,9 @@ class ImportReport:
     memos_added: int = 0
     memos_existing: int = 0
     attributes_set: int = 0
+    #: Coder statuses and assignments set from codebench's design note.
+    statuses_set: int = 0
+    assignments_set: int = 0
     #: Everything in the file that was not imported, with counts.
     skipped: list[str] = field(default_factory=list)
     #: Repairs and decisions worth knowing about.
@@ -320,6 +331,11 @@ class ImportReport:
             f"  memos: {self.memos_added} added, {self.memos_existing} already present",
             f"  attributes: {self.attributes_set} values set",
         ]
+        if self.statuses_set or self.assignments_set:
+            out.append(
+                f"  design: {self.statuses_set} coder status(es), "
+                f"{self.assignments_set} assignment(s) set"
+            )
         if self.offsets:
             out.append(f"  {self.offsets}")
         out += [f"  skipped: {line}" for line in self.skipped]

@@ -46,6 +46,8 @@ class ProjectScreen(Screen[None]):
         self.rows: list[dict[str, Any]] = []
         self.progress: dict[int, tuple[int, int]] = {}
         self.attribute_keys: list[str] = []
+        self.assigned: dict[int, str] = {}
+        """``{transcript id: segments}`` of this coder's assignments; empty: none, show every transcript."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="project-title")
@@ -74,12 +76,19 @@ class ProjectScreen(Screen[None]):
     def reload(self) -> None:
         """Read transcripts, counts and statuses (cheap); progress comes from a worker."""
         try:
+            from codebench.design.assignments import assignments
+
             transcripts = self.project.transcripts()
             counts = self.project.segment_counts()
             statuses = self.project.statuses()
+            mine = assignments(self.project, coder=self.coder)
         except (CodebenchError, Exception) as error:  # noqa: BLE001 - shown to the user, never a traceback
             self.app.notify(f"Cannot read the project: {error}", severity="error")
             return
+        # A coder with assignments sees only the transcripts given to them (the study design).
+        self.assigned = {a.transcript.id: a.segments for a in mine}
+        if self.assigned:
+            transcripts = [t for t in transcripts if t.id in self.assigned]
         keys = sorted({k for t in transcripts for k in t.attributes})
         self.attribute_keys = [k for k in PREFERRED_ATTRIBUTES if k in keys] + [
             k for k in keys if k not in PREFERRED_ATTRIBUTES
@@ -129,6 +138,8 @@ class ProjectScreen(Screen[None]):
         table.add_column("Transcript", key="name")
         table.add_column("Segments", key="segments")
         table.add_column("Status", key="status")
+        if self.assigned:
+            table.add_column("Assigned", key="assigned")
         table.add_column("Coded", key="coded")
         for key in self.attribute_keys:
             table.add_column(literal(key.replace("_", " ").capitalize()), key=f"attr:{key}")
@@ -142,10 +153,12 @@ class ProjectScreen(Screen[None]):
             coded_text = (
                 "…" if coded is None else (f"{round(100 * coded / codable)}%" if codable else "–")
             )
+            assigned = [Text(self.assigned[t.id])] if self.assigned else []
             table.add_row(
                 literal(t.name),
                 Text(f"{row['segments']}", justify="right"),
                 Text(row["status"].replace("-", " "), style=STATUS_STYLE.get(row["status"], "")),
+                *assigned,
                 Text(coded_text, justify="right"),
                 *[literal(t.attributes.get(k, "")) for k in self.attribute_keys],
                 key=t.name,
@@ -166,7 +179,10 @@ class ProjectScreen(Screen[None]):
                 )
             )
         else:
-            prompt.update(Text(f" {len(self.rows)} transcripts · type to filter", style="dim"))
+            mine = f" assigned to {self.coder.name}" if self.assigned else ""
+            prompt.update(
+                literal(Text(f" {len(self.rows)} transcripts{mine} · type to filter", style="dim"))
+            )
 
     def selected_name(self) -> str | None:
         table = self.query_one(DataTable)

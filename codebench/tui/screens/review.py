@@ -305,6 +305,7 @@ class ReviewScreen(Screen[None]):
         kappa_label = headline_of(len((self.report or {}).get("coders", [])) or 2).label
         for label, key in (
             ("Code", "code"),
+            ("n", "units"),
             (ALPHA.label, ALPHA.key),
             (band_heading(ALPHA), f"{ALPHA.key}-band"),
             (kappa_label, KAPPA.key),
@@ -324,14 +325,20 @@ class ReviewScreen(Screen[None]):
                 continue
             done, total = by_code.get(code.id, (0, 0))
             style = "" if total else "dim"
-            cells: list[Text] = [literal(code.label, style=style)]
+            # n: the units alpha stands on; a coefficient on other units shows its own.
+            n = entry[ALPHA.key].get("n", entry["pairable_units"])
+            cells: list[Text] = [literal(code.label, style=style), Text(str(n), style=style)]
             for coefficient in (ALPHA, KAPPA):
                 value = entry[coefficient.key]["value"]
+                own = entry[coefficient.key].get("n")
                 scale = coefficient.scale
                 band = entry["bands"][scale.key] if scale is not None else None
+                shown = "–" if value is None else f"{value:.3f}"
+                if value is not None and own is not None and own != n:
+                    shown += f" (n={own})"
                 cells.append(
                     Text(
-                        "–" if value is None else f"{value:.3f}",
+                        shown,
                         style=band_style(scale, band, "dim") if coefficient is ALPHA else style,
                     )
                 )

@@ -1,0 +1,198 @@
+"""Reliability samples: a reproducible, stratified draw of transcripts for double coding, assigned.
+
+A team rarely double-codes everything: a second coder codes a random 10-25 %
+of the transcripts, drawn so that every kind of interview (a stratum: the
+values of one attribute, say ``role``) is represented. :func:`draw_sample`
+draws that sample, assigns it to the named coders and records the draw (seed,
+strata, units) in the ``samples`` table, so it can be reported and drawn
+again identically.
+
+The draw, exactly (so it can be checked by hand): the population is every
+transcript, grouped into strata by the attribute's value (``"(none)"`` when a
+transcript lacks it, one stratum when not stratifying); strata are taken in
+sorted order and the transcripts of each in name order. A stratum of N
+transcripts contributes ``max(1, floor(fraction * N + 0.5))`` of them (at
+least one, so no stratum is left out), chosen as the first ones of
+``numpy.random.default_rng(seed).permutation(N)``, one generator drawing the
+strata in turn. Without a seed, one is drawn from the operating system and
+stored, so every draw is reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from codebench.design.assignments import assign
+from codebench.errors import CodebenchError
+from codebench.store import assignments as assignment_sql
+from codebench.store import events as event_sql
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+NO_VALUE = "(none)"
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One stratum of a draw: its value, how many transcripts it has, which were drawn."""
+
+    value: str
+    population: int
+    drawn: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A recorded reliability sample."""
+
+    name: str
+    seed: int
+    fraction: float
+    stratify: str | None
+    strata: tuple[Stratum, ...]
+    coders: tuple[str, ...]
+    drawn_by: str | None = None
+    drawn_at: str = ""
+
+    @property
+    def transcripts(self) -> list[str]:
+        """Every transcript drawn, stratum by stratum."""
+        return [t for s in self.strata for t in s.drawn]
+
+    @property
+    def population(self) -> int:
+        return sum(s.population for s in self.strata)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "fraction": self.fraction,
+            "stratify": self.stratify,
+            "unit": "transcript",
+            "population": self.population,
+            "drawn": len(self.transcripts),
+            "strata": [
+                {"value": s.value, "population": s.population, "drawn": list(s.drawn)}
+                for s in self.strata
+            ],
+            "coders": list(self.coders),
+            "drawn_by": self.drawn_by,
+            "drawn_at": self.drawn_at,
+        }
+
+
+def plan_sample(
+    project: Project, fraction: float, *, stratify: str | None = None, seed: int | None = None
+) -> tuple[int, list[Stratum]]:
+    """The draw (see the module docstring), without recording or assigning it: ``(seed, strata)``."""
+    if not 0.0 < fraction <= 1.0:
+        raise CodebenchError(f"--fraction must be in (0, 1], got {fraction}")
+    transcripts = project.transcripts()
+    if not transcripts:
+        raise CodebenchError("no transcripts to sample (import some first)")
+    if stratify is not None and not any(stratify in t.attributes for t in transcripts):
+        keys = sorted({k for t in transcripts for k in t.attributes}) or ["none yet"]
+        raise CodebenchError(
+            f"no transcript has the attribute {stratify!r} (attributes: {', '.join(keys)})"
+        )
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+    if seed < 0:
+        raise CodebenchError(f"--seed must be 0 or more, got {seed}")
+    groups: dict[str, list[str]] = {}
+    for t in transcripts:
+        value = t.attributes.get(stratify, NO_VALUE) if stratify is not None else "all"
+        groups.setdefault(value or NO_VALUE, []).append(t.name)
+    rng = np.random.default_rng(seed)
+    strata = []
+    for value in sorted(groups):
+        names = sorted(groups[value])
+        take = max(1, math.floor(fraction * len(names) + 0.5))
+        order = rng.permutation(len(names))[:take]
+        strata.append(Stratum(value, len(names), tuple(names[i] for i in sorted(order))))
+    return seed, strata
+
+
+def draw_sample(
+    project: Project,
+    fraction: float,
+    coders: Sequence[str],
+    *,
+    stratify: str | None = None,
+    seed: int | None = None,
+    name: str | None = None,
+    by: str | None = None,
+) -> Sample:
+    """Draw a sample, assign it (whole transcripts) to each of ``coders``, and record the draw."""
+    if not coders:
+        raise CodebenchError("name the coder(s) who double-code the sample: --coders bob")
+    seed, strata = plan_sample(project, fraction, stratify=stratify, seed=seed)
+    taken = assignment_sql.sample_names(project.db)
+    if name is None:
+        n = len(taken) + 1
+        while f"sample-{n}" in taken:
+            n += 1
+        name = f"sample-{n}"
+    elif name in taken:
+        raise CodebenchError(f"a sample named {name!r} exists already (choose another --name)")
+    lead = project.coder(by, create=True) if by is not None else None
+    who = [project.coder(c, create=True) for c in coders]
+    sample = Sample(
+        name=name,
+        seed=seed,
+        fraction=fraction,
+        stratify=stratify,
+        strata=tuple(strata),
+        coders=tuple(c.name for c in who),
+        drawn_by=lead.name if lead else None,
+    )
+    drawn = sample.transcripts
+    for coder in who:
+        assign(project, coder, drawn, by=lead)
+    with project.transaction():
+        body = sample.as_json()
+        assignment_sql.insert_sample(
+            project.db,
+            name,
+            seed,
+            fraction,
+            stratify,
+            json.dumps(body, ensure_ascii=False, sort_keys=True),
+            lead.id if lead else None,
+        )
+        event_sql.log(project.db, "sample.draw", body, coder_id=lead.id if lead else None)
+    return next(s for s in samples(project) if s.name == name)
+
+
+def samples(project: Project) -> list[Sample]:
+    """Every recorded sample, oldest first."""
+    coders = {c.id: c.name for c in project.coders()}
+    out = []
+    for _id, name, seed, fraction, stratify, draw, drawn_by, drawn_at in assignment_sql.sample_rows(
+        project.db
+    ):
+        body = json.loads(draw)
+        out.append(
+            Sample(
+                name=name,
+                seed=int(seed),
+                fraction=float(fraction),
+                stratify=stratify,
+                strata=tuple(
+                    Stratum(s["value"], int(s["population"]), tuple(s["drawn"]))
+                    for s in body.get("strata", [])
+                ),
+                coders=tuple(body.get("coders", [])),
+                drawn_by=coders.get(drawn_by) if drawn_by is not None else None,
+                drawn_at=drawn_at,
+            )
+        )
+    return out
