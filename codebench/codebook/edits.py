@@ -252,18 +252,13 @@ def move_code(
             project.code_by_id(current.parent_id) if current.parent_id is not None else None
         )
         siblings_now = [c.id for c in code_sql.child_codes(project.db, current.parent_id)]
-        old_siblings = [i for i in siblings_now if i != current.id]
         new_siblings = [
             c.id for c in code_sql.child_codes(project.db, parent_id) if c.id != current.id
         ]
         index = len(new_siblings) if position is None else max(0, min(position, len(new_siblings)))
         if parent_id == current.parent_id and siblings_now.index(current.id) == index:
             return current  # already there: nothing to record
-        new_siblings.insert(index, current.id)
-        code_sql.update_code(project.db, current.id, {"parent_id": parent_id})
-        if parent_id != current.parent_id:
-            code_sql.set_positions(project.db, old_siblings)
-        code_sql.set_positions(project.db, new_siblings)
+        _place(project, current, parent_id, index)
         event_sql.log(
             project.db,
             "code.move",
@@ -278,6 +273,44 @@ def move_code(
             coder_id=k.id,
         )
     return project.code_by_id(current.id)
+
+
+def _place(project: Project, current: Code, parent_id: int | None, index: int) -> None:
+    """Put ``current`` at ``index`` among the children of ``parent_id``, renumbering positions.
+
+    Runs inside the caller's transaction, after its checks (a move, or
+    undoing one).
+    """
+    new_siblings = [c.id for c in code_sql.child_codes(project.db, parent_id) if c.id != current.id]
+    index = max(0, min(index, len(new_siblings)))
+    new_siblings.insert(index, current.id)
+    code_sql.update_code(project.db, current.id, {"parent_id": parent_id})
+    if parent_id != current.parent_id:
+        code_sql.set_positions(
+            project.db,
+            [
+                c.id
+                for c in code_sql.child_codes(project.db, current.parent_id)
+                if c.id != current.id
+            ],
+        )
+    code_sql.set_positions(project.db, new_siblings)
+
+
+def place_code(project: Project, code: Code, parent: Code | None, index: int) -> None:
+    """Put a code back at ``index`` under ``parent`` without logging (undoing or redoing a move).
+
+    Runs inside the caller's transaction. Refused when a sibling there now
+    has the code's name.
+    """
+    parent_id = parent.id if parent is not None else None
+    if parent_id != code.parent_id:
+        clash = code_sql.sibling_named(project.db, parent_id, code.name, exclude_id=code.id)
+        if clash is not None:
+            raise CodebookError(
+                f"cannot move {code.label!r} back: there is already a code named {clash.name!r} there"
+            )
+    _place(project, code, parent_id, index)
 
 
 def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: CodeRef) -> int:

@@ -18,7 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from codebench.coding.actions import CODING_ACTIONS, History, apply_changes, redo, undo
+from codebench.coding.actions import apply_changes
+from codebench.coding.history import CODE_ACTIONS, CODING_ACTIONS, History, describe, redo, undo
 from codebench.coding.listing import overlapping_segments
 from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Event, Segment, Transcript
@@ -43,6 +44,8 @@ class Outcome:
     message: str
     changed: set[int] = field(default_factory=set)
     ok: bool = True
+    #: The codebook changed (undoing or redoing an edit): the tree and every line redraw.
+    codebook: bool = False
 
 
 @dataclass(frozen=True)
@@ -336,11 +339,9 @@ class CodingSession:
             )
             if not ids:
                 return Outcome("", ok=False)
-            event = session_sql.latest_event(self.project.db, self.coder.id, CODING_ACTIONS)
-            if event is not None:
-                self.history.record(event)
+            self.history.catch_up(self.project)
             if self.status == "not-started":
-                self.project.set_status(self.coder, self.transcript, "in-progress")
+                self.project.set_status(self.coder, self.transcript, "in-progress", auto=True)
                 self.status = "in-progress"
         changed: set[int] = set()
         for code, span in changes:
@@ -348,6 +349,37 @@ class CodingSession:
         return Outcome("", changed)
 
     def _replayed(self, event: Event, *, reverse: bool, verb: str) -> Outcome:
+        """Bring the in-memory state up to an action just undone or redone."""
+        if event.action in CODING_ACTIONS:
+            outcome = self._replayed_codings(event, reverse=reverse, verb=verb)
+            if any(r.get("memos") for r in event.payload.get("codings", [])):
+                outcome.changed |= self._reload_memos()
+            return outcome
+        if event.action in CODE_ACTIONS:
+            with friendly_errors(self.project, self.transcript):
+                codes = self.project.codes(include_archived=True)
+            self.reload_codes(codes)
+            return Outcome(f"{verb} {describe(event)}", set(), codebook=True)
+        if event.action == "status.set":
+            with friendly_errors(self.project, self.transcript):
+                self.status = self.project.status(self.coder, self.transcript)
+            return Outcome(
+                f"{verb} {describe(event)}: {self.transcript.name} is {self.status.replace('-', ' ')}"
+            )
+        changed = self._reload_memos()
+        where = (
+            f" on {segment_label([self.segments[i].ordinal for i in changed])}" if changed else ""
+        )
+        return Outcome(f"{verb} {describe(event)}{where}", changed)
+
+    def _reload_memos(self) -> set[int]:
+        """Re-read the memo markers; returns the segments whose markers changed."""
+        before = {i: [r["id"] for r in rows] for i, rows in self.memo_marks.items()}
+        self.load_memos()
+        after = {i: [r["id"] for r in rows] for i, rows in self.memo_marks.items()}
+        return {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
+
+    def _replayed_codings(self, event: Event, *, reverse: bool, verb: str) -> Outcome:
         adding = (event.action == "coding.add") != reverse
         changed: set[int] = set()
         codes: list[Code] = []

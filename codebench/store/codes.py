@@ -235,3 +235,19 @@ def merge_codings(db: sqlite_utils.Database, from_code: int, to_code: int) -> tu
     ).rowcount
     db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [to_code, from_code])
     return int(moved), int(dropped)
+
+
+def code_references(db: sqlite_utils.Database, code_id: int) -> int:
+    """Rows that point at a code (codings, memos, sub-codes): a code with none may be deleted."""
+    row = db.execute(
+        "SELECT (SELECT count(*) FROM codings WHERE code_id = ?)"
+        " + (SELECT count(*) FROM memos WHERE code_id = ?)"
+        " + (SELECT count(*) FROM codes WHERE parent_id = ?)",
+        [code_id, code_id, code_id],
+    ).fetchone()
+    return int(row[0])
+
+
+def delete_code(db: sqlite_utils.Database, code_id: int) -> None:
+    """Delete an unreferenced code (only undoing its addition does this; see ``code_references``)."""
+    db.execute("DELETE FROM codes WHERE id = ?", [code_id])

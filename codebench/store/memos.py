@@ -53,3 +53,18 @@ def list_memos(
 def get_memo(db: sqlite_utils.Database, memo_id: int) -> Memo | None:
     found = list(db.query(f"SELECT {rows.MEMO_COLUMNS} FROM memos WHERE id = ?", [memo_id]))
     return rows.memo(found[0]) if found else None
+
+
+def memo_by_guid(db: sqlite_utils.Database, guid: str) -> Memo | None:
+    found = list(db.query(f"SELECT {rows.MEMO_COLUMNS} FROM memos WHERE guid = ?", [guid]))
+    return rows.memo(found[0]) if found else None
+
+
+def memos_on_coding(db: sqlite_utils.Database, coding_id: int) -> list[Memo]:
+    """Memos attached to one coding (they go with it when it is removed)."""
+    return [
+        rows.memo(r)
+        for r in db.query(
+            f"SELECT {rows.MEMO_COLUMNS} FROM memos WHERE coding_id = ? ORDER BY id", [coding_id]
+        )
+    ]

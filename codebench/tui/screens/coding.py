@@ -205,7 +205,11 @@ class CodingScreen(Screen[None]):
     def _done(self, outcome: Outcome, codes: list[Code] | None = None) -> None:
         """Redraw after an action and report it."""
         self._wrote = True
-        self.view.refresh_segments(outcome.changed)
+        if outcome.codebook:
+            self.codebook_tree.rebuild()
+            self.view.refresh_all()
+        else:
+            self.view.refresh_segments(outcome.changed)
         if outcome.changed:
             self.codebook_tree.update_counts({c.id for c in codes} if codes else None)
         self.last_message = outcome.message
