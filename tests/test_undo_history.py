@@ -158,6 +158,9 @@ def test_the_status_a_first_coding_sets_goes_with_it(interview: Project) -> None
     outcome = session.undo()
     assert "undid add 04" in outcome.message
     assert not interview.codings(coders=["alice"])
+    assert interview.status("alice", "int1") == session.status == "not-started"
+    session.redo()
+    assert interview.status("alice", "int1") == session.status == "in-progress"
 
 
 def test_two_windows_of_one_coder_undo_in_the_order_the_coder_acted(interview: Project) -> None:

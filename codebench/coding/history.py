@@ -76,6 +76,8 @@ class History:
     coder_id: int | None = None
     #: The newest event id read from the log; :meth:`catch_up` reads only what follows.
     seen: int = 0
+    #: Action GUID → the automatic status change that came with it (undone and redone with it).
+    companions: dict[str, Event] = field(default_factory=dict)
 
     @classmethod
     def load(cls, project: Project, coder: str | Coder) -> History:
@@ -114,6 +116,9 @@ class History:
         elif joins_history(event):
             self.done.append(event)
             self.undone.clear()
+        elif event.action == "status.set" and self.done:
+            # An automatic status (a first coding's "in progress") goes with that coding.
+            self.companions.setdefault(self.done[-1].guid, event)
 
     def _forget_transcript(self, guid: object) -> None:
         """Drop actions that touched a removed transcript: their rows went with it.
@@ -182,6 +187,9 @@ def _step(
             )
         try:
             PERFORM[target.action](project, k, target, not backwards)
+            companion = history.companions.get(target.guid)
+            if companion is not None:
+                _status(project, k, companion, not backwards)
         except sqlite3.IntegrityError as error:
             raise CodebenchError(f"cannot {verb} {describe(target)}: {error}") from error
         event_id = event_sql.log(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from codebench.coding.actions import apply_changes
 from codebench.coding.history import CODE_ACTIONS, CODING_ACTIONS, History, describe, redo, undo
 from codebench.coding.listing import overlapping_segments
+from codebench.coding.status import uncoded_warning
 from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Event, Segment, Transcript
 from codebench.store import codings as coding_sql
@@ -352,6 +353,9 @@ class CodingSession:
         """Bring the in-memory state up to an action just undone or redone."""
         if event.action in CODING_ACTIONS:
             outcome = self._replayed_codings(event, reverse=reverse, verb=verb)
+            if event.guid in self.history.companions:
+                with friendly_errors(self.project, self.transcript):
+                    self.status = self.project.status(self.coder, self.transcript)
             if any(r.get("memos") for r in event.payload.get("codings", [])):
                 outcome.changed |= self._reload_memos()
             return outcome
@@ -420,6 +424,21 @@ class CodingSession:
         return touched
 
     # ------------------------------------------------------------------ status and memos
+    def done_warning(self) -> str | None:
+        """The warning to confirm before marking done (uncoded codable segments left), or ``None``.
+
+        ``None`` too when the transcript is done already (the toggle then
+        puts it back in progress, which needs no confirmation).
+        """
+        if self.status == "done":
+            return None
+        return uncoded_warning(
+            self.codable_total - self.coded,
+            self.codable_total,
+            self.coder.name,
+            self.transcript.name,
+        )
+
     def toggle_done(self) -> Outcome:
         """Mark the transcript done for this coder (or back to in progress)."""
         status = "in-progress" if self.status == "done" else "done"

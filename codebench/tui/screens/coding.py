@@ -27,6 +27,7 @@ from codebench.models import Code
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.modals.code_picker import CodePickerModal
+from codebench.tui.modals.confirm import ConfirmModal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from codebench.tui.widgets.footer import BindingsFooter
@@ -430,8 +431,23 @@ class CodingScreen(Screen[None]):
         self.view.move_to(index)
 
     # ------------------------------------------------------------------ status, blind mode, leaving
-    @report_errors
     def action_toggle_done(self) -> None:
+        """Mark done (after confirming, while codable segments are uncoded), or back in progress."""
+        warning = self.session.done_warning()
+        if warning is None:
+            self._toggle_done(True)
+            return
+        self.app.push_screen(
+            ConfirmModal(f"Mark done? {warning}.", yes="Mark done", no="Keep coding"),
+            self._toggle_done,
+        )
+
+    @report_errors
+    def _toggle_done(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            self.last_message = "not marked done"
+            self.update_status()
+            return
         self._done(self.session.toggle_done())
 
     def action_toggle_others(self) -> None:

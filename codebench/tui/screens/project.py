@@ -145,7 +145,7 @@ class ProjectScreen(Screen[None]):
             table.add_row(
                 literal(t.name),
                 Text(f"{row['segments']}", justify="right"),
-                Text(row["status"].replace("-", " "), style=STATUS_STYLE.get(row["status"], "")),
+                _status_cell(row["status"], coded, codable),
                 Text(coded_text, justify="right"),
                 *[literal(t.attributes.get(k, "")) for k in self.attribute_keys],
                 key=t.name,
@@ -226,3 +226,13 @@ class ProjectScreen(Screen[None]):
             self.filter_text += event.character
         self.filtering = True
         self._fill()
+
+
+def _status_cell(status: str, coded: int | None, codable: int) -> Text:
+    """The status word; done is marked with a tick, and flagged when segments were left uncoded."""
+    if status != "done":
+        return Text(status.replace("-", " "), style=STATUS_STYLE.get(status, ""))
+    cell = Text("✓ done", style=STATUS_STYLE["done"])
+    if coded is not None and codable and coded < codable:
+        cell.append(f" ({codable - coded} uncoded)", style="bold yellow")
+    return cell
