@@ -41,7 +41,7 @@ from codebench.store import events as event_sql
 from codebench.store import memos as memo_sql
 from codebench.store import settings as settings_sql
 from codebench.store import transcripts as transcript_sql
-from codebench.store.connection import open_database, write_transaction
+from codebench.store.connection import data_version, open_database, write_transaction
 
 DEFAULT_PROJECT = "codebench.db"
 CONSENSUS = "consensus"
@@ -100,6 +100,14 @@ class Project:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (a second window, the CLI) commits.
+
+        Screens compare it with the value they last saw to know when to
+        re-read what they show; this handle's own commits do not change it.
+        """
+        return data_version(self.db)
 
     def transaction(self) -> contextlib.AbstractContextManager[Any]:
         """One unit of work (``BEGIN IMMEDIATE`` … ``COMMIT``)."""

@@ -102,6 +102,8 @@ class CodingSession:
         self.project = project
         self.coder = coder
         self.transcript = transcript
+        #: ``PRAGMA data_version`` before this state was read (see :meth:`sync`).
+        self._data_version = self._read_data_version()
         with friendly_errors(project, transcript):
             self.segments: list[Segment]
             self.segments, self.text_length = session_sql.segments_with_length(
@@ -133,6 +135,42 @@ class CodingSession:
         self.load_memos()
 
     # ------------------------------------------------------------------ loading
+    def _read_data_version(self) -> int:
+        with friendly_errors(self.project, self.transcript):
+            return self.project.data_version()
+
+    def sync(self) -> bool:
+        """Re-read everything if another connection changed the file since; returns whether it did.
+
+        A second workbench of the same coder, or the CLI, may have coded,
+        written memos, changed the status or edited the codebook meanwhile;
+        without this the in-memory index would show their work as missing
+        ("already there", yet 0 coded). Cheap when nothing changed (one
+        pragma), so the workbench calls it before each action and on a timer.
+        """
+        version = self._read_data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self.reload()
+        return True
+
+    def reload(self) -> None:
+        """Read the codebook, the coder's codings, memos, status and history again."""
+        with friendly_errors(self.project, self.transcript):
+            if not session_sql.transcript_exists(self.project.db, self.transcript.id):
+                raise NotFound(
+                    f"transcript {self.transcript.name!r} no longer exists in the project"
+                )
+            codes = self.project.codes(include_archived=True)
+            self.status = self.project.status(self.coder, self.transcript)
+            self.history.catch_up(self.project)
+        self.reload_codes(codes)
+        if self.others is not None:
+            self.show_others(True)
+        else:
+            self.load_memos()
+
     def _load_codings(self) -> None:
         with friendly_errors(self.project, self.transcript):
             codings = coding_sql.list_codings(

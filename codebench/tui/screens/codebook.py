@@ -25,6 +25,7 @@ from textual.widgets.tree import TreeNode
 from codebench.codebook import edits
 from codebench.errors import CodebenchError
 from codebench.models import Code, Coder
+from codebench.tui.freshness import WATCH_EVERY, FileWatch
 from codebench.tui.literal import literal
 from codebench.tui.modals.code_form import CodeForm, CodeFormModal, Placement
 from codebench.tui.modals.confirm import ConfirmModal
@@ -134,6 +135,13 @@ class CodebookScreen(Screen[bool]):
     def on_mount(self) -> None:
         self.reload()
         self.query_one(Tree).focus()
+        self._watch = FileWatch(self.project)
+        self.set_interval(WATCH_EVERY, self._look, name="codebook-watch")
+
+    def _look(self) -> None:
+        """Another window or the CLI changed the project: read the codebook and counts again."""
+        if self.is_current and self._watch.changed():
+            self.reload(self.highlighted)
 
     def watch_show_archived(self) -> None:
         self.reload(self.highlighted)

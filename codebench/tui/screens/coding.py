@@ -153,7 +153,9 @@ class CodingScreen(Screen[None]):
         _quietly(self.session.defer_checkpoints)
 
     def _maintain(self) -> None:
-        """When the coder pauses: checkpoint the WAL after writes, and now and then tidy the heap."""
+        """Pick up changes made elsewhere; when the coder pauses, checkpoint and now and then tidy."""
+        if self.is_current:
+            self.sync()
         if monotonic() - self._last_activity < IDLE_AFTER:
             return
         if self._wrote:
@@ -166,8 +168,34 @@ class CodingScreen(Screen[None]):
         ):
             self._active_since_tidy = False
 
+    def sync(self) -> bool:
+        """Redraw from the database if another window or the CLI changed it; returns whether it did.
+
+        Called on the maintenance timer and before each action, so what the
+        coder sees (and what an action is based on) is never older than the file.
+        """
+        try:
+            changed = self.session.sync()
+        except CodebenchError as error:
+            self.notify(str(error), severity="error")
+            return False
+        if changed:
+            self.codebook_tree.rebuild()
+            self.view.refresh_all()
+            self._show_detail()
+            self.last_message = "updated: the project changed in another window or program"
+            self.update_status()
+        return changed
+
+    def _show_detail(self) -> None:
+        code = self.codebook_tree.cursor_node.data if self.codebook_tree.cursor_node else None
+        if code is not None:
+            self.query_one(CodeDetail).show(code, self.session.counts.get(code.id, 0))
+
     def on_screen_resume(self) -> None:
         """Coming back from the codebook editor: pick up renamed, added or archived codes."""
+        if self.sync():
+            return
         try:
             codes = self.project.codes(include_archived=True)
         except Exception as error:  # noqa: BLE001 - shown, never a traceback
@@ -252,6 +280,7 @@ class CodingScreen(Screen[None]):
     def action_pick_code(self) -> None:
         if not self.session.segments:
             return
+        self.sync()
         self._picker(self.session.codes, f"Apply to {self._selection_label()}", self.apply_codes)
 
     @report_errors
@@ -259,6 +288,7 @@ class CodingScreen(Screen[None]):
         """Apply codes to the visual span, or else to the selected segments."""
         if not codes:
             return
+        self.sync()
         view = self.view
         self.last_codes = list(codes)
         if view.visual is not None:
@@ -278,6 +308,7 @@ class CodingScreen(Screen[None]):
         self.apply_codes(self.last_codes)
 
     def action_remove_code(self) -> None:
+        self.sync()
         view = self.view
         present = self.session.codes_on(view.selection)
         if not present:
@@ -293,14 +324,17 @@ class CodingScreen(Screen[None]):
     def remove_codes(self, codes: list[Code] | None) -> None:
         if not codes:
             return
+        self.sync()
         self._done(self.session.remove(codes, list(self.view.selection)), codes)
 
     @report_errors
     def action_undo(self) -> None:
+        self.sync()
         self._done(self.session.undo())
 
     @report_errors
     def action_redo(self) -> None:
+        self.sync()
         self._done(self.session.redo())
 
     @on(Tree.NodeSelected, "#codebook")
@@ -323,6 +357,7 @@ class CodingScreen(Screen[None]):
         index = self.view.cursor
         if not self.session.segments:
             return
+        self.sync()
         existing = self.session.own_memo(index)
         seg = self.session.segments[index]
         self.app.push_screen(
@@ -366,6 +401,7 @@ class CodingScreen(Screen[None]):
     def _save_memo(self, index: int, text: str | None, code: Code | None) -> None:
         if text is None:
             return
+        self.sync()
         outcome = self.session.save_memo(index, text, code)
         self.view.refresh_all()
         self._done(outcome)
@@ -433,6 +469,7 @@ class CodingScreen(Screen[None]):
     # ------------------------------------------------------------------ status, blind mode, leaving
     def action_toggle_done(self) -> None:
         """Mark done (after confirming, while codable segments are uncoded), or back in progress."""
+        self.sync()
         warning = self.session.done_warning()
         if warning is None:
             self._toggle_done(True)

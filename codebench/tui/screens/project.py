@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from codebench.errors import CodebenchError
+from codebench.tui.freshness import WATCH_EVERY, FileWatch
 from codebench.tui.literal import literal
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
@@ -65,6 +66,13 @@ class ProjectScreen(Screen[None]):
             )
         )
         self.reload()
+        self._watch = FileWatch(self.project)
+        self.set_interval(WATCH_EVERY, self._look, name="project-watch")
+
+    def _look(self) -> None:
+        """Another window or the CLI changed the project: read the list again."""
+        if self.is_current and self._watch.changed():
+            self.reload()
 
     def on_screen_resume(self) -> None:
         if self.rows:
