@@ -64,6 +64,13 @@ class CodingScreen(Screen[None]):
         Binding("ctrl+r", "redo", "Redo", id="coding.redo"),
         Binding("m", "memo", "Memo", id="coding.memo"),
         Binding("M", "memo_coding", "Memo on a coding", show=False, id="coding.memo_coding"),
+        Binding(
+            "T",
+            "memo_transcript",
+            "Memo on the transcript",
+            show=False,
+            id="coding.memo_transcript",
+        ),
         Binding("slash", "search", "Search", id="coding.search"),
         Binding("n", "next_match(1)", "Next match", show=False, id="coding.next_match"),
         Binding("N", "next_match(-1)", "Previous match", show=False, id="coding.prev_match"),
@@ -87,10 +94,18 @@ class CodingScreen(Screen[None]):
     ]
 
     def __init__(
-        self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None
+        self,
+        project: Project,
+        coder: Coder,
+        transcript: Transcript,
+        history: History | None = None,
+        *,
+        at: int | None = None,
     ) -> None:
         super().__init__()
         self.project = project
+        #: The segment (ordinal) to open at, as the memo screen asks.
+        self.start_at = at
         self._heap = _QuietHeap()
         try:
             self.session = CodingSession(project, coder, transcript, history)
@@ -134,6 +149,13 @@ class CodingScreen(Screen[None]):
         self.query_one(CodeDetail).show(
             first_code, self.session.counts.get(first_code.id, 0) if first_code else 0
         )
+        if self.start_at is not None:
+            index = next(
+                (i for i, seg in enumerate(self.session.segments) if seg.ordinal == self.start_at),
+                None,
+            )
+            if index is not None:
+                self.view.move_to(index)
         self.update_status()
         self.call_after_refresh(self.view.scroll_to_cursor)
         self.call_after_refresh(self._heap.settle)
@@ -368,6 +390,24 @@ class CodingScreen(Screen[None]):
             ),
             lambda text: self._save_memo(index, text, None),
         )
+
+    def action_memo_transcript(self) -> None:
+        """A memo on the whole transcript (the coder's one; again: edit it, empty text deletes)."""
+        self.sync()
+        existing = self.session.transcript_memo()
+        self.app.push_screen(
+            MemoModal(
+                f"Memo on transcript {self.session.transcript.name}",
+                existing.text if existing else "",
+            ),
+            self._save_transcript_memo,
+        )
+
+    @report_errors
+    def _save_transcript_memo(self, text: str | None) -> None:
+        if text is None:
+            return
+        self._done(self.session.save_transcript_memo(text))
 
     def action_memo_coding(self) -> None:
         index = self.view.cursor
