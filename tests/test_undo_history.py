@@ -97,6 +97,22 @@ STEPS: list[tuple[str, Callable[[Project], object]]] = [
     ),
     ("restore a code", lambda p: edits.restore_code(p, "alice", "06")),
     ("status back", lambda p: p.set_status("alice", "int1", "in-progress")),
+    ("code 14 for a merge", lambda p: p.code_segments("alice", "int1", [3, 4], "14")),
+    ("code 07 where 14 is", lambda p: p.code_segments("alice", "int1", [3], "07")),
+    (
+        "memo on a coding to be merged",
+        lambda p: p.add_memo(
+            "alice", "14 here", coding=p.codings(coders=["alice"], codes=["14"])[-1]
+        ),
+    ),
+    (
+        "memo on a duplicate to be dropped",
+        lambda p: p.add_memo(
+            "alice", "14 twice", coding=p.codings(coders=["alice"], codes=["14"])[0]
+        ),
+    ),
+    ("memo on the code", lambda p: p.add_memo("alice", "about 14", code="14")),
+    ("merge 14 (with sub-codes) into 07", lambda p: edits.merge_codes(p, "alice", "14", "07")),
     ("code two segments", lambda p: p.code_segments("alice", "int1", [2, 4], "13.2")),
 ]
 
@@ -107,6 +123,7 @@ def test_a_mixed_day_undoes_and_redoes_in_exact_reverse_order_across_a_restart(
     project = interview
     path = project.path
     project.code_segments("bob", "int1", [1], "05")  # another coder: never undone
+    project.code_segments("bob", "int1", [6], "14")  # moved by alice's merge, and back by its undo
     snapshots = [state(project)]
     for _, step in STEPS:
         step(project)
@@ -126,8 +143,8 @@ def test_a_mixed_day_undoes_and_redoes_in_exact_reverse_order_across_a_restart(
         for index in range(half, 0, -1):
             assert undo(reopened, "alice") is not None
             assert state(reopened) == snapshots[index - 1], f"undo of {STEPS[index - 1][0]}"
-        assert undo(reopened, "alice") is None  # bob's coding stays
-        assert tuple(k for k, *_ in state(reopened)["codings"]) == ("bob",)
+        assert undo(reopened, "alice") is None  # bob's codings stay
+        assert {k for k, *_ in state(reopened)["codings"]} == {"bob"}
         history = History.load(reopened, "alice")
         for index in range(1, len(STEPS) + 1):
             assert redo(reopened, "alice", history) is not None
@@ -190,11 +207,22 @@ def test_undoing_a_code_someone_has_used_since_is_refused_cleanly(interview: Pro
     assert state(interview) == before
 
 
-def test_a_merge_is_final_and_says_so(interview: Project) -> None:
+def test_a_merge_logged_before_undo_covered_merges_is_final_and_says_so(
+    interview: Project,
+) -> None:
+    from codebench.store import events as event_sql
+
     interview.code_segments("alice", "int1", [1], "06")
-    edits.merge_codes(interview, "alice", "06", "05")
+    k = interview.coder("alice")
+    with interview.transaction():  # the payload merges had before (no duplicate_codings)
+        event_sql.log(
+            interview.db,
+            "code.merge",
+            {"source": interview.code("06").guid, "target": interview.code("05").guid},
+            coder_id=k.id,
+        )
     before = state(interview)
-    with pytest.raises(CodebenchError, match="merge is final"):
+    with pytest.raises(CodebenchError, match="final"):
         undo(interview, "alice")
     assert state(interview) == before
 

@@ -49,8 +49,6 @@ UNDOABLE_ACTIONS = (*CODING_ACTIONS, *MEMO_ACTIONS, *STATUS_ACTIONS, *CODE_ACTIO
 HISTORY_ACTIONS = (*UNDOABLE_ACTIONS, "undo", "redo")
 #: Events that end the history of what they removed (by any coder): it cannot be undone.
 BARRIER_ACTIONS = ("transcript.remove",)
-#: Actions that stay in the history but cannot be taken back (the editor confirms them first).
-FINAL_ACTIONS = ("code.merge",)
 
 
 def joins_history(event: Event) -> bool:
@@ -65,6 +63,11 @@ def joins_history(event: Event) -> bool:
     if event.action == "status.set" and event.payload.get("auto"):
         return False
     return not (event.action == "memo.delete" and "memo" not in event.payload)
+
+
+def is_final(event: Event) -> bool:
+    """An action in the history that cannot be taken back: a merge logged without what undoing needs."""
+    return event.action == "code.merge" and "duplicate_codings" not in event.payload
 
 
 @dataclass
@@ -181,9 +184,9 @@ def _step(
         if not stack:
             return None
         target = stack[-1]
-        if target.action in FINAL_ACTIONS:
+        if is_final(target):
             raise CodebenchError(
-                f"cannot {verb} {describe(target)}: a merge is final (the codebook editor asked first)"
+                f"cannot {verb} {describe(target)}: merges logged before undo covered them are final"
             )
         try:
             PERFORM[target.action](project, k, target, not backwards)
@@ -432,6 +435,16 @@ def _code_archived(project: Project, coder: Coder, event: Event, forward: bool) 
     code_sql.set_archived(project.db, ids, bool(state))
 
 
+def _code_merge(project: Project, coder: Coder, event: Event, forward: bool) -> None:
+    from codebench.codebook.edits import fold_code, unfold_code
+
+    payload = event.payload
+    if forward:
+        fold_code(project, _code(project, payload["source"]), _code(project, payload["target"]))
+    else:
+        unfold_code(project, payload)
+
+
 PERFORM = {
     "coding.add": _codings,
     "coding.remove": _codings,
@@ -444,4 +457,5 @@ PERFORM = {
     "code.move": _code_move,
     "code.archive": _code_archived,
     "code.restore": _code_archived,
+    "code.merge": _code_merge,
 }
