@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codebench.errors import CodebenchError
-from codebench.models import Code, Coder, Transcript
+from codebench.models import Code, Coder, Memo, Transcript
 from codebench.store import memos as memo_sql
 from codebench.store import transcripts as transcript_sql
 
@@ -145,6 +145,52 @@ def _ordinal_at(
         ordinals[transcript_id] = [s.ordinal for s in segments]
     found = bisect.bisect_right(starts[transcript_id], offset) - 1
     return ordinals[transcript_id][found] if found >= 0 else None
+
+
+def own_memo_on(
+    project: Project,
+    coder: str | Coder,
+    *,
+    transcript: str | int | Transcript | None = None,
+    code: str | int | Code | None = None,
+) -> Memo | None:
+    """The coder's memo on exactly this target (a transcript, a code, both, or the project), if any."""
+    t = project.transcript(transcript) if transcript is not None else None
+    c = project.code(code) if code is not None else None
+    for memo in project.memos(author=project.coder(coder, create=True)):
+        if (
+            memo.segment_id is None
+            and memo.coding_id is None
+            and memo.transcript_id == (t.id if t is not None else None)
+            and memo.code_id == (c.id if c is not None else None)
+        ):
+            return memo
+    return None
+
+
+def write_memo_on(
+    project: Project,
+    coder: str | Coder,
+    text: str,
+    *,
+    transcript: str | int | Transcript | None = None,
+    code: str | int | Code | None = None,
+) -> str:
+    """Add, update or (empty text) delete the coder's one memo on a target; returns what happened.
+
+    ``""`` when nothing was to do (empty text and no memo there). Each
+    change is one logged, undoable action.
+    """
+    existing = own_memo_on(project, coder, transcript=transcript, code=code)
+    if existing is not None:
+        if text == existing.text:
+            return ""
+        project.update_memo(coder, existing.id, text)
+        return "memo updated" if text.strip() else "memo deleted"
+    if not text.strip():
+        return ""
+    project.add_memo(coder, text, transcript=transcript, code=code)
+    return "memo added"
 
 
 def add_memo(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from codebench.coding.actions import apply_changes
 from codebench.coding.history import CODE_ACTIONS, CODING_ACTIONS, History, describe, redo, undo
 from codebench.coding.listing import overlapping_segments
+from codebench.coding.memos import own_memo_on, write_memo_on
 from codebench.coding.status import uncoded_warning
 from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Event, Memo, Segment, Transcript
@@ -525,28 +526,14 @@ class CodingSession:
     def transcript_memo(self) -> Memo | None:
         """The coder's memo on the whole transcript (not on a segment, coding or code), if any."""
         with friendly_errors(self.project, self.transcript):
-            memos = self.project.memos(transcript=self.transcript, author=self.coder)
-        return next(
-            (
-                m
-                for m in memos
-                if m.segment_id is None and m.coding_id is None and m.code_id is None
-            ),
-            None,
-        )
+            return own_memo_on(self.project, self.coder, transcript=self.transcript)
 
     def save_transcript_memo(self, text: str) -> Outcome:
         """Write (or update, or with empty text delete) the coder's memo on the transcript."""
-        existing = self.transcript_memo()
         with friendly_errors(self.project, self.transcript):
-            if existing is not None:
-                self.project.update_memo(self.coder, existing.id, text)
-                verb = "memo updated" if text.strip() else "memo deleted"
-            elif not text.strip():
-                return Outcome("empty memo not saved", ok=False)
-            else:
-                self.project.add_memo(self.coder, text, transcript=self.transcript)
-                verb = "memo added"
+            verb = write_memo_on(self.project, self.coder, text, transcript=self.transcript)
+        if not verb:
+            return Outcome("no memo saved", ok=False)
         return Outcome(f"{verb} on transcript {self.transcript.name}")
 
     def _coding_of(self, index: int, code: Code) -> Any:

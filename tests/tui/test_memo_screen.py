@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TextArea
 
 from codebench.project import Project
 from codebench.tui.app import CodebenchApp, make_app
@@ -97,6 +97,37 @@ def test_transcript_memo_from_the_workbench_is_undone_by_u(
             (memo,) = project.memos(author="alice")
             assert memo.text == "the whole thing" and memo.segment_id is None
         await pilot.press("u")
+        await pilot.pause()
+        assert memo_texts(tui_path) == []
+
+    run(make_app(tui_project, coder="alice", transcript=CEO), script)
+
+
+def test_a_code_memo_from_the_codebook_editor(tui_project: Project, tui_path: Path) -> None:
+    """``n`` in the codebook editor writes the coder's memo on the highlighted code; empty deletes it."""
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f2")
+        await pilot.pause()
+        code = app.screen.highlighted  # type: ignore[attr-defined]
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, MemoModal)
+        await pilot.press(*"what counts here", "ctrl+s")
+        await pilot.pause()
+        with Project.open(tui_path) as project:
+            (memo,) = project.memos(author="alice")
+            assert (memo.text, memo.code_id, memo.transcript_id) == (
+                "what counts here",
+                code.id,
+                None,
+            )
+        await pilot.press("n")
+        await pilot.pause()
+        area = app.screen.query_one(TextArea)
+        assert area.text == "what counts here"
+        area.text = ""
+        await pilot.press("ctrl+s")
         await pilot.pause()
         assert memo_texts(tui_path) == []
 
