@@ -247,3 +247,13 @@ def test_old_memo_deletions_without_their_target_are_passed_over(
         event_sql.log(interview.db, "memo.delete", {"guid": "x", "previous": "gone"}, coder_id=k.id)
     undone = undo(interview, "alice")
     assert undone is not None and undone.action == "coding.add"
+
+
+def test_an_older_logs_automatic_in_progress_goes_with_its_coding(interview: Project) -> None:
+    """Before the ``auto`` mark, the workbench logged its "in progress" as a plain status change."""
+    interview.code_segments("alice", "int1", [1], "04")
+    interview.set_status("alice", "int1", "in-progress")  # as the workbench did, unmarked
+    undone = undo(interview, "alice")
+    assert undone is not None and undone.action == "coding.add"
+    assert interview.status("alice", "int1") == "not-started"
+    assert undo(interview, "alice") is None

@@ -65,6 +65,23 @@ def joins_history(event: Event) -> bool:
     return not (event.action == "memo.delete" and "memo" not in event.payload)
 
 
+def _automatic_status(event: Event, previous: Event | None) -> bool:
+    """A status change the workbench made by itself: marked ``auto``, or (logs written before the
+    mark) not started → in progress right after a coding on the same transcript."""
+    if event.action != "status.set":
+        return False
+    if event.payload.get("auto"):
+        return True
+    return (
+        previous is not None
+        and previous.action == "coding.add"
+        and previous.transcript_id is not None
+        and previous.transcript_id == event.transcript_id
+        and event.payload.get("previous") == "not-started"
+        and event.payload.get("status") == "in-progress"
+    )
+
+
 def is_final(event: Event) -> bool:
     """An action in the history that cannot be taken back: a merge logged without what undoing needs."""
     return event.action == "code.merge" and "duplicate_codings" not in event.payload
@@ -116,12 +133,13 @@ class History:
             _move(self.done, self.undone, event.payload.get("event"))
         elif event.action == "redo":
             _move(self.undone, self.done, event.payload.get("event"))
+        elif _automatic_status(event, self.done[-1] if self.done else None):
+            # An automatic status (a first coding's "in progress") goes with that coding.
+            if self.done:
+                self.companions.setdefault(self.done[-1].guid, event)
         elif joins_history(event):
             self.done.append(event)
             self.undone.clear()
-        elif event.action == "status.set" and self.done:
-            # An automatic status (a first coding's "in progress") goes with that coding.
-            self.companions.setdefault(self.done[-1].guid, event)
 
     def _forget_transcript(self, guid: object) -> None:
         """Drop actions that touched a removed transcript: their rows went with it.
