@@ -42,7 +42,7 @@ from codebench.store import events as event_sql
 from codebench.store import memos as memo_sql
 from codebench.store import settings as settings_sql
 from codebench.store import transcripts as transcript_sql
-from codebench.store.connection import open_database, write_transaction
+from codebench.store.connection import data_version, open_database, write_transaction
 
 DEFAULT_PROJECT = "codebench.db"
 CONSENSUS = "consensus"
@@ -101,6 +101,14 @@ class Project:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def data_version(self) -> int:
+        """A number that changes whenever another connection (a second window, the CLI) commits.
+
+        Screens compare it with the value they last saw to know when to
+        re-read what they show; this handle's own commits do not change it.
+        """
+        return data_version(self.db)
 
     def transaction(self) -> contextlib.AbstractContextManager[Any]:
         """One unit of work (``BEGIN IMMEDIATE`` … ``COMMIT``)."""
@@ -492,8 +500,19 @@ class Project:
         return coder_sql.get_status(self.db, self.coder(coder).id, self.transcript(transcript).id)
 
     def set_status(
-        self, coder: str | Coder, transcript: str | int | Transcript, status: str
+        self,
+        coder: str | Coder,
+        transcript: str | int | Transcript,
+        status: str,
+        *,
+        auto: bool = False,
     ) -> None:
+        """Set a coder's status on a transcript (one ``status.set`` event, undoable).
+
+        ``auto`` marks the change a first coding makes on its own (not
+        started → in progress): undo passes over it, as it is no action of
+        the coder's.
+        """
         if status not in STATUSES:
             raise CodebenchError(f"unknown status {status!r} (use {', '.join(STATUSES)})")
         k = self.coder(coder, create=True)
@@ -504,7 +523,12 @@ class Project:
             event_sql.log(
                 self.db,
                 "status.set",
-                {"transcript": t.guid, "status": status, "previous": previous},
+                {
+                    "transcript": t.guid,
+                    "status": status,
+                    "previous": previous,
+                    **({"auto": True} if auto else {}),
+                },
                 coder_id=k.id,
                 transcript_id=t.id,
             )
@@ -585,6 +609,8 @@ class Project:
         memo = memo_sql.get_memo(self.db, memo_id)
         if memo is None:
             raise NotFound(f"no memo {memo_id}")
+        owner = coder_sql.coder_by_id(self.db, memo.author_id) if memo.author_id else None
+        author_guid = owner.guid if owner is not None else None
         with self.transaction():
             text = safe_text(text)
             if text.strip():
@@ -597,11 +623,26 @@ class Project:
                     transcript_id=memo.transcript_id,
                 )
             else:
+                # What undo needs to put it back: its target by GUIDs, text and author.
+                kept = {
+                    **self._memo_payload(
+                        {
+                            "guid": memo.guid,
+                            "text": memo.text,
+                            "transcript_id": memo.transcript_id,
+                            "segment_id": memo.segment_id,
+                            "code_id": memo.code_id,
+                            "coding_id": memo.coding_id,
+                        }
+                    ),
+                    "author": author_guid,
+                    "created_at": memo.created_at,
+                }
                 memo_sql.delete_memo(self.db, memo_id)
                 event_sql.log(
                     self.db,
                     "memo.delete",
-                    {"guid": memo.guid, "previous": memo.text},
+                    {"guid": memo.guid, "previous": memo.text, "memo": kept},
                     coder_id=k.id,
                     transcript_id=memo.transcript_id,
                 )

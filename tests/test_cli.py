@@ -121,7 +121,12 @@ def test_code_uncode_segment_and_status(db: Path, tmp_path: Path) -> None:
     )
     assert "no code 'zebra'" in unknown.output
     assert run(db, "status", "--coder", "alice", "01-riverside-ceo").output.strip() == "not-started"
-    run(db, "status", "--coder", "alice", "01-riverside-ceo", "done")
+    # Marking done with codable segments uncoded needs --yes (issue 11: it was one careless step).
+    refused = run(db, "status", "--coder", "alice", "01-riverside-ceo", "done", ok=False)
+    assert refused.exit_code == 1
+    assert "still uncoded by alice" in refused.output and "--yes" in refused.output
+    assert run(db, "status", "--coder", "alice", "01-riverside-ceo").output.strip() == "not-started"
+    run(db, "status", "--coder", "alice", "01-riverside-ceo", "done", "--yes")
     assert run(db, "status", "--coder", "alice", "01-riverside-ceo").output.strip() == "done"
     coders = json.loads(run(db, "coders", "--format", "json").output)
     assert coders == [
@@ -228,3 +233,22 @@ def test_every_command_has_help_with_an_example() -> None:
 
     for name, command in walk(cli):
         assert command.help and "Example" in command.help, name
+
+
+def test_status_done_warns_with_the_count_of_uncoded_segments(db: Path) -> None:
+    run(db, "import", str(SAMPLES / "01-riverside-ceo.txt"))
+    with Project.open(db) as project:
+        codable = [s.ordinal for s in project.segments("01-riverside-ceo") if s.codable]
+        project.code_segments("alice", "01-riverside-ceo", codable[:3], "04")
+    left = len(codable) - 3
+    refused = run(db, "status", "--coder", "alice", "01-riverside-ceo", "done", ok=False)
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert f"{left} of {len(codable)} codable segments are still uncoded by alice" in refused.output
+    done = run(db, "status", "--coder", "alice", "01-riverside-ceo", "done", "--yes")
+    assert f"warning: {left} of {len(codable)}" in done.output
+    with Project.open(db) as project:
+        assert project.status("alice", "01-riverside-ceo") == "done"
+        project.code_segments("alice", "01-riverside-ceo", codable[3:], "04")
+        project.set_status("alice", "01-riverside-ceo", "in-progress")
+    quiet = run(db, "status", "--coder", "alice", "01-riverside-ceo", "done")
+    assert "warning" not in quiet.output

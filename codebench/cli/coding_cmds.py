@@ -1,4 +1,4 @@
-"""Scriptable coding: code/uncode a segment, import codings from CSV."""
+"""Scriptable coding: code/uncode a segment, import codings from CSV, list and write memos."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.context import Context, coder_option, handle_errors, pass_ctx
-from codebench.cli.output import say
+from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
+from codebench.cli.output import emit, say
 from codebench.errors import NotCodable
 
 
@@ -106,4 +106,87 @@ def import_codings(
     say(f"{result.rows} rows: {result.added} codings added, {result.memos} memos added")
 
 
-COMMANDS = [code_segment, uncode_segment, import_codings]
+@click.command(name="memos")
+@coder_option()
+@click.option("--lead", is_flag=True, help="Every coder's memos (default: only --coder's own).")
+@click.option("--author", help="Only memos by this coder (another coder's needs --lead).")
+@click.option("--code", help="Only memos on this code or on codings of it.")
+@click.option("--transcript", help="Only memos in this transcript.")
+@click.option("--text", help="Only memos containing this text (case-insensitive).")
+@format_option("table", "json", "csv")
+@pass_ctx
+@handle_errors
+def memos(
+    ctx: Context,
+    coder: str,
+    lead: bool,
+    author: str | None,
+    code: str | None,
+    transcript: str | None,
+    text: str | None,
+    fmt: str,
+) -> None:
+    """List memos with what each sits on: a segment, a coding, a transcript, a code, the project.
+
+    Blind like codings: --coder sees their own memos; --lead shows everyone's.
+    `codebench report memos` writes them to Markdown or Word.
+
+    \b
+    Examples:
+      codebench memos --coder alice --transcript 01-riverside-ceo
+      codebench memos --coder lead --lead --code 04 --format json
+    """
+    from codebench.coding.memos import memo_entries
+
+    with ctx.open(write=False) as project:
+        entries = memo_entries(
+            project, coder, lead=lead, author=author, code=code, transcript=transcript, text=text
+        )
+    rows = [
+        {
+            "id": e.id,
+            "on": e.target,
+            "author": e.author,
+            "memo": e.text,
+            "kind": e.kind,
+            "transcript": e.transcript or "",
+            "segment": e.segment,
+            "updated": e.updated_at,
+        }
+        for e in entries
+    ]
+    emit(
+        rows,
+        fmt,
+        title="Memos",
+        columns=["id", "on", "author", "memo", "kind", "transcript", "segment", "updated"],
+    )
+
+
+@click.command(name="memo")
+@coder_option()
+@click.argument("text")
+@click.option("--transcript", help="On this transcript (with --code: on the code in it).")
+@click.option("--code", help="On this code.")
+@pass_ctx
+@handle_errors
+def memo(ctx: Context, coder: str, text: str, transcript: str | None, code: str | None) -> None:
+    """Write a memo on a transcript, a code, or (with neither) the project.
+
+    Segment and coding memos are written in the workbench (m, M). One logged
+    action, undoable there like every memo.
+
+    \b
+    Examples:
+      codebench memo --coder alice --transcript 01-riverside-ceo "Tense about the contract."
+      codebench memo --coder alice --code 04 "Funding talk is mostly about renewals."
+      codebench memo --coder alice "Saturation after interview 9?"
+    """
+    from codebench.coding.memos import add_memo
+
+    with ctx.open() as project:
+        memo_id = add_memo(project, coder, text, transcript=transcript, code=code)
+    say(f"memo {memo_id} written")
+
+
+COMMANDS = [code_segment, uncode_segment, import_codings, memos, memo]

@@ -9,6 +9,7 @@ import click
 
 from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
 from codebench.cli.output import console, emit, say
+from codebench.errors import CodebenchError
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -263,23 +264,43 @@ def coders(ctx: Context, fmt: str) -> None:
 @coder_option()
 @click.argument("transcript")
 @click.argument("state", required=False, type=click.Choice(["not-started", "in-progress", "done"]))
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Mark done even though some codable segments are still uncoded by the coder.",
+)
 @pass_ctx
 @handle_errors
-def status(ctx: Context, coder: str, transcript: str, state: str | None) -> None:
+def status(ctx: Context, coder: str, transcript: str, state: str | None, yes: bool) -> None:
     """Show or set a coder's status on a transcript.
+
+    Marking a transcript done while some of its codable segments carry
+    none of the coder's codes is refused (exit 1, saying how many), since
+    agreement counts done transcripts: code them, or pass --yes.
 
     \b
     Examples:
       codebench status --coder alice 01-riverside-ceo
       codebench status --coder alice 01-riverside-ceo done
+      codebench status --coder alice 01-riverside-ceo done --yes
     """
     with ctx.open(write=state is not None) as project:
         name = project.transcript(transcript).name
         if state is None:
             say(project.status(coder, name) if _known_coder(project, coder) else "not-started")
-        else:
-            project.set_status(coder, transcript, state)
-            say(f"{coder}: {project.transcript(transcript).name} is {state}")
+            return
+        if state == "done":
+            from codebench.coding.status import uncoded, uncoded_warning
+
+            warning = uncoded_warning(*uncoded(project, coder, name), coder, name)
+            if warning is not None and not yes:
+                raise CodebenchError(
+                    f"not marked done: {warning}; pass --yes to mark it done anyway"
+                )
+            if warning is not None:
+                say(f"warning: {warning}", err=True)
+        project.set_status(coder, transcript, state)
+        say(f"{coder}: {name} is {state}")
 
 
 def _known_coder(project: Project, name: str) -> bool:

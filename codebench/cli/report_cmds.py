@@ -28,6 +28,7 @@ KINDS = (
     "quotes",
     "codebook",
     "progress",
+    "memos",
     "html",
 )
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
@@ -120,7 +121,8 @@ def report(
     output: Path | None,
 ) -> None:
     """Report on the coding: KIND is one of frequencies, by-attribute, matrix,
-    cooccurrence, quotes, codebook, progress, or html (the whole report on one page).
+    cooccurrence, quotes, codebook, progress, memos (every memo, by --coder, one
+    --code), or html (the whole report on one page).
 
     \b
     Examples:
@@ -129,6 +131,7 @@ def report(
       codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
       codebench report quotes --code 12 --context -o quotes-12.docx
       codebench report matrix --presence --transpose --format csv-wide -o cases.csv
+      codebench report memos --coder alice -o memos-alice.docx
       codebench report html -o report.html
     """
     from codebench.errors import CodebenchError
@@ -208,6 +211,10 @@ def build(
         return reports.codebook_document(project, coders)
     if kind == "progress":
         return reports.coding_progress(project)
+    if kind == "memos":
+        if len(codes) > 1:
+            raise CodebenchError("memos takes at most one --code")
+        return reports.memo_report(project, coders, code=codes[0] if codes else None)
     return reports.full_report(
         project,
         coders,

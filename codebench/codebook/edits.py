@@ -24,6 +24,7 @@ from codebench.models import Code, Coder
 from codebench.nesting import MAX_CODE_DEPTH
 from codebench.safety import safe_text
 from codebench.store import codes as code_sql
+from codebench.store import codings as coding_sql
 from codebench.store import events as event_sql
 
 if TYPE_CHECKING:
@@ -253,18 +254,13 @@ def move_code(
             project.code_by_id(current.parent_id) if current.parent_id is not None else None
         )
         siblings_now = [c.id for c in code_sql.child_codes(project.db, current.parent_id)]
-        old_siblings = [i for i in siblings_now if i != current.id]
         new_siblings = [
             c.id for c in code_sql.child_codes(project.db, parent_id) if c.id != current.id
         ]
         index = len(new_siblings) if position is None else max(0, min(position, len(new_siblings)))
         if parent_id == current.parent_id and siblings_now.index(current.id) == index:
             return current  # already there: nothing to record
-        new_siblings.insert(index, current.id)
-        code_sql.update_code(project.db, current.id, {"parent_id": parent_id})
-        if parent_id != current.parent_id:
-            code_sql.set_positions(project.db, old_siblings)
-        code_sql.set_positions(project.db, new_siblings)
+        _place(project, current, parent_id, index)
         event_sql.log(
             project.db,
             "code.move",
@@ -281,6 +277,44 @@ def move_code(
     return project.code_by_id(current.id)
 
 
+def _place(project: Project, current: Code, parent_id: int | None, index: int) -> None:
+    """Put ``current`` at ``index`` among the children of ``parent_id``, renumbering positions.
+
+    Runs inside the caller's transaction, after its checks (a move, or
+    undoing one).
+    """
+    new_siblings = [c.id for c in code_sql.child_codes(project.db, parent_id) if c.id != current.id]
+    index = max(0, min(index, len(new_siblings)))
+    new_siblings.insert(index, current.id)
+    code_sql.update_code(project.db, current.id, {"parent_id": parent_id})
+    if parent_id != current.parent_id:
+        code_sql.set_positions(
+            project.db,
+            [
+                c.id
+                for c in code_sql.child_codes(project.db, current.parent_id)
+                if c.id != current.id
+            ],
+        )
+    code_sql.set_positions(project.db, new_siblings)
+
+
+def place_code(project: Project, code: Code, parent: Code | None, index: int) -> None:
+    """Put a code back at ``index`` under ``parent`` without logging (undoing or redoing a move).
+
+    Runs inside the caller's transaction. Refused when a sibling there now
+    has the code's name.
+    """
+    parent_id = parent.id if parent is not None else None
+    if parent_id != code.parent_id:
+        clash = code_sql.sibling_named(project.db, parent_id, code.name, exclude_id=code.id)
+        if clash is not None:
+            raise CodebookError(
+                f"cannot move {code.label!r} back: there is already a code named {clash.name!r} there"
+            )
+    _place(project, code, parent_id, index)
+
+
 def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: CodeRef) -> int:
     """Fold ``source`` into ``target``; returns how many codings were recoded.
 
@@ -289,27 +323,20 @@ def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: C
     doubled, and its memos move to the surviving coding). Sub-codes of
     ``source`` move under ``target`` with their own codings. ``source`` is
     then archived, so its GUID and history remain. Front ends must confirm
-    first (see :func:`merge_preview`).
+    first (see :func:`merge_preview`). The event records the dropped
+    duplicates and the moved memos as well, so the merge can be undone
+    (:func:`unfold_code`).
     """
     k = project.coder(coder, create=True)
     with project.transaction():
         src, dst = _fresh(project, source), _fresh(project, target)
         _check_merge(project, src, dst)
         children = code_sql.child_codes(project.db, src.id)
-        for child in children:
-            clash = code_sql.sibling_named(project.db, dst.id, child.name)
-            if clash is not None:
-                raise CodebookError(
-                    f"cannot merge: {dst.label!r} already has a sub-code named {clash.name!r}, and so does"
-                    f" {src.label!r} (rename or merge one of them first)"
-                )
         before = code_sql.codings_of_code(project.db, src.id)
-        moved, dropped = code_sql.merge_codings(project.db, src.id, dst.id)
-        kept = [c.id for c in code_sql.child_codes(project.db, dst.id)]
-        for child in children:
-            code_sql.update_code(project.db, child.id, {"parent_id": dst.id})
-        code_sql.set_positions(project.db, kept + [c.id for c in children])
-        code_sql.set_archived(project.db, [src.id], True)
+        # What undoing the merge needs beyond the codings: which were dropped, which memos moved.
+        duplicates = code_sql.merge_duplicates(project.db, src.id, dst.id)
+        memos = code_sql.memo_guids_of_code(project.db, src.id)
+        moved, dropped = fold_code(project, src, dst)
         event_sql.log(
             project.db,
             "code.merge",
@@ -319,6 +346,8 @@ def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: C
                 "codings": before,
                 "moved": moved,
                 "duplicates": dropped,
+                "duplicate_codings": duplicates,
+                "memos": memos,
                 "children": [c.guid for c in children],
                 "before": {"archived": src.archived},
                 "after": {"archived": True},
@@ -326,6 +355,78 @@ def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: C
             coder_id=k.id,
         )
     return moved
+
+
+def fold_code(project: Project, src: Code, dst: Code) -> tuple[int, int]:
+    """The merge itself, unlogged (merging, or redoing a merge): returns ``(moved, dropped)``.
+
+    Runs inside the caller's transaction, after :func:`_check_merge`.
+    """
+    children = code_sql.child_codes(project.db, src.id)
+    for child in children:
+        clash = code_sql.sibling_named(project.db, dst.id, child.name)
+        if clash is not None:
+            raise CodebookError(
+                f"cannot merge: {dst.label!r} already has a sub-code named {clash.name!r}, and so does"
+                f" {src.label!r} (rename or merge one of them first)"
+            )
+    moved, dropped = code_sql.merge_codings(project.db, src.id, dst.id)
+    kept = [c.id for c in code_sql.child_codes(project.db, dst.id)]
+    for child in children:
+        code_sql.update_code(project.db, child.id, {"parent_id": dst.id})
+    code_sql.set_positions(project.db, kept + [c.id for c in children])
+    code_sql.set_archived(project.db, [src.id], True)
+    return moved, dropped
+
+
+def unfold_code(project: Project, payload: dict[str, Any]) -> None:
+    """Undo a logged merge: the source's codings, memos and sub-codes back, the source restored.
+
+    Runs inside the caller's transaction. ``payload`` is the ``code.merge``
+    event's (it must carry ``duplicate_codings``, as merges logged since
+    undo covered them do).
+    """
+    src = _by_guid(project, payload["source"])
+    dst = _by_guid(project, payload["target"])
+    code_sql.set_archived(project.db, [src.id], bool(payload["before"]["archived"]))
+    children = [_by_guid(project, guid) for guid in payload["children"]]
+    for child in children:
+        code_sql.update_code(project.db, child.id, {"parent_id": src.id})
+    code_sql.set_positions(project.db, [c.id for c in children])
+    code_sql.set_positions(project.db, [c.id for c in code_sql.child_codes(project.db, dst.id)])
+    coders = {c.guid: c.id for c in project.coders()}
+    transcripts = {t.guid: t.id for t in project.transcripts()}
+    dropped = {
+        (d["coder"], d["transcript"], d["start"], d["end"]): d["memos"]
+        for d in payload["duplicate_codings"]
+    }
+    code_sql.repoint_memos(project.db, payload.get("memos", []), code_id=src.id)
+    for record in payload["codings"]:
+        coder_id = coders.get(record["coder"])
+        transcript_id = transcripts.get(record["transcript"])
+        if coder_id is None or transcript_id is None:
+            continue  # its transcript was removed since: nothing to give back
+        key = (record["coder"], record["transcript"], record["start"], record["end"])
+        if key in dropped:
+            coding_sql.insert_coding(
+                project.db, coder_id, src.id, transcript_id, record["start"], record["end"]
+            )
+            found = coding_sql.find_coding(
+                project.db, coder_id, src.id, transcript_id, record["start"], record["end"]
+            )
+            if found is not None:
+                code_sql.repoint_memos(project.db, dropped[key], code_id=src.id, coding_id=found.id)
+        else:
+            code_sql.recode_coding(
+                project.db, coder_id, transcript_id, record["start"], record["end"], dst.id, src.id
+            )
+
+
+def _by_guid(project: Project, guid: str) -> Code:
+    found = code_sql.code_by_guid(project.db, guid)
+    if found is None:
+        raise CodebookError("a code of that merge no longer exists")
+    return found
 
 
 def archive_code(project: Project, coder: str | Coder, code: CodeRef) -> Code:

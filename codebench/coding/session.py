@@ -18,10 +18,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from codebench.coding.actions import CODING_ACTIONS, History, apply_changes, redo, undo
+from codebench.coding.actions import apply_changes
+from codebench.coding.history import CODE_ACTIONS, CODING_ACTIONS, History, describe, redo, undo
 from codebench.coding.listing import overlapping_segments
+from codebench.coding.memos import own_memo_on, write_memo_on
+from codebench.coding.status import uncoded_warning
 from codebench.errors import CodebenchError, NotFound
-from codebench.models import Code, Coder, Event, Segment, Transcript
+from codebench.models import Code, Coder, Event, Memo, Segment, Transcript
 from codebench.store import codings as coding_sql
 from codebench.store import workbench as session_sql
 from codebench.store.connection import checkpoint
@@ -43,6 +46,8 @@ class Outcome:
     message: str
     changed: set[int] = field(default_factory=set)
     ok: bool = True
+    #: The codebook changed (undoing or redoing an edit): the tree and every line redraw.
+    codebook: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,8 @@ class CodingSession:
         self.project = project
         self.coder = coder
         self.transcript = transcript
+        #: ``PRAGMA data_version`` before this state was read (see :meth:`sync`).
+        self._data_version = self._read_data_version()
         with friendly_errors(project, transcript):
             self.segments: list[Segment]
             self.segments, self.text_length = session_sql.segments_with_length(
@@ -129,6 +136,42 @@ class CodingSession:
         self.load_memos()
 
     # ------------------------------------------------------------------ loading
+    def _read_data_version(self) -> int:
+        with friendly_errors(self.project, self.transcript):
+            return self.project.data_version()
+
+    def sync(self) -> bool:
+        """Re-read everything if another connection changed the file since; returns whether it did.
+
+        A second workbench of the same coder, or the CLI, may have coded,
+        written memos, changed the status or edited the codebook meanwhile;
+        without this the in-memory index would show their work as missing
+        ("already there", yet 0 coded). Cheap when nothing changed (one
+        pragma), so the workbench calls it before each action and on a timer.
+        """
+        version = self._read_data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        self.reload()
+        return True
+
+    def reload(self) -> None:
+        """Read the codebook, the coder's codings, memos, status and history again."""
+        with friendly_errors(self.project, self.transcript):
+            if not session_sql.transcript_exists(self.project.db, self.transcript.id):
+                raise NotFound(
+                    f"transcript {self.transcript.name!r} no longer exists in the project"
+                )
+            codes = self.project.codes(include_archived=True)
+            self.status = self.project.status(self.coder, self.transcript)
+            self.history.catch_up(self.project)
+        self.reload_codes(codes)
+        if self.others is not None:
+            self.show_others(True)
+        else:
+            self.load_memos()
+
     def _load_codings(self) -> None:
         with friendly_errors(self.project, self.transcript):
             codings = coding_sql.list_codings(
@@ -336,11 +379,9 @@ class CodingSession:
             )
             if not ids:
                 return Outcome("", ok=False)
-            event = session_sql.latest_event(self.project.db, self.coder.id, CODING_ACTIONS)
-            if event is not None:
-                self.history.record(event)
+            self.history.catch_up(self.project)
             if self.status == "not-started":
-                self.project.set_status(self.coder, self.transcript, "in-progress")
+                self.project.set_status(self.coder, self.transcript, "in-progress", auto=True)
                 self.status = "in-progress"
         changed: set[int] = set()
         for code, span in changes:
@@ -348,6 +389,40 @@ class CodingSession:
         return Outcome("", changed)
 
     def _replayed(self, event: Event, *, reverse: bool, verb: str) -> Outcome:
+        """Bring the in-memory state up to an action just undone or redone."""
+        if event.action in CODING_ACTIONS:
+            outcome = self._replayed_codings(event, reverse=reverse, verb=verb)
+            if event.guid in self.history.companions:
+                with friendly_errors(self.project, self.transcript):
+                    self.status = self.project.status(self.coder, self.transcript)
+            if any(r.get("memos") for r in event.payload.get("codings", [])):
+                outcome.changed |= self._reload_memos()
+            return outcome
+        if event.action in CODE_ACTIONS:
+            with friendly_errors(self.project, self.transcript):
+                codes = self.project.codes(include_archived=True)
+            self.reload_codes(codes)
+            return Outcome(f"{verb} {describe(event)}", set(), codebook=True)
+        if event.action == "status.set":
+            with friendly_errors(self.project, self.transcript):
+                self.status = self.project.status(self.coder, self.transcript)
+            return Outcome(
+                f"{verb} {describe(event)}: {self.transcript.name} is {self.status.replace('-', ' ')}"
+            )
+        changed = self._reload_memos()
+        where = (
+            f" on {segment_label([self.segments[i].ordinal for i in changed])}" if changed else ""
+        )
+        return Outcome(f"{verb} {describe(event)}{where}", changed)
+
+    def _reload_memos(self) -> set[int]:
+        """Re-read the memo markers; returns the segments whose markers changed."""
+        before = {i: [r["id"] for r in rows] for i, rows in self.memo_marks.items()}
+        self.load_memos()
+        after = {i: [r["id"] for r in rows] for i, rows in self.memo_marks.items()}
+        return {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
+
+    def _replayed_codings(self, event: Event, *, reverse: bool, verb: str) -> Outcome:
         adding = (event.action == "coding.add") != reverse
         changed: set[int] = set()
         codes: list[Code] = []
@@ -388,6 +463,21 @@ class CodingSession:
         return touched
 
     # ------------------------------------------------------------------ status and memos
+    def done_warning(self) -> str | None:
+        """The warning to confirm before marking done (uncoded codable segments left), or ``None``.
+
+        ``None`` too when the transcript is done already (the toggle then
+        puts it back in progress, which needs no confirmation).
+        """
+        if self.status == "done":
+            return None
+        return uncoded_warning(
+            self.codable_total - self.coded,
+            self.codable_total,
+            self.coder.name,
+            self.transcript.name,
+        )
+
     def toggle_done(self) -> Outcome:
         """Mark the transcript done for this coder (or back to in progress)."""
         status = "in-progress" if self.status == "done" else "done"
@@ -432,6 +522,19 @@ class CodingSession:
         return Outcome(
             f"{verb}{target} at {segment_label([self.segments[index].ordinal])}", {index}
         )
+
+    def transcript_memo(self) -> Memo | None:
+        """The coder's memo on the whole transcript (not on a segment, coding or code), if any."""
+        with friendly_errors(self.project, self.transcript):
+            return own_memo_on(self.project, self.coder, transcript=self.transcript)
+
+    def save_transcript_memo(self, text: str) -> Outcome:
+        """Write (or update, or with empty text delete) the coder's memo on the transcript."""
+        with friendly_errors(self.project, self.transcript):
+            verb = write_memo_on(self.project, self.coder, text, transcript=self.transcript)
+        if not verb:
+            return Outcome("no memo saved", ok=False)
+        return Outcome(f"{verb} on transcript {self.transcript.name}")
 
     def _coding_of(self, index: int, code: Code) -> Any:
         spans = sorted(self.own[index].get(code.id, ()))

@@ -10,6 +10,7 @@ The core computes each report as plain dataclasses (no rich, no click):
 - :func:`quotes` — every coded passage for some codes, with context;
 - :func:`codebook_document` — definitions, guidance and current counts;
 - :func:`coding_progress` — per coder and transcript, status and % coded;
+- :func:`memo_report` — every memo with what it sits on;
 - :func:`full_report` — all of them for one HTML page.
 
 :mod:`codebench.reports.writers` renders any of them to CSV, XLSX,
@@ -26,6 +27,7 @@ from codebench.reports.cooccurrence import cooccurrence
 from codebench.reports.frequencies import frequencies
 from codebench.reports.full import full_report
 from codebench.reports.matrix import code_matrix
+from codebench.reports.memos import memo_report
 from codebench.reports.progress import coding_progress
 from codebench.reports.quotes import quotes
 from codebench.reports.scope import CoderSelection, select_coders
@@ -42,6 +44,7 @@ __all__ = [
     "cooccurrence",
     "frequencies",
     "full_report",
+    "memo_report",
     "quotes",
     "select_coders",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 from codebench.reports.codebook_doc import CodebookReport
 from codebench.reports.docx_body import appending
 from codebench.reports.full import FullReport
+from codebench.reports.memos import MemoReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.render_rich import attribution, counts_line, format_cell, guidance
 from codebench.reports.tables import Table, reading_tables
@@ -57,6 +58,8 @@ def _add(document: Any, report: Any, level: int, **view: Any) -> None:
         add_quotes(document, report, level)
     elif isinstance(report, CodebookReport):
         add_codebook(document, report, level)
+    elif isinstance(report, MemoReport):
+        add_memos(document, report, level)
     else:
         for table in reading_tables(report, **view):
             add_table(document, table, level if level else 1)
@@ -102,6 +105,20 @@ def add_quotes(document: Any, report: QuoteReport, level: int = 0) -> None:
                 p = document.add_paragraph()
                 p.add_run(_t(f"Memo{f' ({memo.author})' if memo.author else ''}: ")).bold = True
                 p.add_run(_t(memo.text))
+    for note in report.notes:
+        _note(document, note)
+
+
+def add_memos(document: Any, report: MemoReport, level: int = 0) -> None:
+    """Each memo under a heading naming what it sits on and who wrote it."""
+    document.add_heading(_t(f"Memos ({report.selection.label})"), level=level)
+    if not report.entries:
+        _note(document, "No memos.")
+    for entry in report.entries:
+        document.add_heading(_t(f"{entry.target} · {entry.author}"), level=level + 1)
+        for paragraph in (p.strip() for p in entry.text.split("\n")):
+            if paragraph:
+                document.add_paragraph(_t(paragraph))
     for note in report.notes:
         _note(document, note)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from codebench.reports.codebook_doc import CodebookReport
 from codebench.reports.full import FullReport
+from codebench.reports.memos import MemoReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.render_rich import attribution, counts_line, format_cell, guidance
 from codebench.reports.tables import Table, reading_tables
@@ -39,6 +40,8 @@ def _blocks(report: Any, level: int, **view: Any) -> list[str]:
         return quote_blocks(report, level)
     if isinstance(report, CodebookReport):
         return codebook_blocks(report, level)
+    if isinstance(report, MemoReport):
+        return memo_blocks(report, level)
     out = []
     for table in reading_tables(report, **view):
         out += table_blocks(table, level)
@@ -95,6 +98,20 @@ def quote_blocks(report: QuoteReport, level: int = 1) -> list[str]:
                     f"**Memo{f' ({_escape(memo.author)})' if memo.author else ''}:** {_escape(memo.text)}",
                     "",
                 ]
+    out += ["*" + _escape(" ".join(report.notes)) + "*", ""]
+    return out
+
+
+def memo_blocks(report: MemoReport, level: int = 1) -> list[str]:
+    """Each memo as a heading (what it sits on, who wrote it) and its paragraphs."""
+    out = [f"{'#' * level} Memos ({_escape(report.selection.label)})", ""]
+    if not report.entries:
+        out += ["*No memos.*", ""]
+    for entry in report.entries:
+        out += [f"{'#' * (level + 1)} {_escape(entry.target)} · {_escape(entry.author)}", ""]
+        for paragraph in (p.strip() for p in entry.text.split("\n")):
+            if paragraph:
+                out += [_escape(paragraph), ""]
     out += ["*" + _escape(" ".join(report.notes)) + "*", ""]
     return out
 

@@ -22,6 +22,7 @@ from codebench.reports.cooccurrence import NORMALISATIONS, CooccurrenceReport
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.matrix import MatrixReport
+from codebench.reports.memos import MemoReport
 from codebench.reports.progress import ProgressReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.types import CodeRef
@@ -608,6 +609,34 @@ def _progress_long(report: ProgressReport, **_: Any) -> Table:
     return Table("progress", "Coding progress", columns, rows, keys=2, notes=list(report.notes))
 
 
+# ---------------------------------------------------------------------- memos
+def _memo_data(report: MemoReport, **_: Any) -> list[Table]:
+    columns = [
+        Column("target", "On"),
+        Column("author", "Author"),
+        Column("memo", "Memo"),
+        Column("kind", "Kind", display=False),
+        Column("transcript", "Transcript", display=False),
+        Column("segment", "Segment", "int", display=False),
+        Column("code", "Code", display=False),
+        Column("updated", "Updated", display=False),
+    ]
+    rows = [
+        {
+            "target": e.target,
+            "author": e.author,
+            "memo": e.text,
+            "kind": e.kind,
+            "transcript": e.transcript or "",
+            "segment": e.segment,
+            "code": (e.code.number or e.code.name) if e.code is not None else "",
+            "updated": e.updated_at,
+        }
+        for e in report.entries
+    ]
+    return [Table("memos", "Memos", columns, rows, keys=1, notes=list(report.notes))]
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}%"
 
@@ -625,4 +654,5 @@ _CONVERTERS: dict[type, tuple[Any, Any, Any]] = {
     QuoteReport: (_quote_data, _quote_data, _first(_quote_data)),
     CodebookReport: (_codebook_data, _codebook_data, _first(_codebook_data)),
     ProgressReport: (_progress_data, _progress_reading, _progress_long),
+    MemoReport: (_memo_data, _memo_data, _first(_memo_data)),
 }

@@ -58,3 +58,11 @@ def statuses(db: sqlite_utils.Database, coder_id: int | None = None) -> dict[tup
         sql += " WHERE coder_id = ?"
         params.append(coder_id)
     return {(r[0], r[1]): r[2] for r in db.execute(sql, params)}
+
+
+def clear_status(db: sqlite_utils.Database, coder_id: int, transcript_id: int) -> None:
+    """Forget a coder's status on a transcript (it reads as not started again)."""
+    db.execute(
+        "DELETE FROM coder_status WHERE coder_id = ? AND transcript_id = ?",
+        [coder_id, transcript_id],
+    )

@@ -235,3 +235,86 @@ def merge_codings(db: sqlite_utils.Database, from_code: int, to_code: int) -> tu
     ).rowcount
     db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [to_code, from_code])
     return int(moved), int(dropped)
+
+
+def code_references(db: sqlite_utils.Database, code_id: int) -> int:
+    """Rows that point at a code (codings, memos, sub-codes): a code with none may be deleted."""
+    row = db.execute(
+        "SELECT (SELECT count(*) FROM codings WHERE code_id = ?)"
+        " + (SELECT count(*) FROM memos WHERE code_id = ?)"
+        " + (SELECT count(*) FROM codes WHERE parent_id = ?)",
+        [code_id, code_id, code_id],
+    ).fetchone()
+    return int(row[0])
+
+
+def delete_code(db: sqlite_utils.Database, code_id: int) -> None:
+    """Delete an unreferenced code (only undoing its addition does this; see ``code_references``)."""
+    db.execute("DELETE FROM codes WHERE id = ?", [code_id])
+
+
+def merge_duplicates(
+    db: sqlite_utils.Database, from_code: int, to_code: int
+) -> list[dict[str, Any]]:
+    """Codings of ``from_code`` that ``to_code`` already has (a merge drops them), with their memos.
+
+    Keyed by GUIDs and offsets, with the GUIDs of the memos on each, so
+    undoing the merge can bring them back exactly.
+    """
+    found = db.execute(
+        "SELECT c.id, k.guid, t.guid, c.start_char, c.end_char FROM codings AS c"
+        " JOIN coders AS k ON k.id = c.coder_id JOIN transcripts AS t ON t.id = c.transcript_id"
+        f" WHERE c.code_id = ? AND {_DUPLICATE} ORDER BY c.id",
+        [from_code, to_code],
+    ).fetchall()
+    return [
+        {
+            "coder": coder,
+            "transcript": transcript,
+            "start": start,
+            "end": end,
+            "memos": [
+                r[0] for r in db.execute("SELECT guid FROM memos WHERE coding_id = ?", [coding_id])
+            ],
+        }
+        for coding_id, coder, transcript, start, end in found
+    ]
+
+
+def memo_guids_of_code(db: sqlite_utils.Database, code_id: int) -> list[str]:
+    """GUIDs of the memos that name a code (on the code itself or on its codings)."""
+    return [
+        r[0] for r in db.execute("SELECT guid FROM memos WHERE code_id = ? ORDER BY id", [code_id])
+    ]
+
+
+def recode_coding(
+    db: sqlite_utils.Database,
+    coder_id: int,
+    transcript_id: int,
+    start: int,
+    end: int,
+    from_code: int,
+    to_code: int,
+) -> None:
+    """Give one coding (by coder, transcript and span) another code (undoing a merge)."""
+    db.execute(
+        "UPDATE codings SET code_id = ? WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
+        " AND start_char = ? AND end_char = ?",
+        [to_code, coder_id, from_code, transcript_id, start, end],
+    )
+
+
+def repoint_memos(
+    db: sqlite_utils.Database, guids: list[str], *, code_id: int, coding_id: int | None = None
+) -> None:
+    """Put memos (by GUID) back on a code, and on a coding when ``coding_id`` is given."""
+    if coding_id is None:
+        db.conn.executemany(
+            "UPDATE memos SET code_id = ? WHERE guid = ?", [(code_id, g) for g in guids]
+        )
+    else:
+        db.conn.executemany(
+            "UPDATE memos SET code_id = ?, coding_id = ? WHERE guid = ?",
+            [(code_id, coding_id, g) for g in guids],
+        )

@@ -253,3 +253,13 @@ def checkpoint(db: sqlite_utils.Database, *, truncate: bool = False) -> tuple[in
     mode = "TRUNCATE" if truncate else "PASSIVE"
     found = db.conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
     return (int(found[0]), int(found[1]), int(found[2])) if found else (0, -1, -1)
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """SQLite's ``PRAGMA data_version``: it changes when another connection commits to the file.
+
+    This connection's own commits leave it as it was. Reading it costs
+    microseconds, so a screen can ask before every action and on a timer
+    whether what it shows may be stale.
+    """
+    return int(db.conn.execute("PRAGMA data_version").fetchone()[0])

@@ -71,3 +71,28 @@ def last_event_id(db: sqlite_utils.Database) -> int:
 
 def event_guids(db: sqlite_utils.Database) -> set[str]:
     return {r[0] for r in db.execute("SELECT guid FROM events")}
+
+
+def history_events(
+    db: sqlite_utils.Database,
+    coder_id: int,
+    actions: tuple[str, ...],
+    barriers: tuple[str, ...],
+    *,
+    after_id: int = 0,
+) -> list[Event]:
+    """A coder's events among ``actions``, and anyone's ``barriers``, after ``after_id``, in log order.
+
+    ``id > ?`` is a range on the primary key, so catching up after the
+    last event seen reads only the rows written since.
+    """
+    own = ", ".join("?" for _ in actions)
+    others = ", ".join("?" for _ in barriers) or "NULL"
+    return [
+        rows.event(r)
+        for r in db.query(
+            f"SELECT * FROM events WHERE id > ? AND ((coder_id = ? AND action IN ({own}))"
+            f" OR action IN ({others})) ORDER BY id",
+            [after_id, coder_id, *actions, *barriers],
+        )
+    ]

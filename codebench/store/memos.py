@@ -53,3 +53,60 @@ def list_memos(
 def get_memo(db: sqlite_utils.Database, memo_id: int) -> Memo | None:
     found = list(db.query(f"SELECT {rows.MEMO_COLUMNS} FROM memos WHERE id = ?", [memo_id]))
     return rows.memo(found[0]) if found else None
+
+
+def memo_by_guid(db: sqlite_utils.Database, guid: str) -> Memo | None:
+    found = list(db.query(f"SELECT {rows.MEMO_COLUMNS} FROM memos WHERE guid = ?", [guid]))
+    return rows.memo(found[0]) if found else None
+
+
+def memos_on_coding(db: sqlite_utils.Database, coding_id: int) -> list[Memo]:
+    """Memos attached to one coding (they go with it when it is removed)."""
+    return [
+        rows.memo(r)
+        for r in db.query(
+            f"SELECT {rows.MEMO_COLUMNS} FROM memos WHERE coding_id = ? ORDER BY id", [coding_id]
+        )
+    ]
+
+
+def memo_listing(
+    db: sqlite_utils.Database,
+    *,
+    author_id: int | None = None,
+    transcript_id: int | None = None,
+    code_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Memos with what they sit on (author, transcript, segment, code, coding span), in reading order.
+
+    Project memos first, then by transcript and place in it; code memos
+    (no transcript) come with the project's.
+    """
+    where = ["1 = 1"]
+    params: list[Any] = []
+    for column, value in (
+        ("m.author_id", author_id),
+        ("m.transcript_id", transcript_id),
+        ("m.code_id", code_id),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return [
+        dict(r)
+        for r in db.query(
+            f"""SELECT m.id, m.guid, m.author_id, k.name AS author, m.text, m.created_at, m.updated_at,
+                       m.transcript_id, t.name AS transcript, m.segment_id, s.ordinal AS segment,
+                       s.start_char AS segment_start, m.code_id, m.coding_id,
+                       g.start_char AS coding_start, g.end_char AS coding_end
+                FROM memos m
+                LEFT JOIN coders k ON k.id = m.author_id
+                LEFT JOIN transcripts t ON t.id = m.transcript_id
+                LEFT JOIN segments s ON s.id = m.segment_id
+                LEFT JOIN codings g ON g.id = m.coding_id
+                WHERE {" AND ".join(where)}
+                ORDER BY t.name IS NOT NULL, t.name,
+                         coalesce(s.start_char, g.start_char, -1), m.id""",
+            params,
+        )
+    ]

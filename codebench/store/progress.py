@@ -40,10 +40,28 @@ _CODED_CODABLE = """
 """
 
 
-def coded_codable(db: sqlite_utils.Database, coder_id: int) -> dict[int, tuple[int, int]]:
+def coded_codable(
+    db: sqlite_utils.Database, coder_id: int, transcript_id: int | None = None
+) -> dict[int, tuple[int, int]]:
     """``{transcript_id: (codable segments overlapped by a coding of coder, codable segments)}``.
 
-    Transcripts without codable segments are left out. Linear in the
-    transcript's segments and codings (see :data:`_CODED_CODABLE`).
+    Transcripts without codable segments are left out; ``transcript_id``
+    limits the sweep to one transcript. Linear in the transcript's segments
+    and codings (see :data:`_CODED_CODABLE`).
     """
-    return {r[0]: (r[1], r[2]) for r in db.execute(_CODED_CODABLE, {"coder": coder_id})}
+    sql = _CODED_CODABLE
+    if transcript_id is not None:
+        sql = sql.replace("WHERE codable = 1", "WHERE codable = 1 AND transcript_id = :transcript")
+        sql = sql.replace(
+            "WHERE coder_id = :coder", "WHERE coder_id = :coder AND transcript_id = :transcript"
+        )
+    params = {"coder": coder_id, "transcript": transcript_id}
+    return {r[0]: (r[1], r[2]) for r in db.execute(sql, params)}
+
+
+def codable_count(db: sqlite_utils.Database, transcript_id: int) -> int:
+    """Codable segments of one transcript."""
+    row = db.execute(
+        "SELECT count(*) FROM segments WHERE transcript_id = ? AND codable = 1", [transcript_id]
+    ).fetchone()
+    return int(row[0])

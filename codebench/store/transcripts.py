@@ -157,3 +157,11 @@ def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> dict[str
     for table, sql in statements.items():
         deleted[table] = db.conn.execute(sql, {"t": transcript_id}).rowcount
     return deleted
+
+
+def segment_id_at(db: sqlite_utils.Database, transcript_id: int, ordinal: int) -> int | None:
+    """The id of a transcript's segment by ordinal (``None`` if there is none)."""
+    row = db.execute(
+        "SELECT id FROM segments WHERE transcript_id = ? AND ordinal = ?", [transcript_id, ordinal]
+    ).fetchone()
+    return int(row[0]) if row else None

@@ -11,22 +11,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite_utils
 
-from codebench.models import Event, Segment
-from codebench.store import rows, transcripts
-
-
-def latest_event(
-    db: sqlite_utils.Database, coder_id: int, actions: tuple[str, ...]
-) -> Event | None:
-    """The coder's newest event among ``actions`` (uses the ``events_coder`` index)."""
-    marks = ", ".join("?" for _ in actions)
-    found = list(
-        db.query(
-            f"SELECT * FROM events WHERE coder_id = ? AND action IN ({marks}) ORDER BY id DESC LIMIT 1",
-            [coder_id, *actions],
-        )
-    )
-    return rows.event(found[0]) if found else None
+from codebench.models import Segment
+from codebench.store import transcripts
 
 
 def segments_with_length(

@@ -52,6 +52,7 @@ class CodebenchApp(App[None]):
         Binding("f2", "codebook", "Codebook editor", show=False, id="app.codebook"),
         Binding("f3", "review", "Agreement review", id="app.review"),
         Binding("f4", "reports", "Reports", id="app.reports"),
+        Binding("f5", "memos", "Memos", show=False, id="app.memos"),
     ]
 
     def __init__(
@@ -247,14 +248,17 @@ class CodebenchApp(App[None]):
         return self._history
 
     # ------------------------------------------------------------------ navigation
-    def open_transcript(self, ref: str) -> None:
-        """Open the coding screen on a transcript (by name); problems become notifications."""
+    def open_transcript(self, ref: str, at: int | None = None) -> None:
+        """Open the coding screen on a transcript (by name), at segment ``at`` (an ordinal) if given.
+
+        Problems become notifications.
+        """
         from codebench.tui.screens.coding import CodingScreen
 
         assert self.coder is not None
         try:
             transcript = self.project.transcript(ref)
-            screen = CodingScreen(self.project, self.coder, transcript, self.history)
+            screen = CodingScreen(self.project, self.coder, transcript, self.history, at=at)
         except (CodebenchError, sqlite3.Error) as error:
             self.notify(str(error), title="Cannot open transcript", severity="error")
             return
@@ -285,6 +289,12 @@ class CodebenchApp(App[None]):
         from codebench.tui.screens.reports import ReportsScreen
 
         self._open(ReportsScreen, "Cannot open the reports")
+
+    def action_memos(self) -> None:
+        """Open the memo screen: every memo you may see, filtered, opened where it sits, edited."""
+        from codebench.tui.screens.memos import MemoScreen
+
+        self._open(MemoScreen, "Cannot open the memos")
 
     def _open(self, screen_class: type[Screen[Any]], title: str) -> None:
         """Push ``screen_class(project, coder)`` unless it is already on top; errors become notices."""

@@ -16,6 +16,7 @@ from codebench.project import Project
 from codebench.tui.app import CodebenchApp, make_app
 from codebench.tui.modals.code_picker import CodePickerModal
 from codebench.tui.modals.coder import CoderModal
+from codebench.tui.modals.confirm import ConfirmModal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.screens.coding import CodingScreen
 from codebench.tui.screens.help import HelpScreen, binding_groups
@@ -350,8 +351,13 @@ def test_jump_to_next_segment_with_code(tui_project: Project) -> None:
 
 # ---------------------------------------------------------------------- status, blind mode, coder
 def test_mark_done_and_back(tui_project: Project, tui_path: Path) -> None:
+    """Nothing coded yet: ``D`` asks first (issue 11: it used to mark done at once), ``y`` confirms."""
+
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
         await pilot.pause()
         with Project.open(tui_path) as fresh:
             assert fresh.status("alice", CEO) == "done"

@@ -1,4 +1,4 @@
-"""A yes/no question before an edit that is hard to take back (merging codes)."""
+"""A yes/no question before an action that is hard to take back (merging codes, marking done)."""
 
 from __future__ import annotations
 

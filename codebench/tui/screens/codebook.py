@@ -23,11 +23,14 @@ from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from codebench.codebook import edits
+from codebench.coding.memos import own_memo_on, write_memo_on
 from codebench.errors import CodebenchError
 from codebench.models import Code, Coder
+from codebench.tui.freshness import WATCH_EVERY, FileWatch
 from codebench.tui.literal import literal
 from codebench.tui.modals.code_form import CodeForm, CodeFormModal, Placement
 from codebench.tui.modals.confirm import ConfirmModal
+from codebench.tui.modals.memo import MemoModal
 from codebench.tui.modals.target_code import PickedCode, TargetCodeModal
 from codebench.tui.widgets.lists import NavTree
 
@@ -86,6 +89,13 @@ class CodebookScreen(Screen[bool]):
             id="codebook.merge",
         ),
         Binding(
+            "n",
+            "memo",
+            "Memo",
+            tooltip="Write your memo on the code (empty text deletes it)",
+            id="codebook.memo",
+        ),
+        Binding(
             "A",
             "archive",
             "Archive/restore",
@@ -134,6 +144,13 @@ class CodebookScreen(Screen[bool]):
     def on_mount(self) -> None:
         self.reload()
         self.query_one(Tree).focus()
+        self._watch = FileWatch(self.project)
+        self.set_interval(WATCH_EVERY, self._look, name="codebook-watch")
+
+    def _look(self) -> None:
+        """Another window or the CLI changed the project: read the codebook and counts again."""
+        if self.is_current and self._watch.changed():
+            self.reload(self.highlighted)
 
     def watch_show_archived(self) -> None:
         self.reload(self.highlighted)
@@ -310,6 +327,30 @@ class CodebookScreen(Screen[bool]):
             ),
             done,
         )
+
+    def action_memo(self) -> None:
+        """The coder's memo on the highlighted code (an analytic note, listed on the memo screen)."""
+        code = self._require()
+        if code is None:
+            return
+        try:
+            existing = own_memo_on(self.project, self.coder, code=code)
+        except CodebenchError as error:
+            self.notify(str(error), title="Could not read the memo", severity="error")
+            return
+        self.app.push_screen(
+            MemoModal(f"Memo on {code.label}", existing.text if existing else ""),
+            lambda text: self._save_memo(code, text),
+        )
+
+    def _save_memo(self, code: Code, text: str | None) -> None:
+        if text is None:
+            return
+        verb = self._run(
+            "save the memo", lambda: write_memo_on(self.project, self.coder, text, code=code)
+        )
+        if verb:
+            self.notify(f"{verb} on {code.label}", timeout=2)
 
     def action_edit(self, values: dict[str, str] | None = None) -> None:
         code = self._require()

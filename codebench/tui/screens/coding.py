@@ -27,6 +27,7 @@ from codebench.models import Code
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.modals.code_picker import CodePickerModal
+from codebench.tui.modals.confirm import ConfirmModal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from codebench.tui.widgets.footer import BindingsFooter
@@ -63,6 +64,13 @@ class CodingScreen(Screen[None]):
         Binding("ctrl+r", "redo", "Redo", id="coding.redo"),
         Binding("m", "memo", "Memo", id="coding.memo"),
         Binding("M", "memo_coding", "Memo on a coding", show=False, id="coding.memo_coding"),
+        Binding(
+            "T",
+            "memo_transcript",
+            "Memo on the transcript",
+            show=False,
+            id="coding.memo_transcript",
+        ),
         Binding("slash", "search", "Search", id="coding.search"),
         Binding("n", "next_match(1)", "Next match", show=False, id="coding.next_match"),
         Binding("N", "next_match(-1)", "Previous match", show=False, id="coding.prev_match"),
@@ -86,10 +94,18 @@ class CodingScreen(Screen[None]):
     ]
 
     def __init__(
-        self, project: Project, coder: Coder, transcript: Transcript, history: History | None = None
+        self,
+        project: Project,
+        coder: Coder,
+        transcript: Transcript,
+        history: History | None = None,
+        *,
+        at: int | None = None,
     ) -> None:
         super().__init__()
         self.project = project
+        #: The segment (ordinal) to open at, as the memo screen asks.
+        self.start_at = at
         self._heap = _QuietHeap()
         try:
             self.session = CodingSession(project, coder, transcript, history)
@@ -133,6 +149,13 @@ class CodingScreen(Screen[None]):
         self.query_one(CodeDetail).show(
             first_code, self.session.counts.get(first_code.id, 0) if first_code else 0
         )
+        if self.start_at is not None:
+            index = next(
+                (i for i, seg in enumerate(self.session.segments) if seg.ordinal == self.start_at),
+                None,
+            )
+            if index is not None:
+                self.view.move_to(index)
         self.update_status()
         self.call_after_refresh(self.view.scroll_to_cursor)
         self.call_after_refresh(self._heap.settle)
@@ -152,7 +175,9 @@ class CodingScreen(Screen[None]):
         _quietly(self.session.defer_checkpoints)
 
     def _maintain(self) -> None:
-        """When the coder pauses: checkpoint the WAL after writes, and now and then tidy the heap."""
+        """Pick up changes made elsewhere; when the coder pauses, checkpoint and now and then tidy."""
+        if self.is_current:
+            self.sync()
         if monotonic() - self._last_activity < IDLE_AFTER:
             return
         if self._wrote:
@@ -165,8 +190,34 @@ class CodingScreen(Screen[None]):
         ):
             self._active_since_tidy = False
 
+    def sync(self) -> bool:
+        """Redraw from the database if another window or the CLI changed it; returns whether it did.
+
+        Called on the maintenance timer and before each action, so what the
+        coder sees (and what an action is based on) is never older than the file.
+        """
+        try:
+            changed = self.session.sync()
+        except CodebenchError as error:
+            self.notify(str(error), severity="error")
+            return False
+        if changed:
+            self.codebook_tree.rebuild()
+            self.view.refresh_all()
+            self._show_detail()
+            self.last_message = "updated: the project changed in another window or program"
+            self.update_status()
+        return changed
+
+    def _show_detail(self) -> None:
+        code = self.codebook_tree.cursor_node.data if self.codebook_tree.cursor_node else None
+        if code is not None:
+            self.query_one(CodeDetail).show(code, self.session.counts.get(code.id, 0))
+
     def on_screen_resume(self) -> None:
         """Coming back from the codebook editor: pick up renamed, added or archived codes."""
+        if self.sync():
+            return
         try:
             codes = self.project.codes(include_archived=True)
         except Exception as error:  # noqa: BLE001 - shown, never a traceback
@@ -205,7 +256,11 @@ class CodingScreen(Screen[None]):
     def _done(self, outcome: Outcome, codes: list[Code] | None = None) -> None:
         """Redraw after an action and report it."""
         self._wrote = True
-        self.view.refresh_segments(outcome.changed)
+        if outcome.codebook:
+            self.codebook_tree.rebuild()
+            self.view.refresh_all()
+        else:
+            self.view.refresh_segments(outcome.changed)
         if outcome.changed:
             self.codebook_tree.update_counts({c.id for c in codes} if codes else None)
         self.last_message = outcome.message
@@ -247,6 +302,7 @@ class CodingScreen(Screen[None]):
     def action_pick_code(self) -> None:
         if not self.session.segments:
             return
+        self.sync()
         self._picker(self.session.codes, f"Apply to {self._selection_label()}", self.apply_codes)
 
     @report_errors
@@ -254,6 +310,7 @@ class CodingScreen(Screen[None]):
         """Apply codes to the visual span, or else to the selected segments."""
         if not codes:
             return
+        self.sync()
         view = self.view
         self.last_codes = list(codes)
         if view.visual is not None:
@@ -273,6 +330,7 @@ class CodingScreen(Screen[None]):
         self.apply_codes(self.last_codes)
 
     def action_remove_code(self) -> None:
+        self.sync()
         view = self.view
         present = self.session.codes_on(view.selection)
         if not present:
@@ -288,14 +346,17 @@ class CodingScreen(Screen[None]):
     def remove_codes(self, codes: list[Code] | None) -> None:
         if not codes:
             return
+        self.sync()
         self._done(self.session.remove(codes, list(self.view.selection)), codes)
 
     @report_errors
     def action_undo(self) -> None:
+        self.sync()
         self._done(self.session.undo())
 
     @report_errors
     def action_redo(self) -> None:
+        self.sync()
         self._done(self.session.redo())
 
     @on(Tree.NodeSelected, "#codebook")
@@ -318,6 +379,7 @@ class CodingScreen(Screen[None]):
         index = self.view.cursor
         if not self.session.segments:
             return
+        self.sync()
         existing = self.session.own_memo(index)
         seg = self.session.segments[index]
         self.app.push_screen(
@@ -328,6 +390,24 @@ class CodingScreen(Screen[None]):
             ),
             lambda text: self._save_memo(index, text, None),
         )
+
+    def action_memo_transcript(self) -> None:
+        """A memo on the whole transcript (the coder's one; again: edit it, empty text deletes)."""
+        self.sync()
+        existing = self.session.transcript_memo()
+        self.app.push_screen(
+            MemoModal(
+                f"Memo on transcript {self.session.transcript.name}",
+                existing.text if existing else "",
+            ),
+            self._save_transcript_memo,
+        )
+
+    @report_errors
+    def _save_transcript_memo(self, text: str | None) -> None:
+        if text is None:
+            return
+        self._done(self.session.save_transcript_memo(text))
 
     def action_memo_coding(self) -> None:
         index = self.view.cursor
@@ -361,6 +441,7 @@ class CodingScreen(Screen[None]):
     def _save_memo(self, index: int, text: str | None, code: Code | None) -> None:
         if text is None:
             return
+        self.sync()
         outcome = self.session.save_memo(index, text, code)
         self.view.refresh_all()
         self._done(outcome)
@@ -426,8 +507,24 @@ class CodingScreen(Screen[None]):
         self.view.move_to(index)
 
     # ------------------------------------------------------------------ status, blind mode, leaving
-    @report_errors
     def action_toggle_done(self) -> None:
+        """Mark done (after confirming, while codable segments are uncoded), or back in progress."""
+        self.sync()
+        warning = self.session.done_warning()
+        if warning is None:
+            self._toggle_done(True)
+            return
+        self.app.push_screen(
+            ConfirmModal(f"Mark done? {warning}.", yes="Mark done", no="Keep coding"),
+            self._toggle_done,
+        )
+
+    @report_errors
+    def _toggle_done(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            self.last_message = "not marked done"
+            self.update_status()
+            return
         self._done(self.session.toggle_done())
 
     def action_toggle_others(self) -> None:

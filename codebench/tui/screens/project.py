@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from codebench.errors import CodebenchError
+from codebench.tui.freshness import WATCH_EVERY, FileWatch
 from codebench.tui.literal import literal
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
@@ -67,6 +68,13 @@ class ProjectScreen(Screen[None]):
             )
         )
         self.reload()
+        self._watch = FileWatch(self.project)
+        self.set_interval(WATCH_EVERY, self._look, name="project-watch")
+
+    def _look(self) -> None:
+        """Another window or the CLI changed the project: read the list again."""
+        if self.is_current and self._watch.changed():
+            self.reload()
 
     def on_screen_resume(self) -> None:
         if self.rows:
@@ -157,7 +165,7 @@ class ProjectScreen(Screen[None]):
             table.add_row(
                 literal(t.name),
                 Text(f"{row['segments']}", justify="right"),
-                Text(row["status"].replace("-", " "), style=STATUS_STYLE.get(row["status"], "")),
+                _status_cell(row["status"], coded, codable),
                 *assigned,
                 Text(coded_text, justify="right"),
                 *[literal(t.attributes.get(k, "")) for k in self.attribute_keys],
@@ -242,3 +250,13 @@ class ProjectScreen(Screen[None]):
             self.filter_text += event.character
         self.filtering = True
         self._fill()
+
+
+def _status_cell(status: str, coded: int | None, codable: int) -> Text:
+    """The status word; done is marked with a tick, and flagged when segments were left uncoded."""
+    if status != "done":
+        return Text(status.replace("-", " "), style=STATUS_STYLE.get(status, ""))
+    cell = Text("✓ done", style=STATUS_STYLE["done"])
+    if coded is not None and codable and coded < codable:
+        cell.append(f" ({codable - coded} uncoded)", style="bold yellow")
+    return cell

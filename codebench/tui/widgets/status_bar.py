@@ -39,9 +39,13 @@ class StatusBar(Static):
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {coder} ", style="bold reverse")
         text.append(f" {transcript} ", style="bold")
-        text.append(
-            f"│ {coded}/{codable} coded ({percent}%) │ {status.replace('-', ' ')} │ {position} "
-        )
+        text.append(f"│ {coded}/{codable} coded ({percent}%) │ ")
+        if status == "done":
+            # Not colour alone: the tick and capitals read without colour too.
+            text.append(" ✓ DONE ", style="bold white on #2E7D32")
+        else:
+            text.append(status.replace("-", " "))
+        text.append(f" │ {position} ")
         if visual:
             text.append(" WORDS: l/h end, L/H start, c code, esc ", style="bold black on #EDC948")
             text.append(" ")
