@@ -27,7 +27,6 @@ went wrong: ``04.2 & & 10: expected a code at column 8``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from codebench.errors import CodebenchError
 
@@ -38,7 +37,7 @@ MAX_DEPTH = 64
 #: Largest distance a proximity operator accepts.
 MAX_DISTANCE = 10_000
 #: Characters that end a bare word.
-_BREAKS = frozenset("()&|!\"")
+_BREAKS = frozenset('()&|!"')
 #: Proximity operators that take a distance, and those that name a unit.
 DISTANCE_OPERATORS = ("near", "followed-by")
 UNIT_OPERATORS = {"within": ("turn", "paragraph")}
@@ -101,7 +100,7 @@ class Within:
     unit: str
 
 
-Node = Union[CodeRef, Not, And, Or, Near, FollowedBy, Within]
+Node = CodeRef | Not | And | Or | Near | FollowedBy | Within
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from codebench.analysis import grammar
 from codebench.analysis.grammar import QueryError
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope
+from codebench.analysis.tables import plural
 from codebench.errors import NotFound
 from codebench.models import Code
 from codebench.store import aggregates
@@ -111,8 +112,8 @@ class QueryResult:
             f"{r.typed} = {', '.join(r.codes)}" for r in self.references if r.typed != r.codes[0]
         )
         notes = [
-            f"{len(self.passages)} passages ({self.segments} segments) in "
-            f"{self.transcripts_matched} of {self.transcripts_in_scope} transcripts.",
+            f"{plural(len(self.passages), 'passage')} ({plural(self.segments, 'segment')}) in "
+            f"{self.transcripts_matched} of {plural(self.transcripts_in_scope, 'transcript')}.",
             *self.scope_notes,
         ]
         if meaning:
@@ -120,7 +121,9 @@ class QueryResult:
         return notes
 
 
-def run_query(project: Project, expression: str, scope: ScopeSpec | Scope | None = None) -> QueryResult:
+def run_query(
+    project: Project, expression: str, scope: ScopeSpec | Scope | None = None
+) -> QueryResult:
     """Parse ``expression``, evaluate it in ``scope`` and return the passages."""
     tree = grammar.parse(expression)
     resolved = scope if isinstance(scope, Scope) else resolve_scope(project, scope)
@@ -195,9 +198,13 @@ class Evaluation:
         if isinstance(node, grammar.FollowedBy):
             return self._between(left, right, node.distance, 1)
         assert isinstance(node, grammar.Within)
-        return self._within(left, right, self.seg.turn if node.unit == "turn" else self.seg.paragraph)
+        return self._within(
+            left, right, self.seg.turn if node.unit == "turn" else self.seg.paragraph
+        )
 
-    def _between(self, first: np.ndarray, then: np.ndarray, distance: int, least: int) -> np.ndarray:
+    def _between(
+        self, first: np.ndarray, then: np.ndarray, distance: int, least: int
+    ) -> np.ndarray:
         """Segments k with a ``first`` at i ≤ k and a ``then`` at j ≥ k, ``least`` ≤ j − i ≤ ``distance``.
 
         The closest pair around k is the last ``first`` at or before it and the
@@ -289,15 +296,17 @@ def build_passages(evaluation: Evaluation, found: np.ndarray) -> list[Passage]:
     if not rows.shape[0]:
         return []
     tid, ordinal = seg.transcript_id[rows], seg.ordinal[rows]
-    new = np.concatenate(
-        ([True], (tid[1:] != tid[:-1]) | (ordinal[1:] != ordinal[:-1] + 1))
-    )
+    new = np.concatenate(([True], (tid[1:] != tid[:-1]) | (ordinal[1:] != ordinal[:-1] + 1)))
     run = np.cumsum(new) - 1
     starts = np.flatnonzero(new)
     ends = np.concatenate((starts[1:], [rows.shape[0]])) - 1
 
     # The query's positive codes on the matching segments, by passage.
-    positive = {c.id for leaf in grammar.positive_leaves(evaluation.tree) for c in evaluation.leaf_codes[id(leaf)]}
+    positive = {
+        c.id
+        for leaf in grammar.positive_leaves(evaluation.tree)
+        for c in evaluation.leaf_codes[id(leaf)]
+    }
     run_of_seg = np.full(len(seg), -1, dtype=np.int64)
     run_of_seg[rows] = run
     cell_run = run_of_seg[evaluation.cell_seg]
@@ -337,7 +346,9 @@ def build_passages(evaluation: Evaluation, found: np.ndarray) -> list[Passage]:
                 end=hi,
                 speakers=[v for v in dict.fromkeys(voices) if v],
                 text=texts.get(t.id, "")[lo:hi],
-                codes=[code_label[c] for c in sorted(codes_of.get(r, ()), key=code_order.__getitem__)],
+                codes=[
+                    code_label[c] for c in sorted(codes_of.get(r, ()), key=code_order.__getitem__)
+                ],
                 coders=sorted((coder_name[k] for k in coders_of.get(r, ())), key=str.casefold),
                 _segment_speakers=voices,
             )

@@ -170,7 +170,9 @@ def resolve_scope(project: Project, spec: ScopeSpec | None = None) -> Scope:
     everything = len(chosen) == len(every)
     speakers = None
     if spec.speakers:
-        known = analysis_sql.speaker_names(project.db, None if everything else [t.id for t in chosen])
+        known = analysis_sql.speaker_names(
+            project.db, None if everything else [t.id for t in chosen]
+        )
         by_fold: dict[str, list[str]] = {}
         for name in known:
             by_fold.setdefault(name.casefold(), []).append(name)
@@ -185,7 +187,9 @@ def resolve_scope(project: Project, spec: ScopeSpec | None = None) -> Scope:
     return Scope(spec, chosen, selection, speakers, everything, conditions)
 
 
-def _apply(condition: Condition, every: list[Transcript], chosen: list[Transcript]) -> list[Transcript]:
+def _apply(
+    condition: Condition, every: list[Transcript], chosen: list[Transcript]
+) -> list[Transcript]:
     keys = sorted({k for t in every for k in t.attributes})
     key = next((k for k in keys if k.casefold() == condition.key.casefold()), None)
     if key is None:

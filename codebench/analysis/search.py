@@ -105,7 +105,9 @@ def search(
 ) -> SearchResult:
     """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring)."""
     if len(pattern) > MAX_PATTERN:
-        raise SearchError(f"the pattern is {len(pattern):,} characters long (at most {MAX_PATTERN:,})")
+        raise SearchError(
+            f"the pattern is {len(pattern):,} characters long (at most {MAX_PATTERN:,})"
+        )
     if not pattern.strip():
         raise SearchError("the pattern is empty: give a word, a phrase or --regex PATTERN")
     resolved = scope if isinstance(scope, Scope) else resolve_scope(project, scope)
@@ -191,14 +193,19 @@ def _index_hits(
             lo = at - removed
             hi = end - removed - 1
             removed += 2
-            if not check or _as_typed(marked[at + 1 : end], alternatives, case_sensitive, exact_accents):
+            if not check or _as_typed(
+                marked[at + 1 : end], alternatives, case_sensitive, exact_accents
+            ):
                 out.append((seg_id, tid, ordinal, speaker, base + lo, base + hi))
             at = marked.find(opening, end)
     return out
 
 
 def _as_typed(
-    found: str, alternatives: list[tuple[list[str], bool]], case_sensitive: bool, exact_accents: bool
+    found: str,
+    alternatives: list[tuple[list[str], bool]],
+    case_sensitive: bool,
+    exact_accents: bool,
 ) -> bool:
     """Whether the words ``found`` match one alternative with case or accents as typed."""
 

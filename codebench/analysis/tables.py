@@ -120,7 +120,9 @@ def count_table(
         order = {t.name: i for i, t in enumerate(transcripts)}
         rows = [
             {"transcript": t, "speaker": s, what: v[0], "segments": v[1]}
-            for (t, s), v in sorted(counts.items(), key=lambda kv: (order.get(kv[0][0], 0), kv[0][1]))
+            for (t, s), v in sorted(
+                counts.items(), key=lambda kv: (order.get(kv[0][0], 0), kv[0][1])
+            )
         ]
         columns = [Column("transcript", "Transcript"), Column("speaker", "Speaker")]
         keys = 2
@@ -128,7 +130,9 @@ def count_table(
         key = attribute_key(by.partition(":")[2], transcripts)
         value_of = {t.name: t.attributes.get(key, NONE) for t in transcripts}
         groups: dict[str, list[int]] = {}
-        for t in sorted(transcripts, key=lambda t: (t.attributes.get(key) is None, t.attributes.get(key, ""))):
+        for t in sorted(
+            transcripts, key=lambda t: (t.attributes.get(key) is None, t.attributes.get(key, ""))
+        ):
             groups.setdefault(value_of[t.name], [0, 0, 0, 0])[0] += 1
         hit: dict[str, set[str]] = {}
         for item in items:
@@ -155,7 +159,9 @@ def count_table(
         columns=[*columns, Column(what, what_label, "int"), Column("segments", "Segments", "int")],
         rows=rows,
         keys=keys,
-        notes=[f"{plural(len(items), what[:-1])} in {plural(len(transcripts), 'transcript')} in scope."],
+        notes=[
+            f"{plural(len(items), what[:-1])} in {plural(len(transcripts), 'transcript')} in scope."
+        ],
     )
 
 
@@ -205,3 +211,26 @@ def as_json(value: Any) -> Any:
     from codebench.reports.writers import jsonable
 
     return jsonable(value)
+
+
+def kwic_lines(result: SearchResult, width: int) -> list[tuple[str, str, str, str]]:
+    """Aligned keyword-in-context lines: (where, left context, hit, right context).
+
+    The left context is cut and padded from the left to ``width`` characters,
+    so every hit starts in the same column; the right context is cut to ``width``.
+    """
+    rows = []
+    places = [
+        f"{h.transcript}:{h.ordinal}" + (f" {h.speaker}" if h.speaker else "") for h in result.hits
+    ]
+    size = max((len(p) for p in places), default=0)
+    for place, h in zip(places, result.hits):
+        rows.append(
+            (
+                place.ljust(size),
+                h.left[-width:].rjust(width) if width else "",
+                h.text,
+                h.right[:width],
+            )
+        )
+    return rows

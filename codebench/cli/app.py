@@ -95,6 +95,7 @@ def register() -> None:
     """Attach every command module's commands to :data:`cli`."""
     from codebench.cli import (
         agreement_cmds,
+        analysis_cmds,
         codebook_cmds,
         coding_cmds,
         exchange_cmds,
@@ -113,6 +114,7 @@ def register() -> None:
         refi_cmds,
         agreement_cmds,
         report_cmds,
+        analysis_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -23,8 +23,6 @@ from codebench.ids import now
 from codebench.store.aggregates import int_columns, prepare_scan
 
 if TYPE_CHECKING:
-    import sqlite3
-
     import numpy as np
     import sqlite_utils
 
@@ -290,4 +288,6 @@ def segment_texts(db: Any, transcript_ids: Sequence[int] | None = None) -> TextH
 
 def fts_rowids(db: Any, match: str) -> list[int]:
     """The plain FTS5 query (the search benchmark's baseline): matching segment ids."""
-    return [r[0] for r in db.execute("SELECT rowid FROM segment_fts WHERE segment_fts MATCH ?", [match])]
+    return [
+        r[0] for r in db.execute("SELECT rowid FROM segment_fts WHERE segment_fts MATCH ?", [match])
+    ]

@@ -205,7 +205,6 @@ def _events_outlive_transcripts(db: sqlite_utils.Database) -> None:
     )
 
 
-
 @migrations(name="0007_analysis")
 def _analysis(db: sqlite_utils.Database) -> None:
     """Saved coding queries, and a full-text index of every segment's text.

@@ -1,0 +1,315 @@
+"""`codebench query`, `codebench queries` and `codebench search`: the analysis layer's CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
+from codebench.cli.output import check_binary_stdout, console, emit, is_stdout, output_option, say
+
+if TYPE_CHECKING:
+    from codebench.analysis.scope import ScopeSpec
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("table", "csv", "xlsx", "md", "html", "docx", "json")
+
+
+def scope_options(func: F) -> F:
+    """``--where``, ``--transcripts``, ``--coder``/``--coders`` and ``--speaker``."""
+    options = [
+        click.option(
+            "--where",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Only transcripts whose attribute KEY is VALUE (KEY!=VALUE: another value); repeatable, all must hold.",
+        ),
+        click.option(
+            "--transcripts",
+            multiple=True,
+            metavar="A,B",
+            help="Only these transcripts (comma-separated names; repeatable).",
+        ),
+        click.option(
+            "--coder",
+            "coder",
+            multiple=True,
+            metavar="NAME",
+            help="Whose codings: a coder, 'all' or 'consensus'; repeatable. "
+            "Default: the consensus coder if there is one, else every coder pooled.",
+        ),
+        click.option(
+            "--coders", multiple=True, metavar="A,B", help="Several coders, comma-separated."
+        ),
+        click.option(
+            "--speaker",
+            "speakers",
+            multiple=True,
+            metavar="NAME",
+            help="Only what this speaker says; repeatable.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _spec(
+    where: tuple[str, ...],
+    transcripts: tuple[str, ...],
+    coder: tuple[str, ...],
+    coders: tuple[str, ...],
+    speakers: tuple[str, ...],
+) -> ScopeSpec:
+    from codebench.analysis.scope import ScopeSpec
+
+    return ScopeSpec.of(where, transcripts, [*coder, *coders], speakers)
+
+
+def output_options(func: F) -> F:
+    func = output_option("Write to this file (atomically).")(func)
+    func = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="Output format (default: from -o's extension, else a table).",
+    )(func)
+    return click.option(
+        "--count-by",
+        metavar="transcript|speaker|attribute:KEY",
+        help="Count the passages (hits) by transcript, by speaker, or by an attribute's values.",
+    )(func)
+
+
+@click.command(name="query", short_help="Find passages by their codes: 04.2 & 10 & !16.")
+@click.argument("expression", required=False)
+@scope_options
+@output_options
+@click.option("--save", "save_as", metavar="NAME", help="Save the query and its scope as NAME.")
+@click.option("--run", "run_name", metavar="NAME", help="Run the saved query NAME.")
+@pass_ctx
+@handle_errors
+def query(
+    ctx: Context,
+    expression: str | None,
+    where: tuple[str, ...],
+    transcripts: tuple[str, ...],
+    coder: tuple[str, ...],
+    coders: tuple[str, ...],
+    speakers: tuple[str, ...],
+    count_by: str | None,
+    fmt: str | None,
+    output: Path | str | None,
+    save_as: str | None,
+    run_name: str | None,
+) -> None:
+    """Find the passages whose codes match EXPRESSION.
+
+    Codes by number (04.2, 4.2), GUID or name fragment ("Competition", or
+    quoted: "Disadvantages and tensions"); 13.* is 13 and its sub-codes.
+    Operators, loosest first: | (either), & (both), near:N (at most N segments
+    apart), followed-by:N (then, 1 to N segments later), within:turn (in one
+    speaker turn) or within:paragraph, ! (not); parentheses group.
+    See docs/analysis.md for the grammar.
+
+    \b
+    Examples:
+      codebench query '04.2 & 10 & !16' --where role=commissioner
+      codebench query '12 | 13.*' --count-by attribute:role -o innovation.xlsx
+      codebench query '08 within:turn 07' --coders alice,bob --format md
+      codebench query '09 followed-by:3 10' --save sequence
+      codebench query --run sequence --where stage!=planning -o sequence.docx
+    """
+    from codebench.analysis import saved
+    from codebench.analysis.query import run_query
+    from codebench.errors import CodebenchError
+
+    spec = _spec(where, transcripts, coder, coders, speakers)
+    fmt, output = _format(fmt, output)
+    with ctx.open(write=save_as is not None) as project:
+        if run_name is not None:
+            if expression is not None:
+                raise CodebenchError("give an EXPRESSION or --run NAME, not both")
+            stored = saved.saved_query(project, run_name)
+            expression, spec = stored.expression, stored.scope.merged(spec)
+        if expression is None:
+            raise CodebenchError("give a query EXPRESSION (like '04.2 & 10') or --run NAME")
+        result = run_query(project, expression, spec)
+        if save_as is not None:
+            replaced = saved.save_query(project, save_as, expression, spec)
+            say(f"{'Replaced' if replaced else 'Saved'} query {save_as!r}: {expression}", err=True)
+        _show(result, fmt, output, count_by)
+
+
+@click.command(name="queries", short_help="List (or delete) the saved queries.")
+@format_option("table", "json", "csv")
+@click.option("--delete", "delete_name", metavar="NAME", help="Delete the saved query NAME.")
+@pass_ctx
+@handle_errors
+def queries(ctx: Context, fmt: str, delete_name: str | None) -> None:
+    """List the queries saved with `codebench query --save NAME`.
+
+    \b
+    Examples:
+      codebench queries
+      codebench queries --delete sequence
+    """
+    from codebench.analysis import saved
+
+    with ctx.open(write=delete_name is not None) as project:
+        if delete_name is not None:
+            saved.delete_query(project, delete_name)
+            say(f"Deleted query {delete_name!r}", err=True)
+            return
+        rows = [
+            {
+                "name": q.name,
+                "expression": q.expression,
+                "scope": "; ".join(f"{k}: {', '.join(v)}" for k, v in q.scope.to_dict().items()),
+                "updated": q.updated_at,
+            }
+            for q in saved.saved_queries(project)
+        ]
+    emit(rows, fmt, title="Saved queries", columns=["name", "expression", "scope", "updated"])
+
+
+@click.command(name="search", short_help="Find words, phrases or patterns in every transcript.")
+@click.argument("pattern")
+@click.option("--regex", is_flag=True, help="PATTERN is a regular expression.")
+@click.option("--case-sensitive", is_flag=True, help="Match case as typed.")
+@click.option("--exact-accents", is_flag=True, help="Match accents as typed (cafe ≠ café).")
+@click.option(
+    "--in-code",
+    metavar="QUERY",
+    help="Only hits in segments this query matches (a code, or '10 & !16').",
+)
+@click.option(
+    "--context",
+    "width",
+    type=click.IntRange(0, 1000),
+    default=40,
+    show_default=True,
+    help="Characters of context either side.",
+)
+@scope_options
+@output_options
+@pass_ctx
+@handle_errors
+def search(
+    ctx: Context,
+    pattern: str,
+    regex: bool,
+    case_sensitive: bool,
+    exact_accents: bool,
+    in_code: str | None,
+    width: int,
+    where: tuple[str, ...],
+    transcripts: tuple[str, ...],
+    coder: tuple[str, ...],
+    coders: tuple[str, ...],
+    speakers: tuple[str, ...],
+    count_by: str | None,
+    fmt: str | None,
+    output: Path | str | None,
+) -> None:
+    """Find PATTERN in every transcript: keyword in context.
+
+    PATTERN is a word, a phrase (the words in order), a word ending in *
+    (pens* finds pension and pensions), or alternatives: 'TUPE | pension'.
+    Case and accents are folded unless --case-sensitive / --exact-accents.
+
+    \b
+    Examples:
+      codebench search 'TUPE | pension'
+      codebench search 'pension scheme' --where role=commissioner --count-by transcript
+      codebench search 'staff' --in-code 08 -o staff-in-08.xlsx
+      codebench search --regex 'contract(s|ed)?\\b' --speaker 'Dee Fox'
+    """
+    from codebench.analysis.search import search as run_search
+
+    spec = _spec(where, transcripts, coder, coders, speakers)
+    fmt, output = _format(fmt, output)
+    with ctx.open(write=False) as project:
+        result = run_search(
+            project,
+            pattern,
+            spec,
+            regex=regex,
+            case_sensitive=case_sensitive,
+            exact_accents=exact_accents,
+            in_code=in_code,
+            context=width,
+        )
+        _show(result, fmt, output, count_by, width)
+
+
+def _format(fmt: str | None, output: Path | str | None) -> tuple[str, Path | str | None]:
+    """The format (given, or from -o's extension) and the output (``None``: the terminal)."""
+    from codebench.errors import CodebenchError
+    from codebench.reports import writers
+
+    to_stdout = is_stdout(output)
+    fmt = writers.infer_format(None if to_stdout else output, fmt)
+    if fmt not in FORMATS:
+        raise CodebenchError(f"results cannot be written as {fmt} (use {', '.join(FORMATS)})")
+    if fmt in ("xlsx", "docx"):
+        if to_stdout:
+            check_binary_stdout(f"{fmt} output")
+        elif output is None:
+            raise CodebenchError(f"{fmt} output needs a file: add -o FILE (or -o - for a pipe)")
+    if fmt == "table" and output is not None and not to_stdout:
+        fmt = "md"
+    return fmt, output
+
+
+def _print_kwic(out: Any, result: Any, width: int) -> None:
+    """Keyword in context, one hit a line, every hit in the same column."""
+    from rich.text import Text
+
+    from codebench.analysis.tables import kwic_lines
+    from codebench.safety import terminal_safe
+
+    out.print(Text(terminal_safe(f"Search: {result.pattern}"), style="bold"))
+    for place, left, hit, right in kwic_lines(result, width):
+        line = Text.assemble(
+            (terminal_safe(place), "dim"),
+            "  ",
+            terminal_safe(left),
+            (terminal_safe(hit), "bold reverse"),
+            terminal_safe(right),
+        )
+        out.print(line, no_wrap=True, overflow="crop")
+
+
+def _show(
+    result: Any, fmt: str, output: Path | str | None, count_by: str | None, width: int = 40
+) -> None:
+    from codebench.analysis import output as analysis_output
+    from codebench.cli.output import write_output
+
+    if fmt == "table" and (output is None or is_stdout(output)):
+        from codebench.analysis.search import SearchResult
+        from codebench.reports.render_rich import notes_text, rich_table
+
+        tables = analysis_output.tables_for(result, count_by)
+        out = console()
+        if isinstance(result, SearchResult) and count_by is None:
+            _print_kwic(out, result, width)
+            out.print(notes_text(tables[0].notes))
+            return
+        out.print(rich_table(tables[0]))
+        out.print(notes_text(tables[0].notes))
+        return
+    data = analysis_output.render(result, fmt, count_by)
+    if output is None or is_stdout(output):
+        write_output("-", data, what=f"{fmt} output")
+    else:
+        write_output(output, data)
+        say(f"Wrote {output} ({fmt})", err=True)
+
+
+COMMANDS = [query, queries, search]
