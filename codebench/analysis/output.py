@@ -52,6 +52,8 @@ def render(result: Result, fmt: str, count_by: str | None = None) -> str | bytes
 
     if fmt == "json":
         data: dict[str, Any] = as_json(result)
+        if isinstance(result, SearchResult):
+            data["hits"] = as_json(result.hits)
         if count_by is not None:
             counts = counts_for(result, count_by)
             data["counts"] = {"by": count_by, "rows": counts.rows}

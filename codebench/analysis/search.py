@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codebench.analysis import grammar
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope
@@ -41,17 +41,20 @@ if TYPE_CHECKING:
 
 #: Longest pattern accepted (a typed search is a line; a longer one is a mistake or an attack).
 MAX_PATTERN = 1_000
+#: Segments whose hits are read by id; for more, every match is read and the rest skipped.
+_FEW = 500
 #: Characters of context on each side of a hit.
 CONTEXT = 40
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_SPACE = re.compile(r"\s+")
+#: Line breaks and tabs in a context read as spaces (one for one).
+_BREAKS = re.compile(r"[\n\r\t\v\f]")
 
 
 class SearchError(CodebenchError):
     """A search pattern that cannot be searched for."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Hit:
     """One match: where it is, what it matched, and the text either side."""
 
@@ -68,19 +71,38 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
+    """What a search found: the matching segments now, their hits when first asked for.
+
+    Finding the segments reads the full-text index alone (a word over a
+    whole project is one FTS5 query); where each hit lies and its context
+    are read for those segments on first use of :attr:`hits`, so a caller
+    that wants counts of segments, or one page, never pays for them all.
+    """
+
     pattern: str
     mode: str
-    hits: list[Hit]
     #: Segments with at least one hit.
     segments: int
     scope_notes: list[str]
     _scope: Scope | None = field(default=None, repr=False)
+    #: Ids of the matching segments; reads the hits of some of them (in reading order).
+    _segment_ids: list[int] = field(default_factory=list, repr=False)
+    _read: Any = field(default=None, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
     kind: str = "search"
 
     @property
     def scope(self) -> Scope:
         assert self._scope is not None
         return self._scope
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Every hit, in reading order (read on first use)."""
+        if "hits" not in self._cache:
+            self._cache["hits"] = self._read(self._segment_ids) if self._read else []
+        hits: list[Hit] = self._cache["hits"]
+        return hits
 
     @property
     def notes(self) -> list[str]:
@@ -111,11 +133,18 @@ def search(
     if not pattern.strip():
         raise SearchError("the pattern is empty: give a word, a phrase or --regex PATTERN")
     resolved = scope if isinstance(scope, Scope) else resolve_scope(project, scope)
+    width = max(0, context)
+    found: list[_Found] | None = None
     if regex:
         found = _regex_hits(project, pattern, resolved, case_sensitive, exact_accents)
         mode = "regular expression" + ("" if case_sensitive else ", case folded")
     else:
-        found = _index_hits(project, pattern, resolved, case_sensitive, exact_accents)
+        match, alternatives = fts_expression(pattern)
+        if case_sensitive or exact_accents:
+            found = _index_hits(project, match, alternatives, None, case_sensitive, exact_accents)
+            found = [
+                f for f in found if resolved.everything or f[1] in set(resolved.transcript_ids)
+            ]
         mode = "words, " + (
             "case and accents as typed"
             if case_sensitive and exact_accents
@@ -125,24 +154,41 @@ def search(
             if case_sensitive
             else "case and accents folded"
         )
+    if found is not None:
+        ids = list(dict.fromkeys(f[0] for f in found))
+    else:
+        ids = analysis_sql.fts_segment_ids(project.db, match, resolved.transcript_filter)
     if resolved.speakers is not None:
-        keep = set(resolved.speakers)
-        found = [f for f in found if f[3] in keep]
+        spoken = set(
+            analysis_sql.segments_of_speakers(
+                project.db, resolved.speakers, resolved.transcript_filter
+            )
+        )
+        ids = [i for i in ids if i in spoken]
     if in_code is not None:
         from codebench.analysis.query import Evaluation
 
         evaluation = Evaluation(project, in_code, grammar.parse(in_code), resolved)
         inside = set(evaluation.seg.id[evaluation.mask(evaluation.tree)].tolist())
-        found = [f for f in found if f[0] in inside]
+        ids = [i for i in ids if i in inside]
         mode += f", inside {in_code}"
-    hits = _with_context(project, resolved, found, max(0, context))
+
+    def read(segment_ids: list[int]) -> list[Hit]:
+        if found is not None:
+            wanted = set(segment_ids)
+            chosen = [f for f in found if f[0] in wanted]
+        else:
+            chosen = _index_hits(project, match, alternatives, segment_ids, False, False)
+        return _with_context(project, resolved, chosen, width)
+
     return SearchResult(
         pattern=pattern,
         mode=mode,
-        hits=hits,
-        segments=len({(h.transcript, h.ordinal) for h in hits}),
+        segments=len(ids),
         scope_notes=resolved.notes[1:] if in_code is None else resolved.notes,
         _scope=resolved,
+        _segment_ids=ids,
+        _read=read,
     )
 
 
@@ -174,16 +220,26 @@ def fts_expression(pattern: str) -> tuple[str, list[tuple[list[str], bool]]]:
 
 
 def _index_hits(
-    project: Project, pattern: str, scope: Scope, case_sensitive: bool, exact_accents: bool
+    project: Project,
+    match: str,
+    alternatives: list[tuple[list[str], bool]],
+    segment_ids: list[int] | None,
+    case_sensitive: bool,
+    exact_accents: bool,
 ) -> list[_Found]:
-    match, alternatives = fts_expression(pattern)
-    rows = analysis_sql.fts_hits(project.db, match, scope.transcript_filter)
+    """Every hit of the FTS5 query ``match`` (in ``segment_ids``), where ``highlight()`` puts it."""
+    wanted = None
+    if segment_ids is not None and len(segment_ids) > _FEW:
+        wanted, segment_ids = set(segment_ids), None  # one pass over the matches, then keep
+    rows = analysis_sql.fts_hits(project.db, match, segment_ids)
     check = case_sensitive or exact_accents
     out: list[_Found] = []
     opening, closing = analysis_sql.HIT_OPEN, analysis_sql.HIT_CLOSE
     for seg_id, tid, ordinal, base, speaker, marked in zip(
         rows.segment_id, rows.transcript_id, rows.ordinal, rows.start, rows.speaker, rows.marked
     ):
+        if wanted is not None and seg_id not in wanted:
+            continue
         at = marked.find(opening)
         removed = 0
         while at >= 0:
@@ -259,11 +315,18 @@ def _with_context(project: Project, scope: Scope, found: list[_Found], width: in
                 start=lo,
                 end=hi,
                 text=text[lo:hi],
-                left=_SPACE.sub(" ", text[max(0, lo - width) : lo]),
-                right=_SPACE.sub(" ", text[hi : hi + width]),
+                left=_flat(text[max(0, lo - width) : lo]),
+                right=_flat(text[hi : hi + width]),
             )
         )
     return hits
+
+
+def _flat(text: str) -> str:
+    """``text`` on one line: line breaks and tabs become spaces, one for one."""
+    if "\n" in text or "\r" in text or "\t" in text or "\v" in text or "\f" in text:
+        return _BREAKS.sub(" ", text)
+    return text
 
 
 def strip_accents(text: str) -> str:
