@@ -165,6 +165,16 @@ def count_table(
     )
 
 
+def check_count_by(by: str, transcripts: Sequence[Transcript]) -> None:
+    """Refuse a ``--count-by`` that names no grouping (before any work is done)."""
+    if by in ("transcript", "speaker"):
+        return
+    if by.startswith("attribute:"):
+        attribute_key(by.partition(":")[2], transcripts)
+        return
+    raise ScopeError(f"--count-by {by!r}: use {', '.join(COUNT_BY)}")
+
+
 def attribute_key(typed: str, transcripts: Sequence[Transcript]) -> str:
     """The attribute ``typed`` names (any case), or a one-line error naming the attributes."""
     keys = sorted({k for t in transcripts for k in t.attributes})

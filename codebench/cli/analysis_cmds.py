@@ -138,6 +138,7 @@ def query(
             expression, spec = stored.expression, stored.scope.merged(spec)
         if expression is None:
             raise CodebenchError("give a query EXPRESSION (like '04.2 & 10') or --run NAME")
+        _check_count_by(project, count_by)
         result = run_query(project, expression, spec)
         if save_as is not None:
             replaced = saved.save_query(project, save_as, expression, spec)
@@ -234,6 +235,7 @@ def search(
     spec = _spec(where, transcripts, coder, coders, speakers)
     fmt, output = _format(fmt, output)
     with ctx.open(write=False) as project:
+        _check_count_by(project, count_by)
         result = run_search(
             project,
             pattern,
@@ -245,6 +247,13 @@ def search(
             context=width,
         )
         _show(result, fmt, output, count_by, width)
+
+
+def _check_count_by(project: Any, count_by: str | None) -> None:
+    if count_by is not None:
+        from codebench.analysis.tables import check_count_by
+
+        check_count_by(count_by, project.transcripts())
 
 
 def _format(fmt: str | None, output: Path | str | None) -> tuple[str, Path | str | None]:

@@ -187,3 +187,10 @@ def test_search_in_the_terminal(study_path: Path) -> None:
     assert "4 hits in 4 segments of 3 transcripts" in out
     code, out, _ = run(study_path, "search", "staff", "--count-by", "speaker")
     assert code == 0 and "Dee Fox" in out and "Hal Ito" in out
+
+
+def test_a_bad_count_by_is_refused_before_any_work(study_path: Path) -> None:
+    code, _, err = run(study_path, "search", "staff", "--count-by", "code")
+    assert code == 1 and "use transcript, speaker, attribute:KEY" in err
+    code, _, err = run(study_path, "query", "10", "--count-by", "attribute:Colour")
+    assert code == 1 and "(attributes: role, stage)" in err
