@@ -249,6 +249,150 @@ def search(
         _show(result, fmt, output, count_by, width)
 
 
+@click.command(
+    name="words", short_help="Word frequencies and n-grams, per code, attribute or speaker."
+)
+@click.option(
+    "--by",
+    metavar="code|attribute:KEY|speaker|transcript",
+    help="Rank per group: per code, per value of an attribute, per speaker or per transcript.",
+)
+@click.option(
+    "--in-code", metavar="QUERY", help="Only segments this query matches (a code, or '10 & !16')."
+)
+@click.option(
+    "--ngram", type=click.IntRange(1, 5), default=1, show_default=True, help="Words per term."
+)
+@click.option(
+    "--top", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Terms per group."
+)
+@scope_options
+@output_option("Write to this file (atomically).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "png", "svg"]),
+    help="Output format (default: from -o's extension, else ranked bars in the terminal).",
+)
+@pass_ctx
+@handle_errors
+def words(
+    ctx: Context,
+    by: str | None,
+    in_code: str | None,
+    ngram: int,
+    top: int,
+    where: tuple[str, ...],
+    transcripts: tuple[str, ...],
+    coder: tuple[str, ...],
+    coders: tuple[str, ...],
+    speakers: tuple[str, ...],
+    output: Path | str | None,
+    fmt: str | None,
+) -> None:
+    """Rank the words (or --ngram phrases) used, leaving out the stop list.
+
+    Only codable segments count (not the interviewer's questions); see
+    `codebench stop-words` to edit the stop list.
+
+    \b
+    Examples:
+      codebench words --top 30
+      codebench words --by attribute:role --ngram 2 -o phrases-by-role.xlsx
+      codebench words --in-code 10 -o commissioning-words.png
+      codebench words --by code --top 10 --format md
+    """
+    from codebench.analysis.words import chart_bytes, word_frequencies, words_table
+    from codebench.cli.output import write_output
+    from codebench.reports import writers
+
+    spec = _spec(where, transcripts, coder, coders, speakers)
+    to_stdout = is_stdout(output)
+    chosen = writers.infer_format(None if to_stdout else output, fmt)
+    if chosen in ("xlsx", "docx", "png") and output is None:
+        from codebench.errors import CodebenchError
+
+        raise CodebenchError(f"{chosen} output needs a file: add -o FILE (or -o - for a pipe)")
+    if chosen in ("xlsx", "docx", "png") and to_stdout:
+        check_binary_stdout(f"{chosen} output")
+    with ctx.open(write=False) as project:
+        result = word_frequencies(project, spec, by=by, in_code=in_code, ngram=ngram, top=top)
+    table = words_table(result)
+    if chosen == "table" and (output is None or to_stdout):
+        _print_bars(result)
+        return
+    if chosen in ("png", "svg"):
+        data: str | bytes = chart_bytes(result, chosen)
+        if chosen == "svg":
+            data = data.decode("utf-8") if isinstance(data, bytes) else data
+    elif chosen == "json":
+        import json
+
+        from codebench.analysis.tables import as_json
+        from codebench.safety import json_safe
+
+        data = json_safe(json.dumps(as_json(result), ensure_ascii=False, indent=2)) + "\n"
+    else:
+        data = writers.render_tables(
+            [table], "md" if chosen == "table" else chosen, title=table.title
+        )
+    write_output(output if output is not None else "-", data, what=f"{chosen} output")
+    if output is not None and not to_stdout:
+        say(f"Wrote {output} ({chosen})", err=True)
+
+
+def _print_bars(result: Any) -> None:
+    """Ranked bars in the terminal, one block per group."""
+    from rich.text import Text
+
+    from codebench.reports.render_rich import bar, notes_text
+    from codebench.safety import terminal_safe
+
+    out = console()
+    groups = [g for g, _ in result.groups] if result.by else [""]
+    for group in groups:
+        terms = [t for t in result.terms if t.group == group]
+        if not terms:
+            continue
+        out.print(Text(terminal_safe(group or "Word frequencies"), style="bold"))
+        width = max(len(t.term) for t in terms)
+        top = max(t.count for t in terms)
+        for t in terms:
+            line = Text(terminal_safe(t.term).ljust(width) + " ")
+            line.append(bar(t.count, top, 30), style="cyan")
+            line.append(f" {t.count:,}")
+            out.print(line, no_wrap=True, overflow="crop")
+    out.print(notes_text(result.notes))
+
+
+@click.command(name="stop-words", short_help="Show or edit the project's stop list.")
+@click.option("--add", multiple=True, metavar="WORD", help="Leave this word out too; repeatable.")
+@click.option("--remove", multiple=True, metavar="WORD", help="Count this word again; repeatable.")
+@click.option("--reset", is_flag=True, help="Back to the built-in English list.")
+@pass_ctx
+@handle_errors
+def stop_words_cmd(
+    ctx: Context, add: tuple[str, ...], remove: tuple[str, ...], reset: bool
+) -> None:
+    """Show the stop list `codebench words` leaves out, or edit it for this project.
+
+    \b
+    Examples:
+      codebench stop-words --add council --add service
+      codebench stop-words --remove well
+    """
+    from codebench.analysis.words import edit_stop_words, stop_words
+
+    editing = bool(add or remove or reset)
+    with ctx.open(write=editing) as project:
+        words = (
+            edit_stop_words(project, list(add), list(remove), reset=reset)
+            if editing
+            else stop_words(project)
+        )
+    say(" ".join(sorted(words)))
+
+
 def _check_count_by(project: Any, count_by: str | None) -> None:
     if count_by is not None:
         from codebench.analysis.tables import check_count_by
@@ -321,4 +465,4 @@ def _show(
         say(f"Wrote {output} ({fmt})", err=True)
 
 
-COMMANDS = [query, queries, search]
+COMMANDS = [query, queries, search, words, stop_words_cmd]
