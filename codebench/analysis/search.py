@@ -67,6 +67,8 @@ class Hit:
     text: str
     left: str
     right: str
+    #: The transcript's database id (for coding the hit).
+    _transcript_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,7 @@ def _with_context(project: Project, scope: Scope, found: list[_Found], width: in
                 text=text[lo:hi],
                 left=_flat(text[max(0, lo - width) : lo]),
                 right=_flat(text[hi : hi + width]),
+                _transcript_id=tid,
             )
         )
     return hits

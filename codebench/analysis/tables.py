@@ -22,6 +22,7 @@ from codebench.analysis.scope import ScopeError, choices
 from codebench.reports.tables import Column, Table
 
 if TYPE_CHECKING:
+    from codebench.analysis.autocode import AutocodeBatch
     from codebench.analysis.query import QueryResult
     from codebench.analysis.search import SearchResult
     from codebench.models import Transcript
@@ -244,3 +245,34 @@ def kwic_lines(result: SearchResult, width: int) -> list[tuple[str, str, str, st
             )
         )
     return rows
+
+
+def autocode_table(batch: AutocodeBatch, rejected: set[int] | None = None) -> Table:
+    """The preview of an auto-coding batch: numbered passages (rejected ones marked)."""
+    rejected = rejected or set()
+    return Table(
+        name="autocode",
+        title=f"Code {batch.code}: search {batch.pattern}",
+        columns=[
+            Column("number", "#", "int"),
+            Column("transcript", "Transcript"),
+            Column("segments", "Segments"),
+            Column("hits", "Hits", "int"),
+            Column("text", "Text"),
+            Column("decision", "Decision"),
+        ],
+        rows=[
+            {
+                "number": p.number,
+                "transcript": p.transcript,
+                "segments": str(p.first_segment)
+                if p.first_segment == p.last_segment
+                else f"{p.first_segment}\u2013{p.last_segment}",
+                "hits": p.hits,
+                "text": p.text,
+                "decision": "reject" if p.number in rejected else "code",
+            }
+            for p in batch.proposals
+        ],
+        notes=batch.notes,
+    )

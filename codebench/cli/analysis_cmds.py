@@ -393,6 +393,106 @@ def stop_words_cmd(
     say(" ".join(sorted(words)))
 
 
+@click.command(
+    name="autocode", short_help="Code the hits of a search: preview, then apply as one action."
+)
+@click.argument("pattern")
+@click.option("--code", "code", required=True, help="The code to apply (number or name).")
+@click.option(
+    "--coder", envvar="CODEBENCH_CODER", required=True, help="Who codes (or set CODEBENCH_CODER)."
+)
+@click.option(
+    "--spread",
+    type=click.Choice(["hit", "segment", "turn"]),
+    default="segment",
+    show_default=True,
+    help="Code the words found, their sentence segment, or the whole speaker turn.",
+)
+@click.option(
+    "--apply", "do_apply", is_flag=True, help="Apply the batch (without it: preview only)."
+)
+@click.option(
+    "--reject", multiple=True, metavar="N,M", help="Leave out these passages of the preview."
+)
+@click.option("--regex", is_flag=True, help="PATTERN is a regular expression.")
+@click.option("--case-sensitive", is_flag=True, help="Match case as typed.")
+@click.option("--exact-accents", is_flag=True, help="Match accents as typed.")
+@click.option("--in-code", metavar="QUERY", help="Only hits in segments this query matches.")
+@click.option("--where", multiple=True, metavar="KEY=VALUE", help="As for search; repeatable.")
+@click.option("--transcripts", multiple=True, metavar="A,B", help="Only these transcripts.")
+@click.option("--coders", multiple=True, metavar="A,B", help="Whose codings --in-code looks at.")
+@click.option("--speaker", "speakers", multiple=True, metavar="NAME", help="Only this speaker.")
+@pass_ctx
+@handle_errors
+def autocode(
+    ctx: Context,
+    pattern: str,
+    code: str,
+    coder: str,
+    spread: str,
+    do_apply: bool,
+    reject: tuple[str, ...],
+    regex: bool,
+    case_sensitive: bool,
+    exact_accents: bool,
+    in_code: str | None,
+    where: tuple[str, ...],
+    transcripts: tuple[str, ...],
+    coders: tuple[str, ...],
+    speakers: tuple[str, ...],
+) -> None:
+    """Code the hits of a search for PATTERN with CODE, as one reviewable batch.
+
+    Without --apply, lists the numbered passages the code would go on and
+    writes nothing. With --apply, codes them (less any --reject-ed numbers)
+    as --coder in one action, which that coder's undo reverts as a whole;
+    nobody else's codings are touched.
+
+    \b
+    Examples:
+      codebench autocode 'TUPE | pension' --code 17 --coder alice
+      codebench autocode 'TUPE | pension' --code 17 --coder alice --reject 2 --apply
+      codebench autocode staff --code 08 --coder alice --spread turn --where role=manager
+    """
+    from codebench.analysis.autocode import apply_autocode, plan_autocode
+    from codebench.analysis.scope import ScopeError, split_list
+    from codebench.analysis.search import search as run_search
+    from codebench.reports.render_rich import notes_text
+
+    spec = _spec(where, transcripts, (), coders, speakers)
+    numbers = []
+    for item in split_list(reject):
+        if not item.isdigit():
+            raise ScopeError(f"--reject {item!r}: give passage numbers from the preview (2,5)")
+        numbers.append(int(item))
+    with ctx.open(write=do_apply) as project:
+        found = run_search(
+            project,
+            pattern,
+            spec,
+            regex=regex,
+            case_sensitive=case_sensitive,
+            exact_accents=exact_accents,
+            in_code=in_code,
+        )
+        batch = plan_autocode(project, found, code, spread)
+        if not do_apply:
+            from codebench.analysis.tables import autocode_table
+            from codebench.reports.render_rich import rich_table
+
+            table = autocode_table(batch, set(numbers))
+            out = console()
+            out.print(rich_table(table))
+            out.print(notes_text([*table.notes, "Nothing written: add --apply to code them."]))
+            return
+        added = apply_autocode(project, batch, coder, numbers)
+        kept = len(batch.proposals) - len(set(numbers))
+        say(
+            f"Coded {len(added)} passages with {batch.code} as {coder} "
+            f"({kept - len(added)} already coded so; one action, undone as one)"
+        )
+
+
 def _check_count_by(project: Any, count_by: str | None) -> None:
     if count_by is not None:
         from codebench.analysis.tables import check_count_by
@@ -465,4 +565,4 @@ def _show(
         say(f"Wrote {output} ({fmt})", err=True)
 
 
-COMMANDS = [query, queries, search, words, stop_words_cmd]
+COMMANDS = [query, queries, search, autocode, words, stop_words_cmd]
