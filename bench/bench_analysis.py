@@ -37,6 +37,7 @@ from codebench.analysis.grammar import parse
 from codebench.analysis.query import Evaluation, run_query
 from codebench.analysis.scope import ScopeSpec, resolve_scope
 from codebench.analysis.search import search
+from codebench.analysis.words import word_frequencies
 from codebench.project import Project
 
 QUERY = "04.2 & 10 & !16"
@@ -147,6 +148,7 @@ def main() -> None:
             "plain FTS5 rowids + text",
             None,
         ),
+        ("words: top 20, every segment", lambda: word_frequencies(project), None, None),
     ]
     load_before = os.getloadavg()[0]
     medians: dict[str, tuple[float, float]] = {}
