@@ -46,6 +46,9 @@ def scope_options(func: F) -> F:
             "--coders", multiple=True, metavar="A,B", help="Several coders, comma-separated."
         ),
         click.option(
+            "--consensus", is_flag=True, help="The consensus coding (as --coder consensus)."
+        ),
+        click.option(
             "--speaker",
             "speakers",
             multiple=True,
@@ -64,10 +67,13 @@ def _spec(
     coder: tuple[str, ...],
     coders: tuple[str, ...],
     speakers: tuple[str, ...],
+    consensus: bool = False,
 ) -> ScopeSpec:
     from codebench.analysis.scope import ScopeSpec
 
-    return ScopeSpec.of(where, transcripts, [*coder, *coders], speakers)
+    return ScopeSpec.of(
+        where, transcripts, [*coder, *coders, *(["consensus"] if consensus else [])], speakers
+    )
 
 
 def output_options(func: F) -> F:
@@ -100,6 +106,7 @@ def query(
     transcripts: tuple[str, ...],
     coder: tuple[str, ...],
     coders: tuple[str, ...],
+    consensus: bool,
     speakers: tuple[str, ...],
     count_by: str | None,
     fmt: str | None,
@@ -128,7 +135,7 @@ def query(
     from codebench.analysis.query import run_query
     from codebench.errors import CodebenchError
 
-    spec = _spec(where, transcripts, coder, coders, speakers)
+    spec = _spec(where, transcripts, coder, coders, speakers, consensus)
     fmt, output = _format(fmt, output)
     with ctx.open(write=save_as is not None) as project:
         if run_name is not None:
@@ -212,6 +219,7 @@ def search(
     transcripts: tuple[str, ...],
     coder: tuple[str, ...],
     coders: tuple[str, ...],
+    consensus: bool,
     speakers: tuple[str, ...],
     count_by: str | None,
     fmt: str | None,
@@ -232,7 +240,7 @@ def search(
     """
     from codebench.analysis.search import search as run_search
 
-    spec = _spec(where, transcripts, coder, coders, speakers)
+    spec = _spec(where, transcripts, coder, coders, speakers, consensus)
     fmt, output = _format(fmt, output)
     with ctx.open(write=False) as project:
         _check_count_by(project, count_by)
@@ -286,6 +294,7 @@ def words(
     transcripts: tuple[str, ...],
     coder: tuple[str, ...],
     coders: tuple[str, ...],
+    consensus: bool,
     speakers: tuple[str, ...],
     output: Path | str | None,
     fmt: str | None,
@@ -306,7 +315,7 @@ def words(
     from codebench.cli.output import write_output
     from codebench.reports import writers
 
-    spec = _spec(where, transcripts, coder, coders, speakers)
+    spec = _spec(where, transcripts, coder, coders, speakers, consensus)
     to_stdout = is_stdout(output)
     chosen = writers.infer_format(None if to_stdout else output, fmt)
     if chosen in ("xlsx", "docx", "png") and output is None:

@@ -48,6 +48,7 @@ def test_query_in_the_terminal(study_path: Path) -> None:
         (["search", "(", "--regex"], "not a valid regular expression"),
         (["search", "staff", "--speaker", "zed"], "no speaker 'zed'"),
         (["search", "staff", "--in-code", "10 &"], "expected a code at column 5"),
+        (["query", "10", "--consensus"], "the project has no consensus coder"),
     ],
 )
 def test_mistakes_are_one_line_errors(study_path: Path, args: list[str], message: str) -> None:
@@ -194,3 +195,17 @@ def test_a_bad_count_by_is_refused_before_any_work(study_path: Path) -> None:
     assert code == 1 and "use transcript, speaker, attribute:KEY" in err
     code, _, err = run(study_path, "query", "10", "--count-by", "attribute:Colour")
     assert code == 1 and "(attributes: role, stage)" in err
+
+
+def test_consensus_scope(study: Project) -> None:
+    study.coder("consensus", create=True, kind="consensus")
+    study.code_segments("consensus", "b", [2], "10")
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    code, out, _ = run(study.path, "query", "10", "--consensus", "--format", "json")
+    assert code == 0
+    assert [p["location"] for p in json.loads(out)["passages"]] == ["b, segment 2"]
+    # With a consensus coder, it is the default, as in the reports.
+    code, out, _ = run(study.path, "query", "10", "--format", "json")
+    assert [p["location"] for p in json.loads(out)["passages"]] == ["b, segment 2"]
+    code, out, _ = run(study.path, "query", "10", "--coder", "all", "--format", "json")
+    assert len(json.loads(out)["passages"]) == 3
