@@ -109,7 +109,7 @@ class QueryResult:
     @property
     def notes(self) -> list[str]:
         meaning = "; ".join(
-            f"{r.typed} = {', '.join(r.codes)}" for r in self.references if r.typed != r.codes[0]
+            dict.fromkeys(f"{r.typed} = {', '.join(r.codes)}" for r in self.references)
         )
         notes = [
             f"{plural(len(self.passages), 'passage')} ({plural(self.segments, 'segment')}) in "

@@ -209,3 +209,17 @@ def test_consensus_scope(study: Project) -> None:
     assert [p["location"] for p in json.loads(out)["passages"]] == ["b, segment 2"]
     code, out, _ = run(study.path, "query", "10", "--coder", "all", "--format", "json")
     assert len(json.loads(out)["passages"]) == 3
+
+
+def test_markup_and_controls_in_code_names_print_literally(study: Project) -> None:
+    from codebench.codebook.edits import add_code
+
+    add_code(study, "alice", "[bold]Boss[/bold] \x1b[31m")
+    study.code_segments("alice", "b", [2], "[bold]Boss[/bold] \x1b[31m")
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    code, out, _ = run(study.path, "query", '"[bold]Boss" & 10')
+    assert code == 0
+    assert "[bold]Boss[/bold]" in out.replace("\n", "") or "[bold]Boss" in out
+    assert "\x1b" not in out and "\u241b" in out
+    code, out, _ = run(study.path, "query", '"[bold]Boss"', "--format", "csv")
+    assert "[bold]Boss[/bold] \u241b[31m" in out
