@@ -1,4 +1,7 @@
-"""Auto-coding from a search: a reviewable batch of passages, applied as one undoable action.
+"""Auto-coding from a search or a query: a reviewable batch, applied as one undoable action.
+
+A query's passages make a batch the same way (:func:`plan_query_code`, a
+"query code"): each passage's codable segments, coded as one span.
 
 :func:`plan_autocode` turns a search's hits into the passages a code would
 go on, spread to the hit itself, its sentence segment or its speaker turn:
@@ -25,7 +28,8 @@ from codebench.errors import CodebenchError
 from codebench.store import analysis as analysis_sql
 
 if TYPE_CHECKING:
-    from codebench.models import Code, Coder
+    from codebench.analysis.query import QueryResult
+    from codebench.models import Code, Coder, Segment
     from codebench.project import Project
 
 SPREADS = ("hit", "segment", "turn")
@@ -48,23 +52,29 @@ class Proposal:
 
 @dataclass(frozen=True)
 class AutocodeBatch:
+    #: The search pattern or the query expression the batch comes from.
     pattern: str
     code: str
     spread: str
     proposals: list[Proposal]
-    #: Hits left out because their segment is not codable.
+    #: Hits (or passages' segments) left out because they are not codable.
     not_codable: int = 0
     _code: Code | None = field(default=None, repr=False)
+    #: ``search`` or ``query``: what the event's payload names as the source.
+    source: str = "search"
     kind: str = "autocode"
 
     @property
     def notes(self) -> list[str]:
-        notes = [
-            f"{len(self.proposals)} passages to code {self.code} "
-            f"(search {self.pattern!r}, spread to the {self.spread})."
-        ]
+        what = (
+            f"search {self.pattern!r}, spread to the {self.spread}"
+            if self.source == "search"
+            else f"query {self.pattern!r}"
+        )
+        notes = [f"{len(self.proposals)} passages to code {self.code} ({what})."]
         if self.not_codable:
-            notes.append(f"{self.not_codable} hits in segments not codable are left out.")
+            things = "hits" if self.source == "search" else "segments"
+            notes.append(f"{self.not_codable} {things} not codable are left out.")
         return notes
 
 
@@ -134,6 +144,55 @@ def plan_autocode(
     return AutocodeBatch(result.pattern, target.label, spread, proposals, not_codable, target)
 
 
+def plan_query_code(project: Project, result: QueryResult, code: str | Code) -> AutocodeBatch:
+    """A "query code": the passages of a query as a batch for ``code``.
+
+    Each passage's codable runs become one passage each (a ``near`` span may
+    hold an interviewer's question between two answers, which is not coded).
+    """
+    target = project.code(code)
+    if target.archived:
+        raise CodebenchError(f"code {target.label!r} is archived")
+    segments: dict[str, list[Segment]] = {}
+    texts: dict[str, str] = {}
+    proposals: list[Proposal] = []
+    skipped = 0
+    for passage in result.passages:
+        if passage.transcript not in segments:
+            segments[passage.transcript] = project.segments(passage.transcript)
+            texts[passage.transcript] = project.text(passage.transcript)
+        t_segments = segments[passage.transcript]
+        run: list[Segment] = []
+        for s in t_segments[passage.first_segment : passage.last_segment + 1]:
+            if s.codable:
+                run.append(s)
+                continue
+            skipped += 1
+            if run:
+                proposals.append(_proposal(texts, passage.transcript, run, len(proposals)))
+                run = []
+        if run:
+            proposals.append(_proposal(texts, passage.transcript, run, len(proposals)))
+    return AutocodeBatch(
+        result.expression, target.label, "passage", proposals, skipped, target, source="query"
+    )
+
+
+def _proposal(texts: dict[str, str], transcript: str, run: list[Segment], count: int) -> Proposal:
+    lo, hi = run[0].start, run[-1].end
+    return Proposal(
+        number=count + 1,
+        transcript=transcript,
+        transcript_id=run[0].transcript_id,
+        start=lo,
+        end=hi,
+        first_segment=run[0].ordinal,
+        last_segment=run[-1].ordinal,
+        text=texts[transcript][lo:hi],
+        hits=len(run),
+    )
+
+
 def apply_autocode(
     project: Project, batch: AutocodeBatch, coder: str | Coder, reject: Iterable[int] = ()
 ) -> list[int]:
@@ -162,5 +221,5 @@ def apply_autocode(
         "coding.add",
         coder,
         changes,
-        meta={"source": "search", "pattern": batch.pattern, "spread": batch.spread},
+        meta={"source": batch.source, "pattern": batch.pattern, "spread": batch.spread},
     )

@@ -252,12 +252,12 @@ def autocode_table(batch: AutocodeBatch, rejected: set[int] | None = None) -> Ta
     rejected = rejected or set()
     return Table(
         name="autocode",
-        title=f"Code {batch.code}: search {batch.pattern}",
+        title=f"Code {batch.code}: {batch.source} {batch.pattern}",
         columns=[
             Column("number", "#", "int"),
             Column("transcript", "Transcript"),
             Column("segments", "Segments"),
-            Column("hits", "Hits", "int"),
+            Column("hits", "Hits" if batch.source == "search" else "Segments (n)", "int"),
             Column("text", "Text"),
             Column("decision", "Decision"),
         ],

@@ -97,6 +97,20 @@ def output_options(func: F) -> F:
 @output_options
 @click.option("--save", "save_as", metavar="NAME", help="Save the query and its scope as NAME.")
 @click.option("--run", "run_name", metavar="NAME", help="Run the saved query NAME.")
+@click.option(
+    "--code-as",
+    metavar="CODE",
+    help="A query code: code the passages with CODE (a preview; --apply writes).",
+)
+@click.option(
+    "--as",
+    "as_coder",
+    envvar="CODEBENCH_CODER",
+    metavar="NAME",
+    help="With --code-as: who codes (or set CODEBENCH_CODER).",
+)
+@click.option("--apply", "do_apply", is_flag=True, help="With --code-as: apply the batch.")
+@click.option("--reject", multiple=True, metavar="N,M", help="With --code-as: leave these out.")
 @pass_ctx
 @handle_errors
 def query(
@@ -113,6 +127,10 @@ def query(
     output: Path | str | None,
     save_as: str | None,
     run_name: str | None,
+    code_as: str | None,
+    as_coder: str | None,
+    do_apply: bool,
+    reject: tuple[str, ...],
 ) -> None:
     """Find the passages whose codes match EXPRESSION.
 
@@ -130,6 +148,7 @@ def query(
       codebench query '08 within:turn 07' --coders alice,bob --format md
       codebench query '09 followed-by:3 10' --save sequence
       codebench query --run sequence --where stage!=planning -o sequence.docx
+      codebench query '04.2 & 10' --code-as 21 --as alice --apply
     """
     from codebench.analysis import saved
     from codebench.analysis.query import run_query
@@ -137,7 +156,11 @@ def query(
 
     spec = _spec(where, transcripts, coder, coders, speakers, consensus)
     fmt, output = _format(fmt, output)
-    with ctx.open(write=save_as is not None) as project:
+    if code_as is None and (do_apply or reject):
+        raise CodebenchError("--apply and --reject go with --code-as CODE")
+    if code_as is not None and do_apply and not as_coder:
+        raise CodebenchError("--code-as with --apply needs --as NAME (who codes)")
+    with ctx.open(write=save_as is not None or do_apply) as project:
         if run_name is not None:
             if expression is not None:
                 raise CodebenchError("give an EXPRESSION or --run NAME, not both")
@@ -147,6 +170,11 @@ def query(
             raise CodebenchError("give a query EXPRESSION (like '04.2 & 10') or --run NAME")
         _check_count_by(project, count_by)
         result = run_query(project, expression, spec)
+        if code_as is not None:
+            from codebench.analysis.autocode import plan_query_code
+
+            _batch(project, plan_query_code(project, result, code_as), as_coder, do_apply, reject)
+            return
         if save_as is not None:
             replaced = saved.save_query(project, save_as, expression, spec)
             say(f"{'Replaced' if replaced else 'Saved'} query {save_as!r}: {expression}", err=True)
@@ -463,17 +491,10 @@ def autocode(
       codebench autocode 'TUPE | pension' --code 17 --coder alice --reject 2 --apply
       codebench autocode staff --code 08 --coder alice --spread turn --where role=manager
     """
-    from codebench.analysis.autocode import apply_autocode, plan_autocode
-    from codebench.analysis.scope import ScopeError, split_list
+    from codebench.analysis.autocode import plan_autocode
     from codebench.analysis.search import search as run_search
-    from codebench.reports.render_rich import notes_text
 
     spec = _spec(where, transcripts, (), coders, speakers)
-    numbers = []
-    for item in split_list(reject):
-        if not item.isdigit():
-            raise ScopeError(f"--reject {item!r}: give passage numbers from the preview (2,5)")
-        numbers.append(int(item))
     with ctx.open(write=do_apply) as project:
         found = run_search(
             project,
@@ -485,21 +506,38 @@ def autocode(
             in_code=in_code,
         )
         batch = plan_autocode(project, found, code, spread)
-        if not do_apply:
-            from codebench.analysis.tables import autocode_table
-            from codebench.reports.render_rich import rich_table
+        _batch(project, batch, coder, do_apply, reject)
 
-            table = autocode_table(batch, set(numbers))
-            out = console()
-            out.print(rich_table(table))
-            out.print(notes_text([*table.notes, "Nothing written: add --apply to code them."]))
-            return
-        added = apply_autocode(project, batch, coder, numbers)
-        kept = len(batch.proposals) - len(set(numbers))
-        say(
-            f"Coded {len(added)} passages with {batch.code} as {coder} "
-            f"({kept - len(added)} already coded so; one action, undone as one)"
-        )
+
+def _batch(
+    project: Any, batch: Any, coder: str | None, do_apply: bool, reject: tuple[str, ...]
+) -> None:
+    """Preview a batch (numbered passages, nothing written) or apply it as one action."""
+    from codebench.analysis.autocode import apply_autocode
+    from codebench.analysis.scope import ScopeError, split_list
+    from codebench.reports.render_rich import notes_text
+
+    numbers = []
+    for item in split_list(reject):
+        if not item.isdigit():
+            raise ScopeError(f"--reject {item!r}: give passage numbers from the preview (2,5)")
+        numbers.append(int(item))
+    if not do_apply:
+        from codebench.analysis.tables import autocode_table
+        from codebench.reports.render_rich import rich_table
+
+        table = autocode_table(batch, set(numbers))
+        out = console()
+        out.print(rich_table(table))
+        out.print(notes_text([*table.notes, "Nothing written: add --apply to code them."]))
+        return
+    assert coder is not None
+    added = apply_autocode(project, batch, coder, numbers)
+    kept = len(batch.proposals) - len(set(numbers))
+    say(
+        f"Coded {len(added)} passages with {batch.code} as {coder} "
+        f"({kept - len(added)} already coded so; one action, undone as one)"
+    )
 
 
 def _check_count_by(project: Any, count_by: str | None) -> None:

@@ -106,3 +106,46 @@ def test_cli_preview_then_apply(study: Project) -> None:
     assert len(codings(study) - before) == 2
     result = run("autocode", "staff", "--code", "19", "--coder", "carol", "--reject", "x")
     assert result.exit_code == 1 and "give passage numbers" in result.stderr
+
+
+def test_a_query_code(study: Project) -> None:
+    from codebench.analysis.autocode import plan_query_code
+    from codebench.analysis.query import run_query
+
+    # a1–a6 holds the interviewer's a4, which is not coded: two passages there.
+    batch = plan_query_code(study, run_query(study, "10 followed-by:3 08"), "21")
+    assert [(p.transcript, p.first_segment, p.last_segment) for p in batch.proposals] == [
+        ("a", 1, 3),
+        ("a", 5, 6),
+        ("c", 1, 3),
+    ]
+    assert batch.not_codable == 1 and batch.source == "query"
+    before = codings(study)
+    events = len(study.events())
+    assert len(apply_autocode(study, batch, "bob")) == 3
+    (event,) = study.events()[events:]
+    assert event.payload["source"] == "query" and event.payload["pattern"] == "10 followed-by:3 08"
+    assert undo(study, "bob") is not None and codings(study) == before
+
+
+def test_cli_query_code(study: Project) -> None:
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["-p", str(study.path), *args], catch_exceptions=False)
+
+    before = codings(study)
+    result = run("query", "04.2 & 10 & !16", "--code-as", "21")
+    assert result.exit_code == 0 and "3 passages to code 21" in result.stdout
+    assert codings(study) == before
+    result = run("query", "04.2 & 10 & !16", "--code-as", "21", "--apply")
+    assert result.exit_code == 1 and "needs --as NAME" in result.stderr
+    result = run(
+        "query", "04.2 & 10 & !16", "--code-as", "21", "--as", "alice", "--reject", "3", "--apply"
+    )
+    assert result.exit_code == 0 and "Coded 2 passages" in result.stdout
+    assert {(k, t) for k, code, t, _, _ in codings(study) - before} == {
+        ("alice", "a"),
+        ("alice", "b"),
+    }
+    assert run("query", "10", "--apply").exit_code == 1
