@@ -28,6 +28,7 @@ from codebench.store import analysis as analysis_sql
 
 if TYPE_CHECKING:
     from codebench.project import Project
+    from codebench.reports.coded_units import CodedUnits
 
 #: Choices listed in an error message before "and N more".
 MAX_CHOICES = 12
@@ -235,3 +236,24 @@ def choices(names: Sequence[str]) -> str:
     shown = ", ".join(names[:MAX_CHOICES])
     more = len(names) - MAX_CHOICES
     return shown + (f", and {more} more" if more > 0 else "")
+
+
+def report_units(
+    project: Project, scope: Scope, *, speakers: bool = False, words: bool = False
+) -> CodedUnits:
+    """The reports' coded units for ``scope``'s transcripts and coders, its note on every report.
+
+    Speakers are not a report scope (a report counts whole transcripts); a
+    scope naming speakers is refused.
+    """
+    from dataclasses import replace
+
+    from codebench.reports.coded_units import build_units
+
+    if scope.speakers is not None:
+        raise ScopeError("--speaker applies to queries and searches, not to reports")
+    notes = [n for n in scope.notes[1:] if n.startswith("Scope:")]
+    selection = replace(scope.selection, note=" ".join([scope.selection.note, *notes]))
+    return build_units(
+        project, selection, speakers=speakers, words=words, transcripts=scope.transcripts
+    )
