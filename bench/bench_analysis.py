@@ -74,6 +74,15 @@ def main() -> None:
 
     project = Project.open(args.path)
     db = project.db
+    if db.execute("SELECT count(*) FROM segment_fts").fetchone()[0] == 0:
+        # bench_reports.build writes segments with plain SQL, past the store that indexes them.
+        from codebench.store.analysis import index_transcript
+
+        start = time.perf_counter()
+        with project.transaction():
+            for t in project.transcripts():
+                index_transcript(db, t.id)
+        print(f"indexed the segments' text in {time.perf_counter() - start:.1f} s")
     n_segments = db.execute("SELECT count(*) FROM segments").fetchone()[0]
     n_codings = db.execute("SELECT count(*) FROM codings").fetchone()[0]
     print(

@@ -7,9 +7,9 @@ segments and the codings of the query's codes are read as numpy columns
 parameter (``json_each``) rather than thousands of bound ids.
 
 The full-text index ``segment_fts`` (migration 0007) holds each segment's
-text with its transcript, ordinal, start offset and speaker; triggers on
-``segments`` keep it in step with every import, merge and removal, so
-search never scans the transcripts.
+text with its transcript, ordinal, start offset and speaker. The writers of
+segments call :func:`index_transcript` after inserting them; triggers on
+``segments`` drop deleted ones. Search never scans the transcripts.
 """
 
 from __future__ import annotations
@@ -230,6 +230,30 @@ class TextHits:
     start: list[int]
     speaker: list[str | None]
     marked: list[str]
+
+
+def index_transcript(db: Any, transcript_id: int, text: str | None = None) -> int:
+    """Add the segments of one transcript to ``segment_fts``; returns how many.
+
+    Called by every writer of segments (:func:`codebench.store.transcripts.insert_segments`,
+    the merge's segment copy) right after it inserts them, in its transaction.
+    """
+    if text is None:
+        row = db.execute("SELECT text FROM transcripts WHERE id = ?", [transcript_id]).fetchone()
+        text = row[0] if row else ""
+    rows = db.execute(
+        "SELECT id, ordinal, start_char, end_char, speaker FROM segments WHERE transcript_id = ?",
+        [transcript_id],
+    ).fetchall()
+    conn = db.conn if hasattr(db, "conn") else db
+    # Called twice for one transcript, the rows are replaced, never doubled (rowid lookups).
+    conn.executemany("DELETE FROM segment_fts WHERE rowid = ?", [(r[0],) for r in rows])
+    conn.executemany(
+        "INSERT INTO segment_fts (rowid, body, transcript_id, ordinal, start_char, speaker)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(i, text[lo:hi], transcript_id, o, lo, who) for i, o, lo, hi, who in rows],
+    )
+    return len(rows)
 
 
 def fts_segment_ids(db: Any, match: str, transcript_ids: Sequence[int] | None = None) -> list[int]:

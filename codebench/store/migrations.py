@@ -211,9 +211,12 @@ def _analysis(db: sqlite_utils.Database) -> None:
 
     ``segment_fts`` (FTS5, Unicode words with case and accents folded) holds
     each segment's text with the columns a hit is reported by, so a search
-    reads the index alone. Triggers on ``segments`` keep it in step with
-    every writer (import, merge, REFI-QDA, removal, which deletes segments);
-    segments already in the project are indexed here.
+    reads the index alone. The store's two segment writers index what they
+    insert (:func:`codebench.store.analysis.index_transcript`: the text is
+    read once per transcript; a trigger would read it once per segment and
+    make imports several times slower); triggers drop a deleted segment
+    (transcript removal) and re-index a changed one. Segments already in the
+    project are indexed here.
     """
     db.executescript(
         """
@@ -237,13 +240,6 @@ def _analysis(db: sqlite_utils.Database) -> None:
             SELECT s.id, substr(t.text, s.start_char + 1, s.end_char - s.start_char),
                    s.transcript_id, s.ordinal, s.start_char, s.speaker
             FROM segments s JOIN transcripts t ON t.id = s.transcript_id;
-        CREATE TRIGGER segments_fts_insert AFTER INSERT ON segments
-        BEGIN
-            INSERT INTO segment_fts (rowid, body, transcript_id, ordinal, start_char, speaker)
-                SELECT NEW.id, substr(t.text, NEW.start_char + 1, NEW.end_char - NEW.start_char),
-                       NEW.transcript_id, NEW.ordinal, NEW.start_char, NEW.speaker
-                FROM transcripts t WHERE t.id = NEW.transcript_id;
-        END;
         CREATE TRIGGER segments_fts_delete AFTER DELETE ON segments
         BEGIN
             DELETE FROM segment_fts WHERE rowid = OLD.id;

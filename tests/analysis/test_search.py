@@ -140,18 +140,46 @@ def test_the_index_follows_imports_and_removals(study: Project, write_transcript
     assert fts_rows(study) == study.db.execute("SELECT count(*) FROM segments").fetchone()[0]
 
 
-def test_the_migration_indexes_an_existing_project(tmp_path, write_transcript) -> None:
+def test_the_migration_indexes_an_existing_project(tmp_path) -> None:
     from codebench.store import migrations
     from codebench.store.connection import open_database
 
     path = tmp_path / "old.db"
     db = open_database(path, create=True, migrate=False)
     migrations.migrate(db, path, stop_before="0007_analysis")
-    old = Project(db, path)
-    assert old.import_files([write_transcript("a.txt", "Ann: Pension talk.\n")]).ok
-    old.close()
+    text = "Ann: Pension talk.\n"
+    db.execute(
+        "INSERT INTO transcripts (guid, name, text, sha256, source_name, source_format, imported_at)"
+        " VALUES ('g', 'a', ?, 'h', 'a.txt', 'txt', '2025-01-01')",
+        [text],
+    )
+    db.execute(
+        "INSERT INTO segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph)"
+        " VALUES (1, 0, 5, 18, 'Ann', 1, 0, 0)"
+    )
+    db.conn.commit()
+    db.close()
 
     project = Project.open(path)
     assert "0007_analysis" in migrations.applied_names(project.db)
     assert hits(project, "pension") == [("a", 0, "Pension")]
     project.close()
+
+
+def test_every_writer_of_segments_indexes_them(study: Project, tmp_path) -> None:
+    from codebench.exchange.merge.run import merge
+    from codebench.exchange.qdpx.project import export_qdpx, import_qdpx
+
+    export_qdpx(study, tmp_path / "study.qdpx")
+    copy = Project.init(tmp_path / "copy.db")
+    import_qdpx(copy, tmp_path / "study.qdpx")
+    assert fts_rows(copy) == copy.db.execute("SELECT count(*) FROM segments").fetchone()[0] == 18
+    assert hits(copy, "tupe") == [("b", 3, "TUPE")]
+
+    target = Project.init(tmp_path / "target.db")
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    merge(target, [study.path])
+    assert fts_rows(target) == 18
+    assert hits(target, "tupe") == [("b", 3, "TUPE")]
+    copy.close()
+    target.close()
