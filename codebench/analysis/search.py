@@ -144,9 +144,9 @@ def search(
         match, alternatives = fts_expression(pattern)
         if case_sensitive or exact_accents:
             found = _index_hits(project, match, alternatives, None, case_sensitive, exact_accents)
-            found = [
-                f for f in found if resolved.everything or f[1] in set(resolved.transcript_ids)
-            ]
+            if not resolved.everything:
+                inside = set(resolved.transcript_ids)
+                found = [f for f in found if f[1] in inside]
         mode = "words, " + (
             "case and accents as typed"
             if case_sensitive and exact_accents

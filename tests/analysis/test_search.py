@@ -75,6 +75,9 @@ def test_scopes_and_in_code(study: Project) -> None:
         ("a", 6, "Staff"),
     ]
     assert hits(study, "staff", scope={"transcripts": ["c"]}) == [("c", 3, "staff")]
+    manager = {"where": ["role=manager"]}
+    assert hits(study, "staff", case_sensitive=True, scope=manager) == [("c", 3, "staff")]
+    assert hits(study, "Staff", case_sensitive=True, scope=manager) == []
     assert hits(study, "staff", scope={"speakers": ["hal ito"]}) == [("c", 3, "staff")]
     assert hits(study, "staff", in_code="10") == [("a", 3, "staff")]
     assert hits(study, "staff", in_code="08") == [
