@@ -97,6 +97,7 @@ def register() -> None:
     """Attach every command module's commands to :data:`cli`."""
     from codebench.cli import (
         agreement_cmds,
+        analysis_cmds,
         codebook_cmds,
         coding_cmds,
         design_cmds,
@@ -117,6 +118,7 @@ def register() -> None:
         agreement_cmds,
         design_cmds,
         report_cmds,
+        analysis_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

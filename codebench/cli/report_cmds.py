@@ -32,6 +32,8 @@ KINDS = (
     "html",
 )
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
+#: Reports that take --where and --transcripts (computed from coded units).
+SCOPED = ("frequencies", "by-attribute", "matrix", "cooccurrence")
 MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers")
 
 
@@ -44,6 +46,19 @@ MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers"
     metavar="NAME",
     help="Whose codings: a coder's name, 'all' (every human coder) or 'consensus'; repeatable. "
     "Default: the consensus coder if there is one, else all coders pooled.",
+)
+@click.option(
+    "--where",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="frequencies, by-attribute, matrix, cooccurrence: only transcripts whose attribute "
+    "KEY is VALUE (KEY!=VALUE: another value); repeatable.",
+)
+@click.option(
+    "--transcripts",
+    multiple=True,
+    metavar="A,B",
+    help="frequencies, by-attribute, matrix, cooccurrence: only these transcripts.",
 )
 @click.option(
     "--attribute",
@@ -108,6 +123,8 @@ def report(
     ctx: Context,
     kind: str,
     coders: tuple[str, ...],
+    where: tuple[str, ...],
+    transcripts: tuple[str, ...],
     attributes: tuple[str, ...],
     presence: bool,
     transpose: bool,
@@ -128,6 +145,7 @@ def report(
     Examples:
       codebench report frequencies
       codebench report by-attribute --attribute role -o by-role.xlsx
+      codebench report frequencies --where role=commissioner --where stage!=planning
       codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
       codebench report quotes --code 12 --context -o quotes-12.docx
       codebench report matrix --presence --transpose --format csv-wide -o cases.csv
@@ -162,6 +180,8 @@ def report(
             context=context,
             subcodes=not no_subcodes,
             rollup=rollup,
+            where=list(where),
+            transcripts=list(transcripts),
         )
         view = {"rollup": rollup, "measure": measure, "transpose": transpose}
         if output is not None:
@@ -189,11 +209,34 @@ def build(
     context: bool,
     subcodes: bool,
     rollup: bool,
+    where: list[str] | None = None,
+    transcripts: list[str] | None = None,
 ) -> Any:
     """Compute the report ``kind`` (one library call per kind)."""
     from codebench import reports
     from codebench.errors import CodebenchError
 
+    if where or transcripts:
+        if kind not in SCOPED:
+            raise CodebenchError(
+                f"--where and --transcripts apply to {', '.join(SCOPED)}, not to {kind}"
+            )
+        from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
+
+        scope = resolve_scope(project, ScopeSpec.of(where or (), transcripts or (), coders or ()))
+        units = report_units(
+            project, scope, speakers=kind == "frequencies", words=kind == "frequencies"
+        )
+        if kind == "frequencies":
+            return reports.frequencies(project, units=units)
+        if kind == "by-attribute":
+            if len(attributes) != 1:
+                known = ", ".join(reports.attribute_keys(project)) or "none yet"
+                raise CodebenchError(f"by-attribute needs one --attribute (attributes: {known})")
+            return reports.by_attribute(project, attributes[0], rollup=rollup, units=units)
+        if kind == "matrix":
+            return reports.code_matrix(project, presence=presence, rollup=rollup, units=units)
+        return reports.cooccurrence(project, normalise=normalise, units=units)
     if kind == "frequencies":
         return reports.frequencies(project, coders)
     if kind == "by-attribute":

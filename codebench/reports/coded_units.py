@@ -298,15 +298,18 @@ def build_units(
     speakers: bool = False,
     words: bool = False,
     code_ids: list[int] | None = None,
+    transcripts: Sequence[Transcript] | None = None,
 ) -> CodedUnits:
     """Map the selected coders' codings onto segments (see the module docstring).
 
     ``speakers`` and ``words`` read those facts now, alongside the codings;
-    otherwise they are read when first asked for.
+    otherwise they are read when first asked for. ``transcripts`` limits the
+    units to those transcripts (a scope): codings elsewhere are not placed,
+    so every count and denominator is of the transcripts given.
     """
     db = project.db
     codes = project.codes(include_archived=True)
-    transcripts = project.transcripts()
+    transcripts = list(transcripts) if transcripts is not None else project.transcripts()
     frame = _Frame.of(codes, transcripts)
     with aggregates.side_reader(db) as other, ThreadPoolExecutor(max_workers=1) as pool:
         if other is None:

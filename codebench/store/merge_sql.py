@@ -313,6 +313,9 @@ def copy_segments(db: sqlite_utils.Database, source_id: int, target_id: int) -> 
         f" FROM {SOURCE}.segments WHERE transcript_id = ? ORDER BY ordinal",
         [target_id, source_id],
     )
+    from codebench.store.analysis import index_transcript
+
+    index_transcript(db, target_id)
     return cursor.rowcount
 
 

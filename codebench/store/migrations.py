@@ -248,6 +248,58 @@ def _assignments(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0007_analysis")
+def _analysis(db: sqlite_utils.Database) -> None:
+    """Saved coding queries, and a full-text index of every segment's text.
+
+    ``segment_fts`` (FTS5, Unicode words with case and accents folded) holds
+    each segment's text with the columns a hit is reported by, so a search
+    reads the index alone. The store's two segment writers index what they
+    insert (:func:`codebench.store.analysis.index_transcript`: the text is
+    read once per transcript; a trigger would read it once per segment and
+    make imports several times slower); triggers drop a deleted segment
+    (transcript removal) and re-index a changed one. Segments already in the
+    project are indexed here.
+    """
+    db.executescript(
+        """
+        CREATE TABLE saved_queries (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            expression TEXT NOT NULL,
+            scope TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE VIRTUAL TABLE segment_fts USING fts5(
+            body,
+            transcript_id UNINDEXED,
+            ordinal UNINDEXED,
+            start_char UNINDEXED,
+            speaker UNINDEXED,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO segment_fts (rowid, body, transcript_id, ordinal, start_char, speaker)
+            SELECT s.id, substr(t.text, s.start_char + 1, s.end_char - s.start_char),
+                   s.transcript_id, s.ordinal, s.start_char, s.speaker
+            FROM segments s JOIN transcripts t ON t.id = s.transcript_id;
+        CREATE TRIGGER segments_fts_delete AFTER DELETE ON segments
+        BEGIN
+            DELETE FROM segment_fts WHERE rowid = OLD.id;
+        END;
+        CREATE TRIGGER segments_fts_update
+        AFTER UPDATE OF transcript_id, ordinal, start_char, end_char, speaker ON segments
+        BEGIN
+            DELETE FROM segment_fts WHERE rowid = OLD.id;
+            INSERT INTO segment_fts (rowid, body, transcript_id, ordinal, start_char, speaker)
+                SELECT NEW.id, substr(t.text, NEW.start_char + 1, NEW.end_char - NEW.start_char),
+                       NEW.transcript_id, NEW.ordinal, NEW.start_char, NEW.speaker
+                FROM transcripts t WHERE t.id = NEW.transcript_id;
+        END;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]

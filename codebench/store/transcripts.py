@@ -68,14 +68,24 @@ def insert_transcript(db: sqlite_utils.Database, values: dict[str, Any]) -> int:
 
 
 def insert_segments(
-    db: sqlite_utils.Database, transcript_id: int, segments: Iterable[Sequence[Any]]
+    db: sqlite_utils.Database,
+    transcript_id: int,
+    segments: Iterable[Sequence[Any]],
+    text: str | None = None,
 ) -> None:
-    """Bulk insert ``(ordinal, start, end, speaker, codable, turn, paragraph, timestamp)`` tuples."""
+    """Bulk insert ``(ordinal, start, end, speaker, codable, turn, paragraph, timestamp)`` tuples.
+
+    The new segments go into the full-text index too (``text``, the
+    transcript's, is read if not given).
+    """
+    from codebench.store.analysis import index_transcript
+
     db.conn.executemany(
         "INSERT INTO segments (transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ((transcript_id, *s) for s in segments),
     )
+    index_transcript(db, transcript_id, text)
 
 
 def set_attributes(db: sqlite_utils.Database, transcript_id: int, values: dict[str, str]) -> None:

@@ -1,0 +1,259 @@
+"""Scopes: which transcripts, coders and speakers a query or a search counts.
+
+What a user types (``--where role=commissioner``, ``--where stage!=planning``,
+``--transcripts A,B``, ``--coder alice`` / ``--coders alice,bob``,
+``--speaker NAME``) is a :class:`ScopeSpec`: plain strings, saved with a
+query as they were typed. :func:`resolve_scope` checks it against the
+project and returns a :class:`Scope`. Every name that matches nothing is a
+one-line error naming the choices, so a typo never silently empties a table.
+
+Rules: several ``--where`` all hold; ``key!=value`` keeps transcripts that
+have the attribute with another value (a transcript without it is not
+known to differ); ``--transcripts`` and ``--where`` both hold; attribute
+names, values, transcript and speaker names match without regard to case.
+Coders follow the reports' rule (:func:`codebench.reports.scope.select_coders`):
+by default the consensus coder if there is one, else every human coder pooled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from codebench.errors import CodebenchError
+from codebench.models import Transcript
+from codebench.reports.scope import CoderSelection, select_coders
+from codebench.store import analysis as analysis_sql
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+    from codebench.reports.coded_units import CodedUnits
+
+#: Choices listed in an error message before "and N more".
+MAX_CHOICES = 12
+
+
+class ScopeError(CodebenchError):
+    """A scope names an attribute, value, transcript, coder or speaker the project lacks."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One ``--where``: ``key=value`` or ``key!=value``."""
+
+    key: str
+    value: str
+    negate: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        if "!=" in text:
+            key, _, value = text.partition("!=")
+            negate = True
+        elif "=" in text:
+            key, _, value = text.partition("=")
+            negate = False
+        else:
+            raise ScopeError(f"--where {text!r}: write KEY=VALUE or KEY!=VALUE (role=commissioner)")
+        key, value = key.strip(), value.strip()
+        if not key or not value:
+            raise ScopeError(f"--where {text!r}: write KEY=VALUE or KEY!=VALUE (role=commissioner)")
+        return cls(key, value, negate)
+
+    def __str__(self) -> str:
+        return f"{self.key}{'!=' if self.negate else '='}{self.value}"
+
+
+def split_list(values: Sequence[str]) -> list[str]:
+    """``("a,b", "c")`` → ``["a", "b", "c"]``: repeated and comma-separated options alike."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """A scope as typed (see the module docstring); ``to_dict`` is how it is saved."""
+
+    where: tuple[str, ...] = ()
+    transcripts: tuple[str, ...] = ()
+    coders: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        where: Sequence[str] = (),
+        transcripts: Sequence[str] = (),
+        coders: Sequence[str] = (),
+        speakers: Sequence[str] = (),
+    ) -> ScopeSpec:
+        return cls(
+            tuple(w.strip() for w in where if w.strip()),
+            tuple(split_list(transcripts)),
+            tuple(split_list(coders)),
+            tuple(s.strip() for s in speakers if s.strip()),
+        )
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in vars(self).items() if v}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScopeSpec:
+        def strings(key: str) -> tuple[str, ...]:
+            value = data.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ScopeError(f"a saved scope's {key!r} is not a list of names")
+            return tuple(value)
+
+        return cls(strings("where"), strings("transcripts"), strings("coders"), strings("speakers"))
+
+    def merged(self, other: ScopeSpec) -> ScopeSpec:
+        """This scope with ``other``'s parts added (a saved query's scope plus the command line's)."""
+        return ScopeSpec(
+            self.where + other.where,
+            self.transcripts + other.transcripts,
+            other.coders or self.coders,
+            self.speakers + other.speakers,
+        )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A resolved scope: the transcripts in it, the coders counted, the speakers kept."""
+
+    spec: ScopeSpec
+    #: Transcripts in scope, in the project's order (by name).
+    transcripts: list[Transcript]
+    selection: CoderSelection
+    #: Exact speaker names kept (``None``: every speaker, and segments without one).
+    speakers: tuple[str, ...] | None = None
+    #: Whether every transcript of the project is in scope.
+    everything: bool = True
+    conditions: list[Condition] = field(default_factory=list)
+
+    @property
+    def transcript_ids(self) -> list[int]:
+        return [t.id for t in self.transcripts]
+
+    @property
+    def transcript_filter(self) -> list[int] | None:
+        """Transcript ids to restrict a read to (``None``: all of them, no filter needed)."""
+        return None if self.everything else self.transcript_ids
+
+    @property
+    def notes(self) -> list[str]:
+        notes = [self.selection.note]
+        parts = [str(c) for c in self.conditions]
+        if self.spec.transcripts:
+            parts.append("transcripts " + ", ".join(self.spec.transcripts))
+        if parts:
+            notes.append(
+                f"Scope: {'; '.join(parts)} ({len(self.transcripts)} transcript"
+                f"{'' if len(self.transcripts) == 1 else 's'})."
+            )
+        if self.speakers is not None:
+            notes.append("Speakers: " + ", ".join(self.speakers) + ".")
+        return notes
+
+
+def resolve_scope(project: Project, spec: ScopeSpec | None = None) -> Scope:
+    """Check ``spec`` against ``project`` (see the module docstring)."""
+    spec = spec or ScopeSpec()
+    every = project.transcripts()
+    chosen = list(every)
+    conditions = [Condition.parse(w) for w in spec.where]
+    for condition in conditions:
+        chosen = _apply(condition, every, chosen)
+    if spec.transcripts:
+        named = {t.id for t in _named_transcripts(every, spec.transcripts)}
+        chosen = [t for t in chosen if t.id in named]
+    selection = select_coders(project, list(spec.coders) or None)
+    everything = len(chosen) == len(every)
+    speakers = None
+    if spec.speakers:
+        known = analysis_sql.speaker_names(
+            project.db, None if everything else [t.id for t in chosen]
+        )
+        by_fold: dict[str, list[str]] = {}
+        for name in known:
+            by_fold.setdefault(name.casefold(), []).append(name)
+        found: list[str] = []
+        for typed in spec.speakers:
+            if typed.casefold() not in by_fold:
+                raise ScopeError(
+                    f"no speaker {typed!r} in the transcripts in scope (speakers: {choices(known)})"
+                )
+            found += [n for n in by_fold[typed.casefold()] if n not in found]
+        speakers = tuple(found)
+    return Scope(spec, chosen, selection, speakers, everything, conditions)
+
+
+def _apply(
+    condition: Condition, every: list[Transcript], chosen: list[Transcript]
+) -> list[Transcript]:
+    keys = sorted({k for t in every for k in t.attributes})
+    key = next((k for k in keys if k.casefold() == condition.key.casefold()), None)
+    if key is None:
+        raise ScopeError(
+            f"--where {condition}: no attribute {condition.key!r} (attributes: {choices(keys)})"
+        )
+    values = sorted({t.attributes[key] for t in every if key in t.attributes})
+    wanted = condition.value.casefold()
+    if not any(v.casefold() == wanted for v in values):
+        raise ScopeError(
+            f"--where {condition}: no transcript has {key}={condition.value!r} "
+            f"(values of {key}: {choices(values)})"
+        )
+
+    def keep(t: Transcript) -> bool:
+        if key not in t.attributes:
+            return False
+        same = t.attributes[key].casefold() == wanted
+        return not same if condition.negate else same
+
+    return [t for t in chosen if keep(t)]
+
+
+def _named_transcripts(every: list[Transcript], names: Sequence[str]) -> list[Transcript]:
+    by_name = {t.name.casefold(): t for t in every}
+    by_source = {t.source_name.casefold(): t for t in every}
+    out = []
+    for name in names:
+        found = by_name.get(name.casefold()) or by_source.get(name.casefold())
+        if found is None:
+            raise ScopeError(
+                f"--transcripts: no transcript {name!r} (transcripts: {choices([t.name for t in every])})"
+            )
+        out.append(found)
+    return out
+
+
+def choices(names: Sequence[str]) -> str:
+    """``a, b, c`` (at most :data:`MAX_CHOICES`, then "and N more"); ``none`` for none."""
+    names = list(names)
+    if not names:
+        return "none"
+    shown = ", ".join(names[:MAX_CHOICES])
+    more = len(names) - MAX_CHOICES
+    return shown + (f", and {more} more" if more > 0 else "")
+
+
+def report_units(
+    project: Project, scope: Scope, *, speakers: bool = False, words: bool = False
+) -> CodedUnits:
+    """The reports' coded units for ``scope``'s transcripts and coders, its note on every report.
+
+    Speakers are not a report scope (a report counts whole transcripts); a
+    scope naming speakers is refused.
+    """
+    from dataclasses import replace
+
+    from codebench.reports.coded_units import build_units
+
+    if scope.speakers is not None:
+        raise ScopeError("--speaker applies to queries and searches, not to reports")
+    notes = [n for n in scope.notes[1:] if n.startswith("Scope:")]
+    selection = replace(scope.selection, note=" ".join([scope.selection.note, *notes]))
+    return build_units(
+        project, selection, speakers=speakers, words=words, transcripts=scope.transcripts
+    )

@@ -1,0 +1,351 @@
+"""Project-wide text search, with keyword-in-context hits.
+
+A pattern is a word (``pension``), a phrase (``pension scheme``: the words
+in order, whatever punctuation or spacing lies between), a word or phrase
+ending in ``*`` (``pens*``: any word starting so), or alternatives joined
+by ``|`` (``TUPE | pension``). Words are Unicode letters and digits; case
+and accents are folded (``cafe`` finds "Café") unless asked otherwise.
+Those searches go through the full-text index the store keeps
+(``segment_fts``, FTS5), whose ``highlight()`` says where each hit lies, so
+what is found is exactly what the index matched. ``case_sensitive`` or
+``exact_accents`` then keep only the hits whose words match as typed.
+
+With ``regex`` the pattern is a Python regular expression run over the
+text of every segment in scope (case folded unless ``case_sensitive``;
+accents folded one character for one, so offsets stay true, unless
+``exact_accents``). A match does not run across segments.
+
+The same scopes as queries apply (:mod:`codebench.analysis.scope`), and
+``in_code`` (a query such as ``12`` or ``10 & !16``) keeps hits in segments
+the query matches, so coders in the scope matter only there.
+
+Not here yet: stemming or lemma matching, word frequencies, search-to-code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from codebench.analysis import grammar
+from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope
+from codebench.analysis.tables import plural
+from codebench.errors import CodebenchError
+from codebench.store import aggregates
+from codebench.store import analysis as analysis_sql
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+#: Longest pattern accepted (a typed search is a line; a longer one is a mistake or an attack).
+MAX_PATTERN = 1_000
+#: Segments whose hits are read by id; for more, every match is read and the rest skipped.
+_FEW = 500
+#: Characters of context on each side of a hit.
+CONTEXT = 40
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: Line breaks and tabs in a context read as spaces (one for one).
+_BREAKS = re.compile(r"[\n\r\t\v\f]")
+
+
+class SearchError(CodebenchError):
+    """A search pattern that cannot be searched for."""
+
+
+@dataclass(slots=True)
+class Hit:
+    """One match: where it is, what it matched, and the text either side."""
+
+    transcript: str
+    ordinal: int
+    speaker: str | None
+    #: Offsets of the match in the transcript text.
+    start: int
+    end: int
+    text: str
+    left: str
+    right: str
+    #: The transcript's database id (for coding the hit).
+    _transcript_id: int = 0
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What a search found: the matching segments now, their hits when first asked for.
+
+    Finding the segments reads the full-text index alone (a word over a
+    whole project is one FTS5 query); where each hit lies and its context
+    are read for those segments on first use of :attr:`hits`, so a caller
+    that wants counts of segments, or one page, never pays for them all.
+    """
+
+    pattern: str
+    mode: str
+    #: Segments with at least one hit.
+    segments: int
+    scope_notes: list[str]
+    _scope: Scope | None = field(default=None, repr=False)
+    #: Ids of the matching segments; reads the hits of some of them (in reading order).
+    _segment_ids: list[int] = field(default_factory=list, repr=False)
+    _read: Any = field(default=None, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    kind: str = "search"
+
+    @property
+    def scope(self) -> Scope:
+        assert self._scope is not None
+        return self._scope
+
+    @property
+    def hits(self) -> list[Hit]:
+        """Every hit, in reading order (read on first use)."""
+        if "hits" not in self._cache:
+            self._cache["hits"] = self._read(self._segment_ids) if self._read else []
+        hits: list[Hit] = self._cache["hits"]
+        return hits
+
+    @property
+    def notes(self) -> list[str]:
+        transcripts = len({h.transcript for h in self.hits})
+        return [
+            f"{plural(len(self.hits), 'hit')} in {plural(self.segments, 'segment')} of "
+            f"{plural(transcripts, 'transcript')} ({self.mode}).",
+            *self.scope_notes,
+        ]
+
+
+def search(
+    project: Project,
+    pattern: str,
+    scope: ScopeSpec | Scope | None = None,
+    *,
+    regex: bool = False,
+    case_sensitive: bool = False,
+    exact_accents: bool = False,
+    in_code: str | None = None,
+    context: int = CONTEXT,
+) -> SearchResult:
+    """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring)."""
+    if len(pattern) > MAX_PATTERN:
+        raise SearchError(
+            f"the pattern is {len(pattern):,} characters long (at most {MAX_PATTERN:,})"
+        )
+    if not pattern.strip():
+        raise SearchError("the pattern is empty: give a word, a phrase or --regex PATTERN")
+    resolved = scope if isinstance(scope, Scope) else resolve_scope(project, scope)
+    width = max(0, context)
+    found: list[_Found] | None = None
+    if regex:
+        found = _regex_hits(project, pattern, resolved, case_sensitive, exact_accents)
+        mode = "regular expression" + ("" if case_sensitive else ", case folded")
+    else:
+        match, alternatives = fts_expression(pattern)
+        if case_sensitive or exact_accents:
+            found = _index_hits(project, match, alternatives, None, case_sensitive, exact_accents)
+            if not resolved.everything:
+                inside = set(resolved.transcript_ids)
+                found = [f for f in found if f[1] in inside]
+        mode = "words, " + (
+            "case and accents as typed"
+            if case_sensitive and exact_accents
+            else "accents as typed"
+            if exact_accents
+            else "case as typed"
+            if case_sensitive
+            else "case and accents folded"
+        )
+    if found is not None:
+        ids = list(dict.fromkeys(f[0] for f in found))
+    else:
+        ids = analysis_sql.fts_segment_ids(project.db, match, resolved.transcript_filter)
+    if resolved.speakers is not None:
+        spoken = set(
+            analysis_sql.segments_of_speakers(
+                project.db, resolved.speakers, resolved.transcript_filter
+            )
+        )
+        ids = [i for i in ids if i in spoken]
+    if in_code is not None:
+        from codebench.analysis.query import Evaluation
+
+        evaluation = Evaluation(project, in_code, grammar.parse(in_code), resolved)
+        inside = set(evaluation.seg.id[evaluation.mask(evaluation.tree)].tolist())
+        ids = [i for i in ids if i in inside]
+        mode += f", inside {in_code}"
+
+    def read(segment_ids: list[int]) -> list[Hit]:
+        if found is not None:
+            wanted = set(segment_ids)
+            chosen = [f for f in found if f[0] in wanted]
+        else:
+            chosen = _index_hits(project, match, alternatives, segment_ids, False, False)
+        return _with_context(project, resolved, chosen, width)
+
+    return SearchResult(
+        pattern=pattern,
+        mode=mode,
+        segments=len(ids),
+        scope_notes=resolved.notes[1:] if in_code is None else resolved.notes,
+        _scope=resolved,
+        _segment_ids=ids,
+        _read=read,
+    )
+
+
+#: A hit before its context is read: segment id, transcript id, ordinal, speaker, start, end.
+_Found = tuple[int, int, int, str | None, int, int]
+
+
+def fts_expression(pattern: str) -> tuple[str, list[tuple[list[str], bool]]]:
+    """The FTS5 query for ``pattern`` and its alternatives as (words, last word is a prefix)."""
+    alternatives = []
+    for part in pattern.split("|"):
+        part = part.strip()
+        if not part:
+            continue
+        prefix = part.endswith("*")
+        words = _WORD.findall(part)
+        if not words:
+            continue
+        alternatives.append((words, prefix))
+    if not alternatives:
+        raise SearchError(
+            f"{pattern!r} has no words to search for (letters or digits; or use --regex)"
+        )
+    terms = []
+    for words, prefix in alternatives:
+        phrase = '"' + " ".join(w.replace('"', '""') for w in words) + '"'
+        terms.append(phrase + ("*" if prefix else ""))
+    return " OR ".join(terms), alternatives
+
+
+def _index_hits(
+    project: Project,
+    match: str,
+    alternatives: list[tuple[list[str], bool]],
+    segment_ids: list[int] | None,
+    case_sensitive: bool,
+    exact_accents: bool,
+) -> list[_Found]:
+    """Every hit of the FTS5 query ``match`` (in ``segment_ids``), where ``highlight()`` puts it."""
+    wanted = None
+    if segment_ids is not None and len(segment_ids) > _FEW:
+        wanted, segment_ids = set(segment_ids), None  # one pass over the matches, then keep
+    rows = analysis_sql.fts_hits(project.db, match, segment_ids)
+    check = case_sensitive or exact_accents
+    out: list[_Found] = []
+    opening, closing = analysis_sql.HIT_OPEN, analysis_sql.HIT_CLOSE
+    for seg_id, tid, ordinal, base, speaker, marked in zip(
+        rows.segment_id, rows.transcript_id, rows.ordinal, rows.start, rows.speaker, rows.marked
+    ):
+        if wanted is not None and seg_id not in wanted:
+            continue
+        at = marked.find(opening)
+        removed = 0
+        while at >= 0:
+            end = marked.find(closing, at)
+            if end < 0:
+                break
+            lo = at - removed
+            hi = end - removed - 1
+            removed += 2
+            if not check or _as_typed(
+                marked[at + 1 : end], alternatives, case_sensitive, exact_accents
+            ):
+                out.append((seg_id, tid, ordinal, speaker, base + lo, base + hi))
+            at = marked.find(opening, end)
+    return out
+
+
+def _as_typed(
+    found: str,
+    alternatives: list[tuple[list[str], bool]],
+    case_sensitive: bool,
+    exact_accents: bool,
+) -> bool:
+    """Whether the words ``found`` match one alternative with case or accents as typed."""
+
+    def norm(word: str) -> str:
+        word = word if exact_accents else strip_accents(word)
+        return word if case_sensitive else word.casefold()
+
+    words = [norm(w) for w in _WORD.findall(found)]
+    for typed, prefix in alternatives:
+        wanted = [norm(w) for w in typed]
+        if len(words) != len(wanted):
+            continue
+        if words[:-1] == wanted[:-1] and (
+            words[-1].startswith(wanted[-1]) if prefix else words[-1] == wanted[-1]
+        ):
+            return True
+    return False
+
+
+def _regex_hits(
+    project: Project, pattern: str, scope: Scope, case_sensitive: bool, exact_accents: bool
+) -> list[_Found]:
+    flags = 0 if case_sensitive else re.IGNORECASE
+    try:
+        compiled = re.compile(pattern if exact_accents else fold_accents(pattern), flags)
+    except (re.error, OverflowError, RecursionError) as error:
+        raise SearchError(f"not a valid regular expression: {error}") from None
+    rows = analysis_sql.segment_texts(project.db, scope.transcript_filter)
+    out: list[_Found] = []
+    for seg_id, tid, ordinal, base, speaker, body in zip(
+        rows.segment_id, rows.transcript_id, rows.ordinal, rows.start, rows.speaker, rows.marked
+    ):
+        text = body if exact_accents else fold_accents(body)
+        for m in compiled.finditer(text):
+            if m.end() > m.start():
+                out.append((seg_id, tid, ordinal, speaker, base + m.start(), base + m.end()))
+    return out
+
+
+def _with_context(project: Project, scope: Scope, found: list[_Found], width: int) -> list[Hit]:
+    names = {t.id: t.name for t in scope.transcripts}
+    texts = aggregates.transcript_texts(project.db, sorted({f[1] for f in found}))
+    hits = []
+    for _seg, tid, ordinal, speaker, lo, hi in found:
+        text = texts.get(tid, "")
+        hits.append(
+            Hit(
+                transcript=names.get(tid, str(tid)),
+                ordinal=ordinal,
+                speaker=speaker,
+                start=lo,
+                end=hi,
+                text=text[lo:hi],
+                left=_flat(text[max(0, lo - width) : lo]),
+                right=_flat(text[hi : hi + width]),
+                _transcript_id=tid,
+            )
+        )
+    return hits
+
+
+def _flat(text: str) -> str:
+    """``text`` on one line: line breaks and tabs become spaces, one for one."""
+    if "\n" in text or "\r" in text or "\t" in text or "\v" in text or "\f" in text:
+        return _BREAKS.sub(" ", text)
+    return text
+
+
+def strip_accents(text: str) -> str:
+    """``text`` without combining marks (``Café`` → ``Cafe``); may change the length."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def fold_accents(text: str) -> str:
+    """``text`` with each accented letter replaced by its base letter, one for one (lengths kept)."""
+    if text.isascii():
+        return text
+    return "".join(_fold_char(c) for c in text)
+
+
+def _fold_char(c: str) -> str:
+    if c.isascii():
+        return c
+    base = strip_accents(c)
+    return base if len(base) == 1 else c

@@ -1,0 +1,278 @@
+"""Query and search results as the reports' :class:`~codebench.reports.tables.Table`.
+
+Every output format then comes from the reports' writers
+(:func:`codebench.reports.writers.render_tables`), with their cell
+handling: formula-safe spreadsheet cells, escaped Markdown and HTML,
+XML-safe Word and Excel text. Counts (``--count-by``) are one more table:
+
+- ``transcript``: every transcript in scope, with its passages (hits) and segments;
+- ``attribute:KEY``: every value of ``KEY`` among the transcripts in scope
+  (``(none)`` for those without it), with the group's size ``n``;
+- ``speaker``: each speaker (a name within one transcript) with a passage or
+  hit; a passage with two speakers counts once for each, its segments by who speaks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from codebench.analysis.scope import ScopeError, choices
+from codebench.reports.tables import Column, Table
+
+if TYPE_CHECKING:
+    from codebench.analysis.autocode import AutocodeBatch
+    from codebench.analysis.query import QueryResult
+    from codebench.analysis.search import SearchResult
+    from codebench.models import Transcript
+
+COUNT_BY = ("transcript", "speaker", "attribute:KEY")
+#: Shown for a transcript without the attribute counted by, and a segment without a speaker.
+NONE = "(none)"
+NO_SPEAKER = "(no speaker)"
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One passage or hit as counting sees it: where, and who speaks each of its segments."""
+
+    transcript: str
+    voices: tuple[str | None, ...]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def passages_table(result: QueryResult) -> Table:
+    """One row per passage: where, who, which codes and coders, and the text."""
+    rows = [
+        {
+            "transcript": p.transcript,
+            "segments": str(p.first_segment)
+            if p.segments == 1
+            else f"{p.first_segment}\u2013{p.last_segment}",
+            "speaker": ", ".join(p.speakers),
+            "codes": "; ".join(p.codes),
+            "coders": ", ".join(p.coders),
+            "text": p.text,
+        }
+        for p in result.passages
+    ]
+    return Table(
+        name="passages",
+        title=f"Query: {result.expression}",
+        columns=[
+            Column("transcript", "Transcript"),
+            Column("segments", "Segments"),
+            Column("speaker", "Speaker"),
+            Column("codes", "Codes"),
+            Column("coders", "Coders"),
+            Column("text", "Text"),
+        ],
+        rows=rows,
+        keys=2,
+        notes=result.notes,
+    )
+
+
+def query_counts(result: QueryResult, by: str) -> Table:
+    """``result`` counted by transcript, attribute value or speaker (see the module docstring)."""
+    scope = result._scope
+    transcripts = scope.transcripts if scope is not None else []
+    items = [Counted(p.transcript, p._segment_speakers) for p in result.passages]
+    return count_table(items, transcripts, by, what="passages", title=f"Query: {result.expression}")
+
+
+def search_counts(result: SearchResult, by: str) -> Table:
+    items = [Counted(h.transcript, (h.speaker,)) for h in result.hits]
+    return count_table(
+        items, result.scope.transcripts, by, what="hits", title=f"Search: {result.pattern}"
+    )
+
+
+def count_table(
+    items: Sequence[Counted],
+    transcripts: Sequence[Transcript],
+    by: str,
+    *,
+    what: str,
+    title: str,
+) -> Table:
+    """Items (passages or hits) and their segments, per transcript, attribute value or speaker."""
+    what_label = what.capitalize()
+    if by == "transcript":
+        per: dict[str, list[int]] = {t.name: [0, 0] for t in transcripts}
+        for item in items:
+            cell = per.setdefault(item.transcript, [0, 0])
+            cell[0] += 1
+            cell[1] += len(item.voices)
+        rows = [{"transcript": k, what: v[0], "segments": v[1]} for k, v in per.items()]
+        columns = [Column("transcript", "Transcript")]
+        keys = 1
+    elif by == "speaker":
+        counts: dict[tuple[str, str], list[int]] = {}
+        for item in items:
+            for voice in dict.fromkeys(v or NO_SPEAKER for v in item.voices):
+                counts.setdefault((item.transcript, voice), [0, 0])[0] += 1
+            for v in item.voices:
+                counts[(item.transcript, v or NO_SPEAKER)][1] += 1
+        order = {t.name: i for i, t in enumerate(transcripts)}
+        rows = [
+            {"transcript": t, "speaker": s, what: v[0], "segments": v[1]}
+            for (t, s), v in sorted(
+                counts.items(), key=lambda kv: (order.get(kv[0][0], 0), kv[0][1])
+            )
+        ]
+        columns = [Column("transcript", "Transcript"), Column("speaker", "Speaker")]
+        keys = 2
+    elif by.startswith("attribute:"):
+        key = attribute_key(by.partition(":")[2], transcripts)
+        value_of = {t.name: t.attributes.get(key, NONE) for t in transcripts}
+        groups: dict[str, list[int]] = {}
+        for t in sorted(
+            transcripts, key=lambda t: (t.attributes.get(key) is None, t.attributes.get(key, ""))
+        ):
+            groups.setdefault(value_of[t.name], [0, 0, 0, 0])[0] += 1
+        hit: dict[str, set[str]] = {}
+        for item in items:
+            value = value_of.get(item.transcript, NONE)
+            cell = groups.setdefault(value, [0, 0, 0, 0])
+            cell[2] += 1
+            cell[3] += len(item.voices)
+            hit.setdefault(value, set()).add(item.transcript)
+        rows = [
+            {"value": k, "n": v[0], "with": len(hit.get(k, ())), what: v[2], "segments": v[3]}
+            for k, v in groups.items()
+        ]
+        columns = [
+            Column("value", key),
+            Column("n", "Transcripts (n)", "int"),
+            Column("with", f"Transcripts with {what}", "int"),
+        ]
+        keys = 1
+    else:
+        raise ScopeError(f"--count-by {by!r}: use {', '.join(COUNT_BY)}")
+    return Table(
+        name="counts",
+        title=f"{title}, by {by}",
+        columns=[*columns, Column(what, what_label, "int"), Column("segments", "Segments", "int")],
+        rows=rows,
+        keys=keys,
+        notes=[
+            f"{plural(len(items), what[:-1])} in {plural(len(transcripts), 'transcript')} in scope."
+        ],
+    )
+
+
+def check_count_by(by: str, transcripts: Sequence[Transcript]) -> None:
+    """Refuse a ``--count-by`` that names no grouping (before any work is done)."""
+    if by in ("transcript", "speaker"):
+        return
+    if by.startswith("attribute:"):
+        attribute_key(by.partition(":")[2], transcripts)
+        return
+    raise ScopeError(f"--count-by {by!r}: use {', '.join(COUNT_BY)}")
+
+
+def attribute_key(typed: str, transcripts: Sequence[Transcript]) -> str:
+    """The attribute ``typed`` names (any case), or a one-line error naming the attributes."""
+    keys = sorted({k for t in transcripts for k in t.attributes})
+    for key in keys:
+        if key.casefold() == typed.strip().casefold():
+            return key
+    raise ScopeError(
+        f"--count-by attribute:{typed}: no attribute {typed!r} (attributes: {choices(keys)})"
+    )
+
+
+def kwic_table(result: SearchResult) -> Table:
+    """Keyword in context: one row per hit, left context | hit | right context."""
+    rows = [
+        {
+            "transcript": h.transcript,
+            "segment": h.ordinal,
+            "speaker": h.speaker or "",
+            "left": h.left,
+            "hit": h.text,
+            "right": h.right,
+        }
+        for h in result.hits
+    ]
+    return Table(
+        name="hits",
+        title=f"Search: {result.pattern}",
+        columns=[
+            Column("transcript", "Transcript"),
+            Column("segment", "Segment", "int"),
+            Column("speaker", "Speaker"),
+            Column("left", "Left context"),
+            Column("hit", "Hit"),
+            Column("right", "Right context"),
+        ],
+        rows=rows,
+        keys=2,
+        notes=result.notes,
+    )
+
+
+def as_json(value: Any) -> Any:
+    """A result as JSON-ready data (dataclass fields; private ones left out)."""
+    from codebench.reports.writers import jsonable
+
+    return jsonable(value)
+
+
+def kwic_lines(result: SearchResult, width: int) -> list[tuple[str, str, str, str]]:
+    """Aligned keyword-in-context lines: (where, left context, hit, right context).
+
+    The left context is cut and padded from the left to ``width`` characters,
+    so every hit starts in the same column; the right context is cut to ``width``.
+    """
+    rows = []
+    places = [
+        f"{h.transcript}:{h.ordinal}" + (f" {h.speaker}" if h.speaker else "") for h in result.hits
+    ]
+    size = max((len(p) for p in places), default=0)
+    for place, h in zip(places, result.hits):
+        rows.append(
+            (
+                place.ljust(size),
+                h.left[-width:].rjust(width) if width else "",
+                h.text,
+                h.right[:width],
+            )
+        )
+    return rows
+
+
+def autocode_table(batch: AutocodeBatch, rejected: set[int] | None = None) -> Table:
+    """The preview of an auto-coding batch: numbered passages (rejected ones marked)."""
+    rejected = rejected or set()
+    return Table(
+        name="autocode",
+        title=f"Code {batch.code}: {batch.source} {batch.pattern}",
+        columns=[
+            Column("number", "#", "int"),
+            Column("transcript", "Transcript"),
+            Column("segments", "Segments"),
+            Column("hits", "Hits" if batch.source == "search" else "Segments (n)", "int"),
+            Column("text", "Text"),
+            Column("decision", "Decision"),
+        ],
+        rows=[
+            {
+                "number": p.number,
+                "transcript": p.transcript,
+                "segments": str(p.first_segment)
+                if p.first_segment == p.last_segment
+                else f"{p.first_segment}\u2013{p.last_segment}",
+                "hits": p.hits,
+                "text": p.text,
+                "decision": "reject" if p.number in rejected else "code",
+            }
+            for p in batch.proposals
+        ],
+        notes=batch.notes,
+    )
