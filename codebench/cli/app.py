@@ -99,6 +99,7 @@ def register() -> None:
         coding_cmds,
         exchange_cmds,
         project_cmds,
+        pseudonym_cmds,
         refi_cmds,
         report_cmds,
         tui_cmd,
@@ -113,6 +114,7 @@ def register() -> None:
         refi_cmds,
         agreement_cmds,
         report_cmds,
+        pseudonym_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
