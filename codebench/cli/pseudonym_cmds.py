@@ -7,11 +7,21 @@ outputs take ``--pseudonymise [KEY]`` (:mod:`codebench.cli.pseudonymise_option`)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
-from codebench.cli.output import emit
+from codebench.cli.output import emit, say
+from codebench.cli.pseudonymise_option import (
+    PASSPHRASE_ENV,
+    key_option,
+    key_path_for,
+    passphrase,
+)
+
+if TYPE_CHECKING:
+    from codebench.pseudonyms.key import Key
 
 
 @click.group(name="pseudonymise")
@@ -39,6 +49,13 @@ def pseudonymise_group() -> None:
     help="A file of names to look for, one a line.",
 )
 @click.option("--occurrences", is_flag=True, help="One row per occurrence, with its context.")
+@click.option(
+    "--write-key",
+    is_flag=True,
+    help="Add a proposed entry to the key for each candidate it has no decision on.",
+)
+@key_option
+@click.option("--coder", "by", envvar="CODEBENCH_CODER", help="Who decides (recorded in the key).")
 @format_option("table", "json", "csv")
 @pass_ctx
 @handle_errors
@@ -47,6 +64,9 @@ def detect_cmd(
     names: tuple[str, ...],
     names_file: Path | None,
     occurrences: bool,
+    write_key: bool,
+    key_path: Path | None,
+    by: str | None,
     fmt: str,
 ) -> None:
     """Propose strings to replace: speakers, listed names, capitalised names,
@@ -63,6 +83,15 @@ def detect_cmd(
     wanted = list(names) + (_read_names(names_file) if names_file else [])
     with ctx.open(write=False) as project:
         found = detect(project, wanted)
+    if write_key:
+        from codebench.pseudonyms.key import propose
+
+        path = key_path_for(ctx.path, key_path)
+        key, secret = _existing_key(path)
+        key, added = propose(key, found, by=by)
+        _save(key, path, secret)
+        say(f"Wrote {path}: {added} proposed entries added, {len(key.entries)} in all.", err=True)
+        return
     if occurrences:
         rows = [
             {
@@ -99,6 +128,117 @@ def detect_cmd(
         title=f"{len(rows)} candidates",
         columns=["candidate", "kind", "count", "transcripts", "example"],
     )
+
+
+@pseudonymise_group.command(name="decide")
+@click.argument("real")
+@click.option("--label", help="What REAL becomes, in brackets: '[Chief Executive, Org A]'.")
+@click.option("--keep", is_flag=True, help="Decide REAL is not identifying: leave it as it is.")
+@click.option(
+    "--transcript",
+    "transcripts",
+    multiple=True,
+    metavar="NAME",
+    help="Only in this transcript (repeatable; default: the whole project).",
+)
+@click.option("--variant", "variants", multiple=True, help="Another form of REAL; repeatable.")
+@click.option("--first-name", is_flag=True, help="Replace the first name alone too.")
+@click.option("--surname", is_flag=True, help="Replace the surname alone too.")
+@click.option("--lowercase", is_flag=True, help="Replace the lower-case form too.")
+@click.option("--kind", default="name", show_default=True, help="What REAL is (person, place…).")
+@click.option("--coder", "by", envvar="CODEBENCH_CODER", help="Who decides (recorded in the key).")
+@key_option
+@pass_ctx
+@handle_errors
+def decide_cmd(
+    ctx: Context,
+    real: str,
+    label: str | None,
+    keep: bool,
+    transcripts: tuple[str, ...],
+    variants: tuple[str, ...],
+    first_name: bool,
+    surname: bool,
+    lowercase: bool,
+    kind: str,
+    by: str | None,
+    key_path: Path | None,
+) -> None:
+    """Record a decision on REAL in the key: a label, or keep.
+
+    \b
+    Examples:
+      codebench pseudonymise decide "Helen Marsh" --label "[Chief Executive, Org A]" --first-name
+      codebench pseudonymise decide NHS --keep
+      codebench pseudonymise decide Jo --label "[Nurse]" --transcript 02-riverside-nurse
+    """
+    from codebench.errors import CodebenchError
+    from codebench.pseudonyms.key import with_entry
+
+    if keep == (label is not None):
+        raise CodebenchError("give either --label '[…]' or --keep")
+    path = key_path_for(ctx.path, key_path)
+    key, secret = _existing_key(path)
+    key = with_entry(
+        key,
+        real=real.strip(),
+        label=label,
+        keep=keep,
+        kind=kind,
+        variants=variants,
+        first_name=first_name,
+        surname=surname,
+        lowercase=lowercase,
+        transcripts=transcripts,
+        decided_by=by,
+    )
+    _save(key, path, secret)
+    what = "keep" if keep else label
+    say(f"{path}: {real} → {what}" + (f" (in {', '.join(transcripts)})" if transcripts else ""))
+
+
+@pseudonymise_group.command(name="encrypt")
+@key_option
+@pass_ctx
+@handle_errors
+def encrypt_cmd(ctx: Context, key_path: Path | None) -> None:
+    """Encrypt the key with a passphrase (from $CODEBENCH_KEY_PASSPHRASE, else asked for twice).
+
+    Later commands read the passphrase the same way.
+    """
+    import os
+
+    from codebench.pseudonyms.key import load_key
+
+    path = key_path_for(ctx.path, key_path)
+    key = load_key(path, passphrase)
+    secret = os.environ.get(PASSPHRASE_ENV) or click.prompt(
+        "New passphrase", hide_input=True, confirmation_prompt=True, err=True
+    )
+    _save(key, path, secret)
+    say(f"Encrypted {path}.")
+
+
+def _existing_key(path: Path) -> tuple[Key, str | None]:
+    """The key at ``path`` (an empty one if there is none) and its passphrase if it is sealed."""
+    from codebench.pseudonyms.key import Key, load_key
+
+    if not path.exists():
+        return Key([], path), None
+    asked: list[str] = []
+
+    def remembered() -> str:
+        asked.append(passphrase())
+        return asked[-1]
+
+    key = load_key(path, remembered)
+    return key, (asked[-1] if asked else None)
+
+
+def _save(key: Key, path: Path, secret: str | None) -> None:
+    from codebench.pseudonyms.key import save_key
+
+    save_key(key, path, secret)
 
 
 def _read_names(path: Path) -> list[str]:

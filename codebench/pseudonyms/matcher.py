@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from codebench.pseudonyms.words import is_common
+from codebench.pseudonyms.words import is_common, lower_case_word
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def variants(real: str, *, lowercase: bool = False) -> list[str]:
     """
     forms = [real, real.upper(), _title(real)]
     lower = real.lower()
-    if lowercase and not all(is_common(word) for word in lower.split()):
+    if lowercase and not all(lower_case_word(word) for word in lower.split()):
         forms.append(lower)
     return list(dict.fromkeys(f for f in forms if f.strip()))
 

@@ -51,6 +51,13 @@ corporate national insurance living wage provider selection regime universal cre
 
 """
 
+#: Names that are also everyday words in lower case: ``Mark`` is a name, ``mark`` a word.
+_ALSO_NAMES = """
+general major price mark pat bill rose grace hope joy faith frank dawn sky summer
+will may june april august ray guy jack page cook baker mason marsh wood hill field
+brown green white black king young park ward
+"""
+
 _CALENDAR = """
 monday tuesday wednesday thursday friday saturday sunday mondays tuesdays wednesdays
 thursdays fridays saturdays sundays january february march april may june july august
@@ -87,6 +94,15 @@ ROLE_LABELS: frozenset[str] = word_set(
 def is_common(word: str) -> bool:
     """Whether ``word`` (any case, curly or straight apostrophe) is an everyday word."""
     return word.replace("\u2019", "'").casefold() in COMMON
+
+
+#: Words a lower-case form of a key string must not be (see :func:`lower_case_word`).
+LOWER_CASE_WORDS: frozenset[str] = COMMON | word_set(_ALSO_NAMES)
+
+
+def lower_case_word(word: str) -> bool:
+    """Whether ``word`` in lower case is an everyday word (``mark``, ``price``, ``general``)."""
+    return word.replace("\u2019", "'").casefold() in LOWER_CASE_WORDS
 
 
 def is_role_label(speaker: str) -> bool:

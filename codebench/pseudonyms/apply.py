@@ -1,0 +1,207 @@
+"""Applying a key at output: a text and its offsets, mapped onto the pseudonymised text.
+
+:class:`Pseudonymiser` is the one function every output goes through. It
+finds the key's forms in a text with the shared matcher (longest first,
+whole words only, so a replacement never splits a word and a longer name
+wins over a shorter one inside it), writes each one's label in its place,
+and returns a :class:`TextMap` that moves offsets from the original text
+onto the new one: an offset outside every replacement shifts by what the
+replacements before it added or removed; a span starting or ending inside a
+replacement widens to the whole label, so a coding of part of a name covers
+its label, never a piece of it.
+
+Because a label may not contain any key string (the key refuses one that
+does), applying the key twice gives the same text as applying it once; an
+output built from already mapped parts stays consistent.
+
+:meth:`Pseudonymiser.value` applies the key to every string inside a
+report, a row, or any other plain data (dataclasses, dicts, lists), so each
+output path needs one call at the one place its data is complete, before it
+is rendered in any format.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from codebench.pseudonyms.key import Key
+from codebench.pseudonyms.matcher import Matcher
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One replaced string: ``original[start:end]`` became ``text[new_start:new_end] == label``."""
+
+    start: int
+    end: int
+    new_start: int
+    new_end: int
+    real: str
+    label: str
+
+
+class TextMap:
+    """A text, its pseudonymised form and the replacements made, with offsets mapped between them."""
+
+    def __init__(self, original: str, text: str, replacements: list[Replacement]) -> None:
+        self.original = original
+        self.text = text
+        self.replacements = replacements
+        self._starts = [r.start for r in replacements]
+
+    def start(self, offset: int) -> int:
+        """Where a span starting at ``offset`` of the original starts in the new text."""
+        return self._map(offset, inside_to_end=False)
+
+    def end(self, offset: int) -> int:
+        """Where a span ending at ``offset`` of the original ends in the new text."""
+        return self._map(offset, inside_to_end=True)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        return self.start(start), self.end(end)
+
+    def _map(self, offset: int, *, inside_to_end: bool) -> int:
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i < 0:
+            return offset
+        r = self.replacements[i]
+        if offset == r.start:
+            return r.new_start
+        if offset < r.end:
+            return r.new_end if inside_to_end else r.new_start
+        return offset + (r.new_end - r.end)
+
+
+Texts = Callable[[str], str]
+
+
+class Pseudonymiser:
+    """A key ready to apply: one matcher for the project's entries, one per transcript with its own."""
+
+    def __init__(self, key: Key, texts: Texts | None = None) -> None:
+        self.key = key
+        #: The original text of a transcript by name, so offsets of records about it can be mapped.
+        self.texts = texts
+        self._scoped = key.scoped_transcripts()
+        self._matchers: dict[str | None, tuple[Matcher, dict[str, str | None]]] = {}
+        self._maps: dict[str, TextMap] = {}
+
+    def _matcher(self, transcript: str | None) -> tuple[Matcher, dict[str, str | None]]:
+        scope = transcript if transcript in self._scoped else None
+        found = self._matchers.get(scope)
+        if found is None:
+            mapping = self.key.mapping(scope)
+            found = self._matchers[scope] = (Matcher(mapping), mapping)
+        return found
+
+    def map_text(self, text: str, transcript: str | None = None) -> TextMap:
+        """``text`` pseudonymised (for ``transcript``'s entries), with its offset map."""
+        matcher, mapping = self._matcher(transcript)
+        parts: list[str] = []
+        replacements: list[Replacement] = []
+        at = 0
+        length = 0
+        for hit in matcher.hits(text):
+            label = mapping[hit.term]
+            if label is None:  # a "keep" decision: it shields what it covers, and stays
+                continue
+            parts.append(text[at : hit.start])
+            length += hit.start - at
+            replacements.append(
+                Replacement(hit.start, hit.end, length, length + len(label), hit.term, label)
+            )
+            parts.append(label)
+            length += len(label)
+            at = hit.end
+        if not replacements:
+            return TextMap(text, text, [])
+        parts.append(text[at:])
+        return TextMap(text, "".join(parts), replacements)
+
+    def transcript_map(self, transcript: str, text: str | None = None) -> TextMap:
+        """The map of a whole transcript's text (cached: reports ask for it once per passage)."""
+        found = self._maps.get(transcript)
+        if found is None or (text is not None and found.original is not text):
+            if text is None:
+                if self.texts is None:
+                    raise ValueError("no transcript texts to map offsets with")
+                text = self.texts(transcript)
+            found = self._maps[transcript] = self.map_text(text, transcript)
+        return found
+
+    def text(self, value: str, transcript: str | None = None) -> str:
+        """One string pseudonymised."""
+        return self.map_text(value, transcript).text
+
+    # ------------------------------------------------------------------ plain data
+
+    def value(self, value: Any, transcript: str | None = None) -> Any:
+        """``value`` with every string in it pseudonymised (a new value; the old is untouched).
+
+        A record (dataclass or dict) with a ``transcript`` string is mapped
+        with that transcript's entries; if it also has integer ``start`` and
+        ``end`` and the transcripts' texts are known, they are moved onto the
+        pseudonymised text, and a ``text`` that was the original span becomes
+        the pseudonymised span.
+        """
+        if isinstance(value, str):
+            return self.text(value, transcript) if value else value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
+            return dataclasses.replace(value, **self._record(fields, transcript))
+        if isinstance(value, dict):
+            if all(isinstance(k, str) for k in value):
+                return self._record(value, transcript, keys=True)
+            return {self.value(k, transcript): self.value(v, transcript) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.value(v, transcript) for v in value]
+        if isinstance(value, tuple):
+            if hasattr(value, "_fields"):  # a named tuple
+                return type(value)(*(self.value(v, transcript) for v in value))
+            return tuple(self.value(v, transcript) for v in value)
+        return value
+
+    def _record(
+        self, fields: dict[str, Any], transcript: str | None, *, keys: bool = False
+    ) -> dict[str, Any]:
+        own = fields.get("transcript")
+        if isinstance(own, str) and own:
+            transcript = own
+        out = {
+            (self.text(k, transcript) if keys else k): self.value(v, transcript)
+            for k, v in fields.items()
+        }
+        start, end = fields.get("start"), fields.get("end")
+        if (
+            transcript is not None
+            and self.texts is not None
+            and type(start) is int
+            and type(end) is int
+            and 0 <= start <= end
+        ):
+            mapped = self.transcript_map(transcript)
+            if end <= len(mapped.original):
+                new_start, new_end = mapped.span(start, end)
+                out["start"], out["end"] = new_start, new_end
+                text = fields.get("text")
+                if isinstance(text, str):
+                    span = mapped.original[start:end]
+                    if text == span or text == span.strip():
+                        new = mapped.text[new_start:new_end]
+                        out["text"] = new if text == span else new.strip()
+        return out
+
+
+def span_text(mapped: TextMap, start: int, end: int) -> str:
+    """The pseudonymised text of the original span ``start``–``end``."""
+    new_start, new_end = mapped.span(start, end)
+    return mapped.text[new_start:new_end]
+
+
+def project_pseudonymiser(project: Any, key: Key) -> Pseudonymiser:
+    """A pseudonymiser that reads ``project``'s transcript texts by name when it needs them."""
+    return Pseudonymiser(key, lambda name: project.text(name))
