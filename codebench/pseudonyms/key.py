@@ -393,7 +393,7 @@ def _decrypt(path: Path, document: dict[str, Any], passphrase: str) -> bytes:
         n, r, p = (int(document[k]) for k in ("n", "r", "p"))
         token = str(document["token"]).encode("ascii")
         if document.get("kdf") != "scrypt" or not (
-            2 <= n and 1 <= r and 1 <= p <= 16 and n * r * 128 <= 1 << 27  # at most 128 MiB
+            n >= 2 and r >= 1 and 1 <= p <= 16 and n * r * 128 <= 1 << 27  # at most 128 MiB
         ):
             raise ValueError("unsupported key derivation")
         fernet = _fernet(passphrase, salt, n, r, p)
