@@ -205,6 +205,10 @@ def encrypt_cmd(ctx: Context, key_path: Path | None) -> None:
     """Encrypt the key with a passphrase (from $CODEBENCH_KEY_PASSPHRASE, else asked for twice).
 
     Later commands read the passphrase the same way.
+
+    \b
+    Example:
+      CODEBENCH_KEY_PASSPHRASE='…' codebench pseudonymise encrypt
     """
     import os
 
