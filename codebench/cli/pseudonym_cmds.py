@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 import click
 
 from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
-from codebench.cli.output import emit, say
+from codebench.cli.exchange_cmds import export_group
+from codebench.cli.output import emit, output_option, say
 from codebench.cli.pseudonymise_option import (
-    PASSPHRASE_ENV,
     key_option,
     key_path_for,
+    open_key,
     passphrase,
+    pseudonymise_option,
+    pseudonymiser_for,
 )
 
 if TYPE_CHECKING:
@@ -212,6 +215,7 @@ def encrypt_cmd(ctx: Context, key_path: Path | None) -> None:
     """
     import os
 
+    from codebench.cli.pseudonymise_option import PASSPHRASE_ENV
     from codebench.pseudonyms.key import load_key
 
     path = key_path_for(ctx.path, key_path)
@@ -221,6 +225,138 @@ def encrypt_cmd(ctx: Context, key_path: Path | None) -> None:
     )
     _save(key, path, secret)
     say(f"Encrypted {path}.")
+
+
+@pseudonymise_group.command(name="log")
+@key_option
+@click.option(
+    "--with-originals",
+    is_flag=True,
+    help="Add each replaced string (the log is then as sensitive as the key).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "xlsx", "md", "html", "docx"]),
+    help="Output format (default: from -o's extension, else a table).",
+)
+@output_option("Write the log to this file (atomically).")
+@pass_ctx
+@handle_errors
+def log_cmd(
+    ctx: Context,
+    key_path: Path | None,
+    with_originals: bool,
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """The anonymisation log: each replacement, where, by which label, decided by whom and when.
+
+    Keep it apart from the pseudonymised data (an archive asks for both).
+
+    \b
+    Examples:
+      codebench pseudonymise log -o anonymisation-log.csv
+      codebench pseudonymise log --with-originals -o log-for-the-team.xlsx
+    """
+    from codebench.cli.output import check_binary_stdout, is_stdout, write_output
+    from codebench.pseudonyms.log import anonymisation_log, log_table
+    from codebench.reports import writers
+
+    with ctx.open(write=False) as project:
+        key = open_key(project.path, key_path)
+        rows = anonymisation_log(project, key, originals=with_originals)
+    table = log_table(rows, originals=with_originals)
+    to_stdout = is_stdout(output)
+    fmt = fmt or (writers.infer_format(output) if output is not None and not to_stdout else "table")
+    if fmt == "table":
+        emit(table.rows, "table", title=table.title, columns=[c.key for c in table.columns])
+        return
+    data = writers.render_tables([table], fmt, title=table.title)
+    if output is None or to_stdout:
+        if isinstance(data, bytes):
+            check_binary_stdout(f"{fmt} output")
+        write_output("-", data, what=f"{fmt} output")
+        return
+    writers.write_rendered(output, data, fmt)
+    say(f"Wrote {output}: {len(rows)} replacements.", err=True)
+
+
+@pseudonymise_group.command(name="check")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@key_option
+@click.option(
+    "--no-candidates",
+    is_flag=True,
+    help="Look only for the key's strings, not for candidates the key leaves undecided.",
+)
+@pass_ctx
+@handle_errors
+def check_cmd(
+    ctx: Context, files: tuple[Path, ...], key_path: Path | None, no_candidates: bool
+) -> None:
+    """Fail (exit status 1, listing each hit) if a key string or an undecided
+    candidate survives in FILE… (txt, md, csv, xlsx, docx, html, json, qdpx).
+
+    \b
+    Examples:
+      codebench pseudonymise check quotes.docx report.html study.qdpx
+      codebench pseudonymise check archive/*.txt --no-candidates
+    """
+    from codebench.pseudonyms.check import check_files, watch_list
+
+    found = []
+    with ctx.open(write=False) as project:
+        key = open_key(project.path, key_path)
+        if not no_candidates:
+            from codebench.pseudonyms.detect import detect
+
+            found = detect(project)
+    leaks = check_files(files, watch_list(key, found))
+    for leak in leaks:
+        say(leak.line())
+    if leaks:
+        raise SystemExit(1)
+    say(f"Checked {len(files)} file(s): no key string or undecided candidate found.")
+
+
+@export_group.command(name="transcripts")
+@click.argument("names", nargs=-1, metavar="[TRANSCRIPT]...")
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write the files into (made if missing).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["txt", "docx"]), default="txt", show_default=True
+)
+@pseudonymise_option
+@pass_ctx
+@handle_errors
+def export_transcripts_cmd(
+    ctx: Context, names: tuple[str, ...], folder: Path, fmt: str, pseudonymise: str | None
+) -> None:
+    """Write transcripts (default: all) as plain-text or Word files, one per transcript.
+
+    \b
+    Examples:
+      codebench export transcripts -o archive/ --pseudonymise
+      codebench export transcripts 01-riverside-ceo -o out/ --format docx
+    """
+    from codebench.exchange.transcript_files import export_transcripts
+
+    with ctx.open(write=False) as project:
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        written = export_transcripts(
+            project, folder, list(names), fmt=fmt, pseudonymiser=pseudonymiser
+        )
+    for item in written:
+        say(f"Wrote {item.path}")
 
 
 def _existing_key(path: Path) -> tuple[Key, str | None]:
