@@ -159,7 +159,7 @@ def test_each_format_is_read_as_its_reader_shows_it(tmp_path: Path) -> None:
         archive.writestr("project.qde", '<Project name="x"><User name="HELEN MARSH"/></Project>')
         archive.writestr("sources/a.txt", "nothing here")
     assert _leaks(tmp_path, "a.qdpx", buffer.getvalue(), watch) == ["HELEN MARSH"]
-    with pytest.raises(CheckError, match="cannot check .pdf files"):
+    with pytest.raises(CheckError, match=r"cannot check \.pdf files"):
         file_texts(tmp_path / "x.pdf")
     (tmp_path / "bad.docx").write_bytes(b"not a zip")
     with pytest.raises(CheckError, match="cannot be read as docx"):
