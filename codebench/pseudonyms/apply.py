@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,13 +46,39 @@ class Replacement:
 
 
 class TextMap:
-    """A text, its pseudonymised form and the replacements made, with offsets mapped between them."""
+    """A text, its pseudonymised form and the replacements made, with offsets mapped between them.
 
-    def __init__(self, original: str, text: str, replacements: list[Replacement]) -> None:
+    The replacements are kept as parallel lists of numbers (a long transcript
+    has thousands); :attr:`replacements` dresses them as objects when asked.
+    """
+
+    def __init__(
+        self,
+        original: str,
+        text: str,
+        spans: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], []),
+        reals: list[str] | None = None,
+        labels: list[str] | None = None,
+    ) -> None:
         self.original = original
         self.text = text
-        self.replacements = replacements
-        self._starts = [r.start for r in replacements]
+        self._starts, self._ends, self._new_starts, self._new_ends = spans
+        self._reals = reals or []
+        self._labels = labels or []
+
+    @property
+    def replacements(self) -> list[Replacement]:
+        return [
+            Replacement(*values)
+            for values in zip(
+                self._starts,
+                self._ends,
+                self._new_starts,
+                self._new_ends,
+                self._reals,
+                self._labels,
+            )
+        ]
 
     def start(self, offset: int) -> int:
         """Where a span starting at ``offset`` of the original starts in the new text."""
@@ -68,15 +95,33 @@ class TextMap:
         i = bisect.bisect_right(self._starts, offset) - 1
         if i < 0:
             return offset
-        r = self.replacements[i]
-        if offset == r.start:
-            return r.new_start
-        if offset < r.end:
-            return r.new_end if inside_to_end else r.new_start
-        return offset + (r.new_end - r.end)
+        if offset == self._starts[i]:
+            return self._new_starts[i]
+        if offset < self._ends[i]:
+            return self._new_ends[i] if inside_to_end else self._new_starts[i]
+        return offset + (self._new_ends[i] - self._ends[i])
 
 
 Texts = Callable[[str], str]
+_SCALARS = frozenset({int, float, bool, type(None), bytes, complex})
+#: Strings up to this length are cached (names, labels, attribute values, code names).
+_CACHED_LENGTH = 200
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _init_fields(cls: type) -> tuple[str, ...] | None:
+    """The ``__init__`` fields of a dataclass type (None for any other type), looked up once."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        pass
+    found = (
+        tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        if dataclasses.is_dataclass(cls)
+        else None
+    )
+    _FIELDS[cls] = found
+    return found
 
 
 class Pseudonymiser:
@@ -89,6 +134,9 @@ class Pseudonymiser:
         self._scoped = key.scoped_transcripts()
         self._matchers: dict[str | None, tuple[Matcher, dict[str, str | None]]] = {}
         self._maps: dict[str, TextMap] = {}
+        self._strings: dict[tuple[str | None, str], str] = {}
+        self._records: dict[tuple[str | None, Any], Any] = {}
+        self._unhashable: set[type] = set()
 
     def _matcher(self, transcript: str | None) -> tuple[Matcher, dict[str, str | None]]:
         scope = transcript if transcript in self._scoped else None
@@ -101,26 +149,38 @@ class Pseudonymiser:
     def map_text(self, text: str, transcript: str | None = None) -> TextMap:
         """``text`` pseudonymised (for ``transcript``'s entries), with its offset map."""
         matcher, mapping = self._matcher(transcript)
+        if matcher.pattern is None:
+            return TextMap(text, text)
         parts: list[str] = []
-        replacements: list[Replacement] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        reals: list[str] = []
+        labels: list[str] = []
         at = 0
         length = 0
-        for hit in matcher.hits(text):
-            label = mapping[hit.term]
+        for match in matcher.pattern.finditer(text):
+            term = match.group()
+            label = mapping[term]
             if label is None:  # a "keep" decision: it shields what it covers, and stays
                 continue
-            parts.append(text[at : hit.start])
-            length += hit.start - at
-            replacements.append(
-                Replacement(hit.start, hit.end, length, length + len(label), hit.term, label)
-            )
-            parts.append(label)
+            start, end = match.span()
+            parts.append(text[at:start])
+            length += start - at
+            starts.append(start)
+            ends.append(end)
+            new_starts.append(length)
             length += len(label)
-            at = hit.end
-        if not replacements:
-            return TextMap(text, text, [])
+            new_ends.append(length)
+            reals.append(term)
+            labels.append(label)
+            parts.append(label)
+            at = end
+        if not starts:
+            return TextMap(text, text)
         parts.append(text[at:])
-        return TextMap(text, "".join(parts), replacements)
+        return TextMap(text, "".join(parts), (starts, ends, new_starts, new_ends), reals, labels)
 
     def transcript_map(self, transcript: str, text: str | None = None) -> TextMap:
         """The map of a whole transcript's text (cached: reports ask for it once per passage)."""
@@ -134,8 +194,15 @@ class Pseudonymiser:
         return found
 
     def text(self, value: str, transcript: str | None = None) -> str:
-        """One string pseudonymised."""
-        return self.map_text(value, transcript).text
+        """One string pseudonymised (as :meth:`map_text` would, without the offset map)."""
+        matcher, mapping = self._matcher(transcript)
+        if matcher.pattern is None or not value:
+            return value
+
+        def label(match: re.Match[str]) -> str:
+            return mapping[match.group()] or match.group()
+
+        return matcher.pattern.sub(label, value)
 
     # ------------------------------------------------------------------ plain data
 
@@ -147,22 +214,51 @@ class Pseudonymiser:
         ``end`` and the transcripts' texts are known, they are moved onto the
         pseudonymised text, and a ``text`` that was the original span becomes
         the pseudonymised span.
+
+        A report repeats the same small values thousands of times (a code,
+        a coder's name, an attribute value), so short strings and hashable
+        frozen records are mapped once per transcript scope and reused.
         """
-        if isinstance(value, str):
-            return self.text(value, transcript) if value else value
-        if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if f.init}
-            return dataclasses.replace(value, **self._record(fields, transcript))
-        if isinstance(value, dict):
-            if all(isinstance(k, str) for k in value):
+        cls = type(value)
+        if cls in _SCALARS:
+            return value
+        scope = transcript if transcript in self._scoped else None
+        if cls is str:
+            if len(value) > _CACHED_LENGTH:
+                return self.text(value, transcript)
+            cache_key = (scope, value)
+            found = self._strings.get(cache_key)
+            if found is None:
+                found = self._strings[cache_key] = self.text(value, transcript)
+            return found
+        fields = _init_fields(cls)
+        if fields is not None:
+            hashable = cls not in self._unhashable and "transcript" not in fields
+            if hashable:
+                try:
+                    cached = self._records.get((scope, value))
+                except TypeError:  # a field holds a list or a dict
+                    self._unhashable.add(cls)
+                    hashable = False
+                else:
+                    if cached is not None:
+                        return cached
+            mapped = cls(**self._record({f: getattr(value, f) for f in fields}, transcript))
+            if hashable:
+                self._records[(scope, value)] = mapped
+            return mapped
+        if cls is dict or isinstance(value, dict):
+            if all(type(k) is str for k in value):
                 return self._record(value, transcript, keys=True)
             return {self.value(k, transcript): self.value(v, transcript) for k, v in value.items()}
-        if isinstance(value, list):
+        if cls is list:
             return [self.value(v, transcript) for v in value]
         if isinstance(value, tuple):
             if hasattr(value, "_fields"):  # a named tuple
-                return type(value)(*(self.value(v, transcript) for v in value))
+                return cls(*(self.value(v, transcript) for v in value))
             return tuple(self.value(v, transcript) for v in value)
+        if isinstance(value, list):
+            return [self.value(v, transcript) for v in value]
         return value
 
     def _record(
@@ -174,7 +270,9 @@ class Pseudonymiser:
         out = {
             (self.text(k, transcript) if keys else k): self.value(v, transcript)
             for k, v in fields.items()
+            if k != "text"
         }
+        text = fields.get("text")
         start, end = fields.get("start"), fields.get("end")
         if (
             transcript is not None
@@ -187,12 +285,13 @@ class Pseudonymiser:
             if end <= len(mapped.original):
                 new_start, new_end = mapped.span(start, end)
                 out["start"], out["end"] = new_start, new_end
-                text = fields.get("text")
                 if isinstance(text, str):
                     span = mapped.original[start:end]
                     if text == span or text == span.strip():
                         new = mapped.text[new_start:new_end]
                         out["text"] = new if text == span else new.strip()
+        if "text" in fields and "text" not in out:
+            out["text"] = self.value(text, transcript)
         return out
 
 

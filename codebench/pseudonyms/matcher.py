@@ -37,16 +37,17 @@ class Matcher:
 
     def __init__(self, terms: Iterable[str]) -> None:
         self.terms = frozenset(t for t in terms if t)
-        self._pattern = _compile(self.terms)
+        #: The compiled expression (None when there is nothing to find).
+        self.pattern = _compile(self.terms)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
 
     def hits(self, text: str) -> Iterator[Hit]:
         """The occurrences, in text order, none overlapping (the longest at each start)."""
-        if self._pattern is None:
+        if self.pattern is None:
             return
-        for match in self._pattern.finditer(text):
+        for match in self.pattern.finditer(text):
             yield Hit(match.start(), match.end(), match.group())
 
 
