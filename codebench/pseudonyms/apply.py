@@ -89,7 +89,11 @@ class TextMap:
         return self._map(offset, inside_to_end=True)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        return self.start(start), self.end(end)
+        """Where the original span ``start``–``end`` lies in the new text (widened over labels)."""
+        starts = self._starts
+        if not starts:
+            return start, end
+        return self._map(start, inside_to_end=False), self._map(end, inside_to_end=True)
 
     def _map(self, offset: int, *, inside_to_end: bool) -> int:
         i = bisect.bisect_right(self._starts, offset) - 1

@@ -131,7 +131,7 @@ def refi_project(refi: Any, pseudonymiser: Pseudonymiser) -> Any:
             selections.append(selection)
             continue
         start, end = source_map.span(selection.start, selection.end)
-        selections.append(dataclasses.replace(selection, start=start, end=end))
+        selections.append(_moved(selection, start, end))
     return dataclasses.replace(
         refi,
         name=pseudonymiser.text(refi.name),
@@ -149,6 +149,16 @@ def refi_project(refi: Any, pseudonymiser: Pseudonymiser) -> Any:
         ],
         codes=[_code(c, pseudonymiser) for c in refi.codes],
     )
+
+
+def _moved(selection: Any, start: int, end: int) -> Any:
+    """A copy of a (frozen) selection with new offsets; a plain copy when the class allows it,
+    since :func:`dataclasses.replace` would be most of the cost of a large export."""
+    if not hasattr(selection, "__dict__"):
+        return dataclasses.replace(selection, start=start, end=end)
+    moved = object.__new__(type(selection))
+    moved.__dict__.update(selection.__dict__, start=start, end=end)
+    return moved
 
 
 def _texts(item: Any, pseudonymiser: Pseudonymiser, fields: tuple[str, ...]) -> Any:
