@@ -4,11 +4,11 @@ Builds the 200-transcript project of ``bench_merge`` (about 100 segments
 each, one coder's 200,000 codings), and a key of 100 names that do not
 occur (a study's key is mostly names) plus ``--words`` entries that replace
 everyday words of the synthetic text ("staff", "council", …, in every case).
-The default, 2 words, replaces about one word in twelve, several times the
+The default, 2 words, replaces about one word in thirteen, several times the
 density of names in a real interview, so every offset moves; ``--words 20``
-replaces most words, as a worst case. Then times each (best of ``--runs``, plain and pseudonymised alternately)
-export plain and with the key applied (loading the key and building the
-matcher included):
+replaces most words, as a worst case. Then times each export plain and with
+the key applied (best of ``--runs``, the two alternately; loading the key and
+building the matcher included):
 
 * ``export jsonl`` (texts, segments, codings, memos remapped);
 * ``export qdpx`` (sources and selections remapped);
