@@ -171,3 +171,24 @@ def test_jsonl_and_qdpx_reopen_with_every_coding_on_the_same_words(
             assert any(t.name == "01-[Org A]-ceo" for t in project.transcripts())
     # The project itself: text, codings and agreement figures exactly as they were.
     assert _fingerprint(keyed) == before
+
+
+def test_agreement_and_disagreements_name_no_one(keyed: Path, tmp_path: Path) -> None:
+    run(keyed, "agreement", "--seed", "3", "--format", "md", "-o", str(tmp_path / "plain.md"))
+    run(
+        keyed,
+        "agreement",
+        "--seed",
+        "3",
+        "--format",
+        "md",
+        "--pseudonymise",
+        "-o",
+        str(tmp_path / "a.md"),
+    )
+    assert "riverside" in (tmp_path / "plain.md").read_text(encoding="utf-8")
+    text = (tmp_path / "a.md").read_text(encoding="utf-8").replace("\\[", "[").replace("\\]", "]")
+    assert _survivors(text) == [] and "01-[Org A]-ceo" in text
+    rows = json.loads(run(keyed, "disagreements", "--format", "json", "--pseudonymise").output)
+    assert rows and _survivors(json.dumps(rows, ensure_ascii=False)) == []
+    assert any(r["speaker"] == "[Chief Executive, Org A]" for r in rows)
