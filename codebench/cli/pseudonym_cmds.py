@@ -308,12 +308,18 @@ def check_cmd(
     from codebench.pseudonyms.check import check_files, watch_list
 
     found = []
-    with ctx.open(write=False) as project:
-        key = open_key(project.path, key_path)
+    if not ctx.path.exists() and key_path is not None:
+        # Only the files and the key at hand (no project): the key's strings alone.
+        key = open_key(ctx.path, key_path)
         if not no_candidates:
-            from codebench.pseudonyms.detect import detect
+            say(f"No project at {ctx.path}: checking the key's strings only.", err=True)
+    else:
+        with ctx.open(write=False) as project:
+            key = open_key(project.path, key_path)
+            if not no_candidates:
+                from codebench.pseudonyms.detect import detect
 
-            found = detect(project)
+                found = detect(project)
     leaks = check_files(files, watch_list(key, found))
     for leak in leaks:
         say(leak.line())

@@ -164,3 +164,16 @@ def test_each_format_is_read_as_its_reader_shows_it(tmp_path: Path) -> None:
     (tmp_path / "bad.docx").write_bytes(b"not a zip")
     with pytest.raises(CheckError, match="cannot be read as docx"):
         file_texts(tmp_path / "bad.docx")
+
+
+def test_check_without_the_project_uses_the_key_alone(tmp_path: Path) -> None:
+    key = tmp_path / "k.yaml"
+    save_key(Key([Entry("Helen Marsh", "[CEO]")]), key)
+    sent = tmp_path / "sent.md"
+    sent.write_text("Quote from [CEO].\n\nAnd from HELEN MARSH.\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["-p", str(tmp_path / "absent.db"), "pseudonymise", "check", str(sent), "--key", str(key)],
+    )
+    assert result.exit_code == 1
+    assert f"{sent}: line 3: 'HELEN MARSH' (key)" in result.output
