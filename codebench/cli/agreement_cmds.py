@@ -15,6 +15,7 @@ from codebench.cli.output import (
     say,
     write_output,
 )
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
 
 REPORT_FORMATS = ("table", "json", "csv", "md", "html", "docx", "xlsx")
@@ -122,6 +123,7 @@ def _split(value: str | None) -> list[str] | None:
     help="Output format (xlsx and docx need -o FILE).",
 )
 @output_option("Write to this file (atomically) instead of stdout.")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
 def agreement(
@@ -138,6 +140,7 @@ def agreement(
     consensus_name: str,
     fmt: str,
     output: Path | None,
+    pseudonymise: str | None,
 ) -> None:
     """Inter-coder agreement per code, overall, per transcript and per coder pair.
 
@@ -179,6 +182,9 @@ def agreement(
             against_consensus=against_consensus,
             consensus_name=consensus_name,
         )
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # transcript names, code names, notes
+            report = pseudonymiser.value(report)
     _emit_report(report, fmt, output)
 
 
@@ -225,6 +231,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     show_default=True,
     help="Output format.",
 )
+@pseudonymise_option
 @pass_ctx
 @handle_errors
 def disagreements(
@@ -235,6 +242,7 @@ def disagreements(
     undecided: bool,
     consensus_name: str,
     fmt: str,
+    pseudonymise: str | None,
 ) -> None:
     """List the segments where two coders differ, with the text and who applied what.
 
@@ -253,6 +261,9 @@ def disagreements(
             include_unfinished=include_unfinished,
             consensus_name=consensus_name,
         )
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # the segments' text, speakers, transcript names
+            items = pseudonymiser.value(items)
     if undecided:
         items = [d for d in items if not d.decided]
     rows = [

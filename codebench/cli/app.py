@@ -103,6 +103,7 @@ def register() -> None:
         design_cmds,
         exchange_cmds,
         project_cmds,
+        pseudonym_cmds,
         refi_cmds,
         report_cmds,
         tui_cmd,
@@ -119,6 +120,7 @@ def register() -> None:
         design_cmds,
         report_cmds,
         analysis_cmds,
+        pseudonym_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -14,6 +14,7 @@ import click
 
 from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import is_stdout, output_option, say
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.fileio import private_tempdir
 
 
@@ -66,9 +67,10 @@ def export_group() -> None:
 
 @export_group.command(name="jsonl")
 @output_option("Write to this file, atomically (default: stdout).")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
-def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
+def export_jsonl_cmd(ctx: Context, output: Path | None, pseudonymise: str | None) -> None:
     """Dump the project as JSONL: one JSON record per line, keyed by GUIDs.
 
     The same project always gives the same bytes, so dumps diff cleanly
@@ -79,14 +81,16 @@ def export_jsonl_cmd(ctx: Context, output: Path | None) -> None:
     Examples:
       codebench -p study.db export jsonl -o study.jsonl
       codebench export jsonl | gzip > archive.jsonl.gz
+      codebench export jsonl --pseudonymise -o for-sharing.jsonl   # no event log
     """
     from codebench.exchange.jsonl import export_jsonl, write_stdout
 
     with ctx.open(write=False) as project:
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if output is None or is_stdout(output):
-            write_stdout(project)
+            write_stdout(project, pseudonymiser)
             return
-        counts = export_jsonl(project, output)
+        counts = export_jsonl(project, output, pseudonymiser=pseudonymiser)
     total = sum(counts.values())
     say(
         f"Wrote {total} records to {output} "

@@ -9,6 +9,7 @@ import click
 
 from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
 from codebench.cli.output import console, emit, say
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
 
 if TYPE_CHECKING:
@@ -221,20 +222,30 @@ def transcripts(ctx: Context, fmt: str) -> None:
 @click.option(
     "--coder", "coders", multiple=True, help="Show only these coders' codes (repeatable)."
 )
+@pseudonymise_option
 @pass_ctx
 @handle_errors
-def segments(ctx: Context, transcript: str, fmt: str, coders: tuple[str, ...]) -> None:
+def segments(
+    ctx: Context, transcript: str, fmt: str, coders: tuple[str, ...], pseudonymise: str | None
+) -> None:
     """List a transcript's segments: ordinal, speaker, text and codes per coder.
 
     \b
-    Example:
+    Examples:
       codebench segments 01-riverside-ceo --format json
+      codebench segments 01-riverside-ceo --pseudonymise
     """
+    title = transcript
     with ctx.open(write=False) as project:
         from codebench.coding.listing import segment_rows
 
         rows = segment_rows(project, transcript, coders=list(coders) or None)
-    emit(rows, fmt, title=transcript, columns=["ordinal", "speaker", "codable", "text", "codes"])
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:
+            name = project.transcript(transcript).name
+            rows = pseudonymiser.value(rows, transcript=name)
+            title = pseudonymiser.text(name, name)
+    emit(rows, fmt, title=title, columns=["ordinal", "speaker", "codable", "text", "codes"])
 
 
 @click.command()

@@ -20,6 +20,7 @@ from codebench.cli.output import (
     output_option,
     say,
 )
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.fileio import private_tempdir
 
 
@@ -31,9 +32,10 @@ from codebench.fileio import private_tempdir
     multiple=True,
     help="Export only this coder's codings and memos (repeat for several; default: all coders).",
 )
+@pseudonymise_option
 @pass_ctx
 @handle_errors
-def qdpx(ctx: Context, output: Path, coders: tuple[str, ...]) -> None:
+def qdpx(ctx: Context, output: Path, coders: tuple[str, ...], pseudonymise: str | None) -> None:
     """Export the project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, MAXQDA…
 
     Codes keep their GUIDs; coders become users, transcripts text sources,
@@ -44,6 +46,7 @@ def qdpx(ctx: Context, output: Path, coders: tuple[str, ...]) -> None:
     Examples:
       codebench export qdpx -o study.qdpx
       codebench export qdpx -o alice.qdpx --coder alice
+      codebench export qdpx -o for-sharing.qdpx --pseudonymise
     """
     from codebench.exchange.qdpx.project import export_qdpx
 
@@ -51,13 +54,18 @@ def qdpx(ctx: Context, output: Path, coders: tuple[str, ...]) -> None:
     if to_stdout:
         check_binary_stdout("a .qdpx project")
     with ctx.open(write=False) as project:
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if not to_stdout:
-            summary = export_qdpx(project, output, coders=list(coders) or None)
+            summary = export_qdpx(
+                project, output, coders=list(coders) or None, pseudonymiser=pseudonymiser
+            )
         else:
             # The archive is written whole to a private temporary file, then copied out.
             with private_tempdir("qdpx") as folder:
                 staged = folder / "export.qdpx"
-                summary = export_qdpx(project, staged, coders=list(coders) or None)
+                summary = export_qdpx(
+                    project, staged, coders=list(coders) or None, pseudonymiser=pseudonymiser
+                )
                 copy_to_stdout(staged)
             summary.path = Path("standard output")
     for line in summary.lines():

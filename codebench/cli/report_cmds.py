@@ -16,6 +16,7 @@ from codebench.cli.output import (
     say,
     write_output,
 )
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -117,6 +118,7 @@ MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers"
     help="Output format (default: from -o's extension, else a table).",
 )
 @output_option("Write to this file (atomically).")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
 def report(
@@ -136,6 +138,7 @@ def report(
     measure: str,
     fmt: str | None,
     output: Path | None,
+    pseudonymise: str | None,
 ) -> None:
     """Report on the coding: KIND is one of frequencies, by-attribute, matrix,
     cooccurrence, quotes, codebook, progress, memos (every memo, by --coder, one
@@ -151,6 +154,7 @@ def report(
       codebench report matrix --presence --transpose --format csv-wide -o cases.csv
       codebench report memos --coder alice -o memos-alice.docx
       codebench report html -o report.html
+      codebench report quotes --pseudonymise -o quotes-for-client.docx
     """
     from codebench.errors import CodebenchError
     from codebench.reports import writers
@@ -183,6 +187,9 @@ def report(
             where=list(where),
             transcripts=list(transcripts),
         )
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # one place, before any format is rendered
+            result = pseudonymiser.value(result)
         view = {"rollup": rollup, "measure": measure, "transpose": transpose}
         if output is not None:
             writers.write(result, output, fmt, **view)

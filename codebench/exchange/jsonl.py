@@ -43,6 +43,7 @@ from codebench.store.migrations import applied_names, known_names
 if TYPE_CHECKING:
     from codebench.exchange.merge.run import MergeReport
     from codebench.project import Project
+    from codebench.pseudonyms.apply import Pseudonymiser
 
 FORMAT = "codebench-jsonl"
 VERSION = 1
@@ -69,8 +70,24 @@ class JsonlError(CodebenchError):
 # --------------------------------------------------------------------- export
 
 
-def iter_records(project: Project) -> Iterator[dict[str, Any]]:
-    """Every record of the project, in export order (the header first)."""
+def iter_records(
+    project: Project, pseudonymiser: Pseudonymiser | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every record of the project, in export order (the header first).
+
+    With ``pseudonymiser``, the records pass through the key on their way
+    out (:func:`codebench.pseudonyms.outputs.jsonl_records`): texts, names and
+    offsets mapped, the event log left out.
+    """
+    records = _records(project)
+    if pseudonymiser is None:
+        return records
+    from codebench.pseudonyms.outputs import jsonl_records
+
+    return jsonl_records(records, pseudonymiser)
+
+
+def _records(project: Project) -> Iterator[dict[str, Any]]:
     db = project.db
     yield {"type": "header", "format": FORMAT, "version": VERSION, "schema": applied_names(db)}
     for kind in KINDS:
@@ -87,25 +104,32 @@ def iter_records(project: Project) -> Iterator[dict[str, Any]]:
             yield record
 
 
-def iter_lines(project: Project) -> Iterator[str]:
+def iter_lines(project: Project, pseudonymiser: Pseudonymiser | None = None) -> Iterator[str]:
     """The export, one JSON text per record, each ending in a newline."""
-    for _kind, line in _kinds_and_lines(project):
+    for _kind, line in _kinds_and_lines(project, pseudonymiser):
         yield line
 
 
-def _kinds_and_lines(project: Project) -> Iterator[tuple[str, str]]:
+def _kinds_and_lines(
+    project: Project, pseudonymiser: Pseudonymiser | None = None
+) -> Iterator[tuple[str, str]]:
     dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, allow_nan=False).encode
-    for record in iter_records(project):
+    for record in iter_records(project, pseudonymiser):
         yield record["type"], dumps(record) + "\n"
 
 
-def export_jsonl(project: Project, out: Path | str | IO[bytes]) -> Counter[str]:
+def export_jsonl(
+    project: Project,
+    out: Path | str | IO[bytes],
+    *,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> Counter[str]:
     """Write the project as JSONL to a path (atomically) or a binary stream; returns record counts."""
     counts: Counter[str] = Counter()
 
     def write(handle: IO[bytes]) -> None:
         buffer: list[str] = []
-        for kind, line in _kinds_and_lines(project):
+        for kind, line in _kinds_and_lines(project, pseudonymiser):
             counts[kind] += 1
             buffer.append(line)
             if len(buffer) >= 2000:
@@ -861,6 +885,6 @@ def _unique(
     return seen
 
 
-def write_stdout(project: Project) -> Counter[str]:
+def write_stdout(project: Project, pseudonymiser: Pseudonymiser | None = None) -> Counter[str]:
     """Export to standard output (for ``codebench export jsonl`` without ``-o``)."""
-    return export_jsonl(project, sys.stdout.buffer)
+    return export_jsonl(project, sys.stdout.buffer, pseudonymiser=pseudonymiser)

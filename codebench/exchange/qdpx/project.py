@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from codebench.exchange.refi import ArchiveLimits, RefiProject, RefiSelection
     from codebench.models import Coder
     from codebench.project import Project
+    from codebench.pseudonyms.apply import Pseudonymiser
 
 __all__ = ["ExportSummary", "ImportReport", "build_refi_project", "export_qdpx", "import_qdpx"]
 
@@ -256,19 +257,37 @@ def _coding_selections(
 
 
 def export_qdpx(
-    project: Project, path: Path | str, *, coders: Iterable[str | Coder] | None = None
+    project: Project,
+    path: Path | str,
+    *,
+    coders: Iterable[str | Coder] | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> ExportSummary:
-    """Write the project as a REFI-QDA ``.qdpx`` at ``path`` (atomically; schema-valid)."""
+    """Write the project as a REFI-QDA ``.qdpx`` at ``path`` (atomically; schema-valid).
+
+    With ``pseudonymiser``, the whole project passes through the key before it
+    is written (:func:`codebench.pseudonyms.outputs.refi_project`): texts and
+    names replaced, selections moved onto the new texts.
+    """
     # Hundreds of thousands of objects, none in cycles (see refi.collector),
     # all freed by the time the collector runs again.
     with collector_paused():
-        return _export(project, Path(path), coders)
+        return _export(project, Path(path), coders, pseudonymiser)
 
 
-def _export(project: Project, path: Path, coders: Iterable[str | Coder] | None) -> ExportSummary:
+def _export(
+    project: Project,
+    path: Path,
+    coders: Iterable[str | Coder] | None,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> ExportSummary:
     from codebench.exchange.refi import write_project
 
     refi = build_refi_project(project, coders=coders)
+    if pseudonymiser is not None:
+        from codebench.pseudonyms.outputs import refi_project
+
+        refi = refi_project(refi, pseudonymiser)
     remove_stale_temporaries(path)  # of earlier exports that were killed
     with refi_errors():
         write_project(refi, path)

@@ -1,0 +1,114 @@
+"""The anonymisation log: every replacement the key makes, where, by which label, decided by whom, when.
+
+Archives ask for it beside a pseudonymised deposit, kept apart from the
+data. It is computed from the project and the key (nothing is stored), so
+it always describes what an export made now would contain: one row per
+replacement, in transcript and text order, with the kind of information
+(speaker, organisation, place, …), the transcript, the segment and the
+character span in the original text, the label, and the decision's author
+and date from the key. The real strings are left out unless asked for:
+the log then is as sensitive as the key itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from codebench.pseudonyms.apply import Pseudonymiser
+from codebench.pseudonyms.key import Entry, Key
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+    from codebench.reports.tables import Table
+
+
+@dataclass(frozen=True)
+class LogRow:
+    transcript: str
+    segment: int | None
+    start: int
+    end: int
+    kind: str
+    label: str
+    decided_by: str
+    decided_at: str
+    scope: str
+    original: str | None = None
+
+
+def entries_by_form(key: Key, transcript: str | None) -> dict[str, Entry]:
+    """Each form → the entry that decides it in ``transcript`` (as :meth:`Key.mapping` chooses)."""
+    out: dict[str, Entry] = {}
+    for entry in key.entries:
+        if not entry.transcripts:
+            for form in entry.forms():
+                out.setdefault(form, entry)
+    if transcript is not None:
+        for entry in key.entries:
+            if transcript in entry.transcripts:
+                for form in entry.forms():
+                    out[form] = entry
+    return out
+
+
+def anonymisation_log(project: Project, key: Key, *, originals: bool = False) -> list[LogRow]:
+    """The log rows for every transcript of ``project`` under ``key``."""
+    pseudonymiser = Pseudonymiser(key, project.text)
+    rows: list[LogRow] = []
+    for transcript in project.transcripts():
+        mapped = pseudonymiser.transcript_map(transcript.name, project.text(transcript))
+        if not mapped.replacements:
+            continue
+        deciding = entries_by_form(key, transcript.name)
+        segments = project.segments(transcript)
+        starts = [s.start for s in segments]
+        for r in mapped.replacements:
+            entry = deciding[r.real]
+            at = bisect.bisect_right(starts, r.start) - 1
+            segment = segments[at].ordinal if at >= 0 and r.start < segments[at].end else None
+            rows.append(
+                LogRow(
+                    transcript=transcript.name,
+                    segment=segment,
+                    start=r.start,
+                    end=r.end,
+                    kind=entry.kind,
+                    label=r.label,
+                    decided_by=entry.decided_by or "",
+                    decided_at=entry.decided_at or "",
+                    scope="this transcript" if entry.transcripts else "project",
+                    original=r.real if originals else None,
+                )
+            )
+    return rows
+
+
+def log_table(rows: list[LogRow], *, originals: bool = False) -> Table:
+    """The log as a report :class:`~codebench.reports.tables.Table` (every table format then works)."""
+    from codebench.reports.tables import Column, Table
+
+    columns = [
+        Column("transcript", "Transcript"),
+        Column("segment", "Segment", "int"),
+        Column("start", "Start", "int"),
+        Column("end", "End", "int"),
+        Column("kind", "Information replaced"),
+        Column("label", "Replaced by"),
+        Column("scope", "Applies to"),
+        Column("decided_by", "Decided by"),
+        Column("decided_at", "Decided at"),
+    ]
+    if originals:
+        columns.insert(5, Column("original", "Original"))
+    return Table(
+        name="anonymisation_log",
+        title="Anonymisation log",
+        columns=columns,
+        rows=[row.__dict__ for row in rows],
+        notes=[
+            "Spans are character offsets in the original (unedited) transcript, which the team keeps.",
+            "Keep this log apart from the pseudonymised data.",
+        ],
+    )

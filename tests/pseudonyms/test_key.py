@@ -1,0 +1,165 @@
+"""The key file: its forms, its scopes, its encryption, and the files it refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codebench.pseudonyms import key as key_module
+from codebench.pseudonyms.detect import Candidate
+from codebench.pseudonyms.key import (
+    Entry,
+    Key,
+    KeyFileError,
+    default_key_path,
+    load_key,
+    propose,
+    save_key,
+)
+
+
+def _key(*entries: Entry) -> Key:
+    key = Key(list(entries))
+    key.validate()
+    return key
+
+
+def test_forms_cover_case_first_name_and_listed_variants() -> None:
+    entry = Entry("Joanne Price", "[Union Rep]", first_name=True, variants=("Jo P",))
+    assert set(entry.forms()) == {
+        "Joanne Price",
+        "JOANNE PRICE",
+        "Joanne",
+        "JOANNE",
+        "Jo P",
+        "JO P",
+    }
+    assert "riverside" not in Entry("Riverside", "[Org A]").forms()
+    assert "riverside" in Entry("Riverside", "[Org A]", lowercase=True).forms()
+    # An everyday word never gets its lower-case form.
+    assert "general" not in Entry("General", "[Hospital]", lowercase=True).forms()
+
+
+def test_a_transcript_entry_wins_there_and_only_there() -> None:
+    key = _key(
+        Entry("Jo", "[Person 1]"),
+        Entry("Jo", "[Nurse]", transcripts=("02-riverside-nurse",)),
+        Entry("NHS", keep=True),
+    )
+    assert key.mapping()["Jo"] == "[Person 1]"
+    assert key.mapping("01-riverside-ceo")["Jo"] == "[Person 1]"
+    assert key.mapping("02-riverside-nurse")["Jo"] == "[Nurse]"
+    assert key.mapping()["NHS"] is None
+
+
+def test_a_key_round_trips_through_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "study.pseudonyms.yaml"
+    key = _key(
+        Entry(
+            "Helen Marsh",
+            "[Chief Executive, Org A]",
+            kind="speaker",
+            first_name=True,
+            decided_by="lead",
+            decided_at="2026-01-01T00:00:00+00:00",
+        ),
+        Entry("NHS", keep=True),
+    )
+    save_key(key, path)
+    again = load_key(path)
+    assert again.entries == key.entries
+    assert not again.encrypted
+    assert "Helen Marsh" in path.read_text(encoding="utf-8")
+
+
+def test_an_encrypted_key_needs_its_passphrase(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(key_module, "SCRYPT_N", 2**10)  # fast in tests; the file records n
+    path = tmp_path / "k.yaml"
+    key = _key(Entry("Helen Marsh", "[CEO]"))
+    save_key(key, path, passphrase="correct horse")
+    sealed = path.read_text(encoding="utf-8")
+    assert "Helen" not in sealed and "codebench-pseudonyms-encrypted" in sealed
+    opened = load_key(path, "correct horse")
+    assert opened.entries == key.entries and opened.encrypted
+    assert load_key(path, lambda: "correct horse").entries == key.entries
+    with pytest.raises(KeyFileError, match="wrong passphrase"):
+        load_key(path, "wrong")
+    with pytest.raises(KeyFileError, match="is encrypted: give its passphrase"):
+        load_key(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("format: codebench-pseudonyms\nentries: [\n", "malformed YAML at line"),
+        ("- just a list\n", "not a codebench key file"),
+        (
+            "format: codebench-pseudonyms\nversion: 1\nentries:\n- real: Ann\n",
+            "give either a label",
+        ),
+        (
+            "format: codebench-pseudonyms\nversion: 1\nentries:\n- real: Ann\n  label: Person\n",
+            "must be marked in brackets",
+        ),
+        (
+            "format: codebench-pseudonyms\nversion: 1\nentries:\n- real: Ann Lee\n  label: '[Ann]'\n"
+            "  first_name: true\n",
+            "contains the key string 'Ann'",
+        ),
+        (
+            "format: codebench-pseudonyms\nversion: 1\nentries:\n- real: Ann\n  label: '[A]'\n"
+            "- real: ann\n  label: '[B]'\n",
+            "decided twice",
+        ),
+        (
+            "format: codebench-pseudonyms\nversion: 1\nentries:\n- real: Ann\n  label: '[A]'\n"
+            "  colour: red\n",
+            "unknown field 'colour'",
+        ),
+        (
+            "format: codebench-pseudonyms-encrypted\nversion: 1\nsalt: '!!'\n",
+            "damaged encrypted key",
+        ),
+    ],
+)
+def test_bad_key_files_are_one_line_errors(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(KeyFileError, match=message) as caught:
+        load_key(path, "pass")
+    assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_bad_decision_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "k.yaml"
+    save_key(_key(Entry("Ann Lee", "[Person 1]")), path)
+    before = path.read_bytes()
+    bad = Key([Entry("Ann Lee", "[Person 1]"), Entry("Bo", "[friend of Ann Lee]")])
+    with pytest.raises(KeyFileError):
+        save_key(bad, path)
+    assert path.read_bytes() == before
+
+
+def test_default_key_is_beside_the_project_not_in_it(tmp_path: Path) -> None:
+    assert default_key_path(tmp_path / "study.db") == tmp_path / "study.pseudonyms.yaml"
+
+
+def test_proposals_share_labels_between_a_name_and_its_short_forms() -> None:
+    found = [
+        Candidate("Riverside", "organisation"),
+        Candidate("Helen Marsh", "speaker"),
+        Candidate("Helen", "speaker"),
+        Candidate("Riverside Community Health", "organisation"),
+        Candidate("Leeds", "place"),
+    ]
+    key, added = propose(Key([Entry("Leeds", keep=True)]), found, by="lead")
+    labels = {e.real: e.label for e in key.entries}
+    assert added == 3
+    assert labels["Riverside"] == labels["Riverside Community Health"] == "[Organisation A]"
+    assert labels["Helen Marsh"] == "[Person 1]" and "Helen" not in labels
+    assert key.mapping()["Helen"] == "[Person 1]"
+    assert key.mapping()["Leeds"] is None  # an existing decision is kept
+    assert all(e.decided_by == "lead" for e in key.entries if e.real != "Leeds")
