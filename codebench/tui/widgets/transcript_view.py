@@ -48,6 +48,38 @@ def _contrast(colour: str) -> str:
     return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "white"
 
 
+def _shown(text: str) -> str:
+    """Text as drawn: newline and tab one blank cell each, controls made visible one for one.
+
+    Wrapping measures this same text, so the offsets of a wrapped line are
+    valid in the segment's text and its cells fit the line.
+    """
+    return _v(text.replace("\n", " ").replace("\t", " "))
+
+
+def component_style(
+    declared: Style, resolved: Style, *, color: bool, background: bool
+) -> Style:
+    """What a component class declares, in the colours it shows, ready to add to a line.
+
+    Textual's partial style (only what the class declares) loses the alpha of
+    a translucent colour (``$accent 25%`` came out as solid accent behind
+    light text, about 1.5:1), and its full style also fills in what the class
+    leaves to its surroundings (a background under an underline). So: the
+    attributes the class declares, and for each colour it declares (``color``,
+    ``background``: the class has that rule, ``auto`` included) the colour as
+    resolved (blended over the widget's background). A class that declares
+    ``reverse`` has its colours swapped here, so the terminal's reverse video
+    shows them as declared, and without colour (``NO_COLOR``) it is still
+    reverse video.
+    """
+    fore = resolved.color if color else None
+    back = resolved.bgcolor if background else None
+    if declared.reverse:
+        fore, back = back, fore
+    return declared.without_color + Style(color=fore, bgcolor=back)
+
+
 class TranscriptView(ScrollView, can_focus=True):
     """Segments of one transcript with a cursor, a selected range and a visual (word) span."""
 
@@ -131,8 +163,16 @@ class TranscriptView(ScrollView, can_focus=True):
     def _ordinal_width(self) -> int:
         return len(str(max(len(self.session.segments) - 1, 0))) + 1
 
+    def _view_width(self) -> int:
+        """Columns the lines are drawn in: the content width less the scrollbar's gutter.
+
+        ``size`` includes the vertical scrollbar's columns; a line as wide as
+        ``size`` loses its last characters under the scrollbar.
+        """
+        return max(self.size.width - self.scrollbar_size_vertical, 0)
+
     def _text_width(self) -> int:
-        return max(10, self.size.width - self._prefix_width() - 1)
+        return max(10, self._view_width() - self._prefix_width() - 1)
 
     def relayout(self) -> None:
         """Wrap every segment for the current width and rebuild the line index."""
@@ -149,18 +189,18 @@ class TranscriptView(ScrollView, can_focus=True):
             if seg.speaker != previous_speaker or seg.turn != previous_turn:
                 header = 2 if line else 1
             previous_speaker, previous_turn = seg.speaker, seg.turn
-            wrapped = wrap_offsets(seg.text.replace("\n", " "), width)
+            wrapped = wrap_offsets(_shown(seg.text), width)
             tops.append(line)
             headers.append(header)
             wraps.append(wrapped)
             line += header + len(wrapped)
         self._wraps, self._tops, self._headers = wraps, tops, headers
-        self._layout_width = self.size.width
+        self._layout_width = self._view_width()
         self._stripes.clear()
-        self.virtual_size = Size(self.size.width, line)
+        self.virtual_size = Size(self._layout_width, line)
 
     def on_resize(self, event: Resize) -> None:
-        if self.size.width != self._layout_width:
+        if self._view_width() != self._layout_width:
             self.relayout()
             self.scroll_to_cursor()
 
@@ -183,9 +223,16 @@ class TranscriptView(ScrollView, can_focus=True):
         super().notify_style_update()
 
     def _style(self, name: str) -> Style:
+        """A component class's style as drawn: see :func:`component_style`."""
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(name, partial=True)
+            rules = self.get_component_styles(name)
+            style = self._styles[name] = component_style(
+                self.get_component_rich_style(name, partial=True),
+                self.get_component_rich_style(name),
+                color=rules.has_rule("color") or rules.auto_color,
+                background=rules.has_rule("background"),
+            )
         return style
 
     # ------------------------------------------------------------------ rendering
@@ -204,7 +251,7 @@ class TranscriptView(ScrollView, can_focus=True):
         return base if base is not None else self.rich_style
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._view_width()
         if not self._tops or width != self._layout_width:
             return Strip.blank(width, self._base)
         line = y + int(self.scroll_y)
@@ -262,7 +309,7 @@ class TranscriptView(ScrollView, can_focus=True):
         parts.append(RichSegment(" " * (STRIPE_WIDTH - used + 1), base))
         start, end = self._wraps[index][row]
         # Controls made visible one for one (offsets stay valid); a tab is one blank cell.
-        line_text = _v(seg.text[start:end].replace("\n", " ").replace("\t", " "))
+        line_text = _shown(seg.text[start:end])
         parts.extend(self._styled_text(index, line_text, start, text_style))
         return Strip(parts).adjust_cell_length(width, base)
 
