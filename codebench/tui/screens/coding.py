@@ -40,6 +40,23 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 
+#: Below this many columns the codebook sidebar folds away (``s`` brings it back).
+SIDEBAR_FOLDS_BELOW = 100
+#: Below this many columns the sidebar is narrower.
+SIDEBAR_NARROW_BELOW = 140
+#: Keys the footer shows first, so a narrow terminal cuts off only the others.
+FOOTER_FIRST = (
+    "app.help",
+    "coding.pick",
+    "coding.undo",
+    "coding.done",
+    "coding.back",
+    "coding.sidebar",
+    "transcript.visual",
+    "coding.remove",
+    "coding.search",
+)
+
 #: Seconds between looks at whether the coder has paused (for housekeeping).
 MAINTENANCE_EVERY = 0.5
 #: Seconds without a keystroke that count as a pause: the WAL is checkpointed, the heap tidied.
@@ -80,6 +97,10 @@ class CodingScreen(Screen[None]):
             "g", "goto_code", "Jump to next segment with a code", show=False, id="coding.goto_code"
         ),
         Binding("D", "toggle_done", "Done", id="coding.done"),
+        Binding("s", "toggle_sidebar", "Codebook", id="coding.sidebar"),
+        Binding(
+            "d", "toggle_definition", "Show/hide the definition", show=False, id="coding.definition"
+        ),
         Binding("o", "toggle_others", "Show/hide others' codings", show=False, id="coding.others"),
         Binding("b", "app.codebook", "Codebook editor", show=False, id="coding.codebook"),
         Binding("q,escape", "back", "Back", id="coding.back"),
@@ -104,6 +125,8 @@ class CodingScreen(Screen[None]):
         self._active_since_tidy = False
         #: What ``n``/``N`` repeat: ("search", text) or ("code", code id).
         self.last_jump: tuple[str, Any] | None = None
+        #: The coder's choice to show (``True``) or hide the sidebar; ``None``: by width.
+        self.sidebar_choice: bool | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -115,7 +138,7 @@ class CodingScreen(Screen[None]):
                     yield CodeDetail(id="code-detail")
         yield Input(placeholder="search the transcript, Enter to find, esc to cancel", id="search")
         yield StatusBar(id="status")
-        yield BindingsFooter()
+        yield BindingsFooter(first=FOOTER_FIRST)
 
     @property
     def view(self) -> TranscriptView:
@@ -125,7 +148,41 @@ class CodingScreen(Screen[None]):
     def codebook_tree(self) -> CodebookTree:
         return self.query_one(CodebookTree)
 
+    # ------------------------------------------------------------------ responsive layout
+    def on_resize(self) -> None:
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Fold or narrow the sidebar for the terminal's width (unless the coder chose)."""
+        width = self.app.size.width
+        sidebar = self.query_one("#sidebar")
+        shown = (
+            self.sidebar_choice
+            if self.sidebar_choice is not None
+            else (width >= SIDEBAR_FOLDS_BELOW)
+        )
+        sidebar.set_class(width < SIDEBAR_NARROW_BELOW, "-narrow")
+        if sidebar.display != shown:
+            sidebar.display = shown
+            if not shown and self.focused is not None and sidebar in self.focused.ancestors:
+                self.view.focus()
+
+    @property
+    def sidebar_shown(self) -> bool:
+        return bool(self.query_one("#sidebar").display)
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the codebook sidebar, at any width."""
+        self.sidebar_choice = not self.sidebar_shown
+        self.fit_layout()
+
+    def action_toggle_definition(self) -> None:
+        """Show or hide the highlighted code's definition under the codebook."""
+        pane = self.query_one("#code-detail-scroll")
+        pane.display = not pane.display
+
     def on_mount(self) -> None:
+        self.fit_layout()
         self.view.border_title = literal(self.session.transcript.name)
         self.view.focus()
         self.query_one("#search", Input).display = False
@@ -208,6 +265,7 @@ class CodingScreen(Screen[None]):
         self.view.refresh_segments(outcome.changed)
         if outcome.changed:
             self.codebook_tree.update_counts({c.id for c in codes} if codes else None)
+            self._show_detail()
         self.last_message = outcome.message
         if not outcome.ok and outcome.message:
             self.notify(outcome.message, severity="warning", timeout=2)
@@ -312,6 +370,12 @@ class CodingScreen(Screen[None]):
         code = event.node.data
         if code is not None:
             self.query_one(CodeDetail).show(code, self.session.counts.get(code.id, 0))
+
+    def _show_detail(self) -> None:
+        """The highlighted code's definition with its count as it is now (after any action)."""
+        node = self.codebook_tree.cursor_node
+        if node is not None and node.data is not None:
+            self.query_one(CodeDetail).show(node.data, self.session.counts.get(node.data.id, 0))
 
     # ------------------------------------------------------------------ memos
     def action_memo(self) -> None:

@@ -57,9 +57,7 @@ def _shown(text: str) -> str:
     return _v(text.replace("\n", " ").replace("\t", " "))
 
 
-def component_style(
-    declared: Style, resolved: Style, *, color: bool, background: bool
-) -> Style:
+def component_style(declared: Style, resolved: Style, *, color: bool, background: bool) -> Style:
     """What a component class declares, in the colours it shows, ready to add to a line.
 
     Textual's partial style (only what the class declares) loses the alpha of
