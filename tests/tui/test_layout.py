@@ -138,3 +138,110 @@ def test_hiding_the_sidebar_moves_focus_back_to_the_transcript(
     run_headless(
         lambda: make_app(tui_project, coder="alice", transcript=CEO), script, size=(200, 50)
     )
+
+
+# ---------------------------------------------------------------------- the codebook sidebar
+def _label(app: CodebenchApp, code_id: int) -> str:
+    screen = app.screen
+    assert isinstance(screen, CodingScreen)
+    return screen.codebook_tree._code_nodes[code_id].label.plain
+
+
+def _detail(app: CodebenchApp) -> str:
+    from codebench.tui.widgets.codebook_tree import CodeDetail
+
+    return str(app.screen.query_one(CodeDetail).render())
+
+
+def test_counts_and_detail_follow_every_action_without_moving_the_highlight(
+    tui_project: Project, run_headless: Callable[..., App[None]]
+) -> None:
+    code = tui_project.code("04")
+    other = tui_project.code("13.2")
+
+    async def script(app: CodebenchApp, pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        tree = screen.codebook_tree
+        tree.select_code(code.id)
+        await pilot.pause()
+        line = tree.cursor_line
+        assert "0 segments here" in _detail(app)
+        steps = [
+            (("c", "0", "4", "enter"), 1),  # apply
+            (("c", "1", "3", ".", "2", "enter"), 1),  # another code: 04 stays at 1
+            (("x", "0", "4", "enter"), 0),  # remove
+            (("u",), 1),  # undo the removal
+            (("ctrl+r",), 0),  # redo it
+            (("u",), 1),
+        ]
+        for keys, expected in steps:
+            await pilot.press(*keys)
+            await pilot.pause()
+            assert tree.cursor_line == line, keys
+            assert f"{expected} segment{'s' if expected != 1 else ''} here" in _detail(app), keys
+            count = _label(app, code.id).split()[1]
+            assert count == str(expected), (keys, _label(app, code.id))
+        assert _label(app, other.id).split()[1] == "1"
+
+    run_headless(
+        lambda: make_app(tui_project, coder="alice", transcript=CEO), script, size=(120, 36)
+    )
+    with Project.open(tui_project.path) as check:
+        alice = check.coder("alice")
+        assert sorted(c.code_id for c in check.codings() if c.coder_id == alice.id) == sorted(
+            [code.id, other.id]
+        )
+
+
+def test_a_long_code_name_never_hides_its_count(
+    tui_project: Project, run_headless: Callable[..., App[None]]
+) -> None:
+    code = tui_project.code("04.2")  # "Disadvantages and tensions of the mutual ethos"
+    tui_project.code_segments("alice", CEO, [3, 4], "04.2")
+
+    async def script(app: CodebenchApp, pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        tree = screen.codebook_tree
+        node = tree._code_nodes[code.id]
+        strips = app.screen._compositor.render_strips()
+        row = tree.region.y + 1 + node.line - int(tree.scroll_y)
+        drawn = "".join(s.text for s in strips[row].crop(tree.region.x, tree.region.right))
+        assert len(code.name) > tree.size.width  # the name does not fit ...
+        assert " 2 04.2 " in drawn, drawn  # ... and its count is still drawn
+
+    run_headless(
+        lambda: make_app(tui_project, coder="alice", transcript=CEO), script, size=(120, 36)
+    )
+
+
+# ---------------------------------------------------------------------- others' codings (o)
+def test_others_view_has_a_legend_and_no_mark_like_the_current_coder(
+    tui_project: Project, run_headless: Callable[..., App[None]]
+) -> None:
+    codable = [s.ordinal for s in tui_project.segments(CEO) if s.codable]
+    consensus = tui_project.coder("consensus", create=True, kind="consensus")
+    tui_project.code_segments(consensus, CEO, codable[:1], "07")
+    tui_project.code_segments("bob", CEO, codable[:1], "04")
+
+    async def script(app: CodebenchApp, pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        view = screen.view
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        labels = [label for line in view._stripe(codable[0]) for label, _ in line]
+        assert "=:07" in labels and "b:04" in labels, labels
+        assert not any(label.startswith("c:") for label in labels)
+        legend = str(view.border_subtitle)
+        assert "b: bob" in legend and "=: consensus" in legend, legend
+        drawn = "\n".join(
+            "".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()
+        )
+        assert "b: bob" in drawn and "=: consensus" in drawn
+
+    run_headless(
+        lambda: make_app(tui_project, coder="carol", transcript=CEO), script, size=(200, 50)
+    )

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Tree
 
+from codebench.coding.prefixes import coder_prefixes, legend
 from codebench.coding.session import CodingSession, Outcome, segment_label
 from codebench.errors import CodebenchError
 from codebench.models import Code
@@ -36,7 +37,7 @@ from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
     from codebench.coding.actions import History
-    from codebench.models import Coder, Transcript
+    from codebench.models import Coder, Segment, Transcript
     from codebench.project import Project
 
 
@@ -56,6 +57,10 @@ FOOTER_FIRST = (
     "coding.remove",
     "coding.search",
 )
+
+#: Seconds a message stays in the status bar: an old "04 → segment 3" no longer describes
+#: what the coder is looking at.
+MESSAGE_SECONDS = 8.0
 
 #: Seconds between looks at whether the coder has paused (for housekeeping).
 MAINTENANCE_EVERY = 0.5
@@ -118,13 +123,18 @@ class CodingScreen(Screen[None]):
             self._heap.settle(collect=False)
             raise
         self.last_codes: list[Code] = []
-        self.last_message = ""
+        self._last_message = ""
+        self._message_at = 0.0
         #: Whether anything was committed since the last WAL checkpoint.
         self._wrote = False
         self._last_activity = monotonic()
         self._active_since_tidy = False
         #: What ``n``/``N`` repeat: ("search", text) or ("code", code id).
         self.last_jump: tuple[str, Any] | None = None
+        #: Whose each mark is, while others' codings are shown ("b: bob · =: consensus").
+        self.others_legend = ""
+        #: The text last searched for and the segments holding it.
+        self._match_cache: tuple[str, list[int]] = ("", [])
         #: The coder's choice to show (``True``) or hide the sidebar; ``None``: by width.
         self.sidebar_choice: bool | None = None
 
@@ -209,7 +219,13 @@ class CodingScreen(Screen[None]):
         _quietly(self.session.defer_checkpoints)
 
     def _maintain(self) -> None:
-        """When the coder pauses: checkpoint the WAL after writes, and now and then tidy the heap."""
+        """When the coder pauses: checkpoint the WAL after writes, and now and then tidy the heap.
+
+        Also drops a stale message from the status bar (without counting as activity).
+        """
+        if self._last_message and self._message_is_stale() and self.is_current:
+            self._last_message = ""
+            self._draw_status()
         if monotonic() - self._last_activity < IDLE_AFTER:
             return
         if self._wrote:
@@ -236,15 +252,31 @@ class CodingScreen(Screen[None]):
             self.view.refresh_all()
 
     # ------------------------------------------------------------------ status
+    @property
+    def last_message(self) -> str:
+        """What the last action did, for the status bar (dropped after :data:`MESSAGE_SECONDS`)."""
+        return self._last_message
+
+    @last_message.setter
+    def last_message(self, text: str) -> None:
+        self._last_message = text
+        self._message_at = monotonic()
+
+    def _message_is_stale(self) -> bool:
+        return monotonic() - self._message_at >= MESSAGE_SECONDS
+
     def update_status(self) -> None:
+        """Redraw the status bar after a keystroke (which also counts as activity)."""
         self._last_activity = monotonic()
         self._active_since_tidy = True
+        self._draw_status()
+
+    def _draw_status(self) -> None:
         session = self.session
         view = self.view
         coded, codable = session.progress()
         selection = view.selection
-        seg = session.segments[view.cursor] if session.segments else None
-        position = f"seg {seg.ordinal}/{len(session.segments) - 1}" if seg else "empty transcript"
+        position = segment_position(session.segments, view.cursor)
         if len(selection) > 1:
             position += f" · {len(selection)} selected"
         self.query_one(StatusBar).show(
@@ -254,7 +286,7 @@ class CodingScreen(Screen[None]):
             codable=codable,
             status=session.status,
             position=position,
-            last=self.last_message,
+            last="" if self._message_is_stale() else self.last_message,
             others=session.others is not None,
             visual=view.visual is not None,
         )
@@ -272,7 +304,9 @@ class CodingScreen(Screen[None]):
         self.update_status()
 
     @on(TranscriptView.CursorMoved)
-    def _cursor_moved(self) -> None:
+    def _cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
+        if event.left_words:
+            self.last_message = "left word mode (the words were not coded): v selects words again"
         self.update_status()
 
     # ------------------------------------------------------------------ applying and removing
@@ -449,7 +483,7 @@ class CodingScreen(Screen[None]):
             self.last_jump = None
             return
         self.last_jump = ("search", text)
-        self._jump(self.session.search(text, self.view.cursor, 1), f"“{text}” not found")
+        self._search(text, 1)
 
     def action_next_match(self, step: int) -> None:
         if self.last_jump is None:
@@ -457,13 +491,59 @@ class CodingScreen(Screen[None]):
             return
         kind, value = self.last_jump
         if kind == "search":
-            self._jump(self.session.search(value, self.view.cursor, step), f"“{value}” not found")
+            self._search(value, step)
         else:
-            code = self.session.code_by_id[value]
-            self._jump(
-                self.session.next_with_code(value, self.view.cursor, step),
-                f"no more segments with {code.label}",
+            self._code_jump(value, step)
+
+    def _search(self, text: str, step: int) -> None:
+        """Move to the next (``step`` ±1) segment holding ``text``; say which match of how many."""
+        cursor = self.view.cursor
+        found = self.session.search(text, cursor, step)
+        if found is None:
+            self._jump(None, f"“{text}” not found")
+            return
+        matches = self._matches(text)
+        place = matches.index(found) + 1 if found in matches else 0
+        message = f"“{text}”: match {place} of {len(matches)}"
+        if found == cursor:
+            message += " (the only one)"
+        elif (found < cursor) == (step > 0):
+            message += " · wrapped to the " + ("top" if step > 0 else "bottom")
+        self._jump(found, "")
+        self.last_message = message
+        self.update_status()
+
+    def _matches(self, text: str) -> list[int]:
+        """Indexes of the segments holding ``text`` (case-insensitive), kept for the last text."""
+        if self._match_cache[0] != text:
+            needle = text.casefold()
+            self._match_cache = (
+                text,
+                [i for i, seg in enumerate(self.session.segments) if needle in seg.text.casefold()],
             )
+        return self._match_cache[1]
+
+    def _code_jump(self, code_id: int, step: int) -> None:
+        """Move to the next (``step`` ±1) segment with a code, wrapping round with a message."""
+        session = self.session
+        code = session.code_by_id[code_id]
+        cursor = self.view.cursor
+        found = session.next_with_code(code_id, cursor, step)
+        wrapped = False
+        if found is None:
+            found = session.next_with_code(code_id, -1 if step > 0 else len(session.segments), step)
+            wrapped = found is not None and found != cursor
+        if found is None:
+            self._jump(None, f"no segment with {code.label}")
+            return
+        self._jump(found, "")
+        if wrapped:
+            self.last_message = f"{code.label}: wrapped to the " + ("top" if step > 0 else "bottom")
+        elif found == cursor:
+            self.last_message = f"{code.label}: only this segment"
+        else:
+            self.last_message = f"{code.label}: next segment with it"
+        self.update_status()
 
     def action_next_uncoded(self, step: int) -> None:
         self._jump(
@@ -476,10 +556,7 @@ class CodingScreen(Screen[None]):
             if not codes:
                 return
             self.last_jump = ("code", codes[0].id)
-            self._jump(
-                self.session.next_with_code(codes[0].id, self.view.cursor, 1),
-                f"no segment below with {codes[0].label}",
-            )
+            self._code_jump(codes[0].id, 1)
 
         self._picker(self.session.codes, "Jump to the next segment with …", chosen, multi=False)
 
@@ -505,14 +582,20 @@ class CodingScreen(Screen[None]):
     def _load_others(self) -> None:
         try:
             self.session.show_others(True)
-        except CodebenchError as error:
+            coders = self.project.coders()
+        except (CodebenchError, sqlite3.Error) as error:
             self.app.call_from_thread(self.app.notify, str(error), severity="error")
             return
+        marks = coder_prefixes(coders, self.session.coder)
+        self.view.coder_marks = marks
+        self.others_legend = legend(coders, marks)
         deliver(self._others_changed)
 
     def _others_changed(self) -> None:
         shown = self.session.others is not None
-        self.view.border_subtitle = "others' codings shown" if shown else ""
+        self.view.border_subtitle = (
+            literal(f"others' codings shown · {self.others_legend}") if shown else ""
+        )
         self.view.set_class(shown, "-others")
         self.view.refresh_all()
         self.last_message = "showing other coders' codings" if shown else "blind: only your codings"
@@ -614,6 +697,18 @@ class _QuietHeap:
         if self.frozen:
             gc.unfreeze()
             self.frozen = False
+
+
+def segment_position(segments: list[Segment], index: int) -> str:
+    """``seg 2 (0–189)``: the cursor's ordinal and the transcript's range, both as ordinals.
+
+    Ordinals are what the transcript view, the CLI and exports show (the first
+    segment is 0, interviewer turns included); the status bar once mixed them
+    with a count ("seg 2/189" of 190 segments).
+    """
+    if not segments:
+        return "empty transcript"
+    return f"seg {segments[index].ordinal} ({segments[0].ordinal}–{segments[-1].ordinal})"
 
 
 def _quietly(step: Callable[[], object]) -> bool:

@@ -121,9 +121,11 @@ class TranscriptView(ScrollView, can_focus=True):
     class CursorMoved(Message):
         """The cursor or the selection changed."""
 
-        def __init__(self, view: TranscriptView) -> None:
+        def __init__(self, view: TranscriptView, *, left_words: bool = False) -> None:
             super().__init__()
             self.view = view
+            #: The move ended word mode (its words were not coded).
+            self.left_words = left_words
 
     def __init__(self, session: CodingSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -135,6 +137,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self.visual: tuple[int, int] | None = None
         #: Search text to highlight.
         self.search_text = ""
+        #: Coder id → the mark of their codings while others' are shown (see coding/prefixes.py).
+        self.coder_marks: dict[int, str] = {}
         self._layout_width = -1
         self._wraps: list[list[tuple[int, int]]] = []
         self._tops: list[int] = []
@@ -381,8 +385,8 @@ class TranscriptView(ScrollView, can_focus=True):
                 if theirs is None:
                     continue
                 colour = session.colour(theirs.id) or "#888888"
-                initial = (session.coder_names.get(other.coder_id, "?")[:1] or "?").lower()
-                label = f"{initial}:{theirs.number or theirs.name[:4]}{'' if other.whole else '~'}"
+                mark = self.coder_marks.get(other.coder_id, "?")
+                label = f"{mark}:{theirs.number or theirs.name[:4]}{'' if other.whole else '~'}"
                 chips.append((label, Style(color=colour, italic=True)))
         lines: list[list[tuple[str, Style]]] = []
         capacity = len(self._wraps[index]) if self._wraps else 1
@@ -442,14 +446,16 @@ class TranscriptView(ScrollView, can_focus=True):
         self.cursor = index
         if not extend:
             self.selection_anchor = index
-        if self.visual is not None:
+        left_words = self.visual is not None
+        if left_words:
             self.visual = None
+            self.refresh_bindings()
         after = set(self.selection) | {self.cursor}
         self.refresh_segments(before | after if len(before) + len(after) < 200 else set())
         if len(before) + len(after) >= 200:
             self.refresh_all()
         self.scroll_to_cursor()
-        self.post_message(self.CursorMoved(self))
+        self.post_message(self.CursorMoved(self, left_words=left_words))
 
     def action_cursor_down(self) -> None:
         self.move_to(self.cursor + 1)
