@@ -62,6 +62,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
         ("Every list and table (when it has focus)", list(NavDataTable.BINDINGS)),
+        ("Help (this screen)", list(HelpScreen.BINDINGS)),
         ("Everywhere", list(app_bindings)),
     ]
 
@@ -88,12 +89,16 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="help.close"),
+        Binding("w", "app.welcome", "The first 60 seconds (quick start)", id="help.welcome"),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(
-                Text.from_markup("[b]codebench — keys[/b]   (esc closes)"), id="help-title"
+                Text.from_markup(
+                    "[b]codebench — keys[/b]   (esc closes, [b]w[/b] the first 60 seconds)"
+                ),
+                id="help-title",
             )
             yield Static(Text.from_markup(QUICK_START))
             yield Static(self._tables())
