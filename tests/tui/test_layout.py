@@ -245,3 +245,27 @@ def test_others_view_has_a_legend_and_no_mark_like_the_current_coder(
     run_headless(
         lambda: make_app(tui_project, coder="carol", transcript=CEO), script, size=(200, 50)
     )
+
+
+def test_status_bar_at_80_columns_keeps_the_mode_and_the_message(
+    tui_project: Project, run_headless: Callable[..., App[None]]
+) -> None:
+    def status_line(app: CodebenchApp) -> str:
+        from codebench.tui.widgets.status_bar import StatusBar
+
+        bar = app.screen.query_one(StatusBar)
+        strips = app.screen._compositor.render_strips()
+        return "".join(s.text for s in strips[bar.region.y])
+
+    async def script(app: CodebenchApp, pilot: Pilot) -> None:
+        await pilot.press("v", "l")
+        await pilot.pause()
+        assert "WORDS" in status_line(app)
+        await pilot.press("escape", "slash", *"nurse", "enter")
+        await pilot.pause()
+        assert "”: match " in status_line(app), status_line(app)
+        assert CEO not in status_line(app)  # the frame shows the name; the room goes to the message
+
+    run_headless(
+        lambda: make_app(tui_project, coder="alice", transcript=CEO), script, size=(80, 24)
+    )
