@@ -25,7 +25,7 @@ def test_a_name_sharing_the_current_coders_start_gets_a_longer_mark() -> None:
     carol, cath, cara = coder("carol"), coder("cath"), coder("cara")
     marks = coder_prefixes([carol, cath, cara], carol)
     assert marks[cath.id] == "cat"
-    assert not "carol".startswith(marks[cara.id])
+    assert marks[cara.id] == "cara"
     assert len(set(marks.values())) == 2
 
 
@@ -38,3 +38,8 @@ def test_marks_are_unique_among_others_and_never_a_start_of_mine() -> None:
         assert len(set(marks.values())) == len(marks), marks
         for mark in marks.values():
             assert not current.name.casefold().startswith(mark), (current.name, mark)
+
+
+def test_a_name_that_starts_mine_gets_a_number() -> None:
+    carol, car = coder("carol"), coder("car")
+    assert coder_prefixes([carol, car], carol) == {car.id: "car2"}

@@ -5,8 +5,9 @@ With others' codings shown, the workbench marks each of them with a prefix
 the consensus while carol is coding reads as carol's own coding. So the
 consensus pseudo-coder is always ``=``, and every other coder gets the
 shortest start of their name that is neither a start of the current coder's
-name nor shared with another coder; when no start of the name will do (a
-name that is itself the start of another), the first letter and a number.
+name nor shared with another coder, up to :data:`LONGEST` letters; when no
+start of the name will do (a name that is itself the start of another), the
+name and a number (``car2`` while carol codes).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from codebench.models import Coder
 
 #: The mark of the consensus pseudo-coder's codings.
 CONSENSUS_MARK = "="
-#: The longest name prefix used before falling back to a letter and a number.
-LONGEST = 3
+#: The longest name prefix used before falling back to the name and a number.
+LONGEST = 5
 
 
 def coder_prefixes(coders: Sequence[Coder], current: Coder) -> dict[int, str]:
@@ -49,9 +50,9 @@ def coder_prefixes(coders: Sequence[Coder], current: Coder) -> dict[int, str]:
         )
         if mark is None:
             number = 2
-            while f"{name[:1]}{number}" in taken:
+            while f"{name[:LONGEST]}{number}" in taken:
                 number += 1
-            mark = f"{name[:1]}{number}"
+            mark = f"{name[:LONGEST]}{number}"
         marks[coder.id] = mark
         taken.add(mark)
     return marks
