@@ -91,6 +91,10 @@ def _styles(
         found["match"] = _find(line(2), "golf")
         found["partial"] = _find(line(3), "Kilo lima")
         found["plain"] = _find(line(3), " mike november oscar.")
+        found["interviewer"] = _find(line(0), "Tell me about it.")
+        view.move_to(0)
+        await pilot.pause()
+        found["interviewer on the cursor row"] = _find(line(0), "Tell me about it.")
 
     run_headless(lambda: make_app(project, coder="alice", transcript="sam"), script, size=(120, 36))
     return found

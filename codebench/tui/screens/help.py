@@ -31,7 +31,7 @@ LEGEND = """\
   [reverse] 04 [/]  a code on the whole segment (its colour)     [b]~04[/b]  a code on some words (underlined in the text)
   [i]b:04[/i]  another coder's code (only when others' codings are shown: [b]o[/b]; the frame lists whose each mark is, [i]=:[/i] the consensus)
   the cursor row is bold · words being selected (v) in reverse · a search match in italics · words of a partial coding underlined
-  ✎  a memo on the segment or on one of its codings      ▌  selected segments       dimmed text: interviewer (not codable)
+  ✎  a memo on the segment or on one of its codings      ▌  selected segments       grey text: interviewer (not codable)
 """
 
 
