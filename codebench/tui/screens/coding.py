@@ -133,6 +133,7 @@ class CodingScreen(Screen[None]):
         self.last_jump: tuple[str, Any] | None = None
         #: Whose each mark is, while others' codings are shown ("b: bob · =: consensus").
         self.others_legend = ""
+        self.others_marks: dict[int, str] = {}
         #: The text last searched for and the segments holding it.
         self._match_cache: tuple[str, list[int]] = ("", [])
         #: The coder's choice to show (``True``) or hide the sidebar; ``None``: by width.
@@ -587,12 +588,13 @@ class CodingScreen(Screen[None]):
             self.app.call_from_thread(self.app.notify, str(error), severity="error")
             return
         marks = coder_prefixes(coders, self.session.coder)
-        self.view.coder_marks = marks
+        self.others_marks = marks  # the view takes them on the app's thread
         self.others_legend = legend(coders, marks)
         deliver(self._others_changed)
 
     def _others_changed(self) -> None:
         shown = self.session.others is not None
+        self.view.coder_marks = self.others_marks
         self.view.border_subtitle = (
             literal(f"others' codings shown · {self.others_legend}") if shown else ""
         )
