@@ -82,3 +82,9 @@ def write_interview(write_transcript: Callable[[str, str | bytes], Path]) -> Cal
         return write_transcript(f"{name}.txt", text)
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _no_welcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workbench's first-run overlay stays away unless a test asks for it (``welcome=True``)."""
+    monkeypatch.setenv("CODEBENCH_NO_WELCOME", "1")

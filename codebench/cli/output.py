@@ -37,8 +37,12 @@ def emit(
     *,
     title: str | None = None,
     columns: Sequence[str] | None = None,
+    whole: Sequence[str] = (),
 ) -> None:
-    """Write ``rows`` to stdout as a rich table, JSON array, or CSV."""
+    """Write ``rows`` to stdout as a rich table, JSON array, or CSV.
+
+    In a table, the ``whole`` columns are never folded (the others fold to fit).
+    """
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         sys.stdout.write(json_safe(json.dumps(list(rows), ensure_ascii=False, indent=2)) + "\n")
@@ -57,7 +61,10 @@ def emit(
             header_style="bold",
         )
         for column in columns:
-            table.add_column(Text(terminal_safe(column.replace("_", " "))), overflow="fold")
+            if column in whole:
+                table.add_column(Text(terminal_safe(column.replace("_", " "))), no_wrap=True)
+            else:
+                table.add_column(Text(terminal_safe(column.replace("_", " "))), overflow="fold")
         for row in rows:
             table.add_row(*[Text(terminal_safe(_flat(row.get(c)))) for c in columns])
         console().print(table)

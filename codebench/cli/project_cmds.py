@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     "--codebook",
     "codebook_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Codebook file (YAML, JSON or REFI-QDA .qdc); default: the bundled 21-node mutuals codebook.",
+    help="Codebook file (YAML, JSON or REFI-QDA .qdc); default: the bundled mutuals codebook (35 codes: 21 themes, 14 sub-codes).",
 )
 @click.option("--empty", is_flag=True, help="Start with no codebook.")
 @pass_ctx
@@ -48,8 +48,9 @@ def init(ctx: Context, codebook_path: Path | None, empty: bool) -> None:
         return
     book = None if empty else load_codebook(codebook_path or default_codebook_path())
     with Project.init(ctx.project_path, book) as project:
-        n = len(project.codes())
-        say(f"Project {project.path} ready with {n} codes.")
+        from codebench.codebook.size import size_phrase
+
+        say(f"Project {project.path} ready with {size_phrase(project.codes())}.")
 
 
 @click.command()
@@ -213,7 +214,38 @@ def transcripts(ctx: Context, fmt: str) -> None:
         from codebench.coding.listing import transcript_rows
 
         rows = transcript_rows(project)
-    emit(rows, fmt, title="Transcripts")
+    if fmt == "json":
+        emit(rows, fmt, title="Transcripts")
+        return
+    flat, attributes = attribute_columns(rows)
+    fixed = (
+        ["name", "segments", "codable"]
+        if fmt == "table"
+        else ["name", "source", "format", "segments", "codable"]
+    )
+    emit(flat, fmt, title="Transcripts", columns=[*fixed, *attributes, "status"], whole=["name"])
+
+
+def attribute_columns(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows with each attribute in a column of its own (named as the attribute), and those columns.
+
+    A table read down a column compares transcripts (every senior manager,
+    every interview of March); one cell of ``key=value; …`` pairs wrapped over
+    eight lines does not. An attribute named like a fixed column gets an
+    ``attribute:`` prefix. JSON keeps the nested mapping.
+    """
+    names: list[str] = []
+    for row in rows:
+        names.extend(key for key in row["attributes"] if key not in names)
+    column = (
+        {name: f"attribute:{name}" if name in rows[0] else name for name in names} if rows else {}
+    )
+    flat = []
+    for row in rows:
+        out = {key: value for key, value in row.items() if key != "attributes"}
+        out.update({column[name]: row["attributes"].get(name, "") for name in names})
+        flat.append(out)
+    return flat, [column[name] for name in names]
 
 
 @click.command()

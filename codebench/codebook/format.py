@@ -81,7 +81,7 @@ class Codebook:
 
 
 def default_codebook_path() -> Path:
-    """The bundled 21-node public service mutuals codebook."""
+    """The bundled public service mutuals codebook: 35 codes, 21 themes and 14 sub-codes under them."""
     from codebench.demo.files import data_dir
 
     return data_dir("codebooks") / "mutuals.yaml"

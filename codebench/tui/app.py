@@ -63,7 +63,10 @@ class CodebenchApp(App[None]):
         transcript: str | None = None,
         keymap: dict[str, str] | None = None,
         keymap_error: str | None = None,
+        welcome: bool | None = None,
     ) -> None:
+        """``welcome``: show the first-run overlay to a coder who has not seen it (default:
+        unless ``$CODEBENCH_NO_WELCOME`` is set; see :mod:`codebench.tui.screens.welcome`)."""
         super().__init__()
         self.project = project
         self.coder_name = coder
@@ -77,6 +80,9 @@ class CodebenchApp(App[None]):
         self._key_busy = False
         self._key_tasks: set[asyncio.Task[None]] = set()
         self.crash: Crash | None = None
+        self.welcome = (
+            welcome if welcome is not None else not os.environ.get("CODEBENCH_NO_WELCOME")
+        )
         """The uncaught exception that ended the app, with its log file (see :mod:`codebench.tui.crash`)."""
 
     # ------------------------------------------------------------------ crashes
@@ -236,6 +242,28 @@ class CodebenchApp(App[None]):
         self.push_screen(ProjectScreen(self.project, self.coder))
         if self.start_transcript:
             self.open_transcript(self.start_transcript)
+        if self.welcome:
+            self._welcome_once()
+
+    def _welcome_once(self) -> None:
+        """The first-run overlay, once per coder and project (a read-only file: every time)."""
+        from codebench.tui.screens.welcome import WELCOMED
+
+        assert self.coder is not None
+        key = WELCOMED + self.coder.guid
+        try:
+            if self.project.setting(key):
+                return
+            self.project.set_setting(key, "1")
+        except (CodebenchError, sqlite3.Error):
+            pass
+        self.action_welcome()
+
+    def action_welcome(self) -> None:
+        """Show the "first 60 seconds" overlay (any key closes it)."""
+        from codebench.tui.screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen(self.coder.name if self.coder else ""))
 
     @property
     def history(self) -> History:

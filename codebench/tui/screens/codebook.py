@@ -23,6 +23,7 @@ from textual.widgets import Footer, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from codebench.codebook import edits
+from codebench.codebook.size import size_phrase
 from codebench.coding.memos import own_memo_on, write_memo_on
 from codebench.errors import CodebenchError
 from codebench.models import Code, Coder
@@ -191,9 +192,9 @@ class CodebookScreen(Screen[bool]):
             tree.move_cursor(target)
         elif self._code_nodes:
             tree.move_cursor_to_line(0)
-        active = sum(1 for c in self._codes if not c.archived)
+        active = size_phrase(c for c in self._codes if not c.archived)
         archived = "archived shown (H hides)" if self.show_archived else "archived hidden (H shows)"
-        self.query_one("#codebook-title", Static).update(f"Codebook · {active} codes · {archived}")
+        self.query_one("#codebook-title", Static).update(f"Codebook · {active} · {archived}")
         self._show(self.highlighted)
 
     def _label(self, code: Code, colour: str | None) -> Text:

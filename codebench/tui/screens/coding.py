@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Tree
 
+from codebench.coding.prefixes import coder_prefixes, legend
 from codebench.coding.session import CodingSession, Outcome, segment_label
 from codebench.errors import CodebenchError
 from codebench.models import Code
@@ -37,9 +38,30 @@ from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
     from codebench.coding.actions import History
-    from codebench.models import Coder, Transcript
+    from codebench.models import Coder, Segment, Transcript
     from codebench.project import Project
 
+
+#: Below this many columns the codebook sidebar folds away (``s`` brings it back).
+SIDEBAR_FOLDS_BELOW = 100
+#: Below this many columns the sidebar is narrower.
+SIDEBAR_NARROW_BELOW = 140
+#: Keys the footer shows first, so a narrow terminal cuts off only the others.
+FOOTER_FIRST = (
+    "app.help",
+    "coding.pick",
+    "coding.undo",
+    "coding.done",
+    "coding.back",
+    "coding.sidebar",
+    "transcript.visual",
+    "coding.remove",
+    "coding.search",
+)
+
+#: Seconds a message stays in the status bar: an old "04 → segment 3" no longer describes
+#: what the coder is looking at.
+MESSAGE_SECONDS = 8.0
 
 #: Seconds between looks at whether the coder has paused (for housekeeping).
 MAINTENANCE_EVERY = 0.5
@@ -88,6 +110,10 @@ class CodingScreen(Screen[None]):
             "g", "goto_code", "Jump to next segment with a code", show=False, id="coding.goto_code"
         ),
         Binding("D", "toggle_done", "Done", id="coding.done"),
+        Binding("s", "toggle_sidebar", "Codebook", id="coding.sidebar"),
+        Binding(
+            "d", "toggle_definition", "Show/hide the definition", show=False, id="coding.definition"
+        ),
         Binding("o", "toggle_others", "Show/hide others' codings", show=False, id="coding.others"),
         Binding("b", "app.codebook", "Codebook editor", show=False, id="coding.codebook"),
         Binding("q,escape", "back", "Back", id="coding.back"),
@@ -113,13 +139,21 @@ class CodingScreen(Screen[None]):
             self._heap.settle(collect=False)
             raise
         self.last_codes: list[Code] = []
-        self.last_message = ""
+        self._last_message = ""
+        self._message_at = 0.0
         #: Whether anything was committed since the last WAL checkpoint.
         self._wrote = False
         self._last_activity = monotonic()
         self._active_since_tidy = False
         #: What ``n``/``N`` repeat: ("search", text) or ("code", code id).
         self.last_jump: tuple[str, Any] | None = None
+        #: Whose each mark is, while others' codings are shown ("b: bob · =: consensus").
+        self.others_legend = ""
+        self.others_marks: dict[int, str] = {}
+        #: The text last searched for and the segments holding it.
+        self._match_cache: tuple[str, list[int]] = ("", [])
+        #: The coder's choice to show (``True``) or hide the sidebar; ``None``: by width.
+        self.sidebar_choice: bool | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -131,7 +165,7 @@ class CodingScreen(Screen[None]):
                     yield CodeDetail(id="code-detail")
         yield Input(placeholder="search the transcript, Enter to find, esc to cancel", id="search")
         yield StatusBar(id="status")
-        yield BindingsFooter()
+        yield BindingsFooter(first=FOOTER_FIRST)
 
     @property
     def view(self) -> TranscriptView:
@@ -141,7 +175,41 @@ class CodingScreen(Screen[None]):
     def codebook_tree(self) -> CodebookTree:
         return self.query_one(CodebookTree)
 
+    # ------------------------------------------------------------------ responsive layout
+    def on_resize(self) -> None:
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Fold or narrow the sidebar for the terminal's width (unless the coder chose)."""
+        width = self.app.size.width
+        sidebar = self.query_one("#sidebar")
+        shown = (
+            self.sidebar_choice
+            if self.sidebar_choice is not None
+            else (width >= SIDEBAR_FOLDS_BELOW)
+        )
+        sidebar.set_class(width < SIDEBAR_NARROW_BELOW, "-narrow")
+        if sidebar.display != shown:
+            sidebar.display = shown
+            if not shown and self.focused is not None and sidebar in self.focused.ancestors:
+                self.view.focus()
+
+    @property
+    def sidebar_shown(self) -> bool:
+        return bool(self.query_one("#sidebar").display)
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the codebook sidebar, at any width."""
+        self.sidebar_choice = not self.sidebar_shown
+        self.fit_layout()
+
+    def action_toggle_definition(self) -> None:
+        """Show or hide the highlighted code's definition under the codebook."""
+        pane = self.query_one("#code-detail-scroll")
+        pane.display = not pane.display
+
     def on_mount(self) -> None:
+        self.fit_layout()
         self.view.border_title = literal(self.session.transcript.name)
         self.view.focus()
         self.query_one("#search", Input).display = False
@@ -175,9 +243,13 @@ class CodingScreen(Screen[None]):
         _quietly(self.session.defer_checkpoints)
 
     def _maintain(self) -> None:
-        """Pick up changes made elsewhere; when the coder pauses, checkpoint and now and then tidy."""
+        """Pick up changes made elsewhere; drop a stale status message; when the coder
+        pauses, checkpoint the WAL after writes and now and then tidy the heap."""
         if self.is_current:
             self.sync()
+        if self._last_message and self._message_is_stale() and self.is_current:
+            self._last_message = ""
+            self._draw_status()
         if monotonic() - self._last_activity < IDLE_AFTER:
             return
         if self._wrote:
@@ -209,11 +281,6 @@ class CodingScreen(Screen[None]):
             self.update_status()
         return changed
 
-    def _show_detail(self) -> None:
-        code = self.codebook_tree.cursor_node.data if self.codebook_tree.cursor_node else None
-        if code is not None:
-            self.query_one(CodeDetail).show(code, self.session.counts.get(code.id, 0))
-
     def on_screen_resume(self) -> None:
         """Coming back from the codebook editor: pick up renamed, added or archived codes."""
         if self.sync():
@@ -230,15 +297,31 @@ class CodingScreen(Screen[None]):
             self.view.refresh_all()
 
     # ------------------------------------------------------------------ status
+    @property
+    def last_message(self) -> str:
+        """What the last action did, for the status bar (dropped after :data:`MESSAGE_SECONDS`)."""
+        return self._last_message
+
+    @last_message.setter
+    def last_message(self, text: str) -> None:
+        self._last_message = text
+        self._message_at = monotonic()
+
+    def _message_is_stale(self) -> bool:
+        return monotonic() - self._message_at >= MESSAGE_SECONDS
+
     def update_status(self) -> None:
+        """Redraw the status bar after a keystroke (which also counts as activity)."""
         self._last_activity = monotonic()
         self._active_since_tidy = True
+        self._draw_status()
+
+    def _draw_status(self) -> None:
         session = self.session
         view = self.view
         coded, codable = session.progress()
         selection = view.selection
-        seg = session.segments[view.cursor] if session.segments else None
-        position = f"seg {seg.ordinal}/{len(session.segments) - 1}" if seg else "empty transcript"
+        position = segment_position(session.segments, view.cursor)
         if len(selection) > 1:
             position += f" · {len(selection)} selected"
         self.query_one(StatusBar).show(
@@ -248,7 +331,7 @@ class CodingScreen(Screen[None]):
             codable=codable,
             status=session.status,
             position=position,
-            last=self.last_message,
+            last="" if self._message_is_stale() else self.last_message,
             others=session.others is not None,
             visual=view.visual is not None,
         )
@@ -263,13 +346,16 @@ class CodingScreen(Screen[None]):
             self.view.refresh_segments(outcome.changed)
         if outcome.changed:
             self.codebook_tree.update_counts({c.id for c in codes} if codes else None)
+            self._show_detail()
         self.last_message = outcome.message
         if not outcome.ok and outcome.message:
             self.notify(outcome.message, severity="warning", timeout=2)
         self.update_status()
 
     @on(TranscriptView.CursorMoved)
-    def _cursor_moved(self) -> None:
+    def _cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
+        if event.left_words:
+            self.last_message = "left word mode (the words were not coded): v selects words again"
         self.update_status()
 
     # ------------------------------------------------------------------ applying and removing
@@ -374,6 +460,12 @@ class CodingScreen(Screen[None]):
         if code is not None:
             self.query_one(CodeDetail).show(code, self.session.counts.get(code.id, 0))
 
+    def _show_detail(self) -> None:
+        """The highlighted code's definition with its count as it is now (after any action)."""
+        node = self.codebook_tree.cursor_node
+        if node is not None and node.data is not None:
+            self.query_one(CodeDetail).show(node.data, self.session.counts.get(node.data.id, 0))
+
     # ------------------------------------------------------------------ memos
     def action_memo(self) -> None:
         index = self.view.cursor
@@ -466,7 +558,7 @@ class CodingScreen(Screen[None]):
             self.last_jump = None
             return
         self.last_jump = ("search", text)
-        self._jump(self.session.search(text, self.view.cursor, 1), f"“{text}” not found")
+        self._search(text, 1)
 
     def action_next_match(self, step: int) -> None:
         if self.last_jump is None:
@@ -474,13 +566,59 @@ class CodingScreen(Screen[None]):
             return
         kind, value = self.last_jump
         if kind == "search":
-            self._jump(self.session.search(value, self.view.cursor, step), f"“{value}” not found")
+            self._search(value, step)
         else:
-            code = self.session.code_by_id[value]
-            self._jump(
-                self.session.next_with_code(value, self.view.cursor, step),
-                f"no more segments with {code.label}",
+            self._code_jump(value, step)
+
+    def _search(self, text: str, step: int) -> None:
+        """Move to the next (``step`` ±1) segment holding ``text``; say which match of how many."""
+        cursor = self.view.cursor
+        found = self.session.search(text, cursor, step)
+        if found is None:
+            self._jump(None, f"“{text}” not found")
+            return
+        matches = self._matches(text)
+        place = matches.index(found) + 1 if found in matches else 0
+        message = f"“{text}”: match {place} of {len(matches)}"
+        if found == cursor:
+            message += " (the only one)"
+        elif (found < cursor) == (step > 0):
+            message += " · wrapped to the " + ("top" if step > 0 else "bottom")
+        self._jump(found, "")
+        self.last_message = message
+        self.update_status()
+
+    def _matches(self, text: str) -> list[int]:
+        """Indexes of the segments holding ``text`` (case-insensitive), kept for the last text."""
+        if self._match_cache[0] != text:
+            needle = text.casefold()
+            self._match_cache = (
+                text,
+                [i for i, seg in enumerate(self.session.segments) if needle in seg.text.casefold()],
             )
+        return self._match_cache[1]
+
+    def _code_jump(self, code_id: int, step: int) -> None:
+        """Move to the next (``step`` ±1) segment with a code, wrapping round with a message."""
+        session = self.session
+        code = session.code_by_id[code_id]
+        cursor = self.view.cursor
+        found = session.next_with_code(code_id, cursor, step)
+        wrapped = False
+        if found is None:
+            found = session.next_with_code(code_id, -1 if step > 0 else len(session.segments), step)
+            wrapped = found is not None and found != cursor
+        if found is None:
+            self._jump(None, f"no segment with {code.label}")
+            return
+        self._jump(found, "")
+        if wrapped:
+            self.last_message = f"{code.label}: wrapped to the " + ("top" if step > 0 else "bottom")
+        elif found == cursor:
+            self.last_message = f"{code.label}: only this segment"
+        else:
+            self.last_message = f"{code.label}: next segment with it"
+        self.update_status()
 
     def action_next_uncoded(self, step: int) -> None:
         self._jump(
@@ -493,10 +631,7 @@ class CodingScreen(Screen[None]):
             if not codes:
                 return
             self.last_jump = ("code", codes[0].id)
-            self._jump(
-                self.session.next_with_code(codes[0].id, self.view.cursor, 1),
-                f"no segment below with {codes[0].label}",
-            )
+            self._code_jump(codes[0].id, 1)
 
         self._picker(self.session.codes, "Jump to the next segment with …", chosen, multi=False)
 
@@ -538,14 +673,21 @@ class CodingScreen(Screen[None]):
     def _load_others(self) -> None:
         try:
             self.session.show_others(True)
-        except CodebenchError as error:
+            coders = self.project.coders()
+        except (CodebenchError, sqlite3.Error) as error:
             self.app.call_from_thread(self.app.notify, str(error), severity="error")
             return
+        marks = coder_prefixes(coders, self.session.coder)
+        self.others_marks = marks  # the view takes them on the app's thread
+        self.others_legend = legend(coders, marks)
         deliver(self._others_changed)
 
     def _others_changed(self) -> None:
         shown = self.session.others is not None
-        self.view.border_subtitle = "others' codings shown" if shown else ""
+        self.view.coder_marks = self.others_marks
+        self.view.border_subtitle = (
+            literal(f"others' codings shown · {self.others_legend}") if shown else ""
+        )
         self.view.set_class(shown, "-others")
         self.view.refresh_all()
         self.last_message = "showing other coders' codings" if shown else "blind: only your codings"
@@ -647,6 +789,18 @@ class _QuietHeap:
         if self.frozen:
             gc.unfreeze()
             self.frozen = False
+
+
+def segment_position(segments: list[Segment], index: int) -> str:
+    """``seg 2 (0–189)``: the cursor's ordinal and the transcript's range, both as ordinals.
+
+    Ordinals are what the transcript view, the CLI and exports show (the first
+    segment is 0, interviewer turns included); the status bar once mixed them
+    with a count ("seg 2/189" of 190 segments).
+    """
+    if not segments:
+        return "empty transcript"
+    return f"seg {segments[index].ordinal} ({segments[0].ordinal}–{segments[-1].ordinal})"
 
 
 def _quietly(step: Callable[[], object]) -> bool:

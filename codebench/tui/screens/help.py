@@ -22,14 +22,16 @@ QUICK_START = """\
   3. [b]x[/b] removes a code, [b]u[/b] undoes, [b]ctrl+r[/b] redoes. Everything is saved as you go.
   4. [b]][/b] jumps to the next segment you have not coded yet. [b]D[/b] marks the transcript done.
   To code only some words: [b]v[/b], then [b]l[/b]/[b]h[/b] move the end, [b]L[/b]/[b]H[/b] move the start, [b]c[/b] codes the words.
+  [b]s[/b] shows or hides the codebook (it folds away below 100 columns), [b]d[/b] its definitions.
   Click a segment to select it; click a code in the codebook to apply it. [b]ctrl+p[/b] lists every command.
 """
 
 LEGEND = """\
 [b]Marks in the transcript[/b]
   [reverse] 04 [/]  a code on the whole segment (its colour)     [b]~04[/b]  a code on some words (underlined in the text)
-  [i]b:04[/i]  another coder's code (only when others' codings are shown: [b]o[/b])
-  ✎  a memo on the segment or on one of its codings      ▌  selected segments       dimmed text: interviewer (not codable)
+  [i]b:04[/i]  another coder's code (only when others' codings are shown: [b]o[/b]; the frame lists whose each mark is, [i]=:[/i] the consensus)
+  the cursor row is bold · words being selected (v) in reverse · a search match in italics · words of a partial coding underlined
+  ✎  a memo on the segment or on one of its codings      ▌  selected segments       grey text: interviewer (not codable)
 """
 
 
@@ -62,6 +64,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
         ("Every list and table (when it has focus)", list(NavDataTable.BINDINGS)),
+        ("Help (this screen)", list(HelpScreen.BINDINGS)),
         ("Everywhere", list(app_bindings)),
     ]
 
@@ -88,12 +91,16 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="help.close"),
+        Binding("w", "app.welcome", "The first 60 seconds (quick start)", id="help.welcome"),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(
-                Text.from_markup("[b]codebench — keys[/b]   (esc closes)"), id="help-title"
+                Text.from_markup(
+                    "[b]codebench — keys[/b]   (esc closes, [b]w[/b] the first 60 seconds)"
+                ),
+                id="help-title",
             )
             yield Static(Text.from_markup(QUICK_START))
             yield Static(self._tables())

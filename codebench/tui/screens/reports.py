@@ -335,7 +335,8 @@ class ReportsScreen(Screen[None]):
         except (CodebenchError, OSError) as error:
             self.app.call_from_thread(self.app.notify, f"Export failed: {error}", severity="error")
             return
-        self.app.call_from_thread(self.app.notify, f"Wrote {path}", title="Exported")
+        # The full path: a relative one says nothing about where the file went.
+        self.app.call_from_thread(self.app.notify, f"Wrote {path.absolute()}", title="Exported")
 
 
 def _used_only(table: Table) -> Table:

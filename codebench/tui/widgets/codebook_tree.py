@@ -17,8 +17,16 @@ if TYPE_CHECKING:
     from codebench.coding.session import CodingSession
 
 
+#: Columns of the count before each code's name (a wider count pushes the name along).
+COUNT_WIDTH = 3
+
+
 class CodebookTree(NavTree[Code]):
     """Codes in tree order; each label shows a colour swatch and how many segments here carry it.
+
+    The count is the coder's segments in this transcript carrying the code,
+    updated after every action (:meth:`update_counts`) without moving the
+    highlight.
 
     Enter or a click on a code posts :class:`~textual.widgets.Tree.NodeSelected`; the coding
     screen applies that code to the selection.
@@ -53,15 +61,16 @@ class CodebookTree(NavTree[Code]):
                 node.allow_expand = False
 
     def _label(self, code: Code) -> Text:
+        """Swatch, count, number, name: the count comes before the name, so a long name
+        running off the right edge (the tree scrolls sideways) never hides it."""
         colour = self.session.colour(code.id) or "#888888"
         label = Text()
-        label.append("■ ", style=colour)
+        label.append("■", style=colour)
+        count = self.session.counts.get(code.id, 0)
+        label.append(f"{count:>{COUNT_WIDTH}} ", style="bold" if count else "dim")
         if code.number:
             label.append(code.number + " ", style="bold")
         label.append(code.name)
-        count = self.session.counts.get(code.id, 0)
-        if count:
-            label.append(f"  {count}", style="bold")
         return label
 
     def update_counts(self, code_ids: list[int] | set[int] | None = None) -> None:

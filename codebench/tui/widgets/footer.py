@@ -7,26 +7,47 @@ although the keys shown rarely change; each rebuild costs tens of
 milliseconds of styling. This footer coalesces the signals of one refresh
 into a single check and rebuilds only if the keys it would show differ from
 those it shows.
+
+It also puts the keys a coder cannot do without first: the footer is cut
+off at the right on a narrow terminal, and Textual lists the focused
+widget's keys before the screen's and the app's, so at 80 columns ``?``,
+``D`` and ``q`` were the ones lost. ``first`` names those keys by binding id,
+in the order shown; the other keys follow in Textual's order.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
+    from textual.binding import Binding
     from textual.screen import Screen
 
 
 class BindingsFooter(Footer):
     """A :class:`~textual.widgets.Footer` that skips rebuilds which would change nothing."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, first: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._check_pending = False
         self._shown: object = None
+        #: Binding ids shown before every other key, in this order.
+        self.first = tuple(first)
+
+    def shown_bindings(self) -> list[tuple[Binding, bool, str]]:
+        """The keys the footer shows, in order: one per action, :attr:`first` ahead."""
+        by_action: dict[str, tuple[Binding, bool, str]] = {}
+        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in by_action:
+                by_action[binding.action] = (binding, enabled, tooltip)
+        rank = {binding_id: place for place, binding_id in enumerate(self.first)}
+        keys = list(by_action.values())
+        return sorted(keys, key=lambda key: rank.get(key[0].id or "", len(rank)))
 
     def _signature(self) -> object:
         """Everything :meth:`Footer.compose` reads, as one comparable value."""
@@ -68,7 +89,31 @@ class BindingsFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = self._signature() if self._bindings_ready else None
-        yield from super().compose()
+        if not self._bindings_ready:
+            return
+        self.styles.grid_size_columns = len(self.shown_bindings())
+        for binding, enabled, tooltip in self.shown_bindings():
+            yield FooterKey(
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                disabled=not enabled,
+                tooltip=tooltip,
+            ).data_bind(compact=Footer.compact)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if palette is not None:
+                _node, binding, enabled, _tooltip = palette
+                yield FooterKey(
+                    binding.key,
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    binding.action,
+                    classes="-command-palette",
+                    disabled=not enabled,
+                    tooltip=binding.tooltip or binding.description,
+                )
 
     def bindings_changed(self, screen: Screen) -> None:
         self._bindings_ready = True

@@ -48,6 +48,36 @@ def _contrast(colour: str) -> str:
     return "black" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "white"
 
 
+def _shown(text: str) -> str:
+    """Text as drawn: newline and tab one blank cell each, controls made visible one for one.
+
+    Wrapping measures this same text, so the offsets of a wrapped line are
+    valid in the segment's text and its cells fit the line.
+    """
+    return _v(text.replace("\n", " ").replace("\t", " "))
+
+
+def component_style(declared: Style, resolved: Style, *, color: bool, background: bool) -> Style:
+    """What a component class declares, in the colours it shows, ready to add to a line.
+
+    Textual's partial style (only what the class declares) loses the alpha of
+    a translucent colour (``$accent 25%`` came out as solid accent behind
+    light text, about 1.5:1), and its full style also fills in what the class
+    leaves to its surroundings (a background under an underline). So: the
+    attributes the class declares, and for each colour it declares (``color``,
+    ``background``: the class has that rule, ``auto`` included) the colour as
+    resolved (blended over the widget's background). A class that declares
+    ``reverse`` has its colours swapped here, so the terminal's reverse video
+    shows them as declared, and without colour (``NO_COLOR``) it is still
+    reverse video.
+    """
+    fore = resolved.color if color else None
+    back = resolved.bgcolor if background else None
+    if declared.reverse:
+        fore, back = back, fore
+    return declared.without_color + Style(color=fore, bgcolor=back)
+
+
 class TranscriptView(ScrollView, can_focus=True):
     """Segments of one transcript with a cursor, a selected range and a visual (word) span."""
 
@@ -91,9 +121,11 @@ class TranscriptView(ScrollView, can_focus=True):
     class CursorMoved(Message):
         """The cursor or the selection changed."""
 
-        def __init__(self, view: TranscriptView) -> None:
+        def __init__(self, view: TranscriptView, *, left_words: bool = False) -> None:
             super().__init__()
             self.view = view
+            #: The move ended word mode (its words were not coded).
+            self.left_words = left_words
 
     def __init__(self, session: CodingSession, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -105,6 +137,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self.visual: tuple[int, int] | None = None
         #: Search text to highlight.
         self.search_text = ""
+        #: Coder id → the mark of their codings while others' are shown (see coding/prefixes.py).
+        self.coder_marks: dict[int, str] = {}
         self._layout_width = -1
         self._wraps: list[list[tuple[int, int]]] = []
         self._tops: list[int] = []
@@ -131,8 +165,16 @@ class TranscriptView(ScrollView, can_focus=True):
     def _ordinal_width(self) -> int:
         return len(str(max(len(self.session.segments) - 1, 0))) + 1
 
+    def _view_width(self) -> int:
+        """Columns the lines are drawn in: the content width less the scrollbar's gutter.
+
+        ``size`` includes the vertical scrollbar's columns; a line as wide as
+        ``size`` loses its last characters under the scrollbar.
+        """
+        return max(self.size.width - self.scrollbar_size_vertical, 0)
+
     def _text_width(self) -> int:
-        return max(10, self.size.width - self._prefix_width() - 1)
+        return max(10, self._view_width() - self._prefix_width() - 1)
 
     def relayout(self) -> None:
         """Wrap every segment for the current width and rebuild the line index."""
@@ -149,18 +191,18 @@ class TranscriptView(ScrollView, can_focus=True):
             if seg.speaker != previous_speaker or seg.turn != previous_turn:
                 header = 2 if line else 1
             previous_speaker, previous_turn = seg.speaker, seg.turn
-            wrapped = wrap_offsets(seg.text.replace("\n", " "), width)
+            wrapped = wrap_offsets(_shown(seg.text), width)
             tops.append(line)
             headers.append(header)
             wraps.append(wrapped)
             line += header + len(wrapped)
         self._wraps, self._tops, self._headers = wraps, tops, headers
-        self._layout_width = self.size.width
+        self._layout_width = self._view_width()
         self._stripes.clear()
-        self.virtual_size = Size(self.size.width, line)
+        self.virtual_size = Size(self._layout_width, line)
 
     def on_resize(self, event: Resize) -> None:
-        if self.size.width != self._layout_width:
+        if self._view_width() != self._layout_width:
             self.relayout()
             self.scroll_to_cursor()
 
@@ -183,9 +225,16 @@ class TranscriptView(ScrollView, can_focus=True):
         super().notify_style_update()
 
     def _style(self, name: str) -> Style:
+        """A component class's style as drawn: see :func:`component_style`."""
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(name, partial=True)
+            rules = self.get_component_styles(name)
+            style = self._styles[name] = component_style(
+                self.get_component_rich_style(name, partial=True),
+                self.get_component_rich_style(name),
+                color=rules.has_rule("color") or rules.auto_color,
+                background=rules.has_rule("background"),
+            )
         return style
 
     # ------------------------------------------------------------------ rendering
@@ -204,7 +253,7 @@ class TranscriptView(ScrollView, can_focus=True):
         return base if base is not None else self.rich_style
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._view_width()
         if not self._tops or width != self._layout_width:
             return Strip.blank(width, self._base)
         line = y + int(self.scroll_y)
@@ -262,7 +311,7 @@ class TranscriptView(ScrollView, can_focus=True):
         parts.append(RichSegment(" " * (STRIPE_WIDTH - used + 1), base))
         start, end = self._wraps[index][row]
         # Controls made visible one for one (offsets stay valid); a tab is one blank cell.
-        line_text = _v(seg.text[start:end].replace("\n", " ").replace("\t", " "))
+        line_text = _shown(seg.text[start:end])
         parts.extend(self._styled_text(index, line_text, start, text_style))
         return Strip(parts).adjust_cell_length(width, base)
 
@@ -336,8 +385,8 @@ class TranscriptView(ScrollView, can_focus=True):
                 if theirs is None:
                     continue
                 colour = session.colour(theirs.id) or "#888888"
-                initial = (session.coder_names.get(other.coder_id, "?")[:1] or "?").lower()
-                label = f"{initial}:{theirs.number or theirs.name[:4]}{'' if other.whole else '~'}"
+                mark = self.coder_marks.get(other.coder_id, "?")
+                label = f"{mark}:{theirs.number or theirs.name[:4]}{'' if other.whole else '~'}"
                 chips.append((label, Style(color=colour, italic=True)))
         lines: list[list[tuple[str, Style]]] = []
         capacity = len(self._wraps[index]) if self._wraps else 1
@@ -397,14 +446,16 @@ class TranscriptView(ScrollView, can_focus=True):
         self.cursor = index
         if not extend:
             self.selection_anchor = index
-        if self.visual is not None:
+        left_words = self.visual is not None
+        if left_words:
             self.visual = None
+            self.refresh_bindings()
         after = set(self.selection) | {self.cursor}
         self.refresh_segments(before | after if len(before) + len(after) < 200 else set())
         if len(before) + len(after) >= 200:
             self.refresh_all()
         self.scroll_to_cursor()
-        self.post_message(self.CursorMoved(self))
+        self.post_message(self.CursorMoved(self, left_words=left_words))
 
     def action_cursor_down(self) -> None:
         self.move_to(self.cursor + 1)

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import get_character_cell_size
+
 _WORD = re.compile(r"\S+")
 
 
 def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
     """``(start, end)`` offsets of each line when ``text`` is wrapped to ``width``.
 
-    Breaks at spaces; a word longer than the line is split. Runs of spaces at
-    a break are dropped; every line has at least one character unless the
-    text is empty.
+    ``width`` counts terminal cells: a wide (East Asian) character takes two,
+    a combining mark none, so no line is ever wider than ``width`` and nothing
+    is cut off when it is drawn. Breaks at spaces; a word longer than the line
+    is split. Runs of spaces at a break are dropped; every line has at least
+    one character unless the text is empty.
     """
     width = max(1, width)
+    if not text.isascii():
+        return _wrap_cells(text, width)
     length = len(text)
     if length <= width:
         return [(0, length)]
@@ -39,6 +45,41 @@ def wrap_offsets(text: str, width: int) -> list[tuple[int, int]]:
         while end > start and text[end - 1] == " ":
             end -= 1
         lines.append((start, max(end, start + 1) if end > start else cut))
+        start = following
+        while start < length and text[start] == " ":
+            start += 1
+    return lines or [(0, 0)]
+
+
+def _wrap_cells(text: str, width: int) -> list[tuple[int, int]]:
+    """:func:`wrap_offsets` for text holding characters that are not one cell wide."""
+    sizes = [get_character_cell_size(character) for character in text]
+    length = len(text)
+    lines: list[tuple[int, int]] = []
+    start = 0
+    while start < length:
+        used, end, space = 0, start, -1
+        while end < length and used + sizes[end] <= width:
+            if text[end] == " ":
+                space = end
+            used += sizes[end]
+            end += 1
+        if end >= length:
+            lines.append((start, length))
+            break
+        if end == start:  # one character wider than the line: it gets a line of its own
+            end += 1
+            cut = following = end
+        elif text[end] == " ":
+            cut, following = end, end + 1
+        elif space > start:
+            cut, following = space, space + 1
+        else:
+            cut = following = end
+        stop = cut
+        while stop > start and text[stop - 1] == " ":
+            stop -= 1
+        lines.append((start, stop if stop > start else cut))
         start = following
         while start < length and text[start] == " ":
             start += 1
