@@ -12,7 +12,8 @@ have the attribute with another value (a transcript without it is not
 known to differ); ``--transcripts`` and ``--where`` both hold; attribute
 names, values, transcript and speaker names match without regard to case.
 Coders follow the reports' rule (:func:`codebench.reports.scope.select_coders`):
-by default the consensus coder if there is one, else every human coder pooled.
+by default the consensus coder when it is done on every transcript in scope, else every
+human coder pooled (the note says which, and why).
 """
 
 from __future__ import annotations

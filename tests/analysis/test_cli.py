@@ -204,11 +204,17 @@ def test_consensus_scope(study: Project) -> None:
     code, out, _ = run(study.path, "query", "10", "--consensus", "--format", "json")
     assert code == 0
     assert [p["location"] for p in json.loads(out)["passages"]] == ["b, segment 2"]
-    # With a consensus coder, it is the default, as in the reports.
+    # As in the reports: a consensus not yet done everywhere is not the default ...
     code, out, _ = run(study.path, "query", "10", "--format", "json")
-    assert [p["location"] for p in json.loads(out)["passages"]] == ["b, segment 2"]
+    assert len(json.loads(out)["passages"]) == 3
     code, out, _ = run(study.path, "query", "10", "--coder", "all", "--format", "json")
     assert len(json.loads(out)["passages"]) == 3
+    # ... and once it is marked done on every transcript with codings, it is.
+    for transcript in study.transcripts():
+        study.set_status("consensus", transcript, "done")
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    code, out, _ = run(study.path, "query", "10", "--format", "json")
+    assert [p["location"] for p in json.loads(out)["passages"]] == ["b, segment 2"]
 
 
 def test_markup_and_controls_in_code_names_print_literally(study: Project) -> None:
