@@ -34,7 +34,7 @@ from codebench.models import (
     Transcript,
     TranscriptRemoval,
 )
-from codebench.safety import safe_text
+from codebench.safety import safe_file_name, safe_text
 from codebench.store import coders as coder_sql
 from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
@@ -165,7 +165,8 @@ class Project:
             return ref
         if isinstance(ref, int):
             return self.code_by_id(ref)
-        text = ref.strip()
+        # Names are stored with control characters made visible: look up the same form.
+        text = safe_text(ref.strip())
         if not text:
             raise NotFound("no code given (the code is empty)")
         codes = self.codes(include_archived=True)
@@ -289,7 +290,7 @@ class Project:
         if isinstance(ref, int):
             found = transcript_sql.find_transcript(self.db, "id", ref)
         else:
-            text = ref.strip()
+            text = safe_file_name(ref.strip())  # stored names have controls made visible
             found = (
                 transcript_sql.find_transcript(self.db, "name", text)
                 or transcript_sql.find_transcript(self.db, "source_name", Path(text).name)

@@ -212,5 +212,6 @@ def test_hostile_code_names_are_matched_literally(study: Project) -> None:
 
     add_code(study, "alice", "[red]x[/red] \x1b[31m")
     result = run_query(study, '"[red]x"')
-    assert result.references[0].codes[0].endswith("[red]x[/red] \x1b[31m")
+    # Stored (and so reported) with the control character made visible.
+    assert result.references[0].codes[0].endswith("[red]x[/red] \u241b[31m")
     assert result.passages == []
