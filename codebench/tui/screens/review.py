@@ -291,7 +291,7 @@ class ReviewScreen(Screen[None]):
         units = pairs[0].get("units", report.get("units", {}).get("total", 0))  # both rated
         transcripts = len(report.get("transcripts", {}).get("compared", []))
         design = report.get("settings", {}).get("design")
-        rule = "assigned to both and marked done" if design == "assignments" else "both marked done"
+        rule = "from the assignments" if design == "assignments" else "from the done statuses"
         self.query_one("#review-status", Static).update(
             f"{units} segments both coders rated in {transcripts} transcript(s) ({rule}) · "
             f"{len(self.items)} disagreements, {decided} decided · Enter reviews a code"
