@@ -38,7 +38,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_agreement import make_codes
 
-from codebench.agreement.reliability_data import Units, character_runs, coverage_matrix
+from codebench.agreement.reliability_data import (
+    DEFAULT_MIN_OVERLAP,
+    Units,
+    character_runs,
+    coverage_matrix,
+)
 from codebench.agreement.report import build_report, code_sections
 from codebench.models import Code, Coder, Transcript
 
@@ -139,12 +144,20 @@ def main() -> None:
     data = extract()
     np.testing.assert_array_equal(data, truth)  # the extraction recovers the ratings exactly
 
+    # The report extracts units with the default overlap rule (half of a segment), as
+    # `codebench agreement` does; the synthetic codings are whole segments, so it recovers them too.
+    np.testing.assert_array_equal(extract(DEFAULT_MIN_OVERLAP), truth)
+
     def per_code_report() -> list:
-        units = make_units(extract(), starts, ends, transcript_of, args.transcripts)
+        units = make_units(
+            extract(DEFAULT_MIN_OVERLAP), starts, ends, transcript_of, args.transcripts
+        )
         return code_sections(units, bootstrap=0)
 
     def whole_report() -> dict:
-        units = make_units(extract(), starts, ends, transcript_of, args.transcripts)
+        units = make_units(
+            extract(DEFAULT_MIN_OVERLAP), starts, ends, transcript_of, args.transcripts
+        )
         return build_report(units, bootstrap=0)
 
     t_codes = best_of(per_code_report)

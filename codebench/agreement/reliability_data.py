@@ -147,15 +147,24 @@ def coverage_matrix(
         out[grp, unit] = True
         return out
     covered = np.minimum(e[rep], a_end[atom]) - np.maximum(s[rep], a_start[atom])
-    keys = grp * max(n_out, 1) + unit  # non-decreasing: groups, then intervals by start
-    bounds = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
-    cover = np.add.reduceat(covered, bounds)
-    key_unit = unit[bounds]
     lengths = a_end - a_start
     unit_len = (
         lengths if unit_of is None else np.bincount(unit_of, weights=lengths, minlength=n_out)
     )
-    keep = cover >= min_overlap * unit_len[key_unit] - 1e-9
+    need = min_overlap * unit_len - 1e-9
+    # One piece that covers enough settles its unit (the usual whole-segment coding); only the
+    # units reached by partial pieces need their pieces summed.
+    alone = covered >= need[unit]
+    out[grp[alone], unit[alone]] = True
+    if alone.all():
+        return out
+    rest = ~alone
+    grp, unit, covered = grp[rest], unit[rest], covered[rest]
+    keys = grp * max(n_out, 1) + unit  # non-decreasing: groups, then intervals by start
+    bounds = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    cover = np.add.reduceat(covered, bounds)
+    key_unit = unit[bounds]
+    keep = cover >= need[key_unit]
     out[grp[bounds][keep], key_unit[keep]] = True
     return out
 

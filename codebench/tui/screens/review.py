@@ -287,10 +287,13 @@ class ReviewScreen(Screen[None]):
     def _status(self) -> None:
         decided = sum(1 for d in self.items if d.decided)
         report = self.report or {}
-        units = report.get("units", {}).get("total", 0)
+        pairs = report.get("per_pair") or [{}]
+        units = pairs[0].get("units", report.get("units", {}).get("total", 0))  # both rated
         transcripts = len(report.get("transcripts", {}).get("compared", []))
+        design = report.get("settings", {}).get("design")
+        rule = "from the assignments" if design == "assignments" else "from the done statuses"
         self.query_one("#review-status", Static).update(
-            f"{units} segments in {transcripts} transcript(s) both coders marked done · "
+            f"{units} segments both coders rated in {transcripts} transcript(s) ({rule}) · "
             f"{len(self.items)} disagreements, {decided} decided · Enter reviews a code"
         )
 
