@@ -106,6 +106,12 @@ class SearchResult:
         hits: list[Hit] = self._cache["hits"]
         return hits
 
+    def first(self, segments: int) -> list[Hit]:
+        """The hits of the first ``segments`` matching segments only (a page: cheap)."""
+        if segments >= len(self._segment_ids):
+            return self.hits
+        return self._read(self._segment_ids[:segments]) if self._read else []
+
     @property
     def notes(self) -> list[str]:
         transcripts = len({h.transcript for h in self.hits})

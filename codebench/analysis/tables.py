@@ -24,7 +24,7 @@ from codebench.reports.tables import Column, Table
 if TYPE_CHECKING:
     from codebench.analysis.autocode import AutocodeBatch
     from codebench.analysis.query import QueryResult
-    from codebench.analysis.search import SearchResult
+    from codebench.analysis.search import Hit, SearchResult
     from codebench.models import Transcript
 
 COUNT_BY = ("transcript", "speaker", "attribute:KEY")
@@ -224,18 +224,20 @@ def as_json(value: Any) -> Any:
     return jsonable(value)
 
 
-def kwic_lines(result: SearchResult, width: int) -> list[tuple[str, str, str, str]]:
+def kwic_lines(
+    result: SearchResult, width: int, hits: list[Hit] | None = None
+) -> list[tuple[str, str, str, str]]:
     """Aligned keyword-in-context lines: (where, left context, hit, right context).
 
     The left context is cut and padded from the left to ``width`` characters,
     so every hit starts in the same column; the right context is cut to ``width``.
+    ``hits`` (default: all of them) may be a page of them.
     """
     rows = []
-    places = [
-        f"{h.transcript}:{h.ordinal}" + (f" {h.speaker}" if h.speaker else "") for h in result.hits
-    ]
+    shown = result.hits if hits is None else hits
+    places = [f"{h.transcript}:{h.ordinal}" + (f" {h.speaker}" if h.speaker else "") for h in shown]
     size = max((len(p) for p in places), default=0)
-    for place, h in zip(places, result.hits):
+    for place, h in zip(places, shown):
         rows.append(
             (
                 place.ljust(size),

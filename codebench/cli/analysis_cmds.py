@@ -224,6 +224,13 @@ def queries(ctx: Context, fmt: str, delete_name: str | None) -> None:
     help="Only hits in segments this query matches (a code, or '10 & !16').",
 )
 @click.option(
+    "--limit",
+    type=click.IntRange(0, None),
+    default=200,
+    show_default=True,
+    help="In the terminal, the hits of the first N matching segments (0: all); files get all.",
+)
+@click.option(
     "--context",
     "width",
     type=click.IntRange(0, 1000),
@@ -242,6 +249,7 @@ def search(
     case_sensitive: bool,
     exact_accents: bool,
     in_code: str | None,
+    limit: int,
     width: int,
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
@@ -282,7 +290,7 @@ def search(
             in_code=in_code,
             context=width,
         )
-        _show(result, fmt, output, count_by, width)
+        _show(result, fmt, output, count_by, width, limit)
 
 
 @click.command(
@@ -566,7 +574,7 @@ def _format(fmt: str | None, output: Path | str | None) -> tuple[str, Path | str
     return fmt, output
 
 
-def _print_kwic(out: Any, result: Any, width: int) -> None:
+def _print_kwic(out: Any, result: Any, width: int, limit: int = 0) -> None:
     """Keyword in context, one hit a line, every hit in the same column."""
     from rich.text import Text
 
@@ -574,7 +582,8 @@ def _print_kwic(out: Any, result: Any, width: int) -> None:
     from codebench.safety import terminal_safe
 
     out.print(Text(terminal_safe(f"Search: {result.pattern}"), style="bold"))
-    for place, left, hit, right in kwic_lines(result, width):
+    page = result.first(limit) if limit else None
+    for place, left, hit, right in kwic_lines(result, width, page):
         line = Text.assemble(
             (terminal_safe(place), "dim"),
             "  ",
@@ -586,7 +595,12 @@ def _print_kwic(out: Any, result: Any, width: int) -> None:
 
 
 def _show(
-    result: Any, fmt: str, output: Path | str | None, count_by: str | None, width: int = 40
+    result: Any,
+    fmt: str,
+    output: Path | str | None,
+    count_by: str | None,
+    width: int = 40,
+    limit: int = 0,
 ) -> None:
     from codebench.analysis import output as analysis_output
     from codebench.cli.output import write_output
@@ -598,7 +612,17 @@ def _show(
         tables = analysis_output.tables_for(result, count_by)
         out = console()
         if isinstance(result, SearchResult) and count_by is None:
-            _print_kwic(out, result, width)
+            _print_kwic(out, result, width, limit)
+            if limit and result.segments > limit:
+                out.print(
+                    notes_text(
+                        [
+                            f"The hits of the first {limit} of {result.segments} matching segments "
+                            "(--limit 0 for all, or -o FILE)."
+                        ]
+                    )
+                )
+                return
             out.print(notes_text(tables[0].notes))
             return
         out.print(rich_table(tables[0]))

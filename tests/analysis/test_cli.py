@@ -229,3 +229,12 @@ def test_markup_and_controls_in_code_names_print_literally(study: Project) -> No
     assert "\x1b" not in out and "\u241b" in out
     code, out, _ = run(study.path, "query", '"[bold]Boss"', "--format", "csv")
     assert "[bold]Boss[/bold] \u241b[31m" in out
+
+
+def test_search_limit_in_the_terminal(study_path: Path) -> None:
+    code, out, _ = run(study_path, "search", "staff | TUPE", "--limit", "2")
+    assert code == 0
+    assert "The hits of the first 2 of 4 matching segments" in out
+    assert "TUPE" not in out.replace("staff | TUPE", "")
+    code, out, _ = run(study_path, "search", "staff | TUPE", "--limit", "0")
+    assert "4 hits in 4 segments" in out
