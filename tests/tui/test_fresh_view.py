@@ -129,3 +129,30 @@ async def _until(pilot: Pilot, condition, seconds: float = 10 * MAINTENANCE_EVER
             return
         await pilot.pause(0.05)
     assert condition()
+
+
+def test_a_transcript_removed_elsewhere_is_said_once_not_at_every_tick(
+    tui_project: Project, tui_path: Path
+) -> None:
+    said: list[str] = []
+
+    async def main() -> None:
+        app = make_app(tui_project, coder="alice", transcript=CEO)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            original = app.notify
+
+            def record(message: str, *args: object, **kwargs: object) -> None:
+                said.append(str(message))
+                original(message, *args, **kwargs)  # type: ignore[arg-type]
+
+            app.notify = record  # type: ignore[method-assign]
+            with Project.open(tui_path) as other:
+                other.remove_transcript(CEO, force=True)
+            await pilot.pause(4 * MAINTENANCE_EVERY)  # several ticks of the timer
+            assert len([m for m in said if "no longer exists" in m]) == 1, said
+            await pilot.press("c", "0", "4", "enter")  # an action says why it was not saved
+            await pilot.pause()
+            assert len([m for m in said if "no longer exists" in m]) == 2, said
+
+    asyncio.run(main())

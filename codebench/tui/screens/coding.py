@@ -145,6 +145,8 @@ class CodingScreen(Screen[None]):
         self._wrote = False
         self._last_activity = monotonic()
         self._active_since_tidy = False
+        #: The last error a sync met (shown once, not at every tick).
+        self._sync_error = ""
         #: What ``n``/``N`` repeat: ("search", text) or ("code", code id).
         self.last_jump: tuple[str, Any] | None = None
         #: Whose each mark is, while others' codings are shown ("b: bob · =: consensus").
@@ -271,8 +273,11 @@ class CodingScreen(Screen[None]):
         try:
             changed = self.session.sync()
         except CodebenchError as error:
-            self.notify(str(error), severity="error")
+            if str(error) != self._sync_error:  # once, not at every tick of the timer
+                self._sync_error = str(error)
+                self.notify(str(error), severity="error")
             return False
+        self._sync_error = ""
         if changed:
             self.codebook_tree.rebuild()
             self.view.refresh_all()
