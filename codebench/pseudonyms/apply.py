@@ -113,6 +113,21 @@ _CACHED_LENGTH = 200
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
+def _rebuilt(record: Any, fields: dict[str, Any]) -> Any:
+    """A copy of a dataclass instance with ``fields`` changed.
+
+    Only strings and offsets change, so the copy skips ``__init__`` (a
+    frozen dataclass sets each field through ``object.__setattr__``, most of
+    the cost of a large report); a class with slots is rebuilt normally.
+    """
+    if not hasattr(record, "__dict__"):
+        return type(record)(**fields)
+    copy = object.__new__(type(record))
+    copy.__dict__.update(record.__dict__)
+    copy.__dict__.update(fields)
+    return copy
+
+
 def _init_fields(cls: type) -> tuple[str, ...] | None:
     """The ``__init__`` fields of a dataclass type (None for any other type), looked up once."""
     try:
@@ -247,7 +262,9 @@ class Pseudonymiser:
                 else:
                     if cached is not None:
                         return cached
-            mapped = cls(**self._record({f: getattr(value, f) for f in fields}, transcript))
+            mapped = _rebuilt(
+                value, self._record({f: getattr(value, f) for f in fields}, transcript)
+            )
             if hashable:
                 self._records[(scope, value)] = mapped
             return mapped
@@ -271,11 +288,23 @@ class Pseudonymiser:
         own = fields.get("transcript")
         if isinstance(own, str) and own:
             transcript = own
-        out = {
-            (self.text(k, transcript) if keys else k): self.value(v, transcript)
-            for k, v in fields.items()
-            if k != "text"
-        }
+        value = self.value
+        strings = self._strings
+        scope = transcript if transcript in self._scoped else None
+        out: dict[str, Any] = {}
+        for k, v in fields.items():
+            if k == "text":
+                continue
+            if keys:
+                k = value(k, transcript)
+            cls = type(v)
+            if cls in _SCALARS:  # the common cases inline: most fields are numbers or names
+                out[k] = v
+            elif cls is str and len(v) <= _CACHED_LENGTH:
+                found = strings.get((scope, v))
+                out[k] = found if found is not None else value(v, transcript)
+            else:
+                out[k] = value(v, transcript)
         text = fields.get("text")
         start, end = fields.get("start"), fields.get("end")
         if (
@@ -295,7 +324,7 @@ class Pseudonymiser:
                         new = mapped.text[new_start:new_end]
                         out["text"] = new if text == span else new.strip()
         if "text" in fields and "text" not in out:
-            out["text"] = self.value(text, transcript)
+            out["text"] = value(text, transcript)
         return out
 
 
