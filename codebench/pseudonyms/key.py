@@ -298,6 +298,9 @@ def _entry(path: Path, number: int, item: Any) -> Entry:
         raise KeyFileError(f"{where}: 'real' must be the text to replace")
     keep = item.get("keep", False)
     label = item.get("label")
+    if isinstance(label, list) and label and all(isinstance(p, str) for p in label):
+        # ``label: [Chief Executive, Org A]`` unquoted is a YAML list: the bracketed label meant.
+        label = "[" + ", ".join(label) + "]"
     if not isinstance(keep, bool):
         raise KeyFileError(f"{where} ({real!r}): 'keep' must be true or false")
     if keep == (label is not None):

@@ -163,3 +163,13 @@ def test_proposals_share_labels_between_a_name_and_its_short_forms() -> None:
     assert key.mapping()["Helen"] == "[Person 1]"
     assert key.mapping()["Leeds"] is None  # an existing decision is kept
     assert all(e.decided_by == "lead" for e in key.entries if e.real != "Leeds")
+
+
+def test_an_unquoted_bracketed_label_is_read_as_meant(tmp_path: Path) -> None:
+    path = tmp_path / "k.yaml"
+    path.write_text(
+        "format: codebench-pseudonyms\nversion: 1\nentries:\n"
+        "- real: Helen Marsh\n  label: [Chief Executive, Org A]\n",
+        encoding="utf-8",
+    )
+    assert load_key(path).mapping()["Helen Marsh"] == "[Chief Executive, Org A]"
