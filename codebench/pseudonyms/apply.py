@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
+import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,6 +115,13 @@ _CACHED_LENGTH = 200
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
+@functools.cache
+def _quote_type() -> type:
+    from codebench.reports.quotes import Quote
+
+    return Quote
+
+
 def _rebuilt(record: Any, fields: dict[str, Any]) -> Any:
     """A copy of a dataclass instance with ``fields`` changed.
 
@@ -156,6 +165,7 @@ class Pseudonymiser:
         self._strings: dict[tuple[str | None, str], str] = {}
         self._records: dict[tuple[str | None, Any], Any] = {}
         self._unhashable: set[type] = set()
+        self._attributes: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
     def _matcher(self, transcript: str | None) -> tuple[Matcher, dict[str, str | None]]:
         scope = transcript if transcript in self._scoped else None
@@ -228,6 +238,21 @@ class Pseudonymiser:
     def value(self, value: Any, transcript: str | None = None) -> Any:
         """``value`` with every string in it pseudonymised (a new value; the old is untouched).
 
+        See :meth:`_value`; the cyclic garbage collector is paused meanwhile, as for a
+        large export (:mod:`codebench.exchange.refi.collector`): a report's copy is
+        hundreds of thousands of new objects, none in a cycle.
+        """
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._value(value, transcript)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _value(self, value: Any, transcript: str | None = None) -> Any:
+        """``value`` with every string in it pseudonymised (a new value; the old is untouched).
+
         A record (dataclass or dict) with a ``transcript`` string is mapped
         with that transcript's entries; if it also has integer ``start`` and
         ``end`` and the transcripts' texts are known, they are moved onto the
@@ -250,6 +275,8 @@ class Pseudonymiser:
             if found is None:
                 found = self._strings[cache_key] = self.text(value, transcript)
             return found
+        if cls is _quote_type() and self.texts is not None:
+            return self._quote(value)
         fields = _init_fields(cls)
         if fields is not None:
             hashable = cls not in self._unhashable and "transcript" not in fields
@@ -271,16 +298,53 @@ class Pseudonymiser:
         if cls is dict or isinstance(value, dict):
             if all(type(k) is str for k in value):
                 return self._record(value, transcript, keys=True)
-            return {self.value(k, transcript): self.value(v, transcript) for k, v in value.items()}
+            return {
+                self._value(k, transcript): self._value(v, transcript) for k, v in value.items()
+            }
         if cls is list:
-            return [self.value(v, transcript) for v in value]
+            return [self._value(v, transcript) for v in value]
         if isinstance(value, tuple):
             if hasattr(value, "_fields"):  # a named tuple
-                return cls(*(self.value(v, transcript) for v in value))
-            return tuple(self.value(v, transcript) for v in value)
+                return cls(*(self._value(v, transcript) for v in value))
+            return tuple(self._value(v, transcript) for v in value)
         if isinstance(value, list):
-            return [self.value(v, transcript) for v in value]
+            return [self._value(v, transcript) for v in value]
         return value
+
+    def _quote(self, quote: Any) -> Any:
+        """A report's passage (:class:`~codebench.reports.quotes.Quote`), the one record an
+        output holds by the hundred thousand: the same mapping as :meth:`value` gives any
+        record, field by field, with a transcript's attributes mapped once for all its passages.
+        """
+        name = quote.transcript
+        mapped = self.transcript_map(name)
+        start, end = mapped.span(quote.start, quote.end)
+        span = mapped.original[quote.start : quote.end]
+        text = quote.text
+        text = mapped.text[start:end].strip() if text == span.strip() else self._value(text, name)
+        value = self._value
+        attributes = self._attributes.get(name)
+        if attributes is None or attributes[0] != quote.attributes:
+            attributes = self._attributes[name] = (
+                quote.attributes,
+                value(quote.attributes, name),
+            )
+        return _rebuilt(
+            quote,
+            {
+                "code": value(quote.code, name),
+                "transcript": value(name, name),
+                "attributes": dict(attributes[1]),
+                "start": start,
+                "end": end,
+                "speaker": value(quote.speaker, name),
+                "coders": [value(c, name) for c in quote.coders],
+                "text": text,
+                "memos": value(quote.memos, name) if quote.memos else [],
+                "before": value(quote.before, name),
+                "after": value(quote.after, name),
+            },
+        )
 
     def _record(
         self, fields: dict[str, Any], transcript: str | None, *, keys: bool = False
@@ -288,7 +352,7 @@ class Pseudonymiser:
         own = fields.get("transcript")
         if isinstance(own, str) and own:
             transcript = own
-        value = self.value
+        value = self._value
         strings = self._strings
         scope = transcript if transcript in self._scoped else None
         out: dict[str, Any] = {}
