@@ -123,30 +123,32 @@ def _quote_type() -> type:
 
 
 def _rebuilt(record: Any, fields: dict[str, Any]) -> Any:
-    """A copy of a dataclass instance with ``fields`` changed.
+    """A copy of a dataclass instance with ``fields`` (all its fields, mapped) in place.
 
     Only strings and offsets change, so the copy skips ``__init__`` (a
     frozen dataclass sets each field through ``object.__setattr__``, most of
-    the cost of a large report); a class with slots is rebuilt normally.
+    the cost of a large report). Every attribute the copy holds is one of
+    ``fields``, so nothing of the original's text is carried over unmapped;
+    a class with slots is rebuilt through ``__init__`` from its init fields.
     """
+    cls = type(record)
     if not hasattr(record, "__dict__"):
-        return type(record)(**fields)
-    copy = object.__new__(type(record))
+        init = {f.name for f in dataclasses.fields(cls) if f.init}
+        return cls(**{k: v for k, v in fields.items() if k in init})
+    copy = object.__new__(cls)
     copy.__dict__.update(record.__dict__)
     copy.__dict__.update(fields)
     return copy
 
 
 def _init_fields(cls: type) -> tuple[str, ...] | None:
-    """The ``__init__`` fields of a dataclass type (None for any other type), looked up once."""
+    """The fields of a dataclass type (None for any other type), looked up once."""
     try:
         return _FIELDS[cls]
     except KeyError:
         pass
     found = (
-        tuple(f.name for f in dataclasses.fields(cls) if f.init)
-        if dataclasses.is_dataclass(cls)
-        else None
+        tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
     )
     _FIELDS[cls] = found
     return found
@@ -289,9 +291,12 @@ class Pseudonymiser:
                 else:
                     if cached is not None:
                         return cached
-            mapped = _rebuilt(
-                value, self._record({f: getattr(value, f) for f in fields}, transcript)
+            held = (
+                dict(value.__dict__)  # every attribute it holds, fields or not
+                if hasattr(value, "__dict__")
+                else {f: getattr(value, f) for f in fields if hasattr(value, f)}
             )
+            mapped = _rebuilt(value, self._record(held, transcript))
             if hashable:
                 self._records[(scope, value)] = mapped
             return mapped
