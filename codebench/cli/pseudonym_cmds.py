@@ -81,17 +81,18 @@ def detect_cmd(
       codebench pseudonymise detect --name "Nurse Ratched" --occurrences
       codebench pseudonymise detect --format csv > candidates.csv
     """
-    from codebench.pseudonyms.detect import detect
+    from codebench.pseudonyms.detect import detect, speaker_roles
 
     wanted = list(names) + (_read_names(names_file) if names_file else [])
     with ctx.open(write=False) as project:
         found = detect(project, wanted)
+        roles = speaker_roles(project) if write_key else {}
     if write_key:
         from codebench.pseudonyms.key import propose
 
         path = key_path_for(ctx.path, key_path)
         key, secret = _existing_key(path)
-        key, added = propose(key, found, by=by)
+        key, added = propose(key, found, by=by, roles=roles)
         _save(key, path, secret)
         say(f"Wrote {path}: {added} proposed entries added, {len(key.entries)} in all.", err=True)
         return

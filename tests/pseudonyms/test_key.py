@@ -173,3 +173,23 @@ def test_an_unquoted_bracketed_label_is_read_as_meant(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert load_key(path).mapping()["Helen Marsh"] == "[Chief Executive, Org A]"
+
+
+def test_speakers_labels_come_from_their_role_and_organisation() -> None:
+    found = [
+        Candidate("Ann Lee", "speaker"),
+        Candidate("Bo Chan", "speaker"),
+        Candidate("Cy Dunn", "speaker"),
+        Candidate("Brantwood Housing Association", "organisation"),
+    ]
+    roles = {
+        "Ann Lee": ("senior manager", "Brantwood Housing Association Ltd"),
+        "Bo Chan": ("senior manager", "Brantwood Housing Association Ltd"),
+        "Cy Dunn": ("Cy Dunn's carer", None),  # a role naming a key string: numbered instead
+    }
+    key, _ = propose(Key(), found, roles=roles)
+    labels = {e.real: e.label for e in key.entries}
+    assert labels["Brantwood Housing Association"] == "[Organisation A]"
+    assert labels["Ann Lee"] == "[Senior manager, Organisation A]"
+    assert labels["Bo Chan"] == "[Senior manager 2, Organisation A]"
+    assert labels["Cy Dunn"] == "[Person 1]"
