@@ -7,8 +7,8 @@ everyday words of the synthetic text ("staff", "council", …, in every case).
 The default, 2 words, replaces about one word in thirteen, several times the
 density of names in a real interview, so every offset moves; ``--words 20``
 replaces most words, as a worst case. Then times each export plain and with
-the key applied (best of ``--runs``, the two alternately; loading the key and
-building the matcher included):
+the key applied (CPU seconds, best of ``--runs``, the two alternately;
+loading the key and building the matcher included):
 
 * ``export jsonl`` (texts, segments, codings, memos remapped);
 * ``export qdpx`` (sources and selections remapped);
@@ -50,13 +50,14 @@ def bench_key(words: int = 2) -> Key:
 def best_of_pairs(
     plain: Callable[[], object], pseudonymised: Callable[[], object], runs: int
 ) -> tuple[float, float]:
-    """The best time of each, run alternately (a busy machine then slows both alike)."""
+    """The best time of each, run alternately, in CPU seconds of this process: on a shared
+    machine wall-clock time mostly measures the other processes."""
     times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
         for func, out in ((plain, times[0]), (pseudonymised, times[1])):
-            start = time.perf_counter()
+            start = time.process_time()
             func()
-            out.append(time.perf_counter() - start)
+            out.append(time.process_time() - start)
     return min(times[0]), min(times[1])
 
 

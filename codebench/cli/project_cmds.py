@@ -201,19 +201,24 @@ def import_cmd(
 
 @click.command()
 @format_option("table", "json", "csv")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
-def transcripts(ctx: Context, fmt: str) -> None:
+def transcripts(ctx: Context, fmt: str, pseudonymise: str | None) -> None:
     """List transcripts with attributes, segment counts and coders' status.
 
     \b
-    Example:
+    Examples:
       codebench transcripts --format csv > transcripts.csv
+      codebench transcripts --format csv --pseudonymise > transcripts-shared.csv
     """
     with ctx.open(write=False) as project:
         from codebench.coding.listing import transcript_rows
 
         rows = transcript_rows(project)
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # names, source file names, attribute values
+            rows = [pseudonymiser.value(row, transcript=row["name"]) for row in rows]
     if fmt == "json":
         emit(rows, fmt, title="Transcripts")
         return

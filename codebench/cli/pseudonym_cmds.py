@@ -81,17 +81,18 @@ def detect_cmd(
       codebench pseudonymise detect --name "Nurse Ratched" --occurrences
       codebench pseudonymise detect --format csv > candidates.csv
     """
-    from codebench.pseudonyms.detect import detect
+    from codebench.pseudonyms.detect import detect, speaker_roles
 
     wanted = list(names) + (_read_names(names_file) if names_file else [])
     with ctx.open(write=False) as project:
         found = detect(project, wanted)
+        roles = speaker_roles(project) if write_key else {}
     if write_key:
         from codebench.pseudonyms.key import propose
 
         path = key_path_for(ctx.path, key_path)
         key, secret = _existing_key(path)
-        key, added = propose(key, found, by=by)
+        key, added = propose(key, found, by=by, roles=roles)
         _save(key, path, secret)
         say(f"Wrote {path}: {added} proposed entries added, {len(key.entries)} in all.", err=True)
         return
@@ -198,6 +199,91 @@ def decide_cmd(
     _save(key, path, secret)
     what = "keep" if keep else label
     say(f"{path}: {real} → {what}" + (f" (in {', '.join(transcripts)})" if transcripts else ""))
+
+
+@pseudonymise_group.command(name="review")
+@click.option("--all", "everything", is_flag=True, help="Also candidates the key already decides.")
+@click.option("--coder", "by", envvar="CODEBENCH_CODER", help="Who decides (recorded in the key).")
+@click.option(
+    "--context", "shown", type=int, default=3, show_default=True, help="Occurrences shown."
+)
+@key_option
+@pass_ctx
+@handle_errors
+def review_cmd(
+    ctx: Context, everything: bool, by: str | None, shown: int, key_path: Path | None
+) -> None:
+    """Walk the candidates one at a time and decide: replace, edit the label, keep,
+    or decide for one transcript; the key is saved after every decision.
+
+    \b
+    Answers: r replace with the proposed label, e replace with your own label,
+    k keep, t decide for one transcript only, s skip, b back, q quit.
+
+    \b
+    Example:
+      codebench pseudonymise review --coder lead
+    """
+    from codebench.pseudonyms.detect import detect, speaker_roles
+    from codebench.pseudonyms.key import KeyFileError
+    from codebench.pseudonyms.review import Review
+
+    with ctx.open(write=False) as project:
+        found = detect(project)
+        roles = speaker_roles(project)
+    path = key_path_for(ctx.path, key_path)
+    key, secret = _existing_key(path)
+    review = Review.start(key, found, by=by, roles=roles, undecided_only=not everything)
+    total = len(review.candidates)
+    while (candidate := review.current) is not None:
+        say(
+            f"\n[{review.position + 1}/{total}] {candidate.text} ({candidate.kind}): "
+            f"{candidate.count} occurrence(s) in {', '.join(candidate.transcripts) or 'no transcript'}"
+        )
+        for occurrence in candidate.occurrences[:shown]:
+            say(f"  {occurrence.transcript}: {occurrence.context}")
+        proposed = review.proposed_label()
+        answer = click.prompt(
+            f"r replace with {proposed} / e edit / k keep / t one transcript / s skip / b back / q quit",
+            type=click.Choice(list("rektsbq")),
+            default="r",
+            show_choices=False,
+        )
+        if answer == "q":
+            break
+        if answer == "s":
+            review.skip()
+            continue
+        if answer == "b":
+            review.back()
+            continue
+        try:
+            if answer == "r":
+                decision = review.replace()
+            elif answer == "e":
+                decision = review.replace(click.prompt("Label", default=proposed))
+            elif answer == "k":
+                decision = review.keep()
+            else:
+                where = click.prompt(
+                    "Transcript",
+                    type=click.Choice(candidate.transcripts or ["-"]),
+                    default=(candidate.transcripts or ["-"])[0],
+                )
+                label = click.prompt("Label there (or 'keep')", default=proposed)
+                decision = (
+                    review.keep(transcript=where)
+                    if label.strip().lower() == "keep"
+                    else review.replace(label, transcript=where)
+                )
+        except KeyFileError as error:
+            say(f"Not recorded: {error}")
+            continue
+        _save(review.key, path, secret)
+        what = "keep" if decision.action == "keep" else decision.label
+        scope = f" in {decision.transcripts[0]}" if decision.transcripts else ""
+        say(f"  → {what}{scope}")
+    say(f"{len(review.decisions)} decision(s) saved in {path}; {review.remaining} left.")
 
 
 @pseudonymise_group.command(name="encrypt")

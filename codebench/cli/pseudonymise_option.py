@@ -1,7 +1,9 @@
 """``--pseudonymise [KEY]`` for every output command, and how a command finds its key.
 
 Given bare, the key is the project's default (``study.db`` →
-``study.pseudonyms.yaml``); given a path, that file. An encrypted key's
+``study.pseudonyms.yaml``); given a path, that file. The value is optional,
+so a bare ``--pseudonymise`` just before a command's argument would take the
+argument as the key: write ``--pseudonymise=KEY``, or put the option last. An encrypted key's
 passphrase comes from ``$CODEBENCH_KEY_PASSPHRASE``, else a hidden prompt
 when there is a terminal to ask at.
 """
@@ -37,7 +39,8 @@ def pseudonymise_option(f: F) -> F:
         flag_value="",
         default=None,
         metavar="[KEY]",
-        help="Replace what the key (default: <project>.pseudonyms.yaml) names with its labels.",
+        help="Replace what the key names with its labels: bare for <project>.pseudonyms.yaml, "
+        "or --pseudonymise=KEY.",
     )(f)
 
 

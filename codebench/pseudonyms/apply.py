@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
+import gc
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,16 +115,40 @@ _CACHED_LENGTH = 200
 _FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
+@functools.cache
+def _quote_type() -> type:
+    from codebench.reports.quotes import Quote
+
+    return Quote
+
+
+def _rebuilt(record: Any, fields: dict[str, Any]) -> Any:
+    """A copy of a dataclass instance with ``fields`` (all its fields, mapped) in place.
+
+    Only strings and offsets change, so the copy skips ``__init__`` (a
+    frozen dataclass sets each field through ``object.__setattr__``, most of
+    the cost of a large report). Every attribute the copy holds is one of
+    ``fields``, so nothing of the original's text is carried over unmapped;
+    a class with slots is rebuilt through ``__init__`` from its init fields.
+    """
+    cls = type(record)
+    if not hasattr(record, "__dict__"):
+        init = {f.name for f in dataclasses.fields(cls) if f.init}
+        return cls(**{k: v for k, v in fields.items() if k in init})
+    copy = object.__new__(cls)
+    copy.__dict__.update(record.__dict__)
+    copy.__dict__.update(fields)
+    return copy
+
+
 def _init_fields(cls: type) -> tuple[str, ...] | None:
-    """The ``__init__`` fields of a dataclass type (None for any other type), looked up once."""
+    """The fields of a dataclass type (None for any other type), looked up once."""
     try:
         return _FIELDS[cls]
     except KeyError:
         pass
     found = (
-        tuple(f.name for f in dataclasses.fields(cls) if f.init)
-        if dataclasses.is_dataclass(cls)
-        else None
+        tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
     )
     _FIELDS[cls] = found
     return found
@@ -141,6 +167,7 @@ class Pseudonymiser:
         self._strings: dict[tuple[str | None, str], str] = {}
         self._records: dict[tuple[str | None, Any], Any] = {}
         self._unhashable: set[type] = set()
+        self._attributes: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
 
     def _matcher(self, transcript: str | None) -> tuple[Matcher, dict[str, str | None]]:
         scope = transcript if transcript in self._scoped else None
@@ -213,6 +240,21 @@ class Pseudonymiser:
     def value(self, value: Any, transcript: str | None = None) -> Any:
         """``value`` with every string in it pseudonymised (a new value; the old is untouched).
 
+        See :meth:`_value`; the cyclic garbage collector is paused meanwhile, as for a
+        large export (:mod:`codebench.exchange.refi.collector`): a report's copy is
+        hundreds of thousands of new objects, none in a cycle.
+        """
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._value(value, transcript)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _value(self, value: Any, transcript: str | None = None) -> Any:
+        """``value`` with every string in it pseudonymised (a new value; the old is untouched).
+
         A record (dataclass or dict) with a ``transcript`` string is mapped
         with that transcript's entries; if it also has integer ``start`` and
         ``end`` and the transcripts' texts are known, they are moved onto the
@@ -235,6 +277,8 @@ class Pseudonymiser:
             if found is None:
                 found = self._strings[cache_key] = self.text(value, transcript)
             return found
+        if cls is _quote_type() and self.texts is not None:
+            return self._quote(value)
         fields = _init_fields(cls)
         if fields is not None:
             hashable = cls not in self._unhashable and "transcript" not in fields
@@ -247,23 +291,65 @@ class Pseudonymiser:
                 else:
                     if cached is not None:
                         return cached
-            mapped = cls(**self._record({f: getattr(value, f) for f in fields}, transcript))
+            held = (
+                dict(value.__dict__)  # every attribute it holds, fields or not
+                if hasattr(value, "__dict__")
+                else {f: getattr(value, f) for f in fields if hasattr(value, f)}
+            )
+            mapped = _rebuilt(value, self._record(held, transcript))
             if hashable:
                 self._records[(scope, value)] = mapped
             return mapped
         if cls is dict or isinstance(value, dict):
             if all(type(k) is str for k in value):
                 return self._record(value, transcript, keys=True)
-            return {self.value(k, transcript): self.value(v, transcript) for k, v in value.items()}
+            return {
+                self._value(k, transcript): self._value(v, transcript) for k, v in value.items()
+            }
         if cls is list:
-            return [self.value(v, transcript) for v in value]
+            return [self._value(v, transcript) for v in value]
         if isinstance(value, tuple):
             if hasattr(value, "_fields"):  # a named tuple
-                return cls(*(self.value(v, transcript) for v in value))
-            return tuple(self.value(v, transcript) for v in value)
+                return cls(*(self._value(v, transcript) for v in value))
+            return tuple(self._value(v, transcript) for v in value)
         if isinstance(value, list):
-            return [self.value(v, transcript) for v in value]
+            return [self._value(v, transcript) for v in value]
         return value
+
+    def _quote(self, quote: Any) -> Any:
+        """A report's passage (:class:`~codebench.reports.quotes.Quote`), the one record an
+        output holds by the hundred thousand: the same mapping as :meth:`value` gives any
+        record, field by field, with a transcript's attributes mapped once for all its passages.
+        """
+        name = quote.transcript
+        mapped = self.transcript_map(name)
+        start, end = mapped.span(quote.start, quote.end)
+        span = mapped.original[quote.start : quote.end]
+        text = quote.text
+        text = mapped.text[start:end].strip() if text == span.strip() else self._value(text, name)
+        value = self._value
+        attributes = self._attributes.get(name)
+        if attributes is None or attributes[0] != quote.attributes:
+            attributes = self._attributes[name] = (
+                quote.attributes,
+                value(quote.attributes, name),
+            )
+        return _rebuilt(
+            quote,
+            {
+                "code": value(quote.code, name),
+                "transcript": value(name, name),
+                "attributes": dict(attributes[1]),
+                "start": start,
+                "end": end,
+                "speaker": value(quote.speaker, name),
+                "coders": [value(c, name) for c in quote.coders],
+                "text": text,
+                "memos": value(quote.memos, name) if quote.memos else [],
+                "before": value(quote.before, name),
+                "after": value(quote.after, name),
+            },
+        )
 
     def _record(
         self, fields: dict[str, Any], transcript: str | None, *, keys: bool = False
@@ -271,11 +357,23 @@ class Pseudonymiser:
         own = fields.get("transcript")
         if isinstance(own, str) and own:
             transcript = own
-        out = {
-            (self.text(k, transcript) if keys else k): self.value(v, transcript)
-            for k, v in fields.items()
-            if k != "text"
-        }
+        value = self._value
+        strings = self._strings
+        scope = transcript if transcript in self._scoped else None
+        out: dict[str, Any] = {}
+        for k, v in fields.items():
+            if k == "text":
+                continue
+            if keys:
+                k = value(k, transcript)
+            cls = type(v)
+            if cls in _SCALARS:  # the common cases inline: most fields are numbers or names
+                out[k] = v
+            elif cls is str and len(v) <= _CACHED_LENGTH:
+                found = strings.get((scope, v))
+                out[k] = found if found is not None else value(v, transcript)
+            else:
+                out[k] = value(v, transcript)
         text = fields.get("text")
         start, end = fields.get("start"), fields.get("end")
         if (
@@ -295,7 +393,7 @@ class Pseudonymiser:
                         new = mapped.text[new_start:new_end]
                         out["text"] = new if text == span else new.strip()
         if "text" in fields and "text" not in out:
-            out["text"] = self.value(text, transcript)
+            out["text"] = value(text, transcript)
         return out
 
 

@@ -392,6 +392,20 @@ def project_documents(project: Project) -> list[Document]:
     return docs
 
 
+def speaker_roles(project: Project) -> dict[str, tuple[str | None, str | None]]:
+    """Each speaker (as detection shows them) → the ``role`` and ``organisation`` attributes
+    of the first transcript they speak in, for labels that say who without naming."""
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for doc, transcript in zip(project_documents(project), project.transcripts()):
+        for speaker in doc.speakers:
+            if is_role_label(speaker):
+                continue
+            shown = _title(speaker) if speaker.isupper() else speaker
+            attributes = transcript.attributes
+            out.setdefault(shown, (attributes.get("role"), attributes.get("organisation")))
+    return out
+
+
 def detect(project: Project, names: Iterable[str] = ()) -> list[Candidate]:
     """The candidates in every transcript of ``project`` (see the module docstring)."""
     return candidates(project_documents(project), names)

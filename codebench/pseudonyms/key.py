@@ -298,6 +298,9 @@ def _entry(path: Path, number: int, item: Any) -> Entry:
         raise KeyFileError(f"{where}: 'real' must be the text to replace")
     keep = item.get("keep", False)
     label = item.get("label")
+    if isinstance(label, list) and label and all(isinstance(p, str) for p in label):
+        # ``label: [Chief Executive, Org A]`` unquoted is a YAML list: the bracketed label meant.
+        label = "[" + ", ".join(label) + "]"
     if not isinstance(keep, bool):
         raise KeyFileError(f"{where} ({real!r}): 'keep' must be true or false")
     if keep == (label is not None):
@@ -422,14 +425,37 @@ _STEMS = {
 _NUMBERED = {"Email", "Phone number", "Postcode", "Date", "Date of birth"}
 
 
-def propose(key: Key, found: Iterable[Any], *, by: str | None = None) -> tuple[Key, int]:
+def propose(
+    key: Key,
+    found: Iterable[Any],
+    *,
+    by: str | None = None,
+    roles: dict[str, tuple[str | None, str | None]] | None = None,
+) -> tuple[Key, int]:
     """``key`` with an entry for each candidate it has no decision on; returns it and how many.
 
     Labels are placeholders for a lead to edit (``[Person 3]``, ``[Organisation B]``);
     a speaker's entry also covers their first name and surname, and an
     organisation's short name (``Riverside``) shares the label of the full one.
+    With ``roles`` (a speaker → their transcript's ``role`` and ``organisation``
+    attributes), a speaker's label says who they are without naming them:
+    ``[Senior manager, Organisation A]``.
     """
     found = list(found)
+    if roles:
+        try:
+            return _propose(key, found, by, roles)
+        except KeyFileError:  # a role that holds a key string: fall back to numbered labels
+            pass
+    return _propose(key, found, by, {})
+
+
+def _propose(
+    key: Key,
+    found: list[Any],
+    by: str | None,
+    roles: dict[str, tuple[str | None, str | None]],
+) -> tuple[Key, int]:
     entries = list(key.entries)
     known = {e.real.casefold() for e in entries}
     counters: dict[str, int] = {}
@@ -448,6 +474,11 @@ def propose(key: Key, found: Iterable[Any], *, by: str | None = None) -> tuple[K
     for c in speakers:
         covered.update(p.casefold() for p in (first_name(c.text), surname(c.text)) if p)
     labels_by_head: dict[str, str] = {}
+    used = {e.label for e in entries if e.label}
+    # A role that itself names someone (or something) to replace cannot be a label.
+    guard = Matcher(
+        [v for c in found for v in variants(c.text)] + [f for e in entries for f in e.forms()]
+    )
     stamp = now()
     added = 0
     # Full organisation names first, so a short name can take the full name's label.
@@ -461,6 +492,13 @@ def propose(key: Key, found: Iterable[Any], *, by: str | None = None) -> tuple[K
         head = text.split()[0].casefold()
         if candidate.kind == "organisation" and " " not in text and head in labels_by_head:
             label = labels_by_head[head]
+        elif (
+            candidate in speakers
+            and text in roles
+            and roles[text][0]
+            and not any(guard.hits(roles[text][0] or ""))
+        ):
+            label = _role_label(roles[text], labels_by_head, used)
         else:
             stem = _STEMS.get(candidate.kind, "Person" if candidate.kind == "speaker" else "Name")
             counters[stem] = counters.get(stem, 0) + 1
@@ -469,6 +507,7 @@ def propose(key: Key, found: Iterable[Any], *, by: str | None = None) -> tuple[K
             label = f"[{stem} {suffix}]"
         if candidate.kind == "organisation" and " " in text:
             labels_by_head.setdefault(head, label)
+        used.add(label)
         entry = Entry(
             real=text,
             label=label,
@@ -486,6 +525,29 @@ def propose(key: Key, found: Iterable[Any], *, by: str | None = None) -> tuple[K
     out = Key(entries, key.path, key.encrypted)
     out.validate()
     return out, added
+
+
+def _role_label(
+    role_and_organisation: tuple[str | None, str | None],
+    labels_by_head: dict[str, str],
+    used: set[str],
+) -> str:
+    """``[Senior manager, Organisation A]``: the role, and the label of the organisation
+    (found by its first word among the organisations labelled), numbered if taken."""
+    role, organisation = role_and_organisation
+    role = (role or "").strip()
+    role = role[:1].upper() + role[1:]
+    where = ""
+    if organisation and organisation.split():
+        found = labels_by_head.get(organisation.split()[0].casefold())
+        if found:
+            where = ", " + found.strip("[]")
+    label = f"[{role}{where}]"
+    number = 1
+    while label in used:
+        number += 1
+        label = f"[{role} {number}{where}]"
+    return label
 
 
 def _letters(number: int) -> str:

@@ -163,3 +163,33 @@ def test_proposals_share_labels_between_a_name_and_its_short_forms() -> None:
     assert key.mapping()["Helen"] == "[Person 1]"
     assert key.mapping()["Leeds"] is None  # an existing decision is kept
     assert all(e.decided_by == "lead" for e in key.entries if e.real != "Leeds")
+
+
+def test_an_unquoted_bracketed_label_is_read_as_meant(tmp_path: Path) -> None:
+    path = tmp_path / "k.yaml"
+    path.write_text(
+        "format: codebench-pseudonyms\nversion: 1\nentries:\n"
+        "- real: Helen Marsh\n  label: [Chief Executive, Org A]\n",
+        encoding="utf-8",
+    )
+    assert load_key(path).mapping()["Helen Marsh"] == "[Chief Executive, Org A]"
+
+
+def test_speakers_labels_come_from_their_role_and_organisation() -> None:
+    found = [
+        Candidate("Ann Lee", "speaker"),
+        Candidate("Bo Chan", "speaker"),
+        Candidate("Cy Dunn", "speaker"),
+        Candidate("Brantwood Housing Association", "organisation"),
+    ]
+    roles = {
+        "Ann Lee": ("senior manager", "Brantwood Housing Association Ltd"),
+        "Bo Chan": ("senior manager", "Brantwood Housing Association Ltd"),
+        "Cy Dunn": ("Cy Dunn's carer", None),  # a role naming a key string: numbered instead
+    }
+    key, _ = propose(Key(), found, roles=roles)
+    labels = {e.real: e.label for e in key.entries}
+    assert labels["Brantwood Housing Association"] == "[Organisation A]"
+    assert labels["Ann Lee"] == "[Senior manager, Organisation A]"
+    assert labels["Bo Chan"] == "[Senior manager 2, Organisation A]"
+    assert labels["Cy Dunn"] == "[Person 1]"

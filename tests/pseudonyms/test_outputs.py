@@ -192,3 +192,10 @@ def test_agreement_and_disagreements_name_no_one(keyed: Path, tmp_path: Path) ->
     rows = json.loads(run(keyed, "disagreements", "--format", "json", "--pseudonymise").output)
     assert rows and _survivors(json.dumps(rows, ensure_ascii=False)) == []
     assert any(r["speaker"] == "[Chief Executive, Org A]" for r in rows)
+
+
+def test_the_transcript_list(keyed: Path) -> None:
+    rows = json.loads(run(keyed, "transcripts", "--format", "json", "--pseudonymise").output)
+    assert rows[0]["name"] == "01-[Org A]-ceo" and rows[0]["source"] == "01-[Org A]-ceo.txt"
+    assert rows[0]["attributes"]["organisation"] == "[Org A] CIC"
+    assert _survivors(json.dumps(rows)) == []

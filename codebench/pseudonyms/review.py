@@ -1,0 +1,126 @@
+"""Reviewing candidates one at a time: the headless state a review front end drives.
+
+A lead walks the candidates detection found, one string at a time, seeing
+its occurrences in context, and decides: replace it with the proposed label,
+replace it with a label of their own, keep it, or decide for one transcript
+only ("always for this transcript"). Each decision goes into the key at once
+(with who decided and when) and is recorded as a :class:`Decision`, so a
+front end can show what was done and save the key whenever it likes.
+
+The terminal front end is ``codebench pseudonymise review``; a workbench
+screen can drive the same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from codebench.pseudonyms.detect import Candidate
+from codebench.pseudonyms.key import Entry, Key, now, propose
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision made in a review."""
+
+    real: str
+    action: str  # "replace" or "keep"
+    label: str | None
+    transcripts: tuple[str, ...]
+    by: str | None
+    at: str
+
+
+@dataclass
+class Review:
+    """Candidates to walk, the key being filled in, and the decisions made so far."""
+
+    key: Key
+    candidates: list[Candidate]
+    by: str | None = None
+    roles: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    position: int = 0
+    decisions: list[Decision] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        key: Key,
+        candidates: Sequence[Candidate],
+        *,
+        by: str | None = None,
+        roles: dict[str, tuple[str | None, str | None]] | None = None,
+        undecided_only: bool = True,
+    ) -> Review:
+        """A review of ``candidates`` (by default only those the key has no decision on)."""
+        decided = {e.real.casefold() for e in key.entries}
+        chosen = [c for c in candidates if not undecided_only or c.text.casefold() not in decided]
+        return cls(key, chosen, by, dict(roles or {}))
+
+    @property
+    def current(self) -> Candidate | None:
+        """The candidate to decide on next (None when the walk is over)."""
+        return self.candidates[self.position] if self.position < len(self.candidates) else None
+
+    @property
+    def remaining(self) -> int:
+        return max(0, len(self.candidates) - self.position)
+
+    def proposed_label(self) -> str | None:
+        """The label ``detect --write-key`` would give the current candidate."""
+        candidate = self.current
+        if candidate is None:
+            return None
+        existing = self.key.entry_for(candidate.text)
+        if existing is not None and existing.label:
+            return existing.label
+        proposed, _ = propose(self.key, [*self.candidates, candidate], roles=self.roles)
+        entry = proposed.entry_for(candidate.text)
+        if entry is not None and entry.label:
+            return entry.label
+        # Covered by another entry (a speaker's first name): the label that applies to it.
+        return proposed.mapping().get(candidate.text) or f"[{candidate.kind.capitalize()}]"
+
+    def replace(self, label: str | None = None, *, transcript: str | None = None) -> Decision:
+        """Replace the current candidate with ``label`` (default: the proposed one)."""
+        chosen = label if label is not None else self.proposed_label()
+        return self._decide(label=chosen, keep=False, transcript=transcript)
+
+    def keep(self, *, transcript: str | None = None) -> Decision:
+        """Keep the current candidate as it is (a decision, recorded like any other)."""
+        return self._decide(label=None, keep=True, transcript=transcript)
+
+    def skip(self) -> None:
+        """Leave the current candidate undecided for now."""
+        self.position += 1
+
+    def back(self) -> None:
+        self.position = max(0, self.position - 1)
+
+    def _decide(self, *, label: str | None, keep: bool, transcript: str | None) -> Decision:
+        candidate = self.current
+        if candidate is None:
+            raise IndexError("the review is over")
+        scope = (transcript,) if transcript else ()
+        stamp = now()
+        speaker = candidate.kind == "speaker" and " " in candidate.text
+        entry = Entry(
+            real=candidate.text,
+            label=label,
+            keep=keep,
+            kind=candidate.kind,
+            first_name=speaker,
+            surname=speaker,
+            lowercase=candidate.kind in ("organisation", "place"),
+            transcripts=scope,
+            decided_by=self.by,
+            decided_at=stamp,
+        )
+        self.key = self.key.decide(entry)  # validated: a bad label raises, nothing changes
+        decision = Decision(
+            candidate.text, "keep" if keep else "replace", label, scope, self.by, stamp
+        )
+        self.decisions.append(decision)
+        self.position += 1
+        return decision

@@ -1,0 +1,70 @@
+"""Reviewing candidates one at a time: the headless walk and its terminal front end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codebench.cli import cli
+from codebench.pseudonyms.detect import Candidate
+from codebench.pseudonyms.key import Entry, Key, KeyFileError, load_key
+from codebench.pseudonyms.review import Review
+
+FOUND = [
+    Candidate("Ann Lee", "speaker"),
+    Candidate("Ann", "speaker"),
+    Candidate("Brantwood Housing Association", "organisation"),
+    Candidate("Leeds", "place"),
+    Candidate("NHS", "name"),
+]
+
+
+def test_a_walk_records_each_decision_in_the_key() -> None:
+    review = Review.start(
+        Key([Entry("NHS", keep=True)]),
+        FOUND,
+        by="lead",
+        roles={"Ann Lee": ("senior manager", "Brantwood Housing Association")},
+    )
+    assert [c.text for c in review.candidates] == [c.text for c in FOUND[:4]]  # NHS is decided
+    assert review.proposed_label() == "[Senior manager, Organisation A]"
+    review.replace()
+    assert review.current is not None and review.current.text == "Ann"
+    assert review.proposed_label() == "[Senior manager, Organisation A]"  # Ann Lee's first name
+    review.skip()
+    with pytest.raises(KeyFileError, match="contains the key string"):
+        review.replace("[Ann's employer]")
+    assert review.current.text == "Brantwood Housing Association"  # nothing recorded
+    review.replace("[Housing association]")
+    review.keep(transcript="int2")
+    assert review.current is None and review.remaining == 0
+    mapping = review.key.mapping("int2")
+    assert mapping["Ann Lee"] == mapping["Ann"] == "[Senior manager, Organisation A]"
+    assert mapping["Brantwood Housing Association"] == "[Housing association]"
+    assert mapping["Leeds"] is None and "Leeds" not in review.key.mapping("int1")
+    assert [(d.real, d.action, d.by) for d in review.decisions] == [
+        ("Ann Lee", "replace", "lead"),
+        ("Brantwood Housing Association", "replace", "lead"),
+        ("Leeds", "keep", "lead"),
+    ]
+    assert all(e.decided_at for e in review.key.entries if e.real != "NHS")
+
+
+def test_the_review_command_saves_after_every_decision(demo_copy: Path) -> None:
+    answers = "r\ne\n[Person X]\nk\nq\n"
+    result = CliRunner().invoke(
+        cli,
+        ["-p", str(demo_copy), "pseudonymise", "review", "--coder", "lead"],
+        input=answers,
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert "«Mark Ellison»" in result.output
+    key = load_key(demo_copy.with_name("study.pseudonyms.yaml"))
+    labels = {e.real: (e.label, e.keep, e.decided_by) for e in key.entries}
+    assert labels["Helen Marsh"] == ("[Person X]", False, "lead")
+    assert labels["Sunita Rao"] == (None, True, "lead")
+    assert labels["Mark Ellison"][0].startswith("[Senior manager, Organisation")
+    assert "3 decision(s) saved" in result.output
