@@ -593,3 +593,18 @@ def test_a_negative_bootstrap_seed_is_a_usage_error_not_a_traceback(db: Path) ->
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--seed'" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_spacy_model_that_cannot_load_is_each_files_plain_failure(
+    db: Path, tmp_path: Path
+) -> None:
+    """A folder given as --spacy-model ended as "cannot be imported (OSError: [E053] ...)",
+    the message for a defect; a bad --lang was dressed the same way."""
+    path = tmp_path / "new.txt"
+    path.write_text("Ann: new text here. And more.\n", encoding="utf-8")
+    result = invoke("-p", str(db), "import", str(path), "--spacy-model", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"new.txt: spaCy pipeline '{tmp_path}' cannot be loaded" in result.output
+    result = invoke("-p", str(db), "import", str(path), "--lang", "qq")
+    assert "new.txt: spaCy has no language 'qq'" in result.output
+    assert "cannot be imported (" not in result.output
