@@ -608,3 +608,20 @@ def test_a_spacy_model_that_cannot_load_is_each_files_plain_failure(
     result = invoke("-p", str(db), "import", str(path), "--lang", "qq")
     assert "new.txt: spaCy has no language 'qq'" in result.output
     assert "cannot be imported (" not in result.output
+
+
+def test_a_subtitle_cue_the_parser_cannot_time_is_refused_not_dropped(
+    db: Path, tmp_path: Path
+) -> None:
+    """The subtitle parser skipped a cue with a malformed timing line: its text vanished."""
+    path = tmp_path / "cues.srt"
+    path.write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\nAnn: hello.\n\n"
+        "2\n-1:00:00,000 --> 00:00:03,000\nAnn: this would vanish.\n\n"
+        "3\n00:00:04,000 --> 00:00:05,000\nAnn: third.\n",
+        encoding="utf-8",
+    )
+    result = invoke("-p", str(db), "import", str(path))
+    assert result.exit_code == 1
+    assert "cues.srt: 1 of 3 cues could not be read" in result.output
+    assert _transcript_count(db) == 1
