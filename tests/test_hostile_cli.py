@@ -625,3 +625,23 @@ def test_a_subtitle_cue_the_parser_cannot_time_is_refused_not_dropped(
     assert result.exit_code == 1
     assert "cues.srt: 1 of 3 cues could not be read" in result.output
     assert _transcript_count(db) == 1
+
+
+# ------------------------------------ beyond the list: a merge source edited by hand
+def test_a_merge_source_with_codings_outside_their_text_is_refused(
+    db: Path, tmp_path: Path, template: Path
+) -> None:
+    """JSONL imports check every span; a project file given to merge was taken on trust."""
+    source = tmp_path / "edited.db"
+    shutil.copy(template, source)
+    connection = sqlite3.connect(source)
+    with connection:
+        connection.execute("UPDATE codings SET end_char = end_char + 100000")
+    connection.close()
+    target = tmp_path / "team.db"
+    result = invoke("merge", str(target), str(source))
+    assert result.exit_code == 1, result.output
+    assert "edited.db: codings of transcript '01-riverside-ceo' reach" in result.output
+    assert "outside its text" in result.output
+    if target.exists():
+        assert _names(target, "SELECT count(*) FROM codings") == [0]
