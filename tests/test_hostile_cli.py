@@ -645,3 +645,25 @@ def test_a_merge_source_with_codings_outside_their_text_is_refused(
     assert "outside its text" in result.output
     if target.exists():
         assert _names(target, "SELECT count(*) FROM codings") == [0]
+
+
+# ------------------------------------ item 3, beyond the list: names stay on one line
+@pytest.mark.skipif(__import__("os").name == "nt", reason="newlines in file names")
+def test_a_file_name_with_a_newline_cannot_fake_a_line_of_output(db: Path, tmp_path: Path) -> None:
+    """``evil\\nError: fake.txt`` printed ``imported  evil`` then a made-up ``Error: fake``."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "evil\nError: fake.txt").write_text("Ann: newline name.\n", encoding="utf-8")
+    (folder / "tab\there.txt").write_text("Ann: tab name.\n", encoding="utf-8")
+    result = invoke("-p", str(db), "import", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "imported  evil␊Error: fake" in result.output
+    assert not any(line.startswith("Error:") for line in result.output.splitlines())
+    names = _names(db, "SELECT name FROM transcripts")
+    assert "evil␊Error: fake" in names and "tab␉here" in names
+
+
+def test_a_coder_name_typed_with_a_newline_is_stored_on_one_line(db: Path) -> None:
+    result = invoke("-p", str(db), "code-segment", "--coder", "eve\nError: x", CEO, "3", "01")
+    assert result.exit_code == 0, result.output
+    assert "eve␊Error: x" in _names(db, "SELECT name FROM coders")
