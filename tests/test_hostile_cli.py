@@ -667,3 +667,41 @@ def test_a_coder_name_typed_with_a_newline_is_stored_on_one_line(db: Path) -> No
     result = invoke("-p", str(db), "code-segment", "--coder", "eve\nError: x", CEO, "3", "01")
     assert result.exit_code == 0, result.output
     assert "eve␊Error: x" in _names(db, "SELECT name FROM coders")
+
+
+# ------------------------------- items 15/16, beyond the list: pipes and huge codebooks
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["codebook", "import", "{fifo}"],
+        ["import-codings", "{fifo}"],
+        ["import-jsonl", "{fifo}"],
+        ["import-project", "{fifo}"],
+        ["merge", "{tmp}/team.db", "{fifo}"],
+        ["import", "{tmp}/x.txt", "--attributes", "{fifo}"],
+    ],
+    ids=["codebook", "codings", "jsonl", "project", "merge", "attributes"],
+)
+def test_a_named_pipe_given_as_an_input_is_refused_not_waited_on(
+    db: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """Opening a FIFO for reading waits for a writer: these commands hung for ever."""
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    args = [part.replace("{fifo}", str(fifo)).replace("{tmp}", str(tmp_path)) for part in command]
+    result = CliRunner().invoke(cli, ["-p", str(db), *args])
+    assert result.exit_code == 2, result.output
+    assert "is not a regular file" in result.output
+
+
+def test_a_huge_codebook_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from codebench.codebook import format as codebook_format
+
+    book = tmp_path / "huge.yaml"
+    with open(book, "wb") as handle:
+        handle.truncate(codebook_format.MAX_CODEBOOK_BYTES + 1)  # sparse: no disk used
+    line = one_error_line(invoke("-p", str(tmp_path / "new.db"), "init", "--codebook", str(book)))
+    assert "huge.yaml" in line and "too large for a codebook file" in line

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
+from codebench.cli.context import (
+    Context,
+    InputFile,
+    coder_option,
+    format_option,
+    handle_errors,
+    pass_ctx,
+)
 from codebench.cli.output import console, emit, say
 
 if TYPE_CHECKING:
@@ -18,7 +25,7 @@ if TYPE_CHECKING:
 @click.option(
     "--codebook",
     "codebook_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputFile(),
     help="Codebook file (YAML, JSON or REFI-QDA .qdc); default: the bundled 21-node mutuals codebook.",
 )
 @click.option("--empty", is_flag=True, help="Start with no codebook.")
@@ -95,7 +102,7 @@ def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
 )
 @click.option(
     "--attributes",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputFile(),
     help="CSV of attributes (first column: transcript name).",
 )
 @click.option("--lang", default="en", show_default=True, help="Language for sentence splitting.")
