@@ -705,3 +705,27 @@ def test_a_huge_codebook_file_is_refused_before_it_is_read(tmp_path: Path) -> No
         handle.truncate(codebook_format.MAX_CODEBOOK_BYTES + 1)  # sparse: no disk used
     line = one_error_line(invoke("-p", str(tmp_path / "new.db"), "init", "--codebook", str(book)))
     assert "huge.yaml" in line and "too large for a codebook file" in line
+
+
+# ------------------------------- item 16, beyond the list: -o onto the project itself
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "jsonl", "-o", "{db}"],
+        ["report", "frequencies", "--format", "csv", "-o", "{db}"],
+        ["export", "qdpx", "-o", "{other}"],
+    ],
+    ids=["jsonl-over-project", "report-over-project", "qdpx-over-another-project"],
+)
+def test_an_output_onto_a_project_file_is_refused(
+    db: Path, tmp_path: Path, template: Path, command: list[str]
+) -> None:
+    """``-p study.db export jsonl -o study.db`` replaced the project with its own dump."""
+    other = tmp_path / "other.db"
+    shutil.copy(template, other)
+    before = {path: path.read_bytes() for path in (db, other)}
+    args = [part.replace("{db}", str(db)).replace("{other}", str(other)) for part in command]
+    result = CliRunner().invoke(cli, ["-p", str(db), *args])
+    assert result.exit_code == 2, result.output
+    assert "nothing was written" in result.output
+    assert {path: path.read_bytes() for path in (db, other)} == before
