@@ -34,7 +34,7 @@ from codebench.models import (
     Transcript,
     TranscriptRemoval,
 )
-from codebench.safety import safe_file_name, safe_text
+from codebench.safety import safe_file_name, safe_name, safe_text
 from codebench.store import coders as coder_sql
 from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
@@ -130,7 +130,7 @@ class Project:
         """The coder called ``name`` (case-insensitive), created on request."""
         if isinstance(name, Coder):
             return name
-        name = safe_text(name.strip())  # typed, or from a file: stored with controls visible
+        name = safe_name(name.strip())  # typed, or from a file: stored with controls visible
         if not name:
             raise CodebenchError("a coder needs a name")
         found = coder_sql.coder_by_name(self.db, name)
@@ -166,7 +166,7 @@ class Project:
         if isinstance(ref, int):
             return self.code_by_id(ref)
         # Names are stored with control characters made visible: look up the same form.
-        text = safe_text(ref.strip())
+        text = safe_name(ref.strip())
         if not text:
             raise NotFound("no code given (the code is empty)")
         codes = self.codes(include_archived=True)

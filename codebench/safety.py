@@ -196,12 +196,23 @@ def safe_text_and_sha256(text: str, sha256: str | None = None) -> tuple[str, str
     return safe, hashlib.sha256(safe.encode("utf-8")).hexdigest()
 
 
+def safe_name(text: str) -> str:
+    """A name (of a file, transcript, coder or code) as it is stored: :func:`safe_text`, and
+    on one line, tab and newline made visible too (``␉``, ``␊``), so a name printed
+    in a message can never start a made-up second line."""
+    safe = safe_text(text)
+    if "\n" in safe or "\t" in safe:
+        safe = safe.replace("\n", "\u240a").replace("\t", "\u2409")
+    return safe
+
+
 def safe_file_name(name: str | PurePath) -> str:
     """A file name or path as it can be stored and printed.
 
     Names that are not valid UTF-8 reach Python with the odd bytes smuggled
     in as lone surrogates; they are shown as ``\\xNN`` escapes (so two such
-    names stay distinct), and control characters are made visible.
+    names stay distinct), and control characters, tab and newline included,
+    are made visible (:func:`safe_name`).
     """
     raw = os.fsencode(name)
-    return safe_text(raw.decode("utf-8", "backslashreplace"))
+    return safe_name(raw.decode("utf-8", "backslashreplace"))

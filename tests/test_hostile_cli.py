@@ -593,3 +593,139 @@ def test_a_negative_bootstrap_seed_is_a_usage_error_not_a_traceback(db: Path) ->
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--seed'" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_spacy_model_that_cannot_load_is_each_files_plain_failure(
+    db: Path, tmp_path: Path
+) -> None:
+    """A folder given as --spacy-model ended as "cannot be imported (OSError: [E053] ...)",
+    the message for a defect; a bad --lang was dressed the same way."""
+    path = tmp_path / "new.txt"
+    path.write_text("Ann: new text here. And more.\n", encoding="utf-8")
+    result = invoke("-p", str(db), "import", str(path), "--spacy-model", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"new.txt: spaCy pipeline '{tmp_path}' cannot be loaded" in result.output
+    result = invoke("-p", str(db), "import", str(path), "--lang", "qq")
+    assert "new.txt: spaCy has no language 'qq'" in result.output
+    assert "cannot be imported (" not in result.output
+
+
+def test_a_subtitle_cue_the_parser_cannot_time_is_refused_not_dropped(
+    db: Path, tmp_path: Path
+) -> None:
+    """The subtitle parser skipped a cue with a malformed timing line: its text vanished."""
+    path = tmp_path / "cues.srt"
+    path.write_text(
+        "1\n00:00:01,000 --> 00:00:02,000\nAnn: hello.\n\n"
+        "2\n-1:00:00,000 --> 00:00:03,000\nAnn: this would vanish.\n\n"
+        "3\n00:00:04,000 --> 00:00:05,000\nAnn: third.\n",
+        encoding="utf-8",
+    )
+    result = invoke("-p", str(db), "import", str(path))
+    assert result.exit_code == 1
+    assert "cues.srt: 1 of 3 cues could not be read" in result.output
+    assert _transcript_count(db) == 1
+
+
+# ------------------------------------ beyond the list: a merge source edited by hand
+def test_a_merge_source_with_codings_outside_their_text_is_refused(
+    db: Path, tmp_path: Path, template: Path
+) -> None:
+    """JSONL imports check every span; a project file given to merge was taken on trust."""
+    source = tmp_path / "edited.db"
+    shutil.copy(template, source)
+    connection = sqlite3.connect(source)
+    with connection:
+        connection.execute("UPDATE codings SET end_char = end_char + 100000")
+    connection.close()
+    target = tmp_path / "team.db"
+    result = invoke("merge", str(target), str(source))
+    assert result.exit_code == 1, result.output
+    assert "edited.db: codings of transcript '01-riverside-ceo' reach" in result.output
+    assert "outside its text" in result.output
+    if target.exists():
+        assert _names(target, "SELECT count(*) FROM codings") == [0]
+
+
+# ------------------------------------ item 3, beyond the list: names stay on one line
+@pytest.mark.skipif(__import__("os").name == "nt", reason="newlines in file names")
+def test_a_file_name_with_a_newline_cannot_fake_a_line_of_output(db: Path, tmp_path: Path) -> None:
+    """``evil\\nError: fake.txt`` printed ``imported  evil`` then a made-up ``Error: fake``."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "evil\nError: fake.txt").write_text("Ann: newline name.\n", encoding="utf-8")
+    (folder / "tab\there.txt").write_text("Ann: tab name.\n", encoding="utf-8")
+    result = invoke("-p", str(db), "import", str(folder))
+    assert result.exit_code == 0, result.output
+    assert "imported  evil␊Error: fake" in result.output
+    assert not any(line.startswith("Error:") for line in result.output.splitlines())
+    names = _names(db, "SELECT name FROM transcripts")
+    assert "evil␊Error: fake" in names and "tab␉here" in names
+
+
+def test_a_coder_name_typed_with_a_newline_is_stored_on_one_line(db: Path) -> None:
+    result = invoke("-p", str(db), "code-segment", "--coder", "eve\nError: x", CEO, "3", "01")
+    assert result.exit_code == 0, result.output
+    assert "eve␊Error: x" in _names(db, "SELECT name FROM coders")
+
+
+# ------------------------------- items 15/16, beyond the list: pipes and huge codebooks
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["codebook", "import", "{fifo}"],
+        ["import-codings", "{fifo}"],
+        ["import-jsonl", "{fifo}"],
+        ["import-project", "{fifo}"],
+        ["merge", "{tmp}/team.db", "{fifo}"],
+        ["import", "{tmp}/x.txt", "--attributes", "{fifo}"],
+    ],
+    ids=["codebook", "codings", "jsonl", "project", "merge", "attributes"],
+)
+def test_a_named_pipe_given_as_an_input_is_refused_not_waited_on(
+    db: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """Opening a FIFO for reading waits for a writer: these commands hung for ever."""
+    import os
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    args = [part.replace("{fifo}", str(fifo)).replace("{tmp}", str(tmp_path)) for part in command]
+    result = CliRunner().invoke(cli, ["-p", str(db), *args])
+    assert result.exit_code == 2, result.output
+    assert "is not a regular file" in result.output
+
+
+def test_a_huge_codebook_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from codebench.codebook import format as codebook_format
+
+    book = tmp_path / "huge.yaml"
+    with open(book, "wb") as handle:
+        handle.truncate(codebook_format.MAX_CODEBOOK_BYTES + 1)  # sparse: no disk used
+    line = one_error_line(invoke("-p", str(tmp_path / "new.db"), "init", "--codebook", str(book)))
+    assert "huge.yaml" in line and "too large for a codebook file" in line
+
+
+# ------------------------------- item 16, beyond the list: -o onto the project itself
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "jsonl", "-o", "{db}"],
+        ["report", "frequencies", "--format", "csv", "-o", "{db}"],
+        ["export", "qdpx", "-o", "{other}"],
+    ],
+    ids=["jsonl-over-project", "report-over-project", "qdpx-over-another-project"],
+)
+def test_an_output_onto_a_project_file_is_refused(
+    db: Path, tmp_path: Path, template: Path, command: list[str]
+) -> None:
+    """``-p study.db export jsonl -o study.db`` replaced the project with its own dump."""
+    other = tmp_path / "other.db"
+    shutil.copy(template, other)
+    before = {path: path.read_bytes() for path in (db, other)}
+    args = [part.replace("{db}", str(db)).replace("{other}", str(other)) for part in command]
+    result = CliRunner().invoke(cli, ["-p", str(db), *args])
+    assert result.exit_code == 2, result.output
+    assert "nothing was written" in result.output
+    assert {path: path.read_bytes() for path in (db, other)} == before

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from codebench.cli.context import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, InputFile, handle_errors, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say, write_output
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def codebook() -> None:
 @click.option(
     "--file",
     "file_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputFile(),
     help="Show a codebook file instead of the project's codebook.",
 )
 @pass_ctx
@@ -102,7 +102,7 @@ def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
 
 
 @codebook.command(name="import")
-@click.argument("file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file_path", type=InputFile())
 @pass_ctx
 @handle_errors
 def import_cmd(ctx: Context, file_path: Path) -> None:

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
+from codebench.cli.context import (
+    Context,
+    InputFile,
+    coder_option,
+    format_option,
+    handle_errors,
+    pass_ctx,
+)
 from codebench.cli.output import emit, say
 from codebench.errors import NotCodable
 
@@ -67,7 +74,7 @@ def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code
 
 
 @click.command(name="import-codings")
-@click.argument("csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("csv_path", type=InputFile())
 @click.option(
     "--allow-noncodable",
     is_flag=True,

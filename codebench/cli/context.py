@@ -7,7 +7,9 @@ imports the command modules, so the dependency runs one way.
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -151,6 +153,34 @@ def _demo_hint(missing: object) -> str:
     if DEMO_PROJECT.is_file() and Path(str(missing)) != DEMO_PROJECT:
         return f"; the demo project is here: `codebench -p {DEMO_PROJECT}`"
     return ""
+
+
+class InputFile(click.Path):
+    """A file a command reads: it must be a regular file (``exists`` by default).
+
+    ``click.Path(dir_okay=False)`` lets a named pipe or a device through, and
+    opening one for reading waits for a writer for ever: a command given a
+    FIFO hung instead of saying so. A path that does not exist is left to the
+    command when ``exists=False`` (merge reports its missing sources itself).
+    """
+
+    def __init__(self, *, exists: bool = True) -> None:
+        super().__init__(exists=exists, dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return path
+        if not stat.S_ISREG(mode):
+            self.fail(
+                f"{one_line(click.format_filename(value))!r} is not a regular file "
+                "(a pipe or device would be read for ever)",
+                param,
+                ctx,
+            )
+        return path
 
 
 def coder_option(required: bool = True) -> Callable[[F], F]:

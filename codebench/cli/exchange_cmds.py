@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.context import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, InputFile, handle_errors, pass_ctx
 from codebench.cli.output import is_stdout, output_option, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.fileio import private_tempdir
@@ -20,7 +20,7 @@ from codebench.fileio import private_tempdir
 
 @click.command()
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1, required=True, type=InputFile(exists=False))
 @click.option("--dry-run", is_flag=True, help="Say what the merge would change; write nothing.")
 @pass_ctx
 @handle_errors
@@ -100,7 +100,7 @@ def export_jsonl_cmd(ctx: Context, output: Path | None, pseudonymise: str | None
 
 
 @click.command(name="import-jsonl")
-@click.argument("file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file_path", type=InputFile())
 @click.option("--dry-run", is_flag=True, help="Say what the import would change; write nothing.")
 @pass_ctx
 @handle_errors

@@ -131,10 +131,48 @@ def output_option(help: str, *, required: bool = False) -> Callable[[F], F]:
     )
 
 
-def _output_value(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+def _output_value(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
     if value is None or value == STDOUT:
         return value
-    return Path(value)
+    path = Path(value)
+    reason = _would_destroy(ctx, path)
+    if reason is not None:
+        raise click.BadParameter(f"{value!r} {reason}; nothing was written", ctx, param)
+    return path
+
+
+#: How every SQLite database file starts.
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _would_destroy(ctx: click.Context, path: Path) -> str | None:
+    """Why writing ``path`` would destroy a database (a mistyped ``-o``), or ``None``.
+
+    ``-p study.db export jsonl -o study.db`` replaced the project with its own
+    dump. An existing SQLite file (this project, its ``-wal``, another
+    project) is never an output of codebench, so it is never replaced.
+    """
+    from codebench.cli.context import Context
+
+    state = ctx.find_object(Context)
+    if state is not None:
+        project = state.path
+        for part in ("", "-wal", "-shm", "-journal"):
+            candidate = Path(f"{project}{part}")
+            try:
+                if path.exists() and candidate.exists() and path.samefile(candidate):
+                    return "is the project file (or part of it)"
+            except OSError:
+                continue
+    if not path.is_file():  # missing, a folder, a pipe (opening a pipe to look would hang)
+        return None
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
+                return "is an SQLite database (a project?), which an export never replaces"
+    except OSError:
+        pass  # unreadable: the writer says so
+    return None
 
 
 def is_stdout(output: Path | str | None) -> bool:

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
+from codebench.cli.context import (
+    Context,
+    InputFile,
+    coder_option,
+    format_option,
+    handle_errors,
+    pass_ctx,
+)
 from codebench.cli.output import console, emit, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
@@ -20,7 +27,7 @@ if TYPE_CHECKING:
 @click.option(
     "--codebook",
     "codebook_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputFile(),
     help="Codebook file (YAML, JSON or REFI-QDA .qdc); default: the bundled mutuals codebook (35 codes: 21 themes, 14 sub-codes).",
 )
 @click.option("--empty", is_flag=True, help="Start with no codebook.")
@@ -98,7 +105,7 @@ def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
 )
 @click.option(
     "--attributes",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputFile(),
     help="CSV of attributes (first column: transcript name).",
 )
 @click.option("--lang", default="en", show_default=True, help="Language for sentence splitting.")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.context import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, InputFile, handle_errors, pass_ctx
 from codebench.cli.exchange_cmds import export_group
 from codebench.cli.output import (
     check_binary_stdout,
@@ -73,7 +73,7 @@ def qdpx(ctx: Context, output: Path, coders: tuple[str, ...], pseudonymise: str 
 
 
 @click.command(name="import-project")
-@click.argument("file_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file_path", type=InputFile())
 @click.option(
     "--offsets",
     type=click.Choice(["auto", "codepoints", "utf16", "codepoints-lf"]),

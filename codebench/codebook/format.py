@@ -87,6 +87,10 @@ def default_codebook_path() -> Path:
     return data_dir("codebooks") / "mutuals.yaml"
 
 
+#: The largest codebook file read (a codebook of thousands of codes is well under 1 MiB).
+MAX_CODEBOOK_BYTES = 20 * 1024 * 1024
+
+
 def load_codebook(path: Path | str) -> Codebook:
     """Read and validate a codebook file (``.yaml``, ``.yml`` or ``.json``).
 
@@ -96,6 +100,12 @@ def load_codebook(path: Path | str) -> Codebook:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_CODEBOOK_BYTES:  # checked before reading: a 4 GB file costs nothing
+            raise CodebookError(
+                f"{path}: {size / 1e6:.0f} MB is too large for a codebook file "
+                f"(the limit is {MAX_CODEBOOK_BYTES // 2**20} MiB)"
+            )
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise CodebookError(f"{path}: no such codebook file") from None

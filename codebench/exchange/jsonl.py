@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -36,7 +37,7 @@ from codebench.errors import CodebenchError
 from codebench.fileio import private_tempdir, write_atomic_with
 from codebench.models import CODER_KINDS, STATUSES
 from codebench.nesting import MAX_CODE_DEPTH, MAX_DATA_DEPTH, data_deeper_than, first_row_too_deep
-from codebench.safety import STORED_UNSAFE, safe_text, safe_text_and_sha256
+from codebench.safety import STORED_UNSAFE, safe_name, safe_text, safe_text_and_sha256
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
 
@@ -478,6 +479,9 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
     return record
 
 
+#: What :func:`codebench.safety.safe_name` changes in a name: controls, tab and newline.
+_NAME_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
 #: Records kept exactly as written: the event log is a record of what happened.
 _LOGGED = frozenset({"event"})
 
@@ -489,7 +493,12 @@ def _make_safe(kind: str, record: dict[str, Any]) -> None:
     with its hash (:func:`codebench.safety.safe_text_and_sha256`).
     """
     for key, value in record.items():
-        if type(value) is str and STORED_UNSAFE.search(value) is not None:
+        if type(value) is not str:
+            continue
+        if key == "name":
+            if _NAME_UNSAFE.search(value) is not None:
+                record[key] = safe_name(value)
+        elif STORED_UNSAFE.search(value) is not None:
             if kind == "transcript" and key == "text":
                 continue
             record[key] = safe_text(value)

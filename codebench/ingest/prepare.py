@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from codebench.errors import ImportFailed
+from codebench.errors import CodebenchError, ImportFailed
 from codebench.ingest.decode import read_limited
 from codebench.ingest.layout import Layout, layout_turns
 from codebench.ingest.readers import read_transcript
@@ -134,6 +134,8 @@ def prepare_file(path: Path, options: Options, known: frozenset[str] = frozenset
         return _prepare(path, options, known)
     except ImportFailed as error:
         return Failed(path, str(error))
+    except CodebenchError as error:  # a user's choice that does not work (a --lang, a model)
+        return Failed(path, f"{safe_file_name(path.name)}: {error}")
     except Exception as error:  # noqa: BLE001 - a defect, but only this file's
         return Failed(
             path,

@@ -343,6 +343,7 @@ def _read_subtitles(fmt: str) -> Reader:
             raise ImportFailed(f"{name}: not a valid {fmt.upper()} file ({error})") from None
         if not captions:
             raise ImportFailed(f"{name}: no cues found")
+        _check_every_cue_read(text, len(captions), name)
         turns: list[Turn] = []
         for caption in captions:
             raw = caption.raw_text.strip() if hasattr(caption, "raw_text") else caption.text.strip()
@@ -375,6 +376,24 @@ def _read_subtitles(fmt: str) -> Reader:
         return turns, decoded
 
     return read
+
+
+#: A cue's timing line: a time-like first token, then ``-->``.
+_TIMING_LINE = re.compile(r"^\s*[\d:.,+-]*\d[\d:.,+-]*\s+-->")
+
+
+def _check_every_cue_read(text: str, read: int, name: str) -> None:
+    """Refuse a subtitle file whose parser skipped cues: their text would be lost silently.
+
+    The subtitle parser drops a cue whose timing line it cannot read
+    (``-1:00:00,000 --> …``) without a word; counting the timing lines tells.
+    """
+    timings = [n for n, line in enumerate(text.split("\n"), 1) if _TIMING_LINE.match(line)]
+    if len(timings) > read:
+        raise ImportFailed(
+            f"{name}: {len(timings) - read} of {len(timings)} cues could not be read "
+            "(a malformed timing line?); refused rather than losing their text"
+        )
 
 
 _READERS: dict[str, Reader] = {

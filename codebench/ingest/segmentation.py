@@ -90,7 +90,11 @@ def pipeline(lang: str = "en", model: str | None = None) -> Any:
             raise CodebenchError(
                 f"spaCy pipeline {model!r} is not installed (codebench never downloads models)"
             )
-        nlp = spacy.load(model, exclude=["ner", "lemmatizer", "textcat"])
+        try:
+            nlp = spacy.load(model, exclude=["ner", "lemmatizer", "textcat"])
+        except (OSError, ValueError, ImportError, KeyError) as error:
+            detail = " ".join(str(error).split())[:160]
+            raise CodebenchError(f"spaCy pipeline {model!r} cannot be loaded ({detail})") from None
         if not (nlp.has_pipe("parser") or nlp.has_pipe("senter") or nlp.has_pipe("sentencizer")):
             nlp.add_pipe("sentencizer")
         return nlp

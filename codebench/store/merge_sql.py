@@ -107,6 +107,33 @@ def applied_migrations(db: sqlite_utils.Database, schema: str = SOURCE) -> list[
 # --------------------------------------------------------------------- reading
 
 
+def spans_outside_text(
+    db: sqlite_utils.Database, schema: str = SOURCE
+) -> list[tuple[str, str, int, int, int]]:
+    """``(table, transcript name, lowest start, highest end, text length)`` for each transcript
+    whose segments or codings reach outside its text (a file made or edited by hand).
+
+    One pass per table, grouped by transcript (an index serves both); each text's
+    length is computed once, never once per row.
+    """
+    where = schema_name(schema)
+    lengths = {
+        row[0]: (row[1], row[2])
+        for row in db.conn.execute(f"SELECT id, name, length(text) FROM {where}.transcripts")
+    }
+    found: list[tuple[str, str, int, int, int]] = []
+    for table in ("segments", "codings"):
+        cursor = db.conn.execute(
+            f"SELECT transcript_id, min(start_char), max(end_char), "
+            f"sum(start_char >= end_char) FROM {where}.{table} GROUP BY transcript_id"
+        )
+        for transcript_id, low, high, reversed_spans in cursor:
+            name, length = lengths.get(transcript_id, ("?", 0))
+            if low < 0 or high > length or reversed_spans:
+                found.append((table, name, low, high, length))
+    return found
+
+
 def segment_bounds(
     db: sqlite_utils.Database, transcript_ids: Sequence[int], schema: str = "main"
 ) -> dict[int, list[tuple[int, int, int]]]:

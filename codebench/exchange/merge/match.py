@@ -63,6 +63,13 @@ def match_transcripts(ctx: MergeContext) -> None:
     refuses the whole file (its codings would land at shifted offsets).
     """
     report = ctx.report
+    outside = merge_sql.spans_outside_text(ctx.db)
+    if outside:
+        table, name, low, high, length = outside[0]
+        raise MergeRefused(
+            f"{ctx.path}: {table} of transcript {name!r} reach {low}–{high}, outside its text "
+            f"(0–{length}); refused (the file was not written by codebench as it is)"
+        )
     columns = "id, guid, name, sha256"
     source = bulk.fetch_rows(ctx.db, "transcripts", bulk.SOURCE, columns=columns, order_by="name")
     target = bulk.fetch_rows(ctx.db, "transcripts", columns=columns)

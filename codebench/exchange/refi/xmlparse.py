@@ -27,7 +27,7 @@ from defusedxml import (
 )
 
 from codebench.nesting import MAX_CODE_DEPTH
-from codebench.safety import STORED_UNSAFE, safe_text
+from codebench.safety import STORED_UNSAFE, safe_name, safe_text
 
 from .document import RefiCode, RefiSet, normalize_colour
 from .errors import RefiError
@@ -159,14 +159,18 @@ class _SafeTreeParser:
             self._plain.update(key for key in attrs if "}" not in key)
         for key, value in attrs.items():
             # Names (of codes, users, sources...) are attributes: a control
-            # character XML lets through (C1, or CR as &#13;) is made visible
-            # here, once, as every reader stores text.
-            if STORED_UNSAFE.search(value) is not None:
-                attrs[key] = safe_text(value)
+            # character XML lets through (C1, or CR, LF and tab as &#13; &#10;
+            # &#9;) is made visible here, once, as every reader stores names.
+            if _NAME_UNSAFE.search(value) is not None:
+                attrs[key] = safe_name(value)
         self._builder.start(self._names.get(tag) or self._name(tag), attrs)
 
     def _end(self, tag: str) -> None:
         self._builder.end(self._names[tag])
+
+
+#: What :func:`codebench.safety.safe_name` changes: controls, tab and newline included.
+_NAME_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def safe_stored_text(text: str) -> str:
