@@ -165,10 +165,18 @@ class Project:
             return ref
         if isinstance(ref, int):
             return self.code_by_id(ref)
-        # Names are stored with control characters made visible: look up the same form.
-        text = safe_name(ref.strip())
+        text = ref.strip()
         if not text:
             raise NotFound("no code given (the code is empty)")
+        stored = safe_name(text)  # the form names are stored in (controls made visible)
+        if stored != text:
+            try:
+                return self._find_code(text)
+            except NotFound:
+                return self._find_code(stored)
+        return self._find_code(text)
+
+    def _find_code(self, text: str) -> Code:
         codes = self.codes(include_archived=True)
         active = [c for c in codes if not c.archived]
         folded = text.casefold()
@@ -290,15 +298,20 @@ class Project:
         if isinstance(ref, int):
             found = transcript_sql.find_transcript(self.db, "id", ref)
         else:
-            text = safe_file_name(ref.strip())  # stored names have controls made visible
-            found = (
-                transcript_sql.find_transcript(self.db, "name", text)
-                or transcript_sql.find_transcript(self.db, "source_name", Path(text).name)
-                or transcript_sql.find_transcript(self.db, "name", Path(text).stem)
-            )
-            if found is None:
-                matches = [t for t in self.transcripts() if t.name.casefold() == text.casefold()]
-                found = matches[0] if matches else None
+            # As typed, then as names are stored (control characters made visible).
+            found = None
+            for text in dict.fromkeys([ref.strip(), safe_file_name(ref.strip())]):
+                found = (
+                    transcript_sql.find_transcript(self.db, "name", text)
+                    or transcript_sql.find_transcript(self.db, "source_name", Path(text).name)
+                    or transcript_sql.find_transcript(self.db, "name", Path(text).stem)
+                )
+                if found is None:
+                    folded = text.casefold()
+                    matches = [t for t in self.transcripts() if t.name.casefold() == folded]
+                    found = matches[0] if matches else None
+                if found is not None:
+                    break
         if found is None:
             raise NotFound(f"no transcript {ref!r} (see `codebench transcripts`)")
         return found
