@@ -37,7 +37,7 @@ import codebench.tui
 from codebench.project import Project
 from codebench.tui.app import CodebenchApp
 from codebench.tui.screens.help import HelpScreen
-from codebench.tui.widgets.lists import NavDataTable, NavOptionList, NavTree
+from codebench.tui.widgets.lists import NavDataTable, NavOptionList, NavSelectionList, NavTree
 
 SEED = 20261203
 BURSTS = 450
@@ -85,7 +85,7 @@ def lists_are_ours(screen: Screen) -> list[str]:
         repr(w)
         for w in screen.query("DataTable, OptionList, Tree")
         if not any(isinstance(a, Select) for a in w.ancestors)
-        and not isinstance(w, (NavDataTable, NavOptionList, NavTree))
+        and not isinstance(w, (NavDataTable, NavOptionList, NavSelectionList, NavTree))
         and type(w).__module__.startswith(("textual.widgets", "codebench"))
         and type(w).__name__ != "CommandList"
     ]

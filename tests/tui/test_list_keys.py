@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Select
+from textual.widgets._select import SelectOverlay
 
 from codebench.project import Project
 from codebench.tui.app import CodebenchApp, make_app
@@ -142,3 +143,28 @@ def test_coder_modal_list(tui_project: Project) -> None:
         await keys_move(pilot, lambda: known.highlighted or 0, 2)
 
     run(make_app(tui_project), script)
+
+
+def test_a_drop_down_paged_as_it_opens_does_not_crash(tui_project: Project) -> None:
+    """PageUp at once on a just-opened drop-down raised ``KeyError`` in Textual's option list
+    (the random-key fuzz test found it on the reports screen)."""
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f4")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        for select in app.screen.query(Select):
+            # Its list of choices, never opened (no lines yet), gets a page key, as focus
+            # moving through the screen (tab, shift+tab) can hand it one.
+            overlay = select.query_one(SelectOverlay)
+            overlay.action_page_up()
+            overlay.action_page_down()
+        await pilot.pause()
+        select = app.screen.query_one("#reports-scope", Select)
+        select.focus()
+        await pilot.pause()
+        await pilot.press("enter", "pageup", "pageup", "pagedown", "escape")
+        await pilot.pause()
+        assert app.is_running and app.crash is None
+
+    run(make_app(tui_project, coder="alice"), script)

@@ -12,6 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
+from codebench.tui.widgets.lists import NavSelect
+
 #: File extension for each export format.
 EXTENSION = {
     "csv": "csv",
@@ -58,7 +60,7 @@ class ExportModal(ModalScreen["tuple[str, Path] | None"]):
         first = "xlsx" if "xlsx" in self.formats else self.formats[0]
         with Vertical(id="export-box"):
             yield Label(f"Export the {self.kind} table", id="export-title")
-            yield Select(
+            yield NavSelect(
                 [(f, f) for f in self.formats], value=first, allow_blank=False, id="export-format"
             )
             yield Input(str(self.folder / f"{self.kind}.{EXTENSION[first]}"), id="export-path")

@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Label, Select, Static, TabbedCont
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
 from codebench.tui.modals.export import ExportModal
-from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.widgets.lists import NavDataTable, NavSelect
 from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class ReportsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Horizontal(id="reports-controls"):
             yield Label("Coders")
-            yield Select(
+            yield NavSelect(
                 self._scope_options(), value=DEFAULT_SCOPE, allow_blank=False, id="reports-scope"
             )
         with TabbedContent(id="reports-tabs"):
@@ -132,12 +132,12 @@ class ReportsScreen(Screen[None]):
             with TabPane("By attribute", id="by-attribute"):
                 with Horizontal(classes="tab-controls"):
                     yield Label("Attribute")
-                    yield Select([], id="attribute-select", prompt="(no attributes)")
+                    yield NavSelect([], id="attribute-select", prompt="(no attributes)")
                 yield NavDataTable(id="attribute-table", zebra_stripes=True, cursor_type="row")
             with TabPane("Co-occurrence", id="cooccurrence"):
                 with Horizontal(classes="tab-controls"):
                     yield Label("Normalise")
-                    yield Select(
+                    yield NavSelect(
                         [
                             ("counts only", "none"),
                             ("Jaccard", "jaccard"),

@@ -25,8 +25,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, OptionList, SelectionList, Tree
+from textual.widgets import DataTable, OptionList, Select, SelectionList, Tree
+from textual.widgets._select import SelectCurrent, SelectOverlay
 from textual.widgets.selection_list import SelectionType
 from textual.widgets.tree import TreeDataType
 
@@ -97,6 +99,26 @@ class NavOptionList(OptionList):
 
     def action_page_down(self) -> None:
         page_options(self, 1)
+
+
+class _SafeSelectOverlay(SelectOverlay):
+    """A drop-down's list of choices that pages only once laid out (PageUp as it opens raised ``KeyError``)."""
+
+    def action_page_up(self) -> None:
+        page_options(self, -1)
+
+    def action_page_down(self) -> None:
+        page_options(self, 1)
+
+
+class NavSelect(Select[SelectionType]):
+    """A :class:`Select` whose drop-down pages safely (see :class:`_SafeSelectOverlay`)."""
+
+    def compose(self) -> ComposeResult:
+        yield SelectCurrent(self.prompt)
+        yield _SafeSelectOverlay(type_to_search=self._type_to_search).data_bind(
+            compact=Select.compact
+        )
 
 
 class NavSelectionList(SelectionList[SelectionType]):
