@@ -34,6 +34,7 @@ from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope
 from codebench.analysis.tables import plural
 from codebench.errors import NotFound
 from codebench.models import Code
+from codebench.reports.quotes import passage_location
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
 
@@ -73,9 +74,7 @@ class Passage:
     @property
     def location(self) -> str:
         """``"int1, segment 4"`` or ``"int1, segments 4–6"``."""
-        if self.first_segment == self.last_segment:
-            return f"{self.transcript}, segment {self.first_segment}"
-        return f"{self.transcript}, segments {self.first_segment}\u2013{self.last_segment}"
+        return passage_location(self.transcript, self.first_segment, self.last_segment)
 
 
 @dataclass(frozen=True)

@@ -458,9 +458,8 @@ def words_table(result: WordFrequencies) -> Table:
 
 def chart_bytes(result: WordFrequencies, fmt: str) -> bytes:
     """A ranked bar chart (PNG or SVG): one panel per group, most frequent at the top."""
-    import io
 
-    from codebench.reports.render_charts import DEFAULT_COLOUR, DPI, _label, _pyplot
+    from codebench.reports.render_charts import DEFAULT_COLOUR, _label, _pyplot, figure_bytes
 
     plt = _pyplot()
     groups = [g for g, _ in result.groups if any(t.group == g for t in result.terms)] or [""]
@@ -480,14 +479,4 @@ def chart_bytes(result: WordFrequencies, fmt: str) -> bytes:
         for y, t in zip(positions, terms):
             axes.text(t.count, y, f" {t.count:,}", va="center", fontsize=7)
     figure.tight_layout()
-    out = io.BytesIO()
-    try:
-        if fmt == "svg":
-            figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
-        else:
-            figure.savefig(
-                out, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None}
-            )
-    finally:
-        plt.close(figure)
-    return out.getvalue()
+    return figure_bytes(plt, figure, fmt)

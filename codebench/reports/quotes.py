@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 
+def passage_location(transcript: str, first: int, last: int) -> str:
+    """Where a passage is, as every report and query writes it: ``"int1, segments 4–6"``."""
+    if first == last:
+        return f"{transcript}, segment {first}"
+    return f"{transcript}, segments {first}\u2013{last}"
+
+
 @dataclass(frozen=True)
 class Memo:
     author: str
@@ -55,9 +62,7 @@ class Quote:
     @property
     def location(self) -> str:
         """``"int1, segment 4"`` or ``"int1, segments 4–6"``."""
-        if self.first_segment == self.last_segment:
-            return f"{self.transcript}, segment {self.first_segment}"
-        return f"{self.transcript}, segments {self.first_segment}\u2013{self.last_segment}"
+        return passage_location(self.transcript, self.first_segment, self.last_segment)
 
 
 @dataclass(frozen=True)

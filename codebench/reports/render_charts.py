@@ -66,6 +66,11 @@ def chart_bytes(
         )
     else:
         raise TypeError(f"no chart for a {getattr(report, 'kind', type(report).__name__)} report")
+    return figure_bytes(plt, figure, fmt)
+
+
+def figure_bytes(plt: Any, figure: Any, fmt: str) -> bytes:
+    """``figure`` as SVG or PNG bytes without a date or software stamp (rebuilds are byte-identical); closes it."""
     out = io.BytesIO()
     try:
         if fmt == "svg":
