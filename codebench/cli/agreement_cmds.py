@@ -118,9 +118,8 @@ def _split(value: str | None) -> list[str] | None:
     "--format",
     "fmt",
     type=click.Choice(list(REPORT_FORMATS)),
-    default="table",
-    show_default=True,
-    help="Output format (xlsx and docx need -o FILE).",
+    default=None,
+    help="Output format (default: from -o's extension, else a table; xlsx and docx need -o FILE).",
 )
 @output_option("Write to this file (atomically) instead of stdout.")
 @pseudonymise_option
@@ -138,7 +137,7 @@ def agreement(
     seed: int | None,
     against_consensus: bool,
     consensus_name: str,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     pseudonymise: str | None,
 ) -> None:
@@ -162,6 +161,7 @@ def agreement(
     from codebench.agreement.report import agreement_report
 
     overlap: float | str | None = DEFAULT if min_overlap is None else min_overlap or None
+    fmt = _format_for(output, fmt)
     if fmt in BINARY_FORMATS and output is None:
         raise CodebenchError(
             f"--format {fmt} writes a file: add -o FILE.{fmt} (or -o - for a pipe)"
@@ -186,6 +186,23 @@ def agreement(
         if pseudonymiser is not None:  # transcript names, code names, notes
             report = pseudonymiser.value(report)
     _emit_report(report, fmt, output)
+
+
+def _format_for(output: Path | None, fmt: str | None) -> str:
+    """``--format``, else the one ``-o``'s extension names (as for reports), else ``table``."""
+    if fmt is not None:
+        return fmt
+    if output is None or is_stdout(output):
+        return "table"
+    from codebench.reports.writers import infer_format
+
+    inferred = infer_format(output)
+    if inferred not in REPORT_FORMATS:
+        raise CodebenchError(
+            f"an agreement report cannot be written as {inferred} ({output.name}); "
+            f"use one of {', '.join(f for f in REPORT_FORMATS if f != 'table')}"
+        )
+    return inferred
 
 
 def _emit_report(report: dict, fmt: str, output: Path | None) -> None:

@@ -479,3 +479,19 @@ def test_help_has_examples() -> None:
     for name in ("agreement", "disagreements", "adjudicate"):
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_the_format_follows_the_output_files_extension(study: Project, tmp_path: Path) -> None:
+    """``-o report.xlsx`` writes a workbook (as every report command does), not the table as text."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    run(study.path, "agreement", "-o", str(tmp_path / "a.xlsx"), "--bootstrap", "0")
+    assert load_workbook(tmp_path / "a.xlsx").sheetnames[0] == "Codes"
+    run(study.path, "agreement", "-o", str(tmp_path / "a.docx"), "--bootstrap", "0")
+    assert Document(str(tmp_path / "a.docx")).paragraphs
+    run(study.path, "agreement", "-o", str(tmp_path / "a.json"), "--bootstrap", "0")
+    assert json.loads((tmp_path / "a.json").read_text())["schema"] == "codebench.agreement/1"
+    refused = run(study.path, "agreement", "-o", str(tmp_path / "a.png"), ok=False)
+    assert refused.exit_code == 1 and "cannot be written as png" in refused.output
+    assert not (tmp_path / "a.png").exists()
