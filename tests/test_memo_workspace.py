@@ -127,3 +127,11 @@ def test_the_cli_lists_writes_and_reports_memos(memos: Project, tmp_path: Path) 
     )
     assert written.exit_code == 0, written.output
     assert "Saturation soon?" in out.read_text(encoding="utf-8")
+
+
+def test_listing_memos_never_creates_a_coder(memos: Project) -> None:
+    """A read (a mistyped ``--coder``) is refused by name, and adds no coder to the project."""
+    before = [c.name for c in memos.coders()]
+    result = CliRunner().invoke(cli, ["-p", str(memos.path), "memos", "--coder", "zed"])
+    assert result.exit_code == 1 and "no coder named 'zed'" in result.output
+    assert [c.name for c in memos.coders()] == before

@@ -14,7 +14,7 @@ import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from codebench.errors import CodebenchError
+from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Memo, Transcript
 from codebench.store import memos as memo_sql
 from codebench.store import transcripts as transcript_sql
@@ -77,7 +77,7 @@ def memo_entries(
     coder's memos without the lead view is refused, not answered with
     nothing, so blind mode is never mistaken for "no memos".
     """
-    me = project.coder(viewer, create=True)
+    me = project.coder(viewer)  # reading never creates a coder (a typo would become one)
     who = project.coder(author) if author is not None else None
     if who is not None and who.id != me.id and not lead:
         raise CodebenchError(
@@ -157,7 +157,11 @@ def own_memo_on(
     """The coder's memo on exactly this target (a transcript, a code, both, or the project), if any."""
     t = project.transcript(transcript) if transcript is not None else None
     c = project.code(code) if code is not None else None
-    for memo in project.memos(author=project.coder(coder, create=True)):
+    try:
+        author = project.coder(coder)
+    except NotFound:
+        return None  # a coder not in the project yet has no memos
+    for memo in project.memos(author=author):
         if (
             memo.segment_id is None
             and memo.coding_id is None

@@ -145,7 +145,15 @@ def _check_ranges(
             )
 
 
+#: The name reports and ``--coder`` read as the consensus coding; never a coder to assign.
+CONSENSUS = "consensus"
+
+
 def _coder_for_design(project: Project, name: str | Coder, *, create: bool) -> Coder:
+    if isinstance(name, str) and name.strip().casefold() == CONSENSUS:
+        raise CodebenchError(
+            f"{name!r} names the consensus coding: assignments are for human coders"
+        )
     coder = project.coder(name, create=create)
     if coder.kind != "human":
         raise CodebenchError(

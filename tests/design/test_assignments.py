@@ -144,3 +144,11 @@ def test_removing_a_transcript_removes_its_assignments(two: Project) -> None:
     assign(two, "bob", ["t1", "t2"])
     two.remove_transcript("t1")
     assert [r[1] for r in rows(two.path)] == ["t2"]
+
+
+def test_the_consensus_name_is_refused_before_any_consensus_coder_exists(two: Project) -> None:
+    """``assign --coder consensus`` must not make a human coder called "consensus"."""
+    with pytest.raises(CodebenchError, match="consensus coding"):
+        assign(two, "Consensus", ["t1"])
+    assert rows(two.path) == []
+    assert "consensus" not in [c.name.casefold() for c in two.coders()]
