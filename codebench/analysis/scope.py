@@ -1,6 +1,6 @@
 """Scopes: which transcripts, coders and speakers a query or a search counts.
 
-What a user types (``--where role=commissioner``, ``--where stage!=planning``,
+What a user types (``--where role=commissioner``, ``--where "stage!=in-house comparator"``,
 ``--transcripts A,B``, ``--coder alice`` / ``--coders alice,bob``,
 ``--speaker NAME``) is a :class:`ScopeSpec`: plain strings, saved with a
 query as they were typed. :func:`resolve_scope` checks it against the

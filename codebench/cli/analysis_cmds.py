@@ -147,7 +147,7 @@ def query(
       codebench query '12 | 13.*' --count-by attribute:role -o innovation.xlsx
       codebench query '08 within:turn 07' --coders alice,bob --format md
       codebench query '09 followed-by:3 10' --save sequence
-      codebench query --run sequence --where stage!=planning -o sequence.docx
+      codebench query --run sequence --where "stage!=in-house comparator" -o sequence.docx
       codebench query '04.2 & 10' --code-as 21 --as alice --apply
     """
     from codebench.analysis import saved
@@ -272,7 +272,7 @@ def search(
       codebench search 'TUPE | pension'
       codebench search 'pension scheme' --where role=commissioner --count-by transcript
       codebench search 'staff' --in-code 08 -o staff-in-08.xlsx
-      codebench search --regex 'contract(s|ed)?\\b' --speaker 'Dee Fox'
+      codebench search --regex 'contract(s|ed)?\\b' --speaker 'Helen Marsh'
     """
     from codebench.analysis.search import search as run_search
 

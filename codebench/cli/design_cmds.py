@@ -38,7 +38,7 @@ def assign_cmd(
 
     \b
     Examples:
-      codebench assign --coder bob 01-riverside-ceo 02-harbour-cfo
+      codebench assign --coder bob 01-riverside-ceo 02-riverside-nurse
       codebench assign --coder carol 01-riverside-ceo --segments 1-40
     """
     from codebench.design.assignments import assign, parse_segments
@@ -64,7 +64,7 @@ def unassign_cmd(
 
     \b
     Examples:
-      codebench unassign --coder bob 02-harbour-cfo
+      codebench unassign --coder bob 02-riverside-nurse
       codebench unassign --coder carol 01-riverside-ceo --segments 21-40
     """
     from codebench.design.assignments import parse_segments, unassign

@@ -55,6 +55,15 @@ def emit(
         from rich.table import Table
         from rich.text import Text
 
+        shown = _columns_that_fit(rows, columns, whole, console().width)
+        if len(shown) < len(columns):
+            left = [c for c in columns if c not in shown]
+            say(
+                f"({len(left)} column(s) left out at this width: {', '.join(left)}; "
+                "use --format csv or json, or a wider terminal)",
+                err=True,
+            )
+            columns = shown
         table = Table(
             title=Text(terminal_safe(title), style="italic") if title is not None else None,
             show_lines=False,
@@ -68,6 +77,31 @@ def emit(
         for row in rows:
             table.add_row(*[Text(terminal_safe(_flat(row.get(c)))) for c in columns])
         console().print(table)
+
+
+#: The narrowest a folded column may get before it is left out instead (folding a
+#: column to three characters makes every cell of it unreadable).
+MIN_FOLDED = 10
+
+
+def _columns_that_fit(
+    rows: Sequence[dict[str, Any]], columns: list[str], whole: Sequence[str], width: int
+) -> list[str]:
+    """The leading columns that fit ``width`` with each folded one at least :data:`MIN_FOLDED` wide.
+
+    A column takes its widest cell (whole columns) or ``min(widest, MIN_FOLDED)``,
+    plus three for the border and padding; the first column is always kept.
+    """
+    used = 1
+    shown: list[str] = []
+    for column in columns:
+        widest = max([len(str(_flat(row.get(column)))) for row in rows] + [len(column)])
+        need = (widest if column in whole else min(widest, MIN_FOLDED)) + 3
+        if shown and used + need > width:
+            break
+        shown.append(column)
+        used += need
+    return shown
 
 
 def say(message: Any, *, err: bool = False, nl: bool = True) -> None:

@@ -148,7 +148,7 @@ def report(
     Examples:
       codebench report frequencies
       codebench report by-attribute --attribute role -o by-role.xlsx
-      codebench report frequencies --where role=commissioner --where stage!=planning
+      codebench report frequencies --where role=commissioner --where "stage!=in-house comparator"
       codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
       codebench report quotes --code 12 --context -o quotes-12.docx
       codebench report matrix --presence --transpose --format csv-wide -o cases.csv
