@@ -40,7 +40,7 @@ def scope_options(func: F) -> F:
             multiple=True,
             metavar="NAME",
             help="Whose codings: a coder, 'all' or 'consensus'; repeatable. "
-            "Default: the consensus coder if there is one, else every coder pooled.",
+            "Default: the consensus coder once it is marked done on every transcript in scope, else every coder pooled (the output says which).",
         ),
         click.option(
             "--coders", multiple=True, metavar="A,B", help="Several coders, comma-separated."

@@ -46,7 +46,7 @@ MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers"
     multiple=True,
     metavar="NAME",
     help="Whose codings: a coder's name, 'all' (every human coder) or 'consensus'; repeatable. "
-    "Default: the consensus coder if there is one, else all coders pooled.",
+    "Default: the consensus coder once it is marked done on every transcript in scope, else all coders pooled (the output says which).",
 )
 @click.option(
     "--where",
