@@ -411,7 +411,14 @@ def _select_transcripts(
             untouched += 1
         elif len(given) < 2:
             names = ", ".join(c.name for c in given) or "no compared coder"
-            excluded.append((t, f"assigned to fewer than two compared coders ({names})"))
+            others = [c.name for c in coders if c.id in assigned and (c.id, t.id) not in plan]
+            why = f"{', '.join(others)}: assignments do not include it" if others else ""
+            excluded.append(
+                (
+                    t,
+                    f"fewer than two compared coders rate it by the design ({names}){'; ' + why if why else ''}",
+                )
+            )
         else:
             waiting = ", ".join(
                 f"{c.name} ({state[c.id]}{', has codings' if t.id in coded[c.id] and state[c.id] == 'not-started' else ''})"

@@ -269,7 +269,10 @@ def test_a_coder_without_assignments_keeps_the_done_rule(long_study: Project) ->
     assert units.design == "assignments"
     assert [t.name for t in units.transcripts] == ["long", "s1"]
     assert [(t.name, why) for t, why in units.excluded] == [
-        ("s2", "assigned to fewer than two compared coders (alice)")
+        (
+            "s2",
+            "fewer than two compared coders rate it by the design (alice); bob: assignments do not include it",
+        )
     ]
     rated = (~np.isnan(units.data[0])).sum(axis=1)
     assert [int(x) for x in rated] == [LONG + 6, 20 + 6]
