@@ -199,14 +199,19 @@ def _print_samples(items: list, fmt: str) -> None:
     for s in items:
         strat = f"stratified by {s.stratify}" if s.stratify else "not stratified"
         say(
-            f"{s.name}: {len(s.transcripts)} of {s.population} transcript(s), fraction {s.fraction:g}, "
-            f"{strat}, seed {s.seed}; assigned to {', '.join(s.coders)}"
+            f"{s.name}: {len(s.transcripts)} of {s.population} transcript(s) "
+            f"({_share(len(s.transcripts), s.population)} drawn; fraction asked {s.fraction:g}, "
+            f"each stratum at least one), {strat}, seed {s.seed}; assigned to {', '.join(s.coders)}"
         )
         rows = [
             {"stratum": st.value, "transcripts": st.population, "drawn": ", ".join(st.drawn)}
             for st in s.strata
         ]
         emit(rows, "table")
+
+
+def _share(drawn: int, population: int) -> str:
+    return f"{100 * drawn / population:.0f} %" if population else "none"
 
 
 COMMANDS = [assign_cmd, unassign_cmd, assignments_cmd, sample_cmd, samples_cmd]

@@ -105,7 +105,8 @@ def test_cli_sample_and_samples(interviews: Project) -> None:
 
     out = run("sample", "--fraction", "0.2", "--stratify", "role", "--seed", "7", "--coders", "bob")
     text = " ".join(out.output.split())
-    assert "sample-1: 3 of 11 transcript(s), fraction 0.2, stratified by role, seed 7" in text
+    assert "sample-1: 3 of 11 transcript(s) (27 % drawn; fraction asked 0.2" in text
+    assert "stratified by role, seed 7" in text
     assert "assigned to bob" in text
     listed = json.loads(run("samples", "--format", "json").output)
     assert listed[0]["seed"] == 7 and listed[0]["drawn"] == 3 and listed[0]["population"] == 11
