@@ -30,3 +30,9 @@ def test_the_cli_says_which_columns_it_left_out(capsys, monkeypatch) -> None:
     captured = capsys.readouterr()
     assert "left out at this width" in captured.err and "column7" in captured.err
     assert "column7" not in captured.out
+
+
+def test_nested_cells_read_as_text_not_python() -> None:
+    """A segment's codes per coder print as ``alice=01, 05.3; bob=01``, not a Python list."""
+    assert output._flat({"alice": ["01", "05.3"], "bob": ["01"]}) == "alice=01, 05.3; bob=01"
+    assert output._flat(["a", "b"]) == "a, b"

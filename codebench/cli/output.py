@@ -110,10 +110,11 @@ def say(message: Any, *, err: bool = False, nl: bool = True) -> None:
 
 
 def _flat(value: Any) -> Any:
+    """A cell for a table or CSV: mappings as ``k=v; …``, lists as ``a, b`` (nested the same way)."""
     if isinstance(value, dict):
-        return "; ".join(f"{k}={v}" for k, v in value.items())
+        return "; ".join(f"{k}={_flat(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
+        return ", ".join(str(_flat(v)) for v in value)
     return "" if value is None else value
 
 
