@@ -113,7 +113,7 @@ def _header(report: dict[str, Any]) -> Any:
         text.append(" · top-level codes")
     if s["bootstrap"]:
         text.append(
-            f" · {int(s['ci_level'] * 100)}% bootstrap CI ({s['bootstrap']} resamples of units)"
+            f" · {int(s['ci_level'] * 100)}% CI, {s.get('bootstrap_method') or s['bootstrap']}"
         )
     return text
 

@@ -99,8 +99,14 @@ def binary_bootstrap(
     n: int = 1000,
     seed: int | np.random.Generator | None = None,
     level: float = 0.95,
+    clusters: npt.ArrayLike | None = None,
 ) -> Interval | None:
     """Percentile bootstrap of a coefficient of one binary ``(coders, units)`` matrix.
+
+    With ``clusters`` (one non-negative cluster id per unit, e.g. its
+    transcript) this is a *cluster* bootstrap: each replicate draws as many
+    clusters as there are, with replacement, and recomputes the coefficient on
+    the units of the drawn clusters (see :func:`_cluster_values`).
 
     ``statistic`` is ``"alpha"``, ``"kappa"`` (Cohen's; pass 2 coders),
     ``"fleiss"``, ``"ac1"``, ``"bp"`` or ``"percent"``.  Without weights this is
@@ -113,8 +119,10 @@ def binary_bootstrap(
     if arr.ndim != 2:
         raise ValueError(f"binary_bootstrap needs a (coders, units) matrix, got shape {arr.shape}")
     w = _as_weights(weights, arr.shape[1])
-    if w is None:
+    if w is None and clusters is None:
         return bootstrap_ci(statistic, arr, n=n, seed=seed, level=level)
+    if w is None:
+        w = np.ones(arr.shape[1], dtype=np.int64)
     check_bootstrap_args(n, level)
     rng = np.random.default_rng(seed)
     rated = ~np.isnan(arr)
@@ -128,18 +136,22 @@ def binary_bootstrap(
         a = applied[0].astype(np.int64)
         b = applied[1].astype(np.int64)
         keys = a * 3 + b
+        n_keys = 9
+        unit_keys = np.where(both, keys, -1)
         freq = np.bincount(keys[both], weights=w[both].astype(np.float64), minlength=9)
         uniq = np.flatnonzero(freq)
         patterns = np.stack([uniq // 3, uniq % 3], axis=1).astype(np.int64)
         freq = freq[uniq]
         observed = np.unique(np.concatenate([a[both], b[both]]))
-        if observed.size < 2:
+        if observed.size < 2 and clusters is None:
             return None  # one category throughout: kappa undefined on every replicate
     else:
         base = arr.shape[0] + 1
         n1 = applied.sum(axis=0, dtype=np.int64)
         n0 = rated.sum(axis=0, dtype=np.int64) - n1
         keys = n0 + n1 * base
+        n_keys = base * base
+        unit_keys = np.where(keys == 0, -1, keys)
         freq = np.bincount(keys, weights=w.astype(np.float64), minlength=base * base)
         freq[0] = 0.0
         uniq = np.flatnonzero(freq)
@@ -149,6 +161,12 @@ def binary_bootstrap(
     stat = coefficient.make(registry.binary_design(arr.shape[0]))
     if patterns.shape[0] == 0:
         return None
+    if clusters is not None:
+        usable = stat.usable(patterns)
+        values = _cluster_values(
+            stat, unit_keys, n_keys, uniq[usable], patterns[usable], w, clusters, n, rng
+        )
+        return percentile_interval(values, level)
     keep = stat.usable(patterns)
     patterns, freq = patterns[keep], freq[keep]
     total = int(np.rint(freq.sum()))
@@ -163,6 +181,69 @@ def binary_bootstrap(
         vals, codes = stat.finalize(draws @ features)
         values[start : start + size] = np.where(codes == 0, vals, np.nan)
     return percentile_interval(values, level)
+
+
+def _cluster_values(
+    stat: Statistic,
+    unit_keys: npt.NDArray[np.int64],
+    n_keys: int,
+    usable_keys: npt.NDArray[np.int64],
+    patterns: npt.NDArray[np.int64],
+    weights: npt.NDArray[np.int64],
+    clusters: npt.ArrayLike,
+    n: int,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.float64]:
+    """The ``n`` cluster-bootstrap replicate values (NaN where undefined).
+
+    ``unit_keys`` is each unit's pattern key (-1: the unit cannot enter the
+    statistic), ``usable_keys`` the keys that can and ``patterns`` their
+    count vectors, in the same order.
+
+    Every coefficient here is a function of sums of per-unit features, so a
+    cluster's units can be replaced by their sum: one ``bincount`` gives each
+    cluster's pattern frequencies, one product its feature sums ``S``
+    (clusters x features).  Drawing G clusters with replacement is drawing
+    how often each is taken, a row of ``multinomial(G, 1/G)``; a replicate's
+    sums are that row times ``S``.  Cost: O(units) once, then a
+    (replicates x clusters) @ (clusters x features) product -- the units are
+    never revisited.  Only clusters with at least one unit take part (a
+    transcript with no usable unit cannot change a replicate).
+    """
+    cid = np.asarray(clusters)
+    if cid.shape != unit_keys.shape:
+        raise ValueError(
+            f"clusters must have one entry per unit ({unit_keys.shape[0]}), got shape {cid.shape}"
+        )
+    if cid.size and (not np.issubdtype(cid.dtype, np.integer) or cid.min() < 0):
+        raise ValueError("clusters must be non-negative integer ids")
+    present, dense = np.unique(cid.astype(np.int64), return_inverse=True)
+    n_clusters = present.shape[0]
+    if n_clusters == 0:
+        return np.full(n, np.nan)
+    col = np.full(n_keys, -1, dtype=np.int64)
+    col[usable_keys] = np.arange(usable_keys.shape[0])
+    unit_col = np.where(unit_keys >= 0, col[np.maximum(unit_keys, 0)], -1)
+    ok = unit_col >= 0
+    n_pat = usable_keys.shape[0]
+    freq = np.bincount(
+        dense.reshape(-1)[ok] * n_pat + unit_col[ok],
+        weights=weights[ok].astype(np.float64),
+        minlength=n_clusters * n_pat,
+    ).reshape(n_clusters, n_pat)
+    freq = freq[freq.sum(axis=1) > 0]
+    n_clusters = freq.shape[0]
+    if n_pat == 0 or n_clusters == 0:
+        return np.full(n, np.nan)
+    sums = freq @ stat.features(patterns)  # (clusters, features)
+    out = np.empty(n)
+    chunk = max(1, _MAX_WEIGHT_CELLS // max(1, n_clusters))
+    for start in range(0, n, chunk):
+        size = min(chunk, n - start)
+        draws = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=size)
+        vals, codes = stat.finalize(draws.astype(np.float64) @ sums)
+        out[start : start + size] = np.where(codes == 0, vals, np.nan)
+    return out
 
 
 def _set_ids(sets: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:

@@ -103,6 +103,13 @@ def _split(value: str | None) -> list[str] | None:
     help="Bootstrap resamples for the intervals of {intervals} (0: none).",
 )
 @click.option(
+    "--bootstrap-by",
+    type=click.Choice(["unit", "transcript"]),
+    default=None,
+    help="What the bootstrap resamples: units, or whole transcripts (a cluster bootstrap; "
+    "the default from 10 compared transcripts on).",
+)
+@click.option(
     "--seed",
     type=click.IntRange(min=0),  # a negative seed ended in numpy's ValueError traceback
     default=None,
@@ -135,6 +142,7 @@ def agreement(
     level: str | None,
     include_unfinished: bool,
     bootstrap: int,
+    bootstrap_by: str | None,
     seed: int | None,
     against_consensus: bool,
     consensus_name: str,
@@ -178,6 +186,7 @@ def agreement(
             level=int(level) if level else None,
             include_unfinished=include_unfinished,
             bootstrap=bootstrap,
+            bootstrap_by=bootstrap_by,
             seed=seed,
             against_consensus=against_consensus,
             consensus_name=consensus_name,

@@ -331,6 +331,8 @@ def test_unit_level_and_overlap_options_reach_the_report(study: Project) -> None
         "include_unfinished": False,
         "design": "statuses",
         "bootstrap": 0,
+        "bootstrap_by": None,
+        "bootstrap_method": "bootstrap: none",
         "seed": None,
         "ci_level": 0.95,
     }
@@ -479,3 +481,30 @@ def test_help_has_examples() -> None:
     for name in ("agreement", "disagreements", "adjudicate"):
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_bootstrap_by_chooses_what_is_resampled_and_every_format_says_so(study: Project) -> None:
+    # Three transcripts: the default resamples segments; asked, it resamples transcripts.
+    default = report_json(study.path, "--bootstrap", "200", "--seed", "3")
+    assert default["settings"]["bootstrap_by"] == "unit"
+    cluster = report_json(
+        study.path, "--bootstrap", "200", "--seed", "3", "--bootstrap-by", "transcript"
+    )
+    method = "bootstrap: 200 replicates, resampling transcripts (cluster)"
+    assert cluster["settings"]["bootstrap_method"] == method
+    assert any("fewer than 10" in n for n in cluster["notes"])
+    assert cluster["codes"] != default["codes"]
+    for fmt in ("table", "md"):
+        text = run(
+            study.path,
+            "agreement",
+            "--bootstrap",
+            "200",
+            "--bootstrap-by",
+            "transcript",
+            "--format",
+            fmt,
+        ).output
+        assert method in " ".join(text.split()), fmt
+    bad = run(study.path, "agreement", "--bootstrap-by", "speaker", ok=False)
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
