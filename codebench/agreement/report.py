@@ -30,6 +30,7 @@ from codebench.agreement.reliability_data import (
     resolve_coders,
 )
 from codebench.agreement.weighted import (
+    ClusterTable,
     binary_bootstrap,
     binary_set_alpha,
     set_alphas_by_coders,
@@ -135,14 +136,32 @@ def code_sections(
     out: list[dict[str, Any]] = []
     for k, (code, rep) in enumerate(zip(units.codes, reports)):
         block = units.data[k]
+        table = (
+            ClusterTable(block, units.weights, clusters)
+            if clusters is not None and bootstrap
+            else None
+        )
 
         def ci(
-            coefficient: Coefficient, matrix: npt.NDArray[np.float64], est: Estimate, wanted: bool
+            coefficient: Coefficient,
+            matrix: npt.NDArray[np.float64],
+            est: Estimate,
+            wanted: bool,
+            pair: tuple[int, int] = (0, 1),
+            table: ClusterTable | None = table,
         ) -> Interval | None:
-            """The bootstrap interval of ``coefficient`` (None when not ``wanted`` or undefined)."""
+            """The bootstrap interval of ``coefficient`` (None when not ``wanted`` or undefined).
+
+            ``pair`` names the coders of a pairwise coefficient in the code's block (for the
+            cluster table, which reads the whole block once).
+            """
             if not bootstrap or not wanted or est.value is None:
                 return None
             assert coefficient.statistic is not None
+            if table is not None:
+                return table.interval(
+                    coefficient.statistic, bootstrap, seeds.next(), ci_level, coders=pair
+                )
             return binary_bootstrap(
                 coefficient.statistic,
                 matrix,
@@ -150,7 +169,6 @@ def code_sections(
                 n=bootstrap,
                 seed=seeds.next(),
                 level=ci_level,
-                clusters=clusters,
             )
 
         # Intervals draw their random streams in a fixed order (pairs, the headline kappa, then
@@ -165,7 +183,9 @@ def code_sections(
                 items = []
                 for i, j in pairs:
                     est = field(rep, coefficient.key)[(i, j)]
-                    pair_ci[(i, j)] = ci(coefficient, block[[i, j]], est, wanted)
+                    pair_ci[(i, j)] = ci(
+                        coefficient, block[[i, j]] if table is None else block, est, wanted, (i, j)
+                    )
                     items.append(
                         {
                             "coders": [names[i], names[j]],

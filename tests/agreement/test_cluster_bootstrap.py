@@ -37,14 +37,10 @@ def clustered(
 def by_hand(fn, data: np.ndarray, ids: np.ndarray, n: int, seed: int) -> np.ndarray:
     """Draw transcripts with replacement (as counts per transcript) and recompute on their units."""
     groups = np.unique(ids)
-    draws = np.random.default_rng(seed).multinomial(
-        groups.size, np.full(groups.size, 1.0 / groups.size), size=n
-    )
+    picks = np.random.default_rng(seed).integers(0, groups.size, size=(n, groups.size))
     values = []
-    for row in draws:
-        cols = np.concatenate(
-            [np.flatnonzero(ids == g) for g, k in zip(groups, row) for _ in range(k)]
-        )
+    for row in picks:
+        cols = np.concatenate([np.flatnonzero(ids == groups[g]) for g in row])
         est = fn(data[:, cols])
         values.append(np.nan if est.value is None else est.value)
     return np.array(values)
@@ -98,8 +94,8 @@ def test_undefined_replicates_are_counted_exactly() -> None:
     data = np.concatenate(blocks, axis=1)
     ids = np.array([0] * 4 + [t for t in range(1, 10) for _ in range(3)])
     ci = binary_bootstrap("alpha", data, n=1000, seed=4, clusters=ids)
-    draws = np.random.default_rng(4).multinomial(10, np.full(10, 0.1), size=1000)
-    expected = int((draws[:, 0] == 0).sum())
+    picks = np.random.default_rng(4).integers(0, 10, size=(1000, 10))
+    expected = int((picks != 0).all(axis=1).sum())
     assert 250 < expected < 450  # (9/10)**10 ~ 0.35 of them
     assert ci is not None and ci.n_skipped == expected and ci.n_requested == 1000
 
@@ -185,3 +181,25 @@ def test_unknown_resampling_is_a_user_error() -> None:
     data, ids = clustered(n_transcripts=3, per=4)
     with pytest.raises(CodebenchError, match="--bootstrap-by"):
         build_report(units_of(data, ids), bootstrap=10, bootstrap_by="speaker")
+
+
+def test_weighted_units_and_coder_pairs_give_the_expanded_interval() -> None:
+    from codebench.agreement.weighted import ClusterTable
+
+    data, ids = clustered(n_transcripts=11, per=6)
+    third = np.where(np.random.default_rng(8).random(data.shape[1]) < 0.2, 1 - data[0], data[0])
+    three = np.vstack([data, third])
+    weights = np.random.default_rng(2).integers(1, 4, data.shape[1])
+    expanded = np.repeat(three, weights, axis=1)
+    expanded_ids = np.repeat(ids, weights)
+    for name in ("alpha", "fleiss", "ac1"):
+        weighted = binary_bootstrap(name, three, weights, n=300, seed=6, clusters=ids)
+        plain = binary_bootstrap(name, expanded, n=300, seed=6, clusters=expanded_ids)
+        assert weighted is not None and plain is not None
+        assert weighted.low == pytest.approx(plain.low, abs=1e-12)
+        assert weighted.high == pytest.approx(plain.high, abs=1e-12)
+    # A pair read from the whole block (as the report does) is the pair's own matrix.
+    table = ClusterTable(three, None, ids)
+    assert table.interval("kappa", 300, 6, coders=(0, 2)) == binary_bootstrap(
+        "kappa", three[[0, 2]], n=300, seed=6, clusters=ids
+    )
