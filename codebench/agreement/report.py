@@ -26,6 +26,7 @@ from codebench.agreement.reliability_data import (
     DEFAULT,
     Units,
     extract_units,
+    hierarchy_rule,
     overlap_rule,
     resolve_coders,
 )
@@ -593,6 +594,8 @@ def build_report(
             "min_overlap": units.min_overlap,
             "overlap_rule": overlap_rule(units.min_overlap) if units.kind != "character" else None,
             "level": units.level,
+            "child_implies_parent": units.child_implies_parent,
+            "hierarchy": hierarchy_rule(units.level, units.child_implies_parent),
             "include_unfinished": units.include_unfinished,
             "design": units.design,
             "bootstrap": bootstrap,
@@ -636,6 +639,7 @@ def agreement_report(
     codes: Sequence[str] | None = None,
     min_overlap: float | str | None = DEFAULT,
     level: int | None = None,
+    child_implies_parent: bool = False,
     include_unfinished: bool = False,
     bootstrap: int = 1000,
     seed: int | None = None,
@@ -655,6 +659,7 @@ def agreement_report(
         "codes": codes,
         "min_overlap": min_overlap,
         "level": level,
+        "child_implies_parent": child_implies_parent,
         "include_unfinished": include_unfinished,
     }
     name = project.path.name

@@ -319,6 +319,8 @@ def _settings_note(rep: dict[str, Any]) -> str:
     )
     if s.get("overlap_rule"):
         line += s["overlap_rule"] + " "
+    if s.get("hierarchy"):
+        line += s["hierarchy"] + " "
     if s["bootstrap"]:
         method = s.get("bootstrap_method") or f"bootstrap: {s['bootstrap']} replicates"
         line += (

@@ -328,6 +328,9 @@ def test_unit_level_and_overlap_options_reach_the_report(study: Project) -> None
         "overlap_rule": "Coded: a unit counts as coded for a code when the coder's codings of it "
         "cover at least 50% of the unit's characters (--min-overlap 0.5; 0 = any overlap).",
         "level": 1,
+        "child_implies_parent": False,
+        "hierarchy": "Codes: rolled up to level 1 (--level 1): a code deeper than level 1 counts "
+        "as its ancestor at level 1; level 1 is the top of the codebook.",
         "include_unfinished": False,
         "design": "statuses",
         "bootstrap": 0,
