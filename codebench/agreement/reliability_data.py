@@ -243,6 +243,7 @@ class Units:
     notes: list[str] = field(default_factory=list)
     min_overlap: float | None = None
     level: int | None = None
+    child_implies_parent: bool = False
     include_unfinished: bool = False
     design: str = DESIGN_STATUSES
     """Where missingness came from: ``"assignments"`` or ``"statuses"`` (see the module docstring)."""
@@ -298,42 +299,77 @@ def resolve_coders(project: Project, names: Sequence[str] | None) -> list[Coder]
     return active if len(active) >= 2 else humans
 
 
-def resolve_codes(
-    project: Project, refs: Sequence[str] | None, level: int | None
-) -> tuple[list[Code], dict[int, int]]:
-    """The compared codes and a map from every code id to the compared code's index.
+def hierarchy_rule(level: int | None, child_implies_parent: bool = False) -> str:
+    """How parent and child codes are compared, in words (every report prints it)."""
+    if level is None and not child_implies_parent:
+        return "Codes: compared as applied (a sub-code and its parent are separate codes)."
+    if level is None:
+        return (
+            "Codes: as applied, and a sub-code implies its parent: a coding of a sub-code "
+            "also counts as a coding of each of its ancestors (--child-implies-parent)."
+        )
+    return (
+        f"Codes: rolled up to level {level} (--level {level}): a code deeper than level {level} "
+        f"counts as its ancestor at level {level}; level 1 is the top of the codebook."
+    )
 
-    With ``level=1`` the compared codes are top-level codes and every code
-    maps to its top-level ancestor.
+
+def resolve_codes(
+    project: Project,
+    refs: Sequence[str] | None,
+    level: int | None,
+    child_implies_parent: bool = False,
+) -> tuple[list[Code], dict[int, list[int]]]:
+    """The compared codes and a map from every code id to the compared codes it counts as.
+
+    With ``level=N`` the compared codes are the codes at depth <= N (1 = top
+    level) and every deeper code maps to its ancestor at depth N.  With
+    ``child_implies_parent`` a code also counts as each of its ancestors that
+    is compared.  Otherwise a code counts only as itself.
     """
-    if level not in (None, 1):
-        raise CodebenchError(f"--level must be 1 (top-level codes), got {level}")
+    if level is not None and (isinstance(level, bool) or not isinstance(level, int) or level < 1):
+        raise CodebenchError(
+            f"--level must be a whole number >= 1 (1 = top-level codes), got {level}"
+        )
     everything = project.codes(include_archived=True)
     by_id = {c.id: c for c in everything}
 
-    def top(code: Code) -> Code:
-        while code.parent_id is not None and code.parent_id in by_id:
-            code = by_id[code.parent_id]
-        return code
+    def path(code: Code) -> list[Code]:
+        """The code's ancestors from the top down, ending with the code itself."""
+        chain = [code]
+        seen = {code.id}
+        while chain[-1].parent_id is not None and chain[-1].parent_id in by_id:
+            parent = by_id[chain[-1].parent_id]
+            if parent.id in seen:  # a cycle never occurs in a valid codebook; do not loop
+                break
+            seen.add(parent.id)
+            chain.append(parent)
+        return chain[::-1]
+
+    def rolled(code: Code) -> Code:
+        chain = path(code)
+        return chain[level - 1] if level is not None and len(chain) > level else code
 
     if refs:
         picked = [project.code(r) for r in refs]
     else:
         picked = project.codes()
-        if level == 1:
-            picked = [c for c in picked if c.parent_id is None or c.parent_id not in by_id]
-    if level == 1:
-        picked = [top(c) for c in picked]
+        if level is not None:
+            picked = [c for c in picked if len(path(c)) <= level]
+    picked = [rolled(c) for c in picked]
     compared: list[Code] = []
     for c in picked:
         if all(c.id != x.id for x in compared):
             compared.append(c)
     index = {c.id: i for i, c in enumerate(compared)}
-    mapping: dict[int, int] = {}
+    mapping: dict[int, list[int]] = {}
     for c in everything:
-        target = top(c) if level == 1 else c
-        if target.id in index:
-            mapping[c.id] = index[target.id]
+        targets = [rolled(c)]
+        if child_implies_parent:
+            targets = [rolled(a) for a in path(c)]
+        hit = sorted({index[t.id] for t in targets if t.id in index})
+        if hit:
+            mapping[c.id] = hit
     return compared, mapping
 
 
@@ -440,6 +476,7 @@ def extract_units(
     include_unfinished: bool = False,
     done_if_coded: Iterable[int] = (),
     min_coders: int = 2,
+    child_implies_parent: bool = False,
 ) -> Units:
     """Build the compared units and ratings from a project (see the module docstring).
 
@@ -463,7 +500,7 @@ def extract_units(
         raise CodebenchError(
             f"agreement needs at least {min_coders} coders (have: {names}); pass --coders a,b"
         )
-    code_list, code_index = resolve_codes(project, codes, level)
+    code_list, code_index = resolve_codes(project, codes, level, child_implies_parent)
     if not code_list:
         raise CodebenchError("no codes to compare")
     selection = _select_transcripts(project, coder_list, include_unfinished, set(done_if_coded))
@@ -547,6 +584,7 @@ def extract_units(
         design=selection.design,
         min_overlap=min_overlap,
         level=level,
+        child_implies_parent=child_implies_parent,
         include_unfinished=include_unfinished,
     )
 
@@ -610,6 +648,11 @@ def _notes(
             notes.append("--min-overlap does not apply to character units and was ignored.")
     if level == 1:
         notes.append("--level 1: codings of a sub-code count as codings of its top-level code.")
+    elif level is not None:
+        notes.append(
+            f"--level {level}: codings of a code deeper than level {level} count as codings "
+            f"of its ancestor at level {level}."
+        )
     return notes
 
 
@@ -654,7 +697,7 @@ def _codings(
     project: Project,
     coders: Sequence[Coder],
     t_ids: Sequence[int],
-    code_index: dict[int, int],
+    code_index: dict[int, list[int]],
     atoms: _Atoms,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """``(group, start, end)`` of the compared codings, in global offsets; group = code * coders + coder."""
@@ -665,7 +708,11 @@ def _codings(
     arr = np.array(rows, dtype=np.int64)
     position = {tid: i for i, tid in enumerate(t_ids)}
     coder_pos = {c.id: i for i, c in enumerate(coders)}
-    code_idx = np.array([code_index[c] for c in arr[:, 1]], dtype=np.int64)
+    # A coding counts for every compared code its code maps to (more than one only with
+    # --child-implies-parent): its row is repeated once per target.
+    repeat = np.array([len(code_index[c]) for c in arr[:, 1]], dtype=np.int64)
+    code_idx = np.array([t for c in arr[:, 1] for t in code_index[c]], dtype=np.int64)
+    arr = np.repeat(arr, repeat, axis=0)
     coder_idx = np.array([coder_pos[k] for k in arr[:, 0]], dtype=np.int64)
     t_idx = np.array([position[t] for t in arr[:, 2]], dtype=np.int64)
     span = atoms.span[t_idx]

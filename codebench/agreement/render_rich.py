@@ -109,11 +109,13 @@ def _header(report: dict[str, Any]) -> Any:
     if s["unit"] != "character":
         rule = "any overlap" if s["min_overlap"] is None else f"≥ {s['min_overlap']:.0%} covered"
         text.append(f" · coded: {rule}")
-    if s["level"]:
+    if s.get("hierarchy"):
+        text.append(f" · {s['hierarchy']}")
+    elif s["level"]:
         text.append(" · top-level codes")
     if s["bootstrap"]:
         text.append(
-            f" · {int(s['ci_level'] * 100)}% bootstrap CI ({s['bootstrap']} resamples of units)"
+            f" · {int(s['ci_level'] * 100)}% CI, {s.get('bootstrap_method') or s['bootstrap']}"
         )
     return text
 

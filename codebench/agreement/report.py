@@ -26,10 +26,12 @@ from codebench.agreement.reliability_data import (
     DEFAULT,
     Units,
     extract_units,
+    hierarchy_rule,
     overlap_rule,
     resolve_coders,
 )
 from codebench.agreement.weighted import (
+    ClusterTable,
     binary_bootstrap,
     binary_set_alpha,
     set_alphas_by_coders,
@@ -72,6 +74,7 @@ def interval_json(ci: Interval | None) -> dict[str, Any] | None:
         "level": ci.level,
         "replicates": ci.n_requested,
         "valid_replicates": ci.n_valid,
+        "undefined_replicates": ci.n_skipped,
     }
 
 
@@ -111,9 +114,19 @@ def _disagreement_units(
 
 
 def code_sections(
-    units: Units, *, bootstrap: int = 1000, seed: int | None = None, ci_level: float = 0.95
+    units: Units,
+    *,
+    bootstrap: int = 1000,
+    seed: int | None = None,
+    ci_level: float = 0.95,
+    bootstrap_by: str = "unit",
 ) -> list[dict[str, Any]]:
-    """One entry per compared code: counts, every declared coefficient, intervals, bands, diagnostics."""
+    """One entry per compared code: counts, every declared coefficient, intervals, bands, diagnostics.
+
+    ``bootstrap_by="transcript"`` resamples transcripts (a cluster bootstrap)
+    instead of units; see :func:`resolve_bootstrap_by`.
+    """
+    clusters = units.unit_transcript if bootstrap_by == TRANSCRIPT else None
     names = [c.name for c in units.coders]
     n_coders = len(names)
     reports = weighted_binary_report(
@@ -124,14 +137,32 @@ def code_sections(
     out: list[dict[str, Any]] = []
     for k, (code, rep) in enumerate(zip(units.codes, reports)):
         block = units.data[k]
+        table = (
+            ClusterTable(block, units.weights, clusters)
+            if clusters is not None and bootstrap
+            else None
+        )
 
         def ci(
-            coefficient: Coefficient, matrix: npt.NDArray[np.float64], est: Estimate, wanted: bool
+            coefficient: Coefficient,
+            matrix: npt.NDArray[np.float64],
+            est: Estimate,
+            wanted: bool,
+            pair: tuple[int, int] = (0, 1),
+            table: ClusterTable | None = table,
         ) -> Interval | None:
-            """The bootstrap interval of ``coefficient`` (None when not ``wanted`` or undefined)."""
+            """The bootstrap interval of ``coefficient`` (None when not ``wanted`` or undefined).
+
+            ``pair`` names the coders of a pairwise coefficient in the code's block (for the
+            cluster table, which reads the whole block once).
+            """
             if not bootstrap or not wanted or est.value is None:
                 return None
             assert coefficient.statistic is not None
+            if table is not None:
+                return table.interval(
+                    coefficient.statistic, bootstrap, seeds.next(), ci_level, coders=pair
+                )
             return binary_bootstrap(
                 coefficient.statistic,
                 matrix,
@@ -153,7 +184,9 @@ def code_sections(
                 items = []
                 for i, j in pairs:
                     est = field(rep, coefficient.key)[(i, j)]
-                    pair_ci[(i, j)] = ci(coefficient, block[[i, j]], est, wanted)
+                    pair_ci[(i, j)] = ci(
+                        coefficient, block[[i, j]] if table is None else block, est, wanted, (i, j)
+                    )
                     items.append(
                         {
                             "coders": [names[i], names[j]],
@@ -200,6 +233,77 @@ def code_sections(
             }
         )
     return out
+
+
+UNIT = "unit"
+TRANSCRIPT = "transcript"
+BOOTSTRAP_BY = (UNIT, TRANSCRIPT)
+MIN_CLUSTERS = 10
+"""From this many compared transcripts on, the bootstrap resamples transcripts by default."""
+
+
+def resolve_bootstrap_by(units: Units, bootstrap_by: str | None) -> str:
+    """What the bootstrap resamples: ``"transcript"`` (cluster) or ``"unit"``.
+
+    Segments of one transcript share a speaker, a topic and a coding session,
+    so they are not independent: resampling them one by one understates the
+    uncertainty.  Resampling whole transcripts respects that, but needs
+    enough transcripts to be meaningful, hence the default: transcripts from
+    :data:`MIN_CLUSTERS` compared transcripts on, units below that.
+    """
+    if bootstrap_by is None:
+        return TRANSCRIPT if len(units.transcripts) >= MIN_CLUSTERS else UNIT
+    if bootstrap_by not in BOOTSTRAP_BY:
+        raise CodebenchError(
+            f"--bootstrap-by must be one of {', '.join(BOOTSTRAP_BY)}, got {bootstrap_by!r}"
+        )
+    return bootstrap_by
+
+
+def bootstrap_method(units: Units, bootstrap: int, bootstrap_by: str) -> str:
+    """The bootstrap in words, as every report prints it."""
+    if not bootstrap:
+        return "bootstrap: none"
+    what = (
+        "transcripts (cluster)"
+        if bootstrap_by == TRANSCRIPT
+        else ("characters" if units.kind == "character" else f"{units.kind}s")
+    )
+    return f"bootstrap: {bootstrap} replicates, resampling {what}"
+
+
+def _bootstrap_notes(
+    codes: list[dict[str, Any]], units: Units, bootstrap: int, bootstrap_by: str
+) -> list[str]:
+    """Say which intervals stand on fewer replicates than asked, and a thin cluster design."""
+    notes: list[str] = []
+    if not bootstrap:
+        return notes
+    if bootstrap_by == TRANSCRIPT and len(units.transcripts) < MIN_CLUSTERS:
+        notes.append(
+            f"The bootstrap resamples {len(units.transcripts)} transcript(s): with fewer than "
+            f"{MIN_CLUSTERS} the cluster intervals are unreliable."
+        )
+    items: list[str] = []
+    for code in codes:
+        label = code["number"] or code["name"]
+        for coefficient in registry.coefficients():
+            entry = code[coefficient.key]
+            for item in entry if isinstance(entry, list) else [entry]:
+                ci = item.get("ci") if isinstance(item, dict) else None
+                if ci and ci["undefined_replicates"]:
+                    who = f" {'-'.join(item['coders'])}" if "coders" in item else ""
+                    items.append(
+                        f"{label} {coefficient.column}{who}: {ci['undefined_replicates']} "
+                        f"of {ci['replicates']}"
+                    )
+    if items:
+        shown = "; ".join(items[:10]) + (f"; and {len(items) - 10} more" if len(items) > 10 else "")
+        notes.append(
+            f"Bootstrap replicates where the coefficient was undefined (left out; the interval "
+            f"uses the rest, see valid_replicates): {shown}."
+        )
+    return notes
 
 
 def _n(rep: CodeReport, coefficient: Coefficient, pair: tuple[int, int] = (0, 1)) -> int | None:
@@ -462,12 +566,18 @@ def build_report(
     seed: int | None = None,
     ci_level: float = 0.95,
     project_name: str = "",
+    bootstrap_by: str | None = None,
 ) -> dict[str, Any]:
-    """The whole report for already-extracted units (see docs/agreement.md, "JSON schema")."""
+    """The whole report for already-extracted units (see docs/agreement.md, "JSON schema").
+
+    ``bootstrap_by`` is ``"unit"``, ``"transcript"`` or ``None`` (transcripts
+    when at least :data:`MIN_CLUSTERS` are compared, else units).
+    """
     if bootstrap < 0:
         raise CodebenchError("--bootstrap must be 0 (off) or a number of replicates")
+    by = resolve_bootstrap_by(units, bootstrap_by)
     names = [c.name for c in units.coders]
-    codes = code_sections(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level)
+    codes = code_sections(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, bootstrap_by=by)
     # Set-valued alpha of all coders and of every pair share one pass over the distinct code sets.
     groups = [tuple(range(len(names))), *combinations(range(len(names)), 2)]
     set_alphas = set_alphas_by_coders(units.data, units.weights, groups, ("masi",))
@@ -484,9 +594,13 @@ def build_report(
             "min_overlap": units.min_overlap,
             "overlap_rule": overlap_rule(units.min_overlap) if units.kind != "character" else None,
             "level": units.level,
+            "child_implies_parent": units.child_implies_parent,
+            "hierarchy": hierarchy_rule(units.level, units.child_implies_parent),
             "include_unfinished": units.include_unfinished,
             "design": units.design,
             "bootstrap": bootstrap,
+            "bootstrap_by": by if bootstrap else None,
+            "bootstrap_method": bootstrap_method(units, bootstrap, by),
             "seed": seed,
             "ci_level": ci_level,
         },
@@ -502,7 +616,7 @@ def build_report(
             "excluded": [{"transcript": t.name, "reason": why} for t, why in units.excluded],
             "untouched": units.untouched,
         },
-        "notes": list(units.notes),
+        "notes": [*units.notes, *_bootstrap_notes(codes, units, bootstrap, by)],
         "codes": codes,
         "overall": {
             "codes": len(codes),
@@ -525,12 +639,14 @@ def agreement_report(
     codes: Sequence[str] | None = None,
     min_overlap: float | str | None = DEFAULT,
     level: int | None = None,
+    child_implies_parent: bool = False,
     include_unfinished: bool = False,
     bootstrap: int = 1000,
     seed: int | None = None,
     ci_level: float = 0.95,
     against_consensus: bool = False,
     consensus_name: str = "consensus",
+    bootstrap_by: str | None = None,
 ) -> dict[str, Any]:
     """Read the project and build the report (``mode: "coders"``).
 
@@ -543,13 +659,19 @@ def agreement_report(
         "codes": codes,
         "min_overlap": min_overlap,
         "level": level,
+        "child_implies_parent": child_implies_parent,
         "include_unfinished": include_unfinished,
     }
     name = project.path.name
     if not against_consensus:
         units = extract_units(project, coders=coders, **options)  # type: ignore[arg-type]
         return build_report(
-            units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name
+            units,
+            bootstrap=bootstrap,
+            seed=seed,
+            ci_level=ci_level,
+            project_name=name,
+            bootstrap_by=bootstrap_by,
         )
     from codebench.agreement.consensus import consensus_coder
 
@@ -571,7 +693,12 @@ def agreement_report(
             continue
         comparisons.append(
             build_report(
-                units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, project_name=name
+                units,
+                bootstrap=bootstrap,
+                seed=seed,
+                ci_level=ci_level,
+                project_name=name,
+                bootstrap_by=bootstrap_by,
             )
         )
     return {

@@ -319,10 +319,14 @@ def _settings_note(rep: dict[str, Any]) -> str:
     )
     if s.get("overlap_rule"):
         line += s["overlap_rule"] + " "
+    if s.get("hierarchy"):
+        line += s["hierarchy"] + " "
     if s["bootstrap"]:
+        method = s.get("bootstrap_method") or f"bootstrap: {s['bootstrap']} replicates"
         line += (
-            f"{int(s['ci_level'] * 100)}% percentile bootstrap intervals from {s['bootstrap']} "
-            "resamples of units" + (f" (seed {s['seed']})" if s["seed"] is not None else "") + "."
+            f"{int(s['ci_level'] * 100)}% percentile intervals, {method}"
+            + (f" (seed {s['seed']})" if s["seed"] is not None else "")
+            + "."
         )
     else:
         line += "No bootstrap."

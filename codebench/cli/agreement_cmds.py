@@ -86,9 +86,15 @@ def _split(value: str | None) -> list[str] | None:
 )
 @click.option(
     "--level",
-    type=click.Choice(["1"]),
+    type=click.IntRange(min=1),
     default=None,
-    help="1: compare top-level codes (sub-codes count as their parent).",
+    help="Roll codes up to this level (1: top-level codes; a deeper code counts as its "
+    "ancestor at that level).",
+)
+@click.option(
+    "--child-implies-parent",
+    is_flag=True,
+    help="A coding of a sub-code also counts as a coding of each of its ancestors.",
 )
 @click.option(
     "--include-unfinished",
@@ -101,6 +107,13 @@ def _split(value: str | None) -> list[str] | None:
     default=1000,
     show_default=True,
     help="Bootstrap resamples for the intervals of {intervals} (0: none).",
+)
+@click.option(
+    "--bootstrap-by",
+    type=click.Choice(["unit", "transcript"]),
+    default=None,
+    help="What the bootstrap resamples: units, or whole transcripts (a cluster bootstrap; "
+    "the default from 10 compared transcripts on).",
 )
 @click.option(
     "--seed",
@@ -131,9 +144,11 @@ def agreement(
     codes: str | None,
     unit: str,
     min_overlap: float | None,
-    level: str | None,
+    level: int | None,
+    child_implies_parent: bool,
     include_unfinished: bool,
     bootstrap: int,
+    bootstrap_by: str | None,
     seed: int | None,
     against_consensus: bool,
     consensus_name: str,
@@ -175,9 +190,11 @@ def agreement(
             coders=_split(coders),
             codes=_split(codes),
             min_overlap=overlap,  # 0: any overlap
-            level=int(level) if level else None,
+            level=level,
+            child_implies_parent=child_implies_parent,
             include_unfinished=include_unfinished,
             bootstrap=bootstrap,
+            bootstrap_by=bootstrap_by,
             seed=seed,
             against_consensus=against_consensus,
             consensus_name=consensus_name,

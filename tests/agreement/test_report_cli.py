@@ -328,9 +328,14 @@ def test_unit_level_and_overlap_options_reach_the_report(study: Project) -> None
         "overlap_rule": "Coded: a unit counts as coded for a code when the coder's codings of it "
         "cover at least 50% of the unit's characters (--min-overlap 0.5; 0 = any overlap).",
         "level": 1,
+        "child_implies_parent": False,
+        "hierarchy": "Codes: rolled up to level 1 (--level 1): a code deeper than level 1 counts "
+        "as its ancestor at level 1; level 1 is the top of the codebook.",
         "include_unfinished": False,
         "design": "statuses",
         "bootstrap": 0,
+        "bootstrap_by": None,
+        "bootstrap_method": "bootstrap: none",
         "seed": None,
         "ci_level": 0.95,
     }
@@ -495,3 +500,30 @@ def test_the_format_follows_the_output_files_extension(study: Project, tmp_path:
     refused = run(study.path, "agreement", "-o", str(tmp_path / "a.png"), ok=False)
     assert refused.exit_code == 1 and "cannot be written as png" in refused.output
     assert not (tmp_path / "a.png").exists()
+
+
+def test_bootstrap_by_chooses_what_is_resampled_and_every_format_says_so(study: Project) -> None:
+    # Three transcripts: the default resamples segments; asked, it resamples transcripts.
+    default = report_json(study.path, "--bootstrap", "200", "--seed", "3")
+    assert default["settings"]["bootstrap_by"] == "unit"
+    cluster = report_json(
+        study.path, "--bootstrap", "200", "--seed", "3", "--bootstrap-by", "transcript"
+    )
+    method = "bootstrap: 200 replicates, resampling transcripts (cluster)"
+    assert cluster["settings"]["bootstrap_method"] == method
+    assert any("fewer than 10" in n for n in cluster["notes"])
+    assert cluster["codes"] != default["codes"]
+    for fmt in ("table", "md"):
+        text = run(
+            study.path,
+            "agreement",
+            "--bootstrap",
+            "200",
+            "--bootstrap-by",
+            "transcript",
+            "--format",
+            fmt,
+        ).output
+        assert method in " ".join(text.split()), fmt
+    bad = run(study.path, "agreement", "--bootstrap-by", "speaker", ok=False)
+    assert bad.exit_code != 0 and "Traceback" not in bad.output
