@@ -54,7 +54,9 @@ class Review:
         undecided_only: bool = True,
     ) -> Review:
         """A review of ``candidates`` (by default only those the key has no decision on)."""
-        decided = {e.real.casefold() for e in key.entries}
+        # Decided: an entry's real string or any form it covers (a speaker entry with
+        # first_name covers "Helen"): asking again would only invite a contradiction.
+        decided = {form.casefold() for e in key.entries for form in [e.real, *e.forms()]}
         chosen = [c for c in candidates if not undecided_only or c.text.casefold() not in decided]
         return cls(key, chosen, by, dict(roles or {}))
 

@@ -68,3 +68,15 @@ def test_the_review_command_saves_after_every_decision(demo_copy: Path) -> None:
     assert labels["Sunita Rao"] == (None, True, "lead")
     assert labels["Mark Ellison"][0].startswith("[Senior manager, Organisation")
     assert "3 decision(s) saved" in result.output
+
+
+def test_names_an_entry_already_covers_are_not_asked_again() -> None:
+    """A speaker entry with ``first_name`` covers "Ann": the walk does not offer "Ann" (a "keep"
+    answer there would contradict the entry, and the entry would win)."""
+    key = Key([Entry("Ann Lee", label="[Manager]", first_name=True)])
+    review = Review.start(key, FOUND)
+    assert [c.text for c in review.candidates] == [
+        "Brantwood Housing Association",
+        "Leeds",
+        "NHS",
+    ]
