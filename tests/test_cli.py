@@ -252,3 +252,17 @@ def test_status_done_warns_with_the_count_of_uncoded_segments(db: Path) -> None:
         project.set_status("alice", "01-riverside-ceo", "in-progress")
     quiet = run(db, "status", "--coder", "alice", "01-riverside-ceo", "done")
     assert "warning" not in quiet.output
+
+
+def test_reimporting_with_segmentation_options_says_they_were_not_applied(
+    db: Path, tmp_path: Path
+) -> None:
+    """``import --unit turn`` on a file already imported changes nothing, and says so."""
+    interview = tmp_path / "b.txt"
+    interview.write_text("Interviewer: Hi?\nAnn: Hello there. We grew.\n", encoding="utf-8")
+    run(db, "import", str(interview))
+    quiet = run(db, "import", str(interview)).output
+    assert "unchanged b (already imported)" in quiet and "note:" not in quiet
+    again = run(db, "import", str(interview), "--unit", "turn", "--interviewer-codable").output
+    assert "note: --unit, --interviewer-codable applied only to newly imported files" in again
+    assert count(db, "SELECT count(*) FROM segments") == 3  # still sentences

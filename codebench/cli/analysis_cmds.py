@@ -523,6 +523,7 @@ def _batch(
     """Preview a batch (numbered passages, nothing written) or apply it as one action."""
     from codebench.analysis.autocode import apply_autocode
     from codebench.analysis.scope import ScopeError, split_list
+    from codebench.analysis.tables import plural
     from codebench.reports.render_rich import notes_text
 
     numbers = []
@@ -543,7 +544,7 @@ def _batch(
     added = apply_autocode(project, batch, coder, numbers)
     kept = len(batch.proposals) - len(set(numbers))
     say(
-        f"Coded {len(added)} passages with {batch.code} as {coder} "
+        f"Coded {plural(len(added), 'passage')} with {batch.code} as {coder} "
         f"({kept - len(added)} already coded so; one action, undone as one)"
     )
 

@@ -183,6 +183,12 @@ def import_cmd(
             say(f"unchanged {name} (already imported)")
     for _listed, file, name in report.same_text:
         say(f"unchanged {file}: the same text as transcript {name} (not imported again)")
+    given = _segmentation_options_given()
+    if given and (report.unchanged or report.same_text):
+        say(
+            f"note: {', '.join(given)} applied only to newly imported files; a transcript "
+            "already in the project keeps its segments (remove-transcript, then import, to redo it)"
+        )
     for name, note in report.encodings:
         say(f"encoding  {name}: {note}")
     for message in report.skipped:
@@ -204,6 +210,25 @@ def import_cmd(
     project.close()
     if report.failed:
         raise SystemExit(1)
+
+
+def _segmentation_options_given() -> list[str]:
+    """The options of this ``import`` that decide segments, when typed (not their defaults)."""
+    from click.core import ParameterSource
+
+    click_ctx = click.get_current_context()
+    options = {
+        "unit": "--unit",
+        "lang": "--lang",
+        "spacy_model": "--spacy-model",
+        "interviewers": "--interviewer",
+        "interviewer_codable": "--interviewer-codable",
+    }
+    return [
+        flag
+        for name, flag in options.items()
+        if click_ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)
+    ]
 
 
 @click.command()
