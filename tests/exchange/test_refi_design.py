@@ -116,3 +116,13 @@ def test_a_hostile_design_note_is_checked_entry_by_entry(coded: Project, tmp_pat
     with Project.init(tmp_path / "third.db", load_codebook(default_codebook_path())) as third:
         result = import_qdpx(third, other)
         assert result.memos_added == 1 and result.statuses_set == 0
+
+
+def test_the_export_summary_counts_memos_not_the_design_note(
+    coded: Project, tmp_path: Path
+) -> None:
+    """The note carrying statuses and assignments is not one of the project's memos."""
+    coded.add_memo("alice", "A memo of alice's.", transcript="t1")
+    summary = export_qdpx(coded, tmp_path / "study.qdpx")
+    assert summary.memos == len(coded.memos()) == 1
+    assert "1 memos" in summary.lines()[0]

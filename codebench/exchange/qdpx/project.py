@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codebench.exchange.qdpx.codebook import InterchangeError, refi_codes, refi_errors
+from codebench.exchange.qdpx.design_note import NOTE_NAME as DESIGN_NOTE_NAME
 from codebench.exchange.qdpx.import_writes import ProjectImporter, SourcePlan
 from codebench.exchange.refi.collector import collector_paused
 from codebench.exchange.refi.ids import REFI_NAMESPACE
@@ -297,7 +298,8 @@ def _export(
         codes=sum(1 for _ in refi.iter_codes()),
         transcripts=len(refi.sources),
         codings=sum(len(s.codings) for s in refi.selections),
-        memos=len(refi.notes),
+        # The design note (statuses, assignments) is codebench's own record, not a memo.
+        memos=sum(1 for note in refi.notes if note.name != DESIGN_NOTE_NAME),
         cases=len(refi.cases),
     )
 
