@@ -295,6 +295,11 @@ def fts_hits(db: Any, match: str, segment_ids: Sequence[int] | None = None) -> T
         f" WHERE {' AND '.join(where)} ORDER BY transcript_id, ordinal",
         params,
     ).fetchall()
+    return _text_hits(rows)
+
+
+def _text_hits(rows: Sequence[Any]) -> TextHits:
+    """Rows of (segment id, transcript id, ordinal, start, speaker, text) as columns."""
     return TextHits(
         segment_id=[r[0] for r in rows],
         transcript_id=[r[1] for r in rows],
@@ -314,14 +319,7 @@ def segment_texts(db: Any, transcript_ids: Sequence[int] | None = None) -> TextH
         + " ORDER BY transcript_id, ordinal",
         _ids_param(transcript_ids),
     ).fetchall()
-    return TextHits(
-        segment_id=[r[0] for r in rows],
-        transcript_id=[r[1] for r in rows],
-        ordinal=[r[2] for r in rows],
-        start=[r[3] for r in rows],
-        speaker=[r[4] for r in rows],
-        marked=[r[5] for r in rows],
-    )
+    return _text_hits(rows)
 
 
 def fts_rowids(db: Any, match: str) -> list[int]:
