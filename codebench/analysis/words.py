@@ -222,10 +222,47 @@ DEFAULT_STOP_WORDS = frozenset(
 #: on the built-in list so they do not crowd the ranking (a project can
 #: remove any of them with ``stop-words --remove``).
 NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen "
-    "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty "
-    "sixty seventy eighty ninety hundred hundreds thousand thousands million millions "
-    "billion billions per cent percent".split()
+    [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "billions",
+        "per",
+        "cent",
+        "percent",
+    ]
 )
 DEFAULT_STOP_WORDS = DEFAULT_STOP_WORDS | NUMBER_WORDS
 
