@@ -153,6 +153,8 @@ def codes_data(report: dict[str, Any]) -> Table:
                 for c in registry.per_code()
                 if entry[c.key]["value"] is None
             )
+            if "unitizing" in rep:
+                row.update(_unitizing_cells(rep, entry, kinds))
             row["diagnostics"] = " | ".join(entry["diagnostics"])
             # How the units were rated and coded, on every row so a filtered sheet keeps it.
             row["design"] = rep["settings"].get("design")
@@ -164,6 +166,87 @@ def codes_data(report: dict[str, Any]) -> Table:
     return _table("codes", title(report), rows, kinds, keys=keys)
 
 
+def _unitizing_cells(
+    rep: dict[str, Any], entry: dict[str, Any], kinds: dict[str, str]
+) -> dict[str, Any]:
+    """A code's unitizing alpha columns (character units): uα, uDo, uDe, units per coder."""
+    found = next((u for u in rep["unitizing"]["codes"] if u["guid"] == entry["guid"]), None)
+    if found is None:
+        return {}
+    item = found["alpha_u"]
+    cells: dict[str, Any] = {
+        "alpha_u": item["value"],
+        "alpha_u_observed": item["observed"],
+        "alpha_u_expected": item["expected"],
+        "alpha_u_length": item.get("length"),
+    }
+    kinds["alpha_u_length"] = _COUNT
+    for name, n in (item.get("units_by_coder") or {}).items():
+        cells[f"alpha_u_units_{name}"] = n
+        kinds[f"alpha_u_units_{name}"] = _COUNT
+    for pair in found.get("pairs", []):
+        cells[f"alpha_u_{pair['coders'][0]}_{pair['coders'][1]}"] = pair["value"]
+    return cells
+
+
+def _unitizing_rows(rep: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the unitizing table: one per code, then all codes (uα) and anything coded (|uα)."""
+    section = rep["unitizing"]
+    items = [(_code(u), u["alpha_u"]) for u in section["codes"]]
+    items += [
+        ("All codes (uα)", section["overall"]["alpha_u"]),
+        ("Anything coded (|uα)", section["overall"]["binary"]),
+    ]
+    return [
+        {
+            "code": label,
+            "alpha_u": item["value"],
+            "observed": item["observed"],
+            "expected": item["expected"],
+            "length": item.get("length"),
+            "units_by_coder": " / ".join(
+                f"{k} {v}" for k, v in (item.get("units_by_coder") or {}).items()
+            ),
+            "sections_by_coder": " / ".join(
+                f"{k} {v}" for k, v in (item.get("sections_by_coder") or {}).items()
+            ),
+            "undefined": item["reason"] or "",
+        }
+        for label, item in items
+    ]
+
+
+def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)") -> Table:
+    """Krippendorff's unitizing alpha for the reading formats, with its definition and n."""
+    continuum = rep["unitizing"]["continuum"]
+    rows = []
+    for r in _unitizing_rows(rep):
+        rows.append(
+            {
+                **r,
+                "alpha_u": _number(r["alpha_u"]),
+                "observed": _number(r["observed"], 4),
+                "expected": _number(r["expected"], 4),
+            }
+        )
+    columns = [
+        Column("code", "Code"),
+        Column("alpha_u", "uα", _NUMBER),
+        Column("observed", "uDo", _NUMBER),
+        Column("expected", "uDe", _NUMBER),
+        Column("units_by_coder", "Units per coder"),
+        Column("sections_by_coder", "Sections per coder"),
+        Column("undefined", "Undefined because"),
+    ]
+    notes = [
+        rep["unitizing"]["definition"],
+        f"Continuum: {continuum['length']} characters in {len(continuum['transcripts'])} "
+        "transcript(s).",
+        *[f"Left out of uα: {x['transcript']} ({x['reason']})." for x in continuum["left_out"]],
+    ]
+    return Table("unitizing", heading, columns, rows, keys=1, notes=notes)
+
+
 def data_tables(report: dict[str, Any]) -> list[Table]:
     """Every sheet of the workbook: codes, overall, transcripts, pairs, confusions, diagnostics, settings."""
     lead = report.get("mode") == "against-consensus"
@@ -171,8 +254,11 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
     text.update({"code_a": "text", "code_b": "text", "code": "text", "message": "text"})
     counts = {"units": _COUNT}
     overall, transcripts, pairs, confusions, diagnostics = [], [], [], [], []
+    unitizing: list[dict[str, Any]] = []
     for coder, rep in comparisons(report):
         tag = {"coder": coder} if coder is not None else {}
+        if "unitizing" in rep:
+            unitizing += [{**tag, **r} for r in _unitizing_rows(rep)]
         o = rep["overall"]
         for label, src in (
             ("macro mean over codes", o["macro"]),
@@ -266,6 +352,20 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
             order=[*lead_columns, "code", "message"],
             keys=first,
         ),
+        *(
+            [
+                _table(
+                    "unitizing",
+                    "Unitizing alpha",
+                    unitizing,
+                    {**kinds, "length": _COUNT, "units_by_coder": "text"}
+                    | {"sections_by_coder": "text", "undefined": "text"},
+                    keys=first,
+                )
+            ]
+            if unitizing
+            else []
+        ),
         settings_table(report),
     ]
 
@@ -335,6 +435,10 @@ def _settings_note(rep: dict[str, Any]) -> str:
 
 def codes_reading(rep: dict[str, Any], heading: str = "Agreement per code") -> Table:
     """Per code: units, prevalence, every per-code coefficient and the band of each scaled one."""
+    if rep["settings"].get("unit_label"):
+        heading = heading.replace(
+            "Agreement per code", f"Per code, {rep['settings']['unit_label']}"
+        )
     columns = [
         Column("code", "Code"),
         Column("units", "Units", _COUNT),
@@ -440,6 +544,8 @@ def reading_tables(report: dict[str, Any]) -> list[Table]:
         prefix = f"{coder} vs {report['consensus']} (consensus): " if coder is not None else ""
         out.append(codes_reading(rep, prefix + "Agreement per code"))
         out.append(_overall_reading(rep, prefix + "Overall"))
+        if "unitizing" in rep:
+            out.append(unitizing_reading(rep, prefix + "Unitizing alpha (uα)"))
         if rep["per_transcript"]:
             out.append(
                 _reading(
