@@ -50,6 +50,11 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def significant(value: float | None) -> str:
+    """Three significant figures: disagreements of a long continuum are small numbers."""
+    return "–" if value is None else f"{value:.3g}"
+
+
 def fmt_ci(item: dict[str, Any]) -> str:
     ci = item.get("ci")
     if not ci:
@@ -312,25 +317,28 @@ def unitizing_table(report: dict[str, Any]) -> Any:
     table.add_column("Code", no_wrap=True, overflow="ellipsis", max_width=28)
     for column in ("uα", "uDo", "uDe"):
         table.add_column(column, justify="right", no_wrap=True)
-    table.add_column("Units " + "/".join(names), justify="right")
+    table.add_column(Text("Units " + "/".join(names)), justify="right")
     pairs = any("pairs" in c for c in section["codes"])
     if pairs:
         table.add_column("Pairs")
 
     def row(label: str, item: dict[str, Any], entry: dict[str, Any] | None = None) -> None:
         value = item["value"]
+        # Text, never markup: code and coder names are the user's.
         cells: list[Any] = [
-            label,
+            Text(label),
             Text(fmt(value), style=band_style(ALPHA.scale, _word(ALPHA.scale, value))),
-            fmt(item.get("observed"), 4),
-            fmt(item.get("expected"), 4),
-            "/".join(str(n) for n in (item.get("units_by_coder") or {}).values()),
+            Text(significant(item.get("observed"))),
+            Text(significant(item.get("expected"))),
+            Text("/".join(str(n) for n in (item.get("units_by_coder") or {}).values())),
         ]
         if pairs:
             cells.append(
-                ", ".join(f"{'-'.join(p['coders'])} {fmt(p['value'])}" for p in entry["pairs"])
-                if entry and "pairs" in entry
-                else ""
+                Text(
+                    ", ".join(f"{'-'.join(p['coders'])} {fmt(p['value'])}" for p in entry["pairs"])
+                    if entry and "pairs" in entry
+                    else ""
+                )
             )
         table.add_row(*cells)
 

@@ -159,6 +159,9 @@ def codes_data(report: dict[str, Any]) -> Table:
             # How the units were rated and coded, on every row so a filtered sheet keeps it.
             row["design"] = rep["settings"].get("design")
             row["overlap_rule"] = rep["settings"].get("overlap_rule")
+            if rep["settings"].get("unit_label"):
+                row["unit_label"] = rep["settings"]["unit_label"]
+                kinds["unit_label"] = "text"
             row["_fill"] = _fills(entry)
             rows.append(row)
     kinds.update(undefined="text", diagnostics="text", design="text", overlap_rule="text")
@@ -225,8 +228,8 @@ def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)
             {
                 **r,
                 "alpha_u": _number(r["alpha_u"]),
-                "observed": _number(r["observed"], 4),
-                "expected": _number(r["expected"], 4),
+                "observed": None if r["observed"] is None else f"{r['observed']:.3g}",
+                "expected": None if r["expected"] is None else f"{r['expected']:.3g}",
             }
         )
     columns = [
