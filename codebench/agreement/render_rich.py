@@ -303,7 +303,7 @@ def overall_table(report: dict[str, Any]) -> Any:
 
 
 def unitizing_table(report: dict[str, Any]) -> Any:
-    """Krippendorff's unitizing alpha per code, over all codes, and on boundaries alone."""
+    """Krippendorff's unitizing alpha per code (and per pair), over all codes, on boundaries alone."""
     from rich.console import Group
     from rich.text import Text
 
@@ -314,40 +314,31 @@ def unitizing_table(report: dict[str, Any]) -> Any:
         f"Unitizing alpha uα ({continuum['length']} characters in "
         f"{len(continuum['transcripts'])} transcript(s))"
     )
-    table.add_column("Code", no_wrap=True, overflow="ellipsis", max_width=28)
-    for column in ("uα", "uDo", "uDe"):
+    table.add_column("Code", no_wrap=True, overflow="ellipsis", max_width=32)
+    for column in ("uα", "uDo", "uDe", "Units"):
         table.add_column(column, justify="right", no_wrap=True)
-    table.add_column(Text("Units " + "/".join(names)), justify="right")
-    pairs = any("pairs" in c for c in section["codes"])
-    if pairs:
-        table.add_column("Pairs")
 
-    def row(label: str, item: dict[str, Any], entry: dict[str, Any] | None = None) -> None:
+    def row(label: str, item: dict[str, Any], style: str = "") -> None:
         value = item["value"]
         # Text, never markup: code and coder names are the user's.
-        cells: list[Any] = [
-            Text(label),
+        table.add_row(
+            Text(label, style=style),
             Text(fmt(value), style=band_style(ALPHA.scale, _word(ALPHA.scale, value))),
             Text(significant(item.get("observed"))),
             Text(significant(item.get("expected"))),
             Text("/".join(str(n) for n in (item.get("units_by_coder") or {}).values())),
-        ]
-        if pairs:
-            cells.append(
-                Text(
-                    ", ".join(f"{'-'.join(p['coders'])} {fmt(p['value'])}" for p in entry["pairs"])
-                    if entry and "pairs" in entry
-                    else ""
-                )
-            )
-        table.add_row(*cells)
+        )
 
     for entry in section["codes"]:
-        row(code_label(entry, 80), entry["alpha_u"], entry)
+        row(code_label(entry, 80), entry["alpha_u"])
+        for pair in entry.get("pairs", []):
+            row("  " + " × ".join(pair["coders"]), pair, "dim")
     overall = section["overall"]
     row("All codes (uα)", overall["alpha_u"])
     row("Anything coded (|uα)", overall["binary"])
-    note = Text(section["definition"], style="dim")
+    note = Text(style="dim")
+    note.append("Units: coded stretches per coder (" + "/".join(names) + "). ")
+    note.append(section["definition"])
     for item in continuum["left_out"]:
         note.append(f"\nLeft out of uα: {item['transcript']} ({item['reason']}).")
     return Group(table, note)

@@ -195,14 +195,19 @@ def _unitizing_cells(
 def _unitizing_rows(rep: dict[str, Any]) -> list[dict[str, Any]]:
     """Rows of the unitizing table: one per code, then all codes (uα) and anything coded (|uα)."""
     section = rep["unitizing"]
-    items = [(_code(u), u["alpha_u"]) for u in section["codes"]]
+    every = "all"
+    items: list[tuple[str, str, dict[str, Any]]] = []
+    for u in section["codes"]:
+        items.append((_code(u), every, u["alpha_u"]))
+        items += [(_code(u), " × ".join(p["coders"]), p) for p in u.get("pairs", [])]
     items += [
-        ("All codes (uα)", section["overall"]["alpha_u"]),
-        ("Anything coded (|uα)", section["overall"]["binary"]),
+        ("All codes (uα)", every, section["overall"]["alpha_u"]),
+        ("Anything coded (|uα)", every, section["overall"]["binary"]),
     ]
     return [
         {
             "code": label,
+            "coders": coders,
             "alpha_u": item["value"],
             "observed": item["observed"],
             "expected": item["expected"],
@@ -215,7 +220,7 @@ def _unitizing_rows(rep: dict[str, Any]) -> list[dict[str, Any]]:
             ),
             "undefined": item["reason"] or "",
         }
-        for label, item in items
+        for label, coders, item in items
     ]
 
 
@@ -234,6 +239,7 @@ def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)
         )
     columns = [
         Column("code", "Code"),
+        Column("coders", "Coders"),
         Column("alpha_u", "uα", _NUMBER),
         Column("observed", "uDo", _NUMBER),
         Column("expected", "uDe", _NUMBER),
@@ -247,7 +253,7 @@ def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)
         "transcript(s).",
         *[f"Left out of uα: {x['transcript']} ({x['reason']})." for x in continuum["left_out"]],
     ]
-    return Table("unitizing", heading, columns, rows, keys=1, notes=notes)
+    return Table("unitizing", heading, columns, rows, keys=2, notes=notes)
 
 
 def data_tables(report: dict[str, Any]) -> list[Table]:
@@ -363,7 +369,7 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
                     unitizing,
                     {**kinds, "length": _COUNT, "units_by_coder": "text"}
                     | {"sections_by_coder": "text", "undefined": "text"},
-                    keys=first,
+                    keys=first + 1,
                 )
             ]
             if unitizing

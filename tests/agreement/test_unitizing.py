@@ -23,6 +23,8 @@ import pytest
 from click.testing import CliRunner
 
 from codebench.agreement.coefficients import krippendorff_alpha
+from codebench.agreement.output import render
+from codebench.agreement.tables import data_tables
 from codebench.agreement.unitizing import (
     CHARACTER_LABEL,
     Unitization,
@@ -144,6 +146,28 @@ def test_more_disagreement_lowers_alpha() -> None:
     assert 1.0 > near.value > far.value > missed.value
 
 
+def test_coders_placing_units_at_random_agree_at_chance() -> None:
+    """Independent coders who place five units of random length at random: uα near 0, not near 1."""
+    rng = np.random.default_rng(7)
+    values = []
+    for _ in range(100):
+        coder, start, end = [], [], []
+        for k in range(3):
+            lengths = rng.integers(10, 60, 5)
+            room = L - int(lengths.sum())
+            starts = np.sort(rng.integers(0, room + 1, 5)) + np.concatenate(
+                [[0], np.cumsum(lengths)[:-1]]
+            )
+            coder += [k] * 5
+            start += starts.tolist()
+            end += (starts + lengths).tolist()
+        result = unitizing_alpha(Unitization.build(coder, start, end, [L], 3))
+        assert result.value is not None
+        values.append(result.value)
+    assert abs(float(np.mean(values))) < 0.1
+    assert float(np.mean(values)) < unitizing_alpha(unitization([C_I, C_J])).value - 0.5
+
+
 def test_undefined_cases_say_why() -> None:
     one = unitizing_alpha(unitization([C_I]))
     assert one.value is None and "two or more coders" in (one.reason or "")
@@ -238,6 +262,10 @@ def test_cli_reports_the_published_example_from_a_project(project: Project, writ
         assert out.exit_code == 0, out.output
         flat = " ".join(out.output.split())
         assert "0.729" in flat and "style of NVivo" in flat
+    sheets = {t.name: t for t in data_tables(report)}
+    assert round(sheets["unitizing"].rows[0]["alpha_u"], 4) == 0.7286
+    csv_text = render(report, "csv")
+    assert isinstance(csv_text, str) and "alpha_u" in csv_text and "style of NVivo" in csv_text
 
 
 def test_cli_unitizing_pairs_and_partial_transcripts(project: Project, write_transcript):
