@@ -10,8 +10,8 @@ coder saw is a large one (its whole length, squared).
 
 Definitions (Krippendorff 1995, "On the reliability of unitizing continuous
 data", Sociological Methodology 25: 47-76; Krippendorff 2004, *Content
-Analysis*, 2nd ed., sec. 12.4, and "Measuring the reliability of qualitative
-text analysis data", Quality & Quantity 38: 787-800), for one category c:
+Analysis*, 2nd ed., and "Measuring the reliability of qualitative text
+analysis data", Quality & Quantity 38: 787-800), for one category c:
 
 * A continuum of length L is coded by m coders. Coder i's *sections* of it
   for c are the units (stretches i coded c, indicator w_icg = 1) and the
@@ -43,12 +43,16 @@ text analysis data", Quality & Quantity 38: 787-800), for one category c:
 * ``uα_c = 1 - uDo_c / uDe_c``; across categories (the book's "all
   categories" value) ``uα = 1 - Σ_c uDo_c / Σ_c uDe_c``.
 
-The factor in front of uDe is the one that reproduces the published two-coder
-example (Krippendorff 2004, p. 254: uDo_c = 0.0144, uDe_c = 0.0532,
-uα_c = 0.7286, uDe_k = 0.0490; tests/agreement/test_unitizing.py derives it
-by hand). Krippendorff, Mathet, Bouvry & Widlöcher (2016, "On the reliability
-of unitizing textual continua: further developments", Quality & Quantity 50:
-2347-2364) later modified this definition for three or more coders and added
+The constant 2 in uDe counts both orders of every (unit, other section) pair,
+as uDo counts both orders of every coder pair. It was not checked against the
+printed formula (the papers were not at hand); it is the constant that
+reproduces the published two-coder example (Krippendorff 2004, p. 254:
+uDo_c = 0.0144, uDe_c = 0.0532, uα_c = 0.7286, uDe_k = 0.0490;
+tests/agreement/test_unitizing.py derives it by hand). With two coders a
+constant depending on m (2/m · m, m(m - 1)) would give the same figures, so
+for three or more coders the pooled value rests on this reading. Krippendorff, Mathet, Bouvry & Widlöcher (2016, "On the reliability
+of unitizing textual continua: further developments", Quality & Quantity 50)
+later modified this definition for three or more coders and added
 the coding-given-unitization coefficient cuα; neither is computed here (see
 docs/agreement.md, "Unitizing"), so with three or more coders the report also
 gives every pair's two-coder value.
