@@ -4,7 +4,9 @@ A *unit* is what each coder is judged to have coded or not:
 
 * ``segment`` (default): every codable segment of the compared transcripts;
 * ``turn``: the codable segments of one speaker turn, taken together;
-* ``character``: every character of the codable segments (NVivo-style).
+* ``character``: every character of the codable segments: character-level
+  kappa in the style of NVivo (per source, all text counted); the report
+  adds Krippendorff's unitizing alpha (:mod:`codebench.agreement.unitizing`).
   Characters are not materialised one by one: the text is cut into *runs*
   over which no coder's state changes, each weighted by its length
   (see :mod:`codebench.agreement.weighted`).
@@ -641,8 +643,11 @@ def _notes(
         notes.append(overlap_rule(min_overlap))
     if unit == "character":
         notes.append(
-            "Character units: every character of the codable segments is a unit (NVivo-style) and counts "
-            "are characters. Characters are not independent, so bootstrap intervals are too narrow."
+            "Character units: the per-code coefficients are character-level kappa in the style of "
+            "NVivo (per source, all text counted): every character of the codable segments is a "
+            "unit and counts are characters. Characters are not independent, so these are not "
+            "Krippendorff's unitizing alpha (reported separately as uα) and bootstrap intervals "
+            "are too narrow."
         )
         if min_overlap is not None:
             notes.append("--min-overlap does not apply to character units and was ignored.")

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from codebench import __version__
 from codebench.agreement import coefficient_registry as registry
+from codebench.agreement import unitizing
 from codebench.agreement.batch import CodeReport, field
 from codebench.agreement.bootstrap import Interval
 from codebench.agreement.coefficient_registry import ALPHA, COHEN, KRIPPENDORFF, Coefficient
@@ -584,7 +585,7 @@ def build_report(
     jaccard = set_alphas_by_coders(units.data, units.weights, groups[:1], ("jaccard",))[0]
     set_alphas[0] = {**set_alphas[0], **jaccard}
     counts = "characters" if units.kind == "character" else f"{units.kind}s"
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "mode": "coders",
         "codebench_version": __version__,
@@ -629,6 +630,12 @@ def build_report(
         "per_pair": _per_pair(units, codes, set_alphas[1:]),
         "confusions": _confusions(units),
     }
+    if units.kind == "character":
+        # Character units give the NVivo-style figures above; the unitizing coefficients are
+        # what compares the coders' stretches as stretches.
+        report["settings"]["unit_label"] = unitizing.CHARACTER_LABEL
+        report["unitizing"] = unitizing.report_section(units)
+    return report
 
 
 def agreement_report(

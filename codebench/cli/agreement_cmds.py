@@ -75,7 +75,8 @@ def _split(value: str | None) -> list[str] | None:
     type=click.Choice(["segment", "turn", "character"]),
     default="segment",
     show_default=True,
-    help="What a unit is: a codable segment, a speaker turn, or a character (NVivo-style).",
+    help="What a unit is: a codable segment, a speaker turn, or a character (character-level "
+    "kappa in the style of NVivo, plus Krippendorff's unitizing alpha uα on the coded stretches).",
 )
 @click.option(
     "--min-overlap",
