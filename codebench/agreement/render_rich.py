@@ -513,7 +513,9 @@ def print_report(report: dict[str, Any], console: Any | None = None) -> None:
     """Print the report to ``console`` (default: a new rich console on stdout)."""
     from rich.console import Console
 
-    console = console or Console()
+    # Markup off: code, coder and transcript names are the user's, never rich markup
+    # (a code named "[red]x" or ":warning:" is printed as typed).
+    console = console or Console(markup=False, emoji=False)
     for part in renderables(report, width=console.width):
         console.print(part)
         console.print()
@@ -525,6 +527,13 @@ def report_text(report: dict[str, Any], width: int = 160) -> str:
 
     from rich.console import Console
 
-    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        record=True,
+        color_system=None,
+        markup=False,
+        emoji=False,
+    )
     print_report(report, console)
     return console.export_text()

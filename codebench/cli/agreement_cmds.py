@@ -235,7 +235,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     elif fmt == "table":
         from codebench.agreement.render_rich import print_report
 
-        print_report(report, console())
+        print_report(report, console(markup=False, emoji=False))
     else:
         payload = agreement_output.render(report, fmt)
         if isinstance(payload, str):
