@@ -21,8 +21,7 @@ _COLUMNS = (
 def round_rows(db: sqlite_utils.Database) -> list[RoundRow]:
     """Every round, by number."""
     return [
-        tuple(r)
-        for r in db.execute(f"SELECT {_COLUMNS} FROM rounds ORDER BY number").fetchall()
+        tuple(r) for r in db.execute(f"SELECT {_COLUMNS} FROM rounds ORDER BY number").fetchall()
     ]
 
 
