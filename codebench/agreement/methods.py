@@ -71,6 +71,9 @@ def methods_appendix(
     from codebench.design.sample import samples
 
     data = trajectory(project, bootstrap=bootstrap, seed=seed)
+    # Codes nobody applied in any round have no alpha to report: one note, not a row each.
+    unused = [c for c in data["codes"] if not any(r["applied"] for r in c["rounds"])]
+    data = {**data, "codes": [c for c in data["codes"] if c not in unused]}
     found = rounds(project)
     tables: list[Table] = []
 
@@ -203,11 +206,16 @@ def methods_appendix(
     # 4. coefficients per round
     trajectory_table = reading_table(data)
     trajectory_table.title = "Krippendorff's alpha per code and round, with 95% interval and n"
+    if unused:
+        trajectory_table.notes.append(
+            f"{len(unused)} code(s) no coder applied in any round (alpha undefined, not listed): "
+            + ", ".join(c["number"] or c["name"] for c in unused)
+            + "."
+        )
     tables.append(trajectory_table)
 
     # 5. below threshold and what was done
     edits = cb_versions.edits(project)
-    labels = {c.guid: c.label for c in project.codes(include_archived=True)}
     decisions = project.events(actions=(DECIDE,))
     below_rows = []
     for code in data["codes"]:
@@ -220,7 +228,7 @@ def methods_appendix(
             linked = [
                 e
                 for e in edits
-                if (label in e.confusion or e.label.startswith(label))
+                if code["guid"] in e.codes
                 and (e.round is None or e.round >= r.number)
                 and e.at >= r.opened_at
             ]
@@ -281,12 +289,14 @@ def methods_appendix(
                 if e.version is not None
                 and before < e.version <= after
                 and e.reason
-                and (labels.get(change.guid, "") and e.label.startswith(labels[change.guid]))
+                and e.codes[:1] == (change.guid,)
             ]
-            what = "; ".join(f"{f}: {_short(a)} -> {_short(b)}" for f, a, b in change.fields)
+            what = "; ".join(
+                f"{f}: '{_short(a)}' became '{_short(b)}'" for f, a, b in change.fields
+            )
             change_rows.append(
                 {
-                    "versions": f"{before} -> {after}",
+                    "versions": f"{before} to {after}",
                     "code": change.label,
                     "change": change.kind + (f" ({what})" if what else ""),
                     "reason": "; ".join(dict.fromkeys(why)) or "no reason recorded",

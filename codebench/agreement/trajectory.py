@@ -71,6 +71,7 @@ def trajectory(
                     "n": alpha.get("n"),
                     "ci": alpha.get("ci"),
                     "band": KRIPPENDORFF.band(alpha["value"]),
+                    "applied": entry["applied"],
                 }
             )
     return {

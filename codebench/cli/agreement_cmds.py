@@ -313,7 +313,8 @@ def disagreements(
             chosen = get_round(project, round_ref)
             scope = {t.id for t in round_transcripts(project, chosen)}
             pair = pair or [c.name for c in chosen.coders[:2]]
-            say(f"Disagreements in {chosen.label}.", err=True)
+            if fmt == "table":
+                say(f"Disagreements in {chosen.label}.")
         items = list_disagreements(
             project,
             pair,

@@ -61,7 +61,10 @@ class Edit:
     version: int | None
     reason: str | None
     confusion: tuple[str, ...]
+    """The confused codes' numbers (or names)."""
     round: int | None
+    codes: tuple[str, ...] = ()
+    """GUIDs of the codes the edit touched and of the codes it names in its confusion."""
 
 
 def versions(project: Project) -> list[Version]:
@@ -120,7 +123,9 @@ def _show(field: str, value: Any, names: dict[str, str]) -> str:
 def edits(project: Project) -> list[Edit]:
     """Every logged codebook edit, oldest first, with its reason, confusion and round."""
     coders = {c.id: c.name for c in project.coders()}
-    labels = {c.guid: c.label for c in project.codes(include_archived=True)}
+    every = project.codes(include_archived=True)
+    labels = {c.guid: c.label for c in every}
+    short = {c.guid: c.number or c.name for c in every}
     out = []
     for event in project.events(actions=EDIT_ACTIONS):
         p = event.payload
@@ -137,8 +142,11 @@ def edits(project: Project) -> list[Edit]:
                 label=label,
                 version=p.get("codebook_version"),
                 reason=p.get("reason"),
-                confusion=tuple(labels.get(g, g) for g in p.get("confusion", [])),
+                confusion=tuple(short.get(g, g) for g in p.get("confusion", [])),
                 round=p.get("round"),
+                codes=tuple(
+                    dict.fromkeys(g for g in (guid, p.get("target"), *p.get("confusion", [])) if g)
+                ),
             )
         )
     return out
