@@ -126,3 +126,37 @@ def codings_by_version(
         params = list(transcript_ids)
     sql += " GROUP BY codebook_version"
     return {int(v): int(n) for v, n in db.execute(sql, params).fetchall()}
+
+
+def replace_versions(
+    db: sqlite_utils.Database,
+    versions: list[tuple[int, list[dict[str, Any]], str, str]],
+    coded: set[int],
+) -> None:
+    """Replace every version with ``(number, snapshot, created_at, updated_at)`` rows (an import).
+
+    Versions in ``coded`` have codings, so they count as coded since their
+    snapshot; with no rows, version 1 becomes the codebook as it stands.
+    Call inside the caller's transaction.
+    """
+    db.execute("DELETE FROM codebook_versions")
+    if not versions:
+        write_version(db, 1, snapshot(db))
+        if 1 in coded:
+            db.execute("UPDATE codebook_versions SET last_coding_id = 0")
+        return
+    last = int(db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0])
+    db.conn.executemany(
+        "INSERT INTO codebook_versions (number, snapshot, last_coding_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        [
+            (
+                number,
+                json.dumps(body, ensure_ascii=False, sort_keys=True),
+                0 if number in coded else last,
+                created,
+                updated,
+            )
+            for number, body, created, updated in versions
+        ],
+    )

@@ -296,3 +296,52 @@ def test_versions_open_on_the_first_edit_after_coding(project: Project, write_in
         ("description", "before any coding", "after coding"),
     )
     assert changes["04.2 Disadvantages and tensions of the mutual ethos"].kind == "changed"
+
+
+def test_jsonl_carries_codebook_versions(project: Project, write_interview, tmp_path: Path) -> None:
+    from codebench.codebook import edits, versions
+    from codebench.exchange.jsonl import export_jsonl, import_jsonl
+
+    assert project.import_files([write_interview("a")]).ok
+    project.code_segments("alice", "a", [1], "04.1")
+    edits.edit_code(project, "lead", "04.1", description="sharper")
+    project.code_segments("alice", "a", [2], "04.1")
+    first = tmp_path / "a.jsonl"
+    export_jsonl(project, first)
+    records = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["codebook_version"] for r in records if r["type"] == "coding") == [1, 2]
+    assert [r["number"] for r in records if r["type"] == "codebook_version"] == [1, 2]
+
+    rebuilt = Project.init(tmp_path / "b.db")
+    try:
+        import_jsonl(first, rebuilt)
+        assert codings_by_version(rebuilt.db) == {1: 1, 2: 1}
+        assert [v.codes for v in versions.versions(rebuilt)] == [
+            v.codes for v in versions.versions(project)
+        ]
+        again = tmp_path / "b.jsonl"
+        export_jsonl(rebuilt, again)
+        assert again.read_bytes() == first.read_bytes()
+        # Codings under version 2 exist: the next definition change opens version 3.
+        edits.edit_code(rebuilt, "lead", "04.1", description="sharper still")
+        assert versions.current(rebuilt) == 3
+    finally:
+        rebuilt.close()
+
+    # A dump from before codebook versions: its codings were made under version 1.
+    old = tmp_path / "old.jsonl"
+    lines = []
+    for r in records:
+        if r["type"] == "codebook_version":
+            continue
+        if r["type"] == "coding":
+            r = {k: v for k, v in r.items() if k != "codebook_version"}
+        lines.append(json.dumps(r, sort_keys=True, ensure_ascii=False))
+    old.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    legacy = Project.init(tmp_path / "c.db")
+    try:
+        import_jsonl(old, legacy)
+        assert codings_by_version(legacy.db) == {1: 2}
+        assert versions.current(legacy) == 1
+    finally:
+        legacy.close()
