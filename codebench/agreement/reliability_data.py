@@ -396,6 +396,7 @@ def _select_transcripts(
     coders: Sequence[Coder],
     include_unfinished: bool,
     done_if_coded: set[int],
+    scope: Sequence[Transcript] | None = None,
 ) -> _Selection:
     """Which transcripts are compared and what each coder rated in them (see :func:`extract_units`).
 
@@ -418,7 +419,10 @@ def _select_transcripts(
     rated: dict[tuple[int, int], frozenset[int] | None] = {}
     partial: set[tuple[int, int]] = set()
     untouched = 0
+    within = None if scope is None else {t.id for t in scope}
     for t in project.transcripts():
+        if within is not None and t.id not in within:
+            continue  # outside the scope (a round's sample): neither compared nor excluded
         state = {c.id: statuses.get((c.id, t.id), "not-started") for c in coders}
         finished = {
             c.id
@@ -479,6 +483,7 @@ def extract_units(
     done_if_coded: Iterable[int] = (),
     min_coders: int = 2,
     child_implies_parent: bool = False,
+    transcripts: Sequence[Transcript] | None = None,
 ) -> Units:
     """Build the compared units and ratings from a project (see the module docstring).
 
@@ -486,7 +491,8 @@ def extract_units(
     on every transcript they have codings in. ``min_overlap`` is the share of
     a unit the codings must cover; ``None`` counts any overlap; by default
     the unit's rule (:func:`default_overlap`: half of a segment, any overlap
-    of a turn).
+    of a turn). ``transcripts`` limits the comparison to those transcripts (a
+    round's sample); ``None`` considers every transcript.
     """
     if unit not in UNIT_KINDS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNIT_KINDS)})")
@@ -505,7 +511,9 @@ def extract_units(
     code_list, code_index = resolve_codes(project, codes, level, child_implies_parent)
     if not code_list:
         raise CodebenchError("no codes to compare")
-    selection = _select_transcripts(project, coder_list, include_unfinished, set(done_if_coded))
+    selection = _select_transcripts(
+        project, coder_list, include_unfinished, set(done_if_coded), transcripts
+    )
     chosen = selection.chosen
     notes = _notes(unit, min_overlap, level, include_unfinished, selection.design)
     if unit == "character":

@@ -108,7 +108,10 @@ def _header(report: dict[str, Any]) -> Any:
     units = report["units"]
     text = Text()
     text.append("Inter-coder agreement", style="bold")
-    text.append(f"  {report['project']}\n", style="dim")
+    text.append(f"  {report['project']}", style="dim")
+    if report.get("round"):
+        text.append(f"  {report['round']['label']}", style="bold")
+    text.append("\n")
     text.append(f"Coders: {coders} · unit: {s['unit']}")
     text.append(
         f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)"

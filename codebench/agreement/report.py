@@ -654,14 +654,18 @@ def agreement_report(
     against_consensus: bool = False,
     consensus_name: str = "consensus",
     bootstrap_by: str | None = None,
+    round: int | str | None = None,
 ) -> dict[str, Any]:
     """Read the project and build the report (``mode: "coders"``).
 
     With ``against_consensus`` the result has ``mode: "against-consensus"``
     and one full report per human coder compared with the consensus coder
-    under ``comparisons``.
+    under ``comparisons``. With ``round`` (a number or name) the report is
+    that round's: exactly its sample's transcripts and, unless ``coders`` are
+    given, its coders; the round is named in the report (``round``) and in
+    every output's title and notes.
     """
-    options = {
+    options: dict[str, Any] = {
         "unit": unit,
         "codes": codes,
         "min_overlap": min_overlap,
@@ -670,15 +674,28 @@ def agreement_report(
         "include_unfinished": include_unfinished,
     }
     name = project.path.name
+    scope: dict[str, Any] | None = None
+    if round is not None:
+        from codebench.design.rounds import get_round, round_transcripts
+
+        chosen = get_round(project, round)
+        options["transcripts"] = round_transcripts(project, chosen)
+        coders = list(coders) if coders else [c.name for c in chosen.coders]
+        scope = {**chosen.as_json(), "note": chosen.describe()}
     if not against_consensus:
-        units = extract_units(project, coders=coders, **options)  # type: ignore[arg-type]
-        return build_report(
+        units = extract_units(project, coders=coders, **options)
+        return _scoped(
+            build_report(
+                units,
+                bootstrap=bootstrap,
+                seed=seed,
+                ci_level=ci_level,
+                project_name=name,
+                bootstrap_by=bootstrap_by,
+            ),
+            scope,
+            project,
             units,
-            bootstrap=bootstrap,
-            seed=seed,
-            ci_level=ci_level,
-            project_name=name,
-            bootstrap_by=bootstrap_by,
         )
     from codebench.agreement.consensus import consensus_coder
 
@@ -689,7 +706,7 @@ def agreement_report(
     comparisons = []
     skipped = []
     for human in humans:
-        units = extract_units(project, coders=[human, gold], done_if_coded=[gold.id], **options)  # type: ignore[arg-type]
+        units = extract_units(project, coders=[human, gold], done_if_coded=[gold.id], **options)
         if units.n_units == 0:
             skipped.append(
                 {
@@ -699,16 +716,21 @@ def agreement_report(
             )
             continue
         comparisons.append(
-            build_report(
+            _scoped(
+                build_report(
+                    units,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    ci_level=ci_level,
+                    project_name=name,
+                    bootstrap_by=bootstrap_by,
+                ),
+                scope,
+                project,
                 units,
-                bootstrap=bootstrap,
-                seed=seed,
-                ci_level=ci_level,
-                project_name=name,
-                bootstrap_by=bootstrap_by,
             )
         )
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "mode": "against-consensus",
         "codebench_version": __version__,
@@ -717,3 +739,29 @@ def agreement_report(
         "comparisons": comparisons,
         "skipped": skipped,
     }
+    if scope is not None:
+        out["round"] = scope
+    return out
+
+
+def _scoped(
+    report: dict[str, Any], scope: dict[str, Any] | None, project: Project, units: Units
+) -> dict[str, Any]:
+    """Name the round a report covers: ``report["round"]``, a setting, and the first note.
+
+    The note also says which codebook versions the compared codings were made
+    under, so a round whose coders kept coding after a revision says so.
+    """
+    if scope is None:
+        return report
+    from codebench.store.codebook_versions import codings_by_version
+
+    by_version = codings_by_version(project.db, [t.id for t in units.transcripts])
+    versions = ", ".join(f"version {v}: {n}" for v, n in sorted(by_version.items()))
+    report["round"] = {**scope, "codings_by_codebook_version": by_version}
+    report["settings"] = {"round": scope["label"], **report["settings"]}
+    report["notes"] = [
+        f"{scope['note']} Codings in these transcripts by codebook version: {versions or 'none'}.",
+        *report["notes"],
+    ]
+    return report

@@ -43,7 +43,10 @@ def comparisons(report: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]
 
 
 def title(report: dict[str, Any]) -> str:
-    return f"Inter-coder agreement: {report['project']}"
+    """The report's title: the project, and the round when the report is a round's."""
+    scope = report.get("round")
+    where = f", {scope['label']}" if scope else ""
+    return f"Inter-coder agreement: {report['project']}{where}"
 
 
 def _value(item: dict[str, Any] | None, key: str = "value") -> Any:
@@ -120,6 +123,9 @@ def codes_data(report: dict[str, Any]) -> Table:
         names = [c["name"] for c in rep["coders"]]
         for entry in rep["codes"]:
             row: dict[str, Any] = {}
+            if report.get("round"):
+                row["round"] = report["round"]["label"]
+                kinds["round"] = "text"
             if coder is not None:
                 row["coder"] = coder
                 row["consensus"] = report["consensus"]
@@ -165,7 +171,7 @@ def codes_data(report: dict[str, Any]) -> Table:
             row["_fill"] = _fills(entry)
             rows.append(row)
     kinds.update(undefined="text", diagnostics="text", design="text", overlap_rule="text")
-    keys = 4 if report.get("mode") == "against-consensus" else 2
+    keys = (4 if report.get("mode") == "against-consensus" else 2) + bool(report.get("round"))
     return _table("codes", title(report), rows, kinds, keys=keys)
 
 

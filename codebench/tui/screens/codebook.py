@@ -9,7 +9,7 @@ reload its code tree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.console import Group
 from rich.text import Text
@@ -329,7 +329,7 @@ class CodebookScreen(Screen[bool]):
             if form is None:
                 return
             parent = parents[form.placement]
-            fields = dict(form.values)
+            fields: dict[str, Any] = dict(form.values)
             code = self._run(
                 "add the code",
                 lambda: edits.add_code(
@@ -387,7 +387,7 @@ class CodebookScreen(Screen[bool]):
         def done(form: CodeForm | None) -> None:
             if form is None:
                 return
-            changed = {k: v for k, v in form.values.items() if v != current.get(k)}
+            changed: dict[str, Any] = {k: v for k, v in form.values.items() if v != current.get(k)}
             if not changed:
                 return
             edited = self._run(
