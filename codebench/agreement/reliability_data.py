@@ -27,7 +27,7 @@ benchmark and other callers can use it without a project.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -394,13 +394,15 @@ def _select_transcripts(
     coders: Sequence[Coder],
     include_unfinished: bool,
     done_if_coded: set[int],
+    transcript_ids: Collection[int] | None = None,
 ) -> _Selection:
     """Which transcripts are compared and what each coder rated in them (see :func:`extract_units`).
 
     A transcript is compared when at least two compared coders rated some of
     it, so one coder who finished little does not shrink every other pair's
     comparison; ``include_unfinished`` also takes every transcript a coder
-    touched, as before.
+    touched, as before. ``transcript_ids`` limits the look to those
+    transcripts (one transcript's adjudication, a round's sample).
     """
     from codebench.design.assignments import design_map
 
@@ -417,6 +419,8 @@ def _select_transcripts(
     partial: set[tuple[int, int]] = set()
     untouched = 0
     for t in project.transcripts():
+        if transcript_ids is not None and t.id not in transcript_ids:
+            continue
         state = {c.id: statuses.get((c.id, t.id), "not-started") for c in coders}
         finished = {
             c.id
@@ -477,6 +481,7 @@ def extract_units(
     done_if_coded: Iterable[int] = (),
     min_coders: int = 2,
     child_implies_parent: bool = False,
+    transcript_ids: Collection[int] | None = None,
 ) -> Units:
     """Build the compared units and ratings from a project (see the module docstring).
 
@@ -484,7 +489,7 @@ def extract_units(
     on every transcript they have codings in. ``min_overlap`` is the share of
     a unit the codings must cover; ``None`` counts any overlap; by default
     the unit's rule (:func:`default_overlap`: half of a segment, any overlap
-    of a turn).
+    of a turn). ``transcript_ids`` (ids) limits the units to those transcripts.
     """
     if unit not in UNIT_KINDS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNIT_KINDS)})")
@@ -503,7 +508,9 @@ def extract_units(
     code_list, code_index = resolve_codes(project, codes, level, child_implies_parent)
     if not code_list:
         raise CodebenchError("no codes to compare")
-    selection = _select_transcripts(project, coder_list, include_unfinished, set(done_if_coded))
+    selection = _select_transcripts(
+        project, coder_list, include_unfinished, set(done_if_coded), transcript_ids
+    )
     chosen = selection.chosen
     notes = _notes(unit, min_overlap, level, include_unfinished, selection.design)
     if unit == "character":
