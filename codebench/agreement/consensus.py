@@ -1,30 +1,45 @@
-"""Settling disagreements into a consensus coding (adjudication).
+"""Settling disagreements into a consensus coding (adjudication), for two coders or more.
 
-Two coders A and B *disagree* on code c in a segment when one applied c there
-and the other, who rated the segment, did not.  A decision settles a whole
-segment: the consensus coder's codes on it become
+The *raters* of a segment are the compared coders who rated it by the study
+design (assignments, else done statuses: :mod:`codebench.agreement.reliability_data`
+decides, this module never re-derives who rated what). The raters
+*disagree* on code c in a segment when some but not all of them applied c
+there (by the reports' overlap rule). A decision settles a whole segment:
+the consensus coder's codes on it become
 
-* ``accept_a``: A's codes;  ``accept_b``: B's codes;
-* ``both``: every code either applied;  ``neither``: only the codes both applied;
+* ``accept`` (with ``accept=`` a rater): that rater's codes;
+* ``all``: every code any rater applied (the union);
+* ``agreed``: only the codes every rater applied (the intersection);
+* ``majority``: the codes applied by more than half of the segment's raters
+  (a tie, exactly half, does not carry the code; with two raters this is
+  ``agreed``);
 * ``edit``: the codes the decider picks.
+
+The pairwise names stay as aliases: ``accept_a``/``accept_b`` accept the
+first/second rater, ``both`` is ``all`` and ``neither`` is ``agreed``.
 
 So a segment where A used 04.1 and B used 04.2 is settled at once for both
 codes.  The consensus coder (kind ``consensus``, default name
 ``consensus``) receives whole-segment codings through the Project API, and
 each decision is one transaction that also appends a ``consensus.decide``
-event naming the decider, the choice, both coders' codes and the result.
+event naming the decider, the choice, each rater's codes, the result and an
+optional written ``reason``.
 
 Progress is derived, never stored twice: a disagreement is *decided* when a
 ``consensus.decide`` event for its segment (for this consensus coder) covers
 its code.  Re-deciding a segment replaces the earlier decision.
-:func:`seed_consensus` copies the codes both coders agree on into the
-consensus for segments nobody had to decide.
+
+When every disagreement of a transcript is decided, the consensus coder is
+marked done there (after the codes every rater agreed on are copied in), so
+the reports' rule "the consensus only where it is done" (``reports/scope.py``)
+follows adjudication; when a new disagreement appears there, the mark is
+taken back. Only marks this module made are taken back (they are logged as
+automatic status changes); a consensus a person marked done stays done.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,12 +52,28 @@ from codebench.store import agreement_sql
 from codebench.store import events as event_sql
 
 if TYPE_CHECKING:
+    from codebench.agreement.reliability_data import Units
     from codebench.project import Project
 
-CHOICES = ("accept_a", "accept_b", "both", "neither", "edit")
+#: The choices a decision makes, and the pairwise names kept as aliases.
+CHOICES = ("accept", "all", "agreed", "majority", "edit")
+ALIASES = {"accept_a": "accept", "accept_b": "accept", "both": "all", "neither": "agreed"}
+#: Every name :func:`adjudicate` takes (the CLI's choices).
+CHOICE_NAMES = (*CHOICES, *ALIASES)
+#: How a choice reads in lists and logs (``{coder}``: the accepted rater).
+CHOICE_TEXT = {
+    "accept": "accepted {coder}",
+    "all": "kept every code (all)",
+    "agreed": "kept only agreed codes",
+    "majority": "kept the majority's codes",
+    "edit": "edited",
+}
 DECIDE = "consensus.decide"
 SEED = "consensus.seed"
+STATUS = "status.set"
 DEFAULT_CONSENSUS = "consensus"
+#: ``within``: transcript id → the segment ordinals it covers, or ``None`` for all of it.
+Within = Mapping[int, Collection[int] | None]
 
 
 @dataclass(frozen=True)
@@ -52,15 +83,26 @@ class Decision:
     event_id: int
     decider: str
     choice: str
+    """One of :data:`CHOICES` (older logs' pairwise names are read as their canonical choice)."""
     scope: frozenset[str]
     """GUIDs of the codes the decision settled on the segment."""
     result: frozenset[str]
     """GUIDs of the codes the consensus got on the segment."""
+    accepted: str | None = None
+    """For ``accept``: the name of the rater whose codes were taken."""
+    reason: str = ""
+    """The decider's written reason (empty when none was given)."""
+    at: str = ""
+
+    @property
+    def text(self) -> str:
+        """The choice in words ("accepted bob")."""
+        return CHOICE_TEXT.get(self.choice, self.choice).format(coder=self.accepted or "?")
 
 
 @dataclass(frozen=True)
 class Disagreement:
-    """A segment where coders A and B differ on ``code``."""
+    """A segment where its raters differ on ``code``."""
 
     transcript: Transcript
     ordinal: int
@@ -69,10 +111,12 @@ class Disagreement:
     speaker: str | None
     text: str
     code: Code
-    coder_a: Coder
-    coder_b: Coder
-    codes_a: tuple[Code, ...]
-    codes_b: tuple[Code, ...]
+    raters: tuple[Coder, ...]
+    """The compared coders who rated this segment by the design, in the compared order."""
+    rater_codes: tuple[tuple[Code, ...], ...]
+    """Each rater's codes on the segment (aligned with :attr:`raters`)."""
+    compared: tuple[Coder, ...] = ()
+    """Every compared coder (the adjudication's coder set, some of whom may not rate this segment)."""
     decision: Decision | None = None
 
     @property
@@ -80,9 +124,26 @@ class Disagreement:
         return self.decision is not None
 
     @property
-    def applied_by(self) -> Coder:
-        """The coder who applied :attr:`code` (the other did not)."""
-        return self.coder_a if any(c.id == self.code.id for c in self.codes_a) else self.coder_b
+    def applied_by(self) -> tuple[Coder, ...]:
+        """The raters who applied :attr:`code` here (the others did not)."""
+        return tuple(k for k, codes in zip(self.raters, self.rater_codes) if self.code in codes)
+
+    def codes_of(self, coder: Coder) -> tuple[Code, ...]:
+        """``coder``'s codes on the segment (empty for a coder who did not rate it)."""
+        for k, codes in zip(self.raters, self.rater_codes):
+            if k.id == coder.id:
+                return codes
+        return ()
+
+    @property
+    def disputed(self) -> tuple[Code, ...]:
+        """Every code some but not all raters applied here (this one among them)."""
+        applied = {c.id: c for codes in self.rater_codes for c in codes}
+        return tuple(
+            c
+            for cid, c in applied.items()
+            if not all(any(x.id == cid for x in codes) for codes in self.rater_codes)
+        )
 
     @property
     def key(self) -> tuple[str, int, int, str]:
@@ -108,42 +169,125 @@ def consensus_coder(
     return coder
 
 
-def default_pair(
+def adjudication_coders(
     project: Project, coders: Sequence[str | Coder] | None = None
-) -> tuple[Coder, Coder]:
-    """The two compared coders: those given, else the first two human coders."""
+) -> list[Coder]:
+    """The compared coders: those given, else the agreement report's default coders.
+
+    Two or more, none of them a consensus coder.
+    """
+    from codebench.agreement.reliability_data import resolve_coders
+
     if coders:
-        picked = [c if isinstance(c, Coder) else project.coder(c) for c in coders]
+        picked: list[Coder] = []
+        for ref in coders:
+            coder = ref if isinstance(ref, Coder) else project.coder(ref)
+            if all(coder.id != c.id for c in picked):
+                picked.append(coder)
     else:
-        picked = [c for c in project.coders() if c.kind == "human"]
-    if len(picked) < 2 or picked[0].id == picked[1].id:
-        raise CodebenchError("adjudication compares two coders: pass --coders a,b")
-    if len(picked) > 2 and coders:
+        picked = [c for c in resolve_coders(project, None) if c.kind == "human"]
+    if any(c.kind == "consensus" for c in picked):
         raise CodebenchError(
-            "adjudication compares exactly two coders at a time: pass --coders a,b"
+            "adjudication compares human coders; the consensus coder is what it writes"
         )
-    return picked[0], picked[1]
+    if len(picked) < 2:
+        raise CodebenchError("adjudication compares two or more coders: pass --coders a,b[,c…]")
+    return picked
+
+
+def _decision(event_id: int, decider: str, at: str, payload: Mapping[str, Any]) -> Decision:
+    """A :class:`Decision` from a ``consensus.decide`` payload (older pairwise ones included)."""
+    choice = str(payload["choice"])
+    accepted = payload.get("accepted")
+    raters = list(payload.get("coders") or [])
+    if choice in ("accept_a", "accept_b") and accepted is None:
+        index = 0 if choice == "accept_a" else 1
+        accepted = raters[index] if len(raters) > index else None
+    return Decision(
+        event_id=event_id,
+        decider=decider,
+        choice=ALIASES.get(choice, choice),
+        scope=frozenset(payload.get("scope", [])),
+        result=frozenset(payload.get("result", [])),
+        accepted=accepted,
+        reason=str(payload.get("reason") or ""),
+        at=at,
+    )
+
+
+def decision_history(project: Project, consensus: Coder) -> list[tuple[Decision, dict[str, Any]]]:
+    """Every decision for this consensus coder, oldest first, with its event payload."""
+    names = {c.id: c.name for c in project.coders()}
+    out: list[tuple[Decision, dict[str, Any]]] = []
+    for event in project.events(actions=(DECIDE,)):
+        payload = event.payload
+        if payload.get("consensus") != consensus.guid:
+            continue
+        decider = (
+            names.get(event.coder_id, "")
+            if event.coder_id is not None
+            else str(payload.get("decider", "?"))
+        )
+        out.append((_decision(event.id, decider, event.at, payload), payload))
+    return out
 
 
 def decisions(project: Project, consensus: Coder) -> dict[tuple[str, int, int], Decision]:
     """The latest decision on each segment ``(transcript guid, start, end)`` for this consensus coder."""
-    names = {c.id: c.name for c in project.coders()}
     out: dict[tuple[str, int, int], Decision] = {}
-    for event_id, coder_id, raw in agreement_sql.decision_payloads(project.db, DECIDE):
-        payload = json.loads(raw)
-        if payload.get("consensus") != consensus.guid:
-            continue
-        key = (payload["transcript"], int(payload["start"]), int(payload["end"]))
-        out[key] = Decision(
-            event_id=event_id,
-            decider=names.get(coder_id, "")
-            if coder_id is not None
-            else payload.get("decider", "?"),
-            choice=payload["choice"],
-            scope=frozenset(payload.get("scope", [])),
-            result=frozenset(payload.get("result", [])),
-        )
+    for decision, payload in decision_history(project, consensus):
+        out[(payload["transcript"], int(payload["start"]), int(payload["end"]))] = decision
     return out
+
+
+def _units(
+    project: Project,
+    coders: Sequence[Coder],
+    include_unfinished: bool,
+    transcript_ids: Collection[int] | None = None,
+) -> Units:
+    from codebench.agreement.reliability_data import extract_units
+
+    return extract_units(
+        project,
+        unit="segment",
+        coders=list(coders),
+        include_unfinished=include_unfinished,
+        transcripts=None
+        if transcript_ids is None
+        else [t for t in project.transcripts() if t.id in transcript_ids],
+    )
+
+
+def _in_within(units: Units, within: Within | None) -> np.ndarray:
+    """Which units fall inside ``within`` (every unit without a filter)."""
+    keep = np.ones(units.n_units, dtype=bool)
+    if within is None:
+        return keep
+    for u in range(units.n_units):
+        t = units.transcripts[int(units.unit_transcript[u])]
+        if t.id not in within:
+            keep[u] = False
+            continue
+        ordinals = within[t.id]
+        keep[u] = ordinals is None or int(units.unit_segment[u]) in ordinals
+    return keep
+
+
+def _disputes(units: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rated (coders, units), applied (codes, coders, units), differ (codes, units))``.
+
+    A code is disputed on a unit rated by two or more coders when some but not all of them applied it.
+    """
+    if units.data.shape[0] == 0:
+        empty = np.zeros((0, units.n_units), dtype=bool)
+        return np.zeros((len(units.coders), units.n_units), dtype=bool), units.data == 1.0, empty
+    rated = ~np.isnan(units.data[0])
+    applied = units.data == 1.0
+    raters = rated.sum(axis=0)
+    count = applied.sum(axis=1)
+    differ = (count > 0) & (count < raters[None, :]) & (raters[None, :] >= 2)
+    return rated, applied, differ
 
 
 def list_disagreements(
@@ -153,30 +297,28 @@ def list_disagreements(
     *,
     include_unfinished: bool = False,
     consensus_name: str = DEFAULT_CONSENSUS,
+    within: Within | None = None,
+    transcript_ids: Collection[int] | None = None,
 ) -> list[Disagreement]:
-    """Every (segment, code) where the two coders differ, on the compared segments.
+    """Every (segment, code) where the segment's raters differ, on the compared segments.
 
     Ordered by code (codebook order), transcript and segment.  With ``code``
-    only that code's disagreements.  Each carries the decision that settled
-    it, if any.
+    only that code's disagreements; with ``within`` only the segments it
+    names (``{transcript id: ordinals or None}``: a reliability round's
+    sample, say).  Each carries the decision that settled it, if any.
     """
-    from codebench.agreement.reliability_data import extract_units
-
-    a, b = default_pair(project, coders)
-    units = extract_units(
-        project, unit="segment", coders=[a, b], include_unfinished=include_unfinished
-    )
+    compared = adjudication_coders(project, coders)
+    if within is not None:
+        transcript_ids = set(within) & set(transcript_ids) if transcript_ids else set(within)
+    units = _units(project, compared, include_unfinished, transcript_ids)
     wanted = project.code(code) if code is not None else None
     try:
         gold: Coder | None = consensus_coder(project, consensus_name, create=False)
     except NotFound:
         gold = None
     settled = decisions(project, gold) if gold is not None else {}
-    data = units.data
-    rated = ~np.isnan(data[0, 0]) & ~np.isnan(data[0, 1])
-    applied_a = data[:, 0, :] == 1.0
-    applied_b = data[:, 1, :] == 1.0
-    differ = (applied_a != applied_b) & rated[None, :]
+    rated, applied, differ = _disputes(units)
+    differ = differ & _in_within(units, within)[None, :]
     texts: dict[int, str] = {}
     speakers: dict[tuple[int, int], str | None] = {}
     out: list[Disagreement] = []
@@ -194,6 +336,7 @@ def list_disagreements(
             if decision is not None and c.guid not in decision.scope:
                 decision = None
             ordinal = int(units.unit_segment[u])
+            who = np.flatnonzero(rated[:, u])
             out.append(
                 Disagreement(
                     transcript=t,
@@ -203,10 +346,12 @@ def list_disagreements(
                     speaker=speakers.get((t.id, ordinal)),
                     text=texts[t.id][start:end],
                     code=c,
-                    coder_a=a,
-                    coder_b=b,
-                    codes_a=tuple(units.codes[i] for i in np.flatnonzero(applied_a[:, u])),
-                    codes_b=tuple(units.codes[i] for i in np.flatnonzero(applied_b[:, u])),
+                    raters=tuple(units.coders[int(i)] for i in who),
+                    rater_codes=tuple(
+                        tuple(units.codes[j] for j in np.flatnonzero(applied[:, int(i), u]))
+                        for i in who
+                    ),
+                    compared=tuple(compared),
                     decision=decision,
                 )
             )
@@ -234,6 +379,61 @@ def _codes_on(
     return out
 
 
+def _ratings_of(units: Units, ordinal: int) -> tuple[list[Coder], list[set[int]]] | None:
+    """The raters of the segment ``ordinal`` (the only transcript of ``units``) and their code ids."""
+    hits = np.flatnonzero(units.unit_segment == ordinal)
+    if hits.size == 0:
+        return None
+    u = int(hits[0])
+    rated, applied, _differ = _disputes(units)
+    who = [int(i) for i in np.flatnonzero(rated[:, u])]
+    return (
+        [units.coders[i] for i in who],
+        [{units.codes[j].id for j in np.flatnonzero(applied[:, i, u])} for i in who],
+    )
+
+
+def result_of(
+    choice: str, raters: Sequence[Coder], codes: Sequence[set[int]], accept: Coder | None = None
+) -> set[int]:
+    """The code ids a choice gives the segment (``edit`` excepted: the decider picks)."""
+    if choice == "accept":
+        if accept is None:
+            raise CodebenchError("accept needs the coder whose codes to take")
+        for k, mine in zip(raters, codes):
+            if k.id == accept.id:
+                return set(mine)
+        raise CodebenchError(f"{accept.name} did not rate this segment: accept one of its raters")
+    if choice == "all":
+        return set().union(*codes)
+    if choice == "agreed":
+        return set.intersection(*(set(c) for c in codes)) if codes else set()
+    if choice == "majority":
+        counts: dict[int, int] = {}
+        for mine in codes:
+            for cid in mine:
+                counts[cid] = counts.get(cid, 0) + 1
+        return {cid for cid, n in counts.items() if 2 * n > len(codes)}  # a tie does not carry
+    raise CodebenchError(f"unknown choice {choice!r} (use {', '.join(CHOICE_NAMES)})")
+
+
+def _accepted(
+    choice: str, accept: str | Coder | None, raters: Sequence[Coder], project: Project
+) -> Coder | None:
+    """The rater an ``accept`` takes: named, or the first/second rater for ``accept_a``/``accept_b``."""
+    if choice in ("accept_a", "accept_b"):
+        index = 0 if choice == "accept_a" else 1
+        if len(raters) <= index:
+            raise CodebenchError(f"{choice}: this segment has only {len(raters)} rater(s)")
+        return raters[index]
+    if ALIASES.get(choice, choice) != "accept":
+        return None
+    if accept is None:
+        names = ", ".join(k.name for k in raters)
+        raise CodebenchError(f"accept needs the coder whose codes to take (one of: {names})")
+    return accept if isinstance(accept, Coder) else project.coder(accept)
+
+
 def adjudicate(
     project: Project,
     decider: str | Coder,
@@ -244,48 +444,60 @@ def adjudicate(
     *,
     coders: Sequence[str | Coder] | None = None,
     codes: Sequence[str | int | Code] | None = None,
+    accept: str | Coder | None = None,
+    reason: str | None = None,
+    include_unfinished: bool = False,
 ) -> Decision:
     """Decide one segment; write the consensus codes and log ``consensus.decide``.
 
     ``unit`` is a :class:`Disagreement` or ``(transcript, segment ordinal)``;
-    ``code`` the disagreement being decided (it must be one A and B differ
-    on, except for ``edit``); ``codes`` the picked codes for ``edit``.
+    ``code`` the disagreement being decided (one the raters differ on,
+    except for ``edit``); ``codes`` the picked codes for ``edit``; ``accept``
+    the rater whose codes ``accept`` takes; ``reason`` the decider's words,
+    kept in the event. The raters and their codes are read afresh from the
+    design, so a decision never rests on a stale list.
     """
-    if choice not in CHOICES:
-        raise CodebenchError(f"unknown choice {choice!r} (use {', '.join(CHOICES)})")
-    if choice == "edit" and codes is None:
+    if choice not in CHOICE_NAMES:
+        raise CodebenchError(f"unknown choice {choice!r} (use {', '.join(CHOICE_NAMES)})")
+    canonical = ALIASES.get(choice, choice)
+    if canonical == "edit" and codes is None:
         raise CodebenchError("edit needs the codes to give the segment")
     if isinstance(unit, Disagreement):
         transcript, ordinal = unit.transcript, unit.ordinal
-        a, b = unit.coder_a, unit.coder_b
+        compared = list(unit.compared or unit.raters)
     else:
         transcript, ordinal = project.transcript(unit[0]), int(unit[1])
-        a, b = default_pair(project, coders)
+        compared = adjudication_coders(project, coders)
     segment = project.segment(transcript, ordinal)
     if not segment.codable:
         raise CodebenchError(f"segment {ordinal} of {transcript.name!r} is not codable")
     the_code = project.code(code)
+    units = _units(project, compared, include_unfinished, {transcript.id})
+    found = _ratings_of(units, ordinal)
+    if found is None or len(found[0]) < 2:
+        names = ", ".join(k.name for k in compared)
+        raise CodebenchError(
+            f"segment {ordinal} of {transcript.name} is not rated by two of {names} "
+            "by the design (assignments, or transcripts marked done): nothing to decide"
+        )
+    raters, rated_codes = found
+    applied = sum(1 for mine in rated_codes if the_code.id in mine)
+    if canonical != "edit" and not 0 < applied < len(raters):
+        how = "all applied" if applied else "none applied"
+        raise CodebenchError(
+            f"{', '.join(k.name for k in raters)} agree on {the_code.label} in segment {ordinal} "
+            f"of {transcript.name} ({how}): nothing to decide"
+        )
+    taken = _accepted(choice, accept, raters, project)
+    if canonical == "edit":
+        result = {project.code(c).id for c in codes or ()}
+    else:
+        result = result_of(canonical, raters, rated_codes, taken)
     who = project.coder(decider, create=True)
     gold = consensus_coder(project, consensus_name)
-    on_a = _codes_on(project, transcript, segment.start, segment.end, a)
-    on_b = _codes_on(project, transcript, segment.start, segment.end, b)
     current = _codes_on(project, transcript, segment.start, segment.end, gold)
-    set_a, set_b = set(on_a), set(on_b)
-    if choice != "edit" and the_code.id not in set_a ^ set_b:
-        raise CodebenchError(
-            f"{a.name} and {b.name} agree on {the_code.label} in segment {ordinal} of {transcript.name}: nothing to decide"
-        )
-    if choice == "accept_a":
-        result = set_a
-    elif choice == "accept_b":
-        result = set_b
-    elif choice == "both":
-        result = set_a | set_b
-    elif choice == "neither":
-        result = set_a & set_b
-    else:
-        result = {project.code(c).id for c in codes or ()}
-    scope = set_a | set_b | set(current) | result
+    everyone = set().union(*rated_codes)
+    scope = everyone | set(current) | result
     guid = {cid: project.code_by_id(cid).guid for cid in scope}
     with project.transaction():
         for cid in sorted(scope - result):
@@ -304,24 +516,110 @@ def adjudicate(
             "end": segment.end,
             "code": the_code.guid,
             "code_label": the_code.label,
-            "choice": choice,
-            "coders": [a.name, b.name],
-            "codes_a": sorted(guid[c] for c in set_a),
-            "codes_b": sorted(guid[c] for c in set_b),
+            "choice": canonical,
+            "accepted": taken.name if taken is not None else None,
+            "coders": [k.name for k in raters],
+            "codes_by_coder": {
+                k.name: sorted(guid[c] for c in mine) for k, mine in zip(raters, rated_codes)
+            },
             "scope": sorted(guid[c] for c in scope),
             "result": sorted(guid[c] for c in result),
             "decider": who.name,
+            "reason": (reason or "").strip(),
         }
         event_id = event_sql.log(
             project.db, DECIDE, payload, coder_id=who.id, transcript_id=transcript.id
         )
-    return Decision(
-        event_id=event_id,
-        decider=who.name,
-        choice=choice,
-        scope=frozenset(payload["scope"]),
-        result=frozenset(payload["result"]),
-    )
+        sync_done(project, who, compared, gold, [transcript], include_unfinished)
+    return _decision(event_id, who.name, "", payload)
+
+
+def give_reason(
+    project: Project,
+    decider: str | Coder,
+    unit: Disagreement,
+    reason: str,
+    consensus_name: str = DEFAULT_CONSENSUS,
+) -> Decision:
+    """Attach (or change) the written reason of the segment's current decision.
+
+    Logs a new ``consensus.decide`` event that repeats the decision with the
+    reason (the codes do not change), so the log keeps who gave which reason.
+    """
+    gold = consensus_coder(project, consensus_name, create=False)
+    for _decision, payload in reversed(decision_history(project, gold)):
+        if (payload["transcript"], int(payload["start"]), int(payload["end"])) == (
+            unit.transcript.guid,
+            unit.start,
+            unit.end,
+        ):
+            break
+    else:
+        raise CodebenchError(
+            f"segment {unit.ordinal} of {unit.transcript.name} is not decided yet: decide it first"
+        )
+    who = project.coder(decider, create=True)
+    again = {**payload, "reason": reason.strip(), "decider": who.name, "reason_only": True}
+    with project.transaction():
+        event_id = event_sql.log(
+            project.db, DECIDE, again, coder_id=who.id, transcript_id=unit.transcript.id
+        )
+    return _decision(event_id, who.name, "", again)
+
+
+def sync_done(
+    project: Project,
+    decider: Coder,
+    coders: Sequence[Coder],
+    consensus: Coder,
+    transcripts: Sequence[Transcript] | None = None,
+    include_unfinished: bool = False,
+    *,
+    mark: bool = True,
+) -> list[tuple[Transcript, str]]:
+    """Mark the consensus done on each transcript whose disagreements are all decided; take it back otherwise.
+
+    Before marking a transcript done, the codes every rater applied are
+    copied into the consensus on its undecided segments (``seed_consensus``
+    for that transcript), so a done consensus is the whole adjudicated
+    coding. A mark is taken back (to in progress) only if this module made
+    it; with ``mark=False`` marks are only taken back (a screen that opens
+    checks, but leaves marking to a decision). Call inside the caller's
+    transaction or alone (it opens its own). Returns ``(transcript, new status)`` for each change.
+    """
+    ids = None if transcripts is None else {t.id for t in transcripts}
+    units = _units(project, coders, include_unfinished, ids)
+    settled = decisions(project, consensus)
+    _rated, _applied, differ = _disputes(units)
+    statuses = project.statuses()
+    changes: list[tuple[Transcript, str]] = []
+    for ti, t in enumerate(units.transcripts):
+        open_ = False
+        for u in np.flatnonzero((units.unit_transcript == ti) & differ.any(axis=0)):
+            decision = settled.get((t.guid, int(units.unit_start[u]), int(units.unit_end[u])))
+            codes = {units.codes[k].guid for k in np.flatnonzero(differ[:, u])}
+            if decision is None or not codes <= decision.scope:
+                open_ = True
+                break
+        state = statuses.get((consensus.id, t.id))
+        if mark and not open_ and state != "done":
+            with project.transaction():
+                _seed(project, decider, coders, consensus, include_unfinished, [t])
+                project.set_status(consensus, t, "done", auto=True)
+            changes.append((t, "done"))
+        elif open_ and state == "done" and _marked_here(project, consensus, t):
+            project.set_status(consensus, t, "in-progress", auto=True)
+            changes.append((t, "in-progress"))
+    return changes
+
+
+def _marked_here(project: Project, consensus: Coder, transcript: Transcript) -> bool:
+    """Whether the consensus's latest status on ``transcript`` was set by adjudication (automatic)."""
+    latest = None
+    for event in project.events(coder=consensus, actions=(STATUS,)):
+        if event.transcript_id == transcript.id:
+            latest = event
+    return latest is not None and bool(latest.payload.get("auto"))
 
 
 def seed_consensus(
@@ -332,21 +630,35 @@ def seed_consensus(
     include_unfinished: bool = False,
     consensus_name: str = DEFAULT_CONSENSUS,
 ) -> int:
-    """Give the consensus coder the codes both coders applied, on segments not yet decided.
+    """Give the consensus coder the codes every rater applied, on segments not yet decided.
 
     Idempotent; one transaction and one ``consensus.seed`` event (only when
-    something was added).  Returns the number of codings added.
+    something was added); then marks the consensus done where nothing is
+    left to decide (:func:`sync_done`). Returns the number of codings added.
     """
-    from codebench.agreement.reliability_data import extract_units
-
-    a, b = default_pair(project, coders)
+    compared = adjudication_coders(project, coders)
     who = project.coder(decider, create=True)
     gold = consensus_coder(project, consensus_name)
-    units = extract_units(
-        project, unit="segment", coders=[a, b], include_unfinished=include_unfinished
-    )
+    with project.transaction():
+        added = _seed(project, who, compared, gold, include_unfinished, None)
+        sync_done(project, who, compared, gold, None, include_unfinished)
+    return added
+
+
+def _seed(
+    project: Project,
+    who: Coder,
+    compared: Sequence[Coder],
+    gold: Coder,
+    include_unfinished: bool,
+    transcripts: Sequence[Transcript] | None,
+) -> int:
+    ids = None if transcripts is None else {t.id for t in transcripts}
+    units = _units(project, compared, include_unfinished, ids)
     settled = decisions(project, gold)
-    agreed = (units.data[:, 0, :] == 1.0) & (units.data[:, 1, :] == 1.0)
+    rated, applied, _differ = _disputes(units)
+    raters = rated.sum(axis=0)
+    agreed = (applied.sum(axis=1) == raters[None, :]) & (raters[None, :] >= 2)
     existing = {
         (row[2], row[1], row[3], row[4])  # transcript, code, start, end
         for row in agreement_sql.coding_rows(
@@ -373,7 +685,7 @@ def seed_consensus(
             {
                 "consensus": gold.guid,
                 "consensus_name": gold.name,
-                "coders": [a.name, b.name],
+                "coders": [k.name for k in compared],
                 "added": added,
                 "decider": who.name,
             },

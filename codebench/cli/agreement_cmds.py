@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,6 +19,18 @@ from codebench.cli.output import (
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
 
+#: ``consensus.CHOICE_NAMES``, spelt out so ``--help`` need not import numpy (a test keeps them equal).
+CHOICE_NAMES = (
+    "accept",
+    "all",
+    "agreed",
+    "majority",
+    "edit",
+    "accept_a",
+    "accept_b",
+    "both",
+    "neither",
+)
 REPORT_FORMATS = ("table", "json", "csv", "md", "html", "docx", "xlsx")
 #: Formats that are bytes: they need ``-o FILE``.
 BINARY_FORMATS = ("xlsx", "docx")
@@ -256,7 +269,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
 @click.option("--code", help="Only this code (number or name).")
 @click.option(
     "--coders",
-    help="The two coders to compare, comma-separated (default: the first two human coders).",
+    help="The coders to compare, comma-separated, two or more (default: as `agreement`).",
 )
 @click.option(
     "--include-unfinished",
@@ -295,12 +308,16 @@ def disagreements(
     fmt: str,
     pseudonymise: str | None,
 ) -> None:
-    """List the segments where two coders differ, with the text and who applied what.
+    """List the segments where the coders who rated them differ, with the text and who applied what.
+
+    A disagreement is a code some but not all of a segment's raters applied;
+    the raters come from the design (assignments, else done statuses), as in
+    `agreement`. A coder who did not rate a segment shows "not rated".
 
     \b
     Examples:
       codebench disagreements --code 04.1
-      codebench disagreements --coders alice,bob --undecided --format csv
+      codebench disagreements --coders alice,bob,cara --undecided --format csv
       codebench disagreements --round 1 --coders alice,carol
     """
     from codebench.agreement.consensus import list_disagreements
@@ -322,9 +339,8 @@ def disagreements(
             code,
             include_unfinished=include_unfinished,
             consensus_name=consensus_name,
+            transcript_ids=scope,
         )
-        if scope is not None:
-            items = [d for d in items if d.transcript.id in scope]
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # the segments' text, speakers, transcript names
             items = pseudonymiser.value(items)
@@ -337,10 +353,10 @@ def disagreements(
             "segment": d.ordinal,
             "speaker": d.speaker or "",
             "text": d.text,
-            "applied_by": d.applied_by.name,
-            d.coder_a.name: ", ".join(c.number or c.name for c in d.codes_a) or "—",
-            d.coder_b.name: ", ".join(c.number or c.name for c in d.codes_b) or "—",
-            "decided": f"{d.decision.choice} by {d.decision.decider}" if d.decision else "",
+            "applied_by": ", ".join(k.name for k in d.applied_by),
+            **{k.name: _rater_codes(d, k) for k in d.compared},
+            "decided": f"{d.decision.text} by {d.decision.decider}" if d.decision else "",
+            "reason": d.decision.reason if d.decision else "",
         }
         for d in items
     ]
@@ -352,6 +368,27 @@ def disagreements(
     _disagreement_table(items)
 
 
+def _rater_codes(d: Any, coder: Any, mark: int | None = None) -> str:
+    """A coder's codes on the disagreement's segment ("—" none, "not rated" not a rater).
+
+    With ``mark``, that code is in bold (rich markup, escaped).
+    """
+    if all(k.id != coder.id for k in d.raters):
+        return "[dim]not rated[/]" if mark is not None else "not rated"
+    codes = d.codes_of(coder)
+    if mark is None:
+        return ", ".join(c.number or c.name for c in codes) or "—"
+    from rich.markup import escape
+
+    return (
+        ", ".join(
+            f"[bold]{escape(c.number or c.name)}[/]" if c.id == mark else escape(c.number or c.name)
+            for c in codes
+        )
+        or "—"
+    )
+
+
 def _disagreement_table(items: list) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -360,9 +397,12 @@ def _disagreement_table(items: list) -> None:
     if not items:
         out.print("No disagreements on the compared transcripts.")
         return
-    a, b = items[0].coder_a.name, items[0].coder_b.name
+    compared = items[0].compared
+    names = [k.name for k in compared]
     table = Table(
-        title=f"Disagreements between {escape(a)} and {escape(b)}",
+        title=f"Disagreements among {escape(', '.join(names))}"
+        if len(names) > 2
+        else f"Disagreements between {escape(names[0])} and {escape(names[1])}",
         header_style="bold",
         show_lines=True,
         title_justify="left",
@@ -371,21 +411,10 @@ def _disagreement_table(items: list) -> None:
     table.add_column("Code", no_wrap=True)
     table.add_column("Where", overflow="fold", max_width=22)
     table.add_column("Text", ratio=3, min_width=24)
-    table.add_column(escape(a), ratio=1)
-    table.add_column(escape(b), ratio=1)
+    for name in names:
+        table.add_column(escape(name), ratio=1)
     if any_decided:
         table.add_column("Decided", ratio=1)
-
-    def codes(cs: tuple, mark: int) -> str:
-        return (
-            ", ".join(
-                f"[bold]{escape(c.number or c.name)}[/]"
-                if c.id == mark
-                else escape(c.number or c.name)
-                for c in cs
-            )
-            or "—"
-        )
 
     for d in items:
         where = f"{d.transcript.name}\n#{d.ordinal}" + (f" {d.speaker}" if d.speaker else "")
@@ -393,13 +422,15 @@ def _disagreement_table(items: list) -> None:
             escape(d.code.number or d.code.name),
             escape(where),
             escape(d.text),
-            codes(d.codes_a, d.code.id),
-            codes(d.codes_b, d.code.id),
+            *(_rater_codes(d, k, d.code.id) for k in compared),
         ]
         if any_decided:
-            cells.append(
-                escape(f"{d.decision.choice} ({d.decision.decider})") if d.decision else ""
-            )
+            verdict = ""
+            if d.decision:
+                verdict = f"{d.decision.text} ({d.decision.decider})"
+                if d.decision.reason:
+                    verdict += f": {d.decision.reason}"
+            cells.append(escape(verdict))
         table.add_row(*cells)
     out.print(table)
     decided = sum(1 for d in items if d.decided)
@@ -411,9 +442,11 @@ def _disagreement_table(items: list) -> None:
 @click.argument("transcript")
 @click.argument("segment", type=int)
 @click.argument("code")
-@click.argument("choice", type=click.Choice(["accept_a", "accept_b", "both", "neither", "edit"]))
-@click.option("--coders", help="The two coders A,B (default: the first two human coders).")
+@click.argument("choice", type=click.Choice(list(CHOICE_NAMES)))
+@click.option("--coders", help="The compared coders, two or more (default: as `agreement`).")
+@click.option("--accept", "accept", help="For accept: the coder whose codes the segment gets.")
 @click.option("--pick", help="For edit: the comma-separated codes the segment gets.")
+@click.option("--reason", help="Why: kept with the decision and shown in the adjudication log.")
 @click.option(
     "--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder."
 )
@@ -427,19 +460,30 @@ def adjudicate_cmd(
     code: str,
     choice: str,
     coders: str | None,
+    accept: str | None,
     pick: str | None,
+    reason: str | None,
     consensus_name: str,
 ) -> None:
-    """Settle a disagreement: the consensus coder's codes on SEGMENT become A's, B's, both, neither, or picked.
+    """Settle a disagreement: the consensus coder's codes on SEGMENT become one rater's, all, the agreed, the majority's, or picked.
 
-    --coder is who decides; the decision is logged with their name.
+    CHOICE: accept (--accept NAME: that rater's codes), all (every code any
+    rater applied), agreed (only codes every rater applied), majority (codes
+    more than half of the segment's raters applied; a tie does not carry a
+    code), edit (--pick). The pairwise names still work: accept_a/accept_b
+    (the first/second rater), both (all), neither (agreed). --coder is who
+    decides; the decision is logged with their name and --reason. When every
+    disagreement of the transcript is decided, the consensus is marked done
+    there.
 
     \b
     Examples:
       codebench adjudicate --coder carol 01-riverside-ceo 13 04.1 accept_a
+      codebench adjudicate --coder pat --coders alice,bob,cara 01-riverside-ceo 13 04.1 majority
+      codebench adjudicate --coder pat 01-riverside-ceo 13 04.1 accept --accept bob --reason "fits 04.1's exclusion"
       codebench adjudicate --coder carol 01-riverside-ceo 13 04.1 edit --pick 04.1,08
     """
-    from codebench.agreement.consensus import adjudicate
+    from codebench.agreement.consensus import adjudicate, consensus_coder
 
     with ctx.open() as project:
         decision = adjudicate(
@@ -451,11 +495,84 @@ def adjudicate_cmd(
             consensus_name,
             coders=_split(coders),
             codes=_split(pick) if choice == "edit" else None,
+            accept=accept,
+            reason=reason,
         )
         labels = sorted(project.code(g).label for g in decision.result)
+        gold = consensus_coder(project, consensus_name, create=False)
+        t = project.transcript(transcript)
+        done = project.statuses().get((gold.id, t.id)) == "done"
     say(
-        f"{consensus_name}: segment {segment} now has {', '.join(labels) or 'no codes'} ({choice} by {coder})"
+        f"{consensus_name}: segment {segment} now has {', '.join(labels) or 'no codes'} "
+        f"({decision.text} by {coder})"
+        + (
+            f"; every disagreement of {t.name} is decided, {consensus_name} marked done there"
+            if done
+            else ""
+        )
     )
 
 
-COMMANDS = [agreement, disagreements, adjudicate_cmd]
+@click.command(name="decisions")
+@click.option(
+    "--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder."
+)
+@click.option(
+    "--history", is_flag=True, help="Every decision, replaced ones too (default: the current ones)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "xlsx", "md", "html", "docx"]),
+    help="Output format (default: from -o's extension, else a table).",
+)
+@output_option("Write the log to this file (atomically).")
+@pseudonymise_option
+@pass_ctx
+@handle_errors
+def decisions_cmd(
+    ctx: Context,
+    consensus_name: str,
+    history: bool,
+    fmt: str | None,
+    output: Path | None,
+    pseudonymise: str | None,
+) -> None:
+    """The adjudication log: each decision, who made it and when, the raters' codes, the result and the reason.
+
+    \b
+    Examples:
+      codebench decisions
+      codebench decisions -o adjudication-log.csv
+      codebench decisions --history -o adjudication-log.xlsx
+    """
+    from codebench.agreement.adjudication_log import decision_log, log_table
+    from codebench.cli.output import emit
+    from codebench.reports import writers
+
+    with ctx.open(write=False) as project:
+        rows = decision_log(project, consensus_name, history=history)
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # transcript and code names, reasons
+            rows = pseudonymiser.value(rows)
+    table = log_table(rows, history=history)
+    to_stdout = is_stdout(output)
+    fmt = fmt or (writers.infer_format(output) if output is not None and not to_stdout else "table")
+    if fmt == "table":
+        emit(table.rows, "table", title=table.title, columns=[c.key for c in table.columns])
+        return
+    if fmt not in writers.TABLE_FORMATS:
+        raise CodebenchError(
+            f"the adjudication log cannot be written as {fmt} (use {', '.join(writers.TABLE_FORMATS)})"
+        )
+    data = writers.render_tables([table], fmt, title=table.title)
+    if output is None or to_stdout:
+        if isinstance(data, bytes):
+            check_binary_stdout(f"{fmt} output")
+        write_output("-", data, what=f"{fmt} output")
+        return
+    writers.write_rendered(output, data, fmt)
+    say(f"Wrote {output}: {len(rows)} decision(s).", err=True)
+
+
+COMMANDS = [agreement, disagreements, adjudicate_cmd, decisions_cmd]

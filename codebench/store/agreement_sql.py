@@ -104,15 +104,6 @@ def coded_transcripts(db: sqlite_utils.Database, coder_ids: Sequence[int]) -> di
     return out
 
 
-def decision_payloads(
-    db: sqlite_utils.Database, action: str = "consensus.decide"
-) -> list[tuple[int, int | None, str]]:
-    """``(event id, decider coder_id, payload JSON)`` of every adjudication, oldest first."""
-    return db.execute(
-        "SELECT id, coder_id, payload FROM events WHERE action = ? ORDER BY id", [action]
-    ).fetchall()
-
-
 def unit_codings(
     db: sqlite_utils.Database, transcript_id: int, start: int, end: int, coder_ids: Sequence[int]
 ) -> list[tuple[int, int, int, int]]:

@@ -51,26 +51,23 @@ def consensus_codes(p: Project, ordinal: int, name: str = "consensus") -> set[st
 
 def test_disagreements_list_who_applied_what(study: Project) -> None:
     items = list_disagreements(study, ["alice", "bob"])
-    found = [(d.code.number, d.ordinal, d.applied_by.name) for d in items]
+    found = [(d.code.number, d.ordinal, [k.name for k in d.applied_by]) for d in items]
     assert found == [
-        ("04.1", 2, "alice"),
-        ("04.2", 2, "bob"),
-        ("08", 2, "alice"),
-        ("10", 6, "alice"),
-        ("10", 7, "bob"),
+        ("04.1", 2, ["alice"]),
+        ("04.2", 2, ["bob"]),
+        ("08", 2, ["alice"]),
+        ("10", 6, ["alice"]),
+        ("10", 7, ["bob"]),
     ]
     d = items[0]
     assert d.text == "We lost two managers." and d.speaker == "Ann Lee"
-    assert {c.number for c in d.codes_a} == {"04.1", "08"} and {c.number for c in d.codes_b} == {
-        "04.2"
-    }
+    assert [k.name for k in d.raters] == ["alice", "bob"]
+    assert [{c.number for c in codes} for codes in d.rater_codes] == [{"04.1", "08"}, {"04.2"}]
     assert not any(x.decided for x in items)
     only = list_disagreements(study, ["alice", "bob"], "10")
     assert [x.ordinal for x in only] == [6, 7]
     # The default pair is the two human coders who coded (pat only adjudicates).
-    assert [(x.coder_a.name, x.coder_b.name) for x in list_disagreements(study)][:1] == [
-        ("alice", "bob")
-    ]
+    assert [[k.name for k in x.raters] for x in list_disagreements(study)][:1] == [["alice", "bob"]]
 
 
 @pytest.mark.parametrize(
@@ -98,7 +95,10 @@ def test_each_choice_writes_the_right_codes(
     assert len(events) == 1
     event = events[0]
     assert event.coder_id == study.coder("pat").id
-    assert event.payload["decider"] == "pat" and event.payload["choice"] == choice
+    canonical = {"accept_a": "accept", "accept_b": "accept", "both": "all", "neither": "agreed"}
+    assert event.payload["decider"] == "pat" and event.payload["choice"] == canonical[choice]
+    assert event.payload["accepted"] == {"accept_a": "alice", "accept_b": "bob"}.get(choice)
+    assert event.payload["reason"] == ""
     assert event.payload["coders"] == ["alice", "bob"] and event.payload["segment"] == 2
     assert {study.code(g).number for g in event.payload["result"]} == expected
     assert {study.code(g).number for g in decision.scope} == {"04.1", "04.2", "08"}
@@ -120,7 +120,9 @@ def test_edit_redecide_and_errors(study: Project) -> None:
     adjudicate(study, "pat", ("t1", 6), "10", "accept_b", coders=["alice", "bob"])
     assert consensus_codes(study, 6) == set()
     decided = [x for x in list_disagreements(study, ["alice", "bob"], "10") if x.decided]
-    assert [(x.ordinal, x.decision.choice) for x in decided] == [(6, "accept_b")]
+    assert [(x.ordinal, x.decision.choice, x.decision.accepted) for x in decided] == [
+        (6, "accept", "bob")
+    ]
     with pytest.raises(CodebenchError, match="agree on"):
         adjudicate(study, "pat", ("t1", 4), "02", "accept_a", coders=["alice", "bob"])
     with pytest.raises(CodebenchError, match="unknown choice"):
@@ -141,7 +143,8 @@ def test_progress_persists_across_reopening(study: Project) -> None:
     with Project.open(path) as again:
         items = list_disagreements(again, ["alice", "bob"], "10")
         assert [(x.ordinal, x.decided) for x in items] == [(6, False), (7, True)]
-        assert items[1].decision.decider == "pat" and items[1].decision.choice == "accept_a"
+        assert items[1].decision.decider == "pat" and items[1].decision.choice == "accept"
+        assert items[1].decision.accepted == "alice"
         assert consensus_codes(again, 7) == set()
 
 

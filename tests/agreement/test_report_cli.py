@@ -429,7 +429,24 @@ def test_disagreements_command(study: Project) -> None:
     assert (
         "Disagreements between alice and bob" in table and "10 disagreement(s), 0 decided." in table
     )
-    assert run(study.path, "disagreements", "--coders", "alice,bob,cara", ok=False).exit_code != 0
+    # Three coders: cara did not finish t3, so its segments are rated by alice and bob only.
+    three = json.loads(
+        run(
+            study.path,
+            "disagreements",
+            "--coders",
+            "alice,bob,cara",
+            "--code",
+            "02",
+            "--format",
+            "json",
+        ).output
+    )
+    in_t3 = [r for r in three if r["transcript"] == "t3"]
+    assert in_t3 and all(r["cara"] == "not rated" for r in in_t3)
+    assert all(r["cara"] != "not rated" for r in three if r["transcript"] != "t3")
+    refused = run(study.path, "disagreements", "--coders", "alice", ok=False)
+    assert refused.exit_code != 0 and "two or more coders" in refused.output
 
 
 def test_adjudicate_command_and_against_consensus(study: Project) -> None:
@@ -451,7 +468,7 @@ def test_adjudicate_command_and_against_consensus(study: Project) -> None:
             study.path, "disagreements", "--coders", "alice,bob", "--code", "02", "--format", "json"
         ).output
     )
-    assert rows[0]["decided"] == "accept_a by pat"
+    assert rows[0]["decided"] == "accepted alice by pat" and rows[0]["reason"] == ""
     undecided = json.loads(
         run(
             study.path,

@@ -91,13 +91,12 @@ def test_table_then_adjudicate_with_keys(project: Project, pat: Coder, drive: Dr
         screen = app.review
         table = screen.query_one("#review-table", DataTable)
         assert table.row_count == len(project.codes())
-        assert "5 disagreements, 0 decided" in text_of(app, "#review-status")
+        assert "5 disagreements on 3 segment(s), 0 decided" in text_of(app, "#review-status")
         await open_code(app, pilot, "10")
         assert screen.in_detail and screen.current.ordinal == 6
-        assert "A: alice" in text_of(app, "#review-a") and "10 Commissioning" in text_of(
-            app, "#review-a"
-        )
-        assert "(no codes)" in text_of(app, "#review-b")
+        raters = text_of(app, "#review-coders")
+        assert "1 alice" in raters and "10 Commissioning" in raters
+        assert "2 bob" in raters and "(no codes)" in raters
         assert "The council still tells us what to do." in text_of(app, "#review-segment")
         definition = text_of(app, "#review-code")
         assert "Definition:" in definition and "Use when:" in definition
@@ -136,9 +135,9 @@ def test_table_then_adjudicate_with_keys(project: Project, pat: Coder, drive: Dr
     drive(project, pat, script)
     events = project.events(actions=(DECIDE,))
     assert [(e.payload["choice"], e.payload["segment"]) for e in events] == [
-        ("accept_b", 6),
-        ("both", 7),
-        ("accept_a", 2),
+        ("accept", 6),
+        ("all", 7),
+        ("accept", 2),
         ("edit", 2),
     ]
     assert all(e.coder_id == pat.id and e.payload["decider"] == "pat" for e in events)
@@ -154,14 +153,14 @@ def test_progress_is_kept_across_restarts(project: Project, pat: Coder, drive: D
 
     async def reopen(app: _Host, pilot: Pilot) -> None:
         screen = app.review
-        assert "5 disagreements, 1 decided" in text_of(app, "#review-status")
+        assert "5 disagreements on 3 segment(s), 1 decided" in text_of(app, "#review-status")
         table = screen.query_one("#review-table", DataTable)
         assert str(table.get_row(str(project.code("10").id))[-1]) == "1/2"
         await open_code(app, pilot, "10")
         assert screen.current.ordinal == 7  # opens on the first undecided disagreement
         await pilot.press("k")
         assert screen.current.ordinal == 6
-        assert "Decided: kept neither (pat)" in text_of(app, "#review-header")
+        assert "Decided: kept only agreed codes (pat)" in text_of(app, "#review-header")
         # Keys that decide do nothing on the table view.
         await pilot.press("escape")
         await pilot.press("a")

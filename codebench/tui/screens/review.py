@@ -1,14 +1,21 @@
-"""The review screen: agreement table → a code's disagreements → adjudication.
+"""The review screen: agreement table → a code's disagreements → adjudication, for two coders or more.
 
 The table lists every code with alpha, kappa and how many of its
-disagreements are decided.  Enter opens a code: its disagreements one at a
-time, side by side (coder A's codes on the segment, the segment text, coder
-B's codes) with the code's definition beside them.  One key settles the
-segment into the consensus coder: ``a`` accept A, ``b`` accept B, ``o`` both,
-``n`` neither, ``e`` edit (pick the codes).  All the work goes through
+disagreements are decided.  Enter opens a code (the filter by code): the
+list of its disagreements (where, who applied the code, the decision and
+its reason), and for the highlighted one every rater's codes on the segment
+(coders who did not rate it by the design say so), the segment's whole text
+with its neighbours, and the code's definition.  One key settles the segment
+into the consensus coder: ``1``-``9`` accept that coder's codes (``a``/``b``
+the first two), ``o`` all, ``n`` only the agreed codes, ``m`` the majority's,
+``e`` edit (pick the codes); ``r`` writes a reason (before deciding: kept for
+the decision; after: added to it).  All the work goes through
 :mod:`codebench.agreement.consensus` (one transaction and one
 ``consensus.decide`` event per decision, naming this screen's coder as the
 decider); progress is read back from those events, so it survives restarts.
+
+``within`` limits the disagreements to some segments (``{transcript id:
+ordinals or None}``: a reliability round's sample), named by ``within_label``.
 """
 
 from __future__ import annotations
@@ -29,27 +36,41 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
 from codebench.tui.modals.edit_codes import EditCodesModal
+from codebench.tui.modals.memo import MemoModal
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
-    from codebench.agreement.consensus import Disagreement
+    from codebench.agreement.consensus import Disagreement, Within
     from codebench.models import Code, Coder
     from codebench.project import Project
 
-CHOICE_TEXT = {
-    "accept_a": "accepted {a}",
-    "accept_b": "accepted {b}",
-    "both": "kept both",
-    "neither": "kept neither",
-    "edit": "edited",
-}
 GUIDANCE = (
     ("description", "Definition"),
     ("inclusion", "Use when"),
     ("exclusion", "Do not use when"),
     ("example", "Example"),
 )
+#: Keys that accept the codes of the compared coder with that number.
+ACCEPT_KEYS = "123456789"
+HINTS = (
+    "1-9 accept that coder · o all · n agreed only · m majority · e edit · r reason · "
+    "j/k next/previous · u next undecided"
+)
+
+
+def _accept_bindings() -> list[BindingType]:
+    return [
+        Binding(
+            key,
+            f"accept({int(key) - 1})",
+            f"Accept coder {key}",
+            show=False,
+            tooltip=f"Consensus takes the codes of coder {key} (numbered in the raters' panel)",
+            id=f"review.accept_{key}",
+        )
+        for key in ACCEPT_KEYS
+    ]
 
 
 class ReviewScreen(Screen[None]):
@@ -57,15 +78,16 @@ class ReviewScreen(Screen[None]):
 
     DEFAULT_CSS = """
     ReviewScreen { layout: vertical; }
-    ReviewScreen #review-title { height: 1; padding: 0 1; background: $boost; }
+    ReviewScreen #review-title { height: auto; padding: 0 1; background: $boost; }
     ReviewScreen #review-status { height: auto; padding: 0 1; color: $text-muted; }
     ReviewScreen #review-legend { height: auto; padding: 0 1; }
     ReviewScreen #review-switcher { height: 1fr; }
     ReviewScreen #review-table { height: 1fr; }
     ReviewScreen #review-detail { height: 1fr; }
     ReviewScreen #review-header { height: auto; padding: 0 1; background: $panel; }
-    ReviewScreen #review-body { height: 1fr; }
-    ReviewScreen .review-coder { width: 1fr; min-width: 18; padding: 0 1; border-right: vkey $primary-darken-2; }
+    ReviewScreen #review-items { height: auto; max-height: 7; }
+    ReviewScreen #review-body { height: 1fr; min-height: 5; }
+    ReviewScreen #review-raters { width: 1fr; min-width: 20; padding: 0 1; border-right: vkey $primary-darken-2; }
     ReviewScreen #review-text { width: 2fr; padding: 0 1; border-right: vkey $primary-darken-2; }
     ReviewScreen #review-definition { width: 2fr; padding: 0 1; }
     """
@@ -80,31 +102,41 @@ class ReviewScreen(Screen[None]):
         ),
         Binding(
             "a",
-            "decide('accept_a')",
-            "Accept A",
-            tooltip="Consensus takes coder A's codes on this segment",
+            "accept(0)",
+            "Accept 1st",
+            show=False,
+            tooltip="Consensus takes the first coder's codes on this segment",
             id="review.accept_a",
         ),
         Binding(
             "b",
-            "decide('accept_b')",
-            "Accept B",
-            tooltip="Consensus takes coder B's codes on this segment",
+            "accept(1)",
+            "Accept 2nd",
+            show=False,
+            tooltip="Consensus takes the second coder's codes on this segment",
             id="review.accept_b",
         ),
+        *_accept_bindings(),
         Binding(
             "o",
-            "decide('both')",
-            "Both",
-            tooltip="Consensus takes every code either coder applied",
+            "decide('all')",
+            "All",
+            tooltip="Consensus takes every code any rater applied",
             id="review.both",
         ),
         Binding(
             "n",
-            "decide('neither')",
-            "Neither",
-            tooltip="Consensus keeps only the codes both applied",
+            "decide('agreed')",
+            "Agreed",
+            tooltip="Consensus keeps only the codes every rater applied",
             id="review.neither",
+        ),
+        Binding(
+            "m",
+            "decide('majority')",
+            "Majority",
+            tooltip="Consensus takes the codes more than half of the raters applied (a tie does not)",
+            id="review.majority",
         ),
         Binding(
             "e",
@@ -114,14 +146,38 @@ class ReviewScreen(Screen[None]):
             id="review.edit",
         ),
         Binding(
-            "j,right", "move(1)", "Next", tooltip="Next disagreement of this code", id="review.next"
+            "r",
+            "reason",
+            "Reason",
+            tooltip="Write why (kept for the next decision here, or added to the one made)",
+            id="review.reason",
         ),
+        Binding("j", "move(1)", "Next", tooltip="Next disagreement of this code", id="review.next"),
         Binding(
-            "k,left",
+            "k",
             "move(-1)",
             "Previous",
             tooltip="Previous disagreement of this code",
             id="review.prev",
+        ),
+        # Priority: the list of disagreements would otherwise take the arrows to scroll sideways.
+        Binding(
+            "right",
+            "move(1)",
+            "Next",
+            show=False,
+            priority=True,
+            tooltip="Next disagreement of this code",
+            id="review.next_arrow",
+        ),
+        Binding(
+            "left",
+            "move(-1)",
+            "Previous",
+            show=False,
+            priority=True,
+            tooltip="Previous disagreement of this code",
+            id="review.prev_arrow",
         ),
         Binding(
             "u",
@@ -134,13 +190,13 @@ class ReviewScreen(Screen[None]):
         Binding(
             "p",
             "next_pair",
-            "Coder pair",
+            "Coders",
             show=False,
-            tooltip="Compare the next pair of coders",
+            tooltip="Compare the next set of coders (all of them, then each pair)",
             id="review.pair",
         ),
         Binding(
-            "r",
+            "R",
             "reload",
             "Reload",
             show=False,
@@ -156,7 +212,7 @@ class ReviewScreen(Screen[None]):
         ),
     ]
 
-    DETAIL_ACTIONS = frozenset({"decide", "edit", "move", "next_undecided"})
+    DETAIL_ACTIONS = frozenset({"decide", "accept", "edit", "reason", "move", "next_undecided"})
 
     def __init__(
         self,
@@ -165,57 +221,66 @@ class ReviewScreen(Screen[None]):
         *,
         coders: Sequence[str] | None = None,
         consensus_name: str = "consensus",
+        within: Within | None = None,
+        within_label: str | None = None,
     ) -> None:
         super().__init__()
         self.project = project
         self.coder = coder
         self.consensus_name = consensus_name
-        self.pairs = self._pairs(coders)
-        self.pair_index = 0
+        self.within = within
+        self.within_label = within_label
+        self.sets = self._sets(coders)
+        self.set_index = 0
         self.report: dict[str, Any] | None = None
         self.items: list[Disagreement] = []
         self.current_code: Code | None = None
         self.position = 0
-        self.seeded = False
         self.error: str | None = None
+        self.seeded = False
+        #: Reasons written before deciding, by segment ``(transcript id, start, end)``.
+        self.pending: dict[tuple[int, int, int], str] = {}
         self._segments: dict[int, dict[int, str]] = {}
 
-    def _pairs(self, coders: Sequence[str] | None) -> list[tuple[Coder, Coder]]:
-        from codebench.agreement.reliability_data import resolve_coders
+    def _sets(self, coders: Sequence[str] | None) -> list[tuple[Coder, ...]]:
+        """Every compared coder together, then (with three or more) each pair."""
+        from codebench.agreement.consensus import adjudication_coders
 
         try:
-            people = resolve_coders(self.project, list(coders) if coders else None)
+            people = adjudication_coders(self.project, list(coders) if coders else None)
         except CodebenchError:
             return []
-        return list(combinations(people, 2))
+        pairs = list(combinations(people, 2)) if len(people) > 2 else []
+        return [tuple(people), *pairs]
 
     @property
-    def pair(self) -> tuple[Coder, Coder] | None:
-        return self.pairs[self.pair_index] if self.pairs else None
+    def compared(self) -> tuple[Coder, ...] | None:
+        """The coders compared now."""
+        return self.sets[self.set_index] if self.sets else None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Static(id="review-title")
         yield Static("Computing agreement…", id="review-status")
-        yield Static(id="review-legend")
-        with ContentSwitcher(initial="review-table", id="review-switcher"):
-            yield NavDataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+        with ContentSwitcher(initial="review-tab", id="review-switcher"):
+            with Vertical(id="review-tab"):
+                yield NavDataTable(id="review-table", cursor_type="row", zebra_stripes=True)
+                yield Static(id="review-legend")
             with Vertical(id="review-detail"):
                 yield Static(id="review-header")
+                yield NavDataTable(id="review-items", cursor_type="row", zebra_stripes=True)
                 with Horizontal(id="review-body"):
-                    with VerticalScroll(id="review-coder-a", classes="review-coder"):
-                        yield Static(id="review-a")
+                    with VerticalScroll(id="review-raters"):
+                        yield Static(id="review-coders")
                     with VerticalScroll(id="review-text"):
                         yield Static(id="review-segment")
-                    with VerticalScroll(id="review-coder-b", classes="review-coder"):
-                        yield Static(id="review-b")
                     with VerticalScroll(id="review-definition"):
                         yield Static(id="review-code")
         yield Footer()
 
     def on_mount(self) -> None:
         self._title()
-        if self.pair is None:
+        if self.compared is None:
             self.query_one("#review-status", Static).update(
                 "Review needs two human coders who have coded transcripts."
             )
@@ -223,18 +288,15 @@ class ReviewScreen(Screen[None]):
         self.load()
 
     def _title(self) -> None:
-        pair = (
-            f"{self.pair[0].name} (A) vs {self.pair[1].name} (B)" if self.pair else "no coder pair"
+        who = " · ".join(f"{i + 1} {k.name}" for i, k in enumerate(self.compared or ()))
+        title = Text.assemble(
+            (" Review ", "bold reverse"),
+            f"  {who or 'no coders'}  ·  consensus: {self.consensus_name}  ·  decider: ",
+            (self.coder.name, "bold"),
         )
-        self.query_one("#review-title", Static).update(
-            literal(
-                Text.assemble(
-                    (" Review ", "bold reverse"),
-                    f"  {pair}  ·  consensus: {self.consensus_name}  ·  decider: ",
-                    (self.coder.name, "bold"),
-                )
-            )
-        )
+        if self.within_label:
+            title.append(f"  ·  {self.within_label}", style="bold")
+        self.query_one("#review-title", Static).update(literal(title))
 
     @property
     def in_detail(self) -> bool:
@@ -250,18 +312,37 @@ class ReviewScreen(Screen[None]):
     # ------------------------------------------------------------------ loading
     @work(thread=True, exclusive=True, group="review-load")
     def load(self) -> None:
-        """Agreement (no bootstrap) and every disagreement of the pair, off the UI thread."""
-        from codebench.agreement.consensus import list_disagreements
+        """Agreement (no bootstrap) and every disagreement of the coders, off the UI thread.
+
+        Also takes back a consensus "done" that adjudication set on a
+        transcript where a new disagreement has appeared since.
+        """
+        from codebench.agreement.consensus import consensus_coder, list_disagreements, sync_done
         from codebench.agreement.report import agreement_report
         from codebench.project import Project
 
-        pair = self.pair
-        assert pair is not None
+        compared = self.compared
+        assert compared is not None
+        names = [k.name for k in compared]
         try:
             with Project.open(self.project.path) as reader:
-                report = agreement_report(reader, coders=[pair[0].name, pair[1].name], bootstrap=0)
+                try:
+                    gold = consensus_coder(reader, self.consensus_name, create=False)
+                except CodebenchError:
+                    gold = None
+                if gold is not None:
+                    sync_done(
+                        reader,
+                        reader.coder(self.coder.name, create=True),
+                        [reader.coder(n) for n in names],
+                        gold,
+                        mark=False,
+                    )
+                # Hook for reliability rounds: the agreement table is the whole design's until
+                # the report takes a round; the disagreements below already keep to ``within``.
+                report = agreement_report(reader, coders=names, bootstrap=0)
                 items = list_disagreements(
-                    reader, [pair[0].name, pair[1].name], consensus_name=self.consensus_name
+                    reader, names, consensus_name=self.consensus_name, within=self.within
                 )
         except Exception as error:  # noqa: BLE001 - shown to the user
             deliver(self._failed, str(error))
@@ -282,19 +363,24 @@ class ReviewScreen(Screen[None]):
         self._status()
         if self.in_detail and self.current_code is not None:
             self.position = min(self.position, max(0, len(self.code_items()) - 1))
+            self._fill_items()
             self._show()
 
     def _status(self) -> None:
         decided = sum(1 for d in self.items if d.decided)
+        segments = len({(d.transcript.id, d.ordinal) for d in self.items})
         report = self.report or {}
-        pairs = report.get("per_pair") or [{}]
-        units = pairs[0].get("units", report.get("units", {}).get("total", 0))  # both rated
+        units = report.get("units", {}).get("total", 0)
         transcripts = len(report.get("transcripts", {}).get("compared", []))
         design = report.get("settings", {}).get("design")
-        rule = "from the assignments" if design == "assignments" else "from the done statuses"
+        rule = (
+            "raters from the assignments" if design == "assignments" else "from the done statuses"
+        )
+        scope = f" · {self.within_label}" if self.within_label else ""
         self.query_one("#review-status", Static).update(
-            f"{units} segments both coders rated in {transcripts} transcript(s) ({rule}) · "
-            f"{len(self.items)} disagreements, {decided} decided · Enter reviews a code"
+            f"{units} segments in {transcripts} transcript(s) ({rule}){scope} · "
+            f"{len(self.items)} disagreements on {segments} segment(s), {decided} decided · "
+            "Enter reviews a code"
         )
 
     def _fill_table(self) -> None:
@@ -390,6 +476,8 @@ class ReviewScreen(Screen[None]):
         self.position = undecided[0] if undecided else 0
         self.query_one(ContentSwitcher).current = "review-detail"
         self.refresh_bindings()
+        self._fill_items()
+        self.query_one("#review-items", DataTable).focus()
         self._show()
 
     def action_open_code(self) -> None:
@@ -406,11 +494,26 @@ class ReviewScreen(Screen[None]):
         if event.row_key.value is not None:
             self.open_code(int(event.row_key.value))
 
+    @on(DataTable.RowHighlighted, "#review-items")
+    def _item_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The list's cursor (j/k/g/G/arrows) is the disagreement shown."""
+        event.stop()
+        if event.cursor_row != self.position and 0 <= event.cursor_row < len(self.code_items()):
+            self.position = event.cursor_row
+            self._show()
+
     def action_move(self, step: int) -> None:
         items = self.code_items()
         if not items:
             return
-        self.position = (self.position + step) % len(items)
+        self._go((self.position + step) % len(items))
+
+    def _go(self, position: int) -> None:
+        """Show the disagreement at ``position`` and put the list's cursor on it."""
+        self.position = position
+        table = self.query_one("#review-items", DataTable)
+        if 0 <= position < table.row_count and table.cursor_row != position:
+            table.move_cursor(row=position)
         self._show()
 
     def action_next_undecided(self) -> None:
@@ -418,14 +521,13 @@ class ReviewScreen(Screen[None]):
         order = list(range(self.position + 1, len(items))) + list(range(self.position + 1))
         for i in order:
             if not items[i].decided:
-                self.position = i
-                self._show()
+                self._go(i)
                 return
         self.app.notify("Every disagreement of this code is decided.")
 
     def action_back(self) -> None:
         if self.in_detail:
-            self.query_one(ContentSwitcher).current = "review-table"
+            self.query_one(ContentSwitcher).current = "review-tab"
             self.current_code = None
             self.refresh_bindings()
             self._fill_table()
@@ -434,19 +536,50 @@ class ReviewScreen(Screen[None]):
             self.dismiss(None)
 
     def action_next_pair(self) -> None:
-        if len(self.pairs) < 2:
-            self.app.notify("Only one pair of coders to compare.")
+        if len(self.sets) < 2:
+            self.app.notify("Only two coders to compare.")
             return
-        self.pair_index = (self.pair_index + 1) % len(self.pairs)
+        self.set_index = (self.set_index + 1) % len(self.sets)
         self._title()
         self.action_reload()
 
     def action_reload(self) -> None:
-        if self.pair is not None:
+        if self.compared is not None:
             self.query_one("#review-status", Static).update("Computing agreement…")
             self.load()
 
     # ------------------------------------------------------------------ display
+    def _fill_items(self) -> None:
+        """The list of the open code's disagreements: where, who applied it, the decision, the reason."""
+        table = self.query_one("#review-items", DataTable)
+        table.clear(columns=True)
+        for label, key in (
+            ("#", "n"),
+            ("Where", "where"),
+            ("Applied by", "by"),
+            ("Decision", "decision"),
+            ("Reason", "reason"),
+        ):
+            table.add_column(label, key=key)
+        for i, d in enumerate(self.code_items()):
+            decision = d.decision
+            pending = self.pending.get(self._segment_key(d), "")
+            table.add_row(
+                Text(str(i + 1)),
+                literal(f"{d.transcript.name} #{d.ordinal}"),
+                literal(", ".join(k.name for k in d.applied_by)),
+                Text(f"{decision.text} ({decision.decider})", style="green")
+                if decision
+                else Text("undecided", style="yellow"),
+                literal(decision.reason if decision else (f"(ready) {pending}" if pending else "")),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(self.position, table.row_count - 1))
+
+    @staticmethod
+    def _segment_key(d: Disagreement) -> tuple[int, int, int]:
+        return (d.transcript.id, d.start, d.end)
+
     def _show(self) -> None:
         d = self.current
         if d is None:
@@ -463,36 +596,42 @@ class ReviewScreen(Screen[None]):
             style="dim",
         )
         if d.decision is not None:
-            what = CHOICE_TEXT[d.decision.choice].format(a=d.coder_a.name, b=d.coder_b.name)
-            header.append(f"Decided: {what} ({d.decision.decider})", style="green")
+            header.append(f"Decided: {d.decision.text} ({d.decision.decider})", style="green")
+            if d.decision.reason:
+                header.append(f" · reason: {d.decision.reason}")
         else:
             header.append("Undecided", style="yellow")
-        header.append(
-            "   a accept A · b accept B · o both · n neither · e edit · j/k next/previous",
-            style="dim",
-        )
+            pending = self.pending.get(self._segment_key(d))
+            if pending:
+                header.append(f" · reason ready: {pending}")
+        header.append(f"\n{HINTS}", style="dim")
         self.query_one("#review-header", Static).update(literal(header))
-        self.query_one("#review-a", Static).update(
-            literal(self._coder_panel(d.coder_a, d.codes_a, d.codes_b, d, "A"))
-        )
-        self.query_one("#review-b", Static).update(
-            literal(self._coder_panel(d.coder_b, d.codes_b, d.codes_a, d, "B"))
-        )
+        self.query_one("#review-coders", Static).update(literal(self._raters_panel(d)))
         self.query_one("#review-segment", Static).update(self._segment_panel(d))
         self.query_one("#review-code", Static).update(literal(self._definition_panel(d)))
 
-    def _coder_panel(
-        self, coder: Coder, mine: Sequence[Code], theirs: Sequence[Code], d: Disagreement, side: str
-    ) -> Text:
+    def _raters_panel(self, d: Disagreement) -> Text:
+        """Each compared coder, numbered for the accept keys, with their codes on the segment.
+
+        A code some but not all raters applied is marked ``+``; the open code is reversed.
+        """
         text = Text()
-        text.append(f"{side}: {coder.name}\n", style="bold")
-        if not mine:
-            text.append("(no codes)\n", style="dim italic")
-        other = {c.id for c in theirs}
-        for c in mine:
-            style = "bold reverse" if c.id == d.code.id else ("" if c.id in other else "bold")
-            mark = "  " if c.id in other else "+ "
-            text.append(mark + c.label + "\n", style=style)
+        disputed = {c.id for c in d.disputed}
+        for i, coder in enumerate(d.compared or d.raters):
+            rated = any(k.id == coder.id for k in d.raters)
+            text.append(f"{i + 1} {coder.name}", style="bold")
+            if not rated:
+                text.append("  not rated here\n", style="dim italic")
+                continue
+            text.append("\n")
+            mine = d.codes_of(coder)
+            if not mine:
+                text.append("  (no codes)\n", style="dim italic")
+            for c in mine:
+                style = (
+                    "bold reverse" if c.id == d.code.id else ("bold" if c.id in disputed else "")
+                )
+                text.append(("+ " if c.id in disputed else "  ") + c.label + "\n", style=style)
         return text
 
     def _segment_panel(self, d: Disagreement) -> Group:
@@ -525,11 +664,7 @@ class ReviewScreen(Screen[None]):
             if value:
                 text.append(f"{heading}: ", style="italic dim")
                 text.append(value.strip() + "\n")
-        others = [
-            c
-            for c in {*d.codes_a, *d.codes_b}
-            if c.id != d.code.id and (c in d.codes_a) != (c in d.codes_b)
-        ]
+        others = [c for c in d.disputed if c.id != d.code.id]
         if others:
             text.append("\nAlso in dispute here:\n", style="bold")
             for c in sorted(others, key=lambda c: c.label):
@@ -544,6 +679,16 @@ class ReviewScreen(Screen[None]):
         if d is not None:
             self._decide(d, choice)
 
+    def action_accept(self, index: int) -> None:
+        d = self.current
+        if d is None:
+            return
+        compared = d.compared or d.raters
+        if index >= len(compared):
+            self.app.notify(f"There is no coder {index + 1}.", severity="warning")
+            return
+        self._decide(d, "accept", accept=compared[index])
+
     def action_edit(self) -> None:
         d = self.current
         if d is None:
@@ -555,7 +700,8 @@ class ReviewScreen(Screen[None]):
                 if c.guid in d.decision.result
             }
         else:
-            selected = {c.id for c in d.codes_a} & {c.id for c in d.codes_b}
+            sets = [{c.id for c in codes} for codes in d.rater_codes]
+            selected = set.intersection(*sets) if sets else set()
         title = f"Consensus codes for {d.transcript.name} segment {d.ordinal}"
 
         def picked(codes: list[int] | None) -> None:
@@ -564,20 +710,89 @@ class ReviewScreen(Screen[None]):
 
         self.app.push_screen(EditCodesModal(self.project.codes(), selected, title), picked)
 
-    def _decide(self, d: Disagreement, choice: str, codes: list[int] | None = None) -> None:
+    def action_reason(self) -> None:
+        """Write the reason: kept for this segment's next decision, or added to its decision."""
+        d = self.current
+        if d is None:
+            return
+        key = self._segment_key(d)
+        start = d.decision.reason if d.decision is not None else self.pending.get(key, "")
+        when = "this decision" if d.decision is not None else "the decision you make next here"
+        title = f"Reason for {when}: {d.transcript.name} segment {d.ordinal}"
+
+        def written(text: str | None) -> None:
+            if text is None:
+                return
+            reason = " ".join(text.split())
+            target = self.current
+            if target is None or self._segment_key(target) != key:
+                target = d
+            if target.decision is None:
+                if reason:
+                    self.pending[key] = reason
+                else:
+                    self.pending.pop(key, None)
+                self._fill_items()
+                self._show()
+                return
+            self._give_reason(target, reason)
+
+        self.app.push_screen(MemoModal(title, start, quote=d.text), written)
+
+    def _give_reason(self, d: Disagreement, reason: str) -> None:
+        from codebench.agreement.consensus import give_reason
+
+        try:
+            decision = give_reason(self.project, self.coder, d, reason, self.consensus_name)
+        except Exception as error:  # noqa: BLE001 - e.g. a locked database; never a traceback
+            self.app.notify(str(error), title="Reason not saved", severity="error")
+            return
+        self._settled(d, decision)
+        self.app.notify("Reason saved." if reason else "Reason removed.", timeout=2)
+        self._fill_items()
+        self._show()
+
+    def _settled(self, d: Disagreement, decision: Any) -> None:
+        """Every listed disagreement on ``d``'s segment that ``decision`` covers now carries it."""
         from dataclasses import replace
 
+        key = self._segment_key(d)
+        self.items = [
+            replace(x, decision=decision)
+            if self._segment_key(x) == key and x.code.guid in decision.scope
+            else x
+            for x in self.items
+        ]
+
+    def _decide(
+        self,
+        d: Disagreement,
+        choice: str,
+        codes: list[int] | None = None,
+        accept: Coder | None = None,
+    ) -> None:
         from codebench.agreement.consensus import adjudicate, seed_consensus
 
-        assert self.pair is not None
+        key = self._segment_key(d)
         try:
-            if not self.seeded:
+            if not self.seeded:  # the agreed codes first, so the consensus is whole where decided
                 seed_consensus(
-                    self.project, self.coder, list(self.pair), consensus_name=self.consensus_name
+                    self.project,
+                    self.coder,
+                    list(d.compared or d.raters),
+                    consensus_name=self.consensus_name,
                 )
                 self.seeded = True
             decision = adjudicate(
-                self.project, self.coder, d, d.code, choice, self.consensus_name, codes=codes
+                self.project,
+                self.coder,
+                d,
+                d.code,
+                choice,
+                self.consensus_name,
+                codes=codes,
+                accept=accept,
+                reason=self.pending.get(key),
             )
         except CodebenchError as error:
             self.app.notify(str(error), title="Not decided", severity="error")
@@ -587,23 +802,19 @@ class ReviewScreen(Screen[None]):
                 f"Could not save the decision: {error}", title="Not decided", severity="error"
             )
             return
-        # Every disagreement on this segment whose code the decision covered is now decided.
-        self.items = [
-            replace(x, decision=decision)
-            if (x.transcript.id, x.start, x.end) == (d.transcript.id, d.start, d.end)
-            and x.code.guid in decision.scope
-            else x
-            for x in self.items
-        ]
-        what = CHOICE_TEXT[choice].format(a=d.coder_a.name, b=d.coder_b.name)
-        self.app.notify(f"Segment {d.ordinal} of {d.transcript.name}: {what}.", timeout=2)
+        self.pending.pop(key, None)
+        self._settled(d, decision)
+        self.app.notify(f"Segment {d.ordinal} of {d.transcript.name}: {decision.text}.", timeout=2)
         self._status()
         items = self.code_items()
         following = [i for i in range(self.position + 1, len(items)) if not items[i].decided]
+        self._fill_items()
         if following:
-            self.position = following[0]
-        elif all(x.decided for x in items):
-            self.app.notify(
-                f"All {len(items)} disagreements of {d.code.label} are decided.", title="Code done"
-            )
-        self._show()
+            self._go(following[0])
+        else:
+            if all(x.decided for x in items):
+                self.app.notify(
+                    f"All {len(items)} disagreements of {d.code.label} are decided.",
+                    title="Code done",
+                )
+            self._show()

@@ -1,0 +1,142 @@
+"""The adjudication log: every decision, by whom and when, on which raters' codes, with the reason.
+
+A methods section (and a reviewer) asks how disagreements were settled;
+the log answers from the ``consensus.decide`` events, so it is the same in
+every front end and needs no table of its own. By default each segment's
+current decision; with ``history`` every decision, replaced ones marked.
+The rows become one report :class:`~codebench.reports.tables.Table`, so the
+report writers give CSV, XLSX, Markdown, HTML and Word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from codebench.agreement.consensus import DEFAULT_CONSENSUS, consensus_coder, decision_history
+from codebench.errors import NotFound
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+    from codebench.reports.tables import Table
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One decision, as the log shows it."""
+
+    decided_at: str
+    decided_by: str
+    transcript: str
+    segment: int
+    code: str
+    """The disagreement the decider opened (the decision settles every disputed code of the segment)."""
+    choice: str
+    """The choice in words ("accepted bob", "kept the majority's codes")."""
+    raters: str
+    """Each rater's codes: ``alice: 04.1, 08; bob: 04.2``."""
+    result: str
+    """The consensus's codes on the segment after the decision."""
+    reason: str
+    current: bool
+    """False when a later decision on the segment replaced this one."""
+
+
+def decision_log(
+    project: Project, consensus_name: str = DEFAULT_CONSENSUS, *, history: bool = False
+) -> list[LogRow]:
+    """The decisions for the consensus coder ``consensus_name``, oldest first."""
+    gold = consensus_coder(project, consensus_name, create=False)
+    labels: dict[str, str] = {}
+
+    def label(guid: str) -> str:
+        if guid not in labels:
+            try:
+                code = project.code(guid)
+            except NotFound:  # a code deleted since the decision
+                labels[guid] = guid
+            else:
+                labels[guid] = code.number or code.name
+        return labels[guid]
+
+    def codes(guids: Any) -> str:
+        return ", ".join(sorted((label(g) for g in guids), key=_code_order)) or "—"
+
+    entries = decision_history(project, gold)
+    latest: dict[tuple[str, int, int], int] = {}
+    for decision, payload in entries:
+        latest[(payload["transcript"], int(payload["start"]), int(payload["end"]))] = (
+            decision.event_id
+        )
+    rows: list[LogRow] = []
+    for decision, payload in entries:
+        key = (payload["transcript"], int(payload["start"]), int(payload["end"]))
+        current = latest[key] == decision.event_id
+        if not history and not current:
+            continue
+        by_coder = payload.get("codes_by_coder")
+        if by_coder is None:  # a pairwise decision logged before three or more raters
+            names = list(payload.get("coders") or ["A", "B"])
+            by_coder = dict(zip(names, (payload.get("codes_a", []), payload.get("codes_b", []))))
+        rows.append(
+            LogRow(
+                decided_at=decision.at,
+                decided_by=decision.decider,
+                transcript=str(payload.get("transcript_name", "")),
+                segment=int(payload.get("segment", -1)),
+                code=str(payload.get("code_label", "")),
+                choice=decision.text,
+                raters="; ".join(f"{name}: {codes(g)}" for name, g in by_coder.items()),
+                result=codes(decision.result),
+                reason=decision.reason,
+                current=current,
+            )
+        )
+    return rows
+
+
+def _code_order(label: str) -> tuple[Any, ...]:
+    """Code numbers in codebook order ("4.10" after "4.9"), names after numbers."""
+    parts = label.split(".")
+    if all(p.isdigit() for p in parts):
+        return (0, *(int(p) for p in parts))
+    return (1, label)
+
+
+def log_table(rows: list[LogRow], *, history: bool = False) -> Table:
+    """The log as a report table (every table format then works)."""
+    from codebench.reports.tables import Column, Table
+
+    columns = [
+        Column("decided_at", "Decided at"),
+        Column("decided_by", "Decided by"),
+        Column("transcript", "Transcript"),
+        Column("segment", "Segment", "int"),
+        Column("code", "Disagreement on"),
+        Column("choice", "Decision"),
+        Column("raters", "Raters' codes"),
+        Column("result", "Consensus codes"),
+        Column("reason", "Reason"),
+    ]
+    if history:
+        columns.append(Column("current", "Current"))
+    cells = []
+    for row in rows:
+        cell = asdict(row)
+        cell["current"] = "yes" if row.current else "replaced"
+        cells.append(cell)
+    decided = sum(1 for r in rows if r.current)
+    notes = [
+        "A decision settles every code the segment's raters differ on; the raters are the coders "
+        "who rated the segment by the study design.",
+        f"{decided} segment(s) decided"
+        + (f"; {len(rows) - decided} earlier decision(s) replaced." if history else "."),
+    ]
+    return Table(
+        name="adjudication_log",
+        title="Adjudication log",
+        columns=columns,
+        rows=cells,
+        keys=4,
+        notes=notes,
+    )
