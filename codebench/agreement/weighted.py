@@ -92,6 +92,55 @@ def weighted_binary_report(
     return assemble_reports(freq, gram, int(w.sum()), codes, coder_names, min_units)
 
 
+def cluster_tables(
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    bounds: Sequence[tuple[int, int]],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Pattern frequencies and Gram matrices of every code in each contiguous unit range.
+
+    Returns ``freq`` ``(ranges, codes, (C+1)**2)`` keyed as
+    :func:`~codebench.agreement.batch.code_masks` keys units, and ``gram``
+    ``(3, ranges, codes, C, C)`` stacking X.X', X.R', R.R' (weighted on the
+    left), i.e. exactly what :func:`weighted_binary_report` reads, per range
+    (e.g. per transcript).  Summed over ranges they are the whole data's
+    tables; summed over codes, the pooled code x unit decisions'.  So one
+    pass over the data serves the per-code report, the pooled figures, every
+    transcript's figures and every coder pair's pooled table.
+    """
+    arr = _validate(data)
+    n_codes, n_coders, n_units = arr.shape
+    w = _as_weights(weights, n_units)
+    base = n_coders + 1
+    freq = np.zeros((len(bounds), n_codes, base * base))
+    gram = np.zeros((3, len(bounds), n_codes, n_coders, n_coders))
+    offsets = (np.arange(n_codes, dtype=np.intp) * (base * base))[:, None]
+    for t, (lo, hi) in enumerate(bounds):
+        block = arr[:, :, lo:hi]
+        rated = ~np.isnan(block)
+        applied = block == 1.0
+        if np.count_nonzero(applied) + np.count_nonzero(block == 0.0) != np.count_nonzero(rated):
+            raise ValueError("cluster_tables accepts only 0, 1 and NaN")
+        keys = rated.sum(axis=1, dtype=np.intp) * base + applied.sum(axis=1, dtype=np.intp)
+        wt = None if w is None else w[lo:hi].astype(np.float64)
+        counts = np.bincount(
+            (keys + offsets).reshape(-1),
+            weights=None if wt is None else np.tile(wt, n_codes),
+            minlength=n_codes * base * base,
+        )
+        freq[t] = counts.reshape(n_codes, base * base)
+        # float32 is exact while every partial sum is a whole number below 2**24.
+        exact32 = wt is None and hi - lo < (1 << 24)
+        x: npt.NDArray[np.floating] = applied.astype(np.float32 if exact32 else np.float64)
+        r: npt.NDArray[np.floating] = rated.astype(x.dtype)
+        xw, rw = (x, r) if wt is None else (x * wt, r * wt)
+        x_t, r_t = x.transpose(0, 2, 1), r.transpose(0, 2, 1)
+        gram[0, t] = xw @ x_t
+        gram[1, t] = xw @ r_t
+        gram[2, t] = rw @ r_t
+    return freq, gram
+
+
 def binary_bootstrap(
     statistic: str,
     data: npt.ArrayLike,
