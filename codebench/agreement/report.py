@@ -396,14 +396,21 @@ def _weighted_count(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] 
 def _per_transcript(
     units: Units,
     freq: npt.NDArray[np.float64],
-    gram: npt.NDArray[np.float64],
+    gram: npt.NDArray[np.float64] | None,
     set_alphas: list[dict[str, Estimate]],
 ) -> list[dict[str, Any]]:
-    """One row per transcript from its tables (:func:`cluster_tables`) and its set-valued alpha."""
+    """One row per transcript from its tables (:func:`cluster_tables`) and its set-valued alpha.
+
+    ``gram`` holds each transcript's pooled coder products; ``None`` when no
+    transcript coefficient reads them (the headline kappa is Fleiss').
+    """
     names = [c.name for c in units.coders]
     if not units.transcripts:
         return []
-    pooled = assemble_reports(freq.sum(axis=1), gram.sum(axis=2), 0, None, names, MIN_UNITS)
+    n_coders = len(names)
+    if gram is None:  # not read: no transcript coefficient is pairwise (see build_report)
+        gram = np.zeros((3, freq.shape[0], n_coders, n_coders))
+    pooled = assemble_reports(freq.sum(axis=1), gram, 0, None, names, MIN_UNITS)
     n_transcripts, n_codes, n_keys = freq.shape
     alpha_stat = binary_stats(len(names))[ALPHA.key]
     values, reasons = alpha_stat.finalize(
@@ -596,16 +603,16 @@ def build_report(
     names = [c.name for c in units.coders]
     # One pass over the data: each transcript's pattern tables; their sums are the codes'
     # tables (the per-code report), the pooled decisions' and every coder pair's.
-    slices = units.transcript_slices()
-    bounds = [(sl.start, sl.stop) for sl in slices]
-    if sum(hi - lo for lo, hi in bounds) != units.n_units:
-        bounds = [*bounds, (0, units.n_units)]  # units outside the transcripts: one more range
-    freq, gram = cluster_tables(units.data, units.weights, bounds)
-    if len(bounds) > len(slices):
-        freq_all, gram_all = freq[-1], gram[:, -1]
-        freq, gram = freq[:-1], gram[:, :-1]
-    else:
-        freq_all, gram_all = freq.sum(axis=0), gram.sum(axis=1)
+    # Only a pairwise headline kappa (two coders: Cohen's) needs each transcript's pooled products.
+    pairwise_headline = registry.headline_of(len(names)).pairwise
+    freq, gram_all, transcript_gram = cluster_tables(
+        units.data,
+        units.weights,
+        units.unit_transcript,
+        len(units.transcripts),
+        pooled_gram=pairwise_headline,
+    )
+    freq_all = freq.sum(axis=0)
     total = units.n_units if units.weights is None else int(units.weights.sum())
     reports = assemble_reports(
         freq_all, gram_all, total, [c.label for c in units.codes], names, MIN_UNITS
@@ -626,7 +633,7 @@ def build_report(
     alphas = set_alphas(
         units.data,
         units.weights,
-        [*((g, None) for g in groups), *((everyone, sl) for sl in slices)],
+        [*((g, None) for g in groups), *((everyone, sl) for sl in units.transcript_slices())],
         ("masi", "jaccard"),
     )
     by_group, by_transcript = alphas[: len(groups)], alphas[len(groups) :]
@@ -672,7 +679,7 @@ def build_report(
             "set_alpha": {d: estimate_json(est) for d, est in by_group[0].items()},
             "diagnostics": _overall_diagnostics(units, codes),
         },
-        "per_transcript": _per_transcript(units, freq, gram, by_transcript),
+        "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
         "per_pair": _per_pair(units, codes, by_group[1:], gram_all.sum(axis=1)),
         "confusions": _confusions(units),
     }

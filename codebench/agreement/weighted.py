@@ -31,6 +31,7 @@ import numpy.typing as npt
 from codebench.agreement import coefficient_registry as registry
 from codebench.agreement.batch import (
     CodeReport,
+    _gram,
     _validate,
     assemble_reports,
     binary_report,
@@ -95,50 +96,54 @@ def weighted_binary_report(
 def cluster_tables(
     data: npt.ArrayLike,
     weights: npt.ArrayLike | None,
-    bounds: Sequence[tuple[int, int]],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Pattern frequencies and Gram matrices of every code in each contiguous unit range.
+    clusters: npt.ArrayLike,
+    n_clusters: int,
+    pooled_gram: bool = False,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+    """Pattern frequencies of every code in each cluster, the codes' Gram matrices, and optionally each cluster's pooled ones.
 
-    Returns ``freq`` ``(ranges, codes, (C+1)**2)`` keyed as
-    :func:`~codebench.agreement.batch.code_masks` keys units, and ``gram``
-    ``(3, ranges, codes, C, C)`` stacking X.X', X.R', R.R' (weighted on the
-    left), i.e. exactly what :func:`weighted_binary_report` reads, per range
-    (e.g. per transcript).  Summed over ranges they are the whole data's
-    tables; summed over codes, the pooled code x unit decisions'.  So one
-    pass over the data serves the per-code report, the pooled figures, every
+    Returns ``freq`` ``(clusters, codes, (C+1)**2)`` keyed as
+    :func:`~codebench.agreement.batch.code_masks` keys units, ``gram``
+    ``(3, codes, C, C)`` stacking X.X', X.R', R.R' (weighted on the left),
+    and with ``pooled_gram`` the same products per cluster summed over the
+    codes, ``(3, clusters, C, C)``.  ``freq`` summed over clusters and
+    ``gram`` are exactly what :func:`weighted_binary_report` reads; summed
+    over codes, they are the pooled code x unit decisions'.  So one pass
+    over the data serves the per-code report, the pooled figures, every
     transcript's figures and every coder pair's pooled table.
     """
     arr = _validate(data)
     n_codes, n_coders, n_units = arr.shape
     w = _as_weights(weights, n_units)
+    cid = np.asarray(clusters, dtype=np.intp)
+    if cid.shape != (n_units,) or (cid.size and (cid.min() < 0 or cid.max() >= n_clusters)):
+        raise ValueError(f"clusters must be {n_units} ids in [0, {n_clusters})")
     base = n_coders + 1
-    freq = np.zeros((len(bounds), n_codes, base * base))
-    gram = np.zeros((3, len(bounds), n_codes, n_coders, n_coders))
-    offsets = (np.arange(n_codes, dtype=np.intp) * (base * base))[:, None]
-    for t, (lo, hi) in enumerate(bounds):
-        block = arr[:, :, lo:hi]
-        rated = ~np.isnan(block)
-        applied = block == 1.0
-        if np.count_nonzero(applied) + np.count_nonzero(block == 0.0) != np.count_nonzero(rated):
-            raise ValueError("cluster_tables accepts only 0, 1 and NaN")
-        keys = rated.sum(axis=1, dtype=np.intp) * base + applied.sum(axis=1, dtype=np.intp)
-        wt = None if w is None else w[lo:hi].astype(np.float64)
-        counts = np.bincount(
-            (keys + offsets).reshape(-1),
-            weights=None if wt is None else np.tile(wt, n_codes),
-            minlength=n_codes * base * base,
-        )
-        freq[t] = counts.reshape(n_codes, base * base)
-        # float32 is exact while every partial sum is a whole number below 2**24.
-        exact32 = wt is None and hi - lo < (1 << 24)
-        x: npt.NDArray[np.floating] = applied.astype(np.float32 if exact32 else np.float64)
-        r: npt.NDArray[np.floating] = rated.astype(x.dtype)
-        xw, rw = (x, r) if wt is None else (x * wt, r * wt)
-        x_t, r_t = x.transpose(0, 2, 1), r.transpose(0, 2, 1)
-        gram[0, t] = xw @ x_t
-        gram[1, t] = xw @ r_t
-        gram[2, t] = rw @ r_t
-    return freq, gram
+    wf = None if w is None else w.astype(np.float64)
+    freq = np.zeros((n_codes, n_clusters, base * base))
+    gram = np.zeros((3, n_codes, n_coders, n_coders))
+    per_cluster = np.zeros((3, n_clusters, n_coders, n_coders)) if pooled_gram else None
+    offset = cid * (base * base)
+    for k in range(n_codes):
+        rated, applied, keys = code_masks(arr[k], "cluster_tables")
+        counts = np.bincount(keys + offset, weights=wf, minlength=n_clusters * base * base)
+        freq[k] = counts.reshape(n_clusters, base * base)
+        if wf is None:
+            gram[:, k] = _gram(rated, applied)
+        else:
+            x, r = applied.astype(np.float64), rated.astype(np.float64)
+            xw, rw = x * wf, r * wf
+            gram[:, k] = np.stack([xw @ x.T, xw @ r.T, rw @ r.T])
+        if per_cluster is not None:
+            x, r = applied.astype(np.float64), rated.astype(np.float64)
+            xw, rw = (x, r) if wf is None else (x * wf, r * wf)
+            for slot, (left, right) in enumerate(((xw, x), (xw, r), (rw, r))):
+                for i in range(n_coders):
+                    for j in range(n_coders):
+                        per_cluster[slot, :, i, j] += np.bincount(
+                            cid, weights=left[i] * right[j], minlength=n_clusters
+                        )
+    return freq.transpose(1, 0, 2), gram, per_cluster
 
 
 def binary_bootstrap(
@@ -638,11 +643,15 @@ def set_alphas(
     rated = np.ones((n_coders, n_units), dtype=bool)
     for k in range(n_codes):
         rated &= ~np.isnan(arr[k])
-    everything = np.arange(n_units)
-    picks = [everything[sel] if sel is not None else everything for _, sel in columns]
+    # A slice selects a view (no copy): each column costs in proportion to its units.
+    picks: list[slice | npt.NDArray[np.intp]] = [
+        slice(None) if sel is None else sel for _, sel in columns
+    ]
     groups = [list(g) for g, _ in columns]
     pairable = [
-        (rated[g][:, idx].sum(axis=0) >= 2) & (wf[idx] > 0) if g else np.zeros(idx.size, bool)
+        (rated[:, idx][g].sum(axis=0) >= 2) & (wf[idx] > 0)
+        if g
+        else np.zeros(wf[idx].shape[0], bool)
         for g, idx in zip(groups, picks)
     ]
     out: list[dict[str, Estimate] | None] = [
@@ -654,28 +663,29 @@ def set_alphas(
     ids, table = _rating_sets(arr, rated)
     n_sets = table.shape[0]
     size = table.sum(axis=1).astype(np.int64)
-    pair_cache: dict[tuple[int, int], npt.NDArray[np.int64]] = {}
-
-    def pair_keys(i: int, j: int) -> npt.NDArray[np.int64]:
-        """Each unit's (|a|, |b|, |a & b|) key for coders i and j (garbage where one did not rate)."""
-        if (i, j) not in pair_cache:
-            a, b = np.maximum(ids[i], 0), np.maximum(ids[j], 0)
-            inter = _intersections(table, a, b)
-            pair_cache[(i, j)] = (size[a] * (n_codes + 1) + size[b]) * (n_codes + 1) + inter
-        return pair_cache[(i, j)]
-
-    grid = np.arange(n_codes + 1, dtype=np.float64)
+    side = n_codes + 1
+    grid = np.arange(side, dtype=np.float64)
     lookups = [
         _distance_from_counts(
             grid[None, None, :], grid[:, None, None], grid[None, :, None], d
         ).reshape(-1)
         for d in distances
     ]
+    pair_cache: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+
+    def pair_distances(i: int, j: int) -> npt.NDArray[np.float64]:
+        """``(distances, units)``: d(a, b) of coders i and j on each unit (garbage where one did not rate)."""
+        if (i, j) not in pair_cache:
+            a, b = np.maximum(ids[i], 0), np.maximum(ids[j], 0)
+            keys = (size[a] * side + size[b]) * side + _intersections(table, a, b)
+            pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
+        return pair_cache[(i, j)]
+
     n_c = np.zeros((n_sets, len(active)))
     observed = np.zeros((len(distances), len(active)))
     for col, c in enumerate(active):
         members, idx = groups[c], picks[c]
-        in_group = rated[members][:, idx]
+        in_group = rated[:, idx][members]
         ok = pairable[c]
         m = in_group.sum(axis=0).astype(np.float64)
         unit_w = np.where(ok, wf[idx], 0.0)
@@ -685,12 +695,10 @@ def set_alphas(
         # Observed disagreement: sum over coder pairs of 2 d(a, b) w_u / (m_u - 1).
         scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
         for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                lo, hi = min(i, j), max(i, j)
-                both = np.flatnonzero(in_group[x] & rated[j, idx] & ok)
-                keys = pair_keys(lo, hi)[idx[both]]
-                for t, lookup in enumerate(lookups):
-                    observed[t, col] += scale[both] @ lookup.take(keys)
+            for y in range(x + 1, len(members)):
+                j = members[y]
+                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
+                observed[:, col] += pair_distances(min(i, j), max(i, j))[:, idx] @ weight
     expected = _expected_disagreement(table, n_c, distances)
     for col, c in enumerate(active):
         n = n_c[:, col].sum()
