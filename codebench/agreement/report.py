@@ -35,7 +35,9 @@ from codebench.agreement.weighted import (
     ClusterTable,
     binary_bootstrap,
     cluster_tables,
+    code_bits,
     set_alphas,
+    unpack_bits,
     weighted_binary_report,
 )
 from codebench.errors import CodebenchError
@@ -504,26 +506,53 @@ def _per_pair(
     return rows
 
 
+def _directed_confusions(
+    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
+) -> dict[tuple[int, int], npt.NDArray[np.float64]]:
+    """``[(i, j)][a, b]``: units both rated where coder i applied a (j did not) and j applied b (i did not).
+
+    With each rating as a bit mask (up to 62 codes, and a unit either rated
+    in every code or in none, as extracted units are), ``i & ~j`` is what i
+    applied alone: only the units where both coders applied something alone
+    are unpacked into the (codes x codes) product.
+    """
+    n_codes, n_coders, n_units = data.shape
+    w = np.ones(n_units) if weights is None else weights.astype(np.float64)
+    pairs = list(combinations(range(n_coders), 2))
+    rated = ~np.isnan(data[0]) if n_codes else np.zeros((n_coders, n_units), dtype=bool)
+    masks: npt.NDArray[np.int64] | None = None
+    if 0 < n_codes <= 62:
+        masks = code_bits(data)
+        every_code = np.ones_like(rated)
+        for k in range(n_codes):
+            every_code &= ~np.isnan(data[k])
+        if not np.array_equal(every_code, rated):
+            masks = None
+    out: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    for i, j in pairs:
+        both = rated[i] & rated[j]
+        if masks is not None:
+            alone_i = masks[i] & ~masks[j]
+            alone_j = masks[j] & ~masks[i]
+            units = np.flatnonzero(both & (alone_i != 0) & (alone_j != 0))
+            only_i = unpack_bits(alone_i[units], n_codes).astype(np.float64)
+            only_j = unpack_bits(alone_j[units], n_codes).astype(np.float64)
+            out[(i, j)] = (only_i * w[units]) @ only_j.T
+            continue
+        xi, xj = data[:, i, :], data[:, j, :]
+        only_i = ((xi == 1.0) & (xj == 0.0) & both).astype(np.float64)
+        only_j = ((xj == 1.0) & (xi == 0.0) & both).astype(np.float64)
+        out[(i, j)] = (only_i * w) @ only_j.T
+    return out
+
+
 def _confusions(units: Units, top: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
     """Code pairs most often applied by one coder where another applied the other code instead."""
     n_codes = len(units.codes)
     names = [c.name for c in units.coders]
-    # float32 products are exact while every count is a whole number below 2**24.
-    dtype = np.float32 if units.weights is None and units.n_units < (1 << 24) else np.float64
-    w = np.ones(units.n_units) if units.weights is None else units.weights.astype(np.float64)
-    applied = [units.data[:, i, :] == 1.0 for i in range(len(names))]
-    absent = [units.data[:, i, :] == 0.0 for i in range(len(names))]
-    directed: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    directed = _directed_confusions(units.data, units.weights)
     total = np.zeros((n_codes, n_codes))
-    for i, j in combinations(range(len(names)), 2):
-        xi = units.data[0, i, :] if n_codes else np.zeros(units.n_units)
-        xj = units.data[0, j, :] if n_codes else np.zeros(units.n_units)
-        both = ~np.isnan(xi) & ~np.isnan(xj)
-        only_i = (applied[i] & absent[j]).astype(dtype)
-        only_j = (applied[j] & absent[i]).astype(dtype)
-        # [a, b]: i applied a (j did not), j applied b (i did not), over units both rated
-        conf = ((only_i * (w * both).astype(dtype)) @ only_j.T).astype(np.float64)
-        directed[(i, j)] = conf
+    for conf in directed.values():
         total += conf + conf.T
     items = []
     upper = np.argwhere(np.triu(total, 1) > 0)

@@ -479,32 +479,34 @@ def _intersection_histogram(
     total = float(n_c.sum(axis=0).max()) if n_cols else 0.0
     if total * total * float(2**top) >= _EXACT:
         return None
-    # Every (set, subset) entry: subset mask, owning set, ordered by owning set.
+    # Every (set, subset) entry, one (sets of size s, 2**s) block per size s.
     bits = np.int64(1) << np.arange(n_codes, dtype=np.int64)
-    owners: list[npt.NDArray[np.int64]] = []
-    subsets: list[npt.NDArray[np.int64]] = []
+    blocks: dict[int, npt.NDArray[np.int64]] = {}
+    members: dict[int, npt.NDArray[np.intp]] = {}  # the sets of each size, in block order
     for s in range(side):
         rows = np.flatnonzero(sizes == s)
         if rows.size == 0:
             continue
         positions = np.nonzero(table[rows])[1].reshape(rows.size, s)
         choose = (np.arange(1 << s)[:, None] >> np.arange(s)) & 1  # (2**s, s)
-        subsets.append((bits[positions] @ choose.T).reshape(-1))
-        owners.append(np.repeat(rows, 1 << s))
-    owner = np.concatenate(owners)
-    subset = np.concatenate(subsets)
-    order = np.argsort(owner, kind="stable")
-    owner, subset = owner[order], subset[order]
-    distinct, subset_id = np.unique(subset, return_inverse=True)
-    subset_id = subset_id.reshape(-1)
+        blocks[s] = bits[positions] @ choose.T
+        members[s] = rows
+    masks = np.concatenate([b.reshape(-1) for b in blocks.values()])
+    if n_codes <= 24 and (1 << n_codes) <= 8 * masks.size:
+        seen = np.zeros(1 << n_codes, dtype=bool)  # counting beats sorting here
+        seen[masks] = True
+        distinct = np.flatnonzero(seen)
+    else:
+        distinct = np.unique(masks)
     # Number the distinct subsets by size so that each size j is one contiguous block.
-    by_size = np.argsort(_popcount(distinct), kind="stable")
-    rank = np.empty_like(by_size)
-    rank[by_size] = np.arange(by_size.size)
-    subset_id = rank[subset_id]
-    edges = np.searchsorted(_popcount(distinct)[by_size], np.arange(side + 1))
-    cell = subset_id * side + sizes[owner]  # row of N: (subset, size of the owning set)
-    starts = np.searchsorted(owner, np.arange(n_sets + 1))
+    subset_size = _popcount(distinct)
+    by_size = np.argsort(subset_size, kind="stable")
+    edges = np.searchsorted(subset_size[by_size], np.arange(side + 1))
+    number = np.empty(by_size.size, dtype=np.intp)
+    number[by_size] = np.arange(by_size.size)
+    cells = {  # row of N for each entry: (subset, size of the owning set)
+        s: number[np.searchsorted(distinct, b)] * side + s for s, b in blocks.items()
+    }
     n_subsets = distinct.size
     binom = np.zeros((side, side), dtype=np.int64)  # binom[j, i] = C(j, i)
     for j in range(side):
@@ -515,21 +517,26 @@ def _intersection_histogram(
     inverse = (binom * sign).astype(object if 3.0**top * total * total >= 2.0**62 else np.int64)
     out = np.zeros((n_cols, side, side, side))
     for col in range(n_cols):
-        present = np.flatnonzero(n_c[:, col])
-        if present.size == 0:
+        present = n_c[:, col] != 0
+        if not present.any():
             continue
-        lengths = starts[present + 1] - starts[present]
-        take = np.repeat(starts[present] - np.cumsum(lengths) + lengths, lengths) + np.arange(
-            int(lengths.sum())
-        )
-        weight = np.repeat(n_c[present, col], lengths)
-        counts = np.bincount(cell[take], weights=weight, minlength=n_subsets * side)
-        counts = counts.reshape(n_subsets, side)
-        moments = np.zeros((side, side, side))  # [j, s, t]
+        entries = []
+        weights = []
+        for s, cell in cells.items():
+            rows = np.flatnonzero(present[members[s]])
+            if rows.size:
+                entries.append(cell[rows].reshape(-1))
+                weights.append(np.repeat(n_c[members[s][rows], col], 1 << s))
+        counts = np.bincount(
+            np.concatenate(entries), weights=np.concatenate(weights), minlength=n_subsets * side
+        ).reshape(n_subsets, side)
+        used = np.flatnonzero(counts.any(axis=1))
+        cuts = np.searchsorted(used, edges)
+        moments = np.zeros((side, side, side))  # [j, s, t]; only s, t >= j can be non-zero
         for j in range(side):
-            block = counts[edges[j] : edges[j + 1]]
+            block = counts[used[cuts[j] : cuts[j + 1]], j:]
             if block.size:
-                moments[j] = block.T @ block
+                moments[j, j:, j:] = block.T @ block
         exact = np.rint(moments).astype(inverse.dtype)
         # H[i, s, t] = sum_j inverse[j, i] M[j, s, t]
         hist = np.tensordot(inverse.T, exact, axes=1)
@@ -733,9 +740,7 @@ def _rating_sets(
         ids_rated, table = _set_ids(flat[mask])
         ids.reshape(-1)[mask] = ids_rated
         return ids, table
-    keys = np.zeros((n_coders, n_units), dtype=np.int64)
-    for k in range(n_codes):  # one code at a time: small temporaries, no (codes x ...) copy
-        keys |= (arr[k] == 1.0).astype(np.int64) << k
+    keys = code_bits(arr)
     rated_keys = keys[rated]
     if n_codes <= 24:
         present = np.bincount(rated_keys, minlength=1 << n_codes) > 0
@@ -745,8 +750,28 @@ def _rating_sets(
     else:
         uniq, inverse = np.unique(rated_keys, return_inverse=True)
         ids[rated] = inverse.reshape(-1)
-    table = ((uniq[:, None] >> np.arange(n_codes, dtype=np.int64)) & 1).astype(bool)
-    return ids, table
+    return ids, unpack_bits(uniq, n_codes).T
+
+
+def code_bits(data: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """``(coders, units)`` bit masks: bit c set where the coder applied code c (at most 62 codes).
+
+    A rating as one integer: set operations on whole ratings (intersections,
+    what one coder applied and the other did not) become bit operations.
+    """
+    arr = _validate(data)
+    n_codes, n_coders, n_units = arr.shape
+    if n_codes > 62:
+        raise ValueError(f"code_bits takes at most 62 codes, got {n_codes}")
+    keys = np.zeros((n_coders, n_units), dtype=np.int64)
+    for k in range(n_codes):  # one code at a time: small temporaries, no (codes x ...) copy
+        keys |= (arr[k] == 1.0).astype(np.int64) << k
+    return keys
+
+
+def unpack_bits(masks: npt.NDArray[np.int64], n_codes: int) -> npt.NDArray[np.bool_]:
+    """``(codes, len(masks))``: the bits of each mask, code c in row c."""
+    return ((masks[None, :] >> np.arange(n_codes, dtype=np.int64)[:, None]) & 1).astype(bool)
 
 
 def _intersections(
