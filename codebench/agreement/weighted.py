@@ -527,10 +527,11 @@ def _intersection_histogram(
             if rows.size:
                 entries.append(cell[rows].reshape(-1))
                 weights.append(np.repeat(n_c[members[s][rows], col], 1 << s))
+        entry = np.concatenate(entries)
         counts = np.bincount(
-            np.concatenate(entries), weights=np.concatenate(weights), minlength=n_subsets * side
+            entry, weights=np.concatenate(weights), minlength=n_subsets * side
         ).reshape(n_subsets, side)
-        used = np.flatnonzero(counts.any(axis=1))
+        used = np.flatnonzero(np.bincount(entry // side, minlength=n_subsets))
         cuts = np.searchsorted(used, edges)
         moments = np.zeros((side, side, side))  # [j, s, t]; only s, t >= j can be non-zero
         for j in range(side):
