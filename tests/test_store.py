@@ -108,8 +108,8 @@ def test_event_log_is_append_only(interview: Project) -> None:
         db.execute("DELETE FROM events")
 
 
-def test_transcript_text_is_immutable(interview: Project) -> None:
-    with pytest.raises(sqlite3.DatabaseError, match="immutable"):
+def test_transcript_text_changes_only_to_a_kept_version(interview: Project) -> None:
+    with pytest.raises(sqlite3.DatabaseError, match="correction"):
         interview.db.execute("UPDATE transcripts SET text = 'changed'")
 
 

@@ -1,7 +1,7 @@
 """Undo and redo over the event log: every action a coder takes, in order, one coder at a time.
 
 A coder's actions are codings (whole segments and word spans), memos (add,
-edit, delete), status changes and codebook edits; each is one event in the
+edit, delete), status changes, codebook edits and text corrections; each is one event in the
 log whose payload carries what is needed to revert it and to replay it.
 Undo and redo are events too, pointing at the action they revert or replay,
 so a coder's undo and redo stacks are rebuilt from the log alone: they
@@ -44,8 +44,9 @@ CODE_ACTIONS = (
     "code.restore",
     "code.merge",
 )
+TEXT_ACTIONS = ("transcript.correct",)
 #: Actions a coder can take back, in the order the workbench offers them.
-UNDOABLE_ACTIONS = (*CODING_ACTIONS, *MEMO_ACTIONS, *STATUS_ACTIONS, *CODE_ACTIONS)
+UNDOABLE_ACTIONS = (*CODING_ACTIONS, *MEMO_ACTIONS, *STATUS_ACTIONS, *CODE_ACTIONS, *TEXT_ACTIONS)
 HISTORY_ACTIONS = (*UNDOABLE_ACTIONS, "undo", "redo")
 #: Events that end the history of what they removed (by any coder): it cannot be undone.
 BARRIER_ACTIONS = ("transcript.remove",)
@@ -242,6 +243,8 @@ def describe(event: Event) -> str:
         }[action]
     if action == "status.set":
         return f"marking {str(payload.get('status', '')).replace('-', ' ')}"
+    if action in TEXT_ACTIONS:
+        return "correcting the text"
     name = str(payload.get("after", {}).get("name", "")) if action == "code.add" else ""
     return {
         "code.add": f"adding code {name}".rstrip(),
@@ -257,12 +260,19 @@ def describe(event: Event) -> str:
 
 
 def _codings(project: Project, coder: Coder, event: Event, forward: bool) -> None:
+    from codebench.coding.correction import offsets_through_versions
+
     adding = (event.action == "coding.add") == forward
-    for record in event.payload["codings"]:
-        code = code_sql.code_by_guid(project.db, record["code"])
-        transcript = transcript_sql.find_transcript(project.db, "guid", record["transcript"])
+    for logged in event.payload["codings"]:
+        code = code_sql.code_by_guid(project.db, logged["code"])
+        transcript = transcript_sql.find_transcript(project.db, "guid", logged["transcript"])
         if code is None or transcript is None:
             raise NotFound("cannot undo: a code or transcript of that action no longer exists")
+        # The span is in the text of its day; corrections made since moved it.
+        start, end = offsets_through_versions(
+            project, transcript.id, event.id, logged["start"], logged["end"]
+        )
+        record = {**logged, "start": start, "end": end}
         if adding:
             coding_sql.insert_coding(
                 project.db, coder.id, code.id, transcript.id, record["start"], record["end"]
@@ -463,7 +473,14 @@ def _code_merge(project: Project, coder: Coder, event: Event, forward: bool) -> 
         unfold_code(project, payload)
 
 
+def _correct(project: Project, coder: Coder, event: Event, forward: bool) -> None:
+    from codebench.coding.correction import perform
+
+    perform(project, coder, event, forward)
+
+
 PERFORM = {
+    "transcript.correct": _correct,
     "coding.add": _codings,
     "coding.remove": _codings,
     "memo.add": _memo_add,

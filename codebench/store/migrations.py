@@ -346,6 +346,69 @@ def _rounds(db: sqlite_utils.Database) -> None:
 
     write_version(db, 1, snapshot(db))
     db.execute("UPDATE codebook_versions SET last_coding_id = 0 WHERE number = 1")
+@migrations(name="0010_text_versions")
+def _text_versions(db: sqlite_utils.Database) -> None:
+    """Correctable transcript text: every text a transcript has had, and codings to review.
+
+    ``transcript_versions`` keeps each text a corrected transcript has had
+    (version 1 is the imported text, recorded at the first correction; the
+    newest equals ``transcripts.text``), who made it, when and why, the
+    edits from the version before (JSON, see
+    :mod:`codebench.coding.textdiff`) and ``after_event``, the newest event
+    id when the text became current (offsets an older event recorded are
+    carried through the versions made after it). ``coding_reviews`` flags the
+    codings a correction clamped or orphaned, with the text they had.
+
+    The text may change only to a text kept as a version of that transcript,
+    so no offset ever indexes a text the project has lost. Segment offsets
+    change only in a correction, which re-indexes its transcript itself, so
+    the full-text trigger no longer re-reads the whole text per segment.
+    """
+    db.executescript(
+        """
+        CREATE TABLE transcript_versions (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL CHECK (version >= 1),
+            text TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            made_by INTEGER REFERENCES coders(id),
+            made_at TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            edits TEXT,
+            after_event INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (transcript_id, version)
+        );
+        CREATE INDEX transcript_versions_sha ON transcript_versions (sha256);
+        CREATE TABLE coding_reviews (
+            coding_id INTEGER PRIMARY KEY REFERENCES codings(id) ON DELETE CASCADE,
+            reason TEXT NOT NULL CHECK (reason IN ('clamped', 'orphaned')),
+            version INTEGER NOT NULL,
+            was TEXT NOT NULL,
+            flagged_at TEXT NOT NULL
+        );
+        DROP TRIGGER transcripts_text_immutable;
+        CREATE TRIGGER transcripts_text_versioned
+        BEFORE UPDATE OF text, sha256 ON transcripts
+        WHEN NOT EXISTS (
+            SELECT 1 FROM transcript_versions v
+            WHERE v.transcript_id = OLD.id AND v.sha256 = NEW.sha256 AND v.text = NEW.text
+        )
+        BEGIN
+            SELECT RAISE(ABORT, 'transcript text changes only by a correction, which keeps each version');
+        END;
+        DROP TRIGGER segments_fts_update;
+        CREATE TRIGGER segments_fts_update
+        AFTER UPDATE OF transcript_id, ordinal, speaker ON segments
+        BEGIN
+            DELETE FROM segment_fts WHERE rowid = OLD.id;
+            INSERT INTO segment_fts (rowid, body, transcript_id, ordinal, start_char, speaker)
+                SELECT NEW.id, substr(t.text, NEW.start_char + 1, NEW.end_char - NEW.start_char),
+                       NEW.transcript_id, NEW.ordinal, NEW.start_char, NEW.speaker
+                FROM transcripts t WHERE t.id = NEW.transcript_id;
+        END;
+        """
+    )
 
 
 def known_names() -> list[str]:

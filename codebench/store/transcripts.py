@@ -153,11 +153,14 @@ def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> dict[str
     )
     statements = {
         "memos": f"DELETE FROM memos WHERE {where_memo}",
+        "coding_reviews": "DELETE FROM coding_reviews WHERE coding_id IN"
+        " (SELECT id FROM codings WHERE transcript_id = :t)",
         "codings": "DELETE FROM codings WHERE transcript_id = :t",
         "coder_status": "DELETE FROM coder_status WHERE transcript_id = :t",
         "assignments": "DELETE FROM assignments WHERE transcript_id = :t",
         "attributes": "DELETE FROM attributes WHERE transcript_id = :t",
         "segments": "DELETE FROM segments WHERE transcript_id = :t",
+        "transcript_versions": "DELETE FROM transcript_versions WHERE transcript_id = :t",
         "transcripts": "DELETE FROM transcripts WHERE id = :t",
     }
     deleted: dict[str, int] = {}
