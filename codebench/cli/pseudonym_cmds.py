@@ -280,9 +280,7 @@ def review_cmd(
             say(f"Not recorded: {error}")
             continue
         _save(review.key, path, secret)
-        what = "keep" if decision.action == "keep" else decision.label
-        scope = f" in {decision.transcripts[0]}" if decision.transcripts else ""
-        say(f"  → {what}{scope}")
+        say(f"  {decision.describe()}")
     say(f"{len(review.decisions)} decision(s) saved in {path}; {review.remaining} left.")
 
 
@@ -453,18 +451,9 @@ def export_transcripts_cmd(
 
 def _existing_key(path: Path) -> tuple[Key, str | None]:
     """The key at ``path`` (an empty one if there is none) and its passphrase if it is sealed."""
-    from codebench.pseudonyms.key import Key, load_key
+    from codebench.pseudonyms.key import load_for_update
 
-    if not path.exists():
-        return Key([], path), None
-    asked: list[str] = []
-
-    def remembered() -> str:
-        asked.append(passphrase())
-        return asked[-1]
-
-    key = load_key(path, remembered)
-    return key, (asked[-1] if asked else None)
+    return load_for_update(path, passphrase)
 
 
 def _save(key: Key, path: Path, secret: str | None) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from codebench.errors import CodebenchError
+from codebench.pseudonyms import PASSPHRASE_ENV
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-PASSPHRASE_ENV = "CODEBENCH_KEY_PASSPHRASE"
+__all__ = ["PASSPHRASE_ENV", "key_option", "open_key", "passphrase", "pseudonymise_option"]
 
 
 def pseudonymise_option(f: F) -> F:
