@@ -84,17 +84,21 @@ class AskModal(ModalScreen[str | None]):
 
 
 class ChoiceModal(ModalScreen[str | None]):
-    """Pick one of ``choices`` (j/k, Enter); Escape returns ``None``."""
+    """Pick one of ``choices`` (j/k, Enter); returns it, or its entry in ``values`` when
+    given (what is shown need not be what is meant); Escape returns ``None``."""
 
     DEFAULT_CSS = _CSS.format(name="ChoiceModal")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="choice.cancel")
     ]
 
-    def __init__(self, title: str, choices: Sequence[str]) -> None:
+    def __init__(
+        self, title: str, choices: Sequence[str], values: Sequence[str] | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.choices = list(choices)
+        self.values = list(values) if values is not None else self.choices
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -108,7 +112,7 @@ class ChoiceModal(ModalScreen[str | None]):
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(self.choices[event.option_index])
+        self.dismiss(self.values[event.option_index])
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -213,7 +213,7 @@ class PseudonymReviewScreen(Screen[None]):
             heading.append(f"  {at} of {total} {which} · {len(self.saved)} decided now")
         self.query_one("#pseudo-heading", Static).update(literal(heading))
         sealed = " (encrypted)" if self.secret else ""
-        where = Text(f"key: {self.key_path}{sealed}", overflow="fold")
+        where = Text(f"key: {self.key_path.resolve()}{sealed}", overflow="fold")
         self.query_one("#pseudo-key", Static).update(literal(where))
         problem = self.query_one("#pseudo-problem", Static)
         problem.set_class(self.problem is not None, "-shown")
