@@ -102,6 +102,7 @@ def detect_cmd(
                 "candidate": c.text,
                 "kind": c.kind,
                 "transcript": o.transcript,
+                "source": o.source or "text",
                 "start": o.start,
                 "end": o.end,
                 "context": o.context,
@@ -113,7 +114,9 @@ def detect_cmd(
             rows,
             fmt,
             title="Occurrences",
-            columns=["candidate", "kind", "transcript", "context"] if fmt == "table" else None,
+            columns=["candidate", "kind", "transcript", "source", "context"]
+            if fmt == "table"
+            else None,
         )
         return
     rows = [
@@ -241,7 +244,7 @@ def review_cmd(
             f"{candidate.count} occurrence(s) in {', '.join(candidate.transcripts) or 'no transcript'}"
         )
         for occurrence in candidate.occurrences[:shown]:
-            say(f"  {occurrence.transcript}: {occurrence.context}")
+            say(f"  {occurrence.where}: {occurrence.context}")
         proposed = review.proposed_label()
         answer = click.prompt(
             f"r replace with {proposed} / e edit / k keep / t one transcript / s skip / b back / q quit",

@@ -92,6 +92,7 @@ def _cases(tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
             str(tmp_path / "archive"),
         ],
         ("codebook", "export"): ["codebook", "export", "--pseudonymise", "--format", "json"],
+        ("memos",): ["memos", "--coder", "alice", "--lead", "--pseudonymise", "--format", "json"],
     }
 
 
@@ -160,3 +161,39 @@ def test_a_pseudonymised_jsonl_says_it_has_no_event_log(keyed: Path, tmp_path: P
     assert "event" not in kinds
     plain = run(keyed, "export", "jsonl", "-o", str(tmp_path / "plain.jsonl"))
     assert "no event log" not in plain.stderr
+
+
+def test_memos_and_attribute_values_are_mapped_in_every_output_that_carries_them(
+    keyed: Path, tmp_path: Path
+) -> None:
+    """What the team wrote names people too: each output that carries memos or attribute
+    values leaves none of the key's strings in them (and the plain output still has them)."""
+    from codebench.project import Project
+
+    with Project.open(keyed) as project:
+        project.add_memo("alice", "Helen Marsh says Riverside will cope", transcript=CEO)
+        project.add_memo("alice", "Ask Helen Marsh about this code", code=project.codes()[0])
+        project.set_attributes(CEO, {"contact": "Helen Marsh"})
+    qdpx = tmp_path / "s.qdpx"
+
+    def outputs(*flag: str) -> dict[str, str]:
+        run(keyed, "export", "qdpx", *flag, "-o", str(qdpx))
+        with zipfile.ZipFile(qdpx) as archive:
+            xml = " ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+        return {
+            "report memos": run(keyed, "report", "memos", "--format", "md", *flag).stdout,
+            "report by-attribute": run(
+                keyed, "report", "by-attribute", "--attribute", "contact", "--format", "csv", *flag
+            ).stdout,
+            "report html": run(keyed, "report", "html", *flag, "-o", "-").stdout,
+            "export jsonl": run(keyed, "export", "jsonl", *flag, "-o", "-").stdout,
+            "export qdpx": xml,
+            "memos": run(keyed, "memos", "--coder", "alice", "--format", "json", *flag).stdout,
+            "transcripts": run(keyed, "transcripts", "--format", "json", *flag).stdout,
+        }
+
+    for name, text in outputs().items():
+        assert "Helen Marsh" in text, name  # there is something to replace in each
+    for name, text in outputs("--pseudonymise").items():
+        assert "Helen" not in text, name
+        assert "[Chief Executive, Org A]" in text.replace("\\[", "[").replace("\\]", "]"), name

@@ -71,7 +71,7 @@ def test_each_decision_is_written_to_the_key(
         # The first occurrence in context, wrapped but whole, the candidate highlighted.
         occurrence = first.occurrences[0]
         o = occurrence
-        context = " ".join(f"{o.transcript}: …{o.before}{o.match}{o.after}…".split())
+        context = " ".join(f"{o.where}: …{o.before}{o.match}{o.after}…".split())
         assert context in widget_text(app, "#pseudo-context")
         assert max(len(line.rstrip()) for line in screen_lines(app)) <= size[0]
         # The candidate is drawn highlighted (reverse video), wherever it falls on screen.

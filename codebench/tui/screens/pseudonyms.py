@@ -263,7 +263,7 @@ class PseudonymReviewScreen(Screen[None]):
         for n, occurrence in enumerate(candidate.occurrences[:SHOWN]):
             if n:
                 out.append("\n")
-            out.append(f"{occurrence.transcript}: ", style="dim")
+            out.append(f"{occurrence.where}: ", style="dim")
             out.append(f"…{occurrence.before}")
             out.append(occurrence.match, style="bold reverse")
             out.append(f"{occurrence.after}…")
