@@ -43,9 +43,17 @@ def _printable_errors() -> Iterator[None]:
 class SafeGroup(click.Group):
     """The root group: every error it or a subcommand raises is printed safely."""
 
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], *rest: Any, **kwargs: Any
+    ) -> click.Context:
+        """Also settles what a bare ``--pseudonymise`` takes, for every command at once
+        (:func:`~codebench.cli.pseudonymise_option.separate_bare_option`)."""
+        from codebench.cli.pseudonymise_option import separate_bare_option
+
         with _printable_errors():
-            return super().make_context(*args, **kwargs)
+            return super().make_context(
+                info_name, separate_bare_option(list(args)), *rest, **kwargs
+            )
 
     def invoke(self, ctx: click.Context) -> Any:
         with _printable_errors():

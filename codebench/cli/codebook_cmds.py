@@ -9,6 +9,7 @@ import click
 
 from codebench.cli.context import Context, InputFile, coder_option, handle_errors, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say, write_output
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -59,15 +60,22 @@ def show(ctx: Context, counts: bool, full: bool, file_path: Path | None) -> None
     help="Output format (default: from the file extension, else yaml).",
 )
 @output_option("Write to this file (default: stdout).")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
-def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
+def export_cmd(
+    ctx: Context, fmt: str | None, output: Path | None, pseudonymise: str | None
+) -> None:
     """Export the codebook as YAML, JSON, Markdown or REFI-QDA .qdc.
+
+    Definitions and examples may quote an interview: --pseudonymise applies the key
+    to every code's name, description, inclusion, exclusion and example.
 
     \b
     Examples:
       codebench codebook export --format md -o codebook.md
       codebench codebook export -o codebook.yaml
+      codebench codebook export --pseudonymise -o shared-codebook.qdc
     """
     from codebench.codebook.format import dump_json, dump_markdown, dump_yaml
     from codebench.safety import json_safe, visible_controls
@@ -82,12 +90,15 @@ def export_cmd(ctx: Context, fmt: str | None, output: Path | None) -> None:
             else "yaml"
         )
     with ctx.open(write=False) as project:
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
         book = project.codebook()
+        if pseudonymiser is not None:
+            book = pseudonymiser.value(book)
         tally = _counts(project)
         if fmt == "qdc":
             from codebench.exchange.qdpx.codebook import export_qdc
 
-            data: bytes | str = export_qdc(project)
+            data: bytes | str = export_qdc(project, pseudonymiser)
         elif fmt == "json":
             data = json_safe(dump_json(book, counts=tally))
         elif fmt == "md":

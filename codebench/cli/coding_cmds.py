@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +16,7 @@ from codebench.cli.context import (
     pass_ctx,
 )
 from codebench.cli.output import emit, say
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import NotCodable
 
 
@@ -121,6 +123,7 @@ def import_codings(
 @click.option("--transcript", help="Only memos in this transcript.")
 @click.option("--text", help="Only memos containing this text (case-insensitive).")
 @format_option("table", "json", "csv")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
 def memos(
@@ -132,6 +135,7 @@ def memos(
     transcript: str | None,
     text: str | None,
     fmt: str,
+    pseudonymise: str | None,
 ) -> None:
     """List memos with what each sits on: a segment, a coding, a transcript, a code, the project.
 
@@ -142,6 +146,7 @@ def memos(
     Examples:
       codebench memos --coder alice --transcript 01-riverside-ceo
       codebench memos --coder lead --lead --code 04 --format json
+      codebench memos --coder lead --lead --pseudonymise --format csv > memos.csv
     """
     from codebench.coding.memos import memo_entries
 
@@ -149,7 +154,8 @@ def memos(
         entries = memo_entries(
             project, coder, lead=lead, author=author, code=code, transcript=transcript, text=text
         )
-    rows = [
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+    rows: list[dict[str, Any]] = [
         {
             "id": e.id,
             "on": e.target,
@@ -162,6 +168,8 @@ def memos(
         }
         for e in entries
     ]
+    if pseudonymiser is not None:  # each row mapped with its transcript's entries
+        rows = pseudonymiser.value(rows)  # (the rows hold no offsets: no text is read)
     emit(
         rows,
         fmt,

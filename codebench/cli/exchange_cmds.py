@@ -85,18 +85,29 @@ def export_jsonl_cmd(ctx: Context, output: Path | None, pseudonymise: str | None
     """
     from codebench.exchange.jsonl import export_jsonl, write_stdout
 
+    # Said whenever the dump is pseudonymised: the event log's payloads hold the original
+    # text and offsets (the audit trail of the team's work), so a dump for sharing has none.
+    dropped = (
+        "No event log: a pseudonymised dump leaves it out (its entries hold the original "
+        "text); it imports as a project without history."
+    )
     with ctx.open(write=False) as project:
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if output is None or is_stdout(output):
             write_stdout(project, pseudonymiser)
+            if pseudonymiser is not None:
+                say(dropped, err=True)
             return
         counts = export_jsonl(project, output, pseudonymiser=pseudonymiser)
     total = sum(counts.values())
+    events = f"{counts['event']} events" if pseudonymiser is None else "no event log"
     say(
         f"Wrote {total} records to {output} "
-        f"({counts['transcript']} transcripts, {counts['coding']} codings, {counts['event']} events).",
+        f"({counts['transcript']} transcripts, {counts['coding']} codings, {events}).",
         err=True,
     )
+    if pseudonymiser is not None:
+        say(dropped, err=True)
 
 
 @click.command(name="import-jsonl")

@@ -102,6 +102,7 @@ def detect_cmd(
                 "candidate": c.text,
                 "kind": c.kind,
                 "transcript": o.transcript,
+                "source": o.source or "text",
                 "start": o.start,
                 "end": o.end,
                 "context": o.context,
@@ -113,7 +114,9 @@ def detect_cmd(
             rows,
             fmt,
             title="Occurrences",
-            columns=["candidate", "kind", "transcript", "context"] if fmt == "table" else None,
+            columns=["candidate", "kind", "transcript", "source", "context"]
+            if fmt == "table"
+            else None,
         )
         return
     rows = [
@@ -241,7 +244,7 @@ def review_cmd(
             f"{candidate.count} occurrence(s) in {', '.join(candidate.transcripts) or 'no transcript'}"
         )
         for occurrence in candidate.occurrences[:shown]:
-            say(f"  {occurrence.transcript}: {occurrence.context}")
+            say(f"  {occurrence.where}: {occurrence.context}")
         proposed = review.proposed_label()
         answer = click.prompt(
             f"r replace with {proposed} / e edit / k keep / t one transcript / s skip / b back / q quit",
@@ -280,9 +283,7 @@ def review_cmd(
             say(f"Not recorded: {error}")
             continue
         _save(review.key, path, secret)
-        what = "keep" if decision.action == "keep" else decision.label
-        scope = f" in {decision.transcripts[0]}" if decision.transcripts else ""
-        say(f"  → {what}{scope}")
+        say(f"  {decision.describe()}")
     say(f"{len(review.decisions)} decision(s) saved in {path}; {review.remaining} left.")
 
 
@@ -453,18 +454,9 @@ def export_transcripts_cmd(
 
 def _existing_key(path: Path) -> tuple[Key, str | None]:
     """The key at ``path`` (an empty one if there is none) and its passphrase if it is sealed."""
-    from codebench.pseudonyms.key import Key, load_key
+    from codebench.pseudonyms.key import load_for_update
 
-    if not path.exists():
-        return Key([], path), None
-    asked: list[str] = []
-
-    def remembered() -> str:
-        asked.append(passphrase())
-        return asked[-1]
-
-    key = load_key(path, remembered)
-    return key, (asked[-1] if asked else None)
+    return load_for_update(path, passphrase)
 
 
 def _save(key: Key, path: Path, secret: str | None) -> None:

@@ -10,3 +10,6 @@ proposes what to decide on; :mod:`~codebench.pseudonyms.log` writes the
 anonymisation log; :mod:`~codebench.pseudonyms.check` looks for anything
 that survived in an exported file.
 """
+
+#: Where every front end looks for a sealed key's passphrase before asking for it.
+PASSPHRASE_ENV = "CODEBENCH_KEY_PASSPHRASE"

@@ -21,6 +21,11 @@ Every proposal is then looked up in every transcript with the one matcher
 the key uses (:class:`~codebench.pseudonyms.matcher.Matcher`), so a
 candidate's occurrences are exactly what a replacement would replace,
 sentence starts included.
+
+What the team wrote leaves the project too (memos go into reports and
+exports, attribute values into tables and cases), so memos and attribute
+values are read like transcripts: their occurrences say where they are
+(``source``), with offsets into that memo's or value's own text.
 """
 
 from __future__ import annotations
@@ -112,11 +117,21 @@ class Occurrence:
     match: str
     before: str
     after: str
+    #: Empty for the transcript's own text; else which memo or attribute value the
+    #: offsets index (``memo 12 by alice``, ``attribute organisation``).
+    source: str = ""
 
     @property
     def context(self) -> str:
         """``…the wards at «the General», and I've…`` on one line."""
         return f"…{self.before}«{self.match}»{self.after}…"
+
+    @property
+    def where(self) -> str:
+        """``01-riverside-ceo``, ``01-riverside-ceo (memo 12 by alice)``, ``memo 3 by bob``."""
+        if not self.source:
+            return self.transcript
+        return f"{self.transcript} ({self.source})" if self.transcript else self.source
 
 
 @dataclass
@@ -135,17 +150,22 @@ class Candidate:
 
     @property
     def transcripts(self) -> list[str]:
-        return list(dict.fromkeys(o.transcript for o in self.occurrences))
+        """The transcripts it occurs in (its text, or a memo or attribute value of one)."""
+        return list(dict.fromkeys(o.transcript for o in self.occurrences if o.transcript))
 
 
 @dataclass(frozen=True)
 class Document:
-    """A text to propose candidates from: a transcript's name, text, sentence starts, speakers."""
+    """A text to propose candidates from: a transcript's name, text, sentence starts, speakers;
+    or a memo or an attribute value (``source`` says which; ``name`` is its transcript's)."""
 
     name: str
     text: str
     sentence_starts: frozenset[int] = frozenset()
     speakers: tuple[str, ...] = ()
+    source: str = ""
+    #: Whether the text's first word starts a sentence (not an attribute value: "Helen Marsh").
+    opens_sentence: bool = True
 
 
 # ------------------------------------------------------------------ proposals
@@ -272,6 +292,8 @@ def _trim_word(word: str) -> str:
 def _sentence_start(doc: Document, start: int) -> bool:
     if start in doc.sentence_starts:
         return True
+    if start == 0 and not doc.opens_sentence:
+        return False
     return bool(_SENTENCE_END.search(doc.text, max(0, start - 6), start))
 
 
@@ -373,6 +395,7 @@ def _occurrence(doc: Document, start: int, end: int) -> Occurrence:
         match=one_line(doc.text[start:end]),
         before=one_line(doc.text[max(0, start - CONTEXT) : start]).lstrip(),
         after=one_line(doc.text[end : end + CONTEXT]).rstrip(),
+        source=doc.source,
     )
 
 
@@ -387,6 +410,35 @@ def project_documents(project: Project) -> list[Document]:
                 text=project.text(transcript),
                 sentence_starts=frozenset(s.start for s in segments),
                 speakers=tuple(dict.fromkeys(s.speaker for s in segments if s.speaker)),
+            )
+        )
+    return docs
+
+
+def written_documents(project: Project) -> list[Document]:
+    """Every memo (everyone's: all of them leave the project in reports and exports) and
+    every transcript attribute value, as :class:`Document` s that say where they are."""
+    names = {t.id: t.name for t in project.transcripts()}
+    authors = {c.id: c.name for c in project.coders()}
+    docs = []
+    for transcript in project.transcripts():
+        for attribute, value in sorted(transcript.attributes.items()):
+            if value and value.strip():
+                docs.append(
+                    Document(
+                        name=transcript.name,
+                        text=value,
+                        source=f"attribute {attribute}",
+                        opens_sentence=False,
+                    )
+                )
+    for memo in project.memos():
+        author = authors.get(memo.author_id or -1)
+        docs.append(
+            Document(
+                name=names.get(memo.transcript_id or -1, ""),
+                text=memo.text,
+                source=f"memo {memo.id}" + (f" by {author}" if author else ""),
             )
         )
     return docs
@@ -407,5 +459,6 @@ def speaker_roles(project: Project) -> dict[str, tuple[str | None, str | None]]:
 
 
 def detect(project: Project, names: Iterable[str] = ()) -> list[Candidate]:
-    """The candidates in every transcript of ``project`` (see the module docstring)."""
-    return candidates(project_documents(project), names)
+    """The candidates in every transcript, memo and attribute value of ``project``
+    (see the module docstring)."""
+    return candidates(project_documents(project) + written_documents(project), names)

@@ -261,6 +261,28 @@ def load_key(path: Path | str, passphrase: Passphrase = None) -> Key:
     return key
 
 
+def load_for_update(path: Path | str, passphrase: Passphrase = None) -> tuple[Key, str | None]:
+    """The key at ``path`` to record decisions in, and the passphrase it is sealed with.
+
+    No file yet is an empty key (the first decision makes the file). The
+    passphrase is handed back (None for a plain key) so the key is saved
+    sealed again: a review or a ``decide`` never unseals a key by saving it.
+    Every front end that adds decisions opens the key this way.
+    """
+    path = Path(path)
+    if not path.exists():
+        return Key([], path), None
+    asked: list[str] = []
+
+    def remembered() -> str:
+        secret = passphrase() if callable(passphrase) else passphrase
+        asked.append(secret or "")
+        return asked[-1]
+
+    key = load_key(path, remembered)
+    return key, (asked[-1] if asked and key.encrypted else None)
+
+
 def _parse(path: Path, raw: bytes) -> Any:
     try:
         return yaml.safe_load(raw.decode("utf-8"))

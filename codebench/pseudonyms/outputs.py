@@ -155,7 +155,7 @@ def refi_project(refi: Any, pseudonymiser: Pseudonymiser) -> Any:
             )
             for case in refi.cases
         ],
-        codes=[_code(c, pseudonymiser) for c in refi.codes],
+        codes=refi_codes(refi.codes, pseudonymiser),
     )
 
 
@@ -171,6 +171,12 @@ def _moved(selection: Any, start: int, end: int) -> Any:
 
 def _texts(item: Any, pseudonymiser: Pseudonymiser, fields: tuple[str, ...]) -> Any:
     return dataclasses.replace(item, **{f: pseudonymiser.text(getattr(item, f)) for f in fields})
+
+
+def refi_codes(codes: Iterable[Any], pseudonymiser: Pseudonymiser) -> list[Any]:
+    """REFI-QDA codes (a ``.qdpx`` project's or a ``.qdc`` codebook's) with their names and
+    descriptions pseudonymised: definitions and examples may quote an interview."""
+    return [_code(c, pseudonymiser) for c in codes]
 
 
 def _code(code: Any, pseudonymiser: Pseudonymiser) -> Any:

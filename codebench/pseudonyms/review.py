@@ -31,6 +31,13 @@ class Decision:
     by: str | None
     at: str
 
+    def describe(self) -> str:
+        """``Helen Marsh → [Chief Executive, Org A]``, ``NHS → keep in 02-nurse``: the line
+        every review front end reports a decision with (the terminal and the workbench)."""
+        what = "keep" if self.action == "keep" else (self.label or "")
+        scope = f" in {', '.join(self.transcripts)}" if self.transcripts else ""
+        return f"{self.real} → {what}{scope}"
+
 
 @dataclass
 class Review:
@@ -99,6 +106,14 @@ class Review:
 
     def back(self) -> None:
         self.position = max(0, self.position - 1)
+
+    def go(self, position: int) -> None:
+        """Move to the candidate at ``position`` (clamped: past the last is the walk's end)."""
+        self.position = min(max(0, position), len(self.candidates))
+
+    def decision_on(self, candidate: Candidate) -> Entry | None:
+        """The key's project-wide decision on ``candidate``, if it has one (shown when revisiting)."""
+        return self.key.entry_for(candidate.text)
 
     def _decide(self, *, label: str | None, keep: bool, transcript: str | None) -> Decision:
         candidate = self.current

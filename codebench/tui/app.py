@@ -53,6 +53,13 @@ class CodebenchApp(App[None]):
         Binding("f3", "review", "Agreement review", id="app.review"),
         Binding("f4", "reports", "Reports", id="app.reports"),
         Binding("f5", "memos", "Memos", show=False, id="app.memos"),
+        Binding(
+            "f6",
+            "pseudonymise",
+            "Pseudonymise: review candidates",
+            show=False,
+            id="app.pseudonymise",
+        ),
     ]
 
     def __init__(
@@ -329,6 +336,12 @@ class CodebenchApp(App[None]):
         from codebench.tui.screens.memos import MemoScreen
 
         self._open(MemoScreen, "Cannot open the memos")
+
+    def action_pseudonymise(self) -> None:
+        """Open the pseudonymisation review: decide what each detected name becomes, in the key."""
+        from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
+
+        self._open(PseudonymReviewScreen, "Cannot open the pseudonymisation review")
 
     def _open(self, screen_class: type[Screen[Any]], title: str) -> None:
         """Push ``screen_class(project, coder)`` unless it is already on top; errors become notices."""

@@ -7,10 +7,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, TextArea
+from textual.widgets import DataTable, OptionList, Static, TextArea
 
 from codebench.project import Project
 from codebench.tui.app import CodebenchApp, make_app
+from codebench.tui.modals.ask import ChoiceModal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.screens.coding import CodingScreen
 from codebench.tui.screens.memos import MemoScreen
@@ -132,3 +133,61 @@ def test_a_code_memo_from_the_codebook_editor(tui_project: Project, tui_path: Pa
         assert memo_texts(tui_path) == []
 
     run(make_app(tui_project, coder="alice", transcript=CEO), script)
+
+
+def heading(app: CodebenchApp) -> str:
+    return str(app.screen.query_one("#memo-heading", Static).render())
+
+
+async def choose(pilot: Pilot, app: CodebenchApp, key: str, label: str) -> None:
+    """Press a filter key and pick the option that starts with ``label``."""
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(app.screen, ChoiceModal)
+    index = next(i for i, c in enumerate(app.screen.choices) if c.startswith(label))
+    app.screen.query_one(OptionList).highlighted = index
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def test_author_code_and_transcript_filters_combine(tui_project: Project) -> None:
+    """Each filter keeps one value; together they keep what all of them keep, with counts."""
+    other = "05-activelife-director"
+    first, second = [c for c in tui_project.codes() if c.parent_id is None][:2]
+    ceo = tui_project.segment(CEO, 3)
+    tui_project.add_memo("alice", "alice on ceo", segment=ceo)
+    tui_project.add_memo("alice", "alice on ceo and code", transcript=CEO, code=first)
+    tui_project.add_memo("alice", "alice on the other", transcript=other)
+    tui_project.add_memo("bob", "bob on ceo and code", transcript=CEO, code=first)
+    tui_project.add_memo("bob", "bob on the other code", code=second)
+
+    def texts(app: CodebenchApp) -> set[str]:
+        return {r.split(" | ")[2] for r in rows(app)}
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f5")
+        await pilot.pause()
+        await pilot.press("o")  # everyone's
+        await pilot.pause()
+        assert len(rows(app)) == 5
+        await choose(pilot, app, "A", "bob")
+        assert texts(app) == {"bob on ceo and code", "bob on the other code"}
+        assert "2 of 5" in heading(app) and "author bob (2)" in heading(app)
+        await choose(pilot, app, "C", first.label)
+        assert texts(app) == {"bob on ceo and code"} and len(rows(app)) == 1
+        assert f"code {first.label} (2)" in heading(app) and "1 of 5" in heading(app)
+        await choose(pilot, app, "A", "any author")  # drops one filter, keeps the other
+        await choose(pilot, app, "T", CEO)
+        assert texts(app) == {"alice on ceo and code", "bob on ceo and code"}
+        assert "author" not in heading(app) and f"transcript {CEO} (3)" in heading(app)
+        await pilot.press("x")
+        await pilot.pause()
+        assert len(rows(app)) == 5 and "(2)" not in heading(app)
+        await choose(pilot, app, "A", "alice")
+        await choose(pilot, app, "T", CEO)
+        assert texts(app) == {"alice on ceo", "alice on ceo and code"}
+        await pilot.press("slash", *"code", "enter")  # the text filter combines too
+        await pilot.pause()
+        assert texts(app) == {"alice on ceo and code"}
+
+    run(make_app(tui_project, coder="alice"), script)

@@ -44,6 +44,7 @@ from codebench.store import events as event_sql
 if TYPE_CHECKING:
     from codebench.exchange.refi import RefiCode
     from codebench.project import Project
+    from codebench.pseudonyms.apply import Pseudonymiser
 
 __all__ = [
     "CodeFields",
@@ -331,18 +332,22 @@ def _apply_numbers(index: CodeIndex, numbers: dict[int, str | None], warnings: l
 # ----------------------------------------------------------------------------- .qdc files
 
 
-def export_qdc(project: Project) -> bytes:
-    """The project's active codes as a REFI-QDA ``.qdc`` codebook (schema-valid bytes)."""
+def export_qdc(project: Project, pseudonymiser: Pseudonymiser | None = None) -> bytes:
+    """The project's active codes as a REFI-QDA ``.qdc`` codebook (schema-valid bytes),
+    names and descriptions pseudonymised when ``pseudonymiser`` is given."""
     from codebench import __version__
     from codebench.exchange.refi import RefiCodebook, write_codebook
 
     codes = project.codes()
     if not codes:
         raise InterchangeError(f"{project.path}: the project has no codes to export")
+    shared = refi_codes(codes)
+    if pseudonymiser is not None:
+        from codebench.pseudonyms.outputs import refi_codes as pseudonymised
+
+        shared = pseudonymised(shared, pseudonymiser)
     with refi_errors():
-        return write_codebook(
-            RefiCodebook(codes=refi_codes(codes), origin=f"codebench {__version__}")
-        )
+        return write_codebook(RefiCodebook(codes=shared, origin=f"codebench {__version__}"))
 
 
 @dataclass

@@ -2,8 +2,12 @@
 
 Memos are listed by :func:`codebench.coding.memos.memo_entries`: the coder's
 own (blind, as codings are), or everyone's after ``o`` (the lead view;
-others' memos can be read, not edited). ``/`` filters: every word must
-appear in the memo's author, place (transcript, segment, code) or text.
+others' memos can be read, not edited). ``A``, ``C`` and ``T`` narrow the
+list to one author, one code or one transcript (chosen from those the
+memos have, each with its count); they combine with each other and with
+``/``, whose every word must appear in the memo's author, place
+(transcript, segment, code) or text. The heading names each filter in
+force with its count; ``x`` clears them all.
 Enter opens the segment behind a memo in the coding screen; ``e`` edits
 the memo (saving empty text deletes it), ``a`` writes a memo on the
 project. Every change is one logged action that ``u`` in the workbench
@@ -26,6 +30,7 @@ from codebench.errors import CodebenchError
 from codebench.tui.freshness import WATCH_EVERY, FileWatch
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
+from codebench.tui.modals.ask import ChoiceModal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.widgets.lists import NavDataTable
 
@@ -41,7 +46,7 @@ class MemoScreen(Screen[None]):
     """List, filter, open and edit memos."""
 
     DEFAULT_CSS = """
-    MemoScreen #memo-heading { height: 1; padding: 0 1; }
+    MemoScreen #memo-heading { height: auto; padding: 0 1; }
     MemoScreen #memo-filter { display: none; }
     MemoScreen #memo-filter.-shown { display: block; }
     MemoScreen #memo-table { height: 1fr; }
@@ -52,6 +57,10 @@ class MemoScreen(Screen[None]):
         Binding("e", "edit", "Edit", id="memos.edit"),
         Binding("a", "add", "Memo on the project", id="memos.add"),
         Binding("slash", "filter", "Filter", id="memos.filter"),
+        Binding("A", "filter_author", "By author", id="memos.author"),
+        Binding("C", "filter_code", "By code", id="memos.code"),
+        Binding("T", "filter_transcript", "By transcript", id="memos.transcript"),
+        Binding("x", "clear_filters", "Clear filters", show=False, id="memos.clear"),
         Binding("o", "toggle_everyone", "Everyone's / mine", id="memos.everyone"),
         Binding("q,escape", "back", "Back", id="memos.back"),
     ]
@@ -62,6 +71,8 @@ class MemoScreen(Screen[None]):
         self.coder = coder
         self.lead = False
         self.filter_text = ""
+        self.facets: dict[str, str] = {}
+        """The author, code and transcript filters in force: facet name → the value kept."""
         self.entries: list[MemoEntry] = []
         self.shown: list[MemoEntry] = []
 
@@ -102,7 +113,8 @@ class MemoScreen(Screen[None]):
         self.shown = [
             e
             for e in self.entries
-            if all(
+            if all(_facet(e, name) == value for name, value in self.facets.items())
+            and all(
                 w in f"{e.author} {e.target} {_code_words(e)} {e.text}".casefold() for w in words
             )
         ]
@@ -128,8 +140,13 @@ class MemoScreen(Screen[None]):
             (" Memos ", "bold reverse"),
             f"  {len(self.shown)} of {len(self.entries)} · {whose}",
         )
+        for name, value in self.facets.items():
+            count = sum(1 for e in self.entries if _facet(e, name) == value)
+            heading.append(f" · {name} {value} ({count})", style="bold")
         if self.filter_text:
             heading.append(f" · filter “{self.filter_text}”", style="bold")
+        if self.facets or self.filter_text:
+            heading.append(" · x clears")
         self.query_one("#memo-heading", Static).update(literal(heading))
 
     def selected(self) -> MemoEntry | None:
@@ -154,8 +171,51 @@ class MemoScreen(Screen[None]):
         self.query_one(DataTable).focus()
         self._fill()
 
+    def action_filter_author(self) -> None:
+        self._choose_facet("author")
+
+    def action_filter_code(self) -> None:
+        self._choose_facet("code")
+
+    def action_filter_transcript(self) -> None:
+        self._choose_facet("transcript")
+
+    def _choose_facet(self, name: str) -> None:
+        """Pick the one value of ``name`` to keep, among the memos' own, each with its count."""
+        counts: dict[str, int] = {}
+        for entry in self.entries:
+            value = _facet(entry, name)
+            if value:
+                counts[value] = counts.get(value, 0) + 1
+        if not counts:
+            self.app.notify(f"No memo here has a {name}", severity="warning")
+            return
+        values = sorted(counts, key=str.casefold)
+        labels = [f"{v} ({counts[v]})" for v in values]
+        if name in self.facets:
+            values.insert(0, "")
+            labels.insert(0, f"any {name}")
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            if value:
+                self.facets[name] = value
+            else:
+                self.facets.pop(name, None)
+            self._fill()
+
+        self.app.push_screen(ChoiceModal(f"Memos by which {name}?", labels, values), chosen)
+
+    def action_clear_filters(self) -> None:
+        self.facets.clear()
+        self.filter_text = ""
+        self._fill()
+
     def action_toggle_everyone(self) -> None:
         self.lead = not self.lead
+        if not self.lead:
+            self.facets.pop("author", None)  # only your own memos are left to choose from
         self.reload()
 
     def action_open(self) -> None:
@@ -213,11 +273,19 @@ class MemoScreen(Screen[None]):
         if field.has_class("-shown"):
             field.remove_class("-shown")
             self.query_one(DataTable).focus()
-        elif self.filter_text:
-            self.filter_text = ""
-            self._fill()
+        elif self.filter_text or self.facets:
+            self.action_clear_filters()
         else:
             self.dismiss(None)
+
+
+def _facet(entry: MemoEntry, name: str) -> str:
+    """The memo's author, code (as labelled) or transcript: what the filters choose among."""
+    if name == "author":
+        return entry.author
+    if name == "code":
+        return entry.code.label if entry.code is not None else ""
+    return entry.transcript or ""
 
 
 def _code_words(entry: MemoEntry) -> str:
