@@ -211,6 +211,32 @@ class CodedUnits:
         )
         return order, starts
 
+    def participants(self) -> tuple[np.ndarray, list[tuple[int, str]]]:
+        """Each segment's participant (an index into the list; ``-1``: no speaker), and the list.
+
+        A participant is a speaker within one transcript, ``(transcript id, speaker)``;
+        the indices are the speaker groups :attr:`facts` numbers.
+        """
+
+        def compute() -> tuple[np.ndarray, list[tuple[int, str]]]:
+            import numpy as np
+
+            facts = self._facts(speakers=True)
+            assert facts.speaker_group is not None
+            group = facts.speaker_group
+            seg = facts.segments
+            names = seg.names
+            if names is None:
+                names = aggregates.segment_columns(self.project.db, speakers=True).names or []
+            voiced = np.flatnonzero(group >= 0)
+            ids, first = np.unique(group[voiced], return_index=True)
+            people = [("", 0)] * (int(ids.max()) + 1 if ids.shape[0] else 0)
+            for g, i in zip(ids.tolist(), voiced[first].tolist()):
+                people[g] = (names[int(seg.order[i])], int(seg.transcript_id[i]))
+            return group, [(tid, name) for name, tid in people]
+
+        return self._memo("participants", compute)
+
     def words_per_code(self, rollup: bool = False) -> np.ndarray:
         """Words inside the coded passages; a word counts once, when it begins inside one."""
         return self._memo(f"words_{rollup}", lambda: self._words(rollup))
