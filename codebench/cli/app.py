@@ -102,6 +102,7 @@ def register() -> None:
         coding_cmds,
         design_cmds,
         exchange_cmds,
+        participant_cmds,
         project_cmds,
         pseudonym_cmds,
         refi_cmds,
@@ -120,6 +121,7 @@ def register() -> None:
         design_cmds,
         report_cmds,
         analysis_cmds,
+        participant_cmds,
         pseudonym_cmds,
     ):
         for command in module.COMMANDS:

@@ -15,35 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from codebench.participants import import_speaker_attributes
 from codebench.project import Project
 from codebench.reports import crossed
-from tests.reports.conftest import build_small
-
-FG1 = (
-    "Interviewer: What is it like?\n"
-    "P1: It is busy. We lost staff.\n"
-    "P2: Morale rose.\n"
-    "P1: The council decides.\n"
-)
-GRADES = "transcript,speaker,grade\nint1,Ann Lee,senior\nint2,Bob Ray,junior\nfg1,P1,senior\nfg1,p2,junior\n"
-
-
-@pytest.fixture
-def focus(project: Project, write_transcript, tmp_path: Path) -> Project:
-    build_small(project, write_transcript)
-    report = project.import_files([write_transcript("fg1.txt", FG1)])
-    assert report.ok, report.failed
-    project.set_attributes("fg1", {"role": "staff", "organisation": "Westmoor"})
-    for ordinal, code in ((1, "08"), (3, "08"), (4, "11")):
-        project.code_segments("alice", "fg1", [ordinal], code)
-    project.set_status("alice", "fg1", "done")
-    csv = tmp_path / "grades.csv"
-    csv.write_text(GRADES, encoding="utf-8")
-    import_speaker_attributes(project, csv)
-    return project
 
 
 def row(report, number: str):
