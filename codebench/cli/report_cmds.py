@@ -77,12 +77,12 @@ MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers"
     type=click.Choice(["transcripts", "participants"]),
     default="transcripts",
     show_default=True,
-    help="crossed: count transcripts or participants (a speaker within a transcript) as the cases.",
+    help="crossed, matrix, by-attribute: count transcripts or participants (a speaker within a transcript) as the cases.",
 )
 @click.option(
     "--by-participant",
     is_flag=True,
-    help="crossed: participants as the cases (as --cases participants).",
+    help="crossed, matrix, by-attribute: participants as the cases (as --cases participants).",
 )
 @click.option(
     "--min-group",
@@ -181,6 +181,7 @@ def report(
       codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
       codebench report quotes --code 12 --context -o quotes-12.docx
       codebench report matrix --presence --transpose --format csv-wide -o cases.csv
+      codebench report matrix --by-participant --presence -o participants.xlsx
       codebench report memos --coder alice -o memos-alice.docx
       codebench report html -o report.html
       codebench report quotes --pseudonymise -o quotes-for-client.docx
@@ -256,6 +257,9 @@ def build(
     from codebench import reports
     from codebench.errors import CodebenchError
 
+    if kind == "by-attribute" and cases == "participants":
+        kind = "crossed"  # by one attribute, participants as cases: the crossed table does it
+
     if where or transcripts:
         if kind not in SCOPED:
             raise CodebenchError(
@@ -282,7 +286,9 @@ def build(
                 project, attributes, cases=cases, rollup=rollup, min_group=min_group, units=units
             )
         if kind == "matrix":
-            return reports.code_matrix(project, presence=presence, rollup=rollup, units=units)
+            return reports.code_matrix(
+                project, presence=presence, rollup=rollup, units=units, cases=cases
+            )
         return reports.cooccurrence(project, normalise=normalise, units=units)
     if kind == "frequencies":
         return reports.frequencies(project, coders)
@@ -299,7 +305,7 @@ def build(
             project, attributes, coders, cases=cases, rollup=rollup, min_group=min_group
         )
     if kind == "matrix":
-        return reports.code_matrix(project, coders, presence=presence, rollup=rollup)
+        return reports.code_matrix(project, coders, presence=presence, rollup=rollup, cases=cases)
     if kind == "cooccurrence":
         return reports.cooccurrence(project, coders, normalise=normalise)
     if kind == "quotes":

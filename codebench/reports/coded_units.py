@@ -169,6 +169,27 @@ class CodedUnits:
 
         return self._memo(f"seg_per_t_{rollup}", compute)
 
+    def segments_per_participant(self, rollup: bool = False) -> np.ndarray:
+        """Coded segments per participant (the indices of :meth:`participants`) × code."""
+
+        def compute() -> np.ndarray:
+            import numpy as np
+
+            seg_p, people = self.participants()
+            matrix = self.coded_matrix(rollup)
+            out = np.zeros((len(people), len(self.codes)), dtype=np.int64)
+            owner = seg_p[self.rows] if self.rows.shape[0] else self.rows
+            keep = np.flatnonzero(owner >= 0)
+            if not keep.shape[0]:
+                return out
+            order = keep[np.argsort(owner[keep], kind="stable")]
+            ordered = owner[order]
+            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            out[ordered[starts]] = np.add.reduceat(matrix[order], starts, axis=0, dtype=np.int64)
+            return out
+
+        return self._memo(f"seg_per_p_{rollup}", compute)
+
     # ------------------------------------------------------------------ per code
     def segments_per_code(self, rollup: bool = False) -> np.ndarray:
         import numpy as np

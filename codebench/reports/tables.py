@@ -492,11 +492,12 @@ def _crossed_long(report: CrossedReport, **_: Any) -> Table:
 
 # ---------------------------------------------------------------------- matrix
 def _matrix_data(report: MatrixReport, *, transpose: bool = False, **_: Any) -> list[Table]:
-    title = f"Code × transcript matrix: {'presence (0/1)' if report.presence else 'coded segments'} ({report.selection.label})"
+    case = "transcript" if report.cases == "transcripts" else "participant"
+    title = f"Code × {case} matrix: {'presence (0/1)' if report.presence else 'coded segments'} ({report.selection.label})"
     if transpose:
         keys = sorted({k for t in report.transcripts for k in t.attributes})
         columns = [
-            Column("transcript", "Transcript"),
+            Column("transcript", case.capitalize()),
             *[Column(f"a:{k}", k) for k in keys],
             *[Column(f"c{i}", c.label, "int") for i, c in enumerate(report.codes)],
         ]

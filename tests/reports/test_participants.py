@@ -152,3 +152,29 @@ def test_where_speaker_attribute_errors(focus: Project) -> None:
         resolve_scope(focus, ScopeSpec.of(where=["speaker.team=red"]))
     with pytest.raises(ScopeError, match=r"values of speaker.grade: junior, senior"):
         resolve_scope(focus, ScopeSpec.of(where=["speaker.grade=boss"]))
+
+
+def test_matrix_by_participant(focus: Project) -> None:
+    from codebench.reports import code_matrix
+    from codebench.reports.tables import data_tables
+
+    report = code_matrix(focus, cases="participants")
+    assert [t.name for t in report.transcripts] == [
+        "fg1/P1",
+        "fg1/P2",
+        "int1/Ann Lee",
+        "int2/Bob Ray",
+        "int3/Cat Orr",
+    ]
+    index = [c.number for c in report.codes].index("08")
+    assert report.values[index] == [1, 1, 2, 1, 0]
+    presence = code_matrix(focus, cases="participants", presence=True)
+    assert presence.values[index] == [1, 1, 1, 1, 0]
+    table = data_tables(report, transpose=True)[0]
+    assert table.columns[0].label == "Participant"
+    first = table.rows[0]
+    assert (first["transcript"], first["a:speaker.grade"], first["a:role"]) == (
+        "fg1/P1",
+        "senior",
+        "staff",
+    )
