@@ -102,6 +102,7 @@ def register() -> None:
         coding_cmds,
         design_cmds,
         exchange_cmds,
+        framework_cmds,
         participant_cmds,
         project_cmds,
         pseudonym_cmds,
@@ -122,6 +123,7 @@ def register() -> None:
         report_cmds,
         analysis_cmds,
         participant_cmds,
+        framework_cmds,
         pseudonym_cmds,
     ):
         for command in module.COMMANDS:
