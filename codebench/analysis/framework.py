@@ -160,7 +160,7 @@ def framework_matrix(
         c for c in report.codes if not c.archived or any(q.code.id == c.id for q in report.quotes)
     ]
     if only:
-        picked = {}
+        picked: dict[tuple[int, str | None], FrameworkCase] = {}
         for name in only:
             found = resolve_case(project, name)
             picked.setdefault((found.transcript.id, found.speaker), found)

@@ -106,7 +106,7 @@ def test_exports(focus: Project, tmp_path: Path) -> None:
     sheet = book["Framework"]
     header = [c.value for c in sheet[1]]
     assert header[0] == "Case" and header[1].startswith("08 ") and header[2].startswith("12 ")
-    int1 = [c for c in sheet.iter_rows(values_only=True) if c[0] == "int1"][0]
+    int1 = next(c for c in sheet.iter_rows(values_only=True) if c[0] == "int1")
     assert int1[1] == "'=1+1 staff losses\n[2 passages, segments 2; 2–3]"  # never a formula
     passages = list(book["Framework passages"].iter_rows(values_only=True))
     assert ("int1", "08") in {(r[0], r[1]) for r in passages[1:]}
