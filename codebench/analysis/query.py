@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.analysis import grammar
 from codebench.analysis.grammar import QueryError
-from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope
+from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
 from codebench.analysis.tables import plural
 from codebench.errors import NotFound
 from codebench.models import Code
@@ -262,10 +262,8 @@ class Evaluation:
         import numpy as np
 
         found = self.mask(self.tree)
-        if self.scope.speakers is not None:
-            spoken = analysis_sql.segments_of_speakers(
-                self.project.db, self.scope.speakers, self.scope.transcript_filter
-            )
+        spoken = speaker_segments(self.project, self.scope)
+        if spoken is not None:
             found &= np.isin(self.seg.id, np.array(spoken, dtype=np.int64))
         return found
 

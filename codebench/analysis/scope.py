@@ -7,6 +7,10 @@ query as they were typed. :func:`resolve_scope` checks it against the
 project and returns a :class:`Scope`. Every name that matches nothing is a
 one-line error naming the choices, so a typo never silently empties a table.
 
+A ``--where`` on ``speaker.KEY`` (``--where speaker.role=manager``) is on
+a participant's own attribute (see :mod:`codebench.participants`): it keeps
+what those participants say, and the transcripts they speak in.
+
 Rules: several ``--where`` all hold; ``key!=value`` keeps transcripts that
 have the attribute with another value (a transcript without it is not
 known to differ); ``--transcripts`` and ``--where`` both hold; attribute
@@ -24,8 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.errors import CodebenchError
 from codebench.models import Transcript
+from codebench.participants import SPEAKER_PREFIX, bare_key, is_speaker_key
 from codebench.reports.scope import CoderSelection, select_coders
 from codebench.store import analysis as analysis_sql
+from codebench.store import participants as participant_sql
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -132,6 +138,14 @@ class Scope:
     everything: bool = True
     conditions: list[Condition] = field(default_factory=list)
 
+    #: Participants ``(transcript id, speaker)`` kept by ``speaker.KEY`` conditions (``None``: all).
+    participants: frozenset[tuple[int, str]] | None = None
+
+    @property
+    def restricts_speakers(self) -> bool:
+        """Whether only some speakers' segments are in scope (``--speaker`` or ``speaker.KEY``)."""
+        return self.speakers is not None or self.participants is not None
+
     @property
     def transcript_ids(self) -> list[int]:
         return [t.id for t in self.transcripts]
@@ -154,6 +168,12 @@ class Scope:
             )
         if self.speakers is not None:
             notes.append("Speakers: " + ", ".join(self.speakers) + ".")
+        if self.participants is not None:
+            n = len(self.participants)
+            notes.append(
+                f"Only what the {n} participant{'' if n == 1 else 's'} matching the speaker.* "
+                "conditions say is counted."
+            )
         return notes
 
 
@@ -163,8 +183,14 @@ def resolve_scope(project: Project, spec: ScopeSpec | None = None) -> Scope:
     every = project.transcripts()
     chosen = list(every)
     conditions = [Condition.parse(w) for w in spec.where]
+    on_speakers = [c for c in conditions if is_speaker_key(c.key)]
     for condition in conditions:
-        chosen = _apply(condition, every, chosen)
+        if condition not in on_speakers:
+            chosen = _apply(condition, every, chosen)
+    participants = None
+    if on_speakers:
+        participants = _participants(project, on_speakers, {t.id for t in chosen})
+        chosen = [t for t in chosen if any(p[0] == t.id for p in participants)]
     if spec.transcripts:
         named = {t.id for t in _named_transcripts(every, spec.transcripts)}
         chosen = [t for t in chosen if t.id in named]
@@ -186,7 +212,7 @@ def resolve_scope(project: Project, spec: ScopeSpec | None = None) -> Scope:
                 )
             found += [n for n in by_fold[typed.casefold()] if n not in found]
         speakers = tuple(found)
-    return Scope(spec, chosen, selection, speakers, everything, conditions)
+    return Scope(spec, chosen, selection, speakers, everything, conditions, participants)
 
 
 def _apply(
@@ -213,6 +239,58 @@ def _apply(
         return not same if condition.negate else same
 
     return [t for t in chosen if keep(t)]
+
+
+def _participants(
+    project: Project, conditions: Sequence[Condition], transcript_ids: set[int]
+) -> frozenset[tuple[int, str]]:
+    """Participants of ``transcript_ids`` meeting every ``speaker.KEY`` condition."""
+    values = participant_sql.speaker_attributes(project.db)
+    keys = sorted({k for v in values.values() for k in v}, key=str.casefold)
+    kept = {pair for pair in values if pair[0] in transcript_ids}
+    for condition in conditions:
+        wanted_key = bare_key(condition.key)
+        key = next((k for k in keys if k.casefold() == wanted_key.casefold()), None)
+        if key is None:
+            shown = [SPEAKER_PREFIX + k for k in keys]
+            raise ScopeError(
+                f"--where {condition}: no participant attribute {wanted_key!r} "
+                f"(attributes: {choices(shown)}; set them with codebench speakers import)"
+            )
+        known = sorted({v[key] for v in values.values() if key in v}, key=str.casefold)
+        wanted = condition.value.casefold()
+        if not any(v.casefold() == wanted for v in known):
+            raise ScopeError(
+                f"--where {condition}: no participant has {key}={condition.value!r} "
+                f"(values of {SPEAKER_PREFIX}{key}: {choices(known)})"
+            )
+
+        kept = {
+            pair
+            for pair in kept
+            if key in values[pair] and (values[pair][key].casefold() == wanted) != condition.negate
+        }
+    return frozenset(kept)
+
+
+def speaker_segments(project: Project, scope: Scope) -> list[int] | None:
+    """Ids of the segments the scope's speakers say (``None``: every segment, no speaker scope).
+
+    ``--speaker`` names and ``speaker.KEY`` conditions both hold when both are given.
+    """
+    if not scope.restricts_speakers:
+        return None
+    found: set[int] | None = None
+    if scope.speakers is not None:
+        found = set(
+            analysis_sql.segments_of_speakers(project.db, scope.speakers, scope.transcript_filter)
+        )
+    if scope.participants is not None:
+        spoken = set(
+            participant_sql.segments_of_participants(project.db, sorted(scope.participants))
+        )
+        found = spoken if found is None else found & spoken
+    return sorted(found or ())
 
 
 def _named_transcripts(every: list[Transcript], names: Sequence[str]) -> list[Transcript]:
@@ -244,17 +322,27 @@ def report_units(
 ) -> CodedUnits:
     """The reports' coded units for ``scope``'s transcripts and coders, its note on every report.
 
-    Speakers are not a report scope (a report counts whole transcripts); a
-    scope naming speakers is refused.
+    A speaker scope (``--speaker``, ``speaker.KEY``) keeps only those
+    speakers' segments: a coding counts where it overlaps one of them.
     """
     from dataclasses import replace
 
     from codebench.reports.coded_units import build_units
 
-    if scope.speakers is not None:
-        raise ScopeError("--speaker applies to queries and searches, not to reports")
-    notes = [n for n in scope.notes[1:] if n.startswith("Scope:")]
+    notes = [n for n in scope.notes[1:] if n.startswith(("Scope:", "Speakers:", "Only what the"))]
     selection = replace(scope.selection, note=" ".join([scope.selection.note, *notes]))
+    voices: set[tuple[int, str]] | None = None
+    if scope.participants is not None:
+        voices = set(scope.participants)
+        if scope.speakers is not None:
+            voices = {v for v in voices if v[1] in scope.speakers}
+    elif scope.speakers is not None:
+        voices = {(t.id, name) for t in scope.transcripts for name in scope.speakers}
     return build_units(
-        project, selection, speakers=speakers, words=words, transcripts=scope.transcripts
+        project,
+        selection,
+        speakers=speakers,
+        words=words,
+        transcripts=scope.transcripts,
+        voices=voices,
     )

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from codebench.analysis import grammar
-from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope
+from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
 from codebench.analysis.tables import plural
 from codebench.errors import CodebenchError
 from codebench.store import aggregates
@@ -166,12 +166,9 @@ def search(
         ids = list(dict.fromkeys(f[0] for f in found))
     else:
         ids = analysis_sql.fts_segment_ids(project.db, match, resolved.transcript_filter)
-    if resolved.speakers is not None:
-        spoken = set(
-            analysis_sql.segments_of_speakers(
-                project.db, resolved.speakers, resolved.transcript_filter
-            )
-        )
+    spoken_ids = speaker_segments(project, resolved)
+    if spoken_ids is not None:
+        spoken = set(spoken_ids)
         ids = [i for i in ids if i in spoken]
     if in_code is not None:
         from codebench.analysis.query import Evaluation

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codebench.analysis import grammar
-from codebench.analysis.scope import Scope, ScopeError, ScopeSpec, resolve_scope
+from codebench.analysis.scope import (
+    Scope,
+    ScopeError,
+    ScopeSpec,
+    resolve_scope,
+    speaker_segments,
+)
 from codebench.analysis.tables import NO_SPEAKER, NONE, attribute_key, plural
 from codebench.reports.tables import Column, Table
 
@@ -377,10 +383,8 @@ def word_frequencies(
     db = project.db
     seg = analysis_sql.segment_arrays(db, resolved.transcript_filter)
     keep = seg.codable.copy()
-    if resolved.speakers is not None:
-        spoken = analysis_sql.segments_of_speakers(
-            db, resolved.speakers, resolved.transcript_filter
-        )
+    spoken = speaker_segments(project, resolved)
+    if spoken is not None:
         keep &= np.isin(seg.id, np.array(spoken, dtype=np.int64))
     if in_code is not None:
         evaluation = Evaluation(project, in_code, grammar.parse(in_code), resolved)

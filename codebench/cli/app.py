@@ -111,6 +111,8 @@ def register() -> None:
         correction_cmds,
         design_cmds,
         exchange_cmds,
+        framework_cmds,
+        participant_cmds,
         project_cmds,
         pseudonym_cmds,
         refi_cmds,
@@ -132,6 +134,8 @@ def register() -> None:
         round_cmds,
         report_cmds,
         analysis_cmds,
+        participant_cmds,
+        framework_cmds,
         pseudonym_cmds,
     ):
         for command in module.COMMANDS:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 KINDS = (
     "frequencies",
     "by-attribute",
+    "crossed",
     "matrix",
     "cooccurrence",
     "quotes",
@@ -34,7 +35,7 @@ KINDS = (
 )
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
 #: Reports that take --where and --transcripts (computed from coded units).
-SCOPED = ("frequencies", "by-attribute", "matrix", "cooccurrence")
+SCOPED = ("frequencies", "by-attribute", "crossed", "matrix", "cooccurrence")
 MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers")
 
 
@@ -63,10 +64,33 @@ MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers"
 )
 @click.option(
     "--attribute",
+    "--by",
     "attributes",
     multiple=True,
     metavar="KEY",
-    help="by-attribute: the attribute to break down by (role, organisation, …). html: which to include.",
+    help="by-attribute: the attribute to break down by (role, organisation, …). "
+    "crossed: each attribute to cross (repeat: --by role --by stage; speaker.KEY for a participant's). "
+    "html: which to include.",
+)
+@click.option(
+    "--cases",
+    type=click.Choice(["transcripts", "participants"]),
+    default="transcripts",
+    show_default=True,
+    help="crossed, matrix, by-attribute: count transcripts or participants (a speaker within a transcript) as the cases.",
+)
+@click.option(
+    "--by-participant",
+    is_flag=True,
+    help="crossed, matrix, by-attribute: participants as the cases (as --cases participants).",
+)
+@click.option(
+    "--min-group",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    metavar="N",
+    help="crossed: flag groups with fewer than N cases as small.",
 )
 @click.option(
     "--presence",
@@ -128,6 +152,9 @@ def report(
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
     attributes: tuple[str, ...],
+    cases: str,
+    by_participant: bool,
+    min_group: int,
     presence: bool,
     transpose: bool,
     normalise: str | None,
@@ -140,7 +167,7 @@ def report(
     output: Path | None,
     pseudonymise: str | None,
 ) -> None:
-    """Report on the coding: KIND is one of frequencies, by-attribute, matrix,
+    """Report on the coding: KIND is one of frequencies, by-attribute, crossed, matrix,
     cooccurrence, quotes, codebook, progress, memos (every memo, by --coder, one
     --code), or html (the whole report on one page).
 
@@ -148,10 +175,13 @@ def report(
     Examples:
       codebench report frequencies
       codebench report by-attribute --attribute role -o by-role.xlsx
+      codebench report crossed --by role --by organisation --min-group 3 -o crossed.xlsx
+      codebench report crossed --by speaker.role --cases participants
       codebench report frequencies --where role=commissioner --where "stage!=in-house comparator"
       codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
       codebench report quotes --code 12 --context -o quotes-12.docx
       codebench report matrix --presence --transpose --format csv-wide -o cases.csv
+      codebench report matrix --by-participant --presence -o participants.xlsx
       codebench report memos --coder alice -o memos-alice.docx
       codebench report html -o report.html
       codebench report quotes --pseudonymise -o quotes-for-client.docx
@@ -178,6 +208,8 @@ def report(
             kind,
             coders=list(coders) or None,
             attributes=list(attributes),
+            cases="participants" if by_participant else cases,
+            min_group=min_group,
             presence=presence,
             normalise=normalise,
             codes=list(codes),
@@ -218,10 +250,15 @@ def build(
     rollup: bool,
     where: list[str] | None = None,
     transcripts: list[str] | None = None,
+    cases: str = "transcripts",
+    min_group: int = 3,
 ) -> Any:
     """Compute the report ``kind`` (one library call per kind)."""
     from codebench import reports
     from codebench.errors import CodebenchError
+
+    if kind == "by-attribute" and cases == "participants":
+        kind = "crossed"  # by one attribute, participants as cases: the crossed table does it
 
     if where or transcripts:
         if kind not in SCOPED:
@@ -239,20 +276,36 @@ def build(
         if kind == "by-attribute":
             if len(attributes) != 1:
                 known = ", ".join(reports.attribute_keys(project)) or "none yet"
-                raise CodebenchError(f"by-attribute needs one --attribute (attributes: {known})")
+                raise CodebenchError(
+                    f"by-attribute needs one --attribute (attributes: {known}); "
+                    "to cross several, use report crossed --by A --by B"
+                )
             return reports.by_attribute(project, attributes[0], rollup=rollup, units=units)
+        if kind == "crossed":
+            return reports.crossed(
+                project, attributes, cases=cases, rollup=rollup, min_group=min_group, units=units
+            )
         if kind == "matrix":
-            return reports.code_matrix(project, presence=presence, rollup=rollup, units=units)
+            return reports.code_matrix(
+                project, presence=presence, rollup=rollup, units=units, cases=cases
+            )
         return reports.cooccurrence(project, normalise=normalise, units=units)
     if kind == "frequencies":
         return reports.frequencies(project, coders)
     if kind == "by-attribute":
         if len(attributes) != 1:
             known = ", ".join(reports.attribute_keys(project)) or "none yet"
-            raise CodebenchError(f"by-attribute needs one --attribute (attributes: {known})")
+            raise CodebenchError(
+                f"by-attribute needs one --attribute (attributes: {known}); "
+                "to cross several, use report crossed --by A --by B"
+            )
         return reports.by_attribute(project, attributes[0], coders, rollup=rollup)
+    if kind == "crossed":
+        return reports.crossed(
+            project, attributes, coders, cases=cases, rollup=rollup, min_group=min_group
+        )
     if kind == "matrix":
-        return reports.code_matrix(project, coders, presence=presence, rollup=rollup)
+        return reports.code_matrix(project, coders, presence=presence, rollup=rollup, cases=cases)
     if kind == "cooccurrence":
         return reports.cooccurrence(project, coders, normalise=normalise)
     if kind == "quotes":

@@ -5,6 +5,8 @@ The core computes each report as plain dataclasses (no rich, no click):
 - :func:`frequencies` — per code and rolled up to parents: coded segments,
   codings, transcripts (and %), words coded, speakers;
 - :func:`by_attribute` — codes × values of a transcript attribute;
+- :func:`crossed` — codes × the combinations of several attributes, with
+  transcripts or participants as cases, each group's n, row and column %;
 - :func:`code_matrix` — codes × transcripts, counts or presence;
 - :func:`cooccurrence` — codes × codes by shared segments, raw or normalised;
 - :func:`quotes` — every coded passage for some codes, with context;
@@ -24,6 +26,7 @@ from codebench.reports.by_attribute import attribute_keys, by_attribute
 from codebench.reports.codebook_doc import codebook_document
 from codebench.reports.coded_units import CodedUnits, build_units
 from codebench.reports.cooccurrence import cooccurrence
+from codebench.reports.crossed import crossed
 from codebench.reports.frequencies import frequencies
 from codebench.reports.full import full_report
 from codebench.reports.matrix import code_matrix
@@ -42,6 +45,7 @@ __all__ = [
     "codebook_document",
     "coding_progress",
     "cooccurrence",
+    "crossed",
     "frequencies",
     "full_report",
     "memo_report",

@@ -169,6 +169,27 @@ class CodedUnits:
 
         return self._memo(f"seg_per_t_{rollup}", compute)
 
+    def segments_per_participant(self, rollup: bool = False) -> np.ndarray:
+        """Coded segments per participant (the indices of :meth:`participants`) × code."""
+
+        def compute() -> np.ndarray:
+            import numpy as np
+
+            seg_p, people = self.participants()
+            matrix = self.coded_matrix(rollup)
+            out = np.zeros((len(people), len(self.codes)), dtype=np.int64)
+            owner = seg_p[self.rows] if self.rows.shape[0] else self.rows
+            keep = np.flatnonzero(owner >= 0)
+            if not keep.shape[0]:
+                return out
+            order = keep[np.argsort(owner[keep], kind="stable")]
+            ordered = owner[order]
+            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+            out[ordered[starts]] = np.add.reduceat(matrix[order], starts, axis=0, dtype=np.int64)
+            return out
+
+        return self._memo(f"seg_per_p_{rollup}", compute)
+
     # ------------------------------------------------------------------ per code
     def segments_per_code(self, rollup: bool = False) -> np.ndarray:
         import numpy as np
@@ -210,6 +231,32 @@ class CodedUnits:
             else ordered
         )
         return order, starts
+
+    def participants(self) -> tuple[np.ndarray, list[tuple[int, str]]]:
+        """Each segment's participant (an index into the list; ``-1``: no speaker), and the list.
+
+        A participant is a speaker within one transcript, ``(transcript id, speaker)``;
+        the indices are the speaker groups :attr:`facts` numbers.
+        """
+
+        def compute() -> tuple[np.ndarray, list[tuple[int, str]]]:
+            import numpy as np
+
+            facts = self._facts(speakers=True)
+            assert facts.speaker_group is not None
+            group = facts.speaker_group
+            seg = facts.segments
+            names = seg.names
+            if names is None:
+                names = aggregates.segment_columns(self.project.db, speakers=True).names or []
+            voiced = np.flatnonzero(group >= 0)
+            ids, first = np.unique(group[voiced], return_index=True)
+            people = [("", 0)] * (int(ids.max()) + 1 if ids.shape[0] else 0)
+            for g, i in zip(ids.tolist(), voiced[first].tolist()):
+                people[g] = (names[int(seg.order[i])], int(seg.transcript_id[i]))
+            return group, [(tid, name) for name, tid in people]
+
+        return self._memo("participants", compute)
 
     def words_per_code(self, rollup: bool = False) -> np.ndarray:
         """Words inside the coded passages; a word counts once, when it begins inside one."""
@@ -299,14 +346,19 @@ def build_units(
     words: bool = False,
     code_ids: list[int] | None = None,
     transcripts: Sequence[Transcript] | None = None,
+    voices: set[tuple[int, str]] | None = None,
 ) -> CodedUnits:
     """Map the selected coders' codings onto segments (see the module docstring).
 
     ``speakers`` and ``words`` read those facts now, alongside the codings;
     otherwise they are read when first asked for. ``transcripts`` limits the
     units to those transcripts (a scope): codings elsewhere are not placed,
-    so every count and denominator is of the transcripts given.
+    so every count and denominator is of the transcripts given. ``voices``
+    (``(transcript id, speaker)`` pairs) keeps only those speakers' segments:
+    a coding is placed, and counted, only where it overlaps one of them.
     """
+    if voices is not None:
+        speakers = True
     db = project.db
     codes = project.codes(include_archived=True)
     transcripts = list(transcripts) if transcripts is not None else project.transcripts()
@@ -315,6 +367,7 @@ def build_units(
         if other is None:
             cod = aggregates.coding_columns(db, selection.ids, code_ids=code_ids)
             facts = read_facts(db, transcripts, speakers, words)
+            keep = _voiced(facts.segments, voices)
             return _assemble(
                 project,
                 selection,
@@ -322,7 +375,7 @@ def build_units(
                 transcripts,
                 frame,
                 facts,
-                [_place(frame, facts.segments, cod)],
+                [_place(frame, facts.segments, cod, keep)],
             )
         # The worker reads the segments (with speaker names), half the codings, then counts words;
         # this thread reads the other half, places both halves and numbers the speakers.
@@ -339,8 +392,9 @@ def build_units(
         )
         my_codings = aggregates.coding_columns(db, mine[0], code_ids=mine[1], packing=packing)
         facts = segments_read.result()
-        my_half = _place(frame, facts.segments, my_codings)
-        their_half = _place(frame, facts.segments, their_codings.result())
+        keep = _voiced(facts.segments, voices)
+        my_half = _place(frame, facts.segments, my_codings, keep)
+        their_half = _place(frame, facts.segments, their_codings.result(), keep)
         units = _assemble(
             project, selection, codes, transcripts, frame, facts, [my_half, their_half]
         )
@@ -393,17 +447,36 @@ class _Placed:
     unplaced: int
 
 
-def _place(frame: _Frame, seg: SegmentColumns, cod: Any) -> _Placed:
-    """Find the segments each coding overlaps (two binary searches per coding, in numpy)."""
+def _voiced(seg: SegmentColumns, voices: set[tuple[int, str]] | None) -> np.ndarray | None:
+    """Which (sorted) segments ``voices`` speak (``None``: no speaker scope, every segment)."""
+    import numpy as np
+
+    if voices is None:
+        return None
+    assert seg.names is not None, "read the segments with speakers=True"
+    names = seg.names
+    return np.fromiter(
+        (
+            (int(t), names[int(i)]) in voices
+            for t, i in zip(seg.transcript_id.tolist(), seg.order.tolist())
+        ),
+        dtype=bool,
+        count=len(seg),
+    )
+
+
+def _place(frame: _Frame, seg: SegmentColumns, cod: Any, keep: np.ndarray | None = None) -> _Placed:
+    """Find the segments each coding overlaps (two binary searches per coding, in numpy).
+
+    ``keep`` (one flag per segment) drops the cells on other segments, and the
+    codings left with no cell.
+    """
     import numpy as np
 
     n_codes, n_seg = frame.n_codes, len(seg)
     code_col = take(frame.col_of, cod.code_id)
     coding_t = take(frame.t_of, cod.transcript_id)
     known = (code_col >= 0) & (coding_t >= 0)
-    codings = np.bincount(
-        coding_t[known] * n_codes + code_col[known], minlength=frame.n_transcripts * n_codes
-    )
 
     # Positions as keys (transcript id << bits | offset): one comparison orders both.
     bits = cod.offset_bits
@@ -431,6 +504,16 @@ def _place(frame: _Frame, seg: SegmentColumns, cod: Any) -> _Placed:
         which = np.repeat(np.arange(spans.shape[0]), spans)
         step = np.arange(which.shape[0]) - np.repeat(np.cumsum(spans) - spans, spans)
         seg_of = np.repeat(first, spans) + step
+    if keep is not None:
+        inside = keep[seg_of]
+        which, seg_of = which[inside], seg_of[inside]
+        counted = np.zeros(spans.shape[0], dtype=bool)
+        counted[which] = True
+        known = known & counted
+        unplaced = 0
+    codings = np.bincount(
+        coding_t[known] * n_codes + code_col[known], minlength=frame.n_transcripts * n_codes
+    )
     c_start, c_end = cod.start_key[which], cod.end_key[which]
     s_start, s_end = seg_start[seg_of], seg_end[seg_of]
     whole = (c_start <= s_start) & (c_end >= s_end)

@@ -19,6 +19,7 @@ from typing import Any
 from codebench.reports.by_attribute import ByAttributeReport
 from codebench.reports.codebook_doc import CodebookReport
 from codebench.reports.cooccurrence import NORMALISATIONS, CooccurrenceReport
+from codebench.reports.crossed import CrossedReport, CrossGroup
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.matrix import MatrixReport
@@ -308,13 +309,195 @@ def _by_attribute_long(report: ByAttributeReport, **_: Any) -> Table:
     )
 
 
+# ---------------------------------------------------------------------- crossed
+#: The crossed table's measures: cell field, column kind, what a table of it shows.
+CROSSED_MEASURES = (
+    ("cases", "int", "{cases} with the code"),
+    ("column_percent", "percent", "column % (of the group's {cases})"),
+    ("row_percent", "percent", "row % (of the {cases} with the code)"),
+    ("segments", "int", "coded segments"),
+    ("transcripts", "int", "transcripts with the code"),
+    ("speakers", "int", "participants (speakers) with the code"),
+)
+#: Sheet names of the measures' tables.
+CROSSED_SHEETS = {
+    "cases": "crossed cases",
+    "column_percent": "crossed column %",
+    "row_percent": "crossed row %",
+    "segments": "crossed segments",
+    "transcripts": "crossed transcripts",
+    "speakers": "crossed participants",
+}
+
+
+def crossed_group_label(report: CrossedReport, group: CrossGroup) -> str:
+    """A group's column header: its values, its n, and ``small`` when it has too few cases."""
+    return f"{group.label} (n={report.n(group)}{', small' if group.small else ''})"
+
+
+def _crossed_columns(report: CrossedReport, kind: str) -> list[Column]:
+    total = report.total_transcripts if report.cases == "transcripts" else report.total_speakers
+    return [
+        *code_columns(),
+        *[
+            Column(
+                f"g{i}",
+                crossed_group_label(report, g),
+                kind,
+                short=f"G{i + 1} n={report.n(g)}{'*' if g.small else ''}",
+            )
+            for i, g in enumerate(report.groups)
+        ],
+        Column("total", f"All (n={total})", kind, short=f"All n={total}"),
+    ]
+
+
+def _crossed_groups_table(report: CrossedReport) -> Table:
+    columns = [
+        Column("group", "Group"),
+        *[Column(f"a{i}", d.name) for i, d in enumerate(report.dimensions)],
+        Column("transcripts", "Transcripts (n)", "int"),
+        Column("speakers", "Participants (n)", "int"),
+        Column("small", f"Small (n < {report.min_group})"),
+    ]
+    rows = [
+        {
+            "group": f"G{i + 1}",
+            **{f"a{j}": v for j, v in enumerate(g.values)},
+            "transcripts": g.transcripts,
+            "speakers": g.speakers,
+            "small": "small" if g.small else "",
+        }
+        for i, g in enumerate(report.groups)
+    ]
+    return Table(
+        "crossed groups",
+        f"Groups by {report.attributes}: their n ({report.selection.label})",
+        columns,
+        rows,
+        keys=1 + len(report.dimensions),
+        notes=[
+            *report.notes,
+            "In the terminal, a column is headed by its group's number (G1, G2, …) and n; "
+            "* marks a small group.",
+        ],
+    )
+
+
+def _crossed_data(report: CrossedReport, **_: Any) -> list[Table]:
+    # One table per measure, sharing their columns (so CSV can stack them); each header holds its group's n.
+    tables = []
+    for field_name, kind, what in CROSSED_MEASURES:
+        rows = [
+            {
+                **code_cells(r.code),
+                **{f"g{i}": getattr(c, field_name) for i, c in enumerate(r.cells)},
+                "total": getattr(r.total, field_name),
+            }
+            for r in report.rows
+        ]
+        tables.append(
+            Table(
+                CROSSED_SHEETS[field_name],
+                f"Codes by {report.attributes}: {what.format(cases=report.case_word)} ({report.selection.label})",
+                _crossed_columns(report, kind),
+                rows,
+                keys=3,
+                notes=list(report.notes),
+                indent="name",
+            )
+        )
+    return tables
+
+
+def _crossed_reading(report: CrossedReport, **_: Any) -> list[Table]:
+    word = report.case_word
+    shapes = (
+        (
+            "crossed",
+            f"{word} with the code (column %)",
+            lambda c: f"{c.cases} ({_pct(c.column_percent)})" if c.cases else "–",
+        ),
+        (
+            "crossed row percent",
+            f"row %: of the {word} with the code, the share in each group",
+            lambda c: _pct(c.row_percent) if c.cases else "–",
+        ),
+        ("crossed segments", "coded segments", lambda c: str(c.segments) if c.segments else "–"),
+    )
+    tables = [_crossed_groups_table(report)]
+    for name, what, cell in shapes:
+        rows = [
+            {
+                **code_cells(r.code),
+                **{f"g{i}": cell(c) for i, c in enumerate(r.cells)},
+                "total": cell(r.total),
+            }
+            for r in report.rows
+        ]
+        tables.append(
+            Table(
+                name,
+                f"Codes by {report.attributes}: {what} ({report.selection.label})",
+                _crossed_columns(report, "text"),
+                rows,
+                keys=3,
+                notes=list(report.notes),
+                indent="name",
+            )
+        )
+    return tables
+
+
+def _crossed_long(report: CrossedReport, **_: Any) -> Table:
+    columns = [
+        *code_columns(),
+        Column("group", "Group"),
+        *[Column(f"a{i}", d.name) for i, d in enumerate(report.dimensions)],
+        Column("group_transcripts", "Transcripts in group", "int"),
+        Column("group_speakers", "Participants in group", "int"),
+        Column("small", f"Small group (n < {report.min_group})"),
+        Column("cases", f"Cases ({report.case_word}) with code", "int"),
+        Column("column_percent", "Column %", "percent"),
+        Column("row_percent", "Row %", "percent"),
+        Column("segments", "Coded segments", "int"),
+        Column("transcripts", "Transcripts with code", "int"),
+        Column("speakers", "Participants with code", "int"),
+    ]
+    rows = []
+    for r in report.rows:
+        for g, c in zip(report.groups, r.cells):
+            rows.append(
+                {
+                    "code": r.code.number or "",
+                    "name": r.code.name,
+                    "level": r.code.depth,
+                    "group": g.label,
+                    **{f"a{j}": v for j, v in enumerate(g.values)},
+                    "group_transcripts": g.transcripts,
+                    "group_speakers": g.speakers,
+                    "small": "small" if g.small else "",
+                    **{f: getattr(c, f) for f, _, _ in CROSSED_MEASURES},
+                }
+            )
+    return Table(
+        "crossed",
+        f"Codes by {report.attributes} ({report.selection.label})",
+        columns,
+        rows,
+        keys=4 + len(report.dimensions),
+        notes=list(report.notes),
+    )
+
+
 # ---------------------------------------------------------------------- matrix
 def _matrix_data(report: MatrixReport, *, transpose: bool = False, **_: Any) -> list[Table]:
-    title = f"Code × transcript matrix: {'presence (0/1)' if report.presence else 'coded segments'} ({report.selection.label})"
+    case = "transcript" if report.cases == "transcripts" else "participant"
+    title = f"Code × {case} matrix: {'presence (0/1)' if report.presence else 'coded segments'} ({report.selection.label})"
     if transpose:
         keys = sorted({k for t in report.transcripts for k in t.attributes})
         columns = [
-            Column("transcript", "Transcript"),
+            Column("transcript", case.capitalize()),
             *[Column(f"a:{k}", k) for k in keys],
             *[Column(f"c{i}", c.label, "int") for i, c in enumerate(report.codes)],
         ]
@@ -649,6 +832,7 @@ def _first(converter: Any) -> Any:
 _CONVERTERS: dict[type, tuple[Any, Any, Any]] = {
     FrequencyReport: (_frequency_data, _frequency_data, _frequency_long),
     ByAttributeReport: (_by_attribute_data, _by_attribute_reading, _by_attribute_long),
+    CrossedReport: (_crossed_data, _crossed_reading, _crossed_long),
     MatrixReport: (_matrix_data, _matrix_data, _matrix_long),
     CooccurrenceReport: (_cooccurrence_data, _cooccurrence_reading, _cooccurrence_long),
     QuoteReport: (_quote_data, _quote_data, _first(_quote_data)),

@@ -346,6 +346,8 @@ def _rounds(db: sqlite_utils.Database) -> None:
 
     write_version(db, 1, snapshot(db))
     db.execute("UPDATE codebook_versions SET last_coding_id = 0 WHERE number = 1")
+
+
 @migrations(name="0010_text_versions")
 def _text_versions(db: sqlite_utils.Database) -> None:
     """Correctable transcript text: every text a transcript has had, and codings to review.
@@ -407,6 +409,44 @@ def _text_versions(db: sqlite_utils.Database) -> None:
                        NEW.transcript_id, NEW.ordinal, NEW.start_char, NEW.speaker
                 FROM transcripts t WHERE t.id = NEW.transcript_id;
         END;
+        """
+    )
+
+
+@migrations(name="0011_participants_framework")
+def _participants_framework(db: sqlite_utils.Database) -> None:
+    """Participants' own attributes, and the framework matrix's written summaries.
+
+    A participant is a speaker within one transcript (``Participant`` in two
+    focus groups is two people), so ``speaker_attributes`` is keyed by the
+    transcript and the speaker's name as the segments spell it.
+
+    ``framework_cells`` holds the lead's summary of one case under one
+    theme: the case is a transcript (``speaker`` is ``''``) or a participant
+    in it. The passages a cell links to are not stored: they are the case's
+    coded passages of the code, read when the matrix is shown, so they
+    follow the coding as it changes.
+    """
+    db.executescript(
+        """
+        CREATE TABLE speaker_attributes (
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            speaker TEXT NOT NULL CHECK (length(speaker) > 0),
+            key TEXT NOT NULL CHECK (length(trim(key)) > 0),
+            value TEXT NOT NULL,
+            PRIMARY KEY (transcript_id, speaker, key)
+        );
+        CREATE TABLE framework_cells (
+            id INTEGER PRIMARY KEY,
+            transcript_id INTEGER NOT NULL REFERENCES transcripts(id) ON DELETE CASCADE,
+            speaker TEXT NOT NULL DEFAULT '',
+            code_id INTEGER NOT NULL REFERENCES codes(id),
+            summary TEXT NOT NULL,
+            updated_by INTEGER REFERENCES coders(id),
+            updated_at TEXT NOT NULL,
+            UNIQUE (transcript_id, speaker, code_id)
+        );
+        CREATE INDEX framework_cells_code ON framework_cells (code_id);
         """
     )
 

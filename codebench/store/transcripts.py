@@ -159,6 +159,8 @@ def delete_transcript(db: sqlite_utils.Database, transcript_id: int) -> dict[str
         "coder_status": "DELETE FROM coder_status WHERE transcript_id = :t",
         "assignments": "DELETE FROM assignments WHERE transcript_id = :t",
         "attributes": "DELETE FROM attributes WHERE transcript_id = :t",
+        "speaker_attributes": "DELETE FROM speaker_attributes WHERE transcript_id = :t",
+        "framework_cells": "DELETE FROM framework_cells WHERE transcript_id = :t",
         "segments": "DELETE FROM segments WHERE transcript_id = :t",
         "transcript_versions": "DELETE FROM transcript_versions WHERE transcript_id = :t",
         "transcripts": "DELETE FROM transcripts WHERE id = :t",

@@ -89,3 +89,43 @@ def small_path(small: Project) -> Path:
     """The small project's file, with everything committed."""
     small.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return small.path
+
+
+FG1 = (
+    "Interviewer: What is it like?\n"
+    "P1: It is busy. We lost staff.\n"
+    "P2: Morale rose.\n"
+    "P1: The council decides.\n"
+)
+GRADES = (
+    "transcript,speaker,grade\n"
+    "int1,Ann Lee,senior\n"
+    "int2,Bob Ray,junior\n"
+    "fg1,P1,senior\n"
+    "fg1,p2,junior\n"
+)
+
+
+@pytest.fixture
+def focus(project: Project, write_transcript, tmp_path: Path) -> Project:
+    """The small project plus a focus group, fg1, and participants' grades.
+
+    fg1 (staff, Westmoor): 0 Interviewer | 1 P1 'It is busy.' | 2 P1 'We lost
+    staff.' | 3 P2 'Morale rose.' | 4 P1 'The council decides.'; alice codes
+    1→08, 3→08, 4→11 and is done with it. Grades (speakers import):
+    int1/Ann Lee senior, int2/Bob Ray junior, fg1/P1 senior, fg1/P2 junior;
+    int3/Cat Orr none.
+    """
+    from codebench.participants import import_speaker_attributes
+
+    build_small(project, write_transcript)
+    report = project.import_files([write_transcript("fg1.txt", FG1)])
+    assert report.ok, report.failed
+    project.set_attributes("fg1", {"role": "staff", "organisation": "Westmoor"})
+    for ordinal, code in ((1, "08"), (3, "08"), (4, "11")):
+        project.code_segments("alice", "fg1", [ordinal], code)
+    project.set_status("alice", "fg1", "done")
+    csv = tmp_path / "grades.csv"
+    csv.write_text(GRADES, encoding="utf-8")
+    import_speaker_attributes(project, csv)
+    return project

@@ -1,0 +1,210 @@
+"""`codebench framework`: the framework matrix (cases × themes, summaries and passages)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from codebench.cli.context import Context, handle_errors, pass_ctx
+from codebench.cli.output import console, is_stdout, output_option, say
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def matrix_options(func: F) -> F:
+    """The options that pick a matrix: whose passages, which cases, which themes."""
+    options = [
+        click.option(
+            "--coder",
+            "coders",
+            multiple=True,
+            metavar="NAME",
+            help="Whose passages: a coder, 'all' or 'consensus'; repeatable (default as for reports).",
+        ),
+        click.option(
+            "--cases",
+            type=click.Choice(["transcripts", "participants"]),
+            default="transcripts",
+            show_default=True,
+            help="Rows: transcripts, or participants (TRANSCRIPT/SPEAKER).",
+        ),
+        click.option(
+            "--by-participant", is_flag=True, help="Participants as rows (as --cases participants)."
+        ),
+        click.option(
+            "--code", "codes", multiple=True, metavar="CODE", help="Only these themes; repeatable."
+        ),
+        click.option(
+            "--case", "only", multiple=True, metavar="CASE", help="Only these cases; repeatable."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(name="framework")
+def framework() -> None:
+    """The framework matrix: cases × themes, each cell a written summary with its passages.
+
+    A case is a transcript (int1) or a participant (fg1/P2); a theme is a
+    code. A cell's passages are the case's passages coded with the code.
+
+    \b
+    Examples:
+      codebench framework set 01-riverside-ceo 04.2 --summary "Ethos strained by contracts" --coder alice
+      codebench framework show --code 04.2
+      codebench framework export -o framework.xlsx
+    """
+
+
+@framework.command(name="set")
+@click.argument("case")
+@click.argument("code")
+@click.option("--summary", required=True, help="The cell's summary ('' clears it).")
+@click.option("--coder", envvar="CODEBENCH_CODER", help="Who writes it (or set CODEBENCH_CODER).")
+@pass_ctx
+@handle_errors
+def set_cell(ctx: Context, case: str, code: str, summary: str, coder: str | None) -> None:
+    """Write the summary of CASE (a transcript, or TRANSCRIPT/SPEAKER) under theme CODE.
+
+    \b
+    Example:
+      codebench framework set fg1/P2 12 --summary "New clinic as innovation" --coder alice
+    """
+    from codebench.analysis.framework import resolve_case, set_summary
+
+    with ctx.open() as project:
+        cell = set_summary(project, case, code, summary, coder)
+        where = resolve_case(project, case).name
+        label = project.code(code)
+    what = "Cleared" if not cell.summary else "Wrote"
+    say(f"{what} the summary of {where} under {label.number or label.name}")
+
+
+@framework.command(name="show")
+@matrix_options
+@click.option("--passages", is_flag=True, help="Also list every cell's passages.")
+@pass_ctx
+@handle_errors
+def show(
+    ctx: Context,
+    coders: tuple[str, ...],
+    cases: str,
+    by_participant: bool,
+    codes: tuple[str, ...],
+    only: tuple[str, ...],
+    passages: bool,
+) -> None:
+    """Show each case's themes: summary, passage count and where the passages are.
+
+    \b
+    Examples:
+      codebench framework show
+      codebench framework show --by-participant --case fg1/P2 --passages
+    """
+    from codebench.analysis.framework import case_tables, framework_matrix
+    from codebench.reports.render_rich import notes_text, rich_table
+
+    with ctx.open(write=False) as project:
+        report = framework_matrix(
+            project,
+            list(coders) or None,
+            cases="participants" if by_participant else cases,
+            codes=list(codes) or None,
+            only=list(only) or None,
+        )
+    out = console()
+    tables = case_tables(report)
+    for table in tables:
+        out.print(rich_table(table))
+    if not tables:
+        say("No case has a summary or a coded passage of these themes yet.")
+    if passages:
+        for item in passage_blocks(report):
+            out.print(item)
+    out.print(notes_text(report.notes))
+
+
+def passage_blocks(report: Any) -> list[Any]:
+    """Each cell's passages, under the case and the theme, for reading in the terminal."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from codebench.safety import terminal_safe
+
+    out: list[Any] = []
+    for case, line in zip(report.rows, report.cells):
+        for code, cell in zip(report.codes, line):
+            if not cell.passages:
+                continue
+            out.append(Text(terminal_safe(f"{case.name} · {code.label}"), style="bold"))
+            for quote in cell.passages:
+                who = f" · {quote.speaker}" if quote.speaker else ""
+                head = f"{quote.location}{who} ({', '.join(quote.coders)})"
+                out.append(Padding(Text(terminal_safe(head), style="dim"), (0, 0, 0, 2)))
+                out.append(Padding(Text(terminal_safe(quote.text)), (0, 0, 1, 4)))
+    return out
+
+
+@framework.command(name="export")
+@matrix_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "md", "html", "docx", "json"]),
+    help="Output format (default: from -o's extension).",
+)
+@output_option("Write to this file (atomically).")
+@pass_ctx
+@handle_errors
+def export(
+    ctx: Context,
+    coders: tuple[str, ...],
+    cases: str,
+    by_participant: bool,
+    codes: tuple[str, ...],
+    only: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+) -> None:
+    """Export the matrix: XLSX (the matrix, the passages keyed to each cell, one row per cell),
+    Word, Markdown or HTML (a table per case, then the passages), CSV (one row per cell), JSON.
+
+    \b
+    Examples:
+      codebench framework export -o framework.xlsx
+      codebench framework export --by-participant -o framework.docx
+    """
+    from codebench.analysis.framework import FORMATS, framework_matrix, render_framework
+    from codebench.cli.output import write_output
+    from codebench.errors import CodebenchError
+    from codebench.reports import writers
+
+    if output is None or (is_stdout(output) and fmt is None):
+        raise CodebenchError("export needs -o FILE (or --format FORMAT -o - for a pipe)")
+    fmt = fmt or writers.infer_format(output)
+    if fmt not in FORMATS:
+        raise CodebenchError(
+            f"a framework matrix cannot be written as {fmt} (use {', '.join(FORMATS)})"
+        )
+    with ctx.open(write=False) as project:
+        report = framework_matrix(
+            project,
+            list(coders) or None,
+            cases="participants" if by_participant else cases,
+            codes=list(codes) or None,
+            only=list(only) or None,
+        )
+    data = render_framework(report, fmt)
+    if is_stdout(output):
+        write_output(output, data, what=f"{fmt} output")
+        return
+    writers.write_rendered(output, data, fmt)
+    say(f"Wrote {output} (framework matrix, {fmt})", err=True)
+
+
+COMMANDS = [framework]
