@@ -106,6 +106,7 @@ def register() -> None:
         pseudonym_cmds,
         refi_cmds,
         report_cmds,
+        team_cmds,
         tui_cmd,
     )
 
@@ -121,6 +122,7 @@ def register() -> None:
         report_cmds,
         analysis_cmds,
         pseudonym_cmds,
+        team_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)
