@@ -53,23 +53,27 @@ class LocalServer:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
 
-def find_binaries() -> Path:
+def find_binaries(*, distribution_root: Path = Path("/usr/lib/postgresql")) -> Path:
     """The folder holding ``initdb`` and ``pg_ctl``; a message naming the package if none.
 
-    Looked for in ``$CODEBENCH_PG_BIN``, then the newest
-    ``/usr/lib/postgresql/*/bin`` (Debian and Ubuntu put them there, off
-    ``PATH``), then ``PATH``.
+    Looked for in ``$CODEBENCH_PG_BIN`` (only there, when it is set), else the
+    newest ``/usr/lib/postgresql/*/bin`` (Debian and Ubuntu put them there,
+    off ``PATH``), then ``PATH``.
     """
     candidates: list[Path] = []
     if os.environ.get("CODEBENCH_PG_BIN"):
         candidates.append(Path(os.environ["CODEBENCH_PG_BIN"]))
-    versions = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
+    versions = (
+        []
+        if candidates
+        else sorted(
+            distribution_root.glob("*/bin"),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
     )
     candidates.extend(versions)
-    on_path = shutil.which("initdb")
+    on_path = None if os.environ.get("CODEBENCH_PG_BIN") else shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).parent)
     for folder in candidates:
@@ -141,10 +145,13 @@ def _last_lines(text: str, count: int = 3) -> str:
     return " / ".join(lines[-count:]) or "no output"
 
 
-def start(folder: Path | str, *, port: int | None = None) -> LocalServer:
+def start(folder: Path | str, *, port: int | None = None, durable: bool = True) -> LocalServer:
     """Start (creating on first use) the cluster under ``folder``; returns how to reach it.
 
     Starting a cluster that is already running returns it as it is.
+    ``durable=False`` (the test suite's cluster) turns off fsync: several
+    times faster on a busy disk, and a crash of the machine loses the data,
+    which for a cluster thrown away after the tests does not matter.
     """
     bin_dir = find_binaries()
     root = Path(folder).resolve()
@@ -170,6 +177,8 @@ def start(folder: Path | str, *, port: int | None = None) -> LocalServer:
         _initdb(bin_dir, root, data, run, passfile, user)
     chosen = port or _free_port()
     options = f"-p {chosen} -k {run} -c listen_addresses=127.0.0.1"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     started = _command(
         [
             str(bin_dir / "pg_ctl"),
