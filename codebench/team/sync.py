@@ -560,6 +560,8 @@ def clone(
                         settings_sql.set_meta(project.db, key, value)
                 result = SyncResult()
                 _pull(project, conn, result, [], is_lead, cloning=True)
+                with conn.transaction():
+                    hub_sql.log_sync(conn, 0, sum(result.pulled.values()))
                 owned = _owned(project, conn, login, is_lead, coder_name)
                 if not is_lead and not owned:
                     raise HubError(
