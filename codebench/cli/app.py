@@ -118,6 +118,7 @@ def register() -> None:
         refi_cmds,
         report_cmds,
         round_cmds,
+        team_cmds,
         tui_cmd,
     )
 
@@ -137,6 +138,7 @@ def register() -> None:
         participant_cmds,
         framework_cmds,
         pseudonym_cmds,
+        team_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

@@ -451,6 +451,29 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0012_sync")
+def _sync(db: sqlite_utils.Database) -> None:
+    """What a team copy last pushed to the hub: one row per record, with a digest of its content.
+
+    ``codebench sync`` compares the project's current rows with these to find
+    what to push: a record whose digest changed goes up again, a key no
+    longer in the project goes up as a removal. The table is rewritten only
+    after the hub committed the push, so a push cut short is simply repeated
+    (the hub ignores what it already has). The hub's URL (never a password),
+    the role and the last server sequence number pulled are settings in ``meta``.
+    """
+    db.executescript(
+        """
+        CREATE TABLE sync_pushed (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]

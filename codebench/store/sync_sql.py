@@ -1,0 +1,328 @@
+"""SQL for a team copy's side of sync: the project's rows as hub records, and pulled records applied.
+
+A record is a tuple in the column order of the hub table it mirrors
+(:data:`codebench.team.hub_sql.COLUMNS`), with every reference written as a
+GUID (coder, code, transcript) or a segment ordinal, never a local id: ids
+differ between copies, GUIDs do not. ``sync_pushed`` (migration
+``0012_sync``) remembers, per record key, a digest of what was last pushed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+Record = tuple[Any, ...]
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values) or "NULL"
+
+
+# ----------------------------------------------------------------- reading records
+
+
+def coder_records(db: sqlite_utils.Database) -> list[Record]:
+    return [tuple(r) for r in db.execute("SELECT guid, name, kind FROM coders ORDER BY id")]
+
+
+def code_records(db: sqlite_utils.Database) -> list[Record]:
+    rows = db.execute(
+        """SELECT c.guid, p.guid, c.position, c.number, c.name, c.description, c.inclusion,
+                  c.exclusion, c.example, c.colour, c.shortcut, c.archived
+           FROM codes c LEFT JOIN codes p ON p.id = c.parent_id ORDER BY c.id"""
+    ).fetchall()
+    return [(*r[:11], bool(r[11])) for r in rows]
+
+
+def transcript_records(db: sqlite_utils.Database) -> list[Record]:
+    """Transcripts with their segments (ordinal, start, end, speaker, codable, turn, paragraph,
+    timestamp) and attributes."""
+    segments: dict[int, list[list[Any]]] = {}
+    for r in db.execute(
+        "SELECT transcript_id, ordinal, start_char, end_char, speaker, codable, turn, paragraph,"
+        " timestamp FROM segments ORDER BY transcript_id, ordinal"
+    ):
+        segments.setdefault(r[0], []).append(list(r[1:]))
+    attributes: dict[int, dict[str, str]] = {}
+    for tid, key, value in db.execute("SELECT transcript_id, key, value FROM attributes"):
+        attributes.setdefault(tid, {})[key] = value
+    rows = db.execute(
+        "SELECT id, guid, name, text, sha256, source_name, source_format, language, unit,"
+        " imported_at FROM transcripts ORDER BY id"
+    ).fetchall()
+    return [(*r[1:], segments.get(r[0], []), attributes.get(r[0], {})) for r in rows]
+
+
+def assignment_records(db: sqlite_utils.Database) -> list[Record]:
+    rows = db.execute(
+        """SELECT c.guid, t.guid, a.first_segment, a.last_segment, b.guid, a.assigned_at
+           FROM assignments a JOIN coders c ON c.id = a.coder_id
+           JOIN transcripts t ON t.id = a.transcript_id
+           LEFT JOIN coders b ON b.id = a.assigned_by ORDER BY a.id"""
+    ).fetchall()
+    return [
+        (r[0], r[1], "" if r[2] is None else f"{r[2]}-{r[3]}", r[2], r[3], r[4], r[5]) for r in rows
+    ]
+
+
+def coding_records(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> list[Record]:
+    return [
+        tuple(r)
+        for r in db.execute(
+            f"""SELECT cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at
+                FROM codings k JOIN coders cr ON cr.id = k.coder_id
+                JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id
+                WHERE cr.guid IN ({_marks(coder_guids)})""",
+            list(coder_guids),
+        )
+    ]
+
+
+def memo_records(
+    db: sqlite_utils.Database, author_guids: Sequence[str], *, authorless: bool = False
+) -> list[Record]:
+    """Memos by these authors (and, for a lead, those with no author)."""
+    where = f"a.guid IN ({_marks(author_guids)})" + (
+        " OR m.author_id IS NULL" if authorless else ""
+    )
+    rows = db.execute(
+        f"""SELECT m.guid, a.guid, t.guid, s.ordinal, cd.guid,
+                   CASE WHEN k.id IS NULL THEN NULL
+                        ELSE kc.guid || ':' || kd.guid || ':' || k.start_char || ':' || k.end_char END,
+                   m.text, m.created_at, m.updated_at
+            FROM memos m LEFT JOIN coders a ON a.id = m.author_id
+            LEFT JOIN transcripts t ON t.id = m.transcript_id
+            LEFT JOIN segments s ON s.id = m.segment_id
+            LEFT JOIN codes cd ON cd.id = m.code_id
+            LEFT JOIN codings k ON k.id = m.coding_id
+            LEFT JOIN coders kc ON kc.id = k.coder_id
+            LEFT JOIN codes kd ON kd.id = k.code_id
+            WHERE {where} ORDER BY m.id""",
+        list(author_guids),
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def status_records(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> list[Record]:
+    return [
+        tuple(r)
+        for r in db.execute(
+            f"""SELECT c.guid, t.guid, s.status, s.updated_at FROM coder_status s
+                JOIN coders c ON c.id = s.coder_id JOIN transcripts t ON t.id = s.transcript_id
+                WHERE c.guid IN ({_marks(coder_guids)})""",
+            list(coder_guids),
+        )
+    ]
+
+
+def coder_guids_named(db: sqlite_utils.Database, names: Iterable[str]) -> list[str]:
+    wanted = list(names)
+    return [
+        r[0]
+        for r in db.execute(
+            f"SELECT guid FROM coders WHERE name COLLATE NOCASE IN ({_marks(wanted)})", wanted
+        )
+    ]
+
+
+# ----------------------------------------------------------------- the pushed snapshot
+
+
+def pushed(db: sqlite_utils.Database, kind: str) -> dict[str, str]:
+    """``{record key: digest}`` of what was last pushed of ``kind``."""
+    return dict(db.execute("SELECT key, digest FROM sync_pushed WHERE kind = ?", [kind]).fetchall())
+
+
+def record_pushed(
+    db: sqlite_utils.Database, kind: str, sent: dict[str, str], removed: Iterable[str]
+) -> None:
+    """Note ``sent`` (key → digest) as pushed and ``removed`` keys as gone (in the caller's transaction)."""
+    db.conn.executemany(
+        "INSERT INTO sync_pushed (kind, key, digest) VALUES (?, ?, ?)"
+        " ON CONFLICT (kind, key) DO UPDATE SET digest = excluded.digest",
+        [(kind, k, d) for k, d in sent.items()],
+    )
+    db.conn.executemany(
+        "DELETE FROM sync_pushed WHERE kind = ? AND key = ?", [(kind, k) for k in removed]
+    )
+
+
+# ----------------------------------------------------------------- applying pulled records
+
+
+def id_map(db: sqlite_utils.Database, table: str) -> dict[str, int]:
+    """``{guid: id}`` of ``coders``, ``codes`` or ``transcripts``."""
+    assert table in ("coders", "codes", "transcripts")
+    return dict(db.execute(f"SELECT guid, id FROM {table}").fetchall())
+
+
+def apply_coder(db: sqlite_utils.Database, record: Record, at: str) -> None:
+    guid, name, kind = record
+    db.execute(
+        "INSERT INTO coders (guid, name, kind, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (guid) DO UPDATE SET name = excluded.name, kind = excluded.kind",
+        [guid, name, kind, at],
+    )
+
+
+def apply_code(db: sqlite_utils.Database, record: Record, parent_id: int | None, at: str) -> None:
+    guid, _parent, position, number, name, desc, incl, excl, example, colour, shortcut, archived = (
+        record
+    )
+    db.execute(
+        """INSERT INTO codes (guid, parent_id, position, number, name, description, inclusion,
+                              exclusion, example, colour, shortcut, archived, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (guid) DO UPDATE SET parent_id = excluded.parent_id,
+               position = excluded.position, number = excluded.number, name = excluded.name,
+               description = excluded.description, inclusion = excluded.inclusion,
+               exclusion = excluded.exclusion, example = excluded.example,
+               colour = excluded.colour, shortcut = excluded.shortcut,
+               archived = excluded.archived""",
+        [guid, parent_id, position, number, name, desc, incl, excl, example, colour, shortcut]
+        + [int(bool(archived)), at],
+    )
+
+
+def archive_code(db: sqlite_utils.Database, guid: str) -> None:
+    db.execute("UPDATE codes SET archived = 1 WHERE guid = ?", [guid])
+
+
+def apply_transcript(db: sqlite_utils.Database, record: Record) -> int | None:
+    """Insert a transcript new to this copy (with segments), or update its name and attributes.
+
+    Returns the new transcript's id, ``None`` when it was already here. An
+    existing transcript keeps its segments (their ids anchor this copy's memos).
+    """
+    from codebench.store.transcripts import insert_segments, insert_transcript, set_attributes
+
+    guid, name, text, sha256, source_name, source_format, language, unit, imported_at = record[:9]
+    segments = record[9] if isinstance(record[9], list) else json.loads(record[9])
+    attributes = record[10] if isinstance(record[10], dict) else json.loads(record[10])
+    found = db.execute("SELECT id FROM transcripts WHERE guid = ?", [guid]).fetchone()
+    if found:
+        tid = int(found[0])
+        db.execute("UPDATE transcripts SET name = ? WHERE id = ?", [name, tid])
+        db.execute("DELETE FROM attributes WHERE transcript_id = ?", [tid])
+        set_attributes(db, tid, {str(k): str(v) for k, v in attributes.items()})
+        return None
+    tid = insert_transcript(
+        db,
+        {
+            "guid": guid,
+            "name": name,
+            "text": text,
+            "sha256": sha256,
+            "source_name": source_name,
+            "source_format": source_format,
+            "language": language,
+            "unit": unit,
+            "imported_at": imported_at,
+        },
+    )
+    insert_segments(db, tid, [tuple(s) for s in segments], text)
+    set_attributes(db, tid, {str(k): str(v) for k, v in attributes.items()})
+    return tid
+
+
+def apply_assignment(
+    db: sqlite_utils.Database,
+    coder_id: int,
+    transcript_id: int,
+    first: int | None,
+    last: int | None,
+    assigned_by: int | None,
+    at: str,
+    *,
+    deleted: bool,
+) -> None:
+    if deleted:
+        db.execute(
+            "DELETE FROM assignments WHERE coder_id = ? AND transcript_id = ?"
+            " AND first_segment IS ? AND last_segment IS ?",
+            [coder_id, transcript_id, first, last],
+        )
+        return
+    db.execute(
+        "INSERT INTO assignments (coder_id, transcript_id, first_segment, last_segment,"
+        " assigned_by, assigned_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [coder_id, transcript_id, first, last, assigned_by, at],
+    )
+
+
+def apply_coding(
+    db: sqlite_utils.Database,
+    coder_id: int,
+    code_id: int,
+    transcript_id: int,
+    start: int,
+    end: int,
+    created_at: str,
+    *,
+    deleted: bool,
+) -> None:
+    if deleted:
+        db.execute(
+            "DELETE FROM codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
+            " AND start_char = ? AND end_char = ?",
+            [coder_id, code_id, transcript_id, start, end],
+        )
+        return
+    db.execute(
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [coder_id, code_id, transcript_id, start, end, created_at],
+    )
+
+
+def coding_id_by_key(
+    db: sqlite_utils.Database, coder_id: int, code_id: int, transcript_id: int, start: int, end: int
+) -> int | None:
+    row = db.execute(
+        "SELECT id FROM codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
+        " AND start_char = ? AND end_char = ?",
+        [coder_id, code_id, transcript_id, start, end],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def apply_memo(db: sqlite_utils.Database, values: dict[str, Any], *, deleted: bool) -> None:
+    """Insert or update the memo with ``values['guid']``, or delete it."""
+    if deleted:
+        db.execute("DELETE FROM memos WHERE guid = ?", [values["guid"]])
+        return
+    columns = list(values)
+    db.execute(
+        f"INSERT INTO memos ({', '.join(columns)}) VALUES ({_marks(columns)})"
+        " ON CONFLICT (guid) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("guid", "created_at")),
+        list(values.values()),
+    )
+
+
+def apply_status(
+    db: sqlite_utils.Database,
+    coder_id: int,
+    transcript_id: int,
+    status: str,
+    updated_at: str,
+    *,
+    deleted: bool,
+) -> None:
+    if deleted:
+        db.execute(
+            "DELETE FROM coder_status WHERE coder_id = ? AND transcript_id = ?",
+            [coder_id, transcript_id],
+        )
+        return
+    db.execute(
+        "INSERT INTO coder_status (coder_id, transcript_id, status, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (coder_id, transcript_id) DO UPDATE SET status = excluded.status,"
+        " updated_at = excluded.updated_at",
+        [coder_id, transcript_id, status, updated_at],
+    )

@@ -1,0 +1,145 @@
+"""Connections to the hub: URLs without passwords, failures as one-line messages.
+
+A password never comes from codebench: libpq finds it in its usual places
+(``PGPASSFILE`` or ``~/.pgpass``, a service file named by ``PGSERVICE`` or
+``service=``, ``PGPASSWORD``), and TLS follows ``sslmode`` in the URL or
+``PGSSLMODE``. A URL that does carry a password is used for that one
+connection but never stored or printed (:func:`redact`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from codebench.errors import CodebenchError
+
+if TYPE_CHECKING:
+    import psycopg
+
+#: Seconds to wait for the server before calling it offline.
+CONNECT_TIMEOUT = 5
+
+
+class HubError(CodebenchError):
+    """The hub refused, is unreachable, or holds something this codebench cannot use."""
+
+
+class HubOffline(HubError):
+    """The hub could not be reached at all (server down, network cut)."""
+
+
+def redact(url: str) -> str:
+    """``url`` without its password (and only that): what may be stored, logged and printed."""
+    if "://" not in url:
+        # A keyword/value string: drop any password=... pair.
+        return " ".join(p for p in url.split() if not p.lower().startswith("password="))
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{host}" if user else host
+    query = "&".join(q for q in parts.query.split("&") if not q.lower().startswith("password="))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def load_psycopg() -> Any:
+    """psycopg, or a message saying how to install it (the ``team`` extra)."""
+    try:
+        import psycopg
+    except ImportError:
+        raise HubError(
+            "the team server needs psycopg 3: pip install 'codebench[team]' "
+            "(or pip install 'psycopg[binary]')"
+        ) from None
+    return psycopg
+
+
+def connect(
+    url: str, *, passfile: Path | None = None, password: str | None = None
+) -> psycopg.Connection[Any]:
+    """Open a connection to ``url`` (autocommit: each unit of work is one explicit
+    ``conn.transaction()``, so a transaction never stays open by accident).
+
+    ``passfile`` and ``password`` are for tests and the local server only;
+    users give passwords the libpq way.
+    """
+    psycopg = load_psycopg()
+    extra: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT,
+        "application_name": "codebench",
+        "autocommit": True,
+    }
+    if passfile is not None:
+        extra["passfile"] = str(passfile)
+    if password is not None:
+        extra["password"] = password
+    try:
+        return psycopg.connect(url, **extra)
+    except psycopg.OperationalError as error:
+        raise _connect_failure(url, error) from None
+    except psycopg.ProgrammingError as error:  # a malformed URL
+        raise HubError(f"{redact(url)}: not a PostgreSQL URL ({_first_line(error)})") from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _connect_failure(url: str, error: BaseException) -> HubError:
+    """Offline (nothing answered) or refused (authentication, no such database)."""
+    text = str(error)
+    lowered = text.lower()
+    offline = any(
+        s in lowered
+        for s in (
+            "connection refused",
+            "timeout expired",
+            "could not connect",
+            "no route to host",
+            "network is unreachable",
+            "could not translate host name",
+            "the database system is starting up",
+            "the database system is shutting down",
+            "server closed the connection",
+        )
+    )
+    refused = any(
+        s in lowered
+        for s in ("password authentication failed", "no password supplied", "does not exist")
+    )
+    detail = _detail(text)
+    if offline and not refused:
+        return HubOffline(f"{redact(url)}: offline ({detail})")
+    hint = ""
+    if "password" in lowered:
+        hint = "; give the password in PGPASSFILE (~/.pgpass), a service file or PGPASSWORD"
+    return HubError(f"{redact(url)}: {detail}{hint}")
+
+
+def _detail(text: str) -> str:
+    """The useful part of libpq's message (the last ``FATAL:``/reason line)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        if "FATAL:" in line:
+            return line.split("FATAL:", 1)[1].strip()
+    return lines[-1] if lines else "cannot connect"
+
+
+def is_offline_error(error: BaseException) -> bool:
+    """Whether a failure mid-session means the server went away (rather than refused)."""
+    psycopg = load_psycopg()
+    return isinstance(error, psycopg.OperationalError) and not isinstance(
+        error, psycopg.errors.InsufficientPrivilege
+    )
+
+
+def environment_password_hint() -> str:
+    """Where libpq will look for a password, for messages."""
+    if os.environ.get("PGPASSWORD"):
+        return "PGPASSWORD"
+    return os.environ.get("PGPASSFILE") or "~/.pgpass"

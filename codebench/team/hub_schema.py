@@ -1,0 +1,379 @@
+"""The hub's schema, roles and row-level security, as versioned migrations (all hub DDL lives here).
+
+Everything lives in the schema ``codebench`` of the hub database, owned by
+whoever ran ``codebench server init`` (the database administrator, or a role
+they made for it): coders are never owners, so they cannot DROP, ALTER or
+TRUNCATE anything. Two NOLOGIN group roles carry the grants, and each person
+is a login role that is a member of one of them (``codebench_lead``,
+``codebench_coder``); :mod:`codebench.team.members` creates those.
+
+Every shared table has
+
+- ``seq``: a number from one hub-wide sequence, stamped by a trigger on every
+  insert and update. Clients pull "what changed after the last seq I saw".
+  A statement-level trigger first takes one transaction-level advisory
+  lock, so writing transactions take their numbers one after another and
+  commit before the next one starts numbering: a reader never sees seq 101
+  while seq 100 is still to commit, and no change is skipped. Laptop clocks
+  play no part.
+- ``deleted``: a tombstone. Rows are never removed, only marked, so a removal
+  travels to every copy like any other change.
+- for rows a coder writes (codings, memos, statuses): ``owner``, the login
+  role that wrote it (default ``current_user``). Policies let a role write
+  only rows it owns, for its own coder, and read others' only after the lead
+  released the transcript for review.
+
+Row-level security is ENABLEd and FORCEd on every table. The client refuses a
+hub whose schema version is newer than it knows (:func:`check_version`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from codebench.team.connect import HubError
+
+if TYPE_CHECKING:
+    import psycopg
+
+SCHEMA = "codebench"
+LEAD_GROUP = "codebench_lead"
+CODER_GROUP = "codebench_coder"
+#: The advisory lock every writing transaction takes before it numbers its changes.
+CHANGE_LOCK = 7317_0017
+
+#: Tables a lead writes (a coder only reads them), and tables a coder writes.
+LEAD_TABLES = ("coders", "codes", "transcripts", "assignments", "releases")
+CODER_TABLES = ("codings", "memos", "statuses")
+SHARED_TABLES = LEAD_TABLES + CODER_TABLES
+
+_V1 = f"""
+CREATE TABLE {SCHEMA}.members (
+    role_name text PRIMARY KEY,
+    coder_name text NOT NULL UNIQUE CHECK (length(btrim(coder_name)) > 0),
+    is_lead boolean NOT NULL DEFAULT false,
+    added_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE SEQUENCE {SCHEMA}.change_seq;
+
+CREATE FUNCTION {SCHEMA}.lock_changes() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHANGE_LOCK});
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.stamp() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+    NEW.seq := nextval('{SCHEMA}.change_seq');
+    RETURN NEW;
+END $$;
+
+CREATE FUNCTION {SCHEMA}.is_lead() RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+    SELECT pg_has_role(current_user, '{LEAD_GROUP}', 'MEMBER')
+$$;
+
+CREATE TABLE {SCHEMA}.coders (
+    guid text PRIMARY KEY,
+    name text NOT NULL UNIQUE CHECK (length(btrim(name)) > 0),
+    kind text NOT NULL DEFAULT 'human' CHECK (kind IN ('human', 'consensus')),
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false
+);
+CREATE TABLE {SCHEMA}.codes (
+    guid text PRIMARY KEY,
+    parent_guid text,
+    position integer NOT NULL DEFAULT 0,
+    number text,
+    name text NOT NULL CHECK (length(btrim(name)) > 0),
+    description text NOT NULL DEFAULT '',
+    inclusion text NOT NULL DEFAULT '',
+    exclusion text NOT NULL DEFAULT '',
+    example text NOT NULL DEFAULT '',
+    colour text,
+    shortcut text,
+    archived boolean NOT NULL DEFAULT false,
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false
+);
+-- Segments and attributes travel with their transcript (as JSON arrays and
+-- objects): the lead changes them together, and a copy replaces them together.
+CREATE TABLE {SCHEMA}.transcripts (
+    guid text PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    text text NOT NULL,
+    sha256 text NOT NULL,
+    source_name text NOT NULL,
+    source_format text NOT NULL,
+    language text NOT NULL DEFAULT 'en',
+    unit text NOT NULL DEFAULT 'sentence',
+    imported_at text NOT NULL,
+    segments jsonb NOT NULL DEFAULT '[]',
+    attributes jsonb NOT NULL DEFAULT '{{}}',
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false
+);
+-- range_key: '' for the whole transcript, else 'first-last' (segment ordinals).
+CREATE TABLE {SCHEMA}.assignments (
+    coder_guid text NOT NULL,
+    transcript_guid text NOT NULL,
+    range_key text NOT NULL,
+    first_segment integer,
+    last_segment integer,
+    assigned_by text,
+    assigned_at text NOT NULL,
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (coder_guid, transcript_guid, range_key)
+);
+CREATE TABLE {SCHEMA}.releases (
+    transcript_guid text PRIMARY KEY,
+    round text NOT NULL DEFAULT '',
+    released_by text NOT NULL DEFAULT current_user,
+    released_at timestamptz NOT NULL DEFAULT now(),
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false
+);
+CREATE TABLE {SCHEMA}.codings (
+    owner text NOT NULL DEFAULT current_user,
+    coder_guid text NOT NULL,
+    code_guid text NOT NULL,
+    transcript_guid text NOT NULL,
+    start_char integer NOT NULL,
+    end_char integer NOT NULL CHECK (start_char < end_char),
+    created_at text NOT NULL,
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (coder_guid, code_guid, transcript_guid, start_char, end_char)
+);
+-- A memo's anchor: a transcript, one of its segments (by ordinal), a code, or a
+-- coding (coding_key: code GUID, start and end, of the author's coding).
+CREATE TABLE {SCHEMA}.memos (
+    guid text PRIMARY KEY,
+    owner text NOT NULL DEFAULT current_user,
+    author_guid text,
+    transcript_guid text,
+    segment_ordinal integer,
+    code_guid text,
+    coding_key text,
+    text text NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false
+);
+CREATE TABLE {SCHEMA}.statuses (
+    owner text NOT NULL DEFAULT current_user,
+    coder_guid text NOT NULL,
+    transcript_guid text NOT NULL,
+    status text NOT NULL CHECK (status IN ('not-started', 'in-progress', 'done')),
+    updated_at text NOT NULL,
+    seq bigint NOT NULL,
+    deleted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (coder_guid, transcript_guid)
+);
+-- Each sync, for the lead's progress view ("last sync of each coder").
+CREATE TABLE {SCHEMA}.sync_log (
+    id bigserial PRIMARY KEY,
+    role_name text NOT NULL DEFAULT current_user,
+    at timestamptz NOT NULL DEFAULT now(),
+    pushed integer NOT NULL DEFAULT 0,
+    pulled integer NOT NULL DEFAULT 0
+);
+CREATE INDEX sync_log_role ON {SCHEMA}.sync_log (role_name, at);
+
+-- The coders (by GUID) the current role codes as.
+CREATE FUNCTION {SCHEMA}.my_coders() RETURNS SETOF text
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+    SELECT c.guid FROM {SCHEMA}.coders c
+    JOIN {SCHEMA}.members m ON m.coder_name = c.name
+    WHERE m.role_name = current_user
+$$;
+
+-- Whether the current role may write rows for this coder: its own coder, or
+-- (a lead) a coder no other person codes as, such as the consensus coder.
+CREATE FUNCTION {SCHEMA}.may_write_for(coder text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+    SELECT coder IN (SELECT {SCHEMA}.my_coders())
+        OR ({SCHEMA}.is_lead() AND NOT EXISTS (
+            SELECT 1 FROM {SCHEMA}.coders c
+            JOIN {SCHEMA}.members m ON m.coder_name = c.name
+            WHERE c.guid = coder AND m.role_name <> current_user))
+$$;
+
+CREATE FUNCTION {SCHEMA}.released(transcript text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+    SELECT EXISTS (SELECT 1 FROM {SCHEMA}.releases r
+                   WHERE r.transcript_guid = transcript AND NOT r.deleted)
+$$;
+"""
+
+
+def _v1_per_table() -> str:
+    """Triggers, the seq index, and row-level security for every table of version 1."""
+    parts: list[str] = []
+    for table in SHARED_TABLES:
+        t = f"{SCHEMA}.{table}"
+        parts.append(
+            f"""
+CREATE INDEX {table}_seq ON {t} (seq);
+CREATE TRIGGER {table}_lock BEFORE INSERT OR UPDATE ON {t}
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.lock_changes();
+CREATE TRIGGER {table}_stamp BEFORE INSERT OR UPDATE ON {t}
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.stamp();
+"""
+        )
+    # members and hub_schema hold no one's work and only the administrator
+    # writes them (the groups are granted SELECT alone), so they need no policies.
+    for table in ("sync_log", *SHARED_TABLES):
+        parts.append(
+            f"ALTER TABLE {SCHEMA}.{table} ENABLE ROW LEVEL SECURITY;\n"
+            f"ALTER TABLE {SCHEMA}.{table} FORCE ROW LEVEL SECURITY;\n"
+        )
+    lead = f"{SCHEMA}.is_lead()"
+    # Everyone on the team reads the codebook, transcripts, coders, releases, members.
+    for table in ("coders", "codes", "transcripts", "releases"):
+        parts.append(f"CREATE POLICY {table}_read ON {SCHEMA}.{table} FOR SELECT USING (true);\n")
+    for table in LEAD_TABLES:
+        parts.append(
+            f"CREATE POLICY {table}_lead ON {SCHEMA}.{table} FOR ALL "
+            f"USING ({lead}) WITH CHECK ({lead});\n"
+        )
+    parts.append(
+        f"CREATE POLICY assignments_read ON {SCHEMA}.assignments FOR SELECT "
+        f"USING (coder_guid IN (SELECT {SCHEMA}.my_coders()));\n"
+    )
+    for table, who, where in (
+        ("codings", "coder_guid", "transcript_guid"),
+        ("memos", "author_guid", "transcript_guid"),
+        ("statuses", "coder_guid", "transcript_guid"),
+    ):
+        t = f"{SCHEMA}.{table}"
+        parts.append(
+            f"""
+CREATE POLICY {table}_read ON {t} FOR SELECT USING (
+    owner = current_user OR {lead} OR ({where} IS NOT NULL AND {SCHEMA}.released({where})));
+CREATE POLICY {table}_add ON {t} FOR INSERT
+    WITH CHECK (owner = current_user AND {SCHEMA}.may_write_for({who}));
+CREATE POLICY {table}_change ON {t} FOR UPDATE USING (owner = current_user)
+    WITH CHECK (owner = current_user AND {SCHEMA}.may_write_for({who}));
+"""
+        )
+    parts.append(
+        f"""
+CREATE POLICY sync_log_read ON {SCHEMA}.sync_log FOR SELECT
+    USING (role_name = current_user OR {lead});
+CREATE POLICY sync_log_add ON {SCHEMA}.sync_log FOR INSERT
+    WITH CHECK (role_name = current_user);
+"""
+    )
+    groups = f"{LEAD_GROUP}, {CODER_GROUP}"
+    parts.append(
+        f"""
+REVOKE ALL ON SCHEMA {SCHEMA} FROM PUBLIC;
+GRANT USAGE ON SCHEMA {SCHEMA} TO {groups};
+GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {groups};
+GRANT USAGE ON SEQUENCE {SCHEMA}.change_seq, {SCHEMA}.sync_log_id_seq TO {groups};
+GRANT INSERT, UPDATE ON {", ".join(f"{SCHEMA}.{t}" for t in CODER_TABLES)} TO {groups};
+GRANT INSERT ON {SCHEMA}.sync_log TO {groups};
+GRANT INSERT, UPDATE ON {", ".join(f"{SCHEMA}.{t}" for t in LEAD_TABLES)} TO {LEAD_GROUP};
+"""
+    )
+    return "".join(parts)
+
+
+#: ``(version, SQL)`` in order; a new version is appended, never edited in place.
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table())]
+#: The newest hub schema this codebench knows.
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+_GROUPS_SQL = f"""
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{LEAD_GROUP}') THEN
+        CREATE ROLE {LEAD_GROUP} NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{CODER_GROUP}') THEN
+        CREATE ROLE {CODER_GROUP} NOLOGIN;
+    END IF;
+END $$;
+"""
+
+
+def groups_sql() -> str:
+    """The SQL that creates the two group roles (printed for a DBA when we may not)."""
+    return _GROUPS_SQL.strip()
+
+
+def hub_version(conn: psycopg.Connection[Any]) -> int | None:
+    """The hub's schema version; ``None`` if the database holds no hub."""
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{SCHEMA}.hub_schema"]).fetchone()
+    if not row or not row[0]:
+        return None
+    found = conn.execute(f"SELECT max(version) FROM {SCHEMA}.hub_schema").fetchone()
+    return int(found[0]) if found and found[0] is not None else 0
+
+
+def check_version(conn: psycopg.Connection[Any], where: str) -> int:
+    """The hub's schema version, refusing one newer than this codebench or none at all."""
+    version = hub_version(conn)
+    if version is None:
+        raise HubError(f"{where}: no codebench hub here; run: codebench server init URL")
+    if version > SCHEMA_VERSION:
+        raise HubError(
+            f"{where}: the hub's schema is version {version}, newer than this codebench knows "
+            f"(version {SCHEMA_VERSION}); upgrade codebench"
+        )
+    if version < SCHEMA_VERSION:
+        raise HubError(
+            f"{where}: the hub's schema is version {version}, older than this codebench's "
+            f"(version {SCHEMA_VERSION}); the administrator runs: codebench server init URL"
+        )
+    return version
+
+
+def migrate(conn: psycopg.Connection[Any], where: str) -> tuple[int | None, int]:
+    """Create or upgrade the hub schema in one transaction; returns ``(before, after)`` versions.
+
+    Idempotent: a hub at :data:`SCHEMA_VERSION` is left as it is. Needs the
+    right to create roles only when the two group roles do not exist yet.
+    """
+    psycopg = __import__("psycopg")
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOCK])
+        before = hub_version(conn)
+        if before is not None and before > SCHEMA_VERSION:
+            raise HubError(
+                f"{where}: the hub's schema is version {before}, newer than this codebench "
+                f"knows (version {SCHEMA_VERSION}); upgrade codebench"
+            )
+        try:
+            conn.execute(_GROUPS_SQL)
+        except psycopg.errors.InsufficientPrivilege:
+            raise HubError(
+                f"{where}: you may not create roles; a database administrator runs this "
+                f"once, then you run server init again: {' '.join(groups_sql().split())}"
+            ) from None
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {SCHEMA}.hub_schema ("
+            " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        current = before or 0
+        for version, sql in MIGRATIONS:
+            if version <= current:
+                continue
+            conn.execute(sql)
+            conn.execute(f"INSERT INTO {SCHEMA}.hub_schema (version) VALUES (%s)", [version])
+        conn.execute(f"GRANT SELECT ON {SCHEMA}.hub_schema TO {LEAD_GROUP}, {CODER_GROUP}")
+        database = conn.execute("SELECT current_database()").fetchone()
+        if database:
+            from psycopg import sql as pgsql
+
+            conn.execute(
+                pgsql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC").format(
+                    pgsql.Identifier(str(database[0]))
+                )
+            )
+    return before, SCHEMA_VERSION

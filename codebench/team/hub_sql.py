@@ -1,0 +1,319 @@
+"""Every statement codebench sends to the hub, except DDL (which is in :mod:`hub_schema`).
+
+Values always travel as parameters (or through ``COPY``), never inside SQL
+text; identifiers (role and database names) go through ``psycopg.sql``. A
+push stages the rows in temporary tables with ``COPY`` and merges them with
+one ``INSERT … ON CONFLICT`` per table, whose ``WHERE`` leaves a row that
+has not changed alone, so pushing the same rows twice changes nothing (not
+even their ``seq``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from codebench.team.hub_schema import SCHEMA
+
+if TYPE_CHECKING:
+    import psycopg
+
+S = SCHEMA
+
+#: Columns of each shared table as a record carries them, key columns first.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "coders": ("guid", "name", "kind"),
+    "codes": (
+        "guid",
+        "parent_guid",
+        "position",
+        "number",
+        "name",
+        "description",
+        "inclusion",
+        "exclusion",
+        "example",
+        "colour",
+        "shortcut",
+        "archived",
+    ),
+    "transcripts": (
+        "guid",
+        "name",
+        "text",
+        "sha256",
+        "source_name",
+        "source_format",
+        "language",
+        "unit",
+        "imported_at",
+        "segments",
+        "attributes",
+    ),
+    "assignments": (
+        "coder_guid",
+        "transcript_guid",
+        "range_key",
+        "first_segment",
+        "last_segment",
+        "assigned_by",
+        "assigned_at",
+    ),
+    "releases": ("transcript_guid", "round"),
+    "codings": (
+        "coder_guid",
+        "code_guid",
+        "transcript_guid",
+        "start_char",
+        "end_char",
+        "created_at",
+    ),
+    "memos": (
+        "guid",
+        "author_guid",
+        "transcript_guid",
+        "segment_ordinal",
+        "code_guid",
+        "coding_key",
+        "text",
+        "created_at",
+        "updated_at",
+    ),
+    "statuses": ("coder_guid", "transcript_guid", "status", "updated_at"),
+}
+#: How many leading columns of :data:`COLUMNS` make the primary key.
+KEY_LENGTH = {
+    "coders": 1,
+    "codes": 1,
+    "transcripts": 1,
+    "assignments": 3,
+    "releases": 1,
+    "codings": 5,
+    "memos": 1,
+    "statuses": 2,
+}
+_TYPES = {
+    "position": "integer",
+    "first_segment": "integer",
+    "last_segment": "integer",
+    "start_char": "integer",
+    "end_char": "integer",
+    "segment_ordinal": "integer",
+    "archived": "boolean",
+    "segments": "jsonb",
+    "attributes": "jsonb",
+}
+#: Columns a re-push does not overwrite (when the row was first made).
+_KEEP = {"created_at", "imported_at", "assigned_at"}
+
+
+def create_database(conn: psycopg.Connection[Any], name: str) -> None:
+    """``CREATE DATABASE name`` unless it exists (outside a transaction, as PostgreSQL requires)."""
+    from psycopg import sql
+
+    conn.autocommit = True
+    found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if not found:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def may_create_roles(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute(
+        "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def role_exists(conn: psycopg.Connection[Any], name: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name]).fetchone() is not None
+
+
+def member_statements(
+    conn: psycopg.Connection[Any],
+    role_name: str,
+    coder_name: str,
+    group: str,
+    verifier: str,
+    is_lead: bool,
+) -> list[Any]:
+    """The statements that make one person a member: role, group, CONNECT, members row."""
+    from psycopg import sql
+
+    database = conn.execute("SELECT current_database()").fetchone()
+    role = sql.Identifier(role_name)
+    return [
+        sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
+            role, sql.Literal(verifier), sql.Identifier(group)
+        ),
+        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+            sql.Identifier(str(database[0]) if database else ""), role
+        ),
+        sql.SQL(
+            "INSERT INTO {}.members (role_name, coder_name, is_lead) VALUES ({}, {}, {})"
+            " ON CONFLICT (role_name) DO UPDATE SET coder_name = EXCLUDED.coder_name,"
+            " is_lead = EXCLUDED.is_lead"
+        ).format(
+            sql.Identifier(S), sql.Literal(role_name), sql.Literal(coder_name), sql.Literal(is_lead)
+        ),
+    ]
+
+
+def run_statements(conn: psycopg.Connection[Any], statements: Sequence[Any]) -> None:
+    """Run composed statements in one transaction."""
+    with conn.transaction():
+        for statement in statements:
+            conn.execute(statement)
+
+
+def whoami(conn: psycopg.Connection[Any]) -> tuple[str, bool, str | None]:
+    """``(login role, is a lead, coder name)`` of this connection."""
+    row = conn.execute(
+        f"SELECT current_user, {S}.is_lead(),"
+        f" (SELECT coder_name FROM {S}.members WHERE role_name = current_user)"
+    ).fetchone()
+    assert row is not None
+    return str(row[0]), bool(row[1]), row[2]
+
+
+def members(conn: psycopg.Connection[Any]) -> list[tuple[str, str, bool]]:
+    """``(role name, coder name, is lead)`` of every member."""
+    rows = conn.execute(
+        f"SELECT role_name, coder_name, is_lead FROM {S}.members ORDER BY coder_name"
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), bool(r[2])) for r in rows]
+
+
+def hub_guids(conn: psycopg.Connection[Any], table: str) -> set[str]:
+    """GUIDs of the live (not deleted) codes or transcripts on the hub."""
+    assert table in ("codes", "transcripts", "coders")
+    return {r[0] for r in conn.execute(f"SELECT guid FROM {S}.{table} WHERE NOT deleted")}
+
+
+def upsert(conn: psycopg.Connection[Any], table: str, records: Sequence[Sequence[Any]]) -> int:
+    """Merge ``records`` (in :data:`COLUMNS` order) into ``table``; returns rows changed.
+
+    A tombstoned row comes back to life; a row equal to its record is not
+    touched. The rows go up with ``COPY`` into a temporary table first.
+    """
+    if not records:
+        return 0
+    columns = COLUMNS[table]
+    key = columns[: KEY_LENGTH[table]]
+    stage = _stage(conn, table, columns, records)
+    assign = [c for c in columns[len(key) :] if c not in _KEEP]
+    updates = ", ".join([f"{c} = EXCLUDED.{c}" for c in assign] + ["deleted = false"])
+    changed = " OR ".join([f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in assign] + ["t.deleted"])
+    cols = ", ".join(columns)
+    cursor = conn.execute(
+        f"INSERT INTO {S}.{table} AS t ({cols}) SELECT {cols} FROM {stage}"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates} WHERE {changed}"
+    )
+    return max(cursor.rowcount, 0)
+
+
+def tombstone(conn: psycopg.Connection[Any], table: str, keys: Sequence[Sequence[Any]]) -> int:
+    """Mark the rows with these keys deleted (only those this role may update); returns how many."""
+    if not keys:
+        return 0
+    key = COLUMNS[table][: KEY_LENGTH[table]]
+    stage = _stage(conn, table, key, keys, suffix="gone")
+    match = " AND ".join(f"t.{c} = g.{c}" for c in key)
+    cursor = conn.execute(
+        f"UPDATE {S}.{table} AS t SET deleted = true FROM {stage} g WHERE {match} AND NOT t.deleted"
+    )
+    return max(cursor.rowcount, 0)
+
+
+def _stage(
+    conn: psycopg.Connection[Any],
+    table: str,
+    columns: Sequence[str],
+    records: Iterable[Sequence[Any]],
+    *,
+    suffix: str = "in",
+) -> str:
+    """A temporary table (dropped at commit) holding ``records``, filled with ``COPY``."""
+    from psycopg.types.json import Jsonb
+
+    name = f"stage_{table}_{suffix}"
+    defs = ", ".join(f"{c} {_TYPES.get(c, 'text')}" for c in columns)
+    conn.execute(f"CREATE TEMP TABLE {name} ({defs}) ON COMMIT DROP")
+    json_at = [i for i, c in enumerate(columns) if _TYPES.get(c) == "jsonb"]
+    with conn.cursor().copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for record in records:
+            row = list(record)
+            for i in json_at:
+                row[i] = Jsonb(row[i])
+            copy.write_row(row)
+    return name
+
+
+def lock_changes(conn: psycopg.Connection[Any]) -> None:
+    """Take the hub's change lock now (the triggers would take it at the first write anyway)."""
+    from codebench.team.hub_schema import CHANGE_LOCK
+
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOCK])
+
+
+def changes_since(
+    conn: psycopg.Connection[Any], table: str, seq: int
+) -> list[tuple[int, bool, tuple[Any, ...]]]:
+    """``(seq, deleted, record)`` of every row of ``table`` this role sees with a later ``seq``."""
+    cols = ", ".join(COLUMNS[table])
+    rows = conn.execute(
+        f"SELECT seq, deleted, {cols} FROM {S}.{table} WHERE seq > %s ORDER BY seq", [seq]
+    ).fetchall()
+    return [(int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows]
+
+
+def rows_of_transcripts(
+    conn: psycopg.Connection[Any], table: str, transcripts: Sequence[str]
+) -> list[tuple[int, bool, tuple[Any, ...]]]:
+    """Every live row of ``table`` on these transcripts that this role sees (a release opened them)."""
+    if not transcripts:
+        return []
+    cols = ", ".join(COLUMNS[table])
+    rows = conn.execute(
+        f"SELECT seq, deleted, {cols} FROM {S}.{table}"
+        " WHERE transcript_guid = ANY(%s) AND NOT deleted ORDER BY seq",
+        [list(transcripts)],
+    ).fetchall()
+    return [(int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows]
+
+
+def log_sync(conn: psycopg.Connection[Any], pushed: int, pulled: int) -> None:
+    conn.execute(f"INSERT INTO {S}.sync_log (pushed, pulled) VALUES (%s, %s)", [pushed, pulled])
+
+
+def progress(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str, int, str | None]]:
+    """``(coder, transcript, status, codings, released round or None)`` per live assignment."""
+    rows = conn.execute(
+        f"""
+        SELECT c.name, t.name, coalesce(s.status, 'not-started'),
+               (SELECT count(*) FROM {S}.codings k
+                WHERE k.coder_guid = a.coder_guid AND k.transcript_guid = a.transcript_guid
+                  AND NOT k.deleted),
+               (SELECT r.round FROM {S}.releases r
+                WHERE r.transcript_guid = a.transcript_guid AND NOT r.deleted)
+        FROM (SELECT DISTINCT coder_guid, transcript_guid FROM {S}.assignments WHERE NOT deleted) a
+        JOIN {S}.coders c ON c.guid = a.coder_guid
+        JOIN {S}.transcripts t ON t.guid = a.transcript_guid
+        LEFT JOIN {S}.statuses s
+            ON s.coder_guid = a.coder_guid AND s.transcript_guid = a.transcript_guid
+            AND NOT s.deleted
+        ORDER BY c.name, t.name
+        """
+    ).fetchall()
+    return [(str(r[0]), str(r[1]), str(r[2]), int(r[3]), r[4]) for r in rows]
+
+
+def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """``{coder name: time of the last sync (UTC, ISO)}`` per member who has synced."""
+    rows = conn.execute(
+        f"""
+        SELECT m.coder_name, to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        FROM {S}.sync_log l JOIN {S}.members m ON m.role_name = l.role_name
+        GROUP BY m.coder_name
+        """
+    ).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}

@@ -1,0 +1,636 @@
+"""Publish, clone, sync, release and progress: a local project and the hub, kept in step.
+
+**Push** compares the records the role owns (a coder: their codings, memos
+and statuses; the lead: also the coders, codebook, transcripts with their
+segments and attributes, and assignments) with what ``sync_pushed`` says was
+pushed last, and sends the difference in one hub transaction: changed
+records are merged, vanished ones become tombstones. Only after the hub
+committed does the project note them as pushed, in one local transaction;
+a push cut short anywhere (kill -9, a dropped network) is simply sent again,
+and the hub ignores what it already holds.
+
+**Pull** reads, in one repeatable-read snapshot, every row the role may see
+whose server sequence number is past the last one pulled, plus every row of
+transcripts released since, and applies them in one local transaction with
+the new last sequence number. Rows the role owns are never pulled over its
+own copy. Ordering is by server sequence numbers only; no clock is compared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codebench.errors import CodebenchError
+from codebench.ids import now
+from codebench.store import settings as settings_sql
+from codebench.store import sync_sql
+from codebench.store.transcripts import delete_transcript, segment_id_at
+from codebench.team import hub_sql
+from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact
+from codebench.team.hub_schema import check_version
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from codebench.project import Project
+
+URL = "team.url"
+ROLE = "team.role"
+LOGIN = "team.login"
+CODER = "team.coder"
+OWNED = "team.owned"
+LAST_SEQ = "team.last_seq"
+LAST_SYNC = "team.last_sync"
+
+#: Tables a coder pushes, and the lead's in the order they are pushed.
+CODER_KINDS = ("codings", "memos", "statuses")
+LEAD_KINDS = ("coders", "codes", "transcripts", "assignments", *CODER_KINDS)
+PULL_ORDER = ("coders", "codes", "transcripts", "assignments", "releases", *CODER_KINDS)
+#: Names for what moved, as :func:`describe` prints them.
+NOUNS = {
+    "coders": "coders",
+    "codes": "codes",
+    "transcripts": "transcripts",
+    "assignments": "assignments",
+    "releases": "releases",
+    "codings": "codings",
+    "memos": "memos",
+    "statuses": "statuses",
+}
+
+
+class SyncOffline(HubError):
+    """The hub could not be reached; the changes wait in the project."""
+
+    def __init__(self, message: str, waiting: int) -> None:
+        super().__init__(message)
+        self.waiting = waiting
+
+
+@dataclass
+class TableChanges:
+    """What one table sends: records to merge, keys to tombstone, and the digests to note."""
+
+    upserts: list[tuple[Any, ...]] = field(default_factory=list)
+    removals: list[tuple[Any, ...]] = field(default_factory=list)
+    sent: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.upserts) + len(self.removals)
+
+
+@dataclass
+class SyncResult:
+    """What one sync moved, per table."""
+
+    pushed: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    pulled: dict[str, int] = field(default_factory=dict)
+    held_back: dict[str, int] = field(default_factory=dict)
+    last_seq: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pushed": self.pushed,
+            "removed": self.removed,
+            "pulled": self.pulled,
+            "held_back": self.held_back,
+            "last_seq": self.last_seq,
+            "notes": self.notes,
+        }
+
+
+def describe(result: SyncResult) -> str:
+    """One line: "pushed 14 codings, 2 memos; pulled 3 assignments" (or "nothing to sync")."""
+
+    def listing(counts: dict[str, int]) -> str:
+        return ", ".join(f"{n} {NOUNS[k]}" for k, n in counts.items() if n)
+
+    parts = []
+    if any(result.pushed.values()):
+        parts.append("pushed " + listing(result.pushed))
+    if any(result.removed.values()):
+        parts.append("removed " + listing(result.removed))
+    if any(result.pulled.values()):
+        parts.append("pulled " + listing(result.pulled))
+    if any(result.held_back.values()):
+        parts.append(
+            "held back "
+            + listing(result.held_back)
+            + " (their code or transcript is not on the hub)"
+        )
+    return "; ".join(parts) or "nothing to sync: up to date"
+
+
+# ----------------------------------------------------------------- the outbox
+
+
+def _key(table: str, record: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(record[: hub_sql.KEY_LENGTH[table]])
+
+
+def _key_text(key: Sequence[Any]) -> str:
+    return "\x1f".join("" if v is None else str(v) for v in key)
+
+
+def _digest(record: Sequence[Any]) -> str:
+    encoded = json.dumps(list(record), sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha1(encoded.encode("utf-8")).hexdigest()
+
+
+def _records(project: Project, table: str, role: str, owned: list[str]) -> list[tuple[Any, ...]]:
+    db = project.db
+    readers: dict[str, Callable[[], list[tuple[Any, ...]]]] = {
+        "coders": lambda: sync_sql.coder_records(db),
+        "codes": lambda: sync_sql.code_records(db),
+        "transcripts": lambda: sync_sql.transcript_records(db),
+        "assignments": lambda: sync_sql.assignment_records(db),
+        "codings": lambda: sync_sql.coding_records(db, owned),
+        "memos": lambda: sync_sql.memo_records(db, owned, authorless=role == "lead"),
+        "statuses": lambda: sync_sql.status_records(db, owned),
+    }
+    return readers[table]()
+
+
+def outbox(project: Project) -> dict[str, TableChanges]:
+    """Per table, what the project holds that the hub does not have yet (by the last push)."""
+    role = _setting(project, ROLE)
+    owned = json.loads(project.setting(OWNED) or "[]")
+    kinds = LEAD_KINDS if role == "lead" else CODER_KINDS
+    changes: dict[str, TableChanges] = {}
+    for table in kinds:
+        before = sync_sql.pushed(project.db, table)
+        current: dict[str, tuple[tuple[Any, ...], str]] = {}
+        for record in _records(project, table, role, owned):
+            current[_key_text(_key(table, record))] = (record, _digest(record))
+        change = TableChanges()
+        for key, (record, digest) in current.items():
+            if before.get(key) != digest:
+                change.upserts.append(record)
+                change.sent[key] = digest
+        gone = [k for k in before if k not in current]
+        change.removed = gone
+        change.removals = [tuple(_key_from_text(table, k)) for k in gone]
+        changes[table] = change
+    return changes
+
+
+def _key_from_text(table: str, text: str) -> list[Any]:
+    parts: list[Any] = text.split("\x1f")
+    if table == "codings":
+        parts[3], parts[4] = int(parts[3]), int(parts[4])
+    return parts
+
+
+def waiting(project: Project) -> int:
+    """How many changes the next push would send."""
+    return sum(c.count for c in outbox(project).values())
+
+
+# ----------------------------------------------------------------- settings
+
+
+def _setting(project: Project, key: str) -> str:
+    value = project.setting(key)
+    if value is None:
+        raise CodebenchError(
+            f"{project.path}: not a team copy (run codebench team publish or team clone first)"
+        )
+    return value
+
+
+def team_url(project: Project) -> str:
+    return _setting(project, URL)
+
+
+# ----------------------------------------------------------------- sync
+
+
+def sync(project: Project, *, passfile: Path | None = None) -> SyncResult:
+    """Push this copy's changes, then pull what the role may see. Raises :class:`SyncOffline`."""
+    url = team_url(project)
+    changes = outbox(project)
+    count = sum(c.count for c in changes.values())
+    try:
+        conn = connect(url, passfile=passfile)
+    except HubOffline as error:
+        raise SyncOffline(
+            f"offline — {count} change{'s' if count != 1 else ''} waiting ({error})", count
+        ) from None
+    psycopg = load_psycopg()
+    try:
+        with conn:
+            return _sync_on(project, conn, url, changes)
+    except psycopg.OperationalError as error:
+        # The server went away mid-sync: the hub rolled back, nothing was noted here.
+        raise SyncOffline(
+            f"offline — {count} change{'s' if count != 1 else ''} waiting "
+            f"({redact(url)}: connection lost: {str(error).strip().splitlines()[0] if str(error).strip() else 'closed'})",
+            count,
+        ) from None
+
+
+def _sync_on(
+    project: Project, conn: psycopg.Connection[Any], url: str, changes: dict[str, TableChanges]
+) -> SyncResult:
+    where = redact(url)
+    check_version(conn, where)
+    login, is_lead, coder_name = hub_sql.whoami(conn)
+    role = _setting(project, ROLE)
+    if (role == "lead") != is_lead or login != project.setting(LOGIN):
+        raise HubError(
+            f"{where}: this copy belongs to {project.setting(LOGIN)!r} ({role}), "
+            f"but the connection is {login!r}; connect as that role"
+        )
+    owned = _owned(project, conn, login, is_lead, coder_name)
+    if owned != json.loads(project.setting(OWNED) or "[]"):
+        with project.transaction():
+            settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
+        changes = outbox(project)
+    result = SyncResult()
+    _push(project, conn, changes, result, is_lead)
+    _pull(project, conn, result, owned, is_lead, cloning=False)
+    return result
+
+
+def _owned(
+    project: Project, conn: psycopg.Connection[Any], login: str, is_lead: bool, coder: str | None
+) -> list[str]:
+    """GUIDs of the coders whose rows this role writes."""
+    if not is_lead:
+        return sync_sql.coder_guids_named(project.db, [coder] if coder else [])
+    others = {name.casefold() for role, name, _ in hub_sql.members(conn) if role != login}
+    return [g for g, name, _ in sync_sql.coder_records(project.db) if name.casefold() not in others]
+
+
+def _push(
+    project: Project,
+    conn: psycopg.Connection[Any],
+    changes: dict[str, TableChanges],
+    result: SyncResult,
+    is_lead: bool,
+) -> None:
+    """One hub transaction for every table, then one local transaction noting what went."""
+    total = sum(c.count for c in changes.values())
+    if total == 0:
+        with conn.transaction():
+            hub_sql.log_sync(conn, 0, 0)
+        return
+    with conn.transaction():
+        hub_sql.lock_changes(conn)
+        if not is_lead:
+            _hold_back(conn, changes, result)
+        for table, change in changes.items():
+            result.pushed[table] = hub_sql.upsert(conn, table, change.upserts)
+            result.removed[table] = hub_sql.tombstone(conn, table, change.removals)
+        hub_sql.log_sync(conn, total, 0)
+    with project.transaction():
+        for table, change in changes.items():
+            sync_sql.record_pushed(project.db, table, change.sent, change.removed)
+
+
+def _hold_back(
+    conn: psycopg.Connection[Any], changes: dict[str, TableChanges], result: SyncResult
+) -> None:
+    """Keep back a coder's records that point at a code or transcript the hub does not have."""
+    codes = hub_sql.hub_guids(conn, "codes")
+    transcripts = hub_sql.hub_guids(conn, "transcripts")
+    position = {"codings": (1, 2), "memos": (4, 2), "statuses": (None, 1)}
+    for table, (code_at, transcript_at) in position.items():
+        change = changes.get(table)
+        if change is None:
+            continue
+        kept, held = [], 0
+        for record in change.upserts:
+            bad_code = (
+                code_at is not None and record[code_at] is not None and record[code_at] not in codes
+            )
+            bad_transcript = (
+                record[transcript_at] is not None and record[transcript_at] not in transcripts
+            )
+            if bad_code or bad_transcript:
+                held += 1
+                change.sent.pop(_key_text(_key(table, record)), None)
+            else:
+                kept.append(record)
+        change.upserts = kept
+        if held:
+            result.held_back[table] = held
+
+
+def _pull(
+    project: Project,
+    conn: psycopg.Connection[Any],
+    result: SyncResult,
+    owned: list[str],
+    is_lead: bool,
+    *,
+    cloning: bool,
+) -> None:
+    psycopg = load_psycopg()
+    last = int(project.setting(LAST_SEQ) or 0)
+    conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    conn.read_only = True
+    try:
+        with conn.transaction():
+            rows = {table: hub_sql.changes_since(conn, table, last) for table in PULL_ORDER}
+            released = [r[2][0] for r in rows["releases"] if not r[1]]
+            for table in CODER_KINDS:
+                extra = hub_sql.rows_of_transcripts(conn, table, released)
+                if extra:
+                    seen = {_key(table, r[2]) for r in rows[table]}
+                    rows[table] += [r for r in extra if _key(table, r[2]) not in seen]
+    finally:
+        conn.isolation_level = None
+        conn.read_only = None
+    newest = max([last, *(r[0] for table_rows in rows.values() for r in table_rows)])
+    skip = set() if cloning or not is_lead else {"coders", "codes", "transcripts", "assignments"}
+    mine = set(owned)
+    with project.transaction():
+        applied = _apply(project, rows, skip, mine, cloning=cloning)
+        settings_sql.set_meta(project.db, LAST_SEQ, str(newest))
+        settings_sql.set_meta(project.db, LAST_SYNC, now())
+    result.pulled = applied
+    result.last_seq = newest
+
+
+def _apply(
+    project: Project,
+    rows: dict[str, list[tuple[int, bool, tuple[Any, ...]]]],
+    skip: set[str],
+    mine: set[str],
+    *,
+    cloning: bool,
+) -> dict[str, int]:
+    """Apply pulled rows in dependency order (inside the caller's transaction)."""
+    db = project.db
+    at = now()
+    counts: dict[str, int] = {}
+
+    def count(table: str) -> None:
+        counts[table] = counts.get(table, 0) + 1
+
+    if "coders" not in skip:
+        for _seq, deleted, record in rows["coders"]:
+            if not deleted:
+                sync_sql.apply_coder(db, record, at)
+                count("coders")
+    if "codes" not in skip:
+        _apply_codes(project, rows["codes"], at, count)
+    if "transcripts" not in skip:
+        transcripts = sync_sql.id_map(db, "transcripts")
+        for _seq, deleted, record in rows["transcripts"]:
+            if deleted:
+                if record[0] in transcripts:
+                    delete_transcript(db, transcripts[record[0]])
+                    count("transcripts")
+            else:
+                sync_sql.apply_transcript(db, record)
+                count("transcripts")
+    coders = sync_sql.id_map(db, "coders")
+    codes = sync_sql.id_map(db, "codes")
+    transcripts = sync_sql.id_map(db, "transcripts")
+    if "assignments" not in skip:
+        for _seq, deleted, r in rows["assignments"]:
+            c, t = coders.get(r[0]), transcripts.get(r[1])
+            if c is None or t is None:
+                continue
+            sync_sql.apply_assignment(
+                db, c, t, r[3], r[4], coders.get(r[5]) if r[5] else None, r[6], deleted=deleted
+            )
+            count("assignments")
+    counts["releases"] = sum(1 for r in rows["releases"] if not r[1])
+    for _seq, deleted, r in rows["codings"]:
+        if r[0] in mine and not cloning:
+            continue
+        c, k, t = coders.get(r[0]), codes.get(r[1]), transcripts.get(r[2])
+        if c is None or k is None or t is None:
+            continue
+        sync_sql.apply_coding(db, c, k, t, int(r[3]), int(r[4]), r[5], deleted=deleted)
+        count("codings")
+    for _seq, deleted, r in rows["memos"]:
+        if r[1] in mine and not cloning:
+            continue
+        sync_sql.apply_memo(
+            db, _memo_values(project, r, coders, codes, transcripts), deleted=deleted
+        )
+        count("memos")
+    for _seq, deleted, r in rows["statuses"]:
+        if r[0] in mine and not cloning:
+            continue
+        c, t = coders.get(r[0]), transcripts.get(r[1])
+        if c is None or t is None:
+            continue
+        sync_sql.apply_status(db, c, t, r[2], r[3], deleted=deleted)
+        count("statuses")
+    return {k: v for k, v in counts.items() if v}
+
+
+def _apply_codes(
+    project: Project,
+    rows: list[tuple[int, bool, tuple[Any, ...]]],
+    at: str,
+    count: Callable[[str], None],
+) -> None:
+    """Codes parents first (a child may arrive before its parent in seq order)."""
+    db = project.db
+    pending = list(rows)
+    while pending:
+        ids = sync_sql.id_map(db, "codes")
+        later = []
+        for row in pending:
+            _seq, deleted, record = row
+            if deleted:
+                sync_sql.archive_code(db, record[0])
+                count("codes")
+            elif record[1] is None or record[1] in ids:
+                sync_sql.apply_code(db, record, ids.get(record[1]) if record[1] else None, at)
+                count("codes")
+            else:
+                later.append(row)
+        if len(later) == len(pending):  # parents that never arrive: attach at the top
+            for _seq, _deleted, record in later:
+                sync_sql.apply_code(db, record, None, at)
+                count("codes")
+            return
+        pending = later
+
+
+def _memo_values(
+    project: Project,
+    r: tuple[Any, ...],
+    coders: dict[str, int],
+    codes: dict[str, int],
+    transcripts: dict[str, int],
+) -> dict[str, Any]:
+    guid, author, transcript, ordinal, code, coding_key, text, created_at, updated_at = r
+    tid = transcripts.get(transcript) if transcript else None
+    coding_id = None
+    if coding_key and tid is not None:
+        parts = str(coding_key).split(":")
+        if len(parts) == 4 and parts[0] in coders and parts[1] in codes:
+            coding_id = sync_sql.coding_id_by_key(
+                project.db, coders[parts[0]], codes[parts[1]], tid, int(parts[2]), int(parts[3])
+            )
+    return {
+        "guid": guid,
+        "author_id": coders.get(author) if author else None,
+        "transcript_id": tid,
+        "segment_id": segment_id_at(project.db, tid, int(ordinal))
+        if tid is not None and ordinal is not None
+        else None,
+        "code_id": codes.get(code) if code else None,
+        "coding_id": coding_id,
+        "text": text,
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
+
+
+# ----------------------------------------------------------------- publish and clone
+
+
+def publish(project: Project, url: str, *, passfile: Path | None = None) -> SyncResult:
+    """Put the lead's project on the hub (the first sync of a lead's copy); idempotent."""
+    stored = project.setting(URL)
+    clean = redact(url)
+    if stored is not None and stored != clean:
+        raise CodebenchError(f"{project.path}: already a team copy of {stored}")
+    with connect(url, passfile=passfile) as conn:
+        check_version(conn, clean)
+        login, is_lead, _coder = hub_sql.whoami(conn)
+        if not is_lead:
+            raise HubError(
+                f"{clean}: {login!r} is not a lead on this hub; publishing needs a lead "
+                "(codebench server add-coder URL NAME --role lead)"
+            )
+    if stored is None:
+        with project.transaction():
+            for key, value in ((URL, clean), (ROLE, "lead"), (LOGIN, login), (LAST_SEQ, "0")):
+                settings_sql.set_meta(project.db, key, value)
+    return sync(project, passfile=passfile)
+
+
+def clone(
+    url: str, path: Path, *, coder: str | None = None, passfile: Path | None = None
+) -> SyncResult:
+    """Make a new local project at ``path`` holding what the connecting role may see.
+
+    Built in a temporary file beside ``path`` and moved into place at the
+    end, so a failed clone leaves nothing behind.
+    """
+    import os
+
+    from codebench.project import Project
+
+    if path.exists() and path.stat().st_size > 0:
+        raise CodebenchError(f"{path}: already exists; clone into a new file")
+    clean = redact(url)
+    building = path.with_name(path.name + ".cloning")
+    for extra in ("", "-wal", "-shm"):
+        Path(str(building) + extra).unlink(missing_ok=True)
+    try:
+        with connect(url, passfile=passfile) as conn:
+            check_version(conn, clean)
+            login, is_lead, coder_name = hub_sql.whoami(conn)
+            if coder_name is None:
+                raise HubError(
+                    f"{clean}: {login!r} is not a member of this hub (codebench server add-coder)"
+                )
+            if coder is not None and coder.strip().casefold() != coder_name.casefold():
+                raise HubError(f"{clean}: {login!r} codes as {coder_name!r}, not {coder!r}")
+            project = Project.init(building)
+            try:
+                with project.transaction():
+                    for key, value in (
+                        (URL, clean),
+                        (ROLE, "lead" if is_lead else "coder"),
+                        (LOGIN, login),
+                        (CODER, coder_name),
+                        (LAST_SEQ, "0"),
+                    ):
+                        settings_sql.set_meta(project.db, key, value)
+                result = SyncResult()
+                _pull(project, conn, result, [], is_lead, cloning=True)
+                with conn.transaction():
+                    hub_sql.log_sync(conn, 0, sum(result.pulled.values()))
+                owned = _owned(project, conn, login, is_lead, coder_name)
+                if not is_lead and not owned:
+                    raise HubError(
+                        f"{clean}: the lead has not published a coder named {coder_name!r} yet "
+                        "(they add the coder to the project, assign, and publish)"
+                    )
+                with project.transaction():
+                    settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
+                    # What came down is what the hub holds: nothing of it is to be pushed.
+                    for table in LEAD_KINDS if is_lead else CODER_KINDS:
+                        sent = {
+                            _key_text(_key(table, r)): _digest(r)
+                            for r in _records(project, table, "lead" if is_lead else "coder", owned)
+                        }
+                        sync_sql.record_pushed(project.db, table, sent, [])
+            finally:
+                project.close()
+        os.replace(building, path)
+    finally:
+        for extra in ("", "-wal", "-shm"):
+            Path(str(building) + extra).unlink(missing_ok=True)
+    return result
+
+
+# ----------------------------------------------------------------- the lead's tools
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One coder × assigned transcript on the hub."""
+
+    coder: str
+    transcript: str
+    status: str
+    codings: int
+    released: str | None
+    last_sync: str | None
+
+
+def progress(project: Project, *, passfile: Path | None = None) -> list[Progress]:
+    """Progress per coder × assigned transcript, with each coder's last sync (the lead sees all)."""
+    url = team_url(project)
+    with connect(url, passfile=passfile) as conn:
+        check_version(conn, redact(url))
+        with conn.transaction():
+            syncs = hub_sql.last_syncs(conn)
+            rows = hub_sql.progress(conn)
+    return [Progress(c, t, s, n, r, syncs.get(c)) for c, t, s, n, r in rows]
+
+
+def release(
+    project: Project,
+    transcripts: Sequence[str],
+    *,
+    round_label: str = "",
+    passfile: Path | None = None,
+) -> list[str]:
+    """Open these transcripts' codings, memos and statuses to every coder, for review.
+
+    Per transcript set: local rounds are not part of this project yet, so a
+    round is the set of transcripts named (``round_label`` is kept with each).
+    Returns the names released.
+    """
+    if _setting(project, ROLE) != "lead":
+        raise CodebenchError(f"{project.path}: only the lead's copy releases transcripts")
+    chosen = [project.transcript(name) for name in transcripts] or project.transcripts()
+    url = team_url(project)
+    with connect(url, passfile=passfile) as conn:
+        check_version(conn, redact(url))
+        with conn.transaction():
+            hub_sql.upsert(conn, "releases", [(t.guid, round_label) for t in chosen])
+    return [t.name for t in chosen]

@@ -1,0 +1,259 @@
+"""Publish, clone and sync against a real hub: what moves, what does not, and what is refused."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codebench.cli.app import cli
+from codebench.project import Project
+from codebench.team import localserver
+from codebench.team.connect import HubError
+from codebench.team.sync import SyncOffline, clone, publish, sync, waiting
+
+psycopg = pytest.importorskip("psycopg")
+
+
+def hub_codings(hub, coder: str | None = None, *, live: bool = True) -> list[tuple]:
+    """The hub's codings as the superuser sees them (every row, RLS bypassed)."""
+    sql = (
+        "SELECT c.name, k.code_guid, k.start_char, k.end_char FROM codebench.codings k"
+        " JOIN codebench.coders c ON c.guid = k.coder_guid WHERE (NOT k.deleted OR NOT %s)"
+    )
+    params: list = [live]
+    if coder is not None:
+        sql += " AND c.name = %s"
+        params.append(coder)
+    with hub.admin() as admin:
+        return sorted(tuple(r) for r in admin.execute(sql, params))
+
+
+def local_codings(project: Project, coder: str | None = None) -> list[tuple]:
+    return sorted(_row(project, c) for c in project.codings(coders=[coder] if coder else None))
+
+
+def _row(project: Project, coding) -> tuple:
+    names = {c.id: c.name for c in project.coders()}
+    return (
+        names[coding.coder_id],
+        project.code_by_id(coding.code_id).guid,
+        coding.start,
+        coding.end,
+    )
+
+
+def max_seq(hub) -> int:
+    """The newest server sequence number on any row (numbers drawn and not kept leave gaps)."""
+    tables = ("coders", "codes", "transcripts", "assignments", "codings", "memos", "statuses")
+    union = " UNION ALL ".join(f"SELECT max(seq) AS s FROM codebench.{t}" for t in tables)
+    with hub.admin() as admin:
+        return int(admin.execute(f"SELECT max(s) FROM ({union}) x").fetchone()[0])
+
+
+def test_a_coders_work_reaches_the_hub_and_the_lead_but_not_the_other_coder(team) -> None:
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10), (20, 30)])
+        alice.add_memo("alice", "Tense about the contract.", transcript="int1")
+        alice.set_status("alice", "int1", "in-progress")
+        result = sync(alice)
+        assert result.pushed == {"codings": 2, "memos": 1, "statuses": 1}
+        expected = local_codings(alice, "alice")
+    assert hub_codings(team.hub, "alice") == expected
+    lead_result = sync(team.lead)
+    assert lead_result.pulled == {"codings": 2, "memos": 1, "statuses": 1}
+    assert local_codings(team.lead, "alice") == expected
+    assert [m.text for m in team.lead.memos()] == ["Tense about the contract."]
+    assert team.lead.status("alice", "int1") == "in-progress"
+    with Project.open(team.bob) as bob:
+        sync(bob)
+        assert bob.codings() == [] and bob.memos() == []
+
+
+def test_pushing_the_same_changes_twice_changes_nothing(team) -> None:
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10), (20, 30)])
+        sync(alice)
+        seq, rows = max_seq(team.hub), hub_codings(team.hub, live=False)
+        # As if the push's local note was lost (a kill after the hub committed): all goes again.
+        with alice.transaction():
+            alice.db.execute("DELETE FROM sync_pushed")
+        assert waiting(alice) == 2
+        again = sync(alice)
+        assert again.pushed == {"codings": 0, "memos": 0, "statuses": 0}
+    assert hub_codings(team.hub, live=False) == rows
+    assert max_seq(team.hub) == seq  # no row was touched: pullers see nothing new
+
+
+def test_removals_propagate_to_the_hub_and_the_leads_copy(team) -> None:
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10), (20, 30)])
+        sync(alice)
+    sync(team.lead)
+    assert len(local_codings(team.lead, "alice")) == 2
+    with Project.open(team.alice) as alice:
+        alice.remove_codings("alice", "01", "int1", [(0, 10)])
+        assert sync(alice).removed["codings"] == 1
+        kept = local_codings(alice, "alice")
+    assert hub_codings(team.hub, "alice") == kept
+    assert len(hub_codings(team.hub, "alice", live=False)) == 2  # the tombstone stays
+    sync(team.lead)
+    assert local_codings(team.lead, "alice") == kept
+    # and coding it again brings the row back to life
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10)])
+        sync(alice)
+    assert len(hub_codings(team.hub, "alice")) == 2
+
+
+def test_an_edited_memo_replaces_the_old_text_everywhere(team) -> None:
+    with Project.open(team.alice) as alice:
+        memo_id = alice.add_memo("alice", "first thoughts", transcript="int1")
+        sync(alice)
+        alice.update_memo("alice", memo_id, "second thoughts")
+        assert sync(alice).pushed["memos"] == 1
+    sync(team.lead)
+    assert [m.text for m in team.lead.memos()] == ["second thoughts"]
+
+
+def test_the_leads_new_assignments_and_codes_reach_the_coders(team) -> None:
+    from codebench.codebook.edits import add_code
+    from codebench.design.assignments import assign, assignments
+
+    code = add_code(team.lead, "lee", "Emergent theme", number="")
+    team.lead.coder("carol", create=True)
+    assign(team.lead, "carol", ["int1"])
+    result = sync(team.lead)
+    assert result.pushed["codes"] == 1 and result.pushed["assignments"] == 1
+    with Project.open(team.alice) as alice:
+        pulled = sync(alice).pulled
+        assert pulled.get("codes") == 1
+        assert alice.code("Emergent theme").guid == code.guid
+        # carol's assignment is not alice's to see
+        assert [a.coder.name for a in assignments(alice)] == ["alice"]
+
+
+def test_the_project_never_holds_a_password(team) -> None:
+    password = team.hub.passwords["lee"]
+    url = team.hub.url("lee").replace("@", f":{password}@", 1)
+    publish(team.lead, url)  # same hub: accepted, and the URL kept is the one without it
+    assert team.lead.setting("team.url") == team.hub.url("lee")
+    team.lead.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for path in Path(team.lead.path).parent.glob(Path(team.lead.path).name + "*"):
+        assert password.encode() not in path.read_bytes()
+    for copy in (team.alice, team.bob):
+        assert team.hub.passwords["alice"].encode() not in copy.read_bytes()
+        assert team.hub.passwords["bob"].encode() not in copy.read_bytes()
+
+
+def test_offline_work_waits_and_goes_up_when_the_server_is_back(team, pg_server) -> None:
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10), (20, 30)])
+    localserver.stop(pg_server.folder)
+    try:
+        with Project.open(team.alice) as alice:
+            with pytest.raises(SyncOffline, match="offline — 2 changes waiting"):
+                sync(alice)
+            assert waiting(alice) == 2
+        runner = CliRunner()
+        out = runner.invoke(cli, ["sync", str(team.alice)])
+        assert out.exit_code == 1 and "offline — 2 changes waiting" in out.output
+        out = runner.invoke(cli, ["sync", str(team.alice), "--json"])
+        assert out.exit_code == 1 and json.loads(out.output)["waiting"] == 2
+        with Project.open(team.alice) as alice:
+            alice.add_codings("alice", "01", "int1", [(40, 50)])  # work goes on offline
+    finally:
+        localserver.start(pg_server.folder, port=pg_server.port, durable=False)
+    with Project.open(team.alice) as alice:
+        assert sync(alice).pushed["codings"] == 3
+        assert waiting(alice) == 0
+        assert hub_codings(team.hub, "alice") == local_codings(alice, "alice")
+
+
+def test_two_coders_syncing_at_once_each_land_exactly_once(team) -> None:
+    for path, coder in ((team.alice, "alice"), (team.bob, "bob")):
+        with Project.open(path) as copy:
+            copy.add_codings(coder, "01", "int1", [(i, i + 3) for i in range(0, 150)])
+    errors: list[BaseException] = []
+
+    def run(path: Path) -> None:
+        try:
+            with Project.open(path) as copy:
+                sync(copy)
+        except Exception as error:  # noqa: BLE001  (any failure is reported by the assertion below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in (team.alice, team.bob)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(hub_codings(team.hub, "alice")) == 150
+    assert len(hub_codings(team.hub, "bob")) == 150
+    sync(team.lead)
+    assert len(local_codings(team.lead, "alice")) == 150
+    assert len(local_codings(team.lead, "bob")) == 150
+
+
+def test_clone_and_publish_refuse_the_wrong_person(team, tmp_path: Path) -> None:
+    with pytest.raises(HubError, match="codes as 'bob', not 'alice'"):
+        clone(team.hub.url("bob"), tmp_path / "x.db", coder="alice")
+    assert not (tmp_path / "x.db").exists()
+    assert not list(tmp_path.glob("x.db*"))
+    with pytest.raises(Exception, match="already exists"):
+        clone(team.hub.url("alice"), team.alice)
+    other = Project.init(tmp_path / "other.db")
+    with pytest.raises(HubError, match="is not a lead"):
+        publish(other, team.hub.url("alice"))
+    other.close()
+
+
+def test_a_newer_hub_schema_is_refused_naming_both_versions(team) -> None:
+    with team.hub.admin() as admin:
+        admin.execute("INSERT INTO codebench.hub_schema (version) VALUES (99)")
+    with (
+        Project.open(team.alice) as alice,
+        pytest.raises(HubError, match=r"version 99, newer than this codebench knows \(version 1\)"),
+    ):
+        sync(alice)
+    out = CliRunner().invoke(cli, ["server", "init", team.hub.admin_url])
+    assert out.exit_code == 1 and "version 99" in out.output and "version 1" in out.output
+
+
+def test_server_init_is_idempotent(team) -> None:
+    runner = CliRunner()
+    before = max_seq(team.hub), hub_codings(team.hub, live=False)
+    out = runner.invoke(cli, ["server", "init", team.hub.admin_url])
+    assert out.exit_code == 0, out.output
+    assert "already at version 1" in out.output
+    assert (max_seq(team.hub), hub_codings(team.hub, live=False)) == before
+
+
+def test_add_coder_without_createrole_prints_the_sql_for_the_dba(team) -> None:
+    out = CliRunner().invoke(cli, ["server", "add-coder", team.hub.url("lee"), "dave"])
+    assert out.exit_code == 1
+    assert "A database administrator runs" in out.output
+    assert 'CREATE ROLE "dave" LOGIN PASSWORD \'SCRAM-SHA-256$4096:' in out.output
+    assert "INSERT INTO" in out.output
+    password = out.output.rsplit(": ", 1)[1].strip()
+    assert password and password not in out.output.split("The password")[0]
+    with team.hub.admin() as admin:
+        assert admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'dave'").fetchone() is None
+
+
+def test_team_status_shows_progress_and_last_sync_per_coder(team) -> None:
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10)])
+        alice.set_status("alice", "int1", "in-progress")
+        sync(alice)
+    out = CliRunner().invoke(cli, ["team", "status", str(team.lead.path), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = {r["coder"]: r for r in json.loads(out.output)}
+    assert rows["alice"]["codings"] == 1 and rows["alice"]["status"] == "in-progress"
+    assert rows["bob"]["codings"] == 0 and rows["bob"]["status"] == "not-started"
+    assert rows["alice"]["last sync"] != "never"
+    assert rows["bob"]["last sync"] != "never"  # bob's clone counts as his first sync
