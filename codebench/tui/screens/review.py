@@ -53,7 +53,7 @@ GUIDANCE = (
 )
 #: Keys that accept the codes of the compared coder with that number.
 ACCEPT_KEYS = "123456789"
-HINTS = "1-9 accept coder · o all · n agreed · m majority · e edit · r reason · u undecided"
+HINTS = "1-9 accept coder · o all · n agreed · m majority · e edit · r reason · u next"
 
 
 def _accept_bindings() -> list[BindingType]:
@@ -82,7 +82,7 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #review-table { height: 1fr; }
     ReviewScreen #review-detail { height: 1fr; }
     ReviewScreen #review-header { height: auto; padding: 0 1; background: $panel; }
-    ReviewScreen #review-items { height: auto; max-height: 7; }
+    ReviewScreen #review-items { height: auto; max-height: 35%; }
     ReviewScreen #review-body { height: 1fr; min-height: 5; }
     ReviewScreen #review-raters { width: 1fr; min-width: 20; padding: 0 1; border-right: vkey $primary-darken-2; }
     ReviewScreen #review-text { width: 2fr; padding: 0 1; border-right: vkey $primary-darken-2; }
