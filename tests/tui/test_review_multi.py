@@ -206,3 +206,22 @@ def test_nothing_is_clipped_at_small_and_large_sizes(trio: Project, drive, size)
         assert header.size.height >= 3  # wraps rather than cuts
 
     drive(trio, script, size=size)
+
+
+def test_opening_the_review_takes_back_a_done_that_a_new_disagreement_made_stale(
+    trio: Project, drive
+) -> None:
+    from codebench.agreement.consensus import adjudicate, list_disagreements
+
+    for d in list_disagreements(trio, ["alice", "bob", "cara"]):
+        if not d.decided:
+            adjudicate(trio, "pat", d, d.code, "majority")
+    key = (trio.coder("consensus").id, trio.transcript("t1").id)
+    assert trio.statuses()[key] == "done"
+    trio.code_segments("bob", "t1", [4], "02")  # a new disagreement at segment 4
+
+    async def script(app: _Host, pilot: Pilot) -> None:
+        assert "7 disagreements on 5 segment(s), 6 decided" in text_of(app, "#review-status")
+
+    drive(trio, script)
+    assert trio.statuses()[key] == "in-progress"
