@@ -77,7 +77,9 @@ def _write_atomic_with(target: Path, writer: Callable[[IO[bytes]], object]) -> N
         with open(target, "wb") as handle:
             writer(handle)
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.is_dir():
+        # A mistyped folder is an error to report, not a tree of folders to create.
+        raise FileNotFoundError(errno.ENOENT, f"no folder {target.parent}")
     remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target), dir=target.parent)
     try:

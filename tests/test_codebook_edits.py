@@ -109,6 +109,8 @@ def test_edit_renames_keeps_guid_and_logs_before_after(project: Project) -> None
         "guid": code.guid,
         "before": {"name": code.name, "inclusion": code.inclusion},
         "after": {"name": "Process and pathway innovation", "inclusion": "New pathways"},
+        # The version the edit left the codebook at (no codings yet: still the first).
+        "codebook_version": 1,
     }
 
 

@@ -376,6 +376,35 @@ def test_an_output_that_cannot_be_written_is_one_line_naming_it(
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder"
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "frequencies", "-o", "{out}/freq.csv"],
+        ["export", "jsonl", "-o", "{out}/dump.jsonl"],
+        ["codebook", "export", "-o", "{out}/book.yaml"],
+    ],
+    ids=["report-csv", "jsonl", "codebook"],
+)
+def test_an_output_into_a_missing_folder_names_it_and_makes_no_folders(
+    db: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """A mistyped folder used to be created, with every missing parent, without a word."""
+    missing = tmp_path / "reprots" / "2026"
+    args = [part.replace("{out}", str(missing)) for part in command]
+    line = one_error_line(invoke("-p", str(db), *args))
+    assert f"no folder {missing}" in line and "nothing was written" in line
+    assert not (tmp_path / "reprots").exists()
+
+
+def test_a_named_pipe_as_the_project_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    pipe = tmp_path / "fifo"
+    os.mkfifo(pipe)
+    line = one_error_line(invoke("-p", str(pipe), "report", "frequencies"))
+    assert line == f"Error: {pipe}: not a regular file (a pipe or a device), not a project file"
+
+
 def test_a_rename_that_fails_keeps_the_old_file_and_names_the_target(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -254,7 +254,9 @@ def _units(
         unit="segment",
         coders=list(coders),
         include_unfinished=include_unfinished,
-        transcript_ids=transcript_ids,
+        transcripts=None
+        if transcript_ids is None
+        else [t for t in project.transcripts() if t.id in transcript_ids],
     )
 
 

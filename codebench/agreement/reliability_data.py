@@ -4,7 +4,9 @@ A *unit* is what each coder is judged to have coded or not:
 
 * ``segment`` (default): every codable segment of the compared transcripts;
 * ``turn``: the codable segments of one speaker turn, taken together;
-* ``character``: every character of the codable segments (NVivo-style).
+* ``character``: every character of the codable segments: character-level
+  kappa in the style of NVivo (per source, all text counted); the report
+  adds Krippendorff's unitizing alpha (:mod:`codebench.agreement.unitizing`).
   Characters are not materialised one by one: the text is cut into *runs*
   over which no coder's state changes, each weighted by its length
   (see :mod:`codebench.agreement.weighted`).
@@ -27,7 +29,7 @@ benchmark and other callers can use it without a project.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -394,7 +396,7 @@ def _select_transcripts(
     coders: Sequence[Coder],
     include_unfinished: bool,
     done_if_coded: set[int],
-    transcript_ids: Collection[int] | None = None,
+    scope: Sequence[Transcript] | None = None,
 ) -> _Selection:
     """Which transcripts are compared and what each coder rated in them (see :func:`extract_units`).
 
@@ -418,9 +420,10 @@ def _select_transcripts(
     rated: dict[tuple[int, int], frozenset[int] | None] = {}
     partial: set[tuple[int, int]] = set()
     untouched = 0
+    within = None if scope is None else {t.id for t in scope}
     for t in project.transcripts():
-        if transcript_ids is not None and t.id not in transcript_ids:
-            continue
+        if within is not None and t.id not in within:
+            continue  # outside the scope (a round's sample): neither compared nor excluded
         state = {c.id: statuses.get((c.id, t.id), "not-started") for c in coders}
         finished = {
             c.id
@@ -481,7 +484,7 @@ def extract_units(
     done_if_coded: Iterable[int] = (),
     min_coders: int = 2,
     child_implies_parent: bool = False,
-    transcript_ids: Collection[int] | None = None,
+    transcripts: Sequence[Transcript] | None = None,
 ) -> Units:
     """Build the compared units and ratings from a project (see the module docstring).
 
@@ -489,7 +492,8 @@ def extract_units(
     on every transcript they have codings in. ``min_overlap`` is the share of
     a unit the codings must cover; ``None`` counts any overlap; by default
     the unit's rule (:func:`default_overlap`: half of a segment, any overlap
-    of a turn). ``transcript_ids`` (ids) limits the units to those transcripts.
+    of a turn). ``transcripts`` limits the comparison to those transcripts (a
+    round's sample); ``None`` considers every transcript.
     """
     if unit not in UNIT_KINDS:
         raise CodebenchError(f"unknown unit {unit!r} (use {', '.join(UNIT_KINDS)})")
@@ -509,7 +513,7 @@ def extract_units(
     if not code_list:
         raise CodebenchError("no codes to compare")
     selection = _select_transcripts(
-        project, coder_list, include_unfinished, set(done_if_coded), transcript_ids
+        project, coder_list, include_unfinished, set(done_if_coded), transcripts
     )
     chosen = selection.chosen
     notes = _notes(unit, min_overlap, level, include_unfinished, selection.design)
@@ -648,8 +652,11 @@ def _notes(
         notes.append(overlap_rule(min_overlap))
     if unit == "character":
         notes.append(
-            "Character units: every character of the codable segments is a unit (NVivo-style) and counts "
-            "are characters. Characters are not independent, so bootstrap intervals are too narrow."
+            "Character units: the per-code coefficients are character-level kappa in the style of "
+            "NVivo (per source, all text counted): every character of the codable segments is a "
+            "unit and counts are characters. Characters are not independent, so these are not "
+            "Krippendorff's unitizing alpha (reported separately as uα) and bootstrap intervals "
+            "are too narrow."
         )
         if min_overlap is not None:
             notes.append("--min-overlap does not apply to character units and was ignored.")

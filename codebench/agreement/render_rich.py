@@ -50,6 +50,11 @@ def fmt(value: float | None, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def significant(value: float | None) -> str:
+    """Three significant figures: disagreements of a long continuum are small numbers."""
+    return "–" if value is None else f"{value:.3g}"
+
+
 def fmt_ci(item: dict[str, Any]) -> str:
     ci = item.get("ci")
     if not ci:
@@ -82,6 +87,8 @@ def renderables(report: dict[str, Any], *, details: bool = True, width: int = 12
         _legend(),
         overall_table(report),
     ]
+    if "unitizing" in report:
+        parts.append(unitizing_table(report))
     if details:
         if len(report["per_transcript"]) > 1:
             parts.append(transcripts_table(report))
@@ -101,7 +108,10 @@ def _header(report: dict[str, Any]) -> Any:
     units = report["units"]
     text = Text()
     text.append("Inter-coder agreement", style="bold")
-    text.append(f"  {report['project']}\n", style="dim")
+    text.append(f"  {report['project']}", style="dim")
+    if report.get("round"):
+        text.append(f"  {report['round']['label']}", style="bold")
+    text.append("\n")
     text.append(f"Coders: {coders} · unit: {s['unit']}")
     text.append(
         f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)"
@@ -109,6 +119,8 @@ def _header(report: dict[str, Any]) -> Any:
     if s["unit"] != "character":
         rule = "any overlap" if s["min_overlap"] is None else f"≥ {s['min_overlap']:.0%} covered"
         text.append(f" · coded: {rule}")
+    if s.get("unit_label"):
+        text.append(f" · per-code figures: {s['unit_label']}")
     if s.get("hierarchy"):
         text.append(f" · {s['hierarchy']}")
     elif s["level"]:
@@ -190,7 +202,8 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
     lead = report["codes"][0].get("headline") if report["codes"] else None
     if lead is not None and lead["key"] == ALPHA.key:
         units_note += f" · headline {ALPHA.label}: {len(report['coders'])} coders, missing ratings"
-    table = _table("Agreement per code" + units_note)
+    label = report["settings"].get("unit_label")
+    table = _table(("Agreement per code" if not label else f"Per code, {label}") + units_note)
     table.add_column(
         "Code", no_wrap=True, overflow="ellipsis", max_width=44 if wide else 28 if medium else 14
     )
@@ -290,6 +303,48 @@ def overall_table(report: dict[str, Any]) -> Any:
         )
         line.append("  ")
     return Group(table, line)
+
+
+def unitizing_table(report: dict[str, Any]) -> Any:
+    """Krippendorff's unitizing alpha per code (and per pair), over all codes, on boundaries alone."""
+    from rich.console import Group
+    from rich.text import Text
+
+    section = report["unitizing"]
+    names = [c["name"] for c in report["coders"]]
+    continuum = section["continuum"]
+    table = _table(
+        f"Unitizing alpha uα ({continuum['length']} characters in "
+        f"{len(continuum['transcripts'])} transcript(s))"
+    )
+    table.add_column("Code", no_wrap=True, overflow="ellipsis", max_width=32)
+    for column in ("uα", "uDo", "uDe", "Units"):
+        table.add_column(column, justify="right", no_wrap=True)
+
+    def row(label: str, item: dict[str, Any], style: str = "") -> None:
+        value = item["value"]
+        # Text, never markup: code and coder names are the user's.
+        table.add_row(
+            Text(label, style=style),
+            Text(fmt(value), style=band_style(ALPHA.scale, _word(ALPHA.scale, value))),
+            Text(significant(item.get("observed"))),
+            Text(significant(item.get("expected"))),
+            Text("/".join(str(n) for n in (item.get("units_by_coder") or {}).values())),
+        )
+
+    for entry in section["codes"]:
+        row(code_label(entry, 80), entry["alpha_u"])
+        for pair in entry.get("pairs", []):
+            row("  " + " × ".join(pair["coders"]), pair, "dim")
+    overall = section["overall"]
+    row("All codes (uα)", overall["alpha_u"])
+    row("Anything coded (|uα)", overall["binary"])
+    note = Text(style="dim")
+    note.append("Units: coded stretches per coder (" + "/".join(names) + "). ")
+    note.append(section["definition"])
+    for item in continuum["left_out"]:
+        note.append(f"\nLeft out of uα: {item['transcript']} ({item['reason']}).")
+    return Group(table, note)
 
 
 def _word(scale: Scale | None, value: float | None) -> str | None:
@@ -461,7 +516,9 @@ def print_report(report: dict[str, Any], console: Any | None = None) -> None:
     """Print the report to ``console`` (default: a new rich console on stdout)."""
     from rich.console import Console
 
-    console = console or Console()
+    # Markup off: code, coder and transcript names are the user's, never rich markup
+    # (a code named "[red]x" or ":warning:" is printed as typed).
+    console = console or Console(markup=False, emoji=False)
     for part in renderables(report, width=console.width):
         console.print(part)
         console.print()
@@ -473,6 +530,13 @@ def report_text(report: dict[str, Any], width: int = 160) -> str:
 
     from rich.console import Console
 
-    console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        record=True,
+        color_system=None,
+        markup=False,
+        emoji=False,
+    )
     print_report(report, console)
     return console.export_text()

@@ -18,9 +18,11 @@ import numpy.typing as npt
 
 from codebench import __version__
 from codebench.agreement import coefficient_registry as registry
-from codebench.agreement.batch import CodeReport, field
+from codebench.agreement import unitizing
+from codebench.agreement.batch import CodeReport, _patterns, assemble_reports, binary_stats, field
 from codebench.agreement.bootstrap import Interval
 from codebench.agreement.coefficient_registry import ALPHA, COHEN, KRIPPENDORFF, Coefficient
+from codebench.agreement.diagnostics import MIN_UNITS
 from codebench.agreement.estimate import Estimate
 from codebench.agreement.reliability_data import (
     DEFAULT,
@@ -33,8 +35,10 @@ from codebench.agreement.reliability_data import (
 from codebench.agreement.weighted import (
     ClusterTable,
     binary_bootstrap,
-    binary_set_alpha,
-    set_alphas_by_coders,
+    cluster_tables,
+    code_bits,
+    set_alphas,
+    unpack_bits,
     weighted_binary_report,
 )
 from codebench.errors import CodebenchError
@@ -126,12 +130,25 @@ def code_sections(
     ``bootstrap_by="transcript"`` resamples transcripts (a cluster bootstrap)
     instead of units; see :func:`resolve_bootstrap_by`.
     """
-    clusters = units.unit_transcript if bootstrap_by == TRANSCRIPT else None
     names = [c.name for c in units.coders]
-    n_coders = len(names)
     reports = weighted_binary_report(
         units.data, units.weights, codes=[c.label for c in units.codes], coder_names=names
     )
+    return _code_sections(units, reports, bootstrap, seed, ci_level, bootstrap_by)
+
+
+def _code_sections(
+    units: Units,
+    reports: list[CodeReport],
+    bootstrap: int,
+    seed: int | None,
+    ci_level: float,
+    bootstrap_by: str,
+) -> list[dict[str, Any]]:
+    """:func:`code_sections` from the codes' batch reports (computed once by the caller)."""
+    clusters = units.unit_transcript if bootstrap_by == TRANSCRIPT else None
+    names = [c.name for c in units.coders]
+    n_coders = len(names)
     seeds = _Seeds(seed)
     pairs = list(combinations(range(n_coders), 2))
     out: list[dict[str, Any]] = []
@@ -342,14 +359,9 @@ def bands(values: dict[str, Any]) -> dict[str, str | None]:
     }
 
 
-def _pooled(
-    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None, names: Sequence[str]
-) -> dict[str, Any]:
-    """Every coefficient over all code x unit decisions at once."""
-    n_codes, n_coders, n_units = data.shape
-    flat = data.transpose(1, 0, 2).reshape(n_coders, n_codes * n_units)
-    w = None if weights is None else np.tile(weights, n_codes)
-    rep = weighted_binary_report(flat[None], w, coder_names=list(names))[0]
+def _pooled(rep: CodeReport, names: Sequence[str]) -> dict[str, Any]:
+    """Every coefficient over all code x unit decisions at once, from their pooled batch report."""
+    n_coders = len(names)
     out: dict[str, Any] = {"decisions": rep["n_units"]}
     for coefficient in registry.per_code():
         if coefficient.headline:
@@ -384,23 +396,42 @@ def _weighted_count(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] 
     return int(mask.sum() if weights is None else weights[mask].sum())
 
 
-def _per_transcript(units: Units) -> list[dict[str, Any]]:
+def _per_transcript(
+    units: Units,
+    freq: npt.NDArray[np.float64],
+    gram: npt.NDArray[np.float64] | None,
+    set_alphas: list[dict[str, Estimate]],
+) -> list[dict[str, Any]]:
+    """One row per transcript from its tables (:func:`cluster_tables`) and its set-valued alpha.
+
+    ``gram`` holds each transcript's pooled coder products; ``None`` when no
+    transcript coefficient reads them (the headline kappa is Fleiss').
+    """
     names = [c.name for c in units.coders]
+    if not units.transcripts:
+        return []
+    n_coders = len(names)
+    if gram is None:  # not read: no transcript coefficient is pairwise (see build_report)
+        gram = np.zeros((3, freq.shape[0], n_coders, n_coders))
+    pooled = assemble_reports(freq.sum(axis=1), gram, 0, None, names, MIN_UNITS)
+    n_transcripts, n_codes, n_keys = freq.shape
+    alpha_stat = binary_stats(len(names))[ALPHA.key]
+    values, reasons = alpha_stat.finalize(
+        freq.reshape(-1, n_keys) @ alpha_stat.features(_patterns(len(names)))
+    )
+    alpha = np.where(reasons == 0, values, np.nan).reshape(n_transcripts, n_codes)
     rows = []
-    for t, sl in zip(units.transcripts, units.transcript_slices()):
-        data = units.data[:, :, sl]
-        w = None if units.weights is None else units.weights[sl]
-        n = data.shape[2] if w is None else int(w.sum())
-        pooled = _pooled(data, w, names)
-        per_code = weighted_binary_report(data, w, coder_names=names)
-        alphas = [
-            field(r, ALPHA.key).value for r in per_code if field(r, ALPHA.key).value is not None
-        ]
+    for t, (transcript, sl) in enumerate(zip(units.transcripts, units.transcript_slices())):
+        n = sl.stop - sl.start if units.weights is None else int(units.weights[sl].sum())
+        alphas = [float(a) for a in alpha[t] if np.isfinite(a)]
         rows.append(
             {
-                "transcript": t.name,
+                "transcript": transcript.name,
                 "units": n,
-                **{c.key: pooled[c.key] for c in registry.TRANSCRIPT_COEFFICIENTS},
+                **{
+                    c.key: _pooled(pooled[t], names)[c.key]
+                    for c in registry.TRANSCRIPT_COEFFICIENTS
+                },
                 "macro_alpha": {
                     "value": float(np.mean(alphas)) if alphas else None,
                     "reason": None
@@ -408,32 +439,20 @@ def _per_transcript(units: Units) -> list[dict[str, Any]]:
                     else "alpha is undefined for every code in this transcript",
                     "codes": len(alphas),
                 },
-                "set_alpha_masi": estimate_json(binary_set_alpha(data, w, "masi")),
+                "set_alpha_masi": estimate_json(set_alphas[t]["masi"]),
             }
         )
     return rows
 
 
-def _pair_tables(
-    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
-) -> npt.NDArray[np.float64]:
+def _pair_tables(gram: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Pooled 2 x 2 tables of every coder pair: ``[i, j] = (n11, n10, n01, n00)`` over decisions both rated.
 
-    Three coder-by-coder products over all code x unit decisions (applied and
-    rated masks) instead of one pooled report per pair.
+    From the pooled coder-by-coder products X.X', X.R', R.R' over all code x
+    unit decisions (``gram``, shape ``(3, C, C)``) instead of one pooled
+    report per pair.
     """
-    n_codes, n_coders, n_units = data.shape
-    w = np.ones(n_units) if weights is None else weights.astype(np.float64)
-    xx = np.zeros((n_coders, n_coders))
-    xr = np.zeros((n_coders, n_coders))
-    rr = np.zeros((n_coders, n_coders))
-    for k in range(n_codes):
-        x = (data[k] == 1.0).astype(np.float64)
-        r = (~np.isnan(data[k])).astype(np.float64)
-        xw = x * w
-        xx += xw @ x.T
-        xr += xw @ r.T
-        rr += (r * w) @ r.T
+    xx, xr, rr = gram
     n11 = xx
     n10 = xr - xx  # i applied, j rated and did not apply
     n01 = xr.T - xx
@@ -442,10 +461,13 @@ def _pair_tables(
 
 
 def _per_pair(
-    units: Units, codes: list[dict[str, Any]], set_alphas: list[dict[str, Estimate]]
+    units: Units,
+    codes: list[dict[str, Any]],
+    set_alphas: list[dict[str, Estimate]],
+    gram: npt.NDArray[np.float64],
 ) -> list[dict[str, Any]]:
     names = [c.name for c in units.coders]
-    tables = _pair_tables(units.data, units.weights)
+    tables = _pair_tables(gram)
     # The four kinds of pooled decision of a pair, as a 2 x 4 matrix weighted by their counts:
     # the pair's pooled coefficients exactly (units rated by one of the two do not enter them).
     patterns = np.array([[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0]])
@@ -485,21 +507,53 @@ def _per_pair(
     return rows
 
 
+def _directed_confusions(
+    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
+) -> dict[tuple[int, int], npt.NDArray[np.float64]]:
+    """``[(i, j)][a, b]``: units both rated where coder i applied a (j did not) and j applied b (i did not).
+
+    With each rating as a bit mask (up to 62 codes, and a unit either rated
+    in every code or in none, as extracted units are), ``i & ~j`` is what i
+    applied alone: only the units where both coders applied something alone
+    are unpacked into the (codes x codes) product.
+    """
+    n_codes, n_coders, n_units = data.shape
+    w = np.ones(n_units) if weights is None else weights.astype(np.float64)
+    pairs = list(combinations(range(n_coders), 2))
+    rated = ~np.isnan(data[0]) if n_codes else np.zeros((n_coders, n_units), dtype=bool)
+    masks: npt.NDArray[np.int64] | None = None
+    if 0 < n_codes <= 62:
+        masks = code_bits(data)
+        every_code = np.ones_like(rated)
+        for k in range(n_codes):
+            every_code &= ~np.isnan(data[k])
+        if not np.array_equal(every_code, rated):
+            masks = None
+    out: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    for i, j in pairs:
+        both = rated[i] & rated[j]
+        if masks is not None:
+            alone_i = masks[i] & ~masks[j]
+            alone_j = masks[j] & ~masks[i]
+            units = np.flatnonzero(both & (alone_i != 0) & (alone_j != 0))
+            only_i = unpack_bits(alone_i[units], n_codes).astype(np.float64)
+            only_j = unpack_bits(alone_j[units], n_codes).astype(np.float64)
+            out[(i, j)] = (only_i * w[units]) @ only_j.T
+            continue
+        xi, xj = data[:, i, :], data[:, j, :]
+        only_i = ((xi == 1.0) & (xj == 0.0) & both).astype(np.float64)
+        only_j = ((xj == 1.0) & (xi == 0.0) & both).astype(np.float64)
+        out[(i, j)] = (only_i * w) @ only_j.T
+    return out
+
+
 def _confusions(units: Units, top: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
     """Code pairs most often applied by one coder where another applied the other code instead."""
     n_codes = len(units.codes)
     names = [c.name for c in units.coders]
-    w = np.ones(units.n_units) if units.weights is None else units.weights.astype(np.float64)
-    directed: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    directed = _directed_confusions(units.data, units.weights)
     total = np.zeros((n_codes, n_codes))
-    for i, j in combinations(range(len(names)), 2):
-        xi = units.data[:, i, :]
-        xj = units.data[:, j, :]
-        both = ~np.isnan(xi[0]) & ~np.isnan(xj[0]) if n_codes else np.zeros(units.n_units, bool)
-        only_i = ((xi == 1.0) & (xj == 0.0) & both).astype(np.float64)
-        only_j = ((xj == 1.0) & (xi == 0.0) & both).astype(np.float64)
-        conf = (only_i * w) @ only_j.T  # [a, b]: i applied a (j did not), j applied b (i did not)
-        directed[(i, j)] = conf
+    for conf in directed.values():
         total += conf + conf.T
     items = []
     upper = np.argwhere(np.triu(total, 1) > 0)
@@ -577,14 +631,44 @@ def build_report(
         raise CodebenchError("--bootstrap must be 0 (off) or a number of replicates")
     by = resolve_bootstrap_by(units, bootstrap_by)
     names = [c.name for c in units.coders]
-    codes = code_sections(units, bootstrap=bootstrap, seed=seed, ci_level=ci_level, bootstrap_by=by)
-    # Set-valued alpha of all coders and of every pair share one pass over the distinct code sets.
-    groups = [tuple(range(len(names))), *combinations(range(len(names)), 2)]
-    set_alphas = set_alphas_by_coders(units.data, units.weights, groups, ("masi",))
-    jaccard = set_alphas_by_coders(units.data, units.weights, groups[:1], ("jaccard",))[0]
-    set_alphas[0] = {**set_alphas[0], **jaccard}
+    # One pass over the data: each transcript's pattern tables; their sums are the codes'
+    # tables (the per-code report), the pooled decisions' and every coder pair's.
+    # Only a pairwise headline kappa (two coders: Cohen's) needs each transcript's pooled products.
+    pairwise_headline = registry.headline_of(len(names)).pairwise
+    freq, gram_all, transcript_gram = cluster_tables(
+        units.data,
+        units.weights,
+        units.unit_transcript,
+        len(units.transcripts),
+        pooled_gram=pairwise_headline,
+    )
+    freq_all = freq.sum(axis=0)
+    total = units.n_units if units.weights is None else int(units.weights.sum())
+    reports = assemble_reports(
+        freq_all, gram_all, total, [c.label for c in units.codes], names, MIN_UNITS
+    )
+    codes = _code_sections(units, reports, bootstrap, seed, ci_level, by)
+    pooled = assemble_reports(
+        freq_all.sum(axis=0)[None],
+        gram_all.sum(axis=1)[:, None],
+        total * len(units.codes),
+        None,
+        names,
+        MIN_UNITS,
+    )[0]
+    # Set-valued alpha of all coders, of every pair and of each transcript: one pass over the
+    # distinct code sets.
+    everyone = tuple(range(len(names)))
+    groups = [everyone, *combinations(range(len(names)), 2)]
+    alphas = set_alphas(
+        units.data,
+        units.weights,
+        [*((g, None) for g in groups), *((everyone, sl) for sl in units.transcript_slices())],
+        ("masi", "jaccard"),
+    )
+    by_group, by_transcript = alphas[: len(groups)], alphas[len(groups) :]
     counts = "characters" if units.kind == "character" else f"{units.kind}s"
-    return {
+    report: dict[str, Any] = {
         "schema": SCHEMA,
         "mode": "coders",
         "codebench_version": __version__,
@@ -621,14 +705,20 @@ def build_report(
         "overall": {
             "codes": len(codes),
             "macro": _macro(codes),
-            "pooled": _pooled(units.data, units.weights, names),
-            "set_alpha": {d: estimate_json(est) for d, est in set_alphas[0].items()},
+            "pooled": _pooled(pooled, names),
+            "set_alpha": {d: estimate_json(est) for d, est in by_group[0].items()},
             "diagnostics": _overall_diagnostics(units, codes),
         },
-        "per_transcript": _per_transcript(units),
-        "per_pair": _per_pair(units, codes, set_alphas[1:]),
+        "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
+        "per_pair": _per_pair(units, codes, by_group[1:], gram_all.sum(axis=1)),
         "confusions": _confusions(units),
     }
+    if units.kind == "character":
+        # Character units give the NVivo-style figures above; the unitizing coefficients are
+        # what compares the coders' stretches as stretches.
+        report["settings"]["unit_label"] = unitizing.CHARACTER_LABEL
+        report["unitizing"] = unitizing.report_section(units)
+    return report
 
 
 def agreement_report(
@@ -647,14 +737,18 @@ def agreement_report(
     against_consensus: bool = False,
     consensus_name: str = "consensus",
     bootstrap_by: str | None = None,
+    round: int | str | None = None,
 ) -> dict[str, Any]:
     """Read the project and build the report (``mode: "coders"``).
 
     With ``against_consensus`` the result has ``mode: "against-consensus"``
     and one full report per human coder compared with the consensus coder
-    under ``comparisons``.
+    under ``comparisons``. With ``round`` (a number or name) the report is
+    that round's: exactly its sample's transcripts and, unless ``coders`` are
+    given, its coders; the round is named in the report (``round``) and in
+    every output's title and notes.
     """
-    options = {
+    options: dict[str, Any] = {
         "unit": unit,
         "codes": codes,
         "min_overlap": min_overlap,
@@ -663,15 +757,28 @@ def agreement_report(
         "include_unfinished": include_unfinished,
     }
     name = project.path.name
+    scope: dict[str, Any] | None = None
+    if round is not None:
+        from codebench.design.rounds import get_round, round_transcripts
+
+        chosen = get_round(project, round)
+        options["transcripts"] = round_transcripts(project, chosen)
+        coders = list(coders) if coders else [c.name for c in chosen.coders]
+        scope = {**chosen.as_json(), "note": chosen.describe()}
     if not against_consensus:
-        units = extract_units(project, coders=coders, **options)  # type: ignore[arg-type]
-        return build_report(
+        units = extract_units(project, coders=coders, **options)
+        return _scoped(
+            build_report(
+                units,
+                bootstrap=bootstrap,
+                seed=seed,
+                ci_level=ci_level,
+                project_name=name,
+                bootstrap_by=bootstrap_by,
+            ),
+            scope,
+            project,
             units,
-            bootstrap=bootstrap,
-            seed=seed,
-            ci_level=ci_level,
-            project_name=name,
-            bootstrap_by=bootstrap_by,
         )
     from codebench.agreement.consensus import consensus_coder
 
@@ -682,7 +789,7 @@ def agreement_report(
     comparisons = []
     skipped = []
     for human in humans:
-        units = extract_units(project, coders=[human, gold], done_if_coded=[gold.id], **options)  # type: ignore[arg-type]
+        units = extract_units(project, coders=[human, gold], done_if_coded=[gold.id], **options)
         if units.n_units == 0:
             skipped.append(
                 {
@@ -692,16 +799,21 @@ def agreement_report(
             )
             continue
         comparisons.append(
-            build_report(
+            _scoped(
+                build_report(
+                    units,
+                    bootstrap=bootstrap,
+                    seed=seed,
+                    ci_level=ci_level,
+                    project_name=name,
+                    bootstrap_by=bootstrap_by,
+                ),
+                scope,
+                project,
                 units,
-                bootstrap=bootstrap,
-                seed=seed,
-                ci_level=ci_level,
-                project_name=name,
-                bootstrap_by=bootstrap_by,
             )
         )
-    return {
+    out: dict[str, Any] = {
         "schema": SCHEMA,
         "mode": "against-consensus",
         "codebench_version": __version__,
@@ -710,3 +822,29 @@ def agreement_report(
         "comparisons": comparisons,
         "skipped": skipped,
     }
+    if scope is not None:
+        out["round"] = scope
+    return out
+
+
+def _scoped(
+    report: dict[str, Any], scope: dict[str, Any] | None, project: Project, units: Units
+) -> dict[str, Any]:
+    """Name the round a report covers: ``report["round"]``, a setting, and the first note.
+
+    The note also says which codebook versions the compared codings were made
+    under, so a round whose coders kept coding after a revision says so.
+    """
+    if scope is None:
+        return report
+    from codebench.store.codebook_versions import codings_by_version
+
+    by_version = codings_by_version(project.db, [t.id for t in units.transcripts])
+    versions = ", ".join(f"version {v}: {n}" for v, n in sorted(by_version.items()))
+    report["round"] = {**scope, "codings_by_codebook_version": by_version}
+    report["settings"] = {"round": scope["label"], **report["settings"]}
+    report["notes"] = [
+        f"{scope['note']} Codings in these transcripts by codebook version: {versions or 'none'}.",
+        *report["notes"],
+    ]
+    return report

@@ -43,7 +43,10 @@ def comparisons(report: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]
 
 
 def title(report: dict[str, Any]) -> str:
-    return f"Inter-coder agreement: {report['project']}"
+    """The report's title: the project, and the round when the report is a round's."""
+    scope = report.get("round")
+    where = f", {scope['label']}" if scope else ""
+    return f"Inter-coder agreement: {report['project']}{where}"
 
 
 def _value(item: dict[str, Any] | None, key: str = "value") -> Any:
@@ -120,6 +123,9 @@ def codes_data(report: dict[str, Any]) -> Table:
         names = [c["name"] for c in rep["coders"]]
         for entry in rep["codes"]:
             row: dict[str, Any] = {}
+            if report.get("round"):
+                row["round"] = report["round"]["label"]
+                kinds["round"] = "text"
             if coder is not None:
                 row["coder"] = coder
                 row["consensus"] = report["consensus"]
@@ -153,15 +159,107 @@ def codes_data(report: dict[str, Any]) -> Table:
                 for c in registry.per_code()
                 if entry[c.key]["value"] is None
             )
+            if "unitizing" in rep:
+                row.update(_unitizing_cells(rep, entry, kinds))
             row["diagnostics"] = " | ".join(entry["diagnostics"])
             # How the units were rated and coded, on every row so a filtered sheet keeps it.
             row["design"] = rep["settings"].get("design")
             row["overlap_rule"] = rep["settings"].get("overlap_rule")
+            if rep["settings"].get("unit_label"):
+                row["unit_label"] = rep["settings"]["unit_label"]
+                kinds["unit_label"] = "text"
             row["_fill"] = _fills(entry)
             rows.append(row)
     kinds.update(undefined="text", diagnostics="text", design="text", overlap_rule="text")
-    keys = 4 if report.get("mode") == "against-consensus" else 2
+    keys = (4 if report.get("mode") == "against-consensus" else 2) + bool(report.get("round"))
     return _table("codes", title(report), rows, kinds, keys=keys)
+
+
+def _unitizing_cells(
+    rep: dict[str, Any], entry: dict[str, Any], kinds: dict[str, str]
+) -> dict[str, Any]:
+    """A code's unitizing alpha columns (character units): uα, uDo, uDe, units per coder."""
+    found = next((u for u in rep["unitizing"]["codes"] if u["guid"] == entry["guid"]), None)
+    if found is None:
+        return {}
+    item = found["alpha_u"]
+    cells: dict[str, Any] = {
+        "alpha_u": item["value"],
+        "alpha_u_observed": item["observed"],
+        "alpha_u_expected": item["expected"],
+        "alpha_u_length": item.get("length"),
+    }
+    kinds["alpha_u_length"] = _COUNT
+    for name, n in (item.get("units_by_coder") or {}).items():
+        cells[f"alpha_u_units_{name}"] = n
+        kinds[f"alpha_u_units_{name}"] = _COUNT
+    for pair in found.get("pairs", []):
+        cells[f"alpha_u_{pair['coders'][0]}_{pair['coders'][1]}"] = pair["value"]
+    return cells
+
+
+def _unitizing_rows(rep: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the unitizing table: one per code, then all codes (uα) and anything coded (|uα)."""
+    section = rep["unitizing"]
+    every = "all"
+    items: list[tuple[str, str, dict[str, Any]]] = []
+    for u in section["codes"]:
+        items.append((_code(u), every, u["alpha_u"]))
+        items += [(_code(u), " × ".join(p["coders"]), p) for p in u.get("pairs", [])]
+    items += [
+        ("All codes (uα)", every, section["overall"]["alpha_u"]),
+        ("Anything coded (|uα)", every, section["overall"]["binary"]),
+    ]
+    return [
+        {
+            "code": label,
+            "coders": coders,
+            "alpha_u": item["value"],
+            "observed": item["observed"],
+            "expected": item["expected"],
+            "length": item.get("length"),
+            "units_by_coder": " / ".join(
+                f"{k} {v}" for k, v in (item.get("units_by_coder") or {}).items()
+            ),
+            "sections_by_coder": " / ".join(
+                f"{k} {v}" for k, v in (item.get("sections_by_coder") or {}).items()
+            ),
+            "undefined": item["reason"] or "",
+        }
+        for label, coders, item in items
+    ]
+
+
+def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)") -> Table:
+    """Krippendorff's unitizing alpha for the reading formats, with its definition and n."""
+    continuum = rep["unitizing"]["continuum"]
+    rows = []
+    for r in _unitizing_rows(rep):
+        rows.append(
+            {
+                **r,
+                "alpha_u": _number(r["alpha_u"]),
+                "observed": None if r["observed"] is None else f"{r['observed']:.3g}",
+                "expected": None if r["expected"] is None else f"{r['expected']:.3g}",
+            }
+        )
+    columns = [
+        Column("code", "Code"),
+        Column("coders", "Coders"),
+        Column("alpha_u", "uα", _NUMBER),
+        Column("observed", "uDo", _NUMBER),
+        Column("expected", "uDe", _NUMBER),
+        Column("units_by_coder", "Units per coder"),
+        Column("sections_by_coder", "Sections per coder"),
+        Column("undefined", "Undefined because"),
+    ]
+    notes = [
+        rep["unitizing"]["definition"],
+        f"Continuum: {continuum['length']} characters in {len(continuum['transcripts'])} "
+        "transcript(s).",
+        *[f"Left out of uα: {x['transcript']} ({x['reason']})." for x in continuum["left_out"]],
+    ]
+    return Table("unitizing", heading, columns, rows, keys=2, notes=notes)
 
 
 def data_tables(report: dict[str, Any]) -> list[Table]:
@@ -171,8 +269,11 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
     text.update({"code_a": "text", "code_b": "text", "code": "text", "message": "text"})
     counts = {"units": _COUNT}
     overall, transcripts, pairs, confusions, diagnostics = [], [], [], [], []
+    unitizing: list[dict[str, Any]] = []
     for coder, rep in comparisons(report):
         tag = {"coder": coder} if coder is not None else {}
+        if "unitizing" in rep:
+            unitizing += [{**tag, **r} for r in _unitizing_rows(rep)]
         o = rep["overall"]
         for label, src in (
             ("macro mean over codes", o["macro"]),
@@ -266,6 +367,20 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
             order=[*lead_columns, "code", "message"],
             keys=first,
         ),
+        *(
+            [
+                _table(
+                    "unitizing",
+                    "Unitizing alpha",
+                    unitizing,
+                    {**kinds, "length": _COUNT, "units_by_coder": "text"}
+                    | {"sections_by_coder": "text", "undefined": "text"},
+                    keys=first + 1,
+                )
+            ]
+            if unitizing
+            else []
+        ),
         settings_table(report),
     ]
 
@@ -335,6 +450,10 @@ def _settings_note(rep: dict[str, Any]) -> str:
 
 def codes_reading(rep: dict[str, Any], heading: str = "Agreement per code") -> Table:
     """Per code: units, prevalence, every per-code coefficient and the band of each scaled one."""
+    if rep["settings"].get("unit_label"):
+        heading = heading.replace(
+            "Agreement per code", f"Per code, {rep['settings']['unit_label']}"
+        )
     columns = [
         Column("code", "Code"),
         Column("units", "Units", _COUNT),
@@ -440,6 +559,8 @@ def reading_tables(report: dict[str, Any]) -> list[Table]:
         prefix = f"{coder} vs {report['consensus']} (consensus): " if coder is not None else ""
         out.append(codes_reading(rep, prefix + "Agreement per code"))
         out.append(_overall_reading(rep, prefix + "Overall"))
+        if "unitizing" in rep:
+            out.append(unitizing_reading(rep, prefix + "Unitizing alpha (uα)"))
         if rep["per_transcript"]:
             out.append(
                 _reading(

@@ -31,6 +31,7 @@ import numpy.typing as npt
 from codebench.agreement import coefficient_registry as registry
 from codebench.agreement.batch import (
     CodeReport,
+    _gram,
     _validate,
     assemble_reports,
     binary_report,
@@ -90,6 +91,59 @@ def weighted_binary_report(
         rw = r * wf
         gram[:, k] = np.stack([xw @ x.T, xw @ r.T, rw @ r.T])
     return assemble_reports(freq, gram, int(w.sum()), codes, coder_names, min_units)
+
+
+def cluster_tables(
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    clusters: npt.ArrayLike,
+    n_clusters: int,
+    pooled_gram: bool = False,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+    """Pattern frequencies of every code in each cluster, the codes' Gram matrices, and optionally each cluster's pooled ones.
+
+    Returns ``freq`` ``(clusters, codes, (C+1)**2)`` keyed as
+    :func:`~codebench.agreement.batch.code_masks` keys units, ``gram``
+    ``(3, codes, C, C)`` stacking X.X', X.R', R.R' (weighted on the left),
+    and with ``pooled_gram`` the same products per cluster summed over the
+    codes, ``(3, clusters, C, C)``.  ``freq`` summed over clusters and
+    ``gram`` are exactly what :func:`weighted_binary_report` reads; summed
+    over codes, they are the pooled code x unit decisions'.  So one pass
+    over the data serves the per-code report, the pooled figures, every
+    transcript's figures and every coder pair's pooled table.
+    """
+    arr = _validate(data)
+    n_codes, n_coders, n_units = arr.shape
+    w = _as_weights(weights, n_units)
+    cid = np.asarray(clusters, dtype=np.intp)
+    if cid.shape != (n_units,) or (cid.size and (cid.min() < 0 or cid.max() >= n_clusters)):
+        raise ValueError(f"clusters must be {n_units} ids in [0, {n_clusters})")
+    base = n_coders + 1
+    wf = None if w is None else w.astype(np.float64)
+    freq = np.zeros((n_codes, n_clusters, base * base))
+    gram = np.zeros((3, n_codes, n_coders, n_coders))
+    per_cluster = np.zeros((3, n_clusters, n_coders, n_coders)) if pooled_gram else None
+    offset = cid * (base * base)
+    for k in range(n_codes):
+        rated, applied, keys = code_masks(arr[k], "cluster_tables")
+        counts = np.bincount(keys + offset, weights=wf, minlength=n_clusters * base * base)
+        freq[k] = counts.reshape(n_clusters, base * base)
+        if wf is None:
+            gram[:, k] = _gram(rated, applied)
+        else:
+            x, r = applied.astype(np.float64), rated.astype(np.float64)
+            xw, rw = x * wf, r * wf
+            gram[:, k] = np.stack([xw @ x.T, xw @ r.T, rw @ r.T])
+        if per_cluster is not None:
+            x, r = applied.astype(np.float64), rated.astype(np.float64)
+            xw, rw = (x, r) if wf is None else (x * wf, r * wf)
+            for slot, (left, right) in enumerate(((xw, x), (xw, r), (rw, r))):
+                for i in range(n_coders):
+                    for j in range(n_coders):
+                        per_cluster[slot, :, i, j] += np.bincount(
+                            cid, weights=left[i] * right[j], minlength=n_clusters
+                        )
+    return freq.transpose(1, 0, 2), gram, per_cluster
 
 
 def binary_bootstrap(
@@ -354,11 +408,152 @@ def _expected_disagreement(
 ) -> npt.NDArray[np.float64]:
     """``n' D n`` over the distinct sets for each column n of ``n_c`` and each distance.
 
+    Both distances depend only on ``(|a|, |b|, |a & b|)``, so the sum needs
+    only the weighted count of set pairs with each such triple
+    (:func:`_intersection_histogram`, from subset counts, without visiting
+    the V**2 pairs of distinct sets).  When that count cannot be made exactly
+    or cheaply (more than 62 codes, very large sets, counts too big for
+    exact float arithmetic), the pairs are visited (:func:`_expected_dense`).
+    Returns shape ``(len(distances), n_c.shape[1])``.
+    """
+    histogram = _intersection_histogram(table, n_c)
+    if histogram is None:
+        return _expected_dense(table, n_c, distances)
+    side = histogram.shape[1]
+    grid = np.arange(side, dtype=np.float64)
+    totals = np.zeros((len(distances), n_c.shape[1]))
+    for i, d in enumerate(distances):
+        lookup = _distance_from_counts(
+            grid[None, None, :], grid[:, None, None], grid[None, :, None], d
+        )  # [|a|, |b|, |a & b|]
+        totals[i] = histogram.reshape(histogram.shape[0], -1) @ lookup.reshape(-1)
+    return totals
+
+
+_MAX_SUBSETS = 8_000_000
+_EXACT = float(2**53)
+
+
+def _popcount(x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Set bits of each non-negative int64 (``np.bitwise_count`` where numpy has it)."""
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x).astype(np.int64)
+    counts = np.zeros(x.shape, dtype=np.int64)
+    rest = x.copy()
+    while rest.any():
+        counts += rest & 1
+        rest >>= 1
+    return counts
+
+
+def _intersection_histogram(
+    table: npt.NDArray[np.bool_], n_c: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64] | None:
+    """``H[col, s, t, i]``: sum of ``n_a n_b`` over ordered pairs of distinct sets with |a|=s, |b|=t, |a & b|=i.
+
+    Why not pair the sets directly: with thousands of distinct code
+    combinations that is tens of millions of pairs per column.  Instead,
+    for every set S contained in some rated set, ``N_s(S)`` sums the counts
+    of the rated sets of size s that contain S.  Then
+    ``sum_{|S|=j} N_s(S) N_t(S) = sum_{a,b} n_a n_b C(|a & b|, j)`` (each
+    pair is counted once per common subset of size j): the binomial
+    moments of the intersection sizes, from which the exact counts follow
+    by binomial inversion, ``H_i = sum_j (-1)**(j-i) C(j, i) M_j``.  The
+    cost is the number of (set, subset) entries, sum over sets of 2**|a|.
+
+    Every count here is a whole number; the moments are computed in float64
+    only where every partial sum stays below 2**53 (so exactly), and the
+    inversion in integers.  Returns ``None`` where that does not hold or the
+    sets are too large to enumerate their subsets.
+    """
+    n_sets, n_codes = table.shape
+    n_cols = n_c.shape[1]
+    if n_sets == 0 or n_codes > 62 or not np.array_equal(n_c, np.round(n_c)):
+        return None
+    sizes = table.sum(axis=1).astype(np.int64)
+    top = int(sizes.max())
+    side = top + 1
+    n_entries = int((np.int64(1) << sizes).sum())
+    if n_entries > _MAX_SUBSETS or n_entries > n_sets * n_sets:
+        return None
+    total = float(n_c.sum(axis=0).max()) if n_cols else 0.0
+    if total * total * float(2**top) >= _EXACT:
+        return None
+    # Every (set, subset) entry, one (sets of size s, 2**s) block per size s.
+    bits = np.int64(1) << np.arange(n_codes, dtype=np.int64)
+    blocks: dict[int, npt.NDArray[np.int64]] = {}
+    members: dict[int, npt.NDArray[np.intp]] = {}  # the sets of each size, in block order
+    for s in range(side):
+        rows = np.flatnonzero(sizes == s)
+        if rows.size == 0:
+            continue
+        positions = np.nonzero(table[rows])[1].reshape(rows.size, s)
+        choose = (np.arange(1 << s)[:, None] >> np.arange(s)) & 1  # (2**s, s)
+        blocks[s] = bits[positions] @ choose.T
+        members[s] = rows
+    masks = np.concatenate([b.reshape(-1) for b in blocks.values()])
+    if n_codes <= 24 and (1 << n_codes) <= 8 * masks.size:
+        seen = np.zeros(1 << n_codes, dtype=bool)  # counting beats sorting here
+        seen[masks] = True
+        distinct = np.flatnonzero(seen)
+    else:
+        distinct = np.unique(masks)
+    # Number the distinct subsets by size so that each size j is one contiguous block.
+    subset_size = _popcount(distinct)
+    by_size = np.argsort(subset_size, kind="stable")
+    edges = np.searchsorted(subset_size[by_size], np.arange(side + 1))
+    number = np.empty(by_size.size, dtype=np.intp)
+    number[by_size] = np.arange(by_size.size)
+    cells = {  # row of N for each entry: (subset, size of the owning set)
+        s: number[np.searchsorted(distinct, b)] * side + s for s, b in blocks.items()
+    }
+    n_subsets = distinct.size
+    binom = np.zeros((side, side), dtype=np.int64)  # binom[j, i] = C(j, i)
+    for j in range(side):
+        binom[j, 0] = 1
+        for i in range(1, j + 1):
+            binom[j, i] = binom[j - 1, i - 1] + (binom[j - 1, i] if i < j else 0)
+    sign = np.where((np.arange(side)[:, None] - np.arange(side)[None, :]) % 2 == 0, 1, -1)
+    inverse = (binom * sign).astype(object if 3.0**top * total * total >= 2.0**62 else np.int64)
+    out = np.zeros((n_cols, side, side, side))
+    for col in range(n_cols):
+        present = n_c[:, col] != 0
+        if not present.any():
+            continue
+        entries = []
+        weights = []
+        for s, cell in cells.items():
+            rows = np.flatnonzero(present[members[s]])
+            if rows.size:
+                entries.append(cell[rows].reshape(-1))
+                weights.append(np.repeat(n_c[members[s][rows], col], 1 << s))
+        entry = np.concatenate(entries)
+        counts = np.bincount(
+            entry, weights=np.concatenate(weights), minlength=n_subsets * side
+        ).reshape(n_subsets, side)
+        used = np.flatnonzero(np.bincount(entry // side, minlength=n_subsets))
+        cuts = np.searchsorted(used, edges)
+        moments = np.zeros((side, side, side))  # [j, s, t]; only s, t >= j can be non-zero
+        for j in range(side):
+            block = counts[used[cuts[j] : cuts[j + 1]], j:]
+            if block.size:
+                moments[j, j:, j:] = block.T @ block
+        exact = np.rint(moments).astype(inverse.dtype)
+        # H[i, s, t] = sum_j inverse[j, i] M[j, s, t]
+        hist = np.tensordot(inverse.T, exact, axes=1)
+        out[col] = np.asarray(hist, dtype=np.float64).transpose(1, 2, 0)
+    return out
+
+
+def _expected_dense(
+    table: npt.NDArray[np.bool_], n_c: npt.NDArray[np.float64], distances: Sequence[str]
+) -> npt.NDArray[np.float64]:
+    """:func:`_expected_disagreement` by visiting every pair of distinct sets (the general case).
+
     Both distances depend only on ``(|a|, |b|, |a & b|)``: they are tabulated
     once for every such triple and gathered block by block (D is never held
     whole), with the intersections from a float32 matrix product (exact:
-    counts < 2**24).  Cost O(V^2) for V distinct sets, memory O(V).  Returns
-    shape ``(len(distances), n_c.shape[1])``.
+    counts < 2**24).  Cost O(V^2) for V distinct sets, memory O(V).
     """
     n_sets, n_codes = table.shape
     t = table.astype(np.float32)
@@ -422,8 +617,29 @@ def set_alphas_by_coders(
     """Set-valued alpha of several groups of coders (e.g. all of them and every pair) in one pass.
 
     Equal to :func:`binary_set_alpha` on ``data[:, list(group), :]`` for each
-    group; the distinct-set table and the expensive expected-disagreement
-    pass are shared.
+    group; the distinct-set table and the expected-disagreement pass are
+    shared.
+    """
+    return set_alphas(data, weights, [(group, None) for group in coder_sets], distances)
+
+
+UnitSelection = slice | npt.NDArray[np.intp] | None
+
+
+def set_alphas(
+    data: npt.ArrayLike,
+    weights: npt.ArrayLike | None,
+    columns: Sequence[tuple[Sequence[int], UnitSelection]],
+    distances: Sequence[str] = ("masi", "jaccard"),
+) -> list[dict[str, Estimate]]:
+    """Set-valued alpha of several (coder group, units) selections in one pass.
+
+    Each column is a group of coders and the units it covers (a slice, an
+    index array, or ``None`` for all), e.g. all coders on each transcript.
+    Equal to :func:`binary_set_alpha` on ``data[:, list(group), units]`` for
+    each; the distinct sets, the per-unit distances of each coder pair and
+    the expected-disagreement pass are shared, so a hundred transcripts cost
+    about as much as the whole data once.
     """
     for distance in distances:
         if distance not in ("masi", "jaccard"):
@@ -432,85 +648,145 @@ def set_alphas_by_coders(
     n_codes, n_coders, n_units = arr.shape
     w = _as_weights(weights, n_units)
     wf = np.ones(n_units) if w is None else w.astype(np.float64)
-    rated = np.asarray(
-        ~np.isnan(arr).any(axis=0) if n_codes else np.ones((n_coders, n_units), dtype=bool)
-    )
-    groups = [list(g) for g in coder_sets]
-    pairable = [(rated[g].sum(axis=0) >= 2) & (wf > 0) for g in groups]
-    keep = np.logical_or.reduce(pairable) if groups else np.zeros(n_units, dtype=bool)
+    rated = np.ones((n_coders, n_units), dtype=bool)
+    for k in range(n_codes):
+        rated &= ~np.isnan(arr[k])
+    # A slice selects a view (no copy): each column costs in proportion to its units.
+    picks: list[slice | npt.NDArray[np.intp]] = [
+        slice(None) if sel is None else sel for _, sel in columns
+    ]
+    groups = [list(g) for g, _ in columns]
+    pairable = [
+        (rated[:, idx][g].sum(axis=0) >= 2) & (wf[idx] > 0)
+        if g
+        else np.zeros(wf[idx].shape[0], bool)
+        for g, idx in zip(groups, picks)
+    ]
     out: list[dict[str, Estimate] | None] = [
         None if p.any() else {d: Estimate(None, NO_PAIRABLE) for d in distances} for p in pairable
     ]
-    if not keep.any():
+    active = [c for c, o in enumerate(out) if o is None]
+    if not active:
         return [o for o in out if o is not None]
-    sub_rated = rated[:, keep]
-    sub_w = wf[keep]
-    flat = (arr[:, :, keep] == 1.0).transpose(1, 2, 0).reshape(-1, n_codes)  # (coders * U', codes)
-    mask = sub_rated.reshape(-1)
-    ids_rated, table = _set_ids(flat[mask])
-    flat_ids = np.full(mask.shape[0], -1, dtype=np.intp)
-    flat_ids[mask] = ids_rated
-    ids = flat_ids.reshape(n_coders, -1)
-    size = table.sum(axis=1).astype(np.float64)
+    ids, table = _rating_sets(arr, rated)
     n_sets = table.shape[0]
-    active = [g for g, o in enumerate(out) if o is None]
+    size = table.sum(axis=1).astype(np.int64)
+    side = n_codes + 1
+    grid = np.arange(side, dtype=np.float64)
+    lookups = [
+        _distance_from_counts(
+            grid[None, None, :], grid[:, None, None], grid[None, :, None], d
+        ).reshape(-1)
+        for d in distances
+    ]
+    pair_cache: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+
+    def pair_distances(i: int, j: int) -> npt.NDArray[np.float64]:
+        """``(distances, units)``: d(a, b) of coders i and j on each unit (garbage where one did not rate)."""
+        if (i, j) not in pair_cache:
+            a, b = np.maximum(ids[i], 0), np.maximum(ids[j], 0)
+            keys = (size[a] * side + size[b]) * side + _intersections(table, a, b)
+            pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
+        return pair_cache[(i, j)]
+
     n_c = np.zeros((n_sets, len(active)))
-    observed_keys: list[npt.NDArray[np.int64]] = []
-    observed_coef: list[npt.NDArray[np.float64]] = []
-    observed_group: list[npt.NDArray[np.int64]] = []
-    for col, g in enumerate(active):
-        members = groups[g]
-        in_group = sub_rated[members]
+    observed = np.zeros((len(distances), len(active)))
+    for col, c in enumerate(active):
+        members, idx = groups[c], picks[c]
+        in_group = rated[:, idx][members]
+        ok = pairable[c]
         m = in_group.sum(axis=0).astype(np.float64)
-        ok = pairable[g][keep]
-        unit_w = np.where(ok, sub_w, 0.0)
+        unit_w = np.where(ok, wf[idx], 0.0)
         for row, k in enumerate(members):
             sel = in_group[row] & ok
-            n_c[:, col] += np.bincount(ids[k, sel], weights=unit_w[sel], minlength=n_sets)
+            n_c[:, col] += np.bincount(ids[k, idx][sel], weights=unit_w[sel], minlength=n_sets)
+        # Observed disagreement: sum over coder pairs of 2 d(a, b) w_u / (m_u - 1).
         scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
         for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                both = sub_rated[i] & sub_rated[j] & ok
-                a, b = ids[i, both], ids[j, both]
-                differ = a != b
-                observed_keys.append(
-                    np.minimum(a[differ], b[differ]).astype(np.int64) * n_sets
-                    + np.maximum(a[differ], b[differ])
-                )
-                observed_coef.append(scale[both][differ])
-                observed_group.append(np.full(int(differ.sum()), col, dtype=np.int64))
-    # Observed disagreement: sum over coder pairs of 2 d(a, b) w_u / (m_u - 1), aggregated by
-    # distinct (set a, set b, group) so each distance is evaluated once.
-    observed = np.zeros((len(distances), len(active)))
-    if observed_keys:
-        keys = np.concatenate(observed_keys)
-        group_of = np.concatenate(observed_group)
-        uniq, inverse = np.unique(keys * len(active) + group_of, return_inverse=True)
-        coef = np.bincount(
-            inverse.reshape(-1), weights=np.concatenate(observed_coef), minlength=uniq.shape[0]
-        )
-        pair_key, col_of = np.divmod(uniq, len(active))
-        a, b = np.divmod(pair_key, n_sets)
-        inter = np.count_nonzero(table[a] & table[b], axis=1).astype(np.float64)
-        for i, d in enumerate(distances):
-            observed[i] = np.bincount(
-                col_of,
-                weights=coef * _distance_from_counts(inter, size[a], size[b], d),
-                minlength=len(active),
-            )
+            for y in range(x + 1, len(members)):
+                j = members[y]
+                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
+                observed[:, col] += pair_distances(min(i, j), max(i, j))[:, idx] @ weight
     expected = _expected_disagreement(table, n_c, distances)
-    for col, g in enumerate(active):
+    for col, c in enumerate(active):
         n = n_c[:, col].sum()
         if np.count_nonzero(n_c[:, col]) <= 1:
-            out[g] = {d: Estimate(None, NO_VARIATION) for d in distances}
+            out[c] = {d: Estimate(None, NO_VARIATION) for d in distances}
             continue
         result: dict[str, Estimate] = {}
-        for i, d in enumerate(distances):
-            e = expected[i, col]
+        for t, d in enumerate(distances):
+            e = expected[t, col]
             result[d] = (
                 Estimate(None, NO_VARIATION)
                 if e == 0
-                else Estimate(float(1.0 - (n - 1.0) * observed[i, col] / e))
+                else Estimate(float(1.0 - (n - 1.0) * observed[t, col] / e))
             )
-        out[g] = result
+        out[c] = result
     return [o for o in out if o is not None]
+
+
+def _rating_sets(
+    arr: npt.NDArray[np.float64], rated: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
+    """Each rating's distinct set (``-1`` where not rated) and the distinct sets as a (V, codes) table.
+
+    With up to 62 codes a rating's set is a bit mask; up to 24 codes the
+    distinct masks are found by counting instead of sorting.
+    """
+    n_codes, n_coders, n_units = arr.shape
+    ids = np.full((n_coders, n_units), -1, dtype=np.intp)
+    if n_codes > 62:
+        flat = (arr == 1.0).transpose(1, 2, 0).reshape(-1, n_codes)
+        mask = rated.reshape(-1)
+        ids_rated, table = _set_ids(flat[mask])
+        ids.reshape(-1)[mask] = ids_rated
+        return ids, table
+    keys = code_bits(arr)
+    rated_keys = keys[rated]
+    if n_codes <= 24:
+        present = np.bincount(rated_keys, minlength=1 << n_codes) > 0
+        uniq = np.flatnonzero(present)
+        remap = np.cumsum(present) - 1
+        ids[rated] = remap[rated_keys]
+    else:
+        uniq, inverse = np.unique(rated_keys, return_inverse=True)
+        ids[rated] = inverse.reshape(-1)
+    return ids, unpack_bits(uniq, n_codes).T
+
+
+def code_bits(data: npt.ArrayLike) -> npt.NDArray[np.int64]:
+    """``(coders, units)`` bit masks: bit c set where the coder applied code c (at most 62 codes).
+
+    A rating as one integer: set operations on whole ratings (intersections,
+    what one coder applied and the other did not) become bit operations.
+    """
+    arr = _validate(data)
+    n_codes, n_coders, n_units = arr.shape
+    if n_codes > 62:
+        raise ValueError(f"code_bits takes at most 62 codes, got {n_codes}")
+    keys = np.zeros((n_coders, n_units), dtype=np.int64)
+    for k in range(n_codes):  # one code at a time: small temporaries, no (codes x ...) copy
+        keys |= (arr[k] == 1.0).astype(np.int64) << k
+    return keys
+
+
+def unpack_bits(masks: npt.NDArray[np.int64], n_codes: int) -> npt.NDArray[np.bool_]:
+    """``(codes, len(masks))``: the bits of each mask, code c in row c."""
+    return ((masks[None, :] >> np.arange(n_codes, dtype=np.int64)[:, None]) & 1).astype(bool)
+
+
+def _intersections(
+    table: npt.NDArray[np.bool_], a: npt.NDArray[np.intp], b: npt.NDArray[np.intp]
+) -> npt.NDArray[np.int64]:
+    """``|set a & set b|`` for index arrays into the distinct-set table."""
+    n_codes = table.shape[1]
+    if n_codes <= 62:
+        bits = np.int64(1) << np.arange(n_codes, dtype=np.int64)
+        masks: npt.NDArray[np.int64] = table.astype(np.int64) @ bits
+        return _popcount(np.bitwise_and(masks[a], masks[b]))
+    packed = np.packbits(table, axis=1)
+    out = np.zeros(a.shape, dtype=np.int64)
+    for start in range(0, a.size, 65536):
+        both = packed[a[start : start + 65536]] & packed[b[start : start + 65536]]
+        out[start : start + 65536] = np.unpackbits(both, axis=1).sum(axis=1)
+    return out

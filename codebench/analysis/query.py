@@ -157,7 +157,11 @@ class Evaluation:
         try:
             code = self.project.code(leaf.text)
         except NotFound as error:
-            raise QueryError(f"{self.expression}: {error} at column {leaf.column}") from None
+            # The column goes with the name, before a list of candidates.
+            name, ambiguous, candidates = str(error).partition(" is ambiguous: ")
+            where = f" at column {leaf.column}"
+            said = f"{name}{where}{ambiguous}{candidates}" if ambiguous else f"{error}{where}"
+            raise QueryError(f"{self.expression}: {said}") from None
         if not leaf.descendants:
             return [code]
         children: dict[int | None, list[Code]] = {}

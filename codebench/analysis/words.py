@@ -1,7 +1,8 @@
 """Word frequencies and n-grams: the words people use, overall or per code, attribute or speaker.
 
 Words are runs of Unicode letters and digits, case folded; numbers alone
-and one-letter words are not ranked (nor do they start or end an n-gram). Only codable segments count (what
+and one-letter words are not ranked, nor are numbers spelled out
+(:data:`NUMBER_WORDS`, on the default stop list) (nor do they start or end an n-gram). Only codable segments count (what
 participants said, not the interviewer's questions). Single words on the
 stop list are left out, and an n-gram is left out when it starts or ends
 with one ("of the ethos" is not a phrase worth ranking; "ethos of the
@@ -217,6 +218,53 @@ DEFAULT_STOP_WORDS = frozenset(
         "ok",
     ]
 )
+#: Numbers spelled out ("two hundred", "six per cent") are figures, not themes:
+#: on the built-in list so they do not crowd the ranking (a project can
+#: remove any of them with ``stop-words --remove``).
+NUMBER_WORDS = frozenset(
+    [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "hundreds",
+        "thousand",
+        "thousands",
+        "million",
+        "millions",
+        "billion",
+        "billions",
+        "per",
+        "cent",
+        "percent",
+    ]
+)
+DEFAULT_STOP_WORDS = DEFAULT_STOP_WORDS | NUMBER_WORDS
 
 
 @dataclass(frozen=True)
@@ -267,12 +315,12 @@ def edit_stop_words(
     """Add words to and remove words from the project's stop list; returns the new list."""
     edits: dict[str, list[str]] = {"add": [], "remove": []} if reset else _edits(project)
     for word in add:
-        w = _one_word(word)
+        w = one_word(word)
         edits["remove"] = [x for x in edits["remove"] if x != w]
         if w not in DEFAULT_STOP_WORDS and w not in edits["add"]:
             edits["add"].append(w)
     for word in remove:
-        w = _one_word(word)
+        w = one_word(word)
         edits["add"] = [x for x in edits["add"] if x != w]
         if w in DEFAULT_STOP_WORDS and w not in edits["remove"]:
             edits["remove"].append(w)
@@ -280,7 +328,8 @@ def edit_stop_words(
     return stop_words(project)
 
 
-def _one_word(word: str) -> str:
+def one_word(word: str) -> str:
+    """The word as the stop list holds it (case folded); a phrase is refused."""
     found = _WORD.findall(word.casefold())
     if len(found) != 1:
         raise ScopeError(f"{word!r} is not one word (letters and digits)")

@@ -80,6 +80,12 @@ def _split(value: str | None) -> list[str] | None:
     "--coders", help="Comma-separated coders to compare (default: every human coder who has coded)."
 )
 @click.option(
+    "--round",
+    "round_ref",
+    default=None,
+    help="Only this reliability round (number or name): its sample's units and its coders.",
+)
+@click.option(
     "--codes",
     help="Comma-separated codes (numbers or names) to compare (default: the whole codebook).",
 )
@@ -88,7 +94,8 @@ def _split(value: str | None) -> list[str] | None:
     type=click.Choice(["segment", "turn", "character"]),
     default="segment",
     show_default=True,
-    help="What a unit is: a codable segment, a speaker turn, or a character (NVivo-style).",
+    help="What a unit is: a codable segment, a speaker turn, or a character (character-level "
+    "kappa in the style of NVivo, plus Krippendorff's unitizing alpha uα on the coded stretches).",
 )
 @click.option(
     "--min-overlap",
@@ -153,6 +160,7 @@ def _split(value: str | None) -> list[str] | None:
 @handle_errors
 def agreement(
     ctx: Context,
+    round_ref: str | None,
     coders: str | None,
     codes: str | None,
     unit: str,
@@ -184,6 +192,7 @@ def agreement(
       codebench agreement --coders alice,bob --format json -o agreement.json
       codebench agreement --unit character --level 1 --seed 7 --format md
       codebench agreement --against-consensus
+      codebench agreement --round 1 -o round-1.md
     """
     from codebench.agreement.reliability_data import DEFAULT
     from codebench.agreement.report import agreement_report
@@ -211,6 +220,7 @@ def agreement(
             seed=seed,
             against_consensus=against_consensus,
             consensus_name=consensus_name,
+            round=round_ref,
         )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # transcript names, code names, notes
@@ -247,7 +257,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     elif fmt == "table":
         from codebench.agreement.render_rich import print_report
 
-        print_report(report, console())
+        print_report(report, console(markup=False, emoji=False))
     else:
         payload = agreement_output.render(report, fmt)
         if isinstance(payload, str):
@@ -265,6 +275,12 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     "--include-unfinished",
     is_flag=True,
     help="Also transcripts not yet marked done (up to each coder's last coding).",
+)
+@click.option(
+    "--round",
+    "round_ref",
+    default=None,
+    help="Only this reliability round (number or name): its sample's transcripts (and its first two coders by default).",
 )
 @click.option("--undecided", is_flag=True, help="Only disagreements not yet adjudicated.")
 @click.option(
@@ -285,6 +301,7 @@ def disagreements(
     ctx: Context,
     code: str | None,
     coders: str | None,
+    round_ref: str | None,
     include_unfinished: bool,
     undecided: bool,
     consensus_name: str,
@@ -301,16 +318,28 @@ def disagreements(
     Examples:
       codebench disagreements --code 04.1
       codebench disagreements --coders alice,bob,cara --undecided --format csv
+      codebench disagreements --round 1 --coders alice,carol
     """
     from codebench.agreement.consensus import list_disagreements
 
     with ctx.open(write=False) as project:
+        pair = _split(coders)
+        scope: set[int] | None = None
+        if round_ref is not None:
+            from codebench.design.rounds import get_round, round_transcripts
+
+            chosen = get_round(project, round_ref)
+            scope = {t.id for t in round_transcripts(project, chosen)}
+            pair = pair or [c.name for c in chosen.coders[:2]]
+            if fmt == "table":
+                say(f"Disagreements in {chosen.label}.")
         items = list_disagreements(
             project,
-            _split(coders),
+            pair,
             code,
             include_unfinished=include_unfinished,
             consensus_name=consensus_name,
+            transcript_ids=scope,
         )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # the segments' text, speakers, transcript names

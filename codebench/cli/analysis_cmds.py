@@ -426,16 +426,39 @@ def stop_words_cmd(
       codebench stop-words --add council --add service
       codebench stop-words --remove well
     """
-    from codebench.analysis.words import edit_stop_words, stop_words
+    from codebench.analysis.words import edit_stop_words, one_word, stop_words
 
     editing = bool(add or remove or reset)
     with ctx.open(write=editing) as project:
+        before = stop_words(project)
         words = (
-            edit_stop_words(project, list(add), list(remove), reset=reset)
-            if editing
-            else stop_words(project)
+            edit_stop_words(project, list(add), list(remove), reset=reset) if editing else before
         )
     say(" ".join(sorted(words)))
+    if editing:
+        say(
+            _stop_word_changes(
+                before, words, [one_word(w) for w in add], [one_word(w) for w in remove]
+            )
+        )
+
+
+def _stop_word_changes(
+    before: set[str], after: set[str], added: list[str], removed: list[str]
+) -> str:
+    """One line saying what an edit of the stop list did, and which words it left as they were."""
+    parts = [f"{len(after)} stop words"]
+    if after - before:
+        parts.append("now left out: " + ", ".join(sorted(after - before)))
+    if before - after:
+        parts.append("now counted: " + ", ".join(sorted(before - after)))
+    already = sorted({w for w in added if w in before})
+    absent = sorted({w for w in removed if w not in before})
+    if already:
+        parts.append("already on the list: " + ", ".join(already))
+    if absent:
+        parts.append("not on the list (nothing to remove): " + ", ".join(absent))
+    return "; ".join(parts) + "."
 
 
 @click.command(

@@ -106,6 +106,7 @@ def register() -> None:
         pseudonym_cmds,
         refi_cmds,
         report_cmds,
+        round_cmds,
         tui_cmd,
     )
 
@@ -118,6 +119,7 @@ def register() -> None:
         refi_cmds,
         agreement_cmds,
         design_cmds,
+        round_cmds,
         report_cmds,
         analysis_cmds,
         pseudonym_cmds,

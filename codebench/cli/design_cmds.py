@@ -129,6 +129,11 @@ def assignments_cmd(ctx: Context, coder: str | None, fmt: str) -> None:
 )
 @click.option("--coders", required=True, help="Comma-separated coders who double-code the sample.")
 @click.option("--name", default=None, help="Name of the sample (default: sample-N).")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Leave out every transcript an earlier sample drew (a new round's sample).",
+)
 @by_option
 @format_option("table", "json")
 @pass_ctx
@@ -140,6 +145,7 @@ def sample_cmd(
     seed: int | None,
     coders: str,
     name: str | None,
+    fresh: bool,
     by: str | None,
     fmt: str,
 ) -> None:
@@ -153,13 +159,14 @@ def sample_cmd(
     Examples:
       codebench sample --fraction 0.2 --stratify role --seed 7 --coders bob
       codebench sample --fraction 0.25 --coders bob,carol --name round-1 --format json
+      codebench sample --fresh --fraction 0.25 --coders bob,carol --name round-2
     """
     from codebench.design.sample import draw_sample
 
     names = [c.strip() for c in coders.split(",") if c.strip()]
     with ctx.open() as project:
         drawn = draw_sample(
-            project, fraction, names, stratify=stratify, seed=seed, name=name, by=by
+            project, fraction, names, stratify=stratify, seed=seed, name=name, by=by, fresh=fresh
         )
     _print_samples([drawn], fmt)
 

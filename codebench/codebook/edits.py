@@ -38,6 +38,52 @@ CodeRef = Code | str | int
 
 
 @dataclass(frozen=True)
+class EditReason:
+    """Why a codebook edit was made: a written reason, and the confusion and round behind it.
+
+    A reliability round shows which codes coders confused; the edit that
+    answers a confusion says so, so the methods appendix can list, for each
+    code below threshold, what was done about it. Stored in the edit's event
+    payload (``reason``, ``confusion``, ``round``), never in a table of its own.
+    """
+
+    reason: str = ""
+    confusion: tuple[str, str] | None = None
+    """The two codes (numbers, names or GUIDs) whose confusion prompted the edit."""
+    round: int | None = None
+    """The number of the round that showed it."""
+
+
+def _reason_payload(project: Project, why: EditReason | None) -> dict[str, Any]:
+    """The payload keys an edit carries for its reason, and the codebook version it made.
+
+    Every edit records ``codebook_version`` (the version the codebook is at
+    after it, see :mod:`codebench.store.codebook_versions`), so the edits that
+    made a version can be listed beside its snapshot.
+    """
+    from codebench.store import codebook_versions as version_sql
+    from codebench.store import rounds as round_sql
+
+    out: dict[str, Any] = {"codebook_version": version_sql.current_version(project.db)}
+    if why is None:
+        return out
+    reason = safe_text(" ".join((why.reason or "").split()))
+    if reason:
+        out["reason"] = reason
+    if why.confusion is not None:
+        pair = [_fresh(project, ref) for ref in why.confusion]
+        if pair[0].id == pair[1].id:
+            raise CodebookError(f"--confusion names {pair[0].label!r} twice: name two codes")
+        out["confusion"] = [c.guid for c in pair]
+        out["confusion_labels"] = [c.label for c in pair]
+    if why.round is not None:
+        if not round_sql.round_exists(project.db, why.round):
+            raise CodebookError(f"--round {why.round}: no such round (see `codebench round list`)")
+        out["round"] = why.round
+    return out
+
+
+@dataclass(frozen=True)
 class MergePreview:
     """What :func:`merge_codes` would do, for the confirmation prompt."""
 
@@ -123,6 +169,7 @@ def add_code(
     exclusion: str = "",
     example: str = "",
     colour: str | None = None,
+    why: EditReason | None = None,
 ) -> Code:
     """Add a code under ``parent`` (``None``: top level), after its last sibling.
 
@@ -160,18 +207,30 @@ def add_code(
         event_sql.log(
             project.db,
             "code.add",
-            {"guid": guid, "parent": parent_code.guid if parent_code else None, "after": values},
+            {
+                "guid": guid,
+                "parent": parent_code.guid if parent_code else None,
+                "after": values,
+                **_reason_payload(project, why),
+            },
             coder_id=k.id,
         )
     return project.code_by_id(code_id)
 
 
-def edit_code(project: Project, coder: str | Coder, code: CodeRef, **fields: Any) -> Code:
+def edit_code(
+    project: Project,
+    coder: str | Coder,
+    code: CodeRef,
+    *,
+    why: EditReason | None = None,
+    **fields: Any,
+) -> Code:
     """Change a code's name, number, guidance texts, colour or shortcut.
 
     Only fields that actually change are written and logged (``before`` and
     ``after``); an edit that changes nothing writes no event. The GUID never
-    changes.
+    changes. ``why`` records the reason and the confusion behind the edit.
     """
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
@@ -205,6 +264,7 @@ def edit_code(project: Project, coder: str | Coder, code: CodeRef, **fields: Any
                 "guid": current.guid,
                 "before": {f: getattr(current, f) for f in values},
                 "after": values,
+                **_reason_payload(project, why),
             },
             coder_id=k.id,
         )
@@ -315,7 +375,14 @@ def place_code(project: Project, code: Code, parent: Code | None, index: int) ->
     _place(project, code, parent_id, index)
 
 
-def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: CodeRef) -> int:
+def merge_codes(
+    project: Project,
+    coder: str | Coder,
+    source: CodeRef,
+    target: CodeRef,
+    *,
+    why: EditReason | None = None,
+) -> int:
     """Fold ``source`` into ``target``; returns how many codings were recoded.
 
     Every coding of ``source`` becomes a coding of ``target`` (a coding
@@ -351,6 +418,7 @@ def merge_codes(project: Project, coder: str | Coder, source: CodeRef, target: C
                 "children": [c.guid for c in children],
                 "before": {"archived": src.archived},
                 "after": {"archived": True},
+                **_reason_payload(project, why),
             },
             coder_id=k.id,
         )

@@ -186,6 +186,20 @@ class CodingSession:
                 if self.segments[index].codable:
                     self.coded += 1
 
+    def count_with_subcodes(self, code_id: int) -> int | None:
+        """Segments here carrying the code or any code under it (``None`` for a code
+        without sub-codes): the number reports show when they roll codes up, beside the
+        sidebar's count of the code as applied."""
+        below = {code_id}
+        grew = True
+        while grew:
+            more = {c.id for c in self.codes if c.parent_id in below} - below
+            grew = bool(more)
+            below |= more
+        if below == {code_id}:
+            return None
+        return sum(1 for codes in self.own if not below.isdisjoint(codes))
+
     def load_memos(self) -> None:
         """(Re)read the memo markers: own memos, plus others' when blind mode is off."""
         with friendly_errors(self.project, self.transcript):

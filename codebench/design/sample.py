@@ -16,13 +16,18 @@ least one, so no stratum is left out), chosen as the first ones of
 ``numpy.random.default_rng(seed).permutation(N)``, one generator drawing the
 strata in turn. Without a seed, one is drawn from the operating system and
 stored, so every draw is reproducible.
+
+A *fresh* sample (``fresh=True``, ``codebench sample --fresh``) leaves every
+transcript drawn by an earlier sample out of the population before drawing:
+each reliability round codes units nobody has discussed yet (see
+:mod:`codebench.design.rounds`). The draw records what it left out.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -90,14 +95,28 @@ class Sample:
 
 
 def plan_sample(
-    project: Project, fraction: float, *, stratify: str | None = None, seed: int | None = None
+    project: Project,
+    fraction: float,
+    *,
+    stratify: str | None = None,
+    seed: int | None = None,
+    exclude: Collection[str] = (),
 ) -> tuple[int, list[Stratum]]:
-    """The draw (see the module docstring), without recording or assigning it: ``(seed, strata)``."""
+    """The draw (see the module docstring), without recording or assigning it: ``(seed, strata)``.
+
+    ``exclude`` names transcripts left out of the population (a fresh sample's earlier draws).
+    """
     if not 0.0 < fraction <= 1.0:
         raise CodebenchError(f"--fraction must be in (0, 1], got {fraction}")
     transcripts = project.transcripts()
     if not transcripts:
         raise CodebenchError("no transcripts to sample (import some first)")
+    if exclude:
+        transcripts = [t for t in transcripts if t.name not in exclude]
+        if not transcripts:
+            raise CodebenchError(
+                "no transcript is left for a fresh sample: earlier samples drew every one"
+            )
     if stratify is not None and not any(stratify in t.attributes for t in transcripts):
         keys = sorted({k for t in transcripts for k in t.attributes}) or ["none yet"]
         raise CodebenchError(
@@ -130,11 +149,16 @@ def draw_sample(
     seed: int | None = None,
     name: str | None = None,
     by: str | None = None,
+    fresh: bool = False,
 ) -> Sample:
-    """Draw a sample, assign it (whole transcripts) to each of ``coders``, and record the draw."""
+    """Draw a sample, assign it (whole transcripts) to each of ``coders``, and record the draw.
+
+    ``fresh`` leaves out every transcript an earlier sample drew.
+    """
     if not coders:
         raise CodebenchError("name the coder(s) who double-code the sample: --coders bob")
-    seed, strata = plan_sample(project, fraction, stratify=stratify, seed=seed)
+    earlier = sorted({t for s in samples(project) for t in s.transcripts}) if fresh else []
+    seed, strata = plan_sample(project, fraction, stratify=stratify, seed=seed, exclude=earlier)
     taken = assignment_sql.sample_names(project.db)
     if name is None:
         n = len(taken) + 1
@@ -159,6 +183,8 @@ def draw_sample(
         assign(project, coder, drawn, by=lead)
     with project.transaction():
         body = sample.as_json()
+        if fresh:
+            body["excluded"] = earlier
         assignment_sql.insert_sample(
             project.db,
             name,

@@ -8,8 +8,13 @@ changed. Kinds, in file order:
 
 ``header`` (format and version), ``meta``, ``coder``, ``code`` (parents
 before children), ``transcript`` (with its full text), ``attribute``,
-``segment``, ``coding``, ``memo``, ``status``, ``event`` (log order, payload
-as a JSON object).
+``segment``, ``coding`` (with the codebook version it was made under),
+``codebook_version`` (each version's snapshot), ``memo``, ``status``,
+``event`` (log order, payload as a JSON object). Assignments, samples and
+rounds have no records of their own: their events (``assignment.set``,
+``sample.draw``, ``round.start``, ``round.close``) travel in the log, but an
+import does not rebuild the tables from them. A dump from before codebook
+versions (codings without ``codebook_version``) imports as version 1.
 
 :func:`import_jsonl` into an empty project rebuilds it exactly: exporting the
 rebuilt project gives the same bytes, events and timestamps included. Into a
@@ -58,6 +63,7 @@ KINDS = (
     "attribute",
     "segment",
     "coding",
+    "codebook_version",
     "memo",
     "status",
     "event",
@@ -98,6 +104,11 @@ def _records(project: Project) -> Iterator[dict[str, Any]]:
         )
         if kind == "code":
             rows = iter(_codes_in_tree_order(list(rows)))
+        elif kind == "codebook_version":
+            # A project that never left its first version writes none: the import rebuilds
+            # version 1 from the codebook it carries (its only version's snapshot is that).
+            found = list(rows)
+            rows = iter(found if len(found) > 1 else [])
         shape = _SHAPE.get(kind)
         for row in rows:
             record = shape(row) if shape else row
@@ -205,7 +216,12 @@ def _canonical(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True)
 
 
+def _shape_version(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "snapshot": json.loads(row["snapshot"])}
+
+
 _SHAPE = {
+    "codebook_version": _shape_version,
     "code": _shape_code,
     "segment": _shape_segment,
     "memo": _shape_memo,
@@ -348,6 +364,13 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
         "code": (_S,),
         "coder": (_S,),
         "created_at": (_S,),
+        "codebook_version": (_I,),
+    },
+    "codebook_version": {
+        "number": (_I,),
+        "snapshot": (list,),
+        "created_at": (_S,),
+        "updated_at": (_S,),
     },
     "memo": {
         "guid": (_S,),
@@ -429,6 +452,8 @@ _decode = json.JSONDecoder(parse_constant=_no_constant, object_pairs_hook=_uniqu
 _KEYSETS: dict[str, frozenset[str]] = {
     kind: frozenset({"type", *fields}) for kind, fields in _FIELDS.items()
 }
+#: A coding from a dump written before codebook versions: version 1.
+_KEYSET_OLD_CODING = frozenset(_KEYSETS["coding"] - {"codebook_version"})
 _KEYSETS_EVENT = (
     frozenset(_KEYSETS["event"] - {"payload_text"}),
     frozenset(_KEYSETS["event"] - {"payload"}),
@@ -456,6 +481,9 @@ def _parse_line(path: Path, number: int, line: str) -> dict[str, Any]:
             f"{path}:{number}: unknown record type {kind!r} (expected one of: header, {', '.join(KINDS)})"
         )
     keys = record.keys()
+    if kind == "coding" and keys == _KEYSET_OLD_CODING:
+        record["codebook_version"] = 1
+        keys = record.keys()
     if not (keys == _KEYSETS[kind] or (kind == "event" and keys in _KEYSETS_EVENT)):
         _explain_keys(path, number, kind, record)
     for key, value in record.items():
@@ -839,12 +867,65 @@ class _Loader:
             if key in seen:
                 raise self.fail(n, "the same coding appears twice")
             seen.add(key)
-            rows.append((*key, r["created_at"]))
+            if r["codebook_version"] < 1:
+                raise self.fail(
+                    n, f"codebook version {r['codebook_version']} (versions start at 1)"
+                )
+            rows.append((*key, r["created_at"], r["codebook_version"]))
         bulk.insert_many(
             self.db,
             "codings",
-            ("coder_id", "code_id", "transcript_id", "start_char", "end_char", "created_at"),
+            (
+                "coder_id",
+                "code_id",
+                "transcript_id",
+                "start_char",
+                "end_char",
+                "created_at",
+                "codebook_version",
+            ),
             rows,
+        )
+        self._load_versions({v for *_k, v in rows})
+
+    def _load_versions(self, used: set[int]) -> None:
+        """The dump's codebook versions, replacing the new project's first; or version 1 as loaded.
+
+        A version with codings counts as coded since its snapshot (the next
+        change to the codebook opens a new version); a dump without versions
+        gets version 1, the codebook it carries.
+        """
+        from codebench.store import codebook_versions as version_sql
+
+        items = self.by_kind["codebook_version"]
+        _unique(self, items, lambda r: r["number"], "codebook version")
+        numbers = {r["number"] for _n, r in items}
+        for n, r in items:
+            if r["number"] < 1:
+                raise self.fail(n, f"codebook version {r['number']} (versions start at 1)")
+            if not all(type(c) is dict and type(c.get("guid")) is str for c in r["snapshot"]):
+                raise self.fail(n, "a codebook version's snapshot must be a list of codes")
+        missing = sorted(used - numbers) if items else sorted(used - {1})
+        if missing:
+            raise self.fail(
+                items[0][0] if items else 1,
+                f"codings carry codebook version {missing[0]}, which the dump does not hold",
+            )
+        version_sql.replace_versions(
+            self.db,
+            [
+                (
+                    r["number"],
+                    [
+                        {k: safe_text(v) if isinstance(v, str) else v for k, v in c.items()}
+                        for c in r["snapshot"]
+                    ],
+                    r["created_at"],
+                    r["updated_at"],
+                )
+                for _n, r in items
+            ],
+            used,
         )
 
     def _load_memos(self) -> None:

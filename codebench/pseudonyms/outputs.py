@@ -77,6 +77,14 @@ def jsonl_records(
             out["sha256"] = hashlib.sha256(mapped.text.encode("utf-8")).hexdigest()
             yield out
             continue
+        if kind == "codebook_version":  # each code of the snapshot, as a code record is mapped
+            out = dict(record)
+            out["snapshot"] = [
+                _strings(code, pseudonymiser, None, skip=frozenset({"guid", "parent", "number"}))
+                for code in record["snapshot"]
+            ]
+            yield out
+            continue
         scope = maps.get(record.get("transcript") or "")
         out = _strings(record, pseudonymiser, scope[0] if scope else None)
         if kind in ("segment", "coding") and scope is not None:

@@ -47,7 +47,7 @@ def tables_docx(title: str, tables: list[Table]) -> bytes:
     document = Document()
     document.add_heading(title, level=0)
     for table in tables:
-        add_table(document, table, level=1)
+        add_table(document, table, level=1, heading=len(tables) > 1 or table.title != title)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -65,10 +65,12 @@ def _add(document: Any, report: Any, level: int, **view: Any) -> None:
             add_table(document, table, level if level else 1)
 
 
-def add_table(document: Any, table: Table, level: int = 1) -> None:
+def add_table(document: Any, table: Table, level: int = 1, *, heading: bool = True) -> None:
+    """The table under its heading (unless the document's title already says it)."""
     from docx.shared import Pt
 
-    document.add_heading(_t(table.title), level=level)
+    if heading:
+        document.add_heading(_t(table.title), level=level)
     columns = table.display_columns()
     grid = document.add_table(rows=1, cols=len(columns))
     grid.style = "Light Grid Accent 1"

@@ -77,7 +77,13 @@ def _page(heading: str, meta: str, body: str) -> str:
 
 def tables_html(title: str, tables: list[Table]) -> str:
     """A complete HTML page of ``tables`` (for tables that are not one of the reports)."""
-    return _page(title, "", "<section>\n" + "".join(table_html(t) for t in tables) + "</section>\n")
+    return _page(
+        title,
+        "",
+        "<section>\n"
+        + "".join(table_html(t, heading=len(tables) > 1 or t.title != title) for t in tables)
+        + "</section>\n",
+    )
 
 
 def section(report: Any, **view: Any) -> str:
@@ -119,7 +125,10 @@ def frequency_chart(
     )
 
 
-def table_html(table: Table, heat: dict[tuple[int, str], float] | None = None) -> str:
+def table_html(
+    table: Table, heat: dict[tuple[int, str], float] | None = None, *, heading: bool = True
+) -> str:
+    """The table with its heading (unless the page's title already says it) and notes."""
     columns = table.display_columns()
     head = "".join(f'<th{_num(c.kind)} scope="col">{_escape(c.label)}</th>' for c in columns)
     body = []
@@ -135,7 +144,8 @@ def table_html(table: Table, heat: dict[tuple[int, str], float] | None = None) -
         body.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f'<p class="note">{_escape(n)}</p>' for n in table.notes)
     return (
-        f'<h2>{_escape(table.title)}</h2>\n<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        (f"<h2>{_escape(table.title)}</h2>\n" if heading else "")
+        + f'<div class="scroll"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
         + "\n".join(body)
         + f"\n</tbody>\n</table></div>\n{notes}\n"
     )

@@ -52,14 +52,14 @@ def tables_markdown(title: str, tables: list[Table]) -> str:
     """A titled Markdown document of ``tables`` (for tables that are not one of the reports)."""
     out = [f"# {_escape(title)}", ""]
     for table in tables:
-        out += table_blocks(table, level=2)
+        out += table_blocks(table, level=2, heading=len(tables) > 1 or table.title != title)
     return "\n".join(out).rstrip() + "\n"
 
 
-def table_blocks(table: Table, level: int = 2) -> list[str]:
-    """A heading, a pipe table and the notes as an italic paragraph."""
+def table_blocks(table: Table, level: int = 2, *, heading: bool = True) -> list[str]:
+    """A heading (unless the document's title already says it), a pipe table and the notes."""
     columns = table.display_columns()
-    out = [f"{'#' * level} {_escape(table.title)}", ""]
+    out = [f"{'#' * level} {_escape(table.title)}", ""] if heading else []
     out.append("| " + " | ".join(_escape(c.label) for c in columns) + " |")
     out.append("|" + "|".join("---:" if c.kind != "text" else "---" for c in columns) + "|")
     for row in table.rows:

@@ -276,7 +276,8 @@ KEYED_COLUMNS: dict[str, tuple[str, ...]] = {
         "paragraph",
         "timestamp",
     ),
-    "coding": ("transcript", "start", "end", "code", "coder", "created_at"),
+    "coding": ("transcript", "start", "end", "code", "coder", "created_at", "codebook_version"),
+    "codebook_version": ("number", "snapshot", "created_at", "updated_at"),
     "memo": (
         "guid",
         "author",
@@ -318,9 +319,13 @@ _KEYED_SQL = {
         " FROM segments AS s JOIN transcripts AS t ON t.id = s.transcript_id ORDER BY t.guid, s.ordinal"
     ),
     "coding": (
-        "SELECT t.guid, c.start_char, c.end_char, d.guid, k.guid, c.created_at FROM codings AS c"
+        "SELECT t.guid, c.start_char, c.end_char, d.guid, k.guid, c.created_at, c.codebook_version"
+        " FROM codings AS c"
         " JOIN transcripts AS t ON t.id = c.transcript_id JOIN codes AS d ON d.id = c.code_id"
         " JOIN coders AS k ON k.id = c.coder_id ORDER BY t.guid, c.start_char, c.end_char, d.guid, k.guid"
+    ),
+    "codebook_version": (
+        "SELECT number, snapshot, created_at, updated_at FROM codebook_versions ORDER BY number"
     ),
     "memo": (
         "SELECT m.guid, a.guid, t.guid, st.guid, s.ordinal, d.guid, ck.guid, cd.guid, ct.guid,"

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 from codebench.ids import now
 from codebench.models import Code
+from codebench.store import codebook_versions as versions
 from codebench.store import rows
 
 EDITABLE = (
@@ -21,6 +22,8 @@ EDITABLE = (
     "colour",
     "shortcut",
 )
+#: Columns whose change leaves what the codebook says as it was (no new codebook version).
+COSMETIC = frozenset({"colour", "shortcut", "position"})
 
 
 def list_codes(db: sqlite_utils.Database, *, include_archived: bool = False) -> list[Code]:
@@ -75,6 +78,7 @@ def insert_code(db: sqlite_utils.Database, values: dict[str, Any]) -> int:
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
     cursor = db.execute(f"INSERT INTO codes ({columns}) VALUES ({marks})", list(values.values()))
+    versions.note_change(db)
     return int(cursor.lastrowid or 0)
 
 
@@ -90,6 +94,8 @@ def update_code(db: sqlite_utils.Database, code_id: int, values: dict[str, Any])
         return
     assignments = ", ".join(f"{column} = ?" for column in values)
     db.execute(f"UPDATE codes SET {assignments} WHERE id = ?", [*values.values(), code_id])
+    if not set(values) <= COSMETIC:
+        versions.note_change(db)
 
 
 def children_of(db: sqlite_utils.Database, code_id: int) -> list[int]:
@@ -180,6 +186,7 @@ def set_archived(db: sqlite_utils.Database, code_ids: list[int], archived: bool)
     db.conn.executemany(
         "UPDATE codes SET archived = ? WHERE id = ?", [(int(archived), cid) for cid in code_ids]
     )
+    versions.note_change(db)
 
 
 def codings_of_code(db: sqlite_utils.Database, code_id: int) -> list[dict[str, Any]]:
@@ -251,6 +258,7 @@ def code_references(db: sqlite_utils.Database, code_id: int) -> int:
 def delete_code(db: sqlite_utils.Database, code_id: int) -> None:
     """Delete an unreferenced code (only undoing its addition does this; see ``code_references``)."""
     db.execute("DELETE FROM codes WHERE id = ?", [code_id])
+    versions.note_change(db)
 
 
 def merge_duplicates(

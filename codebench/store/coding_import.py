@@ -17,6 +17,8 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from codebench.store.codebook_versions import CURRENT as CURRENT_VERSION
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -45,8 +47,8 @@ def insert_codings(
 ) -> None:
     """Insert ``(coder_id, code_id, transcript_id, start, end, created_at)`` rows; duplicates are skipped."""
     db.conn.executemany(
-        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
+        f" codebook_version) VALUES (?, ?, ?, ?, ?, ?, {CURRENT_VERSION}) ON CONFLICT DO NOTHING",
         rows,
     )
 

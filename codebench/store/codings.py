@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 from codebench.ids import now
 from codebench.models import Coding
 from codebench.store import rows
+from codebench.store.codebook_versions import CURRENT as CURRENT_VERSION
 
 
 def insert_coding(
@@ -23,7 +24,8 @@ def insert_coding(
 ) -> int | None:
     """Insert a coding; returns its id, or ``None`` if the identical coding exists."""
     cursor = db.execute(
-        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
+        f" codebook_version) VALUES (?, ?, ?, ?, ?, ?, {CURRENT_VERSION})"
         " ON CONFLICT DO NOTHING",
         [coder_id, code_id, transcript_id, start, end, created_at or now()],
     )

@@ -131,6 +131,9 @@ def _check_file(path: Path, *, create: bool) -> str | None:
     """
     if path.is_dir():
         raise ProjectError(f"{path}: is a folder, not a project file")
+    if path.exists() and not path.is_file():
+        # A named pipe or a device: SQLite would block on it or fail obscurely.
+        raise ProjectError(f"{path}: not a regular file (a pipe or a device), not a project file")
     folder = path.parent
     if not path.exists():
         if not create:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codebench.store.bulk import SOURCE, schema_name, table_name
+from codebench.store.codebook_versions import CURRENT as CURRENT_VERSION
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -364,9 +365,10 @@ def copy_codings(
     db.conn.execute(
         f"""
         {tr.with_clause()}
-        INSERT INTO main.codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)
+        INSERT INTO main.codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,
+                                  codebook_version)
         SELECT {tr.values["coder_id"]}, {tr.values["code_id"]}, {tr.values["transcript_id"]},
-               s.start_char, s.end_char, s.created_at
+               s.start_char, s.end_char, s.created_at, min(s.codebook_version, {CURRENT_VERSION})
         FROM {SOURCE}.codings AS s NOT INDEXED {" ".join(tr.joins)}
         {tr.where()}
         ORDER BY s.id

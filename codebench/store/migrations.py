@@ -300,6 +300,54 @@ def _analysis(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0008_rounds")
+def _rounds(db: sqlite_utils.Database) -> None:
+    """Codebook versions, the version each coding was made under, and reliability rounds.
+
+    ``codebook_versions`` holds each version's snapshot of the codebook (JSON,
+    :mod:`codebench.store.codebook_versions` says when a version begins) and
+    ``last_coding_id``, the largest coding id when the snapshot was written,
+    so "were codings made under this version since?" reads a row-id range.
+    Existing codings were made under version 1, the codebook as it stands now.
+
+    ``rounds`` is one reliability round: a number, a name, the sample whose
+    transcripts are its units, the codebook version current when it opened,
+    who opened and closed it and when; ``round_coders`` its coders.
+    """
+    db.executescript(
+        """
+        CREATE TABLE codebook_versions (
+            number INTEGER PRIMARY KEY CHECK (number >= 1),
+            snapshot TEXT NOT NULL,
+            last_coding_id INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        ALTER TABLE codings ADD COLUMN codebook_version INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE rounds (
+            id INTEGER PRIMARY KEY,
+            number INTEGER NOT NULL UNIQUE CHECK (number >= 1),
+            name TEXT NOT NULL UNIQUE CHECK (length(trim(name)) > 0),
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            codebook_version INTEGER NOT NULL,
+            opened_by INTEGER REFERENCES coders(id),
+            opened_at TEXT NOT NULL,
+            closed_by INTEGER REFERENCES coders(id),
+            closed_at TEXT
+        );
+        CREATE TABLE round_coders (
+            round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,
+            coder_id INTEGER NOT NULL REFERENCES coders(id),
+            PRIMARY KEY (round_id, coder_id)
+        );
+        """
+    )
+    from codebench.store.codebook_versions import snapshot, write_version
+
+    write_version(db, 1, snapshot(db))
+    db.execute("UPDATE codebook_versions SET last_coding_id = 0 WHERE number = 1")
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]

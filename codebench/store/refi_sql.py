@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 from codebench.ids import now
 from codebench.models import Coder, Memo
 from codebench.store import rows
+from codebench.store.codebook_versions import CURRENT as CURRENT_VERSION
 
 
 def coder_by_guid(db: sqlite_utils.Database, guid: str) -> Coder | None:
@@ -69,8 +70,9 @@ def insert_codings(db: sqlite_utils.Database, values: Iterable[Sequence[Any]]) -
     before = db.conn.total_changes
     fallback = now()
     db.conn.executemany(
-        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
-        " VALUES (?, ?, ?, ?, ?, coalesce(?, ?)) ON CONFLICT DO NOTHING",
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
+        f" codebook_version) VALUES (?, ?, ?, ?, ?, coalesce(?, ?), {CURRENT_VERSION})"
+        " ON CONFLICT DO NOTHING",
         ((*v[:6], fallback) for v in values),
     )
     return db.conn.total_changes - before

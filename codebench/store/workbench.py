@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 from codebench.models import Segment
 from codebench.store import transcripts
+from codebench.store.codebook_versions import CURRENT as CURRENT_VERSION
 
 
 def segments_with_length(
@@ -57,8 +58,8 @@ def bulk_insert_codings(
     :func:`codebench.coding.actions.apply_changes`, which logs them.
     """
     db.conn.executemany(
-        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
+        f" codebook_version) VALUES (?, ?, ?, ?, ?, ?, {CURRENT_VERSION}) ON CONFLICT DO NOTHING",
         records,
     )
 

@@ -261,9 +261,15 @@ class CodebenchApp(App[None]):
 
     def action_welcome(self) -> None:
         """Show the "first 60 seconds" overlay (any key closes it)."""
+        from codebench.tui.screens.coding import CodingScreen
         from codebench.tui.screens.welcome import WelcomeScreen
 
-        self.push_screen(WelcomeScreen(self.coder.name if self.coder else ""))
+        self.push_screen(
+            WelcomeScreen(
+                self.coder.name if self.coder else "",
+                in_transcript=any(isinstance(s, CodingScreen) for s in self.screen_stack),
+            )
+        )
 
     @property
     def history(self) -> History:

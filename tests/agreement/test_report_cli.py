@@ -388,6 +388,7 @@ def test_other_formats_and_files(study: Project, tmp_path: Path) -> None:
     refused = run(study.path, "agreement", "--format", "xlsx", ok=False)
     assert refused.exit_code != 0 and "-o FILE.xlsx" in refused.output
     out = tmp_path / "out" / "agreement.xlsx"
+    out.parent.mkdir()
     run(study.path, "agreement", "--format", "xlsx", "-o", str(out), "--bootstrap", "0")
     from openpyxl import load_workbook
 

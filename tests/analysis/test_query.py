@@ -95,7 +95,9 @@ def test_codes_by_name_fragment_guid_and_spelling(study: Project) -> None:
 def test_unknown_and_ambiguous_codes_say_where(study: Project) -> None:
     with pytest.raises(QueryError, match=r"^10 & zzz: no code 'zzz' in the codebook at column 6$"):
         run_query(study, "10 & zzz")
-    with pytest.raises(QueryError, match=r"ambiguous.*at column 1"):
+    with pytest.raises(
+        QueryError, match=r"^innovation: code 'innovation' at column 1 is ambiguous: "
+    ):
         run_query(study, "innovation")
 
 

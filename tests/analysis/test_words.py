@@ -6,7 +6,13 @@ import pytest
 from click.testing import CliRunner
 
 from codebench.analysis.scope import ScopeError, ScopeSpec
-from codebench.analysis.words import edit_stop_words, word_frequencies, words_table
+from codebench.analysis.words import (
+    NUMBER_WORDS,
+    edit_stop_words,
+    stop_words,
+    word_frequencies,
+    words_table,
+)
 from codebench.cli import cli
 from codebench.project import Project
 
@@ -70,6 +76,14 @@ def test_the_stop_list_is_editable_per_project(study: Project) -> None:
         edit_stop_words(study, add=["two words"])
 
 
+def test_spelled_out_numbers_are_not_themes(study: Project) -> None:
+    # "Two hundred staff, six per cent": figures, not words worth ranking, until the
+    # project asks for them back.
+    assert {"two", "hundred", "six", "per", "cent"} <= NUMBER_WORDS <= stop_words(study)
+    edit_stop_words(study, remove=["hundred"])
+    assert "hundred" not in stop_words(study) and "two" in stop_words(study)
+
+
 def test_bad_groupings(study: Project) -> None:
     with pytest.raises(ScopeError, match="use code, attribute:KEY, speaker, transcript"):
         word_frequencies(study, by="colour")
@@ -99,6 +113,12 @@ def test_cli_bars_tables_and_charts(study: Project, tmp_path) -> None:
     assert (tmp_path / "w.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert run("stop-words", "--add", "staff").exit_code == 0
     assert "staff" in run("stop-words").stdout.split()
+    said = run("stop-words", "--add", "staff", "--remove", "nosuch", "--remove", "two").stdout
+    # The last line says what changed and which words the edit left as they were.
+    assert said.splitlines()[-1] == (
+        f"{len(said.splitlines()[0].split())} stop words; now counted: two; "
+        "already on the list: staff; not on the list (nothing to remove): nosuch."
+    )
     result = run("words", "--by", "nothing")
     assert result.exit_code == 1 and "use code, attribute:KEY" in result.stderr
     assert words_table(word_frequencies(study, top=1)).rows[0]["term"] == "built"

@@ -100,6 +100,7 @@ def test_lines_are_sorted_objects_keyed_by_guids_in_kind_order(
         "attribute",
         "segment",
         "coding",
+        "codebook_version",
         "memo",
         "status",
         "event",
@@ -108,7 +109,16 @@ def test_lines_are_sorted_objects_keyed_by_guids_in_kind_order(
     assert kinds == sorted(kinds, key=order.index)
     assert not any("id" in r or "coder_id" in r or "transcript_id" in r for r in records)
     coding = next(r for r in records if r["type"] == "coding")
-    assert set(coding) == {"type", "coder", "code", "transcript", "start", "end", "created_at"}
+    assert set(coding) == {
+        "type",
+        "coder",
+        "code",
+        "transcript",
+        "start",
+        "end",
+        "created_at",
+        "codebook_version",
+    }
     assert coding["code"] in {c.guid for c in rich.codes(include_archived=True)}
     assert "Zoë" in "\n".join(lines)  # readable text, not \u escapes
     memo = next(r for r in records if r["type"] == "memo" and r["coding"])

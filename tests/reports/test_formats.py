@@ -410,3 +410,29 @@ def test_a_failed_export_leaves_the_old_file(
         writers.write(frequencies(small), path)
     assert path.read_bytes() == b"the good old file"
     assert [p.name for p in out.iterdir()] == ["freq.xlsx"]
+
+
+def test_a_lone_table_is_not_titled_twice() -> None:
+    # A document of one table titled like the document says the title once; with
+    # several tables each keeps its heading, so none is left unnamed.
+    import io
+
+    from docx import Document
+
+    from codebench.reports.tables import Column, Table
+    from codebench.reports.writers import render_tables
+
+    def table(title: str) -> Table:
+        return Table("t", title, [Column("a", "A")], [{"a": "x"}])
+
+    one = [table("Query: 04")]
+    two = [table("Query: 04, by transcript"), table("Query: 04")]
+    assert str(render_tables(one, "md", title="Query: 04")).count("Query: 04") == 1
+    assert str(render_tables(one, "html", title="Query: 04")).count("<h2>") == 0
+    assert str(render_tables(two, "md", title="Query: 04")).count("## Query: 04") == 2
+    assert str(render_tables(two, "html", title="Query: 04")).count("<h2>") == 2
+    paragraphs = [
+        p.text
+        for p in Document(io.BytesIO(render_tables(one, "docx", title="Query: 04"))).paragraphs
+    ]
+    assert paragraphs.count("Query: 04") == 1

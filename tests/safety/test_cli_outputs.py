@@ -57,6 +57,10 @@ def test_markup_in_names_and_text_prints_as_typed(hostile_path: Path) -> None:
     assert "[bold red]loud[/]" in tree
     _, report, _ = _run(hostile_path, "report", "frequencies")
     assert "[bold red]loud[/]" in report
+    # The agreement report's tables: code names, coder pairs, transcripts as typed.
+    _, agreement, _ = _run(hostile_path, "agreement", "--bootstrap", "0")
+    assert "[bold red]loud[/]" in agreement
+    assert "-bob [b]B[/b]" in agreement and PLAIN in agreement
 
 
 def test_segments_csv_is_formula_safe(hostile_path: Path) -> None:

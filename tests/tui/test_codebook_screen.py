@@ -96,7 +96,15 @@ def test_browse_tree_and_definitions(project: Project, coder: Coder, drive: Driv
         assert screen.highlighted.number == "02"
         text = panel_text(app)
         assert "02 Drivers and motivations for spinning out" in text
-        assert "Codings: 3 in all · 2 yours" in text
+        # Blind by default: only the coder's own count, in the panel and on the tree.
+        assert "Codings: 2 yours" in text and "in all" not in text
+        assert str(tree.cursor_node.label).endswith("spinning out  2")
+        await pilot.press("o")
+        assert "Codings: 2 yours · 3 in all" in panel_text(app)
+        assert str(screen.query_one(Tree).cursor_node.label).endswith("spinning out  3")
+        assert "everyone's codings" in str(screen.query_one("#codebook-title", Static).content)
+        await pilot.press("o")
+        assert "in all" not in panel_text(app)
         code = project.code("02")
         for heading, value in (
             ("Definition", code.description),

@@ -194,6 +194,33 @@ def test_counts_and_detail_follow_every_action_without_moving_the_highlight(
         )
 
 
+def test_a_parent_says_its_count_as_applied_and_with_its_sub_codes(
+    tui_project: Project, run_headless: Callable[..., App[None]]
+) -> None:
+    """The sidebar counts a code as applied (05: 0 after coding 05.1); reports roll
+    sub-codes up. The detail pane gives both numbers, so neither looks wrong."""
+    parent = tui_project.code("04")
+
+    async def script(app: CodebenchApp, pilot: Pilot) -> None:
+        screen = app.screen
+        assert isinstance(screen, CodingScreen)
+        screen.codebook_tree.select_code(parent.id)
+        await pilot.pause()
+        assert "0 segments here, 0 with its sub-codes" in _detail(app)
+        await pilot.press("c", "0", "4", ".", "1", "enter")
+        await pilot.pause()
+        assert screen.codebook_tree.cursor_node.data.id == parent.id
+        assert "0 segments here, 1 with its sub-codes" in _detail(app)
+        assert _label(app, parent.id).split()[1] == "0"
+        screen.codebook_tree.select_code(tui_project.code("04.1").id)
+        await pilot.pause()
+        assert "1 segment here" in _detail(app) and "sub-codes" not in _detail(app)
+
+    run_headless(
+        lambda: make_app(tui_project, coder="alice", transcript=CEO), script, size=(120, 36)
+    )
+
+
 def test_a_long_code_name_never_hides_its_count(
     tui_project: Project, run_headless: Callable[..., App[None]]
 ) -> None:

@@ -39,6 +39,7 @@ def test_shown_once_per_coder_and_any_key_only_closes_it(tui_path: Path, run_hea
         assert isinstance(app.screen, WelcomeScreen)
         drawn = _drawn(app)
         assert "first 60 seconds" in drawn and "Press any key" in drawn
+        assert "Enter on a transcript opens it" in drawn
         await pilot.press("question_mark")  # would open help anywhere else
         await pilot.pause()
         seen.append(type(app.screen))
@@ -58,6 +59,9 @@ def test_shown_once_per_coder_and_any_key_only_closes_it(tui_path: Path, run_hea
 def test_over_the_coding_screen_q_does_not_leave(tui_project: Project, run_headless: Run) -> None:
     async def script(app: CodebenchApp, pilot: Pilot) -> None:
         assert isinstance(app.screen, WelcomeScreen)
+        drawn = str(app.screen.query_one("#welcome-text").render())
+        assert "This is the transcript you opened; q goes back to the list" in drawn
+        assert "Enter on a transcript" not in drawn
         await pilot.press("q")
         await pilot.pause()
         assert isinstance(app.screen, CodingScreen)

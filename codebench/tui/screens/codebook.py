@@ -9,7 +9,7 @@ reload its code tree.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.console import Group
 from rich.text import Text
@@ -111,11 +111,21 @@ class CodebookScreen(Screen[bool]):
             id="codebook.toggle_archived",
         ),
         Binding(
+            "o",
+            "toggle_everyone",
+            "Everyone's / mine",
+            tooltip="Count everyone's codings (the lead view) or only yours (blind, the default)",
+            id="codebook.everyone",
+        ),
+        Binding(
             "escape,q", "back", "Back", tooltip="Close the codebook editor", id="codebook.back"
         ),
     ]
 
     show_archived: reactive[bool] = reactive(False, init=False)
+    everyone: reactive[bool] = reactive(False, init=False)
+    """Counts cover every coder (the lead view); by default only the coder's own, as
+    blind coding asks: other coders' totals would tell a coder how much others found."""
     """Whether archived codes appear (dimmed) in the tree."""
 
     def __init__(self, project: Project, coder: Coder) -> None:
@@ -156,6 +166,9 @@ class CodebookScreen(Screen[bool]):
     def watch_show_archived(self) -> None:
         self.reload(self.highlighted)
 
+    def watch_everyone(self) -> None:
+        self.reload(self.highlighted)
+
     # ------------------------------------------------------------------ state
     @property
     def highlighted(self) -> Code | None:
@@ -168,8 +181,8 @@ class CodebookScreen(Screen[bool]):
         tree: Tree[Code] = self.query_one(Tree)
         select_id = select.id if isinstance(select, Code) else select
         self._codes = self.project.codes(include_archived=self.show_archived)
-        self._counts = edits.coding_counts(self.project)
         self._mine = edits.coding_counts(self.project, coder=self.coder)
+        self._counts = edits.coding_counts(self.project) if self.everyone else {}
         colours = _inherited_colours(self._codes)
         tree.clear()
         self._code_nodes = {}
@@ -194,7 +207,12 @@ class CodebookScreen(Screen[bool]):
             tree.move_cursor_to_line(0)
         active = size_phrase(c for c in self._codes if not c.archived)
         archived = "archived shown (H hides)" if self.show_archived else "archived hidden (H shows)"
-        self.query_one("#codebook-title", Static).update(f"Codebook · {active} · {archived}")
+        counted = (
+            "everyone's codings (o: yours)" if self.everyone else "your codings (o: everyone's)"
+        )
+        self.query_one("#codebook-title", Static).update(
+            f"Codebook · {active} · {counted} · {archived}"
+        )
         self._show(self.highlighted)
 
     def _label(self, code: Code, colour: str | None) -> Text:
@@ -203,7 +221,7 @@ class CodebookScreen(Screen[bool]):
         if code.number:
             label.append(code.number + " ", style="bold")
         label.append(code.name)
-        count = self._counts.get(code.id, 0)
+        count = (self._counts if self.everyone else self._mine).get(code.id, 0)
         if count:
             label.append(f"  {count}", style="dim")
         if code.archived:
@@ -228,8 +246,10 @@ class CodebookScreen(Screen[bool]):
         children = (
             [n for n in self._code_nodes[code.id].children] if code.id in self._code_nodes else []
         )
-        total, mine = self._counts.get(code.id, 0), self._mine.get(code.id, 0)
-        stats = Text(f"Codings: {total} in all · {mine} yours", style="cyan")
+        mine = self._mine.get(code.id, 0)
+        stats = Text(f"Codings: {mine} yours", style="cyan")
+        if self.everyone:
+            stats.append(f" · {self._counts.get(code.id, 0)} in all")
         if children:
             stats.append(f" · {len(children)} sub-code{'s' if len(children) != 1 else ''}")
         parts.append(stats)
@@ -309,7 +329,7 @@ class CodebookScreen(Screen[bool]):
             if form is None:
                 return
             parent = parents[form.placement]
-            fields = dict(form.values)
+            fields: dict[str, Any] = dict(form.values)
             code = self._run(
                 "add the code",
                 lambda: edits.add_code(
@@ -367,7 +387,7 @@ class CodebookScreen(Screen[bool]):
         def done(form: CodeForm | None) -> None:
             if form is None:
                 return
-            changed = {k: v for k, v in form.values.items() if v != current.get(k)}
+            changed: dict[str, Any] = {k: v for k, v in form.values.items() if v != current.get(k)}
             if not changed:
                 return
             edited = self._run(
@@ -471,6 +491,9 @@ class CodebookScreen(Screen[bool]):
 
     def action_toggle_archived(self) -> None:
         self.show_archived = not self.show_archived
+
+    def action_toggle_everyone(self) -> None:
+        self.everyone = not self.everyone
 
     def action_back(self) -> None:
         self.dismiss(self.changed)

@@ -216,9 +216,7 @@ class CodingScreen(Screen[None]):
         self.view.focus()
         self.query_one("#search", Input).display = False
         first_code = next((c for c in self.session.codes if not c.archived), None)
-        self.query_one(CodeDetail).show(
-            first_code, self.session.counts.get(first_code.id, 0) if first_code else 0
-        )
+        self._detail(first_code)
         if self.start_at is not None:
             index = next(
                 (i for i, seg in enumerate(self.session.segments) if seg.ordinal == self.start_at),
@@ -463,13 +461,23 @@ class CodingScreen(Screen[None]):
     def _code_highlighted(self, event: Tree.NodeHighlighted[Code]) -> None:
         code = event.node.data
         if code is not None:
-            self.query_one(CodeDetail).show(code, self.session.counts.get(code.id, 0))
+            self._detail(code)
 
     def _show_detail(self) -> None:
         """The highlighted code's definition with its count as it is now (after any action)."""
         node = self.codebook_tree.cursor_node
         if node is not None and node.data is not None:
-            self.query_one(CodeDetail).show(node.data, self.session.counts.get(node.data.id, 0))
+            self._detail(node.data)
+
+    def _detail(self, code: Code | None) -> None:
+        if code is None:
+            self.query_one(CodeDetail).show(None)
+            return
+        self.query_one(CodeDetail).show(
+            code,
+            self.session.counts.get(code.id, 0),
+            with_subcodes=self.session.count_with_subcodes(code.id),
+        )
 
     # ------------------------------------------------------------------ memos
     def action_memo(self) -> None:

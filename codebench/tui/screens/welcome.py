@@ -41,13 +41,19 @@ KEYS = (
 )
 
 
-def welcome_text(coder: str) -> Text:
-    """The overlay's text (one screen: fits 80x24)."""
+def welcome_text(coder: str, *, in_transcript: bool = False) -> Text:
+    """The overlay's text (one screen: fits 80x24); ``in_transcript`` when it opens over a
+    transcript (the workbench was started on one) rather than over the list."""
     text = Text()
     text.append("Your first 60 seconds in codebench\n\n", style="bold")
     text.append("You code as ")
     text.append_text(literal(coder, style="bold"))
-    text.append(". Enter on a transcript opens it. Only your own codings are shown.\n\n")
+    where = (
+        "This is the transcript you opened; q goes back to the list."
+        if in_transcript
+        else "Enter on a transcript opens it."
+    )
+    text.append(f". {where} Only your own codings are shown.\n\n")
     for keys, what in KEYS:
         text.append(f"  {keys:<11}", style="bold")
         text.append(f"{what}\n")
@@ -58,13 +64,16 @@ def welcome_text(coder: str) -> Text:
 class WelcomeScreen(ModalScreen[None]):
     """The first-run overlay; any key or click dismisses it (the key does nothing else)."""
 
-    def __init__(self, coder: str) -> None:
+    def __init__(self, coder: str, *, in_transcript: bool = False) -> None:
         super().__init__()
         self.coder = coder
+        self.in_transcript = in_transcript
 
     def compose(self) -> ComposeResult:
         with Vertical(id="welcome"):
-            yield Static(welcome_text(self.coder), id="welcome-text")
+            yield Static(
+                welcome_text(self.coder, in_transcript=self.in_transcript), id="welcome-text"
+            )
 
     async def on_event(self, event: events.Event) -> None:
         """Any key closes the overlay before a binding could act on it."""

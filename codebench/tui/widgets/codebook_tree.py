@@ -89,13 +89,18 @@ class CodebookTree(NavTree[Code]):
 class CodeDetail(Static):
     """Definition, inclusion and exclusion guidance and an example of one code."""
 
-    def show(self, code: Code | None, count: int = 0) -> None:
+    def show(self, code: Code | None, count: int = 0, *, with_subcodes: int | None = None) -> None:
+        """``count``: segments here carrying the code as applied (the sidebar's number);
+        ``with_subcodes``: those carrying it or a sub-code (reports' rolled-up count)."""
         if code is None:
             self.update("[dim]Highlight a code in the tree to read its definition.[/]")
             return
         text = Text()
         text.append(code.label, style="bold")
-        text.append(f"   {count} segment{'s' if count != 1 else ''} here\n", style="dim")
+        text.append(f"   {count} segment{'s' if count != 1 else ''} here", style="dim")
+        if with_subcodes is not None:
+            text.append(f", {with_subcodes} with its sub-codes", style="dim")
+        text.append("\n")
         for title, body in (
             ("", code.description),
             ("Use when: ", code.inclusion),

@@ -1,0 +1,384 @@
+"""The methods appendix: what a paper needs to report about a reliability study, from the project.
+
+Sections (each a :class:`~codebench.reports.tables.Table`, written by the
+reports' Markdown, HTML and Word writers):
+
+1. design: the coders and their assignments, and every reliability sample
+   (fraction, strata, seed, transcripts drawn of how many);
+2. rounds: each round's sample, coders, units (n) and codebook version;
+3. rules: what a unit is, the overlap rule, the hierarchy level, where
+   missing ratings come from, the bootstrap, the coefficient and the
+   threshold rule;
+4. alpha per code with its interval and n, round by round;
+5. codes below the threshold in each round and what was done about them:
+   the codebook edits that name the code (edited, or in the confusion that
+   prompted an edit) and the adjudications of it in the round's units, with
+   how many carry a written reason;
+6. the codebook changes between the rounds' versions (a diff of the
+   version snapshots) with the reasons of the edits behind them, and every
+   logged edit;
+7. the software version.
+
+Every number says its n or the rule it follows; nothing is computed here that
+the round reports do not compute (:func:`~codebench.agreement.trajectory.trajectory`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import platform
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from codebench import __version__
+from codebench.agreement.trajectory import reading_table, threshold_rule, trajectory
+from codebench.codebook import versions as cb_versions
+from codebench.reports.tables import Column, Table
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+DECIDE = "consensus.decide"
+
+
+@dataclass(frozen=True)
+class MethodsAppendix:
+    """The appendix as titled tables, and the trajectory data it was built from."""
+
+    title: str
+    tables: list[Table]
+    data: dict[str, Any]
+
+
+def _text_table(
+    name: str,
+    title: str,
+    rows: list[dict[str, Any]],
+    columns: list[tuple[str, str]],
+    notes: list[str] | None = None,
+) -> Table:
+    return Table(
+        name, title, [Column(k, label) for k, label in columns], rows, keys=1, notes=notes or []
+    )
+
+
+def methods_appendix(
+    project: Project, *, threshold: float = 0.8, bootstrap: int = 1000, seed: int | None = None
+) -> MethodsAppendix:
+    """Build the appendix (see the module docstring); ``threshold`` is the alpha codes must reach."""
+    from codebench.design.assignments import assignments
+    from codebench.design.rounds import rounds
+    from codebench.design.sample import samples
+
+    data = trajectory(project, bootstrap=bootstrap, seed=seed)
+    # Codes nobody applied in any round have no alpha to report: one note, not a row each.
+    unused = [c for c in data["codes"] if not any(r["applied"] for r in c["rounds"])]
+    data = {**data, "codes": [c for c in data["codes"] if c not in unused]}
+    found = rounds(project)
+    tables: list[Table] = []
+
+    # 1. design
+    plan = assignments(project)
+    per_coder: dict[str, list[str]] = {}
+    for a in plan:
+        per_coder.setdefault(a.coder.name, []).append(
+            a.transcript.name + ("" if a.ordinals is None else f" (segments {a.segments})")
+        )
+    coder_rows = [
+        {
+            "coder": c.name,
+            "assigned": f"{len(per_coder.get(c.name, []))} transcript(s): "
+            + (", ".join(per_coder.get(c.name, [])) or "none (rated what they marked done)"),
+            "rounds": ", ".join(str(r.number) for r in found if any(k.id == c.id for k in r.coders))
+            or "none",
+        }
+        for c in project.coders()
+        if c.kind == "human"
+    ]
+    tables.append(
+        _text_table(
+            "coders",
+            "Design: coders and assignments",
+            coder_rows,
+            [("coder", "Coder"), ("assigned", "Assigned"), ("rounds", "Rounds")],
+            [
+                f"{len(project.transcripts())} transcript(s) in the project; {len(plan)} assignment(s)."
+            ],
+        )
+    )
+    sample_rows = []
+    for s in samples(project):
+        strata = "; ".join(f"{st.value}: {len(st.drawn)} of {st.population}" for st in s.strata)
+        sample_rows.append(
+            {
+                "sample": s.name,
+                "drawn": f"{len(s.transcripts)} of {s.population} transcript(s)",
+                "fraction": f"{s.fraction:g}",
+                "strata": f"by {s.stratify}: {strata}" if s.stratify else "not stratified",
+                "seed": str(s.seed),
+                "transcripts": ", ".join(s.transcripts),
+                "coders": ", ".join(s.coders),
+            }
+        )
+    tables.append(
+        _text_table(
+            "samples",
+            "Design: reliability samples",
+            sample_rows,
+            [
+                ("sample", "Sample"),
+                ("drawn", "Drawn"),
+                ("fraction", "Fraction"),
+                ("strata", "Strata"),
+                ("seed", "Seed"),
+                ("transcripts", "Transcripts"),
+                ("coders", "Double coders"),
+            ],
+            [
+                "Each stratum gives max(1, round(fraction x its size)) transcripts, drawn with "
+                "numpy's default generator from the stored seed; a fresh sample leaves out every "
+                "transcript an earlier sample drew, so no round re-codes units already discussed."
+            ],
+        )
+    )
+
+    # 2. rounds
+    by_number = {r["number"]: r for r in data["rounds"]}
+    tables.append(
+        _text_table(
+            "rounds",
+            "Rounds",
+            [
+                {
+                    "round": r.label,
+                    "sample": r.sample.name,
+                    "units": f"{by_number[r.number]['units']} {by_number[r.number]['counted_in']} "
+                    f"in {len(by_number[r.number]['transcripts_compared'])} transcript(s)",
+                    "coders": ", ".join(by_number[r.number]["coders_compared"]),
+                    "version": str(r.codebook_version),
+                    "dates": f"{r.opened_at[:10]} to {(r.closed_at or 'open')[:10]}",
+                }
+                for r in found
+            ],
+            [
+                ("round", "Round"),
+                ("sample", "Sample"),
+                ("units", "Units (n)"),
+                ("coders", "Coders"),
+                ("version", "Codebook version"),
+                ("dates", "Opened to closed"),
+            ],
+        )
+    )
+
+    # 3. rules
+    st = data["settings"]
+    rules = [
+        (
+            "Unit",
+            f"{st.get('unit')} (a codable segment of a compared transcript)"
+            if st.get("unit") == "segment"
+            else str(st.get("unit")),
+        ),
+        ("Overlap rule", st.get("overlap_rule") or "not applicable"),
+        ("Hierarchy", st.get("hierarchy") or "codes compared as applied"),
+        ("Missing ratings", _design_note(st)),
+        ("Coefficient", f"{data['coefficient']} per code (nominal, missing ratings allowed)"),
+        (
+            "Interval",
+            f"{int(st.get('ci_level', 0.95) * 100)}% percentile bootstrap; "
+            f"{st.get('bootstrap_method')}; seed {st.get('seed')}",
+        ),
+        (
+            "Threshold",
+            f"codes below alpha {threshold:.3f} are listed below; scale: {threshold_rule()}",
+        ),
+    ]
+    tables.append(
+        _text_table(
+            "rules",
+            "Rules",
+            [{"rule": k, "value": v} for k, v in rules],
+            [("rule", "Rule"), ("value", "As applied")],
+        )
+    )
+
+    # 4. coefficients per round
+    trajectory_table = reading_table(data)
+    trajectory_table.title = "Krippendorff's alpha per code and round, with 95% interval and n"
+    if unused:
+        trajectory_table.notes.append(
+            f"{len(unused)} code(s) no coder applied in any round (alpha undefined, not listed): "
+            + ", ".join(c["number"] or c["name"] for c in unused)
+            + "."
+        )
+    tables.append(trajectory_table)
+
+    # 5. below threshold and what was done
+    edits = cb_versions.edits(project)
+    decisions = project.events(actions=(DECIDE,))
+    below_rows = []
+    for code in data["codes"]:
+        label = f"{code['number']} {code['name']}" if code["number"] else code["name"]
+        for item in code["rounds"]:
+            if item["value"] is not None and item["value"] >= threshold:
+                continue
+            r = next(x for x in found if x.number == item["round"])
+            shown = "undefined" if item["value"] is None else f"{item['value']:.3f}"
+            linked = [
+                e
+                for e in edits
+                if code["guid"] in e.codes
+                and (e.round is None or e.round >= r.number)
+                and e.at >= r.opened_at
+            ]
+            in_round = {t for t in r.transcript_names}
+            decided = [
+                d
+                for d in decisions
+                if code["guid"] in (d.payload.get("scope") or [d.payload.get("code")])
+                and d.payload.get("transcript_name") in in_round
+            ]
+            reasons = sum(1 for d in decided if d.payload.get("reason"))
+            done = [
+                f"{e.action.removeprefix('code.')} of {e.label}"
+                + (f" (confusion {' / '.join(e.confusion)})" if e.confusion else "")
+                + f": {e.reason or 'no reason given'}"
+                for e in linked
+            ]
+            below_rows.append(
+                {
+                    "code": label,
+                    "round": r.label,
+                    "alpha": f"{shown}, n = {item['n']}",
+                    "edits": "; ".join(done) or "no codebook edit names it",
+                    "adjudicated": f"{len(decided)} decision(s) in the round's units, "
+                    f"{reasons} with a written reason",
+                }
+            )
+    tables.append(
+        _text_table(
+            "below",
+            f"Codes below alpha {threshold:.3f} and what was done",
+            below_rows,
+            [
+                ("code", "Code"),
+                ("round", "Round"),
+                ("alpha", "Alpha, n"),
+                ("edits", "Codebook edits"),
+                ("adjudicated", "Adjudication"),
+            ],
+            [
+                f"Rule: a code is listed when its alpha in a round is below {threshold:.3f} or "
+                "undefined. An edit is linked to it when it edits the code or names it in the "
+                "confusion that prompted it, after the round opened."
+            ]
+            if below_rows
+            else [f"Every code reached alpha {threshold:.3f} in every round."],
+        )
+    )
+
+    # 6. codebook changes between rounds
+    change_rows = []
+    marks = sorted({r.codebook_version for r in found} | {cb_versions.current(project)})
+    for before, after in itertools.pairwise(marks):
+        for change in cb_versions.diff(project, before, after):
+            why = [
+                e.reason
+                for e in edits
+                if e.version is not None
+                and before < e.version <= after
+                and e.reason
+                and e.codes[:1] == (change.guid,)
+            ]
+            what = "; ".join(
+                f"{f}: '{_short(a)}' became '{_short(b)}'" for f, a, b in change.fields
+            )
+            change_rows.append(
+                {
+                    "versions": f"{before} to {after}",
+                    "code": change.label,
+                    "change": change.kind + (f" ({what})" if what else ""),
+                    "reason": "; ".join(dict.fromkeys(why)) or "no reason recorded",
+                }
+            )
+    tables.append(
+        _text_table(
+            "changes",
+            "Codebook changes between rounds",
+            change_rows,
+            [
+                ("versions", "Versions"),
+                ("code", "Code"),
+                ("change", "Change"),
+                ("reason", "Reason"),
+            ],
+            [
+                "A codebook version begins with the first change to what the codebook says after "
+                "codings were made under the previous one; each coding carries its version. "
+                + "; ".join(
+                    f"version {v.number}: {v.codings} coding(s)"
+                    for v in cb_versions.versions(project)
+                )
+                + "."
+            ],
+        )
+    )
+    edit_rows = [
+        {
+            "when": e.at[:16],
+            "by": e.by or "",
+            "edit": f"{e.action.removeprefix('code.')} {e.label}",
+            "version": "" if e.version is None else str(e.version),
+            "reason": e.reason or "",
+            "link": (f"confusion {' / '.join(e.confusion)}" if e.confusion else "")
+            + (f", round {e.round}" if e.round is not None else ""),
+        }
+        for e in edits
+        if (e.version is not None and e.version > 1) or e.reason
+    ]
+    tables.append(
+        _text_table(
+            "edits",
+            "Codebook edits after coding began",
+            edit_rows,
+            [
+                ("when", "When"),
+                ("by", "By"),
+                ("edit", "Edit"),
+                ("version", "Version"),
+                ("reason", "Reason"),
+                ("link", "Prompted by"),
+            ],
+        )
+    )
+
+    # 7. software
+    import numpy
+
+    tables.append(
+        _text_table(
+            "software",
+            "Software",
+            [
+                {"item": "codebench", "version": __version__},
+                {"item": "Python", "version": platform.python_version()},
+                {"item": "numpy", "version": numpy.__version__},
+            ],
+            [("item", "Software"), ("version", "Version")],
+        )
+    )
+    return MethodsAppendix(
+        f"Methods appendix: reliability of the coding ({project.path.name})", tables, data
+    )
+
+
+def _design_note(settings: dict[str, Any]) -> str:
+    from codebench.agreement.reliability_data import design_note
+
+    return design_note(str(settings.get("design")), bool(settings.get("include_unfinished")))
+
+
+def _short(text: str, width: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,167 @@
+"""Agreement across reliability rounds: alpha per code, round by round, with its interval and n.
+
+A team revises its codebook between rounds; the trajectory shows whether
+each code's agreement rose on the fresh sample of the next round. Each
+round's figures are the round's own report (:func:`agreement_report` with
+``round``): exactly its sample's units and its coders, under the same
+settings, so every round is computed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from codebench.agreement.coefficient_registry import ALPHA, KRIPPENDORFF
+from codebench.agreement.report import agreement_report
+from codebench.errors import CodebenchError
+from codebench.reports.tables import Column, Table
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+SCHEMA = "codebench.trajectory/1"
+
+
+def trajectory(
+    project: Project, *, rounds: Sequence[int | str] | None = None, **options: Any
+) -> dict[str, Any]:
+    """Every round's per-code alpha (value, interval, n, band), as plain data.
+
+    ``options`` are :func:`agreement_report`'s (unit, codes, min_overlap,
+    level, bootstrap, seed, ...); ``rounds`` limits it to some rounds.
+    """
+    from codebench.design.rounds import get_round
+    from codebench.design.rounds import rounds as all_rounds
+
+    chosen = [get_round(project, r) for r in rounds] if rounds else all_rounds(project)
+    if not chosen:
+        raise CodebenchError("no rounds yet (start one with `codebench round start NAME`)")
+    out_rounds: list[dict[str, Any]] = []
+    codes: dict[str, dict[str, Any]] = {}
+    settings: dict[str, Any] = {}
+    for r in chosen:
+        report = agreement_report(project, round=r.number, **options)
+        settings = report["settings"]
+        out_rounds.append(
+            {
+                **r.as_json(),
+                "units": report["units"]["total"],
+                "counted_in": report["units"]["counted_in"],
+                "transcripts_compared": report["transcripts"]["compared"],
+                "coders_compared": [c["name"] for c in report["coders"]],
+            }
+        )
+        for entry in report["codes"]:
+            alpha = entry[ALPHA.key]
+            item = codes.setdefault(
+                entry["guid"],
+                {
+                    "number": entry["number"],
+                    "name": entry["name"],
+                    "guid": entry["guid"],
+                    "rounds": [],
+                },
+            )
+            item["rounds"].append(
+                {
+                    "round": r.number,
+                    "value": alpha["value"],
+                    "reason": alpha["reason"],
+                    "n": alpha.get("n"),
+                    "ci": alpha.get("ci"),
+                    "band": KRIPPENDORFF.band(alpha["value"]),
+                    "applied": entry["applied"],
+                }
+            )
+    return {
+        "schema": SCHEMA,
+        "project": project.path.name,
+        "coefficient": ALPHA.name,
+        "threshold_rule": threshold_rule(),
+        "settings": {k: v for k, v in settings.items() if k != "round"},
+        "rounds": out_rounds,
+        "codes": list(codes.values()),
+    }
+
+
+def threshold_rule() -> str:
+    """The rule a code's alpha is judged by, in words (the scale every report uses)."""
+    reliable, tentative = KRIPPENDORFF.bands[0], KRIPPENDORFF.bands[1]
+    return (
+        f"alpha >= {reliable.floor:.3f} {reliable.word}; {tentative.floor:.3f} <= alpha < "
+        f"{reliable.floor:.3f} {tentative.word} (tentative conclusions only); below "
+        f"{tentative.floor:.3f} {KRIPPENDORFF.bands[-1].word} ({KRIPPENDORFF.citation})"
+    )
+
+
+def _cell(item: dict[str, Any] | None) -> str | None:
+    if item is None:
+        return None
+    if item["value"] is None:
+        return f"undefined ({item['reason']}), n = {item['n']}"
+    ci = item.get("ci")
+    interval = f" [{ci['low']:.3f}, {ci['high']:.3f}]" if ci and ci.get("low") is not None else ""
+    return f"{item['value']:.3f}{interval}, n = {item['n']}"
+
+
+def reading_table(data: dict[str, Any]) -> Table:
+    """One row per code, one column per round: ``alpha [CI], n = units`` (terminal and documents)."""
+    rounds = data["rounds"]
+    columns = [Column("code", "Code")]
+    columns += [Column(f"r{r['number']}", f"{r['label']} α [CI], n") for r in rounds]
+    rows = []
+    for code in data["codes"]:
+        row: dict[str, Any] = {
+            "code": f"{code['number']} {code['name']}" if code["number"] else code["name"]
+        }
+        by_round = {item["round"]: item for item in code["rounds"]}
+        for r in rounds:
+            row[f"r{r['number']}"] = _cell(by_round.get(r["number"]))
+        rows.append(row)
+    notes = [
+        f"{r['label']}: {r['units']} {r['counted_in']} of sample {r['sample']} "
+        f"({', '.join(r['transcripts_compared']) or 'none compared'}), coders "
+        f"{', '.join(r['coders_compared'])}, codebook version {r['codebook_version']}."
+        for r in rounds
+    ]
+    notes.append(
+        f"Krippendorff's alpha per code; n is the units it stands on. {data['threshold_rule']}."
+    )
+    return Table("trajectory", "Agreement across rounds", columns, rows, keys=1, notes=notes)
+
+
+def data_table(data: dict[str, Any]) -> Table:
+    """One row per code and round (CSV, XLSX): value, interval, n, band."""
+    columns = [
+        Column("number", "Number"),
+        Column("name", "Name"),
+        Column("round", "Round", "int"),
+        Column("round_name", "Round name"),
+        Column("alpha", "alpha", "float"),
+        Column("ci_low", "CI low", "float"),
+        Column("ci_high", "CI high", "float"),
+        Column("n", "n", "int"),
+        Column("band", "Band"),
+        Column("reason", "Undefined because"),
+    ]
+    names = {r["number"]: r["name"] for r in data["rounds"]}
+    rows = []
+    for code in data["codes"]:
+        for item in code["rounds"]:
+            ci = item.get("ci") or {}
+            rows.append(
+                {
+                    "number": code["number"],
+                    "name": code["name"],
+                    "round": item["round"],
+                    "round_name": names.get(item["round"]),
+                    "alpha": item["value"],
+                    "ci_low": ci.get("low"),
+                    "ci_high": ci.get("high"),
+                    "n": item["n"],
+                    "band": item["band"],
+                    "reason": item["reason"],
+                }
+            )
+    return Table("trajectory", "Agreement across rounds", columns, rows, keys=4)

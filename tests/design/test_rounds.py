@@ -1,0 +1,347 @@
+"""Reliability rounds end to end (issue 12, "Done when"): two rounds on fresh samples, the appendix.
+
+Nine transcripts, three coders who each lead three; a 25 % sample double
+(triple) coded blind; round 1; an adjudication; two definitions edited with
+their reasons; round 2 on a fresh sample; the methods appendix. Every alpha is
+checked against the independent ``krippendorff`` package on exactly the
+round's units, built here from the coding plan (not read back from codebench).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from codebench.cli import cli
+from codebench.project import Project
+from codebench.store.codebook_versions import codings_by_version
+
+NINE = [f"i{n}" for n in range(1, 10)]
+LEADS = {"alice": NINE[0:3], "bob": NINE[3:6], "carol": NINE[6:9]}
+CODERS = ("alice", "bob", "carol")
+#: The six codable segments of the test interview (0 and 5 are the interviewer's).
+CODABLE = (1, 2, 3, 4, 6, 7)
+#: Round 1: who applies 04.1 / 04.2 where (the two codes get confused on segments 3 and 4).
+PLAN_1 = {
+    "alice": {"04.1": [1, 2, 3], "04.2": [6]},
+    "bob": {"04.1": [1, 2], "04.2": [3, 6]},
+    "carol": {"04.1": [1, 4], "04.2": [3, 6, 7]},
+}
+#: Round 2, after the definitions were sharpened: closer, one disagreement left.
+PLAN_2 = {
+    "alice": {"04.1": [1, 2], "04.2": [6]},
+    "bob": {"04.1": [1, 2], "04.2": [6]},
+    "carol": {"04.1": [1, 2, 3], "04.2": [6]},
+}
+
+
+def run(db: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["-p", str(db), *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def fails(db: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["-p", str(db), *args])
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def expected_alpha(
+    plan: dict[str, dict[str, list[int]]], code: str, transcripts: list[str]
+) -> float:
+    """Alpha of ``code`` over every codable segment of ``transcripts``, by the independent package."""
+    matrix = [
+        [1.0 if o in plan[k].get(code, []) else 0.0 for _t in transcripts for o in CODABLE]
+        for k in CODERS
+    ]
+    return float(
+        krippendorff.alpha(reliability_data=np.array(matrix), level_of_measurement="nominal")
+    )
+
+
+def code_sample(db: Path, plan: dict[str, dict[str, list[int]]], transcripts: list[str]) -> None:
+    with Project.open(db) as p:
+        for coder in CODERS:
+            for t in transcripts:
+                for code, ordinals in plan[coder].items():
+                    p.code_segments(coder, t, ordinals, code)
+                p.set_status(coder, t, "done")
+
+
+def drawn(db: Path, *args: str) -> list[str]:
+    body = json.loads(
+        run(
+            db,
+            "sample",
+            "--fraction",
+            "0.25",
+            "--coders",
+            ",".join(CODERS),
+            "--by",
+            "lead",
+            "--format",
+            "json",
+            *args,
+        )
+    )[0]
+    return [t for s in body["strata"] for t in s["drawn"]]
+
+
+@pytest.fixture
+def study(project: Project, write_interview) -> Path:
+    assert project.import_files([write_interview(t, tag=t) for t in NINE]).ok
+    db = project.path
+    project.close()
+    for coder, transcripts in LEADS.items():
+        run(db, "assign", "--coder", coder, *transcripts, "--by", "lead")
+    return db
+
+
+def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_path: Path) -> None:
+    db = study
+    first = drawn(db, "--seed", "3", "--name", "s1")
+    assert len(first) == 2  # round(0.25 x 9) = 2
+    code_sample(db, PLAN_1, first)
+    assert "Round 1 (pilot)" in run(db, "round", "start", "pilot", "--by", "lead")
+    assert "round 1 (pilot) is still open" in " ".join(fails(db, "round", "start", "x").split())
+
+    one = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "1",
+            "--codes",
+            "04.1,04.2",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    assert one["round"]["number"] == 1 and one["round"]["sample"] == "s1"
+    assert one["transcripts"]["compared"] == sorted(first)
+    assert [c["name"] for c in one["coders"]] == list(CODERS)
+    assert one["units"]["total"] == len(CODABLE) * len(first)  # the sample's units, no more
+    for entry in one["codes"]:
+        code = entry["number"]
+        assert entry["krippendorff_alpha"]["n"] == len(CODABLE) * len(first)
+        assert entry["krippendorff_alpha"]["value"] == pytest.approx(
+            expected_alpha(PLAN_1, code, first), abs=1e-12
+        )
+    assert any("round 1 (pilot)" in n.lower() for n in one["notes"])
+    assert (
+        "round 1 (pilot)"
+        in run(db, "agreement", "--round", "pilot", "--codes", "04.1", "--bootstrap", "0").lower()
+    )
+    md = run(
+        db, "agreement", "--round", "1", "--codes", "04.1", "--bootstrap", "0", "--format", "md"
+    )
+    assert md.splitlines()[0].endswith("round 1 (pilot)")
+    csv = run(
+        db, "agreement", "--round", "1", "--codes", "04.1", "--bootstrap", "0", "--format", "csv"
+    )
+    assert "round 1 (pilot)" in csv.splitlines()[1]
+    # The round's disagreements are in its sample only.
+    listed = json.loads(
+        run(db, "disagreements", "--round", "1", "--coders", "alice,carol", "--format", "json")
+    )
+    assert listed and {r["transcript"] for r in listed} <= set(first)
+
+    # Adjudicate one, close the round, then edit two definitions with their reasons.
+    run(
+        db,
+        "adjudicate",
+        "--coder",
+        "lead",
+        first[0],
+        "3",
+        "04.1",
+        "accept_b",
+        "--coders",
+        "alice,bob",
+    )
+    run(db, "round", "close", "1", "--by", "lead")
+    run(
+        db,
+        "codebook",
+        "edit",
+        "04.1",
+        "--coder",
+        "lead",
+        "--definition",
+        "Advantages members name for the member-owned form only",
+        "--reason",
+        "confused with 04.2 on morale in round 1",
+        "--confusion",
+        "04.1,04.2",
+        "--round",
+        "1",
+    )
+    run(
+        db,
+        "codebook",
+        "edit",
+        "04.2",
+        "--coder",
+        "lead",
+        "--definition",
+        "Tensions the mutual form itself causes",
+        "--reason",
+        "exclusion of general morale",
+        "--confusion",
+        "04.2,04.1",
+        "--round",
+        "1",
+    )
+    with Project.open(db) as p:
+        before = codings_by_version(p.db)
+    assert set(before) == {1}  # everything so far was coded under version 1
+
+    second = drawn(db, "--seed", "4", "--name", "s2", "--fresh")
+    assert len(second) == 2 and not set(second) & set(first)
+    code_sample(db, PLAN_2, second)
+    with Project.open(db) as p:
+        ids = [p.transcript(t).id for t in second]
+        assert set(codings_by_version(p.db, ids)) == {2}  # made after the edits: version 2
+        assert set(codings_by_version(p.db, [p.transcript(t).id for t in first])) == {1}
+    run(db, "round", "start", "second", "--by", "lead")
+    rounds = json.loads(run(db, "round", "list", "--format", "json"))
+    assert [(r["number"], r["codebook_version"]) for r in rounds] == [(1, 1), (2, 2)]
+
+    two = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "2",
+            "--codes",
+            "04.1,04.2",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    assert two["transcripts"]["compared"] == sorted(second)
+    assert two["units"]["total"] == len(CODABLE) * len(second)
+    alphas = {e["number"]: e["krippendorff_alpha"]["value"] for e in two["codes"]}
+    assert alphas["04.1"] == pytest.approx(expected_alpha(PLAN_2, "04.1", second), abs=1e-12)
+    assert alphas["04.2"] == pytest.approx(1.0)  # every coder applied 04.2 exactly on segment 6
+
+    path = tmp_path / "trajectory.json"
+    run(db, "round", "trajectory", "--codes", "04.1,04.2", "--bootstrap", "0", "-o", str(path))
+    trajectory = json.loads(path.read_text(encoding="utf-8"))
+    by_code = {c["number"]: {r["round"]: r for r in c["rounds"]} for c in trajectory["codes"]}
+    assert by_code["04.1"][1]["value"] == pytest.approx(expected_alpha(PLAN_1, "04.1", first))
+    assert by_code["04.1"][2]["value"] == pytest.approx(alphas["04.1"])
+    assert by_code["04.1"][1]["n"] == by_code["04.1"][2]["n"] == 12
+
+    out = tmp_path / "methods.md"
+    run(db, "methods-appendix", "--bootstrap", "50", "--seed", "1", "-o", str(out))
+    text = out.read_text(encoding="utf-8")
+    assert "confused with 04.2 on morale in round 1" in text
+    assert "exclusion of general morale" in text
+    assert "s1" in text and "s2" in text and "seed" in text.lower()
+    assert "| 1 to 2 |" in text  # the diff between the rounds' codebook versions
+    assert "Tensions the mutual form itself causes" in text
+    assert f"{expected_alpha(PLAN_1, '04.1', first):.3f}" in text
+    assert "n = 12" in text
+    assert "1 decision(s) in the round's units" in text
+    assert "13.4 Outreach" not in text  # a code nobody applied has no row, only the note
+    assert "no coder applied in any round" in text
+    run(db, "methods-appendix", "--bootstrap", "0", "-o", str(tmp_path / "methods.docx"))
+    assert (tmp_path / "methods.docx").read_bytes()[:2] == b"PK"
+
+
+def test_a_round_refuses_a_repeated_sample_and_a_lone_coder(study: Path) -> None:
+    db = study
+    first = drawn(db, "--seed", "3", "--name", "s1")
+    run(db, "round", "start", "pilot")
+    run(db, "round", "close", "pilot")
+    assert "no sample for this round" in fails(db, "round", "start", "again")
+    drawn(db, "--seed", "3", "--name", "s-again")  # not fresh: the same draw
+    out = " ".join(fails(db, "round", "start", "again").split())
+    assert "repeats 2 transcript(s)" in out and "inflates alpha" in out
+    assert "a round needs at least two coders" in " ".join(
+        fails(db, "round", "start", "solo", "--coders", "alice", "--allow-repeat").split()
+    )
+    assert set(first)  # drawn
+    assert "no round '7'" in fails(db, "agreement", "--round", "7")
+
+
+def test_versions_open_on_the_first_edit_after_coding(project: Project, write_interview) -> None:
+    from codebench.codebook import edits, versions
+
+    assert project.import_files([write_interview("a")]).ok
+    edits.edit_code(project, "lead", "04.1", description="before any coding")
+    assert versions.current(project) == 1  # no codings yet: still the first version
+    project.code_segments("alice", "a", [1], "04.1")
+    edits.edit_code(project, "lead", "04.1", colour="#112233")
+    assert versions.current(project) == 1  # a colour says nothing new
+    edits.edit_code(project, "lead", "04.1", description="after coding")
+    edits.edit_code(project, "lead", "04.2", name="Tensions")  # the same meeting's batch
+    assert versions.current(project) == 2
+    project.code_segments("alice", "a", [2], "04.2")
+    assert codings_by_version(project.db) == {1: 1, 2: 1}
+    changes = {c.label: c for c in versions.diff(project, 1, 2)}
+    assert changes["04.1 Advantages of the mutual ethos"].fields == (
+        ("description", "before any coding", "after coding"),
+    )
+    assert changes["04.2 Disadvantages and tensions of the mutual ethos"].kind == "changed"
+
+
+def test_jsonl_carries_codebook_versions(project: Project, write_interview, tmp_path: Path) -> None:
+    from codebench.codebook import edits, versions
+    from codebench.exchange.jsonl import export_jsonl, import_jsonl
+
+    assert project.import_files([write_interview("a")]).ok
+    project.code_segments("alice", "a", [1], "04.1")
+    edits.edit_code(project, "lead", "04.1", description="sharper")
+    project.code_segments("alice", "a", [2], "04.1")
+    first = tmp_path / "a.jsonl"
+    export_jsonl(project, first)
+    records = [json.loads(line) for line in first.read_text(encoding="utf-8").splitlines()]
+    assert sorted(r["codebook_version"] for r in records if r["type"] == "coding") == [1, 2]
+    assert [r["number"] for r in records if r["type"] == "codebook_version"] == [1, 2]
+
+    rebuilt = Project.init(tmp_path / "b.db")
+    try:
+        import_jsonl(first, rebuilt)
+        assert codings_by_version(rebuilt.db) == {1: 1, 2: 1}
+        assert [v.codes for v in versions.versions(rebuilt)] == [
+            v.codes for v in versions.versions(project)
+        ]
+        again = tmp_path / "b.jsonl"
+        export_jsonl(rebuilt, again)
+        assert again.read_bytes() == first.read_bytes()
+        # Codings under version 2 exist: the next definition change opens version 3.
+        edits.edit_code(rebuilt, "lead", "04.1", description="sharper still")
+        assert versions.current(rebuilt) == 3
+    finally:
+        rebuilt.close()
+
+    # A dump from before codebook versions: its codings were made under version 1.
+    old = tmp_path / "old.jsonl"
+    lines = []
+    for r in records:
+        if r["type"] == "codebook_version":
+            continue
+        if r["type"] == "coding":
+            r = {k: v for k, v in r.items() if k != "codebook_version"}
+        lines.append(json.dumps(r, sort_keys=True, ensure_ascii=False))
+    old.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    legacy = Project.init(tmp_path / "c.db")
+    try:
+        import_jsonl(old, legacy)
+        assert codings_by_version(legacy.db) == {1: 2}
+        assert versions.current(legacy) == 1
+    finally:
+        legacy.close()
