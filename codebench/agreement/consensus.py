@@ -48,6 +48,7 @@ import numpy as np
 from codebench.coding.actions import apply_changes
 from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Transcript
+from codebench.safety import safe_text
 from codebench.store import agreement_sql
 from codebench.store import events as event_sql
 
@@ -525,7 +526,7 @@ def adjudicate(
             "scope": sorted(guid[c] for c in scope),
             "result": sorted(guid[c] for c in result),
             "decider": who.name,
-            "reason": (reason or "").strip(),
+            "reason": safe_text((reason or "").strip()),
         }
         event_id = event_sql.log(
             project.db, DECIDE, payload, coder_id=who.id, transcript_id=transcript.id
@@ -547,7 +548,7 @@ def give_reason(
     reason (the codes do not change), so the log keeps who gave which reason.
     """
     gold = consensus_coder(project, consensus_name, create=False)
-    for _decision, payload in reversed(decision_history(project, gold)):
+    for _earlier, payload in reversed(decision_history(project, gold)):
         if (payload["transcript"], int(payload["start"]), int(payload["end"])) == (
             unit.transcript.guid,
             unit.start,
@@ -559,7 +560,12 @@ def give_reason(
             f"segment {unit.ordinal} of {unit.transcript.name} is not decided yet: decide it first"
         )
     who = project.coder(decider, create=True)
-    again = {**payload, "reason": reason.strip(), "decider": who.name, "reason_only": True}
+    again = {
+        **payload,
+        "reason": safe_text(reason.strip()),
+        "decider": who.name,
+        "reason_only": True,
+    }
     with project.transaction():
         event_id = event_sql.log(
             project.db, DECIDE, again, coder_id=who.id, transcript_id=unit.transcript.id

@@ -43,9 +43,11 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
     """
     from codebench.tui.modals.code_picker import CodePickerModal
     from codebench.tui.modals.memo import MemoModal
+    from codebench.tui.modals.reason import ReasonModal
     from codebench.tui.screens.coding import CodingScreen
     from codebench.tui.screens.project import ProjectScreen
     from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
+    from codebench.tui.screens.review import ReviewScreen
     from codebench.tui.widgets.codebook_tree import CodebookTree
     from codebench.tui.widgets.lists import NavDataTable
     from codebench.tui.widgets.transcript_view import TranscriptView
@@ -65,6 +67,8 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
         ("Pseudonymisation review (F6)", list(PseudonymReviewScreen.BINDINGS)),
+        ("Review screen (F3: agreement and adjudication)", list(ReviewScreen.BINDINGS)),
+        ("Reason prompt (review screen)", list(ReasonModal.BINDINGS)),
         ("Every list and table (when it has focus)", list(NavDataTable.BINDINGS)),
         ("Help (this screen)", list(HelpScreen.BINDINGS)),
         ("Everywhere", list(app_bindings)),

@@ -36,7 +36,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
 from codebench.tui.modals.edit_codes import EditCodesModal
-from codebench.tui.modals.memo import MemoModal
+from codebench.tui.modals.reason import ReasonModal
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
 
@@ -53,10 +53,7 @@ GUIDANCE = (
 )
 #: Keys that accept the codes of the compared coder with that number.
 ACCEPT_KEYS = "123456789"
-HINTS = (
-    "1-9 accept that coder · o all · n agreed only · m majority · e edit · r reason · "
-    "j/k next/previous · u next undecided"
-)
+HINTS = "1-9 accept coder · o all · n agreed · m majority · e edit · r reason · u next"
 
 
 def _accept_bindings() -> list[BindingType]:
@@ -85,7 +82,7 @@ class ReviewScreen(Screen[None]):
     ReviewScreen #review-table { height: 1fr; }
     ReviewScreen #review-detail { height: 1fr; }
     ReviewScreen #review-header { height: auto; padding: 0 1; background: $panel; }
-    ReviewScreen #review-items { height: auto; max-height: 7; }
+    ReviewScreen #review-items { height: auto; max-height: 35%; }
     ReviewScreen #review-body { height: 1fr; min-height: 5; }
     ReviewScreen #review-raters { width: 1fr; min-width: 20; padding: 0 1; border-right: vkey $primary-darken-2; }
     ReviewScreen #review-text { width: 2fr; padding: 0 1; border-right: vkey $primary-darken-2; }
@@ -737,7 +734,7 @@ class ReviewScreen(Screen[None]):
                 return
             self._give_reason(target, reason)
 
-        self.app.push_screen(MemoModal(title, start, quote=d.text), written)
+        self.app.push_screen(ReasonModal(title, start, quote=d.text), written)
 
     def _give_reason(self, d: Disagreement, reason: str) -> None:
         from codebench.agreement.consensus import give_reason
