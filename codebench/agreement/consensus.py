@@ -245,7 +245,7 @@ def _units(
     project: Project,
     coders: Sequence[Coder],
     include_unfinished: bool,
-    transcript_ids: Collection[int] | None = None,
+    transcripts: Sequence[Transcript] | None = None,
 ) -> Units:
     from codebench.agreement.reliability_data import extract_units
 
@@ -254,9 +254,7 @@ def _units(
         unit="segment",
         coders=list(coders),
         include_unfinished=include_unfinished,
-        transcripts=None
-        if transcript_ids is None
-        else [t for t in project.transcripts() if t.id in transcript_ids],
+        transcripts=transcripts,
     )
 
 
@@ -299,7 +297,6 @@ def list_disagreements(
     include_unfinished: bool = False,
     consensus_name: str = DEFAULT_CONSENSUS,
     within: Within | None = None,
-    transcript_ids: Collection[int] | None = None,
 ) -> list[Disagreement]:
     """Every (segment, code) where the segment's raters differ, on the compared segments.
 
@@ -309,9 +306,10 @@ def list_disagreements(
     sample, say).  Each carries the decision that settled it, if any.
     """
     compared = adjudication_coders(project, coders)
+    scope = None
     if within is not None:
-        transcript_ids = set(within) & set(transcript_ids) if transcript_ids else set(within)
-    units = _units(project, compared, include_unfinished, transcript_ids)
+        scope = [t for t in project.transcripts() if t.id in within]
+    units = _units(project, compared, include_unfinished, scope)
     wanted = project.code(code) if code is not None else None
     try:
         gold: Coder | None = consensus_coder(project, consensus_name, create=False)
@@ -473,7 +471,7 @@ def adjudicate(
     if not segment.codable:
         raise CodebenchError(f"segment {ordinal} of {transcript.name!r} is not codable")
     the_code = project.code(code)
-    units = _units(project, compared, include_unfinished, {transcript.id})
+    units = _units(project, compared, include_unfinished, [transcript])
     found = _ratings_of(units, ordinal)
     if found is None or len(found[0]) < 2:
         names = ", ".join(k.name for k in compared)
@@ -593,8 +591,7 @@ def sync_done(
     checks, but leaves marking to a decision). Call inside the caller's
     transaction or alone (it opens its own). Returns ``(transcript, new status)`` for each change.
     """
-    ids = None if transcripts is None else {t.id for t in transcripts}
-    units = _units(project, coders, include_unfinished, ids)
+    units = _units(project, coders, include_unfinished, transcripts)
     settled = decisions(project, consensus)
     _rated, _applied, differ = _disputes(units)
     statuses = project.statuses()
@@ -659,8 +656,7 @@ def _seed(
     include_unfinished: bool,
     transcripts: Sequence[Transcript] | None,
 ) -> int:
-    ids = None if transcripts is None else {t.id for t in transcripts}
-    units = _units(project, compared, include_unfinished, ids)
+    units = _units(project, compared, include_unfinished, transcripts)
     settled = decisions(project, gold)
     rated, applied, _differ = _disputes(units)
     raters = rated.sum(axis=0)

@@ -280,7 +280,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     "--round",
     "round_ref",
     default=None,
-    help="Only this reliability round (number or name): its sample's transcripts (and its first two coders by default).",
+    help="Only this reliability round (number or name): its sample's transcripts (and its coders by default).",
 )
 @click.option("--undecided", is_flag=True, help="Only disagreements not yet adjudicated.")
 @click.option(
@@ -323,23 +323,23 @@ def disagreements(
     from codebench.agreement.consensus import list_disagreements
 
     with ctx.open(write=False) as project:
-        pair = _split(coders)
-        scope: set[int] | None = None
+        compared = _split(coders)
+        within: dict[int, None] | None = None
         if round_ref is not None:
             from codebench.design.rounds import get_round, round_transcripts
 
             chosen = get_round(project, round_ref)
-            scope = {t.id for t in round_transcripts(project, chosen)}
-            pair = pair or [c.name for c in chosen.coders[:2]]
+            within = {t.id: None for t in round_transcripts(project, chosen)}
+            compared = compared or [c.name for c in chosen.coders]
             if fmt == "table":
                 say(f"Disagreements in {chosen.label}.")
         items = list_disagreements(
             project,
-            pair,
+            compared,
             code,
             include_unfinished=include_unfinished,
             consensus_name=consensus_name,
-            transcript_ids=scope,
+            within=within,
         )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # the segments' text, speakers, transcript names
