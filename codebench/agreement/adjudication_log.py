@@ -10,11 +10,13 @@ report writers give CSV, XLSX, Markdown, HTML and Word.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from codebench.agreement.consensus import DEFAULT_CONSENSUS, consensus_coder, decision_history
 from codebench.errors import NotFound
+from codebench.models import Transcript
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -43,9 +45,16 @@ class LogRow:
 
 
 def decision_log(
-    project: Project, consensus_name: str = DEFAULT_CONSENSUS, *, history: bool = False
+    project: Project,
+    consensus_name: str = DEFAULT_CONSENSUS,
+    *,
+    history: bool = False,
+    transcripts: Sequence[Transcript] | None = None,
 ) -> list[LogRow]:
-    """The decisions for the consensus coder ``consensus_name``, oldest first."""
+    """The decisions for the consensus coder ``consensus_name``, oldest first.
+
+    With ``transcripts`` only the decisions on them (a round's sample).
+    """
     gold = consensus_coder(project, consensus_name, create=False)
     labels: dict[str, str] = {}
 
@@ -63,6 +72,9 @@ def decision_log(
         return ", ".join(sorted((label(g) for g in guids), key=_code_order)) or "—"
 
     entries = decision_history(project, gold)
+    if transcripts is not None:
+        keep = {t.guid for t in transcripts}
+        entries = [(d, payload) for d, payload in entries if payload["transcript"] in keep]
     latest: dict[tuple[str, int, int], int] = {}
     for decision, payload in entries:
         latest[(payload["transcript"], int(payload["start"]), int(payload["end"]))] = (

@@ -580,6 +580,7 @@ def sync_done(
     include_unfinished: bool = False,
     *,
     mark: bool = True,
+    seeded: bool = False,
 ) -> list[tuple[Transcript, str]]:
     """Mark the consensus done on each transcript whose disagreements are all decided; take it back otherwise.
 
@@ -588,7 +589,8 @@ def sync_done(
     for that transcript), so a done consensus is the whole adjudicated
     coding. A mark is taken back (to in progress) only if this module made
     it; with ``mark=False`` marks are only taken back (a screen that opens
-    checks, but leaves marking to a decision). Call inside the caller's
+    checks, but leaves marking to a decision); ``seeded`` says the caller
+    has just copied the agreed codes everywhere. Call inside the caller's
     transaction or alone (it opens its own). Returns ``(transcript, new status)`` for each change.
     """
     units = _units(project, coders, include_unfinished, transcripts)
@@ -607,7 +609,8 @@ def sync_done(
         state = statuses.get((consensus.id, t.id))
         if mark and not open_ and state != "done":
             with project.transaction():
-                _seed(project, decider, coders, consensus, include_unfinished, [t])
+                if not seeded:
+                    _seed(project, decider, coders, consensus, include_unfinished, [t])
                 project.set_status(consensus, t, "done", auto=True)
             changes.append((t, "done"))
         elif open_ and state == "done" and _marked_here(project, consensus, t):
@@ -644,7 +647,7 @@ def seed_consensus(
     gold = consensus_coder(project, consensus_name)
     with project.transaction():
         added = _seed(project, who, compared, gold, include_unfinished, None)
-        sync_done(project, who, compared, gold, None, include_unfinished)
+        sync_done(project, who, compared, gold, None, include_unfinished, seeded=True)
     return added
 
 

@@ -521,6 +521,12 @@ def adjudicate_cmd(
     "--history", is_flag=True, help="Every decision, replaced ones too (default: the current ones)."
 )
 @click.option(
+    "--round",
+    "round_ref",
+    default=None,
+    help="Only the decisions on this reliability round's sample (number or name).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "xlsx", "md", "html", "docx"]),
@@ -534,6 +540,7 @@ def decisions_cmd(
     ctx: Context,
     consensus_name: str,
     history: bool,
+    round_ref: str | None,
     fmt: str | None,
     output: Path | None,
     pseudonymise: str | None,
@@ -545,17 +552,28 @@ def decisions_cmd(
       codebench decisions
       codebench decisions -o adjudication-log.csv
       codebench decisions --history -o adjudication-log.xlsx
+      codebench decisions --round 1 -o round-1-decisions.md
     """
     from codebench.agreement.adjudication_log import decision_log, log_table
     from codebench.cli.output import emit
     from codebench.reports import writers
 
     with ctx.open(write=False) as project:
-        rows = decision_log(project, consensus_name, history=history)
+        scope = None
+        title = None
+        if round_ref is not None:
+            from codebench.design.rounds import get_round, round_transcripts
+
+            chosen = get_round(project, round_ref)
+            scope = round_transcripts(project, chosen)
+            title = f"Adjudication log, {chosen.label}"
+        rows = decision_log(project, consensus_name, history=history, transcripts=scope)
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # transcript and code names, reasons
             rows = pseudonymiser.value(rows)
     table = log_table(rows, history=history)
+    if title is not None:
+        table.title = title
     to_stdout = is_stdout(output)
     fmt = fmt or (writers.infer_format(output) if output is not None and not to_stdout else "table")
     if fmt == "table":

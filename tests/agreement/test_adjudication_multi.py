@@ -322,3 +322,45 @@ def test_cli_adjudicates_three_coders_with_reasons_and_writes_the_log(
         csv.DictReader(cli(db, "decisions", "--history", "--format", "csv").output.splitlines())
     )
     assert [r["Current"] for r in history if r["Segment"] == "6"] == ["replaced", "yes"]
+
+
+def test_cli_round_scopes_disagreements_and_the_log(project: Project, write_interview) -> None:
+    import csv
+    import json
+
+    from codebench.design.rounds import start_round
+    from codebench.design.sample import draw_sample
+
+    p = project
+    assert p.import_files([write_interview(t, tag=t) for t in ("t1", "t2", "t3")]).ok
+    for k in CODERS:
+        assign(p, k, ["t1", "t2", "t3"])
+    (inside,) = draw_sample(p, 0.34, CODERS, seed=7, name="s1").transcripts
+    outside = next(t for t in ("t1", "t2", "t3") if t != inside)
+    for t in (inside, outside):
+        p.code_segments("alice", t, [2], "08")
+        p.code_segments("bob", t, [2], "08")
+        p.code_segments("cara", t, [3], "08")
+        for k in CODERS:
+            p.set_status(k, t, "done")
+    start_round(p, "pilot", sample="s1", by="lead")
+    db = p.path
+    p.close()
+    rows = json.loads(cli(db, "disagreements", "--round", "1", "--format", "json").output)
+    # Every round coder is compared (not the first two), on the round's sample only.
+    assert {r["transcript"] for r in rows} == {inside}
+    assert [(r["segment"], r["applied_by"]) for r in rows] == [(2, "alice, bob"), (3, "cara")]
+    for t in (inside, outside):
+        cli(db, "adjudicate", "--coder", "pat", t, "2", "08", "majority", "--reason", f"in {t}")
+    log = list(
+        csv.DictReader(cli(db, "decisions", "--round", "1", "--format", "csv").output.splitlines())
+    )
+    assert [(r["Transcript"], r["Reason"]) for r in log] == [(inside, f"in {inside}")]
+    assert (
+        len(list(csv.DictReader(cli(db, "decisions", "--format", "csv").output.splitlines()))) == 2
+    )
+    md = cli(db, "decisions", "--round", "pilot", "--format", "md").output
+    assert "Adjudication log, round 1 (pilot)" in md
+    # Agreement after adjudication still compares the three coders, not the consensus.
+    report = json.loads(cli(db, "agreement", "--format", "json", "--bootstrap", "0").output)
+    assert [c["name"] for c in report["coders"]] == list(CODERS)
