@@ -33,6 +33,8 @@ class LogRow:
     segment: int
     code: str
     """The disagreement the decider opened (the decision settles every disputed code of the segment)."""
+    number: str
+    """That code's number (its name if it has none), for narrow displays."""
     choice: str
     """The choice in words ("accepted bob", "kept the majority's codes")."""
     raters: str
@@ -97,6 +99,7 @@ def decision_log(
                 transcript=str(payload.get("transcript_name", "")),
                 segment=int(payload.get("segment", -1)),
                 code=str(payload.get("code_label", "")),
+                number=label(str(payload["code"])) if payload.get("code") else "",
                 choice=decision.text,
                 raters="; ".join(f"{name}: {codes(g)}" for name, g in by_coder.items()),
                 result=codes(decision.result),
@@ -113,6 +116,19 @@ def _code_order(label: str) -> tuple[Any, ...]:
     if all(p.isdigit() for p in parts):
         return (0, *(int(p) for p in parts))
     return (1, label)
+
+
+#: The columns a terminal shows first (the rest are left out, and named, when they do not fit).
+TERMINAL_COLUMNS = (
+    "transcript",
+    "segment",
+    "number",
+    "choice",
+    "result",
+    "reason",
+    "decided_by",
+    "decided_at",
+)
 
 
 def log_table(rows: list[LogRow], *, history: bool = False) -> Table:

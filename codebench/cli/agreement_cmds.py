@@ -577,7 +577,9 @@ def decisions_cmd(
     to_stdout = is_stdout(output)
     fmt = fmt or (writers.infer_format(output) if output is not None and not to_stdout else "table")
     if fmt == "table":
-        emit(table.rows, "table", title=table.title, columns=[c.key for c in table.columns])
+        from codebench.agreement.adjudication_log import TERMINAL_COLUMNS
+
+        emit(table.rows, "table", title=table.title, columns=list(TERMINAL_COLUMNS))
         return
     if fmt not in writers.TABLE_FORMATS:
         raise CodebenchError(
