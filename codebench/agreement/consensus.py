@@ -127,7 +127,11 @@ class Disagreement:
     @property
     def applied_by(self) -> tuple[Coder, ...]:
         """The raters who applied :attr:`code` here (the others did not)."""
-        return tuple(k for k, codes in zip(self.raters, self.rater_codes) if self.code in codes)
+        return tuple(
+            k
+            for k, codes in zip(self.raters, self.rater_codes)
+            if any(c.id == self.code.id for c in codes)
+        )
 
     def codes_of(self, coder: Coder) -> tuple[Code, ...]:
         """``coder``'s codes on the segment (empty for a coder who did not rate it)."""
@@ -263,13 +267,12 @@ def _in_within(units: Units, within: Within | None) -> np.ndarray:
     keep = np.ones(units.n_units, dtype=bool)
     if within is None:
         return keep
-    for u in range(units.n_units):
-        t = units.transcripts[int(units.unit_transcript[u])]
-        if t.id not in within:
-            keep[u] = False
-            continue
-        ordinals = within[t.id]
-        keep[u] = ordinals is None or int(units.unit_segment[u]) in ordinals
+    for i, t in enumerate(units.transcripts):
+        if t.id in within and within[t.id] is None:
+            continue  # the whole transcript
+        here = units.unit_transcript == i
+        wanted = np.fromiter((int(o) for o in within.get(t.id) or ()), dtype=np.int64)
+        keep[here] = np.isin(units.unit_segment[here], wanted)
     return keep
 
 
