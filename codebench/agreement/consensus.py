@@ -16,7 +16,7 @@ the consensus coder's codes on it become
 * ``edit``: the codes the decider picks.
 
 The pairwise names stay as aliases: ``accept_a``/``accept_b`` accept the
-first/second rater, ``both`` is ``all`` and ``neither`` is ``agreed``.
+first/second compared coder, ``both`` is ``all`` and ``neither`` is ``agreed``.
 
 So a segment where A used 04.1 and B used 04.2 is settled at once for both
 codes.  The consensus coder (kind ``consensus``, default name
@@ -420,14 +420,20 @@ def result_of(
 
 
 def _accepted(
-    choice: str, accept: str | Coder | None, raters: Sequence[Coder], project: Project
+    choice: str,
+    accept: str | Coder | None,
+    raters: Sequence[Coder],
+    compared: Sequence[Coder],
+    project: Project,
 ) -> Coder | None:
-    """The rater an ``accept`` takes: named, or the first/second rater for ``accept_a``/``accept_b``."""
+    """The coder an ``accept`` takes: named, or the first/second compared coder for ``accept_a``/``accept_b``.
+
+    The first/second of the compared coders (``--coders a,b``), as the review
+    screen's ``a``/``b`` and ``1``/``2``; :func:`result_of` refuses one who did
+    not rate the segment.
+    """
     if choice in ("accept_a", "accept_b"):
-        index = 0 if choice == "accept_a" else 1
-        if len(raters) <= index:
-            raise CodebenchError(f"{choice}: this segment has only {len(raters)} rater(s)")
-        return raters[index]
+        return compared[0 if choice == "accept_a" else 1]
     if ALIASES.get(choice, choice) != "accept":
         return None
     if accept is None:
@@ -490,7 +496,7 @@ def adjudicate(
             f"{', '.join(k.name for k in raters)} agree on {the_code.label} in segment {ordinal} "
             f"of {transcript.name} ({how}): nothing to decide"
         )
-    taken = _accepted(choice, accept, raters, project)
+    taken = _accepted(choice, accept, raters, compared, project)
     if canonical == "edit":
         result = {project.code(c).id for c in codes or ()}
     else:

@@ -471,7 +471,7 @@ def adjudicate_cmd(
     rater applied), agreed (only codes every rater applied), majority (codes
     more than half of the segment's raters applied; a tie does not carry a
     code), edit (--pick). The pairwise names still work: accept_a/accept_b
-    (the first/second rater), both (all), neither (agreed). --coder is who
+    (the first/second of --coders), both (all), neither (agreed). --coder is who
     decides; the decision is logged with their name and --reason. When every
     disagreement of the transcript is decided, the consensus is marked done
     there.

@@ -93,7 +93,7 @@ def test_raters_come_from_the_design_and_a_disagreement_is_some_but_not_all(trio
     [
         ("accept", "cara", {"04.1"}),
         ("accept", "alice", {"04.1", "08"}),
-        ("accept_b", None, {"04.2"}),  # the second rater, as in the pairwise names
+        ("accept_b", None, {"04.2"}),  # the second compared coder, as in the pairwise names
         ("all", None, {"04.1", "04.2", "08"}),
         ("both", None, {"04.1", "04.2", "08"}),
         ("agreed", None, set()),
@@ -141,6 +141,9 @@ def test_refusals_are_clear(trio: Project) -> None:
         adjudicate(trio, "pat", ("t1", 2), "04.2", "accept", coders=CODERS)
     with pytest.raises(CodebenchError, match="cara did not rate"):
         adjudicate(trio, "pat", ("t1", 6), "10", "accept", coders=CODERS, accept="cara")
+    # accept_a/accept_b name the first/second of the compared coders, as a and b do on screen.
+    with pytest.raises(CodebenchError, match="cara did not rate"):
+        adjudicate(trio, "pat", ("t1", 6), "10", "accept_a", coders=["cara", "alice", "bob"])
     with pytest.raises(CodebenchError, match="two or more coders"):
         list_disagreements(trio, ["alice"])
     assert trio.events(actions=(DECIDE,)) == []
