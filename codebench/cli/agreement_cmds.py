@@ -354,7 +354,7 @@ def disagreements(
             "speaker": d.speaker or "",
             "text": d.text,
             "applied_by": ", ".join(k.name for k in d.applied_by),
-            **{k.name: _rater_codes(d, k) for k in d.compared},
+            **{_coder_key(k.name): _rater_codes(d, k) for k in d.compared},
             "decided": f"{d.decision.text} by {d.decision.decider}" if d.decision else "",
             "reason": d.decision.reason if d.decision else "",
         }
@@ -366,6 +366,17 @@ def disagreements(
         emit(rows, fmt)
         return
     _disagreement_table(items)
+
+
+#: The disagreement rows' own keys; a coder's column never takes one of them.
+ROW_KEYS = frozenset(
+    {"code", "transcript", "segment", "speaker", "text", "applied_by", "decided", "reason"}
+)
+
+
+def _coder_key(name: str) -> str:
+    """A coder's column: their name, or ``coder NAME`` when the name is one of :data:`ROW_KEYS`."""
+    return f"coder {name}" if name in ROW_KEYS else name
 
 
 def _rater_codes(d: Any, coder: Any, mark: int | None = None) -> str:

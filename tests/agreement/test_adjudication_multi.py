@@ -367,3 +367,19 @@ def test_cli_round_scopes_disagreements_and_the_log(project: Project, write_inte
     # Agreement after adjudication still compares the three coders, not the consensus.
     report = json.loads(cli(db, "agreement", "--format", "json", "--bootstrap", "0").output)
     assert [c["name"] for c in report["coders"]] == list(CODERS)
+
+
+def test_a_coder_named_like_a_column_does_not_overwrite_it(trio: Project) -> None:
+    import json
+
+    trio.code_segments("text", "t1", [6], "10")
+    trio.set_status("text", "t1", "done")
+    db = trio.path
+    trio.close()
+    rows = json.loads(
+        cli(
+            db, "disagreements", "--coders", "alice,bob,text", "--code", "10", "--format", "json"
+        ).output
+    )
+    assert rows[0]["text"] == "The council still tells us what to do."
+    assert rows[0]["coder text"] == "10"
