@@ -327,7 +327,9 @@ def test_cli_adjudicates_three_coders_with_reasons_and_writes_the_log(
     assert [r["Current"] for r in history if r["Segment"] == "6"] == ["replaced", "yes"]
 
 
-def test_cli_round_scopes_disagreements_and_the_log(project: Project, write_interview) -> None:
+def test_cli_round_scopes_disagreements_and_the_log(
+    project: Project, write_interview, tmp_path
+) -> None:
     import csv
     import json
 
@@ -364,6 +366,13 @@ def test_cli_round_scopes_disagreements_and_the_log(project: Project, write_inte
     )
     md = cli(db, "decisions", "--round", "pilot", "--format", "md").output
     assert "Adjudication log, round 1 (pilot)" in md
+    # The appendix counts each segment's current decision once: not the reason added afterwards.
+    with Project.open(db) as again:
+        d = next(x for x in list_disagreements(again, CODERS) if x.transcript.name == inside)
+        give_reason(again, "pat", d, "two of three applied 08")
+    appendix = tmp_path / "methods.md"
+    cli(db, "methods-appendix", "--bootstrap", "0", "-o", str(appendix))
+    assert "1 decision(s) in the round's units, 1 with a written reason" in appendix.read_text()
     # Agreement after adjudication still compares the three coders, not the consensus.
     report = json.loads(cli(db, "agreement", "--format", "json", "--bootstrap", "0").output)
     assert [c["name"] for c in report["coders"]] == list(CODERS)
