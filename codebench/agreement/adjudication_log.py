@@ -10,11 +10,13 @@ report writers give CSV, XLSX, Markdown, HTML and Word.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from codebench.agreement.consensus import DEFAULT_CONSENSUS, consensus_coder, decision_history
 from codebench.errors import NotFound
+from codebench.models import Transcript
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -31,6 +33,8 @@ class LogRow:
     segment: int
     code: str
     """The disagreement the decider opened (the decision settles every disputed code of the segment)."""
+    number: str
+    """That code's number (its name if it has none), for narrow displays."""
     choice: str
     """The choice in words ("accepted bob", "kept the majority's codes")."""
     raters: str
@@ -43,9 +47,16 @@ class LogRow:
 
 
 def decision_log(
-    project: Project, consensus_name: str = DEFAULT_CONSENSUS, *, history: bool = False
+    project: Project,
+    consensus_name: str = DEFAULT_CONSENSUS,
+    *,
+    history: bool = False,
+    transcripts: Sequence[Transcript] | None = None,
 ) -> list[LogRow]:
-    """The decisions for the consensus coder ``consensus_name``, oldest first."""
+    """The decisions for the consensus coder ``consensus_name``, oldest first.
+
+    With ``transcripts`` only the decisions on them (a round's sample).
+    """
     gold = consensus_coder(project, consensus_name, create=False)
     labels: dict[str, str] = {}
 
@@ -63,6 +74,9 @@ def decision_log(
         return ", ".join(sorted((label(g) for g in guids), key=_code_order)) or "—"
 
     entries = decision_history(project, gold)
+    if transcripts is not None:
+        keep = {t.guid for t in transcripts}
+        entries = [(d, payload) for d, payload in entries if payload["transcript"] in keep]
     latest: dict[tuple[str, int, int], int] = {}
     for decision, payload in entries:
         latest[(payload["transcript"], int(payload["start"]), int(payload["end"]))] = (
@@ -85,6 +99,7 @@ def decision_log(
                 transcript=str(payload.get("transcript_name", "")),
                 segment=int(payload.get("segment", -1)),
                 code=str(payload.get("code_label", "")),
+                number=label(str(payload["code"])) if payload.get("code") else "",
                 choice=decision.text,
                 raters="; ".join(f"{name}: {codes(g)}" for name, g in by_coder.items()),
                 result=codes(decision.result),
@@ -101,6 +116,19 @@ def _code_order(label: str) -> tuple[Any, ...]:
     if all(p.isdigit() for p in parts):
         return (0, *(int(p) for p in parts))
     return (1, label)
+
+
+#: The columns a terminal shows first (the rest are left out, and named, when they do not fit).
+TERMINAL_COLUMNS = (
+    "transcript",
+    "segment",
+    "number",
+    "choice",
+    "result",
+    "reason",
+    "decided_by",
+    "decided_at",
+)
 
 
 def log_table(rows: list[LogRow], *, history: bool = False) -> Table:

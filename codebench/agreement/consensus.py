@@ -16,7 +16,7 @@ the consensus coder's codes on it become
 * ``edit``: the codes the decider picks.
 
 The pairwise names stay as aliases: ``accept_a``/``accept_b`` accept the
-first/second rater, ``both`` is ``all`` and ``neither`` is ``agreed``.
+first/second compared coder, ``both`` is ``all`` and ``neither`` is ``agreed``.
 
 So a segment where A used 04.1 and B used 04.2 is settled at once for both
 codes.  The consensus coder (kind ``consensus``, default name
@@ -127,7 +127,11 @@ class Disagreement:
     @property
     def applied_by(self) -> tuple[Coder, ...]:
         """The raters who applied :attr:`code` here (the others did not)."""
-        return tuple(k for k, codes in zip(self.raters, self.rater_codes) if self.code in codes)
+        return tuple(
+            k
+            for k, codes in zip(self.raters, self.rater_codes)
+            if any(c.id == self.code.id for c in codes)
+        )
 
     def codes_of(self, coder: Coder) -> tuple[Code, ...]:
         """``coder``'s codes on the segment (empty for a coder who did not rate it)."""
@@ -245,7 +249,7 @@ def _units(
     project: Project,
     coders: Sequence[Coder],
     include_unfinished: bool,
-    transcript_ids: Collection[int] | None = None,
+    transcripts: Sequence[Transcript] | None = None,
 ) -> Units:
     from codebench.agreement.reliability_data import extract_units
 
@@ -254,9 +258,7 @@ def _units(
         unit="segment",
         coders=list(coders),
         include_unfinished=include_unfinished,
-        transcripts=None
-        if transcript_ids is None
-        else [t for t in project.transcripts() if t.id in transcript_ids],
+        transcripts=transcripts,
     )
 
 
@@ -265,13 +267,12 @@ def _in_within(units: Units, within: Within | None) -> np.ndarray:
     keep = np.ones(units.n_units, dtype=bool)
     if within is None:
         return keep
-    for u in range(units.n_units):
-        t = units.transcripts[int(units.unit_transcript[u])]
-        if t.id not in within:
-            keep[u] = False
-            continue
-        ordinals = within[t.id]
-        keep[u] = ordinals is None or int(units.unit_segment[u]) in ordinals
+    for i, t in enumerate(units.transcripts):
+        if t.id in within and within[t.id] is None:
+            continue  # the whole transcript
+        here = units.unit_transcript == i
+        wanted = np.fromiter((int(o) for o in within.get(t.id) or ()), dtype=np.int64)
+        keep[here] = np.isin(units.unit_segment[here], wanted)
     return keep
 
 
@@ -299,7 +300,6 @@ def list_disagreements(
     include_unfinished: bool = False,
     consensus_name: str = DEFAULT_CONSENSUS,
     within: Within | None = None,
-    transcript_ids: Collection[int] | None = None,
 ) -> list[Disagreement]:
     """Every (segment, code) where the segment's raters differ, on the compared segments.
 
@@ -309,9 +309,10 @@ def list_disagreements(
     sample, say).  Each carries the decision that settled it, if any.
     """
     compared = adjudication_coders(project, coders)
+    scope = None
     if within is not None:
-        transcript_ids = set(within) & set(transcript_ids) if transcript_ids else set(within)
-    units = _units(project, compared, include_unfinished, transcript_ids)
+        scope = [t for t in project.transcripts() if t.id in within]
+    units = _units(project, compared, include_unfinished, scope)
     wanted = project.code(code) if code is not None else None
     try:
         gold: Coder | None = consensus_coder(project, consensus_name, create=False)
@@ -419,14 +420,20 @@ def result_of(
 
 
 def _accepted(
-    choice: str, accept: str | Coder | None, raters: Sequence[Coder], project: Project
+    choice: str,
+    accept: str | Coder | None,
+    raters: Sequence[Coder],
+    compared: Sequence[Coder],
+    project: Project,
 ) -> Coder | None:
-    """The rater an ``accept`` takes: named, or the first/second rater for ``accept_a``/``accept_b``."""
+    """The coder an ``accept`` takes: named, or the first/second compared coder for ``accept_a``/``accept_b``.
+
+    The first/second of the compared coders (``--coders a,b``), as the review
+    screen's ``a``/``b`` and ``1``/``2``; :func:`result_of` refuses one who did
+    not rate the segment.
+    """
     if choice in ("accept_a", "accept_b"):
-        index = 0 if choice == "accept_a" else 1
-        if len(raters) <= index:
-            raise CodebenchError(f"{choice}: this segment has only {len(raters)} rater(s)")
-        return raters[index]
+        return compared[0 if choice == "accept_a" else 1]
     if ALIASES.get(choice, choice) != "accept":
         return None
     if accept is None:
@@ -473,7 +480,7 @@ def adjudicate(
     if not segment.codable:
         raise CodebenchError(f"segment {ordinal} of {transcript.name!r} is not codable")
     the_code = project.code(code)
-    units = _units(project, compared, include_unfinished, {transcript.id})
+    units = _units(project, compared, include_unfinished, [transcript])
     found = _ratings_of(units, ordinal)
     if found is None or len(found[0]) < 2:
         names = ", ".join(k.name for k in compared)
@@ -489,7 +496,7 @@ def adjudicate(
             f"{', '.join(k.name for k in raters)} agree on {the_code.label} in segment {ordinal} "
             f"of {transcript.name} ({how}): nothing to decide"
         )
-    taken = _accepted(choice, accept, raters, project)
+    taken = _accepted(choice, accept, raters, compared, project)
     if canonical == "edit":
         result = {project.code(c).id for c in codes or ()}
     else:
@@ -582,6 +589,7 @@ def sync_done(
     include_unfinished: bool = False,
     *,
     mark: bool = True,
+    seeded: bool = False,
 ) -> list[tuple[Transcript, str]]:
     """Mark the consensus done on each transcript whose disagreements are all decided; take it back otherwise.
 
@@ -590,11 +598,11 @@ def sync_done(
     for that transcript), so a done consensus is the whole adjudicated
     coding. A mark is taken back (to in progress) only if this module made
     it; with ``mark=False`` marks are only taken back (a screen that opens
-    checks, but leaves marking to a decision). Call inside the caller's
+    checks, but leaves marking to a decision); ``seeded`` says the caller
+    has just copied the agreed codes everywhere. Call inside the caller's
     transaction or alone (it opens its own). Returns ``(transcript, new status)`` for each change.
     """
-    ids = None if transcripts is None else {t.id for t in transcripts}
-    units = _units(project, coders, include_unfinished, ids)
+    units = _units(project, coders, include_unfinished, transcripts)
     settled = decisions(project, consensus)
     _rated, _applied, differ = _disputes(units)
     statuses = project.statuses()
@@ -610,7 +618,8 @@ def sync_done(
         state = statuses.get((consensus.id, t.id))
         if mark and not open_ and state != "done":
             with project.transaction():
-                _seed(project, decider, coders, consensus, include_unfinished, [t])
+                if not seeded:
+                    _seed(project, decider, coders, consensus, include_unfinished, [t])
                 project.set_status(consensus, t, "done", auto=True)
             changes.append((t, "done"))
         elif open_ and state == "done" and _marked_here(project, consensus, t):
@@ -647,7 +656,7 @@ def seed_consensus(
     gold = consensus_coder(project, consensus_name)
     with project.transaction():
         added = _seed(project, who, compared, gold, include_unfinished, None)
-        sync_done(project, who, compared, gold, None, include_unfinished)
+        sync_done(project, who, compared, gold, None, include_unfinished, seeded=True)
     return added
 
 
@@ -659,8 +668,7 @@ def _seed(
     include_unfinished: bool,
     transcripts: Sequence[Transcript] | None,
 ) -> int:
-    ids = None if transcripts is None else {t.id for t in transcripts}
-    units = _units(project, compared, include_unfinished, ids)
+    units = _units(project, compared, include_unfinished, transcripts)
     settled = decisions(project, gold)
     rated, applied, _differ = _disputes(units)
     raters = rated.sum(axis=0)

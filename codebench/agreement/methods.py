@@ -216,7 +216,13 @@ def methods_appendix(
 
     # 5. below threshold and what was done
     edits = cb_versions.edits(project)
-    decisions = project.events(actions=(DECIDE,))
+    # Each segment's current decision: a re-decision, or a reason added afterwards (a repeat of
+    # the decision with the reason), replaces the event before it and is not a second decision.
+    latest: dict[tuple[Any, ...], Any] = {}
+    for event in project.events(actions=(DECIDE,)):
+        p = event.payload
+        latest[(p.get("consensus"), p.get("transcript"), p.get("start"), p.get("end"))] = event
+    decisions = list(latest.values())
     below_rows = []
     for code in data["codes"]:
         label = f"{code['number']} {code['name']}" if code["number"] else code["name"]

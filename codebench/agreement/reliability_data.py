@@ -403,8 +403,8 @@ def _select_transcripts(
     A transcript is compared when at least two compared coders rated some of
     it, so one coder who finished little does not shrink every other pair's
     comparison; ``include_unfinished`` also takes every transcript a coder
-    touched, as before. ``transcript_ids`` limits the look to those
-    transcripts (one transcript's adjudication, a round's sample).
+    touched, as before. ``scope`` limits the look to those transcripts (one
+    transcript's adjudication, a round's sample).
     """
     from codebench.design.assignments import design_map
 

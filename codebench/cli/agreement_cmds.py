@@ -280,7 +280,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
     "--round",
     "round_ref",
     default=None,
-    help="Only this reliability round (number or name): its sample's transcripts (and its first two coders by default).",
+    help="Only this reliability round (number or name): its sample's transcripts (and its coders by default).",
 )
 @click.option("--undecided", is_flag=True, help="Only disagreements not yet adjudicated.")
 @click.option(
@@ -323,23 +323,23 @@ def disagreements(
     from codebench.agreement.consensus import list_disagreements
 
     with ctx.open(write=False) as project:
-        pair = _split(coders)
-        scope: set[int] | None = None
+        compared = _split(coders)
+        within: dict[int, None] | None = None
         if round_ref is not None:
             from codebench.design.rounds import get_round, round_transcripts
 
             chosen = get_round(project, round_ref)
-            scope = {t.id for t in round_transcripts(project, chosen)}
-            pair = pair or [c.name for c in chosen.coders[:2]]
+            within = {t.id: None for t in round_transcripts(project, chosen)}
+            compared = compared or [c.name for c in chosen.coders]
             if fmt == "table":
                 say(f"Disagreements in {chosen.label}.")
         items = list_disagreements(
             project,
-            pair,
+            compared,
             code,
             include_unfinished=include_unfinished,
             consensus_name=consensus_name,
-            transcript_ids=scope,
+            within=within,
         )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # the segments' text, speakers, transcript names
@@ -354,7 +354,7 @@ def disagreements(
             "speaker": d.speaker or "",
             "text": d.text,
             "applied_by": ", ".join(k.name for k in d.applied_by),
-            **{k.name: _rater_codes(d, k) for k in d.compared},
+            **{_coder_key(k.name): _rater_codes(d, k) for k in d.compared},
             "decided": f"{d.decision.text} by {d.decision.decider}" if d.decision else "",
             "reason": d.decision.reason if d.decision else "",
         }
@@ -366,6 +366,17 @@ def disagreements(
         emit(rows, fmt)
         return
     _disagreement_table(items)
+
+
+#: The disagreement rows' own keys; a coder's column never takes one of them.
+ROW_KEYS = frozenset(
+    {"code", "transcript", "segment", "speaker", "text", "applied_by", "decided", "reason"}
+)
+
+
+def _coder_key(name: str) -> str:
+    """A coder's column: their name, or ``coder NAME`` when the name is one of :data:`ROW_KEYS`."""
+    return f"coder {name}" if name in ROW_KEYS else name
 
 
 def _rater_codes(d: Any, coder: Any, mark: int | None = None) -> str:
@@ -471,7 +482,7 @@ def adjudicate_cmd(
     rater applied), agreed (only codes every rater applied), majority (codes
     more than half of the segment's raters applied; a tie does not carry a
     code), edit (--pick). The pairwise names still work: accept_a/accept_b
-    (the first/second rater), both (all), neither (agreed). --coder is who
+    (the first/second of --coders), both (all), neither (agreed). --coder is who
     decides; the decision is logged with their name and --reason. When every
     disagreement of the transcript is decided, the consensus is marked done
     there.
@@ -521,6 +532,12 @@ def adjudicate_cmd(
     "--history", is_flag=True, help="Every decision, replaced ones too (default: the current ones)."
 )
 @click.option(
+    "--round",
+    "round_ref",
+    default=None,
+    help="Only the decisions on this reliability round's sample (number or name).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "xlsx", "md", "html", "docx"]),
@@ -534,6 +551,7 @@ def decisions_cmd(
     ctx: Context,
     consensus_name: str,
     history: bool,
+    round_ref: str | None,
     fmt: str | None,
     output: Path | None,
     pseudonymise: str | None,
@@ -545,21 +563,34 @@ def decisions_cmd(
       codebench decisions
       codebench decisions -o adjudication-log.csv
       codebench decisions --history -o adjudication-log.xlsx
+      codebench decisions --round 1 -o round-1-decisions.md
     """
     from codebench.agreement.adjudication_log import decision_log, log_table
     from codebench.cli.output import emit
     from codebench.reports import writers
 
     with ctx.open(write=False) as project:
-        rows = decision_log(project, consensus_name, history=history)
+        scope = None
+        title = None
+        if round_ref is not None:
+            from codebench.design.rounds import get_round, round_transcripts
+
+            chosen = get_round(project, round_ref)
+            scope = round_transcripts(project, chosen)
+            title = f"Adjudication log, {chosen.label}"
+        rows = decision_log(project, consensus_name, history=history, transcripts=scope)
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # transcript and code names, reasons
             rows = pseudonymiser.value(rows)
     table = log_table(rows, history=history)
+    if title is not None:
+        table.title = title
     to_stdout = is_stdout(output)
     fmt = fmt or (writers.infer_format(output) if output is not None and not to_stdout else "table")
     if fmt == "table":
-        emit(table.rows, "table", title=table.title, columns=[c.key for c in table.columns])
+        from codebench.agreement.adjudication_log import TERMINAL_COLUMNS
+
+        emit(table.rows, "table", title=table.title, columns=list(TERMINAL_COLUMNS))
         return
     if fmt not in writers.TABLE_FORMATS:
         raise CodebenchError(

@@ -93,7 +93,7 @@ def test_raters_come_from_the_design_and_a_disagreement_is_some_but_not_all(trio
     [
         ("accept", "cara", {"04.1"}),
         ("accept", "alice", {"04.1", "08"}),
-        ("accept_b", None, {"04.2"}),  # the second rater, as in the pairwise names
+        ("accept_b", None, {"04.2"}),  # the second compared coder, as in the pairwise names
         ("all", None, {"04.1", "04.2", "08"}),
         ("both", None, {"04.1", "04.2", "08"}),
         ("agreed", None, set()),
@@ -141,6 +141,9 @@ def test_refusals_are_clear(trio: Project) -> None:
         adjudicate(trio, "pat", ("t1", 2), "04.2", "accept", coders=CODERS)
     with pytest.raises(CodebenchError, match="cara did not rate"):
         adjudicate(trio, "pat", ("t1", 6), "10", "accept", coders=CODERS, accept="cara")
+    # accept_a/accept_b name the first/second of the compared coders, as a and b do on screen.
+    with pytest.raises(CodebenchError, match="cara did not rate"):
+        adjudicate(trio, "pat", ("t1", 6), "10", "accept_a", coders=["cara", "alice", "bob"])
     with pytest.raises(CodebenchError, match="two or more coders"):
         list_disagreements(trio, ["alice"])
     assert trio.events(actions=(DECIDE,)) == []
@@ -322,3 +325,70 @@ def test_cli_adjudicates_three_coders_with_reasons_and_writes_the_log(
         csv.DictReader(cli(db, "decisions", "--history", "--format", "csv").output.splitlines())
     )
     assert [r["Current"] for r in history if r["Segment"] == "6"] == ["replaced", "yes"]
+
+
+def test_cli_round_scopes_disagreements_and_the_log(
+    project: Project, write_interview, tmp_path
+) -> None:
+    import csv
+    import json
+
+    from codebench.design.rounds import start_round
+    from codebench.design.sample import draw_sample
+
+    p = project
+    assert p.import_files([write_interview(t, tag=t) for t in ("t1", "t2", "t3")]).ok
+    for k in CODERS:
+        assign(p, k, ["t1", "t2", "t3"])
+    (inside,) = draw_sample(p, 0.34, CODERS, seed=7, name="s1").transcripts
+    outside = next(t for t in ("t1", "t2", "t3") if t != inside)
+    for t in (inside, outside):
+        p.code_segments("alice", t, [2], "08")
+        p.code_segments("bob", t, [2], "08")
+        p.code_segments("cara", t, [3], "08")
+        for k in CODERS:
+            p.set_status(k, t, "done")
+    start_round(p, "pilot", sample="s1", by="lead")
+    db = p.path
+    p.close()
+    rows = json.loads(cli(db, "disagreements", "--round", "1", "--format", "json").output)
+    # Every round coder is compared (not the first two), on the round's sample only.
+    assert {r["transcript"] for r in rows} == {inside}
+    assert [(r["segment"], r["applied_by"]) for r in rows] == [(2, "alice, bob"), (3, "cara")]
+    for t in (inside, outside):
+        cli(db, "adjudicate", "--coder", "pat", t, "2", "08", "majority", "--reason", f"in {t}")
+    log = list(
+        csv.DictReader(cli(db, "decisions", "--round", "1", "--format", "csv").output.splitlines())
+    )
+    assert [(r["Transcript"], r["Reason"]) for r in log] == [(inside, f"in {inside}")]
+    assert (
+        len(list(csv.DictReader(cli(db, "decisions", "--format", "csv").output.splitlines()))) == 2
+    )
+    md = cli(db, "decisions", "--round", "pilot", "--format", "md").output
+    assert "Adjudication log, round 1 (pilot)" in md
+    # The appendix counts each segment's current decision once: not the reason added afterwards.
+    with Project.open(db) as again:
+        d = next(x for x in list_disagreements(again, CODERS) if x.transcript.name == inside)
+        give_reason(again, "pat", d, "two of three applied 08")
+    appendix = tmp_path / "methods.md"
+    cli(db, "methods-appendix", "--bootstrap", "0", "-o", str(appendix))
+    assert "1 decision(s) in the round's units, 1 with a written reason" in appendix.read_text()
+    # Agreement after adjudication still compares the three coders, not the consensus.
+    report = json.loads(cli(db, "agreement", "--format", "json", "--bootstrap", "0").output)
+    assert [c["name"] for c in report["coders"]] == list(CODERS)
+
+
+def test_a_coder_named_like_a_column_does_not_overwrite_it(trio: Project) -> None:
+    import json
+
+    trio.code_segments("text", "t1", [6], "10")
+    trio.set_status("text", "t1", "done")
+    db = trio.path
+    trio.close()
+    rows = json.loads(
+        cli(
+            db, "disagreements", "--coders", "alice,bob,text", "--code", "10", "--format", "json"
+        ).output
+    )
+    assert rows[0]["text"] == "The council still tells us what to do."
+    assert rows[0]["coder text"] == "10"

@@ -199,3 +199,26 @@ def test_the_transcript_list(keyed: Path) -> None:
     assert rows[0]["name"] == "01-[Org A]-ceo" and rows[0]["source"] == "01-[Org A]-ceo.txt"
     assert rows[0]["attributes"]["organisation"] == "[Org A] CIC"
     assert _survivors(json.dumps(rows)) == []
+
+
+def test_the_adjudication_log_names_no_one(keyed: Path, tmp_path: Path) -> None:
+    first = json.loads(run(keyed, "disagreements", "--format", "json").output)[0]
+    reason = f"as {first['speaker']} says"  # a real name in a reason is pseudonymised too
+    run(
+        keyed,
+        "adjudicate",
+        "--coder",
+        "pat",
+        first["transcript"],
+        str(first["segment"]),
+        first["code"].split()[0],
+        "all",
+        "--reason",
+        reason,
+    )
+    plain = run(keyed, "decisions", "--format", "csv").output
+    assert _survivors(plain)  # the transcript's name and the reason name someone
+    out = tmp_path / "log.md"
+    run(keyed, "decisions", "--pseudonymise", "-o", str(out))
+    text = out.read_text(encoding="utf-8").replace("\\[", "[").replace("\\]", "]")
+    assert _survivors(text) == [] and "01-[Org A]-ceo" in text

@@ -225,3 +225,40 @@ def test_opening_the_review_takes_back_a_done_that_a_new_disagreement_made_stale
 
     drive(trio, script)
     assert trio.statuses()[key] == "in-progress"
+
+
+def test_f_filters_by_reliability_round(project: Project, write_interview, drive) -> None:
+    """A round's sample and coders: the table is `agreement --round N`, the list its disagreements."""
+    from codebench.design.rounds import start_round
+    from codebench.design.sample import draw_sample
+
+    p = project
+    assert p.import_files([write_interview(t, tag=t) for t in ("t1", "t2", "t3")]).ok
+    for k in ("alice", "bob"):
+        assign(p, k, ["t1", "t2", "t3"])
+    sample = draw_sample(p, 0.34, ["alice", "bob"], seed=7, name="s1")
+    (inside,) = sample.transcripts
+    outside = next(t for t in ("t1", "t2", "t3") if t != inside)
+    for t in (inside, outside):
+        p.code_segments("alice", t, [2], "08")
+        p.code_segments("bob", t, [3], "08")
+        for k in ("alice", "bob"):
+            p.set_status(k, t, "done")
+    start_round(p, "pilot", sample="s1", by="lead")
+
+    async def script(app: _Host, pilot: Pilot) -> None:
+        assert "4 disagreements on 4 segment(s)" in text_of(app, "#review-status")
+        await pilot.press("f")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "round 1 (pilot)" in text_of(app, "#review-title")
+        assert "2 disagreements on 2 segment(s)" in text_of(app, "#review-status")
+        assert {d.transcript.name for d in app.review.items} == {inside}
+        assert app.review.report["round"]["number"] == 1
+        await pilot.press("f")  # back to every unit
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "round" not in text_of(app, "#review-title")
+        assert "4 disagreements" in text_of(app, "#review-status")
+
+    drive(p, script)

@@ -14,8 +14,11 @@ the decision; after: added to it).  All the work goes through
 ``consensus.decide`` event per decision, naming this screen's coder as the
 decider); progress is read back from those events, so it survives restarts.
 
-``within`` limits the disagreements to some segments (``{transcript id:
-ordinals or None}``: a reliability round's sample), named by ``within_label``.
+``f`` filters by reliability round (:mod:`codebench.design.rounds`):
+every unit, then each round in turn, whose sample's transcripts and coders
+the table (``agreement --round N``) and the disagreements keep to.
+``within`` limits the disagreements to some segments programmatically
+(``{transcript id: ordinals or None}``), named by ``within_label``.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
     from codebench.agreement.consensus import Disagreement, Within
+    from codebench.design.rounds import Round
     from codebench.models import Code, Coder
     from codebench.project import Project
 
@@ -193,6 +197,13 @@ class ReviewScreen(Screen[None]):
             id="review.pair",
         ),
         Binding(
+            "f",
+            "next_round",
+            "Round",
+            tooltip="Filter by reliability round: every unit, then each round's sample and coders",
+            id="review.round",
+        ),
+        Binding(
             "R",
             "reload",
             "Reload",
@@ -227,6 +238,10 @@ class ReviewScreen(Screen[None]):
         self.consensus_name = consensus_name
         self.within = within
         self.within_label = within_label
+        self.asked = list(coders) if coders else None
+        #: The round the screen keeps to (``None``: every unit), and the project's rounds.
+        self.round: Round | None = None
+        self.rounds = self._rounds()
         self.sets = self._sets(coders)
         self.set_index = 0
         self.report: dict[str, Any] | None = None
@@ -249,6 +264,45 @@ class ReviewScreen(Screen[None]):
             return []
         pairs = list(combinations(people, 2)) if len(people) > 2 else []
         return [tuple(people), *pairs]
+
+    def _rounds(self) -> list[Round]:
+        from codebench.design.rounds import rounds
+
+        try:
+            return rounds(self.project)
+        except CodebenchError:
+            return []
+
+    def action_next_round(self) -> None:
+        """Keep to the next round (every unit after the last): its sample, its coders."""
+        from codebench.design.rounds import round_transcripts
+
+        self.rounds = self._rounds()
+        if not self.rounds:
+            self.app.notify("No reliability rounds yet (codebench round start).")
+            return
+        order: list[Round | None] = [None, *self.rounds]
+        index = next((i for i, r in enumerate(order) if r is not None and r == self.round), 0)
+        chosen = order[(index + 1) % len(order)]
+        try:
+            within = (
+                None
+                if chosen is None
+                else {t.id: None for t in round_transcripts(self.project, chosen)}
+            )
+        except CodebenchError as error:
+            self.app.notify(str(error), title="Cannot filter by round", severity="error")
+            return
+        self.round = chosen
+        self.within = within
+        self.within_label = chosen.label if chosen is not None else None
+        names = self.asked or (None if chosen is None else [c.name for c in chosen.coders])
+        self.sets = self._sets(names)
+        self.set_index = 0
+        if self.in_detail:
+            self.action_back()
+        self._title()
+        self.action_reload()
 
     @property
     def compared(self) -> tuple[Coder, ...] | None:
@@ -335,9 +389,12 @@ class ReviewScreen(Screen[None]):
                         gold,
                         mark=False,
                     )
-                # Hook for reliability rounds: the agreement table is the whole design's until
-                # the report takes a round; the disagreements below already keep to ``within``.
-                report = agreement_report(reader, coders=names, bootstrap=0)
+                report = agreement_report(
+                    reader,
+                    coders=names,
+                    bootstrap=0,
+                    round=self.round.number if self.round is not None else None,
+                )
                 items = list_disagreements(
                     reader, names, consensus_name=self.consensus_name, within=self.within
                 )
