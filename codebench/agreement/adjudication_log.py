@@ -55,9 +55,16 @@ def decision_log(
 ) -> list[LogRow]:
     """The decisions for the consensus coder ``consensus_name``, oldest first.
 
-    With ``transcripts`` only the decisions on them (a round's sample).
+    With ``transcripts`` only the decisions on them (a round's sample). Before
+    any adjudication (no consensus coder of the default name yet) the log is
+    empty; a consensus coder named otherwise must exist (a typo is an error).
     """
-    gold = consensus_coder(project, consensus_name, create=False)
+    try:
+        gold = consensus_coder(project, consensus_name, create=False)
+    except NotFound:
+        if consensus_name != DEFAULT_CONSENSUS:
+            raise
+        return []
     labels: dict[str, str] = {}
 
     def label(guid: str) -> str:

@@ -590,6 +590,9 @@ def decisions_cmd(
     if fmt == "table":
         from codebench.agreement.adjudication_log import TERMINAL_COLUMNS
 
+        if not table.rows:
+            say("No decisions yet: adjudicate disagreements first (`codebench adjudicate` or F3).")
+            return
         emit(table.rows, "table", title=table.title, columns=list(TERMINAL_COLUMNS))
         return
     if fmt not in writers.TABLE_FORMATS:

@@ -235,6 +235,22 @@ def cli(db, *args: str, ok: bool = True):
     return result
 
 
+def test_the_log_before_any_adjudication_is_empty_not_an_error(trio: Project, tmp_path) -> None:
+    import csv
+
+    db = trio.path
+    trio.close()
+    said = cli(db, "decisions").output
+    assert said.startswith("No decisions yet")
+    rows = list(csv.reader(cli(db, "decisions", "--format", "csv").output.splitlines()))
+    assert len(rows) == 1  # the header alone
+    # A consensus coder named otherwise must exist: a typo is not an empty log.
+    assert (
+        "no consensus coder 'gold'"
+        in cli(db, "decisions", "--consensus-name", "gold", ok=False).output
+    )
+
+
 def test_cli_choice_names_match_the_library() -> None:
     from codebench.agreement.consensus import CHOICE_NAMES
     from codebench.cli.agreement_cmds import CHOICE_NAMES as SPELT_OUT

@@ -81,6 +81,7 @@ def _cases(tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
         ("transcripts",): ["transcripts", "--pseudonymise", "--format", "json"],
         ("agreement",): ["agreement", "--pseudonymise", "--format", "json"],
         ("disagreements",): ["disagreements", "--pseudonymise", "--format", "json"],
+        ("decisions",): ["decisions", "--pseudonymise", "--format", "csv"],
         ("export", "jsonl"): ["export", "jsonl", "--pseudonymise", "-o", "-"],
         ("export", "qdpx"): ["export", "qdpx", "--pseudonymise", "-o", str(tmp_path / "s.qdpx")],
         ("export", "transcripts"): [
