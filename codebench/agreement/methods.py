@@ -94,6 +94,7 @@ def methods_appendix(
         }
         for c in project.coders()
         if c.kind == "human"
+        and (c.name in per_coder or any(k.id == c.id for r in found for k in r.coders))
     ]
     tables.append(
         _text_table(
@@ -153,7 +154,8 @@ def methods_appendix(
                     "round": r.label,
                     "sample": r.sample.name,
                     "units": f"{by_number[r.number]['units']} {by_number[r.number]['counted_in']} "
-                    f"in {len(by_number[r.number]['transcripts_compared'])} transcript(s)",
+                    f"in {len(by_number[r.number]['transcripts_compared'])} of the sample's "
+                    f"{len(r.transcript_names)} transcript(s)",
                     "coders": ", ".join(by_number[r.number]["coders_compared"]),
                     "version": str(r.codebook_version),
                     "dates": f"{r.opened_at[:10]} to {(r.closed_at or 'open')[:10]}",
@@ -167,6 +169,15 @@ def methods_appendix(
                 ("coders", "Coders"),
                 ("version", "Codebook version"),
                 ("dates", "Opened to closed"),
+            ],
+            [
+                f"{r['label']}: {x['transcript']} not compared ({x['reason']})."
+                for r in data["rounds"]
+                for x in r["transcripts_excluded"]
+            ]
+            + [
+                "A round's units are the codable segments of its sample's transcripts that two "
+                "or more of its coders rated; n is their number."
             ],
         )
     )
@@ -183,7 +194,7 @@ def methods_appendix(
         ("Overlap rule", st.get("overlap_rule") or "not applicable"),
         ("Hierarchy", st.get("hierarchy") or "codes compared as applied"),
         ("Missing ratings", _design_note(st)),
-        ("Coefficient", f"{data['coefficient']} per code (nominal, missing ratings allowed)"),
+        ("Coefficient", f"{data['coefficient']} per code (missing ratings allowed)"),
         (
             "Interval",
             f"{int(st.get('ci_level', 0.95) * 100)}% percentile bootstrap; "

@@ -126,7 +126,7 @@ def close_cmd(ctx: Context, round_ref: str, by: str | None) -> None:
 @pass_ctx
 @handle_errors
 def list_cmd(ctx: Context, fmt: str) -> None:
-    """Every round: number, name, sample, coders, codebook version, opened and closed.
+    """Every round: number, name, sample (transcripts), coders, codebook version, opened, closed.
 
     \b
     Examples:
@@ -145,11 +145,11 @@ def list_cmd(ctx: Context, fmt: str) -> None:
             "round": r.number,
             "name": r.name,
             "sample": r.sample.name,
-            "transcripts": len(r.transcript_names),
             "coders": ", ".join(c.name for c in r.coders),
-            "codebook_version": r.codebook_version,
-            "opened": r.opened_at[:16],
-            "closed": (r.closed_at or "")[:16],
+            "version": r.codebook_version,
+            "opened": r.opened_at[:10],
+            "closed": (r.closed_at or "open")[:10],
+            "transcripts": len(r.transcript_names),
         }
         for r in found
     ]

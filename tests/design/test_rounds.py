@@ -345,3 +345,75 @@ def test_jsonl_carries_codebook_versions(project: Project, write_interview, tmp_
         assert versions.current(legacy) == 1
     finally:
         legacy.close()
+
+
+def test_edit_and_round_mistakes_are_one_line_errors(study: Path) -> None:
+    db = study
+    assert "nothing to change" in fails(db, "codebook", "edit", "04.1", "--coder", "lead")
+    assert "--confusion needs two codes" in fails(
+        db,
+        "codebook",
+        "edit",
+        "04.1",
+        "--coder",
+        "lead",
+        "--definition",
+        "x",
+        "--confusion",
+        "04.1",
+    )
+    assert "names '04.1 Advantages of the mutual ethos' twice" in " ".join(
+        fails(
+            db,
+            "codebook",
+            "edit",
+            "04.1",
+            "--coder",
+            "lead",
+            "--definition",
+            "x",
+            "--confusion",
+            "04.1,04.1",
+        ).split()
+    )
+    assert "--round 9: no such round" in fails(
+        db, "codebook", "edit", "04.1", "--coder", "lead", "--definition", "x", "--round", "9"
+    )
+    with Project.open(db) as p:
+        assert p.code("04.1").description != "x"  # nothing half-written
+        assert not p.events(actions=("code.edit",))
+    assert "a round needs a name" in fails(db, "round", "start", " ")
+    assert "no round '1'" in fails(db, "round", "close", "1")
+    assert "no sample 'nope'" in fails(db, "round", "start", "r", "--sample", "nope")
+    assert "no rounds yet" in fails(db, "round", "trajectory")
+    out = db.parent / "x.pdf"
+    assert "cannot tell the format" in fails(db, "methods-appendix", "-o", str(out))
+    assert not out.exists()
+
+
+def test_a_merge_keeps_each_codings_codebook_version(
+    project: Project, write_interview, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from codebench.codebook import edits
+    from codebench.exchange.merge.run import merge
+
+    assert project.import_files([write_interview("a")]).ok
+    project.code_segments("alice", "a", [1], "04.1")
+    edits.edit_code(project, "lead", "04.1", description="sharper")  # opens version 2
+    lead_copy = tmp_path / "lead.db"
+    dest = sqlite3.connect(lead_copy)
+    project.db.conn.backup(dest)  # the lead's project, as it was when the coder's copy was made
+    dest.close()
+    project.code_segments("alice", "a", [2], "04.1")  # the coder codes under version 2
+    with Project.open(lead_copy) as lead:
+        merge(lead, [project.path])
+        assert codings_by_version(lead.db) == {1: 1, 2: 1}
+    empty = Project.init(tmp_path / "empty.db")
+    try:
+        merge(empty, [project.path])
+        # A target without version 2 caps it: the coding counts as made under its last version.
+        assert codings_by_version(empty.db) == {1: 2}
+    finally:
+        empty.close()
