@@ -107,7 +107,7 @@ def note_change(db: sqlite_utils.Database) -> int:
         write_version(db, 1, body)
         return 1
     number, text, last = int(row[0]), row[1], int(row[2])
-    if json.loads(text) == body:
+    if text == json.dumps(body, ensure_ascii=False, sort_keys=True):  # written the same way
         return number
     if coded_since(db, number, last):
         number += 1

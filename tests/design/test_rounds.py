@@ -145,6 +145,16 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
         db, "agreement", "--round", "1", "--codes", "04.1", "--bootstrap", "0", "--format", "md"
     )
     assert md.splitlines()[0].endswith("round 1 (pilot)")
+    # The round report lists the round's disagreements with their text: by PLAN_1, 04.1
+    # differs on segments 2, 3 and 4 and 04.2 on 3 and 7, in each sampled transcript.
+    assert one["disagreements"]["total"] == (3 + 2) * len(first)
+    d41 = [d for d in one["disagreements"]["listed"] if d["number"] == "04.1"]
+    assert sorted({d["segment"] for d in d41}) == [2, 3, 4]
+    assert len(d41) == 3 * len(first)
+    seg3 = next(d for d in d41 if d["segment"] == 3)
+    assert seg3["text"] == "But staff morale rose!"
+    assert seg3["applied_by"] == ["alice"] and seg3["not_applied_by"] == ["bob", "carol"]
+    assert "| But staff morale rose! |" in md
     csv = run(
         db, "agreement", "--round", "1", "--codes", "04.1", "--bootstrap", "0", "--format", "csv"
     )
