@@ -427,3 +427,59 @@ def test_a_merge_keeps_each_codings_codebook_version(
         assert codings_by_version(empty.db) == {1: 2}
     finally:
         empty.close()
+
+
+def test_a_round_with_one_double_coder_compares_each_pair_on_its_own_units(study: Path) -> None:
+    """The common design: bob double-codes a sample of the others' transcripts.
+
+    Each sampled transcript is rated by its lead and bob only; the third coder's
+    ratings there are missing (never assigned), not "absent". Alpha is checked
+    against the package on the 3 x units matrix with those cells missing.
+    """
+    db = study
+    body = json.loads(
+        run(
+            db, "sample", "--fraction", "0.25", "--seed", "2", "--coders", "bob", "--format", "json"
+        )
+    )[0]
+    sample = [t for s in body["strata"] for t in s["drawn"]]
+    assert sample == ["i3", "i8"]  # alice's and carol's: each rated by its lead and bob
+    owner = {t: k for k, ts in LEADS.items() for t in ts}
+    plan = {k: {"04.1": [1, 2, 3] if k == "bob" else [1, 2]} for k in CODERS}
+    with Project.open(db) as p:
+        for t in sample:
+            for coder in {owner[t], "bob"}:
+                p.code_segments(coder, t, plan[coder]["04.1"], "04.1")
+                p.set_status(coder, t, "done")
+    run(db, "round", "start", "one")
+    report = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "1",
+            "--codes",
+            "04.1",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    coders = [c["name"] for c in report["coders"]]
+    assert coders == ["alice", "bob", "carol"]
+    compared = sorted(sample)
+    assert report["transcripts"]["compared"] == compared
+    matrix = [
+        [
+            (1.0 if o in plan[k]["04.1"] else 0.0) if k in {owner[t], "bob"} else np.nan
+            for t in compared
+            for o in CODABLE
+        ]
+        for k in coders
+    ]
+    expected = krippendorff.alpha(reliability_data=np.array(matrix), level_of_measurement="nominal")
+    entry = report["codes"][0]
+    assert entry["krippendorff_alpha"]["value"] == pytest.approx(expected, abs=1e-12)
+    assert entry["krippendorff_alpha"]["n"] == len(CODABLE) * len(compared)
+    assert entry["headline"]["key"] == "krippendorff_alpha"  # missing ratings: alpha leads
