@@ -67,7 +67,7 @@ def methods_appendix(
 ) -> MethodsAppendix:
     """Build the appendix (see the module docstring); ``threshold`` is the alpha codes must reach."""
     from codebench.design.assignments import assignments
-    from codebench.design.rounds import rounds
+    from codebench.design.rounds import round_transcripts, rounds
     from codebench.design.sample import samples
 
     data = trajectory(project, bootstrap=bootstrap, seed=seed)
@@ -243,13 +243,15 @@ def methods_appendix(
                 and (e.round is None or e.round >= r.number)
                 and e.at >= r.opened_at
             ]
-            in_round = {t for t in r.transcript_names}
-            decided = [
-                d
+            in_round = {t.id for t in round_transcripts(project, r)}
+            # A re-decided segment counts once, by its latest decision.
+            latest = {
+                (d.transcript_id, d.payload.get("segment"), d.payload.get("start")): d
                 for d in decisions
-                if code["guid"] in (d.payload.get("scope") or [d.payload.get("code")])
-                and d.payload.get("transcript_name") in in_round
-            ]
+                if d.transcript_id in in_round
+                and code["guid"] in (d.payload.get("scope") or [d.payload.get("code")])
+            }
+            decided = list(latest.values())
             reasons = sum(1 for d in decided if d.payload.get("reason"))
             done = [
                 f"{e.action.removeprefix('code.')} of {e.label}"
@@ -263,7 +265,7 @@ def methods_appendix(
                     "round": r.label,
                     "alpha": f"{shown}, n = {item['n']}",
                     "edits": "; ".join(done) or "no codebook edit names it",
-                    "adjudicated": f"{len(decided)} decision(s) in the round's units, "
+                    "adjudicated": f"{len(decided)} segment(s) decided in the round's units, "
                     f"{reasons} with a written reason",
                 }
             )

@@ -178,6 +178,32 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
         "--coders",
         "alice,bob",
     )
+    run(
+        db,
+        "adjudicate",
+        "--coder",
+        "lead",
+        first[0],
+        "3",
+        "04.1",
+        "accept_a",
+        "--coders",
+        "alice,bob",
+    )  # re-decided: still one segment
+    with Project.open(db) as p:
+        # The written reason a decision carries (``reason`` in its payload; the review screen
+        # and ``adjudicate`` record it): the latest decision of the segment above gets one.
+        from codebench.store import events as event_sql
+
+        [last] = p.events(actions=("consensus.decide",))[-1:]
+        with p.transaction():
+            event_sql.log(
+                p.db,
+                "consensus.decide",
+                {**last.payload, "reason": "ethos, not morale"},
+                coder_id=last.coder_id,
+                transcript_id=last.transcript_id,
+            )
     run(db, "round", "close", "1", "--by", "lead")
     run(
         db,
@@ -264,7 +290,7 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
     assert "Tensions the mutual form itself causes" in text
     assert f"{expected_alpha(PLAN_1, '04.1', first):.3f}" in text
     assert "n = 12" in text
-    assert "1 decision(s) in the round's units" in text
+    assert "1 segment(s) decided in the round's units, 1 with a written reason" in text
     assert "13.4 Outreach" not in text  # a code nobody applied has no row, only the note
     assert "no coder applied in any round" in text
     run(db, "methods-appendix", "--bootstrap", "0", "-o", str(tmp_path / "methods.docx"))
