@@ -509,3 +509,51 @@ def test_a_round_with_one_double_coder_compares_each_pair_on_its_own_units(study
     assert entry["krippendorff_alpha"]["value"] == pytest.approx(expected, abs=1e-12)
     assert entry["krippendorff_alpha"]["n"] == len(CODABLE) * len(compared)
     assert entry["headline"]["key"] == "krippendorff_alpha"  # missing ratings: alpha leads
+
+
+def test_jsonl_refuses_bad_codebook_versions(
+    project: Project, write_interview, tmp_path: Path
+) -> None:
+    from codebench.codebook import edits
+    from codebench.exchange.jsonl import JsonlError, export_jsonl, import_jsonl
+
+    assert project.import_files([write_interview("a")]).ok
+    project.code_segments("alice", "a", [1], "04.1")
+    edits.edit_code(project, "lead", "04.1", description="sharper")
+    project.code_segments("alice", "a", [2], "04.1")
+    good = tmp_path / "a.jsonl"
+    export_jsonl(project, good)
+    lines = good.read_text(encoding="utf-8").splitlines()
+
+    def broken(name: str, change) -> Path:
+        out = []
+        for line in lines:
+            record = json.loads(line)
+            record = change(record) or record
+            out.append(json.dumps(record, sort_keys=True))
+        path = tmp_path / name
+        path.write_text("\n".join(out) + "\n", encoding="utf-8")
+        return path
+
+    cases = {
+        "snapshot.jsonl": (
+            lambda r: {**r, "snapshot": [1]} if r["type"] == "codebook_version" else None,
+            "snapshot must be a list of codes",
+        ),
+        "zero.jsonl": (
+            lambda r: {**r, "codebook_version": 0} if r["type"] == "coding" else None,
+            "versions start at 1",
+        ),
+        "missing.jsonl": (
+            lambda r: {**r, "codebook_version": 7} if r["type"] == "coding" else None,
+            "carry codebook version 7, which the dump does not hold",
+        ),
+    }
+    for name, (change, message) in cases.items():
+        target = Project.init(tmp_path / f"{name}.db")
+        try:
+            with pytest.raises(JsonlError, match=message):
+                import_jsonl(broken(name, change), target)
+            assert not target.codes() and not target.transcripts()  # nothing half-written
+        finally:
+            target.close()
