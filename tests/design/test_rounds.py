@@ -321,7 +321,14 @@ def test_versions_open_on_the_first_edit_after_coding(project: Project, write_in
     assert versions.current(project) == 1  # no codings yet: still the first version
     project.code_segments("alice", "a", [1], "04.1")
     edits.edit_code(project, "lead", "04.1", colour="#112233")
-    assert versions.current(project) == 1  # a colour says nothing new
+    edits.edit_code(project, "lead", "04.1", number="04.9")
+    assert versions.current(project) == 1  # a colour or a number says nothing new
+    assert [
+        c["number"]
+        for c in versions.versions(project)[0].codes
+        if c["name"].startswith("Advantages")
+    ] == ["04.9"]  # the snapshot follows the number
+    edits.edit_code(project, "lead", "04.9", number="04.1")
     edits.edit_code(project, "lead", "04.1", description="after coding")
     edits.edit_code(project, "lead", "04.2", name="Tensions")  # the same meeting's batch
     assert versions.current(project) == 2
