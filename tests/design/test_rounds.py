@@ -334,6 +334,12 @@ def test_versions_open_on_the_first_edit_after_coding(project: Project, write_in
     assert versions.current(project) == 2
     project.code_segments("alice", "a", [2], "04.2")
     assert codings_by_version(project.db) == {1: 1, 2: 1}
+    # Undoing the removal of a version-1 coding restores it as made under version 1.
+    from codebench.coding.history import undo
+
+    project.uncode_segments("alice", "a", [1], "04.1")
+    assert undo(project, "alice") is not None
+    assert codings_by_version(project.db) == {1: 1, 2: 1}
     changes = {c.label: c for c in versions.diff(project, 1, 2)}
     assert changes["04.1 Advantages of the mutual ethos"].fields == (
         ("description", "before any coding", "after coding"),
