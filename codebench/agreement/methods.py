@@ -70,6 +70,10 @@ def methods_appendix(
     from codebench.design.rounds import round_transcripts, rounds
     from codebench.design.sample import samples
 
+    if seed is None:  # an appendix must be reproducible: draw a seed and report it
+        import numpy as np
+
+        seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
     data = trajectory(project, bootstrap=bootstrap, seed=seed)
     # Codes nobody applied in any round have no alpha to report: one note, not a row each.
     unused = [c for c in data["codes"] if not any(r["applied"] for r in c["rounds"])]
@@ -198,7 +202,8 @@ def methods_appendix(
         (
             "Interval",
             f"{int(st.get('ci_level', 0.95) * 100)}% percentile bootstrap; "
-            f"{st.get('bootstrap_method')}; seed {st.get('seed')}",
+            f"{st.get('bootstrap_method')}; seed {st.get('seed')} (the same seed gives the same "
+            "intervals: --seed)",
         ),
         (
             "Threshold",

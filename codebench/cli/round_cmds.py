@@ -295,7 +295,7 @@ def methods_appendix_cmd(
     \b
     Examples:
       codebench methods-appendix -o methods.md
-      codebench methods-appendix --seed 7 -o methods.docx
+      codebench methods-appendix --seed 7 -o methods.docx   # without --seed, one is drawn and printed
     """
     from codebench.agreement.methods import methods_appendix
 
