@@ -295,7 +295,7 @@ def methods_appendix_cmd(
     \b
     Examples:
       codebench methods-appendix -o methods.md
-      codebench methods-appendix --seed 7 -o methods.docx   # without --seed, one is drawn and printed
+      codebench methods-appendix --seed 7 -o methods.docx   # no --seed: one is drawn and stated
     """
     from codebench.agreement.methods import methods_appendix
 
