@@ -13,14 +13,20 @@
    "redrawn" (→ the stripe line rendered).
 4. The baseline for 3, measured in the same run on the same file: a bare
    committed single-row insert (one ``BEGIN IMMEDIATE`` … ``COMMIT`` each).
+
+``--profile`` runs one more keystroke run under cProfile, switched on only from
+the key press to the redrawn stripe, and prints where that time goes (the
+functions with the most time of their own, and the most cumulative time).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import os
+import pstats
 import random
 import resource
 import shutil
@@ -128,7 +134,9 @@ def time_bare_inserts(path: Path, count: int) -> list[float]:
     return timings
 
 
-async def time_keystrokes(path: Path, actions: int) -> tuple[list[float], list[float]]:
+async def time_keystrokes(
+    path: Path, actions: int, profiler: cProfile.Profile | None = None
+) -> tuple[list[float], list[float]]:
     """Time from a ``.`` key press (apply the last codes again) to the stripe line being redrawn.
 
     The key is posted to the app as the terminal driver would; the clock
@@ -176,10 +184,14 @@ async def time_keystrokes(path: Path, actions: int) -> tuple[list[float], list[f
                     continue
                 drawn.clear()
                 committed_at.clear()
+                if profiler is not None:
+                    profiler.enable()
                 start = time.perf_counter()
                 app.post_message(events.Key("full_stop", "."))
                 await asyncio.wait_for(drawn.wait(), 5)
                 timings.append(time.perf_counter() - start)
+                if profiler is not None:
+                    profiler.disable()
                 commits.append(committed_at[0] - start)
                 done += 1
             assert (
@@ -235,6 +247,9 @@ def main() -> None:
         default=3,
         help="keystroke runs, each on a fresh copy of the big project",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="then profile one keystroke run (see the docstring)"
+    )
     args = parser.parse_args()
     os.environ.setdefault(
         "CODEBENCH_NO_WELCOME", "1"
@@ -276,6 +291,15 @@ def main() -> None:
                 f"keystroke, median of {len(medians)} runs: p50 {statistics.median(m[0] for m in medians) * 1000:.2f} ms,"
                 f" p99 {statistics.median(m[1] for m in medians) * 1000:.2f} ms"
             )
+        if args.profile:
+            profiler = cProfile.Profile()
+            timings, _ = asyncio.run(
+                time_keystrokes(fresh_copy(path, folder / "keys.db"), args.actions, profiler)
+            )
+            print(f"profiled run: {spread(timings)} (cProfile's own overhead included)")
+            stats = pstats.Stats(profiler).strip_dirs()
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(40)
     sys.stdout.flush()
 
 

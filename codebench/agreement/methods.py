@@ -67,9 +67,13 @@ def methods_appendix(
 ) -> MethodsAppendix:
     """Build the appendix (see the module docstring); ``threshold`` is the alpha codes must reach."""
     from codebench.design.assignments import assignments
-    from codebench.design.rounds import rounds
+    from codebench.design.rounds import round_transcripts, rounds
     from codebench.design.sample import samples
 
+    if seed is None:  # an appendix must be reproducible: draw a seed and report it
+        import numpy as np
+
+        seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
     data = trajectory(project, bootstrap=bootstrap, seed=seed)
     # Codes nobody applied in any round have no alpha to report: one note, not a row each.
     unused = [c for c in data["codes"] if not any(r["applied"] for r in c["rounds"])]
@@ -94,6 +98,7 @@ def methods_appendix(
         }
         for c in project.coders()
         if c.kind == "human"
+        and (c.name in per_coder or any(k.id == c.id for r in found for k in r.coders))
     ]
     tables.append(
         _text_table(
@@ -153,7 +158,8 @@ def methods_appendix(
                     "round": r.label,
                     "sample": r.sample.name,
                     "units": f"{by_number[r.number]['units']} {by_number[r.number]['counted_in']} "
-                    f"in {len(by_number[r.number]['transcripts_compared'])} transcript(s)",
+                    f"in {len(by_number[r.number]['transcripts_compared'])} of the sample's "
+                    f"{len(r.transcript_names)} transcript(s)",
                     "coders": ", ".join(by_number[r.number]["coders_compared"]),
                     "version": str(r.codebook_version),
                     "dates": f"{r.opened_at[:10]} to {(r.closed_at or 'open')[:10]}",
@@ -167,6 +173,15 @@ def methods_appendix(
                 ("coders", "Coders"),
                 ("version", "Codebook version"),
                 ("dates", "Opened to closed"),
+            ],
+            [
+                f"{r['label']}: {x['transcript']} not compared ({x['reason']})."
+                for r in data["rounds"]
+                for x in r["transcripts_excluded"]
+            ]
+            + [
+                "A round's units are the codable segments of its sample's transcripts that two "
+                "or more of its coders rated; n is their number."
             ],
         )
     )
@@ -183,11 +198,12 @@ def methods_appendix(
         ("Overlap rule", st.get("overlap_rule") or "not applicable"),
         ("Hierarchy", st.get("hierarchy") or "codes compared as applied"),
         ("Missing ratings", _design_note(st)),
-        ("Coefficient", f"{data['coefficient']} per code (nominal, missing ratings allowed)"),
+        ("Coefficient", f"{data['coefficient']} per code (missing ratings allowed)"),
         (
             "Interval",
             f"{int(st.get('ci_level', 0.95) * 100)}% percentile bootstrap; "
-            f"{st.get('bootstrap_method')}; seed {st.get('seed')}",
+            f"{st.get('bootstrap_method')}; seed {st.get('seed')} (the same seed gives the same "
+            "intervals: --seed)",
         ),
         (
             "Threshold",
@@ -238,13 +254,15 @@ def methods_appendix(
                 and (e.round is None or e.round >= r.number)
                 and e.at >= r.opened_at
             ]
-            in_round = {t for t in r.transcript_names}
-            decided = [
-                d
+            in_round = {t.id for t in round_transcripts(project, r)}
+            # A re-decided segment counts once, by its latest decision.
+            latest = {
+                (d.transcript_id, d.payload.get("segment"), d.payload.get("start")): d
                 for d in decisions
-                if code["guid"] in (d.payload.get("scope") or [d.payload.get("code")])
-                and d.payload.get("transcript_name") in in_round
-            ]
+                if d.transcript_id in in_round
+                and code["guid"] in (d.payload.get("scope") or [d.payload.get("code")])
+            }
+            decided = list(latest.values())
             reasons = sum(1 for d in decided if d.payload.get("reason"))
             done = [
                 f"{e.action.removeprefix('code.')} of {e.label}"
@@ -258,7 +276,7 @@ def methods_appendix(
                     "round": r.label,
                     "alpha": f"{shown}, n = {item['n']}",
                     "edits": "; ".join(done) or "no codebook edit names it",
-                    "adjudicated": f"{len(decided)} decision(s) in the round's units, "
+                    "adjudicated": f"{len(decided)} segment(s) decided in the round's units, "
                     f"{reasons} with a written reason",
                 }
             )

@@ -96,6 +96,17 @@ def renderables(report: dict[str, Any], *, details: bool = True, width: int = 12
             parts.append(pairs_table(report))
         if report["confusions"]:
             parts.append(confusions_table(report))
+    if report.get("disagreements") and report["disagreements"]["total"] is not None:
+        from rich.text import Text
+
+        label = report["round"]["label"]
+        parts.append(
+            Text(
+                f"{report['disagreements']['total']} disagreement(s) in {label}: the text of each "
+                f"is in the -o FILE.md/.html/.docx/.xlsx report and in "
+                f"`codebench disagreements --round {report['round']['number']}`."
+            )
+        )
     parts.append(diagnostics_text(report))
     return parts
 

@@ -827,6 +827,55 @@ def agreement_report(
     return out
 
 
+#: The most disagreements a round report lists with their text (the rest are counted).
+MAX_DISAGREEMENTS = 1000
+
+
+def round_disagreements(project: Project, units: Units) -> dict[str, Any]:
+    """Every unit where the coders who rated it differ on a code, with its text and who did what.
+
+    Segment and turn units only (a character run is not a passage to read);
+    at most :data:`MAX_DISAGREEMENTS` are listed, the total is always given.
+    """
+    if units.kind == "character":
+        return {"total": None, "listed": [], "note": "not listed for character units"}
+    names = [c.name for c in units.coders]
+    texts: dict[int, str] = {}
+    items: list[dict[str, Any]] = []
+    total = 0
+    for k, code in enumerate(units.codes):
+        block = units.data[k]
+        rated = ~np.isnan(block)
+        applied = block == 1.0
+        m, s = rated.sum(axis=0), applied.sum(axis=0)
+        for u in np.flatnonzero((m >= 2) & (s > 0) & (s < m)):
+            total += 1
+            if len(items) >= MAX_DISAGREEMENTS:
+                continue
+            t = units.transcripts[int(units.unit_transcript[u])]
+            if t.id not in texts:
+                texts[t.id] = project.text(t)
+            start, end = int(units.unit_start[u]), int(units.unit_end[u])
+            items.append(
+                {
+                    **_label(code),
+                    "transcript": t.name,
+                    "segment": int(units.unit_segment[u]),
+                    "text": texts[t.id][start:end],
+                    "applied_by": [names[i] for i in np.flatnonzero(applied[:, u])],
+                    "not_applied_by": [
+                        names[i] for i in np.flatnonzero(rated[:, u] & ~applied[:, u])
+                    ],
+                }
+            )
+    note = (
+        f"{total - len(items)} more not listed (see codebench disagreements --round)"
+        if total > len(items)
+        else None
+    )
+    return {"total": total, "listed": items, "note": note}
+
+
 def _scoped(
     report: dict[str, Any], scope: dict[str, Any] | None, project: Project, units: Units
 ) -> dict[str, Any]:
@@ -842,6 +891,7 @@ def _scoped(
     by_version = codings_by_version(project.db, [t.id for t in units.transcripts])
     versions = ", ".join(f"version {v}: {n}" for v, n in sorted(by_version.items()))
     report["round"] = {**scope, "codings_by_codebook_version": by_version}
+    report["disagreements"] = round_disagreements(project, units)
     report["settings"] = {"round": scope["label"], **report["settings"]}
     report["notes"] = [
         f"{scope['note']} Codings in these transcripts by codebook version: {versions or 'none'}.",

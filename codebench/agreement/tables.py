@@ -381,6 +381,11 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
             if unitizing
             else []
         ),
+        *[
+            disagreements_table(rep, f"{coder}: " if coder else "")
+            for coder, rep in comparisons(report)
+            if rep.get("disagreements", {}).get("listed")
+        ],
         settings_table(report),
     ]
 
@@ -552,6 +557,36 @@ def _tail_cells(r: dict[str, Any], macro: str) -> dict[str, Any]:
     }
 
 
+def disagreements_table(rep: dict[str, Any], prefix: str = "") -> Table:
+    """A round's disagreements: the code, where, the text, who applied it and who did not."""
+    found = rep["disagreements"]
+    return Table(
+        "disagreements",
+        prefix + f"Disagreements in {rep['round']['label']} ({found['total']})",
+        [
+            Column("code", "Code"),
+            Column("transcript", "Transcript"),
+            Column("segment", "Segment", _COUNT),
+            Column("text", "Text"),
+            Column("applied_by", "Applied by"),
+            Column("not_applied_by", "Not by"),
+        ],
+        [
+            {
+                "code": _code(d),
+                "transcript": d["transcript"],
+                "segment": d["segment"],
+                "text": d["text"],
+                "applied_by": ", ".join(d["applied_by"]),
+                "not_applied_by": ", ".join(d["not_applied_by"]),
+            }
+            for d in found["listed"]
+        ],
+        keys=3,
+        notes=[found["note"]] if found.get("note") else [],
+    )
+
+
 def reading_tables(report: dict[str, Any]) -> list[Table]:
     """The tables of the Markdown, HTML and Word report, one set per comparison."""
     out: list[Table] = []
@@ -614,6 +649,8 @@ def reading_tables(report: dict[str, Any]) -> list[Table]:
                     keys=2,
                 )
             )
+        if rep.get("disagreements", {}).get("listed"):
+            out.append(disagreements_table(rep, prefix))
         notes = [("overall", n) for n in [*rep["notes"], *rep["overall"]["diagnostics"]]]
         notes += [
             (c["number"] or c["name"], d)

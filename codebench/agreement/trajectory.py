@@ -49,6 +49,7 @@ def trajectory(
                 "units": report["units"]["total"],
                 "counted_in": report["units"]["counted_in"],
                 "transcripts_compared": report["transcripts"]["compared"],
+                "transcripts_excluded": report["transcripts"]["excluded"],
                 "coders_compared": [c["name"] for c in report["coders"]],
             }
         )
@@ -120,9 +121,11 @@ def reading_table(data: dict[str, Any]) -> Table:
             row[f"r{r['number']}"] = _cell(by_round.get(r["number"]))
         rows.append(row)
     notes = [
-        f"{r['label']}: {r['units']} {r['counted_in']} of sample {r['sample']} "
-        f"({', '.join(r['transcripts_compared']) or 'none compared'}), coders "
-        f"{', '.join(r['coders_compared'])}, codebook version {r['codebook_version']}."
+        f"{r['label']}: {r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} of the "
+        f"{len(r['transcripts'])} transcript(s) of sample {r['sample']} "
+        f"({', '.join(r['transcripts_compared']) or 'none'} compared; a transcript is compared "
+        f"when two or more coders rated it), coders {', '.join(r['coders_compared'])}, "
+        f"codebook version {r['codebook_version']}."
         for r in rounds
     ]
     notes.append(

@@ -17,6 +17,7 @@ from codebench.cli.output import (
     say,
     write_output,
 )
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
 
 by_option = click.option(
@@ -126,7 +127,7 @@ def close_cmd(ctx: Context, round_ref: str, by: str | None) -> None:
 @pass_ctx
 @handle_errors
 def list_cmd(ctx: Context, fmt: str) -> None:
-    """Every round: number, name, sample, coders, codebook version, opened and closed.
+    """Every round: number, name, sample (transcripts), coders, codebook version, opened, closed.
 
     \b
     Examples:
@@ -145,11 +146,11 @@ def list_cmd(ctx: Context, fmt: str) -> None:
             "round": r.number,
             "name": r.name,
             "sample": r.sample.name,
-            "transcripts": len(r.transcript_names),
             "coders": ", ".join(c.name for c in r.coders),
-            "codebook_version": r.codebook_version,
-            "opened": r.opened_at[:16],
-            "closed": (r.closed_at or "")[:16],
+            "version": r.codebook_version,
+            "opened": r.opened_at[:10],
+            "closed": (r.closed_at or "open")[:10],
+            "transcripts": len(r.transcript_names),
         }
         for r in found
     ]
@@ -183,6 +184,7 @@ TRAJECTORY_FORMATS = ("table", "json", "csv", "md", "html", "docx", "xlsx")
     help="Output format (default: from -o's extension, else a table).",
 )
 @output_option("Write to this file (atomically) instead of stdout.")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
 def trajectory_cmd(
@@ -193,6 +195,7 @@ def trajectory_cmd(
     seed: int | None,
     fmt: str | None,
     output: Path | None,
+    pseudonymise: str | None,
 ) -> None:
     """Krippendorff's alpha per code across rounds, each with its interval and n.
 
@@ -211,6 +214,9 @@ def trajectory_cmd(
     code_list = [c.strip() for c in codes.split(",") if c.strip()] if codes else None
     with ctx.open(write=False) as project:
         data = trajectory(project, rounds=rounds_, codes=code_list, bootstrap=bootstrap, seed=seed)
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # transcript, coder and code names
+            data = pseudonymiser.value(data)
     if fmt == "json":
         import json
 
@@ -265,6 +271,7 @@ def trajectory_cmd(
     help="Output format (default: from -o's extension, else md).",
 )
 @output_option("Write to this file (md, docx or html).", required=True)
+@pseudonymise_option
 @pass_ctx
 @handle_errors
 def methods_appendix_cmd(
@@ -274,6 +281,7 @@ def methods_appendix_cmd(
     seed: int | None,
     fmt: str | None,
     output: Path,
+    pseudonymise: str | None,
 ) -> None:
     """Write the reliability study's methods appendix: design, rules, figures, codebook changes.
 
@@ -287,13 +295,16 @@ def methods_appendix_cmd(
     \b
     Examples:
       codebench methods-appendix -o methods.md
-      codebench methods-appendix --seed 7 -o methods.docx
+      codebench methods-appendix --seed 7 -o methods.docx   # no --seed: one is drawn and stated
     """
     from codebench.agreement.methods import methods_appendix
 
     fmt = _format(output, fmt, ("md", "docx", "html"), default="md")
     with ctx.open(write=False) as project:
         appendix = methods_appendix(project, threshold=threshold, bootstrap=bootstrap, seed=seed)
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # transcript, coder and code names, reasons
+            appendix = pseudonymiser.value(appendix)
     from codebench.reports.writers import render_tables
 
     _write(render_tables(appendix.tables, fmt, title=appendix.title), fmt, output)

@@ -120,6 +120,7 @@ def apply_changes(
                 if existing is None:
                     continue
                 memos = _memos_going_with(project, existing.id)
+                version = coding_sql.coding_version(project.db, existing.id)
                 coding_sql.delete_coding(project.db, existing.id)
                 ids.append(existing.id)
             record: dict[str, Any] = {
@@ -130,6 +131,8 @@ def apply_changes(
             }
             if memos:
                 record["memos"] = memos
+            if action != "coding.add":
+                record["codebook_version"] = version  # undo restores the coding as it was
             records.append(record)
         if records and log:
             transcript_ids = {t.id for _, t, _, _ in resolved}

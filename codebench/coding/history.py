@@ -275,7 +275,13 @@ def _codings(project: Project, coder: Coder, event: Event, forward: bool) -> Non
         record = {**logged, "start": start, "end": end}
         if adding:
             coding_sql.insert_coding(
-                project.db, coder.id, code.id, transcript.id, record["start"], record["end"]
+                project.db,
+                coder.id,
+                code.id,
+                transcript.id,
+                record["start"],
+                record["end"],
+                codebook_version=record.get("codebook_version"),
             )
             existing = coding_sql.find_coding(
                 project.db, coder.id, code.id, transcript.id, record["start"], record["end"]

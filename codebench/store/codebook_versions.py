@@ -3,7 +3,8 @@
 A version is the codebook as codings were made under it. Version 1 is the
 codebook a project starts with. Every change to what the codebook says (a
 code added, renamed, redefined, moved under another parent, merged,
-archived or restored) calls :func:`note_change` inside its transaction:
+archived or restored; not its number, colour, shortcut or place among its
+siblings) calls :func:`note_change` inside its transaction:
 when codings have been made under the current version since its snapshot
 was last written, the change opens the next version (a new snapshot);
 otherwise it updates the current version's snapshot. So a meeting's batch of
@@ -107,12 +108,24 @@ def note_change(db: sqlite_utils.Database) -> int:
         write_version(db, 1, body)
         return 1
     number, text, last = int(row[0]), row[1], int(row[2])
-    if json.loads(text) == body:
+    if text == json.dumps(body, ensure_ascii=False, sort_keys=True):  # written the same way
+        return number
+    if _meaning(json.loads(text)) == _meaning(body):
+        # Only numbers changed: the version's snapshot follows them, no new version.
+        db.execute(
+            "UPDATE codebook_versions SET snapshot = ? WHERE number = ?",
+            [json.dumps(body, ensure_ascii=False, sort_keys=True), number],
+        )
         return number
     if coded_since(db, number, last):
         number += 1
     write_version(db, number, body)
     return number
+
+
+def _meaning(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A snapshot without what does not change a code's meaning (its number)."""
+    return [{k: v for k, v in code.items() if k != "number"} for code in body]
 
 
 def codings_by_version(

@@ -21,15 +21,26 @@ def insert_coding(
     start: int,
     end: int,
     created_at: str | None = None,
+    codebook_version: int | None = None,
 ) -> int | None:
-    """Insert a coding; returns its id, or ``None`` if the identical coding exists."""
+    """Insert a coding; returns its id, or ``None`` if the identical coding exists.
+
+    ``codebook_version`` defaults to the current version (undo restores a
+    removed coding with the version it was made under).
+    """
     cursor = db.execute(
         "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
-        f" codebook_version) VALUES (?, ?, ?, ?, ?, ?, {CURRENT_VERSION})"
+        f" codebook_version) VALUES (?, ?, ?, ?, ?, ?, coalesce(?, {CURRENT_VERSION}))"
         " ON CONFLICT DO NOTHING",
-        [coder_id, code_id, transcript_id, start, end, created_at or now()],
+        [coder_id, code_id, transcript_id, start, end, created_at or now(), codebook_version],
     )
     return cursor.lastrowid if cursor.rowcount else None
+
+
+def coding_version(db: sqlite_utils.Database, coding_id: int) -> int:
+    """The codebook version a coding was made under."""
+    row = db.execute("SELECT codebook_version FROM codings WHERE id = ?", [coding_id]).fetchone()
+    return int(row[0]) if row else 1
 
 
 def get_coding(db: sqlite_utils.Database, coding_id: int) -> Coding | None:

@@ -145,6 +145,16 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
         db, "agreement", "--round", "1", "--codes", "04.1", "--bootstrap", "0", "--format", "md"
     )
     assert md.splitlines()[0].endswith("round 1 (pilot)")
+    # The round report lists the round's disagreements with their text: by PLAN_1, 04.1
+    # differs on segments 2, 3 and 4 and 04.2 on 3 and 7, in each sampled transcript.
+    assert one["disagreements"]["total"] == (3 + 2) * len(first)
+    d41 = [d for d in one["disagreements"]["listed"] if d["number"] == "04.1"]
+    assert sorted({d["segment"] for d in d41}) == [2, 3, 4]
+    assert len(d41) == 3 * len(first)
+    seg3 = next(d for d in d41 if d["segment"] == 3)
+    assert seg3["text"] == "But staff morale rose!"
+    assert seg3["applied_by"] == ["alice"] and seg3["not_applied_by"] == ["bob", "carol"]
+    assert "| But staff morale rose! |" in md
     csv = run(
         db, "agreement", "--round", "1", "--codes", "04.1", "--bootstrap", "0", "--format", "csv"
     )
@@ -168,6 +178,32 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
         "--coders",
         "alice,bob",
     )
+    run(
+        db,
+        "adjudicate",
+        "--coder",
+        "lead",
+        first[0],
+        "3",
+        "04.1",
+        "accept_a",
+        "--coders",
+        "alice,bob",
+    )  # re-decided: still one segment
+    with Project.open(db) as p:
+        # The written reason a decision carries (``reason`` in its payload; the review screen
+        # and ``adjudicate`` record it): the latest decision of the segment above gets one.
+        from codebench.store import events as event_sql
+
+        [last] = p.events(actions=("consensus.decide",))[-1:]
+        with p.transaction():
+            event_sql.log(
+                p.db,
+                "consensus.decide",
+                {**last.payload, "reason": "ethos, not morale"},
+                coder_id=last.coder_id,
+                transcript_id=last.transcript_id,
+            )
     run(db, "round", "close", "1", "--by", "lead")
     run(
         db,
@@ -254,7 +290,7 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
     assert "Tensions the mutual form itself causes" in text
     assert f"{expected_alpha(PLAN_1, '04.1', first):.3f}" in text
     assert "n = 12" in text
-    assert "1 decision(s) in the round's units" in text
+    assert "1 segment(s) decided in the round's units, 1 with a written reason" in text
     assert "13.4 Outreach" not in text  # a code nobody applied has no row, only the note
     assert "no coder applied in any round" in text
     run(db, "methods-appendix", "--bootstrap", "0", "-o", str(tmp_path / "methods.docx"))
@@ -285,11 +321,24 @@ def test_versions_open_on_the_first_edit_after_coding(project: Project, write_in
     assert versions.current(project) == 1  # no codings yet: still the first version
     project.code_segments("alice", "a", [1], "04.1")
     edits.edit_code(project, "lead", "04.1", colour="#112233")
-    assert versions.current(project) == 1  # a colour says nothing new
+    edits.edit_code(project, "lead", "04.1", number="04.9")
+    assert versions.current(project) == 1  # a colour or a number says nothing new
+    assert [
+        c["number"]
+        for c in versions.versions(project)[0].codes
+        if c["name"].startswith("Advantages")
+    ] == ["04.9"]  # the snapshot follows the number
+    edits.edit_code(project, "lead", "04.9", number="04.1")
     edits.edit_code(project, "lead", "04.1", description="after coding")
     edits.edit_code(project, "lead", "04.2", name="Tensions")  # the same meeting's batch
     assert versions.current(project) == 2
     project.code_segments("alice", "a", [2], "04.2")
+    assert codings_by_version(project.db) == {1: 1, 2: 1}
+    # Undoing the removal of a version-1 coding restores it as made under version 1.
+    from codebench.coding.history import undo
+
+    project.uncode_segments("alice", "a", [1], "04.1")
+    assert undo(project, "alice") is not None
     assert codings_by_version(project.db) == {1: 1, 2: 1}
     changes = {c.label: c for c in versions.diff(project, 1, 2)}
     assert changes["04.1 Advantages of the mutual ethos"].fields == (
@@ -345,3 +394,179 @@ def test_jsonl_carries_codebook_versions(project: Project, write_interview, tmp_
         assert versions.current(legacy) == 1
     finally:
         legacy.close()
+
+
+def test_edit_and_round_mistakes_are_one_line_errors(study: Path) -> None:
+    db = study
+    assert "nothing to change" in fails(db, "codebook", "edit", "04.1", "--coder", "lead")
+    assert "--confusion needs two codes" in fails(
+        db,
+        "codebook",
+        "edit",
+        "04.1",
+        "--coder",
+        "lead",
+        "--definition",
+        "x",
+        "--confusion",
+        "04.1",
+    )
+    assert "names '04.1 Advantages of the mutual ethos' twice" in " ".join(
+        fails(
+            db,
+            "codebook",
+            "edit",
+            "04.1",
+            "--coder",
+            "lead",
+            "--definition",
+            "x",
+            "--confusion",
+            "04.1,04.1",
+        ).split()
+    )
+    assert "--round 9: no such round" in fails(
+        db, "codebook", "edit", "04.1", "--coder", "lead", "--definition", "x", "--round", "9"
+    )
+    with Project.open(db) as p:
+        assert p.code("04.1").description != "x"  # nothing half-written
+        assert not p.events(actions=("code.edit",))
+    assert "a round needs a name" in fails(db, "round", "start", " ")
+    assert "no round '1'" in fails(db, "round", "close", "1")
+    assert "no sample 'nope'" in fails(db, "round", "start", "r", "--sample", "nope")
+    assert "no rounds yet" in fails(db, "round", "trajectory")
+    out = db.parent / "x.pdf"
+    assert "cannot tell the format" in fails(db, "methods-appendix", "-o", str(out))
+    assert not out.exists()
+
+
+def test_a_merge_keeps_each_codings_codebook_version(
+    project: Project, write_interview, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from codebench.codebook import edits
+    from codebench.exchange.merge.run import merge
+
+    assert project.import_files([write_interview("a")]).ok
+    project.code_segments("alice", "a", [1], "04.1")
+    edits.edit_code(project, "lead", "04.1", description="sharper")  # opens version 2
+    lead_copy = tmp_path / "lead.db"
+    dest = sqlite3.connect(lead_copy)
+    project.db.conn.backup(dest)  # the lead's project, as it was when the coder's copy was made
+    dest.close()
+    project.code_segments("alice", "a", [2], "04.1")  # the coder codes under version 2
+    with Project.open(lead_copy) as lead:
+        merge(lead, [project.path])
+        assert codings_by_version(lead.db) == {1: 1, 2: 1}
+    empty = Project.init(tmp_path / "empty.db")
+    try:
+        merge(empty, [project.path])
+        # A target without version 2 caps it: the coding counts as made under its last version.
+        assert codings_by_version(empty.db) == {1: 2}
+    finally:
+        empty.close()
+
+
+def test_a_round_with_one_double_coder_compares_each_pair_on_its_own_units(study: Path) -> None:
+    """The common design: bob double-codes a sample of the others' transcripts.
+
+    Each sampled transcript is rated by its lead and bob only; the third coder's
+    ratings there are missing (never assigned), not "absent". Alpha is checked
+    against the package on the 3 x units matrix with those cells missing.
+    """
+    db = study
+    body = json.loads(
+        run(
+            db, "sample", "--fraction", "0.25", "--seed", "2", "--coders", "bob", "--format", "json"
+        )
+    )[0]
+    sample = [t for s in body["strata"] for t in s["drawn"]]
+    assert sample == ["i3", "i8"]  # alice's and carol's: each rated by its lead and bob
+    owner = {t: k for k, ts in LEADS.items() for t in ts}
+    plan = {k: {"04.1": [1, 2, 3] if k == "bob" else [1, 2]} for k in CODERS}
+    with Project.open(db) as p:
+        for t in sample:
+            for coder in {owner[t], "bob"}:
+                p.code_segments(coder, t, plan[coder]["04.1"], "04.1")
+                p.set_status(coder, t, "done")
+    run(db, "round", "start", "one")
+    report = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "1",
+            "--codes",
+            "04.1",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    coders = [c["name"] for c in report["coders"]]
+    assert coders == ["alice", "bob", "carol"]
+    compared = sorted(sample)
+    assert report["transcripts"]["compared"] == compared
+    matrix = [
+        [
+            (1.0 if o in plan[k]["04.1"] else 0.0) if k in {owner[t], "bob"} else np.nan
+            for t in compared
+            for o in CODABLE
+        ]
+        for k in coders
+    ]
+    expected = krippendorff.alpha(reliability_data=np.array(matrix), level_of_measurement="nominal")
+    entry = report["codes"][0]
+    assert entry["krippendorff_alpha"]["value"] == pytest.approx(expected, abs=1e-12)
+    assert entry["krippendorff_alpha"]["n"] == len(CODABLE) * len(compared)
+    assert entry["headline"]["key"] == "krippendorff_alpha"  # missing ratings: alpha leads
+
+
+def test_jsonl_refuses_bad_codebook_versions(
+    project: Project, write_interview, tmp_path: Path
+) -> None:
+    from codebench.codebook import edits
+    from codebench.exchange.jsonl import JsonlError, export_jsonl, import_jsonl
+
+    assert project.import_files([write_interview("a")]).ok
+    project.code_segments("alice", "a", [1], "04.1")
+    edits.edit_code(project, "lead", "04.1", description="sharper")
+    project.code_segments("alice", "a", [2], "04.1")
+    good = tmp_path / "a.jsonl"
+    export_jsonl(project, good)
+    lines = good.read_text(encoding="utf-8").splitlines()
+
+    def broken(name: str, change) -> Path:
+        out = []
+        for line in lines:
+            record = json.loads(line)
+            record = change(record) or record
+            out.append(json.dumps(record, sort_keys=True))
+        path = tmp_path / name
+        path.write_text("\n".join(out) + "\n", encoding="utf-8")
+        return path
+
+    cases = {
+        "snapshot.jsonl": (
+            lambda r: {**r, "snapshot": [1]} if r["type"] == "codebook_version" else None,
+            "snapshot must be a list of codes",
+        ),
+        "zero.jsonl": (
+            lambda r: {**r, "codebook_version": 0} if r["type"] == "coding" else None,
+            "versions start at 1",
+        ),
+        "missing.jsonl": (
+            lambda r: {**r, "codebook_version": 7} if r["type"] == "coding" else None,
+            "carry codebook version 7, which the dump does not hold",
+        ),
+    }
+    for name, (change, message) in cases.items():
+        target = Project.init(tmp_path / f"{name}.db")
+        try:
+            with pytest.raises(JsonlError, match=message):
+                import_jsonl(broken(name, change), target)
+            assert not target.codes() and not target.transcripts()  # nothing half-written
+        finally:
+            target.close()

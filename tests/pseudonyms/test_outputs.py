@@ -222,3 +222,23 @@ def test_the_adjudication_log_names_no_one(keyed: Path, tmp_path: Path) -> None:
     run(keyed, "decisions", "--pseudonymise", "-o", str(out))
     text = out.read_text(encoding="utf-8").replace("\\[", "[").replace("\\]", "]")
     assert _survivors(text) == [] and "01-[Org A]-ceo" in text
+
+
+def test_round_report_trajectory_and_methods_appendix_name_no_one(
+    keyed: Path, tmp_path: Path
+) -> None:
+    # Seed 1 draws the CEO interview (done by both demo coders, and full of names) and one other.
+    drawn = run(keyed, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "alice,bob")
+    assert "01-riverside-ceo" in drawn.output
+    run(keyed, "round", "start", "pilot")
+    plain, out = tmp_path / "plain.md", tmp_path / "round.md"
+    run(keyed, "agreement", "--round", "1", "--seed", "3", "-o", str(plain))
+    run(keyed, "agreement", "--round", "1", "--seed", "3", "--pseudonymise", "-o", str(out))
+    assert _survivors(plain.read_text(encoding="utf-8"))  # the round's disagreements have text
+    assert _survivors(out.read_text(encoding="utf-8").replace("\\[", "[").replace("\\]", "]")) == []
+    for command in (("round", "trajectory"), ("methods-appendix",)):
+        target = tmp_path / f"{command[-1]}.md"
+        run(keyed, *command, "--bootstrap", "0", "--pseudonymise", "-o", str(target))
+        text = target.read_text(encoding="utf-8").replace("\\[", "[").replace("\\]", "]")
+        assert _survivors(text) == [], command
+        assert "[Org A]" in text
