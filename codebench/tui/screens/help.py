@@ -44,6 +44,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
     from codebench.tui.modals.code_picker import CodePickerModal
     from codebench.tui.modals.memo import MemoModal
     from codebench.tui.screens.coding import CodingScreen
+    from codebench.tui.screens.memos import MemoScreen
     from codebench.tui.screens.project import ProjectScreen
     from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
     from codebench.tui.widgets.codebook_tree import CodebookTree
@@ -64,6 +65,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
         ("Code picker", list(CodePickerModal.BINDINGS)),
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
+        ("Memo screen (F5)", list(MemoScreen.BINDINGS)),
         ("Pseudonymisation review (F6)", list(PseudonymReviewScreen.BINDINGS)),
         ("Every list and table (when it has focus)", list(NavDataTable.BINDINGS)),
         ("Help (this screen)", list(HelpScreen.BINDINGS)),
