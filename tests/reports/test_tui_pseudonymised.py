@@ -34,8 +34,14 @@ def export_by_organisation(
             await pilot.press("2")
             await pilot.pause()
             screen.query_one("#attribute-select", Select).value = "organisation"
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            for _ in range(100):  # the table is recomputed in a worker: until it is the new one
+                await pilot.pause()
+                await app.workers.wait_for_complete()
+                shown = screen.reports.get("by-attribute")
+                if shown is not None and shown.attribute == "organisation":
+                    break
+            else:
+                raise AssertionError("the by-organisation table never came")
             await pilot.press("e")
             await pilot.pause()
             modal = app.screen

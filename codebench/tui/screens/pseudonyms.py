@@ -194,7 +194,7 @@ class PseudonymReviewScreen(Screen[None]):
     def _candidate_text(self) -> Text:
         review = self.review
         if self.problem is not None and review is None:
-            return Text("Nothing to review: the key could not be opened (q goes back).")
+            return Text("Nothing to review (the line above says why); q goes back.")
         if review is None:
             return Text("Finding candidates…", style="dim")
         candidate = review.current
