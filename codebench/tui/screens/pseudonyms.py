@@ -196,7 +196,8 @@ class PseudonymReviewScreen(Screen[None]):
         if self.problem is not None and review is None:
             return Text("Nothing to review (the line above says why); q goes back.")
         if review is None:
-            return Text("Finding candidates…", style="dim")
+            waiting = "Finding candidates…" if self.found is None else "Opening the key…"
+            return Text(waiting, style="dim")
         candidate = review.current
         if candidate is None:
             left = len(review.candidates)
