@@ -34,6 +34,7 @@ def pseudonymise_group() -> None:
     \b
     Workflow:
       codebench pseudonymise detect --write-key        # propose labels into the key
+      codebench pseudonymise review --coder lead       # decide each (workbench: F6)
       (edit study.pseudonyms.yaml: labels, keep decisions)
       codebench report quotes --pseudonymise -o quotes.docx
       codebench pseudonymise check quotes.docx

@@ -6,8 +6,11 @@ it always describes what an export made now would contain: one row per
 replacement, in transcript and text order, with the kind of information
 (speaker, organisation, place, …), the transcript, the segment and the
 character span in the original text, the label, and the decision's author
-and date from the key. The real strings are left out unless asked for:
-the log then is as sensitive as the key itself.
+and date from the key. Memos and attribute values are pseudonymised at
+output too, so their replacements are logged as well, each saying which
+memo or attribute (``source``; ``text`` for the transcript's own), with
+offsets into that memo's or value's text. The real strings are left out
+unless asked for: the log then is as sensitive as the key itself.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class LogRow:
     decided_at: str
     scope: str
     original: str | None = None
+    #: ``text`` (the transcript's), or which memo or attribute value the span is in.
+    source: str = "text"
 
 
 def entries_by_form(key: Key, transcript: str | None) -> dict[str, Entry]:
@@ -54,8 +59,17 @@ def entries_by_form(key: Key, transcript: str | None) -> dict[str, Entry]:
 
 
 def anonymisation_log(project: Project, key: Key, *, originals: bool = False) -> list[LogRow]:
-    """The log rows for every transcript of ``project`` under ``key``."""
+    """The log rows for every transcript of ``project`` under ``key``, then for its memos
+    and attribute values (see the module docstring)."""
     pseudonymiser = Pseudonymiser(key, project.text)
+    rows = _transcript_rows(project, key, pseudonymiser, originals)
+    rows.extend(_written_rows(project, key, pseudonymiser, originals))
+    return rows
+
+
+def _transcript_rows(
+    project: Project, key: Key, pseudonymiser: Pseudonymiser, originals: bool
+) -> list[LogRow]:
     rows: list[LogRow] = []
     for transcript in project.transcripts():
         mapped = pseudonymiser.transcript_map(transcript.name, project.text(transcript))
@@ -85,12 +99,45 @@ def anonymisation_log(project: Project, key: Key, *, originals: bool = False) ->
     return rows
 
 
+def _written_rows(
+    project: Project, key: Key, pseudonymiser: Pseudonymiser, originals: bool
+) -> list[LogRow]:
+    """Replacements in memos and attribute values (the texts detection reads besides)."""
+    from codebench.pseudonyms.detect import written_documents
+
+    rows: list[LogRow] = []
+    for doc in written_documents(project):
+        mapped = pseudonymiser.map_text(doc.text, doc.name or None)
+        if not mapped.replacements:
+            continue
+        deciding = entries_by_form(key, doc.name or None)
+        for r in mapped.replacements:
+            entry = deciding[r.real]
+            rows.append(
+                LogRow(
+                    transcript=doc.name,
+                    segment=None,
+                    start=r.start,
+                    end=r.end,
+                    kind=entry.kind,
+                    label=r.label,
+                    decided_by=entry.decided_by or "",
+                    decided_at=entry.decided_at or "",
+                    scope="this transcript" if entry.transcripts else "project",
+                    original=r.real if originals else None,
+                    source=doc.source,
+                )
+            )
+    return rows
+
+
 def log_table(rows: list[LogRow], *, originals: bool = False) -> Table:
     """The log as a report :class:`~codebench.reports.tables.Table` (every table format then works)."""
     from codebench.reports.tables import Column, Table
 
     columns = [
         Column("transcript", "Transcript"),
+        Column("source", "In"),
         Column("segment", "Segment", "int"),
         Column("start", "Start", "int"),
         Column("end", "End", "int"),
@@ -101,14 +148,15 @@ def log_table(rows: list[LogRow], *, originals: bool = False) -> Table:
         Column("decided_at", "Decided at"),
     ]
     if originals:
-        columns.insert(5, Column("original", "Original"))
+        columns.insert(6, Column("original", "Original"))
     return Table(
         name="anonymisation_log",
         title="Anonymisation log",
         columns=columns,
         rows=[row.__dict__ for row in rows],
         notes=[
-            "Spans are character offsets in the original (unedited) transcript, which the team keeps.",
+            "Spans are character offsets in the original (unedited) transcript, which the team "
+            "keeps, or in the memo or attribute value named under In.",
             "Keep this log apart from the pseudonymised data.",
         ],
     )

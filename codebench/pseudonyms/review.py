@@ -84,7 +84,15 @@ class Review:
         existing = self.key.entry_for(candidate.text)
         if existing is not None and existing.label:
             return existing.label
-        proposed, _ = propose(self.key, [*self.candidates, candidate], roles=self.roles)
+        # Proposed as if undecided: a decision for one transcript only (or a keep) must not
+        # stop the project-wide proposal (detection skips strings the key already names).
+        folded = candidate.text.casefold()
+        undecided = Key(
+            [e for e in self.key.entries if e.real.casefold() != folded],
+            self.key.path,
+            self.key.encrypted,
+        )
+        proposed, _ = propose(undecided, [*self.candidates, candidate], roles=self.roles)
         entry = proposed.entry_for(candidate.text)
         if entry is not None and entry.label:
             return entry.label

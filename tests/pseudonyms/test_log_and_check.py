@@ -50,7 +50,7 @@ def test_the_log_has_one_row_per_replacement_with_who_and_when(keyed: Path) -> N
         rows = anonymisation_log(project, Key(list(KEY)), originals=True)
         text = project.text("01-riverside-ceo")
         segments = {s.ordinal: s for s in project.segments("01-riverside-ceo")}
-    first = [r for r in rows if r.transcript == "01-riverside-ceo"]
+    first = [r for r in rows if r.transcript == "01-riverside-ceo" and r.source == "text"]
     assert first[0].original == "Riverside" and first[0].label == "[Org A]"
     for row in first:
         assert text[row.start : row.end] == row.original
@@ -177,3 +177,20 @@ def test_check_without_the_project_uses_the_key_alone(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert f"{sent}: line 3: 'HELEN MARSH' (key)" in result.output
+
+
+def test_the_log_lists_replacements_in_memos_and_attribute_values(keyed: Path) -> None:
+    with Project.open(keyed) as project:
+        memo_text = "Riverside asked us to call back"
+        memo = project.add_memo("alice", memo_text, transcript="01-riverside-ceo")
+        rows = anonymisation_log(project, Key(list(KEY)), originals=True)
+        attributes = project.transcript("01-riverside-ceo").attributes
+    in_memo = [r for r in rows if r.source == f"memo {memo} by alice"]
+    assert [(r.transcript, r.original, r.label) for r in in_memo] == [
+        ("01-riverside-ceo", "Riverside", "[Org A]")
+    ]
+    assert memo_text[in_memo[0].start : in_memo[0].end] == "Riverside"
+    value = attributes["organisation"]  # "Riverside Community Health CIC"
+    in_value = [r for r in rows if r.source == "attribute organisation"]
+    assert in_value and all(value[r.start : r.end] == r.original for r in in_value)
+    assert {r.transcript for r in in_value} >= {"01-riverside-ceo", "02-riverside-nurse"}

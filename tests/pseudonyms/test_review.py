@@ -80,3 +80,21 @@ def test_names_an_entry_already_covers_are_not_asked_again() -> None:
         "Leeds",
         "NHS",
     ]
+
+
+def test_a_decision_for_one_transcript_leaves_the_project_proposal_as_it_was() -> None:
+    """Deciding a name for one transcript first must not turn its project-wide proposal into a
+    bare ``[Speaker]``: the proposal is made as if the name were undecided."""
+    from codebench.pseudonyms.detect import Document, candidates
+
+    docs = [
+        Document("a", "Helen Marsh: We began in Leeds.", speakers=("Helen Marsh",)),
+        Document("b", "Q: And Helen Marsh?", speakers=("Q",)),
+    ]
+    found = candidates(docs)
+    review = Review.start(Key([]), found, by="lead")
+    before = review.proposed_label()
+    assert review.current is not None and review.current.text == "Helen Marsh"
+    review.replace("[Their boss]", transcript="b")
+    review.back()
+    assert review.proposed_label() == before != "[Speaker]"

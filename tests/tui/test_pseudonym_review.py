@@ -19,6 +19,8 @@ from codebench.tui.modals.ask import AskModal, ChoiceModal
 from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
 
 SECRET = "correct horse battery"
+CEO = "01-riverside-ceo"
+OTHER = "05-activelife-director"
 
 
 def screen_lines(app: App[None]) -> list[str]:
@@ -220,5 +222,47 @@ def test_the_palette_opens_the_review(
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, PseudonymReviewScreen)
+
+    run_headless(lambda: make_app(tui_project, coder="alice"), script, size=(80, 24))
+
+
+def test_one_transcript_of_several_and_revisiting_decided_ones(
+    tui_project: Project, tui_path: Path, run_headless: Callable[..., App[None]]
+) -> None:
+    """``t`` asks which transcript when a candidate is in several (here a memo in the second
+    names the first one's speaker); ``a`` walks the decided candidates too, showing the decision."""
+    tui_project.add_memo("alice", "Compare with what Helen Marsh said", transcript=OTHER)
+    walk = expected(tui_project)
+    index = next(i for i, c in enumerate(walk.candidates) if c.text == "Helen Marsh")
+    helen = walk.candidates[index]
+    assert helen.transcripts == [CEO, OTHER]
+    key_path = default_key_path(tui_path)
+
+    async def script(app: CodebenchApp, pilot: Pilot) -> None:
+        screen = await open_review(app, pilot)
+        await pilot.press(*["j"] * index, "t")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)
+        assert app.screen.choices == [CEO, OTHER]
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AskModal)
+        app.screen.query_one(Input).value = "[Their chief executive]"
+        await pilot.press("enter")
+        await pilot.pause()
+        scoped = load_key(key_path).entry_for("Helen Marsh", [OTHER])
+        assert scoped is not None and scoped.label == "[Their chief executive]"
+        assert load_key(key_path).entry_for("Helen Marsh") is None  # nothing project-wide
+        await pilot.press("g", "r")  # decide the first project-wide, then walk everything
+        await pilot.pause()
+        first = walk.candidates[0]
+        await pilot.press("a", "g")
+        await pilot.pause()
+        assert screen.everything and screen.review is not None
+        assert screen.review.current == first
+        assert f"decided by alice: → {walk.proposed_label()}" in widget_text(
+            app, "#pseudo-candidate"
+        )
+        assert "every candidate" in widget_text(app, "#pseudo-heading")
 
     run_headless(lambda: make_app(tui_project, coder="alice"), script, size=(80, 24))

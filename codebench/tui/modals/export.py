@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 
+from codebench.tui.literal import literal
 from codebench.tui.widgets.lists import NavSelect
 
 #: File extension for each export format.
@@ -29,8 +30,10 @@ EXTENSION = {
 }
 
 
-class ExportModal(ModalScreen["tuple[str, Path] | None"]):
-    """Choose a format and a file for the shown table; returns ``(format, path)`` or ``None``."""
+class ExportModal(ModalScreen["tuple[str, Path, bool] | None"]):
+    """Choose a format and a file for the shown table; returns ``(format, path, pseudonymise)``
+    or ``None``. With ``key`` (the project's pseudonymisation key, when it has one), a
+    checkbox offers to apply it: a table can name people (an attribute's values)."""
 
     DEFAULT_CSS = """
     ExportModal { align: center middle; }
@@ -38,6 +41,7 @@ class ExportModal(ModalScreen["tuple[str, Path] | None"]):
     ExportModal #export-title { text-style: bold; margin-bottom: 1; }
     ExportModal Select, ExportModal Input { margin-bottom: 1; }
     ExportModal #export-buttons { height: 3; align-horizontal: right; }
+    ExportModal Checkbox { margin-bottom: 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -50,11 +54,14 @@ class ExportModal(ModalScreen["tuple[str, Path] | None"]):
         ),
     ]
 
-    def __init__(self, kind: str, formats: tuple[str, ...], folder: Path) -> None:
+    def __init__(
+        self, kind: str, formats: tuple[str, ...], folder: Path, key: Path | None = None
+    ) -> None:
         super().__init__()
         self.kind = kind
         self.formats = [f for f in formats if f != "table"]
         self.folder = folder
+        self.key = key
 
     def compose(self) -> ComposeResult:
         first = "xlsx" if "xlsx" in self.formats else self.formats[0]
@@ -64,6 +71,11 @@ class ExportModal(ModalScreen["tuple[str, Path] | None"]):
                 [(f, f) for f in self.formats], value=first, allow_blank=False, id="export-format"
             )
             yield Input(str(self.folder / f"{self.kind}.{EXTENSION[first]}"), id="export-path")
+            if self.key is not None:
+                yield Checkbox(
+                    literal(f"Pseudonymise with the key {self.key.name}"),
+                    id="export-pseudonymise",
+                )
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-go")
                 yield Button("Cancel", id="export-cancel")
@@ -82,7 +94,8 @@ class ExportModal(ModalScreen["tuple[str, Path] | None"]):
         if not path:
             self.notify("Give a file name", severity="warning")
             return
-        self.dismiss((fmt, Path(path).expanduser()))
+        pseudonymise = self.key is not None and self.query_one(Checkbox).value
+        self.dismiss((fmt, Path(path).expanduser(), pseudonymise))
 
     @on(Button.Pressed, "#export-cancel")
     def action_cancel(self) -> None:

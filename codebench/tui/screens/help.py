@@ -45,6 +45,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
     from codebench.tui.modals.memo import MemoModal
     from codebench.tui.modals.reason import ReasonModal
     from codebench.tui.screens.coding import CodingScreen
+    from codebench.tui.screens.memos import MemoScreen
     from codebench.tui.screens.project import ProjectScreen
     from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
     from codebench.tui.screens.review import ReviewScreen
@@ -66,6 +67,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
         ("Code picker", list(CodePickerModal.BINDINGS)),
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
+        ("Memo screen (F5)", list(MemoScreen.BINDINGS)),
         ("Pseudonymisation review (F6)", list(PseudonymReviewScreen.BINDINGS)),
         ("Review screen (F3: agreement and adjudication)", list(ReviewScreen.BINDINGS)),
         ("Reason prompt (review screen)", list(ReasonModal.BINDINGS)),

@@ -18,7 +18,6 @@ recorded and the walk stays where it was.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -32,8 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from codebench.errors import CodebenchError
-from codebench.pseudonyms import PASSPHRASE_ENV
-from codebench.pseudonyms.key import KeyFileError, default_key_path, load_for_update, save_key
+from codebench.pseudonyms.key import default_key_path, save_key
 from codebench.tui.literal import literal
 from codebench.tui.modals.ask import AskModal, ChoiceModal
 from codebench.tui.widgets.footer import BindingsFooter
@@ -57,10 +55,6 @@ FOOTER_FIRST = (
     "pseudonyms.transcript",
     "pseudonyms.back",
 )
-
-
-class _Locked(Exception):
-    """The key is sealed and no passphrase is at hand yet: ask for one."""
 
 
 class PseudonymReviewScreen(Screen[None]):
@@ -142,45 +136,16 @@ class PseudonymReviewScreen(Screen[None]):
         self.found, self.roles = found, roles
         self._start()
 
-    def _open_key(self, typed: str | None = None, problem: str | None = None) -> None:
+    def _open_key(self) -> None:
         """Read the key (an empty one if there is no file yet); a sealed key asks for its
         passphrase ($CODEBENCH_KEY_PASSPHRASE first) in a masked field, again if it was wrong."""
+        from codebench.tui.keyfile import open_key
 
-        def passphrase() -> str:
-            secret = typed or os.environ.get(PASSPHRASE_ENV)
-            if not secret:
-                raise _Locked
-            return secret
+        open_key(self.app, self.key_path, self._key_opened, self._fail)
 
-        try:
-            self.key, self.secret = load_for_update(self.key_path, passphrase)
-        except _Locked:
-            self._ask_passphrase(problem)
-            return
-        except KeyFileError as error:
-            if typed is not None and "wrong passphrase" in str(error):
-                self._ask_passphrase(str(error))
-                return
-            self._fail(str(error))
-            return
+    def _key_opened(self, key: Key, secret: str | None) -> None:
+        self.key, self.secret = key, secret
         self._start()
-
-    def _ask_passphrase(self, problem: str | None) -> None:
-        def answered(secret: str | None) -> None:
-            if secret is None:
-                self._fail(f"{self.key_path} is encrypted: no passphrase given, nothing opened")
-            else:
-                self._open_key(secret)
-
-        self.app.push_screen(
-            AskModal(
-                f"Passphrase of {self.key_path}",
-                password=True,
-                hint="Enter opens the key · esc leaves it closed",
-                problem=problem,
-            ),
-            answered,
-        )
 
     def _start(self) -> None:
         """Begin the walk once both the key and the candidates are here."""
@@ -229,9 +194,10 @@ class PseudonymReviewScreen(Screen[None]):
     def _candidate_text(self) -> Text:
         review = self.review
         if self.problem is not None and review is None:
-            return Text("Nothing to review: the key could not be opened (q goes back).")
+            return Text("Nothing to review (the line above says why); q goes back.")
         if review is None:
-            return Text("Finding candidates…", style="dim")
+            waiting = "Finding candidates…" if self.found is None else "Opening the key…"
+            return Text(waiting, style="dim")
         candidate = review.current
         if candidate is None:
             left = len(review.candidates)

@@ -4,7 +4,9 @@ Three tabs over one computation: the selected coders' codings are mapped
 onto segments once (in a worker thread, see
 :func:`codebench.reports.build_units`) and every table on the screen reads
 from that. ``e`` exports the table on the active tab in a chosen format
-through :mod:`codebench.reports.writers` (atomic writes), also in a worker.
+through :mod:`codebench.reports.writers` (atomic writes), also in a worker;
+when the project has a pseudonymisation key, the export can apply it (a table
+of codes by attribute names its organisations).
 All figures come from the headless core; this screen only lays them out.
 """
 
@@ -30,6 +32,7 @@ from codebench.tui.workers import deliver
 if TYPE_CHECKING:
     from codebench.models import Coder
     from codebench.project import Project
+    from codebench.pseudonyms.key import Key
     from codebench.reports.tables import Table
 
 #: Tabs, in order: (id, title).
@@ -319,18 +322,41 @@ class ReportsScreen(Screen[None]):
         kind = f"by-{report.attribute}" if tab == "by-attribute" else tab
         folder = self.project.path.parent if self.project.path.name != ":memory:" else Path.cwd()
 
-        def chosen(result: tuple[str, Path] | None) -> None:
-            if result is not None:
-                self.export(report, result[0], result[1])
+        from codebench.pseudonyms.key import default_key_path
 
-        self.app.push_screen(ExportModal(kind, formats_for(report), folder), chosen)
+        key_path = default_key_path(self.project.path)
+
+        def chosen(result: tuple[str, Path, bool] | None) -> None:
+            if result is None:
+                return
+            fmt, path, pseudonymise = result
+            if not pseudonymise:
+                self.export(report, fmt, path)
+                return
+            from codebench.tui.keyfile import open_key
+
+            def opened(key: Key, _secret: str | None) -> None:
+                self.export(report, fmt, path, key)
+
+            def failed(problem: str) -> None:
+                self.notify(f"Not exported: {problem}", severity="error", timeout=8)
+
+            open_key(self.app, key_path, opened, failed)
+
+        offer = key_path if key_path.is_file() else None
+        self.app.push_screen(ExportModal(kind, formats_for(report), folder, offer), chosen)
 
     @work(thread=True, group="reports-export")
-    def export(self, report: Any, fmt: str, path: Path) -> None:
-        """Write ``report`` to ``path`` (atomically) and say so."""
+    def export(self, report: Any, fmt: str, path: Path, key: Key | None = None) -> None:
+        """Write ``report`` to ``path`` (atomically) and say so; with ``key``, pseudonymised
+        first, as ``codebench report --pseudonymise`` does (one mapping of the report's data)."""
         from codebench.reports.writers import write
 
         try:
+            if key is not None:
+                from codebench.pseudonyms.apply import project_pseudonymiser
+
+                report = project_pseudonymiser(self.project, key).value(report)
             write(report, path, fmt, rollup=self.rollup)
         except (CodebenchError, OSError) as error:
             self.app.call_from_thread(self.app.notify, f"Export failed: {error}", severity="error")
