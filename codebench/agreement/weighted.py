@@ -496,8 +496,17 @@ def _intersection_histogram(
         seen = np.zeros(1 << n_codes, dtype=bool)  # counting beats sorting here
         seen[masks] = True
         distinct = np.flatnonzero(seen)
+        slot = np.cumsum(seen) - 1
+
+        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+            return slot[b]
+
     else:
         distinct = np.unique(masks)
+
+        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+            return np.searchsorted(distinct, b)
+
     # Number the distinct subsets by size so that each size j is one contiguous block.
     subset_size = _popcount(distinct)
     by_size = np.argsort(subset_size, kind="stable")
@@ -505,7 +514,7 @@ def _intersection_histogram(
     number = np.empty(by_size.size, dtype=np.intp)
     number[by_size] = np.arange(by_size.size)
     cells = {  # row of N for each entry: (subset, size of the owning set)
-        s: number[np.searchsorted(distinct, b)] * side + s for s, b in blocks.items()
+        s: number[locate(b)] * side + s for s, b in blocks.items()
     }
     n_subsets = distinct.size
     binom = np.zeros((side, side), dtype=np.int64)  # binom[j, i] = C(j, i)
@@ -651,19 +660,21 @@ def set_alphas(
     rated = np.ones((n_coders, n_units), dtype=bool)
     for k in range(n_codes):
         rated &= ~np.isnan(arr[k])
-    # A slice selects a view (no copy): each column costs in proportion to its units.
+    # Per coder group, over all units: which units are pairable, each unit's weight and its
+    # observed disagreement (sum over coder pairs of 2 d(a, b) w_u / (m_u - 1), per distance).
+    # A column then sums its units' share: a slice is a view, so it costs its own length.
+    groups = [tuple(g) for g, _ in columns]
     picks: list[slice | npt.NDArray[np.intp]] = [
         slice(None) if sel is None else sel for _, sel in columns
     ]
-    groups = [list(g) for g, _ in columns]
-    pairable = [
-        (rated[:, idx][g].sum(axis=0) >= 2) & (wf[idx] > 0)
-        if g
-        else np.zeros(wf[idx].shape[0], bool)
-        for g, idx in zip(groups, picks)
-    ]
+    per_group: dict[tuple[int, ...], tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]] = {}
+    for g in dict.fromkeys(groups):
+        in_group = rated[list(g)]
+        ok = (in_group.sum(axis=0) >= 2) & (wf > 0)
+        per_group[g] = (ok, np.where(ok, wf, 0.0))
     out: list[dict[str, Estimate] | None] = [
-        None if p.any() else {d: Estimate(None, NO_PAIRABLE) for d in distances} for p in pairable
+        None if per_group[g][0][idx].any() else {d: Estimate(None, NO_PAIRABLE) for d in distances}
+        for g, idx in zip(groups, picks)
     ]
     active = [c for c, o in enumerate(out) if o is None]
     if not active:
@@ -689,24 +700,28 @@ def set_alphas(
             pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
         return pair_cache[(i, j)]
 
+    unit_observed: dict[tuple[int, ...], npt.NDArray[np.float64]] = {}
+    for g in dict.fromkeys(groups[c] for c in active):
+        in_group = rated[list(g)]
+        unit_w = per_group[g][1]
+        m = in_group.sum(axis=0).astype(np.float64)
+        scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
+        total = np.zeros((len(distances), n_units))
+        for x, i in enumerate(g):
+            for y in range(x + 1, len(g)):
+                j = g[y]
+                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
+                total += pair_distances(min(i, j), max(i, j)) * weight
+        unit_observed[g] = total
     n_c = np.zeros((n_sets, len(active)))
     observed = np.zeros((len(distances), len(active)))
     for col, c in enumerate(active):
-        members, idx = groups[c], picks[c]
-        in_group = rated[:, idx][members]
-        ok = pairable[c]
-        m = in_group.sum(axis=0).astype(np.float64)
-        unit_w = np.where(ok, wf[idx], 0.0)
-        for row, k in enumerate(members):
-            sel = in_group[row] & ok
+        g, idx = groups[c], picks[c]
+        unit_w = per_group[g][1][idx]
+        for k in g:
+            sel = rated[k, idx] & (unit_w > 0)
             n_c[:, col] += np.bincount(ids[k, idx][sel], weights=unit_w[sel], minlength=n_sets)
-        # Observed disagreement: sum over coder pairs of 2 d(a, b) w_u / (m_u - 1).
-        scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
-        for x, i in enumerate(members):
-            for y in range(x + 1, len(members)):
-                j = members[y]
-                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
-                observed[:, col] += pair_distances(min(i, j), max(i, j))[:, idx] @ weight
+        observed[:, col] = unit_observed[g][:, idx].sum(axis=1)
     expected = _expected_disagreement(table, n_c, distances)
     for col, c in enumerate(active):
         n = n_c[:, col].sum()
