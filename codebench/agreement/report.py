@@ -106,14 +106,11 @@ def _headline_kappa(rep: CodeReport, n_coders: int) -> tuple[Coefficient, Estima
     return coefficient, field(rep, coefficient.key)
 
 
-def _disagreement_units(
-    block: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
-) -> int:
-    rated = ~np.isnan(block)
-    m = rated.sum(axis=0)
-    s = (block == 1.0).sum(axis=0)
+def _disagreement_units(freq: npt.NDArray[np.float64], n_coders: int) -> int:
+    """Units (weighted) that two or more coders rated and did not all rate alike, from a code's pattern frequencies."""
+    m, s = np.divmod(np.arange(freq.shape[0]), n_coders + 1)
     differ = (m >= 2) & (s > 0) & (s < m)
-    return int(differ.sum() if weights is None else weights[differ].sum())
+    return int(np.rint(freq[differ].sum()))
 
 
 def code_sections(
@@ -130,21 +127,26 @@ def code_sections(
     instead of units; see :func:`resolve_bootstrap_by`.
     """
     names = [c.name for c in units.coders]
-    reports = weighted_binary_report(
-        units.data, units.weights, codes=[c.label for c in units.codes], coder_names=names
+    freq, gram, _ = cluster_tables(
+        units.data, units.weights, np.zeros(units.n_units, dtype=np.intp), 1
     )
-    return _code_sections(units, reports, bootstrap, seed, ci_level, bootstrap_by)
+    total = units.n_units if units.weights is None else int(units.weights.sum())
+    reports = assemble_reports(
+        freq[0], gram, total, [c.label for c in units.codes], names, MIN_UNITS
+    )
+    return _code_sections(units, reports, freq[0], bootstrap, seed, ci_level, bootstrap_by)
 
 
 def _code_sections(
     units: Units,
     reports: list[CodeReport],
+    freq: npt.NDArray[np.float64],
     bootstrap: int,
     seed: int | None,
     ci_level: float,
     bootstrap_by: str,
 ) -> list[dict[str, Any]]:
-    """:func:`code_sections` from the codes' batch reports (computed once by the caller)."""
+    """:func:`code_sections` from the codes' batch reports and pattern frequencies (computed once by the caller)."""
     clusters = units.unit_transcript if bootstrap_by == TRANSCRIPT else None
     names = [c.name for c in units.coders]
     n_coders = len(names)
@@ -239,7 +241,7 @@ def _code_sections(
                 "ratings": rep["n_ratings"],
                 "applied": rep["n_applied"],
                 "prevalence": rep["prevalence"],
-                "disagreements": _disagreement_units(block, units.weights),
+                "disagreements": _disagreement_units(freq[k], n_coders),
                 "rated_by_coder": dict(zip(names, rep["rated_by_coder"])),
                 "applied_by_coder": dict(zip(names, rep["applied_by_coder"])),
                 **{c.key: values[c.key] for c in registry.coefficients()},
@@ -646,7 +648,7 @@ def build_report(
     reports = assemble_reports(
         freq_all, gram_all, total, [c.label for c in units.codes], names, MIN_UNITS
     )
-    codes = _code_sections(units, reports, bootstrap, seed, ci_level, by)
+    codes = _code_sections(units, reports, freq_all, bootstrap, seed, ci_level, by)
     pooled = assemble_reports(
         freq_all.sum(axis=0)[None],
         gram_all.sum(axis=1)[:, None],
