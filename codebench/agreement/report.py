@@ -33,9 +33,10 @@ from codebench.agreement.reliability_data import (
 )
 from codebench.agreement.weighted import (
     ClusterTable,
+    RatingBits,
     binary_bootstrap,
     cluster_tables,
-    code_bits,
+    rating_bits,
     set_alphas,
     unpack_bits,
     weighted_binary_report,
@@ -509,7 +510,9 @@ def _per_pair(
 
 
 def _directed_confusions(
-    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
+    data: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.int64] | None,
+    prepared: RatingBits | None = None,
 ) -> dict[tuple[int, int], npt.NDArray[np.float64]]:
     """``[(i, j)][a, b]``: units both rated where coder i applied a (j did not) and j applied b (i did not).
 
@@ -523,11 +526,8 @@ def _directed_confusions(
     pairs = list(combinations(range(n_coders), 2))
     rated = ~np.isnan(data[0]) if n_codes else np.zeros((n_coders, n_units), dtype=bool)
     masks: npt.NDArray[np.int64] | None = None
-    if 0 < n_codes <= 62:
-        masks = code_bits(data)
-        every_code = np.ones_like(rated)
-        for k in range(n_codes):
-            every_code &= ~np.isnan(data[k])
+    if n_codes:
+        every_code, masks = rating_bits(data) if prepared is None else prepared
         if not np.array_equal(every_code, rated):
             masks = None
     out: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
@@ -548,11 +548,13 @@ def _directed_confusions(
     return out
 
 
-def _confusions(units: Units, top: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
+def _confusions(
+    units: Units, top: int = TOP_CONFUSIONS, prepared: RatingBits | None = None
+) -> list[dict[str, Any]]:
     """Code pairs most often applied by one coder where another applied the other code instead."""
     n_codes = len(units.codes)
     names = [c.name for c in units.coders]
-    directed = _directed_confusions(units.data, units.weights)
+    directed = _directed_confusions(units.data, units.weights, prepared)
     total = np.zeros((n_codes, n_codes))
     for conf in directed.values():
         total += conf + conf.T
@@ -661,11 +663,13 @@ def build_report(
     # distinct code sets.
     everyone = tuple(range(len(names)))
     groups = [everyone, *combinations(range(len(names)), 2)]
+    prepared = rating_bits(units.data)  # shared by set alpha and the confusions
     alphas = set_alphas(
         units.data,
         units.weights,
         [*((g, None) for g in groups), *((everyone, sl) for sl in units.transcript_slices())],
         ("masi", "jaccard"),
+        prepared=prepared,
     )
     by_group, by_transcript = alphas[: len(groups)], alphas[len(groups) :]
     counts = "characters" if units.kind == "character" else f"{units.kind}s"
@@ -712,7 +716,7 @@ def build_report(
         },
         "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
         "per_pair": _per_pair(units, codes, by_group[1:], gram_all.sum(axis=1)),
-        "confusions": _confusions(units),
+        "confusions": _confusions(units, prepared=prepared),
     }
 
 

@@ -640,6 +640,8 @@ def set_alphas(
     weights: npt.ArrayLike | None,
     columns: Sequence[tuple[Sequence[int], UnitSelection]],
     distances: Sequence[str] = ("masi", "jaccard"),
+    *,
+    prepared: RatingBits | None = None,
 ) -> list[dict[str, Estimate]]:
     """Set-valued alpha of several (coder group, units) selections in one pass.
 
@@ -648,18 +650,17 @@ def set_alphas(
     Equal to :func:`binary_set_alpha` on ``data[:, list(group), units]`` for
     each; the distinct sets, the per-unit distances of each coder pair and
     the expected-disagreement pass are shared, so a hundred transcripts cost
-    about as much as the whole data once.
+    about as much as the whole data once.  ``prepared`` is
+    :func:`rating_bits` of ``data`` when the caller has it already.
     """
     for distance in distances:
         if distance not in ("masi", "jaccard"):
             raise ValueError(f"distance must be 'masi' or 'jaccard', got {distance!r}")
     arr = _validate(data)
-    n_codes, n_coders, n_units = arr.shape
+    n_codes, _, n_units = arr.shape
     w = _as_weights(weights, n_units)
     wf = np.ones(n_units) if w is None else w.astype(np.float64)
-    rated = np.ones((n_coders, n_units), dtype=bool)
-    for k in range(n_codes):
-        rated &= ~np.isnan(arr[k])
+    rated, bits = rating_bits(arr) if prepared is None else prepared
     # Per coder group, over all units: which units are pairable, each unit's weight and its
     # observed disagreement (sum over coder pairs of 2 d(a, b) w_u / (m_u - 1), per distance).
     # A column then sums its units' share: a slice is a view, so it costs its own length.
@@ -679,7 +680,7 @@ def set_alphas(
     active = [c for c, o in enumerate(out) if o is None]
     if not active:
         return [o for o in out if o is not None]
-    ids, table = _rating_sets(arr, rated)
+    ids, table = _rating_sets(arr, rated, bits)
     n_sets = table.shape[0]
     size = table.sum(axis=1).astype(np.int64)
     side = n_codes + 1
@@ -741,7 +742,9 @@ def set_alphas(
 
 
 def _rating_sets(
-    arr: npt.NDArray[np.float64], rated: npt.NDArray[np.bool_]
+    arr: npt.NDArray[np.float64],
+    rated: npt.NDArray[np.bool_],
+    bits: npt.NDArray[np.int64] | None = None,
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
     """Each rating's distinct set (``-1`` where not rated) and the distinct sets as a (V, codes) table.
 
@@ -756,7 +759,8 @@ def _rating_sets(
         ids_rated, table = _set_ids(flat[mask])
         ids.reshape(-1)[mask] = ids_rated
         return ids, table
-    keys = code_bits(arr)
+    keys = rating_bits(arr)[1] if bits is None else bits
+    assert keys is not None  # at most 62 codes here
     rated_keys = keys[rated]
     if n_codes <= 24:
         present = np.bincount(rated_keys, minlength=1 << n_codes) > 0
@@ -769,20 +773,28 @@ def _rating_sets(
     return ids, unpack_bits(uniq, n_codes).T
 
 
-def code_bits(data: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """``(coders, units)`` bit masks: bit c set where the coder applied code c (at most 62 codes).
+RatingBits = tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64] | None]
 
-    A rating as one integer: set operations on whole ratings (intersections,
+
+def rating_bits(data: npt.ArrayLike) -> RatingBits:
+    """``(rated, bits)``: which ratings have no missing code, and each rating's codes as a bit mask.
+
+    ``bits[k, u]`` has bit c set where coder k applied code c to unit u
+    (``None`` past 62 codes): set operations on whole ratings (intersections,
     what one coder applied and the other did not) become bit operations.
+    One pass over the codes for both, shared by the set-valued alpha and the
+    confusion counts of the report.
     """
     arr = _validate(data)
     n_codes, n_coders, n_units = arr.shape
-    if n_codes > 62:
-        raise ValueError(f"code_bits takes at most 62 codes, got {n_codes}")
-    keys = np.zeros((n_coders, n_units), dtype=np.int64)
-    for k in range(n_codes):  # one code at a time: small temporaries, no (codes x ...) copy
-        keys |= (arr[k] == 1.0).astype(np.int64) << k
-    return keys
+    rated = np.ones((n_coders, n_units), dtype=bool)
+    keys = np.zeros((n_coders, n_units), dtype=np.int64) if n_codes <= 62 else None
+    for k in range(n_codes):
+        block = arr[k]
+        rated &= ~np.isnan(block)
+        if keys is not None:
+            keys |= (block == 1.0).astype(np.int64) << k
+    return rated, keys
 
 
 def unpack_bits(masks: npt.NDArray[np.int64], n_codes: int) -> npt.NDArray[np.bool_]:

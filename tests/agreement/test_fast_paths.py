@@ -277,3 +277,15 @@ def test_report_per_transcript_rows_equal_each_transcript_alone(n_coders: int) -
         defined = [a for a in per_code if a is not None]
         assert row["macro_alpha"]["codes"] == len(defined)
         assert row["macro_alpha"]["value"] == pytest.approx(np.mean(defined) if defined else None)
+
+
+def test_more_codes_than_a_bit_mask_holds() -> None:
+    rng = np.random.default_rng(21)
+    data = random_ratings(rng, 70, 3, 40)
+    data[:, :, :] = (rng.random((70, 3, 40)) < 0.03).astype(np.float64)
+    data[:, 2, :5] = np.nan
+    ours = binary_set_alpha(data, distance="jaccard")
+    plain = set_alpha(as_sets(data), distance="jaccard")
+    assert ours.value == pytest.approx(plain.value, abs=1e-12)
+    got = _directed_confusions(data, None)
+    np.testing.assert_array_equal(got[(0, 2)], plain_confusions(data, None, 0, 2))
