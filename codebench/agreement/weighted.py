@@ -23,6 +23,7 @@ coder pair) instead of one Python loop per unit; it equals
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import comb
 from typing import Literal
 
 import numpy as np
@@ -418,7 +419,20 @@ def _expected_disagreement(
     """
     histogram = _intersection_histogram(table, n_c)
     if histogram is None:
-        return _expected_dense(table, n_c, distances)
+        # Visit the pairs, each sparse column (e.g. one transcript) among its own sets only.
+        totals = np.zeros((len(distances), n_c.shape[1]))
+        full: list[int] = []
+        for col in range(n_c.shape[1]):
+            rows = np.flatnonzero(n_c[:, col])
+            if rows.size * 2 < table.shape[0]:
+                totals[:, col] = _expected_dense(table[rows], n_c[rows, col : col + 1], distances)[
+                    :, 0
+                ]
+            else:
+                full.append(col)
+        if full:
+            totals[:, full] = _expected_dense(table, n_c[:, full], distances)
+        return totals
     side = histogram.shape[1]
     grid = np.arange(side, dtype=np.float64)
     totals = np.zeros((len(distances), n_c.shape[1]))
@@ -461,10 +475,11 @@ def _intersection_histogram(
     by binomial inversion, ``H_i = sum_j (-1)**(j-i) C(j, i) M_j``.  The
     cost is the number of (set, subset) entries, sum over sets of 2**|a|.
 
-    Every count here is a whole number; the moments are computed in float64
-    only where every partial sum stays below 2**53 (so exactly), and the
-    inversion in integers.  Returns ``None`` where that does not hold or the
-    sets are too large to enumerate their subsets.
+    Every count here is a whole number and is computed exactly: the moments
+    in float64 where every partial sum stays below 2**53, otherwise in int64
+    (see below), and the inversion in int64.  Returns ``None`` where the
+    ratings are too many for that (``total**2 >= 2**63``), or the sets too
+    large to enumerate their subsets.
     """
     n_sets, n_codes = table.shape
     n_cols = n_c.shape[1]
@@ -477,8 +492,14 @@ def _intersection_histogram(
     if n_entries > _MAX_SUBSETS or n_entries > n_sets * n_sets:
         return None
     total = float(n_c.sum(axis=0).max()) if n_cols else 0.0
-    if total * total * float(2**top) >= _EXACT:
+    if total * total >= 2.0**63:
         return None
+    # While no moment can pass 2**53, float64 products are exact (and use BLAS); past that
+    # the moments and the inversion run in int64, whose wrap-around arithmetic is exact
+    # modulo 2**64: the counts sought are at most total**2 < 2**63, so they come out right
+    # even where an intermediate moment overflowed.
+    bound = total * total * float(comb(top, top // 2))
+    exact_type: type[np.floating] | type[np.integer] = np.float64 if bound < _EXACT else np.int64
     # Every (set, subset) entry, one (sets of size s, 2**s) block per size s.
     bits = np.int64(1) << np.arange(n_codes, dtype=np.int64)
     blocks: dict[int, npt.NDArray[np.int64]] = {}
@@ -523,7 +544,7 @@ def _intersection_histogram(
         for i in range(1, j + 1):
             binom[j, i] = binom[j - 1, i - 1] + (binom[j - 1, i] if i < j else 0)
     sign = np.where((np.arange(side)[:, None] - np.arange(side)[None, :]) % 2 == 0, 1, -1)
-    inverse = (binom * sign).astype(object if 3.0**top * total * total >= 2.0**62 else np.int64)
+    inverse = binom * sign
     out = np.zeros((n_cols, side, side, side))
     for col in range(n_cols):
         present = n_c[:, col] != 0
@@ -540,17 +561,20 @@ def _intersection_histogram(
         counts = np.bincount(
             entry, weights=np.concatenate(weights), minlength=n_subsets * side
         ).reshape(n_subsets, side)
+        if exact_type is np.int64:
+            counts = np.rint(counts).astype(np.int64)  # each count <= total < 2**31: exact
         used = np.flatnonzero(np.bincount(entry // side, minlength=n_subsets))
         cuts = np.searchsorted(used, edges)
-        moments = np.zeros((side, side, side))  # [j, s, t]; only s, t >= j can be non-zero
+        moments = np.zeros((side, side, side), dtype=exact_type)  # [j, s, t]; s, t >= j
         for j in range(side):
             block = counts[used[cuts[j] : cuts[j + 1]], j:]
             if block.size:
                 moments[j, j:, j:] = block.T @ block
-        exact = np.rint(moments).astype(inverse.dtype)
+        exact = np.rint(moments).astype(np.int64) if exact_type is np.float64 else moments
         # H[i, s, t] = sum_j inverse[j, i] M[j, s, t]
-        hist = np.tensordot(inverse.T, exact, axes=1)
-        out[col] = np.asarray(hist, dtype=np.float64).transpose(1, 2, 0)
+        with np.errstate(over="ignore"):
+            hist = np.tensordot(inverse.T, exact, axes=1)
+        out[col] = hist.astype(np.float64).transpose(1, 2, 0)
     return out
 
 

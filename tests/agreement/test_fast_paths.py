@@ -59,7 +59,7 @@ def as_sets(data: np.ndarray) -> list[list[frozenset[int] | None]]:
 def brute_histogram(table: np.ndarray, n_c: np.ndarray) -> np.ndarray:
     """``H[col, |a|, |b|, |a & b|]`` by visiting every ordered pair of sets."""
     side = int(table.sum(axis=1).max()) + 1
-    out = np.zeros((n_c.shape[1], side, side, side))
+    out = np.zeros((n_c.shape[1], side, side, side), dtype=n_c.dtype)
     size = table.sum(axis=1)
     for a in range(table.shape[0]):
         for b in range(table.shape[0]):
@@ -85,14 +85,52 @@ def test_intersection_histogram_counts_every_pair(seed: int) -> None:
 def test_intersection_histogram_declines_what_it_cannot_count_exactly() -> None:
     table = np.array([[1, 0, 1], [0, 1, 1], [1, 1, 1], [0, 0, 0]], dtype=bool)
     assert _intersection_histogram(table, np.full((4, 1), 0.5)) is None  # not whole counts
-    assert _intersection_histogram(table, np.full((4, 1), 2.0**26)) is None  # beyond 2**53
+    assert _intersection_histogram(table, np.full((4, 1), 2.0**30)) is None  # total**2 > 2**63
     wide = np.zeros((2, 70), dtype=bool)
     wide[0, 65] = True
     assert _intersection_histogram(wide, np.ones((2, 1))) is None  # more than 62 codes
     # ... and the expected disagreement still comes out, by visiting the pairs.
-    n_c = np.full((4, 1), 2.0**26)
+    n_c = np.full((4, 1), 2.0**30)
     np.testing.assert_allclose(
         _expected_disagreement(table, n_c, ("masi",)), _expected_dense(table, n_c, ("masi",))
+    )
+
+
+@pytest.mark.parametrize("largest", [3_000_000, 40_000_000])
+def test_large_weights_use_integer_moments(largest: int) -> None:
+    """Character units weigh ratings by millions of characters: past 2**53 the moments are int64.
+
+    With the larger weights intermediate moments overflow int64; the counts
+    still come out exact (wrap-around arithmetic, and they are below 2**63).
+    """
+    rng = np.random.default_rng(9)
+    table = np.unique(rng.random((60, 6)) < 0.4, axis=0)
+    n_c = rng.integers(0, largest, size=(table.shape[0], 2)).astype(np.float64)
+    n_c[: table.shape[0] // 2, 1] = 0.0
+    total = n_c.sum(axis=0).max()
+    assert total**2 * 20 >= 2.0**53 and total**2 < 2.0**63
+    got = _intersection_histogram(table, n_c)
+    assert got is not None
+    want = brute_histogram(table, np.rint(n_c).astype(np.int64).astype(object))  # exact integers
+    # The counts are exact; only their final conversion to float64 rounds (past 2**53).
+    np.testing.assert_allclose(got, want.astype(np.float64), rtol=1e-15)
+    np.testing.assert_allclose(
+        _expected_disagreement(table, n_c, ("masi", "jaccard")),
+        _expected_dense(table, n_c, ("masi", "jaccard")),
+        rtol=1e-12,
+    )
+
+
+def test_dense_fallback_per_column_equals_the_whole_pass() -> None:
+    rng = np.random.default_rng(4)
+    table = np.unique(rng.random((80, 7)) < 0.5, axis=0)
+    n_c = rng.integers(1, 9, size=(table.shape[0], 3)).astype(np.float64) * 2.0**30
+    n_c[5:, 1] = 0.0  # a sparse column: visited among its own sets
+    assert _intersection_histogram(table, n_c) is None
+    np.testing.assert_allclose(
+        _expected_disagreement(table, n_c, ("masi",)),
+        _expected_dense(table, n_c, ("masi",)),
+        rtol=1e-12,
     )
 
 
