@@ -15,9 +15,15 @@ With ``weights=None`` the functions hand over to the tested unweighted ones
 
 :func:`binary_set_alpha` is Krippendorff's alpha with a MASI or Jaccard
 distance for the codebook-wide "set of codes per unit" rating, computed from
-the same 0/1/NaN array with numpy (one distinct-set table, one gather per
-coder pair) instead of one Python loop per unit; it equals
+the same 0/1/NaN array with numpy instead of one Python loop per unit: each
+rating is a bit mask of its codes, and the expected disagreement comes from
+subset counts rather than from every pair of distinct code sets
+(:func:`_intersection_histogram`); :func:`set_alphas` does many (coder
+group, units) selections in one pass.  It equals
 :func:`~codebench.agreement.sets.set_alpha` on the same data.
+
+:func:`cluster_tables` reads the units once for the report's per-code,
+pooled, per-transcript and per-pair figures.
 """
 
 from __future__ import annotations
@@ -463,7 +469,7 @@ def _popcount(x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def _intersection_histogram(
     table: npt.NDArray[np.bool_], n_c: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64] | None:
-    """``H[col, s, t, i]``: sum of ``n_a n_b`` over ordered pairs of distinct sets with |a|=s, |b|=t, |a & b|=i.
+    """``H[col, s, t, i]``: sum of ``n_a n_b`` over the ordered pairs (a, b) of the distinct sets (a = b too) with |a|=s, |b|=t, |a & b|=i.
 
     Why not pair the sets directly: with thousands of distinct code
     combinations that is tens of millions of pairs per column.  Instead,

@@ -327,3 +327,14 @@ def test_more_codes_than_a_bit_mask_holds() -> None:
     assert ours.value == pytest.approx(plain.value, abs=1e-12)
     got = _directed_confusions(data, None)
     np.testing.assert_array_equal(got[(0, 2)], plain_confusions(data, None, 0, 2))
+
+
+def test_popcount_without_numpy_bitwise_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """numpy < 2 has no ``bitwise_count``: the shift-and-add loop gives the same counts."""
+    from codebench.agreement import weighted
+
+    values = np.array([0, 1, 2, 3, 255, 2**40 + 5, 2**62 - 1], dtype=np.int64)
+    want = np.array([bin(int(v)).count("1") for v in values])
+    np.testing.assert_array_equal(weighted._popcount(values), want)
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    np.testing.assert_array_equal(weighted._popcount(values), want)
