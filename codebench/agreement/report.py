@@ -426,14 +426,12 @@ def _per_transcript(
     for t, (transcript, sl) in enumerate(zip(units.transcripts, units.transcript_slices())):
         n = sl.stop - sl.start if units.weights is None else int(units.weights[sl].sum())
         alphas = [float(a) for a in alpha[t] if np.isfinite(a)]
+        figures = _pooled(pooled[t], names)
         rows.append(
             {
                 "transcript": transcript.name,
                 "units": n,
-                **{
-                    c.key: _pooled(pooled[t], names)[c.key]
-                    for c in registry.TRANSCRIPT_COEFFICIENTS
-                },
+                **{c.key: figures[c.key] for c in registry.TRANSCRIPT_COEFFICIENTS},
                 "macro_alpha": {
                     "value": float(np.mean(alphas)) if alphas else None,
                     "reason": None
