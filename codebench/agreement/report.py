@@ -34,9 +34,10 @@ from codebench.agreement.reliability_data import (
 )
 from codebench.agreement.weighted import (
     ClusterTable,
+    RatingBits,
     binary_bootstrap,
     cluster_tables,
-    code_bits,
+    rating_bits,
     set_alphas,
     unpack_bits,
     weighted_binary_report,
@@ -107,14 +108,11 @@ def _headline_kappa(rep: CodeReport, n_coders: int) -> tuple[Coefficient, Estima
     return coefficient, field(rep, coefficient.key)
 
 
-def _disagreement_units(
-    block: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
-) -> int:
-    rated = ~np.isnan(block)
-    m = rated.sum(axis=0)
-    s = (block == 1.0).sum(axis=0)
+def _disagreement_units(freq: npt.NDArray[np.float64], n_coders: int) -> int:
+    """Units (weighted) that two or more coders rated and did not all rate alike, from a code's pattern frequencies."""
+    m, s = np.divmod(np.arange(freq.shape[0]), n_coders + 1)
     differ = (m >= 2) & (s > 0) & (s < m)
-    return int(differ.sum() if weights is None else weights[differ].sum())
+    return int(np.rint(freq[differ].sum()))
 
 
 def code_sections(
@@ -131,21 +129,26 @@ def code_sections(
     instead of units; see :func:`resolve_bootstrap_by`.
     """
     names = [c.name for c in units.coders]
-    reports = weighted_binary_report(
-        units.data, units.weights, codes=[c.label for c in units.codes], coder_names=names
+    freq, gram, _ = cluster_tables(
+        units.data, units.weights, np.zeros(units.n_units, dtype=np.intp), 1
     )
-    return _code_sections(units, reports, bootstrap, seed, ci_level, bootstrap_by)
+    total = units.n_units if units.weights is None else int(units.weights.sum())
+    reports = assemble_reports(
+        freq[0], gram, total, [c.label for c in units.codes], names, MIN_UNITS
+    )
+    return _code_sections(units, reports, freq[0], bootstrap, seed, ci_level, bootstrap_by)
 
 
 def _code_sections(
     units: Units,
     reports: list[CodeReport],
+    freq: npt.NDArray[np.float64],
     bootstrap: int,
     seed: int | None,
     ci_level: float,
     bootstrap_by: str,
 ) -> list[dict[str, Any]]:
-    """:func:`code_sections` from the codes' batch reports (computed once by the caller)."""
+    """:func:`code_sections` from the codes' batch reports and pattern frequencies (computed once by the caller)."""
     clusters = units.unit_transcript if bootstrap_by == TRANSCRIPT else None
     names = [c.name for c in units.coders]
     n_coders = len(names)
@@ -240,7 +243,7 @@ def _code_sections(
                 "ratings": rep["n_ratings"],
                 "applied": rep["n_applied"],
                 "prevalence": rep["prevalence"],
-                "disagreements": _disagreement_units(block, units.weights),
+                "disagreements": _disagreement_units(freq[k], n_coders),
                 "rated_by_coder": dict(zip(names, rep["rated_by_coder"])),
                 "applied_by_coder": dict(zip(names, rep["applied_by_coder"])),
                 **{c.key: values[c.key] for c in registry.coefficients()},
@@ -424,14 +427,12 @@ def _per_transcript(
     for t, (transcript, sl) in enumerate(zip(units.transcripts, units.transcript_slices())):
         n = sl.stop - sl.start if units.weights is None else int(units.weights[sl].sum())
         alphas = [float(a) for a in alpha[t] if np.isfinite(a)]
+        figures = _pooled(pooled[t], names)
         rows.append(
             {
                 "transcript": transcript.name,
                 "units": n,
-                **{
-                    c.key: _pooled(pooled[t], names)[c.key]
-                    for c in registry.TRANSCRIPT_COEFFICIENTS
-                },
+                **{c.key: figures[c.key] for c in registry.TRANSCRIPT_COEFFICIENTS},
                 "macro_alpha": {
                     "value": float(np.mean(alphas)) if alphas else None,
                     "reason": None
@@ -508,7 +509,9 @@ def _per_pair(
 
 
 def _directed_confusions(
-    data: npt.NDArray[np.float64], weights: npt.NDArray[np.int64] | None
+    data: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.int64] | None,
+    prepared: RatingBits | None = None,
 ) -> dict[tuple[int, int], npt.NDArray[np.float64]]:
     """``[(i, j)][a, b]``: units both rated where coder i applied a (j did not) and j applied b (i did not).
 
@@ -522,11 +525,8 @@ def _directed_confusions(
     pairs = list(combinations(range(n_coders), 2))
     rated = ~np.isnan(data[0]) if n_codes else np.zeros((n_coders, n_units), dtype=bool)
     masks: npt.NDArray[np.int64] | None = None
-    if 0 < n_codes <= 62:
-        masks = code_bits(data)
-        every_code = np.ones_like(rated)
-        for k in range(n_codes):
-            every_code &= ~np.isnan(data[k])
+    if n_codes:
+        every_code, masks = rating_bits(data) if prepared is None else prepared
         if not np.array_equal(every_code, rated):
             masks = None
     out: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
@@ -547,11 +547,13 @@ def _directed_confusions(
     return out
 
 
-def _confusions(units: Units, top: int = TOP_CONFUSIONS) -> list[dict[str, Any]]:
+def _confusions(
+    units: Units, top: int = TOP_CONFUSIONS, prepared: RatingBits | None = None
+) -> list[dict[str, Any]]:
     """Code pairs most often applied by one coder where another applied the other code instead."""
     n_codes = len(units.codes)
     names = [c.name for c in units.coders]
-    directed = _directed_confusions(units.data, units.weights)
+    directed = _directed_confusions(units.data, units.weights, prepared)
     total = np.zeros((n_codes, n_codes))
     for conf in directed.values():
         total += conf + conf.T
@@ -647,7 +649,7 @@ def build_report(
     reports = assemble_reports(
         freq_all, gram_all, total, [c.label for c in units.codes], names, MIN_UNITS
     )
-    codes = _code_sections(units, reports, bootstrap, seed, ci_level, by)
+    codes = _code_sections(units, reports, freq_all, bootstrap, seed, ci_level, by)
     pooled = assemble_reports(
         freq_all.sum(axis=0)[None],
         gram_all.sum(axis=1)[:, None],
@@ -660,11 +662,13 @@ def build_report(
     # distinct code sets.
     everyone = tuple(range(len(names)))
     groups = [everyone, *combinations(range(len(names)), 2)]
+    prepared = rating_bits(units.data)  # shared by set alpha and the confusions
     alphas = set_alphas(
         units.data,
         units.weights,
         [*((g, None) for g in groups), *((everyone, sl) for sl in units.transcript_slices())],
         ("masi", "jaccard"),
+        prepared=prepared,
     )
     by_group, by_transcript = alphas[: len(groups)], alphas[len(groups) :]
     counts = "characters" if units.kind == "character" else f"{units.kind}s"
@@ -711,7 +715,7 @@ def build_report(
         },
         "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
         "per_pair": _per_pair(units, codes, by_group[1:], gram_all.sum(axis=1)),
-        "confusions": _confusions(units),
+        "confusions": _confusions(units, prepared=prepared),
     }
     if units.kind == "character":
         # Character units give the NVivo-style figures above; the unitizing coefficients are

@@ -15,14 +15,21 @@ With ``weights=None`` the functions hand over to the tested unweighted ones
 
 :func:`binary_set_alpha` is Krippendorff's alpha with a MASI or Jaccard
 distance for the codebook-wide "set of codes per unit" rating, computed from
-the same 0/1/NaN array with numpy (one distinct-set table, one gather per
-coder pair) instead of one Python loop per unit; it equals
+the same 0/1/NaN array with numpy instead of one Python loop per unit: each
+rating is a bit mask of its codes, and the expected disagreement comes from
+subset counts rather than from every pair of distinct code sets
+(:func:`_intersection_histogram`); :func:`set_alphas` does many (coder
+group, units) selections in one pass.  It equals
 :func:`~codebench.agreement.sets.set_alpha` on the same data.
+
+:func:`cluster_tables` reads the units once for the report's per-code,
+pooled, per-transcript and per-pair figures.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import comb
 from typing import Literal
 
 import numpy as np
@@ -418,7 +425,20 @@ def _expected_disagreement(
     """
     histogram = _intersection_histogram(table, n_c)
     if histogram is None:
-        return _expected_dense(table, n_c, distances)
+        # Visit the pairs, each sparse column (e.g. one transcript) among its own sets only.
+        totals = np.zeros((len(distances), n_c.shape[1]))
+        full: list[int] = []
+        for col in range(n_c.shape[1]):
+            rows = np.flatnonzero(n_c[:, col])
+            if rows.size * 2 < table.shape[0]:
+                totals[:, col] = _expected_dense(table[rows], n_c[rows, col : col + 1], distances)[
+                    :, 0
+                ]
+            else:
+                full.append(col)
+        if full:
+            totals[:, full] = _expected_dense(table, n_c[:, full], distances)
+        return totals
     side = histogram.shape[1]
     grid = np.arange(side, dtype=np.float64)
     totals = np.zeros((len(distances), n_c.shape[1]))
@@ -449,7 +469,7 @@ def _popcount(x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 def _intersection_histogram(
     table: npt.NDArray[np.bool_], n_c: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64] | None:
-    """``H[col, s, t, i]``: sum of ``n_a n_b`` over ordered pairs of distinct sets with |a|=s, |b|=t, |a & b|=i.
+    """``H[col, s, t, i]``: sum of ``n_a n_b`` over the ordered pairs (a, b) of the distinct sets (a = b too) with |a|=s, |b|=t, |a & b|=i.
 
     Why not pair the sets directly: with thousands of distinct code
     combinations that is tens of millions of pairs per column.  Instead,
@@ -461,10 +481,11 @@ def _intersection_histogram(
     by binomial inversion, ``H_i = sum_j (-1)**(j-i) C(j, i) M_j``.  The
     cost is the number of (set, subset) entries, sum over sets of 2**|a|.
 
-    Every count here is a whole number; the moments are computed in float64
-    only where every partial sum stays below 2**53 (so exactly), and the
-    inversion in integers.  Returns ``None`` where that does not hold or the
-    sets are too large to enumerate their subsets.
+    Every count here is a whole number and is computed exactly: the moments
+    in float64 where every partial sum stays below 2**53, otherwise in int64
+    (see below), and the inversion in int64.  Returns ``None`` where the
+    ratings are too many for that (``total**2 >= 2**63``), or the sets too
+    large to enumerate their subsets.
     """
     n_sets, n_codes = table.shape
     n_cols = n_c.shape[1]
@@ -477,8 +498,14 @@ def _intersection_histogram(
     if n_entries > _MAX_SUBSETS or n_entries > n_sets * n_sets:
         return None
     total = float(n_c.sum(axis=0).max()) if n_cols else 0.0
-    if total * total * float(2**top) >= _EXACT:
+    if total * total >= 2.0**63:
         return None
+    # While no moment can pass 2**53, float64 products are exact (and use BLAS); past that
+    # the moments and the inversion run in int64, whose wrap-around arithmetic is exact
+    # modulo 2**64: the counts sought are at most total**2 < 2**63, so they come out right
+    # even where an intermediate moment overflowed.
+    bound = total * total * float(comb(top, top // 2))
+    exact_type: type[np.floating] | type[np.integer] = np.float64 if bound < _EXACT else np.int64
     # Every (set, subset) entry, one (sets of size s, 2**s) block per size s.
     bits = np.int64(1) << np.arange(n_codes, dtype=np.int64)
     blocks: dict[int, npt.NDArray[np.int64]] = {}
@@ -496,8 +523,17 @@ def _intersection_histogram(
         seen = np.zeros(1 << n_codes, dtype=bool)  # counting beats sorting here
         seen[masks] = True
         distinct = np.flatnonzero(seen)
+        slot = np.cumsum(seen) - 1
+
+        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+            return slot[b]
+
     else:
         distinct = np.unique(masks)
+
+        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+            return np.searchsorted(distinct, b)
+
     # Number the distinct subsets by size so that each size j is one contiguous block.
     subset_size = _popcount(distinct)
     by_size = np.argsort(subset_size, kind="stable")
@@ -505,7 +541,7 @@ def _intersection_histogram(
     number = np.empty(by_size.size, dtype=np.intp)
     number[by_size] = np.arange(by_size.size)
     cells = {  # row of N for each entry: (subset, size of the owning set)
-        s: number[np.searchsorted(distinct, b)] * side + s for s, b in blocks.items()
+        s: number[locate(b)] * side + s for s, b in blocks.items()
     }
     n_subsets = distinct.size
     binom = np.zeros((side, side), dtype=np.int64)  # binom[j, i] = C(j, i)
@@ -514,7 +550,7 @@ def _intersection_histogram(
         for i in range(1, j + 1):
             binom[j, i] = binom[j - 1, i - 1] + (binom[j - 1, i] if i < j else 0)
     sign = np.where((np.arange(side)[:, None] - np.arange(side)[None, :]) % 2 == 0, 1, -1)
-    inverse = (binom * sign).astype(object if 3.0**top * total * total >= 2.0**62 else np.int64)
+    inverse = binom * sign
     out = np.zeros((n_cols, side, side, side))
     for col in range(n_cols):
         present = n_c[:, col] != 0
@@ -531,17 +567,20 @@ def _intersection_histogram(
         counts = np.bincount(
             entry, weights=np.concatenate(weights), minlength=n_subsets * side
         ).reshape(n_subsets, side)
+        if exact_type is np.int64:
+            counts = np.rint(counts).astype(np.int64)  # each count <= total < 2**31: exact
         used = np.flatnonzero(np.bincount(entry // side, minlength=n_subsets))
         cuts = np.searchsorted(used, edges)
-        moments = np.zeros((side, side, side))  # [j, s, t]; only s, t >= j can be non-zero
+        moments = np.zeros((side, side, side), dtype=exact_type)  # [j, s, t]; s, t >= j
         for j in range(side):
             block = counts[used[cuts[j] : cuts[j + 1]], j:]
             if block.size:
                 moments[j, j:, j:] = block.T @ block
-        exact = np.rint(moments).astype(inverse.dtype)
+        exact = np.rint(moments).astype(np.int64) if exact_type is np.float64 else moments
         # H[i, s, t] = sum_j inverse[j, i] M[j, s, t]
-        hist = np.tensordot(inverse.T, exact, axes=1)
-        out[col] = np.asarray(hist, dtype=np.float64).transpose(1, 2, 0)
+        with np.errstate(over="ignore"):
+            hist = np.tensordot(inverse.T, exact, axes=1)
+        out[col] = hist.astype(np.float64).transpose(1, 2, 0)
     return out
 
 
@@ -631,6 +670,8 @@ def set_alphas(
     weights: npt.ArrayLike | None,
     columns: Sequence[tuple[Sequence[int], UnitSelection]],
     distances: Sequence[str] = ("masi", "jaccard"),
+    *,
+    prepared: RatingBits | None = None,
 ) -> list[dict[str, Estimate]]:
     """Set-valued alpha of several (coder group, units) selections in one pass.
 
@@ -639,36 +680,37 @@ def set_alphas(
     Equal to :func:`binary_set_alpha` on ``data[:, list(group), units]`` for
     each; the distinct sets, the per-unit distances of each coder pair and
     the expected-disagreement pass are shared, so a hundred transcripts cost
-    about as much as the whole data once.
+    about as much as the whole data once.  ``prepared`` is
+    :func:`rating_bits` of ``data`` when the caller has it already.
     """
     for distance in distances:
         if distance not in ("masi", "jaccard"):
             raise ValueError(f"distance must be 'masi' or 'jaccard', got {distance!r}")
     arr = _validate(data)
-    n_codes, n_coders, n_units = arr.shape
+    n_codes, _, n_units = arr.shape
     w = _as_weights(weights, n_units)
     wf = np.ones(n_units) if w is None else w.astype(np.float64)
-    rated = np.ones((n_coders, n_units), dtype=bool)
-    for k in range(n_codes):
-        rated &= ~np.isnan(arr[k])
-    # A slice selects a view (no copy): each column costs in proportion to its units.
+    rated, bits = rating_bits(arr) if prepared is None else prepared
+    # Per coder group, over all units: which units are pairable, each unit's weight and its
+    # observed disagreement (sum over coder pairs of 2 d(a, b) w_u / (m_u - 1), per distance).
+    # A column then sums its units' share: a slice is a view, so it costs its own length.
+    groups = [tuple(g) for g, _ in columns]
     picks: list[slice | npt.NDArray[np.intp]] = [
         slice(None) if sel is None else sel for _, sel in columns
     ]
-    groups = [list(g) for g, _ in columns]
-    pairable = [
-        (rated[:, idx][g].sum(axis=0) >= 2) & (wf[idx] > 0)
-        if g
-        else np.zeros(wf[idx].shape[0], bool)
-        for g, idx in zip(groups, picks)
-    ]
+    per_group: dict[tuple[int, ...], tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]] = {}
+    for g in dict.fromkeys(groups):
+        in_group = rated[list(g)]
+        ok = (in_group.sum(axis=0) >= 2) & (wf > 0)
+        per_group[g] = (ok, np.where(ok, wf, 0.0))
     out: list[dict[str, Estimate] | None] = [
-        None if p.any() else {d: Estimate(None, NO_PAIRABLE) for d in distances} for p in pairable
+        None if per_group[g][0][idx].any() else {d: Estimate(None, NO_PAIRABLE) for d in distances}
+        for g, idx in zip(groups, picks)
     ]
     active = [c for c, o in enumerate(out) if o is None]
     if not active:
         return [o for o in out if o is not None]
-    ids, table = _rating_sets(arr, rated)
+    ids, table = _rating_sets(arr, rated, bits)
     n_sets = table.shape[0]
     size = table.sum(axis=1).astype(np.int64)
     side = n_codes + 1
@@ -689,24 +731,28 @@ def set_alphas(
             pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
         return pair_cache[(i, j)]
 
+    unit_observed: dict[tuple[int, ...], npt.NDArray[np.float64]] = {}
+    for g in dict.fromkeys(groups[c] for c in active):
+        in_group = rated[list(g)]
+        unit_w = per_group[g][1]
+        m = in_group.sum(axis=0).astype(np.float64)
+        scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
+        total = np.zeros((len(distances), n_units))
+        for x, i in enumerate(g):
+            for y in range(x + 1, len(g)):
+                j = g[y]
+                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
+                total += pair_distances(min(i, j), max(i, j)) * weight
+        unit_observed[g] = total
     n_c = np.zeros((n_sets, len(active)))
     observed = np.zeros((len(distances), len(active)))
     for col, c in enumerate(active):
-        members, idx = groups[c], picks[c]
-        in_group = rated[:, idx][members]
-        ok = pairable[c]
-        m = in_group.sum(axis=0).astype(np.float64)
-        unit_w = np.where(ok, wf[idx], 0.0)
-        for row, k in enumerate(members):
-            sel = in_group[row] & ok
+        g, idx = groups[c], picks[c]
+        unit_w = per_group[g][1][idx]
+        for k in g:
+            sel = rated[k, idx] & (unit_w > 0)
             n_c[:, col] += np.bincount(ids[k, idx][sel], weights=unit_w[sel], minlength=n_sets)
-        # Observed disagreement: sum over coder pairs of 2 d(a, b) w_u / (m_u - 1).
-        scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
-        for x, i in enumerate(members):
-            for y in range(x + 1, len(members)):
-                j = members[y]
-                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
-                observed[:, col] += pair_distances(min(i, j), max(i, j))[:, idx] @ weight
+        observed[:, col] = unit_observed[g][:, idx].sum(axis=1)
     expected = _expected_disagreement(table, n_c, distances)
     for col, c in enumerate(active):
         n = n_c[:, col].sum()
@@ -726,7 +772,9 @@ def set_alphas(
 
 
 def _rating_sets(
-    arr: npt.NDArray[np.float64], rated: npt.NDArray[np.bool_]
+    arr: npt.NDArray[np.float64],
+    rated: npt.NDArray[np.bool_],
+    bits: npt.NDArray[np.int64] | None = None,
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.bool_]]:
     """Each rating's distinct set (``-1`` where not rated) and the distinct sets as a (V, codes) table.
 
@@ -741,7 +789,8 @@ def _rating_sets(
         ids_rated, table = _set_ids(flat[mask])
         ids.reshape(-1)[mask] = ids_rated
         return ids, table
-    keys = code_bits(arr)
+    keys = rating_bits(arr)[1] if bits is None else bits
+    assert keys is not None  # at most 62 codes here
     rated_keys = keys[rated]
     if n_codes <= 24:
         present = np.bincount(rated_keys, minlength=1 << n_codes) > 0
@@ -754,20 +803,28 @@ def _rating_sets(
     return ids, unpack_bits(uniq, n_codes).T
 
 
-def code_bits(data: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """``(coders, units)`` bit masks: bit c set where the coder applied code c (at most 62 codes).
+RatingBits = tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64] | None]
 
-    A rating as one integer: set operations on whole ratings (intersections,
+
+def rating_bits(data: npt.ArrayLike) -> RatingBits:
+    """``(rated, bits)``: which ratings have no missing code, and each rating's codes as a bit mask.
+
+    ``bits[k, u]`` has bit c set where coder k applied code c to unit u
+    (``None`` past 62 codes): set operations on whole ratings (intersections,
     what one coder applied and the other did not) become bit operations.
+    One pass over the codes for both, shared by the set-valued alpha and the
+    confusion counts of the report.
     """
     arr = _validate(data)
     n_codes, n_coders, n_units = arr.shape
-    if n_codes > 62:
-        raise ValueError(f"code_bits takes at most 62 codes, got {n_codes}")
-    keys = np.zeros((n_coders, n_units), dtype=np.int64)
-    for k in range(n_codes):  # one code at a time: small temporaries, no (codes x ...) copy
-        keys |= (arr[k] == 1.0).astype(np.int64) << k
-    return keys
+    rated = np.ones((n_coders, n_units), dtype=bool)
+    keys = np.zeros((n_coders, n_units), dtype=np.int64) if n_codes <= 62 else None
+    for k in range(n_codes):
+        block = arr[k]
+        rated &= ~np.isnan(block)
+        if keys is not None:
+            keys |= (block == 1.0).astype(np.int64) << k
+    return rated, keys
 
 
 def unpack_bits(masks: npt.NDArray[np.int64], n_codes: int) -> npt.NDArray[np.bool_]:
