@@ -53,6 +53,7 @@ class CodebenchApp(App[None]):
         Binding("f3", "review", "Agreement review", id="app.review"),
         Binding("f4", "reports", "Reports", id="app.reports"),
         Binding("f5", "memos", "Memos", show=False, id="app.memos"),
+        Binding("f6", "framework", "Framework matrix", show=False, id="app.framework"),
     ]
 
     def __init__(
@@ -323,6 +324,12 @@ class CodebenchApp(App[None]):
         from codebench.tui.screens.memos import MemoScreen
 
         self._open(MemoScreen, "Cannot open the memos")
+
+    def action_framework(self) -> None:
+        """Open the framework matrix: each case × theme cell, its summary and passages."""
+        from codebench.tui.screens.framework import FrameworkScreen
+
+        self._open(FrameworkScreen, "Cannot open the framework matrix")
 
     def _open(self, screen_class: type[Screen[Any]], title: str) -> None:
         """Push ``screen_class(project, coder)`` unless it is already on top; errors become notices."""
