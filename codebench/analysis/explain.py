@@ -90,7 +90,10 @@ class _Columns:
             p.key
             for p in participants(project, codable_only=True)
             if p.transcript.name in self.transcripts
+            and (scope.participants is None or p.key in scope.participants)
+            and (scope.speakers is None or p.speaker in scope.speakers)
         }
+
         if self.kind in ("by-attribute", "crossed"):
             if self.kind == "by-attribute" and len(spec.attributes) != 1:
                 raise CodebenchError("by-attribute needs one --attribute")

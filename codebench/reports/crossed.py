@@ -329,6 +329,8 @@ def case_frame(
     inside = (seg_p >= 0) & codable & (seg_t >= 0)
     inside &= np.concatenate((scope, [False]))[seg_t]
     has_codable[seg_p[inside]] = True
+    if units.voices is not None:  # a speaker scope: only its participants are cases
+        has_codable &= np.array([person in units.voices for person in people], dtype=bool)
     speaker_values = (
         participant_sql.speaker_attributes(project.db) if any(d.speaker for d in dims) else {}
     )
