@@ -103,6 +103,7 @@ def register() -> None:
         design_cmds,
         exchange_cmds,
         framework_cmds,
+        map_cmds,
         participant_cmds,
         project_cmds,
         pseudonym_cmds,
@@ -124,6 +125,7 @@ def register() -> None:
         analysis_cmds,
         participant_cmds,
         framework_cmds,
+        map_cmds,
         pseudonym_cmds,
     ):
         for command in module.COMMANDS:
