@@ -99,9 +99,10 @@ def add_relation(
     who = project.coder(coder, create=True) if coder else None
     from codebench.ids import now
 
+    note = safe_text(note).strip()
     with project.transaction():
         relation_sql.add_code_relation(
-            project.db, a.id, b.id, kind, safe_text(note).strip(), who.id if who else None, now()
+            project.db, a.id, b.id, kind, note, who.id if who else None, now()
         )
         event_sql.log(
             project.db,
@@ -119,7 +120,7 @@ def remove_relation(
     a, b = project.code(source), project.code(target)
     wanted = _kind(kind).casefold()
     found = [
-        r["kind"]
+        r
         for r in relation_sql.code_relations(project.db)
         if r["from_code"] == a.id and r["to_code"] == b.id and r["kind"].casefold() == wanted
     ]
@@ -129,11 +130,11 @@ def remove_relation(
         )
     who = project.coder(coder, create=True) if coder else None
     with project.transaction():
-        relation_sql.remove_code_relation(project.db, a.id, b.id, found[0])
+        relation_sql.remove_code_relation(project.db, a.id, b.id, found[0]["kind"])
         event_sql.log(
             project.db,
             "relation.remove",
-            {"from": a.guid, "to": b.guid, "kind": found[0]},
+            {"from": a.guid, "to": b.guid, "kind": found[0]["kind"], "note": found[0]["note"]},
             coder_id=who.id if who else None,
         )
 

@@ -104,3 +104,17 @@ def test_cli(small_path: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and ".graphml or .gexf" in result.output
     result = runner.invoke(cli, [*args, "relations", "remove", "12", "11", "--type", "x"])
     assert result.exit_code == 1 and "no relation 12 → 11 of type 'x'" in result.output
+
+
+def test_undo_a_relation(small: Project) -> None:
+    from codebench.coding.history import redo, undo
+
+    add_relation(small, "12", "11", "contradicts", note="clinic vs council", coder="alice")
+    remove_relation(small, "12", "11", "contradicts", coder="alice")
+    assert relations(small) == []
+    undo(small, "alice")  # the removal
+    assert [(r.kind, r.note) for r in relations(small)] == [("contradicts", "clinic vs council")]
+    undo(small, "alice")  # the addition
+    assert relations(small) == []
+    redo(small, "alice")
+    assert [r.kind for r in relations(small)] == ["contradicts"]
