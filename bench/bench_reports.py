@@ -11,7 +11,9 @@ Each report is timed from a fresh start (nothing cached between runs) and
 compared with a plain indexed ``SELECT code_id, count(*) FROM codings GROUP
 BY code_id`` over the same data in the same run, so the ratios hold across
 machines. Targets (issue 5): frequencies, by-attribute and co-occurrence
-each under 0.5 s; the XLSX export of the frequency table under 1 s. Not a
+each under 0.5 s; the XLSX export of the frequency table under 1 s. The
+crossed table (issue 13: at most 5× the baseline) is timed beside a plain
+GROUP BY over the two attributes. Not a
 pass/fail test: it prints figures for docs/reports.md.
 
     python bench/bench_reports.py                # build if missing, then time
@@ -217,6 +219,14 @@ def main() -> None:
             "SELECT code_id, count(*) FROM codings GROUP BY code_id"
         ).fetchall()
 
+    def crossed_baseline() -> object:
+        return project.db.execute(
+            "SELECT r.value, o.value, c.code_id, count(DISTINCT c.transcript_id), count(*)"
+            " FROM codings c JOIN attributes r ON r.transcript_id = c.transcript_id AND r.key = 'role'"
+            " JOIN attributes o ON o.transcript_id = c.transcript_id AND o.key = 'organisation'"
+            " GROUP BY r.value, o.value, c.code_id"
+        ).fetchall()
+
     frequency_table = reports.frequencies(project)
     matrix = reports.code_matrix(project)
     out = Path(tempfile.gettempdir()) / "codebench-bench-frequencies.xlsx"
@@ -224,6 +234,16 @@ def main() -> None:
         ("plain SQL GROUP BY code_id (baseline)", baseline, None),
         ("frequencies (all measures, rolled up)", lambda: reports.frequencies(project), 0.5),
         ("by-attribute (role)", lambda: reports.by_attribute(project, "role"), 0.5),
+        (
+            "  plain SQL GROUP BY role, organisation, code",
+            crossed_baseline,
+            None,
+        ),
+        (
+            "crossed (role × organisation, all measures)",
+            lambda: reports.crossed(project, ["role", "organisation"]),
+            None,
+        ),
         (
             "co-occurrence (+ Jaccard)",
             lambda: reports.cooccurrence(project, normalise="jaccard"),
@@ -258,7 +278,7 @@ def main() -> None:
     base_median, base_best = results[0][1], results[0][2]
     buffer = io.StringIO()
     print(
-        f"\n{'':40} {'median':>8} {'best':>8} {'CPU':>8} {'× base (median/best)':>22} {'target':>12}",
+        f"\n{'':44} {'median':>8} {'best':>8} {'CPU':>8} {'× base (median/best)':>22} {'target':>12}",
         file=buffer,
     )
     for name, median, best, cpu, target in results:
@@ -267,7 +287,7 @@ def main() -> None:
         )
         ratio = f"{median / base_median:.1f}× / {best / base_best:.1f}×"
         print(
-            f"{name:40} {median:7.3f}s {best:7.3f}s {cpu:7.3f}s {ratio:>22} {verdict:>12}",
+            f"{name:44} {median:7.3f}s {best:7.3f}s {cpu:7.3f}s {ratio:>22} {verdict:>12}",
             file=buffer,
         )
     print(buffer.getvalue())

@@ -132,6 +132,7 @@ def set_summary(
             "framework.set",
             {
                 "case": where.name,
+                "transcript": where.transcript.guid,
                 "speaker": where.speaker,
                 "code": theme.guid,
                 "before": before,

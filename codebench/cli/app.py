@@ -112,6 +112,7 @@ def register() -> None:
         design_cmds,
         exchange_cmds,
         framework_cmds,
+        map_cmds,
         participant_cmds,
         project_cmds,
         pseudonym_cmds,
@@ -137,6 +138,7 @@ def register() -> None:
         analysis_cmds,
         participant_cmds,
         framework_cmds,
+        map_cmds,
         pseudonym_cmds,
         team_cmds,
     ):

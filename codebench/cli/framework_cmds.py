@@ -10,6 +10,7 @@ import click
 
 from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say
+from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -159,6 +160,7 @@ def passage_blocks(report: Any) -> list[Any]:
     help="Output format (default: from -o's extension).",
 )
 @output_option("Write to this file (atomically).")
+@pseudonymise_option
 @pass_ctx
 @handle_errors
 def export(
@@ -170,6 +172,7 @@ def export(
     only: tuple[str, ...],
     fmt: str | None,
     output: Path | None,
+    pseudonymise: str | None,
 ) -> None:
     """Export the matrix: XLSX (the matrix, the passages keyed to each cell, one row per cell),
     Word, Markdown or HTML (a table per case, then the passages), CSV (one row per cell), JSON.
@@ -178,6 +181,7 @@ def export(
     Examples:
       codebench framework export -o framework.xlsx
       codebench framework export --by-participant -o framework.docx
+      codebench framework export --pseudonymise -o framework-shared.xlsx
     """
     from codebench.analysis.framework import FORMATS, framework_matrix, render_framework
     from codebench.cli.output import write_output
@@ -199,6 +203,9 @@ def export(
             codes=list(codes) or None,
             only=list(only) or None,
         )
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:  # one place, before any format is rendered
+            report = pseudonymiser.value(report)
     data = render_framework(report, fmt)
     if is_stdout(output):
         write_output(output, data, what=f"{fmt} output")

@@ -136,6 +136,11 @@ MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers"
     help="frequencies: the measure the bar chart shows.",
 )
 @click.option(
+    "--with-quotes",
+    is_flag=True,
+    help="xlsx (frequencies, by-attribute, crossed, matrix): add a sheet of the quotes behind each cell.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
@@ -163,6 +168,7 @@ def report(
     no_subcodes: bool,
     rollup: bool,
     measure: str,
+    with_quotes: bool,
     fmt: str | None,
     output: Path | None,
     pseudonymise: str | None,
@@ -177,6 +183,7 @@ def report(
       codebench report by-attribute --attribute role -o by-role.xlsx
       codebench report crossed --by role --by organisation --min-group 3 -o crossed.xlsx
       codebench report crossed --by speaker.role --cases participants
+      codebench report crossed --by role --by stage --with-quotes -o crossed.xlsx
       codebench report frequencies --where role=commissioner --where "stage!=in-house comparator"
       codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
       codebench report quotes --code 12 --context -o quotes-12.docx
@@ -219,11 +226,39 @@ def report(
             where=list(where),
             transcripts=list(transcripts),
         )
+        quotes_sheet = None
+        if with_quotes:
+            if fmt != "xlsx":
+                raise CodebenchError(
+                    "--with-quotes adds a sheet to an xlsx workbook: use -o FILE.xlsx"
+                )
+            from codebench.analysis.explain import CellSpec, cell_quotes
+            from codebench.analysis.scope import ScopeSpec
+
+            spec = CellSpec(
+                kind if kind != "by-attribute" or cases != "participants" else "crossed",
+                ScopeSpec.of(where, transcripts, coders),
+                tuple(attributes),
+                cases="participants" if by_participant else cases,
+                rollup=rollup,
+            )
+            quotes_sheet = cell_quotes(project, spec, result)
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # one place, before any format is rendered
             result = pseudonymiser.value(result)
+            if quotes_sheet is not None:
+                quotes_sheet.rows = pseudonymiser.value(quotes_sheet.rows)
         view = {"rollup": rollup, "measure": measure, "transpose": transpose}
-        if output is not None:
+        if quotes_sheet is not None and output is not None:
+            from codebench.reports.render_xlsx import tables_xlsx
+            from codebench.reports.tables import data_tables
+
+            data = tables_xlsx(
+                [*data_tables(result, **view), quotes_sheet], notes=list(result.notes)
+            )
+            writers.write_rendered(output, data, fmt)
+            say(f"Wrote {output} ({kind}, {fmt}, with the quotes behind each cell)", err=True)
+        elif output is not None:
             writers.write(result, output, fmt, **view)
             say(f"Wrote {output} ({kind}, {fmt})", err=True)
         elif fmt == "table":
@@ -329,4 +364,116 @@ def build(
     )
 
 
-COMMANDS = [report]
+@click.command(name="explain", short_help="The passages behind one cell of a report's table.")
+@click.argument(
+    "kind", type=click.Choice(["frequencies", "by-attribute", "crossed", "matrix", "cooccurrence"])
+)
+@click.option("--row", required=True, metavar="CODE", help="The cell's row: a code number or name.")
+@click.option(
+    "--column",
+    metavar="VALUE",
+    help="The cell's column: an attribute value (by-attribute), a group (crossed: 'manager × Riverside', "
+    "'manager,Riverside' or G1), a transcript or TRANSCRIPT/SPEAKER (matrix), a code (cooccurrence).",
+)
+@click.option("--coder", "coders", multiple=True, metavar="NAME", help="As for the report.")
+@click.option("--where", multiple=True, metavar="KEY=VALUE", help="As for the report.")
+@click.option("--transcripts", multiple=True, metavar="A,B", help="As for the report.")
+@click.option(
+    "--attribute", "--by", "attributes", multiple=True, metavar="KEY", help="As for the report."
+)
+@click.option(
+    "--cases",
+    type=click.Choice(["transcripts", "participants"]),
+    default="transcripts",
+    show_default=True,
+    help="As for the report (crossed, matrix).",
+)
+@click.option("--by-participant", is_flag=True, help="As --cases participants.")
+@click.option(
+    "--rollup/--no-rollup",
+    default=True,
+    show_default=True,
+    help="As for the report: a parent code's row includes its sub-codes' passages.",
+)
+@click.option("--context", is_flag=True, help="Add the segment before and after each passage.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f for f in FORMATS if f not in ("png", "svg")]),
+    help="Output format (default: from -o's extension, else the terminal).",
+)
+@output_option("Write to this file (atomically).")
+@pseudonymise_option
+@pass_ctx
+@handle_errors
+def explain(
+    ctx: Context,
+    kind: str,
+    row: str,
+    column: str | None,
+    coders: tuple[str, ...],
+    where: tuple[str, ...],
+    transcripts: tuple[str, ...],
+    attributes: tuple[str, ...],
+    cases: str,
+    by_participant: bool,
+    rollup: bool,
+    context: bool,
+    fmt: str | None,
+    output: Path | None,
+    pseudonymise: str | None,
+) -> None:
+    """List the passages behind the cell --row CODE × --column VALUE of a report
+    (the same KIND and arguments as `codebench report`).
+
+    \b
+    Examples:
+      codebench explain by-attribute --attribute role --row 04.2 --column "senior manager"
+      codebench explain crossed --by role --by stage --row 12 --column "senior manager × established"
+      codebench explain crossed --by role --by stage --row 12 --column G2 -o quotes.docx
+      codebench explain matrix --row 05.1 --column 01-riverside-ceo
+      codebench explain cooccurrence --row 04.2 --column 10
+    """
+    from codebench.analysis.explain import CellSpec
+    from codebench.analysis.explain import explain as explain_cell
+    from codebench.analysis.scope import ScopeSpec
+    from codebench.errors import CodebenchError
+    from codebench.reports import writers
+
+    to_stdout = is_stdout(output)
+    if to_stdout:
+        output = None
+    fmt = writers.infer_format(output, fmt)
+    if fmt in writers.BINARY:
+        if to_stdout:
+            check_binary_stdout(f"{fmt} output")
+        elif output is None:
+            raise CodebenchError(f"{fmt} output needs a file: add -o FILE")
+    if kind == "by-attribute" and (by_participant or cases == "participants"):
+        kind = "crossed"
+    spec = CellSpec(
+        kind,
+        ScopeSpec.of(where, transcripts, coders),
+        tuple(attributes),
+        "participants" if by_participant else cases,
+        rollup,
+    )
+    with ctx.open(write=False) as project:
+        result: Any = explain_cell(project, spec, row, column, context=context)
+        pseudonymiser = pseudonymiser_for(project, pseudonymise)
+        if pseudonymiser is not None:
+            result = pseudonymiser.value(result)
+        if output is not None:
+            writers.write(result, output, fmt)
+            say(f"Wrote {output} ({len(result.quotes)} passages, {fmt})", err=True)
+        elif fmt == "table":
+            from codebench.reports.render_rich import renderables
+
+            out = console()
+            for item in renderables(result):
+                out.print(item)
+        else:
+            write_output("-", writers.render(result, fmt), what=f"{fmt} output")
+
+
+COMMANDS = [report, explain]

@@ -1,7 +1,8 @@
 """Undo and redo over the event log: every action a coder takes, in order, one coder at a time.
 
 A coder's actions are codings (whole segments and word spans), memos (add,
-edit, delete), status changes, codebook edits and text corrections; each is one event in the
+edit, delete), status changes, codebook edits, text corrections, framework
+summaries and code relations; each is one event in the
 log whose payload carries what is needed to revert it and to replay it.
 Undo and redo are events too, pointing at the action they revert or replay,
 so a coder's undo and redo stacks are rebuilt from the log alone: they
@@ -28,6 +29,7 @@ from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
 from codebench.store import events as event_sql
 from codebench.store import memos as memo_sql
+from codebench.store import participants as participant_sql
 from codebench.store import transcripts as transcript_sql
 
 if TYPE_CHECKING:
@@ -45,8 +47,16 @@ CODE_ACTIONS = (
     "code.merge",
 )
 TEXT_ACTIONS = ("transcript.correct",)
+ANALYSIS_ACTIONS = ("framework.set", "relation.add", "relation.remove")
 #: Actions a coder can take back, in the order the workbench offers them.
-UNDOABLE_ACTIONS = (*CODING_ACTIONS, *MEMO_ACTIONS, *STATUS_ACTIONS, *CODE_ACTIONS, *TEXT_ACTIONS)
+UNDOABLE_ACTIONS = (
+    *CODING_ACTIONS,
+    *MEMO_ACTIONS,
+    *STATUS_ACTIONS,
+    *CODE_ACTIONS,
+    *TEXT_ACTIONS,
+    *ANALYSIS_ACTIONS,
+)
 HISTORY_ACTIONS = (*UNDOABLE_ACTIONS, "undo", "redo")
 #: Events that end the history of what they removed (by any coder): it cannot be undone.
 BARRIER_ACTIONS = ("transcript.remove",)
@@ -253,6 +263,9 @@ def describe(event: Event) -> str:
         "code.archive": "archiving a code",
         "code.restore": "restoring a code",
         "code.merge": "merging codes",
+        "framework.set": f"a framework summary ({payload.get('case', '')})",
+        "relation.add": f"adding a relation ({payload.get('kind', '')})",
+        "relation.remove": f"removing a relation ({payload.get('kind', '')})",
     }.get(action, action)
 
 
@@ -485,6 +498,47 @@ def _correct(project: Project, coder: Coder, event: Event, forward: bool) -> Non
     perform(project, coder, event, forward)
 
 
+def _framework(project: Project, coder: Coder, event: Event, forward: bool) -> None:
+    """Put a framework cell's summary back as it was before (undo) or after (redo)."""
+    from codebench.ids import now
+
+    payload = event.payload
+    transcript = transcript_sql.find_transcript(project.db, "guid", payload.get("transcript"))
+    if transcript is None:
+        raise NotFound("the framework summary's transcript is no longer in the project")
+    text = payload.get("after" if forward else "before") or ""
+    participant_sql.set_framework_summary(
+        project.db,
+        transcript.id,
+        payload.get("speaker") or "",
+        _code(project, payload["code"]).id,
+        str(text),
+        coder.id,
+        now(),
+    )
+
+
+def _relation(project: Project, coder: Coder, event: Event, forward: bool) -> None:
+    """Add or remove a code relation (the reverse of what the event did, when undoing)."""
+    from codebench.ids import now
+
+    payload = event.payload
+    source, target = _code(project, payload["from"]), _code(project, payload["to"])
+    adding = (event.action == "relation.add") == forward
+    if adding:
+        participant_sql.add_code_relation(
+            project.db,
+            source.id,
+            target.id,
+            str(payload["kind"]),
+            str(payload.get("note") or ""),
+            coder.id,
+            now(),
+        )
+    else:
+        participant_sql.remove_code_relation(project.db, source.id, target.id, str(payload["kind"]))
+
+
 PERFORM = {
     "transcript.correct": _correct,
     "coding.add": _codings,
@@ -499,4 +553,7 @@ PERFORM = {
     "code.archive": _code_archived,
     "code.restore": _code_archived,
     "code.merge": _code_merge,
+    "framework.set": _framework,
+    "relation.add": _relation,
+    "relation.remove": _relation,
 }

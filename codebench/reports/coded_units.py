@@ -72,6 +72,8 @@ class CodedUnits:
     codings: np.ndarray
     #: Codings that overlap no segment (counted as codings, not as segments).
     unplaced: int = 0
+    #: The speakers kept by a speaker scope, ``(transcript id, speaker)`` (``None``: everyone).
+    voices: frozenset[tuple[int, str]] | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ shape
@@ -368,7 +370,7 @@ def build_units(
             cod = aggregates.coding_columns(db, selection.ids, code_ids=code_ids)
             facts = read_facts(db, transcripts, speakers, words)
             keep = _voiced(facts.segments, voices)
-            return _assemble(
+            alone = _assemble(
                 project,
                 selection,
                 codes,
@@ -377,6 +379,8 @@ def build_units(
                 facts,
                 [_place(frame, facts.segments, cod, keep)],
             )
+            alone.voices = frozenset(voices) if voices is not None else None
+            return alone
         # The worker reads the segments (with speaker names), half the codings, then counts words;
         # this thread reads the other half, places both halves and numbers the speakers.
         packing = aggregates.coding_packing(db)
@@ -400,6 +404,7 @@ def build_units(
         )
         complete_facts(db, facts, transcripts, speakers=speakers, words=False)
         words_read.result()
+    units.voices = frozenset(voices) if voices is not None else None
     return units
 
 

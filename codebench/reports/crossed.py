@@ -329,19 +329,14 @@ def case_frame(
     inside = (seg_p >= 0) & codable & (seg_t >= 0)
     inside &= np.concatenate((scope, [False]))[seg_t]
     has_codable[seg_p[inside]] = True
+    if units.voices is not None:  # a speaker scope: only its participants are cases
+        has_codable &= np.array([person in units.voices for person in people], dtype=bool)
     speaker_values = (
         participant_sql.speaker_attributes(project.db) if any(d.speaker for d in dims) else {}
     )
 
     def values_of(transcript: Transcript, speaker: str | None) -> tuple[str, ...]:
-        out = []
-        for d in dims:
-            if d.speaker:
-                found = speaker_values.get((transcript.id, speaker or ""), {}).get(d.key, "")
-            else:
-                found = transcript.attributes.get(d.key, "")
-            out.append(found.strip() or NOT_SET)
-        return tuple(out)
+        return case_values(dims, transcript, speaker, speaker_values)
 
     if cases == "transcripts":
         keyed: dict[object, tuple[str, ...]] = {
@@ -389,6 +384,23 @@ def case_frame(
         total_transcripts=len(chosen_t),
         total_speakers=int((p_group >= 0).sum()),
     )
+
+
+def case_values(
+    dims: Sequence[Dimension],
+    transcript: Transcript,
+    speaker: str | None,
+    speaker_values: dict[tuple[int, str], dict[str, str]],
+) -> tuple[str, ...]:
+    """The group a case falls in: its value of each dimension (:data:`NOT_SET` when it has none)."""
+    out = []
+    for d in dims:
+        if d.speaker:
+            found = speaker_values.get((transcript.id, speaker or ""), {}).get(d.key, "")
+        else:
+            found = transcript.attributes.get(d.key, "")
+        out.append(found.strip() or NOT_SET)
+    return tuple(out)
 
 
 def _value_order(values: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:

@@ -46,6 +46,8 @@ blockquote .context { color: #57606a; font-style: italic; }
 .memo { font-size: 0.85rem; margin: 0 0 0.8rem 1.2rem; }
 dl.code dt { font-weight: 600; } dl.code dd { margin: 0 0 0.4rem 1.5rem; }
 .counts { color: #57606a; font-size: 0.85rem; }
+nav.contents { border: 1px solid #d0d7de; padding: 0.4rem 1.2rem; display: inline-block; }
+nav.contents h2 { font-size: 1rem; margin: 0.3rem 0; }
 """
 
 
@@ -54,7 +56,8 @@ def html_document(report: Any, *, title: str | None = None, **view: Any) -> str:
     if isinstance(report, FullReport):
         heading = title or report.title
         meta = f"{report.project} · {report.generated} · {report.selection.label}"
-        body = "".join(section(part, rollup=report.rollup) for part in report.parts())
+        parts = report.parts()
+        body = contents(parts) + "".join(section(part, rollup=report.rollup) for part in parts)
     else:
         heading = title or _title(report)
         meta = ""
@@ -86,12 +89,25 @@ def tables_html(title: str, tables: list[Table]) -> str:
     )
 
 
+def _anchor(report: Any) -> str:
+    """The id of a report's section (``by-attribute-role``), linked from the contents."""
+    name = getattr(report, "kind", "report") + (
+        f"-{report.attribute}" if isinstance(report, ByAttributeReport) else ""
+    )
+    return _escape("-".join(name.split()))
+
+
+def contents(parts: list[Any]) -> str:
+    """A table of contents: a link to each part's section, by its title."""
+    items = "".join(
+        f'<li><a href="#{_anchor(part)}">{_escape(_title(part))}</a></li>\n' for part in parts
+    )
+    return f'<nav class="contents">\n<h2>Contents</h2>\n<ol>\n{items}</ol>\n</nav>\n'
+
+
 def section(report: Any, **view: Any) -> str:
     """One report as an HTML ``<section>``."""
-    anchor = _escape(
-        getattr(report, "kind", "report")
-        + (f"-{report.attribute}" if isinstance(report, ByAttributeReport) else "")
-    )
+    anchor = _anchor(report)
     if isinstance(report, QuoteReport):
         inner = quotes_html(report)
     elif isinstance(report, CodebookReport):

@@ -245,13 +245,14 @@ def merge_codings(db: sqlite_utils.Database, from_code: int, to_code: int) -> tu
 
 
 def code_references(db: sqlite_utils.Database, code_id: int) -> int:
-    """Rows that point at a code (codings, memos, sub-codes, framework summaries): a code with none may be deleted."""
+    """Rows that point at a code (codings, memos, sub-codes, framework summaries, relations): a code with none may be deleted."""
     row = db.execute(
         "SELECT (SELECT count(*) FROM codings WHERE code_id = ?)"
         " + (SELECT count(*) FROM memos WHERE code_id = ?)"
         " + (SELECT count(*) FROM codes WHERE parent_id = ?)"
-        " + (SELECT count(*) FROM framework_cells WHERE code_id = ?)",
-        [code_id, code_id, code_id, code_id],
+        " + (SELECT count(*) FROM framework_cells WHERE code_id = ?)"
+        " + (SELECT count(*) FROM code_relations WHERE from_code = ? OR to_code = ?)",
+        [code_id, code_id, code_id, code_id, code_id, code_id],
     ).fetchone()
     return int(row[0])
 

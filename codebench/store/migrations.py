@@ -426,6 +426,10 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
     in it. The passages a cell links to are not stored: they are the case's
     coded passages of the code, read when the matrix is shown, so they
     follow the coding as it changes.
+
+    ``code_relations`` holds the lead's typed links between two codes
+    ("leads to", "contradicts"), directed from ``from_code`` to ``to_code``,
+    drawn in theme maps beside co-occurrence.
     """
     db.executescript(
         """
@@ -447,6 +451,18 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
             UNIQUE (transcript_id, speaker, code_id)
         );
         CREATE INDEX framework_cells_code ON framework_cells (code_id);
+        CREATE TABLE code_relations (
+            id INTEGER PRIMARY KEY,
+            from_code INTEGER NOT NULL REFERENCES codes(id),
+            to_code INTEGER NOT NULL REFERENCES codes(id),
+            kind TEXT NOT NULL CHECK (length(trim(kind)) > 0),
+            note TEXT NOT NULL DEFAULT '',
+            created_by INTEGER REFERENCES coders(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (from_code, to_code, kind),
+            CHECK (from_code != to_code)
+        );
+        CREATE INDEX code_relations_to ON code_relations (to_code);
         """
     )
 

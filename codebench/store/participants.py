@@ -1,4 +1,4 @@
-"""Participants (a speaker within one transcript) and their own attributes."""
+"""Participants and their attributes; the framework matrix's summaries; code relations."""
 
 from __future__ import annotations
 
@@ -129,4 +129,52 @@ def set_framework_summary(
         " DO UPDATE SET summary = excluded.summary, updated_by = excluded.updated_by,"
         " updated_at = excluded.updated_at",
         [transcript_id, speaker, code_id, summary, coder_id, at],
+    )
+
+
+# ---------------------------------------------------------------------- code relations
+def code_relations(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every relation: ``id``, ``from_code``, ``to_code``, ``kind``, ``note``, ``created_by``, ``created_at``."""
+    return [
+        {
+            "id": r[0],
+            "from_code": r[1],
+            "to_code": r[2],
+            "kind": r[3],
+            "note": r[4],
+            "created_by": r[5],
+            "created_at": r[6],
+        }
+        for r in db.execute(
+            "SELECT r.id, r.from_code, r.to_code, r.kind, r.note, c.name, r.created_at"
+            " FROM code_relations r LEFT JOIN coders c ON c.id = r.created_by ORDER BY r.id"
+        )
+    ]
+
+
+def add_code_relation(
+    db: sqlite_utils.Database,
+    from_code: int,
+    to_code: int,
+    kind: str,
+    note: str,
+    coder_id: int | None,
+    at: str,
+) -> int | None:
+    """Insert a relation (``None`` if that exact one exists); call inside the caller's transaction."""
+    cursor = db.conn.execute(
+        "INSERT INTO code_relations (from_code, to_code, kind, note, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (from_code, to_code, kind) DO NOTHING",
+        [from_code, to_code, kind, note, coder_id, at],
+    )
+    return cursor.lastrowid if cursor.rowcount else None
+
+
+def remove_code_relation(db: sqlite_utils.Database, from_code: int, to_code: int, kind: str) -> int:
+    """Delete a relation; returns the rows removed (0 or 1). Inside the caller's transaction."""
+    return int(
+        db.conn.execute(
+            "DELETE FROM code_relations WHERE from_code = ? AND to_code = ? AND kind = ?",
+            [from_code, to_code, kind],
+        ).rowcount
     )

@@ -60,6 +60,7 @@ class CodebenchApp(App[None]):
             show=False,
             id="app.pseudonymise",
         ),
+        Binding("f7", "framework", "Framework matrix", show=False, id="app.framework"),
     ]
 
     def __init__(
@@ -342,6 +343,12 @@ class CodebenchApp(App[None]):
         from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
 
         self._open(PseudonymReviewScreen, "Cannot open the pseudonymisation review")
+
+    def action_framework(self) -> None:
+        """Open the framework matrix: each case × theme cell, its summary and passages."""
+        from codebench.tui.screens.framework import FrameworkScreen
+
+        self._open(FrameworkScreen, "Cannot open the framework matrix")
 
     def _open(self, screen_class: type[Screen[Any]], title: str) -> None:
         """Push ``screen_class(project, coder)`` unless it is already on top; errors become notices."""

@@ -141,3 +141,22 @@ def test_cli(focus: Project, tmp_path: Path) -> None:
     assert result.exit_code != 0 and "cannot be written as png" in result.output
     result = run("set", "nope", "08", "--summary", "x")
     assert result.exit_code == 1 and result.output.startswith("Error: no transcript 'nope'")
+
+
+def test_undo_and_redo_a_summary(focus: Project) -> None:
+    from codebench.coding.history import redo, undo
+
+    set_summary(focus, "fg1/P1", "08", "Busy", "alice")
+    set_summary(focus, "fg1/P1", "08", "Busy; lost staff", "alice")
+
+    def summary() -> str:
+        return cell(
+            framework_matrix(focus, cases="participants", codes=["08"]), "fg1/P1", "08"
+        ).summary
+
+    assert undo(focus, "alice") is not None and summary() == "Busy"
+    assert undo(focus, "alice") is not None and summary() == ""
+    assert redo(focus, "alice") is not None and summary() == "Busy"
+    focus.remove_transcript("fg1", force=True)
+    event = undo(focus, "alice")  # fg1's summaries went with it: the next undo is an older action
+    assert event is not None and event.action != "framework.set"

@@ -178,3 +178,17 @@ def test_matrix_by_participant(focus: Project) -> None:
         "senior",
         "staff",
     )
+
+
+def test_speaker_scope_limits_the_participants_counted(focus: Project) -> None:
+    from codebench.analysis.scope import report_units, resolve_scope
+    from codebench.reports import code_matrix
+
+    scope = resolve_scope(focus, ScopeSpec.of(where=["speaker.grade=senior"]))
+    units = report_units(focus, scope)
+    report = crossed(focus, ["speaker.grade"], cases="participants", units=units)
+    # Only Ann Lee and P1 are cases: P2 (junior) speaks in fg1, which is in scope, but is not kept.
+    assert [(g.values, g.speakers) for g in report.groups] == [(("senior",), 2)]
+    assert (report.total_speakers, report.total_transcripts) == (2, 2)
+    matrix = code_matrix(focus, cases="participants", units=units)
+    assert [t.name for t in matrix.transcripts] == ["fg1/P1", "int1/Ann Lee"]

@@ -1,0 +1,76 @@
+"""The framework screen: cells listed, a summary written in the text area, a passage opened."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static, TextArea
+
+from codebench.analysis.framework import framework_matrix
+from codebench.project import Project
+from codebench.tui.app import CodebenchApp, make_app
+from codebench.tui.modals.memo import MemoModal
+from codebench.tui.screens.coding import CodingScreen
+from codebench.tui.screens.framework import FrameworkScreen
+
+CEO = "01-riverside-ceo"
+SIZE = (80, 24)
+
+
+def rows(app: CodebenchApp) -> list[str]:
+    table = app.screen.query_one(DataTable)
+    return [" | ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+def test_framework_screen_edits_a_summary(tui_project: Project, tui_path: Path) -> None:
+    codable = [s.ordinal for s in tui_project.segments(CEO) if s.codable]
+    tui_project.code_segments("alice", CEO, [codable[3]], "04.2")
+    tui_project.code_segments("alice", CEO, [codable[9]], "12")
+    tui_project.close()
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f7")
+        await pilot.pause()
+        assert isinstance(app.screen, FrameworkScreen)
+        shown = rows(app)
+        assert len(shown) == 2  # only the cells with a passage
+        assert shown[0].startswith(f"{CEO} | 04.2 | 1 | ")
+        detail = str(app.screen.query_one("#framework-detail", Static).render())
+        assert f"{CEO}, segment {codable[3]}" in detail
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, MemoModal)
+        assert app.screen.query_one(TextArea).text == ""
+        await pilot.press(*"Strained ethos", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, FrameworkScreen)
+        assert "Strained ethos" in rows(app)[0]
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("p")  # participants as cases
+        await pilot.pause()
+        assert rows(app)[0].startswith(f"{CEO}/Helen Marsh | 04.2 | 1 | ")
+        assert "Strained ethos" not in rows(app)[0]  # the transcript's summary, not hers
+        await pilot.press("w")
+        await pilot.pause()
+        assert len(rows(app)) > 2
+
+    async def main() -> None:
+        with Project.open(tui_path) as project:
+            app = make_app(project, coder="alice")
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                await script(pilot, app)
+
+    asyncio.run(main())
+    with Project.open(tui_path) as project:
+        report = framework_matrix(project, codes=["04.2"])
+        cell = report.cells[[r.name for r in report.rows].index(CEO)][0]
+        assert (cell.summary, cell.updated_by) == ("Strained ethos", "alice")
+        actions = [r[0] for r in project.db.execute("SELECT action FROM events")]
+        assert actions.count("framework.set") == 1
