@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.coding.textdiff import (
     CLAMPED,
+    EDITED,
     EXACT,
     ORPHANED,
     Edit,
@@ -37,7 +38,7 @@ from codebench.coding.textdiff import (
     apply_edits,
     diff_texts,
     inverse,
-    joining_right,
+    with_sides,
 )
 from codebench.errors import CodebenchError
 from codebench.ids import now
@@ -57,6 +58,7 @@ ACTION = "transcript.correct"
 _WAS_LIMIT = 200
 #: Actions by another coder after a correction that block undoing it (they wrote offsets into the new text).
 _BLOCKING = ("coding.add", "coding.remove", ACTION, "undo", "redo")
+_FATE_RANK = {EXACT: 0, EDITED: 1, CLAMPED: 2, ORPHANED: 3}
 
 
 @dataclass(frozen=True)
@@ -141,11 +143,11 @@ def correct_text(
     if text == old:
         return CorrectionResult(t.name, changed=False)
     edits = diff_texts(old, text)
-    # Text inserted at a segment's start with nothing just before it (the
-    # text's start, or a gap between turns) belongs to that segment.
+    # Text inserted at a segment's end joins it; at a segment's start with
+    # nothing just before it (the text's start, a gap between turns), that one.
     rows = version_sql.segment_rows(project.db, t.id)
     ends = {r[3] for r in rows}
-    edits = joining_right(edits, {r[2] for r in rows if r[2] not in ends})
+    edits = with_sides(edits, ends, {r[2] for r in rows if r[2] not in ends})
     return _correct(project, t, old, text, sha, edits, coder, reason)
 
 
@@ -196,7 +198,8 @@ def correct_range(
         Edit(e.old_start + start, e.old_end + start, e.new_start + start, e.new_end + start)
         for e in local
     ]
-    return _correct(project, t, old, text, sha, joining_right(edits, {start}), coder, reason)
+    edits = with_sides(edits, {end}, {start})
+    return _correct(project, t, old, text, sha, edits, coder, reason)
 
 
 def needing_review(
@@ -307,8 +310,12 @@ def _apply(
     flag_records: list[list[Any]] = []
     flagged_ids: list[tuple[int, str]] = []
     rows = version_sql.coding_rows(db, t.id)
-    for cid, coder_guid, code_guid, s, e, created in rows:
-        ns, ne, fate = forward.span(s, e)
+    mapped = {r[0]: forward.span(r[3], r[4]) for r in rows}
+    # Where two land on one span, the one that kept its words survives (then the older).
+    for cid, coder_guid, code_guid, s, e, created in sorted(
+        rows, key=lambda r: (_FATE_RANK[mapped[r[0]][2]], r[0])
+    ):
+        ns, ne, fate = mapped[cid]
         key = (coder_guid, code_guid, ns, ne)
         survivor = taken.get(key)
         prev = previous_flags.get(cid)
@@ -388,7 +395,7 @@ def _apply(
         _review_item(project, t, cid, coder_guid, code_guid, ns, ne, flagged[cid], old[s:e], new)
         for cid, coder_guid, code_guid, s, e, _ in rows
         if cid in flagged
-        for ns, ne, _fate in [forward.span(s, e)]
+        for ns, ne, _fate in [mapped[cid]]
     ]
     result = CorrectionResult(
         transcript=t.name,
@@ -413,14 +420,14 @@ def _segments(
     records: list[list[int]] = []
     emptied: list[str] = []
     for sid, ordinal, s, e in version_sql.segment_rows(db, t.id):
-        ns = forward.position(s)[0]
+        ns = forward.position(s, end=False)[0]
         ne = forward.position(e)[0]
         if ns >= ne:
             emptied.append(f"{ordinal} ({one_line(old[s:e])[:40]!r})")
             continue
         if (ns, ne) != (s, e):
             moves.append((sid, ns, ne))
-        if (backward.position(ns)[0], backward.position(ne)[0]) != (s, e):
+        if (backward.position(ns, end=False)[0], backward.position(ne)[0]) != (s, e):
             records.append([ordinal, s, e, ns, ne])
     if emptied:
         raise CodebenchError(
@@ -553,7 +560,7 @@ def _revert(project: Project, t: Transcript, payload: dict[str, Any], edits: lis
     segment_moves = []
     for sid, ordinal, s, e in version_sql.segment_rows(db, t.id):
         back = segment_records.get(ordinal) or (
-            backward.position(s)[0],
+            backward.position(s, end=False)[0],
             backward.position(e)[0],
         )
         if back != (s, e):
