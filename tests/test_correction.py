@@ -9,6 +9,7 @@ very same rows.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 import tempfile
@@ -179,7 +180,7 @@ def _run_random_edits(project: Project, data: st.DataObject) -> None:
         # Nothing dropped: a coding is gone only when merged into an identical one.
         assert len(before) - len(after) == result.merged
         ordered = project.segments("int")
-        for left, right in zip(ordered, ordered[1:]):
+        for left, right in itertools.pairwise(ordered):
             assert left.start < left.end <= right.start
         spans = [(c.start, c.end) for c in project.codings(transcript="int")]
         assert all(0 <= s < e <= len(new) for s, e in spans)
