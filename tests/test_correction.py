@@ -184,11 +184,15 @@ def _run_random_edits(project: Project, data: st.DataObject) -> None:
             assert left.start < left.end <= right.start
         spans = [(c.start, c.end) for c in project.codings(transcript="int")]
         assert all(0 <= s < e <= len(new) for s, e in spans)
+    end_state = dump(project, stamps=False)
     for _ in range(applied):
         assert undo(project, "alice") is not None
     event(f"corrections applied: {applied}")
     if applied:
         assert dump(project) == start_state
+    for _ in range(applied):
+        assert redo(project, "alice") is not None
+    assert dump(project, stamps=False) == end_state
 
 
 # ---------------------------------------------------------------------------- worked cases

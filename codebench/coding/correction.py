@@ -277,6 +277,7 @@ def _apply(
     k: Coder,
     reason: str,
     made_at: str,
+    after: int | None = None,
 ) -> tuple[CorrectionResult, dict[str, Any]]:
     """Write one correction in the caller's transaction; returns the result and the event payload.
 
@@ -350,7 +351,11 @@ def _apply(
                 "after_event": 0,
             },
         )
-    after_event = event_sql.last_event_id(db)
+    # Events up to this one recorded offsets in the text before; a redo keeps
+    # the original's mark (the events between the correction and its undo are
+    # in the corrected text, and nobody else's can follow the undo: redo is
+    # refused then).
+    after_event = event_sql.last_event_id(db) if after is None else after
     stored_edits = [e.as_list(old, new) for e in edits]
     version_sql.insert_version(
         db,
@@ -384,6 +389,7 @@ def _apply(
         "after": sha,
         "reason": reason,
         "made_at": made_at,
+        "after_event": after_event,
         "edits": stored_edits,
         "segments": segment_records,
         "codings": coding_records,
@@ -492,6 +498,7 @@ def perform(project: Project, coder: Coder, event: Event, forward: bool) -> None
             coder,
             str(payload.get("reason", "")),
             str(payload.get("made_at") or now()),
+            after=int(payload.get("after_event", event.id - 1)),
         )
         return
     _revert(project, t, payload, edits)
