@@ -601,6 +601,46 @@ def offsets_through_versions(
     return start, end
 
 
+@dataclass
+class VersionChain:
+    """How offsets into an older version of a transcript's text reach its current text."""
+
+    transcript_id: int
+    #: The version the offsets index, and the transcript's current one.
+    version: int
+    current: int
+    maps: list[OffsetMap]
+
+    def span(self, start: int, end: int) -> tuple[int, int, str]:
+        """The span carried through every later correction, and the worst fate it met."""
+        worst = EXACT
+        for step in self.maps:
+            start, end, fate = step.span(start, end)
+            worst = max(worst, fate, key=_FATE_RANK.__getitem__)
+        return start, end, worst
+
+
+def chain_from(db: Any, sha256: str) -> VersionChain | None:
+    """The corrections leading from the kept version with this text hash to its transcript's text now.
+
+    ``None`` when no transcript here ever had that text as an earlier
+    version (merge and REFI-QDA import then refuse to place offsets into it).
+    """
+    for found in reversed(version_sql.versions_with_sha(db, sha256)):
+        later = version_sql.later_versions(db, found.transcript_id, found.version)
+        if not later:
+            continue  # the current text itself: matched by its hash already
+        maps = [OffsetMap([Edit.from_list(e) for e in edits], text) for _, edits, text in later]
+        return VersionChain(found.transcript_id, found.version, later[-1][0], maps)
+    return None
+
+
+def flag_for_review(db: Any, coding_id: int, fate: str, version: int, was: str) -> None:
+    """Flag a coding carried into a corrected text that lost its words (merge, import)."""
+    if fate in (CLAMPED, ORPHANED):
+        version_sql.set_reviews(db, [(coding_id, fate, version, was[:_WAS_LIMIT], now())])
+
+
 def describe(event: Event) -> str:
     """``correcting the text`` (as in "undid …")."""
     return "correcting the text"

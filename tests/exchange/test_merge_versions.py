@@ -1,0 +1,81 @@
+"""Merging files that hold different versions of one transcript (a correction made in one of them)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from codebench.codebook.format import default_codebook_path, load_codebook
+from codebench.coding.correction import correct_text, needing_review
+from codebench.exchange.merge.run import merge
+from codebench.project import Project
+
+TEXT = (
+    "Interviewer: How did the spin-out go?\n"
+    "Ann Lee: It was hard. We lost teh two managers. But staff morale rose!\n"
+)
+
+
+def words(project: Project, coder: str) -> list[str]:
+    text = project.text("int1")
+    return sorted(text[c.start : c.end] for c in project.codings(coders=[coder]))
+
+
+def make_alice(tmp_path: Path) -> Path:
+    path = tmp_path / "alice.db"
+    source = tmp_path / "int1.txt"
+    source.write_text(TEXT, encoding="utf-8")
+    with Project.init(path, load_codebook(default_codebook_path())) as p:
+        p.import_files([source])
+        p.code_segments("alice", "int1", [1], "04")
+    return path
+
+
+def test_codings_on_an_older_version_are_carried_into_the_corrected_text(tmp_path: Path) -> None:
+    alice = make_alice(tmp_path)
+    team_path = tmp_path / "team.db"
+    shutil.copy(alice, team_path)
+    with Project.open(team_path) as team:
+        text = team.text("int1")
+        correct_text(team, "int1", text.replace("teh", "the").replace(" staff", ""), "lead")
+    # Alice codes on in her own file, on the old text.
+    with Project.open(alice) as a:
+        text = a.text("int1")
+        for phrase in ("two managers", "staff morale", "staff"):
+            at = text.index(phrase)
+            a.add_codings("alice", "05", "int1", [(at, at + len(phrase))])
+        a.add_memo("alice", "why 05", coding=a.codings(coders=["alice"], codes=["05"])[0])
+
+    with Project.open(team_path) as team:
+        report = merge(team, [alice])
+        assert report.ok
+        source = report.sources[0]
+        assert any("is version 1 of 'int1' here" in n for n in source.notes), source.notes
+        assert not any("segmented differently" in c for c in source.conflicts)
+        got = words(team, "alice")
+        # The segment, the phrase (untouched), the cut phrase, and the orphan's anchor.
+        assert len(got) == 4
+        assert "two managers" in got and "It was hard." in got and "morale" in got
+        flagged = {(r.reason, r.was) for r in needing_review(team, "int1")}
+        assert ("clamped", "staff morale") in flagged and ("orphaned", "staff") in flagged
+        memo = next(m for m in team.memos() if m.text == "why 05")
+        assert memo.coding_id is not None  # found its coding at the moved place
+        again = merge(team, [alice])
+        assert not again.sources[0].changed  # idempotent
+
+
+def test_a_file_corrected_after_this_one_is_left_out_with_a_hint(tmp_path: Path) -> None:
+    alice = make_alice(tmp_path)
+    team_path = tmp_path / "team.db"
+    shutil.copy(alice, team_path)
+    with Project.open(alice) as a:
+        correct_text(a, "int1", a.text("int1").replace("teh", "the"), "alice")
+        a.code_segments("alice", "int1", [2], "05")
+    with Project.open(team_path) as team:
+        before = team.codings()
+        report = merge(team, [alice])
+        assert report.ok
+        line = next(c for c in report.sources[0].conflicts if "different text" in c)
+        assert "corrected in alice.db after this text; merge the other way round" in line
+        assert team.codings() == before
+        assert "teh" in team.text("int1")
