@@ -79,3 +79,33 @@ def test_a_file_corrected_after_this_one_is_left_out_with_a_hint(tmp_path: Path)
         assert "corrected in alice.db after this text; merge the other way round" in line
         assert team.codings() == before
         assert "teh" in team.text("int1")
+
+
+def test_a_refi_project_of_an_older_version_lands_on_the_corrected_text(tmp_path: Path) -> None:
+    from codebench.exchange.qdpx.project import export_qdpx, import_qdpx
+
+    alice = make_alice(tmp_path)
+    team_path = tmp_path / "team.db"
+    shutil.copy(alice, team_path)
+    with Project.open(alice) as a:
+        text = a.text("int1")
+        at = text.index("two managers")
+        a.add_codings("alice", "05", "int1", [(at, at + len("two managers"))])
+        at = text.index("staff")
+        a.add_codings("alice", "06", "int1", [(at, at + len("staff"))])
+        export_qdpx(a, tmp_path / "alice.qdpx")
+    with Project.open(team_path) as team:
+        correct_text(
+            team, "int1", team.text("int1").replace("teh", "the").replace(" staff", ""), "lead"
+        )
+        report = import_qdpx(team, tmp_path / "alice.qdpx")
+        assert any("is version 1 of transcript 'int1' here" in w for w in report.warnings)
+        got = words(team, "alice")
+        assert "two managers" in got and "It was hard." in got
+        assert [r.reason for r in needing_review(team, "int1")] == ["orphaned"]
+        # Exporting writes the current text.
+        export_qdpx(team, tmp_path / "team.qdpx")
+        corrected = team.text("int1")
+    with Project.init(tmp_path / "fresh.db", load_codebook(default_codebook_path())) as fresh:
+        import_qdpx(fresh, tmp_path / "team.qdpx")
+        assert fresh.text(fresh.transcripts()[0]) == corrected
