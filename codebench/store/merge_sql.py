@@ -470,3 +470,28 @@ def memo_ids_of(db: sqlite_utils.Database, transcript_ids: Sequence[int]) -> set
             {"t": ids},
         )
     }
+
+
+def copy_versions(
+    db: sqlite_utils.Database, source_id: int, target_id: int, coders: Mapping[int, int]
+) -> int:
+    """Copy a new transcript's kept versions from the source; returns how many.
+
+    Who made each is translated through ``coders``; ``after_event`` is 0,
+    since the source's event ids mean nothing here (events copied with the
+    transcript follow every version).
+    """
+    rows = db.conn.execute(
+        f"SELECT version, text, sha256, made_by, made_at, reason, edits FROM {SOURCE}.transcript_versions"
+        " WHERE transcript_id = ? ORDER BY version",
+        [source_id],
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO main.transcript_versions (transcript_id, version, text, sha256, made_by, made_at,"
+        " reason, edits, after_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        [
+            (target_id, v, text, sha, coders.get(by) if by is not None else None, at, why, edits)
+            for v, text, sha, by, at, why, edits in rows
+        ],
+    )
+    return len(rows)

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from codebench.codebook.format import default_codebook_path, load_codebook
-from codebench.coding.correction import correct_text, needing_review
+from codebench.coding.correction import correct_text, needing_review, versions
 from codebench.exchange.merge.run import merge
 from codebench.project import Project
 
@@ -109,3 +109,19 @@ def test_a_refi_project_of_an_older_version_lands_on_the_corrected_text(tmp_path
     with Project.init(tmp_path / "fresh.db", load_codebook(default_codebook_path())) as fresh:
         import_qdpx(fresh, tmp_path / "team.qdpx")
         assert fresh.text(fresh.transcripts()[0]) == corrected
+
+
+def test_versions_travel_with_a_new_transcript_so_an_older_file_merges_later(
+    tmp_path: Path,
+) -> None:
+    alice = make_alice(tmp_path)
+    bob = tmp_path / "bob.db"
+    shutil.copy(alice, bob)
+    with Project.open(bob) as b:
+        correct_text(b, "int1", b.text("int1").replace("teh", "the"), "bob")
+    with Project.init(tmp_path / "team.db") as team:
+        merge(team, [bob])  # the corrected text, with its versions
+        assert [v.version for v in versions(team, "int1")] == [1, 2]
+        report = merge(team, [alice])  # alice's file still has version 1
+        assert any("is version 1 of 'int1' here" in n for n in report.sources[0].notes)
+        assert "It was hard." in words(team, "alice")

@@ -51,6 +51,8 @@ class MergeContext:
     #: Source transcripts whose text is no version the target knows: their codings,
     #: memos, statuses, attributes and events are not merged.
     refused_transcripts: set[int] = field(default_factory=set)
+    #: Source transcript id → the new transcript here (their versions follow once coders are matched).
+    added_transcripts: dict[int, int] = field(default_factory=dict)
 
     @property
     def src_name(self) -> str:
@@ -137,6 +139,7 @@ def match_transcripts(ctx: MergeContext) -> None:
     for s in to_add:
         new_id = merge_sql.copy_transcript(ctx.db, s["id"])
         ctx.transcripts[s["id"]] = new_id
+        ctx.added_transcripts[s["id"]] = new_id
         report.added["segments"] += merge_sql.copy_segments(ctx.db, s["id"], new_id)
         report.added["transcripts"] += 1
         report.added_names.setdefault("transcripts", []).append(s["name"])
@@ -325,6 +328,13 @@ def merge_attributes(ctx: MergeContext) -> None:
 
 
 # --------------------------------------------------------------------- integrity
+
+
+def copy_versions(ctx: MergeContext) -> None:
+    """Bring the kept versions of each transcript added from the source, so a later merge of a
+    file holding one of its earlier texts can be carried onto it."""
+    for source_id, target_id in ctx.added_transcripts.items():
+        merge_sql.copy_versions(ctx.db, source_id, target_id, ctx.coders)
 
 
 def check_maps(ctx: MergeContext) -> None:

@@ -351,7 +351,11 @@ class ProjectImporter:
             )
         if batch:
             self.report.codings_added += refi_sql.insert_codings(self.db, batch)
-        for (coder_id, code_id, transcript_id, start, end), (fate, version, was) in self.review.items():
+        for (coder_id, code_id, transcript_id, start, end), (
+            fate,
+            version,
+            was,
+        ) in self.review.items():
             found = coding_sql.find_coding(self.db, coder_id, code_id, transcript_id, start, end)
             if found is not None:
                 flag_for_review(self.db, found.id, fate, version, was)
