@@ -641,11 +641,6 @@ def flag_for_review(db: Any, coding_id: int, fate: str, version: int, was: str) 
         version_sql.set_reviews(db, [(coding_id, fate, version, was[:_WAS_LIMIT], now())])
 
 
-def describe(event: Event) -> str:
-    """``correcting the text`` (as in "undid …")."""
-    return "correcting the text"
-
-
 __all__ = [
     "ACTION",
     "EXACT",

@@ -244,7 +244,7 @@ def describe(event: Event) -> str:
     if action == "status.set":
         return f"marking {str(payload.get('status', '')).replace('-', ' ')}"
     if action in TEXT_ACTIONS:
-        return "correcting the text"
+        return "a text fix"
     name = str(payload.get("after", {}).get("name", "")) if action == "code.add" else ""
     return {
         "code.add": f"adding code {name}".rstrip(),

@@ -83,7 +83,7 @@ def test_fix_a_typo_keeps_codings_on_their_words_and_u_undoes_it(
         await pilot.pause()
         assert coded(path, "alice") == ["teh two", "But staff morale rose!"]
         assert "teh two managers" in shown(view)
-        assert "undid correcting the text" in shown(app.screen.query_one(StatusBar))
+        assert "undid a text fix" in shown(app.screen.query_one(StatusBar))
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert coded(path, "alice") == ["the two", "But staff morale rose!"]
