@@ -184,6 +184,13 @@ def _run_random_edits(project: Project, data: st.DataObject) -> None:
             assert left.start < left.end <= right.start
         spans = [(c.start, c.end) for c in project.codings(transcript="int")]
         assert all(0 <= s < e <= len(new) for s, e in spans)
+        # The search index holds what a full re-index would (only stale rows are rewritten).
+        indexed = project.db.execute(
+            "SELECT rowid, body, transcript_id, ordinal, start_char, speaker FROM segment_fts"
+        ).fetchall()
+        assert sorted(indexed) == sorted(
+            (g.id, g.text, g.transcript_id, g.ordinal, g.start, g.speaker) for g in ordered
+        )
     end_state = dump(project, stamps=False)
     for _ in range(applied):
         assert undo(project, "alice") is not None

@@ -162,9 +162,12 @@ def correct_segment(
 ) -> CorrectionResult:
     """Replace one segment's text; the edit stays inside that segment (text typed at its start joins it)."""
     t = project.transcript(transcript)
-    segment = project.segment(t, ordinal)
+    bounds = next((r for r in version_sql.segment_rows(project.db, t.id) if r[1] == ordinal), None)
+    if bounds is None:
+        project.segment(t, ordinal)  # raises, naming the segments there are
+        raise AssertionError(ordinal)
     return correct_range(
-        project, t, segment.start, segment.end, new_text, coder, reason=reason, what=ordinal
+        project, t, bounds[2], bounds[3], new_text, coder, reason=reason, what=ordinal
     )
 
 
@@ -379,7 +382,7 @@ def _apply(
         coding_sql.delete_coding(db, cid)
     version_sql.move_codings(db, moves)
     version_sql.set_reviews(db, flags)
-    index_transcript(db, t.id, new)
+    index_transcript(db, t.id, new, _to_index(db, t.id, segment_moves, edits))
 
     payload: dict[str, Any] = {
         "transcript": t.guid,
@@ -442,6 +445,23 @@ def _segments(
             " a word of each (nothing written)"
         )
     return moves, records
+
+
+def _to_index(
+    db: Any, transcript_id: int, moves: list[tuple[int, int, int]], edits: list[Edit]
+) -> list[int]:
+    """Segments whose index entry is stale: moved, or holding a changed run (in the new text)."""
+    from bisect import bisect_right
+
+    ids = {sid for sid, _, _ in moves}
+    rows = version_sql.segment_rows(db, transcript_id)
+    starts = [r[2] for r in rows]
+    for e in edits:
+        at = bisect_right(starts, e.new_end) - 1
+        while at >= 0 and rows[at][3] >= e.new_start:  # segments never overlap: a short walk
+            ids.add(rows[at][0])
+            at -= 1
+    return sorted(ids)
 
 
 def _review_item(
@@ -588,7 +608,7 @@ def _revert(project: Project, t: Transcript, payload: dict[str, Any], edits: lis
         version_sql.memos_to_coding(db, memos, cid)
         if prev:
             version_sql.set_reviews(db, [(cid, *prev)])
-    index_transcript(db, t.id, old)
+    index_transcript(db, t.id, old, _to_index(db, t.id, segment_moves, inverse(edits)))
     del new
 
 

@@ -213,6 +213,11 @@ class OffsetMap:
         its ends did not), ``clamped`` or ``orphaned`` (every character
         deleted: it is kept on one character where its text was).
         """
+        edits = self.edits
+        if not edits or end < edits[0].old_start:
+            return start, end, EXACT  # before every change: the usual case, kept cheap
+        if start > edits[-1].old_end:
+            return start + self._shift[-1], end + self._shift[-1], EXACT
         new_start, a = self.position(start, end=False)
         new_end, b = self.position(end, end=True)
         clamped = a or b or self._lost(start, first=True) or self._lost(end - 1, first=False)
