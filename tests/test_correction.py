@@ -371,3 +371,16 @@ def test_offset_map_rules_by_hand() -> None:
     assert m.span(12, 15) == (12, 15, "exact")  # "two": " good" typed after it stays out
     assert m.span(12, 24) == (12, 29, "edited")  # "two managers" takes it in
     assert m.span(9, 15) == (8, 15, "clamped")  # began inside the replaced word: snapped to it
+
+
+def test_a_memo_deleted_before_a_correction_comes_back_on_its_moved_coding(
+    interview: Project,
+) -> None:
+    interview.add_codings("bob", "04", "int1", [span_of(interview, "council")])
+    coding = interview.codings(coders=["bob"])[0]
+    memo = interview.add_memo("bob", "the council again", coding=coding)
+    interview.update_memo("bob", memo, "")  # deleted
+    correct_text(interview, "int1", "Prologue.\n" + interview.text("int1"), "alice")
+    assert undo(interview, "bob") is not None  # the deletion
+    restored = next(m for m in interview.memos() if m.text == "the council again")
+    assert restored.coding_id == interview.codings(coders=["bob"])[0].id
