@@ -24,6 +24,7 @@ from codebench.coding.correction import (
     correct_segment,
     mark_reviewed,
     needing_review,
+    offsets_through_versions,
 )
 from codebench.coding.history import (
     CODE_ACTIONS,
@@ -472,7 +473,12 @@ class CodingSession:
             if record["transcript"] != self.transcript.guid or code is None:
                 elsewhere += 1
                 continue
-            changed |= self._index(code.id, (record["start"], record["end"]), add=adding)
+            # Logged in the text of its day: where the corrections since moved it.
+            with friendly_errors(self.project, self.transcript):
+                span = offsets_through_versions(
+                    self.project, self.transcript.id, event.id, record["start"], record["end"]
+                )
+            changed |= self._index(code.id, span, add=adding)
         what = "add" if event.action == "coding.add" else "remove"
         message = f"{verb} {what} {_codes_label(codes)}"
         message += f" on {segment_label(sorted(changed))}" if changed else ""

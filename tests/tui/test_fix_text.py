@@ -126,3 +126,26 @@ def test_r_walks_the_codings_to_review_and_marks_them(
     with Project.open(path) as again:
         assert needing_review(again) == []
     assert coded(path, "alice") == ["morale"]  # its first word was deleted: clamped to the rest
+
+
+def test_undoing_an_older_coding_after_a_fix_redraws_it_where_it_moved(
+    text_project: Callable[[str, str], Project], run_headless
+) -> None:
+    project = text_project("int1.txt", TEXT)
+    path = project.path
+    text = project.text("int1")
+    at = text.index("staff")
+    project.add_codings("alice", "03", "int1", [(at, at + 5)])
+    from codebench.coding.correction import correct_text
+
+    correct_text(project, "int1", text.replace("It was hard.", "It was very hard."), "bob")
+
+    async def script(app: CodebenchApp, pilot: Pilot) -> None:
+        session = screen(app).session
+        assert session.codes_on([3])
+        await pilot.press("u")  # alice's coding, logged before bob's fix
+        await pilot.pause()
+        assert coded(path, "alice") == []
+        assert session.codes_on([3]) == []  # the in-memory index agrees with the file
+
+    run_headless(lambda: make_app(project, coder="alice", transcript="int1"), script, size=(80, 24))
