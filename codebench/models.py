@@ -58,7 +58,7 @@ class Code:
 
 @dataclass(frozen=True)
 class Transcript:
-    """An imported interview: immutable text plus where it came from."""
+    """An imported interview: its text (changed only by a correction, which keeps every version) and where it came from."""
 
     id: int
     guid: str

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from codebench.codebook import edits
+from codebench.coding.correction import correct_segment, correct_text
 from codebench.coding.history import History, redo, undo
 from codebench.errors import CodebenchError
 from codebench.project import Project
@@ -18,6 +19,10 @@ def state(project: Project) -> dict[str, Any]:
     """Everything an action may change, read from the database (ids replaced by GUIDs)."""
     db = project.db
     return {
+        "text": db.execute("SELECT name, text, sha256 FROM transcripts ORDER BY name").fetchall(),
+        "segments": db.execute(
+            "SELECT transcript_id, ordinal, start_char, end_char FROM segments ORDER BY id"
+        ).fetchall(),
         "codings": sorted(
             db.execute(
                 "SELECT k.name, c.guid, t.name, g.start_char, g.end_char FROM codings g"
@@ -80,6 +85,10 @@ STEPS: list[tuple[str, Callable[[Project], object]]] = [
         "edit a memo",
         lambda p: p.update_memo("alice", memo_id(p, "first thought"), "second thought"),
     ),
+    (
+        "correct a segment's text",
+        lambda p: correct_segment(p, "int1", 2, "We lost our two managers.", "alice"),
+    ),
     ("status done", lambda p: p.set_status("alice", "int1", "done")),
     ("add a code", lambda p: edits.add_code(p, "alice", "Morale", parent="04")),
     (
@@ -114,6 +123,12 @@ STEPS: list[tuple[str, Callable[[Project], object]]] = [
     ("memo on the code", lambda p: p.add_memo("alice", "about 14", code="14")),
     ("merge 14 (with sub-codes) into 07", lambda p: edits.merge_codes(p, "alice", "14", "07")),
     ("code two segments", lambda p: p.code_segments("alice", "int1", [2, 4], "13.2")),
+    (
+        "correct the whole text",
+        lambda p: correct_text(
+            p, "int1", p.text("int1").replace("council", "city council"), "alice"
+        ),
+    ),
 ]
 
 

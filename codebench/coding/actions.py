@@ -80,7 +80,7 @@ def apply_changes(
 
     ``lengths`` (transcript id → length of its text) spares reading a
     transcript's text to bounds-check the spans; the workbench passes the
-    length it already knows (a transcript's text never changes). Codes,
+    length it already knows (read again after any text correction). Codes,
     transcripts and the coder may be given as objects, which skips looking
     them up.
     """

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.coding.textdiff import (
     CLAMPED,
+    EDITED,
     EXACT,
     ORPHANED,
     Edit,
@@ -37,7 +38,7 @@ from codebench.coding.textdiff import (
     apply_edits,
     diff_texts,
     inverse,
-    joining_right,
+    with_sides,
 )
 from codebench.errors import CodebenchError
 from codebench.ids import now
@@ -57,6 +58,7 @@ ACTION = "transcript.correct"
 _WAS_LIMIT = 200
 #: Actions by another coder after a correction that block undoing it (they wrote offsets into the new text).
 _BLOCKING = ("coding.add", "coding.remove", ACTION, "undo", "redo")
+_FATE_RANK = {EXACT: 0, EDITED: 1, CLAMPED: 2, ORPHANED: 3}
 
 
 @dataclass(frozen=True)
@@ -141,11 +143,11 @@ def correct_text(
     if text == old:
         return CorrectionResult(t.name, changed=False)
     edits = diff_texts(old, text)
-    # Text inserted at a segment's start with nothing just before it (the
-    # text's start, or a gap between turns) belongs to that segment.
+    # Text inserted at a segment's end joins it; at a segment's start with
+    # nothing just before it (the text's start, a gap between turns), that one.
     rows = version_sql.segment_rows(project.db, t.id)
     ends = {r[3] for r in rows}
-    edits = joining_right(edits, {r[2] for r in rows if r[2] not in ends})
+    edits = with_sides(edits, ends, {r[2] for r in rows if r[2] not in ends})
     return _correct(project, t, old, text, sha, edits, coder, reason)
 
 
@@ -160,9 +162,12 @@ def correct_segment(
 ) -> CorrectionResult:
     """Replace one segment's text; the edit stays inside that segment (text typed at its start joins it)."""
     t = project.transcript(transcript)
-    segment = project.segment(t, ordinal)
+    bounds = next((r for r in version_sql.segment_rows(project.db, t.id) if r[1] == ordinal), None)
+    if bounds is None:
+        project.segment(t, ordinal)  # raises, naming the segments there are
+        raise AssertionError(ordinal)
     return correct_range(
-        project, t, segment.start, segment.end, new_text, coder, reason=reason, what=ordinal
+        project, t, bounds[2], bounds[3], new_text, coder, reason=reason, what=ordinal
     )
 
 
@@ -196,7 +201,8 @@ def correct_range(
         Edit(e.old_start + start, e.old_end + start, e.new_start + start, e.new_end + start)
         for e in local
     ]
-    return _correct(project, t, old, text, sha, joining_right(edits, {start}), coder, reason)
+    edits = with_sides(edits, {end}, {start})
+    return _correct(project, t, old, text, sha, edits, coder, reason)
 
 
 def needing_review(
@@ -274,6 +280,7 @@ def _apply(
     k: Coder,
     reason: str,
     made_at: str,
+    after: int | None = None,
 ) -> tuple[CorrectionResult, dict[str, Any]]:
     """Write one correction in the caller's transaction; returns the result and the event payload.
 
@@ -307,8 +314,12 @@ def _apply(
     flag_records: list[list[Any]] = []
     flagged_ids: list[tuple[int, str]] = []
     rows = version_sql.coding_rows(db, t.id)
-    for cid, coder_guid, code_guid, s, e, created in rows:
-        ns, ne, fate = forward.span(s, e)
+    mapped = {r[0]: forward.span(r[3], r[4]) for r in rows}
+    # Where two land on one span, the one that kept its words survives (then the older).
+    for cid, coder_guid, code_guid, s, e, created in sorted(
+        rows, key=lambda r: (_FATE_RANK[mapped[r[0]][2]], r[0])
+    ):
+        ns, ne, fate = mapped[cid]
         key = (coder_guid, code_guid, ns, ne)
         survivor = taken.get(key)
         prev = previous_flags.get(cid)
@@ -343,7 +354,11 @@ def _apply(
                 "after_event": 0,
             },
         )
-    after_event = event_sql.last_event_id(db)
+    # Events up to this one recorded offsets in the text before; a redo keeps
+    # the original's mark (the events between the correction and its undo are
+    # in the corrected text, and nobody else's can follow the undo: redo is
+    # refused then).
+    after_event = event_sql.last_event_id(db) if after is None else after
     stored_edits = [e.as_list(old, new) for e in edits]
     version_sql.insert_version(
         db,
@@ -367,7 +382,7 @@ def _apply(
         coding_sql.delete_coding(db, cid)
     version_sql.move_codings(db, moves)
     version_sql.set_reviews(db, flags)
-    index_transcript(db, t.id, new)
+    index_transcript(db, t.id, new, _to_index(db, t.id, segment_moves, edits))
 
     payload: dict[str, Any] = {
         "transcript": t.guid,
@@ -377,6 +392,7 @@ def _apply(
         "after": sha,
         "reason": reason,
         "made_at": made_at,
+        "after_event": after_event,
         "edits": stored_edits,
         "segments": segment_records,
         "codings": coding_records,
@@ -388,7 +404,7 @@ def _apply(
         _review_item(project, t, cid, coder_guid, code_guid, ns, ne, flagged[cid], old[s:e], new)
         for cid, coder_guid, code_guid, s, e, _ in rows
         if cid in flagged
-        for ns, ne, _fate in [forward.span(s, e)]
+        for ns, ne, _fate in [mapped[cid]]
     ]
     result = CorrectionResult(
         transcript=t.name,
@@ -413,14 +429,14 @@ def _segments(
     records: list[list[int]] = []
     emptied: list[str] = []
     for sid, ordinal, s, e in version_sql.segment_rows(db, t.id):
-        ns = forward.position(s)[0]
+        ns = forward.position(s, end=False)[0]
         ne = forward.position(e)[0]
         if ns >= ne:
             emptied.append(f"{ordinal} ({one_line(old[s:e])[:40]!r})")
             continue
         if (ns, ne) != (s, e):
             moves.append((sid, ns, ne))
-        if (backward.position(ns)[0], backward.position(ne)[0]) != (s, e):
+        if (backward.position(ns, end=False)[0], backward.position(ne)[0]) != (s, e):
             records.append([ordinal, s, e, ns, ne])
     if emptied:
         raise CodebenchError(
@@ -429,6 +445,23 @@ def _segments(
             " a word of each (nothing written)"
         )
     return moves, records
+
+
+def _to_index(
+    db: Any, transcript_id: int, moves: list[tuple[int, int, int]], edits: list[Edit]
+) -> list[int]:
+    """Segments whose index entry is stale: moved, or holding a changed run (in the new text)."""
+    from bisect import bisect_right
+
+    ids = {sid for sid, _, _ in moves}
+    rows = version_sql.segment_rows(db, transcript_id)
+    starts = [r[2] for r in rows]
+    for e in edits:
+        at = bisect_right(starts, e.new_end) - 1
+        while at >= 0 and rows[at][3] >= e.new_start:  # segments never overlap: a short walk
+            ids.add(rows[at][0])
+            at -= 1
+    return sorted(ids)
 
 
 def _review_item(
@@ -485,6 +518,7 @@ def perform(project: Project, coder: Coder, event: Event, forward: bool) -> None
             coder,
             str(payload.get("reason", "")),
             str(payload.get("made_at") or now()),
+            after=int(payload.get("after_event", event.id - 1)),
         )
         return
     _revert(project, t, payload, edits)
@@ -553,7 +587,7 @@ def _revert(project: Project, t: Transcript, payload: dict[str, Any], edits: lis
     segment_moves = []
     for sid, ordinal, s, e in version_sql.segment_rows(db, t.id):
         back = segment_records.get(ordinal) or (
-            backward.position(s)[0],
+            backward.position(s, end=False)[0],
             backward.position(e)[0],
         )
         if back != (s, e):
@@ -574,7 +608,7 @@ def _revert(project: Project, t: Transcript, payload: dict[str, Any], edits: lis
         version_sql.memos_to_coding(db, memos, cid)
         if prev:
             version_sql.set_reviews(db, [(cid, *prev)])
-    index_transcript(db, t.id, old)
+    index_transcript(db, t.id, old, _to_index(db, t.id, segment_moves, inverse(edits)))
     del new
 
 
@@ -587,9 +621,44 @@ def offsets_through_versions(
     return start, end
 
 
-def describe(event: Event) -> str:
-    """``correcting the text`` (as in "undid …")."""
-    return "correcting the text"
+@dataclass
+class VersionChain:
+    """How offsets into an older version of a transcript's text reach its current text."""
+
+    transcript_id: int
+    #: The version the offsets index, and the transcript's current one.
+    version: int
+    current: int
+    maps: list[OffsetMap]
+
+    def span(self, start: int, end: int) -> tuple[int, int, str]:
+        """The span carried through every later correction, and the worst fate it met."""
+        worst = EXACT
+        for step in self.maps:
+            start, end, fate = step.span(start, end)
+            worst = max(worst, fate, key=_FATE_RANK.__getitem__)
+        return start, end, worst
+
+
+def chain_from(db: Any, sha256: str) -> VersionChain | None:
+    """The corrections leading from the kept version with this text hash to its transcript's text now.
+
+    ``None`` when no transcript here ever had that text as an earlier
+    version (merge and REFI-QDA import then refuse to place offsets into it).
+    """
+    for found in reversed(version_sql.versions_with_sha(db, sha256)):
+        later = version_sql.later_versions(db, found.transcript_id, found.version)
+        if not later:
+            continue  # the current text itself: matched by its hash already
+        maps = [OffsetMap([Edit.from_list(e) for e in edits], text) for _, edits, text in later]
+        return VersionChain(found.transcript_id, found.version, later[-1][0], maps)
+    return None
+
+
+def flag_for_review(db: Any, coding_id: int, fate: str, version: int, was: str) -> None:
+    """Flag a coding carried into a corrected text that lost its words (merge, import)."""
+    if fate in (CLAMPED, ORPHANED):
+        version_sql.set_reviews(db, [(coding_id, fate, version, was[:_WAS_LIMIT], now())])
 
 
 __all__ = [

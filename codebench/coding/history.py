@@ -254,7 +254,7 @@ def describe(event: Event) -> str:
     if action == "status.set":
         return f"marking {str(payload.get('status', '')).replace('-', ' ')}"
     if action in TEXT_ACTIONS:
-        return "correcting the text"
+        return "a text fix"
     name = str(payload.get("after", {}).get("name", "")) if action == "code.add" else ""
     return {
         "code.add": f"adding code {name}".rstrip(),
@@ -338,8 +338,14 @@ def _coder_by_guid(project: Project, guid: object) -> Coder | None:
     return next((c for c in coder_sql.list_coders(project.db) if c.guid == guid), None)
 
 
-def memo_target(project: Project, payload: dict[str, Any]) -> dict[str, Any]:
-    """The row ids a memo payload's target names (GUIDs and natural keys → ids in this file)."""
+def memo_target(
+    project: Project, payload: dict[str, Any], event_id: int | None = None
+) -> dict[str, Any]:
+    """The row ids a memo payload's target names (GUIDs and natural keys → ids in this file).
+
+    ``event_id``, the event that logged the payload: a coding's span it names is
+    carried through the text corrections made since.
+    """
     target: dict[str, Any] = {}
     if payload.get("transcript"):
         transcript = transcript_sql.find_transcript(project.db, "guid", payload["transcript"])
@@ -362,14 +368,21 @@ def memo_target(project: Project, payload: dict[str, Any]) -> dict[str, Any]:
     if isinstance(coding, dict) and "transcript_id" in target:
         owner = _coder_by_guid(project, coding.get("coder"))
         code = code_sql.code_by_guid(project.db, coding.get("code", ""))
+        start, end = coding["start"], coding["end"]
+        if event_id is not None:
+            from codebench.coding.correction import offsets_through_versions
+
+            start, end = offsets_through_versions(
+                project, target["transcript_id"], event_id, start, end
+            )
         found = (
             coding_sql.find_coding(
                 project.db,
                 owner.id,
                 code.id,
                 target["transcript_id"],
-                coding["start"],
-                coding["end"],
+                start,
+                end,
             )
             if owner is not None and code is not None
             else None
@@ -384,7 +397,7 @@ def _memo_add(project: Project, coder: Coder, event: Event, forward: bool) -> No
     payload = event.payload
     if forward:
         memo = {**payload, "author": coder.guid}
-        _restore_memo(project, memo, memo_target(project, payload))
+        _restore_memo(project, memo, memo_target(project, payload, event.id))
     else:
         _delete_memo(project, payload["guid"])
 
@@ -403,7 +416,7 @@ def _memo_delete(project: Project, coder: Coder, event: Event, forward: bool) ->
         _delete_memo(project, payload["guid"])
     else:
         memo = payload["memo"]
-        _restore_memo(project, memo, memo_target(project, memo))
+        _restore_memo(project, memo, memo_target(project, memo, event.id))
 
 
 def _delete_memo(project: Project, guid: str) -> None:

@@ -19,7 +19,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from codebench.coding.actions import apply_changes
-from codebench.coding.history import CODE_ACTIONS, CODING_ACTIONS, History, describe, redo, undo
+from codebench.coding.correction import (
+    ReviewItem,
+    correct_segment,
+    mark_reviewed,
+    needing_review,
+    offsets_through_versions,
+)
+from codebench.coding.history import (
+    CODE_ACTIONS,
+    CODING_ACTIONS,
+    TEXT_ACTIONS,
+    History,
+    describe,
+    redo,
+    undo,
+)
 from codebench.coding.listing import overlapping_segments
 from codebench.coding.memos import own_memo_on, write_memo_on
 from codebench.coding.status import uncoded_warning
@@ -48,6 +63,8 @@ class Outcome:
     ok: bool = True
     #: The codebook changed (undoing or redoing an edit): the tree and every line redraw.
     codebook: bool = False
+    #: The transcript's text changed (a correction, or its undo): every segment is laid out again.
+    text: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,10 @@ class CodingSession:
             self.history = history if history is not None else History.load(project, coder)
             self.status = project.status(coder, transcript)
         self.starts = [s.start for s in self.segments]
+        #: The text changed under the session (read by the screen, which lays out again).
+        self.text_changed = False
+        #: The coding a walk through those needing review stands on (see :meth:`next_review`).
+        self.reviewing: int | None = None
         self.code_by_id = {c.id: c for c in self.codes}
         self.code_by_guid = {c.guid: c for c in self.codes}
         self.code_order = {c.id: i for i, c in enumerate(self.codes)}
@@ -166,11 +187,26 @@ class CodingSession:
             codes = self.project.codes(include_archived=True)
             self.status = self.project.status(self.coder, self.transcript)
             self.history.catch_up(self.project)
+            current = self.project.transcript(self.transcript.id)
+        if current.sha256 != self.transcript.sha256:
+            self._reload_text(current)
         self.reload_codes(codes)
         if self.others is not None:
             self.show_others(True)
         else:
             self.load_memos()
+
+    def _reload_text(self, transcript: Transcript) -> None:
+        """Read the segments again after the text changed (a correction here or elsewhere)."""
+        with friendly_errors(self.project, transcript):
+            self.segments, self.text_length = session_sql.segments_with_length(
+                self.project.db, transcript.id
+            )
+        self.transcript = transcript
+        self.starts = [s.start for s in self.segments]
+        self.codable_total = sum(1 for s in self.segments if s.codable)
+        self._folded = None
+        self.text_changed = True
 
     def _load_codings(self) -> None:
         with friendly_errors(self.project, self.transcript):
@@ -404,6 +440,9 @@ class CodingSession:
 
     def _replayed(self, event: Event, *, reverse: bool, verb: str) -> Outcome:
         """Bring the in-memory state up to an action just undone or redone."""
+        if event.action in TEXT_ACTIONS:
+            self._text_corrected()
+            return Outcome(f"{verb} {describe(event)}", set(range(len(self.segments))), text=True)
         if event.action in CODING_ACTIONS:
             outcome = self._replayed_codings(event, reverse=reverse, verb=verb)
             if event.guid in self.history.companions:
@@ -448,7 +487,12 @@ class CodingSession:
             if record["transcript"] != self.transcript.guid or code is None:
                 elsewhere += 1
                 continue
-            changed |= self._index(code.id, (record["start"], record["end"]), add=adding)
+            # Logged in the text of its day: where the corrections since moved it.
+            with friendly_errors(self.project, self.transcript):
+                span = offsets_through_versions(
+                    self.project, self.transcript.id, event.id, record["start"], record["end"]
+                )
+            changed |= self._index(code.id, span, add=adding)
         what = "add" if event.action == "coding.add" else "remove"
         message = f"{verb} {what} {_codes_label(codes)}"
         message += f" on {segment_label(sorted(changed))}" if changed else ""
@@ -475,6 +519,64 @@ class CodingSession:
             if self.segments[index].codable and bool(codes) != had_any:
                 self.coded += 1 if codes else -1
         return touched
+
+    # ------------------------------------------------------------------ correcting the text
+    def correct_segment(self, index: int, text: str) -> Outcome:
+        """Replace a segment's text (one logged, undoable action); codings move with their words."""
+        seg = self.segments[index]
+        with friendly_errors(self.project, self.transcript):
+            result = correct_segment(self.project, self.transcript, seg.ordinal, text, self.coder)
+            if not result.changed:
+                return Outcome("no change to the text", ok=False)
+            self.history.catch_up(self.project)
+        self._text_corrected()
+        mine = [r for r in result.review if self.others is not None or r.coder == self.coder.name]
+        # Short: the status bar leaves about twenty columns for it at 80.
+        message = f"fixed; {len(mine)} to review: R" if mine else f"fixed segment {seg.ordinal}"
+        return Outcome(message, set(range(len(self.segments))), text=True)
+
+    def _text_corrected(self) -> None:
+        with friendly_errors(self.project, self.transcript):
+            current = self.project.transcript(self.transcript.id)
+        self._reload_text(current)
+        self.reload_codes(self.codes)
+        self.load_memos()
+        if self.others is not None:
+            self.show_others(True)
+
+    def review_items(self) -> list[ReviewItem]:
+        """Codings of this transcript a correction left for review: the coder's own (everyone's when shown)."""
+        with friendly_errors(self.project, self.transcript):
+            items = needing_review(self.project, self.transcript)
+        if self.others is None:
+            items = [i for i in items if i.coder == self.coder.name]
+        return items
+
+    def next_review(self, cursor: int) -> tuple[int | None, str, str]:
+        """Walk the codings to review: mark the one stood on reviewed, then go to the next.
+
+        Returns the segment index to move to (``None`` when none is left), a
+        short message for the status bar and the coding's details.
+        """
+        if self.reviewing is not None:
+            with friendly_errors(self.project, self.transcript):
+                mark_reviewed(self.project, [self.reviewing])
+            self.reviewing = None
+        items = self.review_items()
+        if not items:
+            return None, "no codings left to review", ""
+        after = [i for i in items if i.start >= self.segments[cursor].start] or items
+        item = after[0]
+        self.reviewing = item.coding_id
+        found = overlapping_segments(self.segments, self.starts, item.start, item.end)
+        index = next(iter(found), cursor)
+        who = "" if item.coder == self.coder.name else f"{item.coder}'s "
+        detail = (
+            f"{who}{item.code}: {item.reason}, it was “{_shorten(item.was, 60)}”"
+            + ("" if item.reason == "orphaned" else f", now “{_shorten(item.now, 60)}”")
+            + ". R marks it reviewed and goes to the next."
+        )
+        return index, f"{len(items)} to review: R next", detail
 
     # ------------------------------------------------------------------ status and memos
     def done_warning(self) -> str | None:

@@ -8,9 +8,10 @@ offsets an older event or another project's file recorded), so one rule
 decides where every boundary goes:
 
 * a position in unchanged text moves by the length change before it, exactly;
-* text inserted at a position joins what ends there (the coding or segment to
-  its left), unless the edit says it joins the right (text typed at the start
-  of a segment belongs to that segment);
+* text inserted at a segment boundary joins the segment (and the codings)
+  ending there, unless the edit says it joins the right (text typed at the
+  start of a segment, or before the first one, belongs to that segment); text
+  inserted anywhere else joins no coding that merely starts or ends there;
 * a position strictly inside a replaced or deleted run is clamped into the
   replacement (at the same distance, snapped back to a word start), which is
   monotone, so segments stay ordered and never overlap.
@@ -45,8 +46,9 @@ class Edit:
     old_end: int
     new_start: int
     new_end: int
-    #: An insertion that joins the text to its right rather than its left.
-    joins_right: bool = False
+    #: Where an insertion goes at its position: ``none`` (into no span that only
+    #: starts or ends there), ``left`` (the span ending there) or ``right``.
+    side: str = "none"
 
     @property
     def delta(self) -> int:
@@ -59,14 +61,15 @@ class Edit:
             self.old_end,
             self.new_start,
             self.new_end,
-            int(self.joins_right),
+            _SIDES.index(self.side),
             old[self.old_start : self.old_end],
             new[self.new_start : self.new_end],
         ]
 
     @classmethod
     def from_list(cls, values: Sequence[Any]) -> Edit:
-        return cls(int(values[0]), int(values[1]), int(values[2]), int(values[3]), bool(values[4]))
+        side = _SIDES[int(values[4])] if 0 <= int(values[4]) < len(_SIDES) else "none"
+        return cls(int(values[0]), int(values[1]), int(values[2]), int(values[3]), side)
 
 
 def _boundary(text: str, position: int) -> bool:
@@ -134,14 +137,15 @@ def apply_edits(old: str, new_parts: Sequence[tuple[Edit, str]]) -> str:
     return "".join(pieces)
 
 
-def joining_right(edits: Sequence[Edit], positions: set[int]) -> list[Edit]:
-    """``edits`` with each insertion at one of ``positions`` marked as joining the right."""
-    return [
-        Edit(e.old_start, e.old_end, e.new_start, e.new_end, True)
-        if e.old_start == e.old_end and e.old_start in positions
-        else e
-        for e in edits
-    ]
+def with_sides(edits: Sequence[Edit], left: set[int], right: set[int]) -> list[Edit]:
+    """``edits`` with each insertion at a position in ``right`` (first) or ``left`` given that side."""
+    out = []
+    for e in edits:
+        if e.old_start == e.old_end and (e.old_start in right or e.old_start in left):
+            side = "right" if e.old_start in right else "left"
+            e = Edit(e.old_start, e.old_end, e.new_start, e.new_end, side)
+        out.append(e)
+    return out
 
 
 class OffsetMap:
@@ -155,20 +159,24 @@ class OffsetMap:
         for e in self.edits:
             self._shift.append(self._shift[-1] + e.delta)
 
-    def position(self, b: int) -> tuple[int, bool]:
-        """Where old position ``b`` lands, and whether it was clamped (fell inside a changed run)."""
+    def position(self, b: int, *, end: bool = True) -> tuple[int, bool]:
+        """Where old position ``b`` lands, and whether it was clamped (fell inside a changed run).
+
+        ``end``: ``b`` ends a span (else it starts one), which decides where an
+        insertion at ``b`` on no segment boundary goes (outside the span).
+        """
         n = bisect_right(self._ends, b)  # edits ending at or before b
         if n < len(self.edits):
             e = self.edits[n]
             if e.old_start < b:  # strictly inside a deletion or replacement
                 return self._clamp(e, b), True
         shift = self._shift[n]
-        # An insertion at b that joins the right stays after b.
+        # An insertion at b that does not join the left stays after b.
         k = n - 1
-        while k >= 0 and self.edits[k].old_end == b and self.edits[k].old_start == b:
-            if self.edits[k].joins_right:
+        if k >= 0 and self.edits[k].old_start == self.edits[k].old_end == b:
+            side = self.edits[k].side
+            if side == "right" or (side == "none" and end):
                 shift -= self.edits[k].delta
-            k -= 1
         return b + shift, False
 
     def _clamp(self, e: Edit, b: int) -> int:
@@ -205,9 +213,20 @@ class OffsetMap:
         its ends did not), ``clamped`` or ``orphaned`` (every character
         deleted: it is kept on one character where its text was).
         """
-        new_start, a = self.position(start)
-        new_end, b = self.position(end)
+        edits = self.edits
+        if not edits or end < edits[0].old_start:
+            return start, end, EXACT  # before every change: the usual case, kept cheap
+        if start > edits[-1].old_end:
+            return start + self._shift[-1], end + self._shift[-1], EXACT
+        new_start, a = self.position(start, end=False)
+        new_end, b = self.position(end, end=True)
         clamped = a or b or self._lost(start, first=True) or self._lost(end - 1, first=False)
+        if clamped:  # a cut edge does not keep the white space the cut left
+            text = self.new_text
+            while new_end > new_start and text[new_end - 1].isspace():
+                new_end -= 1
+            while new_start < new_end and text[new_start].isspace():
+                new_start += 1
         if new_start >= new_end:
             inside = self._inside_edit(start, end)
             if inside is not None and inside.new_end > inside.new_start:
@@ -233,6 +252,9 @@ class OffsetMap:
                 break
             out.append(e)
         return out
+
+
+_SIDES = ("none", "left", "right")
 
 
 def inverse(edits: Sequence[Edit]) -> list[Edit]:

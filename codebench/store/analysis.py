@@ -232,11 +232,15 @@ class TextHits:
     marked: list[str]
 
 
-def index_transcript(db: Any, transcript_id: int, text: str | None = None) -> int:
+def index_transcript(
+    db: Any, transcript_id: int, text: str | None = None, only: Sequence[int] | None = None
+) -> int:
     """Add the segments of one transcript to ``segment_fts``; returns how many.
 
     Called by every writer of segments (:func:`codebench.store.transcripts.insert_segments`,
-    the merge's segment copy) right after it inserts them, in its transaction.
+    the merge's segment copy) right after it inserts them, in its transaction,
+    and by a text correction for the segments it moved or changed (``only``,
+    segment ids).
     """
     if text is None:
         row = db.execute("SELECT text FROM transcripts WHERE id = ?", [transcript_id]).fetchone()
@@ -245,6 +249,9 @@ def index_transcript(db: Any, transcript_id: int, text: str | None = None) -> in
         "SELECT id, ordinal, start_char, end_char, speaker FROM segments WHERE transcript_id = ?",
         [transcript_id],
     ).fetchall()
+    if only is not None:
+        wanted = set(only)
+        rows = [r for r in rows if r[0] in wanted]
     conn = db.conn if hasattr(db, "conn") else db
     # Called twice for one transcript, the rows are replaced, never doubled (rowid lookups).
     conn.executemany("DELETE FROM segment_fts WHERE rowid = ?", [(r[0],) for r in rows])

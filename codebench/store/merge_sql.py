@@ -396,11 +396,16 @@ def _new_event_ids(db: sqlite_utils.Database) -> Iterator[str]:
 
 
 def copy_events(
-    db: sqlite_utils.Database, coders: Mapping[int, int], transcripts: Mapping[int, int]
+    db: sqlite_utils.Database,
+    coders: Mapping[int, int],
+    transcripts: Mapping[int, int],
+    *,
+    skip_transcripts: Sequence[int] = (),
 ) -> int:
     """Append the source's events the target lacks (by GUID), in the source's log order; returns how many.
 
-    An event whose coder or transcript is not in the maps keeps NULL there.
+    An event whose coder or transcript is not in the maps keeps NULL there;
+    events of the source transcripts ``skip_transcripts`` are not copied.
     """
     tr = _Translations()
     tr.add("e", "coder_id", coders, optional=True)
@@ -412,9 +417,83 @@ def copy_events(
             INSERT INTO main.events (guid, at, coder_id, transcript_id, action, payload)
             SELECT e.guid, e.at, {tr.values["coder_id"]}, {tr.values["transcript_id"]}, e.action, e.payload
             FROM {new_ids} AS n CROSS JOIN {SOURCE}.events AS e {" ".join(tr.joins)}
-            WHERE e.id = n.id
+            WHERE e.id = n.id AND (e.transcript_id IS NULL
+                OR e.transcript_id NOT IN (SELECT value FROM json_each(?)))
             ORDER BY n.id
             """,
-            tr.params,
+            [*tr.params, json.dumps([int(i) for i in skip_transcripts])],
         )
         return _changes(db)
+
+
+def source_text(db: sqlite_utils.Database, transcript_id: int) -> str:
+    row = db.conn.execute(
+        f"SELECT text FROM {SOURCE}.transcripts WHERE id = ?", [transcript_id]
+    ).fetchone()
+    return row[0] if row else ""
+
+
+def source_codings(
+    db: sqlite_utils.Database, transcript_id: int
+) -> list[tuple[int, int, int, int, str]]:
+    """``(coder_id, code_id, start, end, created_at)`` of a source transcript's codings, in row order."""
+    return list(
+        db.conn.execute(
+            f"SELECT coder_id, code_id, start_char, end_char, created_at FROM {SOURCE}.codings"
+            " WHERE transcript_id = ? ORDER BY id",
+            [transcript_id],
+        )
+    )
+
+
+def count_codings_of(db: sqlite_utils.Database, transcript_ids: Sequence[int]) -> int:
+    """How many codings the source holds on these of its transcripts."""
+    if not transcript_ids:
+        return 0
+    return int(
+        db.conn.execute(
+            f"SELECT count(*) FROM {SOURCE}.codings WHERE transcript_id IN (SELECT value FROM json_each(?))",
+            [json.dumps([int(i) for i in transcript_ids])],
+        ).fetchone()[0]
+    )
+
+
+def memo_ids_of(db: sqlite_utils.Database, transcript_ids: Sequence[int]) -> set[int]:
+    """Ids of the source's memos on these transcripts (directly, or on their segments or codings)."""
+    if not transcript_ids:
+        return set()
+    ids = json.dumps([int(i) for i in transcript_ids])
+    return {
+        r[0]
+        for r in db.conn.execute(
+            f"SELECT m.id FROM {SOURCE}.memos AS m WHERE m.transcript_id IN (SELECT value FROM json_each(:t))"
+            f" OR m.segment_id IN (SELECT id FROM {SOURCE}.segments WHERE transcript_id IN (SELECT value FROM json_each(:t)))"
+            f" OR m.coding_id IN (SELECT id FROM {SOURCE}.codings WHERE transcript_id IN (SELECT value FROM json_each(:t)))",
+            {"t": ids},
+        )
+    }
+
+
+def copy_versions(
+    db: sqlite_utils.Database, source_id: int, target_id: int, coders: Mapping[int, int]
+) -> int:
+    """Copy a new transcript's kept versions from the source; returns how many.
+
+    Who made each is translated through ``coders``; ``after_event`` is 0,
+    since the source's event ids mean nothing here (events copied with the
+    transcript follow every version).
+    """
+    rows = db.conn.execute(
+        f"SELECT version, text, sha256, made_by, made_at, reason, edits FROM {SOURCE}.transcript_versions"
+        " WHERE transcript_id = ? ORDER BY version",
+        [source_id],
+    ).fetchall()
+    db.conn.executemany(
+        "INSERT INTO main.transcript_versions (transcript_id, version, text, sha256, made_by, made_at,"
+        " reason, edits, after_event) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+        [
+            (target_id, v, text, sha, coders.get(by) if by is not None else None, at, why, edits)
+            for v, text, sha, by, at, why, edits in rows
+        ],
+    )
+    return len(rows)

@@ -246,3 +246,32 @@ def versions_since(
             [transcript_id, event_id],
         )
     ]
+
+
+def later_versions(
+    db: sqlite_utils.Database, transcript_id: int, version: int
+) -> list[tuple[int, list[list[Any]], str]]:
+    """``(version, edits, text)`` of each version after ``version``, oldest first."""
+    return [
+        (r[0], json.loads(r[1]), r[2])
+        for r in db.execute(
+            "SELECT version, edits, text FROM transcript_versions WHERE transcript_id = ?"
+            " AND version > ? AND edits IS NOT NULL ORDER BY version",
+            [transcript_id, version],
+        )
+    ]
+
+
+def source_has_version(
+    db: sqlite_utils.Database, schema: str, transcript_id: int, sha256: str
+) -> bool:
+    """Whether the attached project ``schema`` kept a version of its transcript with this hash.
+
+    An attached file upgraded for a merge has the table, empty if it never
+    had a correction.
+    """
+    row = db.execute(
+        f"SELECT 1 FROM {schema}.transcript_versions WHERE transcript_id = ? AND sha256 = ?",
+        [transcript_id, sha256],
+    ).fetchone()
+    return row is not None

@@ -23,7 +23,8 @@ def segments_with_length(
 
     The same segments as :func:`codebench.store.transcripts.list_segments`;
     the length lets each coding action bounds-check its spans
-    without reading the text again (the text never changes).
+    without reading the text again (it changes only by a correction, after
+    which the session reads both again).
     """
     text = transcripts.transcript_text(db, transcript_id)
     return transcripts.segments_in(db, transcript_id, text), len(text)

@@ -199,11 +199,11 @@ def test_merged_events_keep_their_coder_and_transcript(team, alice) -> None:
 # --------------------------------------------------------------------- conflicts
 
 
-def test_same_transcript_name_with_different_text_is_refused(
+def test_same_transcript_name_with_different_text_is_left_out_and_the_rest_merged(
     team, alice, files, tmp_path: Path
 ) -> None:
     merge(team, [alice])
-    before = snapshot(team)
+    before = codings_by_coder(team)
     other = tmp_path / "other"
     other.mkdir()
     changed = other / "int1.txt"
@@ -213,30 +213,35 @@ def test_same_transcript_name_with_different_text_is_refused(
     )
     carol = tmp_path / "carol.db"
     with Project.init(carol, load_codebook(default_codebook_path())) as c:
-        c.import_files([changed])
+        c.import_files([changed, files[1]])
         c.code_segments("carol", "int1", [1], "04")
+        c.add_memo("carol", "on int1", transcript="int1")
+        c.set_status("carol", "int1", "done")
+        c.code_segments("carol", "int2", [1], "04")
+    text_before = team.text("int1")
 
     report = merge(team, [carol])
 
-    assert not report.ok
-    refusal = report.sources[0].refused
-    assert refusal is not None
-    assert (
-        "int1" in refusal
-        and "carol.db" in refusal
-        and "team.db" in refusal
-        and "different text" in refusal
-    )
-    assert snapshot(team) == before
-    assert "carol" not in {k.name for k in team.coders()}
+    assert report.ok
+    line = next(c for c in report.sources[0].conflicts if "different text" in c)
+    assert "int1" in line and "carol.db" in line and "not merged" in line
+    assert team.text("int1") == text_before
+    after = codings_by_coder(team)
+    # carol's int1 coding indexes another text: left out; her int2 coding is merged.
+    assert {t for _, t, _, _ in after["carol"]} == {"int2"}
+    assert {k: v for k, v in after.items() if k != "carol"} == before
+    assert not [m for m in team.memos() if m.text == "on int1"]
+    assert team.status("carol", "int1") == "not-started"
+    assert not team.db.execute(
+        "SELECT count(*) FROM events e JOIN coders k ON k.id = e.coder_id"
+        " WHERE k.name = 'carol' AND e.transcript_id = ?",
+        [team.transcript("int1").id],
+    ).fetchone()[0]
 
 
 def test_a_refused_source_does_not_stop_the_others(team, alice, bob, files, tmp_path: Path) -> None:
-    changed = tmp_path / "int1.txt"
-    changed.write_text(files[0].read_text(encoding="utf-8") + "Extra line.\n", encoding="utf-8")
     carol = tmp_path / "carol.db"
-    with Project.init(carol, load_codebook(default_codebook_path())) as c:
-        c.import_files([changed])
+    carol.write_text("not a project", encoding="utf-8")
 
     report = merge(team, [alice, carol, bob])
 

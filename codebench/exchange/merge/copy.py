@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from codebench.coding.correction import flag_for_review
 from codebench.exchange.merge.match import MergeContext
 from codebench.store import bulk, merge_sql
+from codebench.store import codings as coding_sql
 
 #: Status order for ties: a later entry is more advanced.
 STATUS_RANK = {"not-started": 0, "in-progress": 1, "done": 2}
@@ -28,9 +30,12 @@ def copy_codings(ctx: MergeContext) -> None:
     """Add the source's codings the target lacks; report codings the source's log removed but the target keeps."""
     removals = merge_sql.new_source_events(ctx.db, ["coding.remove"])
     total = bulk.count_rows(ctx.db, "codings", bulk.SOURCE)
-    added = merge_sql.copy_codings(ctx.db, ctx.coders, ctx.codes, ctx.transcripts)
+    same_text = {s: t for s, t in ctx.transcripts.items() if s not in ctx.remapped}
+    added = merge_sql.copy_codings(ctx.db, ctx.coders, ctx.codes, same_text)
+    added += _copy_remapped_codings(ctx)
+    left_out = merge_sql.count_codings_of(ctx.db, sorted(ctx.refused_transcripts))
     ctx.report.added["codings"] += added
-    ctx.report.unchanged["codings"] += total - added
+    ctx.report.unchanged["codings"] += total - added - left_out
     kept = _removed_in_source_but_kept(ctx, removals)
     if kept:
         ctx.report.conflicts.append(
@@ -44,6 +49,32 @@ def copy_codings(ctx: MergeContext) -> None:
             f"still here: {', '.join(transcripts)} (merge only adds; "
             "`codebench remove-transcript` removes them here if that is intended)"
         )
+
+
+def _copy_remapped_codings(ctx: MergeContext) -> int:
+    """Copy the codings of source transcripts that are older versions of one here, carried through
+    the corrections made here since; those that lost their words are flagged for review."""
+    added = 0
+    for source_id, chain in ctx.remapped.items():
+        text = merge_sql.source_text(ctx.db, source_id)
+        for coder, code, start, end, created in merge_sql.source_codings(ctx.db, source_id):
+            if coder not in ctx.coders or code not in ctx.codes:
+                continue
+            new_start, new_end, fate = chain.span(start, end)
+            coding_id = coding_sql.insert_coding(
+                ctx.db,
+                ctx.coders[coder],
+                ctx.codes[code],
+                chain.transcript_id,
+                new_start,
+                new_end,
+                created,
+            )
+            if coding_id is None:
+                continue
+            added += 1
+            flag_for_review(ctx.db, coding_id, fate, chain.current, text[start:end])
+    return added
 
 
 def _transcripts_removed_in_source_but_kept(ctx: MergeContext) -> list[str]:
@@ -98,6 +129,8 @@ def _removed_in_source_but_kept(ctx: MergeContext, removals: list[dict[str, Any]
             start, end = record.get("start"), record.get("end")
             if code is None or transcript is None or not _scalar(start) or not _scalar(end):
                 continue
+            if transcript not in ctx.transcripts or transcript in ctx.remapped:
+                continue  # left out, or its offsets index an older text
             source = (coder, code, transcript, start, end)
             target = (ctx.coders[coder], ctx.codes[code], ctx.transcripts[transcript], start, end)
             pairs.append((source, target))
@@ -139,6 +172,8 @@ def merge_statuses(ctx: MergeContext) -> None:
     for s in bulk.fetch_rows(
         ctx.db, "coder_status", bulk.SOURCE, order_by="coder_id, transcript_id"
     ):
+        if s["transcript_id"] not in ctx.transcripts:
+            continue  # a transcript left out (another text)
         key = (ctx.coders[s["coder_id"]], ctx.transcripts[s["transcript_id"]])
         here = target.get(key)
         values = {"status": s["status"], "updated_at": s["updated_at"]}
@@ -186,7 +221,10 @@ def merge_memos(ctx: MergeContext) -> None:
     report = ctx.report
     target = {m["guid"]: m for m in bulk.fetch_rows(ctx.db, "memos")}
     same = {_memo_content(m): m["guid"] for m in target.values()}
+    left_out = merge_sql.memo_ids_of(ctx.db, sorted(ctx.refused_transcripts))
     for s in bulk.fetch_rows(ctx.db, "memos", bulk.SOURCE, order_by="id"):
+        if s["id"] in left_out:
+            continue  # on a transcript left out (another text)
         here = target.get(s["guid"])
         if here is None:
             values = _memo_values(ctx, s)
@@ -259,12 +297,16 @@ def _memo_values(ctx: MergeContext, s: dict[str, Any]) -> dict[str, Any]:
     if s["coding_id"] is not None:
         key5 = merge_sql.coding_key(ctx.db, s["coding_id"], bulk.SOURCE)
         if key5 is not None:
+            start, end = key5[3], key5[4]
+            chain = ctx.remapped.get(key5[2])
+            if chain is not None:
+                start, end, _ = chain.span(start, end)
             mapped = (
                 ctx.coders[key5[0]],
                 ctx.codes[key5[1]],
                 ctx.transcripts[key5[2]],
-                key5[3],
-                key5[4],
+                start,
+                end,
             )
             values["coding_id"] = bulk.coding_id(ctx.db, mapped)
     return values
@@ -276,6 +318,9 @@ def _memo_values(ctx: MergeContext, s: dict[str, Any]) -> dict[str, Any]:
 def copy_events(ctx: MergeContext) -> None:
     """Append the source's events the target lacks (by GUID), in the source's log order."""
     total = bulk.count_rows(ctx.db, "events", bulk.SOURCE)
-    added = merge_sql.copy_events(ctx.db, ctx.coders, ctx.transcripts)
+    # Events of a transcript left out, or of an older version of one here, record
+    # offsets into another text: undoing them here would move the wrong words.
+    skipped = sorted(ctx.refused_transcripts | set(ctx.remapped))
+    added = merge_sql.copy_events(ctx.db, ctx.coders, ctx.transcripts, skip_transcripts=skipped)
     ctx.report.added["events"] += added
     ctx.report.unchanged["events"] += total - added

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codebench.coding.correction import VersionChain, chain_from
 from codebench.exchange.merge.report import MergeRefused, SourceReport
 from codebench.nesting import MAX_CODE_DEPTH, first_row_too_deep
 from codebench.store import bulk, merge_sql
 from codebench.store import codes as code_sql
+from codebench.store import versions as version_sql
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -43,6 +45,14 @@ class MergeContext:
     transcripts: dict[int, int] = field(default_factory=dict)
     #: Source transcript id → its name (for report lines).
     transcript_names: dict[int, str] = field(default_factory=dict)
+    #: Source transcript id → how its offsets reach the target's text, which is a
+    #: later (corrected) version of the source's.
+    remapped: dict[int, VersionChain] = field(default_factory=dict)
+    #: Source transcripts whose text is no version the target knows: their codings,
+    #: memos, statuses, attributes and events are not merged.
+    refused_transcripts: set[int] = field(default_factory=set)
+    #: Source transcript id → the new transcript here (their versions follow once coders are matched).
+    added_transcripts: dict[int, int] = field(default_factory=dict)
 
     @property
     def src_name(self) -> str:
@@ -59,8 +69,12 @@ class MergeContext:
 def match_transcripts(ctx: MergeContext) -> None:
     """Match transcripts by text hash and add the new ones with their segments.
 
-    Runs first: a transcript named as one in the target but with other text
-    refuses the whole file (its codings would land at shifted offsets).
+    A source transcript whose text is an older version of one here (it was
+    corrected here since) is matched to it, and its codings are carried
+    through the corrections. One named as (or with the GUID of) one here but
+    with text that is no kept version of it is left out with its codings,
+    memos, statuses and events (they index another text), and the rest of the
+    file is merged.
     """
     report = ctx.report
     outside = merge_sql.spans_outside_text(ctx.db)
@@ -76,7 +90,7 @@ def match_transcripts(ctx: MergeContext) -> None:
     by_sha = {t["sha256"]: t for t in target}
     by_name = {t["name"]: t for t in target}
     by_guid = {t["guid"]: t for t in target}
-    refusals, to_add = [], []
+    to_add = []
     for s in source:
         ctx.transcript_names[s["id"]] = s["name"]
         here = by_sha.get(s["sha256"])
@@ -91,25 +105,41 @@ def match_transcripts(ctx: MergeContext) -> None:
                     f"transcript {here['name']!r} has another GUID in {ctx.src_name} (same text); matched by text"
                 )
             continue
+        chain = chain_from(ctx.db, s["sha256"])
+        if chain is not None:
+            ctx.transcripts[s["id"]] = chain.transcript_id
+            ctx.remapped[s["id"]] = chain
+            here_name = next(t["name"] for t in target if t["id"] == chain.transcript_id)
+            report.notes.append(
+                f"transcript {s['name']!r} in {ctx.src_name} is version {chain.version} of "
+                f"{here_name!r} here (corrected since, now version {chain.current}); its codings "
+                "were carried through the corrections"
+            )
+            continue
         clash = by_name.get(s["name"]) or by_guid.get(s["guid"])
         if clash is not None:
-            refusals.append(
-                f"transcript {s['name']!r} in {ctx.path} has different text from {clash['name']!r} in "
-                f"{ctx.tgt_name} (sha256 {s['sha256'][:12]}… vs {clash['sha256'][:12]}…)"
+            ctx.refused_transcripts.add(s["id"])
+            newer = version_sql.source_has_version(ctx.db, bulk.SOURCE, s["id"], clash["sha256"])
+            why = (
+                f"it was corrected in {ctx.src_name} after this text; merge the other way round,"
+                " or make the same correction here first"
+                if newer
+                else "neither text is a kept version of the other"
+            )
+            report.conflicts.append(
+                f"transcript {s['name']!r} in {ctx.src_name} has different text from "
+                f"{clash['name']!r} here (sha256 {s['sha256'][:12]}… vs {clash['sha256'][:12]}…): {why}."
+                " Its codings, memos, statuses and events were not merged (they index another text);"
+                " the rest of the file was"
             )
             continue
         to_add.append(s)
-    if refusals:
-        raise MergeRefused(
-            "; ".join(refusals)
-            + ". Codings index the text, so they would land at shifted offsets. Import the same file in both"
-            " projects (or rename one transcript) and merge again."
-        )
     _compare_segmentation(ctx, source)
     report.unchanged["transcripts"] += len(source) - len(to_add)
     for s in to_add:
         new_id = merge_sql.copy_transcript(ctx.db, s["id"])
         ctx.transcripts[s["id"]] = new_id
+        ctx.added_transcripts[s["id"]] = new_id
         report.added["segments"] += merge_sql.copy_segments(ctx.db, s["id"], new_id)
         report.added["transcripts"] += 1
         report.added_names.setdefault("transcripts", []).append(s["name"])
@@ -120,7 +150,8 @@ def _compare_segmentation(ctx: MergeContext, source: list[dict[str, Any]]) -> No
 
     Reads both sides' segment bounds in one query each (not two per transcript).
     """
-    matched = [s for s in source if s["id"] in ctx.transcripts]
+    # A corrected transcript's segments moved with its text: not comparable.
+    matched = [s for s in source if s["id"] in ctx.transcripts and s["id"] not in ctx.remapped]
     mine_all = merge_sql.segment_bounds(ctx.db, [ctx.transcripts[s["id"]] for s in matched])
     theirs_all = merge_sql.segment_bounds(ctx.db, [s["id"] for s in matched], bulk.SOURCE)
     segments_here = 0
@@ -278,6 +309,8 @@ def merge_attributes(ctx: MergeContext) -> None:
     }
     rows = []
     for a in bulk.fetch_rows(ctx.db, "attributes", bulk.SOURCE, order_by="transcript_id, key"):
+        if a["transcript_id"] not in ctx.transcripts:
+            continue  # a transcript left out (another text)
         t_id = ctx.transcripts[a["transcript_id"]]
         value = target.get((t_id, a["key"]))
         if value is None:
@@ -295,6 +328,13 @@ def merge_attributes(ctx: MergeContext) -> None:
 
 
 # --------------------------------------------------------------------- integrity
+
+
+def copy_versions(ctx: MergeContext) -> None:
+    """Bring the kept versions of each transcript added from the source, so a later merge of a
+    file holding one of its earlier texts can be carried onto it."""
+    for source_id, target_id in ctx.added_transcripts.items():
+        merge_sql.copy_versions(ctx.db, source_id, target_id, ctx.coders)
 
 
 def check_maps(ctx: MergeContext) -> None:

@@ -61,6 +61,7 @@ from codebench.exchange.merge.copy import (
 from codebench.exchange.merge.match import (
     MergeContext,
     check_maps,
+    copy_versions,
     match_coders,
     match_codes,
     match_transcripts,
@@ -162,6 +163,7 @@ def _merge_source(ctx: MergeContext) -> None:
     match_codes(ctx)
     merge_attributes(ctx)
     check_maps(ctx)  # stands in for per-row foreign-key checks, which are off
+    copy_versions(ctx)
     copy_codings(ctx)
     merge_statuses(ctx)
     merge_memos(ctx)

@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from codebench.coding.correction import VersionChain, chain_from, flag_for_review
 from codebench.exchange.qdpx.codebook import InterchangeError, merge_codes
 from codebench.exchange.qdpx.design_note import STATUSES as STATUS_VALUES
 from codebench.exchange.qdpx.design_note import parse_design_note
 from codebench.ids import now
 from codebench.ids import stable_guid as codebench_guid
+from codebench.safety import safe_text
 from codebench.store import assignments as assignment_sql
 from codebench.store import coders as coder_sql
+from codebench.store import codings as coding_sql
 from codebench.store import events as event_sql
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
@@ -111,6 +114,11 @@ class ProjectImporter:
         #: Where selections and codings landed, for notes (filled only when the file has notes).
         self.selections: dict[str, CodingTarget] = {}
         self.coding_keys: dict[str, tuple[int, int, int, int, int]] = {}
+        #: Source GUID → how its offsets reach the text here, when the file holds an
+        #: older version of a transcript corrected here since.
+        self.chains: dict[str, VersionChain] = {}
+        #: Codings carried into a corrected text that lost their words: key → (fate, version, was).
+        self.review: dict[tuple[int, int, int, int, int], tuple[str, int, str]] = {}
         self._fallback: int | None = None
 
     def run(self, plans: list[SourcePlan], fresh: dict[str, SourcePlan]) -> None:
@@ -206,6 +214,17 @@ class ProjectImporter:
                 self.transcripts[source.guid] = existing.id
                 if existing.id not in self.new_transcripts:
                     self.report.transcripts_reused.append(existing.name)
+                continue
+            chain = chain_from(self.db, plan.sha256)
+            if chain is not None:
+                here = transcript_sql.find_transcript(self.db, "id", chain.transcript_id)
+                self.transcripts[source.guid] = chain.transcript_id
+                self.chains[source.guid] = chain
+                self.report.warnings.append(
+                    f"text source {source.name!r} is version {chain.version} of transcript "
+                    f"{here.name if here else source.name!r} here (corrected since, now version "
+                    f"{chain.current}); its codings were carried through the corrections"
+                )
                 continue
             segments = fresh[plan.sha256].segments or []
             guid, name = source.guid, source.name
@@ -332,6 +351,14 @@ class ProjectImporter:
             )
         if batch:
             self.report.codings_added += refi_sql.insert_codings(self.db, batch)
+        for (coder_id, code_id, transcript_id, start, end), (
+            fate,
+            version,
+            was,
+        ) in self.review.items():
+            found = coding_sql.find_coding(self.db, coder_id, code_id, transcript_id, start, end)
+            if found is not None:
+                flag_for_review(self.db, found.id, fate, version, was)
 
     def _plan_codings(self) -> dict[tuple[int, int], dict[tuple[int, int, int], str | None]]:
         """``{(coder, transcript): {(code, start, end): created}}``, first coding of a
@@ -364,6 +391,11 @@ class ProjectImporter:
                 no_text += len(selection.codings)
                 continue
             start, end = selection.start, selection.end
+            chain = self.chains.get(selection.source_guid)
+            fate, was = "", ""
+            if chain is not None and start < end:
+                was = self._source_text(selection.source_guid)[start:end]
+                start, end, fate = chain.span(start, end)
             target = CodingTarget(transcript_id, start, end) if track else None
             if target is not None:
                 self.selections[selection.guid] = target
@@ -382,6 +414,9 @@ class ProjectImporter:
                 spans = planned[(coder_id, transcript_id)]
                 if (code_id, start, end) not in spans:
                     spans[(code_id, start, end)] = stamps(coding.created)
+                if chain is not None and fate:
+                    key = (coder_id, code_id, transcript_id, start, end)
+                    self.review.setdefault(key, (fate, chain.current, was))
         if no_text:
             self.report.skipped.append(
                 f"{no_text} coding(s) on text sources without text not imported"
@@ -391,6 +426,10 @@ class ProjectImporter:
                 f"{empty} coding(s) of empty selections (start = end) not imported"
             )
         return planned
+
+    def _source_text(self, guid: str) -> str:
+        source = next((s for s in self.refi.sources if s.guid == guid), None)
+        return safe_text(source.normalized_text or "") if source is not None else ""
 
     # -- memos -----------------------------------------------------------------------------------------
     def import_memos(self) -> None:

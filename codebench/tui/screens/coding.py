@@ -30,6 +30,7 @@ from codebench.tui.literal import literal
 from codebench.tui.modals.code_picker import CodePickerModal
 from codebench.tui.modals.confirm import ConfirmModal
 from codebench.tui.modals.memo import MemoModal
+from codebench.tui.modals.segment_text import SegmentTextModal
 from codebench.tui.widgets.codebook_tree import CodebookTree, CodeDetail
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.status_bar import StatusBar
@@ -109,6 +110,8 @@ class CodingScreen(Screen[None]):
         Binding(
             "g", "goto_code", "Jump to next segment with a code", show=False, id="coding.goto_code"
         ),
+        Binding("E", "edit_text", "Fix text", id="coding.edit_text"),
+        Binding("R", "next_review", "Next coding to review", show=False, id="coding.next_review"),
         Binding("D", "toggle_done", "Done", id="coding.done"),
         Binding("s", "toggle_sidebar", "Codebook", id="coding.sidebar"),
         Binding(
@@ -277,6 +280,7 @@ class CodingScreen(Screen[None]):
             return False
         self._sync_error = ""
         if changed:
+            self._lay_out_if_text_changed()
             self.codebook_tree.rebuild()
             self.view.refresh_all()
             self._show_detail()
@@ -342,7 +346,8 @@ class CodingScreen(Screen[None]):
     def _done(self, outcome: Outcome, codes: list[Code] | None = None) -> None:
         """Redraw after an action and report it."""
         self._wrote = True
-        if outcome.codebook:
+        self._lay_out_if_text_changed()
+        if outcome.codebook or outcome.text:
             self.codebook_tree.rebuild()
             self.view.refresh_all()
         else:
@@ -354,6 +359,15 @@ class CodingScreen(Screen[None]):
         if not outcome.ok and outcome.message:
             self.notify(outcome.message, severity="warning", timeout=2)
         self.update_status()
+
+    def _lay_out_if_text_changed(self) -> None:
+        """Wrap the segments again when their text changed (a correction, its undo, another window's)."""
+        if self.session.text_changed:
+            self.session.text_changed = False
+            self._match_cache = ("", [])
+            self.view.relayout()
+            self.view.refresh_all()
+            self.call_after_refresh(self.view.scroll_to_cursor)
 
     @on(TranscriptView.CursorMoved)
     def _cursor_moved(self, event: TranscriptView.CursorMoved) -> None:
@@ -550,6 +564,42 @@ class CodingScreen(Screen[None]):
         outcome = self.session.save_memo(index, text, code)
         self.view.refresh_all()
         self._done(outcome)
+
+    # ------------------------------------------------------------------ correcting the text
+    def action_edit_text(self) -> None:
+        """Correct the cursor segment's text in a dialog; codings move with their words."""
+        if not self.session.segments:
+            return
+        self.sync()
+        view = self.view
+        if view.visual is not None:
+            view.exit_visual()
+        index = view.cursor
+        seg = self.session.segments[index]
+        self.app.push_screen(
+            SegmentTextModal(f"Correct the text of segment {seg.ordinal}", seg.text),
+            lambda text: self._save_text(index, text),
+        )
+
+    @report_errors
+    def _save_text(self, index: int, text: str | None) -> None:
+        if text is None:
+            return
+        self.sync()
+        self._done(self.session.correct_segment(index, text))
+
+    @report_errors
+    def action_next_review(self) -> None:
+        """Go to the next coding a correction left for review (marking the one shown reviewed)."""
+        self.sync()
+        index, message, detail = self.session.next_review(self.view.cursor)
+        if index is None:
+            self.notify(message, timeout=2)
+        else:
+            self.view.move_to(index)
+            self.notify(detail, title="Coding to review", timeout=8)
+        self.last_message = message
+        self.update_status()
 
     # ------------------------------------------------------------------ finding
     def action_search(self) -> None:
