@@ -13,85 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from codebench.team.hub_schema import SCHEMA
+from codebench.team.hub_schema import COLUMNS, KEY_LENGTH, SCHEMA
 
 if TYPE_CHECKING:
     import psycopg
 
 S = SCHEMA
 
-#: Columns of each shared table as a record carries them, key columns first.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "coders": ("guid", "name", "kind"),
-    "codes": (
-        "guid",
-        "parent_guid",
-        "position",
-        "number",
-        "name",
-        "description",
-        "inclusion",
-        "exclusion",
-        "example",
-        "colour",
-        "shortcut",
-        "archived",
-    ),
-    "transcripts": (
-        "guid",
-        "name",
-        "text",
-        "sha256",
-        "source_name",
-        "source_format",
-        "language",
-        "unit",
-        "imported_at",
-        "segments",
-        "attributes",
-    ),
-    "assignments": (
-        "coder_guid",
-        "transcript_guid",
-        "range_key",
-        "first_segment",
-        "last_segment",
-        "assigned_by",
-        "assigned_at",
-    ),
-    "releases": ("transcript_guid", "round"),
-    "codings": (
-        "coder_guid",
-        "code_guid",
-        "transcript_guid",
-        "start_char",
-        "end_char",
-        "created_at",
-    ),
-    "memos": (
-        "guid",
-        "author_guid",
-        "transcript_guid",
-        "segment_ordinal",
-        "code_guid",
-        "coding_key",
-        "text",
-        "created_at",
-        "updated_at",
-    ),
-    "statuses": ("coder_guid", "transcript_guid", "status", "updated_at"),
-}
-#: How many leading columns of :data:`COLUMNS` make the primary key.
-KEY_LENGTH = {
-    "coders": 1,
-    "codes": 1,
-    "transcripts": 1,
-    "assignments": 3,
-    "releases": 1,
-    "codings": 5,
-    "memos": 1,
-    "statuses": 2,
-}
 _TYPES = {
     "position": "integer",
     "first_segment": "integer",
