@@ -142,8 +142,8 @@ def _key_text(key: Sequence[Any]) -> str:
 
 
 def _digest(record: Sequence[Any]) -> str:
-    encoded = json.dumps(list(record), sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha1(encoded.encode("utf-8")).hexdigest()
+    """A fingerprint of a record's content (``repr`` of plain values read in a fixed order)."""
+    return hashlib.sha1(repr(tuple(record)).encode("utf-8")).hexdigest()
 
 
 def _records(project: Project, table: str, role: str, owned: list[str]) -> list[tuple[Any, ...]]:
@@ -217,20 +217,20 @@ def team_url(project: Project) -> str:
 def sync(project: Project, *, passfile: Path | None = None) -> SyncResult:
     """Push this copy's changes, then pull what the role may see. Raises :class:`SyncOffline`."""
     url = team_url(project)
-    changes = outbox(project)
-    count = sum(c.count for c in changes.values())
     try:
         conn = connect(url, passfile=passfile)
     except HubOffline as error:
+        count = waiting(project)
         raise SyncOffline(
             f"offline — {count} change{'s' if count != 1 else ''} waiting ({error})", count
         ) from None
     psycopg = load_psycopg()
     try:
         with conn:
-            return _sync_on(project, conn, url, changes)
+            return _sync_on(project, conn, url)
     except psycopg.OperationalError as error:
         # The server went away mid-sync: the hub rolled back, nothing was noted here.
+        count = waiting(project)
         raise SyncOffline(
             f"offline — {count} change{'s' if count != 1 else ''} waiting "
             f"({redact(url)}: connection lost: {str(error).strip().splitlines()[0] if str(error).strip() else 'closed'})",
@@ -238,9 +238,7 @@ def sync(project: Project, *, passfile: Path | None = None) -> SyncResult:
         ) from None
 
 
-def _sync_on(
-    project: Project, conn: psycopg.Connection[Any], url: str, changes: dict[str, TableChanges]
-) -> SyncResult:
+def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncResult:
     where = redact(url)
     check_version(conn, where)
     login, is_lead, coder_name = hub_sql.whoami(conn)
@@ -254,7 +252,7 @@ def _sync_on(
     if owned != json.loads(project.setting(OWNED) or "[]"):
         with project.transaction():
             settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
-        changes = outbox(project)
+    changes = outbox(project)
     result = SyncResult()
     _push(project, conn, changes, result, is_lead)
     _pull(project, conn, result, owned, is_lead, cloning=False)
