@@ -82,10 +82,10 @@ def init_cmd(url: str) -> None:
     Example:
       codebench server init postgresql://codebench@127.0.0.1:5433/codebench
     """
-    from codebench.team.connect import connect, redact
+    from codebench.team.connect import connect, redact, translated
     from codebench.team.hub_schema import migrate
 
-    with connect(url) as conn:
+    with connect(url) as conn, translated(redact(url)):
         before, after = migrate(conn, redact(url))
     if before == after:
         say(f"{redact(url)}: hub schema already at version {after}")

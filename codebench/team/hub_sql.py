@@ -64,7 +64,7 @@ def member_statements(
     verifier: str,
     is_lead: bool,
 ) -> list[Any]:
-    """The statements that make one person a member: role, group, CONNECT, members row."""
+    """The statements that make one person a member: role, group, timeout, CONNECT, members row."""
     from psycopg import sql
 
     database = conn.execute("SELECT current_database()").fetchone()
@@ -73,6 +73,8 @@ def member_statements(
         sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
             role, sql.Literal(verifier), sql.Identifier(group)
         ),
+        # A laptop that sleeps mid-push must not hold the hub's change lock for long.
+        sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(role),
         sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
             sql.Identifier(str(database[0]) if database else ""), role
         ),
@@ -183,14 +185,24 @@ def lock_changes(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOCK])
 
 
+#: The column naming whose work a row of a coder table is.
+WHOSE = {"codings": "coder_guid", "memos": "author_guid", "statuses": "coder_guid"}
+
+
 def changes_since(
-    conn: psycopg.Connection[Any], table: str, seq: int
+    conn: psycopg.Connection[Any], table: str, seq: int, *, not_of: Sequence[str] = ()
 ) -> list[tuple[int, bool, tuple[Any, ...]]]:
-    """``(seq, deleted, record)`` of every row of ``table`` this role sees with a later ``seq``."""
+    """``(seq, deleted, record)`` of every row of ``table`` this role sees with a later ``seq``.
+
+    ``not_of``: coder GUIDs whose rows to leave out (the puller's own, which it already has).
+    """
     cols = ", ".join(COLUMNS[table])
-    rows = conn.execute(
-        f"SELECT seq, deleted, {cols} FROM {S}.{table} WHERE seq > %s ORDER BY seq", [seq]
-    ).fetchall()
+    sql = f"SELECT seq, deleted, {cols} FROM {S}.{table} WHERE seq > %s"
+    params: list[Any] = [seq]
+    if not_of and table in WHOSE:
+        sql += f" AND ({WHOSE[table]} IS NULL OR {WHOSE[table]} <> ALL(%s))"
+        params.append(list(not_of))
+    rows = conn.execute(sql + " ORDER BY seq", params).fetchall()
     return [(int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows]
 
 

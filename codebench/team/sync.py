@@ -31,7 +31,7 @@ from codebench.store import settings as settings_sql
 from codebench.store import sync_sql
 from codebench.store.transcripts import delete_transcript, segment_id_at
 from codebench.team import hub_sql
-from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact
+from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact, translated
 from codebench.team.hub_schema import check_version
 
 if TYPE_CHECKING:
@@ -218,23 +218,13 @@ def sync(project: Project, *, passfile: Path | None = None) -> SyncResult:
     """Push this copy's changes, then pull what the role may see. Raises :class:`SyncOffline`."""
     url = team_url(project)
     try:
-        conn = connect(url, passfile=passfile)
+        with connect(url, passfile=passfile) as conn, translated(redact(url)):
+            return _sync_on(project, conn, url)
     except HubOffline as error:
+        # Nothing reached the hub (or it rolled back); nothing was noted here.
         count = waiting(project)
         raise SyncOffline(
             f"offline — {count} change{'s' if count != 1 else ''} waiting ({error})", count
-        ) from None
-    psycopg = load_psycopg()
-    try:
-        with conn:
-            return _sync_on(project, conn, url)
-    except psycopg.OperationalError as error:
-        # The server went away mid-sync: the hub rolled back, nothing was noted here.
-        count = waiting(project)
-        raise SyncOffline(
-            f"offline — {count} change{'s' if count != 1 else ''} waiting "
-            f"({redact(url)}: connection lost: {str(error).strip().splitlines()[0] if str(error).strip() else 'closed'})",
-            count,
         ) from None
 
 
@@ -339,7 +329,18 @@ def _pull(
     conn.read_only = True
     try:
         with conn.transaction():
-            rows = {table: hub_sql.changes_since(conn, table, last) for table in PULL_ORDER}
+            skip = (
+                set()
+                if cloning or not is_lead
+                else {"coders", "codes", "transcripts", "assignments"}
+            )
+            not_of = [] if cloning else owned
+            rows = {
+                table: []
+                if table in skip
+                else hub_sql.changes_since(conn, table, last, not_of=not_of)
+                for table in PULL_ORDER
+            }
             released = [r[2][0] for r in rows["releases"] if not r[1]]
             for table in CODER_KINDS:
                 extra = hub_sql.rows_of_transcripts(conn, table, released)
@@ -350,7 +351,6 @@ def _pull(
         conn.isolation_level = None
         conn.read_only = None
     newest = max([last, *(r[0] for table_rows in rows.values() for r in table_rows)])
-    skip = set() if cloning or not is_lead else {"coders", "codes", "transcripts", "assignments"}
     mine = set(owned)
     with project.transaction():
         applied = _apply(project, rows, skip, mine, cloning=cloning)
@@ -502,7 +502,7 @@ def publish(project: Project, url: str, *, passfile: Path | None = None) -> Sync
     clean = redact(url)
     if stored is not None and stored != clean:
         raise CodebenchError(f"{project.path}: already a team copy of {stored}")
-    with connect(url, passfile=passfile) as conn:
+    with connect(url, passfile=passfile) as conn, translated(clean):
         check_version(conn, clean)
         login, is_lead, _coder = hub_sql.whoami(conn)
         if not is_lead:
@@ -536,7 +536,7 @@ def clone(
     for extra in ("", "-wal", "-shm"):
         Path(str(building) + extra).unlink(missing_ok=True)
     try:
-        with connect(url, passfile=passfile) as conn:
+        with connect(url, passfile=passfile) as conn, translated(clean):
             check_version(conn, clean)
             login, is_lead, coder_name = hub_sql.whoami(conn)
             if coder_name is None:
@@ -602,7 +602,7 @@ class Progress:
 def progress(project: Project, *, passfile: Path | None = None) -> list[Progress]:
     """Progress per coder × assigned transcript, with each coder's last sync (the lead sees all)."""
     url = team_url(project)
-    with connect(url, passfile=passfile) as conn:
+    with connect(url, passfile=passfile) as conn, translated(redact(url)):
         check_version(conn, redact(url))
         with conn.transaction():
             syncs = hub_sql.last_syncs(conn)
@@ -627,7 +627,7 @@ def release(
         raise CodebenchError(f"{project.path}: only the lead's copy releases transcripts")
     chosen = [project.transcript(name) for name in transcripts] or project.transcripts()
     url = team_url(project)
-    with connect(url, passfile=passfile) as conn:
+    with connect(url, passfile=passfile) as conn, translated(redact(url)):
         check_version(conn, redact(url))
         with conn.transaction():
             hub_sql.upsert(conn, "releases", [(t.guid, round_label) for t in chosen])

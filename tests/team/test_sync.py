@@ -257,3 +257,11 @@ def test_team_status_shows_progress_and_last_sync_per_coder(team) -> None:
     assert rows["bob"]["codings"] == 0 and rows["bob"]["status"] == "not-started"
     assert rows["alice"]["last sync"] != "never"
     assert rows["bob"]["last sync"] != "never"  # bob's clone counts as his first sync
+
+
+def test_a_server_refusal_is_one_line_not_a_traceback(team) -> None:
+    out = CliRunner().invoke(cli, ["server", "init", team.hub.url("alice")])
+    assert out.exit_code == 1
+    assert "refused by the server" in out.output and "Traceback" not in out.output
+    assert team.hub.passwords["alice"] not in out.output
+    assert len(out.output.strip().splitlines()) == 1
