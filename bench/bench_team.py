@@ -238,12 +238,12 @@ def _copy_baseline(url: str, passfile: Path, rows: list[tuple]) -> float:
             " start_char integer, end_char integer, created_at text)"
         )
         started = time.perf_counter()
-        with conn.transaction():
-            with conn.cursor().copy("COPY public.copy_baseline FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(
-                        (f"{r[0]:036d}", f"{r[1]:036d}", f"{r[2]:036d}", r[3], r[4], r[5])
-                    )
+        with (
+            conn.transaction(),
+            conn.cursor().copy("COPY public.copy_baseline FROM STDIN") as copy,
+        ):
+            for r in rows:
+                copy.write_row((f"{r[0]:036d}", f"{r[1]:036d}", f"{r[2]:036d}", r[3], r[4], r[5]))
         took = time.perf_counter() - started
         conn.execute("DROP TABLE public.copy_baseline")
     return took
