@@ -141,9 +141,12 @@ def _key_text(key: Sequence[Any]) -> str:
     return "\x1f".join("" if v is None else str(v) for v in key)
 
 
-def _digest(record: Sequence[Any]) -> str:
-    """A fingerprint of a record's content (``repr`` of plain values read in a fixed order)."""
-    return hashlib.sha1(repr(tuple(record)).encode("utf-8")).hexdigest()
+def _digest(table: str, record: Sequence[Any]) -> str:
+    """A fingerprint of a record's content beyond its key: short content as it is, long hashed."""
+    payload = repr(tuple(record[hub_sql.KEY_LENGTH[table] :]))
+    if len(payload) <= 64:
+        return payload
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
 def _records(project: Project, table: str, role: str, owned: list[str]) -> list[tuple[Any, ...]]:
@@ -170,7 +173,7 @@ def outbox(project: Project) -> dict[str, TableChanges]:
         before = sync_sql.pushed(project.db, table)
         current: dict[str, tuple[tuple[Any, ...], str]] = {}
         for record in _records(project, table, role, owned):
-            current[_key_text(_key(table, record))] = (record, _digest(record))
+            current[_key_text(_key(table, record))] = (record, _digest(table, record))
         change = TableChanges()
         for key, (record, digest) in current.items():
             if before.get(key) != digest:
@@ -571,7 +574,7 @@ def clone(
                     # What came down is what the hub holds: nothing of it is to be pushed.
                     for table in LEAD_KINDS if is_lead else CODER_KINDS:
                         sent = {
-                            _key_text(_key(table, r)): _digest(r)
+                            _key_text(_key(table, r)): _digest(table, r)
                             for r in _records(project, table, "lead" if is_lead else "coder", owned)
                         }
                         sync_sql.record_pushed(project.db, table, sent, [])
