@@ -149,15 +149,15 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 CREATE TABLE {SCHEMA}.coders (
-    guid text PRIMARY KEY,
+    guid text COLLATE "C" PRIMARY KEY,
     name text NOT NULL UNIQUE CHECK (length(btrim(name)) > 0),
     kind text NOT NULL DEFAULT 'human' CHECK (kind IN ('human', 'consensus')),
     seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false
 );
 CREATE TABLE {SCHEMA}.codes (
-    guid text PRIMARY KEY,
-    parent_guid text,
+    guid text COLLATE "C" PRIMARY KEY,
+    parent_guid text COLLATE "C",
     position integer NOT NULL DEFAULT 0,
     number text,
     name text NOT NULL CHECK (length(btrim(name)) > 0),
@@ -171,10 +171,12 @@ CREATE TABLE {SCHEMA}.codes (
     seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false
 );
+-- GUIDs compare byte by byte (COLLATE "C"): they are ASCII, and the primary keys of
+-- the big tables are mostly GUIDs, so this makes every insert's index search cheaper.
 -- Segments and attributes travel with their transcript (as JSON arrays and
 -- objects): the lead changes them together, and a copy replaces them together.
 CREATE TABLE {SCHEMA}.transcripts (
-    guid text PRIMARY KEY,
+    guid text COLLATE "C" PRIMARY KEY,
     name text NOT NULL UNIQUE,
     text text NOT NULL,
     sha256 text NOT NULL,
@@ -190,8 +192,8 @@ CREATE TABLE {SCHEMA}.transcripts (
 );
 -- range_key: '' for the whole transcript, else 'first-last' (segment ordinals).
 CREATE TABLE {SCHEMA}.assignments (
-    coder_guid text NOT NULL,
-    transcript_guid text NOT NULL,
+    coder_guid text COLLATE "C" NOT NULL,
+    transcript_guid text COLLATE "C" NOT NULL,
     range_key text NOT NULL,
     first_segment integer,
     last_segment integer,
@@ -202,7 +204,7 @@ CREATE TABLE {SCHEMA}.assignments (
     PRIMARY KEY (coder_guid, transcript_guid, range_key)
 );
 CREATE TABLE {SCHEMA}.releases (
-    transcript_guid text PRIMARY KEY,
+    transcript_guid text COLLATE "C" PRIMARY KEY,
     round text NOT NULL DEFAULT '',
     released_by text NOT NULL DEFAULT current_user,
     released_at timestamptz NOT NULL DEFAULT now(),
@@ -211,9 +213,9 @@ CREATE TABLE {SCHEMA}.releases (
 );
 CREATE TABLE {SCHEMA}.codings (
     owner text NOT NULL DEFAULT current_user,
-    coder_guid text NOT NULL,
-    code_guid text NOT NULL,
-    transcript_guid text NOT NULL,
+    coder_guid text COLLATE "C" NOT NULL,
+    code_guid text COLLATE "C" NOT NULL,
+    transcript_guid text COLLATE "C" NOT NULL,
     start_char integer NOT NULL,
     end_char integer NOT NULL CHECK (start_char < end_char),
     created_at text NOT NULL,
@@ -224,12 +226,12 @@ CREATE TABLE {SCHEMA}.codings (
 -- A memo's anchor: a transcript, one of its segments (by ordinal), a code, or a
 -- coding (coding_key: code GUID, start and end, of the author's coding).
 CREATE TABLE {SCHEMA}.memos (
-    guid text PRIMARY KEY,
+    guid text COLLATE "C" PRIMARY KEY,
     owner text NOT NULL DEFAULT current_user,
-    author_guid text,
-    transcript_guid text,
+    author_guid text COLLATE "C",
+    transcript_guid text COLLATE "C",
     segment_ordinal integer,
-    code_guid text,
+    code_guid text COLLATE "C",
     coding_key text,
     text text NOT NULL,
     created_at text NOT NULL,
@@ -239,8 +241,8 @@ CREATE TABLE {SCHEMA}.memos (
 );
 CREATE TABLE {SCHEMA}.statuses (
     owner text NOT NULL DEFAULT current_user,
-    coder_guid text NOT NULL,
-    transcript_guid text NOT NULL,
+    coder_guid text COLLATE "C" NOT NULL,
+    transcript_guid text COLLATE "C" NOT NULL,
     status text NOT NULL CHECK (status IN ('not-started', 'in-progress', 'done')),
     updated_at text NOT NULL,
     seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
