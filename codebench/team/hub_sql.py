@@ -248,10 +248,10 @@ def progress(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str, int, st
 
 
 def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
-    """``{coder name: time of the last sync (UTC, ISO)}`` per member who has synced."""
+    """``{coder name: time of the last sync (UTC, to the minute)}`` per member who has synced."""
     rows = conn.execute(
         f"""
-        SELECT m.coder_name, to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        SELECT m.coder_name, to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"')
         FROM {S}.sync_log l JOIN {S}.members m ON m.role_name = l.role_name
         GROUP BY m.coder_name
         """

@@ -127,7 +127,8 @@ def describe(result: SyncResult) -> str:
             + listing(result.held_back)
             + " (their code or transcript is not on the hub)"
         )
-    return "; ".join(parts) or "nothing to sync: up to date"
+    line = "; ".join(parts) or "nothing to sync: up to date"
+    return " ".join([line, *result.notes])
 
 
 # ----------------------------------------------------------------- the outbox
@@ -517,7 +518,16 @@ def publish(project: Project, url: str, *, passfile: Path | None = None) -> Sync
         with project.transaction():
             for key, value in ((URL, clean), (ROLE, "lead"), (LOGIN, login), (LAST_SEQ, "0")):
                 settings_sql.set_meta(project.db, key, value)
-    return sync(project, passfile=passfile)
+    result = sync(project, passfile=passfile)
+    owned = set(json.loads(project.setting(OWNED) or "[]"))
+    others = [g for g, _name, _kind in sync_sql.coder_records(project.db) if g not in owned]
+    kept = len(sync_sql.coding_records(project.db, others)) if others else 0
+    if kept:
+        result.notes.append(
+            f"({kept} codings here belong to coders who are members of the hub: only they "
+            "push their own work, so these stay in this copy alone)"
+        )
+    return result
 
 
 def clone(

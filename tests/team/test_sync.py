@@ -13,7 +13,7 @@ from codebench.cli.app import cli
 from codebench.project import Project
 from codebench.team import localserver
 from codebench.team.connect import HubError
-from codebench.team.sync import SyncOffline, clone, publish, sync, waiting
+from codebench.team.sync import SyncOffline, clone, describe, publish, sync, waiting
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -265,3 +265,10 @@ def test_a_server_refusal_is_one_line_not_a_traceback(team) -> None:
     assert "refused by the server" in out.output and "Traceback" not in out.output
     assert team.hub.passwords["alice"] not in out.output
     assert len(out.output.strip().splitlines()) == 1
+
+
+def test_the_lead_is_told_that_members_codings_in_the_leads_file_stay_local(team) -> None:
+    team.lead.add_codings("alice", "01", "int1", [(0, 10)])  # e.g. a pilot merged in earlier
+    result = publish(team.lead, team.hub.url("lee"))
+    assert "1 codings here belong to coders who are members" in describe(result)
+    assert hub_codings(team.hub, "alice") == []  # alice's rows are alice's to push
