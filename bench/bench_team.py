@@ -38,9 +38,10 @@ from codebench.design.assignments import assign
 from codebench.project import Project
 from codebench.team import localserver
 from codebench.team.connect import connect
+from codebench.team.copies import clone, publish
 from codebench.team.hub_schema import migrate
 from codebench.team.members import add_member
-from codebench.team.sync import clone, publish, sync, waiting
+from codebench.team.sync import sync, waiting
 
 REPO = Path(__file__).resolve().parents[1]
 

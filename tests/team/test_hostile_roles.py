@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from codebench.project import Project
-from codebench.team.sync import release, sync
+from codebench.team.lead import release
+from codebench.team.sync import sync
 
 psycopg = pytest.importorskip("psycopg")
 

@@ -13,7 +13,8 @@ from codebench.cli.app import cli
 from codebench.project import Project
 from codebench.team import localserver
 from codebench.team.connect import HubError
-from codebench.team.sync import SyncOffline, clone, describe, publish, sync, waiting
+from codebench.team.copies import clone, publish
+from codebench.team.sync import SyncOffline, describe, sync, waiting
 
 psycopg = pytest.importorskip("psycopg")
 
