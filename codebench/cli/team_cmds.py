@@ -82,10 +82,10 @@ def init_cmd(url: str) -> None:
     Example:
       codebench server init postgresql://codebench@127.0.0.1:5433/codebench
     """
-    from codebench.team.connect import connect, redact
+    from codebench.team.connect import connect, redact, translated
     from codebench.team.hub_schema import migrate
 
-    with connect(url) as conn:
+    with connect(url) as conn, translated(redact(url)):
         before, after = migrate(conn, redact(url))
     if before == after:
         say(f"{redact(url)}: hub schema already at version {after}")
@@ -166,7 +166,8 @@ def publish_cmd(ctx: Context, project: Path, url: str) -> None:
     Example:
       codebench team publish study.db postgresql://lee@127.0.0.1:5433/codebench
     """
-    from codebench.team.sync import describe, publish
+    from codebench.team.copies import publish
+    from codebench.team.sync import describe
 
     with ctx.open_at(project) as opened:
         result = publish(opened, url)
@@ -185,7 +186,8 @@ def clone_cmd(url: str, project: Path, coder: str | None) -> None:
     Example:
       codebench team clone postgresql://alice@127.0.0.1:5433/codebench alice.db --coder alice
     """
-    from codebench.team.sync import clone, describe
+    from codebench.team.copies import clone
+    from codebench.team.sync import describe
 
     result = clone(url, project, coder=coder)
     say(f"{project}: {describe(result)}")
@@ -203,7 +205,7 @@ def status_cmd(ctx: Context, project: Path | None, fmt: str) -> None:
     Example:
       codebench team status study.db
     """
-    from codebench.team.sync import progress
+    from codebench.team.lead import progress
 
     with ctx.open_at(_project_path(ctx, project), write=False) as opened:
         rows = progress(opened)
@@ -242,7 +244,7 @@ def release_cmd(
     Example:
       codebench team release study.db 01-riverside-ceo 02-riverside-nurse --round 1
     """
-    from codebench.team.sync import release
+    from codebench.team.lead import release
 
     with ctx.open_at(project, write=False) as opened:
         names = release(opened, list(transcripts), round_label=round_label)

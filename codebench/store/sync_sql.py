@@ -49,7 +49,9 @@ def transcript_records(db: sqlite_utils.Database) -> list[Record]:
     ):
         segments.setdefault(r[0], []).append(list(r[1:]))
     attributes: dict[int, dict[str, str]] = {}
-    for tid, key, value in db.execute("SELECT transcript_id, key, value FROM attributes"):
+    for tid, key, value in db.execute(
+        "SELECT transcript_id, key, value FROM attributes ORDER BY transcript_id, key"
+    ):
         attributes.setdefault(tid, {})[key] = value
     rows = db.execute(
         "SELECT id, guid, name, text, sha256, source_name, source_format, language, unit,"

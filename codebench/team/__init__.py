@@ -8,7 +8,8 @@ database whose row-level security decides who reads and writes what.
   its roles and its policies; :mod:`codebench.team.hub_sql` every other statement.
 - :mod:`codebench.team.connect` opens connections (passwords only from libpq's usual places).
 - :mod:`codebench.team.members` creates login roles.
-- :mod:`codebench.team.sync` publishes, clones, pushes and pulls.
+- :mod:`codebench.team.sync` pushes and pulls; :mod:`codebench.team.copies` publishes and
+  clones; :mod:`codebench.team.lead` shows progress and releases work for review.
 
 psycopg is imported only inside these modules' functions, so codebench
 without the ``team`` extra still works and ``codebench --help`` stays fast.

@@ -10,6 +10,8 @@ connection but never stored or printed (:func:`redact`).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -130,12 +132,23 @@ def _detail(text: str) -> str:
     return lines[-1] if lines else "cannot connect"
 
 
-def is_offline_error(error: BaseException) -> bool:
-    """Whether a failure mid-session means the server went away (rather than refused)."""
+@contextmanager
+def translated(where: str) -> Iterator[None]:
+    r"""Turn the server's refusals and a lost connection into one-line :class:`HubError`\ s.
+
+    Every unit of work on the hub runs inside this, so a user's mistake or a
+    server's refusal (no privilege, a violated constraint, the server gone
+    mid-sync) is a message naming the hub, never a traceback.
+    """
     psycopg = load_psycopg()
-    return isinstance(error, psycopg.OperationalError) and not isinstance(
-        error, psycopg.errors.InsufficientPrivilege
-    )
+    try:
+        yield
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise HubError(f"{where}: refused by the server: {_first_line(error)}") from None
+    except psycopg.OperationalError as error:
+        raise HubOffline(f"{where}: connection lost ({_first_line(error)})") from None
+    except psycopg.Error as error:
+        raise HubError(f"{where}: {_first_line(error)}") from None
 
 
 def environment_password_hint() -> str:

@@ -47,6 +47,79 @@ LEAD_TABLES = ("coders", "codes", "transcripts", "assignments", "releases")
 CODER_TABLES = ("codings", "memos", "statuses")
 SHARED_TABLES = LEAD_TABLES + CODER_TABLES
 
+#: Columns of each shared table as a record carries them, key columns first.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "coders": ("guid", "name", "kind"),
+    "codes": (
+        "guid",
+        "parent_guid",
+        "position",
+        "number",
+        "name",
+        "description",
+        "inclusion",
+        "exclusion",
+        "example",
+        "colour",
+        "shortcut",
+        "archived",
+    ),
+    "transcripts": (
+        "guid",
+        "name",
+        "text",
+        "sha256",
+        "source_name",
+        "source_format",
+        "language",
+        "unit",
+        "imported_at",
+        "segments",
+        "attributes",
+    ),
+    "assignments": (
+        "coder_guid",
+        "transcript_guid",
+        "range_key",
+        "first_segment",
+        "last_segment",
+        "assigned_by",
+        "assigned_at",
+    ),
+    "releases": ("transcript_guid", "round"),
+    "codings": (
+        "coder_guid",
+        "code_guid",
+        "transcript_guid",
+        "start_char",
+        "end_char",
+        "created_at",
+    ),
+    "memos": (
+        "guid",
+        "author_guid",
+        "transcript_guid",
+        "segment_ordinal",
+        "code_guid",
+        "coding_key",
+        "text",
+        "created_at",
+        "updated_at",
+    ),
+    "statuses": ("coder_guid", "transcript_guid", "status", "updated_at"),
+}
+#: How many leading columns of :data:`COLUMNS` make the primary key.
+KEY_LENGTH = {
+    "coders": 1,
+    "codes": 1,
+    "transcripts": 1,
+    "assignments": 3,
+    "releases": 1,
+    "codings": 5,
+    "memos": 1,
+    "statuses": 2,
+}
+
 _V1 = f"""
 CREATE TABLE {SCHEMA}.members (
     role_name text PRIMARY KEY,
@@ -71,20 +144,20 @@ BEGIN
 END $$;
 
 CREATE FUNCTION {SCHEMA}.is_lead() RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-    SELECT pg_has_role(current_user, '{LEAD_GROUP}', 'MEMBER')
+LANGUAGE sql STABLE AS $$
+    SELECT pg_catalog.pg_has_role(current_user, '{LEAD_GROUP}', 'MEMBER')
 $$;
 
 CREATE TABLE {SCHEMA}.coders (
-    guid text PRIMARY KEY,
+    guid text COLLATE "C" PRIMARY KEY,
     name text NOT NULL UNIQUE CHECK (length(btrim(name)) > 0),
     kind text NOT NULL DEFAULT 'human' CHECK (kind IN ('human', 'consensus')),
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false
 );
 CREATE TABLE {SCHEMA}.codes (
-    guid text PRIMARY KEY,
-    parent_guid text,
+    guid text COLLATE "C" PRIMARY KEY,
+    parent_guid text COLLATE "C",
     position integer NOT NULL DEFAULT 0,
     number text,
     name text NOT NULL CHECK (length(btrim(name)) > 0),
@@ -95,13 +168,15 @@ CREATE TABLE {SCHEMA}.codes (
     colour text,
     shortcut text,
     archived boolean NOT NULL DEFAULT false,
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false
 );
+-- GUIDs compare byte by byte (COLLATE "C"): they are ASCII, and the primary keys of
+-- the big tables are mostly GUIDs, so this makes every insert's index search cheaper.
 -- Segments and attributes travel with their transcript (as JSON arrays and
 -- objects): the lead changes them together, and a copy replaces them together.
 CREATE TABLE {SCHEMA}.transcripts (
-    guid text PRIMARY KEY,
+    guid text COLLATE "C" PRIMARY KEY,
     name text NOT NULL UNIQUE,
     text text NOT NULL,
     sha256 text NOT NULL,
@@ -112,65 +187,65 @@ CREATE TABLE {SCHEMA}.transcripts (
     imported_at text NOT NULL,
     segments jsonb NOT NULL DEFAULT '[]',
     attributes jsonb NOT NULL DEFAULT '{{}}',
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false
 );
 -- range_key: '' for the whole transcript, else 'first-last' (segment ordinals).
 CREATE TABLE {SCHEMA}.assignments (
-    coder_guid text NOT NULL,
-    transcript_guid text NOT NULL,
+    coder_guid text COLLATE "C" NOT NULL,
+    transcript_guid text COLLATE "C" NOT NULL,
     range_key text NOT NULL,
     first_segment integer,
     last_segment integer,
     assigned_by text,
     assigned_at text NOT NULL,
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false,
     PRIMARY KEY (coder_guid, transcript_guid, range_key)
 );
 CREATE TABLE {SCHEMA}.releases (
-    transcript_guid text PRIMARY KEY,
+    transcript_guid text COLLATE "C" PRIMARY KEY,
     round text NOT NULL DEFAULT '',
     released_by text NOT NULL DEFAULT current_user,
     released_at timestamptz NOT NULL DEFAULT now(),
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false
 );
 CREATE TABLE {SCHEMA}.codings (
     owner text NOT NULL DEFAULT current_user,
-    coder_guid text NOT NULL,
-    code_guid text NOT NULL,
-    transcript_guid text NOT NULL,
+    coder_guid text COLLATE "C" NOT NULL,
+    code_guid text COLLATE "C" NOT NULL,
+    transcript_guid text COLLATE "C" NOT NULL,
     start_char integer NOT NULL,
     end_char integer NOT NULL CHECK (start_char < end_char),
     created_at text NOT NULL,
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false,
     PRIMARY KEY (coder_guid, code_guid, transcript_guid, start_char, end_char)
 );
 -- A memo's anchor: a transcript, one of its segments (by ordinal), a code, or a
 -- coding (coding_key: code GUID, start and end, of the author's coding).
 CREATE TABLE {SCHEMA}.memos (
-    guid text PRIMARY KEY,
+    guid text COLLATE "C" PRIMARY KEY,
     owner text NOT NULL DEFAULT current_user,
-    author_guid text,
-    transcript_guid text,
+    author_guid text COLLATE "C",
+    transcript_guid text COLLATE "C",
     segment_ordinal integer,
-    code_guid text,
+    code_guid text COLLATE "C",
     coding_key text,
     text text NOT NULL,
     created_at text NOT NULL,
     updated_at text NOT NULL,
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false
 );
 CREATE TABLE {SCHEMA}.statuses (
     owner text NOT NULL DEFAULT current_user,
-    coder_guid text NOT NULL,
-    transcript_guid text NOT NULL,
+    coder_guid text COLLATE "C" NOT NULL,
+    transcript_guid text COLLATE "C" NOT NULL,
     status text NOT NULL CHECK (status IN ('not-started', 'in-progress', 'done')),
     updated_at text NOT NULL,
-    seq bigint NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
     deleted boolean NOT NULL DEFAULT false,
     PRIMARY KEY (coder_guid, transcript_guid)
 );
@@ -183,32 +258,29 @@ CREATE TABLE {SCHEMA}.sync_log (
     pulled integer NOT NULL DEFAULT 0
 );
 CREATE INDEX sync_log_role ON {SCHEMA}.sync_log (role_name, at);
-
--- The coders (by GUID) the current role codes as.
-CREATE FUNCTION {SCHEMA}.my_coders() RETURNS SETOF text
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-    SELECT c.guid FROM {SCHEMA}.coders c
-    JOIN {SCHEMA}.members m ON m.coder_name = c.name
-    WHERE m.role_name = current_user
-$$;
-
--- Whether the current role may write rows for this coder: its own coder, or
--- (a lead) a coder no other person codes as, such as the consensus coder.
-CREATE FUNCTION {SCHEMA}.may_write_for(coder text) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-    SELECT coder IN (SELECT {SCHEMA}.my_coders())
-        OR ({SCHEMA}.is_lead() AND NOT EXISTS (
-            SELECT 1 FROM {SCHEMA}.coders c
-            JOIN {SCHEMA}.members m ON m.coder_name = c.name
-            WHERE c.guid = coder AND m.role_name <> current_user))
-$$;
-
-CREATE FUNCTION {SCHEMA}.released(transcript text) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
-    SELECT EXISTS (SELECT 1 FROM {SCHEMA}.releases r
-                   WHERE r.transcript_guid = transcript AND NOT r.deleted)
-$$;
 """
+
+
+# Policy fragments. Each subquery is uncorrelated, so PostgreSQL runs it once per
+# statement (an InitPlan or a hashed SubPlan) rather than once per row: a
+# publish of a million codings checks each row against a small hashed set.
+_LEAD = f"(SELECT {SCHEMA}.is_lead())"
+#: GUIDs of the coders the current role codes as, and of those other members code as.
+_MINE = (
+    f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
+    " ON m.coder_name = c.name WHERE m.role_name = current_user)"
+)
+_OTHERS = (
+    f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
+    " ON m.coder_name = c.name WHERE m.role_name <> current_user)"
+)
+_RELEASED = f"(SELECT r.transcript_guid FROM {SCHEMA}.releases r WHERE NOT r.deleted)"
+
+
+def _may_write_for(column: str) -> str:
+    """The current role may write rows for this coder: its own coder, or (a lead) a coder no
+    other member codes as (the consensus coder), or no coder at all (an authorless memo)."""
+    return f"({column} IN {_MINE} OR ({_LEAD} AND ({column} IS NULL OR {column} NOT IN {_OTHERS})))"
 
 
 def _v1_per_table() -> str:
@@ -221,7 +293,7 @@ def _v1_per_table() -> str:
 CREATE INDEX {table}_seq ON {t} (seq);
 CREATE TRIGGER {table}_lock BEFORE INSERT OR UPDATE ON {t}
     FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.lock_changes();
-CREATE TRIGGER {table}_stamp BEFORE INSERT OR UPDATE ON {t}
+CREATE TRIGGER {table}_stamp BEFORE UPDATE ON {t}
     FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.stamp();
 """
         )
@@ -232,7 +304,7 @@ CREATE TRIGGER {table}_stamp BEFORE INSERT OR UPDATE ON {t}
             f"ALTER TABLE {SCHEMA}.{table} ENABLE ROW LEVEL SECURITY;\n"
             f"ALTER TABLE {SCHEMA}.{table} FORCE ROW LEVEL SECURITY;\n"
         )
-    lead = f"{SCHEMA}.is_lead()"
+    lead = _LEAD
     # Everyone on the team reads the codebook, transcripts, coders, releases, members.
     for table in ("coders", "codes", "transcripts", "releases"):
         parts.append(f"CREATE POLICY {table}_read ON {SCHEMA}.{table} FOR SELECT USING (true);\n")
@@ -243,7 +315,7 @@ CREATE TRIGGER {table}_stamp BEFORE INSERT OR UPDATE ON {t}
         )
     parts.append(
         f"CREATE POLICY assignments_read ON {SCHEMA}.assignments FOR SELECT "
-        f"USING (coder_guid IN (SELECT {SCHEMA}.my_coders()));\n"
+        f"USING (coder_guid IN {_MINE});\n"
     )
     for table, who, where in (
         ("codings", "coder_guid", "transcript_guid"),
@@ -254,11 +326,11 @@ CREATE TRIGGER {table}_stamp BEFORE INSERT OR UPDATE ON {t}
         parts.append(
             f"""
 CREATE POLICY {table}_read ON {t} FOR SELECT USING (
-    owner = current_user OR {lead} OR ({where} IS NOT NULL AND {SCHEMA}.released({where})));
+    owner = current_user OR {lead} OR {where} IN {_RELEASED});
 CREATE POLICY {table}_add ON {t} FOR INSERT
-    WITH CHECK (owner = current_user AND {SCHEMA}.may_write_for({who}));
+    WITH CHECK (owner = current_user AND {_may_write_for(who)});
 CREATE POLICY {table}_change ON {t} FOR UPDATE USING (owner = current_user)
-    WITH CHECK (owner = current_user AND {SCHEMA}.may_write_for({who}));
+    WITH CHECK (owner = current_user AND {_may_write_for(who)});
 """
         )
     parts.append(
@@ -276,11 +348,15 @@ REVOKE ALL ON SCHEMA {SCHEMA} FROM PUBLIC;
 GRANT USAGE ON SCHEMA {SCHEMA} TO {groups};
 GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {groups};
 GRANT USAGE ON SEQUENCE {SCHEMA}.change_seq, {SCHEMA}.sync_log_id_seq TO {groups};
-GRANT INSERT, UPDATE ON {", ".join(f"{SCHEMA}.{t}" for t in CODER_TABLES)} TO {groups};
-GRANT INSERT ON {SCHEMA}.sync_log TO {groups};
-GRANT INSERT, UPDATE ON {", ".join(f"{SCHEMA}.{t}" for t in LEAD_TABLES)} TO {LEAD_GROUP};
+GRANT INSERT (pushed, pulled) ON {SCHEMA}.sync_log TO {groups};
 """
     )
+    # Column grants: nobody names ``seq`` (the default and the update trigger set it)
+    # or ``owner`` (always the current role), so neither can be forged.
+    for table in SHARED_TABLES:
+        cols = ", ".join((*COLUMNS[table], "deleted"))
+        who = groups if table in CODER_TABLES else LEAD_GROUP
+        parts.append(f"GRANT INSERT ({cols}), UPDATE ({cols}) ON {SCHEMA}.{table} TO {who};\n")
     return "".join(parts)
 
 

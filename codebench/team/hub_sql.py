@@ -13,85 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from codebench.team.hub_schema import SCHEMA
+from codebench.team.hub_schema import COLUMNS, KEY_LENGTH, SCHEMA
 
 if TYPE_CHECKING:
     import psycopg
 
 S = SCHEMA
 
-#: Columns of each shared table as a record carries them, key columns first.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "coders": ("guid", "name", "kind"),
-    "codes": (
-        "guid",
-        "parent_guid",
-        "position",
-        "number",
-        "name",
-        "description",
-        "inclusion",
-        "exclusion",
-        "example",
-        "colour",
-        "shortcut",
-        "archived",
-    ),
-    "transcripts": (
-        "guid",
-        "name",
-        "text",
-        "sha256",
-        "source_name",
-        "source_format",
-        "language",
-        "unit",
-        "imported_at",
-        "segments",
-        "attributes",
-    ),
-    "assignments": (
-        "coder_guid",
-        "transcript_guid",
-        "range_key",
-        "first_segment",
-        "last_segment",
-        "assigned_by",
-        "assigned_at",
-    ),
-    "releases": ("transcript_guid", "round"),
-    "codings": (
-        "coder_guid",
-        "code_guid",
-        "transcript_guid",
-        "start_char",
-        "end_char",
-        "created_at",
-    ),
-    "memos": (
-        "guid",
-        "author_guid",
-        "transcript_guid",
-        "segment_ordinal",
-        "code_guid",
-        "coding_key",
-        "text",
-        "created_at",
-        "updated_at",
-    ),
-    "statuses": ("coder_guid", "transcript_guid", "status", "updated_at"),
-}
-#: How many leading columns of :data:`COLUMNS` make the primary key.
-KEY_LENGTH = {
-    "coders": 1,
-    "codes": 1,
-    "transcripts": 1,
-    "assignments": 3,
-    "releases": 1,
-    "codings": 5,
-    "memos": 1,
-    "statuses": 2,
-}
 _TYPES = {
     "position": "integer",
     "first_segment": "integer",
@@ -136,7 +64,7 @@ def member_statements(
     verifier: str,
     is_lead: bool,
 ) -> list[Any]:
-    """The statements that make one person a member: role, group, CONNECT, members row."""
+    """The statements that make one person a member: role, group, timeout, CONNECT, members row."""
     from psycopg import sql
 
     database = conn.execute("SELECT current_database()").fetchone()
@@ -145,6 +73,8 @@ def member_statements(
         sql.SQL("CREATE ROLE {} LOGIN PASSWORD {} IN ROLE {}").format(
             role, sql.Literal(verifier), sql.Identifier(group)
         ),
+        # A laptop that sleeps mid-push must not hold the hub's change lock for long.
+        sql.SQL("ALTER ROLE {} SET idle_in_transaction_session_timeout = '60s'").format(role),
         sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
             sql.Identifier(str(database[0]) if database else ""), role
         ),
@@ -255,14 +185,24 @@ def lock_changes(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_LOCK])
 
 
+#: The column naming whose work a row of a coder table is.
+WHOSE = {"codings": "coder_guid", "memos": "author_guid", "statuses": "coder_guid"}
+
+
 def changes_since(
-    conn: psycopg.Connection[Any], table: str, seq: int
+    conn: psycopg.Connection[Any], table: str, seq: int, *, not_of: Sequence[str] = ()
 ) -> list[tuple[int, bool, tuple[Any, ...]]]:
-    """``(seq, deleted, record)`` of every row of ``table`` this role sees with a later ``seq``."""
+    """``(seq, deleted, record)`` of every row of ``table`` this role sees with a later ``seq``.
+
+    ``not_of``: coder GUIDs whose rows to leave out (the puller's own, which it already has).
+    """
     cols = ", ".join(COLUMNS[table])
-    rows = conn.execute(
-        f"SELECT seq, deleted, {cols} FROM {S}.{table} WHERE seq > %s ORDER BY seq", [seq]
-    ).fetchall()
+    sql = f"SELECT seq, deleted, {cols} FROM {S}.{table} WHERE seq > %s"
+    params: list[Any] = [seq]
+    if not_of and table in WHOSE:
+        sql += f" AND ({WHOSE[table]} IS NULL OR {WHOSE[table]} <> ALL(%s))"
+        params.append(list(not_of))
+    rows = conn.execute(sql + " ORDER BY seq", params).fetchall()
     return [(int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows]
 
 
@@ -308,10 +248,10 @@ def progress(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str, int, st
 
 
 def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
-    """``{coder name: time of the last sync (UTC, ISO)}`` per member who has synced."""
+    """``{coder name: time of the last sync (UTC, to the minute)}`` per member who has synced."""
     rows = conn.execute(
         f"""
-        SELECT m.coder_name, to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+        SELECT m.coder_name, to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"')
         FROM {S}.sync_log l JOIN {S}.members m ON m.role_name = l.role_name
         GROUP BY m.coder_name
         """

@@ -298,8 +298,11 @@ def stop(folder: Path | str) -> bool:
 def create_database(server: LocalServer, name: str) -> str:
     """Create database ``name`` on a local cluster (if missing); returns the superuser's URL for it."""
     from codebench.team import hub_sql
-    from codebench.team.connect import connect
+    from codebench.team.connect import connect, translated
 
-    with connect(server.admin_url("postgres"), passfile=server.passfile) as conn:
+    with (
+        connect(server.admin_url("postgres"), passfile=server.passfile) as conn,
+        translated(server.admin_url("postgres")),
+    ):
         hub_sql.create_database(conn, name)
     return server.admin_url(name)

@@ -18,7 +18,7 @@ from typing import Any
 
 from codebench.errors import CodebenchError
 from codebench.team import hub_sql
-from codebench.team.connect import HubError, connect, redact
+from codebench.team.connect import HubError, connect, redact, translated
 from codebench.team.hub_schema import CODER_GROUP, LEAD_GROUP, check_version
 
 ROLES = ("coder", "lead")
@@ -100,7 +100,7 @@ def add_member(
     password = given or secrets.token_urlsafe(15)
     group = LEAD_GROUP if role == "lead" else CODER_GROUP
     where = redact(url)
-    with connect(url, passfile=passfile) as conn:
+    with connect(url, passfile=passfile) as conn, translated(where):
         check_version(conn, where)
         statements = hub_sql.member_statements(
             conn, role_name, coder_name, group, scram_verifier(password), role == "lead"

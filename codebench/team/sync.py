@@ -31,7 +31,7 @@ from codebench.store import settings as settings_sql
 from codebench.store import sync_sql
 from codebench.store.transcripts import delete_transcript, segment_id_at
 from codebench.team import hub_sql
-from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact
+from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact, translated
 from codebench.team.hub_schema import check_version
 
 if TYPE_CHECKING:
@@ -127,26 +127,30 @@ def describe(result: SyncResult) -> str:
             + listing(result.held_back)
             + " (their code or transcript is not on the hub)"
         )
-    return "; ".join(parts) or "nothing to sync: up to date"
+    line = "; ".join(parts) or "nothing to sync: up to date"
+    return " ".join([line, *result.notes])
 
 
 # ----------------------------------------------------------------- the outbox
 
 
-def _key(table: str, record: Sequence[Any]) -> tuple[Any, ...]:
+def record_key(table: str, record: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(record[: hub_sql.KEY_LENGTH[table]])
 
 
-def _key_text(key: Sequence[Any]) -> str:
+def key_text(key: Sequence[Any]) -> str:
     return "\x1f".join("" if v is None else str(v) for v in key)
 
 
-def _digest(record: Sequence[Any]) -> str:
-    encoded = json.dumps(list(record), sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha1(encoded.encode("utf-8")).hexdigest()
+def digest(table: str, record: Sequence[Any]) -> str:
+    """A fingerprint of a record's content beyond its key: short content as it is, long hashed."""
+    payload = repr(tuple(record[hub_sql.KEY_LENGTH[table] :]))
+    if len(payload) <= 64:
+        return payload
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
-def _records(project: Project, table: str, role: str, owned: list[str]) -> list[tuple[Any, ...]]:
+def records_of(project: Project, table: str, role: str, owned: list[str]) -> list[tuple[Any, ...]]:
     db = project.db
     readers: dict[str, Callable[[], list[tuple[Any, ...]]]] = {
         "coders": lambda: sync_sql.coder_records(db),
@@ -162,20 +166,20 @@ def _records(project: Project, table: str, role: str, owned: list[str]) -> list[
 
 def outbox(project: Project) -> dict[str, TableChanges]:
     """Per table, what the project holds that the hub does not have yet (by the last push)."""
-    role = _setting(project, ROLE)
+    role = setting_of(project, ROLE)
     owned = json.loads(project.setting(OWNED) or "[]")
     kinds = LEAD_KINDS if role == "lead" else CODER_KINDS
     changes: dict[str, TableChanges] = {}
     for table in kinds:
         before = sync_sql.pushed(project.db, table)
         current: dict[str, tuple[tuple[Any, ...], str]] = {}
-        for record in _records(project, table, role, owned):
-            current[_key_text(_key(table, record))] = (record, _digest(record))
+        for record in records_of(project, table, role, owned):
+            current[key_text(record_key(table, record))] = (record, digest(table, record))
         change = TableChanges()
-        for key, (record, digest) in current.items():
-            if before.get(key) != digest:
+        for key, (record, fingerprint) in current.items():
+            if before.get(key) != fingerprint:
                 change.upserts.append(record)
-                change.sent[key] = digest
+                change.sent[key] = fingerprint
         gone = [k for k in before if k not in current]
         change.removed = gone
         change.removals = [tuple(_key_from_text(table, k)) for k in gone]
@@ -198,7 +202,7 @@ def waiting(project: Project) -> int:
 # ----------------------------------------------------------------- settings
 
 
-def _setting(project: Project, key: str) -> str:
+def setting_of(project: Project, key: str) -> str:
     value = project.setting(key)
     if value is None:
         raise CodebenchError(
@@ -208,7 +212,7 @@ def _setting(project: Project, key: str) -> str:
 
 
 def team_url(project: Project) -> str:
-    return _setting(project, URL)
+    return setting_of(project, URL)
 
 
 # ----------------------------------------------------------------- sync
@@ -217,51 +221,39 @@ def team_url(project: Project) -> str:
 def sync(project: Project, *, passfile: Path | None = None) -> SyncResult:
     """Push this copy's changes, then pull what the role may see. Raises :class:`SyncOffline`."""
     url = team_url(project)
-    changes = outbox(project)
-    count = sum(c.count for c in changes.values())
     try:
-        conn = connect(url, passfile=passfile)
+        with connect(url, passfile=passfile) as conn, translated(redact(url)):
+            return _sync_on(project, conn, url)
     except HubOffline as error:
+        # Nothing reached the hub (or it rolled back); nothing was noted here.
+        count = waiting(project)
         raise SyncOffline(
             f"offline — {count} change{'s' if count != 1 else ''} waiting ({error})", count
         ) from None
-    psycopg = load_psycopg()
-    try:
-        with conn:
-            return _sync_on(project, conn, url, changes)
-    except psycopg.OperationalError as error:
-        # The server went away mid-sync: the hub rolled back, nothing was noted here.
-        raise SyncOffline(
-            f"offline — {count} change{'s' if count != 1 else ''} waiting "
-            f"({redact(url)}: connection lost: {str(error).strip().splitlines()[0] if str(error).strip() else 'closed'})",
-            count,
-        ) from None
 
 
-def _sync_on(
-    project: Project, conn: psycopg.Connection[Any], url: str, changes: dict[str, TableChanges]
-) -> SyncResult:
+def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncResult:
     where = redact(url)
     check_version(conn, where)
     login, is_lead, coder_name = hub_sql.whoami(conn)
-    role = _setting(project, ROLE)
+    role = setting_of(project, ROLE)
     if (role == "lead") != is_lead or login != project.setting(LOGIN):
         raise HubError(
             f"{where}: this copy belongs to {project.setting(LOGIN)!r} ({role}), "
             f"but the connection is {login!r}; connect as that role"
         )
-    owned = _owned(project, conn, login, is_lead, coder_name)
+    owned = owned_coders(project, conn, login, is_lead, coder_name)
     if owned != json.loads(project.setting(OWNED) or "[]"):
         with project.transaction():
             settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
-        changes = outbox(project)
+    changes = outbox(project)
     result = SyncResult()
     _push(project, conn, changes, result, is_lead)
-    _pull(project, conn, result, owned, is_lead, cloning=False)
+    pull(project, conn, result, owned, is_lead, cloning=False)
     return result
 
 
-def _owned(
+def owned_coders(
     project: Project, conn: psycopg.Connection[Any], login: str, is_lead: bool, coder: str | None
 ) -> list[str]:
     """GUIDs of the coders whose rows this role writes."""
@@ -318,7 +310,7 @@ def _hold_back(
             )
             if bad_code or bad_transcript:
                 held += 1
-                change.sent.pop(_key_text(_key(table, record)), None)
+                change.sent.pop(key_text(record_key(table, record)), None)
             else:
                 kept.append(record)
         change.upserts = kept
@@ -326,7 +318,7 @@ def _hold_back(
             result.held_back[table] = held
 
 
-def _pull(
+def pull(
     project: Project,
     conn: psycopg.Connection[Any],
     result: SyncResult,
@@ -341,18 +333,28 @@ def _pull(
     conn.read_only = True
     try:
         with conn.transaction():
-            rows = {table: hub_sql.changes_since(conn, table, last) for table in PULL_ORDER}
+            skip = (
+                set()
+                if cloning or not is_lead
+                else {"coders", "codes", "transcripts", "assignments"}
+            )
+            not_of = [] if cloning else owned
+            rows = {
+                table: []
+                if table in skip
+                else hub_sql.changes_since(conn, table, last, not_of=not_of)
+                for table in PULL_ORDER
+            }
             released = [r[2][0] for r in rows["releases"] if not r[1]]
             for table in CODER_KINDS:
                 extra = hub_sql.rows_of_transcripts(conn, table, released)
                 if extra:
-                    seen = {_key(table, r[2]) for r in rows[table]}
-                    rows[table] += [r for r in extra if _key(table, r[2]) not in seen]
+                    seen = {record_key(table, r[2]) for r in rows[table]}
+                    rows[table] += [r for r in extra if record_key(table, r[2]) not in seen]
     finally:
         conn.isolation_level = None
         conn.read_only = None
     newest = max([last, *(r[0] for table_rows in rows.values() for r in table_rows)])
-    skip = set() if cloning or not is_lead else {"coders", "codes", "transcripts", "assignments"}
     mine = set(owned)
     with project.transaction():
         applied = _apply(project, rows, skip, mine, cloning=cloning)
@@ -493,144 +495,3 @@ def _memo_values(
         "created_at": created_at,
         "updated_at": updated_at,
     }
-
-
-# ----------------------------------------------------------------- publish and clone
-
-
-def publish(project: Project, url: str, *, passfile: Path | None = None) -> SyncResult:
-    """Put the lead's project on the hub (the first sync of a lead's copy); idempotent."""
-    stored = project.setting(URL)
-    clean = redact(url)
-    if stored is not None and stored != clean:
-        raise CodebenchError(f"{project.path}: already a team copy of {stored}")
-    with connect(url, passfile=passfile) as conn:
-        check_version(conn, clean)
-        login, is_lead, _coder = hub_sql.whoami(conn)
-        if not is_lead:
-            raise HubError(
-                f"{clean}: {login!r} is not a lead on this hub; publishing needs a lead "
-                "(codebench server add-coder URL NAME --role lead)"
-            )
-    if stored is None:
-        with project.transaction():
-            for key, value in ((URL, clean), (ROLE, "lead"), (LOGIN, login), (LAST_SEQ, "0")):
-                settings_sql.set_meta(project.db, key, value)
-    return sync(project, passfile=passfile)
-
-
-def clone(
-    url: str, path: Path, *, coder: str | None = None, passfile: Path | None = None
-) -> SyncResult:
-    """Make a new local project at ``path`` holding what the connecting role may see.
-
-    Built in a temporary file beside ``path`` and moved into place at the
-    end, so a failed clone leaves nothing behind.
-    """
-    import os
-
-    from codebench.project import Project
-
-    if path.exists() and path.stat().st_size > 0:
-        raise CodebenchError(f"{path}: already exists; clone into a new file")
-    clean = redact(url)
-    building = path.with_name(path.name + ".cloning")
-    for extra in ("", "-wal", "-shm"):
-        Path(str(building) + extra).unlink(missing_ok=True)
-    try:
-        with connect(url, passfile=passfile) as conn:
-            check_version(conn, clean)
-            login, is_lead, coder_name = hub_sql.whoami(conn)
-            if coder_name is None:
-                raise HubError(
-                    f"{clean}: {login!r} is not a member of this hub (codebench server add-coder)"
-                )
-            if coder is not None and coder.strip().casefold() != coder_name.casefold():
-                raise HubError(f"{clean}: {login!r} codes as {coder_name!r}, not {coder!r}")
-            project = Project.init(building)
-            try:
-                with project.transaction():
-                    for key, value in (
-                        (URL, clean),
-                        (ROLE, "lead" if is_lead else "coder"),
-                        (LOGIN, login),
-                        (CODER, coder_name),
-                        (LAST_SEQ, "0"),
-                    ):
-                        settings_sql.set_meta(project.db, key, value)
-                result = SyncResult()
-                _pull(project, conn, result, [], is_lead, cloning=True)
-                with conn.transaction():
-                    hub_sql.log_sync(conn, 0, sum(result.pulled.values()))
-                owned = _owned(project, conn, login, is_lead, coder_name)
-                if not is_lead and not owned:
-                    raise HubError(
-                        f"{clean}: the lead has not published a coder named {coder_name!r} yet "
-                        "(they add the coder to the project, assign, and publish)"
-                    )
-                with project.transaction():
-                    settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
-                    # What came down is what the hub holds: nothing of it is to be pushed.
-                    for table in LEAD_KINDS if is_lead else CODER_KINDS:
-                        sent = {
-                            _key_text(_key(table, r)): _digest(r)
-                            for r in _records(project, table, "lead" if is_lead else "coder", owned)
-                        }
-                        sync_sql.record_pushed(project.db, table, sent, [])
-            finally:
-                project.close()
-        os.replace(building, path)
-    finally:
-        for extra in ("", "-wal", "-shm"):
-            Path(str(building) + extra).unlink(missing_ok=True)
-    return result
-
-
-# ----------------------------------------------------------------- the lead's tools
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One coder × assigned transcript on the hub."""
-
-    coder: str
-    transcript: str
-    status: str
-    codings: int
-    released: str | None
-    last_sync: str | None
-
-
-def progress(project: Project, *, passfile: Path | None = None) -> list[Progress]:
-    """Progress per coder × assigned transcript, with each coder's last sync (the lead sees all)."""
-    url = team_url(project)
-    with connect(url, passfile=passfile) as conn:
-        check_version(conn, redact(url))
-        with conn.transaction():
-            syncs = hub_sql.last_syncs(conn)
-            rows = hub_sql.progress(conn)
-    return [Progress(c, t, s, n, r, syncs.get(c)) for c, t, s, n, r in rows]
-
-
-def release(
-    project: Project,
-    transcripts: Sequence[str],
-    *,
-    round_label: str = "",
-    passfile: Path | None = None,
-) -> list[str]:
-    """Open these transcripts' codings, memos and statuses to every coder, for review.
-
-    Per transcript set: local rounds are not part of this project yet, so a
-    round is the set of transcripts named (``round_label`` is kept with each).
-    Returns the names released.
-    """
-    if _setting(project, ROLE) != "lead":
-        raise CodebenchError(f"{project.path}: only the lead's copy releases transcripts")
-    chosen = [project.transcript(name) for name in transcripts] or project.transcripts()
-    url = team_url(project)
-    with connect(url, passfile=passfile) as conn:
-        check_version(conn, redact(url))
-        with conn.transaction():
-            hub_sql.upsert(conn, "releases", [(t.guid, round_label) for t in chosen])
-    return [t.name for t in chosen]

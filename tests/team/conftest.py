@@ -153,7 +153,7 @@ class Team:
 @pytest.fixture
 def team(hub: Hub, interview: Any, tmp_path: Path) -> Team:
     from codebench.design.assignments import assign
-    from codebench.team.sync import clone, publish
+    from codebench.team.copies import clone, publish
 
     hub.add("lee", "lead")
     hub.add("alice")

@@ -13,7 +13,8 @@ from codebench.cli.app import cli
 from codebench.project import Project
 from codebench.team import localserver
 from codebench.team.connect import HubError
-from codebench.team.sync import SyncOffline, clone, publish, sync, waiting
+from codebench.team.copies import clone, publish
+from codebench.team.sync import SyncOffline, describe, sync, waiting
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -257,3 +258,18 @@ def test_team_status_shows_progress_and_last_sync_per_coder(team) -> None:
     assert rows["bob"]["codings"] == 0 and rows["bob"]["status"] == "not-started"
     assert rows["alice"]["last sync"] != "never"
     assert rows["bob"]["last sync"] != "never"  # bob's clone counts as his first sync
+
+
+def test_a_server_refusal_is_one_line_not_a_traceback(team) -> None:
+    out = CliRunner().invoke(cli, ["server", "init", team.hub.url("alice")])
+    assert out.exit_code == 1
+    assert "refused by the server" in out.output and "Traceback" not in out.output
+    assert team.hub.passwords["alice"] not in out.output
+    assert len(out.output.strip().splitlines()) == 1
+
+
+def test_the_lead_is_told_that_members_codings_in_the_leads_file_stay_local(team) -> None:
+    team.lead.add_codings("alice", "01", "int1", [(0, 10)])  # e.g. a pilot merged in earlier
+    result = publish(team.lead, team.hub.url("lee"))
+    assert "1 codings here belong to coders who are members" in describe(result)
+    assert hub_codings(team.hub, "alice") == []  # alice's rows are alice's to push

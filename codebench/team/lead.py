@@ -1,0 +1,64 @@
+"""The lead's tools on the hub: progress per coder and transcript, and releasing work for review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from codebench.errors import CodebenchError
+from codebench.team import hub_sql
+from codebench.team.connect import connect, redact, translated
+from codebench.team.hub_schema import check_version
+from codebench.team.sync import ROLE, setting_of, team_url
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One coder × assigned transcript on the hub."""
+
+    coder: str
+    transcript: str
+    status: str
+    codings: int
+    released: str | None
+    last_sync: str | None
+
+
+def progress(project: Project, *, passfile: Path | None = None) -> list[Progress]:
+    """Progress per coder × assigned transcript, with each coder's last sync (the lead sees all)."""
+    url = team_url(project)
+    with connect(url, passfile=passfile) as conn, translated(redact(url)):
+        check_version(conn, redact(url))
+        with conn.transaction():
+            syncs = hub_sql.last_syncs(conn)
+            rows = hub_sql.progress(conn)
+    return [Progress(c, t, s, n, r, syncs.get(c)) for c, t, s, n, r in rows]
+
+
+def release(
+    project: Project,
+    transcripts: Sequence[str],
+    *,
+    round_label: str = "",
+    passfile: Path | None = None,
+) -> list[str]:
+    """Open these transcripts' codings, memos and statuses to every coder, for review.
+
+    Per transcript set: local rounds are not part of this project yet, so a
+    round is the set of transcripts named (``round_label`` is kept with each).
+    Returns the names released.
+    """
+    if setting_of(project, ROLE) != "lead":
+        raise CodebenchError(f"{project.path}: only the lead's copy releases transcripts")
+    chosen = [project.transcript(name) for name in transcripts] or project.transcripts()
+    url = team_url(project)
+    with connect(url, passfile=passfile) as conn, translated(redact(url)):
+        check_version(conn, redact(url))
+        with conn.transaction():
+            hub_sql.upsert(conn, "releases", [(t.guid, round_label) for t in chosen])
+    return [t.name for t in chosen]
