@@ -87,12 +87,27 @@ class CodebookTree(NavTree[Code]):
 
 
 class CodeDetail(Static):
-    """Definition, inclusion and exclusion guidance and an example of one code."""
+    """Definition, inclusion and exclusion guidance and an example of one code.
+
+    It is shown again after every action (its count may have changed), so an
+    unchanged panel is not repainted, and a changed one that wraps to as many
+    lines as before is repainted without laying the whole screen out again
+    (a layout on every keystroke made the screen redraw a dozen widgets).
+    """
+
+    _shown: tuple[object, ...] | None = None
+    _lines: int | None = None
 
     def show(self, code: Code | None, count: int = 0, *, with_subcodes: int | None = None) -> None:
         """``count``: segments here carrying the code as applied (the sidebar's number);
         ``with_subcodes``: those carrying it or a sub-code (reports' rolled-up count)."""
+        width = self.content_size.width
+        key = (code, count, with_subcodes, width)
+        if key == self._shown:
+            return
+        self._shown = key
         if code is None:
+            self._lines = None
             self.update("[dim]Highlight a code in the tree to read its definition.[/]")
             return
         text = Text()
@@ -112,4 +127,8 @@ class CodeDetail(Static):
                 if title:
                     text.append(title, style="bold")
                 text.append(body.strip() + "\n", style="italic" if title == "Example: " else "")
-        self.update(literal(text))
+        shown = literal(text)
+        lines = len(shown.wrap(self.app.console, width)) if width else None
+        same_height = lines is not None and lines == self._lines
+        self._lines = lines
+        self.update(shown, layout=not same_height)
