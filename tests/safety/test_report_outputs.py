@@ -29,7 +29,7 @@ def _report(project: Project, kind: str) -> Any:
         project,
         kind,
         coders=None,
-        attributes=[ATTRIBUTE] if kind == "by-attribute" else [],
+        attributes={"by-attribute": [ATTRIBUTE], "crossed": [ATTRIBUTE, "sector"]}.get(kind, []),
         presence=False,
         normalise="jaccard" if kind == "cooccurrence" else None,
         codes=[],
