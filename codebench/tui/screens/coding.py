@@ -344,20 +344,35 @@ class CodingScreen(Screen[None]):
         )
 
     def _done(self, outcome: Outcome, codes: list[Code] | None = None) -> None:
-        """Redraw after an action and report it."""
+        """Redraw after an action and report it.
+
+        The changed segments' lines are drawn in the first frame on their own;
+        the sidebar's count, the code detail and the status bar follow in the
+        next one. Drawn together, the dirty lines at the top, the right and the
+        bottom of the screen make one region the size of the screen, and every
+        widget in it is rendered again before the coder sees the stripe change.
+        """
         self._wrote = True
         self._lay_out_if_text_changed()
-        if outcome.codebook or outcome.text:
-            self.codebook_tree.rebuild()
-            self.view.refresh_all()
-        else:
-            self.view.refresh_segments(outcome.changed)
-        if outcome.changed:
-            self.codebook_tree.update_counts({c.id for c in codes} if codes else None)
-            self._show_detail()
         self.last_message = outcome.message
         if not outcome.ok and outcome.message:
             self.notify(outcome.message, severity="warning", timeout=2)
+        if outcome.codebook or outcome.text:
+            self.codebook_tree.rebuild()
+            self.view.refresh_all()
+            self._show_around(outcome, codes)
+            return
+        self.view.refresh_segments(outcome.changed)
+        self._last_activity = monotonic()
+        self.call_after_refresh(self._show_around, outcome, codes)
+
+    def _show_around(self, outcome: Outcome, codes: list[Code] | None) -> None:
+        """What an action changes beside the transcript: the counts, the detail, the status."""
+        if not self.is_attached:
+            return
+        if outcome.changed:
+            self.codebook_tree.update_counts({c.id for c in codes} if codes else None)
+            self._show_detail()
         self.update_status()
 
     def _lay_out_if_text_changed(self) -> None:
