@@ -313,10 +313,6 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
     in it. The passages a cell links to are not stored: they are the case's
     coded passages of the code, read when the matrix is shown, so they
     follow the coding as it changes.
-
-    ``code_relations`` holds the lead's typed links between two codes
-    ("leads to", "contradicts"), directed from ``from_code`` to ``to_code``,
-    drawn in theme maps beside co-occurrence.
     """
     db.executescript(
         """
@@ -338,7 +334,22 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
             UNIQUE (transcript_id, speaker, code_id)
         );
         CREATE INDEX framework_cells_code ON framework_cells (code_id);
-        CREATE TABLE code_relations (
+        """
+    )
+
+
+@migrations(name="0011_code_relations")
+def _code_relations(db: sqlite_utils.Database) -> None:
+    """The lead's typed links between two codes ("leads to", "contradicts").
+
+    Directed from ``from_code`` to ``to_code``, drawn in theme maps beside
+    co-occurrence. (A second step under this branch's number: the first,
+    ``0011_participants_framework``, had already landed on main.) ``IF NOT
+    EXISTS``: a development copy of the first step once created the table.
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS code_relations (
             id INTEGER PRIMARY KEY,
             from_code INTEGER NOT NULL REFERENCES codes(id),
             to_code INTEGER NOT NULL REFERENCES codes(id),
@@ -349,7 +360,7 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
             UNIQUE (from_code, to_code, kind),
             CHECK (from_code != to_code)
         );
-        CREATE INDEX code_relations_to ON code_relations (to_code);
+        CREATE INDEX IF NOT EXISTS code_relations_to ON code_relations (to_code);
         """
     )
 

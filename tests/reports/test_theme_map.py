@@ -118,3 +118,18 @@ def test_undo_a_relation(small: Project) -> None:
     assert relations(small) == []
     redo(small, "alice")
     assert [r.kind for r in relations(small)] == ["contradicts"]
+
+
+def test_a_project_from_before_relations_gains_the_table(tmp_path: Path) -> None:
+    from codebench.store import migrations
+    from codebench.store.connection import open_database
+
+    path = tmp_path / "old.db"
+    db = open_database(path, create=True, migrate=False)
+    migrations.migrate(db, path, stop_before="0011_code_relations")
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "framework_cells" in tables and "code_relations" not in tables
+    db.close()
+    with Project.open(path) as project:
+        assert "0011_code_relations" in migrations.applied_names(project.db)
+        assert relations(project) == []
