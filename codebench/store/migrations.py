@@ -343,9 +343,10 @@ def _code_relations(db: sqlite_utils.Database) -> None:
     """The lead's typed links between two codes ("leads to", "contradicts").
 
     Directed from ``from_code`` to ``to_code``, drawn in theme maps beside
-    co-occurrence. (A second step under this branch's number: the first,
-    ``0011_participants_framework``, had already landed on main.) ``IF NOT
-    EXISTS``: a development copy of the first step once created the table.
+    co-occurrence. A step of its own: ``0011_participants_framework`` had
+    already been applied to projects when the table was added, and an
+    applied step never runs again. For a while that first step created this
+    table too, so projects migrated then have it: ``IF NOT EXISTS``.
     """
     db.executescript(
         """
