@@ -235,11 +235,12 @@ def report(
             from codebench.analysis.explain import CellSpec, cell_quotes
             from codebench.analysis.scope import ScopeSpec
 
+            counted = "participants" if by_participant else cases
             spec = CellSpec(
-                kind if kind != "by-attribute" or cases != "participants" else "crossed",
+                "crossed" if kind == "by-attribute" and counted == "participants" else kind,
                 ScopeSpec.of(where, transcripts, coders),
                 tuple(attributes),
-                cases="participants" if by_participant else cases,
+                cases=counted,
                 rollup=rollup,
             )
             quotes_sheet = cell_quotes(project, spec, result)

@@ -319,6 +319,8 @@ CROSSED_MEASURES = (
     ("transcripts", "int", "transcripts with the code"),
     ("speakers", "int", "participants (speakers) with the code"),
 )
+#: Groups side by side in one reading table (terminal, Markdown, HTML, Word).
+CROSSED_READING_GROUPS = 5
 #: Sheet names of the measures' tables.
 CROSSED_SHEETS = {
     "cases": "crossed cases",
@@ -411,6 +413,8 @@ def _crossed_data(report: CrossedReport, **_: Any) -> list[Table]:
 
 
 def _crossed_reading(report: CrossedReport, **_: Any) -> list[Table]:
+    """The groups' n, then each measure; past :data:`CROSSED_READING_GROUPS` groups a
+    measure takes several tables (a page or a terminal fits about six columns of groups)."""
     word = report.case_word
     shapes = (
         (
@@ -425,6 +429,10 @@ def _crossed_reading(report: CrossedReport, **_: Any) -> list[Table]:
         ),
         ("crossed segments", "coded segments", lambda c: str(c.segments) if c.segments else "–"),
     )
+    columns = _crossed_columns(report, "text")
+    head, groups, total = columns[:3], columns[3:-1], columns[-1]
+    size = CROSSED_READING_GROUPS
+    chunks = [groups[i : i + size] for i in range(0, len(groups), size)] or [[]]
     tables = [_crossed_groups_table(report)]
     for name, what, cell in shapes:
         rows = [
@@ -435,17 +443,23 @@ def _crossed_reading(report: CrossedReport, **_: Any) -> list[Table]:
             }
             for r in report.rows
         ]
-        tables.append(
-            Table(
-                name,
-                f"Codes by {report.attributes}: {what} ({report.selection.label})",
-                _crossed_columns(report, "text"),
-                rows,
-                keys=3,
-                notes=list(report.notes),
-                indent="name",
+        for k, chunk in enumerate(chunks):
+            part = ""
+            if len(chunks) > 1:
+                first, last = ((c.short or "").split()[0] for c in (chunk[0], chunk[-1]))
+                part = f", group {first}" if first == last else f", groups {first}–{last}"
+            last_chunk = k == len(chunks) - 1
+            tables.append(
+                Table(
+                    name if len(chunks) == 1 else f"{name} {k + 1}",
+                    f"Codes by {report.attributes}: {what}{part} ({report.selection.label})",
+                    [*head, *chunk, *([total] if last_chunk else [])],
+                    rows,
+                    keys=3,
+                    notes=list(report.notes),
+                    indent="name",
+                )
             )
-        )
     return tables
 
 

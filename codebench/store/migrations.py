@@ -426,10 +426,6 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
     in it. The passages a cell links to are not stored: they are the case's
     coded passages of the code, read when the matrix is shown, so they
     follow the coding as it changes.
-
-    ``code_relations`` holds the lead's typed links between two codes
-    ("leads to", "contradicts"), directed from ``from_code`` to ``to_code``,
-    drawn in theme maps beside co-occurrence.
     """
     db.executescript(
         """
@@ -451,7 +447,23 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
             UNIQUE (transcript_id, speaker, code_id)
         );
         CREATE INDEX framework_cells_code ON framework_cells (code_id);
-        CREATE TABLE code_relations (
+        """
+    )
+
+
+@migrations(name="0011_code_relations")
+def _code_relations(db: sqlite_utils.Database) -> None:
+    """The lead's typed links between two codes ("leads to", "contradicts").
+
+    Directed from ``from_code`` to ``to_code``, drawn in theme maps beside
+    co-occurrence. A step of its own: ``0011_participants_framework`` had
+    already been applied to projects when the table was added, and an
+    applied step never runs again. For a while that first step created this
+    table too, so projects migrated then have it: ``IF NOT EXISTS``.
+    """
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS code_relations (
             id INTEGER PRIMARY KEY,
             from_code INTEGER NOT NULL REFERENCES codes(id),
             to_code INTEGER NOT NULL REFERENCES codes(id),
@@ -462,7 +474,7 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
             UNIQUE (from_code, to_code, kind),
             CHECK (from_code != to_code)
         );
-        CREATE INDEX code_relations_to ON code_relations (to_code);
+        CREATE INDEX IF NOT EXISTS code_relations_to ON code_relations (to_code);
         """
     )
 

@@ -142,3 +142,24 @@ def test_cli_crossed(focus: Project, tmp_path: Path) -> None:
     assert "G1 n=2" in result.output  # Bob Ray and P2, junior, both staff
     result = run("--by", "role", "--min-group", "0")
     assert result.exit_code == 2
+
+
+def test_many_groups_read_as_several_tables(focus: Project, monkeypatch) -> None:
+    from codebench.reports import tables
+    from codebench.reports.tables import data_tables, reading_tables
+
+    report = crossed(focus, ["speaker.grade", "organisation"], cases="participants")
+    # junior × Riverside (Bob Ray), junior × Westmoor (P2), senior × Riverside (Ann Lee),
+    # senior × Westmoor (P1), (not set) × Westmoor (Cat Orr)
+    assert len(report.groups) == 5
+    monkeypatch.setattr(tables, "CROSSED_READING_GROUPS", 2)
+    first = [t for t in reading_tables(report) if t.name in ("crossed 1", "crossed 2", "crossed 3")]
+    assert [t.name for t in first] == ["crossed 1", "crossed 2", "crossed 3"]
+    assert [[c.key for c in t.columns[3:]] for t in first] == [
+        ["g0", "g1"],
+        ["g2", "g3"],
+        ["g4", "total"],
+    ]
+    assert "groups G1–G2" in first[0].title and ", group G5 (" in first[2].title
+    wide = data_tables(report)[0]
+    assert len(wide.columns) == 3 + 5 + 1  # spreadsheets keep every group side by side

@@ -109,3 +109,25 @@ def test_cli_explain_and_quotes_sheet(focus: Project, tmp_path: Path) -> None:
     ]
     result = runner.invoke(cli, [*args, "report", "frequencies", "--with-quotes"])
     assert result.exit_code == 1 and "xlsx" in result.output
+
+
+def test_quotes_sheet_by_participant(focus: Project, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    focus.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    out = tmp_path / "grades.xlsx"
+    result = CliRunner().invoke(
+        cli,
+        ["-p", str(focus.path), "report", "by-attribute", "--by", "speaker.grade",
+         "--by-participant", "--with-quotes", "-o", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(out)["Quotes by cell"].iter_rows(values_only=True))
+    eights = [(r[2], r[3]) for r in rows[1:] if r[0] == "08"]
+    assert eights == [
+        ("junior", "fg1, segment 3"),
+        ("junior", "int2, segment 1"),
+        ("senior", "fg1, segment 1"),
+        ("senior", "int1, segment 2"),
+        ("senior", "int1, segments 2–3"),
+    ]

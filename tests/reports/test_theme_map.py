@@ -118,3 +118,39 @@ def test_undo_a_relation(small: Project) -> None:
     assert relations(small) == []
     redo(small, "alice")
     assert [r.kind for r in relations(small)] == ["contradicts"]
+
+
+def test_a_project_from_before_relations_gains_the_table(tmp_path: Path) -> None:
+    from codebench.store import migrations
+    from codebench.store.connection import open_database
+
+    path = tmp_path / "old.db"
+    db = open_database(path, create=True, migrate=False)
+    migrations.migrate(db, path, stop_before="0011_code_relations")
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "framework_cells" in tables and "code_relations" not in tables
+    db.close()
+    with Project.open(path) as project:
+        assert "0011_code_relations" in migrations.applied_names(project.db)
+        assert relations(project) == []
+
+
+def test_a_project_that_already_has_the_table_keeps_it(tmp_path: Path) -> None:
+    """A project migrated while 0011_participants_framework also made code_relations."""
+    from codebench.store import migrations
+    from codebench.store.connection import open_database
+
+    path = tmp_path / "mid.db"
+    db = open_database(path, create=True, migrate=False)
+    migrations.migrate(db, path, stop_before="0011_code_relations")
+    db.executescript(
+        "CREATE TABLE code_relations (id INTEGER PRIMARY KEY, from_code INTEGER NOT NULL,"
+        " to_code INTEGER NOT NULL, kind TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',"
+        " created_by INTEGER, created_at TEXT NOT NULL, UNIQUE (from_code, to_code, kind));"
+        "INSERT INTO code_relations (from_code, to_code, kind, created_at) VALUES (1, 2, 'x', 't');"
+    )
+    db.conn.commit()
+    db.close()
+    with Project.open(path) as project:
+        assert "0011_code_relations" in migrations.applied_names(project.db)
+        assert [r[0] for r in project.db.execute("SELECT kind FROM code_relations")] == ["x"]
