@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from codebench.cli import cli
 from codebench.project import Project
 
+REPO = Path(__file__).resolve().parents[1]
+
 INTERVIEW = (
     "Interviewer: How did the spin-out go?\n"
     "Ann Lee: It was hard. We lost teh two managers. But staff morale rose!\n"
@@ -37,6 +39,7 @@ def fake_editor(tmp_path: Path, body: str) -> str:
     script = tmp_path / "editor.py"
     script.write_text(
         "import sys, pathlib\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"  # this checkout's codebench, if the edit uses it
         "p = pathlib.Path(sys.argv[1])\n"
         "text = p.read_text(encoding='utf-8')\n" + body + "\n",
         encoding="utf-8",
@@ -167,3 +170,28 @@ def test_emptying_a_segment_is_refused_naming_it(db: Path, tmp_path: Path) -> No
     assert "empty segment 1 ('It was hard.')" in result.output
     assert rows(db, "SELECT count(*) FROM transcript_versions") == [(0,)]
     assert os.path.exists(db)
+
+
+def test_a_text_changed_while_editing_is_refused_and_the_edit_kept(
+    db: Path, tmp_path: Path
+) -> None:
+    # The "editor" fixes a word, and meanwhile someone else corrects the text.
+    editor = fake_editor(
+        tmp_path,
+        "p.write_text(text.replace('teh', 'the'), encoding='utf-8')\n"
+        "from codebench.project import Project\n"
+        "from codebench.coding.correction import correct_text\n"
+        f"with Project.open({str(db)!r}) as other:\n"
+        "    correct_text(other, 'int1', other.text('int1').replace('hard', 'tough'), 'bob')\n",
+    )
+    result = run(
+        db, "edit-transcript", "int1", "--coder", "alice", env={"EDITOR": editor, "VISUAL": ""}
+    )
+    assert result.exit_code == 1
+    assert "changed elsewhere while you edited it; nothing written" in result.output
+    kept = result.output.split("your edit is kept in ")[1].split(" (--from")[0]
+    assert "the two" in Path(kept).read_text(encoding="utf-8")
+    Path(kept).unlink()
+    with Project.open(db) as project:
+        text = project.text("int1")
+    assert "tough" in text and "teh" in text  # bob's fix stands, alice's was not applied over it

@@ -65,6 +65,16 @@ def edit_in_editor(text: str, name: str) -> str:
         return decode_bytes(read_limited(path, path.name), path.name, "utf-8").text
 
 
+def _keep_edit(text: str, name: str) -> str:
+    """Save an edit that could not be applied where the user can pick it up (a private temporary file)."""
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix=f"codebench-{_file_stem(name)}-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    return path
+
+
 def _file_stem(name: str) -> str:
     from codebench.safety import safe_file_name
 
@@ -107,7 +117,13 @@ def edit_transcript(
             new_text = decode_bytes(read_limited(source, str(source)), str(source)).text
         else:
             new_text = edit_in_editor(project.text(t), t.name)
-        result = correct_text(project, t, new_text, coder, reason=reason)
+        try:
+            result = correct_text(project, t, new_text, coder, reason=reason, based_on=t.sha256)
+        except CodebenchError as error:
+            if source is None and "changed elsewhere" in str(error):
+                kept = _keep_edit(new_text, t.name)
+                raise CodebenchError(f"{error}; your edit is kept in {kept} (--from it)") from None
+            raise
     say(result.summary())
     if result.review:
         count = len(result.review)

@@ -130,14 +130,17 @@ def correct_text(
     coder: str | Coder,
     *,
     reason: str = "",
+    based_on: str | None = None,
 ) -> CorrectionResult:
     """Replace a transcript's whole text with a corrected one, keeping every coding.
 
     ``new_text`` is untrusted (an editor's file): line endings are made
     ``\\n`` and control characters visible, as on import. No change writes
-    nothing.
+    nothing. ``based_on``, the sha256 of the text the edit started from:
+    refused if the text changed since (someone else corrected it meanwhile).
     """
-    t = project.transcript(transcript)
+    t = _fresh(project, transcript)
+    _check_base(t, based_on)
     text, sha = safe_text_and_sha256(normalise_newlines(new_text))
     old = project.text(t)
     if text == old:
@@ -159,9 +162,11 @@ def correct_segment(
     coder: str | Coder,
     *,
     reason: str = "",
+    based_on: str | None = None,
 ) -> CorrectionResult:
     """Replace one segment's text; the edit stays inside that segment (text typed at its start joins it)."""
-    t = project.transcript(transcript)
+    t = _fresh(project, transcript)
+    _check_base(t, based_on)
     bounds = next((r for r in version_sql.segment_rows(project.db, t.id) if r[1] == ordinal), None)
     if bounds is None:
         project.segment(t, ordinal)  # raises, naming the segments there are
@@ -169,6 +174,18 @@ def correct_segment(
     return correct_range(
         project, t, bounds[2], bounds[3], new_text, coder, reason=reason, what=ordinal
     )
+
+
+def _fresh(project: Project, transcript: str | int | Transcript) -> Transcript:
+    """The transcript as stored now (a caller's object may predate another correction)."""
+    return project.transcript(project.transcript(transcript).id)
+
+
+def _check_base(t: Transcript, based_on: str | None) -> None:
+    if based_on is not None and based_on != t.sha256:
+        raise CodebenchError(
+            f"the text of {t.name!r} was changed elsewhere while you edited it; nothing written"
+        )
 
 
 def correct_range(
@@ -183,7 +200,7 @@ def correct_range(
     what: int | None = None,
 ) -> CorrectionResult:
     """Replace the characters ``start``–``end`` of a transcript's text with ``replacement``."""
-    t = project.transcript(transcript)
+    t = _fresh(project, transcript)
     old = project.text(t)
     if not 0 <= start <= end <= len(old):
         raise CodebenchError(f"range {start}–{end} is outside transcript {t.name!r} (0–{len(old)})")

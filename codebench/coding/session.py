@@ -521,11 +521,16 @@ class CodingSession:
         return touched
 
     # ------------------------------------------------------------------ correcting the text
-    def correct_segment(self, index: int, text: str) -> Outcome:
-        """Replace a segment's text (one logged, undoable action); codings move with their words."""
+    def correct_segment(self, index: int, text: str, based_on: str | None = None) -> Outcome:
+        """Replace a segment's text (one logged, undoable action); codings move with their words.
+
+        ``based_on``: the text's sha256 when the coder began editing (refused if it changed since).
+        """
         seg = self.segments[index]
         with friendly_errors(self.project, self.transcript):
-            result = correct_segment(self.project, self.transcript, seg.ordinal, text, self.coder)
+            result = correct_segment(
+                self.project, self.transcript, seg.ordinal, text, self.coder, based_on=based_on
+            )
             if not result.changed:
                 return Outcome("no change to the text", ok=False)
             self.history.catch_up(self.project)

@@ -194,7 +194,11 @@ def _attach(
     try:
         merge_sql.attach_readonly(db, path)
     except sqlite3.DatabaseError as error:
-        raise MergeRefused(f"{path}: cannot open read-only ({error})") from None
+        # The file reads and starts as SQLite does, so SQLite failing to open it
+        # means its pages are damaged (its schema, say), not that it is locked away.
+        raise MergeRefused(
+            failures.damaged(path, str(error), outcome="nothing was merged from it")
+        ) from None
     stack.callback(merge_sql.detach, db)
     try:
         app_id = merge_sql.application_id(db)

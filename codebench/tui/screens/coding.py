@@ -591,17 +591,18 @@ class CodingScreen(Screen[None]):
             view.exit_visual()
         index = view.cursor
         seg = self.session.segments[index]
+        base = self.session.transcript.sha256
         self.app.push_screen(
             SegmentTextModal(f"Correct the text of segment {seg.ordinal}", seg.text),
-            lambda text: self._save_text(index, text),
+            lambda text: self._save_text(index, text, base),
         )
 
     @report_errors
-    def _save_text(self, index: int, text: str | None) -> None:
+    def _save_text(self, index: int, text: str | None, base: str) -> None:
         if text is None:
             return
         self.sync()
-        self._done(self.session.correct_segment(index, text))
+        self._done(self.session.correct_segment(index, text, based_on=base))
 
     @report_errors
     def action_next_review(self) -> None:
