@@ -7,7 +7,7 @@ Two kinds of edge join two codes:
   normalised measure (Jaccard, c, overlap); edges under ``threshold`` are
   left out;
 - **relations** (directed): what the lead says links two themes ("leads to",
-  "contradicts"), stored in the project (``code_relations``, migration ``0011_code_relations``) and added with
+  "contradicts"), stored in the project (``code_relations``, migration ``0013_code_relations``) and added with
   :func:`add_relation` (one transaction, one ``relation.add`` event).
 
 Nodes are the codes with a coded segment or a relation; each carries its

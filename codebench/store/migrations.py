@@ -451,7 +451,30 @@ def _participants_framework(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations(name="0011_code_relations")
+@migrations(name="0012_sync")
+def _sync(db: sqlite_utils.Database) -> None:
+    """What a team copy last pushed to the hub: one row per record, with a digest of its content.
+
+    ``codebench sync`` compares the project's current rows with these to find
+    what to push: a record whose digest changed goes up again, a key no
+    longer in the project goes up as a removal. The table is rewritten only
+    after the hub committed the push, so a push cut short is simply repeated
+    (the hub ignores what it already has). The hub's URL (never a password),
+    the role and the last server sequence number pulled are settings in ``meta``.
+    """
+    db.executescript(
+        """
+        CREATE TABLE sync_pushed (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+@migrations(name="0013_code_relations")
 def _code_relations(db: sqlite_utils.Database) -> None:
     """The lead's typed links between two codes ("leads to", "contradicts").
 
@@ -475,29 +498,6 @@ def _code_relations(db: sqlite_utils.Database) -> None:
             CHECK (from_code != to_code)
         );
         CREATE INDEX IF NOT EXISTS code_relations_to ON code_relations (to_code);
-        """
-    )
-
-
-@migrations(name="0012_sync")
-def _sync(db: sqlite_utils.Database) -> None:
-    """What a team copy last pushed to the hub: one row per record, with a digest of its content.
-
-    ``codebench sync`` compares the project's current rows with these to find
-    what to push: a record whose digest changed goes up again, a key no
-    longer in the project goes up as a removal. The table is rewritten only
-    after the hub committed the push, so a push cut short is simply repeated
-    (the hub ignores what it already has). The hub's URL (never a password),
-    the role and the last server sequence number pulled are settings in ``meta``.
-    """
-    db.executescript(
-        """
-        CREATE TABLE sync_pushed (
-            kind TEXT NOT NULL,
-            key TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            PRIMARY KEY (kind, key)
-        ) WITHOUT ROWID;
         """
     )
 

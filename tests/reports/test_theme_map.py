@@ -126,12 +126,12 @@ def test_a_project_from_before_relations_gains_the_table(tmp_path: Path) -> None
 
     path = tmp_path / "old.db"
     db = open_database(path, create=True, migrate=False)
-    migrations.migrate(db, path, stop_before="0011_code_relations")
+    migrations.migrate(db, path, stop_before="0013_code_relations")
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert "framework_cells" in tables and "code_relations" not in tables
     db.close()
     with Project.open(path) as project:
-        assert "0011_code_relations" in migrations.applied_names(project.db)
+        assert "0013_code_relations" in migrations.applied_names(project.db)
         assert relations(project) == []
 
 
@@ -142,7 +142,7 @@ def test_a_project_that_already_has_the_table_keeps_it(tmp_path: Path) -> None:
 
     path = tmp_path / "mid.db"
     db = open_database(path, create=True, migrate=False)
-    migrations.migrate(db, path, stop_before="0011_code_relations")
+    migrations.migrate(db, path, stop_before="0013_code_relations")
     db.executescript(
         "CREATE TABLE code_relations (id INTEGER PRIMARY KEY, from_code INTEGER NOT NULL,"
         " to_code INTEGER NOT NULL, kind TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',"
@@ -152,5 +152,5 @@ def test_a_project_that_already_has_the_table_keeps_it(tmp_path: Path) -> None:
     db.conn.commit()
     db.close()
     with Project.open(path) as project:
-        assert "0011_code_relations" in migrations.applied_names(project.db)
+        assert "0013_code_relations" in migrations.applied_names(project.db)
         assert [r[0] for r in project.db.execute("SELECT kind FROM code_relations")] == ["x"]
