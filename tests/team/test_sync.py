@@ -273,3 +273,27 @@ def test_the_lead_is_told_that_members_codings_in_the_leads_file_stay_local(team
     result = publish(team.lead, team.hub.url("lee"))
     assert "1 codings here belong to coders who are members" in describe(result)
     assert hub_codings(team.hub, "alice") == []  # alice's rows are alice's to push
+
+
+def test_memo_anchors_and_attributes_arrive_on_the_right_rows(team) -> None:
+    team.lead.set_attributes("int1", {"role": "chief executive"})
+    sync(team.lead)
+    with Project.open(team.alice) as alice:
+        sync(alice)
+        assert alice.transcript("int1").attributes == {"role": "chief executive"}
+        segment = alice.segment("int1", 3)
+        [coding_id] = alice.code_segments("alice", "int1", [3], "02")
+        coding = next(c for c in alice.codings() if c.id == coding_id)
+        alice.add_memo("alice", "on the segment", transcript="int1", segment=segment)
+        alice.add_memo("alice", "on the coding", transcript="int1", coding=coding)
+        alice.add_memo("alice", "on the code", code="02")
+        sync(alice)
+    sync(team.lead)
+    memos = {m.text: m for m in team.lead.memos()}
+    lead_segment = team.lead.segment("int1", 3)
+    assert memos["on the segment"].segment_id == lead_segment.id
+    [lead_coding] = team.lead.codings(coders=["alice"])
+    assert (lead_coding.start, lead_coding.end) == (lead_segment.start, lead_segment.end)
+    assert memos["on the coding"].coding_id == lead_coding.id
+    assert memos["on the code"].code_id == team.lead.code("02").id
+    assert {m.author_id for m in memos.values()} == {team.lead.coder("alice").id}
