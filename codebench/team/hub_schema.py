@@ -265,14 +265,15 @@ CREATE INDEX sync_log_role ON {SCHEMA}.sync_log (role_name, at);
 # statement (an InitPlan or a hashed SubPlan) rather than once per row: a
 # publish of a million codings checks each row against a small hashed set.
 _LEAD = f"(SELECT {SCHEMA}.is_lead())"
-#: GUIDs of the coders the current role codes as, and of those other members code as.
+#: GUIDs of the coders the current role codes as, and of those other members code as
+#: (coder names match without regard to case, as they do in a project).
 _MINE = (
     f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
-    " ON m.coder_name = c.name WHERE m.role_name = current_user)"
+    " ON lower(m.coder_name) = lower(c.name) WHERE m.role_name = current_user)"
 )
 _OTHERS = (
     f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
-    " ON m.coder_name = c.name WHERE m.role_name <> current_user)"
+    " ON lower(m.coder_name) = lower(c.name) WHERE m.role_name <> current_user)"
 )
 _RELEASED = f"(SELECT r.transcript_guid FROM {SCHEMA}.releases r WHERE NOT r.deleted)"
 

@@ -248,7 +248,7 @@ def progress(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str, int, st
 
 
 def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
-    """``{coder name: time of the last sync (UTC, to the minute)}`` per member who has synced."""
+    """``{coder name in lower case: time of the last sync (UTC, to the minute)}`` per member who has synced."""
     rows = conn.execute(
         f"""
         SELECT m.coder_name, to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"')
@@ -256,4 +256,4 @@ def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
         GROUP BY m.coder_name
         """
     ).fetchall()
-    return {str(r[0]): str(r[1]) for r in rows}
+    return {str(r[0]).lower(): str(r[1]) for r in rows}

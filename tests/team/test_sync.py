@@ -297,3 +297,17 @@ def test_memo_anchors_and_attributes_arrive_on_the_right_rows(team) -> None:
     assert memos["on the coding"].coding_id == lead_coding.id
     assert memos["on the code"].code_id == team.lead.code("02").id
     assert {m.author_id for m in memos.values()} == {team.lead.coder("alice").id}
+
+
+def test_a_members_name_matches_the_projects_coder_whatever_the_case(team, tmp_path: Path) -> None:
+    from codebench.design.assignments import assign
+
+    team.hub.add("Carol")
+    team.lead.coder("carol", create=True)
+    assign(team.lead, "carol", ["int1"])
+    sync(team.lead)
+    clone(team.hub.url("Carol"), tmp_path / "carol.db", coder="CAROL")
+    with Project.open(tmp_path / "carol.db") as carol:
+        carol.add_codings("carol", "01", "int1", [(0, 10)])
+        assert sync(carol).pushed["codings"] == 1
+    assert len(hub_codings(team.hub, "carol")) == 1
