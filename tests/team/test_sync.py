@@ -311,3 +311,15 @@ def test_a_members_name_matches_the_projects_coder_whatever_the_case(team, tmp_p
         carol.add_codings("carol", "01", "int1", [(0, 10)])
         assert sync(carol).pushed["codings"] == 1
     assert len(hub_codings(team.hub, "carol")) == 1
+
+
+def test_a_pull_larger_than_a_page_arrives_whole(team, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codebench.team import hub_sql
+
+    monkeypatch.setattr(hub_sql, "PAGE", 3)
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(i, i + 2) for i in range(10)])
+        sync(alice)
+        expected = local_codings(alice, "alice")
+    assert sync(team.lead).pulled["codings"] == 10
+    assert local_codings(team.lead, "alice") == expected
