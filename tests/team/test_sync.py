@@ -323,3 +323,14 @@ def test_a_pull_larger_than_a_page_arrives_whole(team, monkeypatch: pytest.Monke
         expected = local_codings(alice, "alice")
     assert sync(team.lead).pulled["codings"] == 10
     assert local_codings(team.lead, "alice") == expected
+
+
+def test_a_pull_moves_past_rows_the_role_cannot_see(team) -> None:
+    team.lead.coder("lee", create=True)
+    team.lead.add_codings("lee", "01", "int1", [(i, i + 2) for i in range(20)])
+    assert sync(team.lead).pushed["codings"] == 20
+    with Project.open(team.alice) as alice:
+        result = sync(alice)
+        assert alice.codings(coders=["lee"]) == []  # blind: the lead's codings stay unseen
+        assert result.last_seq == max_seq(team.hub)  # but the next pull starts after them
+        assert int(alice.setting("team.last_seq")) == max_seq(team.hub)
