@@ -14,8 +14,10 @@ Every shared table has
   A statement-level trigger first takes one transaction-level advisory
   lock, so writing transactions take their numbers one after another and
   commit before the next one starts numbering: a reader never sees seq 101
-  while seq 100 is still to commit, and no change is skipped. Laptop clocks
-  play no part.
+  while seq 100 is still to commit, and no change is skipped. A pull takes
+  its snapshot while holding the same lock for a moment and notes the
+  sequence's value then, so the next pull starts past every row already
+  committed, seen or not. Laptop clocks play no part.
 - ``deleted``: a tombstone. Rows are never removed, only marked, so a removal
   travels to every copy like any other change.
 - for rows a coder writes (codings, memos, statuses): ``owner``, the login
@@ -265,14 +267,15 @@ CREATE INDEX sync_log_role ON {SCHEMA}.sync_log (role_name, at);
 # statement (an InitPlan or a hashed SubPlan) rather than once per row: a
 # publish of a million codings checks each row against a small hashed set.
 _LEAD = f"(SELECT {SCHEMA}.is_lead())"
-#: GUIDs of the coders the current role codes as, and of those other members code as.
+#: GUIDs of the coders the current role codes as, and of those other members code as
+#: (coder names match without regard to case, as they do in a project).
 _MINE = (
     f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
-    " ON m.coder_name = c.name WHERE m.role_name = current_user)"
+    " ON lower(m.coder_name) = lower(c.name) WHERE m.role_name = current_user)"
 )
 _OTHERS = (
     f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
-    " ON m.coder_name = c.name WHERE m.role_name <> current_user)"
+    " ON lower(m.coder_name) = lower(c.name) WHERE m.role_name <> current_user)"
 )
 _RELEASED = f"(SELECT r.transcript_guid FROM {SCHEMA}.releases r WHERE NOT r.deleted)"
 
@@ -348,6 +351,7 @@ REVOKE ALL ON SCHEMA {SCHEMA} FROM PUBLIC;
 GRANT USAGE ON SCHEMA {SCHEMA} TO {groups};
 GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {groups};
 GRANT USAGE ON SEQUENCE {SCHEMA}.change_seq, {SCHEMA}.sync_log_id_seq TO {groups};
+GRANT SELECT ON SEQUENCE {SCHEMA}.change_seq TO {groups};
 GRANT INSERT (pushed, pulled) ON {SCHEMA}.sync_log TO {groups};
 """
     )

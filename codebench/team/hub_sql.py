@@ -189,21 +189,54 @@ def lock_changes(conn: psycopg.Connection[Any]) -> None:
 WHOSE = {"codings": "coder_guid", "memos": "author_guid", "statuses": "coder_guid"}
 
 
+#: Rows per page of a pull: ``ORDER BY seq LIMIT`` makes the planner walk the ``seq``
+#: index even before the table has statistics (just after a big publish), where a bare
+#: ``seq > n`` would read the whole table.
+PAGE = 20_000
+
+
+def hold_changes(conn: psycopg.Connection[Any]) -> None:
+    """Wait for writers to finish and keep new ones out (a session lock, outside a transaction)."""
+    from codebench.team.hub_schema import CHANGE_LOCK
+
+    conn.execute("SELECT pg_advisory_lock(%s)", [CHANGE_LOCK])
+
+
+def release_changes(conn: psycopg.Connection[Any]) -> None:
+    from codebench.team.hub_schema import CHANGE_LOCK
+
+    conn.execute("SELECT pg_advisory_unlock(%s)", [CHANGE_LOCK])
+
+
+def sequence_now(conn: psycopg.Connection[Any]) -> int:
+    """The last number the hub's change sequence gave out (0 before the first)."""
+    row = conn.execute(f"SELECT last_value, is_called FROM {S}.change_seq").fetchone()
+    return int(row[0]) if row and row[1] else 0
+
+
 def changes_since(
     conn: psycopg.Connection[Any], table: str, seq: int, *, not_of: Sequence[str] = ()
 ) -> list[tuple[int, bool, tuple[Any, ...]]]:
     """``(seq, deleted, record)`` of every row of ``table`` this role sees with a later ``seq``.
 
     ``not_of``: coder GUIDs whose rows to leave out (the puller's own, which it already has).
+    Read page by page in ``seq`` order; call inside one snapshot (a repeatable-read transaction).
     """
     cols = ", ".join(COLUMNS[table])
     sql = f"SELECT seq, deleted, {cols} FROM {S}.{table} WHERE seq > %s"
-    params: list[Any] = [seq]
+    extra: list[Any] = []
     if not_of and table in WHOSE:
         sql += f" AND ({WHOSE[table]} IS NULL OR {WHOSE[table]} <> ALL(%s))"
-        params.append(list(not_of))
-    rows = conn.execute(sql + " ORDER BY seq", params).fetchall()
-    return [(int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows]
+        extra.append(list(not_of))
+    sql += f" ORDER BY seq LIMIT {PAGE}"
+    out: list[tuple[int, bool, tuple[Any, ...]]] = []
+    after = seq
+    while True:
+        rows = conn.execute(sql, [after, *extra]).fetchall()
+        out.extend((int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows)
+        if len(rows) < PAGE:
+            return out
+        after = int(rows[-1][0])
 
 
 def rows_of_transcripts(
@@ -248,7 +281,7 @@ def progress(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str, int, st
 
 
 def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
-    """``{coder name: time of the last sync (UTC, to the minute)}`` per member who has synced."""
+    """``{coder name in lower case: time of the last sync (UTC, to the minute)}`` per member who has synced."""
     rows = conn.execute(
         f"""
         SELECT m.coder_name, to_char(max(l.at) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"')
@@ -256,4 +289,4 @@ def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
         GROUP BY m.coder_name
         """
     ).fetchall()
-    return {str(r[0]): str(r[1]) for r in rows}
+    return {str(r[0]).lower(): str(r[1]) for r in rows}

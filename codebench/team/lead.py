@@ -37,7 +37,7 @@ def progress(project: Project, *, passfile: Path | None = None) -> list[Progress
         with conn.transaction():
             syncs = hub_sql.last_syncs(conn)
             rows = hub_sql.progress(conn)
-    return [Progress(c, t, s, n, r, syncs.get(c)) for c, t, s, n, r in rows]
+    return [Progress(c, t, s, n, r, syncs.get(c.lower())) for c, t, s, n, r in rows]
 
 
 def release(

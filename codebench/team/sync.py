@@ -329,10 +329,19 @@ def pull(
 ) -> None:
     psycopg = load_psycopg()
     last = int(project.setting(LAST_SEQ) or 0)
+    # Hold the change lock (no writer mid-transaction) while the snapshot is taken and the
+    # sequence read: then the snapshot holds exactly the changes numbered up to ``horizon``,
+    # and the next pull starts there, past rows this role cannot see (they would otherwise
+    # be scanned again by every pull).
+    hub_sql.hold_changes(conn)
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     try:
         with conn.transaction():
+            try:
+                horizon = hub_sql.sequence_now(conn)
+            finally:
+                hub_sql.release_changes(conn)
             skip = (
                 set()
                 if cloning or not is_lead
@@ -354,7 +363,7 @@ def pull(
     finally:
         conn.isolation_level = None
         conn.read_only = None
-    newest = max([last, *(r[0] for table_rows in rows.values() for r in table_rows)])
+    newest = max([last, horizon, *(r[0] for table_rows in rows.values() for r in table_rows)])
     mine = set(owned)
     with project.transaction():
         applied = _apply(project, rows, skip, mine, cloning=cloning)

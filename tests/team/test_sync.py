@@ -273,3 +273,64 @@ def test_the_lead_is_told_that_members_codings_in_the_leads_file_stay_local(team
     result = publish(team.lead, team.hub.url("lee"))
     assert "1 codings here belong to coders who are members" in describe(result)
     assert hub_codings(team.hub, "alice") == []  # alice's rows are alice's to push
+
+
+def test_memo_anchors_and_attributes_arrive_on_the_right_rows(team) -> None:
+    team.lead.set_attributes("int1", {"role": "chief executive"})
+    sync(team.lead)
+    with Project.open(team.alice) as alice:
+        sync(alice)
+        assert alice.transcript("int1").attributes == {"role": "chief executive"}
+        segment = alice.segment("int1", 3)
+        [coding_id] = alice.code_segments("alice", "int1", [3], "02")
+        coding = next(c for c in alice.codings() if c.id == coding_id)
+        alice.add_memo("alice", "on the segment", transcript="int1", segment=segment)
+        alice.add_memo("alice", "on the coding", transcript="int1", coding=coding)
+        alice.add_memo("alice", "on the code", code="02")
+        sync(alice)
+    sync(team.lead)
+    memos = {m.text: m for m in team.lead.memos()}
+    lead_segment = team.lead.segment("int1", 3)
+    assert memos["on the segment"].segment_id == lead_segment.id
+    [lead_coding] = team.lead.codings(coders=["alice"])
+    assert (lead_coding.start, lead_coding.end) == (lead_segment.start, lead_segment.end)
+    assert memos["on the coding"].coding_id == lead_coding.id
+    assert memos["on the code"].code_id == team.lead.code("02").id
+    assert {m.author_id for m in memos.values()} == {team.lead.coder("alice").id}
+
+
+def test_a_members_name_matches_the_projects_coder_whatever_the_case(team, tmp_path: Path) -> None:
+    from codebench.design.assignments import assign
+
+    team.hub.add("Carol")
+    team.lead.coder("carol", create=True)
+    assign(team.lead, "carol", ["int1"])
+    sync(team.lead)
+    clone(team.hub.url("Carol"), tmp_path / "carol.db", coder="CAROL")
+    with Project.open(tmp_path / "carol.db") as carol:
+        carol.add_codings("carol", "01", "int1", [(0, 10)])
+        assert sync(carol).pushed["codings"] == 1
+    assert len(hub_codings(team.hub, "carol")) == 1
+
+
+def test_a_pull_larger_than_a_page_arrives_whole(team, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codebench.team import hub_sql
+
+    monkeypatch.setattr(hub_sql, "PAGE", 3)
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(i, i + 2) for i in range(10)])
+        sync(alice)
+        expected = local_codings(alice, "alice")
+    assert sync(team.lead).pulled["codings"] == 10
+    assert local_codings(team.lead, "alice") == expected
+
+
+def test_a_pull_moves_past_rows_the_role_cannot_see(team) -> None:
+    team.lead.coder("lee", create=True)
+    team.lead.add_codings("lee", "01", "int1", [(i, i + 2) for i in range(20)])
+    assert sync(team.lead).pushed["codings"] == 20
+    with Project.open(team.alice) as alice:
+        result = sync(alice)
+        assert alice.codings(coders=["lee"]) == []  # blind: the lead's codings stay unseen
+        assert result.last_seq == max_seq(team.hub)  # but the next pull starts after them
+        assert int(alice.setting("team.last_seq")) == max_seq(team.hub)
