@@ -46,6 +46,7 @@ from codebench.store import codings as coding_sql
 from codebench.store import workbench as session_sql
 from codebench.store.connection import checkpoint
 from codebench.tui.app import make_app
+from codebench.tui.widgets.status_bar import StatusBar
 from codebench.tui.widgets.transcript_view import TranscriptView
 
 SENTENCES = [
@@ -134,6 +135,10 @@ def time_bare_inserts(path: Path, count: int) -> list[float]:
     return timings
 
 
+#: Per action of the last keystroke run: the time until the status bar was drawn again.
+statuses: list[float] = []
+
+
 async def time_keystrokes(
     path: Path, actions: int, profiler: cProfile.Profile | None = None
 ) -> tuple[list[float], list[float]]:
@@ -173,8 +178,19 @@ async def time_keystrokes(
                 return strip
 
             view._render_text_line = watched  # type: ignore[method-assign]
+            # The status bar and the sidebar's count follow the stripe a frame later.
+            status = app.screen.query_one(StatusBar)
+            status_drawn = asyncio.Event()
+            status_render = status.render_lines
+
+            def status_watched(crop):  # type: ignore[no-untyped-def]
+                status_drawn.set()
+                return status_render(crop)
+
+            status.render_lines = status_watched  # type: ignore[method-assign]
             session._change = timed_change.__get__(session)  # type: ignore[method-assign]
             commits: list[float] = []
+            statuses.clear()
             done = 0
             while done < actions:
                 await pilot.press("j")
@@ -183,6 +199,7 @@ async def time_keystrokes(
                 if not session.segments[index].codable or code_id in session.own[index]:
                     continue
                 drawn.clear()
+                status_drawn.clear()
                 committed_at.clear()
                 if profiler is not None:
                     profiler.enable()
@@ -190,6 +207,8 @@ async def time_keystrokes(
                 app.post_message(events.Key("full_stop", "."))
                 await asyncio.wait_for(drawn.wait(), 5)
                 timings.append(time.perf_counter() - start)
+                await asyncio.wait_for(status_drawn.wait(), 5)
+                statuses.append(time.perf_counter() - start)
                 if profiler is not None:
                     profiler.disable()
                 commits.append(committed_at[0] - start)
@@ -286,6 +305,7 @@ def main() -> None:
                 f"keystroke run {run + 1}: → committed + redrawn over {len(timings)} actions ({total:,} codings in project): {spread(timings)}"
             )
             print(f"                 of which → committed: {spread(commits)}")
+            print(f"                 → status bar and sidebar drawn too: {spread(statuses)}")
         if len(medians) > 1:
             print(
                 f"keystroke, median of {len(medians)} runs: p50 {statistics.median(m[0] for m in medians) * 1000:.2f} ms,"
