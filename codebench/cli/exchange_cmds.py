@@ -83,7 +83,7 @@ def export_jsonl_cmd(ctx: Context, output: Path | None, pseudonymise: str | None
       codebench export jsonl | gzip > archive.jsonl.gz
       codebench export jsonl --pseudonymise -o for-sharing.jsonl   # no event log
     """
-    from codebench.exchange.jsonl import export_jsonl, write_stdout
+    from codebench.exchange.jsonl import export_jsonl, not_carried, write_stdout
 
     # Said whenever the dump is pseudonymised: the event log's payloads hold the original
     # text and offsets (the audit trail of the team's work), so a dump for sharing has none.
@@ -99,6 +99,7 @@ def export_jsonl_cmd(ctx: Context, output: Path | None, pseudonymise: str | None
                 say(dropped, err=True)
             return
         counts = export_jsonl(project, output, pseudonymiser=pseudonymiser)
+        left_out = not_carried(project)
     total = sum(counts.values())
     events = f"{counts['event']} events" if pseudonymiser is None else "no event log"
     say(
@@ -106,6 +107,13 @@ def export_jsonl_cmd(ctx: Context, output: Path | None, pseudonymise: str | None
         f"({counts['transcript']} transcripts, {counts['coding']} codings, {events}).",
         err=True,
     )
+    if left_out:
+        say(
+            "Not in the dump (kept only in the project file): "
+            + ", ".join(f"{n} {label}" for label, n in left_out.items())
+            + ".",
+            err=True,
+        )
     if pseudonymiser is not None:
         say(dropped, err=True)
 

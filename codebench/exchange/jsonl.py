@@ -16,7 +16,9 @@ rounds have no records of their own: their events (``assignment.set``,
 import does not rebuild the tables from them. A dump from before codebook
 versions (codings without ``codebook_version``) imports as version 1.
 
-:func:`import_jsonl` into an empty project rebuilds it exactly: exporting the
+:func:`import_jsonl` into an empty project rebuilds what the dump holds exactly (not
+the design tables above, transcript versions, speakers' attributes, framework
+summaries or code relations, which have no records yet): exporting the
 rebuilt project gives the same bytes, events and timestamps included. Into a
 project that already holds data, the dump is rebuilt in a temporary project
 and merged (:func:`codebench.exchange.merge.run.merge`). A malformed line stops
@@ -114,6 +116,30 @@ def _records(project: Project) -> Iterator[dict[str, Any]]:
             record = shape(row) if shape else row
             record["type"] = kind
             yield record
+
+
+#: The words an export uses for the rows of each table a dump does not carry yet
+#: (:data:`codebench.store.bulk.UNDUMPED_TABLES`).
+NOT_CARRIED = {
+    "assignments": "assignments",
+    "samples": "reliability samples",
+    "rounds": "rounds",
+    "transcript_versions": "transcript versions",
+    "coding_reviews": "codings flagged for review",
+    "speaker_attributes": "speaker attributes",
+    "framework_cells": "framework summaries",
+    "code_relations": "code relations",
+    "saved_queries": "saved queries",
+}
+
+
+def not_carried(project: Project) -> dict[str, int]:
+    """What the project holds that a dump leaves out (only the kinds it has rows of).
+
+    An export says so, rather than letting a dump pass for the whole project.
+    """
+    counts = bulk.undumped_counts(project.db)
+    return {NOT_CARRIED[table]: n for table, n in counts.items() if n}
 
 
 def iter_lines(project: Project, pseudonymiser: Pseudonymiser | None = None) -> Iterator[str]:

@@ -159,6 +159,30 @@ def count_rows(db: sqlite_utils.Database, table: str, schema: str = "main") -> i
     )
 
 
+#: Tables outside the content tables that hold a project's own data (the study design,
+#: text versions, participants, the framework, relations, saved queries): a JSONL dump
+#: does not carry them yet, so an export counts them to say what it left out.
+UNDUMPED_TABLES = (
+    "assignments",
+    "samples",
+    "rounds",
+    "transcript_versions",
+    "coding_reviews",
+    "speaker_attributes",
+    "framework_cells",
+    "code_relations",
+    "saved_queries",
+)
+
+
+def undumped_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rows in each of :data:`UNDUMPED_TABLES`."""
+    return {
+        table: int(db.conn.execute(f"SELECT count(*) FROM main.{table}").fetchone()[0])
+        for table in UNDUMPED_TABLES
+    }
+
+
 def table_counts(db: sqlite_utils.Database, schema: str = "main") -> dict[str, int]:
     """Row counts of every content table."""
     return {table: count_rows(db, table, schema) for table in CONTENT_TABLES}

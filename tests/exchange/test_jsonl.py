@@ -406,6 +406,26 @@ def test_cli_export_and_import_jsonl(rich: Project, tmp_path: Path) -> None:
     assert again.stdout_bytes == out.read_bytes()
 
 
+def test_an_export_says_what_the_dump_leaves_out(rich: Project, tmp_path: Path) -> None:
+    """Assignments and the other tables without records of their own are named, not
+    silently lost: the dump is no longer passed off as the whole project."""
+    from codebench.exchange.jsonl import NOT_CARRIED
+    from codebench.store.bulk import UNDUMPED_TABLES
+
+    assert set(NOT_CARRIED) == set(UNDUMPED_TABLES)
+    runner = CliRunner()
+    out = tmp_path / "dump.jsonl"
+    said = runner.invoke(cli, ["-p", str(rich.path), "export", "jsonl", "-o", str(out)])
+    assert "Not in the dump" not in said.output
+    transcript = rich.transcripts()[0].name
+    rich.close()
+    assigned = runner.invoke(cli, ["-p", str(rich.path), "assign", transcript, "--coder", "zed"])
+    assert assigned.exit_code == 0, assigned.output
+    said = runner.invoke(cli, ["-p", str(rich.path), "export", "jsonl", "-o", str(out)])
+    assert said.exit_code == 0
+    assert "Not in the dump (kept only in the project file): 1 assignments." in said.output
+
+
 def test_cli_import_jsonl_reports_the_bad_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(
