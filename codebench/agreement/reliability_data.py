@@ -691,20 +691,44 @@ class _Atoms:
 
     @classmethod
     def load(cls, project: Project, t_ids: Sequence[int]) -> _Atoms:
-        rows = agreement_sql.segment_rows(project.db, t_ids)
+        groups = agreement_sql.segment_columns(project.db, t_ids)
         position = {tid: i for i, tid in enumerate(t_ids)}
+        counts = np.array([n for _t, n, _text in groups], dtype=np.int64)
+        values = _parse_ints(project, "segments", [text for _t, _n, text in groups], counts, 5)
+        t_all = np.repeat(np.array([position[t] for t, _n, _x in groups], dtype=np.int64), counts)
+        # Transcript order, then segment order (the texts come in no guaranteed order).
+        order = np.lexsort((values[:, 0], t_all))
+        t_all, values = t_all[order], values[order]
         span = np.ones(len(t_ids), dtype=np.int64)
-        for tid, _o, _s, end, _c, _turn in rows:
-            i = position[tid]
-            span[i] = max(span[i], end + 1)
+        np.maximum.at(span, t_all, values[:, 2] + 1)
         base = np.concatenate([[0], np.cumsum(span)[:-1]]).astype(np.int64) if len(t_ids) else span
-        codable = np.array([r for r in rows if r[4]], dtype=np.int64).reshape(-1, 6)
-        t = np.array([position[x] for x in codable[:, 0]], dtype=np.int64)
-        starts, ends = codable[:, 2], codable[:, 3]
-        gs = starts + base[t] if t.size else starts
-        ge = ends + base[t] if t.size else ends
+        keep = values[:, 3] != 0
+        t, codable = t_all[keep], values[keep]
+        starts, ends = codable[:, 1], codable[:, 2]
+        gs = starts + base[t]
+        ge = ends + base[t]
         before = np.concatenate([[0], np.cumsum(ends - starts)]).astype(np.int64)
-        return cls(t, codable[:, 1], starts, ends, codable[:, 5], gs, ge, before, base, span)
+        return cls(t, codable[:, 0], starts, ends, codable[:, 4], gs, ge, before, base, span)
+
+
+def _parse_ints(
+    project: Project, table: str, texts: Sequence[str], counts: IntArray, width: int
+) -> IntArray:
+    """The ``(sum(counts), width)`` integers of the comma-separated ``texts`` (one per group).
+
+    One parse in C for every row of the table read, instead of a Python tuple
+    per row. A value that is not a whole number (a damaged project file) makes
+    the count come out wrong, and is refused rather than misread.
+    """
+    expected = int(counts.sum()) * width
+    if expected == 0:
+        return np.zeros((0, width), dtype=np.int64)
+    flat = np.fromstring(",".join(texts), dtype=np.int64, sep=",")  # type: ignore[call-overload]
+    if flat.shape[0] != expected:
+        raise CodebenchError(
+            f"{project.path}: the {table} table holds a position that is not a whole number"
+        )
+    return flat.reshape(-1, width)
 
 
 def _codings(
@@ -714,25 +738,41 @@ def _codings(
     code_index: dict[int, list[int]],
     atoms: _Atoms,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """``(group, start, end)`` of the compared codings, in global offsets; group = code * coders + coder."""
-    rows = agreement_sql.coding_rows(project.db, [c.id for c in coders], t_ids, list(code_index))
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    arr = np.array(rows, dtype=np.int64)
+    """``(group, start, end)`` of the compared codings, in global offsets; group = code * coders + coder.
+
+    The codings come per (coder, code, transcript), so the Python work is per
+    group (about coders x codes x transcripts), and the spans stay in numpy.
+    The order of the codings is not kept: every caller merges them per group.
+    """
+    rows = agreement_sql.coding_columns(project.db, [c.id for c in coders], t_ids, list(code_index))
     position = {tid: i for i, tid in enumerate(t_ids)}
     coder_pos = {c.id: i for i, c in enumerate(coders)}
+    counts = np.array([r[3] for r in rows], dtype=np.int64)
+    starts = _parse_ints(project, "codings", [r[4] for r in rows], counts, 1)[:, 0]
+    ends = _parse_ints(project, "codings", [r[5] for r in rows], counts, 1)[:, 0]
     # A coding counts for every compared code its code maps to (more than one only with
-    # --child-implies-parent): its row is repeated once per target.
-    repeat = np.array([len(code_index[c]) for c in arr[:, 1]], dtype=np.int64)
-    code_idx = np.array([t for c in arr[:, 1] for t in code_index[c]], dtype=np.int64)
-    arr = np.repeat(arr, repeat, axis=0)
-    coder_idx = np.array([coder_pos[k] for k in arr[:, 0]], dtype=np.int64)
-    t_idx = np.array([position[t] for t in arr[:, 2]], dtype=np.int64)
+    # --child-implies-parent): its group's spans are taken once per target. Taken in group
+    # then transcript order, the spans usually arrive sorted and the merge need not sort them.
+    pairs = sorted(
+        (target * len(coders) + coder_pos[r[0]], position[r[2]], i)
+        for i, r in enumerate(rows)
+        for target in code_index[r[1]]
+    )
+    if not pairs:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    pair = np.array(pairs, dtype=np.int64).reshape(-1, 3)
+    row = pair[:, 2]
+    n = counts[row]
+    offsets = np.cumsum(counts) - counts
+    starts_at = np.cumsum(n) - n
+    take = np.repeat(offsets[row] - starts_at, n) + np.arange(int(n.sum()))
+    t_idx = np.repeat(pair[:, 1], n)
     span = atoms.span[t_idx]
-    start = np.clip(arr[:, 3], 0, span) + atoms.base[t_idx]
-    end = np.clip(arr[:, 4], 0, span) + atoms.base[t_idx]
-    return code_idx * len(coders) + coder_idx, start, end
+    base = atoms.base[t_idx]
+    start = np.clip(starts[take], 0, span) + base
+    end = np.clip(ends[take], 0, span) + base
+    return np.repeat(pair[:, 0], n), start, end
 
 
 def _rated_atoms(
