@@ -150,6 +150,9 @@ def test_column_extraction_equals_row_extraction(
     project: Project, write_transcript, monkeypatch: pytest.MonkeyPatch, seed: int
 ) -> None:
     random_project(project, write_transcript, seed)
+    ids = [project.coder(n).id for n in CODERS] + [project.coder("nobody", create=True).id]
+    coded = agreement_sql.coded_transcripts(project.db, ids)
+    assert coded == coded_from_codings(project, ids) and coded[ids[-1]] == set()
     everyone = {"coders": list(CODERS)}
     for unit in ("segment", "turn", "character"):
         for overlap in (rd.DEFAULT, None, 0.3, 1.0):
