@@ -1,6 +1,6 @@
 """Benchmark of the whole agreement report, from coding spans to every coefficient.
 
-Run: ``python bench/bench_agreement_report.py [--units N] [--codes K] [--coders C] [--transcripts T]``
+Run: ``python bench/bench_agreement_report.py [--units N] [--codes K] [--coders C] [--transcripts T] [--project DIR]``
 
 Builds a synthetic project as arrays (defaults: 5 coders, 200,000 segments in
 100 transcripts, 21 codes; about two million whole-segment codings with the
