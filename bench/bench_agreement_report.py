@@ -1,6 +1,6 @@
 """Benchmark of the whole agreement report, from coding spans to every coefficient.
 
-Run: ``python bench/bench_agreement_report.py [--units N] [--codes K] [--coders C] [--transcripts T]``
+Run: ``python bench/bench_agreement_report.py [--units N] [--codes K] [--coders C] [--transcripts T] [--project DIR]``
 
 Builds a synthetic project as arrays (defaults: 5 coders, 200,000 segments in
 100 transcripts, 21 codes; about two million whole-segment codings with the
@@ -26,7 +26,13 @@ the ratings missing) and times, best of 3:
 (e) the transcript-level (cluster) bootstrap, 1,000 replicates: alpha of
     every code, and every interval of the per-code report (each code's
     pairwise Cohen's kappas, headline kappa and alpha), beside the unit
-    bootstrap of the same intervals (``--bootstrap-by unit``).
+    bootstrap of the same intervals (``--bootstrap-by unit``);
+(f) with ``--project DIR``: the same ratings as a project file (built once
+    into ``DIR/project.db`` through the public API, one sentence per unit,
+    every coder done everywhere, so nothing is missing), and
+    :func:`extract_units` on it: reading segments and codings from SQLite,
+    the design, the overlap rule and the 0/1/NaN array, then the whole
+    report on those units. Building the project at full size takes minutes.
 
 No pass/fail.
 """
@@ -53,6 +59,7 @@ from codebench.agreement.reliability_data import (
     Units,
     character_runs,
     coverage_matrix,
+    extract_units,
 )
 from codebench.agreement.report import build_report, code_sections
 from codebench.agreement.weighted import (
@@ -62,7 +69,10 @@ from codebench.agreement.weighted import (
     binary_bootstrap,
     set_alphas,
 )
+from codebench.codebook.format import Codebook, CodeSpec
+from codebench.ids import stable_guid
 from codebench.models import Code, Coder, Transcript
+from codebench.project import Project
 
 try:
     import krippendorff
@@ -153,6 +163,47 @@ def all_coders_counts(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return table, counts[:, None]
 
 
+def project_of(path: Path, truth: np.ndarray, n_transcripts: int) -> Project:
+    """The ratings as a project: one sentence per unit, a coding per applied (code, coder, unit)."""
+    if path.exists():
+        return Project.open(path)
+    n_codes, n_coders, n_units = truth.shape
+    book = Codebook(
+        codes=[
+            CodeSpec(name=f"Code {k + 1}", number=f"{k + 1:02d}", guid=stable_guid("bench", k))
+            for k in range(n_codes)
+        ]
+    )
+    project = Project.init(path, book)
+    bounds = np.minimum(np.arange(n_transcripts + 1) * n_units // n_transcripts, n_units)
+    files = []
+    for t in range(n_transcripts):
+        per = int(bounds[t + 1] - bounds[t])
+        lines = [
+            "Ann Lee: " + " ".join(f"Unit {t} {j + i} is here." for i in range(min(5, per - j)))
+            for j in range(0, per, 5)
+        ]
+        files.append(path.parent / f"t{t:03d}.txt")
+        files[-1].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert project.import_files(files).ok
+    codes = project.codes()
+    coders = [project.coder(f"coder{k + 1}", create=True) for k in range(n_coders)]
+    applied = np.nan_to_num(truth, nan=0.0) == 1.0
+    for t, transcript in enumerate(project.transcripts()):
+        segs = [s for s in project.segments(transcript) if s.codable]
+        lo = int(bounds[t])
+        assert len(segs) == int(bounds[t + 1]) - lo
+        for k, coder in enumerate(coders):
+            for c, code in enumerate(codes):
+                on = np.flatnonzero(applied[c, k, lo : lo + len(segs)])
+                if on.size:
+                    project.add_codings(
+                        coder, code, transcript, [(segs[i].start, segs[i].end) for i in on]
+                    )
+            project.set_status(coder, transcript, "done")
+    return project
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=200_000)
@@ -161,6 +212,11 @@ def main() -> None:
     parser.add_argument("--transcripts", type=int, default=100)
     parser.add_argument(
         "--dense", action="store_true", help="also time the old all-pairs set-alpha pass"
+    )
+    parser.add_argument(
+        "--project",
+        type=Path,
+        help="(f): also time extraction from a project file built once in this directory",
     )
     args = parser.parse_args()
     truth, starts, ends, group, c_start, c_end, missing, transcript_of = synthetic(
@@ -295,6 +351,27 @@ def main() -> None:
         f"    unit, the same intervals           {t_unit - t_plain:7.3f} s   "
         f"(coefficients with intervals {t_unit:.3f} s)\n"
     )
+    if args.project is not None:
+        args.project.mkdir(parents=True, exist_ok=True)
+        project = project_of(args.project / "project.db", truth, args.transcripts)
+        refs = [c.name for c in project.codes()]
+
+        def from_project() -> Units:
+            return extract_units(project, codes=refs)
+
+        np.testing.assert_array_equal(from_project().data, np.nan_to_num(truth, nan=0.0))
+        t_proj, c_proj = timed(from_project)
+        t_proj_whole, c_proj_whole = timed(lambda: build_report(from_project(), bootstrap=0))
+        print("(f) from a project file (every coder done everywhere: no missing ratings)")
+        print("                                        wall s    CPU s")
+        print(
+            f"    extract_units                      {t_proj:7.3f}  {c_proj:7.3f}   "
+            f"= {t_proj / t_pkg:.2f}x (wall), {c_proj / c_pkg:.2f}x (CPU) the package"
+        )
+        print(
+            f"    extract_units + whole report       {t_proj_whole:7.3f}  {c_proj_whole:7.3f}   "
+            f"= {t_proj_whole / t_pkg:.2f}x (wall), {c_proj_whole / c_pkg:.2f}x (CPU) the package\n"
+        )
     print("(c) extraction alone")
     print(f"    any overlap                        {t_extract:7.3f} s")
     print(f"    --min-overlap 0.5                  {t_overlap:7.3f} s")

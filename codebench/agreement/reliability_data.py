@@ -122,6 +122,39 @@ def coverage_matrix(
     (``min_overlap=None``) or cover at least ``min_overlap`` of its atoms'
     characters.
     """
+    cells, n_out = covered_cells(
+        atom_starts,
+        atom_ends,
+        group,
+        start,
+        end,
+        min_overlap=min_overlap,
+        atom_unit=atom_unit,
+        n_units=n_units,
+    )
+    out = np.zeros((n_groups, n_out), dtype=bool)
+    for grp, unit in cells:
+        out[grp, unit] = True
+    return out
+
+
+def covered_cells(
+    atom_starts: npt.ArrayLike,
+    atom_ends: npt.ArrayLike,
+    group: npt.ArrayLike,
+    start: npt.ArrayLike,
+    end: npt.ArrayLike,
+    *,
+    min_overlap: float | None = None,
+    atom_unit: npt.ArrayLike | None = None,
+    n_units: int | None = None,
+) -> tuple[list[tuple[IntArray, IntArray]], int]:
+    """The covered ``(group, unit)`` cells of :func:`coverage_matrix`, and the number of units.
+
+    Cells come as index arrays (a cell may repeat), so a caller can write them
+    straight into the array it needs (the 0/1/NaN ratings) without a bool
+    matrix in between.
+    """
     a_start = np.asarray(atom_starts, dtype=np.int64)
     a_end = np.asarray(atom_ends, dtype=np.int64)
     if atom_unit is None:
@@ -130,24 +163,22 @@ def coverage_matrix(
     else:
         unit_of = np.asarray(atom_unit, dtype=np.int64)
         n_out = (int(unit_of[-1]) + 1 if unit_of.size else 0) if n_units is None else n_units
-    out = np.zeros((n_groups, n_out), dtype=bool)
     g, s, e = merge_intervals(group, start, end)
     if g.size == 0 or a_start.size == 0:
-        return out
+        return [], n_out
     first = np.searchsorted(a_end, s, side="right")
     last = np.searchsorted(a_start, e, side="left")
     count = np.maximum(last - first, 0)
     total = int(count.sum())
     if total == 0:
-        return out
+        return [], n_out
     rep = np.repeat(np.arange(count.shape[0]), count)
     offsets = np.cumsum(count) - count
     atom = first[rep] + (np.arange(total) - offsets[rep])
     unit = atom if unit_of is None else unit_of[atom]
     grp = g[rep]
     if min_overlap is None:
-        out[grp, unit] = True
-        return out
+        return [(grp, unit)], n_out
     covered = np.minimum(e[rep], a_end[atom]) - np.maximum(s[rep], a_start[atom])
     lengths = a_end - a_start
     unit_len = (
@@ -157,9 +188,9 @@ def coverage_matrix(
     # One piece that covers enough settles its unit (the usual whole-segment coding); only the
     # units reached by partial pieces need their pieces summed.
     alone = covered >= need[unit]
-    out[grp[alone], unit[alone]] = True
+    cells = [(grp[alone], unit[alone])]
     if alone.all():
-        return out
+        return cells, n_out
     rest = ~alone
     grp, unit, covered = grp[rest], unit[rest], covered[rest]
     keys = grp * max(n_out, 1) + unit  # non-decreasing: groups, then intervals by start
@@ -167,8 +198,8 @@ def coverage_matrix(
     cover = np.add.reduceat(covered, bounds)
     key_unit = unit[bounds]
     keep = cover >= need[key_unit]
-    out[grp[bounds][keep], key_unit[keep]] = True
-    return out
+    cells.append((grp[bounds][keep], key_unit[keep]))
+    return cells, n_out
 
 
 def character_runs(
@@ -549,10 +580,9 @@ def extract_units(
         atom_unit = np.cumsum(new_turn) - 1
         firsts = np.flatnonzero(new_turn)
         lasts = np.concatenate([firsts[1:] - 1, [atoms.n - 1]]) if firsts.size else firsts
-        covered = coverage_matrix(
+        cells, n_units = covered_cells(
             atoms.gs,
             atoms.ge,
-            n_codes * n_coders,
             group,
             c_start,
             c_end,
@@ -563,14 +593,21 @@ def extract_units(
         unit_atom = firsts
         u_start, u_end = atoms.start[firsts], atoms.end[lasts]
     else:
-        covered = coverage_matrix(
-            atoms.gs, atoms.ge, n_codes * n_coders, group, c_start, c_end, min_overlap=min_overlap
+        cells, n_units = covered_cells(
+            atoms.gs, atoms.ge, group, c_start, c_end, min_overlap=min_overlap
         )
         unit_atom = np.arange(atoms.n)
         u_start, u_end = atoms.start, atoms.end
 
-    n_units = covered.shape[1]
-    data = covered.reshape(n_codes, n_coders, n_units).astype(np.float64)
+    if unit == "character":
+        n_units = covered.shape[1]
+        data = covered.reshape(n_codes, n_coders, n_units).astype(np.float64)
+    else:
+        # The covered cells go straight into the ratings: no bool matrix to convert.
+        flat = np.zeros((n_codes * n_coders, n_units), dtype=np.float64)
+        for grp, cell_unit in cells:
+            flat[grp, cell_unit] = 1.0
+        data = flat.reshape(n_codes, n_coders, n_units)
     unit_t = atoms.t[unit_atom] if n_units else np.zeros(0, dtype=np.int64)
     if n_units:
         # A unit is rated when its segment was; a turn when the coder rated any segment of it.
@@ -691,20 +728,48 @@ class _Atoms:
 
     @classmethod
     def load(cls, project: Project, t_ids: Sequence[int]) -> _Atoms:
-        rows = agreement_sql.segment_rows(project.db, t_ids)
+        groups = agreement_sql.segment_columns(project.db, t_ids)
         position = {tid: i for i, tid in enumerate(t_ids)}
+        counts = np.array([n for _t, n, _text in groups], dtype=np.int64)
+        values = _parse_ints(project, "segments", [text for _t, _n, text in groups], counts, 5)
+        t_all = np.repeat(np.array([position[t] for t, _n, _x in groups], dtype=np.int64), counts)
+        # Transcript order, then segment order (the texts come in no guaranteed order).
+        order = np.lexsort((values[:, 0], t_all))
+        t_all, values = t_all[order], values[order]
         span = np.ones(len(t_ids), dtype=np.int64)
-        for tid, _o, _s, end, _c, _turn in rows:
-            i = position[tid]
-            span[i] = max(span[i], end + 1)
+        np.maximum.at(span, t_all, values[:, 2] + 1)
         base = np.concatenate([[0], np.cumsum(span)[:-1]]).astype(np.int64) if len(t_ids) else span
-        codable = np.array([r for r in rows if r[4]], dtype=np.int64).reshape(-1, 6)
-        t = np.array([position[x] for x in codable[:, 0]], dtype=np.int64)
-        starts, ends = codable[:, 2], codable[:, 3]
-        gs = starts + base[t] if t.size else starts
-        ge = ends + base[t] if t.size else ends
+        keep = values[:, 3] != 0
+        t, codable = t_all[keep], values[keep]
+        starts, ends = codable[:, 1], codable[:, 2]
+        gs = starts + base[t]
+        ge = ends + base[t]
         before = np.concatenate([[0], np.cumsum(ends - starts)]).astype(np.int64)
-        return cls(t, codable[:, 1], starts, ends, codable[:, 5], gs, ge, before, base, span)
+        return cls(t, codable[:, 0], starts, ends, codable[:, 4], gs, ge, before, base, span)
+
+
+def _parse_ints(
+    project: Project, table: str, texts: Sequence[str], counts: IntArray, width: int
+) -> IntArray:
+    """The ``(sum(counts), width)`` integers of the comma-separated ``texts`` (one per group).
+
+    One parse in C for every row of the table read, instead of a Python tuple
+    per row. A value that is not a whole number (a damaged project file) stops
+    the parse or makes the count come out wrong, and is refused rather than
+    misread.
+    """
+    expected = int(counts.sum()) * width
+    if expected == 0:
+        return np.zeros((0, width), dtype=np.int64)
+    try:
+        flat = np.fromstring(",".join(texts), dtype=np.int64, sep=",")
+    except ValueError:  # text numpy cannot read to its end
+        flat = np.zeros(0, dtype=np.int64)
+    if flat.shape[0] != expected:
+        raise CodebenchError(
+            f"{project.path}: the {table} table holds a position that is not a whole number"
+        )
+    return flat.reshape(-1, width)
 
 
 def _codings(
@@ -714,25 +779,41 @@ def _codings(
     code_index: dict[int, list[int]],
     atoms: _Atoms,
 ) -> tuple[IntArray, IntArray, IntArray]:
-    """``(group, start, end)`` of the compared codings, in global offsets; group = code * coders + coder."""
-    rows = agreement_sql.coding_rows(project.db, [c.id for c in coders], t_ids, list(code_index))
-    if not rows:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    arr = np.array(rows, dtype=np.int64)
+    """``(group, start, end)`` of the compared codings, in global offsets; group = code * coders + coder.
+
+    The codings come per (coder, code, transcript), so the Python work is per
+    group (about coders x codes x transcripts), and the spans stay in numpy.
+    The order of the codings is not kept: every caller merges them per group.
+    """
+    rows = agreement_sql.coding_columns(project.db, [c.id for c in coders], t_ids, list(code_index))
     position = {tid: i for i, tid in enumerate(t_ids)}
     coder_pos = {c.id: i for i, c in enumerate(coders)}
+    counts = np.array([r[3] for r in rows], dtype=np.int64)
+    starts = _parse_ints(project, "codings", [r[4] for r in rows], counts, 1)[:, 0]
+    ends = _parse_ints(project, "codings", [r[5] for r in rows], counts, 1)[:, 0]
     # A coding counts for every compared code its code maps to (more than one only with
-    # --child-implies-parent): its row is repeated once per target.
-    repeat = np.array([len(code_index[c]) for c in arr[:, 1]], dtype=np.int64)
-    code_idx = np.array([t for c in arr[:, 1] for t in code_index[c]], dtype=np.int64)
-    arr = np.repeat(arr, repeat, axis=0)
-    coder_idx = np.array([coder_pos[k] for k in arr[:, 0]], dtype=np.int64)
-    t_idx = np.array([position[t] for t in arr[:, 2]], dtype=np.int64)
+    # --child-implies-parent): its group's spans are taken once per target. Taken in group
+    # then transcript order, the spans usually arrive sorted and the merge need not sort them.
+    pairs = sorted(
+        (target * len(coders) + coder_pos[r[0]], position[r[2]], i)
+        for i, r in enumerate(rows)
+        for target in code_index[r[1]]
+    )
+    if not pairs:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    pair = np.array(pairs, dtype=np.int64).reshape(-1, 3)
+    row = pair[:, 2]
+    n = counts[row]
+    offsets = np.cumsum(counts) - counts
+    starts_at = np.cumsum(n) - n
+    take = np.repeat(offsets[row] - starts_at, n) + np.arange(int(n.sum()))
+    t_idx = np.repeat(pair[:, 1], n)
     span = atoms.span[t_idx]
-    start = np.clip(arr[:, 3], 0, span) + atoms.base[t_idx]
-    end = np.clip(arr[:, 4], 0, span) + atoms.base[t_idx]
-    return code_idx * len(coders) + coder_idx, start, end
+    base = atoms.base[t_idx]
+    start = np.clip(starts[take], 0, span) + base
+    end = np.clip(ends[take], 0, span) + base
+    return np.repeat(pair[:, 0], n), start, end
 
 
 def _rated_atoms(
