@@ -312,3 +312,25 @@ def test_diff_manifest_refuses_a_file_that_is_not_a_manifest(
         code, out = run(study, "diff-manifest", str(tmp_path / name), str(tmp_path / name))
         assert code == 1
         assert len(out.strip().splitlines()) == 1 and name in out
+
+
+def test_the_demo_study_rebuilds_byte_for_byte(tmp_path: Path) -> None:
+    """examples/study.toml on the demo project: every table, twice, the same bytes."""
+    import shutil
+
+    from codebench.demo.build import build_demo
+
+    demo = tmp_path / "demo.db"
+    build_demo(demo)
+    study_file = tmp_path / "study.toml"
+    shutil.copy(Path(__file__).resolve().parents[2] / "examples" / "study.toml", study_file)
+    with Project.open(demo, write=False) as project:
+        first = build(project, load_study(study_file))
+        before = {o["file"]: (tmp_path / "out" / o["file"]).read_bytes() for o in first.outputs}
+        manifest = (tmp_path / "out" / "MANIFEST.json").read_bytes()
+        second = build(project, load_study(study_file))
+    assert len(before) == 10
+    assert second.manifest == first.manifest
+    assert (tmp_path / "out" / "MANIFEST.json").read_bytes() == manifest
+    for name, data in before.items():
+        assert (tmp_path / "out" / name).read_bytes() == data, name
