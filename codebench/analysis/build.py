@@ -227,7 +227,11 @@ def _analysis(project: Project, entry: Entry) -> str | bytes:
 def _report(project: Project, entry: Entry, date: str) -> str | bytes:
     """A report entry, as `codebench report KIND -o FILE` computes and writes it."""
     from codebench.reports import writers
-    from codebench.reports.compute import compute_report
+    from codebench.reports.compute import (
+        compute_report,
+        quotes_behind_cells,
+        workbook_with_quotes,
+    )
 
     o = entry.options
     rollup = o.get("rollup", True)
@@ -253,4 +257,17 @@ def _report(project: Project, entry: Entry, date: str) -> str | bytes:
         "measure": o.get("measure", "segments"),
         "transpose": o.get("transpose", False),
     }
+    if o.get("with_quotes"):
+        sheet = quotes_behind_cells(
+            project,
+            o["report"],
+            result,
+            coders=o.get("coders", []),
+            where=o.get("where", []),
+            transcripts=o.get("transcripts", []),
+            attributes=o.get("by", []),
+            cases=o.get("cases", "transcripts"),
+            rollup=rollup,
+        )
+        return workbook_with_quotes(result, sheet, view)
     return writers.render(result, entry.fmt, **view)

@@ -136,6 +136,7 @@ KEYS: dict[str, dict[str, Check]] = {
         "subcodes": _flag,
         "rollup": _flag,
         "measure": _choice(*MEASURES),
+        "with_quotes": _flag,
     },
 }
 #: Keys an entry of each kind must have.
@@ -263,6 +264,8 @@ def _entry(name: str, number: int, item: dict[str, Any]) -> Entry:
     for key in REQUIRED.get(kind, ()):
         if key not in options:
             raise StudyError(f"{where}: a {kind} needs {key!r}")
+    if options.get("with_quotes") and fmt != "xlsx":
+        raise StudyError(f"{where}: 'with_quotes' adds a sheet to a workbook: name an .xlsx file")
     if kind == "query" and ("expression" in options) == ("run" in options):
         raise StudyError(
             f"{where}: a query needs 'expression' or 'run' (a saved query), one of them"

@@ -17,7 +17,14 @@ from codebench.cli.output import (
     write_output,
 )
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
-from codebench.reports.compute import FORMATS, KINDS, MEASURES, compute_report
+from codebench.reports.compute import (
+    FORMATS,
+    KINDS,
+    MEASURES,
+    compute_report,
+    quotes_behind_cells,
+    workbook_with_quotes,
+)
 
 
 @click.command(name="report", short_help="Theme tables, co-occurrence, quotes and the HTML report.")
@@ -213,17 +220,17 @@ def report(
                 raise CodebenchError(
                     "--with-quotes adds a sheet to an xlsx workbook: use -o FILE.xlsx"
                 )
-            from codebench.analysis.explain import CellSpec, cell_quotes
-            from codebench.analysis.scope import ScopeSpec
-
-            spec = CellSpec(
-                kind if kind != "by-attribute" or cases != "participants" else "crossed",
-                ScopeSpec.of(where, transcripts, coders),
-                tuple(attributes),
+            quotes_sheet = quotes_behind_cells(
+                project,
+                kind,
+                result,
+                coders=list(coders),
+                where=list(where),
+                transcripts=list(transcripts),
+                attributes=list(attributes),
                 cases="participants" if by_participant else cases,
                 rollup=rollup,
             )
-            quotes_sheet = cell_quotes(project, spec, result)
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # one place, before any format is rendered
             result = pseudonymiser.value(result)
@@ -231,13 +238,7 @@ def report(
                 quotes_sheet.rows = pseudonymiser.value(quotes_sheet.rows)
         view = {"rollup": rollup, "measure": measure, "transpose": transpose}
         if quotes_sheet is not None and output is not None:
-            from codebench.reports.render_xlsx import tables_xlsx
-            from codebench.reports.tables import data_tables
-
-            data = tables_xlsx(
-                [*data_tables(result, **view), quotes_sheet], notes=list(result.notes)
-            )
-            writers.write_rendered(output, data, fmt)
+            writers.write_rendered(output, workbook_with_quotes(result, quotes_sheet, view), fmt)
             say(f"Wrote {output} ({kind}, {fmt}, with the quotes behind each cell)", err=True)
         elif output is not None:
             writers.write(result, output, fmt, **view)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from codebench.project import Project
+    from codebench.reports.tables import Table
 
 KINDS = (
     "frequencies",
@@ -127,3 +128,37 @@ def compute_report(
         rollup=rollup,
         generated=generated,
     )
+
+
+def quotes_behind_cells(
+    project: Project,
+    kind: str,
+    result: Any,
+    *,
+    coders: list[str],
+    where: list[str],
+    transcripts: list[str],
+    attributes: list[str],
+    cases: str,
+    rollup: bool,
+) -> Table:
+    """The sheet of the passages behind every cell of ``result`` (the report ``kind``)."""
+    from codebench.analysis.explain import CellSpec, cell_quotes
+    from codebench.analysis.scope import ScopeSpec
+
+    spec = CellSpec(
+        kind if kind != "by-attribute" or cases != "participants" else "crossed",
+        ScopeSpec.of(where, transcripts, coders),
+        tuple(attributes),
+        cases=cases,
+        rollup=rollup,
+    )
+    return cell_quotes(project, spec, result)
+
+
+def workbook_with_quotes(result: Any, quotes: Table, view: dict[str, Any]) -> bytes:
+    """The report's xlsx workbook with the quotes sheet after its tables."""
+    from codebench.reports.render_xlsx import tables_xlsx
+    from codebench.reports.tables import data_tables
+
+    return tables_xlsx([*data_tables(result, **view), quotes], notes=list(result.notes))

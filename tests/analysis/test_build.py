@@ -334,3 +334,37 @@ def test_the_demo_study_rebuilds_byte_for_byte(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "MANIFEST.json").read_bytes() == manifest
     for name, data in before.items():
         assert (tmp_path / "out" / name).read_bytes() == data, name
+
+
+def test_a_workbook_with_quotes_is_the_commands_workbook(study: Project, tmp_path: Path) -> None:
+    entries = (
+        '[[output]]\nkind = "report"\nreport = "crossed"\nby = ["role", "stage"]\n'
+        'with_quotes = true\nfile = "crossed.xlsx"\n'
+    )
+    built = build(study, load_study(write_study(tmp_path, "out", entries)))
+    code, _ = run(
+        study,
+        "report",
+        "crossed",
+        "--by",
+        "role",
+        "--by",
+        "stage",
+        "--with-quotes",
+        "-o",
+        str(tmp_path / "cli.xlsx"),
+    )
+    assert code == 0
+    cli_bytes = fixed_zip((tmp_path / "cli.xlsx").read_bytes(), built.manifest["created"])
+    assert cli_bytes == (tmp_path / "out/crossed.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "out/crossed.xlsx") as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+    assert len(sheets) >= 2  # the table(s), then the quotes
+
+
+def test_with_quotes_needs_a_workbook(study: Project, tmp_path: Path) -> None:
+    entries = (
+        '[[output]]\nkind = "report"\nreport = "frequencies"\nwith_quotes = true\nfile = "f.csv"\n'
+    )
+    with pytest.raises(StudyError, match=r"output 1 \(f\.csv\): 'with_quotes' .*\.xlsx"):
+        load_study(write_study(tmp_path, "out", entries))
