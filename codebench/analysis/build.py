@@ -66,6 +66,7 @@ def build(project: Project, study: Study) -> Built:
         except CodebenchError as error:
             raise StudyError(f"{one_line(str(study.path))}: {entry.label}: {error}") from None
         rendered.append((entry, data))
+        _check_target(study, entry, study.output / entry.file)
     outputs = []
     for entry, data in rendered:
         outputs.append(
@@ -94,6 +95,21 @@ def build(project: Project, study: Study) -> Built:
         write_atomic(target, data)
     write_atomic(study.output / MANIFEST, text)
     return Built(study.output, manifest)
+
+
+def _check_target(study: Study, entry: Entry, target: Path) -> None:
+    """Refuse an output that would replace a database (the project, a mistyped name) or a folder."""
+    from codebench.fileio import is_sqlite_file
+
+    if target.is_dir():
+        problem = "is a folder"
+    elif is_sqlite_file(target):
+        problem = "is an SQLite database (a project?), which a build never replaces"
+    else:
+        return
+    raise StudyError(
+        f"{one_line(str(study.path))}: {entry.label}: {one_line(str(target))} {problem}"
+    )
 
 
 def _folder(path: Path) -> None:

@@ -368,3 +368,19 @@ def test_with_quotes_needs_a_workbook(study: Project, tmp_path: Path) -> None:
     )
     with pytest.raises(StudyError, match=r"output 1 \(f\.csv\): 'with_quotes' .*\.xlsx"):
         load_study(write_study(tmp_path, "out", entries))
+
+
+def test_a_build_never_replaces_a_database(study: Project, tmp_path: Path) -> None:
+    # a file with an output's extension that holds an SQLite database (a mistyped name)
+    (tmp_path / "copy.csv").write_bytes(study.path.read_bytes()[:4096])
+    entries = (
+        '[[output]]\nkind = "query"\nexpression = "10"\nfile = "a.csv"\n'
+        '[[output]]\nkind = "query"\nexpression = "10"\nfile = "copy.csv"\n'
+    )
+    path = write_study(tmp_path, ".", entries)
+    before = (tmp_path / "copy.csv").read_bytes()
+    code, out = run(study, "build", str(path))
+    assert code == 1
+    assert "output 2 (copy.csv)" in out and "SQLite database" in out
+    assert (tmp_path / "copy.csv").read_bytes() == before
+    assert not (tmp_path / "a.csv").exists()
