@@ -52,15 +52,17 @@ def load_manifest(path: Path | str) -> dict[str, Any]:
 def _check_shapes(data: dict[str, Any]) -> None:
     """Check every field the comparison reads, so a damaged file fails here, by name."""
 
-    def rows(value: Any, keys: tuple[str, ...]) -> None:
+    def rows(value: Any, keys: tuple[str, ...], texts: tuple[str, ...] = ()) -> None:
         if not isinstance(value, list) or not all(
             isinstance(r, dict) and all(k in r for k in keys) for r in value
         ):
             raise TypeError(f"expected a list of objects with {', '.join(keys)}")
+        if not all(isinstance(r[k], str) for r in value for k in texts):
+            raise TypeError(f"{', '.join(texts)} must be strings")
 
-    rows(data["transcripts"], ("name", "sha256"))
-    rows(data["coders"], ("name",))
-    rows(data["outputs"], ("file", "sha256", "entry"))
+    rows(data["transcripts"], ("name", "sha256"), ("name", "sha256"))
+    rows(data["coders"], ("name",), ("name",))
+    rows(data["outputs"], ("file", "sha256", "entry"), ("file", "sha256"))
     if not isinstance(data["codebook"], dict) or not isinstance(data["events"], dict):
         raise TypeError("codebook and events must be objects")
     if not isinstance(data["codebook"].get("version"), int):
@@ -69,7 +71,7 @@ def _check_shapes(data: dict[str, Any]) -> None:
         raise KeyError("codebook sha256")
     if not isinstance(data["events"].get("high_water"), int):
         raise TypeError("events high_water must be a number")
-    rows(data["events"].get("counts"), ("action", "coder", "count"))
+    rows(data["events"].get("counts"), ("action", "coder", "count"), ("action", "coder"))
     if not all(isinstance(e["count"], int) for e in data["events"]["counts"]):
         raise TypeError("event counts must be numbers")
     if not isinstance(data["settings"], dict):

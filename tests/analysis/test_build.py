@@ -308,7 +308,11 @@ def test_diff_manifest_refuses_a_file_that_is_not_a_manifest(
 ) -> None:
     (tmp_path / "x.json").write_text('{"outputs": []}', encoding="utf-8")
     (tmp_path / "y.json").write_text("not json", encoding="utf-8")
-    for name in ("x.json", "y.json", "missing.json"):
+    build(study, load_study(write_study(tmp_path)))
+    damaged = json.loads((tmp_path / "out/MANIFEST.json").read_text("utf-8"))
+    damaged["outputs"][0]["file"] = 1
+    (tmp_path / "z.json").write_text(json.dumps(damaged), encoding="utf-8")
+    for name in ("x.json", "y.json", "missing.json", "z.json"):
         code, out = run(study, "diff-manifest", str(tmp_path / name), str(tmp_path / name))
         assert code == 1
         assert len(out.strip().splitlines()) == 1 and name in out
