@@ -126,7 +126,8 @@ def _folder(path: Path) -> None:
 
 
 def project_state(project: Project) -> dict[str, Any]:
-    """What the outputs depend on: version, transcripts, codebook, coders, events, settings."""
+    """What the outputs depend on: version, transcripts (text hash, attributes), codebook,
+    coders, events, settings."""
     from codebench.analysis.words import stop_words
 
     high = event_sql.last_event_id(project.db)
@@ -139,7 +140,14 @@ def project_state(project: Project) -> dict[str, Any]:
         "generated": generated,
         "created": created,
         "transcripts": sorted(
-            ({"name": t.name, "sha256": t.sha256} for t in project.transcripts()),
+            (
+                {
+                    "name": t.name,
+                    "sha256": t.sha256,
+                    "attributes": dict(sorted(t.attributes.items())),
+                }
+                for t in project.transcripts()
+            ),
             key=lambda t: t["name"],
         ),
         "codebook": {

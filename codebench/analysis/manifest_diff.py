@@ -61,6 +61,8 @@ def _check_shapes(data: dict[str, Any]) -> None:
             raise TypeError(f"{', '.join(texts)} must be strings")
 
     rows(data["transcripts"], ("name", "sha256"), ("name", "sha256"))
+    if not all(isinstance(t.get("attributes", {}), dict) for t in data["transcripts"]):
+        raise TypeError("transcript attributes must be objects")
     rows(data["coders"], ("name",), ("name",))
     rows(data["outputs"], ("file", "sha256", "entry"), ("file", "sha256"))
     if not isinstance(data["codebook"], dict) or not isinstance(data["events"], dict):
@@ -85,6 +87,7 @@ class ManifestDiff:
     transcripts_added: list[str] = field(default_factory=list)
     transcripts_removed: list[str] = field(default_factory=list)
     transcripts_changed: list[str] = field(default_factory=list)
+    attributes_changed: list[str] = field(default_factory=list)
     codebook: tuple[int, int] | None = None
     codebook_changed: bool = False
     coders_added: list[str] = field(default_factory=list)
@@ -134,6 +137,7 @@ class ManifestDiff:
             ("transcripts added", self.transcripts_added),
             ("transcripts removed", self.transcripts_removed),
             ("transcripts changed (text differs)", self.transcripts_changed),
+            ("attributes changed", self.attributes_changed),
             ("coders added", self.coders_added),
             ("coders removed", self.coders_removed),
         ):
@@ -167,6 +171,13 @@ def diff_manifests(a: dict[str, Any], b: dict[str, Any]) -> ManifestDiff:
     diff.transcripts_added = sorted(set(tb) - set(ta))
     diff.transcripts_removed = sorted(set(ta) - set(tb))
     diff.transcripts_changed = sorted(n for n in set(ta) & set(tb) if ta[n] != tb[n])
+    aa = {t["name"]: t.get("attributes") or {} for t in a["transcripts"]}
+    ab = {t["name"]: t.get("attributes") or {} for t in b["transcripts"]}
+    for name in sorted(set(aa) & set(ab)):
+        for key in sorted(set(aa[name]) | set(ab[name])):
+            old, new = aa[name].get(key), ab[name].get(key)
+            if old != new:
+                diff.attributes_changed.append(f"{name} {key} {old!r} → {new!r}")
     va, vb = int(a["codebook"]["version"]), int(b["codebook"]["version"])
     diff.codebook = (va, vb) if va != vb else None
     diff.codebook_changed = a["codebook"]["sha256"] != b["codebook"]["sha256"]
@@ -228,6 +239,10 @@ def _kind(action: str) -> str:
         return "memo edit"
     if action.startswith("transcript."):
         return "transcript change"
+    if action.startswith("attributes."):
+        return "attribute change"
+    if action.startswith("status."):
+        return "status change"
     return f"{action} event"
 
 

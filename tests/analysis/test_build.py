@@ -388,3 +388,18 @@ def test_a_build_never_replaces_a_database(study: Project, tmp_path: Path) -> No
     assert "output 2 (copy.csv)" in out and "SQLite database" in out
     assert (tmp_path / "copy.csv").read_bytes() == before
     assert not (tmp_path / "a.csv").exists()
+
+
+def test_diff_manifest_names_an_attribute_change(study: Project, tmp_path: Path) -> None:
+    build(study, load_study(write_study(tmp_path, "before")))
+    study.set_attributes("c", {"role": "commissioner", "stage": "delivery"})
+    build(study, load_study(write_study(tmp_path, "after")))
+    diff = diff_manifests(load_manifest(tmp_path / "before"), load_manifest(tmp_path / "after"))
+    assert diff.attributes_changed == ["c role 'manager' → 'commissioner'"]
+    assert diff.events == [{"action": "attributes.set", "coder": "", "count": 1}]
+    assert "1 attribute change" in diff.summary()
+    # c's code 10 moves from the manager to the commissioner column: the by-role
+    # table changes; the pooled frequencies and passages of 10 do not
+    assert "by-role.html" in diff.outputs_changed
+    assert "frequencies.csv" not in diff.outputs_changed
+    assert "q10.csv" not in diff.outputs_changed
