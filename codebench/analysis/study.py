@@ -233,8 +233,8 @@ def _entry(name: str, number: int, item: dict[str, Any]) -> Entry:
     where = f"{name}: output {number}" + (f" ({one_line(file)})" if isinstance(file, str) else "")
     if not isinstance(file, str) or not file.strip():
         raise StudyError(f"{where}: 'file' (the output's file name) is missing")
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in file):
-        raise StudyError(f"{where}: 'file' holds a control character")
+    if one_line(file) != file:
+        raise StudyError(f"{where}: 'file' holds a control or bidirectional character")
     pure = PurePosixPath(file.replace("\\", "/"))
     if pure.is_absolute() or ".." in pure.parts or file.startswith("~"):
         raise StudyError(f"{where}: 'file' must be a name inside the output folder")
