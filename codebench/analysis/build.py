@@ -52,8 +52,11 @@ class Built:
         return list(self.manifest["outputs"])
 
 
-def build(project: Project, study: Study) -> Built:
-    """Compute every entry of ``study``, then write them and MANIFEST.json into its folder."""
+def build(project: Project, study: Study, *, write: bool = True) -> Built:
+    """Compute every entry of ``study``, then write them and MANIFEST.json into its folder.
+
+    ``write=False`` computes the manifest only (to compare with the last build's).
+    """
     from codebench.fileio import write_atomic
 
     state = project_state(project)
@@ -84,6 +87,8 @@ def build(project: Project, study: Study) -> Built:
         "seed": study.seed,
         "outputs": outputs,
     }
+    if not write:
+        return Built(study.output, manifest)
     text = json_safe(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)) + "\n"
     _folder(study.output)
     # A build that fails half-way (a full disk) must not leave the last build's

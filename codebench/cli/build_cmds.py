@@ -15,9 +15,15 @@ from codebench.cli.output import say
     name="build", short_help="Write every output a study.toml declares, with a manifest."
 )
 @click.argument("study", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing: compare a fresh build with the folder's MANIFEST.json "
+    "(exit status 1 if any output would differ).",
+)
 @pass_ctx
 @handle_errors
-def build_cmd(ctx: Context, study: Path) -> None:
+def build_cmd(ctx: Context, study: Path, check: bool) -> None:
     """Compute every [[output]] of STUDY (a TOML file) and write them, plus
     MANIFEST.json, into its [build] output folder.
 
@@ -29,11 +35,24 @@ def build_cmd(ctx: Context, study: Path) -> None:
     Examples:
       codebench build study.toml
       codebench -p study.db build analysis/study.toml
+      codebench build study.toml --check     # would a rebuild give the same files?
     """
     from codebench.analysis.build import build
-    from codebench.analysis.study import load_study
+    from codebench.analysis.study import MANIFEST, load_study
 
     plan = load_study(study)  # the file's own mistakes first, before the project is opened
+    if check:
+        from codebench.analysis.manifest_diff import diff_manifests, load_manifest
+
+        last = load_manifest(plan.output / MANIFEST)
+        with ctx.open(write=False) as project:
+            fresh = build(project, plan, write=False)
+        diff = diff_manifests(last, fresh.manifest)
+        for line in diff.lines():
+            say(line)
+        if diff.outputs_changed or diff.outputs_added or diff.outputs_removed:
+            raise SystemExit(1)
+        return
     with ctx.open(write=False) as project:
         built = build(project, plan)
     for output in built.outputs:

@@ -408,3 +408,17 @@ def test_diff_manifest_names_an_attribute_change(study: Project, tmp_path: Path)
     assert "by-role.html" in diff.outputs_changed
     assert "frequencies.csv" not in diff.outputs_changed
     assert "q10.csv" not in diff.outputs_changed
+
+
+def test_check_compares_without_writing(study: Project, tmp_path: Path) -> None:
+    path = write_study(tmp_path)
+    build(study, load_study(path))
+    manifest = (tmp_path / "out/MANIFEST.json").read_bytes()
+    code, out = run(study, "build", str(path), "--check")
+    assert code == 0
+    assert out.splitlines()[0] == "0 outputs changed; no events since"
+    study.code_segments("bob", "b", [5], "10")
+    code, out = run(study, "build", str(path), "--check")
+    assert code == 1
+    assert out.splitlines()[0] == "5 outputs changed; 1 event since (1 coding change by bob)"
+    assert (tmp_path / "out/MANIFEST.json").read_bytes() == manifest  # nothing written
