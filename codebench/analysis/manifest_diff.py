@@ -106,10 +106,10 @@ class ManifestDiff:
     def summary(self) -> str:
         """One line: how many outputs changed, events since, the codebook version."""
         parts = [f"{_n(len(self.outputs_changed), 'output')} changed"]
-        if self.events_since:
+        if self.events_since < 0:
+            parts.append(f"A is the later build ({_n(-self.events_since, 'event')} after B)")
+        elif self.events_since:
             parts.append(f"{_n(self.events_since, 'event')} since ({self.event_groups()})")
-        elif self.events_since < 0:
-            parts.append("A is the later build")
         else:
             parts.append("no events since")
         if self.codebook is not None:

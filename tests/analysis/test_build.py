@@ -422,3 +422,12 @@ def test_check_compares_without_writing(study: Project, tmp_path: Path) -> None:
     assert code == 1
     assert out.splitlines()[0] == "5 outputs changed; 1 event since (1 coding change by bob)"
     assert (tmp_path / "out/MANIFEST.json").read_bytes() == manifest  # nothing written
+
+
+def test_diff_manifest_the_wrong_way_round(study: Project, tmp_path: Path) -> None:
+    build(study, load_study(write_study(tmp_path, "before")))
+    study.code_segments("bob", "b", [5], "10")
+    study.code_segments("bob", "b", [6], "10")
+    build(study, load_study(write_study(tmp_path, "after")))
+    diff = diff_manifests(load_manifest(tmp_path / "after"), load_manifest(tmp_path / "before"))
+    assert diff.summary().startswith("5 outputs changed; A is the later build (2 events after B)")
