@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,8 @@ def build(project: Project, study: Study, *, write: bool = True) -> Built:
         except StudyError:
             raise
         except CodebenchError as error:
-            raise StudyError(f"{one_line(str(study.path))}: {entry.label}: {error}") from None
+            message = _in_study_terms(str(error))
+            raise StudyError(f"{one_line(str(study.path))}: {entry.label}: {message}") from None
         rendered.append((entry, data))
         _check_target(study, entry, study.output / entry.file)
     outputs = []
@@ -100,6 +102,30 @@ def build(project: Project, study: Study, *, write: bool = True) -> Built:
         write_atomic(target, data)
     write_atomic(study.output / MANIFEST, text)
     return Built(study.output, manifest)
+
+
+#: The commands' options as a study file's keys, for the library's messages that name them.
+_OPTION_KEYS = {
+    "--where": "where",
+    "--transcripts": "transcripts",
+    "--coders": "coders",
+    "--coder": "coders",
+    "--speaker": "speakers",
+    "--count-by": "count_by",
+    "--in-code": "in_code",
+    "--attribute": "by",
+    "--by": "by",
+    "--code": "codes",
+    "--with-quotes": "with_quotes",
+}
+_OPTION = re.compile(r"--[a-z][a-z-]*")
+
+
+def _in_study_terms(message: str) -> str:
+    """``message`` with the command options it names spelled as the study file's keys."""
+    return _OPTION.sub(
+        lambda m: repr(_OPTION_KEYS[m[0]]) if m[0] in _OPTION_KEYS else m[0], message
+    )
 
 
 def _check_target(study: Study, entry: Entry, target: Path) -> None:

@@ -261,6 +261,11 @@ def test_diff_manifest_says_codebook_version_and_settings(study: Project, tmp_pa
         ),
         (
             '[[output]]\nkind = "query"\nexpression = "10"\nfile = "a.csv"\n'
+            '[[output]]\nkind = "query"\nexpression = "10"\nwhere = "role"\nfile = "b.csv"\n',
+            "output 2 (b.csv): 'where' 'role': write KEY=VALUE",
+        ),
+        (
+            '[[output]]\nkind = "query"\nexpression = "10"\nfile = "a.csv"\n'
             '[[output]]\nkind = "report"\nreport = "by-attribute"\nby = "colour"\nfile = "b.csv"\n',
             "output 2 (b.csv): ",
         ),
