@@ -30,7 +30,7 @@ def _report(project: Project, kind: str) -> Any:
         project,
         kind,
         coders=None,
-        attributes=[ATTRIBUTE] if kind == "by-attribute" else [],
+        attributes=[ATTRIBUTE] if kind in ("by-attribute", "crossed") else [],
         presence=False,
         normalise="jaccard" if kind == "cooccurrence" else None,
         codes=[],
