@@ -40,6 +40,27 @@ STALE_AFTER = 6 * 3600
 _MKSTEMP = "[a-z0-9_]{8}"
 
 
+#: How every SQLite database file starts.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_sqlite_file(path: Path | str) -> bool:
+    """Whether ``path`` is a regular file holding an SQLite database (a project?).
+
+    No output of this program is ever one, so no writer may replace one: a
+    mistyped output name must not destroy a project. Missing files, folders
+    and pipes (opening a pipe to look would hang) are not.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False  # unreadable: the writer says so
+
+
 def write_atomic(path: Path | str, data: bytes | str) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
     payload = data.encode("utf-8") if isinstance(data, str) else data

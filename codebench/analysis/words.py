@@ -533,3 +533,26 @@ def chart_bytes(result: WordFrequencies, fmt: str) -> bytes:
             axes.text(t.count, y, f" {t.count:,}", va="center", fontsize=7)
     figure.tight_layout()
     return figure_bytes(plt, figure, fmt)
+
+
+#: The formats :func:`render_words` writes.
+WORD_FORMATS = ("csv", "xlsx", "md", "html", "docx", "json", "png", "svg")
+
+
+def render_words(result: WordFrequencies, fmt: str) -> str | bytes:
+    """The ranking in ``fmt`` (one of :data:`WORD_FORMATS`): a chart, JSON, or the table.
+
+    `codebench words -o` and `codebench build` both write through here.
+    """
+    if fmt in ("png", "svg"):
+        data = chart_bytes(result, fmt)
+        return data.decode("utf-8") if fmt == "svg" else data
+    if fmt == "json":
+        from codebench.analysis.tables import as_json
+        from codebench.safety import json_safe
+
+        return json_safe(json.dumps(as_json(result), ensure_ascii=False, indent=2)) + "\n"
+    from codebench.reports import writers
+
+    table = words_table(result)
+    return writers.render_tables([table], fmt, title=table.title)

@@ -347,7 +347,7 @@ def words(
       codebench words --in-code 10 -o commissioning-words.png
       codebench words --by code --top 10 --format md
     """
-    from codebench.analysis.words import chart_bytes, word_frequencies, words_table
+    from codebench.analysis.words import render_words, word_frequencies
     from codebench.cli.output import write_output
     from codebench.reports import writers
 
@@ -362,25 +362,10 @@ def words(
         check_binary_stdout(f"{chosen} output")
     with ctx.open(write=False) as project:
         result = word_frequencies(project, spec, by=by, in_code=in_code, ngram=ngram, top=top)
-    table = words_table(result)
     if chosen == "table" and (output is None or to_stdout):
         _print_bars(result)
         return
-    if chosen in ("png", "svg"):
-        data: str | bytes = chart_bytes(result, chosen)
-        if chosen == "svg":
-            data = data.decode("utf-8") if isinstance(data, bytes) else data
-    elif chosen == "json":
-        import json
-
-        from codebench.analysis.tables import as_json
-        from codebench.safety import json_safe
-
-        data = json_safe(json.dumps(as_json(result), ensure_ascii=False, indent=2)) + "\n"
-    else:
-        data = writers.render_tables(
-            [table], "md" if chosen == "table" else chosen, title=table.title
-        )
+    data = render_words(result, "md" if chosen == "table" else chosen)
     write_output(output if output is not None else "-", data, what=f"{chosen} output")
     if output is not None and not to_stdout:
         say(f"Wrote {output} ({chosen})", err=True)

@@ -106,6 +106,7 @@ def register() -> None:
     from codebench.cli import (
         agreement_cmds,
         analysis_cmds,
+        build_cmds,
         codebook_cmds,
         coding_cmds,
         correction_cmds,
@@ -136,6 +137,7 @@ def register() -> None:
         round_cmds,
         report_cmds,
         analysis_cmds,
+        build_cmds,
         participant_cmds,
         framework_cmds,
         map_cmds,

@@ -176,10 +176,6 @@ def _output_value(ctx: click.Context, param: click.Parameter, value: str | None)
     return path
 
 
-#: How every SQLite database file starts.
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 def _would_destroy(ctx: click.Context, path: Path) -> str | None:
     """Why writing ``path`` would destroy a database (a mistyped ``-o``), or ``None``.
 
@@ -199,14 +195,10 @@ def _would_destroy(ctx: click.Context, path: Path) -> str | None:
                     return "is the project file (or part of it)"
             except OSError:
                 continue
-    if not path.is_file():  # missing, a folder, a pipe (opening a pipe to look would hang)
-        return None
-    try:
-        with open(path, "rb") as handle:
-            if handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC:
-                return "is an SQLite database (a project?), which an export never replaces"
-    except OSError:
-        pass  # unreadable: the writer says so
+    from codebench.fileio import is_sqlite_file
+
+    if is_sqlite_file(path):
+        return "is an SQLite database (a project?), which an export never replaces"
     return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -17,26 +17,14 @@ from codebench.cli.output import (
     write_output,
 )
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
-
-if TYPE_CHECKING:
-    from codebench.project import Project
-
-KINDS = (
-    "frequencies",
-    "by-attribute",
-    "crossed",
-    "matrix",
-    "cooccurrence",
-    "quotes",
-    "codebook",
-    "progress",
-    "memos",
-    "html",
+from codebench.reports.compute import (
+    FORMATS,
+    KINDS,
+    MEASURES,
+    compute_report,
+    quotes_behind_cells,
+    workbook_with_quotes,
 )
-FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
-#: Reports that take --where and --transcripts (computed from coded units).
-SCOPED = ("frequencies", "by-attribute", "crossed", "matrix", "cooccurrence")
-MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers")
 
 
 @click.command(name="report", short_help="Theme tables, co-occurrence, quotes and the HTML report.")
@@ -210,7 +198,7 @@ def report(
                 f"{fmt} output needs a file: add -o FILE (or -o - to write it to a pipe)"
             )
     with ctx.open(write=False) as project:
-        result = build(
+        result = compute_report(
             project,
             kind,
             coders=list(coders) or None,
@@ -232,18 +220,17 @@ def report(
                 raise CodebenchError(
                     "--with-quotes adds a sheet to an xlsx workbook: use -o FILE.xlsx"
                 )
-            from codebench.analysis.explain import CellSpec, cell_quotes
-            from codebench.analysis.scope import ScopeSpec
-
-            counted = "participants" if by_participant else cases
-            spec = CellSpec(
-                "crossed" if kind == "by-attribute" and counted == "participants" else kind,
-                ScopeSpec.of(where, transcripts, coders),
-                tuple(attributes),
-                cases=counted,
+            quotes_sheet = quotes_behind_cells(
+                project,
+                kind,
+                result,
+                coders=list(coders),
+                where=list(where),
+                transcripts=list(transcripts),
+                attributes=list(attributes),
+                cases="participants" if by_participant else cases,
                 rollup=rollup,
             )
-            quotes_sheet = cell_quotes(project, spec, result)
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # one place, before any format is rendered
             result = pseudonymiser.value(result)
@@ -251,13 +238,7 @@ def report(
                 quotes_sheet.rows = pseudonymiser.value(quotes_sheet.rows)
         view = {"rollup": rollup, "measure": measure, "transpose": transpose}
         if quotes_sheet is not None and output is not None:
-            from codebench.reports.render_xlsx import tables_xlsx
-            from codebench.reports.tables import data_tables
-
-            data = tables_xlsx(
-                [*data_tables(result, **view), quotes_sheet], notes=list(result.notes)
-            )
-            writers.write_rendered(output, data, fmt)
+            writers.write_rendered(output, workbook_with_quotes(result, quotes_sheet, view), fmt)
             say(f"Wrote {output} ({kind}, {fmt}, with the quotes behind each cell)", err=True)
         elif output is not None:
             writers.write(result, output, fmt, **view)
@@ -270,99 +251,6 @@ def report(
                 out.print(item)
         else:
             write_output("-", writers.render(result, fmt, **view), what=f"{fmt} output")
-
-
-def build(
-    project: Project,
-    kind: str,
-    *,
-    coders: list[str] | None,
-    attributes: list[str],
-    presence: bool,
-    normalise: str | None,
-    codes: list[str],
-    context: bool,
-    subcodes: bool,
-    rollup: bool,
-    where: list[str] | None = None,
-    transcripts: list[str] | None = None,
-    cases: str = "transcripts",
-    min_group: int = 3,
-) -> Any:
-    """Compute the report ``kind`` (one library call per kind)."""
-    from codebench import reports
-    from codebench.errors import CodebenchError
-
-    if kind == "by-attribute" and cases == "participants":
-        kind = "crossed"  # by one attribute, participants as cases: the crossed table does it
-
-    if where or transcripts:
-        if kind not in SCOPED:
-            raise CodebenchError(
-                f"--where and --transcripts apply to {', '.join(SCOPED)}, not to {kind}"
-            )
-        from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
-
-        scope = resolve_scope(project, ScopeSpec.of(where or (), transcripts or (), coders or ()))
-        units = report_units(
-            project, scope, speakers=kind == "frequencies", words=kind == "frequencies"
-        )
-        if kind == "frequencies":
-            return reports.frequencies(project, units=units)
-        if kind == "by-attribute":
-            if len(attributes) != 1:
-                known = ", ".join(reports.attribute_keys(project)) or "none yet"
-                raise CodebenchError(
-                    f"by-attribute needs one --attribute (attributes: {known}); "
-                    "to cross several, use report crossed --by A --by B"
-                )
-            return reports.by_attribute(project, attributes[0], rollup=rollup, units=units)
-        if kind == "crossed":
-            return reports.crossed(
-                project, attributes, cases=cases, rollup=rollup, min_group=min_group, units=units
-            )
-        if kind == "matrix":
-            return reports.code_matrix(
-                project, presence=presence, rollup=rollup, units=units, cases=cases
-            )
-        return reports.cooccurrence(project, normalise=normalise, units=units)
-    if kind == "frequencies":
-        return reports.frequencies(project, coders)
-    if kind == "by-attribute":
-        if len(attributes) != 1:
-            known = ", ".join(reports.attribute_keys(project)) or "none yet"
-            raise CodebenchError(
-                f"by-attribute needs one --attribute (attributes: {known}); "
-                "to cross several, use report crossed --by A --by B"
-            )
-        return reports.by_attribute(project, attributes[0], coders, rollup=rollup)
-    if kind == "crossed":
-        return reports.crossed(
-            project, attributes, coders, cases=cases, rollup=rollup, min_group=min_group
-        )
-    if kind == "matrix":
-        return reports.code_matrix(project, coders, presence=presence, rollup=rollup, cases=cases)
-    if kind == "cooccurrence":
-        return reports.cooccurrence(project, coders, normalise=normalise)
-    if kind == "quotes":
-        return reports.quotes(project, codes or None, coders, context=context, subcodes=subcodes)
-    if kind == "codebook":
-        return reports.codebook_document(project, coders)
-    if kind == "progress":
-        return reports.coding_progress(project)
-    if kind == "memos":
-        if len(codes) > 1:
-            raise CodebenchError("memos takes at most one --code")
-        return reports.memo_report(project, coders, code=codes[0] if codes else None)
-    return reports.full_report(
-        project,
-        coders,
-        attributes=attributes or None,
-        quote_codes=codes or None,
-        context=context,
-        normalise=normalise or "jaccard",
-        rollup=rollup,
-    )
 
 
 @click.command(name="explain", short_help="The passages behind one cell of a report's table.")

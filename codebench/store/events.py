@@ -96,3 +96,32 @@ def history_events(
             [after_id, coder_id, *actions, *barriers],
         )
     ]
+
+
+def event_counts(db: sqlite_utils.Database, upto: int) -> list[tuple[str, str, int]]:
+    """``(action, coder name or "", count)`` of the events with ids up to ``upto``.
+
+    A build's manifest keeps these, so comparing two manifests says which
+    kinds of change (and whose) happened between the builds without the project.
+    """
+    return [
+        (str(r[0]), str(r[1] or ""), int(r[2]))
+        for r in db.execute(
+            "SELECT e.action, c.name, count(*) FROM events AS e"
+            " LEFT JOIN coders AS c ON c.id = e.coder_id WHERE e.id <= ?"
+            " GROUP BY e.action, c.name ORDER BY e.action, c.name",
+            [upto],
+        ).fetchall()
+    ]
+
+
+def event_time(db: sqlite_utils.Database, event_id: int) -> str | None:
+    """When event ``event_id`` happened (``None``: no such event)."""
+    row = db.execute("SELECT at FROM events WHERE id = ?", [event_id]).fetchone()
+    return str(row[0]) if row else None
+
+
+def first_event_time(db: sqlite_utils.Database) -> str | None:
+    """When the first event of the log happened (``None``: no events yet); it never changes."""
+    row = db.execute("SELECT at FROM events ORDER BY id LIMIT 1").fetchone()
+    return str(row[0]) if row else None

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from codebench.cli.report_cmds import KINDS, build
 from codebench.project import Project
 from codebench.reports import writers
+from codebench.reports.compute import KINDS
+from codebench.reports.compute import compute_report as build
 from codebench.reports.render_xlsx import tables_xlsx
 from codebench.reports.tables import Column, Table
 

@@ -1,0 +1,164 @@
+"""Computing a report by kind: the one mapping from a report's name and options to the library.
+
+`codebench report KIND` and `codebench build` (a study file's ``report``
+entries) both call :func:`compute_report`, so a report built from a study
+file is exactly the one the command prints.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from codebench.project import Project
+    from codebench.reports.tables import Table
+
+KINDS = (
+    "frequencies",
+    "by-attribute",
+    "crossed",
+    "matrix",
+    "cooccurrence",
+    "quotes",
+    "codebook",
+    "progress",
+    "memos",
+    "html",
+)
+FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
+#: Reports that take --where and --transcripts (computed from coded units).
+SCOPED = ("frequencies", "by-attribute", "crossed", "matrix", "cooccurrence")
+MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers")
+
+
+def compute_report(
+    project: Project,
+    kind: str,
+    *,
+    coders: list[str] | None,
+    attributes: list[str],
+    presence: bool,
+    normalise: str | None,
+    codes: list[str],
+    context: bool,
+    subcodes: bool,
+    rollup: bool,
+    where: list[str] | None = None,
+    transcripts: list[str] | None = None,
+    cases: str = "transcripts",
+    min_group: int = 3,
+    generated: str | None = None,
+) -> Any:
+    """Compute the report ``kind`` (one library call per kind).
+
+    ``generated`` is the date the whole report prints (default: today); a
+    reproducible build passes a fixed one.
+    """
+    from codebench import reports
+    from codebench.errors import CodebenchError
+
+    if kind == "by-attribute" and cases == "participants":
+        kind = "crossed"  # by one attribute, participants as cases: the crossed table does it
+
+    if where or transcripts:
+        if kind not in SCOPED:
+            raise CodebenchError(
+                f"--where and --transcripts apply to {', '.join(SCOPED)}, not to {kind}"
+            )
+        from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
+
+        scope = resolve_scope(project, ScopeSpec.of(where or (), transcripts or (), coders or ()))
+        units = report_units(
+            project, scope, speakers=kind == "frequencies", words=kind == "frequencies"
+        )
+        if kind == "frequencies":
+            return reports.frequencies(project, units=units)
+        if kind == "by-attribute":
+            if len(attributes) != 1:
+                known = ", ".join(reports.attribute_keys(project)) or "none yet"
+                raise CodebenchError(
+                    f"by-attribute needs one --attribute (attributes: {known}); "
+                    "to cross several, use report crossed --by A --by B"
+                )
+            return reports.by_attribute(project, attributes[0], rollup=rollup, units=units)
+        if kind == "crossed":
+            return reports.crossed(
+                project, attributes, cases=cases, rollup=rollup, min_group=min_group, units=units
+            )
+        if kind == "matrix":
+            return reports.code_matrix(
+                project, presence=presence, rollup=rollup, units=units, cases=cases
+            )
+        return reports.cooccurrence(project, normalise=normalise, units=units)
+    if kind == "frequencies":
+        return reports.frequencies(project, coders)
+    if kind == "by-attribute":
+        if len(attributes) != 1:
+            known = ", ".join(reports.attribute_keys(project)) or "none yet"
+            raise CodebenchError(
+                f"by-attribute needs one --attribute (attributes: {known}); "
+                "to cross several, use report crossed --by A --by B"
+            )
+        return reports.by_attribute(project, attributes[0], coders, rollup=rollup)
+    if kind == "crossed":
+        return reports.crossed(
+            project, attributes, coders, cases=cases, rollup=rollup, min_group=min_group
+        )
+    if kind == "matrix":
+        return reports.code_matrix(project, coders, presence=presence, rollup=rollup, cases=cases)
+    if kind == "cooccurrence":
+        return reports.cooccurrence(project, coders, normalise=normalise)
+    if kind == "quotes":
+        return reports.quotes(project, codes or None, coders, context=context, subcodes=subcodes)
+    if kind == "codebook":
+        return reports.codebook_document(project, coders)
+    if kind == "progress":
+        return reports.coding_progress(project)
+    if kind == "memos":
+        if len(codes) > 1:
+            raise CodebenchError("memos takes at most one --code")
+        return reports.memo_report(project, coders, code=codes[0] if codes else None)
+    return reports.full_report(
+        project,
+        coders,
+        attributes=attributes or None,
+        quote_codes=codes or None,
+        context=context,
+        normalise=normalise or "jaccard",
+        rollup=rollup,
+        generated=generated,
+    )
+
+
+def quotes_behind_cells(
+    project: Project,
+    kind: str,
+    result: Any,
+    *,
+    coders: list[str],
+    where: list[str],
+    transcripts: list[str],
+    attributes: list[str],
+    cases: str,
+    rollup: bool,
+) -> Table:
+    """The sheet of the passages behind every cell of ``result`` (the report ``kind``)."""
+    from codebench.analysis.explain import CellSpec, cell_quotes
+    from codebench.analysis.scope import ScopeSpec
+
+    spec = CellSpec(
+        kind if kind != "by-attribute" or cases != "participants" else "crossed",
+        ScopeSpec.of(where, transcripts, coders),
+        tuple(attributes),
+        cases=cases,
+        rollup=rollup,
+    )
+    return cell_quotes(project, spec, result)
+
+
+def workbook_with_quotes(result: Any, quotes: Table, view: dict[str, Any]) -> bytes:
+    """The report's xlsx workbook with the quotes sheet after its tables."""
+    from codebench.reports.render_xlsx import tables_xlsx
+    from codebench.reports.tables import data_tables
+
+    return tables_xlsx([*data_tables(result, **view), quotes], notes=list(result.notes))
