@@ -16,7 +16,7 @@ carries the text before and after.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +77,12 @@ class FrameworkReport:
     #: ``cells[case][code]``, in :attr:`rows` × :attr:`codes` order.
     cells: list[list[FrameworkCell]]
     kind: str = "framework"
+
+    def each_cell(self) -> Iterator[tuple[FrameworkCase, CodeRef, FrameworkCell]]:
+        """Every cell with its case and theme, case by case, in theme order."""
+        for case, line in zip(self.rows, self.cells):
+            for code, cell in zip(self.codes, line):
+                yield case, code, cell
 
     @property
     def notes(self) -> list[str]:
@@ -232,6 +238,26 @@ def _locations(cell: FrameworkCell) -> str:
     )
 
 
+#: A cell's theme, as every table names it.
+THEME_COLUMNS = [Column("code", "Code"), Column("name", "Theme")]
+#: What a cell holds: its summary, how many passages and where they are.
+CELL_COLUMNS = [
+    Column("summary", "Summary"),
+    Column("passages", "Passages", "int"),
+    Column("where", "Segments"),
+]
+
+
+def _theme(code: CodeRef) -> dict[str, Any]:
+    """The :data:`THEME_COLUMNS` cells of ``code``."""
+    return {"code": code.number or "", "name": code.name}
+
+
+def _cell_fields(cell: FrameworkCell) -> dict[str, Any]:
+    """The :data:`CELL_COLUMNS` cells of ``cell``."""
+    return {"summary": cell.summary, "passages": len(cell.passages), "where": _locations(cell)}
+
+
 def matrix_table(report: FrameworkReport) -> Table:
     """Cases × themes, a cell's summary and where its passages are (a spreadsheet's sheet)."""
     columns = [
@@ -264,13 +290,7 @@ def case_tables(report: FrameworkReport) -> list[Table]:
     tables = []
     for case, line in zip(report.rows, report.cells):
         rows = [
-            {
-                "code": code.number or "",
-                "name": code.name,
-                "summary": cell.summary,
-                "passages": len(cell.passages),
-                "where": _locations(cell),
-            }
+            {**_theme(code), **_cell_fields(cell)}
             for code, cell in zip(report.codes, line)
             if cell.summary or cell.passages
         ]
@@ -280,13 +300,7 @@ def case_tables(report: FrameworkReport) -> list[Table]:
             Table(
                 f"case {case.name}",
                 f"{case.name}",
-                [
-                    Column("code", "Code"),
-                    Column("name", "Theme"),
-                    Column("summary", "Summary"),
-                    Column("passages", "Passages", "int"),
-                    Column("where", "Segments"),
-                ],
+                [*THEME_COLUMNS, *CELL_COLUMNS],
                 rows,
                 keys=2,
             )
@@ -299,15 +313,13 @@ def passages_table(report: FrameworkReport) -> Table:
     rows = [
         {
             "case": case.name,
-            "code": code.number or "",
-            "name": code.name,
+            **_theme(code),
             "location": quote.location,
             "speaker": quote.speaker or "",
             "coders": ", ".join(quote.coders),
             "text": quote.text,
         }
-        for case, line in zip(report.rows, report.cells)
-        for code, cell in zip(report.codes, line)
+        for case, code, cell in report.each_cell()
         for quote in cell.passages
     ]
     return Table(
@@ -315,8 +327,7 @@ def passages_table(report: FrameworkReport) -> Table:
         f"Passages behind each cell ({report.selection.label})",
         [
             Column("case", "Case"),
-            Column("code", "Code"),
-            Column("name", "Theme"),
+            *THEME_COLUMNS,
             Column("location", "Where"),
             Column("speaker", "Speaker"),
             Column("coders", "Coders"),
@@ -332,27 +343,20 @@ def cells_table(report: FrameworkReport) -> Table:
     rows = [
         {
             "case": case.name,
-            "code": code.number or "",
-            "name": code.name,
-            "summary": cell.summary,
-            "passages": len(cell.passages),
-            "where": _locations(cell),
+            **_theme(code),
+            **_cell_fields(cell),
             "updated_by": cell.updated_by or "",
             "updated_at": cell.updated_at or "",
         }
-        for case, line in zip(report.rows, report.cells)
-        for code, cell in zip(report.codes, line)
+        for case, code, cell in report.each_cell()
     ]
     return Table(
         "framework cells",
         f"Framework matrix, one row per cell ({report.selection.label})",
         [
             Column("case", "Case"),
-            Column("code", "Code"),
-            Column("name", "Theme"),
-            Column("summary", "Summary"),
-            Column("passages", "Passages", "int"),
-            Column("where", "Segments"),
+            *THEME_COLUMNS,
+            *CELL_COLUMNS,
             Column("updated_by", "Written by"),
             Column("updated_at", "Written at"),
         ],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,11 +14,50 @@ from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 
-F = TypeVar("F", bound=Callable[..., Any])
+if TYPE_CHECKING:
+    from codebench.analysis.framework import FrameworkReport
+    from codebench.project import Project
 
 
-def matrix_options(func: F) -> F:
-    """The options that pick a matrix: whose passages, which cases, which themes."""
+@dataclass(frozen=True)
+class MatrixChoice:
+    """The matrix the options picked, so every command builds it the one way."""
+
+    coders: tuple[str, ...]
+    cases: str
+    codes: tuple[str, ...]
+    only: tuple[str, ...]
+
+    def build(self, project: Project) -> FrameworkReport:
+        """The framework matrix of ``project`` for this choice."""
+        from codebench.analysis.framework import framework_matrix
+
+        return framework_matrix(
+            project,
+            list(self.coders) or None,
+            cases=self.cases,
+            codes=list(self.codes) or None,
+            only=list(self.only) or None,
+        )
+
+
+def matrix_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that pick a matrix (whose passages, which cases, which themes),
+    handed to the command as one ``matrix`` argument (a :class:`MatrixChoice`)."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        coders: tuple[str, ...],
+        cases: str,
+        by_participant: bool,
+        codes: tuple[str, ...],
+        only: tuple[str, ...],
+        **kwargs: Any,
+    ) -> Any:
+        cases = "participants" if by_participant else cases
+        return func(*args, matrix=MatrixChoice(coders, cases, codes, only), **kwargs)
+
     options = [
         click.option(
             "--coder",
@@ -42,9 +83,10 @@ def matrix_options(func: F) -> F:
             "--case", "only", multiple=True, metavar="CASE", help="Only these cases; repeatable."
         ),
     ]
+    command: Callable[..., Any] = wrapper
     for option in reversed(options):
-        func = option(func)
-    return func
+        command = option(command)
+    return command
 
 
 @click.group(name="framework")
@@ -91,15 +133,7 @@ def set_cell(ctx: Context, case: str, code: str, summary: str, coder: str | None
 @click.option("--passages", is_flag=True, help="Also list every cell's passages.")
 @pass_ctx
 @handle_errors
-def show(
-    ctx: Context,
-    coders: tuple[str, ...],
-    cases: str,
-    by_participant: bool,
-    codes: tuple[str, ...],
-    only: tuple[str, ...],
-    passages: bool,
-) -> None:
+def show(ctx: Context, matrix: MatrixChoice, passages: bool) -> None:
     """Show each case's themes: summary, passage count and where the passages are.
 
     \b
@@ -107,17 +141,11 @@ def show(
       codebench framework show
       codebench framework show --by-participant --case fg1/P2 --passages
     """
-    from codebench.analysis.framework import case_tables, framework_matrix
+    from codebench.analysis.framework import case_tables
     from codebench.reports.render_rich import notes_text, rich_table
 
     with ctx.open(write=False) as project:
-        report = framework_matrix(
-            project,
-            list(coders) or None,
-            cases="participants" if by_participant else cases,
-            codes=list(codes) or None,
-            only=list(only) or None,
-        )
+        report = matrix.build(project)
     out = console()
     tables = case_tables(report)
     for table in tables:
@@ -130,7 +158,7 @@ def show(
     out.print(notes_text(report.notes))
 
 
-def passage_blocks(report: Any) -> list[Any]:
+def passage_blocks(report: FrameworkReport) -> list[Any]:
     """Each cell's passages, under the case and the theme, for reading in the terminal."""
     from rich.padding import Padding
     from rich.text import Text
@@ -138,16 +166,15 @@ def passage_blocks(report: Any) -> list[Any]:
     from codebench.safety import terminal_safe
 
     out: list[Any] = []
-    for case, line in zip(report.rows, report.cells):
-        for code, cell in zip(report.codes, line):
-            if not cell.passages:
-                continue
-            out.append(Text(terminal_safe(f"{case.name} · {code.label}"), style="bold"))
-            for quote in cell.passages:
-                who = f" · {quote.speaker}" if quote.speaker else ""
-                head = f"{quote.location}{who} ({', '.join(quote.coders)})"
-                out.append(Padding(Text(terminal_safe(head), style="dim"), (0, 0, 0, 2)))
-                out.append(Padding(Text(terminal_safe(quote.text)), (0, 0, 1, 4)))
+    for case, code, cell in report.each_cell():
+        if not cell.passages:
+            continue
+        out.append(Text(terminal_safe(f"{case.name} · {code.label}"), style="bold"))
+        for quote in cell.passages:
+            who = f" · {quote.speaker}" if quote.speaker else ""
+            head = f"{quote.location}{who} ({', '.join(quote.coders)})"
+            out.append(Padding(Text(terminal_safe(head), style="dim"), (0, 0, 0, 2)))
+            out.append(Padding(Text(terminal_safe(quote.text)), (0, 0, 1, 4)))
     return out
 
 
@@ -165,11 +192,7 @@ def passage_blocks(report: Any) -> list[Any]:
 @handle_errors
 def export(
     ctx: Context,
-    coders: tuple[str, ...],
-    cases: str,
-    by_participant: bool,
-    codes: tuple[str, ...],
-    only: tuple[str, ...],
+    matrix: MatrixChoice,
     fmt: str | None,
     output: Path | None,
     pseudonymise: str | None,
@@ -183,7 +206,7 @@ def export(
       codebench framework export --by-participant -o framework.docx
       codebench framework export --pseudonymise -o framework-shared.xlsx
     """
-    from codebench.analysis.framework import FORMATS, framework_matrix, render_framework
+    from codebench.analysis.framework import FORMATS, render_framework
     from codebench.cli.output import write_output
     from codebench.errors import CodebenchError
     from codebench.reports import writers
@@ -196,13 +219,7 @@ def export(
             f"a framework matrix cannot be written as {fmt} (use {', '.join(FORMATS)})"
         )
     with ctx.open(write=False) as project:
-        report = framework_matrix(
-            project,
-            list(coders) or None,
-            cases="participants" if by_participant else cases,
-            codes=list(codes) or None,
-            only=list(only) or None,
-        )
+        report = matrix.build(project)
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # one place, before any format is rendered
             report = pseudonymiser.value(report)

@@ -139,8 +139,7 @@ def correct_text(
     nothing. ``based_on``, the sha256 of the text the edit started from:
     refused if the text changed since (someone else corrected it meanwhile).
     """
-    t = _fresh(project, transcript)
-    _check_base(t, based_on)
+    t = _current(project, transcript, based_on)
     text, sha = safe_text_and_sha256(normalise_newlines(new_text))
     old = project.text(t)
     if text == old:
@@ -165,8 +164,7 @@ def correct_segment(
     based_on: str | None = None,
 ) -> CorrectionResult:
     """Replace one segment's text; the edit stays inside that segment (text typed at its start joins it)."""
-    t = _fresh(project, transcript)
-    _check_base(t, based_on)
+    t = _current(project, transcript, based_on)
     bounds = next((r for r in version_sql.segment_rows(project.db, t.id) if r[1] == ordinal), None)
     if bounds is None:
         project.segment(t, ordinal)  # raises, naming the segments there are
@@ -176,16 +174,20 @@ def correct_segment(
     )
 
 
-def _fresh(project: Project, transcript: str | int | Transcript) -> Transcript:
-    """The transcript as stored now (a caller's object may predate another correction)."""
-    return project.transcript(project.transcript(transcript).id)
+def _current(
+    project: Project, transcript: str | int | Transcript, based_on: str | None = None
+) -> Transcript:
+    """The transcript as stored now (a caller's object may predate another correction).
 
-
-def _check_base(t: Transcript, based_on: str | None) -> None:
+    ``based_on``, the sha256 of the text an edit started from: refused if the
+    text is no longer that one (someone else corrected it meanwhile).
+    """
+    t = project.transcript(project.transcript(transcript).id)
     if based_on is not None and based_on != t.sha256:
         raise CodebenchError(
             f"the text of {t.name!r} was changed elsewhere while you edited it; nothing written"
         )
+    return t
 
 
 def correct_range(
@@ -200,7 +202,7 @@ def correct_range(
     what: int | None = None,
 ) -> CorrectionResult:
     """Replace the characters ``start``–``end`` of a transcript's text with ``replacement``."""
-    t = _fresh(project, transcript)
+    t = _current(project, transcript)
     old = project.text(t)
     if not 0 <= start <= end <= len(old):
         raise CodebenchError(f"range {start}–{end} is outside transcript {t.name!r} (0–{len(old)})")

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.models import Code, Transcript
 from codebench.reports.facts import SegmentFacts, complete_facts, lookup, read_facts, take
+from codebench.reports.grouping import key_runs, summed
 from codebench.reports.scope import CoderSelection
 from codebench.reports.types import CodeRef
 from codebench.store import aggregates
@@ -175,20 +176,9 @@ class CodedUnits:
         """Coded segments per participant (the indices of :meth:`participants`) × code."""
 
         def compute() -> np.ndarray:
-            import numpy as np
-
             seg_p, people = self.participants()
-            matrix = self.coded_matrix(rollup)
-            out = np.zeros((len(people), len(self.codes)), dtype=np.int64)
             owner = seg_p[self.rows] if self.rows.shape[0] else self.rows
-            keep = np.flatnonzero(owner >= 0)
-            if not keep.shape[0]:
-                return out
-            order = keep[np.argsort(owner[keep], kind="stable")]
-            ordered = owner[order]
-            starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-            out[ordered[starts]] = np.add.reduceat(matrix[order], starts, axis=0, dtype=np.int64)
-            return out
+            return summed(owner, len(people), self.coded_matrix(rollup))
 
         return self._memo(f"seg_per_p_{rollup}", compute)
 
@@ -219,19 +209,9 @@ class CodedUnits:
 
     def _speaker_runs(self) -> tuple[np.ndarray, np.ndarray]:
         """Voiced rows ordered by speaker group, and where each group starts."""
-        import numpy as np
-
         facts = self._facts(speakers=True)
         assert facts.speaker_group is not None
-        group = facts.speaker_group[self.rows]
-        voiced = np.flatnonzero(group >= 0)
-        order = voiced[np.argsort(group[voiced], kind="stable")]
-        ordered = group[order]
-        starts = (
-            np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-            if ordered.shape[0]
-            else ordered
-        )
+        order, _, starts = key_runs(facts.speaker_group[self.rows])
         return order, starts
 
     def participants(self) -> tuple[np.ndarray, list[tuple[int, str]]]:

@@ -32,6 +32,7 @@ from codebench.errors import CodebenchError, NotFound
 from codebench.participants import SPEAKER_PREFIX, bare_key, is_speaker_key
 from codebench.reports.by_attribute import NOT_SET
 from codebench.reports.coded_units import CodedUnits, units_for
+from codebench.reports.grouping import distinct, summed
 from codebench.reports.scope import CoderSelection
 from codebench.reports.types import CodeRef, percent
 from codebench.store import participants as participant_sql
@@ -240,12 +241,12 @@ def crossed(
     every = np.where(row_g >= 0, 0, -1)
 
     def per_group(keys: np.ndarray, groups: np.ndarray, size: int) -> np.ndarray:
-        return _distinct(np.where(groups >= 0, keys * size + groups, -1), size, matrix)
+        return distinct(np.where(groups >= 0, keys * size + groups, -1), size, matrix)
 
-    segments = _summed(row_g, G, matrix)
+    segments = summed(row_g, G, matrix)
     transcripts = per_group(row_t, row_g, G)
     speakers = per_group(np.where(valid_p, row_p, -1), np.where(valid_p, row_g, -1), G)
-    total_segments = _summed(every, 1, matrix)[0]
+    total_segments = summed(every, 1, matrix)[0]
     total_transcripts = per_group(row_t, every, 1)[0]
     total_speakers = per_group(np.where(valid_p, row_p, -1), np.where(valid_p, every, -1), 1)[0]
     by_cases = transcripts if cases == "transcripts" else speakers
@@ -405,34 +406,3 @@ def case_values(
 
 def _value_order(values: tuple[str, ...]) -> tuple[tuple[bool, str], ...]:
     return tuple((v == NOT_SET, v.casefold()) for v in values)
-
-
-def _summed(groups: np.ndarray, size: int, matrix: np.ndarray) -> np.ndarray:
-    """Rows of ``matrix`` summed per group (``-1``: left out)."""
-    import numpy as np
-
-    out = np.zeros((size, matrix.shape[1]), dtype=np.int64)
-    keep = np.flatnonzero(groups >= 0)
-    if not keep.shape[0]:
-        return out
-    order = keep[np.argsort(groups[keep], kind="stable")]
-    ordered = groups[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    out[ordered[starts]] = np.add.reduceat(matrix[order], starts, axis=0, dtype=np.int64)
-    return out
-
-
-def _distinct(keys: np.ndarray, size: int, matrix: np.ndarray) -> np.ndarray:
-    """Per group, the distinct ``key // size`` whose rows carry each column (``key % size``: the group)."""
-    import numpy as np
-
-    out = np.zeros((size, matrix.shape[1]), dtype=np.int64)
-    keep = np.flatnonzero(keys >= 0)
-    if not keep.shape[0]:
-        return out
-    order = keep[np.argsort(keys[keep], kind="stable")]
-    ordered = keys[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    present = np.logical_or.reduceat(matrix[order], starts, axis=0)
-    np.add.at(out, ordered[starts] % size, present.astype(np.int64))
-    return out

@@ -82,6 +82,12 @@ def code_cells(code: CodeRef) -> dict[str, Any]:
     return {"code": code.number or "", "name": name, "level": code.depth, "_depth": code.depth}
 
 
+def long_code_cells(code: CodeRef) -> dict[str, Any]:
+    """:func:`code_cells` for a long (tidy) table: the bare name and no indent, so its rows
+    filter and pivot by name."""
+    return {"code": code.number or "", "name": code.name, "level": code.depth}
+
+
 # ---------------------------------------------------------------------- dispatch
 def data_tables(report: Any, **view: Any) -> list[Table]:
     """Numeric tables for ``report`` (see the module docstring)."""
@@ -191,9 +197,7 @@ def _frequency_long(report: FrequencyReport, **_: Any) -> Table:
             for c in FREQUENCY_COLUMNS:
                 rows.append(
                     {
-                        "code": row.code.number or "",
-                        "name": row.code.name,
-                        "level": row.code.depth,
+                        **long_code_cells(row.code),
                         "counted": scope,
                         "measure": c.key,
                         "value": getattr(counts, c.key),
@@ -282,23 +286,20 @@ def _by_attribute_long(report: ByAttributeReport, **_: Any) -> Table:
         Column("segments", "Coded segments", "int"),
         Column("codings", "Codings", "int"),
     ]
-    rows = []
-    for r in report.rows:
-        for g, c in zip(report.groups, r.cells):
-            rows.append(
-                {
-                    "code": r.code.number or "",
-                    "name": r.code.name,
-                    "level": r.code.depth,
-                    "attribute": report.attribute,
-                    "value": g.value,
-                    "group_transcripts": g.transcripts,
-                    "transcripts": c.transcripts,
-                    "percent": c.percent,
-                    "segments": c.segments,
-                    "codings": c.codings,
-                }
-            )
+    rows = [
+        {
+            **long_code_cells(r.code),
+            "attribute": report.attribute,
+            "value": g.value,
+            "group_transcripts": g.transcripts,
+            "transcripts": c.transcripts,
+            "percent": c.percent,
+            "segments": c.segments,
+            "codings": c.codings,
+        }
+        for r in report.rows
+        for g, c in zip(report.groups, r.cells)
+    ]
     return Table(
         f"by {report.attribute}",
         f"Codes by {report.attribute} ({report.selection.label})",
@@ -478,22 +479,19 @@ def _crossed_long(report: CrossedReport, **_: Any) -> Table:
         Column("transcripts", "Transcripts with code", "int"),
         Column("speakers", "Participants with code", "int"),
     ]
-    rows = []
-    for r in report.rows:
-        for g, c in zip(report.groups, r.cells):
-            rows.append(
-                {
-                    "code": r.code.number or "",
-                    "name": r.code.name,
-                    "level": r.code.depth,
-                    "group": g.label,
-                    **{f"a{j}": v for j, v in enumerate(g.values)},
-                    "group_transcripts": g.transcripts,
-                    "group_speakers": g.speakers,
-                    "small": "small" if g.small else "",
-                    **{f: getattr(c, f) for f, _, _ in CROSSED_MEASURES},
-                }
-            )
+    rows = [
+        {
+            **long_code_cells(r.code),
+            "group": g.label,
+            **{f"a{j}": v for j, v in enumerate(g.values)},
+            "group_transcripts": g.transcripts,
+            "group_speakers": g.speakers,
+            "small": "small" if g.small else "",
+            **{f: getattr(c, f) for f, _, _ in CROSSED_MEASURES},
+        }
+        for r in report.rows
+        for g, c in zip(report.groups, r.cells)
+    ]
     return Table(
         "crossed",
         f"Codes by {report.attributes} ({report.selection.label})",

@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widget import Widget
+from textual.widgets import Input
 
-from codebench.safety import visible_controls
-from codebench.tui.literal import literal
+from codebench.tui.modals.text_prompt import TextPromptModal
 
 
-class ReasonModal(ModalScreen[str | None]):
+class ReasonModal(TextPromptModal):
     """Ask for the reason; dismisses with the text (empty: no reason) or ``None`` when cancelled.
 
     A short prompt, not the memo editor: a reason is a sentence the
@@ -36,32 +33,16 @@ class ReasonModal(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="review.reason.cancel"),
     ]
+    BOX_ID = "reason-box"
+    PREFIX = "reason"
+    FIELD_ID = "reason-text"
+    HINT = "enter save · esc cancel · save it empty for no reason"
 
-    def __init__(self, title: str, text: str = "", quote: str = "") -> None:
-        super().__init__()
-        self.title_text = title
-        self.initial = text
-        self.quote = quote
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="reason-box"):
-            yield Static(literal(self.title_text), id="reason-title")
-            if self.quote:
-                yield Static(literal(self.quote), id="reason-quote")
-            yield Input(
-                visible_controls(self.initial),
-                placeholder="why this decision (optional)",
-                id="reason-text",
-            )
-            yield Static("enter save · esc cancel · save it empty for no reason", id="reason-hint")
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
+    def make_field(self, text: str) -> Widget:
+        """One line: Enter saves."""
+        return Input(text, placeholder="why this decision (optional)", id=self.FIELD_ID)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(event.value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

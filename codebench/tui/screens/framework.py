@@ -106,8 +106,7 @@ class FrameworkScreen(Screen[None]):
         before = self.selected()
         self.shown = [
             (case, code, cell)
-            for case, line in zip(self.report.rows, self.report.cells)
-            for code, cell in zip(self.report.codes, line)
+            for case, code, cell in self.report.each_cell()
             if cell.summary or cell.passages or not self.only_filled
         ]
         table.clear(columns=True)
