@@ -35,6 +35,7 @@ from codebench.models import (
     TranscriptRemoval,
 )
 from codebench.safety import safe_file_name, safe_name, safe_text
+from codebench.store import codebook_versions
 from codebench.store import coders as coder_sql
 from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
@@ -243,7 +244,8 @@ class Project:
                     visit(spec.children, code_id)
 
             try:
-                visit(book.codes, None)
+                with codebook_versions.batched(self.db):
+                    visit(book.codes, None)
             except Exception as error:
                 if "UNIQUE" in str(error):
                     raise CodebookError(

@@ -17,7 +17,9 @@ New codings are stamped with the current version by the INSERT itself
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -93,12 +95,46 @@ def write_version(db: sqlite_utils.Database, number: int, body: list[dict[str, A
     )
 
 
+#: Connections inside :func:`batched`, and whether a change was noted meanwhile.
+_batching: dict[int, bool] = {}
+
+
+@contextlib.contextmanager
+def batched(db: sqlite_utils.Database) -> Iterator[None]:
+    """Note the codebook's changes once, at the end, for a block that writes many codes.
+
+    Loading a codebook or a REFI code tree writes code after code; noting each
+    change snapshots the whole codebook, so the load's work grew with the
+    square of its size. Inside this block changes are only remembered, and the
+    block's end notes them once. Use it only around writes of codes, with no
+    codings written inside it (they would be stamped before the version moves).
+    """
+    key = id(db.conn)
+    if key in _batching:  # already batched further out
+        yield
+        return
+    _batching[key] = False
+    try:
+        yield
+    except BaseException:
+        _batching.pop(key, None)
+        raise
+    if _batching.pop(key):
+        note_change(db)
+
+
 def note_change(db: sqlite_utils.Database) -> int:
     """Record that the codebook may have changed; returns the current version afterwards.
 
     Nothing happens when the codebook says what the current version's
     snapshot says (a re-import of the same codebook, a colour change).
+    Inside :func:`batched` the change is remembered for the block's end.
     """
+    key = id(db.conn)
+    if key in _batching:
+        _batching[key] = True
+        row = db.execute("SELECT coalesce(max(number), 1) FROM codebook_versions").fetchone()
+        return int(row[0])
     row = db.execute(
         "SELECT number, snapshot, last_coding_id FROM codebook_versions"
         " ORDER BY number DESC LIMIT 1"

@@ -82,6 +82,35 @@ def _cases(tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
         ("agreement",): ["agreement", "--pseudonymise", "--format", "json"],
         ("disagreements",): ["disagreements", "--pseudonymise", "--format", "json"],
         ("decisions",): ["decisions", "--pseudonymise", "--format", "csv"],
+        ("explain",): [
+            "explain",
+            "--pseudonymise",
+            "matrix",
+            "--row",
+            "01",
+            "--column",
+            CEO,
+            "--format",
+            "json",
+        ],
+        ("framework", "export"): [
+            "framework",
+            "export",
+            "--pseudonymise",
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ],
+        ("round", "trajectory"): ["round", "trajectory", "--pseudonymise", "--format", "json"],
+        ("methods-appendix",): [
+            "methods-appendix",
+            "--pseudonymise",
+            "--bootstrap",
+            "0",
+            "-o",
+            "-",
+        ],
         ("export", "jsonl"): ["export", "jsonl", "--pseudonymise", "-o", "-"],
         ("export", "qdpx"): ["export", "qdpx", "--pseudonymise", "-o", str(tmp_path / "s.qdpx")],
         ("export", "transcripts"): [
@@ -111,6 +140,9 @@ def test_every_command_with_the_option_takes_it_bare_before_an_argument(
 ) -> None:
     cases = _cases(tmp_path)
     assert set(cases) == commands_with_the_option()  # a new command with the option needs a case
+    # A round (on a sample holding the CEO interview) for the round commands.
+    run(keyed, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "alice,bob")
+    run(keyed, "round", "start", "pilot")
     for path, args in cases.items():
         result = run(keyed, *args)
         text = _written(tmp_path, path, result.stdout).replace("\\[", "[").replace("\\]", "]")

@@ -213,6 +213,18 @@ class CodeMerge:
 def merge_codes(project: Project, codes: list[RefiCode]) -> CodeMerge:
     """Add or update codes from a REFI code tree; call inside a transaction.
 
+    The codebook's version is noted once for the whole tree
+    (:func:`codebench.store.codebook_versions.batched`); see :func:`_merge_codes`.
+    """
+    from codebench.store.codebook_versions import batched
+
+    with batched(project.db):
+        return _merge_codes(project, codes)
+
+
+def _merge_codes(project: Project, codes: list[RefiCode]) -> CodeMerge:
+    """Add or update codes from a REFI code tree; call inside a transaction.
+
     Matching is by GUID, then by name path (see the module docstring). New
     codes keep their REFI GUID. Numbers are applied last, so codes that swap
     numbers do not collide; a number already held by a code the file does not
