@@ -796,11 +796,11 @@ def agreement_report(
     name = project.path.name
     scope: dict[str, Any] | None = None
     if round is not None:
-        from codebench.design.rounds import get_round, round_transcripts
+        from codebench.design.rounds import get_round, round_coder_names, round_transcripts
 
         chosen = get_round(project, round)
         options["transcripts"] = round_transcripts(project, chosen)
-        coders = list(coders) if coders else [c.name for c in chosen.coders]
+        coders = round_coder_names(chosen, coders)
         scope = {**chosen.as_json(), "note": chosen.describe()}
     if not against_consensus:
         units = extract_units(project, coders=coders, **options)
