@@ -1,8 +1,8 @@
 """A coder outside a round is refused, not compared as if they had rated nothing (issue 12 walk).
 
-The round's sample is i3 (alice's) and i8 (carol's), double-coded by bob, so the
+The round's sample is i1 (alice's) and i8 (carol's), double-coded by bob, so the
 round's coders are alice, bob and carol.  "lead" drew the sample and "dave"
-leads i1 only: neither has anything to rate in the round.
+leads i2 only: neither has anything to rate in the round.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from tests.design.test_rounds import fails, run, study  # noqa: F401  (study: fi
 
 
 def _round(db: Path) -> None:
-    run(db, "sample", "--fraction", "0.25", "--seed", "2", "--coders", "bob", "--by", "lead")
-    run(db, "assign", "--coder", "dave", "i1", "--by", "lead")
+    run(db, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "bob", "--by", "lead")
+    run(db, "assign", "--coder", "dave", "i2", "--by", "lead")
 
 
 def test_agreement_and_disagreements_refuse_a_coder_outside_the_round(study: Path) -> None:  # noqa: F811
