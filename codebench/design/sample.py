@@ -22,13 +22,14 @@ transcript drawn by an earlier sample out of the population before drawing:
 each reliability round codes units nobody has discussed yet (see
 :mod:`codebench.design.rounds`). The draw records what it left out.
 
-A sample is for *second* ratings, so a listed coder is never given a
-transcript they already have (they would rate it once, and nobody twice):
-transcripts every listed coder already has are left out of the population
-before drawing (recorded as ``owned``), and a listed coder who already has a
-drawn transcript is skipped there (recorded as ``skipped``; the other listed
-coders still get it). When every transcript left is already the listed
-coders', the draw is refused.
+A sample is for *second* ratings. An assigned transcript that would still
+have only one coder after the draw (its assignees and the listed coders
+together: bob drawing his own transcript) is left out of the population
+before drawing (recorded as ``single_coder``), and a listed coder who
+already has a drawn transcript is not given it again (recorded as
+``skipped``; the other listed coders still get it). When no transcript is
+left that way, the draw is refused. Unassigned transcripts stay in the
+population (their other ratings come from done statuses, as before).
 """
 
 from __future__ import annotations
@@ -75,26 +76,27 @@ class Sample:
     drawn_at: str = ""
     skipped: tuple[tuple[str, str], ...] = ()
     """``(transcript, coder)``: a drawn transcript the listed coder already had, not given again."""
-    owned: tuple[str, ...] = ()
-    """Transcripts left out of the population: every listed coder already had them."""
+    single_coder: tuple[str, ...] = ()
+    """Transcripts left out of the population: with the listed coders they would have only one coder."""
 
     def given(self, transcript: str) -> list[str]:
         """The listed coders the draw gave ``transcript`` to (those who did not already have it)."""
         return [c for c in self.coders if (transcript, c) not in self.skipped]
 
     def skip_notes(self) -> list[str]:
-        """One line per skipped coder, e.g. "i4 is already bob's: given to carol"."""
+        """One line per transcript a listed coder already had, e.g. "i4 is already bob's: given to carol"."""
         out = []
-        for t, coder in self.skipped:
+        for t in dict.fromkeys(t for t, _c in self.skipped):
+            holders = " and ".join(f"{c}'s" for tt, c in self.skipped if tt == t)
             others = self.given(t)
             out.append(
-                f"{t} is already {coder}'s: "
-                + (f"given to {', '.join(others)}" if others else "not given again")
+                f"{t} is already {holders}: "
+                + (f"given to {', '.join(others)}" if others else "nothing new assigned")
             )
-        if self.owned:
+        if self.single_coder:
             out.append(
-                f"left out of the draw, already assigned to every listed coder: "
-                f"{', '.join(self.owned)}"
+                "left out of the draw, they would have only one coder: "
+                + ", ".join(self.single_coder)
             )
         return out
 
@@ -122,7 +124,7 @@ class Sample:
             ],
             "coders": list(self.coders),
             "skipped": [{"transcript": t, "coder": c} for t, c in self.skipped],
-            "owned": list(self.owned),
+            "single_coder": list(self.single_coder),
             "drawn_by": self.drawn_by,
             "drawn_at": self.drawn_at,
         }
@@ -196,17 +198,19 @@ def draw_sample(
     who = list({c.id: c for c in who}.values())
     # Who already has what (any assignment, whole or segments): a sample gives second ratings.
     by_id = {t.id: t.name for t in project.transcripts()}
-    holds = {(by_id[t], k) for (k, t) in design_map(project, [c.id for c in who]) if t in by_id}
-    owned = sorted(
-        t for t in by_id.values() if t not in earlier and all((t, c.id) in holds for c in who)
-    )
-    if owned and len(owned) + len(earlier) >= len(by_id):
+    holds = {(by_id[t], k) for (k, t) in design_map(project) if t in by_id}
+    holders: dict[str, set[int]] = {}
+    for t, k in holds:
+        holders.setdefault(t, set()).add(k)
+    listed = {c.id for c in who}
+    single = sorted(t for t, ks in holders.items() if t not in earlier and len(ks | listed) < 2)
+    if single and len(single) + len(set(earlier)) >= len(by_id):
         raise CodebenchError(
-            f"every transcript left is already assigned to {', '.join(c.name for c in who)}: "
-            "a sample needs a coder who has not coded it (add one to --coders)"
+            f"every transcript left would have only one coder with {', '.join(c.name for c in who)} "
+            "(their own): a sample needs a coder who has not coded it (add one to --coders)"
         )
     seed, strata = plan_sample(
-        project, fraction, stratify=stratify, seed=seed, exclude=[*earlier, *owned]
+        project, fraction, stratify=stratify, seed=seed, exclude=[*earlier, *single]
     )
     taken = assignment_sql.sample_names(project.db)
     if name is None:
@@ -227,7 +231,7 @@ def draw_sample(
         coders=tuple(c.name for c in who),
         drawn_by=lead.name if lead else None,
         skipped=tuple((t, c.name) for t in drawn for c in who if (t, c.id) in holds),
-        owned=tuple(owned),
+        single_coder=tuple(single),
     )
     for coder in who:
         mine = [t for t in drawn if (t, coder.id) not in holds]
@@ -272,7 +276,7 @@ def samples(project: Project) -> list[Sample]:
                 drawn_by=coders.get(drawn_by) if drawn_by is not None else None,
                 drawn_at=drawn_at,
                 skipped=tuple((x["transcript"], x["coder"]) for x in body.get("skipped", [])),
-                owned=tuple(body.get("owned", [])),
+                single_coder=tuple(body.get("single_coder", [])),
             )
         )
     return out

@@ -33,14 +33,14 @@ def test_a_coder_is_not_given_their_own_transcripts(study: Path) -> None:  # noq
     )
     # bob's own three are left out of the population; the other six are drawn and given to him.
     assert "6 of 6 transcript(s)" in out
-    assert "already assigned to every listed coder: i4, i5, i6" in out
+    assert "they would have only one coder: i4, i5, i6" in out
     with Project.open(db) as p:
         (s,) = [x for x in samples(p) if x.name == "sample-1"]
     assert sorted(s.transcripts) == sorted(LEADS["alice"] + LEADS["carol"])
     assert held(db)["bob"] == set(LEADS["alice"] + LEADS["bob"] + LEADS["carol"])
     # Nothing is left that bob has not already got: refused, nothing recorded.
     msg = " ".join(fails(db, "sample", "--fresh", "--fraction", "1", "--coders", "bob").split())
-    assert "every transcript left is already assigned to bob" in msg
+    assert "every transcript left would have only one coder with bob" in msg
     with Project.open(db) as p:
         assert len(samples(p)) == 1
 
@@ -61,3 +61,14 @@ def test_a_drawn_transcript_goes_to_the_listed_coders_who_do_not_have_it(study: 
     after = held(db)
     assert after["alice"] == set(LEADS["alice"])  # not listed: untouched
     assert after["bob"] == after["carol"] == {t for ts in LEADS.values() for t in ts}
+
+
+def test_a_transcript_already_double_coded_can_be_drawn(study: Path) -> None:  # noqa: F811
+    """Fully crossed: bob and carol already have i4; the sample only marks it for the round."""
+    db = study
+    run(db, "assign", "--coder", "carol", *LEADS["bob"])
+    out = " ".join(
+        run(db, "sample", "--fraction", "1", "--coders", "bob,carol", "--seed", "1").split()
+    )
+    assert "i4 is already bob's and carol's: nothing new assigned" in out
+    assert "only one coder" not in out
