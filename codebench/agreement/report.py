@@ -417,6 +417,16 @@ def _macro(codes: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _by_raters(units: Units) -> dict[str, int]:
+    """``{"2": units rated by two coders, "3": ...}`` (weighted), for the design's description."""
+    if not units.data.shape[0] or not units.n_units:
+        return {}
+    m = (~np.isnan(units.data[0])).sum(axis=0)
+    w = np.ones(units.n_units) if units.weights is None else units.weights
+    counts = np.bincount(m, weights=w, minlength=len(units.coders) + 1)
+    return {str(k): int(np.rint(c)) for k, c in enumerate(counts) if c and k}
+
+
 def _weighted_count(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None) -> int:
     return int(mask.sum() if weights is None else weights[mask].sum())
 
@@ -730,6 +740,7 @@ def build_report(
             "counted_in": counts,
             "total": units.total_weight,
             "missing_by_coder": dict(zip(names, units.missing_by_coder())),
+            "by_raters": _by_raters(units),
         },
         "transcripts": {
             "compared": [t.name for t in units.transcripts],

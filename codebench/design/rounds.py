@@ -158,6 +158,26 @@ def round_coder_names(round_: Round, names: Sequence[str] | None) -> list[str]:
     return [own[n.strip().casefold()] for n in names]
 
 
+def codings_by_version_of(project: Project, round_: Round) -> dict[int, int]:
+    """``{codebook version: codings}`` in the round's transcripts (those still in the project)."""
+    ids = [t.id for t in project.transcripts() if t.name in set(round_.transcript_names)]
+    return version_sql.codings_by_version(project.db, ids)
+
+
+def versions_note(by_version: dict[int, int]) -> str | None:
+    """ "mixed codebook versions: 299 codings under v1, 437 under v2", or ``None`` for one version.
+
+    A round whose units were coded under two versions of the codebook is not
+    one measurement of one codebook: every report of it says so.
+    """
+    if len(by_version) < 2:
+        return None
+    parts = ", ".join(
+        f"{n} coding{'' if n == 1 else 's'} under v{v}" for v, n in sorted(by_version.items())
+    )
+    return f"mixed codebook versions: {parts}"
+
+
 def round_transcripts(project: Project, round_: Round) -> list[Transcript]:
     """The round's transcripts (its sample's), as they are in the project."""
     out = []
