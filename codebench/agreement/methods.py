@@ -5,12 +5,15 @@ reports' Markdown, HTML and Word writers):
 
 1. design: the coders and their assignments, and every reliability sample
    (fraction, strata, seed, transcripts drawn of how many);
-2. rounds: each round's sample, coders, units (n) and codebook version;
+2. rounds: each round's sample, coders, units (n), raters per unit,
+   codebook version (and the versions its codings were made under when
+   mixed) and adjudication (decisions, with a reason);
 3. rules: what a unit is, the overlap rule, the hierarchy level, where
    missing ratings come from, the bootstrap, the coefficient and the
    threshold rule;
 4. alpha per code with its interval and n, round by round;
-5. codes below the threshold in each round and what was done about them:
+5. codes below the threshold in each round and what was done about them
+   (no table when there are none: one sentence says so):
    the codebook edits that name the code (edited, or in the confusion that
    prompted an edit) and the adjudications of it in the round's units, with
    how many carry a written reason;
@@ -67,7 +70,8 @@ def methods_appendix(
 ) -> MethodsAppendix:
     """Build the appendix (see the module docstring); ``threshold`` is the alpha codes must reach."""
     from codebench.design.assignments import assignments
-    from codebench.design.rounds import round_transcripts, rounds
+    from codebench.design.assignments import design_map as assignments_map
+    from codebench.design.rounds import round_transcripts, rounds, versions_note
     from codebench.design.sample import samples
 
     if seed is None:  # an appendix must be reproducible: draw a seed and report it
@@ -112,17 +116,29 @@ def methods_appendix(
         )
     )
     sample_rows = []
+    names_by_id = {c.id: c.name for c in project.coders()}
+    ids_by_name = {t.name: t.id for t in project.transcripts()}
+    holders: dict[int, list[str]] = {}
+    for k, t in assignments_map(project):
+        holders.setdefault(t, []).append(names_by_id[k])
     for s in samples(project):
         strata = "; ".join(f"{st.value}: {len(st.drawn)} of {st.population}" for st in s.strata)
         sample_rows.append(
             {
                 "sample": s.name,
-                "drawn": f"{len(s.transcripts)} of {s.population} transcript(s)",
+                "drawn": f"{len(s.transcripts)} of {s.population} transcript(s)"
+                + (
+                    f" ({', '.join(s.single_coder)} left out: they would have had one coder)"
+                    if s.single_coder
+                    else ""
+                ),
                 "fraction": f"{s.fraction:g}",
                 "strata": f"by {s.stratify}: {strata}" if s.stratify else "not stratified",
                 "seed": str(s.seed),
                 "transcripts": ", ".join(s.transcripts),
-                "coders": ", ".join(s.coders),
+                "coders": "; ".join(
+                    _coded_by(s, t, holders.get(ids_by_name.get(t, -1), [])) for t in s.transcripts
+                ),
             }
         )
     tables.append(
@@ -137,18 +153,35 @@ def methods_appendix(
                 ("strata", "Strata"),
                 ("seed", "Seed"),
                 ("transcripts", "Transcripts"),
-                ("coders", "Double coders"),
+                ("coders", "Coded by"),
             ],
             [
                 "Each stratum gives max(1, round(fraction x its size)) transcripts, drawn with "
                 "numpy's default generator from the stored seed; a fresh sample leaves out every "
-                "transcript an earlier sample drew, so no round re-codes units already discussed."
+                "transcript an earlier sample drew, so no round re-codes units already discussed. "
+                "Coded by: per drawn transcript, its primary coder(s) (assigned it outside the "
+                "sample) and the second coder(s) the sample gave it to."
             ],
         )
     )
 
     # 2. rounds
     by_number = {r["number"]: r for r in data["rounds"]}
+    # Each segment's current decision: a re-decision, or a reason added afterwards (a repeat of
+    # the decision with the reason), replaces the event before it and is not a second decision.
+    latest: dict[tuple[Any, ...], Any] = {}
+    for event in project.events(actions=(DECIDE,)):
+        p = event.payload
+        latest[(p.get("consensus"), p.get("transcript"), p.get("start"), p.get("end"))] = event
+    decisions = list(latest.values())
+    in_round = {r.number: {t.id for t in round_transcripts(project, r)} for r in found}
+
+    def adjudicated(r: Any) -> str:
+        """The round's adjudication: decisions in its units and how many carry a reason."""
+        mine = [d for d in decisions if d.transcript_id in in_round[r.number]]
+        reasons = sum(1 for d in mine if d.payload.get("reason"))
+        return f"{len(mine)} decision(s) in the round's units, {reasons} with a written reason"
+
     tables.append(
         _text_table(
             "rounds",
@@ -161,7 +194,18 @@ def methods_appendix(
                     f"in {len(by_number[r.number]['transcripts_compared'])} of the sample's "
                     f"{len(r.transcript_names)} transcript(s)",
                     "coders": ", ".join(by_number[r.number]["coders_compared"]),
-                    "version": str(r.codebook_version),
+                    "raters": _raters(by_number[r.number]["units_by_raters"]),
+                    "version": str(r.codebook_version)
+                    + (
+                        f" ({mixed})"
+                        if (
+                            mixed := versions_note(
+                                by_number[r.number]["codings_by_codebook_version"]
+                            )
+                        )
+                        else ""
+                    ),
+                    "adjudication": adjudicated(r),
                     "dates": f"{r.opened_at[:10]} to {(r.closed_at or 'open')[:10]}",
                 }
                 for r in found
@@ -171,7 +215,9 @@ def methods_appendix(
                 ("sample", "Sample"),
                 ("units", "Units (n)"),
                 ("coders", "Coders"),
+                ("raters", "Raters per unit"),
                 ("version", "Codebook version"),
+                ("adjudication", "Adjudication"),
                 ("dates", "Opened to closed"),
             ],
             [
@@ -203,7 +249,9 @@ def methods_appendix(
             "Interval",
             f"{int(st.get('ci_level', 0.95) * 100)}% percentile bootstrap; "
             f"{st.get('bootstrap_method')}; seed {st.get('seed')} (the same seed gives the same "
-            "intervals: --seed)",
+            "intervals: --seed)"
+            if st.get("bootstrap")
+            else "no interval (--bootstrap 0)",
         ),
         (
             "Threshold",
@@ -232,13 +280,6 @@ def methods_appendix(
 
     # 5. below threshold and what was done
     edits = cb_versions.edits(project)
-    # Each segment's current decision: a re-decision, or a reason added afterwards (a repeat of
-    # the decision with the reason), replaces the event before it and is not a second decision.
-    latest: dict[tuple[Any, ...], Any] = {}
-    for event in project.events(actions=(DECIDE,)):
-        p = event.payload
-        latest[(p.get("consensus"), p.get("transcript"), p.get("start"), p.get("end"))] = event
-    decisions = list(latest.values())
     below_rows = []
     for code in data["codes"]:
         label = f"{code['number']} {code['name']}" if code["number"] else code["name"]
@@ -254,15 +295,14 @@ def methods_appendix(
                 and (e.round is None or e.round >= r.number)
                 and e.at >= r.opened_at
             ]
-            in_round = {t.id for t in round_transcripts(project, r)}
             # A re-decided segment counts once, by its latest decision.
-            latest = {
+            of_code = {
                 (d.transcript_id, d.payload.get("segment"), d.payload.get("start")): d
                 for d in decisions
-                if d.transcript_id in in_round
+                if d.transcript_id in in_round[r.number]
                 and code["guid"] in (d.payload.get("scope") or [d.payload.get("code")])
             }
-            decided = list(latest.values())
+            decided = list(of_code.values())
             reasons = sum(1 for d in decided if d.payload.get("reason"))
             done = [
                 f"{e.action.removeprefix('code.')} of {e.label}"
@@ -280,27 +320,31 @@ def methods_appendix(
                     f"{reasons} with a written reason",
                 }
             )
-    tables.append(
-        _text_table(
-            "below",
-            f"Codes below alpha {threshold:.3f} and what was done",
-            below_rows,
-            [
-                ("code", "Code"),
-                ("round", "Round"),
-                ("alpha", "Alpha, n"),
-                ("edits", "Codebook edits"),
-                ("adjudicated", "Adjudication"),
-            ],
-            [
-                f"Rule: a code is listed when its alpha in a round is below {threshold:.3f} or "
-                "undefined. An edit is linked to it when it edits the code or names it in the "
-                "confusion that prompted it, after the round opened."
-            ]
-            if below_rows
-            else [f"Every code reached alpha {threshold:.3f} in every round."],
+    if below_rows:
+        tables.append(
+            _text_table(
+                "below",
+                f"Codes below alpha {threshold:.3f} and what was done",
+                below_rows,
+                [
+                    ("code", "Code"),
+                    ("round", "Round"),
+                    ("alpha", "Alpha, n"),
+                    ("edits", "Codebook edits"),
+                    ("adjudicated", "Adjudication"),
+                ],
+                [
+                    f"Rule: a code is listed when its alpha in a round is below {threshold:.3f} "
+                    "or undefined. An edit is linked to it when it edits the code or names it in "
+                    "the confusion that prompted it, after the round opened."
+                ],
+            )
         )
-    )
+    else:  # no empty table: one sentence under the coefficients
+        trajectory_table.notes.append(
+            f"Codes below alpha {threshold:.3f}: none (every code reached it in every round; "
+            "each round's adjudication is in the Rounds table)."
+        )
 
     # 6. codebook changes between rounds
     change_rows = []
@@ -395,6 +439,24 @@ def methods_appendix(
     return MethodsAppendix(
         f"Methods appendix: reliability of the coding ({project.path.name})", tables, data
     )
+
+
+def _raters(by_raters: dict[str, int]) -> str:
+    """ "12 units with 2 raters, 6 with 3" from ``{"2": 12, "3": 6}``."""
+    parts = [(int(m), n) for m, n in by_raters.items() if int(m) >= 2]
+    if not parts:
+        return "none rated by two or more"
+    parts.sort()
+    first, *rest = parts
+    return ", ".join([f"{first[1]} with {first[0]} raters", *(f"{n} with {m}" for m, n in rest)])
+
+
+def _coded_by(sample: Any, transcript: str, assigned: list[str]) -> str:
+    """``"i4: bob (primary), carol (second)"``: who codes a drawn transcript, and in which role."""
+    second = sample.given(transcript)
+    primary = sorted((k for k in assigned if k not in second), key=str.casefold)
+    who = [f"{k} (primary)" for k in primary] + [f"{k} (second)" for k in second]
+    return f"{transcript}: {', '.join(who) or 'nobody assigned'}"
 
 
 def _design_note(settings: dict[str, Any]) -> str:

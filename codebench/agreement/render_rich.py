@@ -286,8 +286,8 @@ def overall_table(report: dict[str, Any]) -> Any:
         return "–" if v is None else f"{v * 100:.1f}"
 
     for label, src, basis in (
-        ("Macro mean", macro, f"{macro[ALPHA.key]['codes']}/{overall['codes']} codes"),
-        ("Pooled", pooled, f"{pooled['decisions']} decisions"),
+        ("Macro mean", macro, f"{macro[ALPHA.key]['codes']}/{pooled['codes']} used codes"),
+        ("Pooled", pooled, f"{pooled['decisions']} decisions, {pooled['codes']} used codes"),
     ):
         alpha = src[ALPHA.key]["value"]
         kappa = src[KAPPA.key]["value"]
@@ -368,6 +368,7 @@ def transcripts_table(report: dict[str, Any]) -> Any:
     for column in (
         "Transcript",
         "Units",
+        "Codes",
         *[_pooled_heading(c) for c in shown],
         f"{ALPHA.label} macro",
         f"Set {ALPHA.label} MASI",
@@ -377,6 +378,7 @@ def transcripts_table(report: dict[str, Any]) -> Any:
         table.add_row(
             row["transcript"],
             str(row["units"]),
+            str(row["pooled_codes"]),
             *[_shown(c, row[c.key]) for c in shown],
             fmt(row["macro_alpha"]["value"]),
             fmt(row["set_alpha_masi"]["value"]),
@@ -390,6 +392,7 @@ def pairs_table(report: dict[str, Any]) -> Any:
     for column in (
         "Coders",
         "Units",
+        "Codes",
         *[_pooled_heading(c) for c in shown],
         f"{COHEN.label} macro",
         f"Set {ALPHA.label} MASI",
@@ -399,6 +402,7 @@ def pairs_table(report: dict[str, Any]) -> Any:
         table.add_row(
             " × ".join(row["coders"]),
             str(row["units"]),
+            str(row["pooled_codes"]),
             *[_shown(c, row[c.key]) for c in shown],
             fmt(row["macro_kappa"]["value"]),
             fmt(row["set_alpha_masi"]["value"]),

@@ -362,10 +362,20 @@ def bands(values: dict[str, Any]) -> dict[str, str | None]:
     }
 
 
-def _pooled(rep: CodeReport, names: Sequence[str]) -> dict[str, Any]:
-    """Every coefficient over all code x unit decisions at once, from their pooled batch report."""
+POOLED_RULE = (
+    "Pooled and macro figures cover the codes some compared coder applied in the compared units; "
+    "a code nobody applied there adds only agreeing 'not this code' decisions and would inflate them."
+)
+"""Said in the notes of every report (and in the JSON ``overall.pooled_rule``)."""
+
+
+def _pooled(rep: CodeReport, names: Sequence[str], used_codes: int) -> dict[str, Any]:
+    """Every coefficient over the used codes' code x unit decisions at once, from their pooled batch report.
+
+    ``used_codes`` is how many codes the pooled decisions cover (see :data:`POOLED_RULE`).
+    """
     n_coders = len(names)
-    out: dict[str, Any] = {"decisions": rep["n_units"]}
+    out: dict[str, Any] = {"decisions": rep["n_units"], "codes": used_codes}
     for coefficient in registry.per_code():
         if coefficient.headline:
             which, kappa = _headline_kappa(rep, n_coders)
@@ -380,19 +390,41 @@ def _pooled(rep: CodeReport, names: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _used(freq: npt.NDArray[np.float64], n_coders: int) -> npt.NDArray[np.bool_]:
+    """Which codes some coder applied, from pattern frequencies keyed ``m * (C+1) + s`` (last axis)."""
+    s = np.arange(freq.shape[-1]) % (n_coders + 1)
+    return np.asarray(freq[..., s > 0].sum(axis=-1) > 0)
+
+
 def _macro(codes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Unweighted mean of each coefficient over the codes where it is defined."""
+    """Unweighted mean of each coefficient over the used codes where it is defined.
+
+    A code nobody applied is left out (see :data:`POOLED_RULE`): its percent
+    agreement and AC1 are perfect by construction and would lift the mean.
+    """
+    used = [c for c in codes if c["applied"] > 0]
     out: dict[str, Any] = {}
     for coefficient in registry.per_code():
         name = coefficient.key
-        values = [c[name]["value"] for c in codes if c[name]["value"] is not None]
+        values = [c[name]["value"] for c in used if c[name]["value"] is not None]
         out[name] = {
             "value": float(np.mean(values)) if values else None,
-            "reason": None if values else "undefined for every code",
+            "reason": None if values else "undefined for every used code",
             "codes": len(values),
-            "undefined": len(codes) - len(values),
+            "undefined": len(used) - len(values),
+            "not_used": len(codes) - len(used),
         }
     return out
+
+
+def _by_raters(units: Units) -> dict[str, int]:
+    """``{"2": units rated by two coders, "3": ...}`` (weighted), for the design's description."""
+    if not units.data.shape[0] or not units.n_units:
+        return {}
+    m = (~np.isnan(units.data[0])).sum(axis=0)
+    w = np.ones(units.n_units) if units.weights is None else units.weights
+    counts = np.bincount(m, weights=w, minlength=len(units.coders) + 1)
+    return {str(k): int(np.rint(c)) for k, c in enumerate(counts) if c and k}
 
 
 def _weighted_count(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None) -> int:
@@ -416,7 +448,8 @@ def _per_transcript(
     n_coders = len(names)
     if gram is None:  # not read: no transcript coefficient is pairwise (see build_report)
         gram = np.zeros((3, freq.shape[0], n_coders, n_coders))
-    pooled = assemble_reports(freq.sum(axis=1), gram, 0, None, names, MIN_UNITS)
+    used = _used(freq, n_coders)  # (transcripts, codes): the codes each transcript's pooling covers
+    pooled = assemble_reports((freq * used[..., None]).sum(axis=1), gram, 0, None, names, MIN_UNITS)
     n_transcripts, n_codes, n_keys = freq.shape
     alpha_stat = binary_stats(len(names))[ALPHA.key]
     values, reasons = alpha_stat.finalize(
@@ -426,12 +459,13 @@ def _per_transcript(
     rows = []
     for t, (transcript, sl) in enumerate(zip(units.transcripts, units.transcript_slices())):
         n = sl.stop - sl.start if units.weights is None else int(units.weights[sl].sum())
-        alphas = [float(a) for a in alpha[t] if np.isfinite(a)]
-        figures = _pooled(pooled[t], names)
+        alphas = [float(a) for a in alpha[t][used[t]] if np.isfinite(a)]
+        figures = _pooled(pooled[t], names, int(used[t].sum()))
         rows.append(
             {
                 "transcript": transcript.name,
                 "units": n,
+                "pooled_codes": figures["codes"],
                 **{c.key: figures[c.key] for c in registry.TRANSCRIPT_COEFFICIENTS},
                 "macro_alpha": {
                     "value": float(np.mean(alphas)) if alphas else None,
@@ -447,16 +481,16 @@ def _per_transcript(
 
 
 def _pair_tables(gram: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Pooled 2 x 2 tables of every coder pair: ``[i, j] = (n11, n10, n01, n00)`` over decisions both rated.
+    """2 x 2 tables of every coder pair: ``[..., i, j, :] = (n11, n10, n01, n00)`` over decisions both rated.
 
-    From the pooled coder-by-coder products X.X', X.R', R.R' over all code x
-    unit decisions (``gram``, shape ``(3, C, C)``) instead of one pooled
-    report per pair.
+    From the coder-by-coder products X.X', X.R', R.R' (``gram``, shape
+    ``(3, ..., C, C)``: per code, or pooled over codes) instead of one report
+    per pair.
     """
     xx, xr, rr = gram
     n11 = xx
     n10 = xr - xx  # i applied, j rated and did not apply
-    n01 = xr.T - xx
+    n01 = np.swapaxes(xr, -1, -2) - xx
     n00 = rr - n11 - n10 - n01
     return np.stack([n11, n10, n01, n00], axis=-1)
 
@@ -468,7 +502,11 @@ def _per_pair(
     gram: npt.NDArray[np.float64],
 ) -> list[dict[str, Any]]:
     names = [c.name for c in units.coders]
-    tables = _pair_tables(gram)
+    # Per code (codes, C, C, 4); a pair pools only the codes one of the two applied where both
+    # rated (see POOLED_RULE).
+    per_code = _pair_tables(gram)
+    used = per_code[..., :3].sum(axis=-1) > 0
+    tables = (per_code * used[..., None]).sum(axis=0)
     # The four kinds of pooled decision of a pair, as a 2 x 4 matrix weighted by their counts:
     # the pair's pooled coefficients exactly (units rated by one of the two do not enter them).
     patterns = np.array([[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0]])
@@ -483,14 +521,15 @@ def _per_pair(
         )
         kappas = [
             p["value"]
-            for c in codes
+            for c, pair_used in zip(codes, used[:, i, j])
             for p in c[COHEN.key]
-            if p["coders"] == [names[i], names[j]] and p["value"] is not None
+            if pair_used and p["coders"] == [names[i], names[j]] and p["value"] is not None
         ]
         rows.append(
             {
                 "coders": [names[i], names[j]],
                 "units": _weighted_count(both, units.weights),
+                "pooled_codes": int(used[:, i, j].sum()),
                 **{
                     c.key: estimate_json(
                         field(pooled, c.key)[(0, 1)] if c.pairwise else field(pooled, c.key)
@@ -603,7 +642,8 @@ def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]
     unused = [c["number"] or c["name"] for c in codes if c["applied"] == 0]
     if unused:
         notes.append(
-            f"{len(unused)} code(s) no coder used: {', '.join(unused)} (their coefficients are undefined)."
+            f"{len(unused)} code(s) no coder used: {', '.join(unused)} (alpha and kappa undefined; "
+            "left out of the pooled and macro figures)."
         )
     lowest, above = KRIPPENDORFF.bands[-1], KRIPPENDORFF.bands[-2]
     low = [c["number"] or c["name"] for c in codes if c["bands"][KRIPPENDORFF.key] == lowest.word]
@@ -643,6 +683,7 @@ def build_report(
         units.unit_transcript,
         len(units.transcripts),
         pooled_gram=pairwise_headline,
+        pooled_used_only=True,
     )
     freq_all = freq.sum(axis=0)
     total = units.n_units if units.weights is None else int(units.weights.sum())
@@ -650,10 +691,11 @@ def build_report(
         freq_all, gram_all, total, [c.label for c in units.codes], names, MIN_UNITS
     )
     codes = _code_sections(units, reports, freq_all, bootstrap, seed, ci_level, by)
+    used = _used(freq_all, len(names))
     pooled = assemble_reports(
-        freq_all.sum(axis=0)[None],
-        gram_all.sum(axis=1)[:, None],
-        total * len(units.codes),
+        freq_all[used].sum(axis=0)[None],
+        gram_all[:, used].sum(axis=1)[:, None],
+        total * int(used.sum()),
         None,
         names,
         MIN_UNITS,
@@ -698,23 +740,25 @@ def build_report(
             "counted_in": counts,
             "total": units.total_weight,
             "missing_by_coder": dict(zip(names, units.missing_by_coder())),
+            "by_raters": _by_raters(units),
         },
         "transcripts": {
             "compared": [t.name for t in units.transcripts],
             "excluded": [{"transcript": t.name, "reason": why} for t, why in units.excluded],
             "untouched": units.untouched,
         },
-        "notes": [*units.notes, *_bootstrap_notes(codes, units, bootstrap, by)],
+        "notes": [*units.notes, *_bootstrap_notes(codes, units, bootstrap, by), POOLED_RULE],
         "codes": codes,
         "overall": {
             "codes": len(codes),
             "macro": _macro(codes),
-            "pooled": _pooled(pooled, names),
+            "pooled": _pooled(pooled, names, int(used.sum())),
+            "pooled_rule": POOLED_RULE,
             "set_alpha": {d: estimate_json(est) for d, est in by_group[0].items()},
             "diagnostics": _overall_diagnostics(units, codes),
         },
         "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
-        "per_pair": _per_pair(units, codes, by_group[1:], gram_all.sum(axis=1)),
+        "per_pair": _per_pair(units, codes, by_group[1:], gram_all),
         "confusions": _confusions(units, prepared=prepared),
     }
     if units.kind == "character":
@@ -763,11 +807,11 @@ def agreement_report(
     name = project.path.name
     scope: dict[str, Any] | None = None
     if round is not None:
-        from codebench.design.rounds import get_round, round_transcripts
+        from codebench.design.rounds import get_round, round_coder_names, round_transcripts
 
         chosen = get_round(project, round)
         options["transcripts"] = round_transcripts(project, chosen)
-        coders = list(coders) if coders else [c.name for c in chosen.coders]
+        coders = round_coder_names(chosen, coders)
         scope = {**chosen.as_json(), "note": chosen.describe()}
     if not against_consensus:
         units = extract_units(project, coders=coders, **options)

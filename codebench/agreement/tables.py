@@ -267,7 +267,7 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
     lead = report.get("mode") == "against-consensus"
     text = {"coder": "text", "figure": "text", "transcript": "text", "coders": "text"}
     text.update({"code_a": "text", "code_b": "text", "code": "text", "message": "text"})
-    counts = {"units": _COUNT}
+    counts = {"units": _COUNT, "codes": _COUNT}
     overall, transcripts, pairs, confusions, diagnostics = [], [], [], [], []
     unitizing: list[dict[str, Any]] = []
     for coder, rep in comparisons(report):
@@ -280,7 +280,7 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
             ("pooled decisions", o["pooled"]),
         ):
             cells = {c.column: _value(src.get(c.key)) for c in registry.per_code()}
-            overall.append({**tag, "figure": label, **cells})
+            overall.append({**tag, "figure": label, "codes": o["pooled"]["codes"], **cells})
         for distance in ("masi", "jaccard"):
             label = f"set alpha ({distance.upper() if distance == 'masi' else distance.title()})"
             overall.append(
@@ -292,6 +292,7 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
                     **tag,
                     "transcript": r["transcript"],
                     "units": r["units"],
+                    "codes": r["pooled_codes"],
                     **{c.column: _value(r[c.key]) for c in registry.TRANSCRIPT_COEFFICIENTS},
                     "macro_alpha": r["macro_alpha"]["value"],
                     "set_alpha_masi": r["set_alpha_masi"]["value"],
@@ -303,6 +304,7 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
                     **tag,
                     "coders": " x ".join(r["coders"]),
                     "units": r["units"],
+                    "codes": r["pooled_codes"],
                     **{c.column: _value(r[c.key]) for c in registry.PAIR_COEFFICIENTS},
                     "macro_kappa": r["macro_kappa"]["value"],
                     "set_alpha_masi": r["set_alpha_masi"]["value"],
@@ -326,10 +328,10 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
                 )
     kinds = {**text, **counts}
     lead_columns = ["coder"] if lead else []
-    overall_order = [*lead_columns, "figure", *[c.column for c in registry.per_code()]]
-    transcript_order = [*lead_columns, "transcript", "units"]
+    overall_order = [*lead_columns, "figure", "codes", *[c.column for c in registry.per_code()]]
+    transcript_order = [*lead_columns, "transcript", "units", "codes"]
     transcript_order += [c.column for c in registry.TRANSCRIPT_COEFFICIENTS]
-    pair_order = [*lead_columns, "coders", "units"]
+    pair_order = [*lead_columns, "coders", "units", "codes"]
     pair_order += [c.column for c in registry.PAIR_COEFFICIENTS]
     first = len(lead_columns) + 1
     return [
@@ -523,9 +525,13 @@ def _overall_reading(rep: dict[str, Any], heading: str) -> Table:
         (
             "Macro mean over codes",
             o["macro"],
-            f"{o['macro'][ALPHA.key]['codes']}/{o['codes']} codes",
+            f"{o['macro'][ALPHA.key]['codes']}/{o['pooled']['codes']} used codes",
         ),
-        ("Pooled code × unit decisions", o["pooled"], f"{o['pooled']['decisions']} decisions"),
+        (
+            "Pooled code × unit decisions",
+            o["pooled"],
+            f"{o['pooled']['decisions']} decisions, {o['pooled']['codes']} used codes",
+        ),
     ]
     set_note = (
         f"Set-valued {ALPHA.label} over the whole codebook: MASI "
@@ -601,13 +607,18 @@ def reading_tables(report: dict[str, Any]) -> list[Table]:
                 _reading(
                     "transcripts",
                     prefix + "Per transcript (pooled over codes)",
-                    [Column("transcript", "Transcript"), Column("units", "Units", _COUNT)],
+                    [
+                        Column("transcript", "Transcript"),
+                        Column("units", "Units", _COUNT),
+                        Column("pooled_codes", "Codes", _COUNT),
+                    ],
                     registry.TRANSCRIPT_COEFFICIENTS,
                     _set_tail("macro_alpha", f"{ALPHA.label} macro"),
                     rep["per_transcript"],
                     lambda r: {
                         "transcript": r["transcript"],
                         "units": r["units"],
+                        "pooled_codes": r["pooled_codes"],
                         **_tail_cells(r, "macro_alpha"),
                     },
                 )
@@ -617,13 +628,18 @@ def reading_tables(report: dict[str, Any]) -> list[Table]:
                 _reading(
                     "pairs",
                     prefix + "Per coder pair (pooled over codes)",
-                    [Column("coders", "Coders"), Column("units", "Units", _COUNT)],
+                    [
+                        Column("coders", "Coders"),
+                        Column("units", "Units", _COUNT),
+                        Column("pooled_codes", "Codes", _COUNT),
+                    ],
                     registry.PAIR_COEFFICIENTS,
                     _set_tail("macro_kappa", f"{COHEN.label} macro"),
                     rep["per_pair"],
                     lambda r: {
                         "coders": " × ".join(r["coders"]),
                         "units": r["units"],
+                        "pooled_codes": r["pooled_codes"],
                         **_tail_cells(r, "macro_kappa"),
                     },
                 )

@@ -51,6 +51,10 @@ def trajectory(
                 "transcripts_compared": report["transcripts"]["compared"],
                 "transcripts_excluded": report["transcripts"]["excluded"],
                 "coders_compared": [c["name"] for c in report["coders"]],
+                "units_by_raters": report["units"].get("by_raters", {}),
+                "codings_by_codebook_version": report.get("round", {}).get(
+                    "codings_by_codebook_version", {}
+                ),
             }
         )
         for entry in report["codes"]:
@@ -108,6 +112,8 @@ def _cell(item: dict[str, Any] | None) -> str | None:
 
 def reading_table(data: dict[str, Any]) -> Table:
     """One row per code, one column per round: ``alpha [CI], n = units`` (terminal and documents)."""
+    from codebench.design.rounds import versions_note
+
     rounds = data["rounds"]
     columns = [Column("code", "Code")]
     columns += [Column(f"r{r['number']}", f"{r['label']} α [CI], n") for r in rounds]
@@ -125,7 +131,8 @@ def reading_table(data: dict[str, Any]) -> Table:
         f"{len(r['transcripts'])} transcript(s) of sample {r['sample']} "
         f"({', '.join(r['transcripts_compared']) or 'none'} compared; a transcript is compared "
         f"when two or more coders rated it), coders {', '.join(r['coders_compared'])}, "
-        f"codebook version {r['codebook_version']}."
+        f"codebook version {r['codebook_version']}"
+        + (f"; {mixed}." if (mixed := versions_note(r["codings_by_codebook_version"])) else ".")
         for r in rounds
     ]
     notes.append(

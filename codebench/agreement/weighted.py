@@ -106,6 +106,7 @@ def cluster_tables(
     clusters: npt.ArrayLike,
     n_clusters: int,
     pooled_gram: bool = False,
+    pooled_used_only: bool = False,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
     """Pattern frequencies of every code in each cluster, the codes' Gram matrices, and optionally each cluster's pooled ones.
 
@@ -118,6 +119,10 @@ def cluster_tables(
     over codes, they are the pooled code x unit decisions'.  So one pass
     over the data serves the per-code report, the pooled figures, every
     transcript's figures and every coder pair's pooled table.
+
+    With ``pooled_used_only`` a cluster's pooled products sum only the codes
+    some coder applied in that cluster: a code nobody used there would add
+    only agreeing "not this code" decisions and inflate the pooled figures.
     """
     arr = _validate(data)
     n_codes, n_coders, n_units = arr.shape
@@ -144,6 +149,10 @@ def cluster_tables(
         if per_cluster is not None:
             x, r = applied.astype(np.float64), rated.astype(np.float64)
             xw, rw = (x, r) if wf is None else (x * wf, r * wf)
+            if pooled_used_only:
+                hits = applied.any(axis=0) if wf is None else applied.any(axis=0) * wf
+                used = np.bincount(cid, weights=hits, minlength=n_clusters) > 0
+                xw, rw = xw * used[cid], rw * used[cid]
             for slot, (left, right) in enumerate(((xw, x), (xw, r), (rw, r))):
                 for i in range(n_coders):
                     for j in range(n_coders):

@@ -326,11 +326,11 @@ def disagreements(
         compared = _split(coders)
         within: dict[int, None] | None = None
         if round_ref is not None:
-            from codebench.design.rounds import get_round, round_transcripts
+            from codebench.design.rounds import get_round, round_coder_names, round_transcripts
 
             chosen = get_round(project, round_ref)
             within = {t.id: None for t in round_transcripts(project, chosen)}
-            compared = compared or [c.name for c in chosen.coders]
+            compared = round_coder_names(chosen, compared)
             if fmt == "table":
                 say(f"Disagreements in {chosen.label}.")
         items = list_disagreements(

@@ -210,6 +210,8 @@ def _print_samples(items: list, fmt: str) -> None:
             f"({_share(len(s.transcripts), s.population)} drawn; fraction asked {s.fraction:g}, "
             f"each stratum at least one), {strat}, seed {s.seed}; assigned to {', '.join(s.coders)}"
         )
+        for note in s.skip_notes():
+            say(f"  {note}")
         rows = [
             {"stratum": st.value, "transcripts": st.population, "drawn": ", ".join(st.drawn)}
             for st in s.strata

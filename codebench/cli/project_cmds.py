@@ -370,9 +370,9 @@ def status(ctx: Context, coder: str, transcript: str, state: str | None, yes: bo
             say(project.status(coder, name) if _known_coder(project, coder) else "not-started")
             return
         if state == "done":
-            from codebench.coding.status import uncoded, uncoded_warning
+            from codebench.coding.status import done_warning
 
-            warning = uncoded_warning(*uncoded(project, coder, name), coder, name)
+            warning = done_warning(project, coder, name)
             if warning is not None and not yes:
                 raise CodebenchError(
                     f"not marked done: {warning}; pass --yes to mark it done anyway"

@@ -134,10 +134,11 @@ def list_cmd(ctx: Context, fmt: str) -> None:
       codebench round list
       codebench round list --format json
     """
-    from codebench.design.rounds import rounds
+    from codebench.design.rounds import codings_by_version_of, rounds, versions_note
 
     with ctx.open(write=False) as project:
         found = rounds(project)
+        by_version = {r.number: codings_by_version_of(project, r) for r in found}
     if not found and fmt == "table":
         say("No rounds yet (see `codebench round start --help`).")
         return
@@ -151,13 +152,32 @@ def list_cmd(ctx: Context, fmt: str) -> None:
             "opened": r.opened_at[:10],
             "closed": (r.closed_at or "open")[:10],
             "transcripts": len(r.transcript_names),
+            "codings": versions_note(by_version[r.number])
+            or ", ".join(f"{n} under v{v}" for v, n in sorted(by_version[r.number].items()))
+            or "none",
         }
         for r in found
     ]
     if fmt == "json":
-        emit([r.as_json() for r in found], fmt)
+        emit(
+            [
+                {
+                    **r.as_json(),
+                    "codings_by_codebook_version": {
+                        str(v): n for v, n in sorted(by_version[r.number].items())
+                    },
+                }
+                for r in found
+            ],
+            fmt,
+        )
         return
     emit(rows, fmt, title="Reliability rounds")
+    if fmt == "table":  # the warning must survive a narrow terminal dropping the column
+        for r in found:
+            mixed = versions_note(by_version[r.number])
+            if mixed:
+                say(f"{r.label}: {mixed}.")
 
 
 TRAJECTORY_FORMATS = ("table", "json", "csv", "md", "html", "docx", "xlsx")

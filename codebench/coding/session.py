@@ -37,7 +37,7 @@ from codebench.coding.history import (
 )
 from codebench.coding.listing import overlapping_segments
 from codebench.coding.memos import own_memo_on, write_memo_on
-from codebench.coding.status import uncoded_warning
+from codebench.coding.status import assigned_ordinals, uncoded_warning
 from codebench.errors import CodebenchError, NotFound
 from codebench.models import Code, Coder, Event, Memo, Segment, Transcript
 from codebench.store import codings as coding_sql
@@ -592,11 +592,14 @@ class CodingSession:
         """
         if self.status == "done":
             return None
+        ordinals = assigned_ordinals(self.project, self.coder, self.transcript)
+        if ordinals is None:
+            left, total = self.codable_total - self.coded, self.codable_total
+        else:  # only the coder's assigned segments need coding
+            mine = [i for i, s in enumerate(self.segments) if s.codable and s.ordinal in ordinals]
+            left, total = sum(1 for i in mine if not self.own[i]), len(mine)
         return uncoded_warning(
-            self.codable_total - self.coded,
-            self.codable_total,
-            self.coder.name,
-            self.transcript.name,
+            left, total, self.coder.name, self.transcript.name, assigned=ordinals is not None
         )
 
     def toggle_done(self) -> Outcome:

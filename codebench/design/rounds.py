@@ -140,6 +140,44 @@ def get_round(project: Project, ref: int | str) -> Round:
     raise CodebenchError(f"no round {text!r} (rounds: {known}; see `codebench round start --help`)")
 
 
+def round_coder_names(round_: Round, names: Sequence[str] | None) -> list[str]:
+    """The coders a round's report compares: ``names`` when each is one of the round's, else its own.
+
+    A coder outside the round rated none of its units by design: comparing them
+    would give only undefined rows (or "no disagreements"), so they are refused.
+    """
+    if not names:
+        return [c.name for c in round_.coders]
+    own = {c.name.casefold(): c.name for c in round_.coders}
+    for name in names:
+        if name.strip().casefold() not in own:
+            raise CodebenchError(
+                f"{name.strip()} is not a coder of {round_.label} "
+                f"(its coders: {', '.join(c.name for c in round_.coders)})"
+            )
+    return [own[n.strip().casefold()] for n in names]
+
+
+def codings_by_version_of(project: Project, round_: Round) -> dict[int, int]:
+    """``{codebook version: codings}`` in the round's transcripts (those still in the project)."""
+    ids = [t.id for t in project.transcripts() if t.name in set(round_.transcript_names)]
+    return version_sql.codings_by_version(project.db, ids)
+
+
+def versions_note(by_version: dict[int, int]) -> str | None:
+    """ "mixed codebook versions: 299 codings under v1, 437 under v2", or ``None`` for one version.
+
+    A round whose units were coded under two versions of the codebook is not
+    one measurement of one codebook: every report of it says so.
+    """
+    if len(by_version) < 2:
+        return None
+    parts = ", ".join(
+        f"{n} coding{'' if n == 1 else 's'} under v{v}" for v, n in sorted(by_version.items())
+    )
+    return f"mixed codebook versions: {parts}"
+
+
 def round_transcripts(project: Project, round_: Round) -> list[Transcript]:
     """The round's transcripts (its sample's), as they are in the project."""
     out = []
@@ -278,11 +316,25 @@ def _round_coders(
     transcripts: Sequence[Transcript],
     names: Sequence[str] | None,
 ) -> list[Coder]:
+    plan = design_map(project, None, [t.id for t in transcripts])
+    ids = {k for (k, _t) in plan}
     if names:
         who = [project.coder(n) for n in names]
+        # With a design (assignments or the sample's double coders), a named coder must be
+        # in it: one with nothing to code in the sample would add only missing ratings.
+        if ids or sample.coders:
+            design = sorted(
+                {c.name for c in project.coders() if c.id in ids} | set(sample.coders),
+                key=str.casefold,
+            )
+            for c in who:
+                if c.id not in ids and c.name not in sample.coders:
+                    raise CodebenchError(
+                        f"{c.name} has no assignment in sample {sample.name} "
+                        f"(coders with one: {', '.join(design)}); assign them first "
+                        "(codebench assign) or leave them out of --coders"
+                    )
     else:
-        plan = design_map(project, None, [t.id for t in transcripts])
-        ids = {k for (k, _t) in plan}
         who = [
             c
             for c in project.coders()

@@ -21,6 +21,15 @@ A *fresh* sample (``fresh=True``, ``codebench sample --fresh``) leaves every
 transcript drawn by an earlier sample out of the population before drawing:
 each reliability round codes units nobody has discussed yet (see
 :mod:`codebench.design.rounds`). The draw records what it left out.
+
+A sample is for *second* ratings. An assigned transcript that would still
+have only one coder after the draw (its assignees and the listed coders
+together: bob drawing his own transcript) is left out of the population
+before drawing (recorded as ``single_coder``), and a listed coder who
+already has a drawn transcript is not given it again (recorded as
+``skipped``; the other listed coders still get it). When no transcript is
+left that way, the draw is refused. Unassigned transcripts stay in the
+population (their other ratings come from done statuses, as before).
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from codebench.design.assignments import assign
+from codebench.design.assignments import assign, design_map
 from codebench.errors import CodebenchError
 from codebench.store import assignments as assignment_sql
 from codebench.store import events as event_sql
@@ -65,6 +74,31 @@ class Sample:
     coders: tuple[str, ...]
     drawn_by: str | None = None
     drawn_at: str = ""
+    skipped: tuple[tuple[str, str], ...] = ()
+    """``(transcript, coder)``: a drawn transcript the listed coder already had, not given again."""
+    single_coder: tuple[str, ...] = ()
+    """Transcripts left out of the population: with the listed coders they would have only one coder."""
+
+    def given(self, transcript: str) -> list[str]:
+        """The listed coders the draw gave ``transcript`` to (those who did not already have it)."""
+        return [c for c in self.coders if (transcript, c) not in self.skipped]
+
+    def skip_notes(self) -> list[str]:
+        """One line per transcript a listed coder already had, e.g. "i4 is already bob's: given to carol"."""
+        out = []
+        for t in dict.fromkeys(t for t, _c in self.skipped):
+            holders = " and ".join(f"{c}'s" for tt, c in self.skipped if tt == t)
+            others = self.given(t)
+            out.append(
+                f"{t} is already {holders}: "
+                + (f"given to {', '.join(others)}" if others else "nothing new assigned")
+            )
+        if self.single_coder:
+            out.append(
+                "left out of the draw, they would have only one coder: "
+                + ", ".join(self.single_coder)
+            )
+        return out
 
     @property
     def transcripts(self) -> list[str]:
@@ -89,6 +123,8 @@ class Sample:
                 for s in self.strata
             ],
             "coders": list(self.coders),
+            "skipped": [{"transcript": t, "coder": c} for t, c in self.skipped],
+            "single_coder": list(self.single_coder),
             "drawn_by": self.drawn_by,
             "drawn_at": self.drawn_at,
         }
@@ -158,7 +194,24 @@ def draw_sample(
     if not coders:
         raise CodebenchError("name the coder(s) who double-code the sample: --coders bob")
     earlier = sorted({t for s in samples(project) for t in s.transcripts}) if fresh else []
-    seed, strata = plan_sample(project, fraction, stratify=stratify, seed=seed, exclude=earlier)
+    who = [project.coder(c, create=True) for c in coders]
+    who = list({c.id: c for c in who}.values())
+    # Who already has what (any assignment, whole or segments): a sample gives second ratings.
+    by_id = {t.id: t.name for t in project.transcripts()}
+    holds = {(by_id[t], k) for (k, t) in design_map(project) if t in by_id}
+    holders: dict[str, set[int]] = {}
+    for t, k in holds:
+        holders.setdefault(t, set()).add(k)
+    listed = {c.id for c in who}
+    single = sorted(t for t, ks in holders.items() if t not in earlier and len(ks | listed) < 2)
+    if single and len(single) + len(set(earlier)) >= len(by_id):
+        raise CodebenchError(
+            f"every transcript left would have only one coder with {', '.join(c.name for c in who)} "
+            "(their own): a sample needs a coder who has not coded it (add one to --coders)"
+        )
+    seed, strata = plan_sample(
+        project, fraction, stratify=stratify, seed=seed, exclude=[*earlier, *single]
+    )
     taken = assignment_sql.sample_names(project.db)
     if name is None:
         n = len(taken) + 1
@@ -168,7 +221,7 @@ def draw_sample(
     elif name in taken:
         raise CodebenchError(f"a sample named {name!r} exists already (choose another --name)")
     lead = project.coder(by, create=True) if by is not None else None
-    who = [project.coder(c, create=True) for c in coders]
+    drawn = [t for st in strata for t in st.drawn]
     sample = Sample(
         name=name,
         seed=seed,
@@ -177,10 +230,13 @@ def draw_sample(
         strata=tuple(strata),
         coders=tuple(c.name for c in who),
         drawn_by=lead.name if lead else None,
+        skipped=tuple((t, c.name) for t in drawn for c in who if (t, c.id) in holds),
+        single_coder=tuple(single),
     )
-    drawn = sample.transcripts
     for coder in who:
-        assign(project, coder, drawn, by=lead)
+        mine = [t for t in drawn if (t, coder.id) not in holds]
+        if mine:
+            assign(project, coder, mine, by=lead)
     with project.transaction():
         body = sample.as_json()
         if fresh:
@@ -219,6 +275,8 @@ def samples(project: Project) -> list[Sample]:
                 coders=tuple(body.get("coders", [])),
                 drawn_by=coders.get(drawn_by) if drawn_by is not None else None,
                 drawn_at=drawn_at,
+                skipped=tuple((x["transcript"], x["coder"]) for x in body.get("skipped", [])),
+                single_coder=tuple(body.get("single_coder", [])),
             )
         )
     return out

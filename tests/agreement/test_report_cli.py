@@ -214,10 +214,14 @@ def test_json_matches_independent_computations(study: Project) -> None:
         "value": pytest.approx(np.mean(alphas), abs=1e-12),
         "reason": None,
         "codes": 3,
-        "undefined": 1,
+        "undefined": 0,
+        "not_used": 1,
     }
-    pooled = np.concatenate([vectors(study, c) for c in CODES], axis=1)
-    assert overall["pooled"]["decisions"] == n_units * len(CODES)
+    # Pooled over the codes some coder applied (the fourth is nobody's).
+    used = [c for c in CODES if np.nansum(vectors(study, c)) > 0]
+    assert len(used) == len(CODES) - 1 == overall["pooled"]["codes"]
+    pooled = np.concatenate([vectors(study, c) for c in used], axis=1)
+    assert overall["pooled"]["decisions"] == n_units * len(used)
     assert overall["pooled"]["krippendorff_alpha"]["value"] == pytest.approx(
         krippendorff.alpha(reliability_data=pooled, level_of_measurement="nominal"), abs=1e-12
     )
@@ -235,9 +239,10 @@ def test_json_matches_independent_computations(study: Project) -> None:
 
     # Per transcript: pooled alpha over that transcript's decisions.
     for row in report["per_transcript"]:
-        m = np.concatenate(
-            [vectors(study, c, transcripts=(row["transcript"],)) for c in CODES], axis=1
-        )
+        here = [vectors(study, c, transcripts=(row["transcript"],)) for c in CODES]
+        here = [v for v in here if np.nansum(v) > 0]
+        assert row["pooled_codes"] == len(here)
+        m = np.concatenate(here, axis=1)
         assert row["units"] == len(codable(study, row["transcript"]))
         assert row["krippendorff_alpha"]["value"] == pytest.approx(
             krippendorff.alpha(reliability_data=m, level_of_measurement="nominal"), abs=1e-12
@@ -250,7 +255,13 @@ def test_json_matches_independent_computations(study: Project) -> None:
     ]
     for row in report["per_pair"]:
         i, j = (CODERS.index(name) for name in row["coders"])
-        a, b = both(pooled, i, j)
+        mine = [
+            c
+            for c in used
+            if both(vectors(study, c), i, j)[0].sum() + both(vectors(study, c), i, j)[1].sum()
+        ]
+        assert row["pooled_codes"] == len(mine)
+        a, b = both(np.concatenate([vectors(study, c) for c in mine], axis=1), i, j)
         assert row["cohen_kappa"]["value"] == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
         assert row["krippendorff_alpha"]["value"] == pytest.approx(
             krippendorff.alpha(reliability_data=np.array([a, b]), level_of_measurement="nominal"),

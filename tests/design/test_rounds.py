@@ -478,11 +478,13 @@ def test_a_round_with_one_double_coder_compares_each_pair_on_its_own_units(study
     db = study
     body = json.loads(
         run(
-            db, "sample", "--fraction", "0.25", "--seed", "2", "--coders", "bob", "--format", "json"
+            db, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "bob", "--format", "json"
         )
     )[0]
     sample = [t for s in body["strata"] for t in s["drawn"]]
-    assert sample == ["i3", "i8"]  # alice's and carol's: each rated by its lead and bob
+    # bob's own are not in the population; alice's and carol's: each rated by its lead and bob
+    assert body["single_coder"] == LEADS["bob"]
+    assert sample == ["i1", "i8"]
     owner = {t: k for k, ts in LEADS.items() for t in ts}
     plan = {k: {"04.1": [1, 2, 3] if k == "bob" else [1, 2]} for k in CODERS}
     with Project.open(db) as p:
