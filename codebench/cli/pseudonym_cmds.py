@@ -59,7 +59,8 @@ def pseudonymise_group() -> None:
     help="Add a proposed entry to the key for each candidate it has no decision on.",
 )
 @key_option
-@click.option("--coder", "by", envvar="CODEBENCH_CODER", help="Who decides (recorded in the key).")
+# Proposals are nobody's decision: --coder is accepted (old scripts pass it) and not recorded.
+@click.option("--coder", "by", envvar="CODEBENCH_CODER", hidden=True)
 @format_option("table", "json", "csv")
 @pass_ctx
 @handle_errors
@@ -84,16 +85,17 @@ def detect_cmd(
     """
     from codebench.pseudonyms.detect import detect, speaker_roles
 
+    del by
     wanted = list(names) + (_read_names(names_file) if names_file else [])
     with ctx.open(write=False) as project:
         found = detect(project, wanted)
         roles = speaker_roles(project) if write_key else {}
     if write_key:
-        from codebench.pseudonyms.key import propose
+        from codebench.pseudonyms.labels import propose
 
         path = key_path_for(ctx.path, key_path)
         key, secret = _existing_key(path)
-        key, added = propose(key, found, by=by, roles=roles)
+        key, added = propose(key, found, roles=roles)
         _save(key, path, secret)
         say(f"Wrote {path}: {added} proposed entries added, {len(key.entries)} in all.", err=True)
         return
