@@ -189,6 +189,13 @@ def decide_cmd(
         raise CodebenchError("give either --label '[…]' or --keep")
     path = key_path_for(ctx.path, key_path)
     key, secret = _existing_key(path)
+    # Re-deciding a string keeps the forms its entry already covers (a proposal's first name).
+    before = key.entry_for(real.strip(), transcripts)
+    if before is not None:
+        variants = tuple(dict.fromkeys([*before.variants, *variants]))
+        first_name, surname = first_name or before.first_name, surname or before.surname
+        lowercase = lowercase or before.lowercase
+        kind = before.kind if kind == "name" else kind
     key = with_entry(
         key,
         real=real.strip(),

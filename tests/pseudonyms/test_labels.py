@@ -133,3 +133,24 @@ def test_a_key_from_before_proposals_were_marked_is_read_as_proposals(tmp_path: 
     save_key(key, path)
     assert "proposed: true" in path.read_text(encoding="utf-8")
     assert Counter(e.proposed for e in load_key(path).entries) == Counter([True, False])
+
+
+def test_deciding_a_proposal_keeps_its_first_name_and_stamps_the_decision(
+    demo_copy: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from codebench.cli import cli
+
+    def run(*args: str) -> None:
+        result = CliRunner().invoke(cli, ["-p", str(demo_copy), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+
+    run("pseudonymise", "detect", "--write-key")
+    label = "[Chief Executive, Org A]"
+    run("pseudonymise", "decide", "Helen Marsh", "--label", label, "--coder", "lead")
+    key = load_key(demo_copy.with_name("study.pseudonyms.yaml"))
+    helen = key.entry_for("Helen Marsh")
+    assert helen is not None and not helen.proposed and helen.decided_by == "lead"
+    assert key.mapping()["Helen"] == key.mapping()["Helen Marsh"] == label
+    assert _shared_labels(key) == []

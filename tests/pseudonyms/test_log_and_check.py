@@ -72,6 +72,23 @@ def test_the_log_command_leaves_real_strings_out_unless_asked(keyed: Path, tmp_p
     assert "Helen" not in text and "Original" not in rows[0]
     run(keyed, "pseudonymise", "log", "--with-originals", "-o", str(tmp_path / "full.xlsx"))
     assert (tmp_path / "full.xlsx").stat().st_size > 0
+    # The transcripts' names name the organisation too (01-riverside-ceo): pseudonymised.
+    assert "riverside" not in text.casefold()
+    assert {r["Transcript"] for r in rows} >= {"01-[Org A]-ceo", "02-[Org A]-nurse"}
+
+
+def test_the_log_of_a_detected_key_passes_the_leak_check(demo_copy: Path, tmp_path: Path) -> None:
+    run(demo_copy, "pseudonymise", "detect", "--write-key")
+    log = tmp_path / "log.csv"
+    run(demo_copy, "pseudonymise", "log", "-o", str(log))
+    rows = list(csv.DictReader(io.StringIO(log.read_text(encoding="utf-8-sig"))))
+    assert rows and all(r["Decided by"] == "nobody (proposed, not reviewed)" for r in rows)
+    assert all(r["Decided at"] == "" for r in rows)
+    result = run(demo_copy, "pseudonymise", "check", str(log))
+    assert "no key string or undecided candidate found" in result.output
+    full = tmp_path / "full.csv"
+    run(demo_copy, "pseudonymise", "log", "--with-originals", "-o", str(full))
+    assert run(demo_copy, "pseudonymise", "check", str(full), ok=False).exit_code == 1
 
 
 def test_check_fails_on_a_plain_export_and_passes_on_the_pseudonymised_ones(
