@@ -142,13 +142,21 @@ def _propose(key: Key, found: list[Any], roles: Roles) -> tuple[Key, int]:
 
 
 def ordered(found: list[Any]) -> list[Any]:
-    """Full organisation names first, grouped by first word and longest first in a group (so a
-    shorter form folds into the full one), then the rest as detection listed them."""
+    """Full organisation names first, grouped by first word in detection order, the shorter
+    forms of a longer name after it (so they fold into it); then the rest as detection listed
+    them. The first full name of a group holds its short name (``Westmoor``)."""
+    found = list({id(c): c for c in found}.values())  # each once, where it first came
     full = [c for c in found if _full(c)]
     first_at: dict[str, int] = {}
     for n, c in enumerate(full):
         first_at.setdefault(c.text.split()[0].casefold(), n)
-    full.sort(key=lambda c: (first_at[c.text.split()[0].casefold()], -len(c.text.split())))
+
+    def shorter(c: Any) -> bool:
+        prefix = c.text.casefold() + " "
+        return any(o.text.casefold().startswith(prefix) for o in full)
+
+    order = {id(c): n for n, c in enumerate(full)}
+    full.sort(key=lambda c: (first_at[c.text.split()[0].casefold()], shorter(c), order[id(c)]))
     return full + [c for c in found if not _full(c)]
 
 
@@ -160,10 +168,17 @@ def _holder(candidate: Any, entries: list[Entry], by_head: dict[str, int]) -> in
     text = candidate.text
     if " " not in text:
         return by_head.get(text.casefold())
-    at = by_head.get(text.split()[0].casefold())
-    if at is not None and entries[at].real.casefold().startswith(text.casefold() + " "):
-        return at
-    return None
+    prefix = text.casefold() + " "
+    longer = [
+        n
+        for n, e in enumerate(entries)
+        if e.kind == "organisation"
+        and e.label
+        and not e.keep
+        and not e.transcripts
+        and e.real.casefold().startswith(prefix)
+    ]
+    return max(longer, key=lambda n: len(entries[n].real)) if longer else None
 
 
 def _next_label(stem: str, counters: dict[str, int], used: set[str]) -> str:

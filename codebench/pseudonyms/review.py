@@ -136,8 +136,10 @@ class Review:
         self.position = min(max(0, position), len(self.candidates))
 
     def decision_on(self, candidate: Candidate) -> Entry | None:
-        """The key's project-wide decision on ``candidate``, if it has one (shown when revisiting)."""
-        return self.key.entry_for(candidate.text)
+        """The key's project-wide decision on ``candidate``, if someone made one (shown when
+        revisiting; detection's proposal is not a decision, and is shown as the proposed label)."""
+        entry = self.key.entry_for(candidate.text)
+        return entry if entry is not None and not entry.proposed else None
 
     def _decide(self, *, label: str | None, keep: bool, transcript: str | None) -> Decision:
         candidate = self.current
