@@ -247,8 +247,8 @@ def review_cmd(
     path = key_path_for(ctx.path, key_path)
     key, secret = _existing_key(path)
     review = Review.start(key, found, by=by, roles=roles, undecided_only=not everything)
-    total = len(review.candidates)
     while (candidate := review.current) is not None:
+        total = len(review.candidates)  # a decision takes the forms it covers out of the walk
         say(
             f"\n[{review.position + 1}/{total}] {candidate.text} ({candidate.kind}): "
             f"{candidate.count} occurrence(s) in {', '.join(candidate.transcripts) or 'no transcript'}"
