@@ -97,6 +97,7 @@ def test_an_edited_label_takes_the_first_name_entry_and_speaker_labels_along() -
         [
             Entry("Helen Marsh", "[Person 1]", kind="speaker", first_name=True),
             Entry("Helen", "[Person 1]", kind="speaker"),
+            Entry("Helen Marsh's", "[Person 1]", kind="speaker"),
             Entry("Riverside", "[Organisation C]", kind="organisation"),
             Entry("Riverside Community Health CIC", "[Organisation C]", kind="organisation"),
             Entry("Jo Kendrick", "[Nurse, Organisation C]", kind="speaker"),
@@ -107,6 +108,7 @@ def test_an_edited_label_takes_the_first_name_entry_and_speaker_labels_along() -
         Entry("Helen Marsh", "[Chief Executive, Org A]", kind="speaker", first_name=True)
     )
     assert key.entry_for("Helen") is None  # folded: the entry's first name covers it
+    assert key.mapping()["Helen Marsh's"] == "[Chief Executive, Org A]"  # follows
     assert key.mapping()["Helen"] == key.mapping()["Helen Marsh"] == "[Chief Executive, Org A]"
     key = key.decide(Entry("Riverside Community Health CIC", "[Org A]", kind="organisation"))
     assert key.mapping()["Riverside"] == "[Org A]"  # a separate entry on the old label follows
