@@ -169,7 +169,11 @@ class Review:
             proposed=False,
             note=None if shape.proposed else shape.note,
         )
-        self.key = self.key.decide(entry)  # validated: a bad label raises, nothing changes
+        a_form = candidate.text.casefold() in _covered(self.key)
+        if keep or scope or not a_form or self.key.mapping().get(candidate.text) != label:
+            self.key = self.key.decide(entry)  # validated: a bad label raises, nothing changes
+        # else: a form another entry covers, given that entry's label (``--all`` walks them):
+        # nothing to add, and a second entry would share the label.
         decision = Decision(
             candidate.text, "keep" if keep else "replace", label, scope, self.by, stamp
         )

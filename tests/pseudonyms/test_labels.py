@@ -156,3 +156,16 @@ def test_deciding_a_proposal_keeps_its_first_name_and_stamps_the_decision(
     assert helen is not None and not helen.proposed and helen.decided_by == "lead"
     assert key.mapping()["Helen"] == key.mapping()["Helen Marsh"] == label
     assert _shared_labels(key) == []
+
+
+def test_walking_decided_forms_again_accepts_the_label_that_covers_them() -> None:
+    found = [Candidate("Riverside", "organisation"), Candidate("Riverside Trust", "organisation")]
+    key, _ = propose(Key([]), found)
+    review = Review.start(key, found, by="lead", undecided_only=False)
+    assert [c.text for c in review.candidates] == ["Riverside Trust", "Riverside"]
+    review.skip()
+    assert review.proposed_label() == "[Organisation A]"
+    review.replace()  # the short name: its organisation's label, no entry of its own
+    assert review.current is None
+    assert [e.real for e in review.key.entries] == ["Riverside Trust"]
+    assert review.key.mapping()["Riverside"] == "[Organisation A]"
