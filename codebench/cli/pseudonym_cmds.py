@@ -59,7 +59,8 @@ def pseudonymise_group() -> None:
     help="Add a proposed entry to the key for each candidate it has no decision on.",
 )
 @key_option
-@click.option("--coder", "by", envvar="CODEBENCH_CODER", help="Who decides (recorded in the key).")
+# Proposals are nobody's decision: --coder is accepted (old scripts pass it) and not recorded.
+@click.option("--coder", "by", envvar="CODEBENCH_CODER", hidden=True)
 @format_option("table", "json", "csv")
 @pass_ctx
 @handle_errors
@@ -84,16 +85,17 @@ def detect_cmd(
     """
     from codebench.pseudonyms.detect import detect, speaker_roles
 
+    del by
     wanted = list(names) + (_read_names(names_file) if names_file else [])
     with ctx.open(write=False) as project:
         found = detect(project, wanted)
         roles = speaker_roles(project) if write_key else {}
     if write_key:
-        from codebench.pseudonyms.key import propose
+        from codebench.pseudonyms.labels import propose
 
         path = key_path_for(ctx.path, key_path)
         key, secret = _existing_key(path)
-        key, added = propose(key, found, by=by, roles=roles)
+        key, added = propose(key, found, roles=roles)
         _save(key, path, secret)
         say(f"Wrote {path}: {added} proposed entries added, {len(key.entries)} in all.", err=True)
         return
@@ -187,6 +189,13 @@ def decide_cmd(
         raise CodebenchError("give either --label '[…]' or --keep")
     path = key_path_for(ctx.path, key_path)
     key, secret = _existing_key(path)
+    # Re-deciding a string keeps the forms its entry already covers (a proposal's first name).
+    before = key.entry_for(real.strip(), transcripts)
+    if before is not None:
+        variants = tuple(dict.fromkeys([*before.variants, *variants]))
+        first_name, surname = first_name or before.first_name, surname or before.surname
+        lowercase = lowercase or before.lowercase
+        kind = before.kind if kind == "name" else kind
     key = with_entry(
         key,
         real=real.strip(),
@@ -238,8 +247,8 @@ def review_cmd(
     path = key_path_for(ctx.path, key_path)
     key, secret = _existing_key(path)
     review = Review.start(key, found, by=by, roles=roles, undecided_only=not everything)
-    total = len(review.candidates)
     while (candidate := review.current) is not None:
+        total = len(review.candidates)  # a decision takes the forms it covers out of the walk
         say(
             f"\n[{review.position + 1}/{total}] {candidate.text} ({candidate.kind}): "
             f"{candidate.count} occurrence(s) in {', '.join(candidate.transcripts) or 'no transcript'}"

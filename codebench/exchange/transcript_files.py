@@ -79,9 +79,9 @@ def _file_stem(name: str) -> str:
 
 def _docx(title: str, text: str) -> bytes:
     """A Word document: the transcript's name as its heading, one paragraph per line."""
-    import docx
+    from codebench.reports.docx_body import new_document
 
-    document = docx.Document()
+    document = new_document()
     document.add_heading(xml_safe(title), level=1)
     for line in text.split("\n"):
         if line.strip():

@@ -8,8 +8,9 @@ its recipient's program would show it:
   (``&#72;elen`` is ``Helen``);
 - ``.json``/``.jsonl``: every string and key, decoded (``\\u0048elen`` is ``Helen``);
 - ``.docx``: paragraphs, tables, headers and footers (runs joined, so a
-  name split across formatting runs is still one name);
-- ``.xlsx``: every cell and every sheet name;
+  name split across formatting runs is still one name), and the document
+  properties (author, title, subject, keywords, comments, last modified by);
+- ``.xlsx``: every cell and every sheet name, and the same properties;
 - ``.qdpx``: every text source, and every text and attribute of the project
   XML (names, notes, descriptions, variables).
 
@@ -106,7 +107,7 @@ def file_texts(path: Path) -> list[tuple[str, str]]:
         if suffix in (".json", ".jsonl"):
             return [("", _json_text(_decode(data)))]
         if suffix == ".docx":
-            return [("", _docx_text(data))]
+            return _docx_texts(data)
         if suffix == ".xlsx":
             return _xlsx_texts(data)
         return _qdpx_texts(data)
@@ -141,7 +142,45 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
-def _docx_text(data: bytes) -> str:
+#: The document properties a word processor or spreadsheet shows (File → Info), by the
+#: names each library gives them: who wrote it, its title, subject, keywords, comments.
+_DOCX_PROPERTIES = (
+    "author",
+    "last_modified_by",
+    "title",
+    "subject",
+    "keywords",
+    "comments",
+    "category",
+    "content_status",
+    "identifier",
+    "version",
+)
+_XLSX_PROPERTIES = (
+    "creator",
+    "lastModifiedBy",
+    "title",
+    "subject",
+    "keywords",
+    "description",
+    "category",
+    "contentStatus",
+    "identifier",
+    "version",
+)
+
+
+def _properties(properties: Any, names: tuple[str, ...]) -> tuple[str, str]:
+    """The ``properties`` part: each property that has a value, one a line (``title: …``)."""
+    lines = []
+    for name in names:
+        value = getattr(properties, name, None)
+        if value:
+            lines.append(f"{name}: {value}")
+    return ("document properties", "\n".join(lines))
+
+
+def _docx_texts(data: bytes) -> list[tuple[str, str]]:
     import docx
 
     document = docx.Document(io.BytesIO(data))
@@ -151,14 +190,14 @@ def _docx_text(data: bytes) -> str:
     for section in document.sections:
         for block in (section.header, section.footer):
             parts.extend(p.text for p in block.paragraphs)
-    return "\n".join(parts)
+    return [("", "\n".join(parts)), _properties(document.core_properties, _DOCX_PROPERTIES)]
 
 
 def _xlsx_texts(data: bytes) -> list[tuple[str, str]]:
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    out = []
+    out = [_properties(book.properties, _XLSX_PROPERTIES)]
     try:
         for sheet in book.worksheets:
             cells = [

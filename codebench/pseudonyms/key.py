@@ -17,6 +17,9 @@ project file and never inside it), so a lead can read, review and edit it::
       lowercase: true           # "riverside" too (file names: 01-riverside-ceo)
     - real: NHS
       keep: true                # decided: not identifying
+    - real: Eastfield
+      label: '[Place 2]'
+      proposed: true            # written by detection, nobody has decided it yet
     - real: Jo
       label: '[Nurse]'
       transcripts: [02-riverside-nurse]   # only there; elsewhere the project entry applies
@@ -39,6 +42,7 @@ string) is refused with one line naming the file, and nothing is written.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as _dt
 import os
 from collections.abc import Callable, Iterable
@@ -71,10 +75,13 @@ _ENTRY_FIELDS = frozenset(
         "decided_by",
         "decided_at",
         "note",
+        "proposed",
     }
 )
 
 Passphrase = str | Callable[[], str] | None
+#: The note detection wrote on its proposals before entries said ``proposed: true``.
+_OLD_PROPOSED_NOTE = "proposed by detection: edit the label, or set keep: true"
 
 
 class KeyFileError(CodebenchError):
@@ -98,6 +105,8 @@ class Entry:
     decided_by: str | None = None
     decided_at: str | None = None
     note: str | None = None
+    #: Written by detection, not yet decided by anyone (a review walks it; no author, no time).
+    proposed: bool = False
 
     @property
     def replacement(self) -> str | None:
@@ -131,6 +140,8 @@ class Entry:
             out["variants"] = list(self.variants)
         if self.transcripts:
             out["transcripts"] = list(self.transcripts)
+        if self.proposed:
+            out["proposed"] = True
         for name in ("decided_by", "decided_at", "note"):
             if getattr(self, name):
                 out[name] = getattr(self, name)
@@ -182,14 +193,41 @@ class Key:
         return {e.real.casefold() for e in self.entries if e.keep}
 
     def decide(self, entry: Entry) -> Key:
-        """A key with ``entry`` recorded (replacing the decision on the same string and scope)."""
-        others = [
-            e
-            for e in self.entries
-            if not (
-                e.real.casefold() == entry.real.casefold() and e.transcripts == entry.transcripts
-            )
-        ]
+        """A key with ``entry`` recorded (replacing the decision on the same string and scope).
+
+        One thing, one label: entries that followed the old label (a first name, a
+        short name, an old key's separate entry for a variant) follow the new one,
+        and a speaker's label naming the old organisation label names the new one.
+        A label another string already has is refused (add the string to that
+        entry as a variant instead), so two things never share a label by accident.
+        """
+        same = entry.real.casefold()
+        old = next(
+            (
+                e
+                for e in self.entries
+                if e.real.casefold() == same and e.transcripts == entry.transcripts
+            ),
+            None,
+        )
+        others = [e for e in self.entries if e is not old]
+        followers: set[str] = set()
+        if old is not None and old.label and old.replacement != entry.replacement:
+            followers = {e.real.casefold() for e in others if e.label == old.label}
+            followed = [_follow(e, old.label, entry) for e in others]
+            others = [e for e in followed if e is not None]
+        if entry.label and not entry.keep and not (old is not None and old.label == entry.label):
+            for other in others:
+                if (
+                    other.label == entry.label
+                    and other.real.casefold() not in {same, *followers}
+                    and not other.keep
+                ):
+                    raise KeyFileError(
+                        f"{self.path or 'the key'}: {entry.label!r} is already the label of "
+                        f"{other.real!r}: choose another, or add {entry.real!r} to that entry "
+                        "as a variant"
+                    )
         key = Key([*others, entry], self.path, self.encrypted)
         key.validate()
         return key
@@ -220,6 +258,29 @@ class Key:
                     f"{where}: the label {entry.label!r} of {entry.real!r} contains the key "
                     f"string {hit.term!r}, which it would reveal"
                 )
+
+
+def _follow(other: Entry, old_label: str, new: Entry) -> Entry | None:
+    """``other`` after ``new`` replaced a decision labelled ``old_label`` (None: folded away).
+
+    An entry with the old label whose string ``new`` now covers (``Helen`` under
+    ``Helen Marsh`` with ``first_name``) is folded into ``new``; one that is not
+    covered takes the new label; a label naming the old one (``[Senior manager,
+    Organisation C]`` when ``[Organisation C]`` changes) names the new one.
+    """
+    if other.transcripts != new.transcripts or other.keep:
+        return other
+    if other.label == old_label:
+        if other.real.casefold() in {f.casefold() for f in new.forms()}:
+            return None
+        if new.keep or not new.label:
+            return other
+        return dataclasses.replace(other, label=new.label)
+    inner = old_label[1:-1]
+    if new.label and not new.keep and other.label and other.label.endswith(f", {inner}]"):
+        head = other.label[: -len(inner) - 1]
+        return dataclasses.replace(other, label=head + new.label[1:-1] + "]")
+    return other
 
 
 def default_key_path(project_path: Path | str) -> Path:
@@ -346,6 +407,8 @@ def _entry(path: Path, number: int, item: Any) -> Entry:
         value = item.get(name)
         return None if value is None else str(value)
 
+    note = text("note")
+    old_proposal = note == _OLD_PROPOSED_NOTE
     return Entry(
         real=real.strip(),
         label=label,
@@ -356,9 +419,12 @@ def _entry(path: Path, number: int, item: Any) -> Entry:
         surname=flag("surname"),
         lowercase=flag("lowercase"),
         transcripts=strings("transcripts"),
-        decided_by=text("decided_by"),
-        decided_at=text("decided_at"),
-        note=text("note"),
+        # A key written before ``proposed`` existed marked detection's entries by their note
+        # and stamped them as if decided: they are proposals (a review walks them), by nobody.
+        decided_by=None if old_proposal else text("decided_by"),
+        decided_at=None if old_proposal else text("decided_at"),
+        note=note,
+        proposed=flag("proposed") or old_proposal,
     )
 
 
@@ -430,155 +496,6 @@ def _decrypt(path: Path, document: dict[str, Any], passphrase: str) -> bytes:
         return bytes(fernet.decrypt(token))
     except InvalidToken:
         raise KeyFileError(f"{path}: wrong passphrase (or the file was altered)") from None
-
-
-# ------------------------------------------------------------------ proposals
-
-#: The label stem each candidate kind is proposed with.
-_STEMS = {
-    "organisation": "Organisation",
-    "place": "Place",
-    "email": "Email",
-    "phone": "Phone number",
-    "postcode": "Postcode",
-    "date": "Date",
-    "date-of-birth": "Date of birth",
-}
-_NUMBERED = {"Email", "Phone number", "Postcode", "Date", "Date of birth"}
-
-
-def propose(
-    key: Key,
-    found: Iterable[Any],
-    *,
-    by: str | None = None,
-    roles: dict[str, tuple[str | None, str | None]] | None = None,
-) -> tuple[Key, int]:
-    """``key`` with an entry for each candidate it has no decision on; returns it and how many.
-
-    Labels are placeholders for a lead to edit (``[Person 3]``, ``[Organisation B]``);
-    a speaker's entry also covers their first name and surname, and an
-    organisation's short name (``Riverside``) shares the label of the full one.
-    With ``roles`` (a speaker → their transcript's ``role`` and ``organisation``
-    attributes), a speaker's label says who they are without naming them:
-    ``[Senior manager, Organisation A]``.
-    """
-    found = list(found)
-    if roles:
-        try:
-            return _propose(key, found, by, roles)
-        except KeyFileError:  # a role that holds a key string: fall back to numbered labels
-            pass
-    return _propose(key, found, by, {})
-
-
-def _propose(
-    key: Key,
-    found: list[Any],
-    by: str | None,
-    roles: dict[str, tuple[str | None, str | None]],
-) -> tuple[Key, int]:
-    entries = list(key.entries)
-    known = {e.real.casefold() for e in entries}
-    counters: dict[str, int] = {}
-    for e in entries:
-        if e.label:
-            stem = e.label.strip("[]").rsplit(" ", 1)[0]
-            counters[stem] = counters.get(stem, 0) + 1
-    covered = {
-        part.casefold()
-        for e in entries
-        if e.first_name or e.surname
-        for part in (first_name(e.real), surname(e.real))
-        if part
-    }
-    speakers = [c for c in found if c.kind == "speaker" and " " in c.text]
-    for c in speakers:
-        covered.update(p.casefold() for p in (first_name(c.text), surname(c.text)) if p)
-    labels_by_head: dict[str, str] = {}
-    used = {e.label for e in entries if e.label}
-    # A role that itself names someone (or something) to replace cannot be a label.
-    guard = Matcher(
-        [v for c in found for v in variants(c.text)] + [f for e in entries for f in e.forms()]
-    )
-    stamp = now()
-    added = 0
-    # Full organisation names first, so a short name can take the full name's label.
-    ordered = sorted(found, key=lambda c: not (c.kind == "organisation" and " " in c.text))
-    for candidate in ordered:
-        text = candidate.text
-        if text.casefold() in known or (
-            text.casefold() in covered and candidate not in speakers and candidate.kind == "speaker"
-        ):
-            continue
-        head = text.split()[0].casefold()
-        if candidate.kind == "organisation" and " " not in text and head in labels_by_head:
-            label = labels_by_head[head]
-        elif (
-            candidate in speakers
-            and text in roles
-            and roles[text][0]
-            and not any(guard.hits(roles[text][0] or ""))
-        ):
-            label = _role_label(roles[text], labels_by_head, used)
-        else:
-            stem = _STEMS.get(candidate.kind, "Person" if candidate.kind == "speaker" else "Name")
-            counters[stem] = counters.get(stem, 0) + 1
-            number = counters[stem]
-            suffix = _letters(number) if stem == "Organisation" else str(number)
-            label = f"[{stem} {suffix}]"
-        if candidate.kind == "organisation" and " " in text:
-            labels_by_head.setdefault(head, label)
-        used.add(label)
-        entry = Entry(
-            real=text,
-            label=label,
-            kind=candidate.kind,
-            first_name=candidate in speakers,
-            surname=candidate in speakers,
-            lowercase=candidate.kind in ("organisation", "place"),
-            decided_by=by,
-            decided_at=stamp,
-            note="proposed by detection: edit the label, or set keep: true",
-        )
-        entries.append(entry)
-        known.add(text.casefold())
-        added += 1
-    out = Key(entries, key.path, key.encrypted)
-    out.validate()
-    return out, added
-
-
-def _role_label(
-    role_and_organisation: tuple[str | None, str | None],
-    labels_by_head: dict[str, str],
-    used: set[str],
-) -> str:
-    """``[Senior manager, Organisation A]``: the role, and the label of the organisation
-    (found by its first word among the organisations labelled), numbered if taken."""
-    role, organisation = role_and_organisation
-    role = (role or "").strip()
-    role = role[:1].upper() + role[1:]
-    where = ""
-    if organisation and organisation.split():
-        found = labels_by_head.get(organisation.split()[0].casefold())
-        if found:
-            where = ", " + found.strip("[]")
-    label = f"[{role}{where}]"
-    number = 1
-    while label in used:
-        number += 1
-        label = f"[{role} {number}{where}]"
-    return label
-
-
-def _letters(number: int) -> str:
-    """1 → A, 26 → Z, 27 → AA."""
-    out = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        out = chr(ord("A") + rest) + out
-    return out
 
 
 def with_entry(key: Key, **values: Any) -> Key:

@@ -10,12 +10,15 @@ and date from the key. Memos and attribute values are pseudonymised at
 output too, so their replacements are logged as well, each saying which
 memo or attribute (``source``; ``text`` for the transcript's own), with
 offsets into that memo's or value's text. The real strings are left out
-unless asked for: the log then is as sensitive as the key itself.
+unless asked for (the log then is as sensitive as the key itself); without
+them, transcript, memo and attribute names are pseudonymised as in every
+export, so the log passes the leak check.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,6 +73,7 @@ def anonymisation_log(project: Project, key: Key, *, originals: bool = False) ->
 def _transcript_rows(
     project: Project, key: Key, pseudonymiser: Pseudonymiser, originals: bool
 ) -> list[LogRow]:
+    shown = _names(pseudonymiser, originals)
     rows: list[LogRow] = []
     for transcript in project.transcripts():
         mapped = pseudonymiser.transcript_map(transcript.name, project.text(transcript))
@@ -84,13 +88,13 @@ def _transcript_rows(
             segment = segments[at].ordinal if at >= 0 and r.start < segments[at].end else None
             rows.append(
                 LogRow(
-                    transcript=transcript.name,
+                    transcript=shown(transcript.name, transcript.name),
                     segment=segment,
                     start=r.start,
                     end=r.end,
                     kind=entry.kind,
                     label=r.label,
-                    decided_by=entry.decided_by or "",
+                    decided_by=_decided_by(entry),
                     decided_at=entry.decided_at or "",
                     scope="this transcript" if entry.transcripts else "project",
                     original=r.real if originals else None,
@@ -105,6 +109,7 @@ def _written_rows(
     """Replacements in memos and attribute values (the texts detection reads besides)."""
     from codebench.pseudonyms.detect import written_documents
 
+    shown = _names(pseudonymiser, originals)
     rows: list[LogRow] = []
     for doc in written_documents(project):
         mapped = pseudonymiser.map_text(doc.text, doc.name or None)
@@ -115,20 +120,35 @@ def _written_rows(
             entry = deciding[r.real]
             rows.append(
                 LogRow(
-                    transcript=doc.name,
+                    transcript=shown(doc.name, doc.name or None),
                     segment=None,
                     start=r.start,
                     end=r.end,
                     kind=entry.kind,
                     label=r.label,
-                    decided_by=entry.decided_by or "",
+                    decided_by=_decided_by(entry),
                     decided_at=entry.decided_at or "",
                     scope="this transcript" if entry.transcripts else "project",
                     original=r.real if originals else None,
-                    source=doc.source,
+                    source=shown(doc.source, doc.name or None),
                 )
             )
     return rows
+
+
+def _names(pseudonymiser: Pseudonymiser, originals: bool) -> Callable[[str, str | None], str]:
+    """How the log shows a transcript's (or memo's, or attribute's) name: pseudonymised as every
+    export shows it (``01-riverside-ceo`` names an organisation), unless originals are asked for."""
+    if originals:
+        return lambda name, _transcript: name
+    return pseudonymiser.text
+
+
+def _decided_by(entry: Entry) -> str:
+    """Who decided: nobody yet for detection's proposals, and the log says so."""
+    if entry.proposed:
+        return "nobody (proposed, not reviewed)"
+    return entry.decided_by or ""
 
 
 def log_table(rows: list[LogRow], *, originals: bool = False) -> Table:

@@ -13,11 +13,13 @@ screen can drive the same object.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from codebench.pseudonyms.detect import Candidate
-from codebench.pseudonyms.key import Entry, Key, now, propose
+from codebench.pseudonyms.key import Entry, Key, now
+from codebench.pseudonyms.labels import ordered, propose
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,18 @@ class Review:
         roles: dict[str, tuple[str | None, str | None]] | None = None,
         undecided_only: bool = True,
     ) -> Review:
-        """A review of ``candidates`` (by default only those the key has no decision on)."""
-        # Decided: an entry's real string or any form it covers (a speaker entry with
-        # first_name covers "Helen"): asking again would only invite a contradiction.
-        decided = {form.casefold() for e in key.entries for form in [e.real, *e.forms()]}
-        chosen = [c for c in candidates if not undecided_only or c.text.casefold() not in decided]
+        """A review of ``candidates`` (by default only those nobody has decided on yet:
+        detection's proposals are walked), in the order labels are planned in
+        (organisations before the speakers whose labels name them)."""
+        # A form another entry covers (a speaker entry with first_name covers "Helen", an
+        # organisation's variants its short name) is decided with that entry: asking
+        # again would only invite a contradiction.
+        decided = {e.real.casefold() for e in key.entries if not e.proposed}
+        chosen = [
+            c
+            for c in ordered(list(candidates))
+            if not undecided_only or c.text.casefold() not in decided | _covered(key)
+        ]
         return cls(key, chosen, by, dict(roles or {}))
 
     @property
@@ -77,15 +86,26 @@ class Review:
         return max(0, len(self.candidates) - self.position)
 
     def proposed_label(self) -> str | None:
-        """The label ``detect --write-key`` would give the current candidate."""
+        """The label ``detect --write-key`` would give the current candidate (the same planner,
+        :func:`~codebench.pseudonyms.labels.propose`, given the key as it stands)."""
         candidate = self.current
         if candidate is None:
             return None
         existing = self.key.entry_for(candidate.text)
         if existing is not None and existing.label:
             return existing.label
-        # Proposed as if undecided: a decision for one transcript only (or a keep) must not
-        # stop the project-wide proposal (detection skips strings the key already names).
+        planned, mapping = self._plan(candidate)
+        if planned is not None and planned.label:
+            return planned.label
+        # Covered by another entry (a speaker's first name): the label that applies to it.
+        return mapping.get(candidate.text) or f"[{candidate.kind.capitalize()}]"
+
+    def _plan(self, candidate: Candidate) -> tuple[Entry | None, dict[str, str | None]]:
+        """The entry the planner proposes for ``candidate``, and the plan's mapping.
+
+        Planned as if undecided: a decision for one transcript only (or a keep) must not
+        stop the project-wide proposal (the planner skips strings the key already names).
+        """
         folded = candidate.text.casefold()
         undecided = Key(
             [e for e in self.key.entries if e.real.casefold() != folded],
@@ -93,11 +113,7 @@ class Review:
             self.key.encrypted,
         )
         proposed, _ = propose(undecided, [*self.candidates, candidate], roles=self.roles)
-        entry = proposed.entry_for(candidate.text)
-        if entry is not None and entry.label:
-            return entry.label
-        # Covered by another entry (a speaker's first name): the label that applies to it.
-        return proposed.mapping().get(candidate.text) or f"[{candidate.kind.capitalize()}]"
+        return proposed.entry_for(candidate.text), proposed.mapping()
 
     def replace(self, label: str | None = None, *, transcript: str | None = None) -> Decision:
         """Replace the current candidate with ``label`` (default: the proposed one)."""
@@ -120,8 +136,10 @@ class Review:
         self.position = min(max(0, position), len(self.candidates))
 
     def decision_on(self, candidate: Candidate) -> Entry | None:
-        """The key's project-wide decision on ``candidate``, if it has one (shown when revisiting)."""
-        return self.key.entry_for(candidate.text)
+        """The key's project-wide decision on ``candidate``, if someone made one (shown when
+        revisiting; detection's proposal is not a decision, and is shown as the proposed label)."""
+        entry = self.key.entry_for(candidate.text)
+        return entry if entry is not None and not entry.proposed else None
 
     def _decide(self, *, label: str | None, keep: bool, transcript: str | None) -> Decision:
         candidate = self.current
@@ -129,23 +147,47 @@ class Review:
             raise IndexError("the review is over")
         scope = (transcript,) if transcript else ()
         stamp = now()
+        # Its forms as proposed (a speaker's first name, an organisation's short names).
+        shape = self.key.entry_for(candidate.text) or self._plan(candidate)[0]
         speaker = candidate.kind == "speaker" and " " in candidate.text
-        entry = Entry(
+        if shape is None:
+            shape = Entry(
+                real=candidate.text,
+                kind=candidate.kind,
+                first_name=speaker,
+                surname=speaker,
+                lowercase=candidate.kind in ("organisation", "place"),
+            )
+        entry = dataclasses.replace(
+            shape,
             real=candidate.text,
             label=label,
             keep=keep,
-            kind=candidate.kind,
-            first_name=speaker,
-            surname=speaker,
-            lowercase=candidate.kind in ("organisation", "place"),
             transcripts=scope,
             decided_by=self.by,
             decided_at=stamp,
+            proposed=False,
+            note=None if shape.proposed else shape.note,
         )
-        self.key = self.key.decide(entry)  # validated: a bad label raises, nothing changes
+        a_form = candidate.text.casefold() in _covered(self.key)
+        if keep or scope or not a_form or self.key.mapping().get(candidate.text) != label:
+            self.key = self.key.decide(entry)  # validated: a bad label raises, nothing changes
+        # else: a form another entry covers, given that entry's label (``--all`` walks them):
+        # nothing to add, and a second entry would share the label.
         decision = Decision(
             candidate.text, "keep" if keep else "replace", label, scope, self.by, stamp
         )
         self.decisions.append(decision)
         self.position += 1
+        # What this decision now covers (a first name, a short name) is decided with it.
+        covered = _covered(self.key)
+        self.candidates = self.candidates[: self.position] + [
+            c for c in self.candidates[self.position :] if c.text.casefold() not in covered
+        ]
         return decision
+
+
+def _covered(key: Key) -> set[str]:
+    """Forms (folded) that project entries cover besides their own real strings."""
+    own = {e.real.casefold() for e in key.entries}
+    return {f.casefold() for e in key.entries if not e.transcripts for f in e.forms()} - own

@@ -16,6 +16,26 @@ from __future__ import annotations
 
 from typing import Any
 
+#: The author every document and workbook codebench writes names: no person, no other tool.
+AUTHOR = "codebench"
+
+
+def new_document() -> Any:
+    """A blank python-docx ``Document`` whose properties name no one.
+
+    The library's template says its author is the library and carries a comment
+    naming it; a file sent to a client or an archive should say only who made it
+    (codebench), and the leak check reads these properties.
+    """
+    from docx import Document
+
+    document = Document()
+    properties = document.core_properties
+    properties.author = AUTHOR
+    properties.last_modified_by = AUTHOR
+    properties.comments = ""
+    return document
+
 
 class AppendingDocument:
     """A python-docx ``Document`` whose paragraphs and headings are appended in constant time.

@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 from codebench.reports.codebook_doc import CodebookReport
-from codebench.reports.docx_body import appending
+from codebench.reports.docx_body import appending, new_document
 from codebench.reports.full import FullReport
 from codebench.reports.memos import MemoReport
 from codebench.reports.quotes import QuoteReport
@@ -25,9 +25,7 @@ _WIDE = 8
 
 def docx_bytes(report: Any, **view: Any) -> bytes:
     """``report`` as a .docx document."""
-    from docx import Document
-
-    document = appending(Document())
+    document = appending(new_document())
     if isinstance(report, FullReport):
         document.add_heading(_t(report.title), level=0)
         _note(document, f"{report.project} · {report.generated} · {report.selection.label}")
@@ -42,9 +40,7 @@ def docx_bytes(report: Any, **view: Any) -> bytes:
 
 def tables_docx(title: str, tables: list[Table]) -> bytes:
     """A .docx document of ``tables`` (for tables that are not one of the reports)."""
-    from docx import Document
-
-    document = Document()
+    document = new_document()
     document.add_heading(title, level=0)
     for table in tables:
         add_table(document, table, level=1, heading=len(tables) > 1 or table.title != title)

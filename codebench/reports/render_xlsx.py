@@ -42,7 +42,11 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
+    from codebench.reports.docx_body import AUTHOR
+
     book = Workbook(write_only=True)
+    book.properties.creator = AUTHOR  # not the library's name (nor a person's)
+    book.properties.lastModifiedBy = AUTHOR
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     used: set[str] = set()

@@ -14,9 +14,9 @@ from codebench.pseudonyms.key import (
     KeyFileError,
     default_key_path,
     load_key,
-    propose,
     save_key,
 )
+from codebench.pseudonyms.labels import propose
 
 
 def _key(*entries: Entry) -> Key:
@@ -147,7 +147,7 @@ def test_default_key_is_beside_the_project_not_in_it(tmp_path: Path) -> None:
     assert default_key_path(tmp_path / "study.db") == tmp_path / "study.pseudonyms.yaml"
 
 
-def test_proposals_share_labels_between_a_name_and_its_short_forms() -> None:
+def test_a_short_name_is_folded_into_its_organisations_entry_not_given_its_label() -> None:
     found = [
         Candidate("Riverside", "organisation"),
         Candidate("Helen Marsh", "speaker"),
@@ -155,14 +155,30 @@ def test_proposals_share_labels_between_a_name_and_its_short_forms() -> None:
         Candidate("Riverside Community Health", "organisation"),
         Candidate("Leeds", "place"),
     ]
-    key, added = propose(Key([Entry("Leeds", keep=True)]), found, by="lead")
+    key, added = propose(Key([Entry("Leeds", keep=True)]), found)
     labels = {e.real: e.label for e in key.entries}
-    assert added == 3
-    assert labels["Riverside"] == labels["Riverside Community Health"] == "[Organisation A]"
+    assert added == 2
+    assert labels["Riverside Community Health"] == "[Organisation A]" and "Riverside" not in labels
+    assert key.entry_for("Riverside Community Health").variants == ("Riverside",)  # type: ignore[union-attr]
+    assert key.mapping()["Riverside"] == "[Organisation A]"
     assert labels["Helen Marsh"] == "[Person 1]" and "Helen" not in labels
     assert key.mapping()["Helen"] == "[Person 1]"
     assert key.mapping()["Leeds"] is None  # an existing decision is kept
-    assert all(e.decided_by == "lead" for e in key.entries if e.real != "Leeds")
+    # Proposals are nobody's decisions: marked proposed, with no author and no time.
+    new = [e for e in key.entries if e.real != "Leeds"]
+    assert all(e.proposed and e.decided_by is None and e.decided_at is None for e in new)
+
+
+def test_proposals_skip_labels_the_key_already_uses() -> None:
+    """A lead typed ``[Organisation A]`` for one organisation: the next proposal is B, not A."""
+    found = [
+        Candidate("Brantwood Housing Association", "organisation"),
+        Candidate("Calder Trust", "organisation"),
+    ]
+    key = Key([Entry("Calder Trust", "[Organisation A]", kind="organisation")])
+    key, _ = propose(key, found)
+    labels = [e.label for e in key.entries]
+    assert sorted(labels) == ["[Organisation A]", "[Organisation B]"]
 
 
 def test_an_unquoted_bracketed_label_is_read_as_meant(tmp_path: Path) -> None:

@@ -72,6 +72,23 @@ def test_the_log_command_leaves_real_strings_out_unless_asked(keyed: Path, tmp_p
     assert "Helen" not in text and "Original" not in rows[0]
     run(keyed, "pseudonymise", "log", "--with-originals", "-o", str(tmp_path / "full.xlsx"))
     assert (tmp_path / "full.xlsx").stat().st_size > 0
+    # The transcripts' names name the organisation too (01-riverside-ceo): pseudonymised.
+    assert "riverside" not in text.casefold()
+    assert {r["Transcript"] for r in rows} >= {"01-[Org A]-ceo", "02-[Org A]-nurse"}
+
+
+def test_the_log_of_a_detected_key_passes_the_leak_check(demo_copy: Path, tmp_path: Path) -> None:
+    run(demo_copy, "pseudonymise", "detect", "--write-key")
+    log = tmp_path / "log.csv"
+    run(demo_copy, "pseudonymise", "log", "-o", str(log))
+    rows = list(csv.DictReader(io.StringIO(log.read_text(encoding="utf-8-sig"))))
+    assert rows and all(r["Decided by"] == "nobody (proposed, not reviewed)" for r in rows)
+    assert all(r["Decided at"] == "" for r in rows)
+    result = run(demo_copy, "pseudonymise", "check", str(log))
+    assert "no key string or undecided candidate found" in result.output
+    full = tmp_path / "full.csv"
+    run(demo_copy, "pseudonymise", "log", "--with-originals", "-o", str(full))
+    assert run(demo_copy, "pseudonymise", "check", str(full), ok=False).exit_code == 1
 
 
 def test_check_fails_on_a_plain_export_and_passes_on_the_pseudonymised_ones(
@@ -194,3 +211,53 @@ def test_the_log_lists_replacements_in_memos_and_attribute_values(keyed: Path) -
     in_value = [r for r in rows if r.source == "attribute organisation"]
     assert in_value and all(value[r.start : r.end] == r.original for r in in_value)
     assert {r.transcript for r in in_value} >= {"01-riverside-ceo", "02-riverside-nurse"}
+
+
+def test_check_reads_word_and_spreadsheet_properties(tmp_path: Path) -> None:
+    import docx
+    from openpyxl import Workbook
+
+    watch = watch_list(Key(list(KEY)))
+    for field in ("author", "title", "subject", "keywords", "comments", "last_modified_by"):
+        document = docx.Document()
+        document.add_paragraph("Nothing to see here.")
+        setattr(document.core_properties, field, "Notes by Helen Marsh")
+        path = tmp_path / f"{field}.docx"
+        document.save(str(path))
+        leaks = check_files([path], watch)
+        assert [leak.found for leak in leaks] == ["Helen Marsh"], field
+        assert leaks[0].where.startswith("document properties, line"), field
+    for field in ("creator", "title", "subject", "keywords", "description", "lastModifiedBy"):
+        book = Workbook()
+        book.active.append(["Nothing to see here."])
+        setattr(book.properties, field, "Helen Marsh")
+        path = tmp_path / f"{field}.xlsx"
+        book.save(str(path))
+        assert [leak.found for leak in check_files([path], watch)] == ["Helen Marsh"], field
+
+
+def test_our_documents_and_workbooks_name_no_person_and_no_other_tool(
+    keyed: Path, tmp_path: Path
+) -> None:
+    import docx
+    from openpyxl import load_workbook
+
+    out = tmp_path / "q.docx"
+    run(keyed, "report", "quotes", "-o", str(out))
+    run(
+        keyed,
+        "export",
+        "transcripts",
+        "01-riverside-ceo",
+        "-o",
+        str(tmp_path / "t"),
+        "--format",
+        "docx",
+    )
+    run(keyed, "report", "frequencies", "-o", str(tmp_path / "f.xlsx"))
+    for path in [out, *sorted((tmp_path / "t").glob("*.docx"))]:
+        properties = docx.Document(str(path)).core_properties
+        assert properties.author == properties.last_modified_by == "codebench", path
+        assert "docx" not in (properties.comments or ""), path
+    book = load_workbook(tmp_path / "f.xlsx")
+    assert book.properties.creator == "codebench"

@@ -28,25 +28,33 @@ def test_a_walk_records_each_decision_in_the_key() -> None:
         by="lead",
         roles={"Ann Lee": ("senior manager", "Brantwood Housing Association")},
     )
-    assert [c.text for c in review.candidates] == [c.text for c in FOUND[:4]]  # NHS is decided
-    assert review.proposed_label() == "[Senior manager, Organisation A]"
-    review.replace()
-    assert review.current is not None and review.current.text == "Ann"
-    assert review.proposed_label() == "[Senior manager, Organisation A]"  # Ann Lee's first name
-    review.skip()
+    # NHS is decided; organisations come first, so the speakers' labels can name them.
+    assert [c.text for c in review.candidates] == [
+        "Brantwood Housing Association",
+        "Ann Lee",
+        "Ann",
+        "Leeds",
+    ]
+    assert review.proposed_label() == "[Organisation A]"
     with pytest.raises(KeyFileError, match="contains the key string"):
-        review.replace("[Ann's employer]")
-    assert review.current.text == "Brantwood Housing Association"  # nothing recorded
+        review.replace("[Brantwood Housing Association's office]")
+    assert review.current is not None  # nothing recorded
+    assert review.current.text == "Brantwood Housing Association"
     review.replace("[Housing association]")
+    # The speaker's label names the organisation by the label the lead just gave it.
+    assert review.proposed_label() == "[Senior manager, Housing association]"
+    review.replace()
+    # "Ann" is Ann Lee's first name, decided with her: the walk no longer asks about it.
+    assert review.current is not None and review.current.text == "Leeds"
     review.keep(transcript="int2")
     assert review.current is None and review.remaining == 0
     mapping = review.key.mapping("int2")
-    assert mapping["Ann Lee"] == mapping["Ann"] == "[Senior manager, Organisation A]"
+    assert mapping["Ann Lee"] == mapping["Ann"] == "[Senior manager, Housing association]"
     assert mapping["Brantwood Housing Association"] == "[Housing association]"
     assert mapping["Leeds"] is None and "Leeds" not in review.key.mapping("int1")
     assert [(d.real, d.action, d.by) for d in review.decisions] == [
-        ("Ann Lee", "replace", "lead"),
         ("Brantwood Housing Association", "replace", "lead"),
+        ("Ann Lee", "replace", "lead"),
         ("Leeds", "keep", "lead"),
     ]
     assert all(e.decided_at for e in review.key.entries if e.real != "NHS")
@@ -61,12 +69,13 @@ def test_the_review_command_saves_after_every_decision(demo_copy: Path) -> None:
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    assert "«Mark Ellison»" in result.output
+    assert "«ActiveLife Leisure Trust»" in result.output
     key = load_key(demo_copy.with_name("study.pseudonyms.yaml"))
     labels = {e.real: (e.label, e.keep, e.decided_by) for e in key.entries}
-    assert labels["Helen Marsh"] == ("[Person X]", False, "lead")
-    assert labels["Sunita Rao"] == (None, True, "lead")
-    assert labels["Mark Ellison"][0].startswith("[Senior manager, Organisation")
+    assert labels["ActiveLife Leisure Trust"] == ("[Organisation A]", False, "lead")
+    assert labels["Learnwell Adult Learning Mutual"] == ("[Person X]", False, "lead")
+    assert labels["Riverside Community Health CIC"] == (None, True, "lead")
+    assert key.mapping()["ActiveLife"] == "[Organisation A]"  # its short name, with it
     assert "3 decision(s) saved" in result.output
 
 

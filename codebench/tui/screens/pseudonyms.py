@@ -259,11 +259,12 @@ class PseudonymReviewScreen(Screen[None]):
         review = self.review
         assert review is not None
         key, position, made = review.key, review.position, len(review.decisions)
+        walk = list(review.candidates)  # a decision drops the forms it covers from the walk
         try:
             decision = act(review)
             save_key(review.key, self.key_path, self.secret)
         except CodebenchError as error:  # a refused label, or the key file cannot be written
-            review.key, review.position = key, position
+            review.key, review.position, review.candidates = key, position, walk
             del review.decisions[made:]
             self.app.notify(f"Not recorded: {error}", severity="error", timeout=8)
             return
