@@ -13,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from codebench.cli import cli
+from codebench.coding.listing import progress
 from codebench.coding.session import CodingSession
 from codebench.project import Project
 
@@ -40,6 +41,8 @@ def test_done_counts_only_the_assigned_segments(project: Project, write_intervie
         assert p.status("carol", "t1") != "done"
         p.code_segments("carol", "t1", [3], "04.2")  # segments 4, 6, 7 are not hers: left uncoded
         assert CodingSession(p, p.coder("carol"), p.transcript("t1")).done_warning() is None
+        # Progress (project screen, progress report) counts the same segments.
+        assert progress(p, "carol")[p.transcript("t1").id] == (3, 3)
     code, out = invoke(db, "status", "--coder", "carol", "t1", "done")
     assert code == 0, out
     assert "warning" not in out

@@ -109,6 +109,18 @@ def coder_rows(project: Project) -> list[dict[str, Any]]:
 
 
 def progress(project: Project, coder: str) -> dict[int, tuple[int, int]]:
-    """``{transcript_id: (codable segments coded by coder, codable segments)}``."""
+    """``{transcript_id: (codable segments coded by coder, codable segments)}``.
+
+    Where the coder was assigned segment ranges, only the codable segments
+    of those ranges count (as for marking done: :func:`~codebench.coding.status.uncoded`).
+    """
+    from codebench.coding.status import uncoded
+    from codebench.design.assignments import design_map
+
     k = project.coder(coder)
-    return progress_sql.coded_codable(project.db, k.id)
+    figures = progress_sql.coded_codable(project.db, k.id)
+    for (_k, transcript_id), ordinals in design_map(project, [k.id]).items():
+        if ordinals is not None:
+            left, total, _ = uncoded(project, k, transcript_id)
+            figures[transcript_id] = (total - left, total)
+    return figures
