@@ -54,30 +54,50 @@ def _run_child(tree: Path, db: Path, size: str) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
+def _build_with(tree: Path, folder: Path) -> Path:
+    """The benchmark project, built by ``tree``'s own code (each tree opens a project of its
+    own schema: an older tree refuses a project a newer one has migrated)."""
+    folder.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(tree), CODEBENCH_NO_WELCOME="1")
+    result = subprocess.run(
+        [sys.executable, __file__, "--build", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tree,
+    )
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=Path, help="the other tree (a checkout or export)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--size", default="160x45", help="terminal size, WIDTHxHEIGHT")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.build is not None:
+        sys.path.insert(0, str(HERE / "bench"))
+        from bench_tui import build
+
+        print(build(args.build))
+        return
     width, height = (int(part) for part in args.size.split("x"))
     if args.child is not None:
         print(asyncio.run(_child_open(args.child, "large", (width, height))))
         return
     if args.base is None:
         parser.error("--base is required")
-    sys.path.insert(0, str(HERE))
-    sys.path.insert(0, str(HERE / "bench"))
-    from bench_tui import build
-
     with tempfile.TemporaryDirectory() as tmp:
-        db = build(Path(tmp))
+        base_db = _build_with(args.base.resolve(), Path(tmp) / "base")
+        our_db = _build_with(HERE, Path(tmp) / "ours")
         ours: list[float] = []
         base: list[float] = []
         for _ in range(args.rounds):
-            base.append(_run_child(args.base.resolve(), db, args.size))
-            ours.append(_run_child(HERE, db, args.size))
+            base.append(_run_child(args.base.resolve(), base_db, args.size))
+            ours.append(_run_child(HERE, our_db, args.size))
     ratio = statistics.median(ours) / statistics.median(base)
     print(
         f"open 5,000 segments at {args.size}: base median {statistics.median(base) * 1000:.0f} ms"
