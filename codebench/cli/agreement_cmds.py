@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from codebench.cli.context import Context, coder_option, handle_errors, pass_ctx
+from codebench.cli.context import Context, coder_option, format_option, handle_errors, pass_ctx
 from codebench.cli.output import (
     check_binary_stdout,
     console,
@@ -286,14 +286,7 @@ def _emit_report(report: dict, fmt: str, output: Path | None) -> None:
 @click.option(
     "--consensus-name", default="consensus", show_default=True, help="Name of the consensus coder."
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("table", "json", "csv")
 @pseudonymise_option
 @pass_ctx
 @handle_errors

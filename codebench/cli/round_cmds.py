@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from codebench.cli.context import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
 from codebench.cli.output import (
     check_binary_stdout,
     console,
@@ -116,14 +116,7 @@ def close_cmd(ctx: Context, round_ref: str, by: str | None) -> None:
 
 
 @round_group.command(name="list")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("table", "json", "csv")
 @pass_ctx
 @handle_errors
 def list_cmd(ctx: Context, fmt: str) -> None:
