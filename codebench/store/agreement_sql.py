@@ -52,9 +52,29 @@ def coding_rows(
     code_ids: Sequence[int] | None = None,
 ) -> list[tuple[int, int, int, int, int]]:
     """``(coder_id, code_id, transcript_id, start, end)`` of the given coders' codings in the given transcripts."""
+    return _select_codings(
+        db,
+        "coder_id, code_id, transcript_id, start_char, end_char",
+        "",
+        coder_ids,
+        transcript_ids,
+        code_ids,
+    )
+
+
+def _select_codings(
+    db: sqlite_utils.Database,
+    columns: str,
+    group_by: str,
+    coder_ids: Sequence[int],
+    transcript_ids: Sequence[int],
+    code_ids: Sequence[int] | None,
+) -> list[Any]:
+    """Rows of ``columns`` (code_id second) over the coders' codings in the transcripts,
+    a chunk of transcripts at a time; a long code list is filtered here, not in SQL."""
     if not coder_ids or not transcript_ids or (code_ids is not None and not code_ids):
         return []
-    out: list[tuple[int, int, int, int, int]] = []
+    out: list[Any] = []
     coder_list = list(coder_ids)
     code_clause = ""
     code_params: list[Any] = []
@@ -64,8 +84,9 @@ def coding_rows(
     wanted = set(code_ids) if code_ids is not None and not code_clause else None
     for chunk in _chunks(transcript_ids):
         rows = db.execute(
-            "SELECT coder_id, code_id, transcript_id, start_char, end_char FROM codings"
-            f" WHERE coder_id IN ({_marks(coder_list)}) AND transcript_id IN ({_marks(chunk)}){code_clause}",
+            f"SELECT {columns} FROM codings"
+            f" WHERE coder_id IN ({_marks(coder_list)}) AND transcript_id IN ({_marks(chunk)}){code_clause}"
+            + group_by,
             [*coder_list, *chunk, *code_params],
         ).fetchall()
         if wanted is not None:
@@ -112,28 +133,14 @@ def coding_columns(
     why). Both aggregates see the group's rows in one order, so the i-th start
     and the i-th end are one coding's; that order itself is not guaranteed.
     """
-    if not coder_ids or not transcript_ids or (code_ids is not None and not code_ids):
-        return []
-    out: list[tuple[int, int, int, int, str, str]] = []
-    coder_list = list(coder_ids)
-    code_clause = ""
-    code_params: list[Any] = []
-    if code_ids is not None and len(code_ids) <= _CHUNK // 2:
-        code_clause = f" AND code_id IN ({_marks(code_ids)})"
-        code_params = list(code_ids)
-    wanted = set(code_ids) if code_ids is not None and not code_clause else None
-    for chunk in _chunks(transcript_ids):
-        rows = db.execute(
-            "SELECT coder_id, code_id, transcript_id, count(*),"
-            " group_concat(start_char), group_concat(end_char) FROM codings"
-            f" WHERE coder_id IN ({_marks(coder_list)}) AND transcript_id IN ({_marks(chunk)}){code_clause}"
-            " GROUP BY coder_id, code_id, transcript_id",
-            [*coder_list, *chunk, *code_params],
-        ).fetchall()
-        if wanted is not None:
-            rows = [r for r in rows if r[1] in wanted]
-        out.extend(rows)
-    return out
+    return _select_codings(
+        db,
+        "coder_id, code_id, transcript_id, count(*), group_concat(start_char), group_concat(end_char)",
+        " GROUP BY coder_id, code_id, transcript_id",
+        coder_ids,
+        transcript_ids,
+        code_ids,
+    )
 
 
 def last_coded_offsets(
