@@ -594,9 +594,7 @@ def decisions_cmd(
         )
     data = writers.render_tables([table], fmt, title=table.title)
     if output is None or to_stdout:
-        if isinstance(data, bytes):
-            check_binary_stdout(f"{fmt} output")
-        write_output("-", data, what=f"{fmt} output")
+        write_output("-", data, what=f"{fmt} output")  # it refuses binary data on a terminal
         return
     writers.write_rendered(output, data, fmt)
     say(f"Wrote {output}: {len(rows)} decision(s).", err=True)

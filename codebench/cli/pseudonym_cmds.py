@@ -356,7 +356,7 @@ def log_cmd(
       codebench pseudonymise log -o anonymisation-log.csv
       codebench pseudonymise log --with-originals -o log-for-the-team.xlsx
     """
-    from codebench.cli.output import check_binary_stdout, is_stdout, write_output
+    from codebench.cli.output import is_stdout, write_output
     from codebench.pseudonyms.log import anonymisation_log, log_table
     from codebench.reports import writers
 
@@ -371,9 +371,7 @@ def log_cmd(
         return
     data = writers.render_tables([table], fmt, title=table.title)
     if output is None or to_stdout:
-        if isinstance(data, bytes):
-            check_binary_stdout(f"{fmt} output")
-        write_output("-", data, what=f"{fmt} output")
+        write_output("-", data, what=f"{fmt} output")  # it refuses binary data on a terminal
         return
     writers.write_rendered(output, data, fmt)
     say(f"Wrote {output}: {len(rows)} replacements.", err=True)
