@@ -67,6 +67,26 @@ def _kill_mid_sync(
     time.sleep(rng.uniform(0, spread))
     process.kill()
     process.wait()
+    _wait_for_backend_gone(hub, login)
+
+
+def _wait_for_backend_gone(hub, login: str) -> None:
+    """Return once the killed client's server process has ended.
+
+    A kill can land while the hub is committing: the server finishes that
+    commit (or rolls back) on its own, after the client is gone. Reading the
+    hub before then could see the state before a commit that lands a moment
+    later, and take it for the next round's "before".
+    """
+    with hub.admin() as admin:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            row = admin.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE usename = %s", [login]
+            ).fetchone()
+            if row is None:
+                return
+            time.sleep(0.005)
 
 
 def _spans(project: Project, rng: random.Random, count: int) -> list[tuple[str, int, int]]:
