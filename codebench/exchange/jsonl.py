@@ -6,20 +6,22 @@ transcript by GUID), and records come in a fixed order (below), so two
 exports of the same project are byte-identical and ``git diff`` shows what
 changed. Kinds, in file order:
 
-``header`` (format and version), ``meta``, ``coder``, ``code`` (parents
-before children), ``transcript`` (with its full text), ``attribute``,
-``segment``, ``coding`` (with the codebook version it was made under),
-``codebook_version`` (each version's snapshot), ``memo``, ``status``,
-``event`` (log order, payload as a JSON object). Assignments, samples and
-rounds have no records of their own: their events (``assignment.set``,
-``sample.draw``, ``round.start``, ``round.close``) travel in the log, but an
-import does not rebuild the tables from them. A dump from before codebook
-versions (codings without ``codebook_version``) imports as version 1.
+``header`` (format and version), ``meta`` (project settings, the stop-list
+edits among them), ``coder``, ``code`` (parents before children),
+``transcript`` (with its full text), ``attribute``, ``segment``, ``coding``
+(with the codebook version it was made under), ``codebook_version`` (each
+version's snapshot), ``memo``, ``status``, the study records of
+:mod:`codebench.exchange.study_records` (``speaker_attribute``,
+``assignment``, ``sample`` with its draw, ``round`` with its coders,
+``framework_cell``, ``code_relation``, ``saved_query``, ``coding_review``),
+``event`` (log order, payload as a JSON object). A dump from before codebook
+versions (codings without ``codebook_version``) imports as version 1; one
+from before the study records imports without them.
 
-:func:`import_jsonl` into an empty project rebuilds what the dump holds exactly (not
-the design tables above, transcript versions, speakers' attributes, framework
-summaries or code relations, which have no records yet): exporting the
-rebuilt project gives the same bytes, events and timestamps included. Into a
+:func:`import_jsonl` into an empty project rebuilds what the dump holds
+exactly (not transcript versions, which have no records yet: an export says
+so): exporting the rebuilt project gives the same bytes, events and
+timestamps included. Into a
 project that already holds data, the dump is rebuilt in a temporary project
 and merged (:func:`codebench.exchange.merge.run.merge`). A malformed line stops
 the import with an error naming the file and line, and nothing is written.
@@ -41,6 +43,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from codebench.codebook.format import COLOUR
 from codebench.errors import CodebenchError
+from codebench.exchange import study_records
 from codebench.fileio import private_tempdir, write_atomic_with
 from codebench.models import CODER_KINDS, STATUSES
 from codebench.nesting import MAX_CODE_DEPTH, MAX_DATA_DEPTH, data_deeper_than, first_row_too_deep
@@ -68,6 +71,7 @@ KINDS = (
     "codebook_version",
     "memo",
     "status",
+    *study_records.KINDS,
     "event",
 )
 
@@ -99,7 +103,13 @@ def iter_records(
 def _records(project: Project) -> Iterator[dict[str, Any]]:
     db = project.db
     yield {"type": "header", "format": FORMAT, "version": VERSION, "schema": applied_names(db)}
+    study = study_records.export_records(db)
     for kind in KINDS:
+        if kind in study:
+            for record in study[kind]:
+                record["type"] = kind
+                yield record
+            continue
         columns = bulk.KEYED_COLUMNS[kind]
         rows: Iterator[dict[str, Any]] = (
             dict(zip(columns, row)) for row in bulk.keyed_rows(db, kind)
@@ -120,17 +130,7 @@ def _records(project: Project) -> Iterator[dict[str, Any]]:
 
 #: The words an export uses for the rows of each table a dump does not carry yet
 #: (:data:`codebench.store.bulk.UNDUMPED_TABLES`).
-NOT_CARRIED = {
-    "assignments": "assignments",
-    "samples": "reliability samples",
-    "rounds": "rounds",
-    "transcript_versions": "transcript versions",
-    "coding_reviews": "codings flagged for review",
-    "speaker_attributes": "speaker attributes",
-    "framework_cells": "framework summaries",
-    "code_relations": "code relations",
-    "saved_queries": "saved queries",
-}
+NOT_CARRIED = {"transcript_versions": "transcript versions"}
 
 
 def not_carried(project: Project) -> dict[str, int]:
@@ -410,6 +410,7 @@ _FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
         "updated_at": (_S,),
     },
     "status": {"coder": (_S,), "transcript": (_S,), "status": (_S,), "updated_at": (_S,)},
+    **study_records.FIELDS,
     "event": {
         "guid": (_S,),
         "at": (_S,),
@@ -821,6 +822,13 @@ class _Loader:
             )
         bulk.insert_many(
             db, "coder_status", ("coder_id", "transcript_id", "status", "updated_at"), status_rows
+        )
+        study_records.add_records(
+            db,
+            kinds,
+            study_records.Refs(self.coders, self.codes, self.transcripts, strict=True),
+            source=str(self.path),
+            fail=self.fail,
         )
         _unique(self, kinds["event"], lambda r: r["guid"], "event GUID")
         bulk.insert_many(

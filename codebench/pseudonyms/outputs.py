@@ -52,6 +52,21 @@ _JSONL_KEEP = frozenset(
         "source_format",
         "format",
         "schema",
+        # the study records' references (GUIDs) and times
+        "from_code",
+        "to_code",
+        "assigned_by",
+        "assigned_at",
+        "drawn_by",
+        "drawn_at",
+        "opened_by",
+        "opened_at",
+        "closed_by",
+        "closed_at",
+        "updated_by",
+        "created_by",
+        "flagged_at",
+        "reason",
     }
 )
 
@@ -87,7 +102,7 @@ def jsonl_records(
             continue
         scope = maps.get(record.get("transcript") or "")
         out = _strings(record, pseudonymiser, scope[0] if scope else None)
-        if kind in ("segment", "coding") and scope is not None:
+        if kind in ("segment", "coding", "coding_review") and scope is not None:
             out["start"], out["end"] = scope[1].span(record["start"], record["end"])
         if kind == "memo" and isinstance(record.get("coding"), dict):
             coding = dict(record["coding"])

@@ -38,6 +38,21 @@ CONTENT_TABLES = (
     "events",
 )
 
+#: Tables of the study design and the analysis a dump and a merge carry by natural keys
+#: (:mod:`codebench.exchange.study_records`); not counted when asking whether a project is empty
+#: (they cannot hold rows without the content tables' coders, codes and transcripts).
+STUDY_TABLES = (
+    "speaker_attributes",
+    "assignments",
+    "samples",
+    "rounds",
+    "round_coders",
+    "framework_cells",
+    "code_relations",
+    "saved_queries",
+    "coding_reviews",
+)
+
 _SCHEMAS = {"main", SOURCE}
 
 
@@ -49,8 +64,8 @@ def schema_name(schema: str) -> str:
 
 
 def table_name(table: str) -> str:
-    """``table`` if it is a content table; guards names put into SQL."""
-    if table not in CONTENT_TABLES:
+    """``table`` if it is a content or study table; guards names put into SQL."""
+    if table not in CONTENT_TABLES and table not in STUDY_TABLES:
         raise ValueError(f"unknown table {table!r}")
     return table
 
@@ -159,20 +174,9 @@ def count_rows(db: sqlite_utils.Database, table: str, schema: str = "main") -> i
     )
 
 
-#: Tables outside the content tables that hold a project's own data (the study design,
-#: text versions, participants, the framework, relations, saved queries): a JSONL dump
-#: does not carry them yet, so an export counts them to say what it left out.
-UNDUMPED_TABLES = (
-    "assignments",
-    "samples",
-    "rounds",
-    "transcript_versions",
-    "coding_reviews",
-    "speaker_attributes",
-    "framework_cells",
-    "code_relations",
-    "saved_queries",
-)
+#: Tables outside the content and study tables that hold a project's own data: a JSONL
+#: dump does not carry them (yet), so an export counts them to say what it left out.
+UNDUMPED_TABLES = ("transcript_versions",)
 
 
 def undumped_counts(db: sqlite_utils.Database) -> dict[str, int]:
@@ -373,6 +377,111 @@ _KEYED_SQL = {
         " ORDER BY e.id"
     ),
 }
+
+
+#: The columns :func:`study_rows` yields for each study record kind.
+STUDY_COLUMNS: dict[str, tuple[str, ...]] = {
+    "speaker_attribute": ("transcript", "speaker", "key", "value"),
+    "assignment": (
+        "coder",
+        "transcript",
+        "first_segment",
+        "last_segment",
+        "assigned_by",
+        "assigned_at",
+    ),
+    "sample": ("name", "seed", "fraction", "stratify", "draw", "drawn_by", "drawn_at"),
+    "round": (
+        "number",
+        "name",
+        "sample",
+        "codebook_version",
+        "opened_by",
+        "opened_at",
+        "closed_by",
+        "closed_at",
+        "coders",
+    ),
+    "framework_cell": ("transcript", "speaker", "code", "summary", "updated_by", "updated_at"),
+    "code_relation": ("from_code", "to_code", "kind", "note", "created_by", "created_at"),
+    "saved_query": ("name", "expression", "scope", "created_at", "updated_at"),
+    "coding_review": (
+        "coder",
+        "code",
+        "transcript",
+        "start",
+        "end",
+        "reason",
+        "version",
+        "was",
+        "flagged_at",
+    ),
+}
+
+#: Row ids replaced by GUIDs (and a round's sample by its name); ``{s}`` is the schema.
+_STUDY_SQL = {
+    "speaker_attribute": (
+        "SELECT t.guid, a.speaker, a.key, a.value FROM {s}.speaker_attributes AS a"
+        " JOIN {s}.transcripts AS t ON t.id = a.transcript_id ORDER BY t.guid, a.speaker, a.key"
+    ),
+    "assignment": (
+        "SELECT k.guid, t.guid, a.first_segment, a.last_segment, b.guid, a.assigned_at"
+        " FROM {s}.assignments AS a JOIN {s}.coders AS k ON k.id = a.coder_id"
+        " JOIN {s}.transcripts AS t ON t.id = a.transcript_id"
+        " LEFT JOIN {s}.coders AS b ON b.id = a.assigned_by"
+        " ORDER BY k.guid, t.guid, coalesce(a.first_segment, -1), a.last_segment"
+    ),
+    "sample": (
+        "SELECT m.name, m.seed, m.fraction, m.stratify, m.draw, b.guid, m.drawn_at"
+        " FROM {s}.samples AS m LEFT JOIN {s}.coders AS b ON b.id = m.drawn_by ORDER BY m.id"
+    ),
+    "round": (
+        "SELECT r.number, r.name, m.name, r.codebook_version, o.guid, r.opened_at, c.guid,"
+        " r.closed_at, (SELECT json_group_array(g) FROM (SELECT k.guid AS g"
+        " FROM {s}.round_coders AS rc JOIN {s}.coders AS k ON k.id = rc.coder_id"
+        " WHERE rc.round_id = r.id ORDER BY k.guid))"
+        " FROM {s}.rounds AS r JOIN {s}.samples AS m ON m.id = r.sample_id"
+        " LEFT JOIN {s}.coders AS o ON o.id = r.opened_by"
+        " LEFT JOIN {s}.coders AS c ON c.id = r.closed_by ORDER BY r.number"
+    ),
+    "framework_cell": (
+        "SELECT t.guid, f.speaker, d.guid, f.summary, u.guid, f.updated_at"
+        " FROM {s}.framework_cells AS f JOIN {s}.transcripts AS t ON t.id = f.transcript_id"
+        " JOIN {s}.codes AS d ON d.id = f.code_id LEFT JOIN {s}.coders AS u ON u.id = f.updated_by"
+        " ORDER BY t.guid, f.speaker, d.guid"
+    ),
+    "code_relation": (
+        "SELECT a.guid, b.guid, r.kind, r.note, k.guid, r.created_at FROM {s}.code_relations AS r"
+        " JOIN {s}.codes AS a ON a.id = r.from_code JOIN {s}.codes AS b ON b.id = r.to_code"
+        " LEFT JOIN {s}.coders AS k ON k.id = r.created_by ORDER BY a.guid, b.guid, r.kind"
+    ),
+    "saved_query": (
+        "SELECT name, expression, scope, created_at, updated_at FROM {s}.saved_queries ORDER BY name"
+    ),
+    "coding_review": (
+        "SELECT k.guid, d.guid, t.guid, c.start_char, c.end_char, r.reason, r.version, r.was,"
+        " r.flagged_at FROM {s}.coding_reviews AS r JOIN {s}.codings AS c ON c.id = r.coding_id"
+        " JOIN {s}.coders AS k ON k.id = c.coder_id JOIN {s}.codes AS d ON d.id = c.code_id"
+        " JOIN {s}.transcripts AS t ON t.id = c.transcript_id"
+        " ORDER BY t.guid, c.start_char, c.end_char, d.guid, k.guid"
+    ),
+}
+
+
+def study_rows(db: sqlite_utils.Database, kind: str, schema: str = "main") -> list[dict[str, Any]]:
+    """Rows of one study record kind (:data:`STUDY_COLUMNS`) keyed by GUIDs, in a fixed order."""
+    sql = _STUDY_SQL[kind].format(s=schema_name(schema))
+    return [dict(zip(STUDY_COLUMNS[kind], row)) for row in db.conn.execute(sql)]
+
+
+def study_table_rows(
+    db: sqlite_utils.Database, table: str, columns: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """``columns`` of every row of one study table in ``main`` (to match a record to a row here)."""
+    names = ", ".join(columns)
+    if table not in STUDY_TABLES or not all(c.replace("_", "").isalnum() for c in columns):
+        raise ValueError(table)
+    return list(db.conn.execute(f"SELECT {names} FROM main.{table}"))
 
 
 def guid_ids(db: sqlite_utils.Database, table: str) -> dict[str, int]:

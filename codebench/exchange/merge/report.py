@@ -23,6 +23,14 @@ KINDS = (
     "codings",
     "memos",
     "statuses",
+    "speakers",
+    "assignments",
+    "samples",
+    "rounds",
+    "framework",
+    "relations",
+    "queries",
+    "reviews",
     "events",
 )
 

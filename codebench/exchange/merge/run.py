@@ -22,7 +22,11 @@ Conflicts are resolved by simple, documented rules and reported:
 * a coder status: the more recent ``updated_at`` wins; on a tie the more
   advanced status (done > in-progress > not-started);
 * a memo: the more recent ``updated_at`` wins;
-* attributes and segmentation of a transcript both files have: target wins.
+* attributes and segmentation of a transcript both files have: target wins;
+* the study design and the analysis (assignments, samples, rounds, framework
+  summaries, code relations, saved queries, speakers' attributes, codings
+  flagged for review) are the lead's: the target's rows are kept, and a
+  source adds only what the target lacks (:mod:`~codebench.exchange.merge.study`).
 
 Merging only adds: a coding, memo or transcript removed in a source but
 still in the target stays (removals the source's log records are counted in
@@ -70,6 +74,7 @@ from codebench.exchange.merge.match import (
     tree_order,
 )
 from codebench.exchange.merge.report import KINDS, MergeRefused, MergeReport, SourceReport
+from codebench.exchange.merge.study import merge_study
 from codebench.fileio import private_tempdir
 from codebench.store import bulk, failures, merge_sql
 from codebench.store import events as event_sql
@@ -167,6 +172,7 @@ def _merge_source(ctx: MergeContext) -> None:
     copy_codings(ctx)
     merge_statuses(ctx)
     merge_memos(ctx)
+    merge_study(ctx)
     copy_events(ctx)
     if ctx.report.changed:
         event_sql.log(
