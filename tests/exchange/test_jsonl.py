@@ -407,8 +407,9 @@ def test_cli_export_and_import_jsonl(rich: Project, tmp_path: Path) -> None:
 
 
 def test_an_export_says_what_the_dump_leaves_out(rich: Project, tmp_path: Path) -> None:
-    """Assignments and the other tables without records of their own are named, not
-    silently lost: the dump is no longer passed off as the whole project."""
+    """Tables without records of their own (transcript versions) are named, not silently
+    lost; assignments, which a dump now carries, are not."""
+    from codebench.coding.correction import correct_text
     from codebench.exchange.jsonl import NOT_CARRIED
     from codebench.store.bulk import UNDUMPED_TABLES
 
@@ -418,12 +419,16 @@ def test_an_export_says_what_the_dump_leaves_out(rich: Project, tmp_path: Path) 
     said = runner.invoke(cli, ["-p", str(rich.path), "export", "jsonl", "-o", str(out)])
     assert "Not in the dump" not in said.output
     transcript = rich.transcripts()[0].name
+    correct_text(rich, transcript, rich.text(transcript) + " Corrected.", "alice")
     rich.close()
-    assigned = runner.invoke(cli, ["-p", str(rich.path), "assign", transcript, "--coder", "zed"])
+    assigned = runner.invoke(
+        cli, ["-p", str(rich.path), "assign", transcript, "--coder", "alice"]
+    )
     assert assigned.exit_code == 0, assigned.output
     said = runner.invoke(cli, ["-p", str(rich.path), "export", "jsonl", "-o", str(out)])
     assert said.exit_code == 0
-    assert "Not in the dump (kept only in the project file): 1 assignments." in said.output
+    assert "Not in the dump (kept only in the project file): 2 transcript versions." in said.output
+    assert '"type": "assignment"' in out.read_text(encoding="utf-8")
 
 
 def test_cli_import_jsonl_reports_the_bad_line(tmp_path: Path) -> None:
