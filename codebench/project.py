@@ -60,6 +60,11 @@ class Project:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+        #: Whether ``coder(name, create=True)`` may add a human coder when the project already
+        #: has some. The CLI turns it off unless ``--new-coder`` is given, so a mistyped name
+        #: is refused instead of silently becoming a coder; the library and the workbench
+        #: (which asks for the name) leave it on.
+        self.new_coders = True
 
     # ------------------------------------------------------------------ lifecycle
     @classmethod
@@ -140,6 +145,13 @@ class Project:
         if not create:
             known = ", ".join(c.name for c in self.coders()) or "none yet"
             raise NotFound(f"no coder named {name!r} (coders: {known})")
+        if not self.new_coders and kind == "human":
+            humans = [c.name for c in self.coders() if c.kind == "human"]
+            if humans:  # with none yet, there is nothing to mistype
+                raise NotFound(
+                    f"no coder named {name!r} (coders: {', '.join(humans)}); "
+                    "add --new-coder to add one"
+                )
         with self.transaction():
             coder_id = coder_sql.insert_coder(
                 self.db, name, kind, stable_guid("coder", name.casefold())

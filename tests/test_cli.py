@@ -153,7 +153,7 @@ def test_import_codings_csv_is_atomic_and_idempotent(db: Path, tmp_path: Path) -
     good.write_text(
         "coder,transcript,segment,code,memo\nalice,01-riverside-ceo,3,01,\nbob,01-riverside-ceo,3,02,unsure\nalice,01-riverside-ceo.txt,4,01,\n"
     )
-    result = run(db, "import-codings", str(good))
+    result = run(db, "import-codings", str(good), "--new-coder")
     assert "3 codings added, 1 memos added" in result.output
     assert (
         run(db, "import-codings", str(good))
@@ -168,7 +168,7 @@ def test_import_codings_csv_is_atomic_and_idempotent(db: Path, tmp_path: Path) -
     bad.write_text(
         "coder,transcript,segment,code\ncarol,01-riverside-ceo,5,01\ncarol,01-riverside-ceo,6,99\n"
     )
-    failed = run(db, "import-codings", str(bad), ok=False)
+    failed = run(db, "import-codings", str(bad), "--new-coder", ok=False)
     assert failed.exit_code == 1 and f"{bad}:3" in failed.output and "no code '99'" in failed.output
     assert count(db, "SELECT count(*) FROM codings") == 3
     assert count(db, "SELECT count(*) FROM coders WHERE name = 'carol'") == 0

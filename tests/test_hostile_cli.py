@@ -106,7 +106,7 @@ def test_a_codings_csv_saved_by_excel_in_its_code_page_is_decoded_and_says_so(
 ) -> None:
     path = tmp_path / "codings.csv"
     path.write_bytes((HEADER + ROW + ",Café – naïve\n").encode("cp1252"))
-    result = invoke("-p", str(db), "import-codings", str(path))
+    result = invoke("-p", str(db), "import-codings", str(path), "--new-coder")
     assert result.exit_code == 0, result.output
     assert "codings.csv: read as cp1252 (detected" in result.output
     assert _memos(db)[-1] == "Café – naïve"
@@ -150,7 +150,7 @@ def test_control_characters_in_a_codings_csv_are_stored_visible(db: Path, tmp_pa
     path.write_text(
         HEADER + "\x1b]0;pwned\x07eve,01-riverside-ceo,3,01,memo \x1b[31mred\n", encoding="utf-8"
     )
-    result = invoke("-p", str(db), "import-codings", str(path))
+    result = invoke("-p", str(db), "import-codings", str(path), "--new-coder")
     assert result.exit_code == 0, result.output
     connection = sqlite3.connect(db)
     names = [name for (name,) in connection.execute("SELECT name FROM coders")]
@@ -491,7 +491,7 @@ def test_controls_in_a_yaml_codebook_and_in_a_typed_coder_name_are_stored_visibl
     new = tmp_path / "new.db"
     assert invoke("-p", str(new), "init", "--codebook", str(book)).exit_code == 0
     assert _names(new, "SELECT name || '|' || description FROM codes") == ["␛]0;t␇X|a\ufffdb"]
-    result = invoke("-p", str(db), "code-segment", "--coder", "eve\x1b[2J", CEO, "3", "01")
+    result = invoke("-p", str(db), "code-segment", "--coder", "eve\x1b[2J", CEO, "3", "01", "--new-coder")
     assert result.exit_code == 0, result.output
     assert "eve␛[2J" in _names(db, "SELECT name FROM coders")
 
@@ -693,7 +693,7 @@ def test_a_file_name_with_a_newline_cannot_fake_a_line_of_output(db: Path, tmp_p
 
 
 def test_a_coder_name_typed_with_a_newline_is_stored_on_one_line(db: Path) -> None:
-    result = invoke("-p", str(db), "code-segment", "--coder", "eve\nError: x", CEO, "3", "01")
+    result = invoke("-p", str(db), "code-segment", "--coder", "eve\nError: x", CEO, "3", "01", "--new-coder")
     assert result.exit_code == 0, result.output
     assert "eve␊Error: x" in _names(db, "SELECT name FROM coders")
 

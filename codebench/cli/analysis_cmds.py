@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
+from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import check_binary_stdout, console, emit, is_stdout, output_option, say
 
 if TYPE_CHECKING:
@@ -111,6 +111,7 @@ def output_options(func: F) -> F:
 )
 @click.option("--apply", "do_apply", is_flag=True, help="With --code-as: apply the batch.")
 @click.option("--reject", multiple=True, metavar="N,M", help="With --code-as: leave these out.")
+@new_coder_option
 @pass_ctx
 @handle_errors
 def query(
@@ -475,6 +476,7 @@ def _stop_word_changes(
 @click.option("--transcripts", multiple=True, metavar="A,B", help="Only these transcripts.")
 @click.option("--coders", multiple=True, metavar="A,B", help="Whose codings --in-code looks at.")
 @click.option("--speaker", "speakers", multiple=True, metavar="NAME", help="Only this speaker.")
+@new_coder_option
 @pass_ctx
 @handle_errors
 def autocode(

@@ -13,6 +13,7 @@ from codebench.cli.context import (
     coder_option,
     format_option,
     handle_errors,
+    new_coder_option,
     pass_ctx,
 )
 from codebench.cli.output import emit, say
@@ -87,6 +88,7 @@ def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code
     metavar="NAME",
     help="Text encoding of a file without a byte-order mark (e.g. cp1252); default: detected.",
 )
+@new_coder_option
 @pass_ctx
 @handle_errors
 def import_codings(

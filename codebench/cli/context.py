@@ -36,6 +36,8 @@ class Context:
         self.project_path = project_path
         #: The project file the command opened last: the one an SQLite failure is about.
         self.opened: Path | None = None
+        #: ``--new-coder``: a coder name the project does not know may be added.
+        self.new_coder = False
 
     @property
     def path(self) -> Path:
@@ -55,7 +57,9 @@ class Context:
         from codebench.project import Project
 
         self.opened = path
-        return Project.open(path, create=create, write=write)
+        project = Project.open(path, create=create, write=write)
+        project.new_coders = self.new_coder
+        return project
 
 
 def handle_errors(func: F) -> F:
@@ -184,12 +188,40 @@ class InputFile(click.Path):
 
 
 def coder_option(required: bool = True) -> Callable[[F], F]:
-    return click.option(
+    """``--coder NAME`` (a coder the project knows) with ``--new-coder`` to add one."""
+    option = click.option(
         "--coder",
         envvar="CODEBENCH_CODER",
         required=required,
         help="Coder name (or set CODEBENCH_CODER).",
     )
+
+    def decorate(func: F) -> F:
+        return new_coder_option(option(func))
+
+    return decorate
+
+
+def _allow_new_coder(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    state = ctx.find_object(Context)
+    if value and state is not None:
+        state.new_coder = True
+
+
+def new_coder_option(func: F) -> F:
+    """``--new-coder``: let the command add a coder the project does not know yet.
+
+    Without it, a command given an unknown coder name (a typo of "alice")
+    stops with an error listing the project's coders, instead of silently
+    starting a new coder whose work nobody compares.
+    """
+    return click.option(
+        "--new-coder",
+        is_flag=True,
+        expose_value=False,
+        callback=_allow_new_coder,
+        help="Add the coder if the project has no coder of that name (else refused as a typo).",
+    )(func)
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

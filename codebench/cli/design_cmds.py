@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
+from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import emit, say
 
 by_option = click.option(
@@ -25,6 +25,7 @@ segments_option = click.option(
 @click.argument("transcripts", nargs=-1, required=True)
 @segments_option
 @by_option
+@new_coder_option
 @pass_ctx
 @handle_errors
 def assign_cmd(
@@ -55,6 +56,7 @@ def assign_cmd(
 @click.argument("transcripts", nargs=-1, required=True)
 @segments_option
 @by_option
+@new_coder_option
 @pass_ctx
 @handle_errors
 def unassign_cmd(
@@ -136,6 +138,7 @@ def assignments_cmd(ctx: Context, coder: str | None, fmt: str) -> None:
 )
 @by_option
 @format_option("table", "json")
+@new_coder_option
 @pass_ctx
 @handle_errors
 def sample_cmd(

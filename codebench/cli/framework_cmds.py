@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from codebench.cli.context import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 
@@ -109,6 +109,7 @@ def framework() -> None:
 @click.argument("code")
 @click.option("--summary", required=True, help="The cell's summary ('' clears it).")
 @click.option("--coder", envvar="CODEBENCH_CODER", help="Who writes it (or set CODEBENCH_CODER).")
+@new_coder_option
 @pass_ctx
 @handle_errors
 def set_cell(ctx: Context, case: str, code: str, summary: str, coder: str | None) -> None:

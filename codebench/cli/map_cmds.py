@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
+from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import emit, is_stdout, output_option, say, write_output
 
 
@@ -121,6 +121,7 @@ def relations_group(click_ctx: click.Context, fmt: str) -> None:
 )
 @click.option("--note", default="", help="Why (optional).")
 @click.option("--coder", envvar="CODEBENCH_CODER", help="Who says so (or set CODEBENCH_CODER).")
+@new_coder_option
 @pass_ctx
 @handle_errors
 def add(ctx: Context, source: str, target: str, kind: str, note: str, coder: str | None) -> None:
@@ -142,6 +143,7 @@ def add(ctx: Context, source: str, target: str, kind: str, note: str, coder: str
 @click.argument("target", metavar="TO")
 @click.option("--type", "kind", required=True, help="The relation's type.")
 @click.option("--coder", envvar="CODEBENCH_CODER", help="Who removes it (or set CODEBENCH_CODER).")
+@new_coder_option
 @pass_ctx
 @handle_errors
 def remove(ctx: Context, source: str, target: str, kind: str, coder: str | None) -> None:

@@ -91,7 +91,10 @@ def demo(demo_path: Path, coder: str | None, no_tui: bool) -> None:
         return
     from codebench.cli.tui_cmd import open_tui
 
-    open_tui(Context(demo_path), coder=coder, transcript=None)
+    demo_ctx = Context(demo_path)
+    state = click.get_current_context().find_object(Context)
+    demo_ctx.new_coder = state is not None and state.new_coder  # demo --new-coder
+    open_tui(demo_ctx, coder=coder, transcript=None)
 
 
 @click.command(name="import")

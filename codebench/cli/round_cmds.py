@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
+from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import (
     check_binary_stdout,
     console,
@@ -65,6 +65,7 @@ def round_group() -> None:
     "transcripts of an earlier round (this inflates alpha).",
 )
 @by_option
+@new_coder_option
 @pass_ctx
 @handle_errors
 def start_cmd(
@@ -99,6 +100,7 @@ def start_cmd(
 @round_group.command(name="close")
 @click.argument("round_ref", metavar="ROUND")
 @by_option
+@new_coder_option
 @pass_ctx
 @handle_errors
 def close_cmd(ctx: Context, round_ref: str, by: str | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from codebench.cli.context import Context, handle_errors, pass_ctx
+from codebench.cli.context import Context, handle_errors, new_coder_option, pass_ctx
 
 
 def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None:
@@ -14,6 +14,9 @@ def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None
     """
     project = ctx.open()  # first: a missing project is reported before Textual loads
     try:
+        if coder is not None:  # a mistyped --coder is refused here, not started as a new coder
+            project.coder(coder, create=True)
+        project.new_coders = True  # the workbench asks for a name itself
         from codebench.tui.app import make_app
         from codebench.tui.crash import run_reporting_crashes
 
@@ -31,6 +34,7 @@ def open_tui(ctx: Context, *, coder: str | None, transcript: str | None) -> None
     help="Your coder name (else remembered, or asked on first run).",
 )
 @click.argument("transcript", required=False)
+@new_coder_option
 @pass_ctx
 @handle_errors
 def tui(ctx: Context, coder: str | None, transcript: str | None) -> None:

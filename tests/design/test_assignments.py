@@ -113,8 +113,8 @@ def run(db: Path, *args: str, ok: bool = True):
 def test_cli_assign_assignments_unassign(two: Project) -> None:
     db = two.path
     two.close()
-    run(db, "assign", "--coder", "bob", "t1", "t2", "--by", "lead")
-    run(db, "assign", "--coder", "carol", "t1", "--segments", "1-3")
+    run(db, "assign", "--coder", "bob", "t1", "t2", "--by", "lead", "--new-coder")
+    run(db, "assign", "--coder", "carol", "t1", "--segments", "1-3", "--new-coder")
     assert rows(db) == [
         ("bob", "t1", None, None, "lead"),
         ("bob", "t2", None, None, "lead"),

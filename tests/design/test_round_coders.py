@@ -13,8 +13,8 @@ from tests.design.test_rounds import fails, run, study  # noqa: F401  (study: fi
 
 
 def _round(db: Path) -> None:
-    run(db, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "bob", "--by", "lead")
-    run(db, "assign", "--coder", "dave", "i2", "--by", "lead")
+    run(db, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "bob", "--by", "lead", "--new-coder")
+    run(db, "assign", "--coder", "dave", "i2", "--by", "lead", "--new-coder")
 
 
 def test_agreement_and_disagreements_refuse_a_coder_outside_the_round(study: Path) -> None:  # noqa: F811

@@ -100,7 +100,7 @@ def study(project: Project, write_interview) -> Path:
     db = project.path
     project.close()
     for coder, transcripts in LEADS.items():
-        run(db, "assign", "--coder", coder, *transcripts, "--by", "lead")
+        run(db, "assign", "--coder", coder, *transcripts, "--by", "lead", "--new-coder")
     return db
 
 
@@ -109,7 +109,7 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
     first = drawn(db, "--seed", "3", "--name", "s1")
     assert len(first) == 2  # round(0.25 x 9) = 2
     code_sample(db, PLAN_1, first)
-    assert "Round 1 (pilot)" in run(db, "round", "start", "pilot", "--by", "lead")
+    assert "Round 1 (pilot)" in run(db, "round", "start", "pilot", "--by", "lead", "--new-coder")
     assert "round 1 (pilot) is still open" in " ".join(fails(db, "round", "start", "x").split())
 
     one = json.loads(
@@ -204,7 +204,7 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
                 coder_id=last.coder_id,
                 transcript_id=last.transcript_id,
             )
-    run(db, "round", "close", "1", "--by", "lead")
+    run(db, "round", "close", "1", "--by", "lead", "--new-coder")
     run(
         db,
         "codebook",
@@ -248,7 +248,7 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
         ids = [p.transcript(t).id for t in second]
         assert set(codings_by_version(p.db, ids)) == {2}  # made after the edits: version 2
         assert set(codings_by_version(p.db, [p.transcript(t).id for t in first])) == {1}
-    run(db, "round", "start", "second", "--by", "lead")
+    run(db, "round", "start", "second", "--by", "lead", "--new-coder")
     rounds = json.loads(run(db, "round", "list", "--format", "json"))
     assert [(r["number"], r["codebook_version"]) for r in rounds] == [(1, 1), (2, 2)]
 

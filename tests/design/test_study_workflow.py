@@ -28,7 +28,7 @@ def test_assign_sample_code_and_compare_on_the_design(project: Project, write_in
     db = project.path
     project.close()
     for coder, transcripts in LEADS.items():
-        run(db, "assign", "--coder", coder, *transcripts, "--by", "lead")
+        run(db, "assign", "--coder", coder, *transcripts, "--by", "lead", "--new-coder")
     drawn = json.loads(
         run(
             db,
@@ -43,6 +43,7 @@ def test_assign_sample_code_and_compare_on_the_design(project: Project, write_in
             "dave",
             "--by",
             "lead",
+            "--new-coder",
             "--format",
             "json",
         )
