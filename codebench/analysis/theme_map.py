@@ -12,7 +12,8 @@ Two kinds of edge join two codes:
 
 Nodes are the codes with a coded segment or a relation; each carries its
 number, depth and coded segments (the co-occurrence diagonal). The map is
-written as GraphML or GEXF (:mod:`codebench.reports.render_graph`).
+written as GraphML or GEXF (:mod:`codebench.reports.render_graph`), or drawn
+as SVG or PNG (:mod:`codebench.reports.render_network`).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
 
 #: Edge weights a map can use.
 MEASURES = ("count", "jaccard", "c", "overlap")
-#: Formats a map is written in.
-FORMATS = ("graphml", "gexf")
+#: Formats a map is written in: two graph files and two pictures.
+FORMATS = ("graphml", "gexf", "svg", "png")
 #: The longest relation type accepted.
 MAX_KIND = 60
 
@@ -208,10 +209,21 @@ def theme_map(
     return ThemeMap(title, nodes, edges, measure, threshold)
 
 
-def render_map(found: ThemeMap, fmt: str) -> str:
-    """``found`` as GraphML or GEXF."""
+def render_map(found: ThemeMap, fmt: str) -> str | bytes:
+    """``found`` as GraphML, GEXF or an SVG drawing (text), or a PNG drawing (bytes)."""
+    if fmt in ("svg", "png"):
+        from codebench.reports import render_network
+
+        drawing = render_network.layout(
+            found.nodes,
+            found.edges,
+            title=found.title,
+            threshold=found.threshold,
+            measure=found.measure,
+        )
+        return render_network.svg(drawing) if fmt == "svg" else render_network.png(drawing)
     if fmt == "graphml":
         return graphml(found.nodes, found.edges, title=found.title)
     if fmt == "gexf":
         return gexf(found.nodes, found.edges, title=found.title)
-    raise CodebenchError(f"a theme map is written as {' or '.join(FORMATS)}, not {fmt}")
+    raise CodebenchError(f"a theme map is written as {', '.join(FORMATS)}, not {fmt}")

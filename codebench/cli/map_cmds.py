@@ -10,7 +10,9 @@ from codebench.cli.context import Context, format_option, handle_errors, new_cod
 from codebench.cli.output import emit, is_stdout, output_option, say, write_output
 
 
-@click.command(name="map", short_help="The theme map: codes as a network, as GraphML or GEXF.")
+@click.command(
+    name="map", short_help="The theme map: codes as a network (GraphML, GEXF, SVG, PNG)."
+)
 @click.option(
     "--measure",
     type=click.Choice(["count", "jaccard", "c", "overlap"]),
@@ -29,7 +31,10 @@ from codebench.cli.output import emit, is_stdout, output_option, say, write_outp
 @click.option("--where", multiple=True, metavar="KEY=VALUE", help="As for the reports.")
 @click.option("--transcripts", multiple=True, metavar="A,B", help="As for the reports.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["graphml", "gexf"]), help="Default: from -o's extension."
+    "--format",
+    "fmt",
+    type=click.Choice(["graphml", "gexf", "svg", "png"]),
+    help="Default: from -o's extension.",
 )
 @output_option("Write to this file (atomically).", required=True)
 @pass_ctx
@@ -46,12 +51,15 @@ def theme_map_cmd(
 ) -> None:
     """Write the theme map: codes as nodes (with their coded segments), co-occurrence as
     weighted undirected edges, and the lead's relations (`codebench relations`) as
-    directed edges typed by what they say.
+    directed edges typed by what they say. As .svg or .png, the map is drawn: codes on
+    a circle grouped by top-level code, circle size by coded segments, line width by
+    the measure, relations dashed with arrows, and a legend.
 
     \b
     Examples:
       codebench map -o themes.graphml
       codebench map --measure jaccard --threshold 0.2 -o themes.gexf
+      codebench map --measure jaccard --threshold 0.1 -o themes.png
     """
     from codebench.analysis.theme_map import FORMATS, render_map, theme_map
     from codebench.errors import CodebenchError
@@ -59,7 +67,9 @@ def theme_map_cmd(
     if fmt is None:
         suffix = Path(str(output)).suffix.lower().lstrip(".")
         if is_stdout(output) or suffix not in FORMATS:
-            raise CodebenchError("name a .graphml or .gexf file, or pass --format graphml|gexf")
+            raise CodebenchError(
+                "name a .graphml, .gexf, .svg or .png file, or pass --format graphml|gexf|svg|png"
+            )
         fmt = suffix
     with ctx.open(write=False) as project:
         units = None

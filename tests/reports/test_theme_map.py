@@ -100,8 +100,8 @@ def test_cli(small_path: Path, tmp_path: Path) -> None:
     result = runner.invoke(cli, [*args, "map", "-o", str(out)])
     assert result.exit_code == 0 and "8 codes, 5 edges" in result.output
     assert nx.read_gexf(out).number_of_edges() == 5
-    result = runner.invoke(cli, [*args, "map", "-o", str(tmp_path / "t.png")])
-    assert result.exit_code == 1 and ".graphml or .gexf" in result.output
+    result = runner.invoke(cli, [*args, "map", "-o", str(tmp_path / "t.txt")])
+    assert result.exit_code == 1 and ".graphml, .gexf, .svg or .png" in result.output
     result = runner.invoke(cli, [*args, "relations", "remove", "12", "11", "--type", "x"])
     assert result.exit_code == 1 and "no relation 12 → 11 of type 'x'" in result.output
 
