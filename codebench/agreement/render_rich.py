@@ -328,8 +328,9 @@ def unitizing_table(report: dict[str, Any]) -> Any:
         f"Unitizing alpha uα ({continuum['length']} characters in "
         f"{len(continuum['transcripts'])} transcript(s))"
     )
-    table.add_column("Code", no_wrap=True, overflow="ellipsis", max_width=32)
-    for column in ("uα", "uDo", "uDe", "Units"):
+    # Labels wrap rather than push the figures off an 80-column terminal.
+    table.add_column("Code", overflow="fold", ratio=1)
+    for column in ("uα", "CI", "uDo", "uDe", "Units"):
         table.add_column(column, justify="right", no_wrap=True)
 
     def row(label: str, item: dict[str, Any], style: str = "") -> None:
@@ -338,6 +339,7 @@ def unitizing_table(report: dict[str, Any]) -> Any:
         table.add_row(
             Text(label, style=style),
             Text(fmt(value), style=band_style(ALPHA.scale, _word(ALPHA.scale, value))),
+            Text(_unitizing_ci(item.get("ci"))),
             Text(significant(item.get("observed"))),
             Text(significant(item.get("expected"))),
             Text("/".join(str(n) for n in (item.get("units_by_coder") or {}).values())),
@@ -350,12 +352,45 @@ def unitizing_table(report: dict[str, Any]) -> Any:
     overall = section["overall"]
     row("All codes (uα)", overall["alpha_u"])
     row("Anything coded (|uα)", overall["binary"])
+    if "coding" in overall:
+        row("Codes where both coded (|cuα)", overall["coding"])
     note = Text(style="dim")
     note.append("Units: coded stretches per coder (" + "/".join(names) + "). ")
     note.append(section["definition"])
     for item in continuum["left_out"]:
         note.append(f"\nLeft out of uα: {item['transcript']} ({item['reason']}).")
+    if "interval_rule" in section:
+        note.append(
+            f"\nCI: {section['interval_rule']}; n = {len(continuum['transcripts'])} continua, "
+            f"{continuum['length']} characters."
+        )
+        undefined = [
+            f"{label} {ci['undefined']} of {ci['replicates']}"
+            for label, ci in _unitizing_intervals(section)
+            if ci and ci.get("undefined")
+        ]
+        if undefined:
+            note.append(
+                "\nUndefined replicates (left out of the CI): " + "; ".join(undefined) + "."
+            )
     return Group(table, note)
+
+
+def _unitizing_intervals(section: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None]]:
+    """Every uα interval of the section with its label."""
+    found = [(code_label(c, 80), c["alpha_u"].get("ci")) for c in section["codes"]]
+    overall = section["overall"]
+    found += [("uα", overall["alpha_u"].get("ci")), ("|uα", overall["binary"].get("ci"))]
+    if "coding" in overall:
+        found.append(("|cuα", overall["coding"].get("ci")))
+    return found
+
+
+def _unitizing_ci(ci: dict[str, Any] | None) -> str:
+    """A uα interval as ``[low, high]`` (the undefined replicates are counted in the note)."""
+    if not ci or ci.get("low") is None:
+        return "—"
+    return f"[{fmt(ci['low'])}, {fmt(ci['high'])}]"
 
 
 def _word(scale: Scale | None, value: float | None) -> str | None:

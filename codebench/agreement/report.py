@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from codebench import __version__
 from codebench.agreement import coefficient_registry as registry
-from codebench.agreement import unitizing
+from codebench.agreement import unitizing, unitizing_family
 from codebench.agreement.batch import CodeReport, _patterns, assemble_reports, binary_stats, field
 from codebench.agreement.bootstrap import Interval
 from codebench.agreement.coefficient_registry import ALPHA, COHEN, KRIPPENDORFF, Coefficient
@@ -765,7 +765,9 @@ def build_report(
         # Character units give the NVivo-style figures above; the unitizing coefficients are
         # what compares the coders' stretches as stretches.
         report["settings"]["unit_label"] = unitizing.CHARACTER_LABEL
-        report["unitizing"] = unitizing.report_section(units)
+        report["unitizing"] = unitizing_family.report_section(
+            units, bootstrap=bootstrap, seed=seed, ci_level=ci_level
+        )
     return report
 
 

@@ -210,13 +210,17 @@ def _unitizing_rows(rep: dict[str, Any]) -> list[dict[str, Any]]:
         ("All codes (uα)", every, section["overall"]["alpha_u"]),
         ("Anything coded (|uα)", every, section["overall"]["binary"]),
     ]
+    if "coding" in section["overall"]:
+        items.append(("Codes of the text both coded (|cuα)", every, section["overall"]["coding"]))
     return [
         {
             "code": label,
             "coders": coders,
             "alpha_u": item["value"],
-            "observed": item["observed"],
-            "expected": item["expected"],
+            "ci_low": (item.get("ci") or {}).get("low"),
+            "ci_high": (item.get("ci") or {}).get("high"),
+            "observed": item.get("observed"),
+            "expected": item.get("expected"),
             "length": item.get("length"),
             "units_by_coder": " / ".join(
                 f"{k} {v}" for k, v in (item.get("units_by_coder") or {}).items()
@@ -239,6 +243,9 @@ def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)
             {
                 **r,
                 "alpha_u": _number(r["alpha_u"]),
+                "ci": None
+                if r["ci_low"] is None
+                else f"[{_number(r['ci_low'])}, {_number(r['ci_high'])}]",
                 "observed": None if r["observed"] is None else f"{r['observed']:.3g}",
                 "expected": None if r["expected"] is None else f"{r['expected']:.3g}",
             }
@@ -247,6 +254,7 @@ def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)
         Column("code", "Code"),
         Column("coders", "Coders"),
         Column("alpha_u", "uα", _NUMBER),
+        Column("ci", "CI"),
         Column("observed", "uDo", _NUMBER),
         Column("expected", "uDe", _NUMBER),
         Column("units_by_coder", "Units per coder"),
@@ -259,6 +267,11 @@ def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)
         "transcript(s).",
         *[f"Left out of uα: {x['transcript']} ({x['reason']})." for x in continuum["left_out"]],
     ]
+    if "interval_rule" in rep["unitizing"]:
+        notes.append(
+            f"CI: {rep['unitizing']['interval_rule']}; n = {len(continuum['transcripts'])} "
+            f"continua, {continuum['length']} characters."
+        )
     return Table("unitizing", heading, columns, rows, keys=2, notes=notes)
 
 

@@ -43,23 +43,36 @@ analysis data", Quality & Quantity 38: 787-800), for one category c:
 * ``uα_c = 1 - uDo_c / uDe_c``; across categories (the book's "all
   categories" value) ``uα = 1 - Σ_c uDo_c / Σ_c uDe_c``.
 
-The constant 2 in uDe counts both orders of every (unit, other section) pair,
-as uDo counts both orders of every coder pair. It was not checked against the
-printed formula (the papers were not at hand); it is the constant that
-reproduces the published two-coder example (Krippendorff 2004, p. 254:
-uDo_c = 0.0144, uDe_c = 0.0532, uα_c = 0.7286, uDe_k = 0.0490;
-tests/agreement/test_unitizing.py derives it by hand). With two coders a
-constant depending on m (2/m · m, m(m - 1)) would give the same figures, so
-for three or more coders the pooled value rests on this reading. Krippendorff, Mathet, Bouvry & Widlöcher (2016, "On the reliability
-of unitizing textual continua: further developments", Quality & Quantity 50)
-later modified this definition for three or more coders and added
-the coding-given-unitization coefficient cuα; neither is computed here (see
-docs/agreement.md, "Unitizing"), so with three or more coders the report also
-gives every pair's two-coder value.
+Normalisation for m coders (derived, not inferred from the example). uDo is
+the observed Σ δ² per ordered pair of positions held by two different
+coders: each of the m(m - 1) ordered coder pairs compares L × L positions,
+so the divisor is m(m - 1) L² and uDo is exactly the mean of the ordered
+pairs' two-coder Σ δ² / L² (no other constant depends on m). uDe is the
+same quantity when the pooled sections are paired at random: its numerator
+places every pooled unit against the other pooled units at every
+overlapping relative position and in every gap that holds it, the factor 2
+making each unordered placement an ordered pair as in uDo; its divisor is
+the number of ordered pairs of distinct positions of the pooled data
+(mL (mL - 1)) less those inside one unit (Σ (l² - l)), times L for the L
+placements the numerator sums over. m enters only through the pooled data
+(mL positions, N_c units, every coder's gaps). With m = 2 this is the
+published formula and reproduces the published two-coder example
+(Krippendorff 2004, p. 254: uDo_c = 0.0144, uDe_c = 0.0532, uα_c = 0.7286,
+uDe_k = 0.0490; tests/agreement/test_unitizing.py derives it by hand); for
+m ≥ 3 the test checks the sums against a brute-force implementation of
+these definitions, and that coders placing units at random get uα near 0
+for m = 2, 3, 5 (a constant wrong by a factor depending on m would not).
+Krippendorff, Mathet, Bouvry & Widlöcher (2016, Quality & Quantity 50) later
+proposed a different definition for three or more coders; it is not the one
+computed here.
 
-Here a "category" is one code, and ``|uα`` applies the same definition to
-"anything coded" (the union of a coder's codings of every compared code)
-against "nothing coded": agreement on the boundaries alone, codes ignored.
+The family (Krippendorff 2004, Quality & Quantity 38), here with one code
+as a "category": ``(k)uα`` is uα of one code against everything else
+(:func:`unitizing_alpha` of one code's unitization); ``uα`` over all codes is
+``1 - Σ_k uDo_k / Σ_k uDe_k`` (:func:`pooled_alpha`); ``|uα`` is the same
+definition on "anything coded" against "nothing coded" (boundaries alone,
+codes ignored); ``|cuα`` is the agreement on the values given to the text
+the coders both identified (:mod:`codebench.agreement.unitizing_family`).
 
 Several continua (transcripts) are pooled as one continuum laid end to end:
 L is their total length, the sums run over all of them, and no section spans
@@ -170,6 +183,11 @@ class Unitization:
 
     def gap_lengths(self) -> tuple[IntArray, IntArray]:
         """``(coder, length)`` of every gap: what each coder left uncoded, per continuum."""
+        coders, _continua, lens = self.gaps()
+        return coders, lens
+
+    def gaps(self) -> tuple[IntArray, IntArray, IntArray]:
+        """``(coder, continuum, length)`` of every gap (of positive length)."""
         n_t = self.lengths.shape[0]
         key = self.continuum * self.n_coders + self.coder
         first = np.ones(key.shape[0], dtype=bool)
@@ -183,24 +201,30 @@ class Unitization:
         has = np.zeros(n_t * self.n_coders, dtype=bool)
         has[key] = True
         empty = np.flatnonzero(~has)
-        whole = self.lengths[empty // max(self.n_coders, 1)]
-        coders = np.concatenate([self.coder, self.coder[last], empty % max(self.n_coders, 1)])
+        per = max(self.n_coders, 1)
+        whole = self.lengths[empty // per]
+        coders = np.concatenate([self.coder, self.coder[last], empty % per])
+        continua = np.concatenate([self.continuum, self.continuum[last], empty // per])
         lens = np.concatenate([before, after, whole]).astype(np.int64)
         keep = lens > 0
-        return coders[keep], lens[keep]
+        return coders[keep], continua[keep].astype(np.int64), lens[keep]
 
 
-def _pair_disagreement(bi: IntArray, ei: IntArray, bj: IntArray, ej: IntArray) -> float:
-    """Σ_g Σ_h δ² for one ordered coder pair plus its mirror, halved: one unordered pair's sum.
+def _pair_disagreement(
+    bi: IntArray, ei: IntArray, ti: IntArray, bj: IntArray, ej: IntArray, tj: IntArray, n_t: int
+) -> FloatArray:
+    """Σ_g Σ_h δ² of one unordered coder pair, per continuum (the ordered pair (i, j) alone).
 
-    Units are in global coordinates, each coder's sorted and non-overlapping.
+    Units are in global coordinates, each coder's sorted and non-overlapping;
+    ``ti``/``tj`` name each unit's continuum. δ² is symmetric in i and j, so
+    the ordered pair (j, i) has the same sum.
     """
-    total = 0.0
+    total = np.zeros(n_t, dtype=np.float64)
     lo = np.searchsorted(ej, bi, side="right")  # first unit of j ending after g begins
     hi = np.searchsorted(bj, ei, side="left")  # units of j beginning before g ends
     count = np.maximum(hi - lo, 0)
     alone = count == 0
-    total += float(np.sum((ei[alone] - bi[alone]).astype(np.float64) ** 2))
+    np.add.at(total, ti[alone], (ei[alone] - bi[alone]).astype(np.float64) ** 2)
     n = int(count.sum())
     if n:
         rep = np.repeat(np.arange(count.shape[0]), count)
@@ -208,28 +232,39 @@ def _pair_disagreement(bi: IntArray, ei: IntArray, bj: IntArray, ej: IntArray) -
         h = lo[rep] + (np.arange(n) - offsets[rep])
         db = (bi[rep] - bj[h]).astype(np.float64)
         de = (ei[rep] - ej[h]).astype(np.float64)
-        total += float(np.sum(db * db + de * de))
+        np.add.at(total, ti[rep], db * db + de * de)
     lo_j = np.searchsorted(ei, bj, side="right")
     hi_j = np.searchsorted(bi, ej, side="left")
     alone_j = hi_j <= lo_j
-    total += float(np.sum((ej[alone_j] - bj[alone_j]).astype(np.float64) ** 2))
+    np.add.at(total, tj[alone_j], (ej[alone_j] - bj[alone_j]).astype(np.float64) ** 2)
     return total
+
+
+def observed_by_continuum(u: Unitization, coders: Sequence[int] | None = None) -> FloatArray:
+    """Σ_i Σ_{j≠i} Σ_g Σ_h δ² over ordered pairs of the given coders (default: all), per continuum.
+
+    No section spans two continua, so the sum splits exactly by continuum
+    (what the transcript bootstrap resamples).
+    """
+    who = list(range(u.n_coders)) if coders is None else list(coders)
+    n_t = u.lengths.shape[0]
+    gb, ge = u.global_bounds()
+    # Global coordinates keep the continuum order, so sorting by coder then start sorts each coder.
+    order = np.lexsort((gb, u.coder))
+    k, gb, ge, t = u.coder[order], gb[order], ge[order], u.continuum[order]
+    bounds = np.searchsorted(k, np.arange(u.n_coders + 1))
+    part = [slice(bounds[c], bounds[c + 1]) for c in range(u.n_coders)]
+    total = np.zeros(n_t, dtype=np.float64)
+    for i, j in combinations(who, 2):
+        total += _pair_disagreement(
+            gb[part[i]], ge[part[i]], t[part[i]], gb[part[j]], ge[part[j]], t[part[j]], n_t
+        )
+    return 2.0 * total  # (i, j) and (j, i)
 
 
 def observed_sum(u: Unitization, coders: Sequence[int] | None = None) -> float:
     """Σ_i Σ_{j≠i} Σ_g Σ_h δ² over ordered pairs of the given coders (default: all)."""
-    who = list(range(u.n_coders)) if coders is None else list(coders)
-    gb, ge = u.global_bounds()
-    # Global coordinates keep the continuum order, so sorting by coder then start sorts each coder.
-    order = np.lexsort((gb, u.coder))
-    k, gb, ge = u.coder[order], gb[order], ge[order]
-    bounds = np.searchsorted(k, np.arange(u.n_coders + 1))
-    starts = [gb[bounds[c] : bounds[c + 1]] for c in range(u.n_coders)]
-    ends = [ge[bounds[c] : bounds[c + 1]] for c in range(u.n_coders)]
-    total = 0.0
-    for i, j in combinations(who, 2):
-        total += _pair_disagreement(starts[i], ends[i], starts[j], ends[j])
-    return 2.0 * total  # (i, j) and (j, i)
+    return float(observed_by_continuum(u, coders).sum())
 
 
 def expected_terms(unit_lengths: FloatArray, gap_lengths: FloatArray) -> float:
@@ -305,6 +340,10 @@ class ProjectUnitizations:
     """Index (into ``Units.transcripts``) of each continuum used."""
     left_out: list[int]
     """Transcripts left out because a compared coder did not rate all of their text."""
+    runs: IntArray
+    """Index (into the units' character runs) of every run on the continua."""
+    run_continuum: IntArray
+    """The continuum (index into ``continua``) of each of ``runs``."""
 
 
 def from_units(units: Units) -> ProjectUnitizations:
@@ -365,84 +404,14 @@ def from_units(units: Units) -> ProjectUnitizations:
     per_code = [stretches(coded[c]) for c in range(n_codes)]
     any_code = stretches(coded.any(axis=0) if n_codes else np.zeros((n_coders, w.shape[0]), bool))
     return ProjectUnitizations(
-        per_code, any_code, keep_t.tolist(), np.flatnonzero(~complete).tolist()
+        per_code,
+        any_code,
+        keep_t.tolist(),
+        np.flatnonzero(~complete).tolist(),
+        np.flatnonzero(run_keep).astype(np.int64),
+        t_new.astype(np.int64),
     )
 
 
-# ---------------------------------------------------------------------- the report's section
-
 #: What every report calls the character-unit figures (they are not unitizing alpha).
 CHARACTER_LABEL = "character-level kappa in the style of NVivo (per source, all text counted)"
-DEFINITION = (
-    "Unitizing alpha (uα, Krippendorff 1995, 2004): agreement on where each code's coded "
-    "stretches begin and end, from the squared differences of their boundaries; the "
-    "continuum is the codable text of the transcripts every coder rated in full, laid end "
-    "to end; codings of one code that overlap or touch are one stretch."
-)
-
-
-def alpha_json(result: UnitizingAlpha | None, coder_names: Sequence[str]) -> dict[str, object]:
-    """One uα as report data: value (None with a reason), uDo, uDe, L and the sections per coder."""
-    if result is None:
-        return {"value": None, "reason": "no codes compared", "observed": None, "expected": None}
-    return {
-        "value": result.value,
-        "reason": result.reason,
-        "observed": result.observed,
-        "expected": result.expected,
-        "length": result.length,
-        "units_by_coder": dict(zip(coder_names, result.units_by_coder)),
-        "sections_by_coder": dict(zip(coder_names, result.sections_by_coder)),
-    }
-
-
-def report_section(units: Units) -> dict[str, object]:
-    """The ``unitizing`` section of a character-unit report (docs/agreement.md, "Unitizing").
-
-    Per code: uα on all coders, and with three or more coders every pair's
-    two-coder value (the definition the published example checks); overall:
-    uα over all codes (``1 - Σ uDo / Σ uDe``) and ``|uα`` (anything coded
-    against nothing coded, codes ignored).
-    """
-    found = from_units(units)
-    names = [c.name for c in units.coders]
-    pairs = list(combinations(range(len(names)), 2)) if len(names) > 2 else []
-    per_code = [unitizing_alpha(u) for u in found.per_code]
-    codes = []
-    for code, u, result in zip(units.codes, found.per_code, per_code):
-        entry: dict[str, object] = {
-            "number": code.number,
-            "name": code.name,
-            "guid": code.guid,
-            "alpha_u": alpha_json(result, names),
-        }
-        if pairs:
-            entry["pairs"] = [
-                {
-                    "coders": [names[i], names[j]],
-                    **alpha_json(unitizing_alpha(u, [i, j]), [names[i], names[j]]),
-                }
-                for i, j in pairs
-            ]
-        codes.append(entry)
-    length = found.any_code.total_length
-    return {
-        "definition": DEFINITION,
-        "continuum": {
-            "length": length,
-            "counted_in": "characters",
-            "transcripts": [units.transcripts[t].name for t in found.continua],
-            "left_out": [
-                {
-                    "transcript": units.transcripts[t].name,
-                    "reason": "not every compared coder rated all of its text",
-                }
-                for t in found.left_out
-            ],
-        },
-        "codes": codes,
-        "overall": {
-            "alpha_u": alpha_json(pooled_alpha(per_code), names),
-            "binary": alpha_json(unitizing_alpha(found.any_code), names),
-        },
-    }

@@ -288,3 +288,225 @@ def test_cli_unitizing_pairs_and_partial_transcripts(project: Project, write_tra
     assert pairs[frozenset("ij")] == pytest.approx(0.728599, abs=1e-6)
     assert pairs[frozenset("ih")] == pytest.approx(0.728599, abs=1e-6)
     assert pairs[frozenset("jh")] == 1.0
+
+
+# ---------------------------------------------------------------------- m coders, the family, the CI
+
+#: a third coder for the m-coder example: j's first unit, and a unit of 30 at 210
+C_H = [(70, 150), (210, 240)]
+
+
+def _sections(spans: list[tuple[int, int]], length: int = L) -> list[tuple[int, int, int]]:
+    """(begin, length, w) of every section (units w = 1, gaps w = 0) of one coder."""
+    out, pos = [], 0
+    for s, e in spans:
+        if s > pos:
+            out.append((pos, s - pos, 0))
+        out.append((s, e - s, 1))
+        pos = e
+    if pos < length:
+        out.append((pos, length - pos, 0))
+    return out
+
+
+def _brute_force(
+    by_coder: list[list[tuple[int, int]]], length: int = L
+) -> tuple[Fraction, Fraction]:
+    """uDo and uDe written out from the definitions, one section pair and one term at a time.
+
+    Independent of the implementation: no sorting, no searchsorted, no suffix
+    sums; every case of δ² is tested literally over every pair of sections
+    (gaps included) of every ordered pair of coders.
+    """
+    m = len(by_coder)
+    secs = [_sections(s, length) for s in by_coder]
+    observed = 0
+    for i in range(m):
+        for j in range(m):
+            if i == j:
+                continue
+            for bi, li, wi in secs[i]:
+                for bj, lj, wj in secs[j]:
+                    if wi == wj == 1 and -li < bi - bj < lj:
+                        observed += (bi - bj) ** 2 + (bi + li - bj - lj) ** 2
+                    elif wi == 1 and wj == 0 and lj - li >= bi - bj >= 0:
+                        observed += li**2
+                    elif wi == 0 and wj == 1 and li - lj >= bj - bi >= 0:
+                        observed += lj**2
+    units = [ln for s in secs for _, ln, w in s if w == 1]
+    gaps = [ln for s in secs for _, ln, w in s if w == 0]
+    n = len(units)
+    bracket = Fraction(0)
+    for lu in units:
+        bracket += Fraction(n - 1, 3) * (2 * lu**3 - 3 * lu**2 + lu)
+        bracket += lu**2 * sum(g - lu + 1 for g in gaps if g >= lu)
+    denominator = length * (m * length * (m * length - 1) - sum(lu * lu - lu for lu in units))
+    return Fraction(observed, m * (m - 1) * length**2), 2 * bracket / denominator
+
+
+def test_three_coders_by_hand_and_by_brute_force() -> None:
+    """m = 3: coders i, j of the book and h (units 70-150, 210-240).
+
+    Observed, per unordered pair: i-j 1300 (above); i-h: (75-70)² + (145-150)² = 50 and
+    (220-210)² + (250-240)² = 200, so 250; j-h: 0 for the identical first units,
+    (205-210)² + (225-240)² = 250, and j's 250-270 in h's gap 240-300: 400, so 650.
+    Ordered pairs: 2 · (1300 + 250 + 650) = 4400; uDo = 4400 / (3 · 2 · 300²) = 4400 / 540000.
+    Expected: pooled units 70, 30, 80, 20, 20, 80, 30 (N = 7); pooled gaps 75, 75, 50,
+    70, 55, 25, 30, 70, 60, 60.
+      (N-1)/3 · Σ(2l³-3l²+l) = 2 · (671370 + 2 · 51330 + 2 · 1004880 + 2 · 14820) = 5626860;
+      l=70: 4900 · (1+1+6+6) = 68600; l=30 (twice): 2 · 900 · (1+21+26+31+31+41+41+46+46)
+      = 511200; l=80: 0; l=20 (twice): 2 · 400 · (6+11+31+36+41+41+51+51+56+56) = 304000;
+      numerator 2 · (5626860 + 883800) = 13021320;
+      denominator 300 · (900 · 899 - (4830 + 2 · 870 + 2 · 6320 + 2 · 380)) = 300 · 789130
+      = 236739000.
+    """
+    result = unitizing_alpha(unitization([C_I, C_J, C_H]))
+    observed = Fraction(4400, 540000)
+    expected = Fraction(13021320, 236739000)
+    assert (observed, expected) == _brute_force([C_I, C_J, C_H])
+    assert result.observed == pytest.approx(float(observed), rel=1e-12)
+    assert result.expected == pytest.approx(float(expected), rel=1e-12)
+    assert result.value == pytest.approx(float(1 - observed / expected), rel=1e-12)
+    # uDo of m coders is the mean of the ordered pairs' two-coder uDo (same L).
+    pair_do = [
+        unitizing_alpha(unitization([a, b])).observed
+        for a, b in ((C_I, C_J), (C_I, C_H), (C_J, C_H))
+    ]
+    assert result.observed == pytest.approx(float(np.mean(pair_do)), rel=1e-12)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 5])
+def test_random_unitizations_match_the_brute_force(m: int) -> None:
+    rng = np.random.default_rng(m)
+    for _ in range(20):
+        by_coder = []
+        for _k in range(m):
+            cuts = np.sort(
+                rng.choice(np.arange(1, 120), size=2 * int(rng.integers(0, 4)), replace=False)
+            )
+            by_coder.append([(int(a), int(b)) for a, b in cuts.reshape(-1, 2)])
+        if not any(by_coder):
+            continue
+        result = unitizing_alpha(unitization(by_coder, [120]))
+        do, de = _brute_force(by_coder, 120)
+        assert result.observed == pytest.approx(float(do), rel=1e-12, abs=1e-15)
+        assert result.expected == pytest.approx(float(de), rel=1e-12)
+
+
+@pytest.mark.parametrize("m", [2, 3, 5])
+def test_chance_coders_get_alpha_near_zero_for_every_m(m: int) -> None:
+    """The m-coder normalisation: independent coders agree at chance (a factor in m would not)."""
+    rng = np.random.default_rng(11)
+    values = []
+    for _ in range(300):
+        coder, start, end = [], [], []
+        for k in range(m):
+            lengths = rng.integers(10, 60, 5)
+            room = L - int(lengths.sum())
+            starts = np.sort(rng.integers(0, room + 1, 5)) + np.concatenate(
+                [[0], np.cumsum(lengths)[:-1]]
+            )
+            coder += [k] * 5
+            start += starts.tolist()
+            end += (starts + lengths).tolist()
+        value = unitizing_alpha(Unitization.build(coder, start, end, [L], m)).value
+        assert value is not None
+        values.append(value)
+    assert abs(float(np.mean(values))) < 0.06
+
+
+def _three_continua() -> Unitization:
+    spans = [
+        ([C_I, C_J, C_H], 0),
+        ([[(0, 40), (60, 80)], [(0, 30)], [(5, 45)]], 1),
+        ([[(10, 90)], [(20, 90)], []], 2),
+    ]
+    coder, start, end, t = [], [], [], []
+    for by_coder, cont in spans:
+        for k, units in enumerate(by_coder):
+            for s, e in units:
+                coder.append(k), start.append(s), end.append(e), t.append(cont)
+    return Unitization.build(coder, start, end, [L, 100, 120], 3, t)
+
+
+def test_bootstrap_replicate_is_alpha_of_the_resampled_transcripts() -> None:
+    """Recombining per-transcript sums by multiplicities equals uα of the resample laid end to end."""
+    from codebench.agreement.unitizing_family import components, disagreements
+
+    u = _three_continua()
+    parts = components(u)
+    do, de = disagreements(parts, np.ones((1, 3)))
+    whole = unitizing_alpha(u)
+    assert (do[0], de[0]) == pytest.approx((whole.observed, whole.expected), rel=1e-12)
+    # The resample (continuum 1, continuum 1, continuum 2) built as three continua.
+    draw = [1, 1, 2]
+    coder, start, end, t = [], [], [], []
+    for new, old in enumerate(draw):
+        pick = u.continuum == old
+        coder += u.coder[pick].tolist()
+        start += u.start[pick].tolist()
+        end += u.end[pick].tolist()
+        t += [new] * int(pick.sum())
+    resampled = unitizing_alpha(Unitization.build(coder, start, end, u.lengths[draw], 3, t))
+    do, de = disagreements(parts, np.array([[0.0, 2.0, 1.0]]))
+    assert do[0] == pytest.approx(resampled.observed, rel=1e-12)
+    assert de[0] == pytest.approx(resampled.expected, rel=1e-12)
+
+
+def test_coding_of_identified_units_by_hand(project: Project, write_transcript) -> None:
+    """|cuα on the book's continuum with both categories (c as code 02, k as code 04).
+
+    i codes k 30-90, c 75-145, k 150-200, c 220-250; j codes k 30-90, c 70-150,
+    k 150-200, c 205-225, c 250-270. Characters both coded, with each coder's set:
+    30-70 {k}/{k} 40; 70-75 {k}/{c,k} 5; 75-90 {c,k}/{c,k} 15; 90-145 {c}/{c} 55;
+    150-200 {k}/{k} 50; 220-225 {c}/{c} 5 (j's 250-270: i coded nothing there).
+    Coincidences (both orders): o_kk = 2 · (40 + 50) = 180, o_ck,ck = 30, o_cc = 2 · 60 = 120,
+    o_k,ck = o_ck,k = 5; n = 340; n_k = 185, n_ck = 35, n_c = 120.
+    |cuα = 1 - (n-1)(n - Σ o_vv)/(n² - Σ n_v²) = 1 - 339 · 10 / (115600 - 49850) = 1 - 3390/65750.
+    """
+    text = ("word " * 60)[:299] + "x"
+    assert project.import_files([write_transcript("cont.txt", text)]).ok
+    for coder, c_spans in (("i", C_I), ("j", C_J)):
+        project.coder(coder, create=True)
+        project.add_codings(coder, "02", "cont", c_spans)
+        project.add_codings(coder, "04", "cont", K_I)
+        project.set_status(coder, "cont", "done")
+    report = _report(project.path, "--unit", "character", "--codes", "02,04")
+    coding = report["unitizing"]["overall"]["coding"]
+    assert coding["value"] == pytest.approx(1 - 3390 / 65750, rel=1e-12)
+    assert coding["pairable"] == 340
+    assert report["unitizing"]["overall"]["coding"]["ci"] is None  # one continuum: no interval
+    assert "--bootstrap 0" in report["unitizing"]["interval_rule"]
+
+
+def test_cli_interval_counts_undefined_replicates(project: Project, write_transcript) -> None:
+    """Two transcripts, one coded by nobody: a replicate drawing it twice is undefined, and counted."""
+    text = ("word " * 60)[:299] + "x"
+    paths = [write_transcript(f"{n}.txt", text.replace("x", n)) for n in ("a", "b")]
+    assert project.import_files(paths).ok
+    for coder, spans in (("i", C_I), ("j", C_J)):
+        project.coder(coder, create=True)
+        project.add_codings(coder, "02", "a", spans)
+        for t in ("a", "b"):
+            project.set_status(coder, t, "done")
+    result = CliRunner().invoke(
+        cli,
+        ["-p", str(project.path), "agreement", "--format", "json", "--unit", "character"]
+        + ["--codes", "02", "--bootstrap", "200", "--seed", "3"],
+    )
+    assert result.exit_code == 0, result.output
+    section = json.loads(result.output)["unitizing"]
+    ci = section["codes"][0]["alpha_u"]["ci"]
+    assert ci["replicates"] == 200
+    assert 20 < ci["undefined"] < 90  # P(both draws are b) = 1/4
+    assert ci["n"] == {"continua": 2, "length": 2 * L}
+    assert ci["low"] <= section["codes"][0]["alpha_u"]["value"] <= ci["high"]
+    assert "transcript-cluster" in ci["rule"] and "transcript-cluster" in section["interval_rule"]
+    table = CliRunner().invoke(
+        cli,
+        ["-p", str(project.path), "agreement", "--unit", "character", "--codes", "02"]
+        + ["--bootstrap", "200", "--seed", "3"],
+    )
+    flat = " ".join(table.output.split())
+    assert "|cuα" in flat and "Undefined replicates" in flat and "n = 2 continua" in flat
+    assert "…" not in table.output.split("Unitizing alpha")[1].split("Units: coded")[0]
