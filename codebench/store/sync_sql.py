@@ -33,10 +33,11 @@ def coder_records(db: sqlite_utils.Database) -> list[Record]:
 def code_records(db: sqlite_utils.Database) -> list[Record]:
     rows = db.execute(
         """SELECT c.guid, p.guid, c.position, c.number, c.name, c.description, c.inclusion,
-                  c.exclusion, c.example, c.colour, c.shortcut, c.archived
-           FROM codes c LEFT JOIN codes p ON p.id = c.parent_id ORDER BY c.id"""
+                  c.exclusion, c.example, c.colour, c.shortcut, c.archived, m.guid
+           FROM codes c LEFT JOIN codes p ON p.id = c.parent_id
+           LEFT JOIN codes m ON m.id = c.merged_into_id ORDER BY c.id"""
     ).fetchall()
-    return [(*r[:11], bool(r[11])) for r in rows]
+    return [(*r[:11], bool(r[11]), r[12]) for r in rows]
 
 
 def transcript_records(db: sqlite_utils.Database) -> list[Record]:
@@ -173,9 +174,8 @@ def apply_coder(db: sqlite_utils.Database, record: Record, at: str) -> None:
 
 
 def apply_code(db: sqlite_utils.Database, record: Record, parent_id: int | None, at: str) -> None:
-    guid, _parent, position, number, name, desc, incl, excl, example, colour, shortcut, archived = (
-        record
-    )
+    guid, _parent, position, number, name, desc, incl, excl, example, colour, shortcut = record[:11]
+    archived = record[11]
     db.execute(
         """INSERT INTO codes (guid, parent_id, position, number, name, description, inclusion,
                               exclusion, example, colour, shortcut, archived, created_at)
@@ -193,6 +193,23 @@ def apply_code(db: sqlite_utils.Database, record: Record, parent_id: int | None,
 
 def archive_code(db: sqlite_utils.Database, guid: str) -> None:
     db.execute("UPDATE codes SET archived = 1 WHERE guid = ?", [guid])
+
+
+def set_merged_into(db: sqlite_utils.Database, guid: str, target_guid: str | None) -> None:
+    """Note the lead's merge of code ``guid`` into ``target_guid`` (``None``: not merged)."""
+    db.execute(
+        "UPDATE codes SET merged_into_id = (SELECT id FROM codes WHERE guid = ?) WHERE guid = ?",
+        [target_guid, guid],
+    )
+
+
+def codings_on_code(db: sqlite_utils.Database, code_id: int, coder_ids: Sequence[int]) -> int:
+    """How many codings of these coders are on ``code_id``."""
+    row = db.execute(
+        f"SELECT count(*) FROM codings WHERE code_id = ? AND coder_id IN ({_marks(coder_ids)})",
+        [code_id, *coder_ids],
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def apply_transcript(db: sqlite_utils.Database, record: Record) -> int | None:

@@ -65,6 +65,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "colour",
         "shortcut",
         "archived",
+        "merged_into",
     ),
     "transcripts": (
         "guid",
@@ -286,6 +287,10 @@ def _may_write_for(column: str) -> str:
     return f"({column} IN {_MINE} OR ({_LEAD} AND ({column} IS NULL OR {column} NOT IN {_OTHERS})))"
 
 
+#: Columns added by a later version (version 1 neither creates nor grants them).
+_LATER = {"merged_into"}
+
+
 def _v1_per_table() -> str:
     """Triggers, the seq index, and row-level security for every table of version 1."""
     parts: list[str] = []
@@ -358,14 +363,21 @@ GRANT INSERT (pushed, pulled) ON {SCHEMA}.sync_log TO {groups};
     # Column grants: nobody names ``seq`` (the default and the update trigger set it)
     # or ``owner`` (always the current role), so neither can be forged.
     for table in SHARED_TABLES:
-        cols = ", ".join((*COLUMNS[table], "deleted"))
+        cols = ", ".join((*(c for c in COLUMNS[table] if c not in _LATER), "deleted"))
         who = groups if table in CODER_TABLES else LEAD_GROUP
         parts.append(f"GRANT INSERT ({cols}), UPDATE ({cols}) ON {SCHEMA}.{table} TO {who};\n")
     return "".join(parts)
 
 
+#: Version 2: which code an archived code was merged into, so a coder's copy recodes
+#: their codings on it as the lead's merge says (``NULL``: archived, not merged).
+_V2 = f"""
+ALTER TABLE {SCHEMA}.codes ADD COLUMN merged_into text COLLATE "C";
+GRANT INSERT (merged_into), UPDATE (merged_into) ON {SCHEMA}.codes TO {LEAD_GROUP};
+"""
+
 #: ``(version, SQL)`` in order; a new version is appended, never edited in place.
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table())]
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table()), (2, _V2)]
 #: The newest hub schema this codebench knows.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
