@@ -61,6 +61,121 @@ def transcript_records(db: sqlite_utils.Database) -> list[Record]:
     return [(*r[1:], segments.get(r[0], []), attributes.get(r[0], {})) for r in rows]
 
 
+def round_records(db: sqlite_utils.Database) -> list[Record]:
+    """Reliability rounds, each with its sample (as a dict) and its coders' GUIDs."""
+    guids = dict(db.execute("SELECT id, guid FROM coders").fetchall())
+    samples = {
+        r[0]: {
+            "name": r[1],
+            "seed": r[2],
+            "fraction": r[3],
+            "stratify": r[4],
+            "draw": r[5],
+            "drawn_by": guids.get(r[6]),
+            "drawn_at": r[7],
+        }
+        for r in db.execute(
+            "SELECT id, name, seed, fraction, stratify, draw, drawn_by, drawn_at FROM samples"
+        )
+    }
+    out: list[Record] = []
+    for (
+        rid,
+        number,
+        name,
+        sample_id,
+        version,
+        opened_by,
+        opened_at,
+        closed_by,
+        closed_at,
+    ) in db.execute(
+        "SELECT id, number, name, sample_id, codebook_version, opened_by, opened_at,"
+        " closed_by, closed_at FROM rounds ORDER BY number"
+    ).fetchall():
+        coders = sorted(
+            guids[r[0]]
+            for r in db.execute("SELECT coder_id FROM round_coders WHERE round_id = ?", [rid])
+        )
+        out.append(
+            (
+                number,
+                name,
+                samples[sample_id],
+                coders,
+                version,
+                guids.get(opened_by),
+                opened_at,
+                guids.get(closed_by),
+                closed_at,
+            )
+        )
+    return out
+
+
+def apply_round(db: sqlite_utils.Database, record: Record) -> None:
+    """Insert or update a round pulled from the hub, with its sample and coders (by GUID)."""
+    number, name, sample, coder_guids, version, opened_by, opened_at, closed_by, closed_at = record
+    sample = sample if isinstance(sample, dict) else json.loads(sample)
+    coders = id_map(db, "coders")
+    found = db.execute("SELECT id FROM samples WHERE name = ?", [sample["name"]]).fetchone()
+    values = [
+        sample["seed"],
+        sample["fraction"],
+        sample["stratify"],
+        sample["draw"],
+        coders.get(sample.get("drawn_by") or ""),
+        sample["drawn_at"],
+    ]
+    if found:
+        sample_id = int(found[0])
+        db.execute(
+            "UPDATE samples SET seed = ?, fraction = ?, stratify = ?, draw = ?, drawn_by = ?,"
+            " drawn_at = ? WHERE id = ?",
+            [*values, sample_id],
+        )
+    else:
+        sample_id = int(
+            db.execute(
+                "INSERT INTO samples (seed, fraction, stratify, draw, drawn_by, drawn_at, name)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [*values, sample["name"]],
+            ).lastrowid
+            or 0
+        )
+    row = [
+        name,
+        sample_id,
+        version,
+        coders.get(opened_by or ""),
+        opened_at,
+        coders.get(closed_by or ""),
+        closed_at,
+    ]
+    found = db.execute("SELECT id FROM rounds WHERE number = ?", [number]).fetchone()
+    if found:
+        round_id = int(found[0])
+        db.execute(
+            "UPDATE rounds SET name = ?, sample_id = ?, codebook_version = ?, opened_by = ?,"
+            " opened_at = ?, closed_by = ?, closed_at = ? WHERE id = ?",
+            [*row, round_id],
+        )
+    else:
+        round_id = int(
+            db.execute(
+                "INSERT INTO rounds (name, sample_id, codebook_version, opened_by, opened_at,"
+                " closed_by, closed_at, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [*row, number],
+            ).lastrowid
+            or 0
+        )
+    db.execute("DELETE FROM round_coders WHERE round_id = ?", [round_id])
+    db.conn.executemany(
+        "INSERT INTO round_coders (round_id, coder_id) VALUES (?, ?)",
+        [(round_id, coders[g]) for g in coder_guids if g in coders],
+    )
+
+
 def assignment_records(db: sqlite_utils.Database) -> list[Record]:
     rows = db.execute(
         """SELECT c.guid, t.guid, a.first_segment, a.last_segment, b.guid, a.assigned_at

@@ -50,14 +50,17 @@ LAST_SYNC = "team.last_sync"
 
 #: Tables a coder pushes, and the lead's in the order they are pushed.
 CODER_KINDS = ("codings", "memos", "statuses")
-LEAD_KINDS = ("coders", "codes", "transcripts", "assignments", *CODER_KINDS)
-PULL_ORDER = ("coders", "codes", "transcripts", "assignments", "releases", *CODER_KINDS)
+LEAD_KINDS = ("coders", "codes", "transcripts", "assignments", "rounds", *CODER_KINDS)
+PULL_ORDER = ("coders", "codes", "transcripts", "assignments", "rounds", "releases", *CODER_KINDS)
+#: What the lead owns, so never pulls over its own copy.
+LEAD_OWNS = {"coders", "codes", "transcripts", "assignments", "rounds"}
 #: Names for what moved, as :func:`describe` prints them.
 NOUNS = {
     "coders": "coders",
     "codes": "codes",
     "transcripts": "transcripts",
     "assignments": "assignments",
+    "rounds": "rounds",
     "releases": "releases",
     "codings": "codings",
     "memos": "memos",
@@ -158,6 +161,7 @@ def records_of(project: Project, table: str, role: str, owned: list[str]) -> lis
         "codes": lambda: sync_sql.code_records(db),
         "transcripts": lambda: sync_sql.transcript_records(db),
         "assignments": lambda: sync_sql.assignment_records(db),
+        "rounds": lambda: sync_sql.round_records(db),
         "codings": lambda: sync_sql.coding_records(db, owned),
         "memos": lambda: sync_sql.memo_records(db, owned, authorless=role == "lead"),
         "statuses": lambda: sync_sql.status_records(db, owned),
@@ -350,11 +354,7 @@ def pull(
                 horizon = hub_sql.sequence_now(conn)
             finally:
                 hub_sql.release_changes(conn)
-            skip = (
-                set()
-                if cloning or not is_lead
-                else {"coders", "codes", "transcripts", "assignments"}
-            )
+            skip = set() if cloning or not is_lead else LEAD_OWNS
             not_of = [] if cloning else owned
             rows = {
                 table: []
@@ -475,6 +475,11 @@ def _apply(
                 db, c, t, r[3], r[4], coders.get(r[5]) if r[5] else None, r[6], deleted=deleted
             )
             count("assignments")
+    if "rounds" not in skip:
+        for _seq, deleted, r in rows["rounds"]:
+            if not deleted:
+                sync_sql.apply_round(db, r)
+                count("rounds")
     counts["releases"] = sum(1 for r in rows["releases"] if not r[1])
     for _seq, deleted, r in rows["codings"]:
         if r[0] in mine and not cloning:
