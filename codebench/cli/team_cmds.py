@@ -229,25 +229,32 @@ def status_cmd(ctx: Context, project: Path | None, fmt: str) -> None:
 @team_group.command(name="release")
 @click.argument("project", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("transcripts", nargs=-1)
-@click.option("--round", "round_label", default="", help="A label for this release (e.g. 1).")
+@click.option(
+    "--round",
+    "round_ref",
+    default=None,
+    help="Release exactly this reliability round's sample (its number or name).",
+)
 @pass_ctx
 @handle_errors
 def release_cmd(
-    ctx: Context, project: Path, transcripts: tuple[str, ...], round_label: str
+    ctx: Context, project: Path, transcripts: tuple[str, ...], round_ref: str | None
 ) -> None:
-    """Open TRANSCRIPTS' codings to every coder for review (all transcripts if none are named).
+    """Open codings to every coder for review and adjudication.
 
-    Until then the hub shows each coder only their own work. Releases are per
-    set of transcripts; --round labels the set.
+    With --round N: exactly round N's sample (see codebench round start).
+    Otherwise TRANSCRIPTS (all transcripts if none are named). Until then the
+    hub shows each coder only their own work.
 
     \b
     Example:
-      codebench team release study.db 01-riverside-ceo 02-riverside-nurse --round 1
+      codebench team release study.db --round 1
+      codebench team release study.db 01-riverside-ceo 02-riverside-nurse
     """
     from codebench.team.lead import release
 
     with ctx.open_at(project, write=False) as opened:
-        names = release(opened, list(transcripts), round_label=round_label)
+        names = release(opened, list(transcripts), round_ref=round_ref)
     say(f"released {len(names)} transcript(s) for review: {', '.join(names)}")
 
 

@@ -444,6 +444,7 @@ def fold_code(project: Project, src: Code, dst: Code) -> tuple[int, int]:
         code_sql.update_code(project.db, child.id, {"parent_id": dst.id})
     code_sql.set_positions(project.db, kept + [c.id for c in children])
     code_sql.set_archived(project.db, [src.id], True)
+    code_sql.set_merged_into(project.db, src.id, dst.id)
     return moved, dropped
 
 
@@ -457,6 +458,7 @@ def unfold_code(project: Project, payload: dict[str, Any]) -> None:
     src = _by_guid(project, payload["source"])
     dst = _by_guid(project, payload["target"])
     code_sql.set_archived(project.db, [src.id], bool(payload["before"]["archived"]))
+    code_sql.set_merged_into(project.db, src.id, None)
     children = [_by_guid(project, guid) for guid in payload["children"]]
     for child in children:
         code_sql.update_code(project.db, child.id, {"parent_id": src.id})

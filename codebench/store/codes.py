@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -183,10 +184,18 @@ def set_positions(db: sqlite_utils.Database, code_ids: list[int]) -> None:
 
 
 def set_archived(db: sqlite_utils.Database, code_ids: list[int], archived: bool) -> None:
-    db.conn.executemany(
-        "UPDATE codes SET archived = ? WHERE id = ?", [(int(archived), cid) for cid in code_ids]
-    )
+    """Archive or restore codes; a restored code is no longer merged into anything."""
+    if archived:
+        sql = "UPDATE codes SET archived = 1 WHERE id = ?"
+    else:
+        sql = "UPDATE codes SET archived = 0, merged_into_id = NULL WHERE id = ?"
+    db.conn.executemany(sql, [(cid,) for cid in code_ids])
     versions.note_change(db)
+
+
+def set_merged_into(db: sqlite_utils.Database, code_id: int, target_id: int | None) -> None:
+    """Note that ``code_id`` was merged into ``target_id`` (a team copy recodes by it)."""
+    db.execute("UPDATE codes SET merged_into_id = ? WHERE id = ?", [target_id, code_id])
 
 
 def codings_of_code(db: sqlite_utils.Database, code_id: int) -> list[dict[str, Any]]:
@@ -217,30 +226,48 @@ def count_merge(db: sqlite_utils.Database, from_code: int, to_code: int) -> tupl
     return int(row[0]), int(row[1])
 
 
-def merge_codings(db: sqlite_utils.Database, from_code: int, to_code: int) -> tuple[int, int]:
+def merge_codings(
+    db: sqlite_utils.Database,
+    from_code: int,
+    to_code: int,
+    *,
+    coder_ids: Sequence[int] | None = None,
+) -> tuple[int, int]:
     """Recode every coding of ``from_code`` as ``to_code``; returns ``(moved, duplicates_dropped)``.
 
     A coding that ``to_code`` already has (same coder, transcript and span) is
     dropped; memos attached to it are re-attached to the surviving coding
     first, so no memo is lost. Memos on the code itself follow it to ``to_code``.
+    ``coder_ids``: only these coders' codings (a lead's merge reaching a
+    coder's team copy recodes the coder's own work; the code's memos stay).
     """
+    only, extra = "", []
+    if coder_ids is not None:
+        only = f" AND c.coder_id IN ({', '.join('?' for _ in coder_ids) or 'NULL'})"
+        extra = list(coder_ids)
     db.execute(
         "UPDATE memos SET coding_id = (SELECT o.id FROM codings AS c JOIN codings AS o"
         " ON o.code_id = ? AND o.coder_id = c.coder_id AND o.transcript_id = c.transcript_id"
         " AND o.start_char = c.start_char AND o.end_char = c.end_char WHERE c.id = memos.coding_id)"
-        " WHERE coding_id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ? AND "
+        " WHERE coding_id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ?"
+        + only
+        + " AND "
         + _DUPLICATE
         + ")",
-        [to_code, from_code, to_code],
+        [to_code, from_code, *extra, to_code],
     )
     dropped = db.execute(
-        f"DELETE FROM codings WHERE id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ? AND {_DUPLICATE})",
-        [from_code, to_code],
+        "DELETE FROM codings WHERE id IN (SELECT c.id FROM codings AS c WHERE c.code_id = ?"
+        f"{only} AND {_DUPLICATE})",
+        [from_code, *extra, to_code],
     ).rowcount
     moved = db.execute(
-        "UPDATE codings SET code_id = ? WHERE code_id = ?", [to_code, from_code]
+        "UPDATE codings SET code_id = ? WHERE id IN"
+        f" (SELECT c.id FROM codings AS c WHERE c.code_id = ?{only})",
+        [to_code, from_code, *extra],
     ).rowcount
-    db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [to_code, from_code])
+    if coder_ids is None:
+        db.execute("UPDATE memos SET code_id = ? WHERE code_id = ?", [to_code, from_code])
     return int(moved), int(dropped)
 
 

@@ -595,3 +595,18 @@ def _backup(db: sqlite_utils.Database, path: Path, version: int) -> Path:
     finally:
         dest.close()
     return target
+
+
+@migrations(name="0018_code_merged_into")
+def _code_merged_into(db: sqlite_utils.Database) -> None:
+    """Which code an archived code was merged into (``NULL``: not merged, or merged and undone).
+
+    A team copy needs to know a merge from a plain archive: a coder's
+    codings on a merged code are recoded to the target when the lead's merge
+    reaches their copy, while codings on an archived code are kept.
+    """
+    db.executescript(
+        """
+        ALTER TABLE codes ADD COLUMN merged_into_id INTEGER REFERENCES codes(id);
+        """
+    )

@@ -33,10 +33,11 @@ def coder_records(db: sqlite_utils.Database) -> list[Record]:
 def code_records(db: sqlite_utils.Database) -> list[Record]:
     rows = db.execute(
         """SELECT c.guid, p.guid, c.position, c.number, c.name, c.description, c.inclusion,
-                  c.exclusion, c.example, c.colour, c.shortcut, c.archived
-           FROM codes c LEFT JOIN codes p ON p.id = c.parent_id ORDER BY c.id"""
+                  c.exclusion, c.example, c.colour, c.shortcut, c.archived, m.guid
+           FROM codes c LEFT JOIN codes p ON p.id = c.parent_id
+           LEFT JOIN codes m ON m.id = c.merged_into_id ORDER BY c.id"""
     ).fetchall()
-    return [(*r[:11], bool(r[11])) for r in rows]
+    return [(*r[:11], bool(r[11]), r[12]) for r in rows]
 
 
 def transcript_records(db: sqlite_utils.Database) -> list[Record]:
@@ -58,6 +59,121 @@ def transcript_records(db: sqlite_utils.Database) -> list[Record]:
         " imported_at FROM transcripts ORDER BY id"
     ).fetchall()
     return [(*r[1:], segments.get(r[0], []), attributes.get(r[0], {})) for r in rows]
+
+
+def round_records(db: sqlite_utils.Database) -> list[Record]:
+    """Reliability rounds, each with its sample (as a dict) and its coders' GUIDs."""
+    guids = dict(db.execute("SELECT id, guid FROM coders").fetchall())
+    samples = {
+        r[0]: {
+            "name": r[1],
+            "seed": r[2],
+            "fraction": r[3],
+            "stratify": r[4],
+            "draw": r[5],
+            "drawn_by": guids.get(r[6]),
+            "drawn_at": r[7],
+        }
+        for r in db.execute(
+            "SELECT id, name, seed, fraction, stratify, draw, drawn_by, drawn_at FROM samples"
+        )
+    }
+    out: list[Record] = []
+    for (
+        rid,
+        number,
+        name,
+        sample_id,
+        version,
+        opened_by,
+        opened_at,
+        closed_by,
+        closed_at,
+    ) in db.execute(
+        "SELECT id, number, name, sample_id, codebook_version, opened_by, opened_at,"
+        " closed_by, closed_at FROM rounds ORDER BY number"
+    ).fetchall():
+        coders = sorted(
+            guids[r[0]]
+            for r in db.execute("SELECT coder_id FROM round_coders WHERE round_id = ?", [rid])
+        )
+        out.append(
+            (
+                number,
+                name,
+                samples[sample_id],
+                coders,
+                version,
+                guids.get(opened_by),
+                opened_at,
+                guids.get(closed_by),
+                closed_at,
+            )
+        )
+    return out
+
+
+def apply_round(db: sqlite_utils.Database, record: Record) -> None:
+    """Insert or update a round pulled from the hub, with its sample and coders (by GUID)."""
+    number, name, sample, coder_guids, version, opened_by, opened_at, closed_by, closed_at = record
+    sample = sample if isinstance(sample, dict) else json.loads(sample)
+    coders = id_map(db, "coders")
+    found = db.execute("SELECT id FROM samples WHERE name = ?", [sample["name"]]).fetchone()
+    values = [
+        sample["seed"],
+        sample["fraction"],
+        sample["stratify"],
+        sample["draw"],
+        coders.get(sample.get("drawn_by") or ""),
+        sample["drawn_at"],
+    ]
+    if found:
+        sample_id = int(found[0])
+        db.execute(
+            "UPDATE samples SET seed = ?, fraction = ?, stratify = ?, draw = ?, drawn_by = ?,"
+            " drawn_at = ? WHERE id = ?",
+            [*values, sample_id],
+        )
+    else:
+        sample_id = int(
+            db.execute(
+                "INSERT INTO samples (seed, fraction, stratify, draw, drawn_by, drawn_at, name)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [*values, sample["name"]],
+            ).lastrowid
+            or 0
+        )
+    row = [
+        name,
+        sample_id,
+        version,
+        coders.get(opened_by or ""),
+        opened_at,
+        coders.get(closed_by or ""),
+        closed_at,
+    ]
+    found = db.execute("SELECT id FROM rounds WHERE number = ?", [number]).fetchone()
+    if found:
+        round_id = int(found[0])
+        db.execute(
+            "UPDATE rounds SET name = ?, sample_id = ?, codebook_version = ?, opened_by = ?,"
+            " opened_at = ?, closed_by = ?, closed_at = ? WHERE id = ?",
+            [*row, round_id],
+        )
+    else:
+        round_id = int(
+            db.execute(
+                "INSERT INTO rounds (name, sample_id, codebook_version, opened_by, opened_at,"
+                " closed_by, closed_at, number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [*row, number],
+            ).lastrowid
+            or 0
+        )
+    db.execute("DELETE FROM round_coders WHERE round_id = ?", [round_id])
+    db.conn.executemany(
+        "INSERT INTO round_coders (round_id, coder_id) VALUES (?, ?)",
+        [(round_id, coders[g]) for g in coder_guids if g in coders],
+    )
 
 
 def assignment_records(db: sqlite_utils.Database) -> list[Record]:
@@ -173,9 +289,8 @@ def apply_coder(db: sqlite_utils.Database, record: Record, at: str) -> None:
 
 
 def apply_code(db: sqlite_utils.Database, record: Record, parent_id: int | None, at: str) -> None:
-    guid, _parent, position, number, name, desc, incl, excl, example, colour, shortcut, archived = (
-        record
-    )
+    guid, _parent, position, number, name, desc, incl, excl, example, colour, shortcut = record[:11]
+    archived = record[11]
     db.execute(
         """INSERT INTO codes (guid, parent_id, position, number, name, description, inclusion,
                               exclusion, example, colour, shortcut, archived, created_at)
@@ -193,6 +308,23 @@ def apply_code(db: sqlite_utils.Database, record: Record, parent_id: int | None,
 
 def archive_code(db: sqlite_utils.Database, guid: str) -> None:
     db.execute("UPDATE codes SET archived = 1 WHERE guid = ?", [guid])
+
+
+def set_merged_into(db: sqlite_utils.Database, guid: str, target_guid: str | None) -> None:
+    """Note the lead's merge of code ``guid`` into ``target_guid`` (``None``: not merged)."""
+    db.execute(
+        "UPDATE codes SET merged_into_id = (SELECT id FROM codes WHERE guid = ?) WHERE guid = ?",
+        [target_guid, guid],
+    )
+
+
+def codings_on_code(db: sqlite_utils.Database, code_id: int, coder_ids: Sequence[int]) -> int:
+    """How many codings of these coders are on ``code_id``."""
+    row = db.execute(
+        f"SELECT count(*) FROM codings WHERE code_id = ? AND coder_id IN ({_marks(coder_ids)})",
+        [code_id, *coder_ids],
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def apply_transcript(db: sqlite_utils.Database, record: Record) -> int | None:

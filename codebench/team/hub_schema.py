@@ -65,6 +65,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "colour",
         "shortcut",
         "archived",
+        "merged_into",
     ),
     "transcripts": (
         "guid",
@@ -109,6 +110,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "updated_at",
     ),
     "statuses": ("coder_guid", "transcript_guid", "status", "updated_at"),
+    # Version 2: the lead's reliability rounds, each with its sample (as JSON: name, seed,
+    # fraction, stratify, draw, drawn_by GUID, drawn_at) and coders (GUIDs).
+    "rounds": (
+        "round_number",
+        "name",
+        "sample",
+        "coder_guids",
+        "codebook_version",
+        "opened_by",
+        "opened_at",
+        "closed_by",
+        "closed_at",
+    ),
 }
 #: How many leading columns of :data:`COLUMNS` make the primary key.
 KEY_LENGTH = {
@@ -120,6 +134,7 @@ KEY_LENGTH = {
     "codings": 5,
     "memos": 1,
     "statuses": 2,
+    "rounds": 1,
 }
 
 _V1 = f"""
@@ -286,6 +301,10 @@ def _may_write_for(column: str) -> str:
     return f"({column} IN {_MINE} OR ({_LEAD} AND ({column} IS NULL OR {column} NOT IN {_OTHERS})))"
 
 
+#: Columns added by a later version (version 1 neither creates nor grants them).
+_LATER = {"merged_into"}
+
+
 def _v1_per_table() -> str:
     """Triggers, the seq index, and row-level security for every table of version 1."""
     parts: list[str] = []
@@ -358,14 +377,48 @@ GRANT INSERT (pushed, pulled) ON {SCHEMA}.sync_log TO {groups};
     # Column grants: nobody names ``seq`` (the default and the update trigger set it)
     # or ``owner`` (always the current role), so neither can be forged.
     for table in SHARED_TABLES:
-        cols = ", ".join((*COLUMNS[table], "deleted"))
+        cols = ", ".join((*(c for c in COLUMNS[table] if c not in _LATER), "deleted"))
         who = groups if table in CODER_TABLES else LEAD_GROUP
         parts.append(f"GRANT INSERT ({cols}), UPDATE ({cols}) ON {SCHEMA}.{table} TO {who};\n")
     return "".join(parts)
 
 
+#: Version 2: which code an archived code was merged into, so a coder's copy recodes
+#: their codings on it as the lead's merge says (``NULL``: archived, not merged).
+#: Also the lead's reliability rounds, which every member reads (a round names its
+#: sample and coders; the codings stay blind until the lead releases the round).
+_V2 = f"""
+ALTER TABLE {SCHEMA}.codes ADD COLUMN merged_into text COLLATE "C";
+GRANT INSERT (merged_into), UPDATE (merged_into) ON {SCHEMA}.codes TO {LEAD_GROUP};
+CREATE TABLE {SCHEMA}.rounds (
+    round_number integer PRIMARY KEY CHECK (round_number >= 1),
+    name text NOT NULL,
+    sample jsonb NOT NULL,
+    coder_guids jsonb NOT NULL DEFAULT '[]',
+    codebook_version integer NOT NULL,
+    opened_by text COLLATE "C",
+    opened_at text NOT NULL,
+    closed_by text COLLATE "C",
+    closed_at text,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
+    deleted boolean NOT NULL DEFAULT false
+);
+CREATE INDEX rounds_seq ON {SCHEMA}.rounds (seq);
+CREATE TRIGGER rounds_lock BEFORE INSERT OR UPDATE ON {SCHEMA}.rounds
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.lock_changes();
+CREATE TRIGGER rounds_stamp BEFORE UPDATE ON {SCHEMA}.rounds
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.stamp();
+ALTER TABLE {SCHEMA}.rounds ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {SCHEMA}.rounds FORCE ROW LEVEL SECURITY;
+CREATE POLICY rounds_read ON {SCHEMA}.rounds FOR SELECT USING (true);
+CREATE POLICY rounds_lead ON {SCHEMA}.rounds FOR ALL USING ({_LEAD}) WITH CHECK ({_LEAD});
+GRANT SELECT ON {SCHEMA}.rounds TO {LEAD_GROUP}, {CODER_GROUP};
+GRANT INSERT ({", ".join(COLUMNS["rounds"])}, deleted), UPDATE ({", ".join(COLUMNS["rounds"])}, deleted)
+    ON {SCHEMA}.rounds TO {LEAD_GROUP};
+"""
+
 #: ``(version, SQL)`` in order; a new version is appended, never edited in place.
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table())]
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table()), (2, _V2)]
 #: The newest hub schema this codebench knows.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

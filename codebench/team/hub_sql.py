@@ -30,6 +30,10 @@ _TYPES = {
     "archived": "boolean",
     "segments": "jsonb",
     "attributes": "jsonb",
+    "round_number": "integer",
+    "codebook_version": "integer",
+    "sample": "jsonb",
+    "coder_guids": "jsonb",
 }
 #: Columns a re-push does not overwrite (when the row was first made).
 _KEEP = {"created_at", "imported_at", "assigned_at"}

@@ -42,23 +42,38 @@ def progress(project: Project, *, passfile: Path | None = None) -> list[Progress
 
 def release(
     project: Project,
-    transcripts: Sequence[str],
+    transcripts: Sequence[str] = (),
     *,
-    round_label: str = "",
+    round_ref: str | None = None,
     passfile: Path | None = None,
 ) -> list[str]:
-    """Open these transcripts' codings, memos and statuses to every coder, for review.
+    """Open codings, memos and statuses to every coder, for review and adjudication.
 
-    Per transcript set: local rounds are not part of this project yet, so a
-    round is the set of transcripts named (``round_label`` is kept with each).
+    With ``round_ref``, exactly that local reliability round's sample is
+    released (named transcripts must be in it; the round's number is kept
+    with each release); without it, the transcripts named (all if none).
     Returns the names released.
     """
+    from codebench.design.rounds import get_round, round_transcripts
+
     if setting_of(project, ROLE) != "lead":
         raise CodebenchError(f"{project.path}: only the lead's copy releases transcripts")
-    chosen = [project.transcript(name) for name in transcripts] or project.transcripts()
+    label = ""
+    if round_ref is not None:
+        round_ = get_round(project, round_ref)
+        chosen = round_transcripts(project, round_)
+        outside = [n for n in transcripts if n not in {t.name for t in chosen}]
+        if outside:
+            raise CodebenchError(
+                f"{round_.label}: {', '.join(outside)} not in its sample {round_.sample.name} "
+                f"({', '.join(round_.transcript_names)})"
+            )
+        label = str(round_.number)
+    else:
+        chosen = [project.transcript(name) for name in transcripts] or project.transcripts()
     url = team_url(project)
     with connect(url, passfile=passfile) as conn, translated(redact(url)):
         check_version(conn, redact(url))
         with conn.transaction():
-            hub_sql.upsert(conn, "releases", [(t.guid, round_label) for t in chosen])
+            hub_sql.upsert(conn, "releases", [(t.guid, label) for t in chosen])
     return [t.name for t in chosen]

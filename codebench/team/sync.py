@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.errors import CodebenchError
 from codebench.ids import now
+from codebench.store import codes as code_sql
 from codebench.store import settings as settings_sql
 from codebench.store import sync_sql
 from codebench.store.transcripts import delete_transcript, segment_id_at
@@ -49,14 +50,17 @@ LAST_SYNC = "team.last_sync"
 
 #: Tables a coder pushes, and the lead's in the order they are pushed.
 CODER_KINDS = ("codings", "memos", "statuses")
-LEAD_KINDS = ("coders", "codes", "transcripts", "assignments", *CODER_KINDS)
-PULL_ORDER = ("coders", "codes", "transcripts", "assignments", "releases", *CODER_KINDS)
+LEAD_KINDS = ("coders", "codes", "transcripts", "assignments", "rounds", *CODER_KINDS)
+PULL_ORDER = ("coders", "codes", "transcripts", "assignments", "rounds", "releases", *CODER_KINDS)
+#: What the lead owns, so never pulls over its own copy.
+LEAD_OWNS = {"coders", "codes", "transcripts", "assignments", "rounds"}
 #: Names for what moved, as :func:`describe` prints them.
 NOUNS = {
     "coders": "coders",
     "codes": "codes",
     "transcripts": "transcripts",
     "assignments": "assignments",
+    "rounds": "rounds",
     "releases": "releases",
     "codings": "codings",
     "memos": "memos",
@@ -157,6 +161,7 @@ def records_of(project: Project, table: str, role: str, owned: list[str]) -> lis
         "codes": lambda: sync_sql.code_records(db),
         "transcripts": lambda: sync_sql.transcript_records(db),
         "assignments": lambda: sync_sql.assignment_records(db),
+        "rounds": lambda: sync_sql.round_records(db),
         "codings": lambda: sync_sql.coding_records(db, owned),
         "memos": lambda: sync_sql.memo_records(db, owned, authorless=role == "lead"),
         "statuses": lambda: sync_sql.status_records(db, owned),
@@ -249,7 +254,11 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
     changes = outbox(project)
     result = SyncResult()
     _push(project, conn, changes, result, is_lead)
-    pull(project, conn, result, owned, is_lead, cloning=False)
+    recoded = pull(project, conn, result, owned, is_lead, cloning=False)
+    if recoded:
+        # The lead's merge recoded this copy's codings: send them now, so the hub agrees
+        # at the end of this same sync.
+        _push(project, conn, outbox(project), result, is_lead)
     return result
 
 
@@ -281,8 +290,10 @@ def _push(
         if not is_lead:
             _hold_back(conn, changes, result)
         for table, change in changes.items():
-            result.pushed[table] = hub_sql.upsert(conn, table, change.upserts)
-            result.removed[table] = hub_sql.tombstone(conn, table, change.removals)
+            pushed = hub_sql.upsert(conn, table, change.upserts)
+            removed = hub_sql.tombstone(conn, table, change.removals)
+            result.pushed[table] = result.pushed.get(table, 0) + pushed
+            result.removed[table] = result.removed.get(table, 0) + removed
         hub_sql.log_sync(conn, total, 0)
     with project.transaction():
         for table, change in changes.items():
@@ -326,7 +337,8 @@ def pull(
     is_lead: bool,
     *,
     cloning: bool,
-) -> None:
+) -> int:
+    """Pull what the role may see; returns how many of this copy's codings a merge recoded."""
     psycopg = load_psycopg()
     last = int(project.setting(LAST_SEQ) or 0)
     # Hold the change lock (no writer mid-transaction) while the snapshot is taken and the
@@ -342,11 +354,7 @@ def pull(
                 horizon = hub_sql.sequence_now(conn)
             finally:
                 hub_sql.release_changes(conn)
-            skip = (
-                set()
-                if cloning or not is_lead
-                else {"coders", "codes", "transcripts", "assignments"}
-            )
+            skip = set() if cloning or not is_lead else LEAD_OWNS
             not_of = [] if cloning else owned
             rows = {
                 table: []
@@ -367,10 +375,59 @@ def pull(
     mine = set(owned)
     with project.transaction():
         applied = _apply(project, rows, skip, mine, cloning=cloning)
+        recoded = 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
         settings_sql.set_meta(project.db, LAST_SEQ, str(newest))
         settings_sql.set_meta(project.db, LAST_SYNC, now())
     result.pulled = applied
     result.last_seq = newest
+    return recoded
+
+
+def _code_conflicts(
+    project: Project,
+    rows: list[tuple[int, bool, tuple[Any, ...]]],
+    mine: set[str],
+    result: SyncResult,
+) -> int:
+    """The lead archived or merged codes this copy's coders coded on: recode or keep, and say so.
+
+    A merged code's codings become codings of its target (as the lead's own
+    merge did, duplicates dropped); an archived code's codings are kept, and
+    reported. Returns how many codings were recoded (they must be pushed).
+    """
+    db = project.db
+    coders = sync_sql.id_map(db, "coders")
+    ours = [coders[g] for g in mine if g in coders]
+    codes = sync_sql.id_map(db, "codes")
+    recoded = 0
+    for _seq, deleted, record in rows:
+        guid, archived = record[0], bool(record[11])
+        target = record[12] if len(record) > 12 else None
+        if deleted or not archived:
+            continue
+        sync_sql.set_merged_into(db, guid, target if target in codes else None)
+        source = codes.get(guid)
+        if source is None or not ours:
+            continue
+        on_it = sync_sql.codings_on_code(db, source, ours)
+        if not on_it:
+            continue
+        was = project.code_by_id(source).label
+        if target in codes:
+            moved, dropped = code_sql.merge_codings(db, source, codes[target], coder_ids=ours)
+            into = project.code_by_id(codes[target]).label
+            extra = f" ({dropped} already coded so were dropped)" if dropped else ""
+            result.notes.append(
+                f"recoded {moved + dropped} coding{'s' if moved + dropped != 1 else ''} "
+                f"from {was} to {into}: merged by the lead{extra}."
+            )
+            recoded += moved + dropped
+        else:
+            result.notes.append(
+                f"kept {on_it} coding{'s' if on_it != 1 else ''} on {was}: archived by the lead "
+                "(recode or remove them)."
+            )
+    return recoded
 
 
 def _apply(
@@ -418,6 +475,11 @@ def _apply(
                 db, c, t, r[3], r[4], coders.get(r[5]) if r[5] else None, r[6], deleted=deleted
             )
             count("assignments")
+    if "rounds" not in skip:
+        for _seq, deleted, r in rows["rounds"]:
+            if not deleted:
+                sync_sql.apply_round(db, r)
+                count("rounds")
     counts["releases"] = sum(1 for r in rows["releases"] if not r[1])
     for _seq, deleted, r in rows["codings"]:
         if r[0] in mine and not cloning:

@@ -46,7 +46,7 @@ def test_a_coder_reads_only_their_own_codings_until_release(team) -> None:
         assert alice.execute("SELECT count(*) FROM codebench.codings").fetchone() == (2,)
     with team.hub.connect_as("lee") as lee:
         assert lee.execute("SELECT count(*) FROM codebench.codings").fetchone() == (2,)
-    release(team.lead, ["int1"], round_label="1")
+    release(team.lead, ["int1"])
     with team.hub.connect_as("bob") as bob:
         assert bob.execute("SELECT count(*) FROM codebench.codings").fetchone() == (2,)
 
@@ -123,6 +123,12 @@ HOSTILE_STATEMENTS = [
     "INSERT INTO codebench.releases (transcript_guid) VALUES ('anything')",
     "INSERT INTO codebench.members (role_name, coder_name) VALUES ('me', 'boss')",
     "UPDATE codebench.hub_schema SET version = 2",
+    # Hub schema 2: a coder may not merge codes for everyone, nor define or reopen a round.
+    "UPDATE codebench.codes SET merged_into = guid",
+    "INSERT INTO codebench.rounds (round_number, name, sample, codebook_version, opened_at)"
+    " VALUES (9, 'mine', '{}', 1, 'x')",
+    "UPDATE codebench.rounds SET closed_at = NULL",
+    "DELETE FROM codebench.rounds",
     "DROP TABLE codebench.codings",
     "ALTER TABLE codebench.codings DISABLE ROW LEVEL SECURITY",
     "ALTER TABLE codebench.codings ADD COLUMN x int",

@@ -14,6 +14,7 @@ from codebench.project import Project
 from codebench.team import localserver
 from codebench.team.connect import HubError
 from codebench.team.copies import clone, publish
+from codebench.team.hub_schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from codebench.team.sync import SyncOffline, describe, sync, waiting
 
 psycopg = pytest.importorskip("psycopg")
@@ -218,11 +219,33 @@ def test_a_newer_hub_schema_is_refused_naming_both_versions(team) -> None:
         admin.execute("INSERT INTO codebench.hub_schema (version) VALUES (99)")
     with (
         Project.open(team.alice) as alice,
-        pytest.raises(HubError, match=r"version 99, newer than this codebench knows \(version 1\)"),
+        pytest.raises(
+            HubError,
+            match=rf"version 99, newer than this codebench knows \(version {SCHEMA_VERSION}\)",
+        ),
     ):
         sync(alice)
     out = CliRunner().invoke(cli, ["server", "init", team.hub.admin_url])
-    assert out.exit_code == 1 and "version 99" in out.output and "version 1" in out.output
+    assert out.exit_code == 1 and "version 99" in out.output
+    assert f"version {SCHEMA_VERSION}" in out.output
+
+
+def test_server_init_upgrades_a_version_1_hub(hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    with hub.admin() as admin:
+        admin.execute("DROP SCHEMA codebench CASCADE")
+    with psycopg.connect(hub.admin_url, passfile=str(hub.server.passfile)) as conn:
+        monkeypatch.setattr("codebench.team.hub_schema.MIGRATIONS", MIGRATIONS[:1])
+        assert migrate(conn, "hub") == (None, SCHEMA_VERSION)
+        monkeypatch.setattr("codebench.team.hub_schema.MIGRATIONS", MIGRATIONS)
+        assert migrate(conn, "hub") == (1, SCHEMA_VERSION)
+    with hub.admin() as admin:
+        versions = [r[0] for r in admin.execute("SELECT version FROM codebench.hub_schema")]
+        columns = admin.execute(
+            "SELECT count(*) FROM information_schema.columns"
+            " WHERE table_schema = 'codebench' AND table_name = 'codes'"
+            " AND column_name = 'merged_into'"
+        ).fetchone()[0]
+    assert sorted(versions) == list(range(1, SCHEMA_VERSION + 1)) and columns == 1
 
 
 def test_server_init_is_idempotent(team) -> None:
@@ -230,7 +253,7 @@ def test_server_init_is_idempotent(team) -> None:
     before = max_seq(team.hub), hub_codings(team.hub, live=False)
     out = runner.invoke(cli, ["server", "init", team.hub.admin_url])
     assert out.exit_code == 0, out.output
-    assert "already at version 1" in out.output
+    assert f"already at version {SCHEMA_VERSION}" in out.output
     assert (max_seq(team.hub), hub_codings(team.hub, live=False)) == before
 
 

@@ -1,0 +1,77 @@
+"""Conflict rules: the lead's merge or archive of a code reaching a coder who coded on it offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from codebench.codebook.edits import archive_code, merge_codes
+from codebench.project import Project
+from codebench.team.sync import describe, sync
+
+psycopg = pytest.importorskip("psycopg")
+
+
+def _hub_codes_of(hub, coder: str) -> dict[str, int]:
+    """``{code GUID: live codings}`` of ``coder`` on the hub (as the superuser)."""
+    with hub.admin() as admin:
+        rows = admin.execute(
+            "SELECT k.code_guid, count(*) FROM codebench.codings k"
+            " JOIN codebench.coders c ON c.guid = k.coder_guid"
+            " WHERE c.name = %s AND NOT k.deleted GROUP BY k.code_guid",
+            [coder],
+        ).fetchall()
+    return {str(g): int(n) for g, n in rows}
+
+
+def test_a_merge_made_while_a_coder_was_offline_recodes_their_codings_everywhere(team) -> None:
+    source, target = team.lead.code("01"), team.lead.code("02")
+    with Project.open(team.alice) as alice:
+        # Offline: three codings on 01 (one also coded 02 already), not yet synced.
+        alice.add_codings("alice", "01", "int1", [(0, 10), (20, 30), (40, 50)])
+        alice.add_codings("alice", "02", "int1", [(40, 50)])
+    merge_codes(team.lead, "lee", "01", "02")
+    sync(team.lead)
+    with Project.open(team.alice) as alice:
+        result = sync(alice)
+        line = describe(result)
+        assert (
+            f"recoded 3 codings from {source.label} to {target.label}: merged by the lead" in line
+        )
+        assert "(1 already coded so were dropped)" in line
+        spans = sorted((c.start, c.end) for c in alice.codings(coders=["alice"]))
+        assert spans == [(0, 10), (20, 30), (40, 50)]
+        assert {alice.code_by_id(c.code_id).guid for c in alice.codings()} == {target.guid}
+        # The same sync pushed the recoded work: nothing waits, and a second sync is quiet.
+        assert describe(sync(alice)) == "nothing to sync: up to date"
+    assert _hub_codes_of(team.hub, "alice") == {target.guid: 3}
+    sync(team.lead)
+    lead_codes = {team.lead.code_by_id(c.code_id).guid for c in team.lead.codings(coders=["alice"])}
+    assert lead_codes == {target.guid}
+
+
+def test_an_archive_keeps_the_coders_codings_and_says_so(team) -> None:
+    code = team.lead.code("04")
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "04", "int1", [(0, 10), (20, 30)])
+    archive_code(team.lead, "lee", "04")
+    sync(team.lead)
+    with Project.open(team.alice) as alice:
+        line = describe(sync(alice))
+        assert f"kept 2 codings on {code.label}: archived by the lead" in line
+        assert alice.code("04").archived
+        assert len(alice.codings(coders=["alice"])) == 2
+    assert _hub_codes_of(team.hub, "alice") == {code.guid: 2}
+
+
+def test_a_merge_undone_by_the_lead_is_no_merge_on_the_hub(team) -> None:
+    from codebench.coding.history import undo
+
+    merge_codes(team.lead, "lee", "01", "02")
+    undo(team.lead, "lee")
+    sync(team.lead)
+    with team.hub.admin() as admin:
+        row = admin.execute(
+            "SELECT archived, merged_into FROM codebench.codes WHERE guid = %s",
+            [team.lead.code("01").guid],
+        ).fetchone()
+    assert row == (False, None)
