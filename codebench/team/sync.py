@@ -364,6 +364,11 @@ def pull(
         conn.isolation_level = None
         conn.read_only = None
     newest = max([last, horizon, *(r[0] for table_rows in rows.values() for r in table_rows)])
+    if newest == last and not any(rows.values()) and not cloning:
+        # Nothing new on the hub: the copy is left untouched, so a background sync every few
+        # seconds does not make the workbench's screens read the file again.
+        result.last_seq = newest
+        return
     mine = set(owned)
     with project.transaction():
         applied = _apply(project, rows, skip, mine, cloning=cloning)
