@@ -281,7 +281,7 @@ def _push(
         if not is_lead:
             _hold_back(conn, changes, result)
         for table, change in changes.items():
-            result.pushed[table] = hub_sql.upsert(conn, table, change.upserts)
+            result.pushed[table] = hub_sql.upsert(conn, table, change.upserts, sees_all=is_lead)
             result.removed[table] = hub_sql.tombstone(conn, table, change.removals)
         hub_sql.log_sync(conn, total, 0)
     with project.transaction():
