@@ -123,21 +123,38 @@ def hub_guids(conn: psycopg.Connection[Any], table: str) -> set[str]:
     return {r[0] for r in conn.execute(f"SELECT guid FROM {S}.{table} WHERE NOT deleted")}
 
 
-def upsert(conn: psycopg.Connection[Any], table: str, records: Sequence[Sequence[Any]]) -> int:
+def upsert(
+    conn: psycopg.Connection[Any],
+    table: str,
+    records: Sequence[Sequence[Any]],
+    *,
+    sees_all: bool = False,
+) -> int:
     """Merge ``records`` (in :data:`COLUMNS` order) into ``table``; returns rows changed.
 
     A tombstoned row comes back to life; a row equal to its record is not
     touched. The rows go up with ``COPY`` into a temporary table first.
+
+    ``sees_all``: the role reads every row of ``table`` (a lead) and holds the
+    change lock, so an empty table is known to be empty and stays so until
+    commit. Into an empty table (a first publish) the rows go with a plain
+    ``INSERT``: the ``ON CONFLICT`` arbiter check per row was a third of the
+    time of publishing a big project.
     """
     if not records:
         return 0
     columns = COLUMNS[table]
     key = columns[: KEY_LENGTH[table]]
     stage = _stage(conn, table, columns, records)
+    cols = ", ".join(columns)
+    if sees_all and conn.execute(f"SELECT NOT EXISTS (SELECT FROM {S}.{table})").fetchone() == (
+        True,
+    ):
+        cursor = conn.execute(f"INSERT INTO {S}.{table} ({cols}) SELECT {cols} FROM {stage}")
+        return max(cursor.rowcount, 0)
     assign = [c for c in columns[len(key) :] if c not in _KEEP]
     updates = ", ".join([f"{c} = EXCLUDED.{c}" for c in assign] + ["deleted = false"])
     changed = " OR ".join([f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in assign] + ["t.deleted"])
-    cols = ", ".join(columns)
     cursor = conn.execute(
         f"INSERT INTO {S}.{table} AS t ({cols}) SELECT {cols} FROM {stage}"
         f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates} WHERE {changed}"

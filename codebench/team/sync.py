@@ -290,7 +290,7 @@ def _push(
         if not is_lead:
             _hold_back(conn, changes, result)
         for table, change in changes.items():
-            pushed = hub_sql.upsert(conn, table, change.upserts)
+            pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=is_lead)
             removed = hub_sql.tombstone(conn, table, change.removals)
             result.pushed[table] = result.pushed.get(table, 0) + pushed
             result.removed[table] = result.removed.get(table, 0) + removed
@@ -372,6 +372,11 @@ def pull(
         conn.isolation_level = None
         conn.read_only = None
     newest = max([last, horizon, *(r[0] for table_rows in rows.values() for r in table_rows)])
+    if newest == last and not any(rows.values()) and not cloning:
+        # Nothing new on the hub: the copy is left untouched, so a background sync every few
+        # seconds does not make the workbench's screens read the file again.
+        result.last_seq = newest
+        return
     mine = set(owned)
     with project.transaction():
         applied = _apply(project, rows, skip, mine, cloning=cloning)

@@ -9,12 +9,14 @@ first-run prompt), loads the user's keymap and returns a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
+from time import monotonic
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual import events
@@ -35,9 +37,15 @@ if TYPE_CHECKING:
     from codebench.coding.actions import History
     from codebench.models import Coder
     from codebench.project import Project
+    from codebench.team.background import BackgroundSync
     from codebench.tui.crash import Crash
 
 LAST_CODER = "tui.last_coder"
+#: Seconds the quit waits for the last sync of a team copy before it gives up (the work stays
+#: in the copy and goes up with the next sync).
+QUIT_SYNC_WAIT = 6.0
+#: Seconds after a background sync during which a change seen in the file is taken for its work.
+SYNC_CHANGE_WINDOW = 3.0
 
 
 class CodebenchApp(App[None]):
@@ -88,6 +96,10 @@ class CodebenchApp(App[None]):
         self._key_busy = False
         self._key_tasks: set[asyncio.Task[None]] = set()
         self.crash: Crash | None = None
+        self.team_sync: BackgroundSync | None = None
+        """Background syncs with the hub, when the project is a team copy (see :meth:`_start_team_sync`)."""
+        self._team_finished_at = -1e9
+        self._team_error_shown = ""
         self.welcome = (
             welcome if welcome is not None else not os.environ.get("CODEBENCH_NO_WELCOME")
         )
@@ -248,10 +260,93 @@ class CodebenchApp(App[None]):
             return
         self.sub_title = f"{self.project.path.name} · {self.coder.name}"
         self.push_screen(ProjectScreen(self.project, self.coder))
+        self._start_team_sync()
         if self.start_transcript:
             self.open_transcript(self.start_transcript)
         if self.welcome:
             self._welcome_once()
+
+    # ------------------------------------------------------------------ team sync
+    def _start_team_sync(self) -> None:
+        """A team copy syncs now, then every few seconds, in a thread of its own connection.
+
+        The keystroke path never touches the network or waits for the sync:
+        what a pull writes reaches the screens through their file watch.
+        """
+        from codebench.team.background import BackgroundSync, is_team_copy, sync_every
+
+        if self.team_sync is not None or not is_team_copy(self.project):
+            return
+        self.team_sync = BackgroundSync(self.project.path)
+        every = sync_every()
+        if every > 0:
+            self.set_interval(every, self._team_tick, name="team-sync")
+        self._team_tick()
+
+    def _team_tick(self) -> None:
+        sync = self.team_sync
+        if sync is None or sync.state.syncing or sync.closed:
+            return
+        sync.begin()
+        self.run_worker(
+            self._team_run, thread=True, group="team-sync", exit_on_error=False, name="team-sync"
+        )
+
+    def _team_run(self) -> None:
+        assert self.team_sync is not None
+        self.team_sync.run()
+        with contextlib.suppress(RuntimeError):  # the app ended meanwhile
+            self.call_from_thread(self._team_done)
+
+    def _team_done(self) -> None:
+        """On the UI thread: note when the sync ended; an error is notified once, not every tick."""
+        self._team_finished_at = monotonic()
+        state = self.team_sync.state if self.team_sync else None
+        error = state.error if state else ""
+        if error and error != self._team_error_shown:
+            self.notify(error, title="Sync", severity="error", timeout=8)
+        self._team_error_shown = error
+
+    def team_line(self) -> str:
+        """The status bar's word on the hub ("synced 12 s ago", "offline — 3 changes waiting");
+        empty for a project that is not a team copy."""
+        from codebench.team.background import status_line
+
+        return status_line(self.team_sync.state) if self.team_sync is not None else ""
+
+    def team_change_note(self) -> str | None:
+        """What to say when a screen finds the file changed: ``None`` if no sync just ended
+        (another window or program did it), else what the sync pulled ("" when it only noted
+        a push, which changes nothing the coder sees)."""
+        if self.team_sync is None or monotonic() - self._team_finished_at > SYNC_CHANGE_WINDOW:
+            return None
+        return self.team_sync.state.pulled
+
+    async def action_quit(self) -> None:
+        """Quit; a team copy first syncs once more, waiting at most :data:`QUIT_SYNC_WAIT` s."""
+        sync = self.team_sync
+        if sync is not None and not sync.closed:
+            await self._last_sync(sync)
+        self.exit()
+
+    async def _last_sync(self, sync: BackgroundSync) -> None:
+        """The sync on quit, in a daemon thread: a server that does not answer cannot hold
+        the quit (or the process's exit) longer than the wait."""
+        import threading
+
+        sync.begin()
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_team_line", None)
+            if refresh is not None:
+                refresh()
+        thread = threading.Thread(
+            target=sync.run, kwargs={"wait": True}, daemon=True, name="codebench-last-sync"
+        )
+        thread.start()
+        deadline = monotonic() + QUIT_SYNC_WAIT
+        while thread.is_alive() and monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        sync.close(timeout=0.5)
 
     def _welcome_once(self) -> None:
         """The first-run overlay, once per coder and project (a read-only file: every time)."""

@@ -148,6 +148,8 @@ class CodingScreen(Screen[None]):
         self._wrote = False
         self._last_activity = monotonic()
         self._active_since_tidy = False
+        #: The team sync's line as the status bar last showed it.
+        self._team_shown = ""
         #: The last error a sync met (shown once, not at every tick).
         self._sync_error = ""
         #: What ``n``/``N`` repeat: ("search", text) or ("code", code id).
@@ -250,6 +252,7 @@ class CodingScreen(Screen[None]):
         pauses, checkpoint the WAL after writes and now and then tidy the heap."""
         if self.is_current:
             self.sync()
+            self.refresh_team_line()
         if self._last_message and self._message_is_stale() and self.is_current:
             self._last_message = ""
             self._draw_status()
@@ -284,7 +287,12 @@ class CodingScreen(Screen[None]):
             self.codebook_tree.rebuild()
             self.view.refresh_all()
             self._show_detail()
-            self.last_message = "updated: the project changed in another window or program"
+            note = self._team_note()
+            self.last_message = (
+                note
+                if note is not None
+                else "updated: the project changed in another window or program"
+            )
             self.update_status()
         return changed
 
@@ -304,6 +312,19 @@ class CodingScreen(Screen[None]):
             self.view.refresh_all()
 
     # ------------------------------------------------------------------ status
+    def _team_note(self) -> str | None:
+        note = getattr(self.app, "team_change_note", None)
+        return note() if callable(note) else None
+
+    def _team_line(self) -> str:
+        line = getattr(self.app, "team_line", None)
+        return line() if callable(line) else ""
+
+    def refresh_team_line(self) -> None:
+        """Redraw the status bar when the team sync's line changed (a cheap string compare)."""
+        if self._team_line() != self._team_shown:
+            self._draw_status()
+
     @property
     def last_message(self) -> str:
         """What the last action did, for the status bar (dropped after :data:`MESSAGE_SECONDS`)."""
@@ -324,6 +345,7 @@ class CodingScreen(Screen[None]):
         self._draw_status()
 
     def _draw_status(self) -> None:
+        self._team_shown = self._team_line()
         session = self.session
         view = self.view
         coded, codable = session.progress()
@@ -341,6 +363,7 @@ class CodingScreen(Screen[None]):
             last="" if self._message_is_stale() else self.last_message,
             others=session.others is not None,
             visual=view.visual is not None,
+            team=self._team_shown,
         )
 
     def _done(self, outcome: Outcome, codes: list[Code] | None = None) -> None:

@@ -48,6 +48,8 @@ class ProjectScreen(Screen[None]):
         self.progress: dict[int, tuple[int, int]] = {}
         self.attribute_keys: list[str] = []
         self.assigned: dict[int, str] = {}
+        self._team_shown = ""
+        """The team sync's line as last shown (see :meth:`refresh_team_line`)."""
         """``{transcript id: segments}`` of this coder's assignments; empty: none, show every transcript."""
 
     def compose(self) -> ComposeResult:
@@ -72,9 +74,19 @@ class ProjectScreen(Screen[None]):
         self.set_interval(WATCH_EVERY, self._look, name="project-watch")
 
     def _look(self) -> None:
-        """Another window or the CLI changed the project: read the list again."""
+        """Another window, the CLI or the team sync changed the project: read the list again."""
         if self.is_current and self._watch.changed():
             self.reload()
+        self.refresh_team_line()
+
+    def _team_line(self) -> str:
+        line = getattr(self.app, "team_line", None)
+        return line() if callable(line) else ""
+
+    def refresh_team_line(self) -> None:
+        """Show the team sync's line ("synced 12 s ago") when it changed."""
+        if self._team_line() != self._team_shown and not self.filtering:
+            self._show_prompt()
 
     def on_screen_resume(self) -> None:
         if self.rows:
@@ -173,8 +185,13 @@ class ProjectScreen(Screen[None]):
             )
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
+        self._show_prompt()
+
+    def _show_prompt(self) -> None:
+        """The line above the list: the filter being typed, or the count and the team sync."""
         prompt = self.query_one("#project-filter", Static)
-        shown = table.row_count
+        shown = self.query_one(DataTable).row_count
+        self._team_shown = self._team_line()
         if self.filtering:
             prompt.update(
                 literal(
@@ -188,9 +205,10 @@ class ProjectScreen(Screen[None]):
             )
         else:
             mine = f" assigned to {self.coder.name}" if self.assigned else ""
-            prompt.update(
-                literal(Text(f" {len(self.rows)} transcripts{mine} · type to filter", style="dim"))
-            )
+            line = Text(f" {len(self.rows)} transcripts{mine} · type to filter", style="dim")
+            if self._team_shown:
+                line.append(f" · {self._team_shown}", style="bold")
+            prompt.update(literal(line))
 
     def selected_name(self) -> str | None:
         table = self.query_one(DataTable)
@@ -215,13 +233,13 @@ class ProjectScreen(Screen[None]):
         event.stop()
         self.action_open()
 
-    def action_clear_or_quit(self) -> None:
+    async def action_clear_or_quit(self) -> None:
         if self.filtering:
             self.filter_text = ""
             self.filtering = False
             self._fill()
         else:
-            self.app.exit()
+            await self.app.action_quit()  # a team copy syncs once more first
 
     def action_backspace(self) -> None:
         if self.filter_text:

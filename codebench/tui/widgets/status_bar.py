@@ -14,7 +14,7 @@ NAME_FROM = 120
 
 
 class StatusBar(Static):
-    """Mode flags, coder, transcript, progress, position and the last action.
+    """Mode flags, coder, the team sync, transcript, progress, position and the last action.
 
     One line whose size the stylesheet fixes, so an update repaints this
     line only (``layout=False``) instead of laying the whole screen out
@@ -40,9 +40,23 @@ class StatusBar(Static):
         last: str,
         others: bool,
         visual: bool,
+        team: str = "",
     ) -> None:
+        """``team``: how the team copy's sync stands ("synced 12 s ago"), empty for a solo project."""
         width = self.size.width or self.app.size.width
-        key = (coder, transcript, coded, codable, status, position, last, others, visual, width)
+        key = (
+            coder,
+            transcript,
+            coded,
+            codable,
+            status,
+            position,
+            last,
+            others,
+            visual,
+            team,
+            width,
+        )
         if key == self._shown:
             return
         self._shown = key
@@ -56,6 +70,7 @@ class StatusBar(Static):
             "last": last,
             "others": others,
             "visual": visual,
+            "team": team,
         }
         percent = round(100 * coded / codable) if codable else 0
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -66,6 +81,9 @@ class StatusBar(Static):
         text.append(f" {coder} ", style="bold reverse")
         if width >= NAME_FROM:
             text.append(f" {transcript} ", style="bold")
+        if team:
+            # Right after who is coding: offline or an error must not be cut off at 80 columns.
+            text.append(f"│ {team} ", style="bold" if team.startswith("offline") else "")
         text.append(f"│ {coded}/{codable} coded ({percent}%) │ ")
         if status == "done":
             # Not colour alone: the tick and capitals read without colour too.
