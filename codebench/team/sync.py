@@ -376,7 +376,7 @@ def pull(
         # Nothing new on the hub: the copy is left untouched, so a background sync every few
         # seconds does not make the workbench's screens read the file again.
         result.last_seq = newest
-        return
+        return 0
     mine = set(owned)
     with project.transaction():
         applied = _apply(project, rows, skip, mine, cloning=cloning)
