@@ -71,6 +71,7 @@ def test_search_lists_hits_counts_and_opens_one(tui_project: Project, tui_path: 
         assert all(line.startswith(f"{CEO} ") for line in shown)
         assert [f"{CEO} {h.ordinal}" for h in expected] == [line.split(" | ")[0] for line in shown]
         assert "4 hits in" in status(app)
+        assert status(app).startswith(" text, words ")
         # Every line fits the 80 columns beside a scroll bar: ellipsised, not clipped.
         table = app.screen.query_one("#search-table", DataTable)
         assert sum(c.width for c in table.columns.values()) + 2 * len(table.columns) <= 78
@@ -108,6 +109,7 @@ def test_query_mode_and_a_parse_error(tui_project: Project, tui_path: Path) -> N
         await pilot.pause()
         await run(pilot, app, "=04.2 & & 10")
         assert "expected a code at column 8" in status(app)
+        assert status(app).startswith(" query ")  # the "=" prefix chose the mode
         assert isinstance(app.screen, SearchScreen)
         await run(pilot, app, "=04.2")
         shown = rows(app)

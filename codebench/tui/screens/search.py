@@ -23,6 +23,7 @@ does in the coding screen).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -32,13 +33,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from codebench.analysis.autocode import SPREADS
 from codebench.errors import CodebenchError
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 
 if TYPE_CHECKING:
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
     from codebench.project import Project
     from codebench.reports.tables import Table
 
+#: Keys the footer shows first (it is cut off at the right on a narrow terminal).
+FOOTER_FIRST = ("search.back", "app.help", "search.type", "search.mode", "search.code")
 #: Hits listed at most (the counts cover every hit).
 MAX_SHOWN = 2_000
 
@@ -91,20 +95,6 @@ class SearchScreen(Screen[None]):
             id="search.mode",
         ),
         Binding(
-            "r", "toggle_regex", "Regex", tooltip="Words or a regular expression", id="search.regex"
-        ),
-        Binding(
-            "i", "toggle_case", "Case", tooltip="Fold case or keep it as typed", id="search.case"
-        ),
-        Binding(
-            "e",
-            "toggle_accents",
-            "Accents",
-            show=False,
-            tooltip="Fold accents or keep them",
-            id="search.accents",
-        ),
-        Binding(
             "t",
             "counts",
             "Counts",
@@ -118,23 +108,22 @@ class SearchScreen(Screen[None]):
             tooltip="Code the hits as a reviewed batch",
             id="search.code",
         ),
+        Binding("l", "saved", "Saved queries: list, run one", show=False, id="search.saved"),
+        Binding("r", "toggle_regex", "Words or regular expression", show=False, id="search.regex"),
+        Binding("i", "toggle_case", "Fold case or keep it as typed", show=False, id="search.case"),
         Binding(
-            "p",
-            "spread",
-            "Spread",
+            "e",
+            "toggle_accents",
+            "Fold accents or keep them as typed",
             show=False,
-            tooltip="Code the hit, its segment or its turn",
-            id="search.spread",
+            id="search.accents",
         ),
-        Binding("u", "undo", "Undo", tooltip="Undo your last action", id="search.undo"),
-        Binding("l", "saved", "Saved", tooltip="List saved queries and run one", id="search.saved"),
         Binding(
-            "o",
-            "toggle_others",
-            "Others",
-            show=False,
-            tooltip="Show other coders' codes (lead)",
-            id="search.others",
+            "p", "spread", "Code the hit, its segment or its turn", show=False, id="search.spread"
+        ),
+        Binding("u", "undo", "Undo your last action", show=False, id="search.undo"),
+        Binding(
+            "o", "toggle_others", "Show or hide other coders' codes", show=False, id="search.others"
         ),
         Binding("q,escape", "back", "Back", id="search.back"),
     ]
@@ -166,7 +155,7 @@ class SearchScreen(Screen[None]):
         yield OptionList(id="search-saved")
         with VerticalScroll(id="search-detail-box"):
             yield Static(id="search-detail")
-        yield Footer()
+        yield BindingsFooter(first=FOOTER_FIRST)
 
     def on_mount(self) -> None:
         self._status()
@@ -284,16 +273,18 @@ class SearchScreen(Screen[None]):
 
     # ------------------------------------------------------------------ drawing
     def _status(self) -> None:
+        typed = self.query_one(Input).value.lstrip().startswith("=")
         mode = (
             "query"
-            if self.mode == "query"
+            if self.mode == "query" or typed
             else "text, "
             + ("regex" if self.regex else "words")
             + (", case as typed" if self.case_sensitive else "")
             + (", accents as typed" if self.exact_accents else "")
         )
         who = "everyone's codings" if self.others else f"blind: {self.coder.name}'s codings"
-        text = Text.assemble((f" {mode} ", "bold reverse"), f" {who} · spread: {self.spread}")
+        spread = "" if mode == "query" else f" · coding spreads to the {self.spread}"
+        text = Text.assemble((f" {mode} ", "bold reverse"), f" {who}{spread}")
         if self.error:
             text.append("\n")
             text.append(self.error, style="bold red")
@@ -552,6 +543,10 @@ class SearchScreen(Screen[None]):
         self.dismiss(None)
 
 
+#: Runs of white space (line breaks too) read as one space in a one-line context.
+_SPACES = re.compile(r"\s+")
+
+
 def _where(row: HitRow) -> str:
     span = str(row.ordinal) if row.last == row.ordinal else f"{row.ordinal}–{row.last}"
     return f"{row.transcript} {span}"
@@ -569,19 +564,18 @@ def kwic(row: HitRow, width: int) -> Text:
     The hit sits a third of the way in, so hits line up down the list; a
     hit longer than the room is ellipsised, never clipped.
     """
-    hit = " ".join(row.hit.split())
+    hit = _SPACES.sub(" ", row.hit)
     if not row.left and not row.right:
         return Text(_cut(hit, width))
-    left = " ".join(row.left.split())
-    right = " ".join(row.right.split())
+    left = _SPACES.sub(" ", row.left)
+    right = _SPACES.sub(" ", row.right)
     room = width // 3
     if len(left) > room:
         left = "…" + left[len(left) - room + 1 :]
-    left = (left + " ") if left else ""
-    left = left.rjust(room + 1)
+    left = left.rjust(room)
     hit = _cut(hit, max(1, width - len(left)))
     rest = width - len(left) - len(hit)
-    right = (" " + right) if right else ""
     if len(right) > rest:
-        right = right[: max(0, rest - 1)] + "…" if rest > 1 else ""
+        right = right[: rest - 1] + "…" if rest >= 1 else ""
+    right = right.ljust(max(0, rest))
     return Text.assemble(left, (hit, "bold reverse"), right)
