@@ -205,3 +205,16 @@ def test_kwic_fits_its_width() -> None:
         assert "commissioners" in line.plain or "…" in line.plain
     short = kwic(HitRow("t", 0, 0, "", "", "x" * 100, "", ""), 30)
     assert short.cell_len == 30 and short.plain.endswith("…")
+
+
+def test_the_palette_and_help_offer_the_search(tui_path: Path) -> None:
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Search text & query codes" in titles
+        await pilot.press("f8")
+        await pilot.pause()
+        await run(pilot, app, "commissioners")  # the hit list has the focus
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Code hits", "Counts", "Undo your last action"} <= titles
+
+    play(tui_path, script)
