@@ -151,7 +151,9 @@ class SearchScreen(Screen[None]):
         )
         yield Static(id="search-status")
         yield NavDataTable(id="search-table", cursor_type="row", zebra_stripes=True)
-        yield NavDataTable(id="search-counts", cursor_type="row", zebra_stripes=True)
+        yield NavDataTable(
+            id="search-counts", cursor_type="row", zebra_stripes=True, header_height=2
+        )
         yield OptionList(id="search-saved")
         with VerticalScroll(id="search-detail-box"):
             yield Static(id="search-detail")
@@ -207,7 +209,7 @@ class SearchScreen(Screen[None]):
                 )
                 for p in query.passages[:MAX_SHOWN]
             ]
-        from codebench.analysis.search import search
+        from codebench.analysis.search import CONTEXT, search
 
         found = search(
             self.project,
@@ -216,6 +218,8 @@ class SearchScreen(Screen[None]):
             regex=self.regex,
             case_sensitive=self.case_sensitive,
             exact_accents=self.exact_accents,
+            # Enough context to fill a wide terminal's line (the list cuts it to fit).
+            context=max(CONTEXT, self.app.size.width // 2),
         )
         hits = found.hits[:MAX_SHOWN]
         codes = self._codes_at({(h.transcript, h.ordinal) for h in hits})
@@ -285,6 +289,8 @@ class SearchScreen(Screen[None]):
         who = "everyone's codings" if self.others else f"blind: {self.coder.name}'s codings"
         spread = "" if mode == "query" else f" · coding spreads to the {self.spread}"
         text = Text.assemble((f" {mode} ", "bold reverse"), f" {who}{spread}")
+        if self.showing != "hits":
+            text.append(f" · counts by {self.showing.removeprefix('attribute:')} (t: next)")
         if self.error:
             text.append("\n")
             text.append(self.error, style="bold red")
@@ -298,7 +304,9 @@ class SearchScreen(Screen[None]):
     def _fill_hits(self) -> None:
         table = self.query_one("#search-table", DataTable)
         table.clear(columns=True)
-        where_width = min(24, max((len(_where(r)) for r in self.rows), default=5))
+        where_width = min(
+            max(24, self.app.size.width // 6), max((len(_where(r)) for r in self.rows), default=5)
+        )
         code_width = min(12, max((len(r.codes) for r in self.rows), default=5))
         # Each column has a cell of padding each side, and a scroll bar may take two more.
         room = max(20, self.app.size.width - where_width - max(5, code_width) - 2 * 3 - 3)
@@ -322,9 +330,16 @@ class SearchScreen(Screen[None]):
         counted = self._count_table(self.showing)
         columns = counted.display_columns()
         for column in columns:
-            table.add_column(literal(column.label), key=column.key)
+            table.add_column(literal(_two_lines(column.label)), key=column.key)
+        # The first column (a name or a value) gives way so the counts fit the width.
+        first = max(12, self.app.size.width // 3)
         for row in counted.rows:
-            table.add_row(*(literal(_cut(str(row.get(c.key, "")), 40)) for c in columns))
+            table.add_row(
+                *(
+                    literal(_cut(str(row.get(c.key, "")), first if i == 0 else 40))
+                    for i, c in enumerate(columns)
+                )
+            )
 
     def _count_table(self, by: str) -> Table:
         from codebench.analysis.search import SearchResult
@@ -429,9 +444,9 @@ class SearchScreen(Screen[None]):
         if self.showing != "hits":
             self._fill_counts()
             counts.focus()
-            counts.border_title = literal(f"counts by {self.showing.removeprefix('attribute:')}")
         else:
             hits.focus()
+        self._status()
 
     @on(DataTable.RowSelected, "#search-table")
     def _open(self, event: DataTable.RowSelected) -> None:
@@ -540,6 +555,9 @@ class SearchScreen(Screen[None]):
             listing.display = False
             self.query_one("#search-table").focus()
             return
+        if self.query_one(Input).has_focus and self.rows:
+            self.query_one("#search-table" if self.showing == "hits" else "#search-counts").focus()
+            return
         self.dismiss(None)
 
 
@@ -550,6 +568,15 @@ _SPACES = re.compile(r"\s+")
 def _where(row: HitRow) -> str:
     span = str(row.ordinal) if row.last == row.ordinal else f"{row.ordinal}–{row.last}"
     return f"{row.transcript} {span}"
+
+
+def _two_lines(label: str) -> str:
+    """A long column label on two lines, broken at the space nearest its middle (narrower columns)."""
+    if len(label) <= 10 or " " not in label:
+        return label
+    spaces = [i for i, c in enumerate(label) if c == " "]
+    at = min(spaces, key=lambda i: abs(i - len(label) / 2))
+    return label[:at] + "\n" + label[at + 1 :]
 
 
 def _cut(text: str, width: int) -> str:
