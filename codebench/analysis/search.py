@@ -19,7 +19,8 @@ The same scopes as queries apply (:mod:`codebench.analysis.scope`), and
 ``in_code`` (a query such as ``12`` or ``10 & !16``) keeps hits in segments
 the query matches, so coders in the scope matter only there.
 
-Not here yet: stemming or lemma matching, word frequencies, search-to-code.
+Not here yet: stemming or lemma matching (word frequencies are in :mod:`codebench.analysis.words`,
+search-to-code in :mod:`codebench.analysis.autocode`).
 """
 
 from __future__ import annotations

@@ -69,6 +69,7 @@ class CodebenchApp(App[None]):
             id="app.pseudonymise",
         ),
         Binding("f7", "framework", "Framework matrix", show=False, id="app.framework"),
+        Binding("f8", "search", "Search text & query codes", show=False, id="app.search"),
     ]
 
     def __init__(
@@ -444,6 +445,12 @@ class CodebenchApp(App[None]):
         from codebench.tui.screens.framework import FrameworkScreen
 
         self._open(FrameworkScreen, "Cannot open the framework matrix")
+
+    def action_search(self) -> None:
+        """Open the search screen: text search or coding query, hits in context, coded as a batch."""
+        from codebench.tui.screens.search import SearchScreen
+
+        self._open(SearchScreen, "Cannot open the search")
 
     def _open(self, screen_class: type[Screen[Any]], title: str) -> None:
         """Push ``screen_class(project, coder)`` unless it is already on top; errors become notices."""

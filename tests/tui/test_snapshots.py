@@ -67,3 +67,19 @@ def test_help_screen(snap_compare, tui_path: Path) -> None:
         )
     finally:
         project.close()
+
+
+def test_search_screen(snap_compare, tui_path: Path) -> None:
+    project = _seeded(tui_path)
+    try:
+
+        async def searched(pilot) -> None:
+            await pilot.press("f8", *"commissioners", "enter")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+        assert snap_compare(
+            make_app(project, coder="alice"), terminal_size=(80, 24), run_before=searched
+        )
+    finally:
+        project.close()

@@ -41,6 +41,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
     The app's own bindings are passed in (the app opens this screen, so the
     screen does not import the app).
     """
+    from codebench.tui.modals.autocode_review import AutocodeReviewModal
     from codebench.tui.modals.code_picker import CodePickerModal
     from codebench.tui.modals.memo import MemoModal
     from codebench.tui.modals.reason import ReasonModal
@@ -49,6 +50,7 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
     from codebench.tui.screens.project import ProjectScreen
     from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
     from codebench.tui.screens.review import ReviewScreen
+    from codebench.tui.screens.search import SearchScreen
     from codebench.tui.widgets.codebook_tree import CodebookTree
     from codebench.tui.widgets.lists import NavDataTable
     from codebench.tui.widgets.transcript_view import TranscriptView
@@ -69,6 +71,8 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
         ("Memo screen (F5)", list(MemoScreen.BINDINGS)),
         ("Pseudonymisation review (F6)", list(PseudonymReviewScreen.BINDINGS)),
+        ("Search and query screen (F8)", list(SearchScreen.BINDINGS)),
+        ("Reviewing a batch to code (c on the search screen)", list(AutocodeReviewModal.BINDINGS)),
         ("Review screen (F3: agreement and adjudication)", list(ReviewScreen.BINDINGS)),
         ("Reason prompt (review screen)", list(ReasonModal.BINDINGS)),
         ("Every list and table (when it has focus)", list(NavDataTable.BINDINGS)),
