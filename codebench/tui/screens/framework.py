@@ -35,8 +35,8 @@ from codebench.tui.workers import deliver
 if TYPE_CHECKING:
     from codebench.analysis.explain import ExplainedQuotes
     from codebench.models import Coder
-    from codebench.reports.quotes import Quote
     from codebench.project import Project
+    from codebench.reports.quotes import Quote
 
 #: Characters of a summary shown in the table (the rest is in the panel and the editor).
 PREVIEW = 80
@@ -216,7 +216,7 @@ class FrameworkScreen(Screen[None]):
     def _show_passages(self, found: ExplainedQuotes, counted: int) -> None:
         from codebench.tui.modals.passages import PassagesModal, passage_counts
 
-        passages, segments, transcripts = passage_counts(list(found.quotes))
+        passages, segments, _transcripts = passage_counts(list(found.quotes))
         heading = Text(found.notes[0], style="bold")
         heading.append(f"\n{passages} passages · {segments} segments · the cell shows {counted}")
         if passages != counted:  # the codings changed since the matrix was read: read it again
