@@ -79,7 +79,7 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
                 "Westmoor (n=1)",
             ]
 
-            await pilot.press("3")
+            await pilot.press("4")
             await pilot.pause()
             cooc = screen.query_one("#cooccurrence-table", DataTable)
             assert cooc.row_count == 8  # codes applied at all

@@ -39,7 +39,7 @@ def test_framework_screen_edits_a_summary(tui_project: Project, tui_path: Path) 
         assert shown[0].startswith(f"{CEO} | 04.2 | 1 | ")
         detail = str(app.screen.query_one("#framework-detail", Static).render())
         assert f"{CEO}, segment {codable[3]}" in detail
-        await pilot.press("enter")
+        await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, MemoModal)
         assert app.screen.query_one(TextArea).text == ""
@@ -74,3 +74,53 @@ def test_framework_screen_edits_a_summary(tui_project: Project, tui_path: Path) 
         assert (cell.summary, cell.updated_by) == ("Strained ethos", "alice")
         actions = [r[0] for r in project.db.execute("SELECT action FROM events")]
         assert actions.count("framework.set") == 1
+
+
+def test_enter_on_a_matrix_cell_lists_its_passages(tui_project: Project, tui_path: Path) -> None:
+    """Enter lists what ``codebench explain matrix`` lists; Enter on one opens it at its segment."""
+    from textual.widgets import OptionList
+
+    from codebench.analysis.explain import CellSpec, explain
+    from codebench.tui.modals.passages import PassagesModal
+
+    codable = [s.ordinal for s in tui_project.segments(CEO) if s.codable]
+    tui_project.code_segments("alice", CEO, [codable[3]], "04.2")
+    tui_project.code_segments("alice", CEO, [codable[9]], "04.2")
+    tui_project.code_segments("bob", CEO, [codable[12], codable[13]], "04.2")
+    expected = explain(tui_project, CellSpec("matrix", rollup=False), "04.2", CEO).quotes
+    # Hand-derived: alice's two segments apart, bob's two adjacent ones as one passage.
+    assert [(q.first_segment, q.last_segment) for q in expected] == [
+        (codable[3], codable[3]),
+        (codable[9], codable[9]),
+        (codable[12], codable[13]),
+    ]
+    tui_project.close()
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f7")
+        await pilot.pause()
+        assert rows(app)[0].startswith(f"{CEO} | 04.2 | 3 | ")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, PassagesModal)
+        options = modal.query_one(OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert [line.split(" · ")[0] for line in shown] == [q.location for q in expected]
+        heading = str(modal.query_one("#passages-heading", Static).render())
+        assert "3 passages · 4 segments · the cell shows 3" in heading
+        await pilot.press("j", "j", "enter")
+        await pilot.pause()
+        coding = app.screen
+        assert isinstance(coding, CodingScreen)
+        assert coding.session.segments[coding.view.cursor].ordinal == codable[12]
+
+    async def main() -> None:
+        with Project.open(tui_path) as project:
+            app = make_app(project, coder="alice")
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                await script(pilot, app)
+
+    asyncio.run(main())

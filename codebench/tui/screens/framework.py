@@ -3,8 +3,10 @@
 The matrix comes from :func:`codebench.analysis.framework.framework_matrix`
 (cases are transcripts, or participants after ``p``); the table lists each
 cell with its passage count and summary, and the panel below shows the
-highlighted cell's whole summary and its passages. Enter or ``e`` edits the
-summary (saving empty text clears it) through
+highlighted cell's whole summary and its passages. Enter lists the cell's
+passages (what ``codebench explain matrix`` lists, from the same call) and
+opens the chosen one in the coding screen; ``e`` edits the summary (saving
+empty text clears it) through
 :func:`~codebench.analysis.framework.set_summary`: one logged transaction.
 ``o`` opens the cell's first passage in the coding screen.
 """
@@ -14,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -28,10 +30,13 @@ from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
+    from codebench.analysis.explain import ExplainedQuotes
     from codebench.models import Coder
     from codebench.project import Project
+    from codebench.reports.quotes import Quote
 
 #: Characters of a summary shown in the table (the rest is in the panel and the editor).
 PREVIEW = 80
@@ -49,6 +54,13 @@ class FrameworkScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "enter",
+            "passages",
+            "Passages",
+            tooltip="List the cell's passages",
+            id="framework.passages",
+        ),
         Binding("e", "edit", "Edit", tooltip="Edit the cell's summary", id="framework.edit"),
         Binding("o", "open", "Open", tooltip="Open the cell's first passage", id="framework.open"),
         Binding(
@@ -159,7 +171,7 @@ class FrameworkScreen(Screen[None]):
         case, code, cell = chosen
         text = Text.assemble((f"{case.name} × {code.label}", "bold"), "\n")
         text.append(
-            cell.summary or "(no summary yet: Enter or e writes one)",
+            cell.summary or "(no summary yet: e writes one; Enter lists the passages)",
             style="" if cell.summary else "dim",
         )
         text.append("\n")
@@ -176,7 +188,46 @@ class FrameworkScreen(Screen[None]):
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_edit()
+        self.action_passages()
+
+    def action_passages(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            self.app.notify("No cell selected", severity="warning")
+            return
+        self.explain_cell(chosen[0], chosen[1], len(chosen[2].passages))
+
+    @work(thread=True, exclusive=True, group="framework-explain")
+    def explain_cell(self, case: FrameworkCase, code: CodeRef, counted: int) -> None:
+        """The cell's passages from the library call behind ``codebench explain matrix``."""
+        from codebench.analysis.explain import CellSpec, explain
+
+        spec = CellSpec("matrix", cases=self.cases, rollup=False)
+        try:
+            found = explain(self.project, spec, code.guid, case.name)
+        except CodebenchError as error:
+            deliver(self._failed, str(error))
+            return
+        deliver(self._show_passages, found, counted)
+
+    def _failed(self, message: str) -> None:
+        self.app.notify(message, severity="error")
+
+    def _show_passages(self, found: ExplainedQuotes, counted: int) -> None:
+        from codebench.tui.modals.passages import PassagesModal, passage_counts
+
+        passages, segments, _transcripts = passage_counts(list(found.quotes))
+        heading = Text(found.notes[0], style="bold")
+        heading.append(f"\n{passages} passages · {segments} segments · the cell shows {counted}")
+        if passages != counted:  # the codings changed since the matrix was read: read it again
+            heading.append(" (read before the codings changed; the table is re-read)", style="dim")
+            self.reload()
+
+        def chosen(quote: Quote | None) -> None:
+            if quote is not None:
+                self.app.open_transcript(quote.transcript, at=quote.first_segment)  # type: ignore[attr-defined]
+
+        self.app.push_screen(PassagesModal(heading, list(found.quotes)), chosen)
 
     def action_edit(self) -> None:
         chosen = self.selected()

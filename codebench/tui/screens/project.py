@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.events import Key
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from codebench.errors import CodebenchError
 from codebench.tui.freshness import WATCH_EVERY, FileWatch
 from codebench.tui.literal import literal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
 
@@ -25,6 +26,26 @@ if TYPE_CHECKING:
 #: Attributes shown first, when transcripts have them; others follow by name.
 PREFERRED_ATTRIBUTES = ("role", "organisation", "sector", "stage")
 STATUS_STYLE = {"done": "bold green", "in-progress": "yellow", "not-started": "dim"}
+#: The footer's keys, in order: the app's screens (hidden on other screens' footers) are shown
+#: here under short names, so all of them fit at 80 columns (``q`` quits too, as esc does
+#: without a filter; the filter line says esc clears it).
+FOOTER_FIRST = (
+    "project.clear",
+    "app.help",
+    "app.codebook",
+    "app.review",
+    "app.reports",
+    "app.memos",
+    "app.pseudonymise",
+    "app.framework",
+)
+FOOTER_LABELS = {
+    "project.clear": "Quit",
+    "app.codebook": "Codebook",
+    "app.review": "Review",
+    "app.pseudonymise": "Names",
+    "app.framework": "Matrix",
+}
 
 
 class ProjectScreen(Screen[None]):
@@ -33,7 +54,7 @@ class ProjectScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open transcript", id="project.open"),
         Binding("escape", "clear_or_quit", "Clear filter / quit", id="project.clear"),
-        Binding("q", "app.quit", "Quit", id="project.quit"),
+        Binding("q", "app.quit", "Quit", show=False, id="project.quit"),
         Binding("backspace", "backspace", "Delete filter text", show=False, id="project.backspace"),
     ]
 
@@ -47,6 +68,8 @@ class ProjectScreen(Screen[None]):
         self.rows: list[dict[str, Any]] = []
         self.progress: dict[int, tuple[int, int]] = {}
         self.attribute_keys: list[str] = []
+        self.shown_keys: list[int] = []
+        """Indexes into :attr:`attribute_keys` of the attributes the table has room for."""
         self.assigned: dict[int, str] = {}
         self._team_shown = ""
         """The team sync's line as last shown (see :meth:`refresh_team_line`)."""
@@ -56,7 +79,14 @@ class ProjectScreen(Screen[None]):
         yield Static(id="project-title")
         yield Static(id="project-filter")
         yield NavDataTable(id="transcripts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield Static(id="project-detail")
+        yield BindingsFooter(
+            first=FOOTER_FIRST,
+            also=("app.codebook", "app.memos", "app.pseudonymise", "app.framework"),
+            labels=FOOTER_LABELS,
+            compact=True,
+            show_command_palette=False,
+        )
 
     def on_mount(self) -> None:
         self.query_one("#project-title", Static).update(
@@ -155,15 +185,8 @@ class ProjectScreen(Screen[None]):
         table = self.query_one(DataTable)
         selected = self.selected_name()
         table.clear(columns=True)
-        table.add_column("Transcript", key="name")
-        table.add_column("Segments", key="segments")
-        table.add_column("Status", key="status")
-        if self.assigned:
-            table.add_column("Assigned", key="assigned")
-        table.add_column("Coded", key="coded")
-        for key in self.attribute_keys:
-            table.add_column(literal(key.replace("_", " ").capitalize()), key=f"attr:{key}")
         words = self.filter_text.casefold().split()
+        lines: list[tuple[str, list[Text]]] = []
         for row in self.rows:
             t = row["transcript"]
             haystack = " ".join([t.name, *t.attributes.values(), row["status"]]).casefold()
@@ -174,15 +197,37 @@ class ProjectScreen(Screen[None]):
                 "…" if coded is None else (f"{round(100 * coded / codable)}%" if codable else "–")
             )
             assigned = [Text(self.assigned[t.id])] if self.assigned else []
-            table.add_row(
+            cells = [
                 literal(t.name),
                 Text(f"{row['segments']}", justify="right"),
                 _status_cell(row["status"], coded, codable),
                 *assigned,
                 Text(coded_text, justify="right"),
-                *[literal(t.attributes.get(k, "")) for k in self.attribute_keys],
-                key=t.name,
+            ]
+            lines.append(
+                (t.name, cells + [literal(t.attributes.get(k, "")) for k in self.attribute_keys])
             )
+        headers = [
+            "Transcript",
+            "Segments",
+            "Status",
+            *(["Assigned"] if self.assigned else []),
+            "Coded",
+        ]
+        self.shown_keys = _fitting(
+            headers,
+            [k.replace("_", " ").capitalize() for k in self.attribute_keys],
+            [cells for _, cells in lines],
+            self.app.size.width,
+        )
+        for header in headers:
+            table.add_column(header, key=header.casefold())
+        for index in self.shown_keys:
+            key = self.attribute_keys[index]
+            table.add_column(literal(key.replace("_", " ").capitalize()), key=f"attr:{key}")
+        kept = len(headers)
+        for name, cells in lines:
+            table.add_row(*cells[:kept], *(cells[kept + i] for i in self.shown_keys), key=name)
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
         self._show_prompt()
@@ -209,6 +254,30 @@ class ProjectScreen(Screen[None]):
             if self._team_shown:
                 line.append(f" · {self._team_shown}", style="bold")
             prompt.update(literal(line))
+
+    def _show_detail(self) -> None:
+        """The highlighted transcript's attributes that the table has no room for, wrapped."""
+        detail = self.query_one("#project-detail", Static)
+        hidden = [k for i, k in enumerate(self.attribute_keys) if i not in self.shown_keys]
+        name = self.selected_name()
+        row = next((r for r in self.rows if r["transcript"].name == name), None)
+        if not hidden or row is None:
+            detail.display = False
+            return
+        values = row["transcript"].attributes
+        text = Text.assemble(" ", (name or "", "bold"), ": ", style="dim")
+        text.append(" · ".join(f"{k.replace('_', ' ')} {values.get(k) or '–'}" for k in hidden))
+        detail.update(literal(text))
+        detail.display = True
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail()
+
+    def on_resize(self) -> None:
+        if self.rows:
+            self._fill()
 
     def selected_name(self) -> str | None:
         table = self.query_one(DataTable)
@@ -268,6 +337,28 @@ class ProjectScreen(Screen[None]):
             self.filter_text += event.character
         self.filtering = True
         self._fill()
+
+
+def _fitting(headers: list[str], extra: list[str], rows: list[list[Text]], width: int) -> list[int]:
+    """Which of the ``extra`` columns (after ``headers``) fit in ``width`` with every cell whole.
+
+    A column takes its widest cell or header plus the table's padding of
+    one each side; the columns that do not fit are left out of the table
+    (the detail line under it names their values for the highlighted row).
+    """
+
+    def room(index: int, header: str) -> int:
+        widest = max((rows_cell.cell_len for rows_cell in (r[index] for r in rows)), default=0)
+        return max(widest, len(header)) + 2
+
+    used = sum(room(i, h) for i, h in enumerate(headers)) + 2  # the scroll bar
+    kept: list[int] = []
+    for offset, header in enumerate(extra):
+        need = room(len(headers) + offset, header)
+        if used + need <= width:
+            kept.append(offset)
+            used += need
+    return kept
 
 
 def _status_cell(status: str, coded: int | None, codable: int) -> Text:

@@ -30,6 +30,7 @@ from codebench.tui.widgets.lists import NavDataTable, NavSelect
 from codebench.tui.workers import deliver
 
 if TYPE_CHECKING:
+    from codebench.analysis.explain import CellSpec
     from codebench.models import Coder
     from codebench.project import Project
     from codebench.pseudonyms.key import Key
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 TABS = (
     ("frequencies", "Frequencies"),
     ("by-attribute", "By attribute"),
+    ("crossed", "Crossed"),
     ("cooccurrence", "Co-occurrence"),
 )
 #: Coder-scope choices that are not a coder's name.
@@ -63,7 +65,10 @@ class ReportsScreen(Screen[None]):
     ReportsScreen .tab-controls { height: 3; padding: 0 1; }
     ReportsScreen .tab-controls Label { padding: 1 1 0 0; }
     ReportsScreen #attribute-select, ReportsScreen #normalise-select { width: 32; }
+    ReportsScreen #cross-first, ReportsScreen #cross-second { width: 1fr; max-width: 30; }
     ReportsScreen #attribute-table, ReportsScreen #cooccurrence-table { height: 1fr; }
+    ReportsScreen #crossed-table { height: 1fr; }
+    ReportsScreen #crossed-groups-box { height: auto; max-height: 3; padding: 0 1; }
     ReportsScreen #reports-status { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     """
 
@@ -85,6 +90,13 @@ class ReportsScreen(Screen[None]):
         ),
         Binding(
             "3",
+            "tab('crossed')",
+            "Crossed",
+            tooltip="Codes by two attributes crossed, with each group's n",
+            id="reports.crossed",
+        ),
+        Binding(
+            "4",
             "tab('cooccurrence')",
             "Co-occurrence",
             tooltip="Codes applied to the same segments",
@@ -117,8 +129,14 @@ class ReportsScreen(Screen[None]):
         self.scope: str = DEFAULT_SCOPE
         self.attribute: str | None = None
         self.normalise: str | None = "jaccard"
+        self.crossing: list[str] = []
+        """The two attributes the crossed tab crosses (fewer when the transcripts have fewer)."""
         self.units: Any = None
         self.reports: dict[str, Any] = {}
+        self.shown: dict[str, Table] = {}
+        self.cooccurrence_codes: list[str] = []
+        """The co-occurrence square's codes, in its column order (``c0`` first)."""
+        """The table each tab shows, by tab id (a cell's row and column are looked up in it)."""
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -136,7 +154,16 @@ class ReportsScreen(Screen[None]):
                 with Horizontal(classes="tab-controls"):
                     yield Label("Attribute")
                     yield NavSelect([], id="attribute-select", prompt="(no attributes)")
-                yield NavDataTable(id="attribute-table", zebra_stripes=True, cursor_type="row")
+                yield NavDataTable(id="attribute-table", zebra_stripes=True, cursor_type="cell")
+            with TabPane("Crossed", id="crossed"):
+                with Horizontal(classes="tab-controls"):
+                    yield Label("By")
+                    yield NavSelect([], id="cross-first", prompt="(no attributes)")
+                    yield Label("×")
+                    yield NavSelect([], id="cross-second", prompt="(none)")
+                yield NavDataTable(id="crossed-table", zebra_stripes=True, cursor_type="cell")
+                with VerticalScroll(id="crossed-groups-box"):
+                    yield Static(id="crossed-groups")
             with TabPane("Co-occurrence", id="cooccurrence"):
                 with Horizontal(classes="tab-controls"):
                     yield Label("Normalise")
@@ -151,7 +178,7 @@ class ReportsScreen(Screen[None]):
                         allow_blank=False,
                         id="normalise-select",
                     )
-                yield NavDataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="row")
+                yield NavDataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="cell")
         yield Static("Computing…", id="reports-status")
         yield Footer()
 
@@ -164,6 +191,17 @@ class ReportsScreen(Screen[None]):
         if keys:
             self.attribute = "role" if "role" in keys else keys[0]
             select.value = self.attribute
+        options = [(literal(k), k) for k in keys]
+        first, second = (
+            self.query_one("#cross-first", Select),
+            self.query_one("#cross-second", Select),
+        )
+        first.set_options(options)
+        second.set_options(options)
+        if len(keys) >= 2:
+            rest = [k for k in keys if k != self.attribute]
+            self.crossing = [str(self.attribute), "stage" if "stage" in rest else rest[0]]
+            first.value, second.value = self.crossing
         self.compute()
 
     def _scope_options(self) -> list[tuple[str | Text, str]]:
@@ -222,6 +260,10 @@ class ReportsScreen(Screen[None]):
             found["by-attribute"] = by_attribute(
                 self.project, self.attribute, units=units, rollup=self.rollup
             )
+        if len(self.crossing) == 2 and self.crossing[0] != self.crossing[1]:
+            from codebench.reports.crossed import crossed
+
+            found["crossed"] = crossed(self.project, self.crossing, units=units, rollup=self.rollup)
         found["cooccurrence"] = cooccurrence(self.project, units=units, normalise=self.normalise)
         return found
 
@@ -237,19 +279,32 @@ class ReportsScreen(Screen[None]):
         self.reports = reports
         view = {"rollup": self.rollup}
         freq = reports["frequencies"]
-        self._fill("#frequency-table", reading_tables(freq, **view)[0])
+        self.shown = {}
+        self._fill("frequencies", "#frequency-table", reading_tables(freq, **view)[0])
         self.query_one("#frequency-chart", Static).update(frequency_bars(freq, rollup=self.rollup))
         if "by-attribute" in reports:
-            self._fill("#attribute-table", reading_tables(reports["by-attribute"])[0])
+            self._fill(
+                "by-attribute", "#attribute-table", reading_tables(reports["by-attribute"])[0]
+            )
         else:
             self.query_one("#attribute-table", DataTable).clear(columns=True)
+        legend = self.query_one("#crossed-groups", Static)
+        if "crossed" in reports:
+            groups, counts = reading_tables(reports["crossed"])[:2]
+            self._fill("crossed", "#crossed-table", counts)
+            legend.update(literal(_group_legend(groups)))
+        else:
+            self.query_one("#crossed-table", DataTable).clear(columns=True)
+            legend.update("Pick two different attributes to cross.")
         tables = data_tables(reports["cooccurrence"])
-        self._fill("#cooccurrence-table", _used_only(tables[-1]))
+        self.cooccurrence_codes = [str(r.get("code") or r.get("name")) for r in tables[-1].rows]
+        self._fill("cooccurrence", "#cooccurrence-table", _used_only(tables[-1]))
         self._update_status()
 
-    def _fill(self, selector: str, table: Table) -> None:
+    def _fill(self, tab: str, selector: str, table: Table) -> None:
         from codebench.reports.render_rich import display_cells
 
+        self.shown[tab] = table
         grid = self.query_one(selector, DataTable)
         grid.clear(columns=True)
         columns = table.display_columns()
@@ -268,7 +323,7 @@ class ReportsScreen(Screen[None]):
         )
         roll = "sub-codes counted into parents" if self.rollup else "each code on its own"
         self.query_one("#reports-status", Static).update(
-            literal(f"{roll} (s) · e exports this table\n" + " ".join(notes))
+            literal(f"{roll} (s) · enter lists a cell's passages · e exports\n" + " ".join(notes))
         )
 
     # ------------------------------------------------------------------ controls
@@ -283,6 +338,18 @@ class ReportsScreen(Screen[None]):
     def _attribute_changed(self, event: Select.Changed) -> None:
         if event.value is not Select.BLANK and event.value != self.attribute:
             self.attribute = str(event.value)
+            self.recompute_views()
+
+    @on(Select.Changed, "#cross-first")
+    @on(Select.Changed, "#cross-second")
+    def _crossing_changed(self, event: Select.Changed) -> None:
+        first = self.query_one("#cross-first", Select).value
+        second = self.query_one("#cross-second", Select).value
+        if first is Select.BLANK or second is Select.BLANK:
+            return
+        crossing = [str(first), str(second)]
+        if crossing != self.crossing:
+            self.crossing = crossing
             self.recompute_views()
 
     @on(Select.Changed, "#normalise-select")
@@ -309,6 +376,114 @@ class ReportsScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    # ------------------------------------------------------------------ a cell's passages
+    @on(DataTable.RowSelected, "#frequency-table")
+    def _frequency_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_cell("frequencies", event.cursor_row, "")
+
+    @on(DataTable.CellSelected)
+    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        tab = {
+            "attribute-table": "by-attribute",
+            "crossed-table": "crossed",
+            "cooccurrence-table": "cooccurrence",
+        }.get(event.data_table.id or "")
+        if tab is not None:
+            self.open_cell(tab, event.coordinate.row, str(event.cell_key.column_key.value))
+
+    def cell_question(self, tab: str, row: int, column: str) -> CellQuestion | None:
+        """What ``codebench explain`` would be asked for the cell (``None``: not a cell with passages)."""
+        from codebench.analysis.explain import CellSpec
+        from codebench.analysis.scope import ScopeSpec
+
+        table = self.shown.get(tab)
+        report = self.reports.get(tab)
+        if table is None or report is None or not 0 <= row < len(table.rows):
+            return None
+        line = table.rows[row]
+        code = str(line.get("code") or line.get("name") or "")
+        if not code:
+            return None
+        coders = () if self.scope == DEFAULT_SCOPE else (self.scope,)
+        scope = ScopeSpec(coders=coders)
+        whole_row = CellQuestion(CellSpec("frequencies", scope, rollup=self.rollup), code, None)
+        if tab == "frequencies" or column in ("code", "name", "total"):
+            shown = self.shown["frequencies"]
+            counts = next(
+                (r for r in shown.rows if str(r.get("code") or r.get("name")) == code), {}
+            )
+            whole_row.counted = (counts.get("segments"), counts.get("transcripts"))
+            return whole_row
+        index = int(column[1:]) if column[1:].isdigit() else -1
+        if tab == "by-attribute" and column.startswith("g") and index < len(report.groups):
+            spec = CellSpec("by-attribute", scope, (report.attribute,), rollup=self.rollup)
+            cell = report.rows[row].cells[index] if row < len(report.rows) else None
+            question = CellQuestion(spec, code, report.groups[index].value)
+            question.counted = (cell.segments, cell.transcripts) if cell else (None, None)
+            return question
+        if tab == "crossed" and column.startswith("g") and index < len(report.groups):
+            attributes = tuple(d.name for d in report.dimensions)
+            spec = CellSpec("crossed", scope, attributes, report.cases, self.rollup)
+            crossed_cell = report.rows[row].cells[index] if row < len(report.rows) else None
+            question = CellQuestion(spec, code, f"G{index + 1}")
+            if crossed_cell is not None:
+                question.counted = (crossed_cell.segments, crossed_cell.transcripts)
+            return question
+        if (
+            tab == "cooccurrence"
+            and column.startswith("c")
+            and index < len(self.cooccurrence_codes)
+        ):
+            spec = CellSpec("cooccurrence", scope, rollup=False)
+            return CellQuestion(spec, code, self.cooccurrence_codes[index])
+        return None
+
+    def open_cell(self, tab: str, row: int, column: str) -> None:
+        """List the passages behind a cell (the one ``codebench explain`` lists), in a worker."""
+        question = self.cell_question(tab, row, column)
+        if question is None:
+            self.notify("This column is not a count of passages", timeout=3)
+            return
+        grid = self.query_one(TabbedContent).get_pane(tab).query_one(DataTable)
+        try:
+            question.shown = str(grid.get_cell_at(grid.cursor_coordinate))
+        except Exception:  # noqa: BLE001 - a table refilled under the cursor
+            question.shown = ""
+        self.explain_cell(question)
+
+    @work(thread=True, exclusive=True, group="reports-explain")
+    def explain_cell(self, question: CellQuestion) -> None:
+        """Ask the library for the cell's passages, then show them."""
+        from codebench.analysis.explain import explain
+
+        try:
+            found = explain(self.project, question.spec, question.row, question.column)
+        except CodebenchError as error:
+            deliver(self._failed, str(error))
+            return
+        deliver(self._show_passages, question, found)
+
+    def _show_passages(self, question: CellQuestion, found: Any) -> None:
+        from codebench.tui.modals.passages import PassagesModal, passage_counts
+
+        quotes = list(found.quotes)
+        passages, segments, transcripts = passage_counts(quotes)
+        heading = Text(found.notes[0], style="bold")
+        heading.append(
+            f"\n{passages} passage{'' if passages == 1 else 's'} · {segments} segment"
+            f"{'' if segments == 1 else 's'} · {transcripts} transcript"
+            f"{'' if transcripts == 1 else 's'}",
+        )
+        heading.append(f"\n{question.why(segments, transcripts)}", style="dim")
+
+        def chosen(quote: Any) -> None:
+            if quote is not None:
+                self.app.open_transcript(quote.transcript, at=quote.first_segment)  # type: ignore[attr-defined]
+
+        self.app.push_screen(PassagesModal(heading, quotes), chosen)
 
     # ------------------------------------------------------------------ export
     def action_export(self) -> None:
@@ -363,6 +538,56 @@ class ReportsScreen(Screen[None]):
             return
         # The full path: a relative one says nothing about where the file went.
         self.app.call_from_thread(self.app.notify, f"Wrote {path.absolute()}", title="Exported")
+
+
+class CellQuestion:
+    """A table cell as ``codebench explain`` takes it: the report's spec, a row (code) and a column."""
+
+    def __init__(self, spec: CellSpec, row: str, column: str | None) -> None:
+        self.spec = spec
+        self.row = row
+        self.column = column
+        #: The cell's (segments, transcripts) as the report counted them, where it counts them.
+        self.counted: tuple[int | None, int | None] = (None, None)
+        #: The cell as the table shows it.
+        self.shown = ""
+
+    def why(self, segments: int, transcripts: int) -> str:
+        """How the number in the cell relates to the passages listed (they are counted differently)."""
+        shown = f"The cell shows {self.shown}" if self.shown else "The cell"
+        kind = self.spec.kind
+        if kind == "cooccurrence":
+            return (
+                f"{shown}: segments coded with both codes (or a ratio of them); listed are "
+                "the row code's passages that share a segment with the column code."
+            )
+        counted_segments, counted_transcripts = self.counted
+        what = "transcripts" if kind in ("by-attribute", "crossed") else "segments"
+        if kind == "crossed" and self.spec.cases == "participants":
+            what = "participants"
+        agree = (counted_segments is None or counted_segments == segments) and (
+            counted_transcripts is None or counted_transcripts == transcripts
+        )
+        check = (
+            "the same segments and transcripts as the table counts"
+            if agree
+            else f"the table counts {counted_segments} segments in {counted_transcripts} transcripts"
+        )
+        return (
+            f"{shown}: it counts {what} with the code; a passage is a run of coded segments. "
+            f"Listed: {check}."
+        )
+
+
+def _group_legend(groups: Table) -> Text:
+    """The crossed table's groups on one wrapped line: number, values, n, small flag."""
+    text = Text()
+    for row in groups.rows:
+        values = " × ".join(str(row[c.key]) for c in groups.columns if c.key.startswith("a"))
+        small = " small" if row.get("small") else ""
+        text.append(f"{row['group']} ", style="bold")
+        text.append(f"{values} (n={row.get('transcripts')}{small})  ")
+    return text
 
 
 def _used_only(table: Table) -> Table:

@@ -13,6 +13,10 @@ off at the right on a narrow terminal, and Textual lists the focused
 widget's keys before the screen's and the app's, so at 80 columns ``?``,
 ``D`` and ``q`` were the ones lost. ``first`` names those keys by binding id,
 in the order shown; the other keys follow in Textual's order.
+
+A screen may also show keys that are hidden elsewhere (``also``: the app's
+F-keys on the project screen, where a coder looks for what else there is)
+under a shorter name (``labels``, by binding id), so they fit at 80 columns.
 """
 
 from __future__ import annotations
@@ -32,18 +36,35 @@ if TYPE_CHECKING:
 class BindingsFooter(Footer):
     """A :class:`~textual.widgets.Footer` that skips rebuilds which would change nothing."""
 
-    def __init__(self, *args: Any, first: Sequence[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        first: Sequence[str] = (),
+        also: Sequence[str] = (),
+        labels: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._check_pending = False
         self._shown: object = None
         #: Binding ids shown before every other key, in this order.
         self.first = tuple(first)
+        #: Binding ids shown although their binding says not to show them.
+        self.also = frozenset(also)
+        #: Shorter descriptions, by binding id, for this footer only.
+        self.labels = dict(labels or {})
+
+    def _shows(self, binding: Binding) -> bool:
+        return binding.show or (binding.id or "") in self.also
+
+    def _label(self, binding: Binding) -> str:
+        return self.labels.get(binding.id or "", binding.description)
 
     def shown_bindings(self) -> list[tuple[Binding, bool, str]]:
         """The keys the footer shows, in order: one per action, :attr:`first` ahead."""
         by_action: dict[str, tuple[Binding, bool, str]] = {}
         for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
-            if binding.show and binding.action not in by_action:
+            if self._shows(binding) and binding.action not in by_action:
                 by_action[binding.action] = (binding, enabled, tooltip)
         rank = {binding_id: place for place, binding_id in enumerate(self.first)}
         keys = list(by_action.values())
@@ -63,7 +84,7 @@ class BindingsFooter(Footer):
                 binding.group,
             )
             for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
-            if binding.show
+            if self._shows(binding)
         )
         palette = self.screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
         palette_key = None
@@ -96,10 +117,10 @@ class BindingsFooter(Footer):
             yield FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
-                binding.description,
+                self._label(binding),
                 binding.action,
                 disabled=not enabled,
-                tooltip=tooltip,
+                tooltip=tooltip or binding.description,
             ).data_bind(compact=Footer.compact)
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
