@@ -219,6 +219,12 @@ def queries(ctx: Context, fmt: str, delete_name: str | None) -> None:
 @click.option("--case-sensitive", is_flag=True, help="Match case as typed.")
 @click.option("--exact-accents", is_flag=True, help="Match accents as typed (cafe ≠ café).")
 @click.option(
+    "--lemma",
+    is_flag=True,
+    help="Match every inflection of each word (commissioned, commissions → commission);"
+    " needs the lemmas extra.",
+)
+@click.option(
     "--in-code",
     metavar="QUERY",
     help="Only hits in segments this query matches (a code, or '10 & !16').",
@@ -248,6 +254,7 @@ def search(
     regex: bool,
     case_sensitive: bool,
     exact_accents: bool,
+    lemma: bool,
     in_code: str | None,
     limit: int,
     width: int,
@@ -266,10 +273,12 @@ def search(
     PATTERN is a word, a phrase (the words in order), a word ending in *
     (pens* finds pension and pensions), or alternatives: 'TUPE | pension'.
     Case and accents are folded unless --case-sensitive / --exact-accents.
+    With --lemma each word also matches its other inflections (English).
 
     \b
     Examples:
       codebench search 'TUPE | pension'
+      codebench search commissioning --lemma
       codebench search 'pension scheme' --where role=commissioner --count-by transcript
       codebench search 'staff' --in-code 08 -o staff-in-08.xlsx
       codebench search --regex 'contract(s|ed)?\\b' --speaker 'Helen Marsh'
@@ -289,6 +298,7 @@ def search(
             exact_accents=exact_accents,
             in_code=in_code,
             context=width,
+            lemma=lemma,
         )
         _show(result, fmt, output, count_by, width, limit)
 
@@ -470,6 +480,7 @@ def _stop_word_changes(
 @click.option("--regex", is_flag=True, help="PATTERN is a regular expression.")
 @click.option("--case-sensitive", is_flag=True, help="Match case as typed.")
 @click.option("--exact-accents", is_flag=True, help="Match accents as typed.")
+@click.option("--lemma", is_flag=True, help="Match every inflection of each word, as for search.")
 @click.option("--in-code", metavar="QUERY", help="Only hits in segments this query matches.")
 @click.option("--where", multiple=True, metavar="KEY=VALUE", help="As for search; repeatable.")
 @click.option("--transcripts", multiple=True, metavar="A,B", help="Only these transcripts.")
@@ -488,6 +499,7 @@ def autocode(
     regex: bool,
     case_sensitive: bool,
     exact_accents: bool,
+    lemma: bool,
     in_code: str | None,
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
@@ -520,6 +532,7 @@ def autocode(
             case_sensitive=case_sensitive,
             exact_accents=exact_accents,
             in_code=in_code,
+            lemma=lemma,
         )
         batch = plan_autocode(project, found, code, spread)
         _batch(project, batch, coder, do_apply, reject)
