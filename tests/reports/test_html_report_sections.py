@@ -120,3 +120,26 @@ def test_cli_html_report_has_the_agreement_section(small_path: Path, tmp_path: P
     page = out.read_text(encoding="utf-8")
     assert '<section id="agreement">' in page
     assert "Agreement per code" in section(page, "agreement")
+
+
+def test_chart_heat_map_keeps_the_diagonal_off_the_scale(small: Project, monkeypatch) -> None:
+    """``report cooccurrence -o x.png``: the diagonal masked (grey), the scale up to 1, not 3."""
+    from codebench.reports import render_charts
+
+    report = cooccurrence(small)
+    made = []
+    original = render_charts._heatmap
+
+    def spy(*args, **kwargs):
+        made.append(original(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(render_charts, "_heatmap", spy)
+    png = render_charts.chart_bytes(report, "png")
+    assert png[:4] == b"\x89PNG"
+    image = made[0].axes[0].images[0]
+    data = image.get_array()
+    assert all(data.mask[i][i] for i in range(data.shape[0]))
+    assert image.norm.vmax == 1.0  # the heaviest pair; the diagonal's 3 left out
+    texts = [t.get_text() for t in made[0].axes[0].texts]
+    assert texts.count("3") == 2  # 08's and 12's own frequency, written on the diagonal
