@@ -320,6 +320,9 @@ def search(
 @click.option(
     "--top", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Terms per group."
 )
+@click.option(
+    "--lemma", is_flag=True, help="Count every inflection as its lemma (needs the lemmas extra)."
+)
 @scope_options
 @output_option("Write to this file (atomically).")
 @click.option(
@@ -336,6 +339,7 @@ def words(
     in_code: str | None,
     ngram: int,
     top: int,
+    lemma: bool,
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
     coder: tuple[str, ...],
@@ -356,6 +360,7 @@ def words(
       codebench words --by attribute:role --ngram 2 -o phrases-by-role.xlsx
       codebench words --in-code 10 -o commissioning-words.png
       codebench words --by code --top 10 --format md
+      codebench words --lemma --in-code 10
     """
     from codebench.analysis.words import render_words, word_frequencies
     from codebench.cli.output import write_output
@@ -371,7 +376,9 @@ def words(
     if chosen in ("xlsx", "docx", "png") and to_stdout:
         check_binary_stdout(f"{chosen} output")
     with ctx.open(write=False) as project:
-        result = word_frequencies(project, spec, by=by, in_code=in_code, ngram=ngram, top=top)
+        result = word_frequencies(
+            project, spec, by=by, in_code=in_code, ngram=ngram, top=top, lemma=lemma
+        )
     if chosen == "table" and (output is None or to_stdout):
         _print_bars(result)
         return

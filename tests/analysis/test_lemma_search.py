@@ -103,3 +103,16 @@ def test_cli_lemma_and_the_missing_tables(
     assert result.exit_code == 1
     assert "pip install 'codebench[lemmas]'" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_words_count_every_inflection_as_its_lemma(forms: Project) -> None:
+    from codebench.analysis.words import word_frequencies
+
+    plain = {t.term: t.count for t in word_frequencies(forms, top=50).terms}
+    assert plain["commissioned"] == 2 and plain["commissioning"] == 1
+    by_lemma = word_frequencies(forms, top=50, lemma=True)
+    counted = {t.term: t.count for t in by_lemma.terms}
+    # commission, commissioned ×2, commissioning, commissions: 5; the commissioner apart.
+    assert counted["commission"] == 5 and counted["commissioner"] == 1
+    assert "commissioned" not in counted and counted["service"] == 1
+    assert any("Counted by lemma" in n for n in by_lemma.notes)
