@@ -19,8 +19,14 @@ The same scopes as queries apply (:mod:`codebench.analysis.scope`), and
 ``in_code`` (a query such as ``12`` or ``10 & !16``) keeps hits in segments
 the query matches, so coders in the scope matter only there.
 
-Not here yet: stemming or lemma matching (word frequencies are in :mod:`codebench.analysis.words`,
-search-to-code in :mod:`codebench.analysis.autocode`).
+With ``lemma`` every word of a word or phrase pattern (not a ``*`` prefix)
+also matches its other inflections, from spaCy's English lemma lookup table
+(:mod:`codebench.analysis.lemmas`): ``commissioning`` finds "commission",
+"commissioned" and "commissions". The inflections are searched for through
+the same index, as alternatives.
+
+Word frequencies are in :mod:`codebench.analysis.words`, search-to-code in
+:mod:`codebench.analysis.autocode`.
 """
 
 from __future__ import annotations
@@ -133,6 +139,7 @@ def search(
     exact_accents: bool = False,
     in_code: str | None = None,
     context: int = CONTEXT,
+    lemma: bool = False,
 ) -> SearchResult:
     """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring)."""
     if len(pattern) > MAX_PATTERN:
@@ -144,24 +151,30 @@ def search(
     resolved = scope if isinstance(scope, Scope) else resolve_scope(project, scope)
     width = max(0, context)
     found: list[_Found] | None = None
+    if regex and lemma:
+        raise SearchError("--lemma matches words: it cannot be used with --regex")
     if regex:
         found = _regex_hits(project, pattern, resolved, case_sensitive, exact_accents)
         mode = "regular expression" + ("" if case_sensitive else ", case folded")
     else:
-        match, alternatives = fts_expression(pattern)
+        match, alternatives = fts_expression(pattern, lemma=lemma)
         if case_sensitive or exact_accents:
             found = _index_hits(project, match, alternatives, None, case_sensitive, exact_accents)
             if not resolved.everything:
                 inside = set(resolved.transcript_ids)
                 found = [f for f in found if f[1] in inside]
-        mode = "words, " + (
-            "case and accents as typed"
-            if case_sensitive and exact_accents
-            else "accents as typed"
-            if exact_accents
-            else "case as typed"
-            if case_sensitive
-            else "case and accents folded"
+        mode = (
+            "words, "
+            + (
+                "case and accents as typed"
+                if case_sensitive and exact_accents
+                else "accents as typed"
+                if exact_accents
+                else "case as typed"
+                if case_sensitive
+                else "case and accents folded"
+            )
+            + (", every inflection" if lemma else "")
         )
     if found is not None:
         ids = list(dict.fromkeys(f[0] for f in found))
@@ -202,8 +215,18 @@ def search(
 _Found = tuple[int, int, int, str | None, int, int]
 
 
-def fts_expression(pattern: str) -> tuple[str, list[tuple[list[str], bool]]]:
-    """The FTS5 query for ``pattern`` and its alternatives as (words, last word is a prefix)."""
+#: The most phrases a --lemma pattern may expand to (each word's inflections multiply).
+MAX_LEMMA_PHRASES = 256
+
+
+def fts_expression(
+    pattern: str, *, lemma: bool = False
+) -> tuple[str, list[tuple[list[str], bool]]]:
+    """The FTS5 query for ``pattern`` and its alternatives as (words, last word is a prefix).
+
+    With ``lemma`` each alternative becomes one per combination of its words'
+    inflections (a ``*`` prefix word is kept as typed).
+    """
     alternatives = []
     for part in pattern.split("|"):
         part = part.strip()
@@ -218,11 +241,37 @@ def fts_expression(pattern: str) -> tuple[str, list[tuple[list[str], bool]]]:
         raise SearchError(
             f"{pattern!r} has no words to search for (letters or digits; or use --regex)"
         )
+    if lemma:
+        alternatives = _inflected(alternatives)
     terms = []
     for words, prefix in alternatives:
         phrase = '"' + " ".join(w.replace('"', '""') for w in words) + '"'
         terms.append(phrase + ("*" if prefix else ""))
     return " OR ".join(terms), alternatives
+
+
+def _inflected(alternatives: list[tuple[list[str], bool]]) -> list[tuple[list[str], bool]]:
+    """Each alternative once per combination of its words' inflections (duplicates dropped)."""
+    import itertools
+
+    from codebench.analysis.lemmas import inflections
+
+    out: dict[tuple[tuple[str, ...], bool], None] = {}
+    for words, prefix in alternatives:
+        choices = [
+            [w] if prefix and i == len(words) - 1 else inflections(w) for i, w in enumerate(words)
+        ]
+        count = 1
+        for c in choices:
+            count *= len(c)
+        if count + len(out) > MAX_LEMMA_PHRASES:
+            raise SearchError(
+                f"with --lemma, {' '.join(words)!r} has {count:,} combinations of inflections"
+                f" (at most {MAX_LEMMA_PHRASES}): search for fewer words"
+            )
+        for combination in itertools.product(*choices):
+            out[(combination, prefix)] = None
+    return [(list(words), prefix) for words, prefix in out]
 
 
 def _index_hits(

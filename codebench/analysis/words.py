@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -293,6 +293,8 @@ class WordFrequencies:
     terms: list[Term]
     scope_notes: list[str]
     stop_words: int
+    #: Whether words were counted by lemma (every inflection as one word).
+    lemma: bool = False
     kind: str = "words"
 
     @property
@@ -304,6 +306,11 @@ class WordFrequencies:
             + (f" per {self.by}" if self.by else "")
             + (f" in {plural(segments, 'codable segment')}" if segments is not None else "")
             + f"; {self.stop_words} stop words left out.",
+            *(
+                ["Counted by lemma: every inflection under its lemma (commissioned → commission)."]
+                if self.lemma
+                else []
+            ),
             *self.scope_notes,
         ]
         return notes
@@ -364,8 +371,13 @@ def word_frequencies(
     in_code: str | None = None,
     ngram: int = 1,
     top: int = 20,
+    lemma: bool = False,
 ) -> WordFrequencies:
-    """The ``top`` words (or ``ngram``-word phrases) per group (see the module docstring)."""
+    """The ``top`` words (or ``ngram``-word phrases) per group (see the module docstring).
+
+    With ``lemma`` each word counts as its lemma (:mod:`codebench.analysis.lemmas`),
+    after the stop list has been applied to the word as written.
+    """
     import numpy as np
 
     from codebench.analysis.query import Evaluation, place
@@ -418,6 +430,11 @@ def word_frequencies(
         order = [c.label for c in codes]
     texts = analysis_sql.segment_texts(db, resolved.transcript_filter)
     stops = stop_words(project)
+    as_lemma: Callable[[str], str] | None = None
+    if lemma:
+        from codebench.analysis import lemmas
+
+        as_lemma = lemmas.lemma
     counts: dict[str, Counter[str]] = {}
     present: dict[str, Counter[str]] = {}
     sizes: Counter[str] = Counter()
@@ -439,7 +456,7 @@ def word_frequencies(
             groups = [t.attributes.get(key, NONE) if t else NONE]
         if not groups:
             continue
-        terms = _terms(body, ngram, stops)
+        terms = _terms(body, ngram, stops, as_lemma)
         for group in groups:
             sizes[group] += 1
             counts.setdefault(group, Counter()).update(terms)
@@ -462,19 +479,23 @@ def word_frequencies(
         terms=ranked,
         scope_notes=resolved.notes[1:] if by != "code" and in_code is None else resolved.notes,
         stop_words=len(stops),
+        lemma=lemma,
     )
 
 
-def _terms(text: str, n: int, stops: set[str]) -> list[str]:
+def _terms(
+    text: str, n: int, stops: set[str], as_lemma: Callable[[str], str] | None = None
+) -> list[str]:
     words = _WORD.findall(text.casefold())
 
     def counts(word: str) -> bool:
         return len(word) > 1 and not word.isdigit() and word not in stops
 
+    shown = [as_lemma(w) for w in words] if as_lemma is not None else words
     if n == 1:
-        return [w for w in words if counts(w)]
+        return [s for w, s in zip(words, shown) if counts(w)]
     return [
-        " ".join(words[i : i + n])
+        " ".join(shown[i : i + n])
         for i in range(len(words) - n + 1)
         if counts(words[i]) and counts(words[i + n - 1])
     ]

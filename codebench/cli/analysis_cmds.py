@@ -220,6 +220,12 @@ def queries(ctx: Context, fmt: str, delete_name: str | None) -> None:
 @click.option("--case-sensitive", is_flag=True, help="Match case as typed.")
 @click.option("--exact-accents", is_flag=True, help="Match accents as typed (cafe ≠ café).")
 @click.option(
+    "--lemma",
+    is_flag=True,
+    help="Match every inflection of each word (commissioned, commissions → commission);"
+    " needs the lemmas extra.",
+)
+@click.option(
     "--in-code",
     metavar="QUERY",
     help="Only hits in segments this query matches (a code, or '10 & !16').",
@@ -249,6 +255,7 @@ def search(
     regex: bool,
     case_sensitive: bool,
     exact_accents: bool,
+    lemma: bool,
     in_code: str | None,
     limit: int,
     width: int,
@@ -267,10 +274,12 @@ def search(
     PATTERN is a word, a phrase (the words in order), a word ending in *
     (pens* finds pension and pensions), or alternatives: 'TUPE | pension'.
     Case and accents are folded unless --case-sensitive / --exact-accents.
+    With --lemma each word also matches its other inflections (English).
 
     \b
     Examples:
       codebench search 'TUPE | pension'
+      codebench search commissioning --lemma
       codebench search 'pension scheme' --where role=commissioner --count-by transcript
       codebench search 'staff' --in-code 08 -o staff-in-08.xlsx
       codebench search --regex 'contract(s|ed)?\\b' --speaker 'Helen Marsh'
@@ -290,6 +299,7 @@ def search(
             exact_accents=exact_accents,
             in_code=in_code,
             context=width,
+            lemma=lemma,
         )
         _show(result, fmt, output, count_by, width, limit)
 
@@ -311,6 +321,9 @@ def search(
 @click.option(
     "--top", type=click.IntRange(1, 10_000), default=20, show_default=True, help="Terms per group."
 )
+@click.option(
+    "--lemma", is_flag=True, help="Count every inflection as its lemma (needs the lemmas extra)."
+)
 @scope_options
 @output_option("Write to this file (atomically).")
 @click.option(
@@ -327,6 +340,7 @@ def words(
     in_code: str | None,
     ngram: int,
     top: int,
+    lemma: bool,
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
     coder: tuple[str, ...],
@@ -347,6 +361,7 @@ def words(
       codebench words --by attribute:role --ngram 2 -o phrases-by-role.xlsx
       codebench words --in-code 10 -o commissioning-words.png
       codebench words --by code --top 10 --format md
+      codebench words --lemma --in-code 10
     """
     from codebench.analysis.words import render_words, word_frequencies
     from codebench.cli.output import write_output
@@ -362,7 +377,9 @@ def words(
     if chosen in ("xlsx", "docx", "png") and to_stdout:
         check_binary_stdout(f"{chosen} output")
     with ctx.open(write=False) as project:
-        result = word_frequencies(project, spec, by=by, in_code=in_code, ngram=ngram, top=top)
+        result = word_frequencies(
+            project, spec, by=by, in_code=in_code, ngram=ngram, top=top, lemma=lemma
+        )
     if chosen == "table" and (output is None or to_stdout):
         _print_bars(result)
         return
@@ -471,6 +488,7 @@ def _stop_word_changes(
 @click.option("--regex", is_flag=True, help="PATTERN is a regular expression.")
 @click.option("--case-sensitive", is_flag=True, help="Match case as typed.")
 @click.option("--exact-accents", is_flag=True, help="Match accents as typed.")
+@click.option("--lemma", is_flag=True, help="Match every inflection of each word, as for search.")
 @click.option("--in-code", metavar="QUERY", help="Only hits in segments this query matches.")
 @click.option("--where", multiple=True, metavar="KEY=VALUE", help="As for search; repeatable.")
 @click.option("--transcripts", multiple=True, metavar="A,B", help="Only these transcripts.")
@@ -490,6 +508,7 @@ def autocode(
     regex: bool,
     case_sensitive: bool,
     exact_accents: bool,
+    lemma: bool,
     in_code: str | None,
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
@@ -522,6 +541,7 @@ def autocode(
             case_sensitive=case_sensitive,
             exact_accents=exact_accents,
             in_code=in_code,
+            lemma=lemma,
         )
         batch = plan_autocode(project, found, code, spread)
         _batch(project, batch, coder, do_apply, reject)

@@ -118,9 +118,12 @@ def compute_report(
         if len(codes) > 1:
             raise CodebenchError("memos takes at most one --code")
         return reports.memo_report(project, coders, code=codes[0] if codes else None)
+    from codebench.reports.agreement_part import agreement_part
+
     return reports.full_report(
         project,
         coders,
+        agreement=agreement_part(project, coders),
         attributes=attributes or None,
         quote_codes=codes or None,
         context=context,

@@ -2,8 +2,12 @@
 
 Frequencies, codes by each grouping attribute, co-occurrence, the code ×
 transcript matrix (for projects small enough to read it), coding progress,
-and quotes for the codes asked for. All share one :class:`CodedUnits`, so
-the codings are read once.
+inter-coder agreement (when the caller passes it), and quotes for the codes asked for. All share one
+:class:`CodedUnits`, so the codings are read once.
+
+A by-attribute table is left out, with a note saying so, when it would be
+near-empty (:func:`near_empty`): most of its cells blank says nothing a
+reader can use, and a page of them buries the tables that do.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from codebench.reports.scope import CoderSelection
 
 if TYPE_CHECKING:
     from codebench.project import Project
+    from codebench.reports.agreement_part import AgreementPart
 
 #: Attributes with more distinct values than this do not group (dates, names).
 MAX_GROUPS = 12
 #: The code × transcript matrix joins the report up to this many transcripts.
 MAX_MATRIX_TRANSCRIPTS = 40
+#: A by-attribute table with fewer filled cells than this share (among codes coded anywhere) is near-empty.
+NEAR_EMPTY_SHARE = 0.25
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class FullReport:
     matrix: MatrixReport | None
     progress: ProgressReport
     quotes: QuoteReport | None = None
+    agreement: AgreementPart | None = None
     rollup: bool = True
     kind: str = "report"
     extra_notes: list[str] = field(default_factory=list)
@@ -57,6 +65,8 @@ class FullReport:
         if self.matrix is not None:
             found.append(self.matrix)
         found.append(self.progress)
+        if self.agreement is not None:
+            found.append(self.agreement)
         if self.quotes is not None:
             found.append(self.quotes)
         return found
@@ -73,25 +83,41 @@ def full_report(
     rollup: bool = True,
     title: str | None = None,
     generated: str | None = None,
+    agreement: AgreementPart | None = None,
 ) -> FullReport:
     """Compute every part of the report (see the module docstring).
 
     ``attributes`` default to those that group the transcripts in scope:
-    at least two values, at most :data:`MAX_GROUPS`, fewer than the transcripts.
+    at least two values, at most :data:`MAX_GROUPS`, fewer than the transcripts;
+    of those, near-empty tables are left out (named in the notes). Attributes
+    asked for by name are always shown. ``agreement`` is the agreement section
+    (:func:`codebench.reports.agreement_part.agreement_part`), computed by the
+    caller: the agreement library builds on the reports' tables, so the reports
+    do not call it.
     """
     units = units_for(project, coders, speakers=True, words=True)
     freq = frequencies_from(units)
     scope = units.in_scope()
     in_scope = [t for t, inside in zip(units.transcripts, scope) if inside]
     extra: list[str] = []
+    keys = sorted({k for t in in_scope for k in t.attributes})
+    chosen = attributes is None
     if attributes is None:
-        keys = sorted({k for t in in_scope for k in t.attributes})
         attributes = []
         for key in keys:
             values = {t.attributes.get(key, "") for t in in_scope}
             if 2 <= len(values) <= min(MAX_GROUPS, len(in_scope) - 1):
                 attributes.append(key)
     groups = [by_attribute(project, a, units=units, rollup=rollup) for a in attributes]
+    if chosen:
+        for table in list(groups):
+            reason = near_empty(table)
+            if reason:
+                groups.remove(table)
+                extra.append(
+                    f"Codes by {table.attribute} is left out: {reason}; export it with"
+                    f" `codebench report by-attribute --attribute {table.attribute}`."
+                )
     matrix = None
     if len(in_scope) <= MAX_MATRIX_TRANSCRIPTS:
         matrix = code_matrix(project, units=units, rollup=rollup)
@@ -114,6 +140,29 @@ def full_report(
         matrix=matrix,
         progress=coding_progress(project),
         quotes=quote_report,
+        agreement=agreement,
         rollup=rollup,
         extra_notes=extra,
     )
+
+
+def near_empty(report: ByAttributeReport) -> str | None:
+    """Why ``report`` is too empty to print, or ``None``.
+
+    Near-empty: at most one group holds a coded transcript, or, among the codes
+    coded anywhere, fewer than :data:`NEAR_EMPTY_SHARE` of code × group cells
+    hold one (each group's transcripts are then mostly a single interview).
+    """
+    used = [row for row in report.rows if any(c.transcripts for c in row.cells)]
+    if not used:
+        return "no code is coded in any of its groups"
+    filled_groups = sum(
+        1 for g in range(len(report.groups)) if any(row.cells[g].transcripts for row in used)
+    )
+    if filled_groups <= 1:
+        return f"only {filled_groups} of its {len(report.groups)} groups holds a coded transcript"
+    cells = len(used) * len(report.groups)
+    filled = sum(1 for row in used for c in row.cells if c.transcripts)
+    if filled < NEAR_EMPTY_SHARE * cells:
+        return f"{filled} of its {cells} cells (codes × {len(report.groups)} groups) hold a coded transcript"
+    return None

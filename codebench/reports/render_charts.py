@@ -14,6 +14,7 @@ into XML that then cannot be opened.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from codebench.reports.by_attribute import ByAttributeReport
@@ -50,7 +51,11 @@ def chart_bytes(
     elif isinstance(report, CooccurrenceReport):
         used = [i for i in range(len(report.codes)) if report.counts[i][i]]
         matrix = report.values if report.values is not None else report.counts
-        values = [[float(matrix[i][j] or 0) for j in used] for i in used]
+        # The diagonal (each code's own frequency) is drawn apart: greyed, its count
+        # written in it, and left off the colour scale, which it would swamp.
+        square: list[list[float | None]] = [
+            [float(matrix[i][j] or 0) if i != j else None for j in used] for i in used
+        ]
         what = (
             NORMALISATIONS[report.normalise].split(":")[0]
             if report.normalise
@@ -60,9 +65,10 @@ def chart_bytes(
             plt,
             [_label(report.codes[i].label) for i in used],
             [_label(report.codes[i].short) for i in used],
-            values,
-            f"Co-occurrence ({what})",
+            square,
+            f"Co-occurrence ({what}; grey: each code's own frequency)",
             "{:.2f}" if report.values is not None else "{:.0f}",
+            diagonal=[int(report.counts[i][i]) for i in used],
         )
     else:
         raise TypeError(f"no chart for a {getattr(report, 'kind', type(report).__name__)} report")
@@ -139,13 +145,27 @@ def _frequency_figure(plt: Any, report: FrequencyReport, measure: str, rollup: b
 
 
 def _heatmap(
-    plt: Any, rows: list[str], columns: list[str], values: list[list[float]], title: str, fmt: str
+    plt: Any,
+    rows: list[str],
+    columns: list[str],
+    values: Sequence[Sequence[float | None]],
+    title: str,
+    fmt: str,
+    *,
+    diagonal: list[int] | None = None,
 ) -> Any:
+    """A heat map; ``None`` cells are greyed and off the scale (with ``diagonal``, its counts)."""
+    import numpy as np
+
     height = 0.28 * max(len(rows), 1) + 1.6
-    width = max(5.0, 0.7 * len(columns) + 4.0)
+    # Wide matrices (a co-occurrence square) get square cells, not a page-wide strip.
+    width = max(5.0, (0.7 if len(columns) <= 12 else 0.3) * len(columns) + 4.0)
     figure, axes = plt.subplots(figsize=(width, height))
-    data = values or [[0.0]]
-    image = axes.imshow(data, cmap="Blues", aspect="auto", vmin=0)
+    data = np.ma.masked_invalid(
+        np.array([[np.nan if v is None else v for v in row] for row in values] or [[0.0]], float)
+    )
+    colours = plt.get_cmap("Blues").with_extremes(bad="#d0d7de")
+    image = axes.imshow(data, cmap=colours, aspect="auto", vmin=0)
     axes.set_xticks(
         range(len(columns)),
         labels=columns,
@@ -154,10 +174,12 @@ def _heatmap(
         ha="right" if len(columns) > 6 else "center",
     )
     axes.set_yticks(range(len(rows)), labels=rows, fontsize=7)
-    top = max((v for row in data for v in row), default=0) or 1
+    top = max((v for row in values for v in row if v is not None), default=0) or 1
     for i, row in enumerate(values):
         for j, value in enumerate(row):
-            if value:
+            if value is None and diagonal is not None and i == j:
+                axes.text(j, i, f"{diagonal[i]:,}", ha="center", va="center", fontsize=6)
+            elif value:
                 axes.text(
                     j,
                     i,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from codebench.reports.agreement_part import TITLE as AGREEMENT_TITLE
+from codebench.reports.agreement_part import AgreementPart
 from codebench.reports.by_attribute import ByAttributeReport
 from codebench.reports.codebook_doc import CodebookReport
-from codebench.reports.cooccurrence import CooccurrenceReport
+from codebench.reports.cooccurrence import NORMALISATIONS, CooccurrenceReport
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.matrix import MatrixReport
@@ -23,7 +25,7 @@ from codebench.reports.render_rich import (
     format_cell,
     guidance,
 )
-from codebench.reports.svg import bar_chart, shade
+from codebench.reports.svg import MAX_HEAT_CODES, bar_chart, heat_map, shade
 from codebench.reports.tables import Table, reading_tables
 from codebench.safety import html_text as _escape
 
@@ -40,6 +42,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #57606a; font-size: 0.85rem; }
 svg.chart { max-width: 50rem; font-size: 12px; }
 svg.chart text { fill: #1f2328; } svg.chart .chart-title { font-weight: bold; }
+svg.heat { max-width: none; } svg.chart .chart-note { fill: #57606a; }
 blockquote { margin: 0.8rem 0 0.2rem; padding: 0.2rem 1rem; border-left: 4px solid #4e79a7; background: #f6f8fa; }
 blockquote .context { color: #57606a; font-style: italic; }
 .attribution { color: #57606a; font-size: 0.85rem; margin: 0 0 0.4rem 1.2rem; }
@@ -57,7 +60,12 @@ def html_document(report: Any, *, title: str | None = None, **view: Any) -> str:
         heading = title or report.title
         meta = f"{report.project} · {report.generated} · {report.selection.label}"
         parts = report.parts()
-        body = contents(parts) + "".join(section(part, rollup=report.rollup) for part in parts)
+        left_out = "".join(f'<p class="note">{_escape(n)}</p>\n' for n in report.extra_notes)
+        body = (
+            contents(parts)
+            + left_out
+            + "".join(section(part, rollup=report.rollup) for part in parts)
+        )
     else:
         heading = title or _title(report)
         meta = ""
@@ -112,8 +120,15 @@ def section(report: Any, **view: Any) -> str:
         inner = quotes_html(report)
     elif isinstance(report, CodebookReport):
         inner = codebook_html(report)
+    elif isinstance(report, AgreementPart) and report.report is None:
+        inner = f"<h2>{_escape(AGREEMENT_TITLE)}</h2>\n" + "".join(
+            f'<p class="note">{_escape(n)}</p>\n' for n in report.notes
+        )
     else:
         inner = ""
+        if isinstance(report, CooccurrenceReport):
+            heat = cooccurrence_heat_map(report)
+            inner += f'<div class="scroll">{heat}</div>\n' if heat else ""
         if isinstance(report, FrequencyReport):
             inner += frequency_chart(
                 report, measure=view.get("measure", "segments"), rollup=view.get("rollup", True)
@@ -141,6 +156,28 @@ def frequency_chart(
     )
 
 
+def cooccurrence_heat_map(report: CooccurrenceReport) -> str:
+    """The co-occurrence matrix as an inline SVG heat map, diagonal apart (see :func:`.svg.heat_map`)."""
+    used = [i for i in range(len(report.codes)) if report.counts[i][i]]
+    if not 2 <= len(used) <= MAX_HEAT_CODES:
+        return ""
+    matrix = report.values if report.values is not None else report.counts
+    values = [[None if i == j else matrix[i][j] for j in used] for i in used]
+    what = (
+        NORMALISATIONS[report.normalise].split(":")[0].split(" (")[0]
+        if report.normalise
+        else "segments coded with both"
+    )
+    return heat_map(
+        [report.codes[i].label for i in used],
+        [report.codes[i].short for i in used],
+        values,
+        [int(report.counts[i][i]) for i in used],
+        title=f"Co-occurrence heat map ({what})",
+        value_format="{:.2f}" if report.values is not None else "{:,.0f}",
+    )
+
+
 def table_html(
     table: Table, heat: dict[tuple[int, str], float] | None = None, *, heading: bool = True
 ) -> str:
@@ -154,7 +191,8 @@ def table_html(
             text = _escape(format_cell(row.get(column.key), column.kind))
             if column.key == table.indent and row.get("_depth"):
                 text = "\u2003" * int(row["_depth"]) + text
-            style = shade(heat.get((i, column.key))) if heat else ""
+            value = heat.get((i, column.key)) if heat else None
+            style = DIAGONAL_STYLE if value == DIAGONAL else shade(value)
             attribute = f' style="{style}"' if style else ""
             cells.append(f"<td{_num(column.kind)}{attribute}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -210,6 +248,11 @@ def codebook_html(report: CodebookReport) -> str:
     return "".join(out)
 
 
+#: The shading key of a diagonal cell (greyed, not on the scale).
+DIAGONAL = -1.0
+DIAGONAL_STYLE = "background-color: #eaeef2"
+
+
 def _heat(report: Any, table: Table) -> dict[tuple[int, str], float] | None:
     """Shading for matrix-like tables: by-attribute %, co-occurrence and code × transcript values."""
     if isinstance(report, ByAttributeReport):
@@ -225,7 +268,14 @@ def _heat(report: Any, table: Table) -> dict[tuple[int, str], float] | None:
         keys = [c.key for c in table.columns if c.key[:1] in "ct" and c.key[1:].isdigit()]
         values = [(i, k, row.get(k)) for i, row in enumerate(table.rows) for k in keys]
         top = max((v for _, _, v in values if isinstance(v, (int, float))), default=0) or 1
-        return {(i, k): v / top for i, k, v in values if isinstance(v, (int, float))}
+        shading = {(i, k): v / top for i, k, v in values if isinstance(v, (int, float))}
+        if isinstance(report, CooccurrenceReport):
+            # Each row's own column (its blank diagonal) and its own frequency, greyed.
+            used = [j for j in range(len(report.codes)) if report.counts[j][j]]
+            for i, code_index in enumerate(used[: len(table.rows)]):
+                shading[(i, f"c{code_index}")] = DIAGONAL
+                shading[(i, "n")] = DIAGONAL
+        return shading
     return None
 
 
@@ -234,6 +284,8 @@ def _num(kind: str) -> str:
 
 
 def _title(report: Any) -> str:
+    if isinstance(report, AgreementPart):
+        return AGREEMENT_TITLE
     tables = reading_tables(report) if not isinstance(report, (QuoteReport, CodebookReport)) else []
     if tables:
         return tables[0].title

@@ -26,7 +26,7 @@ from codebench.reports.matrix import MatrixReport
 from codebench.reports.memos import MemoReport
 from codebench.reports.progress import ProgressReport
 from codebench.reports.quotes import QuoteReport
-from codebench.reports.types import CodeRef
+from codebench.reports.types import CodeRef, OwnTables
 
 #: Column kinds: how writers format and align a cell.
 KINDS = ("text", "int", "percent", "float")
@@ -111,6 +111,12 @@ def long_table(report: Any, **view: Any) -> Table:
 
 
 def _converter(report: Any) -> tuple[Any, Any, Any]:
+    if isinstance(report, OwnTables):
+        return (
+            lambda r, **view: r.data_tables(**view),
+            lambda r, **view: r.reading_tables(**view),
+            lambda r, **view: r.data_tables(**view)[0],
+        )
     for kind, converters in _CONVERTERS.items():
         if isinstance(report, kind):
             return converters
@@ -587,16 +593,25 @@ def _cooccurrence_reading(report: CooccurrenceReport, **_: Any) -> list[Table]:
     if len(used) <= MAX_READABLE_CODES:
         values = report.values if report.values is not None else report.counts
         kind = "float" if report.values is not None else "int"
-        tables.append(
-            _square(
-                report,
-                values,
-                "cooccurrence",
-                f"Co-occurrence ({report.selection.label})",
-                kind,
-                only=used,
-            )
+        square = _square(
+            report,
+            values,
+            "cooccurrence",
+            f"Co-occurrence ({report.selection.label})",
+            kind,
+            only=used,
         )
+        # The diagonal is each code's own frequency: shown apart, in its own column,
+        # so it neither reads as a co-occurrence nor sets the scale of the others.
+        square.columns.insert(square.keys, Column("n", "Freq.", "int"))
+        for i, row in zip(used, square.rows):
+            row["n"] = report.counts[i][i]
+            row[f"c{i}"] = None
+        square.notes.append(
+            "Freq.: each code's own frequency (segments coded: the matrix's diagonal), shown"
+            " apart; the diagonal is left blank."
+        )
+        tables.append(square)
     pairs = report.pairs()
     columns = [
         Column("a", "Code"),

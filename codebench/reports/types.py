@@ -3,8 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from codebench.models import Code
+
+if TYPE_CHECKING:
+    from codebench.reports.tables import Table
+
+
+@runtime_checkable
+class OwnTables(Protocol):
+    """A report part that builds its own tables (the agreement section).
+
+    Such a part comes from a library that itself builds on the reports'
+    tables, so the reports dispatch to it by this shape rather than import it.
+    """
+
+    kind: str
+
+    def data_tables(self, **view: Any) -> list[Table]: ...
+
+    def reading_tables(self, **view: Any) -> list[Table]: ...
 
 
 @dataclass(frozen=True)

@@ -263,7 +263,7 @@ def test_full_html_report_is_self_contained(small: Project) -> None:
     assert_self_contained(page, parser)
     text = " ".join(parser.text)
     assert parser.tags.count("table") >= 6
-    assert parser.tags.count("svg") == 1
+    assert parser.tags.count("svg") == 2  # the frequency chart and the co-occurrence heat map
     assert "Public service mutuals interview study" in text
     assert "Codes by role: transcripts with the code (% of group) (alice + bob)" in text
     assert "We started a new clinic. The council still decides." in text
