@@ -49,6 +49,7 @@ def test_migration_fills_the_table_for_an_existing_project(tmp_path: Path) -> No
         spanning = [r for r in expected if r[0] == expected[0][0]]
         assert len(spanning) > 1
         project.db.execute("DROP TABLE coding_segments")
+        project.db.execute("DROP INDEX segments_extent")
         for name in list(project.db.triggers_dict):
             if name.startswith("coding_segments_"):
                 project.db.execute(f"DROP TRIGGER {name}")
@@ -114,3 +115,32 @@ def _step(project: Project, op: str, coder: str, name: str, rng: random.Random) 
         merge_codes(project, coder, project.code("05"), project.code("06"))
     elif op == "remove" and len(project.transcripts()) > 1:
         project.remove_transcript(name)
+
+
+def test_jsonl_import_and_merge_keep_the_mapping_exact(tmp_path: Path) -> None:
+    from codebench.exchange.jsonl import export_jsonl, import_jsonl
+    from codebench.exchange.merge.run import merge
+
+    source = _build(tmp_path)
+    try:
+        text = source.text("a")
+        source.add_codings("alice", "03", "a", [(3, len(text) - 3)])
+        source.code_segments("bob", "b", [1, 2, 3], "04")
+        export_jsonl(source, tmp_path / "dump.jsonl")
+        rows = len(stored_mapping(source.db))
+    finally:
+        source.close()
+    loaded = Project.init(tmp_path / "loaded.db", load_codebook(default_codebook_path()))
+    try:
+        import_jsonl(tmp_path / "dump.jsonl", loaded)
+        assert len(stored_mapping(loaded.db)) == rows > 0
+        assert_exact(loaded)
+    finally:
+        loaded.close()
+    target = Project.init(tmp_path / "target.db", load_codebook(default_codebook_path()))
+    try:
+        merge(target, [tmp_path / "p.db"])
+        assert len(stored_mapping(target.db)) == rows
+        assert_exact(target)
+    finally:
+        target.close()

@@ -563,7 +563,8 @@ def _coding_segments(db: sqlite_utils.Database) -> None:
             PRIMARY KEY (coding_id, segment_id)
         ) WITHOUT ROWID;
         CREATE INDEX coding_segments_segment ON coding_segments (segment_id);
-        CREATE INDEX coding_segments_coder ON coding_segments (coder_id, code_id);
+        -- Covers the triggers' segment look-ups (no table row read per coding).
+        CREATE INDEX segments_extent ON segments (transcript_id, start_char, end_char);
 
         INSERT INTO coding_segments
             (coding_id, segment_id, transcript_id, code_id, coder_id, overlap_chars, segment_chars)
