@@ -2,7 +2,7 @@
 
 What a user types (``--where role=commissioner``, ``--where "stage!=in-house comparator"``,
 ``--transcripts A,B``, ``--coder alice`` / ``--coders alice,bob``,
-``--speaker NAME``) is a :class:`ScopeSpec`: plain strings, saved with a
+``--speaker NAME``, ``--round N``) is a :class:`ScopeSpec`: plain strings, saved with a
 query as they were typed. :func:`resolve_scope` checks it against the
 project and returns a :class:`Scope`. Every name that matches nothing is a
 one-line error naming the choices, so a typo never silently empties a table.
@@ -15,7 +15,10 @@ Rules: several ``--where`` all hold; ``key!=value`` keeps transcripts that
 have the attribute with another value (a transcript without it is not
 known to differ); ``--transcripts`` and ``--where`` both hold; attribute
 names, values, transcript and speaker names match without regard to case.
-Coders follow the reports' rule (:func:`codebench.reports.scope.select_coders`):
+``--round N`` (a reliability round, by number or name) keeps the round's
+sample transcripts and counts the round's coders (``--coders`` may name some
+of them, never others), so a table of a round shows what was coded for it.
+Coders otherwise follow the reports' rule (:func:`codebench.reports.scope.select_coders`):
 by default the consensus coder when it is done on every transcript in scope, else every
 human coder pooled (the note says which, and why).
 """
@@ -85,6 +88,8 @@ class ScopeSpec:
     transcripts: tuple[str, ...] = ()
     coders: tuple[str, ...] = ()
     speakers: tuple[str, ...] = ()
+    #: The round (its number or name, as typed), at most one: ``()`` for none.
+    round: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -93,12 +98,14 @@ class ScopeSpec:
         transcripts: Sequence[str] = (),
         coders: Sequence[str] = (),
         speakers: Sequence[str] = (),
+        round: str | None = None,
     ) -> ScopeSpec:
         return cls(
             tuple(w.strip() for w in where if w.strip()),
             tuple(split_list(transcripts)),
             tuple(split_list(coders)),
             tuple(s.strip() for s in speakers if s.strip()),
+            (str(round).strip(),) if round is not None and str(round).strip() else (),
         )
 
     def to_dict(self) -> dict[str, list[str]]:
@@ -112,7 +119,16 @@ class ScopeSpec:
                 raise ScopeError(f"a saved scope's {key!r} is not a list of names")
             return tuple(value)
 
-        return cls(strings("where"), strings("transcripts"), strings("coders"), strings("speakers"))
+        rounds = strings("round")
+        if len(rounds) > 1:
+            raise ScopeError("a saved scope names more than one round")
+        return cls(
+            strings("where"),
+            strings("transcripts"),
+            strings("coders"),
+            strings("speakers"),
+            rounds,
+        )
 
     def merged(self, other: ScopeSpec) -> ScopeSpec:
         """This scope with ``other``'s parts added (a saved query's scope plus the command line's)."""
@@ -121,6 +137,7 @@ class ScopeSpec:
             self.transcripts + other.transcripts,
             other.coders or self.coders,
             self.speakers + other.speakers,
+            other.round or self.round,
         )
 
 
@@ -140,6 +157,8 @@ class Scope:
 
     #: Participants ``(transcript id, speaker)`` kept by ``speaker.KEY`` conditions (``None``: all).
     participants: frozenset[tuple[int, str]] | None = None
+    #: The round's own sentence (:meth:`~codebench.design.rounds.Round.describe`) under ``--round``.
+    round_note: str | None = None
 
     @property
     def restricts_speakers(self) -> bool:
@@ -158,6 +177,8 @@ class Scope:
     @property
     def notes(self) -> list[str]:
         notes = [self.selection.note]
+        if self.round_note:
+            notes.append(self.round_note)
         parts = [str(c) for c in self.conditions]
         if self.spec.transcripts:
             parts.append("transcripts " + ", ".join(self.spec.transcripts))
@@ -194,7 +215,17 @@ def resolve_scope(project: Project, spec: ScopeSpec | None = None) -> Scope:
     if spec.transcripts:
         named = {t.id for t in _named_transcripts(every, spec.transcripts)}
         chosen = [t for t in chosen if t.id in named]
-    selection = select_coders(project, list(spec.coders) or None)
+    coder_names: list[str] | None = list(spec.coders) or None
+    round_note = None
+    if spec.round:
+        from codebench.design.rounds import get_round, round_coder_names, round_transcripts
+
+        round_ = get_round(project, spec.round[0])
+        in_round = {t.id for t in round_transcripts(project, round_)}
+        chosen = [t for t in chosen if t.id in in_round]
+        coder_names = round_coder_names(round_, coder_names)
+        round_note = round_.describe()
+    selection = select_coders(project, coder_names)
     everything = len(chosen) == len(every)
     speakers = None
     if spec.speakers:
@@ -212,7 +243,9 @@ def resolve_scope(project: Project, spec: ScopeSpec | None = None) -> Scope:
                 )
             found += [n for n in by_fold[typed.casefold()] if n not in found]
         speakers = tuple(found)
-    return Scope(spec, chosen, selection, speakers, everything, conditions, participants)
+    return Scope(
+        spec, chosen, selection, speakers, everything, conditions, participants, round_note
+    )
 
 
 def _apply(
@@ -329,7 +362,11 @@ def report_units(
 
     from codebench.reports.coded_units import build_units
 
-    notes = [n for n in scope.notes[1:] if n.startswith(("Scope:", "Speakers:", "Only what the"))]
+    notes = [
+        n
+        for n in scope.notes[1:]
+        if n.startswith(("Round ", "Scope:", "Speakers:", "Only what the"))
+    ]
     selection = replace(scope.selection, note=" ".join([scope.selection.note, *notes]))
     voices: set[tuple[int, str]] | None = None
     if scope.participants is not None:

@@ -55,6 +55,12 @@ def scope_options(func: F) -> F:
             metavar="NAME",
             help="Only what this speaker says; repeatable.",
         ),
+        click.option(
+            "--round",
+            "round_ref",
+            metavar="N",
+            help="Only a reliability round: its sample's transcripts, coded by its coders.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -68,11 +74,16 @@ def _spec(
     coders: tuple[str, ...],
     speakers: tuple[str, ...],
     consensus: bool = False,
+    round_ref: str | None = None,
 ) -> ScopeSpec:
     from codebench.analysis.scope import ScopeSpec
 
     return ScopeSpec.of(
-        where, transcripts, [*coder, *coders, *(["consensus"] if consensus else [])], speakers
+        where,
+        transcripts,
+        [*coder, *coders, *(["consensus"] if consensus else [])],
+        speakers,
+        round_ref,
     )
 
 
@@ -123,6 +134,7 @@ def query(
     coders: tuple[str, ...],
     consensus: bool,
     speakers: tuple[str, ...],
+    round_ref: str | None,
     count_by: str | None,
     fmt: str | None,
     output: Path | str | None,
@@ -155,7 +167,7 @@ def query(
     from codebench.analysis.query import run_query
     from codebench.errors import CodebenchError
 
-    spec = _spec(where, transcripts, coder, coders, speakers, consensus)
+    spec = _spec(where, transcripts, coder, coders, speakers, consensus, round_ref)
     fmt, output = _format(fmt, output)
     if code_as is None and (do_apply or reject):
         raise CodebenchError("--apply and --reject go with --code-as CODE")
@@ -265,6 +277,7 @@ def search(
     coders: tuple[str, ...],
     consensus: bool,
     speakers: tuple[str, ...],
+    round_ref: str | None,
     count_by: str | None,
     fmt: str | None,
     output: Path | str | None,
@@ -286,7 +299,7 @@ def search(
     """
     from codebench.analysis.search import search as run_search
 
-    spec = _spec(where, transcripts, coder, coders, speakers, consensus)
+    spec = _spec(where, transcripts, coder, coders, speakers, consensus, round_ref)
     fmt, output = _format(fmt, output)
     with ctx.open(write=False) as project:
         _check_count_by(project, count_by)
@@ -347,6 +360,7 @@ def words(
     coders: tuple[str, ...],
     consensus: bool,
     speakers: tuple[str, ...],
+    round_ref: str | None,
     output: Path | str | None,
     fmt: str | None,
 ) -> None:
@@ -367,7 +381,7 @@ def words(
     from codebench.cli.output import write_output
     from codebench.reports import writers
 
-    spec = _spec(where, transcripts, coder, coders, speakers, consensus)
+    spec = _spec(where, transcripts, coder, coders, speakers, consensus, round_ref)
     to_stdout = is_stdout(output)
     chosen = writers.infer_format(None if to_stdout else output, fmt)
     if chosen in ("xlsx", "docx", "png") and output is None:

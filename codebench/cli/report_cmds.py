@@ -51,6 +51,13 @@ from codebench.reports.compute import (
     help="frequencies, by-attribute, matrix, cooccurrence: only these transcripts.",
 )
 @click.option(
+    "--round",
+    "round_ref",
+    metavar="N",
+    help="frequencies, by-attribute, crossed, matrix, cooccurrence: only a reliability round "
+    "(its sample's transcripts, coded by its coders).",
+)
+@click.option(
     "--attribute",
     "--by",
     "attributes",
@@ -144,6 +151,7 @@ def report(
     coders: tuple[str, ...],
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
+    round_ref: str | None,
     attributes: tuple[str, ...],
     cases: str,
     by_participant: bool,
@@ -173,6 +181,7 @@ def report(
       codebench report crossed --by speaker.role --cases participants
       codebench report crossed --by role --by stage --with-quotes -o crossed.xlsx
       codebench report frequencies --where role=commissioner --where "stage!=in-house comparator"
+      codebench report frequencies --round 1
       codebench report cooccurrence --normalise jaccard -o cooccurrence.csv
       codebench report quotes --code 12 --context -o quotes-12.docx
       codebench report matrix --presence --transpose --format csv-wide -o cases.csv
@@ -213,6 +222,7 @@ def report(
             rollup=rollup,
             where=list(where),
             transcripts=list(transcripts),
+            round_ref=round_ref,
         )
         quotes_sheet = None
         if with_quotes:
@@ -230,6 +240,7 @@ def report(
                 attributes=list(attributes),
                 cases="participants" if by_participant else cases,
                 rollup=rollup,
+                round_ref=round_ref,
             )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # one place, before any format is rendered

@@ -48,6 +48,7 @@ def compute_report(
     cases: str = "transcripts",
     min_group: int = 3,
     generated: str | None = None,
+    round_ref: str | None = None,
 ) -> Any:
     """Compute the report ``kind`` (one library call per kind).
 
@@ -60,14 +61,16 @@ def compute_report(
     if kind == "by-attribute" and cases == "participants":
         kind = "crossed"  # by one attribute, participants as cases: the crossed table does it
 
-    if where or transcripts:
+    if where or transcripts or round_ref:
         if kind not in SCOPED:
             raise CodebenchError(
-                f"--where and --transcripts apply to {', '.join(SCOPED)}, not to {kind}"
+                f"--where, --transcripts and --round apply to {', '.join(SCOPED)}, not to {kind}"
             )
         from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
 
-        scope = resolve_scope(project, ScopeSpec.of(where or (), transcripts or (), coders or ()))
+        scope = resolve_scope(
+            project, ScopeSpec.of(where or (), transcripts or (), coders or (), (), round_ref)
+        )
         units = report_units(
             project, scope, speakers=kind == "frequencies", words=kind == "frequencies"
         )
@@ -144,6 +147,7 @@ def quotes_behind_cells(
     attributes: list[str],
     cases: str,
     rollup: bool,
+    round_ref: str | None = None,
 ) -> Table:
     """The sheet of the passages behind every cell of ``result`` (the report ``kind``)."""
     from codebench.analysis.explain import CellSpec, cell_quotes
@@ -151,7 +155,7 @@ def quotes_behind_cells(
 
     spec = CellSpec(
         kind if kind != "by-attribute" or cases != "participants" else "crossed",
-        ScopeSpec.of(where, transcripts, coders),
+        ScopeSpec.of(where, transcripts, coders, (), round_ref),
         tuple(attributes),
         cases=cases,
         rollup=rollup,

@@ -502,6 +502,122 @@ def _code_relations(db: sqlite_utils.Database) -> None:
     )
 
 
+#: The segments a coding overlaps, for the coding ``NEW`` (a trigger's row). Segments of a
+#: transcript never overlap one another, so the first candidate is the last segment that starts
+#: at or before the coding (found in the ``segments_span`` index) and the scan stops at its end.
+_PLACE_NEW_CODING = """
+    INSERT INTO coding_segments
+        (coding_id, segment_id, transcript_id, code_id, coder_id, overlap_chars, segment_chars)
+    SELECT NEW.id, s.id, NEW.transcript_id, NEW.code_id, NEW.coder_id,
+           min(NEW.end_char, s.end_char) - max(NEW.start_char, s.start_char),
+           s.end_char - s.start_char
+    FROM segments s
+    WHERE s.transcript_id = NEW.transcript_id
+      AND s.start_char >= coalesce(
+            (SELECT max(p.start_char) FROM segments p
+             WHERE p.transcript_id = NEW.transcript_id AND p.start_char <= NEW.start_char),
+            NEW.start_char)
+      AND s.start_char < NEW.end_char
+      AND s.end_char > NEW.start_char;
+"""
+
+#: The codings that overlap the segment ``NEW``.
+_PLACE_NEW_SEGMENT = """
+    INSERT INTO coding_segments
+        (coding_id, segment_id, transcript_id, code_id, coder_id, overlap_chars, segment_chars)
+    SELECT c.id, NEW.id, NEW.transcript_id, c.code_id, c.coder_id,
+           min(c.end_char, NEW.end_char) - max(c.start_char, NEW.start_char),
+           NEW.end_char - NEW.start_char
+    FROM codings c
+    WHERE c.transcript_id = NEW.transcript_id
+      AND c.start_char < NEW.end_char
+      AND c.end_char > NEW.start_char;
+"""
+
+
+@migrations(name="0014_coding_segments")
+def _coding_segments(db: sqlite_utils.Database) -> None:
+    """Codings mapped onto the segments they overlap, stored once and kept exact by triggers.
+
+    Every report, query scope and agreement extraction starts from "which
+    segments does each coding touch, and by how much"; computing that per
+    report from the codings and segments tables dominated their time. One row
+    per (coding, overlapped segment) with the overlap and the segment's length
+    in characters, so an overlap rule (``--min-overlap``) is a filter on
+    stored numbers. Triggers on ``codings`` and ``segments`` keep it exact on
+    every write path (coding, undo, imports, merge, sync, corrections, code
+    merges, removing a transcript: foreign-key cascades fire triggers too), so
+    no store function has to remember it. Denormalised ``transcript_id``,
+    ``code_id`` and ``coder_id`` let a report read one table.
+    """
+    db.executescript(
+        f"""
+        CREATE TABLE coding_segments (
+            coding_id INTEGER NOT NULL,
+            segment_id INTEGER NOT NULL,
+            transcript_id INTEGER NOT NULL,
+            code_id INTEGER NOT NULL,
+            coder_id INTEGER NOT NULL,
+            overlap_chars INTEGER NOT NULL,
+            segment_chars INTEGER NOT NULL,
+            PRIMARY KEY (coding_id, segment_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX coding_segments_segment ON coding_segments (segment_id);
+        -- Covers the triggers' segment look-ups (no table row read per coding).
+        CREATE INDEX segments_extent ON segments (transcript_id, start_char, end_char);
+
+        INSERT INTO coding_segments
+            (coding_id, segment_id, transcript_id, code_id, coder_id, overlap_chars, segment_chars)
+        SELECT c.id, s.id, c.transcript_id, c.code_id, c.coder_id,
+               min(c.end_char, s.end_char) - max(c.start_char, s.start_char),
+               s.end_char - s.start_char
+        FROM codings c JOIN segments s
+          ON s.transcript_id = c.transcript_id
+         AND s.start_char >= coalesce(
+               (SELECT max(p.start_char) FROM segments p
+                WHERE p.transcript_id = c.transcript_id AND p.start_char <= c.start_char),
+               c.start_char)
+         AND s.start_char < c.end_char
+         AND s.end_char > c.start_char;
+
+        CREATE TRIGGER coding_segments_coding_insert AFTER INSERT ON codings
+        BEGIN {_PLACE_NEW_CODING}
+        END;
+        CREATE TRIGGER coding_segments_coding_delete AFTER DELETE ON codings
+        BEGIN
+            DELETE FROM coding_segments WHERE coding_id = OLD.id;
+        END;
+        CREATE TRIGGER coding_segments_coding_move
+        AFTER UPDATE OF transcript_id, start_char, end_char ON codings
+        BEGIN
+            DELETE FROM coding_segments WHERE coding_id = OLD.id;
+            {_PLACE_NEW_CODING}
+        END;
+        CREATE TRIGGER coding_segments_coding_relabel
+        AFTER UPDATE OF code_id, coder_id ON codings
+        WHEN OLD.transcript_id = NEW.transcript_id AND OLD.start_char = NEW.start_char
+         AND OLD.end_char = NEW.end_char
+        BEGIN
+            UPDATE coding_segments SET code_id = NEW.code_id, coder_id = NEW.coder_id
+            WHERE coding_id = NEW.id;
+        END;
+        CREATE TRIGGER coding_segments_segment_insert AFTER INSERT ON segments
+        BEGIN {_PLACE_NEW_SEGMENT}
+        END;
+        CREATE TRIGGER coding_segments_segment_delete AFTER DELETE ON segments
+        BEGIN
+            DELETE FROM coding_segments WHERE segment_id = OLD.id;
+        END;
+        CREATE TRIGGER coding_segments_segment_move
+        AFTER UPDATE OF transcript_id, start_char, end_char ON segments
+        BEGIN
+            DELETE FROM coding_segments WHERE segment_id = OLD.id;
+            {_PLACE_NEW_SEGMENT}
+        END;
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]

@@ -67,15 +67,16 @@ def insert_codings(db: sqlite_utils.Database, values: Iterable[Sequence[Any]]) -
     Returns how many rows were inserted. Rows without ``created_at`` get the
     time of this call (one clock reading for the batch, not one per row).
     """
-    before = db.conn.total_changes
     fallback = now()
-    db.conn.executemany(
+    # The cursor's row count, not ``total_changes``: that also counts the rows the
+    # ``coding_segments`` triggers write.
+    cursor = db.conn.executemany(
         "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
         f" codebook_version) VALUES (?, ?, ?, ?, ?, coalesce(?, ?), {CURRENT_VERSION})"
         " ON CONFLICT DO NOTHING",
         ((*v[:6], fallback) for v in values),
     )
-    return db.conn.total_changes - before
+    return max(cursor.rowcount, 0)
 
 
 def coding_id(

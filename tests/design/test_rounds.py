@@ -9,6 +9,8 @@ round's units, built here from the coding plan (not read back from codebench).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -572,3 +574,65 @@ def test_jsonl_refuses_bad_codebook_versions(
             assert not target.codes() and not target.transcripts()  # nothing half-written
         finally:
             target.close()
+
+
+def test_round_scope_on_reports_and_queries_counts_its_sample_and_its_coders(study: Path) -> None:
+    """``--round N``: the round's sample transcripts, coded by the round's coders (issue 13 §1).
+
+    Hand count for code 04.1 (one coding per coded segment): the sample is i1
+    (alice's) and i8 (carol's), each double-coded by bob. In i1 alice codes 1, 2
+    and bob 1, 2, 3; in i8 bob codes 1, 2, 3 and carol 1, 2. Outside the round:
+    alice codes i2 (not sampled) on 1-4, and dave (no assignment, so not a
+    round coder) codes i1 on 4, 6, 7. Round 1: segments {1, 2, 3} in each of
+    i1 and i8 = 6, codings 2 + 3 + 3 + 2 = 10, transcripts 2. Without the round:
+    i1 {1, 2, 3, 4, 6, 7} + i8 {1, 2, 3} + i2 {1, 2, 3, 4} = 13 segments,
+    17 codings, 3 transcripts. Round 1 with --coders bob: 6 segments, 6 codings.
+    """
+    db = study
+    body = json.loads(
+        run(
+            db, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "bob", "--format", "json"
+        )
+    )[0]
+    assert [t for s in body["strata"] for t in s["drawn"]] == ["i1", "i8"]
+    plan = {
+        ("alice", "i1"): [1, 2],
+        ("bob", "i1"): [1, 2, 3],
+        ("bob", "i8"): [1, 2, 3],
+        ("carol", "i8"): [1, 2],
+        ("alice", "i2"): [1, 2, 3, 4],
+        ("dave", "i1"): [4, 6, 7],
+    }
+    with Project.open(db) as p:
+        p.coder("dave", create=True)
+        for (coder, t), ordinals in plan.items():
+            p.code_segments(coder, t, ordinals, "04.1")
+    run(db, "round", "start", "one")
+
+    def counts(*args: str) -> tuple[int, int, int]:
+        out = run(db, "report", "frequencies", "--format", "csv", *args)
+        values: dict[str, int] = {}
+        for r in csv.DictReader(io.StringIO(out)):
+            if r["Code"] == "04.1":
+                values.setdefault(r["Measure"], int(float(r["Value"])))
+        return values["segments"], values["codings"], values["transcripts"]
+
+    assert counts() == (13, 17, 3)
+    assert counts("--round", "1") == (6, 10, 2)
+    assert counts("--round", "one", "--coder", "bob") == (6, 6, 2)
+    header = run(db, "report", "matrix", "--round", "1", "--format", "csv-wide").splitlines()[0]
+    assert "i1" in header and "i8" in header and "i2" not in header
+    notes = run(db, "report", "frequencies", "--round", "1", "--format", "json")
+    assert "Round 1 (one)" in notes
+    # The query language takes the same scope: passages of 04.1 in round 1.
+    # The query language takes the same scope: dave's 4, 6, 7 and alice's i2 are out.
+    found = run(db, "query", "04.1", "--round", "1", "--format", "csv")
+    rows = [
+        (r["Transcript"], r["Segments"], r["Coders"]) for r in csv.DictReader(io.StringIO(found))
+    ]
+    assert rows == [("i1", "1–3", "alice, bob"), ("i8", "1–3", "bob, carol")]
+    assert "dave is not a coder of round 1" in fails(
+        db, "report", "frequencies", "--round", "1", "--coder", "dave"
+    )
+    assert "no round '7'" in fails(db, "report", "frequencies", "--round", "7")
+    assert "--round apply to" in fails(db, "report", "quotes", "--round", "1")
