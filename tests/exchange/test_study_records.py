@@ -250,3 +250,62 @@ def test_a_study_record_repeated_is_refused(dump_lines: list[str], tmp_path: Pat
     with Project.open(tmp_path / "fresh.db", create=True) as p, pytest.raises(JsonlError) as caught:
         import_jsonl(bad, p)
     assert f"{bad}:{number + 2}: sample 's1' appears twice" == str(caught.value)
+
+
+# --------------------------------------------------------------------- REFI-QDA
+
+
+def test_refi_qda_carries_the_study_in_codebench_design_note(study: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "study.qdpx"
+    run(study, "export", "qdpx", "-o", str(archive))
+    copy = tmp_path / "copy" / study.name
+    copy.parent.mkdir()
+    said = CliRunner().invoke(cli, ["-p", str(copy), "import-project", str(archive)])
+    assert said.exit_code == 0, said.output
+    assert "study: " in said.output
+    for args in [
+        ("relations", "--format", "json"),
+        ("speakers", "--format", "json"),
+        ("framework", "show"),
+        ("samples", "--format", "json"),
+        ("round", "list"),
+        ("queries",),
+        ("agreement", "--round", "1", "--format", "json", "--seed", "1"),
+    ]:
+        assert run(copy, *args) == run(study, *args), args
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "message"),
+    [
+        ("sample", {"fraction": 5}, "sample fraction 5 is not in (0, 1]"),
+        ("code_relation", {"kind": 3}, "code_relation field 'kind' has the wrong type"),
+        ("round", {"extra": 1}, "a round must have exactly the fields"),
+    ],
+)
+def test_a_malformed_study_record_in_a_design_note_refuses_the_file(
+    study: Path, tmp_path: Path, kind: str, change: dict, message: str
+) -> None:
+    from dataclasses import replace
+
+    from codebench.exchange.qdpx.design_note import NOTE_NAME
+    from codebench.exchange.qdpx.project import build_refi_project
+    from codebench.exchange.refi import write_project
+
+    with Project.open(study, write=False) as p:
+        refi = build_refi_project(p)
+    note = next(n for n in refi.notes if n.name == NOTE_NAME)
+    body = json.loads(note.text)
+    body["study"][kind][0].update(change)
+    notes = [replace(n, text=json.dumps(body)) if n.name == NOTE_NAME else n for n in refi.notes]
+    path = tmp_path / "hostile.qdpx"
+    write_project(replace(refi, notes=notes), path)
+    target = tmp_path / "fresh.db"
+    said = CliRunner().invoke(cli, ["-p", str(target), "import-project", str(path)])
+    assert said.exit_code == 1, said.output
+    line = said.output.strip()
+    assert "\n" not in line and line.startswith("Error: ") and "hostile.qdpx" in line
+    assert message in line and "nothing imported" in line
+    if target.exists():
+        with Project.open(target, write=False) as p:
+            assert not p.transcripts() and not p.coders()
