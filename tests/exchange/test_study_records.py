@@ -309,3 +309,40 @@ def test_a_malformed_study_record_in_a_design_note_refuses_the_file(
     if target.exists():
         with Project.open(target, write=False) as p:
             assert not p.transcripts() and not p.coders()
+
+
+def _with_review(dump_lines: list[str], reason: str) -> list[str]:
+    """The dump with one coding flagged for review (the demo has none), placed before the events."""
+    lines = list(dump_lines)
+    coding = next(json.loads(line) for line in lines if json.loads(line)["type"] == "coding")
+    review = {
+        "type": "coding_review",
+        **{k: coding[k] for k in ("coder", "code", "transcript", "start", "end")},
+        "reason": reason,
+        "version": 2,
+        "was": "the words it had",
+        "flagged_at": "2026-01-01T00:00:00.000+00:00",
+    }
+    at = next(i for i, line in enumerate(lines) if json.loads(line)["type"] == "event")
+    lines.insert(at, json.dumps(review, ensure_ascii=False, sort_keys=True) + "\n")
+    return lines
+
+
+def test_a_flagged_coding_round_trips_and_a_bad_reason_is_refused(
+    dump_lines: list[str], tmp_path: Path
+) -> None:
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(_with_review(dump_lines, "orphaned")), encoding="utf-8")
+    with Project.open(tmp_path / "good.db", create=True) as p:
+        import_jsonl(good, p)
+        assert bulk.study_rows(p.db, "coding_review")[0]["was"] == "the words it had"
+    assert run(tmp_path / "good.db", "export", "jsonl") == good.read_bytes()
+    lines = _with_review(dump_lines, "bogus")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(lines), encoding="utf-8")
+    number = next(i for i, line in enumerate(lines) if '"coding_review"' in line) + 1
+    with Project.open(tmp_path / "bad.db", create=True) as p, pytest.raises(JsonlError) as caught:
+        import_jsonl(bad, p)
+    assert str(caught.value) == (
+        f"{bad}:{number}: unknown review reason 'bogus' (use clamped, orphaned)"
+    )
