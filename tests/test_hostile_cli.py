@@ -491,7 +491,9 @@ def test_controls_in_a_yaml_codebook_and_in_a_typed_coder_name_are_stored_visibl
     new = tmp_path / "new.db"
     assert invoke("-p", str(new), "init", "--codebook", str(book)).exit_code == 0
     assert _names(new, "SELECT name || '|' || description FROM codes") == ["␛]0;t␇X|a\ufffdb"]
-    result = invoke("-p", str(db), "code-segment", "--coder", "eve\x1b[2J", CEO, "3", "01", "--new-coder")
+    result = invoke(
+        "-p", str(db), "code-segment", "--coder", "eve\x1b[2J", CEO, "3", "01", "--new-coder"
+    )
     assert result.exit_code == 0, result.output
     assert "eve␛[2J" in _names(db, "SELECT name FROM coders")
 
@@ -693,7 +695,9 @@ def test_a_file_name_with_a_newline_cannot_fake_a_line_of_output(db: Path, tmp_p
 
 
 def test_a_coder_name_typed_with_a_newline_is_stored_on_one_line(db: Path) -> None:
-    result = invoke("-p", str(db), "code-segment", "--coder", "eve\nError: x", CEO, "3", "01", "--new-coder")
+    result = invoke(
+        "-p", str(db), "code-segment", "--coder", "eve\nError: x", CEO, "3", "01", "--new-coder"
+    )
     assert result.exit_code == 0, result.output
     assert "eve␊Error: x" in _names(db, "SELECT name FROM coders")
 

@@ -95,7 +95,8 @@ def test_the_cli_lists_writes_and_reports_memos(memos: Project, tmp_path: Path) 
     path = str(memos.path)
     runner = CliRunner()
     added = runner.invoke(
-        cli, ["-p", path, "memo", "--coder", "carol", "--code", "05", "Governance note"]
+        cli,
+        ["-p", path, "memo", "--coder", "carol", "--new-coder", "--code", "05", "Governance note"],
     )
     assert added.exit_code == 0, added.output
     listed = runner.invoke(cli, ["-p", path, "memos", "--coder", "carol", "--format", "csv"])

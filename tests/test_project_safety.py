@@ -217,7 +217,7 @@ def test_a_project_locked_past_the_busy_timeout_is_one_line(db: Path) -> None:
             str(db),
             "code-segment",
             "--coder",
-            "bob",
+            "alice",
             CEO,
             "4",
             "04",

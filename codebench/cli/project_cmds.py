@@ -372,6 +372,7 @@ def status(ctx: Context, coder: str, transcript: str, state: str | None, yes: bo
         if state is None:
             say(project.status(coder, name) if _known_coder(project, coder) else "not-started")
             return
+        project.coder(coder, create=True)  # a mistyped name is refused before any warning
         if state == "done":
             from codebench.coding.status import done_warning
 

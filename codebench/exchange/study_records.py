@@ -178,6 +178,22 @@ def export_records(db: Any, schema: str = "main") -> dict[str, list[dict[str, An
     return out
 
 
+def check_record(kind: str, record: Any) -> dict[str, Any]:
+    """A record read from a file other than a JSONL dump (a REFI-QDA design note): its
+    fields and their types, checked as the dump's parser checks them; strings made safe."""
+    from codebench.safety import safe_text
+
+    fields = FIELDS[kind]
+    if type(record) is not dict or set(record) != set(fields):
+        raise RecordProblem(f"a {kind} must have exactly the fields {', '.join(fields)}")
+    out = {}
+    for key, value in record.items():
+        if type(value) not in fields[key]:
+            raise RecordProblem(f"{kind} field {key!r} has the wrong type")
+        out[key] = safe_text(value) if isinstance(value, str) else value
+    return out
+
+
 def _json_object(text: str, what: str) -> None:
     try:
         value = json.loads(text)

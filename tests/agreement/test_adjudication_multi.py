@@ -372,7 +372,19 @@ def test_cli_round_scopes_disagreements_and_the_log(
     assert {r["transcript"] for r in rows} == {inside}
     assert [(r["segment"], r["applied_by"]) for r in rows] == [(2, "alice, bob"), (3, "cara")]
     for t in (inside, outside):
-        cli(db, "adjudicate", "--coder", "pat", t, "2", "08", "majority", "--reason", f"in {t}")
+        cli(
+            db,
+            "adjudicate",
+            "--coder",
+            "pat",
+            "--new-coder",
+            t,
+            "2",
+            "08",
+            "majority",
+            "--reason",
+            f"in {t}",
+        )
     log = list(
         csv.DictReader(cli(db, "decisions", "--round", "1", "--format", "csv").output.splitlines())
     )

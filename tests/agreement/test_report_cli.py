@@ -467,6 +467,7 @@ def test_adjudicate_command_and_against_consensus(study: Project) -> None:
         "adjudicate",
         "--coder",
         "pat",
+        "--new-coder",
         "--coders",
         "alice,bob",
         "t1",

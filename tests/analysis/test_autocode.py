@@ -100,7 +100,16 @@ def test_cli_preview_then_apply(study: Project) -> None:
     assert "Nothing written" in result.stdout
     assert codings(study) == before
     result = run(
-        "autocode", "staff", "--code", "19", "--coder", "carol", "--reject", "2", "--apply"
+        "autocode",
+        "staff",
+        "--code",
+        "19",
+        "--coder",
+        "carol",
+        "--reject",
+        "2",
+        "--apply",
+        "--new-coder",
     )
     assert result.exit_code == 0 and "Coded 2 passages" in result.stdout
     assert len(codings(study) - before) == 2

@@ -19,7 +19,19 @@ from tests.design.test_rounds import CODABLE, run, study  # noqa: F401  (study: 
 
 
 def _round(db: Path) -> None:
-    run(db, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "bob", "--by", "lead", "--new-coder")
+    run(
+        db,
+        "sample",
+        "--fraction",
+        "0.25",
+        "--seed",
+        "1",
+        "--coders",
+        "bob",
+        "--by",
+        "lead",
+        "--new-coder",
+    )
     with Project.open(db) as p:
         for coder, t in (("alice", "i1"), ("bob", "i1"), ("bob", "i8"), ("carol", "i8")):
             p.code_segments(coder, t, [1, 2], "04.1")

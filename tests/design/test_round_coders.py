@@ -13,7 +13,19 @@ from tests.design.test_rounds import fails, run, study  # noqa: F401  (study: fi
 
 
 def _round(db: Path) -> None:
-    run(db, "sample", "--fraction", "0.25", "--seed", "1", "--coders", "bob", "--by", "lead", "--new-coder")
+    run(
+        db,
+        "sample",
+        "--fraction",
+        "0.25",
+        "--seed",
+        "1",
+        "--coders",
+        "bob",
+        "--by",
+        "lead",
+        "--new-coder",
+    )
     run(db, "assign", "--coder", "dave", "i2", "--by", "lead", "--new-coder")
 
 

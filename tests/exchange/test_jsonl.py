@@ -421,9 +421,7 @@ def test_an_export_says_what_the_dump_leaves_out(rich: Project, tmp_path: Path) 
     transcript = rich.transcripts()[0].name
     correct_text(rich, transcript, rich.text(transcript) + " Corrected.", "alice")
     rich.close()
-    assigned = runner.invoke(
-        cli, ["-p", str(rich.path), "assign", transcript, "--coder", "alice"]
-    )
+    assigned = runner.invoke(cli, ["-p", str(rich.path), "assign", transcript, "--coder", "alice"])
     assert assigned.exit_code == 0, assigned.output
     said = runner.invoke(cli, ["-p", str(rich.path), "export", "jsonl", "-o", str(out)])
     assert said.exit_code == 0

@@ -209,6 +209,7 @@ def test_the_adjudication_log_names_no_one(keyed: Path, tmp_path: Path) -> None:
         "adjudicate",
         "--coder",
         "pat",
+        "--new-coder",
         first["transcript"],
         str(first["segment"]),
         first["code"].split()[0],

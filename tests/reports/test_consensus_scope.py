@@ -33,6 +33,7 @@ def test_one_adjudication_does_not_switch_reports_to_the_consensus(
         "adjudicate",
         "--coder",
         "pat",
+        "--new-coder",
         first["transcript"],
         str(first["segment"]),
         code,

@@ -9,6 +9,15 @@ JSON document (:data:`SCHEMA`) listing each status and assignment by the
 user's and the source's GUIDs. Other programs show it as a project memo; a
 codebench import recognises it by its name and schema, applies it, and does
 not import it as a memo. See docs/interchange.md.
+
+Its ``study`` member carries what QDA-XML has no place for either: speakers'
+attributes (a REFI case groups whole sources, not one speaker's turns),
+reliability samples and rounds, framework summaries, code relations (typed
+and directed, with a note; a ``<Link>`` holds neither), saved queries and
+codings flagged for review, as the records of
+:mod:`codebench.exchange.study_records` (the JSONL dump's), keyed by the
+users', codes' and sources' GUIDs. A note without it (an older export) is
+read as before.
 """
 
 from __future__ import annotations
@@ -52,14 +61,51 @@ def design_note(
         {"user": coder_guids[k], "source": transcript_guids[t], "segments": ranges}
         for (k, t), ranges in sorted(grouped.items())
     ]
-    if not statuses and not assignments:
+    study = _study(db, set(coder_guids.values()), set(transcript_guids.values()))
+    if not statuses and not assignments and not study:
         return None
-    body = {"schema": SCHEMA, "statuses": statuses, "assignments": assignments}
+    body: dict[str, Any] = {"schema": SCHEMA, "statuses": statuses, "assignments": assignments}
+    if study:
+        body["study"] = study
     return RefiNote(
         guid=refi_guid("codebench", "design note"),
         name=NOTE_NAME,
         text=json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1),
     )
+
+
+#: Record fields naming a coder (a record naming a coder left out of the export is left out).
+_CODER_FIELDS = (
+    "coder",
+    "assigned_by",
+    "drawn_by",
+    "opened_by",
+    "closed_by",
+    "updated_by",
+    "created_by",
+)
+
+
+def _study(
+    db: sqlite_utils.Database, users: set[str], sources: set[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The study records for the exported users and sources (assignments ride in their own list)."""
+    from codebench.exchange.study_records import export_records
+
+    out = {}
+    for kind, records in export_records(db).items():
+        if kind == "assignment":
+            continue
+        kept = [
+            r
+            for r in records
+            if all(r.get(f) is None or r[f] in users for f in _CODER_FIELDS if f in r)
+            and all(g in users for g in r.get("coders", []))
+            and ("transcript" not in r or r["transcript"] in sources)
+        ]
+        if kept:
+            out[kind] = kept
+    return out
 
 
 def parse_design_note(note: RefiNote) -> dict[str, Any] | None:

@@ -520,6 +520,38 @@ class ProjectImporter:
                 f"{bad} coder status or assignment entr(ies) naming an unknown user or source, "
                 "or malformed, not imported"
             )
+        for body in bodies:
+            self._import_study(body.get("study"))
+
+    def _import_study(self, study: Any) -> None:
+        """The design note's study records (speakers' attributes, samples, rounds, framework,
+        relations, saved queries, flagged codings): added where this project lacks them, by
+        the merge's rules. A malformed record refuses the whole file (nothing is written);
+        one naming a user, code or source the file did not bring is skipped."""
+        from codebench.exchange import study_records
+
+        if study is None:
+            return
+
+        def refuse(_number: int, message: str) -> Exception:
+            return InterchangeError(
+                f"{self.label}: codebench design note: {message}; nothing imported"
+            )
+
+        if not isinstance(study, dict) or not set(study) <= set(study_records.KINDS):
+            raise refuse(0, "its study part is not a set of known record kinds")
+        records: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for kind, items in study.items():
+            if not isinstance(items, list):
+                raise refuse(0, f"its {kind} records are not a list")
+            try:
+                records[kind] = [(0, study_records.check_record(kind, r)) for r in items]
+            except study_records.RecordProblem as problem:
+                raise refuse(0, str(problem)) from None
+        refs = study_records.Refs(self.users, self.codes, self.transcripts, strict=False)
+        outcome = study_records.add_records(self.db, records, refs, source=self.label, fail=refuse)
+        self.report.warnings += outcome.conflicts
+        self.report.study_added += sum(outcome.added.values())
 
     def _design_target(self, item: Any) -> tuple[int, int] | None:
         """``(coder id, transcript id)`` an entry of the design note names, if both were imported."""

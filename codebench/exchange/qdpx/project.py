@@ -332,6 +332,8 @@ class ImportReport:
     #: Coder statuses and assignments set from codebench's design note.
     statuses_set: int = 0
     assignments_set: int = 0
+    #: Study records (speakers' attributes, samples, rounds, framework, relations, …) added.
+    study_added: int = 0
     #: Everything in the file that was not imported, with counts.
     skipped: list[str] = field(default_factory=list)
     #: Repairs and decisions worth knowing about.
@@ -356,6 +358,11 @@ class ImportReport:
             out.append(
                 f"  design: {self.statuses_set} coder status(es), "
                 f"{self.assignments_set} assignment(s) set"
+            )
+        if self.study_added:
+            out.append(
+                f"  study: {self.study_added} record(s) added (speakers' attributes, samples, "
+                "rounds, framework summaries, relations, saved queries)"
             )
         if self.offsets:
             out.append(f"  {self.offsets}")
