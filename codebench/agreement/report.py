@@ -788,8 +788,13 @@ def agreement_report(
     consensus_name: str = "consensus",
     bootstrap_by: str | None = None,
     round: int | str | None = None,
+    recompute: bool = False,
 ) -> dict[str, Any]:
     """Read the project and build the report (``mode: "coders"``).
+
+    A closed round's report is the one frozen when it closed (``round.frozen``
+    says when), provided the options that define its figures are the ones it
+    was closed with; ``recompute`` computes it afresh from today's codings.
 
     With ``against_consensus`` the result has ``mode: "against-consensus"``
     and one full report per human coder compared with the consensus coder
@@ -812,9 +817,28 @@ def agreement_report(
         from codebench.design.rounds import get_round, round_coder_names, round_transcripts
 
         chosen = get_round(project, round)
+        if not recompute and not against_consensus:
+            kept = frozen_figures(
+                project, chosen, freeze_key(options, coders, ci_level, bootstrap_by)
+            )
+            if kept is not None:
+                return kept
+        live_note = (
+            f"Figures computed from today's codings, not as {chosen.label} closed on "
+            f"{(chosen.closed_at or '')[:10]}"
+            + (
+                " (--recompute)."
+                if recompute
+                else " (they were frozen for the whole codebook under the default options)."
+            )
+            if chosen.closed_at
+            else None
+        )
         options["transcripts"] = round_transcripts(project, chosen)
         coders = round_coder_names(chosen, coders)
         scope = {**chosen.as_json(), "note": chosen.describe()}
+        if live_note:
+            scope["live_note"] = live_note
     if not against_consensus:
         units = extract_units(project, coders=coders, **options)
         return _scoped(
@@ -875,6 +899,54 @@ def agreement_report(
     if scope is not None:
         out["round"] = scope
     return out
+
+
+def freeze_key(
+    options: dict[str, Any], coders: Sequence[str] | None, ci_level: float, bootstrap_by: str | None
+) -> dict[str, Any]:
+    """The options that define a round's figures (the bootstrap's size and seed aside), as JSON."""
+    import json
+
+    key = {**options, "coders": list(coders) if coders else None, "ci_level": ci_level}
+    key["bootstrap_by"] = bootstrap_by
+    loaded: dict[str, Any] = json.loads(json.dumps(key, sort_keys=True, default=str))
+    return loaded
+
+
+def frozen_figures(project: Project, chosen: Any, key: dict[str, Any]) -> dict[str, Any] | None:
+    """A closed round's report as frozen at its close, when ``key`` matches its options.
+
+    The round's description is brought up to date (it was written just
+    before the close) and the report says, first, that it is the frozen one.
+    """
+    from codebench.design.rounds import frozen_report
+
+    found = frozen_report(project, chosen)
+    if found is None:
+        return None
+    options, report, _frozen_at = found
+    if {k: v for k, v in options.items() if k not in ("bootstrap", "seed")} != key:
+        return None
+    closed = (chosen.closed_at or "")[:10]
+    old, new = report.get("round", {}).get("note", ""), chosen.describe()
+    report["round"] = {
+        **report.get("round", {}),
+        **chosen.as_json(),
+        "note": new,
+        "frozen": {
+            "closed_at": chosen.closed_at,
+            "bootstrap": options.get("bootstrap"),
+            "seed": options.get("seed"),
+        },
+    }
+    report["settings"]["round"] = f"{chosen.label}, as closed on {closed}"
+    report["notes"] = [
+        f"Figures as closed on {closed}: frozen when the round closed, so later codings and "
+        f"adjudications do not change them (codebench agreement --round {chosen.number} "
+        "--recompute computes them from today's codings).",
+        *[n.replace(old, new) if old else n for n in report["notes"]],
+    ]
+    return report
 
 
 #: The most disagreements a round report lists with their text (the rest are counted).
@@ -944,6 +1016,7 @@ def _scoped(
     report["disagreements"] = round_disagreements(project, units)
     report["settings"] = {"round": scope["label"], **report["settings"]}
     report["notes"] = [
+        *([scope["live_note"]] if scope.get("live_note") else []),
         f"{scope['note']} Codings in these transcripts by codebook version: {versions or 'none'}.",
         *report["notes"],
     ]

@@ -86,6 +86,12 @@ def _split(value: str | None) -> list[str] | None:
     help="Only this reliability round (number or name): its sample's units and its coders.",
 )
 @click.option(
+    "--recompute",
+    is_flag=True,
+    help="With --round: compute a closed round's figures from today's codings "
+    "(by default they are as frozen when the round closed).",
+)
+@click.option(
     "--codes",
     help="Comma-separated codes (numbers or names) to compare (default: the whole codebook).",
 )
@@ -161,6 +167,7 @@ def _split(value: str | None) -> list[str] | None:
 def agreement(
     ctx: Context,
     round_ref: str | None,
+    recompute: bool,
     coders: str | None,
     codes: str | None,
     unit: str,
@@ -193,6 +200,7 @@ def agreement(
       codebench agreement --unit character --level 1 --seed 7 --format md
       codebench agreement --against-consensus
       codebench agreement --round 1 -o round-1.md
+      codebench agreement --round 1 --recompute
     """
     from codebench.agreement.reliability_data import DEFAULT
     from codebench.agreement.report import agreement_report
@@ -221,6 +229,7 @@ def agreement(
             against_consensus=against_consensus,
             consensus_name=consensus_name,
             round=round_ref,
+            recompute=recompute,
         )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # transcript names, code names, notes

@@ -502,6 +502,28 @@ def _code_relations(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0016_round_reports")
+def _round_reports(db: sqlite_utils.Database) -> None:
+    """A closed round's report, frozen when it closed.
+
+    ``report`` is the round's agreement report (JSON) and ``options`` the
+    options it was computed with (JSON), so later codings and adjudications
+    do not silently change a closed round's figures in the trajectory and the
+    methods appendix; ``codebench agreement --round N --recompute`` computes
+    them afresh.
+    """
+    db.executescript(
+        """
+        CREATE TABLE round_reports (
+            round_id INTEGER PRIMARY KEY REFERENCES rounds(id) ON DELETE CASCADE,
+            options TEXT NOT NULL,
+            report TEXT NOT NULL,
+            frozen_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]

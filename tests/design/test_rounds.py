@@ -572,3 +572,99 @@ def test_jsonl_refuses_bad_codebook_versions(
             assert not target.codes() and not target.transcripts()  # nothing half-written
         finally:
             target.close()
+
+
+# ---------------------------------------------------------------------- frozen at the close
+
+
+def _alphas(report: dict) -> dict[str, float | None]:
+    return {e["number"]: e["krippendorff_alpha"]["value"] for e in report["codes"]}
+
+
+def test_closed_round_keeps_its_figures_and_recompute_sees_new_codings(
+    study: Path, tmp_path: Path
+) -> None:
+    db = study
+    first = drawn(db, "--seed", "3", "--name", "s1")
+    code_sample(db, PLAN_1, first)
+    run(db, "round", "start", "pilot", "--by", "lead")
+    out = run(db, "round", "close", "1", "--by", "lead")
+    assert "frozen" in out
+    closed = json.loads(run(db, "agreement", "--round", "1", "--format", "json"))
+    at_close = _alphas(closed)
+    assert at_close["04.1"] == pytest.approx(expected_alpha(PLAN_1, "04.1", first), abs=1e-12)
+    trajectory = json.loads(run(db, "round", "trajectory", "--format", "json"))
+    run(db, "methods-appendix", "--seed", "5", "-o", str(tmp_path / "before.md"))
+
+    # After the close: bob codes 04.1 on every codable segment of the sample, and the lead
+    # adjudicates a segment.
+    with Project.open(db) as p:
+        for t in first:
+            p.code_segments("bob", t, [1, 2, 3, 4, 6, 7], "04.1")
+    run(
+        db,
+        "adjudicate",
+        "--coder",
+        "lead",
+        first[0],
+        "3",
+        "04.1",
+        "accept_a",
+        "--coders",
+        "alice,carol",
+    )
+
+    again = json.loads(run(db, "agreement", "--round", "1", "--format", "json"))
+    assert _alphas(again) == at_close
+    assert again["round"]["frozen"]["closed_at"] == again["round"]["closed_at"]
+    date = again["round"]["closed_at"][:10]
+    assert again["notes"][0].startswith(f"Figures as closed on {date}")
+    table = " ".join(run(db, "agreement", "--round", "1", "--bootstrap", "0").split())
+    assert f"as closed on {date}" in table
+    assert (
+        json.loads(run(db, "round", "trajectory", "--format", "json"))["codes"]
+        == trajectory["codes"]
+    )
+    run(db, "methods-appendix", "--seed", "5", "-o", str(tmp_path / "after.md"))
+    before = (tmp_path / "before.md").read_text()
+    after = (tmp_path / "after.md").read_text()
+    figures = [line for line in before.splitlines() if "04.1" in line and "], n = " in line]
+    assert figures and all(line in after for line in figures)
+
+    fresh = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "1",
+            "--codes",
+            "04.1,04.2",
+            "--recompute",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    plan = {k: {c: list(v) for c, v in PLAN_1[k].items()} for k in CODERS}
+    plan["bob"]["04.1"] = [1, 2, 3, 4, 6, 7]
+    assert _alphas(fresh)["04.1"] == pytest.approx(expected_alpha(plan, "04.1", first), abs=1e-12)
+    assert _alphas(fresh)["04.1"] != at_close["04.1"]
+    assert "frozen" not in fresh["round"]
+    # Other options than the round was closed with are computed, not served frozen.
+    other = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "1",
+            "--min-overlap",
+            "0",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    assert "frozen" not in other["round"]
+    assert "not as round 1 (pilot) closed on" in other["notes"][0]
