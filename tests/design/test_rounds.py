@@ -434,7 +434,8 @@ def test_edit_and_round_mistakes_are_one_line_errors(study: Path) -> None:
     assert "a round needs a name" in fails(db, "round", "start", " ")
     assert "no round '1'" in fails(db, "round", "close", "1")
     assert "no sample 'nope'" in fails(db, "round", "start", "r", "--sample", "nope")
-    assert "no rounds yet" in fails(db, "round", "trajectory")
+    # No rounds and nothing double-coded: the whole project, every alpha undefined, said so.
+    assert "no reliability rounds were recorded" in " ".join(run(db, "round", "trajectory").split())
     out = db.parent / "x.pdf"
     assert "cannot tell the format" in fails(db, "methods-appendix", "-o", str(out))
     assert not out.exists()
@@ -668,3 +669,34 @@ def test_closed_round_keeps_its_figures_and_recompute_sees_new_codings(
     )
     assert "frozen" not in other["round"]
     assert "not as round 1 (pilot) closed on" in other["notes"][0]
+
+
+def test_no_rounds_the_appendix_and_trajectory_report_the_whole_project(
+    study: Path, tmp_path: Path
+) -> None:
+    """No round recorded: one design (the double-coded units), said so, not refused."""
+    db = study
+    first = drawn(db, "--seed", "3", "--name", "s1")
+    code_sample(db, PLAN_1, first)
+    whole = json.loads(run(db, "agreement", "--bootstrap", "0", "--format", "json"))
+    data = json.loads(run(db, "round", "trajectory", "--bootstrap", "0", "--format", "json"))
+    assert data["no_rounds"] is True
+    assert [r["number"] for r in data["rounds"]] == [0]
+    assert data["rounds"][0]["units"] == whole["units"]["total"]
+    by_code = {c["number"]: c["rounds"][0] for c in data["codes"]}
+    for entry in whole["codes"]:
+        assert by_code[entry["number"]]["value"] == entry["krippendorff_alpha"]["value"]
+        assert by_code[entry["number"]]["n"] == entry["krippendorff_alpha"]["n"]
+    assert by_code["04.1"]["value"] == pytest.approx(
+        expected_alpha(PLAN_1, "04.1", first), abs=1e-12
+    )
+    table = " ".join(run(db, "round", "trajectory", "--bootstrap", "0").split())
+    assert "no reliability rounds were recorded" in table
+    run(db, "methods-appendix", "--seed", "5", "--bootstrap", "50", "-o", str(tmp_path / "m.md"))
+    text = (tmp_path / "m.md").read_text()
+    flat = " ".join(text.split())
+    assert "no rounds were recorded" in flat
+    assert "alice" in flat and "bob" in flat and "carol" in flat  # coders and assignments
+    assert f"{by_code['04.1']['value']:.3f} \\[" in text  # coefficient with its CI (md escapes [)
+    assert f"n = {by_code['04.1']['n']}" in text
+    assert "Overlap rule" in text
