@@ -427,6 +427,22 @@ def _by_raters(units: Units) -> dict[str, int]:
     return {str(k): int(np.rint(c)) for k, c in enumerate(counts) if c and k}
 
 
+def _n_rule(units: Units, counted: str) -> str:
+    """What each n counts, in one line: the header's total against the per-code n."""
+    total = units.total_weight
+    pairable = sum(n for k, n in _by_raters(units).items() if int(k) >= 2)
+    line = (
+        f"n: {total} {counted} in the compared transcripts; {pairable} of them rated by two or "
+        "more coders, the n behind every per-code figure"
+    )
+    if total > pairable:
+        line += (
+            f" (the other {total - pairable} were rated by one coder only, e.g. outside a "
+            "partial-range assignment, and carry no comparison)"
+        )
+    return line + "."
+
+
 def _weighted_count(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None) -> int:
     return int(mask.sum() if weights is None else weights[mask].sum())
 
@@ -586,6 +602,30 @@ def _directed_confusions(
     return out
 
 
+def _confused_units(units: Units, a: int, b: int) -> int:
+    """Units (characters for character units) where some coder pair confused codes a and b.
+
+    A unit where two pairs confused them counts once here; the ranking and
+    ``pair_instances`` count it once per pair.
+    """
+    x = units.data
+    w = np.ones(units.n_units) if units.weights is None else units.weights.astype(np.float64)
+    hit = np.zeros(x.shape[2], dtype=bool)
+    for i, j in combinations(range(x.shape[1]), 2):
+        ai, aj, bi, bj = x[a, i], x[a, j], x[b, i], x[b, j]
+        one_way = (ai == 1.0) & (aj == 0.0) & (bj == 1.0) & (bi == 0.0)
+        other_way = (bi == 1.0) & (bj == 0.0) & (aj == 1.0) & (ai == 0.0)
+        hit |= one_way | other_way
+    return int(np.rint(w[hit].sum()))
+
+
+#: What the confusions' counts count, for every output.
+CONFUSION_RULE = (
+    "Units: the units where a coder pair applied A where the other applied B instead (each unit "
+    "once); ranked by unit × coder-pair instances (the 'who' counts, per pair)."
+)
+
+
 def _confusions(
     units: Units, top: int = TOP_CONFUSIONS, prepared: RatingBits | None = None
 ) -> list[dict[str, Any]]:
@@ -607,7 +647,8 @@ def _confusions(
             {
                 "code_a": _label(units.codes[a]),
                 "code_b": _label(units.codes[b]),
-                "units": int(np.rint(count)),
+                "units": _confused_units(units, a, b),
+                "pair_instances": int(np.rint(count)),
                 "by_pair": [
                     {
                         "first": names[i],
@@ -741,13 +782,20 @@ def build_report(
             "total": units.total_weight,
             "missing_by_coder": dict(zip(names, units.missing_by_coder())),
             "by_raters": _by_raters(units),
+            "pairable": sum(n for k, n in _by_raters(units).items() if int(k) >= 2),
+            "n_rule": _n_rule(units, counts),
         },
         "transcripts": {
             "compared": [t.name for t in units.transcripts],
             "excluded": [{"transcript": t.name, "reason": why} for t, why in units.excluded],
             "untouched": units.untouched,
         },
-        "notes": [*units.notes, *_bootstrap_notes(codes, units, bootstrap, by), POOLED_RULE],
+        "notes": [
+            _n_rule(units, counts),
+            *units.notes,
+            *_bootstrap_notes(codes, units, bootstrap, by),
+            POOLED_RULE,
+        ],
         "codes": codes,
         "overall": {
             "codes": len(codes),
@@ -760,6 +808,7 @@ def build_report(
         "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
         "per_pair": _per_pair(units, codes, by_group[1:], gram_all),
         "confusions": _confusions(units, prepared=prepared),
+        "confusions_rule": CONFUSION_RULE,
     }
     if units.kind == "character":
         # Character units give the NVivo-style figures above; the unitizing coefficients are
