@@ -209,7 +209,8 @@ def methods_appendix(
                     "dates": f"{r.opened_at[:10]} to {(r.closed_at or 'open')[:10]}",
                 }
                 for r in found
-            ],
+            ]
+            or [_whole_project_row(data["rounds"][0], len(decisions))],
             [
                 ("round", "Round"),
                 ("sample", "Sample"),
@@ -269,7 +270,11 @@ def methods_appendix(
 
     # 4. coefficients per round
     trajectory_table = reading_table(data)
-    trajectory_table.title = "Krippendorff's alpha per code and round, with 95% interval and n"
+    trajectory_table.title = (
+        "Krippendorff's alpha per code, with 95% interval and n (no rounds were recorded)"
+        if data.get("no_rounds")
+        else "Krippendorff's alpha per code and round, with 95% interval and n"
+    )
     if unused:
         trajectory_table.notes.append(
             f"{len(unused)} code(s) no coder applied in any round (alpha undefined, not listed): "
@@ -286,7 +291,10 @@ def methods_appendix(
         for item in code["rounds"]:
             if item["value"] is not None and item["value"] >= threshold:
                 continue
-            r = next(x for x in found if x.number == item["round"])
+            r: Any = next((x for x in found if x.number == item["round"]), None)
+            if r is None:  # no rounds: the whole project, every edit and decision counts
+                r = _WholeProject(data["rounds"][0]["label"])
+                in_round[0] = {t.id for t in project.transcripts()}
             shown = "undefined" if item["value"] is None else f"{item['value']:.3f}"
             linked = [
                 e
@@ -439,6 +447,31 @@ def methods_appendix(
     return MethodsAppendix(
         f"Methods appendix: reliability of the coding ({project.path.name})", tables, data
     )
+
+
+@dataclass(frozen=True)
+class _WholeProject:
+    """The one "round" of a project with no rounds (the trajectory numbers it 0)."""
+
+    label: str
+    number: int = 0
+    opened_at: str = ""
+
+
+def _whole_project_row(r: dict[str, Any], decisions: int) -> dict[str, str]:
+    """The Rounds table's row when no rounds were recorded: the project as one design."""
+    from codebench.design.rounds import versions_note
+
+    return {
+        "round": r["label"],
+        "sample": "none drawn (every transcript two or more coders rated)",
+        "units": f"{r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} transcript(s)",
+        "coders": ", ".join(r["coders_compared"]),
+        "raters": _raters(r["units_by_raters"]),
+        "version": versions_note(r["codings_by_codebook_version"]) or "current",
+        "adjudication": f"{decisions} decision(s) in the project",
+        "dates": "no rounds recorded",
+    }
 
 
 def _raters(by_raters: dict[str, int]) -> str:

@@ -122,6 +122,9 @@ def _header(report: dict[str, Any]) -> Any:
     text.append(f"  {report['project']}", style="dim")
     if report.get("round"):
         text.append(f"  {report['round']['label']}", style="bold")
+        frozen = report["round"].get("frozen")
+        if frozen:
+            text.append(f", as closed on {(frozen.get('closed_at') or '')[:10]}", style="bold")
     text.append("\n")
     text.append(f"Coders: {coders} · unit: {s['unit']}")
     text.append(
@@ -140,6 +143,8 @@ def _header(report: dict[str, Any]) -> Any:
         text.append(
             f" · {int(s['ci_level'] * 100)}% CI, {s.get('bootstrap_method') or s['bootstrap']}"
         )
+    if units.get("n_rule"):
+        text.append(f"\n{units['n_rule']}", style="dim")
     return text
 
 
@@ -483,7 +488,10 @@ def confusions_table(report: dict[str, Any], top: int = 10) -> Any:
         table.add_row(
             code_label(item["code_a"], 30), code_label(item["code_b"], 30), str(item["units"]), who
         )
-    return table
+    from rich.console import Group
+    from rich.text import Text
+
+    return Group(table, Text(report.get("confusions_rule", ""), style="dim"))
 
 
 GROUPED = (

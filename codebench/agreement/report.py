@@ -427,6 +427,22 @@ def _by_raters(units: Units) -> dict[str, int]:
     return {str(k): int(np.rint(c)) for k, c in enumerate(counts) if c and k}
 
 
+def _n_rule(units: Units, counted: str) -> str:
+    """What each n counts, in one line: the header's total against the per-code n."""
+    total = units.total_weight
+    pairable = sum(n for k, n in _by_raters(units).items() if int(k) >= 2)
+    line = (
+        f"n: {total} {counted} in the compared transcripts; {pairable} of them rated by two or "
+        "more coders, the n behind every per-code figure"
+    )
+    if total > pairable:
+        line += (
+            f" (the other {total - pairable} were rated by one coder only, e.g. outside a "
+            "partial-range assignment, and carry no comparison)"
+        )
+    return line + "."
+
+
 def _weighted_count(mask: npt.NDArray[np.bool_], weights: npt.NDArray[np.int64] | None) -> int:
     return int(mask.sum() if weights is None else weights[mask].sum())
 
@@ -586,6 +602,30 @@ def _directed_confusions(
     return out
 
 
+def _confused_units(units: Units, a: int, b: int) -> int:
+    """Units (characters for character units) where some coder pair confused codes a and b.
+
+    A unit where two pairs confused them counts once here; the ranking and
+    ``pair_instances`` count it once per pair.
+    """
+    x = units.data
+    w = np.ones(units.n_units) if units.weights is None else units.weights.astype(np.float64)
+    hit = np.zeros(x.shape[2], dtype=bool)
+    for i, j in combinations(range(x.shape[1]), 2):
+        ai, aj, bi, bj = x[a, i], x[a, j], x[b, i], x[b, j]
+        one_way = (ai == 1.0) & (aj == 0.0) & (bj == 1.0) & (bi == 0.0)
+        other_way = (bi == 1.0) & (bj == 0.0) & (aj == 1.0) & (ai == 0.0)
+        hit |= one_way | other_way
+    return int(np.rint(w[hit].sum()))
+
+
+#: What the confusions' counts count, for every output.
+CONFUSION_RULE = (
+    "Units: the units where a coder pair applied A where the other applied B instead (each unit "
+    "once); ranked by unit × coder-pair instances (the 'who' counts, per pair)."
+)
+
+
 def _confusions(
     units: Units, top: int = TOP_CONFUSIONS, prepared: RatingBits | None = None
 ) -> list[dict[str, Any]]:
@@ -607,7 +647,8 @@ def _confusions(
             {
                 "code_a": _label(units.codes[a]),
                 "code_b": _label(units.codes[b]),
-                "units": int(np.rint(count)),
+                "units": _confused_units(units, a, b),
+                "pair_instances": int(np.rint(count)),
                 "by_pair": [
                     {
                         "first": names[i],
@@ -741,13 +782,20 @@ def build_report(
             "total": units.total_weight,
             "missing_by_coder": dict(zip(names, units.missing_by_coder())),
             "by_raters": _by_raters(units),
+            "pairable": sum(n for k, n in _by_raters(units).items() if int(k) >= 2),
+            "n_rule": _n_rule(units, counts),
         },
         "transcripts": {
             "compared": [t.name for t in units.transcripts],
             "excluded": [{"transcript": t.name, "reason": why} for t, why in units.excluded],
             "untouched": units.untouched,
         },
-        "notes": [*units.notes, *_bootstrap_notes(codes, units, bootstrap, by), POOLED_RULE],
+        "notes": [
+            _n_rule(units, counts),
+            *units.notes,
+            *_bootstrap_notes(codes, units, bootstrap, by),
+            POOLED_RULE,
+        ],
         "codes": codes,
         "overall": {
             "codes": len(codes),
@@ -760,6 +808,7 @@ def build_report(
         "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
         "per_pair": _per_pair(units, codes, by_group[1:], gram_all),
         "confusions": _confusions(units, prepared=prepared),
+        "confusions_rule": CONFUSION_RULE,
     }
     if units.kind == "character":
         # Character units give the NVivo-style figures above; the unitizing coefficients are
@@ -788,8 +837,13 @@ def agreement_report(
     consensus_name: str = "consensus",
     bootstrap_by: str | None = None,
     round: int | str | None = None,
+    recompute: bool = False,
 ) -> dict[str, Any]:
     """Read the project and build the report (``mode: "coders"``).
+
+    A closed round's report is the one frozen when it closed (``round.frozen``
+    says when), provided the options that define its figures are the ones it
+    was closed with; ``recompute`` computes it afresh from today's codings.
 
     With ``against_consensus`` the result has ``mode: "against-consensus"``
     and one full report per human coder compared with the consensus coder
@@ -812,9 +866,28 @@ def agreement_report(
         from codebench.design.rounds import get_round, round_coder_names, round_transcripts
 
         chosen = get_round(project, round)
+        if not recompute and not against_consensus:
+            kept = frozen_figures(
+                project, chosen, freeze_key(options, coders, ci_level, bootstrap_by)
+            )
+            if kept is not None:
+                return kept
+        live_note = (
+            f"Figures computed from today's codings, not as {chosen.label} closed on "
+            f"{(chosen.closed_at or '')[:10]}"
+            + (
+                " (--recompute)."
+                if recompute
+                else " (they were frozen for the whole codebook under the default options)."
+            )
+            if chosen.closed_at
+            else None
+        )
         options["transcripts"] = round_transcripts(project, chosen)
         coders = round_coder_names(chosen, coders)
         scope = {**chosen.as_json(), "note": chosen.describe()}
+        if live_note:
+            scope["live_note"] = live_note
     if not against_consensus:
         units = extract_units(project, coders=coders, **options)
         return _scoped(
@@ -875,6 +948,54 @@ def agreement_report(
     if scope is not None:
         out["round"] = scope
     return out
+
+
+def freeze_key(
+    options: dict[str, Any], coders: Sequence[str] | None, ci_level: float, bootstrap_by: str | None
+) -> dict[str, Any]:
+    """The options that define a round's figures (the bootstrap's size and seed aside), as JSON."""
+    import json
+
+    key = {**options, "coders": list(coders) if coders else None, "ci_level": ci_level}
+    key["bootstrap_by"] = bootstrap_by
+    loaded: dict[str, Any] = json.loads(json.dumps(key, sort_keys=True, default=str))
+    return loaded
+
+
+def frozen_figures(project: Project, chosen: Any, key: dict[str, Any]) -> dict[str, Any] | None:
+    """A closed round's report as frozen at its close, when ``key`` matches its options.
+
+    The round's description is brought up to date (it was written just
+    before the close) and the report says, first, that it is the frozen one.
+    """
+    from codebench.design.rounds import frozen_report
+
+    found = frozen_report(project, chosen)
+    if found is None:
+        return None
+    options, report, _frozen_at = found
+    if {k: v for k, v in options.items() if k not in ("bootstrap", "seed")} != key:
+        return None
+    closed = (chosen.closed_at or "")[:10]
+    old, new = report.get("round", {}).get("note", ""), chosen.describe()
+    report["round"] = {
+        **report.get("round", {}),
+        **chosen.as_json(),
+        "note": new,
+        "frozen": {
+            "closed_at": chosen.closed_at,
+            "bootstrap": options.get("bootstrap"),
+            "seed": options.get("seed"),
+        },
+    }
+    report["settings"]["round"] = f"{chosen.label}, as closed on {closed}"
+    report["notes"] = [
+        f"Figures as closed on {closed}: frozen when the round closed, so later codings and "
+        f"adjudications do not change them (codebench agreement --round {chosen.number} "
+        "--recompute computes them from today's codings).",
+        *[n.replace(old, new) if old else n for n in report["notes"]],
+    ]
+    return report
 
 
 #: The most disagreements a round report lists with their text (the rest are counted).
@@ -944,6 +1065,7 @@ def _scoped(
     report["disagreements"] = round_disagreements(project, units)
     report["settings"] = {"round": scope["label"], **report["settings"]}
     report["notes"] = [
+        *([scope["live_note"]] if scope.get("live_note") else []),
         f"{scope['note']} Codings in these transcripts by codebook version: {versions or 'none'}.",
         *report["notes"],
     ]

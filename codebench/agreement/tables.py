@@ -330,6 +330,7 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
                     "code_a": _code(i["code_a"]),
                     "code_b": _code(i["code_b"]),
                     "units": i["units"],
+                    "pair_instances": i.get("pair_instances"),
                 }
             )
         for note in rep["notes"] + o["diagnostics"]:
@@ -371,7 +372,7 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
             "Most confused codes",
             confusions,
             kinds,
-            order=[*lead_columns, "code_a", "code_b", "units"],
+            order=[*lead_columns, "code_a", "code_b", "units", "pair_instances"],
             keys=first + 1,
         ),
         _table(
@@ -666,16 +667,19 @@ def reading_tables(report: dict[str, Any]) -> list[Table]:
                         Column("code_a", "Code A"),
                         Column("code_b", "Code B"),
                         Column("units", "Units", _COUNT),
+                        Column("pair_instances", "Unit × coder pair", _COUNT),
                     ],
                     [
                         {
                             "code_a": _code(i["code_a"]),
                             "code_b": _code(i["code_b"]),
                             "units": i["units"],
+                            "pair_instances": i.get("pair_instances"),
                         }
                         for i in rep["confusions"]
                     ],
                     keys=2,
+                    notes=[rep["confusions_rule"]] if rep.get("confusions_rule") else [],
                 )
             )
         if rep.get("disagreements", {}).get("listed"):

@@ -14,13 +14,27 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.agreement.coefficient_registry import ALPHA, KRIPPENDORFF
 from codebench.agreement.report import agreement_report
-from codebench.errors import CodebenchError
 from codebench.reports.tables import Column, Table
 
 if TYPE_CHECKING:
     from codebench.project import Project
 
 SCHEMA = "codebench.trajectory/1"
+
+#: The one "round" of a project with no rounds: the whole project as one design.
+WHOLE_PROJECT: dict[str, Any] = {
+    "number": 0,
+    "name": "whole project",
+    "label": "whole project (no rounds were recorded)",
+    "sample": None,
+    "transcripts": None,
+    "coders": None,
+    "codebook_version": None,
+    "opened_by": None,
+    "opened_at": None,
+    "closed_by": None,
+    "closed_at": None,
+}
 
 
 def trajectory(
@@ -35,17 +49,21 @@ def trajectory(
     from codebench.design.rounds import rounds as all_rounds
 
     chosen = [get_round(project, r) for r in rounds] if rounds else all_rounds(project)
-    if not chosen:
-        raise CodebenchError("no rounds yet (start one with `codebench round start NAME`)")
     out_rounds: list[dict[str, Any]] = []
     codes: dict[str, dict[str, Any]] = {}
     settings: dict[str, Any] = {}
-    for r in chosen:
-        report = agreement_report(project, round=r.number, **options)
+    # No rounds: the whole project is one design, reported as one "round" numbered 0.
+    plan = [(r.number, r.as_json()) for r in chosen] or [(0, WHOLE_PROJECT)]
+    for number, scope in plan:
+        report = (
+            agreement_report(project, round=number, **options)
+            if number
+            else agreement_report(project, **options)
+        )
         settings = report["settings"]
         out_rounds.append(
             {
-                **r.as_json(),
+                **scope,
                 "units": report["units"]["total"],
                 "counted_in": report["units"]["counted_in"],
                 "transcripts_compared": report["transcripts"]["compared"],
@@ -55,6 +73,7 @@ def trajectory(
                 "codings_by_codebook_version": report.get("round", {}).get(
                     "codings_by_codebook_version", {}
                 ),
+                "as_closed": (report.get("round", {}).get("frozen") or {}).get("closed_at"),
             }
         )
         for entry in report["codes"]:
@@ -70,7 +89,7 @@ def trajectory(
             )
             item["rounds"].append(
                 {
-                    "round": r.number,
+                    "round": number,
                     "value": alpha["value"],
                     "reason": alpha["reason"],
                     "n": alpha.get("n"),
@@ -86,6 +105,7 @@ def trajectory(
         "threshold_rule": threshold_rule(),
         "settings": {k: v for k, v in settings.items() if k != "round"},
         "rounds": out_rounds,
+        "no_rounds": not chosen,
         "codes": list(codes.values()),
     }
 
@@ -126,19 +146,31 @@ def reading_table(data: dict[str, Any]) -> Table:
         for r in rounds:
             row[f"r{r['number']}"] = _cell(by_round.get(r["number"]))
         rows.append(row)
-    notes = [
-        f"{r['label']}: {r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} of the "
-        f"{len(r['transcripts'])} transcript(s) of sample {r['sample']} "
-        f"({', '.join(r['transcripts_compared']) or 'none'} compared; a transcript is compared "
-        f"when two or more coders rated it), coders {', '.join(r['coders_compared'])}, "
-        f"codebook version {r['codebook_version']}"
-        + (f"; {mixed}." if (mixed := versions_note(r["codings_by_codebook_version"])) else ".")
-        for r in rounds
-    ]
+    notes = [_round_note(r, versions_note(r["codings_by_codebook_version"])) for r in rounds]
     notes.append(
         f"Krippendorff's alpha per code; n is the units it stands on. {data['threshold_rule']}."
     )
     return Table("trajectory", "Agreement across rounds", columns, rows, keys=1, notes=notes)
+
+
+def _round_note(r: dict[str, Any], mixed: str | None) -> str:
+    """What one round's figures stand on (units, transcripts, coders, version), in one line."""
+    compared = ", ".join(r["transcripts_compared"]) or "none"
+    if not r["number"]:
+        return (
+            f"{r['label']}: no reliability rounds were recorded, so the project is reported as "
+            f"one design: {r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} "
+            f"transcript(s) two or more coders rated ({compared}), coders "
+            f"{', '.join(r['coders_compared'])}" + (f"; {mixed}." if mixed else ".")
+        )
+    frozen = f", as closed on {r['as_closed'][:10]}" if r.get("as_closed") else ""
+    return (
+        f"{r['label']}{frozen}: {r['units']} {r['counted_in']} in "
+        f"{len(r['transcripts_compared'])} of the {len(r['transcripts'])} transcript(s) of sample "
+        f"{r['sample']} ({compared} compared; a transcript is compared when two or more coders "
+        f"rated it), coders {', '.join(r['coders_compared'])}, codebook version "
+        f"{r['codebook_version']}" + (f"; {mixed}." if mixed else ".")
+    )
 
 
 def data_table(data: dict[str, Any]) -> Table:

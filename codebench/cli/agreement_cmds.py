@@ -86,6 +86,12 @@ def _split(value: str | None) -> list[str] | None:
     help="Only this reliability round (number or name): its sample's units and its coders.",
 )
 @click.option(
+    "--recompute",
+    is_flag=True,
+    help="With --round: compute a closed round's figures from today's codings "
+    "(by default they are as frozen when the round closed).",
+)
+@click.option(
     "--codes",
     help="Comma-separated codes (numbers or names) to compare (default: the whole codebook).",
 )
@@ -161,6 +167,7 @@ def _split(value: str | None) -> list[str] | None:
 def agreement(
     ctx: Context,
     round_ref: str | None,
+    recompute: bool,
     coders: str | None,
     codes: str | None,
     unit: str,
@@ -193,6 +200,7 @@ def agreement(
       codebench agreement --unit character --level 1 --seed 7 --format md
       codebench agreement --against-consensus
       codebench agreement --round 1 -o round-1.md
+      codebench agreement --round 1 --recompute
     """
     from codebench.agreement.reliability_data import DEFAULT
     from codebench.agreement.report import agreement_report
@@ -221,6 +229,7 @@ def agreement(
             against_consensus=against_consensus,
             consensus_name=consensus_name,
             round=round_ref,
+            recompute=recompute,
         )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # transcript names, code names, notes
@@ -394,13 +403,20 @@ def _rater_codes(d: Any, coder: Any, mark: int | None = None) -> str:
 
 
 def _disagreement_table(items: list) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
     out = console()
     if not items:
         out.print("No disagreements on the compared transcripts.")
         return
+    out.print(disagreement_table(items))
+    decided = sum(1 for d in items if d.decided)
+    out.print(f"{len(items)} disagreement(s), {decided} decided.")
+
+
+def disagreement_table(items: list) -> Any:
+    """The disagreements as a rich table whose every column wraps: at 80 columns nothing is cut."""
+    from rich.markup import escape
+    from rich.table import Table
+
     compared = items[0].compared
     names = [k.name for k in compared]
     table = Table(
@@ -412,13 +428,14 @@ def _disagreement_table(items: list) -> None:
         title_justify="left",
     )
     any_decided = any(d.decided for d in items)
-    table.add_column("Code", no_wrap=True)
-    table.add_column("Where", overflow="fold", max_width=22)
-    table.add_column("Text", ratio=3, min_width=24)
+    # Every column folds (a long code number or name wraps instead of pushing others out).
+    table.add_column("Code", overflow="fold", min_width=4, max_width=10)
+    table.add_column("Where", overflow="fold", min_width=6, max_width=16)
+    table.add_column("Text", ratio=3, min_width=16, overflow="fold")
     for name in names:
-        table.add_column(escape(name), ratio=1)
+        table.add_column(escape(name), ratio=1, min_width=5, overflow="fold")
     if any_decided:
-        table.add_column("Decided", ratio=1)
+        table.add_column("Decided", ratio=1, min_width=8, overflow="fold")
 
     for d in items:
         where = f"{d.transcript.name}\n#{d.ordinal}" + (f" {d.speaker}" if d.speaker else "")
@@ -436,9 +453,7 @@ def _disagreement_table(items: list) -> None:
                     verdict += f": {d.decision.reason}"
             cells.append(escape(verdict))
         table.add_row(*cells)
-    out.print(table)
-    decided = sum(1 for d in items if d.decided)
-    out.print(f"{len(items)} disagreement(s), {decided} decided.")
+    return table
 
 
 @click.command(name="adjudicate")

@@ -110,11 +110,14 @@ def close_cmd(ctx: Context, round_ref: str, by: str | None) -> None:
     Example:
       codebench round close 1
     """
-    from codebench.design.rounds import close_round
+    from codebench.agreement.round_freeze import close_and_freeze
 
     with ctx.open() as project:
-        closed = close_round(project, round_ref, by=by)
-    say(f"{closed.label} closed.")
+        closed = close_and_freeze(project, round_ref, by=by)
+    say(
+        f"{closed.label} closed; its report is frozen as of now "
+        f"(codebench agreement --round {closed.number} --recompute computes it afresh)."
+    )
 
 
 @round_group.command(name="list")

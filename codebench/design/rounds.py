@@ -23,6 +23,7 @@ Starting and closing a round are each one transaction with an event
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -262,14 +263,33 @@ def start_round(
     return get_round(project, number)
 
 
-def close_round(project: Project, ref: int | str, *, by: str | None = None) -> Round:
-    """Close a round: its coding is over (its figures stay computable from the codings)."""
+def close_round(
+    project: Project,
+    ref: int | str,
+    *,
+    by: str | None = None,
+    frozen: tuple[dict[str, Any], dict[str, Any]] | None = None,
+) -> Round:
+    """Close a round: its coding is over.
+
+    ``frozen`` is ``(options, report)``: the round's report as it closes,
+    stored in the same transaction so its figures stay what they were at the
+    close (:func:`codebench.agreement.round_freeze.close_and_freeze` builds it).
+    """
     found = get_round(project, ref)
     if not found.is_open:
         raise CodebenchError(f"{found.label} was closed already on {found.closed_at}")
     lead = project.coder(by, create=True) if by is not None else None
     with project.transaction():
         round_sql.close_round(project.db, found.id, lead.id if lead else None)
+        if frozen is not None:
+            options, report = frozen
+            round_sql.save_round_report(
+                project.db,
+                found.id,
+                json.dumps(options, sort_keys=True, default=str),
+                json.dumps(report, default=str),
+            )
         event_sql.log(
             project.db,
             "round.close",
@@ -277,6 +297,17 @@ def close_round(project: Project, ref: int | str, *, by: str | None = None) -> R
             coder_id=lead.id if lead else None,
         )
     return get_round(project, found.number)
+
+
+def frozen_report(
+    project: Project, round_: Round
+) -> tuple[dict[str, Any], dict[str, Any], str] | None:
+    """``(options, report, frozen_at)`` stored when ``round_`` closed, if any."""
+    found = round_sql.round_report(project.db, round_.id)
+    if found is None:
+        return None
+    options, report, frozen_at = found
+    return json.loads(options), json.loads(report), frozen_at
 
 
 def _samples_by_id(project: Project) -> dict[int, Sample]:

@@ -68,5 +68,22 @@ def close_round(db: sqlite_utils.Database, round_id: int, closed_by: int | None)
     )
 
 
+def save_round_report(db: sqlite_utils.Database, round_id: int, options: str, report: str) -> None:
+    """Store a closed round's frozen report (JSON texts). Call inside the caller's transaction."""
+    db.execute(
+        "INSERT OR REPLACE INTO round_reports (round_id, options, report, frozen_at)"
+        " VALUES (?, ?, ?, ?)",
+        [round_id, options, report, now()],
+    )
+
+
+def round_report(db: sqlite_utils.Database, round_id: int) -> tuple[str, str, str] | None:
+    """``(options, report, frozen_at)`` of a closed round's frozen report, if it has one."""
+    row = db.execute(
+        "SELECT options, report, frozen_at FROM round_reports WHERE round_id = ?", [round_id]
+    ).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
+
+
 def round_exists(db: sqlite_utils.Database, number: int) -> bool:
     return db.execute("SELECT 1 FROM rounds WHERE number = ?", [number]).fetchone() is not None

@@ -557,3 +557,56 @@ def test_bootstrap_by_chooses_what_is_resampled_and_every_format_says_so(study: 
         assert method in " ".join(text.split()), fmt
     bad = run(study.path, "agreement", "--bootstrap-by", "speaker", ok=False)
     assert bad.exit_code != 0 and "Traceback" not in bad.output
+
+
+def test_disagreements_wrap_at_80_columns_and_never_clip(study: Project) -> None:
+    """Three coders and a decided column with a long reason: every cell wraps inside 80 columns."""
+    from rich.console import Console
+
+    from codebench.agreement.consensus import list_disagreements
+    from codebench.cli.agreement_cmds import disagreement_table
+
+    items = list_disagreements(study, None, None)
+    assert items
+    console = Console(width=80, record=True, color_system=None)
+    console.print(disagreement_table(items))
+    out = console.export_text()
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in out
+    # Every word of every segment's text is there (wrapped, not cut).
+    words = set(out.split())
+    for d in items:
+        assert all(w in words for w in d.text.split()), d.text
+
+
+def test_report_says_what_each_n_counts(study: Project) -> None:
+    """The header's total and the per-code n differ when a coder rated part of the text."""
+    report = json.loads(run(study.path, "agreement", "--format", "json", "--bootstrap", "0").output)
+    units = report["units"]
+    per_code = {e["krippendorff_alpha"]["n"] for e in report["codes"] if e["applied"]}
+    assert units["pairable"] in per_code
+    assert f"n: {units['total']} segments" in units["n_rule"]
+    assert f"{units['pairable']} of them rated by two or more coders" in units["n_rule"]
+    assert units["n_rule"] in report["notes"]
+    table = " ".join(run(study.path, "agreement", "--bootstrap", "0").output.split())
+    assert f"{units['pairable']} of them rated by two or more coders" in table
+    assert "each unit once" in report["confusions_rule"]
+
+
+def test_confusions_count_units_once_and_say_pairs(project: Project, write_transcript) -> None:
+    """Three coders: alice 08 where bob and cara gave 10 is two pair instances but one unit."""
+    project.import_files([write_transcript("t.txt", INTERVIEW)])
+    project.code_segments("alice", "t", [1], "08")
+    for k in ("bob", "cara"):
+        project.code_segments(k, "t", [1], "10")
+    for k in ("alice", "bob", "cara"):
+        project.set_status(k, "t", "done")
+    report = json.loads(
+        run(project.path, "agreement", "--format", "json", "--bootstrap", "0").output
+    )
+    top = report["confusions"][0]
+    assert (top["code_a"]["number"], top["code_b"]["number"]) == ("08", "10")
+    assert (top["units"], top["pair_instances"]) == (1, 2)
+    table = " ".join(run(project.path, "agreement", "--bootstrap", "0").output.split())
+    assert "unit × coder-pair" in table

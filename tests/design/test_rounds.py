@@ -436,7 +436,8 @@ def test_edit_and_round_mistakes_are_one_line_errors(study: Path) -> None:
     assert "a round needs a name" in fails(db, "round", "start", " ")
     assert "no round '1'" in fails(db, "round", "close", "1")
     assert "no sample 'nope'" in fails(db, "round", "start", "r", "--sample", "nope")
-    assert "no rounds yet" in fails(db, "round", "trajectory")
+    # No rounds and nothing double-coded: the whole project, every alpha undefined, said so.
+    assert "no reliability rounds were recorded" in " ".join(run(db, "round", "trajectory").split())
     out = db.parent / "x.pdf"
     assert "cannot tell the format" in fails(db, "methods-appendix", "-o", str(out))
     assert not out.exists()
@@ -636,3 +637,130 @@ def test_round_scope_on_reports_and_queries_counts_its_sample_and_its_coders(stu
     )
     assert "no round '7'" in fails(db, "report", "frequencies", "--round", "7")
     assert "--round apply to" in fails(db, "report", "quotes", "--round", "1")
+
+
+# ---------------------------------------------------------------------- frozen at the close
+
+
+def _alphas(report: dict) -> dict[str, float | None]:
+    return {e["number"]: e["krippendorff_alpha"]["value"] for e in report["codes"]}
+
+
+def test_closed_round_keeps_its_figures_and_recompute_sees_new_codings(
+    study: Path, tmp_path: Path
+) -> None:
+    db = study
+    first = drawn(db, "--seed", "3", "--name", "s1")
+    code_sample(db, PLAN_1, first)
+    run(db, "round", "start", "pilot", "--by", "lead")
+    out = run(db, "round", "close", "1", "--by", "lead")
+    assert "frozen" in out
+    closed = json.loads(run(db, "agreement", "--round", "1", "--format", "json"))
+    at_close = _alphas(closed)
+    assert at_close["04.1"] == pytest.approx(expected_alpha(PLAN_1, "04.1", first), abs=1e-12)
+    trajectory = json.loads(run(db, "round", "trajectory", "--format", "json"))
+    run(db, "methods-appendix", "--seed", "5", "-o", str(tmp_path / "before.md"))
+
+    # After the close: bob codes 04.1 on every codable segment of the sample, and the lead
+    # adjudicates a segment.
+    with Project.open(db) as p:
+        for t in first:
+            p.code_segments("bob", t, [1, 2, 3, 4, 6, 7], "04.1")
+    run(
+        db,
+        "adjudicate",
+        "--coder",
+        "lead",
+        first[0],
+        "3",
+        "04.1",
+        "accept_a",
+        "--coders",
+        "alice,carol",
+    )
+
+    again = json.loads(run(db, "agreement", "--round", "1", "--format", "json"))
+    assert _alphas(again) == at_close
+    assert again["round"]["frozen"]["closed_at"] == again["round"]["closed_at"]
+    date = again["round"]["closed_at"][:10]
+    assert again["notes"][0].startswith(f"Figures as closed on {date}")
+    table = " ".join(run(db, "agreement", "--round", "1", "--bootstrap", "0").split())
+    assert f"as closed on {date}" in table
+    assert (
+        json.loads(run(db, "round", "trajectory", "--format", "json"))["codes"]
+        == trajectory["codes"]
+    )
+    run(db, "methods-appendix", "--seed", "5", "-o", str(tmp_path / "after.md"))
+    before = (tmp_path / "before.md").read_text()
+    after = (tmp_path / "after.md").read_text()
+    figures = [line for line in before.splitlines() if "04.1" in line and "], n = " in line]
+    assert figures and all(line in after for line in figures)
+
+    fresh = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "1",
+            "--codes",
+            "04.1,04.2",
+            "--recompute",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    plan = {k: {c: list(v) for c, v in PLAN_1[k].items()} for k in CODERS}
+    plan["bob"]["04.1"] = [1, 2, 3, 4, 6, 7]
+    assert _alphas(fresh)["04.1"] == pytest.approx(expected_alpha(plan, "04.1", first), abs=1e-12)
+    assert _alphas(fresh)["04.1"] != at_close["04.1"]
+    assert "frozen" not in fresh["round"]
+    # Other options than the round was closed with are computed, not served frozen.
+    other = json.loads(
+        run(
+            db,
+            "agreement",
+            "--round",
+            "1",
+            "--min-overlap",
+            "0",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        )
+    )
+    assert "frozen" not in other["round"]
+    assert "not as round 1 (pilot) closed on" in other["notes"][0]
+
+
+def test_no_rounds_the_appendix_and_trajectory_report_the_whole_project(
+    study: Path, tmp_path: Path
+) -> None:
+    """No round recorded: one design (the double-coded units), said so, not refused."""
+    db = study
+    first = drawn(db, "--seed", "3", "--name", "s1")
+    code_sample(db, PLAN_1, first)
+    whole = json.loads(run(db, "agreement", "--bootstrap", "0", "--format", "json"))
+    data = json.loads(run(db, "round", "trajectory", "--bootstrap", "0", "--format", "json"))
+    assert data["no_rounds"] is True
+    assert [r["number"] for r in data["rounds"]] == [0]
+    assert data["rounds"][0]["units"] == whole["units"]["total"]
+    by_code = {c["number"]: c["rounds"][0] for c in data["codes"]}
+    for entry in whole["codes"]:
+        assert by_code[entry["number"]]["value"] == entry["krippendorff_alpha"]["value"]
+        assert by_code[entry["number"]]["n"] == entry["krippendorff_alpha"]["n"]
+    assert by_code["04.1"]["value"] == pytest.approx(
+        expected_alpha(PLAN_1, "04.1", first), abs=1e-12
+    )
+    table = " ".join(run(db, "round", "trajectory", "--bootstrap", "0").split())
+    assert "no reliability rounds were recorded" in table
+    run(db, "methods-appendix", "--seed", "5", "--bootstrap", "50", "-o", str(tmp_path / "m.md"))
+    text = (tmp_path / "m.md").read_text()
+    flat = " ".join(text.split())
+    assert "no rounds were recorded" in flat
+    assert "alice" in flat and "bob" in flat and "carol" in flat  # coders and assignments
+    assert f"{by_code['04.1']['value']:.3f} \\[" in text  # coefficient with its CI (md escapes [)
+    assert f"n = {by_code['04.1']['n']}" in text
+    assert "Overlap rule" in text
