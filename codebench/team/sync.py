@@ -256,7 +256,7 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
     _push(project, conn, changes, result, is_lead)
     recoded = pull(project, conn, result, owned, is_lead, cloning=False)
     if recoded:
-        # The lead's merge recoded this copy's codings: send them now, so the hub agrees
+        # A merge or correction by the lead moved this copy's codings: send them now, so the hub agrees
         # at the end of this same sync.
         _push(project, conn, outbox(project), result, is_lead)
     return result
@@ -338,7 +338,7 @@ def pull(
     *,
     cloning: bool,
 ) -> int:
-    """Pull what the role may see; returns how many of this copy's codings a merge recoded."""
+    """Pull what the role may see; returns how many codings here a merge or correction moved."""
     psycopg = load_psycopg()
     last = int(project.setting(LAST_SEQ) or 0)
     # Hold the change lock (no writer mid-transaction) while the snapshot is taken and the
@@ -372,15 +372,22 @@ def pull(
         conn.isolation_level = None
         conn.read_only = None
     newest = max([last, horizon, *(r[0] for table_rows in rows.values() for r in table_rows)])
+    lead = _lead_name(conn) if rows["transcripts"] else None
     mine = set(owned)
     with project.transaction():
-        applied = _apply(project, rows, skip, mine, cloning=cloning)
-        recoded = 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
+        applied = _apply(project, rows, skip, mine, cloning=cloning, lead=lead, notes=result.notes)
+        recoded = applied.pop("remapped", 0)
+        recoded += 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
         settings_sql.set_meta(project.db, LAST_SEQ, str(newest))
         settings_sql.set_meta(project.db, LAST_SYNC, now())
     result.pulled = applied
     result.last_seq = newest
     return recoded
+
+
+def _lead_name(conn: psycopg.Connection[Any]) -> str | None:
+    """The coder name of the hub's (first) lead: a correction pulled is theirs."""
+    return next((name for _role, name, is_lead in hub_sql.members(conn) if is_lead), None)
 
 
 def _code_conflicts(
@@ -437,9 +444,16 @@ def _apply(
     mine: set[str],
     *,
     cloning: bool,
+    lead: str | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, int]:
-    """Apply pulled rows in dependency order (inside the caller's transaction)."""
+    """Apply pulled rows in dependency order (inside the caller's transaction).
+
+    ``lead``: the lead's coder name (a correction pulled is recorded as theirs);
+    ``notes`` receives what a correction or re-segmentation did to this copy.
+    """
     db = project.db
+    notes = notes if notes is not None else []
     at = now()
     counts: dict[str, int] = {}
 
@@ -461,7 +475,9 @@ def _apply(
                     delete_transcript(db, transcripts[record[0]])
                     count("transcripts")
             else:
-                sync_sql.apply_transcript(db, record)
+                counts["remapped"] = counts.get("remapped", 0) + _apply_transcript(
+                    project, record, lead, notes
+                )
                 count("transcripts")
     coders = sync_sql.id_map(db, "coders")
     codes = sync_sql.id_map(db, "codes")
@@ -505,6 +521,43 @@ def _apply(
         sync_sql.apply_status(db, c, t, r[2], r[3], deleted=deleted)
         count("statuses")
     return {k: v for k, v in counts.items() if v}
+
+
+def _apply_transcript(
+    project: Project, record: tuple[Any, ...], lead: str | None, notes: list[str]
+) -> int:
+    """A transcript from the hub: new, or the lead corrected its text or changed its segments.
+
+    A corrected text is carried into this copy by the same word-aware remap
+    as a correction made here (every coding moves with its words; those that
+    lost words are flagged for ``review-codings``), never shifted silently;
+    then the copy's segments become the lead's. Returns how many codings moved.
+    """
+    from codebench.coding.correction import take_correction
+
+    db = project.db
+    guid, _name, text, sha256 = record[:4]
+    here = sync_sql.transcript_state(db, guid)
+    moved = 0
+    if here is not None and here[1] != sha256:
+        tid = here[0]
+        by = project.coder(lead or "lead", create=True)
+        done = take_correction(
+            project, project.transcript(tid), text, sha256, by, "corrected by the lead"
+        )
+        flagged = len(done.review)
+        notes.append(
+            f"{done.transcript}: the lead's correction (version {done.version}) arrived; "
+            f"{done.moved} coding{'s' if done.moved != 1 else ''} remapped, {flagged} flagged "
+            "for review (codebench review-codings)."
+        )
+        moved = done.moved + done.merged
+    sync_sql.apply_transcript(db, record)
+    if here is not None:
+        segments = record[9] if isinstance(record[9], list) else json.loads(record[9])
+        if sync_sql.replace_segments(db, here[0], segments, text) and here[1] == sha256:
+            notes.append(f"{record[1]}: the lead changed its segments; this copy now has theirs.")
+    return moved
 
 
 def _apply_codes(
