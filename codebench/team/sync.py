@@ -129,7 +129,8 @@ def describe(result: SyncResult) -> str:
         parts.append(
             "held back "
             + listing(result.held_back)
-            + " (their code or transcript is not on the hub)"
+            + " (on a code made in this copy, or a transcript not on the hub: codes are the"
+            " lead's, so these stay here until the lead adds the code or you recode them)"
         )
     line = "; ".join(parts) or "nothing to sync: up to date"
     return " ".join([line, *result.notes])

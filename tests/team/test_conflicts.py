@@ -149,3 +149,20 @@ def test_segments_the_lead_changed_replace_the_copys_and_memos_keep_an_anchor(te
         assert _segments(alice, "int1") == _segments(team.lead, "int1")
         (memo,) = alice.memos()
         assert memo.text == "On the last sentence." and memo.segment_id is not None
+
+
+def test_codings_on_a_code_made_in_the_copy_are_held_back_and_reported_every_sync(team) -> None:
+    from codebench.codebook.edits import add_code
+
+    with Project.open(team.alice) as alice:
+        add_code(alice, "alice", "My own idea", number="")
+        alice.add_codings("alice", "My own idea", "int1", [(0, 10)])
+        alice.add_codings("alice", "01", "int1", [(20, 30)])
+        for attempt in range(2):
+            result = sync(alice)
+            assert result.held_back == {"codings": 1}, attempt
+            assert "held back 1 codings (on a code made in this copy" in describe(result)
+            assert result.pushed.get("codings", 0) == (1 if attempt == 0 else 0)
+    with team.hub.admin() as admin:
+        names = [r[0] for r in admin.execute("SELECT name FROM codebench.codes")]
+    assert "My own idea" not in names
