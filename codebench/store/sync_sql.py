@@ -364,6 +364,16 @@ def apply_transcript(db: sqlite_utils.Database, record: Record) -> int | None:
     return tid
 
 
+def counters(db: sqlite_utils.Database) -> dict[str, int]:
+    """``{table: writes counted}`` of a team copy (empty before it counts)."""
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_counters'"
+    ).fetchone()
+    if not found:
+        return {}
+    return {str(r[0]): int(r[1]) for r in db.execute("SELECT name, n FROM sync_counters")}
+
+
 def transcript_state(db: sqlite_utils.Database, guid: str) -> tuple[int, str] | None:
     """``(id, sha256)`` of the transcript with this GUID in the copy, if it is here."""
     row = db.execute("SELECT id, sha256 FROM transcripts WHERE guid = ?", [guid]).fetchone()
