@@ -97,6 +97,25 @@ def main() -> None:
             f" plain COPY of the codings {base:.2f} s; ratio {took / base:.1f}x (target <= 3x)"
         )
 
+        # The lead's own sync: nothing new, then after 50 new codings of the lead's coder.
+        with Project.open(lead_path) as lead:
+            idle, busy = [], []
+            lead_spans = _spans(lead, random.Random(9), 250)
+            for i in range(5):
+                started = time.perf_counter()
+                sync(lead)
+                idle.append(time.perf_counter() - started)
+                for code, transcript, start, end in lead_spans[i * 50 : (i + 1) * 50]:
+                    lead.add_codings("lee", code, transcript, [(start, end)])
+                started = time.perf_counter()
+                sync(lead)
+                busy.append(time.perf_counter() - started)
+        print(
+            f"the lead's sync ({len(rows)} codings of its own): nothing new, median"
+            f" {statistics.median(idle) * 1000:.0f} ms; 50 new codings, median"
+            f" {statistics.median(busy) * 1000:.0f} ms"
+        )
+
         copies = {}
         for name in people[1:]:
             copies[name] = root / f"{name}.db"
@@ -158,7 +177,7 @@ def main() -> None:
         with Project.open(lead_path) as lead:
             sync(lead)
             converged = time.perf_counter() - started
-            on_lead = len(lead.codings()) - len(rows)
+            on_lead = len(lead.codings(coders=people[1:]))
         expected = 0
         for name, path in copies.items():
             with Project.open(path) as copy:

@@ -144,13 +144,38 @@ def correct_text(
     old = project.text(t)
     if text == old:
         return CorrectionResult(t.name, changed=False)
-    edits = diff_texts(old, text)
-    # Text inserted at a segment's end joins it; at a segment's start with
-    # nothing just before it (the text's start, a gap between turns), that one.
+    return _correct(project, t, old, text, sha, _text_edits(project, t, old, text), coder, reason)
+
+
+def take_correction(
+    project: Project, transcript: Transcript, new_text: str, sha256: str, by: Coder, reason: str
+) -> CorrectionResult:
+    """Carry a correction made in another copy (the lead's, pulled from a hub) into this one.
+
+    The same word-aware remap as :func:`correct_text`: every coding here
+    (this copy's own, not yet pushed, too) is carried through the diff, and
+    those that lost words are flagged for review. Runs in the caller's
+    transaction and logs no event: this copy did not make the correction,
+    so it is not this copy's to undo. ``new_text`` was made safe where it
+    was corrected.
+    """
+    old = project.text(transcript)
+    if new_text == old:
+        return CorrectionResult(transcript.name, changed=False)
+    edits = _text_edits(project, transcript, old, new_text)
+    result, _payload = _apply(project, transcript, old, new_text, sha256, edits, by, reason, now())
+    return result
+
+
+def _text_edits(project: Project, t: Transcript, old: str, new: str) -> list[Edit]:
+    """The diff from ``old`` to ``new``, each insertion given to the segment it joins.
+
+    Text inserted at a segment's end joins it; at a segment's start with
+    nothing just before it (the text's start, a gap between turns), that one.
+    """
     rows = version_sql.segment_rows(project.db, t.id)
     ends = {r[3] for r in rows}
-    edits = with_sides(edits, ends, {r[2] for r in rows if r[2] not in ends})
-    return _correct(project, t, old, text, sha, edits, coder, reason)
+    return with_sides(diff_texts(old, new), ends, {r[2] for r in rows if r[2] not in ends})
 
 
 def correct_segment(
@@ -691,4 +716,5 @@ __all__ = [
     "mark_reviewed",
     "needing_review",
     "perform",
+    "take_correction",
 ]

@@ -620,3 +620,55 @@ def _code_merged_into(db: sqlite_utils.Database) -> None:
         ALTER TABLE codes ADD COLUMN merged_into_id INTEGER REFERENCES codes(id);
         """
     )
+
+
+#: Tables whose writes a team copy counts (see :func:`ensure_change_counters`).
+COUNTED_TABLES = (
+    "coders",
+    "codes",
+    "transcripts",
+    "segments",
+    "attributes",
+    "assignments",
+    "samples",
+    "rounds",
+    "round_coders",
+    "codings",
+    "memos",
+    "coder_status",
+)
+
+
+def ensure_change_counters(db: sqlite_utils.Database) -> bool:
+    """Count every write to the tables a team copy syncs; returns whether any counter was missing.
+
+    Not a numbered step: only team copies carry these triggers (a solo
+    project pays nothing for them). A sync compares a table's counter with
+    the one noted at its last push and skips reading a table nobody wrote
+    since, so a lead's sync reads only what changed. If a trigger is missing
+    (a later step rebuilt its table) it is made again and the caller must
+    forget every noted counter: a write may have gone uncounted.
+    """
+    wanted = {f"sync_count_{t}_{op}" for t in COUNTED_TABLES for op in ("ins", "upd", "del")}
+    have = {
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_count_%'"
+        )
+    }
+    if wanted <= have:
+        return False
+    statements = [
+        "CREATE TABLE IF NOT EXISTS sync_counters"
+        " (name TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)"
+    ]
+    for table in COUNTED_TABLES:
+        statements.append(f"INSERT OR IGNORE INTO sync_counters (name) VALUES ('{table}')")
+        for op, event in (("ins", "INSERT"), ("upd", "UPDATE"), ("del", "DELETE")):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS sync_count_{table}_{op} AFTER {event} ON {table}"
+                f" BEGIN UPDATE sync_counters SET n = n + 1 WHERE name = '{table}'; END"
+            )
+    for statement in statements:
+        db.execute(statement)
+    return True

@@ -364,6 +364,71 @@ def apply_transcript(db: sqlite_utils.Database, record: Record) -> int | None:
     return tid
 
 
+def counters(db: sqlite_utils.Database) -> dict[str, int]:
+    """``{table: writes counted}`` of a team copy (empty before it counts)."""
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_counters'"
+    ).fetchone()
+    if not found:
+        return {}
+    return {str(r[0]): int(r[1]) for r in db.execute("SELECT name, n FROM sync_counters")}
+
+
+def transcript_state(db: sqlite_utils.Database, guid: str) -> tuple[int, str] | None:
+    """``(id, sha256)`` of the transcript with this GUID in the copy, if it is here."""
+    row = db.execute("SELECT id, sha256 FROM transcripts WHERE guid = ?", [guid]).fetchone()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def replace_segments(
+    db: sqlite_utils.Database, transcript_id: int, segments: Sequence[Sequence[Any]], text: str
+) -> bool:
+    """Make a transcript's segments these (the lead re-segmented it); returns whether any changed.
+
+    Segments are updated in place by ordinal, so memos keep their anchors; a
+    memo on a segment that no longer exists moves to the segment now holding
+    its first character (else the last one), never deleted with it.
+    """
+    from codebench.store.analysis import index_transcript
+
+    cols = "ordinal, start_char, end_char, speaker, codable, turn, paragraph, timestamp"
+    current = {
+        int(r[0]): (int(r[1]), list(r[2:]))
+        for r in db.execute(
+            f"SELECT ordinal, id, {cols.split(', ', 1)[1]} FROM segments WHERE transcript_id = ?",
+            [transcript_id],
+        )
+    }
+    wanted = {int(s[0]): list(s[1:]) for s in segments}
+    if {o: v for o, (_i, v) in current.items()} == wanted:
+        return False
+    for ordinal, values in wanted.items():
+        if ordinal in current:
+            db.execute(
+                "UPDATE segments SET start_char = ?, end_char = ?, speaker = ?, codable = ?,"
+                " turn = ?, paragraph = ?, timestamp = ? WHERE id = ?",
+                [*values, current[ordinal][0]],
+            )
+        else:
+            db.execute(
+                f"INSERT INTO segments (transcript_id, {cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [transcript_id, ordinal, *values],
+            )
+    last = max(wanted) if wanted else None
+    for ordinal in sorted(set(current) - set(wanted)):
+        sid, (start, *_rest) = current[ordinal]
+        home = next((o for o, v in wanted.items() if v[0] <= start < v[1]), last)
+        if home is not None:
+            db.execute(
+                "UPDATE memos SET segment_id = (SELECT id FROM segments WHERE transcript_id = ?"
+                " AND ordinal = ?) WHERE segment_id = ?",
+                [transcript_id, home, sid],
+            )
+        db.execute("DELETE FROM segments WHERE id = ?", [sid])
+    index_transcript(db, transcript_id, text)
+    return True
+
+
 def apply_assignment(
     db: sqlite_utils.Database,
     coder_id: int,

@@ -30,6 +30,7 @@ from codebench.ids import now
 from codebench.store import codes as code_sql
 from codebench.store import settings as settings_sql
 from codebench.store import sync_sql
+from codebench.store.migrations import ensure_change_counters
 from codebench.store.transcripts import delete_transcript, segment_id_at
 from codebench.team import hub_sql
 from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact, translated
@@ -47,6 +48,8 @@ CODER = "team.coder"
 OWNED = "team.owned"
 LAST_SEQ = "team.last_seq"
 LAST_SYNC = "team.last_sync"
+#: Per pushed table, the write counters of the tables its records read, as of the last push.
+NOTED = "team.noted"
 
 #: Tables a coder pushes, and the lead's in the order they are pushed.
 CODER_KINDS = ("codings", "memos", "statuses")
@@ -54,6 +57,18 @@ LEAD_KINDS = ("coders", "codes", "transcripts", "assignments", "rounds", *CODER_
 PULL_ORDER = ("coders", "codes", "transcripts", "assignments", "rounds", "releases", *CODER_KINDS)
 #: What the lead owns, so never pulls over its own copy.
 LEAD_OWNS = {"coders", "codes", "transcripts", "assignments", "rounds"}
+#: The local tables each pushed table's records are read from (their write counters decide
+#: whether a sync must read it again).
+DEPENDS = {
+    "coders": ("coders",),
+    "codes": ("codes",),
+    "transcripts": ("transcripts", "segments", "attributes"),
+    "assignments": ("assignments",),
+    "rounds": ("rounds", "round_coders", "samples"),
+    "codings": ("codings",),
+    "memos": ("memos", "segments"),
+    "statuses": ("coder_status",),
+}
 #: Names for what moved, as :func:`describe` prints them.
 NOUNS = {
     "coders": "coders",
@@ -84,6 +99,8 @@ class TableChanges:
     removals: list[tuple[Any, ...]] = field(default_factory=list)
     sent: dict[str, str] = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)
+    #: The write counters of the tables read, taken before reading (``None``: not counted).
+    counters: dict[str, int] | None = None
 
     @property
     def count(self) -> int:
@@ -129,7 +146,8 @@ def describe(result: SyncResult) -> str:
         parts.append(
             "held back "
             + listing(result.held_back)
-            + " (their code or transcript is not on the hub)"
+            + " (on a code made in this copy, or a transcript not on the hub: codes are the"
+            " lead's, so these stay here until the lead adds the code or you recode them)"
         )
     line = "; ".join(parts) or "nothing to sync: up to date"
     return " ".join([line, *result.notes])
@@ -170,12 +188,22 @@ def records_of(project: Project, table: str, role: str, owned: list[str]) -> lis
 
 
 def outbox(project: Project) -> dict[str, TableChanges]:
-    """Per table, what the project holds that the hub does not have yet (by the last push)."""
+    """Per table, what the project holds that the hub does not have yet (by the last push).
+
+    A table whose write counters are those noted at the last push is not
+    read at all: nothing was written to it since, so nothing is to be sent.
+    """
     role = setting_of(project, ROLE)
     owned = json.loads(project.setting(OWNED) or "[]")
     kinds = LEAD_KINDS if role == "lead" else CODER_KINDS
+    counted = sync_sql.counters(project.db)
+    noted = _noted(project)
     changes: dict[str, TableChanges] = {}
     for table in kinds:
+        snapshot = _snapshot(counted, table)
+        if snapshot is not None and noted.get(table) == snapshot:
+            changes[table] = TableChanges(counters=snapshot)
+            continue
         before = sync_sql.pushed(project.db, table)
         current: dict[str, tuple[tuple[Any, ...], str]] = {}
         for record in records_of(project, table, role, owned):
@@ -188,8 +216,31 @@ def outbox(project: Project) -> dict[str, TableChanges]:
         gone = [k for k in before if k not in current]
         change.removed = gone
         change.removals = [tuple(_key_from_text(table, k)) for k in gone]
+        change.counters = snapshot
         changes[table] = change
     return changes
+
+
+def _snapshot(counted: dict[str, int], table: str) -> dict[str, int] | None:
+    if not counted:
+        return None
+    return {name: counted.get(name, 0) for name in DEPENDS[table]}
+
+
+def _noted(project: Project) -> dict[str, dict[str, int]]:
+    noted: dict[str, dict[str, int]] = json.loads(project.setting(NOTED) or "{}")
+    return noted
+
+
+def _note(project: Project, changes: dict[str, TableChanges], held_back: dict[str, int]) -> None:
+    """Note each table's counters as pushed (in the caller's transaction), except held-back ones."""
+    noted = _noted(project)
+    for table, change in changes.items():
+        if change.counters is not None and not held_back.get(table):
+            noted[table] = change.counters
+        else:
+            noted.pop(table, None)
+    settings_sql.set_meta(project.db, NOTED, json.dumps(noted, sort_keys=True))
 
 
 def _key_from_text(table: str, text: str) -> list[Any]:
@@ -248,15 +299,19 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
             f"but the connection is {login!r}; connect as that role"
         )
     owned = owned_coders(project, conn, login, is_lead, coder_name)
-    if owned != json.loads(project.setting(OWNED) or "[]"):
-        with project.transaction():
+    with project.transaction():
+        recounted = ensure_change_counters(project.db)
+        if owned != json.loads(project.setting(OWNED) or "[]"):
             settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
+            recounted = True
+        if recounted:  # writes may have gone uncounted, or other rows are ours now: read all
+            settings_sql.set_meta(project.db, NOTED, "{}")
     changes = outbox(project)
     result = SyncResult()
     _push(project, conn, changes, result, is_lead)
     recoded = pull(project, conn, result, owned, is_lead, cloning=False)
     if recoded:
-        # The lead's merge recoded this copy's codings: send them now, so the hub agrees
+        # A merge or correction by the lead moved this copy's codings: send them now, so the hub agrees
         # at the end of this same sync.
         _push(project, conn, outbox(project), result, is_lead)
     return result
@@ -284,6 +339,8 @@ def _push(
     if total == 0:
         with conn.transaction():
             hub_sql.log_sync(conn, 0, 0)
+        with project.transaction():
+            _note(project, changes, result.held_back)
         return
     with conn.transaction():
         hub_sql.lock_changes(conn)
@@ -298,6 +355,7 @@ def _push(
     with project.transaction():
         for table, change in changes.items():
             sync_sql.record_pushed(project.db, table, change.sent, change.removed)
+        _note(project, changes, result.held_back)
 
 
 def _hold_back(
@@ -338,7 +396,7 @@ def pull(
     *,
     cloning: bool,
 ) -> int:
-    """Pull what the role may see; returns how many of this copy's codings a merge recoded."""
+    """Pull what the role may see; returns how many codings here a merge or correction moved."""
     psycopg = load_psycopg()
     last = int(project.setting(LAST_SEQ) or 0)
     # Hold the change lock (no writer mid-transaction) while the snapshot is taken and the
@@ -377,15 +435,34 @@ def pull(
         # seconds does not make the workbench's screens read the file again.
         result.last_seq = newest
         return 0
+    lead = _lead_name(conn) if rows["transcripts"] else None
     mine = set(owned)
     with project.transaction():
-        applied = _apply(project, rows, skip, mine, cloning=cloning)
-        recoded = 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
+        counted = sync_sql.counters(project.db)
+        applied = _apply(project, rows, skip, mine, cloning=cloning, lead=lead, notes=result.notes)
+        recoded = applied.pop("remapped", 0)
+        recoded += 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
+        if not recoded and not cloning:
+            _renote(project, counted, sync_sql.counters(project.db))
         settings_sql.set_meta(project.db, LAST_SEQ, str(newest))
         settings_sql.set_meta(project.db, LAST_SYNC, now())
     result.pulled = applied
     result.last_seq = newest
     return recoded
+
+
+def _renote(project: Project, before: dict[str, int], after: dict[str, int]) -> None:
+    """A pull wrote only others' rows: a table up to date before it is up to date after it."""
+    noted = _noted(project)
+    for table, snapshot in list(noted.items()):
+        if table in DEPENDS and snapshot == _snapshot(before, table):
+            noted[table] = _snapshot(after, table) or snapshot
+    settings_sql.set_meta(project.db, NOTED, json.dumps(noted, sort_keys=True))
+
+
+def _lead_name(conn: psycopg.Connection[Any]) -> str | None:
+    """The coder name of the hub's (first) lead: a correction pulled is theirs."""
+    return next((name for _role, name, is_lead in hub_sql.members(conn) if is_lead), None)
 
 
 def _code_conflicts(
@@ -442,9 +519,16 @@ def _apply(
     mine: set[str],
     *,
     cloning: bool,
+    lead: str | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, int]:
-    """Apply pulled rows in dependency order (inside the caller's transaction)."""
+    """Apply pulled rows in dependency order (inside the caller's transaction).
+
+    ``lead``: the lead's coder name (a correction pulled is recorded as theirs);
+    ``notes`` receives what a correction or re-segmentation did to this copy.
+    """
     db = project.db
+    notes = notes if notes is not None else []
     at = now()
     counts: dict[str, int] = {}
 
@@ -466,7 +550,9 @@ def _apply(
                     delete_transcript(db, transcripts[record[0]])
                     count("transcripts")
             else:
-                sync_sql.apply_transcript(db, record)
+                counts["remapped"] = counts.get("remapped", 0) + _apply_transcript(
+                    project, record, lead, notes
+                )
                 count("transcripts")
     coders = sync_sql.id_map(db, "coders")
     codes = sync_sql.id_map(db, "codes")
@@ -510,6 +596,47 @@ def _apply(
         sync_sql.apply_status(db, c, t, r[2], r[3], deleted=deleted)
         count("statuses")
     return {k: v for k, v in counts.items() if v}
+
+
+def _apply_transcript(
+    project: Project, record: tuple[Any, ...], lead: str | None, notes: list[str]
+) -> int:
+    """A transcript from the hub: new, or the lead corrected its text or changed its segments.
+
+    A corrected text is carried into this copy by the same word-aware remap
+    as a correction made here (every coding moves with its words; those that
+    lost words are flagged for ``review-codings``), never shifted silently;
+    then the copy's segments become the lead's. Returns how many codings moved.
+    """
+    from codebench.coding.correction import take_correction
+
+    db = project.db
+    guid, _name, text, sha256 = record[:4]
+    here = sync_sql.transcript_state(db, guid)
+    moved = 0
+    if here is not None and here[1] != sha256:
+        tid = here[0]
+        by = project.coder(lead or "lead", create=True)
+        done = take_correction(
+            project, project.transcript(tid), text, sha256, by, "corrected by the lead"
+        )
+        flagged = len(done.review)
+        notes.append(
+            f"{done.transcript}: the lead's correction (version {done.version}) arrived; "
+            f"{done.moved} coding{'s' if done.moved != 1 else ''} remapped, {flagged} flagged "
+            "for review (codebench review-codings)."
+        )
+        moved = done.moved + done.merged
+    sync_sql.apply_transcript(db, record)
+    if here is not None:
+        segments = record[9] if isinstance(record[9], list) else json.loads(record[9])
+        if sync_sql.replace_segments(db, here[0], segments, text):
+            moved += 1  # memos may have moved with the segments: push what changed
+            if here[1] == sha256:
+                notes.append(
+                    f"{record[1]}: the lead changed its segments; this copy now has theirs."
+                )
+    return moved
 
 
 def _apply_codes(

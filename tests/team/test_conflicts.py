@@ -75,3 +75,94 @@ def test_a_merge_undone_by_the_lead_is_no_merge_on_the_hub(team) -> None:
             [team.lead.code("01").guid],
         ).fetchone()
     assert row == (False, None)
+
+
+def _segments(project: Project, name: str) -> list[tuple[int, int, int]]:
+    return [(s.ordinal, s.start, s.end) for s in project.segments(name)]
+
+
+def test_a_correction_by_the_lead_remaps_a_coders_offline_codings_by_their_words(team) -> None:
+    from codebench.coding.correction import correct_text, needing_review
+
+    old = team.lead.text(team.lead.transcript("int1"))
+    clinic = old.index("We also started a new clinic.")
+    two = old.index("two ")
+    with Project.open(team.alice) as alice:
+        # Offline: one coding on a later sentence, one on a word the lead will delete.
+        alice.add_codings("alice", "01", "int1", [(clinic, clinic + 29), (two, two + 3)])
+    new = old.replace("It was hard.", "It was very hard.").replace(
+        "lost two managers", "lost managers"
+    )
+    correct_text(team.lead, "int1", new, "lee", reason="typo")
+    sync(team.lead)
+    with Project.open(team.alice) as alice:
+        line = describe(sync(alice))
+        assert "int1: the lead's correction (version 2) arrived; 2 codings remapped" in line
+        text = alice.text(alice.transcript("int1"))
+        assert text == new
+        spans = sorted(text[c.start : c.end] for c in alice.codings(coders=["alice"]))
+        # The clinic sentence keeps its words; the deleted word's coding stays, flagged.
+        assert "We also started a new clinic." in spans and len(spans) == 2
+        flagged = needing_review(alice, "int1")
+        assert len(flagged) == 1 and flagged[0].reason in ("clamped", "orphaned")
+        assert _segments(alice, "int1") == _segments(team.lead, "int1")
+        mine = sorted((c.start, c.end) for c in alice.codings(coders=["alice"]))
+        assert describe(sync(alice)) == "nothing to sync: up to date"
+    with team.hub.admin() as admin:
+        on_hub = sorted(
+            (int(r[0]), int(r[1]))
+            for r in admin.execute(
+                "SELECT k.start_char, k.end_char FROM codebench.codings k"
+                " JOIN codebench.coders c ON c.guid = k.coder_guid"
+                " WHERE c.name = 'alice' AND NOT k.deleted"
+            )
+        )
+    assert on_hub == mine  # the remapped spans went up in the same sync
+    sync(team.lead)
+    assert sorted((c.start, c.end) for c in team.lead.codings(coders=["alice"])) == mine
+
+
+def test_segments_the_lead_changed_replace_the_copys_and_memos_keep_an_anchor(team) -> None:
+    from codebench.store import sync_sql
+
+    lead_t = team.lead.transcript("int1")
+    with Project.open(team.alice) as alice:
+        last = alice.segments("int1")[-1]
+        alice.add_memo("alice", "On the last sentence.", transcript="int1", segment=last)
+        sync(alice)
+    # The lead joins the last two segments into one (as re-segmenting would).
+    before = team.lead.segments("int1")
+    joined = [
+        (s.ordinal, s.start, s.end, s.speaker, int(s.codable), s.turn, s.paragraph, s.timestamp)
+        for s in before[:-2]
+    ]
+    a, b = before[-2], before[-1]
+    joined.append(
+        (a.ordinal, a.start, b.end, a.speaker, int(a.codable), a.turn, a.paragraph, a.timestamp)
+    )
+    with team.lead.transaction():
+        sync_sql.replace_segments(team.lead.db, lead_t.id, joined, team.lead.text(lead_t))
+    sync(team.lead)
+    with Project.open(team.alice) as alice:
+        line = describe(sync(alice))
+        assert "int1: the lead changed its segments; this copy now has theirs." in line
+        assert _segments(alice, "int1") == _segments(team.lead, "int1")
+        (memo,) = alice.memos()
+        assert memo.text == "On the last sentence." and memo.segment_id is not None
+
+
+def test_codings_on_a_code_made_in_the_copy_are_held_back_and_reported_every_sync(team) -> None:
+    from codebench.codebook.edits import add_code
+
+    with Project.open(team.alice) as alice:
+        add_code(alice, "alice", "My own idea", number="")
+        alice.add_codings("alice", "My own idea", "int1", [(0, 10)])
+        alice.add_codings("alice", "01", "int1", [(20, 30)])
+        for attempt in range(2):
+            result = sync(alice)
+            assert result.held_back == {"codings": 1}, attempt
+            assert "held back 1 codings (on a code made in this copy" in describe(result)
+            assert result.pushed.get("codings", 0) == (1 if attempt == 0 else 0)
+    with team.hub.admin() as admin:
+        names = [r[0] for r in admin.execute("SELECT name FROM codebench.codes")]
+    assert "My own idea" not in names

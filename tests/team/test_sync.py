@@ -11,11 +11,12 @@ from click.testing import CliRunner
 
 from codebench.cli.app import cli
 from codebench.project import Project
+from codebench.store.settings import set_meta
 from codebench.team import localserver
 from codebench.team.connect import HubError
 from codebench.team.copies import clone, publish
 from codebench.team.hub_schema import MIGRATIONS, SCHEMA_VERSION, migrate
-from codebench.team.sync import SyncOffline, describe, sync, waiting
+from codebench.team.sync import NOTED, SyncOffline, describe, sync, waiting
 
 psycopg = pytest.importorskip("psycopg")
 
@@ -81,8 +82,10 @@ def test_pushing_the_same_changes_twice_changes_nothing(team) -> None:
         sync(alice)
         seq, rows = max_seq(team.hub), hub_codings(team.hub, live=False)
         # As if the push's local note was lost (a kill after the hub committed): all goes again.
+        # (What was pushed and the noted write counters are written in one transaction.)
         with alice.transaction():
             alice.db.execute("DELETE FROM sync_pushed")
+            set_meta(alice.db, NOTED, "{}")
         assert waiting(alice) == 2
         again = sync(alice)
         assert again.pushed == {"codings": 0, "memos": 0, "statuses": 0}
@@ -357,3 +360,42 @@ def test_a_pull_moves_past_rows_the_role_cannot_see(team) -> None:
         assert alice.codings(coders=["lee"]) == []  # blind: the lead's codings stay unseen
         assert result.last_seq == max_seq(team.hub)  # but the next pull starts after them
         assert int(alice.setting("team.last_seq")) == max_seq(team.hub)
+
+
+def test_a_sync_reads_only_the_tables_written_since_the_last_push(
+    team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codebench.team import sync as sync_module
+
+    read: list[str] = []
+    real = sync_module.records_of
+
+    def counting(project, table, role, owned):
+        read.append(table)
+        return real(project, table, role, owned)
+
+    monkeypatch.setattr(sync_module, "records_of", counting)
+    team.lead.coder("lee", create=True)
+    sync(team.lead)
+    read.clear()
+    assert describe(sync(team.lead)) == "nothing to sync: up to date"
+    assert read == []  # nothing written since: no table read
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10)])
+        sync(alice)
+    read.clear()
+    assert sync(team.lead).pulled == {"codings": 1}  # the pull wrote alice's row, not the lead's
+    assert read == []
+    team.lead.set_status("lee", "int1", "in-progress")
+    team.lead.add_codings("lee", "02", "int1", [(0, 10)])
+    read.clear()
+    result = sync(team.lead)
+    assert sorted(read) == ["codings", "statuses"]
+    assert result.pushed["codings"] == 1 and result.pushed["statuses"] == 1
+    # A write the counters missed (a trigger lost): every table is read again, nothing lost.
+    with team.lead.transaction():
+        team.lead.db.execute("DROP TRIGGER sync_count_codings_ins")
+        team.lead.add_codings("lee", "02", "int1", [(20, 30)])
+    read.clear()
+    assert sync(team.lead).pushed["codings"] == 1
+    assert set(read) == set(sync_module.LEAD_KINDS)
