@@ -215,3 +215,16 @@ def test_a_solo_project_has_no_sync_and_no_sync_text(interview: Project) -> None
 )
 def test_status_line_words(state: SyncState, expected: str) -> None:
     assert status_line(state, at=112.0) == expected
+
+
+def test_a_sync_that_finds_nothing_new_leaves_the_copy_untouched(team: Team) -> None:
+    """Else every background sync would make the workbench's screens re-read the file."""
+    with Project.open(team.alice) as copy, Project.open(team.alice) as watcher:
+        sync(copy)
+        seen = watcher.data_version()
+        sync(copy)
+        assert watcher.data_version() == seen
+        copy.add_codings("alice", "04", "int1", [(0, 5)])
+        seen = watcher.data_version()
+        sync(copy)  # the push is noted: the file changes
+        assert watcher.data_version() != seen
