@@ -22,7 +22,7 @@ from codebench.errors import CodebenchError
 from codebench.project import Project
 from codebench.safety import one_line
 from codebench.team.connect import HubError
-from codebench.team.sync import URL, SyncOffline, SyncResult, sync, waiting
+from codebench.team.sync import URL, SyncOffline, SyncResult, sync
 
 #: Seconds between background syncs unless ``$CODEBENCH_SYNC_EVERY`` says otherwise (0: never).
 SYNC_EVERY = 10.0
@@ -155,13 +155,6 @@ class BackgroundSync:
             pulled=note or done.pulled,
             pulled_at=stamp if note else done.pulled_at,
         )
-
-    def count_waiting(self) -> int:
-        """Changes the next push would send (read through the sync's own connection)."""
-        with self._lock:
-            if self._project is None:
-                return 0
-            return waiting(self._project)
 
     def close(self, timeout: float = 0.0) -> bool:
         """Close the sync's connection once no sync runs (waiting at most ``timeout``); returns

@@ -191,6 +191,10 @@ def _stage(
     conn.execute(f"CREATE TEMP TABLE {name} ({defs}) ON COMMIT DROP")
     json_at = [i for i, c in enumerate(columns) if _TYPES.get(c) == "jsonb"]
     with conn.cursor().copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+        if not json_at:  # codings, memos, statuses: the records go as they are
+            for record in records:
+                copy.write_row(record)
+            return name
         for record in records:
             row = list(record)
             for i in json_at:
