@@ -502,6 +502,39 @@ def _code_relations(db: sqlite_utils.Database) -> None:
     )
 
 
+#: The segments a coding overlaps, for the coding ``NEW`` (a trigger's row). Segments of a
+#: transcript never overlap one another, so the first candidate is the last segment that starts
+#: at or before the coding (found in the ``segments_span`` index) and the scan stops at its end.
+_PLACE_NEW_CODING = """
+    INSERT INTO coding_segments
+        (coding_id, segment_id, transcript_id, code_id, coder_id, overlap_chars, segment_chars)
+    SELECT NEW.id, s.id, NEW.transcript_id, NEW.code_id, NEW.coder_id,
+           min(NEW.end_char, s.end_char) - max(NEW.start_char, s.start_char),
+           s.end_char - s.start_char
+    FROM segments s
+    WHERE s.transcript_id = NEW.transcript_id
+      AND s.start_char >= coalesce(
+            (SELECT max(p.start_char) FROM segments p
+             WHERE p.transcript_id = NEW.transcript_id AND p.start_char <= NEW.start_char),
+            NEW.start_char)
+      AND s.start_char < NEW.end_char
+      AND s.end_char > NEW.start_char;
+"""
+
+#: The codings that overlap the segment ``NEW``.
+_PLACE_NEW_SEGMENT = """
+    INSERT INTO coding_segments
+        (coding_id, segment_id, transcript_id, code_id, coder_id, overlap_chars, segment_chars)
+    SELECT c.id, NEW.id, NEW.transcript_id, c.code_id, c.coder_id,
+           min(c.end_char, NEW.end_char) - max(c.start_char, NEW.start_char),
+           NEW.end_char - NEW.start_char
+    FROM codings c
+    WHERE c.transcript_id = NEW.transcript_id
+      AND c.start_char < NEW.end_char
+      AND c.end_char > NEW.start_char;
+"""
+
+
 @migrations(name="0014_coding_segments")
 def _coding_segments(db: sqlite_utils.Database) -> None:
     """Codings mapped onto the segments they overlap, stored once and kept exact by triggers.
@@ -620,6 +653,101 @@ def _code_merged_into(db: sqlite_utils.Database) -> None:
         ALTER TABLE codes ADD COLUMN merged_into_id INTEGER REFERENCES codes(id);
         """
     )
+
+
+def known_names() -> list[str]:
+    """Names of every migration this version of codebench knows, in order."""
+    return [m.name for m in migrations._migrations]
+
+
+def applied_names(db: sqlite_utils.Database) -> list[str]:
+    """Names of migrations already applied to ``db``."""
+    return [m.name for m in migrations.applied(db)]
+
+
+def pending_names(db: sqlite_utils.Database) -> list[str]:
+    """Names of known migrations not yet applied to ``db``."""
+    return [m.name for m in migrations.pending(db)]
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """The number of known migrations applied (0 for a new file)."""
+    return len(applied_names(db))
+
+
+def refuse_newer(db: sqlite_utils.Database, path: Path | str) -> list[str]:
+    """Raise :class:`ProjectError` if a newer codebench wrote ``db``; else return the applied steps."""
+    applied = applied_names(db)
+    unknown = [name for name in applied if name not in known_names()]
+    if unknown:
+        raise ProjectError(
+            f"{path}: written by a newer codebench (schema step {unknown[-1]!r} is unknown); "
+            "upgrade codebench to open it"
+        )
+    return applied
+
+
+def migrate(
+    db: sqlite_utils.Database, path: Path | str, *, stop_before: str | None = None
+) -> Path | None:
+    """Apply pending migrations, backing the file up first. Returns the backup path, if any."""
+    applied = refuse_newer(db, path)
+    pending = migrations.pending(db)
+    if stop_before is not None:
+        names = [m.name for m in pending]
+        pending = pending[: names.index(stop_before)] if stop_before in names else pending
+    if not pending:
+        return None
+    backup = None
+    if applied and str(path) != ":memory:":
+        backup = _backup(db, Path(path), len(applied))
+    _apply_racing(db, stop_before)
+    db.conn.execute(f"PRAGMA user_version = {schema_version(db)}")
+    return backup
+
+
+def _apply_racing(db: sqlite_utils.Database, stop_before: str | None) -> None:
+    """Apply the pending migrations, tolerating another process applying them at the same time.
+
+    Two commands started at once on a new file (two imports into one new
+    project) both find it empty and both create its tables; the second then
+    fails on "table ... already exists". That failure means the other process
+    is doing the same work, so this one waits a moment and carries on with
+    whatever is still pending, for as long as the busy timeout allows.
+    """
+    import time
+
+    from codebench.store.failures import busy_timeout_ms
+
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    while True:
+        try:
+            migrations.apply(db, stop_before=stop_before)
+            return
+        except sqlite3.OperationalError as error:
+            if "already exists" not in str(error) or time.monotonic() > deadline:
+                raise
+            if db.conn.in_transaction:
+                db.conn.rollback()
+            time.sleep(0.05)
+
+
+def _backup(db: sqlite_utils.Database, path: Path, version: int) -> Path:
+    """Copy the whole database (WAL included) to a sibling file with SQLite's backup API."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.backup-v{version}-{stamp}{path.suffix or '.db'}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(
+            f"{path.stem}.backup-v{version}-{stamp}-{counter}{path.suffix or '.db'}"
+        )
+        counter += 1
+    dest = sqlite3.connect(str(target))
+    try:
+        db.conn.backup(dest)
+    finally:
+        dest.close()
+    return target
 
 
 #: Tables whose writes a team copy counts (see :func:`ensure_change_counters`).
