@@ -41,11 +41,12 @@ from codebench.errors import CodebenchError
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.widgets.footer import BindingsFooter
-from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.widgets.lists import NavDataTable, NavOptionList
 
 if TYPE_CHECKING:
     from codebench.analysis.autocode import AutocodeBatch
     from codebench.analysis.query import QueryResult
+    from codebench.analysis.saved import SavedQuery
     from codebench.analysis.search import SearchResult
     from codebench.models import Code, Coder
     from codebench.project import Project
@@ -142,6 +143,8 @@ class SearchScreen(Screen[None]):
         self.result: SearchResult | QueryResult | None = None
         self.rows: list[HitRow] = []
         self.error = ""
+        #: The saved query being shown (its scope applies while its line is unchanged).
+        self.saved: SavedQuery | None = None
         #: Which table shows: ``hits`` or a ``--count-by`` value.
         self.showing = "hits"
 
@@ -154,7 +157,7 @@ class SearchScreen(Screen[None]):
         yield NavDataTable(
             id="search-counts", cursor_type="row", zebra_stripes=True, header_height=2
         )
-        yield OptionList(id="search-saved")
+        yield NavOptionList(id="search-saved")
         with VerticalScroll(id="search-detail-box"):
             yield Static(id="search-detail")
         yield BindingsFooter(first=FOOTER_FIRST)
@@ -176,6 +179,8 @@ class SearchScreen(Screen[None]):
         mode = self.mode
         if text.startswith("="):
             mode, text = "query", text[1:].strip()
+        if self.saved is not None and (mode, text) != ("query", self.saved.expression):
+            self.saved = None  # a new line: the saved query's scope no longer applies
         self.error = ""
         self._run(mode, text)
 
@@ -192,6 +197,9 @@ class SearchScreen(Screen[None]):
         from codebench.analysis.scope import ScopeSpec
 
         scope = ScopeSpec() if self.others else ScopeSpec(coders=(self.coder.name,))
+        if self.saved is not None:
+            # The saved query's scope, with the viewer's coders when blind.
+            scope = self.saved.scope.merged(scope)
         if mode == "query":
             from codebench.analysis.query import run_query
 
@@ -289,6 +297,10 @@ class SearchScreen(Screen[None]):
         who = "everyone's codings" if self.others else f"blind: {self.coder.name}'s codings"
         spread = "" if mode == "query" else f" · coding spreads to the {self.spread}"
         text = Text.assemble((f" {mode} ", "bold reverse"), f" {who}{spread}")
+        if self.saved is not None:
+            text.append(f" · saved query {self.saved.name}")
+            if self.saved.scope.to_dict():
+                text.append(" (with its scope)")
         if self.showing != "hits":
             text.append(f" · counts by {self.showing.removeprefix('attribute:')} (t: next)")
         if self.error:
@@ -530,24 +542,22 @@ class SearchScreen(Screen[None]):
         listing.add_options(
             [Option(literal(f"{q.name}: {q.expression}"), id=q.name) for q in saved]
         )
+        listing.highlighted = 0
         listing.display = True
         listing.focus()
 
     @on(OptionList.OptionSelected, "#search-saved")
     @report_errors
     def _saved_chosen(self, event: OptionList.OptionSelected) -> None:
-        from codebench.analysis.query import run_query
         from codebench.analysis.saved import saved_query
 
         event.stop()
         listing = self.query_one("#search-saved", OptionList)
         listing.display = False
-        chosen = saved_query(self.project, str(event.option.id))
+        self.saved = saved_query(self.project, str(event.option.id))
         self.mode = "query"
-        self.query_one(Input).value = chosen.expression
-        run_query(self.project, chosen.expression, chosen.scope)  # its own scope must still resolve
-        self.error = ""
-        self._run("query", chosen.expression)
+        self.query_one(Input).value = self.saved.expression
+        self.run_line(self.saved.expression)
 
     def action_back(self) -> None:
         listing = self.query_one("#search-saved", OptionList)
