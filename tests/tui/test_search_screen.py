@@ -120,6 +120,12 @@ def test_query_mode_and_a_parse_error(tui_project: Project, tui_path: Path) -> N
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(rows(app)) == 2
+        await pilot.press("r")  # still text mode (the "=" prefix ran the queries): a regex
+        await run(pilot, app, "commission(ers")
+        assert "not a valid regular expression" in status(app)
+        assert status(app).startswith(" text, regex ")
+        await run(pilot, app, r"commission\w+")
+        assert len(rows(app)) == len(search(app.project, r"commission\w+", regex=True).hits)
 
     play(tui_path, script)
 

@@ -24,6 +24,7 @@ does in the coding screen).
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -191,6 +192,9 @@ class SearchScreen(Screen[None]):
         except CodebenchError as error:
             self.app.call_from_thread(self._failed, str(error))
             return
+        except sqlite3.Error as error:
+            self.app.call_from_thread(self._failed, f"database error: {error}")
+            return
         self.app.call_from_thread(self._show, result, rows)
 
     def _compute(self, mode: str, text: str) -> tuple[SearchResult | QueryResult, list[HitRow]]:
@@ -315,6 +319,7 @@ class SearchScreen(Screen[None]):
 
     def _fill_hits(self) -> None:
         table = self.query_one("#search-table", DataTable)
+        keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
         where_width = min(
             max(24, self.app.size.width // 6), max((len(_where(r)) for r in self.rows), default=5)
@@ -332,6 +337,9 @@ class SearchScreen(Screen[None]):
                 literal(_cut(row.codes, max(5, code_width))),
                 key=str(n),
             )
+        if self.rows:
+            # The same line again after coding, undoing or a toggle (or the last, if fewer).
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
         self._show_hit()
 
     def _fill_counts(self) -> None:
