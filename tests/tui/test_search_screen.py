@@ -120,6 +120,12 @@ def test_query_mode_and_a_parse_error(tui_project: Project, tui_path: Path) -> N
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(rows(app)) == 2
+        await pilot.press("r")  # still text mode (the "=" prefix ran the queries): a regex
+        await run(pilot, app, "commission(ers")
+        assert "not a valid regular expression" in status(app)
+        assert status(app).startswith(" text, regex ")
+        await run(pilot, app, r"commission\w+")
+        assert len(rows(app)) == len(search(app.project, r"commission\w+", regex=True).hits)
 
     play(tui_path, script)
 
@@ -216,5 +222,33 @@ def test_the_palette_and_help_offer_the_search(tui_path: Path) -> None:
         await run(pilot, app, "commissioners")  # the hit list has the focus
         titles = {c.title for c in app.get_system_commands(app.screen)}
         assert {"Code hits", "Counts", "Undo your last action"} <= titles
+
+    play(tui_path, script)
+
+
+def test_a_saved_query_runs_with_its_scope(tui_project: Project, tui_path: Path) -> None:
+    from codebench.analysis.saved import save_query
+    from codebench.analysis.scope import ScopeSpec
+
+    other = "05-activelife-director"
+    mine = [s.ordinal for s in tui_project.segments(CEO) if s.codable]
+    theirs = [s.ordinal for s in tui_project.segments(other) if s.codable]
+    tui_project.code_segments("alice", CEO, mine[1:2], "10")
+    tui_project.code_segments("alice", other, theirs[4:5], "10")
+    save_query(tui_project, "ten in ceo", "10", ScopeSpec(transcripts=(CEO,)))
+    tui_project.close()
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f8")
+        await pilot.pause()
+        await run(pilot, app, "=10")
+        assert len(rows(app)) == 2  # both transcripts without the saved scope
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [r.split(" | ")[0] for r in rows(app)] == [f"{CEO} {mine[1]}"], status(app)
+        assert "saved query ten in ceo (with its scope)" in status(app)
 
     play(tui_path, script)

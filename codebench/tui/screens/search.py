@@ -24,6 +24,7 @@ does in the coding screen).
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -41,11 +42,12 @@ from codebench.errors import CodebenchError
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.widgets.footer import BindingsFooter
-from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.widgets.lists import NavDataTable, NavOptionList
 
 if TYPE_CHECKING:
     from codebench.analysis.autocode import AutocodeBatch
     from codebench.analysis.query import QueryResult
+    from codebench.analysis.saved import SavedQuery
     from codebench.analysis.search import SearchResult
     from codebench.models import Code, Coder
     from codebench.project import Project
@@ -142,6 +144,8 @@ class SearchScreen(Screen[None]):
         self.result: SearchResult | QueryResult | None = None
         self.rows: list[HitRow] = []
         self.error = ""
+        #: The saved query being shown (its scope applies while its line is unchanged).
+        self.saved: SavedQuery | None = None
         #: Which table shows: ``hits`` or a ``--count-by`` value.
         self.showing = "hits"
 
@@ -154,7 +158,7 @@ class SearchScreen(Screen[None]):
         yield NavDataTable(
             id="search-counts", cursor_type="row", zebra_stripes=True, header_height=2
         )
-        yield OptionList(id="search-saved")
+        yield NavOptionList(id="search-saved")
         with VerticalScroll(id="search-detail-box"):
             yield Static(id="search-detail")
         yield BindingsFooter(first=FOOTER_FIRST)
@@ -176,6 +180,8 @@ class SearchScreen(Screen[None]):
         mode = self.mode
         if text.startswith("="):
             mode, text = "query", text[1:].strip()
+        if self.saved is not None and (mode, text) != ("query", self.saved.expression):
+            self.saved = None  # a new line: the saved query's scope no longer applies
         self.error = ""
         self._run(mode, text)
 
@@ -186,12 +192,18 @@ class SearchScreen(Screen[None]):
         except CodebenchError as error:
             self.app.call_from_thread(self._failed, str(error))
             return
+        except sqlite3.Error as error:
+            self.app.call_from_thread(self._failed, f"database error: {error}")
+            return
         self.app.call_from_thread(self._show, result, rows)
 
     def _compute(self, mode: str, text: str) -> tuple[SearchResult | QueryResult, list[HitRow]]:
         from codebench.analysis.scope import ScopeSpec
 
         scope = ScopeSpec() if self.others else ScopeSpec(coders=(self.coder.name,))
+        if self.saved is not None:
+            # The saved query's scope, with the viewer's coders when blind.
+            scope = self.saved.scope.merged(scope)
         if mode == "query":
             from codebench.analysis.query import run_query
 
@@ -289,6 +301,10 @@ class SearchScreen(Screen[None]):
         who = "everyone's codings" if self.others else f"blind: {self.coder.name}'s codings"
         spread = "" if mode == "query" else f" · coding spreads to the {self.spread}"
         text = Text.assemble((f" {mode} ", "bold reverse"), f" {who}{spread}")
+        if self.saved is not None:
+            text.append(f" · saved query {self.saved.name}")
+            if self.saved.scope.to_dict():
+                text.append(" (with its scope)")
         if self.showing != "hits":
             text.append(f" · counts by {self.showing.removeprefix('attribute:')} (t: next)")
         if self.error:
@@ -303,6 +319,7 @@ class SearchScreen(Screen[None]):
 
     def _fill_hits(self) -> None:
         table = self.query_one("#search-table", DataTable)
+        keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
         where_width = min(
             max(24, self.app.size.width // 6), max((len(_where(r)) for r in self.rows), default=5)
@@ -320,6 +337,9 @@ class SearchScreen(Screen[None]):
                 literal(_cut(row.codes, max(5, code_width))),
                 key=str(n),
             )
+        if self.rows:
+            # The same line again after coding, undoing or a toggle (or the last, if fewer).
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
         self._show_hit()
 
     def _fill_counts(self) -> None:
@@ -530,24 +550,22 @@ class SearchScreen(Screen[None]):
         listing.add_options(
             [Option(literal(f"{q.name}: {q.expression}"), id=q.name) for q in saved]
         )
+        listing.highlighted = 0
         listing.display = True
         listing.focus()
 
     @on(OptionList.OptionSelected, "#search-saved")
     @report_errors
     def _saved_chosen(self, event: OptionList.OptionSelected) -> None:
-        from codebench.analysis.query import run_query
         from codebench.analysis.saved import saved_query
 
         event.stop()
         listing = self.query_one("#search-saved", OptionList)
         listing.display = False
-        chosen = saved_query(self.project, str(event.option.id))
+        self.saved = saved_query(self.project, str(event.option.id))
         self.mode = "query"
-        self.query_one(Input).value = chosen.expression
-        run_query(self.project, chosen.expression, chosen.scope)  # its own scope must still resolve
-        self.error = ""
-        self._run("query", chosen.expression)
+        self.query_one(Input).value = self.saved.expression
+        self.run_line(self.saved.expression)
 
     def action_back(self) -> None:
         listing = self.query_one("#search-saved", OptionList)
