@@ -52,7 +52,7 @@ def agreement_part(project: Project, coders: Sequence[str] | None) -> AgreementP
     try:
         report = agreement_report(project, coders=coders, bootstrap=REPLICATES, seed=SEED)
     except CodebenchError as error:
-        return AgreementPart(None, f"No agreement figures: {error}.")
+        return AgreementPart(None, f"No agreement figures: {str(error).rstrip('.')}.")
     if not report.get("codes"):
         return AgreementPart(
             None,

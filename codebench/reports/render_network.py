@@ -157,7 +157,7 @@ def layout(
             kinds.setdefault(edge.kind, RELATION_COLOURS[len(kinds) % len(RELATION_COLOURS)])
             colour, line = kinds[edge.kind], 2.0
         else:
-            share = (edge.weight - low) / (high - low) if high > low else 1.0
+            share = (edge.weight - low) / (high - low) if high > low else 0.5
             colour = EDGE_COLOUR
             line = MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * min(max(share, 0.0), 1.0)
         drawn.append(

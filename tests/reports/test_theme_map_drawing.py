@@ -53,6 +53,9 @@ def test_svg_draws_every_node_edge_and_relation(small: Project) -> None:
     # Four co-occurrence edges, 1/4 (at the threshold: thinnest) and 1/3 (the heaviest), then the legend's.
     assert solid[:2] == [MIN_WIDTH, MIN_WIDTH] and solid[-2:] == [MAX_WIDTH, MAX_WIDTH]
     assert len(solid) == 5
+    # Every edge of the same weight (counts, all 1): one middle width, not the heaviest.
+    same = drawing_of(theme_map(small))
+    assert {e.width for e in same.edges if not e.directed} == {(MIN_WIDTH + MAX_WIDTH) / 2}
 
 
 def test_node_size_grows_with_coded_segments(small: Project) -> None:
@@ -86,6 +89,9 @@ def test_hostile_names_are_escaped_in_svg(small: Project) -> None:
     root = ET.fromstring(render_map(theme_map(small), "svg"))
     assert '08 <b>&"\u2407' in {t.text for t in root.iter(f"{SVG}text")}
     assert not list(root.iter(f"{SVG}b"))
+    # The PNG draws it as a literal label ($ not mathematics, the control shown).
+    small.db.execute("UPDATE codes SET name = ? WHERE id = ?", ["$x^2 <b>\x07", code.id])
+    assert render_map(theme_map(small), "png")[:4] == b"\x89PNG"
 
 
 def test_png_is_an_image_and_byte_identical_twice(small: Project, tmp_path: Path) -> None:
