@@ -144,6 +144,11 @@ class Refs:
     transcripts: Mapping[str, int]
     #: A dump: an unknown GUID is an error. A merge: the record is skipped.
     strict: bool
+    #: GUID → how conflict lines name it (a transcript's name, a code's number and name).
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name(self, guid: str) -> str:
+        return self.names.get(guid, guid)
 
     def get(self, what: str, guid: str | None) -> int | None:
         if guid is None:
@@ -296,7 +301,7 @@ class _Kind:
     to_row: Callable[[dict[str, Any], Refs], dict[str, Any]]
     key: tuple[str, ...]
     compared: tuple[str, ...]
-    label: Callable[[dict[str, Any]], str]
+    label: Callable[[dict[str, Any], Refs], str]
 
 
 _SIMPLE: dict[str, _Kind] = {
@@ -304,37 +309,41 @@ _SIMPLE: dict[str, _Kind] = {
         _speaker_attribute,
         ("transcript_id", "speaker", "key"),
         ("value",),
-        lambda r: f"speaker {r['speaker']!r} attribute {r['key']!r}",
+        lambda r, n: f"{n.name(r['transcript'])} speaker {r['speaker']!r} attribute {r['key']!r}",
     ),
     "assignment": _Kind(
         _assignment,
         ("coder_id", "transcript_id", "first_segment", "last_segment"),
         (),
-        lambda r: "assignment",
+        lambda r, n: f"assignment of {n.name(r['transcript'])}",
     ),
     "sample": _Kind(
         _sample,
         ("name",),
         ("seed", "fraction", "stratify", "draw"),
-        lambda r: f"sample {r['name']!r}",
+        lambda r, n: f"sample {r['name']!r}",
     ),
     "framework_cell": _Kind(
         _framework_cell,
         ("transcript_id", "speaker", "code_id"),
         ("summary",),
-        lambda r: "framework summary",
+        lambda r, n: (
+            f"framework summary of {n.name(r['transcript'])}"
+            + (f"/{r['speaker']}" if r["speaker"] else "")
+            + f" under {n.name(r['code'])}"
+        ),
     ),
     "code_relation": _Kind(
         _code_relation,
         ("from_code", "to_code", "kind"),
         ("note",),
-        lambda r: f"code relation {r['kind']!r}",
+        lambda r, n: f"code relation {n.name(r['from_code'])} {r['kind']!r} {n.name(r['to_code'])}",
     ),
     "saved_query": _Kind(
         _saved_query,
         ("name",),
         ("expression", "scope"),
-        lambda r: f"saved query {r['name']!r}",
+        lambda r, n: f"saved query {r['name']!r}",
     ),
 }
 
@@ -364,10 +373,10 @@ def add_records(
             return None
 
     for kind in ("speaker_attribute", "assignment", "sample", "framework_cell", "code_relation"):
-        _add_simple(db, kind, records.get(kind, []), load, outcome, source, fail, refs.strict)
+        _add_simple(db, kind, records.get(kind, []), load, outcome, source, fail, refs)
     _add_rounds(db, records.get("round", []), refs, load, outcome, source, fail)
     _add_simple(
-        db, "saved_query", records.get("saved_query", []), load, outcome, source, fail, refs.strict
+        db, "saved_query", records.get("saved_query", []), load, outcome, source, fail, refs
     )
     _add_reviews(db, records.get("coding_review", []), refs, load, outcome, fail)
     return outcome
@@ -381,7 +390,7 @@ def _add_simple(
     outcome: Outcome,
     source: str,
     fail: Callable[[int, str], Exception],
-    strict: bool,
+    refs: Refs,
 ) -> None:
     spec = _SIMPLE[kind]
     table = KINDS[kind]
@@ -397,14 +406,13 @@ def _add_simple(
         key = tuple(row[c] for c in spec.key)
         values = tuple(row[c] for c in spec.compared)
         if key in here:
-            if strict:
-                raise fail(number, f"{spec.label(record)} appears twice")
+            label = spec.label(record, refs)
+            if refs.strict:
+                raise fail(number, f"{label} appears twice")
             if here[key] == values:
                 unchanged += 1
             else:
-                outcome.conflicts.append(
-                    f"{spec.label(record)}: differs in {source}; kept this file's"
-                )
+                outcome.conflicts.append(f"{label}: differs in {source}; kept this file's")
             continue
         bulk.insert_row(db, table, row)
         here[key] = values

@@ -150,9 +150,10 @@ def test_merge_keeps_the_leads_design_adds_what_it_lacks_and_is_idempotent(
     assert source.added["relations"] == 1 and source.added["framework"] == 1
     assert source.added["queries"] == 1 and source.unchanged["rounds"] == 1
     assert source.added["rounds"] == source.added["samples"] == source.added["assignments"] == 0
-    assert any(
-        "framework summary: differs in bob.db; kept this file's" in c for c in source.conflicts
-    )
+    assert (
+        "framework summary of 01-riverside-ceo under 04.2 Disadvantages and tensions of the "
+        "mutual ethos: differs in bob.db; kept this file's"
+    ) in source.conflicts
     with Project.open(lead, write=False) as p:
         summaries = dict(p.db.conn.execute("SELECT summary, updated_at FROM framework_cells"))
     assert "Ethos strained" in summaries and "Bob's reading" not in summaries

@@ -37,6 +37,16 @@ def merge_study(ctx: MergeContext) -> None:
         codes=by_guid("codes", ctx.codes),
         transcripts=by_guid("transcripts", transcripts),
         strict=False,
+        names={
+            **{
+                r["guid"]: r["name"]
+                for r in bulk.fetch_rows(ctx.db, "transcripts", bulk.SOURCE, columns="guid, name")
+            },
+            **{
+                r["guid"]: " ".join(filter(None, (r["number"], r["name"])))
+                for r in bulk.fetch_rows(ctx.db, "codes", bulk.SOURCE, columns="guid, number, name")
+            },
+        },
     )
     records = {
         kind: [(0, r) for r in rows]
