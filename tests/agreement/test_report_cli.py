@@ -606,6 +606,6 @@ def test_confusions_count_units_once_and_say_pairs(project: Project, write_trans
     )
     top = report["confusions"][0]
     assert (top["code_a"]["number"], top["code_b"]["number"]) == ("08", "10")
-    assert (top["units"], top["pair_instances"]) == (1, 2)
+    assert (top["distinct_units"], top["units"]) == (1, 2)
     table = " ".join(run(project.path, "agreement", "--bootstrap", "0").output.split())
     assert "unit × coder-pair" in table
