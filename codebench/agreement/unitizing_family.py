@@ -78,10 +78,9 @@ def components(u: Unitization, coders: Sequence[int] | None = None) -> Component
     mask = np.isin(u.coder, who)
     ul = (u.end[mask] - u.start[mask]).astype(np.float64)
     ut = u.continuum[mask]
-    gc, gt, gl = u.gaps()
+    gc, gt, g_len = u.gaps()
     gmask = np.isin(gc, who)
-    gt, gl = gt[gmask], gl[gmask].astype(np.float64)
-    inside = _inside(ul, ut, gl, gt, n_t)
+    inside = _inside(ul, ut, g_len[gmask].astype(np.float64), gt[gmask], n_t)
     return Components(
         m=len(who),
         observed=observed_by_continuum(u, who),
