@@ -486,7 +486,10 @@ def confusions_table(report: dict[str, Any], top: int = 10) -> Any:
             if n
         )
         table.add_row(
-            code_label(item["code_a"], 30), code_label(item["code_b"], 30), str(item["units"]), who
+            code_label(item["code_a"], 30),
+            code_label(item["code_b"], 30),
+            str(item.get("distinct_units", item["units"])),
+            who,
         )
     from rich.console import Group
     from rich.text import Text

@@ -606,7 +606,7 @@ def _confused_units(units: Units, a: int, b: int) -> int:
     """Units (characters for character units) where some coder pair confused codes a and b.
 
     A unit where two pairs confused them counts once here; the ranking and
-    ``pair_instances`` count it once per pair.
+    ``units`` (the schema's older count) count it once per pair.
     """
     x = units.data
     w = np.ones(units.n_units) if units.weights is None else units.weights.astype(np.float64)
@@ -621,8 +621,9 @@ def _confused_units(units: Units, a: int, b: int) -> int:
 
 #: What the confusions' counts count, for every output.
 CONFUSION_RULE = (
-    "Units: the units where a coder pair applied A where the other applied B instead (each unit "
-    "once); ranked by unit × coder-pair instances (the 'who' counts, per pair)."
+    "Units: the units where one coder of a pair applied A where the other applied B instead, "
+    "each unit once (JSON distinct_units); ranked by unit × coder-pair instances (JSON units; "
+    "the 'who' counts are per pair)."
 )
 
 
@@ -647,8 +648,8 @@ def _confusions(
             {
                 "code_a": _label(units.codes[a]),
                 "code_b": _label(units.codes[b]),
-                "units": _confused_units(units, a, b),
-                "pair_instances": int(np.rint(count)),
+                "units": int(np.rint(count)),
+                "distinct_units": _confused_units(units, a, b),
                 "by_pair": [
                     {
                         "first": names[i],

@@ -329,8 +329,8 @@ def data_tables(report: dict[str, Any]) -> list[Table]:
                     **tag,
                     "code_a": _code(i["code_a"]),
                     "code_b": _code(i["code_b"]),
-                    "units": i["units"],
-                    "pair_instances": i.get("pair_instances"),
+                    "units": i.get("distinct_units", i["units"]),
+                    "pair_instances": i["units"],
                 }
             )
         for note in rep["notes"] + o["diagnostics"]:
@@ -673,8 +673,8 @@ def reading_tables(report: dict[str, Any]) -> list[Table]:
                         {
                             "code_a": _code(i["code_a"]),
                             "code_b": _code(i["code_b"]),
-                            "units": i["units"],
-                            "pair_instances": i.get("pair_instances"),
+                            "units": i.get("distinct_units", i["units"]),
+                            "pair_instances": i["units"],
                         }
                         for i in rep["confusions"]
                     ],

@@ -35,6 +35,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from codebench.agreement.bootstrap import Interval, percentile_interval
 from codebench.agreement.unitizing import (
@@ -77,18 +78,9 @@ def components(u: Unitization, coders: Sequence[int] | None = None) -> Component
     mask = np.isin(u.coder, who)
     ul = (u.end[mask] - u.start[mask]).astype(np.float64)
     ut = u.continuum[mask]
-    gc, gt, gl = u.gaps()
+    gc, gt, g_len = u.gaps()
     gmask = np.isin(gc, who)
-    gt, gl = gt[gmask], gl[gmask].astype(np.float64)
-    inside = np.zeros((n_t, n_t), dtype=np.float64)
-    for s in np.unique(gt):
-        g = np.sort(gl[gt == s])
-        suffix = np.concatenate([np.cumsum(g[::-1])[::-1], [0.0]])
-        first = np.searchsorted(g, ul, side="left")
-        fits = g.shape[0] - first
-        inside[:, s] = np.bincount(
-            ut, weights=ul**2 * (suffix[first] - (ul - 1) * fits), minlength=n_t
-        )
+    inside = _inside(ul, ut, g_len[gmask].astype(np.float64), gt[gmask], n_t)
     return Components(
         m=len(who),
         observed=observed_by_continuum(u, who),
@@ -98,6 +90,38 @@ def components(u: Unitization, coders: Sequence[int] | None = None) -> Component
         square=np.bincount(ut, weights=ul**2 - ul, minlength=n_t).astype(np.float64),
         inside=inside,
     )
+
+
+def _inside(
+    ul: FloatArray, ut: npt.NDArray[np.int64], gl: FloatArray, gt: npt.NDArray[np.int64], n_t: int
+) -> FloatArray:
+    """``inside[t, s]`` = Σ over units of t of l² Σ over gaps of s with g >= l of (g - l + 1).
+
+    Vectorised over blocks of continua s: the gaps sorted by (continuum,
+    length) and their prefix sums answer every unit at once by searchsorted.
+    """
+    inside = np.zeros((n_t, n_t), dtype=np.float64)
+    if ul.size == 0 or gl.size == 0:
+        return inside
+    order = np.lexsort((gl, gt))
+    gt_s, gl_s = gt[order], gl[order]
+    span = float(max(gl.max(), ul.max()) + 2.0)
+    key = gt_s * span + gl_s
+    block_end = np.searchsorted(gt_s, np.arange(n_t), side="right")
+    csum = np.concatenate([[0.0], np.cumsum(gl_s)])
+    # Units are sorted by continuum: each continuum's units are one slice.
+    u_start = np.searchsorted(ut, np.arange(n_t), side="left")
+    u_end = np.searchsorted(ut, np.arange(n_t), side="right")
+    step = max(1, 2_000_000 // ul.size)
+    weight = ul**2
+    for lo in range(0, n_t, step):
+        chunk = np.arange(lo, min(lo + step, n_t))
+        first = np.searchsorted(key, chunk[:, None] * span + ul[None, :])
+        end = block_end[chunk][:, None]
+        vals = weight * ((csum[end] - csum[first]) - (ul - 1.0) * (end - first))
+        cs = np.concatenate([np.zeros((chunk.size, 1)), np.cumsum(vals, axis=1)], axis=1)
+        inside[:, chunk] = (cs[:, u_end] - cs[:, u_start]).T
+    return inside
 
 
 def disagreements(c: Components, w: FloatArray) -> tuple[FloatArray, FloatArray]:

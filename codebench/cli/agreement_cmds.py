@@ -428,14 +428,15 @@ def disagreement_table(items: list) -> Any:
         title_justify="left",
     )
     any_decided = any(d.decided for d in items)
-    # Every column folds (a long code number or name wraps instead of pushing others out).
-    table.add_column("Code", overflow="fold", min_width=4, max_width=10)
-    table.add_column("Where", overflow="fold", min_width=6, max_width=16)
-    table.add_column("Text", ratio=3, min_width=16, overflow="fold")
+    # No ratios: rich then narrows the widest columns until the table fits, wrapping their
+    # words (ratio columns keep their share and push the table past the terminal's edge).
+    table.add_column("Code", overflow="fold", max_width=10)
+    table.add_column("Where", overflow="fold", max_width=16)
+    table.add_column("Text", overflow="fold")
     for name in names:
-        table.add_column(escape(name), ratio=1, min_width=5, overflow="fold")
+        table.add_column(escape(name), overflow="fold")
     if any_decided:
-        table.add_column("Decided", ratio=1, min_width=8, overflow="fold")
+        table.add_column("Decided", overflow="fold")
 
     for d in items:
         where = f"{d.transcript.name}\n#{d.ordinal}" + (f" {d.speaker}" if d.speaker else "")

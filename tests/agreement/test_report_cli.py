@@ -566,8 +566,24 @@ def test_disagreements_wrap_at_80_columns_and_never_clip(study: Project) -> None
     from codebench.agreement.consensus import list_disagreements
     from codebench.cli.agreement_cmds import disagreement_table
 
+    first = list_disagreements(study, None, None)[0]
+    reason = "the passage names the service but the code is about the organisation's history"
+    run(
+        study.path,
+        "adjudicate",
+        "--coder",
+        "lead",
+        first.transcript.name,
+        str(first.ordinal),
+        first.code.number,
+        "majority",
+        "--coders",
+        "alice,bob,cara",
+        "--reason",
+        reason,
+    )
     items = list_disagreements(study, None, None)
-    assert items
+    assert any(d.decided for d in items)
     console = Console(width=80, record=True, color_system=None)
     console.print(disagreement_table(items))
     out = console.export_text()
@@ -578,6 +594,11 @@ def test_disagreements_wrap_at_80_columns_and_never_clip(study: Project) -> None
     words = set(out.split())
     for d in items:
         assert all(w in words for w in d.text.split()), d.text
+    # A word longer than its column folds onto the next line: its first part is there.
+    assert all((w if len(w) <= 8 else w[:8]) in out for w in reason.split())
+    # The table's right edge is drawn on every line (a clipped table loses it).
+    body = [line for line in lines if line[:1] in "┃│┡├└┏"]
+    assert body and all(line.rstrip()[-1] in "┃│┩┤┘┓" for line in body)
 
 
 def test_report_says_what_each_n_counts(study: Project) -> None:
@@ -607,6 +628,6 @@ def test_confusions_count_units_once_and_say_pairs(project: Project, write_trans
     )
     top = report["confusions"][0]
     assert (top["code_a"]["number"], top["code_b"]["number"]) == ("08", "10")
-    assert (top["units"], top["pair_instances"]) == (1, 2)
+    assert (top["distinct_units"], top["units"]) == (1, 2)
     table = " ".join(run(project.path, "agreement", "--bootstrap", "0").output.split())
     assert "unit × coder-pair" in table
