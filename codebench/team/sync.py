@@ -14,6 +14,11 @@ whose server sequence number is past the last one pulled, plus every row of
 transcripts released since, and applies them in one local transaction with
 the new last sequence number. Rows the role owns are never pulled over its
 own copy. Ordering is by server sequence numbers only; no clock is compared.
+
+A coder's sync pulls, then pushes: a code the lead merged or a transcript
+the lead corrected is applied to the copy first (codings recoded or
+remapped, and reported), so what goes up is already in the lead's terms.
+The lead pushes, then pulls.
 """
 
 from __future__ import annotations
@@ -306,13 +311,15 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
             recounted = True
         if recounted:  # writes may have gone uncounted, or other rows are ours now: read all
             settings_sql.set_meta(project.db, NOTED, "{}")
-    changes = outbox(project)
     result = SyncResult()
-    _push(project, conn, changes, result, is_lead)
-    recoded = pull(project, conn, result, owned, is_lead, cloning=False)
-    if recoded:
-        # A merge or correction by the lead moved this copy's codings: send them now, so the hub agrees
-        # at the end of this same sync.
+    if is_lead:
+        _push(project, conn, outbox(project), result, is_lead)
+        pull(project, conn, result, owned, is_lead, cloning=False)
+    else:
+        # A coder pulls first: the lead's merges and corrections are applied to this copy
+        # (its codings recoded, remapped) before its work goes up, so no coding reaches the
+        # hub against a code or a text the lead has already changed.
+        pull(project, conn, result, owned, is_lead, cloning=False)
         _push(project, conn, outbox(project), result, is_lead)
     return result
 

@@ -166,3 +166,15 @@ def test_codings_on_a_code_made_in_the_copy_are_held_back_and_reported_every_syn
     with team.hub.admin() as admin:
         names = [r[0] for r in admin.execute("SELECT name FROM codebench.codes")]
     assert "My own idea" not in names
+
+
+def test_release_of_a_round_the_project_does_not_have_is_one_clear_line(team) -> None:
+    from click.testing import CliRunner
+
+    from codebench.cli.app import cli
+
+    out = CliRunner().invoke(cli, ["team", "release", str(team.lead.path), "--round", "1"])
+    assert out.exit_code == 1
+    assert "no round '1' (rounds: none yet" in out.output and "Traceback" not in out.output
+    with team.hub.admin() as admin:
+        assert admin.execute("SELECT count(*) FROM codebench.releases").fetchone() == (0,)

@@ -177,6 +177,13 @@ def test_a_whole_round_through_the_hub_equals_the_same_work_merged_from_files(
                 if c.coder_id != copy.coder(name).id
             }
             assert others == set(sample.transcripts)  # the round's sample, nothing more
+    with hub.connect_as("bob") as conn:  # and the database itself says the same
+        visible = conn.execute(
+            "SELECT DISTINCT t.name FROM codebench.codings k"
+            " JOIN codebench.coders c ON c.guid = k.coder_guid"
+            " JOIN codebench.transcripts t ON t.guid = k.transcript_guid WHERE c.name <> 'bob'"
+        ).fetchall()
+        assert {r[0] for r in visible} == set(sample.transcripts)
 
     with Project.open(lead_path) as lead:
         decided = _decide(lead, 1)
