@@ -22,6 +22,7 @@ from codebench.project import Project
 from codebench.team.background import SyncState, status_line
 from codebench.team.sync import URL, sync
 from codebench.tui.app import CodebenchApp
+from codebench.tui.modals.code_picker import CodePickerModal
 from codebench.tui.screens.coding import CodingScreen
 from codebench.tui.screens.project import ProjectScreen
 from codebench.tui.widgets.status_bar import StatusBar
@@ -128,6 +129,21 @@ def test_a_pull_refreshes_the_open_screens_and_keeps_the_coders_place(team: Team
             assert app.screen is screen and screen.view.cursor == cursor
             assert any(c.name == "Pulled code" for c in screen.session.codes)
             assert "pulled" in status_text(app), status_text(app)
+            # A pull while the code picker is open leaves the picker open, and the new
+            # code is there once it closes.
+            await pilot.press("c")
+            picker = app.screen
+            assert isinstance(picker, CodePickerModal)
+            add_code(team.lead, "lee", "Second pulled code")
+            sync(team.lead)
+            app._team_tick()
+            await settle_sync(app, pilot)
+            await pilot.pause(1.2)
+            assert app.screen is picker
+            await pilot.press("escape")
+            await pilot.pause(0.7)
+            assert app.screen is screen and screen.view.cursor == cursor
+            assert any(c.name == "Second pulled code" for c in screen.session.codes)
 
         run(CodebenchApp(copy, coder="alice", transcript="int1"), script)
 
