@@ -33,7 +33,6 @@ from codebench.coding.history import History, redo, undo
 from codebench.coding.textdiff import OffsetMap, diff_texts
 from codebench.errors import CodebenchError
 from codebench.project import Project
-from codebench.store.coding_segments import recomputed_mapping, stored_mapping
 
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 
@@ -192,15 +191,12 @@ def _run_random_edits(project: Project, data: st.DataObject) -> None:
         assert sorted(indexed) == sorted(
             (g.id, g.text, g.transcript_id, g.ordinal, g.start, g.speaker) for g in ordered
         )
-        # The stored coding → segment mapping equals one recomputed from scratch.
-        assert stored_mapping(project.db) == recomputed_mapping(project.db)
     end_state = dump(project, stamps=False)
     for _ in range(applied):
         assert undo(project, "alice") is not None
     event(f"corrections applied: {applied}")
     if applied:
         assert dump(project) == start_state
-    assert stored_mapping(project.db) == recomputed_mapping(project.db)
     for _ in range(applied):
         assert redo(project, "alice") is not None
     assert dump(project, stamps=False) == end_state

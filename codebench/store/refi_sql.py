@@ -68,8 +68,8 @@ def insert_codings(db: sqlite_utils.Database, values: Iterable[Sequence[Any]]) -
     time of this call (one clock reading for the batch, not one per row).
     """
     fallback = now()
-    # The cursor's row count, not ``total_changes``: that also counts the rows the
-    # ``coding_segments`` triggers write.
+    # The cursor's row count, not ``total_changes``: that also counts rows written by
+    # triggers (a team copy's change counters).
     cursor = db.conn.executemany(
         "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
         f" codebook_version) VALUES (?, ?, ?, ?, ?, coalesce(?, ?), {CURRENT_VERSION})"
