@@ -52,6 +52,9 @@ def test_code_segment_refuses_an_interviewer_turn_unless_told(interview: Project
 #: Commands whose examples name a segment: ``codebench CMD [--opt VALUE]… TRANSCRIPT SEGMENT …``.
 SEGMENT_COMMANDS = ("code-segment", "uncode-segment", "adjudicate")
 
+#: Options of those commands that take no value.
+FLAGS = frozenset({"--new-coder", "--allow-noncodable"})
+
 
 def segment_examples(text: str) -> list[tuple[str, int]]:
     """``(transcript, ordinal)`` of every example of :data:`SEGMENT_COMMANDS` and of
@@ -65,6 +68,8 @@ def segment_examples(text: str) -> list[tuple[str, int]]:
             continue
         positional, rest = [], iter(words[2:])
         for word in rest:
+            if word in FLAGS:
+                continue
             if word.startswith("--"):
                 next(rest, None)  # the option's value
             else:

@@ -36,6 +36,7 @@ KINDS: dict[str, str] = {
     "assignment": "assignments",
     "sample": "samples",
     "round": "rounds",
+    "round_report": "round_reports",
     "framework_cell": "framework_cells",
     "code_relation": "code_relations",
     "saved_query": "saved_queries",
@@ -48,6 +49,7 @@ REPORT_NAMES: dict[str, str] = {
     "assignment": "assignments",
     "sample": "samples",
     "round": "rounds",
+    "round_report": "frozen round reports",
     "framework_cell": "framework",
     "code_relation": "relations",
     "saved_query": "queries",
@@ -87,6 +89,7 @@ FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
         "closed_at": (_S, _N),
         "coders": (list,),
     },
+    "round_report": {"round": (_I,), "options": (_S,), "report": (_S,), "frozen_at": (_S,)},
     "framework_cell": {
         "transcript": (_S,),
         "speaker": (_S,),
@@ -375,6 +378,7 @@ def add_records(
     for kind in ("speaker_attribute", "assignment", "sample", "framework_cell", "code_relation"):
         _add_simple(db, kind, records.get(kind, []), load, outcome, source, fail, refs)
     _add_rounds(db, records.get("round", []), refs, load, outcome, source, fail)
+    _add_round_reports(db, records.get("round_report", []), refs, outcome, source, fail)
     _add_simple(
         db, "saved_query", records.get("saved_query", []), load, outcome, source, fail, refs
     )
@@ -476,6 +480,56 @@ def _add_rounds(
         added += 1
     outcome.added["round"] = added
     outcome.unchanged["round"] = unchanged
+
+
+def _add_round_reports(
+    db: Any,
+    items: list[tuple[int, dict[str, Any]]],
+    refs: Refs,
+    outcome: Outcome,
+    source: str,
+    fail: Callable[[int, str], Exception],
+) -> None:
+    """A closed round's frozen report, on the round of that number here (after the rounds).
+
+    The report and its options are JSON objects kept as text; anything else is
+    refused, so a later ``agreement --round N`` never reads a broken freeze.
+    A round here that already holds a frozen report keeps it.
+    """
+    rounds = dict(bulk.study_table_rows(db, "rounds", ("number", "id")))
+    frozen = {rid for (rid,) in bulk.study_table_rows(db, "round_reports", ("round_id",))}
+    added = unchanged = 0
+    for number, record in items:
+        label = f"round {record['round']}'s frozen report"
+        for key in ("options", "report"):
+            try:
+                value = json.loads(record[key])
+            except ValueError:
+                value = None
+            if type(value) is not dict:
+                raise fail(number, f"{label}: {key} is not a JSON object")
+        if record["round"] not in rounds:
+            raise fail(number, f"{label}: no round {record['round']}")
+        round_id = rounds[record["round"]]
+        if round_id in frozen:
+            if refs.strict:
+                raise fail(number, f"{label} appears twice")
+            unchanged += 1
+            continue
+        bulk.insert_row(
+            db,
+            "round_reports",
+            {
+                "round_id": round_id,
+                "options": record["options"],
+                "report": record["report"],
+                "frozen_at": record["frozen_at"],
+            },
+        )
+        frozen.add(round_id)
+        added += 1
+    outcome.added["round_report"] = added
+    outcome.unchanged["round_report"] = unchanged
 
 
 def _round_row(r: dict[str, Any], refs: Refs) -> dict[str, Any]:

@@ -47,6 +47,7 @@ STUDY_TABLES = (
     "samples",
     "rounds",
     "round_coders",
+    "round_reports",
     "framework_cells",
     "code_relations",
     "saved_queries",
@@ -402,6 +403,7 @@ STUDY_COLUMNS: dict[str, tuple[str, ...]] = {
         "closed_at",
         "coders",
     ),
+    "round_report": ("round", "options", "report", "frozen_at"),
     "framework_cell": ("transcript", "speaker", "code", "summary", "updated_by", "updated_at"),
     "code_relation": ("from_code", "to_code", "kind", "note", "created_by", "created_at"),
     "saved_query": ("name", "expression", "scope", "created_at", "updated_at"),
@@ -443,6 +445,10 @@ _STUDY_SQL = {
         " FROM {s}.rounds AS r JOIN {s}.samples AS m ON m.id = r.sample_id"
         " LEFT JOIN {s}.coders AS o ON o.id = r.opened_by"
         " LEFT JOIN {s}.coders AS c ON c.id = r.closed_by ORDER BY r.number"
+    ),
+    "round_report": (
+        "SELECT r.number, f.options, f.report, f.frozen_at FROM {s}.round_reports AS f"
+        " JOIN {s}.rounds AS r ON r.id = f.round_id ORDER BY r.number"
     ),
     "framework_cell": (
         "SELECT t.guid, f.speaker, d.guid, f.summary, u.guid, f.updated_at"

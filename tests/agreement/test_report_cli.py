@@ -573,6 +573,7 @@ def test_disagreements_wrap_at_80_columns_and_never_clip(study: Project) -> None
         "adjudicate",
         "--coder",
         "lead",
+        "--new-coder",
         first.transcript.name,
         str(first.ordinal),
         first.code.number,

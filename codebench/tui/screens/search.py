@@ -332,7 +332,7 @@ class SearchScreen(Screen[None]):
         table.add_column("Codes", key="codes", width=max(5, code_width))
         for n, row in enumerate(self.rows):
             table.add_row(
-                literal(_cut(_where(row), where_width)),
+                literal(_where_cut(row, where_width)),
                 literal(kwic(row, room)),
                 literal(_cut(row.codes, max(5, code_width))),
                 key=str(n),
@@ -395,11 +395,12 @@ class SearchScreen(Screen[None]):
             return
         head = _where(row) + (f" · {row.speaker}" if row.speaker else "")
         text = Text.assemble((head, "bold"), f"  codes: {row.codes or '—'}\n")
-        text.append(" ".join(row.left.split()) + " " if row.left else "")
+        # Runs of white space read as one, but none is added: "pension," stays joined.
+        text.append(_SPACES.sub(" ", row.left).lstrip())
         text.append(
-            " ".join(row.hit.split()), style="bold reverse" if row.left or row.right else ""
+            _SPACES.sub(" ", row.hit), style="bold reverse" if row.left or row.right else ""
         )
-        text.append(" " + " ".join(row.right.split()) if row.right else "")
+        text.append(_SPACES.sub(" ", row.right).rstrip())
         detail.update(literal(text))
 
     # ------------------------------------------------------------------ actions
@@ -583,9 +584,18 @@ class SearchScreen(Screen[None]):
 _SPACES = re.compile(r"\s+")
 
 
+def _span(row: HitRow) -> str:
+    return str(row.ordinal) if row.last == row.ordinal else f"{row.ordinal}–{row.last}"
+
+
 def _where(row: HitRow) -> str:
-    span = str(row.ordinal) if row.last == row.ordinal else f"{row.ordinal}–{row.last}"
-    return f"{row.transcript} {span}"
+    return f"{row.transcript} {_span(row)}"
+
+
+def _where_cut(row: HitRow, width: int) -> str:
+    """:func:`_where` in ``width`` cells: a long transcript name is ellipsised, never the segment."""
+    span = _span(row)
+    return f"{_cut(row.transcript, max(1, width - len(span) - 1))} {span}"
 
 
 def _two_lines(label: str) -> str:
