@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input, Select, Static
 from codebench.models import Coder
 from codebench.project import Project
 from codebench.reports.render_rich import BarChart
-from codebench.tui.screens.reports import ExportModal, ReportsScreen
+from codebench.tui.screens.reports import DEFAULT_SCOPE, ExportModal, ReportsScreen
 
 SIZE = (140, 45)
 
@@ -46,6 +46,12 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             screen = app.screen
             assert isinstance(screen, ReportsScreen)
             freq = screen.query_one("#frequency-table", DataTable)
+            # Blind by default: alice's own counts (08: 2 segments of 1 transcript);
+            # choosing everyone (the lead's view) pools every coder.
+            assert cells(freq, "08")[2:4] == ["2", "2"]
+            screen.query_one("#reports-scope", Select).value = DEFAULT_SCOPE
+            await app.workers.wait_for_complete()
+            await pilot.pause()
             assert freq.row_count == len(small.codes())
             assert cells(freq, "08")[2:] == ["3", "4", "2", "66.7", "12", "2"]
             assert cells(freq, "04")[2] == "1"  # sub-codes rolled in

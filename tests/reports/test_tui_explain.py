@@ -95,6 +95,16 @@ def test_enter_on_cells_lists_what_explain_lists(small: Project) -> None:
             await app.workers.wait_for_complete()
             await pilot.pause()
             assert isinstance(app.screen, ReportsScreen)
+            # Blind by default: alice's own codings only, until she chooses everyone.
+            assert app.screen.scope == "alice"
+            await open_cell(pilot, app, "#frequency-table", "08", "")
+            mine, _heading = listed(app)
+            assert mine and all(e.endswith(" · alice") for e in mine)
+            await pilot.press("escape")
+            await pilot.pause()
+            app.screen.query_one("#reports-scope").value = "(default)"  # type: ignore[attr-defined]
+            await app.workers.wait_for_complete()
+            await pilot.pause()
 
             await open_cell(pilot, app, "#frequency-table", "08", "")
             shown, heading = listed(app)

@@ -124,6 +124,8 @@ def test_query_mode_and_a_parse_error(tui_project: Project, tui_path: Path) -> N
         await run(pilot, app, "commission(ers")
         assert "not a valid regular expression" in status(app)
         assert status(app).startswith(" text, regex ")
+        # The failed search leaves no hits behind: nothing listed, nothing `c` could code.
+        assert rows(app) == [] and app.screen.result is None
         await run(pilot, app, r"commission\w+")
         assert len(rows(app)) == len(search(app.project, r"commission\w+", regex=True).hits)
 

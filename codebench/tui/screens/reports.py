@@ -126,7 +126,10 @@ class ReportsScreen(Screen[None]):
         self.project = project
         self.coder = coder
         self.rollup = True
-        self.scope: str = DEFAULT_SCOPE
+        # Blind by default, as the coding screen and the codebook editor are: a coder
+        # sees counts (and, through Enter, passages) of their own codings until they
+        # choose other coders in the Coders list, the lead's view.
+        self.scope: str = coder.name if coder.kind == "human" else DEFAULT_SCOPE
         self.attribute: str | None = None
         self.normalise: str | None = "jaccard"
         self.crossing: list[str] = []
@@ -143,7 +146,7 @@ class ReportsScreen(Screen[None]):
         with Horizontal(id="reports-controls"):
             yield Label("Coders")
             yield NavSelect(
-                self._scope_options(), value=DEFAULT_SCOPE, allow_blank=False, id="reports-scope"
+                self._scope_options(), value=self.scope, allow_blank=False, id="reports-scope"
             )
         with TabbedContent(id="reports-tabs"):
             with TabPane("Frequencies", id="frequencies"):

@@ -274,7 +274,14 @@ class SearchScreen(Screen[None]):
         return out
 
     def _failed(self, message: str) -> None:
+        # The hits of the previous search go with it: left listed under the error, `c`
+        # would code them while the box shows a different (failed) search.
         self.error = message
+        self.result = None
+        self.rows = []
+        self._fill_hits()
+        if self.showing != "hits":
+            self._fill_counts()
         self._status()
 
     def _show(self, result: SearchResult | QueryResult, rows: list[HitRow]) -> None:
