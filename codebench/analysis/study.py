@@ -25,7 +25,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from codebench.errors import CodebenchError
@@ -204,6 +204,14 @@ def load_study(path: Path | str) -> Study:
     folder = build.get("output", "out")
     if not isinstance(folder, str) or not folder.strip():
         raise StudyError(f"{name}: [build]: 'output' must be a folder name")
+    # Inside the study file's folder: a build replaces the folder's MANIFEST.json and
+    # outputs, so a study file from someone else must not aim that anywhere else.
+    parts = PurePosixPath(folder.replace("\\", "/")).parts
+    if PurePosixPath(folder).is_absolute() or PureWindowsPath(folder).drive or ".." in parts:
+        raise StudyError(
+            f"{name}: [build]: 'output' must be a folder inside the study file's folder "
+            f"(no '..', not an absolute path), not {one_line(folder)!r}"
+        )
     seed = build.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise StudyError(f"{name}: [build]: 'seed' must be a whole number")

@@ -285,6 +285,24 @@ def test_a_bad_study_is_one_line_and_writes_nothing(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("folder", ["../../outside", "/tmp/elsewhere", "out/../../x"])
+def test_the_output_folder_stays_beside_the_study_file(
+    study: Project, tmp_path: Path, folder: str
+) -> None:
+    """A build replaces its folder's MANIFEST.json: a study file cannot aim it elsewhere."""
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    path = tmp_path / "deep" / "er" / "study.toml"
+    path.write_text(
+        f'[build]\noutput = "{folder}"\n[[output]]\nkind = "query"\nexpression = "10"\n'
+        'file = "a.csv"\n',
+        encoding="utf-8",
+    )
+    code, out = run(study, "build", str(path))
+    assert code == 1 and len(out.strip().splitlines()) == 1, out
+    assert "'output' must be a folder inside the study file's folder" in out
+    assert not (tmp_path / "outside").exists() and not (tmp_path / "deep" / "x").exists()
+
+
 def test_a_bad_code_names_the_code(study: Project, tmp_path: Path) -> None:
     path = write_study(
         tmp_path, "out", '[[output]]\nkind = "query"\nexpression = "10 & 99.9"\nfile = "b.csv"\n'
