@@ -32,6 +32,7 @@ Word frequencies are in :mod:`codebench.analysis.words`, search-to-code in
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -336,23 +337,42 @@ def _as_typed(
     return False
 
 
+#: A regular expression may run this long over the whole search before it is stopped:
+#: a pattern with nested repeats can take exponential time on one segment, and the
+#: workbench must never hang on one.
+REGEX_SECONDS = 10.0
+
+
 def _regex_hits(
     project: Project, pattern: str, scope: Scope, case_sensitive: bool, exact_accents: bool
 ) -> list[_Found]:
-    flags = 0 if case_sensitive else re.IGNORECASE
+    # The ``regex`` package rather than ``re``: it takes a time limit and matches without
+    # holding the interpreter lock (``concurrent``), so a slow pattern is stopped and
+    # the workbench's screen stays live meanwhile.
+    import regex
+
+    flags = 0 if case_sensitive else regex.IGNORECASE
     try:
-        compiled = re.compile(pattern if exact_accents else fold_accents(pattern), flags)
-    except (re.error, OverflowError, RecursionError) as error:
+        compiled = regex.compile(pattern if exact_accents else fold_accents(pattern), flags)
+    except (regex.error, OverflowError, RecursionError, ValueError) as error:
         raise SearchError(f"not a valid regular expression: {error}") from None
     rows = analysis_sql.segment_texts(project.db, scope.transcript_filter)
     out: list[_Found] = []
-    for seg_id, tid, ordinal, base, speaker, body in zip(
-        rows.segment_id, rows.transcript_id, rows.ordinal, rows.start, rows.speaker, rows.marked
-    ):
-        text = body if exact_accents else fold_accents(body)
-        for m in compiled.finditer(text):
-            if m.end() > m.start():
-                out.append((seg_id, tid, ordinal, speaker, base + m.start(), base + m.end()))
+    deadline = time.monotonic() + REGEX_SECONDS
+    try:
+        for seg_id, tid, ordinal, base, speaker, body in zip(
+            rows.segment_id, rows.transcript_id, rows.ordinal, rows.start, rows.speaker, rows.marked
+        ):
+            text = body if exact_accents else fold_accents(body)
+            left = max(0.001, deadline - time.monotonic())
+            for m in compiled.finditer(text, concurrent=True, timeout=left):
+                if m.end() > m.start():
+                    out.append((seg_id, tid, ordinal, speaker, base + m.start(), base + m.end()))
+    except TimeoutError:
+        raise SearchError(
+            f"the regular expression was stopped after {REGEX_SECONDS:g} s "
+            "(nested repeats such as (a+)+ can take for ever): simplify it"
+        ) from None
     return out
 
 

@@ -107,6 +107,25 @@ def test_counts(study: Project) -> None:
     )
 
 
+def test_a_catastrophic_regex_is_stopped_not_left_running(
+    study: Project, write_transcript, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nested repeats take exponential time on a long run without a match: stopped at the limit."""
+    import time
+
+    import codebench.analysis.search as search_module
+
+    monkeypatch.setattr(search_module, "REGEX_SECONDS", 0.5)
+    slow = write_transcript("slow.txt", "Interviewer: so?\n\nAnn Lee: " + "a" * 40 + "!\n")
+    assert study.import_files([slow]).ok
+    began = time.monotonic()
+    with pytest.raises(SearchError, match=r"stopped after 0\.5 s"):
+        search(study, r"(a|aa)+$", regex=True)
+    assert time.monotonic() - began < 5
+    # An ordinary pattern on the same text still runs.
+    assert search(study, r"a{40}", regex=True).hits
+
+
 def test_bad_and_hostile_patterns_are_one_line_errors(study: Project) -> None:
     with pytest.raises(SearchError, match="at most"):
         search(study, "a" * (MAX_PATTERN + 1))
