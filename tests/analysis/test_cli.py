@@ -238,3 +238,18 @@ def test_search_limit_in_the_terminal(study_path: Path) -> None:
     assert "TUPE" not in out.replace("staff | TUPE", "")
     code, out, _ = run(study_path, "search", "staff | TUPE", "--limit", "0")
     assert "4 hits in 4 segments" in out
+
+
+@pytest.mark.parametrize("columns", [60, 80, 200])
+def test_keyword_in_context_keeps_the_hit_on_a_narrow_terminal(
+    study_path: Path, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """Each line fits the terminal and still shows the word searched for."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = run(study_path, "search", "staff")
+    assert code == 0
+    lines = [line for line in out.splitlines()[1:] if ":" in line.split(" ")[0]]
+    assert len(lines) == 3, out  # one line per hit (then the notes)
+    for line in lines:
+        assert len(line) <= columns, line
+        assert "staff" in line.lower(), line
