@@ -10,7 +10,7 @@ from textual.widgets import Checkbox, Input, Select
 
 from codebench.project import Project
 from codebench.pseudonyms.key import Entry, Key, default_key_path, save_key
-from codebench.tui.screens.reports import ExportModal, ReportsScreen
+from codebench.tui.screens.reports import DEFAULT_SCOPE, ExportModal, ReportsScreen
 
 from .test_tui import SIZE, Host
 
@@ -31,6 +31,10 @@ def export_by_organisation(
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, ReportsScreen)
+            # The lead's view (every coder), not the blind default of alice's own codings.
+            screen.query_one("#reports-scope", Select).value = DEFAULT_SCOPE
+            await app.workers.wait_for_complete()
+            await pilot.pause()
             await pilot.press("2")
             await pilot.pause()
             screen.query_one("#attribute-select", Select).value = "organisation"
