@@ -207,7 +207,7 @@ def edit_cmd(
     """Change a code's name or definition, saying why and which confusion prompted it.
 
     The edit, its reason and its link are logged; a definition change after
-    codings were made opens the next codebook version (see docs/rounds.md).
+    codings were made opens the next codebook version (see docs/agreement.md, "Rounds").
 
     \b
     Example:

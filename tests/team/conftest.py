@@ -25,7 +25,9 @@ from typing import Any
 
 import pytest
 
-psycopg = pytest.importorskip("psycopg")
+from .pgdriver import load_psycopg
+
+psycopg = load_psycopg()
 
 from codebench.team import localserver  # noqa: E402
 from codebench.team.connect import connect  # noqa: E402

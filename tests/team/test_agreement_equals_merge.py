@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import pytest
-
 from codebench.agreement.report import agreement_report
 from codebench.exchange.merge.run import merge
 from codebench.project import Project
 from codebench.team.sync import sync
 
-pytest.importorskip("psycopg")
+from .pgdriver import load_psycopg
+
+load_psycopg()
 
 
 def _figures(report: dict) -> dict:

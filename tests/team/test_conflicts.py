@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from codebench.codebook.edits import archive_code, merge_codes
 from codebench.project import Project
 from codebench.team.sync import describe, sync
 
-psycopg = pytest.importorskip("psycopg")
+from .pgdriver import load_psycopg
+
+psycopg = load_psycopg()
 
 
 def _hub_codes_of(hub, coder: str) -> dict[str, int]:

@@ -33,7 +33,9 @@ from codebench.team.copies import clone, publish
 from codebench.team.lead import release
 from codebench.team.sync import SyncOffline, sync, waiting
 
-psycopg = pytest.importorskip("psycopg")
+from .pgdriver import load_psycopg
+
+psycopg = load_psycopg()
 
 CODERS = ("alice", "bob", "cara")
 NAMES = [f"t{i}" for i in range(1, 10)]
@@ -208,7 +210,6 @@ def test_a_whole_round_through_the_hub_equals_the_same_work_merged_from_files(
     file_report = json.loads(
         _run(files_path, "agreement", "--round", "1", "--seed", "7", "--format", "json")
     )
-    Path("/tmp/pgsync_files.json").write_text(json.dumps(file_report, indent=1))
     assert _figures(hub_report) == _figures(file_report)
     assert hub_report["coders"] and [c["name"] for c in hub_report["coders"]] == list(CODERS)
     hub_appendix = _appendix(lead_path, tmp_path / "hub.md")

@@ -14,7 +14,9 @@ from codebench.project import Project
 from codebench.team.lead import release
 from codebench.team.sync import sync
 
-psycopg = pytest.importorskip("psycopg")
+from .pgdriver import load_psycopg
+
+psycopg = load_psycopg()
 
 
 def _alice_codes(team, spans=((0, 10), (20, 30))) -> None:
@@ -29,6 +31,11 @@ def _guid(team, coder: str) -> str:
 
 def test_a_coder_reads_only_their_own_codings_until_release(team) -> None:
     _alice_codes(team)
+    with Project.open(team.alice) as alice:
+        alice.add_memo("alice", "alice's private note", transcript="int1")
+        sync(alice)
+    with team.hub.admin() as admin:  # the memo is there to be hidden
+        assert admin.execute("SELECT count(*) FROM codebench.memos").fetchone() == (1,)
     with team.hub.connect_as("bob") as bob:
         assert bob.execute("SELECT count(*) FROM codebench.codings").fetchone() == (0,)
         assert bob.execute("SELECT count(*) FROM codebench.memos").fetchone() == (0,)
@@ -44,6 +51,7 @@ def test_a_coder_reads_only_their_own_codings_until_release(team) -> None:
         ).fetchone() == (0,)
     with team.hub.connect_as("alice") as alice:
         assert alice.execute("SELECT count(*) FROM codebench.codings").fetchone() == (2,)
+        assert alice.execute("SELECT count(*) FROM codebench.memos").fetchone() == (1,)
     with team.hub.connect_as("lee") as lee:
         assert lee.execute("SELECT count(*) FROM codebench.codings").fetchone() == (2,)
     release(team.lead, ["int1"])

@@ -3,7 +3,7 @@
 After each kill the hub holds either everything the push sent or none of it
 (one transaction), the local copy either all of a pull or none of it, and
 the next sync converges: nothing lost, nothing twice. The soak version (50
-kills) is ``bench/bench_team_soak.py``.
+kills) is ``bench/bench_team.py --kills N``.
 """
 
 from __future__ import annotations

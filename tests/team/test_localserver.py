@@ -12,7 +12,9 @@ from click.testing import CliRunner
 from codebench.cli.app import cli
 from codebench.team import localserver
 
-psycopg = pytest.importorskip("psycopg")
+from .pgdriver import load_psycopg
+
+psycopg = load_psycopg()
 
 
 def test_without_server_binaries_the_message_names_the_package(

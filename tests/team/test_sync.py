@@ -18,7 +18,9 @@ from codebench.team.copies import clone, publish
 from codebench.team.hub_schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from codebench.team.sync import NOTED, SyncOffline, describe, sync, waiting
 
-psycopg = pytest.importorskip("psycopg")
+from .pgdriver import load_psycopg
+
+psycopg = load_psycopg()
 
 
 def hub_codings(hub, coder: str | None = None, *, live: bool = True) -> list[tuple]:
