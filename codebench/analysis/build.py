@@ -91,6 +91,7 @@ def build(project: Project, study: Study, *, write: bool = True) -> Built:
     }
     if not write:
         return Built(study.output, manifest)
+    _inside_study(study, study.output / MANIFEST)
     text = json_safe(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True)) + "\n"
     _folder(study.output)
     # A build that fails half-way (a full disk) must not leave the last build's
@@ -132,6 +133,7 @@ def _check_target(study: Study, entry: Entry, target: Path) -> None:
     """Refuse an output that would replace a database (the project, a mistyped name) or a folder."""
     from codebench.fileio import is_sqlite_file
 
+    _inside_study(study, target)
     if target.is_dir():
         problem = "is a folder"
     elif is_sqlite_file(target):
@@ -141,6 +143,24 @@ def _check_target(study: Study, entry: Entry, target: Path) -> None:
     raise StudyError(
         f"{one_line(str(study.path))}: {entry.label}: {one_line(str(target))} {problem}"
     )
+
+
+def _inside_study(study: Study, target: Path) -> None:
+    """Refuse a target that lies outside the study file's folder once links are followed.
+
+    The study file's own rules already refuse '..' and absolute paths; a
+    symbolic link inside the folder (``out`` -> ``/elsewhere``) would still
+    aim the build anywhere, so the real path is checked before anything is
+    written.
+    """
+    home = study.path.parent.resolve()
+    real = target.resolve()
+    if real != home and home not in real.parents:
+        raise StudyError(
+            f"{one_line(str(study.path))}: {one_line(str(target))} leads outside the study "
+            f"file's folder (to {one_line(str(real))}, through a link); a build writes only "
+            "inside it"
+        )
 
 
 def _folder(path: Path) -> None:

@@ -454,3 +454,26 @@ def test_diff_manifest_the_wrong_way_round(study: Project, tmp_path: Path) -> No
     build(study, load_study(write_study(tmp_path, "after")))
     diff = diff_manifests(load_manifest(tmp_path / "after"), load_manifest(tmp_path / "before"))
     assert diff.summary().startswith("5 outputs changed; A is the later build (2 events after B)")
+
+
+@pytest.mark.parametrize("link", ["out", "out/sub"])
+def test_a_link_inside_the_study_folder_cannot_aim_the_build_elsewhere(
+    study: Project, tmp_path: Path, link: str
+) -> None:
+    """'out' (or a subfolder an entry writes into) linked to a folder outside: refused, nothing written."""
+    home = tmp_path / "home"
+    elsewhere = tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    (home / link).parent.mkdir(parents=True, exist_ok=True)
+    (home / link).symlink_to(elsewhere, target_is_directory=True)
+    path = home / "study.toml"
+    path.write_text(
+        '[build]\noutput = "out"\n[[output]]\nkind = "query"\nexpression = "10"\n'
+        'file = "sub/a.csv"\n',
+        encoding="utf-8",
+    )
+    code, out = run(study, "build", str(path))
+    assert code == 1 and len(out.strip().splitlines()) == 1, out
+    assert "leads outside the study file's folder" in out
+    assert list(elsewhere.iterdir()) == []
