@@ -147,3 +147,27 @@ def test_round_close_with_no_bootstrap_is_reported_as_such(study: Path, tmp_path
     assert "no interval (the round was closed with --bootstrap 0)" in flat
     assert "50 replicates" not in flat
     assert "Krippendorff's alpha per code and round and n" in flat
+
+
+def test_the_terminal_report_prints_every_note_wrapped_at_80_columns(study: Path) -> None:
+    """The round report's notes (what its figures stand on) under the tables, at 80 columns."""
+    from codebench.agreement.render_rich import report_text
+
+    db = study
+    _closed_round(db, "--bootstrap", "0")
+    report = json.loads(run(db, "agreement", "--round", "1", "--format", "json"))
+    report["notes"].append("A name from the data: \x1b[31mred\x1b[0m " + "x" * 120)
+    for width in (80, 160):  # a wide terminal still wraps prose at 80
+        text = report_text(report, width=width)
+        notes = text.split("\nNotes\n", 1)[1].split("\n\n", 1)[0]
+        assert all(len(line) <= 80 for line in notes.splitlines())
+        items = [" ".join(i.split()) for i in notes.split("• ")[1:]]
+        assert len(items) == len(report["notes"])
+        for note, shown in zip(report["notes"][:-1], items):
+            assert " ".join(note.split()) == shown  # the whole note, only re-wrapped
+        assert "\x1b" not in text and "red" in items[-1]
+    # The first note says the figures are the frozen ones, and when the round closed.
+    assert items[0].startswith("Figures as closed on ")
+    # The plain table output (as a user sees it) carries the notes too.
+    shown = " ".join(run(db, "agreement", "--round", "1").split())
+    assert all(" ".join(n.split()) in shown for n in report["notes"][:-1])
