@@ -205,7 +205,7 @@ def methods_appendix(
     tables.append(
         _text_table(
             "rounds",
-            "Rounds",
+            "The design compared (no rounds were recorded)" if whole else "Rounds",
             [
                 {
                     "round": r.label,
