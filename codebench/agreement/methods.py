@@ -75,14 +75,15 @@ def methods_appendix(
     from codebench.design.sample import samples
 
     if seed is None:  # an appendix must be reproducible: draw a seed and report it
-        import numpy as np
+        from codebench.agreement.round_freeze import draw_seed
 
-        seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
+        seed = draw_seed()
     data = trajectory(project, bootstrap=bootstrap, seed=seed)
     # Codes nobody applied in any round have no alpha to report: one note, not a row each.
     unused = [c for c in data["codes"] if not any(r["applied"] for r in c["rounds"])]
     data = {**data, "codes": [c for c in data["codes"] if c not in unused]}
     found = rounds(project)
+    whole = data["rounds"][0] if not found else None  # no rounds: the project is one design
     tables: list[Table] = []
 
     # 1. design
@@ -98,11 +99,15 @@ def methods_appendix(
             "assigned": f"{len(per_coder.get(c.name, []))} transcript(s): "
             + (", ".join(per_coder.get(c.name, [])) or "none (rated what they marked done)"),
             "rounds": ", ".join(str(r.number) for r in found if any(k.id == c.id for k in r.coders))
-            or "none",
+            or ("none recorded" if whole else "none"),
         }
         for c in project.coders()
         if c.kind == "human"
-        and (c.name in per_coder or any(k.id == c.id for r in found for k in r.coders))
+        and (
+            c.name in per_coder
+            or any(k.id == c.id for r in found for k in r.coders)
+            or (whole is not None and c.name in whole["coders_compared"])
+        )
     ]
     tables.append(
         _text_table(
@@ -111,7 +116,13 @@ def methods_appendix(
             coder_rows,
             [("coder", "Coder"), ("assigned", "Assigned"), ("rounds", "Rounds")],
             [
-                f"{len(project.transcripts())} transcript(s) in the project; {len(plan)} assignment(s)."
+                f"{len(project.transcripts())} transcript(s) in the project; "
+                + (
+                    f"{len(plan)} assignment(s)."
+                    if plan
+                    else "no assignments recorded (each coder rated the transcripts they marked "
+                    "done)."
+                )
             ],
         )
     )
@@ -156,6 +167,11 @@ def methods_appendix(
                 ("coders", "Coded by"),
             ],
             [
+                "No reliability sample was drawn: the figures stand on every transcript two or "
+                "more coders rated."
+            ]
+            if not sample_rows
+            else [
                 "Each stratum gives max(1, round(fraction x its size)) transcripts, drawn with "
                 "numpy's default generator from the stored seed; a fresh sample leaves out every "
                 "transcript an earlier sample drew, so no round re-codes units already discussed. "
@@ -175,17 +191,21 @@ def methods_appendix(
         latest[(p.get("consensus"), p.get("transcript"), p.get("start"), p.get("end"))] = event
     decisions = list(latest.values())
     in_round = {r.number: {t.id for t in round_transcripts(project, r)} for r in found}
+    if whole is not None:  # no rounds: the compared transcripts are the design's units
+        compared = set(whole["transcripts_compared"])
+        in_round[0] = {t.id for t in project.transcripts() if t.name in compared}
+    where = "in the compared transcripts" if whole is not None else "in the round's units"
 
-    def adjudicated(r: Any) -> str:
-        """The round's adjudication: decisions in its units and how many carry a reason."""
-        mine = [d for d in decisions if d.transcript_id in in_round[r.number]]
+    def adjudicated(number: int) -> str:
+        """A round's adjudication: decisions in its units and how many carry a reason."""
+        mine = [d for d in decisions if d.transcript_id in in_round[number]]
         reasons = sum(1 for d in mine if d.payload.get("reason"))
-        return f"{len(mine)} decision(s) in the round's units, {reasons} with a written reason"
+        return f"{len(mine)} decision(s) {where}, {reasons} with a written reason"
 
     tables.append(
         _text_table(
             "rounds",
-            "Rounds",
+            "The design compared (no rounds were recorded)" if whole else "Rounds",
             [
                 {
                     "round": r.label,
@@ -205,12 +225,15 @@ def methods_appendix(
                         )
                         else ""
                     ),
-                    "adjudication": adjudicated(r),
-                    "dates": f"{r.opened_at[:10]} to {(r.closed_at or 'open')[:10]}",
+                    "adjudication": adjudicated(r.number),
+                    "dates": f"{r.opened_at[:10]} to {(r.closed_at or 'open')[:10]}"
+                    + _figures_note(by_number[r.number]),
                 }
                 for r in found
             ]
-            or [_whole_project_row(data["rounds"][0], len(decisions))],
+            or [
+                _whole_project_row(data["rounds"][0], adjudicated(0), cb_versions.current(project))
+            ],
             [
                 ("round", "Round"),
                 ("sample", "Sample"),
@@ -227,8 +250,13 @@ def methods_appendix(
                 for x in r["transcripts_excluded"]
             ]
             + [
-                "A round's units are the codable segments of its sample's transcripts that two "
-                "or more of its coders rated; n is their number."
+                "The units are the codable segments of the transcripts two or more coders rated "
+                "(no sample was drawn for a round); n is their number."
+                if not found
+                else "A round's units are the codable segments of its sample's transcripts that "
+                "two or more of its coders rated; n is their number. A closed round's figures "
+                "are its report frozen at the close; a round closed before reports were frozen "
+                "is recomputed now from today's codings, and says so."
             ],
         )
     )
@@ -246,14 +274,7 @@ def methods_appendix(
         ("Hierarchy", st.get("hierarchy") or "codes compared as applied"),
         ("Missing ratings", _design_note(st)),
         ("Coefficient", f"{data['coefficient']} per code (missing ratings allowed)"),
-        (
-            "Interval",
-            f"{int(st.get('ci_level', 0.95) * 100)}% percentile bootstrap; "
-            f"{st.get('bootstrap_method')}; seed {st.get('seed')} (the same seed gives the same "
-            "intervals: --seed)"
-            if st.get("bootstrap")
-            else "no interval (--bootstrap 0)",
-        ),
+        ("Interval", _interval_rule(data["rounds"])),
         (
             "Threshold",
             f"codes below alpha {threshold:.3f} are listed below; scale: {threshold_rule()}",
@@ -270,14 +291,18 @@ def methods_appendix(
 
     # 4. coefficients per round
     trajectory_table = reading_table(data)
+    shown_ci = [r["interval"] for r in data["rounds"] if r["interval"].get("bootstrap")]
+    with_ci = f", with {_ci_percent(shown_ci[0])}% interval" if shown_ci else ""
     trajectory_table.title = (
-        "Krippendorff's alpha per code, with 95% interval and n (no rounds were recorded)"
+        f"Krippendorff's alpha per code{with_ci} and n (no rounds were recorded)"
         if data.get("no_rounds")
-        else "Krippendorff's alpha per code and round, with 95% interval and n"
+        else f"Krippendorff's alpha per code and round{with_ci} and n"
     )
     if unused:
         trajectory_table.notes.append(
-            f"{len(unused)} code(s) no coder applied in any round (alpha undefined, not listed): "
+            f"{len(unused)} code(s) no coder applied "
+            + ("in the compared transcripts" if whole else "in any round")
+            + " (alpha undefined, not listed): "
             + ", ".join(c["number"] or c["name"] for c in unused)
             + "."
         )
@@ -292,9 +317,8 @@ def methods_appendix(
             if item["value"] is not None and item["value"] >= threshold:
                 continue
             r: Any = next((x for x in found if x.number == item["round"]), None)
-            if r is None:  # no rounds: the whole project, every edit and decision counts
-                r = _WholeProject(data["rounds"][0]["label"])
-                in_round[0] = {t.id for t in project.transcripts()}
+            if r is None:  # no rounds: the whole project, every edit counts
+                r = _WholeProject("whole project")
             shown = "undefined" if item["value"] is None else f"{item['value']:.3f}"
             linked = [
                 e
@@ -324,7 +348,7 @@ def methods_appendix(
                     "round": r.label,
                     "alpha": f"{shown}, n = {item['n']}",
                     "edits": "; ".join(done) or "no codebook edit names it",
-                    "adjudicated": f"{len(decided)} segment(s) decided in the round's units, "
+                    "adjudicated": f"{len(decided)} segment(s) decided {where}, "
                     f"{reasons} with a written reason",
                 }
             )
@@ -342,21 +366,34 @@ def methods_appendix(
                     ("adjudicated", "Adjudication"),
                 ],
                 [
-                    f"Rule: a code is listed when its alpha in a round is below {threshold:.3f} "
-                    "or undefined. An edit is linked to it when it edits the code or names it in "
-                    "the confusion that prompted it, after the round opened."
+                    f"Rule: a code is listed when its alpha is below {threshold:.3f} or undefined. "
+                    "An edit is linked to it when it edits the code or names it in the confusion "
+                    "that prompted it (any edit: no rounds were recorded)."
+                    if whole
+                    else f"Rule: a code is listed when its alpha in a round is below "
+                    f"{threshold:.3f} or undefined. An edit is linked to it when it edits the code "
+                    "or names it in the confusion that prompted it, after the round opened."
                 ],
             )
         )
     else:  # no empty table: one sentence under the coefficients
         trajectory_table.notes.append(
-            f"Codes below alpha {threshold:.3f}: none (every code reached it in every round; "
-            "each round's adjudication is in the Rounds table)."
+            f"Codes below alpha {threshold:.3f}: none (every code reached it"
+            + (
+                "; the adjudication is in the Rounds table)."
+                if whole
+                else " in every round; each round's adjudication is in the Rounds table)."
+            )
         )
 
     # 6. codebook changes between rounds
     change_rows = []
-    marks = sorted({r.codebook_version for r in found} | {cb_versions.current(project)})
+    # Between the rounds' versions; with no rounds, between every version and the next.
+    marks = sorted(
+        {r.codebook_version for r in found}
+        | {cb_versions.current(project)}
+        | ({v.number for v in cb_versions.versions(project)} if whole else set())
+    )
     for before, after in itertools.pairwise(marks):
         for change in cb_versions.diff(project, before, after):
             why = [
@@ -381,7 +418,7 @@ def methods_appendix(
     tables.append(
         _text_table(
             "changes",
-            "Codebook changes between rounds",
+            "Codebook changes between versions" if whole else "Codebook changes between rounds",
             change_rows,
             [
                 ("versions", "Versions"),
@@ -426,6 +463,7 @@ def methods_appendix(
                 ("reason", "Reason"),
                 ("link", "Prompted by"),
             ],
+            [] if edit_rows else ["None: the codebook was not edited after coding began."],
         )
     )
 
@@ -458,20 +496,69 @@ class _WholeProject:
     opened_at: str = ""
 
 
-def _whole_project_row(r: dict[str, Any], decisions: int) -> dict[str, str]:
+def _whole_project_row(r: dict[str, Any], adjudication: str, current: int) -> dict[str, str]:
     """The Rounds table's row when no rounds were recorded: the project as one design."""
     from codebench.design.rounds import versions_note
 
     return {
-        "round": r["label"],
+        "round": "whole project (no rounds were recorded)",
         "sample": "none drawn (every transcript two or more coders rated)",
         "units": f"{r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} transcript(s)",
         "coders": ", ".join(r["coders_compared"]),
         "raters": _raters(r["units_by_raters"]),
-        "version": versions_note(r["codings_by_codebook_version"]) or "current",
-        "adjudication": f"{decisions} decision(s) in the project",
-        "dates": "no rounds recorded",
+        "version": versions_note(r["codings_by_codebook_version"])
+        or f"{current} (the current one; no rounds to date a version by)",
+        "adjudication": adjudication,
+        "dates": "not applicable (no rounds were recorded)",
     }
+
+
+def _figures_note(r: dict[str, Any]) -> str:
+    """How a closed round's figures were obtained: frozen at its close, or recomputed now."""
+    if not r.get("closed_at"):
+        return " (open: figures from today's codings)"
+    if r.get("as_closed"):
+        return " (figures as frozen at the close)"
+    return " (figures recomputed now: the round was closed before reports were frozen)"
+
+
+def _ci_percent(interval: dict[str, Any]) -> int:
+    return round(float(interval.get("ci_level") or 0.95) * 100)
+
+
+def _interval_rule(by_round: list[dict[str, Any]]) -> str:
+    """The bootstrap each round's intervals come from: replicates, method and seed, or none.
+
+    A frozen round keeps the bootstrap of its close (``round close --bootstrap
+    --seed``), which need not be the appendix's own, so when the rounds
+    differ each is stated.
+    """
+
+    def one(r: dict[str, Any]) -> str:
+        iv = r["interval"]
+        if not iv.get("bootstrap"):
+            return (
+                "no interval (the round was closed with --bootstrap 0)"
+                if r.get("as_closed")
+                else "no interval (--bootstrap 0)"
+            )
+        return (
+            f"{_ci_percent(iv)}% percentile bootstrap; {iv.get('bootstrap_method')}; "
+            f"seed {iv.get('seed')}"
+        )
+
+    stated = [one(r) for r in by_round]
+    if len(set(stated)) == 1:
+        same = stated[0]
+        if "seed" not in same:
+            return same
+        if all(r.get("as_closed") for r in by_round):
+            return same + " (stored with the report frozen at the close: round close --seed)"
+        return same + " (the same seed gives the same intervals: --seed)"
+    return "; ".join(
+        f"{r['label']}: {text}" + (" (frozen at the close)" if r.get("as_closed") else "")
+        for r, text in zip(by_round, stated)
+    )
 
 
 def _raters(by_raters: dict[str, int]) -> str:

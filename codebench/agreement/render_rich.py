@@ -107,8 +107,50 @@ def renderables(report: dict[str, Any], *, details: bool = True, width: int = 12
                 f"`codebench disagreements --round {report['round']['number']}`."
             )
         )
-    parts.append(diagnostics_text(report))
+    if report.get("notes"):
+        parts.append(notes_block(report["notes"], width))
+    parts.append(diagnostics_text(report, width))
     return parts
+
+
+#: Notes are prose: they wrap at this width even on a wider terminal, so lines stay readable.
+NOTES_WIDTH = 80
+
+
+def notes_block(notes: list[str], width: int = NOTES_WIDTH) -> Any:
+    """The report's notes under the tables: what the figures stand on, one bullet each.
+
+    Each note wraps at ``min(width, NOTES_WIDTH)`` columns with a hanging
+    indent, so a long note reads as one item; the text is made terminal-safe
+    here (a transcript or code name in a note is the user's), whatever
+    console prints it.
+    """
+    from rich.text import Text
+
+    text = Text("Notes\n", style="bold")
+    for note in notes:
+        text.append(hanging(note, width, "• ", "  ") + "\n")
+    text.rstrip()
+    return text
+
+
+def hanging(body: str, width: int, first: str, rest: str) -> str:
+    """``body`` made terminal-safe and wrapped at ``min(width, NOTES_WIDTH)`` with a hanging indent.
+
+    Wrapped here rather than by the console, which would start every
+    continuation line at column 0 and run a note together with the next.
+    """
+    import textwrap
+
+    from codebench.safety import terminal_safe
+
+    return textwrap.fill(
+        " ".join(terminal_safe(body).split()),
+        width=max(20, min(width, NOTES_WIDTH)),
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_on_hyphens=False,
+    )
 
 
 def _header(report: dict[str, Any]) -> Any:
@@ -531,14 +573,12 @@ def _short(note: str) -> str:
     return note
 
 
-def diagnostics_text(report: dict[str, Any]) -> Any:
+def diagnostics_text(report: dict[str, Any], width: int = NOTES_WIDTH) -> Any:
     from rich.text import Text
 
     text = Text()
     overall = report["overall"]
     lines: list[tuple[str, str]] = []
-    for note in report.get("notes", []):
-        lines.append(("Note", note))
     for item in report["transcripts"]["excluded"]:
         lines.append(("Left out", f"{item['transcript']}: {item['reason']}"))
     if report["transcripts"]["untouched"]:
@@ -568,8 +608,12 @@ def diagnostics_text(report: dict[str, Any]) -> Any:
         return Text("No diagnostics.", style="dim")
     text.append("Diagnostics\n", style="bold")
     for head, body in lines:
-        text.append(f"  {head}: ", style="bold" if head in ("Note", "Left out") else "bold yellow")
-        text.append(body + "\n")
+        start = len(text)
+        text.append(hanging(f"{head}: {body}", width, "  ", "    ") + "\n")
+        if text.plain[start:].startswith(f"  {head}:"):  # the head fits on its first line
+            style = "bold" if head == "Left out" else "bold yellow"
+            text.stylize(style, start, start + len(head) + 3)
+    text.rstrip()
     return text
 
 

@@ -864,7 +864,12 @@ def agreement_report(
     name = project.path.name
     scope: dict[str, Any] | None = None
     if round is not None:
-        from codebench.design.rounds import get_round, round_coder_names, round_transcripts
+        from codebench.design.rounds import (
+            get_round,
+            recomputed_note,
+            round_coder_names,
+            round_transcripts,
+        )
 
         chosen = get_round(project, round)
         if not recompute and not against_consensus:
@@ -873,17 +878,7 @@ def agreement_report(
             )
             if kept is not None:
                 return kept
-        live_note = (
-            f"Figures computed from today's codings, not as {chosen.label} closed on "
-            f"{(chosen.closed_at or '')[:10]}"
-            + (
-                " (--recompute)."
-                if recompute
-                else " (they were frozen for the whole codebook under the default options)."
-            )
-            if chosen.closed_at
-            else None
-        )
+        live_note = recomputed_note(project, chosen, recompute=recompute)
         options["transcripts"] = round_transcripts(project, chosen)
         coders = round_coder_names(chosen, coders)
         scope = {**chosen.as_json(), "note": chosen.describe()}

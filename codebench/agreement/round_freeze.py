@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from codebench.project import Project
 
 
+def draw_seed() -> int:
+    """A fresh bootstrap seed, drawn so that it can be stored and stated (a figure must be
+    reproducible: the same seed gives the same intervals)."""
+    import numpy as np
+
+    return int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
+
+
 def close_and_freeze(
     project: Project,
     ref: int | str,
@@ -30,14 +38,12 @@ def close_and_freeze(
     seed: int | None = None,
 ) -> Round:
     """Close the round and store its report under the default options (``seed`` drawn if None)."""
-    import numpy as np
-
     from codebench.agreement.reliability_data import DEFAULT
     from codebench.design.rounds import close_round, get_round
 
     chosen = get_round(project, ref)
     if seed is None:  # a frozen interval must be reproducible: draw a seed and store it
-        seed = int(np.random.SeedSequence().entropy % (2**31))  # type: ignore[operator]
+        seed = draw_seed()
     options: dict[str, Any] = {
         "unit": "segment",
         "codes": None,

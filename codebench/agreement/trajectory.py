@@ -74,6 +74,14 @@ def trajectory(
                     "codings_by_codebook_version", {}
                 ),
                 "as_closed": (report.get("round", {}).get("frozen") or {}).get("closed_at"),
+                # A closed round served live (closed before reports were frozen) says so.
+                "recomputed": report.get("round", {}).get("live_note"),
+                # Each round's own interval: a frozen round keeps the replicates and seed of
+                # its close, which need not be this call's.
+                "interval": {
+                    k: report["settings"].get(k)
+                    for k in ("bootstrap", "bootstrap_method", "seed", "ci_level")
+                },
             }
         )
         for entry in report["codes"]:
@@ -158,18 +166,22 @@ def _round_note(r: dict[str, Any], mixed: str | None) -> str:
     compared = ", ".join(r["transcripts_compared"]) or "none"
     if not r["number"]:
         return (
-            f"{r['label']}: no reliability rounds were recorded, so the project is reported as "
+            "Whole project: no reliability rounds were recorded, so the project is reported as "
             f"one design: {r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} "
             f"transcript(s) two or more coders rated ({compared}), coders "
             f"{', '.join(r['coders_compared'])}" + (f"; {mixed}." if mixed else ".")
         )
     frozen = f", as closed on {r['as_closed'][:10]}" if r.get("as_closed") else ""
+    if r.get("closed_at") and not r.get("as_closed"):
+        frozen = f", recomputed now (closed {r['closed_at'][:10]}; no frozen report)"
     return (
         f"{r['label']}{frozen}: {r['units']} {r['counted_in']} in "
         f"{len(r['transcripts_compared'])} of the {len(r['transcripts'])} transcript(s) of sample "
         f"{r['sample']} ({compared} compared; a transcript is compared when two or more coders "
         f"rated it), coders {', '.join(r['coders_compared'])}, codebook version "
-        f"{r['codebook_version']}" + (f"; {mixed}." if mixed else ".")
+        f"{r['codebook_version']}"
+        + (f"; {mixed}." if mixed else ".")
+        + (f" {r['recomputed']}" if r.get("recomputed") else "")
     )
 
 

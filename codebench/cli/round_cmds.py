@@ -99,25 +99,68 @@ def start_cmd(
 
 @round_group.command(name="close")
 @click.argument("round_ref", metavar="ROUND")
+@click.option(
+    "--bootstrap",
+    type=click.IntRange(min=0),
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples for the frozen report's intervals (0: none, and a quick close).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Random seed for that bootstrap (default: one is drawn; it is stored and reported).",
+)
 @by_option
 @new_coder_option
 @pass_ctx
 @handle_errors
-def close_cmd(ctx: Context, round_ref: str, by: str | None) -> None:
-    """Close ROUND (its number or name): its coding is over.
+def close_cmd(
+    ctx: Context, round_ref: str, bootstrap: int, seed: int | None, by: str | None
+) -> None:
+    """Close ROUND (its number or name): its coding is over, and its report is frozen.
+
+    The report is computed once at the close, with its bootstrap intervals
+    (the replicates and seed are stored with it and stated in the appendix).
 
     \b
     Example:
       codebench round close 1
+      codebench round close 1 --bootstrap 0       # no intervals: a quick close
     """
-    from codebench.agreement.round_freeze import close_and_freeze
+    from codebench.agreement.round_freeze import close_and_freeze, draw_seed
+    from codebench.design.rounds import frozen_report, get_round
 
-    with ctx.open() as project:
-        closed = close_and_freeze(project, round_ref, by=by)
-    say(
-        f"{closed.label} closed; its report is frozen as of now "
-        f"(codebench agreement --round {closed.number} --recompute computes it afresh)."
+    if seed is None:  # drawn here so the message can name it; stored with the report
+        seed = draw_seed()
+    interval = (
+        f"{bootstrap} bootstrap replicates, seed {seed}"
+        if bootstrap
+        else "no interval (--bootstrap 0)"
     )
+    with ctx.open() as project:
+        chosen = get_round(project, round_ref)
+        if chosen.is_open:
+            say(
+                f"Computing {chosen.label}'s report to freeze it ({interval}"
+                + ("; this takes a moment, --bootstrap 0 skips it" if bootstrap else "")
+                + ")...",
+                err=True,
+            )
+        closed = close_and_freeze(project, round_ref, by=by, bootstrap=bootstrap, seed=seed)
+        kept = frozen_report(project, closed) is not None
+    if kept:
+        say(
+            f"{closed.label} closed; its report is frozen as of now with {interval} "
+            f"(codebench agreement --round {closed.number} --recompute computes it afresh)."
+        )
+    else:
+        say(
+            f"{closed.label} closed; no report was frozen: no transcript of its sample had two "
+            f"coders' ratings yet (codebench agreement --round {closed.number} computes it from "
+            "today's codings)."
+        )
 
 
 @round_group.command(name="list")

@@ -310,6 +310,33 @@ def frozen_report(
     return json.loads(options), json.loads(report), frozen_at
 
 
+#: Why a closed round has no frozen report: it closed before codebench froze round reports.
+CLOSED_BEFORE_FREEZING = "closed before codebench froze round reports, so none was stored"
+
+
+def recomputed_note(project: Project, round_: Round, *, recompute: bool) -> str | None:
+    """The note a closed round's report carries when its figures are computed now, not frozen.
+
+    Three honest cases: asked for (``--recompute``); the frozen report was
+    made under other options (only the default options are frozen); or there
+    is none, because the round closed before reports were frozen (a project
+    from before migration 0016), so today's codings are all there is. An open
+    round's figures are always today's: no note.
+    """
+    if round_.closed_at is None:
+        return None
+    closed = round_.closed_at[:10]
+    head = f"Figures recomputed now from today's codings, not as {round_.label} closed on {closed}"
+    if recompute:
+        return f"{head} (--recompute)."
+    if frozen_report(project, round_) is None:
+        return (
+            f"{head}: the round was {CLOSED_BEFORE_FREEZING}; codings or adjudications made "
+            "after the close are counted."
+        )
+    return f"{head} (its report was frozen under the default options, not these)."
+
+
 def _samples_by_id(project: Project) -> dict[int, Sample]:
     ids = [row[0] for row in assignment_sql.sample_rows(project.db)]
     return dict(zip(ids, samples(project)))

@@ -15,23 +15,11 @@ from pathlib import Path
 
 from codebench.codebook import edits
 from codebench.project import Project
-from tests.design.test_rounds import CODABLE, run, study  # noqa: F401  (study: fixture)
+from tests.design.test_rounds import CODABLE, run
 
 
 def _round(db: Path) -> None:
-    run(
-        db,
-        "sample",
-        "--fraction",
-        "0.25",
-        "--seed",
-        "1",
-        "--coders",
-        "bob",
-        "--by",
-        "lead",
-        "--new-coder",
-    )
+    """Code the sample (seed 1: i1 and i8) and open round one."""
     with Project.open(db) as p:
         for coder, t in (("alice", "i1"), ("bob", "i1"), ("bob", "i8"), ("carol", "i8")):
             p.code_segments(coder, t, [1, 2], "04.1")
@@ -39,8 +27,8 @@ def _round(db: Path) -> None:
     run(db, "round", "start", "one")
 
 
-def test_an_all_passing_round_still_reports_its_design(study: Path, tmp_path: Path) -> None:  # noqa: F811
-    db = study
+def test_an_all_passing_round_still_reports_its_design(bob_sample: Path, tmp_path: Path) -> None:
+    db = bob_sample
     _round(db)
     out = tmp_path / "methods.md"
     run(db, "methods-appendix", "--bootstrap", "0", "-o", str(out))
@@ -56,8 +44,8 @@ def test_an_all_passing_round_still_reports_its_design(study: Path, tmp_path: Pa
     assert "and what was done" not in text  # no empty table
 
 
-def test_mixed_codebook_versions_are_reported(study: Path, tmp_path: Path) -> None:  # noqa: F811
-    db = study
+def test_mixed_codebook_versions_are_reported(bob_sample: Path, tmp_path: Path) -> None:
+    db = bob_sample
     _round(db)
     with Project.open(db) as p:
         edits.edit_code(p, "lead", "04.1", description="sharper, after round one's meeting")

@@ -9,28 +9,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.design.test_rounds import fails, run, study  # noqa: F401  (study: fixture)
+from tests.design.test_rounds import fails, run
 
 
 def _round(db: Path) -> None:
-    run(
-        db,
-        "sample",
-        "--fraction",
-        "0.25",
-        "--seed",
-        "1",
-        "--coders",
-        "bob",
-        "--by",
-        "lead",
-        "--new-coder",
-    )
+    """dave leads i2 only: nothing of his is in the sample."""
     run(db, "assign", "--coder", "dave", "i2", "--by", "lead", "--new-coder")
 
 
-def test_agreement_and_disagreements_refuse_a_coder_outside_the_round(study: Path) -> None:  # noqa: F811
-    db = study
+def test_agreement_and_disagreements_refuse_a_coder_outside_the_round(bob_sample: Path) -> None:
+    db = bob_sample
     _round(db)
     run(db, "round", "start", "one")
     for command in ("agreement", "disagreements"):
@@ -42,8 +30,8 @@ def test_agreement_and_disagreements_refuse_a_coder_outside_the_round(study: Pat
     )
 
 
-def test_round_start_refuses_a_coder_with_nothing_in_the_sample(study: Path) -> None:  # noqa: F811
-    db = study
+def test_round_start_refuses_a_coder_with_nothing_in_the_sample(bob_sample: Path) -> None:
+    db = bob_sample
     _round(db)
     out = " ".join(fails(db, "round", "start", "one", "--coders", "bob,dave").split())
     assert "dave has no assignment in sample" in out

@@ -96,16 +96,6 @@ def drawn(db: Path, *args: str) -> list[str]:
     return [t for s in body["strata"] for t in s["drawn"]]
 
 
-@pytest.fixture
-def study(project: Project, write_interview) -> Path:
-    assert project.import_files([write_interview(t, tag=t) for t in NINE]).ok
-    db = project.path
-    project.close()
-    for coder, transcripts in LEADS.items():
-        run(db, "assign", "--coder", coder, *transcripts, "--by", "lead", "--new-coder")
-    return db
-
-
 def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_path: Path) -> None:
     db = study
     first = drawn(db, "--seed", "3", "--name", "s1")

@@ -12,7 +12,7 @@ from pathlib import Path
 from codebench.design.assignments import design_map
 from codebench.design.sample import samples
 from codebench.project import Project
-from tests.design.test_rounds import LEADS, fails, run, study  # noqa: F401  (study: fixture)
+from tests.design.test_rounds import LEADS, fails, run
 
 
 def held(db: Path) -> dict[str, set[str]]:
@@ -26,7 +26,7 @@ def held(db: Path) -> dict[str, set[str]]:
         return out
 
 
-def test_a_coder_is_not_given_their_own_transcripts(study: Path) -> None:  # noqa: F811
+def test_a_coder_is_not_given_their_own_transcripts(study: Path) -> None:
     db = study
     out = " ".join(
         run(db, "sample", "--fresh", "--fraction", "1", "--coders", "bob", "--seed", "1").split()
@@ -45,7 +45,7 @@ def test_a_coder_is_not_given_their_own_transcripts(study: Path) -> None:  # noq
         assert len(samples(p)) == 1
 
 
-def test_a_drawn_transcript_goes_to_the_listed_coders_who_do_not_have_it(study: Path) -> None:  # noqa: F811
+def test_a_drawn_transcript_goes_to_the_listed_coders_who_do_not_have_it(study: Path) -> None:
     db = study
     out = " ".join(
         run(db, "sample", "--fraction", "1", "--coders", "bob,carol", "--seed", "1").split()
@@ -63,7 +63,7 @@ def test_a_drawn_transcript_goes_to_the_listed_coders_who_do_not_have_it(study: 
     assert after["bob"] == after["carol"] == {t for ts in LEADS.values() for t in ts}
 
 
-def test_a_transcript_already_double_coded_can_be_drawn(study: Path) -> None:  # noqa: F811
+def test_a_transcript_already_double_coded_can_be_drawn(study: Path) -> None:
     """Fully crossed: bob and carol already have i4; the sample only marks it for the round."""
     db = study
     run(db, "assign", "--coder", "carol", *LEADS["bob"])
