@@ -18,9 +18,16 @@ import pytest
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
 from codebench.agreement.reliability_data import Units
-from codebench.agreement.report import _directed_confusions, build_report
+from codebench.agreement.report import (
+    AloneBits,
+    _confused_units,
+    _directed_confusions,
+    build_report,
+)
 from codebench.agreement.sets import set_alpha
 from codebench.agreement.weighted import (
+    _cluster_tables_by_pattern,
+    _cluster_tables_by_unit,
     _expected_dense,
     _expected_disagreement,
     _intersection_histogram,
@@ -285,6 +292,44 @@ def test_cluster_tables_sum_to_the_per_code_report() -> None:
             np.testing.assert_array_equal(per_cluster[0, t], (x * wt) @ x.T)
             np.testing.assert_array_equal(per_cluster[1, t], (x * wt) @ r.T)
             np.testing.assert_array_equal(per_cluster[2, t], (r * wt) @ r.T)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cluster_tables_by_pattern_equal_the_unit_by_unit_products(seed: int) -> None:
+    """Counting rating patterns gives exactly the coder-by-coder products, weighted or not."""
+    rng = np.random.default_rng(100 + seed)
+    n_codes, n_coders = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    n_units, n_clusters = int(rng.integers(1, 150)), int(rng.integers(1, 8))
+    data = random_ratings(rng, n_codes, n_coders, n_units)
+    data[rng.random(data.shape) < 0.1] = np.nan  # a rating missing in some codes only
+    clusters = rng.integers(0, n_clusters, size=n_units)
+    weights = rng.integers(0, 6, size=n_units).astype(np.float64)  # zero weights too
+    for w in (None, weights):
+        for used_only in (False, True):
+            args = (data, w, clusters.astype(np.intp), n_clusters, True, used_only)
+            ours = _cluster_tables_by_pattern(*args)
+            plain = _cluster_tables_by_unit(*args)
+            for got, want in zip(ours, plain):
+                np.testing.assert_array_equal(got, want)
+
+
+def test_cluster_tables_by_pattern_refuses_other_values() -> None:
+    data = np.array([[[0.0, 1.0, 2.0], [1.0, np.nan, 0.0]]])
+    with pytest.raises(ValueError, match="only 0, 1 and NaN"):
+        _cluster_tables_by_pattern(data, None, np.zeros(3, dtype=np.intp), 1, True, True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_confused_units_from_bit_masks_equal_the_ratings(seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    data = random_ratings(rng, 7, int(rng.integers(2, 6)), 300)
+    weights = rng.integers(0, 4, size=300) if seed % 2 else None
+    units = units_of(data, np.zeros(300, dtype=np.intp), weights)
+    alone: AloneBits = {}
+    _directed_confusions(data, weights, None, alone)
+    assert alone  # the bit-mask path ran
+    for a, b in combinations(range(7), 2):
+        assert _confused_units(units, a, b, alone) == _confused_units(units, a, b)
 
 
 def same_figure(ours: dict, alone: dict) -> None:
