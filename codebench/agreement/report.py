@@ -204,9 +204,9 @@ def _code_sections(
                 items = []
                 for i, j in pairs:
                     est = field(rep, coefficient.key)[(i, j)]
-                    pair_ci[(i, j)] = ci(
-                        coefficient, block[[i, j]] if table is None else block, est, wanted, (i, j)
-                    )
+                    # The pair's own matrix only for a unit bootstrap (a copy of two rows).
+                    matrix = block[[i, j]] if table is None and bootstrap and wanted else block
+                    pair_ci[(i, j)] = ci(coefficient, matrix, est, wanted, (i, j))
                     items.append(
                         {
                             "coders": [names[i], names[j]],

@@ -852,7 +852,28 @@ def set_alphas(
         unit_observed[g] = total
     n_c = np.zeros((n_sets, len(active)))
     observed = np.zeros((len(distances), len(active)))
+    batched = _disjoint_ranges(groups, picks, active, n_units)
+    for g, (cols, label) in batched.items():
+        # Many unit ranges of one group (e.g. every transcript): one bincount for them all,
+        # each unit's rated sets keyed by its range.
+        unit_w = per_group[g][1]
+        members = list(g)
+        sel = rated[members] & (unit_w > 0)
+        keys = (label * n_sets)[None, :] + ids[members]
+        counts = np.bincount(
+            keys[sel],
+            weights=np.broadcast_to(unit_w, sel.shape)[sel],
+            minlength=(len(cols) + 1) * n_sets,
+        )
+        n_c[:, cols] = counts[: len(cols) * n_sets].reshape(len(cols), n_sets).T
+        for t in range(len(distances)):
+            observed[t, cols] = np.bincount(
+                label, weights=unit_observed[g][t], minlength=len(cols) + 1
+            )[: len(cols)]
+    done = {col for cols, _ in batched.values() for col in cols}
     for col, c in enumerate(active):
+        if col in done:
+            continue
         g, idx = groups[c], picks[c]
         unit_w = per_group[g][1][idx]
         for k in g:
@@ -875,6 +896,43 @@ def set_alphas(
             )
         out[c] = result
     return [o for o in out if o is not None]
+
+
+def _disjoint_ranges(
+    groups: Sequence[tuple[int, ...]],
+    picks: Sequence[slice | npt.NDArray[np.intp]],
+    active: Sequence[int],
+    n_units: int,
+) -> dict[tuple[int, ...], tuple[list[int], npt.NDArray[np.intp]]]:
+    """Per coder group, its active columns that are disjoint unit ranges, and each unit's range.
+
+    Returns ``{group: (columns, label)}`` where ``columns`` index ``active``
+    and ``label[u]`` is the position in ``columns`` of the range holding unit
+    u (``len(columns)`` for none).  Only groups with several such ranges are
+    kept: they are what one ``bincount`` can serve (the report's transcripts).
+    """
+    ranges: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}
+    for col, c in enumerate(active):
+        pick = picks[c]
+        if isinstance(pick, slice) and pick.step in (None, 1):
+            lo, hi, _ = pick.indices(n_units)
+            if hi > lo:
+                ranges.setdefault(groups[c], []).append((lo, hi, col))
+    out: dict[tuple[int, ...], tuple[list[int], npt.NDArray[np.intp]]] = {}
+    for g, spans in ranges.items():
+        # The most ranges that do not overlap (earliest end first); the rest, such as a
+        # range over every unit, are summed on their own.
+        kept: list[tuple[int, int, int]] = []
+        for lo, hi, col in sorted(spans, key=lambda span: (span[1], span[0])):
+            if not kept or lo >= kept[-1][1]:
+                kept.append((lo, hi, col))
+        if len(kept) < 2:
+            continue
+        label = np.full(n_units, len(kept), dtype=np.intp)
+        for position, (lo, hi, _) in enumerate(kept):
+            label[lo:hi] = position
+        out[g] = ([col for _, _, col in kept], label)
+    return out
 
 
 def _rating_sets(
