@@ -10,14 +10,14 @@ rating, and undefined cases.
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 import pytest
 
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
-from codebench.agreement.reliability_data import Units
+from codebench.agreement.reliability_data import Units, atoms_starting_before
 from codebench.agreement.report import (
     AloneBits,
     _confused_units,
@@ -198,6 +198,35 @@ def test_set_alphas_of_unit_ranges_and_coder_groups_equal_separate_calls() -> No
             if alone.value is not None:
                 assert result[distance].value == pytest.approx(alone.value, abs=1e-12)
     assert got[2]["masi"].reason == NO_PAIRABLE  # one coder
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_set_alphas_of_many_disjoint_ranges_equal_separate_calls(seed: int) -> None:
+    """Disjoint ranges of one group share one bincount; overlapping ones, other groups and index arrays do not."""
+    rng = np.random.default_rng(300 + seed)
+    n_units = int(rng.integers(40, 200))
+    data = random_ratings(rng, int(rng.integers(2, 7)), int(rng.integers(2, 5)), n_units)
+    weights = rng.integers(0, 4, size=n_units) if seed % 2 else None
+    cuts = np.unique(np.concatenate([[0, n_units], rng.integers(0, n_units, size=6)]))
+    everyone = tuple(range(data.shape[1]))
+    ranges: list[slice | np.ndarray | None] = [slice(int(lo), int(hi)) for lo, hi in pairwise(cuts)]
+    ranges += [None, slice(0, n_units // 2), slice(3, 3), rng.choice(n_units, 9, replace=False)]
+    columns = [(everyone, r) for r in ranges] + [((0, 1), r) for r in ranges[:3]]
+    got = set_alphas(data, weights, columns, ("masi", "jaccard"))
+    for (group, sel), result in zip(columns, got):
+        units = slice(None) if sel is None else sel
+        w = None if weights is None else weights[units]
+        for distance in ("masi", "jaccard"):
+            alone = binary_set_alpha(
+                data[:, list(group)][:, :, units],
+                w,
+                distance,  # type: ignore[arg-type]
+            )
+            assert result[distance].reason == alone.reason
+            if alone.value is None:
+                assert result[distance].value is None
+            else:
+                assert result[distance].value == pytest.approx(alone.value, abs=1e-12)
 
 
 def test_weighted_set_alpha_equals_the_expanded_units() -> None:
@@ -383,3 +412,20 @@ def test_popcount_without_numpy_bitwise_count(monkeypatch: pytest.MonkeyPatch) -
     np.testing.assert_array_equal(weighted._popcount(values), want)
     monkeypatch.delattr(np, "bitwise_count", raising=False)
     np.testing.assert_array_equal(weighted._popcount(values), want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_atoms_starting_before_equals_the_search(seed: int) -> None:
+    """Including empty atoms, empty intervals, intervals in gaps and past the last atom."""
+    rng = np.random.default_rng(400 + seed)
+    n = int(rng.integers(0, 40))
+    lengths = rng.integers(0, 6, size=n)  # some atoms are empty
+    gaps = rng.integers(0, 3, size=n)
+    a_start = np.cumsum(gaps + np.concatenate([[0], lengths[:-1]])).astype(np.int64)
+    a_end = a_start + lengths
+    top = int(a_end[-1]) + 5 if n else 10
+    start = rng.integers(0, top, size=300).astype(np.int64)
+    end = start + rng.integers(0, 12, size=300)  # some intervals are empty
+    first = np.searchsorted(a_end, start, side="right")
+    got = atoms_starting_before(a_start, end, first, start)
+    np.testing.assert_array_equal(got, np.searchsorted(a_start, end, side="left"))
