@@ -828,12 +828,20 @@ def set_alphas(
         for d in distances
     ]
     pair_cache: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    unit_size: dict[int, npt.NDArray[np.int64]] = {}
 
     def pair_distances(i: int, j: int) -> npt.NDArray[np.float64]:
         """``(distances, units)``: d(a, b) of coders i and j on each unit (garbage where one did not rate)."""
         if (i, j) not in pair_cache:
-            a, b = np.maximum(ids[i], 0), np.maximum(ids[j], 0)
-            keys = (size[a] * side + size[b]) * side + _intersections(table, a, b)
+            if bits is not None:  # the ratings' own masks: no look-up through the set table
+                for k in (i, j):
+                    if k not in unit_size:
+                        unit_size[k] = _popcount(bits[k])
+                inter = _popcount(np.bitwise_and(bits[i], bits[j]))
+                keys = (unit_size[i] * side + unit_size[j]) * side + inter
+            else:
+                a, b = np.maximum(ids[i], 0), np.maximum(ids[j], 0)
+                keys = (size[a] * side + size[b]) * side + _intersections(table, a, b)
             pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
         return pair_cache[(i, j)]
 
