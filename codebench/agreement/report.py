@@ -689,7 +689,10 @@ def _confusions(
     return out
 
 
-def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]:
+def _overall_diagnostics(
+    units: Units, codes: list[dict[str, Any]], prepared: RatingBits | None = None
+) -> list[str]:
+    """Report-wide warnings; ``prepared`` (:func:`rating_bits` of the data) says who applied anything without re-reading the ratings."""
     notes: list[str] = []
     if units.n_units == 0:
         notes.append(
@@ -697,11 +700,15 @@ def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]
             "(mark transcripts done, or use --include-unfinished)."
         )
         return notes
-    applied_any = (
-        (units.data == 1.0).any(axis=(0, 2))
-        if units.data.size
-        else np.zeros(len(units.coders), bool)
-    )
+    bits = None if prepared is None else prepared[1]
+    if bits is not None and units.data.size:
+        applied_any = (bits != 0).any(axis=1)  # bit c of coder k's unit u: data[c, k, u] == 1
+    else:
+        applied_any = (
+            (units.data == 1.0).any(axis=(0, 2))
+            if units.data.size
+            else np.zeros(len(units.coders), bool)
+        )
     for coder, used in zip(units.coders, applied_any):
         if not used:
             notes.append(f"{coder.name} applied no compared code to any compared unit.")
@@ -828,7 +835,7 @@ def build_report(
             "pooled": _pooled(pooled, names, int(used.sum())),
             "pooled_rule": POOLED_RULE,
             "set_alpha": {d: estimate_json(est) for d, est in by_group[0].items()},
-            "diagnostics": _overall_diagnostics(units, codes),
+            "diagnostics": _overall_diagnostics(units, codes, prepared),
         },
         "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
         "per_pair": _per_pair(units, codes, by_group[1:], gram_all),

@@ -22,6 +22,7 @@ from codebench.agreement.report import (
     AloneBits,
     _confused_units,
     _directed_confusions,
+    _overall_diagnostics,
     build_report,
 )
 from codebench.agreement.sets import set_alpha
@@ -33,6 +34,7 @@ from codebench.agreement.weighted import (
     _intersection_histogram,
     binary_set_alpha,
     cluster_tables,
+    rating_bits,
     set_alphas,
     weighted_binary_report,
 )
@@ -429,3 +431,16 @@ def test_atoms_starting_before_equals_the_search(seed: int) -> None:
     first = np.searchsorted(a_end, start, side="right")
     got = atoms_starting_before(a_start, end, first, start)
     np.testing.assert_array_equal(got, np.searchsorted(a_start, end, side="left"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_overall_diagnostics_from_bit_masks_name_the_same_coders(seed: int) -> None:
+    rng = np.random.default_rng(500 + seed)
+    data = random_ratings(rng, 4, 4, 60)
+    data[:, seed, :] = np.where(np.isnan(data[:, seed, :]), np.nan, 0.0)  # applies nothing
+    data[1, (seed + 1) % 4, :5] = np.nan  # a rating missing in one code only
+    units = units_of(data, np.zeros(60, dtype=np.intp), None)
+    codes = build_report(units, bootstrap=0)["codes"]
+    got = _overall_diagnostics(units, codes, rating_bits(data))
+    assert got == _overall_diagnostics(units, codes)
+    assert any(f"coder{seed} applied no compared code" in note for note in got)
