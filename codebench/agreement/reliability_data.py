@@ -138,6 +138,31 @@ def coverage_matrix(
     return out
 
 
+def atoms_starting_before(
+    a_start: IntArray, end: IntArray, first: IntArray, start: IntArray
+) -> IntArray:
+    """``np.searchsorted(a_start, end, side="left")`` for intervals whose first atom is ``first``.
+
+    Why not search: most intervals reach no atom past their first one (a
+    whole-segment coding), so two look-ups settle them, and only the others
+    are searched; a search of two million unsorted ends costs about as much
+    as the rest of the extraction.  ``first`` is ``searchsorted(a_end,
+    start, side="right")``, so every atom before it ends by ``start``; for a
+    non-empty interval it then also starts before ``end``.
+    """
+    n = a_start.shape[0]
+    if n == 0:
+        return np.zeros(end.shape, dtype=np.int64)
+    reaches_first = (first < n) & (a_start[np.minimum(first, n - 1)] < end)
+    after = np.minimum(first + 1, n - 1)
+    settled = (end > start) & (~reaches_first | (first + 1 >= n) | (a_start[after] >= end))
+    last = first + reaches_first
+    rest = np.flatnonzero(~settled)
+    if rest.size:
+        last[rest] = np.searchsorted(a_start, end[rest], side="left")
+    return last
+
+
 def covered_cells(
     atom_starts: npt.ArrayLike,
     atom_ends: npt.ArrayLike,
@@ -167,19 +192,23 @@ def covered_cells(
     if g.size == 0 or a_start.size == 0:
         return [], n_out
     first = np.searchsorted(a_end, s, side="right")
-    last = np.searchsorted(a_start, e, side="left")
+    last = atoms_starting_before(a_start, e, first, s)
     count = np.maximum(last - first, 0)
     total = int(count.sum())
     if total == 0:
         return [], n_out
-    rep = np.repeat(np.arange(count.shape[0]), count)
-    offsets = np.cumsum(count) - count
-    atom = first[rep] + (np.arange(total) - offsets[rep])
+    if total == count.shape[0] and int(count.min()) == 1:
+        # Every merged interval lies within one atom (whole-segment codings): no expansion.
+        atom, grp, piece_s, piece_e = first, g, s, e
+    else:
+        rep = np.repeat(np.arange(count.shape[0]), count)
+        offsets = np.cumsum(count) - count
+        atom = first[rep] + (np.arange(total) - offsets[rep])
+        grp, piece_s, piece_e = g[rep], s[rep], e[rep]
     unit = atom if unit_of is None else unit_of[atom]
-    grp = g[rep]
     if min_overlap is None:
         return [(grp, unit)], n_out
-    covered = np.minimum(e[rep], a_end[atom]) - np.maximum(s[rep], a_start[atom])
+    covered = np.minimum(piece_e, a_end[atom]) - np.maximum(piece_s, a_start[atom])
     lengths = a_end - a_start
     unit_len = (
         lengths if unit_of is None else np.bincount(unit_of, weights=lengths, minlength=n_out)

@@ -204,9 +204,9 @@ def _code_sections(
                 items = []
                 for i, j in pairs:
                     est = field(rep, coefficient.key)[(i, j)]
-                    pair_ci[(i, j)] = ci(
-                        coefficient, block[[i, j]] if table is None else block, est, wanted, (i, j)
-                    )
+                    # The pair's own matrix only for a unit bootstrap (a copy of two rows).
+                    matrix = block[[i, j]] if table is None and bootstrap and wanted else block
+                    pair_ci[(i, j)] = ci(coefficient, matrix, est, wanted, (i, j))
                     items.append(
                         {
                             "coders": [names[i], names[j]],
@@ -563,17 +563,27 @@ def _per_pair(
     return rows
 
 
+#: Per coder pair, the units both rated where each applied something the other did not, with
+#: those two bit masks (what i applied alone, what j applied alone): every confusion lies there.
+AloneBits = dict[
+    tuple[int, int], tuple[npt.NDArray[np.intp], npt.NDArray[np.int64], npt.NDArray[np.int64]]
+]
+
+
 def _directed_confusions(
     data: npt.NDArray[np.float64],
     weights: npt.NDArray[np.int64] | None,
     prepared: RatingBits | None = None,
+    alone: AloneBits | None = None,
 ) -> dict[tuple[int, int], npt.NDArray[np.float64]]:
     """``[(i, j)][a, b]``: units both rated where coder i applied a (j did not) and j applied b (i did not).
 
     With each rating as a bit mask (up to 62 codes, and a unit either rated
     in every code or in none, as extracted units are), ``i & ~j`` is what i
     applied alone: only the units where both coders applied something alone
-    are unpacked into the (codes x codes) product.
+    are unpacked into the (codes x codes) product.  When ``alone`` is given
+    it is filled with those units and masks (:data:`AloneBits`), so the
+    distinct confused units of a code pair need not re-read the ratings.
     """
     n_codes, n_coders, n_units = data.shape
     w = np.ones(n_units) if weights is None else weights.astype(np.float64)
@@ -591,6 +601,8 @@ def _directed_confusions(
             alone_i = masks[i] & ~masks[j]
             alone_j = masks[j] & ~masks[i]
             units = np.flatnonzero(both & (alone_i != 0) & (alone_j != 0))
+            if alone is not None:
+                alone[(i, j)] = (units, alone_i[units], alone_j[units])
             only_i = unpack_bits(alone_i[units], n_codes).astype(np.float64)
             only_j = unpack_bits(alone_j[units], n_codes).astype(np.float64)
             out[(i, j)] = (only_i * w[units]) @ only_j.T
@@ -602,15 +614,24 @@ def _directed_confusions(
     return out
 
 
-def _confused_units(units: Units, a: int, b: int) -> int:
+def _confused_units(units: Units, a: int, b: int, alone: AloneBits | None = None) -> int:
     """Units (characters for character units) where some coder pair confused codes a and b.
 
     A unit where two pairs confused them counts once here; the ranking and
-    ``units`` (the schema's older count) count it once per pair.
+    ``units`` (the schema's older count) count it once per pair.  With
+    ``alone`` (every coder pair's, from :func:`_directed_confusions`) only
+    those few units' bit masks are read, not the ratings.
     """
     x = units.data
     w = np.ones(units.n_units) if units.weights is None else units.weights.astype(np.float64)
     hit = np.zeros(x.shape[2], dtype=bool)
+    if alone is not None:
+        bit_a, bit_b = np.int64(1) << np.int64(a), np.int64(1) << np.int64(b)
+        for where, only_i, only_j in alone.values():
+            one_way = ((only_i & bit_a) != 0) & ((only_j & bit_b) != 0)
+            other_way = ((only_i & bit_b) != 0) & ((only_j & bit_a) != 0)
+            hit[where[one_way | other_way]] = True
+        return int(np.rint(w[hit].sum()))
     for i, j in combinations(range(x.shape[1]), 2):
         ai, aj, bi, bj = x[a, i], x[a, j], x[b, i], x[b, j]
         one_way = (ai == 1.0) & (aj == 0.0) & (bj == 1.0) & (bi == 0.0)
@@ -633,7 +654,8 @@ def _confusions(
     """Code pairs most often applied by one coder where another applied the other code instead."""
     n_codes = len(units.codes)
     names = [c.name for c in units.coders]
-    directed = _directed_confusions(units.data, units.weights, prepared)
+    alone: AloneBits = {}
+    directed = _directed_confusions(units.data, units.weights, prepared, alone)
     total = np.zeros((n_codes, n_codes))
     for conf in directed.values():
         total += conf + conf.T
@@ -649,7 +671,9 @@ def _confusions(
                 "code_a": _label(units.codes[a]),
                 "code_b": _label(units.codes[b]),
                 "units": int(np.rint(count)),
-                "distinct_units": _confused_units(units, a, b),
+                "distinct_units": _confused_units(
+                    units, a, b, alone if len(alone) == len(directed) else None
+                ),
                 "by_pair": [
                     {
                         "first": names[i],
@@ -665,7 +689,10 @@ def _confusions(
     return out
 
 
-def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]:
+def _overall_diagnostics(
+    units: Units, codes: list[dict[str, Any]], prepared: RatingBits | None = None
+) -> list[str]:
+    """Report-wide warnings; ``prepared`` (:func:`rating_bits` of the data) says who applied anything without re-reading the ratings."""
     notes: list[str] = []
     if units.n_units == 0:
         notes.append(
@@ -673,11 +700,15 @@ def _overall_diagnostics(units: Units, codes: list[dict[str, Any]]) -> list[str]
             "(mark transcripts done, or use --include-unfinished)."
         )
         return notes
-    applied_any = (
-        (units.data == 1.0).any(axis=(0, 2))
-        if units.data.size
-        else np.zeros(len(units.coders), bool)
-    )
+    bits = None if prepared is None else prepared[1]
+    if bits is not None and units.data.size:
+        applied_any = (bits != 0).any(axis=1)  # bit c of coder k's unit u: data[c, k, u] == 1
+    else:
+        applied_any = (
+            (units.data == 1.0).any(axis=(0, 2))
+            if units.data.size
+            else np.zeros(len(units.coders), bool)
+        )
     for coder, used in zip(units.coders, applied_any):
         if not used:
             notes.append(f"{coder.name} applied no compared code to any compared unit.")
@@ -804,7 +835,7 @@ def build_report(
             "pooled": _pooled(pooled, names, int(used.sum())),
             "pooled_rule": POOLED_RULE,
             "set_alpha": {d: estimate_json(est) for d, est in by_group[0].items()},
-            "diagnostics": _overall_diagnostics(units, codes),
+            "diagnostics": _overall_diagnostics(units, codes, prepared),
         },
         "per_transcript": _per_transcript(units, freq, transcript_gram, by_transcript),
         "per_pair": _per_pair(units, codes, by_group[1:], gram_all),

@@ -125,13 +125,31 @@ def cluster_tables(
     only agreeing "not this code" decisions and inflate the pooled figures.
     """
     arr = _validate(data)
-    n_codes, n_coders, n_units = arr.shape
+    n_coders, n_units = arr.shape[1:]
     w = _as_weights(weights, n_units)
     cid = np.asarray(clusters, dtype=np.intp)
     if cid.shape != (n_units,) or (cid.size and (cid.min() < 0 or cid.max() >= n_clusters)):
         raise ValueError(f"clusters must be {n_units} ids in [0, {n_clusters})")
-    base = n_coders + 1
     wf = None if w is None else w.astype(np.float64)
+    # A few coders: count each unit's rating pattern once per code; many coders (3**C
+    # patterns per cluster would outnumber the units): multiply the coders' columns.
+    n_patterns = 3**n_coders
+    if n_coders <= 12 and n_patterns * max(n_clusters, 1) <= 4 * n_units + 65536:
+        return _cluster_tables_by_pattern(arr, wf, cid, n_clusters, pooled_gram, pooled_used_only)
+    return _cluster_tables_by_unit(arr, wf, cid, n_clusters, pooled_gram, pooled_used_only)
+
+
+def _cluster_tables_by_unit(
+    arr: npt.NDArray[np.float64],
+    wf: npt.NDArray[np.float64] | None,
+    cid: npt.NDArray[np.intp],
+    n_clusters: int,
+    pooled_gram: bool,
+    pooled_used_only: bool,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+    """:func:`cluster_tables` unit by unit: coder-by-coder products (many coders, or few units)."""
+    n_codes, n_coders = arr.shape[:2]
+    base = n_coders + 1
     freq = np.zeros((n_codes, n_clusters, base * base))
     gram = np.zeros((3, n_codes, n_coders, n_coders))
     per_cluster = np.zeros((3, n_clusters, n_coders, n_coders)) if pooled_gram else None
@@ -159,6 +177,85 @@ def cluster_tables(
                         per_cluster[slot, :, i, j] += np.bincount(
                             cid, weights=left[i] * right[j], minlength=n_clusters
                         )
+    return freq.transpose(1, 0, 2), gram, per_cluster
+
+
+def _pattern_states(n_coders: int) -> npt.NDArray[np.int64]:
+    """``(3**C, C)``: every coder's state in each rating pattern (0 not rated, 1 rated 0, 2 applied)."""
+    patterns = np.arange(3**n_coders, dtype=np.int64)
+    return (patterns[:, None] // (3 ** np.arange(n_coders, dtype=np.int64))[None, :]) % 3
+
+
+def _cluster_tables_by_pattern(
+    arr: npt.NDArray[np.float64],
+    wf: npt.NDArray[np.float64] | None,
+    cid: npt.NDArray[np.intp],
+    n_clusters: int,
+    pooled_gram: bool,
+    pooled_used_only: bool,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+    """:func:`cluster_tables` from each unit's rating pattern across the coders.
+
+    Why: with a handful of coders a unit's ratings of one code take one of
+    only ``3**C`` patterns (each coder: not rated, 0 or 1).  One ``bincount``
+    per code of the pattern, offset by the cluster, gives every count the
+    report reads: the (raters, appliers) frequencies, the Gram matrices and
+    each cluster's pooled products are sums over the patterns, so the units
+    are read once per code and never multiplied coder by coder.  Every count
+    is a sum of whole numbers (unit weights are integers), so the result is
+    the same as the unit-by-unit products.
+    """
+    n_codes, n_coders, n_units = arr.shape
+    base = n_coders + 1
+    n_patterns = 3**n_coders
+    states = _pattern_states(n_coders)
+    rated_p = (states > 0).astype(np.float64)  # (P, C)
+    applied_p = (states == 2).astype(np.float64)
+    m_s = (states > 0).sum(axis=1) * base + (states == 2).sum(axis=1)
+    to_freq = np.zeros((n_patterns, base * base))
+    to_freq[np.arange(n_patterns), m_s] = 1.0
+    powers = 3 ** np.arange(n_coders, dtype=np.intp)
+    offset = cid * n_patterns
+    counts = np.zeros((n_codes, n_clusters, n_patterns))
+    key = np.empty(n_units, dtype=np.intp)
+    for k in range(n_codes):
+        block = arr[k]
+        applied = block == 1.0
+        zero = block == 0.0
+        n_rated = block.size - np.count_nonzero(np.isnan(block))
+        if np.count_nonzero(applied) + np.count_nonzero(zero) != n_rated:
+            raise ValueError("cluster_tables accepts only 0, 1 and NaN")
+        key[:] = offset
+        for c in range(n_coders):
+            key += applied[c] * (2 * powers[c])
+            key += zero[c] * powers[c]
+        counts[k] = np.bincount(key, weights=wf, minlength=n_clusters * n_patterns).reshape(
+            n_clusters, n_patterns
+        )
+    freq = counts @ to_freq  # (codes, clusters, (C+1)**2)
+    total = counts.sum(axis=1)  # (codes, P)
+    gram = np.stack(
+        [
+            np.einsum("kp,pi,pj->kij", total, applied_p, applied_p),
+            np.einsum("kp,pi,pj->kij", total, applied_p, rated_p),
+            np.einsum("kp,pi,pj->kij", total, rated_p, rated_p),
+        ]
+    )
+    per_cluster = None
+    if pooled_gram:
+        if pooled_used_only:
+            some_applier = applied_p.sum(axis=1) > 0
+            used = counts[:, :, some_applier].sum(axis=2) > 0  # (codes, clusters)
+            pooled = (counts * used[:, :, None]).sum(axis=0)
+        else:
+            pooled = counts.sum(axis=0)  # (clusters, P)
+        per_cluster = np.stack(
+            [
+                np.einsum("cp,pi,pj->cij", pooled, applied_p, applied_p),
+                np.einsum("cp,pi,pj->cij", pooled, applied_p, rated_p),
+                np.einsum("cp,pi,pj->cij", pooled, rated_p, rated_p),
+            ]
+        )
     return freq.transpose(1, 0, 2), gram, per_cluster
 
 
@@ -731,12 +828,20 @@ def set_alphas(
         for d in distances
     ]
     pair_cache: dict[tuple[int, int], npt.NDArray[np.float64]] = {}
+    unit_size: dict[int, npt.NDArray[np.int64]] = {}
 
     def pair_distances(i: int, j: int) -> npt.NDArray[np.float64]:
         """``(distances, units)``: d(a, b) of coders i and j on each unit (garbage where one did not rate)."""
         if (i, j) not in pair_cache:
-            a, b = np.maximum(ids[i], 0), np.maximum(ids[j], 0)
-            keys = (size[a] * side + size[b]) * side + _intersections(table, a, b)
+            if bits is not None:  # the ratings' own masks: no look-up through the set table
+                for k in (i, j):
+                    if k not in unit_size:
+                        unit_size[k] = _popcount(bits[k])
+                inter = _popcount(np.bitwise_and(bits[i], bits[j]))
+                keys = (unit_size[i] * side + unit_size[j]) * side + inter
+            else:
+                a, b = np.maximum(ids[i], 0), np.maximum(ids[j], 0)
+                keys = (size[a] * side + size[b]) * side + _intersections(table, a, b)
             pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
         return pair_cache[(i, j)]
 
@@ -755,7 +860,28 @@ def set_alphas(
         unit_observed[g] = total
     n_c = np.zeros((n_sets, len(active)))
     observed = np.zeros((len(distances), len(active)))
+    batched = _disjoint_ranges(groups, picks, active, n_units)
+    for g, (cols, label) in batched.items():
+        # Many unit ranges of one group (e.g. every transcript): one bincount for them all,
+        # each unit's rated sets keyed by its range.
+        unit_w = per_group[g][1]
+        members = list(g)
+        sel = rated[members] & (unit_w > 0)
+        keys = (label * n_sets)[None, :] + ids[members]
+        counts = np.bincount(
+            keys[sel],
+            weights=np.broadcast_to(unit_w, sel.shape)[sel],
+            minlength=(len(cols) + 1) * n_sets,
+        )
+        n_c[:, cols] = counts[: len(cols) * n_sets].reshape(len(cols), n_sets).T
+        for t in range(len(distances)):
+            observed[t, cols] = np.bincount(
+                label, weights=unit_observed[g][t], minlength=len(cols) + 1
+            )[: len(cols)]
+    done = {col for cols, _ in batched.values() for col in cols}
     for col, c in enumerate(active):
+        if col in done:
+            continue
         g, idx = groups[c], picks[c]
         unit_w = per_group[g][1][idx]
         for k in g:
@@ -778,6 +904,43 @@ def set_alphas(
             )
         out[c] = result
     return [o for o in out if o is not None]
+
+
+def _disjoint_ranges(
+    groups: Sequence[tuple[int, ...]],
+    picks: Sequence[slice | npt.NDArray[np.intp]],
+    active: Sequence[int],
+    n_units: int,
+) -> dict[tuple[int, ...], tuple[list[int], npt.NDArray[np.intp]]]:
+    """Per coder group, its active columns that are disjoint unit ranges, and each unit's range.
+
+    Returns ``{group: (columns, label)}`` where ``columns`` index ``active``
+    and ``label[u]`` is the position in ``columns`` of the range holding unit
+    u (``len(columns)`` for none).  Only groups with several such ranges are
+    kept: they are what one ``bincount`` can serve (the report's transcripts).
+    """
+    ranges: dict[tuple[int, ...], list[tuple[int, int, int]]] = {}
+    for col, c in enumerate(active):
+        pick = picks[c]
+        if isinstance(pick, slice) and pick.step in (None, 1):
+            lo, hi, _ = pick.indices(n_units)
+            if hi > lo:
+                ranges.setdefault(groups[c], []).append((lo, hi, col))
+    out: dict[tuple[int, ...], tuple[list[int], npt.NDArray[np.intp]]] = {}
+    for g, spans in ranges.items():
+        # The most ranges that do not overlap (earliest end first); the rest, such as a
+        # range over every unit, are summed on their own.
+        kept: list[tuple[int, int, int]] = []
+        for lo, hi, col in sorted(spans, key=lambda span: (span[1], span[0])):
+            if not kept or lo >= kept[-1][1]:
+                kept.append((lo, hi, col))
+        if len(kept) < 2:
+            continue
+        label = np.full(n_units, len(kept), dtype=np.intp)
+        for position, (lo, hi, _) in enumerate(kept):
+            label[lo:hi] = position
+        out[g] = ([col for _, _, col in kept], label)
+    return out
 
 
 def _rating_sets(

@@ -10,22 +10,31 @@ rating, and undefined cases.
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 import pytest
 
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
-from codebench.agreement.reliability_data import Units
-from codebench.agreement.report import _directed_confusions, build_report
+from codebench.agreement.reliability_data import Units, atoms_starting_before
+from codebench.agreement.report import (
+    AloneBits,
+    _confused_units,
+    _directed_confusions,
+    _overall_diagnostics,
+    build_report,
+)
 from codebench.agreement.sets import set_alpha
 from codebench.agreement.weighted import (
+    _cluster_tables_by_pattern,
+    _cluster_tables_by_unit,
     _expected_dense,
     _expected_disagreement,
     _intersection_histogram,
     binary_set_alpha,
     cluster_tables,
+    rating_bits,
     set_alphas,
     weighted_binary_report,
 )
@@ -193,6 +202,35 @@ def test_set_alphas_of_unit_ranges_and_coder_groups_equal_separate_calls() -> No
     assert got[2]["masi"].reason == NO_PAIRABLE  # one coder
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_set_alphas_of_many_disjoint_ranges_equal_separate_calls(seed: int) -> None:
+    """Disjoint ranges of one group share one bincount; overlapping ones, other groups and index arrays do not."""
+    rng = np.random.default_rng(300 + seed)
+    n_units = int(rng.integers(40, 200))
+    data = random_ratings(rng, int(rng.integers(2, 7)), int(rng.integers(2, 5)), n_units)
+    weights = rng.integers(0, 4, size=n_units) if seed % 2 else None
+    cuts = np.unique(np.concatenate([[0, n_units], rng.integers(0, n_units, size=6)]))
+    everyone = tuple(range(data.shape[1]))
+    ranges: list[slice | np.ndarray | None] = [slice(int(lo), int(hi)) for lo, hi in pairwise(cuts)]
+    ranges += [None, slice(0, n_units // 2), slice(3, 3), rng.choice(n_units, 9, replace=False)]
+    columns = [(everyone, r) for r in ranges] + [((0, 1), r) for r in ranges[:3]]
+    got = set_alphas(data, weights, columns, ("masi", "jaccard"))
+    for (group, sel), result in zip(columns, got):
+        units = slice(None) if sel is None else sel
+        w = None if weights is None else weights[units]
+        for distance in ("masi", "jaccard"):
+            alone = binary_set_alpha(
+                data[:, list(group)][:, :, units],
+                w,
+                distance,  # type: ignore[arg-type]
+            )
+            assert result[distance].reason == alone.reason
+            if alone.value is None:
+                assert result[distance].value is None
+            else:
+                assert result[distance].value == pytest.approx(alone.value, abs=1e-12)
+
+
 def test_weighted_set_alpha_equals_the_expanded_units() -> None:
     rng = np.random.default_rng(3)
     data = random_ratings(rng, 5, 3, 80)
@@ -287,6 +325,44 @@ def test_cluster_tables_sum_to_the_per_code_report() -> None:
             np.testing.assert_array_equal(per_cluster[2, t], (r * wt) @ r.T)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_cluster_tables_by_pattern_equal_the_unit_by_unit_products(seed: int) -> None:
+    """Counting rating patterns gives exactly the coder-by-coder products, weighted or not."""
+    rng = np.random.default_rng(100 + seed)
+    n_codes, n_coders = int(rng.integers(1, 6)), int(rng.integers(1, 6))
+    n_units, n_clusters = int(rng.integers(1, 150)), int(rng.integers(1, 8))
+    data = random_ratings(rng, n_codes, n_coders, n_units)
+    data[rng.random(data.shape) < 0.1] = np.nan  # a rating missing in some codes only
+    clusters = rng.integers(0, n_clusters, size=n_units)
+    weights = rng.integers(0, 6, size=n_units).astype(np.float64)  # zero weights too
+    for w in (None, weights):
+        for used_only in (False, True):
+            args = (data, w, clusters.astype(np.intp), n_clusters, True, used_only)
+            ours = _cluster_tables_by_pattern(*args)
+            plain = _cluster_tables_by_unit(*args)
+            for got, want in zip(ours, plain):
+                np.testing.assert_array_equal(got, want)
+
+
+def test_cluster_tables_by_pattern_refuses_other_values() -> None:
+    data = np.array([[[0.0, 1.0, 2.0], [1.0, np.nan, 0.0]]])
+    with pytest.raises(ValueError, match="only 0, 1 and NaN"):
+        _cluster_tables_by_pattern(data, None, np.zeros(3, dtype=np.intp), 1, True, True)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_confused_units_from_bit_masks_equal_the_ratings(seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    data = random_ratings(rng, 7, int(rng.integers(2, 6)), 300)
+    weights = rng.integers(0, 4, size=300) if seed % 2 else None
+    units = units_of(data, np.zeros(300, dtype=np.intp), weights)
+    alone: AloneBits = {}
+    _directed_confusions(data, weights, None, alone)
+    assert alone  # the bit-mask path ran
+    for a, b in combinations(range(7), 2):
+        assert _confused_units(units, a, b, alone) == _confused_units(units, a, b)
+
+
 def same_figure(ours: dict, alone: dict) -> None:
     """Equal JSON figures, the value to 1e-12 (sums taken in another order)."""
     assert {k: v for k, v in ours.items() if k != "value"} == {
@@ -338,3 +414,33 @@ def test_popcount_without_numpy_bitwise_count(monkeypatch: pytest.MonkeyPatch) -
     np.testing.assert_array_equal(weighted._popcount(values), want)
     monkeypatch.delattr(np, "bitwise_count", raising=False)
     np.testing.assert_array_equal(weighted._popcount(values), want)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_atoms_starting_before_equals_the_search(seed: int) -> None:
+    """Including empty atoms, empty intervals, intervals in gaps and past the last atom."""
+    rng = np.random.default_rng(400 + seed)
+    n = int(rng.integers(0, 40))
+    lengths = rng.integers(0, 6, size=n)  # some atoms are empty
+    gaps = rng.integers(0, 3, size=n)
+    a_start = np.cumsum(gaps + np.concatenate([[0], lengths[:-1]])).astype(np.int64)
+    a_end = a_start + lengths
+    top = int(a_end[-1]) + 5 if n else 10
+    start = rng.integers(0, top, size=300).astype(np.int64)
+    end = start + rng.integers(0, 12, size=300)  # some intervals are empty
+    first = np.searchsorted(a_end, start, side="right")
+    got = atoms_starting_before(a_start, end, first, start)
+    np.testing.assert_array_equal(got, np.searchsorted(a_start, end, side="left"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_overall_diagnostics_from_bit_masks_name_the_same_coders(seed: int) -> None:
+    rng = np.random.default_rng(500 + seed)
+    data = random_ratings(rng, 4, 4, 60)
+    data[:, seed, :] = np.where(np.isnan(data[:, seed, :]), np.nan, 0.0)  # applies nothing
+    data[1, (seed + 1) % 4, :5] = np.nan  # a rating missing in one code only
+    units = units_of(data, np.zeros(60, dtype=np.intp), None)
+    codes = build_report(units, bootstrap=0)["codes"]
+    got = _overall_diagnostics(units, codes, rating_bits(data))
+    assert got == _overall_diagnostics(units, codes)
+    assert any(f"coder{seed} applied no compared code" in note for note in got)
