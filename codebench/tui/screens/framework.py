@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from codebench.analysis.explain import ExplainedQuotes
     from codebench.models import Coder
     from codebench.project import Project
-    from codebench.reports.quotes import Quote
 
 #: Characters of a summary shown in the table (the rest is in the panel and the editor).
 PREVIEW = 80
@@ -214,7 +213,7 @@ class FrameworkScreen(Screen[None]):
         self.app.notify(message, severity="error")
 
     def _show_passages(self, found: ExplainedQuotes, counted: int) -> None:
-        from codebench.tui.modals.passages import PassagesModal, passage_counts
+        from codebench.tui.modals.passages import Listed, PassagesModal, passage_counts
 
         passages, segments, _transcripts = passage_counts(list(found.quotes))
         heading = Text(found.notes[0], style="bold")
@@ -223,7 +222,7 @@ class FrameworkScreen(Screen[None]):
             heading.append(" (read before the codings changed; the table is re-read)", style="dim")
             self.reload()
 
-        def chosen(quote: Quote | None) -> None:
+        def chosen(quote: Listed | None) -> None:
             if quote is not None:
                 self.app.open_transcript(quote.transcript, at=quote.first_segment)  # type: ignore[attr-defined]
 
