@@ -67,7 +67,9 @@ class ScopeModal(ModalScreen["ChosenScope | None"]):
     }
     ScopeModal #scope-title { text-style: bold; }
     ScopeModal Label { color: $text-muted; margin-top: 0; }
-    ScopeModal Input { height: 1; border: none; padding: 0 1; background: $boost; }
+    ScopeModal Input, ScopeModal Input:focus { height: 1; border: none; padding: 0 1; }
+    ScopeModal Input { background: $boost; }
+    ScopeModal Input:focus { background: $primary 30%; }
     ScopeModal #scope-hint { color: $text-muted; margin-top: 1; }
     """
 

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from codebench.analysis.framework import FrameworkCase, FrameworkCell, FrameworkReport
 from codebench.errors import CodebenchError
@@ -29,6 +29,7 @@ from codebench.reports.types import CodeRef
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.modals.memo import MemoModal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
 
@@ -94,7 +95,7 @@ class FrameworkScreen(Screen[None]):
         yield NavDataTable(id="framework-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="framework-cell"):
             yield Static(id="framework-detail")
-        yield Footer()
+        yield BindingsFooter(first=("framework.back", "app.help"))
 
     def on_mount(self) -> None:
         self.reload()
