@@ -22,7 +22,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Select, Static, TabbedContent, TabPane
-from textual.widgets.data_table import ColumnKey
 
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
@@ -315,9 +314,12 @@ class ReportsScreen(Screen[None]):
         columns = table.display_columns()
         for column in columns:
             grid.add_column(literal(column.short or column.label), key=column.key)
-        for row in table.rows:
-            grid.add_row(*(literal(cell) for cell in display_cells(table, row, columns)))
-        grid.fixed_columns = _fixed_columns(grid, table, columns, self.app.size.width)
+        cells = [
+            [literal(cell) for cell in display_cells(table, row, columns)] for row in table.rows
+        ]
+        for row_cells in cells:
+            grid.add_row(*row_cells)
+        grid.fixed_columns = _fixed_columns(table, columns, cells, self.app.size.width)
 
     def _update_status(self) -> None:
         tab = self.query_one(TabbedContent).active or "frequencies"
@@ -607,7 +609,7 @@ def _used_only(table: Table) -> Table:
     return Grid(table.name, table.title, columns, rows, table.keys, table.notes, table.indent)
 
 
-def _fixed_columns(grid: DataTable[Any], table: Table, columns: list[Column], width: int) -> int:
+def _fixed_columns(table: Table, columns: list[Column], cells: list[list[Text]], width: int) -> int:
     """How many of the row's key columns stay in view when the table scrolls right.
 
     The first (the code) always does; the next (its name) too while the kept
@@ -616,10 +618,12 @@ def _fixed_columns(grid: DataTable[Any], table: Table, columns: list[Column], wi
     keys = {c.key for c in table.columns[: table.keys]}
     fixed = 0
     taken = 0
-    for column in columns:
+    for i, column in enumerate(columns):
         if column.key not in keys:
             break
-        taken += grid.columns[ColumnKey(column.key)].get_render_width(grid)
+        label = column.short or column.label
+        # A cell of padding each side, as the table draws it.
+        taken += 2 + max([len(label), *(row[i].cell_len for row in cells)])
         if fixed and taken > width * 2 // 5:
             break
         fixed += 1
