@@ -195,6 +195,8 @@ class SearchScreen(Screen[None]):
         self.chosen = ChosenScope(ScopeSpec())
         #: Which table shows: ``hits`` or a ``--count-by`` value.
         self.showing = "hits"
+        #: Characters of context either side of a hit (a shorter side is not cut).
+        self.context = 0
         #: The count table shown (its rows are the count table's rows, in order).
         self.counted: Table | None = None
 
@@ -208,7 +210,7 @@ class SearchScreen(Screen[None]):
         yield NavOptionList(id="search-saved")
         with VerticalScroll(id="search-detail-box"):
             yield Static(id="search-detail")
-        yield BindingsFooter(first=FOOTER_FIRST)
+        yield BindingsFooter(first=FOOTER_FIRST, labels={"search.mode": "Mode"})
 
     def on_mount(self) -> None:
         self._status()
@@ -270,6 +272,8 @@ class SearchScreen(Screen[None]):
             ]
         from codebench.analysis.search import CONTEXT, search
 
+        # Enough context to fill a wide terminal's line (the list cuts it to fit).
+        context = self.context = max(CONTEXT, self.app.size.width // 2)
         found = search(
             self.project,
             text,
@@ -278,8 +282,7 @@ class SearchScreen(Screen[None]):
             case_sensitive=self.case_sensitive,
             exact_accents=self.exact_accents,
             in_code=self.chosen.in_code,
-            # Enough context to fill a wide terminal's line (the list cuts it to fit).
-            context=max(CONTEXT, self.app.size.width // 2),
+            context=context,
         )
         hits = found.hits[:MAX_SHOWN]
         codes = self._codes_at({(h.transcript, h.ordinal) for h in hits})
@@ -564,7 +567,7 @@ class SearchScreen(Screen[None]):
                     hits[i].ordinal,
                     hits[i].speaker,
                     [],
-                    f"{hits[i].left}[{hits[i].text}]{hits[i].right}",
+                    _in_context(hits[i].left, hits[i].text, hits[i].right, self.context),
                 )
                 for i in members
             ]
@@ -784,6 +787,11 @@ def _where_cut(row: HitRow, width: int) -> str:
     """:func:`_where` in ``width`` cells: a long transcript name is ellipsised, never the segment."""
     span = _span(row)
     return f"{_cut(row.transcript, max(1, width - len(span) - 1))} {span}"
+
+
+def _in_context(left: str, hit: str, right: str, width: int) -> str:
+    """A hit in its context, the hit in brackets; a context cut at ``width`` ends in an ellipsis."""
+    return f"{'…' if len(left) >= width else ''}{left}[{hit}]{right}{'…' if len(right) >= width else ''}"
 
 
 def _two_lines(label: str) -> str:
