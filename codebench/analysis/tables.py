@@ -173,14 +173,11 @@ def behind_count(result: QueryResult | SearchResult, by: str, row: dict[str, Any
     same ``by``; an item is behind it exactly when :func:`count_table` counted
     it there, so every count opens the passages that make it.
     """
-    from codebench.analysis.search import SearchResult
-
-    if isinstance(result, SearchResult):
-        items = [Counted(h.transcript, (h.speaker,)) for h in result.hits]
-        transcripts = result.scope.transcripts
+    transcripts = result._scope.transcripts if result._scope is not None else []
+    if result.kind == "search":
+        items = [Counted(h.transcript, (h.speaker,)) for h in result.hits]  # type: ignore[union-attr]
     else:
-        items = [Counted(p.transcript, p._segment_speakers) for p in result.passages]
-        transcripts = result._scope.transcripts if result._scope is not None else []
+        items = [Counted(p.transcript, p._segment_speakers) for p in result.passages]  # type: ignore[union-attr]
     if by == "transcript":
         return [i for i, item in enumerate(items) if item.transcript == row.get("transcript")]
     if by == "speaker":
