@@ -262,3 +262,29 @@ def test_enter_on_a_search_count_lists_its_hits(tui_project: Project, tui_path: 
         assert isinstance(app.screen, SearchScreen)
 
     play(tui_path, script)
+
+
+def test_the_screen_and_the_cli_find_the_same_hits_in_a_scope(
+    tui_project: Project, tui_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from codebench.cli import cli
+
+    in_ceo = word_hits(tui_project, CEO)
+    tui_project.code_segments("alice", CEO, sorted(in_ceo)[1:3], "10")
+    tui_project.close()
+    args = ["search", "commissioners", "--where", "stage!=established", "--in-code", "10"]
+    out = CliRunner().invoke(
+        cli, ["-p", str(tui_path), *args, "--coder", "alice", "--format", "json"]
+    )
+    assert out.exit_code == 0, out.output
+    expected = [f"{h['transcript']} {h['ordinal']}" for h in json.loads(out.output)["hits"]]
+    assert expected == [f"{CEO} {o}" for o in sorted(in_ceo)[1:3] for _ in range(in_ceo[o])]
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await set_scope(pilot, app, where="stage!=established", in_code="10")
+        await run(pilot, app, "commissioners")
+        assert [r.split(" | ")[0] for r in rows(app)] == expected
+
+    play(tui_path, script)
