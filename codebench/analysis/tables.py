@@ -166,6 +166,38 @@ def count_table(
     )
 
 
+def behind_count(result: QueryResult | SearchResult, by: str, row: dict[str, Any]) -> list[int]:
+    """Indexes (into ``result.passages`` or ``result.hits``) of the items one count row counts.
+
+    ``row`` is a row of :func:`query_counts` / :func:`search_counts` with the
+    same ``by``; an item is behind it exactly when :func:`count_table` counted
+    it there, so every count opens the passages that make it.
+    """
+    transcripts = result._scope.transcripts if result._scope is not None else []
+    if result.kind == "search":
+        items = [Counted(h.transcript, (h.speaker,)) for h in result.hits]  # type: ignore[union-attr]
+    else:
+        items = [Counted(p.transcript, p._segment_speakers) for p in result.passages]  # type: ignore[union-attr]
+    if by == "transcript":
+        return [i for i, item in enumerate(items) if item.transcript == row.get("transcript")]
+    if by == "speaker":
+        return [
+            i
+            for i, item in enumerate(items)
+            if item.transcript == row.get("transcript")
+            and row.get("speaker") in {v or NO_SPEAKER for v in item.voices}
+        ]
+    if by.startswith("attribute:"):
+        key = attribute_key(by.partition(":")[2], transcripts)
+        value_of = {t.name: t.attributes.get(key, NONE) for t in transcripts}
+        return [
+            i
+            for i, item in enumerate(items)
+            if value_of.get(item.transcript, NONE) == row.get("value")
+        ]
+    raise ScopeError(f"--count-by {by!r}: use {', '.join(COUNT_BY)}")
+
+
 def check_count_by(by: str, transcripts: Sequence[Transcript]) -> None:
     """Refuse a ``--count-by`` that names no grouping (before any work is done)."""
     if by in ("transcript", "speaker"):

@@ -251,6 +251,7 @@ def test_a_saved_query_runs_with_its_scope(tui_project: Project, tui_path: Path)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert [r.split(" | ")[0] for r in rows(app)] == [f"{CEO} {mine[1]}"], status(app)
-        assert "saved query ten in ceo (with its scope)" in status(app)
+        assert "saved query ten in ceo" in status(app)
+        assert f"scope: transcripts {CEO}" in status(app)
 
     play(tui_path, script)

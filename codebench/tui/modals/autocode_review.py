@@ -17,10 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from codebench.analysis.autocode import AutocodeBatch
 from codebench.tui.literal import literal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 
 
@@ -53,7 +54,7 @@ class AutocodeReviewModal(ModalScreen[set[int] | None]):
             yield Static(id="review-heading")
             yield NavDataTable(id="review-table", cursor_type="row")
             yield Static(id="review-passage")
-            yield Footer()
+            yield BindingsFooter(first=("autocode.apply", "autocode.cancel", "autocode.toggle"))
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -10,7 +10,8 @@ segment (the modal dismisses with it), escape closes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, Protocol
 
 from rich.text import Text
 from textual import on
@@ -24,11 +25,27 @@ from textual.widgets.option_list import Option
 from codebench.tui.literal import literal
 from codebench.tui.widgets.lists import NavOptionList
 
-if TYPE_CHECKING:
-    from codebench.reports.quotes import Quote
+
+class Listed(Protocol):
+    """What the list shows of a passage: a report's quote, or a search's or query's passage."""
+
+    @property
+    def transcript(self) -> str: ...
+    @property
+    def first_segment(self) -> int: ...
+    @property
+    def last_segment(self) -> int: ...
+    @property
+    def speaker(self) -> str | None: ...
+    @property
+    def coders(self) -> list[str]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def location(self) -> str: ...
 
 
-def passage_prompt(quote: Quote) -> Text:
+def passage_prompt(quote: Listed) -> Text:
     """One passage as listed: where it is and who speaks (dim), then its text."""
     who = f" · {quote.speaker}" if quote.speaker else ""
     coders = f" · {', '.join(quote.coders)}" if quote.coders else ""
@@ -37,7 +54,7 @@ def passage_prompt(quote: Quote) -> Text:
     return text
 
 
-def passage_counts(quotes: list[Quote]) -> tuple[int, int, int]:
+def passage_counts(quotes: Sequence[Listed]) -> tuple[int, int, int]:
     """(passages, distinct segments, distinct transcripts) of a list of passages.
 
     A cell may count segments or transcripts, not passages (a passage is a
@@ -52,7 +69,7 @@ def passage_counts(quotes: list[Quote]) -> tuple[int, int, int]:
     return len(quotes), len(segments), len({q.transcript for q in quotes})
 
 
-class PassagesModal(ModalScreen["Quote | None"]):
+class PassagesModal(ModalScreen["Listed | None"]):
     """List a cell's passages; dismiss with the one to open, or ``None``."""
 
     DEFAULT_CSS = """
@@ -70,10 +87,10 @@ class PassagesModal(ModalScreen["Quote | None"]):
         Binding("escape,q", "close", "Close", id="passages.close"),
     ]
 
-    def __init__(self, heading: str | Text, quotes: list[Quote]) -> None:
+    def __init__(self, heading: str | Text, quotes: Sequence[Listed]) -> None:
         super().__init__()
         self.heading = heading
-        self.quotes = quotes
+        self.quotes = list(quotes)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passages-box"):

@@ -19,7 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
 from codebench.codebook import edits
@@ -33,6 +33,7 @@ from codebench.tui.modals.code_form import CodeForm, CodeFormModal, Placement
 from codebench.tui.modals.confirm import ConfirmModal
 from codebench.tui.modals.memo import MemoModal
 from codebench.tui.modals.target_code import PickedCode, TargetCodeModal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavTree
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class CodebookScreen(Screen[bool]):
             yield tree
             with VerticalScroll(id="codebook-detail"):
                 yield Static(id="codebook-definition")
-        yield Footer()
+        yield BindingsFooter(first=("codebook.back", "app.help"))
 
     def on_mount(self) -> None:
         self.reload()

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from codebench.analysis.framework import FrameworkCase, FrameworkCell, FrameworkReport
 from codebench.errors import CodebenchError
@@ -29,6 +29,7 @@ from codebench.reports.types import CodeRef
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.modals.memo import MemoModal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from codebench.analysis.explain import ExplainedQuotes
     from codebench.models import Coder
     from codebench.project import Project
-    from codebench.reports.quotes import Quote
 
 #: Characters of a summary shown in the table (the rest is in the panel and the editor).
 PREVIEW = 80
@@ -95,7 +95,7 @@ class FrameworkScreen(Screen[None]):
         yield NavDataTable(id="framework-table", cursor_type="row", zebra_stripes=True)
         with VerticalScroll(id="framework-cell"):
             yield Static(id="framework-detail")
-        yield Footer()
+        yield BindingsFooter(first=("framework.back", "app.help"))
 
     def on_mount(self) -> None:
         self.reload()
@@ -214,7 +214,7 @@ class FrameworkScreen(Screen[None]):
         self.app.notify(message, severity="error")
 
     def _show_passages(self, found: ExplainedQuotes, counted: int) -> None:
-        from codebench.tui.modals.passages import PassagesModal, passage_counts
+        from codebench.tui.modals.passages import Listed, PassagesModal, passage_counts
 
         passages, segments, _transcripts = passage_counts(list(found.quotes))
         heading = Text(found.notes[0], style="bold")
@@ -223,7 +223,7 @@ class FrameworkScreen(Screen[None]):
             heading.append(" (read before the codings changed; the table is re-read)", style="dim")
             self.reload()
 
-        def chosen(quote: Quote | None) -> None:
+        def chosen(quote: Listed | None) -> None:
             if quote is not None:
                 self.app.open_transcript(quote.transcript, at=quote.first_segment)  # type: ignore[attr-defined]
 

@@ -44,11 +44,16 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
     from codebench.tui.modals.autocode_review import AutocodeReviewModal
     from codebench.tui.modals.code_picker import CodePickerModal
     from codebench.tui.modals.memo import MemoModal
+    from codebench.tui.modals.passages import PassagesModal
     from codebench.tui.modals.reason import ReasonModal
+    from codebench.tui.modals.scope import ScopeModal
+    from codebench.tui.screens.codebook import CodebookScreen
     from codebench.tui.screens.coding import CodingScreen
+    from codebench.tui.screens.framework import FrameworkScreen
     from codebench.tui.screens.memos import MemoScreen
     from codebench.tui.screens.project import ProjectScreen
     from codebench.tui.screens.pseudonyms import PseudonymReviewScreen
+    from codebench.tui.screens.reports import ReportsScreen
     from codebench.tui.screens.review import ReviewScreen
     from codebench.tui.screens.search import SearchScreen
     from codebench.tui.widgets.codebook_tree import CodebookTree
@@ -69,9 +74,14 @@ def binding_groups(app_bindings: Iterable[BindingType]) -> list[tuple[str, list[
         ("Code picker", list(CodePickerModal.BINDINGS)),
         ("Memo", list(MemoModal.BINDINGS)),
         ("Transcripts (project screen)", list(ProjectScreen.BINDINGS)),
+        ("Codebook editor (F2)", list(CodebookScreen.BINDINGS)),
+        ("Reports (F4)", list(ReportsScreen.BINDINGS)),
         ("Memo screen (F5)", list(MemoScreen.BINDINGS)),
         ("Pseudonymisation review (F6)", list(PseudonymReviewScreen.BINDINGS)),
+        ("Framework matrix (F7)", list(FrameworkScreen.BINDINGS)),
         ("Search and query screen (F8)", list(SearchScreen.BINDINGS)),
+        ("Scope of a search or query (w on the search screen)", list(ScopeModal.BINDINGS)),
+        ("Passages behind a number (Enter on a count or a cell)", list(PassagesModal.BINDINGS)),
         ("Reviewing a batch to code (c on the search screen)", list(AutocodeReviewModal.BINDINGS)),
         ("Review screen (F3: agreement and adjudication)", list(ReviewScreen.BINDINGS)),
         ("Reason prompt (review screen)", list(ReasonModal.BINDINGS)),

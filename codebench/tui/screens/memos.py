@@ -23,7 +23,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from codebench.coding.memos import MemoEntry, memo_entries
 from codebench.errors import CodebenchError
@@ -32,6 +32,7 @@ from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.modals.ask import ChoiceModal
 from codebench.tui.modals.memo import MemoModal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class MemoScreen(Screen[None]):
             placeholder="filter: words in author, place or text; Enter applies", id="memo-filter"
         )
         yield NavDataTable(id="memo-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield BindingsFooter(first=("memos.back", "app.help"))
 
     def on_mount(self) -> None:
         self.reload()

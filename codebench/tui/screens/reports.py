@@ -21,11 +21,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Select, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, Select, Static, TabbedContent, TabPane
 
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
 from codebench.tui.modals.export import ExportModal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable, NavSelect
 from codebench.tui.workers import deliver
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from codebench.models import Coder
     from codebench.project import Project
     from codebench.pseudonyms.key import Key
-    from codebench.reports.tables import Table
+    from codebench.reports.tables import Column, Table
 
 #: Tabs, in order: (id, title).
 TABS = (
@@ -183,7 +184,7 @@ class ReportsScreen(Screen[None]):
                     )
                 yield NavDataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="cell")
         yield Static("Computing…", id="reports-status")
-        yield Footer()
+        yield BindingsFooter(first=("reports.close", "app.help"))
 
     def on_mount(self) -> None:
         from codebench.reports import attribute_keys
@@ -313,8 +314,12 @@ class ReportsScreen(Screen[None]):
         columns = table.display_columns()
         for column in columns:
             grid.add_column(literal(column.short or column.label), key=column.key)
-        for row in table.rows:
-            grid.add_row(*(literal(cell) for cell in display_cells(table, row, columns)))
+        cells = [
+            [literal(cell) for cell in display_cells(table, row, columns)] for row in table.rows
+        ]
+        for row_cells in cells:
+            grid.add_row(*row_cells)
+        grid.fixed_columns = _fixed_columns(table, columns, cells, self.app.size.width)
 
     def _update_status(self) -> None:
         tab = self.query_one(TabbedContent).active or "frequencies"
@@ -602,3 +607,24 @@ def _used_only(table: Table) -> Table:
     columns = head + [table.columns[len(head) + i] for i in keep]
     rows = [table.rows[i] for i in keep]
     return Grid(table.name, table.title, columns, rows, table.keys, table.notes, table.indent)
+
+
+def _fixed_columns(table: Table, columns: list[Column], cells: list[list[Text]], width: int) -> int:
+    """How many of the row's key columns stay in view when the table scrolls right.
+
+    The first (the code) always does; the next (its name) too while the kept
+    columns take at most two fifths of the width, so the counts keep room.
+    """
+    keys = {c.key for c in table.columns[: table.keys]}
+    fixed = 0
+    taken = 0
+    for i, column in enumerate(columns):
+        if column.key not in keys:
+            break
+        label = column.short or column.label
+        # A cell of padding each side, as the table draws it.
+        taken += 2 + max([len(label), *(row[i].cell_len for row in cells)])
+        if fixed and taken > width * 2 // 5:
+            break
+        fixed += 1
+    return fixed

@@ -34,12 +34,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Static
+from textual.widgets import ContentSwitcher, DataTable, Static
 
 from codebench.errors import CodebenchError
 from codebench.tui.literal import literal
 from codebench.tui.modals.edit_codes import EditCodesModal
 from codebench.tui.modals.reason import ReasonModal
+from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
 
@@ -327,7 +328,7 @@ class ReviewScreen(Screen[None]):
                         yield Static(id="review-segment")
                     with VerticalScroll(id="review-definition"):
                         yield Static(id="review-code")
-        yield Footer()
+        yield BindingsFooter(first=("review.back", "app.help"))
 
     def on_mount(self) -> None:
         self._title()

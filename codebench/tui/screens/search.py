@@ -14,7 +14,16 @@ speaker, by each attribute). ``c`` codes the hits: pick a code, review the
 batch passage by passage (:class:`~codebench.tui.modals.autocode_review.AutocodeReviewModal`),
 and it is applied by :func:`codebench.analysis.autocode.apply_autocode` as
 one logged action of the current coder, which ``u`` undoes. ``l`` lists
-the saved queries and runs the one chosen.
+the saved queries and runs the one chosen; ``s`` saves the query shown
+(with its scope) as ``codebench query --save`` does.
+
+``w`` sets the scope (:class:`~codebench.tui.modals.scope.ScopeModal`): the
+CLI's ``--where``, ``--transcripts``, ``--speaker``, ``--round`` and, for a
+text search, ``--in-code``, read by the same library calls. The header line
+always says which scope is in force; a scope the project cannot meet is one
+line under it. In the count tables (``t``) Enter lists the passages behind
+the row's count (:class:`~codebench.tui.modals.passages.PassagesModal`) and
+opens the one chosen in the coding screen.
 
 Blind coding: a query counts only the current coder's codings and a hit's
 "codes" column shows only theirs, until ``o`` shows everyone's (as ``o``
@@ -38,9 +47,11 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from codebench.analysis.autocode import SPREADS
+from codebench.analysis.scope import ScopeSpec
 from codebench.errors import CodebenchError
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
+from codebench.tui.modals.scope import ChosenScope
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable, NavOptionList
 
@@ -54,9 +65,35 @@ if TYPE_CHECKING:
     from codebench.reports.tables import Table
 
 #: Keys the footer shows first (it is cut off at the right on a narrow terminal).
-FOOTER_FIRST = ("search.back", "app.help", "search.type", "search.mode", "search.code")
+FOOTER_FIRST = (
+    "search.back",
+    "app.help",
+    "search.type",
+    "search.mode",
+    "search.scope",
+    "search.code",
+    "search.counts",
+)
 #: Hits listed at most (the counts cover every hit).
 MAX_SHOWN = 2_000
+
+
+@dataclass(frozen=True)
+class Behind:
+    """A hit or a passage behind a count, as the passages list shows it."""
+
+    transcript: str
+    first_segment: int
+    last_segment: int
+    speaker: str | None
+    coders: list[str]
+    text: str
+
+    @property
+    def location(self) -> str:
+        from codebench.reports.quotes import passage_location
+
+        return passage_location(self.transcript, self.first_segment, self.last_segment)
 
 
 @dataclass(frozen=True)
@@ -78,7 +115,7 @@ class SearchScreen(Screen[None]):
 
     DEFAULT_CSS = """
     SearchScreen #search-input { height: 3; }
-    SearchScreen #search-status { height: auto; max-height: 3; padding: 0 1; }
+    SearchScreen #search-status { height: auto; max-height: 5; padding: 0 1; }
     SearchScreen #search-table { height: 1fr; }
     SearchScreen #search-counts { height: 1fr; display: none; }
     SearchScreen #search-detail-box { height: 6; border-top: solid $primary-darken-2; padding: 0 1; }
@@ -110,7 +147,15 @@ class SearchScreen(Screen[None]):
             tooltip="Code the hits as a reviewed batch",
             id="search.code",
         ),
+        Binding(
+            "w",
+            "scope",
+            "Scope",
+            tooltip="Where, transcripts, speaker, round, in code",
+            id="search.scope",
+        ),
         Binding("l", "saved", "Saved queries: list, run one", show=False, id="search.saved"),
+        Binding("s", "save_query", "Save the query shown", show=False, id="search.save"),
         Binding("r", "toggle_regex", "Words or regular expression", show=False, id="search.regex"),
         Binding("i", "toggle_case", "Fold case or keep it as typed", show=False, id="search.case"),
         Binding(
@@ -144,10 +189,16 @@ class SearchScreen(Screen[None]):
         self.result: SearchResult | QueryResult | None = None
         self.rows: list[HitRow] = []
         self.error = ""
-        #: The saved query being shown (its scope applies while its line is unchanged).
+        #: The saved query being shown (its name is in the header while its line is unchanged).
         self.saved: SavedQuery | None = None
+        #: The scope in force (``w``); the viewer's coders are added when blind.
+        self.chosen = ChosenScope(ScopeSpec())
         #: Which table shows: ``hits`` or a ``--count-by`` value.
         self.showing = "hits"
+        #: Characters of context either side of a hit (a shorter side is not cut).
+        self.context = 0
+        #: The count table shown (its rows are the count table's rows, in order).
+        self.counted: Table | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(
@@ -155,13 +206,11 @@ class SearchScreen(Screen[None]):
         )
         yield Static(id="search-status")
         yield NavDataTable(id="search-table", cursor_type="row", zebra_stripes=True)
-        yield NavDataTable(
-            id="search-counts", cursor_type="row", zebra_stripes=True, header_height=2
-        )
+        yield NavDataTable(id="search-counts", cursor_type="row", zebra_stripes=True)
         yield NavOptionList(id="search-saved")
         with VerticalScroll(id="search-detail-box"):
             yield Static(id="search-detail")
-        yield BindingsFooter(first=FOOTER_FIRST)
+        yield BindingsFooter(first=FOOTER_FIRST, labels={"search.mode": "Mode"})
 
     def on_mount(self) -> None:
         self._status()
@@ -181,7 +230,7 @@ class SearchScreen(Screen[None]):
         if text.startswith("="):
             mode, text = "query", text[1:].strip()
         if self.saved is not None and (mode, text) != ("query", self.saved.expression):
-            self.saved = None  # a new line: the saved query's scope no longer applies
+            self.saved = None  # a new line: no longer the saved query (its scope stays, shown)
         self.error = ""
         self._run(mode, text)
 
@@ -197,13 +246,13 @@ class SearchScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show, result, rows)
 
-    def _compute(self, mode: str, text: str) -> tuple[SearchResult | QueryResult, list[HitRow]]:
-        from codebench.analysis.scope import ScopeSpec
+    def scope_spec(self) -> ScopeSpec:
+        """The scope in force with the viewer's coders when blind (the scope's own coders otherwise)."""
+        viewer = ScopeSpec() if self.others else ScopeSpec(coders=(self.coder.name,))
+        return self.chosen.spec.merged(viewer)
 
-        scope = ScopeSpec() if self.others else ScopeSpec(coders=(self.coder.name,))
-        if self.saved is not None:
-            # The saved query's scope, with the viewer's coders when blind.
-            scope = self.saved.scope.merged(scope)
+    def _compute(self, mode: str, text: str) -> tuple[SearchResult | QueryResult, list[HitRow]]:
+        scope = self.scope_spec()
         if mode == "query":
             from codebench.analysis.query import run_query
 
@@ -223,6 +272,8 @@ class SearchScreen(Screen[None]):
             ]
         from codebench.analysis.search import CONTEXT, search
 
+        # Enough context to fill a wide terminal's line (the list cuts it to fit).
+        context = self.context = max(CONTEXT, self.app.size.width // 2)
         found = search(
             self.project,
             text,
@@ -230,8 +281,8 @@ class SearchScreen(Screen[None]):
             regex=self.regex,
             case_sensitive=self.case_sensitive,
             exact_accents=self.exact_accents,
-            # Enough context to fill a wide terminal's line (the list cuts it to fit).
-            context=max(CONTEXT, self.app.size.width // 2),
+            in_code=self.chosen.in_code,
+            context=context,
         )
         hits = found.hits[:MAX_SHOWN]
         codes = self._codes_at({(h.transcript, h.ordinal) for h in hits})
@@ -310,8 +361,11 @@ class SearchScreen(Screen[None]):
         text = Text.assemble((f" {mode} ", "bold reverse"), f" {who}{spread}")
         if self.saved is not None:
             text.append(f" · saved query {self.saved.name}")
-            if self.saved.scope.to_dict():
-                text.append(" (with its scope)")
+        text.append("\nscope: ", style="bold")
+        text.append(self.chosen.describe())
+        if self.chosen.in_code and mode == "query":
+            text.append(" (in code: text search only)", style="dim")
+        text.append(" (w: change)", style="dim")
         if self.showing != "hits":
             text.append(f" · counts by {self.showing.removeprefix('attribute:')} (t: next)")
         if self.error:
@@ -352,12 +406,16 @@ class SearchScreen(Screen[None]):
     def _fill_counts(self) -> None:
         table = self.query_one("#search-counts", DataTable)
         table.clear(columns=True)
+        self.counted = None
         if self.result is None:
             return
-        counted = self._count_table(self.showing)
+        counted = self.counted = self._count_table(self.showing)
         columns = counted.display_columns()
-        for column in columns:
-            table.add_column(literal(_two_lines(column.label)), key=column.key)
+        labels = [_two_lines(column.label) for column in columns]
+        # Two header lines only when a label needs them: a second, empty one read as a blank row.
+        table.header_height = 2 if any("\n" in label for label in labels) else 1
+        for column, label in zip(columns, labels, strict=True):
+            table.add_column(literal(label), key=column.key)
         # The first column (a name or a value) gives way so the counts fit the width.
         first = max(12, self.app.size.width // 3)
         for row in counted.rows:
@@ -483,6 +541,70 @@ class SearchScreen(Screen[None]):
         if row is not None:
             self.app.open_transcript(row.transcript, at=row.ordinal)  # type: ignore[attr-defined]
 
+    @on(DataTable.RowSelected, "#search-counts")
+    @report_errors
+    def _open_count(self, event: DataTable.RowSelected) -> None:
+        """List the hits or passages behind the row's count; the one chosen opens in the coding screen."""
+        from codebench.analysis.search import SearchResult
+        from codebench.analysis.tables import behind_count
+        from codebench.tui.modals.passages import PassagesModal, passage_counts
+
+        event.stop()
+        if self.result is None or self.counted is None:
+            return
+        row = event.cursor_row
+        if not 0 <= row < len(self.counted.rows):
+            return
+        counted_row = self.counted.rows[row]
+        members = behind_count(self.result, self.showing, counted_row)
+        behind: list[Behind]
+        if isinstance(self.result, SearchResult):
+            hits = self.result.hits
+            behind = [
+                Behind(
+                    hits[i].transcript,
+                    hits[i].ordinal,
+                    hits[i].ordinal,
+                    hits[i].speaker,
+                    [],
+                    _in_context(hits[i].left, hits[i].text, hits[i].right, self.context),
+                )
+                for i in members
+            ]
+            what = "hit"
+        else:
+            found = self.result.passages
+            behind = [
+                Behind(
+                    found[i].transcript,
+                    found[i].first_segment,
+                    found[i].last_segment,
+                    ", ".join(found[i].speakers) or None,
+                    list(found[i].coders),
+                    found[i].text,
+                )
+                for i in members
+            ]
+            what = "passage"
+        if not behind:
+            self.app.notify(f"No {what}s behind this count", timeout=3)
+            return
+        keys = self.counted.columns[: self.counted.keys]
+        label = ", ".join(f"{c.label} {counted_row.get(c.key, '')}" for c in keys)
+        n, segments, transcripts = passage_counts(behind)
+        heading = Text(f"The {n} {what}{'' if n == 1 else 's'} behind {label}", style="bold")
+        heading.append(
+            f"\n{segments} segment{'' if segments == 1 else 's'} · {transcripts} transcript"
+            f"{'' if transcripts == 1 else 's'} · {self.result.notes[0]}",
+            style="dim",
+        )
+
+        def chosen(passage: object) -> None:
+            if isinstance(passage, Behind):
+                self.app.open_transcript(passage.transcript, at=passage.first_segment)  # type: ignore[attr-defined]
+
+        self.app.push_screen(PassagesModal(heading, behind), chosen)
+
     def action_code_hits(self) -> None:
         if self.result is None or not self.rows:
             self.app.notify("Nothing to code: search first", timeout=3)
@@ -562,6 +684,66 @@ class SearchScreen(Screen[None]):
         listing.display = True
         listing.focus()
 
+    def action_scope(self) -> None:
+        from codebench.tui.modals.scope import ScopeModal
+
+        self.app.push_screen(ScopeModal(self.chosen), self._scope_chosen)
+
+    def _scope_chosen(self, chosen: ChosenScope | None) -> None:
+        if chosen is None:
+            return
+        self.chosen = chosen
+        self.error = ""
+        if self.query_one(Input).value.strip():
+            self._again()  # a scope the project cannot meet fails the run: one line
+        else:
+            self._check_scope()
+        self._status()
+
+    def _check_scope(self) -> None:
+        """Check the scope against the project now (nothing typed yet to run it with)."""
+        from codebench.analysis import grammar
+        from codebench.analysis.scope import resolve_scope
+
+        try:
+            resolve_scope(self.project, self.scope_spec())
+            if self.chosen.in_code:
+                grammar.parse(self.chosen.in_code)
+        except CodebenchError as error:
+            self.error = str(error)
+
+    @report_errors
+    def action_save_query(self) -> None:
+        """Save the coding query shown, with its scope (not the viewer's blind coder), by name."""
+        from codebench.analysis.query import QueryResult
+        from codebench.tui.modals.ask import AskModal
+
+        if not isinstance(self.result, QueryResult):
+            self.app.notify(
+                "Run a coding query first (m, or a line starting with =): only queries are saved",
+                timeout=4,
+            )
+            return
+        expression = self.result.expression
+        self.app.push_screen(
+            AskModal(f"Save the query {expression} as", self.saved.name if self.saved else ""),
+            lambda name: self._save(name, expression),
+        )
+
+    @report_errors
+    def _save(self, name: str | None, expression: str) -> None:
+        from codebench.analysis.saved import save_query, saved_query
+
+        if not name:
+            return
+        replaced = save_query(self.project, name, expression, self.chosen.spec)
+        self.saved = saved_query(self.project, name)
+        self.app.notify(
+            f"{'Replaced' if replaced else 'Saved'} query {self.saved.name}: {expression}",
+            timeout=4,
+        )
+        self._status()
+
     @on(OptionList.OptionSelected, "#search-saved")
     @report_errors
     def _saved_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -571,6 +753,8 @@ class SearchScreen(Screen[None]):
         listing = self.query_one("#search-saved", OptionList)
         listing.display = False
         self.saved = saved_query(self.project, str(event.option.id))
+        # Its scope is the scope in force now, shown in the header (w changes it).
+        self.chosen = ChosenScope(self.saved.scope, self.chosen.in_code)
         self.mode = "query"
         self.query_one(Input).value = self.saved.expression
         self.run_line(self.saved.expression)
@@ -603,6 +787,11 @@ def _where_cut(row: HitRow, width: int) -> str:
     """:func:`_where` in ``width`` cells: a long transcript name is ellipsised, never the segment."""
     span = _span(row)
     return f"{_cut(row.transcript, max(1, width - len(span) - 1))} {span}"
+
+
+def _in_context(left: str, hit: str, right: str, width: int) -> str:
+    """A hit in its context, the hit in brackets; a context cut at ``width`` ends in an ellipsis."""
+    return f"{'…' if len(left) >= width else ''}{left}[{hit}]{right}{'…' if len(right) >= width else ''}"
 
 
 def _two_lines(label: str) -> str:

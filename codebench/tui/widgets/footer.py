@@ -17,6 +17,11 @@ in the order shown; the other keys follow in Textual's order.
 A screen may also show keys that are hidden elsewhere (``also``: the app's
 F-keys on the project screen, where a coder looks for what else there is)
 under a shorter name (``labels``, by binding id), so they fit at 80 columns.
+
+Keys that do not fit the footer's width are left out whole, from the end
+(they all still work, and ``?`` lists every one): a key is never shown cut
+in half, at 80 columns or in a narrow dialog. The width is part of what the
+footer compares, so a resized terminal shows as many keys as fit.
 """
 
 from __future__ import annotations
@@ -24,13 +29,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 if TYPE_CHECKING:
+    from textual import events
     from textual.app import ComposeResult
     from textual.binding import Binding
     from textual.screen import Screen
+
+
+#: Shorter names of the app-wide keys, on every footer (the help screen has the long ones).
+SHORT_LABELS = {"app.review": "Review"}
 
 
 class BindingsFooter(Footer):
@@ -52,7 +63,7 @@ class BindingsFooter(Footer):
         #: Binding ids shown although their binding says not to show them.
         self.also = frozenset(also)
         #: Shorter descriptions, by binding id, for this footer only.
-        self.labels = dict(labels or {})
+        self.labels = {**SHORT_LABELS, **(labels or {})}
 
     def _shows(self, binding: Binding) -> bool:
         return binding.show or (binding.id or "") in self.also
@@ -69,6 +80,36 @@ class BindingsFooter(Footer):
         rank = {binding_id: place for place, binding_id in enumerate(self.first)}
         keys = list(by_action.values())
         return sorted(keys, key=lambda key: rank.get(key[0].id or "", len(rank)))
+
+    def _width(self, binding: Binding, palette: bool = False) -> int:
+        """Cells the key takes in the footer (key, description, their padding and margin)."""
+        key = cell_len(self.app.get_key_display(binding))
+        label = binding.description if palette else self._label(binding)
+        width = key + cell_len(label) + (2 if self.compact else 3)
+        return width + 1 if palette else width  # the palette key has a border at its left
+
+    def _room(self) -> int:
+        """The footer's width (the terminal's until it is laid out; a resize composes again)."""
+        return self.size.width or self.app.size.width
+
+    def fitted_bindings(self) -> list[tuple[Binding, bool, str]]:
+        """:meth:`shown_bindings` that fit the footer's width, in order (the rest left out whole)."""
+        room = self._room()
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
+            palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+            if palette is not None:
+                room -= self._width(palette[1], palette=True)
+        fitted = []
+        for key in self.shown_bindings():
+            room -= self._width(key[0])
+            if room < 0:
+                break
+            fitted.append(key)
+        return fitted
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._bindings_ready and self._signature() != self._shown:
+            self.call_after_refresh(self._recompose_if_changed)
 
     def _signature(self) -> object:
         """Everything :meth:`Footer.compose` reads, as one comparable value."""
@@ -106,14 +147,16 @@ class BindingsFooter(Footer):
             app.ENABLE_COMMAND_PALETTE,
             self.compact,
             self.combine_groups,
+            self._room(),
         )
 
     def compose(self) -> ComposeResult:
         self._shown = self._signature() if self._bindings_ready else None
         if not self._bindings_ready:
             return
-        self.styles.grid_size_columns = len(self.shown_bindings())
-        for binding, enabled, tooltip in self.shown_bindings():
+        fitted = self.fitted_bindings()
+        self.styles.grid_size_columns = len(fitted)
+        for binding, enabled, tooltip in fitted:
             yield FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),

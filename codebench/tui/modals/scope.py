@@ -1,0 +1,131 @@
+"""The scope of a search or a query, as the CLI's options take it: one field per option.
+
+The fields are the CLI's ``--where`` (repeatable: conditions separated by
+``;``, since a value may hold a comma), ``--transcripts`` (comma-separated,
+as on the command line), ``--speaker`` (repeatable: ``;`` between names),
+``--round N`` and the text search's ``--in-code QUERY``. What is typed goes
+to :meth:`codebench.analysis.scope.ScopeSpec.of` unparsed, so the workbench
+and the CLI read a scope the same way; the screen checks it against the
+project. Enter in any field applies, ctrl+r empties every field, escape
+cancels (the modal dismisses with ``None``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from codebench.analysis.scope import ScopeSpec
+from codebench.tui.literal import literal
+
+#: Separates repeated ``--where`` conditions and ``--speaker`` names typed in one field.
+REPEAT = ";"
+
+
+@dataclass(frozen=True)
+class ChosenScope:
+    """A scope as typed in the modal: the spec (coders left to the screen) and ``--in-code``."""
+
+    spec: ScopeSpec
+    in_code: str | None = None
+
+    def describe(self) -> str:
+        """One line naming what is in force (``everything`` for no scope)."""
+        parts = [*self.spec.where]
+        if self.spec.transcripts:
+            parts.append("transcripts " + ",".join(self.spec.transcripts))
+        if self.spec.speakers:
+            parts.append("speaker " + "; ".join(self.spec.speakers))
+        if self.spec.coders:
+            parts.append("coders " + ",".join(self.spec.coders))
+        if self.spec.round:
+            parts.append(f"round {self.spec.round[0]}")
+        if self.in_code:
+            parts.append(f"in code {self.in_code}")
+        return " · ".join(parts) if parts else "everything"
+
+
+def _repeated(text: str) -> list[str]:
+    return [part.strip() for part in text.split(REPEAT) if part.strip()]
+
+
+class ScopeModal(ModalScreen["ChosenScope | None"]):
+    """Type a scope (the CLI's scope options); dismiss with it, or ``None`` when cancelled."""
+
+    DEFAULT_CSS = """
+    ScopeModal { align: center middle; background: $background 60%; }
+    ScopeModal > Vertical {
+        width: 76; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $accent; background: $surface; padding: 0 1;
+    }
+    ScopeModal #scope-title { text-style: bold; }
+    ScopeModal Label { color: $text-muted; margin-top: 0; }
+    ScopeModal Input, ScopeModal Input:focus { height: 1; border: none; padding: 0 1; }
+    ScopeModal Input { background: $boost; }
+    ScopeModal Input:focus { background: $primary 30%; }
+    ScopeModal #scope-hint { color: $text-muted; margin-top: 1; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="scope.cancel"),
+        Binding("ctrl+r", "clear", "Empty every field", id="scope.clear"),
+    ]
+
+    def __init__(self, current: ChosenScope) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        spec = self.current.spec
+        with Vertical():
+            yield Static("Scope of the search or query", id="scope-title")
+            yield Label("--where KEY=VALUE or KEY!=VALUE (several: separate with ;)")
+            yield Input(f"{REPEAT} ".join(spec.where), id="scope-where")
+            yield Label("--transcripts A,B")
+            yield Input(",".join(spec.transcripts), id="scope-transcripts")
+            yield Label("--speaker NAME (several: separate with ;)")
+            yield Input(f"{REPEAT} ".join(spec.speakers), id="scope-speaker")
+            yield Label("--round N (a reliability round)")
+            yield Input(spec.round[0] if spec.round else "", id="scope-round")
+            yield Label("--in-code QUERY (text search only: hits inside passages it matches)")
+            yield Input(self.current.in_code or "", id="scope-in-code")
+            yield Static(
+                literal("Enter applies · tab next field · ctrl+r empties all · esc cancels"),
+                id="scope-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#scope-where", Input).focus()
+
+    def chosen(self) -> ChosenScope:
+        """What the fields hold, as a scope."""
+
+        def value(name: str) -> str:
+            return self.query_one(f"#scope-{name}", Input).value.strip()
+
+        spec = ScopeSpec.of(
+            where=_repeated(value("where")),
+            transcripts=[value("transcripts")],
+            speakers=_repeated(value("speaker")),
+            round=value("round") or None,
+        )
+        return ChosenScope(spec, value("in-code") or None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(self.chosen())
+
+    def action_clear(self) -> None:
+        for field in self.query(Input):
+            field.value = ""
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
