@@ -52,8 +52,9 @@ def compute_report(
 ) -> Any:
     """Compute the report ``kind`` (one library call per kind).
 
-    ``generated`` is the date the whole report prints (default: today); a
-    reproducible build passes a fixed one.
+    ``generated`` is the date the whole report prints (default: the day of
+    the project's last event, :func:`~codebench.reports.reproducible.data_date`,
+    so the command and a build print the same).
     """
     from codebench import reports
     from codebench.errors import CodebenchError

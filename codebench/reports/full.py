@@ -12,7 +12,6 @@ reader can use, and a page of them buries the tables that do.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from codebench.reports.frequencies import FrequencyReport, frequencies_from
 from codebench.reports.matrix import MatrixReport, code_matrix
 from codebench.reports.progress import ProgressReport, coding_progress
 from codebench.reports.quotes import QuoteReport, quotes
+from codebench.reports.reproducible import data_date
 from codebench.reports.scope import CoderSelection
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def full_report(
     return FullReport(
         title=title or book.name,
         project=project.path.name,
-        generated=generated or _dt.date.today().isoformat(),
+        generated=generated or data_date(project),
         selection=units.selection,
         frequencies=freq,
         by_attribute=groups,
