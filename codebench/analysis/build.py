@@ -111,6 +111,7 @@ _OPTION_KEYS = {
     "--coders": "coders",
     "--coder": "coders",
     "--speaker": "speakers",
+    "--round": "round",
     "--count-by": "count_by",
     "--in-code": "in_code",
     "--attribute": "by",
@@ -235,8 +236,18 @@ def _render(project: Project, entry: Entry) -> bytes:
 def _scope(o: dict[str, Any]) -> ScopeSpec:
     from codebench.analysis.scope import ScopeSpec
 
-    coders = [*o.get("coders", []), *(["consensus"] if o.get("consensus") else [])]
-    return ScopeSpec.of(o.get("where", ()), o.get("transcripts", ()), coders, o.get("speakers", ()))
+    return ScopeSpec.of(
+        o.get("where", ()),
+        o.get("transcripts", ()),
+        _coders(o),
+        o.get("speakers", ()),
+        o.get("round"),
+    )
+
+
+def _coders(o: dict[str, Any]) -> list[str]:
+    """An entry's ``coders``, with ``consensus = true`` as the consensus coder (as --consensus)."""
+    return [*o.get("coders", []), *(["consensus"] if o.get("consensus") else [])]
 
 
 def _analysis(project: Project, entry: Entry) -> str | bytes:
@@ -289,7 +300,7 @@ def _report(project: Project, entry: Entry) -> str | bytes:
     result = compute_report(
         project,
         o["report"],
-        coders=o.get("coders") or None,
+        coders=_coders(o) or None,
         attributes=o.get("by", []),
         cases=o.get("cases", "transcripts"),
         min_group=o.get("min_group", 3),
@@ -301,6 +312,8 @@ def _report(project: Project, entry: Entry) -> str | bytes:
         rollup=rollup,
         where=o.get("where", []),
         transcripts=o.get("transcripts", []),
+        round_ref=o.get("round"),
+        speakers=o.get("speakers", []),
     )
     view = {
         "rollup": rollup,
@@ -312,9 +325,11 @@ def _report(project: Project, entry: Entry) -> str | bytes:
             project,
             o["report"],
             result,
-            coders=o.get("coders", []),
+            coders=_coders(o),
             where=o.get("where", []),
             transcripts=o.get("transcripts", []),
+            round_ref=o.get("round"),
+            speakers=o.get("speakers", []),
             attributes=o.get("by", []),
             cases=o.get("cases", "transcripts"),
             rollup=rollup,

@@ -166,6 +166,19 @@ class Scope:
         return self.speakers is not None or self.participants is not None
 
     @property
+    def report_selection(self) -> CoderSelection:
+        """The coders counted, their note carrying the scope's (round, conditions, speakers),
+        for a report to print whose codings of what it counts."""
+        from dataclasses import replace
+
+        notes = [
+            n
+            for n in self.notes[1:]
+            if n.startswith(("Round ", "Scope:", "Speakers:", "Only what the"))
+        ]
+        return replace(self.selection, note=" ".join([self.selection.note, *notes]))
+
+    @property
     def transcript_ids(self) -> list[int]:
         return [t.id for t in self.transcripts]
 
@@ -358,16 +371,9 @@ def report_units(
     A speaker scope (``--speaker``, ``speaker.KEY``) keeps only those
     speakers' segments: a coding counts where it overlaps one of them.
     """
-    from dataclasses import replace
-
     from codebench.reports.coded_units import build_units
 
-    notes = [
-        n
-        for n in scope.notes[1:]
-        if n.startswith(("Round ", "Scope:", "Speakers:", "Only what the"))
-    ]
-    selection = replace(scope.selection, note=" ".join([scope.selection.note, *notes]))
+    selection = scope.report_selection
     voices: set[tuple[int, str]] | None = None
     if scope.participants is not None:
         voices = set(scope.participants)

@@ -343,6 +343,12 @@ def _as_typed(
 REGEX_SECONDS = 10.0
 
 
+_MATCHES_EMPTY = (
+    "the regular expression {pattern!r} matches empty text (as ^, \\b or x* do), "
+    "so its hits would hold nothing: make it match at least one character (x+, \\bword\\b)"
+)
+
+
 def _regex_hits(
     project: Project, pattern: str, scope: Scope, case_sensitive: bool, exact_accents: bool
 ) -> list[_Found]:
@@ -356,6 +362,8 @@ def _regex_hits(
         compiled = regex.compile(pattern if exact_accents else fold_accents(pattern), flags)
     except (regex.error, OverflowError, RecursionError, ValueError) as error:
         raise SearchError(f"not a valid regular expression: {error}") from None
+    if compiled.search("") is not None:
+        raise SearchError(_MATCHES_EMPTY.format(pattern=pattern))
     rows = analysis_sql.segment_texts(project.db, scope.transcript_filter)
     out: list[_Found] = []
     deadline = time.monotonic() + REGEX_SECONDS
@@ -366,8 +374,11 @@ def _regex_hits(
             text = body if exact_accents else fold_accents(body)
             left = max(0.001, deadline - time.monotonic())
             for m in compiled.finditer(text, concurrent=True, timeout=left):
-                if m.end() > m.start():
-                    out.append((seg_id, tid, ordinal, speaker, base + m.start(), base + m.end()))
+                if m.end() == m.start():
+                    # ``\b``, ``x*``, a lookahead: a hit of no text is nothing to show or code,
+                    # and dropping them would pass for "no hits".
+                    raise SearchError(_MATCHES_EMPTY.format(pattern=pattern))
+                out.append((seg_id, tid, ordinal, speaker, base + m.start(), base + m.end()))
     except TimeoutError:
         raise SearchError(
             f"the regular expression was stopped after {REGEX_SECONDS:g} s "

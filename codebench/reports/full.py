@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codebench.reports.by_attribute import ByAttributeReport, by_attribute
-from codebench.reports.coded_units import units_for
+from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.cooccurrence import CooccurrenceReport, cooccurrence
 from codebench.reports.frequencies import FrequencyReport, frequencies_from
 from codebench.reports.matrix import MatrixReport, code_matrix
@@ -84,6 +84,8 @@ def full_report(
     title: str | None = None,
     generated: str | None = None,
     agreement: AgreementPart | None = None,
+    units: CodedUnits | None = None,
+    keep_segments: Sequence[int] | None = None,
 ) -> FullReport:
     """Compute every part of the report (see the module docstring).
 
@@ -93,9 +95,13 @@ def full_report(
     asked for by name are always shown. ``agreement`` is the agreement section
     (:func:`codebench.reports.agreement_part.agreement_part`), computed by the
     caller: the agreement library builds on the reports' tables, so the reports
-    do not call it.
+    do not call it. ``units`` (with speakers and words) and ``keep_segments``
+    are a scope's (:func:`codebench.analysis.scope.report_units`,
+    :func:`~codebench.analysis.scope.speaker_segments`): every table counts
+    only its transcripts, coders and speakers, and the quotes likewise.
     """
-    units = units_for(project, coders, speakers=True, words=True)
+    scoped = units is not None
+    units = units_for(project, coders, units, speakers=True, words=True)
     freq = frequencies_from(units)
     scope = units.in_scope()
     in_scope = [t for t, inside in zip(units.transcripts, scope) if inside]
@@ -126,7 +132,16 @@ def full_report(
             f"The code × transcript matrix is left out ({len(in_scope)} transcripts); export it with `codebench report matrix`."
         )
     quote_report = (
-        quotes(project, quote_codes, units.selection, context=context) if quote_codes else None
+        quotes(
+            project,
+            quote_codes,
+            units.selection,
+            context=context,
+            transcripts=in_scope,
+            keep_segments=keep_segments,
+        )
+        if quote_codes
+        else None
     )
     book = project.codebook()
     return FullReport(
@@ -138,7 +153,7 @@ def full_report(
         by_attribute=groups,
         cooccurrence=cooccurrence(project, units=units, normalise=normalise),
         matrix=matrix,
-        progress=coding_progress(project),
+        progress=coding_progress(project, transcripts=in_scope if scoped else None),
         quotes=quote_report,
         agreement=agreement,
         rollup=rollup,

@@ -205,3 +205,19 @@ def test_every_writer_of_segments_indexes_them(study: Project, tmp_path) -> None
     assert hits(target, "tupe") == [("b", 3, "TUPE")]
     copy.close()
     target.close()
+
+
+@pytest.mark.parametrize("pattern", ["^", r"\b", "x*", "(?=staff)", "$|staff"])
+def test_a_regex_that_matches_empty_text_is_refused(study: Project, pattern: str) -> None:
+    """A zero-width hit holds no text: refused in one line, never a silent "0 hits"."""
+    with pytest.raises(SearchError, match="matches empty text") as raised:
+        search(study, pattern, regex=True)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_regex_that_needs_a_character_still_runs(study: Project) -> None:
+    assert hits(study, r"\bstaff\b", regex=True) == [
+        ("a", 3, "staff"),
+        ("a", 6, "Staff"),
+        ("c", 3, "staff"),
+    ]
