@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.analysis import grammar
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
-from codebench.analysis.tables import plural
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
 
@@ -145,7 +145,7 @@ def search(
     """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring)."""
     if len(pattern) > MAX_PATTERN:
         raise SearchError(
-            f"the pattern is {len(pattern):,} characters long (at most {MAX_PATTERN:,})"
+            f"the pattern is {plural(len(pattern), 'character')} long (at most {MAX_PATTERN:,})"
         )
     if not pattern.strip():
         raise SearchError("the pattern is empty: give a word, a phrase or --regex PATTERN")
@@ -267,7 +267,7 @@ def _inflected(alternatives: list[tuple[list[str], bool]]) -> list[tuple[list[st
             count *= len(c)
         if count + len(out) > MAX_LEMMA_PHRASES:
             raise SearchError(
-                f"with --lemma, {' '.join(words)!r} has {count:,} combinations of inflections"
+                f"with --lemma, {' '.join(words)!r} has {plural(count, 'combination')} of inflections"
                 f" (at most {MAX_LEMMA_PHRASES}): search for fewer words"
             )
         for combination in itertools.product(*choices):

@@ -10,6 +10,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import check_binary_stdout, console, emit, is_stdout, output_option, say
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.scope import ScopeSpec
@@ -464,7 +465,7 @@ def _stop_word_changes(
     before: set[str], after: set[str], added: list[str], removed: list[str]
 ) -> str:
     """One line saying what an edit of the stop list did, and which words it left as they were."""
-    parts = [f"{len(after)} stop words"]
+    parts = [plural(len(after), "stop word")]
     if after - before:
         parts.append("now left out: " + ", ".join(sorted(after - before)))
     if before - after:
@@ -567,7 +568,6 @@ def _batch(
     """Preview a batch (numbered passages, nothing written) or apply it as one action."""
     from codebench.analysis.autocode import apply_autocode
     from codebench.analysis.scope import ScopeError, split_list
-    from codebench.analysis.tables import plural
     from codebench.reports.render_rich import notes_text
 
     numbers = []
@@ -675,7 +675,7 @@ def _show(
                 out.print(
                     notes_text(
                         [
-                            f"The hits of the first {limit} of {result.segments} matching segments "
+                            f"The hits of the first {limit} of {plural(result.segments, 'matching segment')} "
                             "(--limit 0 for all, or -o FILE)."
                         ]
                     )

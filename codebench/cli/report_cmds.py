@@ -26,6 +26,7 @@ from codebench.reports.compute import (
     scope_help,
     workbook_with_quotes,
 )
+from codebench.reports.types import plural
 
 
 @click.command(name="report", short_help="Theme tables, co-occurrence, quotes and the HTML report.")
@@ -386,7 +387,7 @@ def explain(
             result = pseudonymiser.value(result)
         if output is not None:
             writers.write(result, output, fmt)
-            say(f"Wrote {output} ({len(result.quotes)} passages, {fmt})", err=True)
+            say(f"Wrote {output} ({plural(len(result.quotes), 'passage')}, {fmt})", err=True)
         elif fmt == "table":
             from codebench.reports.render_rich import renderables
 

@@ -25,6 +25,7 @@ from codebench.reports.progress import ProgressReport, coding_progress
 from codebench.reports.quotes import QuoteReport, quotes
 from codebench.reports.reproducible import data_date
 from codebench.reports.scope import CoderSelection
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -129,7 +130,7 @@ def full_report(
         matrix = code_matrix(project, units=units, rollup=rollup)
     else:
         extra.append(
-            f"The code × transcript matrix is left out ({len(in_scope)} transcripts); export it with `codebench report matrix`."
+            f"The code × transcript matrix is left out ({plural(len(in_scope), 'transcript')}); export it with `codebench report matrix`."
         )
     quote_report = (
         quotes(
@@ -175,9 +176,9 @@ def near_empty(report: ByAttributeReport) -> str | None:
         1 for g in range(len(report.groups)) if any(row.cells[g].transcripts for row in used)
     )
     if filled_groups <= 1:
-        return f"only {filled_groups} of its {len(report.groups)} groups holds a coded transcript"
+        return f"only {filled_groups} of its {plural(len(report.groups), 'group')} holds a coded transcript"
     cells = len(used) * len(report.groups)
     filled = sum(1 for row in used for c in row.cells if c.transcripts)
     if filled < NEAR_EMPTY_SHARE * cells:
-        return f"{filled} of its {cells} cells (codes × {len(report.groups)} groups) hold a coded transcript"
+        return f"{filled} of its {plural(cells, 'cell')} (codes × {plural(len(report.groups), 'group')}) hold a coded transcript"
     return None
