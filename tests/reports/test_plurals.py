@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from pathlib import Path
 
@@ -12,11 +13,40 @@ ROOT = Path(__file__).resolve().parents[2] / "codebench"
 #: The packages whose output counts things.
 PACKAGES = ("analysis", "reports", "cli")
 #: What this program counts, in the plural.
-NOUNS = (
-    "passages hits segments transcripts codes codings coders speakers memos events records "
-    "rows edges replacements candidates entries themes cells characters combinations groups "
-    "words outputs quotes participants matches files changes edits values attributes levels"
-).split()
+NOUNS = [
+    "passages",
+    "hits",
+    "segments",
+    "transcripts",
+    "codes",
+    "codings",
+    "coders",
+    "speakers",
+    "memos",
+    "events",
+    "records",
+    "rows",
+    "edges",
+    "replacements",
+    "candidates",
+    "entries",
+    "themes",
+    "cells",
+    "characters",
+    "combinations",
+    "groups",
+    "words",
+    "outputs",
+    "quotes",
+    "participants",
+    "matches",
+    "files",
+    "changes",
+    "edits",
+    "values",
+    "attributes",
+    "levels",
+]
 #: A count placed straight before a plural noun in an f-string: ``f"{n} passages"``,
 #: ``f"{n} matching segments"``.
 BARE_COUNT = re.compile(r"^ (?:[a-z-]+ )?(?:" + "|".join(NOUNS) + r")\b")
@@ -38,7 +68,7 @@ def bare_counts(source: str) -> list[tuple[int, str]]:
         if not isinstance(node, ast.JoinedStr):
             continue
         parts = node.values
-        for value, after in zip(parts, parts[1:]):
+        for value, after in itertools.pairwise(parts):
             if not (isinstance(value, ast.FormattedValue) and isinstance(after, ast.Constant)):
                 continue
             text = str(after.value)
