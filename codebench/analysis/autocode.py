@@ -75,7 +75,7 @@ class AutocodeBatch:
         notes = [f"{plural(len(self.proposals), 'passage')} to code {self.code} ({what})."]
         if self.not_codable:
             things = "hits" if self.source == "search" else "segments"
-            notes.append(f"{self.not_codable} {things} not codable are left out.")
+            notes.append(f"Left out as not codable: {plural(self.not_codable, things[:-1])}.")
         return notes
 
 

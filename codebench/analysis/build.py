@@ -282,6 +282,7 @@ def _analysis(project: Project, entry: Entry) -> str | bytes:
             exact_accents=o.get("exact_accents", False),
             in_code=o.get("in_code"),
             context=o.get("context", CONTEXT),
+            codable_only=o.get("codable_only", False),
         )
     return output.render(result, entry.fmt, count_by)
 

@@ -141,8 +141,14 @@ def search(
     in_code: str | None = None,
     context: int = CONTEXT,
     lemma: bool = False,
+    codable_only: bool = False,
 ) -> SearchResult:
-    """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring)."""
+    """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring).
+
+    ``codable_only`` leaves out segments marked not codable: the interviewer's
+    turns, which a search otherwise finds like any other text (a question
+    that says "pension" is a hit unless asked not to be).
+    """
     if len(pattern) > MAX_PATTERN:
         raise SearchError(
             f"the pattern is {plural(len(pattern), 'character')} long (at most {MAX_PATTERN:,})"
@@ -185,6 +191,11 @@ def search(
     if spoken_ids is not None:
         spoken = set(spoken_ids)
         ids = [i for i in ids if i in spoken]
+    if codable_only:
+        segments = analysis_sql.segment_arrays(project.db, resolved.transcript_filter)
+        codable = set(segments.id[segments.codable].tolist())
+        ids = [i for i in ids if i in codable]
+        mode += ", codable turns only"
     if in_code is not None:
         from codebench.analysis.query import Evaluation
 

@@ -119,6 +119,7 @@ KEYS: dict[str, dict[str, Check]] = {
         "case_sensitive": _flag,
         "exact_accents": _flag,
         "in_code": _text,
+        "codable_only": _flag,
         "context": _number(0, 1000),
         "count_by": _text,
         **_SCOPE,

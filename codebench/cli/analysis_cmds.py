@@ -244,6 +244,13 @@ def queries(ctx: Context, fmt: str, delete_name: str | None) -> None:
     help="Only hits in segments this query matches (a code, or '10 & !16').",
 )
 @click.option(
+    "--no-interviewer",
+    "codable_only",
+    is_flag=True,
+    help="Leave out turns marked not codable (the interviewer's questions); "
+    "--speaker NAME keeps only that speaker.",
+)
+@click.option(
     "--limit",
     type=click.IntRange(0, None),
     default=200,
@@ -270,6 +277,7 @@ def search(
     exact_accents: bool,
     lemma: bool,
     in_code: str | None,
+    codable_only: bool,
     limit: int,
     width: int,
     where: tuple[str, ...],
@@ -296,6 +304,7 @@ def search(
       codebench search commissioning --lemma
       codebench search 'pension scheme' --where role=commissioner --count-by transcript
       codebench search 'staff' --in-code 08 -o staff-in-08.xlsx
+      codebench search pension --no-interviewer
       codebench search --regex 'contract(s|ed)?\\b' --speaker 'Helen Marsh'
     """
     from codebench.analysis.search import search as run_search
@@ -314,6 +323,7 @@ def search(
             in_code=in_code,
             context=width,
             lemma=lemma,
+            codable_only=codable_only,
         )
         _show(result, fmt, output, count_by, width, limit)
 

@@ -221,3 +221,21 @@ def test_a_regex_that_needs_a_character_still_runs(study: Project) -> None:
         ("a", 6, "Staff"),
         ("c", 3, "staff"),
     ]
+
+
+def test_no_interviewer_leaves_out_the_questions(study: Project) -> None:
+    """a 0 (the interviewer: "Tell me about contracts.") is not codable; a 1 is Dee Fox's."""
+    assert hits(study, "contract*") == [("a", 0, "contracts"), ("a", 1, "contract")]
+    assert hits(study, "contract*", codable_only=True) == [("a", 1, "contract")]
+    assert hits(study, "contracts?", regex=True, codable_only=True) == [("a", 1, "contract")]
+    from click.testing import CliRunner
+
+    from codebench.cli import cli
+
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    result = CliRunner().invoke(
+        cli, ["-p", str(study.path), "search", "contract*", "--no-interviewer", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.strip().splitlines()[1:]
+    assert len(rows) == 1 and rows[0].startswith("a,1,")
