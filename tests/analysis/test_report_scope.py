@@ -158,3 +158,25 @@ def test_progress_codebook_and_html_count_only_the_scope(study: Project) -> None
     page = run("html", "--transcripts", "c", "--code", "10", "--format", "html")
     assert "Scope: transcripts c (1 transcript)." in page
     assert "Dee Fox" not in page and "Eve Hart" not in page
+
+
+def test_explain_merges_two_coders_overlapping_passages(study: Project) -> None:
+    """Pooled, 10 is alice's a 1-3 and bob's a 1 (one passage, both coders), b 1-2, c 1."""
+    from codebench.analysis.explain import CellSpec, explain
+
+    found = explain(study, CellSpec("frequencies"), "10", None)
+    assert [(q.location, q.coders) for q in found.quotes] == [
+        ("a, segments 1–3", ["alice", "bob"]),
+        ("b, segments 1–2", ["alice"]),
+        ("c, segment 1", ["bob"]),
+    ]
+    merged = found.quotes[0]
+    assert merged.text.startswith("The contract was tough.")
+    assert merged.text.endswith("Pensions worried staff.")
+    assert found.notes[0] == "The 3 passages behind 10 (frequencies)."
+    # One coder alone: nothing to merge.
+    alone = explain(study, CellSpec("frequencies", ScopeSpec.of(coders=["bob"])), "10", None)
+    assert [(q.location, q.coders) for q in alone.quotes] == [
+        ("a, segment 1", ["bob"]),
+        ("c, segment 1", ["bob"]),
+    ]
