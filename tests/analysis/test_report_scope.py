@@ -180,3 +180,21 @@ def test_explain_merges_two_coders_overlapping_passages(study: Project) -> None:
         ("a, segment 1", ["bob"]),
         ("c, segment 1", ["bob"]),
     ]
+
+
+def test_help_and_docs_list_the_scopes_each_report_takes() -> None:
+    """`report --help` is generated from REFUSED; docs/analysis.md's table must say the same."""
+    import re
+    from pathlib import Path
+
+    from codebench.reports.compute import KINDS, REFUSED, kinds_taking
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "analysis.md").read_text("utf-8")
+    table = dict(re.findall(r"^\| `([a-z-]+)` \| (`--[^|]*) \|", docs, flags=re.MULTILINE))
+    refused = {kind: options for kind, (options, _why) in REFUSED.items() if options}
+    assert {k: tuple(re.findall(r"`(--[a-z]+)`", v)) for k, v in table.items()} == refused
+    result = CliRunner().invoke(cli, ["report", "--help"], terminal_width=200)
+    for option in ("--where", "--transcripts", "--speaker", "--round"):
+        others = [k for k in KINDS if k not in kinds_taking(option)]
+        line = next(line for line in result.output.splitlines() if line.strip().startswith(option))
+        assert f"Every report but {', '.join(others)}:" in line, line
