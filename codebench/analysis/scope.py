@@ -33,6 +33,7 @@ from codebench.errors import CodebenchError
 from codebench.models import Transcript
 from codebench.participants import SPEAKER_PREFIX, bare_key, is_speaker_key
 from codebench.reports.scope import CoderSelection, select_coders
+from codebench.reports.types import plural
 from codebench.store import analysis as analysis_sql
 from codebench.store import participants as participant_sql
 
@@ -197,15 +198,13 @@ class Scope:
             parts.append("transcripts " + ", ".join(self.spec.transcripts))
         if parts:
             notes.append(
-                f"Scope: {'; '.join(parts)} ({len(self.transcripts)} transcript"
-                f"{'' if len(self.transcripts) == 1 else 's'})."
+                f"Scope: {'; '.join(parts)} ({plural(len(self.transcripts), 'transcript')})."
             )
         if self.speakers is not None:
             notes.append("Speakers: " + ", ".join(self.speakers) + ".")
         if self.participants is not None:
-            n = len(self.participants)
             notes.append(
-                f"Only what the {n} participant{'' if n == 1 else 's'} matching the speaker.* "
+                f"Only what the {plural(len(self.participants), 'participant')} matching the speaker.* "
                 "conditions say is counted."
             )
         return notes
