@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from codebench.analysis.search import SearchResult
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 from codebench.store import analysis as analysis_sql
 
 if TYPE_CHECKING:
@@ -71,10 +72,10 @@ class AutocodeBatch:
             if self.source == "search"
             else f"query {self.pattern!r}"
         )
-        notes = [f"{len(self.proposals)} passages to code {self.code} ({what})."]
+        notes = [f"{plural(len(self.proposals), 'passage')} to code {self.code} ({what})."]
         if self.not_codable:
             things = "hits" if self.source == "search" else "segments"
-            notes.append(f"{self.not_codable} {things} not codable are left out.")
+            notes.append(f"Left out as not codable: {plural(self.not_codable, things[:-1])}.")
         return notes
 
 

@@ -9,11 +9,11 @@ written atomically, and the manifest last (the previous build's manifest
 is removed first, so a folder with a MANIFEST.json holds a complete build).
 
 Building twice on an unchanged project gives byte-identical files: nothing
-in an output comes from the clock. The whole report's date is the time of
-the project's last event (the manifest's ``generated``). XLSX and DOCX files
-record times inside their zip; they get the time of the project's first
-event (the manifest's ``created``), which never changes, so an office
-file's hash changes only when its content does.
+in an output comes from the clock, by the rule every writer follows
+(:mod:`codebench.reports.reproducible`): the whole report prints the day of
+the project's last event, and XLSX and DOCX files record one fixed time
+inside their zip, so an office file's hash changes only when its content
+does, and `codebench report ... -o x.xlsx` writes the same bytes.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def build(project: Project, study: Study, *, write: bool = True) -> Built:
     rendered: list[tuple[Entry, bytes]] = []
     for entry in study.entries:
         try:
-            data = _render(project, entry, state["generated"], state["created"])
+            data = _render(project, entry)
         except StudyError:
             raise
         except CodebenchError as error:
@@ -112,6 +112,7 @@ _OPTION_KEYS = {
     "--coders": "coders",
     "--coder": "coders",
     "--speaker": "speakers",
+    "--round": "round",
     "--count-by": "count_by",
     "--in-code": "in_code",
     "--attribute": "by",
@@ -225,10 +226,8 @@ def project_state(project: Project) -> dict[str, Any]:
     }
 
 
-def _render(project: Project, entry: Entry, generated: str, created: str) -> bytes:
+def _render(project: Project, entry: Entry) -> bytes:
     """The entry's output as the bytes its command would write."""
-    from codebench.reports.reproducible import fixed_zip
-
     o = entry.options
     data: str | bytes
     if entry.kind in ("query", "search"):
@@ -246,21 +245,29 @@ def _render(project: Project, entry: Entry, generated: str, created: str) -> byt
         )
         data = render_words(result, entry.fmt)
     else:
-        data = _report(project, entry, generated[:10])
+        data = _report(project, entry)
     if isinstance(data, str):
         if entry.kind == "report" and entry.fmt == "csv":
             data = "\ufeff" + data  # as `codebench report -o x.csv` writes it (Excel reads UTF-8)
         data = data.encode("utf-8")
-    if entry.fmt in ("xlsx", "docx"):
-        data = fixed_zip(data, created)
     return data
 
 
 def _scope(o: dict[str, Any]) -> ScopeSpec:
     from codebench.analysis.scope import ScopeSpec
 
-    coders = [*o.get("coders", []), *(["consensus"] if o.get("consensus") else [])]
-    return ScopeSpec.of(o.get("where", ()), o.get("transcripts", ()), coders, o.get("speakers", ()))
+    return ScopeSpec.of(
+        o.get("where", ()),
+        o.get("transcripts", ()),
+        _coders(o),
+        o.get("speakers", ()),
+        o.get("round"),
+    )
+
+
+def _coders(o: dict[str, Any]) -> list[str]:
+    """An entry's ``coders``, with ``consensus = true`` as the consensus coder (as --consensus)."""
+    return [*o.get("coders", []), *(["consensus"] if o.get("consensus") else [])]
 
 
 def _analysis(project: Project, entry: Entry) -> str | bytes:
@@ -295,11 +302,12 @@ def _analysis(project: Project, entry: Entry) -> str | bytes:
             exact_accents=o.get("exact_accents", False),
             in_code=o.get("in_code"),
             context=o.get("context", CONTEXT),
+            codable_only=o.get("codable_only", False),
         )
     return output.render(result, entry.fmt, count_by)
 
 
-def _report(project: Project, entry: Entry, date: str) -> str | bytes:
+def _report(project: Project, entry: Entry) -> str | bytes:
     """A report entry, as `codebench report KIND -o FILE` computes and writes it."""
     from codebench.reports import writers
     from codebench.reports.compute import (
@@ -313,7 +321,7 @@ def _report(project: Project, entry: Entry, date: str) -> str | bytes:
     result = compute_report(
         project,
         o["report"],
-        coders=o.get("coders") or None,
+        coders=_coders(o) or None,
         attributes=o.get("by", []),
         cases=o.get("cases", "transcripts"),
         min_group=o.get("min_group", 3),
@@ -325,7 +333,8 @@ def _report(project: Project, entry: Entry, date: str) -> str | bytes:
         rollup=rollup,
         where=o.get("where", []),
         transcripts=o.get("transcripts", []),
-        generated=date,
+        round_ref=o.get("round"),
+        speakers=o.get("speakers", []),
     )
     view = {
         "rollup": rollup,
@@ -337,9 +346,11 @@ def _report(project: Project, entry: Entry, date: str) -> str | bytes:
             project,
             o["report"],
             result,
-            coders=o.get("coders", []),
+            coders=_coders(o),
             where=o.get("where", []),
             transcripts=o.get("transcripts", []),
+            round_ref=o.get("round"),
+            speakers=o.get("speakers", []),
             attributes=o.get("by", []),
             cases=o.get("cases", "transcripts"),
             rollup=rollup,

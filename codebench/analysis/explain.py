@@ -36,6 +36,7 @@ from codebench.reports.by_attribute import NOT_SET
 from codebench.reports.crossed import CROSS, Dimension, case_values, resolve_dimensions
 from codebench.reports.quotes import Quote, QuoteReport, quotes
 from codebench.reports.tables import Column, Table
+from codebench.reports.types import plural
 from codebench.store import participants as participant_sql
 
 if TYPE_CHECKING:
@@ -66,9 +67,8 @@ class ExplainedQuotes(QuoteReport):
 
     @property
     def notes(self) -> list[str]:
-        n = len(self.quotes)
         return [
-            f"The {n} passage{'' if n == 1 else 's'} behind {self.cell}.",
+            f"The {plural(len(self.quotes), 'passage')} behind {self.cell}.",
             *self.scope_notes,
             *super().notes,
         ]
@@ -209,12 +209,67 @@ def explain(
     return ExplainedQuotes(
         found.selection,
         found.codes,
-        kept,
+        merge_overlapping(project, kept),
         context,
         spec.rollup,
         cell=cell + what,
         scope_notes=scope_notes,
     )
+
+
+def merge_overlapping(project: Project, found: list[Quote]) -> list[Quote]:
+    """``found`` with the overlapping passages of one code in one transcript made one.
+
+    In a pooled view two coders' codings of the same talk are one passage that
+    both coded (as the count behind the cell takes their segments once), not
+    the same words listed twice: the passage runs from the first one's start
+    to the last one's end and names every coder, memo and speaker of both.
+    Passages overlap when they share a segment (or, outside segments, a character).
+    """
+    from dataclasses import replace
+
+    texts: dict[str, str] = {}
+    out: list[Quote] = []
+    open_at: dict[tuple[str, int], int] = {}
+    for quote in sorted(found, key=lambda q: (q.transcript, q.code.id, q.start, q.end)):
+        key = (quote.transcript, quote.code.id)
+        at = open_at.get(key)
+        if at is not None and _overlap(out[at], quote):
+            kept = out[at]
+            if quote.end > kept.end or quote.start < kept.start:
+                if quote.transcript not in texts:
+                    texts[quote.transcript] = project.text(project.transcript(quote.transcript))
+                start, end = min(kept.start, quote.start), max(kept.end, quote.end)
+                text = texts[quote.transcript][start:end].strip()
+            else:
+                start, end, text = kept.start, kept.end, kept.text
+            later = quote if quote.last_segment > kept.last_segment else kept
+            speakers = [s for q in (kept, quote) for s in (q.speaker or "").split(", ") if s]
+            out[at] = replace(
+                kept,
+                start=start,
+                end=end,
+                text=text,
+                last_segment=max(kept.last_segment, quote.last_segment),
+                speaker=", ".join(dict.fromkeys(speakers)) or None,
+                coders=sorted({*kept.coders, *quote.coders}, key=str.casefold),
+                memos=list(dict.fromkeys([*kept.memos, *quote.memos])),
+                after=later.after,
+            )
+            continue
+        open_at[key] = len(out)
+        out.append(quote)
+    order = {id(q): i for i, q in enumerate(found)}
+    first = {(q.transcript, q.code.id, q.start): order[id(q)] for q in found}
+    out.sort(key=lambda q: first.get((q.transcript, q.code.id, q.start), 0))
+    return out
+
+
+def _overlap(a: Quote, b: Quote) -> bool:
+    """Whether ``b`` (starting no earlier than ``a``) shares a segment or a character with ``a``."""
+    if a.first_segment >= 0 and b.first_segment >= 0:
+        return b.first_segment <= a.last_segment
+    return b.start < a.end
 
 
 def _known_columns(project: Project, spec: CellSpec, scope: Scope, columns: _Columns) -> list[str]:
@@ -255,7 +310,7 @@ def cell_quotes(project: Project, spec: CellSpec, report: Any) -> Table:
     }
     order = {code_id: i for i, code_id in enumerate(shown)}
     rows = []
-    for quote in found.quotes:
+    for quote in merge_overlapping(project, found.quotes):
         if not columns.in_scope(quote):
             continue
         placed = columns.of(quote)

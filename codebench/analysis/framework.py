@@ -20,13 +20,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from codebench.analysis.tables import plural
 from codebench.errors import CodebenchError, NotFound
 from codebench.participants import SEPARATOR, find_participant, participants
 from codebench.reports.quotes import Quote, quotes
 from codebench.reports.scope import CoderSelection, select_coders
 from codebench.reports.tables import Column, Table
-from codebench.reports.types import CodeRef
+from codebench.reports.types import CodeRef, plural
 from codebench.safety import safe_text
 from codebench.store import events as event_sql
 from codebench.store import participants as participant_sql
@@ -91,8 +90,8 @@ class FrameworkReport:
         return [
             self.selection.note,
             (
-                f"Framework matrix: {len(self.rows)} {self.cases} × {len(self.codes)} themes; "
-                f"{written} of {total} cells summarised. A cell's passages are the case's "
+                f"Framework matrix: {plural(len(self.rows), self.cases[:-1])} × {plural(len(self.codes), 'theme')}; "
+                f"{written} of {plural(total, 'cell')} summarised. A cell's passages are the case's "
                 "passages coded with that code (sub-codes have columns of their own)."
             ),
         ]
@@ -122,7 +121,9 @@ def set_summary(
     theme = project.code(code)
     text = safe_text(summary).strip()
     if len(text) > MAX_SUMMARY:
-        raise CodebenchError(f"the summary is {len(text):,} characters (at most {MAX_SUMMARY:,})")
+        raise CodebenchError(
+            f"the summary is {plural(len(text), 'character')} (at most {MAX_SUMMARY:,})"
+        )
     who = project.coder(coder, create=True) if coder else None
     speaker = where.speaker or ""
     at = now()

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 
 #: Longest query accepted (a typed query is a line; a longer one is a mistake or an attack).
 MAX_QUERY = 4_000
@@ -118,7 +119,9 @@ class Token:
 def tokenize(query: str) -> list[Token]:
     """Split ``query`` into tokens (the last is ``end``)."""
     if len(query) > MAX_QUERY:
-        raise QueryError(f"the query is {len(query):,} characters long (at most {MAX_QUERY:,})")
+        raise QueryError(
+            f"the query is {plural(len(query), 'character')} long (at most {MAX_QUERY:,})"
+        )
     tokens: list[Token] = []
     i, n = 0, len(query)
     while i < n:
@@ -217,7 +220,12 @@ class _Parser:
         if self.token.kind != "end":
             if self.token.kind == ")":
                 raise self.error("unmatched ')'")
-            raise self.error("expected an operator (& | ! near:N within:turn followed-by:N)")
+            if self.token.kind == "!":
+                # ``!`` negates what follows it; it does not join two codes.
+                raise self.error("expected an operator before '!' (as in 12 & !13)")
+            raise self.error(
+                "expected an operator between codes (&, |, near:N, followed-by:N or within:turn)"
+            )
         return node
 
     def either(self) -> Node:
@@ -261,7 +269,7 @@ class _Parser:
                 self.at += 1
                 node = self.either()
                 if self.token.kind != ")":
-                    raise self.error(f"expected ')' to close the '(' at column {token.column}")
+                    raise self.error(f"unclosed '(' (column {token.column}): expected ')'")
                 self.at += 1
                 return node
             if token.kind == "code":
@@ -280,8 +288,11 @@ def _code_ref(query: str, token: Token) -> CodeRef:
         if not text:
             raise QueryError(f"{query}: '.*' needs a code before it at column {token.column}")
     if not token.quoted and "*" in text:
+        # Point at the stray star itself (13.*.* at column 4), not at the word's start.
+        column = token.column + text.index("*")
         raise QueryError(
-            f"{query}: '*' only follows a code, as in 13.* (its descendants) at column {token.column}"
+            f"{query}: '*' only ends a code, once, as in 13.* (the code and its descendants)"
+            f" at column {column}"
         )
     return CodeRef(text, descendants, token.column)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from codebench.analysis.study import MANIFEST
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 from codebench.safety import one_line
 
 #: Keys every manifest has (a file without them is not one).
@@ -247,4 +248,4 @@ def _kind(action: str) -> str:
 
 
 def _n(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    return plural(count, word)

@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 from codebench.analysis import grammar
 from codebench.analysis.grammar import QueryError
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
-from codebench.analysis.tables import plural
 from codebench.errors import NotFound
 from codebench.models import Code
 from codebench.reports.quotes import passage_location
+from codebench.reports.types import plural
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
 

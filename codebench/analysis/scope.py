@@ -33,6 +33,7 @@ from codebench.errors import CodebenchError
 from codebench.models import Transcript
 from codebench.participants import SPEAKER_PREFIX, bare_key, is_speaker_key
 from codebench.reports.scope import CoderSelection, select_coders
+from codebench.reports.types import plural
 from codebench.store import analysis as analysis_sql
 from codebench.store import participants as participant_sql
 
@@ -166,6 +167,19 @@ class Scope:
         return self.speakers is not None or self.participants is not None
 
     @property
+    def report_selection(self) -> CoderSelection:
+        """The coders counted, their note carrying the scope's (round, conditions, speakers),
+        for a report to print whose codings of what it counts."""
+        from dataclasses import replace
+
+        notes = [
+            n
+            for n in self.notes[1:]
+            if n.startswith(("Round ", "Scope:", "Speakers:", "Only what the"))
+        ]
+        return replace(self.selection, note=" ".join([self.selection.note, *notes]))
+
+    @property
     def transcript_ids(self) -> list[int]:
         return [t.id for t in self.transcripts]
 
@@ -184,15 +198,13 @@ class Scope:
             parts.append("transcripts " + ", ".join(self.spec.transcripts))
         if parts:
             notes.append(
-                f"Scope: {'; '.join(parts)} ({len(self.transcripts)} transcript"
-                f"{'' if len(self.transcripts) == 1 else 's'})."
+                f"Scope: {'; '.join(parts)} ({plural(len(self.transcripts), 'transcript')})."
             )
         if self.speakers is not None:
             notes.append("Speakers: " + ", ".join(self.speakers) + ".")
         if self.participants is not None:
-            n = len(self.participants)
             notes.append(
-                f"Only what the {n} participant{'' if n == 1 else 's'} matching the speaker.* "
+                f"Only what the {plural(len(self.participants), 'participant')} matching the speaker.* "
                 "conditions say is counted."
             )
         return notes
@@ -358,16 +370,9 @@ def report_units(
     A speaker scope (``--speaker``, ``speaker.KEY``) keeps only those
     speakers' segments: a coding counts where it overlaps one of them.
     """
-    from dataclasses import replace
-
     from codebench.reports.coded_units import build_units
 
-    notes = [
-        n
-        for n in scope.notes[1:]
-        if n.startswith(("Round ", "Scope:", "Speakers:", "Only what the"))
-    ]
-    selection = replace(scope.selection, note=" ".join([scope.selection.note, *notes]))
+    selection = scope.report_selection
     voices: set[tuple[int, str]] | None = None
     if scope.participants is not None:
         voices = set(scope.participants)

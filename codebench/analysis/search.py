@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.analysis import grammar
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
-from codebench.analysis.tables import plural
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
 
@@ -141,11 +141,17 @@ def search(
     in_code: str | None = None,
     context: int = CONTEXT,
     lemma: bool = False,
+    codable_only: bool = False,
 ) -> SearchResult:
-    """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring)."""
+    """Find ``pattern`` in the transcripts in ``scope`` (see the module docstring).
+
+    ``codable_only`` leaves out segments marked not codable: the interviewer's
+    turns, which a search otherwise finds like any other text (a question
+    that says "pension" is a hit unless asked not to be).
+    """
     if len(pattern) > MAX_PATTERN:
         raise SearchError(
-            f"the pattern is {len(pattern):,} characters long (at most {MAX_PATTERN:,})"
+            f"the pattern is {plural(len(pattern), 'character')} long (at most {MAX_PATTERN:,})"
         )
     if not pattern.strip():
         raise SearchError("the pattern is empty: give a word, a phrase or --regex PATTERN")
@@ -185,6 +191,11 @@ def search(
     if spoken_ids is not None:
         spoken = set(spoken_ids)
         ids = [i for i in ids if i in spoken]
+    if codable_only:
+        segments = analysis_sql.segment_arrays(project.db, resolved.transcript_filter)
+        codable = set(segments.id[segments.codable].tolist())
+        ids = [i for i in ids if i in codable]
+        mode += ", codable turns only"
     if in_code is not None:
         from codebench.analysis.query import Evaluation
 
@@ -267,7 +278,7 @@ def _inflected(alternatives: list[tuple[list[str], bool]]) -> list[tuple[list[st
             count *= len(c)
         if count + len(out) > MAX_LEMMA_PHRASES:
             raise SearchError(
-                f"with --lemma, {' '.join(words)!r} has {count:,} combinations of inflections"
+                f"with --lemma, {' '.join(words)!r} has {plural(count, 'combination')} of inflections"
                 f" (at most {MAX_LEMMA_PHRASES}): search for fewer words"
             )
         for combination in itertools.product(*choices):
@@ -343,6 +354,12 @@ def _as_typed(
 REGEX_SECONDS = 10.0
 
 
+_MATCHES_EMPTY = (
+    "the regular expression {pattern!r} matches empty text (as ^, \\b or x* do), "
+    "so its hits would hold nothing: make it match at least one character (x+, \\bword\\b)"
+)
+
+
 def _regex_hits(
     project: Project, pattern: str, scope: Scope, case_sensitive: bool, exact_accents: bool
 ) -> list[_Found]:
@@ -356,6 +373,8 @@ def _regex_hits(
         compiled = regex.compile(pattern if exact_accents else fold_accents(pattern), flags)
     except (regex.error, OverflowError, RecursionError, ValueError) as error:
         raise SearchError(f"not a valid regular expression: {error}") from None
+    if compiled.search("") is not None:
+        raise SearchError(_MATCHES_EMPTY.format(pattern=pattern))
     rows = analysis_sql.segment_texts(project.db, scope.transcript_filter)
     out: list[_Found] = []
     deadline = time.monotonic() + REGEX_SECONDS
@@ -366,8 +385,11 @@ def _regex_hits(
             text = body if exact_accents else fold_accents(body)
             left = max(0.001, deadline - time.monotonic())
             for m in compiled.finditer(text, concurrent=True, timeout=left):
-                if m.end() > m.start():
-                    out.append((seg_id, tid, ordinal, speaker, base + m.start(), base + m.end()))
+                if m.end() == m.start():
+                    # ``\b``, ``x*``, a lookahead: a hit of no text is nothing to show or code,
+                    # and dropping them would pass for "no hits".
+                    raise SearchError(_MATCHES_EMPTY.format(pattern=pattern))
+                out.append((seg_id, tid, ordinal, speaker, base + m.start(), base + m.end()))
     except TimeoutError:
         raise SearchError(
             f"the regular expression was stopped after {REGEX_SECONDS:g} s "

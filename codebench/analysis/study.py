@@ -59,6 +59,15 @@ def _text(value: Any) -> str:
     return value
 
 
+def _round(value: Any) -> str:
+    """A reliability round, by number (``round = 1``) or name (``round = "pilot"``)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value
+    raise ValueError("must be a round's number or name")
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
@@ -99,6 +108,7 @@ _SCOPE: dict[str, Check] = {
     "coders": _strings,
     "consensus": _flag,
     "speakers": _strings,
+    "round": _round,
 }
 #: Every key an entry of each kind may have (besides ``kind`` and ``file``), with its check.
 KEYS: dict[str, dict[str, Check]] = {
@@ -109,6 +119,7 @@ KEYS: dict[str, dict[str, Check]] = {
         "case_sensitive": _flag,
         "exact_accents": _flag,
         "in_code": _text,
+        "codable_only": _flag,
         "context": _number(0, 1000),
         "count_by": _text,
         **_SCOPE,
@@ -122,9 +133,7 @@ KEYS: dict[str, dict[str, Check]] = {
     },
     "report": {
         "report": _choice(*REPORT_KINDS),
-        "coders": _strings,
-        "where": _strings,
-        "transcripts": _strings,
+        **_SCOPE,
         "by": _strings,
         "cases": _choice("transcripts", "participants"),
         "min_group": _number(1, None),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.analysis.scope import ScopeError, choices
 from codebench.reports.tables import Column, Table
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.autocode import AutocodeBatch
@@ -39,10 +40,6 @@ class Counted:
 
     transcript: str
     voices: tuple[str | None, ...]
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def passages_table(result: QueryResult) -> Table:

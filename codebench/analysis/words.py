@@ -33,8 +33,9 @@ from codebench.analysis.scope import (
     resolve_scope,
     speaker_segments,
 )
-from codebench.analysis.tables import NO_SPEAKER, NONE, attribute_key, plural
+from codebench.analysis.tables import NO_SPEAKER, NONE, attribute_key
 from codebench.reports.tables import Column, Table
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.models import Code
@@ -305,7 +306,7 @@ class WordFrequencies:
             f"The {self.top} most frequent {what}"
             + (f" per {self.by}" if self.by else "")
             + (f" in {plural(segments, 'codable segment')}" if segments is not None else "")
-            + f"; {self.stop_words} stop words left out.",
+            + f"; {plural(self.stop_words, 'stop word')} left out.",
             *(
                 ["Counted by lemma: every inflection under its lemma (commissioned → commission)."]
                 if self.lemma

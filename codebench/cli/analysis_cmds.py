@@ -10,6 +10,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import check_binary_stdout, console, emit, is_stdout, output_option, say
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.scope import ScopeSpec
@@ -243,6 +244,13 @@ def queries(ctx: Context, fmt: str, delete_name: str | None) -> None:
     help="Only hits in segments this query matches (a code, or '10 & !16').",
 )
 @click.option(
+    "--no-interviewer",
+    "codable_only",
+    is_flag=True,
+    help="Leave out turns marked not codable (the interviewer's questions); "
+    "--speaker NAME keeps only that speaker.",
+)
+@click.option(
     "--limit",
     type=click.IntRange(0, None),
     default=200,
@@ -269,6 +277,7 @@ def search(
     exact_accents: bool,
     lemma: bool,
     in_code: str | None,
+    codable_only: bool,
     limit: int,
     width: int,
     where: tuple[str, ...],
@@ -295,6 +304,7 @@ def search(
       codebench search commissioning --lemma
       codebench search 'pension scheme' --where role=commissioner --count-by transcript
       codebench search 'staff' --in-code 08 -o staff-in-08.xlsx
+      codebench search pension --no-interviewer
       codebench search --regex 'contract(s|ed)?\\b' --speaker 'Helen Marsh'
     """
     from codebench.analysis.search import search as run_search
@@ -313,6 +323,7 @@ def search(
             in_code=in_code,
             context=width,
             lemma=lemma,
+            codable_only=codable_only,
         )
         _show(result, fmt, output, count_by, width, limit)
 
@@ -464,7 +475,7 @@ def _stop_word_changes(
     before: set[str], after: set[str], added: list[str], removed: list[str]
 ) -> str:
     """One line saying what an edit of the stop list did, and which words it left as they were."""
-    parts = [f"{len(after)} stop words"]
+    parts = [plural(len(after), "stop word")]
     if after - before:
         parts.append("now left out: " + ", ".join(sorted(after - before)))
     if before - after:
@@ -567,7 +578,6 @@ def _batch(
     """Preview a batch (numbered passages, nothing written) or apply it as one action."""
     from codebench.analysis.autocode import apply_autocode
     from codebench.analysis.scope import ScopeError, split_list
-    from codebench.analysis.tables import plural
     from codebench.reports.render_rich import notes_text
 
     numbers = []
@@ -675,7 +685,7 @@ def _show(
                 out.print(
                     notes_text(
                         [
-                            f"The hits of the first {limit} of {result.segments} matching segments "
+                            f"The hits of the first {limit} of {plural(result.segments, 'matching segment')} "
                             "(--limit 0 for all, or -o FILE)."
                         ]
                     )

@@ -10,6 +10,7 @@ import click
 from codebench.cli.context import Context, InputFile, coder_option, handle_errors, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say, write_output
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -144,7 +145,7 @@ def import_cmd(ctx: Context, file_path: Path) -> None:
         from codebench.codebook.format import load_codebook
 
         result = project.load_codebook(load_codebook(file_path))
-    say(f"{result['added']} codes added, {result['updated']} updated")
+    say(f"{plural(result['added'], 'code')} added, {result['updated']} updated")
 
 
 def _reason_options(f: Any) -> Any:

@@ -19,6 +19,7 @@ from codebench.cli.context import (
 from codebench.cli.output import emit, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import NotCodable
+from codebench.reports.types import plural
 
 
 @click.command(name="code-segment")
@@ -114,7 +115,10 @@ def import_codings(
         )
     if result.encoding is not None:
         say(f"{csv_path}: read as {result.encoding}")
-    say(f"{result.rows} rows: {result.added} codings added, {result.memos} memos added")
+    say(
+        f"{plural(result.rows, 'row')}: {plural(result.added, 'coding')} added, "
+        f"{plural(result.memos, 'memo')} added"
+    )
 
 
 @click.command(name="memos")

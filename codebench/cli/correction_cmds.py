@@ -13,6 +13,7 @@ import click
 from codebench.cli.context import Context, InputFile, coder_option, handle_errors, pass_ctx
 from codebench.cli.output import say
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 from codebench.safety import one_line
 
 #: Editors tried, in order, when neither $VISUAL nor $EDITOR is set.
@@ -127,7 +128,7 @@ def edit_transcript(
     say(result.summary())
     if result.review:
         count = len(result.review)
-        say(f"{count} coding{'s' if count != 1 else ''} need{'s' if count == 1 else ''} review:")
+        say(f"{plural(count, 'coding')} need{'s' if count == 1 else ''} review:")
         for item in result.review:
             say(f"  {item.describe()}")
 
@@ -156,7 +157,7 @@ def review_codings(ctx: Context, transcript: str | None, done: bool) -> None:
             say(f"{item.transcript}: {item.describe()}")
         if done:
             cleared = mark_reviewed(project, [i.coding_id for i in items])
-            say(f"marked {cleared} coding{'s' if cleared != 1 else ''} reviewed")
+            say(f"marked {plural(cleared, 'coding')} reviewed")
 
 
 COMMANDS = [edit_transcript, review_codings]

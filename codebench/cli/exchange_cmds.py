@@ -16,6 +16,7 @@ from codebench.cli.context import Context, InputFile, handle_errors, pass_ctx
 from codebench.cli.output import is_stdout, output_option, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.fileio import private_tempdir
+from codebench.reports.types import plural
 
 
 @click.command()
@@ -101,10 +102,10 @@ def export_jsonl_cmd(ctx: Context, output: Path | None, pseudonymise: str | None
         counts = export_jsonl(project, output, pseudonymiser=pseudonymiser)
         left_out = not_carried(project)
     total = sum(counts.values())
-    events = f"{counts['event']} events" if pseudonymiser is None else "no event log"
+    events = plural(counts["event"], "event") if pseudonymiser is None else "no event log"
     say(
-        f"Wrote {total} records to {output} "
-        f"({counts['transcript']} transcripts, {counts['coding']} codings, {events}).",
+        f"Wrote {plural(total, 'record')} to {output} "
+        f"({plural(counts['transcript'], 'transcript')}, {plural(counts['coding'], 'coding')}, {events}).",
         err=True,
     )
     if left_out:

@@ -8,6 +8,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import emit, is_stdout, output_option, say, write_output
+from codebench.reports.types import plural
 
 
 @click.command(
@@ -83,7 +84,10 @@ def theme_map_cmd(
         )
     write_output(output, render_map(found, fmt), what=f"{fmt} output")
     if not is_stdout(output):
-        say(f"Wrote {output} ({len(found.nodes)} codes, {len(found.edges)} edges, {fmt})", err=True)
+        say(
+            f"Wrote {output} ({plural(len(found.nodes), 'code')}, {plural(len(found.edges), 'edge')}, {fmt})",
+            err=True,
+        )
 
 
 @click.group(name="relations", invoke_without_command=True)

@@ -18,6 +18,7 @@ from codebench.cli.context import (
 from codebench.cli.output import console, emit, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -51,7 +52,7 @@ def init(ctx: Context, codebook_path: Path | None, empty: bool) -> None:
         with created:
             for line in report.lines()[1:]:
                 say(line)
-            say(f"Project {created.path} ready with {len(created.codes())} codes.")
+            say(f"Project {created.path} ready with {plural(len(created.codes()), 'code')}.")
         return
     book = None if empty else load_codebook(codebook_path or default_codebook_path())
     with Project.init(ctx.project_path, book) as project:
@@ -208,7 +209,7 @@ def import_cmd(
     skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
     say(
         f"{len(report.imported)} imported, {len(report.unchanged)} unchanged, {len(report.failed)} failed{skipped}; "
-        f"{report.segments} segments, {report.words} words"
+        f"{plural(report.segments, 'segment')}, {plural(report.words, 'word')}"
     )
     project.close()
     if report.failed:
@@ -414,9 +415,9 @@ def remove_transcript(ctx: Context, transcript: str, coder: str | None, force: b
     codings = sum(removal.codings.values())
     by = ", ".join(f"{name} {n}" for name, n in removal.codings.items())
     click.echo(
-        f"removed {removal.name}: {removal.segments} segments, {codings} codings"
+        f"removed {removal.name}: {plural(removal.segments, 'segment')}, {plural(codings, 'coding')}"
         + (f" ({by})" if by else "")
-        + f", {removal.memos} memos"
+        + f", {plural(removal.memos, 'memo')}"
     )
 
 

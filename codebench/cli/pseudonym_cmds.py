@@ -22,6 +22,7 @@ from codebench.cli.pseudonymise_option import (
     pseudonymise_option,
     pseudonymiser_for,
 )
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.pseudonyms.key import Key
@@ -97,7 +98,10 @@ def detect_cmd(
         key, secret = _existing_key(path)
         key, added = propose(key, found, roles=roles)
         _save(key, path, secret)
-        say(f"Wrote {path}: {added} proposed entries added, {len(key.entries)} in all.", err=True)
+        say(
+            f"Wrote {path}: {plural(added, 'proposed entry', 'proposed entries')} added, {len(key.entries)} in all.",
+            err=True,
+        )
         return
     if occurrences:
         rows = [
@@ -135,7 +139,7 @@ def detect_cmd(
     emit(
         rows,
         fmt,
-        title=f"{len(rows)} candidates",
+        title=plural(len(rows), "candidate"),
         columns=["candidate", "kind", "count", "transcripts", "example"],
     )
 
@@ -374,7 +378,7 @@ def log_cmd(
         write_output("-", data, what=f"{fmt} output")  # it refuses binary data on a terminal
         return
     writers.write_rendered(output, data, fmt)
-    say(f"Wrote {output}: {len(rows)} replacements.", err=True)
+    say(f"Wrote {output}: {plural(len(rows), 'replacement')}.", err=True)
 
 
 @pseudonymise_group.command(name="check")

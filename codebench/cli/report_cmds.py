@@ -23,8 +23,10 @@ from codebench.reports.compute import (
     MEASURES,
     compute_report,
     quotes_behind_cells,
+    scope_help,
     workbook_with_quotes,
 )
+from codebench.reports.types import plural
 
 
 @click.command(name="report", short_help="Theme tables, co-occurrence, quotes and the HTML report.")
@@ -41,21 +43,34 @@ from codebench.reports.compute import (
     "--where",
     multiple=True,
     metavar="KEY=VALUE",
-    help="frequencies, by-attribute, matrix, cooccurrence: only transcripts whose attribute "
-    "KEY is VALUE (KEY!=VALUE: another value); repeatable.",
+    help=scope_help(
+        "--where",
+        "only transcripts whose attribute KEY is VALUE (KEY!=VALUE: another value; "
+        "speaker.KEY: a participant's own); repeatable.",
+    ),
 )
 @click.option(
     "--transcripts",
     multiple=True,
     metavar="A,B",
-    help="frequencies, by-attribute, matrix, cooccurrence: only these transcripts.",
+    help=scope_help("--transcripts", "only these transcripts."),
+)
+@click.option(
+    "--speaker",
+    "speakers",
+    multiple=True,
+    metavar="NAME",
+    help=scope_help(
+        "--speaker", "only what this speaker says (a coding counts where it overlaps); repeatable."
+    ),
 )
 @click.option(
     "--round",
     "round_ref",
     metavar="N",
-    help="frequencies, by-attribute, crossed, matrix, cooccurrence: only a reliability round "
-    "(its sample's transcripts, coded by its coders).",
+    help=scope_help(
+        "--round", "only a reliability round (its sample's transcripts, coded by its coders)."
+    ),
 )
 @click.option(
     "--attribute",
@@ -151,6 +166,7 @@ def report(
     coders: tuple[str, ...],
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
+    speakers: tuple[str, ...],
     round_ref: str | None,
     attributes: tuple[str, ...],
     cases: str,
@@ -223,6 +239,7 @@ def report(
             where=list(where),
             transcripts=list(transcripts),
             round_ref=round_ref,
+            speakers=list(speakers),
         )
         quotes_sheet = None
         if with_quotes:
@@ -241,6 +258,7 @@ def report(
                 cases="participants" if by_participant else cases,
                 rollup=rollup,
                 round_ref=round_ref,
+                speakers=list(speakers),
             )
         pseudonymiser = pseudonymiser_for(project, pseudonymise)
         if pseudonymiser is not None:  # one place, before any format is rendered
@@ -278,6 +296,8 @@ def report(
 @click.option("--coder", "coders", multiple=True, metavar="NAME", help="As for the report.")
 @click.option("--where", multiple=True, metavar="KEY=VALUE", help="As for the report.")
 @click.option("--transcripts", multiple=True, metavar="A,B", help="As for the report.")
+@click.option("--speaker", "speakers", multiple=True, metavar="NAME", help="As for the report.")
+@click.option("--round", "round_ref", metavar="N", help="As for the report.")
 @click.option(
     "--attribute", "--by", "attributes", multiple=True, metavar="KEY", help="As for the report."
 )
@@ -314,6 +334,8 @@ def explain(
     coders: tuple[str, ...],
     where: tuple[str, ...],
     transcripts: tuple[str, ...],
+    speakers: tuple[str, ...],
+    round_ref: str | None,
     attributes: tuple[str, ...],
     cases: str,
     by_participant: bool,
@@ -353,7 +375,7 @@ def explain(
         kind = "crossed"
     spec = CellSpec(
         kind,
-        ScopeSpec.of(where, transcripts, coders),
+        ScopeSpec.of(where, transcripts, coders, speakers, round_ref),
         tuple(attributes),
         "participants" if by_participant else cases,
         rollup,
@@ -365,7 +387,7 @@ def explain(
             result = pseudonymiser.value(result)
         if output is not None:
             writers.write(result, output, fmt)
-            say(f"Wrote {output} ({len(result.quotes)} passages, {fmt})", err=True)
+            say(f"Wrote {output} ({plural(len(result.quotes), 'passage')}, {fmt})", err=True)
         elif fmt == "table":
             from codebench.reports.render_rich import renderables
 

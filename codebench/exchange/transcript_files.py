@@ -80,6 +80,7 @@ def _file_stem(name: str) -> str:
 def _docx(title: str, text: str) -> bytes:
     """A Word document: the transcript's name as its heading, one paragraph per line."""
     from codebench.reports.docx_body import new_document
+    from codebench.reports.reproducible import office_bytes
 
     document = new_document()
     document.add_heading(xml_safe(title), level=1)
@@ -88,4 +89,4 @@ def _docx(title: str, text: str) -> bytes:
             document.add_paragraph(xml_safe(line))
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return office_bytes(out.getvalue())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.frequencies import CodeCounts, frequencies_from
 from codebench.reports.scope import CoderSelection
-from codebench.reports.types import CodeRef
+from codebench.reports.types import CodeRef, plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -44,7 +44,7 @@ class CodebookReport:
     def notes(self) -> list[str]:
         return [
             self.selection.note,
-            f"Counts so far, over {self.transcripts_in_scope} transcripts started or coded.",
+            f"Counts so far, over {plural(self.transcripts_in_scope, 'transcript')} started or coded.",
         ]
 
 

@@ -26,8 +26,38 @@ KINDS = (
     "html",
 )
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
-#: Reports that take --where and --transcripts (computed from coded units).
-SCOPED = ("frequencies", "by-attribute", "crossed", "matrix", "cooccurrence")
+#: Every scope a report takes: the option, and what it keeps (one list for help and docs).
+SCOPE_OPTIONS = ("--where", "--transcripts", "--coder", "--speaker", "--round")
+#: Reports scoped through the coded units (every count of the transcripts, coders and
+#: speakers in scope), and the others with the scopes they take.
+SCOPED = ("frequencies", "by-attribute", "crossed", "matrix", "cooccurrence", "codebook", "html")
+
+
+def kinds_taking(option: str) -> list[str]:
+    """The reports that take the scope ``option`` (for the help text and the docs)."""
+    return [k for k in KINDS if option not in REFUSED.get(k, ((), ""))[0]]
+
+
+def scope_help(option: str, what: str) -> str:
+    """``option``'s help: which reports take it (generated, so help and code agree), then ``what``."""
+    kinds = kinds_taking(option)
+    others = [k for k in KINDS if k not in kinds]
+    which = "Every report" + (f" but {', '.join(others)}" if others else "")
+    return f"{which}: {what}"
+
+
+#: A report that takes only some scopes: the scopes it refuses, and why (one line).
+REFUSED: dict[str, tuple[tuple[str, ...], str]] = {
+    "quotes": ((), ""),
+    "progress": (
+        ("--speaker",),
+        "progress counts each transcript's codable segments, not a speaker's",
+    ),
+    "memos": (
+        ("--where", "--transcripts", "--speaker", "--round"),
+        "memos sit on codes as well as transcripts; narrow them with --coder or --code",
+    ),
+}
 MEASURES = ("segments", "codings", "transcripts", "percent", "words", "speakers")
 
 
@@ -49,11 +79,13 @@ def compute_report(
     min_group: int = 3,
     generated: str | None = None,
     round_ref: str | None = None,
+    speakers: list[str] | None = None,
 ) -> Any:
     """Compute the report ``kind`` (one library call per kind).
 
-    ``generated`` is the date the whole report prints (default: today); a
-    reproducible build passes a fixed one.
+    ``generated`` is the date the whole report prints (default: the day of
+    the project's last event, :func:`~codebench.reports.reproducible.data_date`,
+    so the command and a build print the same).
     """
     from codebench import reports
     from codebench.errors import CodebenchError
@@ -61,18 +93,48 @@ def compute_report(
     if kind == "by-attribute" and cases == "participants":
         kind = "crossed"  # by one attribute, participants as cases: the crossed table does it
 
-    if where or transcripts or round_ref:
-        if kind not in SCOPED:
-            raise CodebenchError(
-                f"--where, --transcripts and --round apply to {', '.join(SCOPED)}, not to {kind}"
-            )
-        from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
+    given = {
+        "--where": bool(where),
+        "--transcripts": bool(transcripts),
+        "--speaker": bool(speakers),
+        "--round": bool(round_ref),
+    }
+    if kind in REFUSED:
+        refused, why = REFUSED[kind]
+        named = [option for option in refused if given.get(option)]
+        if named:
+            raise CodebenchError(f"report {kind} takes no {', '.join(named)}: {why}")
+    if any(given.values()):
+        from codebench.analysis.scope import (
+            ScopeSpec,
+            report_units,
+            resolve_scope,
+            speaker_segments,
+        )
 
         scope = resolve_scope(
-            project, ScopeSpec.of(where or (), transcripts or (), coders or (), (), round_ref)
+            project,
+            ScopeSpec.of(where or (), transcripts or (), coders or (), speakers or (), round_ref),
         )
+        if kind == "quotes":
+            return reports.quotes(
+                project,
+                codes or None,
+                scope.report_selection,
+                context=context,
+                subcodes=subcodes,
+                transcripts=scope.transcripts,
+                keep_segments=speaker_segments(project, scope),
+            )
+        if kind == "progress":
+            return reports.coding_progress(
+                project, coders=scope.selection.coders, transcripts=scope.transcripts
+            )
         units = report_units(
-            project, scope, speakers=kind == "frequencies", words=kind == "frequencies"
+            project,
+            scope,
+            speakers=kind in ("frequencies", "codebook", "html"),
+            words=kind in ("frequencies", "codebook", "html"),
         )
         if kind == "frequencies":
             return reports.frequencies(project, units=units)
@@ -92,7 +154,25 @@ def compute_report(
             return reports.code_matrix(
                 project, presence=presence, rollup=rollup, units=units, cases=cases
             )
-        return reports.cooccurrence(project, normalise=normalise, units=units)
+        if kind == "cooccurrence":
+            return reports.cooccurrence(project, normalise=normalise, units=units)
+        if kind == "codebook":
+            return reports.codebook_document(project, units=units)
+        from codebench.reports.agreement_part import agreement_part
+
+        return reports.full_report(
+            project,
+            units.selection,
+            agreement=agreement_part(project, coders),
+            attributes=attributes or None,
+            quote_codes=codes or None,
+            context=context,
+            normalise=normalise or "jaccard",
+            rollup=rollup,
+            generated=generated,
+            units=units,
+            keep_segments=speaker_segments(project, scope),
+        )
     if kind == "frequencies":
         return reports.frequencies(project, coders)
     if kind == "by-attribute":
@@ -116,7 +196,9 @@ def compute_report(
     if kind == "codebook":
         return reports.codebook_document(project, coders)
     if kind == "progress":
-        return reports.coding_progress(project)
+        return reports.coding_progress(
+            project, coders=reports.select_coders(project, coders).coders if coders else None
+        )
     if kind == "memos":
         if len(codes) > 1:
             raise CodebenchError("memos takes at most one --code")
@@ -148,6 +230,7 @@ def quotes_behind_cells(
     cases: str,
     rollup: bool,
     round_ref: str | None = None,
+    speakers: list[str] | None = None,
 ) -> Table:
     """The sheet of the passages behind every cell of ``result`` (the report ``kind``)."""
     from codebench.analysis.explain import CellSpec, cell_quotes
@@ -155,7 +238,7 @@ def quotes_behind_cells(
 
     spec = CellSpec(
         kind if kind != "by-attribute" or cases != "participants" else "crossed",
-        ScopeSpec.of(where, transcripts, coders, (), round_ref),
+        ScopeSpec.of(where, transcripts, coders, speakers or (), round_ref),
         tuple(attributes),
         cases=cases,
         rollup=rollup,

@@ -190,7 +190,7 @@ def resolve_dimensions(
                 )
             if cases != "participants":
                 raise CodebenchError(
-                    f"--by {typed} groups participants, not transcripts: add --cases participants"
+                    f"--by {typed}: that attribute groups participants, not transcripts: add --cases participants"
                 )
             dim = Dimension(SPEAKER_PREFIX + match[0], match[0], True)
         else:

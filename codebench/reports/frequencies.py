@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.scope import CoderSelection
-from codebench.reports.types import CodeRef, percent
+from codebench.reports.types import CodeRef, percent, plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -70,12 +70,15 @@ class FrequencyReport:
                 "inside the coded passages, each counted once. Speakers are distinct speakers (a name within one transcript)."
             ),
             (
-                f"Percentages are of the {self.transcripts_in_scope} transcripts these coders have started or coded "
+                f"Percentages are of the {plural(self.transcripts_in_scope, 'transcript')} these coders have started or coded "
                 f"(of {self.transcripts_total} in the project)."
             ),
         ]
         if self.unplaced:
-            notes.append(f"{self.unplaced} codings overlap no segment; they count as codings only.")
+            notes.append(
+                f"{plural(self.unplaced, 'coding')} overlap{'s' if self.unplaced == 1 else ''} no segment; "
+                "they count as codings only."
+            )
         return notes
 
 

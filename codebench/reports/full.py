@@ -12,19 +12,20 @@ reader can use, and a page of them buries the tables that do.
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codebench.reports.by_attribute import ByAttributeReport, by_attribute
-from codebench.reports.coded_units import units_for
+from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.cooccurrence import CooccurrenceReport, cooccurrence
 from codebench.reports.frequencies import FrequencyReport, frequencies_from
 from codebench.reports.matrix import MatrixReport, code_matrix
 from codebench.reports.progress import ProgressReport, coding_progress
 from codebench.reports.quotes import QuoteReport, quotes
+from codebench.reports.reproducible import data_date
 from codebench.reports.scope import CoderSelection
+from codebench.reports.types import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -84,6 +85,8 @@ def full_report(
     title: str | None = None,
     generated: str | None = None,
     agreement: AgreementPart | None = None,
+    units: CodedUnits | None = None,
+    keep_segments: Sequence[int] | None = None,
 ) -> FullReport:
     """Compute every part of the report (see the module docstring).
 
@@ -93,9 +96,13 @@ def full_report(
     asked for by name are always shown. ``agreement`` is the agreement section
     (:func:`codebench.reports.agreement_part.agreement_part`), computed by the
     caller: the agreement library builds on the reports' tables, so the reports
-    do not call it.
+    do not call it. ``units`` (with speakers and words) and ``keep_segments``
+    are a scope's (:func:`codebench.analysis.scope.report_units`,
+    :func:`~codebench.analysis.scope.speaker_segments`): every table counts
+    only its transcripts, coders and speakers, and the quotes likewise.
     """
-    units = units_for(project, coders, speakers=True, words=True)
+    scoped = units is not None
+    units = units_for(project, coders, units, speakers=True, words=True)
     freq = frequencies_from(units)
     scope = units.in_scope()
     in_scope = [t for t, inside in zip(units.transcripts, scope) if inside]
@@ -123,22 +130,31 @@ def full_report(
         matrix = code_matrix(project, units=units, rollup=rollup)
     else:
         extra.append(
-            f"The code × transcript matrix is left out ({len(in_scope)} transcripts); export it with `codebench report matrix`."
+            f"The code × transcript matrix is left out ({plural(len(in_scope), 'transcript')}); export it with `codebench report matrix`."
         )
     quote_report = (
-        quotes(project, quote_codes, units.selection, context=context) if quote_codes else None
+        quotes(
+            project,
+            quote_codes,
+            units.selection,
+            context=context,
+            transcripts=in_scope,
+            keep_segments=keep_segments,
+        )
+        if quote_codes
+        else None
     )
     book = project.codebook()
     return FullReport(
         title=title or book.name,
         project=project.path.name,
-        generated=generated or _dt.date.today().isoformat(),
+        generated=generated or data_date(project),
         selection=units.selection,
         frequencies=freq,
         by_attribute=groups,
         cooccurrence=cooccurrence(project, units=units, normalise=normalise),
         matrix=matrix,
-        progress=coding_progress(project),
+        progress=coding_progress(project, transcripts=in_scope if scoped else None),
         quotes=quote_report,
         agreement=agreement,
         rollup=rollup,
@@ -160,9 +176,9 @@ def near_empty(report: ByAttributeReport) -> str | None:
         1 for g in range(len(report.groups)) if any(row.cells[g].transcripts for row in used)
     )
     if filled_groups <= 1:
-        return f"only {filled_groups} of its {len(report.groups)} groups holds a coded transcript"
+        return f"only {filled_groups} of its {plural(len(report.groups), 'group')} holds a coded transcript"
     cells = len(used) * len(report.groups)
     filled = sum(1 for row in used for c in row.cells if c.transcripts)
     if filled < NEAR_EMPTY_SHARE * cells:
-        return f"{filled} of its {cells} cells (codes × {len(report.groups)} groups) hold a coded transcript"
+        return f"{filled} of its {plural(cells, 'cell')} (codes × {plural(len(report.groups), 'group')}) hold a coded transcript"
     return None

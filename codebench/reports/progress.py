@@ -7,11 +7,12 @@ carry at least one of the coder's codings.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from codebench.coding.listing import progress as coded_codable
-from codebench.models import Coder
+from codebench.models import Coder, Transcript
 from codebench.reports.types import percent
 
 if TYPE_CHECKING:
@@ -50,13 +51,18 @@ class ProgressReport:
         return sum(1 for r in self.rows if r.cells[coder_index].status == "done")
 
 
-def coding_progress(project: Project) -> ProgressReport:
-    """Status and % coded for every coder and transcript."""
-    coders = project.coders()
+def coding_progress(
+    project: Project,
+    *,
+    coders: Sequence[Coder] | None = None,
+    transcripts: Sequence[Transcript] | None = None,
+) -> ProgressReport:
+    """Status and % coded for every coder and transcript (or only these, a report's scope)."""
+    coders = list(project.coders() if coders is None else coders)
     statuses = project.statuses()
     counts = {c.id: coded_codable(project, c.name) for c in coders}
     rows = []
-    for t in project.transcripts():
+    for t in project.transcripts() if transcripts is None else transcripts:
         cells = []
         for c in coders:
             coded, codable = counts[c.id].get(t.id, (0, 0))

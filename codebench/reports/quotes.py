@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from codebench.coding.listing import overlapping_segments
-from codebench.models import Code, Coding, Segment
+from codebench.models import Code, Coding, Segment, Transcript
 from codebench.reports.scope import CoderSelection, select_coders
 from codebench.reports.types import CodeRef
 from codebench.store import aggregates
@@ -104,8 +104,15 @@ def quotes(
     *,
     context: bool = False,
     subcodes: bool = True,
+    transcripts: Sequence[Transcript] | None = None,
+    keep_segments: Iterable[int] | None = None,
 ) -> QuoteReport:
-    """Every coded passage for ``codes`` (default: all codes), see the module docstring."""
+    """Every coded passage for ``codes`` (default: all codes), see the module docstring.
+
+    A report's scope: only ``transcripts`` (default: all), and with
+    ``keep_segments`` (a speaker scope's segment ids) only the passages that
+    take in at least one of those segments.
+    """
     selection = coders if isinstance(coders, CoderSelection) else select_coders(project, coders)
     all_codes = project.codes(include_archived=True)
     refs = _code_refs(all_codes)
@@ -119,7 +126,8 @@ def quotes(
         by_transcript: dict[int, list[Coding]] = {}
         for coding in codings:
             by_transcript.setdefault(coding.transcript_id, []).append(coding)
-        for transcript in project.transcripts():
+        kept = None if keep_segments is None else set(keep_segments)
+        for transcript in project.transcripts() if transcripts is None else transcripts:
             mine = by_transcript.get(transcript.id)
             if not mine:
                 continue
@@ -136,6 +144,7 @@ def quotes(
                     refs,
                     names,
                     context,
+                    kept,
                 )
             )
     rank = {t.name: i for i, t in enumerate(project.transcripts())}
@@ -181,6 +190,7 @@ def _passages(
     refs: dict[int, CodeRef],
     coder_names: dict[int, str],
     context: bool,
+    kept: set[int] | None = None,
 ) -> list[Quote]:
     """Merge one transcript's codings into passages and dress them as quotes."""
     starts = [s.start for s in segments]
@@ -210,6 +220,8 @@ def _passages(
     out = []
     for (code_id, start, end), (coders, coding_ids, first, last) in merged.items():
         inside = segments[first : last + 1] if first >= 0 else []
+        if kept is not None and not any(seg.id in kept for seg in inside):
+            continue
         speakers = list(dict.fromkeys(s.speaker for s in inside if s.speaker))
         memos = [Memo(a, t) for i in coding_ids for a, t in coding_memos.get(i, [])]
         for seg in inside:

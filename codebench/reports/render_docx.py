@@ -16,6 +16,7 @@ from codebench.reports.full import FullReport
 from codebench.reports.memos import MemoReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.render_rich import attribution, counts_line, format_cell, guidance
+from codebench.reports.reproducible import office_bytes
 from codebench.reports.tables import Table, reading_tables
 from codebench.safety import xml_safe as _t
 
@@ -35,7 +36,7 @@ def docx_bytes(report: Any, **view: Any) -> bytes:
         _add(document, report, level=0, **view)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return office_bytes(out.getvalue())
 
 
 def tables_docx(title: str, tables: list[Table]) -> bytes:
@@ -46,7 +47,7 @@ def tables_docx(title: str, tables: list[Table]) -> bytes:
         add_table(document, table, level=1, heading=len(tables) > 1 or table.title != title)
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
+    return office_bytes(out.getvalue())
 
 
 def _add(document: Any, report: Any, level: int, **view: Any) -> None:

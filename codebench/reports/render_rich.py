@@ -16,6 +16,7 @@ from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.tables import Column, Table, reading_tables
+from codebench.reports.types import plural
 from codebench.safety import visible_controls as _v
 
 #: Narrowest the indented name column of a table gets before the numbers give way.
@@ -178,7 +179,7 @@ def quote_renderables(report: QuoteReport) -> list[Any]:
     for code, found in report.by_code():
         out.append(
             Text(
-                f"\n{_v(code.label)} — {len(found)} passage{'s' if len(found) != 1 else ''}",
+                f"\n{_v(code.label)} — {plural(len(found), 'passage')}",
                 style="bold",
             )
         )
@@ -235,10 +236,10 @@ def codebook_renderables(report: CodebookReport) -> list[Any]:
 def counts_line(entry: Any) -> str:
     """``"12 coded segments (20 with sub-codes) · 15 codings · 3 transcripts"``."""
     own, total = entry.own, entry.total
-    segments = f"{own.segments} coded segment{'s' if own.segments != 1 else ''}"
+    segments = plural(own.segments, "coded segment")
     if entry.code.has_children:
         segments += f" ({total.segments} with sub-codes)"
-    return f"{segments} · {own.codings} coding{'s' if own.codings != 1 else ''} · {own.transcripts} transcript{'s' if own.transcripts != 1 else ''}"
+    return f"{segments} · {plural(own.codings, 'coding')} · {plural(own.transcripts, 'transcript')}"
 
 
 def guidance(entry: Any) -> list[tuple[str, str]]:

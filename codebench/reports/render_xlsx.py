@@ -18,6 +18,7 @@ import io
 import re
 from typing import Any
 
+from codebench.reports.reproducible import office_bytes
 from codebench.reports.tables import Table, data_tables
 from codebench.safety import XLSX_CELL_LIMIT, spreadsheet_cell, visible_controls
 
@@ -89,7 +90,7 @@ def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes
             sheet.append([_cell(WriteOnlyCell, sheet, note)])
     out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+    return office_bytes(out.getvalue())
 
 
 def _fill(cell: Any, row: dict[str, Any], key: str) -> None:

@@ -3,8 +3,12 @@
 Both are zip archives: every member carries the time it was zipped, and
 ``docProps/core.xml`` says when the document was created and modified. A
 rebuild of an unchanged analysis must give identical files (so a changed
-hash means changed content), so :func:`fixed_zip` rewrites both from one
-given time: the time of the project's last change, not the clock.
+hash means changed content), so every XLSX and DOCX this program writes
+(the report, table, query, search, words, framework and agreement writers
+all save through :func:`office_bytes`) is dated :data:`OFFICE_TIME`, the
+earliest time a zip can hold: the same file whichever command, the build
+or the workbench wrote it, and whenever. When the data last changed is
+printed in the report itself (:func:`data_date`), not hidden in the zip.
 """
 
 from __future__ import annotations
@@ -12,13 +16,36 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from codebench.project import Project
 
 #: The earliest time a zip archive can record.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+#: The one time every office file records (zip members, created, modified).
+OFFICE_TIME = "1980-01-01T00:00:00"
 _CORE = "docProps/core.xml"
 _STAMP = re.compile(
     rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:(?:created|modified)>)"
 )
+
+
+def office_bytes(data: bytes) -> bytes:
+    """A freshly saved XLSX or DOCX archive, dated :data:`OFFICE_TIME` throughout."""
+    return fixed_zip(data, OFFICE_TIME)
+
+
+def data_date(project: Project) -> str:
+    """The date a report prints: the day of the project's last event (its data version).
+
+    Not today: a report rebuilt on an unchanged project must be the same
+    bytes, and the date then says which state of the data it shows.
+    """
+    from codebench.store import events as event_sql
+
+    stamp = event_sql.event_time(project.db, event_sql.last_event_id(project.db))
+    return (stamp or OFFICE_TIME)[:10]
 
 
 def fixed_zip(data: bytes, stamp: str) -> bytes:

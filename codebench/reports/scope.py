@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from codebench.errors import NotFound
 from codebench.models import Coder
+from codebench.reports.types import plural
 from codebench.store import agreement_sql
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def describe(coders: Sequence[Coder]) -> CoderSelection:
         return CoderSelection(coders, coder.name, f"Counts use {what} of {coder.name}.")
     label = " + ".join(names)
     note = (
-        f"Counts pool {len(coders)} coders ({', '.join(names)}): a segment, transcript or speaker counts once "
+        f"Counts pool {plural(len(coders), 'coder')} ({', '.join(names)}): a segment, transcript or speaker counts once "
         "however many of them coded it; codings are summed over coders."
     )
     return CoderSelection(coders, label, note)

@@ -6,6 +6,7 @@ URL at all; charts scale with the page through ``viewBox``.
 
 from __future__ import annotations
 
+from codebench.reports.types import plural
 from codebench.safety import html_text as _escape
 
 DEFAULT_COLOUR = "#4e79a7"
@@ -107,7 +108,7 @@ def heat_map(
             x = x0 + j * cell
             if i == j:
                 fill, text = DIAGONAL_FILL, f"{diagonal[i]:,}"
-                tip = f"{label}: {diagonal[i]:,} segments (its own frequency)"
+                tip = f"{label}: {plural(diagonal[i], 'segment')} (its own frequency)"
             else:
                 value = values[i][j] or 0
                 alpha = 0.08 + 0.8 * (value / top) if value else 0

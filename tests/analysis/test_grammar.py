@@ -75,9 +75,15 @@ def test_leaves_and_positive_leaves() -> None:
     [
         ("04.2 & & 10", "04.2 & & 10: expected a code at column 8"),
         ("04.2 &", "04.2 &: expected a code at column 7 (found the end)"),
-        ("(12 | 13", "expected ')' to close the '(' at column 1 at column 9"),
+        ("(12 | 13", "(12 | 13: unclosed '(' (column 1): expected ')' at column 9 (found the end)"),
+        ("12 & (13 | (14 & 15)", "unclosed '(' (column 6): expected ')' at column 21"),
         ("12 )", "unmatched ')' at column 4"),
-        ("12 13", "expected an operator"),
+        (
+            "12 13",
+            "12 13: expected an operator between codes (&, |, near:N, followed-by:N or "
+            "within:turn) at column 4 (found '13')",
+        ),
+        ("12 !13", "12 !13: expected an operator before '!' (as in 12 & !13) at column 4"),
         ("12 near: 13", "near: needs a number of segments (like near:2) at column 4"),
         ("12 near:x 13", "needs a number of segments"),
         ("12 followed-by:0 13", "followed-by: needs at least 1 at column 4"),
@@ -86,14 +92,25 @@ def test_leaves_and_positive_leaves() -> None:
         ('"unclosed', "unclosed quote at column 1"),
         ('""', "empty quoted name at column 1"),
         (".*", "'.*' needs a code before it at column 1"),
-        ("1*3", "'*' only follows a code"),
+        (
+            "1*3",
+            "1*3: '*' only ends a code, once, as in 13.* (the code and its descendants) at column 2",
+        ),
+        (
+            "13.*.*",
+            "13.*.*: '*' only ends a code, once, as in 13.* (the code and its descendants) at column 4",
+        ),
+        ("10 & 13.*.*", "at column 9"),
         ("   ", "the query is empty"),
     ],
 )
 def test_errors_say_where(query: str, message: str) -> None:
     with pytest.raises(QueryError) as error:
         parse(query)
-    assert message in str(error.value)
+    said = str(error.value)
+    assert message in said
+    assert said.count(" at column ") <= 1  # one place, said once
+    assert "\n" not in said
 
 
 def test_hostile_queries_are_one_clean_error() -> None:

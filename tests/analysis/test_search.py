@@ -205,3 +205,37 @@ def test_every_writer_of_segments_indexes_them(study: Project, tmp_path) -> None
     assert hits(target, "tupe") == [("b", 3, "TUPE")]
     copy.close()
     target.close()
+
+
+@pytest.mark.parametrize("pattern", ["^", r"\b", "x*", "(?=staff)", "$|staff"])
+def test_a_regex_that_matches_empty_text_is_refused(study: Project, pattern: str) -> None:
+    """A zero-width hit holds no text: refused in one line, never a silent "0 hits"."""
+    with pytest.raises(SearchError, match="matches empty text") as raised:
+        search(study, pattern, regex=True)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_regex_that_needs_a_character_still_runs(study: Project) -> None:
+    assert hits(study, r"\bstaff\b", regex=True) == [
+        ("a", 3, "staff"),
+        ("a", 6, "Staff"),
+        ("c", 3, "staff"),
+    ]
+
+
+def test_no_interviewer_leaves_out_the_questions(study: Project) -> None:
+    """a 0 (the interviewer: "Tell me about contracts.") is not codable; a 1 is Dee Fox's."""
+    assert hits(study, "contract*") == [("a", 0, "contracts"), ("a", 1, "contract")]
+    assert hits(study, "contract*", codable_only=True) == [("a", 1, "contract")]
+    assert hits(study, "contracts?", regex=True, codable_only=True) == [("a", 1, "contract")]
+    from click.testing import CliRunner
+
+    from codebench.cli import cli
+
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    result = CliRunner().invoke(
+        cli, ["-p", str(study.path), "search", "contract*", "--no-interviewer", "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = result.stdout.strip().splitlines()[1:]
+    assert len(rows) == 1 and rows[0].startswith("a,1,")

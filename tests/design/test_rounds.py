@@ -626,7 +626,28 @@ def test_round_scope_on_reports_and_queries_counts_its_sample_and_its_coders(stu
         db, "report", "frequencies", "--round", "1", "--coder", "dave"
     )
     assert "no round '7'" in fails(db, "report", "frequencies", "--round", "7")
-    assert "--round apply to" in fails(db, "report", "quotes", "--round", "1")
+    # Every report takes the round: the quotes of 04.1 in round 1 are i1's and i8's only,
+    # and a study file's `round` key is the command's --round (the same bytes).
+    quoted = run(db, "report", "quotes", "--code", "04.1", "--round", "1", "--format", "csv")
+    assert {r["Transcript"] for r in csv.DictReader(io.StringIO(quoted))} == {"i1", "i8"}
+    folder = db.parent / "round-study"
+    folder.mkdir()
+    (folder / "study.toml").write_text(
+        '[[output]]\nkind = "report"\nreport = "frequencies"\nround = 1\nfile = "f.csv"\n'
+        '[[output]]\nkind = "report"\nreport = "quotes"\ncodes = ["04.1"]\nround = "one"\n'
+        'coders = ["bob"]\nfile = "q.csv"\n'
+        '[[output]]\nkind = "query"\nexpression = "04.1"\nround = 1\nfile = "q.csv.md"\n',
+        encoding="utf-8",
+    )
+    run(db, "build", str(folder / "study.toml"))
+    built = (folder / "out" / "f.csv").read_text("utf-8-sig")
+    assert built == run(db, "report", "frequencies", "--round", "1", "--format", "csv")
+    assert "i2" not in (folder / "out" / "q.csv").read_text("utf-8-sig")
+    assert {
+        r["Coders"]
+        for r in csv.DictReader(io.StringIO((folder / "out" / "q.csv").read_text("utf-8-sig")))
+    } == {"bob"}
+    assert "i2" not in (folder / "out" / "q.csv.md").read_text("utf-8")
 
 
 # ---------------------------------------------------------------------- frozen at the close

@@ -1,8 +1,9 @@
 """`explain`: the passages behind one cell, on the ``focus`` project (tests/reports/conftest.py).
 
-Passages (all coders pooled) of 08: int1 bob 2 and alice 2–3 (Ann Lee);
-int2 bob 1 (Bob Ray); fg1 alice 1 (P1) and 3 (P2). Of 12: int1 alice 5 and
-bob 5–6; int2 alice 3. Of 04.1: int1 segment 3, alice and bob alike (one passage).
+Passages (all coders pooled) of 08: int1 bob 2 and alice 2–3 (Ann Lee), which
+overlap, so one passage 2–3 of both; int2 bob 1 (Bob Ray); fg1 alice 1 (P1) and
+3 (P2). Of 12: int1 alice 5 and bob 5–6 (one passage, 5–6); int2 alice 3. Of
+04.1: int1 segment 3, alice and bob alike (one passage).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ def where(report) -> list[tuple[str, int, int]]:
 
 def test_by_attribute_cell(focus: Project) -> None:
     found = explain(focus, CellSpec("by-attribute", attributes=("role",)), "08", "manager")
-    assert where(found) == [("int1", 2, 2), ("int1", 2, 3)]
-    assert found.notes[0] == "The 2 passages behind 08 × manager (codes by role)."
+    assert where(found) == [("int1", 2, 3)]
+    assert found.quotes[0].coders == ["alice", "bob"]
+    assert found.notes[0] == "The 1 passage behind 08 × manager (codes by role)."
     found = explain(focus, CellSpec("by-attribute", attributes=("role",)), "08", "STAFF")
     assert where(found) == [("fg1", 1, 1), ("fg1", 3, 3), ("int2", 1, 1)]
 
@@ -52,17 +54,14 @@ def test_crossed_two_attributes(focus: Project) -> None:
 def test_matrix_cooccurrence_frequencies(focus: Project) -> None:
     spec = CellSpec("matrix", cases="participants")
     assert where(explain(focus, spec, "08", "fg1/P1")) == [("fg1", 1, 1)]
-    assert where(explain(focus, CellSpec("matrix"), "12", "int1")) == [
-        ("int1", 5, 5),
-        ("int1", 5, 6),
-    ]
+    assert where(explain(focus, CellSpec("matrix"), "12", "int1")) == [("int1", 5, 6)]
     found = explain(focus, CellSpec("cooccurrence"), "04.1", "08")
     assert where(found) == [("int1", 3, 3)] and found.quotes[0].coders == ["alice", "bob"]
-    assert len(explain(focus, CellSpec("frequencies"), "12").quotes) == 3
+    assert len(explain(focus, CellSpec("frequencies"), "12").quotes) == 2
     staff = CellSpec("frequencies", ScopeSpec.of(where=["role=staff"]))
     assert where(explain(focus, staff, "12")) == [("int2", 3, 3)]
     senior = CellSpec("frequencies", ScopeSpec.of(where=["speaker.grade=senior"]))
-    assert where(explain(focus, senior, "08")) == [("fg1", 1, 1), ("int1", 2, 2), ("int1", 2, 3)]
+    assert where(explain(focus, senior, "08")) == [("fg1", 1, 1), ("int1", 2, 3)]
     with pytest.raises(CodebenchError, match="leave out --column"):
         explain(focus, CellSpec("frequencies"), "12", "int1")
     with pytest.raises(CodebenchError, match="name the column"):
@@ -101,7 +100,6 @@ def test_cli_explain_and_quotes_sheet(focus: Project, tmp_path: Path) -> None:
     assert rows[0][:4] == ("Code", "Name", "Column", "Where")
     eights = [(r[2], r[3]) for r in rows[1:] if r[0] == "08"]
     assert eights == [
-        ("manager", "int1, segment 2"),
         ("manager", "int1, segments 2–3"),
         ("staff", "fg1, segment 1"),
         ("staff", "fg1, segment 3"),
@@ -128,6 +126,5 @@ def test_quotes_sheet_by_participant(focus: Project, tmp_path: Path) -> None:
         ("junior", "fg1, segment 3"),
         ("junior", "int2, segment 1"),
         ("senior", "fg1, segment 1"),
-        ("senior", "int1, segment 2"),
         ("senior", "int1, segments 2–3"),
     ]
