@@ -565,7 +565,7 @@ def _batch(
     project: Any, batch: Any, coder: str | None, do_apply: bool, reject: tuple[str, ...]
 ) -> None:
     """Preview a batch (numbered passages, nothing written) or apply it as one action."""
-    from codebench.analysis.autocode import apply_autocode
+    from codebench.analysis.autocode import apply_autocode, check_batch
     from codebench.analysis.scope import ScopeError, split_list
     from codebench.analysis.tables import plural
     from codebench.reports.render_rich import notes_text
@@ -575,6 +575,7 @@ def _batch(
         if not item.isdigit():
             raise ScopeError(f"--reject {item!r}: give passage numbers from the preview (2,5)")
         numbers.append(int(item))
+    check_batch(project, batch, coder, numbers)  # the preview refuses what --apply would
     if not do_apply:
         from codebench.analysis.tables import autocode_table
         from codebench.reports.render_rich import rich_table
