@@ -145,13 +145,8 @@ class Project:
         if not create:
             known = ", ".join(c.name for c in self.coders()) or "none yet"
             raise NotFound(f"no coder named {name!r} (coders: {known})")
-        if not self.new_coders and kind == "human":
-            humans = [c.name for c in self.coders() if c.kind == "human"]
-            if humans:  # with none yet, there is nothing to mistype
-                raise NotFound(
-                    f"no coder named {name!r} (coders: {', '.join(humans)}); "
-                    "add --new-coder to add one"
-                )
+        if kind == "human":
+            self.check_new_coder(name)
         with self.transaction():
             coder_id = coder_sql.insert_coder(
                 self.db, name, kind, stable_guid("coder", name.casefold())
@@ -160,6 +155,20 @@ class Project:
         found = coder_sql.coder_by_id(self.db, coder_id)
         assert found is not None
         return found
+
+    def check_new_coder(self, name: str) -> None:
+        """Refuse adding the human coder ``name`` unless new coders are allowed (a typo, else).
+
+        Also for a preview that adds nothing yet but must refuse what applying would.
+        """
+        if self.new_coders or coder_sql.coder_by_name(self.db, safe_name(name.strip())):
+            return
+        humans = [c.name for c in self.coders() if c.kind == "human"]
+        if humans:  # with none yet, there is nothing to mistype
+            raise NotFound(
+                f"no coder named {safe_name(name.strip())!r} (coders: {', '.join(humans)}); "
+                "add --new-coder to add one"
+            )
 
     # ------------------------------------------------------------------ codebook
     def codes(self, *, include_archived: bool = False) -> list[Code]:

@@ -203,12 +203,7 @@ def apply_autocode(
     """
     from codebench.coding.actions import apply_changes
 
-    rejected = set(reject)
-    unknown = sorted(rejected - {p.number for p in batch.proposals})
-    if unknown:
-        raise CodebenchError(
-            f"--reject {', '.join(map(str, unknown))}: the batch has passages 1 to {len(batch.proposals)}"
-        )
+    rejected = _rejected(batch, reject)
     assert batch._code is not None
     changes = [
         (batch._code, p.transcript_id, p.start, p.end)
@@ -224,3 +219,32 @@ def apply_autocode(
         changes,
         meta={"source": batch.source, "pattern": batch.pattern, "spread": batch.spread},
     )
+
+
+def check_batch(
+    project: Project, batch: AutocodeBatch, coder: str | None, reject: Iterable[int] = ()
+) -> set[int]:
+    """Refuse at the preview what :func:`apply_autocode` would refuse; returns the rejected numbers.
+
+    A preview that accepts ``--coder carol`` (a typo of a known coder) or
+    ``--reject 99`` only to refuse them at ``--apply`` shows a batch the
+    coder cannot apply as typed. ``coder`` may be new when the project allows
+    new coders (``--new-coder``); ``None`` (no coder named yet) is not checked.
+    """
+    rejected = _rejected(batch, reject)
+    if coder is not None:
+        project.check_new_coder(coder)
+    return rejected
+
+
+def _rejected(batch: AutocodeBatch, reject: Iterable[int]) -> set[int]:
+    """``reject`` as a set, each number one of the batch's passages."""
+    rejected = set(reject)
+    unknown = sorted(rejected - {p.number for p in batch.proposals})
+    if unknown:
+        last = len(batch.proposals)
+        raise CodebenchError(
+            f"--reject {', '.join(map(str, unknown))}: "
+            + (f"the batch has passages 1 to {last}" if last else "the batch has no passages")
+        )
+    return rejected

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from codebench.analysis.passages_merge import merge_overlapping
 from codebench.analysis.scope import Scope, ScopeError, ScopeSpec, choices, resolve_scope
 from codebench.errors import CodebenchError
 from codebench.participants import SEPARATOR, participants
@@ -215,61 +216,6 @@ def explain(
         cell=cell + what,
         scope_notes=scope_notes,
     )
-
-
-def merge_overlapping(project: Project, found: list[Quote]) -> list[Quote]:
-    """``found`` with the overlapping passages of one code in one transcript made one.
-
-    In a pooled view two coders' codings of the same talk are one passage that
-    both coded (as the count behind the cell takes their segments once), not
-    the same words listed twice: the passage runs from the first one's start
-    to the last one's end and names every coder, memo and speaker of both.
-    Passages overlap when they share a segment (or, outside segments, a character).
-    """
-    from dataclasses import replace
-
-    texts: dict[str, str] = {}
-    out: list[Quote] = []
-    open_at: dict[tuple[str, int], int] = {}
-    for quote in sorted(found, key=lambda q: (q.transcript, q.code.id, q.start, q.end)):
-        key = (quote.transcript, quote.code.id)
-        at = open_at.get(key)
-        if at is not None and _overlap(out[at], quote):
-            kept = out[at]
-            if quote.end > kept.end or quote.start < kept.start:
-                if quote.transcript not in texts:
-                    texts[quote.transcript] = project.text(project.transcript(quote.transcript))
-                start, end = min(kept.start, quote.start), max(kept.end, quote.end)
-                text = texts[quote.transcript][start:end].strip()
-            else:
-                start, end, text = kept.start, kept.end, kept.text
-            later = quote if quote.last_segment > kept.last_segment else kept
-            speakers = [s for q in (kept, quote) for s in (q.speaker or "").split(", ") if s]
-            out[at] = replace(
-                kept,
-                start=start,
-                end=end,
-                text=text,
-                last_segment=max(kept.last_segment, quote.last_segment),
-                speaker=", ".join(dict.fromkeys(speakers)) or None,
-                coders=sorted({*kept.coders, *quote.coders}, key=str.casefold),
-                memos=list(dict.fromkeys([*kept.memos, *quote.memos])),
-                after=later.after,
-            )
-            continue
-        open_at[key] = len(out)
-        out.append(quote)
-    order = {id(q): i for i, q in enumerate(found)}
-    first = {(q.transcript, q.code.id, q.start): order[id(q)] for q in found}
-    out.sort(key=lambda q: first.get((q.transcript, q.code.id, q.start), 0))
-    return out
-
-
-def _overlap(a: Quote, b: Quote) -> bool:
-    """Whether ``b`` (starting no earlier than ``a``) shares a segment or a character with ``a``."""
-    if a.first_segment >= 0 and b.first_segment >= 0:
-        return b.first_segment <= a.last_segment
-    return b.start < a.end
 
 
 def _known_columns(project: Project, spec: CellSpec, scope: Scope, columns: _Columns) -> list[str]:

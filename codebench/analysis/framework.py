@@ -8,7 +8,9 @@ theme is a code. The summaries are stored in the project
 (``framework_cells``); the passages are not: a cell's passages are the
 case's coded passages of the code (the reports' passages,
 :func:`codebench.reports.quotes.quotes`, exactly that code, by the coders
-counted), read each time, so they follow the coding as it changes.
+counted, with the coders' overlapping passages made one by
+:func:`codebench.analysis.passages_merge.merge_overlapping`, as a query
+counts them), read each time, so they follow the coding as it changes.
 
 Writing a summary is one transaction and one ``framework.set`` event that
 carries the text before and after.
@@ -20,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from codebench.analysis.passages_merge import merge_overlapping
 from codebench.errors import CodebenchError, NotFound
 from codebench.participants import SEPARATOR, find_participant, participants
 from codebench.reports.quotes import Quote, quotes
@@ -98,7 +101,7 @@ class FrameworkReport:
 
 
 def resolve_case(project: Project, name: str) -> FrameworkCase:
-    """``int1`` (a transcript) or ``fg1/P2`` (a participant)."""
+    """``int1`` (a transcript) or ``fg1/P2`` (a participant with codable turns)."""
     text = name.strip()
     if not text:
         raise CodebenchError("name a case: a transcript, or TRANSCRIPT/SPEAKER for a participant")
@@ -108,6 +111,13 @@ def resolve_case(project: Project, name: str) -> FrameworkCase:
         if SEPARATOR not in text:
             raise
     found = find_participant(project, text)
+    if not found.codable:
+        # The participants matrix has a row per participant with codable turns; an
+        # interviewer's summary would be written to a row no matrix shows.
+        raise CodebenchError(
+            f"{found.transcript.name}{SEPARATOR}{found.speaker}: none of {found.speaker}'s turns "
+            "are codable (an interviewer's), so it is not a case of the framework matrix"
+        )
     return FrameworkCase(found.transcript, found.speaker)
 
 
@@ -164,9 +174,9 @@ def framework_matrix(
         raise CodebenchError(f"cases are {' or '.join(CASES)}, not {cases!r}")
     selection = coders if isinstance(coders, CoderSelection) else select_coders(project, coders)
     report = quotes(project, list(codes) if codes else None, selection, subcodes=False)
-    themes = [
-        c for c in report.codes if not c.archived or any(q.code.id == c.id for q in report.quotes)
-    ]
+    # One passage per run of talk anyone counted coded, as a query counts them.
+    pooled = merge_overlapping(project, report.quotes)
+    themes = [c for c in report.codes if not c.archived or any(q.code.id == c.id for q in pooled)]
     if only:
         picked: dict[tuple[int, str | None], FrameworkCase] = {}
         for name in only:
@@ -190,7 +200,7 @@ def framework_matrix(
     passages: list[list[list[Quote]]] = [[[] for _ in themes] for _ in rows]
     by_name = {r.transcript.name: r.transcript for r in rows}
     voices: dict[int, list[str | None]] = {}
-    for quote in report.quotes:
+    for quote in pooled:
         t = by_name.get(quote.transcript)
         if t is None or quote.code.id not in column:
             continue

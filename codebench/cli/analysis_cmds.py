@@ -576,7 +576,7 @@ def _batch(
     project: Any, batch: Any, coder: str | None, do_apply: bool, reject: tuple[str, ...]
 ) -> None:
     """Preview a batch (numbered passages, nothing written) or apply it as one action."""
-    from codebench.analysis.autocode import apply_autocode
+    from codebench.analysis.autocode import apply_autocode, check_batch
     from codebench.analysis.scope import ScopeError, split_list
     from codebench.reports.render_rich import notes_text
 
@@ -585,6 +585,7 @@ def _batch(
         if not item.isdigit():
             raise ScopeError(f"--reject {item!r}: give passage numbers from the preview (2,5)")
         numbers.append(int(item))
+    check_batch(project, batch, coder, numbers)  # the preview refuses what --apply would
     if not do_apply:
         from codebench.analysis.tables import autocode_table
         from codebench.reports.render_rich import rich_table
@@ -638,20 +639,17 @@ def _print_kwic(out: Any, result: Any, width: int, limit: int = 0) -> None:
 
     out.print(Text(terminal_safe(f"Search: {result.pattern}"), style="bold"))
     page = result.first(limit) if limit else None
-    lines = kwic_lines(result, width, page)
     # On a narrow terminal the place column and the left context give way (the place
-    # to a third of the line, the left context to a third of what is left), so the hit
-    # itself is always on screen; the right context is cut at the edge.
-    size = max((len(line[0]) for line in lines), default=0)
+    # to a third of the line, keeping its segment number; the left context to a third
+    # of what is left), so the hit itself is always on screen; the right context is
+    # cut at the edge.
     cap = max(12, out.width // 3)
-    if size > cap:
-        size = cap
+    lines = kwic_lines(result, width, page, place_width=cap)
+    size = max((len(line[0]) for line in lines), default=0)
     room = out.width - size - 2
     if width and 2 * width + 8 > room:
-        lines = kwic_lines(result, max(6, room // 3), page)
+        lines = kwic_lines(result, max(6, room // 3), page, place_width=cap)
     for place, left, hit, right in lines:
-        if len(place) > size:
-            place = place[: size - 1] + "…"
         line = Text.assemble(
             (terminal_safe(place), "dim"),
             "  ",

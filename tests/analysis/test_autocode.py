@@ -95,7 +95,17 @@ def test_cli_preview_then_apply(study: Project) -> None:
 
     before = codings(study)
     result = run("autocode", "staff", "--code", "19", "--coder", "carol", "--reject", "2")
+    # The preview refuses what --apply would: a coder the project does not know ...
+    assert result.exit_code == 1 and "no coder named 'carol'" in result.stderr
+    assert "--new-coder" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    # ... and a passage number the batch does not have.
+    result = run("autocode", "staff", "--code", "19", "--coder", "alice", "--reject", "2,99")
+    assert result.exit_code == 1 and "--reject 99: the batch has passages 1 to 3" in result.stderr
+    result = run(
+        "autocode", "staff", "--code", "19", "--coder", "carol", "--reject", "2", "--new-coder"
+    )
     assert result.exit_code == 0
+    assert "carol" not in {c.name for c in study.coders()}  # a preview adds no coder
     assert "3 passages to code 19" in result.stdout and "reject" in result.stdout
     assert "Nothing written" in result.stdout
     assert codings(study) == before
@@ -115,6 +125,36 @@ def test_cli_preview_then_apply(study: Project) -> None:
     assert len(codings(study) - before) == 2
     result = run("autocode", "staff", "--code", "19", "--coder", "carol", "--reject", "x")
     assert result.exit_code == 1 and "give passage numbers" in result.stderr
+
+
+def test_cli_undo_and_redo_a_batch(study: Project) -> None:
+    """``codebench undo`` reverts an applied batch as one action, as the workbench's u does."""
+    study.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def run(*args: str):
+        return CliRunner().invoke(cli, ["-p", str(study.path), *args], catch_exceptions=False)
+
+    before = codings(study)
+    result = run("autocode", "staff", "--code", "19", "--coder", "carol", "--new-coder", "--apply")
+    assert result.exit_code == 0 and "Coded 3 passages" in result.stdout
+    applied = codings(study)
+    assert len(applied - before) == 3
+    result = run("undo", "--coder", "carol")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("undid adding 3 codings") and result.stdout.count("\n") == 1
+    assert codings(study) == before
+    result = run("undo", "--coder", "carol")
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: carol has nothing to undo"
+    result = run("redo", "--coder", "carol")
+    assert result.exit_code == 0 and result.stdout.startswith("redid adding 3 codings")
+    assert codings(study) == applied
+    result = run("redo", "--coder", "carol")
+    assert result.exit_code == 1 and "carol has nothing to redo" in result.stderr
+    result = run("undo", "--coder", "nobody")
+    assert result.exit_code == 1 and "no coder named 'nobody'" in result.stderr
+    # Another coder's undo never touches carol's batch.
+    assert run("undo", "--coder", "bob").exit_code == 0
+    assert {c for c in codings(study) if c[0] == "carol"} == applied - before
 
 
 def test_a_query_code(study: Project) -> None:

@@ -253,3 +253,29 @@ def test_keyword_in_context_keeps_the_hit_on_a_narrow_terminal(
     for line in lines:
         assert len(line) <= columns, line
         assert "staff" in line.lower(), line
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_keyword_in_context_keeps_the_segment_number(
+    project: Project, write_transcript, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """A long transcript name is ellipsised, never the segment number that tells hits apart."""
+    name = "06-activelife-union-representative-follow-up"
+    sentences = [
+        f"Sentence {i} {'talks pensions' if i in (13, 14, 120) else 'is plain'}."
+        for i in range(130)
+    ]
+    path = write_transcript(f"{name}.txt", "Pat Lee: " + " ".join(sentences) + "\n")
+    assert project.import_files([path]).ok
+    with_word = [s.ordinal for s in project.segments(name) if "pensions" in s.text]
+    assert len(with_word) == 3
+    project.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, _ = run(project.path, "search", "pensions")
+    assert code == 0
+    lines = [line for line in out.splitlines() if "pensions" in line and line.startswith("06-")]
+    assert len(lines) == 3, out
+    for ordinal, line in zip(with_word, lines):
+        assert len(line) <= columns, line
+        place = line.split("  ")[0]
+        assert f"…:{ordinal}" in place, line  # the name gave way, the number did not

@@ -1,10 +1,11 @@
 """The framework matrix: summaries stored per case × theme, passages read from the coding.
 
 On the ``focus`` project (tests/reports/conftest.py), all coders pooled:
-int1 × 08 has two passages, bob's segment 2 and alice's segments 2–3 (her
-codings of 2 and 3 join, consecutive); int1 × 12 has alice's segment 5 and
-bob's 5–6. In fg1 alice coded 08 on segments 1 (P1) and 3 (P2): not
-consecutive, so two passages, one per participant.
+int1 × 08 has bob's segment 2 and alice's segments 2–3 (her codings of 2
+and 3 join, consecutive): they overlap, so one passage 2–3 coded by both, as
+a query counts it; int1 × 12 has alice's segment 5 and bob's 5–6: one passage
+5–6. In fg1 alice coded 08 on segments 1 (P1) and 3 (P2): not consecutive, so
+two passages, one per participant.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 from codebench.analysis.framework import framework_matrix, render_framework, set_summary
 from codebench.cli import cli
-from codebench.errors import NotFound
+from codebench.errors import CodebenchError, NotFound
 from codebench.project import Project
 
 
@@ -38,11 +39,35 @@ def test_transcript_cases(focus: Project) -> None:
     assert [c.number for c in report.codes] == ["08", "12"]
     c = cell(report, "int1", "12")
     assert (c.summary, c.updated_by) == ("New clinic read as innovation", "alice")
-    assert spans(c) == [(5, 5), (5, 6)]
-    assert spans(cell(report, "int1", "08")) == [(2, 2), (2, 3)]
+    assert spans(c) == [(5, 6)]
+    assert c.passages[0].coders == ["alice", "bob"]
+    assert spans(cell(report, "int1", "08")) == [(2, 3)]
     assert spans(cell(report, "fg1", "08")) == [(1, 1), (3, 3)]
     assert cell(report, "int3", "08").passages == [] and cell(report, "int3", "08").summary == ""
     assert "1 of 8 cells summarised" in report.notes[1]
+
+
+def test_a_cells_passages_are_the_querys(focus: Project) -> None:
+    """Each cell holds as many passages, on the same segments, as ``query CODE`` finds there."""
+    from codebench.analysis.query import run_query
+    from codebench.analysis.scope import ScopeSpec
+
+    report = framework_matrix(focus, ["all"], codes=["08", "12"])
+    for number in ("08", "12"):
+        found = run_query(focus, number, ScopeSpec(coders=("all",))).passages
+        for case in report.rows:
+            expected = [
+                (p.first_segment, p.last_segment) for p in found if p.transcript == case.name
+            ]
+            assert spans(cell(report, case.name, number)) == expected, (case.name, number)
+
+
+def test_an_interviewer_is_not_a_case(focus: Project) -> None:
+    focus.db.execute("UPDATE segments SET codable = 0 WHERE speaker = 'P2'")
+    with pytest.raises(CodebenchError, match=r"^fg1/P2: none of P2's turns are codable"):
+        set_summary(focus, "fg1/P2", "08", "x")
+    set_summary(focus, "fg1/P1", "08", "x")  # a participant who speaks still is
+    assert focus.db.execute("SELECT count(*) FROM framework_cells").fetchone()[0] == 1
 
 
 def test_participant_cases_and_events(focus: Project) -> None:
@@ -107,11 +132,11 @@ def test_exports(focus: Project, tmp_path: Path) -> None:
     header = [c.value for c in sheet[1]]
     assert header[0] == "Case" and header[1].startswith("08 ") and header[2].startswith("12 ")
     int1 = next(c for c in sheet.iter_rows(values_only=True) if c[0] == "int1")
-    assert int1[1] == "'=1+1 staff losses\n[2 passages, segments 2; 2–3]"  # never a formula
+    assert int1[1] == "'=1+1 staff losses\n[1 passage, segments 2–3]"  # never a formula
     passages = list(book["Framework passages"].iter_rows(values_only=True))
     assert ("int1", "08") in {(r[0], r[1]) for r in passages[1:]}
-    # 08: int1 2, fg1 2, int2 1 (bob's segment 1); 12: int1 2, int2 1 (alice's segment 3)
-    assert len(passages) - 1 == (2 + 2 + 1) + (2 + 1)
+    # 08: int1 1, fg1 2, int2 1 (bob's segment 1); 12: int1 1, int2 1 (alice's segment 3)
+    assert len(passages) - 1 == (1 + 2 + 1) + (1 + 1)
     md = render_framework(report, "md")
     assert isinstance(md, str) and "## int1" in md and "\\=1+1 staff losses" in md
     (tmp_path / "f.docx").write_bytes(render_framework(report, "docx"))  # type: ignore[arg-type]

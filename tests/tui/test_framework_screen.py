@@ -77,37 +77,61 @@ def test_framework_screen_edits_a_summary(tui_project: Project, tui_path: Path) 
 
 
 def test_enter_on_a_matrix_cell_lists_its_passages(tui_project: Project, tui_path: Path) -> None:
-    """Enter lists what ``codebench explain matrix`` lists; Enter on one opens it at its segment."""
+    """Blind by default: alice's counts and passages only; ``c`` to the lead's view lists what
+    ``codebench explain matrix`` lists for everyone; Enter on one opens it at its segment."""
     from textual.widgets import OptionList
 
     from codebench.analysis.explain import CellSpec, explain
+    from codebench.analysis.scope import ScopeSpec
     from codebench.tui.modals.passages import PassagesModal
 
     codable = [s.ordinal for s in tui_project.segments(CEO) if s.codable]
+    text = {s.ordinal: s.text for s in tui_project.segments(CEO)}
     tui_project.code_segments("alice", CEO, [codable[3]], "04.2")
     tui_project.code_segments("alice", CEO, [codable[9]], "04.2")
     tui_project.code_segments("bob", CEO, [codable[12], codable[13]], "04.2")
-    expected = explain(tui_project, CellSpec("matrix", rollup=False), "04.2", CEO).quotes
+    pooled = ScopeSpec(coders=("all",))
+    expected = explain(tui_project, CellSpec("matrix", pooled, rollup=False), "04.2", CEO).quotes
     # Hand-derived: alice's two segments apart, bob's two adjacent ones as one passage.
     assert [(q.first_segment, q.last_segment) for q in expected] == [
         (codable[3], codable[3]),
         (codable[9], codable[9]),
         (codable[12], codable[13]),
     ]
+    bobs = [text[codable[12]].strip()[:30], text[codable[13]].strip()[:30]]
     tui_project.close()
+
+    def listed(app: CodebenchApp) -> list[str]:
+        options = app.screen.query_one(OptionList)
+        return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
     async def script(pilot: Pilot, app: CodebenchApp) -> None:
         await pilot.press("f7")
         await pilot.pause()
+        assert rows(app)[0].startswith(f"{CEO} | 04.2 | 2 | ")  # alice's two, not bob's
+        heading = str(app.screen.query_one("#framework-heading", Static).render())
+        assert "blind: alice" in heading
+        detail = str(app.screen.query_one("#framework-detail", Static).render())
+        assert not any(b in detail for b in bobs)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PassagesModal)
+        shown = listed(app)
+        assert [line.split(" · ")[0] for line in shown] == [q.location for q in expected[:2]]
+        assert not any(b in line for line in shown for b in bobs)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("c", "c")  # yours → the default coders → all coders, pooled
+        await pilot.pause()
+        assert "all coders" in str(app.screen.query_one("#framework-heading", Static).render())
         assert rows(app)[0].startswith(f"{CEO} | 04.2 | 3 | ")
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
         modal = app.screen
         assert isinstance(modal, PassagesModal)
-        options = modal.query_one(OptionList)
-        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert [line.split(" · ")[0] for line in shown] == [q.location for q in expected]
+        assert [line.split(" · ")[0] for line in listed(app)] == [q.location for q in expected]
         heading = str(modal.query_one("#passages-heading", Static).render())
         assert "3 passages · 4 segments · the cell shows 3" in heading
         await pilot.press("j", "j", "enter")

@@ -9,6 +9,12 @@ opens the chosen one in the coding screen; ``e`` edits the summary (saving
 empty text clears it) through
 :func:`~codebench.analysis.framework.set_summary`: one logged transaction.
 ``o`` opens the cell's first passage in the coding screen.
+
+Blind by default, as the reports and search screens are: a human coder's
+counts and passages are their own codings; ``c`` steps through the lead's
+views (the reports' default, every coder pooled, the consensus, another
+coder), named in the heading. The summaries are the lead's writing, shared
+by every view.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from codebench.reports.types import CodeRef
 from codebench.tui.guard import report_errors
 from codebench.tui.literal import literal
 from codebench.tui.modals.memo import MemoModal
+from codebench.tui.screens.reports import ALL_SCOPE, CONSENSUS_SCOPE, DEFAULT_SCOPE
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
@@ -77,6 +84,13 @@ class FrameworkScreen(Screen[None]):
             tooltip="Every cell, or those with a summary or a passage",
             id="framework.written",
         ),
+        Binding(
+            "c",
+            "cycle_coders",
+            "Coders",
+            tooltip="Whose codings: yours, or the lead's views",
+            id="framework.coders",
+        ),
         Binding("q,escape", "back", "Back", id="framework.back"),
     ]
 
@@ -87,6 +101,8 @@ class FrameworkScreen(Screen[None]):
         self.cases = "transcripts"
         #: Show only cells with a summary or a passage.
         self.only_filled = True
+        #: Whose codings the cells count: a coder's name or a scope word of the reports screen.
+        self.scope: str = coder.name if coder.kind == "human" else DEFAULT_SCOPE
         self.report: FrameworkReport | None = None
         self.shown: list[tuple[FrameworkCase, CodeRef, FrameworkCell]] = []
 
@@ -106,11 +122,35 @@ class FrameworkScreen(Screen[None]):
         from codebench.analysis.framework import framework_matrix
 
         try:
-            self.report = framework_matrix(self.project, cases=self.cases)
+            self.report = framework_matrix(self.project, self._coders(), cases=self.cases)
         except CodebenchError as error:
             self.app.notify(str(error), severity="error")
             return
         self._fill()
+
+    def _coders(self) -> tuple[str, ...]:
+        """The ``--coder`` values of the scope shown (none: the reports' default)."""
+        return () if self.scope == DEFAULT_SCOPE else (self.scope,)
+
+    def scopes(self) -> list[str]:
+        """The views ``c`` steps through: yours first (when you code), then the lead's."""
+        coders = self.project.coders()
+        mine = [self.coder.name] if self.coder.kind == "human" else []
+        shared = [DEFAULT_SCOPE, ALL_SCOPE]
+        if any(c.kind == "consensus" for c in coders):
+            shared.append(CONSENSUS_SCOPE)
+        others = [c.name for c in coders if c.kind == "human" and c.id != self.coder.id]
+        return [*mine, *shared, *others]
+
+    def _scope_label(self) -> str:
+        """Whose codings, short enough for the one-line heading at 80 columns."""
+        if self.scope == self.coder.name and self.coder.kind == "human":
+            return f"blind: {self.scope}"
+        return {
+            DEFAULT_SCOPE: "default coders",
+            ALL_SCOPE: "all coders",
+            CONSENSUS_SCOPE: "consensus",
+        }.get(self.scope, f"coder: {self.scope}")
 
     def _fill(self) -> None:
         assert self.report is not None
@@ -144,8 +184,9 @@ class FrameworkScreen(Screen[None]):
         total = len(self.report.rows) * len(self.report.codes)
         heading = Text.assemble(
             (" Framework ", "bold reverse"),
-            f" {self.cases} × themes · {written}/{total} summarised · ",
+            f" {self.cases} · {written}/{total} summarised · ",
             "filled cells" if self.only_filled else "all cells",
+            f" · {self._scope_label()}",
         )
         self.query_one("#framework-heading", Static).update(literal(heading))
         self._show_cell()
@@ -201,8 +242,9 @@ class FrameworkScreen(Screen[None]):
     def explain_cell(self, case: FrameworkCase, code: CodeRef, counted: int) -> None:
         """The cell's passages from the library call behind ``codebench explain matrix``."""
         from codebench.analysis.explain import CellSpec, explain
+        from codebench.analysis.scope import ScopeSpec
 
-        spec = CellSpec("matrix", cases=self.cases, rollup=False)
+        spec = CellSpec("matrix", ScopeSpec(coders=self._coders()), cases=self.cases, rollup=False)
         try:
             found = explain(self.project, spec, code.guid, case.name)
         except CodebenchError as error:
@@ -214,11 +256,18 @@ class FrameworkScreen(Screen[None]):
         self.app.notify(message, severity="error")
 
     def _show_passages(self, found: ExplainedQuotes, counted: int) -> None:
+        from codebench.analysis.passages_merge import merge_overlapping
+        from codebench.reports.types import plural
         from codebench.tui.modals.passages import Listed, PassagesModal, passage_counts
 
-        passages, segments, _transcripts = passage_counts(list(found.quotes))
+        # The cell's passages as the matrix counts them (overlapping coders' passages one).
+        listed = merge_overlapping(self.project, found.quotes)
+        passages, segments, _transcripts = passage_counts(listed)
         heading = Text(found.notes[0], style="bold")
-        heading.append(f"\n{passages} passages · {segments} segments · the cell shows {counted}")
+        heading.append(
+            f"\n{plural(passages, 'passage')} · {plural(segments, 'segment')}"
+            f" · the cell shows {counted}"
+        )
         if passages != counted:  # the codings changed since the matrix was read: read it again
             heading.append(" (read before the codings changed; the table is re-read)", style="dim")
             self.reload()
@@ -227,7 +276,7 @@ class FrameworkScreen(Screen[None]):
             if quote is not None:
                 self.app.open_transcript(quote.transcript, at=quote.first_segment)  # type: ignore[attr-defined]
 
-        self.app.push_screen(PassagesModal(heading, list(found.quotes)), chosen)
+        self.app.push_screen(PassagesModal(heading, listed), chosen)
 
     def action_edit(self) -> None:
         chosen = self.selected()
@@ -268,6 +317,13 @@ class FrameworkScreen(Screen[None]):
     def action_toggle_written(self) -> None:
         self.only_filled = not self.only_filled
         self._fill()
+
+    def action_cycle_coders(self) -> None:
+        views = self.scopes()
+        at = views.index(self.scope) if self.scope in views else -1
+        self.scope = views[(at + 1) % len(views)]
+        self.app.notify(self._scope_label(), timeout=3)
+        self.reload()
 
     def action_back(self) -> None:
         self.dismiss(None)
