@@ -4,7 +4,9 @@ A record is a tuple in the column order of the hub table it mirrors
 (:data:`codebench.team.hub_sql.COLUMNS`), with every reference written as a
 GUID (coder, code, transcript) or a segment ordinal, never a local id: ids
 differ between copies, GUIDs do not. ``sync_pushed`` (migration
-``0012_sync``) remembers, per record key, a digest of what was last pushed.
+``0012_sync``) remembers, per record key, a digest of what was last pushed;
+codings instead have a change log kept by triggers on team copies
+(``sync_coding_log``, made by ``migrations.ensure_change_counters``).
 """
 
 from __future__ import annotations
@@ -297,13 +299,12 @@ def set_owned_coders(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> l
 
 
 def coding_rows(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> list[Record]:
-    """``(local id, *record)`` of every coding of these coders."""
-    return [
-        tuple(r)
-        for r in db.execute(
-            f"{_CODING_SELECT} WHERE cr.guid IN ({_marks(coder_guids)})", list(coder_guids)
-        )
-    ]
+    """``(local id, *record)`` of every coding of these coders (the rows as SQLite gives them:
+    a first publish reads a million)."""
+    rows: list[Record] = db.execute(
+        f"{_CODING_SELECT} WHERE cr.guid IN ({_marks(coder_guids)})", list(coder_guids)
+    ).fetchall()
+    return rows
 
 
 def coding_log_mark(db: sqlite_utils.Database) -> int:

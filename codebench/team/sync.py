@@ -4,9 +4,11 @@
 and statuses; the lead: also the coders, codebook, transcripts with their
 segments and attributes, and assignments) with what ``sync_pushed`` says was
 pushed last, and sends the difference in one hub transaction: changed
-records are merged, vanished ones become tombstones. Only after the hub
-committed does the project note them as pushed, in one local transaction;
-a push cut short anywhere (kill -9, a dropped network) is simply sent again,
+records are merged, vanished ones become tombstones. Codings, which run to
+millions, are not compared whole: a change log kept by triggers names the
+codings written since the last push (:func:`coding_changes`). Only after the
+hub committed does the project note the push, in one local transaction; a
+push cut short anywhere (kill -9, a dropped network) is simply sent again,
 and the hub ignores what it already holds.
 
 **Pull** reads, in one repeatable-read snapshot, every row the role may see
