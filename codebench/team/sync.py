@@ -274,18 +274,16 @@ def coding_changes(
     else:
         change.whole = True
         rows = sync_sql.coding_rows(db, owned)
-        hub = {} if conn is None else _by_key(hub_sql.live_codings(conn, owned))
+        # A coding's record beyond its key is when it was made, which the hub keeps as first
+        # sent: a coding the hub holds live under its key is the same coding.
+        hub = set() if conn is None else {r[:5] for r in hub_sql.live_codings(conn, owned)}
         if hub:
-            mine = {record_key("codings", r[1:]) for r in rows}
-            rows = [r for r in rows if hub.get(record_key("codings", r[1:])) != tuple(r[1:])]
+            mine = {tuple(r[1:6]) for r in rows}
+            rows = [r for r in rows if tuple(r[1:6]) not in hub]
             change.removals = [key for key in hub if key not in mine]
     change.upserts = [tuple(r[1:]) for r in rows]
     change.row_ids = [int(r[0]) for r in rows]
     return change
-
-
-def _by_key(records: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    return {record_key("codings", r): tuple(r) for r in records}
 
 
 def _snapshot(counted: dict[str, int], table: str) -> dict[str, int] | None:

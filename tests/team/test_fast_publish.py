@@ -212,3 +212,16 @@ def test_kill_9_mid_publish_leaves_the_hub_as_before_and_the_next_publish_conver
         assert hub_codings(hub, "lee") == local_codings(lead, "lee")
         assert len(hub_codings(hub, "lee", live=False)) == 3000
         assert waiting(lead) == 0
+
+
+def test_a_delete_the_log_missed_is_found_by_comparing_with_the_hub(hub, published) -> None:
+    lead = published
+    gone = lead.codings(coders=["lee"])[7]
+    with lead.transaction():  # a write no trigger saw (a later step rebuilt the table, say)
+        lead.db.execute("DROP TRIGGER sync_log_codings_del")
+        lead.db.execute("DELETE FROM codings WHERE id = ?", [gone.id])
+    assert _log_size(lead) == 0
+    result = sync(lead)
+    assert result.removed["codings"] == 1 and not any(result.pushed.values())
+    assert hub_codings(hub, "lee") == local_codings(lead, "lee")
+    assert len(local_codings(lead, "lee")) == 299
