@@ -654,6 +654,46 @@ COUNTED_TABLES = (
 )
 
 
+_OWNED = "(SELECT coder_id FROM sync_owned)"
+_OLD_KEY = (
+    "(SELECT guid FROM coders WHERE id = OLD.coder_id), (SELECT guid FROM codes WHERE id ="
+    " OLD.code_id), (SELECT guid FROM transcripts WHERE id = OLD.transcript_id),"
+    " OLD.start_char, OLD.end_char"
+)
+_KEY_COLUMNS = "coder_guid, code_guid, transcript_guid, start_char, end_char"
+#: The triggers of a team copy's coding change log (see :func:`ensure_change_counters`).
+_CODING_LOG = {
+    "sync_log_codings_ins": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_codings_ins AFTER INSERT ON codings"
+        f" WHEN NEW.coder_id IN {_OWNED}"
+        " BEGIN INSERT INTO sync_coding_log (coding_id) VALUES (NEW.id); END"
+    ),
+    "sync_log_codings_upd": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_codings_upd AFTER UPDATE ON codings"
+        f" WHEN NEW.coder_id IN {_OWNED} OR OLD.coder_id IN {_OWNED}"
+        f" BEGIN INSERT INTO sync_coding_log (coding_id, {_KEY_COLUMNS})"
+        f" SELECT NEW.id, {_OLD_KEY}; END"
+    ),
+    # A delete cascading from its transcript finds the transcript gone (its GUID NULL): the
+    # transcript's own trigger below has logged those keys already.
+    "sync_log_codings_del": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_codings_del AFTER DELETE ON codings"
+        f" WHEN OLD.coder_id IN {_OWNED}"
+        f" BEGIN INSERT INTO sync_coding_log ({_KEY_COLUMNS})"
+        " SELECT cr.guid, cd.guid, t.guid, OLD.start_char, OLD.end_char"
+        " FROM coders cr, codes cd, transcripts t WHERE cr.id = OLD.coder_id"
+        " AND cd.id = OLD.code_id AND t.id = OLD.transcript_id; END"
+    ),
+    "sync_log_transcripts_del": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_transcripts_del BEFORE DELETE ON transcripts"
+        f" BEGIN INSERT INTO sync_coding_log ({_KEY_COLUMNS})"
+        " SELECT cr.guid, cd.guid, OLD.guid, k.start_char, k.end_char FROM codings k"
+        " JOIN coders cr ON cr.id = k.coder_id JOIN codes cd ON cd.id = k.code_id"
+        f" WHERE k.transcript_id = OLD.id AND k.coder_id IN {_OWNED}; END"
+    ),
+}
+
+
 def ensure_change_counters(db: sqlite_utils.Database) -> bool:
     """Count every write to the tables a team copy syncs; returns whether any counter was missing.
 
@@ -663,19 +703,37 @@ def ensure_change_counters(db: sqlite_utils.Database) -> bool:
     since, so a lead's sync reads only what changed. If a trigger is missing
     (a later step rebuilt its table) it is made again and the caller must
     forget every noted counter: a write may have gone uncounted.
+
+    Codings, the one table that grows to millions, are not compared whole:
+    triggers log each write to the codings of the coders in ``sync_owned``
+    (``sync_coding_log``), and a push sends only what the log names. Its
+    triggers count as missing like the counters' (the caller then compares
+    the codings with the hub once).
     """
     wanted = {f"sync_count_{t}_{op}" for t in COUNTED_TABLES for op in ("ins", "upd", "del")}
+    wanted |= set(_CODING_LOG)
     have = {
         r[0]
         for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_count_%'"
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            " AND (name LIKE 'sync_count_%' OR name LIKE 'sync_log_%')"
         )
     }
     if wanted <= have:
         return False
     statements = [
         "CREATE TABLE IF NOT EXISTS sync_counters"
-        " (name TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)"
+        " (name TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)",
+        # The coders whose codings this copy pushes (their local ids), kept by sync.
+        "CREATE TABLE IF NOT EXISTS sync_owned (coder_id INTEGER PRIMARY KEY)",
+        # The change log of those codings since the last push: a coding written (``coding_id``:
+        # push its current state) and/or a hub key that went (the GUID columns: a delete, or
+        # the key before an update). Entries are numbered in order (``id``); a push that the
+        # hub committed forgets the entries up to the number it read.
+        "CREATE TABLE IF NOT EXISTS sync_coding_log (id INTEGER PRIMARY KEY,"
+        " coding_id INTEGER, coder_guid TEXT, code_guid TEXT, transcript_guid TEXT,"
+        " start_char INTEGER, end_char INTEGER)",
+        *(_CODING_LOG[name] for name in sorted(_CODING_LOG)),
     ]
     for table in COUNTED_TABLES:
         statements.append(f"INSERT OR IGNORE INTO sync_counters (name) VALUES ('{table}')")

@@ -4,7 +4,9 @@ A record is a tuple in the column order of the hub table it mirrors
 (:data:`codebench.team.hub_sql.COLUMNS`), with every reference written as a
 GUID (coder, code, transcript) or a segment ordinal, never a local id: ids
 differ between copies, GUIDs do not. ``sync_pushed`` (migration
-``0012_sync``) remembers, per record key, a digest of what was last pushed.
+``0012_sync``) remembers, per record key, a digest of what was last pushed;
+codings instead have a change log kept by triggers on team copies
+(``sync_coding_log``, made by ``migrations.ensure_change_counters``).
 """
 
 from __future__ import annotations
@@ -268,6 +270,114 @@ def record_pushed(
     db.conn.executemany(
         "DELETE FROM sync_pushed WHERE kind = ? AND key = ?", [(kind, k) for k in removed]
     )
+
+
+def forget_pushed(db: sqlite_utils.Database, kind: str) -> None:
+    """Drop the whole per-record snapshot of ``kind`` (codings go by their change log now)."""
+    db.execute("DELETE FROM sync_pushed WHERE kind = ?", [kind])
+
+
+# ----------------------------------------------------------------- the codings' change log
+
+_CODING_SELECT = """SELECT k.id, cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at
+    FROM codings k JOIN coders cr ON cr.id = k.coder_id
+    JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id"""
+
+
+def set_owned_coders(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> list[int]:
+    """Make ``sync_owned`` these coders (whose codings the log follows); returns ids newly in it."""
+    wanted = [
+        int(r[0])
+        for r in db.execute(
+            f"SELECT id FROM coders WHERE guid IN ({_marks(coder_guids)})", list(coder_guids)
+        )
+    ]
+    before = {int(r[0]) for r in db.execute("SELECT coder_id FROM sync_owned")}
+    db.execute("DELETE FROM sync_owned")
+    db.conn.executemany("INSERT INTO sync_owned (coder_id) VALUES (?)", [(i,) for i in wanted])
+    return [i for i in wanted if i not in before]
+
+
+def coding_rows(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> list[Record]:
+    """``(local id, *record)`` of every coding of these coders (the rows as SQLite gives them:
+    a first publish reads a million)."""
+    rows: list[Record] = db.execute(
+        f"{_CODING_SELECT} WHERE cr.guid IN ({_marks(coder_guids)})", list(coder_guids)
+    ).fetchall()
+    return rows
+
+
+def coding_log_mark(db: sqlite_utils.Database) -> int:
+    """The number of the newest entry in the codings' change log (0: none, or no log yet)."""
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_coding_log'"
+    ).fetchone()
+    if not found:
+        return 0
+    row = db.execute("SELECT max(id) FROM sync_coding_log").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def logged_coding_rows(db: sqlite_utils.Database, upto: int) -> list[Record]:
+    """``(local id, *record)`` now of the owned codings written in log entries up to ``upto``."""
+    return [
+        tuple(r)
+        for r in db.execute(
+            f"{_CODING_SELECT} WHERE k.id IN (SELECT coding_id FROM sync_coding_log"
+            " WHERE id <= ? AND coding_id IS NOT NULL)"
+            " AND k.coder_id IN (SELECT coder_id FROM sync_owned)",
+            [upto],
+        )
+    ]
+
+
+def logged_coding_removals(db: sqlite_utils.Database, upto: int) -> list[Record]:
+    """Hub keys that went in log entries up to ``upto`` and that no coding here holds now."""
+    return [
+        tuple(r)
+        for r in db.execute(
+            """SELECT DISTINCT g.coder_guid, g.code_guid, g.transcript_guid, g.start_char,
+                      g.end_char
+               FROM sync_coding_log g
+               WHERE g.id <= ? AND g.code_guid IS NOT NULL AND g.transcript_guid IS NOT NULL
+                 AND g.coder_guid IN (SELECT guid FROM coders
+                                      WHERE id IN (SELECT coder_id FROM sync_owned))
+                 AND NOT EXISTS (
+                     SELECT 1 FROM codings k JOIN coders cr ON cr.id = k.coder_id
+                     JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id
+                     WHERE cr.guid = g.coder_guid AND cd.guid = g.code_guid
+                       AND t.guid = g.transcript_guid AND k.start_char = g.start_char
+                       AND k.end_char = g.end_char)""",
+            [upto],
+        )
+    ]
+
+
+def forget_coding_log(db: sqlite_utils.Database, upto: int, keep: Sequence[int] = ()) -> None:
+    """Forget log entries up to ``upto`` (the hub has them), except writes of codings ``keep``."""
+    if not keep:
+        db.execute("DELETE FROM sync_coding_log WHERE id <= ?", [upto])
+        return
+    db.execute(
+        f"DELETE FROM sync_coding_log WHERE id <= ? AND (coding_id IS NULL"
+        f" OR coding_id NOT IN ({_marks(keep)}))",
+        [upto, *keep],
+    )
+
+
+def log_codings_of(
+    db: sqlite_utils.Database, coding_ids: Iterable[int] = (), *, coder_ids: Sequence[int] = ()
+) -> None:
+    """Log these codings (and every coding of ``coder_ids``) as written: the next push sends them."""
+    db.conn.executemany(
+        "INSERT INTO sync_coding_log (coding_id) VALUES (?)", [(i,) for i in coding_ids]
+    )
+    if coder_ids:
+        db.execute(
+            f"INSERT INTO sync_coding_log (coding_id) SELECT id FROM codings"
+            f" WHERE coder_id IN ({_marks(coder_ids)})",
+            list(coder_ids),
+        )
 
 
 # ----------------------------------------------------------------- applying pulled records

@@ -14,6 +14,7 @@ from codebench.errors import CodebenchError
 from codebench.project import Project
 from codebench.store import settings as settings_sql
 from codebench.store import sync_sql
+from codebench.store.migrations import ensure_change_counters
 from codebench.team import hub_sql
 from codebench.team.connect import HubError, connect, redact, translated
 from codebench.team.hub_schema import check_version
@@ -22,7 +23,9 @@ from codebench.team.sync import (
     CODER_KINDS,
     LAST_SEQ,
     LEAD_KINDS,
+    LOGGED,
     LOGIN,
+    NOTED,
     OWNED,
     ROLE,
     URL,
@@ -115,7 +118,13 @@ def clone(
                 with project.transaction():
                     settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
                     # What came down is what the hub holds: nothing of it is to be pushed.
+                    # Codings: the change log starts now, empty and trusted.
+                    ensure_change_counters(project.db)
+                    sync_sql.set_owned_coders(project.db, owned)
+                    settings_sql.set_meta(project.db, NOTED, json.dumps({"codings": LOGGED}))
                     for table in LEAD_KINDS if is_lead else CODER_KINDS:
+                        if table == "codings":
+                            continue
                         sent = {
                             key_text(record_key(table, r)): digest(table, r)
                             for r in records_of(

@@ -315,3 +315,22 @@ def last_syncs(conn: psycopg.Connection[Any]) -> dict[str, str]:
         """
     ).fetchall()
     return {str(r[0]).lower(): str(r[1]) for r in rows}
+
+
+def live_codings(
+    conn: psycopg.Connection[Any], coder_guids: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """Records of the live codings of these coders that this role sees on the hub.
+
+    A copy whose change log cannot be trusted (its first push, or a trigger
+    was missing) compares its codings with these once, instead of with a
+    record of what it pushed.
+    """
+    if not coder_guids:
+        return []
+    cols = ", ".join(COLUMNS["codings"])
+    rows = conn.execute(
+        f"SELECT {cols} FROM {S}.codings WHERE NOT deleted AND coder_guid = ANY(%s)",
+        [list(coder_guids)],
+    ).fetchall()
+    return [tuple(r) for r in rows]

@@ -4,9 +4,11 @@
 and statuses; the lead: also the coders, codebook, transcripts with their
 segments and attributes, and assignments) with what ``sync_pushed`` says was
 pushed last, and sends the difference in one hub transaction: changed
-records are merged, vanished ones become tombstones. Only after the hub
-committed does the project note them as pushed, in one local transaction;
-a push cut short anywhere (kill -9, a dropped network) is simply sent again,
+records are merged, vanished ones become tombstones. Codings, which run to
+millions, are not compared whole: a change log kept by triggers names the
+codings written since the last push (:func:`coding_changes`). Only after the
+hub committed does the project note the push, in one local transaction; a
+push cut short anywhere (kill -9, a dropped network) is simply sent again,
 and the hub ignores what it already holds.
 
 **Pull** reads, in one repeatable-read snapshot, every row the role may see
@@ -71,7 +73,8 @@ DEPENDS = {
     "assignments": ("assignments",),
     "rounds": ("rounds", "round_coders", "samples"),
     "codings": ("codings",),
-    "memos": ("memos", "segments"),
+    # A memo on a coding names the coding's key: a coding moved is a memo changed.
+    "memos": ("memos", "segments", "codings"),
     "statuses": ("coder_status",),
 }
 #: Names for what moved, as :func:`describe` prints them.
@@ -106,6 +109,11 @@ class TableChanges:
     removed: list[str] = field(default_factory=list)
     #: The write counters of the tables read, taken before reading (``None``: not counted).
     counters: dict[str, int] | None = None
+    #: Codings only: the local ids of ``upserts``, in order; the change-log entry read up to;
+    #: and whether the codings were compared whole (with the hub) rather than by the log.
+    row_ids: list[int] = field(default_factory=list)
+    log_upto: int = 0
+    whole: bool = False
 
     @property
     def count(self) -> int:
@@ -192,11 +200,16 @@ def records_of(project: Project, table: str, role: str, owned: list[str]) -> lis
     return readers[table]()
 
 
-def outbox(project: Project) -> dict[str, TableChanges]:
+def outbox(
+    project: Project, conn: psycopg.Connection[Any] | None = None
+) -> dict[str, TableChanges]:
     """Per table, what the project holds that the hub does not have yet (by the last push).
 
     A table whose write counters are those noted at the last push is not
     read at all: nothing was written to it since, so nothing is to be sent.
+    Codings go by their change log (:func:`coding_changes`); ``conn``, the
+    hub, is needed only when the log cannot be trusted (without it, every
+    coding is counted as waiting).
     """
     role = setting_of(project, ROLE)
     owned = json.loads(project.setting(OWNED) or "[]")
@@ -206,6 +219,9 @@ def outbox(project: Project) -> dict[str, TableChanges]:
     changes: dict[str, TableChanges] = {}
     for table in kinds:
         snapshot = _snapshot(counted, table)
+        if table == "codings":
+            changes[table] = coding_changes(project, owned, noted, snapshot, conn)
+            continue
         if snapshot is not None and noted.get(table) == snapshot:
             changes[table] = TableChanges(counters=snapshot)
             continue
@@ -226,6 +242,50 @@ def outbox(project: Project) -> dict[str, TableChanges]:
     return changes
 
 
+#: ``team.noted``'s entry for codings when their change log holds every write since the
+#: last push (the hub has every owned coding not named in the log).
+LOGGED = {"log": 1}
+
+
+def coding_changes(
+    project: Project,
+    owned: list[str],
+    noted: dict[str, dict[str, int]],
+    snapshot: dict[str, int] | None,
+    conn: psycopg.Connection[Any] | None,
+) -> TableChanges:
+    """The owned codings to send: those the change log names, or (log not trusted) all
+    that differ from the hub's.
+
+    No record per coding is kept of what was pushed: after a push the hub
+    committed, the log is forgotten up to the entry read (a high-water mark),
+    so a first publish of a million codings notes one number, not a million
+    digests, and a later sync reads only the codings written since. A log
+    that cannot be trusted (a first push, a trigger that was missing) is
+    replaced by comparing the copy's codings with the hub's once: exact
+    whatever happened before, and cheap on an empty hub.
+    """
+    db = project.db
+    upto = sync_sql.coding_log_mark(db)  # read first: an entry after it waits for the next push
+    change = TableChanges(counters=snapshot, log_upto=upto)
+    if snapshot is not None and noted.get("codings") == LOGGED:
+        rows = sync_sql.logged_coding_rows(db, upto) if upto else []
+        change.removals = sync_sql.logged_coding_removals(db, upto) if upto else []
+    else:
+        change.whole = True
+        rows = sync_sql.coding_rows(db, owned)
+        # A coding's record beyond its key is when it was made, which the hub keeps as first
+        # sent: a coding the hub holds live under its key is the same coding.
+        hub = set() if conn is None else {r[:5] for r in hub_sql.live_codings(conn, owned)}
+        if hub:
+            mine = {tuple(r[1:6]) for r in rows}
+            rows = [r for r in rows if tuple(r[1:6]) not in hub]
+            change.removals = [key for key in hub if key not in mine]
+    change.upserts = [tuple(r[1:]) for r in rows]
+    change.row_ids = [int(r[0]) for r in rows]
+    return change
+
+
 def _snapshot(counted: dict[str, int], table: str) -> dict[str, int] | None:
     if not counted:
         return None
@@ -241,6 +301,10 @@ def _note(project: Project, changes: dict[str, TableChanges], held_back: dict[st
     """Note each table's counters as pushed (in the caller's transaction), except held-back ones."""
     noted = _noted(project)
     for table, change in changes.items():
+        if table == "codings":  # held-back codings stay in the log, which stays trusted
+            if change.counters is not None:
+                noted[table] = LOGGED
+            continue
         if change.counters is not None and not held_back.get(table):
             noted[table] = change.counters
         else:
@@ -305,22 +369,28 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
         )
     owned = owned_coders(project, conn, login, is_lead, coder_name)
     with project.transaction():
-        recounted = ensure_change_counters(project.db)
-        if owned != json.loads(project.setting(OWNED) or "[]"):
+        missing = ensure_change_counters(project.db)
+        changed = owned != json.loads(project.setting(OWNED) or "[]")
+        if changed:
             settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
-            recounted = True
-        if recounted:  # writes may have gone uncounted, or other rows are ours now: read all
-            settings_sql.set_meta(project.db, NOTED, "{}")
+        if missing or changed:
+            added = sync_sql.set_owned_coders(project.db, owned)
+            if missing:  # writes may have gone uncounted and unlogged: read all
+                settings_sql.set_meta(project.db, NOTED, "{}")
+            else:  # other rows are ours now: read every table again; log the new coders' codings
+                kept = {k: v for k, v in _noted(project).items() if k == "codings"}
+                settings_sql.set_meta(project.db, NOTED, json.dumps(kept))
+                sync_sql.log_codings_of(project.db, coder_ids=added)
     result = SyncResult()
     if is_lead:
-        _push(project, conn, outbox(project), result, is_lead)
+        _push(project, conn, outbox(project, conn), result, is_lead)
         pull(project, conn, result, owned, is_lead, cloning=False)
     else:
         # A coder pulls first: the lead's merges and corrections are applied to this copy
         # (its codings recoded, remapped) before its work goes up, so no coding reaches the
         # hub against a code or a text the lead has already changed.
         pull(project, conn, result, owned, is_lead, cloning=False)
-        _push(project, conn, outbox(project), result, is_lead)
+        _push(project, conn, outbox(project, conn), result, is_lead)
     return result
 
 
@@ -347,12 +417,14 @@ def _push(
         with conn.transaction():
             hub_sql.log_sync(conn, 0, 0)
         with project.transaction():
+            _note_codings(project, changes)
             _note(project, changes, result.held_back)
         return
+    held: list[int] = []
     with conn.transaction():
         hub_sql.lock_changes(conn)
         if not is_lead:
-            _hold_back(conn, changes, result)
+            held = _hold_back(conn, changes, result)
         for table, change in changes.items():
             pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=is_lead)
             removed = hub_sql.tombstone(conn, table, change.removals)
@@ -361,23 +433,44 @@ def _push(
         hub_sql.log_sync(conn, total, 0)
     with project.transaction():
         for table, change in changes.items():
-            sync_sql.record_pushed(project.db, table, change.sent, change.removed)
+            if table != "codings":
+                sync_sql.record_pushed(project.db, table, change.sent, change.removed)
+        _note_codings(project, changes, held)
         _note(project, changes, result.held_back)
+
+
+def _note_codings(
+    project: Project, changes: dict[str, TableChanges], held: Sequence[int] = ()
+) -> None:
+    """The hub has the codings read: forget the change log up to the entry read (the
+    high-water mark), except codings held back, which stay in it until they can go."""
+    change = changes.get("codings")
+    if change is None or change.counters is None:
+        return
+    sync_sql.forget_coding_log(project.db, change.log_upto, held)
+    if change.whole:
+        # Compared whole: a held-back coding may never have been logged; log it now. What the
+        # per-record snapshot said of codings (before the log) is of no more use.
+        sync_sql.log_codings_of(project.db, held)
+        sync_sql.forget_pushed(project.db, "codings")
 
 
 def _hold_back(
     conn: psycopg.Connection[Any], changes: dict[str, TableChanges], result: SyncResult
-) -> None:
-    """Keep back a coder's records that point at a code or transcript the hub does not have."""
+) -> list[int]:
+    """Keep back a coder's records that point at a code or transcript the hub does not have.
+
+    Returns the local ids of the codings held back."""
     codes = hub_sql.hub_guids(conn, "codes")
     transcripts = hub_sql.hub_guids(conn, "transcripts")
     position = {"codings": (1, 2), "memos": (4, 2), "statuses": (None, 1)}
+    held_ids: list[int] = []
     for table, (code_at, transcript_at) in position.items():
         change = changes.get(table)
         if change is None:
             continue
-        kept, held = [], 0
-        for record in change.upserts:
+        kept, kept_ids, held = [], [], 0
+        for i, record in enumerate(change.upserts):
             bad_code = (
                 code_at is not None and record[code_at] is not None and record[code_at] not in codes
             )
@@ -387,11 +480,18 @@ def _hold_back(
             if bad_code or bad_transcript:
                 held += 1
                 change.sent.pop(key_text(record_key(table, record)), None)
+                if table == "codings":
+                    held_ids.append(change.row_ids[i])
             else:
                 kept.append(record)
+                if table == "codings":
+                    kept_ids.append(change.row_ids[i])
         change.upserts = kept
+        if table == "codings":
+            change.row_ids = kept_ids
         if held:
             result.held_back[table] = held
+    return held_ids
 
 
 def pull(
