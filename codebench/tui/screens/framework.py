@@ -19,6 +19,7 @@ by every view.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -257,13 +258,18 @@ class FrameworkScreen(Screen[None]):
 
     def _show_passages(self, found: ExplainedQuotes, counted: int) -> None:
         from codebench.analysis.passages_merge import merge_overlapping
+        from codebench.analysis.tables import plural
         from codebench.tui.modals.passages import PassagesModal, passage_counts
 
         # The cell's passages as the matrix counts them (overlapping coders' passages one).
         listed = merge_overlapping(self.project, found.quotes)
+        found = replace(found, quotes=listed)
         passages, segments, _transcripts = passage_counts(listed)
         heading = Text(found.notes[0], style="bold")
-        heading.append(f"\n{passages} passages · {segments} segments · the cell shows {counted}")
+        heading.append(
+            f"\n{plural(passages, 'passage')} · {plural(segments, 'segment')} · "
+            f"the cell shows {counted}"
+        )
         if passages != counted:  # the codings changed since the matrix was read: read it again
             heading.append(" (read before the codings changed; the table is re-read)", style="dim")
             self.reload()
