@@ -117,6 +117,8 @@ def test_enter_on_a_matrix_cell_lists_its_passages(tui_project: Project, tui_pat
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, PassagesModal)
+        heading = str(app.screen.query_one("#passages-heading", Static).render())
+        assert "The 2 passages behind" in heading and "the cell shows 2" in heading
         shown = listed(app)
         assert [line.split(" · ")[0] for line in shown] == [q.location for q in expected[:2]]
         assert not any(b in line for line in shown for b in bobs)
@@ -133,12 +135,54 @@ def test_enter_on_a_matrix_cell_lists_its_passages(tui_project: Project, tui_pat
         assert isinstance(modal, PassagesModal)
         assert [line.split(" · ")[0] for line in listed(app)] == [q.location for q in expected]
         heading = str(modal.query_one("#passages-heading", Static).render())
+        assert "The 3 passages behind" in heading
         assert "3 passages · 4 segments · the cell shows 3" in heading
         await pilot.press("j", "j", "enter")
         await pilot.pause()
         coding = app.screen
         assert isinstance(coding, CodingScreen)
         assert coding.session.segments[coding.view.cursor].ordinal == codable[12]
+
+    async def main() -> None:
+        with Project.open(tui_path) as project:
+            app = make_app(project, coder="alice")
+            async with app.run_test(size=SIZE) as pilot:
+                await pilot.pause()
+                await script(pilot, app)
+
+    asyncio.run(main())
+
+
+def test_overlapping_coders_passages_are_one_in_the_leads_view(
+    tui_project: Project, tui_path: Path
+) -> None:
+    """alice's segment and bob's run over it are one passage naming both, in the table and the list."""
+    from textual.widgets import OptionList
+
+    from codebench.tui.modals.passages import PassagesModal
+
+    codable = [s.ordinal for s in tui_project.segments(CEO) if s.codable]
+    tui_project.code_segments("alice", CEO, [codable[5]], "12")
+    tui_project.code_segments("bob", CEO, [codable[5], codable[6]], "12")
+    tui_project.close()
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("c", "c")  # the lead's view: all coders pooled
+        await pilot.pause()
+        assert rows(app)[0].startswith(f"{CEO} | 12 | 1 | ")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, PassagesModal)
+        heading = str(modal.query_one("#passages-heading", Static).render())
+        assert "The 1 passage behind" in heading and "1 passage · 2 segments" in heading
+        options = modal.query_one(OptionList)
+        assert options.option_count == 1
+        first = str(options.get_option_at_index(0).prompt)
+        assert f"segments {codable[5]}–{codable[6]}" in first and "alice, bob" in first
 
     async def main() -> None:
         with Project.open(tui_path) as project:
