@@ -225,3 +225,28 @@ def test_a_delete_the_log_missed_is_found_by_comparing_with_the_hub(hub, publish
     assert result.removed["codings"] == 1 and not any(result.pushed.values())
     assert hub_codings(hub, "lee") == local_codings(lead, "lee")
     assert len(local_codings(lead, "lee")) == 299
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["by the log", "compared whole"])
+def test_a_held_back_coding_goes_up_once_its_code_is_on_the_hub(team, whole: bool) -> None:
+    from codebench.codebook.edits import add_code
+
+    with Project.open(team.alice) as alice:
+        add_code(alice, "alice", "My own idea", number="")
+        alice.add_codings("alice", "My own idea", "int1", [(0, 10)])
+        assert sync(alice).held_back == {"codings": 1}
+        if whole:  # the next push cannot trust the log: it compares with the hub
+            with alice.transaction():
+                alice.db.execute("DROP TRIGGER sync_log_codings_ins")
+            assert sync(alice).held_back == {"codings": 1}
+        guid = alice.code("My own idea").guid
+    assert hub_codings(team.hub, "alice") == []
+    with team.hub.admin() as admin:  # the lead adopts that very code
+        admin.execute(
+            "INSERT INTO codebench.codes (guid, name) VALUES (%s, %s)", [guid, "My own idea"]
+        )
+    with Project.open(team.alice) as alice:
+        result = sync(alice)
+        assert result.held_back == {} and result.pushed["codings"] == 1
+        assert hub_codings(team.hub, "alice") == local_codings(alice, "alice")
+        assert waiting(alice) == 0
