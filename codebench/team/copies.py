@@ -19,7 +19,7 @@ from codebench.team.connect import HubError, connect, redact, translated
 from codebench.team.hub_schema import check_version
 from codebench.team.sync import (
     CODER,
-    CODER_KINDS,
+    CODER_PUSHES,
     LAST_SEQ,
     LEAD_KINDS,
     LOGIN,
@@ -115,7 +115,7 @@ def clone(
                 with project.transaction():
                     settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
                     # What came down is what the hub holds: nothing of it is to be pushed.
-                    for table in LEAD_KINDS if is_lead else CODER_KINDS:
+                    for table in LEAD_KINDS if is_lead else CODER_PUSHES:
                         sent = {
                             key_text(record_key(table, r)): digest(table, r)
                             for r in records_of(

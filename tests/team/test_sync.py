@@ -63,7 +63,7 @@ def test_a_coders_work_reaches_the_hub_and_the_lead_but_not_the_other_coder(team
         alice.add_memo("alice", "Tense about the contract.", transcript="int1")
         alice.set_status("alice", "int1", "in-progress")
         result = sync(alice)
-        assert result.pushed == {"codings": 2, "memos": 1, "statuses": 1}
+        assert result.pushed == {"codings": 2, "memos": 1, "statuses": 1, "saved_queries": 0}
         expected = local_codings(alice, "alice")
     assert hub_codings(team.hub, "alice") == expected
     lead_result = sync(team.lead)
@@ -88,7 +88,7 @@ def test_pushing_the_same_changes_twice_changes_nothing(team) -> None:
             set_meta(alice.db, NOTED, "{}")
         assert waiting(alice) == 2
         again = sync(alice)
-        assert again.pushed == {"codings": 0, "memos": 0, "statuses": 0}
+        assert again.pushed == {"codings": 0, "memos": 0, "statuses": 0, "saved_queries": 0}
     assert hub_codings(team.hub, live=False) == rows
     assert max_seq(team.hub) == seq  # no row was touched: pullers see nothing new
 
