@@ -181,12 +181,11 @@ def test_a_coder_may_not_write_the_leads_study_tables(team) -> None:
         ),
     ]
     for sql, params in statements:
-        with team.hub.connect_as("alice") as conn, pytest.raises(psycopg.Error) as refused:
+        with (
+            team.hub.connect_as("alice") as conn,
+            pytest.raises(psycopg.errors.InsufficientPrivilege),
+        ):
             conn.execute(sql, params)
-        assert isinstance(
-            refused.value,
-            psycopg.errors.InsufficientPrivilege | psycopg.errors.CheckViolation,
-        ), sql
     for table in ("speaker_attributes", "code_relations", "framework_cells", "round_reports"):
         assert _hub_rows(team.hub, table, live=False) == 0
 
