@@ -8,13 +8,15 @@ beside baselines taken in the same run on the same server:
   table (target: ≤ 3×);
 * an incremental sync of 50 new codings by a coder (median of 5) against a plain round trip
   (``SELECT 1`` on an open connection) and a connect + ``SELECT 1`` (target: ≤ 200 ms);
-* ``--coders`` coders each pushing ``--per-coder`` codings at once, then the lead's pull:
-  seconds until every copy converged, and the hub's size;
+* ``--rounds`` rounds in which ``--coders`` coders each code ``--per-coder`` more codings (and
+  remove 10), all push at once, then the lead pulls: seconds until every copy converged, a
+  check that every coder's work is on the hub and on the lead's copy exactly once, and the
+  hub's size, after each round;
 * the soak: ``--kills`` times, a burst of coding then ``codebench sync`` killed with SIGKILL at a
   random moment after it reached the hub; then one sync, and the hub must equal the copy.
 
 Usage: ``python bench/bench_team.py [--transcripts 20] [--codings 20000] [--coders 4]
-[--per-coder 2000] [--kills 5]`` (the issue's sizes: 200, 1000000, 20, 10000, 50).
+[--per-coder 2000] [--kills 5] [--rounds 1]`` (the issue's sizes: 200, 1000000, 20, 10000, 50).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--coders", type=int, default=4)
     parser.add_argument("--per-coder", type=int, default=2000)
     parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of concurrent pushes")
     args = parser.parse_args()
 
     root = Path(tempfile.mkdtemp(prefix="codebench-bench-team-", dir="/tmp"))
@@ -150,45 +153,29 @@ def main() -> None:
             f" connect + round trip {statistics.median(connects) * 1000:.0f} ms"
         )
 
-        for name, path in copies.items():
-            with Project.open(path) as copy:
-                for code, transcript, start, end in _spans(
-                    copy, random.Random(name), args.per_coder
-                ):
-                    copy.db.execute(
-                        "INSERT OR IGNORE INTO codings (coder_id, code_id, transcript_id,"
-                        " start_char, end_char, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        [
-                            copy.coder(name).id,
-                            copy.code(code).id,
-                            copy.transcript(transcript).id,
-                            start,
-                            end,
-                            "2025-03-01T00:00:00.000+00:00",
-                        ],
-                    )
-                copy.db.conn.commit()
-        started = time.perf_counter()
-        threads = [threading.Thread(target=_sync_path, args=(p,)) for p in copies.values()]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        with Project.open(lead_path) as lead:
-            sync(lead)
-            converged = time.perf_counter() - started
-            on_lead = len(lead.codings(coders=people[1:]))
-        expected = 0
-        for name, path in copies.items():
-            with Project.open(path) as copy:
-                expected += len(copy.codings(coders=[name]))
-        with psycopg.connect(url, passfile=str(server.passfile)) as conn:
-            size = conn.execute("SELECT pg_database_size('bench')").fetchone()[0]
-        print(
-            f"{args.coders} coders syncing at once ({expected} codings) and the lead's pull:"
-            f" converged in {converged:.2f} s; on the lead's copy {on_lead} of {expected};"
-            f" hub size {size / 1e6:.1f} MB"
-        )
+        # The soak of several rounds: each round every coder codes ``--per-coder`` more (and
+        # removes a few earlier codings), all sync at once, then the lead pulls; after each
+        # round every coder's work must be on the hub and on the lead's copy exactly once.
+        for number in range(1, args.rounds + 1):
+            for name, path in copies.items():
+                _code_more(path, name, args.per_coder, seed=f"{name}-{number}", remove=10)
+            started = time.perf_counter()
+            threads = [threading.Thread(target=_sync_path, args=(p,)) for p in copies.values()]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            with Project.open(lead_path) as lead:
+                sync(lead)
+                converged = time.perf_counter() - started
+            expected, exact = _check_round(url, server.passfile, lead_path, copies)
+            with psycopg.connect(url, passfile=str(server.passfile)) as conn:
+                size = conn.execute("SELECT pg_database_size('bench')").fetchone()[0]
+            print(
+                f"round {number} of {args.rounds}: {args.coders} coders syncing at once"
+                f" ({expected} codings in all) and the lead's pull: converged in"
+                f" {converged:.2f} s; {exact}; hub size {size / 1e6:.1f} MB"
+            )
 
         soak = copies[first]
         outcomes = {"before": 0, "after": 0}
@@ -230,6 +217,77 @@ def main() -> None:
             localserver.stop(root / "cluster")
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _code_more(path: Path, name: str, count: int, *, seed: str, remove: int) -> None:
+    """``count`` new codings of ``name`` in one transaction, and ``remove`` earlier ones gone."""
+    with Project.open(path) as copy:
+        coder = copy.coder(name).id
+        with copy.transaction():
+            copy.db.execute(
+                "DELETE FROM codings WHERE id IN (SELECT id FROM codings WHERE coder_id = ?"
+                " ORDER BY random() LIMIT ?)",
+                [coder, remove],
+            )
+            for code, transcript, start, end in _spans(copy, random.Random(seed), count):
+                copy.db.execute(
+                    "INSERT OR IGNORE INTO codings (coder_id, code_id, transcript_id,"
+                    " start_char, end_char, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        coder,
+                        copy.code(code).id,
+                        copy.transcript(transcript).id,
+                        start,
+                        end,
+                        "2025-03-01T00:00:00.000+00:00",
+                    ],
+                )
+
+
+def _check_round(
+    url: str, passfile: Path, lead_path: Path, copies: dict[str, Path]
+) -> tuple[int, str]:
+    """Every coder's codings (as in their copy) on the hub and on the lead's copy, exactly once.
+
+    Returns the number of codings and a verdict; the verdict names every coder that differs.
+    """
+    from codebench.store.sync_sql import coder_guids_named, coding_records
+
+    def key(record: tuple) -> tuple:
+        return tuple(record[:5])
+
+    wanted: dict[str, set[tuple]] = {}
+    for name, path in copies.items():
+        with Project.open(path) as copy:
+            records = coding_records(copy.db, coder_guids_named(copy.db, [name]))
+        wanted[name] = {key(r) for r in records}
+    with psycopg.connect(url, passfile=str(passfile)) as conn:
+        rows = conn.execute(
+            "SELECT c.name, k.coder_guid, k.code_guid, k.transcript_guid, k.start_char,"
+            " k.end_char FROM codebench.codings k JOIN codebench.coders c"
+            " ON c.guid = k.coder_guid WHERE NOT k.deleted AND c.name = ANY(%s)",
+            [list(copies)],
+        ).fetchall()
+    on_hub: dict[str, list[tuple]] = {}
+    for r in rows:
+        on_hub.setdefault(r[0], []).append(tuple(r[1:]))
+    with Project.open(lead_path) as lead:
+        on_lead: dict[str, list[tuple]] = {}
+        for name in copies:
+            records = coding_records(lead.db, coder_guids_named(lead.db, [name]))
+            on_lead[name] = [key(r) for r in records]
+    bad = [
+        name
+        for name, want in wanted.items()
+        if len(on_hub.get(name, [])) != len(want)
+        or set(on_hub.get(name, [])) != want
+        or len(on_lead[name]) != len(want)
+        or set(on_lead[name]) != want
+    ]
+    total = sum(len(w) for w in wanted.values())
+    if bad:
+        return total, "NOT EXACTLY ONCE for " + ", ".join(bad)
+    return total, "every coder's work exactly once on the hub and on the lead's copy"
 
 
 def _sync_path(path: Path) -> None:

@@ -140,7 +140,10 @@ statuses: list[float] = []
 
 
 async def time_keystrokes(
-    path: Path, actions: int, profiler: cProfile.Profile | None = None
+    path: Path,
+    actions: int,
+    profiler: cProfile.Profile | None = None,
+    starts: list[float] | None = None,
 ) -> tuple[list[float], list[float]]:
     """Time from a ``.`` key press (apply the last codes again) to the stripe line being redrawn.
 
@@ -148,7 +151,8 @@ async def time_keystrokes(
     stops when :class:`TranscriptView` renders the cursor segment's first
     line with the new code in its stripe (after the coding was committed).
     Returns the totals and, for the same actions, the time until the
-    action's transaction had committed.
+    action's transaction had committed. ``starts`` receives each timed key's
+    ``perf_counter`` at its posting (to match keys with what ran meanwhile).
     """
     committed_at: list[float] = []
     change = CodingSession._change
@@ -204,6 +208,8 @@ async def time_keystrokes(
                 if profiler is not None:
                     profiler.enable()
                 start = time.perf_counter()
+                if starts is not None:
+                    starts.append(start)
                 app.post_message(events.Key("full_stop", "."))
                 await asyncio.wait_for(drawn.wait(), 5)
                 timings.append(time.perf_counter() - start)

@@ -163,6 +163,24 @@ def close_cmd(
         )
 
 
+@round_group.command(name="delete")
+@click.argument("round_ref", metavar="ROUND")
+@pass_ctx
+@handle_errors
+def delete_cmd(ctx: Context, round_ref: str) -> None:
+    """Remove ROUND (its number or name); its sample and every coding stay.
+
+    \b
+    Example:
+      codebench round delete 2
+    """
+    from codebench.design.rounds import delete_round
+
+    with ctx.open() as project:
+        gone = delete_round(project, round_ref)
+    say(f"{gone.label} removed (its sample {gone.sample.name} and its codings stay).")
+
+
 @round_group.command(name="list")
 @format_option("table", "json", "csv")
 @pass_ctx

@@ -122,6 +122,8 @@ class CodingSession:
         self.transcript = transcript
         #: ``PRAGMA data_version`` before this state was read (see :meth:`sync`).
         self._data_version = self._read_data_version()
+        #: A team copy's write marks as of ``_data_version`` (``None``: not counted; see :meth:`sync`).
+        self._marks = self._read_marks()
         with friendly_errors(project, transcript):
             self.segments: list[Segment]
             self.segments, self.text_length = session_sql.segments_with_length(
@@ -172,10 +174,32 @@ class CodingSession:
         """
         version = self._read_data_version()
         if version == self._data_version:
+            self._note_marks()
             return False
+        marks = self._read_marks()
         self._data_version = version
+        if marks is not None and marks == self._marks:
+            # Another connection committed, but wrote nothing shown here: a team copy's
+            # background sync that only noted a push. Re-reading the whole transcript on the
+            # UI thread would hold the next keystroke for a large one.
+            return False
+        self._marks = marks
         self.reload()
         return True
+
+    def _read_marks(self) -> tuple[Any, ...] | None:
+        with friendly_errors(self.project, self.transcript):
+            return session_sql.write_marks(self.project.db)
+
+    def _note_marks(self) -> None:
+        """Take this session's own writes into the marks, when no other connection committed
+        meanwhile (``data_version`` the same before and after reading them), so that only
+        others' writes make the marks differ."""
+        if self._marks is None:
+            return
+        marks = self._read_marks()
+        if self._read_data_version() == self._data_version:
+            self._marks = marks
 
     def reload(self) -> None:
         """Read the codebook, the coder's codings, memos, status and history again."""
@@ -433,6 +457,7 @@ class CodingSession:
             if self.status == "not-started":
                 self.project.set_status(self.coder, self.transcript, "in-progress", auto=True)
                 self.status = "in-progress"
+        self._note_marks()
         changed: set[int] = set()
         for code, span in changes:
             changed |= self._index(code.id, span, add=(action == "coding.add"))

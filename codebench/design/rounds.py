@@ -299,6 +299,16 @@ def close_round(
     return get_round(project, found.number)
 
 
+def delete_round(project: Project, ref: int | str) -> Round:
+    """Remove a round (started by mistake, say): its coders and frozen report go, its sample and
+    every coding stay. In a team, the next sync removes it from every copy."""
+    found = get_round(project, ref)
+    with project.transaction():
+        round_sql.delete_round(project.db, found.number)
+        event_sql.log(project.db, "round.delete", {"number": found.number, "name": found.name})
+    return found
+
+
 def frozen_report(
     project: Project, round_: Round
 ) -> tuple[dict[str, Any], dict[str, Any], str] | None:

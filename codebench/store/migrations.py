@@ -651,6 +651,11 @@ COUNTED_TABLES = (
     "codings",
     "memos",
     "coder_status",
+    "speaker_attributes",
+    "code_relations",
+    "framework_cells",
+    "round_reports",
+    "saved_queries",
 )
 
 

@@ -85,5 +85,29 @@ def round_report(db: sqlite_utils.Database, round_id: int) -> tuple[str, str, st
     return None if row is None else (str(row[0]), str(row[1]), str(row[2]))
 
 
+def delete_round(db: sqlite_utils.Database, number: int, *, sample_too: bool = False) -> bool:
+    """Remove round ``number`` with its coders and frozen report; returns whether it was here.
+
+    ``sample_too``: also its sample if no other round draws on it (a team
+    copy's sample came with the lead's round, so it goes with it; the lead's
+    own sample stays when the lead removes a round). Call inside the caller's
+    transaction.
+    """
+    found = db.execute("SELECT id, sample_id FROM rounds WHERE number = ?", [number]).fetchone()
+    if found is None:
+        return False
+    round_id, sample_id = int(found[0]), int(found[1])
+    db.execute("DELETE FROM round_reports WHERE round_id = ?", [round_id])
+    db.execute("DELETE FROM round_coders WHERE round_id = ?", [round_id])
+    db.execute("DELETE FROM rounds WHERE id = ?", [round_id])
+    if sample_too:
+        db.execute(
+            "DELETE FROM samples WHERE id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM rounds WHERE sample_id = ?)",
+            [sample_id, sample_id],
+        )
+    return True
+
+
 def round_exists(db: sqlite_utils.Database, number: int) -> bool:
     return db.execute("SELECT 1 FROM rounds WHERE number = ?", [number]).fetchone() is not None

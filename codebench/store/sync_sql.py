@@ -15,6 +15,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from codebench.store.rounds import round_coder_ids, round_rows
+
 if TYPE_CHECKING:
     import sqlite_utils
 
@@ -91,14 +93,8 @@ def round_records(db: sqlite_utils.Database) -> list[Record]:
         opened_at,
         closed_by,
         closed_at,
-    ) in db.execute(
-        "SELECT id, number, name, sample_id, codebook_version, opened_by, opened_at,"
-        " closed_by, closed_at FROM rounds ORDER BY number"
-    ).fetchall():
-        coders = sorted(
-            guids[r[0]]
-            for r in db.execute("SELECT coder_id FROM round_coders WHERE round_id = ?", [rid])
-        )
+    ) in round_rows(db):
+        coders = sorted(guids[k] for k in round_coder_ids(db, rid))
         out.append(
             (
                 number,
@@ -634,4 +630,158 @@ def apply_status(
         " ON CONFLICT (coder_id, transcript_id) DO UPDATE SET status = excluded.status,"
         " updated_at = excluded.updated_at",
         [coder_id, transcript_id, status, updated_at],
+    )
+
+
+# ----------------------------------------------------------------- the study tables (hub version 3)
+
+
+def round_report_records(db: sqlite_utils.Database) -> list[Record]:
+    """Closed rounds' frozen reports, by round number (the JSON texts as stored)."""
+    return [
+        tuple(r)
+        for r in db.execute(
+            "SELECT r.number, f.options, f.report, f.frozen_at FROM round_reports f"
+            " JOIN rounds r ON r.id = f.round_id ORDER BY r.number"
+        )
+    ]
+
+
+def speaker_attribute_records(db: sqlite_utils.Database) -> list[Record]:
+    return [
+        tuple(r)
+        for r in db.execute(
+            "SELECT t.guid, a.speaker, a.key, a.value FROM speaker_attributes a"
+            " JOIN transcripts t ON t.id = a.transcript_id ORDER BY t.id, a.speaker, a.key"
+        )
+    ]
+
+
+def code_relation_records(db: sqlite_utils.Database) -> list[Record]:
+    return [
+        tuple(r)
+        for r in db.execute(
+            "SELECT f.guid, t.guid, r.kind, r.note, c.guid, r.created_at FROM code_relations r"
+            " JOIN codes f ON f.id = r.from_code JOIN codes t ON t.id = r.to_code"
+            " LEFT JOIN coders c ON c.id = r.created_by ORDER BY r.id"
+        )
+    ]
+
+
+def framework_cell_records(db: sqlite_utils.Database) -> list[Record]:
+    return [
+        tuple(r)
+        for r in db.execute(
+            "SELECT t.guid, f.speaker, k.guid, f.summary, c.guid, f.updated_at"
+            " FROM framework_cells f JOIN transcripts t ON t.id = f.transcript_id"
+            " JOIN codes k ON k.id = f.code_id LEFT JOIN coders c ON c.id = f.updated_by"
+            " ORDER BY f.id"
+        )
+    ]
+
+
+def saved_query_records(db: sqlite_utils.Database, author_guid: str) -> list[Record]:
+    """Every saved query of the copy, as its person's (a copy is one person's)."""
+    return [
+        (author_guid, *r)
+        for r in db.execute(
+            "SELECT name, expression, scope, created_at, updated_at FROM saved_queries ORDER BY id"
+        )
+    ]
+
+
+def apply_round_report(db: sqlite_utils.Database, record: Record, *, deleted: bool) -> bool:
+    """Store (or, deleted, remove) a round's frozen report; ``False`` if the round is not here."""
+    number, options, report, frozen_at = record
+    found = db.execute("SELECT id FROM rounds WHERE number = ?", [int(number)]).fetchone()
+    if found is None:
+        return False
+    if deleted:
+        db.execute("DELETE FROM round_reports WHERE round_id = ?", [found[0]])
+    else:
+        db.execute(
+            "INSERT OR REPLACE INTO round_reports (round_id, options, report, frozen_at)"
+            " VALUES (?, ?, ?, ?)",
+            [found[0], options, report, frozen_at],
+        )
+    return True
+
+
+def apply_speaker_attribute(
+    db: sqlite_utils.Database, transcript_id: int, record: Record, *, deleted: bool
+) -> None:
+    _t, speaker, key, value = record
+    if deleted:
+        db.execute(
+            "DELETE FROM speaker_attributes WHERE transcript_id = ? AND speaker = ? AND key = ?",
+            [transcript_id, speaker, key],
+        )
+        return
+    db.execute(
+        "INSERT INTO speaker_attributes (transcript_id, speaker, key, value) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (transcript_id, speaker, key) DO UPDATE SET value = excluded.value",
+        [transcript_id, speaker, key, value],
+    )
+
+
+def apply_code_relation(
+    db: sqlite_utils.Database,
+    from_id: int,
+    to_id: int,
+    record: Record,
+    created_by: int | None,
+    *,
+    deleted: bool,
+) -> None:
+    _f, _t, kind, note, _by, created_at = record
+    if deleted:
+        db.execute(
+            "DELETE FROM code_relations WHERE from_code = ? AND to_code = ? AND kind = ?",
+            [from_id, to_id, kind],
+        )
+        return
+    db.execute(
+        "INSERT INTO code_relations (from_code, to_code, kind, note, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (from_code, to_code, kind) DO UPDATE SET note = excluded.note",
+        [from_id, to_id, kind, note, created_by, created_at],
+    )
+
+
+def apply_framework_cell(
+    db: sqlite_utils.Database,
+    transcript_id: int,
+    code_id: int,
+    record: Record,
+    updated_by: int | None,
+    *,
+    deleted: bool,
+) -> None:
+    _t, speaker, _c, summary, _by, updated_at = record
+    if deleted:
+        db.execute(
+            "DELETE FROM framework_cells WHERE transcript_id = ? AND speaker = ? AND code_id = ?",
+            [transcript_id, speaker, code_id],
+        )
+        return
+    db.execute(
+        "INSERT INTO framework_cells (transcript_id, speaker, code_id, summary, updated_by,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (transcript_id, speaker, code_id)"
+        " DO UPDATE SET summary = excluded.summary, updated_by = excluded.updated_by,"
+        " updated_at = excluded.updated_at",
+        [transcript_id, speaker, code_id, summary, updated_by, updated_at],
+    )
+
+
+def apply_saved_query(db: sqlite_utils.Database, record: Record, *, deleted: bool) -> None:
+    _author, name, expression, scope, created_at, updated_at = record
+    if deleted:
+        db.execute("DELETE FROM saved_queries WHERE name = ?", [name])
+        return
+    db.execute(
+        "INSERT INTO saved_queries (name, expression, scope, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+        " expression = excluded.expression, scope = excluded.scope,"
+        " updated_at = excluded.updated_at",
+        [name, expression, scope, created_at, updated_at],
     )

@@ -6,6 +6,7 @@ frame on projects holding a million codings.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -74,3 +75,21 @@ def wal_autocheckpoint(db: sqlite_utils.Database, pages: int | None = None) -> i
     if pages is not None:
         db.conn.execute(f"PRAGMA wal_autocheckpoint = {int(pages)}").fetchall()
     return previous
+
+
+def write_marks(db: sqlite_utils.Database) -> tuple[Any, ...] | None:
+    """A team copy's write counters and its newest event id; ``None`` in a project that does not
+    count writes (a solo project: no ``sync_counters``).
+
+    Equal marks on either side of another connection's commit mean it wrote
+    none of the tables the workbench shows (a background sync that only noted
+    a push), so the screens need not read the file again.
+    """
+    try:
+        counted = db.execute("SELECT name, n FROM sync_counters ORDER BY name").fetchall()
+    except sqlite3.OperationalError:
+        return None
+    if not counted:
+        return None
+    last = db.execute("SELECT max(id) FROM events").fetchone()
+    return (tuple(tuple(r) for r in counted), last[0] if last else None)

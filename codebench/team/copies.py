@@ -20,7 +20,7 @@ from codebench.team.connect import HubError, connect, redact, translated
 from codebench.team.hub_schema import check_version
 from codebench.team.sync import (
     CODER,
-    CODER_KINDS,
+    CODER_PUSHES,
     LAST_SEQ,
     LEAD_KINDS,
     LOGGED,
@@ -122,7 +122,7 @@ def clone(
                     ensure_change_counters(project.db)
                     sync_sql.set_owned_coders(project.db, owned)
                     settings_sql.set_meta(project.db, NOTED, json.dumps({"codings": LOGGED}))
-                    for table in LEAD_KINDS if is_lead else CODER_KINDS:
+                    for table in LEAD_KINDS if is_lead else CODER_PUSHES:
                         if table == "codings":
                             continue
                         sent = {

@@ -123,6 +123,19 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "closed_by",
         "closed_at",
     ),
+    # Version 3: the study tables and closed rounds' frozen reports.
+    "round_reports": ("round_number", "options", "report", "frozen_at"),
+    "speaker_attributes": ("transcript_guid", "speaker", "key", "value"),
+    "code_relations": ("from_guid", "to_guid", "kind", "note", "created_by", "created_at"),
+    "framework_cells": (
+        "transcript_guid",
+        "speaker",
+        "code_guid",
+        "summary",
+        "updated_by",
+        "updated_at",
+    ),
+    "saved_queries": ("author_guid", "name", "expression", "scope", "created_at", "updated_at"),
 }
 #: How many leading columns of :data:`COLUMNS` make the primary key.
 KEY_LENGTH = {
@@ -135,7 +148,14 @@ KEY_LENGTH = {
     "memos": 1,
     "statuses": 2,
     "rounds": 1,
+    "round_reports": 1,
+    "speaker_attributes": 3,
+    "code_relations": 3,
+    "framework_cells": 3,
+    "saved_queries": 2,
 }
+#: Version 3's tables: the lead writes the first four, each member their own saved queries.
+V3_LEAD_TABLES = ("round_reports", "speaker_attributes", "code_relations", "framework_cells")
 
 _V1 = f"""
 CREATE TABLE {SCHEMA}.members (
@@ -417,8 +437,120 @@ GRANT INSERT ({", ".join(COLUMNS["rounds"])}, deleted), UPDATE ({", ".join(COLUM
     ON {SCHEMA}.rounds TO {LEAD_GROUP};
 """
 
+
+def _v3() -> str:
+    """Version 3: frozen round reports and the study tables, each with its owner and policies.
+
+    The lead writes round reports, participants' (speakers') attributes, code
+    relations and framework cells; every member reads the attributes and
+    relations (they describe the data and the codebook), but a round's report
+    and a transcript's framework cells only once the lead released that round
+    or transcript (both summarise coders' codings, so they would break
+    blindness). A saved query belongs to the member who saved it: only they
+    read or write it, the lead included (it travels with that person's copies).
+    """
+    groups = f"{LEAD_GROUP}, {CODER_GROUP}"
+    parts = [
+        f"""
+CREATE TABLE {SCHEMA}.round_reports (
+    round_number integer PRIMARY KEY,
+    options text NOT NULL,
+    report text NOT NULL,
+    frozen_at text NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
+    deleted boolean NOT NULL DEFAULT false
+);
+CREATE TABLE {SCHEMA}.speaker_attributes (
+    transcript_guid text COLLATE "C" NOT NULL,
+    speaker text NOT NULL CHECK (length(speaker) > 0),
+    key text NOT NULL CHECK (length(btrim(key)) > 0),
+    value text NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
+    deleted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (transcript_guid, speaker, key)
+);
+CREATE TABLE {SCHEMA}.code_relations (
+    from_guid text COLLATE "C" NOT NULL,
+    to_guid text COLLATE "C" NOT NULL,
+    kind text NOT NULL CHECK (length(btrim(kind)) > 0),
+    note text NOT NULL DEFAULT '',
+    created_by text COLLATE "C",
+    created_at text NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
+    deleted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (from_guid, to_guid, kind),
+    CHECK (from_guid <> to_guid)
+);
+CREATE TABLE {SCHEMA}.framework_cells (
+    transcript_guid text COLLATE "C" NOT NULL,
+    speaker text NOT NULL DEFAULT '',
+    code_guid text COLLATE "C" NOT NULL,
+    summary text NOT NULL,
+    updated_by text COLLATE "C",
+    updated_at text NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
+    deleted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (transcript_guid, speaker, code_guid)
+);
+CREATE TABLE {SCHEMA}.saved_queries (
+    owner text NOT NULL DEFAULT current_user,
+    author_guid text COLLATE "C",
+    name text NOT NULL CHECK (length(btrim(name)) > 0),
+    expression text NOT NULL,
+    scope text NOT NULL DEFAULT '{{}}',
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
+    deleted boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (owner, name)
+);
+CREATE UNIQUE INDEX saved_queries_author ON {SCHEMA}.saved_queries (author_guid, name);
+"""
+    ]
+    for table in (*V3_LEAD_TABLES, "saved_queries"):
+        t = f"{SCHEMA}.{table}"
+        parts.append(
+            f"""
+CREATE INDEX {table}_seq ON {t} (seq);
+CREATE TRIGGER {table}_lock BEFORE INSERT OR UPDATE ON {t}
+    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.lock_changes();
+CREATE TRIGGER {table}_stamp BEFORE UPDATE ON {t}
+    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.stamp();
+ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON {t} TO {groups};
+"""
+        )
+        cols = ", ".join((*COLUMNS[table], "deleted"))
+        who = groups if table == "saved_queries" else LEAD_GROUP
+        parts.append(f"GRANT INSERT ({cols}), UPDATE ({cols}) ON {t} TO {who};\n")
+        if table != "saved_queries":
+            parts.append(
+                f"CREATE POLICY {table}_lead ON {t} FOR ALL USING ({_LEAD}) WITH CHECK ({_LEAD});\n"
+            )
+    released_rounds = f"(SELECT r.round FROM {SCHEMA}.releases r WHERE NOT r.deleted)"
+    parts.append(
+        f"""
+CREATE POLICY speaker_attributes_read ON {SCHEMA}.speaker_attributes FOR SELECT USING (true);
+CREATE POLICY code_relations_read ON {SCHEMA}.code_relations FOR SELECT USING (true);
+CREATE POLICY round_reports_read ON {SCHEMA}.round_reports FOR SELECT
+    USING (round_number::text IN {released_rounds});
+CREATE POLICY framework_cells_read ON {SCHEMA}.framework_cells FOR SELECT
+    USING (transcript_guid IN {_RELEASED});
+CREATE POLICY saved_queries_read ON {SCHEMA}.saved_queries FOR SELECT
+    USING (owner = current_user);
+CREATE POLICY saved_queries_add ON {SCHEMA}.saved_queries FOR INSERT
+    WITH CHECK (owner = current_user AND {_may_write_for("author_guid")});
+CREATE POLICY saved_queries_change ON {SCHEMA}.saved_queries FOR UPDATE
+    USING (owner = current_user)
+    WITH CHECK (owner = current_user AND {_may_write_for("author_guid")});
+"""
+    )
+    return "".join(parts)
+
+
 #: ``(version, SQL)`` in order; a new version is appended, never edited in place.
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table()), (2, _V2)]
+MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table()), (2, _V2), (3, _v3())]
 #: The newest hub schema this codebench knows.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

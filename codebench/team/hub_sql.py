@@ -211,7 +211,12 @@ def lock_changes(conn: psycopg.Connection[Any]) -> None:
 
 
 #: The column naming whose work a row of a coder table is.
-WHOSE = {"codings": "coder_guid", "memos": "author_guid", "statuses": "coder_guid"}
+WHOSE = {
+    "codings": "coder_guid",
+    "memos": "author_guid",
+    "statuses": "coder_guid",
+    "saved_queries": "author_guid",
+}
 
 
 #: Rows per page of a pull: ``ORDER BY seq LIMIT`` makes the planner walk the ``seq``
@@ -275,6 +280,22 @@ def rows_of_transcripts(
         f"SELECT seq, deleted, {cols} FROM {S}.{table}"
         " WHERE transcript_guid = ANY(%s) AND NOT deleted ORDER BY seq",
         [list(transcripts)],
+    ).fetchall()
+    return [(int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows]
+
+
+def reports_of_rounds(
+    conn: psycopg.Connection[Any], rounds: Sequence[str]
+) -> list[tuple[int, bool, tuple[Any, ...]]]:
+    """Every live frozen report of these rounds (by number, as releases name them) this role sees."""
+    numbers = [int(r) for r in rounds if str(r).isdigit()]
+    if not numbers:
+        return []
+    cols = ", ".join(COLUMNS["round_reports"])
+    rows = conn.execute(
+        f"SELECT seq, deleted, {cols} FROM {S}.round_reports"
+        " WHERE round_number = ANY(%s) AND NOT deleted ORDER BY seq",
+        [numbers],
     ).fetchall()
     return [(int(r[0]), bool(r[1]), tuple(r[2:])) for r in rows]
 

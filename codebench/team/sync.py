@@ -38,6 +38,7 @@ from codebench.store import codes as code_sql
 from codebench.store import settings as settings_sql
 from codebench.store import sync_sql
 from codebench.store.migrations import ensure_change_counters
+from codebench.store.rounds import delete_round
 from codebench.store.transcripts import delete_transcript, segment_id_at
 from codebench.team import hub_sql
 from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact, translated
@@ -60,10 +61,37 @@ NOTED = "team.noted"
 
 #: Tables a coder pushes, and the lead's in the order they are pushed.
 CODER_KINDS = ("codings", "memos", "statuses")
-LEAD_KINDS = ("coders", "codes", "transcripts", "assignments", "rounds", *CODER_KINDS)
-PULL_ORDER = ("coders", "codes", "transcripts", "assignments", "rounds", "releases", *CODER_KINDS)
+#: The lead's study tables (hub version 3): participants' attributes, code relations,
+#: framework cells, and closed rounds' frozen reports.
+STUDY_KINDS = ("speaker_attributes", "code_relations", "framework_cells", "round_reports")
+#: What each person pushes of their own whatever their role (only they read it back).
+OWN_KINDS = ("saved_queries",)
+CODER_PUSHES = (*CODER_KINDS, *OWN_KINDS)
+LEAD_KINDS = (
+    "coders",
+    "codes",
+    "transcripts",
+    "assignments",
+    "rounds",
+    *STUDY_KINDS,
+    *CODER_KINDS,
+    *OWN_KINDS,
+)
+PULL_ORDER = (
+    "coders",
+    "codes",
+    "transcripts",
+    "assignments",
+    "rounds",
+    *STUDY_KINDS,
+    "releases",
+    *CODER_KINDS,
+    *OWN_KINDS,
+)
 #: What the lead owns, so never pulls over its own copy.
-LEAD_OWNS = {"coders", "codes", "transcripts", "assignments", "rounds"}
+LEAD_OWNS = {"coders", "codes", "transcripts", "assignments", "rounds", *STUDY_KINDS}
+#: Tables a coder reads on a transcript only once the lead released it.
+RELEASED_KINDS = (*CODER_KINDS, "framework_cells")
 #: The local tables each pushed table's records are read from (their write counters decide
 #: whether a sync must read it again).
 DEPENDS = {
@@ -76,6 +104,11 @@ DEPENDS = {
     # A memo on a coding names the coding's key: a coding moved is a memo changed.
     "memos": ("memos", "segments", "codings"),
     "statuses": ("coder_status",),
+    "speaker_attributes": ("speaker_attributes", "transcripts"),
+    "code_relations": ("code_relations", "codes", "coders"),
+    "framework_cells": ("framework_cells", "transcripts", "codes", "coders"),
+    "round_reports": ("round_reports", "rounds"),
+    "saved_queries": ("saved_queries", "coders"),
 }
 #: Names for what moved, as :func:`describe` prints them.
 NOUNS = {
@@ -88,6 +121,11 @@ NOUNS = {
     "codings": "codings",
     "memos": "memos",
     "statuses": "statuses",
+    "speaker_attributes": "participant attributes",
+    "code_relations": "code relations",
+    "framework_cells": "framework cells",
+    "round_reports": "round reports",
+    "saved_queries": "saved queries",
 }
 
 
@@ -196,8 +234,19 @@ def records_of(project: Project, table: str, role: str, owned: list[str]) -> lis
         "codings": lambda: sync_sql.coding_records(db, owned),
         "memos": lambda: sync_sql.memo_records(db, owned, authorless=role == "lead"),
         "statuses": lambda: sync_sql.status_records(db, owned),
+        "speaker_attributes": lambda: sync_sql.speaker_attribute_records(db),
+        "code_relations": lambda: sync_sql.code_relation_records(db),
+        "framework_cells": lambda: sync_sql.framework_cell_records(db),
+        "round_reports": lambda: sync_sql.round_report_records(db),
+        "saved_queries": lambda: _own_records(project),
     }
     return readers[table]()
+
+
+def _own_records(project: Project) -> list[tuple[Any, ...]]:
+    """This copy's saved queries, as its person's (none until the copy knows who that is)."""
+    mine = sync_sql.coder_guids_named(project.db, [project.setting(CODER) or ""])
+    return sync_sql.saved_query_records(project.db, mine[0]) if mine else []
 
 
 def outbox(
@@ -213,7 +262,7 @@ def outbox(
     """
     role = setting_of(project, ROLE)
     owned = json.loads(project.setting(OWNED) or "[]")
-    kinds = LEAD_KINDS if role == "lead" else CODER_KINDS
+    kinds = LEAD_KINDS if role == "lead" else CODER_PUSHES
     counted = sync_sql.counters(project.db)
     noted = _noted(project)
     changes: dict[str, TableChanges] = {}
@@ -316,6 +365,8 @@ def _key_from_text(table: str, text: str) -> list[Any]:
     parts: list[Any] = text.split("\x1f")
     if table == "codings":
         parts[3], parts[4] = int(parts[3]), int(parts[4])
+    if table == "round_reports":
+        parts[0] = int(parts[0])
     return parts
 
 
@@ -371,7 +422,10 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
     with project.transaction():
         missing = ensure_change_counters(project.db)
         changed = owned != json.loads(project.setting(OWNED) or "[]")
-        if changed:
+        if coder_name is not None and project.setting(CODER) != coder_name:
+            settings_sql.set_meta(project.db, CODER, coder_name)  # whose saved queries these are
+            changed = True
+        if owned != json.loads(project.setting(OWNED) or "[]"):
             settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
         if missing or changed:
             added = sync_sql.set_owned_coders(project.db, owned)
@@ -426,7 +480,8 @@ def _push(
         if not is_lead:
             held = _hold_back(conn, changes, result)
         for table, change in changes.items():
-            pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=is_lead)
+            sees_all = is_lead and table not in OWN_KINDS  # a lead reads only its own queries
+            pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=sees_all)
             removed = hub_sql.tombstone(conn, table, change.removals)
             result.pushed[table] = result.pushed.get(table, 0) + pushed
             result.removed[table] = result.removed.get(table, 0) + removed
@@ -528,7 +583,16 @@ def pull(
                 for table in PULL_ORDER
             }
             released = [r[2][0] for r in rows["releases"] if not r[1]]
-            for table in CODER_KINDS:
+            if "round_reports" not in skip:  # a released round's report was frozen before
+                rounds_ = sorted({str(r[2][1]) for r in rows["releases"] if not r[1] and r[2][1]})
+                extra = hub_sql.reports_of_rounds(conn, rounds_)
+                seen = {record_key("round_reports", r[2]) for r in rows["round_reports"]}
+                rows["round_reports"] += [
+                    r for r in extra if record_key("round_reports", r[2]) not in seen
+                ]
+            for table in RELEASED_KINDS:
+                if table in skip:
+                    continue
                 extra = hub_sql.rows_of_transcripts(conn, table, released)
                 if extra:
                     seen = {record_key(table, r[2]) for r in rows[table]}
@@ -678,6 +742,11 @@ def _apply(
             if not deleted:
                 sync_sql.apply_round(db, r)
                 count("rounds")
+            elif delete_round(
+                db, int(r[0]), sample_too=True
+            ):  # the lead removed it: so does every copy
+                count("rounds")
+    _apply_study(db, rows, skip, coders, codes, transcripts, count)
     counts["releases"] = sum(1 for r in rows["releases"] if not r[1])
     for _seq, deleted, r in rows["codings"]:
         if r[0] in mine and not cloning:
@@ -702,7 +771,49 @@ def _apply(
             continue
         sync_sql.apply_status(db, c, t, r[2], r[3], deleted=deleted)
         count("statuses")
+    for _seq, deleted, r in rows["saved_queries"]:
+        if r[0] in mine and not cloning:
+            continue
+        sync_sql.apply_saved_query(db, r, deleted=deleted)
+        count("saved_queries")
     return {k: v for k, v in counts.items() if v}
+
+
+def _apply_study(
+    db: Any,
+    rows: dict[str, list[tuple[int, bool, tuple[Any, ...]]]],
+    skip: set[str],
+    coders: dict[str, int],
+    codes: dict[str, int],
+    transcripts: dict[str, int],
+    count: Callable[[str], None],
+) -> None:
+    """The lead's study tables and round reports, removals included (rows on what is not here
+    are left out, as codings on an unknown code are)."""
+    if "round_reports" not in skip:
+        for _seq, deleted, r in rows["round_reports"]:
+            if sync_sql.apply_round_report(db, r, deleted=deleted):
+                count("round_reports")
+    if "speaker_attributes" not in skip:
+        for _seq, deleted, r in rows["speaker_attributes"]:
+            t = transcripts.get(r[0])
+            if t is not None:
+                sync_sql.apply_speaker_attribute(db, t, r, deleted=deleted)
+                count("speaker_attributes")
+    if "code_relations" not in skip:
+        for _seq, deleted, r in rows["code_relations"]:
+            f, t = codes.get(r[0]), codes.get(r[1])
+            if f is not None and t is not None:
+                by = coders.get(r[4]) if r[4] else None
+                sync_sql.apply_code_relation(db, f, t, r, by, deleted=deleted)
+                count("code_relations")
+    if "framework_cells" not in skip:
+        for _seq, deleted, r in rows["framework_cells"]:
+            t, k = transcripts.get(r[0]), codes.get(r[2])
+            if t is not None and k is not None:
+                by = coders.get(r[4]) if r[4] else None
+                sync_sql.apply_framework_cell(db, t, k, r, by, deleted=deleted)
+                count("framework_cells")
 
 
 def _apply_transcript(

@@ -775,3 +775,24 @@ def test_no_rounds_the_appendix_and_trajectory_report_the_whole_project(
     assert f"{by_code['04.1']['value']:.3f} \\[" in text  # coefficient with its CI (md escapes [)
     assert f"n = {by_code['04.1']['n']}" in text
     assert "Overlap rule" in text
+
+
+def test_round_delete_removes_the_round_and_keeps_its_sample_and_codings(study: Path) -> None:
+    db = study
+    first = drawn(db, "--seed", "3", "--name", "s1")
+    run(db, "round", "start", "pilot")
+    code_sample(db, PLAN_1, first)
+    run(db, "round", "close", "pilot")
+    with Project.open(db) as p:
+        codings = len(p.codings())
+        assert p.db.execute("SELECT count(*) FROM round_reports").fetchone() == (1,)
+    out = run(db, "round", "delete", "pilot")
+    assert "removed" in out and "s1" in out
+    with Project.open(db) as p:
+        assert p.db.execute("SELECT count(*) FROM rounds").fetchone() == (0,)
+        assert p.db.execute("SELECT count(*) FROM round_reports").fetchone() == (0,)
+        assert p.db.execute("SELECT count(*) FROM round_coders").fetchone() == (0,)
+        assert p.db.execute("SELECT count(*) FROM samples").fetchone() == (1,)
+        assert len(p.codings()) == codings > 0
+    assert "no round 'pilot'" in fails(db, "round", "delete", "pilot")
+    run(db, "round", "start", "again")  # the sample is fresh again: no round drew on it

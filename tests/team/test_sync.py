@@ -65,7 +65,7 @@ def test_a_coders_work_reaches_the_hub_and_the_lead_but_not_the_other_coder(team
         alice.add_memo("alice", "Tense about the contract.", transcript="int1")
         alice.set_status("alice", "int1", "in-progress")
         result = sync(alice)
-        assert result.pushed == {"codings": 2, "memos": 1, "statuses": 1}
+        assert result.pushed == {"codings": 2, "memos": 1, "statuses": 1, "saved_queries": 0}
         expected = local_codings(alice, "alice")
     assert hub_codings(team.hub, "alice") == expected
     lead_result = sync(team.lead)
