@@ -13,14 +13,16 @@ version is never read; a schema change (a trigger dropped or remade, a
 table rebuilt) changes the schema version, so nothing counted before it is
 trusted after it.
 
-Storing is best effort: a read-only file, a file another process is
-writing, or a read inside an open transaction simply skips it.
+Storing is best effort: a read-only file, a file another connection is
+writing, an in-memory project or a read inside an open transaction simply
+skips it.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ FORMAT = 3
 DISABLED = False
 
 
-def version(db: sqlite_utils.Database) -> str | None:
+def version(db: sqlite_utils.Database | sqlite3.Connection) -> str | None:
     """The current data version, or ``None`` when writes are not all counted (nothing to trust)."""
     if DISABLED:
         return None
@@ -78,44 +80,44 @@ def load(db: sqlite_utils.Database, names: Iterable[str], current: str) -> dict[
 def store(db: sqlite_utils.Database, entries: Mapping[str, bytes], built_at: str) -> bool:
     """Keep ``entries``, built from the data at version ``built_at``, if that is still the data.
 
-    One short write transaction that drops every entry of another version.
-    It never waits for another writer and never runs inside the caller's
-    open transaction; returns whether the entries were stored.
+    One short write transaction, on a connection of its own (reports run in
+    worker threads beside the workbench's writes on ``db``, so a transaction
+    on ``db`` could swallow or roll back one of those), that drops every
+    entry of another version. It never waits for another writer and never
+    runs while ``db`` is inside a transaction; returns whether the entries
+    were stored.
     """
-    conn = db.conn
-    if not entries or conn.in_transaction:
+    if not entries or db.conn.in_transaction:
         return False
-    try:
-        waited = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    except sqlite3.Error:
+    path = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
+    if not path:
         return False
+    conn = None
     try:
-        conn.execute("PRAGMA busy_timeout = 0")
+        conn = sqlite3.connect(
+            f"{Path(path).as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None
+        )
         conn.execute("BEGIN IMMEDIATE")
-        try:
-            if (
-                version(db) != built_at
-            ):  # written since the build began: its result is not this data's
-                conn.execute("ROLLBACK")
-                return False
-            conn.execute("DELETE FROM units_cache WHERE version != ?", [built_at])
-            conn.executemany(
-                "INSERT OR REPLACE INTO units_cache (name, version, data) VALUES (?, ?, ?)",
-                [(name, built_at, sqlite3.Binary(data)) for name, data in entries.items()],
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        if (
+            version(conn) != built_at
+        ):  # written since the build began: its result is not this data's
+            conn.execute("ROLLBACK")
+            return False
+        conn.execute("DELETE FROM units_cache WHERE version != ?", [built_at])
+        conn.executemany(
+            "INSERT OR REPLACE INTO units_cache (name, version, data) VALUES (?, ?, ?)",
+            [(name, built_at, sqlite3.Binary(data)) for name, data in entries.items()],
+        )
+        conn.execute("COMMIT")
     except sqlite3.Error:  # read-only file, locked by another writer, disk full: skip storing
         return False
     finally:
-        conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+        if conn is not None:
+            conn.close()  # an open transaction is rolled back
     return True
 
 
-def _has_cache_table(db: sqlite_utils.Database) -> bool:
+def _has_cache_table(db: sqlite_utils.Database | sqlite3.Connection) -> bool:
     row = db.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'units_cache'"
     ).fetchone()

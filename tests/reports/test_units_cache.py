@@ -206,15 +206,31 @@ def test_damaged_entries_are_rebuilt(small: Project, monkeypatch: pytest.MonkeyP
     assert every_report(small, ["alice", "bob"]) == fresh
 
 
-def test_a_read_only_project_reports_without_storing(small: Project, tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_written_reports_without_storing(
+    small: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = to_json(reports.frequencies(small))
     small.db.execute("DELETE FROM units_cache")
     path = Path(small.db.execute("PRAGMA database_list").fetchone()[2])
-    small.close()
-    read_only = Project.open(path)
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, check_same_thread=False)
-    read_only.db.conn.close()
-    read_only.db.conn = conn
-    assert to_json(reports.frequencies(read_only)) == expected
-    assert conn.execute("SELECT count(*) FROM units_cache").fetchone()[0] == 0
-    assert not units_cache.store(read_only.db, {"x": b"1"}, units_cache.version(read_only.db) or "")
+    real = sqlite3.connect
+
+    def read_only(target: str, *args: object, **kwargs: object) -> sqlite3.Connection:
+        """What SQLite gives a user who may read the file but not write it."""
+        return real(target.replace("mode=rw", "mode=ro"), *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(units_cache.sqlite3, "connect", read_only)
+    assert to_json(reports.frequencies(small)) == expected
+    assert to_json(reports.frequencies(small)) == expected
+    assert small.db.execute("SELECT count(*) FROM units_cache").fetchone()[0] == 0
+    assert not units_cache.store(small.db, {"x": b"1"}, units_cache.version(small.db) or "")
+    assert path.exists()
+
+
+def test_nothing_is_stored_inside_an_open_transaction(small: Project) -> None:
+    small.db.execute("DELETE FROM units_cache")
+    with small.transaction():
+        small.add_codings("alice", "03", "int3", [(0, 5)])
+        inside = to_json(reports.frequencies(small))
+        assert small.db.execute("SELECT count(*) FROM units_cache").fetchone()[0] == 0
+    assert to_json(reports.frequencies(small)) == inside
+    assert small.db.execute("SELECT count(*) FROM units_cache").fetchone()[0] >= 3
