@@ -32,13 +32,10 @@ if TYPE_CHECKING:
 DEPENDS_ON = ("codes", "coders", "transcripts", "segments", "codings")
 #: Bumped when what an entry holds, or how it is built, changes.
 FORMAT = 3
-DISABLED = False
 
 
 def version(db: sqlite_utils.Database | sqlite3.Connection) -> str | None:
     """The current data version, or ``None`` when writes are not all counted (nothing to trust)."""
-    if DISABLED:
-        return None
     wanted = {f"sync_count_{t}_{op}" for t in DEPENDS_ON for op in ("ins", "upd", "del")}
     try:
         have = {
