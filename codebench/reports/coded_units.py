@@ -26,7 +26,7 @@ them together and numbers the speakers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -36,7 +36,7 @@ from codebench.reports.facts import SegmentFacts, complete_facts, lookup, read_f
 from codebench.reports.grouping import key_runs, summed
 from codebench.reports.scope import CoderSelection
 from codebench.reports.types import CodeRef
-from codebench.store import aggregates
+from codebench.store import aggregates, units_cache
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,7 +66,8 @@ class CodedUnits:
     #: Segment index of each row of :attr:`coded`.
     rows: np.ndarray
     coded: np.ndarray
-    full: np.ndarray
+    #: :attr:`full`, or a function that computes it (only word counts need it).
+    full_source: np.ndarray | Callable[[], np.ndarray]
     #: Partly covered cells: column, row, start, end (offsets in the transcript).
     pieces: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     #: Codings per transcript (report order) × code.
@@ -78,6 +79,14 @@ class CodedUnits:
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ shape
+    @property
+    def full(self) -> np.ndarray:
+        """Boolean rows × codes: the cells some coding covers completely."""
+        source = self.full_source
+        if callable(source):
+            return self._memo("full", source)
+        return source
+
     @property
     def segments(self) -> SegmentColumns:
         return self.facts.segments
@@ -221,24 +230,9 @@ class CodedUnits:
         the indices are the speaker groups :attr:`facts` numbers.
         """
 
-        def compute() -> tuple[np.ndarray, list[tuple[int, str]]]:
-            import numpy as np
-
-            facts = self._facts(speakers=True)
-            assert facts.speaker_group is not None
-            group = facts.speaker_group
-            seg = facts.segments
-            names = seg.names
-            if names is None:
-                names = aggregates.segment_columns(self.project.db, speakers=True).names or []
-            voiced = np.flatnonzero(group >= 0)
-            ids, first = np.unique(group[voiced], return_index=True)
-            people = [("", 0)] * (int(ids.max()) + 1 if ids.shape[0] else 0)
-            for g, i in zip(ids.tolist(), voiced[first].tolist()):
-                people[g] = (names[int(seg.order[i])], int(seg.transcript_id[i]))
-            return group, [(tid, name) for name, tid in people]
-
-        return self._memo("participants", compute)
+        return self._memo(
+            "participants", lambda: _participants(self.project.db, self._facts(speakers=True))
+        )
 
     def words_per_code(self, rollup: bool = False) -> np.ndarray:
         """Words inside the coded passages; a word counts once, when it begins inside one."""
@@ -343,8 +337,16 @@ def build_units(
         speakers = True
     db = project.db
     codes = project.codes(include_archived=True)
+    scoped = transcripts is not None
     transcripts = list(transcripts) if transcripts is not None else project.transcripts()
     frame = _Frame.of(codes, transcripts)
+    current = units_cache.version(db) if voices is None and code_ids is None else None
+    if current is not None and (
+        not scoped or [t.id for t in transcripts] == [t.id for t in project.transcripts()]
+    ):
+        return _build_stored(
+            project, selection, codes, transcripts, frame, current, speakers, words
+        )
     with aggregates.side_reader(db) as other, ThreadPoolExecutor(max_workers=1) as pool:
         if other is None:
             cod = aggregates.coding_columns(db, selection.ids, code_ids=code_ids)
@@ -386,6 +388,369 @@ def build_units(
         words_read.result()
     units.voices = frozenset(voices) if voices is not None else None
     return units
+
+
+def _participants(db: Any, facts: SegmentFacts) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    """See :meth:`CodedUnits.participants` (names read again if the facts were read without them)."""
+    import numpy as np
+
+    assert facts.speaker_group is not None
+    group = facts.speaker_group
+    seg = facts.segments
+    names = seg.names
+    if names is None:
+        names = aggregates.segment_columns(db, speakers=True).names or []
+    voiced = np.flatnonzero(group >= 0)
+    ids, first = np.unique(group[voiced], return_index=True)
+    people = [("", 0)] * (int(ids.max()) + 1 if ids.shape[0] else 0)
+    for g, i in zip(ids.tolist(), voiced[first].tolist()):
+        people[g] = (names[int(seg.order[i])], int(seg.transcript_id[i]))
+    return group, [(tid, name) for name, tid in people]
+
+
+def _build_stored(
+    project: Project,
+    selection: CoderSelection,
+    codes: list[Code],
+    transcripts: list[Transcript],
+    frame: _Frame,
+    current: str,
+    speakers: bool,
+    words: bool,
+) -> CodedUnits:
+    """:func:`build_units` of the whole project from the stored units, building what is missing.
+
+    Stored apart (see :mod:`codebench.store.units_cache`): the segments, their
+    word counts, their speakers with the participants list, and each coder's
+    cells, so a coder selection combines its coders' entries (OR-ed and
+    summed, as a fresh build combines its halves). What is missing or
+    unreadable is built as :func:`build_units` builds it, and stored if
+    nothing was written meanwhile.
+    """
+    db = project.db
+    coder_names = {cid: f"coder:{cid}" for cid in selection.ids}
+    found = units_cache.load(db, ["segments", "speakers", "words", *coder_names.values()], current)
+    facts = _facts_of(found, words)
+    placed: dict[int, _Cells] = {}
+    if facts is not None:
+        for cid, name in coder_names.items():
+            entry = _cells_of(found.get(name), frame, len(facts.segments))
+            if entry is not None:
+                placed[cid] = entry
+    spoken = _speakers_of(found.get("speakers"), facts) if speakers and facts else None
+    if speakers and spoken is None:
+        facts = None  # the participants need the names: read the segments again, with them
+    missing = [cid for cid in selection.ids if cid not in placed]
+    fresh: dict[str, bytes] = {}
+    if facts is None or missing or (words and facts.words is None):
+        facts = _build_missing(
+            db, frame, transcripts, facts, missing, placed, speakers, words, fresh
+        )
+    if speakers and spoken is None:
+        complete_facts(db, facts, transcripts, speakers=True, words=False)
+        spoken = _participants(db, facts)
+        fresh["speakers"] = _pack_speakers(*spoken)
+    if spoken is not None:
+        facts.speaker_group = spoken[0]
+    if fresh:
+        units_cache.store(db, fresh, current)
+    units = _assemble_cells(
+        project, selection, codes, transcripts, frame, facts, [placed[c] for c in selection.ids]
+    )
+    if spoken is not None:
+        units._cache["participants"] = spoken
+    return units
+
+
+def _build_missing(
+    db: Any,
+    frame: _Frame,
+    transcripts: list[Transcript],
+    facts: SegmentFacts | None,
+    missing: list[int],
+    placed: dict[int, _Cells],
+    speakers: bool,
+    words: bool,
+    fresh: dict[str, bytes],
+) -> SegmentFacts:
+    """Read and place what the store lacks (two connections, as :func:`build_units` does); note it in ``fresh``."""
+    import numpy as np
+
+    packing = aggregates.coding_packing(db)
+    all_codes = [int(i) for i in np.flatnonzero(frame.col_of >= 0)]
+    with aggregates.side_reader(db) as other, ThreadPoolExecutor(max_workers=1) as pool:
+        side = other if other is not None else db
+        run = pool.submit if other is not None else _now
+        if facts is None:
+            segments_read = run(read_facts, side, transcripts, speakers, False, False)
+        else:
+            segments_read = _Done(facts)
+        theirs = {}
+        for cid in missing:
+            mine, their = _halves([cid], None, all_codes)
+            theirs[cid] = (
+                mine,
+                run(aggregates.coding_columns, side, their[0], code_ids=their[1], packing=packing),
+            )
+        need_words = words and (facts is None or facts.words is None)
+        words_read = run(
+            lambda: complete_facts(
+                side, segments_read.result(), transcripts, speakers=False, words=need_words
+            )
+        )
+        for cid in missing:
+            mine, their_read = theirs[cid]
+            my_codings = aggregates.coding_columns(db, mine[0], code_ids=mine[1], packing=packing)
+            seg = segments_read.result().segments
+            joined = _joined(
+                [_place(frame, seg, my_codings), _place(frame, seg, their_read.result())]
+            )
+            placed[cid] = _Cells.of(joined, len(seg), frame.n_codes)
+            fresh[f"coder:{cid}"] = _pack_cells(placed[cid])
+        built: SegmentFacts = segments_read.result()
+        words_read.result()
+    if facts is None:
+        fresh["segments"] = _pack_segments(built.segments)
+    if need_words:
+        assert built.words is not None and built.word_starts is not None
+        assert built.offsets is not None
+        fresh["words"] = _pack(
+            {"words": built.words, "starts": built.word_starts, "offsets": built.offsets}
+        )
+    return built
+
+
+class _Done:
+    """A finished result with the interface of a future."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+def _now(function: Any, *args: Any, **kwargs: Any) -> _Done:
+    """Run ``function`` at once (no second connection), as a finished future."""
+    return _Done(function(*args, **kwargs))
+
+
+def _joined(parts: list[_Placed]) -> _Placed:
+    """One :class:`_Placed` of several parts of one coder's codings."""
+    import numpy as np
+
+    return _Placed(
+        codings=np.sum([p.codings for p in parts], axis=0),
+        seg_of=np.concatenate([p.seg_of for p in parts]),
+        cols=np.concatenate([p.cols for p in parts]),
+        whole=np.concatenate([p.whole for p in parts]),
+        part_lo=np.concatenate([p.part_lo for p in parts]),
+        part_hi=np.concatenate([p.part_hi for p in parts]),
+        unplaced=sum(p.unplaced for p in parts),
+    )
+
+
+#: Largest value stored in 32 bits (integers are int64 in memory and in every computation).
+_INT32 = (1 << 31) - 1
+#: First bytes of a stored blob (bump the digit with the layout).
+_MAGIC = b"CBU1"
+#: The array types a blob may hold.
+_DTYPES = {"<i4", "<i8", "|b1", "|u1"}
+
+
+def _pack(arrays: dict[str, Any]) -> bytes:
+    """Named 1-D arrays as one blob: a JSON header (name, type, length), then the raw bytes.
+
+    int64 arrays whose values fit go as int32. Every integer array comes
+    back as int64, the values unchanged, so a report computes on exactly
+    what a fresh build gives it. No pickles: a blob is read as numbers only.
+    """
+    import json
+
+    import numpy as np
+
+    header, body = [], []
+    for key, value in arrays.items():
+        array = np.ascontiguousarray(value).reshape(-1)
+        if array.dtype == np.int64 and (
+            not array.size or (int(array.min()) >= -_INT32 and int(array.max()) <= _INT32)
+        ):
+            array = array.astype(np.int32)
+        array = array.astype(array.dtype.newbyteorder("<"), copy=False)
+        header.append([key, array.dtype.str, int(array.shape[0])])
+        body.append(array.tobytes())
+    head = json.dumps(header).encode()
+    return b"".join([_MAGIC, len(head).to_bytes(4, "little"), head, *body])
+
+
+def _unpack(data: bytes | None, keys: Sequence[str]) -> dict[str, np.ndarray] | None:
+    """The arrays ``keys`` of a :func:`_pack` blob (integers as int64), or ``None`` if it is not one."""
+    import json
+
+    import numpy as np
+
+    if data is None or data[:4] != _MAGIC:
+        return None
+    try:
+        size = int.from_bytes(data[4:8], "little")
+        header = json.loads(data[8 : 8 + size])
+        at, where = 8 + size, {}
+        for key, dtype, count in header:
+            if dtype not in _DTYPES or not isinstance(count, int) or count < 0:
+                return None
+            where[str(key)] = (np.dtype(dtype), at, count)
+            at += np.dtype(dtype).itemsize * count
+        if at != len(data) or any(key not in where for key in keys):
+            return None
+        out = {}
+        for key in keys:
+            dtype, offset, count = where[key]
+            array = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+            out[key] = array.astype(np.int64) if dtype.kind == "i" else array.copy()
+        return out
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):  # damaged: build it again
+        return None
+
+
+def _pack_segments(seg: SegmentColumns) -> bytes:
+    """The segment columns (speaker names are not kept: the participants are, see :func:`_pack_speakers`)."""
+    return _pack(
+        {
+            "transcript_id": seg.transcript_id,
+            "start": seg.start,
+            "end": seg.end,
+            "codable": seg.codable,
+            "order": seg.order,
+        }
+    )
+
+
+def _facts_of(found: dict[str, bytes], words: bool) -> SegmentFacts | None:
+    """The stored segments (and word counts, if asked for and stored); ``None`` if not stored."""
+    import numpy as np
+
+    keys = ["transcript_id", "start", "end", "codable", "order"]
+    stored = _unpack(found.get("segments"), keys)
+    if stored is None:
+        return None
+    n = stored["order"].shape[0]
+    if any(stored[k].shape[0] != n for k in keys) or stored["codable"].dtype != np.bool_:
+        return None
+    facts = SegmentFacts(
+        aggregates.SegmentColumns(
+            transcript_id=stored["transcript_id"],
+            start=stored["start"],
+            end=stored["end"],
+            codable=stored["codable"],
+            order=stored["order"],
+        )
+    )
+    counted = _unpack(found.get("words"), ["words", "starts", "offsets"]) if words else None
+    if counted is not None and counted["words"].shape[0] == n:
+        facts.words, facts.word_starts = counted["words"], counted["starts"]
+        facts.offsets = counted["offsets"]
+    return facts
+
+
+def _pack_speakers(group: np.ndarray, people: list[tuple[int, str]]) -> bytes:
+    """Each segment's participant, and the participants: transcript ids and names (UTF-8, one by one)."""
+    import numpy as np
+
+    encoded = [name.encode("utf-8", "surrogatepass") for _, name in people]
+    return _pack(
+        {
+            "group": group,
+            "tids": np.array([tid for tid, _ in people], dtype=np.int64),
+            "lengths": np.array([len(b) for b in encoded], dtype=np.int64),
+            "names": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        }
+    )
+
+
+def _speakers_of(
+    data: bytes | None, facts: SegmentFacts
+) -> tuple[np.ndarray, list[tuple[int, str]]] | None:
+    """The stored participants (:meth:`CodedUnits.participants`), if whole and fitting these segments."""
+    got = _unpack(data, ["group", "tids", "lengths", "names"])
+    if got is None:
+        return None
+    group, tids, lengths = got["group"], got["tids"], got["lengths"]
+    n_people = tids.shape[0]
+    if (
+        group.shape[0] != len(facts.segments)
+        or lengths.shape[0] != n_people
+        or (group.shape[0] and int(group.max()) >= n_people)
+        or (n_people and int(lengths.min()) < 0)
+        or int(lengths.sum()) != got["names"].shape[0]
+    ):
+        return None
+    blob = got["names"].tobytes()
+    ends = lengths.cumsum().tolist()
+    try:
+        names = [blob[a:b].decode("utf-8", "surrogatepass") for a, b in zip([0, *ends[:-1]], ends)]
+    except UnicodeDecodeError:
+        return None
+    return group, list(zip(tids.tolist(), names))
+
+
+_CELL_KEYS = (
+    "coded",
+    "full",
+    "piece_seg",
+    "piece_col",
+    "part_lo",
+    "part_hi",
+    "codings",
+    "unplaced",
+)
+
+
+def _pack_cells(cells: _Cells) -> bytes:
+    import numpy as np
+
+    return _pack(
+        {
+            "coded": cells.coded.reshape(-1),
+            "full": cells.full.reshape(-1),
+            "piece_seg": cells.piece_seg,
+            "piece_col": cells.piece_col,
+            "part_lo": cells.part_lo,
+            "part_hi": cells.part_hi,
+            "codings": cells.codings,
+            "unplaced": np.array([cells.unplaced], dtype=np.int64),
+        }
+    )
+
+
+def _cells_of(data: bytes | None, frame: _Frame, n_seg: int) -> _Cells | None:
+    """A stored coder's cells, if they are whole and fit this frame and these segments."""
+    import numpy as np
+
+    got = _unpack(data, _CELL_KEYS)
+    if got is None:
+        return None
+    width = (frame.n_codes + 7) // 8
+    parts = got["piece_seg"].shape[0]
+    seg, col = got["piece_seg"], got["piece_col"]
+    if (
+        any(got[k].dtype != np.uint8 or got[k].shape[0] != n_seg * width for k in ("coded", "full"))
+        or got["codings"].shape[0] != frame.n_transcripts * frame.n_codes
+        or any(got[k].shape[0] != parts for k in ("piece_col", "part_lo", "part_hi"))
+        or got["unplaced"].shape[0] != 1
+        or (parts and not (int(seg.min()) >= 0 and int(seg.max()) < n_seg))
+        or (parts and not (int(col.min()) >= 0 and int(col.max()) < frame.n_codes))
+    ):
+        return None
+    return _Cells(
+        coded=got["coded"].reshape(n_seg, width),
+        full=got["full"].reshape(n_seg, width),
+        piece_seg=seg,
+        piece_col=col,
+        part_lo=got["part_lo"],
+        part_hi=got["part_hi"],
+        codings=got["codings"],
+        unplaced=int(got["unplaced"][0]),
+    )
 
 
 def _halves(
@@ -515,6 +880,94 @@ def _place(frame: _Frame, seg: SegmentColumns, cod: Any, keep: np.ndarray | None
     )
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """One coder's placed codings as stored: bit rows over every segment, not one entry per coding.
+
+    ``coded`` and ``full`` are :func:`numpy.packbits` rows (segments × codes),
+    so combining coders is a bitwise OR; the partly covered cells are kept
+    by segment, with their clipped spans.
+    """
+
+    coded: np.ndarray
+    full: np.ndarray
+    piece_seg: np.ndarray
+    piece_col: np.ndarray
+    part_lo: np.ndarray
+    part_hi: np.ndarray
+    codings: np.ndarray
+    unplaced: int
+
+    @classmethod
+    def of(cls, placed: _Placed, n_seg: int, n_codes: int) -> _Cells:
+        import numpy as np
+
+        coded = np.zeros((n_seg, n_codes), dtype=bool)
+        coded[placed.seg_of, placed.cols] = True
+        full = np.zeros_like(coded)
+        full[placed.seg_of[placed.whole], placed.cols[placed.whole]] = True
+        part = ~placed.whole
+        return cls(
+            coded=np.packbits(coded, axis=1),
+            full=np.packbits(full, axis=1),
+            piece_seg=placed.seg_of[part],
+            piece_col=placed.cols[part],
+            part_lo=placed.part_lo,
+            part_hi=placed.part_hi,
+            codings=placed.codings,
+            unplaced=placed.unplaced,
+        )
+
+
+def _assemble_cells(
+    project: Project,
+    selection: CoderSelection,
+    codes: list[Code],
+    transcripts: list[Transcript],
+    frame: _Frame,
+    facts: SegmentFacts,
+    cells: list[_Cells],
+) -> CodedUnits:
+    """What :func:`_assemble` builds, from stored coders' cells: OR the bit rows, keep the coded ones."""
+    import numpy as np
+
+    width = (frame.n_codes + 7) // 8
+    coded_bits = np.zeros((len(facts.segments), width), dtype=np.uint8)
+    full_bits = coded_bits.copy()
+    for more in cells:
+        coded_bits |= more.coded
+        full_bits |= more.full
+    marked = coded_bits.any(axis=1)
+    rows = np.flatnonzero(marked)
+    row_of = np.cumsum(marked) - 1
+    n_codes = frame.n_codes
+
+    def unpacked(bits: np.ndarray) -> np.ndarray:
+        """Rows × codes booleans in column order (as :func:`_assemble` lays them out)."""
+        return np.asfortranarray(np.unpackbits(bits[rows], axis=1, count=n_codes).view(bool))
+
+    none = np.zeros(0, dtype=np.int64)
+    pieces = (
+        np.concatenate([none, *(c.piece_col for c in cells)]),
+        row_of[np.concatenate([none, *(c.piece_seg for c in cells)])],
+        np.concatenate([none, *(c.part_lo for c in cells)]),
+        np.concatenate([none, *(c.part_hi for c in cells)]),
+    )
+    return _units(
+        project,
+        selection,
+        codes,
+        transcripts,
+        frame,
+        facts,
+        (rows, unpacked(coded_bits), lambda: unpacked(full_bits), pieces),
+        np.sum([c.codings for c in cells], axis=0)
+        if cells
+        else np.zeros(frame.n_transcripts * frame.n_codes, dtype=np.int64),
+        sum(c.unplaced for c in cells),
+    )
+
+
 def _assemble(
     project: Project,
     selection: CoderSelection,
@@ -548,6 +1001,36 @@ def _assemble(
         np.concatenate([p.part_lo for p in placed]),
         np.concatenate([p.part_hi for p in placed]),
     )
+    return _units(
+        project,
+        selection,
+        codes,
+        transcripts,
+        frame,
+        facts,
+        (rows, coded, full, pieces),
+        np.sum([p.codings for p in placed], axis=0),
+        sum(p.unplaced for p in placed),
+    )
+
+
+def _units(
+    project: Project,
+    selection: CoderSelection,
+    codes: list[Code],
+    transcripts: list[Transcript],
+    frame: _Frame,
+    facts: SegmentFacts,
+    matrices: tuple[
+        np.ndarray, np.ndarray, np.ndarray | Callable[[], np.ndarray], tuple[np.ndarray, ...]
+    ],
+    codings: np.ndarray,
+    unplaced: int,
+) -> CodedUnits:
+    """:class:`CodedUnits` from its coded rows, matrices and pieces, and the codings per cell."""
+    import numpy as np
+
+    rows, coded, full, pieces = matrices
     parent = np.array(
         [
             int(frame.col_of[c.parent_id])
@@ -557,6 +1040,7 @@ def _assemble(
         ],
         dtype=np.int64,
     )
+    col, row, lo, hi = pieces
     return CodedUnits(
         project=project,
         selection=selection,
@@ -564,13 +1048,13 @@ def _assemble(
         parent=parent,
         transcripts=transcripts,
         facts=facts,
-        segment_transcript=take(frame.t_of, seg.transcript_id),
+        segment_transcript=take(frame.t_of, facts.segments.transcript_id),
         rows=rows,
         coded=coded,
-        full=full,
-        pieces=pieces,
-        codings=np.sum([p.codings for p in placed], axis=0).reshape(frame.n_transcripts, n_codes),
-        unplaced=sum(p.unplaced for p in placed),
+        full_source=full,
+        pieces=(col, row, lo, hi),
+        codings=codings.reshape(frame.n_transcripts, frame.n_codes),
+        unplaced=unplaced,
     )
 
 

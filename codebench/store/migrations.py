@@ -542,6 +542,32 @@ def _code_merged_into(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0019_change_counters")
+def _change_counters(db: sqlite_utils.Database) -> None:
+    """Count writes in every project, and keep the built report units keyed by those counts.
+
+    The counters (one per table, bumped by triggers in the writing
+    statement; see :func:`ensure_change_counters`) were only a team copy's.
+    Every project carries them now, so "has anything changed since?" is one
+    exact question for a sync and for reports. ``units_cache`` holds the
+    codings mapped onto segments, per coder, as packed arrays
+    (:mod:`codebench.store.units_cache`), under the version (the counters
+    and SQLite's schema version) they were built from; an entry whose
+    version is not the current one is never read.
+    """
+    for statement in _counter_statements():
+        db.execute(statement)
+    db.executescript(
+        """
+        CREATE TABLE units_cache (
+            name TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            data BLOB NOT NULL
+        );
+        """
+    )
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]
@@ -699,36 +725,30 @@ _CODING_LOG = {
 }
 
 
-def ensure_change_counters(db: sqlite_utils.Database) -> bool:
-    """Count every write to the tables a team copy syncs; returns whether any counter was missing.
+def _counter_statements() -> list[str]:
+    """The ``sync_counters`` table and a trigger per write to each of :data:`COUNTED_TABLES`.
 
-    Not a numbered step: only team copies carry these triggers (a solo
-    project pays nothing for them). A sync compares a table's counter with
-    the one noted at its last push and skips reading a table nobody wrote
-    since, so a lead's sync reads only what changed. If a trigger is missing
-    (a later step rebuilt its table) it is made again and the caller must
-    forget every noted counter: a write may have gone uncounted.
-
-    Codings, the one table that grows to millions, are not compared whole:
-    triggers log each write to the codings of the coders in ``sync_owned``
-    (``sync_coding_log``), and a push sends only what the log names. Its
-    triggers count as missing like the counters' (the caller then compares
-    the codings with the hub once).
+    Each trigger bumps its table's counter inside the writing statement, so
+    the count commits or rolls back with the write itself, whoever made it
+    (codebench or a user's own SQL).
     """
-    wanted = {f"sync_count_{t}_{op}" for t in COUNTED_TABLES for op in ("ins", "upd", "del")}
-    wanted |= set(_CODING_LOG)
-    have = {
-        r[0]
-        for r in db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-            " AND (name LIKE 'sync_count_%' OR name LIKE 'sync_log_%')"
-        )
-    }
-    if wanted <= have:
-        return False
     statements = [
         "CREATE TABLE IF NOT EXISTS sync_counters"
-        " (name TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)",
+        " (name TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)"
+    ]
+    for table in COUNTED_TABLES:
+        statements.append(f"INSERT OR IGNORE INTO sync_counters (name) VALUES ('{table}')")
+        for op, event in (("ins", "INSERT"), ("upd", "UPDATE"), ("del", "DELETE")):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS sync_count_{table}_{op} AFTER {event} ON {table}"
+                f" BEGIN UPDATE sync_counters SET n = n + 1 WHERE name = '{table}'; END"
+            )
+    return statements
+
+
+def _coding_log_statements() -> list[str]:
+    """A team copy's coding change log: the coders it pushes for, the log, and its triggers."""
+    return [
         # The coders whose codings this copy pushes (their local ids), kept by sync.
         "CREATE TABLE IF NOT EXISTS sync_owned (coder_id INTEGER PRIMARY KEY)",
         # The change log of those codings since the last push: a coding written (``coding_id``:
@@ -740,13 +760,38 @@ def ensure_change_counters(db: sqlite_utils.Database) -> bool:
         " start_char INTEGER, end_char INTEGER)",
         *(_CODING_LOG[name] for name in sorted(_CODING_LOG)),
     ]
-    for table in COUNTED_TABLES:
-        statements.append(f"INSERT OR IGNORE INTO sync_counters (name) VALUES ('{table}')")
-        for op, event in (("ins", "INSERT"), ("upd", "UPDATE"), ("del", "DELETE")):
-            statements.append(
-                f"CREATE TRIGGER IF NOT EXISTS sync_count_{table}_{op} AFTER {event} ON {table}"
-                f" BEGIN UPDATE sync_counters SET n = n + 1 WHERE name = '{table}'; END"
-            )
-    for statement in statements:
+
+
+def counter_triggers() -> set[str]:
+    """Names of every counting trigger :func:`_counter_statements` creates."""
+    return {f"sync_count_{t}_{op}" for t in COUNTED_TABLES for op in ("ins", "upd", "del")}
+
+
+def ensure_change_counters(db: sqlite_utils.Database) -> bool:
+    """Count and log every write a team copy syncs; returns whether any trigger was missing.
+
+    Step ``0019_change_counters`` gives every project the counters (reports
+    key their stored units on them, see :mod:`codebench.store.units_cache`);
+    a sync compares a table's counter with the one noted at its last push and
+    skips reading a table nobody wrote since. Codings, the one table that
+    grows to millions, are not compared whole on a team copy: triggers made
+    here (only here) log each write to the codings of the coders in
+    ``sync_owned`` (``sync_coding_log``), and a push sends only what the log
+    names. If any trigger is missing (a later step rebuilt its table, someone
+    dropped one, or the copy predates the log) it is made again and the
+    caller must forget every noted counter and compare the codings with the
+    hub once: a write may have gone uncounted. (Making a trigger changes
+    SQLite's schema version, so the stored report units are rebuilt too.)
+    """
+    have = {
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            " AND (name LIKE 'sync_count_%' OR name LIKE 'sync_log_%')"
+        )
+    }
+    if counter_triggers() | set(_CODING_LOG) <= have:
+        return False
+    for statement in [*_counter_statements(), *_coding_log_statements()]:
         db.execute(statement)
     return True
