@@ -154,7 +154,7 @@ def test_import_codings_csv_is_atomic_and_idempotent(db: Path, tmp_path: Path) -
         "coder,transcript,segment,code,memo\nalice,01-riverside-ceo,3,01,\nbob,01-riverside-ceo,3,02,unsure\nalice,01-riverside-ceo.txt,4,01,\n"
     )
     result = run(db, "import-codings", str(good), "--new-coder")
-    assert "3 codings added, 1 memos added" in result.output
+    assert "3 codings added, 1 memo added" in result.output
     assert (
         run(db, "import-codings", str(good))
         .output.strip()

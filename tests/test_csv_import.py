@@ -106,7 +106,7 @@ def test_cli_allow_noncodable(interview: Project, tmp_path: Path) -> None:
     assert "segment 5 of int1 is not codable (interviewer turn)" in refused.output
     allowed = CliRunner().invoke(cli, [*project_args, "--allow-noncodable"])
     assert allowed.exit_code == 0, allowed.output
-    assert "1 codings added" in allowed.output
+    assert "1 coding added" in allowed.output
 
 
 @pytest.mark.parametrize(

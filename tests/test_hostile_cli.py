@@ -130,7 +130,7 @@ def test_a_utf16_codings_csv_with_a_byte_order_mark_is_read(db: Path, tmp_path: 
     path.write_bytes((HEADER + ROW + ",memo\n").encode("utf-16"))
     result = invoke("-p", str(db), "import-codings", str(path))
     assert result.exit_code == 0, result.output
-    assert "1 codings added" in result.output
+    assert "1 coding added" in result.output
 
 
 def test_codings_csv_cells_have_the_shared_readers_limit(db: Path, tmp_path: Path) -> None:

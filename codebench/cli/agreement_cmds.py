@@ -18,6 +18,7 @@ from codebench.cli.output import (
 )
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 
 #: ``consensus.CHOICE_NAMES``, spelt out so ``--help`` need not import numpy (a test keeps them equal).
 CHOICE_NAMES = (
@@ -409,7 +410,7 @@ def _disagreement_table(items: list) -> None:
         return
     out.print(disagreement_table(items))
     decided = sum(1 for d in items if d.decided)
-    out.print(f"{len(items)} disagreement(s), {decided} decided.")
+    out.print(f"{plural(len(items), 'disagreement')}, {decided} decided.")
 
 
 def disagreement_table(items: list) -> Any:
@@ -613,7 +614,7 @@ def decisions_cmd(
         write_output("-", data, what=f"{fmt} output")  # it refuses binary data on a terminal
         return
     writers.write_rendered(output, data, fmt)
-    say(f"Wrote {output}: {len(rows)} decision(s).", err=True)
+    say(f"Wrote {output}: {plural(len(rows), 'decision')}.", err=True)
 
 
 COMMANDS = [agreement, disagreements, adjudicate_cmd, decisions_cmd]

@@ -9,6 +9,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
 from codebench.cli.output import say
+from codebench.reports.types import plural
 
 
 @click.command(
@@ -58,7 +59,7 @@ def build_cmd(ctx: Context, study: Path, check: bool) -> None:
     for output in built.outputs:
         say(f"  {output['file']}  {output['sha256'][:12]}")
     say(
-        f"Built {len(built.outputs)} output(s) in {built.folder} "
+        f"Built {plural(len(built.outputs), 'output')} in {built.folder} "
         f"(MANIFEST.json; events up to #{built.manifest['events']['high_water']})",
         err=True,
     )

@@ -275,7 +275,9 @@ def merge_cmd(
         moved = merge_codes(
             project, coder, source, target, why=_why(reason, confusion, round_number)
         )
-    say(f"{preview.source.label} merged into {preview.target.label}: {moved} coding(s) recoded.")
+    say(
+        f"{preview.source.label} merged into {preview.target.label}: {plural(moved, 'coding')} recoded."
+    )
 
 
 @codebook.command(name="versions")

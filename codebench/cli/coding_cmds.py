@@ -74,7 +74,7 @@ def uncode_segment(ctx: Context, coder: str, transcript: str, segment: int, code
     with ctx.open() as project:
         c = project.code(code)
         removed = project.uncode_segments(coder, transcript, [segment], c)
-        say(f"removed {removed} coding(s) of {c.label} from segment {segment}")
+        say(f"removed {plural(removed, 'coding')} of {c.label} from segment {segment}")
 
 
 @click.command(name="import-codings")

@@ -6,6 +6,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import emit, say
+from codebench.reports.types import plural
 
 by_option = click.option(
     "--by",
@@ -74,7 +75,7 @@ def unassign_cmd(
     ranges = parse_segments(segments) if segments is not None else None
     with ctx.open() as project:
         changed = unassign(project, coder, list(transcripts), segments=ranges, by=by)
-    say(f"{coder}: {changed} transcript assignment(s) changed.")
+    say(f"{coder}: {plural(changed, 'transcript assignment')} changed.")
 
 
 @click.command(name="assignments")
@@ -209,7 +210,7 @@ def _print_samples(items: list, fmt: str) -> None:
     for s in items:
         strat = f"stratified by {s.stratify}" if s.stratify else "not stratified"
         say(
-            f"{s.name}: {len(s.transcripts)} of {s.population} transcript(s) "
+            f"{s.name}: {len(s.transcripts)} of {plural(s.population, 'transcript')} "
             f"({_share(len(s.transcripts), s.population)} drawn; fraction asked {s.fraction:g}, "
             f"each stratum at least one), {strat}, seed {s.seed}; assigned to {', '.join(s.coders)}"
         )

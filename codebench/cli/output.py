@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from codebench.errors import CodebenchError
+from codebench.reports.types import plural
 from codebench.safety import json_safe, spreadsheet_cell, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,7 +60,7 @@ def emit(
         if len(shown) < len(columns):
             left = [c for c in columns if c not in shown]
             say(
-                f"({len(left)} column(s) left out at this width: {', '.join(left)}; "
+                f"({plural(len(left), 'column')} left out at this width: {', '.join(left)}; "
                 "use --format csv or json, or a wider terminal)",
                 err=True,
             )

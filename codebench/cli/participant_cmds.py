@@ -10,6 +10,7 @@ import click
 from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
 from codebench.cli.output import emit, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
+from codebench.reports.types import plural
 
 
 @click.group(name="speakers", invoke_without_command=True)
@@ -97,8 +98,8 @@ def import_speakers(ctx: Context, path: Path) -> None:
     with ctx.open() as project:
         done = import_speaker_attributes(project, path)
     say(
-        f"Set {', '.join(done.keys)} for {done.participants} participant(s) "
-        f"({done.values_set} value(s))"
+        f"Set {', '.join(done.keys)} for {plural(done.participants, 'participant')} "
+        f"({plural(done.values_set, 'value')})"
     )
 
 

@@ -198,10 +198,10 @@ def import_cmd(
     for message in report.skipped:
         say(f"skipped   {message}")
     if attributes is not None and report.attributes_set:
-        say(f"attributes set for {report.attributes_set} transcript(s)")
+        say(f"attributes set for {plural(report.attributes_set, 'transcript')}")
     if report.attributes_skipped:
         say(
-            f"attributes skipped for {len(report.attributes_skipped)} transcript(s) not in the project: "
+            f"attributes skipped for {plural(len(report.attributes_skipped), 'transcript')} not in the project: "
             + ", ".join(report.attributes_skipped)
         )
     for _path, message in report.failed:

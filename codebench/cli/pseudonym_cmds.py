@@ -255,7 +255,7 @@ def review_cmd(
         total = len(review.candidates)  # a decision takes the forms it covers out of the walk
         say(
             f"\n[{review.position + 1}/{total}] {candidate.text} ({candidate.kind}): "
-            f"{candidate.count} occurrence(s) in {', '.join(candidate.transcripts) or 'no transcript'}"
+            f"{plural(candidate.count, 'occurrence')} in {', '.join(candidate.transcripts) or 'no transcript'}"
         )
         for occurrence in candidate.occurrences[:shown]:
             say(f"  {occurrence.where}: {occurrence.context}")
@@ -298,7 +298,7 @@ def review_cmd(
             continue
         _save(review.key, path, secret)
         say(f"  {decision.describe()}")
-    say(f"{len(review.decisions)} decision(s) saved in {path}; {review.remaining} left.")
+    say(f"{plural(len(review.decisions), 'decision')} saved in {path}; {review.remaining} left.")
 
 
 @pseudonymise_group.command(name="encrypt")
@@ -424,7 +424,7 @@ def check_cmd(
         say(leak.line())
     if leaks:
         raise SystemExit(1)
-    say(f"Checked {len(files)} file(s): no key string or undecided candidate found.")
+    say(f"Checked {plural(len(files), 'file')}: no key string or undecided candidate found.")
 
 
 @export_group.command(name="transcripts")

@@ -10,6 +10,7 @@ import click
 
 from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import emit, say
+from codebench.reports.types import plural
 from codebench.safety import json_safe
 
 project_argument = click.argument(
@@ -255,7 +256,7 @@ def release_cmd(
 
     with ctx.open_at(project, write=False) as opened:
         names = release(opened, list(transcripts), round_ref=round_ref)
-    say(f"released {len(names)} transcript(s) for review: {', '.join(names)}")
+    say(f"released {plural(len(names), 'transcript')} for review: {', '.join(names)}")
 
 
 @click.command(name="sync")

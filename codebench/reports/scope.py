@@ -74,7 +74,7 @@ def select_coders(project: Project, names: Sequence[str] | None = None) -> Coder
         done = missing[1] - missing[0]
         why = (
             f" The consensus coding ({', '.join(c.name for c in consensus)}) is not used: it is "
-            f"marked done on {done} of the {missing[1]} transcript(s) with codings; mark it done "
+            f"marked done on {done} of the {plural(missing[1], 'transcript')} with codings; mark it done "
             "where adjudication is finished, or ask for it with --coder consensus."
         )
         return CoderSelection(selection.coders, selection.label, selection.note + why)

@@ -105,7 +105,7 @@ def test_cli_sample_and_samples(interviews: Project) -> None:
 
     out = run("sample", "--fraction", "0.2", "--stratify", "role", "--seed", "7", "--coders", "bob")
     text = " ".join(out.output.split())
-    assert "sample-1: 3 of 11 transcript(s) (27 % drawn; fraction asked 0.2" in text
+    assert "sample-1: 3 of 11 transcripts (27 % drawn; fraction asked 0.2" in text
     assert "stratified by role, seed 7" in text
     assert "assigned to bob" in text
     listed = json.loads(run("samples", "--format", "json").output)

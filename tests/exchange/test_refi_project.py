@@ -566,7 +566,7 @@ def test_qdc_import_matches_by_guid_then_name_path(project, tmp_path):
     path.write_bytes(write_codebook(RefiCodebook(codes=edited)))
     result = invoke("-p", str(project.path), "codebook", "import", str(path))
     assert result.exit_code == 0, result.output
-    assert "1 codes added, 1 updated" in result.output
+    assert "1 code added, 1 updated" in result.output
     after = {c.guid: c for c in project.codes()}
     assert len(after) == len(before) + 1
     assert after[ethos.guid].name == "Ethos and culture" and after[ethos.guid].number == "04"

@@ -76,7 +76,7 @@ def test_the_review_command_saves_after_every_decision(demo_copy: Path) -> None:
     assert labels["Learnwell Adult Learning Mutual"] == ("[Person X]", False, "lead")
     assert labels["Riverside Community Health CIC"] == (None, True, "lead")
     assert key.mapping()["ActiveLife"] == "[Organisation A]"  # its short name, with it
-    assert "3 decision(s) saved" in result.output
+    assert "3 decisions saved" in result.output
 
 
 def test_names_an_entry_already_covers_are_not_asked_again() -> None:

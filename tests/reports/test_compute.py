@@ -55,7 +55,7 @@ def test_default_is_the_consensus_coder_only_when_it_is_complete(small: Project)
     small.code_segments(consensus, "int1", [2, 3], "08")
     partial = select_coders(small)
     assert [c.name for c in partial.coders] == ["alice", "bob"]
-    assert "is not used: it is marked done on 0 of the 3 transcript(s)" in partial.note
+    assert "is not used: it is marked done on 0 of the 3 transcripts" in partial.note
     assert "--coder consensus" in partial.note
     pooled = rows_by_number(frequencies(small))["08"]
     assert pooled.own.segments == 3  # alice + bob, not the consensus's 2

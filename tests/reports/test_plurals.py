@@ -72,7 +72,7 @@ def bare_counts(source: str) -> list[tuple[int, str]]:
             if not (isinstance(value, ast.FormattedValue) and isinstance(after, ast.Constant)):
                 continue
             text = str(after.value)
-            noun = BARE_COUNT.match(text)
+            noun = BARE_COUNT.match(text) or re.match(r"^ (?:[a-z-]+ )?[a-z]+\(s\)", text)
             counted = ast.unparse(value.value)
             if noun and not counted.isupper() and not counted.startswith("plural("):
                 found.append((node.lineno, "{" + counted + "}" + text[: noun.end()]))

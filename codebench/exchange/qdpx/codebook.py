@@ -375,7 +375,9 @@ class QdcImport:
 
     def lines(self) -> list[str]:
         """The report as lines for a terminal."""
-        return [f"{self.added} codes added, {self.updated} updated"] + [
+        from codebench.reports.types import plural
+
+        return [f"{plural(self.added, 'code')} added, {self.updated} updated"] + [
             f"  warning: {line}" for line in self.warnings
         ]
 
