@@ -196,7 +196,8 @@ def explain(
         match = [k for k in known if k.casefold() == wanted.casefold()]
         if not match:
             raise ScopeError(
-                f"--column {column!r}: no such column in the {spec.kind} table (columns: {choices(known)})"
+                f"--column {column!r}: no such column in the {spec.kind} table"
+                f" (columns: {choices(known)}){_cases_hint(spec, column)}"
             )
         kept = [q for q in kept if match[0] in columns.of(q)]
         cell += f" × {match[0]}"
@@ -216,6 +217,28 @@ def explain(
         cell=cell + what,
         scope_notes=scope_notes,
     )
+
+
+def _cases_hint(spec: CellSpec, column: str) -> str:
+    """What to add when ``column`` names the other kind of matrix column (a participant, a transcript).
+
+    A participant (``TRANSCRIPT/SPEAKER``) is a column only of the matrix by
+    participant, and a bare transcript only of the matrix by transcript; the
+    column list alone does not say which switch is missing.
+    """
+    if spec.kind != "matrix":
+        return ""
+    if spec.cases != "participants" and SEPARATOR in column:
+        return (
+            f"; it looks like a participant (TRANSCRIPT{SEPARATOR}SPEAKER):"
+            " add --by-participant for the participant columns"
+        )
+    if spec.cases == "participants" and SEPARATOR not in column:
+        return (
+            f"; by participant, a column is TRANSCRIPT{SEPARATOR}SPEAKER:"
+            " name a speaker, or leave out --by-participant for the transcript columns"
+        )
+    return ""
 
 
 def _known_columns(project: Project, spec: CellSpec, scope: Scope, columns: _Columns) -> list[str]:

@@ -5,9 +5,11 @@ transcript matrix (for projects small enough to read it), coding progress,
 inter-coder agreement (when the caller passes it), and quotes for the codes asked for. All share one
 :class:`CodedUnits`, so the codings are read once.
 
-A by-attribute table is left out, with a note saying so, when it would be
-near-empty (:func:`near_empty`): most of its cells blank says nothing a
-reader can use, and a page of them buries the tables that do.
+A by-attribute table is left out, with a note saying so and why, when its
+attribute does not group the transcripts in scope (:func:`why_not_grouping`:
+one value for all, a value per transcript, or too many values) or when it
+would be near-empty (:func:`near_empty`): most of its cells blank says
+nothing a reader can use, and a page of them buries the tables that do.
 """
 
 from __future__ import annotations
@@ -91,8 +93,9 @@ def full_report(
     """Compute every part of the report (see the module docstring).
 
     ``attributes`` default to those that group the transcripts in scope:
-    at least two values, at most :data:`MAX_GROUPS`, fewer than the transcripts;
-    of those, near-empty tables are left out (named in the notes). Attributes
+    at least two values, at most :data:`MAX_GROUPS`, fewer than the transcripts
+    (:func:`why_not_grouping`); of those, near-empty tables are left out. Each
+    attribute left out is named in the notes, with why. Attributes
     asked for by name are always shown. ``agreement`` is the agreement section
     (:func:`codebench.reports.agreement_part.agreement_part`), computed by the
     caller: the agreement library builds on the reports' tables, so the reports
@@ -113,7 +116,10 @@ def full_report(
         attributes = []
         for key in keys:
             values = {t.attributes.get(key, "") for t in in_scope}
-            if 2 <= len(values) <= min(MAX_GROUPS, len(in_scope) - 1):
+            reason = why_not_grouping(len(values), len(in_scope))
+            if reason:
+                extra.append(_left_out(key, reason))
+            else:
                 attributes.append(key)
     groups = [by_attribute(project, a, units=units, rollup=rollup) for a in attributes]
     if chosen:
@@ -121,10 +127,7 @@ def full_report(
             reason = near_empty(table)
             if reason:
                 groups.remove(table)
-                extra.append(
-                    f"Codes by {table.attribute} is left out: {reason}; export it with"
-                    f" `codebench report by-attribute --attribute {table.attribute}`."
-                )
+                extra.append(_left_out(table.attribute, reason))
     matrix = None
     if len(in_scope) <= MAX_MATRIX_TRANSCRIPTS:
         matrix = code_matrix(project, units=units, rollup=rollup)
@@ -160,6 +163,34 @@ def full_report(
         rollup=rollup,
         extra_notes=extra,
     )
+
+
+def _left_out(attribute: str, reason: str) -> str:
+    """The note for a by-attribute table the page leaves out: which, why, and how to get it."""
+    return (
+        f"Codes by {attribute} is left out: {reason}; export it with"
+        f" `codebench report by-attribute --attribute {attribute}`."
+    )
+
+
+def why_not_grouping(values: int, transcripts: int) -> str | None:
+    """Why an attribute with ``values`` distinct values over ``transcripts`` does not group them.
+
+    ``None`` when it groups: at least two values, fewer than the transcripts
+    (else every group is one interview, which the matrix already shows) and
+    at most :data:`MAX_GROUPS` (dates and names rarely repeat, and a wider
+    table does not read). A transcript without the attribute counts as one
+    more value (blank).
+    """
+    if transcripts < 2:
+        return f"only {plural(transcripts, 'transcript')} is in scope"
+    if values < 2:
+        return f"all {plural(transcripts, 'transcript')} in scope have the same value"
+    if values >= transcripts:
+        return f"each of the {plural(transcripts, 'transcript')} in scope has its own value"
+    if values > MAX_GROUPS:
+        return f"it has {plural(values, 'distinct value')}, more than the {MAX_GROUPS} a table groups by"
+    return None
 
 
 def near_empty(report: ByAttributeReport) -> str | None:

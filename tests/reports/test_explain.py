@@ -68,6 +68,41 @@ def test_matrix_cooccurrence_frequencies(focus: Project) -> None:
         explain(focus, CellSpec("matrix"), "12")
 
 
+def test_a_participant_column_without_participant_cases_says_to_add_them(
+    focus: Project,
+) -> None:
+    # fg1/P1 is a column of the matrix by participant only; the error says so.
+    with pytest.raises(ScopeError) as raised:
+        explain(focus, CellSpec("matrix"), "08", "fg1/P1")
+    message = str(raised.value)
+    assert "no such column in the matrix table (columns: " in message
+    assert "looks like a participant (TRANSCRIPT/SPEAKER): add --by-participant" in message
+    # The other way round: a bare transcript, with participants as the columns.
+    with pytest.raises(ScopeError) as raised:
+        explain(focus, CellSpec("matrix", cases="participants"), "08", "fg1")
+    assert "leave out --by-participant" in str(raised.value)
+    assert "fg1/P1" in str(raised.value)  # the participant columns are listed
+    # A column that is simply unknown gets no such advice.
+    with pytest.raises(ScopeError) as raised:
+        explain(focus, CellSpec("matrix"), "08", "int9")
+    assert "by-participant" not in str(raised.value)
+    # Nor does another table's column that happens to hold the separator.
+    with pytest.raises(ScopeError) as raised:
+        explain(focus, CellSpec("by-attribute", attributes=("role",)), "08", "a/b")
+    assert "by-participant" not in str(raised.value)
+
+
+def test_cli_names_the_missing_switch(focus: Project) -> None:
+    focus.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    args = ["--project", str(focus.path), "explain", "matrix", "--row", "08", "--column"]
+    result = CliRunner().invoke(cli, [*args, "fg1/P1"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "add --by-participant" in result.output
+    fixed = CliRunner().invoke(cli, [*args, "fg1/P1", "--by-participant"])
+    assert fixed.exit_code == 0, fixed.output
+    assert "fg1" in fixed.output
+
+
 def test_rollup_includes_sub_codes(focus: Project) -> None:
     # 13.1 (alice, int1 segment 5) counts in 13's row only when rolled up.
     assert where(explain(focus, CellSpec("matrix"), "13", "int1")) == [("int1", 5, 5)]

@@ -16,7 +16,7 @@ from codebench.agreement.report import agreement_report
 from codebench.project import Project
 from codebench.reports import cooccurrence, full_report
 from codebench.reports.agreement_part import REPLICATES, SEED, agreement_part
-from codebench.reports.full import near_empty
+from codebench.reports.full import MAX_GROUPS, near_empty, why_not_grouping
 from codebench.reports.render_html import cooccurrence_heat_map, html_document
 from codebench.reports.svg import DIAGONAL_FILL
 
@@ -81,6 +81,39 @@ def test_near_empty_by_attribute_tables_are_left_out_and_named(
     assert [g.attribute for g in asked.by_attribute] == ["site"]
     assert near_empty(asked.by_attribute[0]) is not None
     assert all(near_empty(g) is None for g in full_report(small).by_attribute)
+
+
+def test_attributes_that_do_not_group_are_left_out_with_why(small: Project) -> None:
+    # int1, int2, int3 are in scope. A date per interview groups nothing (each
+    # group would be one transcript); a country all three share compares nothing.
+    for name, date in (("int1", "2025-03-14"), ("int2", "2025-03-18"), ("int3", "2025-04-02")):
+        small.set_attributes(name, {"interview_date": date, "country": "UK"})
+    report = full_report(small, generated="2025-01-01")
+    shown = [g.attribute for g in report.by_attribute]
+    assert "interview_date" not in shown and "country" not in shown
+    assert "role" in shown and "organisation" in shown
+    page = html_document(report)
+    assert (
+        "Codes by interview_date is left out: each of the 3 transcripts in scope has its own"
+        " value; export it with `codebench report by-attribute --attribute interview_date`."
+    ) in page
+    assert "Codes by country is left out: all 3 transcripts in scope have the same value" in page
+    assert 'id="by-attribute-interview_date"' not in page
+    assert 'id="by-attribute-country"' not in page
+    # Every attribute of the transcripts is either a table or a note.
+    for key in ("interview_date", "country", "role", "organisation"):
+        assert (f'id="by-attribute-{key}"' in page) != (f"Codes by {key} is left out" in page)
+
+
+def test_why_an_attribute_does_not_group() -> None:
+    assert why_not_grouping(2, 3) is None
+    assert why_not_grouping(MAX_GROUPS, MAX_GROUPS + 1) is None
+    assert why_not_grouping(MAX_GROUPS + 1, 40) == (
+        f"it has {MAX_GROUPS + 1} distinct values, more than the {MAX_GROUPS} a table groups by"
+    )
+    assert why_not_grouping(1, 5) == "all 5 transcripts in scope have the same value"
+    assert why_not_grouping(5, 5) == "each of the 5 transcripts in scope has its own value"
+    assert why_not_grouping(1, 1) == "only 1 transcript is in scope"
 
 
 def test_heat_map_greys_the_diagonal_and_scales_from_the_rest(small: Project) -> None:

@@ -126,3 +126,83 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
         .read_text(encoding="utf-8-sig")
         .startswith("Code A,Name A,Code B,Name B,Segments with both,jaccard")
     )
+
+
+def screen_text(app: App[None]) -> str:
+    """Every line the terminal shows, joined (wrapped phrases read whole)."""
+    lines = ["".join(s.text for s in strip) for strip in app.screen._compositor.render_strips()]
+    return " ".join(" ".join(lines).split())
+
+
+def test_crossed_tab_says_what_to_pick(small: Project) -> None:
+    # The small project's transcripts have two attributes, role and organisation.
+    app = Host(small, small.coder("alice"))
+
+    async def script() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, ReportsScreen)
+            await pilot.press("3")
+            await pilot.pause()
+            table = screen.query_one("#crossed-table", DataTable)
+            assert table.row_count > 0  # role × organisation, crossed on opening
+            first = screen.query_one("#cross-first", Select)
+            second = screen.query_one("#cross-second", Select)
+            assert (first.value, second.value) == ("role", "organisation")
+
+            second.value = "role"  # the same attribute twice
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert table.row_count == 0
+            shown = screen_text(app)
+            assert "Pick two different attributes to cross." in shown
+            assert "none yet" not in shown
+            status = str(screen.query_one("#reports-status", Static).render())
+            assert "Pick two different attributes to cross." in status
+
+            second.clear()  # one left blank: nothing crossed, nothing stale
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert table.row_count == 0
+            assert "Pick two attributes to cross." in screen_text(app)
+
+            second.value = "organisation"
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert table.row_count > 0
+            assert "Pick two" not in screen_text(app)
+
+            await pilot.press("2")  # a cleared attribute: its table goes, and it says why
+            await pilot.pause()
+            screen.query_one("#attribute-select", Select).clear()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert screen.query_one("#attribute-table", DataTable).row_count == 0
+            shown = screen_text(app)
+            assert "Pick an attribute." in shown and "Select.NULL" not in shown
+            assert "(no attributes)" not in shown  # the blank choice reads "(none)"
+            assert "Attribute ▊ (none)" in shown
+
+    asyncio.run(script())
+
+
+def test_crossed_tab_with_one_attribute_says_so(project: Project, write_transcript) -> None:
+    paths = [write_transcript(f"t{n}.txt", f"Ann Lee: Item {n}.\n") for n in (1, 2)]
+    assert project.import_files(paths).ok
+    project.set_attributes("t1", {"role": "manager"})
+    project.set_attributes("t2", {"role": "staff"})
+    app = Host(project, project.coder("alice", create=True))
+
+    async def script() -> None:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("3")
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "Crossing needs two attributes; transcripts have one (role)." in shown
+            assert "none yet" not in shown
+
+    asyncio.run(script())

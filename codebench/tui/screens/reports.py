@@ -132,6 +132,8 @@ class ReportsScreen(Screen[None]):
         # choose other coders in the Coders list, the lead's view.
         self.scope: str = coder.name if coder.kind == "human" else DEFAULT_SCOPE
         self.attribute: str | None = None
+        self.attribute_keys: list[str] = []
+        """The transcripts' attribute keys, read once on mount (what the selectors offer)."""
         self.normalise: str | None = "jaccard"
         self.crossing: list[str] = []
         """The two attributes the crossed tab crosses (fewer when the transcripts have fewer)."""
@@ -189,7 +191,7 @@ class ReportsScreen(Screen[None]):
     def on_mount(self) -> None:
         from codebench.reports import attribute_keys
 
-        keys = attribute_keys(self.project)
+        keys = self.attribute_keys = attribute_keys(self.project)
         select = self.query_one("#attribute-select", Select)
         select.set_options([(literal(k), k) for k in keys])
         if keys:
@@ -202,6 +204,8 @@ class ReportsScreen(Screen[None]):
         )
         first.set_options(options)
         second.set_options(options)
+        if keys:  # "(no attributes)" as the blank choice only when there are none
+            select.prompt = first.prompt = "(none)"
         if len(keys) >= 2:
             rest = [k for k in keys if k != self.attribute]
             self.crossing = [str(self.attribute), "stage" if "stage" in rest else rest[0]]
@@ -299,7 +303,7 @@ class ReportsScreen(Screen[None]):
             legend.update(literal(_group_legend(groups)))
         else:
             self.query_one("#crossed-table", DataTable).clear(columns=True)
-            legend.update("Pick two different attributes to cross.")
+            legend.update(self._not_shown("crossed"))
         tables = data_tables(reports["cooccurrence"])
         self.cooccurrence_codes = [str(r.get("code") or r.get("name")) for r in tables[-1].rows]
         self._fill("cooccurrence", "#cooccurrence-table", _used_only(tables[-1]))
@@ -324,28 +328,42 @@ class ReportsScreen(Screen[None]):
     def _update_status(self) -> None:
         tab = self.query_one(TabbedContent).active or "frequencies"
         report = self.reports.get(tab)
-        notes = (
-            list(report.notes)
-            if report is not None
-            else ["Pick an attribute (transcripts have none yet)."]
-        )
+        notes = list(report.notes) if report is not None else [self._not_shown(tab)]
         roll = "sub-codes counted into parents" if self.rollup else "each code on its own"
         self.query_one("#reports-status", Static).update(
             literal(f"{roll} (s) · enter lists a cell's passages · e exports\n" + " ".join(notes))
         )
 
+    def _not_shown(self, tab: str) -> str:
+        """Why ``tab`` shows no table, and what to pick: only "none yet" when there are none."""
+        keys = self.attribute_keys
+        if not keys:
+            return "Pick an attribute (transcripts have none yet)."
+        if tab != "crossed":
+            return "Pick an attribute."
+        if len(keys) < 2:
+            return f"Crossing needs two attributes; transcripts have one ({keys[0]})."
+        if len(self.crossing) == 2:  # both picked, and the same one
+            return "Pick two different attributes to cross."
+        return "Pick two attributes to cross."
+
     # ------------------------------------------------------------------ controls
     @on(Select.Changed, "#reports-scope")
     def _scope_changed(self, event: Select.Changed) -> None:
-        if event.value is not Select.BLANK and event.value != self.scope:
+        if event.value is not Select.NULL and event.value != self.scope:
             self.scope = str(event.value)
             self.units = None
             self.compute()
 
     @on(Select.Changed, "#attribute-select")
     def _attribute_changed(self, event: Select.Changed) -> None:
-        if event.value is not Select.BLANK and event.value != self.attribute:
-            self.attribute = str(event.value)
+        # A cleared selector clears the table too, so it never shows another attribute.
+        # The selector's value now, not the event's: refilling its options on mount
+        # sends a blank first.
+        value = event.select.value
+        attribute = None if value is Select.NULL else str(value)
+        if attribute != self.attribute:
+            self.attribute = attribute
             self.recompute_views()
 
     @on(Select.Changed, "#cross-first")
@@ -353,16 +371,15 @@ class ReportsScreen(Screen[None]):
     def _crossing_changed(self, event: Select.Changed) -> None:
         first = self.query_one("#cross-first", Select).value
         second = self.query_one("#cross-second", Select).value
-        if first is Select.BLANK or second is Select.BLANK:
-            return
-        crossing = [str(first), str(second)]
+        # A cleared selector clears the table too, so it never shows another crossing.
+        crossing = [str(v) for v in (first, second) if v is not Select.NULL]
         if crossing != self.crossing:
             self.crossing = crossing
             self.recompute_views()
 
     @on(Select.Changed, "#normalise-select")
     def _normalise_changed(self, event: Select.Changed) -> None:
-        value = None if event.value in ("none", Select.BLANK) else str(event.value)
+        value = None if event.value is Select.NULL or event.value == "none" else str(event.value)
         if value != self.normalise:
             self.normalise = value
             self.recompute_views()
