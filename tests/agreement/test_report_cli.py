@@ -439,7 +439,7 @@ def test_disagreements_command(study: Project) -> None:
     assert rows[0]["text"] == seg2.text and rows[0]["alice"] == "02" and rows[0]["bob"] == "—"
     table = run(study.path, "disagreements", "--coders", "alice,bob", "--code", "02").output
     assert (
-        "Disagreements between alice and bob" in table and "10 disagreement(s), 0 decided." in table
+        "Disagreements between alice and bob" in table and "10 disagreements, 0 decided." in table
     )
     # Three coders: cara did not finish t3, so its segments are rated by alice and bob only.
     three = json.loads(

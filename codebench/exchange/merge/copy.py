@@ -42,7 +42,7 @@ def copy_codings(ctx: MergeContext) -> None:
         ctx.report.conflicts.append(
             f"{plural(kept, 'coding')} that {ctx.src_name}'s log records as removed "
             f"{'is' if kept == 1 else 'are'} still here "
-            "(merge only adds; remove them here if that is intended)"
+            f"(merge only adds; remove {'it' if kept == 1 else 'them'} here if that is intended)"
         )
     transcripts = _transcripts_removed_in_source_but_kept(ctx)
     if transcripts:
@@ -50,7 +50,8 @@ def copy_codings(ctx: MergeContext) -> None:
             f"{plural(len(transcripts), 'transcript')} that {ctx.src_name}'s log records as removed "
             f"{'is' if len(transcripts) == 1 else 'are'} "
             f"still here: {', '.join(transcripts)} (merge only adds; "
-            "`codebench remove-transcript` removes them here if that is intended)"
+            f"`codebench remove-transcript` removes {'it' if len(transcripts) == 1 else 'them'} "
+            "here if that is intended)"
         )
 
 
