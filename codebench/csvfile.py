@@ -21,6 +21,7 @@ from pathlib import Path
 from codebench.errors import ImportFailed
 from codebench.ingest.decode import Decoded, decode_bytes, read_limited
 from codebench.safety import safe_file_name, safe_text
+from codebench.wording import noun, plural
 
 #: The longest cell accepted, in characters (the csv module's own default is 131,072).
 FIELD_LIMIT = 1024 * 1024
@@ -56,7 +57,7 @@ def read_csv(path: Path, *, encoding: str | None = None, field_limit: int = FIEL
             line = reader.line_num
             if "field larger" in str(error):
                 raise ImportFailed(
-                    f"{shown}:{line}: a cell is longer than {field_limit:,} characters"
+                    f"{shown}:{line}: a cell is longer than {plural(field_limit, 'character')}"
                 ) from None
             if "unexpected end of data" in str(error):
                 raise ImportFailed(
@@ -70,7 +71,8 @@ def read_csv(path: Path, *, encoding: str | None = None, field_limit: int = FIEL
     repeated = sorted({name for name in names if name and names.count(name) > 1})
     if repeated:
         raise ImportFailed(
-            f"{shown}:1: column(s) {', '.join(repeated)} appear more than once "
+            f"{shown}:1: {noun(len(repeated), 'column')} {', '.join(repeated)} "
+            f"{'appears' if len(repeated) == 1 else 'appear'} more than once "
             "(which one would count?)"
         )
     return CsvRows(header, rows, decoded)

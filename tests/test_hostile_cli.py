@@ -270,7 +270,7 @@ def test_a_quote_never_closed_in_a_codings_csv_is_refused_not_swallowing_the_res
     ("sheet", "message"),
     [
         ('name,role\nnew,x\nother,"never closed\n', "attr.csv:3: a quoted cell is never closed"),
-        ("name,role,Role\nnew,a,b\n", "attr.csv:1: column(s) role appear more than once"),
+        ("name,role,Role\nnew,a,b\n", "attr.csv:1: column role appears more than once"),
         ("name,role\nnew,a\nNEW,b\n", "attr.csv:3: transcript 'NEW' is already on line 2"),
     ],
     ids=["unclosed-quote", "repeated-column", "repeated-transcript"],

@@ -128,7 +128,7 @@ def test_merge_keeps_a_transcript_a_source_removed_and_says_so(
     (one,) = report.sources
     assert one.refused is None and report.ok
     assert [t.name for t in two.transcripts()] == ["int1", "int2"]
-    assert any("removed are still here: int2" in line for line in one.conflicts), one.conflicts
+    assert any("removed is still here: int2" in line for line in one.conflicts), one.conflicts
     assert len(two.codings(transcript="int1", coders=["alice"])) == 3
     copied = [e for e in two.events() if e.action == "transcript.remove"]
     assert len(copied) == 1 and copied[0].transcript_id is None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from codebench.agreement.consensus import DEFAULT_CONSENSUS, consensus_coder, decision_history
 from codebench.errors import NotFound
 from codebench.models import Transcript
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -164,8 +165,8 @@ def log_table(rows: list[LogRow], *, history: bool = False) -> Table:
     notes = [
         "A decision settles every code the segment's raters differ on; the raters are the coders "
         "who rated the segment by the study design.",
-        f"{decided} segment(s) decided"
-        + (f"; {len(rows) - decided} earlier decision(s) replaced." if history else "."),
+        f"{plural(decided, 'segment')} decided"
+        + (f"; {plural(len(rows) - decided, 'earlier decision')} replaced." if history else "."),
     ]
     return Table(
         name="adjudication_log",

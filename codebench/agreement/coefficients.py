@@ -21,6 +21,7 @@ import numpy.typing as npt
 from codebench.agreement import _stats
 from codebench.agreement._encode import count_patterns, encode, pair_patterns
 from codebench.agreement.estimate import Estimate
+from codebench.wording import plural
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 Statistic = (
@@ -100,7 +101,11 @@ def cohen_kappa(a: npt.ArrayLike, b: npt.ArrayLike) -> Estimate:
     est = _evaluate(_stats.CohenKappa(enc.n_categories), pairs, freq)
     dropped = int(enc.n_units - freq.sum())
     if est.defined and dropped:
-        est = Estimate(est.value, None, f"{dropped} unit(s) without both ratings were left out")
+        est = Estimate(
+            est.value,
+            None,
+            f"{plural(dropped, 'unit')} without both ratings {'was' if dropped == 1 else 'were'} left out",
+        )
     return est
 
 
@@ -123,7 +128,9 @@ def with_fleiss_note(est: Estimate, complete: int, dropped: int) -> Estimate:
     """Attach "how many units Fleiss' kappa left out" to a defined estimate."""
     if est.defined and dropped:
         return Estimate(
-            est.value, None, f"used {complete} unit(s) rated by all coders; left out {dropped}"
+            est.value,
+            None,
+            f"used {plural(complete, 'unit')} rated by all coders; left out {dropped}",
         )
     return est
 

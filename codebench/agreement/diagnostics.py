@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codebench.agreement.coefficient_registry import AC1, ALPHA, COHEN, FLEISS
+from codebench.wording import plural
 
 MIN_UNITS = 30
 LOW_PREVALENCE = 0.05
@@ -90,7 +91,7 @@ def summary_diagnostics(
         notes.append("No unit was rated by two or more coders, so agreement cannot be assessed.")
     elif n < min_units:
         notes.append(
-            f"Only {n} unit(s) were rated by two or more coders (fewer than {min_units}): "
+            f"Only {plural(n, 'unit')} {'was' if n == 1 else 'were'} rated by two or more coders (fewer than {min_units}): "
             "the coefficients are unstable; report the bootstrap interval."
         )
     # Each coefficient computed on fewer units than that gets its own warning with its own n.
@@ -101,14 +102,14 @@ def summary_diagnostics(
         and len(summary.rated_by_coder) > 2
     ):
         notes.append(
-            f"{FLEISS.name} uses only the {complete} unit(s) every coder rated (fewer than "
+            f"{FLEISS.name} uses only the {plural(complete, 'unit')} every coder rated (fewer than "
             f"{min_units}, of {n} rated by two or more): read {ALPHA.label}, which uses all {n}."
         )
     for i, j, both in summary.rated_by_pair:
         if 0 < both < min(n, min_units):
             notes.append(
                 f"{COHEN.name} of {_name(i, coder_names)} and {_name(j, coder_names)} uses only the "
-                f"{both} unit(s) both rated (fewer than {min_units})."
+                f"{plural(both, 'unit')} both rated (fewer than {min_units})."
             )
     if summary.n_ratings and summary.n_applied == 0:
         notes.append(
@@ -126,8 +127,8 @@ def summary_diagnostics(
                 notes.append(f"{_name(i, coder_names)} rated no unit for this code.")
             elif applied == 0 and summary.n_applied > 0:
                 notes.append(
-                    f"{_name(i, coder_names)} never applied this code in {rated} rated unit(s), "
-                    f"while the others applied it {summary.n_applied} time(s): "
+                    f"{_name(i, coder_names)} never applied this code in {plural(rated, 'rated unit')}, "
+                    f"while the others applied it {plural(summary.n_applied, 'time')}: "
                     "check that the code definition is shared."
                 )
     if summary.n_ratings and 0 < summary.n_applied < summary.n_ratings:

@@ -37,6 +37,7 @@ from codebench import __version__
 from codebench.agreement.trajectory import reading_table, threshold_rule, trajectory
 from codebench.codebook import versions as cb_versions
 from codebench.reports.tables import Column, Table
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -96,7 +97,7 @@ def methods_appendix(
     coder_rows = [
         {
             "coder": c.name,
-            "assigned": f"{len(per_coder.get(c.name, []))} transcript(s): "
+            "assigned": f"{plural(len(per_coder.get(c.name, [])), 'transcript')}: "
             + (", ".join(per_coder.get(c.name, [])) or "none (rated what they marked done)"),
             "rounds": ", ".join(str(r.number) for r in found if any(k.id == c.id for k in r.coders))
             or ("none recorded" if whole else "none"),
@@ -116,9 +117,9 @@ def methods_appendix(
             coder_rows,
             [("coder", "Coder"), ("assigned", "Assigned"), ("rounds", "Rounds")],
             [
-                f"{len(project.transcripts())} transcript(s) in the project; "
+                f"{plural(len(project.transcripts()), 'transcript')} in the project; "
                 + (
-                    f"{len(plan)} assignment(s)."
+                    f"{plural(len(plan), 'assignment')}."
                     if plan
                     else "no assignments recorded (each coder rated the transcripts they marked "
                     "done)."
@@ -137,7 +138,7 @@ def methods_appendix(
         sample_rows.append(
             {
                 "sample": s.name,
-                "drawn": f"{len(s.transcripts)} of {s.population} transcript(s)"
+                "drawn": f"{len(s.transcripts)} of {plural(s.population, 'transcript')}"
                 + (
                     f" ({', '.join(s.single_coder)} left out: they would have had one coder)"
                     if s.single_coder
@@ -175,8 +176,8 @@ def methods_appendix(
                 "Each stratum gives max(1, round(fraction x its size)) transcripts, drawn with "
                 "numpy's default generator from the stored seed; a fresh sample leaves out every "
                 "transcript an earlier sample drew, so no round re-codes units already discussed. "
-                "Coded by: per drawn transcript, its primary coder(s) (assigned it outside the "
-                "sample) and the second coder(s) the sample gave it to."
+                "Coded by: per drawn transcript, its primary coder or coders (assigned it "
+                "outside the sample) and the second coder or coders the sample gave it to."
             ],
         )
     )
@@ -200,7 +201,7 @@ def methods_appendix(
         """A round's adjudication: decisions in its units and how many carry a reason."""
         mine = [d for d in decisions if d.transcript_id in in_round[number]]
         reasons = sum(1 for d in mine if d.payload.get("reason"))
-        return f"{len(mine)} decision(s) {where}, {reasons} with a written reason"
+        return f"{plural(len(mine), 'decision')} {where}, {reasons} with a written reason"
 
     tables.append(
         _text_table(
@@ -212,7 +213,7 @@ def methods_appendix(
                     "sample": r.sample.name,
                     "units": f"{by_number[r.number]['units']} {by_number[r.number]['counted_in']} "
                     f"in {len(by_number[r.number]['transcripts_compared'])} of the sample's "
-                    f"{len(r.transcript_names)} transcript(s)",
+                    f"{plural(len(r.transcript_names), 'transcript')}",
                     "coders": ", ".join(by_number[r.number]["coders_compared"]),
                     "raters": _raters(by_number[r.number]["units_by_raters"]),
                     "version": str(r.codebook_version)
@@ -300,7 +301,7 @@ def methods_appendix(
     )
     if unused:
         trajectory_table.notes.append(
-            f"{len(unused)} code(s) no coder applied "
+            f"{plural(len(unused), 'code')} no coder applied "
             + ("in the compared transcripts" if whole else "in any round")
             + " (alpha undefined, not listed): "
             + ", ".join(c["number"] or c["name"] for c in unused)
@@ -348,7 +349,7 @@ def methods_appendix(
                     "round": r.label,
                     "alpha": f"{shown}, n = {item['n']}",
                     "edits": "; ".join(done) or "no codebook edit names it",
-                    "adjudicated": f"{len(decided)} segment(s) decided {where}, "
+                    "adjudicated": f"{plural(len(decided), 'segment')} decided {where}, "
                     f"{reasons} with a written reason",
                 }
             )
@@ -430,7 +431,7 @@ def methods_appendix(
                 "A codebook version begins with the first change to what the codebook says after "
                 "codings were made under the previous one; each coding carries its version. "
                 + "; ".join(
-                    f"version {v.number}: {v.codings} coding(s)"
+                    f"version {v.number}: {plural(v.codings, 'coding')}"
                     for v in cb_versions.versions(project)
                 )
                 + "."
@@ -503,7 +504,7 @@ def _whole_project_row(r: dict[str, Any], adjudication: str, current: int) -> di
     return {
         "round": "whole project (no rounds were recorded)",
         "sample": "none drawn (every transcript two or more coders rated)",
-        "units": f"{r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} transcript(s)",
+        "units": f"{r['units']} {r['counted_in']} in {plural(len(r['transcripts_compared']), 'transcript')}",
         "coders": ", ".join(r["coders_compared"]),
         "raters": _raters(r["units_by_raters"]),
         "version": versions_note(r["codings_by_codebook_version"])

@@ -39,6 +39,7 @@ import numpy.typing as npt
 from codebench.errors import CodebenchError
 from codebench.models import Code, Coder, Transcript
 from codebench.store import agreement_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -567,7 +568,7 @@ def extract_units(
     if len(coder_list) < min_coders:
         names = ", ".join(c.name for c in coder_list) or "none"
         raise CodebenchError(
-            f"agreement needs at least {min_coders} coders (have: {names}); pass --coders a,b"
+            f"agreement needs at least {plural(min_coders, 'coder')} (have: {names}); pass --coders a,b"
         )
     code_list, code_index = resolve_codes(project, codes, level, child_implies_parent)
     if not code_list:

@@ -23,6 +23,7 @@ from codebench.agreement.coefficient_registry import (
     Scale,
     Tone,
 )
+from codebench.wording import plural
 
 #: Terminal style of each band tone (the words and tones are the registry's).
 TONE_STYLE: dict[Tone, str] = {
@@ -102,7 +103,7 @@ def renderables(report: dict[str, Any], *, details: bool = True, width: int = 12
         label = report["round"]["label"]
         parts.append(
             Text(
-                f"{report['disagreements']['total']} disagreement(s) in {label}: the text of each "
+                f"{plural(report['disagreements']['total'], 'disagreement')} in {label}: the text of each "
                 f"is in the -o FILE.md/.html/.docx/.xlsx report and in "
                 f"`codebench disagreements --round {report['round']['number']}`."
             )
@@ -170,7 +171,7 @@ def _header(report: dict[str, Any]) -> Any:
     text.append("\n")
     text.append(f"Coders: {coders} · unit: {s['unit']}")
     text.append(
-        f" · {units['total']} {units['counted_in']} in {len(report['transcripts']['compared'])} transcript(s)"
+        f" · {units['total']} {units['counted_in']} in {plural(len(report['transcripts']['compared']), 'transcript')}"
     )
     if s["unit"] != "character":
         rule = "any overlap" if s["min_overlap"] is None else f"≥ {s['min_overlap']:.0%} covered"
@@ -259,7 +260,9 @@ def codes_table(report: dict[str, Any], width: int = 120) -> Any:
     )
     lead = report["codes"][0].get("headline") if report["codes"] else None
     if lead is not None and lead["key"] == ALPHA.key:
-        units_note += f" · headline {ALPHA.label}: {len(report['coders'])} coders, missing ratings"
+        units_note += (
+            f" · headline {ALPHA.label}: {plural(len(report['coders']), 'coder')}, missing ratings"
+        )
     label = report["settings"].get("unit_label")
     table = _table(("Agreement per code" if not label else f"Per code, {label}") + units_note)
     table.add_column(
@@ -333,8 +336,16 @@ def overall_table(report: dict[str, Any]) -> Any:
         return "–" if v is None else f"{v * 100:.1f}"
 
     for label, src, basis in (
-        ("Macro mean", macro, f"{macro[ALPHA.key]['codes']}/{pooled['codes']} used codes"),
-        ("Pooled", pooled, f"{pooled['decisions']} decisions, {pooled['codes']} used codes"),
+        (
+            "Macro mean",
+            macro,
+            f"{macro[ALPHA.key]['codes']}/{plural(pooled['codes'], 'used code')}",
+        ),
+        (
+            "Pooled",
+            pooled,
+            f"{plural(pooled['decisions'], 'decision')}, {plural(pooled['codes'], 'used code')}",
+        ),
     ):
         alpha = src[ALPHA.key]["value"]
         kappa = src[KAPPA.key]["value"]
@@ -372,8 +383,8 @@ def unitizing_table(report: dict[str, Any]) -> Any:
     names = [c["name"] for c in report["coders"]]
     continuum = section["continuum"]
     table = _table(
-        f"Unitizing alpha uα ({continuum['length']} characters in "
-        f"{len(continuum['transcripts'])} transcript(s))"
+        f"Unitizing alpha uα ({plural(continuum['length'], 'character')} in "
+        f"{plural(len(continuum['transcripts']), 'transcript')})"
     )
     # Labels wrap rather than push the figures off an 80-column terminal.
     table.add_column("Code", overflow="fold", ratio=1)
@@ -409,7 +420,7 @@ def unitizing_table(report: dict[str, Any]) -> Any:
     if "interval_rule" in section:
         note.append(
             f"\nCI: {section['interval_rule']}; n = {len(continuum['transcripts'])} continua, "
-            f"{continuum['length']} characters."
+            f"{plural(continuum['length'], 'character')}."
         )
         undefined = [
             f"{label} {ci['undefined']} of {ci['replicates']}"
@@ -585,7 +596,7 @@ def diagnostics_text(report: dict[str, Any], width: int = NOTES_WIDTH) -> Any:
         lines.append(
             (
                 "Left out",
-                f"{report['transcripts']['untouched']} transcript(s) no compared coder has started",
+                f"{plural(report['transcripts']['untouched'], 'transcript')} no compared coder has started",
             )
         )
     for note in overall["diagnostics"]:

@@ -43,6 +43,7 @@ from codebench.agreement.weighted import (
     weighted_binary_report,
 )
 from codebench.errors import CodebenchError
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -301,7 +302,7 @@ def _bootstrap_notes(
         return notes
     if bootstrap_by == TRANSCRIPT and len(units.transcripts) < MIN_CLUSTERS:
         notes.append(
-            f"The bootstrap resamples {len(units.transcripts)} transcript(s): with fewer than "
+            f"The bootstrap resamples {plural(len(units.transcripts), 'transcript')}: with fewer than "
             f"{MIN_CLUSTERS} the cluster intervals are unreliable."
         )
     items: list[str] = []
@@ -715,14 +716,14 @@ def _overall_diagnostics(
     unused = [c["number"] or c["name"] for c in codes if c["applied"] == 0]
     if unused:
         notes.append(
-            f"{len(unused)} code(s) no coder used: {', '.join(unused)} (alpha and kappa undefined; "
+            f"{plural(len(unused), 'code')} no coder used: {', '.join(unused)} (alpha and kappa undefined; "
             "left out of the pooled and macro figures)."
         )
     lowest, above = KRIPPENDORFF.bands[-1], KRIPPENDORFF.bands[-2]
     low = [c["number"] or c["name"] for c in codes if c["bands"][KRIPPENDORFF.key] == lowest.word]
     if low:
         notes.append(
-            f"{len(low)} code(s) below alpha {above.floor:.{KRIPPENDORFF.digits}f} "
+            f"{plural(len(low), 'code')} below alpha {above.floor:.{KRIPPENDORFF.digits}f} "
             f"({lowest.word}, {KRIPPENDORFF.citation}): {', '.join(low)}."
         )
     return notes

@@ -22,6 +22,7 @@ from typing import Any
 from codebench.agreement import coefficient_registry as registry
 from codebench.agreement.coefficient_registry import ALPHA, COHEN, KAPPA, Coefficient, Tone
 from codebench.reports.tables import Column, Table
+from codebench.wording import plural
 
 #: Cell fills (XLSX) of a band word's tone.
 FILLS: dict[Tone, str] = {
@@ -263,14 +264,14 @@ def unitizing_reading(rep: dict[str, Any], heading: str = "Unitizing alpha (uα)
     ]
     notes = [
         rep["unitizing"]["definition"],
-        f"Continuum: {continuum['length']} characters in {len(continuum['transcripts'])} "
-        "transcript(s).",
+        f"Continuum: {plural(continuum['length'], 'character')} in "
+        f"{plural(len(continuum['transcripts']), 'transcript')}.",
         *[f"Left out of uα: {x['transcript']} ({x['reason']})." for x in continuum["left_out"]],
     ]
     if "interval_rule" in rep["unitizing"]:
         notes.append(
             f"CI: {rep['unitizing']['interval_rule']}; n = {len(continuum['transcripts'])} "
-            f"continua, {continuum['length']} characters."
+            f"continua, {plural(continuum['length'], 'character')}."
         )
     return Table("unitizing", heading, columns, rows, keys=2, notes=notes)
 
@@ -451,7 +452,7 @@ def _settings_note(rep: dict[str, Any]) -> str:
     units = rep["units"]
     line = (
         f"Coders: {coders}. Unit: {s['unit']} ({units['total']} {units['counted_in']} in "
-        f"{len(rep['transcripts']['compared'])} transcripts). "
+        f"{plural(len(rep['transcripts']['compared']), 'transcript')}). "
     )
     if s.get("overlap_rule"):
         line += s["overlap_rule"] + " "
@@ -539,12 +540,12 @@ def _overall_reading(rep: dict[str, Any], heading: str) -> Table:
         (
             "Macro mean over codes",
             o["macro"],
-            f"{o['macro'][ALPHA.key]['codes']}/{o['pooled']['codes']} used codes",
+            f"{o['macro'][ALPHA.key]['codes']}/{plural(o['pooled']['codes'], 'used code')}",
         ),
         (
             "Pooled code × unit decisions",
             o["pooled"],
-            f"{o['pooled']['decisions']} decisions, {o['pooled']['codes']} used codes",
+            f"{plural(o['pooled']['decisions'], 'decision')}, {plural(o['pooled']['codes'], 'used code')}",
         ),
     ]
     set_note = (

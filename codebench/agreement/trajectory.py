@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from codebench.agreement.coefficient_registry import ALPHA, KRIPPENDORFF
 from codebench.agreement.report import agreement_report
 from codebench.reports.tables import Column, Table
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -167,8 +168,8 @@ def _round_note(r: dict[str, Any], mixed: str | None) -> str:
     if not r["number"]:
         return (
             "Whole project: no reliability rounds were recorded, so the project is reported as "
-            f"one design: {r['units']} {r['counted_in']} in {len(r['transcripts_compared'])} "
-            f"transcript(s) two or more coders rated ({compared}), coders "
+            f"one design: {r['units']} {r['counted_in']} in "
+            f"{plural(len(r['transcripts_compared']), 'transcript')} two or more coders rated ({compared}), coders "
             f"{', '.join(r['coders_compared'])}" + (f"; {mixed}." if mixed else ".")
         )
     frozen = f", as closed on {r['as_closed'][:10]}" if r.get("as_closed") else ""
@@ -176,7 +177,7 @@ def _round_note(r: dict[str, Any], mixed: str | None) -> str:
         frozen = f", recomputed now (closed {r['closed_at'][:10]}; no frozen report)"
     return (
         f"{r['label']}{frozen}: {r['units']} {r['counted_in']} in "
-        f"{len(r['transcripts_compared'])} of the {len(r['transcripts'])} transcript(s) of sample "
+        f"{len(r['transcripts_compared'])} of the {plural(len(r['transcripts']), 'transcript')} of sample "
         f"{r['sample']} ({compared} compared; a transcript is compared when two or more coders "
         f"rated it), coders {', '.join(r['coders_compared'])}, codebook version "
         f"{r['codebook_version']}"

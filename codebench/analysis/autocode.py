@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 
 from codebench.analysis.search import SearchResult
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
 from codebench.store import analysis as analysis_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.query import QueryResult

@@ -37,8 +37,8 @@ from codebench.reports.by_attribute import NOT_SET
 from codebench.reports.crossed import CROSS, Dimension, case_values, resolve_dimensions
 from codebench.reports.quotes import Quote, QuoteReport, quotes
 from codebench.reports.tables import Column, Table
-from codebench.reports.types import plural
 from codebench.store import participants as participant_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.models import Transcript

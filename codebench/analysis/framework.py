@@ -28,10 +28,11 @@ from codebench.participants import SEPARATOR, find_participant, participants
 from codebench.reports.quotes import Quote, quotes
 from codebench.reports.scope import CoderSelection, select_coders
 from codebench.reports.tables import Column, Table
-from codebench.reports.types import CodeRef, plural
+from codebench.reports.types import CodeRef
 from codebench.safety import safe_text
 from codebench.store import events as event_sql
 from codebench.store import participants as participant_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.models import Transcript

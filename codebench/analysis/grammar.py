@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 #: Longest query accepted (a typed query is a line; a longer one is a mistake or an attack).
 MAX_QUERY = 4_000

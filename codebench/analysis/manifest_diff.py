@@ -18,8 +18,8 @@ from typing import Any
 
 from codebench.analysis.study import MANIFEST
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
 from codebench.safety import one_line
+from codebench.wording import plural
 
 #: Keys every manifest has (a file without them is not one).
 _REQUIRED = ("codebench", "transcripts", "codebook", "coders", "events", "settings", "outputs")

@@ -34,9 +34,9 @@ from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_se
 from codebench.errors import NotFound
 from codebench.models import Code
 from codebench.reports.quotes import passage_location
-from codebench.reports.types import plural
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     import numpy as np

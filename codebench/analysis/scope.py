@@ -33,9 +33,9 @@ from codebench.errors import CodebenchError
 from codebench.models import Transcript
 from codebench.participants import SPEAKER_PREFIX, bare_key, is_speaker_key
 from codebench.reports.scope import CoderSelection, select_coders
-from codebench.reports.types import plural
 from codebench.store import analysis as analysis_sql
 from codebench.store import participants as participant_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

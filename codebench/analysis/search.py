@@ -40,9 +40,9 @@ from typing import TYPE_CHECKING, Any
 from codebench.analysis import grammar
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

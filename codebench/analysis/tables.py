@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from codebench.analysis.scope import ScopeError, choices
 from codebench.reports.tables import Column, Table
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.autocode import AutocodeBatch

@@ -35,7 +35,7 @@ from codebench.analysis.scope import (
 )
 from codebench.analysis.tables import NO_SPEAKER, NONE, attribute_key
 from codebench.reports.tables import Column, Table
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.models import Code

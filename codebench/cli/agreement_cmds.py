@@ -18,7 +18,7 @@ from codebench.cli.output import (
 )
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 #: ``consensus.CHOICE_NAMES``, spelt out so ``--help`` need not import numpy (a test keeps them equal).
 CHOICE_NAMES = (

@@ -10,7 +10,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import check_binary_stdout, console, emit, is_stdout, output_option, say
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.scope import ScopeSpec

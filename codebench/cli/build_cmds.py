@@ -9,7 +9,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
 from codebench.cli.output import say
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 
 @click.command(

@@ -10,7 +10,7 @@ import click
 from codebench.cli.context import Context, InputFile, coder_option, handle_errors, pass_ctx
 from codebench.cli.output import console, is_stdout, output_option, say, write_output
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

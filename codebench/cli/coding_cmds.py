@@ -19,7 +19,7 @@ from codebench.cli.context import (
 from codebench.cli.output import emit, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import NotCodable
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 
 @click.command(name="code-segment")

@@ -13,8 +13,8 @@ import click
 from codebench.cli.context import Context, InputFile, coder_option, handle_errors, pass_ctx
 from codebench.cli.output import say
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
 from codebench.safety import one_line
+from codebench.wording import plural
 
 #: Editors tried, in order, when neither $VISUAL nor $EDITOR is set.
 _FALLBACK_EDITORS = ("nano", "vi")

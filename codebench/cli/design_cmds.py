@@ -6,7 +6,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import emit, say
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 by_option = click.option(
     "--by",

@@ -16,7 +16,7 @@ from codebench.cli.context import Context, InputFile, handle_errors, pass_ctx
 from codebench.cli.output import is_stdout, output_option, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.fileio import private_tempdir
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 
 @click.command()

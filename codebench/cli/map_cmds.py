@@ -8,7 +8,7 @@ import click
 
 from codebench.cli.context import Context, format_option, handle_errors, new_coder_option, pass_ctx
 from codebench.cli.output import emit, is_stdout, output_option, say, write_output
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 
 @click.command(

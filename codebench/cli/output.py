@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 import click
 
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
 from codebench.safety import json_safe, spreadsheet_cell, terminal_safe
+from codebench.wording import plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,7 +10,7 @@ import click
 from codebench.cli.context import Context, format_option, handle_errors, pass_ctx
 from codebench.cli.output import emit, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 
 @click.group(name="speakers", invoke_without_command=True)

@@ -18,7 +18,7 @@ from codebench.cli.context import (
 from codebench.cli.output import console, emit, say
 from codebench.cli.pseudonymise_option import pseudonymise_option, pseudonymiser_for
 from codebench.errors import CodebenchError
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

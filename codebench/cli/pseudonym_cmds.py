@@ -22,7 +22,7 @@ from codebench.cli.pseudonymise_option import (
     pseudonymise_option,
     pseudonymiser_for,
 )
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.pseudonyms.key import Key

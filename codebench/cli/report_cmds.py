@@ -26,7 +26,7 @@ from codebench.reports.compute import (
     scope_help,
     workbook_with_quotes,
 )
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 
 @click.command(name="report", short_help="Theme tables, co-occurrence, quotes and the HTML report.")

@@ -10,8 +10,8 @@ import click
 
 from codebench.cli.context import Context, handle_errors, pass_ctx
 from codebench.cli.output import emit, say
-from codebench.reports.types import plural
 from codebench.safety import json_safe
+from codebench.wording import plural
 
 project_argument = click.argument(
     "project", type=click.Path(dir_okay=False, path_type=Path), required=False

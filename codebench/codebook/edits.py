@@ -26,6 +26,7 @@ from codebench.safety import safe_text
 from codebench.store import codes as code_sql
 from codebench.store import codings as coding_sql
 from codebench.store import events as event_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -569,7 +570,7 @@ def _check_depth(project: Project, parent: Code | None, levels: int, label: str)
     depth = (len(project.code_path(parent)) if parent is not None else 0) + levels
     if depth > MAX_CODE_DEPTH:
         raise CodebookError(
-            f"cannot put {label!r} there: codes would sit {depth} levels deep "
+            f"cannot put {label!r} there: codes would sit {plural(depth, 'level')} deep "
             f"(at most {MAX_CODE_DEPTH})"
         )
 

@@ -26,6 +26,7 @@ from typing import IO, TYPE_CHECKING
 from codebench.errors import CodebenchError, ImportFailed
 from codebench.ids import new_guid, now
 from codebench.store import coding_import as import_sql
+from codebench.wording import noun
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -167,11 +168,14 @@ class _Layout:
         missing = [c for c in REQUIRED if c not in names]
         if missing:
             raise ImportFailed(
-                f"{path}: missing column(s) {', '.join(missing)} (need coder, transcript, segment, code[, memo])"
+                f"{path}: missing {noun(len(missing), 'column')} {', '.join(missing)} (need coder, transcript, segment, code[, memo])"
             )
         repeated = sorted({n for n in names if n and names.count(n) > 1})
         if repeated:
-            raise ImportFailed(f"{path}: column(s) {', '.join(repeated)} appear more than once")
+            raise ImportFailed(
+                f"{path}: {noun(len(repeated), 'column')} {', '.join(repeated)} "
+                f"{'appears' if len(repeated) == 1 else 'appear'} more than once"
+            )
         return cls({n: i for i, n in enumerate(names) if n}, names)
 
     @property

@@ -36,6 +36,7 @@ from codebench.store import assignments as assignment_sql
 from codebench.store import codebook_versions as version_sql
 from codebench.store import events as event_sql
 from codebench.store import rounds as round_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
@@ -75,7 +76,7 @@ class Round:
         names = self.transcript_names
         return (
             f"Round {self.number} ({self.name}): the codable segments of the "
-            f"{len(names)} transcript(s) of sample {self.sample.name} ({', '.join(names)}), "
+            f"{plural(len(names), 'transcript')} of sample {self.sample.name} ({', '.join(names)}), "
             f"coders {', '.join(c.name for c in self.coders)}; opened {self.opened_at[:10]} "
             f"under codebook version {self.codebook_version}"
             + (f", closed {self.closed_at[:10]}." if self.closed_at else ", still open.")
@@ -227,7 +228,7 @@ def start_round(
         if repeated:
             first = earlier[repeated[0]]
             raise CodebenchError(
-                f"sample {chosen.name} repeats {len(repeated)} transcript(s) of earlier rounds "
+                f"sample {chosen.name} repeats {plural(len(repeated), 'transcript')} of earlier rounds "
                 f"({', '.join(repeated[:5])}: {first.label}); each round needs a fresh sample, "
                 "since re-coding units after revising the codebook on them inflates alpha "
                 "(draw one with `codebench sample --fresh`, or pass --allow-repeat)"

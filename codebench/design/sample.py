@@ -192,7 +192,7 @@ def draw_sample(
     ``fresh`` leaves out every transcript an earlier sample drew.
     """
     if not coders:
-        raise CodebenchError("name the coder(s) who double-code the sample: --coders bob")
+        raise CodebenchError("name the coders who double-code the sample: --coders bob")
     earlier = sorted({t for s in samples(project) for t in s.transcripts}) if fresh else []
     who = [project.coder(c, create=True) for c in coders]
     who = list({c.id: c for c in who}.values())

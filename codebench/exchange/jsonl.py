@@ -50,6 +50,7 @@ from codebench.nesting import MAX_CODE_DEPTH, MAX_DATA_DEPTH, data_deeper_than, 
 from codebench.safety import STORED_UNSAFE, safe_name, safe_text, safe_text_and_sha256
 from codebench.store import bulk
 from codebench.store.migrations import applied_names, known_names
+from codebench.wording import noun, plural
 
 if TYPE_CHECKING:
     from codebench.exchange.merge.run import MergeReport
@@ -628,7 +629,9 @@ def _explain_keys(path: Path, number: int, kind: str, record: dict[str, Any]) ->
     allowed = _FIELDS[kind]
     unknown = sorted(set(record) - set(allowed) - {"type"})
     if unknown:
-        raise JsonlError(f"{where}: unexpected field(s) for a {kind}: {', '.join(unknown)}")
+        raise JsonlError(
+            f"{where}: unexpected {noun(len(unknown), 'field')} for a {kind}: {', '.join(unknown)}"
+        )
     if kind == "event" and ("payload" in record) == ("payload_text" in record):
         raise JsonlError(f"{where}: an event needs exactly one of 'payload' and 'payload_text'")
     for key in allowed:
@@ -683,7 +686,7 @@ class _Loader:
             raise self.fail(
                 number,
                 f"{what} span {start}–{end} lies outside its transcript's text "
-                f"({length} characters)",
+                f"({plural(length, 'character')})",
             )
 
     def check_segment_order(self, items: list[tuple[int, dict[str, Any]]]) -> None:

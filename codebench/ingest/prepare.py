@@ -29,6 +29,7 @@ from codebench.ingest.segmentation import (
     worker_count,
 )
 from codebench.safety import safe_file_name
+from codebench.wording import plural
 
 #: One stored segment: ``(ordinal, start, end, speaker, codable, turn, paragraph, timestamp)``.
 SegmentRow = tuple[int, int, int, str | None, int, int, int, float | None]
@@ -175,7 +176,7 @@ def _check_paragraph_lengths(parsed: Parsed) -> None:
         length = paragraph.end - paragraph.start
         if length > MAX_SENTENCE_PARAGRAPH:
             raise ImportFailed(
-                f"{safe_file_name(parsed.path.name)}: paragraph {number} is {length:,} characters long; "
+                f"{safe_file_name(parsed.path.name)}: paragraph {number} is {plural(length, 'character')} long; "
                 f"sentence splitting takes at most {MAX_SENTENCE_PARAGRAPH:,} "
                 "(break it into paragraphs, or import with --unit paragraph or --unit turn)"
             )

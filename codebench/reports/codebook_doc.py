@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.frequencies import CodeCounts, frequencies_from
 from codebench.reports.scope import CoderSelection
-from codebench.reports.types import CodeRef, plural
+from codebench.reports.types import CodeRef
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from codebench.reports.coded_units import CodedUnits, units_for
 from codebench.reports.scope import CoderSelection
-from codebench.reports.types import CodeRef, percent, plural
+from codebench.reports.types import CodeRef, percent
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

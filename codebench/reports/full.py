@@ -27,7 +27,7 @@ from codebench.reports.progress import ProgressReport, coding_progress
 from codebench.reports.quotes import QuoteReport, quotes
 from codebench.reports.reproducible import data_date
 from codebench.reports.scope import CoderSelection
-from codebench.reports.types import plural
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

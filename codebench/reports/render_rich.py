@@ -16,8 +16,8 @@ from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
 from codebench.reports.quotes import QuoteReport
 from codebench.reports.tables import Column, Table, reading_tables
-from codebench.reports.types import plural
 from codebench.safety import visible_controls as _v
+from codebench.wording import plural
 
 #: Narrowest the indented name column of a table gets before the numbers give way.
 NAME_WIDTH = 16

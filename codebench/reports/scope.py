@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 
 from codebench.errors import NotFound
 from codebench.models import Coder
-from codebench.reports.types import plural
 from codebench.store import agreement_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project

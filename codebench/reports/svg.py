@@ -6,8 +6,8 @@ URL at all; charts scale with the page through ``viewBox``.
 
 from __future__ import annotations
 
-from codebench.reports.types import plural
 from codebench.safety import html_text as _escape
+from codebench.wording import plural
 
 DEFAULT_COLOUR = "#4e79a7"
 

@@ -63,14 +63,6 @@ class CodeRef:
         )
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``1 passage``, ``2 passages``, ``1,200 passages``: every count in words goes through here.
-
-    ``many`` is the plural when it is not ``word`` + "s" (``plural(n, "matrix", "matrices")``).
-    """
-    return f"{n:,} {word if n == 1 else many or word + 's'}"
-
-
 def percent(part: int, whole: int) -> float | None:
     """``part`` as a percentage of ``whole`` to one decimal (``None`` when ``whole`` is 0)."""
     return round(100.0 * part / whole, 1) if whole else None

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codebench.wording import plural
+
 if TYPE_CHECKING:
     import numpy as np
     import sqlite_utils
@@ -382,7 +384,7 @@ def _parse(value: str | None, count: int) -> np.ndarray:
         return np.array([value], dtype=np.int64)
     array = np.fromstring(value, dtype=np.int64, sep=",")
     if array.shape[0] != count:
-        raise RuntimeError(f"parsed {array.shape[0]} values, expected {count}")
+        raise RuntimeError(f"parsed {plural(array.shape[0], 'value')}, expected {count}")
     return array
 
 

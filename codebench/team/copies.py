@@ -38,6 +38,7 @@ from codebench.team.sync import (
     records_of,
     sync,
 )
+from codebench.wording import plural
 
 
 def publish(project: Project, url: str, *, passfile: Path | None = None) -> SyncResult:
@@ -64,8 +65,9 @@ def publish(project: Project, url: str, *, passfile: Path | None = None) -> Sync
     kept = len(sync_sql.coding_records(project.db, others)) if others else 0
     if kept:
         result.notes.append(
-            f"({kept} codings here belong to coders who are members of the hub: only they "
-            "push their own work, so these stay in this copy alone)"
+            f"({plural(kept, 'coding')} here {'belongs' if kept == 1 else 'belong'} to coders "
+            "who are members of the hub: only they push their own work, so "
+            f"{'it stays' if kept == 1 else 'these stay'} in this copy alone)"
         )
     return result
 

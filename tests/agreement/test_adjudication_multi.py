@@ -400,7 +400,7 @@ def test_cli_round_scopes_disagreements_and_the_log(
         give_reason(again, "pat", d, "two of three applied 08")
     appendix = tmp_path / "methods.md"
     cli(db, "methods-appendix", "--bootstrap", "0", "-o", str(appendix))
-    assert "1 decision(s) in the round's units, 1 with a written reason" in appendix.read_text()
+    assert "1 decision in the round's units, 1 with a written reason" in appendix.read_text()
     # Agreement after adjudication still compares the three coders, not the consensus.
     report = json.loads(cli(db, "agreement", "--format", "json", "--bootstrap", "0").output)
     assert [c["name"] for c in report["coders"]] == list(CODERS)

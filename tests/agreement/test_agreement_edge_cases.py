@@ -83,7 +83,7 @@ def test_fleiss_note_counts_left_out_units() -> None:
     data = np.array([[0, 1, 1, 0, 1], [0, 1, 0, 0, nan], [0, 1, 1, nan, nan]])
     est = fleiss_kappa(data)
     assert est.value is not None
-    assert est.note == "used 3 unit(s) rated by all coders; left out 2"
+    assert est.note == "used 3 units rated by all coders; left out 2"
 
 
 def test_input_validation() -> None:

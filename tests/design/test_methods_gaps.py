@@ -33,7 +33,7 @@ def test_an_all_passing_round_still_reports_its_design(bob_sample: Path, tmp_pat
     out = tmp_path / "methods.md"
     run(db, "methods-appendix", "--bootstrap", "0", "-o", str(out))
     text = " ".join(out.read_text().split())
-    assert "0 decision(s) in the round's units, 0 with a written reason" in text
+    assert "0 decisions in the round's units, 0 with a written reason" in text
     # Each sampled transcript: its own coder and the second coder the sample gave it to.
     assert "i1: alice (primary), bob (second); i8: carol (primary), bob (second)" in text
     assert "Double coders" not in text

@@ -60,9 +60,9 @@ def test_no_rounds_appendix_says_nothing_that_assumes_rounds(study: Path, tmp_pa
     assert len(rows) == 2  # 04.1 and 04.2, each in the one design
     (row_041,) = [r for r in rows if r.startswith("| 04.1")]
     # The decision on first[0] segment 3 counts, with its reason, as a decision of 04.1.
-    assert "1 segment(s) decided in the compared transcripts, 1 with a written reason" in row_041
+    assert "1 segment decided in the compared transcripts, 1 with a written reason" in row_041
     assert "after the meeting" in row_041  # the edit that names it, whenever it was made
-    assert "1 decision(s) in the compared transcripts, 1 with a written reason" in flat
+    assert "1 decision in the compared transcripts, 1 with a written reason" in flat
     # No interval was computed, so no title or rule promises one.
     assert "Krippendorff's alpha per code and n (no rounds were recorded)" in flat
     assert "no interval (--bootstrap 0)" in flat

@@ -282,7 +282,7 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
     assert "Tensions the mutual form itself causes" in text
     assert f"{expected_alpha(PLAN_1, '04.1', first):.3f}" in text
     assert "n = 12" in text
-    assert "1 segment(s) decided in the round's units, 1 with a written reason" in text
+    assert "1 segment decided in the round's units, 1 with a written reason" in text
     assert "13.4 Outreach" not in text  # a code nobody applied has no row, only the note
     assert "no coder applied in any round" in text
     run(db, "methods-appendix", "--bootstrap", "0", "-o", str(tmp_path / "methods.docx"))
@@ -297,7 +297,7 @@ def test_a_round_refuses_a_repeated_sample_and_a_lone_coder(study: Path) -> None
     assert "no sample for this round" in fails(db, "round", "start", "again")
     drawn(db, "--seed", "3", "--name", "s-again")  # not fresh: the same draw
     out = " ".join(fails(db, "round", "start", "again").split())
-    assert "repeats 2 transcript(s)" in out and "inflates alpha" in out
+    assert "repeats 2 transcripts" in out and "inflates alpha" in out
     assert "a round needs at least two coders" in " ".join(
         fails(db, "round", "start", "solo", "--coders", "alice", "--allow-repeat").split()
     )

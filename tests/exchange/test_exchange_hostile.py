@@ -346,7 +346,7 @@ def test_selection_and_source_descriptions_become_memos(tmp_path: Path, project:
     path = qdpx(tmp_path / "d.qdpx", body, {"t.txt": "Alpha text here."})
     report = import_qdpx(project, path)
     assert report.memos_added == 2
-    assert any("2 description(s)" in w for w in report.warnings)
+    assert any("2 descriptions" in w for w in report.warnings)
     memos = {m.text: m for m in project.memos()}
     (coding,) = project.codings()
     assert memos["Ironic tone here."].coding_id == coding.id
@@ -368,9 +368,9 @@ def test_unlinked_cases_sets_and_categories_are_reported(tmp_path: Path, project
     )
     report = import_qdpx(project, qdpx(tmp_path / "c.qdpx", body))
     lines = "\n".join(report.lines())
-    assert "1 case(s) linked to no text source, such as 'Ann': their 1 variable value(s)" in lines
-    assert "1 set(s) not imported" in lines
-    assert "1 non-codable code(s) (categories such as 'Feelings')" in lines
+    assert "1 case linked to no text source, such as 'Ann': their 1 variable value was" in lines
+    assert "1 set not imported" in lines
+    assert "1 non-codable code (categories such as 'Feelings') was" in lines
 
 
 # --------------------------------------------------------------------- .qdc import is linear

@@ -229,4 +229,4 @@ def test_malformed_removal_events_do_not_stop_a_merge(tmp_path: Path, alice) -> 
         report = merge(team, [alice])
 
         assert report.ok
-        assert any("1 coding(s)" in c and "removed" in c for c in report.sources[0].conflicts)
+        assert any("1 coding that" in c and "removed" in c for c in report.sources[0].conflicts)

@@ -48,7 +48,7 @@ def test_statuses_and_assignments_round_trip(coded: Project, tmp_path: Path) -> 
     fresh = Project.init(tmp_path / "copy.db", load_codebook(default_codebook_path()))
     report = import_qdpx(fresh, path)
     assert report.statuses_set == 4 and report.assignments_set == 4
-    assert any("4 coder status(es), 4 assignment(s)" in line for line in report.lines())
+    assert any("4 coder statuses, 4 assignments" in line for line in report.lines())
     assert statuses(fresh) == statuses(coded)
     assert [(a.coder.name, a.transcript.name, a.segments) for a in assignments(fresh)] == [
         (a.coder.name, a.transcript.name, a.segments) for a in assignments(coded)
@@ -125,4 +125,4 @@ def test_the_export_summary_counts_memos_not_the_design_note(
     coded.add_memo("alice", "A memo of alice's.", transcript="t1")
     summary = export_qdpx(coded, tmp_path / "study.qdpx")
     assert summary.memos == len(coded.memos()) == 1
-    assert "1 memos" in summary.lines()[0]
+    assert "1 memo," in summary.lines()[0]

@@ -40,6 +40,7 @@ from codebench.exchange.refi.xmlout import XmlEmitter
 from codebench.exchange.refi.xmlparse import parse_xml
 from codebench.ingest import segmentation, workers
 from codebench.ingest.segmentation import Segmenter, segment_texts
+from codebench.wording import plural
 
 NASTY = [
     "",
@@ -248,9 +249,11 @@ def test_applying_a_convention_converts_as_the_mapper_does(convention):
         assert (after.raw_start, after.raw_end) == (before.start, before.end)
     assert clamped and swapped
     assert converted.warnings == [
-        f"{clamped} selection(s) reached past their text and were clamped to it",
-        f"{swapped} selection(s) had start after end; the ends were swapped",
-        "1 selection(s) are on sources without text; positions left as written",
+        f"{plural(clamped, 'selection')} reached past "
+        + ("its text and was" if clamped == 1 else "their text and were")
+        + " clamped to it",
+        f"{plural(swapped, 'selection')} had start after end; the ends were swapped",
+        "1 selection is on sources without text; positions left as written",
     ]
 
 

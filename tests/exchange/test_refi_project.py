@@ -274,8 +274,8 @@ def test_atlas_qde_imports_codes_and_users_and_reports_non_text_sources(referenc
         skipped = " ".join(report.skipped)
         for kind in ("PDFSource", "PictureSource", "AudioSource", "VideoSource"):
             assert kind in skipped
-        assert "text source(s) have no text" in skipped
-        assert "coding(s) on text sources without text not imported" in skipped
+        assert "text sources have no text" in skipped
+        assert "codings on text sources without text not imported" in skipped
         colours = [c.colour for c in project.codes() if c.colour]
         assert len(colours) == 13
 

@@ -35,7 +35,7 @@ def test_a_coder_sees_only_their_assignments(
     )
     assert seen["rows"] == [CEO]
     assert "Assigned" in seen["columns"] and seen["assigned"] == "1-40"
-    assert "1 transcripts assigned to bob" in seen["prompt"]
+    assert "1 transcript assigned to bob" in seen["prompt"]
 
     # A coder without assignments still sees every transcript, with no Assigned column.
     async def others(app: Any, pilot: Any) -> None:

@@ -104,7 +104,7 @@ def test_three_coders_decided_by_number_majority_and_reasons(trio: Project, driv
     async def script(app: _Host, pilot: Pilot) -> None:
         screen = app.review
         assert "1 alice · 2 bob · 3 cara" in text_of(app, "#review-title")
-        assert "6 disagreements on 4 segment(s), 0 decided" in text_of(app, "#review-status")
+        assert "6 disagreements on 4 segments, 0 decided" in text_of(app, "#review-status")
         # Segment 2: all three raters' codes, the disputed ones marked.
         await open_code(app, pilot, "04.2")
         raters = text_of(app, "#review-coders")
@@ -179,7 +179,7 @@ def test_the_coder_sets_and_a_sample_filter(trio: Project, drive) -> None:
 
     async def script(app: _Host, pilot: Pilot) -> None:
         assert "round 1" in text_of(app, "#review-title")
-        assert "2 disagreements on 2 segment(s)" in text_of(app, "#review-status")
+        assert "2 disagreements on 2 segments" in text_of(app, "#review-status")
         await pilot.press("p")  # alice and bob alone
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -221,7 +221,7 @@ def test_opening_the_review_takes_back_a_done_that_a_new_disagreement_made_stale
     trio.code_segments("bob", "t1", [4], "02")  # a new disagreement at segment 4
 
     async def script(app: _Host, pilot: Pilot) -> None:
-        assert "7 disagreements on 5 segment(s), 6 decided" in text_of(app, "#review-status")
+        assert "7 disagreements on 5 segments, 6 decided" in text_of(app, "#review-status")
 
     drive(trio, script)
     assert trio.statuses()[key] == "in-progress"
@@ -247,12 +247,12 @@ def test_f_filters_by_reliability_round(project: Project, write_interview, drive
     start_round(p, "pilot", sample="s1", by="lead")
 
     async def script(app: _Host, pilot: Pilot) -> None:
-        assert "4 disagreements on 4 segment(s)" in text_of(app, "#review-status")
+        assert "4 disagreements on 4 segments" in text_of(app, "#review-status")
         await pilot.press("f")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "round 1 (pilot)" in text_of(app, "#review-title")
-        assert "2 disagreements on 2 segment(s)" in text_of(app, "#review-status")
+        assert "2 disagreements on 2 segments" in text_of(app, "#review-status")
         assert {d.transcript.name for d in app.review.items} == {inside}
         assert app.review.report["round"]["number"] == 1
         await pilot.press("f")  # back to every unit

@@ -91,7 +91,7 @@ def test_table_then_adjudicate_with_keys(project: Project, pat: Coder, drive: Dr
         screen = app.review
         table = screen.query_one("#review-table", DataTable)
         assert table.row_count == len(project.codes())
-        assert "5 disagreements on 3 segment(s), 0 decided" in text_of(app, "#review-status")
+        assert "5 disagreements on 3 segments, 0 decided" in text_of(app, "#review-status")
         await open_code(app, pilot, "10")
         assert screen.in_detail and screen.current.ordinal == 6
         raters = text_of(app, "#review-coders")
@@ -153,7 +153,7 @@ def test_progress_is_kept_across_restarts(project: Project, pat: Coder, drive: D
 
     async def reopen(app: _Host, pilot: Pilot) -> None:
         screen = app.review
-        assert "5 disagreements on 3 segment(s), 1 decided" in text_of(app, "#review-status")
+        assert "5 disagreements on 3 segments, 1 decided" in text_of(app, "#review-status")
         table = screen.query_one("#review-table", DataTable)
         assert str(table.get_row(str(project.code("10").id))[-1]) == "1/2"
         await open_code(app, pilot, "10")

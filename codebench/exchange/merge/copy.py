@@ -16,6 +16,7 @@ from codebench.coding.correction import flag_for_review
 from codebench.exchange.merge.match import MergeContext
 from codebench.store import bulk, merge_sql
 from codebench.store import codings as coding_sql
+from codebench.wording import plural
 
 #: Status order for ties: a later entry is more advanced.
 STATUS_RANK = {"not-started": 0, "in-progress": 1, "done": 2}
@@ -39,15 +40,18 @@ def copy_codings(ctx: MergeContext) -> None:
     kept = _removed_in_source_but_kept(ctx, removals)
     if kept:
         ctx.report.conflicts.append(
-            f"{kept} coding(s) that {ctx.src_name}'s log records as removed are still here "
-            "(merge only adds; remove them here if that is intended)"
+            f"{plural(kept, 'coding')} that {ctx.src_name}'s log records as removed "
+            f"{'is' if kept == 1 else 'are'} still here "
+            f"(merge only adds; remove {'it' if kept == 1 else 'them'} here if that is intended)"
         )
     transcripts = _transcripts_removed_in_source_but_kept(ctx)
     if transcripts:
         ctx.report.conflicts.append(
-            f"{len(transcripts)} transcript(s) that {ctx.src_name}'s log records as removed are "
+            f"{plural(len(transcripts), 'transcript')} that {ctx.src_name}'s log records as removed "
+            f"{'is' if len(transcripts) == 1 else 'are'} "
             f"still here: {', '.join(transcripts)} (merge only adds; "
-            "`codebench remove-transcript` removes them here if that is intended)"
+            f"`codebench remove-transcript` removes {'it' if len(transcripts) == 1 else 'them'} "
+            "here if that is intended)"
         )
 
 

@@ -19,6 +19,7 @@ from codebench.nesting import MAX_CODE_DEPTH, first_row_too_deep
 from codebench.store import bulk, merge_sql
 from codebench.store import codes as code_sql
 from codebench.store import versions as version_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -162,7 +163,7 @@ def _compare_segmentation(ctx: MergeContext, source: list[dict[str, Any]]) -> No
             segments_here += len(mine)
         else:
             ctx.report.conflicts.append(
-                f"transcript {s['name']!r} is segmented differently in {ctx.src_name} ({len(theirs)} segments, "
+                f"transcript {s['name']!r} is segmented differently in {ctx.src_name} ({plural(len(theirs), 'segment')}, "
                 f"{len(mine)} here); kept this file's segments (codings are character spans, unaffected)"
             )
     ctx.report.unchanged["segments"] += segments_here

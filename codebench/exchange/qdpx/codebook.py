@@ -40,6 +40,7 @@ from codebench.exchange.qdpx.code_index import CodeIndex
 from codebench.models import Code
 from codebench.safety import safe_text
 from codebench.store import events as event_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.exchange.refi import RefiCode
@@ -303,7 +304,8 @@ def _merge_codes(project: Project, codes: list[RefiCode]) -> CodeMerge:
     _apply_numbers(index, numbers, result.warnings)
     if categories:
         result.warnings.append(
-            f"{len(categories)} non-codable code(s) (categories such as {categories[0]!r}) were "
+            f"{plural(len(categories), 'non-codable code')} (categories such as {categories[0]!r}) "
+            f"{'was' if len(categories) == 1 else 'were'} "
             "imported as ordinary codes: codebench has no non-codable codes"
         )
     return result
@@ -375,8 +377,6 @@ class QdcImport:
 
     def lines(self) -> list[str]:
         """The report as lines for a terminal."""
-        from codebench.reports.types import plural
-
         return [f"{plural(self.added, 'code')} added, {self.updated} updated"] + [
             f"  warning: {line}" for line in self.warnings
         ]

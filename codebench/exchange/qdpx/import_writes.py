@@ -30,6 +30,7 @@ from codebench.store import events as event_sql
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.exchange.qdpx.project import ImportReport
@@ -419,11 +420,11 @@ class ProjectImporter:
                     self.review.setdefault(key, (fate, chain.current, was))
         if no_text:
             self.report.skipped.append(
-                f"{no_text} coding(s) on text sources without text not imported"
+                f"{plural(no_text, 'coding')} on text sources without text not imported"
             )
         if empty:
             self.report.skipped.append(
-                f"{empty} coding(s) of empty selections (start = end) not imported"
+                f"{plural(empty, 'coding')} of empty selections (start = end) not imported"
             )
         return planned
 
@@ -460,14 +461,16 @@ class ProjectImporter:
         self._import_descriptions(segments)
         if loose:
             self.report.warnings.append(
-                f"{loose} note(s) on selections without codings were attached to their transcript"
+                f"{plural(loose, 'note')} on selections without codings "
+                f"{'was' if loose == 1 else 'were'} attached to their transcript"
             )
         if several:
             self.report.warnings.append(
-                f"{several} note(s) attached to several objects were attached to the first only"
+                f"{plural(several, 'note')} attached to several objects "
+                f"{'was' if several == 1 else 'were'} attached to the first only"
             )
         if blank:
-            self.report.skipped.append(f"{blank} empty note(s) not imported")
+            self.report.skipped.append(f"{plural(blank, 'empty note')} not imported")
 
     def import_design(self) -> None:
         """Coder statuses and assignments from codebench's design note (see :mod:`.design_note`).
@@ -517,7 +520,7 @@ class ProjectImporter:
                 self.report.assignments_set += 1
         if bad:
             self.report.skipped.append(
-                f"{bad} coder status or assignment entr(ies) naming an unknown user or source, "
+                f"{plural(bad, 'coder status or assignment entry', 'coder status or assignment entries')} naming an unknown user or source, "
                 "or malformed, not imported"
             )
         for body in bodies:
@@ -620,12 +623,13 @@ class ProjectImporter:
             added += 1
         if added:
             self.report.warnings.append(
-                f"{added} description(s) of selections or text sources were imported as memos "
+                f"{plural(added, 'description')} of selections or text sources "
+                f"{'was' if added == 1 else 'were'} imported as memos "
                 "on the codings or transcripts they describe"
             )
         if lost:
             self.report.skipped.append(
-                f"{lost} description(s) of selections or text sources that were not imported"
+                f"{plural(lost, 'description')} of selections or text sources that were not imported"
             )
 
     def _attachment(

@@ -50,6 +50,7 @@ from codebench.safety import safe_text
 from codebench.store import memos as memo_sql
 from codebench.store import refi_sql
 from codebench.store import transcripts as transcript_sql
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -92,10 +93,10 @@ class ExportSummary:
     def lines(self) -> list[str]:
         return [
             (
-                f"Wrote {self.path}: {self.transcripts} transcripts, {self.codes} codes, "
-                f"{self.codings} codings by {self.users} coder{'' if self.users == 1 else 's'}, "
-                f"{self.memos} memos, "
-                f"{self.cases} cases with attributes"
+                f"Wrote {self.path}: {plural(self.transcripts, 'transcript')}, "
+                f"{plural(self.codes, 'code')}, {plural(self.codings, 'coding')} by "
+                f"{plural(self.users, 'coder')}, {plural(self.memos, 'memo')}, "
+                f"{plural(self.cases, 'case')} with attributes"
             )
         ]
 
@@ -347,21 +348,21 @@ class ImportReport:
             f"  coders: {len(self.coders_added)} added, {self.coders_matched} matched",
             f"  codes: {self.codes_added} added, {self.codes_updated} updated",
             (
-                f"  transcripts: {len(self.transcripts_added)} added ({self.segments} segments), "
+                f"  transcripts: {len(self.transcripts_added)} added ({plural(self.segments, 'segment')}), "
                 f"{len(self.transcripts_reused)} already present"
             ),
             f"  codings: {self.codings_added} added, {self.codings_existing} already present",
             f"  memos: {self.memos_added} added, {self.memos_existing} already present",
-            f"  attributes: {self.attributes_set} values set",
+            f"  attributes: {plural(self.attributes_set, 'value')} set",
         ]
         if self.statuses_set or self.assignments_set:
             out.append(
-                f"  design: {self.statuses_set} coder status(es), "
-                f"{self.assignments_set} assignment(s) set"
+                f"  design: {plural(self.statuses_set, 'coder status', 'coder statuses')}, "
+                f"{plural(self.assignments_set, 'assignment')} set"
             )
         if self.study_added:
             out.append(
-                f"  study: {self.study_added} record(s) added (speakers' attributes, samples, "
+                f"  study: {plural(self.study_added, 'record')} added (speakers' attributes, samples, "
                 "rounds, framework summaries, relations, saved queries)"
             )
         if self.offsets:
@@ -459,15 +460,19 @@ def _unmapped(refi: RefiProject) -> list[str]:
     if unlinked:
         values = sum(len(case.variables) for case in unlinked)
         lines.append(
-            f"{len(unlinked)} case(s) linked to no text source, such as {unlinked[0].name!r}: "
-            f"their {values} variable value(s) were not imported (codebench keeps case "
+            f"{plural(len(unlinked), 'case')} linked to no text source, such as "
+            f"{unlinked[0].name!r}: their {plural(values, 'variable value')} "
+            f"{'was' if values == 1 else 'were'} not imported (codebench keeps case "
             "variables as the attributes of the transcripts a case holds)"
         )
     links = sum(len(case.code_guids) + len(case.selection_guids) for case in refi.cases)
     if links:
-        lines.append(f"{links} case member(s) that are codes or selections not imported")
+        lines.append(
+            f"{plural(links, 'case member')} that "
+            f"{'is a code or a selection' if links == 1 else 'are codes or selections'} not imported"
+        )
     if refi.sets:
-        lines.append(f"{len(refi.sets)} set(s) not imported (codebench has no sets)")
+        lines.append(f"{plural(len(refi.sets), 'set')} not imported (codebench has no sets)")
     if refi.description.strip():
         lines.append("the project's description was not imported")
     return lines

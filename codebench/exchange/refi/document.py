@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from codebench.wording import plural
+
 __all__ = [
     "VARIABLE_TYPES",
     "OffsetDetection",
@@ -273,8 +275,8 @@ class OffsetDetection:
         )
         how = "forced" if self.forced else "detected"
         line = (
-            f"offsets {how} as {self.convention}: {best} of {self.total} selections "
-            "land on word boundaries"
+            f"offsets {how} as {self.convention}: {best} of {plural(self.total, 'selection')} "
+            f"{'lands' if best == 1 else 'land'} on word boundaries"
         )
         if others:
             line += f" ({others})"

@@ -38,6 +38,8 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import replace
 
+from codebench.wording import plural
+
 from .document import OffsetDetection, RefiProject, RefiSelection, normalize_newlines
 from .errors import RefiError
 
@@ -273,12 +275,18 @@ def apply_offset_convention(
         converted.append(_with_span(selection, start, end, raw_start, raw_end))
     warnings = list(project.warnings)
     if clamped:
-        warnings.append(f"{clamped} selection(s) reached past their text and were clamped to it")
+        warnings.append(
+            f"{plural(clamped, 'selection')} reached past {'its' if clamped == 1 else 'their'} text "
+            f"and {'was' if clamped == 1 else 'were'} clamped to it"
+        )
     if swapped:
-        warnings.append(f"{swapped} selection(s) had start after end; the ends were swapped")
+        warnings.append(
+            f"{plural(swapped, 'selection')} had start after end; the ends were swapped"
+        )
     if unresolved:
         warnings.append(
-            f"{unresolved} selection(s) are on sources without text; positions left as written"
+            f"{plural(unresolved, 'selection')} {'is' if unresolved == 1 else 'are'} on sources "
+            "without text; positions left as written"
         )
     return replace(
         project,

@@ -26,6 +26,8 @@ from pathlib import PurePosixPath
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
+from codebench.wording import plural
+
 from .archive import ArchiveLimits, QdpxArchive
 from .collector import collector_paused
 from .document import (
@@ -104,13 +106,19 @@ class _ProjectReader:
                 ref.get("targetGUID") if ref is not None else None, "variable reference"
             )
             if guid is None:
-                doc.warnings["variable value(s) without a VariableRef were dropped"] += 1
+                doc.warn(
+                    "variable value",
+                    "without a VariableRef was dropped",
+                    "without a VariableRef were dropped",
+                )
                 continue
             variable = self.variables.get(guid)
             if variable is None:
-                doc.warnings[
-                    "variable value(s) refer to undeclared variables; declared as Text"
-                ] += 1
+                doc.warn(
+                    "variable value",
+                    "refers to an undeclared variable; declared as Text",
+                    "refer to undeclared variables; declared as Text",
+                )
                 variable = self.variables[guid] = RefiVariable(guid=guid, name=guid)
             value = ""
             for sub in vv:
@@ -166,7 +174,11 @@ class _ProjectReader:
         ):
             kind = (el.get("typeOfVariable") or "Text").strip()
             if kind not in VARIABLE_TYPES:
-                doc.warnings["variable(s) had an unknown typeOfVariable; read as Text"] += 1
+                doc.warn(
+                    "variable",
+                    "had an unknown typeOfVariable; read as Text",
+                    "had an unknown typeOfVariable; read as Text",
+                )
                 kind = "Text"
             variable = RefiVariable(
                 guid=doc.required_guid(el, "variable", f"variable\x1f{index}\x1f{el.get('name')}"),
@@ -188,7 +200,7 @@ class _ProjectReader:
             count = len(doc.children(container, tag)) if container is not None else 0
             if count:
                 doc.skipped.append(
-                    f"{count} {tag}(s) not imported (codebench has no {tag.lower()}s)"
+                    f"{plural(count, tag)} not imported (codebench has no {tag.lower()}s)"
                 )
 
         def keep(kind: str, guid: str) -> bool:
@@ -216,15 +228,25 @@ class _ProjectReader:
             final_notes.append(replace(note, targets=targets))
         dangling = sum(1 for guid in self.note_targets if guid not in note_guids)
         if lost:
-            doc.skipped.append(f"{lost} note attachment(s) to objects that were not imported")
+            doc.skipped.append(
+                f"{plural(lost, 'note attachment')} to objects that were not imported"
+            )
         if dangling:
-            doc.warnings["NoteRef(s) point at notes that do not exist"] += dangling
+            doc.warn(
+                "NoteRef",
+                "points at a note that does not exist",
+                "point at notes that do not exist",
+                dangling,
+            )
 
         declared = {user.guid for user in users}
         undeclared = sorted(self.user_refs - declared)
         if undeclared:
-            doc.warnings["user(s) referenced but not declared; added without a name"] += len(
-                undeclared
+            doc.warn(
+                "user",
+                "referenced but not declared; added without a name",
+                "referenced but not declared; added without names",
+                len(undeclared),
             )
             users.extend(RefiUser(guid=guid) for guid in undeclared)
 
@@ -284,7 +306,7 @@ class _ProjectReader:
             )
         if dropped:
             doc.skipped.append(
-                f"{dropped} case member(s) pointing at objects that were not imported"
+                f"{plural(dropped, 'case member')} pointing at objects that were not imported"
             )
         return cases
 

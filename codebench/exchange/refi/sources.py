@@ -16,6 +16,8 @@ from pathlib import PurePosixPath
 from typing import NamedTuple, Protocol
 from xml.etree.ElementTree import Element
 
+from codebench.wording import plural
+
 from .document import RefiCoding, RefiSelection, RefiTextSource
 from .xmlparse import XmlDoc, parse_datetime, split_tag
 
@@ -80,7 +82,7 @@ class SourcesReader:
                 self._tally_non_text(local, el)
                 continue
             if local != "TextSource":
-                doc.warnings[f"unknown <{local}> element(s) in Sources ignored"] += 1
+                doc.warn(f"unknown <{local}> element", "in Sources ignored", "in Sources ignored")
                 continue
             source = self._source(index, el)
             sources.append(source)
@@ -169,7 +171,11 @@ class SourcesReader:
             if code not in code_guids:  # else it is a canonical GUID already
                 code = doc.guid(code, "code reference")
                 if code is None or code not in code_guids:
-                    doc.warnings["coding(s) refer to codes missing from the codebook; dropped"] += 1
+                    doc.warn(
+                        "coding",
+                        "refers to a code missing from the codebook; dropped",
+                        "refer to codes missing from the codebook; dropped",
+                    )
                     continue
             guid = doc.guid(el.get("guid"), "coding")
             if guid is None:
@@ -190,16 +196,22 @@ class SourcesReader:
         """What was not read, with counts, onto the skipped list."""
         skipped = self.doc.skipped
         for kind, tally in sorted(self.non_text.items()):
-            parts = [f"{count} {what}" for what, count in sorted(tally.items()) if what != "source"]
+            parts = [
+                plural(count, what) for what, count in sorted(tally.items()) if what != "source"
+            ]
             detail = f", with {', '.join(parts)}" if parts else ""
-            skipped.append(f"{tally['source']} {kind}(s) not imported (not text){detail}")
+            skipped.append(f"{plural(tally['source'], kind)} not imported (not text){detail}")
         for reason, names in self.missing.items():
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
-            skipped.append(f"{len(names)} text source(s) have no text: {reason} ({shown})")
+            skipped.append(
+                f"{plural(len(names), 'text source')} {'has' if len(names) == 1 else 'have'} no text: {reason} ({shown})"
+            )
         if self.rich:
             skipped.append(
-                f"rich-text renditions (richTextPath) of {self.rich} source(s) not read; "
+                f"rich-text renditions (richTextPath) of {plural(self.rich, 'source')} not read; "
                 "their plain text is imported"
             )
         if self.bad_positions:
-            skipped.append(f"{self.bad_positions} PlainTextSelection(s) with non-integer positions")
+            skipped.append(
+                f"{plural(self.bad_positions, 'PlainTextSelection')} with non-integer positions"
+            )

@@ -28,6 +28,7 @@ from defusedxml import (
 
 from codebench.nesting import MAX_CODE_DEPTH
 from codebench.safety import STORED_UNSAFE, safe_name, safe_text
+from codebench.wording import plural
 
 from .document import RefiCode, RefiSet, normalize_colour
 from .errors import RefiError
@@ -238,7 +239,8 @@ class XmlDoc:
         self.root = root
         self.label = label
         self.ns = ns
-        self.warnings: Counter[str] = Counter()
+        #: Counted repairs: ``(noun, rest for one, rest for several)`` -> how many times.
+        self.warnings: Counter[tuple[str, str, str]] = Counter()
         self.plain_warnings: list[str] = []
         self.skipped: list[str] = []
         #: Qualified tag per local name (asked for once per element read).
@@ -250,15 +252,29 @@ class XmlDoc:
         self._owners: dict[str, str] = {}
         self._duplicates: list[str] = []
 
+    def warn(self, noun: str, one: str, many: str, times: int = 1) -> None:
+        """Count a repair made ``times`` times; the line names the count in words.
+
+        ``one`` and ``many`` follow the noun for a count of one and of several
+        ("was not ... and was dropped", "were not ... and were dropped"), so that
+        the verb agrees with the count.
+        """
+        self.warnings[(noun, one, many)] += times
+
     def warning_lines(self) -> list[str]:
-        """Counted repairs first ("3 code colour(s) were ..."), then one-offs."""
-        lines = [f"{count} {message}" for message, count in self.warnings.items()]
+        """Counted repairs first ("3 code colours were ..."), then one-offs."""
+        lines = [
+            f"{plural(count, noun)} {one if count == 1 else many}"
+            for (noun, one, many), count in self.warnings.items()
+        ]
         lines += self.plain_warnings
         if self._duplicates:
             shown = "; ".join(self._duplicates[:_SHOW_DUPLICATES])
             more = len(self._duplicates) - _SHOW_DUPLICATES
             lines.append(
-                f"{len(self._duplicates)} object(s) reuse a GUID already used earlier in the file; "
+                f"{plural(len(self._duplicates), 'object')} "
+                f"{'reuses' if len(self._duplicates) == 1 else 'reuse'} "
+                "a GUID already used earlier in the file; "
                 "the first object keeps the GUID (references to it go there) and each later one "
                 f"was given a derived GUID: {shown}" + (f"; and {more} more" if more > 0 else "")
             )
@@ -309,7 +325,11 @@ class XmlDoc:
         if not value.strip():
             return None
         if not is_guid(value.strip()):
-            self.warnings[f"{what} GUID(s) were not valid GUIDs; replaced by derived GUIDs"] += 1
+            self.warn(
+                f"{what} GUID",
+                "was not a valid GUID; replaced by a derived GUID",
+                "were not valid GUIDs; replaced by derived GUIDs",
+            )
         return guid_or_derived(value)
 
     def required_guid(self, el: Element, what: str, fallback: str) -> str:
@@ -323,7 +343,9 @@ class XmlDoc:
 
     def derived_guid(self, what: str, fallback: str) -> str:
         """The GUID for an object that has none, from ``fallback`` (its position)."""
-        self.warnings[f"{what}(s) had no GUID; derived GUIDs assigned"] += 1
+        self.warn(
+            what, "had no GUID; a derived GUID assigned", "had no GUID; derived GUIDs assigned"
+        )
         return guid_or_derived(fallback)
 
 
@@ -355,7 +377,11 @@ def read_codes(
         raw_colour = el.get("color")
         colour = normalize_colour(raw_colour)
         if raw_colour and colour is None:
-            doc.warnings["code colour(s) were not #RRGGBB and were dropped"] += 1
+            doc.warn(
+                "code colour",
+                "was not #RRGGBB and was dropped",
+                "were not #RRGGBB and were dropped",
+            )
         if note_refs is not None:
             note_refs(el, guid)
         code = RefiCode(
@@ -410,5 +436,7 @@ def read_sets(
             )
         )
     if dropped:
-        doc.skipped.append(f"{dropped} set member(s) pointing at objects that were not imported")
+        doc.skipped.append(
+            f"{plural(dropped, 'set member')} pointing at objects that were not imported"
+        )
     return sets

@@ -23,6 +23,7 @@ from codebench.analysis.autocode import AutocodeBatch
 from codebench.tui.literal import literal
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
+from codebench.wording import plural
 
 
 class AutocodeReviewModal(ModalScreen[set[int] | None]):
@@ -82,7 +83,7 @@ class AutocodeReviewModal(ModalScreen[set[int] | None]):
         accepted = len(self.plan.proposals) - len(self.rejected)
         text = Text.assemble(
             ("Review: ", "bold"),
-            f"code {self.plan.code} on {accepted} of {len(self.plan.proposals)} passages, as {self.coder}. ",
+            f"code {self.plan.code} on {accepted} of {plural(len(self.plan.proposals), 'passage')}, as {self.coder}. ",
             ("space/x accept or reject · a accept all · Enter apply · esc cancel", "dim"),
         )
         for note in self.plan.notes[1:]:

@@ -39,6 +39,7 @@ from codebench.tui.screens.reports import ALL_SCOPE, CONSENSUS_SCOPE, DEFAULT_SC
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.explain import ExplainedQuotes
@@ -257,7 +258,6 @@ class FrameworkScreen(Screen[None]):
 
     def _show_passages(self, found: ExplainedQuotes, counted: int) -> None:
         from codebench.analysis.passages_merge import merge_overlapping
-        from codebench.reports.types import plural
         from codebench.tui.modals.passages import Listed, PassagesModal, passage_counts
 
         # The cell's passages as the matrix counts them (overlapping coders' passages one).

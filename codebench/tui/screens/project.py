@@ -18,6 +18,7 @@ from codebench.tui.literal import literal
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.models import Coder
@@ -250,7 +251,9 @@ class ProjectScreen(Screen[None]):
             )
         else:
             mine = f" assigned to {self.coder.name}" if self.assigned else ""
-            line = Text(f" {len(self.rows)} transcripts{mine} · type to filter", style="dim")
+            line = Text(
+                f" {plural(len(self.rows), 'transcript')}{mine} · type to filter", style="dim"
+            )
             if self._team_shown:
                 line.append(f" · {self._team_shown}", style="bold")
             prompt.update(literal(line))

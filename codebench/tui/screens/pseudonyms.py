@@ -36,6 +36,7 @@ from codebench.tui.literal import literal
 from codebench.tui.modals.ask import AskModal, ChoiceModal
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.workers import deliver
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.models import Coder
@@ -204,13 +205,13 @@ class PseudonymReviewScreen(Screen[None]):
             if not left:
                 return Text("Every candidate is decided in the key (a: walk the decided ones too).")
             return Text(
-                f"End of the {left} candidates: {len(self.saved)} decided now, saved in the key. "
+                f"End of the {plural(left, 'candidate')}: {len(self.saved)} decided now, saved in the key. "
                 "k or g goes back; q leaves."
             )
         out = Text()
         out.append(candidate.text, style="bold")
         places = ", ".join(candidate.transcripts) or "no transcript"
-        out.append(f"  {candidate.kind} · {candidate.count} occurrence(s) in {places}")
+        out.append(f"  {candidate.kind} · {plural(candidate.count, 'occurrence')} in {places}")
         decided = review.decision_on(candidate)
         if decided is not None:
             what = "keep" if decided.keep else decided.label or ""

@@ -29,6 +29,7 @@ from codebench.tui.modals.export import ExportModal
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable, NavSelect
 from codebench.tui.workers import deliver
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.explain import CellSpec
@@ -593,10 +594,15 @@ class CellQuestion:
         agree = (counted_segments is None or counted_segments == segments) and (
             counted_transcripts is None or counted_transcripts == transcripts
         )
+        known = [
+            plural(n, word)
+            for n, word in ((counted_segments, "segment"), (counted_transcripts, "transcript"))
+            if n is not None
+        ]
         check = (
             "the same segments and transcripts as the table counts"
             if agree
-            else f"the table counts {counted_segments} segments in {counted_transcripts} transcripts"
+            else "the table counts " + " in ".join(known)
         )
         return (
             f"{shown}: it counts {what} with the code; a passage is a run of coded segments. "

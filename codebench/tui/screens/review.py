@@ -43,6 +43,7 @@ from codebench.tui.modals.reason import ReasonModal
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
 from codebench.tui.workers import deliver
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.agreement.consensus import Disagreement, Within
@@ -433,8 +434,9 @@ class ReviewScreen(Screen[None]):
         )
         scope = f" · {self.within_label}" if self.within_label else ""
         self.query_one("#review-status", Static).update(
-            f"{units} segments in {transcripts} transcript(s) ({rule}){scope} · "
-            f"{len(self.items)} disagreements on {segments} segment(s), {decided} decided · "
+            f"{plural(units, 'segment')} in {plural(transcripts, 'transcript')} ({rule}){scope} · "
+            f"{plural(len(self.items), 'disagreement')} on {plural(segments, 'segment')}, "
+            f"{decided} decided · "
             "Enter reviews a code"
         )
 
@@ -869,7 +871,12 @@ class ReviewScreen(Screen[None]):
         else:
             if all(x.decided for x in items):
                 self.app.notify(
-                    f"All {len(items)} disagreements of {d.code.label} are decided.",
+                    (
+                        "The one disagreement"
+                        if len(items) == 1
+                        else f"All {plural(len(items), 'disagreement')}"
+                    )
+                    + f" of {d.code.label} {'is' if len(items) == 1 else 'are'} decided.",
                     title="Code done",
                 )
             self._show()

@@ -54,6 +54,7 @@ from codebench.tui.literal import literal
 from codebench.tui.modals.scope import ChosenScope
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable, NavOptionList
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.analysis.autocode import AutocodeBatch
@@ -650,7 +651,8 @@ class SearchScreen(Screen[None]):
         history.catch_up(self.project)
         accepted = len(batch.proposals) - len(rejected)
         self.app.notify(
-            f"coded {len(added)} of {accepted} passages with {batch.code} (u undoes)", timeout=4
+            f"coded {len(added)} of {plural(accepted, 'passage')} with {batch.code} (u undoes)",
+            timeout=4,
         )
         self._again()
 
