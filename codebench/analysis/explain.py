@@ -193,7 +193,11 @@ def explain(
             if not 0 <= index < len(known):
                 raise ScopeError(f"--column {column}: the table has groups G1 to G{len(known)}")
             wanted = known[index]
-        match = [k for k in known if k.casefold() == wanted.casefold()]
+        # A label exactly as typed first: a value may hold a comma or " x " itself
+        # ("Riverside, CIC"), which the crossed form would split into two.
+        match = [k for k in known if k.casefold() == column.strip().casefold()] or [
+            k for k in known if k.casefold() == wanted.casefold()
+        ]
         if not match:
             raise ScopeError(
                 f"--column {column!r}: no such column in the {spec.kind} table"

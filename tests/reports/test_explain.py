@@ -163,3 +163,14 @@ def test_quotes_sheet_by_participant(focus: Project, tmp_path: Path) -> None:
         ("senior", "fg1, segment 1"),
         ("senior", "int1, segments 2–3"),
     ]
+
+
+def test_a_value_holding_a_comma_is_its_own_column(focus: Project) -> None:
+    """A value with a comma in it ("Riverside, CIC") is found as typed, not split as a cross."""
+    focus.set_attributes("int1", {"role": "manager", "organisation": "Riverside, CIC"})
+    spec = CellSpec("by-attribute", attributes=("organisation",))
+    found = explain(focus, spec, "08", "Riverside, CIC")
+    assert where(found) == [("int1", 2, 3)]
+    assert where(explain(focus, spec, "08", "riverside")) == [("int2", 1, 1)]
+    crossed = CellSpec("crossed", attributes=("role", "organisation"))
+    assert where(explain(focus, crossed, "08", "staff, westmoor")) == [("fg1", 1, 1), ("fg1", 3, 3)]
