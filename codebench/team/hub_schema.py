@@ -325,20 +325,26 @@ def _may_write_for(column: str) -> str:
 _LATER = {"merged_into"}
 
 
-def _v1_per_table() -> str:
-    """Triggers, the seq index, and row-level security for every table of version 1."""
-    parts: list[str] = []
-    for table in SHARED_TABLES:
-        t = f"{SCHEMA}.{table}"
-        parts.append(
-            f"""
+def _change_tracking(table: str) -> str:
+    """A shared table's ``seq`` index and the triggers that lock and stamp its changes.
+
+    Every shared table, whichever hub version added it, is tracked alike.
+    """
+    t = f"{SCHEMA}.{table}"
+    return f"""
 CREATE INDEX {table}_seq ON {t} (seq);
 CREATE TRIGGER {table}_lock BEFORE INSERT OR UPDATE ON {t}
     FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.lock_changes();
 CREATE TRIGGER {table}_stamp BEFORE UPDATE ON {t}
     FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.stamp();
 """
-        )
+
+
+def _v1_per_table() -> str:
+    """Triggers, the seq index, and row-level security for every table of version 1."""
+    parts: list[str] = []
+    for table in SHARED_TABLES:
+        parts.append(_change_tracking(table))
     # members and hub_schema hold no one's work and only the administrator
     # writes them (the groups are granted SELECT alone), so they need no policies.
     for table in ("sync_log", *SHARED_TABLES):
@@ -510,13 +516,8 @@ CREATE UNIQUE INDEX saved_queries_author ON {SCHEMA}.saved_queries (author_guid,
     for table in (*V3_LEAD_TABLES, "saved_queries"):
         t = f"{SCHEMA}.{table}"
         parts.append(
-            f"""
-CREATE INDEX {table}_seq ON {t} (seq);
-CREATE TRIGGER {table}_lock BEFORE INSERT OR UPDATE ON {t}
-    FOR EACH STATEMENT EXECUTE FUNCTION {SCHEMA}.lock_changes();
-CREATE TRIGGER {table}_stamp BEFORE UPDATE ON {t}
-    FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.stamp();
-ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
+            _change_tracking(table)
+            + f"""ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
 ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON {t} TO {groups};
 """

@@ -25,6 +25,8 @@ from codebench.tui.modals.scope import ScopeModal
 from codebench.tui.screens.coding import CodingScreen
 from codebench.tui.screens.search import SearchScreen
 
+from .test_search_screen import run
+
 CEO = "01-riverside-ceo"
 OTHER = "05-activelife-director"
 WORD = re.compile(r"\bcommissioners\b", re.IGNORECASE)
@@ -52,15 +54,6 @@ def play(path: Path, script: Callable[[Pilot, CodebenchApp], Awaitable[None]]) -
                 await script(pilot, app)
 
     asyncio.run(main())
-
-
-async def run(pilot: Pilot, app: CodebenchApp, line: str) -> None:
-    field = app.screen.query_one(Input)
-    field.focus()
-    field.value = line
-    await pilot.press("enter")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def set_scope(pilot: Pilot, app: CodebenchApp, **fields: str) -> None:
