@@ -302,16 +302,20 @@ CREATE INDEX sync_log_role ON {SCHEMA}.sync_log (role_name, at);
 # statement (an InitPlan or a hashed SubPlan) rather than once per row: a
 # publish of a million codings checks each row against a small hashed set.
 _LEAD = f"(SELECT {SCHEMA}.is_lead())"
+
+
+def _members_coders(match: str, who: str) -> str:
+    """GUIDs of the coders that members code as, ``match`` (``=``, ``<>``) the role ``who``."""
+    return (
+        f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
+        f" ON lower(m.coder_name) = lower(c.name) WHERE m.role_name {match} {who})"
+    )
+
+
 #: GUIDs of the coders the current role codes as, and of those other members code as
 #: (coder names match without regard to case, as they do in a project).
-_MINE = (
-    f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
-    " ON lower(m.coder_name) = lower(c.name) WHERE m.role_name = current_user)"
-)
-_OTHERS = (
-    f"(SELECT c.guid FROM {SCHEMA}.coders c JOIN {SCHEMA}.members m"
-    " ON lower(m.coder_name) = lower(c.name) WHERE m.role_name <> current_user)"
-)
+_MINE = _members_coders("=", "current_user")
+_OTHERS = _members_coders("<>", "current_user")
 _RELEASED = f"(SELECT r.transcript_guid FROM {SCHEMA}.releases r WHERE NOT r.deleted)"
 
 
@@ -550,8 +554,138 @@ CREATE POLICY saved_queries_change ON {SCHEMA}.saved_queries FOR UPDATE
     return "".join(parts)
 
 
+#: The temporary table a first publish stages its codings in (made by
+#: ``begin_first_codings``, owned by the hub's owner; the lead may only insert into it).
+FIRST_CODINGS = "codebench_first_codings"
+
+
+def _v4() -> str:
+    """Version 4: a lead's first publish of codings loads them as a bulk load.
+
+    Inserting a million rows one by one into the indexed codings table was
+    most of a first publish (each row's primary-key entry lands at a random
+    place in an index bigger than the server's buffers). Into an empty table
+    the standard practice is to drop the indexes, load, and build them once,
+    sorted; that needs the table's owner, so two functions owned by the hub's
+    owner (SECURITY DEFINER) do it, executable by leads alone:
+
+    - ``begin_first_codings()`` makes a temporary table for this transaction,
+      owned by the hub's owner, that the calling lead may only insert into
+      (with built-in column types, so the load runs no function of the lead's);
+    - ``finish_first_codings()`` refuses unless codings is empty, the caller is
+      a lead and every staged row is one the codings policies would let that
+      lead insert (its own coder or the consensus coder, never a coder another
+      member codes as); then drops the table's indexes, inserts the rows with
+      the caller as their owner, builds the indexes again and returns the count.
+
+    All of it is in the caller's transaction: a publish killed midway leaves
+    the table, its indexes and its policies as they were. The functions take
+    the hub's change lock, so no other writer runs meanwhile; the table is
+    locked against readers only for the load (a pull waits for the change lock
+    anyway). Row-level security is lifted for the table's owner inside the
+    function only (``NO FORCE``, restored before it returns), so the emptiness
+    check sees every row and the rows may carry the caller as their owner.
+    """
+    t = f"{SCHEMA}.codings"
+    stage = f"pg_temp.{FIRST_CODINGS}"
+    lead_only = (
+        f"IF NOT pg_has_role(session_user, '{LEAD_GROUP}', 'MEMBER') THEN\n"
+        "        RAISE EXCEPTION 'permission denied: only a lead loads a first publish'\n"
+        "            USING ERRCODE = 'insufficient_privilege';\n"
+        "    END IF;"
+    )
+    mine = _members_coders("=", "who")
+    others = _members_coders("<>", "who")
+    return f"""
+CREATE FUNCTION {SCHEMA}.begin_first_codings() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    {lead_only}
+    PERFORM pg_advisory_xact_lock({CHANGE_LOCK});
+    CREATE TEMP TABLE {FIRST_CODINGS} (
+        coder_guid text, code_guid text, transcript_guid text,
+        start_char integer, end_char integer, created_at text
+    ) ON COMMIT DROP;
+    EXECUTE format('GRANT INSERT ON {stage} TO %I', session_user);
+END $$;
+
+CREATE FUNCTION {SCHEMA}.finish_first_codings() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    who text := session_user;
+    forced boolean;
+    rebuild text[] := '{{}}';
+    drops text[] := '{{}}';
+    statement text;
+    loaded bigint;
+BEGIN
+    {lead_only}
+    PERFORM pg_advisory_xact_lock({CHANGE_LOCK});
+    IF to_regclass('{stage}') IS NULL OR (SELECT c.relowner FROM pg_class c
+            WHERE c.oid = to_regclass('{stage}')) <> (SELECT r.oid FROM pg_roles r
+            WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'no first publish begun in this transaction (begin_first_codings)'
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    SELECT c.relforcerowsecurity INTO forced FROM pg_class c WHERE c.oid = '{t}'::regclass;
+    ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY;
+    IF EXISTS (SELECT FROM {t}) THEN
+        RAISE EXCEPTION 'codings on the hub are not empty: not a first publish'
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    -- What the codings policies ask of a lead's new row, asked of every staged row at once.
+    IF EXISTS (SELECT FROM {stage} s WHERE s.coder_guid NOT IN {mine}
+               AND s.coder_guid IN {others}) THEN
+        RAISE EXCEPTION 'new row violates row-level security policy for table "codings"'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    -- The indexes, primary key included, kept as their definitions (none if another
+    -- table's foreign key hangs on one of them: then the rows go into the indexed table).
+    IF NOT EXISTS (SELECT FROM pg_constraint k WHERE k.confrelid = '{t}'::regclass) THEN
+        SELECT coalesce(array_agg(CASE WHEN k.oid IS NULL THEN pg_get_indexdef(i.indexrelid)
+                    ELSE format('ALTER TABLE {t} ADD CONSTRAINT %I %s', k.conname,
+                                pg_get_constraintdef(k.oid)) END), '{{}}'),
+               coalesce(array_agg(CASE WHEN k.oid IS NULL
+                    THEN format('DROP INDEX {SCHEMA}.%I', x.relname)
+                    ELSE format('ALTER TABLE {t} DROP CONSTRAINT %I', k.conname) END), '{{}}')
+          INTO rebuild, drops
+          FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+          LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid AND k.conrelid = i.indrelid
+               AND k.contype IN ('p', 'u', 'x')
+         WHERE i.indrelid = '{t}'::regclass;
+        FOREACH statement IN ARRAY drops LOOP
+            EXECUTE statement;
+        END LOOP;
+    END IF;
+    INSERT INTO {t} (owner, coder_guid, code_guid, transcript_guid, start_char, end_char,
+                     created_at)
+        SELECT who, s.coder_guid, s.code_guid, s.transcript_guid, s.start_char, s.end_char,
+               s.created_at
+        FROM {stage} s;
+    GET DIAGNOSTICS loaded = ROW_COUNT;
+    FOREACH statement IN ARRAY rebuild LOOP
+        EXECUTE statement;
+    END LOOP;
+    IF forced THEN
+        ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
+    END IF;
+    RETURN loaded;
+END $$;
+
+REVOKE ALL ON FUNCTION {SCHEMA}.begin_first_codings() FROM PUBLIC;
+REVOKE ALL ON FUNCTION {SCHEMA}.finish_first_codings() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION {SCHEMA}.begin_first_codings() TO {LEAD_GROUP};
+GRANT EXECUTE ON FUNCTION {SCHEMA}.finish_first_codings() TO {LEAD_GROUP};
+"""
+
+
 #: ``(version, SQL)`` in order; a new version is appended, never edited in place.
-MIGRATIONS: list[tuple[int, str]] = [(1, _V1 + _v1_per_table()), (2, _V2), (3, _v3())]
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, _V1 + _v1_per_table()),
+    (2, _V2),
+    (3, _v3()),
+    (4, _v4()),
+]
 #: The newest hub schema this codebench knows.
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from codebench.team.hub_schema import COLUMNS, KEY_LENGTH, SCHEMA
+from codebench.team.hub_schema import COLUMNS, FIRST_CODINGS, KEY_LENGTH, SCHEMA
 
 if TYPE_CHECKING:
     import psycopg
@@ -145,13 +145,16 @@ def upsert(
         return 0
     columns = COLUMNS[table]
     key = columns[: KEY_LENGTH[table]]
-    stage = _stage(conn, table, columns, records)
     cols = ", ".join(columns)
     if sees_all and conn.execute(f"SELECT NOT EXISTS (SELECT FROM {S}.{table})").fetchone() == (
         True,
     ):
+        if table == "codings":
+            return load_first_codings(conn, records)
+        stage = _stage(conn, table, columns, records)
         cursor = conn.execute(f"INSERT INTO {S}.{table} ({cols}) SELECT {cols} FROM {stage}")
         return max(cursor.rowcount, 0)
+    stage = _stage(conn, table, columns, records)
     assign = [c for c in columns[len(key) :] if c not in _KEEP]
     updates = ", ".join([f"{c} = EXCLUDED.{c}" for c in assign] + ["deleted = false"])
     changed = " OR ".join([f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in assign] + ["t.deleted"])
@@ -160,6 +163,22 @@ def upsert(
         f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates} WHERE {changed}"
     )
     return max(cursor.rowcount, 0)
+
+
+def load_first_codings(conn: psycopg.Connection[Any], records: Iterable[Sequence[Any]]) -> int:
+    """Load a lead's codings into the hub's empty codings table as a bulk load; returns how many.
+
+    The hub's ``begin_first_codings`` makes the staging table, the rows go
+    into it with ``COPY``, and ``finish_first_codings`` checks them as the
+    codings policies would and moves them in with the table's indexes dropped
+    and built again after (hub version 4): a tenth of the time of inserting a
+    million rows into the indexed table. Call holding the change lock, with
+    the table known to be empty, inside the push's transaction.
+    """
+    conn.execute(f"SELECT {S}.begin_first_codings()")
+    _copy_rows(conn, f"pg_temp.{FIRST_CODINGS}", COLUMNS["codings"], records)
+    row = conn.execute(f"SELECT {S}.finish_first_codings()").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def tombstone(conn: psycopg.Connection[Any], table: str, keys: Sequence[Sequence[Any]]) -> int:
@@ -184,23 +203,33 @@ def _stage(
     suffix: str = "in",
 ) -> str:
     """A temporary table (dropped at commit) holding ``records``, filled with ``COPY``."""
-    from psycopg.types.json import Jsonb
-
     name = f"stage_{table}_{suffix}"
     defs = ", ".join(f"{c} {_TYPES.get(c, 'text')}" for c in columns)
     conn.execute(f"CREATE TEMP TABLE {name} ({defs}) ON COMMIT DROP")
+    _copy_rows(conn, name, columns, records)
+    return name
+
+
+def _copy_rows(
+    conn: psycopg.Connection[Any],
+    name: str,
+    columns: Sequence[str],
+    records: Iterable[Sequence[Any]],
+) -> None:
+    """``COPY`` ``records`` into the table ``name`` (JSON columns adapted as JSON)."""
+    from psycopg.types.json import Jsonb
+
     json_at = [i for i, c in enumerate(columns) if _TYPES.get(c) == "jsonb"]
     with conn.cursor().copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
         if not json_at:  # codings, memos, statuses: the records go as they are
             for record in records:
                 copy.write_row(record)
-            return name
+            return
         for record in records:
             row = list(record)
             for i in json_at:
                 row[i] = Jsonb(row[i])
             copy.write_row(row)
-    return name
 
 
 def lock_changes(conn: psycopg.Connection[Any]) -> None:
