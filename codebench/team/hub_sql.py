@@ -129,8 +129,14 @@ def upsert(
     records: Sequence[Sequence[Any]],
     *,
     sees_all: bool = False,
+    copy_text: Iterable[str | Sequence[Any]] | None = None,
 ) -> int:
     """Merge ``records`` (in :data:`COLUMNS` order) into ``table``; returns rows changed.
+
+    ``copy_text``: instead of ``records``, the rows as chunks of ``COPY`` text
+    lines and (for a row that is not plain) records, as
+    :func:`codebench.store.sync_sql.coding_copy_text` reads a first publish's
+    codings from the file.
 
     A tombstoned row comes back to life; a row equal to its record is not
     touched. The rows go up with ``COPY`` into a temporary table first.
@@ -141,8 +147,9 @@ def upsert(
     ``INSERT``: the ``ON CONFLICT`` arbiter check per row was a third of the
     time of publishing a big project.
     """
-    if not records:
+    if not records and copy_text is None:
         return 0
+    rows: Iterable[str | Sequence[Any]] = records if copy_text is None else copy_text
     columns = COLUMNS[table]
     key = columns[: KEY_LENGTH[table]]
     cols = ", ".join(columns)
@@ -150,11 +157,11 @@ def upsert(
         True,
     ):
         if table == "codings":
-            return load_first_codings(conn, records)
-        stage = _stage(conn, table, columns, records)
+            return load_first_codings(conn, rows)
+        stage = _stage(conn, table, columns, rows)
         cursor = conn.execute(f"INSERT INTO {S}.{table} ({cols}) SELECT {cols} FROM {stage}")
         return max(cursor.rowcount, 0)
-    stage = _stage(conn, table, columns, records)
+    stage = _stage(conn, table, columns, rows)
     assign = [c for c in columns[len(key) :] if c not in _KEEP]
     updates = ", ".join([f"{c} = EXCLUDED.{c}" for c in assign] + ["deleted = false"])
     changed = " OR ".join([f"t.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in assign] + ["t.deleted"])
@@ -165,7 +172,9 @@ def upsert(
     return max(cursor.rowcount, 0)
 
 
-def load_first_codings(conn: psycopg.Connection[Any], records: Iterable[Sequence[Any]]) -> int:
+def load_first_codings(
+    conn: psycopg.Connection[Any], records: Iterable[str | Sequence[Any]]
+) -> int:
     """Load a lead's codings into the hub's empty codings table as a bulk load; returns how many.
 
     The hub's ``begin_first_codings`` makes the staging table, the rows go
@@ -198,7 +207,7 @@ def _stage(
     conn: psycopg.Connection[Any],
     table: str,
     columns: Sequence[str],
-    records: Iterable[Sequence[Any]],
+    records: Iterable[str | Sequence[Any]],
     *,
     suffix: str = "in",
 ) -> str:
@@ -214,16 +223,22 @@ def _copy_rows(
     conn: psycopg.Connection[Any],
     name: str,
     columns: Sequence[str],
-    records: Iterable[Sequence[Any]],
+    records: Iterable[str | Sequence[Any]],
 ) -> None:
-    """``COPY`` ``records`` into the table ``name`` (JSON columns adapted as JSON)."""
+    """``COPY`` ``records`` into the table ``name`` (JSON columns adapted as JSON).
+
+    A ``str`` among them is ready ``COPY`` text (whole lines), sent as it is.
+    """
     from psycopg.types.json import Jsonb
 
     json_at = [i for i, c in enumerate(columns) if _TYPES.get(c) == "jsonb"]
     with conn.cursor().copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
         if not json_at:  # codings, memos, statuses: the records go as they are
             for record in records:
-                copy.write_row(record)
+                if isinstance(record, str):
+                    copy.write(record)
+                else:
+                    copy.write_row(record)
             return
         for record in records:
             row = list(record)

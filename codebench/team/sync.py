@@ -152,10 +152,13 @@ class TableChanges:
     row_ids: list[int] = field(default_factory=list)
     log_upto: int = 0
     whole: bool = False
+    #: Codings only: how many go straight from the file, read as they are sent rather than
+    #: as ``upserts`` (the lead's codings into a hub that holds none of them: a first publish).
+    streamed: int = 0
 
     @property
     def count(self) -> int:
-        return len(self.upserts) + len(self.removals)
+        return len(self.upserts) + len(self.removals) + self.streamed
 
 
 @dataclass
@@ -269,7 +272,9 @@ def outbox(
     for table in kinds:
         snapshot = _snapshot(counted, table)
         if table == "codings":
-            changes[table] = coding_changes(project, owned, noted, snapshot, conn)
+            changes[table] = coding_changes(
+                project, owned, noted, snapshot, conn, stream=role == "lead"
+            )
             continue
         if snapshot is not None and noted.get(table) == snapshot:
             changes[table] = TableChanges(counters=snapshot)
@@ -302,9 +307,15 @@ def coding_changes(
     noted: dict[str, dict[str, int]],
     snapshot: dict[str, int] | None,
     conn: psycopg.Connection[Any] | None,
+    *,
+    stream: bool = False,
 ) -> TableChanges:
     """The owned codings to send: those the change log names, or (log not trusted) all
     that differ from the hub's.
+
+    ``stream`` (a lead, whose codings are never held back): when the hub holds
+    none of them, all go, counted now and read from the file as they are sent
+    (:data:`TableChanges.streamed`) rather than made into records here.
 
     No record per coding is kept of what was pushed: after a push the hub
     committed, the log is forgotten up to the entry read (a high-water mark),
@@ -322,10 +333,13 @@ def coding_changes(
         change.removals = sync_sql.logged_coding_removals(db, upto) if upto else []
     else:
         change.whole = True
-        rows = sync_sql.coding_rows(db, owned)
         # A coding's record beyond its key is when it was made, which the hub keeps as first
         # sent: a coding the hub holds live under its key is the same coding.
         hub = set() if conn is None else {r[:5] for r in hub_sql.live_codings(conn, owned)}
+        if stream and conn is not None and not hub:
+            change.streamed = sync_sql.count_codings(db, owned)
+            return change
+        rows = sync_sql.coding_rows(db, owned)
         if hub:
             mine = {tuple(r[1:6]) for r in rows}
             rows = [r for r in rows if tuple(r[1:6]) not in hub]
@@ -482,6 +496,16 @@ def _push(
         for table, change in changes.items():
             sees_all = is_lead and table not in OWN_KINDS  # a lead reads only its own queries
             pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=sees_all)
+            if change.streamed:
+                pushed += hub_sql.upsert(
+                    conn,
+                    table,
+                    [],
+                    sees_all=sees_all,
+                    copy_text=sync_sql.coding_copy_text(
+                        project.db, json.loads(project.setting(OWNED) or "[]")
+                    ),
+                )
             removed = hub_sql.tombstone(conn, table, change.removals)
             result.pushed[table] = result.pushed.get(table, 0) + pushed
             result.removed[table] = result.removed.get(table, 0) + removed

@@ -286,3 +286,38 @@ def test_a_hub_owned_by_an_administrator_who_is_not_a_superuser_loads_alike(
     clone(hub.url("lee"), copy, coder="lee")
     with Project.open(copy) as again:
         assert len(again.codings(coders=["lee"])) == 3
+
+
+def test_codings_with_unusual_values_reach_the_hub_exactly_as_in_the_file(
+    hub: Hub, interview: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first publish builds each coding's COPY line in SQLite; a value COPY would read as an
+    escape (a crafted file's), goes as a record instead."""
+    from codebench.store import sync_sql
+
+    monkeypatch.setattr(sync_sql, "COPY_CHUNK", 3)  # plain chunks, and chunks with one odd row
+    hub.add("lee", "lead")
+    interview.coder("lee", create=True)
+    interview.add_codings("lee", "01", "int1", [(i, i + 4) for i in range(0, 40, 2)])
+    odd = [
+        "tab\there",
+        "line\nbreak",
+        "back\\slash \\N",
+        "carriage\rreturn",
+        "\\.",
+        "ünïcode — ✓",
+    ]
+    with interview.transaction():
+        ids = [r[0] for r in interview.db.execute("SELECT id FROM codings ORDER BY id")]
+        for coding_id, value in zip(ids[1::3], odd, strict=False):
+            interview.db.execute(
+                "UPDATE codings SET created_at = ? WHERE id = ?", [value, coding_id]
+            )
+    local = sorted(
+        tuple(r[1:]) for r in sync_sql.coding_rows(interview.db, [interview.coder("lee").guid])
+    )
+    assert publish(interview, hub.url("lee")).pushed["codings"] == len(ids) == 20
+    with hub.admin() as admin:
+        on_hub = sorted(tuple(r) for r in admin.execute(f"SELECT {COLS} FROM codebench.codings k"))
+    assert on_hub == local
+    assert {r[5] for r in on_hub} >= set(odd)
