@@ -321,3 +321,36 @@ def test_codings_with_unusual_values_reach_the_hub_exactly_as_in_the_file(
         on_hub = sorted(tuple(r) for r in admin.execute(f"SELECT {COLS} FROM codebench.codings k"))
     assert on_hub == local
     assert {r[5] for r in on_hub} >= set(odd)
+
+
+def test_a_publish_that_fails_after_the_load_leaves_the_hub_as_before(
+    hub: Hub, interview: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load's dropped indexes and lifted FORCE are part of the push's one transaction: a
+    failure after the load (here, the last statement of the push) rolls all of it back."""
+    from codebench.team import hub_sql
+
+    with hub.admin() as admin:
+        before = _shape(admin)
+    hub.add("lee", "lead")
+    interview.coder("lee", create=True)
+    interview.add_codings("lee", "01", "int1", [(0, 5), (3, 9), (10, 20)])
+    real = hub_sql.log_sync
+
+    def cut(conn: Any, pushed: int, pulled: int) -> None:
+        if pushed:  # the load is done, in this transaction
+            assert conn.execute("SELECT count(*) FROM codebench.codings").fetchone() == (3,)
+            raise OSError("the network went down")
+        real(conn, pushed, pulled)
+
+    monkeypatch.setattr(hub_sql, "log_sync", cut)
+    with pytest.raises(Exception, match="network went down"):
+        publish(interview, hub.url("lee"))
+    with hub.admin() as admin:
+        assert _shape(admin) == before
+        assert admin.execute("SELECT count(*) FROM codebench.codings").fetchone() == (0,)
+    monkeypatch.setattr(hub_sql, "log_sync", real)
+    assert publish(interview, hub.url("lee")).pushed["codings"] == 3
+    assert hub_codings(hub, "lee") == local_codings(interview, "lee")
+    with hub.admin() as admin:
+        assert _shape(admin) == before
