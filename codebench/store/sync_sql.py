@@ -337,8 +337,10 @@ def coding_copy_text(
     coding (a value with a tab, say, or not of its plain type) is yielded as
     its record, for the driver to escape as ever.
     """
+    # NOT INDEXED: the codings are read in the table's order, not looked up one by one through
+    # the coder's index (a quarter faster when the coders own most of the file's codings).
     cursor = db.execute(
-        f"""SELECT k.id, {_CODING_LINE} FROM codings k JOIN coders cr ON cr.id = k.coder_id
+        f"""SELECT k.id, {_CODING_LINE} FROM codings k NOT INDEXED JOIN coders cr ON cr.id = k.coder_id
             JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id
             WHERE cr.guid IN ({_marks(coder_guids)})""",
         list(coder_guids),
