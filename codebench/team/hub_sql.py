@@ -180,9 +180,10 @@ def load_first_codings(
     The hub's ``begin_first_codings`` makes the staging table, the rows go
     into it with ``COPY``, and ``finish_first_codings`` checks them as the
     codings policies would and moves them in with the table's indexes dropped
-    and built again after (hub version 4): a tenth of the time of inserting a
-    million rows into the indexed table. Call holding the change lock, with
-    the table known to be empty, inside the push's transaction.
+    and built again after (hub version 4): a third of the time of inserting a
+    million rows into the indexed table (measured on one machine; docs/team.md).
+    Call holding the change lock, with the table known to be empty, inside the
+    push's transaction.
     """
     conn.execute(f"SELECT {S}.begin_first_codings()")
     _copy_rows(conn, f"pg_temp.{FIRST_CODINGS}", COLUMNS["codings"], records)
