@@ -330,6 +330,10 @@ def test_the_done_when_round_through_the_workbench_equals_the_files_merge(
             assign(lead, name, NAMES[2 * i : 2 * i + 2])
         sample = draw_sample(lead, 0.34, list(CODERS), seed=11, name="s1", by="lee")
         start_round(lead, "pilot", sample="s1", by="lee")
+        # Outside the round, bob codes one of alice's transcripts too: the release of the
+        # round must not open it.
+        shared = next(t for t in NAMES[:2] if t not in sample.transcripts)
+        assign(lead, "bob", [shared])
     finally:
         lead.close()
     in_round = set(sample.transcripts)
@@ -363,9 +367,8 @@ def test_the_done_when_round_through_the_workbench_equals_the_files_merge(
         for name in CODERS:
             with Project.open(copies[name]) as copy:
                 mine = sorted({a.transcript.name for a in assignments(copy)})
-            assert set(mine) == set(NAMES[2 * CODERS.index(name) : 2 * CODERS.index(name) + 2]) | (
-                in_round
-            )
+            own = set(NAMES[2 * CODERS.index(name) : 2 * CODERS.index(name) + 2])
+            assert set(mine) == own | in_round | ({shared} if name == "bob" else set())
             planned[name] = plan(name, mine, in_round)
 
         for name in ("alice", "bob"):
@@ -446,15 +449,23 @@ def test_the_done_when_round_through_the_workbench_equals_the_files_merge(
                     if c.coder_id != me
                 }
             assert others == in_round, name
+        with hub.connect_as("bob") as conn:  # and the database itself says the same
+            visible = conn.execute(
+                "SELECT DISTINCT t.name FROM codebench.codings k"
+                " JOIN codebench.coders c ON c.guid = k.coder_guid"
+                " JOIN codebench.transcripts t ON t.guid = k.transcript_guid"
+                " WHERE c.name <> 'bob'"
+            ).fetchall()
+        assert {r[0] for r in visible} == in_round
 
-        # On bob's screen the others' codings now show on the round's transcripts, not elsewhere.
-        bob_only = sorted(set(planned["bob"]) - in_round)[0]
+        # On bob's screen the others' codings now show on the round's transcripts, and not on
+        # the one he shares with alice outside the round.
         seen_chips: dict[str, list[str]] = {}
         with Project.open(copies["bob"]) as copy:
 
             async def bob_looks(app: CodebenchApp, pilot: Any) -> None:
                 await settle_sync(app, pilot)
-                for transcript in (sorted(in_round)[0], bob_only):
+                for transcript in (sorted(in_round)[0], shared):
                     screen = await open_transcript(app, pilot, transcript)
                     seen_chips[transcript] = await others_shown(app, pilot, screen)
                     await pilot.press("q", "escape")
@@ -462,7 +473,7 @@ def test_the_done_when_round_through_the_workbench_equals_the_files_merge(
                 await app.action_quit()
 
             run_app(CodebenchApp(copy, coder="bob"), bob_looks)
-        assert seen_chips[bob_only] == []
+        assert seen_chips[shared] == []
         assert {chip.split(":")[0] for chip in seen_chips[sorted(in_round)[0]]} == {"a", "c"}
 
         # -------------------------------------------------------------- review and adjudication
