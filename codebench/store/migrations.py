@@ -819,11 +819,20 @@ UNITS_STAMP_TRIGGERS = (
     "units_stamp_codings_ins",
     "units_stamp_codings_upd",
     "units_stamp_codings_del",
+    "units_stamp_codings_ins_replaced",
+    "units_stamp_codings_upd_replaced",
 )
 
 
 def units_stamp_statements() -> list[str]:
-    """The per-(coder, transcript) codings write counts and the triggers that bump them."""
+    """The per-(coder, transcript) codings write counts and the triggers that bump them.
+
+    ``INSERT OR REPLACE`` with an existing id, or ``UPDATE OR REPLACE`` onto
+    one, deletes that row without running delete triggers (unless the
+    connection turned recursive triggers on), so two ``BEFORE`` triggers
+    count the pair of the row about to be replaced. (A row replaced for its
+    (coder, code, transcript, span) key is of the new row's pair, counted anyway.)
+    """
 
     def bump(row: str) -> str:
         return (
@@ -831,6 +840,10 @@ def units_stamp_statements() -> list[str]:
             f" {row}.transcript_id, 1) ON CONFLICT (coder_id, transcript_id) DO UPDATE SET n = n + 1;"
         )
 
+    replaced = (
+        "INSERT INTO units_stamps (coder_id, transcript_id, n) SELECT coder_id, transcript_id, 1"
+        " FROM codings WHERE id = NEW.id ON CONFLICT (coder_id, transcript_id) DO UPDATE SET n = n + 1;"
+    )
     return [
         "CREATE TABLE IF NOT EXISTS units_stamps (coder_id INTEGER NOT NULL,"
         " transcript_id INTEGER NOT NULL, n INTEGER NOT NULL,"
@@ -841,4 +854,9 @@ def units_stamp_statements() -> list[str]:
         f" BEGIN {bump('OLD')} {bump('NEW')} END",
         "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_del AFTER DELETE ON codings"
         f" BEGIN {bump('OLD')} END",
+        "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_ins_replaced BEFORE INSERT ON codings"
+        f" WHEN EXISTS (SELECT 1 FROM codings WHERE id = NEW.id) BEGIN {replaced} END",
+        "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_upd_replaced BEFORE UPDATE OF id"
+        " ON codings WHEN NEW.id IS NOT OLD.id AND EXISTS (SELECT 1 FROM codings WHERE id = NEW.id)"
+        f" BEGIN {replaced} END",
     ]

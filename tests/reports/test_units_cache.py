@@ -399,3 +399,40 @@ def test_transcript_and_attribute_scopes_are_sliced_from_the_stored_units(
     for spec in specs:
         fresh = without_store(lambda spec=spec: scoped_reports(small, spec), monkeypatch)
         assert scoped_reports(small, spec) == fresh, spec
+
+
+def test_a_row_replaced_by_raw_sql_is_counted_for_its_own_coder_and_transcript(
+    small: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``REPLACE`` deletes the row it replaces without delete triggers: its pair is counted before.
+
+    (A user's own ``sqlite3`` session, where recursive triggers are off.)
+    """
+    db = small.db
+    bob, alice = small.coder("bob").id, small.coder("alice").id
+    for names in (["bob"], ["alice"]):
+        every_report(small, names)  # both stored
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    own = sqlite3.connect(path)
+    assert own.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
+    victim = own.execute(
+        "SELECT id FROM codings WHERE coder_id = ? AND transcript_id = 3", [bob]
+    ).fetchone()[0]
+    own.execute(
+        "INSERT OR REPLACE INTO codings (id, coder_id, code_id, transcript_id, start_char, end_char,"
+        " created_at) SELECT ?, ?, code_id, 1, 0, 9, created_at FROM codings WHERE id = ?",
+        [victim, alice, victim],
+    )
+    mover = own.execute(
+        "SELECT id FROM codings WHERE coder_id = ? AND transcript_id = 2", [alice]
+    ).fetchone()[0]
+    target = own.execute(
+        "SELECT id FROM codings WHERE coder_id = ? AND transcript_id = 1", [bob]
+    ).fetchone()[0]
+    own.execute("DELETE FROM memos WHERE coding_id IN (?, ?)", [mover, target])
+    own.execute("UPDATE OR REPLACE codings SET id = ? WHERE id = ?", [target, mover])
+    own.commit()
+    own.close()
+    for names in (["bob"], ["alice"], None):
+        fresh = without_store(lambda names=names: every_report(small, names), monkeypatch)
+        assert every_report(small, names) == fresh, names
