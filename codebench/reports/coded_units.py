@@ -346,6 +346,11 @@ def build_units(
     so every count and denominator is of the transcripts given. ``voices``
     (``(transcript id, speaker)`` pairs) keeps only those speakers' segments:
     a coding is placed, and counted, only where it overlaps one of them.
+
+    Where the project keeps stored units (:mod:`codebench.store.units_cache`)
+    they are used, refreshed where written, and a transcript scope is cut
+    from the whole project's; a speaker scope or a code list builds from
+    the codings (the store counts codings per transcript, not per coding).
     """
     if voices is not None:
         speakers = True
@@ -355,7 +360,7 @@ def build_units(
     transcripts = list(transcripts) if transcripts is not None else project.transcripts()
     frame = _Frame.of(codes, transcripts)
     current = units_cache.version(db) if voices is None and code_ids is None else None
-    every = project.transcripts() if scoped else transcripts
+    every = project.transcripts() if scoped and current is not None else transcripts
     picked = _positions(transcripts, every) if current is not None else None
     if current is not None and picked is not None:
         whole = _Frame.of(codes, every) if scoped else frame
