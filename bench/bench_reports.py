@@ -11,9 +11,11 @@ Each report is timed as a user meets it, compared with a plain indexed
 ``SELECT code_id, count(*) FROM codings GROUP BY code_id`` over the same
 data in the same run, so the ratios hold across machines. Reports read the
 stored units (``units_cache``, kept by the untimed warm-up call); the rows
-marked "after a write" change one coding first, so every stored entry is
-stale and the units are built from the codings again (and stored), and
-"fresh build" rows build without the store at all. Targets (issue 5): frequencies, by-attribute and co-occurrence
+marked "after one coding written" change one coding first, so that
+coder's units of that transcript are placed again (and stored), "after a
+segment write" makes every entry stale (all built again), and "fresh
+build" rows build without the store at all. ``--where`` rows scope
+by-attribute to one organisation's 100 transcripts. Targets (issue 5): frequencies, by-attribute and co-occurrence
 each under 0.5 s; the XLSX export of the frequency table under 1 s. The
 crossed table (issue 13: at most 5× the baseline) is timed beside a plain
 GROUP BY over the two attributes. Not a
@@ -72,7 +74,7 @@ WORDS = [
 STAMP = "2025-01-01T00:00:00.000+00:00"
 
 
-def build(path: Path, seed: int = 5) -> None:
+def build(path: Path, seed: int = 5, n_transcripts: int = TRANSCRIPTS) -> None:
     """Write the benchmark project to ``path`` (replacing any old one)."""
     for old in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         old.unlink(missing_ok=True)
@@ -90,7 +92,7 @@ def build(path: Path, seed: int = 5) -> None:
     alice, bob = (r[0] for r in conn.execute("SELECT id FROM coders ORDER BY name"))
     per_coder = CODINGS // TRANSCRIPTS // 2
     transcripts, attributes, segments, codings = [], [], [], []
-    for t in range(1, TRANSCRIPTS + 1):
+    for t in range(1, n_transcripts + 1):
         pieces, spans, position = [], [], 0
         for i in range(SEGMENTS):
             interviewer = i % 5 == 0
@@ -165,7 +167,7 @@ def build(path: Path, seed: int = 5) -> None:
     )
     conn.executemany(
         "INSERT INTO coder_status (coder_id, transcript_id, status, updated_at) VALUES (?, ?, 'done', ?)",
-        [(k, t, STAMP) for k in (alice, bob) for t in range(1, TRANSCRIPTS + 1)],
+        [(k, t, STAMP) for k in (alice, bob) for t in range(1, n_transcripts + 1)],
     )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
@@ -198,11 +200,17 @@ def main() -> None:
         "--rebuild", action="store_true", help="Build the project again even if it exists."
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--transcripts",
+        type=int,
+        default=TRANSCRIPTS,
+        help="Transcripts to build (500 codings each; smaller while developing).",
+    )
     args = parser.parse_args()
 
     if args.rebuild or not args.path.exists():
         start = time.perf_counter()
-        build(args.path)
+        build(args.path, n_transcripts=args.transcripts)
         print(f"built {args.path} in {time.perf_counter() - start:.1f} s")
 
     from codebench import reports
@@ -233,11 +241,25 @@ def main() -> None:
     from codebench.store import units_cache
 
     def touched() -> None:
-        """A write that changes nothing but counts (every stored entry is stale after it)."""
+        """A write to one coding that changes nothing but counts (its coder × transcript is stale)."""
         with project.transaction():
             project.db.execute(
                 "UPDATE codings SET end_char = end_char WHERE id = (SELECT min(id) FROM codings)"
             )
+
+    def segment_touched() -> None:
+        """A write to one segment that changes nothing but counts (every stored entry is stale)."""
+        with project.transaction():
+            project.db.execute(
+                "UPDATE segments SET end_char = end_char WHERE id = (SELECT min(id) FROM segments)"
+            )
+
+    from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
+
+    def scoped_by_attribute() -> object:
+        """By-attribute over the transcripts of one organisation (a --where scope, 100 of 2,000)."""
+        scope = resolve_scope(project, ScopeSpec(where=("organisation=organisation 03",)))
+        return reports.by_attribute(project, "role", units=report_units(project, scope))
 
     def after_write(function: Callable[[], object]) -> Callable[[], object]:
         def run() -> object:
@@ -290,10 +312,22 @@ def main() -> None:
             None,
         ),
         (
-            "  crossed after a write (units built, stored)",
+            "  crossed after one coding written",
             after_write(lambda: reports.crossed(project, ["role", "organisation"])),
             None,
         ),
+        (
+            "  by-attribute after one coding written",
+            after_write(lambda: reports.by_attribute(project, "role")),
+            None,
+        ),
+        (
+            "  crossed after a segment write (all built)",
+            lambda: (segment_touched(), reports.crossed(project, ["role", "organisation"])),
+            None,
+        ),
+        ("  by-attribute, --where organisation (stored)", scoped_by_attribute, None),
+        ("  by-attribute, --where organisation (fresh)", unstored(scoped_by_attribute), None),
         (
             "  crossed, fresh build (store off)",
             unstored(lambda: reports.crossed(project, ["role", "organisation"])),

@@ -239,11 +239,25 @@ class CodedUnits:
         return self._memo(f"words_{rollup}", lambda: self._words(rollup))
 
     def cooccurrence(self, rollup: bool = False) -> np.ndarray:
-        """Codes × codes: segments coded with both (the diagonal: with the code)."""
+        """Codes × codes: segments coded with both (the diagonal: with the code).
+
+        Each code's column is packed into 64-bit words, one bit a coded row,
+        and a pair's count is the set bits of the AND of their columns: 64
+        rows at a time, in integers, instead of a floating-point ``MᵀM``
+        over every row (numpy without ``bitwise_count`` does that instead).
+        """
         import numpy as np
 
         matrix = self.coded_matrix(rollup)
         n = len(self.codes)
+        if hasattr(np, "bitwise_count"):
+            bits = np.packbits(np.ascontiguousarray(matrix.T), axis=1)
+            bits = np.pad(bits, ((0, 0), (0, -bits.shape[1] % 8)))
+            words = bits.view(np.uint64)
+            both = np.zeros((n, n), dtype=np.int64)
+            for a in range(n):
+                both[a, a:] = np.bitwise_count(words[a] & words[a:]).sum(axis=1, dtype=np.int64)
+            return both + np.triu(both, 1).T
         out = np.zeros((n, n), dtype=np.float64)
         for start in range(0, matrix.shape[0], _CHUNK_ROWS):
             block = matrix[start : start + _CHUNK_ROWS].astype(np.float64)
@@ -332,6 +346,11 @@ def build_units(
     so every count and denominator is of the transcripts given. ``voices``
     (``(transcript id, speaker)`` pairs) keeps only those speakers' segments:
     a coding is placed, and counted, only where it overlaps one of them.
+
+    Where the project keeps stored units (:mod:`codebench.store.units_cache`)
+    they are used, refreshed where written, and a transcript scope is cut
+    from the whole project's; a speaker scope or a code list builds from
+    the codings (the store counts codings per transcript, not per coding).
     """
     if voices is not None:
         speakers = True
@@ -341,12 +360,19 @@ def build_units(
     transcripts = list(transcripts) if transcripts is not None else project.transcripts()
     frame = _Frame.of(codes, transcripts)
     current = units_cache.version(db) if voices is None and code_ids is None else None
-    if current is not None and (
-        not scoped or [t.id for t in transcripts] == [t.id for t in project.transcripts()]
-    ):
-        return _build_stored(
-            project, selection, codes, transcripts, frame, current, speakers, words
+    every = project.transcripts() if scoped and current is not None else transcripts
+    picked = _positions(transcripts, every) if current is not None else None
+    if current is not None and picked is not None:
+        whole = _Frame.of(codes, every) if scoped else frame
+        facts, cells, spoken = _stored_parts(
+            project, selection, every, whole, current, speakers, words
         )
+        if [t.id for t in transcripts] != [t.id for t in every]:  # a scope: its transcripts' part
+            facts, cells = _sliced(facts, cells, frame, whole, picked)
+        units = _assemble_cells(project, selection, codes, transcripts, frame, facts, cells)
+        if spoken is not None:
+            units._cache["participants"] = spoken
+        return units
     with aggregates.side_reader(db) as other, ThreadPoolExecutor(max_workers=1) as pool:
         if other is None:
             cod = aggregates.coding_columns(db, selection.ids, code_ids=code_ids)
@@ -408,44 +434,77 @@ def _participants(db: Any, facts: SegmentFacts) -> tuple[np.ndarray, list[tuple[
     return group, [(tid, name) for name, tid in people]
 
 
-def _build_stored(
+def _positions(chosen: list[Transcript], every: list[Transcript]) -> np.ndarray | None:
+    """Where each of ``chosen`` is in ``every`` (``None`` if one is missing or repeated)."""
+    import numpy as np
+
+    index = {t.id: i for i, t in enumerate(every)}
+    at = [index.get(t.id, -1) for t in chosen]
+    if -1 in at or len(set(at)) != len(at):
+        return None
+    return np.array(at, dtype=np.int64)
+
+
+#: Most transcripts of one coder refreshed in place after writes (more: that coder is built again),
+#: and the most as a share of the project's (one in ``_PATCH_SHARE``).
+_PATCH_MOST = 512
+_PATCH_SHARE = 8
+
+
+def _stored_parts(
     project: Project,
     selection: CoderSelection,
-    codes: list[Code],
     transcripts: list[Transcript],
     frame: _Frame,
     current: str,
     speakers: bool,
     words: bool,
-) -> CodedUnits:
-    """:func:`build_units` of the whole project from the stored units, building what is missing.
+) -> tuple[SegmentFacts, list[_Cells], tuple[np.ndarray, list[tuple[int, str]]] | None]:
+    """The whole project's facts and each selected coder's cells, from the store where current.
 
     Stored apart (see :mod:`codebench.store.units_cache`): the segments, their
     word counts, their speakers with the participants list, and each coder's
     cells, so a coder selection combines its coders' entries (OR-ed and
-    summed, as a fresh build combines its halves). What is missing or
-    unreadable is built as :func:`build_units` builds it, and stored if
-    nothing was written meanwhile.
+    summed, as a fresh build combines its halves). A coder's cells carry the
+    write count of each transcript they were built at: where only some
+    transcripts' counts moved, just those transcripts' codings are read and
+    placed again, spliced into the rest; what is missing or unreadable is
+    built as :func:`build_units` builds it. What was built is stored if
+    nothing it was read from was written meanwhile. Returns the facts, the
+    cells (in selection order) and the participants (if ``speakers``).
     """
+    import numpy as np
+
     db = project.db
     coder_names = {cid: f"coder:{cid}" for cid in selection.ids}
     found = units_cache.load(db, ["segments", "speakers", "words", *coder_names.values()], current)
+    # Read before any coding is: a write after this moves a count, and storing then refuses.
+    seen = {cid: units_cache.stamps(db, cid) for cid in selection.ids}
     facts = _facts_of(found, words)
     placed: dict[int, _Cells] = {}
+    stale: dict[int, tuple[_Cells, np.ndarray]] = {}
     if facts is not None:
         for cid, name in coder_names.items():
             entry = _cells_of(found.get(name), frame, len(facts.segments))
-            if entry is not None:
+            if entry is None:
+                continue
+            dirty = np.flatnonzero(entry.stamps != _stamp_vector(seen[cid], frame))
+            if not dirty.shape[0]:
                 placed[cid] = entry
+            elif dirty.shape[0] <= min(_PATCH_MOST, max(1, frame.n_transcripts // _PATCH_SHARE)):
+                stale[cid] = (entry, dirty)
     spoken = _speakers_of(found.get("speakers"), facts) if speakers and facts else None
     if speakers and spoken is None:
         facts = None  # the participants need the names: read the segments again, with them
-    missing = [cid for cid in selection.ids if cid not in placed]
+    missing = [cid for cid in selection.ids if cid not in placed and cid not in stale]
     fresh: dict[str, bytes] = {}
     if facts is None or missing or (words and facts.words is None):
         facts = _build_missing(
-            db, frame, transcripts, facts, missing, placed, speakers, words, fresh
+            db, frame, transcripts, facts, missing, placed, speakers, words, fresh, seen
         )
+    for cid, (entry, dirty) in stale.items():
+        placed[cid] = _patched(db, frame, transcripts, facts.segments, entry, cid, dirty, seen)
+        fresh[coder_names[cid]] = _pack_cells(placed[cid])
     if speakers and spoken is None:
         complete_facts(db, facts, transcripts, speakers=True, words=False)
         spoken = _participants(db, facts)
@@ -453,13 +512,115 @@ def _build_stored(
     if spoken is not None:
         facts.speaker_group = spoken[0]
     if fresh:
-        units_cache.store(db, fresh, current)
-    units = _assemble_cells(
-        project, selection, codes, transcripts, frame, facts, [placed[c] for c in selection.ids]
+        built = {cid: seen[cid] for cid in [*missing, *stale]}
+        units_cache.store(db, fresh, current, read=built)
+    return facts, [placed[c] for c in selection.ids], spoken
+
+
+def _stamp_vector(seen: dict[int, int], frame: _Frame) -> np.ndarray:
+    """:func:`units_cache.stamps` as one count per transcript (report order)."""
+    import numpy as np
+
+    out = np.zeros(frame.n_transcripts, dtype=np.int64)
+    if seen:
+        at = take(frame.t_of, np.fromiter(seen, dtype=np.int64, count=len(seen)))
+        counts = np.fromiter(seen.values(), dtype=np.int64, count=len(seen))
+        out[at[at >= 0]] = counts[at >= 0]
+    return out
+
+
+def _patched(
+    db: Any,
+    frame: _Frame,
+    transcripts: list[Transcript],
+    seg: SegmentColumns,
+    entry: _Cells,
+    coder_id: int,
+    dirty: np.ndarray,
+    seen: dict[int, dict[int, int]],
+) -> _Cells:
+    """``entry`` with the transcripts ``dirty`` (report indices) placed again from the codings.
+
+    The segments are the stored ones (a segment write makes every entry
+    stale), so the cells of other transcripts are exactly what a full build
+    gives; the dirty transcripts' rows, partial cells, codings and unplaced
+    codings are replaced by what their codings give now.
+    """
+    import numpy as np
+
+    n_t, n_codes = frame.n_transcripts, frame.n_codes
+    cod = aggregates.coding_columns(
+        db, [coder_id], transcript_ids=[transcripts[int(i)].id for i in dirty]
     )
-    if spoken is not None:
-        units._cache["participants"] = spoken
-    return units
+    got = _place(frame, seg, cod)
+    is_dirty = np.zeros(n_t + 1, dtype=bool)  # the last entry: segments of no listed transcript
+    is_dirty[dirty] = True
+    touched = is_dirty[take(frame.t_of, seg.transcript_id)]
+    rows = np.flatnonzero(touched)
+    local = np.searchsorted(rows, got.seg_of)
+    coded = np.zeros((rows.shape[0], n_codes), dtype=bool)
+    coded[local, got.cols] = True
+    full = np.zeros_like(coded)
+    full[local[got.whole], got.cols[got.whole]] = True
+    coded_bits, full_bits = entry.coded.copy(), entry.full.copy()
+    coded_bits[rows] = np.packbits(coded, axis=1)
+    full_bits[rows] = np.packbits(full, axis=1)
+    kept = ~touched[entry.piece_seg]
+    part = ~got.whole
+    codings = entry.codings.reshape(n_t, n_codes).copy()
+    codings[dirty] = got.codings.reshape(n_t, n_codes)[dirty]
+    unplaced = entry.unplaced.copy()
+    unplaced[dirty] = got.unplaced_at[dirty]
+    return _Cells(
+        coded=coded_bits,
+        full=full_bits,
+        piece_seg=np.concatenate([entry.piece_seg[kept], got.seg_of[part]]),
+        piece_col=np.concatenate([entry.piece_col[kept], got.cols[part]]),
+        part_lo=np.concatenate([entry.part_lo[kept], got.part_lo]),
+        part_hi=np.concatenate([entry.part_hi[kept], got.part_hi]),
+        codings=codings.reshape(-1),
+        unplaced=unplaced,
+        stamps=_stamp_vector(seen[coder_id], frame),
+    )
+
+
+def _sliced(
+    facts: SegmentFacts, cells: list[_Cells], frame: _Frame, whole: _Frame, picked: np.ndarray
+) -> tuple[SegmentFacts, list[_Cells]]:
+    """The part of the whole project's facts and cells a transcript scope keeps.
+
+    What a scoped fresh build gives: every segment (speakers are numbered over
+    the project either way), cells only on the scope's transcripts, codings
+    and unplaced codings of those transcripts in the scope's order, and word
+    counts only there (word positions keep the project's layout; only their
+    differences are counted).
+    """
+    import numpy as np
+
+    keep = take(frame.t_of, facts.segments.transcript_id) >= 0
+    part = SegmentFacts(facts.segments, speaker_group=facts.speaker_group)
+    if facts.words is not None and facts.offsets is not None:
+        part.words = np.where(keep, facts.words, 0)
+        part.word_starts = facts.word_starts
+        part.offsets = np.concatenate([facts.offsets[picked], facts.offsets[-1:]])
+    mask = np.where(keep, 0xFF, 0).astype(np.uint8)[:, None]
+    out = []
+    for c in cells:
+        kept = keep[c.piece_seg]
+        out.append(
+            _Cells(
+                coded=c.coded & mask,
+                full=c.full & mask,
+                piece_seg=c.piece_seg[kept],
+                piece_col=c.piece_col[kept],
+                part_lo=c.part_lo[kept],
+                part_hi=c.part_hi[kept],
+                codings=c.codings.reshape(whole.n_transcripts, whole.n_codes)[picked].reshape(-1),
+                unplaced=c.unplaced[picked],
+                stamps=c.stamps[picked],
+            )
+        )
+    return part, out
 
 
 def _build_missing(
@@ -472,8 +633,12 @@ def _build_missing(
     speakers: bool,
     words: bool,
     fresh: dict[str, bytes],
+    seen: dict[int, dict[int, int]],
 ) -> SegmentFacts:
-    """Read and place what the store lacks (two connections, as :func:`build_units` does); note it in ``fresh``."""
+    """Read and place what the store lacks (two connections, as :func:`build_units` does); note it in ``fresh``.
+
+    ``seen`` holds each coder's write counts, read before their codings are.
+    """
     import numpy as np
 
     packing = aggregates.coding_packing(db)
@@ -505,7 +670,9 @@ def _build_missing(
             joined = _joined(
                 [_place(frame, seg, my_codings), _place(frame, seg, their_read.result())]
             )
-            placed[cid] = _Cells.of(joined, len(seg), frame.n_codes)
+            placed[cid] = _Cells.of(
+                joined, len(seg), frame.n_codes, _stamp_vector(seen[cid], frame)
+            )
             fresh[f"coder:{cid}"] = _pack_cells(placed[cid])
         built: SegmentFacts = segments_read.result()
         words_read.result()
@@ -547,6 +714,7 @@ def _joined(parts: list[_Placed]) -> _Placed:
         part_lo=np.concatenate([p.part_lo for p in parts]),
         part_hi=np.concatenate([p.part_hi for p in parts]),
         unplaced=sum(p.unplaced for p in parts),
+        unplaced_at=np.sum([p.unplaced_at for p in parts], axis=0),
     )
 
 
@@ -702,11 +870,11 @@ _CELL_KEYS = (
     "part_hi",
     "codings",
     "unplaced",
+    "stamps",
 )
 
 
 def _pack_cells(cells: _Cells) -> bytes:
-    import numpy as np
 
     return _pack(
         {
@@ -717,7 +885,8 @@ def _pack_cells(cells: _Cells) -> bytes:
             "part_lo": cells.part_lo,
             "part_hi": cells.part_hi,
             "codings": cells.codings,
-            "unplaced": np.array([cells.unplaced], dtype=np.int64),
+            "unplaced": cells.unplaced,
+            "stamps": cells.stamps,
         }
     )
 
@@ -736,7 +905,7 @@ def _cells_of(data: bytes | None, frame: _Frame, n_seg: int) -> _Cells | None:
         any(got[k].dtype != np.uint8 or got[k].shape[0] != n_seg * width for k in ("coded", "full"))
         or got["codings"].shape[0] != frame.n_transcripts * frame.n_codes
         or any(got[k].shape[0] != parts for k in ("piece_col", "part_lo", "part_hi"))
-        or got["unplaced"].shape[0] != 1
+        or any(got[k].shape[0] != frame.n_transcripts for k in ("unplaced", "stamps"))
         or (parts and not (int(seg.min()) >= 0 and int(seg.max()) < n_seg))
         or (parts and not (int(col.min()) >= 0 and int(col.max()) < frame.n_codes))
     ):
@@ -749,7 +918,8 @@ def _cells_of(data: bytes | None, frame: _Frame, n_seg: int) -> _Cells | None:
         part_lo=got["part_lo"],
         part_hi=got["part_hi"],
         codings=got["codings"],
-        unplaced=int(got["unplaced"][0]),
+        unplaced=got["unplaced"],
+        stamps=got["stamps"],
     )
 
 
@@ -795,6 +965,8 @@ class _Placed:
     part_lo: np.ndarray
     part_hi: np.ndarray
     unplaced: int
+    #: Codings that overlap no segment, per transcript (report order).
+    unplaced_at: np.ndarray
 
 
 def _voiced(seg: SegmentColumns, voices: set[tuple[int, str]] | None) -> np.ndarray | None:
@@ -845,7 +1017,8 @@ def _place(frame: _Frame, seg: SegmentColumns, cod: Any, keep: np.ndarray | None
     rest = np.flatnonzero(~within)
     last[rest] = np.searchsorted(seg_start, cod.end_key[rest], side="left") - 1
     spans = np.where(known, np.maximum(last - first + 1, 0), 0)
-    unplaced = int(((spans == 0) & known).sum())
+    lost = (spans == 0) & known
+    unplaced_at = np.bincount(coding_t[lost], minlength=frame.n_transcripts)
 
     if spans.max(initial=0) <= 1:
         which = np.flatnonzero(spans)
@@ -860,7 +1033,7 @@ def _place(frame: _Frame, seg: SegmentColumns, cod: Any, keep: np.ndarray | None
         counted = np.zeros(spans.shape[0], dtype=bool)
         counted[which] = True
         known = known & counted
-        unplaced = 0
+        unplaced_at = np.zeros(frame.n_transcripts, dtype=np.int64)
     codings = np.bincount(
         coding_t[known] * n_codes + code_col[known], minlength=frame.n_transcripts * n_codes
     )
@@ -876,7 +1049,8 @@ def _place(frame: _Frame, seg: SegmentColumns, cod: Any, keep: np.ndarray | None
         whole=whole,
         part_lo=np.maximum(c_start[part], s_start[part]) & low,
         part_hi=np.minimum(c_end[part], s_end[part]) & low,
-        unplaced=unplaced,
+        unplaced=int(unplaced_at.sum()),
+        unplaced_at=unplaced_at,
     )
 
 
@@ -895,11 +1069,15 @@ class _Cells:
     piece_col: np.ndarray
     part_lo: np.ndarray
     part_hi: np.ndarray
+    #: Codings per transcript (report order) × code, flat.
     codings: np.ndarray
-    unplaced: int
+    #: Codings that overlap no segment, per transcript.
+    unplaced: np.ndarray
+    #: The coder's codings write count of each transcript these cells were built at.
+    stamps: np.ndarray
 
     @classmethod
-    def of(cls, placed: _Placed, n_seg: int, n_codes: int) -> _Cells:
+    def of(cls, placed: _Placed, n_seg: int, n_codes: int, stamps: np.ndarray) -> _Cells:
         import numpy as np
 
         coded = np.zeros((n_seg, n_codes), dtype=bool)
@@ -915,7 +1093,8 @@ class _Cells:
             part_lo=placed.part_lo,
             part_hi=placed.part_hi,
             codings=placed.codings,
-            unplaced=placed.unplaced,
+            unplaced=placed.unplaced_at,
+            stamps=stamps,
         )
 
 
@@ -964,7 +1143,7 @@ def _assemble_cells(
         np.sum([c.codings for c in cells], axis=0)
         if cells
         else np.zeros(frame.n_transcripts * frame.n_codes, dtype=np.int64),
-        sum(c.unplaced for c in cells),
+        sum(int(c.unplaced.sum()) for c in cells),
     )
 
 

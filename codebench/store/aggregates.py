@@ -150,8 +150,9 @@ def coding_columns(
     *,
     code_ids: Sequence[int] | None = None,
     packing: Packing | None = None,
+    transcript_ids: Sequence[int] | None = None,
 ) -> CodingColumns:
-    """Every coding by ``coder_ids`` (optionally only of ``code_ids``), as arrays.
+    """Every coding by ``coder_ids`` (optionally only of ``code_ids``, in ``transcript_ids``), as arrays.
 
     SQLite answers it from the unique index on (coder, code, transcript,
     start, end), which covers every column needed. ``packing`` defaults to
@@ -160,7 +161,11 @@ def coding_columns(
     """
     import numpy as np
 
-    if not coder_ids or (code_ids is not None and not code_ids):
+    if (
+        not coder_ids
+        or (code_ids is not None and not code_ids)
+        or (transcript_ids is not None and not transcript_ids)
+    ):
         empty = np.empty(0, dtype=np.int64)
         return CodingColumns(empty, empty, empty, packing.offset_bits if packing else OFFSET_BITS)
     where = [f"coder_id IN ({', '.join('?' for _ in coder_ids)})"]
@@ -168,6 +173,9 @@ def coding_columns(
     if code_ids is not None:
         where.append(f"code_id IN ({', '.join('?' for _ in code_ids)})")
         params.extend(code_ids)
+    if transcript_ids is not None:  # a few transcripts: the (transcript, coder) index finds them
+        where.append(f"transcript_id IN ({', '.join('?' for _ in transcript_ids)})")
+        params.extend(transcript_ids)
     tail = f"FROM codings WHERE {' AND '.join(where)}"
     packing = packing or coding_packing(db)
     prepare_scan(db)
@@ -211,6 +219,7 @@ def coding_columns(
             coder_ids,
             code_ids=code_ids,
             packing=Packing("plain", OFFSET_BITS, packing.code_bits),
+            transcript_ids=transcript_ids,
         )
     return columns
 

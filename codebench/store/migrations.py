@@ -568,6 +568,23 @@ def _change_counters(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0020_units_stamps")
+def _units_stamps(db: sqlite_utils.Database) -> None:
+    """Count codings writes per (coder, transcript), so one coding refreshes one stored slice.
+
+    A stored coder's units (:mod:`codebench.store.units_cache`) keep, per
+    transcript, the count they were built at; after a write only the
+    (coder, transcript) pairs whose count moved are read and placed again,
+    and every other coder's units stay as stored. The triggers bump the
+    count inside the writing statement (codebench's or a user's own SQL),
+    for the old and the new row of an update, so the count and the write
+    commit together. Counts only grow and rows are never deleted, so a count
+    seen twice means nothing of that pair was written in between.
+    """
+    for statement in units_stamp_statements():
+        db.execute(statement)
+
+
 def known_names() -> list[str]:
     """Names of every migration this version of codebench knows, in order."""
     return [m.name for m in migrations._migrations]
@@ -795,3 +812,51 @@ def ensure_change_counters(db: sqlite_utils.Database) -> bool:
     for statement in [*_counter_statements(), *_coding_log_statements()]:
         db.execute(statement)
     return True
+
+
+#: The triggers that keep ``units_stamps`` (step ``0020_units_stamps``), by name.
+UNITS_STAMP_TRIGGERS = (
+    "units_stamp_codings_ins",
+    "units_stamp_codings_upd",
+    "units_stamp_codings_del",
+    "units_stamp_codings_ins_replaced",
+    "units_stamp_codings_upd_replaced",
+)
+
+
+def units_stamp_statements() -> list[str]:
+    """The per-(coder, transcript) codings write counts and the triggers that bump them.
+
+    ``INSERT OR REPLACE`` with an existing id, or ``UPDATE OR REPLACE`` onto
+    one, deletes that row without running delete triggers (unless the
+    connection turned recursive triggers on), so two ``BEFORE`` triggers
+    count the pair of the row about to be replaced. (A row replaced for its
+    (coder, code, transcript, span) key is of the new row's pair, counted anyway.)
+    """
+
+    def bump(row: str) -> str:
+        return (
+            f"INSERT INTO units_stamps (coder_id, transcript_id, n) VALUES ({row}.coder_id,"
+            f" {row}.transcript_id, 1) ON CONFLICT (coder_id, transcript_id) DO UPDATE SET n = n + 1;"
+        )
+
+    replaced = (
+        "INSERT INTO units_stamps (coder_id, transcript_id, n) SELECT coder_id, transcript_id, 1"
+        " FROM codings WHERE id = NEW.id ON CONFLICT (coder_id, transcript_id) DO UPDATE SET n = n + 1;"
+    )
+    return [
+        "CREATE TABLE IF NOT EXISTS units_stamps (coder_id INTEGER NOT NULL,"
+        " transcript_id INTEGER NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY (coder_id, transcript_id)) WITHOUT ROWID",
+        "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_ins AFTER INSERT ON codings"
+        f" BEGIN {bump('NEW')} END",
+        "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_upd AFTER UPDATE ON codings"
+        f" BEGIN {bump('OLD')} {bump('NEW')} END",
+        "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_del AFTER DELETE ON codings"
+        f" BEGIN {bump('OLD')} END",
+        "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_ins_replaced BEFORE INSERT ON codings"
+        f" WHEN EXISTS (SELECT 1 FROM codings WHERE id = NEW.id) BEGIN {replaced} END",
+        "CREATE TRIGGER IF NOT EXISTS units_stamp_codings_upd_replaced BEFORE UPDATE OF id"
+        " ON codings WHEN NEW.id IS NOT OLD.id AND EXISTS (SELECT 1 FROM codings WHERE id = NEW.id)"
+        f" BEGIN {replaced} END",
+    ]

@@ -5,13 +5,16 @@ Mapping a million codings onto segments is most of every report's time
 segment and code each coding falls on; per project: the segments' facts)
 are kept in ``units_cache`` as packed arrays, each under the *version* of the
 data it was built from: SQLite's schema version and the write counters of
-the tables the mapping reads (step ``0019_change_counters``). The counters
-are bumped by triggers inside every writing statement, codebench's or a
-user's own SQL, so a write and its count commit together and the version
-read with the data names exactly that data. An entry under any other
-version is never read; a schema change (a trigger dropped or remade, a
-table rebuilt) changes the schema version, so nothing counted before it is
-trusted after it.
+codes, coders, transcripts and segments (step ``0019_change_counters``).
+Codings are counted finer, per (coder, transcript) in ``units_stamps``
+(step ``0020_units_stamps``): a coder's entry holds the count of each
+transcript it was built at, so after a write only the pairs whose count
+moved are placed again. Every count is bumped by triggers inside the
+writing statement, codebench's or a user's own SQL, so a write and its
+count commit together and the counts read with the data name exactly that
+data. An entry under any other version is never read; a schema change (a
+trigger dropped or remade, a table rebuilt) changes the schema version, so
+nothing counted before it is trusted after it.
 
 Storing is best effort: a read-only file, a file another connection is
 writing, an in-memory project or a read inside an open transaction simply
@@ -25,26 +28,30 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codebench.store.migrations import UNITS_STAMP_TRIGGERS
+
 if TYPE_CHECKING:
     import sqlite_utils
 
-#: Tables the built units are computed from (a write to any of them makes every entry stale).
-DEPENDS_ON = ("codes", "coders", "transcripts", "segments", "codings")
+#: Tables a write to which makes every entry stale (codings are counted per coder and transcript).
+DEPENDS_ON = ("codes", "coders", "transcripts", "segments")
 #: Bumped when what an entry holds, or how it is built, changes.
-FORMAT = 3
+FORMAT = 4
 
 
 def version(db: sqlite_utils.Database | sqlite3.Connection) -> str | None:
     """The current data version, or ``None`` when writes are not all counted (nothing to trust)."""
     wanted = {f"sync_count_{t}_{op}" for t in DEPENDS_ON for op in ("ins", "upd", "del")}
+    wanted.update(UNITS_STAMP_TRIGGERS)
     try:
         have = {
             str(r[0])
             for r in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sync_count_%'"
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND (name LIKE 'sync_count_%' OR name LIKE 'units_stamp_%')"
             )
         }
-        if not wanted <= have or not _has_cache_table(db):
+        if not wanted <= have or not _has_tables(db):
             return None
         marks = ", ".join("?" for _ in DEPENDS_ON)
         counts = dict(
@@ -56,6 +63,16 @@ def version(db: sqlite_utils.Database | sqlite3.Connection) -> str | None:
     if set(counts) != set(DEPENDS_ON):
         return None
     return f"{FORMAT}:{schema}:" + ",".join(str(int(counts[t])) for t in DEPENDS_ON)
+
+
+def stamps(db: sqlite_utils.Database | sqlite3.Connection, coder_id: int) -> dict[int, int]:
+    """``{transcript id: count}`` of the codings writes of ``coder_id`` (a pair never written: absent)."""
+    return {
+        int(t): int(n)
+        for t, n in db.execute(
+            "SELECT transcript_id, n FROM units_stamps WHERE coder_id = ?", [coder_id]
+        )
+    }
 
 
 def load(db: sqlite_utils.Database, names: Iterable[str], current: str) -> dict[str, bytes]:
@@ -74,8 +91,17 @@ def load(db: sqlite_utils.Database, names: Iterable[str], current: str) -> dict[
     return {str(name): bytes(data) for name, data in rows}
 
 
-def store(db: sqlite_utils.Database, entries: Mapping[str, bytes], built_at: str) -> bool:
+def store(
+    db: sqlite_utils.Database,
+    entries: Mapping[str, bytes],
+    built_at: str,
+    read: Mapping[int, dict[int, int]] | None = None,
+) -> bool:
     """Keep ``entries``, built from the data at version ``built_at``, if that is still the data.
+
+    ``read`` holds, for each coder whose codings an entry was built from,
+    the :func:`stamps` read before those codings were: the entries are kept
+    only if they are unchanged now (no write to those codings since).
 
     One short write transaction, on a connection of its own (reports run in
     worker threads beside the workbench's writes on ``db``, so a transaction
@@ -95,9 +121,9 @@ def store(db: sqlite_utils.Database, entries: Mapping[str, bytes], built_at: str
             f"{Path(path).as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None
         )
         conn.execute("BEGIN IMMEDIATE")
-        if (
-            version(conn) != built_at
-        ):  # written since the build began: its result is not this data's
+        if version(conn) != built_at or any(  # written since the build began: not this data's
+            stamps(conn, coder) != seen for coder, seen in (read or {}).items()
+        ):
             conn.execute("ROLLBACK")
             return False
         conn.execute("DELETE FROM units_cache WHERE version != ?", [built_at])
@@ -114,8 +140,9 @@ def store(db: sqlite_utils.Database, entries: Mapping[str, bytes], built_at: str
     return True
 
 
-def _has_cache_table(db: sqlite_utils.Database | sqlite3.Connection) -> bool:
-    row = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'units_cache'"
+def _has_tables(db: sqlite_utils.Database | sqlite3.Connection) -> bool:
+    (count,) = db.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+        " AND name IN ('units_cache', 'units_stamps')"
     ).fetchone()
-    return row is not None
+    return bool(count == 2)
