@@ -785,3 +785,86 @@ def apply_saved_query(db: sqlite_utils.Database, record: Record, *, deleted: boo
         " updated_at = excluded.updated_at",
         [name, expression, scope, created_at, updated_at],
     )
+
+
+# ----------------------------------------------------------------- releases withdrawn
+
+
+def forget_unreleased(
+    db: sqlite_utils.Database,
+    transcript_guids: Sequence[str],
+    own_coder_guids: Sequence[str],
+    keep_cells: Iterable[str] = (),
+) -> dict[str, int]:
+    """Remove from a coder's copy what the lead's release of these transcripts had let in.
+
+    Others' codings, memos and statuses on them, and their framework cells
+    (the lead's summaries of codings), go; the copy's own rows stay, and so
+    does another coder's coding that one of the copy's own memos is anchored
+    on (removing it would take the memo with it). ``keep_cells``: framework
+    cell keys (as :func:`codebench.team.sync.key_text` writes them) edited in
+    this copy, kept. Returns ``{table: rows removed}`` (in the caller's
+    transaction).
+    """
+    if not transcript_guids:
+        return {}
+    tids = [
+        int(r[0])
+        for r in db.execute(
+            f"SELECT id FROM transcripts WHERE guid IN ({_marks(transcript_guids)})",
+            list(transcript_guids),
+        )
+    ]
+    if not tids:
+        return {}
+    own = [
+        int(r[0])
+        for r in db.execute(
+            f"SELECT id FROM coders WHERE guid IN ({_marks(own_coder_guids)})",
+            list(own_coder_guids),
+        )
+    ]
+    on, mine = _marks(tids), _marks(own)
+    removed: dict[str, int] = {}
+    removed["memos"] = db.execute(
+        f"DELETE FROM memos WHERE transcript_id IN ({on})"
+        f" AND (author_id IS NULL OR author_id NOT IN ({mine}))",
+        [*tids, *own],
+    ).rowcount
+    removed["codings"] = db.execute(
+        f"DELETE FROM codings WHERE transcript_id IN ({on}) AND coder_id NOT IN ({mine})"
+        " AND id NOT IN (SELECT coding_id FROM memos WHERE coding_id IS NOT NULL)",
+        [*tids, *own],
+    ).rowcount
+    removed["statuses"] = db.execute(
+        f"DELETE FROM coder_status WHERE transcript_id IN ({on}) AND coder_id NOT IN ({mine})",
+        [*tids, *own],
+    ).rowcount
+    keep = set(keep_cells)
+    cells = [
+        (int(r[0]), "\x1f".join("" if v is None else str(v) for v in r[1:]))
+        for r in db.execute(
+            f"SELECT f.id, t.guid, f.speaker, k.guid FROM framework_cells f"
+            f" JOIN transcripts t ON t.id = f.transcript_id JOIN codes k ON k.id = f.code_id"
+            f" WHERE f.transcript_id IN ({on})",
+            tids,
+        )
+    ]
+    gone = [cid for cid, key in cells if key not in keep]
+    db.conn.executemany("DELETE FROM framework_cells WHERE id = ?", [(c,) for c in gone])
+    removed["framework_cells"] = len(gone)
+    return {k: v for k, v in removed.items() if v}
+
+
+def forget_round_reports(db: sqlite_utils.Database, numbers: Iterable[int]) -> int:
+    """Remove the frozen reports of these rounds (their release was withdrawn); returns how many."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return 0
+    return int(
+        db.execute(
+            f"DELETE FROM round_reports WHERE round_id IN"
+            f" (SELECT id FROM rounds WHERE number IN ({_marks(wanted)}))",
+            wanted,
+        ).rowcount
+    )

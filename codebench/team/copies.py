@@ -32,6 +32,7 @@ from codebench.team.sync import (
     SyncResult,
     digest,
     key_text,
+    note_baseline,
     owned_coders,
     pull,
     record_key,
@@ -134,6 +135,8 @@ def clone(
                             )
                         }
                         sync_sql.record_pushed(project.db, table, sent, [])
+                    if not is_lead:  # the lead's rows as pulled: a local edit is found against them
+                        note_baseline(project)
             finally:
                 project.close()
         os.replace(building, path)

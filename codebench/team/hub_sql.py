@@ -355,3 +355,22 @@ def live_codings(
         [list(coder_guids)],
     ).fetchall()
     return [tuple(r) for r in rows]
+
+
+def released_rounds(conn: psycopg.Connection[Any]) -> set[str]:
+    """The round labels of the live releases (a coder reads those rounds' frozen reports)."""
+    return {
+        str(r[0])
+        for r in conn.execute(f"SELECT DISTINCT round FROM {S}.releases WHERE NOT deleted")
+    }
+
+
+def withdraw_rounds(conn: psycopg.Connection[Any], rounds: Sequence[str]) -> int:
+    """Tombstone the releases made for these rounds (the lead removed them); returns how many."""
+    if not rounds:
+        return 0
+    cursor = conn.execute(
+        f"UPDATE {S}.releases SET deleted = true WHERE round = ANY(%s) AND NOT deleted",
+        [list(rounds)],
+    )
+    return max(cursor.rowcount, 0)

@@ -43,6 +43,7 @@ from codebench.store.transcripts import delete_transcript, segment_id_at
 from codebench.team import hub_sql
 from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact, translated
 from codebench.team.hub_schema import check_version
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     import psycopg
@@ -58,6 +59,10 @@ LAST_SEQ = "team.last_seq"
 LAST_SYNC = "team.last_sync"
 #: Per pushed table, the write counters of the tables its records read, as of the last push.
 NOTED = "team.noted"
+#: A coder's copy: per lead's table, the write counters as of the last look for local edits,
+#: and the keys of the rows this copy changed since it pulled them (held back, never sent).
+PULLED_NOTED = "team.pulled_noted"
+LOCAL_EDITS = "team.local_edits"
 
 #: Tables a coder pushes, and the lead's in the order they are pushed.
 CODER_KINDS = ("codings", "memos", "statuses")
@@ -127,6 +132,21 @@ NOUNS = {
     "round_reports": "round reports",
     "saved_queries": "saved queries",
 }
+#: Where a noun's singular is not :data:`NOUNS`' without its last letter.
+ONE = {"statuses": "status", "coders": "coder"}
+
+#: The lead's tables a coder's copy may edit but never sends: per table, what one such
+#: edit is called and whose the table is, as a sync reports them held back.
+EDITS = {
+    "codes": ("codebook edit", "the lead owns the codebook"),
+    "transcripts": ("transcript edit", "the lead owns transcripts, segments and attributes"),
+    "assignments": ("assignment edit", "the lead assigns"),
+    "rounds": ("round edit", "the lead runs rounds and samples"),
+    "speaker_attributes": ("participant attribute edit", "the lead owns participant attributes"),
+    "code_relations": ("code relation edit", "the lead owns code relations"),
+    "framework_cells": ("framework cell edit", "the lead owns framework cells"),
+    "round_reports": ("round report edit", "the lead closes rounds"),
+}
 
 
 class SyncOffline(HubError):
@@ -166,6 +186,10 @@ class SyncResult:
     removed: dict[str, int] = field(default_factory=dict)
     pulled: dict[str, int] = field(default_factory=dict)
     held_back: dict[str, int] = field(default_factory=dict)
+    #: Others' rows removed from this copy because the lead withdrew their release.
+    withdrawn: dict[str, int] = field(default_factory=dict)
+    #: This copy's own edits of the lead's rows that a pull replaced with the lead's.
+    replaced: dict[str, int] = field(default_factory=dict)
     last_seq: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -175,6 +199,8 @@ class SyncResult:
             "removed": self.removed,
             "pulled": self.pulled,
             "held_back": self.held_back,
+            "withdrawn": self.withdrawn,
+            "replaced": self.replaced,
             "last_seq": self.last_seq,
             "notes": self.notes,
         }
@@ -193,12 +219,39 @@ def describe(result: SyncResult) -> str:
         parts.append("removed " + listing(result.removed))
     if any(result.pulled.values()):
         parts.append("pulled " + listing(result.pulled))
-    if any(result.held_back.values()):
+    work = {k: n for k, n in result.held_back.items() if k not in EDITS}
+    if any(work.values()):
         parts.append(
             "held back "
-            + listing(result.held_back)
+            + listing(work)
             + " (on a code made in this copy, or a transcript not on the hub: codes are the"
             " lead's, so these stay here until the lead adds the code or you recode them)"
+        )
+    edits = {k: n for k, n in result.held_back.items() if k in EDITS and n}
+    if edits:
+        parts.append(
+            "held back "
+            + ", ".join(f"{plural(n, EDITS[k][0])} ({EDITS[k][1]})" for k, n in edits.items())
+            + ": made in this copy, never sent; kept here until the lead's own change to"
+            " the same row replaces them"
+        )
+    if any(result.replaced.values()):
+        parts.append(
+            "the lead's changes replaced "
+            + ", ".join(
+                plural(n, EDITS[k][0]) for k, n in result.replaced.items() if n and k in EDITS
+            )
+            + " made in this copy"
+        )
+    if any(result.withdrawn.values()):
+        parts.append(
+            "removed from this copy "
+            + ", ".join(
+                plural(result.withdrawn[k], ONE.get(k, NOUNS[k][:-1]), NOUNS[k])
+                for k in NOUNS
+                if result.withdrawn.get(k)
+            )
+            + " of others (the lead withdrew their release: blind again)"
         )
     line = "; ".join(parts) or "nothing to sync: up to date"
     return " ".join([line, *result.notes])
@@ -431,10 +484,15 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
             added = sync_sql.set_owned_coders(project.db, owned)
             if missing:  # writes may have gone uncounted and unlogged: read all
                 settings_sql.set_meta(project.db, NOTED, "{}")
+                if project.setting(PULLED_NOTED) is not None:
+                    settings_sql.set_meta(project.db, PULLED_NOTED, "{}")
             else:  # other rows are ours now: read every table again; log the new coders' codings
                 kept = {k: v for k, v in _noted(project).items() if k == "codings"}
                 settings_sql.set_meta(project.db, NOTED, json.dumps(kept))
                 sync_sql.log_codings_of(project.db, coder_ids=added)
+        if not is_lead and project.setting(PULLED_NOTED) is None:
+            # A copy made before local edits were looked for: what it holds now is the baseline.
+            note_baseline(project)
     result = SyncResult()
     if is_lead:
         _push(project, conn, outbox(project, conn), result, is_lead)
@@ -445,6 +503,9 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
         # hub against a code or a text the lead has already changed.
         pull(project, conn, result, owned, is_lead, cloning=False)
         _push(project, conn, outbox(project, conn), result, is_lead)
+        with project.transaction():
+            for table, keys in local_edits(project, store=True).items():
+                result.held_back[table] = len(keys)
     return result
 
 
@@ -485,6 +546,9 @@ def _push(
             removed = hub_sql.tombstone(conn, table, change.removals)
             result.pushed[table] = result.pushed.get(table, 0) + pushed
             result.removed[table] = result.removed.get(table, 0) + removed
+        if is_lead and "rounds" in changes:  # a round removed takes its release with it
+            gone = [str(key[0]) for key in changes["rounds"].removals]
+            result.removed["releases"] = hub_sql.withdraw_rounds(conn, gone)
         hub_sql.log_sync(conn, total, 0)
     with project.transaction():
         for table, change in changes.items():
@@ -549,6 +613,126 @@ def _hold_back(
     return held_ids
 
 
+# ----------------------------------------------------------------- a coder's edits of the lead's rows
+
+
+def _pulled_kind(table: str) -> str:
+    """The ``sync_pushed`` kind under which a coder's copy keeps what it pulled of ``table``."""
+    return f"pulled.{table}"
+
+
+def _digests(project: Project, table: str) -> dict[str, str]:
+    return {
+        key_text(record_key(table, r)): digest(table, r)
+        for r in records_of(project, table, "coder", [])
+    }
+
+
+def note_baseline(project: Project) -> None:
+    """Note every row of the lead's tables in a coder's copy as pulled (a clone, or a copy made
+    before local edits were looked for), in the caller's transaction."""
+    counted = sync_sql.counters(project.db)
+    noted: dict[str, dict[str, int]] = {}
+    for table in EDITS:
+        sync_sql.forget_pushed(project.db, _pulled_kind(table))
+        sync_sql.record_pushed(project.db, _pulled_kind(table), _digests(project, table), [])
+        snapshot = _snapshot(counted, table)
+        if snapshot is not None:
+            noted[table] = snapshot
+    settings_sql.set_meta(project.db, PULLED_NOTED, json.dumps(noted, sort_keys=True))
+    settings_sql.set_meta(project.db, LOCAL_EDITS, "{}")
+
+
+def local_edits(project: Project, *, store: bool = False) -> dict[str, list[str]]:
+    """Per lead's table, the keys of the rows a coder's copy changed, added or removed since it
+    pulled them: never pushed (the database would refuse them), so reported as held back.
+
+    A table whose write counters are those of the last look is not read
+    again. ``store``: note this look (in the caller's transaction).
+    """
+    counted = sync_sql.counters(project.db)
+    noted: dict[str, dict[str, int]] = json.loads(project.setting(PULLED_NOTED) or "{}")
+    known: dict[str, list[str]] = json.loads(project.setting(LOCAL_EDITS) or "{}")
+    found: dict[str, list[str]] = {}
+    for table in EDITS:
+        snapshot = _snapshot(counted, table)
+        if snapshot is not None and noted.get(table) == snapshot:
+            if known.get(table):
+                found[table] = known[table]
+            continue
+        base = sync_sql.pushed(project.db, _pulled_kind(table))
+        now_ = _digests(project, table)
+        changed = {k for k, d in now_.items() if base.get(k) != d} | (set(base) - set(now_))
+        if changed:
+            found[table] = sorted(changed)
+        if snapshot is not None:
+            noted[table] = snapshot
+    if store:
+        settings_sql.set_meta(project.db, PULLED_NOTED, json.dumps(noted, sort_keys=True))
+        settings_sql.set_meta(project.db, LOCAL_EDITS, json.dumps(found, sort_keys=True))
+    return found
+
+
+def _rebaseline(
+    project: Project,
+    rows: dict[str, list[tuple[int, bool, tuple[Any, ...]]]],
+    before: dict[str, int],
+    edits: dict[str, list[str]],
+    result: SyncResult,
+) -> None:
+    """After a pull into a coder's copy: the lead's rows it wrote are the new baseline.
+
+    A local edit the lead's own change to the same row replaced is counted
+    in ``result.replaced`` (said, never silent); every other local edit keeps
+    its old baseline, so it is still found (and held back) next time.
+    """
+    after = sync_sql.counters(project.db)
+    noted: dict[str, dict[str, int]] = json.loads(project.setting(PULLED_NOTED) or "{}")
+    kept: dict[str, list[str]] = {}
+    for table in EDITS:
+        pulled = {key_text(record_key(table, r[2])) for r in rows.get(table, [])}
+        mine = set(edits.get(table, []))
+        if mine & pulled:
+            result.replaced[table] = len(mine & pulled)
+        still = mine - pulled
+        if still:
+            kept[table] = sorted(still)
+        if _snapshot(before, table) == _snapshot(after, table) and not pulled:
+            snapshot = _snapshot(after, table)
+            if snapshot is not None:
+                noted[table] = snapshot
+            continue
+        base = sync_sql.pushed(project.db, _pulled_kind(table))
+        fresh = {k: d for k, d in _digests(project, table).items() if k not in still}
+        fresh.update({k: base[k] for k in still if k in base})
+        sync_sql.forget_pushed(project.db, _pulled_kind(table))
+        sync_sql.record_pushed(project.db, _pulled_kind(table), fresh, [])
+        snapshot = _snapshot(after, table)
+        if snapshot is not None:
+            noted[table] = snapshot
+    settings_sql.set_meta(project.db, PULLED_NOTED, json.dumps(noted, sort_keys=True))
+    settings_sql.set_meta(project.db, LOCAL_EDITS, json.dumps(kept, sort_keys=True))
+
+
+def _forget_withdrawn(
+    project: Project,
+    withdrawn: Sequence[str],
+    rounds_gone: Sequence[int],
+    owned: Sequence[str],
+    edits: dict[str, list[str]],
+    result: SyncResult,
+) -> None:
+    """Remove from a coder's copy what withdrawn releases had let in, and count it."""
+    removed = sync_sql.forget_unreleased(
+        project.db, withdrawn, owned, keep_cells=edits.get("framework_cells", [])
+    )
+    reports = sync_sql.forget_round_reports(project.db, rounds_gone)
+    if reports:
+        removed["round_reports"] = reports
+    for table, n in removed.items():
+        result.withdrawn[table] = result.withdrawn.get(table, 0) + n
+
+
 def pull(
     project: Project,
     conn: psycopg.Connection[Any],
@@ -583,6 +767,15 @@ def pull(
                 for table in PULL_ORDER
             }
             released = [r[2][0] for r in rows["releases"] if not r[1]]
+            # A release the lead withdrew (or a round removed): what it let in must go.
+            withdrawn = [] if is_lead or cloning else [r[2][0] for r in rows["releases"] if r[1]]
+            rounds_gone: list[int] = []
+            if withdrawn:
+                live = hub_sql.released_rounds(conn)
+                rounds_gone = sorted(
+                    {int(r[2][1]) for r in rows["releases"] if r[1] and str(r[2][1]).isdigit()}
+                    - {int(n) for n in live if n.isdigit()}
+                )
             if "round_reports" not in skip:  # a released round's report was frozen before
                 rounds_ = sorted({str(r[2][1]) for r in rows["releases"] if not r[1] and r[2][1]})
                 extra = hub_sql.reports_of_rounds(conn, rounds_)
@@ -608,11 +801,17 @@ def pull(
         return 0
     lead = _lead_name(conn) if rows["transcripts"] else None
     mine = set(owned)
+    watch = not is_lead and not cloning and project.setting(PULLED_NOTED) is not None
     with project.transaction():
+        edits = local_edits(project) if watch else {}
         counted = sync_sql.counters(project.db)
         applied = _apply(project, rows, skip, mine, cloning=cloning, lead=lead, notes=result.notes)
         recoded = applied.pop("remapped", 0)
         recoded += 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
+        if withdrawn:
+            _forget_withdrawn(project, withdrawn, rounds_gone, owned, edits, result)
+        if watch:
+            _rebaseline(project, rows, counted, edits, result)
         if not recoded and not cloning:
             _renote(project, counted, sync_sql.counters(project.db))
         settings_sql.set_meta(project.db, LAST_SEQ, str(newest))
