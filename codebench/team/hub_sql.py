@@ -162,15 +162,34 @@ def upsert(
     return max(cursor.rowcount, 0)
 
 
-def tombstone(conn: psycopg.Connection[Any], table: str, keys: Sequence[Sequence[Any]]) -> int:
-    """Mark the rows with these keys deleted (only those this role may update); returns how many."""
+def tombstone(
+    conn: psycopg.Connection[Any],
+    table: str,
+    keys: Sequence[Sequence[Any]],
+    *,
+    of: Sequence[str] | None = None,
+    authorless: bool = False,
+) -> int:
+    """Mark the rows with these keys deleted (only those this role may update); returns how many.
+
+    ``of``: for a table of someone's work (:data:`WHOSE`), only rows of these
+    coders (and, ``authorless``, rows of none) are marked. A row of a coder
+    who has since become another member is theirs: the database would refuse
+    the whole push for it, so it is left alone.
+    """
     if not keys:
         return 0
     key = COLUMNS[table][: KEY_LENGTH[table]]
     stage = _stage(conn, table, key, keys, suffix="gone")
     match = " AND ".join(f"t.{c} = g.{c}" for c in key)
+    params: list[Any] = []
+    if of is not None and table in WHOSE:
+        whose = f"t.{WHOSE[table]}"
+        match += f" AND ({whose} = ANY(%s){f' OR {whose} IS NULL' if authorless else ''})"
+        params.append(list(of))
     cursor = conn.execute(
-        f"UPDATE {S}.{table} AS t SET deleted = true FROM {stage} g WHERE {match} AND NOT t.deleted"
+        f"UPDATE {S}.{table} AS t SET deleted = true FROM {stage} g WHERE {match} AND NOT t.deleted",
+        params,
     )
     return max(cursor.rowcount, 0)
 

@@ -536,6 +536,7 @@ def _push(
             _note(project, changes, result.held_back)
         return
     held: list[int] = []
+    owned: list[str] = json.loads(project.setting(OWNED) or "[]")
     with conn.transaction():
         hub_sql.lock_changes(conn)
         if not is_lead:
@@ -543,7 +544,7 @@ def _push(
         for table, change in changes.items():
             sees_all = is_lead and table not in OWN_KINDS  # a lead reads only its own queries
             pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=sees_all)
-            removed = hub_sql.tombstone(conn, table, change.removals)
+            removed = hub_sql.tombstone(conn, table, change.removals, of=owned, authorless=is_lead)
             result.pushed[table] = result.pushed.get(table, 0) + pushed
             result.removed[table] = result.removed.get(table, 0) + removed
         if is_lead and "rounds" in changes:  # a round removed takes its release with it
