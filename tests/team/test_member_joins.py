@@ -66,3 +66,28 @@ def test_a_lead_that_deletes_a_joined_coders_memo_keeps_the_hubs(hub, interview)
     assert _live(hub, "memos") == 1
     with Project.open(lead.path) as again:
         assert sync(again).removed.get("memos", 0) == 0
+
+
+def test_the_joined_member_clones_codes_and_syncs(hub, interview, tmp_path) -> None:
+    """The member who joined late codes and syncs as any coder; the lead's rows under their
+    name stay the lead's (that member's clone does not see them: a documented limit)."""
+    from codebench.design.assignments import assign
+    from codebench.team.copies import clone
+
+    lead = interview
+    hub.add("lee", "lead")
+    lead.coder("carol", create=True)
+    assign(lead, "carol", ["int1"])
+    lead.add_codings("carol", "01", "int1", [(0, 10)])
+    publish(lead, hub.url("lee"))
+    hub.add("carol")
+    sync(lead)
+    clone(hub.url("carol"), tmp_path / "carol.db", coder="carol")
+    with Project.open(tmp_path / "carol.db") as carol:
+        assert carol.codings() == []
+        carol.add_codings("carol", "01", "int1", [(0, 10), (20, 30)])
+        result = sync(carol)
+        assert result.pushed["codings"] == 1  # (0, 10) is on the hub already, as the lead's
+    assert [c[2:] for c in hub_codings(hub, "carol")] == [(0, 10), (20, 30)]
+    assert not any(sync(lead).removed.values())
+    assert len(hub_codings(hub, "carol")) == 2
