@@ -376,6 +376,63 @@ def log_codings_of(
         )
 
 
+# ----------------------------------------------------------------- memos' and statuses' change log
+
+
+def row_log_mark(db: sqlite_utils.Database) -> int:
+    """The number of the newest entry in the memos' and statuses' log (0: none, or no log)."""
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_row_log'"
+    ).fetchone()
+    if not found:
+        return 0
+    row = db.execute("SELECT max(id) FROM sync_row_log").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def logged_keys(db: sqlite_utils.Database, kind: str, upto: int) -> set[str]:
+    """Hub keys of the ``kind`` rows written or gone in log entries up to ``upto``."""
+    return {
+        str(r[0])
+        for r in db.execute(
+            "SELECT DISTINCT key FROM sync_row_log WHERE kind = ? AND id <= ?", [kind, upto]
+        )
+    }
+
+
+def memo_guids_here(db: sqlite_utils.Database, guids: Iterable[str]) -> set[str]:
+    """Which of these memo GUIDs this copy holds (whoever wrote them)."""
+    wanted = list(guids)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        found.update(
+            str(r[0])
+            for r in db.execute(f"SELECT guid FROM memos WHERE guid IN ({_marks(part)})", part)
+        )
+    return found
+
+
+def forget_row_log(
+    db: sqlite_utils.Database, kind: str, upto: int, keep: Sequence[str] = ()
+) -> None:
+    """Forget ``kind``'s log entries up to ``upto`` (the hub has them), except keys ``keep``."""
+    if not keep:
+        db.execute("DELETE FROM sync_row_log WHERE kind = ? AND id <= ?", [kind, upto])
+        return
+    db.execute(
+        f"DELETE FROM sync_row_log WHERE kind = ? AND id <= ? AND key NOT IN ({_marks(keep)})",
+        [kind, upto, *keep],
+    )
+
+
+def log_keys(db: sqlite_utils.Database, kind: str, keys: Iterable[str]) -> None:
+    """Log these keys as written: the next push looks at them again."""
+    db.conn.executemany(
+        "INSERT INTO sync_row_log (kind, key) VALUES (?, ?)", [(kind, k) for k in keys]
+    )
+
+
 # ----------------------------------------------------------------- applying pulled records
 
 

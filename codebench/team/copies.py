@@ -28,6 +28,7 @@ from codebench.team.sync import (
     NOTED,
     OWNED,
     ROLE,
+    ROW_LOGGED,
     URL,
     SyncResult,
     digest,
@@ -124,9 +125,10 @@ def clone(
                     # Codings: the change log starts now, empty and trusted.
                     ensure_change_counters(project.db)
                     sync_sql.set_owned_coders(project.db, owned)
-                    settings_sql.set_meta(project.db, NOTED, json.dumps({"codings": LOGGED}))
+                    logged = {t: LOGGED for t in ("codings", *ROW_LOGGED)}
+                    settings_sql.set_meta(project.db, NOTED, json.dumps(logged))
                     for table in LEAD_KINDS if is_lead else CODER_PUSHES:
-                        if table == "codings":
+                        if table in logged:
                             continue
                         sent = {
                             key_text(record_key(table, r)): digest(table, r)

@@ -37,6 +37,7 @@ _TYPES = {
 }
 #: Columns a re-push does not overwrite (when the row was first made).
 _KEEP = {"created_at", "imported_at", "assigned_at"}
+KEPT_COLUMNS = frozenset(_KEEP)
 
 
 def create_database(conn: psycopg.Connection[Any], name: str) -> None:
@@ -393,3 +394,23 @@ def withdraw_rounds(conn: psycopg.Connection[Any], rounds: Sequence[str]) -> int
         [list(rounds)],
     )
     return max(cursor.rowcount, 0)
+
+
+def live_rows(
+    conn: psycopg.Connection[Any],
+    table: str,
+    coder_guids: Sequence[str],
+    *,
+    authorless: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Records of the live rows of these coders (and, ``authorless``, of none) in a table of
+    someone's work (:data:`WHOSE`) that this role sees: what a copy whose change log cannot
+    be trusted compares its memos or statuses with, once."""
+    cols = ", ".join(COLUMNS[table])
+    whose = WHOSE[table]
+    none = f" OR {whose} IS NULL" if authorless else ""
+    rows = conn.execute(
+        f"SELECT {cols} FROM {S}.{table} WHERE NOT deleted AND ({whose} = ANY(%s){none})",
+        [list(coder_guids)],
+    ).fetchall()
+    return [tuple(r) for r in rows]

@@ -172,6 +172,8 @@ class TableChanges:
     row_ids: list[int] = field(default_factory=list)
     log_upto: int = 0
     whole: bool = False
+    #: Memos and statuses: the keys of records held back (they stay in the change log).
+    held: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -318,11 +320,17 @@ def outbox(
     kinds = LEAD_KINDS if role == "lead" else CODER_PUSHES
     counted = sync_sql.counters(project.db)
     noted = _noted(project)
+    rows_upto = sync_sql.row_log_mark(project.db)  # read first, as the codings' mark
     changes: dict[str, TableChanges] = {}
     for table in kinds:
         snapshot = _snapshot(counted, table)
         if table == "codings":
             changes[table] = coding_changes(project, owned, noted, snapshot, conn)
+            continue
+        if table in ROW_LOGGED:
+            changes[table] = row_changes(
+                project, table, (role, owned), noted, snapshot, conn, rows_upto
+            )
             continue
         if snapshot is not None and noted.get(table) == snapshot:
             changes[table] = TableChanges(counters=snapshot)
@@ -345,8 +353,74 @@ def outbox(
 
 
 #: ``team.noted``'s entry for codings when their change log holds every write since the
-#: last push (the hub has every owned coding not named in the log).
+#: last push (the hub has every owned coding not named in the log); memos and statuses too.
 LOGGED = {"log": 1}
+#: Tables pushed by the memos' and statuses' change log (``sync_row_log``), as codings are
+#: by theirs: a push reads only the rows the log names.
+ROW_LOGGED = ("memos", "statuses")
+
+
+def row_changes(
+    project: Project,
+    table: str,
+    whose: tuple[str, list[str]],
+    noted: dict[str, dict[str, int]],
+    snapshot: dict[str, int] | None,
+    conn: psycopg.Connection[Any] | None,
+    upto: int,
+) -> TableChanges:
+    """The owned memos or statuses to send: those the change log names up to ``upto``, or
+    (log not trusted) all that differ from the hub's, and the hub's that went here.
+
+    The log holds each row's hub key; a key whose row is no longer here (or
+    no longer this copy's) becomes a tombstone, a key whose row is here is
+    sent as it is now. Nothing per record is kept of what was pushed.
+    """
+    role, owned = whose
+    change = TableChanges(counters=snapshot, log_upto=upto)
+    if snapshot is not None and noted.get(table) == LOGGED:
+        keys = sync_sql.logged_keys(project.db, table, upto) if upto else set()
+        if not keys:
+            return change
+        current = {
+            key_text(record_key(table, r)): r for r in records_of(project, table, role, owned)
+        }
+        change.upserts = [current[k] for k in sorted(keys) if k in current]
+        gone = [k for k in sorted(keys) if k not in current]
+    else:
+        change.whole = True
+        current = {
+            key_text(record_key(table, r)): r for r in records_of(project, table, role, owned)
+        }
+        authorless = role == "lead" and table == "memos"
+        hub = (
+            {}
+            if conn is None
+            else {
+                key_text(record_key(table, r)): r
+                for r in hub_sql.live_rows(conn, table, owned, authorless=authorless)
+            }
+        )
+        change.upserts = [
+            r for k, r in current.items() if k not in hub or not _same(table, r, hub[k])
+        ]
+        gone = [k for k in hub if k not in current]
+    if table == "memos" and gone:  # another person's memo here is not this copy's to remove
+        here = sync_sql.memo_guids_here(project.db, gone)
+        gone = [k for k in gone if k not in here]
+    change.removed = gone
+    change.removals = [tuple(_key_from_text(table, k)) for k in gone]
+    return change
+
+
+def _same(table: str, mine: Sequence[Any], theirs: Sequence[Any]) -> bool:
+    """Whether a local record says what the hub's does (columns the hub keeps as first sent
+    aside)."""
+    return all(
+        a == b
+        for column, a, b in zip(hub_sql.COLUMNS[table], mine, theirs, strict=True)
+        if column not in hub_sql.KEPT_COLUMNS
+    )
 
 
 def coding_changes(
@@ -403,7 +477,7 @@ def _note(project: Project, changes: dict[str, TableChanges], held_back: dict[st
     """Note each table's counters as pushed (in the caller's transaction), except held-back ones."""
     noted = _noted(project)
     for table, change in changes.items():
-        if table == "codings":  # held-back codings stay in the log, which stays trusted
+        if table == "codings" or table in ROW_LOGGED:  # held-back rows stay in the log
             if change.counters is not None:
                 noted[table] = LOGGED
             continue
@@ -533,6 +607,7 @@ def _push(
             hub_sql.log_sync(conn, 0, 0)
         with project.transaction():
             _note_codings(project, changes)
+            _note_rows(project, changes)
             _note(project, changes, result.held_back)
         return
     held: list[int] = []
@@ -553,9 +628,10 @@ def _push(
         hub_sql.log_sync(conn, total, 0)
     with project.transaction():
         for table, change in changes.items():
-            if table != "codings":
+            if table != "codings" and table not in ROW_LOGGED:
                 sync_sql.record_pushed(project.db, table, change.sent, change.removed)
         _note_codings(project, changes, held)
+        _note_rows(project, changes)
         _note(project, changes, result.held_back)
 
 
@@ -573,6 +649,21 @@ def _note_codings(
         # per-record snapshot said of codings (before the log) is of no more use.
         sync_sql.log_codings_of(project.db, held)
         sync_sql.forget_pushed(project.db, "codings")
+
+
+def _note_rows(project: Project, changes: dict[str, TableChanges]) -> None:
+    """The hub has the memos and statuses read: forget their log up to the entry read,
+    except rows held back, which stay in it until they can go."""
+    for table in ROW_LOGGED:
+        change = changes.get(table)
+        if change is None or change.counters is None:
+            continue
+        sync_sql.forget_row_log(project.db, table, change.log_upto, change.held)
+        if change.whole:
+            # Compared whole: a held-back row may never have been logged; log it now. The
+            # per-record snapshot of before the log is of no more use.
+            sync_sql.log_keys(project.db, table, change.held)
+            sync_sql.forget_pushed(project.db, table)
 
 
 def _hold_back(
@@ -602,6 +693,8 @@ def _hold_back(
                 change.sent.pop(key_text(record_key(table, record)), None)
                 if table == "codings":
                     held_ids.append(change.row_ids[i])
+                else:
+                    change.held.append(key_text(record_key(table, record)))
             else:
                 kept.append(record)
                 if table == "codings":
