@@ -6,7 +6,10 @@ GUID (coder, code, transcript) or a segment ordinal, never a local id: ids
 differ between copies, GUIDs do not. ``sync_pushed`` (migration
 ``0012_sync``) remembers, per record key, a digest of what was last pushed;
 codings instead have a change log kept by triggers on team copies
-(``sync_coding_log``, made by ``migrations.ensure_change_counters``).
+(``sync_coding_log``, made by ``migrations.ensure_change_counters``), and
+memos and statuses another (``sync_row_log``). A coder's copy also keeps,
+under the kinds ``pulled.<table>``, a digest of each of the lead's rows as it
+pulled them, to find its own edits of them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ segments and attributes, and assignments) with what ``sync_pushed`` says was
 pushed last, and sends the difference in one hub transaction: changed
 records are merged, vanished ones become tombstones. Codings, which run to
 millions, are not compared whole: a change log kept by triggers names the
-codings written since the last push (:func:`coding_changes`). Only after the
+codings written since the last push (:func:`coding_changes`); memos and
+statuses have one too (:func:`row_changes`). Only after the
 hub committed does the project note the push, in one local transaction; a
 push cut short anywhere (kill -9, a dropped network) is simply sent again,
 and the hub ignores what it already holds.
@@ -761,9 +762,11 @@ def local_edits(project: Project, *, store: bool = False) -> dict[str, list[str]
             found[table] = sorted(changed)
         if snapshot is not None:
             noted[table] = snapshot
-    if store:
-        settings_sql.set_meta(project.db, PULLED_NOTED, json.dumps(noted, sort_keys=True))
-        settings_sql.set_meta(project.db, LOCAL_EDITS, json.dumps(found, sort_keys=True))
+    if store:  # written only when it changed: a background sync commits nothing needless
+        for key, value in ((PULLED_NOTED, noted), (LOCAL_EDITS, found)):
+            text = json.dumps(value, sort_keys=True)
+            if project.setting(key) != text:
+                settings_sql.set_meta(project.db, key, text)
     return found
 
 
