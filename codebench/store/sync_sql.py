@@ -352,16 +352,38 @@ def logged_coding_removals(db: sqlite_utils.Database, upto: int) -> list[Record]
     ]
 
 
-def forget_coding_log(db: sqlite_utils.Database, upto: int, keep: Sequence[int] = ()) -> None:
-    """Forget log entries up to ``upto`` (the hub has them), except writes of codings ``keep``."""
-    if not keep:
-        db.execute("DELETE FROM sync_coding_log WHERE id <= ?", [upto])
-        return
-    db.execute(
-        f"DELETE FROM sync_coding_log WHERE id <= ? AND (coding_id IS NULL"
-        f" OR coding_id NOT IN ({_marks(keep)}))",
-        [upto, *keep],
+def forget_coding_log(
+    db: sqlite_utils.Database,
+    upto: int,
+    keep: Sequence[int] = (),
+    *,
+    transcripts: Sequence[str] = (),
+) -> None:
+    """Forget log entries up to ``upto`` (the hub has them), except writes of codings ``keep``
+    and keys that went on ``transcripts`` (GUIDs: their removals were held back)."""
+    sql = "DELETE FROM sync_coding_log WHERE id <= ?"
+    params: list[Any] = [upto]
+    if keep:
+        sql += f" AND (coding_id IS NULL OR coding_id NOT IN ({_marks(keep)}))"
+        params += list(keep)
+    if transcripts:
+        sql += f" AND (transcript_guid IS NULL OR transcript_guid NOT IN ({_marks(transcripts)}))"
+        params += list(transcripts)
+    db.execute(sql, params)
+
+
+def log_coding_keys(db: sqlite_utils.Database, keys: Iterable[Sequence[Any]]) -> None:
+    """Log these hub keys as gone (removals held back): a later push sends them."""
+    db.conn.executemany(
+        "INSERT INTO sync_coding_log (coder_guid, code_guid, transcript_guid, start_char,"
+        " end_char) VALUES (?, ?, ?, ?, ?)",
+        [tuple(k) for k in keys],
     )
+
+
+def transcript_shas(db: sqlite_utils.Database) -> dict[str, str]:
+    """``{GUID: sha256}`` of this copy's transcripts (whose text is whose)."""
+    return {str(r[0]): str(r[1]) for r in db.execute("SELECT guid, sha256 FROM transcripts")}
 
 
 def log_codings_of(

@@ -124,6 +124,14 @@ def hub_guids(conn: psycopg.Connection[Any], table: str) -> set[str]:
     return {r[0] for r in conn.execute(f"SELECT guid FROM {S}.{table} WHERE NOT deleted")}
 
 
+def transcript_shas(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """``{GUID: sha256}`` of the live transcripts on the hub."""
+    return {
+        str(r[0]): str(r[1])
+        for r in conn.execute(f"SELECT guid, sha256 FROM {S}.transcripts WHERE NOT deleted")
+    }
+
+
 def upsert(
     conn: psycopg.Connection[Any],
     table: str,

@@ -175,6 +175,9 @@ class TableChanges:
     whole: bool = False
     #: Memos and statuses: the keys of records held back (they stay in the change log).
     held: list[str] = field(default_factory=list)
+    #: Codings: removals held back, and the transcripts whose log entries stay for them.
+    held_removals: list[tuple[Any, ...]] = field(default_factory=list)
+    held_transcripts: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -616,7 +619,7 @@ def _push(
     with conn.transaction():
         hub_sql.lock_changes(conn)
         if not is_lead:
-            held = _hold_back(conn, changes, result)
+            held = _hold_back(conn, changes, result, sync_sql.transcript_shas(project.db))
         for table, change in changes.items():
             sees_all = is_lead and table not in OWN_KINDS  # a lead reads only its own queries
             pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=sees_all)
@@ -644,11 +647,14 @@ def _note_codings(
     change = changes.get("codings")
     if change is None or change.counters is None:
         return
-    sync_sql.forget_coding_log(project.db, change.log_upto, held)
+    sync_sql.forget_coding_log(
+        project.db, change.log_upto, held, transcripts=change.held_transcripts
+    )
     if change.whole:
         # Compared whole: a held-back coding may never have been logged; log it now. What the
         # per-record snapshot said of codings (before the log) is of no more use.
         sync_sql.log_codings_of(project.db, held)
+        sync_sql.log_coding_keys(project.db, change.held_removals)
         sync_sql.forget_pushed(project.db, "codings")
 
 
@@ -668,14 +674,31 @@ def _note_rows(project: Project, changes: dict[str, TableChanges]) -> None:
 
 
 def _hold_back(
-    conn: psycopg.Connection[Any], changes: dict[str, TableChanges], result: SyncResult
+    conn: psycopg.Connection[Any],
+    changes: dict[str, TableChanges],
+    result: SyncResult,
+    texts: dict[str, str] | None = None,
 ) -> list[int]:
-    """Keep back a coder's records that point at a code or transcript the hub does not have.
+    """Keep back a coder's records that point at a code or transcript the hub does not have,
+    and codings and memos on a transcript whose text here is not the hub's.
 
+    ``texts``: ``{transcript GUID: sha256}`` of this copy. A text corrected in
+    a coder's copy is the coder's alone (the lead owns transcripts), so
+    offsets into it mean nothing on the hub: those codings (their removals
+    too) and memos wait in the log until the texts agree again (the coder
+    undoes the correction, or the lead's correction arrives and remaps them).
     Returns the local ids of the codings held back."""
     codes = hub_sql.hub_guids(conn, "codes")
-    transcripts = hub_sql.hub_guids(conn, "transcripts")
+    hub_texts = hub_sql.transcript_shas(conn)
+    transcripts = set(hub_texts)
+    apart = {g for g, sha in (texts or {}).items() if g in hub_texts and hub_texts[g] != sha}
     position = {"codings": (1, 2), "memos": (4, 2), "statuses": (None, 1)}
+    if apart and "codings" in changes:
+        coded = changes["codings"]
+        coded.held_removals = [r for r in coded.removals if r[2] in apart]
+        coded.removals = [r for r in coded.removals if r[2] not in apart]
+        coded.held_transcripts = sorted(apart)
+    on_apart: dict[str, int] = {}
     held_ids: list[int] = []
     for table, (code_at, transcript_at) in position.items():
         change = changes.get(table)
@@ -689,6 +712,9 @@ def _hold_back(
             bad_transcript = (
                 record[transcript_at] is not None and record[transcript_at] not in transcripts
             )
+            if table != "statuses" and record[transcript_at] in apart:
+                on_apart[table] = on_apart.get(table, 0) + 1
+                bad_transcript = True
             if bad_code or bad_transcript:
                 held += 1
                 change.sent.pop(key_text(record_key(table, record)), None)
@@ -705,6 +731,17 @@ def _hold_back(
             change.row_ids = kept_ids
         if held:
             result.held_back[table] = held
+    moved = len(changes["codings"].held_removals) if "codings" in changes else 0
+    if on_apart or moved:
+        what = ", ".join(
+            plural(n, ONE.get(t, NOUNS[t][:-1]), NOUNS[t]) for t, n in on_apart.items()
+        )
+        result.notes.append(
+            f"({what or plural(moved, 'coding removal')} held back on"
+            f" {plural(len(apart), 'transcript')} whose text this copy changed: the lead owns"
+            " the text; they go up once the texts agree again: undo the correction here, or"
+            " the lead makes it)"
+        )
     return held_ids
 
 

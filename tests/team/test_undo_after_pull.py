@@ -85,3 +85,50 @@ def test_undoing_a_coding_after_the_leads_merge_arrived(team) -> None:
             " ON c.guid = k.code_guid WHERE NOT k.deleted"
         ).fetchall()
     assert codes == [(False,)]
+
+
+def test_a_text_corrected_in_a_coders_copy_holds_its_codings_back_until_undone(team) -> None:
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10), (45, 55)])
+        sync(alice)
+    on_hub = hub_codings(team.hub, "alice")
+    with Project.open(team.alice) as alice:
+        correct_text(alice, "int1", "[x] " + alice.text(alice.transcript("int1")), "alice")
+        alice.add_codings("alice", "02", "int1", [(60, 70)])
+        for _ in range(2):  # said, and kept, at every sync
+            result = sync(alice)
+            assert result.held_back == {"codings": 3, "transcripts": 1}
+            assert not any(result.removed.values()) and not any(result.pushed.values())
+            assert any("whose text this copy changed" in n for n in result.notes)
+            assert hub_codings(team.hub, "alice") == on_hub  # nothing in the copy's own terms
+    for _ in range(2):
+        out = _undo(team.alice, "undo")
+        assert out.exit_code == 0, out.output
+    with Project.open(team.alice) as alice:
+        result = sync(alice)
+        assert result.held_back == {} and not any(result.removed.values())
+        assert hub_codings(team.hub, "alice") == on_hub == local_codings(alice, "alice")
+
+
+def test_the_leads_correction_replaces_the_coders_and_the_held_codings_go_up(team) -> None:
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10)])
+        sync(alice)
+        correct_text(alice, "int1", "[x] " + alice.text(alice.transcript("int1")), "alice")
+        assert sync(alice).held_back == {"codings": 1, "transcripts": 1}
+    lead = team.lead
+    correct_text(lead, "int1", "[Recorded 3 May.] " + lead.text(lead.transcript("int1")), "lee")
+    sync(lead)
+    shift = len("[Recorded 3 May.] ")
+    with Project.open(team.alice) as alice:
+        result = sync(alice)
+        assert result.replaced == {"transcripts": 1} and result.held_back == {}
+        assert alice.text(alice.transcript("int1")) == lead.text(lead.transcript("int1"))
+        assert [c[2:] for c in local_codings(alice, "alice")] == [(shift, 10 + shift)]
+        assert hub_codings(team.hub, "alice") == local_codings(alice, "alice")
+    # the coder's own correction cannot be undone now: its text was corrected again since
+    out = _undo(team.alice, "undo")
+    assert out.exit_code != 0
+    assert "corrected again since" in out.output and "Traceback" not in out.output
+    with Project.open(team.alice) as alice:
+        assert alice.text(alice.transcript("int1")) == lead.text(lead.transcript("int1"))
