@@ -126,3 +126,57 @@ def test_a_coder_who_puts_the_edit_back_has_nothing_held(team) -> None:
         with alice.transaction():
             set_meta(alice.db, "team.noted", "{}")  # a forced re-read finds nothing either
         assert sync(alice).held_back == {}
+
+
+def test_nothing_is_held_back_when_only_the_lead_changed_things(team) -> None:
+    """Every kind of the lead's change, pulled: none is taken for the coder's own edit."""
+    from codebench.analysis.theme_map import add_relation
+    from codebench.codebook.edits import archive_code, merge_codes
+    from codebench.coding.correction import correct_text
+    from codebench.design.assignments import unassign
+    from codebench.design.rounds import close_round, start_round
+    from codebench.design.sample import draw_sample
+
+    lead = team.lead
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "02", "int1", [(0, 10)])
+        sync(alice)
+    tid = lead.transcript("int1").id
+    speaker = str(lead.db.execute("SELECT speaker FROM segments WHERE codable = 1").fetchone()[0])
+
+    def step_kinds():
+        yield lambda: edit_code(lead, "lee", "01", description="new guidance")
+        yield lambda: add_code(lead, "lee", "A new code")
+        yield lambda: merge_codes(lead, "lee", "02", "01")
+        yield lambda: archive_code(lead, "lee", "03")
+        yield lambda: correct_text(lead, "int1", "[Note.] " + lead.text("int1"), "lee")
+        yield lambda: lead.set_attributes("int1", {"site": "North"})
+
+        def study() -> None:
+            with lead.transaction():
+                participant_sql.set_speaker_attributes(lead.db, [(tid, speaker, "role", "x")])
+                participant_sql.set_framework_summary(
+                    lead.db, tid, speaker, lead.code("01").id, "summary", None, now()
+                )
+            add_relation(lead, "01", "04", "leads to", note="", coder="lee")
+
+        yield study
+
+        def a_round() -> None:
+            draw_sample(lead, 1.0, ["alice", "bob"], seed=3, name="s1", by="lee")
+            start_round(lead, "pilot", sample="s1", by="lee")
+            close_round(lead, 1, by="lee", frozen=({"level": "segment"}, {"alpha": 0.5}))
+
+        yield a_round
+        yield lambda: release(lead, round_ref="1")
+        yield lambda: release(lead, round_ref="1", withdraw=True)
+        yield lambda: unassign(lead, "alice", ["int1"])
+
+    for number, step in enumerate(step_kinds()):
+        step()
+        sync(lead)
+        with Project.open(team.alice) as alice:
+            result = sync(alice)
+            assert result.held_back == {} and result.replaced == {}, (number, result.as_dict())
+    with Project.open(team.alice) as alice:
+        assert sync(alice).held_back == {}
