@@ -14,7 +14,9 @@ from click.testing import CliRunner
 from codebench.cli.app import cli
 from codebench.design.rounds import close_round, rounds, start_round
 from codebench.design.sample import draw_sample
+from codebench.ids import now
 from codebench.project import Project
+from codebench.store import participants as participant_sql
 from codebench.store.rounds import round_report
 from codebench.team.lead import release
 from codebench.team.sync import sync
@@ -97,15 +99,25 @@ def _closed_round(team) -> None:
 def test_withdrawing_a_rounds_release_removes_its_frozen_report(team) -> None:
     _work(team)
     _closed_round(team)
+    lead = team.lead
+    speaker = str(lead.db.execute("SELECT speaker FROM segments WHERE codable = 1").fetchone()[0])
+    with lead.transaction():  # a framework cell summarises codings: it goes with the release
+        participant_sql.set_framework_summary(
+            lead.db, lead.transcript("int1").id, speaker, lead.code("01").id, "s", None, now()
+        )
+    sync(lead)
     release(team.lead, round_ref="1")
     with Project.open(team.alice) as alice:
         sync(alice)
         assert round_report(alice.db, rounds(alice)[0].id) is not None
         assert len(local_codings(alice, "bob")) == 1
+        assert len(participant_sql.framework_cells(alice.db)) == 1
     release(team.lead, round_ref="1", withdraw=True)
     with Project.open(team.alice) as alice:
         result = sync(alice)
-        assert result.withdrawn == {"codings": 1, "round_reports": 1}
+        assert result.withdrawn == {"codings": 1, "framework_cells": 1, "round_reports": 1}
+        assert participant_sql.framework_cells(alice.db) == []
+        assert result.held_back == {}  # what a withdrawal removed is no edit of the coder's
         assert round_report(alice.db, rounds(alice)[0].id) is None
         assert [r.name for r in rounds(alice)] == ["pilot"]  # the round itself stays
         assert local_codings(alice, "bob") == []
