@@ -236,27 +236,43 @@ def status_cmd(ctx: Context, project: Path | None, fmt: str) -> None:
     default=None,
     help="Release exactly this reliability round's sample (its number or name).",
 )
+@click.option(
+    "--withdraw",
+    is_flag=True,
+    help="Take the release back: blind again; coders' next sync removes others' work.",
+)
 @pass_ctx
 @handle_errors
 def release_cmd(
-    ctx: Context, project: Path, transcripts: tuple[str, ...], round_ref: str | None
+    ctx: Context,
+    project: Path,
+    transcripts: tuple[str, ...],
+    round_ref: str | None,
+    withdraw: bool,
 ) -> None:
     """Open codings to every coder for review and adjudication.
 
     With --round N: exactly round N's sample (see codebench round start).
     Otherwise TRANSCRIPTS (all transcripts if none are named). Until then the
-    hub shows each coder only their own work.
+    hub shows each coder only their own work. --withdraw takes a release back.
 
     \b
     Example:
       codebench team release study.db --round 1
       codebench team release study.db 01-riverside-ceo 02-riverside-nurse
+      codebench team release study.db --round 1 --withdraw
     """
     from codebench.team.lead import release
 
     with ctx.open_at(project, write=False) as opened:
-        names = release(opened, list(transcripts), round_ref=round_ref)
-    say(f"released {plural(len(names), 'transcript')} for review: {', '.join(names)}")
+        names = release(opened, list(transcripts), round_ref=round_ref, withdraw=withdraw)
+    if withdraw:
+        say(
+            f"withdrew the release of {plural(len(names), 'transcript')}: {', '.join(names)}"
+            " (blind again; each coder's next sync removes others' work on them)"
+        )
+    else:
+        say(f"released {plural(len(names), 'transcript')} for review: {', '.join(names)}")
 
 
 @click.command(name="sync")

@@ -286,6 +286,11 @@ def _codings(project: Project, coder: Coder, event: Event, forward: bool) -> Non
             project, transcript.id, event.id, logged["start"], logged["end"]
         )
         record = {**logged, "start": start, "end": end}
+        # A merge made since (here, or the lead's pulled from a hub) moved the codings of
+        # the code it archived: act on the coding where it is now, never on the old code.
+        merged = code_sql.merged_code_id(project.db, code.id)
+        if adding and merged is not None:
+            code = code_sql.get_code(project.db, merged) or code
         if adding:
             coding_sql.insert_coding(
                 project.db,
@@ -314,6 +319,10 @@ def _codings(project: Project, coder: Coder, event: Event, forward: bool) -> Non
             existing = coding_sql.find_coding(
                 project.db, coder.id, code.id, transcript.id, record["start"], record["end"]
             )
+            if existing is None and merged is not None:
+                existing = coding_sql.find_coding(
+                    project.db, coder.id, merged, transcript.id, record["start"], record["end"]
+                )
             if existing is not None:
                 coding_sql.delete_coding(project.db, existing.id)
 

@@ -198,6 +198,21 @@ def set_merged_into(db: sqlite_utils.Database, code_id: int, target_id: int | No
     db.execute("UPDATE codes SET merged_into_id = ? WHERE id = ?", [target_id, code_id])
 
 
+def merged_code_id(db: sqlite_utils.Database, code_id: int) -> int | None:
+    """The code an archived code's codings went to, following merges of merges (``None``:
+    not merged). Undo and redo of a coding made before a merge act on it there."""
+    seen = {code_id}
+    current = code_id
+    while True:
+        row = db.execute(
+            "SELECT merged_into_id FROM codes WHERE id = ? AND archived = 1", [current]
+        ).fetchone()
+        if row is None or row[0] is None or int(row[0]) in seen:
+            return None if current == code_id else current
+        current = int(row[0])
+        seen.add(current)
+
+
 def codings_of_code(db: sqlite_utils.Database, code_id: int) -> list[dict[str, Any]]:
     """Every coding of ``code_id`` keyed by GUIDs (coder, transcript) and offsets, for audit payloads."""
     return [

@@ -741,6 +741,75 @@ _CODING_LOG = {
     ),
 }
 
+_MEMO_OURS = "({row}.author_id IS NULL OR {row}.author_id IN " + _OWNED + ")"
+_STATUS_KEY = (
+    "(SELECT guid FROM coders WHERE id = {row}.coder_id) || char(31) ||"
+    " (SELECT guid FROM transcripts WHERE id = {row}.transcript_id)"
+)
+#: The triggers of a team copy's memo and status change log (``sync_row_log``: the hub key,
+#: as ``sync.key_text`` writes it, of each memo or status written or gone). A memo's record
+#: also names its segment's ordinal and its coding's key, so a coding or segment that moves
+#: logs the memos on it. Memos with no author are logged too (the lead pushes them).
+_ROW_LOG = {
+    "sync_log_memos_ins": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_memos_ins AFTER INSERT ON memos"
+        f" WHEN {_MEMO_OURS.format(row='NEW')}"
+        " BEGIN INSERT INTO sync_row_log (kind, key) VALUES ('memos', NEW.guid); END"
+    ),
+    "sync_log_memos_upd": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_memos_upd AFTER UPDATE ON memos"
+        f" WHEN {_MEMO_OURS.format(row='NEW')} OR {_MEMO_OURS.format(row='OLD')}"
+        " BEGIN INSERT INTO sync_row_log (kind, key) VALUES ('memos', NEW.guid);"
+        " INSERT INTO sync_row_log (kind, key) SELECT 'memos', OLD.guid"
+        " WHERE OLD.guid IS NOT NEW.guid; END"
+    ),
+    "sync_log_memos_del": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_memos_del AFTER DELETE ON memos"
+        f" WHEN {_MEMO_OURS.format(row='OLD')}"
+        " BEGIN INSERT INTO sync_row_log (kind, key) VALUES ('memos', OLD.guid); END"
+    ),
+    "sync_log_memos_coding": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_memos_coding AFTER UPDATE ON codings"
+        " WHEN NEW.start_char IS NOT OLD.start_char OR NEW.end_char IS NOT OLD.end_char"
+        " OR NEW.code_id IS NOT OLD.code_id OR NEW.coder_id IS NOT OLD.coder_id"
+        " BEGIN INSERT INTO sync_row_log (kind, key) SELECT 'memos', guid FROM memos"
+        f" WHERE coding_id = NEW.id AND {_MEMO_OURS.format(row='memos')}; END"
+    ),
+    "sync_log_memos_segment": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_memos_segment AFTER UPDATE ON segments"
+        " WHEN NEW.ordinal IS NOT OLD.ordinal"
+        " BEGIN INSERT INTO sync_row_log (kind, key) SELECT 'memos', guid FROM memos"
+        f" WHERE segment_id = NEW.id AND {_MEMO_OURS.format(row='memos')}; END"
+    ),
+    "sync_log_statuses_ins": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_statuses_ins AFTER INSERT ON coder_status"
+        f" WHEN NEW.coder_id IN {_OWNED}"
+        " BEGIN INSERT INTO sync_row_log (kind, key) SELECT 'statuses', k FROM"
+        f" (SELECT {_STATUS_KEY.format(row='NEW')} AS k) WHERE k IS NOT NULL; END"
+    ),
+    "sync_log_statuses_upd": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_statuses_upd AFTER UPDATE ON coder_status"
+        f" WHEN NEW.coder_id IN {_OWNED} OR OLD.coder_id IN {_OWNED}"
+        " BEGIN INSERT INTO sync_row_log (kind, key) SELECT 'statuses', k FROM"
+        f" (SELECT {_STATUS_KEY.format(row='NEW')} AS k UNION"
+        f" SELECT {_STATUS_KEY.format(row='OLD')}) WHERE k IS NOT NULL; END"
+    ),
+    # A delete cascading from its transcript finds the transcript gone: the transcript's own
+    # trigger below has logged those keys already.
+    "sync_log_statuses_del": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_statuses_del AFTER DELETE ON coder_status"
+        f" WHEN OLD.coder_id IN {_OWNED}"
+        " BEGIN INSERT INTO sync_row_log (kind, key) SELECT 'statuses', k FROM"
+        f" (SELECT {_STATUS_KEY.format(row='OLD')} AS k) WHERE k IS NOT NULL; END"
+    ),
+    "sync_log_statuses_transcript": (
+        "CREATE TRIGGER IF NOT EXISTS sync_log_statuses_transcript BEFORE DELETE ON transcripts"
+        " BEGIN INSERT INTO sync_row_log (kind, key) SELECT 'statuses',"
+        " cr.guid || char(31) || OLD.guid FROM coder_status s JOIN coders cr"
+        f" ON cr.id = s.coder_id WHERE s.transcript_id = OLD.id AND s.coder_id IN {_OWNED}; END"
+    ),
+}
+
 
 def _counter_statements() -> list[str]:
     """The ``sync_counters`` table and a trigger per write to each of :data:`COUNTED_TABLES`.
@@ -776,6 +845,10 @@ def _coding_log_statements() -> list[str]:
         " coding_id INTEGER, coder_guid TEXT, code_guid TEXT, transcript_guid TEXT,"
         " start_char INTEGER, end_char INTEGER)",
         *(_CODING_LOG[name] for name in sorted(_CODING_LOG)),
+        # Memos and statuses the same way, by their hub keys (one log for both kinds).
+        "CREATE TABLE IF NOT EXISTS sync_row_log (id INTEGER PRIMARY KEY,"
+        " kind TEXT NOT NULL, key TEXT NOT NULL)",
+        *(_ROW_LOG[name] for name in sorted(_ROW_LOG)),
     ]
 
 
@@ -807,7 +880,7 @@ def ensure_change_counters(db: sqlite_utils.Database) -> bool:
             " AND (name LIKE 'sync_count_%' OR name LIKE 'sync_log_%')"
         )
     }
-    if counter_triggers() | set(_CODING_LOG) <= have:
+    if counter_triggers() | set(_CODING_LOG) | set(_ROW_LOG) <= have:
         return False
     for statement in [*_counter_statements(), *_coding_log_statements()]:
         db.execute(statement)

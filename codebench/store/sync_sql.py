@@ -6,7 +6,10 @@ GUID (coder, code, transcript) or a segment ordinal, never a local id: ids
 differ between copies, GUIDs do not. ``sync_pushed`` (migration
 ``0012_sync``) remembers, per record key, a digest of what was last pushed;
 codings instead have a change log kept by triggers on team copies
-(``sync_coding_log``, made by ``migrations.ensure_change_counters``).
+(``sync_coding_log``, made by ``migrations.ensure_change_counters``), and
+memos and statuses another (``sync_row_log``). A coder's copy also keeps,
+under the kinds ``pulled.<table>``, a digest of each of the lead's rows as it
+pulled them, to find its own edits of them.
 """
 
 from __future__ import annotations
@@ -425,16 +428,38 @@ def logged_coding_removals(db: sqlite_utils.Database, upto: int) -> list[Record]
     ]
 
 
-def forget_coding_log(db: sqlite_utils.Database, upto: int, keep: Sequence[int] = ()) -> None:
-    """Forget log entries up to ``upto`` (the hub has them), except writes of codings ``keep``."""
-    if not keep:
-        db.execute("DELETE FROM sync_coding_log WHERE id <= ?", [upto])
-        return
-    db.execute(
-        f"DELETE FROM sync_coding_log WHERE id <= ? AND (coding_id IS NULL"
-        f" OR coding_id NOT IN ({_marks(keep)}))",
-        [upto, *keep],
+def forget_coding_log(
+    db: sqlite_utils.Database,
+    upto: int,
+    keep: Sequence[int] = (),
+    *,
+    transcripts: Sequence[str] = (),
+) -> None:
+    """Forget log entries up to ``upto`` (the hub has them), except writes of codings ``keep``
+    and keys that went on ``transcripts`` (GUIDs: their removals were held back)."""
+    sql = "DELETE FROM sync_coding_log WHERE id <= ?"
+    params: list[Any] = [upto]
+    if keep:
+        sql += f" AND (coding_id IS NULL OR coding_id NOT IN ({_marks(keep)}))"
+        params += list(keep)
+    if transcripts:
+        sql += f" AND (transcript_guid IS NULL OR transcript_guid NOT IN ({_marks(transcripts)}))"
+        params += list(transcripts)
+    db.execute(sql, params)
+
+
+def log_coding_keys(db: sqlite_utils.Database, keys: Iterable[Sequence[Any]]) -> None:
+    """Log these hub keys as gone (removals held back): a later push sends them."""
+    db.conn.executemany(
+        "INSERT INTO sync_coding_log (coder_guid, code_guid, transcript_guid, start_char,"
+        " end_char) VALUES (?, ?, ?, ?, ?)",
+        [tuple(k) for k in keys],
     )
+
+
+def transcript_shas(db: sqlite_utils.Database) -> dict[str, str]:
+    """``{GUID: sha256}`` of this copy's transcripts (whose text is whose)."""
+    return {str(r[0]): str(r[1]) for r in db.execute("SELECT guid, sha256 FROM transcripts")}
 
 
 def log_codings_of(
@@ -450,6 +475,63 @@ def log_codings_of(
             f" WHERE coder_id IN ({_marks(coder_ids)})",
             list(coder_ids),
         )
+
+
+# ----------------------------------------------------------------- memos' and statuses' change log
+
+
+def row_log_mark(db: sqlite_utils.Database) -> int:
+    """The number of the newest entry in the memos' and statuses' log (0: none, or no log)."""
+    found = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_row_log'"
+    ).fetchone()
+    if not found:
+        return 0
+    row = db.execute("SELECT max(id) FROM sync_row_log").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def logged_keys(db: sqlite_utils.Database, kind: str, upto: int) -> set[str]:
+    """Hub keys of the ``kind`` rows written or gone in log entries up to ``upto``."""
+    return {
+        str(r[0])
+        for r in db.execute(
+            "SELECT DISTINCT key FROM sync_row_log WHERE kind = ? AND id <= ?", [kind, upto]
+        )
+    }
+
+
+def memo_guids_here(db: sqlite_utils.Database, guids: Iterable[str]) -> set[str]:
+    """Which of these memo GUIDs this copy holds (whoever wrote them)."""
+    wanted = list(guids)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        part = wanted[start : start + 500]
+        found.update(
+            str(r[0])
+            for r in db.execute(f"SELECT guid FROM memos WHERE guid IN ({_marks(part)})", part)
+        )
+    return found
+
+
+def forget_row_log(
+    db: sqlite_utils.Database, kind: str, upto: int, keep: Sequence[str] = ()
+) -> None:
+    """Forget ``kind``'s log entries up to ``upto`` (the hub has them), except keys ``keep``."""
+    if not keep:
+        db.execute("DELETE FROM sync_row_log WHERE kind = ? AND id <= ?", [kind, upto])
+        return
+    db.execute(
+        f"DELETE FROM sync_row_log WHERE kind = ? AND id <= ? AND key NOT IN ({_marks(keep)})",
+        [kind, upto, *keep],
+    )
+
+
+def log_keys(db: sqlite_utils.Database, kind: str, keys: Iterable[str]) -> None:
+    """Log these keys as written: the next push looks at them again."""
+    db.conn.executemany(
+        "INSERT INTO sync_row_log (kind, key) VALUES (?, ?)", [(kind, k) for k in keys]
+    )
 
 
 # ----------------------------------------------------------------- applying pulled records
@@ -860,4 +942,87 @@ def apply_saved_query(db: sqlite_utils.Database, record: Record, *, deleted: boo
         " expression = excluded.expression, scope = excluded.scope,"
         " updated_at = excluded.updated_at",
         [name, expression, scope, created_at, updated_at],
+    )
+
+
+# ----------------------------------------------------------------- releases withdrawn
+
+
+def forget_unreleased(
+    db: sqlite_utils.Database,
+    transcript_guids: Sequence[str],
+    own_coder_guids: Sequence[str],
+    keep_cells: Iterable[str] = (),
+) -> dict[str, int]:
+    """Remove from a coder's copy what the lead's release of these transcripts had let in.
+
+    Others' codings, memos and statuses on them, and their framework cells
+    (the lead's summaries of codings), go; the copy's own rows stay, and so
+    does another coder's coding that one of the copy's own memos is anchored
+    on (removing it would take the memo with it). ``keep_cells``: framework
+    cell keys (as :func:`codebench.team.sync.key_text` writes them) edited in
+    this copy, kept. Returns ``{table: rows removed}`` (in the caller's
+    transaction).
+    """
+    if not transcript_guids:
+        return {}
+    tids = [
+        int(r[0])
+        for r in db.execute(
+            f"SELECT id FROM transcripts WHERE guid IN ({_marks(transcript_guids)})",
+            list(transcript_guids),
+        )
+    ]
+    if not tids:
+        return {}
+    own = [
+        int(r[0])
+        for r in db.execute(
+            f"SELECT id FROM coders WHERE guid IN ({_marks(own_coder_guids)})",
+            list(own_coder_guids),
+        )
+    ]
+    on, mine = _marks(tids), _marks(own)
+    removed: dict[str, int] = {}
+    removed["memos"] = db.execute(
+        f"DELETE FROM memos WHERE transcript_id IN ({on})"
+        f" AND (author_id IS NULL OR author_id NOT IN ({mine}))",
+        [*tids, *own],
+    ).rowcount
+    removed["codings"] = db.execute(
+        f"DELETE FROM codings WHERE transcript_id IN ({on}) AND coder_id NOT IN ({mine})"
+        " AND id NOT IN (SELECT coding_id FROM memos WHERE coding_id IS NOT NULL)",
+        [*tids, *own],
+    ).rowcount
+    removed["statuses"] = db.execute(
+        f"DELETE FROM coder_status WHERE transcript_id IN ({on}) AND coder_id NOT IN ({mine})",
+        [*tids, *own],
+    ).rowcount
+    keep = set(keep_cells)
+    cells = [
+        (int(r[0]), "\x1f".join("" if v is None else str(v) for v in r[1:]))
+        for r in db.execute(
+            f"SELECT f.id, t.guid, f.speaker, k.guid FROM framework_cells f"
+            f" JOIN transcripts t ON t.id = f.transcript_id JOIN codes k ON k.id = f.code_id"
+            f" WHERE f.transcript_id IN ({on})",
+            tids,
+        )
+    ]
+    gone = [cid for cid, key in cells if key not in keep]
+    db.conn.executemany("DELETE FROM framework_cells WHERE id = ?", [(c,) for c in gone])
+    removed["framework_cells"] = len(gone)
+    return {k: v for k, v in removed.items() if v}
+
+
+def forget_round_reports(db: sqlite_utils.Database, numbers: Iterable[int]) -> int:
+    """Remove the frozen reports of these rounds (their release was withdrawn); returns how many."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return 0
+    return int(
+        db.execute(
+            f"DELETE FROM round_reports WHERE round_id IN"
+            f" (SELECT id FROM rounds WHERE number IN ({_marks(wanted)}))",
+            wanted,
+        ).rowcount
     )

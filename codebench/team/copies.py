@@ -28,10 +28,12 @@ from codebench.team.sync import (
     NOTED,
     OWNED,
     ROLE,
+    ROW_LOGGED,
     URL,
     SyncResult,
     digest,
     key_text,
+    note_baseline,
     owned_coders,
     pull,
     record_key,
@@ -123,9 +125,10 @@ def clone(
                     # Codings: the change log starts now, empty and trusted.
                     ensure_change_counters(project.db)
                     sync_sql.set_owned_coders(project.db, owned)
-                    settings_sql.set_meta(project.db, NOTED, json.dumps({"codings": LOGGED}))
+                    logged = {t: LOGGED for t in ("codings", *ROW_LOGGED)}
+                    settings_sql.set_meta(project.db, NOTED, json.dumps(logged))
                     for table in LEAD_KINDS if is_lead else CODER_PUSHES:
-                        if table == "codings":
+                        if table in logged:
                             continue
                         sent = {
                             key_text(record_key(table, r)): digest(table, r)
@@ -134,6 +137,8 @@ def clone(
                             )
                         }
                         sync_sql.record_pushed(project.db, table, sent, [])
+                    if not is_lead:  # the lead's rows as pulled: a local edit is found against them
+                        note_baseline(project)
             finally:
                 project.close()
         os.replace(building, path)

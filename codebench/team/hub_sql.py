@@ -37,6 +37,7 @@ _TYPES = {
 }
 #: Columns a re-push does not overwrite (when the row was first made).
 _KEEP = {"created_at", "imported_at", "assigned_at"}
+KEPT_COLUMNS = frozenset(_KEEP)
 
 
 def create_database(conn: psycopg.Connection[Any], name: str) -> None:
@@ -123,6 +124,14 @@ def hub_guids(conn: psycopg.Connection[Any], table: str) -> set[str]:
     return {r[0] for r in conn.execute(f"SELECT guid FROM {S}.{table} WHERE NOT deleted")}
 
 
+def transcript_shas(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """``{GUID: sha256}`` of the live transcripts on the hub."""
+    return {
+        str(r[0]): str(r[1])
+        for r in conn.execute(f"SELECT guid, sha256 FROM {S}.transcripts WHERE NOT deleted")
+    }
+
+
 def upsert(
     conn: psycopg.Connection[Any],
     table: str,
@@ -191,15 +200,34 @@ def load_first_codings(
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def tombstone(conn: psycopg.Connection[Any], table: str, keys: Sequence[Sequence[Any]]) -> int:
-    """Mark the rows with these keys deleted (only those this role may update); returns how many."""
+def tombstone(
+    conn: psycopg.Connection[Any],
+    table: str,
+    keys: Sequence[Sequence[Any]],
+    *,
+    of: Sequence[str] | None = None,
+    authorless: bool = False,
+) -> int:
+    """Mark the rows with these keys deleted (only those this role may update); returns how many.
+
+    ``of``: for a table of someone's work (:data:`WHOSE`), only rows of these
+    coders (and, ``authorless``, rows of none) are marked. A row of a coder
+    who has since become another member is theirs: the database would refuse
+    the whole push for it, so it is left alone.
+    """
     if not keys:
         return 0
     key = COLUMNS[table][: KEY_LENGTH[table]]
     stage = _stage(conn, table, key, keys, suffix="gone")
     match = " AND ".join(f"t.{c} = g.{c}" for c in key)
+    params: list[Any] = []
+    if of is not None and table in WHOSE:
+        whose = f"t.{WHOSE[table]}"
+        match += f" AND ({whose} = ANY(%s){f' OR {whose} IS NULL' if authorless else ''})"
+        params.append(list(of))
     cursor = conn.execute(
-        f"UPDATE {S}.{table} AS t SET deleted = true FROM {stage} g WHERE {match} AND NOT t.deleted"
+        f"UPDATE {S}.{table} AS t SET deleted = true FROM {stage} g WHERE {match} AND NOT t.deleted",
+        params,
     )
     return max(cursor.rowcount, 0)
 
@@ -397,6 +425,45 @@ def live_codings(
     cols = ", ".join(COLUMNS["codings"])
     rows = conn.execute(
         f"SELECT {cols} FROM {S}.codings WHERE NOT deleted AND coder_guid = ANY(%s)",
+        [list(coder_guids)],
+    ).fetchall()
+    return [tuple(r) for r in rows]
+
+
+def released_rounds(conn: psycopg.Connection[Any]) -> set[str]:
+    """The round labels of the live releases (a coder reads those rounds' frozen reports)."""
+    return {
+        str(r[0])
+        for r in conn.execute(f"SELECT DISTINCT round FROM {S}.releases WHERE NOT deleted")
+    }
+
+
+def withdraw_rounds(conn: psycopg.Connection[Any], rounds: Sequence[str]) -> int:
+    """Tombstone the releases made for these rounds (the lead removed them); returns how many."""
+    if not rounds:
+        return 0
+    cursor = conn.execute(
+        f"UPDATE {S}.releases SET deleted = true WHERE round = ANY(%s) AND NOT deleted",
+        [list(rounds)],
+    )
+    return max(cursor.rowcount, 0)
+
+
+def live_rows(
+    conn: psycopg.Connection[Any],
+    table: str,
+    coder_guids: Sequence[str],
+    *,
+    authorless: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Records of the live rows of these coders (and, ``authorless``, of none) in a table of
+    someone's work (:data:`WHOSE`) that this role sees: what a copy whose change log cannot
+    be trusted compares its memos or statuses with, once."""
+    cols = ", ".join(COLUMNS[table])
+    whose = WHOSE[table]
+    none = f" OR {whose} IS NULL" if authorless else ""
+    rows = conn.execute(
+        f"SELECT {cols} FROM {S}.{table} WHERE NOT deleted AND ({whose} = ANY(%s){none})",
         [list(coder_guids)],
     ).fetchall()
     return [tuple(r) for r in rows]

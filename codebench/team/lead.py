@@ -45,6 +45,7 @@ def release(
     transcripts: Sequence[str] = (),
     *,
     round_ref: str | None = None,
+    withdraw: bool = False,
     passfile: Path | None = None,
 ) -> list[str]:
     """Open codings, memos and statuses to every coder, for review and adjudication.
@@ -52,7 +53,9 @@ def release(
     With ``round_ref``, exactly that local reliability round's sample is
     released (named transcripts must be in it; the round's number is kept
     with each release); without it, the transcripts named (all if none).
-    Returns the names released.
+    ``withdraw``: take those releases back instead (the transcripts are blind
+    again; each coder's next sync removes what the release had let into their
+    copy). Returns the names released (or withdrawn).
     """
     from codebench.design.rounds import get_round, round_transcripts
 
@@ -75,5 +78,8 @@ def release(
     with connect(url, passfile=passfile) as conn, translated(redact(url)):
         check_version(conn, redact(url))
         with conn.transaction():
-            hub_sql.upsert(conn, "releases", [(t.guid, label) for t in chosen])
+            if withdraw:
+                hub_sql.tombstone(conn, "releases", [(t.guid,) for t in chosen])
+            else:
+                hub_sql.upsert(conn, "releases", [(t.guid, label) for t in chosen])
     return [t.name for t in chosen]

@@ -6,7 +6,8 @@ segments and attributes, and assignments) with what ``sync_pushed`` says was
 pushed last, and sends the difference in one hub transaction: changed
 records are merged, vanished ones become tombstones. Codings, which run to
 millions, are not compared whole: a change log kept by triggers names the
-codings written since the last push (:func:`coding_changes`). Only after the
+codings written since the last push (:func:`coding_changes`); memos and
+statuses have one too (:func:`row_changes`). Only after the
 hub committed does the project note the push, in one local transaction; a
 push cut short anywhere (kill -9, a dropped network) is simply sent again,
 and the hub ignores what it already holds.
@@ -43,6 +44,7 @@ from codebench.store.transcripts import delete_transcript, segment_id_at
 from codebench.team import hub_sql
 from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact, translated
 from codebench.team.hub_schema import check_version
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     import psycopg
@@ -58,6 +60,10 @@ LAST_SEQ = "team.last_seq"
 LAST_SYNC = "team.last_sync"
 #: Per pushed table, the write counters of the tables its records read, as of the last push.
 NOTED = "team.noted"
+#: A coder's copy: per lead's table, the write counters as of the last look for local edits,
+#: and the keys of the rows this copy changed since it pulled them (held back, never sent).
+PULLED_NOTED = "team.pulled_noted"
+LOCAL_EDITS = "team.local_edits"
 
 #: Tables a coder pushes, and the lead's in the order they are pushed.
 CODER_KINDS = ("codings", "memos", "statuses")
@@ -127,6 +133,21 @@ NOUNS = {
     "round_reports": "round reports",
     "saved_queries": "saved queries",
 }
+#: Where a noun's singular is not :data:`NOUNS`' without its last letter.
+ONE = {"statuses": "status", "coders": "coder"}
+
+#: The lead's tables a coder's copy may edit but never sends: per table, what one such
+#: edit is called and whose the table is, as a sync reports them held back.
+EDITS = {
+    "codes": ("codebook edit", "the lead owns the codebook"),
+    "transcripts": ("transcript edit", "the lead owns transcripts, segments and attributes"),
+    "assignments": ("assignment edit", "the lead assigns"),
+    "rounds": ("round edit", "the lead runs rounds and samples"),
+    "speaker_attributes": ("participant attribute edit", "the lead owns participant attributes"),
+    "code_relations": ("code relation edit", "the lead owns code relations"),
+    "framework_cells": ("framework cell edit", "the lead owns framework cells"),
+    "round_reports": ("round report edit", "the lead closes rounds"),
+}
 
 
 class SyncOffline(HubError):
@@ -155,6 +176,11 @@ class TableChanges:
     #: Codings only: how many go straight from the file, read as they are sent rather than
     #: as ``upserts`` (the lead's codings into a hub that holds none of them: a first publish).
     streamed: int = 0
+    #: Memos and statuses: the keys of records held back (they stay in the change log).
+    held: list[str] = field(default_factory=list)
+    #: Codings: removals held back, and the transcripts whose log entries stay for them.
+    held_removals: list[tuple[Any, ...]] = field(default_factory=list)
+    held_transcripts: list[str] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -169,6 +195,10 @@ class SyncResult:
     removed: dict[str, int] = field(default_factory=dict)
     pulled: dict[str, int] = field(default_factory=dict)
     held_back: dict[str, int] = field(default_factory=dict)
+    #: Others' rows removed from this copy because the lead withdrew their release.
+    withdrawn: dict[str, int] = field(default_factory=dict)
+    #: This copy's own edits of the lead's rows that a pull replaced with the lead's.
+    replaced: dict[str, int] = field(default_factory=dict)
     last_seq: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -178,6 +208,8 @@ class SyncResult:
             "removed": self.removed,
             "pulled": self.pulled,
             "held_back": self.held_back,
+            "withdrawn": self.withdrawn,
+            "replaced": self.replaced,
             "last_seq": self.last_seq,
             "notes": self.notes,
         }
@@ -196,12 +228,39 @@ def describe(result: SyncResult) -> str:
         parts.append("removed " + listing(result.removed))
     if any(result.pulled.values()):
         parts.append("pulled " + listing(result.pulled))
-    if any(result.held_back.values()):
+    work = {k: n for k, n in result.held_back.items() if k not in EDITS}
+    if any(work.values()):
         parts.append(
             "held back "
-            + listing(result.held_back)
+            + listing(work)
             + " (on a code made in this copy, or a transcript not on the hub: codes are the"
             " lead's, so these stay here until the lead adds the code or you recode them)"
+        )
+    edits = {k: n for k, n in result.held_back.items() if k in EDITS and n}
+    if edits:
+        parts.append(
+            "held back "
+            + ", ".join(f"{plural(n, EDITS[k][0])} ({EDITS[k][1]})" for k, n in edits.items())
+            + ": made in this copy, never sent; kept here until the lead's own change to"
+            " the same row replaces them"
+        )
+    if any(result.replaced.values()):
+        parts.append(
+            "the lead's changes replaced "
+            + ", ".join(
+                plural(n, EDITS[k][0]) for k, n in result.replaced.items() if n and k in EDITS
+            )
+            + " made in this copy"
+        )
+    if any(result.withdrawn.values()):
+        parts.append(
+            "removed from this copy "
+            + ", ".join(
+                plural(result.withdrawn[k], ONE.get(k, NOUNS[k][:-1]), NOUNS[k])
+                for k in NOUNS
+                if result.withdrawn.get(k)
+            )
+            + " of others (the lead withdrew their release: blind again)"
         )
     line = "; ".join(parts) or "nothing to sync: up to date"
     return " ".join([line, *result.notes])
@@ -268,12 +327,18 @@ def outbox(
     kinds = LEAD_KINDS if role == "lead" else CODER_PUSHES
     counted = sync_sql.counters(project.db)
     noted = _noted(project)
+    rows_upto = sync_sql.row_log_mark(project.db)  # read first, as the codings' mark
     changes: dict[str, TableChanges] = {}
     for table in kinds:
         snapshot = _snapshot(counted, table)
         if table == "codings":
             changes[table] = coding_changes(
                 project, owned, noted, snapshot, conn, stream=role == "lead"
+            )
+            continue
+        if table in ROW_LOGGED:
+            changes[table] = row_changes(
+                project, table, (role, owned), noted, snapshot, conn, rows_upto
             )
             continue
         if snapshot is not None and noted.get(table) == snapshot:
@@ -297,8 +362,74 @@ def outbox(
 
 
 #: ``team.noted``'s entry for codings when their change log holds every write since the
-#: last push (the hub has every owned coding not named in the log).
+#: last push (the hub has every owned coding not named in the log); memos and statuses too.
 LOGGED = {"log": 1}
+#: Tables pushed by the memos' and statuses' change log (``sync_row_log``), as codings are
+#: by theirs: a push reads only the rows the log names.
+ROW_LOGGED = ("memos", "statuses")
+
+
+def row_changes(
+    project: Project,
+    table: str,
+    whose: tuple[str, list[str]],
+    noted: dict[str, dict[str, int]],
+    snapshot: dict[str, int] | None,
+    conn: psycopg.Connection[Any] | None,
+    upto: int,
+) -> TableChanges:
+    """The owned memos or statuses to send: those the change log names up to ``upto``, or
+    (log not trusted) all that differ from the hub's, and the hub's that went here.
+
+    The log holds each row's hub key; a key whose row is no longer here (or
+    no longer this copy's) becomes a tombstone, a key whose row is here is
+    sent as it is now. Nothing per record is kept of what was pushed.
+    """
+    role, owned = whose
+    change = TableChanges(counters=snapshot, log_upto=upto)
+    if snapshot is not None and noted.get(table) == LOGGED:
+        keys = sync_sql.logged_keys(project.db, table, upto) if upto else set()
+        if not keys:
+            return change
+        current = {
+            key_text(record_key(table, r)): r for r in records_of(project, table, role, owned)
+        }
+        change.upserts = [current[k] for k in sorted(keys) if k in current]
+        gone = [k for k in sorted(keys) if k not in current]
+    else:
+        change.whole = True
+        current = {
+            key_text(record_key(table, r)): r for r in records_of(project, table, role, owned)
+        }
+        authorless = role == "lead" and table == "memos"
+        hub = (
+            {}
+            if conn is None
+            else {
+                key_text(record_key(table, r)): r
+                for r in hub_sql.live_rows(conn, table, owned, authorless=authorless)
+            }
+        )
+        change.upserts = [
+            r for k, r in current.items() if k not in hub or not _same(table, r, hub[k])
+        ]
+        gone = [k for k in hub if k not in current]
+    if table == "memos" and gone:  # another person's memo here is not this copy's to remove
+        here = sync_sql.memo_guids_here(project.db, gone)
+        gone = [k for k in gone if k not in here]
+    change.removed = gone
+    change.removals = [tuple(_key_from_text(table, k)) for k in gone]
+    return change
+
+
+def _same(table: str, mine: Sequence[Any], theirs: Sequence[Any]) -> bool:
+    """Whether a local record says what the hub's does (columns the hub keeps as first sent
+    aside)."""
+    return all(
+        a == b
+        for column, a, b in zip(hub_sql.COLUMNS[table], mine, theirs, strict=True)
+        if column not in hub_sql.KEPT_COLUMNS
+    )
 
 
 def coding_changes(
@@ -364,7 +495,7 @@ def _note(project: Project, changes: dict[str, TableChanges], held_back: dict[st
     """Note each table's counters as pushed (in the caller's transaction), except held-back ones."""
     noted = _noted(project)
     for table, change in changes.items():
-        if table == "codings":  # held-back codings stay in the log, which stays trusted
+        if table == "codings" or table in ROW_LOGGED:  # held-back rows stay in the log
             if change.counters is not None:
                 noted[table] = LOGGED
             continue
@@ -445,10 +576,15 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
             added = sync_sql.set_owned_coders(project.db, owned)
             if missing:  # writes may have gone uncounted and unlogged: read all
                 settings_sql.set_meta(project.db, NOTED, "{}")
+                if project.setting(PULLED_NOTED) is not None:
+                    settings_sql.set_meta(project.db, PULLED_NOTED, "{}")
             else:  # other rows are ours now: read every table again; log the new coders' codings
                 kept = {k: v for k, v in _noted(project).items() if k == "codings"}
                 settings_sql.set_meta(project.db, NOTED, json.dumps(kept))
                 sync_sql.log_codings_of(project.db, coder_ids=added)
+        if not is_lead and project.setting(PULLED_NOTED) is None:
+            # A copy made before local edits were looked for: what it holds now is the baseline.
+            note_baseline(project)
     result = SyncResult()
     if is_lead:
         _push(project, conn, outbox(project, conn), result, is_lead)
@@ -459,6 +595,9 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
         # hub against a code or a text the lead has already changed.
         pull(project, conn, result, owned, is_lead, cloning=False)
         _push(project, conn, outbox(project, conn), result, is_lead)
+        with project.transaction():
+            for table, keys in local_edits(project, store=True).items():
+                result.held_back[table] = len(keys)
     return result
 
 
@@ -486,13 +625,15 @@ def _push(
             hub_sql.log_sync(conn, 0, 0)
         with project.transaction():
             _note_codings(project, changes)
+            _note_rows(project, changes)
             _note(project, changes, result.held_back)
         return
     held: list[int] = []
+    owned: list[str] = json.loads(project.setting(OWNED) or "[]")
     with conn.transaction():
         hub_sql.lock_changes(conn)
         if not is_lead:
-            held = _hold_back(conn, changes, result)
+            held = _hold_back(conn, changes, result, sync_sql.transcript_shas(project.db))
         for table, change in changes.items():
             sees_all = is_lead and table not in OWN_KINDS  # a lead reads only its own queries
             pushed = hub_sql.upsert(conn, table, change.upserts, sees_all=sees_all)
@@ -502,19 +643,21 @@ def _push(
                     table,
                     [],
                     sees_all=sees_all,
-                    copy_text=sync_sql.coding_copy_text(
-                        project.db, json.loads(project.setting(OWNED) or "[]")
-                    ),
+                    copy_text=sync_sql.coding_copy_text(project.db, owned),
                 )
-            removed = hub_sql.tombstone(conn, table, change.removals)
+            removed = hub_sql.tombstone(conn, table, change.removals, of=owned, authorless=is_lead)
             result.pushed[table] = result.pushed.get(table, 0) + pushed
             result.removed[table] = result.removed.get(table, 0) + removed
+        if is_lead and "rounds" in changes:  # a round removed takes its release with it
+            gone = [str(key[0]) for key in changes["rounds"].removals]
+            result.removed["releases"] = hub_sql.withdraw_rounds(conn, gone)
         hub_sql.log_sync(conn, total, 0)
     with project.transaction():
         for table, change in changes.items():
-            if table != "codings":
+            if table != "codings" and table not in ROW_LOGGED:
                 sync_sql.record_pushed(project.db, table, change.sent, change.removed)
         _note_codings(project, changes, held)
+        _note_rows(project, changes)
         _note(project, changes, result.held_back)
 
 
@@ -526,23 +669,58 @@ def _note_codings(
     change = changes.get("codings")
     if change is None or change.counters is None:
         return
-    sync_sql.forget_coding_log(project.db, change.log_upto, held)
+    sync_sql.forget_coding_log(
+        project.db, change.log_upto, held, transcripts=change.held_transcripts
+    )
     if change.whole:
         # Compared whole: a held-back coding may never have been logged; log it now. What the
         # per-record snapshot said of codings (before the log) is of no more use.
         sync_sql.log_codings_of(project.db, held)
+        sync_sql.log_coding_keys(project.db, change.held_removals)
         sync_sql.forget_pushed(project.db, "codings")
 
 
-def _hold_back(
-    conn: psycopg.Connection[Any], changes: dict[str, TableChanges], result: SyncResult
-) -> list[int]:
-    """Keep back a coder's records that point at a code or transcript the hub does not have.
+def _note_rows(project: Project, changes: dict[str, TableChanges]) -> None:
+    """The hub has the memos and statuses read: forget their log up to the entry read,
+    except rows held back, which stay in it until they can go."""
+    for table in ROW_LOGGED:
+        change = changes.get(table)
+        if change is None or change.counters is None:
+            continue
+        sync_sql.forget_row_log(project.db, table, change.log_upto, change.held)
+        if change.whole:
+            # Compared whole: a held-back row may never have been logged; log it now. The
+            # per-record snapshot of before the log is of no more use.
+            sync_sql.log_keys(project.db, table, change.held)
+            sync_sql.forget_pushed(project.db, table)
 
+
+def _hold_back(
+    conn: psycopg.Connection[Any],
+    changes: dict[str, TableChanges],
+    result: SyncResult,
+    texts: dict[str, str] | None = None,
+) -> list[int]:
+    """Keep back a coder's records that point at a code or transcript the hub does not have,
+    and codings and memos on a transcript whose text here is not the hub's.
+
+    ``texts``: ``{transcript GUID: sha256}`` of this copy. A text corrected in
+    a coder's copy is the coder's alone (the lead owns transcripts), so
+    offsets into it mean nothing on the hub: those codings (their removals
+    too) and memos wait in the log until the texts agree again (the coder
+    undoes the correction, or the lead's correction arrives and remaps them).
     Returns the local ids of the codings held back."""
     codes = hub_sql.hub_guids(conn, "codes")
-    transcripts = hub_sql.hub_guids(conn, "transcripts")
+    hub_texts = hub_sql.transcript_shas(conn)
+    transcripts = set(hub_texts)
+    apart = {g for g, sha in (texts or {}).items() if g in hub_texts and hub_texts[g] != sha}
     position = {"codings": (1, 2), "memos": (4, 2), "statuses": (None, 1)}
+    if apart and "codings" in changes:
+        coded = changes["codings"]
+        coded.held_removals = [r for r in coded.removals if r[2] in apart]
+        coded.removals = [r for r in coded.removals if r[2] not in apart]
+        coded.held_transcripts = sorted(apart)
+    on_apart: dict[str, int] = {}
     held_ids: list[int] = []
     for table, (code_at, transcript_at) in position.items():
         change = changes.get(table)
@@ -556,11 +734,16 @@ def _hold_back(
             bad_transcript = (
                 record[transcript_at] is not None and record[transcript_at] not in transcripts
             )
+            if table != "statuses" and record[transcript_at] in apart:
+                on_apart[table] = on_apart.get(table, 0) + 1
+                bad_transcript = True
             if bad_code or bad_transcript:
                 held += 1
                 change.sent.pop(key_text(record_key(table, record)), None)
                 if table == "codings":
                     held_ids.append(change.row_ids[i])
+                else:
+                    change.held.append(key_text(record_key(table, record)))
             else:
                 kept.append(record)
                 if table == "codings":
@@ -570,7 +753,140 @@ def _hold_back(
             change.row_ids = kept_ids
         if held:
             result.held_back[table] = held
+    moved = len(changes["codings"].held_removals) if "codings" in changes else 0
+    if on_apart or moved:
+        what = ", ".join(
+            plural(n, ONE.get(t, NOUNS[t][:-1]), NOUNS[t]) for t, n in on_apart.items()
+        )
+        result.notes.append(
+            f"({what or plural(moved, 'coding removal')} held back on"
+            f" {plural(len(apart), 'transcript')} whose text this copy changed: the lead owns"
+            " the text; they go up once the texts agree again: undo the correction here, or"
+            " the lead makes it)"
+        )
     return held_ids
+
+
+# ----------------------------------------------------------------- a coder's edits of the lead's rows
+
+
+def _pulled_kind(table: str) -> str:
+    """The ``sync_pushed`` kind under which a coder's copy keeps what it pulled of ``table``."""
+    return f"pulled.{table}"
+
+
+def _digests(project: Project, table: str) -> dict[str, str]:
+    return {
+        key_text(record_key(table, r)): digest(table, r)
+        for r in records_of(project, table, "coder", [])
+    }
+
+
+def note_baseline(project: Project) -> None:
+    """Note every row of the lead's tables in a coder's copy as pulled (a clone, or a copy made
+    before local edits were looked for), in the caller's transaction."""
+    counted = sync_sql.counters(project.db)
+    noted: dict[str, dict[str, int]] = {}
+    for table in EDITS:
+        sync_sql.forget_pushed(project.db, _pulled_kind(table))
+        sync_sql.record_pushed(project.db, _pulled_kind(table), _digests(project, table), [])
+        snapshot = _snapshot(counted, table)
+        if snapshot is not None:
+            noted[table] = snapshot
+    settings_sql.set_meta(project.db, PULLED_NOTED, json.dumps(noted, sort_keys=True))
+    settings_sql.set_meta(project.db, LOCAL_EDITS, "{}")
+
+
+def local_edits(project: Project, *, store: bool = False) -> dict[str, list[str]]:
+    """Per lead's table, the keys of the rows a coder's copy changed, added or removed since it
+    pulled them: never pushed (the database would refuse them), so reported as held back.
+
+    A table whose write counters are those of the last look is not read
+    again. ``store``: note this look (in the caller's transaction).
+    """
+    counted = sync_sql.counters(project.db)
+    noted: dict[str, dict[str, int]] = json.loads(project.setting(PULLED_NOTED) or "{}")
+    known: dict[str, list[str]] = json.loads(project.setting(LOCAL_EDITS) or "{}")
+    found: dict[str, list[str]] = {}
+    for table in EDITS:
+        snapshot = _snapshot(counted, table)
+        if snapshot is not None and noted.get(table) == snapshot:
+            if known.get(table):
+                found[table] = known[table]
+            continue
+        base = sync_sql.pushed(project.db, _pulled_kind(table))
+        now_ = _digests(project, table)
+        changed = {k for k, d in now_.items() if base.get(k) != d} | (set(base) - set(now_))
+        if changed:
+            found[table] = sorted(changed)
+        if snapshot is not None:
+            noted[table] = snapshot
+    if store:  # written only when it changed: a background sync commits nothing needless
+        for key, value in ((PULLED_NOTED, noted), (LOCAL_EDITS, found)):
+            text = json.dumps(value, sort_keys=True)
+            if project.setting(key) != text:
+                settings_sql.set_meta(project.db, key, text)
+    return found
+
+
+def _rebaseline(
+    project: Project,
+    rows: dict[str, list[tuple[int, bool, tuple[Any, ...]]]],
+    before: dict[str, int],
+    edits: dict[str, list[str]],
+    result: SyncResult,
+) -> None:
+    """After a pull into a coder's copy: the lead's rows it wrote are the new baseline.
+
+    A local edit the lead's own change to the same row replaced is counted
+    in ``result.replaced`` (said, never silent); every other local edit keeps
+    its old baseline, so it is still found (and held back) next time.
+    """
+    after = sync_sql.counters(project.db)
+    noted: dict[str, dict[str, int]] = json.loads(project.setting(PULLED_NOTED) or "{}")
+    kept: dict[str, list[str]] = {}
+    for table in EDITS:
+        pulled = {key_text(record_key(table, r[2])) for r in rows.get(table, [])}
+        mine = set(edits.get(table, []))
+        if mine & pulled:
+            result.replaced[table] = len(mine & pulled)
+        still = mine - pulled
+        if still:
+            kept[table] = sorted(still)
+        if _snapshot(before, table) == _snapshot(after, table) and not pulled:
+            snapshot = _snapshot(after, table)
+            if snapshot is not None:
+                noted[table] = snapshot
+            continue
+        base = sync_sql.pushed(project.db, _pulled_kind(table))
+        fresh = {k: d for k, d in _digests(project, table).items() if k not in still}
+        fresh.update({k: base[k] for k in still if k in base})
+        sync_sql.forget_pushed(project.db, _pulled_kind(table))
+        sync_sql.record_pushed(project.db, _pulled_kind(table), fresh, [])
+        snapshot = _snapshot(after, table)
+        if snapshot is not None:
+            noted[table] = snapshot
+    settings_sql.set_meta(project.db, PULLED_NOTED, json.dumps(noted, sort_keys=True))
+    settings_sql.set_meta(project.db, LOCAL_EDITS, json.dumps(kept, sort_keys=True))
+
+
+def _forget_withdrawn(
+    project: Project,
+    withdrawn: Sequence[str],
+    rounds_gone: Sequence[int],
+    owned: Sequence[str],
+    edits: dict[str, list[str]],
+    result: SyncResult,
+) -> None:
+    """Remove from a coder's copy what withdrawn releases had let in, and count it."""
+    removed = sync_sql.forget_unreleased(
+        project.db, withdrawn, owned, keep_cells=edits.get("framework_cells", [])
+    )
+    reports = sync_sql.forget_round_reports(project.db, rounds_gone)
+    if reports:
+        removed["round_reports"] = reports
+    for table, n in removed.items():
+        result.withdrawn[table] = result.withdrawn.get(table, 0) + n
 
 
 def pull(
@@ -607,6 +923,15 @@ def pull(
                 for table in PULL_ORDER
             }
             released = [r[2][0] for r in rows["releases"] if not r[1]]
+            # A release the lead withdrew (or a round removed): what it let in must go.
+            withdrawn = [] if is_lead or cloning else [r[2][0] for r in rows["releases"] if r[1]]
+            rounds_gone: list[int] = []
+            if withdrawn:
+                live = hub_sql.released_rounds(conn)
+                rounds_gone = sorted(
+                    {int(r[2][1]) for r in rows["releases"] if r[1] and str(r[2][1]).isdigit()}
+                    - {int(n) for n in live if n.isdigit()}
+                )
             if "round_reports" not in skip:  # a released round's report was frozen before
                 rounds_ = sorted({str(r[2][1]) for r in rows["releases"] if not r[1] and r[2][1]})
                 extra = hub_sql.reports_of_rounds(conn, rounds_)
@@ -632,11 +957,17 @@ def pull(
         return 0
     lead = _lead_name(conn) if rows["transcripts"] else None
     mine = set(owned)
+    watch = not is_lead and not cloning and project.setting(PULLED_NOTED) is not None
     with project.transaction():
+        edits = local_edits(project) if watch else {}
         counted = sync_sql.counters(project.db)
         applied = _apply(project, rows, skip, mine, cloning=cloning, lead=lead, notes=result.notes)
         recoded = applied.pop("remapped", 0)
         recoded += 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
+        if withdrawn:
+            _forget_withdrawn(project, withdrawn, rounds_gone, owned, edits, result)
+        if watch:
+            _rebaseline(project, rows, counted, edits, result)
         if not recoded and not cloning:
             _renote(project, counted, sync_sql.counters(project.db))
         settings_sql.set_meta(project.db, LAST_SEQ, str(newest))

@@ -234,11 +234,12 @@ def test_a_held_back_coding_goes_up_once_its_code_is_on_the_hub(team, whole: boo
     with Project.open(team.alice) as alice:
         add_code(alice, "alice", "My own idea", number="")
         alice.add_codings("alice", "My own idea", "int1", [(0, 10)])
-        assert sync(alice).held_back == {"codings": 1}
+        # the code itself is a codebook edit the lead never received
+        assert sync(alice).held_back == {"codings": 1, "codes": 1}
         if whole:  # the next push cannot trust the log: it compares with the hub
             with alice.transaction():
                 alice.db.execute("DROP TRIGGER sync_log_codings_ins")
-            assert sync(alice).held_back == {"codings": 1}
+            assert sync(alice).held_back == {"codings": 1, "codes": 1}
         guid = alice.code("My own idea").guid
     assert hub_codings(team.hub, "alice") == []
     with team.hub.admin() as admin:  # the lead adopts that very code
@@ -248,5 +249,6 @@ def test_a_held_back_coding_goes_up_once_its_code_is_on_the_hub(team, whole: boo
     with Project.open(team.alice) as alice:
         result = sync(alice)
         assert result.held_back == {} and result.pushed["codings"] == 1
+        assert result.replaced == {"codes": 1}  # the lead's row for the code is the one now
         assert hub_codings(team.hub, "alice") == local_codings(alice, "alice")
         assert waiting(alice) == 0
