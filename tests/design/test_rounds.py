@@ -271,6 +271,9 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
     assert by_code["04.1"][1]["value"] == pytest.approx(expected_alpha(PLAN_1, "04.1", first))
     assert by_code["04.1"][2]["value"] == pytest.approx(alphas["04.1"])
     assert by_code["04.1"][1]["n"] == by_code["04.1"][2]["n"] == 12
+    assert trajectory["schema"] == "codebench.trajectory/2"  # /2 added recomputed and interval
+    assert [r["interval"]["bootstrap"] for r in trajectory["rounds"]] == [1000, 0]
+    assert [r["recomputed"] for r in trajectory["rounds"]] == [None, None]
 
     out = tmp_path / "methods.md"
     run(db, "methods-appendix", "--bootstrap", "50", "--seed", "1", "-o", str(out))
