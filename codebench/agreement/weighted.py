@@ -52,6 +52,7 @@ from codebench.agreement.bootstrap import (
 )
 from codebench.agreement.coefficient_registry import Statistic
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION, Estimate
+from codebench.agreement.planes import RatingPlanes, rating_planes
 
 _MAX_WEIGHT_CELLS = 20_000_000
 
@@ -107,6 +108,7 @@ def cluster_tables(
     n_clusters: int,
     pooled_gram: bool = False,
     pooled_used_only: bool = False,
+    planes: RatingPlanes | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
     """Pattern frequencies of every code in each cluster, the codes' Gram matrices, and optionally each cluster's pooled ones.
 
@@ -123,6 +125,8 @@ def cluster_tables(
     With ``pooled_used_only`` a cluster's pooled products sum only the codes
     some coder applied in that cluster: a code nobody used there would add
     only agreeing "not this code" decisions and inflate the pooled figures.
+    ``planes`` (:func:`rating_planes` of ``data``, when the caller has it)
+    lets the counts come from its bit masks instead of the float array.
     """
     arr = _validate(data)
     n_coders, n_units = arr.shape[1:]
@@ -135,7 +139,9 @@ def cluster_tables(
     # patterns per cluster would outnumber the units): multiply the coders' columns.
     n_patterns = 3**n_coders
     if n_coders <= 12 and n_patterns * max(n_clusters, 1) <= 4 * n_units + 65536:
-        return _cluster_tables_by_pattern(arr, wf, cid, n_clusters, pooled_gram, pooled_used_only)
+        return _cluster_tables_by_pattern(
+            arr, wf, cid, n_clusters, pooled_gram, pooled_used_only, planes
+        )
     return _cluster_tables_by_unit(arr, wf, cid, n_clusters, pooled_gram, pooled_used_only)
 
 
@@ -193,30 +199,48 @@ def _cluster_tables_by_pattern(
     n_clusters: int,
     pooled_gram: bool,
     pooled_used_only: bool,
+    planes: RatingPlanes | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
-    """:func:`cluster_tables` from each unit's rating pattern across the coders.
+    """:func:`cluster_tables` by counting rating patterns (:func:`_tables_from_patterns`)."""
+    counts = _pattern_counts(arr, wf, cid, n_clusters, planes)
+    return _tables_from_patterns(counts, arr.shape[1], pooled_gram, pooled_used_only)
 
-    Why: with a handful of coders a unit's ratings of one code take one of
-    only ``3**C`` patterns (each coder: not rated, 0 or 1).  One ``bincount``
-    per code of the pattern, offset by the cluster, gives every count the
-    report reads: the (raters, appliers) frequencies, the Gram matrices and
-    each cluster's pooled products are sums over the patterns, so the units
-    are read once per code and never multiplied coder by coder.  Every count
-    is a sum of whole numbers (unit weights are integers), so the result is
-    the same as the unit-by-unit products.
+
+def _pattern_counts(
+    arr: npt.NDArray[np.float64],
+    wf: npt.NDArray[np.float64] | None,
+    cid: npt.NDArray[np.intp],
+    n_clusters: int,
+    planes: RatingPlanes | None = None,
+) -> npt.NDArray[np.float64]:
+    """``(codes, clusters, 3**C)``: how often (weighted) each code's units show each rating pattern.
+
+    A pattern numbers every coder's state (0 not rated, 1 rated 0, 2
+    applied) in base 3, as :func:`_pattern_states` lists them.  With
+    ``planes`` whose missingness is the same in every code, a unit's pattern
+    of a code is a look-up of (who rated it, who applied the code): two small
+    bit masks, so the float array is not read again.
     """
     n_codes, n_coders, n_units = arr.shape
-    base = n_coders + 1
     n_patterns = 3**n_coders
-    states = _pattern_states(n_coders)
-    rated_p = (states > 0).astype(np.float64)  # (P, C)
-    applied_p = (states == 2).astype(np.float64)
-    m_s = (states > 0).sum(axis=1) * base + (states == 2).sum(axis=1)
-    to_freq = np.zeros((n_patterns, base * base))
-    to_freq[np.arange(n_patterns), m_s] = 1.0
-    powers = 3 ** np.arange(n_coders, dtype=np.intp)
     offset = cid * n_patterns
     counts = np.zeros((n_codes, n_clusters, n_patterns))
+    if planes is not None and planes.uniform and planes.appliers is not None and n_coders <= 8:
+        # lookup[(raters << C) | appliers] is the pattern (appliers are always raters).
+        states = _pattern_states(n_coders)
+        bit = np.int64(1) << np.arange(n_coders, dtype=np.int64)
+        raters_p, appliers_p = (states > 0) @ bit, (states == 2) @ bit
+        lookup = np.zeros(1 << (2 * n_coders), dtype=np.intp)
+        lookup[(raters_p << n_coders) | appliers_p] = np.arange(n_patterns)
+        base = planes.raters << n_coders
+        for k in range(n_codes):
+            key = lookup[base | planes.appliers[k]]
+            key += offset
+            counts[k] = np.bincount(key, weights=wf, minlength=n_clusters * n_patterns).reshape(
+                n_clusters, n_patterns
+            )
+        return counts
+    powers = 3 ** np.arange(n_coders, dtype=np.intp)
     key = np.empty(n_units, dtype=np.intp)
     for k in range(n_codes):
         block = arr[k]
@@ -232,6 +256,31 @@ def _cluster_tables_by_pattern(
         counts[k] = np.bincount(key, weights=wf, minlength=n_clusters * n_patterns).reshape(
             n_clusters, n_patterns
         )
+    return counts
+
+
+def _tables_from_patterns(
+    counts: npt.NDArray[np.float64], n_coders: int, pooled_gram: bool, pooled_used_only: bool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+    """:func:`cluster_tables` from each unit's rating pattern across the coders (:func:`_pattern_counts`).
+
+    Why: with a handful of coders a unit's ratings of one code take one of
+    only ``3**C`` patterns (each coder: not rated, 0 or 1).  One ``bincount``
+    per code of the pattern, offset by the cluster, gives every count the
+    report reads: the (raters, appliers) frequencies, the Gram matrices and
+    each cluster's pooled products are sums over the patterns, so the units
+    are read once per code and never multiplied coder by coder.  Every count
+    is a sum of whole numbers (unit weights are integers), so the result is
+    the same as the unit-by-unit products.
+    """
+    base = n_coders + 1
+    n_patterns = 3**n_coders
+    states = _pattern_states(n_coders)
+    rated_p = (states > 0).astype(np.float64)  # (P, C)
+    applied_p = (states == 2).astype(np.float64)
+    m_s = (states > 0).sum(axis=1) * base + (states == 2).sum(axis=1)
+    to_freq = np.zeros((n_patterns, base * base))
+    to_freq[np.arange(n_patterns), m_s] = 1.0
     freq = counts @ to_freq  # (codes, clusters, (C+1)**2)
     total = counts.sum(axis=1)  # (codes, P)
     gram = np.stack(
@@ -984,19 +1033,11 @@ def rating_bits(data: npt.ArrayLike) -> RatingBits:
     ``bits[k, u]`` has bit c set where coder k applied code c to unit u
     (``None`` past 62 codes): set operations on whole ratings (intersections,
     what one coder applied and the other did not) become bit operations.
-    One pass over the codes for both, shared by the set-valued alpha and the
-    confusion counts of the report.
+    The two planes of :func:`~codebench.agreement.planes.rating_planes` that
+    the set-valued alpha and the confusion counts read.
     """
-    arr = _validate(data)
-    n_codes, n_coders, n_units = arr.shape
-    rated = np.ones((n_coders, n_units), dtype=bool)
-    keys = np.zeros((n_coders, n_units), dtype=np.int64) if n_codes <= 62 else None
-    for k in range(n_codes):
-        block = arr[k]
-        rated &= ~np.isnan(block)
-        if keys is not None:
-            keys |= (block == 1.0).astype(np.int64) << k
-    return rated, keys
+    planes = rating_planes(_validate(data), "set-valued alpha")
+    return planes.rated, planes.bits
 
 
 def unpack_bits(masks: npt.NDArray[np.int64], n_codes: int) -> npt.NDArray[np.bool_]:

@@ -17,6 +17,7 @@ import pytest
 
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
+from codebench.agreement.planes import rating_planes
 from codebench.agreement.reliability_data import Units, atoms_starting_before
 from codebench.agreement.report import (
     AloneBits,
@@ -331,17 +332,45 @@ def test_cluster_tables_by_pattern_equal_the_unit_by_unit_products(seed: int) ->
     rng = np.random.default_rng(100 + seed)
     n_codes, n_coders = int(rng.integers(1, 6)), int(rng.integers(1, 6))
     n_units, n_clusters = int(rng.integers(1, 150)), int(rng.integers(1, 8))
-    data = random_ratings(rng, n_codes, n_coders, n_units)
-    data[rng.random(data.shape) < 0.1] = np.nan  # a rating missing in some codes only
+    uniform = random_ratings(rng, n_codes, n_coders, n_units)  # missing in every code or none
+    ragged = uniform.copy()
+    ragged[rng.random(ragged.shape) < 0.1] = np.nan  # a rating missing in some codes only
     clusters = rng.integers(0, n_clusters, size=n_units)
     weights = rng.integers(0, 6, size=n_units).astype(np.float64)  # zero weights too
-    for w in (None, weights):
-        for used_only in (False, True):
-            args = (data, w, clusters.astype(np.intp), n_clusters, True, used_only)
-            ours = _cluster_tables_by_pattern(*args)
-            plain = _cluster_tables_by_unit(*args)
-            for got, want in zip(ours, plain):
-                np.testing.assert_array_equal(got, want)
+    for data in (uniform, ragged):
+        # From the float array, and from the bit masks (the ragged ones fall back to the floats).
+        planes = rating_planes(data)
+        assert planes.uniform == bool((np.isnan(data) == np.isnan(data[:1])).all())
+        for w in (None, weights):
+            for used_only in (False, True):
+                args = (data, w, clusters.astype(np.intp), n_clusters, True, used_only)
+                plain = _cluster_tables_by_unit(*args)
+                for prepared in (None, planes):
+                    ours = _cluster_tables_by_pattern(*args, prepared)
+                    for got, want in zip(ours, plain):
+                        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rating_planes_equal_the_ratings(seed: int) -> None:
+    """Each bit of the planes is the rating it stands for."""
+    rng = np.random.default_rng(400 + seed)
+    n_codes, n_coders = int(rng.integers(1, 30)), int(rng.integers(1, 9))
+    data = random_ratings(rng, n_codes, n_coders, 200)
+    planes = rating_planes(data)
+    assert planes.uniform
+    assert planes.bits is not None and planes.appliers is not None
+    np.testing.assert_array_equal(planes.rated, ~np.isnan(data).any(axis=0))
+    for c in range(n_codes):
+        applied = data[c] == 1.0
+        np.testing.assert_array_equal((planes.bits >> c) & 1, applied)
+        for k in range(n_coders):
+            np.testing.assert_array_equal((planes.appliers[c] >> k) & 1, applied[k])
+    raters = planes.raters
+    for k in range(n_coders):
+        np.testing.assert_array_equal((raters >> k) & 1, planes.rated[k])
+    with pytest.raises(ValueError, match="the report accepts only 0, 1 and NaN"):
+        rating_planes(np.where(data == 1.0, 0.5, data), "the report")
 
 
 def test_cluster_tables_by_pattern_refuses_other_values() -> None:
