@@ -18,7 +18,7 @@ import pytest
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
 from codebench.agreement.planes import rating_planes
-from codebench.agreement.reliability_data import Units, atoms_starting_before
+from codebench.agreement.reliability_data import Units, atoms_starting_before, ends_at_or_before
 from codebench.agreement.report import (
     AloneBits,
     _confused_units,
@@ -473,3 +473,19 @@ def test_overall_diagnostics_from_bit_masks_name_the_same_coders(seed: int) -> N
     got = _overall_diagnostics(units, codes, rating_bits(data))
     assert got == _overall_diagnostics(units, codes)
     assert any(f"coder{seed} applied no compared code" in note for note in got)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ends_at_or_before_equals_the_search(seed: int) -> None:
+    """The bucketed count of ends equals ``searchsorted``: long, tiny and empty atoms, any x."""
+    rng = np.random.default_rng(500 + seed)
+    n = int(rng.integers(0, 300))
+    longest = (2, 8, 200, 5000)[seed % 4]  # tiny atoms bunch several ends in a bucket
+    lengths = rng.integers(0, longest, size=n)
+    gaps = rng.integers(0, 4, size=n)
+    a_start = np.cumsum(gaps + np.concatenate([[0], lengths[:-1]])).astype(np.int64)
+    a_end = a_start + lengths
+    top = int(a_end[-1]) + 50 if n else 100
+    x = rng.integers(0, top, size=2000).astype(np.int64)
+    x = np.concatenate([x, a_end, a_end - 1, a_start]) if n else x  # exactly on the edges too
+    np.testing.assert_array_equal(ends_at_or_before(a_end, x), np.searchsorted(a_end, x, "right"))
