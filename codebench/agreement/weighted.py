@@ -607,6 +607,8 @@ def _expected_disagreement(
 
 _MAX_SUBSETS = 8_000_000
 _EXACT = float(2**53)
+#: Entries per batch of sparse columns in :func:`_intersection_histogram` (temporaries of a few MB).
+_CHUNK = 1 << 18
 
 
 def _popcount(x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -636,6 +638,11 @@ def _intersection_histogram(
     by binomial inversion, ``H_i = sum_j (-1)**(j-i) C(j, i) M_j``.  The
     cost is the number of (set, subset) entries, sum over sets of 2**|a|.
 
+    A column with most sets (all coders, a coder pair) counts all entries in
+    one ``bincount``.  Columns with few sets (a transcript) go together, in
+    chunks of about :data:`_CHUNK` entries, keyed by (column, subset) and
+    numbered densely, so no column pays for the subsets it does not have.
+
     Every count here is a whole number and is computed exactly: the moments
     in float64 where every partial sum stays below 2**53, otherwise in int64
     (see below), and the inversion in int64.  Returns ``None`` where the
@@ -661,44 +668,105 @@ def _intersection_histogram(
     # even where an intermediate moment overflowed.
     bound = total * total * float(comb(top, top // 2))
     exact_type: type[np.floating] | type[np.integer] = np.float64 if bound < _EXACT else np.int64
-    # Every (set, subset) entry, one (sets of size s, 2**s) block per size s.
+    # Every (set, subset) entry as a mask, the sets in order of size: each size's
+    # (sets, 2**s) block of subsets, built by doubling (with and without each member).
     bits = np.int64(1) << np.arange(n_codes, dtype=np.int64)
-    blocks: dict[int, npt.NDArray[np.int64]] = {}
-    members: dict[int, npt.NDArray[np.intp]] = {}  # the sets of each size, in block order
+    order = np.argsort(sizes, kind="stable")
+    size_edges = np.searchsorted(sizes[order], np.arange(side + 1))
+    blocks = []
     for s in range(side):
-        rows = np.flatnonzero(sizes == s)
+        rows = order[size_edges[s] : size_edges[s + 1]]
         if rows.size == 0:
             continue
-        positions = np.nonzero(table[rows])[1].reshape(rows.size, s)
-        choose = (np.arange(1 << s)[:, None] >> np.arange(s)) & 1  # (2**s, s)
-        blocks[s] = bits[positions] @ choose.T
-        members[s] = rows
-    masks = np.concatenate([b.reshape(-1) for b in blocks.values()])
-    if n_codes <= 24 and (1 << n_codes) <= 8 * masks.size:
-        seen = np.zeros(1 << n_codes, dtype=bool)  # counting beats sorting here
+        members = bits[np.nonzero(table[rows])[1].reshape(rows.size, s)]
+        block = np.zeros((rows.size, 1), dtype=np.int64)
+        for m in range(s):
+            block = np.concatenate([block, block | members[:, m : m + 1]], axis=1)
+        blocks.append(block.reshape(-1))
+    masks = np.concatenate(blocks)
+    # Number the distinct subsets by size so that each size j is one contiguous block.
+    by_count = n_codes <= 24 and (1 << n_codes) <= 8 * masks.size  # counting beats sorting
+    if by_count:
+        seen = np.zeros(1 << n_codes, dtype=bool)
         seen[masks] = True
         distinct = np.flatnonzero(seen)
-        slot = np.cumsum(seen) - 1
-
-        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
-            return slot[b]
-
     else:
         distinct = np.unique(masks)
-
-        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
-            return np.searchsorted(distinct, b)
-
-    # Number the distinct subsets by size so that each size j is one contiguous block.
     subset_size = _popcount(distinct)
     by_size = np.argsort(subset_size, kind="stable")
     edges = np.searchsorted(subset_size[by_size], np.arange(side + 1))
-    number = np.empty(by_size.size, dtype=np.intp)
-    number[by_size] = np.arange(by_size.size)
-    cells = {  # row of N for each entry: (subset, size of the owning set)
-        s: number[locate(b)] * side + s for s, b in blocks.items()
-    }
     n_subsets = distinct.size
+    if by_count:
+        number = np.zeros(1 << n_codes, dtype=np.intp)
+        number[distinct[by_size]] = np.arange(n_subsets)
+        sub = number[masks]
+    else:
+        rank = np.empty(n_subsets, dtype=np.intp)
+        rank[by_size] = np.arange(n_subsets)
+        sub = rank[np.searchsorted(distinct, masks)]
+    lengths = np.int64(1) << sizes  # entries of each set (original order)
+    owner = np.repeat(sizes[order], lengths[order])  # size of the set owning each entry
+    start = np.empty(n_sets, dtype=np.int64)  # first entry of each set (original order)
+    start[order] = np.cumsum(lengths[order]) - lengths[order]
+    moments = np.zeros((n_cols, side, side, side), dtype=exact_type)  # [col, j, s, t]
+
+    def add_moments(
+        counts: npt.NDArray[np.float64], cuts: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]
+    ) -> None:
+        """``M[col, j, s, t] = sum over subsets S of size j of N_s(S) N_t(S)`` (rows ``cuts[.., j]:cuts[.., j+1]``)."""
+        exact = np.rint(counts).astype(np.int64) if exact_type is np.int64 else counts
+        for col, cut in zip(cols, cuts):
+            for j in range(side):
+                if cut[j + 1] > cut[j]:
+                    block = exact[cut[j] : cut[j + 1], j:]
+                    moments[col, j, j:, j:] = block.T @ block
+
+    nnz = np.count_nonzero(n_c, axis=0)
+    dense = nnz * 4 > n_sets
+    by_set = lengths[order]
+    for col in np.flatnonzero(dense):
+        weight = np.repeat(n_c[order, col], by_set)
+        counts = np.bincount(sub * side + owner, weights=weight, minlength=n_subsets * side)
+        add_moments(
+            np.asarray(counts, dtype=np.float64).reshape(n_subsets, side),
+            edges[None, :],
+            np.array([col]),
+        )
+    sparse = np.flatnonzero(~dense & (nnz > 0))
+    if sparse.size:
+        set_of, col_of = np.nonzero(n_c[:, sparse])
+        by_col = np.argsort(
+            col_of.astype(np.int16 if sparse.size < 2**15 else np.int64), kind="stable"
+        )
+        set_of, col_of = set_of[by_col], col_of[by_col]
+        col_cut = np.searchsorted(col_of, np.arange(sparse.size + 1))
+        entries_before = np.concatenate([[0], np.cumsum(lengths[set_of])])[col_cut]
+        lo = 0
+        while lo < sparse.size:
+            hi = int(np.searchsorted(entries_before, entries_before[lo] + _CHUNK, "right")) - 1
+            hi = max(hi, lo + 1)
+            these = set_of[col_cut[lo] : col_cut[hi]]
+            width = lengths[these]
+            offsets = np.cumsum(width) - width
+            entry = np.arange(int(width.sum()), dtype=np.intp) + np.repeat(
+                start[these] - offsets, width
+            )
+            key = np.repeat(col_of[col_cut[lo] : col_cut[hi]] - lo, width) * n_subsets + sub[entry]
+            seen_here = np.zeros((hi - lo) * n_subsets, dtype=bool)
+            seen_here[key] = True
+            used = np.flatnonzero(seen_here)  # (column, subset) rows, by column then size
+            slot = np.zeros(seen_here.size, dtype=np.intp)
+            slot[used] = np.arange(used.size)
+            weight = np.repeat(n_c[these, sparse[col_of[col_cut[lo] : col_cut[hi]]]], width)
+            counts = np.bincount(
+                slot[key] * side + owner[entry], weights=weight, minlength=used.size * side
+            )
+            starts = np.arange(hi - lo)[:, None] * n_subsets + edges[None, :]
+            cuts = np.searchsorted(used, starts.reshape(-1)).reshape(hi - lo, side + 1)
+            add_moments(
+                np.asarray(counts, dtype=np.float64).reshape(used.size, side), cuts, sparse[lo:hi]
+            )
+            lo = hi
     binom = np.zeros((side, side), dtype=np.int64)  # binom[j, i] = C(j, i)
     for j in range(side):
         binom[j, 0] = 1
@@ -706,37 +774,11 @@ def _intersection_histogram(
             binom[j, i] = binom[j - 1, i - 1] + (binom[j - 1, i] if i < j else 0)
     sign = np.where((np.arange(side)[:, None] - np.arange(side)[None, :]) % 2 == 0, 1, -1)
     inverse = binom * sign
-    out = np.zeros((n_cols, side, side, side))
-    for col in range(n_cols):
-        present = n_c[:, col] != 0
-        if not present.any():
-            continue
-        entries = []
-        weights = []
-        for s, cell in cells.items():
-            rows = np.flatnonzero(present[members[s]])
-            if rows.size:
-                entries.append(cell[rows].reshape(-1))
-                weights.append(np.repeat(n_c[members[s][rows], col], 1 << s))
-        entry = np.concatenate(entries)
-        counts = np.bincount(
-            entry, weights=np.concatenate(weights), minlength=n_subsets * side
-        ).reshape(n_subsets, side)
-        if exact_type is np.int64:
-            counts = np.rint(counts).astype(np.int64)  # each count <= total < 2**31: exact
-        used = np.flatnonzero(np.bincount(entry // side, minlength=n_subsets))
-        cuts = np.searchsorted(used, edges)
-        moments = np.zeros((side, side, side), dtype=exact_type)  # [j, s, t]; s, t >= j
-        for j in range(side):
-            block = counts[used[cuts[j] : cuts[j + 1]], j:]
-            if block.size:
-                moments[j, j:, j:] = block.T @ block
-        exact = np.rint(moments).astype(np.int64) if exact_type is np.float64 else moments
-        # H[i, s, t] = sum_j inverse[j, i] M[j, s, t]
-        with np.errstate(over="ignore"):
-            hist = np.tensordot(inverse.T, exact, axes=1)
-        out[col] = hist.astype(np.float64).transpose(1, 2, 0)
-    return out
+    exact = np.rint(moments).astype(np.int64) if exact_type is np.float64 else moments
+    # H[col, i, s, t] = sum_j inverse[j, i] M[col, j, s, t]
+    with np.errstate(over="ignore"):
+        hist = np.einsum("ji,cjst->cist", inverse, exact)
+    return hist.astype(np.float64).transpose(0, 2, 3, 1)
 
 
 def _expected_dense(

@@ -15,6 +15,7 @@ from itertools import combinations, pairwise
 import numpy as np
 import pytest
 
+from codebench.agreement import weighted
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
 from codebench.agreement.planes import rating_planes
@@ -90,6 +91,33 @@ def test_intersection_histogram_counts_every_pair(seed: int) -> None:
         assert (2 ** table.sum(axis=1)).sum() > table.shape[0] ** 2
         return
     np.testing.assert_array_equal(got, brute_histogram(table, n_c))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_intersection_histogram_of_many_sparse_columns(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns with few sets (transcripts) are counted in batches: every batch size, empty columns."""
+    rng = np.random.default_rng(300 + seed)
+    n_codes = int(rng.integers(3, 10))
+    table = np.unique(rng.random((int(rng.integers(40, 200)), n_codes)) < 0.4, axis=0)
+    n_cols = int(rng.integers(5, 30))
+    n_c = np.zeros((table.shape[0], n_cols))
+    for col in range(n_cols):  # a few sets each (sparse), some columns empty, one dense
+        picked = rng.choice(table.shape[0], size=int(rng.integers(0, table.shape[0] // 5)))
+        n_c[picked, col] = rng.integers(1, 9, size=picked.size)
+    n_c[:, 0] = rng.integers(0, 3, size=table.shape[0])
+    large = seed % 3 == 2  # counts past 2**53 / C(top, top/2): the int64 moments
+    if large:
+        n_c *= 2.0**24
+    monkeypatch.setattr(weighted, "_CHUNK", int(rng.integers(1, 400)))  # many batches
+    got = _intersection_histogram(table, n_c)
+    assert got is not None
+    want = brute_histogram(table, np.rint(n_c).astype(np.int64).astype(object))
+    if large:
+        np.testing.assert_allclose(got, want.astype(np.float64), rtol=1e-15)
+    else:
+        np.testing.assert_array_equal(got, want.astype(np.float64))
 
 
 def test_intersection_histogram_declines_what_it_cannot_count_exactly() -> None:
@@ -436,8 +464,6 @@ def test_more_codes_than_a_bit_mask_holds() -> None:
 
 def test_popcount_without_numpy_bitwise_count(monkeypatch: pytest.MonkeyPatch) -> None:
     """numpy < 2 has no ``bitwise_count``: the shift-and-add loop gives the same counts."""
-    from codebench.agreement import weighted
-
     values = np.array([0, 1, 2, 3, 255, 2**40 + 5, 2**62 - 1], dtype=np.int64)
     want = np.array([bin(int(v)).count("1") for v in values])
     np.testing.assert_array_equal(weighted._popcount(values), want)
