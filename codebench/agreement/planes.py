@@ -63,12 +63,16 @@ def rating_planes(arr: npt.NDArray[np.float64], caller: str = "the ratings") -> 
     """
     n_codes, n_coders, n_units = arr.shape
     rated = np.ones((n_coders, n_units), dtype=bool)
-    rated_any = np.zeros((n_coders, n_units), dtype=bool)
-    # Up to 31 codes the masks build in 4-byte words (half the memory traffic), then widen.
-    narrow = n_codes <= 31
-    acc: npt.NDArray[np.integer] | None = None
-    if n_codes <= MAX_BIT_CODES:
-        acc = np.zeros((n_coders, n_units), dtype=np.uint32 if narrow else np.int64)
+    uniform = True
+    first_missing: npt.NDArray[np.bool_] | None = None
+    # The masks are built a byte at a time (8 codes per byte plane, 8 coders per byte of a
+    # code's appliers), on views of the bool arrays: byte operations on a few MB, not int64
+    # ones on tens of MB.
+    planes = (
+        np.zeros(((n_codes + 7) // 8, n_coders, n_units), dtype=np.uint8)
+        if n_codes <= MAX_BIT_CODES
+        else None
+    )
     appliers = np.zeros((n_codes, n_units), dtype=np.uint16) if n_coders <= MAX_BIT_CODERS else None
     for c in range(n_codes):
         block = arr[c]
@@ -77,14 +81,23 @@ def rating_planes(arr: npt.NDArray[np.float64], caller: str = "the ratings") -> 
         # 0, 1 and NaN only: every non-zero value is a 1 or a NaN.
         if np.count_nonzero(ones) + np.count_nonzero(missing) != np.count_nonzero(block):
             raise ValueError(f"{caller} accepts only 0, 1 and NaN")
-        rated &= ~missing
-        rated_any |= ~missing
-        if acc is not None:
-            shift = np.uint32(c) if narrow else np.int64(c)
-            acc |= ones.astype(acc.dtype) << shift
+        if first_missing is None:
+            first_missing = missing
+            np.logical_not(missing, out=rated)
+        elif uniform and not np.array_equal(missing, first_missing):
+            uniform = False
+        if not uniform:
+            rated &= ~missing
+        byte = ones.view(np.uint8)
+        if planes is not None:
+            planes[c // 8] |= byte << np.uint8(c % 8)
         if appliers is not None:
             row = appliers[c]
             for k in range(n_coders):
-                row |= ones[k].astype(np.uint16) << np.uint16(k)
-    bits = None if acc is None else acc.astype(np.int64, copy=False)
-    return RatingPlanes(rated, bits, appliers, bool(np.array_equal(rated, rated_any)))
+                row |= byte[k].astype(np.uint16) << np.uint16(k)
+    bits = None
+    if planes is not None:
+        bits = np.zeros((n_coders, n_units), dtype=np.int64)
+        for b in range(planes.shape[0]):
+            bits |= planes[b].astype(np.int64) << np.int64(8 * b)
+    return RatingPlanes(rated, bits, appliers, uniform and n_codes > 0)

@@ -724,9 +724,10 @@ def _intersection_histogram(
     nnz = np.count_nonzero(n_c, axis=0)
     dense = nnz * 4 > n_sets
     by_set = lengths[order]
+    cells = sub * side + owner
     for col in np.flatnonzero(dense):
         weight = np.repeat(n_c[order, col], by_set)
-        counts = np.bincount(sub * side + owner, weights=weight, minlength=n_subsets * side)
+        counts = np.bincount(cells, weights=weight, minlength=n_subsets * side)
         add_moments(
             np.asarray(counts, dtype=np.float64).reshape(n_subsets, side),
             edges[None, :],
@@ -936,49 +937,71 @@ def set_alphas(
             pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
         return pair_cache[(i, j)]
 
-    unit_observed: dict[tuple[int, ...], npt.NDArray[np.float64]] = {}
-    for g in dict.fromkeys(groups[c] for c in active):
+    # Each coder pair's share of a unit's observed disagreement, per group: 2 w_u / (m_u - 1)
+    # where both rated (m_u the group's raters of u).
+    def pair_weights(g: tuple[int, ...]) -> list[tuple[int, int, npt.NDArray[np.float64]]]:
         in_group = rated[list(g)]
         unit_w = per_group[g][1]
         m = in_group.sum(axis=0).astype(np.float64)
         scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
-        total = np.zeros((len(distances), n_units))
-        for x, i in enumerate(g):
-            for y in range(x + 1, len(g)):
-                j = g[y]
-                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
-                total += pair_distances(min(i, j), max(i, j)) * weight
-        unit_observed[g] = total
+        return [
+            (min(g[x], g[y]), max(g[x], g[y]), np.where(in_group[x] & in_group[y], scale, 0.0))
+            for x in range(len(g))
+            for y in range(x + 1, len(g))
+        ]
+
+    def rated_counts(
+        g: tuple[int, ...],
+        idx: slice | npt.NDArray[np.intp],
+        label: npt.NDArray[np.intp] | None,
+        n_labels: int,
+    ) -> npt.NDArray[np.float64]:
+        """How often (weighted) the group's coders gave each distinct set on the units, per label."""
+        unit_w = per_group[g][1][idx]
+        members = list(g)
+        sel = rated[members][:, idx] & (unit_w > 0)
+        keys = ids[members][:, idx] if label is None else (label * n_sets)[None, :] + ids[members]
+        # Unweighted units weigh 1 wherever they are counted: plain counts, no weights to gather.
+        counts = np.bincount(
+            keys[sel],
+            weights=None if w is None else np.broadcast_to(unit_w, sel.shape)[sel],
+            minlength=n_labels * n_sets,
+        )
+        return counts.astype(np.float64, copy=False)
+
     n_c = np.zeros((n_sets, len(active)))
     observed = np.zeros((len(distances), len(active)))
     batched = _disjoint_ranges(groups, picks, active, n_units)
+    whole: dict[tuple[int, ...], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = {}
     for g, (cols, label) in batched.items():
         # Many unit ranges of one group (e.g. every transcript): one bincount for them all,
-        # each unit's rated sets keyed by its range.
-        unit_w = per_group[g][1]
-        members = list(g)
-        sel = rated[members] & (unit_w > 0)
-        keys = (label * n_sets)[None, :] + ids[members]
-        counts = np.bincount(
-            keys[sel],
-            weights=np.broadcast_to(unit_w, sel.shape)[sel],
-            minlength=(len(cols) + 1) * n_sets,
+        # each unit's rated sets keyed by its range (the last key: in none of them).
+        n_labels = len(cols) + 1
+        counts = rated_counts(g, slice(None), label, n_labels).reshape(n_labels, n_sets)
+        n_c[:, cols] = counts[: len(cols)].T
+        unit_observed = np.zeros((len(distances), n_units))
+        for i, j, weight in pair_weights(g):
+            unit_observed += pair_distances(i, j) * weight
+        by_label = np.stack(
+            [
+                np.bincount(label, weights=unit_observed[t], minlength=n_labels)
+                for t in range(len(distances))
+            ]
         )
-        n_c[:, cols] = counts[: len(cols) * n_sets].reshape(len(cols), n_sets).T
-        for t in range(len(distances)):
-            observed[t, cols] = np.bincount(
-                label, weights=unit_observed[g][t], minlength=len(cols) + 1
-            )[: len(cols)]
+        observed[:, cols] = by_label[:, : len(cols)]
+        # The same group over every unit is the sum of all its ranges and the rest.
+        whole[g] = (counts.sum(axis=0), by_label.sum(axis=1))
     done = {col for cols, _ in batched.values() for col in cols}
     for col, c in enumerate(active):
         if col in done:
             continue
         g, idx = groups[c], picks[c]
-        unit_w = per_group[g][1][idx]
-        for k in g:
-            sel = rated[k, idx] & (unit_w > 0)
-            n_c[:, col] += np.bincount(ids[k, idx][sel], weights=unit_w[sel], minlength=n_sets)
-        observed[:, col] = unit_observed[g][:, idx].sum(axis=1)
+        if g in whole and isinstance(idx, slice) and idx.indices(n_units) == (0, n_units, 1):
+            n_c[:, col], observed[:, col] = whole[g]
+            continue
+        n_c[:, col] = rated_counts(g, idx, None, 1)
+        for i, j, weight in pair_weights(g):
+            observed[:, col] += pair_distances(i, j)[:, idx] @ weight[idx]
     expected = _expected_disagreement(table, n_c, distances)
     for col, c in enumerate(active):
         n = n_c[:, col].sum()
@@ -1056,9 +1079,11 @@ def _rating_sets(
     assert keys is not None  # at most 62 codes here
     rated_keys = keys[rated]
     if n_codes <= 24:
-        present = np.bincount(rated_keys, minlength=1 << n_codes) > 0
+        present = np.zeros(1 << n_codes, dtype=bool)
+        present[rated_keys] = True
         uniq = np.flatnonzero(present)
-        remap = np.cumsum(present) - 1
+        remap = np.zeros(1 << n_codes, dtype=np.intp)  # only the present masks are read
+        remap[uniq] = np.arange(uniq.size)
         ids[rated] = remap[rated_keys]
     else:
         uniq, inverse = np.unique(rated_keys, return_inverse=True)
