@@ -253,9 +253,9 @@ def covered_cells(
     # One piece that covers enough settles its unit (the usual whole-segment coding); only the
     # units reached by partial pieces need their pieces summed.
     alone = covered >= need[unit]
-    cells = [(grp[alone], unit[alone])]
     if alone.all():
-        return cells, n_out
+        return [(grp, unit)], n_out
+    cells = [(grp[alone], unit[alone])]
     rest = ~alone
     grp, unit, covered = grp[rest], unit[rest], covered[rest]
     keys = grp * max(n_out, 1) + unit  # non-decreasing: groups, then intervals by start
