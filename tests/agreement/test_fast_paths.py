@@ -2,8 +2,10 @@
 
 Set-valued alpha computes its expected disagreement from subset counts
 (binomial moments) instead of visiting every pair of distinct code sets, the
-report reads per-transcript pattern tables from one pass, and confusions come
-from rating bit masks.  Each is checked here against code written the plain
+report reads the ratings once into bit masks (``rating_planes``) and its
+per-transcript pattern tables from them, confusions come from rating bit
+masks, and extraction counts segment ends from a bucket table instead of a
+binary search.  Each is checked here against code written the plain
 way on seeded random data, including missing ratings, units with a single
 rating, and undefined cases.
 """
