@@ -90,6 +90,11 @@ def merge_intervals(
         order = np.argsort(shifted_s, kind="stable")
         shifted_s = shifted_s[order]
         shifted_e = shifted_e[order]
+    if shifted_s.size > 1 and bool(np.all(shifted_s[1:] > shifted_e[:-1])):
+        # Each interval starts after the previous one ends (whole-segment codings): nothing
+        # overlaps or touches, so the intervals are already merged.
+        mg = shifted_s // span
+        return mg, shifted_s - mg * span, shifted_e - mg * span
     reach = np.maximum.accumulate(shifted_e)
     new = np.empty(shifted_s.shape[0], dtype=bool)
     new[0] = True

@@ -471,7 +471,9 @@ def _per_transcript(
     if gram is None:  # not read: no transcript coefficient is pairwise (see build_report)
         gram = np.zeros((3, freq.shape[0], n_coders, n_coders))
     used = _used(freq, n_coders)  # (transcripts, codes): the codes each transcript's pooling covers
-    pooled = assemble_reports((freq * used[..., None]).sum(axis=1), gram, 0, None, names, MIN_UNITS)
+    pooled = assemble_reports(
+        (freq * used[..., None]).sum(axis=1), gram, 0, None, names, MIN_UNITS, diagnose=False
+    )
     n_transcripts, n_codes, n_keys = freq.shape
     alpha_stat = binary_stats(len(names))[ALPHA.key]
     values, reasons = alpha_stat.finalize(
@@ -781,6 +783,7 @@ def build_report(
         None,
         names,
         MIN_UNITS,
+        diagnose=False,
     )[0]
     # Set-valued alpha of all coders, of every pair and of each transcript: one pass over the
     # distinct code sets.

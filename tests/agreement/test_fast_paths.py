@@ -21,7 +21,12 @@ from codebench.agreement import weighted
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
 from codebench.agreement.planes import rating_planes
-from codebench.agreement.reliability_data import Units, atoms_starting_before, ends_at_or_before
+from codebench.agreement.reliability_data import (
+    Units,
+    atoms_starting_before,
+    ends_at_or_before,
+    merge_intervals,
+)
 from codebench.agreement.report import (
     AloneBits,
     _confused_units,
@@ -517,3 +522,27 @@ def test_ends_at_or_before_equals_the_search(seed: int) -> None:
     x = rng.integers(0, top, size=2000).astype(np.int64)
     x = np.concatenate([x, a_end, a_end - 1, a_start]) if n else x  # exactly on the edges too
     np.testing.assert_array_equal(ends_at_or_before(a_end, x), np.searchsorted(a_end, x, "right"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_merge_intervals_equals_a_plain_merge(seed: int) -> None:
+    """Apart (whole-segment codings: the shortcut), touching, overlapping, nested, unsorted."""
+    rng = np.random.default_rng(600 + seed)
+    n = int(rng.integers(1, 60))
+    group = np.sort(rng.integers(0, 4, size=n))
+    if seed % 2:  # every interval apart from the next one: nothing to merge
+        start = np.cumsum(rng.integers(1, 5, size=n) + 3)
+        end = start + rng.integers(0, 3, size=n)
+    else:
+        start = rng.integers(0, 40, size=n)
+        end = start + rng.integers(0, 10, size=n)
+        order = rng.permutation(n)
+        group, start, end = group[order], start[order], end[order]
+    want: list[tuple[int, int, int]] = []
+    for g, a, b in sorted(zip(group.tolist(), start.tolist(), end.tolist())):
+        if want and want[-1][0] == g and a <= want[-1][2]:
+            want[-1] = (g, want[-1][1], max(want[-1][2], b))
+        else:
+            want.append((g, a, b))
+    got = merge_intervals(group, start, end)
+    assert list(zip(*(part.tolist() for part in got))) == want
