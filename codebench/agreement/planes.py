@@ -65,9 +65,9 @@ def rating_planes(arr: npt.NDArray[np.float64], caller: str = "the ratings") -> 
     rated = np.ones((n_coders, n_units), dtype=bool)
     uniform = True
     first_missing: npt.NDArray[np.bool_] | None = None
-    # The masks are built a byte at a time (8 codes per byte plane, 8 coders per byte of a
-    # code's appliers), on views of the bool arrays: byte operations on a few MB, not int64
-    # ones on tens of MB.
+    # The codes' masks are built a byte at a time (8 codes per byte plane) on views of the
+    # bool arrays, and widened to int64 once at the end: byte operations on a few MB, not
+    # int64 ones on tens of MB for every code.
     planes = (
         np.zeros(((n_codes + 7) // 8, n_coders, n_units), dtype=np.uint8)
         if n_codes <= MAX_BIT_CODES
