@@ -103,6 +103,11 @@ def timed(fn: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
     return wall, CPU[id(fn)]
 
 
+def _load() -> str:
+    """The 1-minute load average (the machine is shared: the figures mean more beside it)."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "n/a"
+
+
 def synthetic(n_codes: int, n_coders: int, n_units: int, n_transcripts: int):
     """Segment spans, coding spans (group = code * coders + coder) and the missing mask."""
     truth = make_codes(n_codes, n_coders, n_units)  # (codes, coders, units) 0/1/NaN
@@ -228,7 +233,7 @@ def main() -> None:
         f"in {args.transcripts} transcripts, {group.shape[0]:,} codings, {os.cpu_count()} CPU(s), "
         f"numpy {np.__version__}"
     )
-    print("times are the best of 3 runs\n")
+    print(f"times are the best of 3 runs; load average {_load()} at the start\n")
 
     def extract(min_overlap: float | None = None) -> np.ndarray:
         covered = coverage_matrix(
@@ -378,6 +383,7 @@ def main() -> None:
     print(
         f"    character runs                     {t_chars:7.3f} s   ({runs:,} runs for {int((ends - starts).sum()):,} characters)"
     )
+    print(f"\nload average {_load()} at the end")
 
 
 if __name__ == "__main__":

@@ -154,6 +154,7 @@ def assemble_reports(
     codes: Sequence[str] | None,
     coder_names: Sequence[str] | None,
     min_units: int,
+    diagnose: bool = True,
 ) -> list[CodeReport]:
     """One :class:`CodeReport` per code from its pattern frequencies and Gram matrices.
 
@@ -162,7 +163,9 @@ def assemble_reports(
     counted plainly or with unit weights does not matter past this point, so
     the weighted and unweighted reports share it.  Counts are rounded to the
     nearest integer, which is exact for unweighted sums and removes float
-    noise from weighted ones.
+    noise from weighted ones.  ``diagnose=False`` leaves ``diagnostics``
+    empty, for callers that show none (the report's pooled figures, one set
+    per transcript).
     """
     n_codes = freq.shape[0]
     n_coders = gram.shape[2]
@@ -205,9 +208,10 @@ def assemble_reports(
             report["n_complete_units"],
             report["n_rated_units"] - report["n_complete_units"],
         )
-        report["diagnostics"] = summary_diagnostics(
-            CodeSummary.from_report(report), coder_names=coder_names, min_units=min_units
-        )
+        if diagnose:
+            report["diagnostics"] = summary_diagnostics(
+                CodeSummary.from_report(report), coder_names=coder_names, min_units=min_units
+            )
         reports.append(report)
     return reports
 

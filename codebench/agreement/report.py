@@ -24,6 +24,7 @@ from codebench.agreement.bootstrap import Interval
 from codebench.agreement.coefficient_registry import ALPHA, COHEN, KRIPPENDORFF, Coefficient
 from codebench.agreement.diagnostics import MIN_UNITS
 from codebench.agreement.estimate import Estimate
+from codebench.agreement.planes import rating_planes
 from codebench.agreement.reliability_data import (
     DEFAULT,
     Units,
@@ -131,7 +132,11 @@ def code_sections(
     """
     names = [c.name for c in units.coders]
     freq, gram, _ = cluster_tables(
-        units.data, units.weights, np.zeros(units.n_units, dtype=np.intp), 1
+        units.data,
+        units.weights,
+        np.zeros(units.n_units, dtype=np.intp),
+        1,
+        planes=rating_planes(units.data, "the agreement report"),
     )
     total = units.n_units if units.weights is None else int(units.weights.sum())
     reports = assemble_reports(
@@ -466,7 +471,9 @@ def _per_transcript(
     if gram is None:  # not read: no transcript coefficient is pairwise (see build_report)
         gram = np.zeros((3, freq.shape[0], n_coders, n_coders))
     used = _used(freq, n_coders)  # (transcripts, codes): the codes each transcript's pooling covers
-    pooled = assemble_reports((freq * used[..., None]).sum(axis=1), gram, 0, None, names, MIN_UNITS)
+    pooled = assemble_reports(
+        (freq * used[..., None]).sum(axis=1), gram, 0, None, names, MIN_UNITS, diagnose=False
+    )
     n_transcripts, n_codes, n_keys = freq.shape
     alpha_stat = binary_stats(len(names))[ALPHA.key]
     values, reasons = alpha_stat.finalize(
@@ -751,6 +758,8 @@ def build_report(
     # tables (the per-code report), the pooled decisions' and every coder pair's.
     # Only a pairwise headline kappa (two coders: Cohen's) needs each transcript's pooled products.
     pairwise_headline = registry.headline_of(len(names)).pairwise
+    # The ratings are read once (as bit masks) for every table below.
+    planes = rating_planes(units.data, "the agreement report")
     freq, gram_all, transcript_gram = cluster_tables(
         units.data,
         units.weights,
@@ -758,6 +767,7 @@ def build_report(
         len(units.transcripts),
         pooled_gram=pairwise_headline,
         pooled_used_only=True,
+        planes=planes,
     )
     freq_all = freq.sum(axis=0)
     total = units.n_units if units.weights is None else int(units.weights.sum())
@@ -773,12 +783,13 @@ def build_report(
         None,
         names,
         MIN_UNITS,
+        diagnose=False,
     )[0]
     # Set-valued alpha of all coders, of every pair and of each transcript: one pass over the
     # distinct code sets.
     everyone = tuple(range(len(names)))
     groups = [everyone, *combinations(range(len(names)), 2)]
-    prepared = rating_bits(units.data)  # shared by set alpha and the confusions
+    prepared = (planes.rated, planes.bits)  # shared by set alpha and the confusions
     alphas = set_alphas(
         units.data,
         units.weights,

@@ -20,7 +20,9 @@ from codebench.wording import plural
 if TYPE_CHECKING:
     from codebench.project import Project
 
-SCHEMA = "codebench.trajectory/1"
+#: Version 2 added each round's ``recomputed`` and ``interval`` (additive: version 1's keys
+#: keep their meaning).
+SCHEMA = "codebench.trajectory/2"
 
 #: The one "round" of a project with no rounds: the whole project as one design.
 WHOLE_PROJECT: dict[str, Any] = {

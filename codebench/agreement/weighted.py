@@ -52,6 +52,7 @@ from codebench.agreement.bootstrap import (
 )
 from codebench.agreement.coefficient_registry import Statistic
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION, Estimate
+from codebench.agreement.planes import RatingPlanes, rating_planes
 
 _MAX_WEIGHT_CELLS = 20_000_000
 
@@ -107,6 +108,7 @@ def cluster_tables(
     n_clusters: int,
     pooled_gram: bool = False,
     pooled_used_only: bool = False,
+    planes: RatingPlanes | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
     """Pattern frequencies of every code in each cluster, the codes' Gram matrices, and optionally each cluster's pooled ones.
 
@@ -123,6 +125,8 @@ def cluster_tables(
     With ``pooled_used_only`` a cluster's pooled products sum only the codes
     some coder applied in that cluster: a code nobody used there would add
     only agreeing "not this code" decisions and inflate the pooled figures.
+    ``planes`` (:func:`rating_planes` of ``data``, when the caller has it)
+    lets the counts come from its bit masks instead of the float array.
     """
     arr = _validate(data)
     n_coders, n_units = arr.shape[1:]
@@ -135,7 +139,9 @@ def cluster_tables(
     # patterns per cluster would outnumber the units): multiply the coders' columns.
     n_patterns = 3**n_coders
     if n_coders <= 12 and n_patterns * max(n_clusters, 1) <= 4 * n_units + 65536:
-        return _cluster_tables_by_pattern(arr, wf, cid, n_clusters, pooled_gram, pooled_used_only)
+        return _cluster_tables_by_pattern(
+            arr, wf, cid, n_clusters, pooled_gram, pooled_used_only, planes
+        )
     return _cluster_tables_by_unit(arr, wf, cid, n_clusters, pooled_gram, pooled_used_only)
 
 
@@ -193,30 +199,48 @@ def _cluster_tables_by_pattern(
     n_clusters: int,
     pooled_gram: bool,
     pooled_used_only: bool,
+    planes: RatingPlanes | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
-    """:func:`cluster_tables` from each unit's rating pattern across the coders.
+    """:func:`cluster_tables` by counting rating patterns (:func:`_tables_from_patterns`)."""
+    counts = _pattern_counts(arr, wf, cid, n_clusters, planes)
+    return _tables_from_patterns(counts, arr.shape[1], pooled_gram, pooled_used_only)
 
-    Why: with a handful of coders a unit's ratings of one code take one of
-    only ``3**C`` patterns (each coder: not rated, 0 or 1).  One ``bincount``
-    per code of the pattern, offset by the cluster, gives every count the
-    report reads: the (raters, appliers) frequencies, the Gram matrices and
-    each cluster's pooled products are sums over the patterns, so the units
-    are read once per code and never multiplied coder by coder.  Every count
-    is a sum of whole numbers (unit weights are integers), so the result is
-    the same as the unit-by-unit products.
+
+def _pattern_counts(
+    arr: npt.NDArray[np.float64],
+    wf: npt.NDArray[np.float64] | None,
+    cid: npt.NDArray[np.intp],
+    n_clusters: int,
+    planes: RatingPlanes | None = None,
+) -> npt.NDArray[np.float64]:
+    """``(codes, clusters, 3**C)``: how often (weighted) each code's units show each rating pattern.
+
+    A pattern numbers every coder's state (0 not rated, 1 rated 0, 2
+    applied) in base 3, as :func:`_pattern_states` lists them.  With
+    ``planes`` whose missingness is the same in every code, a unit's pattern
+    of a code is a look-up of (who rated it, who applied the code): two small
+    bit masks, so the float array is not read again.
     """
     n_codes, n_coders, n_units = arr.shape
-    base = n_coders + 1
     n_patterns = 3**n_coders
-    states = _pattern_states(n_coders)
-    rated_p = (states > 0).astype(np.float64)  # (P, C)
-    applied_p = (states == 2).astype(np.float64)
-    m_s = (states > 0).sum(axis=1) * base + (states == 2).sum(axis=1)
-    to_freq = np.zeros((n_patterns, base * base))
-    to_freq[np.arange(n_patterns), m_s] = 1.0
-    powers = 3 ** np.arange(n_coders, dtype=np.intp)
     offset = cid * n_patterns
     counts = np.zeros((n_codes, n_clusters, n_patterns))
+    if planes is not None and planes.uniform and planes.appliers is not None and n_coders <= 8:
+        # lookup[(raters << C) | appliers] is the pattern (appliers are always raters).
+        states = _pattern_states(n_coders)
+        bit = np.int64(1) << np.arange(n_coders, dtype=np.int64)
+        raters_p, appliers_p = (states > 0) @ bit, (states == 2) @ bit
+        lookup = np.zeros(1 << (2 * n_coders), dtype=np.intp)
+        lookup[(raters_p << n_coders) | appliers_p] = np.arange(n_patterns)
+        base = planes.raters << n_coders
+        for k in range(n_codes):
+            key = lookup[base | planes.appliers[k]]
+            key += offset
+            counts[k] = np.bincount(key, weights=wf, minlength=n_clusters * n_patterns).reshape(
+                n_clusters, n_patterns
+            )
+        return counts
+    powers = 3 ** np.arange(n_coders, dtype=np.intp)
     key = np.empty(n_units, dtype=np.intp)
     for k in range(n_codes):
         block = arr[k]
@@ -232,6 +256,31 @@ def _cluster_tables_by_pattern(
         counts[k] = np.bincount(key, weights=wf, minlength=n_clusters * n_patterns).reshape(
             n_clusters, n_patterns
         )
+    return counts
+
+
+def _tables_from_patterns(
+    counts: npt.NDArray[np.float64], n_coders: int, pooled_gram: bool, pooled_used_only: bool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64] | None]:
+    """:func:`cluster_tables` from each unit's rating pattern across the coders (:func:`_pattern_counts`).
+
+    Why: with a handful of coders a unit's ratings of one code take one of
+    only ``3**C`` patterns (each coder: not rated, 0 or 1).  One ``bincount``
+    per code of the pattern, offset by the cluster, gives every count the
+    report reads: the (raters, appliers) frequencies, the Gram matrices and
+    each cluster's pooled products are sums over the patterns, so the units
+    are read once per code and never multiplied coder by coder.  Every count
+    is a sum of whole numbers (unit weights are integers), so the result is
+    the same as the unit-by-unit products.
+    """
+    base = n_coders + 1
+    n_patterns = 3**n_coders
+    states = _pattern_states(n_coders)
+    rated_p = (states > 0).astype(np.float64)  # (P, C)
+    applied_p = (states == 2).astype(np.float64)
+    m_s = (states > 0).sum(axis=1) * base + (states == 2).sum(axis=1)
+    to_freq = np.zeros((n_patterns, base * base))
+    to_freq[np.arange(n_patterns), m_s] = 1.0
     freq = counts @ to_freq  # (codes, clusters, (C+1)**2)
     total = counts.sum(axis=1)  # (codes, P)
     gram = np.stack(
@@ -558,6 +607,8 @@ def _expected_disagreement(
 
 _MAX_SUBSETS = 8_000_000
 _EXACT = float(2**53)
+#: Entries per batch of sparse columns in :func:`_intersection_histogram` (temporaries of a few MB).
+_CHUNK = 1 << 18
 
 
 def _popcount(x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -587,6 +638,11 @@ def _intersection_histogram(
     by binomial inversion, ``H_i = sum_j (-1)**(j-i) C(j, i) M_j``.  The
     cost is the number of (set, subset) entries, sum over sets of 2**|a|.
 
+    A column with most sets (all coders, a coder pair) counts all entries in
+    one ``bincount``.  Columns with few sets (a transcript) go together, in
+    chunks of about :data:`_CHUNK` entries, keyed by (column, subset) and
+    numbered densely, so no column pays for the subsets it does not have.
+
     Every count here is a whole number and is computed exactly: the moments
     in float64 where every partial sum stays below 2**53, otherwise in int64
     (see below), and the inversion in int64.  Returns ``None`` where the
@@ -612,44 +668,106 @@ def _intersection_histogram(
     # even where an intermediate moment overflowed.
     bound = total * total * float(comb(top, top // 2))
     exact_type: type[np.floating] | type[np.integer] = np.float64 if bound < _EXACT else np.int64
-    # Every (set, subset) entry, one (sets of size s, 2**s) block per size s.
+    # Every (set, subset) entry as a mask, the sets in order of size: each size's
+    # (sets, 2**s) block of subsets, built by doubling (with and without each member).
     bits = np.int64(1) << np.arange(n_codes, dtype=np.int64)
-    blocks: dict[int, npt.NDArray[np.int64]] = {}
-    members: dict[int, npt.NDArray[np.intp]] = {}  # the sets of each size, in block order
+    order = np.argsort(sizes, kind="stable")
+    size_edges = np.searchsorted(sizes[order], np.arange(side + 1))
+    blocks = []
     for s in range(side):
-        rows = np.flatnonzero(sizes == s)
+        rows = order[size_edges[s] : size_edges[s + 1]]
         if rows.size == 0:
             continue
-        positions = np.nonzero(table[rows])[1].reshape(rows.size, s)
-        choose = (np.arange(1 << s)[:, None] >> np.arange(s)) & 1  # (2**s, s)
-        blocks[s] = bits[positions] @ choose.T
-        members[s] = rows
-    masks = np.concatenate([b.reshape(-1) for b in blocks.values()])
-    if n_codes <= 24 and (1 << n_codes) <= 8 * masks.size:
-        seen = np.zeros(1 << n_codes, dtype=bool)  # counting beats sorting here
+        members = bits[np.nonzero(table[rows])[1].reshape(rows.size, s)]
+        block = np.zeros((rows.size, 1), dtype=np.int64)
+        for m in range(s):
+            block = np.concatenate([block, block | members[:, m : m + 1]], axis=1)
+        blocks.append(block.reshape(-1))
+    masks = np.concatenate(blocks)
+    # Number the distinct subsets by size so that each size j is one contiguous block.
+    by_count = n_codes <= 24 and (1 << n_codes) <= 8 * masks.size  # counting beats sorting
+    if by_count:
+        seen = np.zeros(1 << n_codes, dtype=bool)
         seen[masks] = True
         distinct = np.flatnonzero(seen)
-        slot = np.cumsum(seen) - 1
-
-        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
-            return slot[b]
-
     else:
         distinct = np.unique(masks)
-
-        def locate(b: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
-            return np.searchsorted(distinct, b)
-
-    # Number the distinct subsets by size so that each size j is one contiguous block.
     subset_size = _popcount(distinct)
     by_size = np.argsort(subset_size, kind="stable")
     edges = np.searchsorted(subset_size[by_size], np.arange(side + 1))
-    number = np.empty(by_size.size, dtype=np.intp)
-    number[by_size] = np.arange(by_size.size)
-    cells = {  # row of N for each entry: (subset, size of the owning set)
-        s: number[locate(b)] * side + s for s, b in blocks.items()
-    }
     n_subsets = distinct.size
+    if by_count:
+        number = np.zeros(1 << n_codes, dtype=np.intp)
+        number[distinct[by_size]] = np.arange(n_subsets)
+        sub = number[masks]
+    else:
+        rank = np.empty(n_subsets, dtype=np.intp)
+        rank[by_size] = np.arange(n_subsets)
+        sub = rank[np.searchsorted(distinct, masks)]
+    lengths = np.int64(1) << sizes  # entries of each set (original order)
+    owner = np.repeat(sizes[order], lengths[order])  # size of the set owning each entry
+    start = np.empty(n_sets, dtype=np.int64)  # first entry of each set (original order)
+    start[order] = np.cumsum(lengths[order]) - lengths[order]
+    moments = np.zeros((n_cols, side, side, side), dtype=exact_type)  # [col, j, s, t]
+
+    def add_moments(
+        counts: npt.NDArray[np.float64], cuts: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]
+    ) -> None:
+        """``M[col, j, s, t] = sum over subsets S of size j of N_s(S) N_t(S)`` (rows ``cuts[.., j]:cuts[.., j+1]``)."""
+        exact = np.rint(counts).astype(np.int64) if exact_type is np.int64 else counts
+        for col, cut in zip(cols, cuts):
+            for j in range(side):
+                if cut[j + 1] > cut[j]:
+                    block = exact[cut[j] : cut[j + 1], j:]
+                    moments[col, j, j:, j:] = block.T @ block
+
+    nnz = np.count_nonzero(n_c, axis=0)
+    dense = nnz * 4 > n_sets
+    by_set = lengths[order]
+    cells = sub * side + owner
+    for col in np.flatnonzero(dense):
+        weight = np.repeat(n_c[order, col], by_set)
+        counts = np.bincount(cells, weights=weight, minlength=n_subsets * side)
+        add_moments(
+            np.asarray(counts, dtype=np.float64).reshape(n_subsets, side),
+            edges[None, :],
+            np.array([col]),
+        )
+    sparse = np.flatnonzero(~dense & (nnz > 0))
+    if sparse.size:
+        set_of, col_of = np.nonzero(n_c[:, sparse])
+        by_col = np.argsort(
+            col_of.astype(np.int16 if sparse.size < 2**15 else np.int64), kind="stable"
+        )
+        set_of, col_of = set_of[by_col], col_of[by_col]
+        col_cut = np.searchsorted(col_of, np.arange(sparse.size + 1))
+        entries_before = np.concatenate([[0], np.cumsum(lengths[set_of])])[col_cut]
+        lo = 0
+        while lo < sparse.size:
+            hi = int(np.searchsorted(entries_before, entries_before[lo] + _CHUNK, "right")) - 1
+            hi = max(hi, lo + 1)
+            these = set_of[col_cut[lo] : col_cut[hi]]
+            width = lengths[these]
+            offsets = np.cumsum(width) - width
+            entry = np.arange(int(width.sum()), dtype=np.intp) + np.repeat(
+                start[these] - offsets, width
+            )
+            key = np.repeat(col_of[col_cut[lo] : col_cut[hi]] - lo, width) * n_subsets + sub[entry]
+            seen_here = np.zeros((hi - lo) * n_subsets, dtype=bool)
+            seen_here[key] = True
+            used = np.flatnonzero(seen_here)  # (column, subset) rows, by column then size
+            slot = np.zeros(seen_here.size, dtype=np.intp)
+            slot[used] = np.arange(used.size)
+            weight = np.repeat(n_c[these, sparse[col_of[col_cut[lo] : col_cut[hi]]]], width)
+            counts = np.bincount(
+                slot[key] * side + owner[entry], weights=weight, minlength=used.size * side
+            )
+            starts = np.arange(hi - lo)[:, None] * n_subsets + edges[None, :]
+            cuts = np.searchsorted(used, starts.reshape(-1)).reshape(hi - lo, side + 1)
+            add_moments(
+                np.asarray(counts, dtype=np.float64).reshape(used.size, side), cuts, sparse[lo:hi]
+            )
+            lo = hi
     binom = np.zeros((side, side), dtype=np.int64)  # binom[j, i] = C(j, i)
     for j in range(side):
         binom[j, 0] = 1
@@ -657,37 +775,11 @@ def _intersection_histogram(
             binom[j, i] = binom[j - 1, i - 1] + (binom[j - 1, i] if i < j else 0)
     sign = np.where((np.arange(side)[:, None] - np.arange(side)[None, :]) % 2 == 0, 1, -1)
     inverse = binom * sign
-    out = np.zeros((n_cols, side, side, side))
-    for col in range(n_cols):
-        present = n_c[:, col] != 0
-        if not present.any():
-            continue
-        entries = []
-        weights = []
-        for s, cell in cells.items():
-            rows = np.flatnonzero(present[members[s]])
-            if rows.size:
-                entries.append(cell[rows].reshape(-1))
-                weights.append(np.repeat(n_c[members[s][rows], col], 1 << s))
-        entry = np.concatenate(entries)
-        counts = np.bincount(
-            entry, weights=np.concatenate(weights), minlength=n_subsets * side
-        ).reshape(n_subsets, side)
-        if exact_type is np.int64:
-            counts = np.rint(counts).astype(np.int64)  # each count <= total < 2**31: exact
-        used = np.flatnonzero(np.bincount(entry // side, minlength=n_subsets))
-        cuts = np.searchsorted(used, edges)
-        moments = np.zeros((side, side, side), dtype=exact_type)  # [j, s, t]; s, t >= j
-        for j in range(side):
-            block = counts[used[cuts[j] : cuts[j + 1]], j:]
-            if block.size:
-                moments[j, j:, j:] = block.T @ block
-        exact = np.rint(moments).astype(np.int64) if exact_type is np.float64 else moments
-        # H[i, s, t] = sum_j inverse[j, i] M[j, s, t]
-        with np.errstate(over="ignore"):
-            hist = np.tensordot(inverse.T, exact, axes=1)
-        out[col] = hist.astype(np.float64).transpose(1, 2, 0)
-    return out
+    exact = np.rint(moments).astype(np.int64) if exact_type is np.float64 else moments
+    # H[col, i, s, t] = sum_j inverse[j, i] M[col, j, s, t]
+    with np.errstate(over="ignore"):
+        hist = np.einsum("ji,cjst->cist", inverse, exact)
+    return hist.astype(np.float64).transpose(0, 2, 3, 1)
 
 
 def _expected_dense(
@@ -845,49 +937,71 @@ def set_alphas(
             pair_cache[(i, j)] = np.stack([lookup.take(keys) for lookup in lookups])
         return pair_cache[(i, j)]
 
-    unit_observed: dict[tuple[int, ...], npt.NDArray[np.float64]] = {}
-    for g in dict.fromkeys(groups[c] for c in active):
+    # Each coder pair's share of a unit's observed disagreement, per group: 2 w_u / (m_u - 1)
+    # where both rated (m_u the group's raters of u).
+    def pair_weights(g: tuple[int, ...]) -> list[tuple[int, int, npt.NDArray[np.float64]]]:
         in_group = rated[list(g)]
         unit_w = per_group[g][1]
         m = in_group.sum(axis=0).astype(np.float64)
         scale = np.divide(2.0 * unit_w, m - 1.0, out=np.zeros_like(m), where=m > 1)
-        total = np.zeros((len(distances), n_units))
-        for x, i in enumerate(g):
-            for y in range(x + 1, len(g)):
-                j = g[y]
-                weight = np.where(in_group[x] & in_group[y], scale, 0.0)
-                total += pair_distances(min(i, j), max(i, j)) * weight
-        unit_observed[g] = total
+        return [
+            (min(g[x], g[y]), max(g[x], g[y]), np.where(in_group[x] & in_group[y], scale, 0.0))
+            for x in range(len(g))
+            for y in range(x + 1, len(g))
+        ]
+
+    def rated_counts(
+        g: tuple[int, ...],
+        idx: slice | npt.NDArray[np.intp],
+        label: npt.NDArray[np.intp] | None,
+        n_labels: int,
+    ) -> npt.NDArray[np.float64]:
+        """How often (weighted) the group's coders gave each distinct set on the units, per label."""
+        unit_w = per_group[g][1][idx]
+        members = list(g)
+        sel = rated[members][:, idx] & (unit_w > 0)
+        keys = ids[members][:, idx] if label is None else (label * n_sets)[None, :] + ids[members]
+        # Unweighted units weigh 1 wherever they are counted: plain counts, no weights to gather.
+        counts = np.bincount(
+            keys[sel],
+            weights=None if w is None else np.broadcast_to(unit_w, sel.shape)[sel],
+            minlength=n_labels * n_sets,
+        )
+        return counts.astype(np.float64, copy=False)
+
     n_c = np.zeros((n_sets, len(active)))
     observed = np.zeros((len(distances), len(active)))
     batched = _disjoint_ranges(groups, picks, active, n_units)
+    whole: dict[tuple[int, ...], tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = {}
     for g, (cols, label) in batched.items():
         # Many unit ranges of one group (e.g. every transcript): one bincount for them all,
-        # each unit's rated sets keyed by its range.
-        unit_w = per_group[g][1]
-        members = list(g)
-        sel = rated[members] & (unit_w > 0)
-        keys = (label * n_sets)[None, :] + ids[members]
-        counts = np.bincount(
-            keys[sel],
-            weights=np.broadcast_to(unit_w, sel.shape)[sel],
-            minlength=(len(cols) + 1) * n_sets,
+        # each unit's rated sets keyed by its range (the last key: in none of them).
+        n_labels = len(cols) + 1
+        counts = rated_counts(g, slice(None), label, n_labels).reshape(n_labels, n_sets)
+        n_c[:, cols] = counts[: len(cols)].T
+        unit_observed = np.zeros((len(distances), n_units))
+        for i, j, weight in pair_weights(g):
+            unit_observed += pair_distances(i, j) * weight
+        by_label = np.stack(
+            [
+                np.bincount(label, weights=unit_observed[t], minlength=n_labels)
+                for t in range(len(distances))
+            ]
         )
-        n_c[:, cols] = counts[: len(cols) * n_sets].reshape(len(cols), n_sets).T
-        for t in range(len(distances)):
-            observed[t, cols] = np.bincount(
-                label, weights=unit_observed[g][t], minlength=len(cols) + 1
-            )[: len(cols)]
+        observed[:, cols] = by_label[:, : len(cols)]
+        # The same group over every unit is the sum of all its ranges and the rest.
+        whole[g] = (counts.sum(axis=0), by_label.sum(axis=1))
     done = {col for cols, _ in batched.values() for col in cols}
     for col, c in enumerate(active):
         if col in done:
             continue
         g, idx = groups[c], picks[c]
-        unit_w = per_group[g][1][idx]
-        for k in g:
-            sel = rated[k, idx] & (unit_w > 0)
-            n_c[:, col] += np.bincount(ids[k, idx][sel], weights=unit_w[sel], minlength=n_sets)
-        observed[:, col] = unit_observed[g][:, idx].sum(axis=1)
+        if g in whole and isinstance(idx, slice) and idx.indices(n_units) == (0, n_units, 1):
+            n_c[:, col], observed[:, col] = whole[g]
+            continue
+        n_c[:, col] = rated_counts(g, idx, None, 1)
+        for i, j, weight in pair_weights(g):
+            observed[:, col] += pair_distances(i, j)[:, idx] @ weight[idx]
     expected = _expected_disagreement(table, n_c, distances)
     for col, c in enumerate(active):
         n = n_c[:, col].sum()
@@ -965,9 +1079,11 @@ def _rating_sets(
     assert keys is not None  # at most 62 codes here
     rated_keys = keys[rated]
     if n_codes <= 24:
-        present = np.bincount(rated_keys, minlength=1 << n_codes) > 0
+        present = np.zeros(1 << n_codes, dtype=bool)
+        present[rated_keys] = True
         uniq = np.flatnonzero(present)
-        remap = np.cumsum(present) - 1
+        remap = np.zeros(1 << n_codes, dtype=np.intp)  # only the present masks are read
+        remap[uniq] = np.arange(uniq.size)
         ids[rated] = remap[rated_keys]
     else:
         uniq, inverse = np.unique(rated_keys, return_inverse=True)
@@ -984,19 +1100,11 @@ def rating_bits(data: npt.ArrayLike) -> RatingBits:
     ``bits[k, u]`` has bit c set where coder k applied code c to unit u
     (``None`` past 62 codes): set operations on whole ratings (intersections,
     what one coder applied and the other did not) become bit operations.
-    One pass over the codes for both, shared by the set-valued alpha and the
-    confusion counts of the report.
+    The two planes of :func:`~codebench.agreement.planes.rating_planes` that
+    the set-valued alpha and the confusion counts read.
     """
-    arr = _validate(data)
-    n_codes, n_coders, n_units = arr.shape
-    rated = np.ones((n_coders, n_units), dtype=bool)
-    keys = np.zeros((n_coders, n_units), dtype=np.int64) if n_codes <= 62 else None
-    for k in range(n_codes):
-        block = arr[k]
-        rated &= ~np.isnan(block)
-        if keys is not None:
-            keys |= (block == 1.0).astype(np.int64) << k
-    return rated, keys
+    planes = rating_planes(_validate(data), "set-valued alpha")
+    return planes.rated, planes.bits
 
 
 def unpack_bits(masks: npt.NDArray[np.int64], n_codes: int) -> npt.NDArray[np.bool_]:

@@ -2,8 +2,10 @@
 
 Set-valued alpha computes its expected disagreement from subset counts
 (binomial moments) instead of visiting every pair of distinct code sets, the
-report reads per-transcript pattern tables from one pass, and confusions come
-from rating bit masks.  Each is checked here against code written the plain
+report reads the ratings once into bit masks (``rating_planes``) and its
+per-transcript pattern tables from them, confusions come from rating bit
+masks, and extraction counts segment ends from a bucket table instead of a
+binary search.  Each is checked here against code written the plain
 way on seeded random data, including missing ratings, units with a single
 rating, and undefined cases.
 """
@@ -15,9 +17,16 @@ from itertools import combinations, pairwise
 import numpy as np
 import pytest
 
+from codebench.agreement import weighted
 from codebench.agreement.batch import assemble_reports
 from codebench.agreement.estimate import NO_PAIRABLE, NO_VARIATION
-from codebench.agreement.reliability_data import Units, atoms_starting_before
+from codebench.agreement.planes import rating_planes
+from codebench.agreement.reliability_data import (
+    Units,
+    atoms_starting_before,
+    ends_at_or_before,
+    merge_intervals,
+)
 from codebench.agreement.report import (
     AloneBits,
     _confused_units,
@@ -89,6 +98,33 @@ def test_intersection_histogram_counts_every_pair(seed: int) -> None:
         assert (2 ** table.sum(axis=1)).sum() > table.shape[0] ** 2
         return
     np.testing.assert_array_equal(got, brute_histogram(table, n_c))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_intersection_histogram_of_many_sparse_columns(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Columns with few sets (transcripts) are counted in batches: every batch size, empty columns."""
+    rng = np.random.default_rng(300 + seed)
+    n_codes = int(rng.integers(3, 10))
+    table = np.unique(rng.random((int(rng.integers(40, 200)), n_codes)) < 0.4, axis=0)
+    n_cols = int(rng.integers(5, 30))
+    n_c = np.zeros((table.shape[0], n_cols))
+    for col in range(n_cols):  # a few sets each (sparse), some columns empty, one dense
+        picked = rng.choice(table.shape[0], size=int(rng.integers(0, table.shape[0] // 5)))
+        n_c[picked, col] = rng.integers(1, 9, size=picked.size)
+    n_c[:, 0] = rng.integers(0, 3, size=table.shape[0])
+    large = seed % 3 == 2  # counts past 2**53 / C(top, top/2): the int64 moments
+    if large:
+        n_c *= 2.0**24
+    monkeypatch.setattr(weighted, "_CHUNK", int(rng.integers(1, 400)))  # many batches
+    got = _intersection_histogram(table, n_c)
+    assert got is not None
+    want = brute_histogram(table, np.rint(n_c).astype(np.int64).astype(object))
+    if large:
+        np.testing.assert_allclose(got, want.astype(np.float64), rtol=1e-15)
+    else:
+        np.testing.assert_array_equal(got, want.astype(np.float64))
 
 
 def test_intersection_histogram_declines_what_it_cannot_count_exactly() -> None:
@@ -331,17 +367,45 @@ def test_cluster_tables_by_pattern_equal_the_unit_by_unit_products(seed: int) ->
     rng = np.random.default_rng(100 + seed)
     n_codes, n_coders = int(rng.integers(1, 6)), int(rng.integers(1, 6))
     n_units, n_clusters = int(rng.integers(1, 150)), int(rng.integers(1, 8))
-    data = random_ratings(rng, n_codes, n_coders, n_units)
-    data[rng.random(data.shape) < 0.1] = np.nan  # a rating missing in some codes only
+    uniform = random_ratings(rng, n_codes, n_coders, n_units)  # missing in every code or none
+    ragged = uniform.copy()
+    ragged[rng.random(ragged.shape) < 0.1] = np.nan  # a rating missing in some codes only
     clusters = rng.integers(0, n_clusters, size=n_units)
     weights = rng.integers(0, 6, size=n_units).astype(np.float64)  # zero weights too
-    for w in (None, weights):
-        for used_only in (False, True):
-            args = (data, w, clusters.astype(np.intp), n_clusters, True, used_only)
-            ours = _cluster_tables_by_pattern(*args)
-            plain = _cluster_tables_by_unit(*args)
-            for got, want in zip(ours, plain):
-                np.testing.assert_array_equal(got, want)
+    for data in (uniform, ragged):
+        # From the float array, and from the bit masks (the ragged ones fall back to the floats).
+        planes = rating_planes(data)
+        assert planes.uniform == bool((np.isnan(data) == np.isnan(data[:1])).all())
+        for w in (None, weights):
+            for used_only in (False, True):
+                args = (data, w, clusters.astype(np.intp), n_clusters, True, used_only)
+                plain = _cluster_tables_by_unit(*args)
+                for prepared in (None, planes):
+                    ours = _cluster_tables_by_pattern(*args, prepared)
+                    for got, want in zip(ours, plain):
+                        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rating_planes_equal_the_ratings(seed: int) -> None:
+    """Each bit of the planes is the rating it stands for."""
+    rng = np.random.default_rng(400 + seed)
+    n_codes, n_coders = int(rng.integers(1, 30)), int(rng.integers(1, 9))
+    data = random_ratings(rng, n_codes, n_coders, 200)
+    planes = rating_planes(data)
+    assert planes.uniform
+    assert planes.bits is not None and planes.appliers is not None
+    np.testing.assert_array_equal(planes.rated, ~np.isnan(data).any(axis=0))
+    for c in range(n_codes):
+        applied = data[c] == 1.0
+        np.testing.assert_array_equal((planes.bits >> c) & 1, applied)
+        for k in range(n_coders):
+            np.testing.assert_array_equal((planes.appliers[c] >> k) & 1, applied[k])
+    raters = planes.raters
+    for k in range(n_coders):
+        np.testing.assert_array_equal((raters >> k) & 1, planes.rated[k])
+    with pytest.raises(ValueError, match="the report accepts only 0, 1 and NaN"):
+        rating_planes(np.where(data == 1.0, 0.5, data), "the report")
 
 
 def test_cluster_tables_by_pattern_refuses_other_values() -> None:
@@ -407,8 +471,6 @@ def test_more_codes_than_a_bit_mask_holds() -> None:
 
 def test_popcount_without_numpy_bitwise_count(monkeypatch: pytest.MonkeyPatch) -> None:
     """numpy < 2 has no ``bitwise_count``: the shift-and-add loop gives the same counts."""
-    from codebench.agreement import weighted
-
     values = np.array([0, 1, 2, 3, 255, 2**40 + 5, 2**62 - 1], dtype=np.int64)
     want = np.array([bin(int(v)).count("1") for v in values])
     np.testing.assert_array_equal(weighted._popcount(values), want)
@@ -444,3 +506,43 @@ def test_overall_diagnostics_from_bit_masks_name_the_same_coders(seed: int) -> N
     got = _overall_diagnostics(units, codes, rating_bits(data))
     assert got == _overall_diagnostics(units, codes)
     assert any(f"coder{seed} applied no compared code" in note for note in got)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_ends_at_or_before_equals_the_search(seed: int) -> None:
+    """The bucketed count of ends equals ``searchsorted``: long, tiny and empty atoms, any x."""
+    rng = np.random.default_rng(500 + seed)
+    n = int(rng.integers(0, 300))
+    longest = (2, 8, 200, 5000)[seed % 4]  # tiny atoms bunch several ends in a bucket
+    lengths = rng.integers(0, longest, size=n)
+    gaps = rng.integers(0, 4, size=n)
+    a_start = np.cumsum(gaps + np.concatenate([[0], lengths[:-1]])).astype(np.int64)
+    a_end = a_start + lengths
+    top = int(a_end[-1]) + 50 if n else 100
+    x = rng.integers(0, top, size=2000).astype(np.int64)
+    x = np.concatenate([x, a_end, a_end - 1, a_start]) if n else x  # exactly on the edges too
+    np.testing.assert_array_equal(ends_at_or_before(a_end, x), np.searchsorted(a_end, x, "right"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_merge_intervals_equals_a_plain_merge(seed: int) -> None:
+    """Apart (whole-segment codings: the shortcut), touching, overlapping, nested, unsorted."""
+    rng = np.random.default_rng(600 + seed)
+    n = int(rng.integers(1, 60))
+    group = np.sort(rng.integers(0, 4, size=n))
+    if seed % 2:  # every interval apart from the next one: nothing to merge
+        start = np.cumsum(rng.integers(1, 5, size=n) + 3)
+        end = start + rng.integers(0, 3, size=n)
+    else:
+        start = rng.integers(0, 40, size=n)
+        end = start + rng.integers(0, 10, size=n)
+        order = rng.permutation(n)
+        group, start, end = group[order], start[order], end[order]
+    want: list[tuple[int, int, int]] = []
+    for g, a, b in sorted(zip(group.tolist(), start.tolist(), end.tolist())):
+        if want and want[-1][0] == g and a <= want[-1][2]:
+            want[-1] = (g, want[-1][1], max(want[-1][2], b))
+        else:
+            want.append((g, a, b))
+    got = merge_intervals(group, start, end)
+    assert list(zip(*(part.tolist() for part in got))) == want

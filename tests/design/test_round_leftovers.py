@@ -102,6 +102,10 @@ def test_a_round_closed_before_reports_were_frozen_says_its_figures_are_recomput
     assert "closed before codebench froze round reports" in table
     trajectory = " ".join(run(db, "round", "trajectory", "--bootstrap", "0").split())
     assert f"recomputed now (closed {date}; no frozen report)" in trajectory
+    as_json = json.loads(run(db, "round", "trajectory", "--bootstrap", "0", "--format", "json"))
+    assert as_json["schema"] == "codebench.trajectory/2"
+    (only,) = as_json["rounds"]
+    assert only["recomputed"] == first  # the report's own note, carried into the trajectory
     run(db, "methods-appendix", "--bootstrap", "0", "-o", str(tmp_path / "old.md"))
     old = _flat(tmp_path / "old.md")
     assert (

@@ -271,6 +271,17 @@ def test_two_rounds_on_fresh_samples_and_the_methods_appendix(study: Path, tmp_p
     assert by_code["04.1"][1]["value"] == pytest.approx(expected_alpha(PLAN_1, "04.1", first))
     assert by_code["04.1"][2]["value"] == pytest.approx(alphas["04.1"])
     assert by_code["04.1"][1]["n"] == by_code["04.1"][2]["n"] == 12
+    assert trajectory["schema"] == "codebench.trajectory/2"  # /2 added recomputed and interval
+    # Other codes than round 1 froze: its figures are recomputed, and the JSON says so.
+    first_round, second_round = trajectory["rounds"]
+    assert first_round["recomputed"].startswith("Figures recomputed now from today's codings")
+    assert second_round["recomputed"] is None
+    assert [r["interval"]["bootstrap"] for r in trajectory["rounds"]] == [0, 0]
+    # Under the default options round 1 is served as frozen, with its close's own bootstrap.
+    run(db, "round", "trajectory", "--bootstrap", "0", "-o", str(path))
+    frozen, live = json.loads(path.read_text(encoding="utf-8"))["rounds"]
+    assert frozen["as_closed"] and frozen["recomputed"] is None
+    assert (frozen["interval"]["bootstrap"], live["interval"]["bootstrap"]) == (1000, 0)
 
     out = tmp_path / "methods.md"
     run(db, "methods-appendix", "--bootstrap", "50", "--seed", "1", "-o", str(out))
