@@ -161,7 +161,10 @@ def explain(
         raise CodebenchError(f"explain works on {', '.join(KINDS)}, not {spec.kind}")
     scope = resolve_scope(project, spec.scope)
     code = project.code(row)
-    found = quotes(project, [code], scope.selection, context=context, subcodes=spec.rollup)
+    # Unmerged: a cell keeps the coders' passages that fall in it, then merges those.
+    found = quotes(
+        project, [code], scope.selection, context=context, subcodes=spec.rollup, merge=False
+    )
     columns = _Columns(project, spec, scope)
     kept = [q for q in found.quotes if columns.in_scope(q)]
     cell = f"{code.number or code.name}"
@@ -172,7 +175,7 @@ def explain(
         raise CodebenchError(f"name the column of the {spec.kind} table with --column")
     elif spec.kind == "cooccurrence":
         other = project.code(column)
-        theirs = quotes(project, [other], scope.selection, subcodes=spec.rollup).quotes
+        theirs = quotes(project, [other], scope.selection, subcodes=spec.rollup, merge=False).quotes
         ranges: dict[str, list[tuple[int, int]]] = {}
         for q in theirs:
             ranges.setdefault(q.transcript, []).append((q.first_segment, q.last_segment))
@@ -283,7 +286,7 @@ def cell_quotes(project: Project, spec: CellSpec, report: Any) -> Table:
     }
     order = {code_id: i for i, code_id in enumerate(shown)}
     rows = []
-    for quote in merge_overlapping(project, found.quotes):
+    for quote in found.quotes:  # merged: one passage per run of talk anyone coded
         if not columns.in_scope(quote):
             continue
         placed = columns.of(quote)
