@@ -26,7 +26,7 @@ and column, for a report's ``--with-quotes`` sheet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from codebench.analysis.passages_merge import merge_overlapping
@@ -159,6 +159,9 @@ def explain(
     """The passages behind the cell ``row`` × ``column`` of the report ``spec`` (see the module docstring)."""
     if spec.kind not in KINDS:
         raise CodebenchError(f"explain works on {', '.join(KINDS)}, not {spec.kind}")
+    if spec.kind == "by-attribute" and spec.cases == "participants":
+        # by one attribute, participants as cases: the crossed table counts it (as the report)
+        spec = replace(spec, kind="crossed")
     scope = resolve_scope(project, spec.scope)
     code = project.code(row)
     # Unmerged: a cell keeps the coders' passages that fall in it, then merges those.
