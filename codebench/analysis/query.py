@@ -32,8 +32,9 @@ from codebench.analysis import grammar
 from codebench.analysis.grammar import QueryError
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
 from codebench.errors import NotFound
-from codebench.models import Code
+from codebench.models import Code, Transcript
 from codebench.reports.quotes import passage_location
+from codebench.reports.scope import started_or_coded
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
 from codebench.wording import plural
@@ -100,6 +101,9 @@ class QueryResult:
     #: Transcripts in scope, with their attributes (for counting by attribute).
     _scope: Scope | None = field(default=None, repr=False)
     kind: str = "query"
+    #: The transcripts in scope the coders started or coded: a group's n when counting
+    #: by attribute, as the reports count it (:func:`~codebench.reports.scope.started_or_coded`).
+    _started: tuple[Transcript, ...] = field(default=(), repr=False)
 
     @property
     def transcripts_matched(self) -> int:
@@ -285,6 +289,9 @@ class Evaluation:
             transcripts_in_scope=len(self.scope.transcripts),
             scope_notes=self.scope.notes,
             _scope=self.scope,
+            _started=tuple(
+                started_or_coded(self.project, self.scope.selection, self.scope.transcripts)
+            ),
         )
 
 
