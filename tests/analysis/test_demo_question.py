@@ -7,8 +7,9 @@ transcripts/codings/*.csv), by hand: alice codes 04.2 and 10 on segments
 on 17–20 and 04.2 on 18–20, and both on 117. Pooled, 04.2 & 10 holds 17–20,
 58–61 and 117; 58–61 (treating every provider equally) is coded 16 as well,
 so ``04.2 & 10 & !16`` leaves two passages: 17–20 and 117, both coders'.
-03 is coded but not marked done, so agreement figures (done transcripts
-only) are those of the other four coded interviews.
+03 is in progress for both (transcripts/codings/done.csv), not done, so
+agreement figures (done transcripts only) are those of the other four coded
+interviews, while every table counts 03 in its group's n (started or coded).
 """
 
 from __future__ import annotations
@@ -42,3 +43,4 @@ def test_question_one_has_a_sensible_answer(tmp_path: Path) -> None:
             "04-riverside-service-user",
             "05-activelife-director",
         }
+        assert demo.status("bob", COMMISSIONER) == "in-progress"
