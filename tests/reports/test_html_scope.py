@@ -102,3 +102,22 @@ def test_the_page_shows_the_scope_and_the_left_out_command_carries_it(
     # int1 and int2 each have their own role: the table is left out, and the
     # command suggested for it counts the same two transcripts
     assert "codebench report by-attribute --attribute role --where organisation=Riverside" in text
+
+
+def test_under_a_round_the_figures_are_the_rounds(small: Project) -> None:
+    from codebench.design.rounds import start_round
+    from codebench.design.sample import draw_sample
+
+    draw_sample(small, 1.0, ["alice", "bob"], seed=3, name="s1", by="alice")
+    start_round(small, "pilot", sample="s1", by="alice")
+    # the round's sample is every transcript, so its figures are the project's: 7/9
+    part = whole(small, round_ref="pilot").agreement  # type: ignore[attr-defined]
+    assert part.notes[0].startswith("Agreement is computed on the report's scope only. Round ")
+    assert agreement_on_08(whole(small, round_ref="pilot")) == (
+        pytest.approx(7 / 9),
+        ["int1", "int2"],
+    )
+    # the round and a --where: only int2 of its sample, by its coders: 3/4
+    scoped = whole(small, round_ref="pilot", where=["role=staff"])
+    assert agreement_on_08(scoped) == (pytest.approx(0.75), ["int2"])
+    assert "Scope: role=staff (1 transcript)." in scoped.agreement.notes[0]  # type: ignore[attr-defined]
