@@ -25,6 +25,8 @@ codes of the query (those not under ``!``) that coded it, and who coded them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -102,8 +104,9 @@ class QueryResult:
     _scope: Scope | None = field(default=None, repr=False)
     kind: str = "query"
     #: The transcripts in scope the coders started or coded: a group's n when counting
-    #: by attribute, as the reports count it (:func:`~codebench.reports.scope.started_or_coded`).
-    _started: tuple[Transcript, ...] = field(default=(), repr=False)
+    #: by attribute, as the reports count it (:func:`~codebench.reports.scope.started_or_coded`);
+    #: read when first counted, so a query that is not counted by attribute does not pay for it.
+    _started: Callable[[], list[Transcript]] = field(default=list, repr=False)
 
     @property
     def transcripts_matched(self) -> int:
@@ -289,8 +292,10 @@ class Evaluation:
             transcripts_in_scope=len(self.scope.transcripts),
             scope_notes=self.scope.notes,
             _scope=self.scope,
-            _started=tuple(
-                started_or_coded(self.project, self.scope.selection, self.scope.transcripts)
+            _started=functools.cache(
+                functools.partial(
+                    started_or_coded, self.project, self.scope.selection, self.scope.transcripts
+                )
             ),
         )
 

@@ -85,7 +85,9 @@ def query_counts(result: QueryResult, by: str) -> Table:
     transcripts = scope.transcripts if scope is not None else []
     items = [Counted(p.transcript, p._segment_speakers) for p in result.passages]
     grouped = (
-        GroupRule(result._started, GROUP_N_RULE, "started or coded") if scope is not None else None
+        GroupRule(result._started(), GROUP_N_RULE, "started or coded")
+        if scope is not None and by.startswith("attribute:")
+        else None
     )
     return count_table(
         items,
