@@ -1,8 +1,8 @@
 """`codebench build study.toml`: every declared output, plus a MANIFEST.json saying what made it.
 
 Each entry of the study file (:mod:`codebench.analysis.study`) runs the
-same library call as its command (`query`, `search`, `words`, `report`) and
-is rendered by the same writers. Every output is computed and rendered in
+same library call as its command (`query`, `search`, `words`, `report`,
+`explain`, `framework export`, `map`) and is rendered by the same writers. Every output is computed and rendered in
 memory first, so an entry that fails (a bad code in a query, an unknown
 attribute) stops the build before any file is written; then each file is
 written atomically, and the manifest last (the previous build's manifest
@@ -119,6 +119,11 @@ _OPTION_KEYS = {
     "--by": "by",
     "--code": "codes",
     "--with-quotes": "with_quotes",
+    "--row": "row",
+    "--column": "column",
+    "--case": "case",
+    "--measure": "measure",
+    "--threshold": "threshold",
 }
 _OPTION = re.compile(r"--[a-z][a-z-]*")
 
@@ -244,13 +249,44 @@ def _render(project: Project, entry: Entry) -> bytes:
             top=o.get("top", 20),
         )
         data = render_words(result, entry.fmt)
+    elif entry.kind == "explain":
+        data = _explain(project, entry)
+    elif entry.kind == "framework":
+        from codebench.analysis.framework import framework_matrix, render_framework
+
+        matrix = framework_matrix(
+            project,
+            _coders(o) or None,
+            cases=o.get("cases", "transcripts"),
+            codes=o.get("codes") or None,
+            only=o.get("case") or None,
+        )
+        data = render_framework(matrix, entry.fmt)
+    elif entry.kind == "map":
+        from codebench.analysis.theme_map import render_map, theme_map
+
+        found = theme_map(
+            project,
+            _coders(o) or None,
+            measure=o.get("measure", "count"),
+            threshold=o.get("threshold", 1),
+            where=o.get("where", []),
+            transcripts=o.get("transcripts", []),
+        )
+        data = render_map(found, entry.fmt)
     else:
         data = _report(project, entry)
+    if entry.kind in _WRITTEN_AS_REPORTS:
+        from codebench.reports.writers import file_data
+
+        data = file_data(data, entry.fmt)
     if isinstance(data, str):
-        if entry.kind == "report" and entry.fmt == "csv":
-            data = "\ufeff" + data  # as `codebench report -o x.csv` writes it (Excel reads UTF-8)
         data = data.encode("utf-8")
     return data
+
+
+#: Kinds whose commands write through the reports' writers (a CSV gets a byte-order mark).
+_WRITTEN_AS_REPORTS = ("report", "explain", "framework")
 
 
 def _scope(o: dict[str, Any]) -> ScopeSpec:
@@ -305,6 +341,23 @@ def _analysis(project: Project, entry: Entry) -> str | bytes:
             codable_only=o.get("codable_only", False),
         )
     return output.render(result, entry.fmt, count_by)
+
+
+def _explain(project: Project, entry: Entry) -> str | bytes:
+    """An explain entry, as `codebench explain KIND --row R --column C -o FILE` writes it."""
+    from codebench.analysis.explain import CellSpec, explain
+    from codebench.reports import writers
+
+    o = entry.options
+    spec = CellSpec(
+        o["report"],
+        _scope(o),
+        tuple(o.get("by", [])),
+        o.get("cases", "transcripts"),
+        o.get("rollup", True),
+    )
+    found = explain(project, spec, o["row"], o.get("column"), context=o.get("context", False))
+    return writers.render(found, entry.fmt)
 
 
 def _report(project: Project, entry: Entry) -> str | bytes:

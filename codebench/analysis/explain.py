@@ -26,7 +26,7 @@ and column, for a report's ``--with-quotes`` sheet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from codebench.analysis.passages_merge import merge_overlapping
@@ -159,9 +159,15 @@ def explain(
     """The passages behind the cell ``row`` × ``column`` of the report ``spec`` (see the module docstring)."""
     if spec.kind not in KINDS:
         raise CodebenchError(f"explain works on {', '.join(KINDS)}, not {spec.kind}")
+    if spec.kind == "by-attribute" and spec.cases == "participants":
+        # by one attribute, participants as cases: the crossed table counts it (as the report)
+        spec = replace(spec, kind="crossed")
     scope = resolve_scope(project, spec.scope)
     code = project.code(row)
-    found = quotes(project, [code], scope.selection, context=context, subcodes=spec.rollup)
+    # Unmerged: a cell keeps the coders' passages that fall in it, then merges those.
+    found = quotes(
+        project, [code], scope.selection, context=context, subcodes=spec.rollup, merge=False
+    )
     columns = _Columns(project, spec, scope)
     kept = [q for q in found.quotes if columns.in_scope(q)]
     cell = f"{code.number or code.name}"
@@ -172,7 +178,7 @@ def explain(
         raise CodebenchError(f"name the column of the {spec.kind} table with --column")
     elif spec.kind == "cooccurrence":
         other = project.code(column)
-        theirs = quotes(project, [other], scope.selection, subcodes=spec.rollup).quotes
+        theirs = quotes(project, [other], scope.selection, subcodes=spec.rollup, merge=False).quotes
         ranges: dict[str, list[tuple[int, int]]] = {}
         for q in theirs:
             ranges.setdefault(q.transcript, []).append((q.first_segment, q.last_segment))
@@ -283,7 +289,7 @@ def cell_quotes(project: Project, spec: CellSpec, report: Any) -> Table:
     }
     order = {code_id: i for i, code_id in enumerate(shown)}
     rows = []
-    for quote in merge_overlapping(project, found.quotes):
+    for quote in found.quotes:  # merged: one passage per run of talk anyone coded
         if not columns.in_scope(quote):
             continue
         placed = columns.of(quote)

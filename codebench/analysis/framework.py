@@ -8,7 +8,7 @@ theme is a code. The summaries are stored in the project
 (``framework_cells``); the passages are not: a cell's passages are the
 case's coded passages of the code (the reports' passages,
 :func:`codebench.reports.quotes.quotes`, exactly that code, by the coders
-counted, with the coders' overlapping passages made one by
+counted, the coders' overlapping passages made one by
 :func:`codebench.analysis.passages_merge.merge_overlapping`, as a query
 counts them), read each time, so they follow the coding as it changes.
 
@@ -22,7 +22,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from codebench.analysis.passages_merge import merge_overlapping
 from codebench.errors import CodebenchError, NotFound
 from codebench.participants import SEPARATOR, find_participant, participants
 from codebench.reports.quotes import Quote, quotes
@@ -174,9 +173,9 @@ def framework_matrix(
     if cases not in CASES:
         raise CodebenchError(f"cases are {' or '.join(CASES)}, not {cases!r}")
     selection = coders if isinstance(coders, CoderSelection) else select_coders(project, coders)
+    # Merged: one passage per run of talk anyone coded, as a query counts them.
     report = quotes(project, list(codes) if codes else None, selection, subcodes=False)
-    # One passage per run of talk anyone counted coded, as a query counts them.
-    pooled = merge_overlapping(project, report.quotes)
+    pooled = report.quotes
     themes = [c for c in report.codes if not c.archived or any(q.code.id == c.id for q in pooled)]
     if only:
         picked: dict[tuple[int, str | None], FrameworkCase] = {}

@@ -25,6 +25,8 @@ codes of the query (those not under ``!``) that coded it, and who coded them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +34,9 @@ from codebench.analysis import grammar
 from codebench.analysis.grammar import QueryError
 from codebench.analysis.scope import Scope, ScopeSpec, resolve_scope, speaker_segments
 from codebench.errors import NotFound
-from codebench.models import Code
+from codebench.models import Code, Transcript
 from codebench.reports.quotes import passage_location
+from codebench.reports.scope import started_or_coded
 from codebench.store import aggregates
 from codebench.store import analysis as analysis_sql
 from codebench.wording import plural
@@ -100,6 +103,10 @@ class QueryResult:
     #: Transcripts in scope, with their attributes (for counting by attribute).
     _scope: Scope | None = field(default=None, repr=False)
     kind: str = "query"
+    #: The transcripts in scope the coders started or coded: a group's n when counting
+    #: by attribute, as the reports count it (:func:`~codebench.reports.scope.started_or_coded`);
+    #: read when first counted, so a query that is not counted by attribute does not pay for it.
+    _started: Callable[[], list[Transcript]] = field(default=list, repr=False)
 
     @property
     def transcripts_matched(self) -> int:
@@ -285,6 +292,11 @@ class Evaluation:
             transcripts_in_scope=len(self.scope.transcripts),
             scope_notes=self.scope.notes,
             _scope=self.scope,
+            _started=functools.cache(
+                functools.partial(
+                    started_or_coded, self.project, self.scope.selection, self.scope.transcripts
+                )
+            ),
         )
 
 

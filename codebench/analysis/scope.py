@@ -112,6 +112,25 @@ class ScopeSpec:
     def to_dict(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in vars(self).items() if v}
 
+    def as_options(self) -> str:
+        """The scope as the command-line options that give it (shell-quoted), for a
+        suggested command that must count what the page counted:
+        ``--where role=commissioner --coder alice``."""
+        import shlex
+
+        options = [
+            *(f"--where {shlex.quote(w)}" for w in self.where),
+            *(
+                [f"--transcripts {shlex.quote(','.join(self.transcripts))}"]
+                if self.transcripts
+                else []
+            ),
+            *(f"--coder {shlex.quote(c)}" for c in self.coders),
+            *(f"--speaker {shlex.quote(s)}" for s in self.speakers),
+            *(f"--round {shlex.quote(r)}" for r in self.round),
+        ]
+        return " ".join(options)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScopeSpec:
         def strings(key: str) -> tuple[str, ...]:

@@ -7,15 +7,26 @@
     seed = 7                 # recorded in the manifest
 
     [[output]]
-    kind = "query"           # query | search | words | report
+    kind = "query"           # query | search | words | report | explain | framework | map
     expression = "04.2 & 10"
     where = ["role=commissioner"]
     count_by = "attribute:role"
     file = "commissioners.xlsx"   # the format follows from the extension
 
+    [[output]]
+    kind = "explain"         # the quotes behind one cell: `codebench explain`
+    report = "by-attribute"
+    by = "role"
+    row = "04.2"
+    column = "senior manager"
+    file = "04.2-senior-managers.docx"
+
 Each entry takes the options of the matching command, spelled with
 underscores (``count_by``, ``case_sensitive``, ``min_group``); a list option
-takes a list of strings (a single string is one item). The whole file is
+takes a list of strings (a single string is one item). An ``explain``
+entry names the report it explains with ``report`` (the command's KIND);
+a ``framework`` entry is `codebench framework export` (``case`` is its
+``--case``, the cases to keep); a ``map`` entry is `codebench map`. The whole file is
 checked before anything is computed: an unknown key or a bad value is one
 line naming the file, the entry (its number and file) and the key.
 """
@@ -28,19 +39,27 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from codebench.analysis.explain import KINDS as EXPLAIN_KINDS
+from codebench.analysis.framework import CASES
+from codebench.analysis.framework import FORMATS as FRAMEWORK_FORMATS
+from codebench.analysis.theme_map import FORMATS as MAP_FORMATS
+from codebench.analysis.theme_map import MEASURES as MAP_MEASURES
 from codebench.errors import CodebenchError
 from codebench.reports.compute import KINDS as REPORT_KINDS
 from codebench.reports.compute import MEASURES
 from codebench.safety import one_line
 
 #: What an entry can produce.
-ENTRY_KINDS = ("query", "search", "words", "report")
+ENTRY_KINDS = ("query", "search", "words", "report", "explain", "framework", "map")
 #: The formats each kind of entry writes (reports: also per report, checked when built).
 ENTRY_FORMATS = {
     "query": ("csv", "xlsx", "md", "html", "docx", "json"),
     "search": ("csv", "xlsx", "md", "html", "docx", "json"),
     "words": ("csv", "xlsx", "md", "html", "docx", "json", "png", "svg"),
     "report": ("csv", "xlsx", "md", "html", "docx", "json", "png", "svg"),
+    "explain": ("csv", "xlsx", "md", "html", "docx", "json"),
+    "framework": FRAMEWORK_FORMATS,
+    "map": MAP_FORMATS,
 }
 #: The manifest's file name in the output folder (no entry may write it).
 MANIFEST = "MANIFEST.json"
@@ -91,6 +110,13 @@ def _number(low: int, high: int | None) -> Check:
         return value
 
     return check
+
+
+def _at_least_zero(value: Any) -> float:
+    """A number from 0 up (a map's ``threshold``: 2, or 0.25 for a normalised measure)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError("must be a number from 0 up")
+    return float(value)
 
 
 def _choice(*allowed: str) -> Check:
@@ -147,9 +173,34 @@ KEYS: dict[str, dict[str, Check]] = {
         "measure": _choice(*MEASURES),
         "with_quotes": _flag,
     },
+    "explain": {
+        "report": _choice(*EXPLAIN_KINDS),
+        "row": _text,
+        "column": _text,
+        **_SCOPE,
+        "by": _strings,
+        "cases": _choice(*CASES),
+        "rollup": _flag,
+        "context": _flag,
+    },
+    "framework": {
+        "coders": _strings,
+        "consensus": _flag,
+        "cases": _choice(*CASES),
+        "codes": _strings,
+        "case": _strings,
+    },
+    "map": {
+        "measure": _choice(*MAP_MEASURES),
+        "threshold": _at_least_zero,
+        "coders": _strings,
+        "consensus": _flag,
+        "where": _strings,
+        "transcripts": _strings,
+    },
 }
 #: Keys an entry of each kind must have.
-REQUIRED = {"search": ("pattern",), "report": ("report",)}
+REQUIRED = {"search": ("pattern",), "report": ("report",), "explain": ("report", "row")}
 
 
 @dataclass(frozen=True)
@@ -242,6 +293,11 @@ def load_study(path: Path | str) -> Study:
     return Study(path, out, seed, entries, hashlib.sha256(raw).hexdigest())
 
 
+def _a(kind: str) -> str:
+    """``a report``, ``an explain``: a kind of entry with its article, for messages."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 def _entry(name: str, number: int, item: dict[str, Any]) -> Entry:
     """One ``[[output]]`` entry, checked (keys, types, file name and format)."""
     from codebench.reports.writers import EXTENSIONS
@@ -260,10 +316,12 @@ def _entry(name: str, number: int, item: dict[str, Any]) -> Entry:
     kind = item.get("kind")
     if kind not in ENTRY_KINDS:
         raise StudyError(f"{where}: 'kind' must be one of {', '.join(ENTRY_KINDS)} (got {kind!r})")
-    fmt = EXTENSIONS.get(pure.suffix.lower())
+    # A theme map's graph files have extensions of their own (.graphml, .gexf).
+    suffix = pure.suffix.lower()
+    fmt = EXTENSIONS.get(suffix, suffix.lstrip("."))
     if fmt not in ENTRY_FORMATS[kind]:
         raise StudyError(
-            f"{where}: 'file': a {kind} is written as "
+            f"{where}: 'file': {_a(kind)} is written as "
             + ", ".join(f".{f}" for f in ENTRY_FORMATS[kind])
         )
     allowed = KEYS[kind]
@@ -273,14 +331,16 @@ def _entry(name: str, number: int, item: dict[str, Any]) -> Entry:
             continue
         if key not in allowed:
             known = ", ".join(["kind", "file", *allowed])
-            raise StudyError(f"{where}: unknown key {one_line(key)!r} for a {kind} (keys: {known})")
+            raise StudyError(
+                f"{where}: unknown key {one_line(key)!r} for {_a(kind)} (keys: {known})"
+            )
         try:
             options[key] = allowed[key](value)
         except ValueError as error:
             raise StudyError(f"{where}: {key!r} {error}") from None
     for key in REQUIRED.get(kind, ()):
         if key not in options:
-            raise StudyError(f"{where}: a {kind} needs {key!r}")
+            raise StudyError(f"{where}: {_a(kind)} needs {key!r}")
     if options.get("with_quotes") and fmt != "xlsx":
         raise StudyError(f"{where}: 'with_quotes' adds a sheet to a workbook: name an .xlsx file")
     if kind == "query" and ("expression" in options) == ("run" in options):

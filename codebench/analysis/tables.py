@@ -7,7 +7,11 @@ XML-safe Word and Excel text. Counts (``--count-by``) are one more table:
 
 - ``transcript``: every transcript in scope, with its passages (hits) and segments;
 - ``attribute:KEY``: every value of ``KEY`` among the transcripts in scope
-  (``(none)`` for those without it), with the group's size ``n``;
+  (``(none)`` for those without it), with the group's size ``n``. A query's
+  n follows the reports' rule (:data:`~codebench.reports.scope.GROUP_N_RULE`:
+  the transcripts the coders in scope started or coded), so its groups are
+  the by-attribute table's; a search reads text, coded or not, so its n is
+  every transcript in scope. The rule is in the column's name and the notes;
 - ``speaker``: each speaker (a name within one transcript) with a passage or
   hit; a passage with two speakers counts once for each, its segments by who speaks them.
 """
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codebench.analysis.scope import ScopeError, choices
+from codebench.reports.scope import GROUP_N_RULE
 from codebench.reports.tables import Column, Table
 from codebench.wording import plural
 
@@ -79,7 +84,19 @@ def query_counts(result: QueryResult, by: str) -> Table:
     scope = result._scope
     transcripts = scope.transcripts if scope is not None else []
     items = [Counted(p.transcript, p._segment_speakers) for p in result.passages]
-    return count_table(items, transcripts, by, what="passages", title=f"Query: {result.expression}")
+    grouped = (
+        GroupRule(result._started(), GROUP_N_RULE, "started or coded")
+        if scope is not None and by.startswith("attribute:")
+        else None
+    )
+    return count_table(
+        items,
+        transcripts,
+        by,
+        what="passages",
+        title=f"Query: {result.expression}",
+        grouped=grouped,
+    )
 
 
 def search_counts(result: SearchResult, by: str) -> Table:
@@ -89,6 +106,19 @@ def search_counts(result: SearchResult, by: str) -> Table:
     )
 
 
+@dataclass(frozen=True)
+class GroupRule:
+    """Which transcripts make a group's n, and the rule in words (``short``: the column's)."""
+
+    transcripts: Sequence[Transcript]
+    rule: str
+    short: str
+
+
+#: A search's rule: text is read whether anyone has coded it or not.
+EVERY_TRANSCRIPT = "coded or not (a search reads the text)"
+
+
 def count_table(
     items: Sequence[Counted],
     transcripts: Sequence[Transcript],
@@ -96,9 +126,17 @@ def count_table(
     *,
     what: str,
     title: str,
+    grouped: GroupRule | None = None,
 ) -> Table:
-    """Items (passages or hits) and their segments, per transcript, attribute value or speaker."""
+    """Items (passages or hits) and their segments, per transcript, attribute value or speaker.
+
+    ``grouped`` says which transcripts make a group's n (default: every one
+    in scope, :data:`EVERY_TRANSCRIPT`).
+    """
     what_label = what.capitalize()
+    notes = [
+        f"{plural(len(items), what[:-1])} in {plural(len(transcripts), 'transcript')} in scope."
+    ]
     if by == "transcript":
         per: dict[str, list[int]] = {t.name: [0, 0] for t in transcripts}
         for item in items:
@@ -127,9 +165,11 @@ def count_table(
     elif by.startswith("attribute:"):
         key = attribute_key(by.partition(":")[2], transcripts)
         value_of = {t.name: t.attributes.get(key, NONE) for t in transcripts}
+        rule = grouped or GroupRule(transcripts, EVERY_TRANSCRIPT, "all in scope")
         groups: dict[str, list[int]] = {}
         for t in sorted(
-            transcripts, key=lambda t: (t.attributes.get(key) is None, t.attributes.get(key, ""))
+            rule.transcripts,
+            key=lambda t: (t.attributes.get(key) is None, t.attributes.get(key, "")),
         ):
             groups.setdefault(value_of[t.name], [0, 0, 0, 0])[0] += 1
         hit: dict[str, set[str]] = {}
@@ -145,10 +185,14 @@ def count_table(
         ]
         columns = [
             Column("value", key),
-            Column("n", "Transcripts (n)", "int"),
+            Column("n", f"n ({rule.short})", "int"),
             Column("with", f"Transcripts with {what}", "int"),
         ]
         keys = 1
+        notes.append(
+            f"A group's n: the transcripts in scope with that {key}, {rule.rule}"
+            + (" (as the reports count a group)." if rule.rule == GROUP_N_RULE else ".")
+        )
     else:
         raise ScopeError(f"--count-by {by!r}: use {', '.join(COUNT_BY)}")
     return Table(
@@ -157,9 +201,7 @@ def count_table(
         columns=[*columns, Column(what, what_label, "int"), Column("segments", "Segments", "int")],
         rows=rows,
         keys=keys,
-        notes=[
-            f"{plural(len(items), what[:-1])} in {plural(len(transcripts), 'transcript')} in scope."
-        ],
+        notes=notes,
     )
 
 

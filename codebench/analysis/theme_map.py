@@ -158,12 +158,24 @@ def theme_map(
     measure: str = "count",
     threshold: float = 1,
     units: CodedUnits | None = None,
+    where: Sequence[str] = (),
+    transcripts: Sequence[str] = (),
 ) -> ThemeMap:
-    """The theme map (see the module docstring); co-occurrence edges weigh at least ``threshold``."""
+    """The theme map (see the module docstring); co-occurrence edges weigh at least ``threshold``.
+
+    ``where`` and ``transcripts`` scope it as they scope a report (the
+    co-occurrence counted in those transcripts only); ``units``, already
+    mapped codings, is for a caller that has them.
+    """
     from codebench.reports import cooccurrence
 
     if measure not in MEASURES:
         raise CodebenchError(f"--measure is one of {', '.join(MEASURES)}, not {measure!r}")
+    if units is None and (where or transcripts):
+        from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
+
+        scope = resolve_scope(project, ScopeSpec.of(where, transcripts, coders or ()))
+        units = report_units(project, scope)
     report = cooccurrence(
         project, coders, normalise=None if measure == "count" else measure, units=units
     )

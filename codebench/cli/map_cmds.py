@@ -73,14 +73,13 @@ def theme_map_cmd(
             )
         fmt = suffix
     with ctx.open(write=False) as project:
-        units = None
-        if where or transcripts:
-            from codebench.analysis.scope import ScopeSpec, report_units, resolve_scope
-
-            scope = resolve_scope(project, ScopeSpec.of(where, transcripts, coders))
-            units = report_units(project, scope)
         found = theme_map(
-            project, list(coders) or None, measure=measure, threshold=threshold, units=units
+            project,
+            list(coders) or None,
+            measure=measure,
+            threshold=threshold,
+            where=where,
+            transcripts=transcripts,
         )
     write_output(output, render_map(found, fmt), what=f"{fmt} output")
     if not is_stdout(output):

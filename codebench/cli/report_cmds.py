@@ -371,8 +371,6 @@ def explain(
             check_binary_stdout(f"{fmt} output")
         elif output is None:
             raise CodebenchError(f"{fmt} output needs a file: add -o FILE")
-    if kind == "by-attribute" and (by_participant or cases == "participants"):
-        kind = "crossed"
     spec = CellSpec(
         kind,
         ScopeSpec.of(where, transcripts, coders, speakers, round_ref),

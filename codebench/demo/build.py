@@ -42,7 +42,8 @@ def build_demo(path: Path) -> bool:
 
 
 def _mark_done(project: object) -> None:
-    """Coders' demo codings cover whole transcripts: mark those done, as a coder would."""
+    """Mark each coder's status as ``done.csv`` lists it (``status``: done unless it says
+    ``in-progress``): the transcripts a coder has finished, and those still being coded."""
     from codebench.demo.files import data_dir
 
     done_file = data_dir("transcripts") / "codings" / "done.csv"
@@ -52,4 +53,5 @@ def _mark_done(project: object) -> None:
 
     with done_file.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            project.set_status(row["coder"], row["transcript"], "done")  # type: ignore[attr-defined]
+            status = (row.get("status") or "done").strip()
+            project.set_status(row["coder"], row["transcript"], status)  # type: ignore[attr-defined]

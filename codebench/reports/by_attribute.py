@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from codebench.errors import NotFound
 from codebench.reports.coded_units import CodedUnits, units_for
-from codebench.reports.scope import CoderSelection
+from codebench.reports.scope import GROUP_N_RULE, CoderSelection
 from codebench.reports.types import CodeRef, percent
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class ByAttributeReport:
         notes = [
             self.selection.note,
             (
-                f"Groups are the transcripts in scope (started or coded by these coders) by {self.attribute}: {sizes}. "
+                f"Groups are the transcripts in scope ({GROUP_N_RULE}) by {self.attribute}: {sizes}. "
                 "Percentages are of the transcripts in each group."
             ),
         ]

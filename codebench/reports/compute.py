@@ -163,7 +163,7 @@ def compute_report(
         return reports.full_report(
             project,
             units.selection,
-            agreement=agreement_part(project, coders),
+            agreement=agreement_part(project, coders, scope),
             attributes=attributes or None,
             quote_codes=codes or None,
             context=context,
@@ -172,6 +172,7 @@ def compute_report(
             generated=generated,
             units=units,
             keep_segments=speaker_segments(project, scope),
+            scope_options=scope.spec.as_options(),
         )
     if kind == "frequencies":
         return reports.frequencies(project, coders)
@@ -203,6 +204,7 @@ def compute_report(
         if len(codes) > 1:
             raise CodebenchError("memos takes at most one --code")
         return reports.memo_report(project, coders, code=codes[0] if codes else None)
+    from codebench.analysis.scope import ScopeSpec
     from codebench.reports.agreement_part import agreement_part
 
     return reports.full_report(
@@ -215,6 +217,7 @@ def compute_report(
         normalise=normalise or "jaccard",
         rollup=rollup,
         generated=generated,
+        scope_options=ScopeSpec.of(coders=coders or ()).as_options(),
     )
 
 

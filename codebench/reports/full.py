@@ -89,6 +89,7 @@ def full_report(
     agreement: AgreementPart | None = None,
     units: CodedUnits | None = None,
     keep_segments: Sequence[int] | None = None,
+    scope_options: str = "",
 ) -> FullReport:
     """Compute every part of the report (see the module docstring).
 
@@ -103,6 +104,9 @@ def full_report(
     are a scope's (:func:`codebench.analysis.scope.report_units`,
     :func:`~codebench.analysis.scope.speaker_segments`): every table counts
     only its transcripts, coders and speakers, and the quotes likewise.
+    ``scope_options`` is that scope as command-line options
+    (:meth:`~codebench.analysis.scope.ScopeSpec.as_options`), carried by the
+    command a note suggests for a table the page leaves out.
     """
     scoped = units is not None
     units = units_for(project, coders, units, speakers=True, words=True)
@@ -118,7 +122,7 @@ def full_report(
             values = {t.attributes.get(key, "") for t in in_scope}
             reason = why_not_grouping(len(values), len(in_scope))
             if reason:
-                extra.append(_left_out(key, reason))
+                extra.append(_left_out(key, reason, scope_options))
             else:
                 attributes.append(key)
     groups = [by_attribute(project, a, units=units, rollup=rollup) for a in attributes]
@@ -127,7 +131,7 @@ def full_report(
             reason = near_empty(table)
             if reason:
                 groups.remove(table)
-                extra.append(_left_out(table.attribute, reason))
+                extra.append(_left_out(table.attribute, reason, scope_options))
     matrix = None
     if len(in_scope) <= MAX_MATRIX_TRANSCRIPTS:
         matrix = code_matrix(project, units=units, rollup=rollup)
@@ -165,11 +169,15 @@ def full_report(
     )
 
 
-def _left_out(attribute: str, reason: str) -> str:
-    """The note for a by-attribute table the page leaves out: which, why, and how to get it."""
+def _left_out(attribute: str, reason: str, scope_options: str = "") -> str:
+    """The note for a by-attribute table the page leaves out: which, why, and how to get it
+    (with the page's scope, so the table it suggests counts what the page counts)."""
+    import shlex
+
+    command = f"codebench report by-attribute --attribute {shlex.quote(attribute)}"
     return (
         f"Codes by {attribute} is left out: {reason}; export it with"
-        f" `codebench report by-attribute --attribute {attribute}`."
+        f" `{' '.join(filter(None, [command, scope_options]))}`."
     )
 
 

@@ -1,9 +1,13 @@
 """Quotes: every coded passage for some codes, ready to cite.
 
-A passage is what one coder coded with one code in one stretch: codings of
-the same code by the same coder on overlapping or consecutive segments merge
-into one passage running from the first coding's start to the last one's
-end. The same passage coded by several coders appears once, naming them all.
+A passage is one stretch of talk coded with one code: codings of the same
+code on overlapping or consecutive segments merge into one passage running
+from the first coding's start to the last one's end, whoever made them
+(:func:`codebench.analysis.passages_merge.merge_overlapping`), so alice's
+segments 69–71 and bob's 71–73 are one passage naming both, as a coding
+query counts it, and every listing of quotes (this report, the whole
+report's quotes, ``explain``, the framework matrix, a quotes sheet) shows
+the same passages.
 Passages are grouped by code (codebook order) and listed in transcript
 order, each with the transcript, its attributes, speaker, coders, memos
 (on the codings and on the segments) and, on request, the segment before
@@ -80,8 +84,8 @@ class QuoteReport:
         notes = [
             self.selection.note,
             (
-                "A passage joins one coder's codings of a code on overlapping or consecutive segments; "
-                "a passage several coders coded identically is listed once."
+                "A passage joins the codings of a code on overlapping or consecutive segments, "
+                "whoever made them, and names every coder who coded it."
             ),
         ]
         if self.context:
@@ -106,13 +110,19 @@ def quotes(
     subcodes: bool = True,
     transcripts: Sequence[Transcript] | None = None,
     keep_segments: Iterable[int] | None = None,
+    merge: bool = True,
 ) -> QuoteReport:
     """Every coded passage for ``codes`` (default: all codes), see the module docstring.
 
     A report's scope: only ``transcripts`` (default: all), and with
     ``keep_segments`` (a speaker scope's segment ids) only the passages that
-    take in at least one of those segments.
+    take in at least one of those segments. ``merge=False`` leaves several
+    coders' overlapping passages apart, for a caller that filters them first
+    and merges what it keeps (``explain``: a cell keeps only the parts that
+    fall in it).
     """
+    from codebench.analysis.passages_merge import merge_overlapping
+
     selection = coders if isinstance(coders, CoderSelection) else select_coders(project, coders)
     all_codes = project.codes(include_archived=True)
     refs = _code_refs(all_codes)
@@ -149,6 +159,8 @@ def quotes(
             )
     rank = {t.name: i for i, t in enumerate(project.transcripts())}
     found.sort(key=lambda q: (order[q.code.id], rank[q.transcript], q.start, q.end))
+    if merge:
+        found = merge_overlapping(project, found)
     return QuoteReport(selection, chosen, found, context, subcodes)
 
 

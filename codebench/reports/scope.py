@@ -23,7 +23,11 @@ from codebench.store import agreement_sql
 from codebench.wording import plural
 
 if TYPE_CHECKING:
+    from codebench.models import Transcript
     from codebench.project import Project
+
+#: The rule for a group's size, said beside n wherever a group of transcripts is counted.
+GROUP_N_RULE = "started or coded by these coders"
 
 #: ``--coder`` values that name a group rather than one coder.
 ALL = "all"
@@ -125,3 +129,26 @@ def describe(coders: Sequence[Coder]) -> CoderSelection:
         "however many of them coded it; codings are summed over coders."
     )
     return CoderSelection(coders, label, note)
+
+
+def started_or_coded(
+    project: Project, selection: CoderSelection, transcripts: Sequence[Transcript]
+) -> list[Transcript]:
+    """The ``transcripts`` a coder of ``selection`` has coded or marked in progress or done.
+
+    A group's n, in the reports' tables and a query's counts alike
+    (:data:`GROUP_N_RULE`): a transcript nobody has started says nothing
+    about how common a theme is, so it is in no group's n.
+    """
+    chosen = set(selection.ids)
+    touched = {
+        t
+        for coder, ids in agreement_sql.coded_transcripts(project.db, sorted(chosen)).items()
+        for t in ids
+    }
+    touched |= {
+        transcript
+        for (coder, transcript), status in project.statuses().items()
+        if coder in chosen and status != "not-started"
+    }
+    return [t for t in transcripts if t.id in touched]

@@ -116,11 +116,17 @@ def write(report: Any, path: Path | str, fmt: str | None = None, **view: Any) ->
     return fmt
 
 
+def file_data(data: str | bytes, fmt: str) -> str | bytes:
+    """Rendered output as its file holds it: a CSV starts with a byte-order mark,
+    so Excel reads it as UTF-8 (one rule for the commands and a study build)."""
+    if fmt in ("csv", "csv-wide") and isinstance(data, str):
+        return "\ufeff" + data
+    return data
+
+
 def write_rendered(path: Path | str, data: str | bytes, fmt: str) -> None:
     """Write output already rendered in ``fmt`` to ``path`` atomically."""
-    if fmt in ("csv", "csv-wide") and isinstance(data, str):
-        data = "\ufeff" + data  # a byte-order mark, so Excel reads the file as UTF-8
-    write_atomic(path, data)
+    write_atomic(path, file_data(data, fmt))
 
 
 # ---------------------------------------------------------------------- bare tables

@@ -380,7 +380,7 @@ def test_the_demo_study_rebuilds_byte_for_byte(tmp_path: Path) -> None:
         before = {o["file"]: (tmp_path / "out" / o["file"]).read_bytes() for o in first.outputs}
         manifest = (tmp_path / "out" / "MANIFEST.json").read_bytes()
         second = build(project, load_study(study_file))
-    assert len(before) == 10
+    assert len(before) == 15
     assert second.manifest == first.manifest
     assert (tmp_path / "out" / "MANIFEST.json").read_bytes() == manifest
     for name, data in before.items():

@@ -62,7 +62,7 @@ def test_counts_as_csv(study_path: Path) -> None:
     code, out, _ = run(study_path, "query", "10", "--count-by", "attribute:role", "--format", "csv")
     assert code == 0
     assert list(csv.reader(io.StringIO(out))) == [
-        ["role", "Transcripts (n)", "Transcripts with passages", "Passages", "Segments"],
+        ["role", "n (started or coded)", "Transcripts with passages", "Passages", "Segments"],
         ["commissioner", "2", "2", "2", "5"],
         ["manager", "1", "1", "1", "1"],
     ]

@@ -316,23 +316,36 @@ def test_quotes_for_code_12_with_context(small: Project) -> None:
         (q.transcript, q.first_segment, q.last_segment, q.coders, q.speaker, q.text)
         for q in report.quotes
     ]
+    # alice's int1/5 and bob's int1/5–6 overlap: one passage naming both
     assert got == [
-        ("int1", 5, 5, ["alice"], "Ann Lee", "We started a new clinic."),
-        ("int1", 5, 6, ["bob"], "Ann Lee", "We started a new clinic. The council still decides."),
+        (
+            "int1",
+            5,
+            6,
+            ["alice", "bob"],
+            "Ann Lee",
+            "We started a new clinic. The council still decides.",
+        ),
         ("int2", 3, 3, ["alice"], "Bob Ray", "Innovation is slow here."),
     ]
-    first, second, third = report.quotes
+    first, second = report.quotes
     assert first.before == "Interviewer: What about new ideas?"
-    assert first.after == "The council still decides."
-    assert second.after is None
-    assert (third.before, third.after) == ("The board meets monthly.", "Risk is managed carefully.")
+    assert first.after is None  # segment 6 ends the transcript
+    assert (second.before, second.after) == (
+        "The board meets monthly.",
+        "Risk is managed carefully.",
+    )
     assert [(m.author, m.text) for m in first.memos] == [
         ("alice", "New clinic = service innovation")
     ]
-    assert [(m.author, m.text) for m in third.memos] == [("bob", "Contrast with int1")]
+    assert [(m.author, m.text) for m in second.memos] == [("bob", "Contrast with int1")]
     assert first.attributes == {"organisation": "Riverside", "role": "manager"}
-    assert first.location == "int1, segment 5"
-    assert second.location == "int1, segments 5\u20136"
+    assert first.location == "int1, segments 5\u20136"
+    unmerged = quotes(small, ["12"], merge=False).quotes
+    assert [(q.first_segment, q.last_segment, q.coders) for q in unmerged[:2]] == [
+        (5, 5, ["alice"]),
+        (5, 6, ["bob"]),
+    ]
 
 
 def test_quotes_merge_consecutive_segments_and_list_shared_passages_once(small: Project) -> None:
@@ -343,14 +356,13 @@ def test_quotes_merge_consecutive_segments_and_list_shared_passages_once(small: 
         for q in report.quotes
     ]
     assert got == [
-        ("08", "int1", 2, 2, ["bob"]),
-        ("08", "int1", 2, 3, ["alice"]),  # alice's codings of 2 and 3 make one passage
+        # alice's 2 and 3 make one passage, which bob's 2 overlaps
+        ("08", "int1", 2, 3, ["alice", "bob"]),
         ("08", "int2", 1, 1, ["bob"]),
-        ("12", "int1", 5, 5, ["alice"]),
-        ("12", "int1", 5, 6, ["bob"]),
+        ("12", "int1", 5, 6, ["alice", "bob"]),
         ("12", "int2", 3, 3, ["alice", "bob"]),
     ]
-    assert report.quotes[1].text == "We lost two managers. But staff morale rose."
+    assert report.quotes[0].text == "We lost two managers. But staff morale rose."
     assert report.quotes[0].before is None  # no context unless asked
 
 

@@ -167,10 +167,10 @@ def test_progress_and_quotes_csv(small: Project, tmp_path: Path) -> None:
     }
     writers.write(quotes(small, ["12"], context=True), tmp_path / "quotes.csv")
     rows = read_csv(tmp_path / "quotes.csv")
-    assert [r["Quote"] for r in rows] == [
-        "We started a new clinic.",
-        "We started a new clinic. The council still decides.",
-        "Innovation is slow here.",
+    # alice's int1/5 and bob's int1/5–6 overlap: one passage, both coders
+    assert [(r["Quote"], r["Coders"]) for r in rows] == [
+        ("We started a new clinic. The council still decides.", "alice, bob"),
+        ("Innovation is slow here.", "alice"),
     ]
     assert (
         rows[0]["role"] == "manager"
@@ -204,7 +204,8 @@ def test_json(small: Project) -> None:
     assert row["code"]["label"] == "08 Staff engagement, voice and morale"
     assert any("Percentages are of the 3 transcripts" in n for n in data["notes"])
     quoted = json.loads(writers.render(quotes(small, ["12"]), "json"))
-    assert quoted["quotes"][0]["location"] == "int1, segment 5"
+    assert quoted["quotes"][0]["location"] == "int1, segments 5\u20136"
+    assert quoted["quotes"][0]["coders"] == ["alice", "bob"]
     assert quoted["quotes"][0]["memos"] == [
         {"author": "alice", "text": "New clinic = service innovation"}
     ]
@@ -303,17 +304,17 @@ def test_quotes_docx(small: Project, tmp_path: Path) -> None:
     document = Document(path)
     paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
     assert ("Title", "Quotes (alice + bob)") in paragraphs
-    assert ("Heading 1", "12 Innovation strategy and culture (3)") in paragraphs
+    assert ("Heading 1", "12 Innovation strategy and culture (2)") in paragraphs
     quoted = [t for s, t in paragraphs if s == "Intense Quote"]
     assert quoted == [
-        "We started a new clinic.",
         "We started a new clinic. The council still decides.",
         "Innovation is slow here.",
     ]
     assert ("Quote", "… Interviewer: What about new ideas?") in paragraphs
     assert any(
         t.startswith(
-            "— Ann Lee, int1, segment 5 · organisation: Riverside; role: manager · coded by alice"
+            "— Ann Lee, int1, segments 5\u20136 · organisation: Riverside; role: manager"
+            " · coded by alice, bob"
         )
         for _, t in paragraphs
     )
