@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from codebench.models import Coder
@@ -28,6 +29,18 @@ class Host(App[None]):
         self.push_screen(ReportsScreen(self.project, self.coder))
 
 
+async def settle(app: App[None], pilot: Pilot[None]) -> None:
+    """Let a change's message reach its handler, then wait for the worker it starts.
+
+    Waiting for the workers first can return before the handler has started
+    one (a Select's change is a message), which under load showed the
+    figures of the scope before.
+    """
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def cells(table: DataTable, first: str) -> list[str]:
     for key in table.rows:
         row = [str(c) for c in table.get_row(key)]
@@ -41,8 +54,7 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
 
     async def script() -> None:
         async with app.run_test(size=SIZE) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             screen = app.screen
             assert isinstance(screen, ReportsScreen)
             freq = screen.query_one("#frequency-table", DataTable)
@@ -50,8 +62,7 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             # choosing everyone (the lead's view) pools every coder.
             assert cells(freq, "08")[2:4] == ["2", "2"]
             screen.query_one("#reports-scope", Select).value = DEFAULT_SCOPE
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert freq.row_count == len(small.codes())
             assert cells(freq, "08")[2:] == ["3", "4", "2", "66.7", "12", "2"]
             assert cells(freq, "04")[2] == "1"  # sub-codes rolled in
@@ -63,11 +74,10 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             )
 
             await pilot.press("s")  # each code on its own
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert cells(freq, "04")[2] == "0"
             await pilot.press("s")
-            await app.workers.wait_for_complete()
+            await settle(app, pilot)
 
             await pilot.press("2")
             await pilot.pause()
@@ -78,8 +88,7 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             ]
             assert cells(by_attr, "11")[2:] == ["2 (100%)", "–"]
             screen.query_one("#attribute-select", Select).value = "organisation"
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert [str(c.label) for c in by_attr.columns.values()][2:] == [
                 "Riverside (n=2)",
                 "Westmoor (n=1)",
@@ -101,8 +110,7 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             ]
 
             screen.query_one("#reports-scope", Select).value = "alice"
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert cells(freq, "08")[2:4] == ["2", "2"]
 
             await pilot.press("e")
@@ -116,8 +124,7 @@ def test_reports_screen(small: Project, tmp_path: Path) -> None:
             path_input.value = str(tmp_path / "cooc.csv")
             await pilot.click("#export-go")
             await pilot.pause()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert isinstance(app.screen, ReportsScreen)
 
     asyncio.run(script())
@@ -140,8 +147,7 @@ def test_crossed_tab_says_what_to_pick(small: Project) -> None:
 
     async def script() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             screen = app.screen
             assert isinstance(screen, ReportsScreen)
             await pilot.press("3")
@@ -153,8 +159,7 @@ def test_crossed_tab_says_what_to_pick(small: Project) -> None:
             assert (first.value, second.value) == ("role", "organisation")
 
             second.value = "role"  # the same attribute twice
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert table.row_count == 0
             shown = screen_text(app)
             assert "Pick two different attributes to cross." in shown
@@ -163,22 +168,19 @@ def test_crossed_tab_says_what_to_pick(small: Project) -> None:
             assert "Pick two different attributes to cross." in status
 
             second.clear()  # one left blank: nothing crossed, nothing stale
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert table.row_count == 0
             assert "Pick two attributes to cross." in screen_text(app)
 
             second.value = "organisation"
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert table.row_count > 0
             assert "Pick two" not in screen_text(app)
 
             await pilot.press("2")  # a cleared attribute: its table goes, and it says why
             await pilot.pause()
             screen.query_one("#attribute-select", Select).clear()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             assert screen.query_one("#attribute-table", DataTable).row_count == 0
             shown = screen_text(app)
             assert "Pick an attribute." in shown and "Select.NULL" not in shown
@@ -197,8 +199,7 @@ def test_crossed_tab_with_one_attribute_says_so(project: Project, write_transcri
 
     async def script() -> None:
         async with app.run_test(size=(80, 24)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await settle(app, pilot)
             await pilot.press("3")
             await pilot.pause()
             shown = screen_text(app)
