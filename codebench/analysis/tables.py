@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codebench.analysis.scope import ScopeError, choices
+from codebench.reports.by_attribute import NOT_SET
 from codebench.reports.scope import GROUP_N_RULE
 from codebench.reports.tables import Column, Table
 from codebench.wording import plural
@@ -34,8 +35,10 @@ if TYPE_CHECKING:
     from codebench.models import Transcript
 
 COUNT_BY = ("transcript", "speaker", "attribute:KEY")
-#: Shown for a transcript without the attribute counted by, and a segment without a speaker.
-NONE = "(none)"
+#: Shown for a transcript without the attribute counted by: the reports' word for it, so a
+#: query's counts and a by-attribute table name the same group the same way.
+NONE = NOT_SET
+#: Shown for a segment without a speaker.
 NO_SPEAKER = "(no speaker)"
 
 

@@ -65,3 +65,15 @@ def test_on_the_demo_both_give_the_same_n(tmp_path: Path) -> None:
             assert sizes(counts) == groups, key
         # nine interviews, four of them coded: two of the four senior managers
         assert sizes(query_counts(run_query(demo, "10"), "attribute:role"))["senior manager"] == 2
+
+
+def test_a_transcript_without_the_attribute_is_named_as_the_reports_name_it(
+    study: Project, write_transcript
+) -> None:
+    path = write_transcript("e.txt", "Interviewer: Hello.\nIvy Po: Staff were moved.\n")
+    assert study.import_files([path]).ok
+    study.set_status("bob", "e", "in-progress")
+    counts = query_counts(run_query(study, "10"), "attribute:role")
+    values = {g.value for g in by_attribute(study, "role").groups}
+    assert "(not set)" in values
+    assert set(sizes(counts)) == values
