@@ -401,9 +401,9 @@ class ReportsScreen(Screen[None]):
         """
         focused = self.focused
         pane = event.tabbed_content.get_pane(event.pane.id or "")
-        if focused is not None and any(isinstance(a, TabPane) for a in focused.ancestors):
-            if pane not in focused.ancestors:
-                pane.query_one(DataTable).focus()
+        in_a_pane = focused is not None and any(isinstance(a, TabPane) for a in focused.ancestors)
+        if in_a_pane and focused is not None and pane not in focused.ancestors:
+            pane.query_one(DataTable).focus()
         if self.reports:
             self._update_status()
 
