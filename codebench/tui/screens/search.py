@@ -56,6 +56,7 @@ from codebench.tui.literal import literal
 from codebench.tui.modals.scope import ChosenScope
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable, NavOptionList
+from codebench.tui.widgets.wrap import cut, place_cut
 from codebench.wording import plural
 
 if TYPE_CHECKING:
@@ -433,7 +434,7 @@ class SearchScreen(Screen[None]):
             table.add_row(
                 literal(_where_cut(row, where_width)),
                 literal(kwic(row, room)),
-                literal(_cut(row.codes, max(5, code_width))),
+                literal(cut(row.codes, max(5, code_width))),
                 key=str(n),
             )
         if self.rows:
@@ -459,7 +460,7 @@ class SearchScreen(Screen[None]):
         for row in counted.rows:
             table.add_row(
                 *(
-                    literal(_cut(str(row.get(c.key, "")), first if i == 0 else 40))
+                    literal(cut(str(row.get(c.key, "")), first if i == 0 else 40))
                     for i, c in enumerate(columns)
                 )
             )
@@ -824,8 +825,7 @@ def _where(row: HitRow) -> str:
 
 def _where_cut(row: HitRow, width: int) -> str:
     """:func:`_where` in ``width`` cells: a long transcript name is ellipsised, never the segment."""
-    span = _span(row)
-    return f"{_cut(row.transcript, max(1, width - len(span) - 1))} {span}"
+    return place_cut(row.transcript, _span(row), width)
 
 
 def _in_context(left: str, hit: str, right: str, width: int) -> str:
@@ -842,12 +842,6 @@ def _two_lines(label: str) -> str:
     return label[:at] + "\n" + label[at + 1 :]
 
 
-def _cut(text: str, width: int) -> str:
-    """``text`` on one line, ellipsised to ``width`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
-
-
 def kwic(row: HitRow, width: int) -> Text:
     """Keyword in context in ``width`` cells: the left context cut from the left, the hit in reverse.
 
@@ -856,14 +850,14 @@ def kwic(row: HitRow, width: int) -> Text:
     """
     hit = _SPACES.sub(" ", row.hit)
     if not row.left and not row.right:
-        return Text(_cut(hit, width))
+        return Text(cut(hit, width))
     left = _SPACES.sub(" ", row.left)
     right = _SPACES.sub(" ", row.right)
     room = width // 3
     if len(left) > room:
         left = "…" + left[len(left) - room + 1 :]
     left = left.rjust(room)
-    hit = _cut(hit, max(1, width - len(left)))
+    hit = cut(hit, max(1, width - len(left)))
     rest = width - len(left) - len(hit)
     if len(right) > rest:
         right = right[: rest - 1] + "…" if rest >= 1 else ""
