@@ -97,7 +97,7 @@ def test_every_reports_table_opens_its_quotes_by_keys_at_80_columns(tui_project:
         listed, heading = await enter(pilot, app)
         assert listed == both
         assert "2 passages · 3 segments · 2 transcripts" in heading
-        assert "The Segments column shows 3" in heading
+        assert "04.2 is on 3 segments in 2 transcripts (its frequencies row)" in heading
         await pilot.press("escape")
         await pilot.pause()
 

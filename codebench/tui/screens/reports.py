@@ -600,13 +600,9 @@ class CellQuestion:
 
     def why(self, segments: int, transcripts: int) -> str:
         """How the number in the cell relates to the passages listed (they are counted differently)."""
+        shown = f"The cell shows {self.shown}" if self.shown else "The cell"
         kind = self.spec.kind
         counted_segments, counted_transcripts = self.counted
-        if kind == "frequencies" and counted_segments is not None:
-            # A whole row (the code's own count), whichever of its cells the cursor is on.
-            shown = f"The Segments column shows {counted_segments}"
-        else:
-            shown = f"The cell shows {self.shown}" if self.shown else "The cell"
         if kind == "cooccurrence":
             return (
                 f"{shown}: segments coded with both codes (or a ratio of them); listed are "
@@ -628,6 +624,11 @@ class CellQuestion:
             if agree
             else "the table counts " + " in ".join(known)
         )
+        if kind == "frequencies" and counted_segments is not None:
+            # The code's whole row (a frequencies row, or a code, name or total cell
+            # elsewhere), whichever of its cells the cursor is on: say what the row counts.
+            shown = f"{self.row} is on " + " in ".join(known) + " (its frequencies row)"
+            return f"{shown}; a passage is a run of coded segments. Listed: {check}."
         return (
             f"{shown}: it counts {what} with the code; a passage is a run of coded segments. "
             f"Listed: {check}."
