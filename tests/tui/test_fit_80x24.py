@@ -101,3 +101,39 @@ def test_the_code_picker_keeps_its_list_and_the_whole_definition(
         assert box.max_scroll_y == detail.size.height - box.size.height > 0  # it scrolls
 
     play(tui_path, script, transcript="01-riverside-ceo")
+
+
+def test_a_summarys_long_passage_is_whole_in_its_editor(
+    tui_project: Project, tui_path: Path
+) -> None:
+    """The framework summary editor quotes the cell's first passage: scrolled, not cut at 4 lines."""
+    from codebench.tui.modals.memo import MemoModal
+
+    ceo = "01-riverside-ceo"
+    codable = [s for s in tui_project.segments(ceo) if s.codable]
+    run_of = next(
+        codable[i : i + 6]
+        for i in range(len(codable))
+        if [s.ordinal for s in codable[i : i + 6]]
+        == list(range(codable[i].ordinal, codable[i].ordinal + 6))
+    )  # six neighbouring segments: one passage
+    ordinals = [s.ordinal for s in run_of]
+    tui_project.code_segments("alice", ceo, ordinals, "02")
+    text = tui_project.text(ceo)
+    passage = words(text[run_of[0].start : run_of[-1].end])
+    tui_project.close()
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("f7")
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        editor = app.screen
+        assert isinstance(editor, MemoModal)
+        quote = editor.query_one("#memo-quote", Static)
+        assert words(str(quote.render())) == passage
+        box = editor.query_one("#memo-quote-box")
+        assert box.size.height == 4 and box.max_scroll_y == quote.size.height - 4 > 0
+        await pilot.press("escape")
+
+    play(tui_path, script)
