@@ -218,3 +218,49 @@ def test_table_moves_with_list_keys(project: Project, pat: Coder, drive: Drive) 
         assert app.review.current.ordinal == 7 and table.cursor_row == row
 
     drive(project, pat, script)
+
+
+def test_the_footer_at_80_columns_shows_each_views_keys_and_they_act(
+    project: Project, run_headless: Callable[..., App[None]]
+) -> None:
+    """The table's Enter, round and coders; in a code, j/k, 1-9, reason, round and edit."""
+    from textual.widgets._footer import FooterKey
+
+    from codebench.tui.app import make_app
+    from codebench.tui.widgets.footer import BindingsFooter
+
+    def footer(app: App[None]) -> tuple[dict[str, str], int]:
+        keys = list(app.screen.query_one(BindingsFooter).query(FooterKey))
+        shown = {k.key: f"{k.key_display} {k.description}" for k in keys}
+        return shown, sum(k.outer_size.width for k in keys)
+
+    async def script(app: App[None], pilot: Pilot) -> None:
+        await pilot.press("f3")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        shown, used = footer(app)
+        assert used <= 80
+        assert {"escape", "question_mark", "enter", "f", "p"} <= set(shown), shown
+        assert shown["enter"] == "⏎ Review code"
+        table = screen.query_one("#review-table", DataTable)
+        assert table.has_focus
+        table.move_cursor(row=table.get_row_index(str(project.code("10").id)))
+        await pilot.press("enter")  # the screen's Enter (it is in the footer), not the table's
+        await pilot.pause()
+        assert screen.in_detail and screen.current is not None and screen.current.ordinal == 6
+        shown, used = footer(app)
+        assert used <= 80
+        assert {"escape", "question_mark", "j", "1", "r", "f", "e"} <= set(shown), shown
+        assert shown["j"] == "j/k Move" and shown["1"] == "1-9 Accept"
+        assert "enter" not in shown and "k" not in shown  # k is read as the j/k above
+        await pilot.press("j")
+        assert screen.current.ordinal == 7
+        await pilot.press("k")
+        assert screen.current.ordinal == 6
+        await pilot.press("1")  # alice's codes on segment 6: 10
+        await pilot.pause()
+        assert consensus_codes(project, 6) == {"10"}
+
+    run_headless(lambda: make_app(project, coder="alice"), script, size=(80, 24))

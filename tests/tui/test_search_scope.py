@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets import Checkbox, DataTable, Input, OptionList, Static
 
 from codebench.project import Project
 from codebench.tui.app import CodebenchApp, make_app
@@ -56,15 +56,19 @@ def play(path: Path, script: Callable[[Pilot, CodebenchApp], Awaitable[None]]) -
     asyncio.run(main())
 
 
-async def set_scope(pilot: Pilot, app: CodebenchApp, **fields: str) -> None:
-    """Open the scope modal, fill the named fields (the rest emptied), Enter."""
+async def set_scope(pilot: Pilot, app: CodebenchApp, **fields: str | bool) -> None:
+    """Open the scope modal, fill the named fields and boxes (the rest emptied), Enter."""
     if app.screen.query_one(Input).has_focus:
         await pilot.press("tab")  # out of the search box (where w is a letter)
     await pilot.press("w")
     await pilot.pause()
     assert isinstance(app.screen, ScopeModal)
-    for name in ("where", "transcripts", "speaker", "round", "in-code"):
-        app.screen.query_one(f"#scope-{name}", Input).value = fields.get(name.replace("-", "_"), "")
+    for name in ("where", "transcripts", "coders", "speaker", "round", "in-code"):
+        value = fields.get(name.replace("-", "_"), "")
+        assert isinstance(value, str)
+        app.screen.query_one(f"#scope-{name}", Input).value = value
+    for name in ("consensus", "lemma"):
+        app.screen.query_one(f"#scope-{name}", Checkbox).value = bool(fields.get(name, False))
     app.screen.query_one("#scope-where", Input).focus()
     await pilot.press("enter")
     await app.workers.wait_for_complete()
@@ -279,5 +283,138 @@ def test_the_screen_and_the_cli_find_the_same_hits_in_a_scope(
         await set_scope(pilot, app, where="stage!=established", in_code="10")
         await run(pilot, app, "commissioners")
         assert [r.split(" | ")[0] for r in rows(app)] == expected
+
+    play(tui_path, script)
+
+
+def codable(project: Project, transcript: str, n: int) -> list[int]:
+    """The first ``n`` codable ordinals, none next to another (so each is a passage of its own)."""
+    found: list[int] = []
+    for s in project.segments(transcript):
+        if s.codable and (not found or s.ordinal > found[-1] + 1):
+            found.append(s.ordinal)
+    return found[:n]
+
+
+def coded_ordinals(project: Project, transcript: str, coder: str, code: str) -> list[int]:
+    """The ordinals ``coder``'s codings of ``code`` lie on, read back from the project."""
+    code_id = project.code(code).id
+    return sorted(
+        s.ordinal
+        for c in project.codings(transcript=transcript, coders=[project.coder(coder)])
+        if c.code_id == code_id
+        for s in project.segments(transcript)
+        if c.start < s.end and c.end > s.start
+    )
+
+
+def test_coders_in_the_scope_count_only_once_others_are_shown(
+    tui_project: Project, tui_path: Path
+) -> None:
+    from codebench.agreement.consensus import consensus_coder
+
+    mine, bobs, agreed = codable(tui_project, CEO, 3)
+    tui_project.code_segments("alice", CEO, [mine], "10")
+    tui_project.code_segments("bob", CEO, [bobs], "10")
+    consensus_coder(tui_project)
+    tui_project.code_segments("consensus", CEO, [agreed], "10")
+    assert coded_ordinals(tui_project, CEO, "bob", "10") == [bobs]
+    tui_project.close()
+
+    def listed(app: CodebenchApp) -> list[str]:
+        return [r.split(" | ")[0] for r in rows(app)]
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await run(pilot, app, "=10")
+        assert listed(app) == [f"{CEO} {mine}"]  # blind: alice's own codings only
+        # Blind, --coder naming anyone else is one red line and nothing listed.
+        for typed, boxes in (("bob", {}), ("all", {}), ("", {"consensus": True})):
+            await set_scope(pilot, app, coders=typed, **boxes)
+            assert rows(app) == [] and app.screen.result is None
+            line = status(app).split("\n")[2]
+            assert line.startswith("blind: --coder ") and "o shows everyone's" in line
+        # Naming herself is what blind counts anyway.
+        await set_scope(pilot, app, coders="alice")
+        assert listed(app) == [f"{CEO} {mine}"] and "scope: coders alice" in status(app)
+        await pilot.press("o")  # others shown: now --coder chooses whose codings count
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await set_scope(pilot, app, coders="bob")
+        assert listed(app) == [f"{CEO} {bobs}"]
+        assert "codings of bob" in status(app) and "scope: coders bob" in status(app)
+        await set_scope(pilot, app, coders="alice,bob")
+        assert listed(app) == [f"{CEO} {o}" for o in sorted([mine, bobs])]
+        await set_scope(pilot, app, consensus=True)
+        assert listed(app) == [f"{CEO} {agreed}"] and "coders consensus" in status(app)
+        await set_scope(pilot, app, coders="zed")
+        assert rows(app) == []
+        assert status(app).split("\n")[2].startswith("no coder named 'zed'")
+
+    play(tui_path, script)
+
+
+def test_the_scope_keys_tick_a_box_and_enter_applies_from_it(tui_path: Path) -> None:
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await pilot.press("tab", "w")
+        await pilot.pause()
+        assert isinstance(app.screen, ScopeModal)
+        for _ in range(6):  # where, transcripts, coders, speaker, round, in-code → consensus
+            await pilot.press("tab")
+        box = app.screen.query_one("#scope-consensus", Checkbox)
+        assert box.has_focus and not box.value
+        await pilot.press("space")
+        assert box.value
+        await pilot.press("tab", "space", "enter")  # lemma ticked, Enter applies
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.chosen.lemma and app.screen.chosen.spec.coders == ("consensus",)
+        assert "scope: coders consensus · lemma" in status(app)
+        # Opened again, the modal shows what is in force; ctrl+r empties every field and box.
+        await pilot.press("w")
+        await pilot.pause()
+        assert app.screen.query_one("#scope-consensus", Checkbox).value
+        await pilot.press("ctrl+r", "enter")
+        await pilot.pause()
+        assert "scope: everything" in status(app)
+
+    play(tui_path, script)
+
+
+def test_lemma_in_the_scope_finds_every_inflection_as_the_cli_does(
+    tui_project: Project, tui_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from codebench.cli import cli
+
+    # Every form of "commission" (not "commissioner": another lemma), from the segments themselves.
+    forms = re.compile(r"\bcommission(s|ed|ing)?\b", re.IGNORECASE)
+    plain = re.compile(r"\bcommissioning\b", re.IGNORECASE)
+    with_forms: list[str] = []
+    only_plain: list[str] = []
+    for name in (CEO, OTHER):
+        text = tui_project.text(name)
+        for s in tui_project.segments(name):
+            with_forms += [f"{name} {s.ordinal}"] * len(forms.findall(text[s.start : s.end]))
+            only_plain += [f"{name} {s.ordinal}"] * len(plain.findall(text[s.start : s.end]))
+    tui_project.close()
+    out = CliRunner().invoke(
+        cli, ["-p", str(tui_path), "search", "commissioning", "--lemma", "--format", "json"]
+    )
+    assert out.exit_code == 0, out.output
+    expected = [f"{h['transcript']} {h['ordinal']}" for h in json.loads(out.output)["hits"]]
+    assert sorted(expected) == sorted(with_forms) and len(with_forms) > len(only_plain)
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        await run(pilot, app, "commissioning")
+        assert sorted(f"{r.transcript} {r.ordinal}" for r in app.screen.rows) == sorted(only_plain)
+        await set_scope(pilot, app, lemma=True)
+        assert "scope: lemma" in status(app) and "every inflection" in status(app)
+        assert [f"{r.transcript} {r.ordinal}" for r in app.screen.rows] == expected
+        app.screen.regex = True  # a regular expression matches characters, not words
+        await run(pilot, app, "commission.*")
+        assert rows(app) == []
+        assert "cannot be used with --regex" in status(app).split("\n")[2]
 
     play(tui_path, script)

@@ -15,14 +15,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from codebench.analysis.autocode import AutocodeBatch
+from codebench.analysis.autocode import AutocodeBatch, Proposal
 from codebench.tui.literal import literal
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable
+from codebench.tui.widgets.wrap import cut, place_cut
 from codebench.wording import plural
 
 
@@ -34,7 +35,10 @@ class AutocodeReviewModal(ModalScreen[set[int] | None]):
     AutocodeReviewModal > Vertical { width: 96%; height: 92%; border: thick $primary; background: $surface; }
     AutocodeReviewModal #review-heading { height: auto; padding: 0 1; }
     AutocodeReviewModal #review-table { height: 1fr; }
-    AutocodeReviewModal #review-passage { height: 5; padding: 0 1; border-top: solid $primary-darken-2; }
+    AutocodeReviewModal #review-passage-box {
+        height: 5; border-top: solid $primary-darken-2; scrollbar-size-vertical: 1;
+    }
+    AutocodeReviewModal #review-passage { padding: 0 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -54,7 +58,9 @@ class AutocodeReviewModal(ModalScreen[set[int] | None]):
         with Vertical():
             yield Static(id="review-heading")
             yield NavDataTable(id="review-table", cursor_type="row")
-            yield Static(id="review-passage")
+            # The whole passage (a turn can be long): scrolled, never cut.
+            with VerticalScroll(id="review-passage-box"):
+                yield Static(id="review-passage")
             yield BindingsFooter(first=("autocode.apply", "autocode.cancel", "autocode.toggle"))
 
     def on_mount(self) -> None:
@@ -65,14 +71,11 @@ class AutocodeReviewModal(ModalScreen[set[int] | None]):
         table.add_column("Passage", key="text")
         room = max(12, self.app.size.width - 40)
         for p in self.plan.proposals:
-            where = f"{p.transcript} {p.first_segment}" + (
-                "" if p.last_segment == p.first_segment else f"–{p.last_segment}"
-            )
             table.add_row(
                 "✓",
                 str(p.number),
-                literal(_cut(where, 22)),
-                literal(_cut(p.text, room)),
+                literal(place_cut(p.transcript, _span(p), 22)),
+                literal(cut(p.text, room)),
                 key=str(p.number),
             )
         table.focus()
@@ -109,8 +112,16 @@ class AutocodeReviewModal(ModalScreen[set[int] | None]):
             return
         p = self.plan.proposals[number - 1]
         state = "rejected" if number in self.rejected else "accepted"
+        where = f"{p.transcript} {_span(p)}"
         panel.update(
-            literal(Text.assemble((f"{number} ({state}) ", "bold"), " ".join(p.text.split())))
+            literal(
+                Text.assemble(
+                    (f"{number} ({state}) ", "bold"),
+                    (where, "bold"),
+                    "\n",
+                    " ".join(p.text.split()),
+                )
+            )
         )
 
     def action_toggle_passage(self) -> None:
@@ -140,7 +151,8 @@ class AutocodeReviewModal(ModalScreen[set[int] | None]):
         self.dismiss(None)
 
 
-def _cut(text: str, width: int) -> str:
-    """``text`` on one line, ellipsised to ``width`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+def _span(p: Proposal) -> str:
+    """The passage's segments: ``12`` or ``12–14``."""
+    return str(p.first_segment) + (
+        "" if p.last_segment == p.first_segment else f"–{p.last_segment}"
+    )

@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -71,7 +71,9 @@ class CodePickerModal(ModalScreen[list[Code] | None]):
             yield Static(literal(self.title_text), id="picker-title")
             yield Input(placeholder="number or name: 04, 13.2, innov …", id="picker-input")
             yield NavOptionList(id="picker-options")
-            yield Static(id="picker-detail")
+            # A long definition scrolls (it was cut at six lines).
+            with VerticalScroll(id="picker-detail-box"):
+                yield Static(id="picker-detail")
             hint = "↑↓ choose · enter apply · esc cancel"
             if self.multi:
                 hint = "↑↓ choose · tab/space mark several · enter apply · esc cancel"

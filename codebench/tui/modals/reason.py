@@ -26,7 +26,6 @@ class ReasonModal(TextPromptModal):
         width: 80; max-width: 95%; height: auto; border: thick $accent; background: $surface; padding: 0 1;
     }
     ReasonModal #reason-title { text-style: bold; height: auto; }
-    ReasonModal #reason-quote { color: $text-muted; height: auto; max-height: 4; }
     ReasonModal #reason-hint { color: $text-muted; height: 1; }
     """
 

@@ -2,11 +2,14 @@
 
 The fields are the CLI's ``--where`` (repeatable: conditions separated by
 ``;``, since a value may hold a comma), ``--transcripts`` (comma-separated,
-as on the command line), ``--speaker`` (repeatable: ``;`` between names),
-``--round N`` and the text search's ``--in-code QUERY``. What is typed goes
+as on the command line), ``--coder``/``--coders`` (comma-separated; ``all``
+and ``consensus`` as on the command line) with the ``--consensus`` box,
+``--speaker`` (repeatable: ``;`` between names), ``--round N``, and the
+text search's ``--in-code QUERY`` and ``--lemma`` box. What is typed goes
 to :meth:`codebench.analysis.scope.ScopeSpec.of` unparsed, so the workbench
 and the CLI read a scope the same way; the screen checks it against the
-project. Enter in any field applies, ctrl+r empties every field, escape
+project (and refuses another coder's codings while the viewer codes blind).
+Enter applies (space ticks a box), ctrl+r empties every field, escape
 cancels (the modal dismisses with ``None``).
 """
 
@@ -18,23 +21,27 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Checkbox, Input, Label, Static
 
 from codebench.analysis.scope import ScopeSpec
 from codebench.tui.literal import literal
 
 #: Separates repeated ``--where`` conditions and ``--speaker`` names typed in one field.
 REPEAT = ";"
+#: The ``--coder`` value the ``--consensus`` box stands for (as the CLI adds it).
+CONSENSUS = "consensus"
 
 
 @dataclass(frozen=True)
 class ChosenScope:
-    """A scope as typed in the modal: the spec (coders left to the screen) and ``--in-code``."""
+    """A scope as typed in the modal: the spec, and the text search's ``--in-code`` and ``--lemma``."""
 
     spec: ScopeSpec
     in_code: str | None = None
+    #: Every inflection of each searched word (the CLI's ``search --lemma``).
+    lemma: bool = False
 
     def describe(self) -> str:
         """One line naming what is in force (``everything`` for no scope)."""
@@ -49,11 +56,22 @@ class ChosenScope:
             parts.append(f"round {self.spec.round[0]}")
         if self.in_code:
             parts.append(f"in code {self.in_code}")
+        if self.lemma:
+            parts.append("lemma")
         return " · ".join(parts) if parts else "everything"
 
 
 def _repeated(text: str) -> list[str]:
     return [part.strip() for part in text.split(REPEAT) if part.strip()]
+
+
+class BoxOption(Checkbox):
+    """A one-line tick box: space ticks it, Enter is left to the modal (it applies, as in a field)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.apply", "Apply the scope", show=False),
+        Binding("space", "toggle_button", "Tick or untick", show=False),
+    ]
 
 
 class ScopeModal(ModalScreen["ChosenScope | None"]):
@@ -70,10 +88,16 @@ class ScopeModal(ModalScreen["ChosenScope | None"]):
     ScopeModal Input, ScopeModal Input:focus { height: 1; border: none; padding: 0 1; }
     ScopeModal Input { background: $boost; }
     ScopeModal Input:focus { background: $primary 30%; }
+    ScopeModal #scope-boxes { height: 1; margin-top: 1; }
+    ScopeModal BoxOption, ScopeModal BoxOption:focus {
+        border: none !important; height: 1; padding: 0 1; width: 1fr; background: $boost;
+    }
+    ScopeModal BoxOption:focus { background: $primary 30%; }
     ScopeModal #scope-hint { color: $text-muted; margin-top: 1; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "apply", "Apply", show=False, id="scope.apply"),
         Binding("escape", "cancel", "Cancel", id="scope.cancel"),
         Binding("ctrl+r", "clear", "Empty every field", id="scope.clear"),
     ]
@@ -90,14 +114,24 @@ class ScopeModal(ModalScreen["ChosenScope | None"]):
             yield Input(f"{REPEAT} ".join(spec.where), id="scope-where")
             yield Label("--transcripts A,B")
             yield Input(",".join(spec.transcripts), id="scope-transcripts")
+            named = [c for c in spec.coders if c.casefold() != CONSENSUS]
+            yield Label("--coder NAME or --coders A,B (all: every coder; blind: o first)")
+            yield Input(",".join(named), id="scope-coders")
             yield Label("--speaker NAME (several: separate with ;)")
             yield Input(f"{REPEAT} ".join(spec.speakers), id="scope-speaker")
             yield Label("--round N (a reliability round)")
             yield Input(spec.round[0] if spec.round else "", id="scope-round")
             yield Label("--in-code QUERY (text search only: hits inside passages it matches)")
             yield Input(self.current.in_code or "", id="scope-in-code")
+            with Horizontal(id="scope-boxes"):
+                yield BoxOption(
+                    "--consensus",
+                    len(named) < len(spec.coders),
+                    id="scope-consensus",
+                )
+                yield BoxOption("--lemma (every inflection)", self.current.lemma, id="scope-lemma")
             yield Static(
-                literal("Enter applies · tab next field · ctrl+r empties all · esc cancels"),
+                literal("Enter applies · tab next · space ticks · ctrl+r empties · esc cancels"),
                 id="scope-hint",
             )
 
@@ -110,22 +144,32 @@ class ScopeModal(ModalScreen["ChosenScope | None"]):
         def value(name: str) -> str:
             return self.query_one(f"#scope-{name}", Input).value.strip()
 
+        def ticked(name: str) -> bool:
+            return self.query_one(f"#scope-{name}", Checkbox).value
+
         spec = ScopeSpec.of(
             where=_repeated(value("where")),
             transcripts=[value("transcripts")],
+            # As the CLI's --coder, --coders and --consensus together.
+            coders=[value("coders"), *([CONSENSUS] if ticked("consensus") else [])],
             speakers=_repeated(value("speaker")),
             round=value("round") or None,
         )
-        return ChosenScope(spec, value("in-code") or None)
+        return ChosenScope(spec, value("in-code") or None, lemma=ticked("lemma"))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.action_apply()
+
+    def action_apply(self) -> None:
         self.dismiss(self.chosen())
 
     def action_clear(self) -> None:
         for field in self.query(Input):
             field.value = ""
+        for box in self.query(Checkbox):
+            box.value = False
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
@@ -52,7 +52,9 @@ class TextPromptModal(ModalScreen[str | None]):
         with Vertical(id=self.BOX_ID):
             yield Static(literal(self.title_text), id=f"{self.PREFIX}-title")
             if self.quote:
-                yield Static(literal(self.quote), id=f"{self.PREFIX}-quote")
+                # A long quote (a many-segment passage) scrolls in its few lines, never cut.
+                with VerticalScroll(id=f"{self.PREFIX}-quote-box", classes="prompt-quote-box"):
+                    yield Static(literal(self.quote), id=f"{self.PREFIX}-quote")
             yield self.make_field(visible_controls(self.initial))
             yield Static(self.HINT, id=f"{self.PREFIX}-hint")
 

@@ -71,7 +71,10 @@ class ReportsScreen(Screen[None]):
     ReportsScreen #attribute-table, ReportsScreen #cooccurrence-table { height: 1fr; }
     ReportsScreen #crossed-table { height: 1fr; }
     ReportsScreen #crossed-groups-box { height: auto; max-height: 3; padding: 0 1; }
-    ReportsScreen #reports-status { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
+    ReportsScreen #reports-status-box {
+        height: auto; max-height: 4; scrollbar-size-vertical: 1; scrollbar-gutter: stable;
+    }
+    ReportsScreen #reports-status { height: auto; padding: 0 1; color: $text-muted; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -186,7 +189,9 @@ class ReportsScreen(Screen[None]):
                         id="normalise-select",
                     )
                 yield NavDataTable(id="cooccurrence-table", zebra_stripes=True, cursor_type="cell")
-        yield Static("Computing…", id="reports-status")
+        # The notes say whose codings are counted and how: never cut, scrolled when long.
+        with VerticalScroll(id="reports-status-box"):
+            yield Static("Computing…", id="reports-status")
         yield BindingsFooter(first=("reports.close", "app.help"))
 
     def on_mount(self) -> None:
@@ -211,6 +216,8 @@ class ReportsScreen(Screen[None]):
             rest = [k for k in keys if k != self.attribute]
             self.crossing = [str(self.attribute), "stage" if "stage" in rest else rest[0]]
             first.value, second.value = self.crossing
+        # The table first, so Enter lists a cell's passages (tab reaches the coders' list).
+        self.query_one("#frequency-table", DataTable).focus()
         self.compute()
 
     def _scope_options(self) -> list[tuple[str | Text, str]]:
@@ -332,7 +339,7 @@ class ReportsScreen(Screen[None]):
         notes = list(report.notes) if report is not None else [self._not_shown(tab)]
         roll = "sub-codes counted into parents" if self.rollup else "each code on its own"
         self.query_one("#reports-status", Static).update(
-            literal(f"{roll} (s) · enter lists a cell's passages · e exports\n" + " ".join(notes))
+            literal(f"{roll} (s) · enter: a cell's passages · e exports\n" + " ".join(notes))
         )
 
     def _not_shown(self, tab: str) -> str:
@@ -386,12 +393,25 @@ class ReportsScreen(Screen[None]):
             self.recompute_views()
 
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        """Focus moves with the tab to its table (unless it is on the tabs or the coders).
+
+        Left in the hidden pane, Textual hands focus to the next widget there
+        and the tabs switch back to that pane: the tab would not change.
+        """
+        focused = self.focused
+        pane = event.tabbed_content.get_pane(event.pane.id or "")
+        in_a_pane = focused is not None and any(isinstance(a, TabPane) for a in focused.ancestors)
+        if in_a_pane and focused is not None and pane not in focused.ancestors:
+            pane.query_one(DataTable).focus()
         if self.reports:
             self._update_status()
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        """Show ``tab`` with its table focused, so Enter opens a cell's passages at once."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = tab
+        tabs.get_pane(tab).query_one(DataTable).focus()
 
     def action_toggle_rollup(self) -> None:
         self.rollup = not self.rollup
@@ -582,12 +602,12 @@ class CellQuestion:
         """How the number in the cell relates to the passages listed (they are counted differently)."""
         shown = f"The cell shows {self.shown}" if self.shown else "The cell"
         kind = self.spec.kind
+        counted_segments, counted_transcripts = self.counted
         if kind == "cooccurrence":
             return (
                 f"{shown}: segments coded with both codes (or a ratio of them); listed are "
                 "the row code's passages that share a segment with the column code."
             )
-        counted_segments, counted_transcripts = self.counted
         what = "transcripts" if kind in ("by-attribute", "crossed") else "segments"
         if kind == "crossed" and self.spec.cases == "participants":
             what = "participants"
@@ -604,6 +624,11 @@ class CellQuestion:
             if agree
             else "the table counts " + " in ".join(known)
         )
+        if kind == "frequencies" and counted_segments is not None:
+            # The code's whole row (a frequencies row, or a code, name or total cell
+            # elsewhere), whichever of its cells the cursor is on: say what the row counts.
+            shown = f"{self.row} is on " + " in ".join(known) + " (its frequencies row)"
+            return f"{shown}; a passage is a run of coded segments. Listed: {check}."
         return (
             f"{shown}: it counts {what} with the code; a passage is a run of coded segments. "
             f"Listed: {check}."

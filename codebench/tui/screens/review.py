@@ -57,6 +57,24 @@ GUIDANCE = (
     ("exclusion", "Do not use when"),
     ("example", "Example"),
 )
+#: The footer's keys, in order: at 80 columns the table's first five show (back, help,
+#: review code, round, coders) and the disagreements' first seven (back, help, move,
+#: accept, reason, round, edit); the rest follow as they fit (every key is on ``?``).
+FOOTER_FIRST = (
+    "review.back",
+    "app.help",
+    "review.open",
+    "review.next",
+    "review.accept_1",
+    "review.reason",
+    "review.round",
+    "review.edit",
+    "review.pair",
+)
+#: Keys hidden in the binding but shown in the footer: one stands for the nine accepts.
+FOOTER_ALSO = ("review.accept_1", "review.pair")
+FOOTER_KEYS = {"review.accept_1": "1-9", "review.next": "j/k"}
+FOOTER_LABELS = {"review.accept_1": "Accept", "review.next": "Move"}
 #: Keys that accept the codes of the compared coder with that number.
 ACCEPT_KEYS = "123456789"
 HINTS = "1-9 accept coder · o all · n agreed · m majority · e edit · r reason · u next"
@@ -96,10 +114,12 @@ class ReviewScreen(Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority: the table's own Enter and j/k (hidden) would keep these out of the footer.
         Binding(
             "enter",
             "open_code",
             "Review code",
+            priority=True,
             tooltip="Show this code's disagreements",
             id="review.open",
         ),
@@ -155,11 +175,20 @@ class ReviewScreen(Screen[None]):
             tooltip="Write why (kept for the next decision here, or added to the one made)",
             id="review.reason",
         ),
-        Binding("j", "move(1)", "Next", tooltip="Next disagreement of this code", id="review.next"),
+        Binding(
+            "j",
+            "move(1)",
+            "Next",
+            priority=True,
+            tooltip="Next disagreement of this code",
+            id="review.next",
+        ),
         Binding(
             "k",
             "move(-1)",
             "Previous",
+            show=False,  # the footer shows j as "j/k"
+            priority=True,
             tooltip="Previous disagreement of this code",
             id="review.prev",
         ),
@@ -329,7 +358,9 @@ class ReviewScreen(Screen[None]):
                         yield Static(id="review-segment")
                     with VerticalScroll(id="review-definition"):
                         yield Static(id="review-code")
-        yield BindingsFooter(first=("review.back", "app.help"))
+        yield BindingsFooter(
+            first=FOOTER_FIRST, also=FOOTER_ALSO, keys=FOOTER_KEYS, labels=FOOTER_LABELS
+        )
 
     def on_mount(self) -> None:
         self._title()

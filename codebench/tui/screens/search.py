@@ -18,16 +18,18 @@ the saved queries and runs the one chosen; ``s`` saves the query shown
 (with its scope) as ``codebench query --save`` does.
 
 ``w`` sets the scope (:class:`~codebench.tui.modals.scope.ScopeModal`): the
-CLI's ``--where``, ``--transcripts``, ``--speaker``, ``--round`` and, for a
-text search, ``--in-code``, read by the same library calls. The header line
-always says which scope is in force; a scope the project cannot meet is one
-line under it. In the count tables (``t``) Enter lists the passages behind
+CLI's ``--where``, ``--transcripts``, ``--coder``/``--coders``/``--consensus``,
+``--speaker``, ``--round`` and, for a text search, ``--in-code`` and
+``--lemma``, read by the same library calls. The header line always says
+which scope is in force; a scope the project cannot meet (an unknown coder,
+say) is one line under it. In the count tables (``t``) Enter lists the passages behind
 the row's count (:class:`~codebench.tui.modals.passages.PassagesModal`) and
 opens the one chosen in the coding screen.
 
 Blind coding: a query counts only the current coder's codings and a hit's
 "codes" column shows only theirs, until ``o`` shows everyone's (as ``o``
-does in the coding screen).
+does in the coding screen). So ``--coder`` names whose codings count only
+once ``o`` is on; blind, naming anyone but the viewer is refused.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from codebench.tui.literal import literal
 from codebench.tui.modals.scope import ChosenScope
 from codebench.tui.widgets.footer import BindingsFooter
 from codebench.tui.widgets.lists import NavDataTable, NavOptionList
+from codebench.tui.widgets.wrap import cut, place_cut
 from codebench.wording import plural
 
 if TYPE_CHECKING:
@@ -152,7 +155,7 @@ class SearchScreen(Screen[None]):
             "w",
             "scope",
             "Scope",
-            tooltip="Where, transcripts, speaker, round, in code",
+            tooltip="Where, transcripts, coders, speaker, round, in code, lemma",
             id="search.scope",
         ),
         Binding("l", "saved", "Saved queries: list, run one", show=False, id="search.saved"),
@@ -248,9 +251,25 @@ class SearchScreen(Screen[None]):
         self.app.call_from_thread(self._show, result, rows)
 
     def scope_spec(self) -> ScopeSpec:
-        """The scope in force with the viewer's coders when blind (the scope's own coders otherwise)."""
-        viewer = ScopeSpec() if self.others else ScopeSpec(coders=(self.coder.name,))
-        return self.chosen.spec.merged(viewer)
+        """The scope in force with the viewer's coders when blind (the scope's own coders otherwise).
+
+        Blind, the scope's ``--coder`` may name only the viewer: another
+        coder's codings (``bob``, ``all``, ``consensus``) are refused with a
+        line saying to show everyone's (``o``) first, as the coding screen
+        and the framework matrix keep them out of a blind view until asked.
+        """
+        if self.others:
+            return self.chosen.spec
+        if self.chosen.spec.coders:
+            from codebench.reports.scope import select_coders
+
+            named = select_coders(self.project, list(self.chosen.spec.coders))
+            if any(c.id != self.coder.id for c in named.coders):
+                raise CodebenchError(
+                    f"blind: --coder {','.join(self.chosen.spec.coders)} counts others' "
+                    "codings (o shows everyone's first)"
+                )
+        return self.chosen.spec.merged(ScopeSpec(coders=(self.coder.name,)))
 
     def _compute(self, mode: str, text: str) -> tuple[SearchResult | QueryResult, list[HitRow]]:
         scope = self.scope_spec()
@@ -284,9 +303,16 @@ class SearchScreen(Screen[None]):
             exact_accents=self.exact_accents,
             in_code=self.chosen.in_code,
             context=context,
+            lemma=self.chosen.lemma,
         )
         hits = found.hits[:MAX_SHOWN]
-        codes = self._codes_at({(h.transcript, h.ordinal) for h in hits})
+        # Others shown with --coder given: the codes column keeps to the coders counted.
+        counted = (
+            list(found._scope.selection.coders)
+            if self.others and self.chosen.spec.coders and found._scope is not None
+            else None
+        )
+        codes = self._codes_at({(h.transcript, h.ordinal) for h in hits}, counted)
         return found, [
             HitRow(
                 h.transcript,
@@ -301,8 +327,13 @@ class SearchScreen(Screen[None]):
             for h in hits
         ]
 
-    def _codes_at(self, places: set[tuple[str, int]]) -> dict[tuple[str, int], str]:
-        """The codes on each (transcript, segment) the viewer may see: theirs, or everyone's after ``o``."""
+    def _codes_at(
+        self, places: set[tuple[str, int]], counted: list[Coder] | None = None
+    ) -> dict[tuple[str, int], str]:
+        """The codes on each (transcript, segment) the viewer may see: theirs, or everyone's after ``o``.
+
+        ``counted`` (others shown, with ``--coder`` in the scope) keeps to those coders.
+        """
         from codebench.coding.prefixes import coder_prefixes
 
         marks = coder_prefixes(self.project.coders(), self.coder) if self.others else {}
@@ -311,7 +342,7 @@ class SearchScreen(Screen[None]):
         for name in sorted({t for t, _ in places}):
             segments = self.project.segments(name)
             codings = self.project.codings(
-                transcript=name, coders=None if self.others else [self.coder]
+                transcript=name, coders=(counted or None) if self.others else [self.coder]
             )
             for t, ordinal in places:
                 if t != name or not 0 <= ordinal < len(segments):
@@ -357,15 +388,22 @@ class SearchScreen(Screen[None]):
             + (", case as typed" if self.case_sensitive else "")
             + (", accents as typed" if self.exact_accents else "")
         )
-        who = "everyone's codings" if self.others else f"blind: {self.coder.name}'s codings"
+        coders = self.chosen.spec.coders
+        who = (
+            f"blind: {self.coder.name}'s codings"
+            if not self.others
+            else f"others shown: codings of {','.join(coders)}"
+            if coders
+            else "everyone's codings"
+        )
         spread = "" if mode == "query" else f" · coding spreads to the {self.spread}"
         text = Text.assemble((f" {mode} ", "bold reverse"), f" {who}{spread}")
         if self.saved is not None:
             text.append(f" · saved query {self.saved.name}")
         text.append("\nscope: ", style="bold")
         text.append(self.chosen.describe())
-        if self.chosen.in_code and mode == "query":
-            text.append(" (in code: text search only)", style="dim")
+        if (self.chosen.in_code or self.chosen.lemma) and mode == "query":
+            text.append(" (in code, lemma: text search only)", style="dim")
         text.append(" (w: change)", style="dim")
         if self.showing != "hits":
             text.append(f" · counts by {self.showing.removeprefix('attribute:')} (t: next)")
@@ -396,7 +434,7 @@ class SearchScreen(Screen[None]):
             table.add_row(
                 literal(_where_cut(row, where_width)),
                 literal(kwic(row, room)),
-                literal(_cut(row.codes, max(5, code_width))),
+                literal(cut(row.codes, max(5, code_width))),
                 key=str(n),
             )
         if self.rows:
@@ -422,7 +460,7 @@ class SearchScreen(Screen[None]):
         for row in counted.rows:
             table.add_row(
                 *(
-                    literal(_cut(str(row.get(c.key, "")), first if i == 0 else 40))
+                    literal(cut(str(row.get(c.key, "")), first if i == 0 else 40))
                     for i, c in enumerate(columns)
                 )
             )
@@ -756,7 +794,7 @@ class SearchScreen(Screen[None]):
         listing.display = False
         self.saved = saved_query(self.project, str(event.option.id))
         # Its scope is the scope in force now, shown in the header (w changes it).
-        self.chosen = ChosenScope(self.saved.scope, self.chosen.in_code)
+        self.chosen = ChosenScope(self.saved.scope, self.chosen.in_code, self.chosen.lemma)
         self.mode = "query"
         self.query_one(Input).value = self.saved.expression
         self.run_line(self.saved.expression)
@@ -787,8 +825,7 @@ def _where(row: HitRow) -> str:
 
 def _where_cut(row: HitRow, width: int) -> str:
     """:func:`_where` in ``width`` cells: a long transcript name is ellipsised, never the segment."""
-    span = _span(row)
-    return f"{_cut(row.transcript, max(1, width - len(span) - 1))} {span}"
+    return place_cut(row.transcript, _span(row), width)
 
 
 def _in_context(left: str, hit: str, right: str, width: int) -> str:
@@ -805,12 +842,6 @@ def _two_lines(label: str) -> str:
     return label[:at] + "\n" + label[at + 1 :]
 
 
-def _cut(text: str, width: int) -> str:
-    """``text`` on one line, ellipsised to ``width`` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
-
-
 def kwic(row: HitRow, width: int) -> Text:
     """Keyword in context in ``width`` cells: the left context cut from the left, the hit in reverse.
 
@@ -819,14 +850,14 @@ def kwic(row: HitRow, width: int) -> Text:
     """
     hit = _SPACES.sub(" ", row.hit)
     if not row.left and not row.right:
-        return Text(_cut(hit, width))
+        return Text(cut(hit, width))
     left = _SPACES.sub(" ", row.left)
     right = _SPACES.sub(" ", row.right)
     room = width // 3
     if len(left) > room:
         left = "…" + left[len(left) - room + 1 :]
     left = left.rjust(room)
-    hit = _cut(hit, max(1, width - len(left)))
+    hit = cut(hit, max(1, width - len(left)))
     rest = width - len(left) - len(hit)
     if len(right) > rest:
         right = right[: rest - 1] + "…" if rest >= 1 else ""

@@ -16,7 +16,9 @@ in the order shown; the other keys follow in Textual's order.
 
 A screen may also show keys that are hidden elsewhere (``also``: the app's
 F-keys on the project screen, where a coder looks for what else there is)
-under a shorter name (``labels``, by binding id), so they fit at 80 columns.
+under a shorter name (``labels``, by binding id), so they fit at 80 columns,
+and stand one key for a family of keys (``keys``: ``1-9`` for "accept coder
+N", ``j/k`` for next and previous) so the family takes one place.
 
 Keys that do not fit the footer's width are left out whole, from the end
 (they all still work, and ``?`` lists every one): a key is never shown cut
@@ -53,6 +55,7 @@ class BindingsFooter(Footer):
         first: Sequence[str] = (),
         also: Sequence[str] = (),
         labels: dict[str, str] | None = None,
+        keys: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -64,12 +67,17 @@ class BindingsFooter(Footer):
         self.also = frozenset(also)
         #: Shorter descriptions, by binding id, for this footer only.
         self.labels = {**SHORT_LABELS, **(labels or {})}
+        #: What the key reads as, by binding id (``1-9``), for this footer only.
+        self.keys = dict(keys or {})
 
     def _shows(self, binding: Binding) -> bool:
         return binding.show or (binding.id or "") in self.also
 
     def _label(self, binding: Binding) -> str:
         return self.labels.get(binding.id or "", binding.description)
+
+    def _key(self, binding: Binding) -> str:
+        return self.keys.get(binding.id or "") or self.app.get_key_display(binding)
 
     def shown_bindings(self) -> list[tuple[Binding, bool, str]]:
         """The keys the footer shows, in order: one per action, :attr:`first` ahead."""
@@ -83,7 +91,7 @@ class BindingsFooter(Footer):
 
     def _width(self, binding: Binding, palette: bool = False) -> int:
         """Cells the key takes in the footer (key, description, their padding and margin)."""
-        key = cell_len(self.app.get_key_display(binding))
+        key = cell_len(self.app.get_key_display(binding) if palette else self._key(binding))
         label = binding.description if palette else self._label(binding)
         width = key + cell_len(label) + (2 if self.compact else 3)
         return width + 1 if palette else width  # the palette key has a border at its left
@@ -159,7 +167,7 @@ class BindingsFooter(Footer):
         for binding, enabled, tooltip in fitted:
             yield FooterKey(
                 binding.key,
-                self.app.get_key_display(binding),
+                self._key(binding),
                 self._label(binding),
                 binding.action,
                 disabled=not enabled,

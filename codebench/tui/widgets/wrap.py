@@ -89,3 +89,18 @@ def _wrap_cells(text: str, width: int) -> list[tuple[int, int]]:
 def word_bounds(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` offsets of each whitespace-separated word."""
     return [(m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` on one line (runs of white space as one), ellipsised to ``width`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def place_cut(transcript: str, span: str, width: int) -> str:
+    """``transcript span`` in ``width`` characters: a long name is ellipsised, never the segment.
+
+    The segment number is what finds the passage; cut from the end of the
+    whole, ``03-westmoor-commissio…`` had lost it.
+    """
+    return f"{cut(transcript, max(1, width - len(span) - 1))} {span}"
