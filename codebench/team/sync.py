@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 from codebench.errors import CodebenchError
 from codebench.ids import now
 from codebench.store import codes as code_sql
+from codebench.store import ownership, sync_sql
 from codebench.store import settings as settings_sql
-from codebench.store import sync_sql
 from codebench.store.migrations import ensure_change_counters
 from codebench.store.rounds import delete_round
 from codebench.store.transcripts import delete_transcript, segment_id_at
@@ -427,6 +427,9 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
             changed = True
         if owned != json.loads(project.setting(OWNED) or "[]"):
             settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
+        others = [g for g, _n, _k in sync_sql.coder_records(project.db) if g not in set(owned)]
+        if json.dumps(others) != (project.setting(ownership.OTHERS) or "[]"):
+            settings_sql.set_meta(project.db, ownership.OTHERS, json.dumps(others))
         if missing or changed:
             added = sync_sql.set_owned_coders(project.db, owned)
             if missing:  # writes may have gone uncounted and unlogged: read all

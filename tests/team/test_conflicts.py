@@ -152,10 +152,10 @@ def test_segments_the_lead_changed_replace_the_copys_and_memos_keep_an_anchor(te
 
 
 def test_codings_on_a_code_made_in_the_copy_are_held_back_and_reported_every_sync(team) -> None:
-    from codebench.codebook.edits import add_code
+    from .conftest import code_made_in_copy
 
     with Project.open(team.alice) as alice:
-        add_code(alice, "alice", "My own idea", number="")
+        code_made_in_copy(alice, "My own idea")
         alice.add_codings("alice", "My own idea", "int1", [(0, 10)])
         alice.add_codings("alice", "01", "int1", [(20, 30)])
         for attempt in range(2):
