@@ -43,6 +43,7 @@ from codebench.store.transcripts import delete_transcript, segment_id_at
 from codebench.team import hub_sql
 from codebench.team.connect import HubError, HubOffline, connect, load_psycopg, redact, translated
 from codebench.team.hub_schema import check_version
+from codebench.wording import plural
 
 if TYPE_CHECKING:
     import psycopg
@@ -110,22 +111,22 @@ DEPENDS = {
     "round_reports": ("round_reports", "rounds"),
     "saved_queries": ("saved_queries", "coders"),
 }
-#: Names for what moved, as :func:`describe` prints them.
+#: Names for what moved, as :func:`describe` prints them: ``(one, many)``.
 NOUNS = {
-    "coders": "coders",
-    "codes": "codes",
-    "transcripts": "transcripts",
-    "assignments": "assignments",
-    "rounds": "rounds",
-    "releases": "releases",
-    "codings": "codings",
-    "memos": "memos",
-    "statuses": "statuses",
-    "speaker_attributes": "participant attributes",
-    "code_relations": "code relations",
-    "framework_cells": "framework cells",
-    "round_reports": "round reports",
-    "saved_queries": "saved queries",
+    "coders": ("coder", "coders"),
+    "codes": ("code", "codes"),
+    "transcripts": ("transcript", "transcripts"),
+    "assignments": ("assignment", "assignments"),
+    "rounds": ("round", "rounds"),
+    "releases": ("release", "releases"),
+    "codings": ("coding", "codings"),
+    "memos": ("memo", "memos"),
+    "statuses": ("status", "statuses"),
+    "speaker_attributes": ("participant attribute", "participant attributes"),
+    "code_relations": ("code relation", "code relations"),
+    "framework_cells": ("framework cell", "framework cells"),
+    "round_reports": ("round report", "round reports"),
+    "saved_queries": ("saved query", "saved queries"),
 }
 
 
@@ -180,11 +181,14 @@ class SyncResult:
         }
 
 
-def describe(result: SyncResult) -> str:
-    """One line: "pushed 14 codings, 2 memos; pulled 3 assignments" (or "nothing to sync")."""
+def listing(counts: dict[str, int]) -> str:
+    """``3 codes, 1 assignment``: the counts of what moved, each in words."""
+    return ", ".join(plural(n, *NOUNS.get(k, (k, k))) for k, n in counts.items() if n)
 
-    def listing(counts: dict[str, int]) -> str:
-        return ", ".join(f"{n} {NOUNS[k]}" for k, n in counts.items() if n)
+
+def describe(result: SyncResult) -> str:
+    """What moved on the first line ("pushed 14 codings, 2 memos; pulled 3 assignments", or
+    "nothing to sync: up to date"), then each note (a recode, a correction) on its own line."""
 
     parts = []
     if any(result.pushed.values()):
@@ -201,7 +205,7 @@ def describe(result: SyncResult) -> str:
             " lead's, so these stay here until the lead adds the code or you recode them)"
         )
     line = "; ".join(parts) or "nothing to sync: up to date"
-    return " ".join([line, *result.notes])
+    return "\n".join([line, *result.notes])
 
 
 # ----------------------------------------------------------------- the outbox
@@ -403,9 +407,7 @@ def sync(project: Project, *, passfile: Path | None = None) -> SyncResult:
     except HubOffline as error:
         # Nothing reached the hub (or it rolled back); nothing was noted here.
         count = waiting(project)
-        raise SyncOffline(
-            f"offline — {count} change{'s' if count != 1 else ''} waiting ({error})", count
-        ) from None
+        raise SyncOffline(f"offline — {plural(count, 'change')} waiting ({error})", count) from None
 
 
 def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncResult:
@@ -672,15 +674,17 @@ def _code_conflicts(
         if target in codes:
             moved, dropped = code_sql.merge_codings(db, source, codes[target], coder_ids=ours)
             into = project.code_by_id(codes[target]).label
-            extra = f" ({dropped} already coded so were dropped)" if dropped else ""
+            extra = (
+                f" ({plural(dropped, 'coding')} already coded there, so dropped)" if dropped else ""
+            )
             result.notes.append(
-                f"recoded {moved + dropped} coding{'s' if moved + dropped != 1 else ''} "
-                f"from {was} to {into}: merged by the lead{extra}."
+                f"recoded {plural(moved + dropped, 'coding')} from {was} to {into}: "
+                f"merged by the lead{extra}."
             )
             recoded += moved + dropped
         else:
             result.notes.append(
-                f"kept {on_it} coding{'s' if on_it != 1 else ''} on {was}: archived by the lead "
+                f"kept {plural(on_it, 'coding')} on {was}: archived by the lead "
                 "(recode or remove them)."
             )
     return recoded
@@ -844,7 +848,7 @@ def _apply_transcript(
         flagged = len(done.review)
         notes.append(
             f"{done.transcript}: the lead's correction (version {done.version}) arrived; "
-            f"{done.moved} coding{'s' if done.moved != 1 else ''} remapped, {flagged} flagged "
+            f"{plural(done.moved, 'coding')} remapped, {flagged} flagged "
             "for review (codebench review-codings)."
         )
         moved = done.moved + done.merged

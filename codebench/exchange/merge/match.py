@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 #: Settings that belong to one laptop's front end, never merged.
 _LOCAL_SETTINGS = ("tui.",)
+#: A team copy's sync identity (its hub, login, coder, what it pushed): never merged, or the
+#: merged file would sync as that copy's person.
+_TEAM_SETTINGS = "team."
 
 #: A code's fields a merge compares and copies: what an edit may change, and its archived flag.
 _CODE_FIELDS = (*code_sql.EDITABLE, "archived")
@@ -175,8 +178,12 @@ def _compare_segmentation(ctx: MergeContext, source: list[dict[str, Any]]) -> No
 def merge_settings(ctx: MergeContext) -> None:
     """Add settings the target lacks; a different value is reported and the target's kept."""
     target = {r["key"]: r["value"] for r in bulk.fetch_rows(ctx.db, "meta")}
+    skipped_team = False
     for s in bulk.fetch_rows(ctx.db, "meta", bulk.SOURCE, order_by="key"):
         if s["key"].startswith(_LOCAL_SETTINGS):
+            continue
+        if s["key"].startswith(_TEAM_SETTINGS):
+            skipped_team = True
             continue
         value = target.get(s["key"])
         if value is None:
@@ -188,6 +195,11 @@ def merge_settings(ctx: MergeContext) -> None:
             ctx.report.conflicts.append(
                 f"setting {s['key']!r}: {_short(value)} here, {_short(s['value'])} in {ctx.src_name}; kept this file's"
             )
+    if skipped_team:
+        ctx.report.notes.append(
+            f"{ctx.src_name} is a team copy: its sync settings (team.*: hub, login, coder) were "
+            "not merged, so this file does not sync as that copy"
+        )
 
 
 # --------------------------------------------------------------------- coders
