@@ -190,7 +190,8 @@ def coding_records(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> lis
     return [
         tuple(r)
         for r in db.execute(
-            f"""SELECT cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at
+            f"""SELECT cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at,
+                       k.codebook_version
                 FROM codings k JOIN coders cr ON cr.id = k.coder_id
                 JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id
                 WHERE cr.guid IN ({_marks(coder_guids)})""",
@@ -275,7 +276,8 @@ def forget_pushed(db: sqlite_utils.Database, kind: str) -> None:
 
 # ----------------------------------------------------------------- the codings' change log
 
-_CODING_SELECT = """SELECT k.id, cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at
+_CODING_SELECT = """SELECT k.id, cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at,
+    k.codebook_version
     FROM codings k JOIN coders cr ON cr.id = k.coder_id
     JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id"""
 
@@ -569,8 +571,10 @@ def apply_coding(
     end: int,
     created_at: str,
     *,
+    version: int = 1,
     deleted: bool,
 ) -> None:
+    """Take one coding from the hub, with the codebook version it was made under."""
     if deleted:
         db.execute(
             "DELETE FROM codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
@@ -579,9 +583,11 @@ def apply_coding(
         )
         return
     db.execute(
-        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [coder_id, code_id, transcript_id, start, end, created_at],
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
+        " codebook_version) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO UPDATE SET codebook_version = excluded.codebook_version"
+        " WHERE codebook_version IS NOT excluded.codebook_version",
+        [coder_id, code_id, transcript_id, start, end, created_at, version],
     )
 
 

@@ -32,6 +32,7 @@ _TYPES = {
     "attributes": "jsonb",
     "round_number": "integer",
     "codebook_version": "integer",
+    "version_number": "integer",
     "sample": "jsonb",
     "coder_guids": "jsonb",
 }

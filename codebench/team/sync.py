@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codebench.codebook.versions import EDIT_ACTIONS
 from codebench.errors import CodebenchError
 from codebench.ids import now
+from codebench.store import codebook_versions as version_sql
 from codebench.store import codes as code_sql
 from codebench.store import ownership, sync_sql
 from codebench.store import settings as settings_sql
@@ -71,6 +73,7 @@ CODER_PUSHES = (*CODER_KINDS, *OWN_KINDS)
 LEAD_KINDS = (
     "coders",
     "codes",
+    "codebook_versions",
     "transcripts",
     "assignments",
     "rounds",
@@ -81,6 +84,7 @@ LEAD_KINDS = (
 PULL_ORDER = (
     "coders",
     "codes",
+    "codebook_versions",
     "transcripts",
     "assignments",
     "rounds",
@@ -90,7 +94,15 @@ PULL_ORDER = (
     *OWN_KINDS,
 )
 #: What the lead owns, so never pulls over its own copy.
-LEAD_OWNS = {"coders", "codes", "transcripts", "assignments", "rounds", *STUDY_KINDS}
+LEAD_OWNS = {
+    "coders",
+    "codes",
+    "codebook_versions",
+    "transcripts",
+    "assignments",
+    "rounds",
+    *STUDY_KINDS,
+}
 #: Tables a coder reads on a transcript only once the lead released it.
 RELEASED_KINDS = (*CODER_KINDS, "framework_cells")
 #: The local tables each pushed table's records are read from (their write counters decide
@@ -98,6 +110,8 @@ RELEASED_KINDS = (*CODER_KINDS, "framework_cells")
 DEPENDS = {
     "coders": ("coders",),
     "codes": ("codes",),
+    # Every change to what the codebook says writes a code (and notes the version with it).
+    "codebook_versions": ("codes",),
     "transcripts": ("transcripts", "segments", "attributes"),
     "assignments": ("assignments",),
     "rounds": ("rounds", "round_coders", "samples"),
@@ -115,6 +129,7 @@ DEPENDS = {
 NOUNS = {
     "coders": ("coder", "coders"),
     "codes": ("code", "codes"),
+    "codebook_versions": ("codebook version", "codebook versions"),
     "transcripts": ("transcript", "transcripts"),
     "assignments": ("assignment", "assignments"),
     "rounds": ("round", "rounds"),
@@ -232,6 +247,7 @@ def records_of(project: Project, table: str, role: str, owned: list[str]) -> lis
     readers: dict[str, Callable[[], list[tuple[Any, ...]]]] = {
         "coders": lambda: sync_sql.coder_records(db),
         "codes": lambda: sync_sql.code_records(db),
+        "codebook_versions": lambda: version_sql.version_records(db, EDIT_ACTIONS),
         "transcripts": lambda: sync_sql.transcript_records(db),
         "assignments": lambda: sync_sql.assignment_records(db),
         "rounds": lambda: sync_sql.round_records(db),
@@ -720,6 +736,12 @@ def _apply(
                 count("coders")
     if "codes" not in skip:
         _apply_codes(project, rows["codes"], at, count)
+    if "codebook_versions" not in skip:  # the lead's versions: codings here carry them
+        coder_ids = sync_sql.id_map(db, "coders")
+        for _seq, deleted, record in rows["codebook_versions"]:
+            if not deleted:
+                version_sql.apply_version(db, record, coder_ids)
+                count("codebook_versions")
     if "transcripts" not in skip:
         transcripts = sync_sql.id_map(db, "transcripts")
         for _seq, deleted, record in rows["transcripts"]:
@@ -761,7 +783,10 @@ def _apply(
         c, k, t = coders.get(r[0]), codes.get(r[1]), transcripts.get(r[2])
         if c is None or k is None or t is None:
             continue
-        sync_sql.apply_coding(db, c, k, t, int(r[3]), int(r[4]), r[5], deleted=deleted)
+        version = int(r[6]) if len(r) > 6 and r[6] is not None else 1
+        sync_sql.apply_coding(
+            db, c, k, t, int(r[3]), int(r[4]), r[5], version=version, deleted=deleted
+        )
         count("codings")
     for _seq, deleted, r in rows["memos"]:
         if r[1] in mine and not cloning:

@@ -17,9 +17,10 @@ from codebench.coding.correction import VersionChain, chain_from
 from codebench.exchange.merge.report import MergeRefused, SourceReport
 from codebench.nesting import MAX_CODE_DEPTH, first_row_too_deep
 from codebench.store import bulk, merge_sql
+from codebench.store import codebook_versions as codebook_sql
 from codebench.store import codes as code_sql
 from codebench.store import versions as version_sql
-from codebench.wording import plural
+from codebench.wording import noun, plural
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -200,6 +201,42 @@ def merge_settings(ctx: MergeContext) -> None:
             f"{ctx.src_name} is a team copy: its sync settings (team.*: hub, login, coder) were "
             "not merged, so this file does not sync as that copy"
         )
+
+
+def merge_codebook_versions(ctx: MergeContext) -> None:
+    """Take the source's later codebook versions when it continues this file's history.
+
+    Copies of one team project hold the lead's versions, so a merge of them
+    must file their codings under the same versions. A file with no codings
+    yet takes the source's versions whole; a file whose versions the source
+    shares (the same meaning at each number) takes the source's later ones.
+    Otherwise the two histories differ: this file's are kept and said so
+    (the source's codings then carry at most this file's newest version).
+    """
+
+    def rows(schema: str) -> dict[int, tuple[int, str, str, str]]:
+        return {v[0]: v for v in codebook_sql.versions_in(ctx.db, schema)}
+
+    here, there = rows("main"), rows(bulk.SOURCE)
+    fresh = set(here) <= {1} and not bulk.count_rows(ctx.db, "codings")
+    if fresh:
+        taken = sorted(there) if there and here != there else []
+    elif all(codebook_sql.same_meaning(here[n][1], there[n][1]) for n in here.keys() & there):
+        taken = sorted(n for n in there if n not in here)
+    else:
+        ctx.report.conflicts.append(
+            f"codebook versions differ from {ctx.src_name}'s; kept this file's (codings from "
+            f"there carry at most version {max(here, default=1)} here)"
+        )
+        return
+    if not taken:
+        return
+    codebook_sql.take_versions(ctx.db, [there[n] for n in taken], replace=fresh)
+    span = str(taken[0]) if len(taken) == 1 else f"{taken[0]}–{taken[-1]}"
+    ctx.report.notes.append(
+        f"codebook {noun(len(taken), 'version')} {span} taken from {ctx.src_name} "
+        "(its codings carry them)"
+    )
 
 
 # --------------------------------------------------------------------- coders
