@@ -289,17 +289,3 @@ def same_meaning(one: str, other: str) -> bool:
         return {c["guid"]: c for c in _meaning(json.loads(text))}
 
     return keyed(one) == keyed(other)
-
-
-def versions_in(db: sqlite_utils.Database, schema: str = "main") -> list[tuple[int, str, str, str]]:
-    """``(number, snapshot, created_at, updated_at)`` of every version in ``schema`` (``main``,
-    or a merge's attached source), oldest first."""
-    from codebench.store.bulk import schema_name
-
-    return [
-        (int(r[0]), r[1], r[2], r[3])
-        for r in db.execute(
-            "SELECT number, snapshot, created_at, updated_at"
-            f" FROM {schema_name(schema)}.codebook_versions ORDER BY number"
-        ).fetchall()
-    ]

@@ -215,7 +215,7 @@ def merge_codebook_versions(ctx: MergeContext) -> None:
     """
 
     def rows(schema: str) -> dict[int, tuple[int, str, str, str]]:
-        return {v[0]: v for v in codebook_sql.versions_in(ctx.db, schema)}
+        return {v[0]: v for v in merge_sql.codebook_versions_in(ctx.db, schema)}
 
     here, there = rows("main"), rows(bulk.SOURCE)
     fresh = set(here) <= {1} and not bulk.count_rows(ctx.db, "codings")
