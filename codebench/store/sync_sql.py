@@ -573,22 +573,26 @@ def apply_coding(
     *,
     version: int = 1,
     deleted: bool,
-) -> None:
-    """Take one coding from the hub, with the codebook version it was made under."""
+) -> bool:
+    """Take one coding from the hub, with the codebook version it was made under; returns
+    whether this copy changed (a coding it holds already, or a removal of one it never
+    had, changes nothing)."""
     if deleted:
-        db.execute(
+        cursor = db.execute(
             "DELETE FROM codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
             " AND start_char = ? AND end_char = ?",
             [coder_id, code_id, transcript_id, start, end],
         )
-        return
-    db.execute(
+        return cursor.rowcount > 0
+    cursor = db.execute(
         "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
         " codebook_version) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT DO UPDATE SET codebook_version = excluded.codebook_version"
+        " ON CONFLICT (coder_id, code_id, transcript_id, start_char, end_char)"
+        " DO UPDATE SET codebook_version = excluded.codebook_version"
         " WHERE codebook_version IS NOT excluded.codebook_version",
         [coder_id, code_id, transcript_id, start, end, created_at, version],
     )
+    return cursor.rowcount > 0
 
 
 def coding_id_by_key(

@@ -181,6 +181,8 @@ class SyncResult:
     pushed: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     pulled: dict[str, int] = field(default_factory=dict)
+    #: Rows the hub removed (tombstones pulled), removed from this copy too.
+    removed_here: dict[str, int] = field(default_factory=dict)
     held_back: dict[str, int] = field(default_factory=dict)
     last_seq: int = 0
     notes: list[str] = field(default_factory=list)
@@ -190,6 +192,7 @@ class SyncResult:
             "pushed": self.pushed,
             "removed": self.removed,
             "pulled": self.pulled,
+            "removed_here": self.removed_here,
             "held_back": self.held_back,
             "last_seq": self.last_seq,
             "notes": self.notes,
@@ -212,6 +215,8 @@ def describe(result: SyncResult) -> str:
         parts.append("removed " + listing(result.removed))
     if any(result.pulled.values()):
         parts.append("pulled " + listing(result.pulled))
+    if any(result.removed_here.values()):
+        parts.append("removed here " + listing(result.removed_here) + " (removed on the hub)")
     if any(result.held_back.values()):
         parts.append(
             "held back "
@@ -612,7 +617,7 @@ def pull(
                     r for r in extra if record_key("round_reports", r[2]) not in seen
                 ]
             for table in RELEASED_KINDS:
-                if table in skip:
+                if table in skip or (is_lead and not cloning):  # the lead saw them all along
                     continue
                 extra = hub_sql.rows_of_transcripts(conn, table, released)
                 if extra:
@@ -631,7 +636,16 @@ def pull(
     mine = set(owned)
     with project.transaction():
         counted = sync_sql.counters(project.db)
-        applied = _apply(project, rows, skip, mine, cloning=cloning, lead=lead, notes=result.notes)
+        applied = _apply(
+            project,
+            rows,
+            skip,
+            mine,
+            cloning=cloning,
+            lead=lead,
+            notes=result.notes,
+            removed=result.removed_here,
+        )
         recoded = applied.pop("remapped", 0)
         recoded += 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
         if not recoded and not cloning:
@@ -715,19 +729,25 @@ def _apply(
     cloning: bool,
     lead: str | None = None,
     notes: list[str] | None = None,
+    removed: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Apply pulled rows in dependency order (inside the caller's transaction).
 
     ``lead``: the lead's coder name (a correction pulled is recorded as theirs);
-    ``notes`` receives what a correction or re-segmentation did to this copy.
+    ``notes`` receives what a correction or re-segmentation did to this copy;
+    ``removed`` counts the removals taken (tombstones), which the returned
+    counts of rows pulled leave out.
     """
     db = project.db
     notes = notes if notes is not None else []
     at = now()
     counts: dict[str, int] = {}
 
-    def count(table: str) -> None:
-        counts[table] = counts.get(table, 0) + 1
+    gone = removed if removed is not None else {}
+
+    def count(table: str, deleted: bool = False) -> None:
+        into = gone if deleted else counts
+        into[table] = into.get(table, 0) + 1
 
     if "coders" not in skip:
         for _seq, deleted, record in rows["coders"]:
@@ -748,7 +768,7 @@ def _apply(
             if deleted:
                 if record[0] in transcripts:
                     delete_transcript(db, transcripts[record[0]])
-                    count("transcripts")
+                    count("transcripts", True)
             else:
                 counts["remapped"] = counts.get("remapped", 0) + _apply_transcript(
                     project, record, lead, notes
@@ -765,7 +785,7 @@ def _apply(
             sync_sql.apply_assignment(
                 db, c, t, r[3], r[4], coders.get(r[5]) if r[5] else None, r[6], deleted=deleted
             )
-            count("assignments")
+            count("assignments", deleted)
     if "rounds" not in skip:
         for _seq, deleted, r in rows["rounds"]:
             if not deleted:
@@ -774,7 +794,7 @@ def _apply(
             elif delete_round(
                 db, int(r[0]), sample_too=True
             ):  # the lead removed it: so does every copy
-                count("rounds")
+                count("rounds", True)
     _apply_study(db, rows, skip, coders, codes, transcripts, count)
     counts["releases"] = sum(1 for r in rows["releases"] if not r[1])
     for _seq, deleted, r in rows["codings"]:
@@ -784,17 +804,17 @@ def _apply(
         if c is None or k is None or t is None:
             continue
         version = int(r[6]) if len(r) > 6 and r[6] is not None else 1
-        sync_sql.apply_coding(
+        if sync_sql.apply_coding(
             db, c, k, t, int(r[3]), int(r[4]), r[5], version=version, deleted=deleted
-        )
-        count("codings")
+        ):
+            count("codings", deleted)
     for _seq, deleted, r in rows["memos"]:
         if r[1] in mine and not cloning:
             continue
         sync_sql.apply_memo(
             db, _memo_values(project, r, coders, codes, transcripts), deleted=deleted
         )
-        count("memos")
+        count("memos", deleted)
     for _seq, deleted, r in rows["statuses"]:
         if r[0] in mine and not cloning:
             continue
@@ -802,12 +822,12 @@ def _apply(
         if c is None or t is None:
             continue
         sync_sql.apply_status(db, c, t, r[2], r[3], deleted=deleted)
-        count("statuses")
+        count("statuses", deleted)
     for _seq, deleted, r in rows["saved_queries"]:
         if r[0] in mine and not cloning:
             continue
         sync_sql.apply_saved_query(db, r, deleted=deleted)
-        count("saved_queries")
+        count("saved_queries", deleted)
     return {k: v for k, v in counts.items() if v}
 
 
@@ -818,34 +838,34 @@ def _apply_study(
     coders: dict[str, int],
     codes: dict[str, int],
     transcripts: dict[str, int],
-    count: Callable[[str], None],
+    count: Callable[[str, bool], None],
 ) -> None:
     """The lead's study tables and round reports, removals included (rows on what is not here
     are left out, as codings on an unknown code are)."""
     if "round_reports" not in skip:
         for _seq, deleted, r in rows["round_reports"]:
             if sync_sql.apply_round_report(db, r, deleted=deleted):
-                count("round_reports")
+                count("round_reports", deleted)
     if "speaker_attributes" not in skip:
         for _seq, deleted, r in rows["speaker_attributes"]:
             t = transcripts.get(r[0])
             if t is not None:
                 sync_sql.apply_speaker_attribute(db, t, r, deleted=deleted)
-                count("speaker_attributes")
+                count("speaker_attributes", deleted)
     if "code_relations" not in skip:
         for _seq, deleted, r in rows["code_relations"]:
             f, t = codes.get(r[0]), codes.get(r[1])
             if f is not None and t is not None:
                 by = coders.get(r[4]) if r[4] else None
                 sync_sql.apply_code_relation(db, f, t, r, by, deleted=deleted)
-                count("code_relations")
+                count("code_relations", deleted)
     if "framework_cells" not in skip:
         for _seq, deleted, r in rows["framework_cells"]:
             t, k = transcripts.get(r[0]), codes.get(r[2])
             if t is not None and k is not None:
                 by = coders.get(r[4]) if r[4] else None
                 sync_sql.apply_framework_cell(db, t, k, r, by, deleted=deleted)
-                count("framework_cells")
+                count("framework_cells", deleted)
 
 
 def _apply_transcript(

@@ -70,3 +70,37 @@ def test_a_real_sync_says_1_coding_and_1_memo(team) -> None:
         alice.add_codings("alice", "01", "int1", [(0, 10)])
         alice.add_memo("alice", "One thought.", transcript="int1")
         assert describe(sync(alice)) == "pushed 1 coding, 1 memo"
+
+
+def test_the_leads_pull_after_a_release_brings_nothing_it_holds_and_removals_count_apart(
+    team,
+) -> None:
+    import json
+
+    from codebench.team.lead import release
+
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10), (20, 30), (40, 50)])
+        sync(alice)
+    assert sync(team.lead).pulled["codings"] == 3
+    assert release(team.lead, ["int1"]) == ["int1"]
+    after = sync(team.lead)
+    assert after.pulled.get("codings", 0) == 0, describe(after)  # it held them all along
+    assert len(team.lead.codings(coders=["alice"])) == 3
+    with Project.open(team.alice) as alice:
+        alice.remove_codings("alice", "01", "int1", [(20, 30)])
+        assert sync(alice).removed["codings"] == 1
+    result = CliRunner().invoke(cli, ["sync", str(team.lead.path), "--json"])
+    assert result.exit_code == 0, result.output
+    moved = json.loads(result.output)
+    assert moved["removed_here"] == {"codings": 1}
+    assert moved["pulled"].get("codings", 0) == 0
+    with Project.open(team.bob) as bob:  # a coder's pull of the release: alice's two live codings
+        line = describe(sync(bob))
+        assert "pulled " in line and "2 codings" in line and "removed here" not in line, line
+    with Project.open(team.alice) as alice:
+        alice.remove_codings("alice", "01", "int1", [(40, 50)])
+        sync(alice)
+    with Project.open(team.bob) as bob:
+        line = describe(sync(bob))
+        assert line == "removed here 1 coding (removed on the hub)", line
