@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from codebench.cli.app import cli
@@ -122,3 +123,29 @@ def test_versions_and_their_codings_are_the_same_on_every_copy_and_on_a_merge(
     lead_appendix = _appendix(lead.path, tmp_path / "lead.md")
     assert lead_appendix == _appendix(tmp_path / "merged.db", tmp_path / "merged.md")
     assert any("coders confused them in the pilot" in line for line in lead_appendix)
+
+
+def test_a_coder_cannot_write_codebook_versions_or_restamp_anothers_codings(team) -> None:
+    """As the role, with a plain driver: the versions are the lead's, a coding its coder's."""
+    from .pgdriver import load_psycopg
+
+    psycopg = load_psycopg()
+    with Project.open(team.alice) as alice:
+        alice.add_codings("alice", "01", "int1", [(0, 10)])
+        sync(alice)
+    with team.hub.connect_as("bob") as bob:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+            bob.execute(
+                "INSERT INTO codebench.codebook_versions"
+                " (version_number, snapshot, created_at, updated_at) VALUES (9, '[]', 'x', 'x')"
+            )
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+            bob.execute("UPDATE codebench.codebook_versions SET snapshot = '[]'")
+        changed = bob.execute("UPDATE codebench.codings SET codebook_version = 7")
+        assert changed.rowcount == 0  # alice's coding is not his to restamp
+        (seen,) = bob.execute("SELECT count(*) FROM codebench.codebook_versions").fetchone()
+        assert seen >= 1  # but every member reads the versions
+    with team.hub.admin() as admin:
+        assert admin.execute(
+            "SELECT DISTINCT codebook_version FROM codebench.codings"
+        ).fetchall() == [(1,)]
