@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 ROLE = "team.role"
 CODER = "team.coder"
 LOGIN = "team.login"
+#: GUIDs of the coders this copy pushes for (noted at clone and at each sync).
+OWNED = "team.owned"
 #: GUIDs of the coders other members code as, noted at each sync (a lead's copy).
 OTHERS = "team.others"
 
@@ -110,21 +112,23 @@ def check(
 
 
 def _owns(db: sqlite_utils.Database, role: str, coder_id: int) -> bool:
-    """A coder's copy owns exactly the coders it pushes for; a lead's, every coder no other
-    member codes as (the lead, the consensus coder, a coder without a login, a new one)."""
+    """A coder's copy owns exactly the coders it pushes for (``team.owned``); a lead's, every
+    coder no other member codes as (the lead, the consensus coder, a coder without a login,
+    one made since the last sync). A copy that has not noted either yet is not second-guessed."""
     if role != "lead":
-        return (
-            db.execute("SELECT 1 FROM sync_owned WHERE coder_id = ?", [coder_id]).fetchone()
-            is not None
-        )
+        owned = get_meta(db, OWNED)
+        return owned is None or _listed(db, owned, coder_id)
     others = get_meta(db, OTHERS)
-    if not others:
-        return True
+    return not others or not _listed(db, others, coder_id)
+
+
+def _listed(db: sqlite_utils.Database, guids: str, coder_id: int) -> bool:
+    """Whether coder ``coder_id``'s GUID is in ``guids`` (a JSON list)."""
     row = db.execute(
-        "SELECT 1 FROM coders, json_each(?) AS o WHERE coders.id = ? AND o.value = coders.guid",
-        [others, coder_id],
+        "SELECT 1 FROM coders, json_each(?) AS g WHERE coders.id = ? AND g.value = coders.guid",
+        [guids, coder_id],
     ).fetchone()
-    return row is None
+    return row is not None
 
 
 def _memo_author(
