@@ -57,6 +57,18 @@ def test_a_coders_transcript_correction_is_refused_in_one_line(team, tmp_path: P
     assert "this is alice's team copy: the lead owns transcripts" in line
     assert "ask the lead to correct it" in line
     assert _state(team.alice) == before
+    # In the editor the refusal comes before the editor opens (no correction typed in vain).
+    marker = tmp_path / "editor-ran"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    editor.chmod(0o755)
+    result = CliRunner().invoke(
+        cli,
+        ["-p", str(team.alice), "edit-transcript", "int1", "--coder", "alice"],
+        env={"EDITOR": str(editor), "VISUAL": str(editor)},
+    )
+    assert result.exit_code != 0 and "the lead owns transcripts" in result.output
+    assert not marker.exists()
     # And the coding waiting in the copy goes up in its place, unmoved.
     with Project.open(team.alice) as alice:
         assert sync(alice).pushed["codings"] == 1
