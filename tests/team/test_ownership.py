@@ -121,9 +121,14 @@ def test_the_lead_cannot_uncode_a_coders_coding_but_owns_its_own_and_the_consens
     segment = team.lead.segment("int1", 1)
     with Project.open(team.alice) as alice:
         alice.add_codings("alice", "01", "int1", [(segment.start, segment.end)])
+        alice.add_memo("alice", "Alice's thought.", transcript="int1")
         sync(alice)
     sync(team.lead)
     lead_path = team.lead.path
+    (memo,) = team.lead.memos()
+    with pytest.raises(NotYours, match="memos by alice belong to alice"):
+        team.lead.update_memo("lee", memo.id, "The lead's words in alice's memo.")
+    assert [m.text for m in team.lead.memos()] == ["Alice's thought."]
     before = _state(lead_path)
     code, out = _run(
         lead_path, "uncode-segment", "--coder", "alice", "int1", str(segment.ordinal), "01"
