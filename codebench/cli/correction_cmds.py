@@ -109,11 +109,12 @@ def edit_transcript(
       codebench edit-transcript int1 --coder alice
       codebench edit-transcript int1 --coder alice --from int1-fixed.txt --reason "mis-heard names"
     """
-    from codebench.coding.correction import correct_text
+    from codebench.coding.correction import check_may_correct, correct_text
     from codebench.ingest.decode import decode_bytes, read_limited
 
     with ctx.open() as project:
         t = project.transcript(transcript)
+        check_may_correct(project)  # before the editor opens: a refused edit is lost work
         if source is not None:
             new_text = decode_bytes(read_limited(source, str(source)), str(source)).text
         else:

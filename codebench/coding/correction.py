@@ -147,6 +147,14 @@ def correct_text(
     return _correct(project, t, old, text, sha, _text_edits(project, t, old, text), coder, reason)
 
 
+def check_may_correct(project: Project) -> None:
+    """Refuse now, before anyone types a correction, if this copy may not correct transcripts
+    (a coder's team copy: the lead owns them); the same check the correction meets when logged."""
+    from codebench.store import ownership
+
+    ownership.check(project.db, ACTION, {}, None)
+
+
 def take_correction(
     project: Project, transcript: Transcript, new_text: str, sha256: str, by: Coder, reason: str
 ) -> CorrectionResult:

@@ -209,3 +209,83 @@ def replace_versions(
             for number, body, created, updated in versions
         ],
     )
+
+
+def version_records(
+    db: sqlite_utils.Database, edit_actions: tuple[str, ...]
+) -> list[tuple[int, str, str, str, str]]:
+    """Each version as a hub record: ``(number, snapshot, created_at, updated_at, edits)``.
+
+    ``edits`` is JSON text: the events among ``edit_actions`` whose payload
+    names that version, each ``[guid, at, coder GUID, action, payload]``, in
+    log order; a copy that pulls the version files them in its own log, so
+    its appendix names the same edits and reasons as the lead's.
+    """
+    edits: dict[int, list[list[Any]]] = {}
+    marks = ", ".join("?" for _ in edit_actions) or "NULL"
+    for guid, at, coder, action, payload, version in db.execute(
+        "SELECT e.guid, e.at, k.guid, e.action, e.payload,"
+        " json_extract(e.payload, '$.codebook_version') FROM events AS e"
+        f" LEFT JOIN coders AS k ON k.id = e.coder_id WHERE e.action IN ({marks}) ORDER BY e.id",
+        list(edit_actions),
+    ).fetchall():
+        if isinstance(version, int):
+            edits.setdefault(version, []).append([guid, at, coder, action, payload])
+    return [
+        (number, body, created, updated, json.dumps(edits.get(number, []), ensure_ascii=False))
+        for number, body, created, updated in version_rows(db)
+    ]
+
+
+def apply_version(
+    db: sqlite_utils.Database, record: tuple[Any, ...], coder_ids: dict[str, int]
+) -> None:
+    """Take one version from the hub (inside the caller's transaction): its snapshot and times
+    as the lead wrote them, and its edits into this copy's event log (each once, by GUID).
+
+    The version counts as coded up to now, so codings made here from now on
+    carry it (the lead's versions are the only ones a team copy has).
+    """
+    number, body, created, updated, edits = record[:5]
+    last = int(db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0])
+    db.execute(
+        "INSERT INTO codebook_versions (number, snapshot, last_coding_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (number) DO UPDATE SET snapshot = excluded.snapshot,"
+        " last_coding_id = excluded.last_coding_id, created_at = excluded.created_at,"
+        " updated_at = excluded.updated_at",
+        [int(number), body, last, created, updated],
+    )
+    db.conn.executemany(
+        "INSERT INTO events (guid, at, coder_id, transcript_id, action, payload)"
+        " VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT (guid) DO NOTHING",
+        [
+            (guid, at, coder_ids.get(coder) if coder else None, action, payload)
+            for guid, at, coder, action, payload in json.loads(edits or "[]")
+        ],
+    )
+
+
+def take_versions(
+    db: sqlite_utils.Database, versions: list[tuple[int, str, str, str]], *, replace: bool
+) -> None:
+    """Add versions ``(number, snapshot JSON, created_at, updated_at)`` from another file (a
+    merge), as coded (an edit here after them opens the next version); ``replace`` first
+    removes every version here (a file with no codings yet takes the other's history whole).
+    Call inside the caller's transaction."""
+    if replace:
+        db.execute("DELETE FROM codebook_versions")
+    db.conn.executemany(
+        "INSERT INTO codebook_versions (number, snapshot, last_coding_id, created_at, updated_at)"
+        " VALUES (?, ?, 0, ?, ?) ON CONFLICT (number) DO NOTHING",
+        versions,
+    )
+
+
+def same_meaning(one: str, other: str) -> bool:
+    """Whether two snapshots (JSON text, from two files) say the same of the same codes: keyed
+    by GUID (each file orders its codes by its own ids), numbers aside."""
+
+    def keyed(text: str) -> dict[str, Any]:
+        return {c["guid"]: c for c in _meaning(json.loads(text))}
+
+    return keyed(one) == keyed(other)

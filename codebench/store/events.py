@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 from codebench.ids import new_guid, now
 from codebench.models import Event
-from codebench.store import rows
+from codebench.store import ownership, rows
 
 
 def log(
@@ -27,7 +27,13 @@ def log(
     guid: str | None = None,
     at: str | None = None,
 ) -> int:
-    """Append one event; call inside the transaction that made the change."""
+    """Append one event; call inside the transaction that made the change.
+
+    On a team copy, a change to rows this copy's person does not own is
+    refused here (:func:`codebench.store.ownership.check`), which rolls the
+    caller's transaction back whole.
+    """
+    ownership.check(db, action, payload, coder_id)
     cursor = db.execute(
         "INSERT INTO events (guid, at, coder_id, transcript_id, action, payload) VALUES (?, ?, ?, ?, ?, ?)",
         [

@@ -497,3 +497,17 @@ def copy_versions(
         ],
     )
     return len(rows)
+
+
+def codebook_versions_in(
+    db: sqlite_utils.Database, schema: str = "main"
+) -> list[tuple[int, str, str, str]]:
+    """``(number, snapshot, created_at, updated_at)`` of every codebook version in ``schema``
+    (``main``, or the attached source), oldest first."""
+    return [
+        (int(r[0]), r[1], r[2], r[3])
+        for r in db.execute(
+            "SELECT number, snapshot, created_at, updated_at"
+            f" FROM {schema_name(schema)}.codebook_versions ORDER BY number"
+        ).fetchall()
+    ]

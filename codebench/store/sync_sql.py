@@ -193,7 +193,8 @@ def coding_records(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> lis
     return [
         tuple(r)
         for r in db.execute(
-            f"""SELECT cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at
+            f"""SELECT cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at,
+                       k.codebook_version
                 FROM codings k JOIN coders cr ON cr.id = k.coder_id
                 JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id
                 WHERE cr.guid IN ({_marks(coder_guids)})""",
@@ -278,7 +279,8 @@ def forget_pushed(db: sqlite_utils.Database, kind: str) -> None:
 
 # ----------------------------------------------------------------- the codings' change log
 
-_CODING_SELECT = """SELECT k.id, cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at
+_CODING_SELECT = """SELECT k.id, cr.guid, cd.guid, t.guid, k.start_char, k.end_char, k.created_at,
+    k.codebook_version
     FROM codings k JOIN coders cr ON cr.id = k.coder_id
     JOIN codes cd ON cd.id = k.code_id JOIN transcripts t ON t.id = k.transcript_id"""
 
@@ -321,8 +323,12 @@ def count_codings(db: sqlite_utils.Database, coder_guids: Sequence[str]) -> int:
 _CODING_LINE = """CASE WHEN typeof(cr.guid) = 'text' AND typeof(cd.guid) = 'text'
         AND typeof(t.guid) = 'text' AND typeof(k.start_char) = 'integer'
         AND typeof(k.end_char) = 'integer' AND typeof(k.created_at) = 'text'
+        AND typeof(k.codebook_version) = 'integer'
     THEN cr.guid || char(9) || cd.guid || char(9) || t.guid || char(9) || k.start_char
-        || char(9) || k.end_char || char(9) || k.created_at || char(10) END"""
+        || char(9) || k.end_char || char(9) || k.created_at || char(9) || k.codebook_version
+        || char(10) END"""
+#: Tabs in one plain line of :data:`_CODING_LINE` (its fields, the hub's codings columns, less one).
+_CODING_TABS = 6
 #: Codings per chunk of ``COPY`` text.
 COPY_CHUNK = 20_000
 
@@ -335,7 +341,7 @@ def coding_copy_text(
     A first publish sends a million codings; building each line in SQLite
     and sending chunks of them is a third of the work of making a record of
     each and formatting it row by row. A line stands only if it is exactly
-    six plain fields (five tabs, one newline at its end, no backslash or
+    seven plain fields (six tabs, one newline at its end, no backslash or
     carriage return: nothing ``COPY`` would read as an escape); any other
     coding (a value with a tab, say, or not of its plain type) is yielded as
     its record, for the driver to escape as ever.
@@ -353,7 +359,7 @@ def coding_copy_text(
         if None not in lines:
             text = "".join(lines)
             if (
-                text.count("\t") == 5 * len(rows)
+                text.count("\t") == _CODING_TABS * len(rows)
                 and text.count("\n") == len(rows)
                 and "\\" not in text
                 and "\r" not in text
@@ -374,7 +380,7 @@ def coding_copy_text(
 def _plain_line(line: str | None) -> bool:
     return (
         line is not None
-        and line.count("\t") == 5
+        and line.count("\t") == _CODING_TABS
         and line.count("\n") == 1
         and line.endswith("\n")
         and "\\" not in line
@@ -727,20 +733,28 @@ def apply_coding(
     end: int,
     created_at: str,
     *,
+    version: int = 1,
     deleted: bool,
-) -> None:
+) -> bool:
+    """Take one coding from the hub, with the codebook version it was made under; returns
+    whether this copy changed (a coding it holds already, or a removal of one it never
+    had, changes nothing)."""
     if deleted:
-        db.execute(
+        cursor = db.execute(
             "DELETE FROM codings WHERE coder_id = ? AND code_id = ? AND transcript_id = ?"
             " AND start_char = ? AND end_char = ?",
             [coder_id, code_id, transcript_id, start, end],
         )
-        return
-    db.execute(
-        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [coder_id, code_id, transcript_id, start, end, created_at],
+        return cursor.rowcount > 0
+    cursor = db.execute(
+        "INSERT INTO codings (coder_id, code_id, transcript_id, start_char, end_char, created_at,"
+        " codebook_version) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (coder_id, code_id, transcript_id, start_char, end_char)"
+        " DO UPDATE SET codebook_version = excluded.codebook_version"
+        " WHERE codebook_version IS NOT excluded.codebook_version",
+        [coder_id, code_id, transcript_id, start, end, created_at, version],
     )
+    return cursor.rowcount > 0
 
 
 def coding_id_by_key(

@@ -22,7 +22,7 @@ from codebench.errors import CodebenchError
 from codebench.project import Project
 from codebench.safety import one_line
 from codebench.team.connect import HubError
-from codebench.team.sync import URL, SyncOffline, SyncResult, sync
+from codebench.team.sync import URL, SyncOffline, SyncResult, listing, sync
 
 #: Seconds between background syncs unless ``$CODEBENCH_SYNC_EVERY`` says otherwise (0: never).
 SYNC_EVERY = 10.0
@@ -91,11 +91,9 @@ def status_line(state: SyncState, at: float | None = None) -> str:
 
 
 def pulled_note(result: SyncResult) -> str:
-    """What a pull brought, for a moment in the status line ("pulled 3 codes, 1 assignments")."""
-    counts = [(n, table) for table, n in result.pulled.items() if n]
-    if not counts:
-        return ""
-    return "pulled " + ", ".join(f"{n} {table}" for n, table in counts)
+    """What a pull brought, for a moment in the status line ("pulled 3 codes, 1 assignment")."""
+    moved = listing(result.pulled)
+    return f"pulled {moved}" if moved else ""
 
 
 class BackgroundSync:

@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 
 #: Seconds to wait for the server before calling it offline.
 CONNECT_TIMEOUT = 5
+#: Seconds a statement waits for a lock (the hub's change lock: another sync pushing, or a
+#: member holding it on purpose) before the sync gives up and says the hub is busy.
+LOCK_WAIT = 30
+#: The environment variable that changes :data:`LOCK_WAIT`.
+LOCK_WAIT_ENV = "CODEBENCH_HUB_WAIT"
 
 
 class HubError(CodebenchError):
@@ -31,6 +36,20 @@ class HubError(CodebenchError):
 
 class HubOffline(HubError):
     """The hub could not be reached at all (server down, network cut)."""
+
+
+class HubBusy(HubError):
+    """Another session held the hub's change lock for longer than this one would wait."""
+
+
+def lock_wait() -> float:
+    """How long a statement waits for a lock, in seconds (:data:`LOCK_WAIT_ENV`, else 30)."""
+    raw = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    try:
+        value = float(raw) if raw else float(LOCK_WAIT)
+    except ValueError:
+        raise HubError(f"{LOCK_WAIT_ENV}={raw!r}: not a number of seconds") from None
+    return value if value > 0 else float(LOCK_WAIT)
 
 
 def redact(url: str) -> str:
@@ -79,12 +98,17 @@ def connect(
         extra["passfile"] = str(passfile)
     if password is not None:
         extra["password"] = password
+    wait = lock_wait()
     try:
-        return psycopg.connect(url, **extra)
+        conn = psycopg.connect(url, **extra)
     except psycopg.OperationalError as error:
         raise _connect_failure(url, error) from None
     except psycopg.ProgrammingError as error:  # a malformed URL
         raise HubError(f"{redact(url)}: not a PostgreSQL URL ({_first_line(error)})") from None
+    # Every lock wait is bounded (a session's lock, which no idle-transaction timeout ends,
+    # included): past it the statement fails, and :func:`translated` says the hub is busy.
+    conn.execute("SELECT set_config('lock_timeout', %s, false)", [f"{int(wait * 1000)}ms"])
+    return conn
 
 
 def _first_line(error: BaseException) -> str:
@@ -143,6 +167,11 @@ def translated(where: str) -> Iterator[None]:
     psycopg = load_psycopg()
     try:
         yield
+    except psycopg.errors.LockNotAvailable:
+        raise HubBusy(
+            f"{where}: the hub is busy: another sync holds its change lock "
+            f"(waited {lock_wait():g} s); try again"
+        ) from None
     except psycopg.errors.InsufficientPrivilege as error:
         raise HubError(f"{where}: refused by the server: {_first_line(error)}") from None
     except psycopg.OperationalError as error:

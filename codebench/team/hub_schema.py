@@ -97,6 +97,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "start_char",
         "end_char",
         "created_at",
+        "codebook_version",
     ),
     "memos": (
         "guid",
@@ -136,6 +137,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "updated_at",
     ),
     "saved_queries": ("author_guid", "name", "expression", "scope", "created_at", "updated_at"),
+    # The codebook versions step: each version's snapshot (JSON text, as the project keeps it),
+    # its times, and the edits that made it (JSON text: the ``code.*`` events, each
+    # ``[guid, at, coder GUID, action, payload]``).
+    "codebook_versions": ("version_number", "snapshot", "created_at", "updated_at", "edits"),
 }
 #: How many leading columns of :data:`COLUMNS` make the primary key.
 KEY_LENGTH = {
@@ -153,6 +158,7 @@ KEY_LENGTH = {
     "code_relations": 3,
     "framework_cells": 3,
     "saved_queries": 2,
+    "codebook_versions": 1,
 }
 #: Version 3's tables: the lead writes the first four, each member their own saved queries.
 V3_LEAD_TABLES = ("round_reports", "speaker_attributes", "code_relations", "framework_cells")
@@ -325,8 +331,9 @@ def _may_write_for(column: str) -> str:
     return f"({column} IN {_MINE} OR ({_LEAD} AND ({column} IS NULL OR {column} NOT IN {_OTHERS})))"
 
 
-#: Columns added by a later version (version 1 neither creates nor grants them).
-_LATER = {"merged_into"}
+#: Columns of version 1's tables added by a later version (version 1 neither creates nor
+#: grants them): a code's merge target; a coding's codebook version.
+_LATER = {"merged_into", "codebook_version"}
 
 
 def _change_tracking(table: str) -> str:
@@ -554,13 +561,53 @@ CREATE POLICY saved_queries_change ON {SCHEMA}.saved_queries FOR UPDATE
     return "".join(parts)
 
 
+def _codebook_versions() -> str:
+    """The codebook's versions travel, and each coding carries the version it was made under.
+
+    A coding's ``codebook_version`` is written by its coder like the rest of
+    the coding (rows from before this step were made under version 1). The
+    lead writes ``codebook_versions`` (number, snapshot, times, and the edits
+    with their reasons) and every member reads it: it describes the codebook,
+    which everyone reads. So every copy, and a merge of the copies, files the
+    same codings under the same versions, and a methods appendix made from
+    any of them names the same edits.
+    """
+    groups = f"{LEAD_GROUP}, {CODER_GROUP}"
+    t = f"{SCHEMA}.codebook_versions"
+    cols = ", ".join((*COLUMNS["codebook_versions"], "deleted"))
+    return (
+        f"""
+ALTER TABLE {SCHEMA}.codings ADD COLUMN codebook_version integer NOT NULL DEFAULT 1
+    CHECK (codebook_version >= 1);
+GRANT INSERT (codebook_version), UPDATE (codebook_version) ON {SCHEMA}.codings TO {groups};
+CREATE TABLE {t} (
+    version_number integer PRIMARY KEY CHECK (version_number >= 1),
+    snapshot text NOT NULL,
+    created_at text NOT NULL,
+    updated_at text NOT NULL,
+    edits text NOT NULL DEFAULT '[]',
+    seq bigint NOT NULL DEFAULT nextval('{SCHEMA}.change_seq'),
+    deleted boolean NOT NULL DEFAULT false
+);
+"""
+        + _change_tracking("codebook_versions")
+        + f"""ALTER TABLE {t} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {t} FORCE ROW LEVEL SECURITY;
+GRANT SELECT ON {t} TO {groups};
+GRANT INSERT ({cols}), UPDATE ({cols}) ON {t} TO {LEAD_GROUP};
+CREATE POLICY codebook_versions_read ON {t} FOR SELECT USING (true);
+CREATE POLICY codebook_versions_lead ON {t} FOR ALL USING ({_LEAD}) WITH CHECK ({_LEAD});
+"""
+    )
+
+
 #: The temporary table a first publish stages its codings in (made by
 #: ``begin_first_codings``, owned by the hub's owner; the lead may only insert into it).
 FIRST_CODINGS = "codebench_first_codings"
 
 
-def _v4() -> str:
-    """Version 4: a lead's first publish of codings loads them as a bulk load.
+def _first_publish_load() -> str:
+    """Version 5: a lead's first publish of codings loads them as a bulk load.
 
     Inserting a million rows one by one into the indexed codings table was
     most of a first publish (each row's primary-key entry lands at a random
@@ -604,7 +651,7 @@ BEGIN
     PERFORM pg_advisory_xact_lock({CHANGE_LOCK});
     CREATE TEMP TABLE {FIRST_CODINGS} (
         coder_guid text, code_guid text, transcript_guid text,
-        start_char integer, end_char integer, created_at text
+        start_char integer, end_char integer, created_at text, codebook_version integer
     ) ON COMMIT DROP;
     EXECUTE format('GRANT INSERT ON {stage} TO %I', session_user);
 END $$;
@@ -658,9 +705,9 @@ BEGIN
         END LOOP;
     END IF;
     INSERT INTO {t} (owner, coder_guid, code_guid, transcript_guid, start_char, end_char,
-                     created_at)
+                     created_at, codebook_version)
         SELECT who, s.coder_guid, s.code_guid, s.transcript_guid, s.start_char, s.end_char,
-               s.created_at
+               s.created_at, s.codebook_version
         FROM {stage} s;
     GET DIAGNOSTICS loaded = ROW_COUNT;
     FOREACH statement IN ARRAY rebuild LOOP
@@ -684,7 +731,8 @@ MIGRATIONS: list[tuple[int, str]] = [
     (1, _V1 + _v1_per_table()),
     (2, _V2),
     (3, _v3()),
-    (4, _v4()),
+    (4, _codebook_versions()),
+    (5, _first_publish_load()),
 ]
 #: The newest hub schema this codebench knows.
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -32,6 +32,7 @@ _TYPES = {
     "attributes": "jsonb",
     "round_number": "integer",
     "codebook_version": "integer",
+    "version_number": "integer",
     "sample": "jsonb",
     "coder_guids": "jsonb",
 }
@@ -189,7 +190,7 @@ def load_first_codings(
     The hub's ``begin_first_codings`` makes the staging table, the rows go
     into it with ``COPY``, and ``finish_first_codings`` checks them as the
     codings policies would and moves them in with the table's indexes dropped
-    and built again after (hub version 4): a third of the time of inserting a
+    and built again after (hub version 5): a third of the time of inserting a
     million rows into the indexed table (measured on one machine; docs/team.md).
     Call holding the change lock, with the table known to be empty, inside the
     push's transaction.

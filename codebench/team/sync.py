@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codebench.codebook.versions import EDIT_ACTIONS
 from codebench.errors import CodebenchError
 from codebench.ids import now
+from codebench.store import codebook_versions as version_sql
 from codebench.store import codes as code_sql
+from codebench.store import ownership, sync_sql
 from codebench.store import settings as settings_sql
-from codebench.store import sync_sql
 from codebench.store.migrations import ensure_change_counters
 from codebench.store.rounds import delete_round
 from codebench.store.transcripts import delete_transcript, segment_id_at
@@ -76,6 +78,7 @@ CODER_PUSHES = (*CODER_KINDS, *OWN_KINDS)
 LEAD_KINDS = (
     "coders",
     "codes",
+    "codebook_versions",
     "transcripts",
     "assignments",
     "rounds",
@@ -86,6 +89,7 @@ LEAD_KINDS = (
 PULL_ORDER = (
     "coders",
     "codes",
+    "codebook_versions",
     "transcripts",
     "assignments",
     "rounds",
@@ -95,7 +99,15 @@ PULL_ORDER = (
     *OWN_KINDS,
 )
 #: What the lead owns, so never pulls over its own copy.
-LEAD_OWNS = {"coders", "codes", "transcripts", "assignments", "rounds", *STUDY_KINDS}
+LEAD_OWNS = {
+    "coders",
+    "codes",
+    "codebook_versions",
+    "transcripts",
+    "assignments",
+    "rounds",
+    *STUDY_KINDS,
+}
 #: Tables a coder reads on a transcript only once the lead released it.
 RELEASED_KINDS = (*CODER_KINDS, "framework_cells")
 #: The local tables each pushed table's records are read from (their write counters decide
@@ -103,6 +115,8 @@ RELEASED_KINDS = (*CODER_KINDS, "framework_cells")
 DEPENDS = {
     "coders": ("coders",),
     "codes": ("codes",),
+    # Every change to what the codebook says writes a code (and notes the version with it).
+    "codebook_versions": ("codes",),
     "transcripts": ("transcripts", "segments", "attributes"),
     "assignments": ("assignments",),
     "rounds": ("rounds", "round_coders", "samples"),
@@ -116,25 +130,24 @@ DEPENDS = {
     "round_reports": ("round_reports", "rounds"),
     "saved_queries": ("saved_queries", "coders"),
 }
-#: Names for what moved, as :func:`describe` prints them.
+#: Names for what moved, as :func:`describe` prints them: ``(one, many)``.
 NOUNS = {
-    "coders": "coders",
-    "codes": "codes",
-    "transcripts": "transcripts",
-    "assignments": "assignments",
-    "rounds": "rounds",
-    "releases": "releases",
-    "codings": "codings",
-    "memos": "memos",
-    "statuses": "statuses",
-    "speaker_attributes": "participant attributes",
-    "code_relations": "code relations",
-    "framework_cells": "framework cells",
-    "round_reports": "round reports",
-    "saved_queries": "saved queries",
+    "coders": ("coder", "coders"),
+    "codes": ("code", "codes"),
+    "codebook_versions": ("codebook version", "codebook versions"),
+    "transcripts": ("transcript", "transcripts"),
+    "assignments": ("assignment", "assignments"),
+    "rounds": ("round", "rounds"),
+    "releases": ("release", "releases"),
+    "codings": ("coding", "codings"),
+    "memos": ("memo", "memos"),
+    "statuses": ("status", "statuses"),
+    "speaker_attributes": ("participant attribute", "participant attributes"),
+    "code_relations": ("code relation", "code relations"),
+    "framework_cells": ("framework cell", "framework cells"),
+    "round_reports": ("round report", "round reports"),
+    "saved_queries": ("saved query", "saved queries"),
 }
-#: Where a noun's singular is not :data:`NOUNS`' without its last letter.
-ONE = {"statuses": "status", "coders": "coder"}
 
 #: The lead's tables a coder's copy may edit but never sends: per table, what one such
 #: edit is called and whose the table is, as a sync reports them held back.
@@ -194,6 +207,8 @@ class SyncResult:
     pushed: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     pulled: dict[str, int] = field(default_factory=dict)
+    #: Rows the hub removed (tombstones pulled), removed from this copy too.
+    removed_here: dict[str, int] = field(default_factory=dict)
     held_back: dict[str, int] = field(default_factory=dict)
     #: Others' rows removed from this copy because the lead withdrew their release.
     withdrawn: dict[str, int] = field(default_factory=dict)
@@ -207,6 +222,7 @@ class SyncResult:
             "pushed": self.pushed,
             "removed": self.removed,
             "pulled": self.pulled,
+            "removed_here": self.removed_here,
             "held_back": self.held_back,
             "withdrawn": self.withdrawn,
             "replaced": self.replaced,
@@ -215,11 +231,14 @@ class SyncResult:
         }
 
 
-def describe(result: SyncResult) -> str:
-    """One line: "pushed 14 codings, 2 memos; pulled 3 assignments" (or "nothing to sync")."""
+def listing(counts: dict[str, int]) -> str:
+    """``3 codes, 1 assignment``: the counts of what moved, each in words."""
+    return ", ".join(plural(n, *NOUNS.get(k, (k, k))) for k, n in counts.items() if n)
 
-    def listing(counts: dict[str, int]) -> str:
-        return ", ".join(f"{n} {NOUNS[k]}" for k, n in counts.items() if n)
+
+def describe(result: SyncResult) -> str:
+    """What moved on the first line ("pushed 14 codings, 2 memos; pulled 3 assignments", or
+    "nothing to sync: up to date"), then each note (a recode, a correction) on its own line."""
 
     parts = []
     if any(result.pushed.values()):
@@ -228,6 +247,8 @@ def describe(result: SyncResult) -> str:
         parts.append("removed " + listing(result.removed))
     if any(result.pulled.values()):
         parts.append("pulled " + listing(result.pulled))
+    if any(result.removed_here.values()):
+        parts.append("removed here " + listing(result.removed_here) + " (removed on the hub)")
     work = {k: n for k, n in result.held_back.items() if k not in EDITS}
     if any(work.values()):
         parts.append(
@@ -256,14 +277,12 @@ def describe(result: SyncResult) -> str:
         parts.append(
             "removed from this copy "
             + ", ".join(
-                plural(result.withdrawn[k], ONE.get(k, NOUNS[k][:-1]), NOUNS[k])
-                for k in NOUNS
-                if result.withdrawn.get(k)
+                plural(result.withdrawn[k], *NOUNS[k]) for k in NOUNS if result.withdrawn.get(k)
             )
             + " of others (the lead withdrew their release: blind again)"
         )
     line = "; ".join(parts) or "nothing to sync: up to date"
-    return " ".join([line, *result.notes])
+    return "\n".join([line, *result.notes])
 
 
 # ----------------------------------------------------------------- the outbox
@@ -290,6 +309,7 @@ def records_of(project: Project, table: str, role: str, owned: list[str]) -> lis
     readers: dict[str, Callable[[], list[tuple[Any, ...]]]] = {
         "coders": lambda: sync_sql.coder_records(db),
         "codes": lambda: sync_sql.code_records(db),
+        "codebook_versions": lambda: version_sql.version_records(db, EDIT_ACTIONS),
         "transcripts": lambda: sync_sql.transcript_records(db),
         "assignments": lambda: sync_sql.assignment_records(db),
         "rounds": lambda: sync_sql.round_records(db),
@@ -548,9 +568,7 @@ def sync(project: Project, *, passfile: Path | None = None) -> SyncResult:
     except HubOffline as error:
         # Nothing reached the hub (or it rolled back); nothing was noted here.
         count = waiting(project)
-        raise SyncOffline(
-            f"offline — {count} change{'s' if count != 1 else ''} waiting ({error})", count
-        ) from None
+        raise SyncOffline(f"offline — {plural(count, 'change')} waiting ({error})", count) from None
 
 
 def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncResult:
@@ -572,6 +590,9 @@ def _sync_on(project: Project, conn: psycopg.Connection[Any], url: str) -> SyncR
             changed = True
         if owned != json.loads(project.setting(OWNED) or "[]"):
             settings_sql.set_meta(project.db, OWNED, json.dumps(owned))
+        others = [g for g, _n, _k in sync_sql.coder_records(project.db) if g not in set(owned)]
+        if json.dumps(others) != (project.setting(ownership.OTHERS) or "[]"):
+            settings_sql.set_meta(project.db, ownership.OTHERS, json.dumps(others))
         if missing or changed:
             added = sync_sql.set_owned_coders(project.db, owned)
             if missing:  # writes may have gone uncounted and unlogged: read all
@@ -755,9 +776,7 @@ def _hold_back(
             result.held_back[table] = held
     moved = len(changes["codings"].held_removals) if "codings" in changes else 0
     if on_apart or moved:
-        what = ", ".join(
-            plural(n, ONE.get(t, NOUNS[t][:-1]), NOUNS[t]) for t, n in on_apart.items()
-        )
+        what = ", ".join(plural(n, *NOUNS[t]) for t, n in on_apart.items())
         result.notes.append(
             f"({what or plural(moved, 'coding removal')} held back on"
             f" {plural(len(apart), 'transcript')} whose text this copy changed: the lead owns"
@@ -940,7 +959,7 @@ def pull(
                     r for r in extra if record_key("round_reports", r[2]) not in seen
                 ]
             for table in RELEASED_KINDS:
-                if table in skip:
+                if table in skip or (is_lead and not cloning):  # the lead saw them all along
                     continue
                 extra = hub_sql.rows_of_transcripts(conn, table, released)
                 if extra:
@@ -961,7 +980,16 @@ def pull(
     with project.transaction():
         edits = local_edits(project) if watch else {}
         counted = sync_sql.counters(project.db)
-        applied = _apply(project, rows, skip, mine, cloning=cloning, lead=lead, notes=result.notes)
+        applied = _apply(
+            project,
+            rows,
+            skip,
+            mine,
+            cloning=cloning,
+            lead=lead,
+            notes=result.notes,
+            removed=result.removed_here,
+        )
         recoded = applied.pop("remapped", 0)
         recoded += 0 if "codes" in skip else _code_conflicts(project, rows["codes"], mine, result)
         if withdrawn:
@@ -1024,15 +1052,17 @@ def _code_conflicts(
         if target in codes:
             moved, dropped = code_sql.merge_codings(db, source, codes[target], coder_ids=ours)
             into = project.code_by_id(codes[target]).label
-            extra = f" ({dropped} already coded so were dropped)" if dropped else ""
+            extra = (
+                f" ({plural(dropped, 'coding')} already coded there, so dropped)" if dropped else ""
+            )
             result.notes.append(
-                f"recoded {moved + dropped} coding{'s' if moved + dropped != 1 else ''} "
-                f"from {was} to {into}: merged by the lead{extra}."
+                f"recoded {plural(moved + dropped, 'coding')} from {was} to {into}: "
+                f"merged by the lead{extra}."
             )
             recoded += moved + dropped
         else:
             result.notes.append(
-                f"kept {on_it} coding{'s' if on_it != 1 else ''} on {was}: archived by the lead "
+                f"kept {plural(on_it, 'coding')} on {was}: archived by the lead "
                 "(recode or remove them)."
             )
     return recoded
@@ -1047,19 +1077,25 @@ def _apply(
     cloning: bool,
     lead: str | None = None,
     notes: list[str] | None = None,
+    removed: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """Apply pulled rows in dependency order (inside the caller's transaction).
 
     ``lead``: the lead's coder name (a correction pulled is recorded as theirs);
-    ``notes`` receives what a correction or re-segmentation did to this copy.
+    ``notes`` receives what a correction or re-segmentation did to this copy;
+    ``removed`` counts the removals taken (tombstones), which the returned
+    counts of rows pulled leave out.
     """
     db = project.db
     notes = notes if notes is not None else []
     at = now()
     counts: dict[str, int] = {}
 
-    def count(table: str) -> None:
-        counts[table] = counts.get(table, 0) + 1
+    gone = removed if removed is not None else {}
+
+    def count(table: str, deleted: bool = False) -> None:
+        into = gone if deleted else counts
+        into[table] = into.get(table, 0) + 1
 
     if "coders" not in skip:
         for _seq, deleted, record in rows["coders"]:
@@ -1068,13 +1104,19 @@ def _apply(
                 count("coders")
     if "codes" not in skip:
         _apply_codes(project, rows["codes"], at, count)
+    if "codebook_versions" not in skip:  # the lead's versions: codings here carry them
+        coder_ids = sync_sql.id_map(db, "coders")
+        for _seq, deleted, record in rows["codebook_versions"]:
+            if not deleted:
+                version_sql.apply_version(db, record, coder_ids)
+                count("codebook_versions")
     if "transcripts" not in skip:
         transcripts = sync_sql.id_map(db, "transcripts")
         for _seq, deleted, record in rows["transcripts"]:
             if deleted:
                 if record[0] in transcripts:
                     delete_transcript(db, transcripts[record[0]])
-                    count("transcripts")
+                    count("transcripts", True)
             else:
                 counts["remapped"] = counts.get("remapped", 0) + _apply_transcript(
                     project, record, lead, notes
@@ -1091,7 +1133,7 @@ def _apply(
             sync_sql.apply_assignment(
                 db, c, t, r[3], r[4], coders.get(r[5]) if r[5] else None, r[6], deleted=deleted
             )
-            count("assignments")
+            count("assignments", deleted)
     if "rounds" not in skip:
         for _seq, deleted, r in rows["rounds"]:
             if not deleted:
@@ -1100,7 +1142,7 @@ def _apply(
             elif delete_round(
                 db, int(r[0]), sample_too=True
             ):  # the lead removed it: so does every copy
-                count("rounds")
+                count("rounds", True)
     _apply_study(db, rows, skip, coders, codes, transcripts, count)
     counts["releases"] = sum(1 for r in rows["releases"] if not r[1])
     for _seq, deleted, r in rows["codings"]:
@@ -1109,15 +1151,18 @@ def _apply(
         c, k, t = coders.get(r[0]), codes.get(r[1]), transcripts.get(r[2])
         if c is None or k is None or t is None:
             continue
-        sync_sql.apply_coding(db, c, k, t, int(r[3]), int(r[4]), r[5], deleted=deleted)
-        count("codings")
+        version = int(r[6]) if len(r) > 6 and r[6] is not None else 1
+        if sync_sql.apply_coding(
+            db, c, k, t, int(r[3]), int(r[4]), r[5], version=version, deleted=deleted
+        ):
+            count("codings", deleted)
     for _seq, deleted, r in rows["memos"]:
         if r[1] in mine and not cloning:
             continue
         sync_sql.apply_memo(
             db, _memo_values(project, r, coders, codes, transcripts), deleted=deleted
         )
-        count("memos")
+        count("memos", deleted)
     for _seq, deleted, r in rows["statuses"]:
         if r[0] in mine and not cloning:
             continue
@@ -1125,12 +1170,12 @@ def _apply(
         if c is None or t is None:
             continue
         sync_sql.apply_status(db, c, t, r[2], r[3], deleted=deleted)
-        count("statuses")
+        count("statuses", deleted)
     for _seq, deleted, r in rows["saved_queries"]:
         if r[0] in mine and not cloning:
             continue
         sync_sql.apply_saved_query(db, r, deleted=deleted)
-        count("saved_queries")
+        count("saved_queries", deleted)
     return {k: v for k, v in counts.items() if v}
 
 
@@ -1141,34 +1186,34 @@ def _apply_study(
     coders: dict[str, int],
     codes: dict[str, int],
     transcripts: dict[str, int],
-    count: Callable[[str], None],
+    count: Callable[[str, bool], None],
 ) -> None:
     """The lead's study tables and round reports, removals included (rows on what is not here
     are left out, as codings on an unknown code are)."""
     if "round_reports" not in skip:
         for _seq, deleted, r in rows["round_reports"]:
             if sync_sql.apply_round_report(db, r, deleted=deleted):
-                count("round_reports")
+                count("round_reports", deleted)
     if "speaker_attributes" not in skip:
         for _seq, deleted, r in rows["speaker_attributes"]:
             t = transcripts.get(r[0])
             if t is not None:
                 sync_sql.apply_speaker_attribute(db, t, r, deleted=deleted)
-                count("speaker_attributes")
+                count("speaker_attributes", deleted)
     if "code_relations" not in skip:
         for _seq, deleted, r in rows["code_relations"]:
             f, t = codes.get(r[0]), codes.get(r[1])
             if f is not None and t is not None:
                 by = coders.get(r[4]) if r[4] else None
                 sync_sql.apply_code_relation(db, f, t, r, by, deleted=deleted)
-                count("code_relations")
+                count("code_relations", deleted)
     if "framework_cells" not in skip:
         for _seq, deleted, r in rows["framework_cells"]:
             t, k = transcripts.get(r[0]), codes.get(r[2])
             if t is not None and k is not None:
                 by = coders.get(r[4]) if r[4] else None
                 sync_sql.apply_framework_cell(db, t, k, r, by, deleted=deleted)
-                count("framework_cells")
+                count("framework_cells", deleted)
 
 
 def _apply_transcript(
@@ -1196,7 +1241,7 @@ def _apply_transcript(
         flagged = len(done.review)
         notes.append(
             f"{done.transcript}: the lead's correction (version {done.version}) arrived; "
-            f"{done.moved} coding{'s' if done.moved != 1 else ''} remapped, {flagged} flagged "
+            f"{plural(done.moved, 'coding')} remapped, {flagged} flagged "
             "for review (codebench review-codings)."
         )
         moved = done.moved + done.merged

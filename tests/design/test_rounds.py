@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from codebench.cli import cli
 from codebench.project import Project
+from codebench.store import codebook_versions as version_sql
 from codebench.store.codebook_versions import codings_by_version
 
 NINE = [f"i{n}" for n in range(1, 10)]
@@ -465,11 +466,28 @@ def test_a_merge_keeps_each_codings_codebook_version(
         assert codings_by_version(lead.db) == {1: 1, 2: 1}
     empty = Project.init(tmp_path / "empty.db")
     try:
-        merge(empty, [project.path])
-        # A target without version 2 caps it: the coding counts as made under its last version.
-        assert codings_by_version(empty.db) == {1: 2}
+        report = merge(empty, [project.path])
+        # A file with no codings yet takes the source's versions whole (copies of one team
+        # project merged into a new file keep the lead's versions), and says so.
+        assert codings_by_version(empty.db) == {1: 1, 2: 1}
+        assert [v[1:] for v in version_sql.version_rows(empty.db)] == [
+            v[1:] for v in version_sql.version_rows(project.db)
+        ]
+        assert any("codebook versions 1–2 taken from" in n for n in report.sources[0].notes)
     finally:
         empty.close()
+    other = Project.init(tmp_path / "other.db", project.codebook())
+    try:  # a file with its own history: its versions are kept, the difference said
+        assert other.import_files([write_interview("a")]).ok
+        other.code_segments("bob", "a", [3], "04.1")
+        edits.edit_code(other, "bob", "04.1", description="another meaning")
+        report = merge(other, [project.path])
+        assert any("codebook versions differ" in c for c in report.sources[0].conflicts)
+        assert json.loads(version_sql.version_rows(other.db)[1][1]) != json.loads(
+            version_sql.version_rows(project.db)[1][1]
+        )
+    finally:
+        other.close()
 
 
 def test_a_round_with_one_double_coder_compares_each_pair_on_its_own_units(study: Path) -> None:

@@ -167,3 +167,14 @@ def team(hub: Hub, interview: Any, tmp_path: Path) -> Team:
     clone(hub.url("alice"), tmp_path / "alice.db", coder="alice")
     clone(hub.url("bob"), tmp_path / "bob.db", coder="bob")
     return Team(hub, interview, tmp_path / "alice.db", tmp_path / "bob.db")
+
+
+def code_made_in_copy(project: Any, name: str) -> Any:
+    """A code written straight into a coder's copy, past the library's ownership guard (as an
+    older codebench, or raw SQL, could leave one): what sync holds back and reports."""
+    from codebench.ids import new_guid
+    from codebench.store import codes as code_sql
+
+    with project.transaction():
+        code_sql.insert_code(project.db, {"guid": new_guid(), "parent_id": None, "name": name})
+    return project.code(name)

@@ -37,7 +37,7 @@ def test_a_merge_made_while_a_coder_was_offline_recodes_their_codings_everywhere
         assert (
             f"recoded 3 codings from {source.label} to {target.label}: merged by the lead" in line
         )
-        assert "(1 already coded so were dropped)" in line
+        assert "(1 coding already coded there, so dropped)" in line
         spans = sorted((c.start, c.end) for c in alice.codings(coders=["alice"]))
         assert spans == [(0, 10), (20, 30), (40, 50)]
         assert {alice.code_by_id(c.code_id).guid for c in alice.codings()} == {target.guid}
@@ -152,17 +152,17 @@ def test_segments_the_lead_changed_replace_the_copys_and_memos_keep_an_anchor(te
 
 
 def test_codings_on_a_code_made_in_the_copy_are_held_back_and_reported_every_sync(team) -> None:
-    from codebench.codebook.edits import add_code
+    from .conftest import code_made_in_copy
 
     with Project.open(team.alice) as alice:
-        add_code(alice, "alice", "My own idea", number="")
+        code_made_in_copy(alice, "My own idea")
         alice.add_codings("alice", "My own idea", "int1", [(0, 10)])
         alice.add_codings("alice", "01", "int1", [(20, 30)])
         for attempt in range(2):
             result = sync(alice)
             # the code itself is a codebook edit the lead never received
             assert result.held_back == {"codings": 1, "codes": 1}, attempt
-            assert "held back 1 codings (on a code made in this copy" in describe(result)
+            assert "held back 1 coding (on a code made in this copy" in describe(result)
             assert "held back 1 codebook edit (the lead owns the codebook)" in describe(result)
             assert result.pushed.get("codings", 0) == (1 if attempt == 0 else 0)
     with team.hub.admin() as admin:

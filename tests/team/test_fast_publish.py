@@ -229,10 +229,10 @@ def test_a_delete_the_log_missed_is_found_by_comparing_with_the_hub(hub, publish
 
 @pytest.mark.parametrize("whole", [False, True], ids=["by the log", "compared whole"])
 def test_a_held_back_coding_goes_up_once_its_code_is_on_the_hub(team, whole: bool) -> None:
-    from codebench.codebook.edits import add_code
+    from .conftest import code_made_in_copy
 
     with Project.open(team.alice) as alice:
-        add_code(alice, "alice", "My own idea", number="")
+        code_made_in_copy(alice, "My own idea")
         alice.add_codings("alice", "My own idea", "int1", [(0, 10)])
         # the code itself is a codebook edit the lead never received
         assert sync(alice).held_back == {"codings": 1, "codes": 1}

@@ -1,4 +1,4 @@
-"""A first publish's bulk load of codings (hub version 4): the indexes are dropped and built
+"""A first publish's bulk load of codings (hub version 5): the indexes are dropped and built
 again inside the publish's transaction, through two functions owned by the hub's owner.
 
 Every refusal is proven by connecting as the role with plain psycopg: a coder may not call
@@ -32,7 +32,7 @@ from .test_sync import hub_codings, local_codings
 psycopg = load_psycopg()
 
 STAGE = f"pg_temp.{FIRST_CODINGS}"
-COLS = "coder_guid, code_guid, transcript_guid, start_char, end_char, created_at"
+COLS = "coder_guid, code_guid, transcript_guid, start_char, end_char, created_at, codebook_version"
 
 
 def _shape(conn: Any) -> tuple[list[tuple[str, str]], bool, bool, list[str]]:
@@ -89,7 +89,7 @@ def _a_row(hub: Hub, coder: str, start: int = 0) -> tuple[Any, ...]:
     with hub.admin() as admin:
         code = admin.execute("SELECT guid FROM codebench.codes LIMIT 1").fetchone()[0]
         transcript = admin.execute("SELECT guid FROM codebench.transcripts LIMIT 1").fetchone()[0]
-    return (_guid_of(hub, coder), code, transcript, start, start + 5, "2025-01-01T00:00:00Z")
+    return (_guid_of(hub, coder), code, transcript, start, start + 5, "2025-01-01T00:00:00Z", 1)
 
 
 def test_a_first_publish_leaves_the_indexes_and_policies_as_they_were(
@@ -123,6 +123,27 @@ def test_a_first_publish_leaves_the_indexes_and_policies_as_they_were(
     assert waiting(interview) == 0
 
 
+def test_a_first_publish_keeps_each_codings_codebook_version(hub: Hub, interview: Project) -> None:
+    """The bulk load carries ``codebook_version`` as an ordinary push does (hub version 4)."""
+    from codebench.codebook.edits import EditReason, edit_code
+    from codebench.store.codebook_versions import codings_by_version
+
+    hub.add("lee", "lead")
+    interview.coder("lee", create=True)
+    interview.add_codings("lee", "01", "int1", [(0, 5), (3, 9)])
+    edit_code(interview, "lee", "01", why=EditReason(reason="narrower"), description="Narrower.")
+    interview.add_codings("lee", "02", "int1", [(0, 5), (10, 20), (30, 40)])
+    assert codings_by_version(interview.db) == {1: 2, 2: 3}
+    assert publish(interview, hub.url("lee")).pushed["codings"] == 5
+    with hub.admin() as admin:
+        on_hub = dict(
+            admin.execute(
+                "SELECT codebook_version, count(*) FROM codebench.codings GROUP BY 1"
+            ).fetchall()
+        )
+    assert on_hub == {1: 2, 2: 3}
+
+
 def test_a_coder_may_not_call_the_load_functions(lead_and_alice: Hub) -> None:
     hub = lead_and_alice
     with hub.connect_as("alice") as alice:
@@ -145,7 +166,7 @@ def test_a_lead_may_not_load_a_coding_for_a_coder_another_member_codes_as(
     # The same coding the ordinary way is refused by the policies alike.
     with hub.connect_as("lee") as lee, pytest.raises(psycopg.errors.InsufficientPrivilege):
         lee.execute(
-            f"INSERT INTO codebench.codings ({COLS}) VALUES (%s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO codebench.codings ({COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             _a_row(hub, "alice"),
         )
 
@@ -167,7 +188,7 @@ def test_the_load_refuses_a_table_that_holds_anything(lead_and_alice: Hub) -> No
     hub = lead_and_alice
     with hub.connect_as("alice") as alice:  # alice's own coding: the lead sees it
         alice.execute(
-            f"INSERT INTO codebench.codings ({COLS}) VALUES (%s, %s, %s, %s, %s, %s)",
+            f"INSERT INTO codebench.codings ({COLS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             _a_row(hub, "alice"),
         )
         alice.execute("UPDATE codebench.codings SET deleted = true")  # even a tombstone
@@ -178,7 +199,7 @@ def test_the_load_refuses_a_table_that_holds_anything(lead_and_alice: Hub) -> No
         hub.connect_as("lee") as lee,
         pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="not empty"),
     ):
-        _load(lee, [("g-x", "c", "t", 0, 5, "now")])
+        _load(lee, [("g-x", "c", "t", 0, 5, "now", 1)])
     with hub.admin() as admin:
         assert admin.execute("SELECT count(*) FROM codebench.codings").fetchone() == (1,)
         assert _shape(admin) == before
@@ -190,11 +211,12 @@ def test_a_lead_may_not_hand_the_load_a_staging_table_of_their_own(lead_and_alic
         with lee.transaction():  # their own table under the name, then straight to finish
             lee.execute(
                 f"CREATE TEMP TABLE {FIRST_CODINGS} (coder_guid text, code_guid text,"
-                " transcript_guid text, start_char integer, end_char integer, created_at text)"
+                " transcript_guid text, start_char integer, end_char integer, created_at text,"
+                " codebook_version integer)"
                 " ON COMMIT DROP"
             )
             lee.execute(
-                f"INSERT INTO {STAGE} VALUES (%s, %s, %s, %s, %s, %s)", _a_row(hub, "alice")
+                f"INSERT INTO {STAGE} VALUES (%s, %s, %s, %s, %s, %s, %s)", _a_row(hub, "alice")
             )
             with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState), lee.transaction():
                 lee.execute("SELECT codebench.finish_first_codings()")

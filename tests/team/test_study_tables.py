@@ -52,7 +52,7 @@ def test_a_round_the_lead_removes_leaves_every_copy_with_its_sample(team) -> Non
     assert sync(team.lead).removed["rounds"] == 1
     assert _hub_rows(team.hub, "rounds") == 0 and _hub_rows(team.hub, "rounds", live=False) == 1
     with Project.open(team.alice) as alice:
-        assert sync(alice).pulled.get("rounds") == 1
+        assert sync(alice).removed_here.get("rounds") == 1  # a removal taken, not a row
         assert rounds(alice) == []
         # the sample came with the round and no other round draws on it: it went too
         assert alice.db.execute("SELECT count(*) FROM samples").fetchone()[0] == 0

@@ -298,7 +298,12 @@ def test_a_server_refusal_is_one_line_not_a_traceback(team) -> None:
 
 
 def test_the_lead_is_told_that_members_codings_in_the_leads_file_stay_local(team) -> None:
-    team.lead.add_codings("alice", "01", "int1", [(0, 10)])  # e.g. a pilot merged in earlier
+    from codebench.store import sync_sql
+
+    lead = team.lead  # a pilot merged in earlier: a merge copies codings, logging no action
+    with lead.transaction():
+        ids = (lead.coder("alice").id, lead.code("01").id, lead.transcript("int1").id)
+        sync_sql.apply_coding(lead.db, *ids, 0, 10, "2026-01-01T00:00:00", deleted=False)
     result = publish(team.lead, team.hub.url("lee"))
     assert "1 coding here belongs to coders who are members" in describe(result)
     assert hub_codings(team.hub, "alice") == []  # alice's rows are alice's to push

@@ -17,15 +17,19 @@ from codebench.coding.correction import VersionChain, chain_from
 from codebench.exchange.merge.report import MergeRefused, SourceReport
 from codebench.nesting import MAX_CODE_DEPTH, first_row_too_deep
 from codebench.store import bulk, merge_sql
+from codebench.store import codebook_versions as codebook_sql
 from codebench.store import codes as code_sql
 from codebench.store import versions as version_sql
-from codebench.wording import plural
+from codebench.wording import noun, plural
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 #: Settings that belong to one laptop's front end, never merged.
 _LOCAL_SETTINGS = ("tui.",)
+#: A team copy's sync identity (its hub, login, coder, what it pushed): never merged, or the
+#: merged file would sync as that copy's person.
+_TEAM_SETTINGS = "team."
 
 #: A code's fields a merge compares and copies: what an edit may change, and its archived flag.
 _CODE_FIELDS = (*code_sql.EDITABLE, "archived")
@@ -175,8 +179,12 @@ def _compare_segmentation(ctx: MergeContext, source: list[dict[str, Any]]) -> No
 def merge_settings(ctx: MergeContext) -> None:
     """Add settings the target lacks; a different value is reported and the target's kept."""
     target = {r["key"]: r["value"] for r in bulk.fetch_rows(ctx.db, "meta")}
+    skipped_team = False
     for s in bulk.fetch_rows(ctx.db, "meta", bulk.SOURCE, order_by="key"):
         if s["key"].startswith(_LOCAL_SETTINGS):
+            continue
+        if s["key"].startswith(_TEAM_SETTINGS):
+            skipped_team = True
             continue
         value = target.get(s["key"])
         if value is None:
@@ -188,6 +196,47 @@ def merge_settings(ctx: MergeContext) -> None:
             ctx.report.conflicts.append(
                 f"setting {s['key']!r}: {_short(value)} here, {_short(s['value'])} in {ctx.src_name}; kept this file's"
             )
+    if skipped_team:
+        ctx.report.notes.append(
+            f"{ctx.src_name} is a team copy: its sync settings (team.*: hub, login, coder) were "
+            "not merged, so this file does not sync as that copy"
+        )
+
+
+def merge_codebook_versions(ctx: MergeContext) -> None:
+    """Take the source's later codebook versions when it continues this file's history.
+
+    Copies of one team project hold the lead's versions, so a merge of them
+    must file their codings under the same versions. A file with no codings
+    yet takes the source's versions whole; a file whose versions the source
+    shares (the same meaning at each number) takes the source's later ones.
+    Otherwise the two histories differ: this file's are kept and said so
+    (the source's codings then carry at most this file's newest version).
+    """
+
+    def rows(schema: str) -> dict[int, tuple[int, str, str, str]]:
+        return {v[0]: v for v in merge_sql.codebook_versions_in(ctx.db, schema)}
+
+    here, there = rows("main"), rows(bulk.SOURCE)
+    fresh = set(here) <= {1} and not bulk.count_rows(ctx.db, "codings")
+    if fresh:
+        taken = sorted(there) if there and here != there else []
+    elif all(codebook_sql.same_meaning(here[n][1], there[n][1]) for n in here.keys() & there):
+        taken = sorted(n for n in there if n not in here)
+    else:
+        ctx.report.conflicts.append(
+            f"codebook versions differ from {ctx.src_name}'s; kept this file's (codings from "
+            f"there carry at most version {max(here, default=1)} here)"
+        )
+        return
+    if not taken:
+        return
+    codebook_sql.take_versions(ctx.db, [there[n] for n in taken], replace=fresh)
+    span = str(taken[0]) if len(taken) == 1 else f"{taken[0]}–{taken[-1]}"
+    ctx.report.notes.append(
+        f"codebook {noun(len(taken), 'version')} {span} taken from {ctx.src_name} "
+        "(its codings carry them)"
+    )
 
 
 # --------------------------------------------------------------------- coders

@@ -70,6 +70,7 @@ from codebench.exchange.merge.match import (
     match_codes,
     match_transcripts,
     merge_attributes,
+    merge_codebook_versions,
     merge_settings,
     tree_order,
 )
@@ -169,6 +170,7 @@ def _merge_source(ctx: MergeContext) -> None:
     merge_attributes(ctx)
     check_maps(ctx)  # stands in for per-row foreign-key checks, which are off
     copy_versions(ctx)
+    merge_codebook_versions(ctx)  # before the codings, which carry them
     copy_codings(ctx)
     merge_statuses(ctx)
     merge_memos(ctx)
