@@ -88,7 +88,7 @@ def main() -> None:
                 lead.coder(name, create=True)
                 assign(lead, name, [t.name for t in lead.transcripts()])
             rows = [
-                (c.coder_id, c.code_id, c.transcript_id, c.start, c.end, c.created_at)
+                (c.coder_id, c.code_id, c.transcript_id, c.start, c.end, c.created_at, 1)
                 for c in lead.codings()
             ]
             base = _copy_baseline(url, server.passfile, rows)
@@ -309,11 +309,15 @@ def _spans(project: Project, rng: random.Random, count: int) -> list[tuple[str, 
 
 
 def _copy_baseline(url: str, passfile: Path, rows: list[tuple]) -> float:
-    """Seconds to COPY the same coding rows (as text GUID-sized keys) into a plain new table."""
+    """Seconds to COPY the same coding rows (as text GUID-sized keys) into a plain new table.
+
+    The hub's seven codings columns, ``codebook_version`` included (every bench coding is
+    made under version 1).
+    """
     with psycopg.connect(url, passfile=str(passfile), autocommit=True) as conn:
         conn.execute(
             "CREATE TABLE public.copy_baseline (coder text, code text, transcript text,"
-            " start_char integer, end_char integer, created_at text)"
+            " start_char integer, end_char integer, created_at text, codebook_version integer)"
         )
         started = time.perf_counter()
         with (
@@ -321,7 +325,7 @@ def _copy_baseline(url: str, passfile: Path, rows: list[tuple]) -> float:
             conn.cursor().copy("COPY public.copy_baseline FROM STDIN") as copy,
         ):
             for r in rows:
-                copy.write_row((f"{r[0]:036d}", f"{r[1]:036d}", f"{r[2]:036d}", r[3], r[4], r[5]))
+                copy.write_row((f"{r[0]:036d}", f"{r[1]:036d}", f"{r[2]:036d}", *r[3:]))
         took = time.perf_counter() - started
         conn.execute("DROP TABLE public.copy_baseline")
     return took
