@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from codebench.cli.app import cli
@@ -36,6 +37,7 @@ def _sync_json(path) -> dict:
     return json.loads(out.output)
 
 
+@pytest.mark.usefixtures("past_the_guard")
 def test_a_coders_codebook_edit_is_held_back_said_every_sync_and_kept(team) -> None:
     with Project.open(team.alice) as alice:
         code = alice.code("01")
@@ -67,6 +69,7 @@ def test_a_coders_codebook_edit_is_held_back_said_every_sync_and_kept(team) -> N
         assert sync(alice).held_back == {}  # nothing held any more
 
 
+@pytest.mark.usefixtures("past_the_guard")
 def test_study_rows_a_coder_writes_are_held_back_by_table(team) -> None:
     with Project.open(team.alice) as alice:
         tid = alice.transcript("int1").id
@@ -104,6 +107,7 @@ def test_study_rows_a_coder_writes_are_held_back_by_table(team) -> None:
         ]
 
 
+@pytest.mark.usefixtures("past_the_guard")
 def test_a_copy_that_never_looked_takes_what_it_holds_as_pulled(team) -> None:
     """A copy made before local edits were looked for reports nothing it cannot know about,
     and finds what is edited after."""
@@ -116,6 +120,7 @@ def test_a_copy_that_never_looked_takes_what_it_holds_as_pulled(team) -> None:
         assert sync(alice).held_back == {"codes": 1}
 
 
+@pytest.mark.usefixtures("past_the_guard")
 def test_a_coder_who_puts_the_edit_back_has_nothing_held(team) -> None:
     with Project.open(team.alice) as alice:
         before = alice.code("01").description

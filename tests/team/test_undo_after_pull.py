@@ -9,6 +9,7 @@ a coding put back in the old terms.
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from codebench.cli.app import cli
@@ -87,6 +88,7 @@ def test_undoing_a_coding_after_the_leads_merge_arrived(team) -> None:
     assert codes == [(False,)]
 
 
+@pytest.mark.usefixtures("past_the_guard")
 def test_a_text_corrected_in_a_coders_copy_holds_its_codings_back_until_undone(team) -> None:
     with Project.open(team.alice) as alice:
         alice.add_codings("alice", "01", "int1", [(0, 10), (45, 55)])
@@ -110,6 +112,7 @@ def test_a_text_corrected_in_a_coders_copy_holds_its_codings_back_until_undone(t
         assert hub_codings(team.hub, "alice") == on_hub == local_codings(alice, "alice")
 
 
+@pytest.mark.usefixtures("past_the_guard")
 def test_the_leads_correction_replaces_the_coders_and_the_held_codings_go_up(team) -> None:
     with Project.open(team.alice) as alice:
         alice.add_codings("alice", "01", "int1", [(0, 10)])
