@@ -72,8 +72,9 @@ async def _test_a_last_message_keeps_room_and_no_field_is_cut() -> None:
         show(bar, last="coded 04.1 Disadvantages of the ethos")
         await pilot.pause()
         line = shown(bar)
-        assert "offline: 1 waiting" in line
+        assert "offline — 1 change waiting" in line  # the offline line's words go last
         assert "│ seg 3 │" in line  # the range goes before the message
+        assert " ✓ │" in line
         assert "│ coded 04.1" in line
         assert len(line) <= 80
 
@@ -112,3 +113,19 @@ async def _test_a_solo_project_at_80_columns_reads_as_before() -> None:
         await pilot.pause()
         line = shown(bar)
         assert line == " alice │ 3/140 coded (2%) │ in progress │ seg 3 (0–139) │ coded 04.1", line
+
+
+def test_the_offline_words_shorten_last_and_never_mid_field() -> None:
+    asyncio.run(_test_the_offline_words_shorten_last_and_never_mid_field())
+
+
+async def _test_the_offline_words_shorten_last_and_never_mid_field() -> None:
+    app = Bar()
+    async with app.run_test(size=(60, 24)) as pilot:
+        bar = app.query_one(StatusBar)
+        show(bar, team="offline — 34 changes waiting", last="coded 04.1")
+        await pilot.pause()
+        line = shown(bar)
+        assert line.startswith(" alice │ offline: 34 waiting │ 140/140 (100%) │  ✓  │ seg 3 │"), (
+            line
+        )

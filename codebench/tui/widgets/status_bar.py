@@ -13,7 +13,7 @@ from codebench.tui.literal import literal
 NAME_FROM = 120
 
 #: Columns kept for the last action's message before the other fields are shortened.
-LAST_ROOM = 24
+LAST_ROOM = 10
 
 #: The shortest form :func:`_fields` has (each step shortens one more field).
 SHORTEST = 4
@@ -124,8 +124,9 @@ def _fields(
 
     Each step shortens the next least important field, so on a narrow
     terminal the bar loses words, never whole fields: first "coded" after the
-    count, then the team line's words, then the transcript's segment range,
-    then "DONE" after its tick. A field is never cut in the middle.
+    count, then the transcript's segment range, then "DONE" after its tick,
+    and last the offline line's words ("offline: 3 waiting"). A field is
+    never cut in the middle.
     """
     coded, codable, percent = progress
     fields: list[tuple[str, str]] = [(f" {coder} ", "bold reverse")]
@@ -134,7 +135,7 @@ def _fields(
     if team:
         # Right after who is coding: offline or an error must not be cut off at 80 columns.
         shown = team
-        if short >= 2 and team.startswith("offline — "):
+        if short >= 4 and team.startswith("offline — "):
             shown = "offline: " + team.removeprefix("offline — ").replace(" changes", "").replace(
                 " change", ""
             )
@@ -143,10 +144,10 @@ def _fields(
     fields.append((f"│ {coded}/{codable}{word} ({percent}%) │ ", ""))
     if status == "done":
         # Not colour alone: the tick and capitals read without colour too.
-        fields.append((" ✓ " if short >= 4 else " ✓ DONE ", "bold white on #2E7D32"))
+        fields.append((" ✓ " if short >= 3 else " ✓ DONE ", "bold white on #2E7D32"))
     else:
         fields.append((status.replace("-", " "), ""))
-    if short >= 3:
+    if short >= 2:
         position = position.split(" (", 1)[0] + (
             " · " + position.split(" · ", 1)[1] if " · " in position else ""
         )
