@@ -13,7 +13,7 @@ from codebench.tui.literal import literal
 NAME_FROM = 120
 
 #: Columns kept for the last action's message before the other fields are shortened.
-LAST_ROOM = 10
+LAST_ROOM = 8
 
 #: The shortest form :func:`_fields` has (each step shortens one more field).
 SHORTEST = 4
