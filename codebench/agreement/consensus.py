@@ -408,6 +408,21 @@ def _codes_on(
     return out
 
 
+def consensus_codes_now(
+    project: Project, unit: Disagreement, consensus_name: str = DEFAULT_CONSENSUS
+) -> set[int]:
+    """The code ids the consensus holds on ``unit``'s segment now (each code by its own decision).
+
+    Not a decision's ``result``: that is the segment right after it, and a later
+    decision on another code of the segment may have changed it since.
+    """
+    try:
+        gold = consensus_coder(project, consensus_name, create=False)
+    except NotFound:
+        return set()
+    return set(_codes_on(project, unit.transcript, unit.start, unit.end, gold))
+
+
 def _ratings_of(units: Units, ordinal: int) -> tuple[list[Coder], list[set[int]]] | None:
     """The raters of the segment ``ordinal`` (the only transcript of ``units``) and their code ids."""
     hits = np.flatnonzero(units.unit_segment == ordinal)

@@ -11,12 +11,13 @@ import pytest
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, SelectionList, Static
 
 from codebench.agreement.consensus import DECIDE
 from codebench.design.assignments import assign
 from codebench.models import Coder
 from codebench.project import Project
+from codebench.tui.modals.edit_codes import EditCodesModal
 from codebench.tui.modals.reason import ReasonModal
 from codebench.tui.screens.review import ReviewScreen
 
@@ -288,6 +289,14 @@ def test_a_second_decision_on_a_segment_keeps_the_first(trio: Project, drive) ->
         await pilot.press("escape")
         await open_code(app, pilot, "04.2")
         assert row_text(app, 0)[3:] == ["kept the majority's codes (pat)", "A"]
+        # Editing starts from the consensus's codes now ({}), not the majority's result ({04.1}).
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EditCodesModal)
+        assert set(app.screen.query_one(SelectionList).selected) == set()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert consensus_codes(trio, 2) == set()
         await pilot.press("escape")
         await open_code(app, pilot, "08")
         assert row_text(app, 0)[3:] == ["kept the majority's codes (pat)", "A"]

@@ -752,11 +752,9 @@ class ReviewScreen(Screen[None]):
         if d is None:
             return
         if d.decision is not None:
-            selected = {
-                c.id
-                for c in self.project.codes(include_archived=True)
-                if c.guid in d.decision.result
-            }
+            from codebench.agreement.consensus import consensus_codes_now
+
+            selected = consensus_codes_now(self.project, d, self.consensus_name)
         else:
             sets = [{c.id for c in codes} for codes in d.rater_codes]
             selected = set.intersection(*sets) if sets else set()
