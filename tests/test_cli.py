@@ -235,6 +235,31 @@ def test_every_command_has_help_with_an_example() -> None:
         assert command.help and "Example" in command.help, name
 
 
+def test_a_group_without_its_subcommand_prints_its_help_on_many_lines(tmp_path: Path) -> None:
+    """`codebench team` (or round, codebook, ...) shows the group's help as click
+    lays it out; the one-line error rule is for mistakes, not for help."""
+    import click
+
+    def groups(group: click.Group, prefix: tuple[str, ...] = ()):
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                if not command.invoke_without_command:  # e.g. `speakers` lists them
+                    yield (*prefix, name), command
+                yield from groups(command, (*prefix, name))
+
+    found = list(groups(cli))
+    assert len(found) >= 3
+    for words, group in found:
+        result = CliRunner().invoke(cli, ["-p", str(tmp_path / "p.db"), *words])
+        assert "\u240a" not in result.output, words
+        lines = result.output.splitlines()
+        assert len(lines) > 5, (words, result.output)
+        assert lines[0].startswith("Usage: "), words
+        assert "Commands:" in result.output, words
+        for sub in group.commands:
+            assert sub in result.output, (words, sub)
+
+
 def test_status_done_warns_with_the_count_of_uncoded_segments(db: Path) -> None:
     run(db, "import", str(SAMPLES / "01-riverside-ceo.txt"))
     with Project.open(db) as project:

@@ -2,8 +2,9 @@
 
 A methods section (and a reviewer) asks how disagreements were settled;
 the log answers from the ``consensus.decide`` events, so it is the same in
-every front end and needs no table of its own. By default each segment's
-current decision; with ``history`` every decision, replaced ones marked.
+every front end and needs no table of its own. By default every decision
+that still holds for some code (two decisions on one segment on different
+codes both hold); with ``history`` every decision, replaced ones marked.
 The rows become one report :class:`~codebench.reports.tables.Table`, so the
 report writers give CSV, XLSX, Markdown, HTML and Word.
 """
@@ -14,7 +15,12 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from codebench.agreement.consensus import DEFAULT_CONSENSUS, consensus_coder, decision_history
+from codebench.agreement.consensus import (
+    DEFAULT_CONSENSUS,
+    consensus_coder,
+    decision_history,
+    effective,
+)
 from codebench.errors import NotFound
 from codebench.models import Transcript
 from codebench.wording import plural
@@ -33,7 +39,7 @@ class LogRow:
     transcript: str
     segment: int
     code: str
-    """The disagreement the decider opened (the decision settles every disputed code of the segment)."""
+    """The disagreement the decider opened (the decision also settles the segment's codes no earlier decision settled)."""
     number: str
     """That code's number (its name if it has none), for narrow displays."""
     choice: str
@@ -41,10 +47,10 @@ class LogRow:
     raters: str
     """Each rater's codes: ``alice: 04.1, 08; bob: 04.2``."""
     result: str
-    """The consensus's codes on the segment after the decision."""
+    """The consensus's codes on the segment right after the decision."""
     reason: str
     current: bool
-    """False when a later decision on the segment replaced this one."""
+    """False when later decisions on the segment replaced this one for every code it settled."""
 
 
 def decision_log(
@@ -85,15 +91,10 @@ def decision_log(
     if transcripts is not None:
         keep = {t.guid for t in transcripts}
         entries = [(d, payload) for d, payload in entries if payload["transcript"] in keep]
-    latest: dict[tuple[str, int, int], int] = {}
-    for decision, payload in entries:
-        latest[(payload["transcript"], int(payload["start"]), int(payload["end"]))] = (
-            decision.event_id
-        )
+    holding = set(effective((d.event_id, payload) for d, payload in entries).values())
     rows: list[LogRow] = []
     for decision, payload in entries:
-        key = (payload["transcript"], int(payload["start"]), int(payload["end"]))
-        current = latest[key] == decision.event_id
+        current = decision.event_id in holding
         if not history and not current:
             continue
         by_coder = payload.get("codes_by_coder")
@@ -162,10 +163,12 @@ def log_table(rows: list[LogRow], *, history: bool = False) -> Table:
         cell["current"] = "yes" if row.current else "replaced"
         cells.append(cell)
     decided = sum(1 for r in rows if r.current)
+    segments = len({(r.transcript, r.segment) for r in rows if r.current})
     notes = [
-        "A decision settles every code the segment's raters differ on; the raters are the coders "
-        "who rated the segment by the study design.",
-        f"{plural(decided, 'segment')} decided"
+        "A decision settles the code it was opened on and every other code of the segment no "
+        "earlier decision settled; a code keeps its own decision until one is opened on it. The "
+        "raters are the coders who rated the segment by the study design.",
+        f"{plural(decided, 'decision')} in force on {plural(segments, 'segment')}"
         + (f"; {plural(len(rows) - decided, 'earlier decision')} replaced." if history else "."),
     ]
     return Table(

@@ -4,8 +4,12 @@ The *raters* of a segment are the compared coders who rated it by the study
 design (assignments, else done statuses: :mod:`codebench.agreement.reliability_data`
 decides, this module never re-derives who rated what). The raters
 *disagree* on code c in a segment when some but not all of them applied c
-there (by the reports' overlap rule). A decision settles a whole segment:
-the consensus coder's codes on it become
+there (by the reports' overlap rule). A decision is made on one code of a
+segment (the disagreement opened) and settles that code, plus every other
+code on the segment that no earlier decision settled (so the first decision
+on a segment settles all of it at once); a code an earlier decision settled
+keeps that decision unless it is the code decided now. Within what it
+settles, the consensus coder's codes on the segment become
 
 * ``accept`` (with ``accept=`` a rater): that rater's codes;
 * ``all``: every code any rater applied (the union);
@@ -19,7 +23,8 @@ The pairwise names stay as aliases: ``accept_a``/``accept_b`` accept the
 first/second compared coder, ``both`` is ``all`` and ``neither`` is ``agreed``.
 
 So a segment where A used 04.1 and B used 04.2 is settled at once for both
-codes.  The consensus coder (kind ``consensus``, default name
+codes; a later decision opened on 04.2 re-decides 04.2 only, and the
+consensus's codes on the segment are the union of each code's own decision.  The consensus coder (kind ``consensus``, default name
 ``consensus``) receives whole-segment codings through the Project API, and
 each decision is one transaction that also appends a ``consensus.decide``
 event naming the decider, the choice, each rater's codes, the result and an
@@ -27,7 +32,8 @@ optional written ``reason``.
 
 Progress is derived, never stored twice: a disagreement is *decided* when a
 ``consensus.decide`` event for its segment (for this consensus coder) covers
-its code.  Re-deciding a segment replaces the earlier decision.
+its code; the latest event covering a (segment, code) is that code's
+decision there (:func:`effective`), with its own choice and reason.
 
 When every disagreement of a transcript is decided, the consensus coder is
 marked done there (after the codes every rater agreed on are copied in), so
@@ -39,9 +45,9 @@ automatic status changes); a consensus a person marked done stays done.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -73,6 +79,7 @@ DECIDE = "consensus.decide"
 SEED = "consensus.seed"
 STATUS = "status.set"
 DEFAULT_CONSENSUS = "consensus"
+_T = TypeVar("_T")
 #: ``within``: transcript id → the segment ordinals it covers, or ``None`` for all of it.
 Within = Mapping[int, Collection[int] | None]
 
@@ -88,12 +95,14 @@ class Decision:
     scope: frozenset[str]
     """GUIDs of the codes the decision settled on the segment."""
     result: frozenset[str]
-    """GUIDs of the codes the consensus got on the segment."""
+    """GUIDs of the consensus's codes on the segment after the decision."""
     accepted: str | None = None
     """For ``accept``: the name of the rater whose codes were taken."""
     reason: str = ""
     """The decider's written reason (empty when none was given)."""
     at: str = ""
+    kept: frozenset[str] = frozenset()
+    """GUIDs of the codes on the segment earlier decisions settled and this one left as they were."""
 
     @property
     def text(self) -> str:
@@ -217,7 +226,29 @@ def _decision(event_id: int, decider: str, at: str, payload: Mapping[str, Any]) 
         accepted=accepted,
         reason=str(payload.get("reason") or ""),
         at=at,
+        kept=frozenset(payload.get("kept", [])),
     )
+
+
+#: ``(consensus guid, transcript guid, start, end, code guid)``: where one decision holds.
+DecisionKey = tuple[str, str, int, int, str]
+
+
+def effective(entries: Iterable[tuple[_T, Mapping[str, Any]]]) -> dict[DecisionKey, _T]:
+    """Each (segment, code)'s decision: the latest entry whose ``scope`` covers the code.
+
+    ``entries`` are ``(item, consensus.decide payload)`` pairs, oldest first.
+    A decision holds for each code it settled until a later decision on the
+    same segment settles that code again; so two decisions on one segment on
+    different codes both hold, each with its own choice and reason. The one
+    rule for every reader (lists, progress, the log, the methods appendix).
+    """
+    out: dict[DecisionKey, _T] = {}
+    for item, p in entries:
+        segment = (str(p.get("consensus")), str(p["transcript"]), int(p["start"]), int(p["end"]))
+        for g in p.get("scope") or [p.get("code")]:
+            out[(*segment, str(g))] = item
+    return out
 
 
 def decision_history(project: Project, consensus: Coder) -> list[tuple[Decision, dict[str, Any]]]:
@@ -237,12 +268,10 @@ def decision_history(project: Project, consensus: Coder) -> list[tuple[Decision,
     return out
 
 
-def decisions(project: Project, consensus: Coder) -> dict[tuple[str, int, int], Decision]:
-    """The latest decision on each segment ``(transcript guid, start, end)`` for this consensus coder."""
-    out: dict[tuple[str, int, int], Decision] = {}
-    for decision, payload in decision_history(project, consensus):
-        out[(payload["transcript"], int(payload["start"]), int(payload["end"]))] = decision
-    return out
+def decisions(project: Project, consensus: Coder) -> dict[tuple[str, int, int, str], Decision]:
+    """Each ``(transcript guid, start, end, code guid)``'s decision for this consensus coder (:func:`effective`)."""
+    held = effective(decision_history(project, consensus))
+    return {key[1:]: decision for key, decision in held.items()}
 
 
 def _units(
@@ -334,9 +363,7 @@ def list_disagreements(
                 for seg in project.segments(t):
                     speakers[(t.id, seg.ordinal)] = seg.speaker
             start, end = int(units.unit_start[u]), int(units.unit_end[u])
-            decision = settled.get((t.guid, start, end))
-            if decision is not None and c.guid not in decision.scope:
-                decision = None
+            decision = settled.get((t.guid, start, end, c.guid))
             ordinal = int(units.unit_segment[u])
             who = np.flatnonzero(rated[:, u])
             out.append(
@@ -379,6 +406,21 @@ def _codes_on(
     ):
         out.setdefault(code_id, []).append((s, e))
     return out
+
+
+def consensus_codes_now(
+    project: Project, unit: Disagreement, consensus_name: str = DEFAULT_CONSENSUS
+) -> set[int]:
+    """The code ids the consensus holds on ``unit``'s segment now (each code by its own decision).
+
+    Not a decision's ``result``: that is the segment right after it, and a later
+    decision on another code of the segment may have changed it since.
+    """
+    try:
+        gold = consensus_coder(project, consensus_name, create=False)
+    except NotFound:
+        return set()
+    return set(_codes_on(project, unit.transcript, unit.start, unit.end, gold))
 
 
 def _ratings_of(units: Units, ordinal: int) -> tuple[list[Coder], list[set[int]]] | None:
@@ -505,13 +547,22 @@ def adjudicate(
     gold = consensus_coder(project, consensus_name)
     current = _codes_on(project, transcript, segment.start, segment.end, gold)
     everyone = set().union(*rated_codes)
-    scope = everyone | set(current) | result
-    guid = {cid: project.code_by_id(cid).guid for cid in scope}
+    touched = everyone | set(current) | result | {the_code.id}
+    guid = {cid: project.code_by_id(cid).guid for cid in touched}
+    # Codes an earlier decision settled keep it, except the one decided now (and, for edit,
+    # the codes picked): a second decision on a segment never silently undoes the first.
+    here = (transcript.guid, segment.start, segment.end)
+    held = {key[3] for key in decisions(project, gold) if key[:3] == here}
+    kept = {cid for cid in touched if guid[cid] in held and cid != the_code.id}
+    if canonical == "edit":
+        kept -= result
+    scope = touched - kept
+    after = {cid for cid in current if cid in kept} | (result & scope)
     with project.transaction():
         for cid in sorted(scope - result):
             if cid in current:
                 project.remove_codings(gold, cid, transcript, current[cid])
-        for cid in sorted(result):
+        for cid in sorted(result & scope):
             if cid not in current:
                 project.add_codings(gold, cid, transcript, [(segment.start, segment.end)])
         payload: dict[str, Any] = {
@@ -531,7 +582,8 @@ def adjudicate(
                 k.name: sorted(guid[c] for c in mine) for k, mine in zip(raters, rated_codes)
             },
             "scope": sorted(guid[c] for c in scope),
-            "result": sorted(guid[c] for c in result),
+            "result": sorted(guid[c] for c in after),
+            "kept": sorted(guid[c] for c in kept),
             "decider": who.name,
             "reason": safe_text((reason or "").strip()),
         }
@@ -549,26 +601,29 @@ def give_reason(
     reason: str,
     consensus_name: str = DEFAULT_CONSENSUS,
 ) -> Decision:
-    """Attach (or change) the written reason of the segment's current decision.
+    """Attach (or change) the written reason of the decision that holds for ``unit``'s code.
 
-    Logs a new ``consensus.decide`` event that repeats the decision with the
+    Logs a new ``consensus.decide`` event that repeats that decision with the
     reason (the codes do not change), so the log keeps who gave which reason.
+    The repeat covers only the codes the decision still holds for, so it never
+    brings back a decision a later one replaced on another code.
     """
     gold = consensus_coder(project, consensus_name, create=False)
-    for _earlier, payload in reversed(decision_history(project, gold)):
-        if (payload["transcript"], int(payload["start"]), int(payload["end"])) == (
-            unit.transcript.guid,
-            unit.start,
-            unit.end,
-        ):
-            break
-    else:
+    entries = decision_history(project, gold)
+    held = effective((i, payload) for i, (_d, payload) in enumerate(entries))
+    key = (gold.guid, unit.transcript.guid, unit.start, unit.end, unit.code.guid)
+    if key not in held:
         raise CodebenchError(
-            f"segment {unit.ordinal} of {unit.transcript.name} is not decided yet: decide it first"
+            f"{unit.code.label} in segment {unit.ordinal} of {unit.transcript.name} is not "
+            "decided yet: decide it first"
         )
+    index = held[key]
+    payload = entries[index][1]
+    still = sorted(k[4] for k, i in held.items() if i == index and k[:4] == key[:4])
     who = project.coder(decider, create=True)
     again = {
         **payload,
+        "scope": still,
         "reason": safe_text(reason.strip()),
         "decider": who.name,
         "reason_only": True,
@@ -610,9 +665,9 @@ def sync_done(
     for ti, t in enumerate(units.transcripts):
         open_ = False
         for u in np.flatnonzero((units.unit_transcript == ti) & differ.any(axis=0)):
-            decision = settled.get((t.guid, int(units.unit_start[u]), int(units.unit_end[u])))
+            here = (t.guid, int(units.unit_start[u]), int(units.unit_end[u]))
             codes = {units.codes[k].guid for k in np.flatnonzero(differ[:, u])}
-            if decision is None or not codes <= decision.scope:
+            if any((*here, g) not in settled for g in codes):
                 open_ = True
                 break
         state = statuses.get((consensus.id, t.id))
@@ -684,7 +739,7 @@ def _seed(
         t = units.transcripts[int(units.unit_transcript[u])]
         start, end = int(units.unit_start[u]), int(units.unit_end[u])
         code = units.codes[int(k)]
-        if (t.guid, start, end) in settled or (t.id, code.id, start, end) in existing:
+        if (t.guid, start, end, code.guid) in settled or (t.id, code.id, start, end) in existing:
             continue
         planned.append((code, t, start, end))
     if not planned:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from codebench import __version__
+from codebench.agreement.consensus import DECIDE, effective
 from codebench.agreement.trajectory import reading_table, threshold_rule, trajectory
 from codebench.codebook import versions as cb_versions
 from codebench.reports.tables import Column, Table
@@ -41,8 +42,6 @@ from codebench.wording import plural
 
 if TYPE_CHECKING:
     from codebench.project import Project
-
-DECIDE = "consensus.decide"
 
 
 @dataclass(frozen=True)
@@ -184,13 +183,11 @@ def methods_appendix(
 
     # 2. rounds
     by_number = {r["number"]: r for r in data["rounds"]}
-    # Each segment's current decision: a re-decision, or a reason added afterwards (a repeat of
-    # the decision with the reason), replaces the event before it and is not a second decision.
-    latest: dict[tuple[Any, ...], Any] = {}
-    for event in project.events(actions=(DECIDE,)):
-        p = event.payload
-        latest[(p.get("consensus"), p.get("transcript"), p.get("start"), p.get("end"))] = event
-    decisions = list(latest.values())
+    # Each (segment, code)'s decision: a re-decision of a code, or a reason added afterwards (a
+    # repeat of the decision with the reason), replaces the event before it for that code and is
+    # not a second decision; two decisions on one segment on different codes are two.
+    held = effective((e, e.payload) for e in project.events(actions=(DECIDE,)))
+    decisions = list({e.id: e for e in held.values()}.values())
     in_round = {r.number: {t.id for t in round_transcripts(project, r)} for r in found}
     if whole is not None:  # no rounds: the compared transcripts are the design's units
         compared = set(whole["transcripts_compared"])
@@ -328,14 +325,12 @@ def methods_appendix(
                 and (e.round is None or e.round >= r.number)
                 and e.at >= r.opened_at
             ]
-            # A re-decided segment counts once, by its latest decision.
-            of_code = {
-                (d.transcript_id, d.payload.get("segment"), d.payload.get("start")): d
-                for d in decisions
-                if d.transcript_id in in_round[r.number]
-                and code["guid"] in (d.payload.get("scope") or [d.payload.get("code")])
-            }
-            decided = list(of_code.values())
+            # Each segment counts once for the code, by the decision that holds for it.
+            decided = [
+                d
+                for key, d in held.items()
+                if key[4] == code["guid"] and d.transcript_id in in_round[r.number]
+            ]
             reasons = sum(1 for d in decided if d.payload.get("reason"))
             done = [
                 f"{e.action.removeprefix('code.')} of {e.label}"

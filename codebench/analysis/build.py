@@ -59,29 +59,37 @@ def build(project: Project, study: Study, *, write: bool = True) -> Built:
     ``write=False`` computes the manifest only (to compare with the last build's).
     """
     from codebench.fileio import write_atomic
+    from codebench.reports.writers import notes_file_text, notes_path
 
     state = project_state(project)
-    rendered: list[tuple[Entry, bytes]] = []
+    rendered: list[tuple[Entry, bytes, bytes | None]] = []
     for entry in study.entries:
         try:
-            data = _render(project, entry)
+            data, notes = _render(project, entry)
         except StudyError:
             raise
         except CodebenchError as error:
             message = _in_study_terms(str(error))
             raise StudyError(f"{one_line(str(study.path))}: {entry.label}: {message}") from None
-        rendered.append((entry, data))
-        _check_target(study, entry, study.output / entry.file)
+        target = study.output / entry.file
+        # A report's CSV has its notes beside it, as `codebench report -o x.csv` writes them.
+        beside = notes_file_text(target, notes).encode("utf-8") if notes else None
+        rendered.append((entry, data, beside))
+        _check_target(study, entry, target)
+        if beside is not None:
+            _check_target(study, entry, notes_path(target))
     outputs = []
-    for entry, data in rendered:
-        outputs.append(
-            {
-                "entry": entry.declared(),
-                "file": entry.file,
-                "format": entry.fmt,
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        )
+    for entry, data, beside in rendered:
+        output = {
+            "entry": entry.declared(),
+            "file": entry.file,
+            "format": entry.fmt,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        if beside is not None:
+            output["notes_file"] = notes_path(Path(entry.file)).as_posix()
+            output["notes_sha256"] = hashlib.sha256(beside).hexdigest()
+        outputs.append(output)
     manifest = {
         **state,
         "study": study.path.name,
@@ -97,10 +105,12 @@ def build(project: Project, study: Study, *, write: bool = True) -> Built:
     # A build that fails half-way (a full disk) must not leave the last build's
     # manifest vouching for files it no longer describes: no manifest, no build.
     (study.output / MANIFEST).unlink(missing_ok=True)
-    for entry, data in rendered:
+    for entry, data, beside in rendered:
         target = study.output / entry.file
         _folder(target.parent)
         write_atomic(target, data)
+        if beside is not None:
+            write_atomic(notes_path(target), beside)
     write_atomic(study.output / MANIFEST, text)
     return Built(study.output, manifest)
 
@@ -231,8 +241,10 @@ def project_state(project: Project) -> dict[str, Any]:
     }
 
 
-def _render(project: Project, entry: Entry) -> bytes:
-    """The entry's output as the bytes its command would write."""
+def _render(project: Project, entry: Entry) -> tuple[bytes, tuple[str, ...]]:
+    """The entry's output as the bytes its command would write, and the notes that go beside it."""
+    from codebench.reports.writers import notes_of
+
     o = entry.options
     data: str | bytes
     if entry.kind in ("query", "search"):
@@ -276,13 +288,14 @@ def _render(project: Project, entry: Entry) -> bytes:
         data = render_map(found, entry.fmt)
     else:
         data = _report(project, entry)
+    notes = notes_of(data)  # before the byte-order mark, which makes a plain str of the CSV
     if entry.kind in _WRITTEN_AS_REPORTS:
         from codebench.reports.writers import file_data
 
         data = file_data(data, entry.fmt)
     if isinstance(data, str):
         data = data.encode("utf-8")
-    return data
+    return data, notes
 
 
 #: Kinds whose commands write through the reports' writers (a CSV gets a byte-order mark).

@@ -492,7 +492,11 @@ def adjudicate_cmd(
     rater applied), agreed (only codes every rater applied), majority (codes
     more than half of the segment's raters applied; a tie does not carry a
     code), edit (--pick). The pairwise names still work: accept_a/accept_b
-    (the first/second of --coders), both (all), neither (agreed). --coder is who
+    (the first/second of --coders), both (all), neither (agreed). The decision
+    settles CODE and every other code of the segment no earlier decision
+    settled; a code an earlier decision settled keeps it (decide that code to
+    change it), so two decisions on one segment both hold, each with its own
+    reason. --coder is who
     decides; the decision is logged with their name and --reason. When every
     disagreement of the transcript is decided, the consensus is marked done
     there.
@@ -520,12 +524,14 @@ def adjudicate_cmd(
             reason=reason,
         )
         labels = sorted(project.code(g).label for g in decision.result)
+        kept = sorted(project.code(g).label for g in decision.kept)
         gold = consensus_coder(project, consensus_name, create=False)
         t = project.transcript(transcript)
         done = project.statuses().get((gold.id, t.id)) == "done"
     say(
         f"{consensus_name}: segment {segment} now has {', '.join(labels) or 'no codes'} "
         f"({decision.text} by {coder})"
+        + (f"; kept as earlier decisions settled them: {', '.join(kept)}" if kept else "")
         + (
             f"; every disagreement of {t.name} is decided, {consensus_name} marked done there"
             if done

@@ -31,6 +31,10 @@ def _printable_errors() -> Iterator[None]:
     """
     try:
         yield
+    except click.exceptions.NoArgsIsHelpError:
+        # A group typed without its subcommand: the "message" is the group's own
+        # help, built from our docstrings, and must keep its lines.
+        raise
     except click.ClickException as error:
         # Rewritten in place, so the exception keeps its class (a usage error still
         # prints its usage line and exits 2); click declares the field final.

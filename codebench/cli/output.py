@@ -218,7 +218,15 @@ def check_binary_stdout(what: str) -> None:
 
 
 def write_output(output: Path | str, data: bytes | str, *, what: str = "this output") -> None:
-    """``data`` to ``output`` (atomically), or to standard output for ``-``."""
+    """``data`` to ``output`` (atomically), or to standard output for ``-``.
+
+    A CSV's notes (:class:`codebench.reports.writers.CsvText`) go beside the
+    file (``<name>.notes.txt``), or to standard error when the CSV goes to
+    standard output, so the CSV itself stays plain CSV.
+    """
+    from codebench.reports.writers import notes_of, write_with_notes
+
+    notes = notes_of(data)
     if is_stdout(output):
         if isinstance(data, bytes):
             check_binary_stdout(what)
@@ -228,10 +236,10 @@ def write_output(output: Path | str, data: bytes | str, *, what: str = "this out
         else:
             sys.stdout.write(data)
             sys.stdout.flush()
+            for note in notes:
+                say(note, err=True)
         return
-    from codebench.fileio import write_atomic
-
-    write_atomic(output, data)
+    write_with_notes(output, data, notes)
 
 
 def copy_to_stdout(path: Path) -> None:

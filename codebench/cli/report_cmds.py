@@ -271,7 +271,12 @@ def report(
             say(f"Wrote {output} ({kind}, {fmt}, with the quotes behind each cell)", err=True)
         elif output is not None:
             writers.write(result, output, fmt, **view)
-            say(f"Wrote {output} ({kind}, {fmt})", err=True)
+            beside = writers.notes_beside(result, output, fmt)
+            say(
+                f"Wrote {output} ({kind}, {fmt})"
+                + (f"; its notes (whose codings, the rules) in {beside}" if beside else ""),
+                err=True,
+            )
         elif fmt == "table":
             from codebench.reports.render_rich import renderables
 

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from codebench.reports.reproducible import office_bytes
-from codebench.reports.tables import Table, data_tables
+from codebench.reports.tables import Table, data_tables, report_notes
 from codebench.safety import XLSX_CELL_LIMIT, spreadsheet_cell, visible_controls
 
 #: Excel's limits on sheet names.
@@ -33,7 +33,7 @@ _SAMPLE_ROWS = 200
 
 def xlsx_bytes(report: Any, **view: Any) -> bytes:
     """The workbook for ``report`` as bytes."""
-    return tables_xlsx(data_tables(report, **view), notes=_notes(report))
+    return tables_xlsx(data_tables(report, **view), notes=report_notes(report))
 
 
 def tables_xlsx(tables: list[Table], *, notes: list[str] | None = None) -> bytes:
@@ -115,12 +115,6 @@ def _cell(factory: Any, sheet: Any, value: Any) -> Any:
     if isinstance(safe, str):
         cell.data_type = "s"
     return cell
-
-
-def _notes(report: Any) -> list[str]:
-    notes = list(getattr(report, "notes", []))
-    title = getattr(report, "title", None)
-    return ([title] if title else []) + notes
 
 
 def _widths(table: Table) -> list[float]:

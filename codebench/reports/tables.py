@@ -89,6 +89,17 @@ def long_code_cells(code: CodeRef) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- dispatch
+def report_notes(report: Any) -> list[str]:
+    """What a report says about itself: its title, then its notes (whose codings count, the rules).
+
+    The XLSX Notes sheet and the notes that go with a CSV are these lines, so
+    no format leaves out whose codings a figure counts.
+    """
+    notes = list(getattr(report, "notes", []))
+    title = getattr(report, "title", None)
+    return ([title] if title else []) + notes
+
+
 def data_tables(report: Any, **view: Any) -> list[Table]:
     """Numeric tables for ``report`` (see the module docstring)."""
     if isinstance(report, FullReport):

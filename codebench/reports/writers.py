@@ -6,6 +6,14 @@ Formats: ``table`` (rich text for the terminal), ``csv`` (tidy/long),
 file's extension unless given. Every file goes through
 :func:`codebench.fileio.write_atomic_with`, so a failed export never leaves
 a half-written file over a good one.
+
+A CSV carries its notes (whose codings it counts, the overlap rule: what the
+XLSX Notes sheet and the documents say) *beside* it, never inside: a comment
+line above the header breaks most readers of CSV. For every report kind,
+:func:`render` gives :class:`CsvText`, which knows its notes; written to a file
+(:func:`write_rendered`, or the CLI's ``write_output``) they go to
+``<name>.notes.txt`` next to it (``freq.csv`` → ``freq.notes.txt``); written
+to standard output they go to standard error.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import csv
 import dataclasses
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +32,8 @@ from codebench.reports.by_attribute import ByAttributeReport
 from codebench.reports.cooccurrence import CooccurrenceReport
 from codebench.reports.frequencies import FrequencyReport
 from codebench.reports.full import FullReport
-from codebench.reports.tables import Table, data_tables, long_table
-from codebench.safety import json_safe, spreadsheet_cell
+from codebench.reports.tables import Table, data_tables, long_table, report_notes
+from codebench.safety import json_safe, safe_text, spreadsheet_cell
 
 FORMATS = ("table", "csv", "csv-wide", "xlsx", "md", "html", "docx", "json", "png", "svg")
 EXTENSIONS = {
@@ -82,9 +91,9 @@ def render(report: Any, fmt: str, **view: Any) -> bytes | str:
 
         return render_text(report, **view)
     if fmt == "csv":
-        return tables_csv([long_table(report, **view)])
+        return tables_csv([long_table(report, **view)], notes=report_notes(report))
     if fmt == "csv-wide":
-        return tables_csv(data_tables(report, **view))
+        return tables_csv(data_tables(report, **view), notes=report_notes(report))
     if fmt == "json":
         return to_json(report)
     if fmt == "md":
@@ -124,9 +133,62 @@ def file_data(data: str | bytes, fmt: str) -> str | bytes:
     return data
 
 
+def notes_beside(report: Any, path: Path | str, fmt: str) -> Path | None:
+    """The notes file :func:`write` puts beside ``path`` for ``report`` in ``fmt``, if any (to say so)."""
+    if fmt not in ("csv", "csv-wide") or not report_notes(report):
+        return None
+    target = Path(path)
+    return notes_path(target) if target.is_file() else None
+
+
 def write_rendered(path: Path | str, data: str | bytes, fmt: str) -> None:
-    """Write output already rendered in ``fmt`` to ``path`` atomically."""
-    write_atomic(path, file_data(data, fmt))
+    """Write output already rendered in ``fmt`` to ``path`` atomically (a CSV's notes beside it)."""
+    if fmt in ("csv", "csv-wide") and isinstance(data, str):
+        write_with_notes(path, file_data(data, fmt), notes_of(data))
+        return
+    write_atomic(path, data)
+
+
+class CsvText(str):
+    """CSV text that knows the notes that belong with it (see the module docstring)."""
+
+    notes: tuple[str, ...]
+
+    def __new__(cls, text: str, notes: Sequence[str] = ()) -> CsvText:
+        made = super().__new__(cls, text)
+        made.notes = tuple(notes)
+        return made
+
+
+def notes_of(data: Any) -> tuple[str, ...]:
+    """The notes that go with rendered output (a :class:`CsvText`'s; none for anything else)."""
+    return tuple(getattr(data, "notes", ())) if isinstance(data, str) else ()
+
+
+def notes_path(path: Path | str) -> Path:
+    """Where a CSV's notes go: ``<name>.notes.txt`` beside it."""
+    path = Path(path)
+    return path.with_name(f"{path.stem or path.name}.notes.txt")
+
+
+def notes_file_text(path: Path | str, notes: Sequence[str]) -> str:
+    """The notes file for the CSV at ``path``: which file it describes, then one note a line."""
+    lines = [f"Notes for {Path(path).name}:", *(" ".join(str(n).split()) for n in notes)]
+    return safe_text("\n".join(lines) + "\n")
+
+
+def write_with_notes(path: Path | str, data: str | bytes, notes: Sequence[str]) -> None:
+    """``data`` to ``path`` and, when there are notes, the notes file beside it (each atomically).
+
+    The CSV first: a notes file that cannot be written is an error naming it,
+    after the CSV. A target that is not a regular file (``/dev/null``, a pipe)
+    gets no notes file: there is no folder of its own to put one in.
+    """
+    target = Path(path)
+    regular = not target.exists() or target.is_file()
+    write_atomic(target, data)
+    if notes and regular:
+        write_atomic(notes_path(target), notes_file_text(target, notes))
 
 
 # ---------------------------------------------------------------------- bare tables
@@ -163,8 +225,13 @@ def render_tables(tables: list[Table], fmt: str, *, title: str) -> str | bytes:
 
 
 # ---------------------------------------------------------------------- CSV
-def tables_csv(tables: list[Table]) -> str:
-    """One table as CSV; several with identical columns stacked under a ``table`` column."""
+def tables_csv(tables: list[Table], *, notes: Sequence[str] | None = None) -> CsvText:
+    """One table as CSV; several with identical columns stacked under a ``table`` column.
+
+    With ``notes`` (a report's: :func:`~codebench.reports.tables.report_notes`) the result
+    carries them, followed by each table's own notes not already among them; without, none
+    (the bare tables of listings keep their CSV on standard output alone).
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     stacked = len(tables) > 1
@@ -180,7 +247,12 @@ def tables_csv(tables: list[Table]) -> str:
         for row in table.rows:
             cells = [csv_cell(row.get(c.key)) for c in table.columns]
             writer.writerow([title, *cells] if stacked else cells)
-    return out.getvalue()
+    if notes is None:  # a listing's CSV (queries, the adjudication log): the rows say it all
+        return CsvText(out.getvalue())
+    kept = list(notes)
+    for table in tables:
+        kept += [n for n in table.notes if n not in kept]
+    return CsvText(out.getvalue(), kept)
 
 
 def csv_cell(value: Any) -> Any:

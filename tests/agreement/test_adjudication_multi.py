@@ -420,3 +420,54 @@ def test_a_coder_named_like_a_column_does_not_overwrite_it(trio: Project) -> Non
     )
     assert rows[0]["text"] == "The council still tells us what to do."
     assert rows[0]["coder text"] == "10"
+
+
+def test_two_decisions_on_one_segment_both_hold(trio: Project) -> None:
+    """Issue 12 walk, defect 4: a second decision on a segment, on another code, kept the first.
+
+    Segment 2: alice 04.1 + 08, bob 04.2, cara 04.1. The majority's decision, opened on
+    04.1, settles all three codes ({04.1}); accepting bob's codes opened on 04.2 then settles
+    04.2 only. Before, it replaced the first decision: the consensus lost 04.1, every row
+    showed "accepted bob" with its reason, and the log and the appendix counted one decision.
+    """
+    from codebench.agreement.adjudication_log import decision_log
+    from codebench.agreement.methods import methods_appendix
+
+    first = adjudicate(trio, "pat", ("t1", 2), "04.1", "majority", coders=CODERS, reason="A")
+    assert {trio.code(g).number for g in first.scope} == {"04.1", "04.2", "08"}
+    second = adjudicate(
+        trio, "pat", ("t1", 2), "04.2", "accept", coders=CODERS, accept="bob", reason="B"
+    )
+    assert {trio.code(g).number for g in second.scope} == {"04.2"}
+    assert {trio.code(g).number for g in second.kept} == {"04.1", "08"}
+    # The consensus's codes are the union of each code's own decision.
+    assert consensus_codes(trio, 2) == {"04.1", "04.2"}
+    assert {trio.code(g).number for g in second.result} == {"04.1", "04.2"}
+    rows = {d.code.number: d.decision for d in list_disagreements(trio, CODERS) if d.ordinal == 2}
+    assert {n: (x.choice, x.reason) for n, x in rows.items() if x is not None} == {
+        "04.1": ("majority", "A"),
+        "04.2": ("accept", "B"),
+        "08": ("majority", "A"),
+    }
+    # A reason added to 08's decision repeats the majority's decision for the codes it still
+    # holds for, never for 04.2.
+    d08 = next(d for d in list_disagreements(trio, CODERS, "08") if d.ordinal == 2)
+    give_reason(trio, "pat", d08, "A, said better")
+    rows = {d.code.number: d.decision for d in list_disagreements(trio, CODERS) if d.ordinal == 2}
+    assert rows["04.2"] is not None and rows["04.2"].reason == "B"
+    assert rows["04.1"] is not None and rows["04.1"].reason == "A, said better"
+    assert consensus_codes(trio, 2) == {"04.1", "04.2"}
+    # The log keeps both decisions in force; the first one's original event is replaced.
+    log = decision_log(trio)
+    assert [(r.segment, r.number, r.reason) for r in log] == [
+        (2, "04.2", "B"),
+        (2, "04.1", "A, said better"),
+    ]
+    assert [r.current for r in decision_log(trio, history=True)] == [False, True, True]
+    # The methods appendix counts two decisions, both with a reason.
+    appendix = methods_appendix(trio, bootstrap=0, seed=1)
+    text = " ".join(str(v) for t in appendix.tables for row in t.rows for v in row.values())
+    assert "2 decisions" in text and "2 with a written reason" in text
+    # Deciding a code again replaces its decision, and only its.
+    adjudicate(trio, "pat", ("t1", 2), "04.1", "accept", coders=CODERS, accept="bob")
+    assert consensus_codes(trio, 2) == {"04.2"}

@@ -116,9 +116,11 @@ def test_edit_redecide_and_errors(study: Project) -> None:
     d = list_disagreements(study, ["alice", "bob"], "10")[0]
     adjudicate(study, "pat", d, d.code, "edit", codes=["10", "07"])
     assert consensus_codes(study, 6) == {"07", "10"}
-    # Deciding the segment again replaces the earlier decision.
-    adjudicate(study, "pat", ("t1", 6), "10", "accept_b", coders=["alice", "bob"])
-    assert consensus_codes(study, 6) == set()
+    # Deciding a code again replaces the earlier decision for that code only: 07, which the
+    # edit settled, keeps the edit's verdict.
+    again = adjudicate(study, "pat", ("t1", 6), "10", "accept_b", coders=["alice", "bob"])
+    assert consensus_codes(study, 6) == {"07"}
+    assert {study.code(g).number for g in again.kept} == {"07"}
     decided = [x for x in list_disagreements(study, ["alice", "bob"], "10") if x.decided]
     assert [(x.ordinal, x.decision.choice, x.decision.accepted) for x in decided] == [
         (6, "accept", "bob")

@@ -657,7 +657,26 @@ def test_round_scope_on_reports_and_queries_counts_its_sample_and_its_coders(stu
     assert "no round '7'" in fails(db, "report", "frequencies", "--round", "7")
     # Every report takes the round: the quotes of 04.1 in round 1 are i1's and i8's only,
     # and a study file's `round` key is the command's --round (the same bytes).
-    quoted = run(db, "report", "quotes", "--code", "04.1", "--round", "1", "--format", "csv")
+    # (A report's CSV on standard output has its notes on standard error: read the CSV alone.)
+    quoted = (
+        CliRunner()
+        .invoke(
+            cli,
+            [
+                "-p",
+                str(db),
+                "report",
+                "quotes",
+                "--code",
+                "04.1",
+                "--round",
+                "1",
+                "--format",
+                "csv",
+            ],
+        )
+        .stdout
+    )
     assert {r["Transcript"] for r in csv.DictReader(io.StringIO(quoted))} == {"i1", "i8"}
     folder = db.parent / "round-study"
     folder.mkdir()
@@ -670,7 +689,14 @@ def test_round_scope_on_reports_and_queries_counts_its_sample_and_its_coders(stu
     )
     run(db, "build", str(folder / "study.toml"))
     built = (folder / "out" / "f.csv").read_text("utf-8-sig")
-    assert built == run(db, "report", "frequencies", "--round", "1", "--format", "csv")
+    printed = CliRunner().invoke(
+        cli, ["-p", str(db), "report", "frequencies", "--round", "1", "--format", "csv"]
+    )
+    assert built == printed.stdout
+    # Its notes (whose codings, the round) are beside it, as on standard error.
+    notes = (folder / "out" / "f.notes.txt").read_text("utf-8").splitlines()
+    assert notes[0] == "Notes for f.csv:" and notes[1:] == printed.stderr.splitlines()
+    assert "Counts pool 3 coders (alice, bob, carol)" in notes[1]
     assert "i2" not in (folder / "out" / "q.csv").read_text("utf-8-sig")
     assert {
         r["Coders"]

@@ -11,12 +11,13 @@ import pytest
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, SelectionList, Static
 
 from codebench.agreement.consensus import DECIDE
 from codebench.design.assignments import assign
 from codebench.models import Coder
 from codebench.project import Project
+from codebench.tui.modals.edit_codes import EditCodesModal
 from codebench.tui.modals.reason import ReasonModal
 from codebench.tui.screens.review import ReviewScreen
 
@@ -262,3 +263,49 @@ def test_f_filters_by_reliability_round(project: Project, write_interview, drive
         assert "4 disagreements" in text_of(app, "#review-status")
 
     drive(p, script)
+
+
+def test_a_second_decision_on_a_segment_keeps_the_first(trio: Project, drive) -> None:
+    """Issue 12 walk, defect 4, on the review screen (the same library call as the CLI).
+
+    Segment 2: the majority's decision on the 04.2 row settles 04.1, 04.2 and 08 ({04.1});
+    accepting bob's codes on the 04.1 row then re-decides 04.1 only: bob did not apply it,
+    so it goes, while 04.2 and 08 keep the majority's decision and its reason.
+    """
+
+    async def script(app: _Host, pilot: Pilot) -> None:
+        await open_code(app, pilot, "04.2")
+        await write_reason(app, pilot, "A")
+        await pilot.press("m")
+        assert consensus_codes(trio, 2) == {"04.1"}
+        await pilot.press("escape")
+        await open_code(app, pilot, "04.1")
+        assert row_text(app, 0)[3:] == ["kept the majority's codes (pat)", "A"]
+        await pilot.press("2")  # re-decide 04.1: bob's codes
+        assert consensus_codes(trio, 2) == set()
+        await pilot.press("k")
+        await write_reason(app, pilot, "B")  # added to the decision of 04.1, and only to it
+        assert row_text(app, 0)[3:] == ["accepted bob (pat)", "B"]
+        await pilot.press("escape")
+        await open_code(app, pilot, "04.2")
+        assert row_text(app, 0)[3:] == ["kept the majority's codes (pat)", "A"]
+        # Editing starts from the consensus's codes now ({}), not the majority's result ({04.1}).
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EditCodesModal)
+        assert set(app.screen.query_one(SelectionList).selected) == set()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert consensus_codes(trio, 2) == set()
+        await pilot.press("escape")
+        await open_code(app, pilot, "08")
+        assert row_text(app, 0)[3:] == ["kept the majority's codes (pat)", "A"]
+
+    drive(trio, script)
+    events = trio.events(actions=(DECIDE,))
+    held = {
+        trio.code(g).number: (e.payload["choice"], e.payload["reason"])
+        for e in events
+        for g in e.payload["scope"]
+    }
+    assert held == {"04.1": ("accept", "B"), "04.2": ("majority", "A"), "08": ("majority", "A")}

@@ -571,7 +571,7 @@ class ReportsScreen(Screen[None]):
     def export(self, report: Any, fmt: str, path: Path, key: Key | None = None) -> None:
         """Write ``report`` to ``path`` (atomically) and say so; with ``key``, pseudonymised
         first, as ``codebench report --pseudonymise`` does (one mapping of the report's data)."""
-        from codebench.reports.writers import write
+        from codebench.reports.writers import notes_beside, write
 
         try:
             if key is not None:
@@ -583,7 +583,9 @@ class ReportsScreen(Screen[None]):
             self.app.call_from_thread(self.app.notify, f"Export failed: {error}", severity="error")
             return
         # The full path: a relative one says nothing about where the file went.
-        self.app.call_from_thread(self.app.notify, f"Wrote {path.absolute()}", title="Exported")
+        beside = notes_beside(report, path, fmt)
+        said = f"Wrote {path.absolute()}" + (f" and its notes, {beside.name}" if beside else "")
+        self.app.call_from_thread(self.app.notify, said, title="Exported")
 
 
 class CellQuestion:

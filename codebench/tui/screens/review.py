@@ -5,8 +5,9 @@ disagreements are decided.  Enter opens a code (the filter by code): the
 list of its disagreements (where, who applied the code, the decision and
 its reason), and for the highlighted one every rater's codes on the segment
 (coders who did not rate it by the design say so), the segment's whole text
-with its neighbours, and the code's definition.  One key settles the segment
-into the consensus coder: ``1``-``9`` accept that coder's codes (``a``/``b``
+with its neighbours, and the code's definition.  One key settles the
+highlighted code, and the segment's codes no earlier decision settled, into
+the consensus coder (a code already decided keeps its decision): ``1``-``9`` accept that coder's codes (``a``/``b``
 the first two), ``o`` all, ``n`` only the agreed codes, ``m`` the majority's,
 ``e`` edit (pick the codes); ``r`` writes a reason (before deciding: kept for
 the decision; after: added to it).  All the work goes through
@@ -782,11 +783,9 @@ class ReviewScreen(Screen[None]):
         if d is None:
             return
         if d.decision is not None:
-            selected = {
-                c.id
-                for c in self.project.codes(include_archived=True)
-                if c.guid in d.decision.result
-            }
+            from codebench.agreement.consensus import consensus_codes_now
+
+            selected = consensus_codes_now(self.project, d, self.consensus_name)
         else:
             sets = [{c.id for c in codes} for codes in d.rater_codes]
             selected = set.intersection(*sets) if sets else set()
