@@ -142,6 +142,38 @@ def test_every_reports_table_opens_its_quotes_by_keys_at_80_columns(tui_project:
     run(tui_project, script)
 
 
+def test_a_table_reached_by_its_key_answers_the_first_enter_with_its_own_cell(
+    tui_project: Project,
+) -> None:
+    """`3` then Enter lists a crossed group's passages, not the code's frequencies row
+    (the cursor used to stand on the Code column, which means the whole code)."""
+    a = codable(tui_project, CEO)[3]
+    tui_project.code_segments("alice", CEO, [a], "01")
+
+    async def script(pilot: Pilot, app: CodebenchApp) -> None:
+        screen = app.screen
+        assert isinstance(screen, ReportsScreen)
+        for key, table_id, column in (
+            ("3", "#crossed-table", "G1 "),
+            ("2", "#attribute-table", ""),
+            ("4", "#cooccurrence-table", ""),
+        ):
+            await pilot.press(key)
+            await pilot.pause()
+            table = screen.query_one(table_id, DataTable)
+            assert table.has_focus, key
+            key_of = list(table.columns)[table.cursor_coordinate.column]
+            assert str(key_of.value)[:1] in ("g", "c") and str(key_of.value)[1:].isdigit()
+            if column:
+                assert table.cursor_coordinate.column == column_of(table, column)
+        await pilot.press("3")
+        await pilot.pause()
+        _listed, heading = await enter(pilot, app)
+        assert "(frequencies)" not in heading and " × " in heading, heading
+
+    run(tui_project, script)
+
+
 def test_the_reports_notes_are_scrolled_not_cut_at_80x24(tui_project: Project) -> None:
     tui_project.code_segments("alice", CEO, codable(tui_project, CEO)[:2], "04.2")
 

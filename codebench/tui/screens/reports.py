@@ -403,7 +403,7 @@ class ReportsScreen(Screen[None]):
         pane = event.tabbed_content.get_pane(event.pane.id or "")
         in_a_pane = focused is not None and any(isinstance(a, TabPane) for a in focused.ancestors)
         if in_a_pane and focused is not None and pane not in focused.ancestors:
-            pane.query_one(DataTable).focus()
+            _focus_first_cell(pane.query_one(DataTable))
         if self.reports:
             self._update_status()
 
@@ -411,7 +411,7 @@ class ReportsScreen(Screen[None]):
         """Show ``tab`` with its table focused, so Enter opens a cell's passages at once."""
         tabs = self.query_one(TabbedContent)
         tabs.active = tab
-        tabs.get_pane(tab).query_one(DataTable).focus()
+        _focus_first_cell(tabs.get_pane(tab).query_one(DataTable))
 
     def action_toggle_rollup(self) -> None:
         self.rollup = not self.rollup
@@ -678,3 +678,20 @@ def _fixed_columns(table: Table, columns: list[Column], cells: list[list[Text]],
             break
         fixed += 1
     return fixed
+
+
+def _focus_first_cell(grid: DataTable) -> None:
+    """Focus ``grid`` with its cursor on its first count cell when it still stands on the code.
+
+    Enter on a table's code column lists the code's passages as its
+    frequencies row; a table reached by its tab should answer with one of its
+    own cells (a crossed group, a co-occurring code) at the first Enter.
+    """
+    grid.focus()
+    if grid.cursor_type != "cell" or grid.cursor_coordinate.column != 0:
+        return
+    for index, key in enumerate(grid.columns):
+        name = str(key.value)
+        if name[:1] in ("g", "c") and name[1:].isdigit():
+            grid.move_cursor(column=index)
+            return
