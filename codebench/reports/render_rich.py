@@ -80,13 +80,79 @@ def render_text(report: Any, *, width: int = 100, **view: Any) -> str:
 
 
 def rich_table(table: Table) -> Any:
-    """A :class:`rich.table.Table` for one report table."""
+    """A renderable for one report table that fits the terminal it is printed on.
+
+    A table wider than the terminal (a crossed table with many groups) is
+    shown as several tables, each with the row's identifying columns and as
+    many of the others as fit, whole: a count cut at the right edge, or
+    folded inside its cell, would be misread.
+    """
+    return _FittedTable(table)
+
+
+class _FittedTable:
+    """:func:`rich_table`'s renderable: pages the columns for the width it is given."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        pages = column_pages(self.table, options.max_width)
+        for number, columns in enumerate(pages, start=1):
+            title = self.table.title
+            if len(pages) > 1:
+                title += f" (part {number} of {len(pages)}: the columns go on below)"
+            yield _one_table(self.table, columns, title)
+
+
+#: Columns a table's rows are known by, repeated on every page of a wide table.
+_ROW_KEYS = ("code", "name", "value", "group", "transcript", "speaker")
+
+
+def column_pages(table: Table, width: int) -> list[list[Column]]:
+    """The table's shown columns in pages that each fit ``width`` (one page if all fit).
+
+    A column needs its widest cell or heading plus two for its padding; the
+    indented name column may wrap down to :data:`NAME_WIDTH`.
+    """
+    columns = table.display_columns()
+    keys = [c for c in columns[: max(table.keys, 1) + 1] if c.key in _ROW_KEYS] or columns[:1]
+    rest = [c for c in columns if c not in keys]
+
+    def need(column: Column) -> int:
+        cells = [len(format_cell(row.get(column.key), column.kind)) for row in table.rows]
+        longest = max([len(column.short or column.label), *cells])
+        if column.key == table.indent or (column.kind == "text" and column in keys):
+            longest = min(longest + 2 * _deepest(table), NAME_WIDTH)
+        return longest + 2
+
+    fixed = sum(need(c) for c in keys)
+    if fixed + sum(need(c) for c in rest) <= width or not rest:
+        return [columns]
+    pages: list[list[Column]] = []
+    page: list[Column] = []
+    used = fixed
+    for column in rest:
+        if page and used + need(column) > width:
+            pages.append(page)
+            page, used = [], fixed
+        page.append(column)
+        used += need(column)
+    pages.append(page)
+    return [[c for c in columns if c in keys or c in chosen] for chosen in pages]
+
+
+def _deepest(table: Table) -> int:
+    return max((int(row.get("_depth", 0) or 0) for row in table.rows), default=0)
+
+
+def _one_table(table: Table, columns: list[Column], title: str) -> Any:
     from rich import box
     from rich.table import Table as RichTable
     from rich.text import Text
 
     out = RichTable(
-        title=Text(_v(table.title), style="bold"),
+        title=Text(_v(title), style="bold"),
         title_justify="left",
         title_style="bold",
         header_style="bold",
@@ -94,7 +160,6 @@ def rich_table(table: Table) -> Any:
         collapse_padding=True,
         pad_edge=False,
     )
-    columns = table.display_columns()
     for column in columns:
         numeric = column.kind != "text"
         longest = max((len(str(row.get(column.key) or "")) for row in table.rows), default=0)
