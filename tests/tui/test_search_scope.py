@@ -362,8 +362,14 @@ def test_the_scope_keys_tick_a_box_and_enter_applies_from_it(tui_path: Path) -> 
             await pilot.press("tab")
         box = app.screen.query_one("#scope-consensus", Checkbox)
         assert box.has_focus and not box.value
+        # Empty fields say what empty means, and a box's state reads without colour.
+        where = app.screen.query_one("#scope-where")
+        assert "(every transcript)" in "".join(s.text for s in where.render_line(0))
+        assert "✓" not in "".join(s.text for s in box.render_line(0))
         await pilot.press("space")
+        await pilot.pause()
         assert box.value
+        assert "✓" in "".join(s.text for s in box.render_line(0))
         await pilot.press("tab", "space", "enter")  # lemma ticked, Enter applies
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -22,7 +22,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
+from textual.style import Style
 from textual.widgets import Checkbox, Input, Label, Static
 
 from codebench.analysis.scope import ScopeSpec
@@ -73,6 +75,18 @@ class BoxOption(Checkbox):
         Binding("space", "toggle_button", "Tick or untick", show=False),
     ]
 
+    @property
+    def _button(self) -> Content:
+        """The box with a tick when ticked and a blank when not (the toggle's own box shows
+        the same X either way, told apart by colour alone)."""
+        button_style = self.get_visual_style("toggle--button")
+        side_style = Style(foreground=button_style.background, background=self.background_colors[1])
+        return Content.assemble(
+            (self.BUTTON_LEFT, side_style),
+            ("✓" if self.value else " ", button_style),
+            (self.BUTTON_RIGHT, side_style),
+        )
+
 
 class ScopeModal(ModalScreen["ChosenScope | None"]):
     """Type a scope (the CLI's scope options); dismiss with it, or ``None`` when cancelled."""
@@ -111,18 +125,22 @@ class ScopeModal(ModalScreen["ChosenScope | None"]):
         with Vertical():
             yield Static("Scope of the search or query", id="scope-title")
             yield Label("--where KEY=VALUE or KEY!=VALUE (several: separate with ;)")
-            yield Input(f"{REPEAT} ".join(spec.where), id="scope-where")
+            yield Input(
+                f"{REPEAT} ".join(spec.where), placeholder="(every transcript)", id="scope-where"
+            )
             yield Label("--transcripts A,B")
-            yield Input(",".join(spec.transcripts), id="scope-transcripts")
+            yield Input(",".join(spec.transcripts), placeholder="(all)", id="scope-transcripts")
             named = [c for c in spec.coders if c.casefold() != CONSENSUS]
             yield Label("--coder NAME or --coders A,B (all: every coder; blind: o first)")
-            yield Input(",".join(named), id="scope-coders")
+            yield Input(",".join(named), placeholder="(as the screen shows)", id="scope-coders")
             yield Label("--speaker NAME (several: separate with ;)")
-            yield Input(f"{REPEAT} ".join(spec.speakers), id="scope-speaker")
+            yield Input(
+                f"{REPEAT} ".join(spec.speakers), placeholder="(every speaker)", id="scope-speaker"
+            )
             yield Label("--round N (a reliability round)")
-            yield Input(spec.round[0] if spec.round else "", id="scope-round")
+            yield Input(spec.round[0] if spec.round else "", placeholder="(none)", id="scope-round")
             yield Label("--in-code QUERY (text search only: hits inside passages it matches)")
-            yield Input(self.current.in_code or "", id="scope-in-code")
+            yield Input(self.current.in_code or "", placeholder="(anywhere)", id="scope-in-code")
             with Horizontal(id="scope-boxes"):
                 yield BoxOption(
                     "--consensus",
